@@ -1,0 +1,38 @@
+# The two commands a newcomer needs:
+#   make run    build superd and supers, run superd on examples/basic
+#               (socket and logs under ./run/, no root needed)
+#   make test   run every test (with the race detector)
+
+GO      ?= go
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+export CGO_ENABLED ?= 0
+
+.PHONY: all build run test vet fmt cross clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/superd ./cmd/superd
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/supers ./cmd/supers
+
+run: build
+	@mkdir -p run
+	@echo "superd is starting; in another shell: SUPERS_SOCKET=$(CURDIR)/run/superd.sock bin/supers status"
+	bin/superd --config-dir examples/basic --log-dir run/logs --socket run/superd.sock
+
+test:
+	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	gofmt -l -w .
+
+cross:
+	GOOS=darwin $(GO) build ./...
+	GOOS=windows $(GO) build ./...
+
+clean:
+	rm -rf bin run

@@ -1,0 +1,136 @@
+package actors
+
+import (
+	"github.com/supers-dev/supers/actors/process"
+	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/logsink"
+	"github.com/supers-dev/supers/transport"
+)
+
+// This file lists every message the actors exchange. Each actor's protocol is
+// a closed set: messages are immutable values (pointers are never mutated
+// after sending) and never carry *exec.Cmd, mutexes or shared maps. Replies
+// to callers outside the actor system travel on a buffered channel carried in
+// the request, so no actor ever blocks on a caller and no protoactor future is
+// needed on the control path.
+
+// result is the answer to one service command or query.
+type result struct {
+	status transport.ServiceStatus
+	err    error
+}
+
+// replyTo is a one-shot reply channel; it must have a buffer of at least 1 so
+// that answering never blocks the actor.
+type replyTo chan<- result
+
+func (r replyTo) send(st transport.ServiceStatus, err error) {
+	if r != nil {
+		r <- result{status: st, err: err}
+	}
+}
+
+// command is implemented by the requests the services supervisor routes to
+// one service actor.
+type command interface {
+	service() string
+	fail(err error)
+}
+
+// startService asks a service to start its process (no-op when running).
+type startService struct {
+	name  string
+	reply replyTo
+}
+
+// stopService asks a service to stop its process group gracefully.
+type stopService struct {
+	name  string
+	reply replyTo
+}
+
+// restartService asks a service to stop (if running) and start again.
+type restartService struct {
+	name  string
+	reply replyTo
+}
+
+func (m *startService) service() string   { return m.name }
+func (m *stopService) service() string    { return m.name }
+func (m *restartService) service() string { return m.name }
+func (m *startService) fail(err error)    { m.reply.send(transport.ServiceStatus{}, err) }
+func (m *stopService) fail(err error)     { m.reply.send(transport.ServiceStatus{}, err) }
+func (m *restartService) fail(err error)  { m.reply.send(transport.ServiceStatus{}, err) }
+
+// statusQuery asks the services supervisor for one service's status. The
+// supervisor answers from its cache of statusChanged notices, so it can
+// answer even while a service actor is busy or suspended.
+type statusQuery struct {
+	name  string
+	reply replyTo
+}
+
+// listQuery asks the services supervisor for every service's status.
+type listQuery struct {
+	reply chan<- []transport.ServiceStatus
+}
+
+// addServices asks the services supervisor to create one service actor per
+// spec (their log sinks are opened first, through the log sink actor).
+// done receives nil, or the joined errors of the services that could not be
+// created.
+type addServices struct {
+	specs []*config.Service
+	done  chan<- error
+}
+
+// stopAll makes the services supervisor refuse new starts and stop every
+// service in parallel; done is closed once all of them report stopped.
+type stopAll struct {
+	done chan<- struct{}
+}
+
+// statusChanged is sent by a service actor to its parent each time its
+// status changes, before it answers the command that caused the change.
+type statusChanged struct {
+	status transport.ServiceStatus
+}
+
+// processExited is sent by the reaper callback when the process of
+// generation gen has ended.
+type processExited struct {
+	gen  uint64
+	exit process.Exit
+}
+
+// stopTimedOut fires when the process of generation gen did not exit within
+// TimeoutStopSec after its KillSignal.
+type stopTimedOut struct {
+	gen uint64
+}
+
+// openSink asks the log sink actor to open the log files of one service;
+// it answers the sender with sinkOpened.
+type openSink struct {
+	spec *config.Service
+}
+
+// sinkOpened answers openSink.
+type sinkOpened struct {
+	spec *config.Service
+	sink *logsink.Sink
+	err  error
+}
+
+// closeSink asks the log sink actor to close a service's log files.
+type closeSink struct {
+	name string
+}
+
+// sinkError reports a failure of a service's log writer (rate-limited by the
+// sink itself) to the log sink actor, which logs it.
+type sinkError struct {
+	name   string
+	stream logsink.Stream
+	err    error
+}

@@ -1,0 +1,223 @@
+package process
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// ErrClosed is returned by [Manager.Start] after [Manager.Close].
+var ErrClosed = errors.New("process: manager closed")
+
+// ErrNoProcess is wrapped by [SignalGroup] when the process group no longer
+// exists (ESRCH).
+var ErrNoProcess = errors.New("no such process")
+
+// ErrUnknownSignal is wrapped by [SignalNumber] and [SignalGroup] when a
+// signal name is not known on this platform.
+var ErrUnknownSignal = errors.New("unknown signal")
+
+// Options configure a [Manager].
+type Options struct {
+	// Subreaper makes the Manager the reaper of every descendant: on Linux
+	// the process becomes a child subreaper, and every child of the process
+	// is reaped, including ones the Manager did not start. Use it only when
+	// the Manager owns all child processes of the program (the daemon).
+	Subreaper bool
+	// Logger receives debug and error records; nil discards them.
+	Logger *slog.Logger
+}
+
+// Spec describes a process to start.
+type Spec struct {
+	// Argv is the command line; Argv[0] names the program. An absolute path
+	// is used as is; a path containing a slash is relative to Dir (or to the
+	// current directory if Dir is empty); a bare name is looked up in the
+	// PATH of Env if Env sets PATH, else in the PATH of this process. Empty
+	// and relative PATH entries are skipped.
+	Argv []string
+	// Dir is the working directory of the child; empty means the current one.
+	Dir string
+	// Env is the complete environment of the child, as KEY=VALUE strings.
+	// Nil means an empty environment, not this process's.
+	Env []string
+	// User is the user name or numeric uid the child runs as; empty means
+	// this process's user. Any other user requires running as root. The
+	// child gets the user's uid, primary group (unless Group is set) and
+	// supplementary groups.
+	User string
+	// Group is the group name or numeric gid the child runs as; empty means
+	// the primary group of User (or this process's group).
+	Group string
+	// Stdout and Stderr receive the child's output. The files are passed to
+	// the child as is; nil means /dev/null. The caller keeps ownership and
+	// may close its copies once Start returns.
+	Stdout, Stderr *os.File
+}
+
+// Handle identifies a started process.
+type Handle struct {
+	// PID is the process id of the child.
+	PID int
+	// PGID is its process group id, which equals PID: every child leads
+	// its own group.
+	PGID int
+	// StartTime is the start time of the process in clock ticks since boot
+	// (field 22 of /proc/PID/stat), read right after the start, to tell the
+	// process apart from a later one reusing its pid. It is 0 where
+	// unsupported (outside Linux).
+	StartTime uint64
+}
+
+// Exit describes how a process ended.
+type Exit struct {
+	// PID is the process id of the child.
+	PID int
+	// Code is the exit status, or -1 if the process was killed by a signal.
+	Code int
+	// Signal is the canonical name of the signal that killed the process,
+	// such as "SIGKILL", or "" if it exited normally.
+	Signal string
+	// Time is when the exit was collected.
+	Time time.Time
+}
+
+// String describes the exit as "exit code 3" or "signal SIGKILL".
+func (e Exit) String() string {
+	if e.Signal != "" {
+		return "signal " + e.Signal
+	}
+	return fmt.Sprintf("exit code %d", e.Code)
+}
+
+// ExecError reports a failure before the program ran: its lookup in PATH
+// ("lookup"), a bad working directory ("chdir"), an unknown or forbidden
+// user or group ("user", "group"), or the exec itself ("exec"). Path is the
+// program, directory, user or group concerned.
+type ExecError struct {
+	Op   string
+	Path string
+	Err  error
+}
+
+// Error returns a message such as `exec "/nope": no such file or directory`.
+func (e *ExecError) Error() string {
+	return fmt.Sprintf("%s %q: %v", e.Op, e.Path, e.Err)
+}
+
+// Unwrap returns the underlying error, such as [syscall.ENOENT].
+func (e *ExecError) Unwrap() error { return e.Err }
+
+// errNotInPath is the cause of a failed PATH lookup.
+var errNotInPath = fmt.Errorf("executable file not found in PATH: %w", fs.ErrNotExist)
+
+// newCmd validates spec and builds the command to start, without
+// SysProcAttr. Every error is an *ExecError.
+func newCmd(spec Spec) (*exec.Cmd, error) {
+	if len(spec.Argv) == 0 || spec.Argv[0] == "" {
+		return nil, &ExecError{Op: "exec", Path: "", Err: errors.New("empty command line")}
+	}
+	if spec.Dir != "" {
+		if err := checkDir(spec.Dir); err != nil {
+			return nil, err
+		}
+	}
+	path, err := resolveProgram(spec.Argv[0], spec.Dir, spec.Env)
+	if err != nil {
+		return nil, err
+	}
+	env := spec.Env
+	if env == nil {
+		env = []string{} // a nil Env would make exec.Cmd inherit ours
+	}
+	cmd := &exec.Cmd{
+		Path: path,
+		Args: spec.Argv,
+		Env:  env,
+		Dir:  spec.Dir,
+	}
+	// Assign only non-nil files: a nil *os.File in an io.Writer is not nil.
+	if spec.Stdout != nil {
+		cmd.Stdout = spec.Stdout
+	}
+	if spec.Stderr != nil {
+		cmd.Stderr = spec.Stderr
+	}
+	return cmd, nil
+}
+
+// checkDir reports a missing or unusable working directory before forking,
+// where the error can still name the directory.
+func checkDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return &ExecError{Op: "chdir", Path: dir, Err: err}
+	}
+	if !fi.IsDir() {
+		return &ExecError{Op: "chdir", Path: dir, Err: syscall.ENOTDIR}
+	}
+	return nil
+}
+
+// resolveProgram returns the absolute path of the program argv0 names.
+func resolveProgram(argv0, dir string, env []string) (string, error) {
+	switch {
+	case filepath.IsAbs(argv0):
+		return argv0, nil
+	case strings.ContainsRune(argv0, '/') || strings.ContainsRune(argv0, filepath.Separator):
+		// Made absolute: the child would resolve a relative path after its
+		// chdir to Dir, applying Dir twice.
+		p, err := filepath.Abs(filepath.Join(dir, argv0))
+		if err != nil {
+			return "", &ExecError{Op: "lookup", Path: argv0, Err: err}
+		}
+		return p, nil
+	}
+	pathList, ok := envValue(env, "PATH")
+	if !ok {
+		pathList = os.Getenv("PATH")
+	}
+	if p, ok := lookPath(argv0, pathList); ok {
+		return p, nil
+	}
+	return "", &ExecError{Op: "lookup", Path: argv0, Err: errNotInPath}
+}
+
+// envValue returns the value of key in env; the last occurrence wins, as in
+// the child.
+func envValue(env []string, key string) (string, bool) {
+	for i := len(env) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// execError maps an error of cmd.Start to an *ExecError.
+func execError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return &ExecError{Op: "exec", Path: path, Err: pe.Err}
+	}
+	return &ExecError{Op: "exec", Path: path, Err: err}
+}
+
+// logger returns l, or a logger that discards everything.
+func logger(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
+}

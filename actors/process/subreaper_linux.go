@@ -1,0 +1,18 @@
+//go:build linux
+
+package process
+
+import "golang.org/x/sys/unix"
+
+// subreaperSupported tells whether setSubreaper has an effect.
+const subreaperSupported = true
+
+// setSubreaper makes the process a child subreaper (or stops it being one):
+// orphaned descendants are reparented to it instead of init.
+func setSubreaper(on bool) error {
+	var v uintptr
+	if on {
+		v = 1
+	}
+	return unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, v, 0, 0, 0)
+}

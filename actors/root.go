@@ -1,0 +1,92 @@
+package actors
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// rootActor is the top of superd's actor tree. It is spawned with a guardian
+// that always resumes it: restarting a parent stops all of its children, so
+// a bug here must never restart it (that would stop every service). Its own
+// children, the log sink actor and the services supervisor, are resumed too
+// when they fail, for the same reason.
+type rootActor struct {
+	deps    *serviceDeps
+	logDir  string
+	spawned chan<- rootChildren
+}
+
+// rootChildren tells the Supervisor where the root's children live.
+type rootChildren struct {
+	services *actor.PID
+}
+
+// Receive implements actor.Actor.
+func (r *rootActor) Receive(ctx actor.Context) {
+	switch ctx.Message().(type) {
+	case *actor.Started:
+		logs, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
+			return newLogsActor(r.logDir, r.deps.logger)
+		}), "logs")
+		if err != nil {
+			panic(err) // cannot happen: a fresh system has no actor of that name
+		}
+		deps := r.deps
+		services, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
+			return newServicesActor(deps, logs)
+		}), "services")
+		if err != nil {
+			panic(err)
+		}
+		if r.spawned != nil {
+			r.spawned <- rootChildren{services: services}
+			r.spawned = nil
+		}
+	}
+}
+
+// resumeStrategy keeps an actor and its state after a failure: the message
+// that caused the panic is dropped, nothing is restarted.
+func resumeStrategy(logger *slog.Logger) actor.SupervisorStrategy {
+	return actor.NewOneForOneStrategy(0, 0, func(reason any) actor.Directive {
+		logger.Error("actor failed; resuming it", "reason", reason)
+		return actor.ResumeDirective
+	})
+}
+
+// protoLogger routes protoactor's own logging into the embedder's logger,
+// one level lower (its INFO chatter becomes DEBUG), so it is quiet at the
+// default level.
+func protoLogger(base *slog.Logger) func(*actor.ActorSystem) *slog.Logger {
+	return func(*actor.ActorSystem) *slog.Logger {
+		return slog.New(demoteHandler{base.Handler()}).With("component", "protoactor")
+	}
+}
+
+// demoteHandler lowers every record by one level step (4).
+type demoteHandler struct{ h slog.Handler }
+
+func (d demoteHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return d.h.Enabled(ctx, l-4)
+}
+
+func (d demoteHandler) Handle(ctx context.Context, r slog.Record) error {
+	r2 := slog.NewRecord(r.Time, r.Level-4, r.Message, r.PC)
+	r.Attrs(func(a slog.Attr) bool { r2.AddAttrs(a); return true })
+	return d.h.Handle(ctx, r2)
+}
+
+func (d demoteHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return demoteHandler{d.h.WithAttrs(as)}
+}
+
+func (d demoteHandler) WithGroup(name string) slog.Handler {
+	return demoteHandler{d.h.WithGroup(name)}
+}
+
+// now is the wall clock with its monotonic reading (uptimes survive clock
+// jumps).
+func now() time.Time { return time.Now() }

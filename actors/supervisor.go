@@ -1,0 +1,290 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/supers-dev/supers/actors/process"
+	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/transport"
+)
+
+// Config describes one supervisor. The zero value is not usable: at least
+// LogDir, or ConfigDir (whose "logs" subdirectory is then the default log
+// dir), must be set.
+type Config struct {
+	// ConfigDir is the directory whose *.service files are loaded at start.
+	// Empty: no files are loaded (use Services).
+	ConfigDir string
+	// Services are services defined in Go, added after those of ConfigDir.
+	// Build them with config.New or validate them with config.Validate.
+	Services []*config.Service
+	// LogDir holds one directory per service with its stdout.log and
+	// stderr.log. Default: <ConfigDir>/logs.
+	LogDir string
+	// Socket is the path of the Unix control socket. Empty: no socket (an
+	// embedding program drives the supervisor through its methods).
+	Socket string
+	// Subreaper makes the process a child subreaper that reaps every
+	// orphaned descendant. Only for a program whose children are all
+	// managed by this supervisor (superd); an embedding program that runs
+	// other children of its own must leave it off.
+	Subreaper bool
+	// Logger receives the supervisor's structured log. Default: discard.
+	Logger *slog.Logger
+	// Version is reported by the control API.
+	Version string
+	// ShutdownTimeout bounds how long Run waits, after its context is done,
+	// for the services to stop. Default: the longest TimeoutStopSec + 5s.
+	ShutdownTimeout time.Duration
+}
+
+// ErrNotRunning is returned by the service methods of a Supervisor that is
+// not running (Run has not started or has returned).
+var ErrNotRunning = errors.New("supervisor is not running")
+
+// Supervisor runs a set of services, each a protoactor actor under a services
+// supervisor actor. It is safe for concurrent use; it implements
+// transport.Backend, so the same methods serve the control socket.
+type Supervisor struct {
+	cfg   Config
+	log   *slog.Logger
+	ready chan struct{}
+	done  chan struct{}
+
+	// Set by Run before ready is closed; read-only afterwards.
+	sys      *actor.ActorSystem
+	services *actor.PID
+	loadErrs []error
+}
+
+var _ transport.Backend = (*Supervisor)(nil)
+
+// New validates cfg and returns a supervisor ready to Run.
+func New(cfg Config) (*Supervisor, error) {
+	if cfg.LogDir == "" {
+		if cfg.ConfigDir == "" {
+			return nil, errors.New("actors: Config needs a LogDir or a ConfigDir")
+		}
+		cfg.LogDir = filepath.Join(cfg.ConfigDir, "logs")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	for _, s := range cfg.Services {
+		if s == nil {
+			return nil, errors.New("actors: nil service in Config.Services")
+		}
+		if err := config.Validate(s); err != nil {
+			return nil, fmt.Errorf("actors: service %q: %w", s.Name, err)
+		}
+	}
+	return &Supervisor{cfg: cfg, log: cfg.Logger, ready: make(chan struct{}), done: make(chan struct{})}, nil
+}
+
+// Ready is closed once Run has started every AutoStart service and the
+// control socket (if any) accepts requests.
+func (s *Supervisor) Ready() <-chan struct{} { return s.ready }
+
+// LoadErrors returns the errors of the service files that could not be
+// loaded at start (each names its file and line). Valid after Ready.
+func (s *Supervisor) LoadErrors() []error {
+	select {
+	case <-s.ready:
+		return append([]error(nil), s.loadErrs...)
+	default:
+		return nil
+	}
+}
+
+// Run starts the supervisor and blocks until ctx is done; then it stops every
+// service gracefully (in parallel, each within its TimeoutStopSec), removes
+// the socket and returns nil. It returns an error at once if it cannot start
+// (for example, another superd holds the socket's lock). Run may be called
+// only once.
+func (s *Supervisor) Run(ctx context.Context) error {
+	defer close(s.done)
+	var ln *transport.UnixListener
+	if s.cfg.Socket != "" {
+		// The lock is taken before anything else is touched.
+		var err error
+		if ln, err = transport.ListenUnix(s.cfg.Socket); err != nil {
+			return err
+		}
+		defer ln.Close()
+	}
+	procs, err := process.NewManager(process.Options{Subreaper: s.cfg.Subreaper, Logger: s.log})
+	if err != nil {
+		return fmt.Errorf("process manager: %w", err)
+	}
+	defer procs.Close()
+
+	deps := &serviceDeps{procs: procs, logger: s.log, env: environ(), now: now}
+	s.sys = actor.NewActorSystem(actor.WithLoggerFactory(protoLogger(s.log)))
+	defer s.sys.Shutdown()
+	spawned := make(chan rootChildren, 1)
+	rootProps := actor.PropsFromProducer(func() actor.Actor {
+		return &rootActor{deps: deps, logDir: s.cfg.LogDir, spawned: spawned}
+	}, actor.WithGuardian(resumeStrategy(s.log)), actor.WithSupervisor(resumeStrategy(s.log)))
+	root, err := s.sys.Root.SpawnNamed(rootProps, "superd")
+	if err != nil {
+		return fmt.Errorf("spawn root actor: %w", err)
+	}
+	s.services = (<-spawned).services
+
+	specs, errs := s.load()
+	s.loadErrs = errs
+	for _, err := range errs {
+		s.log.Error("service file skipped", "err", err)
+	}
+	added := make(chan error, 1)
+	s.sys.Root.Send(s.services, &addServices{specs: specs, done: added})
+	if err := <-added; err != nil {
+		s.loadErrs = append(s.loadErrs, err)
+		s.log.Error("services not created", "err", err)
+	}
+
+	var srv *http.Server
+	srvDone := make(chan struct{})
+	if ln != nil {
+		srv = transport.NewServer(transport.NewHandler(s, transport.HandlerOptions{Logger: s.log, Version: s.cfg.Version}))
+		go func() {
+			defer close(srvDone)
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error("control socket server failed", "err", err)
+			}
+		}()
+	} else {
+		close(srvDone)
+	}
+	s.log.Info("superd ready", "services", len(specs), "config_dir", s.cfg.ConfigDir, "log_dir", s.cfg.LogDir, "socket", s.cfg.Socket)
+	close(s.ready)
+
+	<-ctx.Done()
+	s.log.Info("shutting down")
+	if srv != nil {
+		// Refuse new requests; give in-flight ones a moment, then cut them.
+		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_ = srv.Shutdown(sctx)
+		cancel()
+		_ = srv.Close()
+		<-srvDone
+	}
+	s.stopAll(specs)
+	_ = s.sys.Root.PoisonFuture(root).Wait()
+	s.log.Info("superd stopped")
+	return nil
+}
+
+// load reads ConfigDir and appends the services defined in Go.
+func (s *Supervisor) load() ([]*config.Service, []error) {
+	var specs []*config.Service
+	var errs []error
+	if s.cfg.ConfigDir != "" {
+		specs, errs = config.LoadDir(s.cfg.ConfigDir)
+	}
+	return append(specs, s.cfg.Services...), errs
+}
+
+// stopAll stops every service and waits for them, bounded by the shutdown
+// timeout. Services still running afterwards are SIGKILLed when their actors
+// stop.
+func (s *Supervisor) stopAll(specs []*config.Service) {
+	timeout := s.cfg.ShutdownTimeout
+	if timeout <= 0 {
+		var longest time.Duration
+		for _, sp := range specs {
+			if sp.TimeoutStopSec > longest && sp.TimeoutStopSec < maxTimer {
+				longest = sp.TimeoutStopSec
+			}
+		}
+		timeout = longest + 5*time.Second
+	}
+	done := make(chan struct{})
+	s.sys.Root.Send(s.services, &stopAll{done: done})
+	select {
+	case <-done:
+	case <-time.After(timeout):
+		s.log.Warn("services did not stop in time; killing them", "timeout", timeout)
+	}
+}
+
+// List returns the status of every service, sorted by name.
+func (s *Supervisor) List(ctx context.Context) ([]transport.ServiceStatus, error) {
+	if err := s.wait(ctx); err != nil {
+		return nil, err
+	}
+	reply := make(chan []transport.ServiceStatus, 1)
+	s.sys.Root.Send(s.services, &listQuery{reply: reply})
+	select {
+	case l := <-reply:
+		return l, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-s.done:
+		return nil, ErrNotRunning
+	}
+}
+
+// Status returns the status of one service.
+func (s *Supervisor) Status(ctx context.Context, name string) (transport.ServiceStatus, error) {
+	return s.ask(ctx, func(r replyTo) any { return &statusQuery{name: name, reply: r} })
+}
+
+// Start starts a service; it returns once its process runs, or with an error
+// wrapping ErrStartFailed when the program could not be executed. Starting a
+// running service is a no-op.
+func (s *Supervisor) Start(ctx context.Context, name string) (transport.ServiceStatus, error) {
+	return s.ask(ctx, func(r replyTo) any { return &startService{name: name, reply: r} })
+}
+
+// Stop stops a service gracefully: KillSignal to its process group, then
+// SIGKILL after TimeoutStopSec. It returns once the process has exited.
+func (s *Supervisor) Stop(ctx context.Context, name string) (transport.ServiceStatus, error) {
+	return s.ask(ctx, func(r replyTo) any { return &stopService{name: name, reply: r} })
+}
+
+// Restart stops the service if it runs, then starts it.
+func (s *Supervisor) Restart(ctx context.Context, name string) (transport.ServiceStatus, error) {
+	return s.ask(ctx, func(r replyTo) any { return &restartService{name: name, reply: r} })
+}
+
+func (s *Supervisor) ask(ctx context.Context, msg func(replyTo) any) (transport.ServiceStatus, error) {
+	if err := s.wait(ctx); err != nil {
+		return transport.ServiceStatus{}, err
+	}
+	reply := make(chan result, 1)
+	s.sys.Root.Send(s.services, msg(reply))
+	select {
+	case r := <-reply:
+		return r.status, r.err
+	case <-ctx.Done():
+		return transport.ServiceStatus{}, ctx.Err()
+	case <-s.done:
+		return transport.ServiceStatus{}, ErrNotRunning
+	}
+}
+
+// wait blocks until the supervisor is ready.
+func (s *Supervisor) wait(ctx context.Context) error {
+	select {
+	case <-s.done:
+		return ErrNotRunning
+	default:
+	}
+	select {
+	case <-s.ready:
+		return nil
+	case <-s.done:
+		return ErrNotRunning
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,123 @@
+// Command superd is the supers daemon: it runs the services defined in
+// <config-dir>/*.service and serves the control socket used by supers.
+//
+// It is a thin wrapper: flags, logging and signals here; the supervisor
+// itself is the actors package, which other programs can embed.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/supers-dev/supers/actors"
+	"github.com/supers-dev/supers/transport"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+type cli struct {
+	ConfigDir string           `help:"Directory of the *.service files." env:"SUPER_CONFIG_DIR" default:"/etc/super" type:"path" placeholder:"DIR"`
+	LogDir    string           `help:"Directory of the services' logs (default: <config-dir>/logs)." type:"path" placeholder:"DIR"`
+	Socket    string           `help:"Path of the control socket (default: ${socket})." type:"path" placeholder:"PATH"`
+	LogLevel  string           `help:"Level of superd's own log." enum:"debug,info,warn,error" default:"info"`
+	LogFormat string           `help:"Format of superd's own log." enum:"text,json" default:"text"`
+	Version   kong.VersionFlag `help:"Print the version and exit." short:"V"`
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+func run(args []string, stderr io.Writer) int {
+	var c cli
+	exit := -1
+	parser, err := kong.New(&c,
+		kong.Name("superd"),
+		kong.Description("The supers process supervisor daemon."),
+		kong.Vars{"version": version, "socket": transport.DefaultSocketPath()},
+		kong.Writers(os.Stdout, stderr),
+		kong.Exit(func(code int) {
+			if code == 80 { // kong's usage-error code
+				code = 2
+			}
+			exit = code
+			panic(exitPanic{})
+		}),
+	)
+	if err != nil {
+		fmt.Fprintln(stderr, "superd:", err)
+		return 1
+	}
+	if code, done := parse(parser, args, stderr, &exit); done {
+		return code
+	}
+	if c.Socket == "" {
+		c.Socket = transport.DefaultSocketPath()
+	}
+	if c.LogDir == "" {
+		c.LogDir = filepath.Join(c.ConfigDir, "logs")
+	}
+	logger := newLogger(stderr, c.LogLevel, c.LogFormat)
+
+	// A broken stderr must not kill superd with SIGPIPE; Notify (not Ignore)
+	// keeps children's default disposition.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+
+	sup, err := actors.New(actors.Config{
+		ConfigDir: c.ConfigDir,
+		LogDir:    c.LogDir,
+		Socket:    c.Socket,
+		Subreaper: true,
+		Logger:    logger,
+		Version:   version,
+	})
+	if err == nil {
+		err = sup.Run(ctx)
+	}
+	if err != nil {
+		logger.Error("superd failed", "err", err)
+		return 1
+	}
+	return 0
+}
+
+type exitPanic struct{}
+
+// parse runs kong, turning its exit calls (help, version, usage errors) into
+// a return code.
+func parse(p *kong.Kong, args []string, stderr io.Writer, exit *int) (code int, done bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(exitPanic); !ok {
+				panic(r)
+			}
+			code, done = *exit, true
+		}
+	}()
+	if _, err := p.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "superd: error: %v\n", err)
+		return 2, true
+	}
+	return 0, false
+}
+
+func newLogger(w io.Writer, level, format string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: l}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,40 @@
+// Package transport is superd's control protocol: HTTP/1.1 with JSON bodies,
+// served on a Unix socket (and, later, on TCP).
+//
+// It holds four things, all independent of how the supervisor is built:
+//
+//   - the wire types ([ServiceStatus], [ExitInfo], [VersionInfo],
+//     [ErrorBody]);
+//   - the server side: [NewHandler] turns any [Backend] into an
+//     [http.Handler] that maps the backend's sentinel errors
+//     ([ErrUnknownService], [ErrInvalidArgument], [ErrConflict]) to status
+//     codes, and [NewServer] wraps it in an [http.Server] with sane limits;
+//   - the Unix socket: [ListenUnix] creates the socket next to a lock file so
+//     that only one daemon serves a given path, and [DefaultSocketPath] is
+//     the path both superd and supers use when none is given;
+//   - the Go client, [Client], used by the supers CLI and by tests.
+//
+// # Routes
+//
+//	GET  /v1/services                  []ServiceStatus
+//	GET  /v1/services/{name}           ServiceStatus
+//	POST /v1/services/{name}/start     ServiceStatus once the process runs
+//	POST /v1/services/{name}/stop      ServiceStatus once the process group is gone
+//	POST /v1/services/{name}/restart   ServiceStatus
+//	GET  /v1/version                   VersionInfo
+//	GET  /healthz                      {"status":"ok"}
+//
+// Every error answer has the body {"error": "<message>"} ([ErrorBody]):
+// 400 invalid argument, 404 unknown service or route, 405 wrong method (with
+// an Allow header), 409 conflict, 413 request body too large, 500 internal
+// error, 503 the request was canceled (superd is shutting down), 504 the
+// backend's deadline expired.
+//
+// With curl:
+//
+//	curl --unix-socket /run/super/superd.sock http://superd/v1/services
+//	curl --unix-socket /run/super/superd.sock -X POST http://superd/v1/services/web/restart
+//
+// The package imports nothing from the rest of the module; the supervisor
+// plugs in by implementing [Backend].
+package transport

@@ -1,0 +1,217 @@
+package transport
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"runtime/debug"
+	"time"
+)
+
+// maxRequestBody is the largest request body the handler accepts.
+const maxRequestBody = 1 << 20
+
+// HandlerOptions configures [NewHandler].
+type HandlerOptions struct {
+	// Logger receives a debug record per request and an error record per
+	// recovered panic or internal error. Nil discards everything.
+	Logger *slog.Logger
+	// Version is reported by GET /v1/version.
+	Version string
+}
+
+// NewHandler returns the HTTP handler of the control API (see the package
+// documentation for the routes) serving b.
+func NewHandler(b Backend, opts HandlerOptions) http.Handler {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	h := &handler{backend: b, logger: logger, version: opts.Version, mux: http.NewServeMux()}
+	h.mux.HandleFunc("GET /v1/services", h.list)
+	h.mux.HandleFunc("GET /v1/services/{name}", h.serviceOp(Backend.Status))
+	h.mux.HandleFunc("POST /v1/services/{name}/start", h.serviceOp(Backend.Start))
+	h.mux.HandleFunc("POST /v1/services/{name}/stop", h.serviceOp(Backend.Stop))
+	h.mux.HandleFunc("POST /v1/services/{name}/restart", h.serviceOp(Backend.Restart))
+	h.mux.HandleFunc("GET /v1/version", h.versionInfo)
+	h.mux.HandleFunc("GET /healthz", h.health)
+	return h
+}
+
+type handler struct {
+	backend Backend
+	logger  *slog.Logger
+	version string
+	mux     *http.ServeMux
+}
+
+// ServeHTTP adds what the mux lacks: panic recovery, the body size limit,
+// JSON 404/405 answers and a debug log record per request.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rw := &responseWriter{ResponseWriter: w}
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler { //nolint:errorlint // sentinel value compared as net/http does
+				panic(v)
+			}
+			h.logger.Error("control request panicked",
+				"method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			if !rw.wroteHeader {
+				writeError(rw, http.StatusInternalServerError, "internal error")
+			}
+		}
+		h.logger.Debug("control request",
+			"method", r.Method, "path", r.URL.Path, "status", rw.status,
+			"duration", time.Since(start), "remote", r.RemoteAddr)
+	}()
+
+	if r.ContentLength > maxRequestBody {
+		writeError(rw, http.StatusRequestEntityTooLarge, "request body too large")
+		return
+	}
+	r.Body = http.MaxBytesReader(rw, r.Body, maxRequestBody)
+
+	if fallback, pattern := h.mux.Handler(r); pattern == "" {
+		// Not found or method not allowed: let the mux decide which (and
+		// compute the Allow header), but answer in JSON.
+		rec := &headerRecorder{header: http.Header{}}
+		fallback.ServeHTTP(rec, r)
+		switch rec.status {
+		case http.StatusMethodNotAllowed:
+			if allow := rec.header.Get("Allow"); allow != "" {
+				rw.Header().Set("Allow", allow)
+			}
+			writeError(rw, rec.status, fmt.Sprintf("method %s not allowed on %s", r.Method, r.URL.Path))
+		default:
+			writeError(rw, http.StatusNotFound, fmt.Sprintf("no such route: %s %s", r.Method, r.URL.Path))
+		}
+		return
+	}
+	h.mux.ServeHTTP(rw, r)
+}
+
+func (h *handler) list(w http.ResponseWriter, r *http.Request) {
+	services, err := h.backend.List(r.Context())
+	if err != nil {
+		h.writeBackendError(w, r, err)
+		return
+	}
+	if services == nil {
+		services = []ServiceStatus{}
+	}
+	writeJSON(w, http.StatusOK, services)
+}
+
+// serviceOp adapts one of the per-service Backend methods to a handler.
+func (h *handler) serviceOp(op func(Backend, context.Context, string) (ServiceStatus, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		st, err := op(h.backend, r.Context(), r.PathValue("name"))
+		if err != nil {
+			h.writeBackendError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, st)
+	}
+}
+
+func (h *handler) versionInfo(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, VersionInfo{Version: h.version, GoVersion: runtime.Version()})
+}
+
+func (h *handler) health(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// writeBackendError maps err to a status code and writes it as JSON.
+func (h *handler) writeBackendError(w http.ResponseWriter, r *http.Request, err error) {
+	status := statusFor(err)
+	if status == http.StatusInternalServerError {
+		h.logger.Error("control request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeError(w, status, err.Error())
+}
+
+// statusFor maps a backend error to its HTTP status code.
+func statusFor(err error) int {
+	switch {
+	case errors.Is(err, ErrUnknownService):
+		return http.StatusNotFound
+	case errors.Is(err, ErrInvalidArgument):
+		return http.StatusBadRequest
+	case errors.Is(err, ErrConflict):
+		return http.StatusConflict
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusGatewayTimeout
+	case errors.Is(err, context.Canceled):
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, ErrorBody{Error: msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		// Only reachable with a value json cannot encode: a programming error.
+		status = http.StatusInternalServerError
+		body, _ = json.Marshal(ErrorBody{Error: "encoding response: " + err.Error()})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}
+
+// responseWriter records the status code for logging and panic recovery.
+type responseWriter struct {
+	http.ResponseWriter
+	status      int
+	wroteHeader bool
+}
+
+func (w *responseWriter) WriteHeader(status int) {
+	if !w.wroteHeader {
+		w.status, w.wroteHeader = status, true
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *responseWriter) Write(p []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer (Flush,
+// deadlines), which streaming routes will need.
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// headerRecorder captures the status and headers the mux's own 404/405
+// handlers produce, and drops their plain-text body.
+type headerRecorder struct {
+	header http.Header
+	status int
+}
+
+func (r *headerRecorder) Header() http.Header { return r.header }
+
+func (r *headerRecorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+}
+
+func (r *headerRecorder) Write(p []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	return len(p), nil
+}

@@ -1,0 +1,125 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Service states reported in [ServiceStatus.State]. Later versions may add
+// more (backoff, fatal, exec-failed); clients must treat unknown states as
+// "not running".
+const (
+	StateStopped  = "stopped"
+	StateStarting = "starting"
+	StateRunning  = "running"
+	StateStopping = "stopping"
+	StateExited   = "exited"
+)
+
+// ServiceStatus is the state of one service as reported by superd.
+type ServiceStatus struct {
+	// Name is the service name (the file name without ".service").
+	Name string `json:"name"`
+	// State is one of the State* constants.
+	State string `json:"state"`
+	// PID is the main process id, 0 when no process is running.
+	PID int `json:"pid"`
+	// Description is the service's Description=.
+	Description string `json:"description"`
+	// StartedAt is when the current process started; nil when not running.
+	StartedAt *time.Time `json:"started_at,omitempty"`
+	// UptimeSeconds is how long the current process has been running, as
+	// measured by superd when it answered; 0 when not running.
+	UptimeSeconds float64 `json:"uptime_seconds"`
+	// Restarts counts the starts after the first one since superd started.
+	Restarts int `json:"restarts"`
+	// LastExit describes how the previous process ended; nil if none did.
+	LastExit *ExitInfo `json:"last_exit"`
+	// Error explains why the last start failed (e.g. the exec error).
+	Error string `json:"error,omitempty"`
+	// NextAttemptMS is reserved for automatic restarts: milliseconds until the
+	// next start attempt while backing off.
+	NextAttemptMS int64 `json:"next_attempt_ms,omitempty"`
+}
+
+// ExitInfo describes how a process ended: with an exit code or killed by a
+// signal.
+type ExitInfo struct {
+	// Code is the exit status; nil when the process was killed by a signal.
+	Code *int `json:"code,omitempty"`
+	// Signal is the canonical name of the killing signal ("SIGKILL"), empty
+	// when the process exited by itself.
+	Signal string `json:"signal,omitempty"`
+	// Time is when superd noticed the exit.
+	Time time.Time `json:"time"`
+	// Expected is true when superd caused the exit (a stop or restart).
+	Expected bool `json:"expected"`
+}
+
+// String describes the exit as "exit 3" or "signal SIGKILL". A nil
+// *ExitInfo yields "".
+func (e *ExitInfo) String() string {
+	switch {
+	case e == nil:
+		return ""
+	case e.Signal != "":
+		return "signal " + e.Signal
+	case e.Code != nil:
+		return fmt.Sprintf("exit %d", *e.Code)
+	default:
+		return "exit unknown"
+	}
+}
+
+// VersionInfo is the answer to GET /v1/version.
+type VersionInfo struct {
+	// Version is superd's version string.
+	Version string `json:"version"`
+	// GoVersion is the Go release superd was built with.
+	GoVersion string `json:"go_version"`
+}
+
+// ErrorBody is the JSON body of every error answer.
+type ErrorBody struct {
+	// Error is a human-readable message.
+	Error string `json:"error"`
+}
+
+// Backend is what the handler serves: the supervisor. Every method must
+// honour ctx (it is the request's context, canceled when the client goes
+// away) and report failures by wrapping one of the sentinel errors below
+// with %w where one applies, e.g.
+//
+//	fmt.Errorf("%w %q", transport.ErrUnknownService, name)
+type Backend interface {
+	// List returns the status of every configured service.
+	List(ctx context.Context) ([]ServiceStatus, error)
+	// Status returns the status of one service.
+	Status(ctx context.Context, name string) (ServiceStatus, error)
+	// Start starts a service and returns once its process runs (or failed
+	// to exec).
+	Start(ctx context.Context, name string) (ServiceStatus, error)
+	// Stop stops a service and returns once its process group is gone.
+	Stop(ctx context.Context, name string) (ServiceStatus, error)
+	// Restart stops the service if it runs, then starts it.
+	Restart(ctx context.Context, name string) (ServiceStatus, error)
+}
+
+// Sentinel errors shared by both sides of the protocol. A [Backend] wraps
+// them; the handler turns them into status codes; the [Client] turns the
+// status codes back into errors that match them with [errors.Is].
+var (
+	// ErrUnknownService: no service has that name (HTTP 404).
+	ErrUnknownService = errors.New("unknown service")
+	// ErrInvalidArgument: the request makes no sense, e.g. a malformed
+	// service name (HTTP 400).
+	ErrInvalidArgument = errors.New("invalid argument")
+	// ErrConflict: the request conflicts with the service's current state,
+	// e.g. another operation is in progress (HTTP 409).
+	ErrConflict = errors.New("conflict")
+	// ErrDaemonRunning: [ListenUnix] found the socket's lock held by another
+	// process.
+	ErrDaemonRunning = errors.New("another superd is running")
+)
