@@ -1,7 +1,10 @@
 package config
 
 import (
+	"cmp"
 	"errors"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -97,25 +100,49 @@ func (es Errors) Unwrap() []error {
 	return errs
 }
 
+// maxErrors bounds the problems reported for one service definition.
+const maxErrors = 50
+
+// errTooMany ends an error list that was cut at maxErrors.
+var errTooMany = fmt.Errorf("too many errors (only the first %d are shown)", maxErrors)
+
 // errorList collects the problems found in one service definition.
 type errorList struct {
-	file string
-	errs Errors
+	file      string
+	errs      Errors
+	truncated bool
 }
 
-// add records a problem; err must not be nil.
+// add records a problem; err must not be nil. Past maxErrors it only notes
+// that the list is truncated.
 func (l *errorList) add(line int, section, key string, err error) {
+	if l.full() {
+		l.truncated = true
+		return
+	}
 	l.errs = append(l.errs, &Error{File: l.file, Line: line, Section: section, Key: key, Err: err})
 }
 
-// err returns nil, the single *Error, or the Errors.
+// full reports whether the list holds maxErrors problems: looking for more
+// is a waste of time.
+func (l *errorList) full() bool { return len(l.errs) >= maxErrors }
+
+// err returns nil, the single *Error, or the Errors sorted by line, those
+// without a line last.
 func (l *errorList) err() error {
-	switch len(l.errs) {
+	errs := slices.Clone(l.errs)
+	slices.SortStableFunc(errs, func(a, b *Error) int {
+		return cmp.Compare(uint(a.Line-1), uint(b.Line-1)) // Line 0 becomes the largest
+	})
+	if l.truncated {
+		errs = append(errs, &Error{File: l.file, Err: errTooMany})
+	}
+	switch len(errs) {
 	case 0:
 		return nil
 	case 1:
-		return l.errs[0]
+		return errs[0]
 	default:
-		return l.errs
+		return errs
 	}
 }

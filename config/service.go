@@ -23,7 +23,8 @@ type Service struct {
 	WorkingDirectory string
 	// Environment holds KEY=VALUE pairs from EnvironmentFile= then
 	// Environment=, in file order; later entries win over earlier ones and
-	// over superd's own environment.
+	// over superd's own environment. Parse and Validate drop the entries
+	// that later ones override, so each KEY appears once.
 	Environment []string
 	// User and Group name the credentials the child runs with; only honoured
 	// when superd runs as root. Empty means superd's own.
@@ -34,7 +35,8 @@ type Service struct {
 	// group on stop (default SIGTERM).
 	KillSignal string
 	// TimeoutStopSec is how long a stop waits after KillSignal before it
-	// SIGKILLs the process group (default 10s).
+	// SIGKILLs the process group (default 10s). Infinity (from "infinity"
+	// or "0" in a file) means never SIGKILL.
 	TimeoutStopSec time.Duration
 
 	// Log holds the [Log] section.
@@ -52,7 +54,8 @@ type LogSpec struct {
 	// MaxSize is the size in bytes at which a log file is rotated (default
 	// 50 MiB). It is a whole number of MiB (lumberjack's unit).
 	MaxSize int64
-	// MaxBackups is how many rotated files are kept (default 5).
+	// MaxBackups is how many rotated files are kept (default 5); 0 keeps
+	// them all, as in lumberjack (MaxAge still applies).
 	MaxBackups int
 	// MaxAge is how long rotated files are kept; 0 keeps them forever (default).
 	MaxAge time.Duration

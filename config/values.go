@@ -210,7 +210,7 @@ func parseSpan(s string) (time.Duration, error) {
 		spaced := strings.TrimLeft(rest, " \t")
 		i := strings.IndexFunc(spaced, func(r rune) bool { return !unicode.IsLetter(r) })
 		if i < 0 {
-			i = len(rest)
+			i = len(spaced)
 		}
 		unitName := spaced[:i]
 		unit := time.Second

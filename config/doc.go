@@ -1,0 +1,132 @@
+// Package config parses service files into validated, immutable Service
+// values. No INI type leaves the package.
+//
+// # Service files
+//
+// A service NAME is defined by the file NAME.service in the configuration
+// directory. NAME matches NamePattern (^[A-Za-z0-9][A-Za-z0-9_.@-]*$), is at
+// most 64 characters long and does not contain "..". The syntax is that of
+// systemd unit files (parsed with gopkg.in/ini.v1):
+//
+//	# Lines starting with # or ; (after optional spaces) are comments.
+//	[Unit]
+//	Description=Example web app
+//
+//	[Service]
+//	ExecStart=/usr/local/bin/app --listen :8080 \
+//	    --name "my app"
+//	WorkingDirectory=/srv/app
+//	Environment=PORT=8080 "GREETING=hello world"
+//	Environment=DEBUG=1
+//	EnvironmentFile=-/etc/default/app
+//	User=www-data
+//	Group=www-data
+//	AutoStart=yes
+//	KillSignal=SIGINT
+//	TimeoutStopSec=1min 30s
+//
+//	[Log]
+//	MaxSize=50M
+//	MaxBackups=5
+//	MaxAge=7d
+//	Compress=yes
+//	RotateEvery=1d
+//
+// Syntax rules:
+//   - A line is blank, a comment, a section header [Name], or KEY=VALUE.
+//     Spaces around KEY and VALUE are trimmed. # and ; start a comment only
+//     at the beginning of a line: inside a value they are kept.
+//   - A value whose last character is a backslash continues on the next
+//     line: the backslash is dropped and the next line, trimmed, is appended
+//     (so leave a space before the backslash to separate words). A blank
+//     line ends the value.
+//   - Section and key names are case sensitive. Sections and keys starting
+//     with "X-" are ignored (for other tools). Any other unknown section or
+//     key is an error, with a suggestion when a known one is close.
+//   - A key given outside of any section, a line without "=", and a value
+//     starting with ` or """ are errors.
+//   - A value is at most 64 KiB long and spans at most 256 lines; service
+//     files and environment files are at most 1 MiB.
+//   - Every key takes a non-empty value and may be given once, except
+//     Environment= and EnvironmentFile=, which may be repeated and
+//     accumulate. (Unlike systemd, an empty Environment= does not reset the
+//     list: it is an error, like every other empty value.)
+//
+// Keys:
+//
+//	[Unit]
+//	Description=       free text shown by the CLI.
+//	[Service]
+//	ExecStart=         required. The command line, split into words as a
+//	                   POSIX shell would, with '...' and "..." quotes and
+//	                   backslash escapes, but without any expansion: $VAR,
+//	                   globs, ~, ;, |, & and # are plain characters. A
+//	                   relative program name is looked up in PATH when the
+//	                   service starts. systemd's prefixes (-, @, +, !, :)
+//	                   are not supported.
+//	WorkingDirectory=  an absolute path (default: superd's).
+//	Environment=       one or more KEY=VALUE words, quoted as in ExecStart=
+//	                   (Environment="A=1 2" B=3). KEY is [A-Za-z_][A-Za-z0-9_]*.
+//	EnvironmentFile=   an absolute path, read when the file is parsed (and
+//	                   re-read on reload); with a leading "-", a missing file
+//	                   is ignored. The file holds KEY=VALUE lines, optionally
+//	                   prefixed by "export "; blank lines and lines starting
+//	                   with # or ; are ignored. A value starting with a quote
+//	                   is one shell word ("a b", 'a b'); any other value is
+//	                   taken as is, spaces included. The variables of all
+//	                   EnvironmentFile= come first, then those of
+//	                   Environment= (unlike systemd, where files win); a later
+//	                   definition of a variable overrides an earlier one.
+//	User=, Group=      a name or a numeric ID; honoured when superd runs as root.
+//	AutoStart=         boolean, default yes: start the service with superd.
+//	KillSignal=        the signal that asks the service to stop, by name with
+//	                   or without SIG (TERM, SIGTERM, sigterm) or by Linux
+//	                   number (15); default SIGTERM. See NormalizeSignal.
+//	TimeoutStopSec=    how long to wait after KillSignal before SIGKILL;
+//	                   default 10s. "infinity" or 0 means never SIGKILL
+//	                   (stored as Infinity).
+//	[Log]              rotation of the service's stdout and stderr files:
+//	MaxSize=           size at which a file is rotated, a positive whole
+//	                   number of MiB; default 50M.
+//	MaxBackups=        rotated files kept, a whole number ≥ 0; default 5;
+//	                   0 keeps them all (MaxAge still applies).
+//	MaxAge=            how long rotated files are kept; default 0, forever.
+//	Compress=          boolean, default no: gzip rotated files.
+//	RotateEvery=       also rotate on a timer, at least 1s; default 0, off.
+//
+// Value syntax:
+//   - Booleans: 1 yes y true t on, 0 no n false f off, in any case.
+//   - Durations (ParseDuration): systemd time spans, which include Go
+//     durations. A number without a unit counts seconds ("90", "1.5");
+//     units are ns, us (usec, µs), ms (msec), s (sec, second, seconds),
+//     m (min, minute, minutes), h (hr, hour, hours), d (day, days),
+//     w (week, weeks), M (month, months: 30.44 days), y (year, years:
+//     365.25 days), and components add up: "1min 30s", "1h30m", "2d 12h".
+//     Negative durations are errors; "infinity" is only allowed for
+//     TimeoutStopSec=.
+//   - Sizes (ParseSize): a number with an optional unit B, K, M, G or T
+//     (KiB, MiB, GiB, TiB), all powers of 1024: "50M", "1G", "1048576".
+//
+// # Errors
+//
+// Parse reports every problem of a file, not just the first, each as an
+// *Error that names the file, the line, the section and the key:
+//
+//	web.service:12: [Service] ExecStrat: unknown key (did you mean ExecStart?)
+//	web.service:14: [Service] MaxSize: unknown key (it belongs in [Log])
+//	web.service:15: [Service] TimeoutStopSec: invalid value "5x": unknown time unit "x"
+//	web.service: [Service] ExecStart: required key is missing
+//
+// Several problems come as Errors (at most 50, then a last "too many
+// errors"), sorted by line. Their Err wraps a sentinel (ErrSyntax,
+// ErrUnknownSection, ErrUnknownKey, ErrDuplicateKey, ErrMissingKey,
+// ErrInvalidValue, ErrInvalidName) for errors.Is, or describes a problem
+// with an EnvironmentFile.
+//
+// # Identity
+//
+// Every Service carries a Hash of its normalised values (see
+// Service.ComputeHash), so that a reload can tell the services whose
+// configuration changed from those that only had their file reformatted.
+// Services built in Go get one from New or Validate.
+package config

@@ -1,0 +1,334 @@
+package config
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/ini.v1"
+)
+
+// FileSuffix is the suffix of service file names.
+const FileSuffix = ".service"
+
+// maxFileSize bounds the size of service files and environment files.
+const maxFileSize = 1 << 20
+
+// readFileFunc reads a whole file; tests substitute it.
+type readFileFunc func(path string) ([]byte, error)
+
+// LoadDir parses every NAME.service file directly in dir (not in
+// subdirectories; names starting with a dot are ignored) and returns the
+// valid services sorted by name. A file that does not parse is skipped and
+// yields one error (an *Error or Errors naming the file) in errs, in file
+// name order. If dir cannot be read, LoadDir returns no services and a
+// single error wrapping the file system error.
+func LoadDir(dir string) (services []*Service, errs []error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, []error{fmt.Errorf("reading service directory: %w", err)}
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") || !strings.HasSuffix(name, FileSuffix) || e.IsDir() {
+			continue
+		}
+		s, err := ParseFile(filepath.Join(dir, name))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		services = append(services, s)
+	}
+	slices.SortFunc(services, func(a, b *Service) int { return cmp.Compare(a.Name, b.Name) })
+	return services, errs
+}
+
+// ParseFile reads and parses the service file at path, whose base name is
+// NAME.service. Its EnvironmentFile= files are read too. Errors are as for
+// Parse; an unreadable file gives an *Error wrapping the I/O error.
+func ParseFile(path string) (*Service, error) {
+	base := filepath.Base(path)
+	name, ok := strings.CutSuffix(base, FileSuffix)
+	if !ok {
+		return nil, &Error{File: path, Err: fmt.Errorf("%w: file name %q does not end in %s", ErrInvalidName, base, FileSuffix)}
+	}
+	data, err := readFile(path)
+	if err != nil {
+		return nil, &Error{File: path, Err: err}
+	}
+	return Parse(name, path, data)
+}
+
+// Parse parses data, the contents of the service file file (which only
+// names it in errors), as the service name. The EnvironmentFile= files it
+// names are read from disk.
+//
+// On success the Service has every default applied, its values normalised
+// and its Hash set. Otherwise the error is an *Error, or Errors when there
+// is more than one problem: Parse reports every problem it finds, each with
+// the file, line, section and key concerned. Parse never panics.
+func Parse(name, file string, data []byte) (*Service, error) {
+	return parse(name, file, data, readFile)
+}
+
+func parse(name, file string, data []byte, read readFileFunc) (*Service, error) {
+	el := &errorList{file: file}
+	if err := ValidateName(name); err != nil {
+		el.add(0, "", "", err)
+	}
+	as, clean := scan(data, el)
+	if err := fillValues(as, clean); err != nil {
+		el.add(0, "", "", err)
+		return nil, el.err()
+	}
+	b := builder{
+		svc:   defaults(name),
+		el:    el,
+		read:  read,
+		first: make(map[string]int),
+	}
+	b.svc.File = file
+	for i := 0; i < len(as) && !el.full(); i++ {
+		b.apply(&as[i])
+	}
+	if _, ok := b.first[keyExecStart]; !ok {
+		el.add(0, sectionService, keyExecStart, ErrMissingKey)
+	}
+	if err := el.err(); err != nil {
+		return nil, err
+	}
+	b.svc.Environment = dedupeEnv(append(b.fileEnv, b.env...))
+	b.svc.Hash = b.svc.ComputeHash()
+	return &b.svc, nil
+}
+
+// fillValues parses clean, the scanner's cleaned text, with ini.v1 and puts
+// the values into the assignments, matching the Nth value of a key with its
+// Nth assignment. It guards against ini.v1 panicking.
+func fillValues(as []assignment, clean []byte) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error: INI parser panicked: %v", r)
+		}
+	}()
+	f, err := ini.LoadSources(ini.LoadOptions{
+		KeyValueDelimiters:         "=",
+		IgnoreInlineComment:        true, // # and ; start comments only at the start of a line
+		AllowShadows:               true, // repeated keys accumulate
+		AllowDuplicateShadowValues: true, // ... even when the values are equal
+		PreserveSurroundedQuote:    true, // quotes are for the shell-like word splitting
+	}, clean)
+	if err != nil {
+		return fmt.Errorf("internal error: INI parser: %w", err)
+	}
+	// ValueWithShadows leaves empty values out; the scanner knows which
+	// assignments are empty.
+	values := make(map[[2]string][]string)
+	for _, sec := range f.Sections() {
+		for _, k := range sec.Keys() {
+			values[[2]string{sec.Name(), k.Name()}] = k.ValueWithShadows()
+		}
+	}
+	for i := range as {
+		a := &as[i]
+		if a.empty {
+			continue
+		}
+		id := [2]string{a.section, a.key}
+		vs := values[id]
+		if len(vs) == 0 {
+			return fmt.Errorf("internal error: INI parser lost the value on line %d", a.line)
+		}
+		// A continued value may end with the spaces before its last backslash.
+		a.value, values[id] = strings.TrimSpace(vs[0]), vs[1:]
+	}
+	for id, vs := range values {
+		if len(vs) > 0 {
+			return fmt.Errorf("internal error: INI parser found extra values for [%s] %s", id[0], id[1])
+		}
+	}
+	return nil
+}
+
+// defaults returns a Service named name with every default applied.
+func defaults(name string) Service {
+	return Service{
+		Name:           name,
+		AutoStart:      true,
+		KillSignal:     DefaultKillSignal,
+		TimeoutStopSec: DefaultTimeoutStopSec,
+		Log: LogSpec{
+			MaxSize:    DefaultLogMaxSize,
+			MaxBackups: DefaultLogMaxBackups,
+		},
+	}
+}
+
+// builder turns assignments into a Service.
+type builder struct {
+	svc     Service
+	el      *errorList
+	read    readFileFunc
+	first   map[string]int // key -> line of its first assignment (key names are unique across sections)
+	fileEnv []string       // from EnvironmentFile=
+	env     []string       // from Environment=
+}
+
+// apply checks one assignment and sets the field it names.
+func (b *builder) apply(a *assignment) {
+	fail := func(err error) { b.el.add(a.line, a.section, a.key, err) }
+	invalid := func(err error) {
+		fail(fmt.Errorf("%w %s: %w", ErrInvalidValue, quoteValue(a.value), err))
+	}
+	if line, dup := b.first[a.key]; dup && !isMultiKey(a.key) {
+		fail(fmt.Errorf("%w (first set on line %d)", ErrDuplicateKey, line))
+		return
+	} else if !dup {
+		b.first[a.key] = a.line
+	}
+	v := a.value
+	switch {
+	case v == "":
+		invalid(errors.New("must not be empty"))
+		return
+	case strings.IndexByte(v, 0) >= 0:
+		invalid(errors.New("contains a NUL byte"))
+		return
+	}
+
+	s := &b.svc
+	var err error
+	switch a.key {
+	case keyDescription:
+		s.Description = v
+	case keyExecStart:
+		if s.ExecStart, err = splitWords(v); err == nil {
+			err = checkExecStart(s.ExecStart)
+		}
+	case keyWorkingDirectory:
+		if err = checkAbsPath(v); err == nil {
+			s.WorkingDirectory = filepath.Clean(v)
+		}
+	case keyEnvironment:
+		var env []string
+		if env, err = parseEnvironment(v); err == nil {
+			b.env = append(b.env, env...)
+		}
+	case keyEnvironmentFile:
+		err = b.environmentFile(v, fail)
+	case keyUser:
+		s.User, err = v, checkUserGroup(v)
+	case keyGroup:
+		s.Group, err = v, checkUserGroup(v)
+	case keyAutoStart:
+		s.AutoStart, err = ParseBool(v)
+	case keyKillSignal:
+		s.KillSignal, err = NormalizeSignal(v)
+	case keyTimeoutStopSec:
+		s.TimeoutStopSec, err = ParseDurationInf(v)
+		if err == nil && s.TimeoutStopSec == 0 {
+			s.TimeoutStopSec = Infinity // as in systemd, 0 disables the timeout
+		}
+	case keyMaxSize:
+		if s.Log.MaxSize, err = ParseSize(v); err == nil {
+			err = checkLogMaxSize(s.Log.MaxSize)
+		}
+	case keyMaxBackups:
+		s.Log.MaxBackups, err = parseCount(v)
+	case keyMaxAge:
+		s.Log.MaxAge, err = ParseDuration(v)
+	case keyCompress:
+		s.Log.Compress, err = ParseBool(v)
+	case keyRotateEvery:
+		if s.Log.RotateEvery, err = ParseDuration(v); err == nil {
+			err = checkRotateEvery(s.Log.RotateEvery)
+		}
+	default:
+		// The scanner only lets known keys through.
+		err = fmt.Errorf("internal error: no handler for key %s", a.key)
+	}
+	if err != nil {
+		invalid(err)
+	}
+}
+
+// environmentFile reads the file named by the value of EnvironmentFile=.
+// Problems with the file itself are reported through fail, not as invalid
+// values; the returned error is for an invalid value.
+func (b *builder) environmentFile(v string, fail func(error)) error {
+	path, optional := strings.CutPrefix(v, "-")
+	if err := checkAbsPath(path); err != nil {
+		return err
+	}
+	data, err := b.read(path)
+	switch {
+	case err != nil && optional && errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		fail(fmt.Errorf("%s: %w", path, err))
+		return nil
+	}
+	env, err := parseEnvFile(path, data)
+	if err != nil {
+		fail(err)
+		return nil
+	}
+	b.fileEnv = append(b.fileEnv, env...)
+	return nil
+}
+
+// parseCount parses a non-negative decimal integer.
+func parseCount(v string) (int, error) {
+	if !isDigits(v) {
+		return 0, errors.New("expected a whole number ≥ 0")
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, errors.New("number out of range")
+	}
+	return n, nil
+}
+
+// readFile reads a regular file of at most maxFileSize bytes. Its errors do
+// not repeat the path (callers name the file); I/O errors keep their
+// underlying errno, so errors.Is(err, fs.ErrNotExist) works.
+func readFile(path string) ([]byte, error) {
+	// Stat first: opening a FIFO for reading would block.
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, ioError(err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, ioError(err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	switch {
+	case err != nil:
+		return nil, ioError(err)
+	case len(data) > maxFileSize:
+		return nil, fmt.Errorf("larger than %d bytes", maxFileSize)
+	}
+	return data, nil
+}
+
+// ioError strips the path from a *fs.PathError.
+func ioError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("cannot read: %w", pe.Err)
+	}
+	return err
+}

@@ -1,0 +1,220 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The scanner walks the raw text of a service file line by line, the way
+// gopkg.in/ini.v1 does, to do what ini.v1 cannot:
+//
+//   - know the line of every assignment (ini.v1 keeps none);
+//   - reject what ini.v1 would silently accept or misread: keys outside of
+//     any section, lines without "=", odd key names, unknown sections and
+//     keys, and values starting with ` or """ (which ini.v1 reads as quoted
+//     strings that may span lines);
+//   - tell which values are empty (ini.v1 drops empty repeated values);
+//   - bound the size of values (ini.v1 joins continuation lines in
+//     quadratic time).
+//
+// It hands ini.v1 a cleaned copy of the text that holds only the headers of
+// the known sections and their valid assignments (with their continuation
+// lines), so ini.v1 never sees input it could misparse, and the Nth value
+// ini.v1 returns for a key is the Nth assignment the scanner found for it.
+
+// assignment is one KEY=VALUE of a known key in a known section.
+type assignment struct {
+	line    int // 1-based line of "KEY="
+	section string
+	key     string
+	// empty says the value, once continuation lines are joined and spaces
+	// trimmed, is empty.
+	empty bool
+	// value is filled in from ini.v1.
+	value string
+}
+
+// scanState is what the scanner knows about the current section.
+type scanState int
+
+const (
+	outside  scanState = iota // before the first section header
+	inKnown                   // in a known section
+	skipping                  // in an X- section or a bad one (already reported)
+)
+
+// scan returns the assignments of known keys in file order and the cleaned
+// text for ini.v1, and records every structural problem in el.
+func scan(data []byte, el *errorList) ([]assignment, []byte) {
+	lines := strings.Split(strings.TrimPrefix(string(data), "\uFEFF"), "\n")
+	var (
+		out     strings.Builder
+		as      []assignment
+		section string
+		state   = outside
+	)
+	for i := 0; i < len(lines) && !el.full(); i++ {
+		lineNo := i + 1
+		text := strings.TrimLeftFunc(lines[i], unicode.IsSpace)
+		if text == "" || text[0] == '#' || text[0] == ';' {
+			continue
+		}
+		if text[0] == '[' {
+			var err error
+			section, err = sectionName(text)
+			switch {
+			case err != nil:
+				el.add(lineNo, "", "", fmt.Errorf("%w: %w", ErrSyntax, err))
+				state = skipping
+			case isKnownSection(section):
+				state = inKnown
+				out.WriteString("[" + section + "]\n")
+			case isExtension(section):
+				state = skipping
+			default:
+				el.add(lineNo, section, "", fmt.Errorf("%w%s", ErrUnknownSection, sectionHint(section)))
+				state = skipping
+			}
+			continue
+		}
+
+		key, value, hasEq := strings.Cut(text, "=")
+		key = strings.TrimSpace(key)
+		cont := continuation(lines, i, value)
+		switch {
+		case !hasEq:
+			el.add(lineNo, sectionIf(state, section), "",
+				fmt.Errorf(`%w: missing "=" in %s`, ErrSyntax, quoteValue(strings.TrimSpace(text))))
+		case !validKeyName(key):
+			el.add(lineNo, sectionIf(state, section), "",
+				fmt.Errorf("%w: invalid key name %s", ErrSyntax, quoteValue(key)))
+		case state == outside:
+			hint := ""
+			if s := sectionOf(key); s != "" {
+				hint = " (it belongs in [" + s + "])"
+			}
+			el.add(lineNo, "", key, fmt.Errorf("%w: key outside of any section%s", ErrSyntax, hint))
+		case state == skipping || isExtension(key):
+		case !isKnownKey(section, key):
+			el.add(lineNo, section, key, fmt.Errorf("%w%s", ErrUnknownKey, keyHint(section, key)))
+		case startsMultilineQuote(value):
+			el.add(lineNo, section, key, fmt.Errorf("%w: a value must not start with ` or \"\"\"", ErrInvalidValue))
+		case cont.length > maxValueLen:
+			el.add(lineNo, section, key, fmt.Errorf("%w: longer than %d bytes", ErrInvalidValue, maxValueLen))
+		case cont.last-i >= maxValueLines:
+			el.add(lineNo, section, key, fmt.Errorf("%w: continued over more than %d lines", ErrInvalidValue, maxValueLines))
+		default:
+			as = append(as, assignment{line: lineNo, section: section, key: key, empty: cont.length == 0})
+			out.WriteString(text)
+			out.WriteByte('\n')
+			for j := i + 1; j <= cont.last; j++ {
+				out.WriteString(lines[j])
+				out.WriteByte('\n')
+			}
+		}
+		i = cont.last
+	}
+	return as, []byte(out.String())
+}
+
+// sectionIf returns section when the scanner is in a known section.
+func sectionIf(state scanState, section string) string {
+	if state == inKnown {
+		return section
+	}
+	return ""
+}
+
+// sectionName parses a section header line (starting with "[").
+func sectionName(text string) (string, error) {
+	text = strings.TrimRightFunc(text, unicode.IsSpace)
+	if !strings.HasSuffix(text, "]") {
+		if strings.Contains(text, "]") {
+			return "", fmt.Errorf("unexpected text after section header %s", quoteValue(text))
+		}
+		return "", fmt.Errorf("unclosed section header %s", quoteValue(text))
+	}
+	name := text[1 : len(text)-1]
+	if name == "" {
+		return "", errors.New("empty section name")
+	}
+	return name, nil
+}
+
+// validKeyName reports whether key is [A-Za-z][A-Za-z0-9_-]*.
+func validKeyName(key string) bool {
+	if key == "" || !isLetter(key[0]) {
+		return false
+	}
+	for i := 1; i < len(key); i++ {
+		if c := key[i]; !isAlnum(c) && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+
+// startsMultilineQuote reports whether ini.v1 would read value as a ` or """
+// quoted string.
+func startsMultilineQuote(value string) bool {
+	v := strings.TrimLeftFunc(value, unicode.IsSpace)
+	return strings.HasPrefix(v, "`") || strings.HasPrefix(v, `"""`)
+}
+
+// Limits on one value. They keep the work of ini.v1, which joins
+// continuation lines in quadratic time, small.
+const (
+	maxValueLen   = 64 << 10 // bytes, once continuation lines are joined
+	maxValueLines = 256      // lines of one assignment
+)
+
+// extent is where an assignment ends and how long its value is.
+type extent struct {
+	last   int // index of the last line of the assignment
+	length int // length of the value, continuation lines joined
+}
+
+// continuation follows the continuation lines of the assignment on
+// lines[i], whose text after "=" is value, as ini.v1 does: a value whose
+// last non-space character is a backslash continues on the next line; the
+// backslash is dropped and the next line, trimmed, is appended; a blank line
+// (which is consumed), a line that does not end with a backslash or the end
+// of the file ends it.
+func continuation(lines []string, i int, value string) extent {
+	v := strings.TrimSpace(value)
+	if v == "" || startsMultilineQuote(value) || !strings.HasSuffix(v, `\`) {
+		return extent{last: i, length: len(v)}
+	}
+	e := extent{last: i, length: len(v) - 1}
+	for j := i + 1; j < len(lines); j++ {
+		next := strings.TrimSpace(lines[j])
+		e.last = j
+		if next == "" {
+			break
+		}
+		if !strings.HasSuffix(next, `\`) {
+			e.length += len(next)
+			break
+		}
+		e.length += len(next) - 1
+	}
+	return e
+}
+
+// quoteValue quotes s for an error message, shortening it if it is long.
+func quoteValue(s string) string {
+	const maxLen = 80
+	if len(s) <= maxLen {
+		return fmt.Sprintf("%q", s)
+	}
+	cut := maxLen
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%q...", s[:cut])
+}

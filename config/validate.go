@@ -1,0 +1,194 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kballard/go-shellquote"
+)
+
+// New returns a Service named name that runs argv, with every other field at
+// its default (as if the service file set only ExecStart=) and Hash set. It
+// does not validate anything: an embedder that sets more fields calls
+// Validate afterwards, which checks them and recomputes Hash.
+func New(name string, argv ...string) *Service {
+	s := defaults(name)
+	s.ExecStart = slices.Clone(argv)
+	s.Hash = s.ComputeHash()
+	return &s
+}
+
+// Validate checks a Service built in Go with the rules Parse applies to
+// service files, normalises it as Parse does and sets its Hash. It fills in
+// the defaults of the fields whose zero value is not valid: KillSignal ""
+// becomes SIGTERM, TimeoutStopSec 0 becomes 10s (use Infinity to never
+// SIGKILL) and Log.MaxSize 0 becomes 50 MiB. AutoStart and Log.MaxBackups
+// are left alone since their zero values are valid; New sets their defaults.
+// Normalising means: KillSignal gets its canonical name ("term" becomes
+// "SIGTERM"), WorkingDirectory is cleaned, and the Environment entries
+// overridden by later ones are dropped.
+//
+// Validate modifies s, so call it before sharing s. A Service returned by
+// Parse passes Validate unchanged. The error is an *Error or Errors, as for
+// Parse, without line numbers; s.Hash is only set when s is valid.
+func Validate(s *Service) error {
+	if s == nil {
+		return errors.New("config: nil Service")
+	}
+	el := &errorList{file: s.File}
+	invalid := func(section, key, value string, err error) {
+		el.add(0, section, key, fmt.Errorf("%w %s: %w", ErrInvalidValue, quoteValue(value), err))
+	}
+	if err := ValidateName(s.Name); err != nil {
+		el.add(0, "", "", err)
+	}
+	if err := checkNoNUL(s.Description); err != nil {
+		invalid(sectionUnit, keyDescription, s.Description, err)
+	}
+	if err := checkExecStart(s.ExecStart); err != nil {
+		invalid(sectionService, keyExecStart, shellquote.Join(s.ExecStart...), err)
+	}
+	if s.WorkingDirectory != "" {
+		if err := checkAbsPath(s.WorkingDirectory); err != nil {
+			invalid(sectionService, keyWorkingDirectory, s.WorkingDirectory, err)
+		} else {
+			s.WorkingDirectory = filepath.Clean(s.WorkingDirectory)
+		}
+	}
+	for _, kv := range s.Environment {
+		if err := checkEnvAssignment(kv); err != nil {
+			invalid(sectionService, keyEnvironment, kv, err)
+		}
+	}
+	if s.User != "" {
+		if err := checkUserGroup(s.User); err != nil {
+			invalid(sectionService, keyUser, s.User, err)
+		}
+	}
+	if s.Group != "" {
+		if err := checkUserGroup(s.Group); err != nil {
+			invalid(sectionService, keyGroup, s.Group, err)
+		}
+	}
+	if s.KillSignal == "" {
+		s.KillSignal = DefaultKillSignal
+	} else if sig, err := NormalizeSignal(s.KillSignal); err != nil {
+		invalid(sectionService, keyKillSignal, s.KillSignal, err)
+	} else {
+		s.KillSignal = sig
+	}
+	switch {
+	case s.TimeoutStopSec == 0:
+		s.TimeoutStopSec = DefaultTimeoutStopSec
+	case s.TimeoutStopSec < 0:
+		invalid(sectionService, keyTimeoutStopSec, s.TimeoutStopSec.String(), errNegative)
+	}
+
+	l := &s.Log
+	if l.MaxSize == 0 {
+		l.MaxSize = DefaultLogMaxSize
+	} else if err := checkLogMaxSize(l.MaxSize); err != nil {
+		invalid(sectionLog, keyMaxSize, strconv.FormatInt(l.MaxSize, 10), err)
+	}
+	if l.MaxBackups < 0 {
+		invalid(sectionLog, keyMaxBackups, strconv.Itoa(l.MaxBackups), errNegative)
+	}
+	if l.MaxAge < 0 {
+		invalid(sectionLog, keyMaxAge, l.MaxAge.String(), errNegative)
+	}
+	if err := checkRotateEvery(l.RotateEvery); err != nil {
+		invalid(sectionLog, keyRotateEvery, l.RotateEvery.String(), err)
+	}
+	if err := el.err(); err != nil {
+		return err
+	}
+	s.Environment = dedupeEnv(s.Environment)
+	s.Hash = s.ComputeHash()
+	return nil
+}
+
+var errNegative = errors.New("must not be negative")
+
+// systemdPrefixes are the ExecStart= prefixes of systemd, not supported.
+const systemdPrefixes = "-@+!:"
+
+func checkExecStart(argv []string) error {
+	switch {
+	case len(argv) == 0:
+		return errors.New("no command given")
+	case argv[0] == "":
+		return errors.New("empty program name")
+	case strings.ContainsRune(systemdPrefixes, rune(argv[0][0])):
+		return fmt.Errorf("program name starts with %q: systemd's ExecStart= prefixes (- @ + ! :) are not supported", argv[0][:1])
+	}
+	for _, w := range argv {
+		if err := checkNoNUL(w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkNoNUL(s string) error {
+	if strings.IndexByte(s, 0) >= 0 {
+		return errors.New("contains a NUL byte")
+	}
+	return nil
+}
+
+func checkAbsPath(p string) error {
+	if err := checkNoNUL(p); err != nil {
+		return err
+	}
+	if !filepath.IsAbs(p) {
+		return errors.New("must be an absolute path")
+	}
+	return nil
+}
+
+// checkUserGroup accepts a numeric ID or a name like those useradd accepts:
+// [A-Za-z_][A-Za-z0-9_.-]* with an optional trailing $, at most 256 bytes.
+func checkUserGroup(v string) error {
+	if isDigits(v) {
+		if n, err := strconv.ParseUint(v, 10, 32); err != nil || n == math.MaxUint32 {
+			return errors.New("numeric ID out of range")
+		}
+		return nil
+	}
+	name := strings.TrimSuffix(v, "$")
+	ok := name != "" && len(name) <= 256 && (isLetter(name[0]) || name[0] == '_')
+	for i := 1; ok && i < len(name); i++ {
+		c := name[i]
+		ok = isAlnum(c) || c == '_' || c == '.' || c == '-'
+	}
+	if !ok {
+		return errors.New("not a valid user or group name or numeric ID")
+	}
+	return nil
+}
+
+func checkLogMaxSize(n int64) error {
+	switch {
+	case n <= 0:
+		return errors.New("must be positive")
+	case n%(1<<20) != 0:
+		return errors.New("must be a whole number of MiB, like 50M")
+	}
+	return nil
+}
+
+func checkRotateEvery(d time.Duration) error {
+	switch {
+	case d < 0:
+		return errNegative
+	case d > 0 && d < time.Second:
+		return errors.New("must be 0 (off) or at least 1s")
+	}
+	return nil
+}
