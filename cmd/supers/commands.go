@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sort"
+
+	"github.com/supers-dev/supers/transport"
+)
+
+type listCmd struct{}
+
+// Run prints every service, sorted by name.
+func (c *listCmd) Run(ctx context.Context, a *app) error {
+	return a.listAll(ctx)
+}
+
+func (a *app) listAll(ctx context.Context) error {
+	rctx, cancel := a.withTimeout(ctx)
+	defer cancel()
+	services, err := a.client.List(rctx)
+	if err != nil {
+		return err
+	}
+	sort.Slice(services, func(i, j int) bool { return services[i].Name < services[j].Name })
+	return a.printStatuses(services)
+}
+
+type statusCmd struct {
+	Names []string `arg:"" optional:"" name:"name" help:"Services to show (default: all)."`
+}
+
+// Run prints the named services (all without names). Its exit code says
+// whether they all run: 3 if one does not, 4 if one is unknown, 1 if a
+// request failed; the highest applies.
+func (c *statusCmd) Run(ctx context.Context, a *app) error {
+	if len(c.Names) == 0 {
+		return a.listAll(ctx)
+	}
+	code := exitOK
+	found := make([]transport.ServiceStatus, 0, len(c.Names))
+	for _, name := range c.Names {
+		st, err := a.status(ctx, name)
+		switch {
+		case err == nil:
+			found = append(found, st)
+			if st.State != transport.StateRunning {
+				code = max(code, exitNotRunning)
+			}
+		case isUnreachable(err):
+			return err
+		case errors.Is(err, transport.ErrUnknownService):
+			a.errorf("unknown service %q", name)
+			code = max(code, exitUnknown)
+		default:
+			a.errorf("status %s: %s", name, a.describe(err))
+			code = max(code, exitError)
+		}
+	}
+	if err := a.printStatuses(found); err != nil {
+		return err
+	}
+	if code != exitOK {
+		return exitStatus(code)
+	}
+	return nil
+}
+
+func (a *app) status(ctx context.Context, name string) (transport.ServiceStatus, error) {
+	rctx, cancel := a.withTimeout(ctx)
+	defer cancel()
+	return a.client.Status(rctx, name)
+}
+
+// serviceNames is the positional argument of start, stop and restart.
+type serviceNames struct {
+	Names []string `arg:"" name:"name" help:"Services to act on."`
+}
+
+type startCmd struct{ serviceNames }
+
+// Run starts each named service.
+func (c *startCmd) Run(ctx context.Context, a *app) error {
+	return a.act(ctx, "start", a.client.Start, c.Names)
+}
+
+type stopCmd struct{ serviceNames }
+
+// Run stops each named service.
+func (c *stopCmd) Run(ctx context.Context, a *app) error {
+	return a.act(ctx, "stop", a.client.Stop, c.Names)
+}
+
+type restartCmd struct{ serviceNames }
+
+// Run restarts each named service.
+func (c *restartCmd) Run(ctx context.Context, a *app) error {
+	return a.act(ctx, "restart", a.client.Restart, c.Names)
+}
+
+// act applies op to each name in turn, reports each failure on stderr and
+// prints the resulting statuses. It fails (exit 1) if any op failed; it
+// stops early only when superd cannot be reached at all.
+func (a *app) act(ctx context.Context, verb string, op func(context.Context, string) (transport.ServiceStatus, error), names []string) error {
+	failed := false
+	results := make([]transport.ServiceStatus, 0, len(names))
+	for _, name := range names {
+		rctx, cancel := a.withTimeout(ctx)
+		st, err := op(rctx, name)
+		cancel()
+		switch {
+		case err == nil:
+			results = append(results, st)
+			// A start that could not exec the program is a failure even
+			// though superd accepted the request.
+			if verb != "stop" && st.Error != "" {
+				a.errorf("%s %s: %s", verb, name, oneLine(st.Error))
+				failed = true
+			}
+		case isUnreachable(err):
+			if len(results) > 0 {
+				_ = a.printStatuses(results)
+			}
+			return err
+		case errors.Is(err, transport.ErrUnknownService):
+			a.errorf("unknown service %q", name)
+			failed = true
+		default:
+			a.errorf("%s %s: %s", verb, name, a.describe(err))
+			failed = true
+		}
+	}
+	if len(results) > 0 || a.json {
+		if err := a.printStatuses(results); err != nil {
+			return err
+		}
+	}
+	if failed {
+		return exitStatus(exitError)
+	}
+	return nil
+}
+
+type versionCmd struct{}
+
+// versionOutput is the --json shape of the version command; Superd is null
+// when superd could not be asked.
+type versionOutput struct {
+	Supers transport.VersionInfo  `json:"supers"`
+	Superd *transport.VersionInfo `json:"superd"`
+}
+
+// Run prints the CLI's version and, if superd answers, superd's. Failing to
+// reach superd is reported on stderr but is not an error.
+func (c *versionCmd) Run(ctx context.Context, a *app) error {
+	out := versionOutput{Supers: transport.VersionInfo{Version: version, GoVersion: runtime.Version()}}
+	rctx, cancel := a.withTimeout(ctx)
+	defer cancel()
+	if v, err := a.client.Version(rctx); err != nil {
+		a.errorf("%s", a.describe(err))
+	} else {
+		out.Superd = &v
+	}
+	if a.json {
+		return writeJSON(a.stdout, out)
+	}
+	if _, err := fmt.Fprintf(a.stdout, "supers %s (%s)\n", out.Supers.Version, out.Supers.GoVersion); err != nil {
+		return err
+	}
+	if out.Superd != nil {
+		if _, err := fmt.Fprintf(a.stdout, "superd %s (%s)\n", oneLine(out.Superd.Version), oneLine(out.Superd.GoVersion)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

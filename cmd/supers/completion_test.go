@@ -1,0 +1,155 @@
+package main
+
+import (
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// completeWith runs supers as the shell does for tab completion and returns
+// the sorted candidates.
+func completeWith(t *testing.T, socket, line string) []string {
+	t.Helper()
+	env := map[string]string{
+		"SUPERS_SOCKET": socket, "COMP_LINE": line, "COMP_POINT": strconv.Itoa(len(line)),
+		// The default 200 ms is too short for a loaded machine running -race.
+		"SUPERS_COMPLETION_TIMEOUT": "20s",
+	}
+	// The shell passes the program name, the current and the previous word;
+	// supers must ignore them in favour of COMP_LINE.
+	r := runCLI(t, env, "supers", "x", "y")
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("%q: code %d, stderr %q", line, r.code, r.stderr)
+	}
+	got := strings.Fields(r.stdout)
+	sort.Strings(got)
+	return got
+}
+
+func TestCompletion(t *testing.T) {
+	socket := startDaemon(t, fixture())
+	for _, tc := range []struct {
+		line string
+		want []string
+	}{
+		{"supers st", []string{"start", "status", "stop"}},
+		{"supers --json re", []string{"restart"}},
+		{"supers --t", []string{"--timeout"}},
+		{"supers start ", []string{"db", "idle", "web", "worker-long-name"}},
+		{"supers start w", []string{"web", "worker-long-name"}},
+		{"supers restart web ", []string{"db", "idle", "worker-long-name"}},
+		{"supers status db --json i", []string{"idle"}},
+		{"supers completion ", []string{"bash", "fish", "zsh"}},
+		{"supers list ", nil},
+	} {
+		if got := completeWith(t, socket, tc.line); !slices.Equal(got, tc.want) {
+			t.Errorf("%q: %q, want %q", tc.line, got, tc.want)
+		}
+	}
+}
+
+func TestCompletionUsesSocketFlag(t *testing.T) {
+	socket := startDaemon(t, fixture())
+	missing := filepath.Join(shortTempDir(t), "none.sock")
+	for _, line := range []string{
+		"supers --socket " + socket + " stop i",
+		"supers --socket=" + socket + " stop i",
+	} {
+		if got := completeWith(t, missing, line); !slices.Equal(got, []string{"idle"}) {
+			t.Errorf("%q: %q", line, got)
+		}
+	}
+}
+
+func TestCompletionWithoutDaemon(t *testing.T) {
+	missing := filepath.Join(shortTempDir(t), "none.sock")
+	if got := completeWith(t, missing, "supers start "); len(got) != 0 {
+		t.Errorf("got %q", got)
+	}
+	if got := completeWith(t, missing, "supers sto"); !slices.Equal(got, []string{"stop"}) {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestCompletionCursorInsideLine(t *testing.T) {
+	socket := startDaemon(t, fixture())
+	line := "supers sta web"
+	env := map[string]string{"SUPERS_SOCKET": socket, "COMP_LINE": line, "COMP_POINT": "10", "SUPERS_COMPLETION_TIMEOUT": "20s"}
+	r := runCLI(t, env)
+	got := strings.Fields(r.stdout)
+	sort.Strings(got)
+	if !slices.Equal(got, []string{"start", "status"}) {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestCompletionTimeout(t *testing.T) {
+	fb := fixture()
+	fb.block = true
+	socket := startDaemon(t, fb)
+	start := time.Now()
+	r := runCLI(t, map[string]string{"SUPERS_SOCKET": socket, "COMP_LINE": "supers stop "})
+	if r.code != 0 || r.stdout != "" {
+		t.Errorf("code %d, stdout %q", r.code, r.stdout)
+	}
+	if elapsed := time.Since(start); elapsed > 5*time.Second {
+		t.Errorf("completion waited %v for a stuck superd", elapsed)
+	}
+}
+
+func TestCompletionScript(t *testing.T) {
+	r := runCLI(t, nil, "completion", "-c", "bash")
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("code %d, stderr %q", r.code, r.stderr)
+	}
+	script := strings.TrimSpace(r.stdout)
+	if !strings.HasPrefix(script, "complete -o default -o bashdefault -C /") || !strings.HasSuffix(script, " supers") {
+		t.Errorf("bash script %q", script)
+	}
+
+	r = runCLI(t, nil, "completion", "bash")
+	if r.code != 0 || !strings.Contains(r.stdout, "source <(supers completion -c bash)") {
+		t.Errorf("instructions: code %d, %q", r.code, r.stdout)
+	}
+	// Without an argument the shell comes from $SHELL.
+	r = runCLI(t, map[string]string{"SHELL": "/usr/bin/fish"}, "completion")
+	if r.code != 0 || !strings.Contains(r.stdout, "supers completion -c fish | source") {
+		t.Errorf("from $SHELL: code %d, %q", r.code, r.stdout)
+	}
+	r = runCLI(t, map[string]string{"SHELL": "/bin/tcsh"}, "completion")
+	if r.code != 1 || !strings.Contains(r.stderr, "supers completion bash|zsh|fish") {
+		t.Errorf("unknown $SHELL: code %d, %q", r.code, r.stderr)
+	}
+
+	for _, shell := range []string{"zsh", "fish"} {
+		r := runCLI(t, nil, "completion", "-c", shell)
+		if r.code != 0 || !strings.Contains(r.stdout, "supers") {
+			t.Errorf("%s: code %d, %q", shell, r.code, r.stdout)
+		}
+	}
+}
+
+func TestParseCompLine(t *testing.T) {
+	for _, tc := range []struct {
+		line, point         string
+		all, completed      []string
+		last, lastCompleted string
+	}{
+		{"", "", nil, nil, "", ""},
+		{"supers", "", []string{}, []string{}, "supers", ""},
+		{"supers ", "", []string{""}, []string{}, "", ""},
+		{"supers start w", "", []string{"start", "w"}, []string{"start"}, "w", "start"},
+		{"supers start w", "12", []string{"start"}, []string{}, "start", ""},
+		{"supers --socket=/x", "", []string{"--socket", "/x"}, []string{"--socket"}, "/x", "--socket"},
+		{"supers a", "junk", []string{"a"}, []string{}, "a", ""},
+	} {
+		a := parseCompLine(tc.line, tc.point)
+		if !slices.Equal(a.All, tc.all) || !slices.Equal(a.Completed, tc.completed) || a.Last != tc.last || a.LastCompleted != tc.lastCompleted {
+			t.Errorf("%q@%q: %+v", tc.line, tc.point, a)
+		}
+	}
+}

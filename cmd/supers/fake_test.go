@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/supers-dev/supers/transport"
+)
+
+// fakeBackend is an in-memory transport.Backend.
+type fakeBackend struct {
+	mu       sync.Mutex
+	services map[string]transport.ServiceStatus
+	errs     map[string]error // failure of every operation on that service
+	execErr  map[string]string
+	calls    []string
+	block    bool // every call waits for its context
+}
+
+func newFakeBackend(services ...transport.ServiceStatus) *fakeBackend {
+	f := &fakeBackend{services: map[string]transport.ServiceStatus{}, errs: map[string]error{}, execErr: map[string]string{}}
+	for _, s := range services {
+		f.services[s.Name] = s
+	}
+	return f
+}
+
+func (f *fakeBackend) do(ctx context.Context, op, name string, mutate func(*transport.ServiceStatus)) (transport.ServiceStatus, error) {
+	f.mu.Lock()
+	f.calls = append(f.calls, strings.TrimSpace(op+" "+name))
+	block := f.block
+	f.mu.Unlock()
+	if block {
+		<-ctx.Done()
+		return transport.ServiceStatus{}, ctx.Err()
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.errs[name]; err != nil {
+		return transport.ServiceStatus{}, err
+	}
+	st, ok := f.services[name]
+	if !ok {
+		return transport.ServiceStatus{}, fmt.Errorf("%w %q", transport.ErrUnknownService, name)
+	}
+	if mutate != nil {
+		mutate(&st)
+		f.services[name] = st
+	}
+	return st, nil
+}
+
+func (f *fakeBackend) List(ctx context.Context) ([]transport.ServiceStatus, error) {
+	if _, err := f.do(ctx, "list", "", nil); err != nil && !errors.Is(err, transport.ErrUnknownService) {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]transport.ServiceStatus, 0, len(f.services))
+	for _, s := range f.services {
+		out = append(out, s)
+	}
+	// Deliberately unsorted by name: the CLI sorts.
+	sort.Slice(out, func(i, j int) bool { return out[i].Name > out[j].Name })
+	return out, nil
+}
+
+func (f *fakeBackend) Status(ctx context.Context, name string) (transport.ServiceStatus, error) {
+	return f.do(ctx, "status", name, nil)
+}
+
+func (f *fakeBackend) Start(ctx context.Context, name string) (transport.ServiceStatus, error) {
+	return f.do(ctx, "start", name, func(s *transport.ServiceStatus) {
+		if msg := f.execErr[name]; msg != "" {
+			s.State, s.Error = transport.StateExited, msg
+			return
+		}
+		s.State, s.PID, s.UptimeSeconds = transport.StateRunning, 1000+len(f.calls), 0
+	})
+}
+
+func (f *fakeBackend) Stop(ctx context.Context, name string) (transport.ServiceStatus, error) {
+	return f.do(ctx, "stop", name, func(s *transport.ServiceStatus) {
+		s.State, s.PID, s.UptimeSeconds = transport.StateStopped, 0, 0
+		s.LastExit = &transport.ExitInfo{Signal: "SIGTERM", Expected: true}
+	})
+}
+
+func (f *fakeBackend) Restart(ctx context.Context, name string) (transport.ServiceStatus, error) {
+	return f.do(ctx, "restart", name, func(s *transport.ServiceStatus) {
+		s.State, s.PID, s.UptimeSeconds = transport.StateRunning, 2000+len(f.calls), 0
+		s.Restarts++
+	})
+}
+
+func (f *fakeBackend) callLog() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+// shortTempDir returns a fresh directory with a path short enough for a
+// Unix socket.
+func shortTempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
+}
+
+// startDaemon serves b like superd would and returns the socket path.
+func startDaemon(t *testing.T, b transport.Backend) string {
+	t.Helper()
+	path := filepath.Join(shortTempDir(t), "superd.sock")
+	ln, err := transport.ListenUnix(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := transport.NewServer(transport.NewHandler(b, transport.HandlerOptions{Version: "9.9.9"}))
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		_ = srv.Close()
+		if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return path
+}
+
+// result is what one run of the CLI produced.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// runCLI runs supers in-process with env as its whole environment.
+func runCLI(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), args, &stdout, &stderr, func(k string) string { return env[k] })
+	return result{stdout: stdout.String(), stderr: stderr.String(), code: code}
+}
+
+// runAgainst runs supers with --socket pointing at socket.
+func runAgainst(t *testing.T, socket string, args ...string) result {
+	t.Helper()
+	return runCLI(t, nil, append([]string{"--socket", socket}, args...)...)
+}

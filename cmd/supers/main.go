@@ -1,0 +1,31 @@
+// Command supers is the command-line client of superd, the process
+// supervisor. It talks to superd over its control socket (see package
+// transport) and never links the supervisor itself, so it stays small and
+// starts fast.
+//
+//	supers [--socket PATH] [--json] [--timeout D] COMMAND
+//
+// Commands: list (ls), status [NAME...], start NAME..., stop NAME...,
+// restart NAME..., version, completion [bash|zsh|fish].
+//
+// The socket defaults to $SUPERS_SOCKET, else /run/super/superd.sock for root
+// and $XDG_RUNTIME_DIR/super/superd.sock for other users (the same rule
+// superd uses).
+//
+// Exit status: 0 success; 1 error (including superd not reachable); 2 usage
+// error; 3 status: a named service is not running; 4 status: a named service
+// is unknown. With several names status exits with the highest applicable
+// code.
+package main
+
+import (
+	"context"
+	"os"
+)
+
+// version is set at link time: go build -ldflags "-X main.version=1.2.3".
+var version = "dev"
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"unicode"
+
+	"github.com/supers-dev/supers/transport"
+)
+
+// printStatuses prints services as a table, or as a JSON array with --json.
+func (a *app) printStatuses(services []transport.ServiceStatus) error {
+	if a.json {
+		if services == nil {
+			services = []transport.ServiceStatus{}
+		}
+		return writeJSON(a.stdout, services)
+	}
+	return writeTable(a.stdout, services)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// writeTable prints one aligned row per service under a header.
+func writeTable(w io.Writer, services []transport.ServiceStatus) error {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSTATE\tPID\tUPTIME\tRESTARTS\tDESCRIPTION")
+	for _, s := range services {
+		pid, uptime := "-", "-"
+		if s.PID != 0 {
+			pid = strconv.Itoa(s.PID)
+		}
+		if s.State == transport.StateRunning {
+			uptime = formatUptime(s.UptimeSeconds)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n",
+			oneLine(s.Name), oneLine(stateText(s)), pid, uptime, s.Restarts, oneLine(s.Description))
+	}
+	return tw.Flush()
+}
+
+// stateText is the STATE column: the state, and for a service that is not
+// running why its last start failed or how its last process ended, e.g.
+// "exited (exit 3)".
+func stateText(s transport.ServiceStatus) string {
+	if s.State == transport.StateRunning {
+		return s.State
+	}
+	detail := s.LastExit.String()
+	if s.Error != "" {
+		detail = s.Error
+	}
+	if detail == "" {
+		return s.State
+	}
+	return s.State + " (" + detail + ")"
+}
+
+// formatUptime renders a number of seconds with its two most significant
+// units: "45s", "3m12s", "5h3m", "2d4h".
+func formatUptime(seconds float64) string {
+	const maxSeconds = 1 << 53 // far beyond any uptime; keeps the conversion exact
+	s := int64(0)
+	if seconds > 0 {
+		s = int64(min(seconds, maxSeconds))
+	}
+	switch {
+	case s < 60:
+		return fmt.Sprintf("%ds", s)
+	case s < 3600:
+		return fmt.Sprintf("%dm%ds", s/60, s%60)
+	case s < 86400:
+		return fmt.Sprintf("%dh%dm", s/3600, s%3600/60)
+	default:
+		return fmt.Sprintf("%dd%dh", s/86400, s%86400/3600)
+	}
+}
+
+// oneLine makes text from superd safe for a table cell or a message line:
+// line breaks and tabs become spaces and other control characters (such as
+// terminal escapes) become '?'.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			return ' '
+		case unicode.IsControl(r):
+			return '?'
+		default:
+			return r
+		}
+	}, s)
+}

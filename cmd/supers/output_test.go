@@ -1,0 +1,74 @@
+package main
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/supers-dev/supers/transport"
+)
+
+func TestFormatUptime(t *testing.T) {
+	for _, tc := range []struct {
+		seconds float64
+		want    string
+	}{
+		{-5, "0s"}, {0, "0s"}, {0.9, "0s"}, {59, "59s"}, {60, "1m0s"}, {192, "3m12s"},
+		{3599, "59m59s"}, {3600, "1h0m"}, {18180, "5h3m"}, {86399, "23h59m"},
+		{86400, "1d0h"}, {187200, "2d4h"}, {400 * 86400, "400d0h"},
+		{math.Inf(1), "104249991374d7h"}, {math.NaN(), "0s"},
+	} {
+		if got := formatUptime(tc.seconds); got != tc.want {
+			t.Errorf("formatUptime(%v) = %q, want %q", tc.seconds, got, tc.want)
+		}
+	}
+}
+
+func TestStateText(t *testing.T) {
+	for _, tc := range []struct {
+		s    transport.ServiceStatus
+		want string
+	}{
+		{transport.ServiceStatus{State: "running", LastExit: &transport.ExitInfo{Code: intp(1)}}, "running"},
+		{transport.ServiceStatus{State: "exited", LastExit: &transport.ExitInfo{Code: intp(3)}}, "exited (exit 3)"},
+		{transport.ServiceStatus{State: "stopped", LastExit: &transport.ExitInfo{Signal: "SIGKILL"}}, "stopped (signal SIGKILL)"},
+		{transport.ServiceStatus{State: "stopped"}, "stopped"},
+		{transport.ServiceStatus{State: "exec-failed", Error: "no such file", LastExit: &transport.ExitInfo{Code: intp(3)}}, "exec-failed (no such file)"},
+	} {
+		if got := stateText(tc.s); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.s, got, tc.want)
+		}
+	}
+}
+
+func TestWriteTableColumnsAlign(t *testing.T) {
+	var b strings.Builder
+	err := writeTable(&b, []transport.ServiceStatus{
+		{Name: "a", State: "running", PID: 1, UptimeSeconds: 1, Description: "x"},
+		{Name: "a-much-longer-name", State: "exited", LastExit: &transport.ExitInfo{Code: intp(127)}, Restarts: 1234},
+		{Name: "ü", State: "running", PID: 1234567, UptimeSeconds: 1e6, Description: "über"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	header := lines[0]
+	for _, col := range []string{"STATE", "PID", "UPTIME", "RESTARTS", "DESCRIPTION"} {
+		at := strings.Index(header, col)
+		for _, l := range lines[1:] {
+			r := []rune(l)
+			if at >= len(r) {
+				continue // empty trailing cell
+			}
+			if r[at] == ' ' || r[at-1] != ' ' {
+				t.Errorf("column %s does not start at %d in %q", col, at, l)
+			}
+		}
+	}
+}
+
+func TestOneLine(t *testing.T) {
+	if got := oneLine("a\tb\nc\r\x1b[0m\x00é"); got != "a b c ?[0m?é" {
+		t.Errorf("got %q", got)
+	}
+}

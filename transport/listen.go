@@ -1,0 +1,153 @@
+package transport
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+var _ net.Listener = (*UnixListener)(nil)
+
+var (
+	// errLocked reports that another open file description holds the lock.
+	errLocked = errors.New("lock held")
+	// errUnsupported is returned where Unix sockets and flock are missing.
+	errUnsupported = errors.New("the superd control socket is only supported on Unix systems")
+)
+
+// UnixListener is the control socket's listener. It holds an exclusive lock
+// on "<socket>.lock" for its whole life so that two daemons never serve the
+// same path. Close stops listening, removes the socket file and releases the
+// lock (the lock file itself stays: removing it would let two processes lock
+// two different files of the same name).
+type UnixListener struct {
+	ln        *net.UnixListener
+	path      string
+	lock      *os.File
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// ListenUnix creates the control socket at path:
+//
+//   - missing parent directories are created with mode 0750 (existing ones
+//     are left as they are);
+//   - an exclusive lock on path+".lock" is taken without waiting, before the
+//     socket path is touched; if another process holds it the error wraps
+//     [ErrDaemonRunning];
+//   - a socket file left at path by a dead daemon is removed; anything else
+//     at path (regular file, directory, symlink) is an error and stays;
+//   - the socket is made mode 0660 before ListenUnix returns, so nothing is
+//     accepted before its permissions are final.
+//
+// Unix sockets are not supported on Windows; ListenUnix fails there.
+func ListenUnix(path string) (*UnixListener, error) {
+	if !unixSocketsSupported {
+		return nil, fmt.Errorf("listen on %s: %w", path, errUnsupported)
+	}
+	if path == "" {
+		return nil, errors.New("listen: empty socket path")
+	}
+	if len(path) > maxSocketPathLen {
+		return nil, fmt.Errorf("listen on %s: socket path longer than %d bytes", path, maxSocketPathLen)
+	}
+	if err := mkdirParents(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", path, err)
+	}
+	lock, err := lockFile(path + ".lock")
+	if err != nil {
+		if errors.Is(err, errLocked) {
+			return nil, fmt.Errorf("%w on %s (lock %s.lock held)", ErrDaemonRunning, path, path)
+		}
+		return nil, fmt.Errorf("listen on %s: %w", path, err)
+	}
+	ln, err := listenLocked(path)
+	if err != nil {
+		_ = lock.Close()
+		return nil, err
+	}
+	return &UnixListener{ln: ln, path: path, lock: lock}, nil
+}
+
+// listenLocked does the part of ListenUnix that needs the lock.
+func listenLocked(path string) (*net.UnixListener, error) {
+	fi, err := os.Lstat(path)
+	switch {
+	case err == nil && fi.Mode().Type() == fs.ModeSocket:
+		// Stale: we hold the lock, so no live daemon owns it.
+		if err := os.Remove(path); err != nil {
+			return nil, fmt.Errorf("removing stale socket: %w", err)
+		}
+	case err == nil:
+		return nil, fmt.Errorf("listen on %s: path exists and is not a socket (%s); refusing to replace it", path, fi.Mode().Type())
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("listen on %s: %w", path, err)
+	}
+
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", path, err)
+	}
+	ln.SetUnlinkOnClose(true)
+	if err := os.Chmod(path, 0o660); err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("listen on %s: %w", path, err)
+	}
+	return ln, nil
+}
+
+// mkdirParents creates dir and its missing parents with mode perm exactly
+// (chmod after mkdir, since mkdir applies the umask). Directories that
+// already exist are not modified.
+func mkdirParents(dir string, perm fs.FileMode) error {
+	fi, err := os.Stat(dir)
+	if err == nil {
+		if !fi.IsDir() {
+			return fmt.Errorf("%s is not a directory", dir)
+		}
+		return nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if parent := filepath.Dir(dir); parent != dir {
+		if err := mkdirParents(parent, perm); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, perm); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil // created concurrently by someone else: not ours to chmod
+		}
+		return err
+	}
+	return os.Chmod(dir, perm)
+}
+
+// Accept waits for and returns the next connection.
+func (l *UnixListener) Accept() (net.Conn, error) { return l.ln.Accept() }
+
+// Addr returns the socket's address.
+func (l *UnixListener) Addr() net.Addr { return l.ln.Addr() }
+
+// Path returns the socket's file name.
+func (l *UnixListener) Path() string { return l.path }
+
+// Close stops listening, removes the socket file and then releases the lock.
+// It is safe to call more than once; later calls return the first result.
+func (l *UnixListener) Close() error {
+	l.closeOnce.Do(func() {
+		// Closing the listener unlinks the socket while we still hold the
+		// lock, so we cannot remove a successor's socket.
+		err := l.ln.Close()
+		if rmErr := os.Remove(l.path); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
+			err = errors.Join(err, rmErr)
+		}
+		l.closeErr = errors.Join(err, l.lock.Close())
+	})
+	return l.closeErr
+}

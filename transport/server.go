@@ -1,0 +1,63 @@
+package transport
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// NewServer returns an http.Server for h with limits suited to the control
+// API: a 5 s ReadHeaderTimeout, a 60 s IdleTimeout, 16 KiB of headers and no
+// WriteTimeout (a stop may legitimately take long). Set ErrorLog on the result
+// to route net/http's own messages, e.g. with slog.NewLogLogger.
+func NewServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
+}
+
+// DefaultSocketPath is the control socket superd listens on and supers
+// connects to when not told otherwise: [SocketPathFromEnv] of the process
+// environment.
+func DefaultSocketPath() string {
+	return SocketPathFromEnv(os.Getenv)
+}
+
+// SocketPathFromEnv resolves the default socket path with getenv standing in
+// for os.Getenv:
+//
+//   - $SUPERS_SOCKET if set;
+//   - /run/super/superd.sock for root;
+//   - $XDG_RUNTIME_DIR/super/superd.sock for other users;
+//   - <temp dir>/super-<uid>/superd.sock when XDG_RUNTIME_DIR is unset, the
+//     temp dir being $TMPDIR or else [os.TempDir].
+func SocketPathFromEnv(getenv func(string) string) string {
+	return socketPath(getenv, os.Geteuid(), os.Getuid())
+}
+
+// socketPath is SocketPathFromEnv with the process's ids as parameters.
+func socketPath(getenv func(string) string, euid, uid int) string {
+	if p := getenv("SUPERS_SOCKET"); p != "" {
+		return p
+	}
+	if euid == 0 {
+		return "/run/super/superd.sock"
+	}
+	if dir := getenv("XDG_RUNTIME_DIR"); dir != "" {
+		return filepath.Join(dir, "super", "superd.sock")
+	}
+	tmp := getenv("TMPDIR")
+	if tmp == "" {
+		tmp = os.TempDir()
+	}
+	sub := "super"
+	if uid >= 0 { // -1 on Windows
+		sub += "-" + strconv.Itoa(uid)
+	}
+	return filepath.Join(tmp, sub, "superd.sock")
+}
