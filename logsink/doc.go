@@ -1,0 +1,75 @@
+// Package logsink captures the stdout and stderr of one supervised service
+// into size- and time-rotated files, <dir>/stdout.log and <dir>/stderr.log,
+// written through gopkg.in/natefinch/lumberjack.v2.
+//
+// A [Sink] belongs to one service and outlives that service's processes:
+// before each start the caller asks [Sink.Pipes] for a fresh pair of pipes,
+// hands the write ends to the child and closes them in the parent. The data
+// path is
+//
+//	child ─pipe─▶ reader goroutine ─bounded queue─▶ writer goroutine ─▶ lumberjack ─▶ file
+//
+// with one reader goroutine per pipe and one writer goroutine per stream.
+//
+// # Never blocking the child
+//
+// A reader goroutine reads whatever the child wrote (up to 64 KiB at a time,
+// parked in the runtime's netpoller while the pipe is empty, so no OS thread is
+// held per pipe) and appends it to its stream's queue. The queue is bounded by
+// [Options.QueueBytes], counting every byte that is not yet written to disk;
+// when a chunk does not fit, it is dropped and counted ([Sink.Stats]) and
+// [ErrQueueFull] is reported. The reader never waits for the writer, so a
+// slow, full or vanished disk never blocks the child, nor any other service
+// (each Sink has its own goroutines). A reader ends when every write end of
+// its pipe is closed (EOF); a pipe kept open by a grandchild keeps its reader
+// until [Sink.Close].
+//
+// # Byte exactness
+//
+// Output is copied verbatim: no line splitting, no scanning, so partial lines,
+// arbitrarily long lines and binary data arrive unchanged. The writer
+// coalesces small chunks and writes at most 64 KiB per call, well below
+// lumberjack's rejection threshold (MaxSize).
+//
+// # Rotation
+//
+// The Sink rotates by itself, so that it controls every file it creates: when
+// the next write would take the live file past [Options.MaxSize] (files never
+// exceed it unless a single write is larger than MaxSize), on the
+// [Options.RotateEvery] timer and on [Sink.Rotate]. An empty file is never
+// rotated. A rotation renames the live file to lumberjack's backup name,
+// stdout-2006-01-02T15-04-05.000.log (UTC), and creates a fresh live file; if
+// a backup of that millisecond already exists (also compressed) it waits for
+// the next millisecond, so no backup is ever overwritten. Lumberjack then
+// opens the new file, which is when it applies MaxBackups, MaxAge and
+// Compress to the backups; its own size rotation is configured above MaxSize
+// and acts only as a safety net. Opening an existing log file appends to it.
+//
+// # File safety
+//
+// The directory is created with mode 0750 and log files with mode 0640,
+// whatever the umask. Before a log file is opened (at Open, after a rotation,
+// after an error) its path is checked with Lstat: a symlink or other
+// non-regular file found there is removed (the link itself, never its target)
+// and replaced by a new regular file created with O_CREATE|O_EXCL|O_NOFOLLOW;
+// [ErrUnsafeFile] is reported. Before each batch of writes the writer checks
+// that the path still names the file it opened; if the file was removed,
+// renamed or replaced, it reopens the path the same way. What remains is the
+// window between that check and lumberjack's open, which only someone who
+// can already write to the 0750 directory can use.
+//
+// # Failures
+//
+// A failed write or open drops the data, counts it, records the error in
+// [Sink.Stats] and reports it through [Options.OnError] at most once per
+// second per stream. The next write tries again from scratch (creating the
+// directory and file if they are gone), so logging resumes by itself once the
+// disk accepts writes again.
+//
+// # Known limitation
+//
+// lumberjack starts one goroutine per logger (for compression and backup
+// removal) the first time it opens a file and never stops it; lumberjack
+// offers no way to. Each Sink therefore leaves two idle goroutines behind
+// after [Sink.Close]. All goroutines of the Sink itself are stopped by Close.
+package logsink

@@ -1,0 +1,110 @@
+package logsink
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// backupTimeFormat is lumberjack's: its retention and compression only
+// recognise backups named with it.
+const backupTimeFormat = "2006-01-02T15-04-05.000"
+
+// ensureDir creates dir with mode dirPerm if it does not exist. An existing
+// directory (or symlink to one) is left as it is.
+func ensureDir(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case err == nil && fi.IsDir():
+		return nil
+	case err == nil:
+		return fmt.Errorf("log directory %s: not a directory", dir)
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("log directory: %w", err)
+	}
+	if err := os.MkdirAll(dir, dirPerm); err != nil {
+		return fmt.Errorf("create log directory: %w", err)
+	}
+	if err := os.Chmod(dir, dirPerm); err != nil { // MkdirAll is subject to the umask
+		return fmt.Errorf("create log directory: %w", err)
+	}
+	return nil
+}
+
+// ensureFile makes sure that path is a regular file and returns its FileInfo
+// (from Lstat). A missing file is created with mode filePerm. A symlink or
+// other non-regular file is removed (never followed) and replaced; that is
+// reported in unsafe, which may be set even when err is not nil.
+func ensureFile(path string) (fi os.FileInfo, unsafe, err error) {
+	fi, err = os.Lstat(path)
+	switch {
+	case err == nil && fi.Mode().IsRegular():
+		return fi, nil, nil
+	case err == nil:
+		unsafe = fmt.Errorf("%w: %s is a %s; removed it", ErrUnsafeFile, path, describe(fi.Mode()))
+		if err := os.Remove(path); err != nil {
+			return nil, unsafe, fmt.Errorf("remove unsafe log path: %w", err)
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, nil, fmt.Errorf("log file: %w", err)
+	}
+	fi, err = createFile(path)
+	return fi, unsafe, err
+}
+
+// createFile creates path as a new, empty regular file with mode filePerm. It
+// fails if anything, even a dangling symlink, exists at path.
+func createFile(path string) (os.FileInfo, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNoFollow, filePerm)
+	if err != nil {
+		return nil, fmt.Errorf("create log file: %w", err)
+	}
+	err = f.Chmod(filePerm) // OpenFile is subject to the umask
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(path)
+		return nil, fmt.Errorf("create log file: %w", err)
+	}
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil, fmt.Errorf("create log file: %w", err)
+	}
+	return fi, nil
+}
+
+// describe names the type of a non-regular file for error messages.
+func describe(m os.FileMode) string {
+	switch {
+	case m&os.ModeSymlink != 0:
+		return "symlink"
+	case m.IsDir():
+		return "directory"
+	case m&os.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&os.ModeSocket != 0:
+		return "socket"
+	case m&os.ModeDevice != 0:
+		return "device"
+	default:
+		return "non-regular file"
+	}
+}
+
+// backupName returns lumberjack's name for a backup of path rotated at t:
+// dir/stdout.log becomes dir/stdout-2006-01-02T15-04-05.000.log (UTC).
+func backupName(path string, t time.Time) string {
+	dir, base := filepath.Split(path)
+	ext := filepath.Ext(base)
+	return filepath.Join(dir, base[:len(base)-len(ext)]+"-"+t.UTC().Format(backupTimeFormat)+ext)
+}
+
+// exists reports whether anything, even a dangling symlink, is at path.
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return !errors.Is(err, fs.ErrNotExist)
+}

@@ -1,0 +1,7 @@
+//go:build !unix
+
+package logsink
+
+// oNoFollow is 0 where open has no such flag; O_EXCL still refuses to open an
+// existing path, symlinks included.
+const oNoFollow = 0

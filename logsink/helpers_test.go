@@ -1,0 +1,224 @@
+package logsink
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// childEnv makes the test binary act as a service child: see TestMain.
+const childEnv = "LOGSINK_TEST_CHILD"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(childMain())
+	}
+	os.Exit(m.Run())
+}
+
+// childMain writes childPayload to stdout and stderr in irregular pieces.
+func childMain() int {
+	for _, st := range []Stream{Stdout, Stderr} {
+		f := os.Stdout
+		if st == Stderr {
+			f = os.Stderr
+		}
+		data := childPayload(st)
+		r := rand.New(rand.NewPCG(1, uint64(st)))
+		for len(data) > 0 {
+			n := min(len(data), 1+r.IntN(200<<10))
+			if _, err := f.Write(data[:n]); err != nil {
+				return 1
+			}
+			data = data[n:]
+		}
+	}
+	return 0
+}
+
+// childPayload is what the helper child writes to st: a single 1.5 MiB
+// "line", 1 MiB of binary data (every byte value, NULs and invalid UTF-8
+// included) and a final line without a newline.
+func childPayload(st Stream) []byte {
+	long := bytes.ReplaceAll(randomBytes(uint64(10+st), 3<<19), []byte{'\n'}, []byte{'x'})
+	out := append(long, '\n')
+	out = append(out, randomBytes(uint64(20+st), 1<<20)...)
+	return append(out, fmt.Sprintf("partial %s line", st)...)
+}
+
+// randomBytes returns n deterministic pseudo-random bytes.
+func randomBytes(seed uint64, n int) []byte {
+	var key [32]byte
+	key[0] = byte(seed)
+	key[1] = byte(seed >> 8)
+	b := make([]byte, n)
+	_, _ = rand.NewChaCha8(key).Read(b)
+	return b
+}
+
+// openSink opens a Sink in a new temporary directory; it is closed at the end
+// of the test.
+func openSink(t testing.TB, opts Options) *Sink {
+	t.Helper()
+	return openWrapped(t, opts, nil)
+}
+
+func openWrapped(t testing.TB, opts Options, wrap wrapFunc) *Sink {
+	t.Helper()
+	if opts.Dir == "" {
+		opts.Dir = filepath.Join(t.TempDir(), "svc")
+	}
+	s, err := open(opts, wrap)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// pipes returns new write ends and closes them at the end of the test.
+func pipes(t testing.TB, s *Sink) (stdout, stderr *os.File) {
+	t.Helper()
+	stdout, stderr, err := s.Pipes()
+	if err != nil {
+		t.Fatalf("Pipes: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = stdout.Close()
+		_ = stderr.Close()
+	})
+	return stdout, stderr
+}
+
+func mustWrite(t testing.TB, f *os.File, p []byte) {
+	t.Helper()
+	if _, err := f.Write(p); err != nil {
+		t.Fatalf("write %s: %v", f.Name(), err)
+	}
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// waitWritten waits until st's BytesWritten reaches n.
+func waitWritten(t testing.TB, s *Sink, st Stream, n uint64) {
+	t.Helper()
+	waitFor(t, fmt.Sprintf("%d bytes written to %s", n, st), func() bool {
+		return s.Stats().Stream(st).BytesWritten >= n
+	})
+}
+
+// backups returns the names of st's rotated files in dir, oldest first.
+func backups(t testing.TB, dir string, st Stream) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		n := e.Name()
+		if strings.HasPrefix(n, st.String()+"-") && (strings.HasSuffix(n, ".log") || strings.HasSuffix(n, ".log.gz")) {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names) // the timestamp format sorts chronologically
+	return names
+}
+
+// readLogs returns everything logged for st: the backups, decompressed,
+// oldest first, then the live file.
+func readLogs(t testing.TB, dir string, st Stream) []byte {
+	t.Helper()
+	var all []byte
+	for _, n := range append(backups(t, dir, st), st.String()+".log") {
+		b, err := os.ReadFile(filepath.Join(dir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(n, ".gz") {
+			zr, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				t.Fatalf("%s: %v", n, err)
+			}
+			if b, err = io.ReadAll(zr); err != nil {
+				t.Fatalf("%s: %v", n, err)
+			}
+		}
+		all = append(all, b...)
+	}
+	return all
+}
+
+// checkMode fails unless path has exactly the permission bits want.
+func checkMode(t testing.TB, path string, want os.FileMode) {
+	t.Helper()
+	fi, err := os.Lstat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fi.Mode().Perm(); got != want {
+		t.Errorf("%s: mode %v, want %v", path, got, want)
+	}
+}
+
+// sinkGoroutines counts the goroutines running the Sink's own code.
+func sinkGoroutines() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	count := 0
+	for g := range strings.SplitSeq(string(buf), "\n\n") {
+		if strings.Contains(g, "logsink.(*Sink).read(") || strings.Contains(g, "logsink.(*streamWriter).run(") {
+			count++
+		}
+	}
+	return count
+}
+
+// errorLog collects OnError calls.
+type errorLog struct {
+	mu   sync.Mutex
+	errs map[Stream][]error
+}
+
+func (l *errorLog) onError(st Stream, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.errs == nil {
+		l.errs = make(map[Stream][]error)
+	}
+	l.errs[st] = append(l.errs[st], err)
+}
+
+// has reports whether an error matching target was reported for st.
+func (l *errorLog) has(st Stream, match func(error) bool) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.ContainsFunc(l.errs[st], match)
+}

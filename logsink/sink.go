@@ -1,0 +1,345 @@
+package logsink
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+)
+
+const (
+	// DefaultMaxSize is the rotation size used when Options.MaxSize is 0.
+	DefaultMaxSize = 50 << 20
+	// DefaultQueueBytes is the queue bound used when Options.QueueBytes is 0.
+	DefaultQueueBytes = 4 << 20
+
+	// chunkSize is the size of a pipe read and the largest single write to
+	// lumberjack. It is also the smallest queue bound.
+	chunkSize = 64 << 10
+	// errorInterval is the minimum time between two OnError calls of a stream.
+	errorInterval = time.Second
+	// closeDrainTimeout is how long Close lets readers drain pipes whose write
+	// ends are still open before it stops them.
+	closeDrainTimeout = 100 * time.Millisecond
+
+	dirPerm  os.FileMode = 0o750
+	filePerm os.FileMode = 0o640
+)
+
+var (
+	// ErrClosed is returned by Pipes and Rotate after Close.
+	ErrClosed = errors.New("logsink: sink is closed")
+	// ErrQueueFull is reported through Options.OnError when output is dropped
+	// because the stream's queue already holds Options.QueueBytes bytes.
+	ErrQueueFull = errors.New("logsink: queue full, output dropped")
+	// ErrUnsafeFile is reported through Options.OnError when a symlink or other
+	// non-regular file was found at a log file's path and removed.
+	ErrUnsafeFile = errors.New("logsink: log path is not a regular file")
+)
+
+// Stream identifies one of a service's two output streams.
+type Stream int
+
+// The two streams; each has its own file, queue and writer.
+const (
+	Stdout Stream = iota
+	Stderr
+)
+
+// String returns "stdout" or "stderr"; the log file of a stream is named
+// after it with the suffix ".log".
+func (s Stream) String() string {
+	switch s {
+	case Stdout:
+		return "stdout"
+	case Stderr:
+		return "stderr"
+	default:
+		return "Stream(" + strconv.Itoa(int(s)) + ")"
+	}
+}
+
+func (s Stream) valid() bool { return s == Stdout || s == Stderr }
+
+// Options configures a Sink.
+type Options struct {
+	// Dir is the service's own log directory, <log-dir>/<service>. It is
+	// created with mode 0750 (regardless of the umask) if missing.
+	Dir string
+	// MaxSize is the size in bytes at which a log file is rotated; 0 means
+	// DefaultMaxSize. Any positive size works; configurations use whole MiB.
+	MaxSize int64
+	// MaxBackups is how many rotated files of each stream are kept; 0 keeps
+	// all of them (MaxAge may still remove them).
+	MaxBackups int
+	// MaxAge removes rotated files older than this, rounded up to whole days
+	// (lumberjack's unit); 0 keeps them forever.
+	MaxAge time.Duration
+	// Compress gzips rotated files.
+	Compress bool
+	// RotateEvery rotates both files on a timer owned by the Sink; 0 disables
+	// time-based rotation.
+	RotateEvery time.Duration
+	// QueueBytes bounds, per stream, the bytes read from the pipes but not yet
+	// written to the file; output that does not fit is dropped and counted.
+	// 0 means DefaultQueueBytes; smaller values than 64 KiB are raised to it.
+	QueueBytes int
+	// OnError, if not nil, is called when a write, open or rotation fails or
+	// output is dropped, at most once per second per stream; further errors in
+	// that second are only recorded in Stats. It is called from the Sink's
+	// goroutines, possibly concurrently, and must not block.
+	OnError func(Stream, error)
+}
+
+// Stats reports what a Sink did with each stream's output.
+type Stats struct {
+	Stdout StreamStats `json:"stdout"`
+	Stderr StreamStats `json:"stderr"`
+}
+
+// Stream returns the statistics of st (zero for an invalid Stream).
+func (s Stats) Stream(st Stream) StreamStats {
+	switch st {
+	case Stdout:
+		return s.Stdout
+	case Stderr:
+		return s.Stderr
+	default:
+		return StreamStats{}
+	}
+}
+
+// StreamStats reports what a Sink did with one stream's output since Open.
+type StreamStats struct {
+	// BytesWritten counts the bytes written to the log files.
+	BytesWritten uint64 `json:"bytes_written"`
+	// BytesDropped counts the bytes read from the pipes but never written,
+	// because the queue was full or a write failed.
+	BytesDropped uint64 `json:"bytes_dropped"`
+	// LastError is the text of the stream's most recent error, if any.
+	LastError string `json:"last_error,omitempty"`
+	// LastErrorTime is when LastError happened.
+	LastErrorTime time.Time `json:"last_error_time,omitzero"`
+}
+
+// Sink writes one service's stdout and stderr to rotated log files. It is
+// safe for concurrent use. Open creates it; Close releases it.
+type Sink struct {
+	streams [2]*streamWriter
+	bufs    sync.Pool // *[]byte of chunkSize bytes, shared by readers and writers
+	stop    chan struct{}
+	writers sync.WaitGroup
+
+	mu      sync.Mutex
+	closed  bool
+	readers map[*os.File]struct{} // read ends being drained
+	reading sync.WaitGroup
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// wrapFunc wraps a stream's lumberjack logger. It is the test seam for
+// blocking or failing writes; production code passes nil.
+type wrapFunc func(Stream, io.WriteCloser) io.WriteCloser
+
+// Open prepares opts.Dir and both log files and starts the stream writers.
+// A symlink or other non-regular file at a log path is replaced by a regular
+// file and reported through opts.OnError.
+func Open(opts Options) (*Sink, error) {
+	return open(opts, nil)
+}
+
+func open(opts Options, wrap wrapFunc) (*Sink, error) {
+	cfg, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if err := ensureDir(cfg.Dir); err != nil {
+		return nil, fmt.Errorf("logsink: %w", err)
+	}
+	s := &Sink{
+		stop:    make(chan struct{}),
+		readers: make(map[*os.File]struct{}),
+	}
+	s.bufs.New = func() any {
+		b := make([]byte, chunkSize)
+		return &b
+	}
+	for _, st := range []Stream{Stdout, Stderr} {
+		w := newStreamWriter(st, cfg, &s.bufs, wrap)
+		if err := w.ensureLive(); err != nil {
+			return nil, fmt.Errorf("logsink: %w", err)
+		}
+		s.streams[st] = w
+	}
+	for _, w := range s.streams {
+		s.writers.Go(func() { w.run(s.stop) })
+	}
+	return s, nil
+}
+
+// withDefaults validates o and fills in the defaults.
+func (o Options) withDefaults() (Options, error) {
+	switch {
+	case o.Dir == "":
+		return o, errors.New("logsink: Options.Dir is empty")
+	case o.MaxSize < 0:
+		return o, fmt.Errorf("logsink: Options.MaxSize is negative (%d)", o.MaxSize)
+	case o.MaxBackups < 0:
+		return o, fmt.Errorf("logsink: Options.MaxBackups is negative (%d)", o.MaxBackups)
+	case o.MaxAge < 0:
+		return o, fmt.Errorf("logsink: Options.MaxAge is negative (%s)", o.MaxAge)
+	case o.RotateEvery < 0:
+		return o, fmt.Errorf("logsink: Options.RotateEvery is negative (%s)", o.RotateEvery)
+	case o.QueueBytes < 0:
+		return o, fmt.Errorf("logsink: Options.QueueBytes is negative (%d)", o.QueueBytes)
+	}
+	if o.MaxSize == 0 {
+		o.MaxSize = DefaultMaxSize
+	}
+	if o.QueueBytes == 0 {
+		o.QueueBytes = DefaultQueueBytes
+	}
+	o.QueueBytes = max(o.QueueBytes, chunkSize)
+	return o, nil
+}
+
+// Pipes creates a pair of pipes for one child process and starts draining
+// their read ends. It returns the write ends, which the caller passes to the
+// child as its stdout and stderr and closes in the parent right after the
+// start: the Sink sees EOF only once every copy of a write end is closed.
+func (s *Sink) Pipes() (stdout, stderr *os.File, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, nil, ErrClosed
+	}
+	var r, w [2]*os.File
+	for i := range r {
+		if r[i], w[i], err = os.Pipe(); err != nil {
+			for j := range i {
+				_ = r[j].Close()
+				_ = w[j].Close()
+			}
+			return nil, nil, fmt.Errorf("logsink: %s pipe: %w", Stream(i), err)
+		}
+	}
+	for i, f := range r {
+		s.readers[f] = struct{}{}
+		s.reading.Go(func() { s.read(f, s.streams[i]) })
+	}
+	return w[Stdout], w[Stderr], nil
+}
+
+// read drains one pipe into w's queue until EOF or Close.
+func (s *Sink) read(f *os.File, w *streamWriter) {
+	defer func() {
+		s.mu.Lock()
+		delete(s.readers, f)
+		s.mu.Unlock()
+		_ = f.Close()
+	}()
+	buf := s.bufs.Get().(*[]byte)
+	defer func() { s.bufs.Put(buf) }()
+	for {
+		n, err := f.Read(*buf)
+		if n > 0 {
+			buf = s.hand(w, buf, n)
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, os.ErrClosed) {
+				w.stats.report(fmt.Errorf("read %s pipe: %w", w.st, err))
+			}
+			return
+		}
+	}
+}
+
+// hand queues the first n bytes of buf for w and returns the buffer to read
+// into next. Short reads are copied so that a queued chunk never pins much
+// more memory than it holds; long ones hand over the buffer itself.
+func (s *Sink) hand(w *streamWriter, buf *[]byte, n int) *[]byte {
+	if n < chunkSize/2 {
+		c := make([]byte, n)
+		copy(c, *buf)
+		if !w.q.push(c) {
+			w.drop(n, ErrQueueFull)
+		}
+		return buf
+	}
+	if !w.q.push((*buf)[:n]) {
+		w.drop(n, ErrQueueFull)
+		return buf
+	}
+	return s.bufs.Get().(*[]byte)
+}
+
+// Rotate rotates both log files now, after writing what is already queued
+// (output still in the pipes may land in either file). An empty file is not
+// rotated.
+func (s *Sink) Rotate() error {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	var errs []error
+	for _, w := range s.streams {
+		if err := w.requestRotate(); err != nil {
+			errs = append(errs, fmt.Errorf("logsink: rotate %s: %w", w.st, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Stats returns the counters and last errors of both streams.
+func (s *Sink) Stats() Stats {
+	return Stats{Stdout: s.streams[Stdout].stats.snapshot(), Stderr: s.streams[Stderr].stats.snapshot()}
+}
+
+// Path returns the path of the live log file of st ("" for an invalid
+// Stream).
+func (s *Sink) Path(st Stream) string {
+	if !st.valid() {
+		return ""
+	}
+	return s.streams[st].path
+}
+
+// Close stops the Sink: readers drain their pipes until EOF, or for at most
+// 100ms if a write end is still open (a grandchild holding it then gets
+// EPIPE/SIGPIPE on its next write), queued output is written, the files are
+// closed and the timer is stopped. It returns after all of the Sink's
+// goroutines have exited. Close is idempotent; later calls return the first
+// call's result.
+func (s *Sink) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		deadline := time.Now().Add(closeDrainTimeout)
+		for f := range s.readers {
+			if err := f.SetReadDeadline(deadline); err != nil {
+				_ = f.Close() // no deadline support on this platform: stop now
+			}
+		}
+		s.mu.Unlock()
+		s.reading.Wait()
+
+		close(s.stop)
+		s.writers.Wait()
+		var errs []error
+		for _, w := range s.streams {
+			if w.closeErr != nil {
+				errs = append(errs, fmt.Errorf("logsink: close %s: %w", filepath.Base(w.path), w.closeErr))
+			}
+		}
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}
