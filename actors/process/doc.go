@@ -50,7 +50,8 @@
 // [SignalGroup] reaches the whole tree a service spawned. Its stdin is
 // /dev/null, its stdout and stderr are the files given in the [Spec] (passed
 // to the child as is, without copying goroutines), and it inherits no other
-// file descriptor.
+// file descriptor: Go opens its own files close-on-exec, and in subreaper
+// mode [NewManager] also marks close-on-exec those the process inherited.
 //
 // # Other platforms
 //

@@ -25,11 +25,11 @@ type Manager struct {
 	log       *slog.Logger
 	subreaper bool
 
-	sigCh chan os.Signal     // SIGCHLD notifications, buffered
-	reqs  chan spawnRequest  // to the spawner
-	done  chan struct{}      // closed by Close
-	wg    sync.WaitGroup     // spawner and reaper
-	once  sync.Once          // Close
+	sigCh chan os.Signal    // SIGCHLD notifications, buffered
+	reqs  chan spawnRequest // to the spawner
+	done  chan struct{}     // closed by Close
+	wg    sync.WaitGroup    // spawner and reaper
+	once  sync.Once         // Close
 
 	// mu makes fork+registration atomic with respect to a reap pass: the
 	// spawner holds it from before fork until the pid is in procs, the
@@ -50,9 +50,13 @@ type spawnResult struct {
 	err    error
 }
 
-// NewManager starts the spawner and the reaper goroutines. With
-// opts.Subreaper on Linux it makes the process a child subreaper; it fails
-// if that is refused.
+// NewManager starts the spawner and the reaper goroutines.
+//
+// With opts.Subreaper, on Linux it makes the process a child subreaper
+// (failing if that is refused), and it marks every descriptor the process
+// inherited close-on-exec, so that children get only fds 0-2. Without it,
+// descriptors are left alone: an embedding program owns its descriptors, and
+// any it opened without close-on-exec reach the children.
 func NewManager(opts Options) (*Manager, error) {
 	m := &Manager{
 		log:       logger(opts.Logger),
@@ -68,6 +72,9 @@ func NewManager(opts Options) (*Manager, error) {
 		}
 		if !subreaperSupported {
 			m.log.Warn("child subreaper not supported on this platform; orphaned descendants go to init")
+		}
+		if err := markInheritedCloseOnExec(); err != nil {
+			m.log.Warn("inherited descriptors may leak into children", "err", err)
 		}
 	}
 	// Subscribed before any child exists, so no SIGCHLD can be missed.

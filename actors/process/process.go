@@ -80,7 +80,9 @@ type Handle struct {
 type Exit struct {
 	// PID is the process id of the child.
 	PID int
-	// Code is the exit status, or -1 if the process was killed by a signal.
+	// Code is the exit status, or -1 if the process was killed by a signal
+	// (or, in the rare case another part of the program reaped the child
+	// first, if its status was lost; this is logged as an error).
 	Code int
 	// Signal is the canonical name of the signal that killed the process,
 	// such as "SIGKILL", or "" if it exited normally.

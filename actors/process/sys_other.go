@@ -2,8 +2,14 @@
 
 package process
 
+import "errors"
+
 // subreaperSupported tells whether setSubreaper has an effect.
 const subreaperSupported = false
 
 // setSubreaper does nothing: orphans go to init on this platform.
 func setSubreaper(bool) error { return nil }
+
+// closeRangeCloexec is not available: markInheritedCloseOnExec falls back
+// to listing /dev/fd.
+func closeRangeCloexec() error { return errors.ErrUnsupported }
