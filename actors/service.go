@@ -82,11 +82,13 @@ func newServiceActor(spec *config.Service, sink *logsink.Sink, deps *serviceDeps
 func (a *serviceActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
-		a.notify(ctx)
+		// The first notice tells the parent that this service is set up
+		// (and, with AutoStart, that its first start has been attempted).
+		// start notifies in every case.
 		if a.spec.AutoStart {
-			if err := a.start(ctx); err != nil {
-				a.log.Error("autostart failed", "err", err)
-			}
+			_ = a.start(ctx)
+		} else {
+			a.notify(ctx)
 		}
 	case *startService:
 		a.handleStart(ctx, m.reply)

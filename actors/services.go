@@ -43,6 +43,9 @@ type serviceEntry struct {
 	status transport.ServiceStatus
 }
 
+// pendingAdd is one addServices request: it is answered once every service
+// it names has either failed to be created or sent its first statusChanged
+// (its autostart, if any, has been attempted).
 type pendingAdd struct {
 	waiting map[string]bool
 	errs    []error
@@ -81,6 +84,7 @@ func (s *servicesActor) Receive(ctx actor.Context) {
 		if e, ok := s.entries[m.status.Name]; ok {
 			e.status = m.status
 		}
+		s.settled(m.status.Name, nil)
 		s.checkDrained()
 	case *stopAll:
 		s.closing = true
@@ -127,35 +131,38 @@ func (s *servicesActor) handleAdd(ctx actor.Context, m *addServices) {
 
 func (s *servicesActor) handleSinkOpened(ctx actor.Context, m *sinkOpened) {
 	name := m.spec.Name
-	var p *pendingAdd
-	for _, q := range s.pending {
-		if q.waiting[name] {
-			p = q
-			break
-		}
-	}
-	if p == nil {
-		return
-	}
-	delete(p.waiting, name)
 	switch {
 	case m.err != nil:
-		p.errs = append(p.errs, fmt.Errorf("service %s: %w", name, m.err))
+		s.settled(name, fmt.Errorf("service %s: %w", name, m.err))
 	case s.closing:
 		ctx.Send(s.logs, &closeSink{name: name})
-		p.errs = append(p.errs, errShuttingDown)
+		s.settled(name, errShuttingDown)
 	default:
 		spec, sink, deps := m.spec, m.sink, s.deps
 		props := actor.PropsFromProducer(func() actor.Actor { return newServiceActor(spec, sink, deps) })
 		pid, err := ctx.SpawnNamed(props, name)
 		if err != nil {
 			ctx.Send(s.logs, &closeSink{name: name})
-			p.errs = append(p.errs, fmt.Errorf("service %s: %w", name, err))
-			break
+			s.settled(name, fmt.Errorf("service %s: %w", name, err))
+			return
 		}
 		s.entries[name] = &serviceEntry{pid: pid, spec: spec, status: transport.ServiceStatus{
 			Name: name, State: StateStopped, Description: spec.Description,
 		}}
+	}
+}
+
+// settled records that the creation of service name is over (err != nil:
+// it failed) and answers the addServices requests that are complete.
+func (s *servicesActor) settled(name string, err error) {
+	for _, p := range s.pending {
+		if p.waiting[name] {
+			delete(p.waiting, name)
+			if err != nil {
+				p.errs = append(p.errs, err)
+			}
+			break
+		}
 	}
 	s.finishAdds()
 }

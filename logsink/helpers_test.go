@@ -3,27 +3,42 @@ package logsink
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-// childEnv makes the test binary act as a service child: see TestMain.
+// childEnv makes the test binary act as a service child: see TestMain. Its
+// value selects what the child writes: childPayloadMode or childFloodMode.
 const childEnv = "LOGSINK_TEST_CHILD"
 
+const (
+	childPayloadMode = "payload"
+	childFloodMode   = "flood"
+	// floodEnv lists, comma-separated, the sizes of a flood child's phases.
+	floodEnv = "LOGSINK_TEST_FLOOD"
+)
+
 func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) != "" {
+	switch os.Getenv(childEnv) {
+	case "":
+		os.Exit(m.Run())
+	case childFloodMode:
+		os.Exit(floodMain())
+	default:
 		os.Exit(childMain())
 	}
-	os.Exit(m.Run())
 }
 
 // childMain writes childPayload to stdout and stderr in irregular pieces.
@@ -44,6 +59,95 @@ func childMain() int {
 		}
 	}
 	return 0
+}
+
+// floodMain writes, as fast as it can, floodPayload of each phase listed in
+// floodEnv to stdout, followed by floodMarker on stderr. Before each phase
+// but the first it waits for a byte (or EOF) on stdin.
+func floodMain() int {
+	for i, f := range strings.Split(os.Getenv(floodEnv), ",") {
+		size, err := strconv.Atoi(f)
+		if err != nil {
+			return 2
+		}
+		if i > 0 {
+			if _, err := os.Stdin.Read(make([]byte, 1)); err != nil && !errors.Is(err, io.EOF) {
+				return 1
+			}
+		}
+		buf := make([]byte, 128<<10)
+		if _, err := io.CopyBuffer(os.Stdout, floodPayload(i, size), buf); err != nil {
+			return 1
+		}
+		if _, err := os.Stderr.WriteString(floodMarker(i)); err != nil {
+			return 1
+		}
+	}
+	return 0
+}
+
+// floodPayload is what a flood child writes to stdout in phase i: size
+// deterministic pseudo-random bytes, as a stream.
+func floodPayload(i, size int) io.Reader {
+	var key [32]byte
+	key[0] = byte(100 + i)
+	return io.LimitReader(rand.NewChaCha8(key), int64(size))
+}
+
+// floodMarker is what a flood child writes to stderr after phase i.
+func floodMarker(i int) string { return fmt.Sprintf("phase %d done\n", i) }
+
+// child is a running test binary acting as a service child.
+type child struct {
+	stdin  *os.File      // write end of the child's stdin
+	exited chan struct{} // closed once the child is reaped and err set
+	err    error         // cmd.Wait's result
+}
+
+// startChild runs the test binary as a child in mode with the given write
+// ends as stdout and stderr, which it then closes in the parent. The child is
+// killed and reaped at the end of the test if it is still running.
+func startChild(t testing.TB, mode string, stdout, stderr *os.File, env ...string) *child {
+	t.Helper()
+	stdinR, stdinW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(append(os.Environ(), childEnv+"="+mode), env...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdinR, stdout, stderr
+	err = cmd.Start()
+	_ = stdinR.Close() // the child has its own copies
+	_ = stdout.Close()
+	_ = stderr.Close()
+	if err != nil {
+		_ = stdinW.Close()
+		t.Fatal(err)
+	}
+	c := &child{stdin: stdinW, exited: make(chan struct{})}
+	go func() {
+		c.err = cmd.Wait()
+		close(c.exited)
+	}()
+	t.Cleanup(func() {
+		_ = stdinW.Close()
+		_ = cmd.Process.Kill() // fails harmlessly once the child is reaped
+		<-c.exited
+	})
+	return c
+}
+
+// wait waits for the child to exit successfully, within a generous deadline.
+func (c *child) wait(t testing.TB) {
+	t.Helper()
+	select {
+	case <-c.exited:
+		if c.err != nil {
+			t.Fatalf("child: %v", c.err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the child did not finish")
+	}
 }
 
 // childPayload is what the helper child writes to st: a single 1.5 MiB
@@ -167,6 +271,52 @@ func readLogs(t testing.TB, dir string, st Stream) []byte {
 		all = append(all, b...)
 	}
 	return all
+}
+
+// openLogs returns everything logged for st, like readLogs, as a stream;
+// backups must not be compressed. The files are closed at the end of the
+// test.
+func openLogs(t testing.TB, dir string, st Stream) io.Reader {
+	t.Helper()
+	var files []io.Reader
+	for _, n := range append(backups(t, dir, st), st.String()+".log") {
+		f, err := os.Open(filepath.Join(dir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = f.Close() })
+		files = append(files, f)
+	}
+	return io.MultiReader(files...)
+}
+
+// checkSameStream fails the test unless got yields exactly the bytes of want.
+// It compares piece by piece, so that no large buffers are needed.
+func checkSameStream(t testing.TB, what string, got, want io.Reader) {
+	t.Helper()
+	const piece = 1 << 20
+	g, w := make([]byte, piece), make([]byte, piece)
+	for off := 0; ; off += piece {
+		gn, gerr := io.ReadFull(got, g)
+		wn, werr := io.ReadFull(want, w)
+		for _, err := range []error{gerr, werr} {
+			if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Fatalf("%s: %v", what, err)
+			}
+		}
+		n := min(gn, wn)
+		if i := firstDiff(g[:n], w[:n]); i < n {
+			t.Errorf("%s: first difference at byte %d", what, off+i)
+			return
+		}
+		if gn != wn {
+			t.Errorf("%s: %d bytes, want %d", what, off+gn, off+wn)
+			return
+		}
+		if gn < piece { // both ended
+			return
+		}
+	}
 }
 
 // checkMode fails unless path has exactly the permission bits want.

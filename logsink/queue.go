@@ -9,23 +9,32 @@ import (
 // queue hands chunks from a stream's readers to its writer. It is bounded by
 // the bytes not yet written: a chunk counts from push until the writer
 // releases it after writing, so a blocked writer holds at most limit bytes.
+//
+// A push that does not fit waits for the writer to release room, for at most
+// maxBlock. When such a wait times out the queue is stalled: further pushes
+// that do not fit fail at once, until the writer releases something again.
 type queue struct {
-	limit int
-	ready chan struct{} // capacity 1: "chunks are waiting"
+	limit    int
+	maxBlock time.Duration
+	ready    chan struct{} // capacity 1: "chunks are waiting"
 
 	mu      sync.Mutex
 	chunks  [][]byte
-	pending int // bytes pushed and not yet released
+	pending int           // bytes pushed and not yet released
+	room    chan struct{} // closed by the next release; nil while nobody waits
+	stalled bool          // a push timed out and nothing was released since
 }
 
-func newQueue(limit int) *queue {
-	return &queue{limit: limit, ready: make(chan struct{}, 1)}
+func newQueue(limit int, maxBlock time.Duration) *queue {
+	return &queue{limit: limit, maxBlock: maxBlock, ready: make(chan struct{}, 1)}
 }
 
-// push appends b unless that would exceed the bound. It never blocks.
-func (q *queue) push(b []byte) bool {
+// push appends b (at most limit bytes). If that would exceed the bound, it
+// first waits for room (see waitForRoom). It reports whether b was queued; if
+// not, the caller drops it.
+func (q *queue) push(b []byte, giveUp <-chan struct{}) bool {
 	q.mu.Lock()
-	if q.pending+len(b) > q.limit {
+	if q.pending+len(b) > q.limit && !q.waitForRoom(len(b), giveUp) {
 		q.mu.Unlock()
 		return false
 	}
@@ -39,22 +48,61 @@ func (q *queue) push(b []byte) bool {
 	return true
 }
 
-// take returns the queued chunks and their size, leaving spare (emptied) as
-// the new queue so that the two slices are reused in turn.
-func (q *queue) take(spare [][]byte) (chunks [][]byte, size int) {
-	q.mu.Lock()
-	chunks, q.chunks = q.chunks, spare[:0]
-	q.mu.Unlock()
-	for _, c := range chunks {
-		size += len(c)
+// waitForRoom waits until n more bytes fit, for at most maxBlock and only
+// until giveUp is closed; a stalled queue does not wait at all. A timeout
+// stalls the queue. It is called and returns with q.mu held, and reports
+// whether n bytes fit.
+func (q *queue) waitForRoom(n int, giveUp <-chan struct{}) bool {
+	if q.stalled {
+		return false
 	}
-	return chunks, size
+	timer := time.NewTimer(q.maxBlock)
+	defer timer.Stop()
+	for q.pending+n > q.limit {
+		if q.stalled { // another push timed out meanwhile
+			return false
+		}
+		if q.room == nil {
+			q.room = make(chan struct{})
+		}
+		room := q.room
+		q.mu.Unlock()
+		select {
+		case <-room:
+			q.mu.Lock()
+		case <-timer.C:
+			q.mu.Lock()
+			q.stalled = true
+			return false
+		case <-giveUp:
+			q.mu.Lock()
+			return false
+		}
+	}
+	return true
 }
 
-// release frees n bytes of the bound once they are written or dropped.
+// take returns the queued chunks, leaving spare (emptied) as the new queue so
+// that the two slices are reused in turn. The chunks still count against the
+// bound until the writer releases them.
+func (q *queue) take(spare [][]byte) [][]byte {
+	q.mu.Lock()
+	chunks := q.chunks
+	q.chunks = spare[:0]
+	q.mu.Unlock()
+	return chunks
+}
+
+// release frees n bytes of the bound once they are written or dropped,
+// wakes the pushes waiting for room and ends a stall: the writer is moving.
 func (q *queue) release(n int) {
 	q.mu.Lock()
 	q.pending -= n
+	q.stalled = false
+	if q.room != nil {
+		close(q.room)
+		q.room = nil
+	}
 	q.mu.Unlock()
 }
 

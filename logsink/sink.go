@@ -16,14 +16,17 @@ const (
 	DefaultMaxSize = 50 << 20
 	// DefaultQueueBytes is the queue bound used when Options.QueueBytes is 0.
 	DefaultQueueBytes = 4 << 20
+	// DefaultMaxBlock is the longest wait for queue room used when
+	// Options.MaxBlock is 0.
+	DefaultMaxBlock = time.Second
 
 	// chunkSize is the size of a pipe read and the largest single write to
 	// lumberjack. It is also the smallest queue bound.
 	chunkSize = 64 << 10
 	// errorInterval is the minimum time between two OnError calls of a stream.
 	errorInterval = time.Second
-	// closeDrainTimeout is how long Close lets readers drain pipes whose write
-	// ends are still open before it stops them.
+	// closeDrainTimeout is how long Close lets readers drain the pipes (and
+	// wait for queue room) before it stops them.
 	closeDrainTimeout = 100 * time.Millisecond
 
 	dirPerm  os.FileMode = 0o750
@@ -34,7 +37,8 @@ var (
 	// ErrClosed is returned by Pipes and Rotate after Close.
 	ErrClosed = errors.New("logsink: sink is closed")
 	// ErrQueueFull is reported through Options.OnError when output is dropped
-	// because the stream's queue already holds Options.QueueBytes bytes.
+	// because the stream's queue stayed full (Options.QueueBytes bytes not yet
+	// written) for Options.MaxBlock, or stays full after such a drop.
 	ErrQueueFull = errors.New("logsink: queue full, output dropped")
 	// ErrUnsafeFile is reported through Options.OnError when a symlink or other
 	// non-regular file was found at a log file's path and removed.
@@ -85,9 +89,20 @@ type Options struct {
 	// time-based rotation.
 	RotateEvery time.Duration
 	// QueueBytes bounds, per stream, the bytes read from the pipes but not yet
-	// written to the file; output that does not fit is dropped and counted.
-	// 0 means DefaultQueueBytes; smaller values than 64 KiB are raised to it.
+	// written to the file. When the queue is full, reading waits for room (see
+	// MaxBlock). 0 means DefaultQueueBytes; smaller values than 64 KiB are
+	// raised to it.
 	QueueBytes int
+	// MaxBlock bounds how long a pipe reader waits for room in a full queue
+	// before it drops the output it holds and counts it; 0 means
+	// DefaultMaxBlock. While the reader waits, the pipe fills and the child's
+	// writes block, exactly as when it writes to a slow file: a child that
+	// writes faster than the disk is slowed down, and loses nothing as long
+	// as the disk keeps up on average. Once output was dropped this way,
+	// output that does not fit is dropped at once, without waiting, until the
+	// writer has finished a write again: a hung disk blocks the child for
+	// about MaxBlock once, not once per write.
+	MaxBlock time.Duration
 	// OnError, if not nil, is called when a write, open or rotation fails or
 	// output is dropped, at most once per second per stream; further errors in
 	// that second are only recorded in Stats. It is called from the Sink's
@@ -118,7 +133,8 @@ type StreamStats struct {
 	// BytesWritten counts the bytes written to the log files.
 	BytesWritten uint64 `json:"bytes_written"`
 	// BytesDropped counts the bytes read from the pipes but never written,
-	// because the queue was full or a write failed.
+	// because the queue stayed full (see Options.MaxBlock) or a write or
+	// open failed.
 	BytesDropped uint64 `json:"bytes_dropped"`
 	// LastError is the text of the stream's most recent error, if any.
 	LastError string `json:"last_error,omitempty"`
@@ -132,6 +148,7 @@ type Sink struct {
 	streams [2]*streamWriter
 	bufs    sync.Pool // *[]byte of chunkSize bytes, shared by readers and writers
 	stop    chan struct{}
+	giveUp  chan struct{} // closed by Close when readers must stop waiting for room
 	writers sync.WaitGroup
 
 	mu      sync.Mutex
@@ -164,6 +181,7 @@ func open(opts Options, wrap wrapFunc) (*Sink, error) {
 	}
 	s := &Sink{
 		stop:    make(chan struct{}),
+		giveUp:  make(chan struct{}),
 		readers: make(map[*os.File]struct{}),
 	}
 	s.bufs.New = func() any {
@@ -198,6 +216,8 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("logsink: Options.RotateEvery is negative (%s)", o.RotateEvery)
 	case o.QueueBytes < 0:
 		return o, fmt.Errorf("logsink: Options.QueueBytes is negative (%d)", o.QueueBytes)
+	case o.MaxBlock < 0:
+		return o, fmt.Errorf("logsink: Options.MaxBlock is negative (%s)", o.MaxBlock)
 	}
 	if o.MaxSize == 0 {
 		o.MaxSize = DefaultMaxSize
@@ -206,6 +226,9 @@ func (o Options) withDefaults() (Options, error) {
 		o.QueueBytes = DefaultQueueBytes
 	}
 	o.QueueBytes = max(o.QueueBytes, chunkSize)
+	if o.MaxBlock == 0 {
+		o.MaxBlock = DefaultMaxBlock
+	}
 	return o, nil
 }
 
@@ -260,19 +283,20 @@ func (s *Sink) read(f *os.File, w *streamWriter) {
 	}
 }
 
-// hand queues the first n bytes of buf for w and returns the buffer to read
-// into next. Short reads are copied so that a queued chunk never pins much
-// more memory than it holds; long ones hand over the buffer itself.
+// hand queues the first n bytes of buf for w, waiting for room if the queue
+// is full, and returns the buffer to read into next. Short reads are copied so
+// that a queued chunk never pins much more memory than it holds; long ones
+// hand over the buffer itself.
 func (s *Sink) hand(w *streamWriter, buf *[]byte, n int) *[]byte {
 	if n < chunkSize/2 {
 		c := make([]byte, n)
 		copy(c, *buf)
-		if !w.q.push(c) {
+		if !w.q.push(c, s.giveUp) {
 			w.drop(n, ErrQueueFull)
 		}
 		return buf
 	}
-	if !w.q.push((*buf)[:n]) {
+	if !w.q.push((*buf)[:n], s.giveUp) {
 		w.drop(n, ErrQueueFull)
 		return buf
 	}
@@ -312,10 +336,10 @@ func (s *Sink) Path(st Stream) string {
 	return s.streams[st].path
 }
 
-// Close stops the Sink: readers drain their pipes until EOF, or for at most
-// 100ms if a write end is still open (a grandchild holding it then gets
-// EPIPE/SIGPIPE on its next write), queued output is written, the files are
-// closed and the timer is stopped. It returns after all of the Sink's
+// Close stops the Sink: readers drain their pipes until EOF, for at most
+// 100ms (a grandchild still holding a write end then gets EPIPE/SIGPIPE on its
+// next write; output that finds no queue room by then is dropped), queued
+// output is written, the files are closed and the timer is stopped. It returns after all of the Sink's
 // goroutines have exited. Close is idempotent; later calls return the first
 // call's result.
 func (s *Sink) Close() error {
@@ -329,7 +353,10 @@ func (s *Sink) Close() error {
 			}
 		}
 		s.mu.Unlock()
+		// Readers waiting for queue room stop waiting at the same deadline.
+		giveUp := time.AfterFunc(time.Until(deadline), func() { close(s.giveUp) })
 		s.reading.Wait()
+		giveUp.Stop()
 
 		close(s.stop)
 		s.writers.Wait()

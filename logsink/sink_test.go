@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,18 +17,7 @@ func TestChildOutputByteExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"=1")
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	err = cmd.Start()
-	_ = stdout.Close() // the child has its own copies
-	_ = stderr.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("child: %v", err)
-	}
+	startChild(t, childPayloadMode, stdout, stderr).wait(t)
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -85,7 +73,7 @@ func TestReopenAppends(t *testing.T) {
 
 func TestSizeRotationLosesNothing(t *testing.T) {
 	const maxSize = 1 << 20
-	s := openSink(t, Options{MaxSize: maxSize, QueueBytes: 64 << 20})
+	s := openSink(t, Options{MaxSize: maxSize})
 	stdout, _ := pipes(t, s)
 	data := randomBytes(7, 13<<19) // 6.5 MiB: at least 6 rotations
 	for rest, i := data, 0; len(rest) > 0; i++ {
@@ -153,7 +141,7 @@ func TestRapidRotationsKeepEveryBackup(t *testing.T) {
 // With a tiny MaxSize every 64 KiB write rotates, many times per
 // millisecond.
 func TestSizeRotationsWithinOneMillisecond(t *testing.T) {
-	s := openSink(t, Options{MaxSize: 1, QueueBytes: 64 << 20})
+	s := openSink(t, Options{MaxSize: 1})
 	stdout, _ := pipes(t, s)
 	data := randomBytes(8, 4<<20)
 	mustWrite(t, stdout, data)
@@ -350,6 +338,7 @@ func TestOptionsValidation(t *testing.T) {
 		{Dir: dir, MaxAge: -time.Hour},
 		{Dir: dir, RotateEvery: -time.Second},
 		{Dir: dir, QueueBytes: -1},
+		{Dir: dir, MaxBlock: -time.Millisecond},
 		{Dir: file},
 	} {
 		if s, err := Open(o); err == nil {

@@ -63,7 +63,7 @@ func newStreamWriter(st Stream, o Options, bufs *sync.Pool, wrap wrapFunc) *stre
 		maxSize:   o.MaxSize,
 		every:     o.RotateEvery,
 		out:       out,
-		q:         newQueue(o.QueueBytes),
+		q:         newQueue(o.QueueBytes, o.MaxBlock),
 		stats:     &streamStats{st: st, onError: o.OnError},
 		bufs:      bufs,
 		rotateReq: make(chan chan error),
@@ -130,7 +130,7 @@ func (w *streamWriter) requestRotate() error {
 // drainOnce writes the chunks queued so far. It reports whether there were
 // any.
 func (w *streamWriter) drainOnce() bool {
-	chunks, size := w.q.take(w.spare)
+	chunks := w.q.take(w.spare)
 	if len(chunks) == 0 {
 		w.spare = chunks
 		return false
@@ -142,7 +142,6 @@ func (w *streamWriter) drainOnce() bool {
 	w.flush()
 	clear(chunks)
 	w.spare = chunks[:0]
-	w.q.release(size)
 	return true
 }
 
@@ -173,8 +172,11 @@ func (w *streamWriter) flush() {
 
 // write writes p (at most chunkSize bytes) to the live file, rotating first
 // if p would take the file past maxSize. On failure p is dropped and the file
-// is closed, so that the next write starts again from the path.
+// is closed, so that the next write starts again from the path. Either way p
+// is then released from the queue's bound: every queued byte passes through
+// write exactly once, so room is freed as soon as each write returns.
 func (w *streamWriter) write(p []byte) {
+	defer w.q.release(len(p))
 	if err := w.ensureLive(); err != nil {
 		w.drop(len(p), err)
 		return
