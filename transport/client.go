@@ -88,6 +88,18 @@ func (c *Client) Restart(ctx context.Context, name string) (ServiceStatus, error
 	return c.serviceOp(ctx, http.MethodPost, name, "restart")
 }
 
+// ConfigErrors returns the service files superd could not load at start or
+// at its last reload; none when every file loaded. A daemon that predates
+// this request answers 404: an *[APIError] that does not match
+// [ErrUnknownService].
+func (c *Client) ConfigErrors(ctx context.Context) ([]ConfigError, error) {
+	var out ConfigErrors
+	if err := c.do(ctx, http.MethodGet, "/v1/config/errors", "", &out); err != nil {
+		return nil, err
+	}
+	return out.Errors, nil
+}
+
 // Version returns superd's version.
 func (c *Client) Version(ctx context.Context) (VersionInfo, error) {
 	var out VersionInfo

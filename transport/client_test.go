@@ -88,9 +88,49 @@ func TestClientRoundTrip(t *testing.T) {
 	if err != nil || v.Version != "v9" || v.GoVersion == "" {
 		t.Fatalf("Version: %+v, %v", v, err)
 	}
-	want := []string{"list ", "status web", "start web", "restart web", "stop web"}
+	cfgErrs, err := c.ConfigErrors(ctx)
+	if err != nil || len(cfgErrs) != 0 {
+		t.Fatalf("ConfigErrors: %+v, %v", cfgErrs, err)
+	}
+	want := []string{"list ", "status web", "start web", "restart web", "stop web", "config-errors "}
 	if got := fb.callLog(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("backend calls %q, want %q", got, want)
+	}
+}
+
+func TestClientConfigErrors(t *testing.T) {
+	fb := newFakeBackend("web")
+	fb.cfgErrs = []ConfigError{
+		{File: "/etc/super/bad.service", Line: 3, Message: "/etc/super/bad.service:3: [Service] Restrat: unknown key"},
+		{File: "/etc/super/gone.service", Message: "open /etc/super/gone.service: permission denied"},
+	}
+	c := NewClient(serveUnix(t, NewHandler(fb, HandlerOptions{})))
+	got, err := c.ConfigErrors(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0] != fb.cfgErrs[0] || got[1] != fb.cfgErrs[1] {
+		t.Fatalf("got %+v, want %+v", got, fb.cfgErrs)
+	}
+
+	fb.errs[""] = errors.New("config dir vanished")
+	_, err = c.ConfigErrors(t.Context())
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusInternalServerError || apiErr.Message != "config dir vanished" {
+		t.Fatalf("got %v, want APIError 500", err)
+	}
+}
+
+func TestClientConfigErrorsFromOlderDaemon(t *testing.T) {
+	// A daemon without the route answers 404: an API error, not an unknown
+	// service.
+	c := NewClient(serveUnix(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such route: GET "+r.URL.Path)
+	})))
+	_, err := c.ConfigErrors(t.Context())
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusNotFound || errors.Is(err, ErrUnknownService) {
+		t.Fatalf("got %v, want APIError 404 not matching ErrUnknownService", err)
 	}
 }
 

@@ -3,8 +3,8 @@
 //
 // It holds four things, all independent of how the supervisor is built:
 //
-//   - the wire types ([ServiceStatus], [ExitInfo], [VersionInfo],
-//     [ErrorBody]);
+//   - the wire types ([ServiceStatus], [ExitInfo], [ConfigErrors],
+//     [VersionInfo], [ErrorBody]);
 //   - the server side: [NewHandler] turns any [Backend] into an
 //     [http.Handler] that maps the backend's sentinel errors
 //     ([ErrUnknownService], [ErrInvalidArgument], [ErrConflict]) to status
@@ -21,6 +21,7 @@
 //	POST /v1/services/{name}/start     ServiceStatus once the process runs
 //	POST /v1/services/{name}/stop      ServiceStatus once the process group is gone
 //	POST /v1/services/{name}/restart   ServiceStatus
+//	GET  /v1/config/errors             ConfigErrors: service files that failed to load
 //	GET  /v1/version                   VersionInfo
 //	GET  /healthz                      {"status":"ok"}
 //

@@ -13,8 +13,9 @@ import (
 type fakeBackend struct {
 	mu       sync.Mutex
 	services map[string]ServiceStatus
-	errs     map[string]error // by service name ("" for List)
-	calls    []string         // "op name"
+	errs     map[string]error // by service name ("" for List and ConfigErrors)
+	cfgErrs  []ConfigError
+	calls    []string // "op name"
 	block    bool
 	panicOn  string
 	ctxErrs  chan error // receives ctx.Err() of blocked calls once they return
@@ -126,6 +127,15 @@ func (f *fakeBackend) Restart(ctx context.Context, name string) (ServiceStatus, 
 		st.State, st.PID, st.StartedAt = StateRunning, 4343, &now
 		st.Restarts++
 	}), nil
+}
+
+func (f *fakeBackend) ConfigErrors(ctx context.Context) ([]ConfigError, error) {
+	if err := f.record(ctx, "config-errors", ""); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]ConfigError(nil), f.cfgErrs...), nil
 }
 
 func (f *fakeBackend) callLog() []string {

@@ -37,6 +37,7 @@ func NewHandler(b Backend, opts HandlerOptions) http.Handler {
 	h.mux.HandleFunc("POST /v1/services/{name}/start", h.serviceOp(Backend.Start))
 	h.mux.HandleFunc("POST /v1/services/{name}/stop", h.serviceOp(Backend.Stop))
 	h.mux.HandleFunc("POST /v1/services/{name}/restart", h.serviceOp(Backend.Restart))
+	h.mux.HandleFunc("GET /v1/config/errors", h.configErrors)
 	h.mux.HandleFunc("GET /v1/version", h.versionInfo)
 	h.mux.HandleFunc("GET /healthz", h.health)
 	return h
@@ -117,6 +118,18 @@ func (h *handler) serviceOp(op func(Backend, context.Context, string) (ServiceSt
 		}
 		writeJSON(w, http.StatusOK, st)
 	}
+}
+
+func (h *handler) configErrors(w http.ResponseWriter, r *http.Request) {
+	errs, err := h.backend.ConfigErrors(r.Context())
+	if err != nil {
+		h.writeBackendError(w, r, err)
+		return
+	}
+	if errs == nil {
+		errs = []ConfigError{}
+	}
+	writeJSON(w, http.StatusOK, ConfigErrors{Errors: errs})
 }
 
 func (h *handler) versionInfo(w http.ResponseWriter, _ *http.Request) {

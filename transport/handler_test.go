@@ -143,6 +143,7 @@ func TestHandlerErrorMapping(t *testing.T) {
 			{"POST", "/v1/services/web/start", "web"},
 			{"POST", "/v1/services/web/stop", "web"},
 			{"POST", "/v1/services/web/restart", "web"},
+			{"GET", "/v1/config/errors", ""},
 		} {
 			t.Run(fmt.Sprintf("%d %s %s", tc.status, route.method, route.path), func(t *testing.T) {
 				fb := newFakeBackend("web")
@@ -172,6 +173,38 @@ func TestHandlerUnknownServiceFromBackend(t *testing.T) {
 	}
 	if msg := a.errorMessage(t); msg != `unknown service "nope"` {
 		t.Errorf("message %q", msg)
+	}
+}
+
+func TestHandlerConfigErrors(t *testing.T) {
+	fb := newFakeBackend("web")
+	h, _ := newTestHandler(t, fb)
+
+	// None: an empty array, never null.
+	a := serve(t, h, "GET", "/v1/config/errors", nil)
+	if a.status != http.StatusOK {
+		t.Fatalf("status %d, body %s", a.status, a.body)
+	}
+	if got := strings.TrimSpace(string(a.body)); got != `{"errors":[]}` {
+		t.Errorf("body %s, want {\"errors\":[]}", got)
+	}
+
+	fb.cfgErrs = []ConfigError{
+		{File: "/etc/super/bad.service", Line: 3, Message: "/etc/super/bad.service:3: [Service] Restrat: unknown key"},
+		{File: "/etc/super/gone.service", Message: "open /etc/super/gone.service: permission denied"},
+	}
+	a = serve(t, h, "GET", "/v1/config/errors", nil)
+	var got ConfigErrors
+	a.decode(t, &got)
+	if a.status != http.StatusOK || len(got.Errors) != 2 || got.Errors[0] != fb.cfgErrs[0] || got.Errors[1] != fb.cfgErrs[1] {
+		t.Fatalf("status %d, got %+v", a.status, got)
+	}
+	// Line 0 (unknown) is left out.
+	if strings.Count(string(a.body), `"line"`) != 1 {
+		t.Errorf("body %s", a.body)
+	}
+	if calls := fb.callLog(); len(calls) != 2 || calls[0] != "config-errors " {
+		t.Errorf("backend calls %q", calls)
 	}
 }
 
@@ -220,6 +253,7 @@ func TestHandlerMethodNotAllowedIsJSON(t *testing.T) {
 		{"GET", "/v1/services/web/start", "POST"},
 		{"PUT", "/v1/services/web/restart", "POST"},
 		{"POST", "/healthz", "GET, HEAD"},
+		{"DELETE", "/v1/config/errors", "GET, HEAD"},
 	} {
 		a := serve(t, h, tc.method, tc.path, nil)
 		if a.status != http.StatusMethodNotAllowed {

@@ -81,6 +81,25 @@ type VersionInfo struct {
 	GoVersion string `json:"go_version"`
 }
 
+// ConfigError is one service file superd could not load.
+type ConfigError struct {
+	// File is the path of the service file.
+	File string `json:"file"`
+	// Line is the 1-based line the problem is on; 0 when it is not about a
+	// line (e.g. the file could not be read).
+	Line int `json:"line,omitempty"`
+	// Message is the full error text; it already names the file, the line
+	// and the key.
+	Message string `json:"message"`
+}
+
+// ConfigErrors is the answer to GET /v1/config/errors.
+type ConfigErrors struct {
+	// Errors lists the files that failed to load; an empty array (never
+	// null) when every file loaded.
+	Errors []ConfigError `json:"errors"`
+}
+
 // ErrorBody is the JSON body of every error answer.
 type ErrorBody struct {
 	// Error is a human-readable message.
@@ -105,6 +124,9 @@ type Backend interface {
 	Stop(ctx context.Context, name string) (ServiceStatus, error)
 	// Restart stops the service if it runs, then starts it.
 	Restart(ctx context.Context, name string) (ServiceStatus, error)
+	// ConfigErrors returns the service files that failed to load at start
+	// or at the last reload; none when every file loaded.
+	ConfigErrors(ctx context.Context) ([]ConfigError, error)
 }
 
 // Sentinel errors shared by both sides of the protocol. A [Backend] wraps

@@ -161,6 +161,22 @@ func (a *app) describe(err error) string {
 	}
 }
 
+// unknownService is the message for a request about a service superd does
+// not know: superd's own message when it says more than that (e.g. that the
+// service's file could not be loaded, and why), else
+// `unknown service "name"`.
+func unknownService(name string, err error) string {
+	plain := fmt.Sprintf("%s %q", transport.ErrUnknownService, name)
+	var apiErr *transport.APIError
+	if errors.As(err, &apiErr) {
+		msg := strings.TrimSpace(apiErr.Message)
+		if msg != "" && msg != plain && msg != transport.ErrUnknownService.Error() {
+			return oneLine(msg)
+		}
+	}
+	return plain
+}
+
 // withTimeout derives the context for one request.
 func (a *app) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
 	if a.timeout <= 0 {

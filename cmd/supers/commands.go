@@ -25,16 +25,35 @@ func (a *app) listAll(ctx context.Context) error {
 		return err
 	}
 	sort.Slice(services, func(i, j int) bool { return services[i].Name < services[j].Name })
-	return a.printStatuses(services)
+	if err := a.printStatuses(services); err != nil {
+		return err
+	}
+	a.warnConfigErrors(ctx)
+	return nil
+}
+
+// warnConfigErrors reports on stderr the service files superd could not
+// load, which the list cannot show. It is only a hint next to the list, so
+// a failed request (e.g. an older superd answering 404) is ignored.
+func (a *app) warnConfigErrors(ctx context.Context) {
+	rctx, cancel := a.withTimeout(ctx)
+	defer cancel()
+	errs, err := a.client.ConfigErrors(rctx)
+	if err != nil || len(errs) == 0 {
+		return
+	}
+	writeConfigWarning(a.stderr, errs)
 }
 
 type statusCmd struct {
 	Names []string `arg:"" optional:"" name:"name" help:"Services to show (default: all)."`
 }
 
-// Run prints the named services (all without names). Its exit code says
+// Run prints the named services (all without names, followed by a warning
+// on stderr if some service files could not be loaded). Its exit code says
 // whether they all run: 3 if one does not, 4 if one is unknown, 1 if a
-// request failed; the highest applies.
+// request failed; the highest applies. When no named service could be shown
+// the table is left out (--json still prints []).
 func (c *statusCmd) Run(ctx context.Context, a *app) error {
 	if len(c.Names) == 0 {
 		return a.listAll(ctx)
@@ -52,15 +71,17 @@ func (c *statusCmd) Run(ctx context.Context, a *app) error {
 		case isUnreachable(err):
 			return err
 		case errors.Is(err, transport.ErrUnknownService):
-			a.errorf("unknown service %q", name)
+			a.errorf("%s", unknownService(name, err))
 			code = max(code, exitUnknown)
 		default:
 			a.errorf("status %s: %s", name, a.describe(err))
 			code = max(code, exitError)
 		}
 	}
-	if err := a.printStatuses(found); err != nil {
-		return err
+	if len(found) > 0 || a.json {
+		if err := a.printStatuses(found); err != nil {
+			return err
+		}
 	}
 	if code != exitOK {
 		return exitStatus(code)
@@ -125,7 +146,7 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 			}
 			return err
 		case errors.Is(err, transport.ErrUnknownService):
-			a.errorf("unknown service %q", name)
+			a.errorf("%s", unknownService(name, err))
 			failed = true
 		default:
 			a.errorf("%s %s: %s", verb, name, a.describe(err))

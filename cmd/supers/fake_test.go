@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +23,8 @@ type fakeBackend struct {
 	services map[string]transport.ServiceStatus
 	errs     map[string]error // failure of every operation on that service
 	execErr  map[string]string
+	cfgErrs  []transport.ConfigError
+	cfgErr   error // failure of ConfigErrors
 	calls    []string
 	block    bool // every call waits for its context
 }
@@ -102,6 +105,18 @@ func (f *fakeBackend) Restart(ctx context.Context, name string) (transport.Servi
 	})
 }
 
+func (f *fakeBackend) ConfigErrors(ctx context.Context) ([]transport.ConfigError, error) {
+	f.mu.Lock()
+	f.calls = append(f.calls, "config-errors")
+	block, errs, err := f.block, slices.Clone(f.cfgErrs), f.cfgErr
+	f.mu.Unlock()
+	if block {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return errs, err
+}
+
 func (f *fakeBackend) callLog() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -123,12 +138,19 @@ func shortTempDir(t *testing.T) string {
 // startDaemon serves b like superd would and returns the socket path.
 func startDaemon(t *testing.T, b transport.Backend) string {
 	t.Helper()
+	return serveDaemon(t, transport.NewHandler(b, transport.HandlerOptions{Version: "9.9.9"}))
+}
+
+// serveDaemon serves h on a new socket and returns the socket path. The
+// server is closed when the test ends.
+func serveDaemon(t *testing.T, h http.Handler) string {
+	t.Helper()
 	path := filepath.Join(shortTempDir(t), "superd.sock")
 	ln, err := transport.ListenUnix(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := transport.NewServer(transport.NewHandler(b, transport.HandlerOptions{Version: "9.9.9"}))
+	srv := transport.NewServer(h)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	t.Cleanup(func() {

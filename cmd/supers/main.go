@@ -12,6 +12,9 @@
 // and $XDG_RUNTIME_DIR/super/superd.sock for other users (the same rule
 // superd uses).
 //
+// list and status without names also warn on stderr about service files
+// superd could not load; a request about such a service reports why.
+//
 // Exit status: 0 success; 1 error (including superd not reachable); 2 usage
 // error; 3 status: a named service is not running; 4 status: a named service
 // is unknown. With several names status exits with the highest applicable

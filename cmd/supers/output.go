@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -21,6 +23,24 @@ func (a *app) printStatuses(services []transport.ServiceStatus) error {
 		return writeJSON(a.stdout, services)
 	}
 	return writeTable(a.stdout, services)
+}
+
+// writeConfigWarning prints the service files superd could not load under
+// a "supers: warning:" line, one indented message each, sorted by file.
+// It is best-effort output on stderr, so write errors are ignored.
+func writeConfigWarning(w io.Writer, errs []transport.ConfigError) {
+	errs = slices.Clone(errs)
+	slices.SortStableFunc(errs, func(a, b transport.ConfigError) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+	})
+	fmt.Fprintf(w, "supers: warning: %d service file(s) could not be loaded:\n", len(errs))
+	for _, e := range errs {
+		msg := e.Message
+		if msg == "" {
+			msg = e.File
+		}
+		fmt.Fprintf(w, "  %s\n", oneLine(msg))
+	}
 }
 
 func writeJSON(w io.Writer, v any) error {
