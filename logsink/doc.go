@@ -11,18 +11,32 @@
 //
 // with one reader goroutine per pipe and one writer goroutine per stream.
 //
-// # Never blocking the child
+// # Backpressure, bounded
 //
 // A reader goroutine reads whatever the child wrote (up to 64 KiB at a time,
 // parked in the runtime's netpoller while the pipe is empty, so no OS thread is
 // held per pipe) and appends it to its stream's queue. The queue is bounded by
 // [Options.QueueBytes], counting every byte that is not yet written to disk;
-// when a chunk does not fit, it is dropped and counted ([Sink.Stats]) and
-// [ErrQueueFull] is reported. The reader never waits for the writer, so a
-// slow, full or vanished disk never blocks the child, nor any other service
-// (each Sink has its own goroutines). A reader ends when every write end of
-// its pipe is closed (EOF); a pipe kept open by a grandchild keeps its reader
-// until [Sink.Close].
+// the writer frees room after each write to the file. Two rules balance each
+// other:
+//
+//   - Nothing is lost while the disk keeps up on average. When a chunk does
+//     not fit, the reader waits for room, so the pipe fills and the child's
+//     write blocks briefly, exactly as if it wrote to a plain file: a child
+//     writing faster than the disk is slowed down to its pace.
+//   - Logging never blocks a child for long. The reader waits at most
+//     [Options.MaxBlock] (1s by default); then it drops the chunk, counts it
+//     ([Sink.Stats]) and reports [ErrQueueFull]. From then on the stream's
+//     output is dropped at once, without waiting, until the writer finishes
+//     a write again, so a hung or stalled disk costs the child about MaxBlock
+//     once, not per write, and its pipe keeps draining.
+//
+// A full, read-only or vanished disk makes writes fail rather than hang; the
+// writer drops what it cannot write (see Failures), which frees room at once.
+// Each stream, and each Sink, has its own queue and goroutines, so a stalled
+// stream holds up neither the other stream nor any other service. A reader
+// ends when every write end of its pipe is closed (EOF); a pipe kept open by a
+// grandchild keeps its reader until [Sink.Close].
 //
 // # Byte exactness
 //

@@ -114,7 +114,10 @@ func startChild(t testing.TB, mode string, stdout, stderr *os.File, env ...strin
 		t.Fatal(err)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(append(os.Environ(), childEnv+"="+mode), env...)
+	// A race-enabled child would otherwise sleep 1s before exiting.
+	gorace := strings.TrimSpace(os.Getenv("GORACE") + " atexit_sleep_ms=0")
+	cmd.Env = append(os.Environ(), childEnv+"="+mode, "GORACE="+gorace)
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdinR, stdout, stderr
 	err = cmd.Start()
 	_ = stdinR.Close() // the child has its own copies

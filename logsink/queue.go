@@ -12,7 +12,9 @@ import (
 //
 // A push that does not fit waits for the writer to release room, for at most
 // maxBlock. When such a wait times out the queue is stalled: further pushes
-// that do not fit fail at once, until the writer releases something again.
+// fail at once, until the writer releases something again. (Failing even
+// those that would fit keeps what is lost in one piece, instead of letting
+// small chunks through between the dropped ones.)
 type queue struct {
 	limit    int
 	maxBlock time.Duration
@@ -29,12 +31,12 @@ func newQueue(limit int, maxBlock time.Duration) *queue {
 	return &queue{limit: limit, maxBlock: maxBlock, ready: make(chan struct{}, 1)}
 }
 
-// push appends b (at most limit bytes). If that would exceed the bound, it
-// first waits for room (see waitForRoom). It reports whether b was queued; if
-// not, the caller drops it.
+// push appends b (at most limit bytes) unless the queue is stalled. If b
+// does not fit, it first waits for room (see waitForRoom). It reports whether
+// b was queued; if not, the caller drops it.
 func (q *queue) push(b []byte, giveUp <-chan struct{}) bool {
 	q.mu.Lock()
-	if q.pending+len(b) > q.limit && !q.waitForRoom(len(b), giveUp) {
+	if q.stalled || (q.pending+len(b) > q.limit && !q.waitForRoom(len(b), giveUp)) {
 		q.mu.Unlock()
 		return false
 	}
@@ -49,17 +51,14 @@ func (q *queue) push(b []byte, giveUp <-chan struct{}) bool {
 }
 
 // waitForRoom waits until n more bytes fit, for at most maxBlock and only
-// until giveUp is closed; a stalled queue does not wait at all. A timeout
-// stalls the queue. It is called and returns with q.mu held, and reports
-// whether n bytes fit.
+// until giveUp is closed. A timeout stalls the queue; a push that wakes up to
+// find it stalled gives up too. It is called and returns with q.mu held, and
+// reports whether n bytes fit.
 func (q *queue) waitForRoom(n int, giveUp <-chan struct{}) bool {
-	if q.stalled {
-		return false
-	}
 	timer := time.NewTimer(q.maxBlock)
 	defer timer.Stop()
 	for q.pending+n > q.limit {
-		if q.stalled { // another push timed out meanwhile
+		if q.stalled { // another push timed out since the last release
 			return false
 		}
 		if q.room == nil {

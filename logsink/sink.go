@@ -38,7 +38,8 @@ var (
 	ErrClosed = errors.New("logsink: sink is closed")
 	// ErrQueueFull is reported through Options.OnError when output is dropped
 	// because the stream's queue stayed full (Options.QueueBytes bytes not yet
-	// written) for Options.MaxBlock, or stays full after such a drop.
+	// written) for Options.MaxBlock, or because the writer has not finished a
+	// write since such a drop.
 	ErrQueueFull = errors.New("logsink: queue full, output dropped")
 	// ErrUnsafeFile is reported through Options.OnError when a symlink or other
 	// non-regular file was found at a log file's path and removed.
@@ -98,8 +99,8 @@ type Options struct {
 	// DefaultMaxBlock. While the reader waits, the pipe fills and the child's
 	// writes block, exactly as when it writes to a slow file: a child that
 	// writes faster than the disk is slowed down, and loses nothing as long
-	// as the disk keeps up on average. Once output was dropped this way,
-	// output that does not fit is dropped at once, without waiting, until the
+	// as the disk keeps up on average. Once output was dropped this way, all
+	// output of the stream is dropped at once, without waiting, until the
 	// writer has finished a write again: a hung disk blocks the child for
 	// about MaxBlock once, not once per write.
 	MaxBlock time.Duration
@@ -339,9 +340,10 @@ func (s *Sink) Path(st Stream) string {
 // Close stops the Sink: readers drain their pipes until EOF, for at most
 // 100ms (a grandchild still holding a write end then gets EPIPE/SIGPIPE on its
 // next write; output that finds no queue room by then is dropped), queued
-// output is written, the files are closed and the timer is stopped. It returns after all of the Sink's
-// goroutines have exited. Close is idempotent; later calls return the first
-// call's result.
+// output is written, the files are closed and the timer is stopped. It
+// returns after all of the Sink's goroutines have exited, so a write to the
+// file that hangs (a stalled disk) holds Close up until it returns. Close is
+// idempotent; later calls return the first call's result.
 func (s *Sink) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
