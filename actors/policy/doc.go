@@ -1,0 +1,65 @@
+// Package policy decides whether and when a service is restarted after its
+// process ended without being asked to. It is the arithmetic of the restart
+// supervisor, with no timers, goroutines or clock of its own: the caller
+// passes the time (readings of its injected monotonic clock) and the
+// randomness (a func() float64 such as (*rand.Rand).Float64 from
+// math/rand/v2), so every function is deterministic under test.
+//
+// # Outcomes and modes
+//
+// An [Outcome] is an exit code, a killing signal or an exec failure (the
+// program never ran). [Clean] tells clean ends (exit 0, SIGHUP, SIGINT,
+// SIGTERM, SIGPIPE, or SuccessExitStatus=) from unclean ones; an exec
+// failure is unclean. [ShouldRestart] applies Restart= with systemd's
+// meanings, after RestartPreventExitStatus= (never restart) and
+// RestartForceExitStatus= (always restart); prevent wins when both match:
+//
+//	Restart=     exit 0   exit 3   SIGKILL   SIGTERM   exec failure
+//	no           -        -        -         -         -
+//	always       yes      yes      yes       yes       yes
+//	on-success   yes      -        -         yes       -
+//	on-failure   -        yes      yes       -         yes
+//	on-abnormal  -        -        yes       -         -
+//
+// # Backoff
+//
+// Consecutive failures form a streak; a run that lasted StableSec= (and at
+// least MinDelay) or more starts a new one. Failure number n of a streak waits (see [Backoff])
+//
+//	min(RestartSec·2^(n−1), RestartMaxDelaySec) · U(0.8, 1.2)
+//
+// and, from n = 2 on, never less than [MinDelay] (100ms): RestartSec=0
+// restarts the first failure at once, but a crash loop never becomes a fork
+// storm. The ±20% jitter keeps services that fail together from restarting
+// in lockstep; it applies around the cap, so a delay may reach 1.2 times
+// RestartMaxDelaySec but never more.
+//
+// # Start limit and cooldown
+//
+// Every start attempt (manual, automatic, or failing to exec) is recorded
+// with [State.RecordStart]. When a restart would make more than
+// StartLimitBurst= starts within StartLimitIntervalSec= (a sliding window),
+// [State.Failure] gives up instead: the service is fatal and gets no more
+// automatic restarts. With StartLimitBurst=3 a crash loop is started exactly
+// 3 times. With RestartCooldownSec= > 0 the Decision says when to try again
+// from scratch; [State.Reset], called on that retry and on every manual
+// start or restart, clears the fatal state, the streak and the window.
+//
+// # Use
+//
+//	var st policy.State // one per service, owned by its supervisor
+//
+//	// on every start attempt:
+//	st.RecordStart(svc.Restart, clock.Now())
+//
+//	// when the process ended on its own:
+//	d := st.Failure(svc.Restart, outcome, ranFor, clock.Now(), rng.Float64)
+//	switch {
+//	case d.Restart:
+//		// start again after d.Delay
+//	case d.GiveUp:
+//		// fatal; if d.Retry > 0, st.Reset() and start again after d.Retry
+//	default:
+//		// stays exited (d.Clean) or failed; d.Reason says why
+//	}
+package policy

@@ -1,0 +1,167 @@
+package policy
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/supers-dev/supers/config"
+)
+
+// State is the restart history of one service: the length of its current
+// streak of failures, the times of its recent start attempts and whether it
+// gave up (fatal).
+//
+// The zero State is ready to use: no failures, no starts, not fatal. A State
+// is not safe for concurrent use; it belongs to the service's supervisor,
+// which calls [State.RecordStart] on every start attempt, [State.Failure]
+// when the process ends without being asked to, and [State.Reset] on a
+// manual start or restart and when a cooldown expires.
+//
+// Its memory is bounded: it keeps at most p.StartLimitBurst start times,
+// and none when the start limit is off.
+type State struct {
+	streak int         // failures in the current streak
+	starts []time.Time // start attempts still inside the window, oldest first
+	fatal  bool        // the start limit was hit; no automatic restarts
+}
+
+// Decision is what [State.Failure] decided.
+type Decision struct {
+	// Restart says the service must be started again after Delay.
+	Restart bool
+	// Delay is how long to wait before that restart (0: at once). It is
+	// only set when Restart is true.
+	Delay time.Duration
+	// Attempt is the position of this failure in its streak (1, 2, 3...).
+	Attempt int
+	// Clean says the process ended cleanly (see [Clean]); the service can
+	// show it as exited rather than failed when it is not restarted.
+	Clean bool
+	// GiveUp says the start limit was hit: the service is now fatal and gets
+	// no automatic restart until [State.Reset]. Restart is false.
+	GiveUp bool
+	// Retry, when GiveUp is true and the policy's Cooldown is > 0, is how
+	// long to wait before calling [State.Reset] and trying the service again
+	// from scratch (it equals Cooldown). 0 means never.
+	Retry time.Duration
+	// Reason explains the decision for logs and status, e.g.
+	// "exit code 3 (unclean) with Restart=on-failure",
+	// "signal SIGKILL is in RestartPreventExitStatus" or
+	// "start limit 10 in 10m0s hit".
+	Reason string
+}
+
+// limited reports whether p has a start limit: like systemd, a
+// StartLimitInterval or StartLimitBurst ≤ 0 turns it off.
+func limited(p config.RestartPolicy) bool {
+	return p.StartLimitInterval > 0 && p.StartLimitBurst > 0
+}
+
+// RecordStart records a start attempt made at now, automatic or manual, and
+// whether or not the program could be executed. It forgets the attempts
+// that left the window (made StartLimitInterval or longer before now) and
+// keeps only the last p.StartLimitBurst, which is all [State.Failure]
+// needs. Times must come from one monotonic clock.
+func (s *State) RecordStart(p config.RestartPolicy, now time.Time) {
+	if !limited(p) {
+		s.starts = s.starts[:0]
+		return
+	}
+	s.starts = slices.DeleteFunc(s.starts, func(t time.Time) bool {
+		return now.Sub(t) >= p.StartLimitInterval
+	})
+	s.starts = append(s.starts, now)
+	if n := len(s.starts) - p.StartLimitBurst; n > 0 {
+		s.starts = slices.Delete(s.starts, 0, n)
+	}
+}
+
+// Failure counts a run of the service that ended without being asked to,
+// clean or not, and decides what happens next. o is how the run ended,
+// ranFor how long it lasted (0 for an exec failure), now the time of the
+// end and rnd the source of jitter (see [Backoff]).
+//
+// Steps:
+//  1. A run that lasted at least p.StableAfter ends the previous streak:
+//     this failure is then the first of a new one. Otherwise it extends
+//     the streak. Decision.Attempt is its position. A run shorter than
+//     [MinDelay] is never stable, whatever StableAfter says, so an exec
+//     failure (ranFor 0) always extends the streak and a crash loop always
+//     reaches the MinDelay floor of Backoff, even with StableAfter=0 and
+//     Delay=0: starts are then at least MinDelay apart.
+//  2. [ShouldRestart] false: no restart (Restart and GiveUp false).
+//  3. Delay = [Backoff](p, Attempt, rnd).
+//  4. Start limit: the restart would start at now+Delay. If at that moment
+//     p.StartLimitBurst starts or more have been recorded within the last
+//     p.StartLimitInterval (a start at t counts while (now+Delay)−t <
+//     StartLimitInterval), that restart would be one too many: the State
+//     becomes fatal and the Decision says GiveUp, with Retry = p.Cooldown.
+//     So with StartLimitBurst=3 a crash loop gets exactly 3 starts (the
+//     first one and 2 restarts), then gives up. Exec failures count: every
+//     start attempt recorded with RecordStart does.
+//  5. Otherwise: Restart after Delay.
+//
+// A fatal State stays fatal until Reset: a failure reported before Reset
+// that would be restarted gives up again instead (step 4 always hits).
+func (s *State) Failure(p config.RestartPolicy, o Outcome, ranFor time.Duration, now time.Time, rnd func() float64) Decision {
+	if ranFor >= max(p.StableAfter, MinDelay) {
+		s.streak = 0
+	}
+	if s.streak < maxInt {
+		s.streak++
+	}
+	restart, reason := decide(p, o)
+	d := Decision{Attempt: s.streak, Clean: Clean(p, o), Reason: reason}
+	if !restart {
+		return d
+	}
+	delay := Backoff(p, s.streak, rnd)
+	if s.fatal || s.limitHit(p, now, delay) {
+		s.fatal = true
+		d.GiveUp = true
+		d.Retry = max(p.Cooldown, 0)
+		d.Reason = fmt.Sprintf("start limit %d in %v hit", p.StartLimitBurst, p.StartLimitInterval)
+		return d
+	}
+	d.Restart = true
+	d.Delay = delay
+	return d
+}
+
+// maxInt is the largest int, where the streak stops growing.
+const maxInt = int(^uint(0) >> 1)
+
+// limitHit reports whether a start at now+delay would exceed p's start limit.
+func (s *State) limitHit(p config.RestartPolicy, now time.Time, delay time.Duration) bool {
+	if !limited(p) || delay >= p.StartLimitInterval {
+		return false
+	}
+	// t is in the window at now+delay iff now−t < Interval−delay, which
+	// cannot overflow since 0 ≤ delay < Interval.
+	cutoff := p.StartLimitInterval - delay
+	n := 0
+	for _, t := range s.starts {
+		if now.Sub(t) < cutoff {
+			n++
+		}
+	}
+	return n >= p.StartLimitBurst
+}
+
+// Reset forgets the history: the streak, the recorded starts and the fatal
+// state. Call it on a manual start or restart, and when the cooldown of a
+// fatal service expires, before RecordStart.
+func (s *State) Reset() {
+	s.streak = 0
+	s.starts = s.starts[:0]
+	s.fatal = false
+}
+
+// Fatal reports whether the service gave up on its start limit and gets no
+// automatic restart until Reset.
+func (s *State) Fatal() bool { return s.fatal }
+
+// Streak returns the number of failures in the current streak (0 after
+// Reset or before any failure).
+func (s *State) Streak() int { return s.streak }
