@@ -24,6 +24,10 @@
 //	AutoStart=yes
 //	KillSignal=SIGINT
 //	TimeoutStopSec=1min 30s
+//	Restart=always
+//	RestartPreventExitStatus=78 SIGKILL
+//	RestartSec=1s
+//	StartLimitBurst=5
 //
 //	[Log]
 //	MaxSize=50M
@@ -48,9 +52,10 @@
 //   - A value is at most 64 KiB long and spans at most 256 lines; service
 //     files and environment files are at most 1 MiB.
 //   - Every key takes a non-empty value and may be given once, except
-//     Environment= and EnvironmentFile=, which may be repeated and
-//     accumulate. (Unlike systemd, an empty Environment= does not reset the
-//     list: it is an error, like every other empty value.)
+//     Environment=, EnvironmentFile=, SuccessExitStatus=,
+//     RestartPreventExitStatus= and RestartForceExitStatus=, which may be
+//     repeated and accumulate. (Unlike systemd, an empty value does not
+//     reset their list: it is an error, like every other empty value.)
 //
 // Keys:
 //
@@ -85,6 +90,42 @@
 //	TimeoutStopSec=    how long to wait after KillSignal before SIGKILL;
 //	                   default 10s. "infinity" or 0 means never SIGKILL
 //	                   (stored as Infinity).
+//	Restart=           when to restart the service after its process ended
+//	                   without being asked to (see RestartMode): no,
+//	                   on-success, on-failure (default), on-abnormal or
+//	                   always, in any case. A clean end is exit code 0,
+//	                   SIGHUP, SIGINT, SIGTERM, SIGPIPE or a status of
+//	                   SuccessExitStatus=. systemd's on-watchdog and on-abort
+//	                   are not supported.
+//	SuccessExitStatus= more statuses that count as a clean end: exit codes
+//	                   (0-255) and signal names, with or without SIG, space
+//	                   separated ("75 SIGUSR1 USR2"). A number is always an
+//	                   exit code, never a signal. Default none.
+//	RestartPreventExitStatus=
+//	                   statuses (as above) after which the service is never
+//	                   restarted, whatever Restart= says. Default none.
+//	RestartForceExitStatus=
+//	                   statuses (as above) after which the service is always
+//	                   restarted, whatever Restart= says. Default none.
+//	RestartSec=        the delay before a restart; it doubles with each
+//	                   failure in a row, up to RestartMaxDelaySec=. Default
+//	                   100ms; 0 restarts at once.
+//	RestartMaxDelaySec=
+//	                   the longest delay; at least RestartSec=. Default 30s,
+//	                   or RestartSec= when that is longer.
+//	StableSec=         how long a run must last for the failure that ends it
+//	                   to start a new series, at RestartSec=; default 10s.
+//	StartLimitBurst=   starts allowed within StartLimitIntervalSec= before
+//	                   the service gives up (state fatal): a whole number
+//	                   ≥ 1; default 10.
+//	StartLimitIntervalSec=
+//	                   the window of StartLimitBurst=; default 10min.
+//	                   "infinity" or 0 means no start limit (stored as 0).
+//	                   (systemd has these two keys in [Unit].)
+//	RestartCooldownSec=
+//	                   how long a fatal service waits before it is started
+//	                   again from scratch; default 0: it stays fatal until
+//	                   started by hand. "infinity" means 0 too.
 //	[Log]              rotation of the service's stdout and stderr files:
 //	MaxSize=           size at which a file is rotated, a positive whole
 //	                   number of MiB; default 50M.
@@ -103,7 +144,7 @@
 //     w (week, weeks), M (month, months: 30.44 days), y (year, years:
 //     365.25 days), and components add up: "1min 30s", "1h30m", "2d 12h".
 //     Negative durations are errors; "infinity" is only allowed for
-//     TimeoutStopSec=.
+//     TimeoutStopSec=, StartLimitIntervalSec= and RestartCooldownSec=.
 //   - Sizes (ParseSize): a number with an optional unit B, K, M, G or T
 //     (KiB, MiB, GiB, TiB), all powers of 1024: "50M", "1G", "1048576".
 //

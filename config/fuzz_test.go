@@ -45,6 +45,13 @@ func FuzzParse(f *testing.F) {
 		"\xfe\xff[Service]\nExecStart=x\n",
 		"[Service]\nExecStart=x\nDescription=\\\n[Unit]\nDescription=y\n",
 		"[Service]\nEnvironment=\\", // a continuation at the end of the file
+		"[Service]\nExecStart=x\nRestart=Always\nSuccessExitStatus=0 255 TERM sigusr1\nSuccessExitStatus=1 1\n",
+		"[Service]\nExecStart=x\nRestart=on-abort\nRestartPreventExitStatus=256 -1 SIGRTMIN\nRestartForceExitStatus=\n",
+		"[Service]\nExecStart=x\nRestartSec=0\nRestartMaxDelaySec=0\nStableSec=0\nStartLimitBurst=1\n",
+		"[Service]\nExecStart=x\nRestartSec=1min\nRestartMaxDelaySec=30s\nStartLimitBurst=0\n",
+		"[Service]\nExecStart=x\nStartLimitIntervalSec=infinity\nRestartCooldownSec=0\n",
+		"[Service]\nExecStart=x\nStartLimitIntervalSec=0\nRestartCooldownSec=infinity\nRestartSec=infinity\n",
+		"[Unit]\nStartLimitBurst=5\n[Service]\nExecStart=x\nRestrat=no\nRestartSecs=1\n",
 	} {
 		f.Add([]byte(s))
 	}

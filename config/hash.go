@@ -10,7 +10,7 @@ import (
 )
 
 // hashVersion starts the hashed encoding; change it when the encoding changes.
-const hashVersion = "supers/config.Service v1"
+const hashVersion = "supers/config.Service v2"
 
 // ComputeHash returns the hex SHA-256 of a canonical encoding of every field
 // of s except File and Hash. The encoding is of values, not text: two files
@@ -18,7 +18,8 @@ const hashVersion = "supers/config.Service v1"
 // ("TERM" and "SIGTERM", "90" and "1min 30s") give the same Service and so
 // the same hash, while any change to a value changes it. Environment counts
 // as a set of variables: entries overridden by later ones are left out and
-// the rest sorted. ComputeHash does not modify s (it does not set s.Hash).
+// the rest sorted; the exit status lists of Restart count as sets too.
+// ComputeHash does not modify s (it does not set s.Hash).
 func (s *Service) ComputeHash() string {
 	e := hashEncoder{h: sha256.New()}
 	e.str(hashVersion)
@@ -34,6 +35,19 @@ func (s *Service) ComputeHash() string {
 	e.bool(s.AutoStart)
 	e.str(s.KillSignal)
 	e.int(int64(s.TimeoutStopSec))
+	r := &s.Restart
+	e.str(string(r.Mode))
+	for _, set := range r.exitStatusSets() {
+		n := set.set.normalized()
+		e.ints(n.Codes)
+		e.strs(n.Signals)
+	}
+	e.int(int64(r.Delay))
+	e.int(int64(r.MaxDelay))
+	e.int(int64(r.StableAfter))
+	e.int(int64(r.StartLimitBurst))
+	e.int(int64(r.StartLimitInterval))
+	e.int(int64(r.Cooldown))
 	e.int(s.Log.MaxSize)
 	e.int(int64(s.Log.MaxBackups))
 	e.int(int64(s.Log.MaxAge))
@@ -67,6 +81,13 @@ func (e *hashEncoder) bool(b bool) {
 func (e *hashEncoder) str(s string) {
 	e.uint(uint64(len(s)))
 	io.WriteString(e.h, s)
+}
+
+func (e *hashEncoder) ints(is []int) {
+	e.uint(uint64(len(is)))
+	for _, i := range is {
+		e.int(int64(i))
+	}
 }
 
 func (e *hashEncoder) strs(ss []string) {

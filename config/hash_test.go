@@ -3,6 +3,7 @@ package config
 import (
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +28,10 @@ Environment=C=3
 KillSignal=SIGINT
 TimeoutStopSec=90
 WorkingDirectory=/srv/app
+Restart=always
+SuccessExitStatus=1 SIGUSR1
+RestartSec=90
+StartLimitIntervalSec=0
 [Log]
 MaxSize=50M
 `)
@@ -42,6 +47,12 @@ TimeoutStopSec=1min 30s
 KillSignal=int
 ExecStart=/bin/app \
   -x 'a b'
+SuccessExitStatus=usr1
+SuccessExitStatus=001 1
+Restart=Always
+RestartSec=1min 30s
+RestartMaxDelaySec=90s
+StartLimitIntervalSec=infinity
 [Unit]
 Description=web
 `)
@@ -85,6 +96,24 @@ func TestHashSeesEveryChange(t *testing.T) {
 		base + "[Log]\nMaxAge=1s\n",
 		base + "[Log]\nCompress=yes\n",
 		base + "[Log]\nRotateEvery=1h\n",
+		base + "Restart=always\n",
+		base + "Restart=no\n",
+		base + "SuccessExitStatus=1\n",
+		base + "SuccessExitStatus=2\n",
+		base + "SuccessExitStatus=1 2\n",
+		base + "SuccessExitStatus=SIGUSR1\n",
+		base + "RestartPreventExitStatus=1\n",
+		base + "RestartForceExitStatus=1\n",
+		base + "RestartForceExitStatus=SIGUSR1\n",
+		base + "RestartSec=0\n",
+		base + "RestartSec=1m\n", // MaxDelay becomes 1m too
+		base + "RestartSec=1m\nRestartMaxDelaySec=2m\n",
+		base + "RestartMaxDelaySec=1m\n",
+		base + "StableSec=0\n",
+		base + "StartLimitBurst=1\n",
+		base + "StartLimitIntervalSec=0\n",
+		base + "StartLimitIntervalSec=1h\n",
+		base + "RestartCooldownSec=1h\n",
 	} {
 		h := mustParse(t, in).Hash
 		if prev, dup := seen[h]; dup {
@@ -106,6 +135,7 @@ func TestHashSeesEveryChange(t *testing.T) {
 func TestHashCoversAllFields(t *testing.T) {
 	base := New("x", "/bin/true")
 	want := base.Hash
+	var seen []string // the fields changed
 	var visit func(v reflect.Value, path string)
 	visit = func(v reflect.Value, path string) {
 		for i := 0; i < v.NumField(); i++ {
@@ -124,7 +154,14 @@ func TestHashCoversAllFields(t *testing.T) {
 			case reflect.Int, reflect.Int64:
 				f.SetInt(f.Int() + 1)
 			case reflect.Slice:
-				f.Set(reflect.Append(f, reflect.ValueOf("Y=1")))
+				switch f.Type().Elem().Kind() {
+				case reflect.String:
+					f.Set(reflect.Append(f, reflect.ValueOf("Y=1")))
+				case reflect.Int:
+					f.Set(reflect.Append(f, reflect.ValueOf(7)))
+				default:
+					t.Fatalf("field %s: slice of %s not handled by this test", name, f.Type().Elem())
+				}
 			default:
 				t.Fatalf("field %s: kind %s not handled by this test", name, f.Kind())
 			}
@@ -133,9 +170,39 @@ func TestHashCoversAllFields(t *testing.T) {
 			if ignored := name == "File" || name == "Hash"; changed == ignored {
 				t.Errorf("field %s: hash changed = %v", name, changed)
 			}
+			seen = append(seen, name)
 		}
 	}
 	visit(reflect.ValueOf(base).Elem(), "")
+	// The walk must reach the nested fields, not just the structs.
+	for _, name := range []string{"Restart.Mode", "Restart.SuccessExitStatus.Codes",
+		"Restart.ForceExitStatus.Signals", "Restart.Cooldown", "Log.RotateEvery"} {
+		if !slices.Contains(seen, name) {
+			t.Errorf("field %s not visited; visited %q", name, seen)
+		}
+	}
+}
+
+// TestHashExitStatusIsASet checks that the order and repetition of exit
+// statuses do not matter, while the list they are in does.
+func TestHashExitStatusIsASet(t *testing.T) {
+	const base = "[Service]\nExecStart=/bin/app\n"
+	a := mustParse(t, base+"SuccessExitStatus=3 SIGUSR1 1\n")
+	b := mustParse(t, base+"SuccessExitStatus=usr1 1\nSuccessExitStatus=3 1 SIGUSR1\n")
+	if a.Hash != b.Hash {
+		t.Errorf("same statuses hash differently:\n%#v\n%#v", a.Restart, b.Restart)
+	}
+	c := mustParse(t, base+"RestartPreventExitStatus=3 SIGUSR1 1\n")
+	if a.Hash == c.Hash {
+		t.Errorf("SuccessExitStatus and RestartPreventExitStatus hash the same")
+	}
+	// A Service built in Go hashes its lists as sets too.
+	g := New("h", "/bin/app")
+	g.Restart.SuccessExitStatus = ExitStatusSet{Codes: []int{3, 1, 3}, Signals: []string{"SIGUSR1"}}
+	g.File = "h.service"
+	if g.ComputeHash() != a.Hash {
+		t.Errorf("unsorted Go-built lists hash differently")
+	}
 }
 
 func TestNew(t *testing.T) {
@@ -148,6 +215,7 @@ func TestNew(t *testing.T) {
 		AutoStart:      true,
 		KillSignal:     "SIGTERM",
 		TimeoutStopSec: 10 * time.Second,
+		Restart:        DefaultRestartPolicy(),
 		Log:            LogSpec{MaxSize: 50 << 20, MaxBackups: 5},
 	}
 	want.Hash = want.ComputeHash()
@@ -182,6 +250,7 @@ func TestValidateFillsAndNormalises(t *testing.T) {
 		Environment:      []string{"B=2", "A=3"},
 		KillSignal:       "SIGHUP",
 		TimeoutStopSec:   10 * time.Second,
+		Restart:          DefaultRestartPolicy(),
 		Log:              LogSpec{MaxSize: 50 << 20},
 	}
 	want.Hash = want.ComputeHash()

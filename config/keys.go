@@ -25,11 +25,23 @@ const (
 	keyAutoStart        = "AutoStart"
 	keyKillSignal       = "KillSignal"
 	keyTimeoutStopSec   = "TimeoutStopSec"
-	keyMaxSize          = "MaxSize"
-	keyMaxBackups       = "MaxBackups"
-	keyMaxAge           = "MaxAge"
-	keyCompress         = "Compress"
-	keyRotateEvery      = "RotateEvery"
+
+	keyRestart                  = "Restart"
+	keySuccessExitStatus        = "SuccessExitStatus"
+	keyRestartPreventExitStatus = "RestartPreventExitStatus"
+	keyRestartForceExitStatus   = "RestartForceExitStatus"
+	keyRestartSec               = "RestartSec"
+	keyRestartMaxDelaySec       = "RestartMaxDelaySec"
+	keyStableSec                = "StableSec"
+	keyStartLimitBurst          = "StartLimitBurst"
+	keyStartLimitIntervalSec    = "StartLimitIntervalSec"
+	keyRestartCooldownSec       = "RestartCooldownSec"
+
+	keyMaxSize     = "MaxSize"
+	keyMaxBackups  = "MaxBackups"
+	keyMaxAge      = "MaxAge"
+	keyCompress    = "Compress"
+	keyRotateEvery = "RotateEvery"
 )
 
 // sectionKeys lists the known sections, in the order of the documentation,
@@ -40,14 +52,22 @@ var sectionKeys = [...]struct {
 }{
 	{sectionUnit, []string{keyDescription}},
 	{sectionService, []string{keyExecStart, keyWorkingDirectory, keyEnvironment, keyEnvironmentFile,
-		keyUser, keyGroup, keyAutoStart, keyKillSignal, keyTimeoutStopSec}},
+		keyUser, keyGroup, keyAutoStart, keyKillSignal, keyTimeoutStopSec,
+		keyRestart, keySuccessExitStatus, keyRestartPreventExitStatus, keyRestartForceExitStatus,
+		keyRestartSec, keyRestartMaxDelaySec, keyStableSec, keyStartLimitBurst, keyStartLimitIntervalSec,
+		keyRestartCooldownSec}},
 	{sectionLog, []string{keyMaxSize, keyMaxBackups, keyMaxAge, keyCompress, keyRotateEvery}},
 }
 
 // isMultiKey reports whether a key may be given several times; its values
 // accumulate. Every other key may be given at most once.
 func isMultiKey(key string) bool {
-	return key == keyEnvironment || key == keyEnvironmentFile
+	switch key {
+	case keyEnvironment, keyEnvironmentFile,
+		keySuccessExitStatus, keyRestartPreventExitStatus, keyRestartForceExitStatus:
+		return true
+	}
+	return false
 }
 
 // isExtension reports whether a section or key name is an extension (X-...),
@@ -97,7 +117,11 @@ func sectionHint(name string) string {
 // keyHint returns the text appended to an unknown-key error for key in
 // section: where the key belongs if it exists elsewhere, else the closest
 // known key of the section, else the closest known key of another section.
+// A few systemd keys that look like known ones get an explanation instead.
 func keyHint(section, key string) string {
+	if key == "RestartSteps" { // close to RestartSec, but a different thing
+		return " (systemd's RestartSteps= is not supported: the delay doubles from RestartSec= up to RestartMaxDelaySec=)"
+	}
 	if other := sectionOf(key); other != "" {
 		return " (it belongs in [" + other + "])"
 	}

@@ -102,6 +102,7 @@ func parse(name, file string, data []byte, read readFileFunc) (*Service, error) 
 	if _, ok := b.first[keyExecStart]; !ok {
 		el.add(0, sectionService, keyExecStart, ErrMissingKey)
 	}
+	b.finishRestart()
 	if err := el.err(); err != nil {
 		return nil, err
 	}
@@ -165,6 +166,7 @@ func defaults(name string) Service {
 		AutoStart:      true,
 		KillSignal:     DefaultKillSignal,
 		TimeoutStopSec: DefaultTimeoutStopSec,
+		Restart:        DefaultRestartPolicy(),
 		Log: LogSpec{
 			MaxSize:    DefaultLogMaxSize,
 			MaxBackups: DefaultLogMaxBackups,
@@ -180,6 +182,7 @@ type builder struct {
 	first   map[string]int // key -> line of its first assignment (key names are unique across sections)
 	fileEnv []string       // from EnvironmentFile=
 	env     []string       // from Environment=
+	restart restartBuilder
 }
 
 // apply checks one assignment and sets the field it names.
@@ -237,6 +240,30 @@ func (b *builder) apply(a *assignment) {
 		if err == nil && s.TimeoutStopSec == 0 {
 			s.TimeoutStopSec = Infinity // as in systemd, 0 disables the timeout
 		}
+	case keyRestart:
+		s.Restart.Mode, err = parseRestartMode(v)
+	case keySuccessExitStatus:
+		err = addExitStatus(&s.Restart.SuccessExitStatus, v)
+	case keyRestartPreventExitStatus:
+		err = addExitStatus(&s.Restart.PreventExitStatus, v)
+	case keyRestartForceExitStatus:
+		err = addExitStatus(&s.Restart.ForceExitStatus, v)
+	case keyRestartSec:
+		if s.Restart.Delay, err = ParseDuration(v); err == nil {
+			b.restart.delayText = v
+		}
+	case keyRestartMaxDelaySec:
+		if s.Restart.MaxDelay, err = ParseDuration(v); err == nil {
+			b.restart.maxDelayText = v
+		}
+	case keyStableSec:
+		s.Restart.StableAfter, err = ParseDuration(v)
+	case keyStartLimitBurst:
+		s.Restart.StartLimitBurst, err = parseAtLeastOne(v)
+	case keyStartLimitIntervalSec:
+		s.Restart.StartLimitInterval, err = parseDurationOff(v)
+	case keyRestartCooldownSec:
+		s.Restart.Cooldown, err = parseDurationOff(v)
 	case keyMaxSize:
 		if s.Log.MaxSize, err = ParseSize(v); err == nil {
 			err = checkLogMaxSize(s.Log.MaxSize)

@@ -67,7 +67,15 @@ func TestParseGood(t *testing.T) {
 			AutoStart:      true,
 			KillSignal:     "SIGTERM",
 			TimeoutStopSec: 10 * time.Second,
-			Log:            LogSpec{MaxSize: 50 << 20, MaxBackups: 5},
+			Restart: RestartPolicy{
+				Mode:               RestartOnFailure,
+				Delay:              100 * time.Millisecond,
+				MaxDelay:           30 * time.Second,
+				StableAfter:        10 * time.Second,
+				StartLimitBurst:    10,
+				StartLimitInterval: 10 * time.Minute,
+			},
+			Log: LogSpec{MaxSize: 50 << 20, MaxBackups: 5},
 		},
 	}, {
 		name: "full",
@@ -84,6 +92,18 @@ func TestParseGood(t *testing.T) {
 			AutoStart:      false,
 			KillSignal:     "SIGINT",
 			TimeoutStopSec: 90 * time.Second,
+			Restart: RestartPolicy{
+				Mode:               RestartAlways,
+				SuccessExitStatus:  ExitStatusSet{Codes: []int{75}, Signals: []string{"SIGUSR1", "SIGUSR2"}},
+				PreventExitStatus:  ExitStatusSet{Codes: []int{9, 78}, Signals: []string{"SIGKILL"}},
+				ForceExitStatus:    ExitStatusSet{Codes: []int{139}, Signals: []string{"SIGSEGV"}},
+				Delay:              1500 * time.Millisecond,
+				MaxDelay:           2 * time.Minute,
+				StableAfter:        time.Hour,
+				StartLimitBurst:    3,
+				StartLimitInterval: 30 * time.Second,
+				Cooldown:           15 * time.Minute,
+			},
 			Log: LogSpec{
 				MaxSize:     1 << 30,
 				MaxBackups:  0,
@@ -102,7 +122,16 @@ func TestParseGood(t *testing.T) {
 			AutoStart:      true,
 			KillSignal:     "SIGTERM",
 			TimeoutStopSec: Infinity,
-			Log:            LogSpec{MaxSize: 1 << 20, MaxBackups: 5, MaxAge: 90 * time.Minute},
+			Restart: RestartPolicy{
+				Mode:              RestartOnAbnormal,
+				SuccessExitStatus: ExitStatusSet{Codes: []int{1, 2}, Signals: []string{"SIGUSR2"}},
+				Delay:             0,
+				MaxDelay:          30 * time.Second,
+				StableAfter:       10 * time.Second,
+				StartLimitBurst:   10,
+				// StartLimitInterval and Cooldown: infinity is stored as 0.
+			},
+			Log: LogSpec{MaxSize: 1 << 20, MaxBackups: 5, MaxAge: 90 * time.Minute},
 		},
 	}}
 	for _, tt := range tests {

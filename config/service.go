@@ -39,6 +39,10 @@ type Service struct {
 	// or "0" in a file) means never SIGKILL.
 	TimeoutStopSec time.Duration
 
+	// Restart holds the restart policy keys of [Service]. In a Service
+	// built in Go, a zero RestartPolicy means the defaults (see Validate).
+	Restart RestartPolicy
+
 	// Log holds the [Log] section.
 	Log LogSpec
 
@@ -72,4 +76,79 @@ const (
 	DefaultTimeoutStopSec = 10 * time.Second
 	DefaultLogMaxSize     = 50 << 20
 	DefaultLogMaxBackups  = 5
+)
+
+// RestartMode is the value of Restart=, with systemd's meanings.
+type RestartMode string
+
+// Restart modes. A "clean" end is exit code 0, or one of SIGHUP, SIGINT,
+// SIGTERM, SIGPIPE, or a status listed in SuccessExitStatus=; anything else
+// is unclean. An "abnormal" end is an unclean signal (or, later, a watchdog
+// timeout).
+const (
+	RestartNo         RestartMode = "no"          // never restart
+	RestartOnSuccess  RestartMode = "on-success"  // only after a clean end
+	RestartOnFailure  RestartMode = "on-failure"  // after an unclean exit code, an unclean signal, or an exec failure (default)
+	RestartOnAbnormal RestartMode = "on-abnormal" // after an unclean signal
+	RestartAlways     RestartMode = "always"      // after any end
+)
+
+// ExitStatusSet is a list of exit codes and signal names, as written in
+// SuccessExitStatus=, RestartPreventExitStatus= and RestartForceExitStatus=
+// (e.g. "1 2 SIGKILL"). Parse and Validate sort both lists and remove
+// duplicates; an empty list is nil.
+type ExitStatusSet struct {
+	// Codes are exit codes, 0 to MaxExitCode.
+	Codes []int
+	// Signals are canonical signal names ("SIGKILL", see NormalizeSignal).
+	Signals []string
+}
+
+// RestartPolicy says when and how fast a service is restarted after its
+// process ended without being asked to. Parse sets every field (the keys a
+// file does not give get their defaults, see DefaultRestartPolicy). In a
+// Service built in Go, Validate gives a RestartPolicy whose fields other
+// than Mode are all zero the defaults; see Validate for the rules.
+type RestartPolicy struct {
+	// Mode is Restart= (default on-failure).
+	Mode RestartMode
+	// SuccessExitStatus lists extra statuses that count as a clean end.
+	SuccessExitStatus ExitStatusSet
+	// PreventExitStatus (RestartPreventExitStatus=) lists statuses after
+	// which the service is never restarted, whatever Mode says.
+	PreventExitStatus ExitStatusSet
+	// ForceExitStatus (RestartForceExitStatus=) lists statuses after which
+	// the service is always restarted, whatever Mode says.
+	ForceExitStatus ExitStatusSet
+	// Delay (RestartSec=) is the delay before the first restart of a streak
+	// of failures (default 100ms). It doubles with each consecutive failure.
+	Delay time.Duration
+	// MaxDelay (RestartMaxDelaySec=) caps the delay; it is at least Delay
+	// (default 30s, or Delay when that is longer).
+	MaxDelay time.Duration
+	// StableAfter (StableSec=) is how long a run must last to reset the
+	// streak (default 10s).
+	StableAfter time.Duration
+	// StartLimitBurst (StartLimitBurst=) is how many starts are allowed
+	// within StartLimitInterval before the service gives up in state fatal
+	// (default 10). It is at least 1.
+	StartLimitBurst int
+	// StartLimitInterval (StartLimitIntervalSec=) is the window of
+	// StartLimitBurst (default 10min). 0 means no start limit: the service
+	// never gives up (StartLimitIntervalSec=0 or infinity in a file).
+	StartLimitInterval time.Duration
+	// Cooldown (RestartCooldownSec=) is how long a fatal service waits
+	// before it is tried again from scratch; 0 means never (default;
+	// RestartCooldownSec=0 or infinity in a file).
+	Cooldown time.Duration
+}
+
+// Defaults of the restart policy.
+const (
+	DefaultRestartMode        = RestartOnFailure
+	DefaultRestartDelay       = 100 * time.Millisecond
+	DefaultRestartMaxDelay    = 30 * time.Second
+	DefaultStableAfter        = 10 * time.Second
+	DefaultStartLimitBurst    = 10
+	DefaultStartLimitInterval = 10 * time.Minute
 )

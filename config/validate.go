@@ -28,11 +28,25 @@ func New(name string, argv ...string) *Service {
 // service files, normalises it as Parse does and sets its Hash. It fills in
 // the defaults of the fields whose zero value is not valid: KillSignal ""
 // becomes SIGTERM, TimeoutStopSec 0 becomes 10s (use Infinity to never
-// SIGKILL) and Log.MaxSize 0 becomes 50 MiB. AutoStart and Log.MaxBackups
-// are left alone since their zero values are valid; New sets their defaults.
-// Normalising means: KillSignal gets its canonical name ("term" becomes
-// "SIGTERM"), WorkingDirectory is cleaned, and the Environment entries
-// overridden by later ones are dropped.
+// SIGKILL), Log.MaxSize 0 becomes 50 MiB and Restart.Mode "" becomes
+// on-failure. AutoStart and Log.MaxBackups are left alone since their zero
+// values are valid; New sets their defaults.
+//
+// Restart is all or nothing: when every field of Restart but Mode is zero
+// (as in a zero RestartPolicy, or RestartPolicy{Mode: RestartNo}), they all
+// get the defaults of DefaultRestartPolicy. Otherwise they are taken as
+// they are, zeros included (Delay 0 restarts at once, StartLimitInterval 0
+// turns the start limit off), and checked: StartLimitBurst must be ≥ 1 and
+// MaxDelay ≥ Delay. So to change one setting, start from New or from
+// DefaultRestartPolicy. A Service built in Go that must not be restarted
+// sets Restart.Mode to RestartNo: an empty Mode means on-failure.
+//
+// Normalising means: KillSignal and the signals of the exit status lists
+// get their canonical names ("term" becomes "SIGTERM"), Restart.Mode is
+// lowercased, the exit status lists are sorted and rid of duplicates (empty
+// lists become nil), StartLimitInterval and Cooldown of Infinity become 0
+// (off, as "infinity" in a file), WorkingDirectory is cleaned, and the
+// Environment entries overridden by later ones are dropped.
 //
 // Validate modifies s, so call it before sharing s. A Service returned by
 // Parse passes Validate unchanged. The error is an *Error or Errors, as for
@@ -89,6 +103,7 @@ func Validate(s *Service) error {
 	case s.TimeoutStopSec < 0:
 		invalid(sectionService, keyTimeoutStopSec, s.TimeoutStopSec.String(), errNegative)
 	}
+	validateRestart(&s.Restart, invalid)
 
 	l := &s.Log
 	if l.MaxSize == 0 {
