@@ -2,6 +2,7 @@ package actors
 
 import (
 	"github.com/supers-dev/supers/actors/process"
+	"github.com/supers-dev/supers/actors/runstate"
 	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/logsink"
 	"github.com/supers-dev/supers/transport"
@@ -94,6 +95,7 @@ type stopAll struct {
 // status changes, before it answers the command that caused the change.
 type statusChanged struct {
 	status transport.ServiceStatus
+	gen    uint64 // the generation of the service's current or last process
 }
 
 // processExited is sent by the reaper callback when the process of
@@ -133,4 +135,28 @@ type sinkError struct {
 	name   string
 	stream logsink.Stream
 	err    error
+}
+
+// restartDue fires when a service's backoff delay (or fatal cooldown) is
+// over; it is stale unless epoch still matches the service's entry.
+type restartDue struct {
+	name  string
+	epoch uint64
+}
+
+// processStarted tells the state actor that a service runs a new process.
+type processStarted struct {
+	record runstate.Record
+}
+
+// processEnded tells the state actor that a service's process is gone.
+type processEnded struct {
+	service string
+}
+
+// operatorIntent tells the state actor that the operator stopped (or
+// started again) a service, so that the intent survives a superd restart.
+type operatorIntent struct {
+	service string
+	stopped bool
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/supers-dev/supers/actors/runstate"
 )
 
 // rootActor is the top of superd's actor tree. It is spawned with a guardian
@@ -16,6 +18,7 @@ import (
 type rootActor struct {
 	deps    *serviceDeps
 	logDir  string
+	store   *runstate.Store // nil: no state file
 	spawned chan<- rootChildren
 }
 
@@ -35,6 +38,18 @@ func (r *rootActor) Receive(ctx actor.Context) {
 			panic(err) // cannot happen: a fresh system has no actor of that name
 		}
 		deps := r.deps
+		if r.store != nil {
+			store, logger := r.store, r.deps.logger
+			state, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
+				return &stateActor{store: store, log: logger}
+			}), "state")
+			if err != nil {
+				panic(err)
+			}
+			d := *r.deps
+			d.state = state
+			deps = &d
+		}
 		services, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
 			return newServicesActor(deps, logs)
 		}), "services")

@@ -11,6 +11,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/supers-dev/supers/actors/process"
+	"github.com/supers-dev/supers/actors/runstate"
 	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/logsink"
 	"github.com/supers-dev/supers/transport"
@@ -24,6 +25,8 @@ const (
 	StateStopping   = "stopping"
 	StateExited     = "exited"
 	StateExecFailed = "exec-failed"
+	StateBackoff    = "backoff"
+	StateFatal      = "fatal"
 )
 
 // ErrStartFailed wraps the error of a start whose program could not be
@@ -42,24 +45,46 @@ type serviceDeps struct {
 	logger *slog.Logger
 	env    []string // superd's own environment, the base of every child's
 	now    func() time.Time
+	rand   func() float64 // jitter source, in [0, 1)
+	// state is the state actor (nil: no state file).
+	state *actor.PID
+	// opStopped lists the services the operator had stopped when superd
+	// last ran; they do not start on their own.
+	opStopped map[string]bool
+}
+
+// serviceRecord is the part of a service's state that survives the restarts
+// of its actor (protoactor builds a new actor instance on each restart).
+// Only the service actor touches it, one incarnation at a time.
+type serviceRecord struct {
+	gen          uint64 // generation of the current (or last) process
+	restarts     int
+	lastExit     *transport.ExitInfo
+	lastErr      string
+	wantRunning  bool // desired state: false after an operator's stop
+	opStopped    bool // the operator's stop, as persisted in the state file
+	incarnations int
 }
 
 // serviceActor owns one service and at most one OS process. Everything here
 // is touched only from the actor's Receive: start, stop, restart and the
 // process-exit notice are all messages, so they are serialised.
+//
+// An exit nobody asked for is a failure of this actor: it panics with an
+// *ExitError, and its parent, the services supervisor, decides through its
+// SupervisorStrategy whether to restart it (now or after a backoff delay),
+// leave it exited, or give up. A restart builds a new incarnation, whose
+// Started starts a new process.
 type serviceActor struct {
 	spec *config.Service
 	sink *logsink.Sink
 	deps *serviceDeps
+	rec  *serviceRecord
 	log  *slog.Logger
 
 	state     string
-	gen       uint64 // generation of the current (or last) process
 	handle    process.Handle
 	startedAt time.Time
-	restarts  int
-	lastExit  *transport.ExitInfo
-	lastErr   string
 
 	// stop in progress (state == stopping)
 	killTimer *time.Timer
@@ -68,27 +93,58 @@ type serviceActor struct {
 	afterStop []func(actor.Context)
 }
 
-func newServiceActor(spec *config.Service, sink *logsink.Sink, deps *serviceDeps) *serviceActor {
+func newServiceActor(spec *config.Service, sink *logsink.Sink, deps *serviceDeps, rec *serviceRecord) *serviceActor {
 	return &serviceActor{
 		spec:  spec,
 		sink:  sink,
 		deps:  deps,
+		rec:   rec,
 		log:   deps.logger.With("service", spec.Name),
 		state: StateStopped,
 	}
 }
 
+// ExitError is the failure of a service actor whose process ended without
+// being asked to, or could not be executed. Its parent's supervisor
+// strategy receives it as the failure reason.
+type ExitError struct {
+	// Service is the service name.
+	Service string
+	// Exit describes how the process ended; zero when ExecErr is set.
+	Exit process.Exit
+	// ExecErr is the error of a start that could not execute the program.
+	ExecErr error
+	// RanFor is how long the process ran.
+	RanFor time.Duration
+	// Gen is the generation of the process.
+	Gen uint64
+}
+
+func (e *ExitError) Error() string {
+	if e.ExecErr != nil {
+		return fmt.Sprintf("service %s: %v", e.Service, e.ExecErr)
+	}
+	return fmt.Sprintf("service %s: process %d ended with %s after %v", e.Service, e.Exit.PID, e.Exit, e.RanFor.Round(time.Millisecond))
+}
+
+func (e *ExitError) Unwrap() error { return e.ExecErr }
+
 // Receive implements actor.Actor.
 func (a *serviceActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
-		// The first notice tells the parent that this service is set up
-		// (and, with AutoStart, that its first start has been attempted).
-		// start notifies in every case.
-		if a.spec.AutoStart {
-			_ = a.start(ctx)
-		} else {
+		a.rec.incarnations++
+		if !a.rec.wantRunning {
+			// The first notice tells the parent this service is set up.
 			a.notify(ctx)
+			return
+		}
+		if a.rec.incarnations > 1 {
+			a.rec.restarts++ // restarted by the supervisor
+		}
+		// start notifies in every case.
+		if err := a.start(ctx); err != nil {
+			a.fail(err)
 		}
 	case *startService:
 		a.handleStart(ctx, m.reply)
@@ -107,23 +163,65 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 	}
 }
 
+// intend records the operator's intent; a change is persisted so that it
+// survives a superd restart.
+func (a *serviceActor) intend(ctx actor.Context, running bool) {
+	a.rec.wantRunning = running
+	if a.rec.opStopped == !running {
+		return
+	}
+	a.rec.opStopped = !running
+	if a.deps.state != nil {
+		ctx.Send(a.deps.state, &operatorIntent{service: a.spec.Name, stopped: !running})
+	}
+}
+
+// fail reports an exec failure to the supervisor.
+func (a *serviceActor) fail(err error) {
+	panic(&ExitError{Service: a.spec.Name, ExecErr: err, Gen: a.rec.gen})
+}
+
 func (a *serviceActor) handleStart(ctx actor.Context, reply replyTo) {
+	a.intend(ctx, true)
 	switch a.state {
 	case StateRunning, StateStarting:
 		reply.send(a.status(), nil)
 	case StateStopping:
 		// Start once the stop completes, instead of refusing.
-		a.afterStop = append(a.afterStop, func(ctx actor.Context) {
-			err := a.start(ctx)
-			reply.send(a.status(), err)
-		})
+		a.afterStop = append(a.afterStop, func(ctx actor.Context) { a.startAndReply(ctx, reply, false) })
 	default:
-		err := a.start(ctx)
-		reply.send(a.status(), err)
+		a.startAndReply(ctx, reply, false)
+	}
+}
+
+// startAndReply starts a process and answers reply. An exec failure is
+// answered, then reported to the supervisor like a crash, so it goes
+// through the same backoff and start limit.
+func (a *serviceActor) startAndReply(ctx actor.Context, reply replyTo, restart bool) {
+	if !a.rec.wantRunning {
+		// A stop that arrived while this start waited has the last word.
+		reply.send(a.status(), fmt.Errorf("%w: service %s was stopped by a later request", transport.ErrConflict, a.spec.Name))
+		return
+	}
+	if a.state == StateRunning {
+		reply.send(a.status(), nil) // an earlier continuation started it
+		return
+	}
+	err := a.start(ctx)
+	if err == nil && restart {
+		a.rec.restarts++
+		a.notify(ctx)
+	}
+	reply.send(a.status(), err)
+	if err != nil {
+		a.fail(err)
 	}
 }
 
 func (a *serviceActor) handleStop(ctx actor.Context, reply replyTo) {
+	if reply != nil {
+		a.intend(ctx, false) // an operator's stop (superd's own shutdown has no reply)
+	}
 	switch a.state {
 	case StateRunning, StateStarting:
 		a.beginStop(ctx)
@@ -140,34 +238,30 @@ func (a *serviceActor) handleStop(ctx actor.Context, reply replyTo) {
 }
 
 func (a *serviceActor) handleRestart(ctx actor.Context, reply replyTo) {
+	a.intend(ctx, true)
 	switch a.state {
 	case StateRunning, StateStarting:
 		a.beginStop(ctx)
 		fallthrough
 	case StateStopping:
-		a.afterStop = append(a.afterStop, func(ctx actor.Context) {
-			err := a.start(ctx)
-			if err == nil {
-				a.restarts++
-				a.notify(ctx)
-			}
-			reply.send(a.status(), err)
-		})
+		a.afterStop = append(a.afterStop, func(ctx actor.Context) { a.startAndReply(ctx, reply, true) })
 	default:
-		err := a.start(ctx)
-		reply.send(a.status(), err)
+		a.startAndReply(ctx, reply, false)
 	}
 }
 
 // start launches a new process generation. The caller has checked that no
 // process is running.
 func (a *serviceActor) start(ctx actor.Context) error {
+	// Every attempt is a new generation, even one that fails before exec:
+	// the supervisor counts attempts by generation.
+	a.rec.gen++
+	startedAt := a.deps.now() // before the fork: the exit can be noticed before Start returns
 	stdout, stderr, err := a.sink.Pipes()
 	if err != nil {
 		return a.execFailed(ctx, fmt.Errorf("%w: %s: log pipes: %w", ErrStartFailed, a.spec.Name, err))
 	}
-	a.gen++
-	gen, self, root := a.gen, ctx.Self(), ctx.ActorSystem().Root
+	gen, self, root := a.rec.gen, ctx.Self(), ctx.ActorSystem().Root
 	h, err := a.deps.procs.Start(process.Spec{
 		Argv:   a.spec.ExecStart,
 		Dir:    a.spec.WorkingDirectory,
@@ -189,17 +283,22 @@ func (a *serviceActor) start(ctx actor.Context) error {
 	}
 	a.handle = h
 	a.state = StateRunning
-	a.startedAt = a.deps.now()
-	a.lastErr = ""
+	a.startedAt = startedAt
+	a.rec.lastErr = ""
 	a.killed = false
 	a.log.Info("process started", "pid", h.PID, "argv", a.spec.ExecStart)
+	if a.deps.state != nil {
+		ctx.Send(a.deps.state, &processStarted{record: runstate.Record{
+			Service: a.spec.Name, PID: h.PID, PGID: h.PGID, StartTime: h.StartTime,
+		}})
+	}
 	a.notify(ctx)
 	return nil
 }
 
 func (a *serviceActor) execFailed(ctx actor.Context, err error) error {
 	a.state = StateExecFailed
-	a.lastErr = err.Error()
+	a.rec.lastErr = err.Error()
 	a.handle = process.Handle{}
 	a.log.Error("process could not be started", "err", err)
 	a.notify(ctx)
@@ -214,7 +313,7 @@ func (a *serviceActor) beginStop(ctx actor.Context) {
 		a.log.Warn("signal failed", "pid", a.handle.PID, "signal", a.spec.KillSignal, "err", err)
 	}
 	if d := a.spec.TimeoutStopSec; d > 0 && d < maxTimer {
-		gen, self, root := a.gen, ctx.Self(), ctx.ActorSystem().Root
+		gen, self, root := a.rec.gen, ctx.Self(), ctx.ActorSystem().Root
 		a.killTimer = time.AfterFunc(d, func() { root.Send(self, &stopTimedOut{gen: gen}) })
 	}
 	a.notify(ctx)
@@ -224,7 +323,7 @@ func (a *serviceActor) beginStop(ctx actor.Context) {
 const maxTimer = 100 * 365 * 24 * time.Hour
 
 func (a *serviceActor) handleStopTimeout(m *stopTimedOut) {
-	if m.gen != a.gen || a.state != StateStopping {
+	if m.gen != a.rec.gen || a.state != StateStopping {
 		return // stale timer of an older generation
 	}
 	a.killed = true
@@ -235,7 +334,7 @@ func (a *serviceActor) handleStopTimeout(m *stopTimedOut) {
 }
 
 func (a *serviceActor) handleExit(ctx actor.Context, m *processExited) {
-	if m.gen != a.gen || (a.state != StateRunning && a.state != StateStopping && a.state != StateStarting) {
+	if m.gen != a.rec.gen || (a.state != StateRunning && a.state != StateStopping && a.state != StateStarting) {
 		return // a stale notice about an older generation
 	}
 	expected := a.state == StateStopping
@@ -248,9 +347,13 @@ func (a *serviceActor) handleExit(ctx actor.Context, m *processExited) {
 	if err := process.SignalGroup(a.handle.PGID, "SIGKILL"); err != nil && !errors.Is(err, process.ErrNoProcess) {
 		a.log.Debug("cleanup of process group failed", "pgid", a.handle.PGID, "err", err)
 	}
-	a.lastExit = exitInfo(m.exit, expected)
+	a.rec.lastExit = exitInfo(m.exit, expected)
 	a.handle = process.Handle{}
-	attrs := []any{"pid", m.exit.PID, "status", m.exit.String(), "uptime", m.exit.Time.Sub(a.startedAt).Round(time.Millisecond)}
+	if a.deps.state != nil {
+		ctx.Send(a.deps.state, &processEnded{service: a.spec.Name})
+	}
+	ranFor := m.exit.Time.Sub(a.startedAt)
+	attrs := []any{"pid", m.exit.PID, "status", m.exit.String(), "uptime", ranFor.Round(time.Millisecond)}
 	if expected {
 		a.state = StateStopped
 		if a.killed {
@@ -262,6 +365,10 @@ func (a *serviceActor) handleExit(ctx actor.Context, m *processExited) {
 		a.log.Warn("process exited", attrs...)
 	}
 	a.notify(ctx)
+	if !expected {
+		// Nobody asked for this exit: a failure, for the supervisor to decide.
+		panic(&ExitError{Service: a.spec.Name, Exit: m.exit, RanFor: ranFor, Gen: m.gen})
+	}
 	conts := a.afterStop
 	a.afterStop = nil
 	for _, f := range conts {
@@ -291,7 +398,7 @@ func (a *serviceActor) cleanup() {
 // notify tells the parent the current status.
 func (a *serviceActor) notify(ctx actor.Context) {
 	if p := ctx.Parent(); p != nil {
-		ctx.Send(p, &statusChanged{status: a.status()})
+		ctx.Send(p, &statusChanged{status: a.status(), gen: a.rec.gen})
 	}
 }
 
@@ -301,9 +408,9 @@ func (a *serviceActor) status() transport.ServiceStatus {
 		State:       a.state,
 		PID:         a.handle.PID,
 		Description: a.spec.Description,
-		Restarts:    a.restarts,
-		LastExit:    a.lastExit,
-		Error:       a.lastErr,
+		Restarts:    a.rec.restarts,
+		LastExit:    a.rec.lastExit,
+		Error:       a.rec.lastErr,
 	}
 	if a.handle.PID != 0 {
 		t := a.startedAt

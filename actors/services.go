@@ -9,6 +9,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/supers-dev/supers/actors/policy"
 	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/transport"
 )
@@ -23,6 +24,9 @@ var errShuttingDown = fmt.Errorf("%w: superd is shutting down", transport.ErrCon
 // answers status and list itself, whatever the children are doing. Commands
 // are forwarded to the child that owns the service.
 type servicesActor struct {
+	self    *actor.PID
+	root    *actor.RootContext
+	rnd     func() float64
 	deps    *serviceDeps
 	logs    *actor.PID // log sink actor
 	log     *slog.Logger
@@ -37,10 +41,29 @@ type servicesActor struct {
 	drained []chan<- struct{}
 }
 
+// serviceEntry is the supervisor's view of one service: the child actor,
+// the last status it reported, and the restart policy state the supervisor
+// owns (backoff streak, start-limit window, pending restart timer).
 type serviceEntry struct {
 	pid    *actor.PID
 	spec   *config.Service
 	status transport.ServiceStatus
+
+	policy policy.State
+	// overlay is a supervision state that hides the child's own state:
+	// StateBackoff (the child is suspended, waiting for its restart timer)
+	// or StateFatal (the start limit was hit). Empty otherwise.
+	overlay string
+	reason  string    // why fatal
+	nextAt  time.Time // next automatic attempt (backoff, or fatal with a cooldown)
+	timer   *time.Timer
+	epoch   uint64 // bumped whenever a pending timer is cancelled
+
+	// Generations: a child's failure (a system message) can overtake the
+	// statusChanged notices it sent before failing, so starts are counted
+	// and overlays cleared by generation, not by arrival order.
+	counted   uint64 // last generation counted as a start attempt
+	failedGen uint64 // generation whose failure set the overlay
 }
 
 // pendingAdd is one addServices request: it is answered once every service
@@ -58,6 +81,7 @@ func newServicesActor(deps *serviceDeps, logs *actor.PID) *servicesActor {
 		logs:    logs,
 		log:     deps.logger,
 		now:     deps.now,
+		rnd:     deps.rand,
 		entries: make(map[string]*serviceEntry),
 	}
 }
@@ -65,6 +89,8 @@ func newServicesActor(deps *serviceDeps, logs *actor.PID) *servicesActor {
 // Receive implements actor.Actor.
 func (s *servicesActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		s.self, s.root = ctx.Self(), ctx.ActorSystem().Root
 	case *addServices:
 		s.handleAdd(ctx, m)
 	case *sinkOpened:
@@ -82,17 +108,23 @@ func (s *servicesActor) Receive(ctx actor.Context) {
 		m.reply <- s.list()
 	case *statusChanged:
 		if e, ok := s.entries[m.status.Name]; ok {
-			e.status = m.status
+			s.observe(e, m)
 		}
 		s.settled(m.status.Name, nil)
 		s.checkDrained()
+	case *restartDue:
+		s.handleRestartDue(ctx, m)
 	case *stopAll:
 		s.closing = true
 		s.drained = append(s.drained, m.done)
 		for _, e := range s.entries {
-			ctx.Send(e.pid, &stopService{name: e.spec.Name})
+			s.deliver(ctx, e, &stopService{name: e.spec.Name})
 		}
 		s.checkDrained()
+	case *actor.Stopping:
+		for _, e := range s.entries {
+			s.cancelTimer(e)
+		}
 	case *actor.Terminated:
 		// A service actor went away (superd is stopping).
 		for name, e := range s.entries {
@@ -105,14 +137,130 @@ func (s *servicesActor) Receive(ctx actor.Context) {
 	}
 }
 
-// HandleFailure implements actor.SupervisorStrategy: the services supervisor
-// decides what happens to a failing service actor. A failure here is a bug
-// in the service actor (its process exits are handled as messages); the
-// actor is restarted, which kills any process it owned (see cleanup) and
-// leaves the new incarnation stopped until someone starts it.
-func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor, child *actor.PID, _ *actor.RestartStatistics, reason, message any) {
-	s.log.Error("service actor failed, restarting it", "actor", child.GetId(), "reason", reason, "message", fmt.Sprintf("%T", message))
-	sup.RestartChildren(child)
+// HandleFailure implements actor.SupervisorStrategy: the services
+// supervisor decides what happens to a failing service actor. It runs on the
+// supervisor's own goroutine.
+//
+// An *ExitError (the process ended unasked, or could not be executed) goes
+// through the service's restart policy: restart now (protoactor's restart
+// path: a new incarnation starts a new process), restart after a backoff
+// delay (the child stays suspended; this actor answers for it and a stop
+// cancels the timer), leave it exited, or give up (fatal). Any other reason
+// is a bug in the service actor: it is restarted, which kills any process it
+// owned.
+func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor, child *actor.PID, _ *actor.RestartStatistics, reason, _ any) {
+	e := s.byPID(child)
+	ee, ok := reason.(*ExitError)
+	if e == nil || !ok {
+		s.log.Error("service actor failed, restarting it", "actor", child.GetId(), "reason", reason)
+		sup.RestartChildren(child)
+		return
+	}
+	now := s.now()
+	o := policy.Outcome{Code: ee.Exit.Code, Signal: ee.Exit.Signal, ExecFailed: ee.ExecErr != nil}
+	// The attempt that failed counts against the start limit, even if its
+	// running notice has not arrived yet (or never will: exec failure).
+	s.countStart(e, ee.Gen)
+	e.failedGen = ee.Gen
+	d := e.policy.Failure(e.spec.Restart, o, ee.RanFor, now, s.rnd)
+	log := s.log.With("service", e.spec.Name, "status", outcomeString(ee), "attempt", d.Attempt)
+	switch {
+	case d.GiveUp:
+		e.overlay, e.reason = StateFatal, d.Reason
+		if d.Retry > 0 {
+			s.arm(e, d.Retry)
+		}
+		log.Error("giving up restarting", "reason", d.Reason, "retry_in", d.Retry)
+		sup.ResumeChildren(child)
+	case !d.Restart:
+		log.Info("not restarting", "reason", d.Reason)
+		sup.ResumeChildren(child)
+	case d.Delay <= 0:
+		log.Info("restarting", "delay", time.Duration(0))
+		s.restart(sup, e)
+	default:
+		e.overlay = StateBackoff
+		s.arm(e, d.Delay)
+		log.Info("restarting", "delay", d.Delay.Round(time.Millisecond))
+	}
+}
+
+// arm schedules a restartDue for e after d.
+func (s *servicesActor) arm(e *serviceEntry, d time.Duration) {
+	s.cancelTimer(e)
+	e.nextAt = s.now().Add(d)
+	msg, self, root := &restartDue{name: e.spec.Name, epoch: e.epoch}, s.self, s.root
+	e.timer = time.AfterFunc(d, func() { root.Send(self, msg) })
+}
+
+// cancelTimer cancels e's pending restart, if any; a timer that already
+// fired is made stale by the epoch.
+func (s *servicesActor) cancelTimer(e *serviceEntry) {
+	if e.timer != nil {
+		e.timer.Stop()
+		e.timer = nil
+	}
+	e.epoch++
+	e.nextAt = time.Time{}
+}
+
+func (s *servicesActor) handleRestartDue(ctx actor.Context, m *restartDue) {
+	e, ok := s.entries[m.name]
+	if !ok || m.epoch != e.epoch || s.closing {
+		return // stale: stopped, started by hand, or superseded
+	}
+	e.timer = nil
+	if e.overlay == StateFatal {
+		// The cooldown is over: try again from scratch.
+		e.policy.Reset()
+		s.log.Info("cooldown over, trying again", "service", e.spec.Name)
+	}
+	s.restart(ctx.(actor.Supervisor), e)
+}
+
+// restart restarts the child through protoactor's restart path.
+func (s *servicesActor) restart(sup actor.Supervisor, e *serviceEntry) {
+	s.cancelTimer(e)
+	e.overlay, e.reason = "", ""
+	e.status.State = StateStarting
+	sup.RestartChildren(e.pid)
+}
+
+// observe records a status reported by a child. A running notice of a
+// generation newer than the last failure ends a backoff or fatal overlay.
+func (s *servicesActor) observe(e *serviceEntry, m *statusChanged) {
+	if m.status.State == StateRunning {
+		s.countStart(e, m.gen)
+		if e.overlay != "" && m.gen > e.failedGen {
+			s.cancelTimer(e)
+			e.overlay, e.reason = "", ""
+		}
+	}
+	e.status = m.status
+}
+
+// countStart records generation gen as a start attempt, once.
+func (s *servicesActor) countStart(e *serviceEntry, gen uint64) {
+	if gen > e.counted {
+		e.counted = gen
+		e.policy.RecordStart(e.spec.Restart, s.now())
+	}
+}
+
+func (s *servicesActor) byPID(pid *actor.PID) *serviceEntry {
+	for _, e := range s.entries {
+		if e.pid.Equal(pid) {
+			return e
+		}
+	}
+	return nil
+}
+
+func outcomeString(e *ExitError) string {
+	if e.ExecErr != nil {
+		return "exec failed: " + e.ExecErr.Error()
+	}
+	return e.Exit.String()
 }
 
 func (s *servicesActor) handleAdd(ctx actor.Context, m *addServices) {
@@ -139,7 +287,12 @@ func (s *servicesActor) handleSinkOpened(ctx actor.Context, m *sinkOpened) {
 		s.settled(name, errShuttingDown)
 	default:
 		spec, sink, deps := m.spec, m.sink, s.deps
-		props := actor.PropsFromProducer(func() actor.Actor { return newServiceActor(spec, sink, deps) })
+		stopped := deps.opStopped[name]
+		rec := &serviceRecord{wantRunning: spec.AutoStart && !stopped, opStopped: stopped}
+		if stopped {
+			s.log.Info("not starting: stopped by the operator before superd restarted", "service", name)
+		}
+		props := actor.PropsFromProducer(func() actor.Actor { return newServiceActor(spec, sink, deps, rec) })
 		pid, err := ctx.SpawnNamed(props, name)
 		if err != nil {
 			ctx.Send(s.logs, &closeSink{name: name})
@@ -193,6 +346,26 @@ func (s *servicesActor) route(ctx actor.Context, m command) {
 			return
 		}
 	}
+	if _, isStop := m.(*stopService); !isStop {
+		// A start or restart by hand clears fatal, the streak and the
+		// start-limit window.
+		e.policy.Reset()
+	}
+	s.deliver(ctx, e, m)
+}
+
+// deliver hands a command to the child. A pending automatic restart is
+// cancelled first (the command supersedes it) and a child suspended in
+// backoff is resumed so that it can answer.
+func (s *servicesActor) deliver(ctx actor.Context, e *serviceEntry, m any) {
+	if e.overlay != "" {
+		suspended := e.overlay == StateBackoff
+		s.cancelTimer(e)
+		e.overlay, e.reason = "", ""
+		if suspended {
+			ctx.(actor.Supervisor).ResumeChildren(e.pid)
+		}
+	}
 	ctx.Send(e.pid, m)
 }
 
@@ -214,8 +387,18 @@ func (s *servicesActor) checkDrained() {
 
 func (s *servicesActor) snapshot(e *serviceEntry) transport.ServiceStatus {
 	st := e.status
+	now := s.now()
 	if st.StartedAt != nil && st.PID != 0 {
-		st.UptimeSeconds = s.now().Sub(*st.StartedAt).Seconds()
+		st.UptimeSeconds = now.Sub(*st.StartedAt).Seconds()
+	}
+	if e.overlay != "" {
+		st.State = e.overlay
+		if e.overlay == StateFatal {
+			st.Error = e.reason
+		}
+	}
+	if !e.nextAt.IsZero() {
+		st.NextAttemptMS = max(e.nextAt.Sub(now).Milliseconds(), 0)
 	}
 	return st
 }

@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/supers-dev/supers/actors/process"
+	"github.com/supers-dev/supers/actors/runstate"
 	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/transport"
 )
@@ -37,6 +40,12 @@ type Config struct {
 	// managed by this supervisor (superd); an embedding program that runs
 	// other children of its own must leave it off.
 	Subreaper bool
+	// StateFile is where the supervisor records the process group of each
+	// running service and the services the operator stopped. At start, the
+	// groups a crashed predecessor left behind are killed (only when their
+	// identity is proven: same boot, same start time), and the services the
+	// operator had stopped stay stopped. Empty: no state is kept.
+	StateFile string
 	// Logger receives the supervisor's structured log. Default: discard.
 	Logger *slog.Logger
 	// Version is reported by the control API.
@@ -45,6 +54,10 @@ type Config struct {
 	// for the services to stop. Default: the longest TimeoutStopSec + 5s.
 	ShutdownTimeout time.Duration
 }
+
+// staleGrace is how long a process group left by a crashed superd gets
+// between SIGTERM and SIGKILL.
+const staleGrace = 5 * time.Second
 
 // ErrNotRunning is returned by the service methods of a Supervisor that is
 // not running (Run has not started or has returned).
@@ -126,12 +139,28 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	defer procs.Close()
 
-	deps := &serviceDeps{procs: procs, logger: s.log, env: environ(), now: now}
+	deps := &serviceDeps{procs: procs, logger: s.log, env: environ(), now: now, rand: rand.Float64}
+	var store *runstate.Store
+	if s.cfg.StateFile != "" {
+		var prev runstate.State
+		if store, prev, err = runstate.Open(s.cfg.StateFile, s.log); err != nil {
+			return fmt.Errorf("state file: %w", err)
+		}
+		// No service ever has two live instances: what a crashed superd
+		// left behind goes before anything starts.
+		for _, r := range runstate.KillStale(ctx, prev, staleGrace, s.log) {
+			s.log.Warn("killed a process group left by a previous superd", "service", r.Service, "pid", r.PID, "pgid", r.PGID)
+		}
+		deps.opStopped = make(map[string]bool, len(prev.Stopped))
+		for _, name := range prev.Stopped {
+			deps.opStopped[name] = true
+		}
+	}
 	s.sys = actor.NewActorSystem(actor.WithLoggerFactory(protoLogger(s.log)))
 	defer s.sys.Shutdown()
 	spawned := make(chan rootChildren, 1)
 	rootProps := actor.PropsFromProducer(func() actor.Actor {
-		return &rootActor{deps: deps, logDir: s.cfg.LogDir, spawned: spawned}
+		return &rootActor{deps: deps, logDir: s.cfg.LogDir, store: store, spawned: spawned}
 	}, actor.WithGuardian(resumeStrategy(s.log)), actor.WithSupervisor(resumeStrategy(s.log)))
 	root, err := s.sys.Root.SpawnNamed(rootProps, "superd")
 	if err != nil {
@@ -235,28 +264,49 @@ func (s *Supervisor) List(ctx context.Context) ([]transport.ServiceStatus, error
 
 // Status returns the status of one service.
 func (s *Supervisor) Status(ctx context.Context, name string) (transport.ServiceStatus, error) {
-	return s.ask(ctx, func(r replyTo) any { return &statusQuery{name: name, reply: r} })
+	return s.ask(ctx, name, func(r replyTo) any { return &statusQuery{name: name, reply: r} })
 }
 
 // Start starts a service; it returns once its process runs, or with an error
 // wrapping ErrStartFailed when the program could not be executed. Starting a
 // running service is a no-op.
 func (s *Supervisor) Start(ctx context.Context, name string) (transport.ServiceStatus, error) {
-	return s.ask(ctx, func(r replyTo) any { return &startService{name: name, reply: r} })
+	return s.ask(ctx, name, func(r replyTo) any { return &startService{name: name, reply: r} })
 }
 
 // Stop stops a service gracefully: KillSignal to its process group, then
 // SIGKILL after TimeoutStopSec. It returns once the process has exited.
 func (s *Supervisor) Stop(ctx context.Context, name string) (transport.ServiceStatus, error) {
-	return s.ask(ctx, func(r replyTo) any { return &stopService{name: name, reply: r} })
+	return s.ask(ctx, name, func(r replyTo) any { return &stopService{name: name, reply: r} })
 }
 
 // Restart stops the service if it runs, then starts it.
 func (s *Supervisor) Restart(ctx context.Context, name string) (transport.ServiceStatus, error) {
-	return s.ask(ctx, func(r replyTo) any { return &restartService{name: name, reply: r} })
+	return s.ask(ctx, name, func(r replyTo) any { return &restartService{name: name, reply: r} })
 }
 
-func (s *Supervisor) ask(ctx context.Context, msg func(replyTo) any) (transport.ServiceStatus, error) {
+// ConfigErrors returns the service files that could not be loaded, each
+// with its file, line and reason.
+func (s *Supervisor) ConfigErrors(ctx context.Context) ([]transport.ConfigError, error) {
+	if err := s.wait(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]transport.ConfigError, 0, len(s.loadErrs))
+	for _, err := range s.loadErrs {
+		ce := transport.ConfigError{Message: oneLine(err.Error())}
+		var e *config.Error
+		if errors.As(err, &e) {
+			ce.File, ce.Line = e.File, e.Line
+		}
+		out = append(out, ce)
+	}
+	return out, nil
+}
+
+// ask sends the message built by msg to the services supervisor and waits
+// for its reply. An unknown name whose file failed to load gets that
+// failure appended, so the user sees why the service does not exist.
+func (s *Supervisor) ask(ctx context.Context, name string, msg func(replyTo) any) (transport.ServiceStatus, error) {
 	if err := s.wait(ctx); err != nil {
 		return transport.ServiceStatus{}, err
 	}
@@ -264,6 +314,11 @@ func (s *Supervisor) ask(ctx context.Context, msg func(replyTo) any) (transport.
 	s.sys.Root.Send(s.services, msg(reply))
 	select {
 	case r := <-reply:
+		if errors.Is(r.err, transport.ErrUnknownService) {
+			if why := s.loadError(name); why != nil {
+				r.err = fmt.Errorf("%w (%s%s could not be loaded: %s)", r.err, name, config.FileSuffix, oneLine(why.Error()))
+			}
+		}
 		return r.status, r.err
 	case <-ctx.Done():
 		return transport.ServiceStatus{}, ctx.Err()
@@ -288,3 +343,17 @@ func (s *Supervisor) wait(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
+
+// loadError returns the load error of NAME.service, if it failed to load.
+func (s *Supervisor) loadError(name string) error {
+	for _, err := range s.loadErrs {
+		var e *config.Error
+		if errors.As(err, &e) && filepath.Base(e.File) == name+config.FileSuffix {
+			return err
+		}
+	}
+	return nil
+}
+
+// oneLine joins the lines of a multi-error message.
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", "; ") }

@@ -78,6 +78,7 @@ func run(args []string, stderr io.Writer) int {
 		ConfigDir: c.ConfigDir,
 		LogDir:    c.LogDir,
 		Socket:    c.Socket,
+		StateFile: c.Socket + ".state",
 		Subreaper: true,
 		Logger:    logger,
 		Version:   version,

@@ -162,7 +162,7 @@ func TestGrandchildrenDie(t *testing.T) {
 	t.Parallel()
 	d := newDaemon(t, map[string]string{
 		"tree.service":  "[Service]\nExecStart=/bin/sh -c 'sleep 1000 & sleep 1000 & wait'\n",
-		"quits.service": "[Service]\nExecStart=/bin/sh -c 'sleep 1000 & echo $!; read x'\n",
+		"quits.service": "[Service]\nExecStart=/bin/sh -c 'sleep 1000 & echo $!; read x'\nRestart=no\n",
 	}).start()
 	st := d.waitRunning("tree")
 	var members []int
@@ -245,8 +245,14 @@ func TestMalformedFileIsSkipped(t *testing.T) {
 	if !strings.Contains(log, "bad name.service") {
 		t.Errorf("superd log does not report the invalid name:\n%s", log)
 	}
-	if _, errs, code := d.cli("status", "bad"); code != 4 || !strings.Contains(errs, "bad") {
+	// The CLI tells why "bad" does not exist, and list warns about both files.
+	if _, errs, code := d.cli("status", "bad"); code != 4 || !strings.Contains(errs, "bad.service could not be loaded") || !strings.Contains(errs, "Restrat") {
 		t.Errorf("supers status bad: exit %d (want 4), stderr %q", code, errs)
+	}
+	out, errs, code := d.cli("list")
+	if code != 0 || !strings.Contains(out, "good") || !strings.Contains(errs, "2 service file(s) could not be loaded") ||
+		!strings.Contains(errs, "bad.service:3") || !strings.Contains(errs, "bad name.service") {
+		t.Errorf("supers list: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
 }
 
@@ -365,8 +371,10 @@ func TestExecFailure(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, "/nonexistent/binary") {
 		t.Fatalf("start ghost: exit %d stderr %q", code, errs)
 	}
+	// The failure is the exec error, never an exit code; the restart
+	// policy (on-failure) retries it with backoff.
 	st := d.status("ghost")
-	if st.State != "exec-failed" || !strings.Contains(st.Error, "no such file") || st.LastExit != nil {
+	if (st.State != "exec-failed" && st.State != "backoff") || !strings.Contains(st.Error, "no such file") || st.LastExit != nil {
 		t.Fatalf("ghost status %+v", st)
 	}
 }

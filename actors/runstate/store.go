@@ -1,0 +1,264 @@
+package runstate
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// formatVersion is the version of the state file format this package
+// writes and reads. A file of another version is treated as corrupt.
+const formatVersion = 1
+
+// ErrInvalidRecord is wrapped by [Store.SetRunning] when a record has an
+// empty service name or a non-positive PID or PGID.
+var ErrInvalidRecord = errors.New("runstate: invalid record")
+
+// Record identifies the process group a service runs.
+type Record struct {
+	// Service is the name of the service.
+	Service string `json:"service"`
+	// PID is the process id of the group leader, the process superd started.
+	PID int `json:"pid"`
+	// PGID is its process group id (equal to PID for processes started by
+	// actors/process).
+	PGID int `json:"pgid"`
+	// StartTime is the start time of the leader in clock ticks since boot
+	// (field 22 of /proc/PID/stat, as given by process.ProcStartTime). 0
+	// means unknown: such a record is never acted upon by [KillStale].
+	StartTime uint64 `json:"start_time"`
+}
+
+// State is the content of a state file.
+type State struct {
+	// Processes are the process groups that were running when the file was
+	// last written, sorted by service name.
+	Processes []Record
+	// Stopped are the services the operator stopped, sorted.
+	Stopped []string
+	// BootID identifies the boot during which the file was written (the
+	// content of /proc/sys/kernel/random/boot_id); "" if unknown.
+	BootID string
+	// Marker is the marker id of the file (see [Store.Marker]); "" if
+	// unknown.
+	Marker string
+}
+
+// fileContent is the JSON document of a state file.
+type fileContent struct {
+	Version   int      `json:"version"`
+	Marker    string   `json:"marker"`
+	BootID    string   `json:"boot_id,omitempty"`
+	Processes []Record `json:"processes"`
+	Stopped   []string `json:"stopped"`
+}
+
+// Store keeps superd's state file up to date. Each change is written to
+// disk before the method returns (see the package documentation for the
+// durability guarantees). A Store is safe for concurrent use; writes are
+// serialized. It holds no open file, so it needs no closing.
+type Store struct {
+	path   string
+	bootID string // of the current boot, written into every file
+	marker string // the marker id, kept from file to file
+
+	mu      sync.Mutex
+	running map[string]Record
+	stopped map[string]bool
+}
+
+// Open reads the state file at path, left by a previous run, and returns a
+// Store that writes to it, along with that previous state.
+//
+// A missing file gives an empty state. A file that cannot be parsed is
+// logged, renamed to path+".corrupt" (replacing any previous one) and
+// treated as empty: a damaged state file never prevents superd from
+// starting. Temporary files left by a write that was interrupted are
+// removed.
+//
+// The Store keeps the marker id of the file (see [Store.Marker]); without a
+// previous state, Open creates one and writes it at once, so that it is on
+// disk before any service starts (a failure to write it is logged). It
+// otherwise writes nothing: the previous records stay on disk until
+// [KillStale] has dealt with them.
+//
+// The returned Store starts with the previous stopped set but with no
+// running process: the previous records are only returned, for KillStale,
+// and its first write drops them. Call KillStale before anything starts.
+// The error reports a directory of path that is not usable, or a file that
+// cannot be read.
+func Open(path string, logger *slog.Logger) (*Store, State, error) {
+	log := orDiscard(logger)
+	dir := filepath.Dir(path)
+	if fi, err := os.Stat(dir); err != nil {
+		return nil, State{}, fmt.Errorf("runstate: state directory: %w", err)
+	} else if !fi.IsDir() {
+		return nil, State{}, fmt.Errorf("runstate: state directory %s: not a directory", dir)
+	}
+	removeTemps(path, log)
+
+	s := &Store{
+		path:    path,
+		running: make(map[string]Record),
+		stopped: make(map[string]bool),
+	}
+	if id, err := bootID(); err == nil {
+		s.bootID = id
+	} else if !errors.Is(err, errors.ErrUnsupported) {
+		log.Warn("cannot read the boot id; the state file will not let a later superd kill leftover processes", "err", err)
+	}
+
+	prev, found, err := readState(path, log)
+	if err != nil {
+		return nil, State{}, err
+	}
+	for _, name := range prev.Stopped {
+		s.stopped[name] = true
+	}
+	s.marker = prev.Marker
+	if s.marker == "" {
+		s.marker = newMarkerID()
+	}
+	if !found {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if err := s.write(); err != nil {
+			log.Warn("cannot write the new state file; retrying at the next change", "err", err)
+		}
+	}
+	return s, prev, nil
+}
+
+// readState reads the state file at path. found is false if there is no
+// usable file: it is missing, or corrupt and moved aside.
+func readState(path string, log *slog.Logger) (st State, found bool, err error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return State{}, false, nil
+	}
+	if err != nil {
+		return State{}, false, fmt.Errorf("runstate: read state file: %w", err)
+	}
+	st, err = decode(b)
+	if err != nil {
+		aside := path + ".corrupt"
+		log.Error("state file is corrupt; ignoring it", "path", path, "moved_to", aside, "err", err)
+		if rerr := os.Rename(path, aside); rerr != nil {
+			log.Error("cannot move the corrupt state file aside", "path", path, "err", rerr)
+		}
+		return State{}, false, nil
+	}
+	return st, true, nil
+}
+
+// decode parses the content of a state file.
+func decode(b []byte) (State, error) {
+	var c fileContent
+	if err := json.Unmarshal(b, &c); err != nil {
+		return State{}, fmt.Errorf("runstate: parse state file: %w", err)
+	}
+	if c.Version != formatVersion {
+		return State{}, fmt.Errorf("runstate: state file version %d, want %d", c.Version, formatVersion)
+	}
+	slices.SortStableFunc(c.Processes, func(a, b Record) int { return strings.Compare(a.Service, b.Service) })
+	slices.Sort(c.Stopped)
+	c.Stopped = slices.Compact(c.Stopped)
+	return State{Processes: c.Processes, Stopped: c.Stopped, BootID: c.BootID, Marker: c.Marker}, nil
+}
+
+// Marker returns the value of [MarkerEnv] for the processes of service.
+// It is the same for every run of superd with this state file, which lets
+// [KillStale] recognize the processes of a previous run.
+func (s *Store) Marker(service string) string { return markerValue(s.marker, service) }
+
+// SetRunning records that r.Service now runs the process group r, replacing
+// its previous record, and writes the file. The error wraps
+// [ErrInvalidRecord] if r is not valid (nothing is recorded then). If the
+// write fails, the change is kept in memory and written by the next
+// successful write.
+func (s *Store) SetRunning(r Record) error {
+	if r.Service == "" || r.PID <= 0 || r.PGID <= 0 {
+		return fmt.Errorf("%w: %+v", ErrInvalidRecord, r)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.running[r.Service]; ok && old == r {
+		return nil
+	}
+	s.running[r.Service] = r
+	return s.write()
+}
+
+// ClearRunning records that service no longer runs a process and writes the
+// file if that changes it. Failed writes are handled as by SetRunning.
+func (s *Store) ClearRunning(service string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.running[service]; !ok {
+		return nil
+	}
+	delete(s.running, service)
+	return s.write()
+}
+
+// SetStopped records whether the operator stopped service, and writes the
+// file if that changes it. Failed writes are handled as by SetRunning.
+func (s *Store) SetStopped(service string, stopped bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped[service] == stopped {
+		return nil
+	}
+	if stopped {
+		s.stopped[service] = true
+	} else {
+		delete(s.stopped, service)
+	}
+	return s.write()
+}
+
+// Stopped reports whether the operator stopped service (as last set with
+// SetStopped, or read by Open).
+func (s *Store) Stopped(service string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopped[service]
+}
+
+// write replaces the file with the content of s. s.mu must be held.
+func (s *Store) write() error {
+	c := fileContent{
+		Version:   formatVersion,
+		Marker:    s.marker,
+		BootID:    s.bootID,
+		Processes: make([]Record, 0, len(s.running)),
+		Stopped:   slices.Sorted(maps.Keys(s.stopped)),
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.running)) {
+		c.Processes = append(c.Processes, s.running[name])
+	}
+	if c.Stopped == nil {
+		c.Stopped = []string{} // "[]", not "null"
+	}
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return fmt.Errorf("runstate: encode state: %w", err)
+	}
+	return writeFileAtomic(s.path, append(b, '\n'))
+}
+
+// orDiscard returns l, or a logger that discards everything if l is nil.
+func orDiscard(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
+}

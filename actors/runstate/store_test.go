@@ -1,0 +1,343 @@
+package runstate
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// testLogger sends log records to the test log.
+func testLogger(tb testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{tb}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// testWriter writes to the test log.
+type testWriter struct{ tb testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.tb.Logf("%s", strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// statePath returns the path of a state file in a new temporary directory.
+func statePath(tb testing.TB) string {
+	return filepath.Join(tb.TempDir(), "superd.state")
+}
+
+// open opens the store at path, failing the test on error.
+func open(tb testing.TB, path string) (*Store, State) {
+	tb.Helper()
+	s, st, err := Open(path, testLogger(tb))
+	if err != nil {
+		tb.Fatalf("Open: %v", err)
+	}
+	return s, st
+}
+
+// currentBootID returns the boot id the store writes ("" if unsupported).
+func currentBootID(tb testing.TB) string {
+	tb.Helper()
+	id, err := bootID()
+	if errors.Is(err, errors.ErrUnsupported) {
+		return ""
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return id
+}
+
+func TestOpenMissingFile(t *testing.T) {
+	path := statePath(t)
+	s, st, err := Open(path, nil)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if !reflect.DeepEqual(st, State{}) {
+		t.Errorf("state = %+v, want empty", st)
+	}
+	if s.Stopped("web") {
+		t.Error(`Stopped("web") = true on an empty store`)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Open created the file: %v", err)
+	}
+}
+
+func TestOpenUnusableDirectory(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{
+		filepath.Join(dir, "missing", "superd.state"),
+		filepath.Join(file, "superd.state"),
+	} {
+		if _, _, err := Open(path, nil); err == nil {
+			t.Errorf("Open(%s) succeeded", path)
+		}
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	path := statePath(t)
+	s, _ := open(t, path)
+	web := Record{Service: "web", PID: 100, PGID: 100, StartTime: 12345}
+	db := Record{Service: "db", PID: 200, PGID: 200, StartTime: 23456}
+	for _, err := range []error{
+		s.SetRunning(web),
+		s.SetRunning(db),
+		s.SetRunning(Record{Service: "cron", PID: 300, PGID: 300}),
+		s.ClearRunning("cron"),
+		s.ClearRunning("never-ran"),
+		s.SetStopped("batch", true),
+		s.SetStopped("alpha", true),
+		s.SetStopped("gone", true),
+		s.SetStopped("gone", false),
+		s.SetStopped("never-stopped", false),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !s.Stopped("batch") || s.Stopped("gone") || s.Stopped("web") {
+		t.Errorf("Stopped: batch=%v gone=%v web=%v, want true false false",
+			s.Stopped("batch"), s.Stopped("gone"), s.Stopped("web"))
+	}
+
+	s2, st := open(t, path)
+	want := State{
+		Processes: []Record{db, web},
+		Stopped:   []string{"alpha", "batch"},
+		BootID:    currentBootID(t),
+	}
+	if !reflect.DeepEqual(st, want) {
+		t.Errorf("reopened state = %+v, want %+v", st, want)
+	}
+	if !s2.Stopped("batch") || !s2.Stopped("alpha") || s2.Stopped("web") {
+		t.Error("reopened store lost the stopped set")
+	}
+	if runtime.GOOS != "windows" {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perm := fi.Mode().Perm(); perm != 0o600 {
+			t.Errorf("file mode %v, want 0600", perm)
+		}
+	}
+}
+
+func TestSetRunningReplaces(t *testing.T) {
+	path := statePath(t)
+	s, _ := open(t, path)
+	old := Record{Service: "web", PID: 100, PGID: 100, StartTime: 1}
+	cur := Record{Service: "web", PID: 101, PGID: 101, StartTime: 2}
+	if err := s.SetRunning(old); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetRunning(cur); err != nil {
+		t.Fatal(err)
+	}
+	if _, st := open(t, path); !reflect.DeepEqual(st.Processes, []Record{cur}) {
+		t.Errorf("processes = %+v, want [%+v]", st.Processes, cur)
+	}
+}
+
+func TestSetRunningInvalid(t *testing.T) {
+	path := statePath(t)
+	s, _ := open(t, path)
+	for _, r := range []Record{
+		{PID: 100, PGID: 100},
+		{Service: "web", PID: 0, PGID: 100},
+		{Service: "web", PID: 100, PGID: -1},
+	} {
+		if err := s.SetRunning(r); !errors.Is(err, ErrInvalidRecord) {
+			t.Errorf("SetRunning(%+v) = %v, want ErrInvalidRecord", r, err)
+		}
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("invalid records were written: %v", err)
+	}
+}
+
+// TestOpenForgetsPreviousProcesses checks that the previous run's records
+// are returned but not carried over, while the stopped set is.
+func TestOpenForgetsPreviousProcesses(t *testing.T) {
+	path := statePath(t)
+	s, _ := open(t, path)
+	old := Record{Service: "web", PID: 100, PGID: 100, StartTime: 1}
+	if err := s.SetRunning(old); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetStopped("batch", true); err != nil {
+		t.Fatal(err)
+	}
+
+	s2, st := open(t, path)
+	if !reflect.DeepEqual(st.Processes, []Record{old}) {
+		t.Fatalf("previous processes = %+v, want [%+v]", st.Processes, old)
+	}
+	db := Record{Service: "db", PID: 200, PGID: 200, StartTime: 2}
+	if err := s2.SetRunning(db); err != nil {
+		t.Fatal(err)
+	}
+	_, st = open(t, path)
+	if !reflect.DeepEqual(st.Processes, []Record{db}) || !reflect.DeepEqual(st.Stopped, []string{"batch"}) {
+		t.Errorf("state = %+v, want processes [%+v] and stopped [batch]", st, db)
+	}
+}
+
+func TestCorruptFile(t *testing.T) {
+	for name, content := range map[string]string{
+		"empty":          "",
+		"garbage":        "\x00\x01not json",
+		"truncated":      `{"version": 1, "processes": [{"service": "web", "pid": 1`,
+		"trailing data":  `{"version": 1, "processes": [], "stopped": []} {}`,
+		"wrong version":  `{"version": 2, "processes": [], "stopped": []}`,
+		"no version":     `{"processes": [], "stopped": []}`,
+		"wrong types":    `{"version": 1, "processes": {"web": 1}, "stopped": []}`,
+		"not an object":  `[1, 2, 3]`,
+		"negative start": `{"version": 1, "processes": [{"service": "web", "pid": 1, "pgid": 1, "start_time": -5}]}`,
+		"string version": `{"version": "1"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := statePath(t)
+			if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			s, st := open(t, path)
+			if !reflect.DeepEqual(st, State{}) {
+				t.Errorf("state = %+v, want empty", st)
+			}
+			if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("corrupt file still at %s: %v", path, err)
+			}
+			aside, err := os.ReadFile(path + ".corrupt")
+			if err != nil || string(aside) != content {
+				t.Errorf("%s.corrupt = %q, %v; want the corrupt content", path, aside, err)
+			}
+			// The store works normally afterwards.
+			if err := s.SetStopped("web", true); err != nil {
+				t.Fatal(err)
+			}
+			if _, st := open(t, path); !reflect.DeepEqual(st.Stopped, []string{"web"}) {
+				t.Errorf("stopped after rewrite = %v, want [web]", st.Stopped)
+			}
+		})
+	}
+}
+
+func TestOpenRemovesTemporaryFiles(t *testing.T) {
+	path := statePath(t)
+	dir := filepath.Dir(path)
+	leftover := filepath.Join(dir, "superd.state.tmp-12345")
+	other := filepath.Join(dir, "other.state.tmp-12345")
+	for _, f := range []string{leftover, other} {
+		if err := os.WriteFile(f, []byte("{"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	open(t, path)
+	if _, err := os.Stat(leftover); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("leftover temporary file not removed: %v", err)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("unrelated file removed: %v", err)
+	}
+}
+
+// TestWriteLeavesNoTemporaryFile checks that a write cleans up after itself.
+func TestWriteLeavesNoTemporaryFile(t *testing.T) {
+	path := statePath(t)
+	s, _ := open(t, path)
+	if err := s.SetStopped("web", true); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Name() != "superd.state" {
+		t.Errorf("directory holds %v, want only superd.state", entries)
+	}
+}
+
+// TestFailedWriteIsRetried checks that a change whose write failed is kept
+// and written by the next successful write.
+func TestFailedWriteIsRetried(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "superd.state")
+	s, _ := open(t, path)
+	if err := os.Remove(dir); err != nil {
+		t.Fatal(err)
+	}
+	web := Record{Service: "web", PID: 100, PGID: 100, StartTime: 1}
+	if err := s.SetRunning(web); err == nil {
+		t.Fatal("SetRunning succeeded without a directory")
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetStopped("batch", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, st := open(t, path); !reflect.DeepEqual(st.Processes, []Record{web}) {
+		t.Errorf("processes = %+v, want [%+v]", st.Processes, web)
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	path := statePath(t)
+	s, _ := open(t, path)
+	const n = 8
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			name := fmt.Sprintf("svc%d", i)
+			if err := s.SetRunning(Record{Service: name, PID: 100 + i, PGID: 100 + i, StartTime: 1}); err != nil {
+				t.Error(err)
+			}
+			if err := s.SetStopped(name, true); err != nil {
+				t.Error(err)
+			}
+			_ = s.Stopped(name)
+		})
+	}
+	wg.Wait()
+	_, st := open(t, path)
+	if len(st.Processes) != n || len(st.Stopped) != n {
+		t.Errorf("state has %d processes and %d stopped, want %d each", len(st.Processes), len(st.Stopped), n)
+	}
+}
+
+// BenchmarkSetRunning measures a durable write of a state file holding 20
+// services.
+func BenchmarkSetRunning(b *testing.B) {
+	s, _, err := Open(statePath(b), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range 20 {
+		if err := s.SetRunning(Record{Service: fmt.Sprintf("svc%02d", i), PID: 1000 + i, PGID: 1000 + i, StartTime: 99}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := 0; b.Loop(); i++ {
+		// Alternate the pid: an unchanged record is not rewritten.
+		if err := s.SetRunning(Record{Service: "svc00", PID: 2000 + i%2, PGID: 2000 + i%2, StartTime: 99}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

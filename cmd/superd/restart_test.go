@@ -1,0 +1,407 @@
+//go:build linux
+
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The seed's second criterion: kill -9 a `sleep` service with
+// Restart=always; superd restarts it and logs the restart.
+func TestKillRestarts(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, map[string]string{
+		"sleep.service": "[Service]\nExecStart=/bin/sleep 1000\nRestart=always\nRestartSec=0\n",
+	}).start()
+	first := d.waitRunning("sleep")
+	if err := syscall.Kill(first.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	var second = first
+	waitFor(t, 10*time.Second, "a new sleep process", func() bool {
+		second = d.status("sleep")
+		return second.State == "running" && second.PID != first.PID && second.PID > 0
+	})
+	if second.Restarts != 1 || second.LastExit == nil || second.LastExit.Signal != "SIGKILL" || second.LastExit.Expected {
+		t.Errorf("after restart: restarts %d, last exit %+v", second.Restarts, second.LastExit)
+	}
+	waitFor(t, 5*time.Second, "the restart is logged", func() bool {
+		log := d.stderr.String()
+		return strings.Contains(log, `msg=restarting service=sleep status="signal SIGKILL" attempt=1`)
+	})
+}
+
+// The Restart= matrix against exit 0, exit 3, SIGKILL and SIGTERM, plus
+// SuccessExitStatus and the prevent/force lists. RestartSec is an hour, so a
+// decision to restart shows as state backoff and nothing restarts.
+func TestRestartMatrix(t *testing.T) {
+	t.Parallel()
+	outcomes := map[string]string{
+		"exit0":   "exit 0",
+		"exit3":   "exit 3",
+		"sigkill": "kill -KILL $$",
+		"sigterm": "kill -TERM $$",
+	}
+	// want[mode][outcome]: restarted?
+	want := map[string]map[string]bool{
+		"no":          {"exit0": false, "exit3": false, "sigkill": false, "sigterm": false},
+		"on-success":  {"exit0": true, "exit3": false, "sigkill": false, "sigterm": true},
+		"on-failure":  {"exit0": false, "exit3": true, "sigkill": true, "sigterm": false},
+		"on-abnormal": {"exit0": false, "exit3": false, "sigkill": true, "sigterm": false},
+		"always":      {"exit0": true, "exit3": true, "sigkill": true, "sigterm": true},
+	}
+	files := map[string]string{}
+	expect := map[string]bool{}
+	for mode, row := range want {
+		for out, restarted := range row {
+			name := mode + "-" + out
+			files[name+".service"] = fmt.Sprintf("[Service]\nExecStart=/bin/sh -c '%s'\nRestart=%s\nRestartSec=1h\n", outcomes[out], mode)
+			expect[name] = restarted
+		}
+	}
+	extra := map[string]struct {
+		body      string
+		restarted bool
+	}{
+		"success-listed": {"ExecStart=/bin/sh -c 'exit 3'\nRestart=on-failure\nSuccessExitStatus=3 SIGUSR1\n", false},
+		"prevented":      {"ExecStart=/bin/sh -c 'exit 3'\nRestart=always\nRestartPreventExitStatus=3\n", false},
+		"prevented-sig":  {"ExecStart=/bin/sh -c 'kill -KILL $$'\nRestart=always\nRestartPreventExitStatus=SIGKILL\n", false},
+		"forced":         {"ExecStart=/bin/sh -c 'exit 0'\nRestart=on-failure\nRestartForceExitStatus=0\n", true},
+		"default-policy": {"ExecStart=/bin/sh -c 'exit 3'\n", true}, // Restart=on-failure
+	}
+	for name, x := range extra {
+		files[name+".service"] = "[Service]\n" + x.body + "RestartSec=1h\n"
+		expect[name] = x.restarted
+	}
+	d := newDaemon(t, files).start()
+	for name, restarted := range expect {
+		var st = d.status(name)
+		waitFor(t, 10*time.Second, name+" ended", func() bool {
+			st = d.status(name)
+			return st.State == "backoff" || st.State == "exited"
+		})
+		if got := st.State == "backoff"; got != restarted {
+			t.Errorf("%s: state %s (last exit %v), restart wanted: %v", name, st.State, st.LastExit, restarted)
+		}
+		if st.State == "backoff" && (st.NextAttemptMS < 40*60*1000 || st.NextAttemptMS > 80*60*1000) {
+			t.Errorf("%s: next attempt in %d ms, want about an hour", name, st.NextAttemptMS)
+		}
+	}
+}
+
+// A crash loop restarts with growing gaps that are capped.
+func TestCrashLoopBackoff(t *testing.T) {
+	t.Parallel()
+	stamps := filepath.Join(t.TempDir(), "stamps")
+	d := newDaemon(t, map[string]string{
+		"flappy.service": fmt.Sprintf(`[Service]
+ExecStart=/bin/sh -c 'date +%%s%%N >> %s; exit 1'
+RestartSec=50ms
+RestartMaxDelaySec=400ms
+StartLimitBurst=100
+`, stamps),
+	}).start()
+	var times []time.Time
+	waitFor(t, 20*time.Second, "eight starts", func() bool {
+		times = readStamps(t, stamps)
+		return len(times) >= 8
+	})
+	var gaps []time.Duration
+	for i := 1; i < len(times); i++ {
+		gaps = append(gaps, times[i].Sub(times[i-1]))
+	}
+	t.Logf("gaps: %v", gaps)
+	// Nominal delays 50, 100, 200, 400, 400... each ±20%, plus the time to
+	// fork, exec and exit (a few ms, more under -race).
+	for i, g := range gaps[:3] {
+		if ratio := float64(gaps[i+1]) / float64(g); ratio < 1.25 {
+			t.Errorf("gap %d→%d grew only ×%.2f (%v → %v)", i, i+1, ratio, g, gaps[i+1])
+		}
+	}
+	for _, g := range gaps[3:7] {
+		if g < 320*time.Millisecond || g > 900*time.Millisecond {
+			t.Errorf("capped gap %v outside [320ms, 900ms]", g)
+		}
+	}
+	if g := gaps[0]; g < 40*time.Millisecond {
+		t.Errorf("first gap %v shorter than RestartSec×0.8", g)
+	}
+	if st := d.status("flappy"); st.Restarts < 7 {
+		t.Errorf("restarts = %d after eight starts", st.Restarts)
+	}
+}
+
+// RestartSec=0 restarts the first failure at once, but later failures of the
+// streak never come faster than 100 ms apart.
+func TestZeroDelayFloor(t *testing.T) {
+	t.Parallel()
+	stamps := filepath.Join(t.TempDir(), "stamps")
+	d := newDaemon(t, map[string]string{
+		"storm.service": fmt.Sprintf("[Service]\nExecStart=/bin/sh -c 'date +%%s%%N >> %s; exit 1'\nRestartSec=0\nRestartMaxDelaySec=100ms\nStartLimitBurst=100\n", stamps),
+	}).start()
+	var times []time.Time
+	waitFor(t, 20*time.Second, "six starts", func() bool {
+		times = readStamps(t, stamps)
+		return len(times) >= 6
+	})
+	for i := 2; i < len(times); i++ {
+		if g := times[i].Sub(times[i-1]); g < 80*time.Millisecond {
+			t.Errorf("gap %d = %v, below the 100 ms floor (−20%% jitter)", i, g)
+		}
+	}
+	if st := d.status("storm"); st.Restarts < 5 {
+		t.Errorf("restarts = %d after six starts", st.Restarts)
+	}
+}
+
+// After StartLimitBurst starts the service is fatal; `supers start` brings it
+// back; RestartCooldownSec tries again by itself.
+func TestFatalAndRecovery(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	mark := filepath.Join(dir, "fail")
+	mark2 := filepath.Join(dir, "fail2")
+	for _, m := range []string{mark, mark2} {
+		if err := os.WriteFile(m, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := newDaemon(t, map[string]string{
+		"fragile.service":  fmt.Sprintf("[Service]\nExecStart=/bin/sh -c 'test -f %s && exit 1; exec sleep 1000'\nRestartSec=0\nStartLimitBurst=3\n", mark),
+		"cooldown.service": fmt.Sprintf("[Service]\nExecStart=/bin/sh -c 'test -f %s && exit 1; exec sleep 1000'\nRestartSec=0\nStartLimitBurst=2\nRestartCooldownSec=1s\n", mark2),
+	}).start()
+	var st = d.status("fragile")
+	waitFor(t, 10*time.Second, "fragile fatal", func() bool {
+		st = d.status("fragile")
+		return st.State == "fatal"
+	})
+	if st.Restarts != 2 {
+		t.Errorf("fatal after %d restarts, want 2 (3 starts)", st.Restarts)
+	}
+	if !strings.Contains(st.Error, "start limit") {
+		t.Errorf("fatal reason %q", st.Error)
+	}
+	if _, _, code := d.cli("status", "fragile"); code != 3 {
+		t.Errorf("status of a fatal service: exit %d, want 3", code)
+	}
+	if !strings.Contains(d.stderr.String(), "giving up") {
+		t.Error("giving up not logged")
+	}
+	// Fatal stays fatal (nothing restarts it) until a human starts it.
+	if err := os.Remove(mark); err != nil {
+		t.Fatal(err)
+	}
+	if _, errs, code := d.cli("start", "fragile"); code != 0 {
+		t.Fatalf("supers start fragile: %d %s", code, errs)
+	}
+	d.waitRunning("fragile")
+
+	// cooldown: fatal, then tried again after 1 s, and now it works.
+	waitFor(t, 10*time.Second, "cooldown fatal", func() bool {
+		st = d.status("cooldown")
+		return st.State == "fatal"
+	})
+	if st.NextAttemptMS <= 0 || st.NextAttemptMS > 1000 {
+		t.Errorf("fatal with cooldown: next attempt in %d ms", st.NextAttemptMS)
+	}
+	if err := os.Remove(mark2); err != nil {
+		t.Fatal(err)
+	}
+	d.waitRunning("cooldown")
+}
+
+// A stop during backoff cancels the pending restart at once.
+func TestStopDuringBackoff(t *testing.T) {
+	t.Parallel()
+	stamps := filepath.Join(t.TempDir(), "stamps")
+	d := newDaemon(t, map[string]string{
+		"slow.service": fmt.Sprintf("[Service]\nExecStart=/bin/sh -c 'date +%%s%%N >> %s; exit 1'\nRestartSec=2s\n", stamps),
+	}).start()
+	waitFor(t, 10*time.Second, "backoff", func() bool { return d.status("slow").State == "backoff" })
+	if _, errs, code := d.cli("stop", "slow"); code != 0 {
+		t.Fatalf("stop: %d %s", code, errs)
+	}
+	st := d.status("slow")
+	if st.State != "stopped" || st.NextAttemptMS != 0 {
+		t.Fatalf("after stop during backoff: %+v", st)
+	}
+	// Wait past the backoff: no second start happens.
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		if n := len(readStamps(t, stamps)); n != 1 {
+			t.Fatalf("%d starts after a stop during backoff, want 1", n)
+		}
+		if st := d.status("slow"); st.State != "stopped" {
+			t.Fatalf("state %s after stop", st.State)
+		}
+		time.Sleep(100 * time.Millisecond) // observing that nothing happens
+	}
+	// A start during backoff starts at once.
+	if _, errs, code := d.cli("start", "slow"); code != 0 {
+		t.Fatalf("start: %d %s", code, errs)
+	}
+	waitFor(t, 10*time.Second, "second start", func() bool { return len(readStamps(t, stamps)) == 2 })
+}
+
+// A healthy neighbour keeps its PID and the CLI keeps answering while
+// another service crash-loops; no zombie piles up, even from orphaned
+// grandchildren reparented to superd.
+func TestCrashLoopIsolationAndNoZombies(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, map[string]string{
+		"crashy.service": "[Service]\nExecStart=/bin/sh -c '(sleep 0.05 &); exit 1'\nRestartSec=0\nRestartMaxDelaySec=100ms\nStartLimitBurst=1000\n",
+		"steady.service": "[Service]\nExecStart=/bin/sleep 1000\n",
+	}).start()
+	steady := d.waitRunning("steady")
+	superd := d.cmd.Process.Pid
+	var maxRestarts int
+	zombieSince := map[int]time.Time{}
+	deadline := time.Now().Add(4 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, _, code := d.cli("status", "steady"); code != 0 {
+			t.Fatalf("status steady: exit %d during the crash loop", code)
+		}
+		if st := d.status("steady"); st.PID != steady.PID {
+			t.Fatalf("steady changed pid %d → %d", steady.PID, st.PID)
+		}
+		maxRestarts = max(maxRestarts, d.status("crashy").Restarts)
+		now := time.Now()
+		seen := map[int]bool{}
+		for _, z := range zombiesOf(superd) {
+			seen[z] = true
+			if _, ok := zombieSince[z]; !ok {
+				zombieSince[z] = now
+			} else if now.Sub(zombieSince[z]) > time.Second {
+				t.Fatalf("zombie %d, child of superd, lived more than 1 s", z)
+			}
+		}
+		for z := range zombieSince {
+			if !seen[z] {
+				delete(zombieSince, z)
+			}
+		}
+		time.Sleep(50 * time.Millisecond) // sampling interval
+	}
+	if maxRestarts < 10 {
+		t.Errorf("crashy restarted only %d times in 4 s", maxRestarts)
+	}
+}
+
+// superd SIGKILLed and restarted leaves exactly one instance of each service:
+// its direct children die with it (parent-death signal) and the groups it
+// recorded are killed by the next superd before it starts anything.
+func TestSuperdKilledLeavesOneInstance(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, map[string]string{
+		"tree.service": "[Service]\nExecStart=/bin/sh -c 'sleep 1000 & echo $!; wait'\n",
+	}).start()
+	first := d.waitRunning("tree")
+	var grandchild int
+	waitFor(t, 5*time.Second, "grandchild pid logged", func() bool {
+		out, _ := os.ReadFile(filepath.Join(d.logDir, "tree", "stdout.log"))
+		grandchild, _ = strconv.Atoi(strings.TrimSpace(string(out)))
+		return grandchild > 0
+	})
+	d.track(grandchild)
+	_ = d.cmd.Process.Kill()
+	<-d.exited
+	waitFor(t, 5*time.Second, "the direct child dies with superd", func() bool { return !alive(first.PID) })
+	if !alive(grandchild) {
+		t.Fatal("test premise: the grandchild should outlive superd's SIGKILL")
+	}
+	d2 := &daemon{t: t, dir: d.dir, logDir: d.logDir, socket: d.socket, client: d.client, seenPIDs: map[int]bool{}}
+	d2.start()
+	second := d2.waitRunning("tree")
+	if alive(grandchild) {
+		t.Errorf("the previous instance's grandchild %d is still alive", grandchild)
+	}
+	if members := groupMembers(second.PID); len(members) != 2 {
+		t.Errorf("new group has %d members, want 2", len(members))
+	}
+	if !strings.Contains(d2.stderr.String(), "killed a process group left by a previous superd") {
+		t.Errorf("the kill of the stale group was not logged:\n%s", d2.stderr.String())
+	}
+}
+
+// An operator's stop survives a superd restart.
+func TestOperatorStopSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{
+		"a.service": "[Service]\nExecStart=/bin/sleep 1000\n",
+		"b.service": "[Service]\nExecStart=/bin/sleep 1000\n",
+	}
+	d := newDaemon(t, files).start()
+	d.waitRunning("a")
+	d.waitRunning("b")
+	if _, errs, code := d.cli("stop", "a"); code != 0 {
+		t.Fatalf("stop a: %d %s", code, errs)
+	}
+	if err := d.terminate(); err != nil {
+		t.Fatal(err)
+	}
+	d2 := &daemon{t: t, dir: d.dir, logDir: d.logDir, socket: d.socket, client: d.client, seenPIDs: map[int]bool{}}
+	d2.start()
+	d2.waitRunning("b")
+	if st := d2.status("a"); st.State != "stopped" {
+		t.Fatalf("a after superd restart: %s, want stopped", st.State)
+	}
+	if _, errs, code := d2.cli("start", "a"); code != 0 {
+		t.Fatalf("start a: %d %s", code, errs)
+	}
+	d2.waitRunning("a")
+	if err := d2.terminate(); err != nil {
+		t.Fatal(err)
+	}
+	d3 := &daemon{t: t, dir: d.dir, logDir: d.logDir, socket: d.socket, client: d.client, seenPIDs: map[int]bool{}}
+	d3.start()
+	d3.waitRunning("a")
+}
+
+// readStamps parses a file of `date +%s%N` lines.
+func readStamps(t *testing.T, path string) []time.Time {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var out []time.Time
+	for _, l := range strings.Fields(string(data)) {
+		ns, err := strconv.ParseInt(l, 10, 64)
+		if err != nil {
+			t.Fatalf("bad stamp %q", l)
+		}
+		out = append(out, time.Unix(0, ns))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
+	return out
+}
+
+// zombiesOf lists the zombie children of ppid.
+func zombiesOf(ppid int) []int {
+	var out []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		s := string(data)
+		i := strings.LastIndexByte(s, ')')
+		f := strings.Fields(s[i+2:])
+		if len(f) > 1 && f[0] == "Z" && f[1] == strconv.Itoa(ppid) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
