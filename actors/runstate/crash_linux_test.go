@@ -17,46 +17,127 @@ import (
 	"github.com/supers-dev/supers/actors/process"
 )
 
-// helperEnv makes the test binary run superdHelper with the state file it
-// names (see TestMain).
-const helperEnv = "RUNSTATE_TEST_SUPERD_STATE"
+// helperEnv makes the test binary run superdHelper (see TestMain). Its
+// value is "MODE:PATH".
+const helperEnv = "RUNSTATE_TEST_SUPERD"
 
-// superdHelper plays a superd: it starts a service whose leader runs a
-// member in its group (which prints "member PID"), records it in the state
-// file at path, prints "leader PID" then "ready", and waits to be killed.
-func superdHelper(path string) int {
+// helperScript is the service the helper runs: a leader and a member of
+// its group, which prints "member PID".
+const helperScript = `sh -c 'echo member $$; exec sleep 60' & wait`
+
+// superdHelper plays a superd using the state file at path: it starts
+// helperScript, records it, prints "leader PID" then "ready", and waits to
+// be killed. In mode "manager" it starts it as superd does, through a
+// subreaper process.Manager (the leader dies with the helper), with the
+// marker in its environment; in mode "exec" with os/exec, without marker
+// (the leader outlives the helper).
+func superdHelper(arg string) int {
+	fail := func(err error) int {
+		fmt.Println("error:", err)
+		return 1
+	}
+	mode, path, _ := strings.Cut(arg, ":")
 	s, _, err := Open(path, nil)
 	if err != nil {
-		fmt.Println("error:", err)
-		return 1
+		return fail(err)
 	}
-	cmd := exec.Command("sh", "-c", `sh -c 'echo member $$; exec sleep 60' & wait`)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Stdout = os.Stdout
-	if err := cmd.Start(); err != nil {
-		fmt.Println("error:", err)
-		return 1
+	var rec Record
+	switch mode {
+	case "manager":
+		m, err := process.NewManager(process.Options{Subreaper: true})
+		if err != nil {
+			return fail(err)
+		}
+		h, err := m.Start(process.Spec{
+			Argv:   []string{"sh", "-c", helperScript},
+			Env:    append(os.Environ(), MarkerEnv+"="+s.Marker("web")),
+			Stdout: os.Stdout,
+		}, func(process.Exit) {})
+		if err != nil {
+			return fail(err)
+		}
+		rec = Record{Service: "web", PID: h.PID, PGID: h.PGID, StartTime: h.StartTime}
+	case "exec":
+		cmd := exec.Command("sh", "-c", helperScript)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		cmd.Stdout = os.Stdout
+		if err := cmd.Start(); err != nil {
+			return fail(err)
+		}
+		pid := cmd.Process.Pid
+		start, err := process.ProcStartTime(pid)
+		if err != nil {
+			return fail(err)
+		}
+		rec = Record{Service: "web", PID: pid, PGID: pid, StartTime: start}
+	default:
+		return fail(fmt.Errorf("unknown mode %q", mode))
 	}
-	pid := cmd.Process.Pid
-	start, err := process.ProcStartTime(pid)
-	if err == nil {
-		err = s.SetRunning(Record{Service: "web", PID: pid, PGID: pid, StartTime: start})
+	if err := s.SetRunning(rec); err != nil {
+		return fail(err)
 	}
-	if err != nil {
-		fmt.Println("error:", err)
-		return 1
-	}
-	fmt.Println("leader", pid)
+	fmt.Println("leader", rec.PID)
 	fmt.Println("ready")
 	select {} // until SIGKILLed
 }
 
 // TestKillStaleAfterSuperdKilled SIGKILLs a superd whose service runs a
-// leader and a member, then checks that a new superd finds and kills both.
+// leader and a member of its group, then checks that the next superd kills
+// what is left: the member alone when the leader died with superd (found
+// by its marker), the whole group when the leader survived (found by its
+// record).
 func TestKillStaleAfterSuperdKilled(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "superd.state")
+	for _, mode := range []string{"manager", "exec"} {
+		t.Run(mode, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "superd.state")
+			pids := runKilledSuperd(t, mode, path)
+			_, st := open(t, path)
+			if len(st.Processes) != 1 || st.Processes[0].PID != pids["leader"] {
+				t.Fatalf("state = %+v, want the leader %d", st, pids["leader"])
+			}
+			if mode == "manager" {
+				// The leader died with superd (parent-death signal).
+				leader := pids["leader"]
+				waitFor(t, "leader to exit", func() bool { return exited(leader) })
+				wantSignal(t, "leader", reap(t, leader), syscall.SIGKILL)
+				delete(pids, "leader")
+				// The record alone cannot identify the rest of the group.
+				noMarker := st
+				noMarker.Marker = ""
+				if killed := KillStale(t.Context(), noMarker, deadline, testLogger(t)); killed != nil {
+					t.Errorf("without the marker, killed %+v", killed)
+				}
+			}
+			killed := KillStale(t.Context(), st, deadline, testLogger(t))
+			if !reflect.DeepEqual(killed, st.Processes) {
+				t.Errorf("killed %+v, want %+v", killed, st.Processes)
+			}
+			for role, pid := range pids {
+				waitFor(t, role+" to exit", func() bool { return exited(pid) })
+				wantSignal(t, role, reap(t, pid), syscall.SIGTERM)
+			}
+		})
+	}
+}
+
+// reap waits for pid, a child of this process, and returns its status.
+func reap(t *testing.T, pid int) syscall.WaitStatus {
+	t.Helper()
+	var ws syscall.WaitStatus
+	if _, err := syscall.Wait4(pid, &ws, 0, nil); err != nil {
+		t.Fatalf("reap %d: %v", pid, err)
+	}
+	return ws
+}
+
+// runKilledSuperd runs superdHelper in mode with the state file at path,
+// SIGKILLs it once its service runs and returns the pids of the service's
+// "leader" and "member", now orphans reparented to this process.
+func runKilledSuperd(t *testing.T, mode, path string) map[string]int {
+	t.Helper()
 	superd := exec.Command(os.Args[0], "-test.run=^$")
-	superd.Env = append(os.Environ(), helperEnv+"="+path)
+	superd.Env = append(os.Environ(), helperEnv+"="+mode+":"+path)
+	superd.Stderr = testWriter{t}
 	out, err := superd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -68,8 +149,8 @@ func TestKillStaleAfterSuperdKilled(t *testing.T) {
 	t.Cleanup(func() {
 		_ = superd.Process.Kill()
 		_ = superd.Wait()
-		for _, pid := range pids { // orphans of superd are ours (TestMain)
-			if parentOf("/proc/"+strconv.Itoa(pid)+"/stat") == os.Getpid() {
+		for _, pid := range pids {
+			if parentOf(pid) == os.Getpid() {
 				_ = syscall.Kill(pid, syscall.SIGKILL)
 				_, _ = syscall.Wait4(pid, nil, 0, nil)
 			}
@@ -97,22 +178,5 @@ func TestKillStaleAfterSuperdKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = superd.Wait()
-
-	_, st := open(t, path)
-	if len(st.Processes) != 1 || st.Processes[0].PID != pids["leader"] {
-		t.Fatalf("state = %+v, want the leader %d", st, pids["leader"])
-	}
-	killed := KillStale(t.Context(), st, deadline, testLogger(t))
-	if !reflect.DeepEqual(killed, st.Processes) {
-		t.Errorf("killed %+v, want %+v", killed, st.Processes)
-	}
-	for _, role := range []string{"leader", "member"} {
-		pid := pids[role]
-		waitFor(t, role+" to exit", func() bool { return exited(pid) })
-		var ws syscall.WaitStatus
-		if _, err := syscall.Wait4(pid, &ws, 0, nil); err != nil {
-			t.Fatalf("reap %s: %v", role, err)
-		}
-		wantSignal(t, role, ws, syscall.SIGTERM)
-	}
+	return pids
 }

@@ -1,16 +1,18 @@
 // Package runstate keeps the small state file that lets superd survive its
-// own death: SIGKILL, the OOM killer or a crash must neither leave services
-// running unmanaged nor let a restarted superd run a second instance of
-// them, and the operator's "supers stop" must still hold after a restart.
+// own death: SIGKILL, the OOM killer or a crash must neither leave services'
+// processes running unmanaged nor let a restarted superd run a second
+// instance of a service, and the operator's "supers stop" must still hold
+// after a restart.
 //
 // The file (typically beside superd's socket, such as
 // <socket-dir>/superd.state) records, for each running service, the process
 // group superd started ([Record]: leader pid, process group, start time of
-// the leader) together with the boot id, and the set of services the
-// operator stopped. It is JSON:
+// the leader), the boot id, the set of services the operator stopped, and
+// the marker id of the file (see below). It is JSON:
 //
 //	{
 //	  "version": 1,
+//	  "marker": "Q5ZKX3MBN6PDR2YJVTUJ4IJ7GE",
 //	  "boot_id": "18ab1e73-8136-4897-85bc-15475fb65b7c",
 //	  "processes": [{"service": "web", "pid": 4242, "pgid": 4242, "start_time": 812345}],
 //	  "stopped": ["batch"]
@@ -20,9 +22,10 @@
 //
 // At startup superd calls [Open], which returns the previous [State], then
 // [KillStale] with it before starting anything, and starts every service
-// except the ones in State.Stopped. While running it tells the [Store]
-// about each start ([Store.SetRunning]), exit ([Store.ClearRunning]) and
-// operator stop or start ([Store.SetStopped]).
+// except the ones in State.Stopped. It gives every service the environment
+// variable [MarkerEnv]=[Store.Marker](name). While running it tells the
+// [Store] about each start ([Store.SetRunning]), exit ([Store.ClearRunning])
+// and operator stop or start ([Store.SetStopped]).
 //
 // # Durability
 //
@@ -33,20 +36,30 @@
 // the old file or the new one, never a partial one; a temporary file left
 // by an interrupted write is removed by the next Open. A file that cannot
 // be parsed anyway is moved aside and ignored, never fatal. A write costs
-// a few fsyncs; unchanged state is not rewritten.
+// two fsyncs (a few milliseconds at most); unchanged state is not
+// rewritten.
 //
 // # Identity of leftover processes
 //
-// Pids are reused, so a recorded pid alone proves nothing. [KillStale] acts
-// on a record only if the boot id is the current one and the leader still
-// has the recorded start time (field 22 of /proc/PID/stat, in clock ticks
-// since boot, as given by process.ProcStartTime) and process group. Outside
-// Linux there are no start times, and KillStale kills nothing.
+// Pids are reused, so a recorded pid alone proves nothing, and KillStale
+// only kills what it can prove a previous superd started:
 //
-// A group whose leader is gone is left alone even if members of it still
-// run, since its number may have been reused. On Linux, actors/process
-// gives each leader a parent-death signal, so when superd is SIGKILLed the
-// leaders die with it: what KillStale finds alive is typically a leader
-// that survived (one whose parent-death signal was cleared, for example by
-// executing a set-user-ID program), not the members of its group.
+//   - a recorded process group whose leader still has the recorded start
+//     time (field 22 of /proc/PID/stat, in clock ticks since boot, as given
+//     by process.ProcStartTime) and process group, in the same boot;
+//   - any process whose environment holds the marker of the previous state
+//     file, and the recorded group of its service if it is a member.
+//
+// The marker is needed because actors/process gives every leader a
+// parent-death signal: when superd is SIGKILLed its leaders die with it,
+// and the members of their groups (a shell script's background jobs, a
+// server's workers) are orphaned in groups without a leader, which a record
+// cannot identify. The marker id is random, created with the state file and
+// kept in it, so it is the same for every run of superd with that file and
+// differs between files; a superd never kills itself or its ancestors.
+// Processes that cleared their environment and left their group (or whose
+// leader is gone) cannot be found.
+//
+// Outside Linux there are neither start times nor /proc, and KillStale
+// kills nothing.
 package runstate

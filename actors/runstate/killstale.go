@@ -13,17 +13,18 @@ import (
 
 const (
 	// pollMin and pollMax bound the interval between two checks of whether
-	// the leaders signalled by KillStale are gone; it doubles from one to
+	// the processes signalled by KillStale are gone; it doubles from one to
 	// the other.
 	pollMin = time.Millisecond
 	pollMax = 50 * time.Millisecond
-	// killWait bounds the wait for the leaders to disappear after SIGKILL.
+	// killWait bounds the wait for the processes to disappear after SIGKILL.
 	killWait = 2 * time.Second
 )
 
 // procInfo is what /proc tells about a process.
 type procInfo struct {
 	state     byte // 'R', 'S', 'D', ..., 'Z' for a zombie
+	ppid      int
 	pgid      int
 	startTime uint64
 }
@@ -32,153 +33,272 @@ type procInfo struct {
 // reaped (zombie) or is being torn down.
 func (p procInfo) exited() bool { return p.state == 'Z' || p.state == 'X' }
 
-// KillStale kills the process groups of st, a state left by a previous
-// superd, that still run, and returns the records of the groups it
-// signalled. Call it after [Open] and before starting anything.
+// procRef identifies a process even if its pid is reused.
+type procRef struct {
+	pid       int
+	startTime uint64
+}
+
+// marked is a live process carrying the marker of a previous superd.
+type marked struct {
+	ref     procRef
+	pgid    int
+	service string
+}
+
+// victim is what KillStale signals: a process group or a single process.
+type victim struct {
+	rec   Record
+	group bool      // signal the group rec.PGID, else the process rec.PID
+	watch []procRef // the processes whose exit ends the grace period
+}
+
+// KillStale kills what a previous superd, whose state file held st, left
+// running, and returns what it signalled. Call it after [Open] and before
+// starting anything.
 //
-// A group is killed only if its record proves that it is the one the
-// previous superd started: st is from the current boot (st.BootID), and its
-// leader (r.PID) still exists, has the recorded start time and still leads
-// r.PGID. Anything else is left alone and logged: a pid that now belongs to
-// another process, a record from another boot or without a start time, a
-// leader that left its group. A leader that no longer exists is skipped
-// too, even if members of its group outlived it: without the leader the
-// group cannot be told apart from a later one reusing the number.
+// It only kills processes it can prove the previous superd started, never
+// a process that merely reuses a recorded pid:
 //
-// Every matching group gets SIGTERM at once. KillStale then waits up to
-// grace for the leaders to disappear (a zombie counts as gone), sends
-// SIGKILL to every signalled group (members that ignored SIGTERM may remain
-// after the leader exited) and waits up to two seconds for the leaders to
-// disappear, logging any that did not. So it returns within grace plus two
-// seconds. If ctx is done, both waits end early, but SIGKILL is still sent.
+//   - the process group of a record of st, if st is from the current boot
+//     (st.BootID) and the group's leader still exists with the recorded
+//     start time and process group, or a member of the group carries the
+//     marker of st for the record's service (see below);
+//   - any other process carrying the marker of st (st.Marker): one that
+//     left its service's group, or whose leader is gone. It is reported as
+//     a Record of its service, pid, process group and start time.
 //
-// The leaders are no longer children of this process (they were reparented
-// when the previous superd died), so they cannot be waited for: KillStale
-// polls /proc, with an interval growing from 1 to 50 ms. This only happens
-// at startup.
+// The marker is the [MarkerEnv] environment variable that superd gives
+// every service ([Store.Marker]) and that descendants inherit. It matters
+// because a leader started by actors/process dies with superd (it has a
+// parent-death signal), leaving the rest of its group without a leader to
+// identify it. A process that cleared its environment and whose leader is
+// gone cannot be identified, and is left alone.
 //
-// Where start times are unavailable (outside Linux), identity cannot be
-// proven: KillStale logs a warning and kills nothing. Failures are logged,
-// not returned: there is nothing more the caller could do about them.
+// Everything found gets SIGTERM at once (a group as a whole). KillStale
+// then waits up to grace for the identified processes to disappear (a
+// zombie counts as gone), sends SIGKILL to every signalled group (members
+// that ignored SIGTERM may remain after the leader exited) and to the
+// processes left, and waits up to two seconds for them to disappear,
+// logging any that did not. It thus returns within grace plus two seconds,
+// plus the time to scan /proc. If ctx is done, both waits end early, but
+// SIGKILL is still sent.
+//
+// These processes are not children of this process, so their exit cannot
+// be waited for: KillStale polls /proc, with an interval growing from 1 to
+// 50 ms. This only happens at startup.
+//
+// Outside Linux, identity cannot be proven (there are no start times and
+// no /proc): KillStale logs a warning and kills nothing. Failures are
+// logged, not returned: there is nothing more the caller could do.
 func KillStale(ctx context.Context, st State, grace time.Duration, logger *slog.Logger) []Record {
 	log := orDiscard(logger)
-	if len(st.Processes) == 0 {
-		return nil
-	}
-	boot, err := bootID()
-	switch {
-	case errors.Is(err, errors.ErrUnsupported):
-		log.Warn("cannot prove the identity of processes left by a previous superd on this platform; leaving them alone",
-			"records", len(st.Processes))
-		return nil
-	case err != nil:
-		log.Error("cannot tell whether processes left by a previous superd still run; leaving them alone",
-			"records", len(st.Processes), "err", err)
-		return nil
-	case st.BootID == "":
-		log.Warn("the state file does not tell its boot: cannot prove the identity of the processes it names; leaving them alone",
-			"records", len(st.Processes))
-		return nil
-	case st.BootID != boot:
-		log.Info("the state file is from another boot: no process it names still runs",
-			"records", len(st.Processes), "boot_id", st.BootID)
-		return nil
-	}
+	victims := findVictims(st, log)
 
-	var targets []Record
-	for _, r := range st.Processes {
-		if !isOurs(r, log) {
-			continue
-		}
-		err := process.SignalGroup(r.PGID, "SIGTERM")
+	var signalled []victim
+	for _, v := range victims {
+		err := signal(v, "SIGTERM")
 		switch {
-		case errors.Is(err, process.ErrNoProcess):
-			log.Debug("process group left by a previous superd exited meanwhile", recordAttrs(r)...)
+		case errors.Is(err, process.ErrNoProcess) || errors.Is(err, fs.ErrNotExist):
+			log.Debug("process left by a previous superd exited meanwhile", recordAttrs(v)...)
 		case err != nil:
-			log.Error("cannot stop a process group left by a previous superd", append(recordAttrs(r), "err", err)...)
+			log.Error("cannot stop a process left by a previous superd", append(recordAttrs(v), "err", err)...)
 		default:
-			log.Info("stopping a process group left by a previous superd", recordAttrs(r)...)
-			targets = append(targets, r)
+			log.Info("stopping a process left by a previous superd", recordAttrs(v)...)
+			signalled = append(signalled, v)
 		}
 	}
-	if len(targets) == 0 {
+	if len(signalled) == 0 {
 		return nil
 	}
 
 	termSent := time.Now()
-	waitGone(ctx, targets, grace)
-	for _, r := range targets {
-		if !gone(r) {
-			log.Warn("process group did not exit after SIGTERM; killing it",
-				append(recordAttrs(r), "waited", time.Since(termSent).Round(time.Millisecond))...)
+	waitGone(ctx, signalled, grace)
+	for _, v := range signalled {
+		lingering := !allGone(v.watch)
+		if lingering {
+			log.Warn("process left by a previous superd did not exit after SIGTERM; killing it",
+				append(recordAttrs(v), "waited", time.Since(termSent).Round(time.Millisecond))...)
 		}
-		// Also when the leader is gone: members of its group may ignore
-		// SIGTERM.
-		if err := process.SignalGroup(r.PGID, "SIGKILL"); err != nil && !errors.Is(err, process.ErrNoProcess) {
-			log.Error("cannot kill a process group left by a previous superd", append(recordAttrs(r), "err", err)...)
+		// A group gets SIGKILL even when the processes watched are gone:
+		// other members may ignore SIGTERM. (Should the group have emptied
+		// meanwhile, its number could only have been reused after the pid
+		// allocator wrapped around within the grace period.)
+		if !lingering && !v.group {
+			continue
+		}
+		err := signal(v, "SIGKILL")
+		if err != nil && !errors.Is(err, process.ErrNoProcess) && !errors.Is(err, fs.ErrNotExist) {
+			log.Error("cannot kill a process left by a previous superd", append(recordAttrs(v), "err", err)...)
 		}
 	}
 	switch {
-	case waitGone(ctx, targets, killWait):
+	case waitGone(ctx, signalled, killWait):
 	case ctx.Err() != nil:
-		log.Warn("not waiting for the killed process groups to disappear", "err", ctx.Err())
+		log.Warn("not waiting for the killed processes to disappear", "err", ctx.Err())
 	default:
-		for _, r := range targets {
-			if !gone(r) {
+		for _, v := range signalled {
+			if !allGone(v.watch) {
 				log.Error("process left by a previous superd still present after SIGKILL",
-					append(recordAttrs(r), "waited", killWait)...)
+					append(recordAttrs(v), "waited", killWait)...)
 			}
 		}
 	}
-	return targets
+	recs := make([]Record, len(signalled))
+	for i, v := range signalled {
+		recs[i] = v.rec
+	}
+	return recs
 }
 
-// isOurs reports whether r's leader still runs and is provably the process
-// r recorded, logging why not otherwise.
-func isOurs(r Record, log *slog.Logger) bool {
-	attrs := recordAttrs(r)
+// findVictims returns the process groups and processes of st that are
+// provably still running, logging why others are left alone.
+func findVictims(st State, log *slog.Logger) []victim {
+	if len(st.Processes) == 0 && st.Marker == "" {
+		return nil
+	}
+	boot, bootErr := bootID()
+	if errors.Is(bootErr, errors.ErrUnsupported) {
+		if len(st.Processes) > 0 {
+			log.Warn("cannot prove the identity of processes left by a previous superd on this platform; leaving them alone",
+				"records", len(st.Processes))
+		}
+		return nil
+	}
+	var found []marked
+	if st.Marker != "" {
+		var err error
+		if found, err = findMarked(st.Marker); err != nil {
+			log.Error("cannot look for processes left by a previous superd", "err", err)
+		}
+	}
+
+	var victims []victim
+	covered := make(map[int]bool) // pids of found watched by a group
+	switch {
+	case len(st.Processes) == 0:
+	case bootErr != nil:
+		log.Error("cannot read the boot id: the recorded process groups cannot be identified", "err", bootErr)
+	case st.BootID == "":
+		log.Warn("the state file does not tell its boot: the recorded process groups cannot be identified",
+			"records", len(st.Processes))
+	case st.BootID != boot:
+		log.Info("the state file is from another boot: no process group it records still runs",
+			"records", len(st.Processes), "boot_id", st.BootID)
+	default:
+		for _, r := range st.Processes {
+			v, ok := groupVictim(r, found, log)
+			if !ok {
+				continue
+			}
+			for _, ref := range v.watch {
+				covered[ref.pid] = true
+			}
+			victims = append(victims, v)
+		}
+	}
+	for _, m := range found {
+		if !covered[m.ref.pid] {
+			victims = append(victims, victim{
+				rec:   Record{Service: m.service, PID: m.ref.pid, PGID: m.pgid, StartTime: m.ref.startTime},
+				watch: []procRef{m.ref},
+			})
+		}
+	}
+	return victims
+}
+
+// groupVictim returns the victim for the group of r, if its leader or a
+// process of found in the group proves that it still runs.
+func groupVictim(r Record, found []marked, log *slog.Logger) (victim, bool) {
+	attrs := []any{"service", r.Service, "pid", r.PID, "pgid", r.PGID}
 	if r.Service == "" || r.PID <= 1 || r.PGID <= 1 {
 		log.Warn("invalid record in the state file; ignored", attrs...)
-		return false
+		return victim{}, false
 	}
+	v := victim{rec: r, group: true}
+	if leader, ok := provenLeader(r, log); ok {
+		v.watch = append(v.watch, leader)
+	}
+	for _, m := range found {
+		if m.pgid == r.PGID && m.service == r.Service && m.ref.pid != r.PID {
+			v.watch = append(v.watch, m.ref)
+		}
+	}
+	if len(v.watch) == 0 {
+		log.Debug("no process of the recorded group can be identified; leaving it alone", attrs...)
+		return victim{}, false
+	}
+	return v, true
+}
+
+// provenLeader returns the leader of r's group if it still exists (maybe
+// as a zombie) and is provably the process r recorded, and logs why not
+// otherwise.
+func provenLeader(r Record, log *slog.Logger) (procRef, bool) {
+	attrs := []any{"service", r.Service, "pid", r.PID, "pgid", r.PGID}
 	if r.StartTime == 0 {
-		log.Warn("record without start time: cannot prove the identity of the process; leaving it alone", attrs...)
-		return false
+		log.Warn("record without start time: its leader cannot be identified", attrs...)
+		return procRef{}, false
 	}
 	info, err := inspect(r.PID)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		log.Debug("process left by a previous superd is gone", attrs...)
-		return false
+		log.Debug("the recorded leader is gone", attrs...)
+		return procRef{}, false
 	case err != nil:
-		log.Warn("cannot inspect a process left by a previous superd; leaving it alone", append(attrs, "err", err)...)
-		return false
+		log.Warn("cannot inspect the recorded leader", append(attrs, "err", err)...)
+		return procRef{}, false
 	case info.startTime != r.StartTime:
-		log.Info("recorded pid now belongs to another process; leaving it alone", attrs...)
-		return false
+		log.Info("the recorded leader's pid now belongs to another process", attrs...)
+		return procRef{}, false
 	case info.pgid != r.PGID:
-		log.Warn("process left by a previous superd moved to another process group; leaving it alone",
-			append(attrs, "current_pgid", info.pgid)...)
-		return false
+		log.Warn("the recorded leader moved to another process group", append(attrs, "current_pgid", info.pgid)...)
+		return procRef{}, false
 	}
-	return true
+	return procRef{pid: r.PID, startTime: r.StartTime}, true
 }
 
-// gone reports whether r's leader has terminated: it no longer exists, is a
+// signal sends sig (such as "SIGTERM") to the group or process of v. A
+// single process is checked first, so that a pid reused since it was found
+// is not signalled.
+func signal(v victim, sig string) error {
+	if v.group {
+		return process.SignalGroup(v.rec.PGID, sig)
+	}
+	if allGone(v.watch) {
+		return fs.ErrNotExist
+	}
+	s, err := process.SignalNumber(sig)
+	if err != nil {
+		return err
+	}
+	return signalProcess(v.rec.PID, s)
+}
+
+// gone reports whether ref has terminated: it no longer exists, is a
 // zombie, or its pid belongs to another process.
-func gone(r Record) bool {
-	info, err := inspect(r.PID)
+func gone(ref procRef) bool {
+	info, err := inspect(ref.pid)
 	if err != nil {
 		return errors.Is(err, fs.ErrNotExist)
 	}
-	return info.exited() || info.startTime != r.StartTime
+	return info.exited() || info.startTime != ref.startTime
 }
 
-// waitGone polls until the leaders of rs are all gone, d has elapsed or ctx
-// is done, and reports whether they are all gone.
-func waitGone(ctx context.Context, rs []Record, d time.Duration) bool {
+// allGone reports whether every process of refs has terminated.
+func allGone(refs []procRef) bool {
+	return !slices.ContainsFunc(refs, func(r procRef) bool { return !gone(r) })
+}
+
+// waitGone polls until the watched processes of vs have all terminated, d
+// has elapsed or ctx is done, and reports whether they all terminated.
+func waitGone(ctx context.Context, vs []victim, d time.Duration) bool {
 	deadline := time.Now().Add(d)
-	pending := slices.Clone(rs)
+	var pending []procRef
+	for _, v := range vs {
+		pending = append(pending, v.watch...)
+	}
 	for delay := pollMin; ; delay = min(2*delay, pollMax) {
 		pending = slices.DeleteFunc(pending, gone)
 		if len(pending) == 0 {
@@ -198,7 +318,11 @@ func waitGone(ctx context.Context, rs []Record, d time.Duration) bool {
 	}
 }
 
-// recordAttrs returns the log attributes describing r.
-func recordAttrs(r Record) []any {
-	return []any{"service", r.Service, "pid", r.PID, "pgid", r.PGID}
+// recordAttrs returns the log attributes describing v.
+func recordAttrs(v victim) []any {
+	kind := "process"
+	if v.group {
+		kind = "process group"
+	}
+	return []any{"service", v.rec.Service, "kind", kind, "pid", v.rec.PID, "pgid", v.rec.PGID}
 }

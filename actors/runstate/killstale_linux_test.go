@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -29,13 +30,15 @@ type group struct {
 	members []int // pids of members started by the leader
 }
 
-// startGroup runs script with sh -c as the leader of a new process group
-// and reads lines lines from its standard output, written once the script
-// is ready: a number is the pid of a member of the group, anything else is
+// startGroup runs script with sh -c as the leader of a new process group,
+// with this process's environment plus env, and reads lines lines from its
+// standard output, written once the script is ready: a number is the pid of
+// a member of the group (or a descendant that left it), anything else is
 // ignored. The group is killed and reaped when the test ends.
-func startGroup(t *testing.T, service, script string, lines int) *group {
+func startGroup(t *testing.T, service, script string, lines int, env ...string) *group {
 	t.Helper()
 	cmd := exec.Command("sh", "-c", script)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -75,7 +78,7 @@ func (g *group) cleanup() {
 	for _, pid := range g.members {
 		// Once the leader is gone, live members are reparented to this
 		// process (a subreaper, see TestMain).
-		if parentOf("/proc/"+strconv.Itoa(pid)+"/stat") == os.Getpid() {
+		if parentOf(pid) == os.Getpid() {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 			_, _ = syscall.Wait4(pid, nil, 0, nil)
 		}
@@ -94,9 +97,9 @@ func (g *group) leaderStatus(t *testing.T) syscall.WaitStatus {
 	return g.cmd.ProcessState.Sys().(syscall.WaitStatus)
 }
 
-// memberStatus waits for member i to terminate, reaps it (the leader must be
-// reaped already, so that it is a child of this process) and returns its
-// status.
+// memberStatus waits for member i to terminate, reaps it and returns its
+// status. The leader must have exited before the member, so that the member
+// is a child of this process.
 func (g *group) memberStatus(t *testing.T, i int) syscall.WaitStatus {
 	t.Helper()
 	pid := g.members[i]
@@ -172,7 +175,8 @@ func TestKillStaleKillsAfterGrace(t *testing.T) {
 	}
 	for _, g := range []*group{g1, g2} {
 		wantSignal(t, g.rec.Service+" leader", g.leaderStatus(t), syscall.SIGKILL)
-		wantSignal(t, g.rec.Service+" member", g.memberStatus(t, 0), syscall.SIGKILL)
+		// Not reaped here: the leader may have reaped it before dying.
+		waitFor(t, "member to exit", func() bool { return exited(g.members[0]) })
 	}
 }
 
@@ -270,8 +274,9 @@ func TestInspect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.startTime != start || info.pgid != syscall.Getpgrp() || info.exited() {
-		t.Errorf("inspect(self) = %+v, want start time %d, pgid %d, a live state", info, start, syscall.Getpgrp())
+	if info.startTime != start || info.pgid != syscall.Getpgrp() || info.ppid != os.Getppid() || info.exited() {
+		t.Errorf("inspect(self) = %+v, want start time %d, parent %d, pgid %d, a live state",
+			info, start, os.Getppid(), syscall.Getpgrp())
 	}
 	if _, err := inspect(1 << 30); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("inspect(nonexistent) error = %v, want fs.ErrNotExist", err)
@@ -279,15 +284,15 @@ func TestInspect(t *testing.T) {
 }
 
 func TestParseStat(t *testing.T) {
-	tail := " 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 812345 1000 10 18446744073709551615"
+	tail := " 17 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 812345 1000 10 18446744073709551615"
 	for _, tc := range []struct {
 		line string
 		want procInfo
 		ok   bool
 	}{
-		{"4243 (sleep) S" + tail, procInfo{state: 'S', pgid: 4242, startTime: 812345}, true},
-		{"4243 (a) (b) c)) Z" + tail, procInfo{state: 'Z', pgid: 4242, startTime: 812345}, true},
-		{"4243 (x\ny) R" + tail, procInfo{state: 'R', pgid: 4242, startTime: 812345}, true},
+		{"4243 (sleep) S" + tail, procInfo{state: 'S', ppid: 17, pgid: 4242, startTime: 812345}, true},
+		{"4243 (a) (b) c)) Z" + tail, procInfo{state: 'Z', ppid: 17, pgid: 4242, startTime: 812345}, true},
+		{"4243 (x\ny) R" + tail, procInfo{state: 'R', ppid: 17, pgid: 4242, startTime: 812345}, true},
 		{"4243 sleep S" + tail, procInfo{}, false},
 		{"4243 (sleep) S 1 4242", procInfo{}, false},
 		{"4243 (sleep) SS" + tail, procInfo{}, false},
@@ -311,5 +316,77 @@ func TestBootID(t *testing.T) {
 	}
 	if again, _ := bootID(); again != id {
 		t.Errorf("boot id changed from %q to %q", id, again)
+	}
+}
+
+// markerTest is the marker id of the marker tests.
+const markerTest = "TESTMARKER"
+
+// markerEnv returns the MarkerEnv entry for service under markerTest.
+func markerEnv(service string) string { return MarkerEnv + "=" + markerValue(markerTest, service) }
+
+// TestKillStaleLeaderlessGroup checks that a group whose leader is gone is
+// killed when a member carries the marker, including members that do not.
+func TestKillStaleLeaderlessGroup(t *testing.T) {
+	g := startGroup(t, "web",
+		`env -u `+MarkerEnv+` sh -c 'echo $$; exec sleep 60' & sh -c 'echo $$; exec sleep 60' &`,
+		2, markerEnv("web"))
+	if ws := g.leaderStatus(t); !ws.Exited() {
+		t.Fatalf("leader: status %#x, want an exit", ws)
+	}
+	st := stateOf(t, g.rec)
+	st.Marker = markerTest
+	killed := KillStale(t.Context(), st, deadline, testLogger(t))
+	if !reflect.DeepEqual(killed, []Record{g.rec}) {
+		t.Errorf("killed %+v, want [%+v]", killed, g.rec)
+	}
+	for i := range g.members {
+		wantSignal(t, "member "+strconv.Itoa(i), g.memberStatus(t, i), syscall.SIGTERM)
+	}
+}
+
+// TestKillStaleMarkedProcesses checks that marked processes are killed
+// whatever their group, and only with the marker of the state.
+func TestKillStaleMarkedProcesses(t *testing.T) {
+	if _, err := exec.LookPath("setsid"); err != nil {
+		t.Skip("no setsid command")
+	}
+	// A marked leader with a member that left the group for a new session.
+	escaped := startGroup(t, "web", `setsid sh -c 'echo $$; exec sleep 60' & wait`, 1, markerEnv("web"))
+	// A marked leader recorded in a state file of another boot.
+	oldBoot := startGroup(t, "db", `echo ready; exec sleep 60`, 1, markerEnv("db"))
+	// Processes of another superd, or of none.
+	other := startGroup(t, "web", `echo ready; exec sleep 60`, 1, MarkerEnv+"=OTHER:web")
+	unmarked := startGroup(t, "web", `echo ready; exec sleep 60`, 1)
+
+	st := State{Processes: []Record{oldBoot.rec}, Marker: markerTest, BootID: "3f1c5e0a-0000-4000-8000-000000000000"}
+	killed := KillStale(t.Context(), st, deadline, testLogger(t))
+	member := escaped.members[0]
+	info, err := inspect(member)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Record{
+		escaped.rec,
+		{Service: "web", PID: member, PGID: member, StartTime: info.startTime},
+		oldBoot.rec,
+	}
+	// Marked processes are found in the order of /proc.
+	slices.SortFunc(want, func(a, b Record) int { return strings.Compare(strconv.Itoa(a.PID), strconv.Itoa(b.PID)) })
+	if !reflect.DeepEqual(killed, want) {
+		t.Errorf("killed %+v, want %+v", killed, want)
+	}
+	if !alive(other.rec.PID) || !alive(unmarked.rec.PID) {
+		t.Errorf("a process without the marker was killed")
+	}
+	wantSignal(t, "marked leader", escaped.leaderStatus(t), syscall.SIGTERM)
+	waitFor(t, "marked process that left its group to exit", func() bool { return exited(member) })
+	wantSignal(t, "marked leader from another boot", oldBoot.leaderStatus(t), syscall.SIGTERM)
+}
+
+func TestAncestry(t *testing.T) {
+	a := ancestry()
+	if !a[os.Getpid()] || !a[os.Getppid()] || len(a) < 2 {
+		t.Errorf("ancestry() = %v, want this process, its parent and their ancestors", a)
 	}
 }

@@ -3,10 +3,8 @@
 package runstate
 
 import (
-	"bytes"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
@@ -41,32 +39,21 @@ func TestMain(m *testing.M) {
 
 // childrenOf returns the pids of the children of ppid, zombies included.
 func childrenOf(ppid int) []int {
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	entries, _ := os.ReadDir("/proc")
 	var kids []int
-	for _, path := range stats {
-		if parentOf(path) == ppid {
-			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(path)))
+	for _, e := range entries {
+		if pid, err := strconv.Atoi(e.Name()); err == nil && parentOf(pid) == ppid {
 			kids = append(kids, pid)
 		}
 	}
 	return kids
 }
 
-// parentOf returns the parent pid (field 4) from the stat file at path, or
-// -1 if it cannot be read.
-func parentOf(statPath string) int {
-	b, err := os.ReadFile(statPath)
+// parentOf returns the parent of pid, or -1 if pid does not exist.
+func parentOf(pid int) int {
+	info, err := inspect(pid)
 	if err != nil {
 		return -1
 	}
-	i := bytes.LastIndexByte(b, ')')
-	f := bytes.Fields(b[i+1:])
-	if i < 0 || len(f) < 2 {
-		return -1
-	}
-	ppid, err := strconv.Atoi(string(f[1]))
-	if err != nil {
-		return -1
-	}
-	return ppid
+	return info.ppid
 }

@@ -45,8 +45,8 @@ func inspect(pid int) (procInfo, error) {
 	return parseStat(b)
 }
 
-// parseStat extracts the state (field 3), process group (field 5) and start
-// time (field 22) from a /proc/PID/stat line. Field 2, the command name, is
+// parseStat extracts the state (field 3), parent (field 4), process group
+// (field 5) and start time (field 22) from a /proc/PID/stat line. Field 2, the command name, is
 // in parentheses and may contain spaces and parentheses, so fields are
 // counted from the last ')'.
 func parseStat(stat []byte) (procInfo, error) {
@@ -57,11 +57,16 @@ func parseStat(stat []byte) (procInfo, error) {
 	f := bytes.Fields(stat[i+1:]) // f[0] is field 3
 	const (
 		stateIdx = 3 - 3
+		ppidIdx  = 4 - 3
 		pgidIdx  = 5 - 3
 		startIdx = 22 - 3
 	)
 	if len(f) <= startIdx || len(f[stateIdx]) != 1 {
 		return procInfo{}, fmt.Errorf("runstate: malformed stat line %q", stat)
+	}
+	ppid, err := strconv.Atoi(string(f[ppidIdx]))
+	if err != nil {
+		return procInfo{}, fmt.Errorf("runstate: bad parent in stat line: %w", err)
 	}
 	pgid, err := strconv.Atoi(string(f[pgidIdx]))
 	if err != nil {
@@ -71,5 +76,90 @@ func parseStat(stat []byte) (procInfo, error) {
 	if err != nil {
 		return procInfo{}, fmt.Errorf("runstate: bad start time in stat line: %w", err)
 	}
-	return procInfo{state: f[stateIdx][0], pgid: pgid, startTime: start}, nil
+	return procInfo{state: f[stateIdx][0], ppid: ppid, pgid: pgid, startTime: start}, nil
+}
+
+// signalProcess sends sig to the single process pid. The error wraps
+// [fs.ErrNotExist] if there is no such process.
+func signalProcess(pid int, sig syscall.Signal) error {
+	err := syscall.Kill(pid, sig)
+	if errors.Is(err, syscall.ESRCH) {
+		err = fmt.Errorf("%w: %w", fs.ErrNotExist, err)
+	}
+	if err != nil {
+		return fmt.Errorf("runstate: signal process %d: %w", pid, err)
+	}
+	return nil
+}
+
+// findMarked returns the live processes whose environment holds the
+// MarkerEnv entry of marker id, except this process and its ancestors (a
+// superd may have been started by a process of its predecessor). Processes
+// whose environment cannot be read (those of other users, unless running as
+// root) are skipped.
+func findMarked(id string) ([]marked, error) {
+	dir, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, fmt.Errorf("runstate: list processes: %w", err)
+	}
+	spare := ancestry()
+	var found []marked
+	for _, e := range dir {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || spare[pid] {
+			continue
+		}
+		// A first look at the environment alone sorts out most processes.
+		if _, ok := markedEnviron(pid, id); !ok {
+			continue
+		}
+		if m, ok := readMarked(pid, id); ok {
+			found = append(found, m)
+		}
+	}
+	return found, nil
+}
+
+// readMarked returns process pid if it is alive and its environment holds
+// the MarkerEnv entry of marker id. The process is inspected before and
+// after its environment is read, so that the marker is not attributed to a
+// process that took over the pid meanwhile.
+func readMarked(pid int, id string) (marked, bool) {
+	before, err := inspect(pid)
+	if err != nil || before.exited() {
+		return marked{}, false
+	}
+	service, ok := markedEnviron(pid, id)
+	if !ok {
+		return marked{}, false
+	}
+	after, err := inspect(pid)
+	if err != nil || after.exited() || after.startTime != before.startTime {
+		return marked{}, false
+	}
+	return marked{ref: procRef{pid: pid, startTime: after.startTime}, pgid: after.pgid, service: service}, true
+}
+
+// markedEnviron returns the service named by the MarkerEnv entry of marker
+// id in the environment of process pid, and whether there is one.
+func markedEnviron(pid int, id string) (string, bool) {
+	env, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+	if err != nil {
+		return "", false
+	}
+	return markedService(env, id)
+}
+
+// ancestry returns the pids of this process and its ancestors.
+func ancestry() map[int]bool {
+	pids := make(map[int]bool)
+	for pid := os.Getpid(); pid > 0 && !pids[pid]; {
+		pids[pid] = true
+		info, err := inspect(pid)
+		if err != nil {
+			break
+		}
+		pid = info.ppid
+	}
+	return pids
 }

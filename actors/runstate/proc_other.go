@@ -2,10 +2,20 @@
 
 package runstate
 
-import "errors"
+import (
+	"errors"
+	"syscall"
+)
 
 // bootID is unsupported without /proc: it returns [errors.ErrUnsupported].
 func bootID() (string, error) { return "", errors.ErrUnsupported }
 
 // inspect is unsupported without /proc: it returns [errors.ErrUnsupported].
 func inspect(int) (procInfo, error) { return procInfo{}, errors.ErrUnsupported }
+
+// signalProcess is unsupported here: it returns [errors.ErrUnsupported].
+func signalProcess(int, syscall.Signal) error { return errors.ErrUnsupported }
+
+// findMarked is unsupported without /proc: it returns
+// [errors.ErrUnsupported].
+func findMarked(string) ([]marked, error) { return nil, errors.ErrUnsupported }

@@ -174,9 +174,11 @@ func decode(b []byte) (State, error) {
 	return State{Processes: c.Processes, Stopped: c.Stopped, BootID: c.BootID, Marker: c.Marker}, nil
 }
 
-// Marker returns the value of [MarkerEnv] for the processes of service.
-// It is the same for every run of superd with this state file, which lets
-// [KillStale] recognize the processes of a previous run.
+// Marker returns the value of [MarkerEnv] for the processes of service,
+// "ID:SERVICE". The id is kept in the state file, so it is the same for
+// every run of superd with this file: that is how [KillStale] recognizes
+// the processes of a previous run, and why it must run before any service
+// starts.
 func (s *Store) Marker(service string) string { return markerValue(s.marker, service) }
 
 // SetRunning records that r.Service now runs the process group r, replacing

@@ -54,6 +54,22 @@ func currentBootID(tb testing.TB) string {
 	return id
 }
 
+// readFile returns the state in the file at path.
+func readFile(tb testing.TB, path string) State {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	st, err := decode(b)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return st
+}
+
+// TestOpenMissingFile checks that Open starts an empty state and writes the
+// new marker at once.
 func TestOpenMissingFile(t *testing.T) {
 	path := statePath(t)
 	s, st, err := Open(path, nil)
@@ -66,8 +82,51 @@ func TestOpenMissingFile(t *testing.T) {
 	if s.Stopped("web") {
 		t.Error(`Stopped("web") = true on an empty store`)
 	}
-	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("Open created the file: %v", err)
+	want := State{Processes: []Record{}, Stopped: []string{}, BootID: currentBootID(t), Marker: s.marker}
+	if got := readFile(t, path); s.marker == "" || !reflect.DeepEqual(got, want) {
+		t.Errorf("new file holds %+v, want %+v", got, want)
+	}
+}
+
+func TestMarker(t *testing.T) {
+	path := statePath(t)
+	s, _ := open(t, path)
+	id := s.marker
+	if got, want := s.Marker("web"), id+":web"; got != want {
+		t.Errorf(`Marker("web") = %q, want %q`, got, want)
+	}
+	if err := s.SetStopped("batch", true); err != nil {
+		t.Fatal(err)
+	}
+	s2, st := open(t, path)
+	if st.Marker != id || s2.marker != id {
+		t.Errorf("marker %q, then %q in the state and %q in the store: it must not change", id, st.Marker, s2.marker)
+	}
+	other, _ := open(t, statePath(t))
+	if other.marker == id {
+		t.Error("two state files have the same marker")
+	}
+}
+
+func TestMarkedService(t *testing.T) {
+	const id = "ABCDEF"
+	for _, tc := range []struct {
+		env, service string
+		ok           bool
+	}{
+		{"PATH=/bin\x00SUPERD_MARKER=ABCDEF:web\x00HOME=/", "web", true},
+		{"SUPERD_MARKER=ABCDEF:a:b", "a:b", true},
+		{"SUPERD_MARKER=OTHER:web\x00SUPERD_MARKER=ABCDEF:db\x00", "db", true},
+		{"SUPERD_MARKER=OTHER:web", "", false},
+		{"SUPERD_MARKER=ABCDEF:", "", false},
+		{"SUPERD_MARKER=ABCDEF", "", false},
+		{"X_SUPERD_MARKER=ABCDEF:web", "", false},
+		{"", "", false},
+	} {
+		service, ok := markedService([]byte(tc.env), id)
+		if service != tc.service || ok != tc.ok {
+			t.Errorf("markedService(%q) = %q, %v; want %q, %v", tc.env, service, ok, tc.service, tc.ok)
+		}
 	}
 }
 
@@ -118,6 +177,7 @@ func TestRoundTrip(t *testing.T) {
 		Processes: []Record{db, web},
 		Stopped:   []string{"alpha", "batch"},
 		BootID:    currentBootID(t),
+		Marker:    s.marker,
 	}
 	if !reflect.DeepEqual(st, want) {
 		t.Errorf("reopened state = %+v, want %+v", st, want)
@@ -164,8 +224,8 @@ func TestSetRunningInvalid(t *testing.T) {
 			t.Errorf("SetRunning(%+v) = %v, want ErrInvalidRecord", r, err)
 		}
 	}
-	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("invalid records were written: %v", err)
+	if st := readFile(t, path); len(st.Processes) != 0 {
+		t.Errorf("invalid records were written: %+v", st.Processes)
 	}
 }
 
@@ -218,8 +278,8 @@ func TestCorruptFile(t *testing.T) {
 			if !reflect.DeepEqual(st, State{}) {
 				t.Errorf("state = %+v, want empty", st)
 			}
-			if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
-				t.Errorf("corrupt file still at %s: %v", path, err)
+			if got := readFile(t, path); got.Marker != s.marker || len(got.Processes) != 0 {
+				t.Errorf("new file holds %+v, want only the new marker %s", got, s.marker)
 			}
 			aside, err := os.ReadFile(path + ".corrupt")
 			if err != nil || string(aside) != content {
@@ -280,7 +340,7 @@ func TestFailedWriteIsRetried(t *testing.T) {
 	}
 	path := filepath.Join(dir, "superd.state")
 	s, _ := open(t, path)
-	if err := os.Remove(dir); err != nil {
+	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}
 	web := Record{Service: "web", PID: 100, PGID: 100, StartTime: 1}
