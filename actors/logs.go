@@ -31,7 +31,11 @@ func (l *logsActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *openSink:
 		sink, err := l.open(ctx, m.spec)
-		ctx.Respond(&sinkOpened{spec: m.spec, sink: sink, err: err})
+		if err != nil {
+			ctx.Respond(&sinkOpened{spec: m.spec, err: err})
+			return
+		}
+		ctx.Respond(&sinkOpened{spec: m.spec, sink: sink})
 	case *closeSink:
 		if s, ok := l.sinks[m.name]; ok {
 			delete(l.sinks, m.name)

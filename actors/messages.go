@@ -120,7 +120,7 @@ type openSink struct {
 // sinkOpened answers openSink.
 type sinkOpened struct {
 	spec *config.Service
-	sink *logsink.Sink
+	sink pipeSource
 	err  error
 }
 

@@ -13,7 +13,6 @@ import (
 	"github.com/supers-dev/supers/actors/process"
 	"github.com/supers-dev/supers/actors/runstate"
 	"github.com/supers-dev/supers/config"
-	"github.com/supers-dev/supers/logsink"
 	"github.com/supers-dev/supers/transport"
 )
 
@@ -38,10 +37,20 @@ type starter interface {
 	Start(spec process.Spec, onExit func(process.Exit)) (process.Handle, error)
 }
 
+// signaller sends a signal to a process group (process.SignalGroup).
+type signaller func(pgid int, sig string) error
+
+// pipeSource gives a service actor the stdout and stderr pipes of each new
+// process (a *logsink.Sink).
+type pipeSource interface {
+	Pipes() (stdout, stderr *os.File, err error)
+}
+
 // serviceDeps is what a service actor is given by its parent. It is shared
 // by all services and immutable.
 type serviceDeps struct {
 	procs  starter
+	signal signaller
 	logger *slog.Logger
 	env    []string // superd's own environment, the base of every child's
 	now    func() time.Time
@@ -51,6 +60,10 @@ type serviceDeps struct {
 	// opStopped lists the services the operator had stopped when superd
 	// last ran; they do not start on their own.
 	opStopped map[string]bool
+	// marker returns the value of runstate.MarkerEnv for a service's
+	// processes, by which a later superd finds what a crashed one left
+	// (nil: no state file).
+	marker func(service string) string
 }
 
 // serviceRecord is the part of a service's state that survives the restarts
@@ -77,7 +90,7 @@ type serviceRecord struct {
 // Started starts a new process.
 type serviceActor struct {
 	spec *config.Service
-	sink *logsink.Sink
+	sink pipeSource
 	deps *serviceDeps
 	rec  *serviceRecord
 	log  *slog.Logger
@@ -93,7 +106,7 @@ type serviceActor struct {
 	afterStop []func(actor.Context)
 }
 
-func newServiceActor(spec *config.Service, sink *logsink.Sink, deps *serviceDeps, rec *serviceRecord) *serviceActor {
+func newServiceActor(spec *config.Service, sink pipeSource, deps *serviceDeps, rec *serviceRecord) *serviceActor {
 	return &serviceActor{
 		spec:  spec,
 		sink:  sink,
@@ -265,7 +278,7 @@ func (a *serviceActor) start(ctx actor.Context) error {
 	h, err := a.deps.procs.Start(process.Spec{
 		Argv:   a.spec.ExecStart,
 		Dir:    a.spec.WorkingDirectory,
-		Env:    mergeEnv(a.deps.env, a.spec.Environment),
+		Env:    a.environment(),
 		User:   a.spec.User,
 		Group:  a.spec.Group,
 		Stdout: stdout,
@@ -309,7 +322,7 @@ func (a *serviceActor) execFailed(ctx actor.Context, err error) error {
 func (a *serviceActor) beginStop(ctx actor.Context) {
 	a.state = StateStopping
 	a.log.Info("stopping", "pid", a.handle.PID, "signal", a.spec.KillSignal, "timeout", a.spec.TimeoutStopSec)
-	if err := process.SignalGroup(a.handle.PGID, a.spec.KillSignal); err != nil && !errors.Is(err, process.ErrNoProcess) {
+	if err := a.deps.signal(a.handle.PGID, a.spec.KillSignal); err != nil && !errors.Is(err, process.ErrNoProcess) {
 		a.log.Warn("signal failed", "pid", a.handle.PID, "signal", a.spec.KillSignal, "err", err)
 	}
 	if d := a.spec.TimeoutStopSec; d > 0 && d < maxTimer {
@@ -328,7 +341,7 @@ func (a *serviceActor) handleStopTimeout(m *stopTimedOut) {
 	}
 	a.killed = true
 	a.log.Warn("stop timed out, killing process group", "pid", a.handle.PID, "timeout", a.spec.TimeoutStopSec)
-	if err := process.SignalGroup(a.handle.PGID, "SIGKILL"); err != nil && !errors.Is(err, process.ErrNoProcess) {
+	if err := a.deps.signal(a.handle.PGID, "SIGKILL"); err != nil && !errors.Is(err, process.ErrNoProcess) {
 		a.log.Warn("SIGKILL failed", "pid", a.handle.PID, "err", err)
 	}
 }
@@ -344,7 +357,7 @@ func (a *serviceActor) handleExit(ctx actor.Context, m *processExited) {
 	}
 	// Whatever the main process left in its group (background grandchildren)
 	// dies with it: a supervised service is its whole process group.
-	if err := process.SignalGroup(a.handle.PGID, "SIGKILL"); err != nil && !errors.Is(err, process.ErrNoProcess) {
+	if err := a.deps.signal(a.handle.PGID, "SIGKILL"); err != nil && !errors.Is(err, process.ErrNoProcess) {
 		a.log.Debug("cleanup of process group failed", "pgid", a.handle.PGID, "err", err)
 	}
 	a.rec.lastExit = exitInfo(m.exit, expected)
@@ -391,7 +404,7 @@ func (a *serviceActor) cleanup() {
 		a.killTimer = nil
 	}
 	if a.handle.PGID > 0 {
-		_ = process.SignalGroup(a.handle.PGID, "SIGKILL")
+		_ = a.deps.signal(a.handle.PGID, "SIGKILL")
 	}
 }
 
@@ -426,6 +439,17 @@ func exitInfo(e process.Exit, expected bool) *transport.ExitInfo {
 		info.Code = &code
 	}
 	return info
+}
+
+// environment is the child's environment: superd's, then the service's
+// Environment=, then the marker of the state file (which the service cannot
+// override).
+func (a *serviceActor) environment() []string {
+	env := mergeEnv(a.deps.env, a.spec.Environment)
+	if a.deps.marker != nil {
+		env = mergeEnv(env, []string{runstate.MarkerEnv + "=" + a.deps.marker(a.spec.Name)})
+	}
+	return env
 }
 
 // mergeEnv returns base with the KEY=VALUE pairs of extra applied in order;

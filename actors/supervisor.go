@@ -139,7 +139,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	defer procs.Close()
 
-	deps := &serviceDeps{procs: procs, logger: s.log, env: environ(), now: now, rand: rand.Float64}
+	deps := &serviceDeps{procs: procs, signal: process.SignalGroup, logger: s.log, env: environ(), now: now, rand: rand.Float64}
 	var store *runstate.Store
 	if s.cfg.StateFile != "" {
 		var prev runstate.State
@@ -149,8 +149,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		// No service ever has two live instances: what a crashed superd
 		// left behind goes before anything starts.
 		for _, r := range runstate.KillStale(ctx, prev, staleGrace, s.log) {
-			s.log.Warn("killed a process group left by a previous superd", "service", r.Service, "pid", r.PID, "pgid", r.PGID)
+			s.log.Warn("killed processes left by a previous superd", "service", r.Service, "pid", r.PID, "pgid", r.PGID)
 		}
+		deps.marker = store.Marker
 		deps.opStopped = make(map[string]bool, len(prev.Stopped))
 		for _, name := range prev.Stopped {
 			deps.opStopped[name] = true

@@ -326,7 +326,7 @@ func TestSuperdKilledLeavesOneInstance(t *testing.T) {
 	if members := groupMembers(second.PID); len(members) != 2 {
 		t.Errorf("new group has %d members, want 2", len(members))
 	}
-	if !strings.Contains(d2.stderr.String(), "killed a process group left by a previous superd") {
+	if !strings.Contains(d2.stderr.String(), "killed processes left by a previous superd") {
 		t.Errorf("the kill of the stale group was not logged:\n%s", d2.stderr.String())
 	}
 }

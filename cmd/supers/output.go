@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 	"unicode"
 
 	"github.com/supers-dev/supers/transport"
@@ -70,18 +71,49 @@ func writeTable(w io.Writer, services []transport.ServiceStatus) error {
 // stateText is the STATE column: the state, and for a service that is not
 // running why its last start failed or how its last process ended, e.g.
 // "exited (exit 3)".
+//
+// A service waiting to be restarted shows when: "backoff (exit 3 4s ago,
+// next try in 1.2s)".
 func stateText(s transport.ServiceStatus) string {
+	return stateTextAt(s, time.Now())
+}
+
+func stateTextAt(s transport.ServiceStatus, now time.Time) string {
 	if s.State == transport.StateRunning {
 		return s.State
 	}
 	detail := s.LastExit.String()
+	if detail != "" && !s.LastExit.Time.IsZero() {
+		detail += " " + formatUptime(now.Sub(s.LastExit.Time).Seconds()) + " ago"
+	}
 	if s.Error != "" {
 		detail = s.Error
+	}
+	if s.NextAttemptMS > 0 {
+		next := "next try in " + formatDelay(s.NextAttemptMS)
+		if detail == "" {
+			detail = next
+		} else {
+			detail += ", " + next
+		}
 	}
 	if detail == "" {
 		return s.State
 	}
 	return s.State + " (" + detail + ")"
+}
+
+// formatDelay renders milliseconds until something happens: "250ms",
+// "1.2s", or as an uptime beyond a minute.
+func formatDelay(ms int64) string {
+	switch {
+	case ms < 1000:
+		return fmt.Sprintf("%dms", ms)
+	case ms < 60_000:
+		return fmt.Sprintf("%.1fs", float64(ms)/1000)
+	default:
+		return formatUptime(float64(ms) / 1000)
+	}
 }
 
 // formatUptime renders a number of seconds with its two most significant
