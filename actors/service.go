@@ -103,7 +103,10 @@ type serviceActor struct {
 	killTimer *time.Timer
 	killed    bool
 	// continuations run once the process has exited during a stop
-	afterStop []func(actor.Context)
+	afterStop []func(actor.Context) error
+	// execErr, while continuations run, is the exec failure of one of them:
+	// later starts in the same batch are answered with it, not retried.
+	execErr error
 }
 
 func newServiceActor(spec *config.Service, sink pipeSource, deps *serviceDeps, rec *serviceRecord) *serviceActor {
@@ -201,24 +204,30 @@ func (a *serviceActor) handleStart(ctx actor.Context, reply replyTo) {
 		reply.send(a.status(), nil)
 	case StateStopping:
 		// Start once the stop completes, instead of refusing.
-		a.afterStop = append(a.afterStop, func(ctx actor.Context) { a.startAndReply(ctx, reply, false) })
+		a.afterStop = append(a.afterStop, func(ctx actor.Context) error { return a.startAndReply(ctx, reply, false) })
 	default:
-		a.startAndReply(ctx, reply, false)
+		if err := a.startAndReply(ctx, reply, false); err != nil {
+			a.fail(err)
+		}
 	}
 }
 
-// startAndReply starts a process and answers reply. An exec failure is
-// answered, then reported to the supervisor like a crash, so it goes
-// through the same backoff and start limit.
-func (a *serviceActor) startAndReply(ctx actor.Context, reply replyTo, restart bool) {
-	if !a.rec.wantRunning {
+// startAndReply starts a process and answers reply. It returns the exec
+// failure, which the caller reports to the supervisor (a.fail) like a crash
+// once every pending reply is answered, so it goes through the same backoff
+// and start limit.
+func (a *serviceActor) startAndReply(ctx actor.Context, reply replyTo, restart bool) error {
+	switch {
+	case !a.rec.wantRunning:
 		// A stop that arrived while this start waited has the last word.
 		reply.send(a.status(), fmt.Errorf("%w: service %s was stopped by a later request", transport.ErrConflict, a.spec.Name))
-		return
-	}
-	if a.state == StateRunning {
+		return nil
+	case a.state == StateRunning:
 		reply.send(a.status(), nil) // an earlier continuation started it
-		return
+		return nil
+	case a.execErr != nil:
+		reply.send(a.status(), a.execErr) // an earlier continuation failed
+		return nil
 	}
 	err := a.start(ctx)
 	if err == nil && restart {
@@ -226,9 +235,7 @@ func (a *serviceActor) startAndReply(ctx actor.Context, reply replyTo, restart b
 		a.notify(ctx)
 	}
 	reply.send(a.status(), err)
-	if err != nil {
-		a.fail(err)
-	}
+	return err
 }
 
 func (a *serviceActor) handleStop(ctx actor.Context, reply replyTo) {
@@ -240,7 +247,7 @@ func (a *serviceActor) handleStop(ctx actor.Context, reply replyTo) {
 		a.beginStop(ctx)
 		fallthrough
 	case StateStopping:
-		a.afterStop = append(a.afterStop, func(actor.Context) { reply.send(a.status(), nil) })
+		a.afterStop = append(a.afterStop, func(actor.Context) error { reply.send(a.status(), nil); return nil })
 	default:
 		if a.state != StateStopped {
 			a.state = StateStopped
@@ -257,9 +264,11 @@ func (a *serviceActor) handleRestart(ctx actor.Context, reply replyTo) {
 		a.beginStop(ctx)
 		fallthrough
 	case StateStopping:
-		a.afterStop = append(a.afterStop, func(ctx actor.Context) { a.startAndReply(ctx, reply, true) })
+		a.afterStop = append(a.afterStop, func(ctx actor.Context) error { return a.startAndReply(ctx, reply, true) })
 	default:
-		a.startAndReply(ctx, reply, false)
+		if err := a.startAndReply(ctx, reply, false); err != nil {
+			a.fail(err)
+		}
 	}
 }
 
@@ -385,7 +394,13 @@ func (a *serviceActor) handleExit(ctx actor.Context, m *processExited) {
 	conts := a.afterStop
 	a.afterStop = nil
 	for _, f := range conts {
-		f(ctx)
+		if err := f(ctx); err != nil && a.execErr == nil {
+			a.execErr = err
+		}
+	}
+	if err := a.execErr; err != nil {
+		a.execErr = nil
+		a.fail(err) // every queued command has its answer
 	}
 }
 
