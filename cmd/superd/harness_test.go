@@ -66,6 +66,8 @@ type daemon struct {
 	seenPIDs  map[int]bool
 	stopOnce  sync.Once
 	extraArgs []string
+	// prepare, if set, adjusts the superd command before it starts.
+	prepare func(*exec.Cmd)
 }
 
 type syncBuffer struct {
@@ -145,6 +147,9 @@ func (d *daemon) launch() {
 	d.cmd.Stderr = d.stderr
 	d.cmd.Stdout = d.stderr
 	d.cmd.Env = append(os.Environ(), "SUPERS_SOCKET=")
+	if d.prepare != nil {
+		d.prepare(d.cmd)
+	}
 	if err := d.cmd.Start(); err != nil {
 		d.t.Fatal(err)
 	}

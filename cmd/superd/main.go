@@ -69,10 +69,26 @@ func run(args []string, stderr io.Writer) int {
 	logger := newLogger(stderr, c.LogLevel, c.LogFormat)
 
 	// A broken stderr must not kill superd with SIGPIPE; Notify (not Ignore)
-	// keeps children's default disposition.
+	// keeps children's default disposition. SIGHUP too: if superd was
+	// started with it ignored (nohup), Notify un-ignores it, so children
+	// start with the default disposition. (Reload on SIGHUP comes later;
+	// until then it is only logged.)
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	go func() {
+		for {
+			select {
+			case <-hup:
+				logger.Info("SIGHUP ignored: configuration reload is not available yet")
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 
 	sup, err := actors.New(actors.Config{
 		ConfigDir: c.ConfigDir,

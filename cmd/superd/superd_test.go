@@ -380,3 +380,39 @@ func TestExecFailure(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// Children start clean even when superd did not: default signal
+// dispositions and an empty mask although superd was started with SIGHUP
+// ignored (nohup), stdin from /dev/null, and only fds 0-2 although superd
+// inherited another descriptor.
+func TestChildStartsClean(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, map[string]string{
+		"probe.service": `[Service]
+ExecStart=/bin/sh -c 'grep -E "^(SigIgn|SigBlk)" /proc/$$/status; for n in 3 4 5 6 7 8 9 10 11 12; do [ -e /proc/$$/fd/$n ] && echo "fd $n"; done; readlink /proc/$$/fd/0; exec sleep 1000'
+`,
+	})
+	leak, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leak.Close()
+	d.prepare = func(cmd *exec.Cmd) {
+		// sh ignores SIGHUP, then execs superd, which inherits the ignore.
+		cmd.Args = append([]string{"/bin/sh", "-c", `trap "" HUP; exec "$0" "$@"`}, cmd.Args...)
+		cmd.Path = "/bin/sh"
+		cmd.ExtraFiles = []*os.File{leak} // fd 3, without close-on-exec
+	}
+	d.start()
+	d.waitRunning("probe")
+	want := "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n/dev/null\n"
+	var got string
+	waitFor(t, 10*time.Second, "probe output", func() bool {
+		out, _ := os.ReadFile(filepath.Join(d.logDir, "probe", "stdout.log"))
+		got = string(out)
+		return strings.HasSuffix(got, "/dev/null\n")
+	})
+	if got != want {
+		t.Errorf("child saw:\n%s\nwant:\n%s", got, want)
+	}
+}
