@@ -83,6 +83,11 @@ type listQuery struct {
 type addServices struct {
 	specs []*config.Service
 	done  chan<- error
+	// then are commands to route once every service is created.
+	then []command
+	// wasRunning, for services re-created by a reload, says which ones are
+	// started even without AutoStart (and which are not started at all).
+	wantRunning map[string]bool
 }
 
 // stopAll makes the services supervisor refuse new starts and stop every
@@ -159,4 +164,54 @@ type processEnded struct {
 type operatorIntent struct {
 	service string
 	stopped bool
+}
+
+// reloadOutcome answers reloadConfig.
+type reloadOutcome struct {
+	result transport.ReloadResult
+	err    error
+}
+
+// reloadConfig asks the config actor to scan the config dir and apply the
+// difference (or, with dryRun, only to validate it).
+type reloadConfig struct {
+	dryRun bool
+	reply  chan<- reloadOutcome
+}
+
+// configErrorsQuery asks the config actor for the file errors of its last
+// scan.
+type configErrorsQuery struct {
+	reply chan<- []error
+}
+
+// applyConfig is the difference a reload found, for the services
+// supervisor to apply: added services are created (and started with
+// AutoStart), removed ones stopped gracefully and forgotten, changed ones
+// stopped and created again with their new configuration (started again
+// if they were wanted running).
+type applyConfig struct {
+	added   []*config.Service
+	removed []string
+	changed []*config.Service
+}
+
+// unknownCommand hands a start or restart of a name the services
+// supervisor does not know to the config actor, which may load it.
+type unknownCommand struct {
+	cmd  command
+	hops int
+}
+
+// routeAgain hands a command back to the services supervisor after the
+// config actor made sure the service exists.
+type routeAgain struct {
+	cmd  command
+	hops int
+}
+
+// addFailed tells the config actor that a service it loaded could not be
+// created.
+type addFailed struct {
+	name string
 }

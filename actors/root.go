@@ -8,6 +8,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/supers-dev/supers/actors/runstate"
+	"github.com/supers-dev/supers/config"
 )
 
 // rootActor is the top of superd's actor tree. It is spawned with a guardian
@@ -17,6 +18,8 @@ import (
 // when they fail, for the same reason.
 type rootActor struct {
 	deps    *serviceDeps
+	initial []*config.Service // what Run loads first; the config actor starts from it
+	loadErr []error
 	logDir  string
 	store   *runstate.Store // nil: no state file
 	spawned chan<- rootChildren
@@ -25,6 +28,7 @@ type rootActor struct {
 // rootChildren tells the Supervisor where the root's children live.
 type rootChildren struct {
 	services *actor.PID
+	config   *actor.PID // nil without a config dir
 }
 
 // Receive implements actor.Actor.
@@ -56,8 +60,22 @@ func (r *rootActor) Receive(ctx actor.Context) {
 		if err != nil {
 			panic(err)
 		}
+		var cfg *actor.PID
+		if deps.configDir != "" {
+			known := make(map[string]*config.Service, len(r.initial))
+			for _, sp := range r.initial {
+				known[sp.Name] = sp
+			}
+			dir, logger, errs := deps.configDir, deps.logger, r.loadErr
+			cfg, err = ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
+				return &configActor{dir: dir, services: services, log: logger, known: known, errs: errs}
+			}), "config")
+			if err != nil {
+				panic(err)
+			}
+		}
 		if r.spawned != nil {
-			r.spawned <- rootChildren{services: services}
+			r.spawned <- rootChildren{services: services, config: cfg}
 			r.spawned = nil
 		}
 	}

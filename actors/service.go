@@ -60,6 +60,8 @@ type serviceDeps struct {
 	// opStopped lists the services the operator had stopped when superd
 	// last ran; they do not start on their own.
 	opStopped map[string]bool
+	// configDir is the directory of the service files ("" if none).
+	configDir string
 	// marker returns the value of runstate.MarkerEnv for a service's
 	// processes, by which a later superd finds what a crashed one left
 	// (nil: no state file).

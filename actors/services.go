@@ -1,7 +1,6 @@
 package actors
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -25,6 +24,7 @@ var errShuttingDown = fmt.Errorf("%w: superd is shutting down", transport.ErrCon
 // are forwarded to the child that owns the service.
 type servicesActor struct {
 	self    *actor.PID
+	config  *actor.PID // the config actor; nil without a config dir
 	root    *actor.RootContext
 	rnd     func() float64
 	deps    *serviceDeps
@@ -64,6 +64,14 @@ type serviceEntry struct {
 	// and overlays cleared by generation, not by arrival order.
 	counted   uint64 // last generation counted as a start attempt
 	failedGen uint64 // generation whose failure set the overlay
+
+	// A reload removes (or replaces) the service: once its process is
+	// gone the actor is stopped, then replacement, if any, is created.
+	removing    bool
+	actorStop   bool // the actor's Stop was sent
+	replacement *config.Service
+	wasRunning  bool
+	queued      []command // commands for the replacement
 }
 
 // pendingAdd is one addServices request: it is answered once every service
@@ -73,6 +81,8 @@ type pendingAdd struct {
 	waiting map[string]bool
 	errs    []error
 	done    chan<- error
+	then    []command
+	want    map[string]bool // see addServices.wantRunning
 }
 
 func newServicesActor(deps *serviceDeps, logs *actor.PID) *servicesActor {
@@ -91,6 +101,13 @@ func (s *servicesActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		s.self, s.root = ctx.Self(), ctx.ActorSystem().Root
+		if s.deps.configDir != "" && ctx.Parent() != nil {
+			s.config = ctx.ActorSystem().NewLocalPID(ctx.Parent().GetId() + "/config")
+		}
+	case *applyConfig:
+		s.handleApply(ctx, m)
+	case *routeAgain:
+		s.routeHops(ctx, m.cmd, m.hops+1)
 	case *addServices:
 		s.handleAdd(ctx, m)
 	case *sinkOpened:
@@ -109,8 +126,9 @@ func (s *servicesActor) Receive(ctx actor.Context) {
 	case *statusChanged:
 		if e, ok := s.entries[m.status.Name]; ok {
 			s.observe(e, m)
+			s.retireIfDone(ctx, e)
 		}
-		s.settled(m.status.Name, nil)
+		s.settled(ctx, m.status.Name, nil)
 		s.checkDrained()
 	case *restartDue:
 		s.handleRestartDue(ctx, m)
@@ -126,11 +144,24 @@ func (s *servicesActor) Receive(ctx actor.Context) {
 			s.cancelTimer(e)
 		}
 	case *actor.Terminated:
-		// A service actor went away (superd is stopping).
+		// A service actor went away (removed by a reload, or superd is
+		// stopping).
 		for name, e := range s.entries {
 			if e.pid.Equal(m.Who) {
+				s.cancelTimer(e)
 				delete(s.entries, name)
 				ctx.Send(s.logs, &closeSink{name: name})
+				if e.replacement != nil && !s.closing {
+					s.handleAdd(ctx, &addServices{
+						specs:       []*config.Service{e.replacement},
+						wantRunning: map[string]bool{name: e.wasRunning},
+						then:        e.queued,
+					})
+				} else {
+					for _, q := range e.queued {
+						q.fail(unknownService(name))
+					}
+				}
 			}
 		}
 		s.checkDrained()
@@ -263,80 +294,27 @@ func outcomeString(e *ExitError) string {
 	return e.Exit.String()
 }
 
-func (s *servicesActor) handleAdd(ctx actor.Context, m *addServices) {
-	p := &pendingAdd{waiting: make(map[string]bool), done: m.done}
-	for _, spec := range m.specs {
-		if _, exists := s.entries[spec.Name]; exists || p.waiting[spec.Name] {
-			p.errs = append(p.errs, fmt.Errorf("%w: service %q is already defined", transport.ErrConflict, spec.Name))
-			continue
-		}
-		p.waiting[spec.Name] = true
-		ctx.Request(s.logs, &openSink{spec: spec})
-	}
-	s.pending = append(s.pending, p)
-	s.finishAdds()
-}
+func (s *servicesActor) route(ctx actor.Context, m command) { s.routeHops(ctx, m, 0) }
 
-func (s *servicesActor) handleSinkOpened(ctx actor.Context, m *sinkOpened) {
-	name := m.spec.Name
-	switch {
-	case m.err != nil:
-		s.settled(name, fmt.Errorf("service %s: %w", name, m.err))
-	case s.closing:
-		ctx.Send(s.logs, &closeSink{name: name})
-		s.settled(name, errShuttingDown)
-	default:
-		spec, sink, deps := m.spec, m.sink, s.deps
-		stopped := deps.opStopped[name]
-		rec := &serviceRecord{wantRunning: spec.AutoStart && !stopped, opStopped: stopped}
-		if stopped {
-			s.log.Info("not starting: stopped by the operator before superd restarted", "service", name)
-		}
-		props := actor.PropsFromProducer(func() actor.Actor { return newServiceActor(spec, sink, deps, rec) })
-		pid, err := ctx.SpawnNamed(props, name)
-		if err != nil {
-			ctx.Send(s.logs, &closeSink{name: name})
-			s.settled(name, fmt.Errorf("service %s: %w", name, err))
+func (s *servicesActor) routeHops(ctx actor.Context, m command, hops int) {
+	e, ok := s.entries[m.service()]
+	if ok && e.removing {
+		if e.replacement == nil {
+			m.fail(fmt.Errorf("%w: service %s is being removed", transport.ErrConflict, m.service()))
 			return
 		}
-		s.entries[name] = &serviceEntry{pid: pid, spec: spec, status: transport.ServiceStatus{
-			Name: name, State: StateStopped, Description: spec.Description,
-		}}
+		e.queued = append(e.queued, m) // being replaced: for the new one
+		return
 	}
-}
-
-// settled records that the creation of service name is over (err != nil:
-// it failed) and answers the addServices requests that are complete.
-func (s *servicesActor) settled(name string, err error) {
-	for _, p := range s.pending {
-		if p.waiting[name] {
-			delete(p.waiting, name)
-			if err != nil {
-				p.errs = append(p.errs, err)
-			}
-			break
-		}
-	}
-	s.finishAdds()
-}
-
-func (s *servicesActor) finishAdds() {
-	kept := s.pending[:0]
-	for _, p := range s.pending {
-		if len(p.waiting) > 0 {
-			kept = append(kept, p)
-			continue
-		}
-		if p.done != nil {
-			p.done <- errors.Join(p.errs...)
-		}
-	}
-	s.pending = kept
-}
-
-func (s *servicesActor) route(ctx actor.Context, m command) {
-	e, ok := s.entries[m.service()]
 	if !ok {
+		if p := s.pendingFor(m.service()); p != nil {
+			p.then = append(p.then, m) // being created: route it once it is
+			return
+		}
+		if _, isStop := m.(*stopService); !isStop && s.config != nil && !s.closing {
+			ctx.Send(s.config, &unknownCommand{cmd: m, hops: hops})
+			return
+		}
 		m.fail(unknownService(m.service()))
 		return
 	}

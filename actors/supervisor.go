@@ -75,6 +75,7 @@ type Supervisor struct {
 	// Set by Run before ready is closed; read-only afterwards.
 	sys      *actor.ActorSystem
 	services *actor.PID
+	config   *actor.PID // nil without a config dir
 	loadErrs []error
 }
 
@@ -159,21 +160,23 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	s.sys = actor.NewActorSystem(actor.WithLoggerFactory(protoLogger(s.log)))
 	defer s.sys.Shutdown()
-	spawned := make(chan rootChildren, 1)
-	rootProps := actor.PropsFromProducer(func() actor.Actor {
-		return &rootActor{deps: deps, logDir: s.cfg.LogDir, store: store, spawned: spawned}
-	}, actor.WithGuardian(resumeStrategy(s.log)), actor.WithSupervisor(resumeStrategy(s.log)))
-	root, err := s.sys.Root.SpawnNamed(rootProps, "superd")
-	if err != nil {
-		return fmt.Errorf("spawn root actor: %w", err)
-	}
-	s.services = (<-spawned).services
-
 	specs, errs := s.load()
 	s.loadErrs = errs
 	for _, err := range errs {
 		s.log.Error("service file skipped", "err", err)
 	}
+	deps.configDir = s.cfg.ConfigDir
+	spawned := make(chan rootChildren, 1)
+	rootProps := actor.PropsFromProducer(func() actor.Actor {
+		return &rootActor{deps: deps, logDir: s.cfg.LogDir, store: store, spawned: spawned, initial: specs, loadErr: errs}
+	}, actor.WithGuardian(resumeStrategy(s.log)), actor.WithSupervisor(resumeStrategy(s.log)))
+	root, err := s.sys.Root.SpawnNamed(rootProps, "superd")
+	if err != nil {
+		return fmt.Errorf("spawn root actor: %w", err)
+	}
+	children := <-spawned
+	s.services, s.config = children.services, children.config
+
 	added := make(chan error, 1)
 	s.sys.Root.Send(s.services, &addServices{specs: specs, done: added})
 	if err := <-added; err != nil {
@@ -286,22 +289,76 @@ func (s *Supervisor) Restart(ctx context.Context, name string) (transport.Servic
 	return s.ask(ctx, name, func(r replyTo) any { return &restartService{name: name, reply: r} })
 }
 
-// ConfigErrors returns the service files that could not be loaded, each
-// with its file, line and reason.
+// ConfigErrors returns the service files that could not be loaded (at
+// start or at the last reload), each with its file, line and reason.
 func (s *Supervisor) ConfigErrors(ctx context.Context) ([]transport.ConfigError, error) {
+	errs, err := s.currentLoadErrors(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]transport.ConfigError, 0, len(errs))
+	for _, err := range errs {
+		out = append(out, configError(err))
+	}
+	return out, nil
+}
+
+// currentLoadErrors asks the config actor for the file errors of its last
+// scan (the errors of the first load without a config actor).
+func (s *Supervisor) currentLoadErrors(ctx context.Context) ([]error, error) {
 	if err := s.wait(ctx); err != nil {
 		return nil, err
 	}
-	out := make([]transport.ConfigError, 0, len(s.loadErrs))
-	for _, err := range s.loadErrs {
-		ce := transport.ConfigError{Message: oneLine(err.Error())}
-		var e *config.Error
-		if errors.As(err, &e) {
-			ce.File, ce.Line = e.File, e.Line
-		}
-		out = append(out, ce)
+	if s.config == nil {
+		return s.loadErrs, nil
 	}
-	return out, nil
+	reply := make(chan []error, 1)
+	s.sys.Root.Send(s.config, &configErrorsQuery{reply: reply})
+	select {
+	case errs := <-reply:
+		return errs, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-s.done:
+		return nil, ErrNotRunning
+	}
+}
+
+// Reload makes the supervisor follow its config dir: new files start
+// (with AutoStart), removed ones stop gracefully and are forgotten, changed
+// ones restart with their new configuration (a stopped one just takes it),
+// unchanged ones are left alone. A file that fails to load is reported and
+// its service keeps its previous configuration. A missing or unreadable
+// config dir is an error wrapping transport.ErrConfigUnavailable, and
+// nothing changes. Reload returns once the changes are under way.
+func (s *Supervisor) Reload(ctx context.Context) (transport.ReloadResult, error) {
+	return s.reload(ctx, false)
+}
+
+// CheckConfig validates the config dir as a reload would, and applies
+// nothing.
+func (s *Supervisor) CheckConfig(ctx context.Context) ([]transport.ConfigError, error) {
+	res, err := s.reload(ctx, true)
+	return res.Errors, err
+}
+
+func (s *Supervisor) reload(ctx context.Context, dryRun bool) (transport.ReloadResult, error) {
+	if err := s.wait(ctx); err != nil {
+		return transport.ReloadResult{}, err
+	}
+	if s.config == nil {
+		return transport.ReloadResult{}, fmt.Errorf("%w: this supervisor has no config dir", transport.ErrConfigUnavailable)
+	}
+	reply := make(chan reloadOutcome, 1)
+	s.sys.Root.Send(s.config, &reloadConfig{dryRun: dryRun, reply: reply})
+	select {
+	case r := <-reply:
+		return r.result, r.err
+	case <-ctx.Done():
+		return transport.ReloadResult{}, ctx.Err()
+	case <-s.done:
+		return transport.ReloadResult{}, ErrNotRunning
+	}
 }
 
 // ask sends the message built by msg to the services supervisor and waits
@@ -315,8 +372,10 @@ func (s *Supervisor) ask(ctx context.Context, name string, msg func(replyTo) any
 	s.sys.Root.Send(s.services, msg(reply))
 	select {
 	case r := <-reply:
-		if errors.Is(r.err, transport.ErrUnknownService) {
-			if why := s.loadError(name); why != nil {
+		// Errors from the config actor's on-demand load already say why
+		// (they carry a parenthesised reason); plain ones get the file's.
+		if errors.Is(r.err, transport.ErrUnknownService) && !strings.Contains(r.err.Error(), "(") {
+			if why := s.loadError(ctx, name); why != nil {
 				r.err = fmt.Errorf("%w (%s%s could not be loaded: %s)", r.err, name, config.FileSuffix, oneLine(why.Error()))
 			}
 		}
@@ -346,8 +405,9 @@ func (s *Supervisor) wait(ctx context.Context) error {
 }
 
 // loadError returns the load error of NAME.service, if it failed to load.
-func (s *Supervisor) loadError(name string) error {
-	for _, err := range s.loadErrs {
+func (s *Supervisor) loadError(ctx context.Context, name string) error {
+	errs, _ := s.currentLoadErrors(ctx)
+	for _, err := range errs {
 		var e *config.Error
 		if errors.As(err, &e) && filepath.Base(e.File) == name+config.FileSuffix {
 			return err

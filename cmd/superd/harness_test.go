@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -224,12 +225,23 @@ func (d *daemon) status(name string) transport.ServiceStatus {
 	return st
 }
 
-// waitRunning waits until name runs and returns its status.
+// waitRunning waits until name runs and returns its status. The service
+// may not exist yet (a reload in progress).
 func (d *daemon) waitRunning(name string) transport.ServiceStatus {
 	d.t.Helper()
 	var st transport.ServiceStatus
 	waitFor(d.t, 10*time.Second, name+" running", func() bool {
-		st = d.status(name)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		var err error
+		st, err = d.client.Status(ctx, name)
+		if err != nil {
+			if errors.Is(err, transport.ErrUnknownService) {
+				return false
+			}
+			d.t.Fatalf("status %s: %v", name, err)
+		}
+		d.track(st.PID)
 		return st.State == "running" && st.PID > 0
 	})
 	return st

@@ -71,24 +71,13 @@ func run(args []string, stderr io.Writer) int {
 	// A broken stderr must not kill superd with SIGPIPE; Notify (not Ignore)
 	// keeps children's default disposition. SIGHUP too: if superd was
 	// started with it ignored (nohup), Notify un-ignores it, so children
-	// start with the default disposition. (Reload on SIGHUP comes later;
-	// until then it is only logged.)
+	// start with the default disposition. SIGHUP reloads the config dir.
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	go func() {
-		for {
-			select {
-			case <-hup:
-				logger.Info("SIGHUP ignored: configuration reload is not available yet")
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
 
 	sup, err := actors.New(actors.Config{
 		ConfigDir: c.ConfigDir,
@@ -100,6 +89,7 @@ func run(args []string, stderr io.Writer) int {
 		Version:   version,
 	})
 	if err == nil {
+		go reloadOnHangup(ctx, sup, hup, logger)
 		err = sup.Run(ctx)
 	}
 	if err != nil {
@@ -137,4 +127,19 @@ func newLogger(w io.Writer, level, format string) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// reloadOnHangup runs a reload for every SIGHUP until ctx is done.
+func reloadOnHangup(ctx context.Context, sup *actors.Supervisor, hup <-chan os.Signal, logger *slog.Logger) {
+	for {
+		select {
+		case <-hup:
+			logger.Info("SIGHUP: reloading the configuration")
+			if _, err := sup.Reload(ctx); err != nil {
+				logger.Error("reload failed", "err", err)
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
 }

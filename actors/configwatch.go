@@ -1,0 +1,178 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/transport"
+)
+
+// configActor is the config watcher: the one owner of superd's view of
+// <config-dir>. It reads and parses the *.service files (disk I/O stays off
+// the services supervisor), computes what changed against what it loaded
+// before — by the hash of the parsed configuration, so a comment or
+// whitespace edit is not a change — and hands the difference to the
+// services supervisor, which applies it. Services defined in Go (no file)
+// are never touched by a reload.
+type configActor struct {
+	dir      string
+	services *actor.PID
+	log      *slog.Logger
+
+	known map[string]*config.Service // what the services supervisor was given, by name
+	errs  []error                     // file errors of the last scan
+}
+
+// Receive implements actor.Actor.
+func (c *configActor) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *reloadConfig:
+		res, err := c.reload(ctx, m.dryRun)
+		m.reply <- reloadOutcome{result: res, err: err}
+	case *configErrorsQuery:
+		m.reply <- slices.Clone(c.errs)
+	case *unknownCommand:
+		c.loadOnDemand(ctx, m)
+	case *addFailed:
+		delete(c.known, m.name)
+	}
+}
+
+// reload scans the directory and, unless dryRun, sends the difference to
+// the services supervisor. A missing or unreadable directory changes
+// nothing: it is an error, not an instruction to stop everything.
+func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadResult, error) {
+	res := transport.ReloadResult{Added: []string{}, Removed: []string{}, Changed: []string{}, Unchanged: []string{}, Errors: []transport.ConfigError{}}
+	if c.dir == "" {
+		return res, fmt.Errorf("%w: superd has no config dir", transport.ErrConfigUnavailable)
+	}
+	if _, err := os.ReadDir(c.dir); err != nil {
+		return res, fmt.Errorf("%w: %w (nothing was changed)", transport.ErrConfigUnavailable, err)
+	}
+	specs, errs := config.LoadDir(c.dir)
+	for _, err := range errs {
+		res.Errors = append(res.Errors, configError(err))
+	}
+	if dryRun {
+		return res, nil
+	}
+	c.errs = errs
+	failed := map[string]bool{} // names whose file failed: they keep their previous configuration
+	for _, err := range errs {
+		var e *config.Error
+		if errors.As(err, &e) {
+			if name, ok := cutServiceFile(e.File); ok {
+				failed[name] = true
+			}
+		}
+	}
+	fresh := make(map[string]*config.Service, len(specs))
+	for _, sp := range specs {
+		fresh[sp.Name] = sp
+	}
+	var apply applyConfig
+	for name, old := range c.known {
+		if old.File == "" {
+			continue // defined in Go: not the config dir's business
+		}
+		sp, ok := fresh[name]
+		switch {
+		case !ok && failed[name]:
+			res.Unchanged = append(res.Unchanged, name)
+		case !ok:
+			res.Removed = append(res.Removed, name)
+			apply.removed = append(apply.removed, name)
+			delete(c.known, name)
+		case sp.Hash != old.Hash:
+			res.Changed = append(res.Changed, name)
+			apply.changed = append(apply.changed, sp)
+			c.known[name] = sp
+		default:
+			res.Unchanged = append(res.Unchanged, name)
+		}
+	}
+	for _, sp := range specs {
+		if _, ok := c.known[sp.Name]; !ok && !slices.Contains(res.Removed, sp.Name) {
+			res.Added = append(res.Added, sp.Name)
+			apply.added = append(apply.added, sp)
+			c.known[sp.Name] = sp
+		}
+	}
+	for _, l := range [][]string{res.Added, res.Removed, res.Changed, res.Unchanged} {
+		slices.Sort(l)
+	}
+	if len(apply.added)+len(apply.removed)+len(apply.changed) > 0 {
+		ctx.Send(c.services, &apply)
+	}
+	c.log.Info("configuration reloaded", "added", res.Added, "removed", res.Removed, "changed", res.Changed,
+		"unchanged", len(res.Unchanged), "errors", len(res.Errors))
+	for _, err := range errs {
+		c.log.Error("service file skipped", "err", err)
+	}
+	return res, nil
+}
+
+// loadOnDemand handles a start or restart of a name the services supervisor
+// does not know: NAME.service is loaded (validated as in a reload) and the
+// service created, then the command is handed back.
+func (c *configActor) loadOnDemand(ctx actor.Context, m *unknownCommand) {
+	name := m.cmd.service()
+	if _, ok := c.known[name]; ok {
+		// Created (or being created) already: the services supervisor
+		// handles addServices before this command, which follows it.
+		if m.hops > 1 {
+			m.cmd.fail(unknownService(name))
+			return
+		}
+		ctx.Send(c.services, &routeAgain{cmd: m.cmd, hops: m.hops})
+		return
+	}
+	if c.dir == "" {
+		m.cmd.fail(unknownService(name))
+		return
+	}
+	if err := config.ValidateName(name); err != nil {
+		m.cmd.fail(fmt.Errorf("%w: %w", transport.ErrInvalidArgument, err))
+		return
+	}
+	path := filepath.Join(c.dir, name+config.FileSuffix)
+	spec, err := config.ParseFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		m.cmd.fail(fmt.Errorf("%w %q (no file %s)", transport.ErrUnknownService, name, path))
+		return
+	case err != nil:
+		m.cmd.fail(fmt.Errorf("%w %q (%s could not be loaded: %s)", transport.ErrUnknownService, name, filepath.Base(path), oneLine(err.Error())))
+		return
+	}
+	c.known[name] = spec
+	c.log.Info("service file loaded on demand", "service", name, "file", path)
+	ctx.Send(c.services, &addServices{specs: []*config.Service{spec}, then: []command{m.cmd}})
+}
+
+// cutServiceFile returns NAME for a path .../NAME.service.
+func cutServiceFile(path string) (string, bool) {
+	base := filepath.Base(path)
+	if len(base) <= len(config.FileSuffix) || filepath.Ext(base) != config.FileSuffix {
+		return "", false
+	}
+	return base[:len(base)-len(config.FileSuffix)], true
+}
+
+// configError converts a load error for the control API.
+func configError(err error) transport.ConfigError {
+	ce := transport.ConfigError{Message: oneLine(err.Error())}
+	var e *config.Error
+	if errors.As(err, &e) {
+		ce.File, ce.Line = e.File, e.Line
+	}
+	return ce
+}

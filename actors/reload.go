@@ -1,0 +1,159 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/transport"
+)
+
+// This file holds how the services supervisor creates services (at start,
+// on a reload, on demand) and retires them (on a reload).
+
+func (s *servicesActor) handleAdd(ctx actor.Context, m *addServices) {
+	p := &pendingAdd{waiting: make(map[string]bool), done: m.done, then: m.then, want: m.wantRunning}
+	for _, spec := range m.specs {
+		if _, exists := s.entries[spec.Name]; exists || p.waiting[spec.Name] || s.pendingFor(spec.Name) != nil {
+			p.errs = append(p.errs, fmt.Errorf("%w: service %q is already defined", transport.ErrConflict, spec.Name))
+			continue
+		}
+		p.waiting[spec.Name] = true
+		ctx.Request(s.logs, &openSink{spec: spec})
+	}
+	s.pending = append(s.pending, p)
+	s.finishAdds(ctx)
+}
+
+// pendingFor returns the pending addServices creating name, if any.
+func (s *servicesActor) pendingFor(name string) *pendingAdd {
+	for _, p := range s.pending {
+		if p.waiting[name] {
+			return p
+		}
+	}
+	return nil
+}
+
+func (s *servicesActor) handleSinkOpened(ctx actor.Context, m *sinkOpened) {
+	name := m.spec.Name
+	p := s.pendingFor(name)
+	switch {
+	case m.err != nil:
+		s.settled(ctx, name, fmt.Errorf("service %s: %w", name, m.err))
+	case s.closing:
+		ctx.Send(s.logs, &closeSink{name: name})
+		s.settled(ctx, name, errShuttingDown)
+	default:
+		spec, sink, deps := m.spec, m.sink, s.deps
+		stopped := deps.opStopped[name]
+		want := spec.AutoStart && !stopped
+		if p != nil && p.want != nil {
+			want = p.want[name] // re-created by a reload: as it was
+		}
+		rec := &serviceRecord{wantRunning: want, opStopped: stopped}
+		if stopped && want == false && spec.AutoStart {
+			s.log.Info("not starting: stopped by the operator before superd restarted", "service", name)
+		}
+		props := actor.PropsFromProducer(func() actor.Actor { return newServiceActor(spec, sink, deps, rec) })
+		pid, err := ctx.SpawnNamed(props, name)
+		if err != nil {
+			ctx.Send(s.logs, &closeSink{name: name})
+			s.settled(ctx, name, fmt.Errorf("service %s: %w", name, err))
+			return
+		}
+		s.entries[name] = &serviceEntry{pid: pid, spec: spec, status: transport.ServiceStatus{
+			Name: name, State: StateStopped, Description: spec.Description,
+		}}
+	}
+}
+
+// settled records that the creation of service name is over (err != nil:
+// it failed) and answers the addServices requests that are complete.
+func (s *servicesActor) settled(ctx actor.Context, name string, err error) {
+	if p := s.pendingFor(name); p != nil {
+		delete(p.waiting, name)
+		if err != nil {
+			p.errs = append(p.errs, err)
+			if s.config != nil {
+				ctx.Send(s.config, &addFailed{name: name})
+			}
+		}
+	}
+	s.finishAdds(ctx)
+}
+
+// finishAdds answers the complete addServices requests and routes the
+// commands that waited for them.
+func (s *servicesActor) finishAdds(ctx actor.Context) {
+	kept := s.pending[:0]
+	var ready []*pendingAdd
+	for _, p := range s.pending {
+		if len(p.waiting) > 0 {
+			kept = append(kept, p)
+		} else {
+			ready = append(ready, p)
+		}
+	}
+	s.pending = kept
+	for _, p := range ready {
+		if p.done != nil {
+			p.done <- errors.Join(p.errs...)
+		}
+		for _, cmd := range p.then {
+			s.route(ctx, cmd)
+		}
+	}
+}
+
+// handleApply applies the difference a reload found.
+func (s *servicesActor) handleApply(ctx actor.Context, m *applyConfig) {
+	if s.closing {
+		return
+	}
+	if len(m.added) > 0 {
+		s.handleAdd(ctx, &addServices{specs: m.added})
+	}
+	for _, name := range m.removed {
+		if e, ok := s.entries[name]; ok {
+			s.retire(ctx, e, nil)
+		}
+	}
+	for _, spec := range m.changed {
+		e, ok := s.entries[spec.Name]
+		if !ok {
+			s.handleAdd(ctx, &addServices{specs: []*config.Service{spec}}) // nothing to replace
+			continue
+		}
+		s.retire(ctx, e, spec)
+	}
+}
+
+// retire stops e gracefully, then its actor; replacement, if not nil, is
+// created in its place once the actor is gone, running if e was.
+func (s *servicesActor) retire(ctx actor.Context, e *serviceEntry, replacement *config.Service) {
+	if e.removing {
+		e.replacement = replacement // a newer reload wins
+		return
+	}
+	st := s.snapshot(e)
+	e.removing, e.replacement = true, replacement
+	switch st.State {
+	case StateRunning, StateStarting, StateStopping, StateBackoff, StateFatal, StateExecFailed:
+		e.wasRunning = true
+	}
+	s.deliver(ctx, e, &stopService{name: e.spec.Name})
+	s.retireIfDone(ctx, e)
+}
+
+// retireIfDone stops the actor of a service being removed once it has no
+// process any more.
+func (s *servicesActor) retireIfDone(ctx actor.Context, e *serviceEntry) {
+	if !e.removing || e.actorStop || e.status.PID != 0 || e.status.State == StateStopping || e.status.State == StateStarting {
+		return
+	}
+	e.actorStop = true
+	ctx.Stop(e.pid)
+}

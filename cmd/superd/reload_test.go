@@ -1,0 +1,235 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/supers-dev/supers/transport"
+)
+
+func (d *daemon) reload() transport.ReloadResult {
+	d.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := d.client.Reload(ctx)
+	if err != nil {
+		d.t.Fatalf("reload: %v", err)
+	}
+	return res
+}
+
+// The seed's fifth criterion: a new file runs after `supers start newsvc`
+// without a restart of superd; a deleted file's process stops on reload.
+func TestStartNewFileAndReloadRemoval(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, map[string]string{"old.service": "[Service]\nExecStart=/bin/sleep 1000\n"}).start()
+	old := d.waitRunning("old")
+
+	d.writeFile("newsvc.service", "[Service]\nExecStart=/bin/sleep 1000\nAutoStart=no\n")
+	if out, errs, code := d.cli("start", "newsvc"); code != 0 {
+		t.Fatalf("supers start newsvc: %d\n%s%s", code, out, errs)
+	}
+	d.waitRunning("newsvc")
+	if st := d.status("old"); st.PID != old.PID {
+		t.Errorf("starting newsvc touched old: %d → %d", old.PID, st.PID)
+	}
+	// No such file: the error names the path it looked for.
+	_, errs, code := d.cli("start", "ghost")
+	if code != 1 || !strings.Contains(errs, filepath.Join(d.dir, "ghost.service")) {
+		t.Errorf("start ghost: exit %d, stderr %q", code, errs)
+	}
+
+	if err := os.Remove(filepath.Join(d.dir, "old.service")); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := d.cli("reload")
+	if code != 0 || !strings.Contains(out, "removed: old") {
+		t.Fatalf("supers reload: %d\n%s%s", code, out, errs)
+	}
+	waitFor(t, 10*time.Second, "old stopped and forgotten", func() bool {
+		_, _, code := d.cli("status", "old")
+		return !alive(old.PID) && code == 4
+	})
+}
+
+// A reload applies added, removed and changed files, leaves unchanged ones
+// alone (same PID, even when only comments changed), and keeps a service
+// whose file broke running on its previous configuration.
+func TestReloadDiff(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, map[string]string{
+		"same.service":    "[Service]\nExecStart=/bin/sleep 1000\n",
+		"comment.service": "[Service]\nExecStart=/bin/sleep 1000\n",
+		"change.service":  "[Service]\nExecStart=/bin/sleep 1000\n",
+		"stopped.service": "[Service]\nExecStart=/bin/sleep 1000\nAutoStart=no\n",
+		"gone.service":    "[Service]\nExecStart=/bin/sleep 1000\n",
+		"breaks.service":  "[Service]\nExecStart=/bin/sleep 1000\n",
+	}).start()
+	before := map[string]int{}
+	for _, n := range []string{"same", "comment", "change", "gone", "breaks"} {
+		before[n] = d.waitRunning(n).PID
+	}
+	d.writeFile("comment.service", "# a comment\n[Service]\n  ExecStart = /bin/sleep 1000   \n")
+	d.writeFile("change.service", "[Service]\nExecStart=/bin/sleep 2000\n")
+	d.writeFile("stopped.service", "[Service]\nExecStart=/bin/sleep 3000\nAutoStart=no\n")
+	d.writeFile("added.service", "[Service]\nExecStart=/bin/sleep 1000\n")
+	d.writeFile("breaks.service", "[Service]\nExecStart=/bin/sleep 1000\nRestrat=always\n")
+	if err := os.Remove(filepath.Join(d.dir, "gone.service")); err != nil {
+		t.Fatal(err)
+	}
+	res := d.reload()
+	want := transport.ReloadResult{
+		Added:     []string{"added"},
+		Removed:   []string{"gone"},
+		Changed:   []string{"change", "stopped"},
+		Unchanged: []string{"breaks", "comment", "same"},
+	}
+	if !slices.Equal(res.Added, want.Added) || !slices.Equal(res.Removed, want.Removed) ||
+		!slices.Equal(res.Changed, want.Changed) || !slices.Equal(res.Unchanged, want.Unchanged) {
+		t.Errorf("reload result %+v, want %+v", res, want)
+	}
+	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Message, "Restrat") || res.Errors[0].Line != 3 {
+		t.Errorf("reload errors %+v", res.Errors)
+	}
+	for _, n := range []string{"same", "comment", "breaks"} {
+		if st := d.status(n); st.PID != before[n] || st.State != "running" {
+			t.Errorf("%s was touched: pid %d → %d, %s", n, before[n], st.PID, st.State)
+		}
+	}
+	d.waitRunning("added")
+	var changed transport.ServiceStatus
+	waitFor(t, 10*time.Second, "change restarted", func() bool {
+		changed = d.status("change")
+		return changed.State == "running" && changed.PID != before["change"]
+	})
+	if cmd, _ := os.ReadFile("/proc/" + itoa(changed.PID) + "/cmdline"); string(cmd) != "/bin/sleep\x002000\x00" {
+		t.Errorf("change runs %q, want the new command", cmd)
+	}
+	if alive(before["change"]) {
+		t.Error("the old process of change is still alive")
+	}
+	if st := d.status("stopped"); st.State != "stopped" {
+		t.Errorf("a stopped service was started by a change: %s", st.State)
+	}
+	waitFor(t, 10*time.Second, "gone removed", func() bool { return !alive(before["gone"]) })
+
+	// A second reload with nothing new changes nothing.
+	res = d.reload()
+	if len(res.Added)+len(res.Removed)+len(res.Changed) != 0 {
+		t.Errorf("second reload did something: %+v", res)
+	}
+}
+
+// SIGHUP runs the same reload; a missing config dir is an error, not an
+// instruction: nothing stops.
+func TestSighupAndMissingDir(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, map[string]string{"a.service": "[Service]\nExecStart=/bin/sleep 1000\n"}).start()
+	a := d.waitRunning("a")
+	d.writeFile("b.service", "[Service]\nExecStart=/bin/sleep 1000\n")
+	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	d.waitRunning("b")
+
+	hidden := d.dir + ".away"
+	if err := os.Rename(d.dir, hidden); err != nil {
+		t.Fatal(err)
+	}
+	_, errs, code := d.cli("reload")
+	if code != 1 || !strings.Contains(errs, d.dir) {
+		t.Errorf("reload without a config dir: exit %d, stderr %q", code, errs)
+	}
+	if err := os.Rename(hidden, d.dir); err != nil {
+		t.Fatal(err)
+	}
+	if st := d.status("a"); st.PID != a.PID || st.State != "running" {
+		t.Errorf("a was disturbed by a failed reload: %+v", st)
+	}
+}
+
+// Concurrent reloads, starts and stops from many clients are serialised:
+// no service ends up duplicated or half-configured.
+func TestConcurrentReloadsStartsStops(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{}
+	for _, n := range []string{"s1", "s2", "s3"} {
+		files[n+".service"] = "[Service]\nExecStart=/bin/sleep 1000\n"
+	}
+	d := newDaemon(t, files).start()
+	for _, n := range []string{"s1", "s2", "s3"} {
+		d.waitRunning(n)
+	}
+	d.writeFile("s4.service", "[Service]\nExecStart=/bin/sleep 1000\n")
+	d.writeFile("s2.service", "[Service]\nExecStart=/bin/sleep 1001\n")
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			c := transport.NewClient(d.socket)
+			for j := 0; j < 5; j++ {
+				switch (i + j) % 4 {
+				case 0:
+					_, _ = c.Reload(ctx)
+				case 1:
+					_, _ = c.Start(ctx, "s4")
+				case 2:
+					_, _ = c.Restart(ctx, "s2")
+				case 3:
+					_, _ = c.Stop(ctx, "s3")
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+	d.reload()
+	if _, errs, code := d.cli("start", "s1", "s2", "s3", "s4"); code != 0 {
+		t.Fatalf("start all: %d %s", code, errs)
+	}
+	// Exactly one live process per service, each running its current
+	// command.
+	for n, argv := range map[string]string{"s1": "1000", "s2": "1001", "s3": "1000", "s4": "1000"} {
+		st := d.waitRunning(n)
+		if cmd, _ := os.ReadFile("/proc/" + itoa(st.PID) + "/cmdline"); string(cmd) != "/bin/sleep\x00"+argv+"\x00" {
+			t.Errorf("%s runs %q", n, cmd)
+		}
+	}
+	waitFor(t, 10*time.Second, "one sleep per service", func() bool {
+		return len(childrenOf(d.cmd.Process.Pid)) == 4
+	})
+}
+
+// childrenOf lists the live (non-zombie) children of ppid.
+func childrenOf(ppid int) []int {
+	var out []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		data, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(data)
+		i := strings.LastIndexByte(s, ')')
+		f := strings.Fields(s[i+2:])
+		if len(f) > 1 && f[0] != "Z" && f[1] == itoa(ppid) {
+			pid := 0
+			for _, c := range e.Name() {
+				pid = pid*10 + int(c-'0')
+			}
+			out = append(out, pid)
+		}
+	}
+	return out
+}
