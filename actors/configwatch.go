@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -27,13 +28,45 @@ type configActor struct {
 	services *actor.PID
 	log      *slog.Logger
 
-	known map[string]*config.Service // what the services supervisor was given, by name
-	errs  []error                     // file errors of the last scan
+	known  map[string]*config.Service // what the services supervisor was given, by name
+	stamps map[string]fileStamp       // each loaded file as it was when loaded
+	errs   []error                    // file errors of the last scan
+}
+
+// fileStamp identifies a version of a file on disk.
+type fileStamp struct {
+	mod  time.Time
+	size int64
+}
+
+func stampOf(path string) (fileStamp, bool) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileStamp{}, false
+	}
+	return fileStamp{mod: fi.ModTime(), size: fi.Size()}, true
+}
+
+// stamp records the current version of name's file.
+func (c *configActor) stamp(sp *config.Service) {
+	if sp.File == "" {
+		return
+	}
+	if st, ok := stampOf(sp.File); ok {
+		c.stamps[sp.Name] = st
+	}
 }
 
 // Receive implements actor.Actor.
 func (c *configActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		c.stamps = make(map[string]fileStamp, len(c.known))
+		for _, sp := range c.known {
+			c.stamp(sp)
+		}
+	case *staleQuery:
+		m.reply <- c.stale()
 	case *reloadConfig:
 		res, err := c.reload(ctx, m.dryRun)
 		m.reply <- reloadOutcome{result: res, err: err}
@@ -77,6 +110,7 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 	fresh := make(map[string]*config.Service, len(specs))
 	for _, sp := range specs {
 		fresh[sp.Name] = sp
+		c.stamp(sp) // loaded now (changed or not): the file matches what runs
 	}
 	var apply applyConfig
 	for name, old := range c.known {
@@ -91,6 +125,7 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 			res.Removed = append(res.Removed, name)
 			apply.removed = append(apply.removed, name)
 			delete(c.known, name)
+			delete(c.stamps, name)
 		case sp.Hash != old.Hash:
 			res.Changed = append(res.Changed, name)
 			apply.changed = append(apply.changed, sp)
@@ -154,8 +189,25 @@ func (c *configActor) loadOnDemand(ctx actor.Context, m *unknownCommand) {
 		return
 	}
 	c.known[name] = spec
+	c.stamp(spec)
 	c.log.Info("service file loaded on demand", "service", name, "file", path)
 	ctx.Send(c.services, &addServices{specs: []*config.Service{spec}, then: []command{m.cmd}})
+}
+
+// stale returns the services whose file changed on disk (or vanished) since
+// it was loaded.
+func (c *configActor) stale() map[string]bool {
+	out := map[string]bool{}
+	for name, sp := range c.known {
+		if sp.File == "" {
+			continue
+		}
+		now, ok := stampOf(sp.File)
+		if was, loaded := c.stamps[name]; !ok || !loaded || !now.mod.Equal(was.mod) || now.size != was.size {
+			out[name] = true
+		}
+	}
+	return out
 }
 
 // cutServiceFile returns NAME for a path .../NAME.service.

@@ -215,3 +215,9 @@ type routeAgain struct {
 type addFailed struct {
 	name string
 }
+
+// staleQuery asks the config actor which services' files changed on disk
+// since they were loaded.
+type staleQuery struct {
+	reply chan<- map[string]bool
+}

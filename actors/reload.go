@@ -16,7 +16,7 @@ import (
 func (s *servicesActor) handleAdd(ctx actor.Context, m *addServices) {
 	p := &pendingAdd{waiting: make(map[string]bool), done: m.done, then: m.then, want: m.wantRunning}
 	for _, spec := range m.specs {
-		if _, exists := s.entries[spec.Name]; exists || p.waiting[spec.Name] || s.pendingFor(spec.Name) != nil {
+		if e, exists := s.entries[spec.Name]; (exists && !e.placeholder) || p.waiting[spec.Name] || s.pendingFor(spec.Name) != nil {
 			p.errs = append(p.errs, fmt.Errorf("%w: service %q is already defined", transport.ErrConflict, spec.Name))
 			continue
 		}
@@ -77,6 +77,9 @@ func (s *servicesActor) settled(ctx actor.Context, name string, err error) {
 		delete(p.waiting, name)
 		if err != nil {
 			p.errs = append(p.errs, err)
+			if e, ok := s.entries[name]; ok && e.placeholder {
+				delete(s.entries, name)
+			}
 			if s.config != nil {
 				ctx.Send(s.config, &addFailed{name: name})
 			}
@@ -117,11 +120,17 @@ func (s *servicesActor) handleApply(ctx actor.Context, m *applyConfig) {
 		s.handleAdd(ctx, &addServices{specs: m.added})
 	}
 	for _, name := range m.removed {
-		if e, ok := s.entries[name]; ok {
+		if p := s.pendingFor(name); p != nil {
+			p.then = append(p.then, &reapply{name: name}) // once created
+		} else if e, ok := s.entries[name]; ok {
 			s.retire(ctx, e, nil)
 		}
 	}
 	for _, spec := range m.changed {
+		if p := s.pendingFor(spec.Name); p != nil {
+			p.then = append(p.then, &reapply{name: spec.Name, spec: spec})
+			continue
+		}
 		e, ok := s.entries[spec.Name]
 		if !ok {
 			s.handleAdd(ctx, &addServices{specs: []*config.Service{spec}}) // nothing to replace
@@ -130,6 +139,17 @@ func (s *servicesActor) handleApply(ctx actor.Context, m *applyConfig) {
 		s.retire(ctx, e, spec)
 	}
 }
+
+// reapply is a reload's change (spec) or removal (spec == nil) of a service
+// that was still being created: it waits in the creation's queue like a
+// command.
+type reapply struct {
+	name string
+	spec *config.Service
+}
+
+func (r *reapply) service() string { return r.name }
+func (r *reapply) fail(error)      {}
 
 // retire stops e gracefully, then its actor; replacement, if not nil, is
 // created in its place once the actor is gone, running if e was.

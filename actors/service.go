@@ -242,7 +242,11 @@ func (a *serviceActor) startAndReply(ctx actor.Context, reply replyTo, restart b
 
 func (a *serviceActor) handleStop(ctx actor.Context, reply replyTo) {
 	if reply != nil {
-		a.intend(ctx, false) // an operator's stop (superd's own shutdown has no reply)
+		a.intend(ctx, false) // an operator's stop: persisted
+	} else {
+		// superd's own stop (shutdown, removal by a reload): not persisted,
+		// but it supersedes starts queued behind a stop in progress.
+		a.rec.wantRunning = false
 	}
 	switch a.state {
 	case StateRunning, StateStarting:

@@ -72,6 +72,10 @@ type serviceEntry struct {
 	replacement *config.Service
 	wasRunning  bool
 	queued      []command // commands for the replacement
+
+	// placeholder marks the entry of a service being re-created by a
+	// reload: no actor yet, but status and list still show it.
+	placeholder bool
 }
 
 // pendingAdd is one addServices request: it is answered once every service
@@ -136,7 +140,9 @@ func (s *servicesActor) Receive(ctx actor.Context) {
 		s.closing = true
 		s.drained = append(s.drained, m.done)
 		for _, e := range s.entries {
-			s.deliver(ctx, e, &stopService{name: e.spec.Name})
+			if !e.placeholder {
+				s.deliver(ctx, e, &stopService{name: e.spec.Name})
+			}
 		}
 		s.checkDrained()
 	case *actor.Stopping:
@@ -147,11 +153,19 @@ func (s *servicesActor) Receive(ctx actor.Context) {
 		// A service actor went away (removed by a reload, or superd is
 		// stopping).
 		for name, e := range s.entries {
-			if e.pid.Equal(m.Who) {
+			if !e.placeholder && e.pid.Equal(m.Who) {
 				s.cancelTimer(e)
 				delete(s.entries, name)
 				ctx.Send(s.logs, &closeSink{name: name})
 				if e.replacement != nil && !s.closing {
+					state := StateStopped
+					if e.wasRunning {
+						state = StateStarting
+					}
+					s.entries[name] = &serviceEntry{placeholder: true, spec: e.replacement, status: transport.ServiceStatus{
+						Name: name, State: state, Description: e.replacement.Description,
+						Restarts: e.status.Restarts, LastExit: e.status.LastExit,
+					}}
 					s.handleAdd(ctx, &addServices{
 						specs:       []*config.Service{e.replacement},
 						wantRunning: map[string]bool{name: e.wasRunning},
@@ -280,7 +294,7 @@ func (s *servicesActor) countStart(e *serviceEntry, gen uint64) {
 
 func (s *servicesActor) byPID(pid *actor.PID) *serviceEntry {
 	for _, e := range s.entries {
-		if e.pid.Equal(pid) {
+		if !e.placeholder && e.pid.Equal(pid) {
 			return e
 		}
 	}
@@ -297,6 +311,18 @@ func outcomeString(e *ExitError) string {
 func (s *servicesActor) route(ctx actor.Context, m command) { s.routeHops(ctx, m, 0) }
 
 func (s *servicesActor) routeHops(ctx actor.Context, m command, hops int) {
+	if r, ok := m.(*reapply); ok {
+		apply := &applyConfig{removed: []string{r.name}}
+		if r.spec != nil {
+			apply = &applyConfig{changed: []*config.Service{r.spec}}
+		}
+		s.handleApply(ctx, apply)
+		return
+	}
+	if p := s.pendingFor(m.service()); p != nil {
+		p.then = append(p.then, m) // being created: route it once it is
+		return
+	}
 	e, ok := s.entries[m.service()]
 	if ok && e.removing {
 		if e.replacement == nil {
@@ -306,11 +332,7 @@ func (s *servicesActor) routeHops(ctx actor.Context, m command, hops int) {
 		e.queued = append(e.queued, m) // being replaced: for the new one
 		return
 	}
-	if !ok {
-		if p := s.pendingFor(m.service()); p != nil {
-			p.then = append(p.then, m) // being created: route it once it is
-			return
-		}
+	if !ok || e.placeholder {
 		if _, isStop := m.(*stopService); !isStop && s.config != nil && !s.closing {
 			ctx.Send(s.config, &unknownCommand{cmd: m, hops: hops})
 			return

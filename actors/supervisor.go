@@ -258,6 +258,7 @@ func (s *Supervisor) List(ctx context.Context) ([]transport.ServiceStatus, error
 	s.sys.Root.Send(s.services, &listQuery{reply: reply})
 	select {
 	case l := <-reply:
+		s.markStale(ctx, l)
 		return l, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
@@ -268,7 +269,31 @@ func (s *Supervisor) List(ctx context.Context) ([]transport.ServiceStatus, error
 
 // Status returns the status of one service.
 func (s *Supervisor) Status(ctx context.Context, name string) (transport.ServiceStatus, error) {
-	return s.ask(ctx, name, func(r replyTo) any { return &statusQuery{name: name, reply: r} })
+	st, err := s.ask(ctx, name, func(r replyTo) any { return &statusQuery{name: name, reply: r} })
+	if err == nil {
+		l := []transport.ServiceStatus{st}
+		s.markStale(ctx, l)
+		st = l[0]
+	}
+	return st, err
+}
+
+// markStale sets ConfigChanged on the services whose file changed on disk
+// since it was loaded.
+func (s *Supervisor) markStale(ctx context.Context, l []transport.ServiceStatus) {
+	if s.config == nil || len(l) == 0 {
+		return
+	}
+	reply := make(chan map[string]bool, 1)
+	s.sys.Root.Send(s.config, &staleQuery{reply: reply})
+	select {
+	case stale := <-reply:
+		for i := range l {
+			l[i].ConfigChanged = stale[l[i].Name]
+		}
+	case <-ctx.Done():
+	case <-s.done:
+	}
 }
 
 // Start starts a service; it returns once its process runs, or with an error

@@ -233,3 +233,27 @@ func childrenOf(ppid int) []int {
 	}
 	return out
 }
+
+// status marks a service whose file changed on disk since it was loaded;
+// a reload clears the mark.
+func TestStatusMarksChangedFile(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, map[string]string{"a.service": "[Service]\nExecStart=/bin/sleep 1000\n"}).start()
+	d.waitRunning("a")
+	if d.status("a").ConfigChanged {
+		t.Fatal("marked before any change")
+	}
+	d.writeFile("a.service", "[Service]\nExecStart=/bin/sleep 1001\n")
+	mtime := time.Now().Add(time.Minute) // a different mtime even on coarse clocks
+	if err := os.Chtimes(filepath.Join(d.dir, "a.service"), mtime, mtime); err != nil {
+		t.Fatal(err)
+	}
+	if !d.status("a").ConfigChanged {
+		t.Fatal("not marked after the file changed")
+	}
+	d.reload()
+	waitFor(t, 10*time.Second, "a restarted and unmarked", func() bool {
+		st := d.status("a")
+		return st.State == "running" && !st.ConfigChanged
+	})
+}

@@ -36,6 +36,8 @@ type cli struct {
 	Start      startCmd      `cmd:"" help:"Start services."`
 	Stop       stopCmd       `cmd:"" help:"Stop services."`
 	Restart    restartCmd    `cmd:"" help:"Restart services."`
+	Reload     reloadCmd     `cmd:"" help:"Make superd reread its configuration directory and apply what changed. Exits 1 if a file could not be loaded."`
+	Check      checkCmd      `cmd:"" help:"Validate service files: without FILE, superd checks its configuration directory; with FILE..., supers checks those files itself (no superd needed). Exits 1 if one is invalid."`
 	Version    versionCmd    `cmd:"" help:"Print the versions of supers and, if reachable, superd."`
 	Completion completionCmd `cmd:"" help:"Print how to activate tab completion in bash, zsh or fish (-c: the shell code itself)."`
 }

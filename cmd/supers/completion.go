@@ -16,6 +16,7 @@ import (
 	kongcompletion "github.com/jotaen/kong-completion"
 	"github.com/posener/complete"
 
+	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/transport"
 )
 
@@ -56,7 +57,8 @@ const defaultCompletionTimeout = 200 * time.Millisecond
 // completeLine answers a shell completion request: the shell (set up by
 // "supers completion") runs supers with COMP_LINE and COMP_POINT set and
 // reads the candidates from stdout, one a line. The flags and commands come
-// from the kong grammar; service names are asked from superd.
+// from the kong grammar; service names are asked from superd; check
+// completes paths to service files.
 func completeLine(ctx context.Context, parser *kong.Kong, line, point string, stdout io.Writer, getenv func(string) string) int {
 	cmd, err := kongcompletion.Command(parser)
 	if err != nil {
@@ -74,6 +76,9 @@ func completeLine(ctx context.Context, parser *kong.Kong, line, point string, st
 		c.Args = names
 		cmd.Sub[sub] = c
 	}
+	check := cmd.Sub["check"]
+	check.Args = complete.PredictFiles("*" + config.FileSuffix)
+	cmd.Sub["check"] = check
 
 	args := parseCompLine(line, point)
 	for _, option := range cmd.Predict(args) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -37,7 +38,9 @@ func TestCompletion(t *testing.T) {
 		want []string
 	}{
 		{"supers st", []string{"start", "status", "stop"}},
-		{"supers --json re", []string{"restart"}},
+		{"supers --json re", []string{"reload", "restart"}},
+		{"supers c", []string{"check", "completion"}},
+		{"supers check --v", []string{"--verbose"}},
 		{"supers --t", []string{"--timeout"}},
 		{"supers start ", []string{"db", "idle", "web", "worker-long-name"}},
 		{"supers start w", []string{"web", "worker-long-name"}},
@@ -151,5 +154,29 @@ func TestParseCompLine(t *testing.T) {
 		if !slices.Equal(a.All, tc.all) || !slices.Equal(a.Completed, tc.completed) || a.Last != tc.last || a.LastCompleted != tc.lastCompleted {
 			t.Errorf("%q@%q: %+v", tc.line, tc.point, a)
 		}
+	}
+}
+
+func TestCompletionCheckFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"web.service", "worker.service", "notes.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	missing := filepath.Join(shortTempDir(t), "none.sock")
+	got := completeWith(t, missing, "supers check "+dir+"/w")
+	want := []string{filepath.Join(dir, "web.service"), filepath.Join(dir, "worker.service")}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	// Every position, not only the first.
+	got = completeWith(t, missing, "supers check -v "+want[0]+" "+dir+"/n")
+	if len(got) != 0 {
+		t.Errorf("non-service file offered: %q", got)
+	}
+	got = completeWith(t, missing, "supers check "+want[0]+" "+dir+"/wo")
+	if !slices.Equal(got, want[1:]) {
+		t.Errorf("second file: got %q, want %q", got, want[1:])
 	}
 }

@@ -24,7 +24,10 @@ type fakeBackend struct {
 	errs     map[string]error // failure of every operation on that service
 	execErr  map[string]string
 	cfgErrs  []transport.ConfigError
-	cfgErr   error // failure of ConfigErrors
+	cfgErr   error                   // failure of ConfigErrors
+	reload   transport.ReloadResult  // what Reload answers
+	check    []transport.ConfigError // what CheckConfig answers
+	dirErr   error                   // failure of Reload and CheckConfig
 	calls    []string
 	block    bool // every call waits for its context
 }
@@ -109,6 +112,30 @@ func (f *fakeBackend) ConfigErrors(ctx context.Context) ([]transport.ConfigError
 	f.mu.Lock()
 	f.calls = append(f.calls, "config-errors")
 	block, errs, err := f.block, slices.Clone(f.cfgErrs), f.cfgErr
+	f.mu.Unlock()
+	if block {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return errs, err
+}
+
+func (f *fakeBackend) Reload(ctx context.Context) (transport.ReloadResult, error) {
+	f.mu.Lock()
+	f.calls = append(f.calls, "reload")
+	block, res, err := f.block, f.reload, f.dirErr
+	f.mu.Unlock()
+	if block {
+		<-ctx.Done()
+		return transport.ReloadResult{}, ctx.Err()
+	}
+	return res, err
+}
+
+func (f *fakeBackend) CheckConfig(ctx context.Context) ([]transport.ConfigError, error) {
+	f.mu.Lock()
+	f.calls = append(f.calls, "check")
+	block, errs, err := f.block, slices.Clone(f.check), f.dirErr
 	f.mu.Unlock()
 	if block {
 		<-ctx.Done()

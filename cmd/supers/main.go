@@ -6,19 +6,28 @@
 //	supers [--socket PATH] [--json] [--timeout D] COMMAND
 //
 // Commands: list (ls), status [NAME...], start NAME..., stop NAME...,
-// restart NAME..., version, completion [bash|zsh|fish].
+// restart NAME..., reload, check [-v] [FILE...], version,
+// completion [bash|zsh|fish].
 //
 // The socket defaults to $SUPERS_SOCKET, else /run/super/superd.sock for root
 // and $XDG_RUNTIME_DIR/super/superd.sock for other users (the same rule
 // superd uses).
 //
 // list and status without names also warn on stderr about service files
-// superd could not load; a request about such a service reports why.
+// superd could not load; a request about such a service reports why. In
+// tables, a STATE followed by " *" marks a service whose file changed on disk
+// since superd loaded it; "supers reload" applies the change.
 //
-// Exit status: 0 success; 1 error (including superd not reachable); 2 usage
-// error; 3 status: a named service is not running; 4 status: a named service
-// is unknown. With several names status exits with the highest applicable
-// code.
+// reload makes superd reread its configuration directory and prints what it
+// did. check asks superd to validate that directory without applying
+// anything; check FILE... validates the given files in supers itself, with
+// no superd needed.
+//
+// Exit status: 0 success; 1 error (including superd not reachable, and for
+// reload and check an invalid service file); 2 usage error; 3 status: a
+// named service is not running; 4 status: a named service is unknown. With
+// several names status exits with the highest applicable code.
+
 package main
 
 import (

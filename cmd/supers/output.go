@@ -23,17 +23,24 @@ func (a *app) printStatuses(services []transport.ServiceStatus) error {
 		}
 		return writeJSON(a.stdout, services)
 	}
-	return writeTable(a.stdout, services)
+	if err := writeTable(a.stdout, services); err != nil {
+		return err
+	}
+	if slices.ContainsFunc(services, func(s transport.ServiceStatus) bool { return s.ConfigChanged }) {
+		a.errorf("%s config changed on disk; run \"supers reload\" to apply", configChangedMark)
+	}
+	return nil
 }
+
+// configChangedMark follows the STATE of a service whose file changed on
+// disk since superd loaded it.
+const configChangedMark = "*"
 
 // writeConfigWarning prints the service files superd could not load under
 // a "supers: warning:" line, one indented message each, sorted by file.
 // It is best-effort output on stderr, so write errors are ignored.
 func writeConfigWarning(w io.Writer, errs []transport.ConfigError) {
-	errs = slices.Clone(errs)
-	slices.SortStableFunc(errs, func(a, b transport.ConfigError) int {
-		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
-	})
+	errs = sortConfigErrors(errs)
 	fmt.Fprintf(w, "supers: warning: %d service file(s) could not be loaded:\n", len(errs))
 	for _, e := range errs {
 		msg := e.Message
@@ -44,13 +51,23 @@ func writeConfigWarning(w io.Writer, errs []transport.ConfigError) {
 	}
 }
 
+// sortConfigErrors returns a copy of errs sorted by file, then line.
+func sortConfigErrors(errs []transport.ConfigError) []transport.ConfigError {
+	errs = slices.Clone(errs)
+	slices.SortStableFunc(errs, func(a, b transport.ConfigError) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+	})
+	return errs
+}
+
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
 
-// writeTable prints one aligned row per service under a header.
+// writeTable prints one aligned row per service under a header. The STATE
+// of a service whose file changed on disk is followed by configChangedMark.
 func writeTable(w io.Writer, services []transport.ServiceStatus) error {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tSTATE\tPID\tUPTIME\tRESTARTS\tDESCRIPTION")
@@ -62,8 +79,12 @@ func writeTable(w io.Writer, services []transport.ServiceStatus) error {
 		if s.State == transport.StateRunning {
 			uptime = formatUptime(s.UptimeSeconds)
 		}
+		state := oneLine(stateText(s))
+		if s.ConfigChanged {
+			state += " " + configChangedMark
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n",
-			oneLine(s.Name), oneLine(stateText(s)), pid, uptime, s.Restarts, oneLine(s.Description))
+			oneLine(s.Name), state, pid, uptime, s.Restarts, oneLine(s.Description))
 	}
 	return tw.Flush()
 }

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/transport"
+)
+
+type reloadCmd struct{}
+
+// Run asks superd to reload its configuration and prints what changed (see
+// writeReload), or with --json the transport.ReloadResult. It fails (exit
+// 1) when a file could not be loaded, and when the configuration directory
+// could not be read at all (then superd changed nothing).
+func (c *reloadCmd) Run(ctx context.Context, a *app) error {
+	rctx, cancel := a.withTimeout(ctx)
+	defer cancel()
+	res, err := a.client.Reload(rctx)
+	if err != nil {
+		return a.configRequestError("reload", err)
+	}
+	if a.json {
+		err = writeJSON(a.stdout, res)
+	} else {
+		err = writeReload(a.stdout, res)
+	}
+	if err != nil {
+		return err
+	}
+	if len(res.Errors) > 0 {
+		return exitStatus(exitError)
+	}
+	return nil
+}
+
+type checkCmd struct {
+	Files   []string `arg:"" optional:"" name:"file" help:"Service files to check here, without superd (default: superd checks its configuration directory)."`
+	Verbose bool     `short:"v" help:"With FILE, also name the files that are valid."`
+}
+
+// Run validates service files and prints one "error: MESSAGE" line per
+// problem (with --json: {"errors": [ConfigError...]}). It fails (exit 1)
+// when a file is invalid.
+//
+// Without names, superd checks every file of its configuration directory,
+// as the next reload would load them, and nothing is applied; when all are
+// valid the command prints "configuration OK". With names, supers parses
+// those files itself, so it needs no superd; a valid file prints nothing,
+// or "ok: FILE" with -v. (EnvironmentFile= files are then read with the
+// rights of the user running supers, not superd's.)
+func (c *checkCmd) Run(ctx context.Context, a *app) error {
+	if len(c.Files) > 0 {
+		return a.checkFiles(c.Files, c.Verbose)
+	}
+	rctx, cancel := a.withTimeout(ctx)
+	defer cancel()
+	errs, err := a.client.CheckConfig(rctx)
+	if err != nil {
+		return a.configRequestError("check", err)
+	}
+	errs = sortConfigErrors(errs)
+	switch {
+	case a.json:
+		err = writeJSON(a.stdout, transport.ConfigErrors{Errors: errs})
+	case len(errs) == 0:
+		_, err = fmt.Fprintln(a.stdout, "configuration OK")
+	default:
+		err = writeErrorLines(a.stdout, errs)
+	}
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		return exitStatus(exitError)
+	}
+	return nil
+}
+
+// checkFiles parses each file with package config, in order, and reports
+// its problems.
+func (a *app) checkFiles(files []string, verbose bool) error {
+	all := []transport.ConfigError{}
+	var out strings.Builder
+	for _, file := range files {
+		_, err := config.ParseFile(file)
+		if err == nil {
+			if verbose {
+				fmt.Fprintf(&out, "ok: %s\n", oneLine(file))
+			}
+			continue
+		}
+		errs := fileErrors(file, err)
+		all = append(all, errs...)
+		_ = writeErrorLines(&out, errs) // a strings.Builder does not fail
+	}
+	var err error
+	if a.json {
+		err = writeJSON(a.stdout, transport.ConfigErrors{Errors: all})
+	} else {
+		_, err = io.WriteString(a.stdout, out.String())
+	}
+	if err != nil {
+		return err
+	}
+	if len(all) > 0 {
+		return exitStatus(exitError)
+	}
+	return nil
+}
+
+// fileErrors turns the error of config.ParseFile(file) into ConfigErrors,
+// one per problem, as superd reports them.
+func fileErrors(file string, err error) []transport.ConfigError {
+	var list config.Errors
+	if errors.As(err, &list) {
+		out := make([]transport.ConfigError, 0, len(list))
+		for _, e := range list {
+			if e != nil {
+				out = append(out, fileError(file, e))
+			}
+		}
+		if len(out) > 0 {
+			return out
+		}
+	}
+	var one *config.Error
+	if errors.As(err, &one) {
+		return []transport.ConfigError{fileError(file, one)}
+	}
+	return []transport.ConfigError{{File: file, Message: err.Error()}}
+}
+
+func fileError(file string, e *config.Error) transport.ConfigError {
+	if e.File != "" {
+		file = e.File
+	}
+	return transport.ConfigError{File: file, Line: e.Line, Message: e.Error()}
+}
+
+// configRequestError explains why a reload or check request failed. An
+// older superd, without the route, answers 404; any other error, such as
+// superd's own message when its configuration directory cannot be read,
+// is reported as it is.
+func (a *app) configRequestError(verb string, err error) error {
+	var apiErr *transport.APIError
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound {
+		return fmt.Errorf("superd at %s does not support %s (is it older than supers?)", a.socket, verb)
+	}
+	return err
+}
+
+// writeReload prints what a reload did, one line per kind of change, and
+// leaves out the kinds that did not happen:
+//
+//	added: web, worker
+//	removed: old
+//	changed: api
+//	unchanged: 12 services
+//	error: /etc/super/bad.service:3: [Service] Restrat: unknown key (did you mean Restart?)
+//
+// When nothing was added, removed, changed or failed, it prints the single
+// line "nothing to do (12 services unchanged)".
+func writeReload(w io.Writer, r transport.ReloadResult) error {
+	var b strings.Builder
+	if len(r.Added)+len(r.Removed)+len(r.Changed)+len(r.Errors) == 0 {
+		fmt.Fprintf(&b, "nothing to do (%s unchanged)\n", countServices(len(r.Unchanged)))
+	} else {
+		for _, kind := range []struct {
+			label string
+			names []string
+		}{{"added", r.Added}, {"removed", r.Removed}, {"changed", r.Changed}} {
+			if len(kind.names) > 0 {
+				fmt.Fprintf(&b, "%s: %s\n", kind.label, joinNames(kind.names))
+			}
+		}
+		if n := len(r.Unchanged); n > 0 {
+			fmt.Fprintf(&b, "unchanged: %s\n", countServices(n))
+		}
+		_ = writeErrorLines(&b, sortConfigErrors(r.Errors)) // a strings.Builder does not fail
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeErrorLines prints "error: MESSAGE" for each error (the file name
+// when it has no message); a message of several lines, one per problem,
+// gives as many error lines.
+func writeErrorLines(w io.Writer, errs []transport.ConfigError) error {
+	var b strings.Builder
+	for _, e := range errs {
+		msg := cmp.Or(strings.TrimSpace(e.Message), e.File, "invalid configuration")
+		for line := range strings.Lines(msg) {
+			if line = strings.TrimSpace(line); line != "" {
+				fmt.Fprintf(&b, "error: %s\n", oneLine(line))
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// joinNames lists service names from superd on one line.
+func joinNames(names []string) string {
+	safe := make([]string, len(names))
+	for i, n := range names {
+		safe[i] = oneLine(n)
+	}
+	return strings.Join(safe, ", ")
+}
+
+// countServices renders n as "1 service" or "n services".
+func countServices(n int) string {
+	if n == 1 {
+		return "1 service"
+	}
+	return fmt.Sprintf("%d services", n)
+}
