@@ -31,6 +31,11 @@ type configActor struct {
 	known  map[string]*config.Service // what the services supervisor was given, by name
 	stamps map[string]fileStamp       // each loaded file as it was when loaded
 	errs   []error                    // file errors of the last scan
+
+	watchDir bool        // reload on file events (superd --watch)
+	watch    *watcher    // nil unless watching
+	debounce *time.Timer // pending reload after file events
+	epoch    uint64      // makes a fired debounce timer stale
 }
 
 // fileStamp identifies a version of a file on disk.
@@ -65,6 +70,15 @@ func (c *configActor) Receive(ctx actor.Context) {
 		for _, sp := range c.known {
 			c.stamp(sp)
 		}
+		if c.watchDir {
+			c.startWatch(ctx)
+		}
+	case *actor.Stopping:
+		c.stopWatch()
+	case *fsChanged:
+		c.handleFsChanged(ctx, m)
+	case *debounceDue:
+		c.handleDebounceDue(ctx, m)
 	case *staleQuery:
 		m.reply <- c.stale()
 	case *reloadConfig:

@@ -20,6 +20,7 @@ type rootActor struct {
 	deps    *serviceDeps
 	initial []*config.Service // what Run loads first; the config actor starts from it
 	loadErr []error
+	watch   bool
 	logDir  string
 	store   *runstate.Store // nil: no state file
 	spawned chan<- rootChildren
@@ -66,9 +67,9 @@ func (r *rootActor) Receive(ctx actor.Context) {
 			for _, sp := range r.initial {
 				known[sp.Name] = sp
 			}
-			dir, logger, errs := deps.configDir, deps.logger, r.loadErr
+			dir, logger, errs, watch := deps.configDir, deps.logger, r.loadErr, r.watch
 			cfg, err = ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
-				return &configActor{dir: dir, services: services, log: logger, known: known, errs: errs}
+				return &configActor{dir: dir, services: services, log: logger, known: known, errs: errs, watchDir: watch}
 			}), "config")
 			if err != nil {
 				panic(err)

@@ -35,6 +35,9 @@ type Config struct {
 	// Socket is the path of the Unix control socket. Empty: no socket (an
 	// embedding program drives the supervisor through its methods).
 	Socket string
+	// Watch makes the supervisor reload by itself when a file of ConfigDir
+	// changes (debounced), as superd --watch does.
+	Watch bool
 	// Subreaper makes the process a child subreaper that reaps every
 	// orphaned descendant. Only for a program whose children are all
 	// managed by this supervisor (superd); an embedding program that runs
@@ -168,7 +171,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	deps.configDir = s.cfg.ConfigDir
 	spawned := make(chan rootChildren, 1)
 	rootProps := actor.PropsFromProducer(func() actor.Actor {
-		return &rootActor{deps: deps, logDir: s.cfg.LogDir, store: store, spawned: spawned, initial: specs, loadErr: errs}
+		return &rootActor{deps: deps, logDir: s.cfg.LogDir, store: store, spawned: spawned, initial: specs, loadErr: errs, watch: s.cfg.Watch}
 	}, actor.WithGuardian(resumeStrategy(s.log)), actor.WithSupervisor(resumeStrategy(s.log)))
 	root, err := s.sys.Root.SpawnNamed(rootProps, "superd")
 	if err != nil {

@@ -19,8 +19,8 @@ const maxResponseBody = 32 << 20
 // use. Errors are:
 //   - *[UnreachableError] when superd cannot be reached at all;
 //   - *[APIError] when superd answered with a non-2xx status (it matches
-//     [ErrUnknownService], [ErrInvalidArgument] or [ErrConflict] with
-//     [errors.Is] where one applies);
+//     [ErrUnknownService], [ErrInvalidArgument], [ErrConflict] or
+//     [ErrConfigUnavailable] with [errors.Is] where one applies);
 //   - errors wrapping ctx.Err() when ctx ended first;
 //   - other errors for a broken connection or a malformed answer.
 type Client struct {
@@ -98,6 +98,45 @@ func (c *Client) ConfigErrors(ctx context.Context) ([]ConfigError, error) {
 		return nil, err
 	}
 	return out.Errors, nil
+}
+
+// Reload asks superd to reread its configuration directory and apply what
+// changed, and returns what it did: the four name lists sorted and, like
+// Errors, never nil. Files that failed to load are in Errors, not an error.
+// When the directory itself cannot be read, superd changes nothing and the
+// error matches [ErrConfigUnavailable].
+func (c *Client) Reload(ctx context.Context) (ReloadResult, error) {
+	var out ReloadResult
+	if err := c.configRequest(ctx, "/v1/reload", &out); err != nil {
+		return ReloadResult{}, err
+	}
+	return out.normalized(), nil
+}
+
+// CheckConfig asks superd to validate every file of its configuration
+// directory without applying anything, and returns the files that fail;
+// none (an empty, non-nil slice) when all are valid. When the directory
+// cannot be read the error matches [ErrConfigUnavailable].
+func (c *Client) CheckConfig(ctx context.Context) ([]ConfigError, error) {
+	var out ConfigErrors
+	if err := c.configRequest(ctx, "/v1/config/check", &out); err != nil {
+		return nil, err
+	}
+	if out.Errors == nil {
+		out.Errors = []ConfigError{}
+	}
+	return out.Errors, nil
+}
+
+// configRequest POSTs to one of the routes about the configuration
+// directory, whose 503 answers mean ErrConfigUnavailable.
+func (c *Client) configRequest(ctx context.Context, path string, out any) error {
+	err := c.do(ctx, http.MethodPost, path, "", out)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		apiErr.configRequest = true
+	}
+	return err
 }
 
 // Version returns superd's version.
@@ -188,6 +227,10 @@ type APIError struct {
 	// Service is the service the request was about, empty for requests
 	// that are not about one service (List, Version).
 	Service string
+
+	// configRequest is true for the requests about the configuration
+	// directory (Reload, CheckConfig).
+	configRequest bool
 }
 
 // Error returns superd's message, or the status when there was none.
@@ -201,7 +244,9 @@ func (e *APIError) Error() string {
 // Is reports whether the answer corresponds to one of the sentinel errors:
 // ErrUnknownService for a 404 to a request about a service (a 404 to any
 // other request means an unknown route), ErrInvalidArgument for a 400,
-// ErrConflict for a 409.
+// ErrConflict for a 409, ErrConfigUnavailable for a 503 to Reload or
+// CheckConfig (to other requests a 503 means that superd is shutting down;
+// a reload that superd's shutdown interrupts matches too).
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrUnknownService:
@@ -210,6 +255,8 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode == http.StatusBadRequest
 	case ErrConflict:
 		return e.StatusCode == http.StatusConflict
+	case ErrConfigUnavailable:
+		return e.StatusCode == http.StatusServiceUnavailable && e.configRequest
 	default:
 		return false
 	}

@@ -4,11 +4,12 @@
 // It holds four things, all independent of how the supervisor is built:
 //
 //   - the wire types ([ServiceStatus], [ExitInfo], [ConfigErrors],
-//     [VersionInfo], [ErrorBody]);
+//     [ReloadResult], [VersionInfo], [ErrorBody]);
 //   - the server side: [NewHandler] turns any [Backend] into an
 //     [http.Handler] that maps the backend's sentinel errors
-//     ([ErrUnknownService], [ErrInvalidArgument], [ErrConflict]) to status
-//     codes, and [NewServer] wraps it in an [http.Server] with sane limits;
+//     ([ErrUnknownService], [ErrInvalidArgument], [ErrConflict],
+//     [ErrConfigUnavailable]) to status codes, and [NewServer] wraps it in
+//     an [http.Server] with sane limits;
 //   - the Unix socket: [ListenUnix] creates the socket next to a lock file so
 //     that only one daemon serves a given path, and [DefaultSocketPath] is
 //     the path both superd and supers use when none is given;
@@ -22,19 +23,26 @@
 //	POST /v1/services/{name}/stop      ServiceStatus once the process group is gone
 //	POST /v1/services/{name}/restart   ServiceStatus
 //	GET  /v1/config/errors             ConfigErrors: service files that failed to load
+//	POST /v1/config/check              ConfigErrors: files of the config dir that fail
+//	                                   to validate now; nothing is applied
+//	POST /v1/reload                    ReloadResult: reread the config dir, apply changes
 //	GET  /v1/version                   VersionInfo
 //	GET  /healthz                      {"status":"ok"}
+//
+// Every list in a JSON answer is an array, never null: [] when empty.
 //
 // Every error answer has the body {"error": "<message>"} ([ErrorBody]):
 // 400 invalid argument, 404 unknown service or route, 405 wrong method (with
 // an Allow header), 409 conflict, 413 request body too large, 500 internal
-// error, 503 the request was canceled (superd is shutting down), 504 the
-// backend's deadline expired.
+// error, 503 the configuration directory cannot be read (reload and check;
+// nothing was changed) or the request was canceled (superd is shutting
+// down), 504 the backend's deadline expired.
 //
 // With curl:
 //
 //	curl --unix-socket /run/super/superd.sock http://superd/v1/services
 //	curl --unix-socket /run/super/superd.sock -X POST http://superd/v1/services/web/restart
+//	curl --unix-socket /run/super/superd.sock -X POST http://superd/v1/reload
 //
 // The package imports nothing from the rest of the module; the supervisor
 // plugs in by implementing [Backend].

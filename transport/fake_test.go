@@ -13,9 +13,11 @@ import (
 type fakeBackend struct {
 	mu       sync.Mutex
 	services map[string]ServiceStatus
-	errs     map[string]error // by service name ("" for List and ConfigErrors)
+	errs     map[string]error // by service name ("" for the requests about no service)
 	cfgErrs  []ConfigError
-	calls    []string // "op name"
+	reload   ReloadResult  // what Reload answers
+	check    []ConfigError // what CheckConfig answers
+	calls    []string      // "op name"
 	block    bool
 	panicOn  string
 	ctxErrs  chan error // receives ctx.Err() of blocked calls once they return
@@ -136,6 +138,24 @@ func (f *fakeBackend) ConfigErrors(ctx context.Context) ([]ConfigError, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]ConfigError(nil), f.cfgErrs...), nil
+}
+
+func (f *fakeBackend) Reload(ctx context.Context) (ReloadResult, error) {
+	if err := f.record(ctx, "reload", ""); err != nil {
+		return ReloadResult{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.reload, nil
+}
+
+func (f *fakeBackend) CheckConfig(ctx context.Context) ([]ConfigError, error) {
+	if err := f.record(ctx, "check", ""); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]ConfigError(nil), f.check...), nil
 }
 
 func (f *fakeBackend) callLog() []string {

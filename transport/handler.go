@@ -38,6 +38,8 @@ func NewHandler(b Backend, opts HandlerOptions) http.Handler {
 	h.mux.HandleFunc("POST /v1/services/{name}/stop", h.serviceOp(Backend.Stop))
 	h.mux.HandleFunc("POST /v1/services/{name}/restart", h.serviceOp(Backend.Restart))
 	h.mux.HandleFunc("GET /v1/config/errors", h.configErrors)
+	h.mux.HandleFunc("POST /v1/config/check", h.checkConfig)
+	h.mux.HandleFunc("POST /v1/reload", h.reload)
 	h.mux.HandleFunc("GET /v1/version", h.versionInfo)
 	h.mux.HandleFunc("GET /healthz", h.health)
 	return h
@@ -132,6 +134,27 @@ func (h *handler) configErrors(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, ConfigErrors{Errors: errs})
 }
 
+func (h *handler) checkConfig(w http.ResponseWriter, r *http.Request) {
+	errs, err := h.backend.CheckConfig(r.Context())
+	if err != nil {
+		h.writeBackendError(w, r, err)
+		return
+	}
+	if errs == nil {
+		errs = []ConfigError{}
+	}
+	writeJSON(w, http.StatusOK, ConfigErrors{Errors: errs})
+}
+
+func (h *handler) reload(w http.ResponseWriter, r *http.Request) {
+	res, err := h.backend.Reload(r.Context())
+	if err != nil {
+		h.writeBackendError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res.normalized())
+}
+
 func (h *handler) versionInfo(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, VersionInfo{Version: h.version, GoVersion: runtime.Version()})
 }
@@ -158,6 +181,8 @@ func statusFor(err error) int {
 		return http.StatusBadRequest
 	case errors.Is(err, ErrConflict):
 		return http.StatusConflict
+	case errors.Is(err, ErrConfigUnavailable):
+		return http.StatusServiceUnavailable
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout
 	case errors.Is(err, context.Canceled):

@@ -133,6 +133,7 @@ func TestHandlerErrorMapping(t *testing.T) {
 		{fmt.Errorf("%w %q", ErrUnknownService, "web"), http.StatusNotFound},
 		{fmt.Errorf("%w: name too long", ErrInvalidArgument), http.StatusBadRequest},
 		{fmt.Errorf("%w: web is stopping", ErrConflict), http.StatusConflict},
+		{fmt.Errorf("%w: reading /etc/super: permission denied", ErrConfigUnavailable), http.StatusServiceUnavailable},
 		{fmt.Errorf("waiting for web: %w", context.DeadlineExceeded), http.StatusGatewayTimeout},
 		{fmt.Errorf("supervisor shutting down: %w", context.Canceled), http.StatusServiceUnavailable},
 		{errors.New("disk on fire"), http.StatusInternalServerError},
@@ -144,6 +145,8 @@ func TestHandlerErrorMapping(t *testing.T) {
 			{"POST", "/v1/services/web/stop", "web"},
 			{"POST", "/v1/services/web/restart", "web"},
 			{"GET", "/v1/config/errors", ""},
+			{"POST", "/v1/config/check", ""},
+			{"POST", "/v1/reload", ""},
 		} {
 			t.Run(fmt.Sprintf("%d %s %s", tc.status, route.method, route.path), func(t *testing.T) {
 				fb := newFakeBackend("web")
@@ -254,6 +257,8 @@ func TestHandlerMethodNotAllowedIsJSON(t *testing.T) {
 		{"PUT", "/v1/services/web/restart", "POST"},
 		{"POST", "/healthz", "GET, HEAD"},
 		{"DELETE", "/v1/config/errors", "GET, HEAD"},
+		{"GET", "/v1/config/check", "POST"},
+		{"GET", "/v1/reload", "POST"},
 	} {
 		a := serve(t, h, tc.method, tc.path, nil)
 		if a.status != http.StatusMethodNotAllowed {
@@ -356,7 +361,7 @@ func TestServiceStatusJSONShape(t *testing.T) {
 			t.Errorf("%s lacks %q", b, key)
 		}
 	}
-	for _, key := range []string{"started_at", "error", "next_attempt_ms"} {
+	for _, key := range []string{"started_at", "error", "next_attempt_ms", "config_changed"} {
 		if _, ok := m[key]; ok {
 			t.Errorf("%s has empty %q", b, key)
 		}
@@ -367,5 +372,9 @@ func TestServiceStatusJSONShape(t *testing.T) {
 	b, _ = json.Marshal(ServiceStatus{})
 	if !strings.Contains(string(b), `"last_exit":null`) {
 		t.Errorf("last_exit not null: %s", b)
+	}
+	b, _ = json.Marshal(ServiceStatus{ConfigChanged: true})
+	if !strings.Contains(string(b), `"config_changed":true`) {
+		t.Errorf("config_changed missing: %s", b)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -42,6 +43,9 @@ type ServiceStatus struct {
 	// NextAttemptMS is reserved for automatic restarts: milliseconds until the
 	// next start attempt while backing off.
 	NextAttemptMS int64 `json:"next_attempt_ms,omitempty"`
+	// ConfigChanged is true when the service's file changed on disk since
+	// superd loaded it: a reload would apply the change.
+	ConfigChanged bool `json:"config_changed,omitempty"`
 }
 
 // ExitInfo describes how a process ended: with an exit code or killed by a
@@ -93,11 +97,56 @@ type ConfigError struct {
 	Message string `json:"message"`
 }
 
-// ConfigErrors is the answer to GET /v1/config/errors.
+// ConfigErrors is the answer to GET /v1/config/errors and to POST
+// /v1/config/check.
 type ConfigErrors struct {
 	// Errors lists the files that failed to load; an empty array (never
 	// null) when every file loaded.
 	Errors []ConfigError `json:"errors"`
+}
+
+// ReloadResult is the answer to POST /v1/reload: what one reload did. The
+// four name lists are sorted and, like Errors, never null: [] when empty.
+type ReloadResult struct {
+	// Added lists the services whose file appeared: they were created (and
+	// started if AutoStart= says so).
+	Added []string `json:"added"`
+	// Removed lists the services whose file disappeared: they were stopped
+	// and removed.
+	Removed []string `json:"removed"`
+	// Changed lists the services whose configuration changed: they now run
+	// with the new one.
+	Changed []string `json:"changed"`
+	// Unchanged lists the services whose configuration is the same.
+	Unchanged []string `json:"unchanged"`
+	// Errors lists the files that failed to parse or validate: their
+	// services keep running on their previous configuration (or are not
+	// created).
+	Errors []ConfigError `json:"errors"`
+}
+
+// normalized returns r as it goes on the wire: the four name lists sorted,
+// every nil list replaced by an empty one. r's slices are not modified.
+func (r ReloadResult) normalized() ReloadResult {
+	errs := r.Errors
+	if errs == nil {
+		errs = []ConfigError{}
+	}
+	return ReloadResult{
+		Added:     sortedNames(r.Added),
+		Removed:   sortedNames(r.Removed),
+		Changed:   sortedNames(r.Changed),
+		Unchanged: sortedNames(r.Unchanged),
+		Errors:    errs,
+	}
+}
+
+// sortedNames returns a sorted copy of names, never nil.
+func sortedNames(names []string) []string {
+	out := make([]string, len(names))
+	copy(out, names)
+	slices.Sort(out)
+	return out
 }
 
 // ErrorBody is the JSON body of every error answer.
@@ -127,6 +176,16 @@ type Backend interface {
 	// ConfigErrors returns the service files that failed to load at start
 	// or at the last reload; none when every file loaded.
 	ConfigErrors(ctx context.Context) ([]ConfigError, error)
+	// Reload rereads the configuration directory and applies what changed.
+	// A file that fails to load is reported in ReloadResult.Errors, not as
+	// an error. When the directory itself cannot be read, Reload changes
+	// nothing and returns an error wrapping ErrConfigUnavailable.
+	Reload(ctx context.Context) (ReloadResult, error)
+	// CheckConfig validates every file of the configuration directory and
+	// applies nothing. It returns the files that fail (none when all are
+	// valid), or an error wrapping ErrConfigUnavailable when the directory
+	// cannot be read.
+	CheckConfig(ctx context.Context) ([]ConfigError, error)
 }
 
 // Sentinel errors shared by both sides of the protocol. A [Backend] wraps
@@ -141,6 +200,10 @@ var (
 	// ErrConflict: the request conflicts with the service's current state,
 	// e.g. another operation is in progress (HTTP 409).
 	ErrConflict = errors.New("conflict")
+	// ErrConfigUnavailable: the configuration directory as a whole cannot
+	// be read (missing, unreadable), so a reload or check could not even
+	// start; nothing was changed (HTTP 503).
+	ErrConfigUnavailable = errors.New("configuration unavailable")
 	// ErrDaemonRunning: [ListenUnix] found the socket's lock held by another
 	// process.
 	ErrDaemonRunning = errors.New("another superd is running")

@@ -13,11 +13,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/alecthomas/kong"
 
 	"github.com/supers-dev/supers/actors"
+	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/transport"
 )
 
@@ -30,6 +32,8 @@ type cli struct {
 	Socket    string           `help:"Path of the control socket (default: ${socket})." type:"path" placeholder:"PATH"`
 	LogLevel  string           `help:"Level of superd's own log." enum:"debug,info,warn,error" default:"info"`
 	LogFormat string           `help:"Format of superd's own log." enum:"text,json" default:"text"`
+	Check     bool             `help:"Validate every service file of the config dir, print each error and exit (1 if any is invalid)."`
+	Watch     bool             `help:"Reload when a file of the config dir changes (debounced)."`
 	Version   kong.VersionFlag `help:"Print the version and exit." short:"V"`
 }
 
@@ -60,6 +64,9 @@ func run(args []string, stderr io.Writer) int {
 	if code, done := parse(parser, args, stderr, &exit); done {
 		return code
 	}
+	if c.Check {
+		return check(c.ConfigDir, os.Stdout, stderr)
+	}
 	if c.Socket == "" {
 		c.Socket = transport.DefaultSocketPath()
 	}
@@ -85,6 +92,7 @@ func run(args []string, stderr io.Writer) int {
 		Socket:    c.Socket,
 		StateFile: c.Socket + ".state",
 		Subreaper: true,
+		Watch:     c.Watch,
 		Logger:    logger,
 		Version:   version,
 	})
@@ -142,4 +150,18 @@ func reloadOnHangup(ctx context.Context, sup *actors.Supervisor, hup <-chan os.S
 			return
 		}
 	}
+}
+
+// check validates dir like a reload would and reports every error.
+func check(dir string, stdout, stderr io.Writer) int {
+	specs, errs := config.LoadDir(dir)
+	for _, err := range errs {
+		fmt.Fprintf(stderr, "error: %s\n", strings.ReplaceAll(err.Error(), "\n", "\nerror: "))
+	}
+	if len(errs) > 0 {
+		fmt.Fprintf(stderr, "%s: %d service file(s) invalid, %d valid\n", dir, len(errs), len(specs))
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: %d service file(s) valid\n", dir, len(specs))
+	return 0
 }

@@ -257,3 +257,53 @@ func TestStatusMarksChangedFile(t *testing.T) {
 		return st.State == "running" && !st.ConfigChanged
 	})
 }
+
+// superd --watch reloads by itself: a new file starts, an editor's
+// save-by-rename applies once, and the watch survives the dir being
+// replaced.
+func TestWatch(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, map[string]string{"a.service": "[Service]\nExecStart=/bin/sleep 1000\n"})
+	d.extraArgs = []string{"--watch"}
+	d.start()
+	a := d.waitRunning("a")
+
+	d.writeFile("b.service", "[Service]\nExecStart=/bin/sleep 1000\n")
+	d.waitRunning("b")
+
+	// Editor-style save: write a temp file, rename it over a.service.
+	tmp := filepath.Join(d.dir, ".a.service.swp")
+	if err := os.WriteFile(tmp, []byte("[Service]\nExecStart=/bin/sleep 1002\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(d.dir, "a.service")); err != nil {
+		t.Fatal(err)
+	}
+	var st transport.ServiceStatus
+	waitFor(t, 10*time.Second, "a restarted with its new command", func() bool {
+		st = d.status("a")
+		cmd, _ := os.ReadFile("/proc/" + itoa(st.PID) + "/cmdline")
+		return st.State == "running" && string(cmd) == "/bin/sleep\x001002\x00"
+	})
+	if alive(a.PID) {
+		t.Error("old a still alive")
+	}
+
+	// Replace the whole dir: the new one is watched.
+	old := d.dir + ".old"
+	if err := os.Rename(d.dir, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(d.dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"a", "b"} {
+		data, _ := os.ReadFile(filepath.Join(old, n+".service"))
+		d.writeFile(n+".service", string(data))
+	}
+	d.writeFile("c.service", "[Service]\nExecStart=/bin/sleep 1000\n")
+	d.waitRunning("c")
+	if got := d.status("a"); got.PID != st.PID {
+		t.Errorf("a restarted by the dir replacement although unchanged: %d → %d", st.PID, got.PID)
+	}
+}

@@ -210,7 +210,7 @@ func TestUnreachableDaemon(t *testing.T) {
 	want := "supers: cannot reach superd at " + socket + ": no such file or directory (is superd running?)\n"
 	for _, args := range [][]string{
 		{"list"}, {"status"}, {"status", "a", "b"}, {"start", "a", "b", "c"}, {"stop", "a"},
-		{"restart", "a", "b"}, {"--json", "status", "a"},
+		{"restart", "a", "b"}, {"--json", "status", "a"}, {"reload"}, {"--json", "reload"}, {"check"},
 	} {
 		r := runAgainst(t, socket, args...)
 		if r.code != 1 || r.stderr != want || r.stdout != "" {

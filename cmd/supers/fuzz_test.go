@@ -13,6 +13,7 @@ func FuzzRun(f *testing.F) {
 		"", "list", "ls", "status a b", "start", "stop a", "restart a b", "version", "completion", "completion -c fish", "completion --code",
 		"--json status", "--timeout -1s list", "--timeout 0 status x", "--socket", "--socket= list",
 		"status --json ''", "start . .. a/b", "--help", "-h status", "status -- -x",
+		"reload", "--json reload", "check", "check -v", "check -v nope.service", "--json check a.service b",
 	} {
 		f.Add(seed)
 	}

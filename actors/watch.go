@@ -1,0 +1,115 @@
+package actors
+
+import (
+	"path/filepath"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/fsnotify/fsnotify"
+)
+
+// watchDebounce is how long the config actor waits after the last file
+// event before it reloads: an editor's save (write a temp file, rename it
+// over the old one) causes one reload, not three.
+const watchDebounce = 200 * time.Millisecond
+
+// fsChanged tells the config actor that something changed in the config dir
+// (or the dir itself was replaced).
+type fsChanged struct {
+	rewatch bool // the dir itself was (re)created: watch it again
+}
+
+// debounceDue fires watchDebounce after the last fsChanged; it is stale
+// unless epoch matches.
+type debounceDue struct {
+	epoch uint64
+}
+
+// watcher is the config actor's file-system watch: one fsnotify watcher on
+// the config dir and its parent (so that the watch survives the dir being
+// replaced), and one goroutine turning its events into messages. It is
+// owned by the config actor, which closes it when it stops.
+type watcher struct {
+	fs   *fsnotify.Watcher
+	done chan struct{}
+}
+
+func (c *configActor) startWatch(ctx actor.Context) {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		c.log.Error("cannot watch the config dir; use supers reload", "err", err)
+		return
+	}
+	dir := filepath.Clean(c.dir)
+	if err := w.Add(filepath.Dir(dir)); err != nil {
+		c.log.Warn("cannot watch the config dir's parent; replacing the dir will not be noticed", "err", err)
+	}
+	if err := w.Add(dir); err != nil {
+		c.log.Error("cannot watch the config dir", "dir", dir, "err", err)
+	}
+	done := make(chan struct{})
+	c.watch = &watcher{fs: w, done: done}
+	self, root, log := ctx.Self(), ctx.ActorSystem().Root, c.log
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case ev, ok := <-w.Events:
+				if !ok {
+					return
+				}
+				switch {
+				case filepath.Clean(ev.Name) == dir:
+					root.Send(self, &fsChanged{rewatch: ev.Has(fsnotify.Create) || ev.Has(fsnotify.Rename)})
+				case filepath.Dir(ev.Name) == dir:
+					root.Send(self, &fsChanged{})
+				}
+			case err, ok := <-w.Errors:
+				if !ok {
+					return
+				}
+				log.Warn("config dir watch error", "err", err)
+			}
+		}
+	}()
+	c.log.Info("watching the config dir", "dir", dir)
+}
+
+func (c *configActor) handleFsChanged(ctx actor.Context, m *fsChanged) {
+	if m.rewatch && c.watch != nil {
+		// A new directory under the same name: watch it (a watch on a
+		// removed dir is dropped by the kernel).
+		if err := c.watch.fs.Add(filepath.Clean(c.dir)); err != nil {
+			c.log.Warn("cannot watch the new config dir", "err", err)
+		}
+	}
+	if c.debounce != nil {
+		c.debounce.Stop()
+	}
+	c.epoch++
+	msg, self, root := &debounceDue{epoch: c.epoch}, ctx.Self(), ctx.ActorSystem().Root
+	c.debounce = time.AfterFunc(watchDebounce, func() { root.Send(self, msg) })
+}
+
+func (c *configActor) handleDebounceDue(ctx actor.Context, m *debounceDue) {
+	if m.epoch != c.epoch {
+		return
+	}
+	c.debounce = nil
+	if _, err := c.reload(ctx, false); err != nil {
+		c.log.Error("reload after a file change failed", "err", err)
+	}
+}
+
+// stopWatch closes the watcher and waits for its goroutine.
+func (c *configActor) stopWatch() {
+	if c.debounce != nil {
+		c.debounce.Stop()
+		c.debounce = nil
+	}
+	if c.watch != nil {
+		_ = c.watch.fs.Close()
+		<-c.watch.done
+		c.watch = nil
+	}
+}
