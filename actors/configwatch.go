@@ -106,7 +106,7 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 	}
 	specs, errs := config.LoadDir(c.dir)
 	for _, err := range errs {
-		res.Errors = append(res.Errors, configError(err))
+		res.Errors = append(res.Errors, configErrors(err)...)
 	}
 	if dryRun {
 		return res, nil
@@ -233,12 +233,21 @@ func cutServiceFile(path string) (string, bool) {
 	return base[:len(base)-len(config.FileSuffix)], true
 }
 
-// configError converts a load error for the control API.
-func configError(err error) transport.ConfigError {
+// configErrors converts a load error for the control API: one entry per
+// problem (a file may have several), as `supers check FILE` reports them.
+func configErrors(err error) []transport.ConfigError {
+	var list config.Errors
+	if errors.As(err, &list) {
+		out := make([]transport.ConfigError, 0, len(list))
+		for _, e := range list {
+			out = append(out, transport.ConfigError{File: e.File, Line: e.Line, Message: e.Error()})
+		}
+		return out
+	}
 	ce := transport.ConfigError{Message: oneLine(err.Error())}
 	var e *config.Error
 	if errors.As(err, &e) {
 		ce.File, ce.Line = e.File, e.Line
 	}
-	return ce
+	return []transport.ConfigError{ce}
 }

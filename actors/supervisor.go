@@ -326,7 +326,7 @@ func (s *Supervisor) ConfigErrors(ctx context.Context) ([]transport.ConfigError,
 	}
 	out := make([]transport.ConfigError, 0, len(errs))
 	for _, err := range errs {
-		out = append(out, configError(err))
+		out = append(out, configErrors(err)...)
 	}
 	return out, nil
 }
