@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -305,5 +306,42 @@ func TestWatch(t *testing.T) {
 	d.waitRunning("c")
 	if got := d.status("a"); got.PID != st.PID {
 		t.Errorf("a restarted by the dir replacement although unchanged: %d → %d", st.PID, got.PID)
+	}
+}
+
+// supers check asks superd to validate its config dir without applying
+// anything; supers check FILE and superd --check need no daemon.
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, map[string]string{"a.service": "[Service]\nExecStart=/bin/sleep 1000\n"}).start()
+	a := d.waitRunning("a")
+	if out, errs, code := d.cli("check"); code != 0 || !strings.Contains(out, "configuration OK") {
+		t.Fatalf("check of a good dir: %d %q %q", code, out, errs)
+	}
+	d.writeFile("bad.service", "[Service]\nExecStart=/bin/sleep 1000\nRestrat=always\nKillSignal=SIGNOPE\n")
+	d.writeFile("a.service", "[Service]\nExecStart=/bin/sleep 1001\n")
+	out, errs, code := d.cli("check")
+	if code != 1 || !strings.Contains(out, "bad.service:3") || !strings.Contains(out, "bad.service:4") {
+		t.Fatalf("check of a bad dir: %d\n%s%s", code, out, errs)
+	}
+	if st := d.status("a"); st.PID != a.PID {
+		t.Error("check applied a change")
+	}
+	if _, _, code := d.cli("status", "bad"); code != 4 {
+		t.Error("check created a service")
+	}
+
+	// Offline: the CLI on files, superd --check on the dir.
+	_, _, code = runCLI(t, filepath.Join(t.TempDir(), "none.sock"), "check", filepath.Join(d.dir, "bad.service"))
+	if code != 1 {
+		t.Errorf("supers check FILE of a bad file: exit %d", code)
+	}
+	if _, _, code = runCLI(t, filepath.Join(t.TempDir(), "none.sock"), "check", filepath.Join(d.dir, "a.service")); code != 0 {
+		t.Errorf("supers check FILE of a good file: exit %d", code)
+	}
+	cmd := exec.Command(filepath.Join(binDir, "superd"), "--check", "--config-dir", d.dir)
+	outb, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(outb), "bad.service:3") || !strings.Contains(string(outb), "1 service file(s) invalid, 1 valid") {
+		t.Errorf("superd --check: %v\n%s", err, outb)
 	}
 }
