@@ -345,3 +345,37 @@ func TestCheck(t *testing.T) {
 		t.Errorf("superd --check: %v\n%s", err, outb)
 	}
 }
+
+// A reload while a service is restarting supersedes the restart cleanly:
+// afterwards exactly one process runs, with the new configuration.
+func TestReloadDuringRestart(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, map[string]string{
+		"slow.service": "[Service]\nExecStart=/bin/sh -c 'trap \"\" TERM; exec sleep 1000'\nTimeoutStopSec=1s\n",
+	}).start()
+	first := d.waitRunning("slow")
+	restarted := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, err := d.client.Restart(ctx, "slow")
+		restarted <- err
+	}()
+	waitFor(t, 5*time.Second, "slow stopping", func() bool { return d.status("slow").State == "stopping" })
+	d.writeFile("slow.service", "[Service]\nExecStart=/bin/sleep 1003\n")
+	res := d.reload()
+	if !slices.Equal(res.Changed, []string{"slow"}) {
+		t.Fatalf("reload result %+v", res)
+	}
+	<-restarted // answered either way (restarted, or superseded by the reload)
+	var st transport.ServiceStatus
+	waitFor(t, 15*time.Second, "slow running its new command", func() bool {
+		st = d.status("slow")
+		cmd, _ := os.ReadFile("/proc/" + itoa(st.PID) + "/cmdline")
+		return st.State == "running" && string(cmd) == "/bin/sleep\x001003\x00"
+	})
+	if alive(first.PID) {
+		t.Error("the first process survived")
+	}
+	waitFor(t, 5*time.Second, "a single process", func() bool { return len(childrenOf(d.cmd.Process.Pid)) == 1 })
+}
