@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -225,11 +226,9 @@ func childrenOf(ppid int) []int {
 		i := strings.LastIndexByte(s, ')')
 		f := strings.Fields(s[i+2:])
 		if len(f) > 1 && f[0] != "Z" && f[1] == itoa(ppid) {
-			pid := 0
-			for _, c := range e.Name() {
-				pid = pid*10 + int(c-'0')
+			if pid, err := strconv.Atoi(e.Name()); err == nil {
+				out = append(out, pid)
 			}
-			out = append(out, pid)
 		}
 	}
 	return out
