@@ -16,16 +16,16 @@ import (
 	"github.com/supers-dev/supers/transport"
 )
 
-// Service states reported in status.
+// Service states reported in status (the control protocol's).
 const (
-	StateStopped    = "stopped"
-	StateStarting   = "starting"
-	StateRunning    = "running"
-	StateStopping   = "stopping"
-	StateExited     = "exited"
-	StateExecFailed = "exec-failed"
-	StateBackoff    = "backoff"
-	StateFatal      = "fatal"
+	StateStopped    = transport.StateStopped
+	StateStarting   = transport.StateStarting
+	StateRunning    = transport.StateRunning
+	StateStopping   = transport.StateStopping
+	StateExited     = transport.StateExited
+	StateExecFailed = transport.StateExecFailed
+	StateBackoff    = transport.StateBackoff
+	StateFatal      = transport.StateFatal
 )
 
 // ErrStartFailed wraps the error of a start whose program could not be

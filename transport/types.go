@@ -9,14 +9,16 @@ import (
 )
 
 // Service states reported in [ServiceStatus.State]. Later versions may add
-// more (backoff, fatal, exec-failed); clients must treat unknown states as
-// "not running".
+// more; clients must treat unknown states as "not running".
 const (
-	StateStopped  = "stopped"
-	StateStarting = "starting"
-	StateRunning  = "running"
-	StateStopping = "stopping"
-	StateExited   = "exited"
+	StateStopped    = "stopped"
+	StateStarting   = "starting"
+	StateRunning    = "running"
+	StateStopping   = "stopping"
+	StateExited     = "exited"      // ended and not restarted
+	StateExecFailed = "exec-failed" // the program could not be executed
+	StateBackoff    = "backoff"     // waiting to be restarted (see NextAttemptMS)
+	StateFatal      = "fatal"       // restarting gave up (see Error)
 )
 
 // ServiceStatus is the state of one service as reported by superd.

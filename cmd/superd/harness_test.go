@@ -298,45 +298,65 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 	}
 }
 
-// alive reports whether pid exists and is not a zombie.
-func alive(pid int) bool {
-	st, err := procState(pid)
-	return err == nil && st != "Z" && st != "X"
+// procInfo is what the tests read of a process in /proc/PID/stat.
+type procInfo struct {
+	pid, ppid, pgid int
+	state           string // R, S, Z...
 }
 
-// procState returns the state letter of /proc/pid/stat.
-func procState(pid int) (string, error) {
+// readProc reads /proc/PID/stat.
+func readProc(pid int) (procInfo, error) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return "", err
+		return procInfo{}, err
 	}
 	s := string(data)
-	i := strings.LastIndexByte(s, ')')
+	i := strings.LastIndexByte(s, ')') // the command name may contain spaces
 	if i < 0 || i+2 >= len(s) {
-		return "", fmt.Errorf("bad stat %q", s)
+		return procInfo{}, fmt.Errorf("bad stat %q", s)
 	}
-	return string(s[i+2]), nil
+	f := strings.Fields(s[i+2:])
+	if len(f) < 3 {
+		return procInfo{}, fmt.Errorf("bad stat %q", s)
+	}
+	ppid, _ := strconv.Atoi(f[1])
+	pgid, _ := strconv.Atoi(f[2])
+	return procInfo{pid: pid, state: f[0], ppid: ppid, pgid: pgid}, nil
 }
 
-// groupMembers lists the live processes whose process group is pgid.
-func groupMembers(pgid int) []int {
-	var pids []int
+// processes lists the processes for which keep is true.
+func processes(keep func(procInfo) bool) []int {
+	var out []int
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue
-		}
-		s := string(data)
-		i := strings.LastIndexByte(s, ')')
-		f := strings.Fields(s[i+2:])
-		if len(f) > 3 && f[0] != "Z" && f[2] == strconv.Itoa(pgid) {
-			pids = append(pids, pid)
+		if p, err := readProc(pid); err == nil && keep(p) {
+			out = append(out, pid)
 		}
 	}
-	return pids
+	return out
+}
+
+// alive reports whether pid exists and is not a zombie.
+func alive(pid int) bool {
+	p, err := readProc(pid)
+	return err == nil && p.state != "Z" && p.state != "X"
+}
+
+// groupMembers lists the live processes whose process group is pgid.
+func groupMembers(pgid int) []int {
+	return processes(func(p procInfo) bool { return p.state != "Z" && p.pgid == pgid })
+}
+
+// childrenOf lists the live (non-zombie) children of ppid.
+func childrenOf(ppid int) []int {
+	return processes(func(p procInfo) bool { return p.state != "Z" && p.ppid == ppid })
+}
+
+// zombiesOf lists the zombie children of ppid.
+func zombiesOf(ppid int) []int {
+	return processes(func(p procInfo) bool { return p.state == "Z" && p.ppid == ppid })
 }

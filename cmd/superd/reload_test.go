@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -211,27 +210,6 @@ func TestConcurrentReloadsStartsStops(t *testing.T) {
 	waitFor(t, 10*time.Second, "one sleep per service", func() bool {
 		return len(childrenOf(d.cmd.Process.Pid)) == 4
 	})
-}
-
-// childrenOf lists the live (non-zombie) children of ppid.
-func childrenOf(ppid int) []int {
-	var out []int
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		data, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		s := string(data)
-		i := strings.LastIndexByte(s, ')')
-		f := strings.Fields(s[i+2:])
-		if len(f) > 1 && f[0] != "Z" && f[1] == itoa(ppid) {
-			if pid, err := strconv.Atoi(e.Name()); err == nil {
-				out = append(out, pid)
-			}
-		}
-	}
-	return out
 }
 
 // status marks a service whose file changed on disk since it was loaded;

@@ -1,0 +1,199 @@
+package notify
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"slices"
+	"time"
+)
+
+// SchemaVersion is the version of the event schema written in every event's
+// "version" field. It changes only when a field changes meaning or goes
+// away; new optional fields do not bump it.
+const SchemaVersion = 1
+
+// The event types. Every state change of a service produces exactly one
+// event of one of these types.
+const (
+	// TypeStart: the process started; PID is set.
+	TypeStart = "start"
+	// TypeExit: the process ended; Code or Signal is set, and Expected
+	// tells whether superd asked it to end (a stop or a restart).
+	TypeExit = "exit"
+	// TypeRestart: a restart is scheduled; Attempt and DelayMS are set.
+	TypeRestart = "restart"
+	// TypeStop: the service was stopped on request; Reason may say by whom.
+	TypeStop = "stop"
+	// TypeFatal: restarting gave up (start limit hit); Reason says why.
+	TypeFatal = "fatal"
+	// TypeReload: a configuration was applied; Added, Removed and Changed
+	// list the service names. Service is empty.
+	TypeReload = "reload"
+)
+
+// Types returns every event type, in a fixed order. Configuration code can
+// use it to validate a filter.
+func Types() []string {
+	return []string{TypeStart, TypeExit, TypeRestart, TypeStop, TypeFatal, TypeReload}
+}
+
+// KnownType reports whether t is one of the event types.
+func KnownType(t string) bool { return slices.Contains(Types(), t) }
+
+// timeLayout is RFC 3339 with a fixed millisecond fraction, which every
+// common date parser accepts. Times are written in UTC.
+const timeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// Event is one state change of a service, as sent to notifiers. Its JSON
+// form is documented, with an example per type, in EVENTS.md.
+type Event struct {
+	// Version is the schema version, SchemaVersion.
+	Version int `json:"version"`
+	// ID is unique per event; a webhook sends it as webhook-id, the same
+	// on every retry, so receivers can deduplicate.
+	ID string `json:"id"`
+	// Type is one of the Type constants.
+	Type string `json:"type"`
+	// Service is the service name; empty for TypeReload.
+	Service string `json:"service"`
+	// Time is when the change happened; written as RFC 3339 in UTC with
+	// milliseconds.
+	Time time.Time `json:"time"`
+	// Host is the host name of the machine running superd.
+	Host string `json:"host"`
+
+	// PID is the process id (start, and exit when known).
+	PID int `json:"pid,omitempty"`
+	// Code is the exit status when the process exited (exit).
+	Code *int `json:"code,omitempty"`
+	// Signal names the signal that killed the process, e.g. "SIGKILL" (exit).
+	Signal string `json:"signal,omitempty"`
+	// Expected is true when superd caused the exit (a stop or a restart);
+	// absent means false (exit).
+	Expected bool `json:"expected,omitempty"`
+	// Attempt counts restarts since the service was last stable, from 1
+	// (restart).
+	Attempt int `json:"attempt,omitempty"`
+	// DelayMS is the delay before the restart, in milliseconds (restart).
+	DelayMS int64 `json:"delay_ms,omitempty"`
+	// Reason is a short human-readable cause (stop, fatal; optional elsewhere).
+	Reason string `json:"reason,omitempty"`
+	// Added, Removed and Changed list the service names a reload added,
+	// removed or changed (reload).
+	Added   []string `json:"added,omitempty"`
+	Removed []string `json:"removed,omitempty"`
+	Changed []string `json:"changed,omitempty"`
+}
+
+// NewEvent returns an event of type typ for service with Version, a fresh
+// random ID, Time (now, in UTC, to the millisecond) and Host filled in. The
+// caller sets the fields of the type.
+func NewEvent(typ, service string) Event {
+	host, _ := os.Hostname() // best effort: an unknown host leaves it empty
+	return Event{
+		Version: SchemaVersion,
+		ID:      newID(),
+		Type:    typ,
+		Service: service,
+		Time:    time.Now().UTC().Truncate(time.Millisecond),
+		Host:    host,
+	}
+}
+
+// newID returns a random version 4 UUID in its canonical text form.
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go ≥ 1.24)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], b[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], b[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], b[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:36], b[10:16])
+	return string(s[:])
+}
+
+// MarshalJSON writes the event with its time as RFC 3339 in UTC with a
+// fixed millisecond fraction, and the common fields first.
+func (e Event) MarshalJSON() ([]byte, error) {
+	type fields Event // no methods: no recursion
+	return json.Marshal(struct {
+		Version int    `json:"version"`
+		ID      string `json:"id"`
+		Type    string `json:"type"`
+		Service string `json:"service"`
+		Time    string `json:"time"`
+		Host    string `json:"host"`
+		fields         // the type-specific fields; the ones above shadow its own
+	}{
+		Version: e.Version,
+		ID:      e.ID,
+		Type:    e.Type,
+		Service: e.Service,
+		Time:    e.Time.UTC().Format(timeLayout),
+		Host:    e.Host,
+		fields:  fields(e),
+	})
+}
+
+// Notifier delivers events to one destination (a webhook; mail, Slack or
+// WeCom later). Notify delivers one event, retrying as the destination's
+// policy says, and returns when it is delivered, has failed for good, or
+// ctx is done. Implementations must be safe for concurrent use.
+type Notifier interface {
+	Notify(ctx context.Context, e Event) error
+}
+
+// NotifierFunc adapts a function to the Notifier interface.
+type NotifierFunc func(ctx context.Context, e Event) error
+
+// Notify calls f(ctx, e).
+func (f NotifierFunc) Notify(ctx context.Context, e Event) error { return f(ctx, e) }
+
+// Matcher is implemented by notifiers that want only some events (see
+// Webhook.Match). A Queue asks it before queueing an event, so filtered-out
+// events never take a slot.
+type Matcher interface {
+	Match(e Event) bool
+}
+
+// Filter selects events by type and service. An empty list matches
+// everything, so the zero Filter matches every event.
+type Filter struct {
+	// Events lists the event types to keep (the Type constants).
+	Events []string
+	// Services lists the service names to keep. A reload event, which has
+	// no service, passes a non-empty Services list only when one of its
+	// added, removed or changed names is listed.
+	Services []string
+}
+
+// Match reports whether e passes the filter.
+func (f Filter) Match(e Event) bool {
+	if len(f.Events) > 0 && !slices.Contains(f.Events, e.Type) {
+		return false
+	}
+	if len(f.Services) == 0 {
+		return true
+	}
+	if e.Type == TypeReload && e.Service == "" {
+		for _, list := range [][]string{e.Added, e.Removed, e.Changed} {
+			for _, name := range list {
+				if slices.Contains(f.Services, name) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return slices.Contains(f.Services, e.Service)
+}
