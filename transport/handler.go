@@ -37,8 +37,8 @@ func NewHandler(b Backend, opts HandlerOptions) http.Handler {
 	h.mux.HandleFunc("POST /v1/services/{name}/start", h.serviceOp(Backend.Start))
 	h.mux.HandleFunc("POST /v1/services/{name}/stop", h.serviceOp(Backend.Stop))
 	h.mux.HandleFunc("POST /v1/services/{name}/restart", h.serviceOp(Backend.Restart))
-	h.mux.HandleFunc("GET /v1/config/errors", h.configErrors)
-	h.mux.HandleFunc("POST /v1/config/check", h.checkConfig)
+	h.mux.HandleFunc("GET /v1/config/errors", h.configErrorsOp(Backend.ConfigErrors))
+	h.mux.HandleFunc("POST /v1/config/check", h.configErrorsOp(Backend.CheckConfig))
 	h.mux.HandleFunc("POST /v1/reload", h.reload)
 	h.mux.HandleFunc("GET /v1/version", h.versionInfo)
 	h.mux.HandleFunc("GET /healthz", h.health)
@@ -122,28 +122,20 @@ func (h *handler) serviceOp(op func(Backend, context.Context, string) (ServiceSt
 	}
 }
 
-func (h *handler) configErrors(w http.ResponseWriter, r *http.Request) {
-	errs, err := h.backend.ConfigErrors(r.Context())
-	if err != nil {
-		h.writeBackendError(w, r, err)
-		return
+// configErrorsOp adapts a Backend method returning config errors (the last
+// load's, or a check's) to a handler answering ConfigErrors.
+func (h *handler) configErrorsOp(op func(Backend, context.Context) ([]ConfigError, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		errs, err := op(h.backend, r.Context())
+		if err != nil {
+			h.writeBackendError(w, r, err)
+			return
+		}
+		if errs == nil {
+			errs = []ConfigError{}
+		}
+		writeJSON(w, http.StatusOK, ConfigErrors{Errors: errs})
 	}
-	if errs == nil {
-		errs = []ConfigError{}
-	}
-	writeJSON(w, http.StatusOK, ConfigErrors{Errors: errs})
-}
-
-func (h *handler) checkConfig(w http.ResponseWriter, r *http.Request) {
-	errs, err := h.backend.CheckConfig(r.Context())
-	if err != nil {
-		h.writeBackendError(w, r, err)
-		return
-	}
-	if errs == nil {
-		errs = []ConfigError{}
-	}
-	writeJSON(w, http.StatusOK, ConfigErrors{Errors: errs})
 }
 
 func (h *handler) reload(w http.ResponseWriter, r *http.Request) {
