@@ -1,8 +1,19 @@
-// Package notify will hold the event notifiers of superd: the webhook
-// notifier first, then mail, Slack or WeCom, each behind one small interface
-// that delivers one event with a context. It is plain Go: it must not import
-// protoactor or any other package of this module, so that it can be tested
-// on its own.
+// Package notify turns superd's service state changes into events and
+// delivers them to notifiers.
 //
-// It is empty until the events issue lands; see ARCHITECTURE.md.
+// An [Event] (start, exit, restart, stop, fatal, reload; schema in
+// EVENTS.md) is built with [NewEvent], which fills its id, time and host.
+// A [Notifier] delivers one event to one destination; [Webhook] is the
+// first, POSTing the event as JSON following the Standard Webhooks
+// specification (signed with HMAC-SHA256, retried with backoff, refusing
+// link-local and optionally private addresses at connect time). Mail,
+// Slack or WeCom would each be one more Notifier. A [Filter] selects the
+// events a notifier wants.
+//
+// A [Queue] puts a bounded in-memory queue and one worker goroutine in
+// front of a Notifier, so that the caller (the supervisor) never waits on
+// the network: Enqueue never blocks and drops the oldest event when full.
+//
+// The package is plain Go: it imports neither protoactor nor any other
+// package of this module.
 package notify

@@ -1,0 +1,193 @@
+package notify
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+)
+
+// DefaultQueueCapacity is the capacity of a Queue created with capacity 0.
+const DefaultQueueCapacity = 1000
+
+// QueueStats counts what a Queue did with its events.
+type QueueStats struct {
+	// Delivered counts events the notifier accepted.
+	Delivered uint64
+	// Failed counts events the notifier gave up on, including one whose
+	// delivery Close cancelled.
+	Failed uint64
+	// Dropped counts events discarded without a delivery: the oldest ones
+	// pushed out of a full queue, those enqueued after Close, and those
+	// still queued when Close's context ended.
+	Dropped uint64
+	// Queued is the number of events waiting now.
+	Queued int
+}
+
+// Queue feeds one Notifier from a bounded in-memory queue, so that a slow
+// or unreachable destination never blocks the caller: Enqueue never
+// blocks, and when the queue is full the oldest event is dropped. One
+// worker goroutine, owned by the Queue, delivers the events in order; Close
+// stops it. A Queue is safe for concurrent use.
+type Queue struct {
+	n        Notifier
+	log      *slog.Logger
+	capacity int
+
+	ctx    context.Context // the worker's; cancelled when Close gives up
+	cancel context.CancelFunc
+	wake   chan struct{} // capacity 1: "there is work, or we are closing"
+	done   chan struct{} // closed when the worker has returned
+
+	mu        sync.Mutex
+	events    []Event // oldest first
+	closed    bool
+	delivered uint64
+	failed    uint64
+	dropped   uint64
+}
+
+// NewQueue starts a queue of the given capacity (0 means
+// DefaultQueueCapacity) in front of n. If n implements Matcher, events it
+// does not match are discarded by Enqueue without taking a slot. A nil
+// logger discards. The caller must Close the queue.
+func NewQueue(n Notifier, capacity int, logger *slog.Logger) *Queue {
+	if capacity <= 0 {
+		capacity = DefaultQueueCapacity
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	q := &Queue{
+		n:        n,
+		log:      logger,
+		capacity: capacity,
+		ctx:      ctx,
+		cancel:   cancel,
+		wake:     make(chan struct{}, 1),
+		done:     make(chan struct{}),
+	}
+	go q.run()
+	return q
+}
+
+// Enqueue queues e for delivery and returns at once. When the queue is
+// full, the oldest queued event is dropped (counted and logged). After
+// Close, e is dropped.
+func (q *Queue) Enqueue(e Event) {
+	if m, ok := q.n.(Matcher); ok && !m.Match(e) {
+		return
+	}
+	q.mu.Lock()
+	if q.closed {
+		q.dropped++
+		q.mu.Unlock()
+		q.log.Warn("notification dropped: queue closed", "event", e.ID, "type", e.Type, "service", e.Service)
+		return
+	}
+	var old Event
+	full := len(q.events) >= q.capacity
+	if full {
+		old = q.events[0]
+		q.events[0] = Event{} // release its slices
+		q.events = q.events[1:]
+		q.dropped++
+	}
+	q.events = append(q.events, e)
+	dropped := q.dropped
+	q.mu.Unlock()
+	if full {
+		q.log.Warn("notification queue full, oldest event dropped",
+			"event", old.ID, "type", old.Type, "service", old.Service,
+			"capacity", q.capacity, "dropped_total", dropped)
+	}
+	q.signal()
+}
+
+func (q *Queue) signal() {
+	select {
+	case q.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+}
+
+// Stats returns the queue's counters.
+func (q *Queue) Stats() QueueStats {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return QueueStats{
+		Delivered: q.delivered,
+		Failed:    q.failed,
+		Dropped:   q.dropped,
+		Queued:    len(q.events),
+	}
+}
+
+// Close stops taking events and lets the worker deliver what is queued
+// until ctx is done; then it cancels the delivery in flight, drops the
+// rest, and returns ctx's error. It returns once the worker has stopped.
+// Calling it again waits for the same end.
+func (q *Queue) Close(ctx context.Context) error {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	q.signal()
+	select {
+	case <-q.done:
+		return nil
+	case <-ctx.Done():
+		q.cancel()
+		<-q.done
+		return ctx.Err()
+	}
+}
+
+// run is the worker: it delivers the queued events one at a time, oldest
+// first, until the queue is closed and empty or its context is cancelled.
+func (q *Queue) run() {
+	defer close(q.done)
+	defer q.cancel()
+	for {
+		q.mu.Lock()
+		if q.ctx.Err() != nil {
+			q.dropped += uint64(len(q.events))
+			n := len(q.events)
+			q.events = nil
+			q.mu.Unlock()
+			if n > 0 {
+				q.log.Warn("notification queue closed, undelivered events dropped", "dropped", n)
+			}
+			return
+		}
+		if len(q.events) == 0 {
+			closed := q.closed
+			q.mu.Unlock()
+			if closed {
+				return
+			}
+			select {
+			case <-q.wake:
+			case <-q.ctx.Done():
+			}
+			continue
+		}
+		e := q.events[0]
+		q.events[0] = Event{}
+		q.events = q.events[1:]
+		q.mu.Unlock()
+
+		err := q.n.Notify(q.ctx, e)
+
+		q.mu.Lock()
+		if err != nil {
+			q.failed++
+		} else {
+			q.delivered++
+		}
+		q.mu.Unlock()
+		if err != nil {
+			q.log.Error("notification failed", "event", e.ID, "type", e.Type, "service", e.Service, "err", err)
+		}
+	}
+}

@@ -1,0 +1,347 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Webhook defaults, applied by NewWebhook to zero config fields.
+const (
+	DefaultTimeout     = 5 * time.Second
+	DefaultRetries     = 3
+	DefaultBackoffBase = time.Second
+	DefaultBackoffMax  = 30 * time.Second
+	DefaultUserAgent   = "supers"
+)
+
+// maxResponseBody is how much of a response body is read (and discarded);
+// the rest is left unread and the connection closed.
+const maxResponseBody = 64 << 10
+
+// secretPrefix marks a Standard Webhooks secret: whsec_ then base64.
+const secretPrefix = "whsec_"
+
+// WebhookConfig describes one webhook. Only Name and URL are required.
+type WebhookConfig struct {
+	// Name identifies the webhook in logs and errors.
+	Name string
+	// URL is the http or https endpoint events are POSTed to. Credentials
+	// in it are never logged; its query string is not logged either.
+	URL string
+	// Filter selects the events sent; the zero Filter sends all.
+	Filter Filter
+	// Secrets sign each request (webhook-signature, one v1 signature per
+	// secret, so a secret can be rotated). Decode them with ParseSecret.
+	// None: requests are not signed.
+	Secrets [][]byte
+	// Timeout bounds one attempt: connect, TLS, request and response.
+	// Zero means DefaultTimeout.
+	Timeout time.Duration
+	// Retries is how many times a failed attempt is retried. Zero means
+	// DefaultRetries; negative means no retry.
+	Retries int
+	// BackoffBase is the wait before the first retry, doubled at each
+	// retry (with jitter: between half and all of it) up to BackoffMax.
+	// Zero means DefaultBackoffBase.
+	BackoffBase time.Duration
+	// BackoffMax caps the wait between attempts, including one asked for
+	// by a Retry-After header. Zero means DefaultBackoffMax.
+	BackoffMax time.Duration
+	// DenyPrivate also refuses loopback, private and shared address
+	// ranges (link-local, unspecified and multicast are always refused).
+	DenyPrivate bool
+	// CAFile names a PEM file of CA certificates trusted in addition to
+	// the system's, for a receiver with a private CA.
+	CAFile string
+	// UserAgent is sent as User-Agent, e.g. "supers/1.2.0". Empty means
+	// DefaultUserAgent.
+	UserAgent string
+	// Logger receives one line per failed attempt. Nil discards.
+	Logger *slog.Logger
+}
+
+// Webhook is a Notifier that POSTs events as JSON following the Standard
+// Webhooks specification (https://www.standardwebhooks.com). It is safe
+// for concurrent use. Create it with NewWebhook; Close releases its idle
+// connections.
+type Webhook struct {
+	name        string
+	url         string // full URL, for requests only
+	logURL      string // scheme://host/path, for logs and errors
+	filter      Filter
+	secrets     [][]byte
+	timeout     time.Duration
+	retries     int
+	backoffBase time.Duration
+	backoffMax  time.Duration
+	userAgent   string
+	log         *slog.Logger
+	client      *http.Client
+	transport   *http.Transport
+}
+
+// StatusError is the error of an attempt answered with a non-2xx status.
+type StatusError struct {
+	// StatusCode is the HTTP status code, e.g. 503.
+	StatusCode int
+}
+
+// Error returns e.g. "HTTP 503 Service Unavailable".
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("HTTP %d %s", e.StatusCode, http.StatusText(e.StatusCode))
+}
+
+// ParseSecret decodes a webhook secret. The Standard Webhooks form
+// "whsec_<base64>" is decoded; any other non-empty value is used as raw
+// bytes. The error never contains the secret.
+func ParseSecret(s string) ([]byte, error) {
+	if s == "" {
+		return nil, errors.New("notify: empty webhook secret")
+	}
+	rest, ok := strings.CutPrefix(s, secretPrefix)
+	if !ok {
+		return []byte(s), nil
+	}
+	b, err := base64.StdEncoding.DecodeString(rest)
+	if err != nil || len(b) == 0 {
+		return nil, errors.New("notify: webhook secret has the whsec_ prefix but is not valid base64")
+	}
+	return b, nil
+}
+
+// NewWebhook validates cfg, applies its defaults and returns the webhook.
+func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
+	if cfg.Name == "" {
+		return nil, errors.New("notify: webhook has no name")
+	}
+	fail := func(format string, args ...any) (*Webhook, error) {
+		return nil, fmt.Errorf("notify: webhook %q: "+format, append([]any{cfg.Name}, args...)...)
+	}
+	u, err := url.Parse(cfg.URL)
+	if err != nil {
+		// url.Error quotes the URL, which may hold credentials: keep only the cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fail("invalid URL: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fail("URL scheme must be http or https, not %q", u.Scheme)
+	}
+	if u.Host == "" {
+		return fail("URL has no host")
+	}
+	for i, s := range cfg.Secrets {
+		if len(s) == 0 {
+			return fail("secret %d is empty", i+1)
+		}
+	}
+	if cfg.Timeout < 0 || cfg.BackoffBase < 0 || cfg.BackoffMax < 0 {
+		return fail("negative duration")
+	}
+	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.CAFile != "" {
+		pool, err := loadCAFile(cfg.CAFile)
+		if err != nil {
+			return fail("%w", err)
+		}
+		tlsConf.RootCAs = pool
+	}
+	w := &Webhook{
+		name:        cfg.Name,
+		url:         u.String(),
+		logURL:      (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String(),
+		filter:      cfg.Filter,
+		secrets:     cfg.Secrets,
+		timeout:     orDefault(cfg.Timeout, DefaultTimeout),
+		retries:     cfg.Retries,
+		backoffBase: orDefault(cfg.BackoffBase, DefaultBackoffBase),
+		backoffMax:  orDefault(cfg.BackoffMax, DefaultBackoffMax),
+		userAgent:   orDefault(cfg.UserAgent, DefaultUserAgent),
+		log:         cfg.Logger,
+	}
+	switch {
+	case w.retries == 0:
+		w.retries = DefaultRetries
+	case w.retries < 0:
+		w.retries = 0
+	}
+	w.backoffMax = max(w.backoffMax, w.backoffBase)
+	if w.log == nil {
+		w.log = slog.New(slog.DiscardHandler)
+	}
+	w.log = w.log.With("webhook", w.name)
+	w.transport = &http.Transport{
+		Proxy:                 nil, // never: the address check must see the real target
+		DialContext:           newDialer(cfg.DenyPrivate).DialContext,
+		TLSClientConfig:       tlsConf,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          4,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+	w.client = &http.Client{
+		Transport: w.transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse // a 3xx is returned, and is a failure
+		},
+	}
+	return w, nil
+}
+
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// loadCAFile returns the system pool plus the certificates of a PEM file.
+func loadCAFile(path string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("CA file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("CA file %s: no PEM certificate found", path)
+	}
+	return pool, nil
+}
+
+// Name returns the webhook's name.
+func (w *Webhook) Name() string { return w.name }
+
+// Match reports whether the webhook's filter keeps e (see Matcher).
+func (w *Webhook) Match(e Event) bool { return w.filter.Match(e) }
+
+// Close closes the webhook's idle connections. The webhook stays usable.
+func (w *Webhook) Close() { w.transport.CloseIdleConnections() }
+
+// Notify delivers e with one POST, retried on connection errors, timeouts,
+// 408, 429 and 5xx with exponential backoff and jitter (a Retry-After
+// header is honoured, up to BackoffMax), never on other statuses or a
+// refused address. Every attempt carries the same webhook-id (e.ID). An
+// event the filter does not keep is skipped and nil returned. The error
+// wraps the last attempt's: a *StatusError, ErrAddressRefused, or a
+// transport error; or ctx's error when ctx ended first.
+func (w *Webhook) Notify(ctx context.Context, e Event) error {
+	if !w.filter.Match(e) {
+		return nil
+	}
+	body, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("webhook %q: encode event: %w", w.name, err)
+	}
+	for attempt := 1; ; attempt++ {
+		retryAfter, err := w.attempt(ctx, e, body)
+		if err == nil {
+			if attempt > 1 {
+				w.log.Info("webhook delivered after retry", "event", e.ID, "attempt", attempt)
+			}
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("webhook %q: event %s: %w", w.name, e.ID, context.Cause(ctx))
+		}
+		retry := retryable(err) && attempt <= w.retries
+		wait := time.Duration(0)
+		if retry {
+			wait = backoff(w.backoffBase, w.backoffMax, attempt-1)
+			if retryAfter >= 0 {
+				wait = min(retryAfter, w.backoffMax)
+			}
+		}
+		attrs := []any{"event", e.ID, "type", e.Type, "service", e.Service,
+			"url", w.logURL, "attempt", attempt, "err", err}
+		if !retry {
+			w.log.Warn("webhook delivery failed", attrs...)
+			return fmt.Errorf("webhook %q: event %s: attempt %d: %w", w.name, e.ID, attempt, err)
+		}
+		w.log.Warn("webhook attempt failed, will retry", append(attrs, "retry_in", wait)...)
+		if serr := sleep(ctx, wait); serr != nil {
+			return fmt.Errorf("webhook %q: event %s: %w (attempt %d: %v)", w.name, e.ID, serr, attempt, err)
+		}
+	}
+}
+
+// attempt makes one POST. It returns the Retry-After delay the response
+// asked for (negative when none) and the attempt's error.
+func (w *Webhook) attempt(ctx context.Context, e Event, body []byte) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, w.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(body))
+	if err != nil {
+		return -1, stripURL(err)
+	}
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	h := req.Header
+	h.Set("Content-Type", "application/json")
+	h.Set("User-Agent", w.userAgent)
+	h.Set("X-Supers-Event", e.Type)
+	h.Set("webhook-id", e.ID)
+	h.Set("webhook-timestamp", ts)
+	if len(w.secrets) > 0 {
+		h.Set("webhook-signature", sign(w.secrets, e.ID, ts, body))
+	}
+	resp, err := w.client.Do(req)
+	if err != nil {
+		return -1, stripURL(err)
+	}
+	defer resp.Body.Close()
+	// Read a bounded part so a small answer leaves the connection
+	// reusable; a larger one is cut off when the body is closed.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBody))
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return -1, nil
+	}
+	return parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()), &StatusError{StatusCode: resp.StatusCode}
+}
+
+// sign returns the webhook-signature header value: one "v1,<base64>"
+// HMAC-SHA256 of "<id>.<timestamp>.<body>" per secret, space-separated.
+func sign(secrets [][]byte, id, ts string, body []byte) string {
+	sigs := make([]string, 0, len(secrets))
+	for _, s := range secrets {
+		m := hmac.New(sha256.New, s)
+		m.Write([]byte(id))
+		m.Write([]byte{'.'})
+		m.Write([]byte(ts))
+		m.Write([]byte{'.'})
+		m.Write(body)
+		sigs = append(sigs, "v1,"+base64.StdEncoding.EncodeToString(m.Sum(nil)))
+	}
+	return strings.Join(sigs, " ")
+}
+
+// stripURL drops the URL that *url.Error carries (it may hold credentials
+// or a token in the query), keeping the operation and cause.
+func stripURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return err
+}
