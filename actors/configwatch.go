@@ -13,6 +13,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/notify"
 	"github.com/supers-dev/supers/transport"
 )
 
@@ -26,6 +27,7 @@ import (
 type configActor struct {
 	dir      string
 	services *actor.PID
+	events   *actor.PID // the event hub, or nil
 	log      *slog.Logger
 
 	known  map[string]*config.Service // what the services supervisor was given, by name
@@ -160,6 +162,9 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 	}
 	if len(apply.added)+len(apply.removed)+len(apply.changed) > 0 {
 		ctx.Send(c.services, &apply)
+		ev := notify.NewEvent(notify.TypeReload, "")
+		ev.Added, ev.Removed, ev.Changed = res.Added, res.Removed, res.Changed
+		publish(ctx, c.events, ev)
 	}
 	c.log.Info("configuration reloaded", "added", res.Added, "removed", res.Removed, "changed", res.Changed,
 		"unchanged", len(res.Unchanged), "errors", len(res.Errors))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/supers-dev/supers/actors/runstate"
 	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/notify"
 )
 
 // rootActor is the top of superd's actor tree. It is spawned with a guardian
@@ -23,6 +24,7 @@ type rootActor struct {
 	watch   bool
 	logDir  string
 	store   *runstate.Store // nil: no state file
+	queues  []*notify.Queue // one per notifier, owned by the event hub
 	spawned chan<- rootChildren
 }
 
@@ -42,7 +44,16 @@ func (r *rootActor) Receive(ctx actor.Context) {
 		if err != nil {
 			panic(err) // cannot happen: a fresh system has no actor of that name
 		}
-		deps := r.deps
+		queues, logger := r.queues, r.deps.logger
+		events, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
+			return &eventsActor{log: logger, queues: queues}
+		}), "events")
+		if err != nil {
+			panic(err)
+		}
+		d := *r.deps
+		d.events = events
+		deps := &d
 		if r.store != nil {
 			store, logger := r.store, r.deps.logger
 			state, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
@@ -51,9 +62,7 @@ func (r *rootActor) Receive(ctx actor.Context) {
 			if err != nil {
 				panic(err)
 			}
-			d := *r.deps
-			d.state = state
-			deps = &d
+			deps.state = state
 		}
 		services, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
 			return newServicesActor(deps, logs)
@@ -67,9 +76,9 @@ func (r *rootActor) Receive(ctx actor.Context) {
 			for _, sp := range r.initial {
 				known[sp.Name] = sp
 			}
-			dir, logger, errs, watch := deps.configDir, deps.logger, r.loadErr, r.watch
+			dir, errs, watch := deps.configDir, r.loadErr, r.watch
 			cfg, err = ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
-				return &configActor{dir: dir, services: services, log: logger, known: known, errs: errs, watchDir: watch}
+				return &configActor{dir: dir, services: services, events: events, log: logger, known: known, errs: errs, watchDir: watch}
 			}), "config")
 			if err != nil {
 				panic(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/supers-dev/supers/actors/process"
 	"github.com/supers-dev/supers/actors/runstate"
 	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/notify"
 	"github.com/supers-dev/supers/transport"
 )
 
@@ -60,6 +61,8 @@ type serviceDeps struct {
 	// opStopped lists the services the operator had stopped when superd
 	// last ran; they do not start on their own.
 	opStopped map[string]bool
+	// events is the event hub (nil: no events are published).
+	events *actor.PID
 	// configDir is the directory of the service files ("" if none).
 	configDir string
 	// marker returns the value of runstate.MarkerEnv for a service's
@@ -315,6 +318,9 @@ func (a *serviceActor) start(ctx actor.Context) error {
 	a.rec.lastErr = ""
 	a.killed = false
 	a.log.Info("process started", "pid", h.PID, "argv", a.spec.ExecStart)
+	ev := notify.NewEvent(notify.TypeStart, a.spec.Name)
+	ev.PID = h.PID
+	publish(ctx, a.deps.events, ev)
 	if a.deps.state != nil {
 		ctx.Send(a.deps.state, &processStarted{record: runstate.Record{
 			Service: a.spec.Name, PID: h.PID, PGID: h.PGID, StartTime: h.StartTime,
@@ -393,6 +399,14 @@ func (a *serviceActor) handleExit(ctx actor.Context, m *processExited) {
 		a.log.Warn("process exited", attrs...)
 	}
 	a.notify(ctx)
+	ev := notify.NewEvent(notify.TypeExit, a.spec.Name)
+	ev.PID, ev.Code, ev.Signal, ev.Expected = m.exit.PID, a.rec.lastExit.Code, m.exit.Signal, expected
+	publish(ctx, a.deps.events, ev)
+	if expected {
+		ev := notify.NewEvent(notify.TypeStop, a.spec.Name)
+		ev.PID = m.exit.PID
+		publish(ctx, a.deps.events, ev)
+	}
 	if !expected {
 		// Nobody asked for this exit: a failure, for the supervisor to decide.
 		panic(&ExitError{Service: a.spec.Name, Exit: m.exit, RanFor: ranFor, Gen: m.gen})

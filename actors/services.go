@@ -10,6 +10,7 @@ import (
 
 	"github.com/supers-dev/supers/actors/policy"
 	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/notify"
 	"github.com/supers-dev/supers/transport"
 )
 
@@ -209,6 +210,7 @@ func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor
 	e.failedGen = ee.Gen
 	d := e.policy.Failure(e.spec.Restart, o, ee.RanFor, now, s.rnd)
 	log := s.log.With("service", e.spec.Name, "status", outcomeString(ee), "attempt", d.Attempt)
+	s.publishDecision(e.spec.Name, d)
 	switch {
 	case d.GiveUp:
 		e.overlay, e.reason = StateFatal, d.Reason
@@ -228,6 +230,22 @@ func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor
 		s.arm(e, d.Delay)
 		log.Info("restarting", "delay", d.Delay.Round(time.Millisecond))
 	}
+}
+
+// publishDecision publishes a restart or fatal event for a decision.
+func (s *servicesActor) publishDecision(name string, d policy.Decision) {
+	if s.deps.events == nil || (!d.Restart && !d.GiveUp) {
+		return
+	}
+	var ev notify.Event
+	if d.GiveUp {
+		ev = notify.NewEvent(notify.TypeFatal, name)
+		ev.Reason = d.Reason
+	} else {
+		ev = notify.NewEvent(notify.TypeRestart, name)
+		ev.Attempt, ev.DelayMS = d.Attempt, d.Delay.Milliseconds()
+	}
+	s.root.Send(s.deps.events, &eventPublished{event: ev})
 }
 
 // arm schedules a restartDue for e after d.

@@ -1,0 +1,129 @@
+//go:build linux
+
+package main
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/supers-dev/supers/notify"
+)
+
+// receiver is a webhook endpoint on loopback that records what it gets.
+type receiver struct {
+	mu     sync.Mutex
+	events []notify.Event
+	bad    []string
+}
+
+func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	body, _ := io.ReadAll(req.Body)
+	id, ts := req.Header.Get("webhook-id"), req.Header.Get("webhook-timestamp")
+	mac := hmac.New(sha256.New, []byte("s3cret-value"))
+	mac.Write([]byte(id + "." + ts + "." + string(body)))
+	want := "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	var e notify.Event
+	err := json.Unmarshal(body, &e)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case req.Header.Get("webhook-signature") != want:
+		r.bad = append(r.bad, "bad signature")
+	case err != nil || e.ID != id || req.Header.Get("X-Supers-Event") != e.Type:
+		r.bad = append(r.bad, "bad body or headers: "+string(body))
+	default:
+		r.events = append(r.events, e)
+	}
+}
+
+func (r *receiver) find(typ string, pid int) *notify.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range r.events {
+		if r.events[i].Type == typ && (pid == 0 || r.events[i].PID == pid) {
+			e := r.events[i]
+			return &e
+		}
+	}
+	return nil
+}
+
+// The seed's fourth criterion: with a webhook configured, a killed child
+// makes superd POST signed exit and restart events.
+func TestWebhookOnKill(t *testing.T) {
+	t.Parallel()
+	rec := &receiver{}
+	srv := httptest.NewServer(rec)
+	defer srv.Close()
+	d := newDaemon(t, map[string]string{
+		"sleep.service": "[Service]\nExecStart=/bin/sleep 1000\nRestart=always\nRestartSec=0\n",
+		"other.service": "[Service]\nExecStart=/bin/sleep 1000\n",
+		"superd.conf": "[Webhook \"test\"]\nURL=" + srv.URL + "/hook\nSecret=s3cret-value\nServices=sleep\nEvents=exit restart start\n",
+	}).start()
+	first := d.waitRunning("sleep")
+	d.waitRunning("other")
+	waitFor(t, 10*time.Second, "start event", func() bool { return rec.find("start", first.PID) != nil })
+	if err := syscall.Kill(first.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	var exit, restart *notify.Event
+	waitFor(t, 10*time.Second, "exit and restart events", func() bool {
+		exit, restart = rec.find("exit", first.PID), rec.find("restart", 0)
+		return exit != nil && restart != nil
+	})
+	if exit.Service != "sleep" || exit.Signal != "SIGKILL" || exit.Expected || exit.Host == "" || exit.Version != 1 {
+		t.Errorf("exit event %+v", exit)
+	}
+	if restart.Service != "sleep" || restart.Attempt != 1 {
+		t.Errorf("restart event %+v", restart)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.bad) > 0 {
+		t.Errorf("bad deliveries: %v", rec.bad)
+	}
+	for _, e := range rec.events {
+		if e.Service != "sleep" || (e.Type != "start" && e.Type != "exit" && e.Type != "restart") {
+			t.Errorf("the filter let through %+v", e)
+		}
+	}
+}
+
+// A receiver that accepts and never answers delays nothing: restarts and
+// CLI answers stay on time.
+func TestHangingWebhookDelaysNothing(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer srv.Close()
+	defer close(release)
+	d := newDaemon(t, map[string]string{
+		"sleep.service": "[Service]\nExecStart=/bin/sleep 1000\nRestart=always\nRestartSec=0\nStableSec=0\n",
+		"superd.conf":   "[Webhook \"slow\"]\nURL=" + srv.URL + "\nTimeout=1h\n",
+	}).start()
+	pid := d.waitRunning("sleep").PID
+	for i := 0; i < 3; i++ {
+		time.Sleep(150 * time.Millisecond) // each run is stable, so each restart is immediate
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		old := pid
+		waitFor(t, 5*time.Second, "restart while the webhook hangs", func() bool {
+			st := d.status("sleep")
+			pid = st.PID
+			return st.State == "running" && st.PID != old && st.PID != 0
+		})
+		if _, _, code := d.cli("status", "sleep"); code != 0 {
+			t.Fatalf("CLI status failed while the webhook hangs: %d", code)
+		}
+	}
+}
