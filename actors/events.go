@@ -28,8 +28,8 @@ type eventPublished struct {
 // every notifier's bounded queue (a webhook that hangs fills its own queue,
 // drops its oldest events, and delays nothing else).
 type eventsActor struct {
-	log      *slog.Logger
-	queues   []*notify.Queue
+	log     *slog.Logger
+	queues  []*notify.Queue
 	history []notify.Event // ring buffer of the last eventHistory events
 	next    int            // where the next event goes once it is full
 }

@@ -67,7 +67,7 @@ func TestWebhookOnKill(t *testing.T) {
 	d := newDaemon(t, map[string]string{
 		"sleep.service": "[Service]\nExecStart=/bin/sleep 1000\nRestart=always\nRestartSec=0\n",
 		"other.service": "[Service]\nExecStart=/bin/sleep 1000\n",
-		"superd.conf": "[Webhook \"test\"]\nURL=" + srv.URL + "/hook\nSecret=s3cret-value\nServices=sleep\nEvents=exit restart start\n",
+		"superd.conf":   "[Webhook \"test\"]\nURL=" + srv.URL + "/hook\nSecret=s3cret-value\nServices=sleep\nEvents=exit restart start\n",
 	}).start()
 	first := d.waitRunning("sleep")
 	d.waitRunning("other")
