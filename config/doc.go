@@ -1,5 +1,6 @@
 // Package config parses service files into validated, immutable Service
-// values. No INI type leaves the package.
+// values, and superd's own configuration file into a Daemon value. No INI
+// type leaves the package.
 //
 // # Service files
 //
@@ -148,6 +149,72 @@
 //   - Sizes (ParseSize): a number with an optional unit B, K, M, G or T
 //     (KiB, MiB, GiB, TiB), all powers of 1024: "50M", "1G", "1048576".
 //
+// # The daemon file
+//
+// superd's own settings live in <config-dir>/superd.conf (DaemonFile),
+// which LoadDaemon and ParseDaemonFile read into a Daemon; LoadDir ignores
+// it. The file is optional, and so is every section. Its syntax and its
+// errors are those of service files; its sections are:
+//
+//	[Daemon]
+//	HTTPListen=127.0.0.1:8080
+//	HTTPTokenFile=/etc/supers/http.token
+//	AllowEdit=no
+//	SocketGroup=supers
+//
+//	[Webhook "ops"]
+//	URL=https://hooks.example.com/supers
+//	Events=exit fatal, restart
+//	Services=web db
+//	Secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+//	Secret=whsec_bm90IHRoZSByZWFsIHNlY3JldCwgYnV0IGxvbmc=
+//	Timeout=10s
+//	Retries=5
+//	DenyPrivate=yes
+//
+// [Daemon] appears at most once; [Webhook "NAME"] any number of times, with
+// a different NAME each time (matching NamePattern; the quotes are
+// required). Keys:
+//
+//	[Daemon]
+//	HTTPListen=        host:port of an HTTP listener for the API, besides
+//	                   the Unix socket; the port is a number 0-65535 and
+//	                   the host may be empty (all addresses). Default none.
+//	HTTPTokenFile=     absolute path of the file holding the bearer token
+//	                   of the HTTP API (not read here).
+//	AllowEdit=         boolean, default no: whether clients may create,
+//	                   change and delete service files.
+//	SocketGroup=       a group name or numeric ID given access to the
+//	                   control socket. Default: superd's group.
+//	[Webhook "NAME"]   an HTTP endpoint notified of events:
+//	URL=               required: an http:// or https:// URL with a host.
+//	Events=            event types to send, separated by spaces or commas,
+//	                   in any case: start exit restart stop fatal reload
+//	                   create update delete. Default: all.
+//	Services=          service names whose events are sent, separated by
+//	                   spaces or commas. Default: all.
+//	Secret=            a signing secret, as written (a "whsec_" prefix is
+//	                   for the notifier to decode). May be repeated: several
+//	                   secrets allow rotation. Default: unsigned requests.
+//	SecretFile=        instead of Secret=: an absolute path to a file
+//	                   holding one secret per line (spaces trimmed, blank
+//	                   lines ignored), read when the file is parsed (and
+//	                   re-read on reload). A missing file is an error.
+//	Timeout=           the limit of one request, a duration > 0; default 5s.
+//	Retries=           retries of a failed request, a whole number ≥ 0;
+//	                   default 3.
+//	DenyPrivate=       boolean, default no: refuse to send to loopback,
+//	                   private and link-local addresses.
+//	CAFile=            absolute path of a PEM file of CA certificates to
+//	                   trust instead of the system's; it must be readable
+//	                   and hold a certificate when the file is parsed.
+//
+// Every key but Secret= may be given once. Since the file holds secrets,
+// its errors never quote the value of Secret= or URL= (a URL often embeds
+// a token), nor the content of a SecretFile=, nor lines that are not
+// KEY=VALUE assignments, nor unknown key names longer than 32 characters.
+// Webhook values print without their secrets (see Webhook).
+//
 // # Errors
 //
 // Parse reports every problem of a file, not just the first, each as an
@@ -161,13 +228,15 @@
 // Several problems come as Errors (at most 50, then a last "too many
 // errors"), sorted by line. Their Err wraps a sentinel (ErrSyntax,
 // ErrUnknownSection, ErrUnknownKey, ErrDuplicateKey, ErrMissingKey,
-// ErrInvalidValue, ErrInvalidName) for errors.Is, or describes a problem
-// with an EnvironmentFile.
+// ErrInvalidValue, ErrInvalidName, ErrDuplicateSection) for errors.Is, or
+// describes a problem with a file a key names (EnvironmentFile=,
+// SecretFile=, CAFile=).
 //
 // # Identity
 //
 // Every Service carries a Hash of its normalised values (see
 // Service.ComputeHash), so that a reload can tell the services whose
 // configuration changed from those that only had their file reformatted.
-// Services built in Go get one from New or Validate.
+// Services built in Go get one from New or Validate. A Daemon carries one
+// too (see Daemon.ComputeHash).
 package config

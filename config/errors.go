@@ -25,8 +25,12 @@ var (
 	ErrMissingKey = errors.New("required key is missing")
 	// ErrInvalidValue marks a value that does not parse or is out of range.
 	ErrInvalidValue = errors.New("invalid value")
-	// ErrInvalidName marks a service name that does not match NamePattern.
+	// ErrInvalidName marks a service or webhook name that does not match
+	// NamePattern.
 	ErrInvalidName = errors.New("invalid service name")
+	// ErrDuplicateSection marks a second section that may appear only once
+	// ([Daemon], or [Webhook "NAME"] with the same NAME).
+	ErrDuplicateSection = errors.New("duplicate section")
 )
 
 // Error is one problem in a service definition. Its text has the form

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -120,8 +121,15 @@ func checkFuzzError(t *testing.T, err error) {
 // trimmed.
 func checkValues(t *testing.T, data []byte) {
 	t.Helper()
-	as, clean := scan(data, &errorList{})
-	if err := fillValues(as, clean); err != nil {
+	checkSchemaValues(t, data, serviceSchema)
+}
+
+// checkSchemaValues is checkValues for a file of the kind sc describes.
+func checkSchemaValues(t *testing.T, data []byte, sc *schema) {
+	t.Helper()
+	res := scan(data, &errorList{}, sc)
+	as := res.assignments
+	if err := fillValues(as, res.clean); err != nil {
 		t.Fatalf("fillValues: %v", err)
 	}
 	lines := strings.Split(strings.TrimPrefix(string(data), "\uFEFF"), "\n")
@@ -140,6 +148,79 @@ func checkValues(t *testing.T, data []byte) {
 		}
 		if a.value != want || a.empty != (want == "") {
 			t.Fatalf("line %d: value %q (empty %v), want %q", a.line, a.value, a.empty, want)
+		}
+	}
+}
+
+// FuzzParseDaemon checks that parseDaemon never panics, that the scanner
+// and ini.v1 agree, that errors name the file and never show a secret (the
+// fuzzer cannot know which text is secret, so this checks the values of
+// Secret= and of the secret file), and that the result is deterministic.
+func FuzzParseDaemon(f *testing.F) {
+	for _, s := range []string{
+		"",
+		"[Daemon]\nHTTPListen=:8080\nAllowEdit=yes\nSocketGroup=wheel\nHTTPTokenFile=/t\n",
+		"[Daemon]\r\nHTTPListen=[::1]:0\r\n[Daemon]\n[Daemon \"x\"]\n",
+		"[Webhook \"a\"]\nURL=http://h\nSecret=whsec_LEAKED\nSecret=\nSecretFile=/s\n",
+		"[Webhook \"a\"]\nURL=http://h\nSecretFile=/s\nCAFile=/ca\nEvents=start,EXIT stop\nServices=a b,c\n",
+		"[Webhook \"a\"]\nURL=http://h\n[Webhook \"a\"]\n[Webhook \"a.b\"]\nURL=https://x:1/y?z#w\n",
+		"[Webhook]\n[Webhook \"\"]\n[Webhook x]\n[Webhook \"a\"b\"]\n[Webhook\t\"t\"]\n[ Webhook \"s\" ]\n",
+		"[Webhook \"a\"]\nURL=`x`\nSecret=\"\"\"x\"\"\"\nTimeout=0\nRetries=-1\nDenyPrivate=2\n",
+		"[Webhook \"a\"]\nURL=http://h \\\n/x\nSecret=a \\\n b\n",
+		"[Service]\nExecStart=x\n[X-A]\nB=c\n[Webhook \"a\"]\nX-B=c\nURL=http://h\n",
+		"URL=x\nLEAKED\n[Webhook \"a\"]\nwhsec_LEAKEDLEAKEDLEAKEDLEAKEDLEAKED=\n",
+	} {
+		f.Add([]byte(s))
+	}
+	read := fakeFiles(map[string]string{
+		"/s":  "whsec_LEAKED1\nLEAKED2\n",
+		"/ca": testCAPEM(f),
+	})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkSchemaValues(t, data, daemonSchema)
+		// checkFuzzError wants errors to name "fuzz.service".
+		d, err := parseDaemon("fuzz.service", data, read)
+		if err != nil {
+			if d != nil {
+				t.Fatalf("got a Daemon and an error")
+			}
+			checkFuzzError(t, err)
+			checkNoSecretShown(t, data, err)
+			return
+		}
+		if d.Hash == "" || d.Hash != d.ComputeHash() {
+			t.Fatalf("bad Hash %q", d.Hash)
+		}
+		names := make(map[string]bool)
+		for _, w := range d.Webhooks {
+			if names[w.Name] || ValidateName(w.Name) != nil || checkWebhookURL(w.URL) != nil ||
+				w.Timeout <= 0 || w.Retries < 0 {
+				t.Fatalf("accepted %v", w)
+			}
+			names[w.Name] = true
+			if strings.Contains(fmt.Sprint(w), "LEAKED") {
+				t.Fatalf("String shows a secret: %v", w)
+			}
+		}
+		again, err := parseDaemon("fuzz.service", data, read)
+		if err != nil || !reflect.DeepEqual(again, d) {
+			t.Fatalf("parseDaemon is not deterministic: %v", err)
+		}
+	})
+}
+
+// checkNoSecretShown checks that err shows neither the secret file's
+// content nor the value of a Secret= line of data.
+func checkNoSecretShown(t *testing.T, data []byte, err error) {
+	t.Helper()
+	msg := err.Error()
+	if strings.Contains(msg, "LEAKED1") || strings.Contains(msg, "LEAKED2") {
+		t.Fatalf("shows the secret file: %s", msg)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		v, ok := strings.CutPrefix(strings.TrimSpace(line), "Secret=")
+		if v = strings.TrimSpace(v); ok && len(v) >= 8 && strings.Contains(msg, v) {
+			t.Fatalf("shows the secret %q: %s", v, msg)
 		}
 	}
 }

@@ -44,23 +44,66 @@ const (
 	keyRotateEvery = "RotateEvery"
 )
 
-// sectionKeys lists the known sections, in the order of the documentation,
-// with their known keys.
-var sectionKeys = [...]struct {
+// sectionSpec describes one known section of a file kind.
+type sectionSpec struct {
+	// name is the section name, or for a named section the word before
+	// the quoted sub-name: [Webhook "NAME"].
 	name string
+	// named says the header carries a quoted sub-name.
+	named bool
+	// unique says the section may appear once (for a named section: once
+	// per sub-name). A section that is not unique may be repeated; its
+	// keys accumulate as if it were written once.
+	unique bool
+	// keys are the known keys, in the order of the documentation.
 	keys []string
-}{
-	{sectionUnit, []string{keyDescription}},
-	{sectionService, []string{keyExecStart, keyWorkingDirectory, keyEnvironment, keyEnvironmentFile,
-		keyUser, keyGroup, keyAutoStart, keyKillSignal, keyTimeoutStopSec,
-		keyRestart, keySuccessExitStatus, keyRestartPreventExitStatus, keyRestartForceExitStatus,
-		keyRestartSec, keyRestartMaxDelaySec, keyStableSec, keyStartLimitBurst, keyStartLimitIntervalSec,
-		keyRestartCooldownSec}},
-	{sectionLog, []string{keyMaxSize, keyMaxBackups, keyMaxAge, keyCompress, keyRotateEvery}},
 }
 
-// isMultiKey reports whether a key may be given several times; its values
-// accumulate. Every other key may be given at most once.
+// display returns the name of the section as the documentation writes it.
+func (s *sectionSpec) display() string {
+	if s.named {
+		return s.name + ` "NAME"`
+	}
+	return s.name
+}
+
+// schema describes a kind of file: its sections and keys, and how its
+// errors are worded.
+type schema struct {
+	sections []sectionSpec
+	// keyNotes explain some unknown keys better than a suggestion would.
+	keyNotes map[string]string
+	// elsewhere names the file kind the sections of otherFile belong to,
+	// for the unknown-section error ("it belongs in superd.conf").
+	elsewhere string
+	otherFile []string
+	// sensitive files may hold secrets: syntax errors do not quote the text
+	// of lines that are not assignments of known keys, and long unknown key
+	// names are not shown.
+	sensitive bool
+}
+
+// serviceSchema describes service files.
+var serviceSchema = &schema{
+	sections: []sectionSpec{
+		{name: sectionUnit, keys: []string{keyDescription}},
+		{name: sectionService, keys: []string{keyExecStart, keyWorkingDirectory, keyEnvironment, keyEnvironmentFile,
+			keyUser, keyGroup, keyAutoStart, keyKillSignal, keyTimeoutStopSec,
+			keyRestart, keySuccessExitStatus, keyRestartPreventExitStatus, keyRestartForceExitStatus,
+			keyRestartSec, keyRestartMaxDelaySec, keyStableSec, keyStartLimitBurst, keyStartLimitIntervalSec,
+			keyRestartCooldownSec}},
+		{name: sectionLog, keys: []string{keyMaxSize, keyMaxBackups, keyMaxAge, keyCompress, keyRotateEvery}},
+	},
+	keyNotes: map[string]string{
+		// close to RestartSec, but a different thing
+		"RestartSteps": "systemd's RestartSteps= is not supported: the delay doubles from RestartSec= up to RestartMaxDelaySec=",
+	},
+	elsewhere: DaemonFile,
+	otherFile: []string{sectionDaemon, sectionWebhook},
+}
+
+// isMultiKey reports whether a key of a service file may be given several
+// times; its values accumulate. Every other key may be given at most once.
 func isMultiKey(key string) bool {
 	switch key {
 	case keyEnvironment, keyEnvironmentFile,
@@ -74,68 +117,68 @@ func isMultiKey(key string) bool {
 // which is accepted and ignored, as in systemd.
 func isExtension(name string) bool { return strings.HasPrefix(name, "X-") }
 
-func isKnownSection(name string) bool {
-	for _, s := range sectionKeys {
-		if s.name == name {
-			return true
+// spec returns the section named name (for a named section, the word before
+// the sub-name), or nil.
+func (sc *schema) spec(name string) *sectionSpec {
+	for i := range sc.sections {
+		if sc.sections[i].name == name {
+			return &sc.sections[i]
 		}
 	}
-	return false
+	return nil
 }
 
-func isKnownKey(section, key string) bool {
-	for _, s := range sectionKeys {
-		if s.name == section {
-			return slices.Contains(s.keys, key)
-		}
-	}
-	return false
-}
+// isKnownKey reports whether key belongs in the section spec.
+func (s *sectionSpec) isKnownKey(key string) bool { return slices.Contains(s.keys, key) }
 
-// sectionOf returns the known section that has key, or "".
-func sectionOf(key string) string {
-	for _, s := range sectionKeys {
-		if slices.Contains(s.keys, key) {
-			return s.name
+// sectionOf returns the display name of the known section that has key, or "".
+func (sc *schema) sectionOf(key string) string {
+	for i := range sc.sections {
+		if sc.sections[i].isKnownKey(key) {
+			return sc.sections[i].display()
 		}
 	}
 	return ""
 }
 
-// sectionHint returns the text appended to an unknown-section error.
-func sectionHint(name string) string {
-	names := make([]string, len(sectionKeys))
-	for i, s := range sectionKeys {
+// sectionHint returns the text appended to an unknown-section error for
+// the header name, made of head (its first word) and rest.
+func (sc *schema) sectionHint(head, rest string) string {
+	if slices.Contains(sc.otherFile, head) {
+		return " (it belongs in " + sc.elsewhere + ")"
+	}
+	names := make([]string, len(sc.sections))
+	for i, s := range sc.sections {
 		names[i] = s.name
 	}
-	if best := closest(name, names); best != "" {
-		return " (did you mean [" + best + "]?)"
+	best := closest(head, names)
+	if best == "" {
+		return ""
 	}
-	return ""
+	if s := sc.spec(best); s.named && rest != "" {
+		return " (did you mean [" + best + " " + rest + "]?)"
+	}
+	return " (did you mean [" + sc.spec(best).display() + "]?)"
 }
 
 // keyHint returns the text appended to an unknown-key error for key in
-// section: where the key belongs if it exists elsewhere, else the closest
-// known key of the section, else the closest known key of another section.
-// A few systemd keys that look like known ones get an explanation instead.
-func keyHint(section, key string) string {
-	if key == "RestartSteps" { // close to RestartSec, but a different thing
-		return " (systemd's RestartSteps= is not supported: the delay doubles from RestartSec= up to RestartMaxDelaySec=)"
+// the section spec: where the key belongs if it exists elsewhere, else the
+// closest known key of the section, else the closest known key of another
+// section. A few keys that look like known ones get an explanation instead.
+func (sc *schema) keyHint(spec *sectionSpec, key string) string {
+	if note, ok := sc.keyNotes[key]; ok {
+		return " (" + note + ")"
 	}
-	if other := sectionOf(key); other != "" {
+	if other := sc.sectionOf(key); other != "" {
 		return " (it belongs in [" + other + "])"
 	}
-	for _, s := range sectionKeys {
-		if s.name == section {
-			if best := closest(key, s.keys); best != "" {
-				return " (did you mean " + best + "?)"
-			}
-		}
+	if best := closest(key, spec.keys); best != "" {
+		return " (did you mean " + best + "?)"
 	}
-	for _, s := range sectionKeys {
-		if s.name != section {
+	for i := range sc.sections {
+		if s := &sc.sections[i]; s != spec {
 			if best := closest(key, s.keys); best != "" {
-				return " (did you mean " + best + " in [" + s.name + "]?)"
+				return " (did you mean " + best + " in [" + s.display() + "]?)"
 			}
 		}
 	}

@@ -84,8 +84,9 @@ func parse(name, file string, data []byte, read readFileFunc) (*Service, error) 
 	if err := ValidateName(name); err != nil {
 		el.add(0, "", "", err)
 	}
-	as, clean := scan(data, el)
-	if err := fillValues(as, clean); err != nil {
+	sc := scan(data, el, serviceSchema)
+	as := sc.assignments
+	if err := fillValues(as, sc.clean); err != nil {
 		el.add(0, "", "", err)
 		return nil, el.err()
 	}

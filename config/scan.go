@@ -46,15 +46,42 @@ const (
 	skipping                  // in an X- section or a bad one (already reported)
 )
 
-// scan returns the assignments of known keys in file order and the cleaned
-// text for ini.v1, and records every structural problem in el.
-func scan(data []byte, el *errorList) ([]assignment, []byte) {
+// header is the header of a known section.
+type header struct {
+	line int // 1-based line of the header
+	// section is the canonical name of the section, as in errors and in the
+	// text given to ini.v1: "Daemon", `Webhook "hook"`.
+	section string
+	spec    *sectionSpec
+	sub     string // the sub-name of a named section
+}
+
+// scanned is what the scanner found.
+type scanned struct {
+	// assignments are those of known keys, in file order.
+	assignments []assignment
+	// headers are those of the known sections, in file order; a repeated
+	// section is listed once.
+	headers []header
+	// clean is the cleaned text for ini.v1.
+	clean []byte
+}
+
+// maxShownKey is the length past which a sensitive file does not show an
+// unknown key name: no key is that long, so it may be a misplaced secret.
+const maxShownKey = 32
+
+// scan scans data, a file of the kind sc describes, and records every
+// structural problem in el.
+func scan(data []byte, el *errorList, sc *schema) scanned {
 	lines := strings.Split(strings.TrimPrefix(string(data), "\uFEFF"), "\n")
 	var (
 		out     strings.Builder
-		as      []assignment
-		section string
+		res     scanned
+		section string       // canonical name of the current section
+		spec    *sectionSpec // the current section, when known
 		state   = outside
+		seen    = make(map[string]int) // canonical section name -> line of its first header
 	)
 	for i := 0; i < len(lines) && !el.full(); i++ {
 		lineNo := i + 1
@@ -63,21 +90,33 @@ func scan(data []byte, el *errorList) ([]assignment, []byte) {
 			continue
 		}
 		if text[0] == '[' {
-			var err error
-			section, err = sectionName(text)
-			switch {
-			case err != nil:
+			state, spec = skipping, nil
+			name, err := sectionName(text)
+			if err != nil {
 				el.add(lineNo, "", "", fmt.Errorf("%w: %w", ErrSyntax, err))
-				state = skipping
-			case isKnownSection(section):
-				state = inKnown
-				out.WriteString("[" + section + "]\n")
-			case isExtension(section):
-				state = skipping
-			default:
-				el.add(lineNo, section, "", fmt.Errorf("%w%s", ErrUnknownSection, sectionHint(section)))
-				state = skipping
+				continue
 			}
+			section = name
+			if isExtension(name) {
+				continue
+			}
+			h, err := sc.header(name)
+			if err != nil {
+				el.add(lineNo, name, "", err)
+				continue
+			}
+			first, dup := seen[h.section]
+			switch {
+			case dup && (h.spec.unique || h.spec.named):
+				el.add(lineNo, h.section, "", fmt.Errorf("%w (first on line %d)", ErrDuplicateSection, first))
+				continue
+			case !dup:
+				seen[h.section] = lineNo
+				h.line = lineNo
+				res.headers = append(res.headers, h)
+			}
+			state, spec, section = inKnown, h.spec, h.section
+			out.WriteString("[" + h.section + "]\n")
 			continue
 		}
 
@@ -85,21 +124,29 @@ func scan(data []byte, el *errorList) ([]assignment, []byte) {
 		key = strings.TrimSpace(key)
 		cont := continuation(lines, i, value)
 		switch {
+		case !hasEq && sc.sensitive:
+			el.add(lineNo, sectionIf(state, section), "", fmt.Errorf(`%w: missing "="`, ErrSyntax))
 		case !hasEq:
 			el.add(lineNo, sectionIf(state, section), "",
 				fmt.Errorf(`%w: missing "=" in %s`, ErrSyntax, quoteValue(strings.TrimSpace(text))))
+		case !validKeyName(key) && sc.sensitive:
+			el.add(lineNo, sectionIf(state, section), "", fmt.Errorf("%w: invalid key name", ErrSyntax))
 		case !validKeyName(key):
 			el.add(lineNo, sectionIf(state, section), "",
 				fmt.Errorf("%w: invalid key name %s", ErrSyntax, quoteValue(key)))
+		case sc.sensitive && len(key) > maxShownKey && sc.sectionOf(key) == "" && !isExtension(key) &&
+			(state == outside || state == inKnown && !spec.isKnownKey(key)):
+			el.add(lineNo, sectionIf(state, section), "",
+				fmt.Errorf("%w (a %d-character name, not shown)", ErrUnknownKey, len(key)))
 		case state == outside:
 			hint := ""
-			if s := sectionOf(key); s != "" {
+			if s := sc.sectionOf(key); s != "" {
 				hint = " (it belongs in [" + s + "])"
 			}
 			el.add(lineNo, "", key, fmt.Errorf("%w: key outside of any section%s", ErrSyntax, hint))
 		case state == skipping || isExtension(key):
-		case !isKnownKey(section, key):
-			el.add(lineNo, section, key, fmt.Errorf("%w%s", ErrUnknownKey, keyHint(section, key)))
+		case !spec.isKnownKey(key):
+			el.add(lineNo, section, key, fmt.Errorf("%w%s", ErrUnknownKey, sc.keyHint(spec, key)))
 		case startsMultilineQuote(value):
 			el.add(lineNo, section, key, fmt.Errorf("%w: a value must not start with ` or \"\"\"", ErrInvalidValue))
 		case cont.length > maxValueLen:
@@ -107,7 +154,7 @@ func scan(data []byte, el *errorList) ([]assignment, []byte) {
 		case cont.last-i >= maxValueLines:
 			el.add(lineNo, section, key, fmt.Errorf("%w: continued over more than %d lines", ErrInvalidValue, maxValueLines))
 		default:
-			as = append(as, assignment{line: lineNo, section: section, key: key, empty: cont.length == 0})
+			res.assignments = append(res.assignments, assignment{line: lineNo, section: section, key: key, empty: cont.length == 0})
 			out.WriteString(text)
 			out.WriteByte('\n')
 			for j := i + 1; j <= cont.last; j++ {
@@ -117,7 +164,37 @@ func scan(data []byte, el *errorList) ([]assignment, []byte) {
 		}
 		i = cont.last
 	}
-	return as, []byte(out.String())
+	res.clean = []byte(out.String())
+	return res
+}
+
+// header parses the name of a section header that is not an extension.
+// The error wraps ErrUnknownSection, ErrSyntax or ErrInvalidName.
+func (sc *schema) header(name string) (header, error) {
+	head, rest := name, ""
+	if i := strings.IndexAny(name, " \t"); i >= 0 {
+		head, rest = name[:i], strings.TrimSpace(name[i:])
+	}
+	spec := sc.spec(head)
+	switch {
+	case spec == nil || !spec.named && name != head && !strings.HasPrefix(rest, `"`):
+		return header{}, fmt.Errorf("%w%s", ErrUnknownSection, sc.sectionHint(head, rest))
+	case !spec.named && name != head:
+		return header{}, fmt.Errorf("%w: [%s] takes no name", ErrSyntax, head)
+	case !spec.named:
+		return header{section: name, spec: spec}, nil
+	case rest == "":
+		return header{}, fmt.Errorf("%w: a [%s] section needs a name: [%s]", ErrSyntax, head, spec.display())
+	}
+	sub, quoted := strings.CutPrefix(rest, `"`)
+	sub, closed := strings.CutSuffix(sub, `"`)
+	if !quoted || !closed || strings.Contains(sub, `"`) {
+		return header{}, fmt.Errorf("%w: expected [%s]", ErrSyntax, spec.display())
+	}
+	if problem := nameProblem(sub); problem != "" {
+		return header{}, &nameError{kind: strings.ToLower(head), name: sub, problem: problem}
+	}
+	return header{section: head + ` "` + sub + `"`, spec: spec, sub: sub}, nil
 }
 
 // sectionIf returns section when the scanner is in a known section.

@@ -22,30 +22,47 @@ const MaxNameLen = 64
 // ValidateName reports whether name is a valid service name (see
 // NamePattern). The error wraps ErrInvalidName and says what is wrong.
 func ValidateName(name string) error {
-	problem := ""
+	if problem := nameProblem(name); problem != "" {
+		return &nameError{kind: "service", name: name, problem: problem}
+	}
+	return nil
+}
+
+// nameProblem says what makes name invalid as a service (or webhook) name,
+// or returns "".
+func nameProblem(name string) string {
 	switch {
 	case name == "":
-		problem = "must not be empty"
+		return "must not be empty"
 	case len(name) > MaxNameLen:
-		problem = fmt.Sprintf("longer than %d characters", MaxNameLen)
+		return fmt.Sprintf("longer than %d characters", MaxNameLen)
 	case !isAlnum(name[0]):
-		problem = "must start with a letter or digit"
+		return "must start with a letter or digit"
 	case strings.Contains(name, ".."):
-		problem = `must not contain ".."`
-	default:
-		for i := 0; i < len(name); i++ {
-			if c := name[i]; !isAlnum(c) && !strings.ContainsRune("_.@-", rune(c)) {
-				r, _ := utf8.DecodeRuneInString(name[i:])
-				problem = fmt.Sprintf("character %q not allowed (use letters, digits, _ . @ -)", r)
-				break
-			}
+		return `must not contain ".."`
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !isAlnum(c) && !strings.ContainsRune("_.@-", rune(c)) {
+			r, _ := utf8.DecodeRuneInString(name[i:])
+			return fmt.Sprintf("character %q not allowed (use letters, digits, _ . @ -)", r)
 		}
 	}
-	if problem == "" {
-		return nil
-	}
-	return fmt.Errorf("%w %q: %s", ErrInvalidName, name, problem)
+	return ""
 }
+
+// nameError is an invalid service or webhook name. It matches
+// ErrInvalidName with errors.Is.
+type nameError struct {
+	kind    string // "service", "webhook"
+	name    string
+	problem string
+}
+
+func (e *nameError) Error() string {
+	return fmt.Sprintf("invalid %s name %q: %s", e.kind, e.name, e.problem)
+}
+
+func (e *nameError) Is(target error) bool { return target == ErrInvalidName }
 
 func isAlnum(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'

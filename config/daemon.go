@@ -1,0 +1,323 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// DaemonFile is the name of the daemon's own configuration file in the
+// configuration directory. LoadDir ignores it (it reads *.service only).
+const DaemonFile = "superd.conf"
+
+// Daemon is the typed, validated and immutable content of superd.conf. It
+// holds plain values only: the packages that act on them (the HTTP
+// listener, the webhook notifier) build their own types from it.
+//
+// A Daemon must not be modified after it is returned; share it freely.
+type Daemon struct {
+	// File is the path the configuration was read from; "" when there is
+	// no superd.conf (every value is then its default).
+	File string
+
+	// HTTPListen is [Daemon] HTTPListen=, a host:port to serve the HTTP API
+	// on besides the Unix socket; "" (default) serves none.
+	HTTPListen string
+	// HTTPTokenFile is [Daemon] HTTPTokenFile=, the absolute path of the
+	// file holding the bearer token of the HTTP API; "" when not set. The
+	// file is not read by this package.
+	HTTPTokenFile string
+	// AllowEdit is [Daemon] AllowEdit= (default false): whether clients may
+	// create, change and delete service files through the API.
+	AllowEdit bool
+	// SocketGroup is [Daemon] SocketGroup=, a group name or numeric ID that
+	// gets access to the control socket; "" leaves superd's group.
+	SocketGroup string
+
+	// Webhooks are the [Webhook "NAME"] sections, in file order; their
+	// names are unique.
+	Webhooks []Webhook
+
+	// New sections (for instance defaults for the service files) add their
+	// fields here, their sectionSpec to daemonSchema, their keys to
+	// daemonBuilder.apply and their values to ComputeHash.
+
+	// Hash identifies the normalised configuration, as Service.Hash does:
+	// comments, spacing, key order and the order of the webhooks do not
+	// change it, any change of a value (secrets included) does.
+	Hash string
+}
+
+// Defaults of a [Webhook "NAME"] section.
+const (
+	DefaultWebhookTimeout = 5 * time.Second
+	DefaultWebhookRetries = 3
+)
+
+// Section and key names of superd.conf.
+const (
+	sectionDaemon  = "Daemon"
+	sectionWebhook = "Webhook"
+
+	keyHTTPListen    = "HTTPListen"
+	keyHTTPTokenFile = "HTTPTokenFile"
+	keyAllowEdit     = "AllowEdit"
+	keySocketGroup   = "SocketGroup"
+
+	keyURL         = "URL"
+	keyEvents      = "Events"
+	keyServices    = "Services"
+	keySecret      = "Secret"
+	keySecretFile  = "SecretFile"
+	keyTimeout     = "Timeout"
+	keyRetries     = "Retries"
+	keyDenyPrivate = "DenyPrivate"
+	keyCAFile      = "CAFile"
+)
+
+// daemonSchema describes superd.conf.
+var daemonSchema = &schema{
+	sections: []sectionSpec{
+		{name: sectionDaemon, unique: true,
+			keys: []string{keyHTTPListen, keyHTTPTokenFile, keyAllowEdit, keySocketGroup}},
+		{name: sectionWebhook, named: true, unique: true,
+			keys: []string{keyURL, keyEvents, keyServices, keySecret, keySecretFile,
+				keyTimeout, keyRetries, keyDenyPrivate, keyCAFile}},
+	},
+	elsewhere: "a NAME" + FileSuffix + " file",
+	otherFile: []string{sectionUnit, sectionService, sectionLog},
+	sensitive: true,
+}
+
+// LoadDaemon reads <dir>/superd.conf (DaemonFile). A missing file is not an
+// error: LoadDaemon then returns a Daemon with every default, File "" and
+// Hash set. Other errors are as for ParseDaemonFile.
+func LoadDaemon(dir string) (*Daemon, error) {
+	path := filepath.Join(dir, DaemonFile)
+	data, err := readFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		d := &Daemon{}
+		d.Hash = d.ComputeHash()
+		return d, nil
+	case err != nil:
+		return nil, &Error{File: path, Err: err}
+	}
+	return parseDaemon(path, data, readFile)
+}
+
+// ParseDaemonFile reads and parses the daemon configuration file at path
+// and the files it names (SecretFile=, CAFile=). The dialect is that of
+// service files, with the sections and keys described in the package
+// documentation.
+//
+// On success the Daemon has every default applied and its Hash set.
+// Otherwise the error is an *Error, or Errors when there is more than one
+// problem, each naming the file, line, section and key, as for Parse. No
+// error text holds the value of Secret=, the content of a SecretFile= or
+// the URL of a webhook (which often embeds a token).
+func ParseDaemonFile(path string) (*Daemon, error) {
+	data, err := readFile(path)
+	if err != nil {
+		return nil, &Error{File: path, Err: err}
+	}
+	return parseDaemon(path, data, readFile)
+}
+
+func parseDaemon(file string, data []byte, read readFileFunc) (*Daemon, error) {
+	el := &errorList{file: file}
+	res := scan(data, el, daemonSchema)
+	if err := fillValues(res.assignments, res.clean); err != nil {
+		el.add(0, "", "", err)
+		return nil, el.err()
+	}
+	b := daemonBuilder{
+		d:     Daemon{File: file},
+		el:    el,
+		read:  read,
+		first: make(map[[2]string]int),
+		hooks: make(map[string]*webhookBuilder),
+	}
+	var order []*webhookBuilder
+	for _, h := range res.headers {
+		if h.spec.name == sectionWebhook {
+			wb := &webhookBuilder{line: h.line, section: h.section, hook: Webhook{
+				Name:    h.sub,
+				Timeout: DefaultWebhookTimeout,
+				Retries: DefaultWebhookRetries,
+			}}
+			b.hooks[h.section] = wb
+			order = append(order, wb)
+		}
+	}
+	for i := 0; i < len(res.assignments) && !el.full(); i++ {
+		b.apply(&res.assignments[i])
+	}
+	for _, wb := range order {
+		wb.finish(el)
+		b.d.Webhooks = append(b.d.Webhooks, wb.hook)
+	}
+	if err := el.err(); err != nil {
+		return nil, err
+	}
+	b.d.Hash = b.d.ComputeHash()
+	return &b.d, nil
+}
+
+// daemonBuilder turns the assignments of superd.conf into a Daemon.
+type daemonBuilder struct {
+	d     Daemon
+	el    *errorList
+	read  readFileFunc
+	first map[[2]string]int          // {section, key} -> line of its first assignment
+	hooks map[string]*webhookBuilder // by canonical section name
+}
+
+// webhookBuilder collects one [Webhook "NAME"] section.
+type webhookBuilder struct {
+	line    int    // of the header
+	section string // canonical section name
+	hook    Webhook
+	// lines of the first URL=, Secret= and SecretFile=, 0 when absent.
+	urlLine, secretLine, secretFileLine int
+}
+
+// hidesValue reports whether errors about a key must not quote its value.
+// URL= often embeds a token (in its user info, path or query).
+func hidesValue(key string) bool { return key == keySecret || key == keyURL }
+
+// apply checks one assignment and sets the field it names.
+func (b *daemonBuilder) apply(a *assignment) {
+	fail := func(err error) { b.el.add(a.line, a.section, a.key, err) }
+	invalid := func(err error) {
+		if hidesValue(a.key) {
+			fail(fmt.Errorf("%w: %w", ErrInvalidValue, err))
+		} else {
+			fail(fmt.Errorf("%w %s: %w", ErrInvalidValue, quoteValue(a.value), err))
+		}
+	}
+	id := [2]string{a.section, a.key}
+	if line, dup := b.first[id]; dup && a.key != keySecret {
+		fail(fmt.Errorf("%w (first set on line %d)", ErrDuplicateKey, line))
+		return
+	} else if !dup {
+		b.first[id] = a.line
+	}
+	v := a.value
+	switch {
+	case v == "":
+		invalid(errors.New("must not be empty"))
+		return
+	case strings.IndexByte(v, 0) >= 0:
+		invalid(errors.New("contains a NUL byte"))
+		return
+	}
+	var err error
+	if a.section == sectionDaemon {
+		err = b.daemonKey(a.key, v)
+	} else {
+		err = b.hooks[a.section].apply(a, b.read, fail)
+	}
+	if err != nil {
+		invalid(err)
+	}
+}
+
+// daemonKey sets the [Daemon] key to v; the error is for an invalid value.
+func (b *daemonBuilder) daemonKey(key, v string) (err error) {
+	d := &b.d
+	switch key {
+	case keyHTTPListen:
+		if err = checkListen(v); err == nil {
+			d.HTTPListen = v
+		}
+	case keyHTTPTokenFile:
+		if err = checkAbsPath(v); err == nil {
+			d.HTTPTokenFile = filepath.Clean(v)
+		}
+	case keyAllowEdit:
+		d.AllowEdit, err = ParseBool(v)
+	case keySocketGroup:
+		if err = checkUserGroup(v); err == nil {
+			d.SocketGroup = v
+		}
+	default:
+		// The scanner only lets known keys through.
+		err = fmt.Errorf("internal error: no handler for key %s", key)
+	}
+	return err
+}
+
+// apply sets the [Webhook] key of a to its value. Problems with a file it
+// names are reported through fail; the error is for an invalid value.
+func (wb *webhookBuilder) apply(a *assignment, read readFileFunc, fail func(error)) (err error) {
+	h, v := &wb.hook, a.value
+	switch a.key {
+	case keyURL:
+		wb.urlLine = a.line
+		if err = checkWebhookURL(v); err == nil {
+			h.URL = v
+		}
+	case keyEvents:
+		h.Events, err = parseEvents(v)
+	case keyServices:
+		h.Services, err = parseServiceList(v)
+	case keySecret:
+		if wb.secretLine == 0 {
+			wb.secretLine = a.line
+		}
+		h.Secrets = append(h.Secrets, v)
+	case keySecretFile:
+		wb.secretFileLine = a.line
+		if err = checkAbsPath(v); err != nil {
+			return err
+		}
+		path := filepath.Clean(v)
+		secrets, ferr := readSecretFile(path, read)
+		if ferr != nil {
+			fail(ferr)
+			return nil
+		}
+		h.Secrets = append(h.Secrets, secrets...)
+	case keyTimeout:
+		if h.Timeout, err = ParseDuration(v); err == nil && h.Timeout == 0 {
+			err = errors.New("must be positive")
+		}
+	case keyRetries:
+		h.Retries, err = parseCount(v)
+	case keyDenyPrivate:
+		h.DenyPrivate, err = ParseBool(v)
+	case keyCAFile:
+		if err = checkAbsPath(v); err != nil {
+			return err
+		}
+		path := filepath.Clean(v)
+		if ferr := checkCAFile(path, read); ferr != nil {
+			fail(ferr)
+			return nil
+		}
+		h.CAFile = path
+	default:
+		// The scanner only lets known keys through.
+		err = fmt.Errorf("internal error: no handler for key %s", a.key)
+	}
+	return err
+}
+
+// finish reports what is missing or contradictory in the section.
+func (wb *webhookBuilder) finish(el *errorList) {
+	if wb.urlLine == 0 {
+		el.add(wb.line, wb.section, keyURL, ErrMissingKey)
+	}
+	if wb.secretLine > 0 && wb.secretFileLine > 0 {
+		line, key, other, otherLine := wb.secretFileLine, keySecretFile, keySecret, wb.secretLine
+		if wb.secretLine > wb.secretFileLine {
+			line, key, other, otherLine = wb.secretLine, keySecret, keySecretFile, wb.secretFileLine
+		}
+		el.add(line, wb.section, key, fmt.Errorf("%w: cannot be combined with %s= (line %d)",
+			ErrInvalidValue, other, otherLine))
+	}
+}
