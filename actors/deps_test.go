@@ -26,7 +26,7 @@ func TestImportRules(t *testing.T) {
 	forbidden := map[string][]string{
 		module + "/config":            {module + "/", protoactor, "os/exec"},
 		module + "/logsink":           {module + "/", protoactor},
-		module + "/transport":         {module + "/", protoactor},
+		module + "/transport":         {module + "/actors", module + "/config", module + "/logsink", protoactor}, // notify: the event schema
 		module + "/notify":            {module + "/", protoactor},
 		module + "/actors/process":    {module + "/", protoactor},
 		module + "/cmd/supers":        {module + "/actors", module + "/logsink", protoactor}, // config is allowed: supers check FILE

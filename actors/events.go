@@ -30,6 +30,8 @@ type eventPublished struct {
 type eventsActor struct {
 	log     *slog.Logger
 	queues  []*notify.Queue
+	subs    map[uint64]*subscriber
+	nextSub uint64
 	history []notify.Event // ring buffer of the last eventHistory events
 	next    int            // where the next event goes once it is full
 }
@@ -42,7 +44,19 @@ func (h *eventsActor) Receive(ctx actor.Context) {
 		for _, q := range h.queues {
 			q.Enqueue(m.event)
 		}
+		h.fanOut(m.event)
+	case *subscribe:
+		h.handleSubscribe(m)
+	case *unsubscribe:
+		if sub, ok := h.subs[m.id]; ok {
+			delete(h.subs, m.id)
+			close(sub.ch)
+		}
 	case *actor.Stopping:
+		for id, sub := range h.subs {
+			delete(h.subs, id)
+			close(sub.ch)
+		}
 		fctx, cancel := context.WithTimeout(context.Background(), eventFlush)
 		defer cancel()
 		for _, q := range h.queues {
@@ -66,5 +80,78 @@ func (h *eventsActor) remember(e notify.Event) {
 func publish(ctx actor.Context, hub *actor.PID, e notify.Event) {
 	if hub != nil {
 		ctx.Send(hub, &eventPublished{event: e})
+	}
+}
+
+// subscriberBuffer bounds the events waiting for one stream client; a client
+// that falls this far behind is dropped (its stream ends) rather than
+// slowing the hub.
+const subscriberBuffer = 256
+
+// subscriber is one live event stream (GET /v1/events?follow=true).
+type subscriber struct {
+	service string // "" = all
+	ch      chan notify.Event
+}
+
+// subscribe asks the hub for its history (filtered by service) and, with
+// follow, a live channel that starts right after it: no event is missed or
+// repeated between the two.
+type subscribe struct {
+	service string
+	follow  bool
+	reply   chan<- subscription
+}
+
+// subscription answers subscribe.
+type subscription struct {
+	history []notify.Event
+	id      uint64
+	live    <-chan notify.Event // nil without follow; closed by the hub
+}
+
+// unsubscribe ends a live stream (its client went away).
+type unsubscribe struct {
+	id uint64
+}
+
+func matchService(service string, e notify.Event) bool {
+	return service == "" || e.Service == service
+}
+
+func (h *eventsActor) handleSubscribe(m *subscribe) {
+	var sub subscription
+	ordered := append(append([]notify.Event(nil), h.history[h.next:]...), h.history[:h.next]...)
+	for _, e := range ordered {
+		if matchService(m.service, e) {
+			sub.history = append(sub.history, e)
+		}
+	}
+	if m.follow {
+		if h.subs == nil {
+			h.subs = make(map[uint64]*subscriber)
+		}
+		h.nextSub++
+		ch := make(chan notify.Event, subscriberBuffer)
+		h.subs[h.nextSub] = &subscriber{service: m.service, ch: ch}
+		sub.id, sub.live = h.nextSub, ch
+	}
+	m.reply <- sub
+}
+
+// fanOut hands e to every live stream that wants it, dropping the streams
+// whose client does not keep up.
+func (h *eventsActor) fanOut(e notify.Event) {
+	for id, sub := range h.subs {
+		if !matchService(sub.service, e) {
+			continue
+		}
+		select {
+		case sub.ch <- e:
+		default:
+			h.log.Warn("event stream client too slow; closing its stream", "subscriber", id)
+			delete(h.subs, id)
+			close(sub.ch)
+		}
 	}
 }

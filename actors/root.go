@@ -30,6 +30,7 @@ type rootActor struct {
 
 // rootChildren tells the Supervisor where the root's children live.
 type rootChildren struct {
+	events   *actor.PID
 	services *actor.PID
 	config   *actor.PID // nil without a config dir
 }
@@ -85,7 +86,7 @@ func (r *rootActor) Receive(ctx actor.Context) {
 			}
 		}
 		if r.spawned != nil {
-			r.spawned <- rootChildren{services: services, config: cfg}
+			r.spawned <- rootChildren{services: services, config: cfg, events: events}
 			r.spawned = nil
 		}
 	}

@@ -80,6 +80,7 @@ type Supervisor struct {
 	sys      *actor.ActorSystem
 	services *actor.PID
 	config   *actor.PID // nil without a config dir
+	events   *actor.PID
 	loadErrs []error
 }
 
@@ -183,7 +184,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		return fmt.Errorf("spawn root actor: %w", err)
 	}
 	children := <-spawned
-	s.services, s.config = children.services, children.config
+	s.services, s.config, s.events = children.services, children.config, children.events
 
 	added := make(chan error, 1)
 	s.sys.Root.Send(s.services, &addServices{specs: specs, done: added})
@@ -401,6 +402,43 @@ func (s *Supervisor) currentLoadErrors(ctx context.Context) ([]error, error) {
 	case <-s.done:
 		return nil, ErrNotRunning
 	}
+}
+
+// Events returns the recent events (of service, or of all services when it
+// is empty) and, with follow, a channel of the live ones that starts right
+// after them. The channel is closed when ctx is done, when the supervisor
+// stops, or when the caller falls too far behind.
+func (s *Supervisor) Events(ctx context.Context, service string, follow bool) (transport.EventStream, error) {
+	if service != "" {
+		if err := config.ValidateName(service); err != nil {
+			return transport.EventStream{}, fmt.Errorf("%w: %w", transport.ErrInvalidArgument, err)
+		}
+	}
+	if err := s.wait(ctx); err != nil {
+		return transport.EventStream{}, err
+	}
+	reply := make(chan subscription, 1)
+	s.sys.Root.Send(s.events, &subscribe{service: service, follow: follow, reply: reply})
+	var sub subscription
+	select {
+	case sub = <-reply:
+	case <-ctx.Done():
+		return transport.EventStream{}, ctx.Err()
+	case <-s.done:
+		return transport.EventStream{}, ErrNotRunning
+	}
+	if sub.live != nil {
+		// Owned by this call: ends the subscription when the caller goes
+		// away (the hub closes the channel), or with the supervisor.
+		go func() {
+			select {
+			case <-ctx.Done():
+				s.sys.Root.Send(s.events, &unsubscribe{id: sub.id})
+			case <-s.done:
+			}
+		}()
+	}
+	return transport.EventStream{History: sub.history, Live: sub.live}, nil
 }
 
 // Reload makes the supervisor follow its config dir: new files start

@@ -175,23 +175,26 @@ func (c *Client) do(ctx context.Context, method, path, service string, out any) 
 		return c.transportError(ctx, err)
 	}
 	defer resp.Body.Close()
-	body := io.LimitReader(resp.Body, maxResponseBody)
-
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		apiErr := &APIError{StatusCode: resp.StatusCode, Service: service}
-		var eb ErrorBody
-		if json.NewDecoder(body).Decode(&eb) == nil {
-			apiErr.Message = eb.Error
-		}
-		return apiErr
+		return readAPIError(resp, service)
 	}
-	if err := json.NewDecoder(body).Decode(out); err != nil {
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxResponseBody)).Decode(out); err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("reading answer from superd: %w", ctx.Err())
 		}
 		return fmt.Errorf("decoding answer to %s %s from superd: %w", method, path, err)
 	}
 	return nil
+}
+
+// readAPIError turns a non-2xx answer into an *APIError about service.
+func readAPIError(resp *http.Response, service string) *APIError {
+	apiErr := &APIError{StatusCode: resp.StatusCode, Service: service}
+	var eb ErrorBody
+	if json.NewDecoder(io.LimitReader(resp.Body, maxResponseBody)).Decode(&eb) == nil {
+		apiErr.Message = eb.Error
+	}
+	return apiErr
 }
 
 // transportError classifies an error from http.Client.Do.

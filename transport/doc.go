@@ -4,7 +4,8 @@
 // It holds four things, all independent of how the supervisor is built:
 //
 //   - the wire types ([ServiceStatus], [ExitInfo], [ConfigErrors],
-//     [ReloadResult], [VersionInfo], [ErrorBody]);
+//     [ReloadResult], [VersionInfo], [ErrorBody]; events are
+//     notify.Event, streamed as [EventStream] says);
 //   - the server side: [NewHandler] turns any [Backend] into an
 //     [http.Handler] that maps the backend's sentinel errors
 //     ([ErrUnknownService], [ErrInvalidArgument], [ErrConflict],
@@ -26,10 +27,20 @@
 //	POST /v1/config/check              ConfigErrors: files of the config dir that fail
 //	                                   to validate now; nothing is applied
 //	POST /v1/reload                    ReloadResult: reread the config dir, apply changes
+//	GET  /v1/events[?service=NAME][&follow=true]
+//	                                   NDJSON (application/x-ndjson), one notify.Event
+//	                                   a line: the recent events, oldest first, then
+//	                                   with follow each new one as it happens
 //	GET  /v1/version                   VersionInfo
 //	GET  /healthz                      {"status":"ok"}
 //
 // Every list in a JSON answer is an array, never null: [] when empty.
+//
+// The event stream starts like any answer: an invalid service name (or
+// follow value) is a 400 JSON error. Once the 200 is sent, it ends cleanly
+// when the history is written (without follow), when superd ends it
+// (shutting down, or dropping a client too slow to keep up), or when the
+// client goes away. A valid name no service has matches nothing.
 //
 // Every error answer has the body {"error": "<message>"} ([ErrorBody]):
 // 400 invalid argument, 404 unknown service or route, 405 wrong method (with
@@ -43,7 +54,8 @@
 //	curl --unix-socket /run/super/superd.sock http://superd/v1/services
 //	curl --unix-socket /run/super/superd.sock -X POST http://superd/v1/services/web/restart
 //	curl --unix-socket /run/super/superd.sock -X POST http://superd/v1/reload
+//	curl -N --unix-socket /run/super/superd.sock 'http://superd/v1/events?follow=true'
 //
-// The package imports nothing from the rest of the module; the supervisor
-// plugs in by implementing [Backend].
+// The package imports nothing from the rest of the module but notify, for
+// the event schema; the supervisor plugs in by implementing [Backend].
 package transport

@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/supers-dev/supers/notify"
 )
 
 // fakeBackend is an in-memory Backend. Services in errs fail with that
@@ -20,7 +23,9 @@ type fakeBackend struct {
 	calls    []string      // "op name"
 	block    bool
 	panicOn  string
-	ctxErrs  chan error // receives ctx.Err() of blocked calls once they return
+	ctxErrs  chan error        // receives ctx.Err() of blocked calls once they return
+	history  []notify.Event    // what Events answers, before filtering
+	live     chan notify.Event // Events' Live when following
 }
 
 func newFakeBackend(names ...string) *fakeBackend {
@@ -162,4 +167,28 @@ func (f *fakeBackend) callLog() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]string(nil), f.calls...)
+}
+
+// Events answers f.history filtered by service and, with follow, f.live as
+// Live; the test closes f.live to end the stream. A name with a space or a
+// slash is invalid.
+func (f *fakeBackend) Events(ctx context.Context, service string, follow bool) (EventStream, error) {
+	if err := f.record(ctx, "events", fmt.Sprintf("%s follow=%t", service, follow)); err != nil {
+		return EventStream{}, err
+	}
+	if strings.ContainsAny(service, " /") {
+		return EventStream{}, fmt.Errorf("%w: invalid service name %q", ErrInvalidArgument, service)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var s EventStream
+	for _, e := range f.history {
+		if service == "" || e.Service == service {
+			s.History = append(s.History, e)
+		}
+	}
+	if follow {
+		s.Live = f.live
+	}
+	return s, nil
 }

@@ -40,6 +40,7 @@ func NewHandler(b Backend, opts HandlerOptions) http.Handler {
 	h.mux.HandleFunc("GET /v1/config/errors", h.configErrorsOp(Backend.ConfigErrors))
 	h.mux.HandleFunc("POST /v1/config/check", h.configErrorsOp(Backend.CheckConfig))
 	h.mux.HandleFunc("POST /v1/reload", h.reload)
+	h.mux.HandleFunc("GET /v1/events", h.events)
 	h.mux.HandleFunc("GET /v1/version", h.versionInfo)
 	h.mux.HandleFunc("GET /healthz", h.health)
 	return h
@@ -223,7 +224,7 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer (Flush,
-// deadlines), which streaming routes will need.
+// deadlines), which the event stream needs.
 func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // headerRecorder captures the status and headers the mux's own 404/405

@@ -188,6 +188,14 @@ type Backend interface {
 	// valid), or an error wrapping ErrConfigUnavailable when the directory
 	// cannot be read.
 	CheckConfig(ctx context.Context) ([]ConfigError, error)
+	// Events returns the recent events (the bounded history, oldest first)
+	// about service, or about every service when service is "", and with
+	// follow a channel of the events that come next (see [EventStream]).
+	// "About service" is meant as notify.Filter{Services: {service}}
+	// matches: a reload listing the service is about it. An invalid service
+	// name is an error wrapping ErrInvalidArgument; a valid name no service
+	// has just matches nothing.
+	Events(ctx context.Context, service string, follow bool) (EventStream, error)
 }
 
 // Sentinel errors shared by both sides of the protocol. A [Backend] wraps

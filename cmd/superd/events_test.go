@@ -10,6 +10,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -124,6 +128,71 @@ func TestHangingWebhookDelaysNothing(t *testing.T) {
 		})
 		if _, _, code := d.cli("status", "sleep"); code != 0 {
 			t.Fatalf("CLI status failed while the webhook hangs: %d", code)
+		}
+	}
+}
+
+// supers events shows the history, and with -f an event as it happens.
+func TestEventsStream(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, map[string]string{
+		"a.service": "[Service]\nExecStart=/bin/sleep 1000\n",
+		"b.service": "[Service]\nExecStart=/bin/sleep 1000\n",
+	}).start()
+	a := d.waitRunning("a")
+	d.waitRunning("b")
+	out, errs, code := d.cli("events", "--json", "--service", "a")
+	if code != 0 || !strings.Contains(out, `"type":"start"`) || strings.Contains(out, `"service":"b"`) {
+		t.Fatalf("supers events: %d\n%s%s", code, out, errs)
+	}
+
+	cmd := exec.Command(filepath.Join(binDir, "supers"), "events", "-f", "--json", "--service", "a")
+	cmd.Env = append(os.Environ(), "SUPERS_SOCKET="+d.socket)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	}()
+	lines := make(chan notify.Event, 100)
+	go func() {
+		dec := json.NewDecoder(stdout)
+		for {
+			var e notify.Event
+			if dec.Decode(&e) != nil {
+				close(lines)
+				return
+			}
+			lines <- e
+		}
+	}()
+	// The history arrives first; then stop a and wait for its live events.
+	waitForEvent(t, lines, func(e notify.Event) bool { return e.Type == "start" && e.PID == a.PID })
+	if _, errs, code := d.cli("stop", "a"); code != 0 {
+		t.Fatalf("stop a: %s", errs)
+	}
+	waitForEvent(t, lines, func(e notify.Event) bool { return e.Type == "stop" && e.PID == a.PID && e.Service == "a" })
+}
+
+func waitForEvent(t *testing.T, lines <-chan notify.Event, match func(notify.Event) bool) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case e, ok := <-lines:
+			if !ok {
+				t.Fatal("event stream ended")
+			}
+			if match(e) {
+				return
+			}
+		case <-timeout:
+			t.Fatal("event not seen within 10 s")
 		}
 	}
 }

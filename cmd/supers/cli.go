@@ -38,6 +38,7 @@ type cli struct {
 	Restart    restartCmd    `cmd:"" help:"Restart services."`
 	Reload     reloadCmd     `cmd:"" help:"Make superd reread its configuration directory and apply what changed. Exits 1 if a file could not be loaded."`
 	Check      checkCmd      `cmd:"" help:"Validate service files: without FILE, superd checks its configuration directory; with FILE..., supers checks those files itself (no superd needed). Exits 1 if one is invalid."`
+	Events     eventsCmd     `cmd:"" help:"Print superd's recent events (the last 1000 it keeps), one a line; with -f keep printing new ones until interrupted. --json prints NDJSON."`
 	Version    versionCmd    `cmd:"" help:"Print the versions of supers and, if reachable, superd."`
 	Completion completionCmd `cmd:"" help:"Print how to activate tab completion in bash, zsh or fish (-c: the shell code itself)."`
 }

@@ -57,8 +57,8 @@ const defaultCompletionTimeout = 200 * time.Millisecond
 // completeLine answers a shell completion request: the shell (set up by
 // "supers completion") runs supers with COMP_LINE and COMP_POINT set and
 // reads the candidates from stdout, one a line. The flags and commands come
-// from the kong grammar; service names are asked from superd; check
-// completes paths to service files.
+// from the kong grammar; service names (arguments, and events --service) are
+// asked from superd; check completes paths to service files.
 func completeLine(ctx context.Context, parser *kong.Kong, line, point string, stdout io.Writer, getenv func(string) string) int {
 	cmd, err := kongcompletion.Command(parser)
 	if err != nil {
@@ -76,6 +76,9 @@ func completeLine(ctx context.Context, parser *kong.Kong, line, point string, st
 		c.Args = names
 		cmd.Sub[sub] = c
 	}
+	events := cmd.Sub["events"]
+	events.GlobalFlags["--service"] = names
+	cmd.Sub["events"] = events
 	check := cmd.Sub["check"]
 	check.Args = complete.PredictFiles("*" + config.FileSuffix)
 	cmd.Sub["check"] = check

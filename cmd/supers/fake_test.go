@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/supers-dev/supers/notify"
 	"github.com/supers-dev/supers/transport"
 )
 
@@ -29,7 +30,9 @@ type fakeBackend struct {
 	check    []transport.ConfigError // what CheckConfig answers
 	dirErr   error                   // failure of Reload and CheckConfig
 	calls    []string
-	block    bool // every call waits for its context
+	block    bool              // every call waits for its context
+	history  []notify.Event    // what Events answers, before filtering
+	live     chan notify.Event // Events' Live when following; the test closes it
 }
 
 func newFakeBackend(services ...transport.ServiceStatus) *fakeBackend {
@@ -142,6 +145,27 @@ func (f *fakeBackend) CheckConfig(ctx context.Context) ([]transport.ConfigError,
 		return nil, ctx.Err()
 	}
 	return errs, err
+}
+
+// Events answers f.history filtered by service and, with follow, f.live. A
+// name with a space is invalid.
+func (f *fakeBackend) Events(ctx context.Context, service string, follow bool) (transport.EventStream, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, fmt.Sprintf("events %s follow=%t", service, follow))
+	if strings.Contains(service, " ") {
+		return transport.EventStream{}, fmt.Errorf("%w: invalid service name %q", transport.ErrInvalidArgument, service)
+	}
+	var s transport.EventStream
+	for _, e := range f.history {
+		if service == "" || e.Service == service {
+			s.History = append(s.History, e)
+		}
+	}
+	if follow {
+		s.Live = f.live
+	}
+	return s, nil
 }
 
 func (f *fakeBackend) callLog() []string {

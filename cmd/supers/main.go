@@ -6,8 +6,8 @@
 //	supers [--socket PATH] [--json] [--timeout D] COMMAND
 //
 // Commands: list (ls), status [NAME...], start NAME..., stop NAME...,
-// restart NAME..., reload, check [-v] [FILE...], version,
-// completion [bash|zsh|fish].
+// restart NAME..., reload, check [-v] [FILE...],
+// events [-f] [--service NAME], version, completion [bash|zsh|fish].
 //
 // The socket defaults to $SUPERS_SOCKET, else /run/super/superd.sock for root
 // and $XDG_RUNTIME_DIR/super/superd.sock for other users (the same rule
@@ -22,6 +22,12 @@
 // did. check asks superd to validate that directory without applying
 // anything; check FILE... validates the given files in supers itself, with
 // no superd needed.
+//
+// events prints superd's recent events, one a line (NDJSON with --json);
+// with -f it keeps printing new ones until Ctrl-C or SIGTERM (exit 0),
+// --timeout not applying. If superd ends a followed stream (it is shutting
+// down, or dropped a client too slow to keep up), events -f says so and
+// exits 1.
 //
 // Exit status: 0 success; 1 error (including superd not reachable, and for
 // reload and check an invalid service file); 2 usage error; 3 status: a

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/supers-dev/supers/notify"
+	"github.com/supers-dev/supers/transport"
+)
+
+type eventsCmd struct {
+	Follow  bool   `short:"f" help:"Keep printing new events as they happen, until interrupted (--timeout does not apply)."`
+	Service string `placeholder:"NAME" help:"Only the events about this service."`
+}
+
+// Run prints superd's recent events (the bounded history it keeps), oldest
+// first, one line each (see formatEvent), or with --json each event's JSON
+// on one line (NDJSON). With --service only the events about that service.
+//
+// With -f it then prints each new event as it happens, until Ctrl-C or
+// SIGTERM (exit 0). If superd ends the stream first (it is shutting down,
+// or dropped this client for reading too slowly), or the connection is cut
+// mid-stream, it reports "superd closed the event stream" and exits 1, so
+// that a script can tell and reconnect.
+func (c *eventsCmd) Run(ctx context.Context, a *app) error {
+	emit := a.printEvent
+	if !c.Follow {
+		rctx, cancel := a.withTimeout(ctx)
+		defer cancel()
+		return a.eventsError(a.client.Events(rctx, c.Service, false, emit))
+	}
+	// The stream has no end of its own: no --timeout, only the user.
+	fctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := a.client.Events(fctx, c.Service, true, emit)
+	switch {
+	case fctx.Err() != nil:
+		return nil
+	case err == nil, errors.Is(err, io.ErrUnexpectedEOF):
+		// A clean end, or the connection cut (superd's shutdown gave up
+		// waiting for the stream, or superd died).
+		a.errorf("superd closed the event stream")
+		return exitStatus(exitError)
+	default:
+		return a.eventsError(err)
+	}
+}
+
+// printEvent writes e to stdout as one line: human form, or its JSON with
+// --json.
+func (a *app) printEvent(e notify.Event) error {
+	if !a.json {
+		_, err := io.WriteString(a.stdout, formatEvent(e)+"\n")
+		return err
+	}
+	line, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encoding event: %w", err)
+	}
+	_, err = a.stdout.Write(append(line, '\n'))
+	return err
+}
+
+// eventsError explains a superd too old to serve events; other errors go
+// through describe as usual.
+func (a *app) eventsError(err error) error {
+	var apiErr *transport.APIError
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound {
+		return fmt.Errorf("superd at %s does not serve events (is it older than supers?)", a.socket)
+	}
+	return err
+}
+
+// eventTimeLayout is the time of an event line: UTC, milliseconds, the
+// same text as in the event's JSON.
+const eventTimeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// formatEvent renders e as one line: time, type, service ("-" for none)
+// and the fields the event has as key=value, e.g.
+//
+//	2026-11-25T21:03:04.123Z exit    sleep           pid=1234 signal=SIGKILL
+//	2026-11-25T21:03:04.125Z restart sleep           attempt=1 delay=0s
+//	2026-11-25T21:04:00.000Z reload  -               added=a,b removed=c changed=d
+//	2026-11-25T21:05:00.000Z fatal   sleep           reason="start limit hit"
+//
+// Text from superd is sanitized; the reason is quoted.
+func formatEvent(e notify.Event) string {
+	service := oneLine(e.Service)
+	if service == "" {
+		service = "-"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %-7s %-15s", e.Time.UTC().Format(eventTimeLayout), oneLine(e.Type), service)
+	field := func(key, value string) { b.WriteString(" " + key + "=" + value) }
+	if e.PID != 0 {
+		field("pid", strconv.Itoa(e.PID))
+	}
+	if e.Code != nil {
+		field("code", strconv.Itoa(*e.Code))
+	}
+	if e.Signal != "" {
+		field("signal", oneLine(e.Signal))
+	}
+	if e.Expected {
+		field("expected", "true")
+	}
+	if e.Attempt != 0 {
+		field("attempt", strconv.Itoa(e.Attempt))
+	}
+	if e.DelayMS != 0 || e.Type == notify.TypeRestart {
+		field("delay", (time.Duration(e.DelayMS) * time.Millisecond).String())
+	}
+	for _, list := range []struct {
+		key   string
+		names []string
+	}{{"added", e.Added}, {"removed", e.Removed}, {"changed", e.Changed}} {
+		if len(list.names) > 0 {
+			field(list.key, oneLine(strings.Join(list.names, ",")))
+		}
+	}
+	if e.Reason != "" {
+		field("reason", strconv.Quote(e.Reason))
+	}
+	return strings.TrimRight(b.String(), " ")
+}
