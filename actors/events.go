@@ -52,11 +52,10 @@ func (h *eventsActor) Receive(ctx actor.Context) {
 			delete(h.subs, m.id)
 			close(sub.ch)
 		}
+	case *closeStreams:
+		h.closeStreams()
 	case *actor.Stopping:
-		for id, sub := range h.subs {
-			delete(h.subs, id)
-			close(sub.ch)
-		}
+		h.closeStreams()
 		fctx, cancel := context.WithTimeout(context.Background(), eventFlush)
 		defer cancel()
 		for _, q := range h.queues {
@@ -108,6 +107,16 @@ type subscription struct {
 	history []notify.Event
 	id      uint64
 	live    <-chan notify.Event // nil without follow; closed by the hub
+}
+
+// closeStreams ends every live stream (superd is shutting down).
+type closeStreams struct{}
+
+func (h *eventsActor) closeStreams() {
+	for id, sub := range h.subs {
+		delete(h.subs, id)
+		close(sub.ch)
+	}
 }
 
 // unsubscribe ends a live stream (its client went away).

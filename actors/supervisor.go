@@ -197,6 +197,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	srvDone := make(chan struct{})
 	if ln != nil {
 		srv = transport.NewServer(transport.NewHandler(s, transport.HandlerOptions{Logger: s.log, Version: s.cfg.Version}))
+		srv.ErrorLog = slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)
+		// Streams (supers events -f) end at once when superd shuts down.
+		srv.RegisterOnShutdown(func() { s.sys.Root.Send(s.events, &closeStreams{}) })
 		go func() {
 			defer close(srvDone)
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
