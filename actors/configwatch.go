@@ -34,6 +34,9 @@ type configActor struct {
 	stamps map[string]fileStamp       // each loaded file as it was when loaded
 	errs   []error                    // file errors of the last scan
 
+	daemonHash string // hash of the superd.conf in force
+	version    string // superd's version, for the webhooks' User-Agent
+
 	watchDir bool        // reload on file events (superd --watch)
 	watch    *watcher    // nil unless watching
 	debounce *time.Timer // pending reload after file events
@@ -110,8 +113,22 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 	for _, err := range errs {
 		res.Errors = append(res.Errors, configErrors(err)...)
 	}
+	daemon, derr := config.LoadDaemon(c.dir)
+	if derr != nil {
+		// The webhooks in force stay as they are.
+		res.Errors = append(res.Errors, configErrors(derr)...)
+	}
 	if dryRun {
 		return res, nil
+	}
+	if derr == nil && daemon.Hash != c.daemonHash {
+		if queues, err := webhookQueues(daemon, c.version, c.log); err != nil {
+			res.Errors = append(res.Errors, configErrors(err)...)
+		} else {
+			c.daemonHash = daemon.Hash
+			ctx.Send(c.events, &replaceNotifiers{queues: queues})
+			c.log.Info("superd.conf reloaded", "webhooks", len(daemon.Webhooks))
+		}
 	}
 	c.errs = errs
 	failed := map[string]bool{} // names whose file failed: they keep their previous configuration

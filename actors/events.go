@@ -2,11 +2,14 @@ package actors
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/notify"
 )
 
@@ -32,6 +35,7 @@ type eventsActor struct {
 	queues  []*notify.Queue
 	subs    map[uint64]*subscriber
 	nextSub uint64
+	closing sync.WaitGroup // queues replaced by a reload, still flushing
 	history []notify.Event // ring buffer of the last eventHistory events
 	next    int            // where the next event goes once it is full
 }
@@ -52,17 +56,20 @@ func (h *eventsActor) Receive(ctx actor.Context) {
 			delete(h.subs, m.id)
 			close(sub.ch)
 		}
+	case *replaceNotifiers:
+		old := h.queues
+		h.queues = m.queues
+		h.closing.Add(1)
+		go func() { // owned by the hub: waited for in Stopping
+			defer h.closing.Done()
+			closeQueues(old, h.log)
+		}()
 	case *closeStreams:
 		h.closeStreams()
 	case *actor.Stopping:
 		h.closeStreams()
-		fctx, cancel := context.WithTimeout(context.Background(), eventFlush)
-		defer cancel()
-		for _, q := range h.queues {
-			if err := q.Close(fctx); err != nil {
-				h.log.Warn("notifier did not flush in time", "err", err)
-			}
-		}
+		closeQueues(h.queues, h.log)
+		h.closing.Wait()
 	}
 }
 
@@ -73,6 +80,65 @@ func (h *eventsActor) remember(e notify.Event) {
 	}
 	h.history[h.next] = e
 	h.next = (h.next + 1) % eventHistory
+}
+
+// replaceNotifiers installs the notifiers of a reloaded superd.conf; the
+// old queues flush in the background (bounded by eventFlush).
+type replaceNotifiers struct {
+	queues []*notify.Queue
+}
+
+// closeQueues closes queues, giving them eventFlush to deliver what they
+// hold.
+func closeQueues(queues []*notify.Queue, log *slog.Logger) {
+	fctx, cancel := context.WithTimeout(context.Background(), eventFlush)
+	defer cancel()
+	for _, q := range queues {
+		if err := q.Close(fctx); err != nil {
+			log.Warn("notifier did not flush in time", "err", err)
+		}
+	}
+}
+
+// webhookQueues builds one bounded queue per webhook of d.
+func webhookQueues(d *config.Daemon, version string, log *slog.Logger) ([]*notify.Queue, error) {
+	var queues []*notify.Queue
+	fail := func(err error) ([]*notify.Queue, error) {
+		closeQueues(queues, log)
+		return nil, err
+	}
+	for _, w := range d.Webhooks {
+		secrets := make([][]byte, 0, len(w.Secrets))
+		for _, sec := range w.Secrets {
+			b, err := notify.ParseSecret(sec)
+			if err != nil {
+				return fail(fmt.Errorf("superd.conf: webhook %s: secret: %w", w.Name, err))
+			}
+			secrets = append(secrets, b)
+		}
+		retries := w.Retries
+		if retries == 0 {
+			retries = -1 // Retries=0: none (notify reads 0 as "the default")
+		}
+		wh, err := notify.NewWebhook(notify.WebhookConfig{
+			Name:        w.Name,
+			URL:         w.URL,
+			Filter:      notify.Filter{Events: w.Events, Services: w.Services},
+			Secrets:     secrets,
+			Timeout:     w.Timeout,
+			Retries:     retries,
+			DenyPrivate: w.DenyPrivate,
+			CAFile:      w.CAFile,
+			UserAgent:   "supers/" + version,
+			Logger:      log,
+		})
+		if err != nil {
+			return fail(fmt.Errorf("superd.conf: webhook %s: %w", w.Name, err))
+		}
+		queues = append(queues, notify.NewQueue(wh, 0, log.With("webhook", w.Name)))
+		log.Info("webhook configured", "webhook", w.Name)
+	}
+	return queues, nil
 }
 
 // publish sends e to the event hub, if there is one.

@@ -25,7 +25,10 @@ type rootActor struct {
 	logDir  string
 	store   *runstate.Store // nil: no state file
 	queues  []*notify.Queue // one per notifier, owned by the event hub
-	spawned chan<- rootChildren
+	// daemonHash is the hash of the superd.conf the queues were built from.
+	daemonHash string
+	version    string
+	spawned    chan<- rootChildren
 }
 
 // rootChildren tells the Supervisor where the root's children live.
@@ -77,9 +80,10 @@ func (r *rootActor) Receive(ctx actor.Context) {
 			for _, sp := range r.initial {
 				known[sp.Name] = sp
 			}
-			dir, errs, watch := deps.configDir, r.loadErr, r.watch
+			dir, errs, watch, hash, version := deps.configDir, r.loadErr, r.watch, r.daemonHash, r.version
 			cfg, err = ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
-				return &configActor{dir: dir, services: services, events: events, log: logger, known: known, errs: errs, watchDir: watch}
+				return &configActor{dir: dir, services: services, events: events, log: logger, known: known, errs: errs,
+					watchDir: watch, daemonHash: hash, version: version}
 			}), "config")
 			if err != nil {
 				panic(err)

@@ -171,13 +171,13 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		s.log.Error("service file skipped", "err", err)
 	}
 	deps.configDir = s.cfg.ConfigDir
-	queues, err := s.notifiers()
+	queues, daemonHash, err := s.notifiers()
 	if err != nil {
 		return err
 	}
 	spawned := make(chan rootChildren, 1)
 	rootProps := actor.PropsFromProducer(func() actor.Actor {
-		return &rootActor{deps: deps, logDir: s.cfg.LogDir, store: store, spawned: spawned, initial: specs, loadErr: errs, watch: s.cfg.Watch, queues: queues}
+		return &rootActor{deps: deps, logDir: s.cfg.LogDir, store: store, spawned: spawned, initial: specs, loadErr: errs, watch: s.cfg.Watch, queues: queues, daemonHash: daemonHash, version: s.cfg.Version}
 	}, actor.WithGuardian(resumeStrategy(s.log)), actor.WithSupervisor(resumeStrategy(s.log)))
 	root, err := s.sys.Root.SpawnNamed(rootProps, "superd")
 	if err != nil {
@@ -231,47 +231,16 @@ func (s *Supervisor) Run(ctx context.Context) error {
 // notifiers builds one bounded queue per webhook of <ConfigDir>/superd.conf.
 // An invalid superd.conf stops the start: running without the webhooks the
 // operator configured would lose events silently.
-func (s *Supervisor) notifiers() ([]*notify.Queue, error) {
+func (s *Supervisor) notifiers() ([]*notify.Queue, string, error) {
 	if s.cfg.ConfigDir == "" {
-		return nil, nil
+		return nil, "", nil
 	}
 	d, err := config.LoadDaemon(s.cfg.ConfigDir)
 	if err != nil {
-		return nil, fmt.Errorf("superd.conf: %w", err)
+		return nil, "", fmt.Errorf("superd.conf: %w", err)
 	}
-	var queues []*notify.Queue
-	for _, w := range d.Webhooks {
-		secrets := make([][]byte, 0, len(w.Secrets))
-		for _, sec := range w.Secrets {
-			b, err := notify.ParseSecret(sec)
-			if err != nil {
-				return nil, fmt.Errorf("superd.conf: webhook %s: secret: %w", w.Name, err)
-			}
-			secrets = append(secrets, b)
-		}
-		retries := w.Retries
-		if retries == 0 {
-			retries = -1 // Retries=0: none (notify reads 0 as "the default")
-		}
-		wh, err := notify.NewWebhook(notify.WebhookConfig{
-			Name:        w.Name,
-			URL:         w.URL,
-			Filter:      notify.Filter{Events: w.Events, Services: w.Services},
-			Secrets:     secrets,
-			Timeout:     w.Timeout,
-			Retries:     retries,
-			DenyPrivate: w.DenyPrivate,
-			CAFile:      w.CAFile,
-			UserAgent:   "supers/" + s.cfg.Version,
-			Logger:      s.log,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("superd.conf: webhook %s: %w", w.Name, err)
-		}
-		queues = append(queues, notify.NewQueue(wh, 0, s.log.With("webhook", w.Name)))
-		s.log.Info("webhook configured", "webhook", w.Name)
-	}
-	return queues, nil
+	queues, err := webhookQueues(d, s.cfg.Version, s.log)
+	return queues, d.Hash, err
 }
 
 // load reads ConfigDir and appends the services defined in Go.

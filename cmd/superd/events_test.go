@@ -196,3 +196,32 @@ func waitForEvent(t *testing.T, lines <-chan notify.Event, match func(notify.Eve
 		}
 	}
 }
+
+// Webhook sections are picked up by supers reload, with the same error
+// reporting as service files; a broken superd.conf keeps the webhooks in
+// force.
+func TestWebhookReload(t *testing.T) {
+	t.Parallel()
+	rec := &receiver{}
+	srv := httptest.NewServer(rec)
+	defer srv.Close()
+	d := newDaemon(t, map[string]string{
+		"a.service": "[Service]\nExecStart=/bin/sleep 1000\n",
+	}).start()
+	d.waitRunning("a")
+	d.writeFile("superd.conf", "[Webhook \"late\"]\nURL="+srv.URL+"\nSecret=s3cret-value\n")
+	if res := d.reload(); len(res.Errors) != 0 {
+		t.Fatalf("reload errors: %+v", res.Errors)
+	}
+	d.cli("restart", "a")
+	waitFor(t, 10*time.Second, "events after the webhook was added", func() bool { return rec.find("stop", 0) != nil })
+
+	d.writeFile("superd.conf", "[Webhook \"late\"]\nURL="+srv.URL+"\nSecret=s3cret-value\nRetires=2\n")
+	out, _, code := d.cli("reload")
+	if code != 1 || !strings.Contains(out, "superd.conf:4") || !strings.Contains(out, "Retires") {
+		t.Fatalf("reload of a broken superd.conf: exit %d\n%s", code, out)
+	}
+	st := d.status("a")
+	d.cli("restart", "a")
+	waitFor(t, 10*time.Second, "the webhook still delivers", func() bool { return rec.find("exit", st.PID) != nil })
+}
