@@ -225,3 +225,41 @@ func TestWebhookReload(t *testing.T) {
 	d.cli("restart", "a")
 	waitFor(t, 10*time.Second, "the webhook still delivers", func() bool { return rec.find("exit", st.PID) != nil })
 }
+
+// A receiver that fails twice, then succeeds, gets each event once, with the
+// same webhook-id on every attempt.
+func TestWebhookRetries(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	attempts := map[string]int{}
+	delivered := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("webhook-id")
+		mu.Lock()
+		defer mu.Unlock()
+		attempts[id]++
+		if attempts[id] <= 2 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		delivered[id]++
+	}))
+	defer srv.Close()
+	d := newDaemon(t, map[string]string{
+		"a.service":   "[Service]\nExecStart=/bin/sleep 1000\n",
+		"superd.conf": "[Webhook \"flaky\"]\nURL=" + srv.URL + "\nEvents=start\n",
+	}).start()
+	d.waitRunning("a")
+	waitFor(t, 20*time.Second, "the start event delivered after two failures", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(delivered) == 1
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	for id, n := range delivered {
+		if n != 1 || attempts[id] != 3 {
+			t.Errorf("event %s: %d attempts, delivered %d times; want 3 and 1", id, attempts[id], n)
+		}
+	}
+}
