@@ -1,39 +1,68 @@
 // Package process is the OS-process seam of the supervisor: it starts child
-// processes, reaps them from one place and signals their process groups.
+// processes, reaps them and signals their process groups.
 //
-// # One waiter
+// # Waiting without a thread per child
 //
 // A goroutine blocked in [os/exec.Cmd.Wait] pins an OS thread, so waiting on
-// each child separately costs one thread per child. A [Manager] instead owns
-// all waiting in a single reaper goroutine: it subscribes to SIGCHLD with
+// each child that way costs one thread per child. A [Manager] never calls
+// cmd.Wait; it owns all waiting, and collects exit statuses with
+// wait4(WNOHANG), one child at a time or all at once, routing each by pid to
+// the callback given to [Manager.Start]. Whoever collects a status removes
+// the child from the Manager's table under its mutex and delivers the exit,
+// so each callback runs exactly once per started process, outside any lock;
+// callbacks must not block, and those of different processes may run
+// concurrently. Exit statuses are reported exactly as the kernel gives them.
+//
+// On Linux (5.3 and later) every child gets a pidfd from clone
+// (SysProcAttr.PidFD), made non-blocking and registered with the Go
+// netpoller. One exit watcher goroutine per child parks on it, holding no OS
+// thread, and is readied directly by the netpoller when the pidfd becomes
+// readable, that is when the process has exited; it then reaps that child
+// alone with wait4(pid, WNOHANG). This costs one descriptor per running
+// child and saves, compared with SIGCHLD, the hops through the signal
+// handler, the os/signal goroutine and a reap pass.
+//
+// Elsewhere, and for a child whose pidfd cannot be had or polled, exits are
+// found by reap passes on SIGCHLD: a reaper goroutine subscribes to it with
 // [os/signal.Notify] (never [os/signal.Ignore], which would make the kernel
-// discard exit statuses) and, on every notification, collects exit statuses
-// with wait4(WNOHANG), routing each one by pid to the callback given to
-// [Manager.Start]. cmd.Wait is never called. Callbacks run on the reaper
-// goroutine, outside any lock, exactly once per started process; they must
-// not block.
+// discard exit statuses) and runs a pass on every notification.
 //
 // # Modes
 //
 // With [Options.Subreaper] (the daemon), the Manager makes the process a child
 // subreaper on Linux (prctl PR_SET_CHILD_SUBREAPER), so that descendants
-// orphaned by a service are reparented to it rather than to init, and reaps
-// with wait4(-1, WNOHANG) until nothing is left to collect. Exits of pids that
-// were not started by the Manager are such orphans: they are reaped and logged
-// at debug level. Only one subreaper-mode Manager may exist per process, and
-// no other code in the process may wait for its own children, since wait4(-1)
-// takes every exit status.
+// orphaned by a service are reparented to it rather than to init, and each
+// SIGCHLD pass reaps with wait4(-1, WNOHANG) until nothing is left to
+// collect. Exits of pids that were not started by the Manager are such
+// orphans: they are reaped and logged at debug level. The passes also reap
+// the Manager's own children when they get there first; a child's exit
+// watcher, readied by the same exit, then finds the child gone from the
+// table and stops (it checks the entry, not just the pid, which may have
+// been reused since). Only one subreaper-mode Manager may exist per process,
+// and no other code in the process may wait for its own children, since
+// wait4(-1) takes every exit status.
 //
 // Without it (the default: an embedded supervisor, and tests), the Manager
 // never calls wait4(-1), which would steal the exit statuses of children
-// other code in the process waits for. On each SIGCHLD it calls
-// wait4(pid, WNOHANG) for each pid it started, so a pass costs one system
-// call per live child.
+// other code in the process waits for. With pidfds it does not even
+// subscribe to SIGCHLD, unless a child has to fall back to the passes; a
+// pass calls wait4(pid, WNOHANG) for each child that has no watcher.
 //
 // A child can exit before its pid is registered. Forking and registering
-// happen under the same mutex that a reap pass holds, so the SIGCHLD of such
-// a child triggers a pass that runs only once the pid is known, and no exit
-// is lost. Exit statuses are reported exactly as the kernel gives them.
+// happen under the same mutex that reaping holds, so an exit is collected
+// only once the pid is known (a pidfd stays readable, and a SIGCHLD pass
+// triggered meanwhile waits for the mutex), and no exit is lost.
+//
+// # Start times
+//
+// [Handle.StartTime] is field 22 of /proc/PID/stat: the CLOCK_BOOTTIME at
+// which clone created the process, in clock ticks (USER_HZ, 100 a second on
+// every architecture Go supports; the Manager takes it from the auxiliary
+// vector). The spawner reads that clock just before and just after the
+// fork; when both readings fall in the same tick, as they do for most forks
+// (a fork takes about 1 ms, a tick 10 ms), that tick is the start time and
+// /proc is not read. Otherwise it reads /proc/PID/stat before the child can
+// be reaped.
 //
 // # The spawner thread
 //
@@ -41,10 +70,14 @@
 // dies. The kernel sends that signal when the thread that forked the child
 // exits, not the process. All forks therefore happen on one goroutine that
 // calls [runtime.LockOSThread] and never unlocks: its thread lives exactly as
-// long as the Manager. [Manager.Start] hands requests to it over a channel and
-// returns once fork/exec has finished. When [Manager.Close] stops that
-// goroutine its thread exits, which SIGKILLs every child still running:
-// Close must only be called after all children are gone.
+// long as the Manager. The main thread would not do (the runtime never lets
+// it exit): a spawner that finds itself there keeps it, so that no other
+// goroutine gets it, and forks from a new goroutine instead. [Manager.Start]
+// hands requests to the spawner over a channel and returns once fork/exec
+// has finished. When [Manager.Close] stops the spawner its thread exits,
+// which SIGKILLs every child still running: Close must only be called after
+// all children are gone. Close also stops the exit watchers, by closing
+// their pidfds.
 //
 // Each child runs in its own process group (its pgid is its pid) so that
 // [SignalGroup] reaches the whole tree a service spawned. Its stdin is
@@ -55,9 +88,9 @@
 //
 // # Other platforms
 //
-// On macOS and the BSDs the same SIGCHLD reaper is used, without subreaper
-// (orphans go to init) and, except on FreeBSD, without Pdeathsig. Windows
-// gets a simple implementation: one goroutine per child blocked in cmd.Wait,
-// [SignalGroup] terminates only the group leader whatever the signal, and
-// [Spec.User] and [Spec.Group] are not supported.
+// On macOS and the BSDs the SIGCHLD reaper is used for every child, without
+// subreaper (orphans go to init) and, except on FreeBSD, without Pdeathsig;
+// start times are 0. Windows gets a simple implementation: one goroutine per
+// child blocked in cmd.Wait, [SignalGroup] terminates only the group leader
+// whatever the signal, and [Spec.User] and [Spec.Group] are not supported.
 package process

@@ -5,8 +5,10 @@ package process
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -170,4 +172,146 @@ func killOrphan(tb testing.TB, pid int) {
 		}
 		return
 	}
+}
+
+// reapMode is a way a Manager learns of exits: SIGCHLD passes, or pidfd
+// watchers.
+type reapMode struct {
+	name   string
+	pidfds bool
+}
+
+// reapModes lists the reap modes of this platform: SIGCHLD passes
+// everywhere, and pidfd watchers where the kernel has them.
+func reapModes() []reapMode {
+	modes := []reapMode{{name: "sigchld"}}
+	if pidfdsWork() {
+		modes = append(modes, reapMode{name: "pidfd", pidfds: true})
+	}
+	return modes
+}
+
+// forEachReapMode runs f as a subtest for each reap mode.
+func forEachReapMode(t *testing.T, f func(t *testing.T, pidfds bool)) {
+	for _, mode := range reapModes() {
+		t.Run(mode.name, func(t *testing.T) { f(t, mode.pidfds) })
+	}
+}
+
+// newManagerMode is newManager with the reap mode chosen.
+func newManagerMode(tb testing.TB, opts Options, pidfds bool) *Manager {
+	tb.Helper()
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(testWriter{tb}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	m, err := newManagerWith(opts, pidfds)
+	if err != nil {
+		tb.Fatalf("NewManager: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
+	})
+	return m
+}
+
+// exitRecorder records the exit callbacks of a set of children.
+type exitRecorder struct {
+	want int           // callbacks expected
+	all  chan struct{} // closed once want callbacks have come
+
+	mu    sync.Mutex
+	calls map[int][]string // pid -> statuses reported
+	total int
+}
+
+func newExitRecorder(want int) *exitRecorder {
+	return &exitRecorder{want: want, all: make(chan struct{}), calls: make(map[int][]string)}
+}
+
+func (r *exitRecorder) onExit(e Exit) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls[e.PID] = append(r.calls[e.PID], e.String())
+	if r.total++; r.total == r.want {
+		close(r.all)
+	}
+}
+
+// check compares the callbacks with want (pid -> status): one for each
+// pid, with its status, and none for other pids.
+func (r *exitRecorder) check(want map[int]string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var errs []error
+	for pid, status := range want {
+		if got := r.calls[pid]; len(got) != 1 || got[0] != status {
+			errs = append(errs, fmt.Errorf("pid %d: callbacks %q, want one %q", pid, got, status))
+		}
+	}
+	for pid, got := range r.calls {
+		if _, ok := want[pid]; !ok {
+			errs = append(errs, fmt.Errorf("pid %d: callbacks %q for a process not started", pid, got))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// exitStorm starts n children of m that all exit at the same moment, each
+// with a status of its own: child i exits with code i%200+1, except every
+// third, which kills itself with SIGKILL. With orphans, each child also
+// leaves behind a background process that exits at that moment too. It
+// returns the expected status of each child by pid once they have all been
+// released; the exits are reported to rec.
+//
+// The children wait on a FIFO in dir: each opens it, says it is ready on its
+// stdout and reads it. They all see EOF when the storm closes its own
+// descriptor, the only one open for writing (opened read-write so that the
+// children's opens do not block).
+func exitStorm(m *Manager, dir string, n int, orphans bool, rec *exitRecorder) (map[int]string, error) {
+	fifo := filepath.Join(dir, "barrier")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		return nil, fmt.Errorf("mkfifo: %w", err)
+	}
+	barrier, err := os.OpenFile(fifo, os.O_RDWR, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer barrier.Close() // releases the children, on error too
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	defer w.Close()
+
+	var orphan string
+	if orphans {
+		orphan = `(read y <&3; exit 0) & `
+	}
+	want := make(map[int]string, n)
+	for i := range n {
+		end, status := fmt.Sprintf("exit %d", i%200+1), fmt.Sprintf("exit code %d", i%200+1)
+		if i%3 == 0 {
+			end, status = "kill -KILL $$", "signal SIGKILL"
+		}
+		script := `exec 3<"$1" || exit 99; ` + orphan + `echo ready; read x <&3; ` + end
+		h, err := m.Start(Spec{Argv: []string{"/bin/sh", "-c", script, "sh", fifo}, Stdout: w}, rec.onExit)
+		if err != nil {
+			return nil, fmt.Errorf("start child %d: %w", i, err)
+		}
+		want[h.PID] = status
+	}
+	w.Close()
+	if err := r.SetReadDeadline(time.Now().Add(deadline)); err != nil {
+		return nil, err
+	}
+	ready := bufio.NewScanner(r)
+	for i := range n {
+		if !ready.Scan() {
+			return nil, fmt.Errorf("only %d of %d children ready: %v", i, n, ready.Err())
+		}
+	}
+	return want, barrier.Close()
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,6 +39,10 @@ func TestMain(m *testing.M) {
 		os.Exit(subreaperHelper())
 	case "pdeathsig":
 		os.Exit(pdeathsigHelper())
+	case "storm":
+		os.Exit(stormHelper())
+	case "mainthread":
+		os.Exit(mainThreadHelper())
 	default:
 		fmt.Fprintln(os.Stderr, "unknown helper mode")
 		os.Exit(2)
@@ -241,6 +246,74 @@ func TestChildDiesWithSupervisor(t *testing.T) {
 		if !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
 			t.Errorf("child %d: status %v, want killed by SIGKILL", pid, ws)
 		}
+	}
+}
+
+// mainThreadHelper runs the spawner loop on the main thread, which the
+// runtime never lets exit, starts a long sleep, closes the Manager and
+// prints "MAINTHREAD OK" if the sleep was killed (Pdeathsig): the forks
+// must have moved to a thread that exits with the spawner.
+func mainThreadHelper() int {
+	// TestMain starts on the main thread, locked there during init.
+	runtime.LockOSThread()
+	if !onMainThread() {
+		fmt.Println("MAINTHREAD SKIP: TestMain not on the main thread")
+		return 0
+	}
+	m, err := prepareManager(Options{}, pidfdsWork())
+	if err != nil {
+		fmt.Println("FAIL:", err)
+		return 1
+	}
+	m.wg.Add(2)
+	go m.reapLoop()
+	result := make(chan string, 1)
+	go func() {
+		h, err := m.Start(Spec{Argv: []string{"sleep", "60"}}, nil)
+		if err != nil {
+			m.Close()
+			result <- fmt.Sprint("FAIL: ", err)
+			return
+		}
+		m.Close()
+		end := time.Now().Add(deadline)
+		for {
+			var ws syscall.WaitStatus
+			wpid, err := syscall.Wait4(h.PID, &ws, syscall.WNOHANG, nil)
+			switch {
+			case errors.Is(err, syscall.EINTR):
+			case err != nil:
+				result <- fmt.Sprint("FAIL: wait: ", err)
+				return
+			case wpid == h.PID && ws.Signaled() && ws.Signal() == syscall.SIGKILL:
+				result <- "MAINTHREAD OK"
+				return
+			case wpid == h.PID:
+				result <- fmt.Sprint("FAIL: child status ", ws)
+				return
+			case time.Now().After(end):
+				_ = syscall.Kill(h.PID, syscall.SIGKILL)
+				_, _ = syscall.Wait4(h.PID, nil, 0, nil)
+				result <- "FAIL: child still running after Close"
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	m.spawnLoop() // returns at Close
+	fmt.Println(<-result)
+	return 0
+}
+
+// Close kills the children still running even when the spawner goroutine
+// started on the main thread.
+func TestSpawnerAvoidsMainThread(t *testing.T) {
+	out, err := runHelper(t, "mainthread").CombinedOutput()
+	switch {
+	case strings.Contains(string(out), "MAINTHREAD SKIP"):
+		t.Skip(string(out))
+	case err != nil || !strings.Contains(string(out), "MAINTHREAD OK"):
+		t.Fatalf("helper: %v\n%s", err, out)
 	}
 }
 

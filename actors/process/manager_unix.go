@@ -17,26 +17,46 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Manager starts child processes and reaps them. It owns two goroutines: the
-// spawner, locked to its OS thread, which forks every child, and the reaper,
-// which collects every exit status. Create it with [NewManager] and stop it
-// with [Manager.Close]. Its methods are safe for concurrent use.
+// Manager starts child processes and reaps them. It owns the spawner
+// goroutine, locked to its OS thread, which forks every child; the reaper
+// goroutine, which collects exit statuses on SIGCHLD; and, on Linux, one
+// exit watcher goroutine per running child, parked on the netpoller. Create
+// it with [NewManager] and stop it with [Manager.Close]. Its methods are
+// safe for concurrent use.
 type Manager struct {
 	log       *slog.Logger
 	subreaper bool
+	pidfds    bool      // children get a pidfd and an exit watcher (Linux)
+	clock     bootClock // start times of children
 
-	sigCh chan os.Signal    // SIGCHLD notifications, buffered
-	reqs  chan spawnRequest // to the spawner
-	done  chan struct{}     // closed by Close
-	wg    sync.WaitGroup    // spawner and reaper
-	once  sync.Once         // Close
+	sigCh    chan os.Signal    // SIGCHLD notifications, buffered
+	sigOnce  sync.Once         // subscription to SIGCHLD
+	reqs     chan spawnRequest // to the spawner
+	done     chan struct{}     // closed by Close
+	wg       sync.WaitGroup    // spawner, reaper and exit watchers
+	stopOnce sync.Once         // Close
 
-	// mu makes fork+registration atomic with respect to a reap pass: the
-	// spawner holds it from before fork until the pid is in procs, the
-	// reaper holds it while calling wait4. There is a single spawner, so a
-	// plain mutex is all the exclusion needed.
-	mu    sync.Mutex
-	procs map[int]func(Exit) // pid -> exit callback, for children not yet reaped
+	// mu makes fork+registration atomic with respect to reaping: the
+	// spawner holds it from before fork until the child is in procs;
+	// reapers hold it from their wait4 until the child is out of procs.
+	// Whoever removes a child from procs delivers its exit, so every exit
+	// is delivered once. There is a single spawner, so a plain mutex is all
+	// the exclusion needed.
+	mu     sync.Mutex
+	closed bool           // set by Close: no more forks, watchers stop
+	procs  map[int]*child // pid -> child, for children not yet reaped
+}
+
+// child is a started process that has not been reaped yet.
+type child struct {
+	pid    int
+	onExit func(Exit)
+	// watched: an exit watcher waits on the child's pidfd. Otherwise SIGCHLD
+	// passes find its exit. Guarded by Manager.mu.
+	watched bool
+	// exitFD is the pidfd the watcher waits on, once it has published it;
+	// Close closes it to stop the watcher. Guarded by Manager.mu.
+	exitFD *os.File
 }
 
 type spawnRequest struct {
@@ -58,13 +78,34 @@ type spawnResult struct {
 // descriptors are left alone: an embedding program owns its descriptors, and
 // any it opened without close-on-exec reach the children.
 func NewManager(opts Options) (*Manager, error) {
+	return newManagerWith(opts, pidfdsWork())
+}
+
+// newManagerWith is NewManager; pidfds chooses whether exits are watched
+// through pidfds (tests force it off to exercise the SIGCHLD passes).
+func newManagerWith(opts Options, pidfds bool) (*Manager, error) {
+	m, err := prepareManager(opts, pidfds)
+	if err != nil {
+		return nil, err
+	}
+	m.wg.Add(2)
+	go m.spawnLoop()
+	go m.reapLoop()
+	return m, nil
+}
+
+// prepareManager is newManagerWith without starting the spawner and the
+// reaper.
+func prepareManager(opts Options, pidfds bool) (*Manager, error) {
 	m := &Manager{
 		log:       logger(opts.Logger),
 		subreaper: opts.Subreaper,
+		pidfds:    pidfds,
+		clock:     newBootClock(),
 		sigCh:     make(chan os.Signal, 1),
 		reqs:      make(chan spawnRequest),
 		done:      make(chan struct{}),
-		procs:     make(map[int]func(Exit)),
+		procs:     make(map[int]*child),
 	}
 	if opts.Subreaper {
 		if err := setSubreaper(true); err != nil {
@@ -77,22 +118,48 @@ func NewManager(opts Options) (*Manager, error) {
 			m.log.Warn("inherited descriptors may leak into children", "err", err)
 		}
 	}
-	// Subscribed before any child exists, so no SIGCHLD can be missed.
-	signal.Notify(m.sigCh, syscall.SIGCHLD)
-	m.wg.Add(2)
-	go m.spawnLoop()
-	go m.reapLoop()
+	// Subscribed before any child exists, so no SIGCHLD can be missed. With
+	// pidfds and without subreaper, no SIGCHLD pass is needed until a child
+	// comes without a usable pidfd (see watchSIGCHLD).
+	if opts.Subreaper || !pidfds {
+		m.watchSIGCHLD()
+	}
 	return m, nil
 }
 
-// Close stops the spawner and the reaper and, in subreaper mode, gives the
-// subreaper role back. It must only be called once every child has exited
-// and its exit callback has run: on Linux the spawner's thread exits, which
-// SIGKILLs (Pdeathsig) every child still running, and exits after Close are
-// never reported. Close is idempotent; later calls return nil.
+// watchSIGCHLD subscribes the reaper to SIGCHLD, once, and asks it for a
+// pass now, for an exit that happened before the subscription.
+func (m *Manager) watchSIGCHLD() {
+	m.sigOnce.Do(func() { signal.Notify(m.sigCh, syscall.SIGCHLD) })
+	select {
+	case m.sigCh <- syscall.SIGCHLD:
+	default: // a pass is already due
+	}
+}
+
+// Close stops the spawner, the reaper and the exit watchers and, in
+// subreaper mode, gives the subreaper role back. It must only be called once
+// every child has exited and its exit callback has run: on Linux the
+// spawner's thread exits, which SIGKILLs (Pdeathsig) every child still
+// running, and exits after Close are never reported. Close is idempotent;
+// later calls return nil.
 func (m *Manager) Close() error {
 	var err error
-	m.once.Do(func() {
+	m.stopOnce.Do(func() {
+		m.mu.Lock()
+		m.closed = true
+		var fds []*os.File
+		for _, c := range m.procs {
+			if c.exitFD != nil {
+				fds = append(fds, c.exitFD)
+			}
+		}
+		m.mu.Unlock()
+		// Outside the lock: closing a file waits for a watcher's read in
+		// progress, and the watcher may be waiting for the lock.
+		for _, f := range fds {
+			_ = f.Close()
+		}
 		close(m.done)
 		m.wg.Wait()
 		signal.Stop(m.sigCh)
@@ -108,9 +175,10 @@ func (m *Manager) Close() error {
 // Start starts the process spec describes and returns once fork and exec
 // have finished. A failure before the program ran is an *[ExecError].
 //
-// onExit (which may be nil) is called exactly once, on the reaper goroutine,
-// when the process has exited; it must not block. It may be called before
-// Start returns.
+// onExit (which may be nil) is called exactly once, on a goroutine of the
+// Manager (the reaper or the child's exit watcher), when the process has
+// exited; it must not block. It may be called before Start returns, and
+// concurrently with the callbacks of other processes.
 func (m *Manager) Start(spec Spec, onExit func(Exit)) (Handle, error) {
 	cmd, err := newCmd(spec)
 	if err != nil {
@@ -140,6 +208,17 @@ func (m *Manager) Start(spec Spec, onExit func(Exit)) (Handle, error) {
 func (m *Manager) spawnLoop() {
 	defer m.wg.Done()
 	runtime.LockOSThread()
+	if onMainThread() {
+		// The runtime never lets the main thread exit (it parks it), so
+		// children forked on it would outlive Close. Hold it until Close,
+		// which keeps every other goroutine off it, and fork from a new
+		// goroutine, which therefore gets another thread.
+		m.wg.Add(1)
+		go m.spawnLoop()
+		<-m.done
+		runtime.UnlockOSThread()
+		return
+	}
 	for {
 		select {
 		case req := <-m.reqs:
@@ -151,22 +230,45 @@ func (m *Manager) spawnLoop() {
 }
 
 // spawn forks and execs cmd and registers its pid, atomically with respect
-// to reaping.
+// to reaping, and starts its exit watcher.
 func (m *Manager) spawn(cmd *exec.Cmd, onExit func(Exit)) spawnResult {
+	pidfd := -1
+	if m.pidfds {
+		requestPidfd(cmd.SysProcAttr, &pidfd)
+	}
 	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return spawnResult{err: ErrClosed}
+	}
+	before := m.clock.now()
 	if err := cmd.Start(); err != nil {
 		m.mu.Unlock()
 		return spawnResult{err: execError(cmd.Path, err)}
 	}
+	after := m.clock.now()
 	pid := cmd.Process.Pid
-	// Read while the child cannot have been reaped yet: even if it already
-	// exited, its zombie keeps /proc/PID.
-	startTime, stErr := ProcStartTime(pid)
-	m.procs[pid] = onExit
+	// Under the lock, so the child cannot have been reaped yet if /proc
+	// must be read: even if it already exited, its zombie keeps /proc/PID.
+	startTime, stErr := m.clock.startTime(pid, before, after)
+	watched := pidfd >= 0
+	c := &child{pid: pid, onExit: onExit, watched: watched}
+	m.procs[pid] = c
+	if watched {
+		m.wg.Add(1) // while the spawner counts, so never after Close's Wait
+	}
 	m.mu.Unlock()
 
-	// Never Wait: the reaper reaps. Release drops Go's pidfd; signals go
-	// to the process group with kill(2).
+	if watched {
+		// Started before the reply, so that the caller, readied by the
+		// reply, runs first.
+		go m.watchExit(c, pidfd)
+	} else if m.pidfds {
+		m.log.Warn("no pidfd for child; falling back to SIGCHLD", "pid", pid)
+		m.watchSIGCHLD()
+	}
+	// Never Wait: the Manager reaps. Release drops Go's own pidfd (a
+	// duplicate of ours); signals go to the process group with kill(2).
 	_ = cmd.Process.Release()
 	if stErr != nil && !errors.Is(stErr, errors.ErrUnsupported) {
 		m.log.Warn("cannot read process start time", "pid", pid, "err", stErr)
@@ -175,10 +277,19 @@ func (m *Manager) spawn(cmd *exec.Cmd, onExit func(Exit)) spawnResult {
 	return spawnResult{handle: Handle{PID: pid, PGID: pid, StartTime: startTime}}
 }
 
-// reapLoop runs a reap pass on every SIGCHLD until Close.
+// unwatch hands c over to the SIGCHLD passes, when its exit watcher cannot
+// wait for it.
+func (m *Manager) unwatch(c *child, err error) {
+	m.mu.Lock()
+	c.watched, c.exitFD = false, nil
+	m.mu.Unlock()
+	m.log.Warn("cannot watch child exit through its pidfd; falling back to SIGCHLD", "pid", c.pid, "err", err)
+	m.watchSIGCHLD()
+}
+
+// reapLoop runs a reap pass on every SIGCHLD (once subscribed) until Close.
 func (m *Manager) reapLoop() {
 	defer m.wg.Done()
-	m.reap() // children that exited before we subscribed (subreaper mode)
 	for {
 		select {
 		case <-m.sigCh:
@@ -189,10 +300,16 @@ func (m *Manager) reapLoop() {
 	}
 }
 
-// exited is an exit collected during a pass, delivered after it.
+// exited is a collected exit, delivered outside the lock.
 type exited struct {
 	onExit func(Exit)
 	exit   Exit
+}
+
+// deliver logs the exit and runs the callback.
+func (m *Manager) deliver(e exited) {
+	m.log.Debug("child exited", "pid", e.exit.PID, "status", e.exit.String())
+	e.onExit(e.exit)
 }
 
 // reap collects every exit status available now and then runs the
@@ -207,12 +324,11 @@ func (m *Manager) reap() {
 	if m.subreaper {
 		out = m.reapAll()
 	} else {
-		out = m.reapRegistered()
+		out = m.reapPolled()
 	}
 	m.mu.Unlock()
 	for _, e := range out {
-		m.log.Debug("child exited", "pid", e.exit.PID, "status", e.exit.String())
-		e.onExit(e.exit)
+		m.deliver(e)
 	}
 }
 
@@ -237,50 +353,68 @@ func (m *Manager) reapAll() []exited {
 		if !ok {
 			continue // stopped or continued: not an exit
 		}
-		onExit, registered := m.procs[pid]
+		c, registered := m.procs[pid]
 		if !registered {
 			m.log.Debug("reaped orphaned descendant", "pid", pid, "status", exit.String())
 			continue
 		}
+		// A watched child too: its watcher then finds it gone.
 		delete(m.procs, pid)
-		out = append(out, exited{onExit: onExit, exit: exit})
+		out = append(out, exited{onExit: c.onExit, exit: exit})
 	}
 }
 
-// reapRegistered reaps the exited children this Manager started, and no
-// other. m.mu must be held.
-func (m *Manager) reapRegistered() []exited {
+// reapPolled reaps the exited children this Manager started that have no
+// exit watcher, and no other. m.mu must be held.
+func (m *Manager) reapPolled() []exited {
 	var out []exited
-	for pid, onExit := range m.procs {
-		var ws unix.WaitStatus
-		var wpid int
-		var err error
-		for {
-			wpid, err = unix.Wait4(pid, &ws, unix.WNOHANG, nil)
-			if !errors.Is(err, unix.EINTR) {
-				break
-			}
+	for _, c := range m.procs {
+		if c.watched {
+			continue
 		}
-		var exit Exit
-		switch {
-		case err != nil:
-			// Someone else in the process waited for our child (or it is
-			// not ours): its status is lost. Report the exit anyway so the
-			// callback still runs exactly once.
-			m.log.Error("exit status of child lost", "pid", pid, "err", err)
-			exit = Exit{PID: pid, Code: -1, Time: time.Now()}
-		case wpid == 0:
-			continue // still running
-		default:
-			var ok bool
-			if exit, ok = exitOf(pid, ws); !ok {
-				continue
-			}
+		if e, ok := m.reapChild(c); ok {
+			out = append(out, e)
 		}
-		delete(m.procs, pid)
-		out = append(out, exited{onExit: onExit, exit: exit})
 	}
 	return out
+}
+
+// reapChild reaps c if it has exited, and removes it from procs. m.mu must
+// be held and c registered.
+func (m *Manager) reapChild(c *child) (exited, bool) {
+	var ws unix.WaitStatus
+	var wpid int
+	var err error
+	for {
+		wpid, err = unix.Wait4(c.pid, &ws, unix.WNOHANG, nil)
+		if !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	var exit Exit
+	switch {
+	case err != nil:
+		// Someone else in the process waited for our child (or it is
+		// not ours): its status is lost. Report the exit anyway so the
+		// callback still runs exactly once.
+		exit = m.lost(c, err)
+	case wpid == 0:
+		return exited{}, false // still running
+	default:
+		var ok bool
+		if exit, ok = exitOf(c.pid, ws); !ok {
+			return exited{}, false
+		}
+	}
+	delete(m.procs, c.pid)
+	return exited{onExit: c.onExit, exit: exit}, true
+}
+
+// lost is the exit reported for c when its status was taken by someone
+// else.
+func (m *Manager) lost(c *child, err error) Exit {
+	m.log.Error("exit status of child lost", "pid", c.pid, "err", err)
+	return Exit{PID: c.pid, Code: -1, Time: time.Now()}
 }
 
 // exitOf converts a wait status; ok is false if it is not a termination.

@@ -54,8 +54,12 @@ func TestKilledBySignal(t *testing.T) {
 // Children that exit at once race with their own registration; none may
 // be lost or reported twice.
 func TestImmediateExitNeverLost(t *testing.T) {
+	forEachReapMode(t, testImmediateExitNeverLost)
+}
+
+func testImmediateExitNeverLost(t *testing.T, pidfds bool) {
 	const n = 200
-	m, err := NewManager(Options{})
+	m, err := newManagerWith(Options{}, pidfds)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +205,11 @@ func TestSignalNumber(t *testing.T) {
 // Without Subreaper the Manager must not take the exit status of children
 // other code of the process waits for.
 func TestUnregisteredChildKeepsExitStatus(t *testing.T) {
-	m := newManager(t, Options{})
+	forEachReapMode(t, testUnregisteredChildKeepsExitStatus)
+}
+
+func testUnregisteredChildKeepsExitStatus(t *testing.T, pidfds bool) {
+	m := newManagerMode(t, Options{}, pidfds)
 	// Keep SIGCHLD and reap passes coming while the foreign children run.
 	stop := make(chan struct{})
 	churned := make(chan struct{})
@@ -234,6 +242,36 @@ func TestUnregisteredChildKeepsExitStatus(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// Many children exiting at the same moment are each reported once, with
+// their own status.
+func TestSimultaneousExits(t *testing.T) {
+	forEachReapMode(t, func(t *testing.T, pidfds bool) {
+		const n = 100
+		m, err := newManagerWith(Options{Logger: discardLogger()}, pidfds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close()
+		rec := newExitRecorder(n)
+		want, err := exitStorm(m, t.TempDir(), n, false, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-rec.all:
+		case <-time.After(deadline):
+			t.Fatalf("exit callbacks missing: %v", rec.check(want))
+		}
+		// After Close no late duplicate can slip by.
+		if err := m.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := rec.check(want); err != nil {
+			t.Error(err)
+		}
+	})
 }
 
 func TestCloseIsIdempotentAndStopsStarts(t *testing.T) {

@@ -70,8 +70,8 @@ type Handle struct {
 	// its own group.
 	PGID int
 	// StartTime is the start time of the process in clock ticks since boot
-	// (field 22 of /proc/PID/stat), read right after the start, to tell the
-	// process apart from a later one reusing its pid. It is 0 where
+	// (field 22 of /proc/PID/stat, as [ProcStartTime] reads it), to tell
+	// the process apart from a later one reusing its pid. It is 0 where
 	// unsupported (outside Linux).
 	StartTime uint64
 }

@@ -22,3 +22,10 @@ func setSubreaper(on bool) error {
 func closeRangeCloexec() error {
 	return unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
 }
+
+// onMainThread reports whether the calling goroutine runs on the main thread
+// of the process, whose thread id is the process id. The calling goroutine
+// must be locked to its thread.
+func onMainThread() bool {
+	return unix.Gettid() == unix.Getpid()
+}

@@ -13,3 +13,7 @@ func setSubreaper(bool) error { return nil }
 // closeRangeCloexec is not available: markInheritedCloseOnExec falls back
 // to listing /dev/fd.
 func closeRangeCloexec() error { return errors.ErrUnsupported }
+
+// onMainThread reports false: the parent-death signal, where there is one,
+// does not follow a thread on this platform.
+func onMainThread() bool { return false }
