@@ -30,9 +30,25 @@ type Daemon struct {
 	// file holding the bearer token of the HTTP API; "" when not set. The
 	// file is not read by this package.
 	HTTPTokenFile string
+	// HTTPTLSCertFile and HTTPTLSKeyFile are [Daemon] HTTPTLSCertFile= and
+	// HTTPTLSKeyFile=, absolute paths of the PEM certificate and key the
+	// HTTP API is served with (TLS); both or neither. The files are not
+	// read by this package.
+	HTTPTLSCertFile, HTTPTLSKeyFile string
+	// HTTPInsecure is [Daemon] HTTPInsecure= (default false): allow the
+	// HTTP API on a non-loopback address without TLS.
+	HTTPInsecure bool
+	// HTTPHosts is [Daemon] HTTPHosts=, host names besides the loopback
+	// ones that HTTP requests may carry in their Host header.
+	HTTPHosts []string
 	// AllowEdit is [Daemon] AllowEdit= (default false): whether clients may
-	// create, change and delete service files through the API.
+	// create, change and delete service files through the HTTP API (the
+	// Unix socket follows its own access rules).
 	AllowEdit bool
+	// AllowRootServices is [Daemon] AllowRootServices= (default false):
+	// whether a service definition written over the HTTP API may run as
+	// root (User=root, or no User= when superd runs as root).
+	AllowRootServices bool
 	// SocketGroup is [Daemon] SocketGroup=, a group name or numeric ID that
 	// gets access to the control socket; "" leaves superd's group.
 	SocketGroup string
@@ -66,6 +82,11 @@ const (
 	keyHTTPTokenFile = "HTTPTokenFile"
 	keyAllowEdit     = "AllowEdit"
 	keySocketGroup   = "SocketGroup"
+	keyHTTPTLSCert   = "HTTPTLSCertFile"
+	keyHTTPTLSKey    = "HTTPTLSKeyFile"
+	keyHTTPInsecure  = "HTTPInsecure"
+	keyHTTPHosts     = "HTTPHosts"
+	keyAllowRoot     = "AllowRootServices"
 
 	keyURL         = "URL"
 	keyEvents      = "Events"
@@ -82,7 +103,8 @@ const (
 var daemonSchema = &schema{
 	sections: []sectionSpec{
 		{name: sectionDaemon, unique: true,
-			keys: []string{keyHTTPListen, keyHTTPTokenFile, keyAllowEdit, keySocketGroup}},
+			keys: []string{keyHTTPListen, keyHTTPTokenFile, keyAllowEdit, keySocketGroup,
+				keyHTTPTLSCert, keyHTTPTLSKey, keyHTTPInsecure, keyHTTPHosts, keyAllowRoot}},
 		{name: sectionWebhook, named: true, unique: true,
 			keys: []string{keyURL, keyEvents, keyServices, keySecret, keySecretFile,
 				keyTimeout, keyRetries, keyDenyPrivate, keyCAFile}},
@@ -160,6 +182,7 @@ func parseDaemon(file string, data []byte, read readFileFunc) (*Daemon, error) {
 		wb.finish(el)
 		b.d.Webhooks = append(b.d.Webhooks, wb.hook)
 	}
+	b.finish()
 	if err := el.err(); err != nil {
 		return nil, err
 	}
@@ -174,6 +197,18 @@ type daemonBuilder struct {
 	read  readFileFunc
 	first map[[2]string]int          // {section, key} -> line of its first assignment
 	hooks map[string]*webhookBuilder // by canonical section name
+}
+
+// finish reports what is contradictory in the [Daemon] section.
+func (b *daemonBuilder) finish() {
+	certLine := b.first[[2]string{sectionDaemon, keyHTTPTLSCert}]
+	keyLine := b.first[[2]string{sectionDaemon, keyHTTPTLSKey}]
+	switch {
+	case certLine > 0 && keyLine == 0:
+		b.el.add(certLine, sectionDaemon, keyHTTPTLSCert, fmt.Errorf("%w: needs %s= too", ErrInvalidValue, keyHTTPTLSKey))
+	case keyLine > 0 && certLine == 0:
+		b.el.add(keyLine, sectionDaemon, keyHTTPTLSKey, fmt.Errorf("%w: needs %s= too", ErrInvalidValue, keyHTTPTLSCert))
+	}
 }
 
 // webhookBuilder collects one [Webhook "NAME"] section.
@@ -240,6 +275,25 @@ func (b *daemonBuilder) daemonKey(key, v string) (err error) {
 		}
 	case keyAllowEdit:
 		d.AllowEdit, err = ParseBool(v)
+	case keyAllowRoot:
+		d.AllowRootServices, err = ParseBool(v)
+	case keyHTTPInsecure:
+		d.HTTPInsecure, err = ParseBool(v)
+	case keyHTTPTLSCert:
+		if err = checkAbsPath(v); err == nil {
+			d.HTTPTLSCertFile = filepath.Clean(v)
+		}
+	case keyHTTPTLSKey:
+		if err = checkAbsPath(v); err == nil {
+			d.HTTPTLSKeyFile = filepath.Clean(v)
+		}
+	case keyHTTPHosts:
+		for _, h := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' }) {
+			if strings.ContainsAny(h, "/@?#[]") {
+				return fmt.Errorf("%q is not a host name", h)
+			}
+			d.HTTPHosts = append(d.HTTPHosts, strings.ToLower(h))
+		}
 	case keySocketGroup:
 		if err = checkUserGroup(v); err == nil {
 			d.SocketGroup = v

@@ -69,6 +69,12 @@ func TestParseDaemonGood(t *testing.T) {
 			"AllowEdit=yes\nSocketGroup=supers\nX-Other=ignored\n[X-Tool]\nAnything=goes\n",
 		want: Daemon{HTTPListen: "127.0.0.1:8080", HTTPTokenFile: "/etc/supers/token", AllowEdit: true, SocketGroup: "supers"},
 	}, {
+		name: "http api",
+		src: "[Daemon]\nHTTPListen=0.0.0.0:8443\nHTTPTLSCertFile=/etc/supers/tls/cert.pem\nHTTPTLSKeyFile=/etc/supers/tls/key.pem\n" +
+			"HTTPInsecure=no\nHTTPHosts=Supers.Internal, ops.example.com\nAllowRootServices=yes\n",
+		want: Daemon{HTTPListen: "0.0.0.0:8443", HTTPTLSCertFile: "/etc/supers/tls/cert.pem", HTTPTLSKeyFile: "/etc/supers/tls/key.pem",
+			HTTPHosts: []string{"supers.internal", "ops.example.com"}, AllowRootServices: true},
+	}, {
 		name: "listen variants",
 		src:  "[Daemon]\nHTTPListen=[::1]:0\nSocketGroup=1000\nAllowEdit=off\n",
 		want: Daemon{HTTPListen: "[::1]:0", SocketGroup: "1000"},
@@ -170,6 +176,15 @@ func TestParseDaemonErrors(t *testing.T) {
 			`7: [Daemon] HTTPListn: unknown key (did you mean HTTPListen?)`,
 			`8: [Daemon] AllowEdit: duplicate key (first set on line 5)`,
 			`9: [Daemon]: duplicate section (first on line 1)`,
+		},
+	}, {
+		name: "http api values",
+		src:  "[Daemon]\nHTTPTLSCertFile=/c.pem\nHTTPHosts=a/b\nHTTPInsecure=perhaps\n[Daemon]\n",
+		want: []string{
+			`2: [Daemon] HTTPTLSCertFile: invalid value: needs HTTPTLSKeyFile= too`,
+			`3: [Daemon] HTTPHosts: invalid value "a/b": "a/b" is not a host name`,
+			`4: [Daemon] HTTPInsecure: invalid value "perhaps": expected a boolean (yes/no, true/false, on/off, 1/0)`,
+			`5: [Daemon]: duplicate section (first on line 1)`,
 		},
 	}, {
 		name: "ports",

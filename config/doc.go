@@ -161,6 +161,9 @@
 //	HTTPTokenFile=/etc/supers/http.token
 //	AllowEdit=no
 //	SocketGroup=supers
+//	HTTPTLSCertFile=/etc/supers/tls/cert.pem
+//	HTTPTLSKeyFile=/etc/supers/tls/key.pem
+//	HTTPHosts=supers.internal
 //
 //	[Webhook "ops"]
 //	URL=https://hooks.example.com/supers
@@ -182,8 +185,17 @@
 //	                   the host may be empty (all addresses). Default none.
 //	HTTPTokenFile=     absolute path of the file holding the bearer token
 //	                   of the HTTP API (not read here).
-//	AllowEdit=         boolean, default no: whether clients may create,
-//	                   change and delete service files.
+//	HTTPTLSCertFile=   absolute paths of the PEM certificate and key the
+//	HTTPTLSKeyFile=    HTTP API is served with (TLS); both or neither.
+//	HTTPInsecure=      boolean, default no: allow a non-loopback
+//	                   HTTPListen= without TLS.
+//	HTTPHosts=         host names, separated by spaces or commas, accepted
+//	                   in the Host header of HTTP requests besides
+//	                   localhost and loopback addresses.
+//	AllowEdit=         boolean, default no: whether clients of the HTTP API
+//	                   may create, change and delete service files.
+//	AllowRootServices= boolean, default no: whether a service file written
+//	                   over the HTTP API may run as root.
 //	SocketGroup=       a group name or numeric ID given access to the
 //	                   control socket. Default: superd's group.
 //	[Webhook "NAME"]   an HTTP endpoint notified of events:
