@@ -1,0 +1,156 @@
+package config
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// TrashDir is the subdirectory of the configuration directory where
+// RemoveDefinition moves deleted service files. LoadDir never reads it (it
+// reads no subdirectory).
+const TrashDir = ".trash"
+
+// DefinitionMode is the permission of the service files WriteDefinition
+// creates.
+const DefinitionMode fs.FileMode = 0o640
+
+// ErrTooLarge is returned (wrapped) for a definition over the size limit of
+// service files (1 MiB).
+var ErrTooLarge = errors.New("service file too large")
+
+// Definition is the text of a service file as it is on disk, with the hash
+// of its bytes.
+type Definition struct {
+	// Name is the service name.
+	Name string
+	// Path is the file's path: <dir>/<Name>.service.
+	Path string
+	// Data is the file's content, byte for byte.
+	Data []byte
+	// Hash is [ContentHash] of Data: the file's version, for optimistic
+	// concurrency (an HTTP ETag).
+	Hash string
+}
+
+// ContentHash returns the hex SHA-256 of data. Unlike Service.Hash, it
+// changes with any byte of the file, comments and spacing included: it
+// names a version of the file, not of the configuration.
+func ContentHash(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// DefinitionPath returns <dir>/<name>.service after checking that name is a
+// valid service name, so that the path cannot leave dir. The error wraps
+// ErrInvalidName.
+func DefinitionPath(dir, name string) (string, error) {
+	if err := ValidateName(name); err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, name+FileSuffix), nil
+}
+
+// ReadDefinition reads the service file of name in dir. A missing file
+// gives an error wrapping fs.ErrNotExist; a path that is not a regular file
+// (a directory, a symlink to one) is an error too.
+func ReadDefinition(dir, name string) (*Definition, error) {
+	path, err := DefinitionPath(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	data, err := readFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return &Definition{Name: name, Path: path, Data: data, Hash: ContentHash(data)}, nil
+}
+
+// WriteDefinition replaces the service file of name in dir with data,
+// atomically: data goes to a temporary file in dir, which is synced, given
+// mode DefinitionMode and renamed over the file; then dir is synced. A
+// reader (or a crash) sees the old file or the new one, never a part. It
+// does not validate data (see Parse); it refuses data over 1 MiB.
+func WriteDefinition(dir, name string, data []byte) (*Definition, error) {
+	path, err := DefinitionPath(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxFileSize {
+		return nil, fmt.Errorf("%w: %d bytes (at most %d)", ErrTooLarge, len(data), maxFileSize)
+	}
+	if err := writeAtomic(dir, path, data); err != nil {
+		return nil, fmt.Errorf("writing %s: %w", path, err)
+	}
+	return &Definition{Name: name, Path: path, Data: data, Hash: ContentHash(data)}, nil
+}
+
+// writeAtomic writes data to path through a synced temporary file in dir.
+func writeAtomic(dir, path string, data []byte) (err error) {
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return err
+	}
+	if err = tmp.Chmod(DefinitionMode); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// RemoveDefinition moves the service file of name in dir into
+// <dir>/.trash/, as <name>.service.<UTC time of now>, creating the trash
+// directory (mode 0750) if needed, and returns the new path. Moving back is
+// all it takes to undo it. A missing file gives an error wrapping
+// fs.ErrNotExist.
+func RemoveDefinition(dir, name string, now time.Time) (string, error) {
+	path, err := DefinitionPath(dir, name)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Lstat(path); err != nil {
+		return "", fmt.Errorf("removing %s: %w", path, err)
+	}
+	trash := filepath.Join(dir, TrashDir)
+	if err := os.Mkdir(trash, 0o750); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", fmt.Errorf("removing %s: %w", path, err)
+	}
+	stamp := now.UTC().Format("20060102T150405.000000000Z")
+	dst := filepath.Join(trash, name+FileSuffix+"."+stamp)
+	for i := 1; ; i++ {
+		// Never overwrite an earlier deletion of the same instant.
+		if _, err := os.Lstat(dst); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		dst = filepath.Join(trash, fmt.Sprintf("%s%s.%s.%d", name, FileSuffix, stamp, i))
+	}
+	if err := os.Rename(path, dst); err != nil {
+		return "", fmt.Errorf("removing %s: %w", path, err)
+	}
+	if err := syncDir(dir); err != nil {
+		return "", fmt.Errorf("removing %s: %w", path, err)
+	}
+	return dst, nil
+}

@@ -1,0 +1,129 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefinitionRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := ReadDefinition(dir, "web"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("read a missing definition: %v, want ErrNotExist", err)
+	}
+	v1 := []byte("[Service]\nExecStart=/bin/sleep 1\n")
+	d, err := WriteDefinition(dir, "web", v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Path != filepath.Join(dir, "web.service") || d.Hash != ContentHash(v1) {
+		t.Fatalf("written %+v", d)
+	}
+	fi, err := os.Stat(d.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runtime.GOOS != "windows" && fi.Mode().Perm() != DefinitionMode {
+		t.Fatalf("mode %v, want %v", fi.Mode().Perm(), DefinitionMode)
+	}
+	got, err := ReadDefinition(dir, "web")
+	if err != nil || !bytes.Equal(got.Data, v1) || got.Hash != d.Hash {
+		t.Fatalf("read back %+v, %v", got, err)
+	}
+
+	// A rewrite replaces the file and changes the hash, even for a comment.
+	v2 := append([]byte("# v2\n"), v1...)
+	d2, err := WriteDefinition(dir, "web", v2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d2.Hash == d.Hash {
+		t.Fatal("hash unchanged by a new comment")
+	}
+	if got, _ := os.ReadFile(d.Path); !bytes.Equal(got, v2) {
+		t.Fatalf("file holds %q", got)
+	}
+	// No temporary file is left behind.
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Fatalf("dir holds %d entries, want only web.service", len(entries))
+	}
+}
+
+func TestDefinitionNamesStayInDir(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"../evil", "a/b", "", ".hidden", "..", "x\x00y", strings.Repeat("a", 65)} {
+		if _, err := WriteDefinition(dir, name, []byte("x")); !errors.Is(err, ErrInvalidName) {
+			t.Errorf("write %q: %v, want ErrInvalidName", name, err)
+		}
+		if _, err := ReadDefinition(dir, name); !errors.Is(err, ErrInvalidName) {
+			t.Errorf("read %q: %v, want ErrInvalidName", name, err)
+		}
+		if _, err := RemoveDefinition(dir, name, time.Now()); !errors.Is(err, ErrInvalidName) {
+			t.Errorf("remove %q: %v, want ErrInvalidName", name, err)
+		}
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(dir)); len(entries) != 1 {
+		t.Fatalf("something was written beside the config dir: %d entries", len(entries))
+	}
+}
+
+func TestDefinitionTooLarge(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := WriteDefinition(dir, "big", make([]byte, maxFileSize+1)); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("err %v, want ErrTooLarge", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "big.service")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal("an oversized definition reached the disk")
+	}
+}
+
+func TestRemoveDefinitionToTrash(t *testing.T) {
+	dir := t.TempDir()
+	data := []byte("[Service]\nExecStart=/bin/true\n")
+	if _, err := WriteDefinition(dir, "job", data); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 26, 1, 2, 3, 4, time.UTC)
+	p1, err := RemoveDefinition(dir, "job", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Dir(p1) != filepath.Join(dir, TrashDir) || !strings.HasPrefix(filepath.Base(p1), "job.service.20261126T010203") {
+		t.Fatalf("trashed to %s", p1)
+	}
+	if got, _ := os.ReadFile(p1); !bytes.Equal(got, data) {
+		t.Fatalf("trashed file holds %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "job.service")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal("file still in place")
+	}
+	// The loader does not see the trash.
+	if specs, errs := LoadDir(dir); len(specs) != 0 || len(errs) != 0 {
+		t.Fatalf("LoadDir after removal: %d services, errors %v", len(specs), errs)
+	}
+	// A second deletion at the same instant keeps both copies.
+	if _, err := WriteDefinition(dir, "job", data); err != nil {
+		t.Fatal(err)
+	}
+	p2, err := RemoveDefinition(dir, "job", now)
+	if err != nil || p2 == p1 {
+		t.Fatalf("second removal: %s, %v (first %s)", p2, err, p1)
+	}
+	if _, err := RemoveDefinition(dir, "job", now); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("removing a missing file: %v, want ErrNotExist", err)
+	}
+	// Undo is a rename back.
+	if err := os.Rename(p1, filepath.Join(dir, "job.service")); err != nil {
+		t.Fatal(err)
+	}
+	if specs, errs := LoadDir(dir); len(specs) != 1 || len(errs) != 0 {
+		t.Fatalf("after restoring: %d services, errors %v", len(specs), errs)
+	}
+}
