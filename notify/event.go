@@ -32,12 +32,21 @@ const (
 	// TypeReload: a configuration was applied; Added, Removed and Changed
 	// list the service names. Service is empty.
 	TypeReload = "reload"
+	// TypeCreate: a service definition was created through the API; By
+	// says who, Hash is the new file's content hash.
+	TypeCreate = "create"
+	// TypeUpdate: a service definition was changed through the API; By
+	// says who, Hash is the new file's content hash.
+	TypeUpdate = "update"
+	// TypeDelete: a service definition was deleted through the API (moved
+	// to the trash); By says who.
+	TypeDelete = "delete"
 )
 
 // Types returns every event type, in a fixed order. Configuration code can
 // use it to validate a filter.
 func Types() []string {
-	return []string{TypeStart, TypeExit, TypeRestart, TypeStop, TypeFatal, TypeReload}
+	return []string{TypeStart, TypeExit, TypeRestart, TypeStop, TypeFatal, TypeReload, TypeCreate, TypeUpdate, TypeDelete}
 }
 
 // KnownType reports whether t is one of the event types.
@@ -86,6 +95,12 @@ type Event struct {
 	Added   []string `json:"added,omitempty"`
 	Removed []string `json:"removed,omitempty"`
 	Changed []string `json:"changed,omitempty"`
+	// By says who changed a definition (create, update, delete): "uid:N"
+	// for a client of the Unix socket, "token" for an HTTP client.
+	By string `json:"by,omitempty"`
+	// Hash is the content hash (hex SHA-256) of the definition written
+	// (create, update).
+	Hash string `json:"hash,omitempty"`
 }
 
 // NewEvent returns an event of type typ for service with Version, a fresh
