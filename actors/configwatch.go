@@ -95,6 +95,12 @@ func (c *configActor) Receive(ctx actor.Context) {
 		c.loadOnDemand(ctx, m)
 	case *addFailed:
 		delete(c.known, m.name)
+	case *getDefinition:
+		c.handleGetDefinition(m)
+	case *putDefinition:
+		c.handlePutDefinition(ctx, m)
+	case *deleteDefinition:
+		c.handleDeleteDefinition(ctx, m)
 	}
 }
 

@@ -56,6 +56,16 @@ type restartService struct {
 	reply replyTo
 }
 
+// signalService asks a service to send a signal to its process group.
+// signal is canonical ("SIGHUP"), checked by the sender.
+type signalService struct {
+	name   string
+	signal string
+	reply  replyTo
+}
+
+func (m *signalService) service() string  { return m.name }
+func (m *signalService) fail(err error)   { m.reply.send(transport.ServiceStatus{}, err) }
 func (m *startService) service() string   { return m.name }
 func (m *stopService) service() string    { return m.name }
 func (m *restartService) service() string { return m.name }

@@ -173,6 +173,8 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 		a.handleStop(ctx, m.reply)
 	case *restartService:
 		a.handleRestart(ctx, m.reply)
+	case *signalService:
+		a.handleSignal(m)
 	case *processExited:
 		a.handleExit(ctx, m)
 	case *stopTimedOut:
@@ -279,6 +281,27 @@ func (a *serviceActor) handleRestart(ctx actor.Context, reply replyTo) {
 			a.fail(err)
 		}
 	}
+}
+
+// handleSignal sends an operator's signal to the process group. It changes
+// nothing else: if the signal ends the process, its exit is handled like any
+// other, by the restart policy.
+func (a *serviceActor) handleSignal(m *signalService) {
+	switch a.state {
+	case StateRunning, StateStarting, StateStopping:
+	default:
+		m.reply.send(a.status(), fmt.Errorf("%w: service %s is not running (%s)", transport.ErrConflict, a.spec.Name, a.state))
+		return
+	}
+	if err := a.deps.signal(a.handle.PGID, m.signal); err != nil {
+		if errors.Is(err, process.ErrNoProcess) {
+			err = fmt.Errorf("%w: service %s: its process group is gone", transport.ErrConflict, a.spec.Name)
+		}
+		m.reply.send(a.status(), err)
+		return
+	}
+	a.log.Info("signal sent", "pid", a.handle.PID, "pgid", a.handle.PGID, "signal", m.signal)
+	m.reply.send(a.status(), nil)
 }
 
 // start launches a new process generation. The caller has checked that no

@@ -350,12 +350,18 @@ func (s *servicesActor) routeHops(ctx actor.Context, m command, hops int) {
 		e.queued = append(e.queued, m) // being replaced: for the new one
 		return
 	}
+	if sig, isSignal := m.(*signalService); isSignal && ok && !e.placeholder && e.overlay != "" {
+		// Waiting for a restart, or given up: there is no process, and a
+		// signal must not cancel the pending restart as commands do.
+		sig.fail(fmt.Errorf("%w: service %s is not running (%s)", transport.ErrConflict, m.service(), e.overlay))
+		return
+	}
 	if !ok || e.placeholder {
-		if _, isStop := m.(*stopService); !isStop && s.config != nil && !s.closing {
-			ctx.Send(s.config, &unknownCommand{cmd: m, hops: hops})
+		if !loadsOnDemand(m) || s.config == nil || s.closing {
+			m.fail(unknownService(m.service()))
 			return
 		}
-		m.fail(unknownService(m.service()))
+		ctx.Send(s.config, &unknownCommand{cmd: m, hops: hops})
 		return
 	}
 	if s.closing {
@@ -364,12 +370,23 @@ func (s *servicesActor) routeHops(ctx actor.Context, m command, hops int) {
 			return
 		}
 	}
-	if _, isStop := m.(*stopService); !isStop {
+	if loadsOnDemand(m) {
 		// A start or restart by hand clears fatal, the streak and the
 		// start-limit window.
 		e.policy.Reset()
 	}
 	s.deliver(ctx, e, m)
+}
+
+// loadsOnDemand reports whether m, for a service superd does not know,
+// loads NAME.service first (start and restart), and clears the restart
+// policy's state for a known one.
+func loadsOnDemand(m command) bool {
+	switch m.(type) {
+	case *startService, *restartService:
+		return true
+	}
+	return false
 }
 
 // deliver hands a command to the child. A pending automatic restart is

@@ -602,3 +602,41 @@ func TestSupervisionQueuedCommandsAnsweredOnExecFailure(t *testing.T) {
 		h.wantState(StateBackoff, 1000)
 	})
 }
+
+func TestSupervisionSignal(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, newFakeStarter(nil), service(t, config.RestartAlways, nil))
+		p := h.nextStart(time.Second)
+		sig := func() result {
+			return h.ask(func(r replyTo) any { return &signalService{name: svcName, signal: "SIGHUP", reply: r} })
+		}
+
+		if r := sig(); r.err != nil || r.status.PID != p.pid {
+			t.Fatalf("signal a running service: %+v, %v", r.status, r.err)
+		}
+		if got := h.sigs.to(p.pid); len(got) != 1 || got[0] != fmt.Sprintf("SIGHUP→%d", p.pid) {
+			t.Fatalf("signals sent to group %d: %v, want one SIGHUP", p.pid, got)
+		}
+
+		// In backoff there is no process: refused, and the pending restart
+		// still comes on time.
+		exitAt := h.crash(p, 1)
+		h.wantState(StateBackoff, 1000)
+		if r := sig(); !errors.Is(r.err, transport.ErrConflict) {
+			t.Fatalf("signal during backoff: err %v, want ErrConflict", r.err)
+		}
+		p = h.restartAfter(exitAt, time.Second)
+		h.wantState(StateRunning, 0)
+
+		h.crash(p, 1)
+		if r := h.stop(); r.err != nil || r.status.State != StateStopped {
+			t.Fatalf("stop: %+v, %v", r.status, r.err)
+		}
+		if r := sig(); !errors.Is(r.err, transport.ErrConflict) || !strings.Contains(r.err.Error(), "not running") {
+			t.Fatalf("signal a stopped service: err %v, want ErrConflict (not running)", r.err)
+		}
+		if r := h.ask(func(r replyTo) any { return &signalService{name: "nope", signal: "SIGHUP", reply: r} }); !errors.Is(r.err, transport.ErrUnknownService) {
+			t.Fatalf("signal an unknown service: err %v, want ErrUnknownService", r.err)
+		}
+	})
+}

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"time"
@@ -16,6 +16,7 @@ import (
 	"github.com/supers-dev/supers/actors/process"
 	"github.com/supers-dev/supers/actors/runstate"
 	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/logsink"
 	"github.com/supers-dev/supers/notify"
 	"github.com/supers-dev/supers/transport"
 )
@@ -36,6 +37,12 @@ type Config struct {
 	// Socket is the path of the Unix control socket. Empty: no socket (an
 	// embedding program drives the supervisor through its methods).
 	Socket string
+	// SocketGroup is a group name or numeric id whose members may use the
+	// control socket besides root and the supervisor's own user: the socket
+	// is given that group. Empty: none.
+	SocketGroup string
+	// HTTP serves the control API on TCP too, when HTTP.Addr is set.
+	HTTP HTTPConfig
 	// Watch makes the supervisor reload by itself when a file of ConfigDir
 	// changes (debounced), as superd --watch does.
 	Watch bool
@@ -54,6 +61,13 @@ type Config struct {
 	Logger *slog.Logger
 	// Version is reported by the control API.
 	Version string
+	// AllowRemoteEdit lets clients of the HTTP API create, change and
+	// delete service definitions (always with the token). Clients of the
+	// Unix socket may always do so: the socket's access rules apply.
+	AllowRemoteEdit bool
+	// AllowRootServices lets a definition written over the HTTP API run as
+	// root (User=root, or no User= when the supervisor runs as root).
+	AllowRootServices bool
 	// ShutdownTimeout bounds how long Run waits, after its context is done,
 	// for the services to stop. Default: the longest TimeoutStopSec + 5s.
 	ShutdownTimeout time.Duration
@@ -82,6 +96,11 @@ type Supervisor struct {
 	config   *actor.PID // nil without a config dir
 	events   *actor.PID
 	loadErrs []error
+	tcp      transport.TCPOptions // of the HTTP API, when served
+
+	// streams is canceled when shutdown begins: it ends the log streams.
+	streams      context.Context
+	closeStreams context.CancelFunc
 }
 
 var _ transport.Backend = (*Supervisor)(nil)
@@ -105,7 +124,9 @@ func New(cfg Config) (*Supervisor, error) {
 			return nil, fmt.Errorf("actors: service %q: %w", s.Name, err)
 		}
 	}
-	return &Supervisor{cfg: cfg, log: cfg.Logger, ready: make(chan struct{}), done: make(chan struct{})}, nil
+	streams, closeStreams := context.WithCancel(context.Background())
+	return &Supervisor{cfg: cfg, log: cfg.Logger, ready: make(chan struct{}), done: make(chan struct{}),
+		streams: streams, closeStreams: closeStreams}, nil
 }
 
 // Ready is closed once Run has started every AutoStart service and the
@@ -130,15 +151,12 @@ func (s *Supervisor) LoadErrors() []error {
 // only once.
 func (s *Supervisor) Run(ctx context.Context) error {
 	defer close(s.done)
-	var ln *transport.UnixListener
-	if s.cfg.Socket != "" {
-		// The lock is taken before anything else is touched.
-		var err error
-		if ln, err = transport.ListenUnix(s.cfg.Socket); err != nil {
-			return err
-		}
-		defer ln.Close()
+	// The socket's lock is taken before anything else is touched.
+	api, err := s.listen(ctx)
+	if err != nil {
+		return err
 	}
+	defer api.close()
 	procs, err := process.NewManager(process.Options{Subreaper: s.cfg.Subreaper, Logger: s.log})
 	if err != nil {
 		return fmt.Errorf("process manager: %w", err)
@@ -193,35 +211,19 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		s.log.Error("services not created", "err", err)
 	}
 
-	var srv *http.Server
-	srvDone := make(chan struct{})
-	if ln != nil {
-		srv = transport.NewServer(transport.NewHandler(s, transport.HandlerOptions{Logger: s.log, Version: s.cfg.Version}))
-		srv.ErrorLog = slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)
-		// Streams (supers events -f) end at once when superd shuts down.
-		srv.RegisterOnShutdown(func() { s.sys.Root.Send(s.events, &closeStreams{}) })
-		go func() {
-			defer close(srvDone)
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				s.log.Error("control socket server failed", "err", err)
-			}
-		}()
-	} else {
-		close(srvDone)
-	}
+	gid, _ := lookupGroup(s.cfg.SocketGroup) // checked by listen
+	handler := transport.NewHandler(s, transport.HandlerOptions{Logger: s.log, Version: s.cfg.Version})
+	// Streams (supers events -f, logs -f) end at once when superd shuts down.
+	api.serve(handler, transport.DefaultSocketAccess(gid), s.tcp, func() {
+		s.closeStreams()
+		s.sys.Root.Send(s.events, &closeStreams{})
+	})
 	s.log.Info("superd ready", "services", len(specs), "config_dir", s.cfg.ConfigDir, "log_dir", s.cfg.LogDir, "socket", s.cfg.Socket)
 	close(s.ready)
 
 	<-ctx.Done()
 	s.log.Info("shutting down")
-	if srv != nil {
-		// Refuse new requests; give in-flight ones a moment, then cut them.
-		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_ = srv.Shutdown(sctx)
-		cancel()
-		_ = srv.Close()
-		<-srvDone
-	}
+	api.shutdown()
 	s.stopAll(specs)
 	_ = s.sys.Root.PoisonFuture(root).Wait()
 	s.log.Info("superd stopped")
@@ -339,6 +341,129 @@ func (s *Supervisor) Stop(ctx context.Context, name string) (transport.ServiceSt
 // Restart stops the service if it runs, then starts it.
 func (s *Supervisor) Restart(ctx context.Context, name string) (transport.ServiceStatus, error) {
 	return s.ask(ctx, name, func(r replyTo) any { return &restartService{name: name, reply: r} })
+}
+
+// Signal sends a signal to the process group of a running service. sig is
+// a signal name with or without the SIG prefix, in any case ("HUP",
+// "SIGUSR1"), or its number. An unknown signal is an error wrapping
+// transport.ErrInvalidArgument; a service without a process (stopped,
+// exited, in backoff or fatal), one wrapping transport.ErrConflict. The
+// signal changes nothing else: if it ends the process, the restart policy
+// applies as to any exit.
+func (s *Supervisor) Signal(ctx context.Context, name, sig string) (transport.ServiceStatus, error) {
+	canon, err := config.NormalizeSignal(sig)
+	if err != nil {
+		return transport.ServiceStatus{}, fmt.Errorf("%w: %w", transport.ErrInvalidArgument, err)
+	}
+	return s.ask(ctx, name, func(r replyTo) any { return &signalService{name: name, signal: canon, reply: r} })
+}
+
+// Logs returns the output of service name: the last q.Tail lines of its
+// stdout (or stderr) log file, all of it when q.Tail < 0, and with q.Follow
+// whatever it writes next, across rotations, until ctx ends or the reader
+// is closed. It reads the files the log sink writes; it never blocks the
+// sink or the service.
+func (s *Supervisor) Logs(ctx context.Context, name string, q transport.LogQuery) (io.ReadCloser, error) {
+	stream := q.Stream
+	switch stream {
+	case "":
+		stream = transport.StreamStdout
+	case transport.StreamStdout, transport.StreamStderr:
+	default:
+		return nil, fmt.Errorf("%w: unknown log stream %q (stdout or stderr)", transport.ErrInvalidArgument, q.Stream)
+	}
+	if _, err := s.Status(ctx, name); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(s.cfg.LogDir, name, stream+".log")
+	// The stream also ends when the supervisor shuts down.
+	ctx, cancel := context.WithCancel(ctx)
+	unhook := context.AfterFunc(s.streams, cancel)
+	r, err := logsink.Tail(ctx, path, logsink.TailOptions{Lines: q.Tail, Follow: q.Follow, Logger: s.log.With("service", name)})
+	if err != nil {
+		unhook()
+		cancel()
+		return nil, fmt.Errorf("logs of %s: %w", name, err)
+	}
+	return &logStream{TailReader: r, release: func() { unhook(); cancel() }}, nil
+}
+
+// logStream is a log reader tied to the supervisor's life.
+type logStream struct {
+	*logsink.TailReader
+	release func()
+}
+
+// Close closes the reader and releases its hook on the supervisor.
+func (l *logStream) Close() error {
+	err := l.TailReader.Close()
+	l.release()
+	return err
+}
+
+// Definition returns the service file of name as it is on disk, with its
+// content hash. Only services defined by a file of ConfigDir have one.
+func (s *Supervisor) Definition(ctx context.Context, name string) (transport.Definition, error) {
+	r, err := s.askConfig(ctx, func(reply chan<- definitionReply) any { return &getDefinition{name: name, reply: reply} })
+	return r.def, err
+}
+
+// PutDefinition validates data as the service file of name exactly as a
+// reload would, writes it atomically into ConfigDir and applies it alone: a
+// new service is created (and started if AutoStart=), a changed one
+// restarted if it ran, an unchanged one left alone. An invalid definition
+// is a *transport.InvalidDefinitionError and changes nothing. Writes are
+// serialised: of concurrent writes to one service, each applies fully
+// before the next.
+func (s *Supervisor) PutDefinition(ctx context.Context, name string, data []byte, opts transport.WriteOptions) (transport.DefinitionResult, error) {
+	if err := s.mayEdit(opts); err != nil {
+		return transport.DefinitionResult{}, err
+	}
+	allowRoot := !opts.Caller.Remote || s.cfg.AllowRootServices
+	data = append([]byte(nil), data...) // the message must not share the caller's buffer
+	r, err := s.askConfig(ctx, func(reply chan<- definitionReply) any {
+		return &putDefinition{name: name, data: data, opts: opts, allowRoot: allowRoot, reply: reply}
+	})
+	return r.result, err
+}
+
+// DeleteDefinition stops the service name, forgets it and moves its file
+// to <ConfigDir>/.trash/.
+func (s *Supervisor) DeleteDefinition(ctx context.Context, name string, opts transport.WriteOptions) (transport.DefinitionResult, error) {
+	if err := s.mayEdit(opts); err != nil {
+		return transport.DefinitionResult{}, err
+	}
+	r, err := s.askConfig(ctx, func(reply chan<- definitionReply) any { return &deleteDefinition{name: name, opts: opts, reply: reply} })
+	return r.result, err
+}
+
+// mayEdit applies the access rule of definition writes.
+func (s *Supervisor) mayEdit(opts transport.WriteOptions) error {
+	if opts.Caller.Remote && !s.cfg.AllowRemoteEdit {
+		return fmt.Errorf("%w: editing service definitions over HTTP is disabled (start superd with --http-allow-edit, or AllowEdit=yes in superd.conf)", transport.ErrForbidden)
+	}
+	return nil
+}
+
+// askConfig sends the message built by msg to the config actor and waits
+// for its reply.
+func (s *Supervisor) askConfig(ctx context.Context, msg func(chan<- definitionReply) any) (definitionReply, error) {
+	if err := s.wait(ctx); err != nil {
+		return definitionReply{}, err
+	}
+	if s.config == nil {
+		return definitionReply{}, fmt.Errorf("%w: the supervisor has no config dir", transport.ErrConfigUnavailable)
+	}
+	reply := make(chan definitionReply, 1)
+	s.sys.Root.Send(s.config, msg(reply))
+	select {
+	case r := <-reply:
+		return r, r.err
+	case <-ctx.Done():
+		return definitionReply{}, ctx.Err()
+	case <-s.done:
+		return definitionReply{}, ErrNotRunning
+	}
 }
 
 // ConfigErrors returns the service files that could not be loaded (at

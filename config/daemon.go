@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"time"
@@ -211,6 +212,20 @@ func (b *daemonBuilder) finish() {
 	}
 }
 
+// validHost reports whether h is an IP address or a host name (letters,
+// digits, '-', '.', '_'), without a port.
+func validHost(h string) bool {
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true
+	}
+	for _, c := range h {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_') {
+			return false
+		}
+	}
+	return h != ""
+}
+
 // webhookBuilder collects one [Webhook "NAME"] section.
 type webhookBuilder struct {
 	line    int    // of the header
@@ -289,8 +304,8 @@ func (b *daemonBuilder) daemonKey(key, v string) (err error) {
 		}
 	case keyHTTPHosts:
 		for _, h := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' }) {
-			if strings.ContainsAny(h, "/@?#[]") {
-				return fmt.Errorf("%q is not a host name", h)
+			if !validHost(h) {
+				return fmt.Errorf("%q is not a host name or IP address (no port, no scheme)", h)
 			}
 			d.HTTPHosts = append(d.HTTPHosts, strings.ToLower(h))
 		}

@@ -179,10 +179,10 @@ func TestParseDaemonErrors(t *testing.T) {
 		},
 	}, {
 		name: "http api values",
-		src:  "[Daemon]\nHTTPTLSCertFile=/c.pem\nHTTPHosts=a/b\nHTTPInsecure=perhaps\n[Daemon]\n",
+		src:  "[Daemon]\nHTTPTLSCertFile=/c.pem\nHTTPHosts=ok fe80::1 a:80\nHTTPInsecure=perhaps\n[Daemon]\n",
 		want: []string{
 			`2: [Daemon] HTTPTLSCertFile: invalid value: needs HTTPTLSKeyFile= too`,
-			`3: [Daemon] HTTPHosts: invalid value "a/b": "a/b" is not a host name`,
+			`3: [Daemon] HTTPHosts: invalid value "ok fe80::1 a:80": "a:80" is not a host name or IP address (no port, no scheme)`,
 			`4: [Daemon] HTTPInsecure: invalid value "perhaps": expected a boolean (yes/no, true/false, on/off, 1/0)`,
 			`5: [Daemon]: duplicate section (first on line 1)`,
 		},

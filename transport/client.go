@@ -1,7 +1,9 @@
 package transport
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // maxResponseBody bounds how much of an answer the client reads.
@@ -19,14 +22,17 @@ const maxResponseBody = 32 << 20
 // use. Errors are:
 //   - *[UnreachableError] when superd cannot be reached at all;
 //   - *[APIError] when superd answered with a non-2xx status (it matches
-//     [ErrUnknownService], [ErrInvalidArgument], [ErrConflict] or
-//     [ErrConfigUnavailable] with [errors.Is] where one applies);
+//     [ErrUnknownService], [ErrInvalidArgument], [ErrConflict],
+//     [ErrConfigUnavailable], [ErrUnauthorized] (a missing or wrong token)
+//     or [ErrForbidden] (a user not allowed on the socket) with
+//     [errors.Is] where one applies);
 //   - errors wrapping ctx.Err() when ctx ended first;
 //   - other errors for a broken connection or a malformed answer.
 type Client struct {
 	http    *http.Client
 	baseURL string
-	target  string // what UnreachableError reports: the socket path
+	target  string // what errors name: the socket path, or the remote base URL
+	token   string // sent as a bearer token when not empty
 }
 
 // NewClient returns a client speaking HTTP over the Unix socket at
@@ -45,22 +51,94 @@ func NewClient(socketPath string) *Client {
 		DisableCompression: true,
 	}
 	return &Client{
-		http: &http.Client{
-			Transport: tr,
-			// The API never redirects; following one would turn a POST into
-			// a GET of some other resource.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
+		http: newHTTPClient(tr),
 		// The host is only a placeholder: the transport always dials the socket.
 		baseURL: "http://superd",
 		target:  socketPath,
 	}
 }
 
+// NewRemoteClient returns a client of superd's TCP API at baseURL
+// ("http://127.0.0.1:8080", "https://host:8443"; a trailing slash is
+// allowed, any other path, a query or user info is not), sending token as
+// a bearer token with every request. It does not connect until the first
+// call. Its methods behave as those of a [NewClient] client; errors name
+// baseURL where they would name the socket.
+//
+// HTTPS servers are verified against the system's roots; on Unix systems
+// SSL_CERT_FILE or SSL_CERT_DIR can point at superd's own certificate.
+// Proxy settings from the environment are ignored: the token goes only to
+// baseURL's host, and redirects are never followed.
+func NewRemoteClient(baseURL, token string) (*Client, error) {
+	base, err := parseBaseURL(baseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkToken(token); err != nil {
+		return nil, fmt.Errorf("remote client for %s: %w", base, err)
+	}
+	var dialer net.Dialer
+	tr := &http.Transport{
+		Proxy: nil,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := dialer.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, &dialError{err: err}
+			}
+			return conn, nil
+		},
+		TLSClientConfig:     &tls.Config{MinVersion: tls.VersionTLS12},
+		TLSHandshakeTimeout: 10 * time.Second,
+		MaxIdleConns:        2,
+		DisableCompression:  true,
+	}
+	return &Client{http: newHTTPClient(tr), baseURL: base, target: base, token: token}, nil
+}
+
+// parseBaseURL checks a remote client's base URL and returns it as
+// "scheme://host[:port]".
+func parseBaseURL(raw string) (string, error) {
+	if !strings.Contains(raw, "://") {
+		return "", fmt.Errorf("superd URL %q: want http://HOST:PORT or https://HOST:PORT (scheme missing)", raw)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("superd URL %q: %w", raw, err)
+	}
+	scheme := strings.ToLower(u.Scheme)
+	switch {
+	case scheme != "http" && scheme != "https":
+		return "", fmt.Errorf("superd URL %q: scheme must be http or https", raw)
+	case u.Opaque != "" || u.Host == "" || u.Hostname() == "":
+		return "", fmt.Errorf("superd URL %q: no host (want e.g. http://127.0.0.1:8080)", raw)
+	case u.User != nil:
+		return "", fmt.Errorf("superd URL %q: user info is not allowed (the token is given separately)", raw)
+	case u.Path != "" && u.Path != "/":
+		return "", fmt.Errorf("superd URL %q: a path is not allowed (the API is at the root)", raw)
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return "", fmt.Errorf("superd URL %q: a query or fragment is not allowed", raw)
+	}
+	return scheme + "://" + u.Host, nil
+}
+
+// newHTTPClient returns the http.Client of a Client using tr.
+func newHTTPClient(tr *http.Transport) *http.Client {
+	return &http.Client{
+		Transport: tr,
+		// The API never redirects; following one would turn a POST into a
+		// GET of some other resource, or send the token elsewhere.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// Target returns where the client talks to superd: the socket path, or
+// the base URL of a remote client. Errors name the same.
+func (c *Client) Target() string { return c.target }
+
 // List returns the status of every service.
 func (c *Client) List(ctx context.Context) ([]ServiceStatus, error) {
 	var out []ServiceStatus
-	if err := c.do(ctx, http.MethodGet, "/v1/services", "", &out); err != nil {
+	if err := c.do(ctx, http.MethodGet, "/v1/services", "", nil, &out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -94,7 +172,7 @@ func (c *Client) Restart(ctx context.Context, name string) (ServiceStatus, error
 // [ErrUnknownService].
 func (c *Client) ConfigErrors(ctx context.Context) ([]ConfigError, error) {
 	var out ConfigErrors
-	if err := c.do(ctx, http.MethodGet, "/v1/config/errors", "", &out); err != nil {
+	if err := c.do(ctx, http.MethodGet, "/v1/config/errors", "", nil, &out); err != nil {
 		return nil, err
 	}
 	return out.Errors, nil
@@ -131,7 +209,7 @@ func (c *Client) CheckConfig(ctx context.Context) ([]ConfigError, error) {
 // configRequest POSTs to one of the routes about the configuration
 // directory, whose 503 answers mean ErrConfigUnavailable.
 func (c *Client) configRequest(ctx context.Context, path string, out any) error {
-	err := c.do(ctx, http.MethodPost, path, "", out)
+	err := c.do(ctx, http.MethodPost, path, "", nil, out)
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		apiErr.configRequest = true
@@ -142,34 +220,73 @@ func (c *Client) configRequest(ctx context.Context, path string, out any) error 
 // Version returns superd's version.
 func (c *Client) Version(ctx context.Context) (VersionInfo, error) {
 	var out VersionInfo
-	err := c.do(ctx, http.MethodGet, "/v1/version", "", &out)
+	err := c.do(ctx, http.MethodGet, "/v1/version", "", nil, &out)
 	return out, err
 }
 
 func (c *Client) serviceOp(ctx context.Context, method, name, action string) (ServiceStatus, error) {
+	path, err := servicePath(name, action)
+	if err != nil {
+		return ServiceStatus{}, err
+	}
+	var out ServiceStatus
+	err = c.do(ctx, method, path, name, nil, &out)
+	return out, err
+}
+
+// servicePath returns the path of a request about service name: the
+// service's own with action "", else that of the action.
+func servicePath(name, action string) (string, error) {
 	// These names cannot be service names (which come from file names) and
 	// would change the meaning of the URL.
 	if name == "" || name == "." || name == ".." || strings.Contains(name, "/") {
-		return ServiceStatus{}, fmt.Errorf("%w: bad service name %q", ErrInvalidArgument, name)
+		return "", fmt.Errorf("%w: bad service name %q", ErrInvalidArgument, name)
 	}
 	path := "/v1/services/" + url.PathEscape(name)
 	if action != "" {
 		path += "/" + action
 	}
-	var out ServiceStatus
-	err := c.do(ctx, method, path, name, &out)
-	return out, err
+	return path, nil
 }
 
-// do sends one request and decodes a 2xx answer into out. service is the
-// service the request is about ("" for the others); it lets APIError tell
-// an unknown service from an unknown route.
-func (c *Client) do(ctx context.Context, method, path, service string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, c.baseURL+path, nil)
+// newRequest builds a request to path carrying the client's token.
+func (c *Client) newRequest(ctx context.Context, method, path string, body io.Reader) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.baseURL+path, body)
 	if err != nil {
-		return fmt.Errorf("building request %s %s: %w", method, path, err)
+		return nil, fmt.Errorf("building request %s %s: %w", method, path, err)
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	return req, nil
+}
+
+// do sends one request, with in as its JSON body unless in is nil, and
+// decodes a 2xx answer into out. service is the service the request is
+// about ("" for the others); it lets APIError tell an unknown service from
+// an unknown route.
+func (c *Client) do(ctx context.Context, method, path, service string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encoding request %s %s: %w", method, path, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := c.newRequest(ctx, method, path, body)
+	if err != nil {
+		return err
 	}
 	req.Header.Set("Accept", "application/json")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return c.send(ctx, req, method, path, service, out)
+}
+
+// send sends req and decodes a 2xx answer into out.
+func (c *Client) send(ctx context.Context, req *http.Request, method, path, service string, out any) error {
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return c.transportError(ctx, err)
@@ -192,7 +309,7 @@ func readAPIError(resp *http.Response, service string) *APIError {
 	apiErr := &APIError{StatusCode: resp.StatusCode, Service: service}
 	var eb ErrorBody
 	if json.NewDecoder(io.LimitReader(resp.Body, maxResponseBody)).Decode(&eb) == nil {
-		apiErr.Message = eb.Error
+		apiErr.Message, apiErr.Errors = eb.Error, eb.Errors
 	}
 	return apiErr
 }
@@ -230,6 +347,9 @@ type APIError struct {
 	// Service is the service the request was about, empty for requests
 	// that are not about one service (List, Version).
 	Service string
+	// Errors are the problems of an invalid definition (a 400 to
+	// PutDefinition), each with file, line and key.
+	Errors []ConfigError
 
 	// configRequest is true for the requests about the configuration
 	// directory (Reload, CheckConfig).
@@ -249,7 +369,8 @@ func (e *APIError) Error() string {
 // other request means an unknown route), ErrInvalidArgument for a 400,
 // ErrConflict for a 409, ErrConfigUnavailable for a 503 to Reload or
 // CheckConfig (to other requests a 503 means that superd is shutting down;
-// a reload that superd's shutdown interrupts matches too).
+// a reload that superd's shutdown interrupts matches too), ErrUnauthorized
+// for a 401, ErrForbidden for a 403 and ErrPreconditionFailed for a 412.
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrUnknownService:
@@ -260,6 +381,12 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode == http.StatusConflict
 	case ErrConfigUnavailable:
 		return e.StatusCode == http.StatusServiceUnavailable && e.configRequest
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrPreconditionFailed:
+		return e.StatusCode == http.StatusPreconditionFailed
 	default:
 		return false
 	}
@@ -267,13 +394,15 @@ func (e *APIError) Is(target error) bool {
 
 // UnreachableError reports that the client could not connect to superd.
 type UnreachableError struct {
-	// Socket is where the client looked.
+	// Socket is where the client looked: the socket path, or the base URL
+	// of a remote client ([Client.Target]).
 	Socket string
 	// Err is the dial error.
 	Err error
 }
 
-// Error returns a one-line message naming the socket, suitable for users.
+// Error returns a one-line message naming the socket (or URL), suitable
+// for users.
 func (e *UnreachableError) Error() string {
 	return fmt.Sprintf("cannot reach superd at %s: %s (is superd running?)", e.Socket, dialReason(e.Err))
 }

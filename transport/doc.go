@@ -1,20 +1,27 @@
 // Package transport is superd's control protocol: HTTP/1.1 with JSON bodies,
-// served on a Unix socket (and, later, on TCP).
+// served on a Unix socket and, optionally, on TCP.
 //
-// It holds four things, all independent of how the supervisor is built:
+// It holds five things, all independent of how the supervisor is built:
 //
 //   - the wire types ([ServiceStatus], [ExitInfo], [ConfigErrors],
-//     [ReloadResult], [VersionInfo], [ErrorBody]; events are
-//     notify.Event, streamed as [EventStream] says);
+//     [ReloadResult], [VersionInfo], [SignalRequest], [LogQuery],
+//     [ErrorBody]; events are notify.Event, streamed as [EventStream]
+//     says), described by an OpenAPI 3.0 document served at
+//     /v1/openapi.json;
 //   - the server side: [NewHandler] turns any [Backend] into an
 //     [http.Handler] that maps the backend's sentinel errors
 //     ([ErrUnknownService], [ErrInvalidArgument], [ErrConflict],
 //     [ErrConfigUnavailable]) to status codes, and [NewServer] wraps it in
 //     an [http.Server] with sane limits;
-//   - the Unix socket: [ListenUnix] creates the socket next to a lock file so
-//     that only one daemon serves a given path, and [DefaultSocketPath] is
-//     the path both superd and supers use when none is given;
-//   - the Go client, [Client], used by the supers CLI and by tests.
+//   - the Unix socket: [ListenUnix] (or [ListenUnixGroup], for a control
+//     group) creates the socket next to a lock file so that only one daemon
+//     serves a given path, [NewUnixServer] checks each peer's credentials
+//     against a [SocketAccess], and [DefaultSocketPath] is the path both
+//     superd and supers use when none is given;
+//   - TCP: [ListenTCP] and [TCPHandler] serve the same API to token holders,
+//     with [LoadOrCreateToken] managing the token file;
+//   - the Go client, [Client] ([NewClient] for the socket, [NewRemoteClient]
+//     for TCP), used by the supers CLI and by tests.
 //
 // # Routes
 //
@@ -23,6 +30,14 @@
 //	POST /v1/services/{name}/start     ServiceStatus once the process runs
 //	POST /v1/services/{name}/stop      ServiceStatus once the process group is gone
 //	POST /v1/services/{name}/restart   ServiceStatus
+//	POST /v1/services/{name}/signal    body {"signal":"HUP"} (SignalRequest): ServiceStatus
+//	GET  /v1/services/{name}/logs[?stream=stdout|stderr][&tail=N|all][&follow=true]
+//	                                   text/plain: the last lines of the log, then
+//	                                   with follow what is written next
+//	GET    /v1/services/{name}/definition  Definition (ETag: its content hash)
+//	PUT    /v1/services/{name}/definition  body: the INI text; DefinitionResult
+//	                                   (201 when created); If-Match: "HASH" or *
+//	DELETE /v1/services/{name}/definition  DefinitionResult; If-Match as for PUT
 //	GET  /v1/config/errors             ConfigErrors: service files that failed to load
 //	POST /v1/config/check              ConfigErrors: files of the config dir that fail
 //	                                   to validate now; nothing is applied
@@ -32,9 +47,31 @@
 //	                                   a line: the recent events, oldest first, then
 //	                                   with follow each new one as it happens
 //	GET  /v1/version                   VersionInfo
+//	GET  /v1/openapi.json              the OpenAPI 3.0 document of all this
 //	GET  /healthz                      {"status":"ok"}
 //
 // Every list in a JSON answer is an array, never null: [] when empty.
+//
+// The signal body is decoded strictly: malformed JSON, a missing or empty
+// "signal" field or any other field is a 400 naming the problem. The
+// signal is a name, with or without SIG, in any case, or a number; an
+// unknown one is a 400, a service that is not running a 409.
+//
+// The log answer is plain text streamed chunk by chunk, each chunk flushed
+// as soon as it is read. stream defaults to stdout; tail, the number of
+// last lines sent first, defaults to 10 as in tail(1), and "all" sends the
+// whole live file (a negative number is a 400); follow then keeps the
+// answer open, across log rotations, until the client goes away. Bad
+// values are a 400 before anything is read. If reading the log fails
+// midway, the connection is cut rather than ended, so that a truncated
+// log never looks complete.
+//
+// A definition PUT is validated as the config loader does; an invalid one
+// is a 400 whose body also has "errors", one ConfigError per problem, and
+// changes nothing. If-Match takes one strong tag (the hash, quoted, as the
+// ETag) or *: a mismatch is a 412, a weak tag or a list a 400. Over TCP,
+// writes are refused (403) unless superd enables editing; the Backend
+// decides, from the [Caller] it is given.
 //
 // The event stream starts like any answer: an invalid service name (or
 // follow value) is a 400 JSON error. Once the 200 is sent, it ends cleanly
@@ -43,18 +80,67 @@
 // client goes away. A valid name no service has matches nothing.
 //
 // Every error answer has the body {"error": "<message>"} ([ErrorBody]):
-// 400 invalid argument, 404 unknown service or route, 405 wrong method (with
-// an Allow header), 409 conflict, 413 request body too large, 500 internal
-// error, 503 the configuration directory cannot be read (reload and check;
-// nothing was changed) or the request was canceled (superd is shutting
-// down), 504 the backend's deadline expired.
+// 400 invalid argument, 401 missing or wrong token (TCP), 403 user not
+// allowed (socket), 404 unknown service or route, 405 wrong method (with
+// an Allow header), 409 conflict, 413 request body too large (over 1 MiB),
+// 421 Host not allowed (TCP), 500 internal error, 503 the configuration
+// directory cannot be read (reload and check; nothing was changed) or the
+// request was canceled (superd is shutting down), 504 the backend's
+// deadline expired.
 //
-// With curl:
+// # Unix socket
+//
+// The socket is mode 0660; with a control group ([ListenUnixGroup]) it
+// and the directories created for it belong to that group. On top of
+// that, [NewUnixServer] reads the peer's credentials on each connection
+// (SO_PEERCRED on Linux, LOCAL_PEERCRED on macOS and FreeBSD) and serves
+// only root, superd's own user and members (primary or supplementary) of
+// the control group ([DefaultSocketAccess]); anyone else gets a 403 and
+// superd logs a warning naming the uid and pid. Other systems cannot tell,
+// so there only the file permissions apply. No token is needed, and the
+// Host is a placeholder:
 //
 //	curl --unix-socket /run/super/superd.sock http://superd/v1/services
 //	curl --unix-socket /run/super/superd.sock -X POST http://superd/v1/services/web/restart
+//	curl --unix-socket /run/super/superd.sock -X POST -d '{"signal":"HUP"}' http://superd/v1/services/web/signal
+//	curl -N --unix-socket /run/super/superd.sock 'http://superd/v1/services/web/logs?tail=50&follow=true'
 //	curl --unix-socket /run/super/superd.sock -X POST http://superd/v1/reload
 //	curl -N --unix-socket /run/super/superd.sock 'http://superd/v1/events?follow=true'
+//
+// # TCP
+//
+// When superd is asked to (--http ADDR), it serves the same routes on TCP,
+// behind [TCPHandler]:
+//
+//   - every request but GET /healthz needs "Authorization: Bearer TOKEN",
+//     else it gets a 401 with "WWW-Authenticate: Bearer"; the token is
+//     compared in constant time, and each refusal is logged once (remote
+//     address and path, never a token). The token is the content of a
+//     token file; by default superd generates one at first start, 32
+//     random bytes hex-encoded, in a 0600 file of the config dir, and
+//     refuses a token file that others may read ([LoadOrCreateToken]);
+//   - the Host header must name localhost, a loopback address or one of
+//     the configured extra host names, with any port, else the request gets
+//     a 421: a web page cannot reach the API through DNS rebinding;
+//   - no CORS header is ever sent, and OPTIONS is a 405 like any unrouted
+//     method: browsers get no cross-origin access;
+//   - [ListenTCP] serves a loopback address (127.0.0.1:8080, [::1]:8080,
+//     localhost:8080) as is; any other (":8080", "0.0.0.0:8080", a routable
+//     address) needs TLS (a certificate and key) or an explicit insecure
+//     opt-in, and superd logs a warning saying so;
+//   - the server has the limits of [NewServer]: 5 s to read the headers,
+//     16 KiB of headers, 60 s idle connections, 1 MiB bodies.
+//
+// With curl (PORT and TOKENFILE as configured):
+//
+//	curl -H "Authorization: Bearer $(cat TOKENFILE)" http://127.0.0.1:PORT/v1/services
+//	curl -H "Authorization: Bearer $(cat TOKENFILE)" -X POST http://127.0.0.1:PORT/v1/services/web/restart
+//	curl -N -H "Authorization: Bearer $(cat TOKENFILE)" 'http://127.0.0.1:PORT/v1/services/web/logs?follow=true'
+//	curl http://127.0.0.1:PORT/healthz
+//
+// A backend can tell the two apart: [RemoteFromContext] reports a request
+// that came through TCPHandler, [PeerFromContext] gives the credentials of
+// a socket peer.
 //
 // The package imports nothing from the rest of the module but notify, for
 // the event schema; the supervisor plugs in by implementing [Backend].

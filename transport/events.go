@@ -120,9 +120,9 @@ func (c *Client) Events(ctx context.Context, service string, follow bool, fn fun
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.baseURL+path, nil)
+	req, err := c.newRequest(ctx, http.MethodGet, path, nil)
 	if err != nil {
-		return fmt.Errorf("building request GET %s: %w", path, err)
+		return err
 	}
 	req.Header.Set("Accept", ndjsonContentType)
 	resp, err := c.http.Do(req)

@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"sync"
@@ -26,10 +27,16 @@ type fakeBackend struct {
 	ctxErrs  chan error        // receives ctx.Err() of blocked calls once they return
 	history  []notify.Event    // what Events answers, before filtering
 	live     chan notify.Event // Events' Live when following
+	logText  string            // the log Logs answers by default (both streams)
+	// logReader, when set, replaces the default Logs answer.
+	logReader func(ctx context.Context, name string, q LogQuery) (io.ReadCloser, error)
+	defs      map[string]string       // definitions by service name
+	lastWrite map[string]WriteOptions // the options of the last write, by name
 }
 
 func newFakeBackend(names ...string) *fakeBackend {
-	f := &fakeBackend{services: map[string]ServiceStatus{}, errs: map[string]error{}, ctxErrs: make(chan error, 16)}
+	f := &fakeBackend{services: map[string]ServiceStatus{}, errs: map[string]error{}, ctxErrs: make(chan error, 16),
+		defs: map[string]string{}, lastWrite: map[string]WriteOptions{}}
 	for _, n := range names {
 		f.services[n] = ServiceStatus{Name: n, State: StateStopped, Description: "the " + n + " service"}
 	}
@@ -191,4 +198,111 @@ func (f *fakeBackend) Events(ctx context.Context, service string, follow bool) (
 		s.Live = f.live
 	}
 	return s, nil
+}
+
+// Signal accepts HUP, SIGHUP, TERM, USR1 and 9 (case-insensitive), for a
+// running service only.
+func (f *fakeBackend) Signal(ctx context.Context, name, sig string) (ServiceStatus, error) {
+	if err := f.record(ctx, "signal", name+" "+sig); err != nil {
+		return ServiceStatus{}, err
+	}
+	st, err := f.lookup(name)
+	if err != nil {
+		return ServiceStatus{}, err
+	}
+	switch strings.ToUpper(sig) {
+	case "HUP", "SIGHUP", "TERM", "USR1", "9":
+	default:
+		return ServiceStatus{}, fmt.Errorf("%w: unknown signal %q", ErrInvalidArgument, sig)
+	}
+	if st.State != StateRunning {
+		return ServiceStatus{}, fmt.Errorf("%w: %s is not running", ErrConflict, name)
+	}
+	return st, nil
+}
+
+// Logs answers f.logReader's reader, or else the last q.Tail lines of
+// f.logText.
+func (f *fakeBackend) Logs(ctx context.Context, name string, q LogQuery) (io.ReadCloser, error) {
+	if err := f.record(ctx, "logs", fmt.Sprintf("%s stream=%s tail=%d follow=%t", name, q.Stream, q.Tail, q.Follow)); err != nil {
+		return nil, err
+	}
+	if _, err := f.lookup(name); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	text, reader := f.logText, f.logReader
+	f.mu.Unlock()
+	if reader != nil {
+		return reader(ctx, name, q)
+	}
+	lines := strings.SplitAfter(text, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	if q.Tail >= 0 && q.Tail < len(lines) {
+		lines = lines[len(lines)-q.Tail:]
+	}
+	return io.NopCloser(strings.NewReader(strings.Join(lines, ""))), nil
+}
+
+// fakeHash is the fake's content hash: the length and the text.
+func fakeHash(text string) string { return fmt.Sprintf("%d-%x", len(text), text) }
+
+func (f *fakeBackend) Definition(ctx context.Context, name string) (Definition, error) {
+	if err := f.record(ctx, "definition", name); err != nil {
+		return Definition{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	text, ok := f.defs[name]
+	if !ok {
+		return Definition{}, fmt.Errorf("%w %q", ErrUnknownService, name)
+	}
+	return Definition{Name: name, File: "/etc/super/" + name + ".service", Hash: fakeHash(text), Text: text}, nil
+}
+
+// PutDefinition refuses a text containing "invalid" with one config error.
+func (f *fakeBackend) PutDefinition(ctx context.Context, name string, data []byte, opts WriteOptions) (DefinitionResult, error) {
+	if err := f.record(ctx, "put", name); err != nil {
+		return DefinitionResult{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lastWrite[name] = opts
+	cur, exists := f.defs[name]
+	if opts.IfMatch != "" && (!exists || opts.IfMatch != "*" && opts.IfMatch != fakeHash(cur)) {
+		return DefinitionResult{}, fmt.Errorf("%w: changed", ErrPreconditionFailed)
+	}
+	if strings.Contains(string(data), "invalid") {
+		file := "/etc/super/" + name + ".service"
+		return DefinitionResult{}, &InvalidDefinitionError{Name: name, Errors: []ConfigError{{File: file, Line: 2, Message: file + ":2: [Service] Restart: invalid value"}}}
+	}
+	f.defs[name] = string(data)
+	res := DefinitionResult{Name: name, Action: ActionUpdated, Hash: fakeHash(string(data))}
+	switch {
+	case !exists:
+		res.Action = ActionCreated
+	case cur == string(data):
+		res.Action = ActionUnchanged
+	}
+	return res, nil
+}
+
+func (f *fakeBackend) DeleteDefinition(ctx context.Context, name string, opts WriteOptions) (DefinitionResult, error) {
+	if err := f.record(ctx, "delete", name); err != nil {
+		return DefinitionResult{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lastWrite[name] = opts
+	cur, ok := f.defs[name]
+	if !ok {
+		return DefinitionResult{}, fmt.Errorf("%w %q", ErrUnknownService, name)
+	}
+	if opts.IfMatch != "" && opts.IfMatch != "*" && opts.IfMatch != fakeHash(cur) {
+		return DefinitionResult{}, fmt.Errorf("%w: changed", ErrPreconditionFailed)
+	}
+	delete(f.defs, name)
+	return DefinitionResult{Name: name, Action: ActionDeleted, Trash: "/etc/super/.trash/" + name + ".service.x"}, nil
 }

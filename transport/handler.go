@@ -15,6 +15,10 @@ import (
 // maxRequestBody is the largest request body the handler accepts.
 const maxRequestBody = 1 << 20
 
+// healthPath is the liveness route, the only one a TCP client may use
+// without a token.
+const healthPath = "/healthz"
+
 // HandlerOptions configures [NewHandler].
 type HandlerOptions struct {
 	// Logger receives a debug record per request and an error record per
@@ -32,18 +36,41 @@ func NewHandler(b Backend, opts HandlerOptions) http.Handler {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	h := &handler{backend: b, logger: logger, version: opts.Version, mux: http.NewServeMux()}
-	h.mux.HandleFunc("GET /v1/services", h.list)
-	h.mux.HandleFunc("GET /v1/services/{name}", h.serviceOp(Backend.Status))
-	h.mux.HandleFunc("POST /v1/services/{name}/start", h.serviceOp(Backend.Start))
-	h.mux.HandleFunc("POST /v1/services/{name}/stop", h.serviceOp(Backend.Stop))
-	h.mux.HandleFunc("POST /v1/services/{name}/restart", h.serviceOp(Backend.Restart))
-	h.mux.HandleFunc("GET /v1/config/errors", h.configErrorsOp(Backend.ConfigErrors))
-	h.mux.HandleFunc("POST /v1/config/check", h.configErrorsOp(Backend.CheckConfig))
-	h.mux.HandleFunc("POST /v1/reload", h.reload)
-	h.mux.HandleFunc("GET /v1/events", h.events)
-	h.mux.HandleFunc("GET /v1/version", h.versionInfo)
-	h.mux.HandleFunc("GET /healthz", h.health)
+	for _, rt := range h.routes() {
+		h.mux.HandleFunc(rt.method+" "+rt.path, rt.serve)
+	}
 	return h
+}
+
+// route is one entry of the API's route table.
+type route struct {
+	method string // GET also answers HEAD, as net/http does
+	path   string // a ServeMux path pattern, which is also OpenAPI's syntax
+	serve  http.HandlerFunc
+}
+
+// routes is the API's route table, in the order of the package
+// documentation; the OpenAPI document describes exactly these.
+func (h *handler) routes() []route {
+	return []route{
+		{http.MethodGet, "/v1/services", h.list},
+		{http.MethodGet, "/v1/services/{name}", h.serviceOp(Backend.Status)},
+		{http.MethodPost, "/v1/services/{name}/start", h.serviceOp(Backend.Start)},
+		{http.MethodPost, "/v1/services/{name}/stop", h.serviceOp(Backend.Stop)},
+		{http.MethodPost, "/v1/services/{name}/restart", h.serviceOp(Backend.Restart)},
+		{http.MethodPost, "/v1/services/{name}/signal", h.signal},
+		{http.MethodGet, "/v1/services/{name}/logs", h.logs},
+		{http.MethodGet, "/v1/services/{name}/definition", h.getDefinition},
+		{http.MethodPut, "/v1/services/{name}/definition", h.putDefinition},
+		{http.MethodDelete, "/v1/services/{name}/definition", h.deleteDefinition},
+		{http.MethodGet, "/v1/config/errors", h.configErrorsOp(Backend.ConfigErrors)},
+		{http.MethodPost, "/v1/config/check", h.configErrorsOp(Backend.CheckConfig)},
+		{http.MethodPost, "/v1/reload", h.reload},
+		{http.MethodGet, "/v1/events", h.events},
+		{http.MethodGet, "/v1/version", h.versionInfo},
+		{http.MethodGet, "/v1/openapi.json", serveOpenAPI},
+		{http.MethodGet, healthPath, h.health},
+	}
 }
 
 type handler struct {
@@ -162,6 +189,11 @@ func (h *handler) writeBackendError(w http.ResponseWriter, r *http.Request, err 
 	if status == http.StatusInternalServerError {
 		h.logger.Error("control request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
+	var invalid *InvalidDefinitionError
+	if errors.As(err, &invalid) {
+		writeJSON(w, status, ErrorBody{Error: err.Error(), Errors: invalid.Errors})
+		return
+	}
 	writeError(w, status, err.Error())
 }
 
@@ -176,6 +208,12 @@ func statusFor(err error) int {
 		return http.StatusConflict
 	case errors.Is(err, ErrConfigUnavailable):
 		return http.StatusServiceUnavailable
+	case errors.Is(err, ErrUnauthorized):
+		return http.StatusUnauthorized
+	case errors.Is(err, ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, ErrPreconditionFailed):
+		return http.StatusPreconditionFailed
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout
 	case errors.Is(err, context.Canceled):

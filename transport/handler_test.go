@@ -259,6 +259,10 @@ func TestHandlerMethodNotAllowedIsJSON(t *testing.T) {
 		{"DELETE", "/v1/config/errors", "GET, HEAD"},
 		{"GET", "/v1/config/check", "POST"},
 		{"GET", "/v1/reload", "POST"},
+		{"GET", "/v1/services/web/signal", "POST"},
+		{"POST", "/v1/services/web/logs", "GET, HEAD"},
+		{"POST", "/v1/openapi.json", "GET, HEAD"},
+		{"OPTIONS", "/v1/services", "GET, HEAD"},
 	} {
 		a := serve(t, h, tc.method, tc.path, nil)
 		if a.status != http.StatusMethodNotAllowed {

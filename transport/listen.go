@@ -46,6 +46,16 @@ type UnixListener struct {
 //
 // Unix sockets are not supported on Windows; ListenUnix fails there.
 func ListenUnix(path string) (*UnixListener, error) {
+	return ListenUnixGroup(path, -1)
+}
+
+// ListenUnixGroup is [ListenUnix] for a control group: when gid >= 0, the
+// socket and the parent directories it creates belong to group gid (their
+// modes stay 0660 and 0750), so that the group's members can reach and
+// use the socket. Changing the group needs root, or membership of gid;
+// failing to is an error. Directories that already exist are left as
+// they are: they must let the group through.
+func ListenUnixGroup(path string, gid int) (*UnixListener, error) {
 	if !unixSocketsSupported {
 		return nil, fmt.Errorf("listen on %s: %w", path, errUnsupported)
 	}
@@ -55,7 +65,7 @@ func ListenUnix(path string) (*UnixListener, error) {
 	if len(path) > maxSocketPathLen {
 		return nil, fmt.Errorf("listen on %s: socket path longer than %d bytes", path, maxSocketPathLen)
 	}
-	if err := mkdirParents(filepath.Dir(path), 0o750); err != nil {
+	if err := mkdirParents(filepath.Dir(path), 0o750, gid); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", path, err)
 	}
 	lock, err := lockFile(path + ".lock")
@@ -65,7 +75,7 @@ func ListenUnix(path string) (*UnixListener, error) {
 		}
 		return nil, fmt.Errorf("listen on %s: %w", path, err)
 	}
-	ln, err := listenLocked(path)
+	ln, err := listenLocked(path, gid)
 	if err != nil {
 		_ = lock.Close()
 		return nil, err
@@ -74,7 +84,7 @@ func ListenUnix(path string) (*UnixListener, error) {
 }
 
 // listenLocked does the part of ListenUnix that needs the lock.
-func listenLocked(path string) (*net.UnixListener, error) {
+func listenLocked(path string, gid int) (*net.UnixListener, error) {
 	fi, err := os.Lstat(path)
 	switch {
 	case err == nil && fi.Mode().Type() == fs.ModeSocket:
@@ -93,6 +103,12 @@ func listenLocked(path string) (*net.UnixListener, error) {
 		return nil, fmt.Errorf("listen on %s: %w", path, err)
 	}
 	ln.SetUnlinkOnClose(true)
+	if gid >= 0 {
+		if err := os.Lchown(path, -1, gid); err != nil {
+			_ = ln.Close()
+			return nil, fmt.Errorf("listen on %s: giving the socket to group %d: %w", path, gid, err)
+		}
+	}
 	if err := os.Chmod(path, 0o660); err != nil {
 		_ = ln.Close()
 		return nil, fmt.Errorf("listen on %s: %w", path, err)
@@ -101,9 +117,9 @@ func listenLocked(path string) (*net.UnixListener, error) {
 }
 
 // mkdirParents creates dir and its missing parents with mode perm exactly
-// (chmod after mkdir, since mkdir applies the umask). Directories that
-// already exist are not modified.
-func mkdirParents(dir string, perm fs.FileMode) error {
+// (chmod after mkdir, since mkdir applies the umask) and, when gid >= 0,
+// group gid. Directories that already exist are not modified.
+func mkdirParents(dir string, perm fs.FileMode, gid int) error {
 	fi, err := os.Stat(dir)
 	if err == nil {
 		if !fi.IsDir() {
@@ -115,7 +131,7 @@ func mkdirParents(dir string, perm fs.FileMode) error {
 		return err
 	}
 	if parent := filepath.Dir(dir); parent != dir {
-		if err := mkdirParents(parent, perm); err != nil {
+		if err := mkdirParents(parent, perm, gid); err != nil {
 			return err
 		}
 	}
@@ -124,6 +140,11 @@ func mkdirParents(dir string, perm fs.FileMode) error {
 			return nil // created concurrently by someone else: not ours to chmod
 		}
 		return err
+	}
+	if gid >= 0 {
+		if err := os.Lchown(dir, -1, gid); err != nil {
+			return fmt.Errorf("giving %s to group %d: %w", dir, gid, err)
+		}
 	}
 	return os.Chmod(dir, perm)
 }

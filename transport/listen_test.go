@@ -275,3 +275,24 @@ func TestCurlAgainstSocket(t *testing.T) {
 		t.Fatalf("curl got %s", out)
 	}
 }
+
+func TestListenUnixGroupOwnGroup(t *testing.T) {
+	gid := os.Getegid() // we may always give a file to our own group
+	base := shortTempDir(t)
+	path := filepath.Join(base, "run", "superd.sock")
+	ln, err := ListenUnixGroup(path, gid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	startServer(t, ln, NewHandler(newFakeBackend(), HandlerOptions{}))
+	for p, mode := range map[string]fs.FileMode{path: fs.ModeSocket | 0o660, filepath.Dir(path): fs.ModeDir | 0o750} {
+		fi, err := os.Lstat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode() != mode || int(fi.Sys().(*syscall.Stat_t).Gid) != gid {
+			t.Errorf("%s: mode %v group %d, want %v group %d", p, fi.Mode(), fi.Sys().(*syscall.Stat_t).Gid, mode, gid)
+		}
+	}
+	pingSocket(t, path)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"time"
 )
@@ -151,10 +152,48 @@ func sortedNames(names []string) []string {
 	return out
 }
 
+// The log streams of a service, for [LogQuery.Stream].
+const (
+	StreamStdout = "stdout"
+	StreamStderr = "stderr"
+)
+
+// DefaultLogTail is how many past lines GET /v1/services/{name}/logs sends
+// when the request has no tail parameter, as tail(1) does.
+const DefaultLogTail = 10
+
+// LogQuery says which part of a service's log output [Backend.Logs]
+// returns. On the wire it is the query string of GET
+// /v1/services/{name}/logs: stream=stdout|stderr, tail=N|all, follow=BOOL.
+type LogQuery struct {
+	// Stream is the output to read: [StreamStdout] or [StreamStderr]. The
+	// handler always passes one of the two; "" means stdout on the wire.
+	Stream string
+	// Tail is how many of the last lines of the stream's live file come
+	// first; a negative Tail means the whole file ("tail=all" on the
+	// wire). The handler uses [DefaultLogTail] when the request has no
+	// tail. Note that a [Client] sends Tail as is: 0 asks for no past line.
+	Tail int
+	// Follow keeps the answer open after the tail: whatever is written
+	// next is sent as it comes, across rotations, until the request ends.
+	Follow bool
+}
+
+// SignalRequest is the JSON body of POST /v1/services/{name}/signal.
+type SignalRequest struct {
+	// Signal is a signal name, with or without the SIG prefix and in any
+	// case ("HUP", "sigusr1"), or a signal number ("9").
+	Signal string `json:"signal"`
+}
+
 // ErrorBody is the JSON body of every error answer.
 type ErrorBody struct {
 	// Error is a human-readable message.
 	Error string `json:"error"`
+	// Errors, in the answer to an invalid definition (PUT
+	// /v1/services/{name}/definition), lists its problems with file, line
+	// and key.
+	Errors []ConfigError `json:"errors,omitempty"`
 }
 
 // Backend is what the handler serves: the supervisor. Every method must
@@ -196,6 +235,33 @@ type Backend interface {
 	// name is an error wrapping ErrInvalidArgument; a valid name no service
 	// has just matches nothing.
 	Events(ctx context.Context, service string, follow bool) (EventStream, error)
+	// Signal sends sig to the service's process group and returns the
+	// service's status. sig is a signal name with or without the SIG
+	// prefix, in any case ("HUP", "SIGUSR1"), or a number. An unknown
+	// signal is an error wrapping ErrInvalidArgument; a service that is not
+	// running, one wrapping ErrConflict.
+	Signal(ctx context.Context, name, sig string) (ServiceStatus, error)
+	// Logs returns the service's log output as q says: the last q.Tail
+	// lines of the stream's live file (all of it when q.Tail < 0), then,
+	// with q.Follow, whatever is written next, across rotations, until ctx
+	// ends; the reader then returns io.EOF. A Read blocked waiting for
+	// output must return when ctx ends. The handler closes the reader once
+	// it is done with it, whether or not it reached the end. An unknown
+	// service is an error wrapping ErrUnknownService.
+	Logs(ctx context.Context, name string, q LogQuery) (io.ReadCloser, error)
+	// Definition returns the service file of a service, with its content
+	// hash. A service without a file is an error wrapping
+	// ErrUnknownService.
+	Definition(ctx context.Context, name string) (Definition, error)
+	// PutDefinition validates data as the service file of name, writes it
+	// and applies it (create, restart if changed). An invalid definition is
+	// an *InvalidDefinitionError and changes nothing; an If-Match mismatch
+	// wraps ErrPreconditionFailed; a caller not allowed to edit gets an
+	// error wrapping ErrForbidden.
+	PutDefinition(ctx context.Context, name string, data []byte, opts WriteOptions) (DefinitionResult, error)
+	// DeleteDefinition stops and forgets a service and moves its file to
+	// the trash; errors as for PutDefinition.
+	DeleteDefinition(ctx context.Context, name string, opts WriteOptions) (DefinitionResult, error)
 }
 
 // Sentinel errors shared by both sides of the protocol. A [Backend] wraps
@@ -214,6 +280,12 @@ var (
 	// be read (missing, unreadable), so a reload or check could not even
 	// start; nothing was changed (HTTP 503).
 	ErrConfigUnavailable = errors.New("configuration unavailable")
+	// ErrUnauthorized: a TCP request without a valid bearer token (HTTP
+	// 401).
+	ErrUnauthorized = errors.New("unauthorized")
+	// ErrForbidden: the peer of the Unix socket is not allowed to use it
+	// (HTTP 403).
+	ErrForbidden = errors.New("forbidden")
 	// ErrDaemonRunning: [ListenUnix] found the socket's lock held by another
 	// process.
 	ErrDaemonRunning = errors.New("another superd is running")

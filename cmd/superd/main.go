@@ -27,14 +27,25 @@ import (
 var version = "dev"
 
 type cli struct {
-	ConfigDir string           `help:"Directory of the *.service files." env:"SUPER_CONFIG_DIR" default:"/etc/super" type:"path" placeholder:"DIR"`
-	LogDir    string           `help:"Directory of the services' logs (default: <config-dir>/logs)." type:"path" placeholder:"DIR"`
-	Socket    string           `help:"Path of the control socket (default: ${socket})." type:"path" placeholder:"PATH"`
-	LogLevel  string           `help:"Level of superd's own log." enum:"debug,info,warn,error" default:"info"`
-	LogFormat string           `help:"Format of superd's own log." enum:"text,json" default:"text"`
-	Check     bool             `help:"Validate every service file of the config dir, print each error and exit (1 if any is invalid)."`
-	Watch     bool             `help:"Reload when a file of the config dir changes (debounced)."`
-	Version   kong.VersionFlag `help:"Print the version and exit." short:"V"`
+	ConfigDir string `help:"Directory of the *.service files." env:"SUPER_CONFIG_DIR" default:"/etc/super" type:"path" placeholder:"DIR"`
+	LogDir    string `help:"Directory of the services' logs (default: <config-dir>/logs)." type:"path" placeholder:"DIR"`
+	Socket    string `help:"Path of the control socket (default: ${socket})." type:"path" placeholder:"PATH"`
+	LogLevel  string `help:"Level of superd's own log." enum:"debug,info,warn,error" default:"info"`
+	LogFormat string `help:"Format of superd's own log." enum:"text,json" default:"text"`
+	Check     bool   `help:"Validate every service file of the config dir, print each error and exit (1 if any is invalid)."`
+	Watch     bool   `help:"Reload when a file of the config dir changes (debounced)."`
+
+	SocketGroup string `help:"Group whose members may use the control socket, besides root and superd's user (SocketGroup= in superd.conf)." placeholder:"GROUP"`
+
+	HTTP                  string           `name:"http" help:"Also serve the API over HTTP on ADDR (host:port; HTTPListen= in superd.conf). Requests need the bearer token." placeholder:"ADDR"`
+	HTTPTokenFile         string           `name:"http-token-file" help:"File holding the API token; created with a random token if missing (default: <config-dir>/http.token)." type:"path" placeholder:"FILE"`
+	HTTPTLSCert           string           `name:"http-tls-cert" help:"PEM certificate: serve the HTTP API over TLS (with --http-tls-key)." type:"path" placeholder:"FILE"`
+	HTTPTLSKey            string           `name:"http-tls-key" help:"PEM key of --http-tls-cert." type:"path" placeholder:"FILE"`
+	HTTPInsecure          bool             `name:"http-insecure" help:"Allow a non-loopback --http address without TLS (the token travels in clear)."`
+	HTTPHost              []string         `name:"http-host" help:"Host name accepted in the Host header besides localhost and loopback addresses (repeatable)." placeholder:"NAME"`
+	HTTPAllowEdit         bool             `name:"http-allow-edit" help:"Let HTTP clients create, change and delete service definitions."`
+	HTTPAllowRootServices bool             `name:"http-allow-root-services" help:"Let service definitions written over HTTP run as root."`
+	Version               kong.VersionFlag `help:"Print the version and exit." short:"V"`
 }
 
 func main() {
@@ -74,6 +85,12 @@ func run(args []string, stderr io.Writer) int {
 		c.LogDir = filepath.Join(c.ConfigDir, "logs")
 	}
 	logger := newLogger(stderr, c.LogLevel, c.LogFormat)
+	daemon, err := config.LoadDaemon(c.ConfigDir)
+	if err != nil {
+		logger.Error("superd failed", "err", fmt.Errorf("superd.conf: %w", err))
+		return 1
+	}
+	c.merge(daemon)
 
 	// A broken stderr must not kill superd with SIGPIPE; Notify (not Ignore)
 	// keeps children's default disposition. SIGHUP too: if superd was
@@ -87,14 +104,21 @@ func run(args []string, stderr io.Writer) int {
 	defer stop()
 
 	sup, err := actors.New(actors.Config{
-		ConfigDir: c.ConfigDir,
-		LogDir:    c.LogDir,
-		Socket:    c.Socket,
-		StateFile: c.Socket + ".state",
-		Subreaper: true,
-		Watch:     c.Watch,
-		Logger:    logger,
-		Version:   version,
+		ConfigDir:   c.ConfigDir,
+		LogDir:      c.LogDir,
+		Socket:      c.Socket,
+		StateFile:   c.Socket + ".state",
+		SocketGroup: c.SocketGroup,
+		HTTP: actors.HTTPConfig{
+			Addr: c.HTTP, TokenFile: c.HTTPTokenFile, Hosts: c.HTTPHost,
+			TLSCertFile: c.HTTPTLSCert, TLSKeyFile: c.HTTPTLSKey, Insecure: c.HTTPInsecure,
+		},
+		AllowRemoteEdit:   c.HTTPAllowEdit,
+		AllowRootServices: c.HTTPAllowRootServices,
+		Subreaper:         true,
+		Watch:             c.Watch,
+		Logger:            logger,
+		Version:           version,
 	})
 	if err == nil {
 		go reloadOnHangup(ctx, sup, hup, logger)
@@ -105,6 +129,27 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// merge fills the settings the command line left unset from superd.conf:
+// flags win.
+func (c *cli) merge(d *config.Daemon) {
+	fill := func(flag *string, conf string) {
+		if *flag == "" {
+			*flag = conf
+		}
+	}
+	fill(&c.HTTP, d.HTTPListen)
+	fill(&c.HTTPTokenFile, d.HTTPTokenFile)
+	fill(&c.HTTPTLSCert, d.HTTPTLSCertFile)
+	fill(&c.HTTPTLSKey, d.HTTPTLSKeyFile)
+	fill(&c.SocketGroup, d.SocketGroup)
+	if len(c.HTTPHost) == 0 {
+		c.HTTPHost = d.HTTPHosts
+	}
+	c.HTTPInsecure = c.HTTPInsecure || d.HTTPInsecure
+	c.HTTPAllowEdit = c.HTTPAllowEdit || d.AllowEdit
+	c.HTTPAllowRootServices = c.HTTPAllowRootServices || d.AllowRootServices
 }
 
 type exitPanic struct{}

@@ -1,0 +1,163 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/supers-dev/supers/transport"
+)
+
+// DefaultTokenFile is the name of the file, in ConfigDir, that holds the
+// HTTP API's bearer token when HTTPConfig.TokenFile is empty.
+const DefaultTokenFile = "http.token"
+
+// HTTPConfig configures the control API on TCP. It is served only when Addr
+// is set; every request but GET /healthz then needs the bearer token.
+type HTTPConfig struct {
+	// Addr is the host:port to listen on. Loopback addresses are always
+	// allowed; any other only with TLS or Insecure.
+	Addr string
+	// TokenFile holds the bearer token. When it does not exist a random
+	// token is written to it (mode 0600). Default: <ConfigDir>/http.token.
+	TokenFile string
+	// Hosts are the names accepted in the Host header besides localhost and
+	// loopback addresses (a guard against DNS rebinding).
+	Hosts []string
+	// TLSCertFile and TLSKeyFile, both or neither, make the API HTTPS.
+	TLSCertFile, TLSKeyFile string
+	// Insecure allows a non-loopback Addr without TLS.
+	Insecure bool
+}
+
+// apiServers are the control API's listeners and their servers.
+type apiServers struct {
+	log  *slog.Logger
+	unix *transport.UnixListener
+	tcp  net.Listener
+	srvs []*http.Server
+	wg   sync.WaitGroup
+}
+
+// listen opens the control socket (taking its lock) and the TCP listener,
+// before anything else is started, so that a second superd or a port in use
+// fails at once.
+func (s *Supervisor) listen(ctx context.Context) (*apiServers, error) {
+	a := &apiServers{log: s.log}
+	if s.cfg.Socket != "" {
+		gid, err := lookupGroup(s.cfg.SocketGroup)
+		if err != nil {
+			return nil, err
+		}
+		if a.unix, err = transport.ListenUnixGroup(s.cfg.Socket, gid); err != nil {
+			return nil, err
+		}
+	}
+	if s.cfg.HTTP.Addr != "" {
+		opts, err := s.tcpOptions()
+		if err != nil {
+			a.close()
+			return nil, err
+		}
+		if a.tcp, err = transport.ListenTCP(ctx, opts); err != nil {
+			a.close()
+			return nil, fmt.Errorf("HTTP API: %w", err)
+		}
+		s.tcp = opts
+	}
+	return a, nil
+}
+
+// tcpOptions reads (or creates) the token and builds the TCP options.
+func (s *Supervisor) tcpOptions() (transport.TCPOptions, error) {
+	h := s.cfg.HTTP
+	file := h.TokenFile
+	if file == "" {
+		if s.cfg.ConfigDir == "" {
+			return transport.TCPOptions{}, errors.New("HTTP API: a token file is needed (no config dir to create one in)")
+		}
+		file = filepath.Join(s.cfg.ConfigDir, DefaultTokenFile)
+	}
+	token, created, err := transport.LoadOrCreateToken(file)
+	if err != nil {
+		return transport.TCPOptions{}, fmt.Errorf("HTTP API token: %w", err)
+	}
+	if created {
+		s.log.Info("HTTP API token created", "file", file)
+	}
+	return transport.TCPOptions{
+		Addr: h.Addr, Token: token, Hosts: h.Hosts,
+		TLSCertFile: h.TLSCertFile, TLSKeyFile: h.TLSKeyFile, Insecure: h.Insecure,
+		Logger: s.log,
+	}, nil
+}
+
+// lookupGroup resolves a group name or numeric id; "" is -1 (no group).
+func lookupGroup(group string) (int, error) {
+	if group == "" {
+		return -1, nil
+	}
+	if id, err := strconv.Atoi(group); err == nil && id >= 0 {
+		return id, nil
+	}
+	g, err := user.LookupGroup(group)
+	if err != nil {
+		return -1, fmt.Errorf("socket group: %w", err)
+	}
+	return strconv.Atoi(g.Gid)
+}
+
+// serve serves h on every listener; onShutdown runs when shutdown begins.
+func (a *apiServers) serve(h http.Handler, access transport.SocketAccess, tcp transport.TCPOptions, onShutdown func()) {
+	start := func(srv *http.Server, ln net.Listener, what string) {
+		srv.ErrorLog = slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)
+		srv.RegisterOnShutdown(onShutdown)
+		a.srvs = append(a.srvs, srv)
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				a.log.Error(what+" server failed", "err", err)
+			}
+		}()
+	}
+	if a.unix != nil {
+		start(transport.NewUnixServer(h, access, a.log), a.unix, "control socket")
+	}
+	if a.tcp != nil {
+		start(transport.NewServer(transport.TCPHandler(h, tcp)), a.tcp, "HTTP API")
+		a.log.Info("HTTP API listening", "addr", a.tcp.Addr().String(), "tls", tcp.TLSCertFile != "")
+	}
+}
+
+// shutdown refuses new requests, gives those in flight a moment, then
+// cuts them, and waits for the servers to return.
+func (a *apiServers) shutdown() {
+	sctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	for _, srv := range a.srvs {
+		_ = srv.Shutdown(sctx)
+	}
+	for _, srv := range a.srvs {
+		_ = srv.Close()
+	}
+	a.wg.Wait()
+}
+
+// close closes the listeners (removing the socket and releasing its lock).
+func (a *apiServers) close() {
+	if a.tcp != nil {
+		_ = a.tcp.Close()
+	}
+	if a.unix != nil {
+		_ = a.unix.Close()
+	}
+}

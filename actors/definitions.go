@@ -1,0 +1,211 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/notify"
+	"github.com/supers-dev/supers/transport"
+)
+
+// This file holds the config actor's handling of service definitions
+// written through the API. The config actor is the one writer of the config
+// dir, so concurrent writes are serialised by its mailbox: each one reads,
+// checks, writes and applies before the next begins.
+
+// getDefinition asks the config actor for the file of a service.
+type getDefinition struct {
+	name  string
+	reply chan<- definitionReply
+}
+
+// putDefinition asks the config actor to validate, write and apply a
+// service file.
+type putDefinition struct {
+	name      string
+	data      []byte
+	opts      transport.WriteOptions
+	allowRoot bool // a definition may run as root
+	reply     chan<- definitionReply
+}
+
+// deleteDefinition asks the config actor to stop and forget a service and
+// move its file to the trash.
+type deleteDefinition struct {
+	name  string
+	opts  transport.WriteOptions
+	reply chan<- definitionReply
+}
+
+// definitionReply answers the three messages above.
+type definitionReply struct {
+	def    transport.Definition       // getDefinition
+	result transport.DefinitionResult // put, delete
+	err    error
+}
+
+func (c *configActor) handleGetDefinition(m *getDefinition) {
+	d, err := c.readDefinition(m.name)
+	if err != nil {
+		m.reply <- definitionReply{err: err}
+		return
+	}
+	m.reply <- definitionReply{def: transport.Definition{Name: d.Name, File: d.Path, Hash: d.Hash, Text: string(d.Data)}}
+}
+
+// readDefinition reads NAME.service, mapping the errors for the API.
+func (c *configActor) readDefinition(name string) (*config.Definition, error) {
+	if c.dir == "" {
+		return nil, fmt.Errorf("%w: superd has no config dir", transport.ErrConfigUnavailable)
+	}
+	d, err := config.ReadDefinition(c.dir, name)
+	switch {
+	case errors.Is(err, config.ErrInvalidName):
+		return nil, fmt.Errorf("%w: %w", transport.ErrInvalidArgument, err)
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("%w %q (no file %s%s in %s)", transport.ErrUnknownService, name, name, config.FileSuffix, c.dir)
+	case err != nil:
+		return nil, err
+	}
+	return d, nil
+}
+
+// checkPrecondition compares If-Match with the current file (cur is nil
+// when there is none).
+func checkPrecondition(name, ifMatch string, cur *config.Definition) error {
+	switch {
+	case ifMatch == "":
+		return nil
+	case cur == nil:
+		return fmt.Errorf("%w: %s has no definition (If-Match %q)", transport.ErrPreconditionFailed, name, ifMatch)
+	case ifMatch != "*" && ifMatch != cur.Hash:
+		return fmt.Errorf("%w: the definition of %s changed since it was read (hash %s, If-Match %s)",
+			transport.ErrPreconditionFailed, name, cur.Hash, ifMatch)
+	}
+	return nil
+}
+
+func (c *configActor) handlePutDefinition(ctx actor.Context, m *putDefinition) {
+	res, err := c.putDefinition(ctx, m)
+	m.reply <- definitionReply{result: res, err: err}
+}
+
+func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transport.DefinitionResult, error) {
+	res := transport.DefinitionResult{Name: m.name}
+	cur, err := c.readDefinition(m.name)
+	if err != nil && !errors.Is(err, transport.ErrUnknownService) {
+		return res, err
+	}
+	if old, ok := c.known[m.name]; ok && old.File == "" {
+		return res, fmt.Errorf("%w: service %s is defined by the program embedding the supervisor, not by a file", transport.ErrConflict, m.name)
+	}
+	if err := checkPrecondition(m.name, m.opts.IfMatch, cur); err != nil {
+		return res, err
+	}
+	path, _ := config.DefinitionPath(c.dir, m.name) // the name is valid: readDefinition checked it
+	spec, err := config.Parse(m.name, path, m.data)
+	if err != nil {
+		return res, &transport.InvalidDefinitionError{Name: m.name, Errors: configErrors(err)}
+	}
+	if !m.allowRoot && runsAsRoot(spec) {
+		return res, fmt.Errorf("%w: %s would run as root; superd refuses such definitions over HTTP unless --http-allow-root-services is set",
+			transport.ErrForbidden, m.name)
+	}
+	written, err := config.WriteDefinition(c.dir, m.name, m.data)
+	if err != nil {
+		return res, err
+	}
+	res.Hash = written.Hash
+	c.log.Info("service definition written", "service", m.name, "file", path, "by", m.opts.Caller.String(), "hash", written.Hash)
+
+	old, known := c.known[m.name]
+	c.known[m.name] = spec
+	c.stamp(spec)
+	c.dropError(path)
+	var apply applyConfig
+	typ := notify.TypeUpdate
+	switch {
+	case !known:
+		res.Action, typ = transport.ActionCreated, notify.TypeCreate
+		apply.added = []*config.Service{spec}
+	case old.Hash != spec.Hash:
+		res.Action = transport.ActionUpdated
+		apply.changed = []*config.Service{spec}
+	default:
+		res.Action = transport.ActionUnchanged
+	}
+	if res.Action != transport.ActionUnchanged {
+		ctx.Send(c.services, &apply)
+	}
+	ev := notify.NewEvent(typ, m.name)
+	ev.By, ev.Hash = m.opts.Caller.String(), written.Hash
+	publish(ctx, c.events, ev)
+	return res, nil
+}
+
+func (c *configActor) handleDeleteDefinition(ctx actor.Context, m *deleteDefinition) {
+	res, err := c.deleteDefinition(ctx, m)
+	m.reply <- definitionReply{result: res, err: err}
+}
+
+func (c *configActor) deleteDefinition(ctx actor.Context, m *deleteDefinition) (transport.DefinitionResult, error) {
+	res := transport.DefinitionResult{Name: m.name}
+	cur, err := c.readDefinition(m.name)
+	if err != nil {
+		return res, err
+	}
+	if err := checkPrecondition(m.name, m.opts.IfMatch, cur); err != nil {
+		return res, err
+	}
+	trash, err := config.RemoveDefinition(c.dir, m.name, time.Now())
+	if err != nil {
+		return res, err
+	}
+	res.Action, res.Trash = transport.ActionDeleted, trash
+	c.log.Info("service definition deleted", "service", m.name, "trash", trash, "by", m.opts.Caller.String())
+	c.dropError(cur.Path)
+	if _, ok := c.known[m.name]; ok {
+		delete(c.known, m.name)
+		delete(c.stamps, m.name)
+		ctx.Send(c.services, &applyConfig{removed: []string{m.name}})
+	}
+	ev := notify.NewEvent(notify.TypeDelete, m.name)
+	ev.By = m.opts.Caller.String()
+	publish(ctx, c.events, ev)
+	return res, nil
+}
+
+// dropError forgets the load error of the file at path, which was just
+// replaced or removed.
+func (c *configActor) dropError(path string) {
+	kept := c.errs[:0:0]
+	for _, err := range c.errs {
+		var e *config.Error
+		if errors.As(err, &e) && e.File == path {
+			continue
+		}
+		var list config.Errors
+		if errors.As(err, &list) && len(list) > 0 && list[0].File == path {
+			continue
+		}
+		kept = append(kept, err)
+	}
+	c.errs = kept
+}
+
+// runsAsRoot reports whether spec's processes would run as root.
+func runsAsRoot(spec *config.Service) bool {
+	switch spec.User {
+	case "root", "0":
+		return true
+	case "":
+		return os.Geteuid() == 0
+	}
+	return false
+}

@@ -1,0 +1,238 @@
+package transport
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Definition is the answer to GET /v1/services/{name}/definition: the
+// service file as it is on disk.
+type Definition struct {
+	// Name is the service name.
+	Name string `json:"name"`
+	// File is the path of the service file on superd's machine.
+	File string `json:"file"`
+	// Hash is the hex SHA-256 of the file's bytes, also sent as the ETag:
+	// give it back in If-Match to change or delete exactly this version.
+	Hash string `json:"hash"`
+	// Text is the file's content.
+	Text string `json:"text"`
+}
+
+// What a definition write did, in [DefinitionResult.Action].
+const (
+	ActionCreated   = "created"   // a new service: started if AutoStart=
+	ActionUpdated   = "updated"   // the configuration changed: restarted if it ran
+	ActionUnchanged = "unchanged" // the file was written; the configuration is the same
+	ActionDeleted   = "deleted"   // stopped, removed, file moved to the trash
+)
+
+// DefinitionResult is the answer to PUT and DELETE
+// /v1/services/{name}/definition.
+type DefinitionResult struct {
+	// Name is the service name.
+	Name string `json:"name"`
+	// Action is one of the Action* constants.
+	Action string `json:"action"`
+	// Hash is the content hash of the file written (PUT).
+	Hash string `json:"hash,omitempty"`
+	// Trash is where the deleted file was moved (DELETE): moving it back
+	// and reloading undoes the deletion.
+	Trash string `json:"trash,omitempty"`
+}
+
+// Caller identifies who sent a request, for the access rules of
+// definition writes and for the record.
+type Caller struct {
+	// Remote is true for a client of the TCP API (authenticated by the
+	// token), false for a client of the Unix socket.
+	Remote bool
+	// UID is the user id of a socket client, from its credentials; -1 when
+	// unknown or Remote.
+	UID int
+}
+
+// String returns "token" for a TCP client, "uid:N" for a socket client and
+// "local" when the uid is unknown.
+func (c Caller) String() string {
+	switch {
+	case c.Remote:
+		return "token"
+	case c.UID >= 0:
+		return "uid:" + strconv.Itoa(c.UID)
+	default:
+		return "local"
+	}
+}
+
+// WriteOptions qualify a definition write (PUT or DELETE).
+type WriteOptions struct {
+	// IfMatch, when not empty, is the content hash the file must have for
+	// the write to happen (from the If-Match header, quotes removed); "*"
+	// only requires that the file exists. A mismatch is an error wrapping
+	// ErrPreconditionFailed.
+	IfMatch string
+	// Caller is who asks.
+	Caller Caller
+}
+
+// ErrPreconditionFailed: If-Match does not match the current version of
+// the definition (HTTP 412).
+var ErrPreconditionFailed = errors.New("precondition failed")
+
+// InvalidDefinitionError is returned for a definition that does not
+// validate: nothing was written or changed. It matches ErrInvalidArgument
+// (HTTP 400); the answer's body lists Errors besides the message.
+type InvalidDefinitionError struct {
+	// Name is the service name.
+	Name string
+	// Errors are the problems, each with file, line and key, as the
+	// config loader reports them.
+	Errors []ConfigError
+}
+
+func (e *InvalidDefinitionError) Error() string {
+	msgs := make([]string, len(e.Errors))
+	for i, ce := range e.Errors {
+		msgs[i] = ce.Message
+	}
+	return fmt.Sprintf("invalid definition of %s: %s", e.Name, strings.Join(msgs, "; "))
+}
+
+// Is makes the error match ErrInvalidArgument.
+func (e *InvalidDefinitionError) Is(target error) bool { return target == ErrInvalidArgument }
+
+// definitionPath is the route of a service's definition.
+func definitionPath(name string) string {
+	return "/v1/services/" + url.PathEscape(name) + "/definition"
+}
+
+// callerOf returns who sent r: a TCP client, or a socket client with its
+// uid.
+func callerOf(r *http.Request) Caller {
+	if RemoteFromContext(r.Context()) {
+		return Caller{Remote: true, UID: -1}
+	}
+	if pc, ok := PeerFromContext(r.Context()); ok {
+		return Caller{UID: pc.UID}
+	}
+	return Caller{UID: -1}
+}
+
+// ifMatch returns the If-Match header without its quotes; a weak tag or a
+// list of tags is an error (one strong tag, or "*").
+func ifMatch(r *http.Request) (string, error) {
+	v := strings.TrimSpace(r.Header.Get("If-Match"))
+	switch {
+	case v == "" || v == "*":
+		return v, nil
+	case strings.HasPrefix(v, "W/"):
+		return "", fmt.Errorf("%w: If-Match: weak tags never match a definition", ErrInvalidArgument)
+	case strings.Contains(v, ","):
+		return "", fmt.Errorf("%w: If-Match: give one tag", ErrInvalidArgument)
+	}
+	return strings.Trim(v, `"`), nil
+}
+
+func (h *handler) getDefinition(w http.ResponseWriter, r *http.Request) {
+	d, err := h.backend.Definition(r.Context(), r.PathValue("name"))
+	if err != nil {
+		h.writeBackendError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", `"`+d.Hash+`"`)
+	writeJSON(w, http.StatusOK, d)
+}
+
+func (h *handler) putDefinition(w http.ResponseWriter, r *http.Request) {
+	match, err := ifMatch(r)
+	if err != nil {
+		h.writeBackendError(w, r, err)
+		return
+	}
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, "request body too large")
+			return
+		}
+		writeError(w, http.StatusBadRequest, "reading the definition: "+err.Error())
+		return
+	}
+	res, err := h.backend.PutDefinition(r.Context(), r.PathValue("name"), data, WriteOptions{IfMatch: match, Caller: callerOf(r)})
+	if err != nil {
+		h.writeBackendError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", `"`+res.Hash+`"`)
+	status := http.StatusOK
+	if res.Action == ActionCreated {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, res)
+}
+
+func (h *handler) deleteDefinition(w http.ResponseWriter, r *http.Request) {
+	match, err := ifMatch(r)
+	if err != nil {
+		h.writeBackendError(w, r, err)
+		return
+	}
+	res, err := h.backend.DeleteDefinition(r.Context(), r.PathValue("name"), WriteOptions{IfMatch: match, Caller: callerOf(r)})
+	if err != nil {
+		h.writeBackendError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// Definition returns the service file of name as superd has it on disk.
+func (c *Client) Definition(ctx context.Context, name string) (Definition, error) {
+	var d Definition
+	err := c.do(ctx, http.MethodGet, definitionPath(name), name, nil, &d)
+	return d, err
+}
+
+// PutDefinition creates or replaces the service file of name with text,
+// which superd validates and applies. ifMatch, when not empty, is the hash
+// the current file must have ("*": any existing file). An invalid
+// definition is an *APIError matching ErrInvalidArgument whose Errors list
+// the problems.
+func (c *Client) PutDefinition(ctx context.Context, name string, text []byte, ifMatch string) (DefinitionResult, error) {
+	var res DefinitionResult
+	err := c.doRaw(ctx, http.MethodPut, definitionPath(name), name, text, ifMatch, &res)
+	return res, err
+}
+
+// DeleteDefinition stops and forgets the service name and moves its file
+// to superd's trash. ifMatch is as for PutDefinition.
+func (c *Client) DeleteDefinition(ctx context.Context, name, ifMatch string) (DefinitionResult, error) {
+	var res DefinitionResult
+	err := c.doRaw(ctx, http.MethodDelete, definitionPath(name), name, nil, ifMatch, &res)
+	return res, err
+}
+
+// doRaw is do with a text/plain body and an If-Match header.
+func (c *Client) doRaw(ctx context.Context, method, path, service string, body []byte, ifMatch string, out any) error {
+	req, err := c.newRequest(ctx, method, path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
+	if ifMatch != "" {
+		if ifMatch != "*" {
+			ifMatch = `"` + ifMatch + `"`
+		}
+		req.Header.Set("If-Match", ifMatch)
+	}
+	return c.send(ctx, req, method, path, service, out)
+}

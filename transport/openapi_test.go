@@ -1,0 +1,243 @@
+package transport
+
+import (
+	"encoding/json"
+	"maps"
+	"net/http"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/supers-dev/supers/notify"
+)
+
+// openAPI is the part of an OpenAPI document the tests look at.
+type openAPI struct {
+	OpenAPI  string                                `json:"openapi"`
+	Security []map[string][]string                 `json:"security"`
+	Paths    map[string]map[string]json.RawMessage `json:"paths"`
+	Comps    struct {
+		Schemas         map[string]openAPISchema  `json:"schemas"`
+		Parameters      map[string]openAPIParam   `json:"parameters"`
+		SecuritySchemes map[string]map[string]any `json:"securitySchemes"`
+	} `json:"components"`
+}
+
+type openAPISchema struct {
+	Properties map[string]json.RawMessage `json:"properties"`
+	Required   []string                   `json:"required"`
+}
+
+type openAPIParam struct {
+	Name string `json:"name"`
+	In   string `json:"in"`
+}
+
+type openAPIOp struct {
+	Security   *[]map[string][]string `json:"security"`
+	Parameters []struct {
+		Ref string `json:"$ref"`
+	} `json:"parameters"`
+	Responses map[string]json.RawMessage `json:"responses"`
+}
+
+func parseOpenAPI(t *testing.T) openAPI {
+	t.Helper()
+	var doc openAPI
+	dec := json.NewDecoder(strings.NewReader(openAPIDoc))
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("openapi.json does not parse: %v", err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.0.") {
+		t.Errorf("openapi %q, want 3.0.x", doc.OpenAPI)
+	}
+	return doc
+}
+
+func TestOpenAPIDescribesEveryRoute(t *testing.T) {
+	doc := parseOpenAPI(t)
+	routes := map[string]bool{}
+	for _, rt := range (&handler{}).routes() {
+		routes[strings.ToLower(rt.method)+" "+rt.path] = true
+	}
+	documented := map[string]bool{}
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			documented[method+" "+path] = true
+		}
+	}
+	for r := range routes {
+		if !documented[r] {
+			t.Errorf("route %s is not in openapi.json", r)
+		}
+	}
+	for d := range documented {
+		if !routes[d] {
+			t.Errorf("openapi.json describes %s, which is not a route", d)
+		}
+	}
+}
+
+func TestOpenAPIOperations(t *testing.T) {
+	doc := parseOpenAPI(t)
+	if s := doc.Comps.SecuritySchemes["bearerAuth"]; s["type"] != "http" || s["scheme"] != "bearer" {
+		t.Errorf("securitySchemes.bearerAuth = %v", s)
+	}
+	if len(doc.Security) != 1 || doc.Security[0]["bearerAuth"] == nil {
+		t.Errorf("global security %v, want bearerAuth", doc.Security)
+	}
+	for path, ops := range doc.Paths {
+		for method, raw := range ops {
+			var op openAPIOp
+			if err := json.Unmarshal(raw, &op); err != nil {
+				t.Fatalf("%s %s: %v", method, path, err)
+			}
+			// Only the liveness check is open.
+			if open := op.Security != nil && len(*op.Security) == 0; open != (path == healthPath) {
+				t.Errorf("%s %s: open without a token = %v", method, path, open)
+			}
+			if _, ok := op.Responses["200"]; !ok {
+				t.Errorf("%s %s: no 200 answer", method, path)
+			}
+			if _, ok := op.Responses["421"]; !ok {
+				t.Errorf("%s %s: no 421 answer", method, path)
+			}
+			if _, ok := op.Responses["401"]; ok == (path == healthPath) {
+				t.Errorf("%s %s: 401 documented = %v", method, path, ok)
+			}
+			if strings.Contains(path, "{name}") && !slices.ContainsFunc(op.Parameters, func(p struct {
+				Ref string `json:"$ref"`
+			}) bool {
+				return p.Ref == "#/components/parameters/ServiceName"
+			}) {
+				t.Errorf("%s %s: no name parameter", method, path)
+			}
+		}
+	}
+
+	// The log query parameters.
+	var logs openAPIOp
+	if err := json.Unmarshal(doc.Paths["/v1/services/{name}/logs"]["get"], &logs); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range logs.Parameters {
+		param := doc.Comps.Parameters[strings.TrimPrefix(p.Ref, "#/components/parameters/")]
+		names = append(names, param.In+":"+param.Name)
+	}
+	if want := []string{"path:name", "query:stream", "query:tail", "query:follow"}; !slices.Equal(names, want) {
+		t.Errorf("logs parameters %q, want %q", names, want)
+	}
+}
+
+func TestOpenAPIReferencesResolve(t *testing.T) {
+	var doc any
+	if err := json.Unmarshal([]byte(openAPIDoc), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if ref, ok := v["$ref"].(string); ok {
+				target := doc
+				for _, part := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+					m, _ := target.(map[string]any)
+					target = m[part]
+				}
+				if target == nil || !strings.HasPrefix(ref, "#/") {
+					t.Errorf("$ref %q does not resolve", ref)
+				}
+			}
+			for _, x := range v {
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(doc)
+}
+
+// jsonFields returns the JSON names of t's fields.
+func jsonFields(t reflect.Type) []string {
+	var out []string
+	for f := range t.Fields() {
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestOpenAPISchemasMatchTypes(t *testing.T) {
+	doc := parseOpenAPI(t)
+	for name, v := range map[string]any{
+		"ServiceStatus": ServiceStatus{},
+		"ExitInfo":      ExitInfo{},
+		"ErrorBody":     ErrorBody{},
+		"ReloadResult":  ReloadResult{},
+		"ConfigErrors":  ConfigErrors{},
+		"ConfigError":   ConfigError{},
+		"VersionInfo":   VersionInfo{},
+		"SignalRequest": SignalRequest{},
+		"Event":         notify.Event{},
+	} {
+		s, ok := doc.Comps.Schemas[name]
+		if !ok {
+			t.Errorf("no schema %s", name)
+			continue
+		}
+		props := slices.Sorted(maps.Keys(s.Properties))
+		if want := jsonFields(reflect.TypeOf(v)); !slices.Equal(props, want) {
+			t.Errorf("schema %s has properties %q, the type has %q", name, props, want)
+		}
+		for _, r := range s.Required {
+			if _, ok := s.Properties[r]; !ok {
+				t.Errorf("schema %s requires unknown %q", name, r)
+			}
+		}
+	}
+}
+
+func TestOpenAPIEventTypes(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas struct {
+				Event struct {
+					Properties struct {
+						Type struct {
+							Enum []string `json:"enum"`
+						} `json:"type"`
+					} `json:"properties"`
+				} `json:"Event"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal([]byte(openAPIDoc), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.Components.Schemas.Event.Properties.Type.Enum; !slices.Equal(got, notify.Types()) {
+		t.Errorf("event types %q, want notify.Types() %q", got, notify.Types())
+	}
+}
+
+func TestHandlerServesOpenAPI(t *testing.T) {
+	h, _ := newTestHandler(t, newFakeBackend())
+	a := serve(t, h, "GET", "/v1/openapi.json", nil)
+	if a.status != http.StatusOK || a.header.Get("Content-Type") != "application/json" || string(a.body) != openAPIDoc {
+		t.Fatalf("status %d, Content-Type %q, %d bytes", a.status, a.header.Get("Content-Type"), len(a.body))
+	}
+}

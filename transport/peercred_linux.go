@@ -1,0 +1,92 @@
+package transport
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// peerCredSupported: SO_PEERCRED tells.
+const peerCredSupported = true
+
+// peerCredentials returns the credentials of conn's peer: its pid, uid and
+// gid from SO_PEERCRED (as of connect), and its supplementary groups from
+// /proc/PID/status when that still describes the same user.
+func peerCredentials(conn net.Conn) (PeerCred, error) {
+	ucred, err := getUcred(conn)
+	if err != nil {
+		return PeerCred{}, err
+	}
+	c := PeerCred{PID: int(ucred.Pid), UID: int(ucred.Uid), GID: int(ucred.Gid)}
+	if c.PID > 0 {
+		if status, err := os.ReadFile("/proc/" + strconv.Itoa(c.PID) + "/status"); err == nil {
+			c.Groups = procGroups(status, c.UID)
+		}
+		// Else the process is gone (or /proc is not mounted): its groups
+		// are unknown, which only ever denies.
+	}
+	return c, nil
+}
+
+// getUcred reads SO_PEERCRED from conn.
+func getUcred(conn net.Conn) (*unix.Ucred, error) {
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		return nil, fmt.Errorf("peer credentials: %T has no file descriptor", conn)
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil, fmt.Errorf("peer credentials: %w", err)
+	}
+	var ucred *unix.Ucred
+	var credErr error
+	if err := raw.Control(func(fd uintptr) {
+		ucred, credErr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+	}); err != nil {
+		return nil, fmt.Errorf("peer credentials: %w", err)
+	}
+	if credErr != nil {
+		return nil, fmt.Errorf("peer credentials: SO_PEERCRED: %w", credErr)
+	}
+	return ucred, nil
+}
+
+// procGroups returns the supplementary groups listed in status, the
+// content of /proc/PID/status, provided that its effective uid is uid: a
+// pid reused by another user's process since the connection was made
+// tells nothing about the peer. It returns nil when status says nothing
+// usable.
+func procGroups(status []byte, uid int) []int {
+	var groups []int
+	uidOK := false
+	sc := bufio.NewScanner(bytes.NewReader(status))
+	for sc.Scan() {
+		key, value, ok := strings.Cut(sc.Text(), ":")
+		if !ok {
+			continue
+		}
+		fields := strings.Fields(value)
+		switch key {
+		case "Uid": // real, effective, saved, filesystem
+			uidOK = len(fields) > 1 && fields[1] == strconv.Itoa(uid)
+		case "Groups":
+			for _, f := range fields {
+				if g, err := strconv.Atoi(f); err == nil && g >= 0 {
+					groups = append(groups, g)
+				}
+			}
+		}
+	}
+	if !uidOK || errors.Is(sc.Err(), bufio.ErrTooLong) {
+		return nil
+	}
+	return groups
+}

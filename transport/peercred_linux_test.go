@@ -1,0 +1,165 @@
+package transport
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+func TestProcGroups(t *testing.T) {
+	status := "Name:\tbash\nUid:\t1000\t1001\t1000\t1000\nGid:\t100\t100\t100\t100\nGroups:\t4 24 27 1000 \nNgid:\t0\n"
+	if got := procGroups([]byte(status), 1001); !slices.Equal(got, []int{4, 24, 27, 1000}) {
+		t.Errorf("groups %v", got)
+	}
+	// Another user's process (a reused pid) tells nothing.
+	if got := procGroups([]byte(status), 1000); got != nil {
+		t.Errorf("other user: %v", got)
+	}
+	if got := procGroups([]byte("Uid:\t5\t5\t5\t5\nGroups:\t\n"), 5); len(got) != 0 {
+		t.Errorf("no groups: %v", got)
+	}
+	if got := procGroups(nil, 0); got != nil {
+		t.Errorf("empty status: %v", got)
+	}
+	// Our own process, for real.
+	self, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skip("no /proc")
+	}
+	want, err := os.Getgroups()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := procGroups(self, os.Geteuid())
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("own groups %v, want %v", got, want)
+	}
+}
+
+// peerHelperEnv names the socket TestPeerHelperProcess talks to.
+const peerHelperEnv = "TRANSPORT_TEST_PEER_SOCKET"
+
+// TestPeerHelperProcess is not a test: it is the child process of
+// TestUnixServerSupplementaryGroup, which runs it as another user. It
+// asks the socket for superd's version and prints "ok" or the error.
+func TestPeerHelperProcess(t *testing.T) {
+	path := os.Getenv(peerHelperEnv)
+	if path == "" {
+		t.Skip("helper process only")
+	}
+	if _, err := NewClient(path).Version(t.Context()); err != nil {
+		os.Stdout.WriteString("error: " + err.Error() + "\n")
+	} else {
+		os.Stdout.WriteString("ok\n")
+	}
+	os.Exit(0)
+}
+
+func TestUnixServerOtherUsers(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run peers as another user")
+	}
+	const (
+		nobody  = 65534
+		control = 4242 // the socket's group: only ever a supplementary group of the peer
+	)
+	base := shortTempDir(t)
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// The test binary, where the other user can run it.
+	bin := filepath.Join(base, "transport.test")
+	copyFile(t, os.Args[0], bin, 0o755)
+
+	// serve serves on a new socket given to the control group, in a
+	// directory ListenUnixGroup creates (so the group can go through it).
+	serve := func(name string, access SocketAccess) (string, *syncBuffer) {
+		path := filepath.Join(base, name, "superd.sock")
+		ln, err := ListenUnixGroup(path, control)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{path, filepath.Dir(path)} {
+			fi, err := os.Stat(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if gid := fi.Sys().(*syscall.Stat_t).Gid; gid != control {
+				t.Errorf("%s: group %d, want %d", p, gid, control)
+			}
+		}
+		logs := &syncBuffer{}
+		serveWith(t, NewUnixServer(NewHandler(newFakeBackend(), HandlerOptions{}), access, slogTo(logs)), ln)
+		return path, logs
+	}
+	// runPeer runs TestPeerHelperProcess against path as nobody with the
+	// given supplementary groups, and returns what it said.
+	runPeer := func(path string, groups ...uint32) string {
+		t.Helper()
+		cmd := exec.CommandContext(t.Context(), bin, "-test.run=^TestPeerHelperProcess$")
+		// GORACE: a race-enabled binary otherwise sleeps a second on exit.
+		cmd.Env = append(os.Environ(), peerHelperEnv+"="+path, "GORACE=atexit_sleep_ms=0")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody, Groups: groups}}
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("peer: %v (said %q)", err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+
+	allowed, logs := serve("allowed", DefaultSocketAccess(control))
+	if got := runPeer(allowed, control); got != "ok" {
+		t.Errorf("peer in the control group: %s", got)
+	}
+	// Without the group, the file permissions stop it before superd does.
+	if got := runPeer(allowed); !strings.Contains(got, "permission denied") {
+		t.Errorf("peer outside the group: %s", got)
+	}
+	if l := logs.String(); l != "" {
+		t.Errorf("log: %s", l)
+	}
+
+	// The file permissions let the group in, but superd's policy does not.
+	denied, logs := serve("denied", DefaultSocketAccess(-1))
+	if got := runPeer(denied, control); !strings.Contains(got, "uid 65534 may not use") {
+		t.Errorf("peer got %q, want a 403", got)
+	}
+	if l := logs.String(); !strings.Contains(l, "uid=65534") || !strings.Contains(l, "gid=65534") || strings.Contains(l, "pid=0") {
+		t.Errorf("refusal not logged with the peer's ids:\n%s", l)
+	}
+}
+
+func TestListenUnixGroupNotMember(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root may give the socket to any group")
+	}
+	path := filepath.Join(shortTempDir(t), "run", "superd.sock")
+	ln, err := ListenUnixGroup(path, 4242)
+	if err == nil {
+		ln.Close()
+		t.Fatal("ListenUnixGroup succeeded for a group we are not in")
+	}
+	if !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), "group 4242") {
+		t.Errorf("got %v", err)
+	}
+}
+
+// copyFile copies src to dst with mode perm.
+func copyFile(t *testing.T, src, dst string, perm os.FileMode) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, perm); err != nil {
+		t.Fatal(err)
+	}
+}

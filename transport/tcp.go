@@ -1,0 +1,295 @@
+package transport
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// ErrInsecureListen: [ListenTCP] was asked to serve a non-loopback address
+// in plain HTTP without [TCPOptions.Insecure].
+var ErrInsecureListen = errors.New("a non-loopback address needs TLS or an explicit insecure opt-in")
+
+// TCPOptions configures the control API on TCP: [ListenTCP] and
+// [TCPHandler] take the same options.
+type TCPOptions struct {
+	// Addr is the host:port to listen on. The host is an IP address, a
+	// name that resolves only to loopback addresses ("localhost"), or
+	// empty for every interface (":8080"). Anything but loopback needs TLS
+	// or Insecure.
+	Addr string
+	// Token is the bearer token every request must carry, except GET
+	// /healthz. Required: [ListenTCP] refuses an empty or malformed one,
+	// and [TCPHandler] refuses every request without a token when it is
+	// empty. See [LoadOrCreateToken].
+	Token string
+	// Hosts lists the names and addresses accepted in the Host header
+	// besides "localhost" and loopback addresses: the names clients use to
+	// reach a non-loopback listener ("superd.example.com", "10.0.0.5").
+	// Without a port; compared case-insensitively.
+	Hosts []string
+	// TLSCertFile and TLSKeyFile are the PEM files of the certificate
+	// (chain) and its key: both or neither. With them the API is served
+	// over HTTPS only.
+	TLSCertFile, TLSKeyFile string
+	// Insecure allows a non-loopback Addr without TLS, where the token and
+	// everything else travel in clear.
+	Insecure bool
+	// Logger receives a warning per refused request (never the token) and
+	// the listener's address. Nil discards.
+	Logger *slog.Logger
+}
+
+// ListenTCP checks opts and listens on opts.Addr: loopback addresses are
+// always allowed; any other address (":8080", "0.0.0.0:8080", a routable
+// IP, a name resolving to one) only with TLS or opts.Insecure, else the
+// error wraps [ErrInsecureListen]. Serving a non-loopback address is
+// logged at Warn. The listener speaks TLS (1.2 or later, HTTP/1.1) when a
+// certificate and key are given. ctx bounds the name resolution.
+//
+// Serve it with [NewServer]([TCPHandler](h, opts)).
+func ListenTCP(ctx context.Context, opts TCPOptions) (net.Listener, error) {
+	host, _, err := net.SplitHostPort(opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %q: %w", opts.Addr, err)
+	}
+	if err := checkToken(opts.Token); err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
+	}
+	for _, h := range opts.Hosts {
+		if _, err := hostEntry(h); err != nil {
+			return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
+		}
+	}
+	tlsConfig, err := loadTLS(opts.TLSCertFile, opts.TLSKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
+	}
+	loopback, err := resolvesToLoopback(ctx, host)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
+	}
+	if !loopback && tlsConfig == nil && !opts.Insecure {
+		return nil, fmt.Errorf("listen on %s: %w (configure a certificate and key, or listen on 127.0.0.1)", opts.Addr, ErrInsecureListen)
+	}
+
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
+	}
+	// The name may resolve differently now: what counts is where we are.
+	bound := netip.IPv6Unspecified()
+	if ta, ok := ln.Addr().(*net.TCPAddr); ok {
+		bound = ta.AddrPort().Addr().Unmap()
+	}
+	if loopback && !bound.IsLoopback() {
+		_ = ln.Close()
+		return nil, fmt.Errorf("listen on %s: bound to %s, which is not a loopback address: %w", opts.Addr, bound, ErrInsecureListen)
+	}
+
+	logger := loggerOrDiscard(opts.Logger)
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+	}
+	switch {
+	case loopback:
+		logger.Info("control API listening on TCP", "addr", ln.Addr().String(), "scheme", scheme)
+	case tlsConfig != nil:
+		logger.Warn("control API listening on a NON-LOOPBACK address: anyone who can reach it and has the token controls superd",
+			"addr", ln.Addr().String(), "scheme", scheme)
+	default:
+		logger.Warn("control API listening on a NON-LOOPBACK address WITHOUT TLS (insecure): the token and all traffic travel in clear",
+			"addr", ln.Addr().String(), "scheme", scheme)
+	}
+	if tlsConfig != nil {
+		return tls.NewListener(ln, tlsConfig), nil
+	}
+	return ln, nil
+}
+
+// loadTLS returns the server's TLS configuration, nil when neither file
+// is given.
+func loadTLS(certFile, keyFile string) (*tls.Config, error) {
+	switch {
+	case certFile == "" && keyFile == "":
+		return nil, nil
+	case certFile == "" || keyFile == "":
+		return nil, errors.New("TLS needs both a certificate file and a key file")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("loading TLS certificate: %w", err)
+	}
+	return &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		MinVersion:   tls.VersionTLS12,
+		NextProtos:   []string{"http/1.1"},
+	}, nil
+}
+
+// resolvesToLoopback reports whether host (from a listen address) is a
+// loopback address, or a name whose addresses are all loopback ones. ""
+// (every interface) is not.
+func resolvesToLoopback(ctx context.Context, host string) (bool, error) {
+	if host == "" {
+		return false, nil
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return ip.Unmap().IsLoopback(), nil
+	}
+	ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return false, fmt.Errorf("resolving %s: %w", host, err)
+	}
+	for _, ip := range ips {
+		if !ip.Unmap().IsLoopback() {
+			return false, nil
+		}
+	}
+	return len(ips) > 0, nil
+}
+
+// TCPHandler wraps the API handler h for TCP. Every request must name in
+// its Host header "localhost", a loopback address or one of opts.Hosts
+// (with any port), else it gets a 421 (a defence against DNS rebinding).
+// Every request but GET /healthz must then carry "Authorization: Bearer
+// <opts.Token>", else it gets a 401 with "WWW-Authenticate: Bearer". Each
+// refusal is one JSON error answer and one Warn record (remote address,
+// path; never a token). Nothing adds CORS headers: browsers get no
+// cross-origin access.
+func TCPHandler(h http.Handler, opts TCPOptions) http.Handler {
+	g := &tcpGuard{
+		next:     h,
+		hasToken: opts.Token != "",
+		hosts:    make(map[string]bool, len(opts.Hosts)),
+		logger:   loggerOrDiscard(opts.Logger),
+	}
+	g.tokenSum = sha256.Sum256([]byte(opts.Token))
+	for _, entry := range opts.Hosts {
+		if name, err := hostEntry(entry); err == nil {
+			g.hosts[name] = true
+		}
+	}
+	return g
+}
+
+// tcpGuard is the handler TCPHandler returns.
+type tcpGuard struct {
+	next     http.Handler
+	tokenSum [sha256.Size]byte // the token's hash: compared in constant time whatever the length
+	hasToken bool
+	hosts    map[string]bool // extra Host names, as hostEntry returns them
+	logger   *slog.Logger
+}
+
+func (g *tcpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !g.hostAllowed(r.Host) {
+		g.logger.Warn("control request refused: Host not allowed",
+			"remote", r.RemoteAddr, "host", r.Host, "path", r.URL.Path)
+		writeError(w, http.StatusMisdirectedRequest,
+			fmt.Sprintf("host %q is not served here: use localhost or a loopback address, or add the name to superd's allowed hosts", r.Host))
+		return
+	}
+	if r.URL.Path != healthPath && !g.authorized(r) {
+		g.logger.Warn("control request refused: missing or invalid bearer token",
+			"remote", r.RemoteAddr, "method", r.Method, "path", r.URL.Path)
+		w.Header().Set("WWW-Authenticate", `Bearer realm="superd"`)
+		writeError(w, http.StatusUnauthorized, ErrUnauthorized.Error()+": missing or invalid bearer token")
+		return
+	}
+	g.next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), remoteKey{}, true)))
+}
+
+// remoteKey is the context key marking requests TCPHandler let through.
+type remoteKey struct{}
+
+// RemoteFromContext reports whether the request ctx belongs to (the
+// handler passes the request's context to the [Backend]) came through
+// [TCPHandler]: from a TCP client which, unless it asked for GET /healthz,
+// presented the token.
+func RemoteFromContext(ctx context.Context) bool {
+	remote, _ := ctx.Value(remoteKey{}).(bool)
+	return remote
+}
+
+// authorized reports whether r carries exactly one Authorization header
+// with the right bearer token.
+func (g *tcpGuard) authorized(r *http.Request) bool {
+	values := r.Header.Values("Authorization")
+	if !g.hasToken || len(values) != 1 {
+		return false
+	}
+	scheme, token, ok := strings.Cut(values[0], " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return false
+	}
+	sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
+	return subtle.ConstantTimeCompare(sum[:], g.tokenSum[:]) == 1
+}
+
+// hostAllowed reports whether hostport, a Host header, names localhost, a
+// loopback address or one of g.hosts.
+func (g *tcpGuard) hostAllowed(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	name := canonicalHost(host)
+	switch {
+	case name == "":
+		return false
+	case name == "localhost":
+		return true
+	}
+	if ip, err := netip.ParseAddr(name); err == nil && ip.Zone() == "" && ip.Unmap().IsLoopback() {
+		return true
+	}
+	return g.hosts[name]
+}
+
+// canonicalHost lower-cases a host name and drops brackets and a trailing
+// dot; an IP address is written in its canonical form.
+func canonicalHost(host string) string {
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return ip.String()
+	}
+	return host
+}
+
+// hostEntry checks one entry of TCPOptions.Hosts and returns it as
+// canonicalHost does.
+func hostEntry(entry string) (string, error) {
+	name := canonicalHost(strings.TrimSpace(entry))
+	if _, err := netip.ParseAddr(name); err == nil {
+		return name, nil
+	}
+	if name == "" {
+		return "", errors.New("empty allowed host name")
+	}
+	for _, c := range name {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_') {
+			return "", fmt.Errorf("allowed host %q: not a host name or IP address (no port, no scheme)", entry)
+		}
+	}
+	return name, nil
+}
+
+// loggerOrDiscard returns l, or a logger discarding everything when l is
+// nil.
+func loggerOrDiscard(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
+}

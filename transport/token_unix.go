@@ -1,0 +1,27 @@
+//go:build unix
+
+package transport
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"syscall"
+)
+
+// checkTokenFileOwner refuses a token file others may read or write, or
+// that belongs to someone other than this process's effective user or
+// root.
+func checkTokenFileOwner(path string, fi fs.FileInfo) error {
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Errorf("token file %s has mode %04o: %w (want 0600: chmod 600 %s)", path, perm, ErrTokenFileInsecure, path)
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil
+	}
+	if uid := int(st.Uid); uid != 0 && uid != os.Geteuid() {
+		return fmt.Errorf("token file %s belongs to uid %d: %w (want uid %d or root)", path, uid, ErrTokenFileInsecure, os.Geteuid())
+	}
+	return nil
+}
