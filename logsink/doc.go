@@ -80,6 +80,37 @@
 // directory and file if they are gone), so logging resumes by itself once the
 // disk accepts writes again.
 //
+// # Reading the logs
+//
+// [Tail] reads a log file for GET /v1/services/{name}/logs and supers logs:
+// its last lines, found by reading backwards from the end in 64 KiB blocks,
+// and with [TailOptions.Follow] everything written afterwards, byte for byte.
+// Nothing is buffered: each Read reads from the file at the reader's offset,
+// so a slow client holds an open file, not memory.
+//
+// A follower watches the file's directory with fsnotify (inotify, kqueue) and
+// never polls: events only wake Read, which then reads to the end of what
+// there is, so merged or lost events (an overflow makes it look at everything
+// again) cost nothing. At the end of the live file it checks the path:
+//
+//   - A shorter file was truncated: reading starts again at offset 0.
+//   - A path naming another file, or none, means a rotation (or a rename or
+//     removal by hand). Whoever wrote the old file stopped before that, so
+//     the old file is read to its end first; the reader then goes on with
+//     the rotated files newer than it, oldest first (plain, or gzipped once
+//     the plain one is gone), and last the new live file from offset 0. So a
+//     reader that falls behind by several rotations reads them all, once and
+//     in order, as long as MaxBackups and MaxAge keep them.
+//   - A missing file or directory is waited for, watching the deepest
+//     existing ancestor until the directory appears.
+//
+// Rotated files are recognised by name, stdout-<stamp>.log[.gz], and ordered
+// by their stamps, which the Sink keeps unique; the one the live file became
+// is recognised by identity while it is uncompressed and assumed to be the
+// next one once it is compressed. What cannot be seen by the size, a file
+// truncated and rewritten past the reader's offset between two looks, is
+// read from that offset on, as tail -F does.
+//
 // # Known limitation
 //
 // lumberjack starts one goroutine per logger (for compression and backup

@@ -56,10 +56,12 @@ func (r *TailReader) watcherStopped(lastErr error) error {
 // notice wakes Read for an event about the log file, its directory or one of
 // the directory's ancestors (created, removed or renamed while the directory
 // is missing or replaced). Events about other files, such as the other
-// stream's log file or a rotated file being compressed, are ignored.
+// stream's log file or a rotated file being compressed, are ignored. The log
+// file is matched by its base name: kqueue names the events of a directory
+// added through a symlink after the symlink's target.
 func (r *TailReader) notice(name string) {
 	switch {
-	case name == r.path:
+	case filepath.Base(name) == r.base:
 		r.signal()
 	case isSameOrAncestor(name, r.dir):
 		r.rescan.Store(true)

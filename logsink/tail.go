@@ -43,6 +43,7 @@ type TailOptions struct {
 type TailReader struct {
 	path   string
 	dir    string
+	base   string
 	follow bool
 	log    *slog.Logger
 	naming backupNaming
@@ -113,6 +114,7 @@ func Tail(ctx context.Context, path string, opts TailOptions) (*TailReader, erro
 	r := &TailReader{
 		path:   path,
 		dir:    filepath.Dir(path),
+		base:   filepath.Base(path),
 		follow: opts.Follow,
 		log:    opts.Logger,
 		naming: newBackupNaming(path),
