@@ -258,7 +258,16 @@ func (a *serviceActor) handleStop(ctx actor.Context, reply replyTo) {
 		a.beginStop(ctx)
 		fallthrough
 	case StateStopping:
-		a.afterStop = append(a.afterStop, func(actor.Context) error { reply.send(a.status(), nil); return nil })
+		a.afterStop = append(a.afterStop, func(actor.Context) error {
+			if a.state == StateRunning {
+				// A start queued before this stop ran first because a
+				// start queued after it has the last word.
+				reply.send(a.status(), fmt.Errorf("%w: service %s was started again by a later request", transport.ErrConflict, a.spec.Name))
+				return nil
+			}
+			reply.send(a.status(), nil)
+			return nil
+		})
 	default:
 		if a.state != StateStopped {
 			a.state = StateStopped
