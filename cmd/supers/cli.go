@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,9 +28,13 @@ const (
 
 // cli is the command line grammar.
 type cli struct {
-	Socket  string        `help:"Path of superd's control socket (default ${default}, from $$SUPERS_SOCKET if set)." default:"${socket}" placeholder:"PATH"`
-	JSON    bool          `help:"Print JSON instead of a table."`
-	Timeout time.Duration `help:"How long to wait for each answer from superd; 0 waits forever (default ${default})." default:"30s" placeholder:"D"`
+	// Socket, URL and TokenFile are "" when not given: the environment and
+	// the defaults apply then (see connection).
+	Socket    string        `help:"Path of superd's control socket (default ${socket}, from $$SUPERS_SOCKET if set)." placeholder:"PATH" xor:"target"`
+	URL       string        `name:"url" help:"Talk to superd's HTTP API at URL (http[s]://HOST:PORT) instead of the socket; needs --token-file. From $$SUPERS_URL if set." placeholder:"URL" xor:"target"`
+	TokenFile string        `help:"File holding the bearer token for --url (from $$SUPERS_TOKEN_FILE if set)." placeholder:"FILE"`
+	JSON      bool          `help:"Print JSON instead of a table."`
+	Timeout   time.Duration `help:"How long to wait for each answer from superd; 0 waits forever (default ${default})." default:"30s" placeholder:"D"`
 
 	List       listCmd       `cmd:"" aliases:"ls" help:"List all services."`
 	Status     statusCmd     `cmd:"" help:"Show the status of services (all when no name is given). Exits 3 if a named service is not running, 4 if one is unknown."`
@@ -38,16 +43,23 @@ type cli struct {
 	Restart    restartCmd    `cmd:"" help:"Restart services."`
 	Reload     reloadCmd     `cmd:"" help:"Make superd reread its configuration directory and apply what changed. Exits 1 if a file could not be loaded."`
 	Check      checkCmd      `cmd:"" help:"Validate service files: without FILE, superd checks its configuration directory; with FILE..., supers checks those files itself (no superd needed). Exits 1 if one is invalid."`
+	Signal     signalCmd     `cmd:"" help:"Send a signal to a service's processes. Exits 1 if the service is not running or the signal is unknown, 4 if the service is unknown."`
+	Logs       logsCmd       `cmd:"" help:"Print the last lines of a service's output (stdout, or stderr with --stderr); with -f keep printing new output until interrupted. Exits 4 if the service is unknown."`
 	Events     eventsCmd     `cmd:"" help:"Print superd's recent events (the last 1000 it keeps), one a line; with -f keep printing new ones until interrupted. --json prints NDJSON."`
+	Cat        catCmd        `cmd:"" help:"Print the service file of a service as superd has it (--json: with its hash). Exits 4 if the service has no file."`
+	Apply      applyCmd      `cmd:"" help:"Create or replace services from local NAME.service files: superd validates, writes and applies each one. Exits 1 if one was not applied."`
+	Edit       editCmd       `cmd:"" help:"Edit the service file of a service in $$VISUAL or $$EDITOR, then have superd validate and apply it. Exits 4 if the service has no file (apply creates one)."`
+	Rm         rmCmd         `cmd:"" help:"Stop and remove services, moving their files to superd's trash. Exits 4 if a service has no file."`
 	Version    versionCmd    `cmd:"" help:"Print the versions of supers and, if reachable, superd."`
 	Completion completionCmd `cmd:"" help:"Print how to activate tab completion in bash, zsh or fish (-c: the shell code itself)."`
 }
 
 // app is what the commands share once the global flags are parsed.
 type app struct {
+	stdin          io.Reader // for an editor
 	stdout, stderr io.Writer
 	client         *transport.Client
-	socket         string
+	target         string // where client talks to: the socket path or the URL
 	json           bool
 	timeout        time.Duration
 	getenv         func(string) string
@@ -64,9 +76,9 @@ func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)
 type kongExit struct{ code int }
 
 // run is the whole program: it parses args (without the program name),
-// runs the command and returns the exit code. getenv stands in for
-// os.Getenv.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) (code int) {
+// runs the command and returns the exit code. stdin is only passed on to
+// an editor (edit); getenv stands in for os.Getenv.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
 			e, ok := r.(kongExit)
@@ -88,7 +100,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			}
 			panic(kongExit{code})
 		}),
-		kong.Vars{"socket": transport.SocketPathFromEnv(getenv)},
+		kong.Vars{"socket": transport.SocketPathFromEnv(getenv), "logTail": strconv.Itoa(transport.DefaultLogTail)},
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 	)
 	if err != nil { // the grammar above is broken: a bug
@@ -105,11 +117,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		reportUsageError(stderr, err)
 		return exitUsage
 	}
+	conn := connection{socket: grammar.Socket, url: grammar.URL, tokenFile: grammar.TokenFile}
+	client, err := conn.client(getenv)
+	if err != nil {
+		var usage *usageError
+		if errors.As(err, &usage) {
+			reportUsageError(stderr, err)
+			return exitUsage
+		}
+		fmt.Fprintf(stderr, "supers: %s\n", oneLine(err.Error()))
+		return exitError
+	}
 	a := &app{
+		stdin:   stdin,
 		stdout:  stdout,
 		stderr:  stderr,
-		client:  transport.NewClient(grammar.Socket),
-		socket:  grammar.Socket,
+		client:  client,
+		target:  client.Target(),
 		json:    grammar.JSON,
 		timeout: grammar.Timeout,
 		getenv:  getenv,
@@ -117,24 +141,37 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	kctx.BindTo(ctx, (*context.Context)(nil))
 	err = kctx.Run(a)
 
-	var status exitStatus
+	var (
+		status exitStatus
+		usage  *usageError
+	)
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &status):
 		return int(status)
+	case errors.As(err, &usage):
+		reportUsageError(stderr, err)
+		return exitUsage
 	default:
 		a.errorf("%s", a.describe(err))
 		return exitError
 	}
 }
 
-// reportUsageError prints a kong parse error and where to find help.
+// reportUsageError prints a usage error (kong's, or a *usageError) and
+// where to find help.
 func reportUsageError(stderr io.Writer, err error) {
 	fmt.Fprintf(stderr, "supers: error: %v\n", err)
 	cmd := "supers"
-	var perr *kong.ParseError
-	if errors.As(err, &perr) && perr.Context != nil {
+	var (
+		perr  *kong.ParseError
+		usage *usageError
+	)
+	switch {
+	case errors.As(err, &usage) && usage.command != "":
+		cmd += " " + usage.command
+	case errors.As(err, &perr) && perr.Context != nil:
 		var path []string
 		for n := perr.Context.Selected(); n != nil && n.Type == kong.CommandNode; n = n.Parent {
 			path = append([]string{n.Name}, path...)
@@ -158,10 +195,30 @@ func (a *app) describe(err error) string {
 	case errors.As(err, &unreachable):
 		return unreachable.Error()
 	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Sprintf("no answer from superd at %s within %s (see --timeout)", a.socket, a.timeout)
+		return fmt.Sprintf("no answer from superd at %s within %s (see --timeout)", a.target, a.timeout)
+	case errors.Is(err, transport.ErrUnauthorized):
+		return "superd refused the token (401): check --token-file"
+	case errors.Is(err, transport.ErrForbidden):
+		return "superd refused the request (403): " + refusal(err)
 	default:
 		return oneLine(err.Error())
 	}
+}
+
+// refusal is superd's reason for a 403, without the "forbidden" that the
+// status already says; "not allowed" when superd gave none.
+func refusal(err error) string {
+	var apiErr *transport.APIError
+	msg := ""
+	if errors.As(err, &apiErr) {
+		msg = strings.TrimSpace(apiErr.Message)
+		msg = strings.TrimPrefix(msg, transport.ErrForbidden.Error())
+		msg = strings.TrimSpace(strings.TrimPrefix(msg, ":"))
+	}
+	if msg == "" {
+		return "not allowed"
+	}
+	return oneLine(msg)
 }
 
 // unknownService is the message for a request about a service superd does
@@ -180,6 +237,26 @@ func unknownService(name string, err error) string {
 	return plain
 }
 
+// serviceError turns the error of a request about the service name into
+// what a command returns: nil for nil; an unknown service is reported as
+// status does (exit 4); superd unreachable or refusing the token is
+// returned as it is; any other error is reported as "VERB NAME: ..." (exit
+// 1).
+func (a *app) serviceError(verb, name string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case isFatal(err):
+		return err
+	case errors.Is(err, transport.ErrUnknownService):
+		a.errorf("%s", unknownService(name, err))
+		return exitStatus(exitUnknown)
+	default:
+		a.errorf("%s %s: %s", verb, name, a.describe(err))
+		return exitStatus(exitError)
+	}
+}
+
 // withTimeout derives the context for one request.
 func (a *app) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
 	if a.timeout <= 0 {
@@ -188,9 +265,10 @@ func (a *app) withTimeout(ctx context.Context) (context.Context, context.CancelF
 	return context.WithTimeout(ctx, a.timeout)
 }
 
-// isUnreachable reports whether err means no request can succeed, so a
-// command acting on several services should stop at once.
-func isUnreachable(err error) bool {
+// isFatal reports whether err means no request can succeed (superd cannot
+// be reached, or refuses the token), so a command acting on several
+// services should stop at once.
+func isFatal(err error) bool {
 	var unreachable *transport.UnreachableError
-	return errors.As(err, &unreachable)
+	return errors.As(err, &unreachable) || errors.Is(err, transport.ErrUnauthorized)
 }

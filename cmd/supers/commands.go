@@ -68,7 +68,7 @@ func (c *statusCmd) Run(ctx context.Context, a *app) error {
 			if st.State != transport.StateRunning {
 				code = max(code, exitNotRunning)
 			}
-		case isUnreachable(err):
+		case isFatal(err):
 			return err
 		case errors.Is(err, transport.ErrUnknownService):
 			a.errorf("%s", unknownService(name, err))
@@ -140,7 +140,7 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 				a.errorf("%s %s: %s", verb, name, oneLine(st.Error))
 				failed = true
 			}
-		case isUnreachable(err):
+		case isFatal(err):
 			if len(results) > 0 {
 				_ = a.printStatuses(results)
 			}

@@ -58,7 +58,9 @@ const defaultCompletionTimeout = 200 * time.Millisecond
 // "supers completion") runs supers with COMP_LINE and COMP_POINT set and
 // reads the candidates from stdout, one a line. The flags and commands come
 // from the kong grammar; service names (arguments, and events --service) are
-// asked from superd; check completes paths to service files.
+// asked from superd, over the connection the line's --socket, --url and
+// --token-file (or the environment) name; signal completes a service, then
+// a signal name; check and apply complete paths to service files.
 func completeLine(ctx context.Context, parser *kong.Kong, line, point string, stdout io.Writer, getenv func(string) string) int {
 	cmd, err := kongcompletion.Command(parser)
 	if err != nil {
@@ -70,18 +72,26 @@ func completeLine(ctx context.Context, parser *kong.Kong, line, point string, st
 	if d, err := time.ParseDuration(getenv("SUPERS_COMPLETION_TIMEOUT")); err == nil && d > 0 {
 		timeout = d
 	}
-	names := serviceNamePredictor(ctx, socketFromLine(line, getenv), timeout)
-	for _, sub := range []string{"status", "start", "stop", "restart"} {
+	var names complete.Predictor = complete.PredictNothing
+	if client, err := connectionFromLine(line).client(getenv); err == nil {
+		names = serviceNamePredictor(ctx, client, timeout)
+	}
+	for _, sub := range []string{"status", "start", "stop", "restart", "logs", "cat", "edit", "rm"} {
 		c := cmd.Sub[sub]
 		c.Args = names
 		cmd.Sub[sub] = c
 	}
+	signal := cmd.Sub["signal"]
+	signal.Args = signalArgsPredictor(names)
+	cmd.Sub["signal"] = signal
 	events := cmd.Sub["events"]
 	events.GlobalFlags["--service"] = names
 	cmd.Sub["events"] = events
-	check := cmd.Sub["check"]
-	check.Args = complete.PredictFiles("*" + config.FileSuffix)
-	cmd.Sub["check"] = check
+	for _, sub := range []string{"check", "apply"} {
+		c := cmd.Sub[sub]
+		c.Args = complete.PredictFiles("*" + config.FileSuffix)
+		cmd.Sub[sub] = c
+	}
 
 	args := parseCompLine(line, point)
 	for _, option := range cmd.Predict(args) {
@@ -94,14 +104,14 @@ func completeLine(ctx context.Context, parser *kong.Kong, line, point string, st
 
 // serviceNamePredictor predicts the names of the services superd knows,
 // minus those already on the line.
-func serviceNamePredictor(ctx context.Context, socket string, timeout time.Duration) complete.Predictor {
+func serviceNamePredictor(ctx context.Context, client *transport.Client, timeout time.Duration) complete.Predictor {
 	return complete.PredictFunc(func(a complete.Args) []string {
 		if strings.HasPrefix(a.Last, "-") {
 			return nil
 		}
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		services, err := transport.NewClient(socket).List(ctx)
+		services, err := client.List(ctx)
 		if err != nil {
 			return nil
 		}
@@ -115,19 +125,40 @@ func serviceNamePredictor(ctx context.Context, socket string, timeout time.Durat
 	})
 }
 
-// socketFromLine returns the --socket value given on the command line being
-// completed, or the default socket.
-func socketFromLine(line string, getenv func(string) string) string {
-	fields := strings.Fields(line)
-	for i, f := range fields {
-		if v, ok := strings.CutPrefix(f, "--socket="); ok && v != "" {
-			return v
+// commonSignals returns the signal names completion offers for signal's
+// second argument.
+func commonSignals() []string {
+	return []string{"HUP", "INT", "QUIT", "KILL", "USR1", "USR2", "TERM", "CONT", "STOP", "WINCH"}
+}
+
+// signalArgsPredictor predicts signal's arguments: a service name, then a
+// signal name.
+func signalArgsPredictor(names complete.Predictor) complete.Predictor {
+	return complete.PredictFunc(func(a complete.Args) []string {
+		if strings.HasPrefix(a.Last, "-") {
+			return nil
 		}
-		if f == "--socket" && i+1 < len(fields) {
-			return fields[i+1]
+		// a.Completed holds the words after "signal". Count the
+		// positional ones, flags and their values aside (only --timeout
+		// and the connection flags take one, unless given with "=").
+		positional := 0
+		for j := 0; j < len(a.Completed); j++ {
+			switch w := a.Completed[j]; {
+			case w == "--timeout" || w == "--socket" || w == "--url" || w == "--token-file":
+				j++
+			case !strings.HasPrefix(w, "-"):
+				positional++
+			}
 		}
-	}
-	return transport.SocketPathFromEnv(getenv)
+		switch positional {
+		case 0:
+			return names.Predict(a)
+		case 1:
+			return commonSignals()
+		default:
+			return nil
+		}
+	})
 }
 
 // parseCompLine splits the line being completed (cut at point, the cursor

@@ -39,9 +39,10 @@ func TestCompletion(t *testing.T) {
 	}{
 		{"supers st", []string{"start", "status", "stop"}},
 		{"supers --json re", []string{"reload", "restart"}},
-		{"supers c", []string{"check", "completion"}},
+		{"supers c", []string{"cat", "check", "completion"}},
 		{"supers check --v", []string{"--verbose"}},
-		{"supers --t", []string{"--timeout"}},
+		{"supers --ti", []string{"--timeout"}},
+		{"supers --t", []string{"--timeout", "--token-file"}},
 		{"supers start ", []string{"db", "idle", "web", "worker-long-name"}},
 		{"supers start w", []string{"web", "worker-long-name"}},
 		{"supers restart web ", []string{"db", "idle", "worker-long-name"}},
@@ -178,5 +179,50 @@ func TestCompletionCheckFiles(t *testing.T) {
 	got = completeWith(t, missing, "supers check "+want[0]+" "+dir+"/wo")
 	if !slices.Equal(got, want[1:]) {
 		t.Errorf("second file: got %q, want %q", got, want[1:])
+	}
+}
+
+func TestCompletionNewCommands(t *testing.T) {
+	socket := startDaemon(t, fixture())
+	dir := t.TempDir()
+	for _, name := range []string{"web.service", "notes.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		line string
+		want []string
+	}{
+		{"supers lo", []string{"logs"}},
+		{"supers logs w", []string{"web", "worker-long-name"}},
+		{"supers logs -f --stderr i", []string{"idle"}},
+		{"supers logs --", []string{"--follow", "--help", "--json", "--lines", "--socket", "--stderr", "--timeout", "--token-file", "--url"}},
+		{"supers cat d", []string{"db"}},
+		{"supers edit i", []string{"idle"}},
+		{"supers rm web ", []string{"db", "idle", "worker-long-name"}},
+		{"supers signal w", []string{"web", "worker-long-name"}},
+		{"supers signal web ", commonSignals()},
+		{"supers --timeout 5s signal --json web U", []string{"USR1", "USR2"}},
+		{"supers signal web HUP ", nil},
+		{"supers apply " + dir + "/w", []string{filepath.Join(dir, "web.service")}},
+	} {
+		want := slices.Clone(tc.want)
+		sort.Strings(want)
+		if got := completeWith(t, socket, tc.line); !slices.Equal(got, want) {
+			t.Errorf("%q: %q, want %q", tc.line, got, want)
+		}
+	}
+}
+
+func TestCompletionOverHTTP(t *testing.T) {
+	url, tokenFile := startRemote(t, fixture())
+	missing := filepath.Join(shortTempDir(t), "none.sock")
+	if got := completeWith(t, missing, "supers --url "+url+" --token-file="+tokenFile+" stop i"); !slices.Equal(got, []string{"idle"}) {
+		t.Errorf("got %q", got)
+	}
+	// Without a usable token: no names, no error.
+	if got := completeWith(t, missing, "supers --url "+url+" stop i"); len(got) != 0 {
+		t.Errorf("without a token: got %q", got)
 	}
 }

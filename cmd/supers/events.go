@@ -76,7 +76,7 @@ func (a *app) printEvent(e notify.Event) error {
 func (a *app) eventsError(err error) error {
 	var apiErr *transport.APIError
 	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound {
-		return fmt.Errorf("superd at %s does not serve events (is it older than supers?)", a.socket)
+		return fmt.Errorf("superd at %s does not serve events (is it older than supers?)", a.target)
 	}
 	return err
 }

@@ -185,7 +185,7 @@ func startFollowing(ctx context.Context, socket string, args ...string) (stdout,
 	stdout, stderr = &syncBuffer{}, &syncBuffer{}
 	c := make(chan int, 1)
 	args = append([]string{"--socket", socket, "events", "-f"}, args...)
-	go func() { c <- run(ctx, args, stdout, stderr, func(string) string { return "" }) }()
+	go func() { c <- run(ctx, args, nil, stdout, stderr, func(string) string { return "" }) }()
 	return stdout, stderr, c
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/notify"
 	"github.com/supers-dev/supers/transport"
 )
@@ -33,10 +35,18 @@ type fakeBackend struct {
 	block    bool              // every call waits for its context
 	history  []notify.Event    // what Events answers, before filtering
 	live     chan notify.Event // Events' Live when following; the test closes it
+	logs     map[string]string // each service's output by "name stream"
+	logLive  chan string       // what Logs sends after the tail when following; the test closes it
+	defs     map[string]string // service files by name
+	// beforeWrite, when set, runs at the start of each definition write,
+	// e.g. to change the definition as another client would meanwhile.
+	beforeWrite func(f *fakeBackend, name string)
+	writes      []transport.WriteOptions // the options of each definition write
 }
 
 func newFakeBackend(services ...transport.ServiceStatus) *fakeBackend {
-	f := &fakeBackend{services: map[string]transport.ServiceStatus{}, errs: map[string]error{}, execErr: map[string]string{}}
+	f := &fakeBackend{services: map[string]transport.ServiceStatus{}, errs: map[string]error{}, execErr: map[string]string{},
+		logs: map[string]string{}, defs: map[string]string{}}
 	for _, s := range services {
 		f.services[s.Name] = s
 	}
@@ -168,6 +178,192 @@ func (f *fakeBackend) Events(ctx context.Context, service string, follow bool) (
 	return s, nil
 }
 
+// Signal accepts HUP, SIGHUP, TERM, USR1 and 9, in any case, for a
+// running service only.
+func (f *fakeBackend) Signal(ctx context.Context, name, sig string) (transport.ServiceStatus, error) {
+	st, err := f.do(ctx, "signal", name, nil)
+	if err != nil {
+		return st, err
+	}
+	switch strings.ToUpper(sig) {
+	case "HUP", "SIGHUP", "TERM", "USR1", "9":
+	default:
+		return transport.ServiceStatus{}, fmt.Errorf("%w: unknown signal %q", transport.ErrInvalidArgument, sig)
+	}
+	if st.State != transport.StateRunning {
+		return transport.ServiceStatus{}, fmt.Errorf("%w: %s is not running", transport.ErrConflict, name)
+	}
+	return st, nil
+}
+
+// Logs answers the last q.Tail lines of f.logs["name stream"] and, with
+// q.Follow, what the test sends on f.logLive.
+func (f *fakeBackend) Logs(ctx context.Context, name string, q transport.LogQuery) (io.ReadCloser, error) {
+	if _, err := f.do(ctx, fmt.Sprintf("logs stream=%s tail=%d follow=%t", q.Stream, q.Tail, q.Follow), name, nil); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	text, live := f.logs[name+" "+q.Stream], f.logLive
+	f.mu.Unlock()
+	lines := strings.SplitAfter(text, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	if q.Tail >= 0 && q.Tail < len(lines) {
+		lines = lines[len(lines)-q.Tail:]
+	}
+	r := &chanReader{ctx: ctx, pending: strings.Join(lines, "")}
+	if q.Follow {
+		r.live = live
+	}
+	return io.NopCloser(r), nil
+}
+
+// chanReader reads pending, then each string received from live until it
+// is closed (or at once when live is nil); a Read waiting for live returns
+// when ctx ends.
+type chanReader struct {
+	ctx     context.Context
+	pending string
+	live    <-chan string
+}
+
+func (r *chanReader) Read(p []byte) (int, error) {
+	for r.pending == "" {
+		if r.live == nil {
+			return 0, io.EOF
+		}
+		select {
+		case s, ok := <-r.live:
+			if !ok {
+				return 0, io.EOF
+			}
+			r.pending = s
+		case <-r.ctx.Done():
+			return 0, r.ctx.Err()
+		}
+	}
+	n := copy(p, r.pending)
+	r.pending = r.pending[n:]
+	return n, nil
+}
+
+// defFile is where the fake's definitions live.
+func defFile(name string) string { return "/etc/super/" + name + config.FileSuffix }
+
+func (f *fakeBackend) Definition(ctx context.Context, name string) (transport.Definition, error) {
+	if _, err := f.do(ctx, "definition", name, nil); err != nil && !errors.Is(err, transport.ErrUnknownService) {
+		return transport.Definition{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	text, ok := f.defs[name]
+	if !ok {
+		return transport.Definition{}, fmt.Errorf("%w %q (no file %s)", transport.ErrUnknownService, name, defFile(name))
+	}
+	return transport.Definition{Name: name, File: defFile(name), Hash: config.ContentHash([]byte(text)), Text: text}, nil
+}
+
+// PutDefinition validates data with package config, as superd does, and
+// refuses a service running as root with ErrForbidden.
+func (f *fakeBackend) PutDefinition(ctx context.Context, name string, data []byte, opts transport.WriteOptions) (transport.DefinitionResult, error) {
+	if err := f.startWrite(ctx, "put", name, opts); err != nil {
+		return transport.DefinitionResult{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cur, exists := f.defs[name]
+	if err := checkIfMatch(name, cur, exists, opts.IfMatch); err != nil {
+		return transport.DefinitionResult{}, err
+	}
+	spec, err := config.Parse(name, defFile(name), data)
+	if err != nil {
+		return transport.DefinitionResult{}, &transport.InvalidDefinitionError{Name: name, Errors: fileErrors(defFile(name), err)}
+	}
+	if spec.User == "root" {
+		return transport.DefinitionResult{}, fmt.Errorf("%w: %s would run as root", transport.ErrForbidden, name)
+	}
+	f.defs[name] = string(data)
+	res := transport.DefinitionResult{Name: name, Action: transport.ActionUpdated, Hash: config.ContentHash(data)}
+	switch {
+	case !exists:
+		res.Action = transport.ActionCreated
+		f.services[name] = transport.ServiceStatus{Name: name, State: transport.StateStopped}
+	case cur == string(data):
+		res.Action = transport.ActionUnchanged
+	}
+	return res, nil
+}
+
+func (f *fakeBackend) DeleteDefinition(ctx context.Context, name string, opts transport.WriteOptions) (transport.DefinitionResult, error) {
+	if err := f.startWrite(ctx, "delete", name, opts); err != nil {
+		return transport.DefinitionResult{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	cur, ok := f.defs[name]
+	if !ok {
+		return transport.DefinitionResult{}, fmt.Errorf("%w %q", transport.ErrUnknownService, name)
+	}
+	if err := checkIfMatch(name, cur, ok, opts.IfMatch); err != nil {
+		return transport.DefinitionResult{}, err
+	}
+	delete(f.defs, name)
+	delete(f.services, name)
+	return transport.DefinitionResult{Name: name, Action: transport.ActionDeleted, Trash: "/etc/super/.trash/" + name + ".service.20261126T010203"}, nil
+}
+
+// startWrite records a definition write, runs f.beforeWrite and returns
+// the error f.errs has for name, if any.
+func (f *fakeBackend) startWrite(ctx context.Context, op, name string, opts transport.WriteOptions) error {
+	f.mu.Lock()
+	f.writes = append(f.writes, opts)
+	hook := f.beforeWrite
+	f.mu.Unlock()
+	if hook != nil {
+		hook(f, name)
+	}
+	if _, err := f.do(ctx, op, name, nil); err != nil && !errors.Is(err, transport.ErrUnknownService) {
+		return err
+	}
+	return nil
+}
+
+// checkIfMatch applies If-Match as superd does.
+func checkIfMatch(name, cur string, exists bool, ifMatch string) error {
+	switch {
+	case ifMatch == "":
+		return nil
+	case !exists:
+		return fmt.Errorf("%w: %s has no definition (If-Match %q)", transport.ErrPreconditionFailed, name, ifMatch)
+	case ifMatch != "*" && ifMatch != config.ContentHash([]byte(cur)):
+		return fmt.Errorf("%w: %s has hash %s, not %s", transport.ErrPreconditionFailed, name, config.ContentHash([]byte(cur)), ifMatch)
+	}
+	return nil
+}
+
+// def returns the service file of name, if any.
+func (f *fakeBackend) def(name string) (string, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	text, ok := f.defs[name]
+	return text, ok
+}
+
+// writeLog returns the options of each definition write so far.
+func (f *fakeBackend) writeLog() []transport.WriteOptions {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.writes)
+}
+
+// resetCalls empties the call log.
+func (f *fakeBackend) resetCalls() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = nil
+}
+
 func (f *fakeBackend) callLog() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -223,7 +419,7 @@ type result struct {
 func runCLI(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), args, &stdout, &stderr, func(k string) string { return env[k] })
+	code := run(t.Context(), args, nil, &stdout, &stderr, func(k string) string { return env[k] })
 	return result{stdout: stdout.String(), stderr: stderr.String(), code: code}
 }
 

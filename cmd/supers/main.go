@@ -1,17 +1,22 @@
 // Command supers is the command-line client of superd, the process
-// supervisor. It talks to superd over its control socket (see package
-// transport) and never links the supervisor itself, so it stays small and
-// starts fast.
+// supervisor. It talks to superd over its control socket, or over its HTTP
+// API (see package transport), and never links the supervisor itself, so
+// it stays small and starts fast.
 //
-//	supers [--socket PATH] [--json] [--timeout D] COMMAND
+//	supers [--socket PATH | --url URL --token-file FILE] [--json] [--timeout D] COMMAND
 //
 // Commands: list (ls), status [NAME...], start NAME..., stop NAME...,
-// restart NAME..., reload, check [-v] [FILE...],
-// events [-f] [--service NAME], version, completion [bash|zsh|fish].
+// restart NAME..., signal NAME SIGNAL, logs [-f] [-n N|all] [--stderr]
+// NAME, reload, check [-v] [FILE...], events [-f] [--service NAME],
+// cat NAME, apply FILE..., edit NAME, rm [--if-match HASH] NAME...,
+// version, completion [bash|zsh|fish].
 //
 // The socket defaults to $SUPERS_SOCKET, else /run/super/superd.sock for root
 // and $XDG_RUNTIME_DIR/super/superd.sock for other users (the same rule
-// superd uses).
+// superd uses). With --url (default $SUPERS_URL, unless --socket is given)
+// supers talks to superd's HTTP API instead, sending the bearer token read
+// from --token-file (default $SUPERS_TOKEN_FILE), which is then required;
+// every command works the same. --socket and --url exclude each other.
 //
 // list and status without names also warn on stderr about service files
 // superd could not load; a request about such a service reports why. In
@@ -23,16 +28,28 @@
 // anything; check FILE... validates the given files in supers itself, with
 // no superd needed.
 //
-// events prints superd's recent events, one a line (NDJSON with --json);
-// with -f it keeps printing new ones until Ctrl-C or SIGTERM (exit 0),
-// --timeout not applying. If superd ends a followed stream (it is shutting
-// down, or dropped a client too slow to keep up), events -f says so and
-// exits 1.
+// signal sends a signal (HUP, sigusr1, 9...) to a service's process group.
+// logs prints the last lines (10 by default) of a service's stdout, or
+// stderr with --stderr, byte for byte.
+//
+// events prints superd's recent events, one a line (NDJSON with --json).
+// events -f and logs -f keep printing what comes next until Ctrl-C or
+// SIGTERM (exit 0), --timeout not applying. If superd ends a followed
+// stream (it is shutting down, or dropped a client too slow to keep up),
+// they say so and exit 1.
+//
+// cat, apply, edit and rm manage the service files through superd: cat
+// prints one, apply creates or replaces services from local NAME.service
+// files, rm removes services (their files go to superd's trash), and edit
+// opens a service's file in $VISUAL or $EDITOR (else vi) and saves it back
+// once superd finds it valid, unless someone changed it meanwhile.
 //
 // Exit status: 0 success; 1 error (including superd not reachable, and for
-// reload and check an invalid service file); 2 usage error; 3 status: a
-// named service is not running; 4 status: a named service is unknown. With
-// several names status exits with the highest applicable code.
+// reload, check and apply an invalid service file); 2 usage error; 3
+// status: a named service is not running; 4 status, signal, logs, cat,
+// edit and rm: a named service is unknown (has no file, for cat, edit and
+// rm). With several names status and rm exit with the highest applicable
+// code.
 
 package main
 
@@ -45,5 +62,5 @@ import (
 var version = "dev"
 
 func main() {
-	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 }

@@ -151,7 +151,7 @@ func fileError(file string, e *config.Error) transport.ConfigError {
 func (a *app) configRequestError(verb string, err error) error {
 	var apiErr *transport.APIError
 	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound {
-		return fmt.Errorf("superd at %s does not support %s (is it older than supers?)", a.socket, verb)
+		return fmt.Errorf("superd at %s does not support %s (is it older than supers?)", a.target, verb)
 	}
 	return err
 }

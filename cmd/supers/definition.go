@@ -1,0 +1,224 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/transport"
+)
+
+type catCmd struct {
+	Name string `arg:"" name:"name" help:"The service."`
+}
+
+// Run prints the service file exactly as superd has it on disk, or with
+// --json the transport.Definition (with its path on superd's machine and
+// its hash, for rm --if-match). A service without a file exits 4.
+func (c *catCmd) Run(ctx context.Context, a *app) error {
+	rctx, cancel := a.withTimeout(ctx)
+	defer cancel()
+	d, err := a.client.Definition(rctx, c.Name)
+	if err != nil {
+		return a.serviceError("cat", c.Name, err)
+	}
+	if a.json {
+		return writeJSON(a.stdout, d)
+	}
+	_, err = io.WriteString(a.stdout, d.Text)
+	return err
+}
+
+type applyCmd struct {
+	Files []string `arg:"" name:"file" help:"Service files to send, each named NAME.service."`
+}
+
+// Run sends each file, in order, as the definition of the service its
+// name names, and prints what superd did: "NAME: created", "NAME: updated"
+// (the configuration changed: restarted if it ran) or "NAME: unchanged"
+// (the file was written, the configuration is the same); with --json a
+// JSON array of the transport.DefinitionResult of each file applied.
+//
+// A file that cannot be sent, or that superd finds invalid, is reported on
+// stderr (an invalid one with its problems, one a line, naming the local
+// file) and the others are still sent; the command then exits 1. It stops
+// at once only when superd cannot be reached or refuses the token.
+func (c *applyCmd) Run(ctx context.Context, a *app) error {
+	failed := false
+	results := make([]transport.DefinitionResult, 0, len(c.Files))
+	for _, file := range c.Files {
+		res, err := a.apply(ctx, file)
+		var invalid *invalidFileError
+		switch {
+		case err == nil:
+			results = append(results, res)
+			if !a.json {
+				if _, err := fmt.Fprintf(a.stdout, "%s: %s\n", oneLine(res.Name), oneLine(res.Action)); err != nil {
+					return err
+				}
+			}
+			continue
+		case isFatal(err):
+			if a.json && len(results) > 0 {
+				_ = writeJSON(a.stdout, results)
+			}
+			return err
+		case errors.As(err, &invalid):
+			writeInvalid(a.stderr, "apply "+oneLine(file), invalid.file, 0, invalid.errs)
+		default:
+			a.errorf("apply %s: %s", oneLine(file), a.describe(err))
+		}
+		failed = true
+	}
+	if a.json {
+		if err := writeJSON(a.stdout, results); err != nil {
+			return err
+		}
+	}
+	if failed {
+		return exitStatus(exitError)
+	}
+	return nil
+}
+
+// invalidFileError is a file superd found invalid.
+type invalidFileError struct {
+	file string
+	errs []transport.ConfigError
+}
+
+func (e *invalidFileError) Error() string {
+	return fmt.Sprintf("%s: invalid definition (%d problem(s))", e.file, len(e.errs))
+}
+
+// apply sends one file to superd. An invalid definition is an
+// *invalidFileError.
+func (a *app) apply(ctx context.Context, file string) (transport.DefinitionResult, error) {
+	name, ok := strings.CutSuffix(filepath.Base(file), config.FileSuffix)
+	if !ok {
+		return transport.DefinitionResult{}, fmt.Errorf("the file name must be NAME%s", config.FileSuffix)
+	}
+	if err := config.ValidateName(name); err != nil {
+		return transport.DefinitionResult{}, err
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return transport.DefinitionResult{}, err
+	}
+	rctx, cancel := a.withTimeout(ctx)
+	defer cancel()
+	res, err := a.client.PutDefinition(rctx, name, data, "")
+	if errs := definitionErrors(err); len(errs) > 0 {
+		return res, &invalidFileError{file: file, errs: errs}
+	}
+	if res.Name == "" {
+		res.Name = name
+	}
+	return res, err
+}
+
+// definitionErrors returns the problems of an invalid definition when err
+// is superd's answer to one, else nil.
+func definitionErrors(err error) []transport.ConfigError {
+	var apiErr *transport.APIError
+	if errors.As(err, &apiErr) && errors.Is(err, transport.ErrInvalidArgument) {
+		return apiErr.Errors
+	}
+	return nil
+}
+
+// writeInvalid reports on w that what (e.g. "apply ./web.service") was
+// refused as invalid, then each problem on its own indented line, naming
+// path as the file and shifting line numbers by offset (see
+// localMessage). It is output on stderr, so write errors are ignored.
+func writeInvalid(w io.Writer, what, path string, offset int, errs []transport.ConfigError) {
+	fmt.Fprintf(w, "supers: %s: invalid definition, not applied:\n", what)
+	for _, e := range sortConfigErrors(errs) {
+		fmt.Fprintf(w, "  %s\n", oneLine(localMessage(e, path, offset)))
+	}
+}
+
+// localMessage returns e's message with superd's path of the file (which
+// the message starts with) replaced by path, the file the user knows, and
+// its line number increased by offset, the lines the user's copy has
+// before the definition. A message that does not start with e.File is
+// returned as it is.
+func localMessage(e transport.ConfigError, path string, offset int) string {
+	msg := cmp.Or(strings.TrimSpace(e.Message), e.File, "invalid configuration")
+	rest, ok := strings.CutPrefix(msg, e.File)
+	if e.File == "" || !ok {
+		return msg
+	}
+	if e.Line > 0 {
+		if after, ok := strings.CutPrefix(rest, ":"+strconv.Itoa(e.Line)+":"); ok {
+			return path + ":" + strconv.Itoa(e.Line+offset) + ":" + after
+		}
+	}
+	return path + rest
+}
+
+type rmCmd struct {
+	Names   []string `arg:"" name:"name" help:"Services to remove."`
+	IfMatch string   `name:"if-match" placeholder:"HASH" help:"Only remove the service if its file still has this hash (from \"supers --json cat\"); a single NAME only."`
+}
+
+// Run deletes each named service's definition in turn: superd stops and
+// forgets the service and moves its file to its trash, and supers prints
+// "NAME: deleted (moved to TRASH)" (moving the file back and running
+// "supers reload" undoes it); with --json a JSON array of the
+// transport.DefinitionResult of each deletion.
+//
+// Failures are reported on stderr and the other names still tried; the
+// exit code is 4 if a service has no file, 1 for another failure (such as
+// --if-match not matching), the highest applying. It stops at once only
+// when superd cannot be reached or refuses the token.
+func (c *rmCmd) Run(ctx context.Context, a *app) error {
+	if c.IfMatch != "" && len(c.Names) > 1 {
+		return &usageError{command: "rm", msg: "--if-match takes a single NAME"}
+	}
+	code := exitOK
+	results := make([]transport.DefinitionResult, 0, len(c.Names))
+	for _, name := range c.Names {
+		rctx, cancel := a.withTimeout(ctx)
+		res, err := a.client.DeleteDefinition(rctx, name, c.IfMatch)
+		cancel()
+		if err != nil {
+			if isFatal(err) {
+				if a.json && len(results) > 0 {
+					_ = writeJSON(a.stdout, results)
+				}
+				return err
+			}
+			var status exitStatus
+			if errors.As(a.serviceError("rm", name, err), &status) {
+				code = max(code, int(status))
+			}
+			continue
+		}
+		if res.Name == "" {
+			res.Name = name
+		}
+		results = append(results, res)
+		if !a.json {
+			if _, err := fmt.Fprintf(a.stdout, "%s: deleted (moved to %s)\n", oneLine(res.Name), oneLine(res.Trash)); err != nil {
+				return err
+			}
+		}
+	}
+	if a.json {
+		if err := writeJSON(a.stdout, results); err != nil {
+			return err
+		}
+	}
+	if code != exitOK {
+		return exitStatus(code)
+	}
+	return nil
+}

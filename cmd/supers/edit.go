@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+
+	"github.com/kballard/go-shellquote"
+
+	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/transport"
+)
+
+type editCmd struct {
+	Name string `arg:"" name:"name" help:"The service (it must have a file: \"supers apply\" creates one)."`
+}
+
+// editMarker starts the comment lines edit adds at the top of the file to
+// explain why superd refused it; they are removed before the file is sent
+// again. Editors may trim the space after it.
+const editMarker = "# supers-edit:"
+
+// Run edits the service file the way "kubectl edit" does: it fetches the
+// definition, writes it to NAME.service in a new private temporary
+// directory and runs the editor on it ($VISUAL, else $EDITOR, else vi;
+// the variable may hold arguments, split as sh would). Once the editor
+// exits:
+//
+//   - with a non-zero status: nothing is saved; exit 1;
+//   - without a change: "edit cancelled, no changes made"; exit 0;
+//   - else supers sends the new text with the hash of the version it
+//     fetched (If-Match), so that nobody else's change is overwritten, and
+//     prints "NAME: updated" (or "unchanged" when the configuration is the
+//     same).
+//
+// If superd finds the new text invalid, supers puts the problems as
+// "# supers-edit:" comments at the top of the file and runs the editor
+// again; those lines are removed before the next try. Saving the file
+// without a change then gives up, listing the problems (exit 1). When superd refuses the text
+// for another reason, such as someone else changing the definition
+// meanwhile (HTTP 412), or the editor fails after changes were made, the
+// edited file is kept and its path printed (exit 1); otherwise the
+// temporary directory is removed.
+//
+// A service without a file exits 4: "supers apply" creates one.
+func (c *editCmd) Run(ctx context.Context, a *app) error {
+	if err := config.ValidateName(c.Name); err != nil {
+		return err
+	}
+	argv, err := a.editorCommand()
+	if err != nil {
+		return err
+	}
+	rctx, cancel := a.withTimeout(ctx)
+	d, err := a.client.Definition(rctx, c.Name)
+	cancel()
+	if err != nil {
+		return a.serviceError("edit", c.Name, err)
+	}
+	dir, err := os.MkdirTemp("", "supers-edit-") // mode 0700
+	if err != nil {
+		return fmt.Errorf("edit %s: %w", c.Name, err)
+	}
+	s := &editSession{app: a, name: c.Name, editor: argv, file: filepath.Join(dir, c.Name+config.FileSuffix), orig: d}
+	keep, err := s.run(ctx)
+	if keep {
+		a.errorf("your version of %s is kept in %s", c.Name, s.file)
+	} else if rmErr := os.RemoveAll(dir); rmErr != nil {
+		a.errorf("removing %s: %s", dir, oneLine(rmErr.Error()))
+	}
+	return err
+}
+
+// editorCommand returns the editor's command line, split as sh would:
+// $VISUAL, else $EDITOR, else defaultEditor.
+func (a *app) editorCommand() ([]string, error) {
+	for _, env := range []string{"VISUAL", "EDITOR"} {
+		v := strings.TrimSpace(a.getenv(env))
+		if v == "" {
+			continue
+		}
+		argv, err := shellquote.Split(v)
+		if err != nil {
+			return nil, fmt.Errorf("$%s: %w", env, err)
+		}
+		if len(argv) > 0 {
+			return argv, nil
+		}
+	}
+	return []string{defaultEditor}, nil
+}
+
+// editSession is one run of edit, from the editor's first start to the
+// definition saved or given up.
+type editSession struct {
+	app    *app
+	name   string
+	editor []string // the editor's command line, without the file
+	file   string   // the file being edited
+	orig   transport.Definition
+}
+
+// run writes the file, then runs the editor and sends what it saved until
+// superd takes it, the user gives up or something fails. It returns
+// whether the file holds changes that were not saved and must be kept;
+// errors other than an exitStatus are reported by run's caller.
+func (s *editSession) run(ctx context.Context) (keep bool, err error) {
+	a := s.app
+	shown := s.orig.Text                 // the file's content before the editor runs
+	var problems []transport.ConfigError // why superd refused the last try; shown starts with them
+	offset := 0                          // the lines they take at the top of shown
+	if err := os.WriteFile(s.file, []byte(shown), 0o600); err != nil {
+		return false, fmt.Errorf("edit %s: %w", s.name, err)
+	}
+	for {
+		if err := s.runEditor(ctx); err != nil {
+			a.errorf("edit %s: the editor failed (%s): nothing saved", s.name, oneLine(err.Error()))
+			return s.changed(), exitStatus(exitError)
+		}
+		data, err := os.ReadFile(s.file)
+		if err != nil {
+			return false, fmt.Errorf("edit %s: %w", s.name, err)
+		}
+		if string(data) == shown {
+			if problems == nil {
+				_, err := fmt.Fprintln(a.stdout, "edit cancelled, no changes made")
+				return false, err
+			}
+			writeInvalid(a.stderr, "edit "+s.name, s.file, offset, problems)
+			return true, exitStatus(exitError)
+		}
+		text := string(data)
+		if problems != nil {
+			text = stripAnnotation(text)
+		}
+		if text == s.orig.Text {
+			_, err := fmt.Fprintln(a.stdout, "edit cancelled, no changes made")
+			return false, err
+		}
+
+		rctx, cancel := a.withTimeout(ctx)
+		res, err := a.client.PutDefinition(rctx, s.name, []byte(text), s.orig.Hash)
+		cancel()
+		errs := definitionErrors(err)
+		switch {
+		case err == nil:
+			_, err := fmt.Fprintf(a.stdout, "%s: %s\n", s.name, oneLine(res.Action))
+			return false, err
+		case len(errs) > 0:
+			problems = errs
+			shown, offset = annotate(text, filepath.Base(s.file), errs)
+			if err := os.WriteFile(s.file, []byte(shown), 0o600); err != nil {
+				return true, fmt.Errorf("edit %s: %w", s.name, err)
+			}
+		case errors.Is(err, transport.ErrPreconditionFailed):
+			a.errorf("edit %s: the definition was changed in superd while you edited it: nothing saved (run \"supers edit %s\" again and redo your changes)", s.name, s.name)
+			return true, exitStatus(exitError)
+		default:
+			a.errorf("edit %s: %s: nothing saved", s.name, a.describe(err))
+			return true, exitStatus(exitError)
+		}
+	}
+}
+
+// changed reports whether the file, without the lines edit added, differs
+// from the definition fetched (and is worth keeping). An unreadable file
+// counts as unchanged.
+func (s *editSession) changed() bool {
+	data, err := os.ReadFile(s.file)
+	return err == nil && stripAnnotation(string(data)) != s.orig.Text
+}
+
+// runEditor runs the editor on the file with the terminal (supers' stdin,
+// stdout and stderr). While it runs, Ctrl-C is the editor's business:
+// supers ignores SIGINT, as git does.
+func (s *editSession) runEditor(ctx context.Context) error {
+	ignore := make(chan os.Signal, 1) // never read: signals past the first are dropped
+	signal.Notify(ignore, os.Interrupt)
+	defer signal.Stop(ignore)
+	args := append(s.editor[1:len(s.editor):len(s.editor)], s.file)
+	cmd := exec.CommandContext(ctx, s.editor[0], args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = s.app.stdin, s.app.stdout, s.app.stderr
+	return cmd.Run()
+}
+
+// annotate returns text preceded by editMarker comment lines saying why
+// superd refused it: its problems, naming file (the file in the editor)
+// with line numbers counted in the annotated text; and how many lines it
+// added.
+func annotate(text, file string, errs []transport.ConfigError) (annotated string, added int) {
+	intro := []string{
+		"The definition was not saved: superd found these problems.",
+		"Fix them and save to try again, or quit without saving to give up.",
+		"Lines starting with \"" + editMarker + "\" are removed before saving.",
+	}
+	offset := len(intro) + len(errs)
+	var b strings.Builder
+	for _, line := range intro {
+		b.WriteString(editMarker + " " + line + "\n")
+	}
+	for _, e := range sortConfigErrors(errs) {
+		b.WriteString(editMarker + "   " + oneLine(localMessage(e, file, offset)) + "\n")
+	}
+	return b.String() + text, offset
+}
+
+// stripAnnotation removes the editMarker lines at the top of text.
+func stripAnnotation(text string) string {
+	rest := text
+	for line := range strings.Lines(text) {
+		if !strings.HasPrefix(line, editMarker) {
+			break
+		}
+		rest = rest[len(line):]
+	}
+	return rest
+}

@@ -1,0 +1,7 @@
+//go:build !windows
+
+package main
+
+// defaultEditor is the editor edit runs when neither $VISUAL nor $EDITOR
+// is set.
+const defaultEditor = "vi"

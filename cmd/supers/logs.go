@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/supers-dev/supers/transport"
+)
+
+type logsCmd struct {
+	Follow bool      `short:"f" help:"Keep printing new output as it comes, until interrupted (--timeout does not apply)."`
+	Lines  lineCount `short:"n" default:"${logTail}" placeholder:"N" help:"How many of the last lines to print first: a number, or \"all\" (default ${default})."`
+	Stderr bool      `help:"Print the service's stderr instead of its stdout."`
+	Name   string    `arg:"" name:"name" help:"The service."`
+}
+
+// lineCount is the value of logs -n: a number of lines (0 or more), or
+// "all", stored as -1 as transport.LogQuery.Tail wants it.
+type lineCount int
+
+// UnmarshalText parses "all" or a number of lines.
+func (n *lineCount) UnmarshalText(text []byte) error {
+	s := string(text)
+	if s == "all" {
+		*n = -1
+		return nil
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v < 0 {
+		return fmt.Errorf("%q: want a number of lines (0 or more) or \"all\"", s)
+	}
+	*n = lineCount(v)
+	return nil
+}
+
+// Run copies the service's output as superd serves it (the last lines of
+// the stream's current log file, then with -f what comes next) to stdout,
+// byte for byte: it is the service's own output, not superd's, so it is
+// not sanitized, and --json does not apply.
+//
+// Without -f, --timeout bounds each wait for more of the answer rather than
+// the whole of it, so that a long log is not cut short. With -f it prints
+// until Ctrl-C or SIGTERM (exit 0); if superd ends the stream first, or the
+// connection is cut, it says "superd closed the log stream" and exits 1.
+// An unknown service exits 4, as for status.
+func (c *logsCmd) Run(ctx context.Context, a *app) error {
+	q := transport.LogQuery{Stream: transport.StreamStdout, Tail: int(c.Lines), Follow: c.Follow}
+	if c.Stderr {
+		q.Stream = transport.StreamStderr
+	}
+	if c.Follow {
+		// The stream has no end of its own: no --timeout, only the user.
+		fctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		err := a.copyLogs(fctx, c.Name, q, 0)
+		switch {
+		case fctx.Err() != nil:
+			return nil
+		case err == nil, errors.Is(err, io.ErrUnexpectedEOF):
+			a.errorf("superd closed the log stream")
+			return exitStatus(exitError)
+		default:
+			return a.serviceError("logs", c.Name, err)
+		}
+	}
+	return a.serviceError("logs", c.Name, a.copyLogs(ctx, c.Name, q, a.timeout))
+}
+
+// copyLogs requests the logs and copies them to stdout until the answer
+// ends. With idle > 0, the request fails when superd leaves it waiting
+// that long, for the answer or for more of it: the error then wraps
+// context.DeadlineExceeded.
+func (a *app) copyLogs(ctx context.Context, name string, q transport.LogQuery, idle time.Duration) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var timer *time.Timer
+	if idle > 0 {
+		timer = time.AfterFunc(idle, func() { cancel(context.DeadlineExceeded) })
+		defer timer.Stop()
+	}
+	rc, err := a.client.Logs(ctx, name, q)
+	if err == nil {
+		_, err = io.Copy(a.stdout, &activityReader{r: rc, timer: timer, idle: idle})
+		rc.Close()
+	}
+	if err != nil && errors.Is(context.Cause(ctx), context.DeadlineExceeded) {
+		return fmt.Errorf("logs of %s: %w", name, context.DeadlineExceeded)
+	}
+	return err
+}
+
+// activityReader restarts timer, when not nil, whenever it reads
+// something.
+type activityReader struct {
+	r     io.Reader
+	timer *time.Timer
+	idle  time.Duration
+}
+
+func (r *activityReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if n > 0 && r.timer != nil {
+		r.timer.Reset(r.idle)
+	}
+	return n, err
+}
