@@ -255,8 +255,15 @@ func (d *daemon) cli(args ...string) (stdout, stderr string, code int) {
 
 func runCLI(t *testing.T, socket string, args ...string) (string, string, int) {
 	t.Helper()
+	return runCLIWith(t, []string{"SUPERS_SOCKET=" + socket}, args...)
+}
+
+// runCLIWith runs the supers binary with env added to the environment
+// (later entries win).
+func runCLIWith(t *testing.T, env []string, args ...string) (string, string, int) {
+	t.Helper()
 	cmd := exec.Command(filepath.Join(binDir, "supers"), args...)
-	cmd.Env = append(os.Environ(), "SUPERS_SOCKET="+socket)
+	cmd.Env = append(os.Environ(), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
