@@ -14,13 +14,13 @@
 // concurrently. Exit statuses are reported exactly as the kernel gives them.
 //
 // On Linux (5.3 and later) every child gets a pidfd from clone
-// (SysProcAttr.PidFD), made non-blocking and registered with the Go
-// netpoller. One exit watcher goroutine per child parks on it, holding no OS
-// thread, and is readied directly by the netpoller when the pidfd becomes
-// readable, that is when the process has exited; it then reaps that child
-// alone with wait4(pid, WNOHANG). This costs one descriptor per running
-// child and saves, compared with SIGCHLD, the hops through the signal
-// handler, the os/signal goroutine and a reap pass.
+// (SysProcAttr.PidFD), registered with one epoll instance. The exit poller,
+// a single goroutine blocked in epoll_wait (one OS thread for all the
+// children), wakes when a pidfd becomes readable, that is when its process
+// has exited, and reaps that child alone with wait4(pid, WNOHANG). This
+// costs one descriptor per running child, no goroutine per child, and
+// saves, compared with SIGCHLD, the hops through the signal handler, the
+// os/signal goroutine and a reap pass.
 //
 // Elsewhere, and for a child whose pidfd cannot be had or polled, exits are
 // found by reap passes on SIGCHLD: a reaper goroutine subscribes to it with
@@ -76,8 +76,8 @@
 // hands requests to the spawner over a channel and returns once fork/exec
 // has finished. When [Manager.Close] stops the spawner its thread exits,
 // which SIGKILLs every child still running: Close must only be called after
-// all children are gone. Close also stops the exit watchers, by closing
-// their pidfds.
+// all children are gone. Close also stops the exit poller (through an
+// eventfd) and closes the pidfds.
 //
 // Each child runs in its own process group (its pgid is its pid) so that
 // [SignalGroup] reaches the whole tree a service spawned. Its stdin is

@@ -4,6 +4,7 @@ package process
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"syscall"
 
@@ -27,79 +28,159 @@ func requestPidfd(attr *syscall.SysProcAttr, fd *int) {
 	attr.PidFD = fd
 }
 
-// watchExit waits for the exit of c, whose pidfd it owns, and reaps it. The
-// pidfd, made non-blocking, is registered with the Go netpoller: the
-// goroutine parks without holding an OS thread and is readied when the
-// pidfd becomes readable, that is when the process has exited. It stops
-// early when a SIGCHLD pass (subreaper mode) reaped c first, or when Close
-// closes the pidfd. If the pidfd cannot be polled, c is handed over to the
-// SIGCHLD passes.
-func (m *Manager) watchExit(c *child, pidfd int) {
-	defer m.wg.Done()
-	if err := unix.SetNonblock(pidfd, true); err != nil {
-		_ = unix.Close(pidfd)
-		m.unwatch(c, err)
-		return
-	}
-	f := os.NewFile(uintptr(pidfd), "pidfd")
-	defer f.Close()
-	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
-		return
-	}
-	c.exitFD = f
-	m.mu.Unlock()
+// exitPoller waits for the exits of every watched child at once: one epoll
+// instance holding their pidfds (a pidfd becomes readable when its process
+// exits) and one goroutine blocked in epoll_wait, so a thousand children
+// cost one parked thread, not a thousand goroutines.
+type exitPoller struct {
+	epfd int
+	wake int // eventfd written by stop to end the loop
+	// byFD maps each registered pidfd to its child. Guarded by Manager.mu.
+	byFD map[int32]*child
+}
 
-	rc, err := f.SyscallConn()
+// newExitPoller creates the epoll instance and its wake-up eventfd.
+func newExitPoller() (*exitPoller, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
-		m.unwatch(c, err)
+		return nil, fmt.Errorf("epoll_create1: %w", err)
+	}
+	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		_ = unix.Close(epfd)
+		return nil, fmt.Errorf("eventfd: %w", err)
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wake)}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wake, &ev); err != nil {
+		_ = unix.Close(wake)
+		_ = unix.Close(epfd)
+		return nil, fmt.Errorf("epoll_ctl: %w", err)
+	}
+	return &exitPoller{epfd: epfd, wake: wake, byFD: make(map[int32]*child)}, nil
+}
+
+// add registers c's pidfd, which the poller then owns. Manager.mu must be
+// held. On error the caller still owns pidfd.
+func (p *exitPoller) add(c *child, pidfd int) error {
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(pidfd)}
+	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, pidfd, &ev); err != nil {
+		return fmt.Errorf("epoll_ctl: %w", err)
+	}
+	c.pidfd = pidfd
+	p.byFD[int32(pidfd)] = c
+	return nil
+}
+
+// remove unregisters and closes c's pidfd. Manager.mu must be held.
+func (p *exitPoller) remove(c *child) {
+	if c.pidfd < 0 {
 		return
 	}
-	var (
-		out   exited
-		got   bool
-		stop  bool // Close, or reaped by a SIGCHLD pass
-		first = true
-	)
-	// Read calls f once at once, then again each time the pidfd is
-	// readable, until f returns true.
-	err = rc.Read(func(fd uintptr) bool {
+	_ = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, c.pidfd, nil)
+	_ = unix.Close(c.pidfd)
+	delete(p.byFD, int32(c.pidfd))
+	c.pidfd = -1
+}
+
+// stop makes the poll loop return.
+func (p *exitPoller) stop() {
+	var one = [8]byte{1}
+	_, _ = unix.Write(p.wake, one[:])
+}
+
+// close releases every descriptor; the poll loop must have returned.
+func (p *exitPoller) close() {
+	for _, c := range p.byFD {
+		_ = unix.Close(c.pidfd)
+		c.pidfd = -1
+	}
+	clear(p.byFD)
+	_ = unix.Close(p.wake)
+	_ = unix.Close(p.epfd)
+}
+
+// watch hands c's pidfd to the exit poller. Manager.mu must be held. It
+// reports false when the pidfd cannot be polled: then pidfd is closed and
+// c is left to the SIGCHLD passes, which the caller must subscribe to
+// (watchSIGCHLD) after releasing the lock.
+func (m *Manager) watch(c *child, pidfd int) bool {
+	if err := m.poller.add(c, pidfd); err != nil {
+		_ = unix.Close(pidfd)
+		c.watched = false
+		m.log.Warn("cannot watch child exit through its pidfd; falling back to SIGCHLD", "pid", c.pid, "err", err)
+		return false
+	}
+	c.watched = true
+	return true
+}
+
+// pollExits runs the exit poller until stop: each readable pidfd is a
+// child that has exited; it is reaped and its exit delivered, unless a
+// SIGCHLD pass (subreaper mode) took it first.
+func (m *Manager) pollExits() {
+	defer m.wg.Done()
+	events := make([]unix.EpollEvent, 64)
+	for {
+		n, err := unix.EpollWait(m.poller.epfd, events, -1)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			m.log.Error("epoll_wait failed; exits are now found by SIGCHLD passes", "err", err)
+			m.handOverAll()
+			return
+		}
+		var out []exited
 		m.mu.Lock()
-		defer m.mu.Unlock()
-		woken := !first
-		first = false
-		if m.closed || m.procs[c.pid] != c {
-			stop = true
-			return true
+		for _, ev := range events[:n] {
+			if int(ev.Fd) == m.poller.wake {
+				m.mu.Unlock()
+				return
+			}
+			if e, ok := m.exitReady(ev.Fd); ok {
+				out = append(out, e)
+			}
 		}
-		if out, got = m.reapChild(c); got {
-			return true
-		}
-		// Still running, as far as wait4(pid) can tell. After a wake-up,
-		// if the pidfd's process is gone, someone else reaped it and its
-		// pid now names another child of ours: the pidfd would never
-		// signal again.
-		if !woken {
-			return false
-		}
-		if err := unix.PidfdSendSignal(int(fd), 0, nil, 0); errors.Is(err, unix.ESRCH) {
-			delete(m.procs, c.pid)
-			out, got = exited{onExit: c.onExit, exit: m.lost(c, err)}, true
-			return true
-		}
-		return false // wait until readable
-	})
-	switch {
-	case got:
-		m.deliver(out)
-	case stop:
-	case err != nil:
-		m.mu.Lock()
-		closed := m.closed
 		m.mu.Unlock()
-		if !closed { // not pollable
-			m.unwatch(c, err)
+		for _, e := range out {
+			m.deliver(e)
 		}
 	}
+}
+
+// exitReady handles a readable pidfd. Manager.mu must be held.
+func (m *Manager) exitReady(fd int32) (exited, bool) {
+	c := m.poller.byFD[fd]
+	if c == nil {
+		return exited{}, false
+	}
+	if m.procs[c.pid] != c {
+		// Reaped (and delivered) by a SIGCHLD pass; its pid may name a
+		// newer child by now.
+		m.poller.remove(c)
+		return exited{}, false
+	}
+	out, got := m.reapChild(c)
+	if !got {
+		// Readable, yet wait4(pid) sees no exit: if the process is gone,
+		// someone else reaped it and the pid names another process now.
+		if err := unix.PidfdSendSignal(int(fd), 0, nil, 0); !errors.Is(err, unix.ESRCH) {
+			return exited{}, false
+		}
+		delete(m.procs, c.pid)
+		out = exited{onExit: c.onExit, exit: m.lost(c, errors.New("reaped by someone else"))}
+	}
+	m.poller.remove(c)
+	return out, true
+}
+
+// handOverAll gives every watched child to the SIGCHLD passes, when the
+// poller fails.
+func (m *Manager) handOverAll() {
+	m.mu.Lock()
+	for _, c := range m.poller.byFD {
+		c.watched = false
+	}
+	m.mu.Unlock()
+	m.watchSIGCHLD()
 }

@@ -147,22 +147,20 @@ func TestUnpollablePidfdFallsBackToSIGCHLD(t *testing.T) {
 	pid := cmd.Process.Pid
 	_ = cmd.Process.Release() // the Manager reaps it
 	p := &proc{done: make(chan struct{})}
-	c := &child{pid: pid, onExit: p.onExit, watched: true}
-	// A regular file is never registered with the netpoller.
+	c := &child{pid: pid, onExit: p.onExit, pidfd: -1}
+	// A regular file cannot be added to an epoll instance.
 	fd, err := unix.Open(filepath.Join(t.TempDir(), "f"), unix.O_RDWR|unix.O_CREAT|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
 	m.mu.Lock()
 	m.procs[pid] = c
-	m.wg.Add(1)
+	watched := m.watch(c, fd)
 	m.mu.Unlock()
-	go m.watchExit(c, fd)
-	waitFor(t, "the watcher to give up", func() bool {
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		return !c.watched
-	})
+	if watched || c.watched {
+		t.Fatal("a regular file was accepted as a pidfd")
+	}
+	m.watchSIGCHLD()
 	release.Close()
 
 	if e := p.wait(t); e.Code != 5 || p.calls.Load() != 1 {

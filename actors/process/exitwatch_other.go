@@ -14,9 +14,18 @@ func pidfdsWork() bool { return false }
 // requestPidfd does nothing: there are no pidfds on this platform.
 func requestPidfd(*syscall.SysProcAttr, *int) {}
 
-// watchExit is never called without pidfds; it hands c over to the SIGCHLD
-// passes.
-func (m *Manager) watchExit(c *child, _ int) {
-	defer m.wg.Done()
-	m.unwatch(c, errors.ErrUnsupported)
+// exitPoller is Linux only; elsewhere the SIGCHLD passes find every exit.
+type exitPoller struct{}
+
+func newExitPoller() (*exitPoller, error) { return nil, errors.ErrUnsupported }
+func (*exitPoller) stop()                 {}
+func (*exitPoller) close()                {}
+
+// watch is never called without pidfds.
+func (m *Manager) watch(c *child, _ int) bool {
+	c.watched = false
+	return false
 }
+
+// pollExits is never started without pidfds.
+func (m *Manager) pollExits() { m.wg.Done() }

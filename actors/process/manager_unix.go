@@ -19,21 +19,23 @@ import (
 
 // Manager starts child processes and reaps them. It owns the spawner
 // goroutine, locked to its OS thread, which forks every child; the reaper
-// goroutine, which collects exit statuses on SIGCHLD; and, on Linux, one
-// exit watcher goroutine per running child, parked on the netpoller. Create
+// goroutine, which collects exit statuses on SIGCHLD; and, on Linux, the
+// exit poller goroutine, blocked in epoll_wait on the pidfds of every
+// running child (one thread for all of them). Create
 // it with [NewManager] and stop it with [Manager.Close]. Its methods are
 // safe for concurrent use.
 type Manager struct {
 	log       *slog.Logger
 	subreaper bool
-	pidfds    bool      // children get a pidfd and an exit watcher (Linux)
-	clock     bootClock // start times of children
+	pidfds    bool        // children get a pidfd, watched by poller (Linux)
+	poller    *exitPoller // nil without pidfds
+	clock     bootClock   // start times of children
 
 	sigCh    chan os.Signal    // SIGCHLD notifications, buffered
 	sigOnce  sync.Once         // subscription to SIGCHLD
 	reqs     chan spawnRequest // to the spawner
 	done     chan struct{}     // closed by Close
-	wg       sync.WaitGroup    // spawner, reaper and exit watchers
+	wg       sync.WaitGroup    // spawner, reaper and exit poller
 	stopOnce sync.Once         // Close
 
 	// mu makes fork+registration atomic with respect to reaping: the
@@ -51,12 +53,12 @@ type Manager struct {
 type child struct {
 	pid    int
 	onExit func(Exit)
-	// watched: an exit watcher waits on the child's pidfd. Otherwise SIGCHLD
+	// watched: the exit poller holds the child's pidfd. Otherwise SIGCHLD
 	// passes find its exit. Guarded by Manager.mu.
 	watched bool
-	// exitFD is the pidfd the watcher waits on, once it has published it;
-	// Close closes it to stop the watcher. Guarded by Manager.mu.
-	exitFD *os.File
+	// pidfd is the child's pidfd while the exit poller holds it, else -1.
+	// Guarded by Manager.mu.
+	pidfd int
 }
 
 type spawnRequest struct {
@@ -91,6 +93,10 @@ func newManagerWith(opts Options, pidfds bool) (*Manager, error) {
 	m.wg.Add(2)
 	go m.spawnLoop()
 	go m.reapLoop()
+	if m.poller != nil {
+		m.wg.Add(1)
+		go m.pollExits()
+	}
 	return m, nil
 }
 
@@ -118,6 +124,14 @@ func prepareManager(opts Options, pidfds bool) (*Manager, error) {
 			m.log.Warn("inherited descriptors may leak into children", "err", err)
 		}
 	}
+	if pidfds {
+		p, err := newExitPoller()
+		if err != nil {
+			m.log.Warn("cannot poll pidfds; exits are found by SIGCHLD passes", "err", err)
+			m.pidfds, pidfds = false, false
+		}
+		m.poller = p
+	}
 	// Subscribed before any child exists, so no SIGCHLD can be missed. With
 	// pidfds and without subreaper, no SIGCHLD pass is needed until a child
 	// comes without a usable pidfd (see watchSIGCHLD).
@@ -137,7 +151,7 @@ func (m *Manager) watchSIGCHLD() {
 	}
 }
 
-// Close stops the spawner, the reaper and the exit watchers and, in
+// Close stops the spawner, the reaper and the exit poller and, in
 // subreaper mode, gives the subreaper role back. It must only be called once
 // every child has exited and its exit callback has run: on Linux the
 // spawner's thread exits, which SIGKILLs (Pdeathsig) every child still
@@ -148,20 +162,15 @@ func (m *Manager) Close() error {
 	m.stopOnce.Do(func() {
 		m.mu.Lock()
 		m.closed = true
-		var fds []*os.File
-		for _, c := range m.procs {
-			if c.exitFD != nil {
-				fds = append(fds, c.exitFD)
-			}
-		}
 		m.mu.Unlock()
-		// Outside the lock: closing a file waits for a watcher's read in
-		// progress, and the watcher may be waiting for the lock.
-		for _, f := range fds {
-			_ = f.Close()
+		if m.poller != nil {
+			m.poller.stop()
 		}
 		close(m.done)
 		m.wg.Wait()
+		if m.poller != nil {
+			m.poller.close()
+		}
 		signal.Stop(m.sigCh)
 		if m.subreaper {
 			if e := setSubreaper(false); e != nil {
@@ -176,7 +185,7 @@ func (m *Manager) Close() error {
 // have finished. A failure before the program ran is an *[ExecError].
 //
 // onExit (which may be nil) is called exactly once, on a goroutine of the
-// Manager (the reaper or the child's exit watcher), when the process has
+// Manager (the reaper or the exit poller), when the process has
 // exited; it must not block. It may be called before Start returns, and
 // concurrently with the callbacks of other processes.
 func (m *Manager) Start(spec Spec, onExit func(Exit)) (Handle, error) {
@@ -230,7 +239,7 @@ func (m *Manager) spawnLoop() {
 }
 
 // spawn forks and execs cmd and registers its pid, atomically with respect
-// to reaping, and starts its exit watcher.
+// to reaping, and hands its pidfd to the exit poller.
 func (m *Manager) spawn(cmd *exec.Cmd, onExit func(Exit)) spawnResult {
 	pidfd := -1
 	if m.pidfds {
@@ -251,20 +260,16 @@ func (m *Manager) spawn(cmd *exec.Cmd, onExit func(Exit)) spawnResult {
 	// Under the lock, so the child cannot have been reaped yet if /proc
 	// must be read: even if it already exited, its zombie keeps /proc/PID.
 	startTime, stErr := m.clock.startTime(pid, before, after)
-	watched := pidfd >= 0
-	c := &child{pid: pid, onExit: onExit, watched: watched}
+	c := &child{pid: pid, onExit: onExit, pidfd: -1}
 	m.procs[pid] = c
-	if watched {
-		m.wg.Add(1) // while the spawner counts, so never after Close's Wait
-	}
+	// Registered under the lock, so the poller cannot see the exit before
+	// it knows the child.
+	fallback := m.pidfds && (pidfd < 0 || !m.watch(c, pidfd))
 	m.mu.Unlock()
-
-	if watched {
-		// Started before the reply, so that the caller, readied by the
-		// reply, runs first.
-		go m.watchExit(c, pidfd)
-	} else if m.pidfds {
-		m.log.Warn("no pidfd for child; falling back to SIGCHLD", "pid", pid)
+	if fallback {
+		if pidfd < 0 {
+			m.log.Warn("no pidfd for child; falling back to SIGCHLD", "pid", pid)
+		}
 		m.watchSIGCHLD()
 	}
 	// Never Wait: the Manager reaps. Release drops Go's own pidfd (a
@@ -275,16 +280,6 @@ func (m *Manager) spawn(cmd *exec.Cmd, onExit func(Exit)) spawnResult {
 	}
 	m.log.Debug("child started", "pid", pid, "path", cmd.Path)
 	return spawnResult{handle: Handle{PID: pid, PGID: pid, StartTime: startTime}}
-}
-
-// unwatch hands c over to the SIGCHLD passes, when its exit watcher cannot
-// wait for it.
-func (m *Manager) unwatch(c *child, err error) {
-	m.mu.Lock()
-	c.watched, c.exitFD = false, nil
-	m.mu.Unlock()
-	m.log.Warn("cannot watch child exit through its pidfd; falling back to SIGCHLD", "pid", c.pid, "err", err)
-	m.watchSIGCHLD()
 }
 
 // reapLoop runs a reap pass on every SIGCHLD (once subscribed) until Close.
@@ -358,14 +353,14 @@ func (m *Manager) reapAll() []exited {
 			m.log.Debug("reaped orphaned descendant", "pid", pid, "status", exit.String())
 			continue
 		}
-		// A watched child too: its watcher then finds it gone.
+		// A watched child too: the poller then finds it gone.
 		delete(m.procs, pid)
 		out = append(out, exited{onExit: c.onExit, exit: exit})
 	}
 }
 
 // reapPolled reaps the exited children this Manager started that have no
-// exit watcher, and no other. m.mu must be held.
+// pidfd in the exit poller, and no other. m.mu must be held.
 func (m *Manager) reapPolled() []exited {
 	var out []exited
 	for _, c := range m.procs {
