@@ -9,13 +9,13 @@
 //
 //	child ─pipe─▶ reader goroutine ─bounded queue─▶ writer goroutine ─▶ lumberjack ─▶ file
 //
-// with one reader goroutine per pipe and one writer goroutine per stream.
+// with one reader goroutine per pipe and, per stream, a writer goroutine that
+// runs only while there is something to write or rotate.
 //
 // # Backpressure, bounded
 //
-// A reader goroutine reads whatever the child wrote (up to 64 KiB at a time,
-// parked in the runtime's netpoller while the pipe is empty, so no OS thread is
-// held per pipe) and appends it to its stream's queue. The queue is bounded by
+// A reader goroutine reads whatever the child wrote (up to 64 KiB at a time)
+// and appends it to its stream's queue. The queue is bounded by
 // [Options.QueueBytes], counting every byte that is not yet written to disk;
 // the writer frees room after each write to the file. Two rules balance each
 // other:
@@ -33,10 +33,31 @@
 //
 // A full, read-only or vanished disk makes writes fail rather than hang; the
 // writer drops what it cannot write (see Failures), which frees room at once.
-// Each stream, and each Sink, has its own queue and goroutines, so a stalled
+// Each stream, and each Sink, has its own queue and writer, so a stalled
 // stream holds up neither the other stream nor any other service. A reader
 // ends when every write end of its pipe is closed (EOF); a pipe kept open by a
 // grandchild keeps its reader until [Sink.Close].
+//
+// # Idle cost
+//
+// A service that writes nothing costs its Sink two parked goroutines, the
+// pipe readers, and a few KiB of heap, so that a thousand idle services fit in
+// a few MiB:
+//
+//   - A reader waits for its pipe in the runtime's netpoller (so no OS
+//     thread is held per pipe) without a buffer: on Unix it waits for
+//     readability through the pipe's RawConn and takes a 64 KiB buffer only
+//     to read what is there. Buffers come from a pool shared by all Sinks; a
+//     short read is copied out and its buffer returned at once. (Elsewhere a
+//     reader holds a buffer during its blocking read.)
+//   - A stream's writer goroutine is started when output is queued, a
+//     rotation is due or the Sink closes, and exits once its queue is empty;
+//     its coalescing buffer comes from the same pool and goes back after each
+//     batch.
+//   - The RotateEvery timer is a runtime timer (time.AfterFunc), not a
+//     goroutine; it starts the writers to rotate.
+//   - lumberjack opens a file, and starts its goroutine, only at the first
+//     write to it: Open creates and checks the files with its own calls.
 //
 // # Byte exactness
 //
@@ -62,11 +83,11 @@
 // # File safety
 //
 // The directory is created with mode 0750 and log files with mode 0640,
-// whatever the umask. Before a log file is opened (at Open, after a rotation,
-// after an error) its path is checked with Lstat: a symlink or other
-// non-regular file found there is removed (the link itself, never its target)
-// and replaced by a new regular file created with O_CREATE|O_EXCL|O_NOFOLLOW;
-// [ErrUnsafeFile] is reported. Before each batch of writes the writer checks
+// whatever the umask. At Open, and before a log file is opened (at the first
+// write, after a rotation, after an error), its path is checked with Lstat:
+// a symlink or other non-regular file found there is removed (the link
+// itself, never its target) and replaced by a new regular file created with
+// O_CREATE|O_EXCL|O_NOFOLLOW; [ErrUnsafeFile] is reported. Before each batch of writes the writer checks
 // that the path still names the file it opened; if the file was removed,
 // renamed or replaced, it reopens the path the same way. What remains is the
 // window between that check and lumberjack's open, which only someone who
@@ -115,6 +136,7 @@
 //
 // lumberjack starts one goroutine per logger (for compression and backup
 // removal) the first time it opens a file and never stops it; lumberjack
-// offers no way to. Each Sink therefore leaves two idle goroutines behind
-// after [Sink.Close]. All goroutines of the Sink itself are stopped by Close.
+// offers no way to. Each stream that was ever written to therefore leaves an
+// idle goroutine behind, from its first write until after [Sink.Close]. All
+// goroutines of the Sink itself are stopped by Close.
 package logsink

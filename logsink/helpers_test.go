@@ -334,24 +334,52 @@ func checkMode(t testing.TB, path string, want os.FileMode) {
 	}
 }
 
-// sinkGoroutines counts the goroutines running the Sink's own code.
-func sinkGoroutines() int {
+// goroutineStacks returns the stack dumps of all goroutines.
+func goroutineStacks() []string {
 	buf := make([]byte, 1<<20)
 	for {
 		n := runtime.Stack(buf, true)
 		if n < len(buf) {
-			buf = buf[:n]
-			break
+			return strings.Split(string(buf[:n]), "\n\n")
 		}
 		buf = make([]byte, 2*len(buf))
 	}
+}
+
+// countGoroutines counts the goroutines whose stack dump contains any of
+// the strings in.
+func countGoroutines(in ...string) int {
 	count := 0
-	for g := range strings.SplitSeq(string(buf), "\n\n") {
-		if strings.Contains(g, "logsink.(*Sink).read(") || strings.Contains(g, "logsink.(*streamWriter).run(") {
+	for _, g := range goroutineStacks() {
+		if slices.ContainsFunc(in, func(s string) bool { return strings.Contains(g, s) }) {
 			count++
 		}
 	}
 	return count
+}
+
+// sinkGoroutines counts the goroutines running the Sink's own code: pipe
+// readers and stream writers.
+func sinkGoroutines() int {
+	return countGoroutines("logsink.(*Sink).read(", "logsink.(*streamWriter).run(")
+}
+
+// parkedReaders counts the pipe readers waiting for their pipes to become
+// readable.
+func parkedReaders() int {
+	count := 0
+	for _, g := range goroutineStacks() {
+		if strings.Contains(g, "logsink.(*Sink).read(") && strings.Contains(g, " [IO wait") {
+			count++
+		}
+	}
+	return count
+}
+
+// millGoroutines counts lumberjack's goroutines, one per Logger that ever
+// opened a file; they never stop.
+func millGoroutines() int {
+	return countGoroutines("(*Logger).millRun(")
 }
 
 // errorLog collects OnError calls.

@@ -1,8 +1,12 @@
 package logsink
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"os"
+	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 )
@@ -10,6 +14,9 @@ import (
 func TestCloseWithWriteEndHeldOpen(t *testing.T) {
 	before := sinkGoroutines()
 	s := openSink(t, Options{RotateEvery: time.Hour})
+	if n := sinkGoroutines() - before; n != 0 {
+		t.Errorf("Open started %d goroutines, want none", n)
+	}
 
 	// A first process, gone: its readers end at EOF.
 	o1, e1, err := s.Pipes()
@@ -26,7 +33,8 @@ func TestCloseWithWriteEndHeldOpen(t *testing.T) {
 	_ = e2.Close()
 	mustWrite(t, o2, []byte("gen2\n"))
 	waitWritten(t, s, Stdout, 10)
-	waitFor(t, "two writers and one reader", func() bool { return sinkGoroutines() == before+3 })
+	// Once the writers are done, the reader is all that is left.
+	waitFor(t, "one reader and no writer", func() bool { return sinkGoroutines() == before+1 })
 
 	closed := make(chan error, 1)
 	go func() { closed <- s.Close() }()
@@ -47,6 +55,9 @@ func TestCloseWithWriteEndHeldOpen(t *testing.T) {
 	if got, err := os.ReadFile(s.Path(Stdout)); err != nil || string(got) != "gen1\ngen2\n" {
 		t.Errorf("stdout.log = %q (%v)", got, err)
 	}
+	if st := s.Stats(); st.Stdout.LastError != "" || st.Stderr.LastError != "" {
+		t.Errorf("stats %+v: stopping a reader at Close is no error", st)
+	}
 	if _, _, err := s.Pipes(); !errors.Is(err, ErrClosed) {
 		t.Errorf("Pipes after Close: %v, want ErrClosed", err)
 	}
@@ -55,5 +66,88 @@ func TestCloseWithWriteEndHeldOpen(t *testing.T) {
 	}
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
+	}
+}
+
+// An idle Sink has no goroutine but its pipe readers, and does not open its
+// files with lumberjack, which would start a goroutine that never ends.
+func TestIdleSinkHasOnlyReaders(t *testing.T) {
+	before, millsBefore := sinkGoroutines(), millGoroutines()
+	s := openSink(t, Options{RotateEvery: time.Hour})
+	stdout, stderr := pipes(t, s)
+	waitFor(t, "the two readers", func() bool { return sinkGoroutines() == before+2 })
+	// A rotation has the writers run, as the RotateEvery timer does; with
+	// nothing written, there is nothing to rotate.
+	if err := s.Rotate(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the writers to stop", func() bool { return sinkGoroutines() == before+2 })
+	if n := millGoroutines() - millsBefore; n != 0 {
+		t.Errorf("%d lumberjack goroutines started with nothing written", n)
+	}
+	dir := filepath.Dir(s.Path(Stdout))
+	if b := append(backups(t, dir, Stdout), backups(t, dir, Stderr)...); len(b) != 0 {
+		t.Errorf("empty files rotated: %v", b)
+	}
+
+	// Output starts a writer, and lumberjack's goroutine for that stream only.
+	mustWrite(t, stdout, []byte("out\n"))
+	waitWritten(t, s, Stdout, 4)
+	if n := millGoroutines() - millsBefore; n != 1 {
+		t.Errorf("%d lumberjack goroutines after writing to stdout, want 1", n)
+	}
+	waitFor(t, "the writer to stop", func() bool { return sinkGoroutines() == before+2 })
+
+	_ = stdout.Close()
+	_ = stderr.Close()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the sink's goroutines to exit", func() bool { return sinkGoroutines() == before })
+}
+
+// Writers stop whenever their queue is empty and start again at the next
+// push; nothing pushed in between is left behind, with rotations asked for
+// concurrently.
+func TestWriterRestartsLoseNothing(t *testing.T) {
+	s := openSink(t, Options{})
+	stdout, stderr := pipes(t, s)
+	var want [2][]byte
+	files := [2]*os.File{stdout, stderr}
+	var wg sync.WaitGroup
+	for st := range files {
+		wg.Go(func() {
+			for i := range 2000 {
+				line := fmt.Appendf(nil, "%s line %d\n", Stream(st), i)
+				want[st] = append(want[st], line...)
+				if _, err := files[st].Write(line); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	rotated := make(chan struct{})
+	go func() {
+		defer close(rotated)
+		for range 20 {
+			if err := s.Rotate(); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	<-rotated
+	// Written without Close's final drain: a push that found its writer
+	// stopping must have started another one.
+	for st := range files {
+		waitWritten(t, s, Stream(st), uint64(len(want[st])))
+	}
+	dir := filepath.Dir(s.Path(Stdout))
+	for st := range files {
+		if got := readLogs(t, dir, Stream(st)); !bytes.Equal(got, want[st]) {
+			t.Errorf("%s: %d bytes, want %d; first difference at %d", Stream(st), len(got), len(want[st]), firstDiff(got, want[st]))
+		}
 	}
 }

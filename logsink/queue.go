@@ -18,7 +18,6 @@ import (
 type queue struct {
 	limit    int
 	maxBlock time.Duration
-	ready    chan struct{} // capacity 1: "chunks are waiting"
 
 	mu      sync.Mutex
 	chunks  [][]byte
@@ -28,7 +27,7 @@ type queue struct {
 }
 
 func newQueue(limit int, maxBlock time.Duration) *queue {
-	return &queue{limit: limit, maxBlock: maxBlock, ready: make(chan struct{}, 1)}
+	return &queue{limit: limit, maxBlock: maxBlock}
 }
 
 // push appends b (at most limit bytes) unless the queue is stalled. If b
@@ -43,10 +42,6 @@ func (q *queue) push(b []byte, giveUp <-chan struct{}) bool {
 	q.chunks = append(q.chunks, b)
 	q.pending += len(b)
 	q.mu.Unlock()
-	select {
-	case q.ready <- struct{}{}:
-	default:
-	}
 	return true
 }
 
@@ -90,6 +85,13 @@ func (q *queue) take(spare [][]byte) [][]byte {
 	q.chunks = spare[:0]
 	q.mu.Unlock()
 	return chunks
+}
+
+// empty reports whether no chunk is waiting to be taken.
+func (q *queue) empty() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.chunks) == 0
 }
 
 // release frees n bytes of the bound once they are written or dropped,

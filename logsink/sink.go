@@ -33,6 +33,22 @@ const (
 	filePerm os.FileMode = 0o640
 )
 
+// chunkPool holds the chunkSize buffers (as *[]byte) that pipe reads go into
+// and that the writers coalesce small chunks in. It is shared by all Sinks:
+// a buffer is taken only while data is on its way to a file, so idle Sinks
+// hold none, and busy ones reuse those that others let go.
+var chunkPool = sync.Pool{New: func() any {
+	b := make([]byte, chunkSize)
+	return &b
+}}
+
+// putChunk gives the buffer of b, a chunk with capacity chunkSize taken from
+// chunkPool, back to it.
+func putChunk(b []byte) {
+	b = b[:chunkSize]
+	chunkPool.Put(&b)
+}
+
 var (
 	// ErrClosed is returned by Pipes and Rotate after Close.
 	ErrClosed = errors.New("logsink: sink is closed")
@@ -145,15 +161,19 @@ type StreamStats struct {
 
 // Sink writes one service's stdout and stderr to rotated log files. It is
 // safe for concurrent use. Open creates it; Close releases it.
+//
+// An idle Sink costs no goroutine but its pipe readers, which wait in the
+// runtime's netpoller without a buffer: a stream's writer goroutine runs only
+// while there is output to write or a rotation to do, and the RotateEvery
+// timer is a runtime timer.
 type Sink struct {
 	streams [2]*streamWriter
-	bufs    sync.Pool // *[]byte of chunkSize bytes, shared by readers and writers
-	stop    chan struct{}
+	every   time.Duration // Options.RotateEvery
 	giveUp  chan struct{} // closed by Close when readers must stop waiting for room
-	writers sync.WaitGroup
 
 	mu      sync.Mutex
 	closed  bool
+	timer   *time.Timer           // the RotateEvery timer; nil without one
 	readers map[*os.File]struct{} // read ends being drained
 	reading sync.WaitGroup
 
@@ -165,9 +185,10 @@ type Sink struct {
 // blocking or failing writes; production code passes nil.
 type wrapFunc func(Stream, io.WriteCloser) io.WriteCloser
 
-// Open prepares opts.Dir and both log files and starts the stream writers.
-// A symlink or other non-regular file at a log path is replaced by a regular
-// file and reported through opts.OnError.
+// Open prepares opts.Dir and both log files, without opening them for
+// writing yet, and starts the RotateEvery timer. A symlink or other
+// non-regular file at a log path is replaced by a regular file and reported
+// through opts.OnError.
 func Open(opts Options) (*Sink, error) {
 	return open(opts, nil)
 }
@@ -181,25 +202,38 @@ func open(opts Options, wrap wrapFunc) (*Sink, error) {
 		return nil, fmt.Errorf("logsink: %w", err)
 	}
 	s := &Sink{
-		stop:    make(chan struct{}),
+		every:   cfg.RotateEvery,
 		giveUp:  make(chan struct{}),
 		readers: make(map[*os.File]struct{}),
 	}
-	s.bufs.New = func() any {
-		b := make([]byte, chunkSize)
-		return &b
-	}
 	for _, st := range []Stream{Stdout, Stderr} {
-		w := newStreamWriter(st, cfg, &s.bufs, wrap)
-		if err := w.ensureLive(); err != nil {
+		w := newStreamWriter(st, cfg, wrap)
+		if err := w.prepare(); err != nil {
 			return nil, fmt.Errorf("logsink: %w", err)
 		}
 		s.streams[st] = w
 	}
-	for _, w := range s.streams {
-		s.writers.Go(func() { w.run(s.stop) })
+	if s.every > 0 {
+		s.mu.Lock() // tick may run before AfterFunc returns
+		s.timer = time.AfterFunc(s.every, s.tick)
+		s.mu.Unlock()
 	}
 	return s, nil
+}
+
+// tick is the RotateEvery timer's function: it has both streams rotated and
+// sets the timer again, unless the Sink is closed. Holding s.mu throughout
+// means that once Close has set closed, no tick does anything any more.
+func (s *Sink) tick() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	for _, w := range s.streams {
+		w.rotateSoon()
+	}
+	s.timer.Reset(s.every)
 }
 
 // withDefaults validates o and fills in the defaults.
@@ -268,12 +302,11 @@ func (s *Sink) read(f *os.File, w *streamWriter) {
 		s.mu.Unlock()
 		_ = f.Close()
 	}()
-	buf := s.bufs.Get().(*[]byte)
-	defer func() { s.bufs.Put(buf) }()
+	p := newPipeReader(f)
 	for {
-		n, err := f.Read(*buf)
+		buf, n, err := p.read()
 		if n > 0 {
-			buf = s.hand(w, buf, n)
+			s.hand(w, buf, n)
 		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, os.ErrClosed) {
@@ -284,24 +317,25 @@ func (s *Sink) read(f *os.File, w *streamWriter) {
 	}
 }
 
-// hand queues the first n bytes of buf for w, waiting for room if the queue
-// is full, and returns the buffer to read into next. Short reads are copied so
-// that a queued chunk never pins much more memory than it holds; long ones
-// hand over the buffer itself.
-func (s *Sink) hand(w *streamWriter, buf *[]byte, n int) *[]byte {
+// hand queues the first n bytes of buf, a buffer from chunkPool, for w,
+// waiting for room if the queue is full. Short reads are copied, so that a
+// queued chunk never pins much more memory than it holds, and buf goes back
+// to the pool at once; long ones hand over buf itself, which the writer puts
+// back once it is written.
+func (s *Sink) hand(w *streamWriter, buf *[]byte, n int) {
 	if n < chunkSize/2 {
-		c := make([]byte, n)
-		copy(c, *buf)
-		if !w.q.push(c, s.giveUp) {
+		chunk := make([]byte, n)
+		copy(chunk, *buf)
+		chunkPool.Put(buf)
+		if !w.push(chunk, s.giveUp) {
 			w.drop(n, ErrQueueFull)
 		}
-		return buf
+		return
 	}
-	if !w.q.push((*buf)[:n], s.giveUp) {
+	if !w.push((*buf)[:n], s.giveUp) {
+		chunkPool.Put(buf)
 		w.drop(n, ErrQueueFull)
-		return buf
 	}
-	return s.bufs.Get().(*[]byte)
 }
 
 // Rotate rotates both log files now, after writing what is already queued
@@ -337,10 +371,10 @@ func (s *Sink) Path(st Stream) string {
 	return s.streams[st].path
 }
 
-// Close stops the Sink: readers drain their pipes until EOF, for at most
-// 100ms (a grandchild still holding a write end then gets EPIPE/SIGPIPE on its
-// next write; output that finds no queue room by then is dropped), queued
-// output is written, the files are closed and the timer is stopped. It
+// Close stops the Sink: the timer is stopped, readers drain their pipes
+// until EOF, for at most 100ms (a grandchild still holding a write end then
+// gets EPIPE/SIGPIPE on its next write; output that finds no queue room by
+// then is dropped), queued output is written and the files are closed. It
 // returns after all of the Sink's goroutines have exited, so a write to the
 // file that hangs (a stalled disk) holds Close up until it returns. Close is
 // idempotent; later calls return the first call's result.
@@ -348,6 +382,9 @@ func (s *Sink) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		s.closed = true
+		if s.timer != nil {
+			s.timer.Stop()
+		}
 		deadline := time.Now().Add(closeDrainTimeout)
 		for f := range s.readers {
 			if err := f.SetReadDeadline(deadline); err != nil {
@@ -360,12 +397,14 @@ func (s *Sink) Close() error {
 		s.reading.Wait()
 		giveUp.Stop()
 
-		close(s.stop)
-		s.writers.Wait()
+		// No reader is left to push: the writers finish and close the files.
+		for _, w := range s.streams {
+			w.stop()
+		}
 		var errs []error
 		for _, w := range s.streams {
-			if w.closeErr != nil {
-				errs = append(errs, fmt.Errorf("logsink: close %s: %w", filepath.Base(w.path), w.closeErr))
+			if err := w.wait(); err != nil {
+				errs = append(errs, fmt.Errorf("logsink: close %s: %w", filepath.Base(w.path), err))
 			}
 		}
 		s.closeErr = errors.Join(errs...)

@@ -20,30 +20,42 @@ const (
 
 // streamWriter owns one stream's log file. Its goroutine, run, is the only
 // one writing, rotating or closing the file; readers only push to q.
+//
+// run is started on demand, when output is queued, a rotation is asked for
+// or the Sink closes, and returns as soon as nothing is left to do, so an
+// idle stream has no goroutine. At most one run is active at a time; the
+// next one takes over the state it owns.
 type streamWriter struct {
-	st        Stream
-	path      string
-	dir       string
-	maxSize   int64
-	every     time.Duration
-	out       io.WriteCloser // lumberjack, possibly wrapped by a test
-	q         *queue
-	stats     *streamStats
-	bufs      *sync.Pool
-	rotateReq chan chan error
-	done      chan struct{} // closed when run returns
+	st      Stream
+	path    string
+	dir     string
+	maxSize int64
+	out     io.WriteCloser // lumberjack, possibly wrapped by a test
+	q       *queue
+	stats   *streamStats
 
-	// Owned by run (and by Open before run starts).
+	mu        sync.Mutex
+	running   bool           // run is active, or started and about to be
+	rotations []chan error   // Rotate calls waiting for their rotation
+	timed     bool           // the RotateEvery timer asked for a rotation
+	closing   bool           // Close asked for the final drain
+	closed    bool           // the final run is done: start no other
+	runs      sync.WaitGroup // the active run
+
+	// Owned by the active run (and by Open before any run starts).
 	live     os.FileInfo // the live file when last checked; nil while out is closed
 	size     int64       // bytes in the live file
 	stage    []byte      // small chunks coalesced into one write
+	stageBuf *[]byte     // stage's buffer from chunkPool, taken by add; nil between drains
 	spare    [][]byte    // the queue's other chunk slice
-	closeErr error       // result of the final Close, set before done is closed
+	closeErr error       // result of the final Close, set before the final run returns
 }
 
-func newStreamWriter(st Stream, o Options, bufs *sync.Pool, wrap wrapFunc) *streamWriter {
+func newStreamWriter(st Stream, o Options, wrap wrapFunc) *streamWriter {
 	const mib = 1 << 20
 	path := filepath.Join(o.Dir, st.String()+".log")
+	// lumberjack opens the file, and starts its goroutine, at the first
+	// write: a stream that is never written to costs neither.
 	var out io.WriteCloser = &lumberjack.Logger{
 		Filename: path,
 		// The writer rotates before a file exceeds o.MaxSize; lumberjack's
@@ -57,18 +69,13 @@ func newStreamWriter(st Stream, o Options, bufs *sync.Pool, wrap wrapFunc) *stre
 		out = wrap(st, out)
 	}
 	return &streamWriter{
-		st:        st,
-		path:      path,
-		dir:       o.Dir,
-		maxSize:   o.MaxSize,
-		every:     o.RotateEvery,
-		out:       out,
-		q:         newQueue(o.QueueBytes, o.MaxBlock),
-		stats:     &streamStats{st: st, onError: o.OnError},
-		bufs:      bufs,
-		rotateReq: make(chan chan error),
-		done:      make(chan struct{}),
-		stage:     make([]byte, 0, chunkSize),
+		st:      st,
+		path:    path,
+		dir:     o.Dir,
+		maxSize: o.MaxSize,
+		out:     out,
+		q:       newQueue(o.QueueBytes, o.MaxBlock),
+		stats:   &streamStats{st: st, onError: o.OnError},
 	}
 }
 
@@ -82,48 +89,112 @@ func days(d time.Duration) int {
 	return n
 }
 
-// run writes queued output, rotates on the timer and on request, until stop
-// is closed; then it writes what is left and closes the file. The caller
-// closes stop only after every reader has exited, so nothing is pushed after
-// the final drain.
-func (w *streamWriter) run(stop <-chan struct{}) {
-	defer close(w.done)
-	var tick <-chan time.Time
-	if w.every > 0 {
-		t := time.NewTicker(w.every)
-		defer t.Stop()
-		tick = t.C
+// push queues b for writing, waiting for room as queue.push does, and makes
+// sure that a run will write it. It reports whether b was queued; if not,
+// the caller drops it.
+func (w *streamWriter) push(b []byte, giveUp <-chan struct{}) bool {
+	if !w.q.push(b, giveUp) {
+		return false
 	}
+	// After the chunk is queued: either the active run sees it before it
+	// decides to return (under w.mu), or it has returned and a new one starts.
+	w.mu.Lock()
+	w.startLocked()
+	w.mu.Unlock()
+	return true
+}
+
+// requestRotate asks for a rotation, after what is queued is written, and
+// waits for its result.
+func (w *streamWriter) requestRotate() error {
+	reply := make(chan error, 1)
+	w.mu.Lock()
+	if w.closing {
+		w.mu.Unlock()
+		return ErrClosed
+	}
+	w.rotations = append(w.rotations, reply)
+	w.startLocked()
+	w.mu.Unlock()
+	return <-reply
+}
+
+// rotateSoon asks for a rotation, after what is queued is written, without
+// waiting for it; its errors are only reported. Requests made while one is
+// pending are merged into it.
+func (w *streamWriter) rotateSoon() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closing {
+		return
+	}
+	w.timed = true
+	w.startLocked()
+}
+
+// stop asks for the final drain: run writes what is queued and closes the
+// file. The caller makes sure that nothing is pushed any more.
+func (w *streamWriter) stop() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.closing = true
+	w.startLocked()
+}
+
+// wait waits, after stop, until the file is closed and returns the result of
+// closing it.
+func (w *streamWriter) wait() error {
+	w.runs.Wait() // stop was called: no run starts after the final one
+	return w.closeErr
+}
+
+// startLocked starts run unless one is active. w.mu is held.
+func (w *streamWriter) startLocked() {
+	if w.running || w.closed {
+		return
+	}
+	w.running = true
+	w.runs.Go(w.run)
+}
+
+// run writes what is queued and does the rotations asked for until nothing
+// is left to do, then returns; after stop, it closes the file instead. The
+// decision to return is taken under w.mu and only if the queue is empty, so
+// whatever is pushed or asked for later starts a new run.
+func (w *streamWriter) run() {
 	for {
-		select {
-		case <-w.q.ready:
-			w.drainOnce()
-		case <-tick:
-			w.drainOnce()
-			if err := w.rotate(); err != nil {
+		w.mu.Lock()
+		rotations, timed, closing := w.rotations, w.timed, w.closing
+		w.rotations, w.timed = nil, false
+		if len(rotations) == 0 && !timed && !closing && w.q.empty() {
+			w.running = false
+			w.spare = nil // keep nothing while idle
+			w.mu.Unlock()
+			return
+		}
+		w.mu.Unlock()
+
+		w.drainOnce()
+		if timed || len(rotations) > 0 {
+			err := w.rotate()
+			if timed && err != nil {
 				w.stats.report(err)
 			}
-		case reply := <-w.rotateReq:
-			w.drainOnce()
-			reply <- w.rotate()
-		case <-stop:
+			for _, reply := range rotations {
+				reply <- err
+			}
+		}
+		if closing {
+			// Every reader has exited, so nothing is pushed after this.
 			for w.drainOnce() {
 			}
 			w.live = nil
 			w.closeErr = w.out.Close()
+			w.mu.Lock()
+			w.running, w.closed = false, true
+			w.mu.Unlock()
 			return
 		}
-	}
-}
-
-// requestRotate asks run to rotate and waits for the result.
-func (w *streamWriter) requestRotate() error {
-	reply := make(chan error, 1)
-	select {
-	case w.rotateReq <- reply:
-		return <-reply
-	case <-w.done:
-		return ErrClosed
 	}
 }
 
@@ -140,13 +211,18 @@ func (w *streamWriter) drainOnce() bool {
 		w.add(c)
 	}
 	w.flush()
+	if w.stageBuf != nil {
+		chunkPool.Put(w.stageBuf)
+		w.stage, w.stageBuf = nil, nil
+	}
 	clear(chunks)
 	w.spare = chunks[:0]
 	return true
 }
 
-// add writes c, directly if it is large, else through the stage buffer, and
-// recycles c's buffer if it came from the pool.
+// add writes c, directly if it is large, else through the stage buffer
+// (taken from chunkPool when first needed), and recycles c's buffer if it
+// came from the pool.
 func (w *streamWriter) add(c []byte) {
 	if len(c) >= chunkSize/2 {
 		w.flush()
@@ -155,11 +231,14 @@ func (w *streamWriter) add(c []byte) {
 		if len(w.stage)+len(c) > chunkSize {
 			w.flush()
 		}
+		if w.stageBuf == nil {
+			w.stageBuf = chunkPool.Get().(*[]byte)
+			w.stage = (*w.stageBuf)[:0]
+		}
 		w.stage = append(w.stage, c...)
 	}
 	if cap(c) == chunkSize {
-		b := c[:chunkSize]
-		w.bufs.Put(&b)
+		putChunk(c)
 	}
 }
 
@@ -223,6 +302,17 @@ func (w *streamWriter) ensureLive() error {
 		return err
 	}
 	w.live, w.size = fi, fi.Size()
+	return nil
+}
+
+// prepare makes sure, at Open, that the live file exists as a regular file.
+// It keeps nothing of it: out is not open yet (lumberjack opens the file at
+// the first write) and the first write looks at the path again anyway.
+func (w *streamWriter) prepare() error {
+	if err := w.ensureLive(); err != nil {
+		return err
+	}
+	w.live = nil
 	return nil
 }
 
