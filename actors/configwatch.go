@@ -85,7 +85,7 @@ func (c *configActor) Receive(ctx actor.Context) {
 	case *debounceDue:
 		c.handleDebounceDue(ctx, m)
 	case *staleQuery:
-		m.reply <- c.stale()
+		m.reply <- c.stale(m.names)
 	case *reloadConfig:
 		res, err := c.reload(ctx, m.dryRun)
 		m.reply <- reloadOutcome{result: res, err: err}
@@ -238,15 +238,26 @@ func (c *configActor) loadOnDemand(ctx actor.Context, m *unknownCommand) {
 
 // stale returns the services whose file changed on disk (or vanished) since
 // it was loaded.
-func (c *configActor) stale() map[string]bool {
+func (c *configActor) stale(names []string) map[string]bool {
 	out := map[string]bool{}
-	for name, sp := range c.known {
+	check := func(name string, sp *config.Service) {
 		if sp.File == "" {
-			continue
+			return
 		}
 		now, ok := stampOf(sp.File)
 		if was, loaded := c.stamps[name]; !ok || !loaded || !now.mod.Equal(was.mod) || now.size != was.size {
 			out[name] = true
+		}
+	}
+	if names == nil {
+		for name, sp := range c.known {
+			check(name, sp)
+		}
+		return out
+	}
+	for _, name := range names {
+		if sp, ok := c.known[name]; ok {
+			check(name, sp)
 		}
 	}
 	return out

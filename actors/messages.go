@@ -227,7 +227,8 @@ type addFailed struct {
 }
 
 // staleQuery asks the config actor which services' files changed on disk
-// since they were loaded.
+// since they were loaded: those named, or all of them when names is nil.
 type staleQuery struct {
+	names []string
 	reply chan<- map[string]bool
 }

@@ -313,8 +313,14 @@ func (s *Supervisor) markStale(ctx context.Context, l []transport.ServiceStatus)
 	if s.config == nil || len(l) == 0 {
 		return
 	}
+	// One stat per service asked about: a status of one service must not
+	// stat every file of the config dir.
+	var names []string
+	if len(l) == 1 {
+		names = []string{l[0].Name}
+	}
 	reply := make(chan map[string]bool, 1)
-	s.sys.Root.Send(s.config, &staleQuery{reply: reply})
+	s.sys.Root.Send(s.config, &staleQuery{names: names, reply: reply})
 	select {
 	case stale := <-reply:
 		for i := range l {

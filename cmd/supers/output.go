@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -68,8 +69,12 @@ func writeJSON(w io.Writer, v any) error {
 
 // writeTable prints one aligned row per service under a header. The STATE
 // of a service whose file changed on disk is followed by configChangedMark.
+//
+// The table goes through a buffer: tabwriter writes each cell and its
+// padding separately, twelve write(2) calls a row without one.
 func writeTable(w io.Writer, services []transport.ServiceStatus) error {
-	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	tw := tabwriter.NewWriter(bw, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tSTATE\tPID\tUPTIME\tRESTARTS\tDESCRIPTION")
 	for _, s := range services {
 		pid, uptime := "-", "-"
@@ -86,7 +91,10 @@ func writeTable(w io.Writer, services []transport.ServiceStatus) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n",
 			oneLine(s.Name), state, pid, uptime, s.Restarts, oneLine(s.Description))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 // stateText is the STATE column: the state, and for a service that is not
