@@ -36,3 +36,18 @@ cross:
 
 clean:
 	rm -rf bin run
+
+# Side-by-side benchmarks of superd, supervisord, PM2, runit, s6 and a bare
+# Go loop (cmd/superbench; about 20 minutes; results in
+# examples/bench/README.md). A peer that is not installed is skipped.
+# BENCHFLAGS adds flags, e.g. BENCHFLAGS='-quick -peers superd,loop'.
+# make bench-deps installs the peers (Debian/Ubuntu and npm, as root).
+# Neither runs in CI.
+.PHONY: bench bench-deps
+bench:
+	$(GO) run ./cmd/superbench -superd-version $(VERSION) -out examples/bench/results.json $(BENCHFLAGS)
+
+bench-deps:
+	apt-get update
+	apt-get install -y supervisor runit s6
+	npm install -g pm2

@@ -1,0 +1,228 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// procStat is what superbench needs from /proc/PID/stat.
+type procStat struct {
+	pid, ppid int
+	comm      string
+	state     byte
+	start     uint64 // start time in clock ticks after boot: with pid, an identity
+	threads   int
+}
+
+// errGone says a process (or thread) no longer exists.
+var errGone = errors.New("process gone")
+
+// readStat parses /proc/PID/stat. It returns errGone when there is no such
+// process.
+func readStat(pid int) (procStat, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH) {
+			return procStat{}, errGone
+		}
+		return procStat{}, err
+	}
+	return parseStat(pid, b)
+}
+
+// parseStat parses the text of /proc/PID/stat. The command name is between
+// the first '(' and the last ')' and may hold spaces and parentheses.
+func parseStat(pid int, b []byte) (procStat, error) {
+	open, end := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
+	if open < 0 || end < open {
+		return procStat{}, fmt.Errorf("/proc/%d/stat: malformed", pid)
+	}
+	f := strings.Fields(string(b[end+1:]))
+	// f[0] is field 3 (state); field k is f[k-3].
+	if len(f) < 20 || len(f[0]) != 1 {
+		return procStat{}, fmt.Errorf("/proc/%d/stat: malformed", pid)
+	}
+	ppid, err1 := strconv.Atoi(f[1])
+	threads, err2 := strconv.Atoi(f[17])
+	start, err3 := strconv.ParseUint(f[19], 10, 64)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return procStat{}, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+	}
+	return procStat{pid: pid, ppid: ppid, comm: string(b[open+1 : end]), state: f[0][0], start: start, threads: threads}, nil
+}
+
+// listPIDs returns the PIDs of every process (thread groups only).
+func listPIDs() ([]int, error) {
+	d, err := os.Open("/proc")
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	names, err := d.Readdirnames(-1)
+	if err != nil {
+		return nil, err
+	}
+	pids := make([]int, 0, len(names))
+	for _, n := range names {
+		if pid, err := strconv.Atoi(n); err == nil && pid > 0 {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, nil
+}
+
+// snapshot is every process of the machine at one moment, by PID.
+type snapshot map[int]procStat
+
+// takeSnapshot reads the stat of every process.
+func takeSnapshot() (snapshot, error) {
+	pids, err := listPIDs()
+	if err != nil {
+		return nil, err
+	}
+	s := make(snapshot, len(pids))
+	for _, pid := range pids {
+		st, err := readStat(pid)
+		if errors.Is(err, errGone) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		s[pid] = st
+	}
+	return s, nil
+}
+
+// descendants returns roots (those that exist) and all their descendants.
+func (s snapshot) descendants(roots ...int) []procStat {
+	children := make(map[int][]int, len(s))
+	for pid, st := range s {
+		children[st.ppid] = append(children[st.ppid], pid)
+	}
+	var out []procStat
+	seen := make(map[int]bool)
+	queue := append([]int(nil), roots...)
+	for len(queue) > 0 {
+		pid := queue[0]
+		queue = queue[1:]
+		st, ok := s[pid]
+		if !ok || seen[pid] {
+			continue
+		}
+		seen[pid] = true
+		out = append(out, st)
+		queue = append(queue, children[pid]...)
+	}
+	return out
+}
+
+// alive reports whether the process st still exists as the same process
+// (same start time) and is not a zombie.
+func alive(st procStat) bool {
+	now, err := readStat(st.pid)
+	return err == nil && now.start == st.start && now.state != 'Z'
+}
+
+// memory is the resident and proportional set size of one process, in
+// bytes, from /proc/PID/smaps_rollup.
+func memory(pid int) (rss, pss uint64, err error) {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/smaps_rollup")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		key, val, ok := strings.Cut(sc.Text(), ":")
+		if !ok || (key != "Rss" && key != "Pss") {
+			continue
+		}
+		kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(val), " kB"), 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("smaps_rollup of %d: %s: %w", pid, key, err)
+		}
+		if key == "Rss" {
+			rss = kb << 10
+		} else {
+			pss = kb << 10
+		}
+	}
+	return rss, pss, sc.Err()
+}
+
+// cpuTime is the CPU time a process has used so far (all its threads, not
+// its children), with nanosecond precision: the sum of the first field of
+// /proc/PID/task/TID/schedstat. Without schedstat it falls back to utime +
+// stime of /proc/PID/stat (clock ticks).
+func cpuTime(pid int) (time.Duration, error) {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	d, err := os.Open(dir)
+	if err != nil {
+		return 0, err
+	}
+	tids, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return 0, err
+	}
+	var sum time.Duration
+	for _, tid := range tids {
+		b, err := os.ReadFile(dir + "/" + tid + "/schedstat")
+		if errors.Is(err, fs.ErrNotExist) && len(tids) > 0 {
+			return ticksCPU(pid)
+		}
+		if err != nil {
+			continue // the thread ended
+		}
+		first, _, _ := strings.Cut(string(b), " ")
+		ns, err := strconv.ParseInt(first, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%s/%s/schedstat: %w", dir, tid, err)
+		}
+		sum += time.Duration(ns)
+	}
+	return sum, nil
+}
+
+// clockTick is USER_HZ, the unit of utime and stime, on every Linux
+// architecture Go supports.
+const clockTick = 10 * time.Millisecond
+
+// ticksCPU is utime + stime of /proc/PID/stat.
+func ticksCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	end := bytes.LastIndexByte(b, ')')
+	f := strings.Fields(string(b[end+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: malformed", pid)
+	}
+	u, err1 := strconv.ParseUint(f[11], 10, 64)
+	s, err2 := strconv.ParseUint(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, err
+	}
+	return time.Duration(u+s) * clockTick, nil
+}
+
+// readInt reads a file holding one decimal integer.
+func readInt(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(strings.TrimSpace(string(b)))
+}

@@ -1,0 +1,223 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestQuickRun runs superbench end to end, the way CI can: superd and the
+// bare loop only (no peer needs to be installed), tiny sizes and windows.
+// It checks that every benchmark produced figures, that the report and
+// the JSON agree, and that nothing superbench started is left: no process,
+// no temporary directory.
+func TestQuickRun(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	out := filepath.Join(t.TempDir(), "results.json")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{
+		"-quick", "-peers", "superd,loop", "-n", "2", "-reps", "2", "-kills", "2", "-queries", "2",
+		"-gap", "1100ms", "-settle", "100ms", "-idle", "300ms", "-idle-settle", "100ms",
+		"-log-bytes", "4000000", "-flood-n", "3", "-flood-rate", "1000", "-flood-time", "500ms", "-out", out,
+	}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("superbench exited %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res results
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) > 0 {
+		t.Errorf("errors: %q", res.Errors)
+	}
+	want := map[string][]string{
+		"restart":        {superdName, loopName},
+		"rss":            {superdName, loopName},
+		"pss":            {superdName, loopName},
+		"threads":        {superdName, loopName},
+		"startup":        {superdName, loopName},
+		"cli-all":        {superdName, floorName, goFloorName},
+		"cli-one":        {superdName, floorName, goFloorName},
+		"idle-cpu":       {superdName, loopName},
+		"log-throughput": {superdName, loopName, directName},
+		"flood-cli-all":  {superdName},
+		"flood-cpu":      {superdName, loopName},
+		"flood-logged":   {superdName, loopName},
+	}
+	for metric, sups := range want {
+		for _, sup := range sups {
+			f := findFigure(res.Figures, metric, sup)
+			if f == nil {
+				t.Errorf("no %s figure for %s", metric, sup)
+				continue
+			}
+			if len(f.Values) < 2 {
+				t.Errorf("%s of %s: %d samples, want ≥ 2", metric, sup, len(f.Values))
+			}
+			if f.Min < 0 || (metric != "idle-cpu" && f.Min <= 0) || f.Min > f.Median || f.Median > f.Max {
+				t.Errorf("%s of %s: implausible %+v", metric, sup, f)
+			}
+		}
+	}
+	if f := findFigure(res.Figures, "procs", superdName); f == nil || f.Max != 1 {
+		t.Errorf("superd should be one process besides its services: %+v", f)
+	}
+	// 3 services × 1000 lines/s × 100 bytes = 0.3 MB/s.
+	if f := findFigure(res.Figures, "flood-logged", superdName); f != nil && f.Median < 0.5*0.3 {
+		t.Errorf("superd logged %v MB/s of a 0.3 MB/s flood", f.Median)
+	}
+	if len(res.Targets) == 0 {
+		t.Error("no targets checked")
+	}
+
+	md := stdout.String()
+	for _, s := range []string{"#### Restart latency", "| superd |", "| bare loop |", "superd's targets", "Versions: superd"} {
+		if !strings.Contains(md, s) {
+			t.Errorf("report lacks %q", s)
+		}
+	}
+	if strings.Contains(md, tmp) || strings.Contains(string(b), tmp) {
+		t.Error("the results show a path of the temporary directory")
+	}
+
+	s, err := takeSnapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left := s.descendants(os.Getpid())[1:]; len(left) > 0 {
+		t.Errorf("processes left behind: %+v", left)
+	}
+	if entries, _ := os.ReadDir(tmp); len(entries) > 0 {
+		t.Errorf("temporary files left: %v", entries)
+	}
+}
+
+func findFigure(fs []*figure, metric, sup string) *figure {
+	for _, f := range fs {
+		if f.Metric == metric && f.Supervisor == sup {
+			return f
+		}
+	}
+	return nil
+}
+
+// TestSpawnWatch checks that the watch sees a child go through a wrapper
+// (a shell) and exec the target, and reports that process.
+func TestSpawnWatch(t *testing.T) {
+	w, err := newSpawnWatch("sleep", []string{"sh"}, os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The shell counts for a while (a wrapper: pending) before it execs.
+	cmd := exec.Command("/bin/sh", "-c", "i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; exec /bin/sleep 30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for w.count() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the exec of sleep was not seen")
+		}
+		if err := w.poll(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	got := w.running()
+	if len(got) != 1 {
+		t.Fatalf("running = %+v, want one process", got)
+	}
+	if got[0].pid != cmd.Process.Pid {
+		t.Errorf("found %+v, want the shell's process %d", got[0], cmd.Process.Pid)
+	}
+}
+
+func TestParseStat(t *testing.T) {
+	line := "4242 (a (weird) name) S 1 4242 4242 0 -1 4194560 100 0 0 0 7 3 0 0 20 0 3 0 123456 1000 200 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0"
+	st, err := parseStat(4242, []byte(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := procStat{pid: 4242, ppid: 1, comm: "a (weird) name", state: 'S', start: 123456, threads: 3}
+	if st != want {
+		t.Errorf("parseStat = %+v, want %+v", st, want)
+	}
+	if _, err := parseStat(1, []byte("1 (x) S 1 2")); err == nil {
+		t.Error("a truncated line parsed")
+	}
+}
+
+func TestStatsAndFormat(t *testing.T) {
+	if m := median([]float64{3, 1, 2}); m != 2 {
+		t.Errorf("median odd = %v", m)
+	}
+	if m := median([]float64{4, 1, 2, 3}); m != 2.5 {
+		t.Errorf("median even = %v", m)
+	}
+	for v, want := range map[float64]string{0: "0", 12: "12", 1058.4: "1058", 12.34: "12.3", 1.234: "1.23", 0.1234: "0.123", 0.001234: "0.00123", 0.0000123: "1.2e-05"} {
+		if got := num(v); got != want {
+			t.Errorf("num(%v) = %q, want %q", v, got, want)
+		}
+	}
+	f := &figure{Values: []float64{1, 2, 9}}
+	r := results{Figures: []*figure{f}}
+	r.finish()
+	if got := f.cell(); got != "2 (1–9)" {
+		t.Errorf("cell = %q", got)
+	}
+	if got := rotate([]int{1, 2, 3}, 4); !slices.Equal(got, []int{2, 3, 1}) {
+		t.Errorf("rotate = %v", got)
+	}
+}
+
+func TestFlags(t *testing.T) {
+	var stderr bytes.Buffer
+	o, err := parseFlags([]string{"-quick", "-reps", "5", "-only", "restart,logs", "-peers", "loop,superd"}, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.reps != 5 || o.kills != 3 || !slices.Equal(o.sizes, []int{1, 10}) {
+		t.Errorf("-quick must keep explicit flags and shrink the others: %+v", o)
+	}
+	if !o.only["restart"] || !o.only["logs"] || o.only["memory"] {
+		t.Errorf("only = %v", o.only)
+	}
+	if !slices.Equal(o.peers, []string{"superd", "loop"}) {
+		t.Errorf("peers = %v, want the table order", o.peers)
+	}
+	for _, bad := range [][]string{{"-only", "speed"}, {"-peers", "systemd"}, {"-n", "0"}, {"extra"}} {
+		if _, err := parseFlags(bad, &stderr); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestQuoting(t *testing.T) {
+	for in, want := range map[string]string{"/bin/sleep": "/bin/sleep", "a b": "'a b'", "it's": `'it'\''s'`, "": "''"} {
+		if got := shellWord(in); got != want {
+			t.Errorf("shellWord(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := commandLine([]string{"-out", "/x/y/results.json", "-md=/a/b.md", "-quick"}); got != "superbench -out results.json -md=b.md -quick" {
+		t.Errorf("commandLine = %q", got)
+	}
+}
