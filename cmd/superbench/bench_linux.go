@@ -166,16 +166,20 @@ func (b *bench) own(ctx context.Context, r *running) ([]procStat, error) {
 // of its services', is gone; what is left after the graceful stop gets
 // SIGKILL, by PID.
 func (b *bench) down(ctx context.Context, r *running) error {
-	procs, terr := b.tree(ctx, r)
-	serr := r.drv.stop(ctx, r.in)
+	sctx, cancel := context.WithTimeout(ctx, b.opt.timeout)
+	defer cancel()
+	procs, terr := b.tree(sctx, r)
+	serr := r.drv.stop(sctx, r.in)
 	var werr error
 	if terr == nil {
-		werr = b.reaper.waitGone(ctx, procs, stopTimeout)
+		werr = b.reaper.waitGone(sctx, procs)
 	}
 	if serr != nil || werr != nil || terr != nil {
+		kctx, cancel := context.WithTimeout(ctx, killWait)
+		defer cancel()
 		if procs != nil {
 			killTree(procs)
-			_ = b.reaper.waitGone(ctx, procs, stopTimeout)
+			_ = b.reaper.waitGone(kctx, procs)
 		}
 		_ = r.in.cmd.Process.Kill()
 	}
@@ -185,6 +189,9 @@ func (b *bench) down(ctx context.Context, r *running) error {
 	}
 	return nil
 }
+
+// killWait bounds the wait for processes killed with SIGKILL.
+const killWait = 30 * time.Second
 
 // downAndClean stops a supervisor and removes its directory.
 func (b *bench) downAndClean(ctx context.Context, r *running) error {
@@ -268,6 +275,6 @@ func rotate[T any](ds []T, k int) []T {
 func (b *bench) fail(phase string, drv driver, err error) {
 	b.log.Error("benchmark failed", "phase", phase, "supervisor", drv.name(), "err", err)
 	// The results may be published: no path of this machine in them.
-	msg := strings.ReplaceAll(err.Error(), b.root, "$TMPDIR")
+	msg := strings.ReplaceAll(strings.ReplaceAll(err.Error(), b.root, "$TMPDIR"), "\n", "; ")
 	b.res.Errors = append(b.res.Errors, fmt.Sprintf("%s, %s: %s", phase, drv.name(), msg))
 }

@@ -52,8 +52,9 @@ type driver interface {
 	// roots returns the processes at the top of the supervisor's own
 	// tree: everything below them but the services is the supervisor.
 	roots(ctx context.Context, in *instance) ([]int, error)
-	// stop asks the supervisor to stop its services and exit. The caller
-	// waits for the processes to be gone.
+	// stop asks the supervisor to stop its services and exit, and waits
+	// for the launched process to exit (or ctx to be done). The caller
+	// waits for the other processes to be gone.
 	stop(ctx context.Context, in *instance) error
 	// status returns the command that asks the supervisor for the status
 	// of one service, or of all with name "". Nil: no such command.
@@ -112,8 +113,9 @@ func launchCmd(r *reaper, dir, out string, env []string, argv ...string) (*insta
 	return in, nil
 }
 
-// signalAndWait sends sig to the launched process and waits for it to exit.
-func signalAndWait(ctx context.Context, in *instance, sig syscall.Signal, timeout time.Duration) error {
+// signalAndWait sends sig to the launched process and waits for it to exit,
+// or for ctx to be done.
+func signalAndWait(ctx context.Context, in *instance, sig syscall.Signal) error {
 	select {
 	case <-in.exited:
 		return fmt.Errorf("it had already exited: %v", in.err)
@@ -122,28 +124,24 @@ func signalAndWait(ctx context.Context, in *instance, sig syscall.Signal, timeou
 	if err := in.cmd.Process.Signal(sig); err != nil {
 		return err
 	}
-	return waitExit(ctx, in, timeout)
+	return waitExit(ctx, in)
 }
 
-// waitExit waits for the launched process to exit.
-func waitExit(ctx context.Context, in *instance, timeout time.Duration) error {
-	t := time.NewTimer(timeout)
-	defer t.Stop()
+// waitExit waits for the launched process to exit, or for ctx to be done.
+func waitExit(ctx context.Context, in *instance) error {
 	select {
 	case <-in.exited:
 		return nil
-	case <-t.C:
-		return fmt.Errorf("still running %v after it was asked to stop", timeout)
 	case <-ctx.Done():
-		return ctx.Err()
+		return fmt.Errorf("%s still running: %w", filepath.Base(in.cmd.Path), ctx.Err())
 	}
 }
 
 // launchedRoot is roots for a supervisor that is the launched process.
 func launchedRoot(in *instance) []int { return []int{in.cmd.Process.Pid} }
 
-// stopTimeout bounds a supervisor's graceful stop.
-const stopTimeout = 60 * time.Second
+// pidFileWait bounds the wait for a daemon's PID file.
+const pidFileWait = time.Minute
 
 // lookPath finds a peer's program, or says it is not installed.
 func lookPath(prog string) (string, error) {
@@ -244,7 +242,7 @@ func (d *superdDriver) roots(_ context.Context, in *instance) ([]int, error) {
 }
 
 func (d *superdDriver) stop(ctx context.Context, in *instance) error {
-	return signalAndWait(ctx, in, syscall.SIGTERM, stopTimeout)
+	return signalAndWait(ctx, in, syscall.SIGTERM)
 }
 
 func (d *superdDriver) status(dir, name string) *exec.Cmd {
@@ -320,7 +318,7 @@ func (d *loopDriver) roots(_ context.Context, in *instance) ([]int, error) {
 }
 
 func (d *loopDriver) stop(ctx context.Context, in *instance) error {
-	return signalAndWait(ctx, in, syscall.SIGTERM, stopTimeout)
+	return signalAndWait(ctx, in, syscall.SIGTERM)
 }
 
 func (d *loopDriver) status(string, string) *exec.Cmd { return nil }

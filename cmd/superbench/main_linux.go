@@ -90,7 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.floodN, "flood-n", 100, "services of the log flood")
 	fs.IntVar(&o.floodRate, "flood-rate", 100, "lines (100 bytes) a second each flood service writes")
 	fs.DurationVar(&o.floodTime, "flood-time", 5*time.Second, "window of the log flood")
-	fs.DurationVar(&o.timeout, "timeout", 3*time.Minute, "limit of any single wait (start-up, stop, a log to fill)")
+	fs.DurationVar(&o.timeout, "timeout", 3*time.Minute, "limit of any single wait: start-up, stop, a log to fill")
 	fs.StringVar(&o.release, "superd-version", "dev", "version string superd is built with")
 	fs.StringVar(&o.goCmd, "go", "go", "the go command that builds superd")
 	if err := fs.Parse(args); err != nil {
@@ -190,7 +190,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer func() {
-		killed, err := rp.sweep(stopTimeout)
+		killed, err := rp.sweep(killWait)
 		if killed > 0 {
 			log.Warn("processes left behind were killed", "count", killed)
 		}

@@ -78,7 +78,7 @@ func (d *supervisordDriver) roots(_ context.Context, in *instance) ([]int, error
 }
 
 func (d *supervisordDriver) stop(ctx context.Context, in *instance) error {
-	return signalAndWait(ctx, in, syscall.SIGTERM, stopTimeout)
+	return signalAndWait(ctx, in, syscall.SIGTERM)
 }
 
 func (d *supervisordDriver) status(dir, name string) *exec.Cmd {
@@ -179,7 +179,7 @@ func (d *pm2Driver) launch(dir string) (*instance, error) {
 
 // roots is PM2's God daemon, from its PID file.
 func (d *pm2Driver) roots(ctx context.Context, in *instance) ([]int, error) {
-	deadline := time.Now().Add(stopTimeout)
+	deadline := time.Now().Add(pidFileWait)
 	for {
 		pid, err := readInt(filepath.Join(in.dir, "pm2", "pm2.pid"))
 		if err == nil {
@@ -195,13 +195,10 @@ func (d *pm2Driver) roots(ctx context.Context, in *instance) ([]int, error) {
 }
 
 func (d *pm2Driver) stop(ctx context.Context, in *instance) error {
-	if err := waitExit(ctx, in, stopTimeout); err != nil { // the `pm2 start` CLI
+	if err := waitExit(ctx, in); err != nil { // the `pm2 start` CLI
 		return fmt.Errorf("pm2 start: %w", err)
 	}
-	cmd := d.command(in.dir, "kill")
-	ctx, cancel := context.WithTimeout(ctx, stopTimeout)
-	defer cancel()
-	return runQuiet(ctx, d.reaper, cmd)
+	return runQuiet(ctx, d.reaper, d.command(in.dir, "kill"))
 }
 
 func (d *pm2Driver) command(dir string, args ...string) *exec.Cmd {
@@ -282,7 +279,7 @@ func (d *runitDriver) roots(_ context.Context, in *instance) ([]int, error) {
 // stop sends SIGHUP to runsvdir: it sends SIGTERM to every runsv and
 // exits; each runsv stops its service and its logger, then exits.
 func (d *runitDriver) stop(ctx context.Context, in *instance) error {
-	err := signalAndWait(ctx, in, syscall.SIGHUP, stopTimeout)
+	err := signalAndWait(ctx, in, syscall.SIGHUP)
 	var exit *exec.ExitError
 	if err == nil && errors.As(in.err, &exit) && exit.ExitCode() != 111 {
 		return fmt.Errorf("runsvdir: %w", in.err)
@@ -366,7 +363,7 @@ func (d *s6Driver) roots(_ context.Context, in *instance) ([]int, error) {
 // stop sends SIGTERM to s6-svscan: it brings every service and logger
 // down and exits.
 func (d *s6Driver) stop(ctx context.Context, in *instance) error {
-	return signalAndWait(ctx, in, syscall.SIGTERM, stopTimeout)
+	return signalAndWait(ctx, in, syscall.SIGTERM)
 }
 
 // status: s6-svstat shows one service directory; plain s6 has no command

@@ -87,9 +87,8 @@ func (r *reaper) reapOrphans() error {
 }
 
 // waitGone waits until none of procs exists any more (reaping those that
-// are superbench's orphans), or until timeout.
-func (r *reaper) waitGone(ctx context.Context, procs []procStat, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
+// are superbench's orphans), or until ctx is done.
+func (r *reaper) waitGone(ctx context.Context, procs []procStat) error {
 	for {
 		if err := r.reapOrphans(); err != nil {
 			return err
@@ -103,11 +102,8 @@ func (r *reaper) waitGone(ctx context.Context, procs []procStat, timeout time.Du
 		if left == 0 {
 			return nil
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%d process(es) still there after %v", left, timeout)
-		}
 		if err := sleep(ctx, 10*time.Millisecond); err != nil {
-			return err
+			return fmt.Errorf("%d process(es) still there: %w", left, err)
 		}
 	}
 }
@@ -132,26 +128,27 @@ func exists(st procStat) bool {
 // what it started.
 func (r *reaper) sweep(timeout time.Duration) (killed int, err error) {
 	deadline := time.Now().Add(timeout)
+	seen := make(map[procStat]bool)
 	for {
 		s, err := takeSnapshot()
 		if err != nil {
-			return killed, err
+			return len(seen), err
 		}
 		left := s.descendants(r.self)[1:]
 		if len(left) == 0 {
-			return killed, nil
+			return len(seen), nil
 		}
 		for _, st := range left {
 			if st.state != 'Z' {
 				_ = unix.Kill(st.pid, unix.SIGKILL)
-				killed++
+				seen[procStat{pid: st.pid, start: st.start}] = true
 			}
 		}
 		if err := r.reapOrphans(); err != nil {
-			return killed, err
+			return len(seen), err
 		}
 		if time.Now().After(deadline) {
-			return killed, fmt.Errorf("%d process(es) left after %v", len(left), timeout)
+			return len(seen), fmt.Errorf("%d process(es) left after %v", len(left), timeout)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
