@@ -41,6 +41,7 @@ type HTTPConfig struct {
 // apiServers are the control API's listeners and their servers.
 type apiServers struct {
 	log  *slog.Logger
+	gid  int // the control group of the socket, -1 for none
 	unix *transport.UnixListener
 	tcp  net.Listener
 	srvs []*http.Server
@@ -51,13 +52,13 @@ type apiServers struct {
 // before anything else is started, so that a second superd or a port in use
 // fails at once.
 func (s *Supervisor) listen(ctx context.Context) (*apiServers, error) {
-	a := &apiServers{log: s.log}
+	a := &apiServers{log: s.log, gid: -1}
 	if s.cfg.Socket != "" {
-		gid, err := lookupGroup(s.cfg.SocketGroup)
-		if err != nil {
+		var err error
+		if a.gid, err = lookupGroup(s.cfg.SocketGroup); err != nil {
 			return nil, err
 		}
-		if a.unix, err = transport.ListenUnixGroup(s.cfg.Socket, gid); err != nil {
+		if a.unix, err = transport.ListenUnixGroup(s.cfg.Socket, a.gid); err != nil {
 			return nil, err
 		}
 	}
@@ -115,8 +116,9 @@ func lookupGroup(group string) (int, error) {
 	return strconv.Atoi(g.Gid)
 }
 
-// serve serves h on every listener; onShutdown runs when shutdown begins.
-func (a *apiServers) serve(h http.Handler, access transport.SocketAccess, tcp transport.TCPOptions, onShutdown func()) {
+// serve serves h on every listener (the socket to root, our user and the
+// control group); onShutdown runs when shutdown begins.
+func (a *apiServers) serve(h http.Handler, tcp transport.TCPOptions, onShutdown func()) {
 	start := func(srv *http.Server, ln net.Listener, what string) {
 		srv.ErrorLog = slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)
 		srv.RegisterOnShutdown(onShutdown)
@@ -130,7 +132,7 @@ func (a *apiServers) serve(h http.Handler, access transport.SocketAccess, tcp tr
 		}()
 	}
 	if a.unix != nil {
-		start(transport.NewUnixServer(h, access, a.log), a.unix, "control socket")
+		start(transport.NewUnixServer(h, transport.DefaultSocketAccess(a.gid), a.log), a.unix, "control socket")
 	}
 	if a.tcp != nil {
 		start(transport.NewServer(transport.TCPHandler(h, tcp)), a.tcp, "HTTP API")

@@ -211,10 +211,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		s.log.Error("services not created", "err", err)
 	}
 
-	gid, _ := lookupGroup(s.cfg.SocketGroup) // checked by listen
 	handler := transport.NewHandler(s, transport.HandlerOptions{Logger: s.log, Version: s.cfg.Version})
 	// Streams (supers events -f, logs -f) end at once when superd shuts down.
-	api.serve(handler, transport.DefaultSocketAccess(gid), s.tcp, func() {
+	api.serve(handler, s.tcp, func() {
 		s.closeStreams()
 		s.sys.Root.Send(s.events, &closeStreams{})
 	})
@@ -378,7 +377,9 @@ func (s *Supervisor) Logs(ctx context.Context, name string, q transport.LogQuery
 	default:
 		return nil, fmt.Errorf("%w: unknown log stream %q (stdout or stderr)", transport.ErrInvalidArgument, q.Stream)
 	}
-	if _, err := s.Status(ctx, name); err != nil {
+	// Only existence matters: the status query, not Status, which also
+	// stats the service file.
+	if _, err := s.ask(ctx, name, func(r replyTo) any { return &statusQuery{name: name, reply: r} }); err != nil {
 		return nil, err
 	}
 	path := filepath.Join(s.cfg.LogDir, name, stream+".log")
