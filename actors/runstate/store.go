@@ -18,8 +18,8 @@ import (
 // writes and reads. A file of another version is treated as corrupt.
 const formatVersion = 1
 
-// ErrInvalidRecord is wrapped by [Store.SetRunning] when a record has an
-// empty service name or a non-positive PID or PGID.
+// ErrInvalidRecord is wrapped by [Store.SetRunning] and [Store.Apply] when
+// a record has an empty service name or a non-positive PID or PGID.
 var ErrInvalidRecord = errors.New("runstate: invalid record")
 
 // Record identifies the process group a service runs.
@@ -186,45 +186,106 @@ func (s *Store) Marker(service string) string { return markerValue(s.marker, ser
 // [ErrInvalidRecord] if r is not valid (nothing is recorded then). If the
 // write fails, the change is kept in memory and written by the next
 // successful write.
-func (s *Store) SetRunning(r Record) error {
-	if r.Service == "" || r.PID <= 0 || r.PGID <= 0 {
-		return fmt.Errorf("%w: %+v", ErrInvalidRecord, r)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if old, ok := s.running[r.Service]; ok && old == r {
-		return nil
-	}
-	s.running[r.Service] = r
-	return s.write()
-}
+func (s *Store) SetRunning(r Record) error { return s.Apply(Running(r)) }
 
 // ClearRunning records that service no longer runs a process and writes the
 // file if that changes it. Failed writes are handled as by SetRunning.
-func (s *Store) ClearRunning(service string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.running[service]; !ok {
-		return nil
-	}
-	delete(s.running, service)
-	return s.write()
-}
+func (s *Store) ClearRunning(service string) error { return s.Apply(Ended(service)) }
 
 // SetStopped records whether the operator stopped service, and writes the
 // file if that changes it. Failed writes are handled as by SetRunning.
 func (s *Store) SetStopped(service string, stopped bool) error {
+	return s.Apply(Stopped(service, stopped))
+}
+
+// Change is one change to the state, made by [Store.Apply]: see [Running],
+// [Ended] and [Stopped].
+type Change struct {
+	kind    changeKind
+	record  Record // changeRunning
+	service string // changeEnded, changeStopped
+	stopped bool   // changeStopped
+}
+
+type changeKind uint8
+
+const (
+	changeRunning changeKind = iota + 1
+	changeEnded
+	changeStopped
+)
+
+// Running is the change made by [Store.SetRunning]: r.Service now runs the
+// process group r.
+func Running(r Record) Change { return Change{kind: changeRunning, record: r} }
+
+// Ended is the change made by [Store.ClearRunning]: service no longer runs
+// a process.
+func Ended(service string) Change { return Change{kind: changeEnded, service: service} }
+
+// Stopped is the change made by [Store.SetStopped]: whether the operator
+// stopped service.
+func Stopped(service string, stopped bool) Change {
+	return Change{kind: changeStopped, service: service, stopped: stopped}
+}
+
+// Apply makes changes in order, then writes the file once if any of them
+// changed the state: a burst of starts (a thousand services at boot) costs
+// one write, not one per start. An invalid change (a Running record that
+// SetRunning would refuse, or a zero Change) is skipped and reported in the
+// error, which wraps [ErrInvalidRecord]; the others are still made. Failed
+// writes are handled as by SetRunning.
+func (s *Store) Apply(changes ...Change) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.stopped[service] == stopped {
-		return nil
+	var errs []error
+	changed := false
+	for _, c := range changes {
+		ok, err := s.change(c)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		changed = changed || ok
 	}
-	if stopped {
-		s.stopped[service] = true
-	} else {
-		delete(s.stopped, service)
+	if changed {
+		errs = append(errs, s.write())
 	}
-	return s.write()
+	return errors.Join(errs...)
+}
+
+// change makes c in memory and reports whether that changed the state.
+// s.mu must be held.
+func (s *Store) change(c Change) (bool, error) {
+	switch c.kind {
+	case changeRunning:
+		r := c.record
+		if r.Service == "" || r.PID <= 0 || r.PGID <= 0 {
+			return false, fmt.Errorf("%w: %+v", ErrInvalidRecord, r)
+		}
+		if old, ok := s.running[r.Service]; ok && old == r {
+			return false, nil
+		}
+		s.running[r.Service] = r
+		return true, nil
+	case changeEnded:
+		if _, ok := s.running[c.service]; !ok {
+			return false, nil
+		}
+		delete(s.running, c.service)
+		return true, nil
+	case changeStopped:
+		if s.stopped[c.service] == c.stopped {
+			return false, nil
+		}
+		if c.stopped {
+			s.stopped[c.service] = true
+		} else {
+			delete(s.stopped, c.service)
+		}
+		return true, nil
+	default:
+		return false, fmt.Errorf("%w: zero Change", ErrInvalidRecord)
+	}
 }
 
 // Stopped reports whether the operator stopped service (as last set with

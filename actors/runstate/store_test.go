@@ -229,6 +229,63 @@ func TestSetRunningInvalid(t *testing.T) {
 	}
 }
 
+// TestApply checks that Apply makes a batch of changes in order, skips and
+// reports the invalid ones, and rewrites the file only when the state
+// changed.
+func TestApply(t *testing.T) {
+	path := statePath(t)
+	s, _ := open(t, path)
+	a := Record{Service: "a", PID: 100, PGID: 100, StartTime: 1}
+	b := Record{Service: "b", PID: 200, PGID: 200, StartTime: 2}
+	b2 := Record{Service: "b", PID: 201, PGID: 201, StartTime: 3}
+	err := s.Apply(
+		Running(a),
+		Running(b),
+		Running(Record{Service: "bad"}),
+		Ended("a"),
+		Running(b2),
+		Stopped("c", true),
+		Stopped("d", true),
+		Stopped("d", false),
+		Change{},
+	)
+	if !errors.Is(err, ErrInvalidRecord) || !strings.Contains(err.Error(), "bad") || !strings.Contains(err.Error(), "zero Change") {
+		t.Errorf("Apply error = %v, want ErrInvalidRecord naming the bad record and the zero Change", err)
+	}
+	st := readFile(t, path)
+	if !reflect.DeepEqual(st.Processes, []Record{b2}) || !reflect.DeepEqual(st.Stopped, []string{"c"}) {
+		t.Errorf("state = %+v %v, want [%+v] [c]", st.Processes, st.Stopped, b2)
+	}
+
+	before := stat(t, path)
+	if err := s.Apply(Running(b2), Ended("a"), Stopped("c", true), Stopped("d", false)); err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(stat(t, path), before) {
+		t.Error("Apply of changes that change nothing rewrote the file")
+	}
+	if err := s.Apply(Ended("b")); err != nil {
+		t.Fatal(err)
+	}
+	if os.SameFile(stat(t, path), before) {
+		t.Error("Apply of a change did not rewrite the file")
+	}
+	if st := readFile(t, path); len(st.Processes) != 0 {
+		t.Errorf("processes = %+v after Ended, want none", st.Processes)
+	}
+}
+
+// stat returns the FileInfo of path: each write renames a new file over it,
+// so os.SameFile tells whether it was rewritten.
+func stat(t *testing.T, path string) os.FileInfo {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi
+}
+
 // TestOpenForgetsPreviousProcesses checks that the previous run's records
 // are returned but not carried over, while the stopped set is.
 func TestOpenForgetsPreviousProcesses(t *testing.T) {

@@ -49,6 +49,7 @@ type cli struct {
 }
 
 func main() {
+	tuneRuntime(os.Getenv)
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
 
