@@ -123,6 +123,7 @@ func run(args []string, stderr io.Writer) int {
 	})
 	if err == nil {
 		go reloadOnHangup(ctx, sup, hup, logger)
+		go releaseStartupMemory(ctx, sup.Ready())
 		err = sup.Run(ctx)
 	}
 	if err != nil {

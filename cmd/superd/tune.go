@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"runtime"
 	"runtime/debug"
 
 	cmap "github.com/orcaman/concurrent-map"
@@ -26,10 +28,27 @@ const gcPercent = 50
 //     access, so it can only be set while no map exists; that is why it is
 //     set here, by the program, and not by the actors package, which other
 //     programs embed.
+//   - memory profiling is off: nothing in superd serves heap profiles, and
+//     the first sampled allocation would map the runtime's 1.4 MiB
+//     profiling hash table for nothing (some dependency references
+//     runtime.MemProfile, so the linker does not turn it off by itself);
 //   - the GC percent, unless GOGC is set (see gcPercent).
 func tuneRuntime(getenv func(string) string) {
+	runtime.MemProfileRate = 0
 	cmap.SHARD_COUNT = 1
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
+	}
+}
+
+// releaseStartupMemory returns the garbage of the start-up (parsing every
+// service file, a thousand forks) to the OS once ready is closed, instead
+// of leaving it to the background scavenger, which hands it back over
+// minutes. It returns at once if ctx ends first.
+func releaseStartupMemory(ctx context.Context, ready <-chan struct{}) {
+	select {
+	case <-ready:
+		debug.FreeOSMemory()
+	case <-ctx.Done():
 	}
 }

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
+	"runtime"
 	"runtime/debug"
 	"testing"
+	"time"
 
 	cmap "github.com/orcaman/concurrent-map"
 )
@@ -10,10 +13,10 @@ import (
 // TestTuneRuntime checks superd's process-wide memory settings: one shard
 // per registry bucket, and GOGC 50 unless the environment sets GOGC.
 func TestTuneRuntime(t *testing.T) {
-	shards := cmap.SHARD_COUNT
+	shards, rate := cmap.SHARD_COUNT, runtime.MemProfileRate
 	prev := debug.SetGCPercent(100)
 	t.Cleanup(func() {
-		cmap.SHARD_COUNT = shards
+		cmap.SHARD_COUNT, runtime.MemProfileRate = shards, rate
 		debug.SetGCPercent(prev)
 	})
 
@@ -21,6 +24,9 @@ func TestTuneRuntime(t *testing.T) {
 	tuneRuntime(func(k string) string { return env[k] })
 	if cmap.SHARD_COUNT != 1 {
 		t.Errorf("cmap.SHARD_COUNT = %d, want 1", cmap.SHARD_COUNT)
+	}
+	if runtime.MemProfileRate != 0 {
+		t.Errorf("runtime.MemProfileRate = %d, want 0", runtime.MemProfileRate)
 	}
 	if got := debug.SetGCPercent(100); got != gcPercent {
 		t.Errorf("GC percent = %d without GOGC, want %d", got, gcPercent)
@@ -30,5 +36,32 @@ func TestTuneRuntime(t *testing.T) {
 	tuneRuntime(func(k string) string { return env[k] })
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Errorf("GC percent = %d with GOGC set, want it left alone (100)", got)
+	}
+}
+
+// TestReleaseStartupMemory checks that releaseStartupMemory returns once
+// superd is ready, and when superd stops before that.
+func TestReleaseStartupMemory(t *testing.T) {
+	ready := make(chan struct{})
+	close(ready)
+	returns(t, "ready", func() { releaseStartupMemory(context.Background(), ready) })
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	returns(t, "canceled", func() { releaseStartupMemory(ctx, make(chan struct{})) })
+}
+
+// returns fails the test if f does not return within 10 s.
+func returns(t *testing.T, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s: did not return", what)
 	}
 }
