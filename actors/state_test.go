@@ -1,0 +1,98 @@
+package actors
+
+import (
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/supers-dev/supers/actors/runstate"
+)
+
+// countingStore counts the writes of a real store.
+type countingStore struct {
+	*runstate.Store
+	applies atomic.Int64
+}
+
+func (c *countingStore) Apply(changes ...runstate.Change) error {
+	c.applies.Add(1)
+	return c.Store.Apply(changes...)
+}
+
+// TestStateActorBatchesWrites checks that a burst of starts is written in a
+// few writes, that every change reaches the file, and that stopping the
+// actor writes what it still holds.
+func TestStateActorBatchesWrites(t *testing.T) {
+	discard := slog.New(slog.DiscardHandler)
+	path := filepath.Join(t.TempDir(), "superd.state")
+	real, _, err := runstate.Open(path, discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &countingStore{Store: real}
+	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return discard }))
+	pid := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &stateActor{store: store, log: discard} }))
+	t.Cleanup(func() { _ = sys.Root.StopFuture(pid).Wait() })
+
+	const n = 500
+	for i := range n {
+		sys.Root.Send(pid, &processStarted{record: runstate.Record{Service: "s" + strconv.Itoa(i), PID: 1000 + i, PGID: 1000 + i}})
+	}
+	waitUntil(t, "all records in the file", func() bool { return len(readState(t, path).Processes) == n })
+	if got := store.applies.Load(); got > 10 {
+		t.Errorf("%d starts sent at once took %d writes, want a few", n, got)
+	}
+
+	// These changes come within stateWriteInterval of the last write, so
+	// they wait for the timer; stopping the actor (after them: a poison
+	// pill is a user message) must write them anyway.
+	sys.Root.Send(pid, &processEnded{service: "s0"})
+	sys.Root.Send(pid, &operatorIntent{service: "s1", stopped: true})
+	if err := sys.Root.PoisonFuture(pid).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	st := readState(t, path)
+	if len(st.Processes) != n-1 || st.Processes[0].Service == "s0" || len(st.Stopped) != 1 || st.Stopped[0] != "s1" {
+		t.Errorf("after stop: %d processes (first %q), stopped %v; want %d without s0, [s1]", len(st.Processes), st.Processes[0].Service, st.Stopped, n-1)
+	}
+}
+
+// stateFile is the part of the state file the test reads. (runstate.Open
+// cannot read it while the actor writes: it removes temporary files.)
+type stateFile struct {
+	Processes []runstate.Record `json:"processes"`
+	Stopped   []string          `json:"stopped"`
+}
+
+// readState reads the state file at path.
+func readState(t *testing.T, path string) stateFile {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st stateFile
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatalf("state file: %v", err)
+	}
+	return st
+}
+
+// waitUntil polls cond until it holds, failing the test after 10 s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
