@@ -36,22 +36,12 @@ type Client struct {
 }
 
 // NewClient returns a client speaking HTTP over the Unix socket at
-// socketPath. It does not connect until the first call.
+// socketPath. It does not connect until the first call. Each request uses
+// a connection of its own, closed with the answer, and no goroutine runs
+// in the background.
 func NewClient(socketPath string) *Client {
-	var dialer net.Dialer
-	tr := &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			conn, err := dialer.DialContext(ctx, "unix", socketPath)
-			if err != nil {
-				return nil, &dialError{err: err}
-			}
-			return conn, nil
-		},
-		MaxIdleConns:       2,
-		DisableCompression: true,
-	}
 	return &Client{
-		http: newHTTPClient(tr),
+		http: newHTTPClient(&socketTransport{path: socketPath}),
 		// The host is only a placeholder: the transport always dials the socket.
 		baseURL: "http://superd",
 		target:  socketPath,
@@ -122,7 +112,7 @@ func parseBaseURL(raw string) (string, error) {
 }
 
 // newHTTPClient returns the http.Client of a Client using tr.
-func newHTTPClient(tr *http.Transport) *http.Client {
+func newHTTPClient(tr http.RoundTripper) *http.Client {
 	return &http.Client{
 		Transport: tr,
 		// The API never redirects; following one would turn a POST into a
@@ -134,15 +124,6 @@ func newHTTPClient(tr *http.Transport) *http.Client {
 // Target returns where the client talks to superd: the socket path, or
 // the base URL of a remote client. Errors name the same.
 func (c *Client) Target() string { return c.target }
-
-// List returns the status of every service.
-func (c *Client) List(ctx context.Context) ([]ServiceStatus, error) {
-	var out []ServiceStatus
-	if err := c.do(ctx, http.MethodGet, "/v1/services", "", nil, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
 
 // Status returns the status of the named service.
 func (c *Client) Status(ctx context.Context, name string) (ServiceStatus, error) {
@@ -295,7 +276,13 @@ func (c *Client) send(ctx context.Context, req *http.Request, method, path, serv
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return readAPIError(resp, service)
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxResponseBody)).Decode(out); err != nil {
+	body := io.LimitReader(resp.Body, maxResponseBody)
+	if sd, ok := out.(streamDecoder); ok {
+		err = sd.decodeStream(body)
+	} else {
+		err = json.NewDecoder(body).Decode(out)
+	}
+	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("reading answer from superd: %w", ctx.Err())
 		}

@@ -28,13 +28,7 @@ const (
 
 // cli is the command line grammar.
 type cli struct {
-	// Socket, URL and TokenFile are "" when not given: the environment and
-	// the defaults apply then (see connection).
-	Socket    string        `help:"Path of superd's control socket (default ${socket}, from $$SUPERS_SOCKET if set)." placeholder:"PATH" xor:"target"`
-	URL       string        `name:"url" help:"Talk to superd's HTTP API at URL (http[s]://HOST:PORT) instead of the socket; needs --token-file. From $$SUPERS_URL if set." placeholder:"URL" xor:"target"`
-	TokenFile string        `help:"File holding the bearer token for --url (from $$SUPERS_TOKEN_FILE if set)." placeholder:"FILE"`
-	JSON      bool          `help:"Print JSON instead of a table."`
-	Timeout   time.Duration `help:"How long to wait for each answer from superd; 0 waits forever (default ${default})." default:"30s" placeholder:"D"`
+	globals
 
 	List       listCmd       `cmd:"" aliases:"ls" help:"List all services."`
 	Status     statusCmd     `cmd:"" help:"Show the status of services (all when no name is given). Exits 3 if a named service is not running, 4 if one is unknown."`
@@ -53,6 +47,20 @@ type cli struct {
 	Version    versionCmd    `cmd:"" help:"Print the versions of supers and, if reachable, superd."`
 	Completion completionCmd `cmd:"" help:"Print how to activate tab completion in bash, zsh or fish (-c: the shell code itself)."`
 }
+
+// globals are the flags that may come before or after any command. Their
+// values are "" when not given: the environment and the defaults apply
+// then (see connection). parseQuick knows them too.
+type globals struct {
+	Socket    string        `help:"Path of superd's control socket (default ${socket}, from $$SUPERS_SOCKET if set)." placeholder:"PATH" xor:"target"`
+	URL       string        `name:"url" help:"Talk to superd's HTTP API at URL (http[s]://HOST:PORT) instead of the socket; needs --token-file. From $$SUPERS_URL if set." placeholder:"URL" xor:"target"`
+	TokenFile string        `help:"File holding the bearer token for --url (from $$SUPERS_TOKEN_FILE if set)." placeholder:"FILE"`
+	JSON      bool          `help:"Print JSON instead of a table."`
+	Timeout   time.Duration `help:"How long to wait for each answer from superd; 0 waits forever (default ${default})." default:"30s" placeholder:"D"`
+}
+
+// defaultTimeout is the default of --timeout, as its tag says.
+const defaultTimeout = 30 * time.Second
 
 // app is what the commands share once the global flags are parsed.
 type app struct {
@@ -78,19 +86,23 @@ type kongExit struct{ code int }
 // run is the whole program: it parses args (without the program name),
 // runs the command and returns the exit code. stdin is only passed on to
 // an editor (edit); getenv stands in for os.Getenv.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) (code int) {
-	defer func() {
-		if r := recover(); r != nil {
-			e, ok := r.(kongExit)
-			if !ok {
-				panic(r)
-			}
-			code = e.code
+//
+// The command lines supers is run with most often (list, status, start,
+// stop and restart, see parseQuick) skip building kong's model of the
+// grammar, which costs more than the request itself; the others, and tab
+// completion, go through kong.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	if getenv("COMP_LINE") == "" {
+		if q, ok := parseQuick(args); ok {
+			return execute(q.globals, stdin, stdout, stderr, getenv, func(a *app) error { return q.cmd.Run(ctx, a) })
 		}
-	}()
+	}
+	return runKong(ctx, args, stdin, stdout, stderr, getenv)
+}
 
-	var grammar cli
-	parser, err := kong.New(&grammar,
+// newParser returns the kong parser of grammar.
+func newParser(grammar *cli, stdout, stderr io.Writer, getenv func(string) string) (*kong.Kong, error) {
+	return kong.New(grammar,
 		kong.Name("supers"),
 		kong.Description("Control the services supervised by superd."),
 		kong.Writers(stdout, stderr),
@@ -103,7 +115,24 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		kong.Vars{"socket": transport.SocketPathFromEnv(getenv), "logTail": strconv.Itoa(transport.DefaultLogTail)},
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 	)
-	if err != nil { // the grammar above is broken: a bug
+}
+
+// runKong is run with kong parsing the command line: any command line,
+// --help, usage errors and tab completion.
+func runKong(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			e, ok := r.(kongExit)
+			if !ok {
+				panic(r)
+			}
+			code = e.code
+		}
+	}()
+
+	var grammar cli
+	parser, err := newParser(&grammar, stdout, stderr, getenv)
+	if err != nil { // the grammar is broken: a bug
 		fmt.Fprintf(stderr, "supers: internal error: %v\n", err)
 		return exitError
 	}
@@ -117,7 +146,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		reportUsageError(stderr, err)
 		return exitUsage
 	}
-	conn := connection{socket: grammar.Socket, url: grammar.URL, tokenFile: grammar.TokenFile}
+	return execute(grammar.globals, stdin, stdout, stderr, getenv, func(a *app) error {
+		kctx.BindTo(ctx, (*context.Context)(nil))
+		return kctx.Run(a)
+	})
+}
+
+// execute runs a parsed command line: it makes the client the global
+// flags g ask for, calls runCmd with the app and returns the exit code its
+// error means, after reporting the error on stderr.
+func execute(g globals, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, runCmd func(*app) error) int {
+	conn := connection{socket: g.Socket, url: g.URL, tokenFile: g.TokenFile}
 	client, err := conn.client(getenv)
 	if err != nil {
 		var usage *usageError
@@ -134,12 +173,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		stderr:  stderr,
 		client:  client,
 		target:  client.Target(),
-		json:    grammar.JSON,
-		timeout: grammar.Timeout,
+		json:    g.JSON,
+		timeout: g.Timeout,
 		getenv:  getenv,
 	}
-	kctx.BindTo(ctx, (*context.Context)(nil))
-	err = kctx.Run(a)
+	err = runCmd(a)
 
 	var (
 		status exitStatus

@@ -17,19 +17,38 @@ func (c *listCmd) Run(ctx context.Context, a *app) error {
 	return a.listAll(ctx)
 }
 
+// listAll prints every service, sorted by name, then warns about the
+// service files superd could not load.
 func (a *app) listAll(ctx context.Context) error {
-	rctx, cancel := a.withTimeout(ctx)
-	defer cancel()
-	services, err := a.client.List(rctx)
-	if err != nil {
-		return err
-	}
-	sort.Slice(services, func(i, j int) bool { return services[i].Name < services[j].Name })
-	if err := a.printStatuses(services); err != nil {
+	if err := a.printAll(ctx); err != nil {
 		return err
 	}
 	a.warnConfigErrors(ctx)
 	return nil
+}
+
+// printAll prints every service, sorted by name. The table is made as the
+// statuses are read: a thousand of them are never held in memory at once.
+func (a *app) printAll(ctx context.Context) error {
+	rctx, cancel := a.withTimeout(ctx)
+	defer cancel()
+	if a.json {
+		services, err := a.client.List(rctx)
+		if err != nil {
+			return err
+		}
+		sort.Slice(services, func(i, j int) bool { return services[i].Name < services[j].Name })
+		return a.printStatuses(services)
+	}
+	t := newStatusTable(true)
+	err := a.client.ListEach(rctx, func(s transport.ServiceStatus) error {
+		t.add(s)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return a.printTable(t)
 }
 
 // warnConfigErrors reports on stderr the service files superd could not

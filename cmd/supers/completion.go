@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -13,18 +14,18 @@ import (
 	"unicode"
 
 	"github.com/alecthomas/kong"
-	kongcompletion "github.com/jotaen/kong-completion"
 	"github.com/posener/complete"
 
 	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/transport"
 )
 
-// completionCmd prints the shell code for tab completion. It is
-// kong-completion's command, except that without a shell argument it reads
-// $SHELL instead of asking the system for the login shell.
+// completionCmd prints the shell code for tab completion, or how to
+// activate it. Its flags and output are those of kong-completion's
+// command, which it replaces; without a shell argument it reads $SHELL.
 type completionCmd struct {
-	kongcompletion.Completion
+	Shell string `arg:"" help:"The name of the shell you are using" enum:"bash,zsh,fish," default:""`
+	Code  bool   `short:"c" help:"Generate the initialization code"`
 }
 
 // Help is the long help of "supers completion --help".
@@ -46,7 +47,67 @@ func (c *completionCmd) Run(kctx *kong.Context, a *app) error {
 			return errors.New("cannot tell which shell you use; name it: supers completion bash|zsh|fish")
 		}
 	}
-	return c.Completion.Run(kctx)
+	bin, err := os.Executable()
+	if err == nil {
+		bin, err = filepath.Abs(bin)
+	}
+	if err != nil {
+		return fmt.Errorf("couldn't determine absolute path to binary: %w", err)
+	}
+	sh := completionShell(c.Shell, kctx.Model.Name, bin, kctx.Selected().Name)
+	out := sh.code
+	if !c.Code {
+		out = "Execute the following command to activate tab completion for " + kctx.Model.Name + " in " + sh.name + ":\n\n" +
+			"    " + sh.activate + "\n\n" +
+			"Note that this only takes effect for your current shell session. For permanent activation (beyond the current shell session), you can e.g. paste this command into your " +
+			sh.name + "’s init file, which usually is: " + sh.initFile
+	}
+	_, err = fmt.Fprint(a.stdout, out+"\n")
+	return err
+}
+
+// shellCompletion is how to set up tab completion in one shell.
+type shellCompletion struct {
+	name     string
+	code     string // the shell code that sets it up
+	activate string // the command that runs the code
+	initFile string // the shell's usual init file, where activate goes
+}
+
+// completionShell returns the set-up of tab completion of program, at
+// path bin, in shell (bash, zsh or fish); command is the name of the
+// command that prints the code.
+func completionShell(shell, program, bin, command string) shellCompletion {
+	bashCode := "complete -o default -o bashdefault -C " + bin + " " + program
+	switch shell {
+	case "zsh":
+		return shellCompletion{
+			name:     shell,
+			code:     "autoload -U +X bashcompinit && bashcompinit\n" + bashCode,
+			activate: "source <(" + program + " " + command + " -c zsh)",
+			initFile: "~/.zshrc",
+		}
+	case "fish":
+		return shellCompletion{
+			name: shell,
+			code: "function __complete_" + program + "\n" +
+				"    set -lx COMP_LINE (commandline -cp)\n" +
+				"    test -z (commandline -ct)\n" +
+				"    and set COMP_LINE \"$COMP_LINE \"\n" +
+				"    " + bin + "\n" +
+				"end\n" +
+				"complete -f -c " + program + " -a \"(__complete_" + program + ")\"",
+			activate: program + " " + command + " -c fish | source",
+			initFile: "~/.config/fish/config.fish",
+		}
+	default:
+		return shellCompletion{
+			name:     "bash",
+			code:     bashCode,
+			activate: "source <(" + program + " " + command + " -c bash)",
+			initFile: "~/.bashrc",
+		}
+	}
 }
 
 // defaultCompletionTimeout bounds how long completing a service name may
@@ -57,16 +118,14 @@ const defaultCompletionTimeout = 200 * time.Millisecond
 // completeLine answers a shell completion request: the shell (set up by
 // "supers completion") runs supers with COMP_LINE and COMP_POINT set and
 // reads the candidates from stdout, one a line. The flags and commands come
-// from the kong grammar; service names (arguments, and events --service) are
-// asked from superd, over the connection the line's --socket, --url and
-// --token-file (or the environment) name; signal completes a service, then
-// a signal name; check and apply complete paths to service files.
+// from the kong grammar (see completionCommand); service names (arguments,
+// and events --service) are asked from superd, over the connection the
+// line's --socket, --url and --token-file (or the environment) name; signal
+// completes a service, then a signal name; check and apply complete paths
+// to service files.
 func completeLine(ctx context.Context, parser *kong.Kong, line, point string, stdout io.Writer, getenv func(string) string) int {
-	cmd, err := kongcompletion.Command(parser)
-	if err != nil {
-		return exitError // a broken grammar; the shell shows nothing either way
-	}
-	// kong-completion only completes the first of several positional
+	cmd := completionCommand(parser.Model.Node)
+	// completionCommand only completes the first of several positional
 	// values; service names may repeat, so predict them at every position.
 	timeout := defaultCompletionTimeout
 	if d, err := time.ParseDuration(getenv("SUPERS_COMPLETION_TIMEOUT")); err == nil && d > 0 {
@@ -188,4 +247,102 @@ func parseCompLine(line, point string) complete.Args {
 		a.LastCompleted = a.Completed[len(a.Completed)-1]
 	}
 	return a
+}
+
+// completionCommand returns the completion of the command node and its
+// subcommands, as kong-completion made it: each command's subcommands;
+// its flags, long and short, each followed by what its value may be (a
+// bool flag takes none, an enum one of its values, another anything);
+// its positional arguments, the values of enums, counted past the flags
+// (see positionalPredictor). Hidden commands and flags are not offered.
+func completionCommand(node *kong.Node) complete.Command {
+	cmd := complete.Command{Sub: complete.Commands{}, GlobalFlags: complete.Flags{}}
+	for _, child := range node.Children {
+		if child != nil && !child.Hidden {
+			cmd.Sub[child.Name] = completionCommand(child)
+		}
+	}
+	args := &positionalPredictor{}
+	for _, flag := range node.Flags {
+		if flag == nil {
+			continue
+		}
+		names := []string{"--" + flag.Name}
+		if flag.Short != 0 {
+			names = append(names, "-"+string(flag.Short))
+		}
+		if !flag.Hidden {
+			for _, name := range names {
+				cmd.GlobalFlags[name] = valuePredictor(flag.Value)
+			}
+		}
+		// A hidden flag is still a flag when counting positions.
+		if flag.IsBool() {
+			args.boolFlags = append(args.boolFlags, names...)
+		} else {
+			args.argFlags = append(args.argFlags, names...)
+		}
+	}
+	for _, arg := range node.Positional {
+		args.predictors = append(args.predictors, valuePredictor(arg))
+	}
+	cmd.Args = args
+	return cmd
+}
+
+// valuePredictor predicts the values of v: none for a bool, its values
+// for an enum, anything (nothing in particular) otherwise.
+func valuePredictor(v *kong.Value) complete.Predictor {
+	switch {
+	case v.IsBool():
+		return complete.PredictNothing
+	case v.Enum != "":
+		values := make([]string, 0, len(v.EnumMap()))
+		for value := range v.EnumMap() {
+			values = append(values, value)
+		}
+		return complete.PredictSet(values...)
+	default:
+		return complete.PredictAnything
+	}
+}
+
+// positionalPredictor predicts a command's positional arguments: the
+// predictor of the argument at the position being completed, positions
+// being counted over the words after the command that are neither its
+// flags nor the values of its flags.
+type positionalPredictor struct {
+	predictors []complete.Predictor // one an argument
+	argFlags   []string             // the command's flags that take a value
+	boolFlags  []string             // the command's flags that take none
+}
+
+// Predict implements complete.Predictor.
+func (p *positionalPredictor) Predict(a complete.Args) []string {
+	position := 0
+	for i := range a.Completed {
+		if !p.isFlagOrValue(a, i) {
+			position++
+		}
+	}
+	if position >= len(p.predictors) || p.predictors[position] == nil {
+		return []string{}
+	}
+	return p.predictors[position].Predict(a)
+}
+
+// isFlagOrValue reports whether a.All[i] is one of the command's flags or
+// the value of one.
+func (p *positionalPredictor) isFlagOrValue(a complete.Args, i int) bool {
+	if i >= len(a.All) {
+		return false
+	}
+	name, _, _ := strings.Cut(a.All[i], "=")
+	if slices.Contains(p.boolFlags, name) || slices.Contains(p.argFlags, name) {
+		return true
+	}
+	if i == 0 || strings.Contains(a.All[i-1], "=") {
+		return false
+	}
+	return slices.Contains(p.argFlags, a.All[i-1])
 }

@@ -137,6 +137,47 @@ func TestCompletionScript(t *testing.T) {
 	}
 }
 
+// TestCompletionScriptText checks the text of the completion command, the
+// same as kong-completion's, whose command it replaced.
+func TestCompletionScriptText(t *testing.T) {
+	bin, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bin, err = filepath.Abs(bin); err != nil {
+		t.Fatal(err)
+	}
+	instructions := func(shell, command, file string) string {
+		return "Execute the following command to activate tab completion for supers in " + shell + ":\n\n" +
+			"    " + command + "\n\n" +
+			"Note that this only takes effect for your current shell session. For permanent activation " +
+			"(beyond the current shell session), you can e.g. paste this command into your " + shell +
+			"’s init file, which usually is: " + file + "\n"
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"completion", "-c", "bash"}, "complete -o default -o bashdefault -C " + bin + " supers\n"},
+		{[]string{"completion", "--code", "zsh"}, "autoload -U +X bashcompinit && bashcompinit\ncomplete -o default -o bashdefault -C " + bin + " supers\n"},
+		{[]string{"completion", "-c", "fish"}, "function __complete_supers\n" +
+			"    set -lx COMP_LINE (commandline -cp)\n" +
+			"    test -z (commandline -ct)\n" +
+			"    and set COMP_LINE \"$COMP_LINE \"\n" +
+			"    " + bin + "\n" +
+			"end\n" +
+			"complete -f -c supers -a \"(__complete_supers)\"\n"},
+		{[]string{"completion", "bash"}, instructions("bash", "source <(supers completion -c bash)", "~/.bashrc")},
+		{[]string{"completion", "zsh"}, instructions("zsh", "source <(supers completion -c zsh)", "~/.zshrc")},
+		{[]string{"completion", "fish"}, instructions("fish", "supers completion -c fish | source", "~/.config/fish/config.fish")},
+	} {
+		r := runCLI(t, nil, tc.args...)
+		if r.code != 0 || r.stderr != "" || r.stdout != tc.want {
+			t.Errorf("%q: code %d, stderr %q, stdout:\n%q\nwant:\n%q", tc.args, r.code, r.stderr, r.stdout, tc.want)
+		}
+	}
+}
+
 func TestParseCompLine(t *testing.T) {
 	for _, tc := range []struct {
 		line, point         string

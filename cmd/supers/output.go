@@ -1,22 +1,20 @@
 package main
 
 import (
-	"bufio"
 	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 	"unicode"
 
 	"github.com/supers-dev/supers/transport"
 )
 
-// printStatuses prints services as a table, or as a JSON array with --json.
+// printStatuses prints services as a table, in their order, or as a JSON
+// array with --json.
 func (a *app) printStatuses(services []transport.ServiceStatus) error {
 	if a.json {
 		if services == nil {
@@ -24,10 +22,20 @@ func (a *app) printStatuses(services []transport.ServiceStatus) error {
 		}
 		return writeJSON(a.stdout, services)
 	}
-	if err := writeTable(a.stdout, services); err != nil {
+	t := newStatusTable(false)
+	for _, s := range services {
+		t.add(s)
+	}
+	return a.printTable(t)
+}
+
+// printTable writes t to stdout, followed on stderr by a note about the
+// services whose file changed on disk, if any.
+func (a *app) printTable(t *statusTable) error {
+	if err := t.writeTo(a.stdout); err != nil {
 		return err
 	}
-	if slices.ContainsFunc(services, func(s transport.ServiceStatus) bool { return s.ConfigChanged }) {
+	if t.changed {
 		a.errorf("%s config changed on disk; run \"supers reload\" to apply", configChangedMark)
 	}
 	return nil
@@ -67,34 +75,14 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// writeTable prints one aligned row per service under a header. The STATE
-// of a service whose file changed on disk is followed by configChangedMark.
-//
-// The table goes through a buffer: tabwriter writes each cell and its
-// padding separately, twelve write(2) calls a row without one.
+// writeTable prints one aligned row per service under a header (see
+// statusTable), in the order of services.
 func writeTable(w io.Writer, services []transport.ServiceStatus) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	tw := tabwriter.NewWriter(bw, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSTATE\tPID\tUPTIME\tRESTARTS\tDESCRIPTION")
+	t := newStatusTable(false)
 	for _, s := range services {
-		pid, uptime := "-", "-"
-		if s.PID != 0 {
-			pid = strconv.Itoa(s.PID)
-		}
-		if s.State == transport.StateRunning {
-			uptime = formatUptime(s.UptimeSeconds)
-		}
-		state := oneLine(stateText(s))
-		if s.ConfigChanged {
-			state += " " + configChangedMark
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n",
-			oneLine(s.Name), state, pid, uptime, s.Restarts, oneLine(s.Description))
+		t.add(s)
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	return bw.Flush()
+	return t.writeTo(w)
 }
 
 // stateText is the STATE column: the state, and for a service that is not

@@ -1,0 +1,115 @@
+package transport
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+)
+
+// socketTransport is the [http.RoundTripper] of a socket client. It sends
+// each request on a connection of its own, written and read by the calling
+// goroutine, and closes the connection with the response body: unlike an
+// [http.Transport], it starts no goroutine per connection and keeps no
+// pool, which matters to a short-lived CLI that makes one or two requests.
+//
+// When the request's context ends, the connection is closed: a blocked
+// write or read returns, and superd sees the request abandoned.
+type socketTransport struct {
+	path   string
+	dialer net.Dialer
+}
+
+// RoundTrip sends req on a new connection to the socket and returns the
+// answer once its header is read. A failure to connect is a *dialError.
+func (t *socketTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	conn, err := t.dialer.DialContext(ctx, "unix", t.path)
+	if err != nil {
+		if req.Body != nil {
+			_ = req.Body.Close()
+		}
+		return nil, &dialError{err: err}
+	}
+	// Closing the connection unblocks whatever uses it when ctx ends. The
+	// function runs in a goroutine of its own, started only then.
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	fail := func(err error) (*http.Response, error) {
+		stop()
+		_ = conn.Close()
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
+		return nil, err
+	}
+	werr := req.Write(conn) // closes req.Body
+	// Even when the request could not be written whole, superd may have
+	// answered it: it refuses a body over its limit (413) without reading
+	// it, then closes the connection. Its answer says more than the write
+	// error.
+	br := bufio.NewReader(conn)
+	if _, err := br.Peek(1); err != nil {
+		if werr != nil {
+			return fail(brokenConnection(werr))
+		}
+		return fail(err) // io.EOF: superd closed the connection without answering
+	}
+	resp, err := http.ReadResponse(br, req)
+	if err != nil {
+		return fail(brokenConnection(err))
+	}
+	resp.Body = &socketBody{body: resp.Body, conn: conn, stop: stop, ctx: ctx}
+	return resp, nil
+}
+
+// brokenConnection is err, a failure to write a request or to read its
+// answer once superd started it, worded as an [http.Transport] words it.
+func brokenConnection(err error) error {
+	return fmt.Errorf("net/http: HTTP/1.x transport connection broken: %w", err)
+}
+
+// socketBody is the body of an answer read by a socketTransport: closing
+// it closes the connection.
+type socketBody struct {
+	body io.Reader // the body as http.ReadResponse decodes it
+	conn net.Conn
+	stop func() bool // stops the context.AfterFunc closing conn
+	ctx  context.Context
+
+	mu     sync.Mutex
+	closed bool
+}
+
+// Read reads from the body. Once the request's context has ended, it
+// returns the context's cause, as an [http.Transport] body does.
+func (b *socketBody) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	closed := b.closed
+	b.mu.Unlock()
+	if closed {
+		return 0, http.ErrBodyReadAfterClose
+	}
+	n, err := b.body.Read(p)
+	if err != nil && err != io.EOF && b.ctx.Err() != nil { //nolint:errorlint // io.EOF is returned unwrapped by Read
+		err = context.Cause(b.ctx)
+	}
+	return n, err
+}
+
+// Close closes the connection, whether or not the body was read to its
+// end: the connection is never reused, so it need not be drained (and a
+// followed stream has no end to drain to).
+func (b *socketBody) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	b.stop()
+	_ = b.conn.Close() // nothing to learn from: the answer was read or is abandoned
+	return nil
+}
