@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -14,12 +15,15 @@ import (
 // logsActor is the log sink actor. It owns every service's logsink.Sink:
 // it opens them (disk I/O stays off the services supervisor), closes them
 // when their service goes away, and reports write failures to the daemon
-// log. The byte path itself (pipe → queue → file) belongs to each Sink's
-// own goroutines and never passes through a mailbox.
+// log. The byte path itself (pipe → queue → file) belongs to the sinks and
+// never passes through a mailbox: on Linux one logsink.Poller, owned by
+// this actor, reads every service's pipes (elsewhere each Sink has a
+// goroutine per pipe).
 type logsActor struct {
-	dir   string
-	log   *slog.Logger
-	sinks map[string]*logsink.Sink
+	dir    string
+	log    *slog.Logger
+	sinks  map[string]*logsink.Sink
+	poller *logsink.Poller // nil where there is none: goroutine readers
 }
 
 func newLogsActor(dir string, logger *slog.Logger) *logsActor {
@@ -29,6 +33,8 @@ func newLogsActor(dir string, logger *slog.Logger) *logsActor {
 // Receive implements actor.Actor.
 func (l *logsActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		l.startPoller()
 	case *openSink:
 		sink, err := l.open(ctx, m.spec)
 		if err != nil {
@@ -53,6 +59,27 @@ func (l *logsActor) Receive(ctx actor.Context) {
 			}
 		}
 		l.sinks = nil
+		if l.poller != nil {
+			if err := l.poller.Close(); err != nil {
+				l.log.Warn("closing the log poller failed", "err", err)
+			}
+			l.poller = nil
+		}
+	}
+}
+
+// startPoller creates the Poller every Sink opened from now on reads its
+// pipes with; without one (not Linux, or it failed) sinks read their pipes
+// with goroutines of their own.
+func (l *logsActor) startPoller() {
+	p, err := logsink.NewPoller(l.log)
+	switch {
+	case errors.Is(err, errors.ErrUnsupported):
+		l.log.Debug("no log poller on this system; one reader goroutine per pipe")
+	case err != nil:
+		l.log.Warn("cannot create the log poller; one reader goroutine per pipe instead", "err", err)
+	default:
+		l.poller = p
 	}
 }
 
@@ -68,6 +95,7 @@ func (l *logsActor) open(ctx actor.Context, spec *config.Service) (*logsink.Sink
 		MaxAge:      spec.Log.MaxAge,
 		Compress:    spec.Log.Compress,
 		RotateEvery: spec.Log.RotateEvery,
+		Poller:      l.poller,
 		OnError: func(st logsink.Stream, err error) {
 			root.Send(self, &sinkError{name: name, stream: st, err: err})
 		},

@@ -1,9 +1,11 @@
 package logsink
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -55,44 +57,49 @@ func (q *queue) pendingBytes() int {
 	return q.pending
 }
 
-// hasWaiter reports whether a push is waiting for room.
+// hasWaiter reports whether a push, or a Poller's pipe, is waiting for room.
 func (q *queue) hasWaiter() bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.room != nil
+	return q.room != nil || len(q.waiters) > 0
 }
 
 // A child writing far faster than the disk is slowed down by the full queue,
 // not cut: nothing is lost.
 func TestFastWriterIsSlowedNotCut(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		opts Options
 		size int
 	}{
-		{"default queue", Options{}, 64 << 20},
-		{"smallest queue", Options{QueueBytes: chunkSize}, 16 << 20},
+		{"default queue", Options{}, 4 * DefaultQueueBytes},
+		{"smallest queue", Options{QueueBytes: chunkSize}, 128 * chunkSize},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := openSink(t, tc.opts)
-			stdout, stderr, err := s.Pipes()
-			if err != nil {
-				t.Fatal(err)
-			}
-			startChild(t, childFloodMode, stdout, stderr, floodEnv+"="+strconv.Itoa(tc.size)).wait(t)
-			if err := s.Close(); err != nil {
-				t.Fatal(err)
-			}
+			bothModes(t, func(t *testing.T, p *Poller) {
+				opts := tc.opts
+				opts.Poller = p
+				s := openSink(t, opts)
+				stdout, stderr, err := s.Pipes()
+				if err != nil {
+					t.Fatal(err)
+				}
+				startChild(t, childFloodMode, stdout, stderr, floodEnv+"="+strconv.Itoa(tc.size)).wait(t)
+				if err := s.Close(); err != nil {
+					t.Fatal(err)
+				}
 
-			st := s.Stats().Stdout
-			if st.BytesDropped != 0 || st.BytesWritten != uint64(tc.size) || st.LastError != "" {
-				t.Errorf("stats %+v, want %d bytes written, none dropped, no error", st, tc.size)
-			}
-			dir := filepath.Dir(s.Path(Stdout))
-			checkSameStream(t, "stdout", openLogs(t, dir, Stdout), floodPayload(0, tc.size))
-			if got := string(readLogs(t, dir, Stderr)); got != floodMarker(0) {
-				t.Errorf("stderr = %q, want %q", got, floodMarker(0))
-			}
+				st := s.Stats().Stdout
+				if st.BytesDropped != 0 || st.BytesWritten != uint64(tc.size) || st.LastError != "" {
+					t.Errorf("stats %+v, want %d bytes written, none dropped, no error", st, tc.size)
+				}
+				dir := filepath.Dir(s.Path(Stdout))
+				checkSameStream(t, "stdout", openLogs(t, dir, Stdout), floodPayload(0, tc.size))
+				if got := string(readLogs(t, dir, Stderr)); got != floodMarker(0) {
+					t.Errorf("stderr = %q, want %q", got, floodMarker(0))
+				}
+			})
 		})
 	}
 }
@@ -101,10 +108,15 @@ func TestFastWriterIsSlowedNotCut(t *testing.T) {
 // not fit is dropped and counted at once, until the writer moves again. From
 // then on nothing more is lost.
 func TestHungWriterDropsThenResumes(t *testing.T) {
+	t.Parallel()
+	bothModes(t, testHungWriterDropsThenResumes)
+}
+
+func testHungWriterDropsThenResumes(t *testing.T, p *Poller) {
 	const size = 2 * DefaultQueueBytes
 	g := newGate()
 	var log errorLog
-	s := openWrapped(t, Options{OnError: log.onError}, g.wrap(Stdout))
+	s := openWrapped(t, Options{OnError: log.onError, Poller: p}, g.wrap(Stdout))
 	t.Cleanup(g.open) // runs before the Sink's Close if the test fails
 	stdout, stderr, err := s.Pipes()
 	if err != nil {
@@ -135,6 +147,8 @@ func TestHungWriterDropsThenResumes(t *testing.T) {
 	// phase 0, arrives whole.
 	g.open()
 	waitWritten(t, s, Stdout, size-dropped)
+	// Released, not only written: the release ends the stall.
+	waitFor(t, "the queue to be written", func() bool { return q.pendingBytes() == 0 })
 	if _, err := c.stdin.Write([]byte{'\n'}); err != nil {
 		t.Fatal(err)
 	}
@@ -162,8 +176,13 @@ func TestHungWriterDropsThenResumes(t *testing.T) {
 
 // Close does not wait MaxBlock for a reader waiting for queue room.
 func TestCloseStopsWaitingForRoom(t *testing.T) {
+	t.Parallel()
+	bothModes(t, testCloseStopsWaitingForRoom)
+}
+
+func testCloseStopsWaitingForRoom(t *testing.T, p *Poller) {
 	g := newGate()
-	s := openWrapped(t, Options{QueueBytes: chunkSize, MaxBlock: time.Hour}, g.wrap(Stdout))
+	s := openWrapped(t, Options{QueueBytes: chunkSize, MaxBlock: time.Hour, Poller: p}, g.wrap(Stdout))
 	t.Cleanup(g.open)
 	stdout, _ := pipes(t, s)
 	wrote := make(chan struct{})
@@ -189,4 +208,63 @@ func TestCloseStopsWaitingForRoom(t *testing.T) {
 		t.Fatal("Close did not return")
 	}
 	<-wrote
+}
+
+// A full queue blocks the writer of a pipe for MaxBlock, not longer; then
+// output is dropped without waiting, until the writer finishes a write
+// again. From then on nothing more is lost.
+func TestMaxBlockBoundsTheWait(t *testing.T) {
+	t.Parallel()
+	bothModes(t, testMaxBlockBoundsTheWait)
+}
+
+func testMaxBlockBoundsTheWait(t *testing.T, p *Poller) {
+	const maxBlock = 300 * time.Millisecond
+	g := newGate()
+	var log errorLog
+	s := openWrapped(t, Options{QueueBytes: chunkSize, MaxBlock: maxBlock, OnError: log.onError, Poller: p}, g.wrap(Stdout))
+	t.Cleanup(g.open)
+	stdout, _ := pipes(t, s)
+
+	// More than the pipe and the queue take: the write blocks until
+	// MaxBlock has passed.
+	first := randomBytes(6, 1<<20)
+	start := time.Now()
+	mustWrite(t, stdout, first)
+	if d := time.Since(start); d < maxBlock {
+		t.Errorf("the write returned after %v, before MaxBlock (%v)", d, maxBlock)
+	}
+	// The queue is stalled: 64 chunks more are dropped at once, not after
+	// MaxBlock each.
+	second := randomBytes(7, 4<<20)
+	start = time.Now()
+	mustWrite(t, stdout, second)
+	if d := time.Since(start); d > 10*maxBlock {
+		t.Errorf("the write into a stalled queue took %v", d)
+	}
+	q := s.streams[Stdout].q
+	total := uint64(len(first) + len(second))
+	waitFor(t, "the pipe to be drained", func() bool {
+		return s.Stats().Stdout.BytesDropped+uint64(q.pendingBytes()) == total
+	})
+	if !log.has(Stdout, func(err error) bool { return errors.Is(err, ErrQueueFull) }) {
+		t.Error("OnError did not get ErrQueueFull")
+	}
+	pending, dropped := q.pendingBytes(), s.Stats().Stdout.BytesDropped
+
+	// The writer moves again: the stall ends, and the next output is written
+	// whole.
+	g.open()
+	third := []byte("after the stall\n")
+	// Released, not only written: the release ends the stall.
+	waitFor(t, "the queue to be written", func() bool { return q.pendingBytes() == 0 })
+	mustWrite(t, stdout, third)
+	waitWritten(t, s, Stdout, uint64(pending+len(third)))
+	if st := s.Stats().Stdout; st.BytesDropped != dropped {
+		t.Errorf("%d more bytes dropped after the stall", st.BytesDropped-dropped)
+	}
+	want := append(first[:pending:pending], third...)
+	if got, err := os.ReadFile(s.Path(Stdout)); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("stdout.log: %d bytes (%v), want %d: what the queue held, then the output after the stall", len(got), err, len(want))
+	}
 }

@@ -3,6 +3,7 @@ package logsink
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 )
 
@@ -13,24 +14,79 @@ import (
 // down instead of dropping output: the figure is what reaches the file, and
 // dropped-B/op, which must be 0, confirms it.
 func BenchmarkSinkThroughput(b *testing.B) {
-	benchmarkSink(b, 64<<20, chunkSize)
+	benchmarkSink(b, nil, 64<<20, chunkSize)
+}
+
+// BenchmarkPollerThroughput is BenchmarkSinkThroughput with the pipe read
+// by a Poller.
+func BenchmarkPollerThroughput(b *testing.B) {
+	benchmarkSink(b, newTestPoller(b), 64<<20, chunkSize)
 }
 
 // BenchmarkSinkSmallWrites is BenchmarkSinkThroughput with 4 MiB written in
 // 128-byte pieces, as a service logging short lines one write each: the
 // reader and the writer go back and forth between waiting and working.
 func BenchmarkSinkSmallWrites(b *testing.B) {
-	benchmarkSink(b, 4<<20, 128)
+	benchmarkSink(b, nil, 4<<20, 128)
 }
 
-func benchmarkSink(b *testing.B, total, writeSize int) {
+// BenchmarkPollerSmallWrites is BenchmarkSinkSmallWrites with the pipe read
+// by a Poller.
+func BenchmarkPollerSmallWrites(b *testing.B) {
+	benchmarkSink(b, newTestPoller(b), 4<<20, 128)
+}
+
+// BenchmarkSinkChildThroughput measures 64 MiB written by a child process,
+// as fast as it can in 128 KiB writes of the same data, going through a pipe into the stdout
+// file, from the child's start until Close has written everything. Unlike
+// BenchmarkSinkThroughput, the writer is where a service is: in another
+// process, writing to a blocking pipe.
+func BenchmarkSinkChildThroughput(b *testing.B) {
+	benchmarkChild(b, nil, 64<<20)
+}
+
+// BenchmarkPollerChildThroughput is BenchmarkSinkChildThroughput with the
+// pipe read by a Poller.
+func BenchmarkPollerChildThroughput(b *testing.B) {
+	benchmarkChild(b, newTestPoller(b), 64<<20)
+}
+
+func benchmarkChild(b *testing.B, p *Poller, total int) {
+	root := b.TempDir()
+	b.SetBytes(int64(total))
+	var dropped uint64
+	for b.Loop() {
+		dir := filepath.Join(root, "svc")
+		s, err := Open(Options{Dir: dir, Poller: p})
+		if err != nil {
+			b.Fatal(err)
+		}
+		stdout, stderr, err := s.Pipes()
+		if err != nil {
+			b.Fatal(err)
+		}
+		startChild(b, childRepeatMode, stdout, stderr, repeatEnv+"="+strconv.Itoa(total)).wait(b)
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+		dropped += s.Stats().Stdout.BytesDropped
+		b.StopTimer()
+		if err := os.RemoveAll(dir); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(dropped)/float64(b.N), "dropped-B/op")
+}
+
+func benchmarkSink(b *testing.B, p *Poller, total, writeSize int) {
 	data := randomBytes(9, writeSize)
 	root := b.TempDir()
 	b.SetBytes(int64(total))
 	var dropped uint64
 	for b.Loop() {
 		dir := filepath.Join(root, "svc")
-		s, err := Open(Options{Dir: dir})
+		s, err := Open(Options{Dir: dir, Poller: p})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -9,8 +9,9 @@
 //
 //	child ─pipe─▶ reader goroutine ─bounded queue─▶ writer goroutine ─▶ lumberjack ─▶ file
 //
-// with one reader goroutine per pipe and, per stream, a writer goroutine that
-// runs only while there is something to write or rotate.
+// with one reader goroutine per pipe, or one [Poller] reading the pipes of
+// any number of Sinks (see [Options.Poller]), and, per stream, a writer
+// goroutine that runs only while there is something to write or rotate.
 //
 // # Backpressure, bounded
 //
@@ -21,9 +22,11 @@
 // other:
 //
 //   - Nothing is lost while the disk keeps up on average. When a chunk does
-//     not fit, the reader waits for room, so the pipe fills and the child's
-//     write blocks briefly, exactly as if it wrote to a plain file: a child
-//     writing faster than the disk is slowed down to its pace.
+//     not fit, the reader waits for room (a Poller holds the chunk and stops
+//     reading that pipe, and only that one, until there is room), so the pipe
+//     fills and the child's write blocks briefly, exactly as if it wrote to a
+//     plain file: a child writing faster than the disk is slowed down to its
+//     pace.
 //   - Logging never blocks a child for long. The reader waits at most
 //     [Options.MaxBlock] (1s by default); then it drops the chunk, counts it
 //     ([Sink.Stats]) and reports [ErrQueueFull]. From then on the stream's
@@ -38,18 +41,52 @@
 // ends when every write end of its pipe is closed (EOF); a pipe kept open by a
 // grandchild keeps its reader until [Sink.Close].
 //
+// # Sharing one reader: the Poller
+//
+// On Linux a [Poller] reads the pipes of all Sinks given it with a single
+// goroutine, instead of one goroutine per pipe; nothing else changes. Each
+// read end is registered, edge-triggered, with one epoll instance. When a
+// pipe has new data the Poller reads it until it would block, but at most
+// four 64 KiB chunks in a row: a pipe still readable then is queued again
+// behind the others ready by then, so that a flooding pipe cannot starve
+// them. The Poller never waits for anything but readiness, so that no stream
+// can delay another: a chunk that finds its queue full is held and its pipe
+// left unread (its child blocks once the pipe is full) until the stream's
+// writer frees room, or until MaxBlock passes (a runtime timer), after which
+// the chunk is dropped and the queue stalled exactly as described above. At
+// Close a Sink's pipes are read until EOF for at most 100ms, as without a
+// Poller; [Poller.Close] does the same to every pipe it still reads, then
+// stops its goroutine.
+//
+// The Poller's goroutine waits for the epoll descriptor itself in the
+// runtime's netpoller (an epoll descriptor is readable while any of its
+// descriptors is ready), then takes the ready events without blocking: an
+// idle Poller holds no OS thread and no buffer and never wakes up. The price
+// is a second level of epoll: each time a pipe becomes readable, the kernel
+// reports it through both, and the Poller asks its own epoll instance which
+// pipe it is, a system call a reader goroutine does without. (A reader
+// goroutine, in turn, reads once more to see that the pipe is empty, which
+// the Poller can skip when a single short read emptied it.)
+//
+// OnError may be called from the Poller's goroutine: it must not block, or
+// it holds up the pipes of every Sink. Elsewhere than on Linux, [NewPoller]
+// returns an error matching errors.ErrUnsupported, and Sinks keep their own
+// reader goroutines.
+//
 // # Idle cost
 //
 // A service that writes nothing costs its Sink two parked goroutines, the
-// pipe readers, and a few KiB of heap, so that a thousand idle services fit in
-// a few MiB:
+// pipe readers (none with a Poller), and a few KiB of heap, so that a
+// thousand idle services fit in a few MiB:
 //
 //   - A reader waits for its pipe in the runtime's netpoller (so no OS
 //     thread is held per pipe) without a buffer: on Unix it waits for
 //     readability through the pipe's RawConn and takes a 64 KiB buffer only
 //     to read what is there. Buffers come from a pool shared by all Sinks; a
 //     short read is copied out and its buffer returned at once. (Elsewhere a
-//     reader holds a buffer during its blocking read.)
+//     reader holds a buffer during its blocking read.) A Poller's pipe costs
+//     a small record in the Poller and no goroutine; it, too, takes a buffer
+//     only to read.
 //   - A stream's writer goroutine is started when output is queued, a
 //     rotation is due or the Sink closes, and exits once its queue is empty;
 //     its coalescing buffer comes from the same pool and goes back after each

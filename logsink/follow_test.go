@@ -200,6 +200,7 @@ func TestFollowOnlyNewOutput(t *testing.T) {
 // What a Sink writes through several rotations arrives whole, once, in
 // order, while the follower keeps up.
 func TestFollowSinkRotations(t *testing.T) {
+	t.Parallel()
 	for _, compress := range []bool{false, true} {
 		t.Run(fmt.Sprintf("compress=%v", compress), func(t *testing.T) {
 			s := openSink(t, Options{MaxSize: 64 << 10, Compress: compress})
@@ -227,6 +228,7 @@ func TestFollowSinkRotations(t *testing.T) {
 // A reader that does not read while the file is rotated again and again
 // reads the rotated files, compressed or not, before the live one.
 func TestFollowSlowReaderReadsRotatedFiles(t *testing.T) {
+	t.Parallel()
 	for _, compress := range []bool{false, true} {
 		t.Run(fmt.Sprintf("compress=%v", compress), func(t *testing.T) {
 			s := openSink(t, Options{MaxSize: 50 << 10, Compress: compress})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -26,16 +27,24 @@ const childEnv = "LOGSINK_TEST_CHILD"
 const (
 	childPayloadMode = "payload"
 	childFloodMode   = "flood"
+	childRepeatMode  = "repeat"
 	// floodEnv lists, comma-separated, the sizes of a flood child's phases.
 	floodEnv = "LOGSINK_TEST_FLOOD"
+	// repeatEnv is how many bytes a repeat child writes.
+	repeatEnv = "LOGSINK_TEST_REPEAT"
 )
 
+// Tests that count goroutines, measure memory or change the umask must not
+// call t.Parallel; the long ones that do none of that do, so that they run
+// together once the others are done.
 func TestMain(m *testing.M) {
 	switch os.Getenv(childEnv) {
 	case "":
 		os.Exit(m.Run())
 	case childFloodMode:
 		os.Exit(floodMain())
+	case childRepeatMode:
+		os.Exit(repeatMain())
 	default:
 		os.Exit(childMain())
 	}
@@ -85,6 +94,25 @@ func floodMain() int {
 	}
 	return 0
 }
+
+// repeatMain writes repeatPiece to stdout, as fast as it can, until it has
+// written the number of bytes in repeatEnv (rounded up to whole pieces).
+func repeatMain() int {
+	total, err := strconv.ParseInt(os.Getenv(repeatEnv), 10, 64)
+	if err != nil {
+		return 2
+	}
+	piece := repeatPiece()
+	for n := int64(0); n < total; n += int64(len(piece)) {
+		if _, err := os.Stdout.Write(piece); err != nil {
+			return 1
+		}
+	}
+	return 0
+}
+
+// repeatPiece is what a repeat child writes again and again: 128 KiB.
+func repeatPiece() []byte { return randomBytes(11, 128<<10) }
 
 // floodPayload is what a flood child writes to stdout in phase i: size
 // deterministic pseudo-random bytes, as a stream.
@@ -171,6 +199,43 @@ func randomBytes(seed uint64, n int) []byte {
 	b := make([]byte, n)
 	_, _ = rand.NewChaCha8(key).Read(b)
 	return b
+}
+
+// bothModes runs test as subtests: with the Sink's own reader goroutines
+// (p == nil), and with a new Poller (skipped where there is none).
+func bothModes(t *testing.T, test func(t *testing.T, p *Poller)) {
+	t.Helper()
+	t.Run("goroutines", func(t *testing.T) { test(t, nil) })
+	t.Run("poller", func(t *testing.T) { test(t, newTestPoller(t)) })
+}
+
+// newTestPoller returns a new Poller logging to the test's output, or skips
+// the test where there is none. It is closed at the end of the test, after
+// the Sinks opened after it.
+func newTestPoller(t testing.TB) *Poller {
+	t.Helper()
+	p, err := NewPoller(slog.New(slog.NewTextHandler(t.Output(), nil)))
+	if errors.Is(err, errors.ErrUnsupported) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := p.Close(); err != nil {
+			t.Errorf("Poller.Close: %v", err)
+		}
+	})
+	return p
+}
+
+// readerGoroutines is how many goroutines a Sink's pair of pipes costs:
+// two readers of its own, none with a Poller.
+func readerGoroutines(p *Poller) int {
+	if p != nil {
+		return 0
+	}
+	return 2
 }
 
 // openSink opens a Sink in a new temporary directory; it is closed at the end
@@ -364,12 +429,31 @@ func sinkGoroutines() int {
 	return countGoroutines("logsink.(*Sink).read(", "logsink.(*streamWriter).run(")
 }
 
-// parkedReaders counts the pipe readers waiting for their pipes to become
-// readable.
+// packageGoroutines counts the goroutines running this package's code (or
+// started by it), the tests' own excepted.
+func packageGoroutines() int {
+	count := 0
+	for _, g := range goroutineStacks() {
+		if strings.Contains(g, "supers/logsink.") && !strings.Contains(g, "logsink.Test") &&
+			!strings.Contains(g, "logsink.Benchmark") {
+			count++
+		}
+	}
+	return count
+}
+
+// pollerGoroutines counts the goroutines of Pollers.
+func pollerGoroutines() int {
+	return countGoroutines("logsink.(*Poller).run(")
+}
+
+// parkedReaders counts the pipe readers, and Pollers, waiting in the
+// runtime's netpoller for their descriptors to become readable.
 func parkedReaders() int {
 	count := 0
 	for _, g := range goroutineStacks() {
-		if strings.Contains(g, "logsink.(*Sink).read(") && strings.Contains(g, " [IO wait") {
+		if (strings.Contains(g, "logsink.(*Sink).read(") || strings.Contains(g, "logsink.(*Poller).run(")) &&
+			strings.Contains(g, " [IO wait") {
 			count++
 		}
 	}

@@ -19,7 +19,8 @@ import (
 const idleSinks = 1000
 
 // maxIdleHeap bounds the live heap of one idle Sink with its pipes and
-// reader goroutines (before the change that brought this test: 270 KB).
+// reader goroutines, or its registration with a Poller (before the change
+// that brought this test: 270 KB).
 const maxIdleHeap = 4 << 10
 
 // footprint is what the process holds after GC.
@@ -50,8 +51,10 @@ func (f footprint) minus(g footprint) footprint {
 // TestIdleSinksFootprint opens many Sinks, each with a pair of pipes whose
 // write ends stay open as a sleeping child's would, and checks what they cost
 // while nothing is written: no buffers and no goroutines but the two pipe
-// readers of each.
-func TestIdleSinksFootprint(t *testing.T) {
+// readers of each, or none with a Poller.
+func TestIdleSinksFootprint(t *testing.T) { bothModes(t, testIdleSinksFootprint) }
+
+func testIdleSinksFootprint(t *testing.T, p *Poller) {
 	n := idleSinks
 	if testing.Short() {
 		n = 100
@@ -73,7 +76,7 @@ func TestIdleSinksFootprint(t *testing.T) {
 	})
 	before := measure()
 	for i := range n {
-		s, err := Open(Options{Dir: filepath.Join(root, fmt.Sprint(i)), RotateEvery: 24 * time.Hour})
+		s, err := Open(Options{Dir: filepath.Join(root, fmt.Sprint(i)), RotateEvery: 24 * time.Hour, Poller: p})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,15 +90,20 @@ func TestIdleSinksFootprint(t *testing.T) {
 		}
 		ends = append(ends, stdout, stderr)
 	}
-	// Every reader is started; wait until each is parked on its empty pipe.
-	waitFor(t, "the readers to park", func() bool { return parkedReaders() == 2*n })
+	// Every reader is started; wait until each is parked on its empty pipe
+	// (or the Poller on its epoll descriptor).
+	parked := 2 * n
+	if p != nil {
+		parked = 1
+	}
+	waitFor(t, "the readers to park", func() bool { return parkedReaders() == parked })
 	after := measure()
 
 	d := after.minus(before)
 	t.Logf("%d idle Sinks: heap: %.2f MiB live (%d B per Sink), %.2f MiB in use; goroutine stacks %.2f MiB; %d goroutines",
 		n, mib(d.live), d.live/int64(n), mib(d.heap), mib(d.stacks), d.goroutines)
-	if d.goroutines != 2*n {
-		t.Errorf("%d goroutines for %d idle Sinks, want %d: the pipe readers only", d.goroutines, n, 2*n)
+	if want := n * readerGoroutines(p); d.goroutines != want {
+		t.Errorf("%d goroutines for %d idle Sinks, want %d: the pipe readers only", d.goroutines, n, want)
 	}
 	if d.live > int64(n)*maxIdleHeap {
 		t.Errorf("%d idle Sinks hold %d B of heap, want at most %d B each", n, d.live, maxIdleHeap)

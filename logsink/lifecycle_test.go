@@ -11,9 +11,11 @@ import (
 	"time"
 )
 
-func TestCloseWithWriteEndHeldOpen(t *testing.T) {
+func TestCloseWithWriteEndHeldOpen(t *testing.T) { bothModes(t, testCloseWithWriteEndHeldOpen) }
+
+func testCloseWithWriteEndHeldOpen(t *testing.T, p *Poller) {
 	before := sinkGoroutines()
-	s := openSink(t, Options{RotateEvery: time.Hour})
+	s := openSink(t, Options{RotateEvery: time.Hour, Poller: p})
 	if n := sinkGoroutines() - before; n != 0 {
 		t.Errorf("Open started %d goroutines, want none", n)
 	}
@@ -33,8 +35,9 @@ func TestCloseWithWriteEndHeldOpen(t *testing.T) {
 	_ = e2.Close()
 	mustWrite(t, o2, []byte("gen2\n"))
 	waitWritten(t, s, Stdout, 10)
-	// Once the writers are done, the reader is all that is left.
-	waitFor(t, "one reader and no writer", func() bool { return sinkGoroutines() == before+1 })
+	// Once the writers are done, the reader (if it has its own goroutine) is
+	// all that is left.
+	waitFor(t, "one reader and no writer", func() bool { return sinkGoroutines() == before+readerGoroutines(p)/2 })
 
 	closed := make(chan error, 1)
 	go func() { closed <- s.Close() }()
@@ -71,17 +74,19 @@ func TestCloseWithWriteEndHeldOpen(t *testing.T) {
 
 // An idle Sink has no goroutine but its pipe readers, and does not open its
 // files with lumberjack, which would start a goroutine that never ends.
-func TestIdleSinkHasOnlyReaders(t *testing.T) {
+func TestIdleSinkHasOnlyReaders(t *testing.T) { bothModes(t, testIdleSinkHasOnlyReaders) }
+
+func testIdleSinkHasOnlyReaders(t *testing.T, p *Poller) {
 	before, millsBefore := sinkGoroutines(), millGoroutines()
-	s := openSink(t, Options{RotateEvery: time.Hour})
+	s := openSink(t, Options{RotateEvery: time.Hour, Poller: p})
 	stdout, stderr := pipes(t, s)
-	waitFor(t, "the two readers", func() bool { return sinkGoroutines() == before+2 })
+	waitFor(t, "the two readers", func() bool { return sinkGoroutines() == before+readerGoroutines(p) })
 	// A rotation has the writers run, as the RotateEvery timer does; with
 	// nothing written, there is nothing to rotate.
 	if err := s.Rotate(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the writers to stop", func() bool { return sinkGoroutines() == before+2 })
+	waitFor(t, "the writers to stop", func() bool { return sinkGoroutines() == before+readerGoroutines(p) })
 	if n := millGoroutines() - millsBefore; n != 0 {
 		t.Errorf("%d lumberjack goroutines started with nothing written", n)
 	}
@@ -96,7 +101,7 @@ func TestIdleSinkHasOnlyReaders(t *testing.T) {
 	if n := millGoroutines() - millsBefore; n != 1 {
 		t.Errorf("%d lumberjack goroutines after writing to stdout, want 1", n)
 	}
-	waitFor(t, "the writer to stop", func() bool { return sinkGoroutines() == before+2 })
+	waitFor(t, "the writer to stop", func() bool { return sinkGoroutines() == before+readerGoroutines(p) })
 
 	_ = stdout.Close()
 	_ = stderr.Close()
@@ -109,8 +114,10 @@ func TestIdleSinkHasOnlyReaders(t *testing.T) {
 // Writers stop whenever their queue is empty and start again at the next
 // push; nothing pushed in between is left behind, with rotations asked for
 // concurrently.
-func TestWriterRestartsLoseNothing(t *testing.T) {
-	s := openSink(t, Options{})
+func TestWriterRestartsLoseNothing(t *testing.T) { bothModes(t, testWriterRestartsLoseNothing) }
+
+func testWriterRestartsLoseNothing(t *testing.T, p *Poller) {
+	s := openSink(t, Options{Poller: p})
 	stdout, stderr := pipes(t, s)
 	var want [2][]byte
 	files := [2]*os.File{stdout, stderr}

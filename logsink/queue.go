@@ -1,6 +1,7 @@
 package logsink
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,6 +16,9 @@ import (
 // fail at once, until the writer releases something again. (Failing even
 // those that would fit keeps what is lost in one piece, instead of letting
 // small chunks through between the dropped ones.)
+//
+// A Poller's pipes cannot wait: they use tryPush, which registers a
+// roomWaiter instead, and stall when their own MaxBlock timer fires.
 type queue struct {
 	limit    int
 	maxBlock time.Duration
@@ -23,8 +27,24 @@ type queue struct {
 	chunks  [][]byte
 	pending int           // bytes pushed and not yet released
 	room    chan struct{} // closed by the next release; nil while nobody waits
+	waiters []roomWaiter  // called by the next release
 	stalled bool          // a push timed out and nothing was released since
 }
+
+// roomWaiter is a pipe of a Poller holding a chunk that did not fit.
+type roomWaiter interface {
+	// roomFreed is called, without the queue's lock, after a release.
+	roomFreed()
+}
+
+// pushResult is what tryPush did with a chunk.
+type pushResult int
+
+const (
+	pushed      pushResult = iota // queued
+	pushFull                      // not queued: it does not fit; the waiter is called at the next release
+	pushStalled                   // not queued: the queue is stalled; drop it
+)
 
 func newQueue(limit int, maxBlock time.Duration) *queue {
 	return &queue{limit: limit, maxBlock: maxBlock}
@@ -76,6 +96,48 @@ func (q *queue) waitForRoom(n int, giveUp <-chan struct{}) bool {
 	return true
 }
 
+// tryPush appends b (at most limit bytes) if the queue is not stalled and b
+// fits, without waiting. If b does not fit, wt is registered to be called
+// once by the next release.
+func (q *queue) tryPush(b []byte, wt roomWaiter) pushResult {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	switch {
+	case q.stalled:
+		return pushStalled
+	case q.pending+len(b) > q.limit:
+		if !slices.Contains(q.waiters, wt) {
+			q.waiters = append(q.waiters, wt)
+		}
+		return pushFull
+	}
+	q.chunks = append(q.chunks, b)
+	q.pending += len(b)
+	return pushed
+}
+
+// stall marks the queue stalled, as a push whose wait for room timed out
+// does, and forgets wt.
+func (q *queue) stall(wt roomWaiter) {
+	q.mu.Lock()
+	q.stalled = true
+	q.forgetLocked(wt)
+	q.mu.Unlock()
+}
+
+// forget unregisters wt, which no longer waits for room.
+func (q *queue) forget(wt roomWaiter) {
+	q.mu.Lock()
+	q.forgetLocked(wt)
+	q.mu.Unlock()
+}
+
+func (q *queue) forgetLocked(wt roomWaiter) {
+	if i := slices.Index(q.waiters, wt); i >= 0 {
+		q.waiters = slices.Delete(q.waiters, i, i+1)
+	}
+}
+
 // take returns the queued chunks, leaving spare (emptied) as the new queue so
 // that the two slices are reused in turn. The chunks still count against the
 // bound until the writer releases them.
@@ -95,7 +157,8 @@ func (q *queue) empty() bool {
 }
 
 // release frees n bytes of the bound once they are written or dropped,
-// wakes the pushes waiting for room and ends a stall: the writer is moving.
+// wakes the pushes waiting for room, calls the waiters and ends a stall: the
+// writer is moving.
 func (q *queue) release(n int) {
 	q.mu.Lock()
 	q.pending -= n
@@ -104,7 +167,12 @@ func (q *queue) release(n int) {
 		close(q.room)
 		q.room = nil
 	}
+	waiters := q.waiters
+	q.waiters = nil
 	q.mu.Unlock()
+	for _, wt := range waiters {
+		wt.roomFreed()
+	}
 }
 
 // streamStats holds a stream's counters and its error reporting state.

@@ -49,6 +49,29 @@ func putChunk(b []byte) {
 	chunkPool.Put(&b)
 }
 
+// chunkOf turns the first n bytes read into buf, a buffer from chunkPool,
+// into a chunk to queue. A short read is copied, so that a queued chunk never
+// pins much more memory than it holds, and buf goes back to the pool at
+// once; a long one is buf itself, which the writer puts back once it is
+// written.
+func chunkOf(buf *[]byte, n int) []byte {
+	if n < chunkSize/2 {
+		chunk := make([]byte, n)
+		copy(chunk, *buf)
+		chunkPool.Put(buf)
+		return chunk
+	}
+	return (*buf)[:n]
+}
+
+// recycle gives the buffer of a chunk that is dropped back to the pool if
+// it came from there.
+func recycle(chunk []byte) {
+	if cap(chunk) == chunkSize {
+		putChunk(chunk)
+	}
+}
+
 var (
 	// ErrClosed is returned by Pipes and Rotate after Close.
 	ErrClosed = errors.New("logsink: sink is closed")
@@ -60,6 +83,9 @@ var (
 	// ErrUnsafeFile is reported through Options.OnError when a symlink or other
 	// non-regular file was found at a log file's path and removed.
 	ErrUnsafeFile = errors.New("logsink: log path is not a regular file")
+	// ErrPollerClosed is returned by Pipes when the Sink's Options.Poller is
+	// closed (or has failed).
+	ErrPollerClosed = errors.New("logsink: poller is closed")
 )
 
 // Stream identifies one of a service's two output streams.
@@ -123,8 +149,15 @@ type Options struct {
 	// OnError, if not nil, is called when a write, open or rotation fails or
 	// output is dropped, at most once per second per stream; further errors in
 	// that second are only recorded in Stats. It is called from the Sink's
-	// goroutines, possibly concurrently, and must not block.
+	// goroutines, or the Poller's, possibly concurrently, and must not block:
+	// with a Poller, that would hold up the pipes of every Sink using it.
 	OnError func(Stream, error)
+	// Poller, if not nil, reads the pipes made by Pipes, together with those
+	// of every other Sink using it, instead of a goroutine per pipe. The
+	// behaviour described here is the same either way. It must come from
+	// NewPoller and stay open while the Sink needs new pipes; see
+	// Poller.Close.
+	Poller *Poller
 }
 
 // Stats reports what a Sink did with each stream's output.
@@ -163,19 +196,20 @@ type StreamStats struct {
 // safe for concurrent use. Open creates it; Close releases it.
 //
 // An idle Sink costs no goroutine but its pipe readers, which wait in the
-// runtime's netpoller without a buffer: a stream's writer goroutine runs only
-// while there is output to write or a rotation to do, and the RotateEvery
-// timer is a runtime timer.
+// runtime's netpoller without a buffer, and none at all with a Poller: a
+// stream's writer goroutine runs only while there is output to write or a
+// rotation to do, and the RotateEvery timer is a runtime timer.
 type Sink struct {
 	streams [2]*streamWriter
 	every   time.Duration // Options.RotateEvery
 	giveUp  chan struct{} // closed by Close when readers must stop waiting for room
+	poller  *Poller       // Options.Poller
 
 	mu      sync.Mutex
 	closed  bool
-	timer   *time.Timer           // the RotateEvery timer; nil without one
-	readers map[*os.File]struct{} // read ends being drained
-	reading sync.WaitGroup
+	timer   *time.Timer         // the RotateEvery timer; nil without one
+	readers map[reader]struct{} // read ends being drained
+	reading sync.WaitGroup      // one count per entry of readers
 
 	closeOnce sync.Once
 	closeErr  error
@@ -204,7 +238,8 @@ func open(opts Options, wrap wrapFunc) (*Sink, error) {
 	s := &Sink{
 		every:   cfg.RotateEvery,
 		giveUp:  make(chan struct{}),
-		readers: make(map[*os.File]struct{}),
+		poller:  cfg.Poller,
+		readers: make(map[reader]struct{}),
 	}
 	for _, st := range []Stream{Stdout, Stderr} {
 		w := newStreamWriter(st, cfg, wrap)
@@ -267,15 +302,49 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
+// reader is a pipe read end being drained into a stream: by its own
+// goroutine (fileReader), or by a Poller (polledPipe, which calls
+// Sink.readerDone when it stops).
+type reader interface {
+	// stopAt has the reader stop at deadline, at EOF or not, and give up
+	// waiting for queue room then; output it holds then is dropped.
+	stopAt(deadline time.Time)
+}
+
+// fileReader is a read end drained by its own goroutine, Sink.read.
+type fileReader struct{ f *os.File }
+
+func (r fileReader) stopAt(deadline time.Time) {
+	if err := r.f.SetReadDeadline(deadline); err != nil {
+		_ = r.f.Close() // no deadline support on this platform: stop now
+	}
+	// A wait for room ends when Close closes giveUp at the same deadline.
+}
+
+// readerDone forgets r, a Poller's pipe that has stopped and closed its
+// read end.
+func (s *Sink) readerDone(r reader) {
+	s.mu.Lock()
+	delete(s.readers, r)
+	s.mu.Unlock()
+	s.reading.Done()
+}
+
 // Pipes creates a pair of pipes for one child process and starts draining
 // their read ends. It returns the write ends, which the caller passes to the
 // child as its stdout and stderr and closes in the parent right after the
 // start: the Sink sees EOF only once every copy of a write end is closed.
+//
+// With a Poller, the Poller reads the read ends, and Pipes fails with
+// ErrPollerClosed once it is closed.
 func (s *Sink) Pipes() (stdout, stderr *os.File, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil, nil, ErrClosed
+	}
+	if s.poller != nil {
+		return s.poller.newPipes(s)
 	}
 	var r, w [2]*os.File
 	for i := range r {
@@ -288,7 +357,7 @@ func (s *Sink) Pipes() (stdout, stderr *os.File, err error) {
 		}
 	}
 	for i, f := range r {
-		s.readers[f] = struct{}{}
+		s.readers[fileReader{f}] = struct{}{}
 		s.reading.Go(func() { s.read(f, s.streams[i]) })
 	}
 	return w[Stdout], w[Stderr], nil
@@ -298,7 +367,7 @@ func (s *Sink) Pipes() (stdout, stderr *os.File, err error) {
 func (s *Sink) read(f *os.File, w *streamWriter) {
 	defer func() {
 		s.mu.Lock()
-		delete(s.readers, f)
+		delete(s.readers, fileReader{f})
 		s.mu.Unlock()
 		_ = f.Close()
 	}()
@@ -317,23 +386,12 @@ func (s *Sink) read(f *os.File, w *streamWriter) {
 	}
 }
 
-// hand queues the first n bytes of buf, a buffer from chunkPool, for w,
-// waiting for room if the queue is full. Short reads are copied, so that a
-// queued chunk never pins much more memory than it holds, and buf goes back
-// to the pool at once; long ones hand over buf itself, which the writer puts
-// back once it is written.
+// hand queues the first n bytes of buf, a buffer from chunkPool (see
+// chunkOf), for w, waiting for room if the queue is full.
 func (s *Sink) hand(w *streamWriter, buf *[]byte, n int) {
-	if n < chunkSize/2 {
-		chunk := make([]byte, n)
-		copy(chunk, *buf)
-		chunkPool.Put(buf)
-		if !w.push(chunk, s.giveUp) {
-			w.drop(n, ErrQueueFull)
-		}
-		return
-	}
-	if !w.push((*buf)[:n], s.giveUp) {
-		chunkPool.Put(buf)
+	chunk := chunkOf(buf, n)
+	if !w.push(chunk, s.giveUp) {
+		recycle(chunk)
 		w.drop(n, ErrQueueFull)
 	}
 }
@@ -386,10 +444,8 @@ func (s *Sink) Close() error {
 			s.timer.Stop()
 		}
 		deadline := time.Now().Add(closeDrainTimeout)
-		for f := range s.readers {
-			if err := f.SetReadDeadline(deadline); err != nil {
-				_ = f.Close() // no deadline support on this platform: stop now
-			}
+		for r := range s.readers {
+			r.stopAt(deadline)
 		}
 		s.mu.Unlock()
 		// Readers waiting for queue room stop waiting at the same deadline.

@@ -12,7 +12,12 @@ import (
 )
 
 func TestChildOutputByteExact(t *testing.T) {
-	s := openSink(t, Options{})
+	t.Parallel()
+	bothModes(t, testChildOutputByteExact)
+}
+
+func testChildOutputByteExact(t *testing.T, p *Poller) {
+	s := openSink(t, Options{Poller: p})
 	stdout, stderr, err := s.Pipes()
 	if err != nil {
 		t.Fatal(err)
@@ -47,10 +52,12 @@ func firstDiff(a, b []byte) int {
 	return min(len(a), len(b))
 }
 
-func TestReopenAppends(t *testing.T) {
+func TestReopenAppends(t *testing.T) { bothModes(t, testReopenAppends) }
+
+func testReopenAppends(t *testing.T, p *Poller) {
 	dir := filepath.Join(t.TempDir(), "svc")
 	for _, line := range []string{"first run\n", "second run\n"} {
-		s, err := Open(Options{Dir: dir})
+		s, err := Open(Options{Dir: dir, Poller: p})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,8 +79,13 @@ func TestReopenAppends(t *testing.T) {
 }
 
 func TestSizeRotationLosesNothing(t *testing.T) {
+	t.Parallel()
+	bothModes(t, testSizeRotationLosesNothing)
+}
+
+func testSizeRotationLosesNothing(t *testing.T, p *Poller) {
 	const maxSize = 1 << 20
-	s := openSink(t, Options{MaxSize: maxSize})
+	s := openSink(t, Options{MaxSize: maxSize, Poller: p})
 	stdout, _ := pipes(t, s)
 	data := randomBytes(7, 13<<19) // 6.5 MiB: at least 6 rotations
 	for rest, i := data, 0; len(rest) > 0; i++ {
@@ -141,6 +153,7 @@ func TestRapidRotationsKeepEveryBackup(t *testing.T) {
 // With a tiny MaxSize every 64 KiB write rotates, many times per
 // millisecond.
 func TestSizeRotationsWithinOneMillisecond(t *testing.T) {
+	t.Parallel()
 	s := openSink(t, Options{MaxSize: 1})
 	stdout, _ := pipes(t, s)
 	data := randomBytes(8, 4<<20)
@@ -287,10 +300,12 @@ func TestSymlinkIsNeverWrittenThrough(t *testing.T) {
 	}
 }
 
-func TestWriteFailureDropsAndResumes(t *testing.T) {
+func TestWriteFailureDropsAndResumes(t *testing.T) { bothModes(t, testWriteFailureDropsAndResumes) }
+
+func testWriteFailureDropsAndResumes(t *testing.T, p *Poller) {
 	var log errorLog
 	dir := filepath.Join(t.TempDir(), "svc")
-	s := openSink(t, Options{Dir: dir, OnError: log.onError})
+	s := openSink(t, Options{Dir: dir, OnError: log.onError, Poller: p})
 	stdout, _ := pipes(t, s)
 	mustWrite(t, stdout, []byte("before\n"))
 	waitWritten(t, s, Stdout, 7)

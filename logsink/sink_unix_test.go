@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // Modes are exact whatever the umask. The umask is process-wide: this test
@@ -48,5 +50,23 @@ func TestNamedPipeIsReplaced(t *testing.T) {
 	}
 	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
 		t.Errorf("%s: %v, %v; want a regular file", path, fi, err)
+	}
+}
+
+// The write ends are what a child expects: in blocking mode once their Fd
+// method is called, as os/exec does, and close-on-exec in this process.
+func TestWriteEndsBlockInTheChild(t *testing.T) { bothModes(t, testWriteEndsBlockInTheChild) }
+
+func testWriteEndsBlockInTheChild(t *testing.T, p *Poller) {
+	s := openSink(t, Options{Poller: p})
+	stdout, stderr := pipes(t, s)
+	for _, f := range []*os.File{stdout, stderr} {
+		fd := int(f.Fd())
+		if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); err != nil || fl&unix.O_NONBLOCK != 0 {
+			t.Errorf("%s: file status flags %#x (%v): want blocking mode", f.Name(), fl, err)
+		}
+		if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil || fl&unix.FD_CLOEXEC == 0 {
+			t.Errorf("%s: descriptor flags %#x (%v): want close-on-exec", f.Name(), fl, err)
+		}
 	}
 }

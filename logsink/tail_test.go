@@ -96,6 +96,7 @@ func TestTailLines(t *testing.T) {
 // Lines longer than the blocks read backwards, and many short ones, across
 // block boundaries.
 func TestTailLargeFile(t *testing.T) {
+	t.Parallel()
 	var data []byte
 	for i := range 40000 {
 		switch {
@@ -119,6 +120,7 @@ func TestTailLargeFile(t *testing.T) {
 }
 
 func TestTailBinary(t *testing.T) {
+	t.Parallel()
 	data := randomBytes(42, 1<<20) // about 4096 newlines, NULs, invalid UTF-8
 	for _, trailing := range []bool{false, true} {
 		d := data

@@ -104,6 +104,18 @@ func (w *streamWriter) push(b []byte, giveUp <-chan struct{}) bool {
 	return true
 }
 
+// offer queues b for writing if it fits, as queue.tryPush does, and makes
+// sure that a run will write it.
+func (w *streamWriter) offer(b []byte, wt roomWaiter) pushResult {
+	r := w.q.tryPush(b, wt)
+	if r == pushed {
+		w.mu.Lock()
+		w.startLocked()
+		w.mu.Unlock()
+	}
+	return r
+}
+
 // requestRotate asks for a rotation, after what is queued is written, and
 // waits for its result.
 func (w *streamWriter) requestRotate() error {
