@@ -226,9 +226,9 @@ func testMaxBlockBoundsTheWait(t *testing.T, p *Poller) {
 	t.Cleanup(g.open)
 	stdout, _ := pipes(t, s)
 
-	// More than the pipe and the queue take: the write blocks until
-	// MaxBlock has passed.
-	first := randomBytes(6, 1<<20)
+	// More than the pipe (grown to 1 MiB with a Poller) and the queue take:
+	// the write blocks until MaxBlock has passed.
+	first := randomBytes(6, 4<<20)
 	start := time.Now()
 	mustWrite(t, stdout, first)
 	if d := time.Since(start); d < maxBlock {

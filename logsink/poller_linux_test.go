@@ -106,7 +106,7 @@ func TestPollerBlockedSinkDoesNotDelayOthers(t *testing.T) {
 	blocked := openWrapped(t, Options{QueueBytes: chunkSize, MaxBlock: time.Hour, Poller: p}, g.wrap(Stdout))
 	t.Cleanup(g.open)
 	bOut, _ := pipes(t, blocked)
-	data := randomBytes(5, 1<<20) // far more than the pipe plus the queue
+	data := randomBytes(5, 4*busyPipeSize) // far more than a grown pipe plus the queue
 	wrote := make(chan error, 1)
 	go func() {
 		_, err := bOut.Write(data)
@@ -179,7 +179,7 @@ func TestPollerCloseSinkWithFullPipe(t *testing.T) {
 	stdout, _ := pipes(t, s)
 	wrote := make(chan error, 1)
 	go func() {
-		_, err := stdout.Write(randomBytes(4, 1<<20))
+		_, err := stdout.Write(randomBytes(4, 4*busyPipeSize)) // more than a grown pipe holds
 		wrote <- err
 	}()
 	<-g.entered
@@ -221,7 +221,7 @@ func TestPollerClose(t *testing.T) {
 	fOut, _ := pipes(t, full)
 	wrote := make(chan error, 1)
 	go func() {
-		_, err := fOut.Write(randomBytes(3, 1<<20))
+		_, err := fOut.Write(randomBytes(3, 4*busyPipeSize)) // more than a grown pipe holds
 		wrote <- err
 	}()
 	<-g.entered
@@ -361,5 +361,41 @@ func TestPollerReadEndFlags(t *testing.T) {
 		if fl, err := unix.FcntlInt(fd, unix.F_GETFD, 0); err != nil || fl&unix.FD_CLOEXEC == 0 {
 			t.Errorf("read end: descriptor flags %#x (%v): want close-on-exec", fl, err)
 		}
+	}
+}
+
+// A pipe in which one read finds growAfter bytes or more is grown to
+// busyPipeSize; a pipe written to a line now and then keeps the kernel's
+// default capacity.
+func TestPollerGrowsBusyPipes(t *testing.T) {
+	p := newTestPoller(t)
+	s := openWrapped(t, Options{Dir: t.TempDir(), Poller: p}, discardAll)
+	stdout, stderr := pipes(t, s)
+	pipeSize := func(f *os.File) int {
+		t.Helper()
+		n, err := unix.FcntlInt(f.Fd(), unix.F_GETPIPE_SZ, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	initial := pipeSize(stdout)
+	if initial >= busyPipeSize {
+		t.Skipf("pipes already start at %d bytes", initial)
+	}
+
+	mustWrite(t, stderr, []byte("now and then\n"))
+	waitWritten(t, s, Stderr, uint64(len("now and then\n")))
+	// More than the pipe holds, written in one call: the Poller reads it
+	// as full chunks while the write blocks.
+	big := randomBytes(7, 4*initial)
+	mustWrite(t, stdout, big)
+	waitWritten(t, s, Stdout, uint64(len(big)))
+
+	if got := pipeSize(stdout); got != busyPipeSize {
+		t.Errorf("streaming pipe holds %d bytes, want %d", got, busyPipeSize)
+	}
+	if got := pipeSize(stderr); got != initial {
+		t.Errorf("quiet pipe holds %d bytes, want the default %d", got, initial)
 	}
 }
