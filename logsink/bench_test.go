@@ -52,48 +52,14 @@ func BenchmarkPollerChildThroughput(b *testing.B) {
 }
 
 func benchmarkChild(b *testing.B, p *Poller, total int) {
-	root := b.TempDir()
-	b.SetBytes(int64(total))
-	var dropped uint64
-	for b.Loop() {
-		dir := filepath.Join(root, "svc")
-		s, err := Open(Options{Dir: dir, Poller: p})
-		if err != nil {
-			b.Fatal(err)
-		}
-		stdout, stderr, err := s.Pipes()
-		if err != nil {
-			b.Fatal(err)
-		}
+	benchmarkPipes(b, p, total, func(stdout, stderr *os.File) {
 		startChild(b, childRepeatMode, stdout, stderr, repeatEnv+"="+strconv.Itoa(total)).wait(b)
-		if err := s.Close(); err != nil {
-			b.Fatal(err)
-		}
-		dropped += s.Stats().Stdout.BytesDropped
-		b.StopTimer()
-		if err := os.RemoveAll(dir); err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
-	}
-	b.ReportMetric(float64(dropped)/float64(b.N), "dropped-B/op")
+	})
 }
 
 func benchmarkSink(b *testing.B, p *Poller, total, writeSize int) {
 	data := randomBytes(9, writeSize)
-	root := b.TempDir()
-	b.SetBytes(int64(total))
-	var dropped uint64
-	for b.Loop() {
-		dir := filepath.Join(root, "svc")
-		s, err := Open(Options{Dir: dir, Poller: p})
-		if err != nil {
-			b.Fatal(err)
-		}
-		stdout, stderr, err := s.Pipes()
-		if err != nil {
-			b.Fatal(err)
-		}
+	benchmarkPipes(b, p, total, func(stdout, stderr *os.File) {
 		_ = stderr.Close()
 		for range total / len(data) {
 			if _, err := stdout.Write(data); err != nil {
@@ -101,6 +67,27 @@ func benchmarkSink(b *testing.B, p *Poller, total, writeSize int) {
 			}
 		}
 		_ = stdout.Close()
+	})
+}
+
+// benchmarkPipes opens a Sink (read through p if not nil) per iteration,
+// has produce write total bytes to its pipes and close them, and times it
+// until Close has written everything.
+func benchmarkPipes(b *testing.B, p *Poller, total int, produce func(stdout, stderr *os.File)) {
+	root := b.TempDir()
+	b.SetBytes(int64(total))
+	var dropped uint64
+	for b.Loop() {
+		dir := filepath.Join(root, "svc")
+		s, err := Open(Options{Dir: dir, Poller: p})
+		if err != nil {
+			b.Fatal(err)
+		}
+		stdout, stderr, err := s.Pipes()
+		if err != nil {
+			b.Fatal(err)
+		}
+		produce(stdout, stderr)
 		if err := s.Close(); err != nil {
 			b.Fatal(err)
 		}

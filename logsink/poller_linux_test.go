@@ -102,18 +102,8 @@ func TestPollerManySinks(t *testing.T) {
 func TestPollerBlockedSinkDoesNotDelayOthers(t *testing.T) {
 	t.Parallel()
 	p := newTestPoller(t)
-	g := newGate()
-	blocked := openWrapped(t, Options{QueueBytes: chunkSize, MaxBlock: time.Hour, Poller: p}, g.wrap(Stdout))
-	t.Cleanup(g.open)
-	bOut, _ := pipes(t, blocked)
 	data := randomBytes(5, 4*busyPipeSize) // far more than a grown pipe plus the queue
-	wrote := make(chan error, 1)
-	go func() {
-		_, err := bOut.Write(data)
-		wrote <- err
-	}()
-	<-g.entered
-	waitFor(t, "the pipe to wait for room", blocked.streams[Stdout].q.hasWaiter)
+	blocked, g, wrote := blockedSink(t, p, data)
 
 	flooded := openWrapped(t, Options{Poller: p}, discardAll)
 	fOut, fErr, err := flooded.Pipes()
@@ -173,17 +163,7 @@ func TestPollerBlockedSinkDoesNotDelayOthers(t *testing.T) {
 func TestPollerCloseSinkWithFullPipe(t *testing.T) {
 	t.Parallel()
 	p := newTestPoller(t)
-	g := newGate()
-	s := openWrapped(t, Options{QueueBytes: chunkSize, MaxBlock: time.Hour, Poller: p}, g.wrap(Stdout))
-	t.Cleanup(g.open)
-	stdout, _ := pipes(t, s)
-	wrote := make(chan error, 1)
-	go func() {
-		_, err := stdout.Write(randomBytes(4, 4*busyPipeSize)) // more than a grown pipe holds
-		wrote <- err
-	}()
-	<-g.entered
-	waitFor(t, "the pipe to wait for room", s.streams[Stdout].q.hasWaiter)
+	s, g, wrote := blockedSink(t, p, randomBytes(4, 4*busyPipeSize))
 
 	closed := make(chan error, 1)
 	go func() { closed <- s.Close() }()
@@ -215,17 +195,7 @@ func TestPollerClose(t *testing.T) {
 	mustWrite(t, oOut, []byte("before\n"))
 	waitWritten(t, open, Stdout, uint64(len("before\n")))
 
-	g := newGate()
-	full := openWrapped(t, Options{QueueBytes: chunkSize, MaxBlock: time.Hour, Poller: p}, g.wrap(Stdout))
-	t.Cleanup(g.open)
-	fOut, _ := pipes(t, full)
-	wrote := make(chan error, 1)
-	go func() {
-		_, err := fOut.Write(randomBytes(3, 4*busyPipeSize)) // more than a grown pipe holds
-		wrote <- err
-	}()
-	<-g.entered
-	waitFor(t, "the pipe to wait for room", full.streams[Stdout].q.hasWaiter)
+	full, g, wrote := blockedSink(t, p, randomBytes(3, 4*busyPipeSize))
 
 	start := time.Now()
 	if err := p.Close(); err != nil {
@@ -398,4 +368,25 @@ func TestPollerGrowsBusyPipes(t *testing.T) {
 	if got := pipeSize(stderr); got != initial {
 		t.Errorf("quiet pipe holds %d bytes, want the default %d", got, initial)
 	}
+}
+
+// blockedSink opens a Sink on p whose stdout file blocks (behind the gate it
+// returns; the test's cleanup opens it) and a queue of one chunk, then
+// writes data, more than a grown pipe and the queue hold, to its stdout
+// pipe from a goroutine, whose result comes on wrote. It returns once the
+// Poller holds a chunk waiting for room and the write is blocked.
+func blockedSink(t *testing.T, p *Poller, data []byte) (s *Sink, g *gate, wrote <-chan error) {
+	t.Helper()
+	g = newGate()
+	s = openWrapped(t, Options{QueueBytes: chunkSize, MaxBlock: time.Hour, Poller: p}, g.wrap(Stdout))
+	t.Cleanup(g.open)
+	stdout, _ := pipes(t, s)
+	result := make(chan error, 1)
+	go func() {
+		_, err := stdout.Write(data)
+		result <- err
+	}()
+	<-g.entered
+	waitFor(t, "the pipe to wait for room", s.streams[Stdout].q.hasWaiter)
+	return s, g, result
 }
