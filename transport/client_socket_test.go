@@ -209,6 +209,9 @@ func httpTransportClient(socketPath string) *Client {
 		},
 		MaxIdleConns:       2,
 		DisableCompression: true,
+		// serveRaw answers one request per connection: a connection kept
+		// for the next request would race with its close (EOF on a POST).
+		DisableKeepAlives: true,
 	}
 	return &Client{http: newHTTPClient(tr), baseURL: "http://superd", target: socketPath}
 }
@@ -238,6 +241,13 @@ func serveRaw(t *testing.T, answer string) string {
 				if _, err := http.ReadRequest(bufio.NewReader(conn)); err == nil {
 					_, _ = io.WriteString(conn, answer)
 				}
+				// Closing a unix socket with unread data resets it, and the
+				// client might see the reset instead of the answer: end the
+				// answer with a half close, then read what the client still
+				// sends until it closes (or 2 s).
+				_ = conn.(*net.UnixConn).CloseWrite()
+				_ = conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+				_, _ = io.Copy(io.Discard, conn)
 			})
 		}
 	})
