@@ -58,14 +58,6 @@ func (r *reaper) wait(cmd *exec.Cmd) error {
 	return err
 }
 
-// run starts cmd and waits for it.
-func (r *reaper) run(cmd *exec.Cmd) error {
-	if err := r.start(cmd); err != nil {
-		return err
-	}
-	return r.wait(cmd)
-}
-
 // reapOrphans reaps the zombies re-parented to superbench.
 func (r *reaper) reapOrphans() error {
 	s, err := takeSnapshot()
