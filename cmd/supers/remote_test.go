@@ -1,10 +1,8 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,21 +19,7 @@ const testToken = "0123456789abcdef0123456789abcdef"
 // returns its URL and a file holding its token.
 func startRemote(t *testing.T, b transport.Backend) (url, tokenFile string) {
 	t.Helper()
-	opts := transport.TCPOptions{Addr: "127.0.0.1:0", Token: testToken}
-	ln, err := transport.ListenTCP(t.Context(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := transport.NewServer(transport.TCPHandler(transport.NewHandler(b, transport.HandlerOptions{Version: "9.9.9"}), opts))
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		_ = srv.Close()
-		if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	return "http://" + ln.Addr().String(), writeToken(t, testToken)
+	return startSwappableRemote(t, transport.NewHandler(b, transport.HandlerOptions{Version: "9.9.9"}))
 }
 
 // writeToken writes token to a new private file and returns its path.
