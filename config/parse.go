@@ -109,7 +109,10 @@ func parse(name, file string, data []byte, read readFileFunc) (*Service, error) 
 	}
 	b.svc.Environment = dedupeEnv(append(b.fileEnv, b.env...))
 	b.svc.Hash = b.svc.ComputeHash()
-	return &b.svc, nil
+	// A copy: &b.svc would keep the whole builder (its map of first
+	// assignments, its error list) alive as long as the service is loaded.
+	svc := b.svc
+	return &svc, nil
 }
 
 // fillValues parses clean, the scanner's cleaned text, with ini.v1 and puts
