@@ -422,3 +422,65 @@ func childrenOf(ppid int) []string {
 	}
 	return kids
 }
+
+// Every child's stdin is the Manager's one /dev/null descriptor, opened
+// read-write at NewManager (exec.Cmd would open a new one, read-only, at
+// each start), and Close closes it.
+func TestChildrenShareOneDevNull(t *testing.T) {
+	before := devNullFDs(t)
+	m, err := NewManager(Options{Logger: discardLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := devNullFDs(t); got != before+1 {
+		m.Close()
+		t.Fatalf("descriptors of /dev/null after NewManager: %d, want %d", got, before+1)
+	}
+	for range 3 {
+		out, errOut, e := run(t, m, Spec{Argv: []string{"cat", "/proc/self/fdinfo/0"}})
+		if e.Code != 0 {
+			m.Close()
+			t.Fatalf("cat: %v (stderr %q)", e, errOut)
+		}
+		if !strings.Contains(out, "flags:") || !accessRDWR(out) {
+			t.Errorf("fdinfo of the child's stdin: %q; want the Manager's read-write /dev/null", out)
+		}
+	}
+	if got := devNullFDs(t); got != before+1 {
+		t.Errorf("descriptors of /dev/null after 3 starts: %d, want %d", got, before+1)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := devNullFDs(t); got != before {
+		t.Errorf("descriptors of /dev/null after Close: %d, want %d", got, before)
+	}
+}
+
+// accessRDWR reports whether the flags line of an fdinfo file has the
+// O_RDWR access mode.
+func accessRDWR(fdinfo string) bool {
+	for _, line := range strings.Split(fdinfo, "\n") {
+		if v, ok := strings.CutPrefix(line, "flags:"); ok {
+			flags, err := strconv.ParseUint(strings.TrimSpace(v), 8, 64)
+			return err == nil && flags&syscall.O_ACCMODE == syscall.O_RDWR
+		}
+	}
+	return false
+}
+
+// devNullFDs counts this process's descriptors open on /dev/null.
+func devNullFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range ents {
+		if target, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && target == os.DevNull {
+			n++
+		}
+	}
+	return n
+}

@@ -30,6 +30,7 @@ type Manager struct {
 	pidfds    bool        // children get a pidfd, watched by poller (Linux)
 	poller    *exitPoller // nil without pidfds
 	clock     bootClock   // start times of children
+	devNull   *os.File    // the children's stdin, and stdout or stderr when not given; nil if /dev/null cannot be opened
 
 	sigCh    chan os.Signal    // SIGCHLD notifications, buffered
 	sigOnce  sync.Once         // subscription to SIGCHLD
@@ -138,6 +139,13 @@ func prepareManager(opts Options, pidfds bool) (*Manager, error) {
 	if opts.Subreaper || !pidfds {
 		m.watchSIGCHLD()
 	}
+	// One /dev/null for every child, instead of exec.Cmd opening (and
+	// trying to register with the netpoller) a new one at each start: six
+	// system calls fewer on the restart path. If it cannot be opened,
+	// exec.Cmd opens its own as before and reports the error.
+	if f, err := os.OpenFile(os.DevNull, os.O_RDWR, 0); err == nil {
+		m.devNull = f
+	}
 	return m, nil
 }
 
@@ -171,6 +179,9 @@ func (m *Manager) Close() error {
 		if m.poller != nil {
 			m.poller.close()
 		}
+		if m.devNull != nil {
+			_ = m.devNull.Close()
+		}
 		signal.Stop(m.sigCh)
 		if m.subreaper {
 			if e := setSubreaper(false); e != nil {
@@ -198,6 +209,7 @@ func (m *Manager) Start(spec Spec, onExit func(Exit)) (Handle, error) {
 		return Handle{}, err
 	}
 	cmd.SysProcAttr = sysProcAttr(cred)
+	m.nullFiles(cmd)
 	if onExit == nil {
 		onExit = func(Exit) {}
 	}
@@ -210,6 +222,21 @@ func (m *Manager) Start(spec Spec, onExit func(Exit)) (Handle, error) {
 	// The spawner answers every request it accepted.
 	res := <-reply
 	return res.handle, res.err
+}
+
+// nullFiles gives cmd the Manager's /dev/null for stdin, and for stdout
+// and stderr unless the Spec set them.
+func (m *Manager) nullFiles(cmd *exec.Cmd) {
+	if m.devNull == nil {
+		return
+	}
+	cmd.Stdin = m.devNull
+	if cmd.Stdout == nil {
+		cmd.Stdout = m.devNull
+	}
+	if cmd.Stderr == nil {
+		cmd.Stderr = m.devNull
+	}
 }
 
 // spawnLoop runs every fork on one locked OS thread, which Pdeathsig of the
