@@ -336,7 +336,9 @@ func (s *Sink) readerDone(r reader) {
 // start: the Sink sees EOF only once every copy of a write end is closed.
 //
 // With a Poller, the Poller reads the read ends, and Pipes fails with
-// ErrPollerClosed once it is closed.
+// ErrPollerClosed once it is closed. Its write ends are in blocking mode
+// and outside the runtime's netpoller (they are made for a child), so a
+// write to one in this process may block its thread while the pipe is full.
 func (s *Sink) Pipes() (stdout, stderr *os.File, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
