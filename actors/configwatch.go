@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -34,6 +35,14 @@ type configActor struct {
 	stamps map[string]fileStamp       // each loaded file as it was when loaded
 	errs   []error                    // file errors of the last scan
 
+	// changes (nil if unavailable) tells which files had an event since
+	// the last look; verified caches, by name, whether a file differed
+	// from its stamp when last checked, for files without an event since
+	// and whose changes all raise one (dirChanges.trusted).
+	changes  *dirChanges
+	verified map[string]bool
+	statFile func(path string) (fileStamp, bool) // stale's stat; nil means stampOf (tests count calls)
+
 	daemonHash string // hash of the superd.conf in force
 	version    string // superd's version, for the webhooks' User-Agent
 
@@ -65,12 +74,68 @@ func (c *configActor) stamp(sp *config.Service) {
 	if st, ok := stampOf(sp.File); ok {
 		c.stamps[sp.Name] = st
 	}
+	delete(c.verified, sp.Name)
+}
+
+// openChanges starts watching the config dir for changes, unless it is
+// watched already; quiet logs a failure at debug level only.
+func (c *configActor) openChanges(quiet bool) {
+	if c.changes != nil || c.dir == "" {
+		return
+	}
+	d, err := newDirChanges(c.dir)
+	if err != nil {
+		if !errors.Is(err, errors.ErrUnsupported) {
+			level := slog.LevelInfo
+			if quiet {
+				level = slog.LevelDebug
+			}
+			c.log.Log(context.Background(), level, "status queries stat every service file", "reason", err)
+		}
+		return
+	}
+	c.changes = d
+	c.verified = make(map[string]bool)
+}
+
+// closeChanges stops watching the config dir; stale stats every file from
+// then on.
+func (c *configActor) closeChanges() {
+	if c.changes == nil {
+		return
+	}
+	if err := c.changes.close(); err != nil {
+		c.log.Debug("close the config dir's inotify", "err", err)
+	}
+	c.changes, c.verified = nil, nil
+}
+
+// takeChanges forgets the cached result of every file that had an event.
+func (c *configActor) takeChanges() {
+	if c.changes == nil {
+		return
+	}
+	ev, err := c.changes.drain()
+	switch {
+	case err != nil || ev.gone:
+		c.log.Debug("the config dir's watch ended; status queries stat every service file until the next reload", "err", err)
+		c.closeChanges()
+		return
+	case ev.overflow:
+		clear(c.verified)
+	}
+	for _, n := range ev.names {
+		if name, ok := cutServiceFile(n); ok {
+			delete(c.verified, name)
+		}
+	}
 }
 
 // Receive implements actor.Actor.
 func (c *configActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
+		c.openChanges(false) // before the stamps: no change after them goes unseen
 		c.stamps = make(map[string]fileStamp, len(c.known))
 		for _, sp := range c.known {
 			c.stamp(sp)
@@ -80,6 +145,7 @@ func (c *configActor) Receive(ctx actor.Context) {
 		}
 	case *actor.Stopping:
 		c.stopWatch()
+		c.closeChanges()
 	case *fsChanged:
 		c.handleFsChanged(ctx, m)
 	case *debounceDue:
@@ -115,6 +181,7 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 	if _, err := os.ReadDir(c.dir); err != nil {
 		return res, fmt.Errorf("%w: %w (nothing was changed)", transport.ErrConfigUnavailable, err)
 	}
+	c.openChanges(true) // again if the dir was replaced; before the stamps
 	specs, errs := config.LoadDir(c.dir)
 	for _, err := range errs {
 		res.Errors = append(res.Errors, configErrors(err)...)
@@ -237,16 +304,33 @@ func (c *configActor) loadOnDemand(ctx actor.Context, m *unknownCommand) {
 }
 
 // stale returns the services whose file changed on disk (or vanished) since
-// it was loaded.
+// it was loaded. With a dirChanges, a file is only looked at again after an
+// event named it.
 func (c *configActor) stale(names []string) map[string]bool {
+	c.takeChanges()
 	out := map[string]bool{}
 	check := func(name string, sp *config.Service) {
 		if sp.File == "" {
 			return
 		}
-		now, ok := stampOf(sp.File)
-		if was, loaded := c.stamps[name]; !ok || !loaded || !now.mod.Equal(was.mod) || now.size != was.size {
+		if changed, ok := c.verified[name]; ok {
+			if changed {
+				out[name] = true
+			}
+			return
+		}
+		stat := c.statFile
+		if stat == nil {
+			stat = stampOf
+		}
+		now, ok := stat(sp.File)
+		was, loaded := c.stamps[name]
+		changed := !ok || !loaded || !now.mod.Equal(was.mod) || now.size != was.size
+		if changed {
 			out[name] = true
+		}
+		if c.changes != nil && c.changes.trusted(sp.File) {
+			c.verified[name] = changed
 		}
 	}
 	if names == nil {
