@@ -169,11 +169,10 @@
 // truncated and rewritten past the reader's offset between two looks, is
 // read from that offset on, as tail -F does.
 //
-// # Known limitation
+// # lumberjack's goroutine
 //
 // lumberjack starts one goroutine per logger (for compression and backup
-// removal) the first time it opens a file and never stops it; lumberjack
-// offers no way to. Each stream that was ever written to therefore leaves an
-// idle goroutine behind, from its first write until after [Sink.Close]. All
-// goroutines of the Sink itself are stopped by Close.
+// removal) the first time it opens a file, and offers no way to stop it.
+// [Sink.Close] stops it all the same (see stopMill), so that a Sink leaves
+// no goroutine behind, however often a service's Sink is re-created.
 package logsink

@@ -460,8 +460,8 @@ func parkedReaders() int {
 	return count
 }
 
-// millGoroutines counts lumberjack's goroutines, one per Logger that ever
-// opened a file; they never stop.
+// millGoroutines counts lumberjack's goroutines, one per Logger that
+// opened a file, until its Sink is closed.
 func millGoroutines() int {
 	return countGoroutines("(*Logger).millRun(")
 }

@@ -73,7 +73,7 @@ func testCloseWithWriteEndHeldOpen(t *testing.T, p *Poller) {
 }
 
 // An idle Sink has no goroutine but its pipe readers, and does not open its
-// files with lumberjack, which would start a goroutine that never ends.
+// files with lumberjack, which would start a goroutine that lives until Close.
 func TestIdleSinkHasOnlyReaders(t *testing.T) { bothModes(t, testIdleSinkHasOnlyReaders) }
 
 func testIdleSinkHasOnlyReaders(t *testing.T, p *Poller) {
@@ -109,6 +109,35 @@ func testIdleSinkHasOnlyReaders(t *testing.T, p *Poller) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the sink's goroutines to exit", func() bool { return sinkGoroutines() == before })
+}
+
+// Close stops lumberjack's goroutine of every stream that was written to
+// (and rotated: the goroutine removes old backups), which lumberjack alone
+// would leave behind for good.
+func TestCloseStopsLumberjack(t *testing.T) { bothModes(t, testCloseStopsLumberjack) }
+
+func testCloseStopsLumberjack(t *testing.T, p *Poller) {
+	millsBefore := millGoroutines()
+	for range 3 { // as a reload re-creating a service's sink would
+		s := openSink(t, Options{MaxBackups: 1, Poller: p})
+		stdout, stderr := pipes(t, s)
+		mustWrite(t, stdout, []byte("out\n"))
+		mustWrite(t, stderr, []byte("err\n"))
+		waitWritten(t, s, Stdout, 4)
+		waitWritten(t, s, Stderr, 4)
+		if err := s.Rotate(); err != nil {
+			t.Fatal(err)
+		}
+		if n := millGoroutines() - millsBefore; n != 2 {
+			t.Errorf("%d lumberjack goroutines with both streams written, want 2", n)
+		}
+		_ = stdout.Close()
+		_ = stderr.Close()
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "lumberjack's goroutines to exit", func() bool { return millGoroutines() == millsBefore })
+	}
 }
 
 // Writers stop whenever their queue is empty and start again at the next

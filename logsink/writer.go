@@ -30,7 +30,8 @@ type streamWriter struct {
 	path    string
 	dir     string
 	maxSize int64
-	out     io.WriteCloser // lumberjack, possibly wrapped by a test
+	lj      *lumberjack.Logger
+	out     io.WriteCloser // lj, possibly wrapped by a test
 	q       *queue
 	stats   *streamStats
 
@@ -56,7 +57,7 @@ func newStreamWriter(st Stream, o Options, wrap wrapFunc) *streamWriter {
 	path := filepath.Join(o.Dir, st.String()+".log")
 	// lumberjack opens the file, and starts its goroutine, at the first
 	// write: a stream that is never written to costs neither.
-	var out io.WriteCloser = &lumberjack.Logger{
+	lj := &lumberjack.Logger{
 		Filename: path,
 		// The writer rotates before a file exceeds o.MaxSize; lumberjack's
 		// own rotation, set above it, is only a safety net.
@@ -65,6 +66,7 @@ func newStreamWriter(st Stream, o Options, wrap wrapFunc) *streamWriter {
 		MaxAge:     days(o.MaxAge),
 		Compress:   o.Compress,
 	}
+	var out io.WriteCloser = lj
 	if wrap != nil {
 		out = wrap(st, out)
 	}
@@ -73,6 +75,7 @@ func newStreamWriter(st Stream, o Options, wrap wrapFunc) *streamWriter {
 		path:    path,
 		dir:     o.Dir,
 		maxSize: o.MaxSize,
+		lj:      lj,
 		out:     out,
 		q:       newQueue(o.QueueBytes, o.MaxBlock),
 		stats:   &streamStats{st: st, onError: o.OnError},
@@ -202,6 +205,7 @@ func (w *streamWriter) run() {
 			}
 			w.live = nil
 			w.closeErr = w.out.Close()
+			stopMill(w.lj)
 			w.mu.Lock()
 			w.running, w.closed = false, true
 			w.mu.Unlock()
