@@ -45,7 +45,7 @@ func TestStartNewFileAndReloadRemoval(t *testing.T) {
 	}
 	// No such file: the error names the path it looked for.
 	_, errs, code := d.cli("start", "ghost")
-	if code != 1 || !strings.Contains(errs, filepath.Join(d.dir, "ghost.service")) {
+	if code != 4 || !strings.Contains(errs, filepath.Join(d.dir, "ghost.service")) {
 		t.Errorf("start ghost: exit %d, stderr %q", code, errs)
 	}
 

@@ -265,7 +265,7 @@ func TestCLIErrors(t *testing.T) {
 	if _, errs, code := d.cli("status", "nope"); code != 4 || !strings.Contains(errs, `nope`) {
 		t.Errorf("status nope: exit %d, stderr %q", code, errs)
 	}
-	if _, errs, code := d.cli("start", "nope"); code != 1 || !strings.Contains(errs, "nope") {
+	if _, errs, code := d.cli("start", "nope"); code != 4 || !strings.Contains(errs, "nope") {
 		t.Errorf("start nope: exit %d, stderr %q", code, errs)
 	}
 	if _, errs, code := d.cli("status", "a", "nope"); code != 4 {

@@ -32,9 +32,9 @@ type cli struct {
 
 	List       listCmd       `cmd:"" aliases:"ls" help:"List all services."`
 	Status     statusCmd     `cmd:"" help:"Show the status of services (all when no name is given). Exits 3 if a named service is not running, 4 if one is unknown."`
-	Start      startCmd      `cmd:"" help:"Start services."`
-	Stop       stopCmd       `cmd:"" help:"Stop services."`
-	Restart    restartCmd    `cmd:"" help:"Restart services."`
+	Start      startCmd      `cmd:"" help:"Start services. Exits 4 if one is unknown, 1 if one could not be started."`
+	Stop       stopCmd       `cmd:"" help:"Stop services. Exits 4 if one is unknown, 1 if one could not be stopped."`
+	Restart    restartCmd    `cmd:"" help:"Restart services. Exits 4 if one is unknown, 1 if one could not be restarted."`
 	Reload     reloadCmd     `cmd:"" help:"Make superd reread its configuration directory and apply what changed. Exits 1 if a file could not be loaded."`
 	Check      checkCmd      `cmd:"" help:"Validate service files: without FILE, superd checks its configuration directory; with FILE..., supers checks those files itself (no superd needed). Exits 1 if one is invalid."`
 	Signal     signalCmd     `cmd:"" help:"Send a signal to a service's processes. Exits 1 if the service is not running or the signal is unknown, 4 if the service is unknown."`

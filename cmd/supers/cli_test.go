@@ -186,9 +186,10 @@ func TestActionFailuresAreReportedEach(t *testing.T) {
 	fb := fixture()
 	fb.errs["web"] = fmt.Errorf("%w: web is stopping", transport.ErrConflict)
 	fb.execErr["idle"] = `exec: "idled": executable file not found in $PATH`
-	r := runAgainst(t, startDaemon(t, fb), "start", "nope", "web", "idle", "db")
-	if r.code != 1 {
-		t.Fatalf("code %d", r.code)
+	d := startDaemon(t, fb)
+	r := runAgainst(t, d, "start", "nope", "web", "idle", "db")
+	if r.code != exitUnknown { // the highest of 4 (unknown) and 1 (failed)
+		t.Fatalf("code %d, want %d", r.code, exitUnknown)
 	}
 	wantErr := "supers: unknown service \"nope\"\n" +
 		"supers: start web: conflict: web is stopping\n" +
@@ -202,6 +203,29 @@ func TestActionFailuresAreReportedEach(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, "db ") || !strings.Contains(r.stdout, "idle ") {
 		t.Errorf("results missing:\n%s", r.stdout)
+	}
+}
+
+// start, stop and restart exit as status does: 4 for an unknown service,
+// 1 for another failure, 0 when every op succeeded.
+func TestActionExitCodes(t *testing.T) {
+	fb := fixture()
+	fb.errs["web"] = fmt.Errorf("%w: web is stopping", transport.ErrConflict)
+	d := startDaemon(t, fb)
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"stop", "nope"}, exitUnknown},
+		{[]string{"restart", "db", "nope"}, exitUnknown},
+		{[]string{"start", "web"}, exitError},
+		{[]string{"start", "db", "web"}, exitError},
+		{[]string{"--json", "stop", "nope"}, exitUnknown},
+		{[]string{"start", "db", "idle"}, exitOK},
+	} {
+		if r := runAgainst(t, d, tc.args...); r.code != tc.code {
+			t.Errorf("%q: exit %d (stderr %q), want %d", tc.args, r.code, r.stderr, tc.code)
+		}
 	}
 }
 

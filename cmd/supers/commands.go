@@ -141,10 +141,11 @@ func (c *restartCmd) Run(ctx context.Context, a *app) error {
 }
 
 // act applies op to each name in turn, reports each failure on stderr and
-// prints the resulting statuses. It fails (exit 1) if any op failed; it
+// prints the resulting statuses. Its exit code is 4 if a service is
+// unknown, 1 if another op failed (the highest applies, as for status); it
 // stops early only when superd cannot be reached at all.
 func (a *app) act(ctx context.Context, verb string, op func(context.Context, string) (transport.ServiceStatus, error), names []string) error {
-	failed := false
+	code := exitOK
 	results := make([]transport.ServiceStatus, 0, len(names))
 	for _, name := range names {
 		rctx, cancel := a.withTimeout(ctx)
@@ -157,7 +158,7 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 			// though superd accepted the request.
 			if verb != "stop" && st.Error != "" {
 				a.errorf("%s %s: %s", verb, name, oneLine(st.Error))
-				failed = true
+				code = max(code, exitError)
 			}
 		case isFatal(err):
 			if len(results) > 0 {
@@ -166,10 +167,10 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 			return err
 		case errors.Is(err, transport.ErrUnknownService):
 			a.errorf("%s", unknownService(name, err))
-			failed = true
+			code = max(code, exitUnknown)
 		default:
 			a.errorf("%s %s: %s", verb, name, a.describe(err))
-			failed = true
+			code = max(code, exitError)
 		}
 	}
 	if len(results) > 0 || a.json {
@@ -177,8 +178,8 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 			return err
 		}
 	}
-	if failed {
-		return exitStatus(exitError)
+	if code != exitOK {
+		return exitStatus(code)
 	}
 	return nil
 }

@@ -130,7 +130,7 @@ func TestUnknownServiceMessage(t *testing.T) {
 		for _, cmd := range []struct {
 			verb string
 			code int
-		}{{"status", 4}, {"start", 1}, {"stop", 1}, {"restart", 1}} {
+		}{{"status", 4}, {"start", 4}, {"stop", 4}, {"restart", 4}} {
 			r := runAgainst(t, socket, cmd.verb, tc.name)
 			if want := "supers: " + tc.msg + "\n"; r.code != cmd.code || r.stderr != want || r.stdout != "" {
 				t.Errorf("%s %s: code %d, stdout %q, stderr %q\nwant code %d, stderr %q",

@@ -353,7 +353,7 @@ func TestStartUnknownShowsWhereSuperdLooked(t *testing.T) {
 	want := "supers: unknown service \"x\" (no file /etc/super/x.service)\n"
 	for _, args := range [][]string{{"start", "x"}, {"restart", "x"}} {
 		r := runAgainst(t, socket, args...)
-		if r.code != 1 || r.stdout != "" || r.stderr != want {
+		if r.code != exitUnknown || r.stdout != "" || r.stderr != want {
 			t.Errorf("%q: code %d, stdout %q, stderr %q\nwant %q", args, r.code, r.stdout, r.stderr, want)
 		}
 	}
