@@ -9,13 +9,19 @@ import (
 )
 
 // NewServer returns an http.Server for h with limits suited to the control
-// API: a 5 s ReadHeaderTimeout, a 60 s IdleTimeout, 16 KiB of headers and no
-// WriteTimeout (a stop may legitimately take long). Set ErrorLog on the result
-// to route net/http's own messages, e.g. with slog.NewLogLogger.
+// API: 16 KiB of headers, read within 5 s (ReadHeaderTimeout); the whole
+// request, body included, read within 30 s (ReadTimeout), so that a client
+// that stalls in its body cannot hold a connection and its goroutine; a 60 s
+// IdleTimeout; and no WriteTimeout (a stop may legitimately take long, and
+// logs and events can be followed for hours). ReadTimeout does not end those
+// long answers: net/http lifts the read deadline once the request has been
+// read. Set ErrorLog on the result to route net/http's own messages, e.g.
+// with slog.NewLogLogger.
 func NewServer(h http.Handler) *http.Server {
 	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    16 << 10,
 	}
