@@ -43,8 +43,9 @@ type configActor struct {
 	verified map[string]bool
 	statFile func(path string) (fileStamp, bool) // stale's stat; nil means stampOf (tests count calls)
 
-	daemonHash string // hash of the superd.conf in force
-	version    string // superd's version, for the webhooks' User-Agent
+	daemonHash  string         // hash of the superd.conf in force
+	startDaemon *config.Daemon // superd.conf as it was at start, whose [Daemon] settings are in force; nil if none
+	version     string         // superd's version, for the webhooks' User-Agent
 
 	watchDir bool        // reload on file events (superd --watch)
 	watch    *watcher    // nil unless watching
@@ -193,6 +194,11 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 	}
 	if dryRun {
 		return res, nil
+	}
+	if derr == nil && c.startDaemon != nil && !daemon.SameSettings(c.startDaemon) {
+		const warning = "superd.conf: the [Daemon] settings changed since superd started; they take effect when superd restarts (webhooks are reloaded now)"
+		res.Warnings = append(res.Warnings, warning)
+		c.log.Warn(warning)
 	}
 	if derr == nil && daemon.Hash != c.daemonHash {
 		if queues, err := webhookQueues(daemon, c.version, c.log); err != nil {

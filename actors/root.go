@@ -25,10 +25,11 @@ type rootActor struct {
 	logDir  string
 	store   *runstate.Store // nil: no state file
 	queues  []*notify.Queue // one per notifier, owned by the event hub
-	// daemonHash is the hash of the superd.conf the queues were built from.
-	daemonHash string
-	version    string
-	spawned    chan<- rootChildren
+	// daemon is the superd.conf the queues were built from (nil without a
+	// config dir).
+	daemon  *config.Daemon
+	version string
+	spawned chan<- rootChildren
 }
 
 // rootChildren tells the Supervisor where the root's children live.
@@ -80,10 +81,14 @@ func (r *rootActor) Receive(ctx actor.Context) {
 			for _, sp := range r.initial {
 				known[sp.Name] = sp
 			}
-			dir, errs, watch, hash, version := deps.configDir, r.loadErr, r.watch, r.daemonHash, r.version
+			dir, errs, watch, daemon, version := deps.configDir, r.loadErr, r.watch, r.daemon, r.version
 			cfg, err = ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
-				return &configActor{dir: dir, services: services, events: events, log: logger, known: known, errs: errs,
-					watchDir: watch, daemonHash: hash, version: version}
+				c := &configActor{dir: dir, services: services, events: events, log: logger, known: known, errs: errs,
+					watchDir: watch, startDaemon: daemon, version: version}
+				if daemon != nil {
+					c.daemonHash = daemon.Hash
+				}
+				return c
 			}), "config")
 			if err != nil {
 				panic(err)

@@ -189,13 +189,13 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		s.log.Error("service file skipped", "err", err)
 	}
 	deps.configDir = s.cfg.ConfigDir
-	queues, daemonHash, err := s.notifiers()
+	queues, daemon, err := s.notifiers()
 	if err != nil {
 		return err
 	}
 	spawned := make(chan rootChildren, 1)
 	rootProps := actor.PropsFromProducer(func() actor.Actor {
-		return &rootActor{deps: deps, logDir: s.cfg.LogDir, store: store, spawned: spawned, initial: specs, loadErr: errs, watch: s.cfg.Watch, queues: queues, daemonHash: daemonHash, version: s.cfg.Version}
+		return &rootActor{deps: deps, logDir: s.cfg.LogDir, store: store, spawned: spawned, initial: specs, loadErr: errs, watch: s.cfg.Watch, queues: queues, daemon: daemon, version: s.cfg.Version}
 	}, actor.WithGuardian(resumeStrategy(s.log)), actor.WithSupervisor(resumeStrategy(s.log)))
 	root, err := s.sys.Root.SpawnNamed(rootProps, "superd")
 	if err != nil {
@@ -229,19 +229,20 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	return nil
 }
 
-// notifiers builds one bounded queue per webhook of <ConfigDir>/superd.conf.
-// An invalid superd.conf stops the start: running without the webhooks the
-// operator configured would lose events silently.
-func (s *Supervisor) notifiers() ([]*notify.Queue, string, error) {
+// notifiers builds one bounded queue per webhook of <ConfigDir>/superd.conf,
+// and returns that superd.conf (nil without a ConfigDir). An invalid
+// superd.conf stops the start: running without the webhooks the operator
+// configured would lose events silently.
+func (s *Supervisor) notifiers() ([]*notify.Queue, *config.Daemon, error) {
 	if s.cfg.ConfigDir == "" {
-		return nil, "", nil
+		return nil, nil, nil
 	}
 	d, err := config.LoadDaemon(s.cfg.ConfigDir)
 	if err != nil {
-		return nil, "", fmt.Errorf("superd.conf: %w", err)
+		return nil, nil, fmt.Errorf("superd.conf: %w", err)
 	}
 	queues, err := webhookQueues(d, s.cfg.Version, s.log)
-	return queues, d.Hash, err
+	return queues, d, err
 }
 
 // load reads ConfigDir and appends the services defined in Go.

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net/netip"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -66,6 +67,20 @@ type Daemon struct {
 	// comments, spacing, key order and the order of the webhooks do not
 	// change it, any change of a value (secrets included) does.
 	Hash string
+}
+
+// SameSettings reports whether d and o have the same settings apart from
+// their webhooks (and File and Hash): the [Daemon] section, which superd
+// reads once, at start, while a reload replaces the webhooks.
+func (d *Daemon) SameSettings(o *Daemon) bool {
+	a, b := *d, *o
+	a.File, b.File = "", ""
+	a.Hash, b.Hash = "", ""
+	a.Webhooks, b.Webhooks = nil, nil
+	if len(a.HTTPHosts) == 0 && len(b.HTTPHosts) == 0 {
+		a.HTTPHosts, b.HTTPHosts = nil, nil // none set, or an empty list: the same
+	}
+	return reflect.DeepEqual(a, b)
 }
 
 // Defaults of a [Webhook "NAME"] section.

@@ -548,3 +548,30 @@ func TestDaemonHash(t *testing.T) {
 		seen[got] = src
 	}
 }
+
+func TestDaemonSameSettings(t *testing.T) {
+	parse := func(text string) *Daemon {
+		t.Helper()
+		d, err := parseDaemon("superd.conf", []byte(text), readFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	base := parse("[Daemon]\nHTTPListen=127.0.0.1:8080\nAllowEdit=no\n")
+	for _, tc := range []struct {
+		text string
+		same bool
+	}{
+		{"# a comment\n[Daemon]\nAllowEdit=no\nHTTPListen=127.0.0.1:8080\n", true},
+		{"[Daemon]\nHTTPListen=127.0.0.1:8080\n[Webhook \"w\"]\nURL=https://example.com/hook\n", true},
+		{"[Daemon]\nHTTPListen=127.0.0.1:8080\nAllowEdit=yes\n", false},
+		{"[Daemon]\nHTTPListen=127.0.0.1:9090\n", false},
+		{"[Daemon]\nHTTPListen=127.0.0.1:8080\nHTTPHosts=example.com\n", false},
+		{"", false},
+	} {
+		if got := base.SameSettings(parse(tc.text)); got != tc.same {
+			t.Errorf("SameSettings(%q) = %v, want %v", tc.text, got, tc.same)
+		}
+	}
+}

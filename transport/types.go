@@ -126,10 +126,15 @@ type ReloadResult struct {
 	// services keep running on their previous configuration (or are not
 	// created).
 	Errors []ConfigError `json:"errors"`
+	// Warnings lists what the reload could not apply although nothing is
+	// wrong with it, such as [Daemon] settings of superd.conf, which take
+	// effect when superd restarts.
+	Warnings []string `json:"warnings"`
 }
 
 // normalized returns r as it goes on the wire: the four name lists sorted,
-// every nil list replaced by an empty one. r's slices are not modified.
+// every nil list (warnings included) replaced by an empty one. r's slices
+// are not modified.
 func (r ReloadResult) normalized() ReloadResult {
 	errs := r.Errors
 	if errs == nil {
@@ -141,6 +146,7 @@ func (r ReloadResult) normalized() ReloadResult {
 		Changed:   sortedNames(r.Changed),
 		Unchanged: sortedNames(r.Unchanged),
 		Errors:    errs,
+		Warnings:  append([]string{}, r.Warnings...),
 	}
 }
 

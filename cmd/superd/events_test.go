@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/supers-dev/supers/notify"
+	"github.com/supers-dev/supers/transport"
 )
 
 // receiver is a webhook endpoint on loopback that records what it gets.
@@ -261,5 +262,39 @@ func TestWebhookRetries(t *testing.T) {
 		if n != 1 || attempts[id] != 3 {
 			t.Errorf("event %s: %d attempts, delivered %d times; want 3 and 1", id, attempts[id], n)
 		}
+	}
+}
+
+// A reload applies superd.conf's webhooks, not its [Daemon] settings, which
+// are read at start: when those changed, supers reload says so (exit 0),
+// and superd goes on with the settings it started with.
+func TestReloadWarnsOfDaemonSettings(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, map[string]string{
+		"a.service":   "[Service]\nExecStart=/bin/sleep 1000\n",
+		"superd.conf": "[Daemon]\nAllowEdit=no\n",
+	}).start()
+	d.waitRunning("a")
+
+	// Only a webhook added: applied, no warning.
+	d.writeFile("superd.conf", "[Daemon]\nAllowEdit=no\n\n[Webhook \"w\"]\nURL=http://127.0.0.1:9/hook\n")
+	if res := d.reload(); len(res.Errors) != 0 || len(res.Warnings) != 0 {
+		t.Fatalf("reload with a new webhook: errors %+v, warnings %q", res.Errors, res.Warnings)
+	}
+
+	d.writeFile("superd.conf", "[Daemon]\nAllowEdit=yes\n\n[Webhook \"w\"]\nURL=http://127.0.0.1:9/hook\n")
+	out, errOut, code := d.cli("reload")
+	if code != 0 || !strings.Contains(out, "warning: superd.conf: the [Daemon] settings changed since superd started") {
+		t.Fatalf("reload with AllowEdit changed: exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	var res transport.ReloadResult
+	if code := d.cliJSON(&res, "reload"); code != 0 || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "when superd restarts") {
+		t.Fatalf("--json reload: exit %d, %+v", code, res)
+	}
+
+	// Back to the settings superd runs with: no warning any more.
+	d.writeFile("superd.conf", "[Daemon]\nAllowEdit=no\n")
+	if res := d.reload(); len(res.Warnings) != 0 {
+		t.Errorf("reload with the start settings again: warnings %q", res.Warnings)
 	}
 }

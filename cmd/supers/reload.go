@@ -164,9 +164,11 @@ func (a *app) configRequestError(verb string, err error) error {
 //	changed: api
 //	unchanged: 12 services
 //	error: /etc/super/bad.service:3: [Service] Restrat: unknown key (did you mean Restart?)
+//	warning: superd.conf: the [Daemon] settings changed since superd started; ...
 //
-// When nothing was added, removed, changed or failed, it prints the single
-// line "nothing to do (12 services unchanged)".
+// When nothing was added, removed, changed or failed, it prints the line
+// "nothing to do (12 services unchanged)" instead, followed by the
+// warnings. Warnings do not make the command fail.
 func writeReload(w io.Writer, r transport.ReloadResult) error {
 	var b strings.Builder
 	if len(r.Added)+len(r.Removed)+len(r.Changed)+len(r.Errors) == 0 {
@@ -184,6 +186,9 @@ func writeReload(w io.Writer, r transport.ReloadResult) error {
 			fmt.Fprintf(&b, "unchanged: %s\n", countServices(n))
 		}
 		_ = writeErrorLines(&b, sortConfigErrors(r.Errors)) // a strings.Builder does not fail
+	}
+	for _, warning := range r.Warnings {
+		fmt.Fprintf(&b, "warning: %s\n", oneLine(warning))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

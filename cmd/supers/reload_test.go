@@ -81,6 +81,17 @@ func TestReloadOutput(t *testing.T) {
 			res:  transport.ReloadResult{Added: []string{"a\nb", "c\x1b[0m"}},
 			want: "added: a b, c?[0m\n",
 		},
+		{
+			name: "a warning alone: nothing to do, and the warning; exit 0",
+			res:  transport.ReloadResult{Unchanged: names(2), Warnings: []string{"superd.conf: changed\x1b[2J"}},
+			want: "nothing to do (2 services unchanged)\nwarning: superd.conf: changed?[2J\n",
+		},
+		{
+			name: "warnings after the errors",
+			res:  transport.ReloadResult{Changed: []string{"api"}, Errors: []transport.ConfigError{badErr}, Warnings: []string{"w1", "w2"}},
+			code: 1,
+			want: "changed: api\nerror: " + badFile + "\nwarning: w1\nwarning: w2\n",
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fb := fixture()
