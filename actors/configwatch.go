@@ -118,8 +118,8 @@ func (c *configActor) takeChanges() {
 	}
 	ev, err := c.changes.drain()
 	switch {
-	case err != nil || ev.gone:
-		c.log.Debug("the config dir's watch ended; status queries stat every service file until the next reload", "err", err)
+	case err != nil || ev.gone || !c.changes.sameDir():
+		c.log.Debug("the config dir's watch ended, or its path names another dir; status queries stat every service file until the next reload", "err", err)
 		c.closeChanges()
 		return
 	case ev.overflow:

@@ -26,9 +26,10 @@ import (
 // itself, which is why trusted limits it to regular files with one link,
 // on the directory's own mount, on a local file system (see localFS).
 type dirChanges struct {
-	fd    int
-	dir   string
-	mntID uint64 // the directory's mount
+	fd       int
+	dir      string
+	mntID    uint64 // the directory's mount
+	dev, ino uint64 // the directory the path named when the watch began
 }
 
 // dirEvents is what drain read.
@@ -80,6 +81,10 @@ func newDirChanges(dir string) (*dirChanges, error) {
 	if stx.Mask&unix.STATX_MNT_ID == 0 {
 		return nil, errors.New("statx gives no mount id")
 	}
+	var st unix.Stat_t
+	if err := unix.Stat(dir, &st); err != nil {
+		return nil, os.NewSyscallError("stat", err)
+	}
 	fd, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
 	if err != nil {
 		return nil, os.NewSyscallError("inotify_init1", err)
@@ -88,7 +93,16 @@ func newDirChanges(dir string) (*dirChanges, error) {
 		_ = unix.Close(fd)
 		return nil, os.NewSyscallError("inotify_add_watch", err)
 	}
-	return &dirChanges{fd: fd, dir: dir, mntID: stx.Mnt_id}, nil
+	return &dirChanges{fd: fd, dir: dir, mntID: stx.Mnt_id, dev: uint64(st.Dev), ino: st.Ino}, nil
+}
+
+// sameDir reports whether the directory's path still names the directory
+// being watched. A path through a symlink that was switched to another
+// directory (a release swapped in by replacing a "current" link) names
+// files that raise no event here.
+func (d *dirChanges) sameDir() bool {
+	var st unix.Stat_t
+	return unix.Stat(d.dir, &st) == nil && uint64(st.Dev) == d.dev && st.Ino == d.ino
 }
 
 // trusted reports whether drain sees every change of path: a regular file

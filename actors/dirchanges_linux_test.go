@@ -179,3 +179,51 @@ func TestStaleStatsOnlyChangedFiles(t *testing.T) {
 	c.stamp(c.known["b"])   // reloaded: b matches again
 	query(3, "c", "d")      // b once, then c and d: a missing file is not trusted
 }
+
+// A config dir reached through a symlink that is switched to another
+// directory (a new release swapped in): the files its path names now raise
+// no event in the watched directory, so stale stats them again, and sees
+// the change.
+func TestStaleSeesASwappedDirLink(t *testing.T) {
+	root := t.TempDir()
+	v1, v2 := filepath.Join(root, "v1"), filepath.Join(root, "v2")
+	for _, d := range []string{v1, v2} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustWriteFile(t, filepath.Join(v1, "a.service"), "[Service]\nExecStart=/bin/sleep 1\n")
+	mustWriteFile(t, filepath.Join(v2, "a.service"), "[Service]\nExecStart=/bin/sleep 2 # the new release\n")
+	dir := filepath.Join(root, "current")
+	if err := os.Symlink(v1, dir); err != nil {
+		t.Fatal(err)
+	}
+	sp, err := config.ParseFile(filepath.Join(dir, "a.service"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &configActor{dir: dir, log: slog.New(slog.DiscardHandler), known: map[string]*config.Service{"a": sp}}
+	c.openChanges(false)
+	if c.changes == nil {
+		t.Skip("no dirChanges on this file system")
+	}
+	t.Cleanup(c.closeChanges)
+	c.stamps = map[string]fileStamp{}
+	c.stamp(sp)
+	if got := c.stale(nil); len(got) != 0 {
+		t.Fatalf("stale before the swap: %v", got)
+	}
+	if got := c.stale(nil); len(got) != 0 { // from the cache now
+		t.Fatalf("stale before the swap, again: %v", got)
+	}
+	tmp := filepath.Join(root, "next")
+	if err := os.Symlink(v2, tmp); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.stale(nil); !got["a"] {
+		t.Errorf("stale after the swap: %v, want a", got)
+	}
+}

@@ -18,5 +18,6 @@ type dirEvents struct {
 func newDirChanges(string) (*dirChanges, error) { return nil, errors.ErrUnsupported }
 
 func (*dirChanges) trusted(string) bool       { return false }
+func (*dirChanges) sameDir() bool             { return false }
 func (*dirChanges) drain() (dirEvents, error) { return dirEvents{}, errors.ErrUnsupported }
 func (*dirChanges) close() error              { return nil }
