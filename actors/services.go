@@ -3,7 +3,8 @@ package actors
 import (
 	"fmt"
 	"log/slog"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -421,8 +422,13 @@ func (s *servicesActor) checkDrained() {
 }
 
 func (s *servicesActor) snapshot(e *serviceEntry) transport.ServiceStatus {
+	return s.snapshotAt(e, s.now())
+}
+
+// snapshotAt is snapshot with the time given, so that a list reads the
+// clock once.
+func (s *servicesActor) snapshotAt(e *serviceEntry, now time.Time) transport.ServiceStatus {
 	st := e.status
-	now := s.now()
 	if st.StartedAt != nil && st.PID != 0 {
 		st.UptimeSeconds = now.Sub(*st.StartedAt).Seconds()
 	}
@@ -440,10 +446,11 @@ func (s *servicesActor) snapshot(e *serviceEntry) transport.ServiceStatus {
 
 func (s *servicesActor) list() []transport.ServiceStatus {
 	out := make([]transport.ServiceStatus, 0, len(s.entries))
+	now := s.now()
 	for _, e := range s.entries {
-		out = append(out, s.snapshot(e))
+		out = append(out, s.snapshotAt(e, now))
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	slices.SortFunc(out, func(a, b transport.ServiceStatus) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
 
