@@ -85,7 +85,13 @@ func run(args []string, stderr io.Writer) int {
 	if c.LogDir == "" {
 		c.LogDir = filepath.Join(c.ConfigDir, "logs")
 	}
-	logger := newLogger(stderr, c.LogLevel, c.LogFormat)
+	// superd's own log goes through a bounded queue: a stderr that is not
+	// read must not block supervision (see logQueue).
+	logs := newLogQueue(stderr, logQueueRecords, func(w io.Writer, dropped uint64) {
+		newLogger(w, "warn", c.LogFormat).Warn("superd's log output was not being read: records dropped", "dropped", dropped)
+	})
+	defer logs.Close(logFlushWait)
+	logger := newLogger(logs, c.LogLevel, c.LogFormat)
 	daemon, err := config.LoadDaemon(c.ConfigDir)
 	if err != nil {
 		logger.Error("superd failed", "err", fmt.Errorf("superd.conf: %w", err))
