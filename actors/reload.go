@@ -54,7 +54,7 @@ func (s *servicesActor) handleSinkOpened(ctx actor.Context, m *sinkOpened) {
 			want = p.want[name] // re-created by a reload: as it was
 		}
 		rec := &serviceRecord{wantRunning: want, opStopped: stopped}
-		if stopped && want == false && spec.AutoStart {
+		if stopped && !want && spec.AutoStart {
 			s.log.Info("not starting: stopped by the operator before superd restarted", "service", name)
 		}
 		props := actor.PropsFromProducer(func() actor.Actor { return newServiceActor(spec, sink, deps, rec) })
