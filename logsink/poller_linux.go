@@ -34,10 +34,10 @@ const (
 // it waits its turn again. A chunk that does not fit in its stream's queue
 // is held and its pipe left unread until the stream's writer frees room or
 // Options.MaxBlock passes, so a full queue blocks the child that writes to
-// it and nothing else. The goroutine never
-// waits for anything but readiness: it waits for the epoll descriptor in the
-// runtime's netpoller, so an idle Poller holds neither an OS thread nor a
-// buffer and never wakes up.
+// it and nothing else. The goroutine never waits for anything but
+// readiness: it waits for the epoll descriptor in the runtime's netpoller,
+// so an idle Poller holds neither an OS thread nor a buffer and never wakes
+// up.
 //
 // The Poller is available on Linux only: elsewhere NewPoller returns an
 // error matching errors.ErrUnsupported, and Sinks read with their own
@@ -114,15 +114,8 @@ func (p *Poller) Close() error {
 		return nil
 	}
 	p.closeOnce.Do(func() {
-		p.mu.Lock()
-		p.closed = true
-		pipes := make([]*polledPipe, 0, len(p.pipes))
-		for _, pp := range p.pipes {
-			pipes = append(pipes, pp)
-		}
-		p.mu.Unlock()
 		deadline := time.Now().Add(closeDrainTimeout)
-		for _, pp := range pipes {
+		for _, pp := range p.closeRegistration(nil) {
 			pp.stopAt(deadline)
 		}
 		p.active.Wait() // the goroutine serves the pipes until they stop
@@ -198,17 +191,26 @@ func (p *Poller) dispatch(events []unix.EpollEvent) (busy bool) {
 // fail from then on.
 func (p *Poller) fail(err error) {
 	p.log.Error("log pipe poller failed; stopping the log pipes of all services", "err", err)
+	for _, pp := range p.closeRegistration(err) {
+		pp.finish(fmt.Errorf("poll %s pipe: %w", pp.w.st, err))
+	}
+}
+
+// closeRegistration has newPipes fail from now on (with failure, if not
+// nil, as the reason) and returns the pipes registered, for the caller to
+// stop.
+func (p *Poller) closeRegistration(failure error) []*polledPipe {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.closed = true
-	p.failure = err
+	if failure != nil {
+		p.failure = failure
+	}
 	pipes := make([]*polledPipe, 0, len(p.pipes))
 	for _, pp := range p.pipes {
 		pipes = append(pipes, pp)
 	}
-	p.mu.Unlock()
-	for _, pp := range pipes {
-		pp.finish(fmt.Errorf("poll %s pipe: %w", pp.w.st, err))
-	}
+	return pipes
 }
 
 // newPipes creates a pair of pipes for s and registers their read ends. s.mu
