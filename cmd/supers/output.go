@@ -22,11 +22,7 @@ func (a *app) printStatuses(services []transport.ServiceStatus) error {
 		}
 		return writeJSON(a.stdout, services)
 	}
-	t := newStatusTable(false)
-	for _, s := range services {
-		t.add(s)
-	}
-	return a.printTable(t)
+	return a.printTable(tableOf(services))
 }
 
 // printTable writes t to stdout, followed on stderr by a note about the
@@ -73,16 +69,6 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-// writeTable prints one aligned row per service under a header (see
-// statusTable), in the order of services.
-func writeTable(w io.Writer, services []transport.ServiceStatus) error {
-	t := newStatusTable(false)
-	for _, s := range services {
-		t.add(s)
-	}
-	return t.writeTo(w)
 }
 
 // stateText is the STATE column: the state, and for a service that is not

@@ -43,11 +43,11 @@ func TestStateText(t *testing.T) {
 
 func TestWriteTableColumnsAlign(t *testing.T) {
 	var b strings.Builder
-	err := writeTable(&b, []transport.ServiceStatus{
+	err := tableOf([]transport.ServiceStatus{
 		{Name: "a", State: "running", PID: 1, UptimeSeconds: 1, Description: "x"},
 		{Name: "a-much-longer-name", State: "exited", LastExit: &transport.ExitInfo{Code: intp(127)}, Restarts: 1234},
 		{Name: "ü", State: "running", PID: 1234567, UptimeSeconds: 1e6, Description: "über"},
-	})
+	}).writeTo(&b)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,8 +69,18 @@ func newStatusTable(sorted bool) *statusTable {
 	return t
 }
 
-// add adds the row of service s.
-func (t *statusTable) add(s transport.ServiceStatus) {
+// tableOf returns the table of services, in their order.
+func tableOf(services []transport.ServiceStatus) *statusTable {
+	t := newStatusTable(false)
+	for _, s := range services {
+		t.add(s)
+	}
+	return t
+}
+
+// statusCells returns the cells of the row of service s. The STATE of a
+// service whose file changed on disk is followed by configChangedMark.
+func statusCells(s transport.ServiceStatus) [tableColumns]string {
 	pid, uptime := "-", "-"
 	if s.PID != 0 {
 		pid = strconv.Itoa(s.PID)
@@ -81,9 +91,14 @@ func (t *statusTable) add(s transport.ServiceStatus) {
 	state := oneLine(stateText(s))
 	if s.ConfigChanged {
 		state += " " + configChangedMark
-		t.changed = true
 	}
-	cells := [tableColumns]string{oneLine(s.Name), state, pid, uptime, strconv.Itoa(s.Restarts), oneLine(s.Description)}
+	return [tableColumns]string{oneLine(s.Name), state, pid, uptime, strconv.Itoa(s.Restarts), oneLine(s.Description)}
+}
+
+// add adds the row of service s.
+func (t *statusTable) add(s transport.ServiceStatus) {
+	cells := statusCells(s)
+	t.changed = t.changed || s.ConfigChanged
 
 	if t.rows > 0 && s.Name < t.lastName {
 		t.ordered = false

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"text/tabwriter"
@@ -13,25 +12,15 @@ import (
 )
 
 // tabwriterTable is the table as supers printed it with text/tabwriter,
-// which statusTable must reproduce byte for byte.
+// which statusTable must reproduce byte for byte. (The cells are those
+// statusCells makes: what is compared is the layout.)
 func tabwriterTable(services []transport.ServiceStatus) string {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tSTATE\tPID\tUPTIME\tRESTARTS\tDESCRIPTION")
 	for _, s := range services {
-		pid, uptime := "-", "-"
-		if s.PID != 0 {
-			pid = strconv.Itoa(s.PID)
-		}
-		if s.State == transport.StateRunning {
-			uptime = formatUptime(s.UptimeSeconds)
-		}
-		state := oneLine(stateText(s))
-		if s.ConfigChanged {
-			state += " " + configChangedMark
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n",
-			oneLine(s.Name), state, pid, uptime, s.Restarts, oneLine(s.Description))
+		c := statusCells(s)
+		fmt.Fprintln(tw, strings.Join(c[:], "\t"))
 	}
 	_ = tw.Flush()
 	return b.String()
