@@ -78,27 +78,32 @@ func (q *logQueue) run(records <-chan queuedRecord) {
 	}
 }
 
-// Close stops taking records and waits, at most wait, until those queued
-// (and the count of those dropped after them) are written. It reports
-// whether they all were: a stderr that stays blocked must not keep superd
-// from exiting. Writes after Close are dropped.
+// Close stops taking records and waits, at most wait in all, until those
+// queued (and the count of those dropped after them) are written. It
+// reports whether they all were: a stderr that stays blocked must not keep
+// superd from exiting. Writes after Close are dropped.
 func (q *logQueue) Close(wait time.Duration) bool {
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	expired := false
 	q.mu.Lock()
 	if !q.closed {
 		q.closed = true
 		if q.dropped > 0 {
-			// Room or not, the count goes last: Close may block here
-			// until the writer takes a record, bounded like the wait.
+			// The count goes last, once the writer takes a record and makes
+			// room for it, or not at all.
 			select {
 			case q.records <- queuedRecord{dropped: q.dropped}:
-			case <-time.After(wait):
+			case <-t.C:
+				expired = true
 			}
 		}
 		close(q.records)
 	}
 	q.mu.Unlock()
-	t := time.NewTimer(wait)
-	defer t.Stop()
+	if expired {
+		return false
+	}
 	select {
 	case <-q.done:
 		return true

@@ -132,6 +132,30 @@ func TestLogQueueCloseDoesNotHang(t *testing.T) {
 	<-q.done
 }
 
+// With records dropped and the writer stuck, Close gives up too: the count
+// of the dropped records cannot be queued, and Close must not wait for it
+// beyond its bound.
+func TestLogQueueCloseWithDropsDoesNotHang(t *testing.T) {
+	w := &gatedWriter{open: make(chan struct{}), entered: make(chan struct{})}
+	q := newLogQueue(w, 1, noticeText)
+	_, _ = q.Write([]byte("stuck\n"))
+	<-w.entered
+	_, _ = q.Write([]byte("queued\n"))
+	_, _ = q.Write([]byte("dropped\n"))
+	closed := make(chan bool, 1)
+	go func() { closed <- q.Close(50 * time.Millisecond) }()
+	select {
+	case flushed := <-closed:
+		if flushed {
+			t.Error("Close reported a flush while the writer was blocked")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return with the writer blocked and records dropped")
+	}
+	close(w.open)
+	<-q.done
+}
+
 // superd whose stderr nobody reads (a full pipe) goes on answering and
 // restarting services: its own log is dropped, not waited for.
 func TestSuperdWithUnreadStderr(t *testing.T) {
