@@ -132,7 +132,11 @@ func (a *apiServers) serve(h http.Handler, tcp transport.TCPOptions, onShutdown 
 		}()
 	}
 	if a.unix != nil {
-		start(transport.NewUnixServer(h, transport.DefaultSocketAccess(a.gid), a.log), a.unix, "control socket")
+		// The server's shutdown removes the socket but keeps its lock, which
+		// close releases once every service has stopped: a second superd
+		// must not start on the socket while this one is still stopping
+		// its services.
+		start(transport.NewUnixServer(h, transport.DefaultSocketAccess(a.gid), a.log), a.unix.Acceptor(), "control socket")
 	}
 	if a.tcp != nil {
 		start(transport.NewServer(transport.TCPHandler(h, tcp)), a.tcp, "HTTP API")

@@ -25,11 +25,14 @@ var (
 // lock (the lock file itself stays: removing it would let two processes lock
 // two different files of the same name).
 type UnixListener struct {
-	ln        *net.UnixListener
-	path      string
-	lock      *os.File
-	closeOnce sync.Once
-	closeErr  error
+	ln   *net.UnixListener
+	path string
+	lock *os.File
+
+	socketOnce sync.Once // closes ln and removes the socket file
+	socketErr  error
+	closeOnce  sync.Once
+	closeErr   error
 }
 
 // ListenUnix creates the control socket at path:
@@ -162,13 +165,35 @@ func (l *UnixListener) Path() string { return l.path }
 // It is safe to call more than once; later calls return the first result.
 func (l *UnixListener) Close() error {
 	l.closeOnce.Do(func() {
-		// Closing the listener unlinks the socket while we still hold the
-		// lock, so we cannot remove a successor's socket.
-		err := l.ln.Close()
-		if rmErr := os.Remove(l.path); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
-			err = errors.Join(err, rmErr)
-		}
-		l.closeErr = errors.Join(err, l.lock.Close())
+		l.closeErr = errors.Join(l.closeSocket(), l.lock.Close())
 	})
 	return l.closeErr
 }
+
+// closeSocket stops listening and removes the socket file, once. The lock
+// is still held, so it cannot remove a successor's socket.
+func (l *UnixListener) closeSocket() error {
+	l.socketOnce.Do(func() {
+		err := l.ln.Close() // unlinks the socket (SetUnlinkOnClose)
+		if rmErr := os.Remove(l.path); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
+			err = errors.Join(err, rmErr)
+		}
+		l.socketErr = err
+	})
+	return l.socketErr
+}
+
+// Acceptor returns l as a listener whose Close stops listening and removes
+// the socket file but keeps the lock, which only l.Close releases. Serve it
+// rather than l when the daemon has work left after its server stops:
+// [http.Server.Shutdown] closes the listeners it serves, and until the
+// daemon is done (its services stopped, its state written) a second daemon
+// must not take over the socket.
+func (l *UnixListener) Acceptor() net.Listener { return unixAcceptor{l} }
+
+// unixAcceptor is what [UnixListener.Acceptor] returns.
+type unixAcceptor struct{ l *UnixListener }
+
+func (a unixAcceptor) Accept() (net.Conn, error) { return a.l.Accept() }
+func (a unixAcceptor) Addr() net.Addr            { return a.l.Addr() }
+func (a unixAcceptor) Close() error              { return a.l.closeSocket() }
