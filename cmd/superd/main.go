@@ -32,7 +32,7 @@ type cli struct {
 	Socket    string `help:"Path of the control socket (default: ${socket})." type:"path" placeholder:"PATH"`
 	LogLevel  string `help:"Level of superd's own log." enum:"debug,info,warn,error" default:"info"`
 	LogFormat string `help:"Format of superd's own log." enum:"text,json" default:"text"`
-	Check     bool   `help:"Validate every service file of the config dir, print each error and exit (1 if any is invalid)."`
+	Check     bool   `help:"Validate every service file and superd.conf of the config dir, print each error and exit (1 if any is invalid)."`
 	Watch     bool   `help:"Reload when a file of the config dir changes (debounced)."`
 
 	SocketGroup string `help:"Group whose members may use the control socket, besides root and superd's user (SocketGroup= in superd.conf)." placeholder:"GROUP"`
@@ -205,14 +205,25 @@ func reloadOnHangup(ctx context.Context, sup *actors.Supervisor, hup <-chan os.S
 	}
 }
 
-// check validates dir like a reload would and reports every error.
+// check validates dir like a reload would, superd.conf included (superd
+// refuses to start with an invalid one), and reports every error.
 func check(dir string, stdout, stderr io.Writer) int {
+	if _, err := os.ReadDir(dir); err != nil {
+		fmt.Fprintf(stderr, "error: config dir: %v\n", err)
+		return 1
+	}
 	specs, errs := config.LoadDir(dir)
+	invalid := len(errs)
+	daemonNote := ""
+	if _, err := config.LoadDaemon(dir); err != nil {
+		errs = append(errs, err)
+		daemonNote = ", " + config.DaemonFile + " invalid"
+	}
 	for _, err := range errs {
 		fmt.Fprintf(stderr, "error: %s\n", strings.ReplaceAll(err.Error(), "\n", "\nerror: "))
 	}
 	if len(errs) > 0 {
-		fmt.Fprintf(stderr, "%s: %d service file(s) invalid, %d valid\n", dir, len(errs), len(specs))
+		fmt.Fprintf(stderr, "%s: %d service file(s) invalid, %d valid%s\n", dir, invalid, len(specs), daemonNote)
 		return 1
 	}
 	fmt.Fprintf(stdout, "%s: %d service file(s) valid\n", dir, len(specs))
