@@ -126,8 +126,9 @@ func (q *Queue) Stats() QueueStats {
 
 // Close stops taking events and lets the worker deliver what is queued
 // until ctx is done; then it cancels the delivery in flight, drops the
-// rest, and returns ctx's error. It returns once the worker has stopped.
-// Calling it again waits for the same end.
+// rest, and returns ctx's error. It returns once the worker has stopped
+// and, if the notifier has a Close() method (as [Webhook] does, for its
+// idle connections), called it. Calling it again waits for the same end.
 func (q *Queue) Close(ctx context.Context) error {
 	q.mu.Lock()
 	q.closed = true
@@ -148,6 +149,9 @@ func (q *Queue) Close(ctx context.Context) error {
 func (q *Queue) run() {
 	defer close(q.done)
 	defer q.cancel()
+	if c, ok := q.n.(interface{ Close() }); ok {
+		defer c.Close() // e.g. a Webhook's idle connections
+	}
 	for {
 		q.mu.Lock()
 		if q.ctx.Err() != nil {
