@@ -62,13 +62,13 @@ func (h *eventsActor) Receive(ctx actor.Context) {
 		h.closing.Add(1)
 		go func() { // owned by the hub: waited for in Stopping
 			defer h.closing.Done()
-			closeQueues(old, h.log)
+			closeQueues(old, eventFlush, h.log)
 		}()
 	case *closeStreams:
 		h.closeStreams()
 	case *actor.Stopping:
 		h.closeStreams()
-		closeQueues(h.queues, h.log)
+		closeQueues(h.queues, eventFlush, h.log)
 		h.closing.Wait()
 	}
 }
@@ -88,23 +88,28 @@ type replaceNotifiers struct {
 	queues []*notify.Queue
 }
 
-// closeQueues closes queues, giving them eventFlush to deliver what they
-// hold.
-func closeQueues(queues []*notify.Queue, log *slog.Logger) {
-	fctx, cancel := context.WithTimeout(context.Background(), eventFlush)
+// closeQueues closes queues in parallel, giving each of them wait to
+// deliver what it holds: a webhook that hangs uses up its own time, never
+// that of the others.
+func closeQueues(queues []*notify.Queue, wait time.Duration, log *slog.Logger) {
+	fctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
+	var wg sync.WaitGroup
 	for _, q := range queues {
-		if err := q.Close(fctx); err != nil {
-			log.Warn("notifier did not flush in time", "err", err)
-		}
+		wg.Go(func() {
+			if err := q.Close(fctx); err != nil {
+				log.Warn("notifier did not flush in time", "err", err)
+			}
+		})
 	}
+	wg.Wait()
 }
 
 // webhookQueues builds one bounded queue per webhook of d.
 func webhookQueues(d *config.Daemon, version string, log *slog.Logger) ([]*notify.Queue, error) {
 	var queues []*notify.Queue
 	fail := func(err error) ([]*notify.Queue, error) {
-		closeQueues(queues, log)
+		closeQueues(queues, eventFlush, log)
 		return nil, err
 	}
 	for _, w := range d.Webhooks {
@@ -190,8 +195,11 @@ type unsubscribe struct {
 	id uint64
 }
 
+// matchService reports whether e is about service ("" = every service): an
+// event of that service, or a reload that added, removed or changed it, as
+// a webhook's Services= filter sees it.
 func matchService(service string, e notify.Event) bool {
-	return service == "" || e.Service == service
+	return service == "" || notify.Filter{Services: []string{service}}.Match(e)
 }
 
 func (h *eventsActor) handleSubscribe(m *subscribe) {
