@@ -25,7 +25,8 @@ const (
 	TypeExit = "exit"
 	// TypeRestart: a restart is scheduled; Attempt and DelayMS are set.
 	TypeRestart = "restart"
-	// TypeStop: the service was stopped on request; Reason may say by whom.
+	// TypeStop: the service was stopped on request (its expected exit came
+	// first); PID is the process stopped, Reason may say why.
 	TypeStop = "stop"
 	// TypeFatal: restarting gave up (start limit hit); Reason says why.
 	TypeFatal = "fatal"
@@ -74,7 +75,7 @@ type Event struct {
 	// Host is the host name of the machine running superd.
 	Host string `json:"host"`
 
-	// PID is the process id (start, and exit when known).
+	// PID is the process id (start, stop, and exit when known).
 	PID int `json:"pid,omitempty"`
 	// Code is the exit status when the process exited (exit).
 	Code *int `json:"code,omitempty"`

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
@@ -391,7 +392,12 @@ type UnreachableError struct {
 // Error returns a one-line message naming the socket (or URL), suitable
 // for users.
 func (e *UnreachableError) Error() string {
-	return fmt.Sprintf("cannot reach superd at %s: %s (is superd running?)", e.Socket, dialReason(e.Err))
+	hint := "is superd running?"
+	if errors.Is(e.Err, fs.ErrPermission) {
+		// superd may well be running: this user may not open its socket.
+		hint = "only root, superd's user and its control group may use the socket"
+	}
+	return fmt.Sprintf("cannot reach superd at %s: %s (%s)", e.Socket, dialReason(e.Err), hint)
 }
 
 // Unwrap returns the dial error.

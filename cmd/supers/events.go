@@ -92,6 +92,7 @@ const eventTimeLayout = "2006-01-02T15:04:05.000Z07:00"
 //	2026-11-25T21:03:04.125Z restart sleep           attempt=1 delay=0s
 //	2026-11-25T21:04:00.000Z reload  -               added=a,b removed=c changed=d
 //	2026-11-25T21:05:00.000Z fatal   sleep           reason="start limit hit"
+//	2026-11-25T21:06:00.000Z delete  old             by=uid:1000
 //
 // Text from superd is sanitized; the reason is quoted.
 func formatEvent(e notify.Event) string {
@@ -127,6 +128,12 @@ func formatEvent(e notify.Event) string {
 		if len(list.names) > 0 {
 			field(list.key, oneLine(strings.Join(list.names, ",")))
 		}
+	}
+	if e.By != "" {
+		field("by", oneLine(e.By))
+	}
+	if e.Hash != "" {
+		field("hash", oneLine(e.Hash))
 	}
 	if e.Reason != "" {
 		field("reason", strconv.Quote(e.Reason))

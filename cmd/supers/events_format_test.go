@@ -1,0 +1,35 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/supers-dev/supers/notify"
+)
+
+// TestFormatEventDefinitionFields: the human form of create, update and
+// delete events says who made the change and which content was written,
+// as their JSON does; without them "supers events" cannot answer "who
+// deleted this service?".
+func TestFormatEventDefinitionFields(t *testing.T) {
+	create := eventAt(notify.TypeCreate, "web", 0)
+	create.By, create.Hash = "uid:1000", "5d41402abc4b2a76b9719d911017c592a4f2b9c1d3e5f708192a3b4c5d6e7f80"
+	update := eventAt(notify.TypeUpdate, "web", 1)
+	update.By, update.Hash = "token", "0f1e2d3c"
+	del := eventAt(notify.TypeDelete, "legacy", 2)
+	del.By = "uid:0"
+	hostile := eventAt(notify.TypeDelete, "x", 3)
+	hostile.By = "uid:1\n\x1b[2J"
+	for _, tc := range []struct {
+		e    notify.Event
+		want string
+	}{
+		{create, "2026-11-25T21:03:04.000Z create  web             by=uid:1000 hash=5d41402abc4b2a76b9719d911017c592a4f2b9c1d3e5f708192a3b4c5d6e7f80"},
+		{update, "2026-11-25T21:03:04.001Z update  web             by=token hash=0f1e2d3c"},
+		{del, "2026-11-25T21:03:04.002Z delete  legacy          by=uid:0"},
+		{hostile, "2026-11-25T21:03:04.003Z delete  x               by=uid:1 ?[2J"},
+	} {
+		if got := formatEvent(tc.e); got != tc.want {
+			t.Errorf("formatEvent(%s):\n got %q\nwant %q", tc.e.Type, got, tc.want)
+		}
+	}
+}
