@@ -77,8 +77,11 @@ func (d *Daemon) SameSettings(o *Daemon) bool {
 	a.File, b.File = "", ""
 	a.Hash, b.Hash = "", ""
 	a.Webhooks, b.Webhooks = nil, nil
+	// A set, as for the hash: neither order nor repeats count; none set
+	// and an empty list are the same.
+	a.HTTPHosts, b.HTTPHosts = sortedSet(a.HTTPHosts), sortedSet(b.HTTPHosts)
 	if len(a.HTTPHosts) == 0 && len(b.HTTPHosts) == 0 {
-		a.HTTPHosts, b.HTTPHosts = nil, nil // none set, or an empty list: the same
+		a.HTTPHosts, b.HTTPHosts = nil, nil
 	}
 	return reflect.DeepEqual(a, b)
 }
@@ -352,6 +355,9 @@ func (wb *webhookBuilder) apply(a *assignment, read readFileFunc, fail func(erro
 	case keySecret:
 		if wb.secretLine == 0 {
 			wb.secretLine = a.line
+		}
+		if err = checkSecret(v); err != nil {
+			return err
 		}
 		h.Secrets = append(h.Secrets, v)
 	case keySecretFile:

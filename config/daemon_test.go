@@ -47,7 +47,7 @@ func testCAPEM(t testing.TB) string {
 // daemonFiles are the files the superd.conf of these tests name.
 func daemonFiles(t testing.TB) readFileFunc {
 	return fakeFiles(map[string]string{
-		"/etc/supers/hook.secrets": "whsec_" + leak + "1\n\n  whsec_" + leak + "2 \r\n",
+		"/etc/supers/hook.secrets": "whsec_" + leak + "11\n\n  whsec_" + leak + "22 \r\n",
 		"/etc/supers/empty":        "\n \n",
 		"/etc/supers/dir":          "<dir>",
 		"/etc/supers/ca.pem":       testCAPEM(t),
@@ -84,8 +84,8 @@ func TestParseDaemonGood(t *testing.T) {
 URL=https://hooks.example.com/services/` + leak + `
 Events=exit, fatal restart,exit FATAL
 Services=web,db web
-Secret=whsec_` + leak + `A
-Secret=whsec_` + leak + `B
+Secret=whsec_` + leak + `AA
+Secret=whsec_` + leak + `BB
 Timeout=1min 30s
 Retries=0
 DenyPrivate=yes
@@ -104,7 +104,7 @@ SecretFile=/etc/supers/hook.secrets
 			URL:         "https://hooks.example.com/services/" + leak,
 			Events:      []string{"exit", "fatal", "restart"},
 			Services:    []string{"db", "web"},
-			Secrets:     []string{"whsec_" + leak + "A", "whsec_" + leak + "B"},
+			Secrets:     []string{"whsec_" + leak + "AA", "whsec_" + leak + "BB"},
 			Timeout:     90 * time.Second,
 			Retries:     0,
 			DenyPrivate: true,
@@ -112,7 +112,7 @@ SecretFile=/etc/supers/hook.secrets
 		}, {
 			Name:    "audit.log@2",
 			URL:     "http://10.0.0.1:8080/hook?token=" + leak + " &x=1",
-			Secrets: []string{"whsec_" + leak + "1", "whsec_" + leak + "2"},
+			Secrets: []string{"whsec_" + leak + "11", "whsec_" + leak + "22"},
 			Timeout: DefaultWebhookTimeout,
 			Retries: DefaultWebhookRetries,
 		}}},
@@ -228,7 +228,7 @@ func TestParseDaemonErrors(t *testing.T) {
 		name: "webhook values",
 		src: `[Webhook "a"]
 URL=ftp://u:` + leak + `@h/p
-Secret=whsec_` + leak + `
+Secret=whsec_` + leak + `AA
 Secret=
 SecretFile=/etc/supers/hook.secrets
 Events=start,boom

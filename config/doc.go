@@ -44,7 +44,8 @@
 //   - A value whose last character is a backslash continues on the next
 //     line: the backslash is dropped and the next line, trimmed, is appended
 //     (so leave a space before the backslash to separate words). A blank
-//     line ends the value.
+//     line ends the value; comment lines in between are skipped, as in
+//     systemd.
 //   - Section and key names are case sensitive. Sections and keys starting
 //     with "X-" are ignored (for other tools). Any other unknown section or
 //     key is an error, with a suggestion when a known one is close.
@@ -206,8 +207,9 @@
 //	Services=          service names whose events are sent, separated by
 //	                   spaces or commas. Default: all.
 //	Secret=            a signing secret, as written (a "whsec_" prefix is
-//	                   for the notifier to decode). May be repeated: several
-//	                   secrets allow rotation. Default: unsigned requests.
+//	                   for the notifier to decode; what follows it must be
+//	                   valid base64). May be repeated: several secrets
+//	                   allow rotation. Default: unsigned requests.
 //	SecretFile=        instead of Secret=: an absolute path to a file
 //	                   holding one secret per line (spaces trimmed, blank
 //	                   lines ignored), read when the file is parsed (and

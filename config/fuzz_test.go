@@ -117,8 +117,8 @@ func checkFuzzError(t *testing.T, err error) {
 }
 
 // checkValues checks the values ini.v1 gives each assignment against the
-// documented syntax: the text after "=", joined with its continuation lines,
-// trimmed.
+// documented syntax: the text after "=", joined with its continuation lines
+// (comment lines among them skipped), trimmed.
 func checkValues(t *testing.T, data []byte) {
 	t.Helper()
 	checkSchemaValues(t, data, serviceSchema)
@@ -140,6 +140,9 @@ func checkSchemaValues(t *testing.T, data []byte, sc *schema) {
 			next := "" // the end of the file ends a continued value
 			if i < len(lines) {
 				next = strings.TrimSpace(lines[i])
+			}
+			if isComment(next) {
+				continue // skipped, as in systemd
 			}
 			want = strings.TrimSpace(want[:len(want)-1] + next)
 			if next == "" || !strings.HasSuffix(next, `\`) {

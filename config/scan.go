@@ -86,7 +86,7 @@ func scan(data []byte, el *errorList, sc *schema) scanned {
 	for i := 0; i < len(lines) && !el.full(); i++ {
 		lineNo := i + 1
 		text := strings.TrimLeftFunc(lines[i], unicode.IsSpace)
-		if text == "" || text[0] == '#' || text[0] == ';' {
+		if text == "" || isComment(text) {
 			continue
 		}
 		if text[0] == '[' {
@@ -158,8 +158,10 @@ func scan(data []byte, el *errorList, sc *schema) scanned {
 			out.WriteString(text)
 			out.WriteByte('\n')
 			for j := i + 1; j <= cont.last; j++ {
-				out.WriteString(lines[j])
-				out.WriteByte('\n')
+				if !isComment(strings.TrimSpace(lines[j])) {
+					out.WriteString(lines[j])
+					out.WriteByte('\n')
+				}
 			}
 		}
 		i = cont.last
@@ -196,6 +198,10 @@ func (sc *schema) header(name string) (header, error) {
 	}
 	return header{section: head + ` "` + sub + `"`, spec: spec, sub: sub}, nil
 }
+
+// isComment reports whether a line, its leading spaces trimmed, is a
+// comment.
+func isComment(text string) bool { return text != "" && (text[0] == '#' || text[0] == ';') }
 
 // sectionIf returns section when the scanner is in a known section.
 func sectionIf(state scanState, section string) string {
@@ -261,7 +267,9 @@ type extent struct {
 // last non-space character is a backslash continues on the next line; the
 // backslash is dropped and the next line, trimmed, is appended; a blank line
 // (which is consumed), a line that does not end with a backslash or the end
-// of the file ends it.
+// of the file ends it. As in systemd, comment lines in between are skipped
+// (the scanner leaves them out of the text it gives ini.v1): the value goes
+// on with the line after them.
 func continuation(lines []string, i int, value string) extent {
 	v := strings.TrimSpace(value)
 	if v == "" || startsMultilineQuote(value) || !strings.HasSuffix(v, `\`) {
@@ -273,6 +281,9 @@ func continuation(lines []string, i int, value string) extent {
 		e.last = j
 		if next == "" {
 			break
+		}
+		if isComment(next) {
+			continue
 		}
 		if !strings.HasSuffix(next, `\`) {
 			e.length += len(next)

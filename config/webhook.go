@@ -3,6 +3,7 @@ package config
 import (
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -212,6 +213,23 @@ func parseServiceList(v string) ([]string, error) {
 	return slices.Compact(names), nil
 }
 
+// secretPrefix marks a Standard Webhooks secret: whsec_ then base64.
+const secretPrefix = "whsec_"
+
+// checkSecret checks a webhook secret as the notifier will decode it: one
+// with the whsec_ prefix must be valid, non-empty base64 after it; any
+// other is used as it is. Its errors never show the secret.
+func checkSecret(s string) error {
+	rest, ok := strings.CutPrefix(s, secretPrefix)
+	if !ok {
+		return nil
+	}
+	if b, err := base64.StdEncoding.DecodeString(rest); err != nil || len(b) == 0 {
+		return errors.New("has the " + secretPrefix + " prefix but is not valid base64")
+	}
+	return nil
+}
+
 // readSecretFile reads the secrets of a SecretFile=, one a line (trimmed;
 // blank lines are ignored). Its errors name the file, never a secret.
 func readSecretFile(path string, read readFileFunc) ([]string, error) {
@@ -227,6 +245,9 @@ func readSecretFile(path string, read readFileFunc) ([]string, error) {
 			continue
 		case strings.IndexByte(s, 0) >= 0:
 			return nil, fmt.Errorf("%s:%d: contains a NUL byte", path, i+1)
+		}
+		if err := checkSecret(s); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, i+1, err)
 		}
 		secrets = append(secrets, s)
 	}

@@ -1,0 +1,38 @@
+package config
+
+import (
+	"slices"
+	"testing"
+)
+
+// As in systemd, comment lines inside a continued value are ignored: the
+// value goes on with the line after them. They used to be appended to the
+// value, so that a flag commented out of a continued ExecStart= was passed
+// to the program, with a "#" word before it.
+func TestContinuationSkipsCommentLines(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		want       []string
+	}{
+		{"hash comment", "[Service]\nExecStart=/bin/foo \\\n# --old-flag \\\n  --new-flag\n", []string{"/bin/foo", "--new-flag"}},
+		{"semicolon comment", "[Service]\nExecStart=/bin/foo \\\n  ; --old\n  --new\n", []string{"/bin/foo", "--new"}},
+		{"several comments", "[Service]\nExecStart=/bin/foo \\\n#a\n;b\n  --x \\\n#c\n  --y\nUser=nobody\n", []string{"/bin/foo", "--x", "--y"}},
+		{"comment before the end of the file", "[Service]\nExecStart=/bin/foo \\\n# last", []string{"/bin/foo"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Parse("t", "t.service", []byte(tc.text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(s.ExecStart, tc.want) {
+				t.Errorf("ExecStart = %q, want %q", s.ExecStart, tc.want)
+			}
+			checkValues(t, []byte(tc.text))
+		})
+	}
+	// The lines after the continued value keep their numbers.
+	_, err := Parse("t", "t.service", []byte("[Service]\nExecStart=/bin/foo \\\n# x\n  --y\nBogus=1\n"))
+	if want := "t.service:5: [Service] Bogus: unknown key"; err == nil || err.Error() != want {
+		t.Errorf("error = %v, want %s", err, want)
+	}
+}
