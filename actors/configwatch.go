@@ -2,8 +2,11 @@ package actors
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -43,7 +46,7 @@ type configActor struct {
 	verified map[string]bool
 	statFile func(path string) (fileStamp, bool) // stale's stat; nil means stampOf (tests count calls)
 
-	daemonHash  string         // hash of the superd.conf in force
+	daemonHash  string         // notifierVersion of the superd.conf in force
 	startDaemon *config.Daemon // superd.conf as it was at start, whose [Daemon] settings are in force; nil if none
 	version     string         // superd's version, for the webhooks' User-Agent
 
@@ -136,6 +139,9 @@ func (c *configActor) takeChanges() {
 func (c *configActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
+		if c.startDaemon != nil {
+			c.daemonHash = notifierVersion(c.startDaemon)
+		}
 		c.openChanges(false) // before the stamps: no change after them goes unseen
 		c.stamps = make(map[string]fileStamp, len(c.known))
 		for _, sp := range c.known {
@@ -200,13 +206,15 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 		res.Warnings = append(res.Warnings, warning)
 		c.log.Warn(warning)
 	}
-	if derr == nil && daemon.Hash != c.daemonHash {
-		if queues, err := webhookQueues(daemon, c.version, c.log); err != nil {
-			res.Errors = append(res.Errors, configErrors(err)...)
-		} else {
-			c.daemonHash = daemon.Hash
-			ctx.Send(c.events, &replaceNotifiers{queues: queues})
-			c.log.Info("superd.conf reloaded", "webhooks", len(daemon.Webhooks))
+	if derr == nil {
+		if version := notifierVersion(daemon); version != c.daemonHash {
+			if queues, err := webhookQueues(daemon, c.version, c.log); err != nil {
+				res.Errors = append(res.Errors, configErrors(err)...)
+			} else {
+				c.daemonHash = version
+				ctx.Send(c.events, &replaceNotifiers{queues: queues})
+				c.log.Info("superd.conf reloaded", "webhooks", len(daemon.Webhooks))
+			}
 		}
 	}
 	c.errs = errs
@@ -270,6 +278,27 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 	return res, nil
 }
 
+// notifierVersion identifies what the webhooks of d are built from: d's
+// Hash, and the content of their CAFile= files, which the hash does not
+// cover (only their paths), so that a CA bundle rotated in place is picked
+// up by a reload as a new SecretFile= is.
+func notifierVersion(d *config.Daemon) string {
+	h := sha256.New()
+	io.WriteString(h, d.Hash)
+	for _, w := range d.Webhooks {
+		if w.CAFile == "" {
+			continue
+		}
+		data, err := os.ReadFile(w.CAFile)
+		if err != nil {
+			data = []byte(err.Error()) // differs from any content: rebuilt, and the error reported then
+		}
+		sum := sha256.Sum256(data)
+		fmt.Fprintf(h, "\x00%s\x00%x", w.CAFile, sum)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 // loadOnDemand handles a start or restart of a name the services supervisor
 // does not know: NAME.service is loaded (validated as in a reload) and the
 // service created, then the command is handed back.
@@ -305,6 +334,7 @@ func (c *configActor) loadOnDemand(ctx actor.Context, m *unknownCommand) {
 	}
 	c.known[name] = spec
 	c.stamp(spec)
+	c.dropError(path) // loaded now: whatever the last scan found is out of date
 	c.log.Info("service file loaded on demand", "service", name, "file", path)
 	ctx.Send(c.services, &addServices{specs: []*config.Service{spec}, then: []command{m.cmd}})
 }

@@ -1,11 +1,13 @@
 package actors
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"time"
+	"unicode/utf8"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -56,7 +58,29 @@ func (c *configActor) handleGetDefinition(m *getDefinition) {
 		m.reply <- definitionReply{err: err}
 		return
 	}
+	if line, ok := invalidUTF8Line(d.Data); ok {
+		// The answer is JSON text: its encoder would replace the bytes
+		// that are not UTF-8, and a client that saves what it got (supers
+		// edit) would change them without knowing.
+		m.reply <- definitionReply{err: fmt.Errorf("%w: %s:%d is not valid UTF-8: the API cannot show it unaltered (edit the file on superd's machine)",
+			transport.ErrConflict, d.Path, line)}
+		return
+	}
 	m.reply <- definitionReply{def: transport.Definition{Name: d.Name, File: d.Path, Hash: d.Hash, Text: string(d.Data)}}
+}
+
+// invalidUTF8Line returns the 1-based line of the first byte of data that
+// is not valid UTF-8, if any.
+func invalidUTF8Line(data []byte) (int, bool) {
+	if utf8.Valid(data) {
+		return 0, false
+	}
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		if !utf8.Valid(line) {
+			return i + 1, true
+		}
+	}
+	return 0, false // not reached: a newline never splits a valid sequence
 }
 
 // readDefinition reads NAME.service, mapping the errors for the API.
@@ -157,20 +181,32 @@ func (c *configActor) handleDeleteDefinition(ctx actor.Context, m *deleteDefinit
 func (c *configActor) deleteDefinition(ctx actor.Context, m *deleteDefinition) (transport.DefinitionResult, error) {
 	res := transport.DefinitionResult{Name: m.name}
 	cur, err := c.readDefinition(m.name)
-	if err != nil {
+	old, known := c.known[m.name]
+	switch {
+	case known && old.File == "":
+		return res, fmt.Errorf("%w: service %s is defined by the program embedding the supervisor, not by a file", transport.ErrConflict, m.name)
+	case err == nil:
+	case errors.Is(err, transport.ErrUnknownService) && known:
+		// Its file was removed by hand since it was loaded: the service
+		// is still stopped and forgotten, and there is nothing to trash.
+		cur = nil
+	default:
 		return res, err
 	}
 	if err := checkPrecondition(m.name, m.opts.IfMatch, cur); err != nil {
 		return res, err
 	}
-	trash, err := config.RemoveDefinition(c.dir, m.name, time.Now())
-	if err != nil {
-		return res, err
+	res.Action = transport.ActionDeleted
+	if cur != nil {
+		trash, err := config.RemoveDefinition(c.dir, m.name, time.Now())
+		if err != nil {
+			return res, err
+		}
+		res.Trash = trash
+		c.dropError(cur.Path)
 	}
-	res.Action, res.Trash = transport.ActionDeleted, trash
-	c.log.Info("service definition deleted", "service", m.name, "trash", trash, "by", m.opts.Caller.String())
-	c.dropError(cur.Path)
-	if _, ok := c.known[m.name]; ok {
+	c.log.Info("service definition deleted", "service", m.name, "trash", res.Trash, "by", m.opts.Caller.String())
+	if known {
 		delete(c.known, m.name)
 		delete(c.stamps, m.name)
 		ctx.Send(c.services, &applyConfig{removed: []string{m.name}})

@@ -116,8 +116,19 @@ func (s *servicesActor) handleApply(ctx actor.Context, m *applyConfig) {
 	if s.closing {
 		return
 	}
-	if len(m.added) > 0 {
-		s.handleAdd(ctx, &addServices{specs: m.added})
+	// A name added again while its removal is under way (its service is
+	// still being created, or still stopping) replaces the removed service
+	// once it is gone, as a change does.
+	var added, changed []*config.Service
+	for _, spec := range m.added {
+		if e, ok := s.entries[spec.Name]; s.pendingFor(spec.Name) != nil || ok && e.removing {
+			changed = append(changed, spec)
+		} else {
+			added = append(added, spec)
+		}
+	}
+	if len(added) > 0 {
+		s.handleAdd(ctx, &addServices{specs: added})
 	}
 	for _, name := range m.removed {
 		if p := s.pendingFor(name); p != nil {
@@ -126,7 +137,7 @@ func (s *servicesActor) handleApply(ctx actor.Context, m *applyConfig) {
 			s.retire(ctx, e, nil)
 		}
 	}
-	for _, spec := range m.changed {
+	for _, spec := range append(changed, m.changed...) {
 		if p := s.pendingFor(spec.Name); p != nil {
 			p.then = append(p.then, &reapply{name: spec.Name, spec: spec})
 			continue
@@ -135,6 +146,11 @@ func (s *servicesActor) handleApply(ctx actor.Context, m *applyConfig) {
 		if !ok {
 			s.handleAdd(ctx, &addServices{specs: []*config.Service{spec}}) // nothing to replace
 			continue
+		}
+		if e.removing && e.replacement == nil {
+			// Removed, then defined anew: a new service, started if
+			// AutoStart, whatever the removed one did.
+			e.wasRunning = spec.AutoStart
 		}
 		s.retire(ctx, e, spec)
 	}

@@ -44,7 +44,8 @@ type DefinitionResult struct {
 	// Hash is the content hash of the file written (PUT).
 	Hash string `json:"hash,omitempty"`
 	// Trash is where the deleted file was moved (DELETE): moving it back
-	// and reloading undoes the deletion.
+	// and reloading undoes the deletion. It is empty when the file was
+	// already gone (removed by hand): only the service was removed.
 	Trash string `json:"trash,omitempty"`
 }
 

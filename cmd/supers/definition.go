@@ -172,11 +172,12 @@ type rmCmd struct {
 // Run deletes each named service's definition in turn: superd stops and
 // forgets the service and moves its file to its trash, and supers prints
 // "NAME: deleted (moved to TRASH)" (moving the file back and running
-// "supers reload" undoes it); with --json a JSON array of the
-// transport.DefinitionResult of each deletion.
+// "supers reload" undoes it), or "NAME: deleted (its file was already
+// gone)" for a service whose file was removed by hand; with --json a JSON
+// array of the transport.DefinitionResult of each deletion.
 //
 // Failures are reported on stderr and the other names still tried; the
-// exit code is 4 if a service has no file, 1 for another failure (such as
+// exit code is 4 for an unknown service, 1 for another failure (such as
 // --if-match not matching), the highest applying. It stops at once only
 // when superd cannot be reached or refuses the token.
 func (c *rmCmd) Run(ctx context.Context, a *app) error {
@@ -207,7 +208,11 @@ func (c *rmCmd) Run(ctx context.Context, a *app) error {
 		}
 		results = append(results, res)
 		if !a.json {
-			if _, err := fmt.Fprintf(a.stdout, "%s: deleted (moved to %s)\n", oneLine(res.Name), oneLine(res.Trash)); err != nil {
+			where := "moved to " + oneLine(res.Trash)
+			if res.Trash == "" {
+				where = "its file was already gone"
+			}
+			if _, err := fmt.Fprintf(a.stdout, "%s: deleted (%s)\n", oneLine(res.Name), where); err != nil {
 				return err
 			}
 		}

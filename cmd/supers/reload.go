@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 
 	"github.com/supers-dev/supers/config"
@@ -41,7 +42,7 @@ func (c *reloadCmd) Run(ctx context.Context, a *app) error {
 }
 
 type checkCmd struct {
-	Files   []string `arg:"" optional:"" name:"file" help:"Service files to check here, without superd (default: superd checks its configuration directory)."`
+	Files   []string `arg:"" optional:"" name:"file" help:"Service files (or a superd.conf) to check here, without superd (default: superd checks its configuration directory)."`
 	Verbose bool     `short:"v" help:"With FILE, also name the files that are valid."`
 }
 
@@ -84,12 +85,18 @@ func (c *checkCmd) Run(ctx context.Context, a *app) error {
 }
 
 // checkFiles parses each file with package config, in order, and reports
-// its problems.
+// its problems. A file named superd.conf is checked as superd's own
+// configuration, any other as a service file.
 func (a *app) checkFiles(files []string, verbose bool) error {
 	all := []transport.ConfigError{}
 	var out strings.Builder
 	for _, file := range files {
-		_, err := config.ParseFile(file)
+		var err error
+		if filepath.Base(file) == config.DaemonFile {
+			_, err = config.ParseDaemonFile(file)
+		} else {
+			_, err = config.ParseFile(file)
+		}
 		if err == nil {
 			if verbose {
 				fmt.Fprintf(&out, "ok: %s\n", oneLine(file))
