@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/user"
 	"time"
 	"unicode/utf8"
 
@@ -137,9 +138,9 @@ func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transp
 	if err != nil {
 		return res, &transport.InvalidDefinitionError{Name: m.name, Errors: configErrors(err)}
 	}
-	if !m.allowRoot && runsAsRoot(spec) {
-		return res, fmt.Errorf("%w: %s would run as root; superd refuses such definitions over HTTP unless --http-allow-root-services is set",
-			transport.ErrForbidden, m.name)
+	if why := rootPowers(spec, os.Geteuid(), user.Lookup, user.LookupGroup); !m.allowRoot && why != "" {
+		return res, fmt.Errorf("%w: %s %s; superd refuses such definitions over HTTP unless --http-allow-root-services is set",
+			transport.ErrForbidden, m.name, why)
 	}
 	written, err := config.WriteDefinition(c.dir, m.name, m.data)
 	if err != nil {
@@ -235,13 +236,44 @@ func (c *configActor) dropError(path string) {
 	c.errs = kept
 }
 
-// runsAsRoot reports whether spec's processes would run as root.
-func runsAsRoot(spec *config.Service) bool {
-	switch spec.User {
-	case "root", "0":
-		return true
-	case "":
-		return os.Geteuid() == 0
+// rootPowers says how spec would use root's powers, or returns "" if it
+// would not. euid is superd's effective uid; lookupUser and lookupGroup
+// resolve names (os/user's functions; tests pass their own). spec:
+//   - runs as root: User= names uid 0 ("root", "0", or any name with uid
+//     0), or is empty while superd runs as root;
+//   - runs in group 0: Group= names gid 0 ("root", "0", "wheel" on some
+//     systems), or, without Group=, User='s primary group is 0;
+//   - has superd read an EnvironmentFile= as root, and hand its content to
+//     the service: a definition written over HTTP could read any file.
+//
+// A name that does not resolve is not root's: starting the service will
+// fail on it.
+func rootPowers(spec *config.Service, euid int, lookupUser func(string) (*user.User, error),
+	lookupGroup func(string) (*user.Group, error)) string {
+	var u *user.User
+	switch {
+	case spec.User == "" && euid == 0:
+		return "would run as root (no User=, and superd runs as root)"
+	case spec.User == "0" || spec.User == "root":
+		return "would run as root (User=" + spec.User + ")"
+	case spec.User != "":
+		var err error
+		if u, err = lookupUser(spec.User); err == nil && u.Uid == "0" {
+			return "would run as root (User=" + spec.User + " has uid 0)"
+		}
 	}
-	return false
+	switch {
+	case spec.Group == "0" || spec.Group == "root":
+		return "would run in group 0 (Group=" + spec.Group + ")"
+	case spec.Group != "":
+		if g, err := lookupGroup(spec.Group); err == nil && g.Gid == "0" {
+			return "would run in group 0 (Group=" + spec.Group + " has gid 0)"
+		}
+	case u != nil && u.Gid == "0":
+		return "would run in group 0 (the primary group of User=" + spec.User + ")"
+	}
+	if len(spec.EnvironmentFiles) > 0 && euid == 0 {
+		return "has superd read EnvironmentFile= as root (" + spec.EnvironmentFiles[0] + ")"
+	}
+	return ""
 }

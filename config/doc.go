@@ -196,7 +196,9 @@
 //	AllowEdit=         boolean, default no: whether clients of the HTTP API
 //	                   may create, change and delete service files.
 //	AllowRootServices= boolean, default no: whether a service file written
-//	                   over the HTTP API may run as root.
+//	                   over the HTTP API may use root's powers: run as root
+//	                   or in group 0, or (superd being root) name an
+//	                   EnvironmentFile=, which superd reads as root.
 //	SocketGroup=       a group name or numeric ID given access to the
 //	                   control socket. Default: superd's group.
 //	[Webhook "NAME"]   an HTTP endpoint notified of events:

@@ -14,7 +14,9 @@ import (
 // line, optionally prefixed by "export "; blank lines and lines starting
 // with # or ; are ignored. A value starting with a quote is one shell word
 // ("a b", 'a b', "a\"b"); any other value is taken literally, spaces
-// included, trimmed at both ends. path only names the file in errors.
+// included, trimmed at both ends. path only names the file in errors, which
+// give the line number and never its content: such files often hold
+// secrets, and superd reads them with its own privileges.
 func parseEnvFile(path string, data []byte) ([]string, error) {
 	var env []string
 	for i, line := range strings.Split(strings.TrimPrefix(string(data), "\uFEFF"), "\n") {
@@ -37,11 +39,11 @@ func parseEnvLine(line string) (string, error) {
 	}
 	key, value, ok := strings.Cut(line, "=")
 	if !ok {
-		return "", fmt.Errorf(`missing "=" in %s`, quoteValue(line))
+		return "", errors.New(`missing "=" (want KEY=VALUE)`)
 	}
 	key, value = strings.TrimSpace(key), strings.TrimSpace(value)
-	if err := checkEnvName(key); err != nil {
-		return "", err
+	if !validEnvName(key) {
+		return "", errors.New("invalid variable name (want [A-Za-z_][A-Za-z0-9_]*)")
 	}
 	if value != "" && (value[0] == '"' || value[0] == '\'') {
 		words, err := splitWords(value)
@@ -88,14 +90,19 @@ func checkEnvAssignment(kv string) error {
 
 // checkEnvName checks that name is [A-Za-z_][A-Za-z0-9_]*.
 func checkEnvName(name string) error {
+	if !validEnvName(name) {
+		return fmt.Errorf("invalid variable name %s (want [A-Za-z_][A-Za-z0-9_]*)", quoteValue(name))
+	}
+	return nil
+}
+
+// validEnvName reports whether name is [A-Za-z_][A-Za-z0-9_]*.
+func validEnvName(name string) bool {
 	ok := name != "" && (isLetter(name[0]) || name[0] == '_')
 	for i := 1; ok && i < len(name); i++ {
 		ok = isAlnum(name[i]) || name[i] == '_'
 	}
-	if !ok {
-		return fmt.Errorf("invalid variable name %s (want [A-Za-z_][A-Za-z0-9_]*)", quoteValue(name))
-	}
-	return nil
+	return ok
 }
 
 // dedupeEnv drops every KEY=VALUE entry overridden by a later one with the

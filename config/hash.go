@@ -13,7 +13,9 @@ import (
 const hashVersion = "supers/config.Service v2"
 
 // ComputeHash returns the hex SHA-256 of a canonical encoding of every field
-// of s except File and Hash. The encoding is of values, not text: two files
+// of s except File, EnvironmentFiles and Hash, which say where the values
+// came from (the variables of the EnvironmentFiles are in Environment, and
+// hashed there). The encoding is of values, not text: two files
 // that differ only in comments, spacing, key order or the spelling of a value
 // ("TERM" and "SIGTERM", "90" and "1min 30s") give the same Service and so
 // the same hash, while any change to a value changes it. Environment counts

@@ -131,7 +131,8 @@ func TestHashSeesEveryChange(t *testing.T) {
 }
 
 // TestHashCoversAllFields guards against a field added to Service but not
-// to ComputeHash: changing any field but File and Hash must change the hash.
+// to ComputeHash: changing any field but File, EnvironmentFiles and Hash
+// must change the hash.
 func TestHashCoversAllFields(t *testing.T) {
 	base := New("x", "/bin/true")
 	want := base.Hash
@@ -167,7 +168,7 @@ func TestHashCoversAllFields(t *testing.T) {
 			}
 			changed := base.ComputeHash() != want
 			f.Set(old)
-			if ignored := name == "File" || name == "Hash"; changed == ignored {
+			if ignored := name == "File" || name == "Hash" || name == "EnvironmentFiles"; changed == ignored {
 				t.Errorf("field %s: hash changed = %v", name, changed)
 			}
 			seen = append(seen, name)

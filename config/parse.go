@@ -230,6 +230,7 @@ func (b *builder) apply(a *assignment) {
 			b.env = append(b.env, env...)
 		}
 	case keyEnvironmentFile:
+		s.EnvironmentFiles = append(s.EnvironmentFiles, v)
 		err = b.environmentFile(v, fail)
 	case keyUser:
 		s.User, err = v, checkUserGroup(v)

@@ -87,11 +87,12 @@ func TestParseGood(t *testing.T) {
 				"HOME=/srv/app", "QUOTED=single $quoted", "SPACED=a value with spaces",
 				"PORT=8080", "GREETING=hello world", "DEBUG=1",
 			},
-			User:           "www-data",
-			Group:          "1000",
-			AutoStart:      false,
-			KillSignal:     "SIGINT",
-			TimeoutStopSec: 90 * time.Second,
+			EnvironmentFiles: []string{"/etc/supers/app.env", "-/etc/supers/missing.env"},
+			User:             "www-data",
+			Group:            "1000",
+			AutoStart:        false,
+			KillSignal:       "SIGINT",
+			TimeoutStopSec:   90 * time.Second,
 			Restart: RestartPolicy{
 				Mode:               RestartAlways,
 				SuccessExitStatus:  ExitStatusSet{Codes: []int{75}, Signals: []string{"SIGUSR1", "SIGUSR2"}},
@@ -392,13 +393,17 @@ func TestParseEnvFile(t *testing.T) {
 		t.Errorf("got %q, %v; want %q", got, err, want)
 	}
 	bad := map[string]string{
-		"A=1\nnoequals\n":    `f:2: missing "=" in "noequals"`,
-		"A-B=1\n":            `f:1: invalid variable name "A-B" (want [A-Za-z_][A-Za-z0-9_]*)`,
+		"A=1\nnoequals\n":    `f:2: missing "=" (want KEY=VALUE)`,
+		"A-B=1\n":            `f:1: invalid variable name (want [A-Za-z_][A-Za-z0-9_]*)`,
 		"A=\"x\" y\n":        "f:1: variable A: unexpected text after the quoted value",
 		"A='x\n":             "f:1: variable A: unterminated single quote",
-		"export =1\n":        `f:1: invalid variable name "" (want [A-Za-z_][A-Za-z0-9_]*)`,
+		"export =1\n":        `f:1: invalid variable name (want [A-Za-z_][A-Za-z0-9_]*)`,
 		"A=x\x00y\n":         "f:1: variable A: value contains a NUL byte",
-		"\n\nexport A B=1\n": `f:3: invalid variable name "A B" (want [A-Za-z_][A-Za-z0-9_]*)`,
+		"\n\nexport A B=1\n": `f:3: invalid variable name (want [A-Za-z_][A-Za-z0-9_]*)`,
+		// Never the content: an env file often holds secrets, and superd
+		// reads it as root for a service that may not.
+		"root:$6$secret:19000:0:99999:7:::\n": `f:1: missing "=" (want KEY=VALUE)`,
+		"pass word=$6$secret\n":               `f:1: invalid variable name (want [A-Za-z_][A-Za-z0-9_]*)`,
 	}
 	for in, want := range bad {
 		if _, err := parseEnvFile("f", []byte(in)); err == nil || err.Error() != want {

@@ -26,6 +26,12 @@ type Service struct {
 	// over superd's own environment. Parse and Validate drop the entries
 	// that later ones override, so each KEY appears once.
 	Environment []string
+	// EnvironmentFiles lists the EnvironmentFile= values in file order, as
+	// written (a leading "-" marks a file that may be missing). Their
+	// variables are already in Environment; this says which files were
+	// read, by superd, with its own privileges. Like File, it is not part
+	// of Hash.
+	EnvironmentFiles []string
 	// User and Group name the credentials the child runs with; only honoured
 	// when superd runs as root. Empty means superd's own.
 	User, Group string

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,6 +180,40 @@ func TestDefinitionsOverTCP(t *testing.T) {
 	if len(evs) != 1 || evs[0].By != "token" || evs[0].Hash != res.Hash {
 		t.Fatalf("create events: %+v", evs)
 	}
+}
+
+// TestDefinitionsOverTCPReadNoRootFiles: superd reads EnvironmentFile= with
+// its own privileges, so a definition written over TCP (without
+// --http-allow-root-services) must not make a root superd read a file for a
+// non-root service, nor quote a file it could not parse.
+func TestDefinitionsOverTCPReadNoRootFiles(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs superd to run as root")
+	}
+	d := newDaemon(t, nil).withHTTP("--http-allow-edit").start()
+	tcp := d.tcpAPI()
+	const secret = "s3cr3t-do-not-show"
+	envFile := filepath.Join(t.TempDir(), "root-only.env")
+	if err := os.WriteFile(envFile, []byte("TOKEN="+secret+"\nroot:"+secret+":19000\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	def := "[Service]\nExecStart=/bin/sleep 1000\nUser=nobody\nEnvironmentFile=" + envFile + "\n"
+	a := want(t, tcp.do("PUT", "/v1/services/peek/definition", []byte(def)), 400, "unparsable env file over TCP")
+	if strings.Contains(string(a.body), secret) {
+		t.Fatalf("the answer quotes the root-only file: %s", a)
+	}
+	if err := os.WriteFile(envFile, []byte("TOKEN="+secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a = want(t, tcp.do("PUT", "/v1/services/peek/definition", []byte(def)), 403, "EnvironmentFile= over TCP")
+	if !strings.Contains(string(a.body), "EnvironmentFile=") {
+		t.Errorf("403 does not say why: %s", a)
+	}
+	if _, err := os.Stat(filepath.Join(d.dir, "peek.service")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("refused definition written anyway: %v", err)
+	}
+	// Over the socket (root or the control group), it is allowed.
+	want(t, d.socketAPI().do("PUT", "/v1/services/peek/definition", []byte(def)), 201, "EnvironmentFile= over the socket")
 }
 
 func TestDefinitionsConcurrentPuts(t *testing.T) {

@@ -44,7 +44,7 @@ type cli struct {
 	HTTPInsecure          bool             `name:"http-insecure" help:"Allow a non-loopback --http address without TLS (the token travels in clear)."`
 	HTTPHost              []string         `name:"http-host" help:"Host name accepted in the Host header besides localhost and loopback addresses (repeatable)." placeholder:"NAME"`
 	HTTPAllowEdit         bool             `name:"http-allow-edit" help:"Let HTTP clients create, change and delete service definitions."`
-	HTTPAllowRootServices bool             `name:"http-allow-root-services" help:"Let service definitions written over HTTP run as root."`
+	HTTPAllowRootServices bool             `name:"http-allow-root-services" help:"Let service definitions written over HTTP use root's powers: run as root or in group 0, or name an EnvironmentFile= (read as root)."`
 	Version               kong.VersionFlag `help:"Print the version and exit." short:"V"`
 }
 
