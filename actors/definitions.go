@@ -95,6 +95,8 @@ func (c *configActor) readDefinition(name string) (*config.Definition, error) {
 		return nil, fmt.Errorf("%w: %w", transport.ErrInvalidArgument, err)
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("%w %q (no file %s%s in %s)", transport.ErrUnknownService, name, name, config.FileSuffix, c.dir)
+	case errors.Is(err, config.ErrNotRegular):
+		return nil, fmt.Errorf("%w: %w", transport.ErrConflict, err)
 	case err != nil:
 		return nil, err
 	}
@@ -143,6 +145,9 @@ func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transp
 			transport.ErrForbidden, m.name, why)
 	}
 	written, err := config.WriteDefinition(c.dir, m.name, m.data)
+	if errors.Is(err, config.ErrSymlink) {
+		return res, fmt.Errorf("%w: %w", transport.ErrConflict, err)
+	}
 	if err != nil {
 		return res, err
 	}

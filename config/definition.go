@@ -24,6 +24,15 @@ const DefinitionMode fs.FileMode = 0o640
 // service files (1 MiB).
 var ErrTooLarge = errors.New("service file too large")
 
+// ErrNotRegular is returned (wrapped) for a service file, or a file it
+// names, that is not a regular file (a directory, a FIFO, a device).
+var ErrNotRegular = errors.New("not a regular file")
+
+// ErrSymlink is returned (wrapped) by WriteDefinition when the service file
+// is a symbolic link: replacing the link with a file would leave its target
+// unchanged, and later changes of the target would be silently ignored.
+var ErrSymlink = errors.New("the service file is a symbolic link")
+
 // Definition is the text of a service file as it is on disk, with the hash
 // of its bytes.
 type Definition struct {
@@ -75,7 +84,8 @@ func ReadDefinition(dir, name string) (*Definition, error) {
 // atomically: data goes to a temporary file in dir, which is synced, given
 // mode DefinitionMode and renamed over the file; then dir is synced. A
 // reader (or a crash) sees the old file or the new one, never a part. It
-// does not validate data (see Parse); it refuses data over 1 MiB.
+// does not validate data (see Parse); it refuses data over 1 MiB, and a
+// path that is a symbolic link (ErrSymlink).
 func WriteDefinition(dir, name string, data []byte) (*Definition, error) {
 	path, err := DefinitionPath(dir, name)
 	if err != nil {
@@ -83,6 +93,9 @@ func WriteDefinition(dir, name string, data []byte) (*Definition, error) {
 	}
 	if len(data) > maxFileSize {
 		return nil, fmt.Errorf("%w: %d bytes (at most %d)", ErrTooLarge, len(data), maxFileSize)
+	}
+	if target, err := os.Readlink(path); err == nil {
+		return nil, fmt.Errorf("%w: %s points to %s; change the target instead", ErrSymlink, path, target)
 	}
 	if err := writeAtomic(dir, path, data); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", path, err)

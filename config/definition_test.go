@@ -127,3 +127,35 @@ func TestRemoveDefinitionToTrash(t *testing.T) {
 		t.Fatalf("after restoring: %d services, errors %v", len(specs), errs)
 	}
 }
+
+func TestWriteDefinitionRefusesSymlink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(t.TempDir(), "shared.service")
+	orig := []byte("[Service]\nExecStart=/bin/true\n")
+	if err := os.WriteFile(target, orig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "web.service")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WriteDefinition(dir, "web", []byte("[Service]\nExecStart=/bin/false\n")); !errors.Is(err, ErrSymlink) || !strings.Contains(err.Error(), target) {
+		t.Fatalf("write over a symlink: %v, want ErrSymlink naming %s", err, target)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v %v", fi, err)
+	}
+	if got, _ := os.ReadFile(target); !bytes.Equal(got, orig) {
+		t.Errorf("the target changed: %q", got)
+	}
+}
+
+func TestReadDefinitionNotRegular(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "web.service"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadDefinition(dir, "web"); !errors.Is(err, ErrNotRegular) {
+		t.Fatalf("read a directory: %v, want ErrNotRegular", err)
+	}
+}

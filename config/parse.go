@@ -339,7 +339,7 @@ func readFile(path string) ([]byte, error) {
 		return nil, ioError(err)
 	}
 	if !st.Mode().IsRegular() {
-		return nil, errors.New("not a regular file")
+		return nil, ErrNotRegular
 	}
 	f, err := os.Open(path)
 	if err != nil {

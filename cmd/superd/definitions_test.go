@@ -216,6 +216,37 @@ func TestDefinitionsOverTCPReadNoRootFiles(t *testing.T) {
 	want(t, d.socketAPI().do("PUT", "/v1/services/peek/definition", []byte(def)), 201, "EnvironmentFile= over the socket")
 }
 
+// TestDefinitionsLinkAndDir: a symlinked service file is not replaced by a
+// PUT (its target would silently stop mattering), and a directory named
+// NAME.service is a conflict, not a server error.
+func TestDefinitionsLinkAndDir(t *testing.T) {
+	d := newDaemon(t, nil).start()
+	sock := d.socketAPI()
+	target := filepath.Join(t.TempDir(), "shared.service")
+	orig := "[Service]\nExecStart=/bin/sleep 1000\n"
+	if err := os.WriteFile(target, []byte(orig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, filepath.Join(d.dir, "linked.service")); err != nil {
+		t.Fatal(err)
+	}
+	a := want(t, sock.do("PUT", "/v1/services/linked/definition", []byte("[Service]\nExecStart=/bin/sleep 2000\n")), 409, "PUT over a symlink")
+	if !strings.Contains(string(a.body), target) {
+		t.Errorf("409 does not name the target: %s", a)
+	}
+	if fi, err := os.Lstat(filepath.Join(d.dir, "linked.service")); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v", err)
+	}
+	if got, _ := os.ReadFile(target); string(got) != orig {
+		t.Errorf("the target changed: %q", got)
+	}
+	if err := os.Mkdir(filepath.Join(d.dir, "odd.service"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	want(t, sock.do("GET", "/v1/services/odd/definition", nil), 409, "GET of a directory")
+	want(t, sock.do("PUT", "/v1/services/odd/definition", []byte(orig)), 409, "PUT over a directory")
+}
+
 func TestDefinitionsConcurrentPuts(t *testing.T) {
 	d := newDaemon(t, nil).start()
 	sock := d.socketAPI()
