@@ -50,10 +50,11 @@ type configActor struct {
 	startDaemon *config.Daemon // superd.conf as it was at start, whose [Daemon] settings are in force; nil if none
 	version     string         // superd's version, for the webhooks' User-Agent
 
-	watchDir bool        // reload on file events (superd --watch)
-	watch    *watcher    // nil unless watching
-	debounce *time.Timer // pending reload after file events
-	epoch    uint64      // makes a fired debounce timer stale
+	watchDir   bool        // reload on file events (superd --watch)
+	watch      *watcher    // nil unless watching
+	debounce   *time.Timer // pending reload after file events
+	burstStart time.Time   // first file event since the last reload, while debounce is pending
+	epoch      uint64      // makes a fired debounce timer stale
 }
 
 // fileStamp identifies a version of a file on disk.

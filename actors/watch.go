@@ -13,14 +13,20 @@ import (
 // over the old one) causes one reload, not three.
 const watchDebounce = 200 * time.Millisecond
 
+// watchMaxWait bounds the debounce: a file that keeps changing (a program
+// rewriting a file of its own in the config dir, faster than
+// watchDebounce) must not postpone the reload for as long as it goes on.
+const watchMaxWait = 2 * time.Second
+
 // fsChanged tells the config actor that something changed in the config dir
 // (or the dir itself was replaced).
 type fsChanged struct {
 	rewatch bool // the dir itself was (re)created: watch it again
 }
 
-// debounceDue fires watchDebounce after the last fsChanged; it is stale
-// unless epoch matches.
+// debounceDue fires watchDebounce after the last fsChanged (at most
+// watchMaxWait after the first one of a burst); it is stale unless epoch
+// matches.
 type debounceDue struct {
 	epoch uint64
 }
@@ -83,12 +89,18 @@ func (c *configActor) handleFsChanged(ctx actor.Context, m *fsChanged) {
 			c.log.Warn("cannot watch the new config dir", "err", err)
 		}
 	}
+	now := time.Now()
 	if c.debounce != nil {
 		c.debounce.Stop()
+	} else {
+		c.burstStart = now
 	}
+	// watchDebounce after this event, but no later than watchMaxWait after
+	// the first event since the last reload.
+	delay := max(min(watchDebounce, c.burstStart.Add(watchMaxWait).Sub(now)), 0)
 	c.epoch++
 	msg, self, root := &debounceDue{epoch: c.epoch}, ctx.Self(), ctx.ActorSystem().Root
-	c.debounce = time.AfterFunc(watchDebounce, func() { root.Send(self, msg) })
+	c.debounce = time.AfterFunc(delay, func() { root.Send(self, msg) })
 }
 
 func (c *configActor) handleDebounceDue(ctx actor.Context, m *debounceDue) {

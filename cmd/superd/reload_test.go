@@ -286,6 +286,33 @@ func TestWatch(t *testing.T) {
 	}
 }
 
+// TestWatchNotStarvedByAChurningFile: a file of the config dir rewritten
+// faster than the debounce does not postpone the reload for ever.
+func TestWatchNotStarvedByAChurningFile(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, nil)
+	d.extraArgs = []string{"--watch"}
+	d.start()
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { // rewrites notes.txt every 20 ms until stop
+		defer close(done)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				_ = os.WriteFile(filepath.Join(d.dir, "notes.txt"), []byte(itoa(i)), 0o644)
+			}
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	d.writeFile("b.service", "[Service]\nExecStart=/bin/sleep 1000\n")
+	d.waitRunning("b")
+}
+
 // supers check asks superd to validate its config dir without applying
 // anything; supers check FILE and superd --check need no daemon.
 func TestCheck(t *testing.T) {
