@@ -53,7 +53,7 @@ func (s *servicesActor) handleSinkOpened(ctx actor.Context, m *sinkOpened) {
 		if p != nil && p.want != nil {
 			want = p.want[name] // re-created by a reload: as it was
 		}
-		rec := &serviceRecord{wantRunning: want, opStopped: stopped}
+		rec := &serviceRecord{wantRunning: want}
 		if stopped && !want && spec.AutoStart {
 			s.log.Info("not starting: stopped by the operator before superd restarted", "service", name)
 		}

@@ -69,6 +69,10 @@ type serviceDeps struct {
 	// processes, by which a later superd finds what a crashed one left
 	// (nil: no state file).
 	marker func(service string) string
+	// groupExists reports whether a process group still has a member
+	// (process.GroupExists). nil: a stop ends with the main process, and
+	// the rest of the group is killed then.
+	groupExists func(pgid int) bool
 }
 
 // serviceRecord is the part of a service's state that survives the restarts
@@ -80,7 +84,6 @@ type serviceRecord struct {
 	lastExit     *transport.ExitInfo
 	lastErr      string
 	wantRunning  bool // desired state: false after an operator's stop
-	opStopped    bool // the operator's stop, as persisted in the state file
 	incarnations int
 }
 
@@ -107,6 +110,11 @@ type serviceActor struct {
 	// stop in progress (state == stopping)
 	killTimer *time.Timer
 	killed    bool
+	killedAt  time.Time
+	// mainExit is the exit of the main process during a stop while the
+	// rest of its group is still stopping; pollTimer checks on the group.
+	mainExit  *processExited
+	pollTimer *time.Timer
 	// continuations run once the process has exited during a stop
 	afterStop []func(actor.Context) error
 	// execErr, while continuations run, is the exec failure of one of them:
@@ -162,6 +170,10 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 		}
 		if a.rec.incarnations > 1 {
 			a.rec.restarts++ // restarted by the supervisor
+		} else {
+			// Started on creation (AutoStart, or re-created running by a
+			// reload): an operator's stop recorded earlier no longer holds.
+			a.intend(ctx, true)
 		}
 		// start notifies in every case.
 		if err := a.start(ctx); err != nil {
@@ -179,6 +191,8 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 		a.handleExit(ctx, m)
 	case *stopTimedOut:
 		a.handleStopTimeout(m)
+	case *groupPoll:
+		a.handleGroupPoll(ctx, m)
 	case *actor.Stopping:
 		a.cleanup()
 	case *actor.Restarting:
@@ -186,14 +200,12 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 	}
 }
 
-// intend records the operator's intent; a change is persisted so that it
-// survives a superd restart.
+// intend records the operator's intent and persists it, so that it
+// survives a superd restart. It is sent every time (the state file skips
+// writes that change nothing): what the file holds may have been set by an
+// earlier actor of the same service, replaced by a reload since.
 func (a *serviceActor) intend(ctx actor.Context, running bool) {
 	a.rec.wantRunning = running
-	if a.rec.opStopped == !running {
-		return
-	}
-	a.rec.opStopped = !running
 	if a.deps.state != nil {
 		ctx.Send(a.deps.state, &operatorIntent{service: a.spec.Name, stopped: !running})
 	}
@@ -371,12 +383,17 @@ func (a *serviceActor) execFailed(ctx actor.Context, err error) error {
 	return err
 }
 
-// beginStop sends KillSignal to the process group and arms the SIGKILL timer.
+// beginStop sends KillSignal to the process group, then SIGCONT (as systemd
+// does: a suspended process would only handle KillSignal once continued),
+// and arms the SIGKILL timer.
 func (a *serviceActor) beginStop(ctx actor.Context) {
 	a.state = StateStopping
 	a.log.Info("stopping", "pid", a.handle.PID, "signal", a.spec.KillSignal, "timeout", a.spec.TimeoutStopSec)
 	if err := a.deps.signal(a.handle.PGID, a.spec.KillSignal); err != nil && !errors.Is(err, process.ErrNoProcess) {
 		a.log.Warn("signal failed", "pid", a.handle.PID, "signal", a.spec.KillSignal, "err", err)
+	}
+	if a.spec.KillSignal != "SIGKILL" && a.spec.KillSignal != "SIGCONT" {
+		_ = a.deps.signal(a.handle.PGID, "SIGCONT")
 	}
 	if d := a.spec.TimeoutStopSec; d > 0 && d < maxTimer {
 		gen, self, root := a.rec.gen, ctx.Self(), ctx.ActorSystem().Root
@@ -393,16 +410,78 @@ func (a *serviceActor) handleStopTimeout(m *stopTimedOut) {
 		return // stale timer of an older generation
 	}
 	a.killed = true
+	a.killedAt = a.deps.now()
 	a.log.Warn("stop timed out, killing process group", "pid", a.handle.PID, "timeout", a.spec.TimeoutStopSec)
 	if err := a.deps.signal(a.handle.PGID, "SIGKILL"); err != nil && !errors.Is(err, process.ErrNoProcess) {
 		a.log.Warn("SIGKILL failed", "pid", a.handle.PID, "err", err)
 	}
 }
 
+// groupPoll asks a stopping service whose main process has exited to check
+// whether the rest of its process group has too.
+type groupPoll struct {
+	gen   uint64
+	after time.Duration // how long this poll waited
+}
+
+// Polling of the rest of a stopping group: the interval doubles from
+// groupPollMin to groupPollMax; members still there groupKillWait after
+// the SIGKILL (stuck in the kernel) are given up on.
+const (
+	groupPollMin  = 5 * time.Millisecond
+	groupPollMax  = 100 * time.Millisecond
+	groupKillWait = 2 * time.Second
+)
+
 func (a *serviceActor) handleExit(ctx actor.Context, m *processExited) {
 	if m.gen != a.rec.gen || (a.state != StateRunning && a.state != StateStopping && a.state != StateStarting) {
 		return // a stale notice about an older generation
 	}
+	if a.state == StateStopping && a.groupLeft() {
+		// The rest of the group got KillSignal too and may still be
+		// shutting down (a program started by a wrapper shell that died
+		// at once): as under systemd, it has what is left of
+		// TimeoutStopSec before the SIGKILL timer fires.
+		a.mainExit = m
+		a.pollGroup(ctx, m.gen, groupPollMin)
+		return
+	}
+	a.ended(ctx, m)
+}
+
+// groupLeft reports whether processes remain in the group of the process.
+func (a *serviceActor) groupLeft() bool {
+	return a.deps.groupExists != nil && a.deps.groupExists(a.handle.PGID)
+}
+
+// pollGroup schedules a groupPoll after d.
+func (a *serviceActor) pollGroup(ctx actor.Context, gen uint64, d time.Duration) {
+	self, root := ctx.Self(), ctx.ActorSystem().Root
+	a.pollTimer = time.AfterFunc(d, func() { root.Send(self, &groupPoll{gen: gen, after: d}) })
+}
+
+// handleGroupPoll ends the stop once the group of the exited main process
+// is empty (or, after SIGKILL, has had groupKillWait to empty).
+func (a *serviceActor) handleGroupPoll(ctx actor.Context, p *groupPoll) {
+	m := a.mainExit
+	if m == nil || p.gen != m.gen || a.state != StateStopping {
+		return
+	}
+	a.pollTimer = nil
+	if a.groupLeft() {
+		if !a.killed || a.deps.now().Sub(a.killedAt) < groupKillWait {
+			a.pollGroup(ctx, p.gen, min(2*p.after, groupPollMax))
+			return
+		}
+		a.log.Warn("processes of the group still there after SIGKILL", "pgid", a.handle.PGID, "waited", groupKillWait)
+	}
+	a.mainExit = nil
+	a.ended(ctx, m)
+}
+
+// ended handles the end of the current process (and, for a stop, of its
+// group).
+func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 	expected := a.state == StateStopping
 	if a.killTimer != nil {
 		a.killTimer.Stop()
@@ -469,6 +548,10 @@ func (a *serviceActor) cleanup() {
 	if a.killTimer != nil {
 		a.killTimer.Stop()
 		a.killTimer = nil
+	}
+	if a.pollTimer != nil {
+		a.pollTimer.Stop()
+		a.pollTimer = nil
 	}
 	if a.handle.PGID > 0 {
 		_ = a.deps.signal(a.handle.PGID, "SIGKILL")

@@ -3,6 +3,7 @@ package actors
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -118,6 +119,8 @@ func (s *servicesActor) Receive(ctx actor.Context) {
 		s.handleAdd(ctx, m)
 	case *sinkOpened:
 		s.handleSinkOpened(ctx, m)
+		// A creation refused during a shutdown removes its placeholder.
+		s.checkDrained()
 	case command:
 		s.route(ctx, m)
 	case *statusQuery:
@@ -147,6 +150,8 @@ func (s *servicesActor) Receive(ctx actor.Context) {
 			}
 		}
 		s.checkDrained()
+	case *stopBoundQuery:
+		m.reply <- s.stopBound()
 	case *actor.Stopping:
 		for _, e := range s.entries {
 			s.cancelTimer(e)
@@ -177,10 +182,29 @@ func (s *servicesActor) Receive(ctx actor.Context) {
 					for _, q := range e.queued {
 						q.fail(unknownService(name))
 					}
+					if e.removing {
+						s.forgetOperatorStop(ctx, name)
+					}
 				}
 			}
 		}
 		s.checkDrained()
+	}
+}
+
+// forgetOperatorStop clears the operator's stop of a service that was
+// removed: a service defined later under the same name is a new one, which
+// starts if AutoStart=, now and when superd restarts.
+func (s *servicesActor) forgetOperatorStop(ctx actor.Context, name string) {
+	if s.deps.state != nil {
+		ctx.Send(s.deps.state, &operatorIntent{service: name, stopped: false})
+	}
+	if s.deps.opStopped[name] {
+		// deps is shared with the running service actors: copy on write.
+		d := *s.deps
+		d.opStopped = maps.Clone(d.opStopped)
+		delete(d.opStopped, name)
+		s.deps = &d
 	}
 }
 
@@ -192,9 +216,10 @@ func (s *servicesActor) Receive(ctx actor.Context) {
 // through the service's restart policy: restart now (protoactor's restart
 // path: a new incarnation starts a new process), restart after a backoff
 // delay (the child stays suspended; this actor answers for it and a stop
-// cancels the timer), leave it exited, or give up (fatal). Any other reason
-// is a bug in the service actor: it is restarted, which kills any process it
-// owned.
+// cancels the timer), leave it exited, or give up (fatal). A service being
+// stopped for good (superd shuts down, or a reload removes it) is never
+// restarted. Any other reason is a bug in the service actor: it is
+// restarted, which kills any process it owned.
 func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor, child *actor.PID, _ *actor.RestartStatistics, reason, _ any) {
 	e := s.byPID(child)
 	ee, ok := reason.(*ExitError)
@@ -209,6 +234,14 @@ func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor
 	// running notice has not arrived yet (or never will: exec failure).
 	s.countStart(e, ee.Gen)
 	e.failedGen = ee.Gen
+	if s.closing || e.removing {
+		// Being stopped for good (shutdown, removal by a reload): its
+		// stop was delivered and waits in its mailbox. Resumed, the child
+		// answers it; a restart would start a process only to stop it.
+		s.log.Info("not restarting: the service is being stopped", "service", e.spec.Name, "status", outcomeString(ee))
+		sup.ResumeChildren(child)
+		return
+	}
 	d := e.policy.Failure(e.spec.Restart, o, ee.RanFor, now, s.rnd)
 	log := s.log.With("service", e.spec.Name, "status", outcomeString(ee), "attempt", d.Attempt)
 	s.publishDecision(e.spec.Name, d)
@@ -405,6 +438,29 @@ func (s *servicesActor) deliver(ctx actor.Context, e *serviceEntry, m any) {
 	ctx.Send(e.pid, m)
 }
 
+// stopBoundQuery asks the services supervisor for the longest
+// TimeoutStopSec of its services, infinite ones excepted (0 if none): how
+// long a stop of all of them may take before SIGKILL.
+type stopBoundQuery struct {
+	reply chan<- time.Duration
+}
+
+// stopBound answers stopBoundQuery. A service being replaced by a reload
+// counts with both its old and its new definition.
+func (s *servicesActor) stopBound() time.Duration {
+	var longest time.Duration
+	consider := func(sp *config.Service) {
+		if sp != nil && sp.TimeoutStopSec > longest && sp.TimeoutStopSec < maxTimer {
+			longest = sp.TimeoutStopSec
+		}
+	}
+	for _, e := range s.entries {
+		consider(e.spec)
+		consider(e.replacement)
+	}
+	return longest
+}
+
 // checkDrained answers stopAll waiters once no service has a process.
 func (s *servicesActor) checkDrained() {
 	if len(s.drained) == 0 {
@@ -435,7 +491,9 @@ func (s *servicesActor) snapshotAt(e *serviceEntry, now time.Time) transport.Ser
 	if e.overlay != "" {
 		st.State = e.overlay
 		if e.overlay == StateFatal {
-			st.Error = e.reason
+			// The reason it gave up, then why the last start failed, if
+			// it did (an exit is in LastExit).
+			st.Error = strings.TrimSuffix(e.reason+"; "+st.Error, "; ")
 		}
 	}
 	if !e.nextAt.IsZero() {

@@ -49,7 +49,10 @@ type Config struct {
 	// Subreaper makes the process a child subreaper that reaps every
 	// orphaned descendant. Only for a program whose children are all
 	// managed by this supervisor (superd); an embedding program that runs
-	// other children of its own must leave it off.
+	// other children of its own must leave it off. Without it, a stop that
+	// waits for the rest of a service's process group (after its main
+	// process exited) also waits for whoever inherits those processes to
+	// reap them.
 	Subreaper bool
 	// StateFile is where the supervisor records the process group of each
 	// running service and the services the operator stopped. At start, the
@@ -163,7 +166,8 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	defer procs.Close()
 
-	deps := &serviceDeps{procs: procs, signal: process.SignalGroup, logger: s.log, env: environ(), now: now, rand: rand.Float64}
+	deps := &serviceDeps{procs: procs, signal: process.SignalGroup, groupExists: process.GroupExists,
+		logger: s.log, env: environ(), now: now, rand: rand.Float64}
 	var store *runstate.Store
 	if s.cfg.StateFile != "" {
 		var prev runstate.State
@@ -223,7 +227,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	<-ctx.Done()
 	s.log.Info("shutting down")
 	api.shutdown()
-	s.stopAll(specs)
+	s.stopAll()
 	_ = s.sys.Root.PoisonFuture(root).Wait()
 	s.log.Info("superd stopped")
 	return nil
@@ -258,25 +262,33 @@ func (s *Supervisor) load() ([]*config.Service, []error) {
 // stopAll stops every service and waits for them, bounded by the shutdown
 // timeout. Services still running afterwards are SIGKILLed when their actors
 // stop.
-func (s *Supervisor) stopAll(specs []*config.Service) {
-	timeout := s.cfg.ShutdownTimeout
-	if timeout <= 0 {
-		var longest time.Duration
-		for _, sp := range specs {
-			if sp.TimeoutStopSec > longest && sp.TimeoutStopSec < maxTimer {
-				longest = sp.TimeoutStopSec
-			}
-		}
-		timeout = longest + 5*time.Second
-	}
+func (s *Supervisor) stopAll() {
 	done := make(chan struct{})
 	s.sys.Root.Send(s.services, &stopAll{done: done})
+	timeout := s.cfg.ShutdownTimeout
+	if timeout <= 0 {
+		// Asked after stopAll, so that it covers every service there is
+		// now, including those added or changed since the start (no service
+		// is created once stopAll is received).
+		bound := make(chan time.Duration, 1)
+		s.sys.Root.Send(s.services, &stopBoundQuery{reply: bound})
+		select {
+		case b := <-bound:
+			timeout = b + shutdownGrace
+		case <-time.After(shutdownGrace):
+			timeout = 0 // no answer: the services supervisor is stuck
+		}
+	}
 	select {
 	case <-done:
 	case <-time.After(timeout):
 		s.log.Warn("services did not stop in time; killing them", "timeout", timeout)
 	}
 }
+
+// shutdownGrace is added to the longest TimeoutStopSec to bound the wait
+// for every service to stop at shutdown.
+const shutdownGrace = 5 * time.Second
 
 // List returns the status of every service, sorted by name.
 func (s *Supervisor) List(ctx context.Context) ([]transport.ServiceStatus, error) {
@@ -587,6 +599,9 @@ func (s *Supervisor) reload(ctx context.Context, dryRun bool) (transport.ReloadR
 // for its reply. An unknown name whose file failed to load gets that
 // failure appended, so the user sees why the service does not exist.
 func (s *Supervisor) ask(ctx context.Context, name string, msg func(replyTo) any) (transport.ServiceStatus, error) {
+	if err := config.ValidateName(name); err != nil {
+		return transport.ServiceStatus{}, fmt.Errorf("%w: %w", transport.ErrInvalidArgument, err)
+	}
 	if err := s.wait(ctx); err != nil {
 		return transport.ServiceStatus{}, err
 	}

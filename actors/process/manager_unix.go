@@ -280,7 +280,7 @@ func (m *Manager) spawn(cmd *exec.Cmd, onExit func(Exit)) spawnResult {
 	before := m.clock.now()
 	if err := cmd.Start(); err != nil {
 		m.mu.Unlock()
-		return spawnResult{err: execError(cmd.Path, err)}
+		return spawnResult{err: startError(cmd, err)}
 	}
 	after := m.clock.now()
 	pid := cmd.Process.Pid

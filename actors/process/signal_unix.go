@@ -32,6 +32,16 @@ func SignalGroup(pgid int, sig string) error {
 	return nil
 }
 
+// GroupExists reports whether the process group pgid still has a member
+// (a zombie not yet reaped counts).
+func GroupExists(pgid int) bool {
+	if pgid <= 1 {
+		return false
+	}
+	err := syscall.Kill(-pgid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
 // SignalNumber returns the signal with the canonical name name, such as
 // "SIGTERM". The error wraps [ErrUnknownSignal].
 func SignalNumber(name string) (syscall.Signal, error) {

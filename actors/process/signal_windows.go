@@ -18,6 +18,11 @@ var signals = map[string]syscall.Signal{
 	"SIGTERM": syscall.SIGTERM,
 }
 
+// GroupExists reports whether the process group pgid still has a member.
+// Windows has no process groups in the Unix sense: a service is only its
+// leader, whose exit is seen directly, so it reports false.
+func GroupExists(pgid int) bool { return false }
+
 // SignalGroup terminates the process pgid. Windows has no signals and no
 // process groups in the Unix sense: whatever sig names, only the group
 // leader is terminated (TerminateProcess), not its descendants. If the

@@ -75,14 +75,14 @@ type victim struct {
 // identify it. A process that cleared its environment and whose leader is
 // gone cannot be identified, and is left alone.
 //
-// Everything found gets SIGTERM at once (a group as a whole). KillStale
-// then waits up to grace for the identified processes to disappear (a
-// zombie counts as gone), sends SIGKILL to every signalled group (members
-// that ignored SIGTERM may remain after the leader exited) and to the
-// processes left, and waits up to two seconds for them to disappear,
-// logging any that did not. It thus returns within grace plus two seconds,
-// plus the time to scan /proc. If ctx is done, both waits end early, but
-// SIGKILL is still sent.
+// Everything found gets SIGTERM at once (a group as a whole), then SIGCONT
+// so that suspended processes handle it. KillStale then waits up to grace
+// for the identified processes to disappear (a zombie counts as gone),
+// sends SIGKILL to every signalled group (members that ignored SIGTERM may
+// remain after the leader exited) and to the processes left, and waits up
+// to two seconds for them to disappear, logging any that did not. It thus
+// returns within grace plus two seconds, plus the time to scan /proc. If ctx
+// is done, both waits end early, but SIGKILL is still sent.
 //
 // These processes are not children of this process, so their exit cannot
 // be waited for: KillStale polls /proc, with an interval growing from 1 to
@@ -105,6 +105,8 @@ func KillStale(ctx context.Context, st State, grace time.Duration, logger *slog.
 			log.Error("cannot stop a process left by a previous superd", append(recordAttrs(v), "err", err)...)
 		default:
 			log.Info("stopping a process left by a previous superd", recordAttrs(v)...)
+			// A suspended process would only handle SIGTERM once continued.
+			_ = signal(v, "SIGCONT")
 			signalled = append(signalled, v)
 		}
 	}

@@ -272,6 +272,12 @@ func TestHTTPEndpoints(t *testing.T) {
 	want(t, tcp.do("GET", "/v1/services/hup/logs?tail=x", nil), 400, "bad tail")
 	want(t, tcp.do("GET", "/v1/services/hup/logs?stream=stdin", nil), 400, "bad stream")
 	want(t, tcp.do("GET", "/v1/services/nope/logs", nil), 404, "logs of an unknown service")
+	// A malformed name is a bad request on every route, as openapi.json says.
+	want(t, tcp.do("GET", "/v1/services/a%20b", nil), 400, "status of a malformed name")
+	want(t, tcp.do("POST", "/v1/services/a%20b/stop", nil), 400, "stop of a malformed name")
+	want(t, tcp.do("POST", "/v1/services/a%20b/restart", nil), 400, "restart of a malformed name")
+	want(t, tcp.do("POST", "/v1/services/a%20b/start", nil), 400, "start of a malformed name")
+	want(t, tcp.do("POST", "/v1/services/a%20b/signal", []byte(`{"signal":"HUP"}`)), 400, "signal of a malformed name")
 	var doc map[string]any
 	want(t, tcp.do("GET", "/v1/openapi.json", nil), 200, "OpenAPI document").decode(t, &doc)
 	if doc["openapi"] == nil {

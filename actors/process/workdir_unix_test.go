@@ -1,0 +1,79 @@
+//go:build unix
+
+package process
+
+import (
+	"errors"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// A WorkingDirectory the service's User may not enter is reported as a
+// chdir failure naming the directory, not as a failure to execute the
+// program (which that user may well execute).
+func TestWorkingDirectoryForbiddenToUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	if _, err := user.Lookup("nobody"); err != nil {
+		t.Skip("no user nobody")
+	}
+	private := filepath.Join(t.TempDir(), "private")
+	if err := os.Mkdir(private, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	open := filepath.Join(private, "open") // searchable itself, not its parent
+	if err := os.Mkdir(open, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	m := newManager(t, Options{})
+	for _, dir := range []string{private, open} {
+		_, err := m.Start(Spec{Argv: []string{"/bin/true"}, Dir: dir, User: "nobody", Env: os.Environ()},
+			func(e Exit) { t.Errorf("exit callback for a failed start: %v", e) })
+		var ee *ExecError
+		if !errors.As(err, &ee) || ee.Op != "chdir" || ee.Path != dir || !errors.Is(err, syscall.EACCES) {
+			t.Errorf("Dir %s: Start: %v, want a chdir ExecError for it wrapping EACCES", dir, err)
+		}
+	}
+
+	// The program itself is what the user may not execute: an exec error.
+	prog := filepath.Join(private, "prog")
+	writeScript(t, prog, "exit 0")
+	_, err := m.Start(Spec{Argv: []string{prog}, User: "nobody", Env: os.Environ()}, nil)
+	var ee *ExecError
+	if !errors.As(err, &ee) || ee.Op != "exec" || ee.Path != prog {
+		t.Errorf("Start: %v, want an exec ExecError for %s", err, prog)
+	}
+}
+
+// A script whose interpreter is missing (a #! line naming a program that
+// does not exist, or ending in a carriage return) is reported as such, not
+// as a missing program: the script is there.
+func TestMissingInterpreter(t *testing.T) {
+	dir := t.TempDir()
+	m := newManager(t, Options{})
+	for _, tc := range []struct{ name, shebang, interp string }{
+		{"missing", "#!/no/such/interpreter -e\n", "/no/such/interpreter"},
+		{"CRLF", "#!/bin/sh\r\n", "/bin/sh\r"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			script := filepath.Join(dir, tc.name)
+			if err := os.WriteFile(script, []byte(tc.shebang+"exit 0\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			_, err := m.Start(Spec{Argv: []string{script}, Env: os.Environ()}, nil)
+			var ee *ExecError
+			if !errors.As(err, &ee) || ee.Op != "exec" || ee.Path != script || !errors.Is(err, syscall.ENOENT) {
+				t.Fatalf("Start: %v, want an exec ExecError for %s wrapping ENOENT", err, script)
+			}
+			if want := strconv.Quote(tc.interp); !strings.Contains(err.Error(), "interpreter "+want) {
+				t.Errorf("error %q does not name the interpreter %s", err, want)
+			}
+		})
+	}
+}
