@@ -178,7 +178,9 @@ func (s *servicesActor) retire(ctx actor.Context, e *serviceEntry, replacement *
 	e.removing, e.replacement = true, replacement
 	switch st.State {
 	case StateRunning, StateStarting, StateStopping, StateBackoff, StateFatal, StateExecFailed:
-		e.wasRunning = true
+		// Wanted running, unless what is under way (or not yet seen in
+		// the status) is the operator's stop.
+		e.wasRunning = !e.opStop
 	}
 	s.deliver(ctx, e, &stopService{name: e.spec.Name})
 	s.retireIfDone(ctx, e)

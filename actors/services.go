@@ -75,6 +75,10 @@ type serviceEntry struct {
 	replacement *config.Service
 	wasRunning  bool
 	queued      []command // commands for the replacement
+	// opStop: the last command routed to the service was the operator's
+	// stop (a start or restart clears it). A reload that replaces the
+	// service while that stop is under way must not start the new one.
+	opStop bool
 
 	// placeholder marks the entry of a service being re-created by a
 	// reload: no actor yet, but status and list still show it.
@@ -408,6 +412,12 @@ func (s *servicesActor) routeHops(ctx actor.Context, m command, hops int) {
 		// A start or restart by hand clears fatal, the streak and the
 		// start-limit window.
 		e.policy.Reset()
+	}
+	switch m.(type) {
+	case *stopService:
+		e.opStop = true
+	case *startService, *restartService:
+		e.opStop = false
 	}
 	s.deliver(ctx, e, m)
 }

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -283,6 +284,41 @@ func TestWatch(t *testing.T) {
 	d.waitRunning("c")
 	if got := d.status("a"); got.PID != st.PID {
 		t.Errorf("a restarted by the dir replacement although unchanged: %d → %d", st.PID, got.PID)
+	}
+}
+
+// TestReloadKeepsAnOperatorStopUnderWay: a reload that changes a service
+// while the operator's stop of it is still under way does not start the
+// new definition.
+func TestReloadKeepsAnOperatorStopUnderWay(t *testing.T) {
+	t.Parallel()
+	const slow = "[Service]\nExecStart=/bin/sh -c 'trap \"sleep 2; exit 0\" TERM; while :; do sleep 0.1; done'\nTimeoutStopSec=20s\n"
+	d := newDaemon(t, map[string]string{"slow.service": slow}).start()
+	first := d.waitRunning("slow")
+	stopped := make(chan error, 1)
+	go func() {
+		_, err := d.client.Stop(context.Background(), "slow")
+		stopped <- err
+	}()
+	waitFor(t, 10*time.Second, "slow stopping", func() bool { return d.status("slow").State == "stopping" })
+	d.writeFile("slow.service", "[Unit]\nDescription=changed\n"+slow)
+	if out, errs, code := d.cli("reload"); code != 0 {
+		t.Fatalf("reload: %d %q %q", code, out, errs)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	waitFor(t, 10*time.Second, "slow re-created with its new definition", func() bool {
+		return d.status("slow").Description == "changed"
+	})
+	// A command reaches the new service actor after its start-up (where it
+	// would have started its process): a signal finds no process.
+	if _, err := d.client.Signal(context.Background(), "slow", "SIGCONT"); !errors.Is(err, transport.ErrConflict) {
+		t.Fatalf("the reload started slow again after the operator stopped it: signal: %v, status %+v (first pid %d)",
+			err, d.status("slow"), first.PID)
+	}
+	if st := d.status("slow"); st.State != "stopped" || st.PID != 0 {
+		t.Fatalf("slow after the reload: %+v, want stopped", st)
 	}
 }
 
