@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"cmp"
 	"log/slog"
 	"time"
 
@@ -16,6 +17,15 @@ import (
 // of superd can lose at most this much of recent history, which KillStale's
 // marker search covers anyway.
 const stateWriteInterval = 100 * time.Millisecond
+
+// A failed write (full or read-only disk) is retried after
+// stateRetryMin, then at intervals doubling up to stateRetryMax, until one
+// succeeds: otherwise an operator's stop made during the failure would be
+// lost if nothing else changed before superd crashed or stopped.
+const (
+	stateRetryMin = time.Second
+	stateRetryMax = time.Minute
+)
 
 // stateActor owns superd's state file (see actors/runstate): which process
 // group each service runs, so that a superd restarted after a crash can kill
@@ -36,11 +46,14 @@ type stateActor struct {
 	scheduled bool        // a flushState is on its way
 	timer     *time.Timer // the delayed flushState, if that is how it comes
 	lastWrite time.Time
+	retry     time.Duration // after a failed write: the wait before the next try (0: no failure)
+	retryMin  time.Duration // stateRetryMin; tests shorten it
 }
 
 // stateStore is what the stateActor needs of a *runstate.Store.
 type stateStore interface {
 	Apply(changes ...runstate.Change) error
+	Behind() bool
 }
 
 // flushState tells the stateActor to write the changes it holds.
@@ -57,12 +70,12 @@ func (s *stateActor) Receive(ctx actor.Context) {
 		s.add(ctx, runstate.Stopped(m.service, m.stopped))
 	case flushState:
 		s.scheduled, s.timer = false, nil
-		s.flush()
+		s.flush(ctx)
 	case *actor.Stopping:
 		if s.timer != nil {
 			s.timer.Stop()
 		}
-		s.flush()
+		s.flush(nil)
 	}
 }
 
@@ -72,8 +85,13 @@ func (s *stateActor) add(ctx actor.Context, c runstate.Change) {
 	if s.scheduled {
 		return
 	}
+	s.schedule(ctx, stateWriteInterval-time.Since(s.lastWrite))
+}
+
+// schedule sends a flushState after wait (at once, behind the messages
+// already queued, if wait ≤ 0).
+func (s *stateActor) schedule(ctx actor.Context, wait time.Duration) {
 	s.scheduled = true
-	wait := stateWriteInterval - time.Since(s.lastWrite)
 	if wait <= 0 {
 		ctx.Send(ctx.Self(), flushState{})
 		return
@@ -82,16 +100,33 @@ func (s *stateActor) add(ctx actor.Context, c runstate.Change) {
 	s.timer = time.AfterFunc(wait, func() { root.Send(self, flushState{}) })
 }
 
-// flush writes the changes held since the last flush.
-func (s *stateActor) flush() {
-	if len(s.pending) == 0 {
+// flush writes the changes held since the last flush, or the file again if
+// the last write failed; after a failure, it schedules a retry (ctx nil:
+// the actor is stopping, there is no later).
+func (s *stateActor) flush(ctx actor.Context) {
+	if len(s.pending) == 0 && s.retry == 0 {
 		return
 	}
 	err := s.store.Apply(s.pending...)
 	clear(s.pending)
 	s.pending = s.pending[:0]
 	s.lastWrite = time.Now()
-	if err != nil {
-		s.log.Warn("writing the state file failed", "err", err)
+	switch {
+	case !s.store.Behind():
+		if s.retry != 0 {
+			s.log.Info("the state file is written again")
+			s.retry = 0
+		}
+		if err != nil {
+			s.log.Warn("invalid state change", "err", err)
+		}
+	case s.retry == 0:
+		s.log.Warn("writing the state file failed; retrying", "err", err)
+		s.retry = cmp.Or(s.retryMin, stateRetryMin)
+	default:
+		s.retry = min(2*s.retry, stateRetryMax)
+	}
+	if s.retry != 0 && ctx != nil && !s.scheduled {
+		s.schedule(ctx, s.retry)
 	}
 }

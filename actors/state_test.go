@@ -96,3 +96,44 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestStateActorRetriesFailedWrites: a change made while the state file
+// cannot be written reaches it once it can, with no further change.
+func TestStateActorRetriesFailedWrites(t *testing.T) {
+	discard := slog.New(slog.DiscardHandler)
+	dir := filepath.Join(t.TempDir(), "run")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "superd.state")
+	store, _, err := runstate.Open(path, discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return discard }))
+	pid := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor {
+		return &stateActor{store: store, log: discard, retryMin: 20 * time.Millisecond}
+	}))
+	t.Cleanup(func() { _ = sys.Root.StopFuture(pid).Wait() })
+
+	// The dir goes away (as root, permissions would not stop the write).
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	sys.Root.Send(pid, &operatorIntent{service: "web", stopped: true})
+	waitUntil(t, "a failed write", store.Behind)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the stop in the file", func() bool {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return false
+		}
+		var st stateFile
+		return json.Unmarshal(b, &st) == nil && len(st.Stopped) == 1 && st.Stopped[0] == "web"
+	})
+	if store.Behind() {
+		t.Error("the store is still behind after a successful write")
+	}
+}

@@ -73,6 +73,7 @@ type Store struct {
 	mu      sync.Mutex
 	running map[string]Record
 	stopped map[string]bool
+	behind  bool // the last write failed: the file lags the state in memory
 }
 
 // Open reads the state file at path, left by a previous run, and returns a
@@ -189,11 +190,13 @@ func (s *Store) Marker(service string) string { return markerValue(s.marker, ser
 func (s *Store) SetRunning(r Record) error { return s.Apply(Running(r)) }
 
 // ClearRunning records that service no longer runs a process and writes the
-// file if that changes it. Failed writes are handled as by SetRunning.
+// file if that changes it (or the file lags). Failed writes are handled as
+// by SetRunning.
 func (s *Store) ClearRunning(service string) error { return s.Apply(Ended(service)) }
 
 // SetStopped records whether the operator stopped service, and writes the
-// file if that changes it. Failed writes are handled as by SetRunning.
+// file if that changes it (or the file lags). Failed writes are handled as
+// by SetRunning.
 func (s *Store) SetStopped(service string, stopped bool) error {
 	return s.Apply(Stopped(service, stopped))
 }
@@ -234,7 +237,8 @@ func Stopped(service string, stopped bool) Change {
 // one write, not one per start. An invalid change (a Running record that
 // SetRunning would refuse, or a zero Change) is skipped and reported in the
 // error, which wraps [ErrInvalidRecord]; the others are still made. Failed
-// writes are handled as by SetRunning.
+// writes are handled as by SetRunning, and leave the store [Store.Behind]
+// until a later Apply writes the file.
 func (s *Store) Apply(changes ...Change) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -247,10 +251,21 @@ func (s *Store) Apply(changes ...Change) error {
 		}
 		changed = changed || ok
 	}
-	if changed {
-		errs = append(errs, s.write())
+	if changed || s.behind {
+		err := s.write()
+		s.behind = err != nil
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// Behind reports whether the file lags the state in memory because its last
+// write failed (a full or read-only disk). Apply, even with no change,
+// writes it again.
+func (s *Store) Behind() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.behind
 }
 
 // change makes c in memory and reports whether that changed the state.
