@@ -186,16 +186,45 @@ func TestSuperdWithUnreadStderr(t *testing.T) {
 		}
 	}
 	// Now read: the queued records come out, then the count of those
-	// dropped in between, then the shutdown's records.
-	read := make(chan []byte, 1)
+	// dropped in between. Once it has (the backlog is written: shutting
+	// down earlier, on a loaded machine, could find the queue still full
+	// and rightly drop the shutdown's records too), the shutdown's
+	// records follow.
+	var (
+		mu  sync.Mutex
+		buf bytes.Buffer
+	)
+	read := make(chan struct{})
 	go func() {
-		out, _ := io.ReadAll(r)
-		read <- out
+		defer close(read)
+		chunk := make([]byte, 64<<10)
+		for {
+			n, err := r.Read(chunk)
+			mu.Lock()
+			buf.Write(chunk[:n])
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
 	}()
+	waitFor(t, 20*time.Second, "the dropped-records notice", func() bool {
+		mu.Lock()
+		found := bytes.Contains(buf.Bytes(), []byte("records dropped"))
+		mu.Unlock()
+		if !found {
+			// The notice is queued with the next record that finds room.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_, _ = d.client.Status(ctx, "a")
+		}
+		return found
+	})
 	if err := d.terminate(); err != nil {
 		t.Errorf("superd's exit: %v", err)
 	}
-	out := <-read
+	<-read
+	out := buf.Bytes()
 	notice := bytes.Index(out, []byte("records dropped"))
 	stopped := bytes.LastIndex(out, []byte("superd stopped"))
 	if notice < 0 || stopped < notice {
