@@ -73,6 +73,9 @@ type serviceDeps struct {
 	// (process.GroupExists). nil: a stop ends with the main process, and
 	// the rest of the group is killed then.
 	groupExists func(pgid int) bool
+	// userEnv gives HOME, USER and LOGNAME of a User= (process.UserEnv;
+	// nil: superd's own are kept).
+	userEnv func(user string) ([]string, error)
 }
 
 // serviceRecord is the part of a service's state that survives the restarts
@@ -591,11 +594,20 @@ func exitInfo(e process.Exit, expected bool) *transport.ExitInfo {
 	return info
 }
 
-// environment is the child's environment: superd's, then the service's
-// Environment=, then the marker of the state file (which the service cannot
+// environment is the child's environment: superd's; with User=, that
+// user's HOME, USER and LOGNAME (as systemd sets them: superd's own would
+// point a service run as www-data at root's home); the service's
+// Environment=; then the marker of the state file (which the service cannot
 // override).
 func (a *serviceActor) environment() []string {
-	env := mergeEnv(a.deps.env, a.spec.Environment)
+	env := a.deps.env
+	if a.spec.User != "" && a.deps.userEnv != nil {
+		// A user that cannot be looked up fails the start anyway.
+		if vars, err := a.deps.userEnv(a.spec.User); err == nil {
+			env = mergeEnv(env, vars)
+		}
+	}
+	env = mergeEnv(env, a.spec.Environment)
 	if a.deps.marker != nil {
 		env = mergeEnv(env, []string{runstate.MarkerEnv + "=" + a.deps.marker(a.spec.Name)})
 	}

@@ -167,7 +167,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	defer procs.Close()
 
 	deps := &serviceDeps{procs: procs, signal: process.SignalGroup, groupExists: process.GroupExists,
-		logger: s.log, env: environ(), now: now, rand: rand.Float64}
+		userEnv: process.UserEnv, logger: s.log, env: environ(), now: now, rand: rand.Float64}
 	var store *runstate.Store
 	if s.cfg.StateFile != "" {
 		var prev runstate.State
