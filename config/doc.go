@@ -85,6 +85,8 @@
 //	                   Environment= (unlike systemd, where files win); a later
 //	                   definition of a variable overrides an earlier one.
 //	User=, Group=      a name or a numeric ID; honoured when superd runs as root.
+//	                   With User=, the service's HOME, USER and LOGNAME are
+//	                   the user's (Environment= can override them).
 //	AutoStart=         boolean, default yes: start the service with superd.
 //	KillSignal=        the signal that asks the service to stop, by name with
 //	                   or without SIG (TERM, SIGTERM, sigterm) or by Linux
