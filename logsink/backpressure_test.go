@@ -86,6 +86,10 @@ func TestFastWriterIsSlowedNotCut(t *testing.T) {
 					t.Fatal(err)
 				}
 				startChild(t, childFloodMode, stdout, stderr, floodEnv+"="+strconv.Itoa(tc.size)).wait(t)
+				// Close drains what is still in the pipes for 100ms only,
+				// too little for up to 1 MiB through the smallest queue on
+				// a loaded machine: wait for the writer instead.
+				waitWritten(t, s, Stdout, uint64(tc.size))
 				if err := s.Close(); err != nil {
 					t.Fatal(err)
 				}

@@ -95,6 +95,10 @@
 //     goroutine; it starts the writers to rotate.
 //   - lumberjack opens a file, and starts its goroutine, only at the first
 //     write to it: Open creates and checks the files with its own calls.
+//     When a pipe of a stream ends (its process is gone), the file is closed
+//     once what the pipe held is written, so that a service that exited or
+//     was stopped holds no log file open (one removed by hand frees its
+//     disk space at once); the next output opens it again.
 //
 // # Byte exactness
 //
@@ -113,15 +117,25 @@
 // stdout-2006-01-02T15-04-05.000.log (UTC), and creates a fresh live file; if
 // a backup of that millisecond already exists (also compressed) it waits for
 // the next millisecond, so no backup is ever overwritten. Lumberjack then
-// opens the new file, which is when it applies MaxBackups, MaxAge and
-// Compress to the backups; its own size rotation is configured above MaxSize
-// and acts only as a safety net. Opening an existing log file appends to it.
+// opens the new file, which is when it applies MaxBackups and MaxAge to the
+// backups; its own size rotation is configured above MaxSize and acts only
+// as a safety net. lumberjack counts MaxAge in whole days, so the Sink
+// itself also removes the backups older than MaxAge, at Open and at each
+// rotation. With Compress, the Sink gzips each backup in the background
+// (see compressor; lumberjack's compression could not be waited for and
+// lost backups when a Sink was re-created while it ran); Close interrupts
+// it and the next Sink finishes it. Opening an existing log file appends to
+// it.
+// The RotateEvery timer's first rotation comes when the older live file has
+// been live for RotateEvery, counted from its stream's newest backup (or the
+// file's creation), so that a Sink opened again keeps the schedule.
 //
 // # File safety
 //
-// The directory is created with mode 0750 and log files with mode 0640,
-// whatever the umask. At Open, and before a log file is opened (at the first
-// write, after a rotation, after an error), its path is checked with Lstat:
+// The directory (and any missing parent) is created with mode 0750 and log
+// files with mode 0640, whatever the umask, compressed backups included. At
+// Open, and before a log file is opened (at the first write, after a
+// rotation, after an error), its path is checked with Lstat:
 // a symlink or other non-regular file found there is removed (the link
 // itself, never its target) and replaced by a new regular file created with
 // O_CREATE|O_EXCL|O_NOFOLLOW; [ErrUnsafeFile] is reported. Before each batch of writes the writer checks
@@ -171,8 +185,7 @@
 //
 // # lumberjack's goroutine
 //
-// lumberjack starts one goroutine per logger (for compression and backup
-// removal) the first time it opens a file, and offers no way to stop it.
+// lumberjack starts one goroutine per logger (for backup removal) the first time it opens a file, and offers no way to stop it.
 // [Sink.Close] stops it all the same (see stopMill), so that a Sink leaves
 // no goroutine behind, however often a service's Sink is re-created.
 package logsink

@@ -13,8 +13,9 @@ import (
 // recognise backups named with it.
 const backupTimeFormat = "2006-01-02T15-04-05.000"
 
-// ensureDir creates dir with mode dirPerm if it does not exist. An existing
-// directory (or symlink to one) is left as it is.
+// ensureDir creates dir, and those of its ancestors that do not exist, with
+// mode dirPerm if it does not exist. An existing directory (or symlink to
+// one) is left as it is.
 func ensureDir(dir string) error {
 	fi, err := os.Stat(dir)
 	switch {
@@ -25,10 +26,20 @@ func ensureDir(dir string) error {
 	case !errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("log directory: %w", err)
 	}
-	if err := os.MkdirAll(dir, dirPerm); err != nil {
+	// One level at a time, rather than MkdirAll, so that each directory
+	// created gets dirPerm whatever the umask.
+	if parent := filepath.Dir(dir); parent != dir {
+		if err := ensureDir(parent); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, dirPerm); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil // created meanwhile, by someone else
+		}
 		return fmt.Errorf("create log directory: %w", err)
 	}
-	if err := os.Chmod(dir, dirPerm); err != nil { // MkdirAll is subject to the umask
+	if err := os.Chmod(dir, dirPerm); err != nil { // Mkdir is subject to the umask
 		return fmt.Errorf("create log directory: %w", err)
 	}
 	return nil

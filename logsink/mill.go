@@ -7,8 +7,8 @@ import (
 	"gopkg.in/natefinch/lumberjack.v2"
 )
 
-// stopMill ends the goroutine that lumberjack starts for l (compression
-// and removal of old backups) the first time l opens a file. lumberjack
+// stopMill ends the goroutine that lumberjack starts for l (removal of old
+// backups; the Sink compresses them itself) the first time l opens a file. lumberjack
 // v2.2.1 never ends it: it ranges over the unexported channel millCh, which
 // nothing closes, so without this every stream ever written to would leave
 // an idle goroutine behind after Sink.Close, one more for each service a

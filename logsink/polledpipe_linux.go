@@ -280,6 +280,7 @@ func (pp *polledPipe) finish(err error) {
 	if err != nil {
 		pp.w.stats.report(err)
 	}
+	pp.w.pipeEnded()
 	pp.p.forget(pp)
 	pp.s.readerDone(pp)
 }

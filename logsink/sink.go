@@ -115,7 +115,8 @@ func (s Stream) valid() bool { return s == Stdout || s == Stderr }
 // Options configures a Sink.
 type Options struct {
 	// Dir is the service's own log directory, <log-dir>/<service>. It is
-	// created with mode 0750 (regardless of the umask) if missing.
+	// created with mode 0750 (regardless of the umask) if missing, and so
+	// are its missing parents.
 	Dir string
 	// MaxSize is the size in bytes at which a log file is rotated; 0 means
 	// DefaultMaxSize. Any positive size works; configurations use whole MiB.
@@ -123,13 +124,19 @@ type Options struct {
 	// MaxBackups is how many rotated files of each stream are kept; 0 keeps
 	// all of them (MaxAge may still remove them).
 	MaxBackups int
-	// MaxAge removes rotated files older than this, rounded up to whole days
-	// (lumberjack's unit); 0 keeps them forever.
+	// MaxAge removes rotated files older than this (by the time in their
+	// names, when they were rotated), at Open and at each rotation; 0 keeps
+	// them forever.
 	MaxAge time.Duration
-	// Compress gzips rotated files.
+	// Compress gzips rotated files, in the background, one at a time: a
+	// file is replaced by its compressed copy once that is complete. Close
+	// interrupts a compression under way; the next Sink opened on Dir does
+	// it again.
 	Compress bool
 	// RotateEvery rotates both files on a timer owned by the Sink; 0 disables
-	// time-based rotation.
+	// time-based rotation. The first rotation comes when the older live file
+	// has been live this long (since its stream's last rotation, or since it
+	// was created), counting the time before Open.
 	RotateEvery time.Duration
 	// QueueBytes bounds, per stream, the bytes read from the pipes but not yet
 	// written to the file. When the queue is full, reading waits for room (see
@@ -246,14 +253,39 @@ func open(opts Options, wrap wrapFunc) (*Sink, error) {
 		if err := w.prepare(); err != nil {
 			return nil, fmt.Errorf("logsink: %w", err)
 		}
+		w.removeExpired(time.Now())
 		s.streams[st] = w
 	}
+	for _, w := range s.streams {
+		if w.z != nil {
+			w.z.kick() // what an earlier Sink left uncompressed
+		}
+	}
 	if s.every > 0 {
+		first := s.firstTick(time.Now())
 		s.mu.Lock() // tick may run before AfterFunc returns
-		s.timer = time.AfterFunc(s.every, s.tick)
+		s.timer = time.AfterFunc(first, s.tick)
 		s.mu.Unlock()
 	}
 	return s, nil
+}
+
+// firstTick returns how long after now the RotateEvery timer fires first:
+// when the older of the two live files has been live for RotateEvery, at
+// once if it has already. A live file became live when its stream was last
+// rotated or, never rotated, when it was created (see liveSince). So a Sink
+// opened again, because superd restarted or a reload re-created the
+// service, keeps the schedule of the files it finds instead of starting a
+// new period, and files still rotate when superd runs for less than
+// RotateEvery at a time.
+func (s *Sink) firstTick(now time.Time) time.Duration {
+	first := s.every
+	for _, w := range s.streams {
+		if since, ok := w.liveSince(); ok {
+			first = min(first, max(0, since.Add(s.every).Sub(now)))
+		}
+	}
+	return first
 }
 
 // tick is the RotateEvery timer's function: it has both streams rotated and
@@ -372,6 +404,7 @@ func (s *Sink) read(f *os.File, w *streamWriter) {
 		delete(s.readers, fileReader{f})
 		s.mu.Unlock()
 		_ = f.Close()
+		w.pipeEnded()
 	}()
 	p := newPipeReader(f)
 	for {
@@ -463,6 +496,9 @@ func (s *Sink) Close() error {
 		for _, w := range s.streams {
 			if err := w.wait(); err != nil {
 				errs = append(errs, fmt.Errorf("logsink: close %s: %w", filepath.Base(w.path), err))
+			}
+			if w.z != nil {
+				w.z.close() // what it leaves is compressed by the next Sink
 			}
 		}
 		s.closeErr = errors.Join(errs...)

@@ -1,8 +1,10 @@
 package logsink
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -30,6 +32,8 @@ type streamWriter struct {
 	path    string
 	dir     string
 	maxSize int64
+	maxAge  time.Duration // Options.MaxAge
+	z       *compressor   // nil without Options.Compress
 	lj      *lumberjack.Logger
 	out     io.WriteCloser // lj, possibly wrapped by a test
 	q       *queue
@@ -39,6 +43,7 @@ type streamWriter struct {
 	running   bool           // run is active, or started and about to be
 	rotations []chan error   // Rotate calls waiting for their rotation
 	timed     bool           // the RotateEvery timer asked for a rotation
+	ended     bool           // a pipe of the stream ended: close the file once idle
 	closing   bool           // Close asked for the final drain
 	closed    bool           // the final run is done: start no other
 	runs      sync.WaitGroup // the active run
@@ -64,21 +69,28 @@ func newStreamWriter(st Stream, o Options, wrap wrapFunc) *streamWriter {
 		MaxSize:    int(o.MaxSize/mib) + 2,
 		MaxBackups: o.MaxBackups,
 		MaxAge:     days(o.MaxAge),
-		Compress:   o.Compress,
+		// The Sink compresses by itself (see compressor).
 	}
 	var out io.WriteCloser = lj
 	if wrap != nil {
 		out = wrap(st, out)
+	}
+	stats := &streamStats{st: st, onError: o.OnError}
+	var z *compressor
+	if o.Compress {
+		z = newCompressor(path, stats)
 	}
 	return &streamWriter{
 		st:      st,
 		path:    path,
 		dir:     o.Dir,
 		maxSize: o.MaxSize,
+		maxAge:  o.MaxAge,
 		lj:      lj,
 		out:     out,
 		q:       newQueue(o.QueueBytes, o.MaxBlock),
-		stats:   &streamStats{st: st, onError: o.OnError},
+		stats:   stats,
+		z:       z,
 	}
 }
 
@@ -147,6 +159,21 @@ func (w *streamWriter) rotateSoon() {
 	w.startLocked()
 }
 
+// pipeEnded has the file closed once what is queued is written: a pipe of
+// the stream has ended, so the process that wrote to it is gone, and a
+// service that exited or was stopped must not keep its log file open (a
+// file removed by hand would keep its disk space until the next output).
+// The next write opens the path again.
+func (w *streamWriter) pipeEnded() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closing {
+		return
+	}
+	w.ended = true
+	w.startLocked()
+}
+
 // stop asks for the final drain: run writes what is queued and closes the
 // file. The caller makes sure that nothing is pushed any more.
 func (w *streamWriter) stop() {
@@ -179,9 +206,9 @@ func (w *streamWriter) startLocked() {
 func (w *streamWriter) run() {
 	for {
 		w.mu.Lock()
-		rotations, timed, closing := w.rotations, w.timed, w.closing
-		w.rotations, w.timed = nil, false
-		if len(rotations) == 0 && !timed && !closing && w.q.empty() {
+		rotations, timed, ended, closing := w.rotations, w.timed, w.ended, w.closing
+		w.rotations, w.timed, w.ended = nil, false, false
+		if len(rotations) == 0 && !timed && !ended && !closing && w.q.empty() {
 			w.running = false
 			w.spare = nil // keep nothing while idle
 			w.mu.Unlock()
@@ -210,6 +237,12 @@ func (w *streamWriter) run() {
 			w.running, w.closed = false, true
 			w.mu.Unlock()
 			return
+		}
+		if ended && w.live != nil {
+			// What the ended pipe held is written: its reader queued it all
+			// before it reported the end. Output of another pipe still open
+			// reopens the file.
+			w.closeOut()
 		}
 	}
 }
@@ -382,13 +415,66 @@ func (w *streamWriter) rotateLive() error {
 	if err := w.ensureLive(); err != nil {
 		return err
 	}
+	w.removeExpired(time.Now())
 	// Have lumberjack open the new file now rather than at the next write:
-	// opening is when it applies MaxBackups, MaxAge and Compress.
+	// opening is when it applies MaxBackups and MaxAge.
 	if _, err := w.out.Write(nil); err != nil {
 		w.closeOut()
 		return fmt.Errorf("open new log file: %w", err)
 	}
+	if w.z != nil {
+		w.z.kick()
+	}
 	return nil
+}
+
+// removeExpired removes the rotated files, compressed or not, stamped more
+// than MaxAge before now. lumberjack removes them too, but only once they
+// are older than MaxAge rounded up to whole days. Failures are reported.
+func (w *streamWriter) removeExpired(now time.Time) {
+	if w.maxAge <= 0 {
+		return
+	}
+	naming := newBackupNaming(w.path)
+	entries, err := os.ReadDir(w.dir)
+	if err != nil {
+		w.stats.report(fmt.Errorf("remove old log files: %w", err))
+		return
+	}
+	cutoff := now.Add(-w.maxAge)
+	for _, e := range entries {
+		stamp, _, ok := naming.parse(e.Name())
+		if !ok {
+			continue
+		}
+		if t, err := time.Parse(backupTimeFormat, stamp); err != nil || !t.Before(cutoff) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(w.dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			w.stats.report(fmt.Errorf("remove old log file: %w", err))
+		}
+	}
+}
+
+// liveSince returns when the live file became live: the stamp of the
+// stream's newest backup, which it replaced, or, with none, when the file
+// was created, if the file system records it (see birthTime). It reports
+// false when neither is known.
+func (w *streamWriter) liveSince() (time.Time, bool) {
+	naming := newBackupNaming(w.path)
+	entries, _ := os.ReadDir(w.dir) // unreadable: no backup known
+	newest := ""
+	for _, e := range entries {
+		if stamp, _, ok := naming.parse(e.Name()); ok && stamp > newest {
+			newest = stamp
+		}
+	}
+	if newest != "" {
+		if t, err := time.Parse(backupTimeFormat, newest); err == nil {
+			return t, true // the stamps are UTC, as Parse assumes
+		}
+	}
+	return birthTime(w.path)
 }
 
 // freeBackupName returns the backup name for the current millisecond,
