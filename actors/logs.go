@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -50,14 +51,25 @@ func (l *logsActor) Receive(ctx actor.Context) {
 			}
 		}
 	case *sinkError:
-		l.log.Warn("log write failed; output is dropped until it succeeds",
-			"service", m.name, "stream", m.stream.String(), "err", m.err)
-	case *actor.Stopping:
-		for name, s := range l.sinks {
-			if err := s.Close(); err != nil {
-				l.log.Warn("closing log files failed", "service", name, "err", err)
-			}
+		attrs := []any{"service", m.name, "stream", m.stream.String(), "err", m.err}
+		if s, ok := l.sinks[m.name]; ok {
+			// The count of output lost so far, which nothing else shows.
+			attrs = append(attrs, "dropped_bytes", s.Stats().Stream(m.stream).BytesDropped)
 		}
+		l.log.Warn("log write failed; output is dropped until it succeeds", attrs...)
+	case *actor.Stopping:
+		// In parallel: each Close may wait its 100ms for a pipe that an
+		// escaped grandchild keeps open, which must not add up over the
+		// services.
+		var closing sync.WaitGroup
+		for name, s := range l.sinks {
+			closing.Go(func() {
+				if err := s.Close(); err != nil {
+					l.log.Warn("closing log files failed", "service", name, "err", err)
+				}
+			})
+		}
+		closing.Wait()
 		l.sinks = nil
 		if l.poller != nil {
 			if err := l.poller.Close(); err != nil {
