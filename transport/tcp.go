@@ -163,8 +163,8 @@ func resolvesToLoopback(ctx context.Context, host string) (bool, error) {
 // (with any port), else it gets a 421 (a defence against DNS rebinding).
 // Every request but GET /healthz must then carry "Authorization: Bearer
 // <opts.Token>", else it gets a 401 with "WWW-Authenticate: Bearer". Each
-// refusal is one JSON error answer and one Warn record (remote address,
-// path; never a token). Nothing adds CORS headers: browsers get no
+// refusal is one JSON error answer, which closes the connection, and one
+// Warn record (remote address, path; never a token). Nothing adds CORS headers: browsers get no
 // cross-origin access.
 func TCPHandler(h http.Handler, opts TCPOptions) http.Handler {
 	g := &tcpGuard{
@@ -195,6 +195,7 @@ func (g *tcpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !g.hostAllowed(r.Host) {
 		g.logger.Warn("control request refused: Host not allowed",
 			"remote", r.RemoteAddr, "host", r.Host, "path", r.URL.Path)
+		w.Header().Set("Connection", "close") // a refused client keeps no connection
 		writeError(w, http.StatusMisdirectedRequest,
 			fmt.Sprintf("host %q is not served here: use localhost or a loopback address, or add the name to superd's allowed hosts", r.Host))
 		return
@@ -203,6 +204,10 @@ func (g *tcpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.logger.Warn("control request refused: missing or invalid bearer token",
 			"remote", r.RemoteAddr, "method", r.Method, "path", r.URL.Path)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="superd"`)
+		// Without the token, no keep-alive: otherwise every client that
+		// can reach the port could hold a connection (and a goroutine)
+		// for IdleTimeout after each refusal.
+		w.Header().Set("Connection", "close")
 		writeError(w, http.StatusUnauthorized, ErrUnauthorized.Error()+": missing or invalid bearer token")
 		return
 	}

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -147,6 +148,28 @@ func TestTCPAuth(t *testing.T) {
 	// Refused requests never reached the backend.
 	if calls := fb.callLog(); len(calls) != 2 { // right token and any case: nothing else
 		t.Errorf("backend calls %q", calls)
+	}
+}
+
+// TestTCPRefusalClosesTheConnection: a client without the token cannot
+// keep a connection open after its refusal.
+func TestTCPRefusalClosesTheConnection(t *testing.T) {
+	srv := serveTCP(t, newFakeBackend("web"), TCPOptions{})
+	conn, err := net.Dial("tcp", srv.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET /v1/services HTTP/1.1\r\nHost: localhost\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	got, err := io.ReadAll(conn) // ends when the server closes
+	if err != nil {
+		t.Fatalf("the server kept the connection after a 401: %v (read %q)", err, got)
+	}
+	if !bytes.HasPrefix(got, []byte("HTTP/1.1 401")) {
+		t.Fatalf("answer %q", got)
 	}
 }
 
