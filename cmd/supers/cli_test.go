@@ -229,6 +229,21 @@ func TestActionExitCodes(t *testing.T) {
 	}
 }
 
+// TestMalformedNamesAreUsageErrors: a malformed service name is a usage
+// error (exit 2), found before superd is asked (none runs here).
+func TestMalformedNamesAreUsageErrors(t *testing.T) {
+	socket := filepath.Join(shortTempDir(t), "superd.sock")
+	for _, args := range [][]string{
+		{"status", "a/b"}, {"status", "ok", "a b"}, {"start", "../x"}, {"stop", "-"}, {"restart", "ok", "bad/"},
+		{"--json", "status", "a/b"}, {"signal", "a/b", "HUP"}, {"cat", "a/b"}, {"rm", "x/y"}, {"edit", ".."},
+	} {
+		r := runAgainst(t, socket, args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, "invalid service name") || r.stdout != "" {
+			t.Errorf("%q: code %d, stdout %q, stderr %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
 func TestUnreachableDaemon(t *testing.T) {
 	socket := filepath.Join(shortTempDir(t), "superd.sock")
 	want := "supers: cannot reach superd at " + socket + ": no such file or directory (is superd running?)\n"

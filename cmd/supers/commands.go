@@ -7,8 +7,21 @@ import (
 	"runtime"
 	"sort"
 
+	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/transport"
 )
+
+// checkNames returns a usage error (exit 2) for the first of names that is
+// not a valid service name: it is found before anything is asked of
+// superd, as the other mistakes on a command line are.
+func checkNames(command string, names ...string) error {
+	for _, name := range names {
+		if err := config.ValidateName(name); err != nil {
+			return &usageError{command: command, msg: command + ": " + err.Error()}
+		}
+	}
+	return nil
+}
 
 type listCmd struct{}
 
@@ -74,6 +87,9 @@ type statusCmd struct {
 // request failed; the highest applies. When no named service could be shown
 // the table is left out (--json still prints []).
 func (c *statusCmd) Run(ctx context.Context, a *app) error {
+	if err := checkNames("status", c.Names...); err != nil {
+		return err
+	}
 	if len(c.Names) == 0 {
 		return a.listAll(ctx)
 	}
@@ -145,6 +161,9 @@ func (c *restartCmd) Run(ctx context.Context, a *app) error {
 // unknown, 1 if another op failed (the highest applies, as for status); it
 // stops early only when superd cannot be reached at all.
 func (a *app) act(ctx context.Context, verb string, op func(context.Context, string) (transport.ServiceStatus, error), names []string) error {
+	if err := checkNames(verb, names...); err != nil {
+		return err
+	}
 	code := exitOK
 	results := make([]transport.ServiceStatus, 0, len(names))
 	for _, name := range names {

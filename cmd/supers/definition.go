@@ -23,6 +23,9 @@ type catCmd struct {
 // --json the transport.Definition (with its path on superd's machine and
 // its hash, for rm --if-match). A service without a file exits 4.
 func (c *catCmd) Run(ctx context.Context, a *app) error {
+	if err := checkNames("cat", c.Name); err != nil {
+		return err
+	}
 	rctx, cancel := a.withTimeout(ctx)
 	defer cancel()
 	d, err := a.client.Definition(rctx, c.Name)
@@ -181,6 +184,9 @@ type rmCmd struct {
 // --if-match not matching), the highest applying. It stops at once only
 // when superd cannot be reached or refuses the token.
 func (c *rmCmd) Run(ctx context.Context, a *app) error {
+	if err := checkNames("rm", c.Names...); err != nil {
+		return err
+	}
 	if c.IfMatch != "" && len(c.Names) > 1 {
 		return &usageError{command: "rm", msg: "--if-match takes a single NAME"}
 	}

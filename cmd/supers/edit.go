@@ -49,7 +49,7 @@ const editMarker = "# supers-edit:"
 //
 // A service without a file exits 4: "supers apply" creates one.
 func (c *editCmd) Run(ctx context.Context, a *app) error {
-	if err := config.ValidateName(c.Name); err != nil {
+	if err := checkNames("edit", c.Name); err != nil {
 		return err
 	}
 	argv, err := a.editorCommand()

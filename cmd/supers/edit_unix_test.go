@@ -322,7 +322,7 @@ func TestEditErrors(t *testing.T) {
 		t.Errorf("no file: code %d, stderr %q", r.code, r.stderr)
 	}
 	r = runEdit(t, socket, e, "../web")
-	if r.code != exitError || !strings.Contains(r.stderr, `invalid service name "../web"`) {
+	if r.code != exitUsage || !strings.Contains(r.stderr, `invalid service name "../web"`) {
 		t.Errorf("bad name: code %d, stderr %q", r.code, r.stderr)
 	}
 	r = runCLI(t, map[string]string{"SUPERS_SOCKET": socket, "EDITOR": `vi "unterminated`}, "edit", "web")

@@ -18,6 +18,9 @@ type signalCmd struct {
 // unknown one, like a service that is not running, is reported with
 // superd's message (exit 1); an unknown service exits 4.
 func (c *signalCmd) Run(ctx context.Context, a *app) error {
+	if err := checkNames("signal", c.Name); err != nil {
+		return err
+	}
 	rctx, cancel := a.withTimeout(ctx)
 	defer cancel()
 	st, err := a.client.Signal(rctx, c.Name, c.Signal)

@@ -57,10 +57,10 @@ func TestSignalErrors(t *testing.T) {
 			t.Errorf("%q: code %d, stderr %q", args, r.code, r.stderr)
 		}
 	}
-	// A name that cannot be in a URL path never reaches superd.
+	// A malformed name is a usage error, and never reaches superd.
 	fb.resetCalls()
 	r := runAgainst(t, socket, "signal", "a/b", "HUP")
-	if r.code != exitError || !strings.Contains(r.stderr, `bad service name "a/b"`) {
+	if r.code != exitUsage || !strings.Contains(r.stderr, `invalid service name "a/b"`) {
 		t.Errorf("a/b: code %d, stderr %q", r.code, r.stderr)
 	}
 	if calls := fb.callLog(); !slices.Equal(calls, nil) {
