@@ -212,28 +212,19 @@ func (r *TailReader) skipOwnBackup(fi os.FileInfo) error {
 	return nil
 }
 
-// initialPrev returns the stamp after which the rotated files are newer than
-// the live file fi (nil when there is none yet): the stamp of the one before
-// fi's if fi was rotated already, else the newest one's.
-func (r *TailReader) initialPrev(fi os.FileInfo) (string, error) {
-	files, err := r.rotatedFiles()
-	if err != nil || len(files) == 0 {
-		return "", err
-	}
-	if fi != nil {
-		for i, b := range files {
-			if !b.plain {
-				continue
-			}
-			if now, err := os.Lstat(r.rotatedPath(b.stamp, false)); err == nil && os.SameFile(now, fi) {
-				if i == 0 {
-					return "", nil
-				}
-				return files[i-1].stamp, nil
-			}
+// olderThan returns the rotated files of files (oldest first) that are
+// older than the live file fi: those before it if it was rotated already
+// (recognised while it is uncompressed), else all.
+func (r *TailReader) olderThan(fi os.FileInfo, files []rotated) []rotated {
+	for i, b := range files {
+		if !b.plain {
+			continue
+		}
+		if now, err := os.Lstat(r.rotatedPath(b.stamp, false)); err == nil && os.SameFile(now, fi) {
+			return files[:i]
 		}
 	}
-	return files[len(files)-1].stamp, nil
+	return files
 }
 
 // rotated is one rotated file of the log, found in plain form (maybe also

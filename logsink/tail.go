@@ -2,6 +2,7 @@ package logsink
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -22,9 +23,15 @@ const tailBlock = 64 << 10
 
 // TailOptions configures Tail.
 type TailOptions struct {
-	// Lines is how many of the file's last lines the reader returns first:
-	// all of the file when negative, none when 0. A final line without a
-	// newline counts as a line.
+	// Lines is how many of the log's last lines the reader returns first:
+	// everything kept when negative, none when 0. A final line without a
+	// newline counts as a line. The lines are those of the stream: when the
+	// live file holds fewer, the rest come from its rotated files (plain or
+	// gzipped), newest first, as far back as they are kept, but the search
+	// for where the lines start stops once it has looked through 256 MiB
+	// of rotated files (uncompressed): the answer then starts with the
+	// last one looked at. A negative Lines reads every rotated file kept,
+	// oldest first, then the live file.
 	Lines int
 	// Follow makes the reader go on with everything written to the path
 	// afterwards, across rotations, truncation and re-creation of the file,
@@ -35,6 +42,8 @@ type TailOptions struct {
 	// Logger receives the problems that do not end the stream, such as a
 	// rotated file that vanished before it was read; nil discards them.
 	Logger *slog.Logger
+
+	lookback int64 // tailLookback when 0; tests make it smaller
 }
 
 // TailReader reads the end of a log file and, when following, what is
@@ -63,6 +72,8 @@ type TailReader struct {
 	closed  bool
 	stopCtx func() bool // releases the context.AfterFunc that calls Close
 	cur     *source     // the file being read; nil while none exists yet
+	backlog []rotated   // without Follow: rotated files to read after cur, oldest first
+	live    *source     // without Follow: the live file, to read after backlog
 	prev    string      // rotated files stamped later than this are not read yet
 	watched string      // the directory being watched: dir or its deepest existing ancestor
 	watchID os.FileInfo // what watched named when it was added
@@ -93,9 +104,10 @@ func (s *source) read(p []byte) (int, error) {
 	return n, err
 }
 
-// Tail opens a reader of the last opts.Lines lines of the file at path and,
-// with opts.Follow, of everything appended to that path afterwards, until ctx
-// ends or the reader is closed; Read then returns io.EOF.
+// Tail opens a reader of the last opts.Lines lines of the log at path (the
+// file and its rotated files before it) and, with opts.Follow, of everything
+// appended to that path afterwards, until ctx ends or the reader is closed;
+// Read then returns io.EOF.
 //
 // Without Follow a missing file yields an empty reader: a service that never
 // wrote has no output. A symlink or other non-regular file at path is
@@ -137,7 +149,11 @@ func Tail(ctx context.Context, path string, opts TailOptions) (*TailReader, erro
 			return nil, err
 		}
 	}
-	if err := r.start(opts.Lines); err != nil {
+	lookback := opts.lookback
+	if lookback <= 0 {
+		lookback = tailLookback
+	}
+	if err := r.start(opts.Lines, lookback); err != nil {
 		if r.watcher != nil {
 			_ = r.watcher.Close()
 		}
@@ -152,80 +168,327 @@ func Tail(ctx context.Context, path string, opts TailOptions) (*TailReader, erro
 	return r, nil
 }
 
-// start opens the file, positions the reader at its last n lines and, when
-// following, notes which rotated files are older than it.
-func (r *TailReader) start(n int) error {
-	f, err := openRegular(r.path)
-	switch {
-	case err == nil:
-	case errors.Is(err, fs.ErrNotExist):
-	case r.follow && errors.Is(err, ErrUnsafeFile):
-		r.log.Warn("logsink: waiting for a regular log file", "path", r.path, "error", err)
-	default:
-		return fmt.Errorf("logsink: tail: %w", err)
+// tailLookback bounds how far back into the rotated files Tail looks for
+// where the last lines start: once the files it has looked through hold this
+// many bytes (uncompressed) without enough lines, the answer starts at the
+// beginning of the last one looked at. A negative Lines reads every rotated
+// file kept without looking for anything.
+const tailLookback = 256 << 20
+
+// start opens the file and positions the reader at the stream's last n
+// lines, in the live file or, when it holds fewer, in the rotated files
+// before it. When following, it notes which rotated files come after the
+// one it starts with.
+func (r *TailReader) start(n int, lookback int64) error {
+	f, fi, older, err := r.openLive()
+	if err != nil {
+		return err
 	}
-	var fi os.FileInfo
+	var size int64
+	if fi != nil {
+		size = fi.Size()
+	}
+	off, found := size, 0
 	if f != nil {
-		if fi, err = f.Stat(); err != nil {
-			_ = f.Close()
-			return fmt.Errorf("logsink: tail: %w", err)
-		}
-		size := fi.Size()
-		off, err := lastLinesStart(f, size, n)
-		if err != nil {
+		if off, found, err = lastLinesStart(f, size, n); err != nil {
 			_ = f.Close()
 			return fmt.Errorf("logsink: tail %s: %w", r.path, err)
 		}
+	}
+	var first *source // where the answer starts, when before the live file
+	var firstAt int   // its index in older
+	if n < 0 || found < n {
+		first, firstAt = r.lookBack(older, n-found, size > 0, lookback)
+	}
+	if r.follow {
+		// What comes after the first file read is found by stamp.
+		switch {
+		case first != nil:
+			r.prev = older[firstAt].stamp
+		case len(older) > 0:
+			r.prev = older[len(older)-1].stamp
+		}
+	}
+	switch {
+	case first != nil && r.follow:
+		// The live file is read again from its start once the rotated
+		// files are read: it may be rotated meanwhile.
+		if f != nil {
+			_ = f.Close()
+		}
+		r.cur = first
+	case first != nil:
+		r.cur = first
+		r.backlog = older[firstAt+1:]
+		if f != nil {
+			r.live = &source{f: f, limit: size}
+		}
+	case f != nil:
 		r.cur = &source{f: f, off: off, limit: size}
 		if r.follow {
 			r.cur.limit = -1
 		}
 	}
-	if r.follow {
-		if r.prev, err = r.initialPrev(fi); err != nil {
+	return nil
+}
+
+// openLive opens the live file (nil while there is none) and lists the
+// rotated files older than it, oldest first. A rotation between the two is
+// detected and the whole is done again, so that the live file is never
+// also counted as a rotated one.
+func (r *TailReader) openLive() (*os.File, os.FileInfo, []rotated, error) {
+	for attempt := 0; ; attempt++ {
+		before, err := r.rotatedFiles()
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		f, err := openRegular(r.path)
+		switch {
+		case err == nil:
+		case errors.Is(err, fs.ErrNotExist):
+		case r.follow && errors.Is(err, ErrUnsafeFile):
+			r.log.Warn("logsink: waiting for a regular log file", "path", r.path, "error", err)
+		default:
+			return nil, nil, nil, fmt.Errorf("logsink: tail: %w", err)
+		}
+		var fi os.FileInfo
+		if f != nil {
+			if fi, err = f.Stat(); err != nil {
+				_ = f.Close()
+				return nil, nil, nil, fmt.Errorf("logsink: tail: %w", err)
+			}
+		}
+		after, err := r.rotatedFiles()
+		if err != nil {
 			if f != nil {
 				_ = f.Close()
 			}
-			return err
+			return nil, nil, nil, err
 		}
+		if newest(before) == newest(after) {
+			return f, fi, after, nil // nothing was rotated while f was opened
+		}
+		if attempt >= 3 { // rotating without pause: tell by identity
+			if fi != nil {
+				after = r.olderThan(fi, after)
+			}
+			return f, fi, after, nil
+		}
+		if f != nil {
+			_ = f.Close()
+		}
+	}
+}
+
+// newest returns the stamp of the newest of files, "" if there is none.
+func newest(files []rotated) string {
+	if len(files) == 0 {
+		return ""
+	}
+	return files[len(files)-1].stamp
+}
+
+// lookBack finds where the answer starts in the rotated files older than
+// the live file: after the need-th newline counted backwards from their end
+// (all of them when need is negative). lastSeen says whether the stream's
+// last byte, which ends its last line whatever it is, is in the live file.
+// It stops looking once the files it looked through hold lookback bytes.
+// It returns the first file to read, positioned, and its index in older, or
+// nil when the answer starts in the live file.
+func (r *TailReader) lookBack(older []rotated, need int, lastSeen bool, lookback int64) (*source, int) {
+	if len(older) == 0 {
+		return nil, 0
+	}
+	if need < 0 {
+		for i, b := range older {
+			src, err := r.openRotated(b)
+			if err == nil {
+				return src, i
+			}
+			r.log.Warn("logsink: skipping a rotated log file that cannot be read", "path", r.path, "stamp", b.stamp, "error", err)
+		}
+		return nil, 0
+	}
+	var looked int64
+	var start *source // the oldest file looked through, from its start
+	startAt := 0
+	for i := len(older) - 1; i >= 0; i-- {
+		src, err := r.openRotated(older[i])
+		if err != nil { // removed meanwhile (MaxBackups, MaxAge) or unreadable
+			r.log.Warn("logsink: not looking for log lines before an unreadable rotated log file", "path", r.path, "stamp", older[i].stamp, "error", err)
+			break
+		}
+		size, found, err := src.seek(need, !lastSeen)
+		if err != nil {
+			_ = src.f.Close()
+			r.log.Warn("logsink: not looking for log lines before an unreadable rotated log file", "path", r.path, "stamp", older[i].stamp, "error", err)
+			break
+		}
+		if start != nil {
+			_ = start.f.Close()
+		}
+		start, startAt = src, i
+		if found == need {
+			break
+		}
+		need -= found
+		lastSeen = lastSeen || size > 0
+		if looked += size; looked >= lookback {
+			break
+		}
+	}
+	return start, startAt
+}
+
+// seek positions a rotated file's source after its need-th newline counted
+// backwards from its end (without its last byte if skipLast), and reports
+// how many it found: need if it is positioned, fewer if the file holds
+// fewer, and then it is read from its start. size is the file's
+// uncompressed size.
+func (s *source) seek(need int, skipLast bool) (size int64, found int, err error) {
+	if zr, ok := s.seq.(*gzip.Reader); ok {
+		return s.seekCompressed(zr, need, skipLast)
+	}
+	fi, err := s.f.Stat()
+	if err != nil {
+		return 0, 0, err
+	}
+	size = fi.Size()
+	end := size
+	if skipLast && end > 0 {
+		end--
+	}
+	off, found, err := newlinesBefore(s.f, end, need)
+	if err != nil {
+		return 0, 0, err
+	}
+	if _, err := s.f.Seek(off, io.SeekStart); err != nil {
+		return 0, 0, err
+	}
+	return size, found, nil
+}
+
+// seekCompressed is seek for a gzipped file, which can only be read
+// forwards: it counts the newlines, then reads the file again and skips
+// those before the answer.
+func (s *source) seekCompressed(zr *gzip.Reader, need int, skipLast bool) (size int64, found int, err error) {
+	buf := make([]byte, tailBlock)
+	var newlines int
+	var last byte
+	for {
+		n, err := zr.Read(buf)
+		newlines += bytes.Count(buf[:n], []byte{'\n'})
+		size += int64(n)
+		if n > 0 {
+			last = buf[n-1]
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return 0, 0, err
+		}
+	}
+	if skipLast && size > 0 && last == '\n' {
+		newlines--
+	}
+	if err := s.rewind(); err != nil {
+		return 0, 0, err
+	}
+	if newlines < need {
+		return size, newlines, nil
+	}
+	s.seq = &lineSkipper{r: s.seq, n: newlines - need + 1}
+	return size, need, nil
+}
+
+// rewind makes a rotated file's source read it from its start again.
+func (s *source) rewind() error {
+	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	if zr, ok := s.seq.(*gzip.Reader); ok {
+		return zr.Reset(s.f)
 	}
 	return nil
 }
 
+// lineSkipper reads r without its first n lines.
+type lineSkipper struct {
+	r io.Reader
+	n int
+}
+
+func (l *lineSkipper) Read(p []byte) (int, error) {
+	for l.n > 0 {
+		n, err := l.r.Read(p)
+		data := p[:n]
+		for l.n > 0 {
+			i := bytes.IndexByte(data, '\n')
+			if i < 0 {
+				data = nil
+				break
+			}
+			data = data[i+1:]
+			l.n--
+		}
+		if len(data) > 0 {
+			return copy(p, data), nil
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	return l.r.Read(p)
+}
+
 // lastLinesStart returns the offset at which the last n lines of the first
-// size bytes of f start: 0 when n is negative or the file has at most n
-// lines, size when n is 0. It reads backwards from the end in blocks.
-func lastLinesStart(f io.ReaderAt, size int64, n int) (int64, error) {
+// size bytes of f start, and how many newlines it counted before them: 0
+// when n is negative or the file has at most n lines (found then says how
+// many lines there are before the last one), size when n is 0. It reads
+// backwards from the end in blocks.
+func lastLinesStart(f io.ReaderAt, size int64, n int) (int64, int, error) {
 	switch {
 	case n < 0 || size == 0:
-		return 0, nil
+		return 0, 0, nil
 	case n == 0:
-		return size, nil
+		return size, 0, nil
 	}
-	buf := make([]byte, min(size, tailBlock))
 	// The last byte ends the last line, whether it is a newline or not; each
 	// newline before it starts one more line.
-	end := size - 1
+	off, found, err := newlinesBefore(f, size-1, n)
+	if errors.Is(err, io.EOF) { // truncated meanwhile: start over from the top
+		return 0, n, nil
+	}
+	return off, found, err
+}
+
+// newlinesBefore looks backwards through the first end bytes of f for n
+// newlines. It returns the offset after the n-th one from the end and n, or
+// 0 and how many there are if there are fewer.
+func newlinesBefore(f io.ReaderAt, end int64, n int) (int64, int, error) {
+	if n <= 0 {
+		return end, 0, nil
+	}
+	buf := make([]byte, min(end, tailBlock))
+	found := 0
 	for end > 0 {
 		start := max(0, end-int64(len(buf)))
 		block := buf[:end-start]
 		if _, err := f.ReadAt(block, start); err != nil {
-			if errors.Is(err, io.EOF) { // truncated meanwhile: start over from the top
-				return 0, nil
-			}
-			return 0, err
+			return 0, 0, err
 		}
 		for i := len(block); ; {
 			if i = bytes.LastIndexByte(block[:i], '\n'); i < 0 {
 				break
 			}
-			if n--; n == 0 {
-				return start + int64(i) + 1, nil
+			if found++; found == n {
+				return start + int64(i) + 1, n, nil
 			}
 		}
 		end = start
 	}
-	return 0, nil
+	return 0, found, nil
 }
 
 // Read reads what comes next: first the tail of the file, then, when
@@ -265,7 +528,10 @@ func (r *TailReader) step(p []byte) (int, error) {
 		case r.closed:
 			return 0, io.EOF
 		case r.cur == nil && !r.follow:
-			return 0, io.EOF
+			if !r.nextPending() {
+				return 0, io.EOF
+			}
+			continue
 		case r.cur == nil:
 			if ok, err := r.advance(); !ok || err != nil {
 				return 0, err
@@ -284,11 +550,11 @@ func (r *TailReader) step(p []byte) (int, error) {
 				"file", r.cur.f.Name(), "error", err)
 		}
 		switch {
-		case !r.follow:
-			return 0, io.EOF
 		case r.cur.seq != nil: // a rotated file is complete: go on to the next one
 			r.closeCur()
 			continue
+		case !r.follow:
+			return 0, io.EOF
 		}
 		ch, fi, err := r.checkLive()
 		switch {
@@ -344,6 +610,25 @@ func (r *TailReader) checkLive() (change, os.FileInfo, error) {
 	}
 }
 
+// nextPending makes the next file of a reader without Follow the current
+// one: the next rotated file of the backlog that can still be opened, else
+// the live file. It reports false when none is left.
+func (r *TailReader) nextPending() bool {
+	for len(r.backlog) > 0 {
+		b := r.backlog[0]
+		r.backlog = r.backlog[1:]
+		src, err := r.openRotated(b)
+		if err != nil { // removed meanwhile (MaxBackups, MaxAge) or unreadable
+			r.log.Warn("logsink: skipping a rotated log file that cannot be read", "path", r.path, "stamp", b.stamp, "error", err)
+			continue
+		}
+		r.cur = src
+		return true
+	}
+	r.cur, r.live = r.live, nil
+	return r.cur != nil
+}
+
 func (r *TailReader) closeCur() {
 	if err := r.cur.f.Close(); err != nil {
 		r.log.Warn("logsink: close log file", "file", r.cur.f.Name(), "error", err)
@@ -395,6 +680,12 @@ func (r *TailReader) Close() error {
 				r.closeErr = fmt.Errorf("logsink: tail: %w", err)
 			}
 			r.cur = nil
+		}
+		if r.live != nil {
+			if err := r.live.f.Close(); err != nil && r.closeErr == nil {
+				r.closeErr = fmt.Errorf("logsink: tail: %w", err)
+			}
+			r.live = nil
 		}
 	})
 	return r.closeErr

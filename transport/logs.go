@@ -34,8 +34,10 @@ func parseLogQuery(v url.Values) (LogQuery, error) {
 	case tailAll:
 		q.Tail = -1
 	default:
+		// Digits only: Atoi also takes a sign, and "+5" would mean "from
+		// line 5" to a user of tail(1).
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 {
+		if err != nil || n < 0 || s[0] == '+' {
 			return LogQuery{}, fmt.Errorf("%w: tail=%q: want a number of lines (0 or more) or %q", ErrInvalidArgument, s, tailAll)
 		}
 		q.Tail = n

@@ -93,6 +93,7 @@ func TestHandlerLogsBadQuery(t *testing.T) {
 		{"?tail=ten", `tail="ten"`},
 		{"?tail=-1", `tail="-1"`},
 		{"?tail=1.5", `tail="1.5"`},
+		{"?tail=%2B5", `tail="+5"`}, // tail(1)'s "from line 5" is not "the last 5"
 		{"?follow=maybe", `follow="maybe"`},
 	} {
 		fb := newFakeBackend("web")

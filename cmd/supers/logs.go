@@ -32,8 +32,10 @@ func (n *lineCount) UnmarshalText(text []byte) error {
 		*n = -1
 		return nil
 	}
+	// Digits only: Atoi also takes a sign, and "+5" would mean "from line
+	// 5" to a user of tail(1).
 	v, err := strconv.Atoi(s)
-	if err != nil || v < 0 {
+	if err != nil || v < 0 || s[0] == '+' {
 		return fmt.Errorf("%q: want a number of lines (0 or more) or \"all\"", s)
 	}
 	*n = lineCount(v)
@@ -41,7 +43,8 @@ func (n *lineCount) UnmarshalText(text []byte) error {
 }
 
 // Run copies the service's output as superd serves it (the last lines of
-// the stream's current log file, then with -f what comes next) to stdout,
+// the stream, from its live log file and as many rotated ones as needed,
+// then with -f what comes next) to stdout,
 // byte for byte: it is the service's own output, not superd's, so it is
 // not sanitized, and --json does not apply.
 //
