@@ -157,6 +157,9 @@
 // [Tail] reads a log file for GET /v1/services/{name}/logs and supers logs:
 // its last lines, found by reading backwards from the end in 64 KiB blocks,
 // and with [TailOptions.Follow] everything written afterwards, byte for byte.
+// When the live file holds fewer lines than asked, the rest come from its
+// rotated files, newest first (plain ones read backwards, gzipped ones
+// counted, then read again), looking through at most 256 MiB of them.
 // Nothing is buffered: each Read reads from the file at the reader's offset,
 // so a slow client holds an open file, not memory.
 //

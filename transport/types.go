@@ -175,9 +175,10 @@ type LogQuery struct {
 	// Stream is the output to read: [StreamStdout] or [StreamStderr]. The
 	// handler always passes one of the two; "" means stdout on the wire.
 	Stream string
-	// Tail is how many of the last lines of the stream's live file come
-	// first; a negative Tail means the whole file ("tail=all" on the
-	// wire). The handler uses [DefaultLogTail] when the request has no
+	// Tail is how many of the stream's last lines come first, from its
+	// live file and, when that holds fewer, its rotated files; a negative
+	// Tail means every rotated file kept, oldest first, then the live file
+	// ("tail=all" on the wire). The handler uses [DefaultLogTail] when the request has no
 	// tail. Note that a [Client] sends Tail as is: 0 asks for no past line.
 	Tail int
 	// Follow keeps the answer open after the tail: whatever is written

@@ -236,6 +236,7 @@ func TestMalformedNamesAreUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"status", "a/b"}, {"status", "ok", "a b"}, {"start", "../x"}, {"stop", "-"}, {"restart", "ok", "bad/"},
 		{"--json", "status", "a/b"}, {"signal", "a/b", "HUP"}, {"cat", "a/b"}, {"rm", "x/y"}, {"edit", ".."},
+		{"logs", "../x"}, {"logs", "-f", "a b"},
 	} {
 		r := runAgainst(t, socket, args...)
 		if r.code != exitUsage || !strings.Contains(r.stderr, "invalid service name") || r.stdout != "" {

@@ -54,6 +54,9 @@ func (n *lineCount) UnmarshalText(text []byte) error {
 // connection is cut, it says "superd closed the log stream" and exits 1.
 // An unknown service exits 4, as for status.
 func (c *logsCmd) Run(ctx context.Context, a *app) error {
+	if err := checkNames("logs", c.Name); err != nil {
+		return err
+	}
 	q := transport.LogQuery{Stream: transport.StreamStdout, Tail: int(c.Lines), Follow: c.Follow}
 	if c.Stderr {
 		q.Stream = transport.StreamStderr
