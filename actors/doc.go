@@ -6,8 +6,13 @@
 //
 //	sup, err := actors.New(actors.Config{Services: specs, LogDir: dir})
 //	...
-//	go sup.Run(ctx) // until ctx ends: stops every service, then returns
-//	<-sup.Ready()
+//	errc := make(chan error, 1)
+//	go func() { errc <- sup.Run(ctx) }() // until ctx ends: stops every service, then returns
+//	select {
+//	case <-sup.Ready():
+//	case err := <-errc: // could not start: Ready is never closed
+//		return err
+//	}
 //	st, err := sup.Status(ctx, "web")
 //
 // Every method of [Supervisor] is a message to an actor: each service is

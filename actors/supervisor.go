@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -29,7 +31,12 @@ type Config struct {
 	// Empty: no files are loaded (use Services).
 	ConfigDir string
 	// Services are services defined in Go, added after those of ConfigDir.
-	// Build them with config.New or validate them with config.Validate.
+	// Build them with config.New (or config.ParseFile); New validates a
+	// copy of each (see config.Validate), so changing them afterwards
+	// changes nothing. A reload of ConfigDir never touches them.
+	// Their names must differ from one another; one whose name a file of
+	// ConfigDir defines at start is not run (the file's service is), and
+	// the clash is in LoadErrors.
 	Services []*config.Service
 	// LogDir holds one directory per service with its stdout.log and
 	// stderr.log. Default: <ConfigDir>/logs.
@@ -52,13 +59,18 @@ type Config struct {
 	// other children of its own must leave it off. Without it, a stop that
 	// waits for the rest of a service's process group (after its main
 	// process exited) also waits for whoever inherits those processes to
-	// reap them.
+	// reap them. A program that runs as PID 1 (in a container) inherits
+	// them itself: without Subreaper nobody reaps them, and each such stop
+	// lasts more than the service's TimeoutStopSec.
 	Subreaper bool
 	// StateFile is where the supervisor records the process group of each
 	// running service and the services the operator stopped. At start, the
 	// groups a crashed predecessor left behind are killed (only when their
 	// identity is proven: same boot, same start time), and the services the
-	// operator had stopped stay stopped. Empty: no state is kept.
+	// operator had stopped stay stopped. Empty: no state is kept. Nothing
+	// locks it: two supervisors running at once must not share it (the
+	// second would kill the services of the first as left behind). superd
+	// keeps it beside its socket, whose lock guards it.
 	StateFile string
 	// Logger receives the supervisor's structured log. Default: discard.
 	Logger *slog.Logger
@@ -80,8 +92,9 @@ type Config struct {
 // between SIGTERM and SIGKILL.
 const staleGrace = 5 * time.Second
 
-// ErrNotRunning is returned by the service methods of a Supervisor that is
-// not running (Run has not started or has returned).
+// ErrNotRunning is returned by the service methods of a Supervisor whose
+// Run has returned (or failed to start). Called before Run is ready, they
+// wait for it, bounded by their context.
 var ErrNotRunning = errors.New("supervisor is not running")
 
 // Supervisor runs a set of services, each a protoactor actor under a services
@@ -92,6 +105,7 @@ type Supervisor struct {
 	log   *slog.Logger
 	ready chan struct{}
 	done  chan struct{}
+	ran   atomic.Bool // Run was called
 
 	// Set by Run before ready is closed; read-only afterwards.
 	sys      *actor.ActorSystem
@@ -116,17 +130,35 @@ func New(cfg Config) (*Supervisor, error) {
 		}
 		cfg.LogDir = filepath.Join(cfg.ConfigDir, "logs")
 	}
+	if cfg.Watch && cfg.ConfigDir == "" {
+		return nil, errors.New("actors: Config.Watch needs a ConfigDir to watch")
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	// The supervisor keeps copies: the caller's services are neither
+	// changed by Validate nor shared with the actors.
+	services := make([]*config.Service, 0, len(cfg.Services))
+	names := make(map[string]bool, len(cfg.Services))
 	for _, s := range cfg.Services {
 		if s == nil {
 			return nil, errors.New("actors: nil service in Config.Services")
 		}
-		if err := config.Validate(s); err != nil {
-			return nil, fmt.Errorf("actors: service %q: %w", s.Name, err)
+		c := s.Clone()
+		if err := config.Validate(c); err != nil {
+			return nil, fmt.Errorf("actors: service %q: %w", c.Name, err)
 		}
+		// Defined by the program even if it parsed it from a file of its
+		// own: a reload of ConfigDir, which follows the services with a
+		// File, must leave it alone.
+		c.File = ""
+		if names[c.Name] {
+			return nil, fmt.Errorf("actors: service %q is defined twice in Config.Services", c.Name)
+		}
+		names[c.Name] = true
+		services = append(services, c)
 	}
+	cfg.Services = services
 	streams, closeStreams := context.WithCancel(context.Background())
 	return &Supervisor{cfg: cfg, log: cfg.Logger, ready: make(chan struct{}), done: make(chan struct{}),
 		streams: streams, closeStreams: closeStreams}, nil
@@ -137,7 +169,10 @@ func New(cfg Config) (*Supervisor, error) {
 func (s *Supervisor) Ready() <-chan struct{} { return s.ready }
 
 // LoadErrors returns the errors of the service files that could not be
-// loaded at start (each names its file and line). Valid after Ready.
+// loaded at start (each names its file and line), and of the services that
+// could not be created then (such as one of Config.Services whose name a
+// file also defines, or one whose log files cannot be opened). Valid after
+// Ready.
 func (s *Supervisor) LoadErrors() []error {
 	select {
 	case <-s.ready:
@@ -151,8 +186,11 @@ func (s *Supervisor) LoadErrors() []error {
 // service gracefully (in parallel, each within its TimeoutStopSec), removes
 // the socket and returns nil. It returns an error at once if it cannot start
 // (for example, another superd holds the socket's lock). Run may be called
-// only once.
+// only once: a second call returns an error at once.
 func (s *Supervisor) Run(ctx context.Context) error {
+	if !s.ran.CompareAndSwap(false, true) {
+		return errors.New("actors: Run called more than once")
+	}
 	defer close(s.done)
 	// The socket's lock is taken before anything else is touched.
 	api, err := s.listen(ctx)
@@ -188,10 +226,14 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	s.sys = actor.NewActorSystem(actor.WithLoggerFactory(protoLogger(s.log)))
 	defer s.sys.Shutdown()
 	specs, errs := s.load()
-	s.loadErrs = errs
 	for _, err := range errs {
 		s.log.Error("service file skipped", "err", err)
 	}
+	specs, clashes := s.addGoServices(specs)
+	for _, err := range clashes {
+		s.log.Error("service skipped", "err", err)
+	}
+	s.loadErrs = slices.Concat(errs, clashes)
 	deps.configDir = s.cfg.ConfigDir
 	queues, daemon, err := s.notifiers()
 	if err != nil {
@@ -217,16 +259,20 @@ func (s *Supervisor) Run(ctx context.Context) error {
 
 	handler := transport.NewHandler(s, transport.HandlerOptions{Logger: s.log, Version: s.cfg.Version})
 	// Streams (supers events -f, logs -f) end at once when superd shuts down.
-	api.serve(handler, s.tcp, func() {
+	endStreams := func() {
 		s.closeStreams()
 		s.sys.Root.Send(s.events, &closeStreams{})
-	})
+	}
+	api.serve(handler, s.tcp, endStreams)
 	s.log.Info("superd ready", "services", len(specs), "config_dir", s.cfg.ConfigDir, "log_dir", s.cfg.LogDir, "socket", s.cfg.Socket)
 	close(s.ready)
 
 	<-ctx.Done()
 	s.log.Info("shutting down")
 	api.shutdown()
+	// Again for an embedding program: without a server, nothing else
+	// ends the streams of its Logs and Events calls.
+	endStreams()
 	s.stopAll()
 	_ = s.sys.Root.PoisonFuture(root).Wait()
 	s.log.Info("superd stopped")
@@ -249,14 +295,31 @@ func (s *Supervisor) notifiers() ([]*notify.Queue, *config.Daemon, error) {
 	return queues, d, err
 }
 
-// load reads ConfigDir and appends the services defined in Go.
+// load reads the service files of ConfigDir.
 func (s *Supervisor) load() ([]*config.Service, []error) {
-	var specs []*config.Service
-	var errs []error
-	if s.cfg.ConfigDir != "" {
-		specs, errs = config.LoadDir(s.cfg.ConfigDir)
+	if s.cfg.ConfigDir == "" {
+		return nil, nil
 	}
-	return append(specs, s.cfg.Services...), errs
+	return config.LoadDir(s.cfg.ConfigDir)
+}
+
+// addGoServices appends the services defined in Go to those of the files,
+// but for one whose name a file of ConfigDir already defines: the file's
+// service runs (and follows its file on a reload), the clash is an error.
+func (s *Supervisor) addGoServices(specs []*config.Service) ([]*config.Service, []error) {
+	files := make(map[string]string, len(specs))
+	for _, sp := range specs {
+		files[sp.Name] = sp.File
+	}
+	var errs []error
+	for _, sp := range s.cfg.Services {
+		if file, ok := files[sp.Name]; ok {
+			errs = append(errs, fmt.Errorf("%w: service %q of Config.Services not run: %s defines it", transport.ErrConflict, sp.Name, file))
+			continue
+		}
+		specs = append(specs, sp)
+	}
+	return specs, errs
 }
 
 // stopAll stops every service and waits for them, bounded by the shutdown
@@ -545,15 +608,17 @@ func (s *Supervisor) Events(ctx context.Context, service string, follow bool) (t
 		return transport.EventStream{}, ErrNotRunning
 	}
 	if sub.live != nil {
-		// Owned by this call: ends the subscription when the caller goes
-		// away (the hub closes the channel), or with the supervisor.
-		go func() {
+		// Ends the subscription when the caller goes away (the hub closes
+		// the channel). No goroutine waits for that: the hub may drop the
+		// stream first (its reader fell behind, or the supervisor stops)
+		// while ctx lives on.
+		context.AfterFunc(ctx, func() {
 			select {
-			case <-ctx.Done():
-				s.sys.Root.Send(s.events, &unsubscribe{id: sub.id})
 			case <-s.done:
+			default:
+				s.sys.Root.Send(s.events, &unsubscribe{id: sub.id})
 			}
-		}()
+		})
 	}
 	return transport.EventStream{History: sub.history, Live: sub.live}, nil
 }

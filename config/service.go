@@ -1,6 +1,9 @@
 package config
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Service is the typed, validated and immutable description of one service,
 // parsed from <config-dir>/NAME.service. No INI type escapes this package:
@@ -158,3 +161,16 @@ const (
 	DefaultStartLimitBurst    = 10
 	DefaultStartLimitInterval = 10 * time.Minute
 )
+
+// Clone returns a deep copy of s: changing one does not change the other.
+func (s *Service) Clone() *Service {
+	c := *s
+	c.ExecStart = slices.Clone(s.ExecStart)
+	c.Environment = slices.Clone(s.Environment)
+	c.EnvironmentFiles = slices.Clone(s.EnvironmentFiles)
+	for _, set := range []*ExitStatusSet{&c.Restart.SuccessExitStatus, &c.Restart.PreventExitStatus, &c.Restart.ForceExitStatus} {
+		set.Codes = slices.Clone(set.Codes)
+		set.Signals = slices.Clone(set.Signals)
+	}
+	return &c
+}

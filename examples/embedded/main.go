@@ -1,10 +1,12 @@
 // Command embedded shows how a Go program runs the supers supervisor
-// in-process: two services defined in Go code, a status query, a stop.
+// in-process: two services defined in Go code, a status query, a read of a
+// service's log, a stop.
 //
 //	go run ./examples/embedded
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/supers-dev/supers/actors"
 	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/transport"
 )
 
 func main() {
@@ -30,7 +33,8 @@ func main() {
 }
 
 // run starts a supervisor with two services whose logs go under logDir,
-// prints their status, stops one, and shuts everything down.
+// prints their status and the first line hello writes, stops one, and
+// shuts everything down.
 func run(ctx context.Context, out io.Writer, logDir string) error {
 	hello := config.New("hello", "/bin/sh", "-c", "echo hello from a supervised child; exec sleep 60")
 	hello.Description = "says hello, then sleeps"
@@ -70,6 +74,19 @@ func run(ctx context.Context, out io.Writer, logDir string) error {
 
 	qctx, qcancel := context.WithTimeout(ctx, 30*time.Second)
 	defer qcancel()
+	// hello's greeting, through its log stream: followed until it comes
+	// (hello may not have written it yet).
+	logs, err := sup.Logs(qctx, "hello", transport.LogQuery{Tail: -1, Follow: true})
+	if err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(logs).ReadString('\n')
+	logs.Close()
+	if err != nil {
+		return fmt.Errorf("reading hello's log: %w", err)
+	}
+	fmt.Fprintf(out, "hello said: %s", line)
+
 	st, err := sup.Stop(qctx, "sleeper")
 	if err != nil {
 		return err

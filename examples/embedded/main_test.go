@@ -26,6 +26,7 @@ func TestEmbeddedExample(t *testing.T) {
 	for _, re := range []string{
 		`(?m)^hello running pid=[1-9]\d*$`,
 		`(?m)^sleeper running pid=[1-9]\d*$`,
+		`(?m)^hello said: hello from a supervised child$`,
 		`(?m)^sleeper stopped after stop$`,
 	} {
 		if !regexp.MustCompile(re).MatchString(got) {
