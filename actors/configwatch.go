@@ -256,6 +256,16 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 		}
 	}
 	for _, sp := range specs {
+		if old, ok := c.known[sp.Name]; ok && old.File == "" {
+			// The program embedding the supervisor defines that name: its
+			// service stays, and the file is an error until removed.
+			err := &config.Error{File: sp.File, Err: fmt.Errorf("%w: service %q is defined by the program embedding the supervisor; this file is ignored",
+				transport.ErrConflict, sp.Name)}
+			res.Errors = append(res.Errors, configErrors(err)...)
+			c.errs = append(c.errs, err)
+			c.log.Warn("service file ignored", "err", err)
+			continue
+		}
 		if _, ok := c.known[sp.Name]; !ok && !slices.Contains(res.Removed, sp.Name) {
 			res.Added = append(res.Added, sp.Name)
 			apply.added = append(apply.added, sp)

@@ -248,6 +248,34 @@ func TestEmbedGoServiceClashesWithFile(t *testing.T) {
 	}
 }
 
+// A file added later under the name of a Go service is reported by the
+// reload, not silently ignored; the Go service keeps running.
+func TestEmbedReloadReportsFileOfGoService(t *testing.T) {
+	dir := t.TempDir()
+	sup, _, _ := embedded(t, actors.Config{ConfigDir: dir, Services: []*config.Service{config.New("web", "sleep", "61")}})
+	before, err := sup.Status(context.Background(), "web")
+	if err != nil || before.PID == 0 {
+		t.Fatalf("web: %+v, %v", before, err)
+	}
+	file := filepath.Join(dir, "web.service")
+	if err := os.WriteFile(file, []byte("[Service]\nExecStart=sleep 62\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := sup.Reload(context.Background())
+	if err != nil || len(res.Errors) != 1 || res.Errors[0].File != file || !strings.Contains(res.Errors[0].Message, "embedding") {
+		t.Fatalf("Reload = %+v, %v; want one error about %s", res, err, file)
+	}
+	if len(res.Added)+len(res.Changed)+len(res.Removed) != 0 {
+		t.Errorf("Reload changed something: %+v", res)
+	}
+	if errs, err := sup.ConfigErrors(context.Background()); err != nil || len(errs) != 1 || errs[0].File != file {
+		t.Errorf("ConfigErrors = %+v, %v", errs, err)
+	}
+	if st, err := sup.Status(context.Background(), "web"); err != nil || st.PID != before.PID {
+		t.Errorf("web after the reload: %+v, %v (was pid %d)", st, err, before.PID)
+	}
+}
+
 // Methods called from many goroutines while Run shuts down either succeed
 // or fail with ErrNotRunning (or a shutdown error); none hangs.
 func TestEmbedConcurrentCallsDuringShutdown(t *testing.T) {
