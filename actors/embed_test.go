@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/supers-dev/supers/actors"
+	"github.com/supers-dev/supers/actors/runstate"
 	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/notify"
 	"github.com/supers-dev/supers/transport"
@@ -468,5 +469,28 @@ func TestEmbedParsedServiceSurvivesReload(t *testing.T) {
 	}
 	if st, err := sup.Status(context.Background(), "web"); err != nil || st.PID != before.PID {
 		t.Fatalf("web after the reload: %+v, %v; want pid %d still running", st, err, before.PID)
+	}
+}
+
+// Two supervisors given one StateFile: the second fails to start, instead
+// of killing the first one's services as left behind by a crash.
+func TestEmbedStateFileIsExclusive(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "sup.state")
+	first, _, _ := embedded(t, actors.Config{StateFile: state, Services: []*config.Service{config.New("web", "sleep", "61")}})
+	before, err := first.Status(context.Background(), "web")
+	if err != nil || before.PID == 0 {
+		t.Fatalf("web: %+v, %v", before, err)
+	}
+	second, err := actors.New(actors.Config{StateFile: state, LogDir: t.TempDir(), Services: []*config.Service{config.New("db", "sleep", "62")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := second.Run(ctx); !errors.Is(err, runstate.ErrInUse) {
+		t.Fatalf("second Run: %v, want ErrInUse", err)
+	}
+	if st, err := first.Status(context.Background(), "web"); err != nil || st.PID != before.PID || st.State != actors.StateRunning {
+		t.Errorf("the first supervisor's web after the second one's start: %+v, %v (was pid %d)", st, err, before.PID)
 	}
 }

@@ -67,10 +67,10 @@ type Config struct {
 	// running service and the services the operator stopped. At start, the
 	// groups a crashed predecessor left behind are killed (only when their
 	// identity is proven: same boot, same start time), and the services the
-	// operator had stopped stay stopped. Empty: no state is kept. Nothing
-	// locks it: two supervisors running at once must not share it (the
-	// second would kill the services of the first as left behind). superd
-	// keeps it beside its socket, whose lock guards it.
+	// operator had stopped stay stopped. Empty: no state is kept. Run
+	// locks it (on Unix, with flock on StateFile+".lock"): a second
+	// supervisor given the same file fails to start, rather than kill the
+	// services of the first as left behind.
 	StateFile string
 	// Logger receives the supervisor's structured log. Default: discard.
 	Logger *slog.Logger
@@ -212,6 +212,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		if store, prev, err = runstate.Open(s.cfg.StateFile, s.log); err != nil {
 			return fmt.Errorf("state file: %w", err)
 		}
+		defer store.Close() // after the state actor's last write, at the root's stop
 		// No service ever has two live instances: what a crashed superd
 		// left behind goes before anything starts.
 		for _, r := range runstate.KillStale(ctx, prev, staleGrace, s.log) {

@@ -22,6 +22,11 @@ const formatVersion = 1
 // a record has an empty service name or a non-positive PID or PGID.
 var ErrInvalidRecord = errors.New("runstate: invalid record")
 
+// ErrInUse is returned (wrapped) by Open when another Store, in this
+// process or another, holds the state file: two supervisors sharing one
+// would each kill the other's services as left behind.
+var ErrInUse = errors.New("runstate: the state file is in use by another supervisor")
+
 // Record identifies the process group a service runs.
 type Record struct {
 	// Service is the name of the service.
@@ -64,11 +69,13 @@ type fileContent struct {
 // Store keeps superd's state file up to date. Each change is written to
 // disk before the method returns (see the package documentation for the
 // durability guarantees). A Store is safe for concurrent use; writes are
-// serialized. It holds no open file, so it needs no closing.
+// serialized. It holds a lock on the state file (on Unix): Close releases
+// it.
 type Store struct {
 	path   string
-	bootID string // of the current boot, written into every file
-	marker string // the marker id, kept from file to file
+	lock   *os.File // the lock on path+".lock"; nil where there is none
+	bootID string   // of the current boot, written into every file
+	marker string   // the marker id, kept from file to file
 
 	mu      sync.Mutex
 	running map[string]Record
@@ -104,10 +111,15 @@ func Open(path string, logger *slog.Logger) (*Store, State, error) {
 	} else if !fi.IsDir() {
 		return nil, State{}, fmt.Errorf("runstate: state directory %s: not a directory", dir)
 	}
+	lock, err := lockState(path)
+	if err != nil {
+		return nil, State{}, err
+	}
 	removeTemps(path, log)
 
 	s := &Store{
 		path:    path,
+		lock:    lock,
 		running: make(map[string]Record),
 		stopped: make(map[string]bool),
 	}
@@ -119,6 +131,7 @@ func Open(path string, logger *slog.Logger) (*Store, State, error) {
 
 	prev, found, err := readState(path, log)
 	if err != nil {
+		_ = s.Close()
 		return nil, State{}, err
 	}
 	for _, name := range prev.Stopped {
@@ -173,6 +186,19 @@ func decode(b []byte) (State, error) {
 	slices.Sort(c.Stopped)
 	c.Stopped = slices.Compact(c.Stopped)
 	return State{Processes: c.Processes, Stopped: c.Stopped, BootID: c.BootID, Marker: c.Marker}, nil
+}
+
+// Close releases the lock on the state file, so that another Store may
+// open it. The Store must not be used afterwards.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lock == nil {
+		return nil
+	}
+	err := s.lock.Close()
+	s.lock = nil
+	return err
 }
 
 // Marker returns the value of [MarkerEnv] for the processes of service,

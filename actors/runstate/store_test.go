@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -31,13 +32,24 @@ func statePath(tb testing.TB) string {
 	return filepath.Join(tb.TempDir(), "superd.state")
 }
 
-// open opens the store at path, failing the test on error.
+// opened holds the last Store open opened on each path.
+var opened sync.Map
+
+// open opens the store at path, failing the test on error. A test opens a
+// path again to play a restarted superd: the Store opened before on that
+// path gives up its lock first (it can still write, as a crashed superd's
+// last write could land).
 func open(tb testing.TB, path string) (*Store, State) {
 	tb.Helper()
+	if prev, ok := opened.Load(path); ok {
+		_ = prev.(*Store).Close()
+	}
 	s, st, err := Open(path, testLogger(tb))
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
 	}
+	opened.Store(path, s)
+	tb.Cleanup(func() { _ = s.Close() })
 	return s, st
 }
 
@@ -383,8 +395,12 @@ func TestWriteLeavesNoTemporaryFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 1 || entries[0].Name() != "superd.state" {
-		t.Errorf("directory holds %v, want only superd.state", entries)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if want := []string{"superd.state", "superd.state.lock"}; !slices.Equal(names, want) {
+		t.Errorf("directory holds %q, want %q", names, want)
 	}
 }
 
@@ -457,4 +473,23 @@ func BenchmarkSetRunning(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func TestOpenLocksTheStateFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "superd.state")
+	a, _, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Open(path, nil); !errors.Is(err, ErrInUse) {
+		t.Fatalf("second Open: %v, want ErrInUse", err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := Open(path, nil)
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	_ = b.Close()
 }
