@@ -44,7 +44,8 @@ type configActor struct {
 	// and whose changes all raise one (dirChanges.trusted).
 	changes  *dirChanges
 	verified map[string]bool
-	statFile func(path string) (fileStamp, bool) // stale's stat; nil means stampOf (tests count calls)
+	statFile func(path string) (fileStamp, bool)           // stale's stat; nil means stampOf (tests count calls)
+	loadDir  func(dir string) ([]*config.Service, []error) // reload's config.LoadDir; tests make it fail
 
 	daemonHash  string         // notifierVersion of the superd.conf in force
 	startDaemon *config.Daemon // superd.conf as it was at start, whose [Daemon] settings are in force; nil if none
@@ -190,7 +191,18 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 		return res, fmt.Errorf("%w: %w (nothing was changed)", transport.ErrConfigUnavailable, err)
 	}
 	c.openChanges(true) // again if the dir was replaced; before the stamps
-	specs, errs := config.LoadDir(c.dir)
+	loadDir := config.LoadDir
+	if c.loadDir != nil {
+		loadDir = c.loadDir
+	}
+	specs, errs := loadDir(c.dir)
+	for _, err := range errs {
+		if errors.Is(err, config.ErrServiceDir) {
+			// Readable a moment ago (out of descriptors now, say): not an
+			// empty directory, which would stop every service.
+			return res, fmt.Errorf("%w: %w (nothing was changed)", transport.ErrConfigUnavailable, err)
+		}
+	}
 	for _, err := range errs {
 		res.Errors = append(res.Errors, configErrors(err)...)
 	}

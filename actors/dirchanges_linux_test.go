@@ -3,14 +3,18 @@
 package actors
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/transport"
 )
 
 func newTestDirChanges(t *testing.T, dir string) *dirChanges {
@@ -225,5 +229,31 @@ func TestStaleSeesASwappedDirLink(t *testing.T) {
 	}
 	if got := c.stale(nil); !got["a"] {
 		t.Errorf("stale after the swap: %v, want a", got)
+	}
+}
+
+// TestReloadUnreadableDirChangesNothing: when the config dir cannot be
+// read by the load itself (out of descriptors, say), after it was found
+// readable, the reload is an error and removes nothing.
+func TestReloadUnreadableDirChangesNothing(t *testing.T) {
+	dir := t.TempDir()
+	mustWriteFile(t, filepath.Join(dir, "a"+config.FileSuffix), "[Service]\nExecStart=/bin/sleep 1\n")
+	sp, err := config.ParseFile(filepath.Join(dir, "a"+config.FileSuffix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &configActor{dir: dir, log: slog.New(slog.DiscardHandler), known: map[string]*config.Service{"a": sp},
+		stamps: map[string]fileStamp{}}
+	c.loadDir = func(string) ([]*config.Service, []error) {
+		return nil, []error{fmt.Errorf("%w: open %s: %w", config.ErrServiceDir, dir, syscall.EMFILE)}
+	}
+	t.Cleanup(c.closeChanges)
+	// A nil actor context: a reload that sent a change would panic.
+	res, err := c.reload(nil, false)
+	if !errors.Is(err, transport.ErrConfigUnavailable) || !errors.Is(err, syscall.EMFILE) {
+		t.Fatalf("reload: %+v, %v; want ErrConfigUnavailable", res, err)
+	}
+	if len(res.Removed) != 0 || c.known["a"] != sp {
+		t.Errorf("the reload removed services: %+v, known %v", res, c.known)
 	}
 }

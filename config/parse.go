@@ -24,16 +24,21 @@ const maxFileSize = 1 << 20
 // readFileFunc reads a whole file; tests substitute it.
 type readFileFunc func(path string) ([]byte, error)
 
+// ErrServiceDir is wrapped by the error of LoadDir when the directory
+// itself cannot be read (it may be transient: EMFILE, EIO).
+var ErrServiceDir = errors.New("reading service directory")
+
 // LoadDir parses every NAME.service file directly in dir (not in
 // subdirectories; names starting with a dot are ignored) and returns the
 // valid services sorted by name. A file that does not parse is skipped and
 // yields one error (an *Error or Errors naming the file) in errs, in file
 // name order. If dir cannot be read, LoadDir returns no services and a
-// single error wrapping the file system error.
+// single error wrapping ErrServiceDir and the file system error: a caller
+// must not take that for an empty directory.
 func LoadDir(dir string) (services []*Service, errs []error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, []error{fmt.Errorf("reading service directory: %w", err)}
+		return nil, []error{fmt.Errorf("%w: %w", ErrServiceDir, err)}
 	}
 	for _, e := range entries {
 		name := e.Name()
