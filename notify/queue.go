@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 )
 
 // DefaultQueueCapacity is the capacity of a Queue created with capacity 0.
@@ -45,7 +46,15 @@ type Queue struct {
 	delivered uint64
 	failed    uint64
 	dropped   uint64
+
+	droppedLogged uint64    // dropped, as of the last drop warning
+	lastDropLog   time.Time // when that warning was logged
 }
+
+// dropLogInterval is the least time between two "queue full" warnings of
+// one queue: a receiver that hangs while events keep coming would
+// otherwise fill superd's log with one warning per event.
+const dropLogInterval = time.Minute
 
 // NewQueue starts a queue of the given capacity (0 means
 // DefaultQueueCapacity) in front of n. If n implements Matcher, events it
@@ -73,7 +82,8 @@ func NewQueue(n Notifier, capacity int, logger *slog.Logger) *Queue {
 }
 
 // Enqueue queues e for delivery and returns at once. When the queue is
-// full, the oldest queued event is dropped (counted and logged). After
+// full, the oldest queued event is dropped: counted, and logged at most
+// once a minute with how many were dropped since the last warning. After
 // Close, e is dropped.
 func (q *Queue) Enqueue(e Event) {
 	if m, ok := q.n.(Matcher); ok && !m.Match(e) {
@@ -95,11 +105,16 @@ func (q *Queue) Enqueue(e Event) {
 		q.dropped++
 	}
 	q.events = append(q.events, e)
-	dropped := q.dropped
-	q.mu.Unlock()
+	dropped, since := q.dropped, uint64(0)
 	if full {
-		q.log.Warn("notification queue full, oldest event dropped",
-			"event", old.ID, "type", old.Type, "service", old.Service,
+		if now := time.Now(); q.lastDropLog.IsZero() || now.Sub(q.lastDropLog) >= dropLogInterval {
+			since, q.droppedLogged, q.lastDropLog = dropped-q.droppedLogged, dropped, now
+		}
+	}
+	q.mu.Unlock()
+	if since > 0 {
+		q.log.Warn("notification queue full, oldest events dropped",
+			"dropped", since, "last_dropped", old.ID, "type", old.Type, "service", old.Service,
 			"capacity", q.capacity, "dropped_total", dropped)
 	}
 	q.signal()
