@@ -115,7 +115,9 @@ func TestStartOnDemandForgetsFileError(t *testing.T) {
 // adding a comment changed the program's arguments.
 func TestDefinitionNotUTF8(t *testing.T) {
 	t.Parallel()
-	orig := "[Service]\nExecStart=/bin/sleep 1000 caf\xe9\n"
+	// Line 2 is Latin-1 (sleep itself must not get it: "sleep 1000 café"
+	// fails at once, as an invalid interval).
+	orig := "[Service]\nEnvironment=NAME=caf\xe9\nExecStart=/bin/sleep 1000\n"
 	d := newDaemon(t, map[string]string{"latin1.service": orig}).start()
 	d.waitRunning("latin1")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
