@@ -549,15 +549,18 @@ func TestDaemonHash(t *testing.T) {
 	}
 }
 
-func TestDaemonSameSettings(t *testing.T) {
-	parse := func(text string) *Daemon {
-		t.Helper()
-		d, err := parseDaemon("superd.conf", []byte(text), readFile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d
+// mustParseDaemon parses text as superd.conf, failing the test on error.
+func mustParseDaemon(t *testing.T, text string) *Daemon {
+	t.Helper()
+	d, err := parseDaemon("superd.conf", []byte(text), readFile)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return d
+}
+
+func TestDaemonSameSettings(t *testing.T) {
+	parse := func(text string) *Daemon { return mustParseDaemon(t, text) }
 	base := parse("[Daemon]\nHTTPListen=127.0.0.1:8080\nAllowEdit=no\n")
 	for _, tc := range []struct {
 		text string

@@ -49,14 +49,7 @@ func TestParseDaemonBadWhsecSecret(t *testing.T) {
 // another order, or one twice, is not a change of the [Daemon] settings (a
 // reload used to warn that superd must restart for it to take effect).
 func TestDaemonSameSettingsHostsAsSet(t *testing.T) {
-	parse := func(text string) *Daemon {
-		t.Helper()
-		d, err := parseDaemon("superd.conf", []byte(text), readFile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
+	parse := func(text string) *Daemon { return mustParseDaemon(t, text) }
 	a := parse("[Daemon]\nHTTPHosts=a.example b.example\n")
 	b := parse("[Daemon]\nHTTPHosts=b.example, A.example a.example\n")
 	if !a.SameSettings(b) || !b.SameSettings(a) {
