@@ -173,12 +173,27 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 		}
 		if a.rec.incarnations > 1 {
 			a.rec.restarts++ // restarted by the supervisor
-		} else {
-			// Started on creation (AutoStart, or re-created running by a
-			// reload): an operator's stop recorded earlier no longer holds.
-			a.intend(ctx, true)
+			// Commands that reached the mailbox while this actor was
+			// suspended come first: if the start failed here, inline, the
+			// actor would be suspended again before it got to them, and a
+			// service whose exec keeps failing would answer them only
+			// once it gives up (tens of seconds).
+			ctx.Send(ctx.Self(), &autoStart{incarnation: a.rec.incarnations})
+			return
 		}
+		// Started on creation (AutoStart, or re-created running by a
+		// reload): an operator's stop recorded earlier no longer holds.
+		a.intend(ctx, true)
 		// start notifies in every case.
+		if err := a.start(ctx); err != nil {
+			a.fail(err)
+		}
+	case *autoStart:
+		// The restart's start, unless a command queued before it already
+		// decided (started, stopped) or a later incarnation took over.
+		if m.incarnation != a.rec.incarnations || !a.rec.wantRunning || a.handle.PID != 0 || a.state == StateStopping {
+			return
+		}
 		if err := a.start(ctx); err != nil {
 			a.fail(err)
 		}
@@ -418,6 +433,13 @@ func (a *serviceActor) handleStopTimeout(m *stopTimedOut) {
 	if err := a.deps.signal(a.handle.PGID, "SIGKILL"); err != nil && !errors.Is(err, process.ErrNoProcess) {
 		a.log.Warn("SIGKILL failed", "pid", a.handle.PID, "err", err)
 	}
+}
+
+// autoStart is the start of a service restarted by its supervisor, sent
+// by the new incarnation to itself so that it comes after the commands
+// already queued.
+type autoStart struct {
+	incarnation int
 }
 
 // groupPoll asks a stopping service whose main process has exited to check

@@ -640,3 +640,37 @@ func TestSupervisionSignal(t *testing.T) {
 		}
 	})
 }
+
+// A command that reached a service actor while it was suspended in backoff
+// is answered by the next incarnation, before its own start: a service
+// whose exec keeps failing used to answer it only once it gave up, after
+// all its backoffs (tens of seconds with the defaults).
+func TestSupervisionCommandQueuedInBackoffAnsweredAtNextAttempt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		procs := newFakeStarter(func(int) error {
+			return &process.ExecError{Op: "exec", Path: "/bin/gone", Err: fs.ErrNotExist}
+		})
+		h := newHarness(t, procs, service(t, config.RestartAlways, func(s *config.Service) {
+			s.Restart.StartLimitBurst = 6
+		}))
+		h.takeStart()
+		h.wantState(StateBackoff, 1000)
+		// As a command routed in the window before the backoff shows: it
+		// goes straight into the suspended child's mailbox.
+		child := actor.NewPID(h.sys.Address(), "services/"+svcName)
+		reply := make(chan result, 1)
+		sent := time.Now()
+		h.sys.Root.Send(child, &restartService{name: svcName, reply: reply})
+		select {
+		case r := <-reply:
+			if !errors.Is(r.err, fs.ErrNotExist) {
+				t.Fatalf("the queued restart answered %v, want the exec failure", r.err)
+			}
+			if waited := time.Since(sent); waited > time.Second {
+				t.Fatalf("the queued restart was answered after %s, want at the next attempt (1s)", waited)
+			}
+		case <-time.After(time.Hour):
+			t.Fatal("the queued restart was never answered")
+		}
+	})
+}
