@@ -187,9 +187,6 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 	if c.dir == "" {
 		return res, fmt.Errorf("%w: superd has no config dir", transport.ErrConfigUnavailable)
 	}
-	if _, err := os.ReadDir(c.dir); err != nil {
-		return res, fmt.Errorf("%w: %w (nothing was changed)", transport.ErrConfigUnavailable, err)
-	}
 	c.openChanges(true) // again if the dir was replaced; before the stamps
 	loadDir := config.LoadDir
 	if c.loadDir != nil {
@@ -198,8 +195,9 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 	specs, errs := loadDir(c.dir)
 	for _, err := range errs {
 		if errors.Is(err, config.ErrServiceDir) {
-			// Readable a moment ago (out of descriptors now, say): not an
-			// empty directory, which would stop every service.
+			// Missing, or unreadable (even for a moment: out of
+			// descriptors, say): not an empty directory, which would stop
+			// every service.
 			return res, fmt.Errorf("%w: %w (nothing was changed)", transport.ErrConfigUnavailable, err)
 		}
 	}
