@@ -145,8 +145,24 @@ func wantSignal(t *testing.T, who string, ws syscall.WaitStatus, sig syscall.Sig
 	}
 }
 
+// TestKillStaleTerminatesGroup: SIGTERM is enough for a group left running,
+// and for one left suspended (SIGSTOP), which KillStale continues (SIGCONT,
+// as a stop does) instead of waiting out the grace period and killing it.
 func TestKillStaleTerminatesGroup(t *testing.T) {
+	for _, suspended := range []bool{false, true} {
+		t.Run(map[bool]string{false: "running", true: "suspended"}[suspended], func(t *testing.T) {
+			testKillStaleTerminatesGroup(t, suspended)
+		})
+	}
+}
+
+func testKillStaleTerminatesGroup(t *testing.T, suspended bool) {
 	g := startGroup(t, "web", `sh -c 'echo $$; exec sleep 60' & wait`, 1)
+	if suspended {
+		if err := process.SignalGroup(g.rec.PGID, "SIGSTOP"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	begin := time.Now()
 	killed := KillStale(t.Context(), stateOf(t, g.rec), deadline, testLogger(t))
 	if elapsed := time.Since(begin); elapsed > deadline/2 {
