@@ -54,30 +54,10 @@ func (h *lcHeldSinks) release(root *actor.RootContext) {
 // creation is refused: nothing runs any more, so nothing is waited for.
 func TestStopAllDuringReCreation(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		discard := slog.New(slog.DiscardHandler)
-		sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return discard }))
 		procs := newFakeStarter(nil)
-		sigs := &signalLog{}
-		deps := &serviceDeps{procs: procs, signal: sigs.signal, logger: discard, now: time.Now, rand: func() float64 { return 0.5 }}
 		sinks := &lcHeldSinks{}
-		logs := sys.Root.Spawn(actor.PropsFromFunc(sinks.receive))
-		services, err := sys.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
-			return newServicesActor(deps, logs)
-		}), "services")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer func() {
-			_ = sys.Root.StopFuture(services).Wait()
-			_ = sys.Root.StopFuture(logs).Wait()
-		}()
-
-		v1 := service(t, config.RestartAlways, nil)
-		added := make(chan error, 1)
-		sys.Root.Send(services, &addServices{specs: []*config.Service{v1}, done: added})
-		if err := <-added; err != nil {
-			t.Fatal(err)
-		}
+		h := newHarnessWithSinks(t, procs, service(t, config.RestartAlways, nil), sinks.receive)
+		sys, services := h.sys, h.services
 		p := <-procs.started
 
 		// A reload changes the service: it is stopped, its actor goes, and

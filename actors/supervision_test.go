@@ -142,6 +142,13 @@ type harness struct {
 // are stopped when the bubble's test ends.
 func newHarness(t *testing.T, procs *fakeStarter, svc *config.Service) *harness {
 	t.Helper()
+	return newHarnessWithSinks(t, procs, svc, nil)
+}
+
+// newHarnessWithSinks is newHarness with receive as the log sink actor's
+// behaviour; nil opens every sink at once, on /dev/null.
+func newHarnessWithSinks(t *testing.T, procs *fakeStarter, svc *config.Service, receive actor.ReceiveFunc) *harness {
+	t.Helper()
 	discard := slog.New(slog.DiscardHandler)
 	h := &harness{t: t, procs: procs, sigs: &signalLog{}}
 	h.sys = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return discard }))
@@ -152,11 +159,14 @@ func newHarness(t *testing.T, procs *fakeStarter, svc *config.Service) *harness 
 		now:    time.Now,
 		rand:   func() float64 { return 0.5 }, // jitter factor 0.8 + 0.4·0.5 = 1 exactly
 	}
-	logs := h.sys.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
-		if m, ok := ctx.Message().(*openSink); ok {
-			ctx.Respond(&sinkOpened{spec: m.spec, sink: devNullPipes{}})
+	if receive == nil {
+		receive = func(ctx actor.Context) {
+			if m, ok := ctx.Message().(*openSink); ok {
+				ctx.Respond(&sinkOpened{spec: m.spec, sink: devNullPipes{}})
+			}
 		}
-	}))
+	}
+	logs := h.sys.Root.Spawn(actor.PropsFromFunc(receive))
 	var err error
 	h.services, err = h.sys.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
 		return newServicesActor(deps, logs)
