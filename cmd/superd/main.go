@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -208,11 +209,11 @@ func reloadOnHangup(ctx context.Context, sup *actors.Supervisor, hup <-chan os.S
 // check validates dir like a reload would, superd.conf included (superd
 // refuses to start with an invalid one), and reports every error.
 func check(dir string, stdout, stderr io.Writer) int {
-	if _, err := os.ReadDir(dir); err != nil {
-		fmt.Fprintf(stderr, "error: config dir: %v\n", err)
+	specs, errs := config.LoadDir(dir)
+	if len(errs) == 1 && errors.Is(errs[0], config.ErrServiceDir) {
+		fmt.Fprintf(stderr, "error: config dir: %v\n", errs[0])
 		return 1
 	}
-	specs, errs := config.LoadDir(dir)
 	invalid := len(errs)
 	daemonNote := ""
 	if _, err := config.LoadDaemon(dir); err != nil {
