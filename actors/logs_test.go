@@ -100,7 +100,10 @@ func TestSinkErrorReportsDroppedBytes(t *testing.T) {
 // thousand such services would take minutes to stop (and be killed by its
 // own supervisor's stop timeout).
 func TestLogsActorClosesSinksInParallel(t *testing.T) {
-	const services = 30 // one after the other: at least 3s
+	// One after the other they take at least 10s (100ms each); in parallel
+	// about 100ms. The bound in between is wide both ways, for a loaded
+	// machine.
+	const services = 100
 	dir := t.TempDir()
 	l := newLogsActor(dir, slog.New(slog.DiscardHandler))
 	for i := range services {
@@ -131,7 +134,7 @@ func TestLogsActorClosesSinksInParallel(t *testing.T) {
 	if err := sys.Root.StopFuture(pid).Wait(); err != nil {
 		t.Fatal(err)
 	}
-	if took := time.Since(start); took > 2*time.Second {
+	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("closing %d sinks whose pipes are held open took %s, want about 100ms", services, took)
 	}
 }
