@@ -37,6 +37,7 @@ type rootChildren struct {
 	events   *actor.PID
 	services *actor.PID
 	config   *actor.PID // nil without a config dir
+	state    *actor.PID // nil without a state file
 }
 
 // Receive implements actor.Actor.
@@ -95,7 +96,7 @@ func (r *rootActor) Receive(ctx actor.Context) {
 			}
 		}
 		if r.spawned != nil {
-			r.spawned <- rootChildren{services: services, config: cfg, events: events}
+			r.spawned <- rootChildren{services: services, config: cfg, events: events, state: deps.state}
 			r.spawned = nil
 		}
 	}

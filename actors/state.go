@@ -59,6 +59,12 @@ type stateStore interface {
 // flushState tells the stateActor to write the changes it holds.
 type flushState struct{}
 
+// drainState asks the stateActor to write every change sent before it,
+// then close done (superd's shutdown, before the actors stop).
+type drainState struct {
+	done chan struct{}
+}
+
 // Receive implements actor.Actor.
 func (s *stateActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
@@ -71,6 +77,9 @@ func (s *stateActor) Receive(ctx actor.Context) {
 	case flushState:
 		s.scheduled, s.timer = false, nil
 		s.flush(ctx)
+	case *drainState:
+		s.flush(ctx)
+		close(m.done)
 	case *actor.Stopping:
 		if s.timer != nil {
 			s.timer.Stop()

@@ -275,6 +275,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	// ends the streams of its Logs and Events calls.
 	endStreams()
 	s.stopAll()
+	s.drainState(children.state)
 	_ = s.sys.Root.PoisonFuture(root).Wait()
 	s.log.Info("superd stopped")
 	return nil
@@ -347,6 +348,24 @@ func (s *Supervisor) stopAll() {
 	case <-done:
 	case <-time.After(timeout):
 		s.log.Warn("services did not stop in time; killing them", "timeout", timeout)
+	}
+}
+
+// drainState has the state actor (if any) write every change sent to it
+// so far, and waits for that, at most shutdownGrace. It must come before
+// the root actor stops: its children are stopped by a system message,
+// which overtakes the user messages still queued, so the operator's last
+// stop or start could otherwise be lost under load.
+func (s *Supervisor) drainState(state *actor.PID) {
+	if state == nil {
+		return
+	}
+	done := make(chan struct{})
+	s.sys.Root.Send(state, &drainState{done: done})
+	select {
+	case <-done:
+	case <-time.After(shutdownGrace):
+		s.log.Warn("the state file was not written in time at shutdown")
 	}
 }
 
