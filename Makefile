@@ -7,19 +7,28 @@ GO      ?= go
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 export CGO_ENABLED ?= 0
+# BIN is where build puts the binaries (and install takes them from).
+BIN     ?= bin
 
-.PHONY: all build run test vet fmt cross clean
+# make install: where the binaries, the systemd unit and the (empty)
+# configuration directory go. DESTDIR stages the whole tree (packaging).
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+CONFDIR ?= /etc/super
+
+.PHONY: all build run test vet fmt cross clean install uninstall
 
 all: build
 
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/superd ./cmd/superd
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/supers ./cmd/supers
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/superd ./cmd/superd
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/supers ./cmd/supers
 
 run: build
 	@mkdir -p run
-	@echo "superd is starting; in another shell: SUPERS_SOCKET=$(CURDIR)/run/superd.sock bin/supers status"
-	bin/superd --config-dir examples/basic --log-dir run/logs --socket run/superd.sock
+	@echo "superd is starting; in another shell: SUPERS_SOCKET=$(CURDIR)/run/superd.sock $(BIN)/supers status"
+	$(BIN)/superd --config-dir examples/basic --log-dir run/logs --socket run/superd.sock
 
 test:
 	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
@@ -36,6 +45,18 @@ cross:
 
 clean:
 	rm -rf bin run
+
+# The unit starts $(BINDIR)/superd with its defaults: services in
+# /etc/super, socket /run/super/superd.sock (see examples/systemd).
+install: build
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR)
+	install -m 0755 $(BIN)/superd $(BIN)/supers $(DESTDIR)$(BINDIR)/
+	sed 's|@BINDIR@|$(BINDIR)|g' examples/systemd/superd.service > $(DESTDIR)$(UNITDIR)/superd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/superd.service
+
+# The configuration directory and its services are left alone.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/superd $(DESTDIR)$(BINDIR)/supers $(DESTDIR)$(UNITDIR)/superd.service
 
 # Side-by-side benchmarks of superd, supervisord, PM2, runit, s6 and a bare
 # Go loop (cmd/superbench; about 20 minutes; results in
