@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -135,11 +136,15 @@ var daemonSchema = &schema{
 
 // LoadDaemon reads <dir>/superd.conf (DaemonFile). A missing file is not an
 // error: LoadDaemon then returns a Daemon with every default, File "" and
-// Hash set. Other errors are as for ParseDaemonFile.
+// Hash set. A symbolic link to a missing file is an error (wrapping
+// fs.ErrNotExist): the operator meant to have one. Other errors are as for
+// ParseDaemonFile.
 func LoadDaemon(dir string) (*Daemon, error) {
 	path := filepath.Join(dir, DaemonFile)
 	data, err := readFile(path)
 	switch {
+	case errors.Is(err, fs.ErrNotExist) && isSymlink(path):
+		return nil, &Error{File: path, Err: fmt.Errorf("%w (a symbolic link to a missing file)", err)}
 	case errors.Is(err, fs.ErrNotExist):
 		d := &Daemon{}
 		d.Hash = d.ComputeHash()
@@ -148,6 +153,12 @@ func LoadDaemon(dir string) (*Daemon, error) {
 		return nil, &Error{File: path, Err: err}
 	}
 	return parseDaemon(path, data, readFile)
+}
+
+// isSymlink reports whether path is a symbolic link.
+func isSymlink(path string) bool {
+	fi, err := os.Lstat(path)
+	return err == nil && fi.Mode()&fs.ModeSymlink != 0
 }
 
 // ParseDaemonFile reads and parses the daemon configuration file at path
@@ -194,7 +205,7 @@ func parseDaemon(file string, data []byte, read readFileFunc) (*Daemon, error) {
 			order = append(order, wb)
 		}
 	}
-	for i := 0; i < len(res.assignments) && !el.full(); i++ {
+	for i := 0; i < len(res.assignments) && !el.stop(); i++ {
 		b.apply(&res.assignments[i])
 	}
 	for _, wb := range order {

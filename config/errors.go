@@ -131,6 +131,17 @@ func (l *errorList) add(line int, section, key string, err error) {
 // is a waste of time.
 func (l *errorList) full() bool { return len(l.errs) >= maxErrors }
 
+// stop is the guard of a loop that looks for problems in what is left of
+// its input: it reports whether the list is full and, if so, marks it
+// truncated, since what the loop leaves unread may hold more.
+func (l *errorList) stop() bool {
+	if l.full() {
+		l.truncated = true
+		return true
+	}
+	return false
+}
+
 // err returns nil, the single *Error, or the Errors sorted by line, those
 // without a line last.
 func (l *errorList) err() error {

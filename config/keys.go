@@ -97,6 +97,10 @@ var serviceSchema = &schema{
 	keyNotes: map[string]string{
 		// close to RestartSec, but a different thing
 		"RestartSteps": "systemd's RestartSteps= is not supported: the delay doubles from RestartSec= up to RestartMaxDelaySec=",
+		// close to ExecStart and TimeoutStopSec, but different things
+		"ExecStartPre":    "systemd's ExecStartPre= is not supported: run such commands from ExecStart=, e.g. /bin/sh -c 'prepare && exec app'",
+		"ExecStartPost":   "systemd's ExecStartPost= is not supported",
+		"TimeoutStartSec": "systemd's TimeoutStartSec= is not supported: superd has no start timeout",
 	},
 	elsewhere: DaemonFile,
 	otherFile: []string{sectionDaemon, sectionWebhook},

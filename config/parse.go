@@ -102,7 +102,7 @@ func parse(name, file string, data []byte, read readFileFunc) (*Service, error) 
 		first: make(map[string]int),
 	}
 	b.svc.File = file
-	for i := 0; i < len(as) && !el.full(); i++ {
+	for i := 0; i < len(as) && !el.stop(); i++ {
 		b.apply(&as[i])
 	}
 	if _, ok := b.first[keyExecStart]; !ok {
@@ -338,7 +338,9 @@ func parseCount(v string) (int, error) {
 // not repeat the path (callers name the file); I/O errors keep their
 // underlying errno, so errors.Is(err, fs.ErrNotExist) works.
 func readFile(path string) ([]byte, error) {
-	// Stat first: opening a FIFO for reading would block.
+	// Stat first, so that no device is ever opened; then open without
+	// blocking and check again: a FIFO put in place of the file in between
+	// would block the open until a writer comes, and its reads after that.
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, ioError(err)
@@ -346,11 +348,17 @@ func readFile(path string) ([]byte, error) {
 	if !st.Mode().IsRegular() {
 		return nil, ErrNotRegular
 	}
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|openNoBlock, 0)
 	if err != nil {
 		return nil, ioError(err)
 	}
 	defer f.Close()
+	if st, err = f.Stat(); err != nil {
+		return nil, ioError(err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, ErrNotRegular
+	}
 	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	switch {
 	case err != nil:

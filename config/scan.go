@@ -83,7 +83,7 @@ func scan(data []byte, el *errorList, sc *schema) scanned {
 		state   = outside
 		seen    = make(map[string]int) // canonical section name -> line of its first header
 	)
-	for i := 0; i < len(lines) && !el.full(); i++ {
+	for i := 0; i < len(lines) && !el.stop(); i++ {
 		lineNo := i + 1
 		text := strings.TrimLeftFunc(lines[i], unicode.IsSpace)
 		if text == "" || isComment(text) {

@@ -231,14 +231,15 @@ func checkSecret(s string) error {
 }
 
 // readSecretFile reads the secrets of a SecretFile=, one a line (trimmed;
-// blank lines are ignored). Its errors name the file, never a secret.
+// blank lines are ignored; a leading byte order mark is dropped, as in
+// service files). Its errors name the file, never a secret.
 func readSecretFile(path string, read readFileFunc) ([]string, error) {
 	data, err := read(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	var secrets []string
-	for i, line := range strings.Split(string(data), "\n") {
+	for i, line := range strings.Split(strings.TrimPrefix(string(data), "\uFEFF"), "\n") {
 		s := strings.TrimSpace(line)
 		switch {
 		case s == "":

@@ -1,8 +1,9 @@
 // Package notify turns superd's service state changes into events and
 // delivers them to notifiers.
 //
-// An [Event] (start, exit, restart, stop, fatal, reload; schema in
-// EVENTS.md) is built with [NewEvent], which fills its id, time and host.
+// An [Event] (start, exit, restart, stop, fatal, reload, create, update,
+// delete; schema in EVENTS.md) is built with [NewEvent], which fills its
+// id, time and host.
 // A [Notifier] delivers one event to one destination; [Webhook] is the
 // first, POSTing the event as JSON following the Standard Webhooks
 // specification (signed with HMAC-SHA256, retried with backoff, refusing

@@ -41,8 +41,9 @@ const secretPrefix = "whsec_"
 type WebhookConfig struct {
 	// Name identifies the webhook in logs and errors.
 	Name string
-	// URL is the http or https endpoint events are POSTed to. Credentials
-	// in it are never logged; its query string is not logged either.
+	// URL is the http or https endpoint events are POSTed to. Only its
+	// scheme and host are ever logged: receivers often carry a token in
+	// the user info, the path (Slack, Discord) or the query.
 	URL string
 	// Filter selects the events sent; the zero Filter sends all.
 	Filter Filter
@@ -66,8 +67,8 @@ type WebhookConfig struct {
 	// DenyPrivate also refuses loopback, private and shared address
 	// ranges (link-local, unspecified and multicast are always refused).
 	DenyPrivate bool
-	// CAFile names a PEM file of CA certificates trusted in addition to
-	// the system's, for a receiver with a private CA.
+	// CAFile names a PEM file of CA certificates trusted instead of the
+	// system's, for a receiver with a private CA (as curl's --cacert).
 	CAFile string
 	// UserAgent is sent as User-Agent, e.g. "supers/1.2.0". Empty means
 	// DefaultUserAgent.
@@ -83,7 +84,7 @@ type WebhookConfig struct {
 type Webhook struct {
 	name        string
 	url         string // full URL, for requests only
-	logURL      string // scheme://host/path, for logs and errors
+	logURL      string // scheme://host[/...], for logs (see redactURL)
 	filter      Filter
 	secrets     [][]byte
 	timeout     time.Duration
@@ -167,7 +168,7 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 	w := &Webhook{
 		name:        cfg.Name,
 		url:         u.String(),
-		logURL:      (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String(),
+		logURL:      redactURL(u),
 		filter:      cfg.Filter,
 		secrets:     cfg.Secrets,
 		timeout:     orDefault(cfg.Timeout, DefaultTimeout),
@@ -215,16 +216,25 @@ func orDefault[T comparable](v, def T) T {
 	return v
 }
 
-// loadCAFile returns the system pool plus the certificates of a PEM file.
+// redactURL returns the scheme and host of u, followed by "/..." when
+// anything else (user info, path, query, fragment) is there: it may hold a
+// token.
+func redactURL(u *url.URL) string {
+	r := u.Scheme + "://" + u.Host
+	if u.User != nil || u.Opaque != "" || u.RawQuery != "" || u.Fragment != "" || u.Path != "" && u.Path != "/" {
+		r += "/..."
+	}
+	return r
+}
+
+// loadCAFile returns a pool of the certificates of a PEM file, and of
+// those only: the system's roots are not trusted with it.
 func loadCAFile(path string) (*x509.CertPool, error) {
 	pem, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("CA file: %w", err)
 	}
-	pool, err := x509.SystemCertPool()
-	if err != nil || pool == nil {
-		pool = x509.NewCertPool()
-	}
+	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pem) {
 		return nil, fmt.Errorf("CA file %s: no PEM certificate found", path)
 	}

@@ -1,0 +1,6 @@
+//go:build !unix
+
+package config
+
+// openNoBlock is 0 where there are no FIFOs to open by path.
+const openNoBlock = 0
