@@ -166,7 +166,17 @@
 // A follower watches the file's directory with fsnotify (inotify, kqueue) and
 // never polls: events only wake Read, which then reads to the end of what
 // there is, so merged or lost events (an overflow makes it look at everything
-// again) cost nothing. At the end of the live file it checks the path:
+// again) cost nothing. Followers given the same [Watcher]
+// ([TailOptions.Watcher]) share one fsnotify watcher and its one goroutine,
+// which hands each event only to the followers of the directory it is
+// about: Linux allows a user 128 inotify instances by default
+// (fs.inotify.max_user_instances), for all of the user's programs, so a
+// program serving many followers must give them one Watcher. The Watcher
+// starts its fsnotify watcher with the first follower and stops it with
+// the last one; if it cannot (the user's instances or watches are used
+// up), Tail fails with an error that says which limit was reached, and the
+// next follower tries again. At the end of the live file it checks the
+// path:
 //
 //   - A shorter file was truncated: reading starts again at offset 0.
 //   - A path naming another file, or none, means a rotation (or a rename or
@@ -178,6 +188,18 @@
 //     in order, as long as MaxBackups and MaxAge keep them.
 //   - A missing file or directory is waited for, watching the deepest
 //     existing ancestor until the directory appears.
+//
+// A follower never keeps a removed file open, even while nobody calls Read
+// (a client that does not read its answer, a suspended supers logs -f):
+// when a file of its directory is removed, it closes the file it reads if
+// that file has no name left, so that the disk space is freed at once. When
+// it reads again, it goes on where it stopped in the file's compressed copy,
+// if the file was removed once compressed; else (MaxBackups, MaxAge, or a
+// removal by hand) it skips what it had not read of the file, logs how many
+// bytes that was, and goes on with the oldest file there is, as it does with
+// a rotated file removed before it got to it. So a follower that falls
+// behind by more than the retention keeps loses the oldest output, never
+// the disk space.
 //
 // Rotated files are recognised by name, stdout-<stamp>.log[.gz], and ordered
 // by their stamps, which the Sink keeps unique; the one the live file became

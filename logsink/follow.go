@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,52 +15,17 @@ import (
 	"github.com/fsnotify/fsnotify"
 )
 
-// watch turns the watcher's events into wake-ups of Read until Close. It
-// owns the watcher and closes it when it returns.
-func (r *TailReader) watch() {
-	defer close(r.watchDone)
-	defer func() { _ = r.watcher.Close() }()
-	var lastErr error
-	for {
-		select {
-		case <-r.done:
-			return
-		case ev, ok := <-r.watcher.Events:
-			if !ok {
-				r.watchErr = r.watcherStopped(lastErr)
-				return
-			}
-			r.notice(filepath.Clean(ev.Name))
-		case err, ok := <-r.watcher.Errors:
-			if !ok {
-				r.watchErr = r.watcherStopped(lastErr)
-				return
-			}
-			if !errors.Is(err, fsnotify.ErrEventOverflow) {
-				lastErr = err
-				r.log.Warn("logsink: file watcher error", "path", r.path, "error", err)
-			}
-			// Events may have been lost: look at everything again.
-			r.rescan.Store(true)
-			r.signal()
-		}
-	}
-}
-
-func (r *TailReader) watcherStopped(lastErr error) error {
-	if lastErr == nil {
-		return fmt.Errorf("logsink: follow %s: file watcher stopped", r.path)
-	}
-	return fmt.Errorf("logsink: follow %s: file watcher stopped: %w", r.path, lastErr)
-}
-
 // notice wakes Read for an event about the log file, its directory or one of
 // the directory's ancestors (created, removed or renamed while the directory
 // is missing or replaced). Events about other files, such as the other
-// stream's log file or a rotated file being compressed, are ignored. The log
-// file is matched by its base name: kqueue names the events of a directory
-// added through a symlink after the symlink's target.
-func (r *TailReader) notice(name string) {
+// stream's log file or a rotated file being compressed, only wake it to
+// release the file it reads if that was the one removed. The log file is
+// matched by its base name: kqueue names the events of a directory added
+// through a symlink after the symlink's target.
+//
+// It is called on the Watcher's goroutine, which must never wait for a
+// Read: it only takes the reader's lock if it is free.
+func (r *TailReader) notice(name string, op fsnotify.Op) {
 	switch {
 	case filepath.Base(name) == r.base:
 		r.signal()
@@ -67,6 +33,33 @@ func (r *TailReader) notice(name string) {
 		r.rescan.Store(true)
 		r.signal()
 	}
+	if op&^(fsnotify.Write|fsnotify.Chmod) == 0 {
+		return // the file being read cannot have lost its last name
+	}
+	// A reader that stopped reading (a client that does not read its
+	// answer) must not keep a removed file, and its disk space, to itself:
+	// if Read is not running, look now; else Read looks when it returns.
+	r.unpin.Store(true)
+	if r.mu.TryLock() {
+		r.releaseIfRemoved()
+		r.mu.Unlock()
+	}
+}
+
+// lost makes the next Read look at everything again: events may have been
+// lost.
+func (r *TailReader) lost() {
+	r.rescan.Store(true)
+	r.unpin.Store(true)
+	r.signal()
+}
+
+// end ends the reader: its Watcher was closed (err is nil) or failed.
+func (r *TailReader) end(err error) {
+	r.endOnce.Do(func() {
+		r.endErr = err
+		close(r.ended)
+	})
 }
 
 // signal wakes Read if it waits, or makes its next wait return at once.
@@ -100,26 +93,15 @@ func (r *TailReader) attach() error {
 		if err != nil {
 			return fmt.Errorf("logsink: follow %s: %w", r.path, err)
 		}
-		// A watch ends when its directory is removed or renamed (fsnotify
-		// drops it before it reports that), and a new directory at the same
-		// path may even reuse the old one's inode number.
-		live := slices.Contains(r.watcher.WatchList(), d)
-		if d == r.watched && live && os.SameFile(fi, r.watchID) {
+		moved, err := r.sub.watch(d, fi)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue // removed meanwhile: look again
+		case err != nil:
+			return fmt.Errorf("logsink: follow %s: %w", r.path, err)
+		case !moved:
 			return nil
 		}
-		if d == r.watched && live { // the same path names a new directory
-			_ = r.watcher.Remove(d)
-		}
-		if err := r.watcher.Add(d); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				continue // removed meanwhile: look again
-			}
-			return fmt.Errorf("logsink: follow %s: watch %s: %w", r.path, d, err)
-		}
-		if r.watched != "" && r.watched != d {
-			_ = r.watcher.Remove(r.watched) // may be gone with its directory
-		}
-		r.watched, r.watchID = d, fi
 		// Look again: what was created below d before the watch was in
 		// place raised no event.
 	}
@@ -283,7 +265,7 @@ func (r *TailReader) openRotated(b rotated) (*source, error) {
 	if b.plain {
 		f, err := openRegular(r.rotatedPath(b.stamp, false))
 		if err == nil {
-			return &source{f: f, seq: f}, nil
+			return &source{f: f, seq: f, stamp: b.stamp}, nil
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
 			return nil, err
@@ -299,7 +281,7 @@ func (r *TailReader) openRotated(b rotated) (*source, error) {
 		_ = f.Close()
 		return nil, fmt.Errorf("%s: %w", f.Name(), err)
 	}
-	return &source{f: f, seq: zr}, nil
+	return &source{f: f, seq: zr, stamp: b.stamp}, nil
 }
 
 func (r *TailReader) rotatedPath(stamp string, gz bool) string {
@@ -341,4 +323,72 @@ func (n backupNaming) name(stamp string, gz bool) string {
 		name += compressSuffix
 	}
 	return name
+}
+
+// resumePoint is where a follower goes on after the file it was reading was
+// removed under it.
+type resumePoint struct {
+	stamp  string // the rotated file it was (maybe compressed); "" if none
+	off    int64  // how far it was read (uncompressed)
+	unread int64  // what was not read of it; -1 if unknown (compressed)
+}
+
+// releaseIfRemoved closes the file being read if it was removed (its last
+// name is gone) and a removal was noticed since the last look, so that a
+// follower never keeps a removed file's disk space. The next Read goes on
+// where it stopped in the compressed copy, if the file was removed once
+// compressed, else with the next file there is, skipping what the
+// follower had not read of it. r.mu must be held.
+func (r *TailReader) releaseIfRemoved() {
+	if !r.unpin.Swap(false) || r.closed || r.cur == nil || !r.follow {
+		return
+	}
+	fi, err := r.cur.f.Stat()
+	if err != nil || !removed(fi) {
+		return
+	}
+	rp := &resumePoint{unread: -1}
+	switch {
+	case r.cur.seq == nil: // the live file
+		rp.off = r.cur.off
+		rp.unread = fi.Size() - rp.off
+		// Rotated, then removed once compressed: its rotated file is the
+		// next one, assumed to be it when only its compressed form is
+		// left. Found now: more rotations may come before the next Read.
+		if b, ok, err := r.nextRotated(); err == nil && ok && !b.plain {
+			rp.stamp = b.stamp
+		}
+	case r.cur.seq == io.Reader(r.cur.f): // a plain rotated file
+		if rp.off, err = r.cur.f.Seek(0, io.SeekCurrent); err != nil {
+			return
+		}
+		rp.stamp, rp.unread = r.cur.stamp, fi.Size()-rp.off
+	}
+	r.closeCur()
+	r.resume = rp
+	r.signal()
+}
+
+// resumeRemoved goes on after the file being read was removed: with its
+// compressed copy, at the offset reached, if there is one; else the file's
+// rest is skipped (it was removed by MaxBackups or MaxAge, or by hand),
+// and the next file there is will be read.
+func (r *TailReader) resumeRemoved() {
+	rp := r.resume
+	r.resume = nil
+	if rp.stamp != "" {
+		r.prev = max(r.prev, rp.stamp)
+		src, err := r.openRotated(rotated{stamp: rp.stamp})
+		if err == nil {
+			if _, err = io.CopyN(io.Discard, src.seq, rp.off); err == nil {
+				r.cur = src
+				return
+			}
+			_ = src.f.Close()
+		}
+	}
+	if rp.unread != 0 {
+		r.log.Warn("logsink: a follower skipped the rest of a log file removed before it read it",
+			"path", r.path, "skipped_bytes", rp.unread)
+	}
 }

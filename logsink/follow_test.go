@@ -91,9 +91,10 @@ func (c *collector) end(t testing.TB) error {
 	return c.err
 }
 
-// tailGoroutines counts the goroutines of TailReaders and of fsnotify.
+// tailGoroutines counts the goroutines of TailReaders, of Watchers and of
+// fsnotify.
 func tailGoroutines() int {
-	return goroutinesIn("logsink.(*TailReader)", "fsnotify")
+	return goroutinesIn("logsink.(*TailReader)", "logsink.(*Watcher)", "fsnotify")
 }
 
 // goroutinesIn counts the goroutines whose stack mentions any of funcs.

@@ -13,8 +13,6 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
-
-	"github.com/fsnotify/fsnotify"
 )
 
 // tailBlock is the size of the blocks in which Tail reads a file backwards
@@ -42,6 +40,11 @@ type TailOptions struct {
 	// Logger receives the problems that do not end the stream, such as a
 	// rotated file that vanished before it was read; nil discards them.
 	Logger *slog.Logger
+	// Watcher, when following, watches the file's directory for this
+	// reader and any number of others: a program that serves many
+	// followers gives them all the same one. Nil: the reader has a watcher
+	// of its own (one inotify instance on Linux).
+	Watcher *Watcher
 
 	lookback int64 // tailLookback when 0; tests make it smaller
 }
@@ -62,21 +65,23 @@ type TailReader struct {
 	closeErr  error
 
 	// Follow mode only.
-	watcher   *fsnotify.Watcher
-	wake      chan struct{} // capacity 1: something may have changed
-	rescan    atomic.Bool   // a directory changed or events were lost
-	watchDone chan struct{} // closed when the watch goroutine has returned
-	watchErr  error         // why the watcher stopped by itself; set before watchDone is closed
+	sub     *watchSub     // its use of the Watcher
+	own     *Watcher      // the Watcher it created, closed with it; nil if given one
+	wake    chan struct{} // capacity 1: something may have changed
+	rescan  atomic.Bool   // a directory changed or events were lost
+	unpin   atomic.Bool   // a file was removed: check whether it is the one being read
+	ended   chan struct{} // closed when the Watcher ends the reader
+	endOnce sync.Once
+	endErr  error // why the Watcher ended it (nil: it was closed); set before ended is closed
 
 	mu      sync.Mutex // guards the fields below; Read holds it except while waiting
 	closed  bool
-	stopCtx func() bool // releases the context.AfterFunc that calls Close
-	cur     *source     // the file being read; nil while none exists yet
-	backlog []rotated   // without Follow: rotated files to read after cur, oldest first
-	live    *source     // without Follow: the live file, to read after backlog
-	prev    string      // rotated files stamped later than this are not read yet
-	watched string      // the directory being watched: dir or its deepest existing ancestor
-	watchID os.FileInfo // what watched named when it was added
+	stopCtx func() bool  // releases the context.AfterFunc that calls Close
+	cur     *source      // the file being read; nil while none exists yet
+	backlog []rotated    // without Follow: rotated files to read after cur, oldest first
+	live    *source      // without Follow: the live file, to read after backlog
+	prev    string       // rotated files stamped later than this are not read yet
+	resume  *resumePoint // where to go on after the file being read was removed
 }
 
 // source is an open file being read: either the live log file, read at an
@@ -84,6 +89,7 @@ type TailReader struct {
 type source struct {
 	f     *os.File
 	seq   io.Reader // a rotated file's content (maybe decompressed); nil for the live file
+	stamp string    // a rotated file's stamp
 	off   int64     // live file: offset of the next byte to read
 	limit int64     // live file: offset at which to stop; -1 to follow
 }
@@ -113,8 +119,9 @@ func (s *source) read(p []byte) (int, error) {
 // wrote has no output. A symlink or other non-regular file at path is
 // refused with ErrUnsafeFile (when following it is treated as missing until
 // the Sink replaces it). Following watches path's directory with fsnotify
-// and never polls: see the package documentation for how rotation and
-// truncation are handled.
+// (through opts.Watcher, if given) and never polls: see the package
+// documentation for how rotation, truncation and removed files are handled.
+// A follower whose Watcher is closed ends as if it was closed.
 func Tail(ctx context.Context, path string, opts TailOptions) (*TailReader, error) {
 	if path == "" {
 		return nil, errors.New("logsink: tail: empty path")
@@ -135,17 +142,28 @@ func Tail(ctx context.Context, path string, opts TailOptions) (*TailReader, erro
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
+	// The Watcher may call notice as soon as the reader subscribes: it
+	// finds the lock taken until the reader is set up, and leaves what it
+	// noticed for the first Read.
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.follow {
-		w, err := fsnotify.NewWatcher()
-		if err != nil {
-			return nil, fmt.Errorf("logsink: tail %s: %w", path, err)
+		w := opts.Watcher
+		if w == nil {
+			r.own = NewWatcher(r.log)
+			w = r.own
 		}
-		r.watcher = w
 		r.wake = make(chan struct{}, 1)
-		r.watchDone = make(chan struct{})
+		r.ended = make(chan struct{})
+		sub, err := w.subscribe(r.notice, r.lost, r.end)
+		if err != nil {
+			r.unwatch()
+			return nil, fmt.Errorf("logsink: follow %s: %w", path, err)
+		}
+		r.sub = sub
 		// Watch before opening, so that no change after the open is missed.
 		if err := r.attach(); err != nil {
-			_ = w.Close()
+			r.unwatch()
 			return nil, err
 		}
 	}
@@ -154,17 +172,11 @@ func Tail(ctx context.Context, path string, opts TailOptions) (*TailReader, erro
 		lookback = tailLookback
 	}
 	if err := r.start(opts.Lines, lookback); err != nil {
-		if r.watcher != nil {
-			_ = r.watcher.Close()
-		}
+		r.unwatch()
 		return nil, err
 	}
-	if r.follow {
-		go r.watch()
-	}
-	r.mu.Lock() // the AfterFunc may call Close at once, which takes mu too
+	// The AfterFunc may call Close at once, which waits for mu.
 	r.stopCtx = context.AfterFunc(ctx, func() { _ = r.Close() })
-	r.mu.Unlock()
 	return r, nil
 }
 
@@ -501,7 +513,7 @@ func (r *TailReader) Read(p []byte) (int, error) {
 	}
 	for {
 		n, err := r.step(p)
-		if err != nil && !errors.Is(err, io.EOF) && r.isDone() {
+		if err != nil && !errors.Is(err, io.EOF) && (r.isDone() || errors.Is(err, errWatcherClosed)) {
 			err = io.EOF // failures caused by Close tearing things down
 		}
 		if n > 0 || err != nil {
@@ -517,7 +529,13 @@ func (r *TailReader) Read(p []byte) (int, error) {
 // wait for a change.
 func (r *TailReader) step(p []byte) (int, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	defer func() {
+		// A file removed while this step read it: a reader that stops
+		// reading now must not keep it.
+		r.releaseIfRemoved()
+		r.mu.Unlock()
+	}()
+	r.releaseIfRemoved()
 	if r.follow && r.rescan.Swap(false) && !r.closed {
 		if err := r.attach(); err != nil {
 			return 0, err
@@ -531,6 +549,9 @@ func (r *TailReader) step(p []byte) (int, error) {
 			if !r.nextPending() {
 				return 0, io.EOF
 			}
+			continue
+		case r.cur == nil && r.resume != nil:
+			r.resumeRemoved()
 			continue
 		case r.cur == nil:
 			if ok, err := r.advance(); !ok || err != nil {
@@ -644,11 +665,11 @@ func (r *TailReader) wait() error {
 		return nil
 	case <-r.done:
 		return io.EOF
-	case <-r.watchDone:
-		if r.isDone() {
+	case <-r.ended:
+		if r.endErr == nil || r.isDone() {
 			return io.EOF
 		}
-		return r.watchErr
+		return fmt.Errorf("logsink: follow %s: %w", r.path, r.endErr)
 	}
 }
 
@@ -661,6 +682,17 @@ func (r *TailReader) isDone() bool {
 	}
 }
 
+// unwatch ends the reader's use of its Watcher, and closes the Watcher if
+// it is its own.
+func (r *TailReader) unwatch() {
+	if r.sub != nil {
+		r.sub.close()
+	}
+	if r.own != nil {
+		_ = r.own.Close()
+	}
+}
+
 // Close stops the reader: a Read waiting for output returns io.EOF, and so
 // does every later Read. It releases the open file and stops the watcher
 // goroutine before it returns. Close is idempotent; later calls return the
@@ -668,9 +700,7 @@ func (r *TailReader) isDone() bool {
 func (r *TailReader) Close() error {
 	r.closeOnce.Do(func() {
 		close(r.done)
-		if r.watchDone != nil {
-			<-r.watchDone
-		}
+		r.unwatch()
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		r.closed = true

@@ -81,8 +81,8 @@ func (c *logsCmd) Run(ctx context.Context, a *app) error {
 
 // copyLogs requests the logs and copies them to stdout until the answer
 // ends. With idle > 0, the request fails when superd leaves it waiting
-// that long, for the answer or for more of it: the error then wraps
-// context.DeadlineExceeded.
+// that long, for the answer or for more of it (however long stdout takes
+// to take the output): the error then wraps context.DeadlineExceeded.
 func (a *app) copyLogs(ctx context.Context, name string, q transport.LogQuery, idle time.Duration) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -102,8 +102,9 @@ func (a *app) copyLogs(ctx context.Context, name string, q transport.LogQuery, i
 	return err
 }
 
-// activityReader restarts timer, when not nil, whenever it reads
-// something.
+// activityReader runs timer, when not nil, only while it waits for superd:
+// each Read restarts it, and stops it when it returns, so that the time
+// the copy spends writing to a slow stdout (a pager) does not count.
 type activityReader struct {
 	r     io.Reader
 	timer *time.Timer
@@ -111,9 +112,11 @@ type activityReader struct {
 }
 
 func (r *activityReader) Read(p []byte) (int, error) {
-	n, err := r.r.Read(p)
-	if n > 0 && r.timer != nil {
-		r.timer.Reset(r.idle)
+	if r.timer == nil {
+		return r.r.Read(p)
 	}
+	r.timer.Reset(r.idle)
+	n, err := r.r.Read(p)
+	r.timer.Stop()
 	return n, err
 }
