@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,6 +37,13 @@ var ErrStartFailed = errors.New("start failed")
 // starter is the part of the process layer a service actor needs.
 type starter interface {
 	Start(spec process.Spec, onExit func(process.Exit)) (process.Handle, error)
+}
+
+// strayFinder is implemented by a process layer that can find the
+// processes of a service that left its process group and outlived their
+// parent (*process.Manager in subreaper mode).
+type strayFinder interface {
+	Strays(entry string) []*process.Stray
 }
 
 // signaller sends a signal to a process group (process.SignalGroup).
@@ -118,6 +126,10 @@ type serviceActor struct {
 	// rest of its group is still stopping; pollTimer checks on the group.
 	mainExit  *processExited
 	pollTimer *time.Timer
+	// strays are the processes of the service that left its process group,
+	// found once the group is gone (they carry the service's marker), and
+	// signalled like it; the stop waits for them too.
+	strays []*process.Stray
 	// continuations run once the process has exited during a stop
 	afterStop []func(actor.Context) error
 	// execErr, while continuations run, is the exec failure of one of them:
@@ -396,7 +408,12 @@ func (a *serviceActor) execFailed(ctx actor.Context, err error) error {
 	a.state = StateExecFailed
 	a.rec.lastErr = err.Error()
 	a.handle = process.Handle{}
-	a.log.Error("process could not be started", "err", err)
+	if errno, ok := process.ResourceShortage(err); ok {
+		// Not the service's fault: the supervisor retries it (policy).
+		a.log.Warn("process could not be started for lack of a resource; the start will be retried", "errno", errno, "err", err)
+	} else {
+		a.log.Error("process could not be started", "err", err)
+	}
 	a.notify(ctx)
 	return err
 }
@@ -433,6 +450,9 @@ func (a *serviceActor) handleStopTimeout(m *stopTimedOut) {
 	if err := a.deps.signal(a.handle.PGID, "SIGKILL"); err != nil && !errors.Is(err, process.ErrNoProcess) {
 		a.log.Warn("SIGKILL failed", "pid", a.handle.PID, "err", err)
 	}
+	for _, st := range a.strays {
+		a.signalStray(st, "SIGKILL")
+	}
 }
 
 // autoStart is the start of a service restarted by its supervisor, sent
@@ -462,13 +482,14 @@ func (a *serviceActor) handleExit(ctx actor.Context, m *processExited) {
 	if m.gen != a.rec.gen || (a.state != StateRunning && a.state != StateStopping && a.state != StateStarting) {
 		return // a stale notice about an older generation
 	}
-	if a.state == StateStopping && a.groupLeft() {
+	if a.state == StateStopping {
 		// The rest of the group got KillSignal too and may still be
 		// shutting down (a program started by a wrapper shell that died
 		// at once): as under systemd, it has what is left of
-		// TimeoutStopSec before the SIGKILL timer fires.
+		// TimeoutStopSec before the SIGKILL timer fires. So have the
+		// processes that left the group, once it is gone.
 		a.mainExit = m
-		a.pollGroup(ctx, m.gen, groupPollMin)
+		a.settleStop(ctx, m.gen, groupPollMin)
 		return
 	}
 	a.ended(ctx, m)
@@ -479,27 +500,97 @@ func (a *serviceActor) groupLeft() bool {
 	return a.deps.groupExists != nil && a.deps.groupExists(a.handle.PGID)
 }
 
+// findStrays returns the processes of the service that left its process
+// group and outlived their parents (they carry its marker; nil without a
+// marker or a process layer that can find them).
+func (a *serviceActor) findStrays() []*process.Stray {
+	f, ok := a.deps.procs.(strayFinder)
+	if !ok || a.deps.marker == nil {
+		return nil
+	}
+	return f.Strays(runstate.MarkerEnv + "=" + a.deps.marker(a.spec.Name))
+}
+
+// straysLeft looks for processes of the service that left its process
+// group, sends the new ones KillSignal (SIGKILL once the stop timed out),
+// and reports whether any found so far is still there. Called during a
+// stop once the group is gone: their parents, if they were in it, are gone
+// too, so they are now superd's children.
+func (a *serviceActor) straysLeft() bool {
+	for _, st := range a.findStrays() {
+		if slices.ContainsFunc(a.strays, func(o *process.Stray) bool { return o.PID == st.PID && !o.Exited() }) {
+			st.Close() // already signalled
+			continue
+		}
+		a.strays = append(a.strays, st)
+		sig := a.spec.KillSignal
+		if a.killed {
+			sig = "SIGKILL"
+		}
+		a.log.Warn("stopping a process that left the service's process group", "pid", st.PID, "signal", sig)
+		a.signalStray(st, sig)
+		if sig != "SIGKILL" && sig != "SIGCONT" {
+			a.signalStray(st, "SIGCONT")
+		}
+	}
+	a.strays = slices.DeleteFunc(a.strays, func(st *process.Stray) bool {
+		if st.Exited() {
+			st.Close()
+			return true
+		}
+		return false
+	})
+	return len(a.strays) > 0
+}
+
+// signalStray sends sig to a process that left the group.
+func (a *serviceActor) signalStray(st *process.Stray, sig string) {
+	if err := st.Signal(sig); err != nil && !errors.Is(err, process.ErrNoProcess) {
+		a.log.Warn("signal failed", "pid", st.PID, "signal", sig, "err", err)
+	}
+}
+
+// closeStrays forgets the processes that left the group, SIGKILLing those
+// still there.
+func (a *serviceActor) closeStrays() {
+	for _, st := range a.strays {
+		if !st.Exited() {
+			_ = st.Signal("SIGKILL")
+		}
+		st.Close()
+	}
+	a.strays = nil
+}
+
 // pollGroup schedules a groupPoll after d.
 func (a *serviceActor) pollGroup(ctx actor.Context, gen uint64, d time.Duration) {
 	self, root := ctx.Self(), ctx.ActorSystem().Root
 	a.pollTimer = time.AfterFunc(d, func() { root.Send(self, &groupPoll{gen: gen, after: d}) })
 }
 
-// handleGroupPoll ends the stop once the group of the exited main process
-// is empty (or, after SIGKILL, has had groupKillWait to empty).
+// handleGroupPoll checks again on a stop whose main process has exited.
 func (a *serviceActor) handleGroupPoll(ctx actor.Context, p *groupPoll) {
 	m := a.mainExit
 	if m == nil || p.gen != m.gen || a.state != StateStopping {
 		return
 	}
 	a.pollTimer = nil
-	if a.groupLeft() {
+	a.settleStop(ctx, p.gen, min(2*p.after, groupPollMax))
+}
+
+// settleStop ends the stop whose main process has exited once the rest of
+// its group is gone, and then the processes that left the group (or, after
+// SIGKILL, once they have had groupKillWait to go); else it checks again
+// after next.
+func (a *serviceActor) settleStop(ctx actor.Context, gen uint64, next time.Duration) {
+	if a.groupLeft() || a.straysLeft() {
 		if !a.killed || a.deps.now().Sub(a.killedAt) < groupKillWait {
-			a.pollGroup(ctx, p.gen, min(2*p.after, groupPollMax))
+			a.pollGroup(ctx, gen, next)
 			return
 		}
-		a.log.Warn("processes of the group still there after SIGKILL", "pgid", a.handle.PGID, "waited", groupKillWait)
+		a.log.Warn("processes of the service still there after SIGKILL", "pgid", a.handle.PGID, "strays", len(a.strays), "waited", groupKillWait)
 	}
+	m := a.mainExit
 	a.mainExit = nil
 	a.ended(ctx, m)
 }
@@ -512,10 +603,21 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 		a.killTimer.Stop()
 		a.killTimer = nil
 	}
+	a.closeStrays()
 	// Whatever the main process left in its group (background grandchildren)
 	// dies with it: a supervised service is its whole process group.
 	if err := a.deps.signal(a.handle.PGID, "SIGKILL"); err != nil && !errors.Is(err, process.ErrNoProcess) {
 		a.log.Debug("cleanup of process group failed", "pgid", a.handle.PGID, "err", err)
+	}
+	if !expected {
+		// So do the processes that left the group and already outlived
+		// their parents (a program that forked a daemon and exited): the
+		// restart must not run the service twice.
+		for _, st := range a.findStrays() {
+			a.log.Warn("killing a process that left the service's process group", "pid", st.PID)
+			a.signalStray(st, "SIGKILL")
+			st.Close()
+		}
 	}
 	a.rec.lastExit = exitInfo(m.exit, expected)
 	a.handle = process.Handle{}
@@ -581,6 +683,7 @@ func (a *serviceActor) cleanup() {
 	if a.handle.PGID > 0 {
 		_ = a.deps.signal(a.handle.PGID, "SIGKILL")
 	}
+	a.closeStrays()
 }
 
 // notify tells the parent the current status.

@@ -11,6 +11,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/supers-dev/supers/actors/policy"
+	"github.com/supers-dev/supers/actors/process"
 	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/notify"
 	"github.com/supers-dev/supers/transport"
@@ -234,9 +235,18 @@ func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor
 	}
 	now := s.now()
 	o := policy.Outcome{Code: ee.Exit.Code, Signal: ee.Exit.Signal, ExecFailed: ee.ExecErr != nil}
+	var errno string
+	if o.ExecFailed {
+		// superd (or the system) ran out of descriptors, processes or
+		// memory: not the service's failure, retried until it starts.
+		errno, o.Resources = process.ResourceShortage(ee.ExecErr)
+	}
 	// The attempt that failed counts against the start limit, even if its
-	// running notice has not arrived yet (or never will: exec failure).
-	s.countStart(e, ee.Gen)
+	// running notice has not arrived yet (or never will: exec failure);
+	// but not one that failed for lack of a resource.
+	if !o.Resources {
+		s.countStart(e, ee.Gen)
+	}
 	e.failedGen = ee.Gen
 	if s.closing || e.removing {
 		// Being stopped for good (shutdown, removal by a reload): its
@@ -260,14 +270,25 @@ func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor
 	case !d.Restart:
 		log.Info("not restarting", "reason", d.Reason)
 		sup.ResumeChildren(child)
-	case d.Delay <= 0:
-		log.Info("restarting", "delay", time.Duration(0))
-		s.restart(sup, e)
+	case o.Resources:
+		log.Warn("start failed for lack of a resource; retrying (not counted against the start limit)",
+			"errno", errno, "delay", d.Delay.Round(time.Millisecond))
+		s.restartAfter(sup, e, d.Delay)
 	default:
-		e.overlay = StateBackoff
-		s.arm(e, d.Delay)
 		log.Info("restarting", "delay", d.Delay.Round(time.Millisecond))
+		s.restartAfter(sup, e, d.Delay)
 	}
+}
+
+// restartAfter restarts e's child after delay: at once, or once its
+// backoff timer fires (the child stays suspended meanwhile).
+func (s *servicesActor) restartAfter(sup actor.Supervisor, e *serviceEntry, delay time.Duration) {
+	if delay <= 0 {
+		s.restart(sup, e)
+		return
+	}
+	e.overlay = StateBackoff
+	s.arm(e, delay)
 }
 
 // publishDecision publishes a restart or fatal event for a decision.

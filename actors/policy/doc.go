@@ -14,12 +14,12 @@
 // meanings, after RestartPreventExitStatus= (never restart) and
 // RestartForceExitStatus= (always restart); prevent wins when both match:
 //
-//	Restart=     exit 0   exit 3   SIGKILL   SIGTERM   exec failure
-//	no           -        -        -         -         -
-//	always       yes      yes      yes       yes       yes
-//	on-success   yes      -        -         yes       -
-//	on-failure   -        yes      yes       -         yes
-//	on-abnormal  -        -        yes       -         -
+//	Restart=     exit 0   exit 3   SIGKILL   SIGTERM   exec failure   resource failure
+//	no           -        -        -         -         -              yes
+//	always       yes      yes      yes       yes       yes            yes
+//	on-success   yes      -        -         yes       -              yes
+//	on-failure   -        yes      yes       -         yes            yes
+//	on-abnormal  -        -        yes       -         -              yes
 //
 // # Backoff
 //
@@ -34,10 +34,23 @@
 // in lockstep; it applies around the cap, so a delay may reach 1.2 times
 // RestartMaxDelaySec but never more.
 //
+// # Resource failures
+//
+// A start that fails because the supervisor or the system ran out of a
+// resource ([ResourceFailure]: no file descriptor for the pipes, no process
+// slot or memory to fork: EMFILE, ENFILE, EAGAIN, ENOMEM, ENOBUFS) is not a
+// failure of the service, and it goes away on its own. It is retried
+// whatever Restart= and the exit-status lists say, with the backoff of its
+// streak (so never in a tight loop), and it never counts against the start
+// limit: a service is not given up on because the supervisor was short of
+// descriptors for a while. A failure of the service's own start (missing
+// executable, unknown User=, a WorkingDirectory= it may not enter, an exec
+// format error) is an ordinary exec failure.
+//
 // # Start limit and cooldown
 //
-// Every start attempt (manual, automatic, or failing to exec) is recorded
-// with [State.RecordStart]. When a restart would make more than
+// Every start attempt (manual, automatic, or failing to exec, but not one
+// failing for lack of a resource) is recorded with [State.RecordStart]. When a restart would make more than
 // StartLimitBurst= starts within StartLimitIntervalSec= (a sliding window),
 // [State.Failure] gives up instead: the service is fatal and gets no more
 // automatic restarts. With StartLimitBurst=3 a crash loop is started exactly

@@ -13,7 +13,8 @@ import (
 // program: missing binary, bad WorkingDirectory, unknown User...); Signal
 // set (the process was killed by that signal); or neither (the process
 // exited with Code). Code is ignored when Signal != "" or ExecFailed, and
-// Signal is ignored when ExecFailed.
+// Signal is ignored when ExecFailed. Resources further qualifies an exec
+// failure.
 type Outcome struct {
 	// Code is the exit status of a process that exited.
 	Code int
@@ -23,6 +24,11 @@ type Outcome struct {
 	Signal string
 	// ExecFailed says the start failed before the program ran.
 	ExecFailed bool
+	// Resources, with ExecFailed, says the start failed because the
+	// supervisor or the system ran out of a resource (file descriptors,
+	// processes, memory: EMFILE, EAGAIN...), not because of the service:
+	// see [State.Failure].
+	Resources bool
 }
 
 // Exited returns the Outcome of a process that exited with code.
@@ -34,10 +40,16 @@ func Killed(signal string) Outcome { return Outcome{Signal: signal} }
 // ExecFailure returns the Outcome of a start that failed before the program ran.
 func ExecFailure() Outcome { return Outcome{ExecFailed: true} }
 
-// String describes the outcome as "exit code 3", "signal SIGKILL" or
-// "exec failure".
+// ResourceFailure returns the Outcome of a start that failed for lack of a
+// resource (file descriptors, processes, memory).
+func ResourceFailure() Outcome { return Outcome{ExecFailed: true, Resources: true} }
+
+// String describes the outcome as "exit code 3", "signal SIGKILL", "exec
+// failure" or "start failure for lack of resources".
 func (o Outcome) String() string {
 	switch {
+	case o.ExecFailed && o.Resources:
+		return "start failure for lack of resources"
 	case o.ExecFailed:
 		return "exec failure"
 	case o.Signal != "":
@@ -97,7 +109,9 @@ func Clean(p config.RestartPolicy, o Outcome) bool {
 //     signal only.
 //
 // An exec failure matches neither list (it has no exit code), so it only
-// follows p.Mode: on-failure and always restart it. An empty Mode means
+// follows p.Mode: on-failure and always restart it. A start that failed
+// for lack of a resource (Resources) is not the service's failure: it is
+// always restarted, whatever p says. An empty Mode means
 // [config.DefaultRestartMode]; an unknown Mode never restarts.
 func ShouldRestart(p config.RestartPolicy, o Outcome) bool {
 	restart, _ := decide(p, o)
@@ -106,6 +120,9 @@ func ShouldRestart(p config.RestartPolicy, o Outcome) bool {
 
 // decide is ShouldRestart with a human explanation of the answer.
 func decide(p config.RestartPolicy, o Outcome) (bool, string) {
+	if o.ExecFailed && o.Resources {
+		return true, o.String() + " is retried until the resource is back"
+	}
 	if matches(p.PreventExitStatus, o) {
 		return false, o.String() + " is in RestartPreventExitStatus"
 	}

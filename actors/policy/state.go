@@ -59,7 +59,8 @@ func limited(p config.RestartPolicy) bool {
 }
 
 // RecordStart records a start attempt made at now, automatic or manual, and
-// whether or not the program could be executed. It forgets the attempts
+// whether or not the program could be executed; but not one that failed
+// for lack of a resource (see [State.Failure]). It forgets the attempts
 // that left the window (made StartLimitInterval or longer before now) and
 // keeps only the last p.StartLimitBurst, which is all [State.Failure]
 // needs. Times must come from one monotonic clock.
@@ -102,8 +103,16 @@ func (s *State) RecordStart(p config.RestartPolicy, now time.Time) {
 //     start attempt recorded with RecordStart does.
 //  5. Otherwise: Restart after Delay.
 //
+// A start that failed for lack of a resource (o.Resources: the supervisor
+// or the system ran out of file descriptors, processes or memory) is not
+// the service's failure and goes away on its own: it extends the streak
+// (step 1) and is always restarted after [Backoff], whatever p.Mode and the
+// exit-status lists say, without step 4. Its caller does not record it
+// with RecordStart: it never counts against the start limit.
+//
 // A fatal State stays fatal until Reset: a failure reported before Reset
-// that would be restarted gives up again instead (step 4 always hits).
+// that would be restarted gives up again instead (step 4 always hits), but
+// for a resource failure.
 func (s *State) Failure(p config.RestartPolicy, o Outcome, ranFor time.Duration, now time.Time, rnd func() float64) Decision {
 	if ranFor >= max(p.StableAfter, MinDelay) {
 		s.streak = 0
@@ -117,7 +126,8 @@ func (s *State) Failure(p config.RestartPolicy, o Outcome, ranFor time.Duration,
 		return d
 	}
 	delay := Backoff(p, s.streak, rnd)
-	if s.fatal || s.limitHit(p, now, delay) {
+	// A resource failure is not the service's: it is never given up on.
+	if !o.Resources && (s.fatal || s.limitHit(p, now, delay)) {
 		s.fatal = true
 		d.GiveUp = true
 		d.Retry = max(p.Cooldown, 0)

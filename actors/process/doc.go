@@ -86,6 +86,17 @@
 // file descriptor: Go opens its own files close-on-exec, and in subreaper
 // mode [NewManager] also marks close-on-exec those the process inherited.
 //
+// # Processes that leave their group
+//
+// A process that calls setsid or setpgid leaves the group of its service,
+// and a signal to the group misses it. [Manager.Strays] finds such
+// processes once they are orphans, by an environment entry (superd's
+// marker) they inherited: in subreaper mode orphans are the children of
+// the process's main thread, which one read of
+// /proc/self/task/PID/children lists, without a scan of /proc. Each is
+// held by a pidfd ([Stray]) before its environment is checked, so a signal
+// never reaches a process that reused its pid.
+//
 // # Other platforms
 //
 // On macOS and the BSDs the SIGCHLD reaper is used for every child, without

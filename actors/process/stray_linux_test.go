@@ -1,0 +1,115 @@
+//go:build linux
+
+package process
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"testing"
+)
+
+// Strays finds the processes carrying a marker that left their service's
+// process group and outlived its main process, and their descendants that
+// carry it too; not the processes the Manager started, not those of another
+// marker, not those that cleared their environment. A Stray is signalled
+// through its pidfd and sees its exit.
+func TestStraysFindsEscapedProcesses(t *testing.T) {
+	m := newManager(t, Options{Logger: discardLogger()})
+	const entry = "STRAY_TEST_MARK=svc"
+	env := append(os.Environ(), entry)
+	r, w := pipe(t)
+	// Prints a line for each process: "esc PID" for an escaped sleep, an
+	// escaped shell and its child; "other PID" for a process of another
+	// marker and one with no marker.
+	main := start(t, m, Spec{
+		Argv: []string{"/bin/sh", "-c", `
+setsid sleep 1000 & echo esc $!
+setsid sh -c 'sleep 1001 & echo esc $!; wait' & echo esc $!
+STRAY_TEST_MARK=other setsid sleep 1002 & echo other $!
+env -u STRAY_TEST_MARK setsid sleep 1003 & echo other $!
+exec sleep 1004`},
+		Env:    env,
+		Stdout: w,
+	})
+	w.Close()
+	br := bufio.NewReader(r)
+	var escaped, others []int
+	for range 5 {
+		var kind string
+		var pid int
+		if _, err := fmt.Fscanln(br, &kind, &pid); err != nil {
+			t.Fatalf("read pid: %v", err)
+		}
+		if kind == "esc" {
+			escaped = append(escaped, pid)
+		} else {
+			others = append(others, pid)
+		}
+	}
+	t.Cleanup(func() {
+		for _, pid := range append(escaped, others...) {
+			killOrphan(t, pid)
+		}
+	})
+	// Each has exec'd its program (its environment is its own) and left
+	// the group.
+	for _, pid := range append(escaped, others...) {
+		waitFor(t, "the background processes to set up", func() bool {
+			comm, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+			fields, ok := statFields(pid)
+			return err == nil && ok && fields[2] != strconv.Itoa(main.PGID) &&
+				(string(comm) == "sleep\n" || string(comm) == "sh\n" && fields[2] == strconv.Itoa(pid))
+		})
+	}
+	// A live process the Manager started, with the marker: not a stray.
+	peer := start(t, m, Spec{Argv: []string{"/bin/sleep", "1005"}, Env: env})
+
+	if err := SignalGroup(main.PGID, "SIGKILL"); err != nil {
+		t.Fatal(err)
+	}
+	main.wait(t)
+	for _, pid := range append(escaped, others...) {
+		waitFor(t, "the escaped processes to be reparented", func() bool {
+			ppid, ok := procPPID(pid)
+			return ok && ppid != main.PID
+		})
+	}
+
+	strays := m.findStrays(entry)
+	defer func() {
+		for _, s := range strays {
+			s.Close()
+		}
+	}()
+	var found []int
+	for _, s := range strays {
+		found = append(found, s.PID)
+	}
+	slices.Sort(found)
+	want := slices.Sorted(slices.Values(escaped))
+	if !slices.Equal(found, want) {
+		t.Fatalf("strays %v, want %v (not %v, nor the peer %d)", found, want, others, peer.PID)
+	}
+	if m.Strays(entry) != nil {
+		t.Error("Strays of a Manager that is not a subreaper found processes")
+	}
+	for _, s := range strays {
+		if s.Exited() {
+			t.Fatalf("stray %d exited", s.PID)
+		}
+		if err := s.Signal("SIGKILL"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, s := range strays {
+		waitFor(t, "the killed stray to exit", s.Exited)
+	}
+	for _, pid := range others {
+		if gone(pid) {
+			t.Fatalf("process %d, not a stray of the marker, was killed", pid)
+		}
+	}
+}

@@ -1,0 +1,191 @@
+//go:build linux
+
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// lifeEscaper writes the script of a service whose main process starts
+// processes that leave its process group (setsid): a sleep, and a shell
+// whose child stays in the shell's new group. If stubborn, they (not the
+// main process) ignore SIGTERM. Each writes its pid into dir/NAME-N.pid.
+// It returns the service file.
+func lifeEscaper(t *testing.T, dir, name string, stubborn bool) string {
+	t.Helper()
+	trap := ""
+	if stubborn {
+		trap = `trap "" TERM; `
+	}
+	script := filepath.Join(dir, name+".sh")
+	body := fmt.Sprintf(`#!/bin/sh
+setsid sh -c '%[1]secho $$ > %[2]s/%[3]s-1.pid; exec sleep 1001' &
+setsid sh -c '%[1]ssleep 1002 & echo $! > %[2]s/%[3]s-2.pid; echo $$ > %[2]s/%[3]s-3.pid; wait' &
+exec sleep 1000
+`, trap, dir, name)
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("[Service]\nExecStart=/bin/sh %s\nTimeoutStopSec=3s\n", script)
+}
+
+// lifeTag gives superd (so every service) an environment variable unique to
+// the test, and kills every process carrying it when the test ends, after
+// superd: a process that escaped superd must not outlive the test, even if
+// it failed before knowing its pid.
+func lifeTag(t *testing.T, d *daemon) {
+	tag := fmt.Sprintf("SUPERS_LIFE_TEST=%d-%d", os.Getpid(), time.Now().UnixNano())
+	d.prepare = func(cmd *exec.Cmd) { cmd.Env = append(cmd.Env, tag) }
+	t.Cleanup(func() {
+		for _, pid := range processes(func(procInfo) bool { return true }) {
+			env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+			if err == nil && slices.Contains(strings.Split(string(env), "\x00"), tag) {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
+}
+
+// lifeEscaped waits for the pids the escaped processes of service name
+// wrote, and makes sure they do not outlive the test.
+func lifeEscaped(t *testing.T, d *daemon, dir, name string) []int {
+	t.Helper()
+	main := d.waitRunning(name).PID
+	var pids []int
+	for i := 1; i <= 3; i++ {
+		path := filepath.Join(dir, fmt.Sprintf("%s-%d.pid", name, i))
+		var pid int
+		waitFor(t, 20*time.Second, "pid file "+path, func() bool {
+			b, err := os.ReadFile(path)
+			if err != nil || !strings.HasSuffix(string(b), "\n") {
+				return false
+			}
+			pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
+			return err == nil
+		})
+		pids = append(pids, pid)
+	}
+	t.Cleanup(func() {
+		for _, pid := range pids {
+			if alive(pid) {
+				t.Errorf("escaped process %d of %s outlived the test", pid, name)
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
+	// They have left the group of the main process.
+	waitFor(t, 20*time.Second, name+"'s processes leave its group", func() bool {
+		for _, pid := range pids {
+			p, err := readProc(pid)
+			if err != nil || p.pgid == main {
+				return false
+			}
+		}
+		return true
+	})
+	return pids
+}
+
+// lifeAllGone checks that none of pids runs any more.
+func lifeAllGone(t *testing.T, what string, pids []int) {
+	t.Helper()
+	for _, pid := range pids {
+		if alive(pid) {
+			t.Errorf("%s: process %d that left the service's group still runs", what, pid)
+		}
+	}
+}
+
+// A stop (by the operator, by a reload that removes the service, or at
+// shutdown) ends the processes of the service that left its process group
+// too (setsid): they get KillSignal once the group is gone, and SIGKILL if
+// they are still there at TimeoutStopSec.
+func TestLifecycleStopKillsEscapedProcesses(t *testing.T) {
+	pids := t.TempDir()
+	d := newDaemon(t, map[string]string{
+		"esc.service":      lifeEscaper(t, pids, "esc", false),
+		"stubborn.service": lifeEscaper(t, pids, "stubborn", true),
+		"removed.service":  lifeEscaper(t, pids, "removed", false),
+		"atexit.service":   lifeEscaper(t, pids, "atexit", false),
+	})
+	lifeTag(t, d)
+	d.start()
+	esc := lifeEscaped(t, d, pids, "esc")
+	stubborn := lifeEscaped(t, d, pids, "stubborn")
+	removed := lifeEscaped(t, d, pids, "removed")
+	atexit := lifeEscaped(t, d, pids, "atexit")
+
+	if _, stderr, code := d.cli("stop", "esc"); code != 0 {
+		t.Fatalf("stop esc: exit %d: %s", code, stderr)
+	}
+	lifeAllGone(t, "stop", esc)
+
+	asked := time.Now()
+	if _, stderr, code := d.cli("stop", "stubborn"); code != 0 {
+		t.Fatalf("stop stubborn: exit %d: %s", code, stderr)
+	}
+	if took := time.Since(asked); took < 3*time.Second {
+		t.Errorf("the stop of processes that ignore SIGTERM took %v, less than TimeoutStopSec", took)
+	}
+	lifeAllGone(t, "stop after TimeoutStopSec", stubborn)
+
+	if err := os.Remove(filepath.Join(d.dir, "removed.service")); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := d.cli("reload"); code != 0 {
+		t.Fatalf("reload: exit %d: %s", code, stderr)
+	}
+	waitFor(t, 20*time.Second, "the removed service's processes to end", func() bool {
+		for _, pid := range removed {
+			if alive(pid) {
+				return false
+			}
+		}
+		return true
+	})
+
+	if err := d.terminate(); err != nil {
+		t.Fatalf("superd: %v", err)
+	}
+	lifeAllGone(t, "shutdown", atexit)
+}
+
+// A main process that exits (unasked) after starting a process that left
+// its group, as a program that forks a daemon and exits does, takes that
+// process with it, as it takes the rest of its group: a restart must not
+// run the service twice, and an exited service runs nothing.
+func TestLifecycleExitKillsEscapedProcesses(t *testing.T) {
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "daemon.pid")
+	script := filepath.Join(dir, "forker.sh")
+	body := fmt.Sprintf(`#!/bin/sh
+setsid sh -c 'echo $$ > %[1]s.tmp; mv %[1]s.tmp %[1]s; exec sleep 1001' &
+while [ ! -s %[1]s ]; do sleep 0.01; done
+exit 0
+`, pidFile)
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d := newDaemon(t, map[string]string{"forker.service": "[Service]\nExecStart=/bin/sh " + script + "\nRestart=no\n"})
+	lifeTag(t, d)
+	d.start()
+	waitFor(t, 20*time.Second, "forker exited", func() bool { return d.status("forker").State == "exited" })
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the forked daemon to be killed", func() bool { return !alive(pid) })
+}
