@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"os/user"
 	"path/filepath"
 	"strconv"
@@ -46,13 +48,23 @@ type apiServers struct {
 	tcp  net.Listener
 	srvs []*http.Server
 	wg   sync.WaitGroup
+
+	// requests is the context of every request; shutdown cancels it, with
+	// errShutdown, for the requests still in flight after a grace.
+	requests     context.Context
+	stopRequests context.CancelCauseFunc
 }
+
+// errShutdown is why the requests still in flight at shutdown are
+// canceled: the handler answers them 503 with this message.
+var errShutdown = errors.New("superd is shutting down")
 
 // listen opens the control socket (taking its lock) and the TCP listener,
 // before anything else is started, so that a second superd or a port in use
 // fails at once.
 func (s *Supervisor) listen(ctx context.Context) (*apiServers, error) {
 	a := &apiServers{log: s.log, gid: -1}
+	a.requests, a.stopRequests = context.WithCancelCause(context.Background())
 	if s.cfg.Socket != "" {
 		var err error
 		if a.gid, err = lookupGroup(s.cfg.SocketGroup); err != nil {
@@ -89,6 +101,11 @@ func (s *Supervisor) tcpOptions() (transport.TCPOptions, error) {
 	}
 	token, created, err := transport.LoadOrCreateToken(file)
 	if err != nil {
+		if _, statErr := os.Lstat(file); errors.Is(statErr, fs.ErrNotExist) {
+			// It could not be created (a read-only config dir): say how
+			// to do without.
+			return transport.TCPOptions{}, fmt.Errorf("HTTP API token: %w (create it, or name another token file with --http-token-file or HTTPTokenFile= in superd.conf)", err)
+		}
 		return transport.TCPOptions{}, fmt.Errorf("HTTP API token: %w", err)
 	}
 	if created {
@@ -121,6 +138,7 @@ func lookupGroup(group string) (int, error) {
 func (a *apiServers) serve(h http.Handler, tcp transport.TCPOptions, onShutdown func()) {
 	start := func(srv *http.Server, ln net.Listener, what string) {
 		srv.ErrorLog = slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)
+		srv.BaseContext = func(net.Listener) context.Context { return a.requests }
 		srv.RegisterOnShutdown(onShutdown)
 		a.srvs = append(a.srvs, srv)
 		a.wg.Add(1)
@@ -144,22 +162,33 @@ func (a *apiServers) serve(h http.Handler, tcp transport.TCPOptions, onShutdown 
 	}
 }
 
-// shutdown refuses new requests, gives those in flight a moment, then
-// cuts them, and waits for the servers to return.
+// shutdown refuses new requests and gives those in flight a moment; then
+// it cancels those still waiting (a stop within TimeoutStopSec), which
+// answer 503 "superd is shutting down", gives them a moment to say so,
+// cuts what is left, and waits for the servers to return.
 func (a *apiServers) shutdown() {
-	sctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	for _, srv := range a.srvs {
-		_ = srv.Shutdown(sctx)
-	}
+	a.shutdownWithin(time.Second)
+	a.stopRequests(errShutdown)
+	a.shutdownWithin(time.Second)
 	for _, srv := range a.srvs {
 		_ = srv.Close()
 	}
 	a.wg.Wait()
 }
 
+// shutdownWithin shuts the servers down, waiting at most d for their
+// connections to go idle.
+func (a *apiServers) shutdownWithin(d time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	for _, srv := range a.srvs {
+		_ = srv.Shutdown(ctx)
+	}
+}
+
 // close closes the listeners (removing the socket and releasing its lock).
 func (a *apiServers) close() {
+	a.stopRequests(errShutdown)
 	if a.tcp != nil {
 		_ = a.tcp.Close()
 	}

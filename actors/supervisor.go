@@ -114,6 +114,7 @@ type Supervisor struct {
 	events   *actor.PID
 	loadErrs []error
 	tcp      transport.TCPOptions // of the HTTP API, when served
+	httpAddr string               // the HTTP API's bound address, when served
 
 	// streams is canceled when shutdown begins: it ends the log streams.
 	streams      context.Context
@@ -168,6 +169,19 @@ func New(cfg Config) (*Supervisor, error) {
 // control socket (if any) accepts requests.
 func (s *Supervisor) Ready() <-chan struct{} { return s.ready }
 
+// HTTPAddr returns the address the HTTP API listens on, as host:port,
+// with the port the system chose when HTTP.Addr asked for port 0
+// ("127.0.0.1:0"); "" before Ready is closed, and when the API is not
+// served (HTTP.Addr empty). It stays the same after Run has returned.
+func (s *Supervisor) HTTPAddr() string {
+	select {
+	case <-s.ready:
+		return s.httpAddr
+	default:
+		return ""
+	}
+}
+
 // LoadErrors returns the errors of the service files that could not be
 // loaded at start (each names its file and line), and of the services that
 // could not be created then (such as one of Config.Services whose name a
@@ -198,6 +212,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		return err
 	}
 	defer api.close()
+	if api.tcp != nil {
+		s.httpAddr = api.tcp.Addr().String()
+	}
 	procs, err := process.NewManager(process.Options{Subreaper: s.cfg.Subreaper, Logger: s.log})
 	if err != nil {
 		return fmt.Errorf("process manager: %w", err)
@@ -265,7 +282,11 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		s.sys.Root.Send(s.events, &closeStreams{})
 	}
 	api.serve(handler, s.tcp, endStreams)
-	s.log.Info("superd ready", "services", len(specs), "config_dir", s.cfg.ConfigDir, "log_dir", s.cfg.LogDir, "socket", s.cfg.Socket)
+	readyAttrs := []any{"services", len(specs), "config_dir", s.cfg.ConfigDir, "log_dir", s.cfg.LogDir, "socket", s.cfg.Socket}
+	if s.httpAddr != "" {
+		readyAttrs = append(readyAttrs, "http", s.httpAddr) // the port chosen for ":0"
+	}
+	s.log.Info("superd ready", readyAttrs...)
 	close(s.ready)
 
 	<-ctx.Done()

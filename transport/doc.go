@@ -51,6 +51,10 @@
 //	GET  /healthz                      {"status":"ok"}
 //
 // Every list in a JSON answer is an array, never null: [] when empty.
+// GET routes also answer HEAD, with the headers of the GET and no body
+// (a followed stream ends at once). The API never redirects: a path that
+// is not clean ("//v1/services", "/v1/./services") is a 404 naming the
+// clean one.
 //
 // The signal body is decoded strictly: malformed JSON, a missing or empty
 // "signal" field or any other field is a 400 naming the problem. The

@@ -37,7 +37,7 @@ type EventStream struct {
 // events serves GET /v1/events?service=NAME&follow=BOOL as NDJSON: the
 // history, then with follow each live event as it comes, each line flushed
 // at once. It ends when the history is written (without follow), when Live
-// is closed, or when the client goes away.
+// is closed, or when the client goes away; a HEAD ends after the headers.
 func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	follow := false
@@ -58,6 +58,9 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return // a follower would otherwise hold the connection for nothing
+	}
 	rc := http.NewResponseController(w)
 	for _, e := range stream.History {
 		if !h.writeEvent(w, r, e) {

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"time"
 )
 
@@ -81,7 +83,8 @@ type handler struct {
 }
 
 // ServeHTTP adds what the mux lacks: panic recovery, the body size limit,
-// JSON 404/405 answers and a debug log record per request.
+// JSON 404/405 answers (a path that is not clean is a 404 too, where the
+// mux would redirect) and a debug log record per request.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rw := &responseWriter{ResponseWriter: w}
@@ -107,6 +110,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(rw, r.Body, maxRequestBody)
 
+	if clean := cleanPath(r.URL.Path); clean != r.URL.Path {
+		// The mux would redirect to the clean path, with an HTML body,
+		// and curl -f takes a redirect for a success: a POST would
+		// silently do nothing.
+		writeError(rw, http.StatusNotFound, fmt.Sprintf("no such route: %s %s (did you mean %s?)", r.Method, r.URL.Path, clean))
+		return
+	}
 	if fallback, pattern := h.mux.Handler(r); pattern == "" {
 		// Not found or method not allowed: let the mux decide which (and
 		// compute the Allow header), but answer in JSON.
@@ -124,6 +134,19 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.mux.ServeHTTP(rw, r)
+}
+
+// cleanPath is p as http.ServeMux cleans it before routing: rooted,
+// without "//", "." or ".." elements, with its trailing slash kept.
+func cleanPath(p string) string {
+	if p == "" || p[0] != '/' {
+		p = "/" + p
+	}
+	clean := path.Clean(p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/"
+	}
+	return clean
 }
 
 func (h *handler) list(w http.ResponseWriter, r *http.Request) {
@@ -194,7 +217,13 @@ func (h *handler) writeBackendError(w http.ResponseWriter, r *http.Request, err 
 		writeJSON(w, status, ErrorBody{Error: err.Error(), Errors: invalid.Errors})
 		return
 	}
-	writeError(w, status, err.Error())
+	msg := err.Error()
+	if cause := context.Cause(r.Context()); errors.Is(err, context.Canceled) && cause != nil && cause != context.Canceled { //nolint:errorlint // the plain cause of a context canceled without one
+		// The server canceled the request (it is shutting down): the
+		// cause it gave says why better than "context canceled".
+		msg = cause.Error()
+	}
+	writeError(w, status, msg)
 }
 
 // statusFor maps a backend error to its HTTP status code.

@@ -71,7 +71,7 @@ func ReadTokenFile(path string) (string, error) {
 // loadToken reads the token file at path for superd, checking its mode.
 // A missing file is an error wrapping fs.ErrNotExist.
 func loadToken(path string) (string, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|openNoBlock, 0)
 	if err != nil {
 		return "", fmt.Errorf("reading token: %w", err)
 	}
@@ -122,7 +122,7 @@ func createToken(path string) (string, error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*") // mode 0600
 	if err != nil {
-		return "", fmt.Errorf("creating token file: %w", err)
+		return "", createError(path, err)
 	}
 	defer os.Remove(tmp.Name()) // the temporary name; path keeps the file
 	_, err = tmp.WriteString(token + "\n")
@@ -133,15 +133,31 @@ func createToken(path string) (string, error) {
 		err = closeErr
 	}
 	if err != nil {
-		return "", fmt.Errorf("writing token file %s: %w", tmp.Name(), err)
+		return "", createError(path, err)
 	}
 	// Link, unlike rename, never replaces a file another process created
 	// meanwhile.
 	if err := os.Link(tmp.Name(), path); err != nil {
-		return "", fmt.Errorf("creating token file: %w", err)
+		return "", createError(path, err)
 	}
 	syncDir(dir)
 	return token, nil
+}
+
+// createError is the error of a token file at path that could not be
+// created: it names path, not the temporary file written first, and
+// wraps the system's reason ("read-only file system", "permission
+// denied").
+func createError(path string, err error) error {
+	var pathErr *fs.PathError
+	var linkErr *os.LinkError
+	switch {
+	case errors.As(err, &pathErr):
+		err = pathErr.Err
+	case errors.As(err, &linkErr):
+		err = linkErr.Err
+	}
+	return fmt.Errorf("cannot create token file %s: %w", path, err)
 }
 
 // syncDir makes a new entry of dir durable, as far as the system allows.

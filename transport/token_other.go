@@ -4,5 +4,8 @@ package transport
 
 import "io/fs"
 
+// openNoBlock is 0 where there are no FIFOs to open by path.
+const openNoBlock = 0
+
 // checkTokenFileOwner accepts every file: there are no Unix modes here.
 func checkTokenFileOwner(string, fs.FileInfo) error { return nil }

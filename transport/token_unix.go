@@ -9,6 +9,11 @@ import (
 	"syscall"
 )
 
+// openNoBlock is the flag loadToken opens a token file with, so that a
+// FIFO in its place is refused at once instead of waiting for a writer.
+// It changes nothing for a regular file.
+const openNoBlock = syscall.O_NONBLOCK
+
 // checkTokenFileOwner refuses a token file others may read or write, or
 // that belongs to someone other than this process's effective user or
 // root.
