@@ -119,6 +119,9 @@ type Supervisor struct {
 	// streams is canceled when shutdown begins: it ends the log streams.
 	streams      context.Context
 	closeStreams context.CancelFunc
+	// logWatcher watches the log files for every follower of Logs, with
+	// one inotify instance however many there are.
+	logWatcher *logsink.Watcher
 }
 
 var _ transport.Backend = (*Supervisor)(nil)
@@ -162,7 +165,7 @@ func New(cfg Config) (*Supervisor, error) {
 	cfg.Services = services
 	streams, closeStreams := context.WithCancel(context.Background())
 	return &Supervisor{cfg: cfg, log: cfg.Logger, ready: make(chan struct{}), done: make(chan struct{}),
-		streams: streams, closeStreams: closeStreams}, nil
+		streams: streams, closeStreams: closeStreams, logWatcher: logsink.NewWatcher(cfg.Logger)}, nil
 }
 
 // Ready is closed once Run has started every AutoStart service and the
@@ -295,6 +298,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	// Again for an embedding program: without a server, nothing else
 	// ends the streams of its Logs and Events calls.
 	endStreams()
+	if err := s.logWatcher.Close(); err != nil {
+		s.log.Warn("closing the log watcher failed", "err", err)
+	}
 	s.stopAll()
 	s.drainState(children.state)
 	_ = s.sys.Root.PoisonFuture(root).Wait()
@@ -503,7 +509,7 @@ func (s *Supervisor) Logs(ctx context.Context, name string, q transport.LogQuery
 	// The stream also ends when the supervisor shuts down.
 	ctx, cancel := context.WithCancel(ctx)
 	unhook := context.AfterFunc(s.streams, cancel)
-	r, err := logsink.Tail(ctx, path, logsink.TailOptions{Lines: q.Tail, Follow: q.Follow, Logger: s.log.With("service", name)})
+	r, err := logsink.Tail(ctx, path, logsink.TailOptions{Lines: q.Tail, Follow: q.Follow, Logger: s.log.With("service", name), Watcher: s.logWatcher})
 	if err != nil {
 		unhook()
 		cancel()
