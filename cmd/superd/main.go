@@ -111,6 +111,12 @@ func run(args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 
+	// Under systemd (Type=notify), say when the services run and when the
+	// shutdown begins. The services must not inherit NOTIFY_SOCKET: they
+	// would speak for superd.
+	sd := newSDNotifier(os.Getenv)
+	_ = os.Unsetenv(notifySocketEnv)
+
 	sup, err := actors.New(actors.Config{
 		ConfigDir:   c.ConfigDir,
 		LogDir:      c.LogDir,
@@ -131,6 +137,7 @@ func run(args []string, stderr io.Writer) int {
 	if err == nil {
 		go reloadOnHangup(ctx, sup, hup, logger)
 		go releaseStartupMemory(ctx, sup.Ready())
+		go notifySystemd(ctx, sup, sd, logger)
 		err = sup.Run(ctx)
 	}
 	if err != nil {

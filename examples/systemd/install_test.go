@@ -106,6 +106,10 @@ func TestMakeInstall(t *testing.T) {
 	if got := unitValue(t, unit, "ExecStart"); got != superd {
 		t.Errorf("ExecStart=%s, want %s", got, superd)
 	}
+	// superd says when its services run (sd_notify READY=1).
+	if got := unitValue(t, unit, "Type"); got != "notify" {
+		t.Errorf("Type=%s, want notify", got)
+	}
 	// superd stops its services itself: systemd must signal superd alone.
 	if got := unitValue(t, unit, "KillMode"); got != "mixed" {
 		t.Errorf("KillMode=%s, want mixed", got)
