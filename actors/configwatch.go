@@ -62,6 +62,10 @@ type configActor struct {
 type fileStamp struct {
 	mod  time.Time
 	size int64
+	// fi identifies the file itself (os.SameFile): a file replaced by
+	// another of the same time and size (unpacked from an archive with
+	// fixed times, a symlink switched to another target) differs.
+	fi os.FileInfo
 }
 
 func stampOf(path string) (fileStamp, bool) {
@@ -69,7 +73,12 @@ func stampOf(path string) (fileStamp, bool) {
 	if err != nil {
 		return fileStamp{}, false
 	}
-	return fileStamp{mod: fi.ModTime(), size: fi.Size()}, true
+	return fileStamp{mod: fi.ModTime(), size: fi.Size(), fi: fi}, true
+}
+
+// same reports whether s and o are the same version of a file.
+func (s fileStamp) same(o fileStamp) bool {
+	return s.mod.Equal(o.mod) && s.size == o.size && (s.fi == nil || o.fi == nil || os.SameFile(s.fi, o.fi))
 }
 
 // stamp records the current version of name's file.
@@ -77,10 +86,35 @@ func (c *configActor) stamp(sp *config.Service) {
 	if sp.File == "" {
 		return
 	}
-	if st, ok := stampOf(sp.File); ok {
-		c.stamps[sp.Name] = st
+	st, ok := stampOf(sp.File)
+	c.setStamp(sp.Name, st, ok)
+}
+
+// setStamp records st (if ok) as the version of name's file that is
+// loaded. A load stats its files before it reads them: a file changed
+// while it is read then differs from its stamp, and shows as changed.
+func (c *configActor) setStamp(name string, st fileStamp, ok bool) {
+	if ok {
+		c.stamps[name] = st
 	}
-	delete(c.verified, sp.Name)
+	delete(c.verified, name)
+}
+
+// stampDir returns the stamp of every NAME.service file of dir, by name.
+func stampDir(dir string) map[string]fileStamp {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil // the load reports it
+	}
+	out := make(map[string]fileStamp, len(entries))
+	for _, e := range entries {
+		if name, ok := cutServiceFile(e.Name()); ok {
+			if st, ok := stampOf(filepath.Join(dir, e.Name())); ok {
+				out[name] = st
+			}
+		}
+	}
+	return out
 }
 
 // openChanges starts watching the config dir for changes, unless it is
@@ -192,6 +226,7 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 	if c.loadDir != nil {
 		loadDir = c.loadDir
 	}
+	before := stampDir(c.dir) // before the files are read
 	specs, errs := loadDir(c.dir)
 	for _, err := range errs {
 		if errors.Is(err, config.ErrServiceDir) {
@@ -241,7 +276,13 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 	fresh := make(map[string]*config.Service, len(specs))
 	for _, sp := range specs {
 		fresh[sp.Name] = sp
-		c.stamp(sp) // loaded now (changed or not): the file matches what runs
+		// Loaded now (changed or not): the file, as it was before the load
+		// read it, matches what runs.
+		if st, ok := before[sp.Name]; ok {
+			c.setStamp(sp.Name, st, true)
+		} else {
+			c.stamp(sp) // created during the load
+		}
 	}
 	var apply applyConfig
 	for name, old := range c.known {
@@ -344,6 +385,7 @@ func (c *configActor) loadOnDemand(ctx actor.Context, m *unknownCommand) {
 		return
 	}
 	path := filepath.Join(c.dir, name+config.FileSuffix)
+	st, stOK := stampOf(path) // before it is read
 	spec, err := config.ParseFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -354,7 +396,7 @@ func (c *configActor) loadOnDemand(ctx actor.Context, m *unknownCommand) {
 		return
 	}
 	c.known[name] = spec
-	c.stamp(spec)
+	c.setStamp(name, st, stOK)
 	c.dropError(path) // loaded now: whatever the last scan found is out of date
 	c.log.Info("service file loaded on demand", "service", name, "file", path)
 	ctx.Send(c.services, &addServices{specs: []*config.Service{spec}, then: []command{m.cmd}})
@@ -382,7 +424,7 @@ func (c *configActor) stale(names []string) map[string]bool {
 		}
 		now, ok := stat(sp.File)
 		was, loaded := c.stamps[name]
-		changed := !ok || !loaded || !now.mod.Equal(was.mod) || now.size != was.size
+		changed := !ok || !loaded || !now.same(was)
 		if changed {
 			out[name] = true
 		}

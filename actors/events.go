@@ -30,14 +30,25 @@ type eventPublished struct {
 // published to it once; it keeps a bounded history and hands each event to
 // every notifier's bounded queue (a webhook that hangs fills its own queue,
 // drops its oldest events, and delays nothing else).
+//
+// A reload that replaces the notifiers lets the old queues deliver what
+// they hold (for at most eventFlush) before the new ones get any event:
+// an endpoint in both would otherwise get the events after the reload
+// before, or among, those before it. Meanwhile the hub holds the new
+// events (at most notify.DefaultQueueCapacity, oldest dropped).
 type eventsActor struct {
-	log     *slog.Logger
-	queues  []*notify.Queue
-	subs    map[uint64]*subscriber
-	nextSub uint64
-	closing sync.WaitGroup // queues replaced by a reload, still flushing
-	history []notify.Event // ring buffer of the last eventHistory events
-	next    int            // where the next event goes once it is full
+	log      *slog.Logger
+	queues   []*notify.Queue
+	subs     map[uint64]*subscriber
+	nextSub  uint64
+	closing  sync.WaitGroup // queues replaced by a reload, still flushing
+	flushing int            // how many replaced sets of queues are still flushing
+	held     []notify.Event // events for queues, waiting for flushing to reach 0
+	heldDrop uint64         // events dropped from held since the last warning
+	// backlogTimer, if not nil, sends a pushBacklogs soon.
+	backlogTimer *time.Timer
+	history      []notify.Event // ring buffer of the last eventHistory events
+	next         int            // where the next event goes once it is full
 }
 
 // Receive implements actor.Actor.
@@ -45,10 +56,11 @@ func (h *eventsActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *eventPublished:
 		h.remember(m.event)
-		for _, q := range h.queues {
-			q.Enqueue(m.event)
-		}
-		h.fanOut(m.event)
+		h.notify(m.event)
+		h.retryBacklogs(ctx, h.fanOut(m.event))
+	case *pushBacklogs:
+		h.backlogTimer = nil
+		h.pushBacklogs(ctx)
 	case *subscribe:
 		h.handleSubscribe(m)
 	case *unsubscribe:
@@ -59,18 +71,75 @@ func (h *eventsActor) Receive(ctx actor.Context) {
 	case *replaceNotifiers:
 		old := h.queues
 		h.queues = m.queues
+		if len(old) == 0 {
+			return // nothing to flush first
+		}
+		h.flushing++
 		h.closing.Add(1)
+		self, root, log := ctx.Self(), ctx.ActorSystem().Root, h.log
 		go func() { // owned by the hub: waited for in Stopping
 			defer h.closing.Done()
-			closeQueues(old, eventFlush, h.log)
+			closeQueues(old, eventFlush, log)
+			root.Send(self, &notifiersFlushed{})
 		}()
+	case *notifiersFlushed:
+		h.flushing--
+		h.releaseHeld()
 	case *closeStreams:
 		h.closeStreams()
 	case *actor.Stopping:
+		if h.backlogTimer != nil {
+			h.backlogTimer.Stop()
+		}
+		deadline := time.Now().Add(eventFlush) // for the old queues and the current ones together
 		h.closeStreams()
-		closeQueues(h.queues, eventFlush, h.log)
-		h.closing.Wait()
+		h.closing.Wait() // the events held wait for the old queues, as they would have
+		h.flushing = 0
+		h.releaseHeld()
+		closeQueues(h.queues, time.Until(deadline), h.log)
 	}
+}
+
+// notifiersFlushed tells the hub that the queues a replaceNotifiers
+// replaced have delivered what they held (or given up).
+type notifiersFlushed struct{}
+
+// notify hands e to every notifier's queue, or holds it while replaced
+// queues are still flushing.
+func (h *eventsActor) notify(e notify.Event) {
+	if h.flushing == 0 {
+		for _, q := range h.queues {
+			q.Enqueue(e)
+		}
+		return
+	}
+	if len(h.queues) == 0 {
+		return // no notifier wants it
+	}
+	if len(h.held) >= notify.DefaultQueueCapacity {
+		h.held[0] = notify.Event{} // release its slices
+		h.held = h.held[1:]
+		h.heldDrop++
+	}
+	h.held = append(h.held, e)
+}
+
+// releaseHeld hands the held events to the queues once no replaced queue
+// is flushing any more.
+func (h *eventsActor) releaseHeld() {
+	if h.flushing > 0 {
+		return
+	}
+	if h.heldDrop > 0 {
+		h.log.Warn("notifications dropped while the webhooks replaced by a reload were flushing", "dropped", h.heldDrop)
+		h.heldDrop = 0
+	}
+	for _, e := range h.held {
+		for _, q := range h.queues {
+			q.Enqueue(e)
+		}
+	}
+	h.held = nil
 }
 
 func (h *eventsActor) remember(e notify.Event) {
@@ -153,16 +222,30 @@ func publish(ctx actor.Context, hub *actor.PID, e notify.Event) {
 	}
 }
 
-// subscriberBuffer bounds the events waiting for one stream client; a client
-// that falls this far behind is dropped (its stream ends) rather than
-// slowing the hub.
+// subscriberBuffer is the capacity of one stream client's channel.
 const subscriberBuffer = 256
+
+// subscriberBacklog bounds the events waiting for one stream client beyond
+// its channel: a burst (a reload restarting many services publishes three
+// events each at once) outruns any reader, and waits there; a client that
+// falls this far behind is dropped (its stream ends) rather than making the
+// hub hold events without bound.
+const subscriberBacklog = 2048
+
+// backlogRetry is how often the hub moves backlogged events into the
+// channels of the stream clients that have some.
+const backlogRetry = 10 * time.Millisecond
 
 // subscriber is one live event stream (GET /v1/events?follow=true).
 type subscriber struct {
 	service string // "" = all
 	ch      chan notify.Event
+	backlog []notify.Event // events that did not fit in ch yet, oldest first
 }
+
+// pushBacklogs tells the hub to move backlogged events into their
+// channels.
+type pushBacklogs struct{}
 
 // subscribe asks the hub for its history (filtered by service) and, with
 // follow, a live channel that starts right after it: no event is missed or
@@ -185,8 +268,11 @@ type closeStreams struct{}
 
 func (h *eventsActor) closeStreams() {
 	for id, sub := range h.subs {
-		delete(h.subs, id)
-		close(sub.ch)
+		h.push(id, sub)              // what fits: the client reads it before the end
+		if _, ok := h.subs[id]; ok { // not dropped by push
+			delete(h.subs, id)
+			close(sub.ch)
+		}
 	}
 }
 
@@ -223,18 +309,70 @@ func (h *eventsActor) handleSubscribe(m *subscribe) {
 }
 
 // fanOut hands e to every live stream that wants it, dropping the streams
-// whose client does not keep up.
-func (h *eventsActor) fanOut(e notify.Event) {
+// whose client does not keep up. It reports whether some stream has a
+// backlog left.
+func (h *eventsActor) fanOut(e notify.Event) bool {
+	backlog := false
 	for id, sub := range h.subs {
 		if !matchService(sub.service, e) {
 			continue
 		}
+		if len(sub.backlog) == 0 {
+			select {
+			case sub.ch <- e:
+				continue
+			default:
+			}
+		}
+		sub.backlog = append(sub.backlog, e)
+		if h.push(id, sub) {
+			backlog = true
+		}
+	}
+	return backlog
+}
+
+// push moves what it can of sub's backlog into its channel, and drops the
+// stream if its client is too far behind. It reports whether a backlog is
+// left.
+func (h *eventsActor) push(id uint64, sub *subscriber) bool {
+	for len(sub.backlog) > 0 {
 		select {
-		case sub.ch <- e:
+		case sub.ch <- sub.backlog[0]:
+			sub.backlog[0] = notify.Event{} // release its slices
+			sub.backlog = sub.backlog[1:]
 		default:
+			if len(sub.backlog) <= subscriberBacklog {
+				return true
+			}
 			h.log.Warn("event stream client too slow; closing its stream", "subscriber", id)
 			delete(h.subs, id)
 			close(sub.ch)
+			return false
 		}
 	}
+	sub.backlog = nil
+	return false
+}
+
+// pushBacklogs moves backlogged events into their channels, and asks for
+// another try after backlogRetry while some are left.
+func (h *eventsActor) pushBacklogs(ctx actor.Context) {
+	left := false
+	for id, sub := range h.subs {
+		if h.push(id, sub) {
+			left = true
+		}
+	}
+	h.retryBacklogs(ctx, left)
+}
+
+// retryBacklogs arranges a pushBacklogs after backlogRetry if left and
+// none is pending.
+func (h *eventsActor) retryBacklogs(ctx actor.Context, left bool) {
+	if !left || h.backlogTimer != nil {
+		return
+	}
+	self, root := ctx.Self(), ctx.ActorSystem().Root
+	h.backlogTimer = time.AfterFunc(backlogRetry, func() { root.Send(self, &pushBacklogs{}) })
 }

@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"errors"
+	"log/slog"
 	"path/filepath"
 	"time"
 
@@ -58,27 +60,40 @@ func (c *configActor) startWatch(ctx actor.Context) {
 	self, root, log := ctx.Self(), ctx.ActorSystem().Root, c.log
 	go func() {
 		defer close(done)
-		for {
-			select {
-			case ev, ok := <-w.Events:
-				if !ok {
-					return
-				}
-				switch {
-				case filepath.Clean(ev.Name) == dir:
-					root.Send(self, &fsChanged{rewatch: ev.Has(fsnotify.Create) || ev.Has(fsnotify.Rename)})
-				case filepath.Dir(ev.Name) == dir:
-					root.Send(self, &fsChanged{})
-				}
-			case err, ok := <-w.Errors:
-				if !ok {
-					return
-				}
-				log.Warn("config dir watch error", "err", err)
-			}
-		}
+		forwardWatch(w.Events, w.Errors, dir, func(m *fsChanged) { root.Send(self, m) }, log)
 	}()
 	c.log.Info("watching the config dir", "dir", dir)
+}
+
+// forwardWatch turns the events of the watch on dir and its parent into
+// fsChanged messages for send, until events or errs is closed. An overflow
+// of the kernel's queue lost events, maybe of service files or of the dir's
+// replacement: it counts as both.
+func forwardWatch(events <-chan fsnotify.Event, errs <-chan error, dir string, send func(*fsChanged), log *slog.Logger) {
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			switch {
+			case filepath.Clean(ev.Name) == dir:
+				send(&fsChanged{rewatch: ev.Has(fsnotify.Create) || ev.Has(fsnotify.Rename)})
+			case filepath.Dir(ev.Name) == dir:
+				send(&fsChanged{})
+			}
+		case err, ok := <-errs:
+			if !ok {
+				return
+			}
+			if errors.Is(err, fsnotify.ErrEventOverflow) {
+				log.Warn("config dir watch lost events; reloading", "err", err)
+				send(&fsChanged{rewatch: true}) // the lost events may include the dir's replacement
+				continue
+			}
+			log.Warn("config dir watch error", "err", err)
+		}
+	}
 }
 
 func (c *configActor) handleFsChanged(ctx actor.Context, m *fsChanged) {

@@ -1,0 +1,78 @@
+package actors
+
+import (
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/supers-dev/supers/notify"
+)
+
+// followBurst publishes n events to a new hub with one follower that reads
+// nothing until the hub has handled them all, then reads the stream. It
+// returns how many events the follower got before its stream ended or went
+// quiet for 10 s, and whether the stream was closed.
+func followBurst(t *testing.T, n int) (got int, closed bool) {
+	t.Helper()
+	log := slog.New(slog.DiscardHandler)
+	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return log }))
+	hub := system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &eventsActor{log: log} }))
+	defer func() {
+		if err := system.Root.StopFuture(hub).Wait(); err != nil {
+			t.Error(err)
+		}
+	}()
+	reply := make(chan subscription, 1)
+	system.Root.Send(hub, &subscribe{follow: true, reply: reply})
+	sub := <-reply
+	for i := range n {
+		e := notify.NewEvent(notify.TypeStart, "s")
+		e.PID = i + 1
+		system.Root.Send(hub, &eventPublished{event: e})
+	}
+	// The hub has handled every event once it answers this.
+	system.Root.Send(hub, &subscribe{reply: reply})
+	<-reply
+	for got < n {
+		select {
+		case e, ok := <-sub.live:
+			if !ok {
+				return got, true
+			}
+			if e.PID != got+1 {
+				t.Fatalf("event %d has pid %d: out of order or lost", got+1, e.PID)
+			}
+			got++
+		case <-time.After(10 * time.Second):
+			return got, false
+		}
+	}
+	return got, false
+}
+
+// TestEventsFollowerSurvivesReloadBurst: a reload that restarts a few
+// hundred services publishes three events each in a few milliseconds,
+// faster than any client reads them off a socket. A follower (supers
+// events -f) that reads as fast as it can must get them all, in order,
+// instead of having its stream cut ("superd closed the event stream") in
+// the middle of the deploy it is watching.
+func TestEventsFollowerSurvivesReloadBurst(t *testing.T) {
+	const n = 3*400 + 1 // a reload of 400 services: exit, stop and start each
+	got, closed := followBurst(t, n)
+	if got != n || closed {
+		t.Errorf("the follower got %d of %d events (stream closed: %v)", got, n, closed)
+	}
+}
+
+// TestEventsFollowerTooFarBehindIsDropped: a follower that does not read
+// at all is still dropped once it is too far behind, so that it cannot
+// make the hub hold events without bound.
+func TestEventsFollowerTooFarBehindIsDropped(t *testing.T) {
+	n := subscriberBuffer + subscriberBacklog + 10
+	got, closed := followBurst(t, n)
+	if !closed || got >= n {
+		t.Errorf("the follower got %d of %d events, stream closed: %v; want it closed early", got, n, closed)
+	}
+}
