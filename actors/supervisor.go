@@ -202,7 +202,8 @@ func (s *Supervisor) LoadErrors() []error {
 // Run starts the supervisor and blocks until ctx is done; then it stops every
 // service gracefully (in parallel, each within its TimeoutStopSec), removes
 // the socket and returns nil. It returns an error at once if it cannot start
-// (for example, another superd holds the socket's lock). Run may be called
+// (for example, another superd holds the socket's lock, or the lock of
+// ConfigDir: the error wraps config.ErrDirInUse). Run may be called
 // only once: a second call returns an error at once.
 func (s *Supervisor) Run(ctx context.Context) error {
 	if !s.ran.CompareAndSwap(false, true) {
@@ -217,6 +218,15 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	defer api.close()
 	if api.tcp != nil {
 		s.httpAddr = api.tcp.Addr().String()
+	}
+	// Then the config dir's: a second supervisor on the same service files
+	// (another superd with another socket) would run each one twice.
+	if s.cfg.ConfigDir != "" {
+		lock, err := config.LockDir(s.cfg.ConfigDir)
+		if err != nil {
+			return err
+		}
+		defer lock.Close()
 	}
 	procs, err := process.NewManager(process.Options{Subreaper: s.cfg.Subreaper, Logger: s.log})
 	if err != nil {

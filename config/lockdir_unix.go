@@ -1,0 +1,47 @@
+//go:build unix
+
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+)
+
+// LockDir takes an exclusive advisory lock (flock) on the directory dir
+// itself, without waiting, and returns what releases it. Two supervisors
+// that load the same service files would run every service twice: the
+// second one's LockDir fails with an error wrapping ErrDirInUse. No file is
+// created, so a read-only directory can be locked too. A directory that
+// cannot be opened (missing: it may be created later) is not locked, and
+// is no error here; reading it reports the problem.
+func LockDir(dir string) (io.Closer, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nopCloser{}, nil
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if !errors.Is(err, syscall.EINTR) {
+			break
+		}
+	}
+	switch {
+	case errors.Is(err, syscall.EWOULDBLOCK):
+		_ = f.Close()
+		return nil, fmt.Errorf("config dir %s: %w", dir, ErrDirInUse)
+	case err != nil:
+		// A file system without flock: nothing to guard with.
+		_ = f.Close()
+		return nopCloser{}, nil
+	}
+	return f, nil
+}
+
+// nopCloser is the release of a lock that was not taken.
+type nopCloser struct{}
+
+func (nopCloser) Close() error { return nil }
+

@@ -1,0 +1,63 @@
+//go:build unix
+
+package config
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestLockDir: a second lock of the same directory fails with ErrDirInUse
+// until the first is released, even from another process (flock locks
+// belong to open files, so this also holds within one process); a
+// read-only directory can be locked; a missing one is not locked.
+func TestLockDir(t *testing.T) {
+	dir := t.TempDir()
+	first, err := LockDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = LockDir(dir)
+	if !errors.Is(err, ErrDirInUse) || !strings.Contains(err.Error(), dir) {
+		t.Fatalf("second LockDir: %v, want ErrDirInUse naming %s", err, dir)
+	}
+	// Another process sees the lock too (flock(1) from util-linux).
+	if flock, err := exec.LookPath("flock"); err == nil {
+		if err := exec.Command(flock, "-n", dir, "true").Run(); err == nil {
+			t.Error("flock -n on the locked dir succeeded in another process")
+		}
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := LockDir(dir)
+	if err != nil {
+		t.Fatalf("LockDir after release: %v", err)
+	}
+	again.Close()
+
+	ro := filepath.Join(t.TempDir(), "ro")
+	if err := os.Mkdir(ro, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	l, err := LockDir(ro)
+	if err != nil {
+		t.Fatalf("read-only dir: %v", err)
+	}
+	if _, err := LockDir(ro); !errors.Is(err, ErrDirInUse) {
+		t.Errorf("read-only dir was not locked: second LockDir gave %v", err)
+	}
+	l.Close()
+
+	missing, err := LockDir(filepath.Join(dir, "missing"))
+	if err != nil {
+		t.Fatalf("missing dir: %v", err)
+	}
+	if err := missing.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
