@@ -259,6 +259,7 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 			} else {
 				c.daemonHash = version
 				ctx.Send(c.events, &replaceNotifiers{queues: queues})
+				res.WebhooksReloaded = true
 				c.log.Info("superd.conf reloaded", "webhooks", len(daemon.Webhooks))
 			}
 		}

@@ -30,7 +30,7 @@ func TestHandlerReload(t *testing.T) {
 	if a.status != http.StatusOK {
 		t.Fatalf("status %d, body %s", a.status, a.body)
 	}
-	want := `{"added":["web","worker"],"removed":["old"],"changed":["a","b","c"],"unchanged":[],"errors":[],"warnings":[]}`
+	want := `{"added":["web","worker"],"removed":["old"],"changed":["a","b","c"],"unchanged":[],"errors":[],"warnings":[],"webhooks_reloaded":false}`
 	if got := strings.TrimSpace(string(a.body)); got != want {
 		t.Errorf("body %s\nwant %s", got, want)
 	}
@@ -55,7 +55,7 @@ func TestHandlerReload(t *testing.T) {
 func TestHandlerReloadEmpty(t *testing.T) {
 	h, _ := newTestHandler(t, newFakeBackend())
 	a := serve(t, h, "POST", "/v1/reload", nil)
-	want := `{"added":[],"removed":[],"changed":[],"unchanged":[],"errors":[],"warnings":[]}`
+	want := `{"added":[],"removed":[],"changed":[],"unchanged":[],"errors":[],"warnings":[],"webhooks_reloaded":false}`
 	if got := strings.TrimSpace(string(a.body)); a.status != http.StatusOK || got != want {
 		t.Errorf("status %d, body %s\nwant 200 %s", a.status, got, want)
 	}

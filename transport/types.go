@@ -130,6 +130,9 @@ type ReloadResult struct {
 	// wrong with it, such as [Daemon] settings of superd.conf, which take
 	// effect when superd restarts.
 	Warnings []string `json:"warnings"`
+	// WebhooksReloaded reports that the webhooks of superd.conf changed and
+	// were replaced by the ones it now defines.
+	WebhooksReloaded bool `json:"webhooks_reloaded"`
 }
 
 // normalized returns r as it goes on the wire: the four name lists sorted,
@@ -147,6 +150,8 @@ func (r ReloadResult) normalized() ReloadResult {
 		Unchanged: sortedNames(r.Unchanged),
 		Errors:    errs,
 		Warnings:  append([]string{}, r.Warnings...),
+
+		WebhooksReloaded: r.WebhooksReloaded,
 	}
 }
 

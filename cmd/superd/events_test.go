@@ -211,8 +211,12 @@ func TestWebhookReload(t *testing.T) {
 	}).start()
 	d.waitRunning("a")
 	d.writeFile("superd.conf", "[Webhook \"late\"]\nURL="+srv.URL+"\nSecret=s3cret-value\n")
-	if res := d.reload(); len(res.Errors) != 0 {
-		t.Fatalf("reload errors: %+v", res.Errors)
+	// Only the webhooks changed: supers says what it did, not "nothing to do".
+	if out, errOut, code := d.cli("reload"); code != 0 || out != "webhooks: reloaded from superd.conf\nunchanged: 1 service\n" {
+		t.Fatalf("reload of a new webhook: exit %d\nstdout %q\nstderr %s", code, out, errOut)
+	}
+	if res := d.reload(); len(res.Errors) != 0 || res.WebhooksReloaded {
+		t.Fatalf("second reload, nothing changed: errors %+v, webhooks_reloaded %v", res.Errors, res.WebhooksReloaded)
 	}
 	d.cli("restart", "a")
 	waitFor(t, 10*time.Second, "events after the webhook was added", func() bool { return rec.find("stop", 0) != nil })

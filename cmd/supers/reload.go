@@ -169,16 +169,17 @@ func (a *app) configRequestError(verb string, err error) error {
 //	added: web, worker
 //	removed: old
 //	changed: api
+//	webhooks: reloaded from superd.conf
 //	unchanged: 12 services
 //	error: /etc/super/bad.service:3: [Service] Restrat: unknown key (did you mean Restart?)
 //	warning: superd.conf: the [Daemon] settings changed since superd started; ...
 //
-// When nothing was added, removed, changed or failed, it prints the line
+// When nothing was added, removed, changed, reloaded or failed, it prints the line
 // "nothing to do (12 services unchanged)" instead, followed by the
 // warnings. Warnings do not make the command fail.
 func writeReload(w io.Writer, r transport.ReloadResult) error {
 	var b strings.Builder
-	if len(r.Added)+len(r.Removed)+len(r.Changed)+len(r.Errors) == 0 {
+	if len(r.Added)+len(r.Removed)+len(r.Changed)+len(r.Errors) == 0 && !r.WebhooksReloaded {
 		fmt.Fprintf(&b, "nothing to do (%s unchanged)\n", countServices(len(r.Unchanged)))
 	} else {
 		for _, kind := range []struct {
@@ -188,6 +189,9 @@ func writeReload(w io.Writer, r transport.ReloadResult) error {
 			if len(kind.names) > 0 {
 				fmt.Fprintf(&b, "%s: %s\n", kind.label, joinNames(kind.names))
 			}
+		}
+		if r.WebhooksReloaded {
+			b.WriteString("webhooks: reloaded from superd.conf\n")
 		}
 		if n := len(r.Unchanged); n > 0 {
 			fmt.Fprintf(&b, "unchanged: %s\n", countServices(n))

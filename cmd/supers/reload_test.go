@@ -55,6 +55,16 @@ func TestReloadOutput(t *testing.T) {
 			want: "nothing to do (12 services unchanged)\n",
 		},
 		{
+			name: "webhooks alone are something to do",
+			res:  transport.ReloadResult{Unchanged: names(3), WebhooksReloaded: true},
+			want: "webhooks: reloaded from superd.conf\nunchanged: 3 services\n",
+		},
+		{
+			name: "webhooks after the services' changes",
+			res:  transport.ReloadResult{Changed: []string{"api"}, WebhooksReloaded: true},
+			want: "changed: api\nwebhooks: reloaded from superd.conf\n",
+		},
+		{
 			name: "nothing at all",
 			want: "nothing to do (0 services unchanged)\n",
 		},
