@@ -304,8 +304,9 @@ func readAPIError(resp *http.Response, service string) *APIError {
 
 // transportError classifies an error from http.Client.Do.
 func (c *Client) transportError(ctx context.Context, err error) error {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return fmt.Errorf("waiting for superd at %s: %w", c.target, ctxErr)
+	if ctx.Err() != nil {
+		// The cause, if the caller gave one (a timeout of its own).
+		return fmt.Errorf("waiting for superd at %s: %w", c.target, context.Cause(ctx))
 	}
 	var de *dialError
 	if errors.As(err, &de) {

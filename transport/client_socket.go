@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"sync"
 )
 
@@ -56,6 +57,11 @@ func (t *socketTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return fail(brokenConnection(werr))
 		}
 		return fail(err) // io.EOF: superd closed the connection without answering
+	}
+	// As http.Transport does: a caller that bounds only the wait for the
+	// answer (a followed stream) learns here that it has come.
+	if trace := httptrace.ContextClientTrace(ctx); trace != nil && trace.GotFirstResponseByte != nil {
+		trace.GotFirstResponseByte()
 	}
 	resp, err := http.ReadResponse(br, req)
 	if err != nil {

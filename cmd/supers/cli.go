@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
 	"time"
@@ -301,6 +302,22 @@ func (a *app) withTimeout(ctx context.Context) (context.Context, context.CancelF
 		return context.WithCancel(ctx)
 	}
 	return context.WithTimeout(ctx, a.timeout)
+}
+
+// untilAnswered returns ctx bounded by --timeout until superd's answer
+// starts (its first byte), and no longer: a followed stream (logs -f,
+// events -f) has no end of its own, but a superd that never answers (it
+// is frozen, or something else listens on the socket) must not make it
+// wait forever. A timeout cancels ctx with the cause
+// context.DeadlineExceeded. release frees the timer.
+func (a *app) untilAnswered(ctx context.Context) (_ context.Context, release func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	if a.timeout <= 0 {
+		return ctx, func() { cancel(nil) }
+	}
+	timer := time.AfterFunc(a.timeout, func() { cancel(context.DeadlineExceeded) })
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotFirstResponseByte: func() { timer.Stop() }})
+	return ctx, func() { timer.Stop(); cancel(nil) }
 }
 
 // isFatal reports whether err means no request can succeed (superd cannot

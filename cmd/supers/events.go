@@ -19,7 +19,7 @@ import (
 )
 
 type eventsCmd struct {
-	Follow  bool   `short:"f" help:"Keep printing new events as they happen, until interrupted (--timeout does not apply)."`
+	Follow  bool   `short:"f" help:"Keep printing new events as they happen, until interrupted (--timeout bounds only the wait for superd's answer)."`
 	Service string `placeholder:"NAME" help:"Only the events about this service."`
 }
 
@@ -28,7 +28,7 @@ type eventsCmd struct {
 // on one line (NDJSON). With --service only the events about that service.
 //
 // With -f it then prints each new event as it happens, until Ctrl-C or
-// SIGTERM (exit 0). If superd ends the stream first (it is shutting down,
+// SIGTERM (exit 0); --timeout bounds only the wait for superd's answer. If superd ends the stream first (it is shutting down,
 // or dropped this client for reading too slowly), or the connection is cut
 // mid-stream, it reports "superd closed the event stream" and exits 1, so
 // that a script can tell and reconnect.
@@ -39,10 +39,13 @@ func (c *eventsCmd) Run(ctx context.Context, a *app) error {
 		defer cancel()
 		return a.eventsError(a.client.Events(rctx, c.Service, false, emit))
 	}
-	// The stream has no end of its own: no --timeout, only the user.
+	// The stream has no end of its own: --timeout bounds only the wait for
+	// superd's answer, then only the user ends it.
 	fctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := a.client.Events(fctx, c.Service, true, emit)
+	actx, release := a.untilAnswered(fctx)
+	defer release()
+	err := a.client.Events(actx, c.Service, true, emit)
 	switch {
 	case fctx.Err() != nil:
 		return nil

@@ -15,7 +15,7 @@ import (
 )
 
 type logsCmd struct {
-	Follow bool      `short:"f" help:"Keep printing new output as it comes, until interrupted (--timeout does not apply)."`
+	Follow bool      `short:"f" help:"Keep printing new output as it comes, until interrupted (--timeout bounds only the wait for superd's answer)."`
 	Lines  lineCount `short:"n" default:"${logTail}" placeholder:"N" help:"How many of the last lines to print first: a number, or \"all\" (default ${default})."`
 	Stderr bool      `help:"Print the service's stderr instead of its stdout."`
 	Name   string    `arg:"" name:"name" help:"The service."`
@@ -49,7 +49,8 @@ func (n *lineCount) UnmarshalText(text []byte) error {
 // not sanitized, and --json does not apply.
 //
 // Without -f, --timeout bounds each wait for more of the answer rather than
-// the whole of it, so that a long log is not cut short. With -f it prints
+// the whole of it, so that a long log is not cut short; with -f, only the
+// wait for the answer to start. With -f it prints
 // until Ctrl-C or SIGTERM (exit 0); if superd ends the stream first, or the
 // connection is cut, it says "superd closed the log stream" and exits 1.
 // An unknown service exits 4, as for status.
@@ -62,10 +63,13 @@ func (c *logsCmd) Run(ctx context.Context, a *app) error {
 		q.Stream = transport.StreamStderr
 	}
 	if c.Follow {
-		// The stream has no end of its own: no --timeout, only the user.
+		// The stream has no end of its own: --timeout bounds only the
+		// wait for superd's answer, then only the user ends it.
 		fctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		err := a.copyLogs(fctx, c.Name, q, 0)
+		actx, release := a.untilAnswered(fctx)
+		defer release()
+		err := a.copyLogs(actx, c.Name, q, 0)
 		switch {
 		case fctx.Err() != nil:
 			return nil
@@ -96,7 +100,7 @@ func (a *app) copyLogs(ctx context.Context, name string, q transport.LogQuery, i
 		_, err = io.Copy(a.stdout, &activityReader{r: rc, timer: timer, idle: idle})
 		rc.Close()
 	}
-	if err != nil && errors.Is(context.Cause(ctx), context.DeadlineExceeded) {
+	if err != nil && errors.Is(context.Cause(ctx), context.DeadlineExceeded) { // idle, or untilAnswered
 		return fmt.Errorf("logs of %s: %w", name, context.DeadlineExceeded)
 	}
 	return err

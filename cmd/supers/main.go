@@ -34,7 +34,8 @@
 //
 // events prints superd's recent events, one a line (NDJSON with --json).
 // events -f and logs -f keep printing what comes next until Ctrl-C or
-// SIGTERM (exit 0), --timeout not applying. If superd ends a followed
+// SIGTERM (exit 0), --timeout bounding only the wait for superd's answer
+// to start. If superd ends a followed
 // stream (it is shutting down, or dropped a client too slow to keep up),
 // they say so and exit 1.
 //
