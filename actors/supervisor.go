@@ -253,6 +253,10 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		for _, name := range prev.Stopped {
 			deps.opStopped[name] = true
 		}
+	} else if s.cfg.Subreaper {
+		// Without a state file, a marker still lets a stop find the
+		// processes that left a service's group (they become ours).
+		deps.marker = runstate.NewMarker()
 	}
 	s.sys = actor.NewActorSystem(actor.WithLoggerFactory(protoLogger(s.log)))
 	defer s.sys.Shutdown()

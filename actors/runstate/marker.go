@@ -11,6 +11,15 @@ import (
 // left, even processes whose group leader is gone or that left the group.
 const MarkerEnv = "SUPERD_MARKER"
 
+// NewMarker returns what [Store.Marker] returns, under a new random id,
+// for a supervisor without a state file: the processes of its services
+// that leave their process group can still be found while it runs (by the
+// subreaper's search), though not by [KillStale] after it.
+func NewMarker() func(service string) string {
+	id := newMarkerID()
+	return func(service string) string { return markerValue(id, service) }
+}
+
 // newMarkerID returns a new random marker id (128 bits, base32).
 func newMarkerID() string { return rand.Text() }
 
