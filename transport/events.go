@@ -62,6 +62,8 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 		return // a follower would otherwise hold the connection for nothing
 	}
 	rc := http.NewResponseController(w)
+	defer endStream(rc)
+	h.streamChunk(rc)
 	for _, e := range stream.History {
 		if !h.writeEvent(w, r, e) {
 			return
@@ -76,6 +78,7 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case e, ok := <-stream.Live:
+			h.streamChunk(rc)
 			if !ok || !h.writeEvent(w, r, e) {
 				return
 			}

@@ -37,7 +37,7 @@ func NewHandler(b Backend, opts HandlerOptions) http.Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	h := &handler{backend: b, logger: logger, version: opts.Version, mux: http.NewServeMux()}
+	h := &handler{backend: b, logger: logger, version: opts.Version, mux: http.NewServeMux(), streamWriteTimeout: streamWriteTimeout}
 	for _, rt := range h.routes() {
 		h.mux.HandleFunc(rt.method+" "+rt.path, rt.serve)
 	}
@@ -80,6 +80,29 @@ type handler struct {
 	logger  *slog.Logger
 	version string
 	mux     *http.ServeMux
+	// streamWriteTimeout is streamWriteTimeout, but for tests.
+	streamWriteTimeout time.Duration
+}
+
+// streamWriteTimeout bounds how long a client may take to accept each chunk
+// of a streamed answer (logs, events): one that stops reading (a suspended
+// supers logs -f, a stalled dashboard) is cut after that long, instead of
+// holding its connection, a goroutine and what it reads for as long as it
+// stalls. The server has no WriteTimeout: a whole stream may last hours.
+const streamWriteTimeout = time.Minute
+
+// streamChunk arms the write deadline of the next chunk of a streamed
+// answer (see streamWriteTimeout). A ResponseWriter that has no deadlines
+// (a test recorder) is not bounded.
+func (h *handler) streamChunk(ctl *http.ResponseController) {
+	_ = ctl.SetWriteDeadline(time.Now().Add(h.streamWriteTimeout))
+}
+
+// endStream clears the write deadline that streamChunk set, so that it does
+// not cut the next answer on the same connection (the server resets it
+// only when it has a WriteTimeout of its own).
+func endStream(ctl *http.ResponseController) {
+	_ = ctl.SetWriteDeadline(time.Time{})
 }
 
 // ServeHTTP adds what the mux lacks: panic recovery, the body size limit,

@@ -77,8 +77,10 @@ func (h *handler) logs(w http.ResponseWriter, r *http.Request) {
 		return // a follower would otherwise hold the request open for nothing
 	}
 	ctl := http.NewResponseController(w)
+	defer endStream(ctl)
 	// Flush at once, even before any output: a follower sees the answer
 	// start.
+	h.streamChunk(ctl)
 	if ctl.Flush() != nil {
 		return
 	}
@@ -86,6 +88,7 @@ func (h *handler) logs(w http.ResponseWriter, r *http.Request) {
 	for {
 		n, err := rc.Read(buf)
 		if n > 0 {
+			h.streamChunk(ctl)
 			if _, werr := w.Write(buf[:n]); werr != nil || ctl.Flush() != nil {
 				return // the client went away
 			}
