@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -136,6 +137,13 @@ func New(cfg Config) (*Supervisor, error) {
 	}
 	if cfg.Watch && cfg.ConfigDir == "" {
 		return nil, errors.New("actors: Config.Watch needs a ConfigDir to watch")
+	}
+	if cfg.HTTP.Addr != "" {
+		// Found now, before Run creates a token file for an API it could
+		// not serve.
+		if _, _, err := net.SplitHostPort(cfg.HTTP.Addr); err != nil {
+			return nil, fmt.Errorf("actors: HTTP address %q: %w (want host:port, e.g. 127.0.0.1:8080)", cfg.HTTP.Addr, err)
+		}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
