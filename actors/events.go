@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -240,6 +241,7 @@ const backlogRetry = 10 * time.Millisecond
 type subscriber struct {
 	service string // "" = all
 	ch      chan notify.Event
+	dropped *atomic.Bool   // set before ch is closed to drop it
 	backlog []notify.Event // events that did not fit in ch yet, oldest first
 }
 
@@ -261,6 +263,7 @@ type subscription struct {
 	history []notify.Event
 	id      uint64
 	live    <-chan notify.Event // nil without follow; closed by the hub
+	dropped *atomic.Bool        // with follow: set if the hub dropped live
 }
 
 // closeStreams ends every live stream (superd is shutting down).
@@ -302,8 +305,9 @@ func (h *eventsActor) handleSubscribe(m *subscribe) {
 		}
 		h.nextSub++
 		ch := make(chan notify.Event, subscriberBuffer)
-		h.subs[h.nextSub] = &subscriber{service: m.service, ch: ch}
-		sub.id, sub.live = h.nextSub, ch
+		dropped := new(atomic.Bool)
+		h.subs[h.nextSub] = &subscriber{service: m.service, ch: ch, dropped: dropped}
+		sub.id, sub.live, sub.dropped = h.nextSub, ch, dropped
 	}
 	m.reply <- sub
 }
@@ -346,6 +350,7 @@ func (h *eventsActor) push(id uint64, sub *subscriber) bool {
 				return true
 			}
 			h.log.Warn("event stream client too slow; closing its stream", "subscriber", id)
+			sub.dropped.Store(true)
 			delete(h.subs, id)
 			close(sub.ch)
 			return false

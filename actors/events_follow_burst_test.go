@@ -13,8 +13,8 @@ import (
 // followBurst publishes n events to a new hub with one follower that reads
 // nothing until the hub has handled them all, then reads the stream. It
 // returns how many events the follower got before its stream ended or went
-// quiet for 10 s, and whether the stream was closed.
-func followBurst(t *testing.T, n int) (got int, closed bool) {
+// quiet for 10 s, and whether the stream was closed, and dropped.
+func followBurst(t *testing.T, n int) (got int, closed, dropped bool) {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return log }))
@@ -39,17 +39,17 @@ func followBurst(t *testing.T, n int) (got int, closed bool) {
 		select {
 		case e, ok := <-sub.live:
 			if !ok {
-				return got, true
+				return got, true, sub.dropped.Load()
 			}
 			if e.PID != got+1 {
 				t.Fatalf("event %d has pid %d: out of order or lost", got+1, e.PID)
 			}
 			got++
 		case <-time.After(10 * time.Second):
-			return got, false
+			return got, false, false
 		}
 	}
-	return got, false
+	return got, false, false
 }
 
 // TestEventsFollowerSurvivesReloadBurst: a reload that restarts a few
@@ -60,7 +60,7 @@ func followBurst(t *testing.T, n int) (got int, closed bool) {
 // the middle of the deploy it is watching.
 func TestEventsFollowerSurvivesReloadBurst(t *testing.T) {
 	const n = 3*400 + 1 // a reload of 400 services: exit, stop and start each
-	got, closed := followBurst(t, n)
+	got, closed, _ := followBurst(t, n)
 	if got != n || closed {
 		t.Errorf("the follower got %d of %d events (stream closed: %v)", got, n, closed)
 	}
@@ -71,8 +71,33 @@ func TestEventsFollowerSurvivesReloadBurst(t *testing.T) {
 // make the hub hold events without bound.
 func TestEventsFollowerTooFarBehindIsDropped(t *testing.T) {
 	n := subscriberBuffer + subscriberBacklog + 10
-	got, closed := followBurst(t, n)
-	if !closed || got >= n {
-		t.Errorf("the follower got %d of %d events, stream closed: %v; want it closed early", got, n, closed)
+	got, closed, dropped := followBurst(t, n)
+	if !closed || !dropped || got >= n {
+		t.Errorf("the follower got %d of %d events, stream closed: %v, dropped: %v; want it dropped early", got, n, closed, dropped)
+	}
+}
+
+// TestEventsStreamClosedAtShutdownIsNotDropped: closeStreams (superd shuts
+// down) ends a live stream without marking it dropped, so its client is
+// not told it read too slowly.
+func TestEventsStreamClosedAtShutdownIsNotDropped(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return log }))
+	hub := system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &eventsActor{log: log} }))
+	defer func() { _ = system.Root.StopFuture(hub).Wait() }()
+	reply := make(chan subscription, 1)
+	system.Root.Send(hub, &subscribe{follow: true, reply: reply})
+	sub := <-reply
+	system.Root.Send(hub, &closeStreams{})
+	select {
+	case _, ok := <-sub.live:
+		if ok {
+			t.Fatal("an event on a stream with nothing published")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("closeStreams did not close the stream")
+	}
+	if sub.dropped.Load() {
+		t.Error("a stream closed at shutdown is marked dropped")
 	}
 }

@@ -689,7 +689,11 @@ func (s *Supervisor) Events(ctx context.Context, service string, follow bool) (t
 			}
 		})
 	}
-	return transport.EventStream{History: sub.history, Live: sub.live}, nil
+	stream := transport.EventStream{History: sub.history, Live: sub.live}
+	if sub.dropped != nil {
+		stream.Dropped = sub.dropped.Load
+	}
+	return stream, nil
 }
 
 // Reload makes the supervisor follow its config dir: new files start

@@ -32,7 +32,21 @@ type EventStream struct {
 	// the request's context is done, or to drop a subscriber too slow to
 	// keep up rather than block; the handler then ends the answer.
 	Live <-chan notify.Event
+	// Dropped, if not nil, reports once Live is closed whether the backend
+	// closed it to drop a subscriber too slow to keep up (rather than
+	// because it is shutting down). The client is told (ErrStreamDropped).
+	Dropped func() bool
 }
+
+// streamEndTrailer is the HTTP trailer that ends a followed event stream
+// that superd ended itself: "dropped" when the client fell too far behind,
+// "closed" otherwise (superd is shutting down).
+const streamEndTrailer = "Supers-Stream-End"
+
+// ErrStreamDropped is returned by [Client.Events] when superd dropped the
+// followed stream because its client fell too far behind: the events that
+// could not be delivered are lost, and a new request starts over.
+var ErrStreamDropped = errors.New("superd dropped the event stream: it was read too slowly")
 
 // events serves GET /v1/events?service=NAME&follow=BOOL as NDJSON: the
 // history, then with follow each live event as it comes, each line flushed
@@ -57,6 +71,9 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", ndjsonContentType)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
+	if follow {
+		w.Header().Set("Trailer", streamEndTrailer)
+	}
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
 		return // a follower would otherwise hold the connection for nothing
@@ -78,8 +95,16 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case e, ok := <-stream.Live:
+			if !ok {
+				end := "closed"
+				if stream.Dropped != nil && stream.Dropped() {
+					end = "dropped"
+				}
+				w.Header().Set(streamEndTrailer, end)
+				return
+			}
 			h.streamChunk(rc)
-			if !ok || !h.writeEvent(w, r, e) {
+			if !h.writeEvent(w, r, e) {
 				return
 			}
 			if rc.Flush() != nil {
@@ -107,8 +132,9 @@ func (h *handler) writeEvent(w http.ResponseWriter, r *http.Request, e notify.Ev
 // when service is "", and with follow then each new event as it happens.
 //
 // It returns nil when the stream ends: after the history without follow,
-// or, with follow, when superd ends it (superd is shutting down, or
-// dropped this client for reading too slowly). It returns fn's error,
+// or, with follow, when superd ends it because it is shutting down;
+// [ErrStreamDropped] when superd dropped this client for reading too
+// slowly. It returns fn's error,
 // unwrapped, as soon as fn returns one. When ctx is done it returns an
 // error wrapping ctx.Err(); a follower stops with ctx, since the stream
 // has no end of its own. An invalid service name is an *[APIError]
@@ -165,6 +191,8 @@ func (c *Client) Events(ctx context.Context, service string, follow bool, fn fun
 		return fmt.Errorf("reading events from superd: a line exceeds %d bytes: %w", maxEventLine, err)
 	case err != nil:
 		return fmt.Errorf("reading events from superd at %s: %w", c.target, err)
+	case resp.Trailer.Get(streamEndTrailer) == "dropped":
+		return ErrStreamDropped
 	}
 	return nil
 }

@@ -27,6 +27,7 @@ type fakeBackend struct {
 	ctxErrs  chan error        // receives ctx.Err() of blocked calls once they return
 	history  []notify.Event    // what Events answers, before filtering
 	live     chan notify.Event // Events' Live when following
+	dropped  bool              // what Events' Dropped reports
 	logText  string            // the log Logs answers by default (both streams)
 	// logReader, when set, replaces the default Logs answer.
 	logReader func(ctx context.Context, name string, q LogQuery) (io.ReadCloser, error)
@@ -196,6 +197,11 @@ func (f *fakeBackend) Events(ctx context.Context, service string, follow bool) (
 	}
 	if follow {
 		s.Live = f.live
+		s.Dropped = func() bool {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			return f.dropped
+		}
 	}
 	return s, nil
 }

@@ -28,10 +28,11 @@ type eventsCmd struct {
 // on one line (NDJSON). With --service only the events about that service.
 //
 // With -f it then prints each new event as it happens, until Ctrl-C or
-// SIGTERM (exit 0); --timeout bounds only the wait for superd's answer. If superd ends the stream first (it is shutting down,
-// or dropped this client for reading too slowly), or the connection is cut
-// mid-stream, it reports "superd closed the event stream" and exits 1, so
-// that a script can tell and reconnect.
+// SIGTERM (exit 0); --timeout bounds only the wait for superd's answer. If
+// superd ends the stream first (it is shutting down), or the connection is
+// cut mid-stream, it reports "superd closed the event stream" and exits 1,
+// so that a script can tell and reconnect; if superd dropped this client
+// for reading too slowly, it says so (events were lost) and exits 1.
 func (c *eventsCmd) Run(ctx context.Context, a *app) error {
 	emit := a.printEvent
 	if !c.Follow {
@@ -49,6 +50,9 @@ func (c *eventsCmd) Run(ctx context.Context, a *app) error {
 	switch {
 	case fctx.Err() != nil:
 		return nil
+	case errors.Is(err, transport.ErrStreamDropped):
+		a.errorf("superd dropped the event stream: it was read too slowly (events were lost)")
+		return exitStatus(exitError)
 	case err == nil, errors.Is(err, io.ErrUnexpectedEOF):
 		// A clean end, or the connection cut (superd's shutdown gave up
 		// waiting for the stream, or superd died).

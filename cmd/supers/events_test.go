@@ -144,6 +144,23 @@ func TestEventsFollowUntilSuperdCloses(t *testing.T) {
 	}
 }
 
+// A stream superd dropped because supers read it too slowly says so: events
+// were lost, which "superd closed the event stream" does not tell.
+func TestEventsFollowDropped(t *testing.T) {
+	fb := fixture()
+	fb.live = make(chan notify.Event, 1)
+	fb.live <- eventFixture()[0]
+	close(fb.live)
+	fb.dropped = true
+	r := runAgainst(t, startDaemon(t, fb), "events", "-f")
+	if r.code != exitError || r.stderr != "supers: superd dropped the event stream: it was read too slowly (events were lost)\n" {
+		t.Errorf("code %d, stderr %q", r.code, r.stderr)
+	}
+	if want := strings.SplitAfter(eventFixtureText, "\n")[0]; r.stdout != want {
+		t.Errorf("stdout %q, want %q", r.stdout, want)
+	}
+}
+
 func TestEventsFollowConnectionCut(t *testing.T) {
 	line, _ := json.Marshal(eventFixture()[0])
 	cut := serveDaemon(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {

@@ -35,6 +35,7 @@ type fakeBackend struct {
 	block    bool              // every call waits for its context
 	history  []notify.Event    // what Events answers, before filtering
 	live     chan notify.Event // Events' Live when following; the test closes it
+	dropped  bool              // Events' Dropped: the hub dropped the stream
 	logs     map[string]string // each service's output by "name stream"
 	logLive  chan string       // what Logs sends after the tail when following; the test closes it
 	defs     map[string]string // service files by name
@@ -174,6 +175,8 @@ func (f *fakeBackend) Events(ctx context.Context, service string, follow bool) (
 	}
 	if follow {
 		s.Live = f.live
+		dropped := f.dropped
+		s.Dropped = func() bool { return dropped }
 	}
 	return s, nil
 }
