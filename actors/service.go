@@ -1,10 +1,12 @@
 package actors
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -112,7 +114,6 @@ type serviceActor struct {
 	sink pipeSource
 	deps *serviceDeps
 	rec  *serviceRecord
-	log  *slog.Logger
 
 	state     string
 	handle    process.Handle
@@ -143,9 +144,48 @@ func newServiceActor(spec *config.Service, sink pipeSource, deps *serviceDeps, r
 		sink:  sink,
 		deps:  deps,
 		rec:   rec,
-		log:   deps.logger.With("service", spec.Name),
 		state: StateStopped,
 	}
+}
+
+// log returns the service's logger: deps.logger with the service's name.
+func (a *serviceActor) log() serviceLog { return serviceLog{a.deps.logger, a.spec.Name} }
+
+// serviceLog logs for one service. Each record gets the attribute
+// service=NAME first, as from a logger made by With("service", NAME), but
+// no such logger is kept per service (a clone of the handler with its
+// attributes preformatted: about 160 bytes each with slog's handlers, for
+// a few records in a service's life).
+type serviceLog struct {
+	l    *slog.Logger
+	name string
+}
+
+// Debug logs at slog.LevelDebug, as slog.Logger.Debug does.
+func (s serviceLog) Debug(msg string, args ...any) { s.emit(slog.LevelDebug, msg, args) }
+
+// Info logs at slog.LevelInfo.
+func (s serviceLog) Info(msg string, args ...any) { s.emit(slog.LevelInfo, msg, args) }
+
+// Warn logs at slog.LevelWarn.
+func (s serviceLog) Warn(msg string, args ...any) { s.emit(slog.LevelWarn, msg, args) }
+
+// Error logs at slog.LevelError.
+func (s serviceLog) Error(msg string, args ...any) { s.emit(slog.LevelError, msg, args) }
+
+// emit builds the record as slog.Logger does, the caller of Debug, Info,
+// Warn or Error as its source.
+func (s serviceLog) emit(level slog.Level, msg string, args []any) {
+	ctx := context.Background()
+	if !s.l.Enabled(ctx, level) {
+		return
+	}
+	var pcs [1]uintptr
+	runtime.Callers(3, pcs[:]) // skip Callers, emit and Debug/Info/Warn/Error
+	r := slog.NewRecord(time.Now(), level, msg, pcs[0])
+	r.AddAttrs(slog.String("service", s.name))
+	r.Add(args...)
+	_ = s.l.Handler().Handle(ctx, r)
 }
 
 // ExitError is the failure of a service actor whose process ended without
@@ -351,7 +391,7 @@ func (a *serviceActor) handleSignal(m *signalService) {
 		m.reply.send(a.status(), err)
 		return
 	}
-	a.log.Info("signal sent", "pid", a.handle.PID, "pgid", a.handle.PGID, "signal", m.signal)
+	a.log().Info("signal sent", "pid", a.handle.PID, "pgid", a.handle.PGID, "signal", m.signal)
 	m.reply.send(a.status(), nil)
 }
 
@@ -391,7 +431,7 @@ func (a *serviceActor) start(ctx actor.Context) error {
 	a.startedAt = startedAt
 	a.rec.lastErr = ""
 	a.killed = false
-	a.log.Info("process started", "pid", h.PID, "argv", a.spec.ExecStart)
+	a.log().Info("process started", "pid", h.PID, "argv", a.spec.ExecStart)
 	ev := notify.NewEvent(notify.TypeStart, a.spec.Name)
 	ev.PID = h.PID
 	publish(ctx, a.deps.events, ev)
@@ -410,9 +450,9 @@ func (a *serviceActor) execFailed(ctx actor.Context, err error) error {
 	a.handle = process.Handle{}
 	if errno, ok := process.ResourceShortage(err); ok {
 		// Not the service's fault: the supervisor retries it (policy).
-		a.log.Warn("process could not be started for lack of a resource; the start will be retried", "errno", errno, "err", err)
+		a.log().Warn("process could not be started for lack of a resource; the start will be retried", "errno", errno, "err", err)
 	} else {
-		a.log.Error("process could not be started", "err", err)
+		a.log().Error("process could not be started", "err", err)
 	}
 	a.notify(ctx)
 	return err
@@ -423,9 +463,9 @@ func (a *serviceActor) execFailed(ctx actor.Context, err error) error {
 // and arms the SIGKILL timer.
 func (a *serviceActor) beginStop(ctx actor.Context) {
 	a.state = StateStopping
-	a.log.Info("stopping", "pid", a.handle.PID, "signal", a.spec.KillSignal, "timeout", a.spec.TimeoutStopSec)
+	a.log().Info("stopping", "pid", a.handle.PID, "signal", a.spec.KillSignal, "timeout", a.spec.TimeoutStopSec)
 	if err := a.deps.signal(a.handle.PGID, a.spec.KillSignal); err != nil && !errors.Is(err, process.ErrNoProcess) {
-		a.log.Warn("signal failed", "pid", a.handle.PID, "signal", a.spec.KillSignal, "err", err)
+		a.log().Warn("signal failed", "pid", a.handle.PID, "signal", a.spec.KillSignal, "err", err)
 	}
 	if a.spec.KillSignal != "SIGKILL" && a.spec.KillSignal != "SIGCONT" {
 		_ = a.deps.signal(a.handle.PGID, "SIGCONT")
@@ -446,9 +486,9 @@ func (a *serviceActor) handleStopTimeout(m *stopTimedOut) {
 	}
 	a.killed = true
 	a.killedAt = a.deps.now()
-	a.log.Warn("stop timed out, killing process group", "pid", a.handle.PID, "timeout", a.spec.TimeoutStopSec)
+	a.log().Warn("stop timed out, killing process group", "pid", a.handle.PID, "timeout", a.spec.TimeoutStopSec)
 	if err := a.deps.signal(a.handle.PGID, "SIGKILL"); err != nil && !errors.Is(err, process.ErrNoProcess) {
-		a.log.Warn("SIGKILL failed", "pid", a.handle.PID, "err", err)
+		a.log().Warn("SIGKILL failed", "pid", a.handle.PID, "err", err)
 	}
 	for _, st := range a.strays {
 		a.signalStray(st, "SIGKILL")
@@ -527,7 +567,7 @@ func (a *serviceActor) straysLeft() bool {
 		if a.killed {
 			sig = "SIGKILL"
 		}
-		a.log.Warn("stopping a process that left the service's process group", "pid", st.PID, "signal", sig)
+		a.log().Warn("stopping a process that left the service's process group", "pid", st.PID, "signal", sig)
 		a.signalStray(st, sig)
 		if sig != "SIGKILL" && sig != "SIGCONT" {
 			a.signalStray(st, "SIGCONT")
@@ -546,7 +586,7 @@ func (a *serviceActor) straysLeft() bool {
 // signalStray sends sig to a process that left the group.
 func (a *serviceActor) signalStray(st *process.Stray, sig string) {
 	if err := st.Signal(sig); err != nil && !errors.Is(err, process.ErrNoProcess) {
-		a.log.Warn("signal failed", "pid", st.PID, "signal", sig, "err", err)
+		a.log().Warn("signal failed", "pid", st.PID, "signal", sig, "err", err)
 	}
 }
 
@@ -588,7 +628,7 @@ func (a *serviceActor) settleStop(ctx actor.Context, gen uint64, next time.Durat
 			a.pollGroup(ctx, gen, next)
 			return
 		}
-		a.log.Warn("processes of the service still there after SIGKILL", "pgid", a.handle.PGID, "strays", len(a.strays), "waited", groupKillWait)
+		a.log().Warn("processes of the service still there after SIGKILL", "pgid", a.handle.PGID, "strays", len(a.strays), "waited", groupKillWait)
 	}
 	m := a.mainExit
 	a.mainExit = nil
@@ -607,14 +647,14 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 	// Whatever the main process left in its group (background grandchildren)
 	// dies with it: a supervised service is its whole process group.
 	if err := a.deps.signal(a.handle.PGID, "SIGKILL"); err != nil && !errors.Is(err, process.ErrNoProcess) {
-		a.log.Debug("cleanup of process group failed", "pgid", a.handle.PGID, "err", err)
+		a.log().Debug("cleanup of process group failed", "pgid", a.handle.PGID, "err", err)
 	}
 	if !expected {
 		// So do the processes that left the group and already outlived
 		// their parents (a program that forked a daemon and exited): the
 		// restart must not run the service twice.
 		for _, st := range a.findStrays() {
-			a.log.Warn("killing a process that left the service's process group", "pid", st.PID)
+			a.log().Warn("killing a process that left the service's process group", "pid", st.PID)
 			a.signalStray(st, "SIGKILL")
 			st.Close()
 		}
@@ -631,10 +671,10 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 		if a.killed {
 			attrs = append(attrs, "killed", true)
 		}
-		a.log.Info("process stopped", attrs...)
+		a.log().Info("process stopped", attrs...)
 	} else {
 		a.state = StateExited
-		a.log.Warn("process exited", attrs...)
+		a.log().Warn("process exited", attrs...)
 	}
 	a.notify(ctx)
 	ev := notify.NewEvent(notify.TypeExit, a.spec.Name)
@@ -669,7 +709,7 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 func (a *serviceActor) cleanup() {
 	defer func() {
 		if r := recover(); r != nil {
-			a.log.Error("panic during service cleanup", "panic", r)
+			a.log().Error("panic during service cleanup", "panic", r)
 		}
 	}()
 	if a.killTimer != nil {

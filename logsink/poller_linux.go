@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -52,9 +53,13 @@ type Poller struct {
 	mu      sync.Mutex
 	closed  bool  // Close was called or run failed: no new pipes
 	failure error // why run failed, if it did
-	nextID  uint64
-	pipes   map[uint64]*polledPipe // registered read ends, by epoll data
-	active  sync.WaitGroup         // one count per entry of pipes
+	nextID  uint32
+	// pipes are the registered read ends, in no order (each knows its
+	// index, slot), and byFD the same by descriptor: two slices, where a map
+	// by epoll data cost about 100 bytes per pipe.
+	pipes  []*polledPipe
+	byFD   []*polledPipe
+	active sync.WaitGroup // one count per entry of pipes
 
 	closeOnce sync.Once
 	closeErr  error
@@ -91,11 +96,10 @@ func NewPoller(log *slog.Logger) (*Poller, error) {
 		return nil, fmt.Errorf("logsink: %w", err)
 	}
 	p := &Poller{
-		log:   log,
-		file:  file,
-		epfd:  epfd,
-		done:  make(chan struct{}),
-		pipes: make(map[uint64]*polledPipe),
+		log:  log,
+		file: file,
+		epfd: epfd,
+		done: make(chan struct{}),
 	}
 	go p.run(rc)
 	return p, nil
@@ -171,15 +175,22 @@ func (p *Poller) run(rc syscall.RawConn) {
 }
 
 // dispatch serves the pipes that events report ready. An event of a pipe
-// stopped since it was reported is ignored: ids are never reused. It
-// reports whether a pipe stopped at the most it may read per event, so that
-// it is probably ready again at once.
+// stopped since it was reported is ignored, even once its descriptor is
+// reused: the pipe that reuses it has another id. It reports whether a pipe
+// stopped at the most it may read per event, so that it is probably ready
+// again at once.
 func (p *Poller) dispatch(events []unix.EpollEvent) (busy bool) {
 	for i := range events {
-		id := uint64(uint32(events[i].Fd)) | uint64(uint32(events[i].Pad))<<32
+		fd, id := events[i].Fd, uint32(events[i].Pad)
+		var pp *polledPipe
 		p.mu.Lock()
-		pp := p.pipes[id]
+		if fd >= 0 && int(fd) < len(p.byFD) {
+			pp = p.byFD[fd]
+		}
 		p.mu.Unlock()
+		if pp != nil && pp.id != id {
+			pp = nil // the descriptor of a stopped pipe, reused since
+		}
 		if pp != nil && pp.serve(events[i].Events) {
 			busy = true
 		}
@@ -192,7 +203,7 @@ func (p *Poller) dispatch(events []unix.EpollEvent) (busy bool) {
 func (p *Poller) fail(err error) {
 	p.log.Error("log pipe poller failed; stopping the log pipes of all services", "err", err)
 	for _, pp := range p.closeRegistration(err) {
-		pp.finish(fmt.Errorf("poll %s pipe: %w", pp.w.st, err))
+		pp.finish(fmt.Errorf("poll %s pipe: %w", pp.w.st(), err))
 	}
 }
 
@@ -206,17 +217,13 @@ func (p *Poller) closeRegistration(failure error) []*polledPipe {
 	if failure != nil {
 		p.failure = failure
 	}
-	pipes := make([]*polledPipe, 0, len(p.pipes))
-	for _, pp := range p.pipes {
-		pipes = append(pipes, pp)
-	}
-	return pipes
+	return slices.Clone(p.pipes)
 }
 
 // newPipes creates a pair of pipes for s and registers their read ends. s.mu
 // is held.
 func (p *Poller) newPipes(s *Sink) (stdout, stderr *os.File, err error) {
-	if p.pipes == nil {
+	if p.done == nil {
 		return nil, nil, errors.New("logsink: Options.Poller was not made by NewPoller")
 	}
 	p.mu.Lock()
@@ -246,11 +253,11 @@ func (p *Poller) newPipes(s *Sink) (stdout, stderr *os.File, err error) {
 	var added [2]*polledPipe
 	for i, fd := range rfds {
 		p.nextID++
-		pp := &polledPipe{p: p, s: s, w: s.streams[i], id: p.nextID, fd: fd}
+		pp := &polledPipe{s: s, w: s.streams[i], id: p.nextID, fd: int32(fd)}
 		ev := pp.event()
 		if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
 			for _, pp := range added[:i] {
-				_ = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, pp.fd, nil)
+				_ = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, int(pp.fd), nil)
 			}
 			closeAll(len(rfds))
 			return nil, nil, fmt.Errorf("logsink: %s pipe: %w", Stream(i), os.NewSyscallError("epoll_ctl", err))
@@ -258,7 +265,12 @@ func (p *Poller) newPipes(s *Sink) (stdout, stderr *os.File, err error) {
 		added[i] = pp
 	}
 	for _, pp := range added {
-		p.pipes[pp.id] = pp
+		pp.slot = int32(len(p.pipes))
+		p.pipes = append(p.pipes, pp)
+		if n := int(pp.fd) + 1; n > len(p.byFD) {
+			p.byFD = slices.Grow(p.byFD, n-len(p.byFD))[:n]
+		}
+		p.byFD[pp.fd] = pp
 		p.active.Add(1)
 		s.readers[pp] = struct{}{}
 		s.reading.Add(1)
@@ -293,7 +305,13 @@ func newPipe() (rfd int, w *os.File, err error) {
 // forget unregisters pp, which has stopped.
 func (p *Poller) forget(pp *polledPipe) {
 	p.mu.Lock()
-	delete(p.pipes, pp.id)
+	last := p.pipes[len(p.pipes)-1]
+	p.pipes[pp.slot], last.slot = last, pp.slot
+	p.pipes[len(p.pipes)-1] = nil
+	p.pipes = p.pipes[:len(p.pipes)-1]
+	if p.byFD[pp.fd] == pp {
+		p.byFD[pp.fd] = nil
+	}
 	p.mu.Unlock()
 	p.active.Done()
 }

@@ -46,10 +46,6 @@ const (
 	pushStalled                   // not queued: the queue is stalled; drop it
 )
 
-func newQueue(limit int, maxBlock time.Duration) *queue {
-	return &queue{limit: limit, maxBlock: maxBlock}
-}
-
 // push appends b (at most limit bytes) unless the queue is stalled. If b
 // does not fit, it first waits for room (see waitForRoom). It reports whether
 // b was queued; if not, the caller drops it.
@@ -175,7 +171,8 @@ func (q *queue) release(n int) {
 	}
 }
 
-// streamStats holds a stream's counters and its error reporting state.
+// streamStats holds a stream's counters and its error reporting state. The
+// latter is made at the first error: most streams never have one.
 type streamStats struct {
 	st      Stream
 	onError func(Stream, error)
@@ -183,7 +180,12 @@ type streamStats struct {
 	written atomic.Uint64
 	dropped atomic.Uint64
 
-	mu           sync.Mutex
+	mu   sync.Mutex
+	errs *errorState // nil until the first error
+}
+
+// errorState is a stream's last error and when OnError was last called.
+type errorState struct {
 	lastErr      string
 	lastErrAt    time.Time
 	lastNotified time.Time
@@ -194,10 +196,14 @@ type streamStats struct {
 func (s *streamStats) report(err error) {
 	now := time.Now()
 	s.mu.Lock()
-	s.lastErr, s.lastErrAt = err.Error(), now
-	notify := s.onError != nil && (s.lastNotified.IsZero() || now.Sub(s.lastNotified) >= errorInterval)
+	if s.errs == nil {
+		s.errs = new(errorState)
+	}
+	e := s.errs
+	e.lastErr, e.lastErrAt = err.Error(), now
+	notify := s.onError != nil && (e.lastNotified.IsZero() || now.Sub(e.lastNotified) >= errorInterval)
 	if notify {
-		s.lastNotified = now
+		e.lastNotified = now
 	}
 	s.mu.Unlock()
 	if notify {
@@ -208,10 +214,12 @@ func (s *streamStats) report(err error) {
 func (s *streamStats) snapshot() StreamStats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return StreamStats{
-		BytesWritten:  s.written.Load(),
-		BytesDropped:  s.dropped.Load(),
-		LastError:     s.lastErr,
-		LastErrorTime: s.lastErrAt,
+	st := StreamStats{
+		BytesWritten: s.written.Load(),
+		BytesDropped: s.dropped.Load(),
 	}
+	if e := s.errs; e != nil {
+		st.LastError, st.LastErrorTime = e.lastErr, e.lastErrAt
+	}
+	return st
 }

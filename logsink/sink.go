@@ -209,8 +209,11 @@ type StreamStats struct {
 type Sink struct {
 	streams [2]*streamWriter
 	every   time.Duration // Options.RotateEvery
-	giveUp  chan struct{} // closed by Close when readers must stop waiting for room
-	poller  *Poller       // Options.Poller
+	// giveUp is closed by Close when reader goroutines must stop waiting
+	// for room. Pipes makes it before it starts the first (none with a
+	// Poller); they read it without the lock.
+	giveUp chan struct{}
+	poller *Poller // Options.Poller
 
 	mu      sync.Mutex
 	closed  bool
@@ -244,7 +247,6 @@ func open(opts Options, wrap wrapFunc) (*Sink, error) {
 	}
 	s := &Sink{
 		every:   cfg.RotateEvery,
-		giveUp:  make(chan struct{}),
 		poller:  cfg.Poller,
 		readers: make(map[reader]struct{}),
 	}
@@ -390,6 +392,9 @@ func (s *Sink) Pipes() (stdout, stderr *os.File, err error) {
 			return nil, nil, fmt.Errorf("logsink: %s pipe: %w", Stream(i), err)
 		}
 	}
+	if s.giveUp == nil { // before the readers start: they read it unlocked
+		s.giveUp = make(chan struct{})
+	}
 	for i, f := range r {
 		s.readers[fileReader{f}] = struct{}{}
 		s.reading.Go(func() { s.read(f, s.streams[i]) })
@@ -414,7 +419,7 @@ func (s *Sink) read(f *os.File, w *streamWriter) {
 		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, os.ErrClosed) {
-				w.stats.report(fmt.Errorf("read %s pipe: %w", w.st, err))
+				w.stats.report(fmt.Errorf("read %s pipe: %w", w.st(), err))
 			}
 			return
 		}
@@ -444,7 +449,7 @@ func (s *Sink) Rotate() error {
 	var errs []error
 	for _, w := range s.streams {
 		if err := w.requestRotate(); err != nil {
-			errs = append(errs, fmt.Errorf("logsink: rotate %s: %w", w.st, err))
+			errs = append(errs, fmt.Errorf("logsink: rotate %s: %w", w.st(), err))
 		}
 	}
 	return errors.Join(errs...)
@@ -461,7 +466,7 @@ func (s *Sink) Path(st Stream) string {
 	if !st.valid() {
 		return ""
 	}
-	return s.streams[st].path
+	return s.streams[st].path()
 }
 
 // Close stops the Sink: the timer is stopped, readers drain their pipes
@@ -482,11 +487,17 @@ func (s *Sink) Close() error {
 		for r := range s.readers {
 			r.stopAt(deadline)
 		}
+		room := s.giveUp // nil if no reader goroutine ever ran
 		s.mu.Unlock()
-		// Readers waiting for queue room stop waiting at the same deadline.
-		giveUp := time.AfterFunc(time.Until(deadline), func() { close(s.giveUp) })
+		var giveUp *time.Timer
+		if room != nil {
+			// Readers waiting for queue room stop waiting at the same deadline.
+			giveUp = time.AfterFunc(time.Until(deadline), func() { close(room) })
+		}
 		s.reading.Wait()
-		giveUp.Stop()
+		if giveUp != nil {
+			giveUp.Stop()
+		}
 
 		// No reader is left to push: the writers finish and close the files.
 		for _, w := range s.streams {
@@ -495,7 +506,7 @@ func (s *Sink) Close() error {
 		var errs []error
 		for _, w := range s.streams {
 			if err := w.wait(); err != nil {
-				errs = append(errs, fmt.Errorf("logsink: close %s: %w", filepath.Base(w.path), err))
+				errs = append(errs, fmt.Errorf("logsink: close %s: %w", filepath.Base(w.path()), err))
 			}
 			if w.z != nil {
 				w.z.close() // what it leaves is compressed by the next Sink

@@ -28,20 +28,20 @@ const (
 // idle stream has no goroutine. At most one run is active at a time; the
 // next one takes over the state it owns.
 type streamWriter struct {
-	st      Stream
-	path    string
-	dir     string
 	maxSize int64
-	maxAge  time.Duration // Options.MaxAge
-	z       *compressor   // nil without Options.Compress
-	lj      *lumberjack.Logger
-	out     io.WriteCloser // lj, possibly wrapped by a test
-	q       *queue
-	stats   *streamStats
+	maxAge  time.Duration  // Options.MaxAge
+	z       *compressor    // nil without Options.Compress
+	out     io.WriteCloser // &lj, possibly wrapped by a test
+	q       *queue         // &queue
+	// lj, the queue and stats are held by value: one allocation per stream
+	// instead of four (a thousand services have two thousand streams).
+	lj    lumberjack.Logger
+	queue queue
+	stats streamStats
 
 	mu        sync.Mutex
-	running   bool           // run is active, or started and about to be
 	rotations []chan error   // Rotate calls waiting for their rotation
+	running   bool           // run is active, or started and about to be
 	timed     bool           // the RotateEvery timer asked for a rotation
 	ended     bool           // a pipe of the stream ended: close the file once idle
 	closing   bool           // Close asked for the final drain
@@ -51,48 +51,49 @@ type streamWriter struct {
 	// Owned by the active run (and by Open before any run starts).
 	live     os.FileInfo // the live file when last checked; nil while out is closed
 	size     int64       // bytes in the live file
-	stage    []byte      // small chunks coalesced into one write
-	stageBuf *[]byte     // stage's buffer from chunkPool, taken by add; nil between drains
-	spare    [][]byte    // the queue's other chunk slice
 	closeErr error       // result of the final Close, set before the final run returns
 }
 
 func newStreamWriter(st Stream, o Options, wrap wrapFunc) *streamWriter {
 	const mib = 1 << 20
 	path := filepath.Join(o.Dir, st.String()+".log")
-	// lumberjack opens the file, and starts its goroutine, at the first
-	// write: a stream that is never written to costs neither.
-	lj := &lumberjack.Logger{
-		Filename: path,
-		// The writer rotates before a file exceeds o.MaxSize; lumberjack's
-		// own rotation, set above it, is only a safety net.
-		MaxSize:    int(o.MaxSize/mib) + 2,
-		MaxBackups: o.MaxBackups,
-		MaxAge:     days(o.MaxAge),
-		// The Sink compresses by itself (see compressor).
-	}
-	var out io.WriteCloser = lj
-	if wrap != nil {
-		out = wrap(st, out)
-	}
-	stats := &streamStats{st: st, onError: o.OnError}
-	var z *compressor
-	if o.Compress {
-		z = newCompressor(path, stats)
-	}
-	return &streamWriter{
-		st:      st,
-		path:    path,
-		dir:     o.Dir,
+	w := &streamWriter{
 		maxSize: o.MaxSize,
 		maxAge:  o.MaxAge,
-		lj:      lj,
-		out:     out,
-		q:       newQueue(o.QueueBytes, o.MaxBlock),
-		stats:   stats,
-		z:       z,
+		// lumberjack opens the file, and starts its goroutine, at the first
+		// write: a stream that is never written to costs neither.
+		lj: lumberjack.Logger{
+			Filename: path,
+			// The writer rotates before a file exceeds o.MaxSize;
+			// lumberjack's own rotation, set above it, is only a safety net.
+			MaxSize:    int(o.MaxSize/mib) + 2,
+			MaxBackups: o.MaxBackups,
+			MaxAge:     days(o.MaxAge),
+			// The Sink compresses by itself (see compressor).
+		},
+		queue: queue{limit: o.QueueBytes, maxBlock: o.MaxBlock},
+		stats: streamStats{st: st, onError: o.OnError},
 	}
+	w.q, w.out = &w.queue, &w.lj
+	if wrap != nil {
+		w.out = wrap(st, w.out)
+	}
+	if o.Compress {
+		w.z = newCompressor(path, &w.stats)
+	}
+	return w
 }
+
+// path returns the path of the live file. It is not kept apart: lumberjack
+// has it, and never changes it.
+func (w *streamWriter) path() string { return w.lj.Filename }
+
+// st returns the stream written.
+func (w *streamWriter) st() Stream { return w.stats.st }
+
+// dir returns the directory of the log files, Options.Dir (cleaned). It
+// is not kept apart: it is a substring of path.
+func (w *streamWriter) dir() string { return filepath.Dir(w.path()) }
 
 // days converts a retention age to lumberjack's unit, rounding up.
 func days(d time.Duration) int {
@@ -204,19 +205,19 @@ func (w *streamWriter) startLocked() {
 // decision to return is taken under w.mu and only if the queue is empty, so
 // whatever is pushed or asked for later starts a new run.
 func (w *streamWriter) run() {
+	var b batch // kept only while the run lasts
 	for {
 		w.mu.Lock()
 		rotations, timed, ended, closing := w.rotations, w.timed, w.ended, w.closing
 		w.rotations, w.timed, w.ended = nil, false, false
 		if len(rotations) == 0 && !timed && !ended && !closing && w.q.empty() {
 			w.running = false
-			w.spare = nil // keep nothing while idle
 			w.mu.Unlock()
 			return
 		}
 		w.mu.Unlock()
 
-		w.drainOnce()
+		w.drainOnce(&b)
 		if timed || len(rotations) > 0 {
 			err := w.rotate()
 			if timed && err != nil {
@@ -228,11 +229,11 @@ func (w *streamWriter) run() {
 		}
 		if closing {
 			// Every reader has exited, so nothing is pushed after this.
-			for w.drainOnce() {
+			for w.drainOnce(&b) {
 			}
 			w.live = nil
 			w.closeErr = w.out.Close()
-			stopMill(w.lj)
+			stopMill(&w.lj)
 			w.mu.Lock()
 			w.running, w.closed = false, true
 			w.mu.Unlock()
@@ -247,54 +248,63 @@ func (w *streamWriter) run() {
 	}
 }
 
+// batch is what a run keeps between its writes: small chunks coalesced
+// into one write, and the queue's other chunk slice. It lives as long as
+// the run, so an idle stream keeps none of it.
+type batch struct {
+	stage    []byte   // small chunks coalesced into one write
+	stageBuf *[]byte  // stage's buffer from chunkPool, taken by add; nil between drains
+	spare    [][]byte // the queue's other chunk slice
+}
+
 // drainOnce writes the chunks queued so far. It reports whether there were
 // any.
-func (w *streamWriter) drainOnce() bool {
-	chunks := w.q.take(w.spare)
+func (w *streamWriter) drainOnce(b *batch) bool {
+	chunks := w.q.take(b.spare)
 	if len(chunks) == 0 {
-		w.spare = chunks
+		b.spare = chunks
 		return false
 	}
 	w.checkLive()
 	for _, c := range chunks {
-		w.add(c)
+		w.add(b, c)
 	}
-	w.flush()
-	if w.stageBuf != nil {
-		chunkPool.Put(w.stageBuf)
-		w.stage, w.stageBuf = nil, nil
+	w.flush(b)
+	if b.stageBuf != nil {
+		chunkPool.Put(b.stageBuf)
+		b.stage, b.stageBuf = nil, nil
 	}
 	clear(chunks)
-	w.spare = chunks[:0]
+	b.spare = chunks[:0]
 	return true
 }
 
 // add writes c, directly if it is large, else through the stage buffer
 // (taken from chunkPool when first needed), and recycles c's buffer if it
 // came from the pool.
-func (w *streamWriter) add(c []byte) {
+func (w *streamWriter) add(b *batch, c []byte) {
 	if len(c) >= chunkSize/2 {
-		w.flush()
+		w.flush(b)
 		w.write(c)
 	} else {
-		if len(w.stage)+len(c) > chunkSize {
-			w.flush()
+		if len(b.stage)+len(c) > chunkSize {
+			w.flush(b)
 		}
-		if w.stageBuf == nil {
-			w.stageBuf = chunkPool.Get().(*[]byte)
-			w.stage = (*w.stageBuf)[:0]
+		if b.stageBuf == nil {
+			b.stageBuf = chunkPool.Get().(*[]byte)
+			b.stage = (*b.stageBuf)[:0]
 		}
-		w.stage = append(w.stage, c...)
+		b.stage = append(b.stage, c...)
 	}
 	if cap(c) == chunkSize {
 		putChunk(c)
 	}
 }
 
-func (w *streamWriter) flush() {
-	if len(w.stage) > 0 {
-		w.write(w.stage)
-		w.stage = w.stage[:0]
+func (w *streamWriter) flush(b *batch) {
+	if len(b.stage) > 0 {
+		w.write(b.stage)
+		b.stage = b.stage[:0]
 	}
 }
 
@@ -340,10 +350,10 @@ func (w *streamWriter) ensureLive() error {
 	if w.live != nil {
 		return nil
 	}
-	if err := ensureDir(w.dir); err != nil {
+	if err := ensureDir(w.dir()); err != nil {
 		return err
 	}
-	fi, unsafe, err := ensureFile(w.path)
+	fi, unsafe, err := ensureFile(w.path())
 	if unsafe != nil {
 		w.stats.report(unsafe)
 	}
@@ -372,7 +382,7 @@ func (w *streamWriter) checkLive() {
 	if w.live == nil {
 		return
 	}
-	if fi, err := os.Lstat(w.path); err == nil && os.SameFile(fi, w.live) {
+	if fi, err := os.Lstat(w.path()); err == nil && os.SameFile(fi, w.live) {
 		return
 	}
 	w.closeOut()
@@ -381,7 +391,7 @@ func (w *streamWriter) checkLive() {
 func (w *streamWriter) closeOut() {
 	w.live = nil
 	if err := w.out.Close(); err != nil {
-		w.stats.report(fmt.Errorf("close %s: %w", w.path, err))
+		w.stats.report(fmt.Errorf("close %s: %w", w.path(), err))
 	}
 }
 
@@ -400,7 +410,7 @@ func (w *streamWriter) rotate() error {
 // live file. If the path no longer names the live file, that file has been
 // moved away already and the path is reopened instead.
 func (w *streamWriter) rotateLive() error {
-	if fi, err := os.Lstat(w.path); err != nil || !os.SameFile(fi, w.live) {
+	if fi, err := os.Lstat(w.path()); err != nil || !os.SameFile(fi, w.live) {
 		w.closeOut()
 		return w.ensureLive()
 	}
@@ -409,7 +419,7 @@ func (w *streamWriter) rotateLive() error {
 		return err
 	}
 	w.closeOut()
-	if err := os.Rename(w.path, backup); err != nil {
+	if err := os.Rename(w.path(), backup); err != nil {
 		return fmt.Errorf("rotate: %w", err)
 	}
 	if err := w.ensureLive(); err != nil {
@@ -435,8 +445,8 @@ func (w *streamWriter) removeExpired(now time.Time) {
 	if w.maxAge <= 0 {
 		return
 	}
-	naming := newBackupNaming(w.path)
-	entries, err := os.ReadDir(w.dir)
+	naming := newBackupNaming(w.path())
+	entries, err := os.ReadDir(w.dir())
 	if err != nil {
 		w.stats.report(fmt.Errorf("remove old log files: %w", err))
 		return
@@ -450,7 +460,7 @@ func (w *streamWriter) removeExpired(now time.Time) {
 		if t, err := time.Parse(backupTimeFormat, stamp); err != nil || !t.Before(cutoff) {
 			continue
 		}
-		if err := os.Remove(filepath.Join(w.dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := os.Remove(filepath.Join(w.dir(), e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			w.stats.report(fmt.Errorf("remove old log file: %w", err))
 		}
 	}
@@ -461,8 +471,8 @@ func (w *streamWriter) removeExpired(now time.Time) {
 // was created, if the file system records it (see birthTime). It reports
 // false when neither is known.
 func (w *streamWriter) liveSince() (time.Time, bool) {
-	naming := newBackupNaming(w.path)
-	entries, _ := os.ReadDir(w.dir) // unreadable: no backup known
+	naming := newBackupNaming(w.path())
+	entries, _ := os.ReadDir(w.dir()) // unreadable: no backup known
 	newest := ""
 	for _, e := range entries {
 		if stamp, _, ok := naming.parse(e.Name()); ok && stamp > newest {
@@ -474,7 +484,7 @@ func (w *streamWriter) liveSince() (time.Time, bool) {
 			return t, true // the stamps are UTC, as Parse assumes
 		}
 	}
-	return birthTime(w.path)
+	return birthTime(w.path())
 }
 
 // freeBackupName returns the backup name for the current millisecond,
@@ -482,11 +492,11 @@ func (w *streamWriter) liveSince() (time.Time, bool) {
 // exists: two rotations within one millisecond must not overwrite each other.
 func (w *streamWriter) freeBackupName() (string, error) {
 	for range maxNameWait {
-		name := backupName(w.path, time.Now())
+		name := backupName(w.path(), time.Now())
 		if !exists(name) && !exists(name+compressSuffix) {
 			return name, nil
 		}
 		time.Sleep(time.Millisecond)
 	}
-	return "", fmt.Errorf("rotate %s: no free backup name", w.path)
+	return "", fmt.Errorf("rotate %s: no free backup name", w.path())
 }
