@@ -44,4 +44,3 @@ func LockDir(dir string) (io.Closer, error) {
 type nopCloser struct{}
 
 func (nopCloser) Close() error { return nil }
-
