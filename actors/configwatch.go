@@ -62,10 +62,11 @@ type configActor struct {
 type fileStamp struct {
 	mod  time.Time
 	size int64
-	// fi identifies the file itself (os.SameFile): a file replaced by
-	// another of the same time and size (unpacked from an archive with
-	// fixed times, a symlink switched to another target) differs.
-	fi os.FileInfo
+	// id identifies the file itself (device and inode, as os.SameFile
+	// compares them): a file replaced by another of the same time and size
+	// (unpacked from an archive with fixed times, a symlink switched to
+	// another target) differs. Zero where the system gives none.
+	id fileID
 }
 
 func stampOf(path string) (fileStamp, bool) {
@@ -73,12 +74,12 @@ func stampOf(path string) (fileStamp, bool) {
 	if err != nil {
 		return fileStamp{}, false
 	}
-	return fileStamp{mod: fi.ModTime(), size: fi.Size(), fi: fi}, true
+	return fileStamp{mod: fi.ModTime(), size: fi.Size(), id: fileIDOf(fi)}, true
 }
 
 // same reports whether s and o are the same version of a file.
 func (s fileStamp) same(o fileStamp) bool {
-	return s.mod.Equal(o.mod) && s.size == o.size && (s.fi == nil || o.fi == nil || os.SameFile(s.fi, o.fi))
+	return s.mod.Equal(o.mod) && s.size == o.size && (s.id == fileID{} || o.id == fileID{} || s.id == o.id)
 }
 
 // stamp records the current version of name's file.

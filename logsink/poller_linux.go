@@ -272,7 +272,7 @@ func (p *Poller) newPipes(s *Sink) (stdout, stderr *os.File, err error) {
 		}
 		p.byFD[pp.fd] = pp
 		p.active.Add(1)
-		s.readers[pp] = struct{}{}
+		s.readers = append(s.readers, pp)
 		s.reading.Add(1)
 	}
 	return w[Stdout], w[Stderr], nil

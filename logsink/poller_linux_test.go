@@ -323,7 +323,7 @@ func TestPollerReadEndFlags(t *testing.T) {
 	if len(s.readers) != 2 {
 		t.Fatalf("%d readers, want 2", len(s.readers))
 	}
-	for r := range s.readers {
+	for _, r := range s.readers {
 		fd := uintptr(r.(*polledPipe).fd)
 		if fl, err := unix.FcntlInt(fd, unix.F_GETFL, 0); err != nil || fl&unix.O_NONBLOCK == 0 {
 			t.Errorf("read end: file status flags %#x (%v): want non-blocking mode", fl, err)

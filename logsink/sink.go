@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -217,9 +218,9 @@ type Sink struct {
 
 	mu      sync.Mutex
 	closed  bool
-	timer   *time.Timer         // the RotateEvery timer; nil without one
-	readers map[reader]struct{} // read ends being drained
-	reading sync.WaitGroup      // one count per entry of readers
+	timer   *time.Timer    // the RotateEvery timer; nil without one
+	readers []reader       // read ends being drained (two per child, a few at most)
+	reading sync.WaitGroup // one count per entry of readers
 
 	closeOnce sync.Once
 	closeErr  error
@@ -246,9 +247,8 @@ func open(opts Options, wrap wrapFunc) (*Sink, error) {
 		return nil, fmt.Errorf("logsink: %w", err)
 	}
 	s := &Sink{
-		every:   cfg.RotateEvery,
-		poller:  cfg.Poller,
-		readers: make(map[reader]struct{}),
+		every:  cfg.RotateEvery,
+		poller: cfg.Poller,
 	}
 	for _, st := range []Stream{Stdout, Stderr} {
 		w := newStreamWriter(st, cfg, wrap)
@@ -355,11 +355,16 @@ func (r fileReader) stopAt(deadline time.Time) {
 	// A wait for room ends when Close closes giveUp at the same deadline.
 }
 
+// forget removes r from the readers. s.mu must be held.
+func (s *Sink) forget(r reader) {
+	s.readers = slices.DeleteFunc(s.readers, func(x reader) bool { return x == r })
+}
+
 // readerDone forgets r, a Poller's pipe that has stopped and closed its
 // read end.
 func (s *Sink) readerDone(r reader) {
 	s.mu.Lock()
-	delete(s.readers, r)
+	s.forget(r)
 	s.mu.Unlock()
 	s.reading.Done()
 }
@@ -396,7 +401,7 @@ func (s *Sink) Pipes() (stdout, stderr *os.File, err error) {
 		s.giveUp = make(chan struct{})
 	}
 	for i, f := range r {
-		s.readers[fileReader{f}] = struct{}{}
+		s.readers = append(s.readers, fileReader{f})
 		s.reading.Go(func() { s.read(f, s.streams[i]) })
 	}
 	return w[Stdout], w[Stderr], nil
@@ -406,7 +411,7 @@ func (s *Sink) Pipes() (stdout, stderr *os.File, err error) {
 func (s *Sink) read(f *os.File, w *streamWriter) {
 	defer func() {
 		s.mu.Lock()
-		delete(s.readers, fileReader{f})
+		s.forget(fileReader{f})
 		s.mu.Unlock()
 		_ = f.Close()
 		w.pipeEnded()
@@ -484,7 +489,7 @@ func (s *Sink) Close() error {
 			s.timer.Stop()
 		}
 		deadline := time.Now().Add(closeDrainTimeout)
-		for r := range s.readers {
+		for _, r := range s.readers {
 			r.stopAt(deadline)
 		}
 		room := s.giveUp // nil if no reader goroutine ever ran

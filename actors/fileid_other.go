@@ -1,0 +1,12 @@
+//go:build !unix
+
+package actors
+
+import "os"
+
+// fileID would be a file's identity; this system gives none here, so
+// stamps compare only time and size.
+type fileID struct{}
+
+// fileIDOf returns the zero fileID.
+func fileIDOf(os.FileInfo) fileID { return fileID{} }
