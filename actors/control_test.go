@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -198,4 +199,23 @@ func ExampleSupervisor_HTTPAddr() {
 		panic(err)
 	}
 	// Output: API on 127.0.0.1, port chosen: true
+}
+
+// An embedding program that serves the Supervisor with its own server
+// (transport.NewHandler) gets 503, not 500, once Run has returned: the
+// supervisor is not running, which is no internal error.
+func TestEmbedHandlerAfterRunAnswers503(t *testing.T) {
+	sup, cancel, ran := embedded(t, actors.Config{Services: []*config.Service{config.New("web", "sleep", "64")}})
+	cancel()
+	if err := <-ran; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sup.Status(context.Background(), "web"); !errors.Is(err, actors.ErrNotRunning) || !errors.Is(err, transport.ErrUnavailable) {
+		t.Fatalf("Status after Run: %v, want ErrNotRunning matching transport.ErrUnavailable", err)
+	}
+	rec := httptest.NewRecorder()
+	transport.NewHandler(sup, transport.HandlerOptions{}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v1/services/web", nil))
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "not running") {
+		t.Errorf("GET /v1/services/web after Run: %d %s, want 503", rec.Code, rec.Body.String())
+	}
 }

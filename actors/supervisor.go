@@ -96,7 +96,17 @@ const staleGrace = 5 * time.Second
 // ErrNotRunning is returned by the service methods of a Supervisor whose
 // Run has returned (or failed to start). Called before Run is ready, they
 // wait for it, bounded by their context.
-var ErrNotRunning = errors.New("supervisor is not running")
+// It matches transport.ErrUnavailable too, so that a transport.NewHandler
+// serving the Supervisor answers 503.
+var ErrNotRunning error = notRunningError{}
+
+// notRunningError is ErrNotRunning.
+type notRunningError struct{}
+
+func (notRunningError) Error() string { return "supervisor is not running" }
+
+// Is makes ErrNotRunning match transport.ErrUnavailable.
+func (notRunningError) Is(target error) bool { return target == transport.ErrUnavailable }
 
 // Supervisor runs a set of services, each a protoactor actor under a services
 // supervisor actor. It is safe for concurrent use; it implements

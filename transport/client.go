@@ -357,8 +357,9 @@ func (e *APIError) Error() string {
 // ErrUnknownService for a 404 to a request about a service (a 404 to any
 // other request means an unknown route), ErrInvalidArgument for a 400,
 // ErrConflict for a 409, ErrConfigUnavailable for a 503 to Reload or
-// CheckConfig (to other requests a 503 means that superd is shutting down;
-// a reload that superd's shutdown interrupts matches too), ErrUnauthorized
+// CheckConfig (to other requests a 503 means that superd is shutting down,
+// ErrUnavailable; a reload that superd's shutdown interrupts matches
+// ErrConfigUnavailable too), ErrUnauthorized
 // for a 401, ErrForbidden for a 403 and ErrPreconditionFailed for a 412.
 func (e *APIError) Is(target error) bool {
 	switch target {
@@ -370,6 +371,8 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode == http.StatusConflict
 	case ErrConfigUnavailable:
 		return e.StatusCode == http.StatusServiceUnavailable && e.configRequest
+	case ErrUnavailable:
+		return e.StatusCode == http.StatusServiceUnavailable
 	case ErrUnauthorized:
 		return e.StatusCode == http.StatusUnauthorized
 	case ErrForbidden:

@@ -292,6 +292,9 @@ var (
 	// be read (missing, unreadable), so a reload or check could not even
 	// start; nothing was changed (HTTP 503).
 	ErrConfigUnavailable = errors.New("configuration unavailable")
+	// ErrUnavailable: superd is not serving requests (it is shutting down,
+	// or an embedding program's supervisor is not running) (HTTP 503).
+	ErrUnavailable = errors.New("superd is not running")
 	// ErrUnauthorized: a TCP request without a valid bearer token (HTTP
 	// 401).
 	ErrUnauthorized = errors.New("unauthorized")
