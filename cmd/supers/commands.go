@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
+	"time"
 
 	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/transport"
@@ -156,6 +157,19 @@ func (c *restartCmd) Run(ctx context.Context, a *app) error {
 	return a.act(ctx, "restart", a.client.Restart, c.Names)
 }
 
+// stillStopping reports whether superd, asked again briefly (--timeout, at
+// most stillStoppingWait), says that the service name is stopping.
+func (a *app) stillStopping(ctx context.Context, name string) bool {
+	ctx, cancel := context.WithTimeout(ctx, min(a.timeout, stillStoppingWait))
+	defer cancel()
+	st, err := a.client.Status(ctx, name)
+	return err == nil && st.State == transport.StateStopping
+}
+
+// stillStoppingWait bounds the status request that tells a slow stop from a
+// superd that does not answer.
+const stillStoppingWait = 5 * time.Second
+
 // act applies op to each name in turn, reports each failure on stderr and
 // prints the resulting statuses. Its exit code is 4 if a service is
 // unknown, 1 if another op failed (the highest applies, as for status); it
@@ -187,6 +201,11 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 		case errors.Is(err, transport.ErrUnknownService):
 			a.errorf("%s", unknownService(name, err))
 			code = max(code, exitUnknown)
+		case errors.Is(err, context.DeadlineExceeded) && (verb == "stop" || verb == "restart") && a.stillStopping(ctx, name):
+			// Not a superd that does not answer: a service that takes
+			// longer than --timeout to stop (a long TimeoutStopSec).
+			a.errorf("%s %s: still stopping after %s; superd answers once it has stopped, within its TimeoutStopSec (see --timeout)", verb, name, a.timeout)
+			code = max(code, exitError)
 		default:
 			a.errorf("%s %s: %s", verb, name, a.describe(err))
 			code = max(code, exitError)
