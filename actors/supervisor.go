@@ -453,6 +453,13 @@ func (s *Supervisor) List(ctx context.Context) ([]transport.ServiceStatus, error
 // Status returns the status of one service.
 func (s *Supervisor) Status(ctx context.Context, name string) (transport.ServiceStatus, error) {
 	st, err := s.ask(ctx, name, func(r replyTo) any { return &statusQuery{name: name, reply: r} })
+	return s.markOne(ctx, st, err)
+}
+
+// markOne sets ConfigChanged on st, the status a request about one service
+// returned with err, if it succeeded (as markStale does), so that every
+// service method's status says whether the file changed.
+func (s *Supervisor) markOne(ctx context.Context, st transport.ServiceStatus, err error) (transport.ServiceStatus, error) {
 	if err == nil {
 		l := []transport.ServiceStatus{st}
 		s.markStale(ctx, l)
@@ -489,18 +496,21 @@ func (s *Supervisor) markStale(ctx context.Context, l []transport.ServiceStatus)
 // wrapping ErrStartFailed when the program could not be executed. Starting a
 // running service is a no-op.
 func (s *Supervisor) Start(ctx context.Context, name string) (transport.ServiceStatus, error) {
-	return s.ask(ctx, name, func(r replyTo) any { return &startService{name: name, reply: r} })
+	st, err := s.ask(ctx, name, func(r replyTo) any { return &startService{name: name, reply: r} })
+	return s.markOne(ctx, st, err)
 }
 
 // Stop stops a service gracefully: KillSignal to its process group, then
 // SIGKILL after TimeoutStopSec. It returns once the process has exited.
 func (s *Supervisor) Stop(ctx context.Context, name string) (transport.ServiceStatus, error) {
-	return s.ask(ctx, name, func(r replyTo) any { return &stopService{name: name, reply: r} })
+	st, err := s.ask(ctx, name, func(r replyTo) any { return &stopService{name: name, reply: r} })
+	return s.markOne(ctx, st, err)
 }
 
 // Restart stops the service if it runs, then starts it.
 func (s *Supervisor) Restart(ctx context.Context, name string) (transport.ServiceStatus, error) {
-	return s.ask(ctx, name, func(r replyTo) any { return &restartService{name: name, reply: r} })
+	st, err := s.ask(ctx, name, func(r replyTo) any { return &restartService{name: name, reply: r} })
+	return s.markOne(ctx, st, err)
 }
 
 // Signal sends a signal to the process group of a running service. sig is
@@ -515,7 +525,8 @@ func (s *Supervisor) Signal(ctx context.Context, name, sig string) (transport.Se
 	if err != nil {
 		return transport.ServiceStatus{}, fmt.Errorf("%w: %w", transport.ErrInvalidArgument, err)
 	}
-	return s.ask(ctx, name, func(r replyTo) any { return &signalService{name: name, signal: canon, reply: r} })
+	st, err := s.ask(ctx, name, func(r replyTo) any { return &signalService{name: name, signal: canon, reply: r} })
+	return s.markOne(ctx, st, err)
 }
 
 // Logs returns the output of service name: the last q.Tail lines of its
