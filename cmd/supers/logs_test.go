@@ -100,19 +100,32 @@ func startLogs(ctx context.Context, socket string, args ...string) (stdout, stde
 	return stdout, stderr, c
 }
 
+// sendLog hands chunk to the fake's followed log, failing the test if
+// nothing takes it (the stream ended).
+func sendLog(t *testing.T, live chan<- string, chunk string) {
+	t.Helper()
+	select {
+	case live <- chunk:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("nobody reads the followed log any more (chunk %q)", chunk)
+	}
+}
+
 func TestLogsFollowCanceled(t *testing.T) {
 	fb := withLogs()
 	fb.logLive = make(chan string) // never closed: only supers can end the stream
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	stdout, stderr, code := startLogs(ctx, startDaemon(t, fb), "--stderr", "-n", "1", "--timeout", "1ms", "web")
+	// --timeout bounds only the wait for the answer to start.
+	stdout, stderr, code := startLogs(ctx, startDaemon(t, fb), "--stderr", "-n", "1", "--timeout", "300ms", "web")
 
 	// The chunks come long after --timeout, and are printed as they come,
 	// without waiting for a line's end.
 	waitOutput(t, stdout, "err 3\n")
-	fb.logLive <- "partial"
+	time.Sleep(time.Second)
+	sendLog(t, fb.logLive, "partial")
 	waitOutput(t, stdout, "err 3\npartial")
-	fb.logLive <- " line\n"
+	sendLog(t, fb.logLive, " line\n")
 	waitOutput(t, stdout, "err 3\npartial line\n")
 	cancel()
 	if c := waitCode(t, code); c != exitOK || stderr.String() != "" {
