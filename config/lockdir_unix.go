@@ -39,8 +39,3 @@ func LockDir(dir string) (io.Closer, error) {
 	}
 	return f, nil
 }
-
-// nopCloser is the release of a lock that was not taken.
-type nopCloser struct{}
-
-func (nopCloser) Close() error { return nil }
