@@ -57,7 +57,7 @@ func (h *eventsActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *eventPublished:
 		h.remember(m.event)
-		h.notify(m.event)
+		h.toNotifiers(m.event)
 		h.retryBacklogs(ctx, h.fanOut(m.event))
 	case *pushBacklogs:
 		h.backlogTimer = nil
@@ -105,9 +105,9 @@ func (h *eventsActor) Receive(ctx actor.Context) {
 // replaced have delivered what they held (or given up).
 type notifiersFlushed struct{}
 
-// notify hands e to every notifier's queue, or holds it while replaced
+// toNotifiers hands e to every notifier's queue, or holds it while replaced
 // queues are still flushing.
-func (h *eventsActor) notify(e notify.Event) {
+func (h *eventsActor) toNotifiers(e notify.Event) {
 	if h.flushing == 0 {
 		for _, q := range h.queues {
 			q.Enqueue(e)
