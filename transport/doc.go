@@ -89,8 +89,10 @@
 // an Allow header), 409 conflict, 413 request body too large (over 1 MiB),
 // 421 Host not allowed (TCP), 500 internal error, 503 the configuration
 // directory cannot be read (reload and check; nothing was changed) or the
-// request was canceled (superd is shutting down), 504 the backend's
-// deadline expired.
+// request was canceled (superd is shutting down) or the backend is not
+// running ([ErrUnavailable]), 504 the backend's deadline expired. A
+// streamed answer (logs, events) cuts a client that leaves a chunk unread
+// for a minute.
 //
 // # Unix socket
 //
