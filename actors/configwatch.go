@@ -2,11 +2,8 @@ package actors
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -47,7 +44,7 @@ type configActor struct {
 	statFile func(path string) (fileStamp, bool)           // stale's stat; nil means stampOf (tests count calls)
 	loadDir  func(dir string) ([]*config.Service, []error) // reload's config.LoadDir; tests make it fail
 
-	daemonHash  string         // notifierVersion of the superd.conf in force
+	daemonHash  string         // Hash of the superd.conf in force (it covers the CAFile= contents)
 	startDaemon *config.Daemon // superd.conf as it was at start, whose [Daemon] settings are in force; nil if none
 	version     string         // superd's version, for the webhooks' User-Agent
 
@@ -177,7 +174,7 @@ func (c *configActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		if c.startDaemon != nil {
-			c.daemonHash = notifierVersion(c.startDaemon)
+			c.daemonHash = c.startDaemon.Hash
 		}
 		c.openChanges(false) // before the stamps: no change after them goes unseen
 		c.stamps = make(map[string]fileStamp, len(c.known))
@@ -254,7 +251,7 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 		c.log.Warn(warning)
 	}
 	if derr == nil {
-		if version := notifierVersion(daemon); version != c.daemonHash {
+		if version := daemon.Hash; version != c.daemonHash {
 			if queues, err := webhookQueues(daemon, c.version, c.log); err != nil {
 				res.Errors = append(res.Errors, configErrors(err)...)
 			} else {
@@ -340,27 +337,6 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 		c.log.Error("service file skipped", "err", err)
 	}
 	return res, nil
-}
-
-// notifierVersion identifies what the webhooks of d are built from: d's
-// Hash, and the content of their CAFile= files, which the hash does not
-// cover (only their paths), so that a CA bundle rotated in place is picked
-// up by a reload as a new SecretFile= is.
-func notifierVersion(d *config.Daemon) string {
-	h := sha256.New()
-	io.WriteString(h, d.Hash)
-	for _, w := range d.Webhooks {
-		if w.CAFile == "" {
-			continue
-		}
-		data, err := os.ReadFile(w.CAFile)
-		if err != nil {
-			data = []byte(err.Error()) // differs from any content: rebuilt, and the error reported then
-		}
-		sum := sha256.Sum256(data)
-		fmt.Fprintf(h, "\x00%s\x00%x", w.CAFile, sum)
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 // loadOnDemand handles a start or restart of a name the services supervisor

@@ -203,7 +203,7 @@ func webhookQueues(d *config.Daemon, version string, log *slog.Logger) ([]*notif
 			Timeout:     w.Timeout,
 			Retries:     retries,
 			DenyPrivate: w.DenyPrivate,
-			CAFile:      w.CAFile,
+			CA:          w.CA,
 			UserAgent:   "supers/" + version,
 			Logger:      log,
 		})

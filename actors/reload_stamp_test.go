@@ -30,7 +30,7 @@ func TestReloadStampsFileAsRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := &configActor{dir: dir, log: slog.New(slog.DiscardHandler), known: map[string]*config.Service{"a": sp},
-		stamps: map[string]fileStamp{}, daemonHash: notifierVersion(daemon)}
+		stamps: map[string]fileStamp{}, daemonHash: daemon.Hash}
 	t.Cleanup(c.closeChanges)
 	c.stamp(sp)
 	c.loadDir = func(dir string) ([]*config.Service, []error) {

@@ -396,11 +396,12 @@ func (wb *webhookBuilder) apply(a *assignment, read readFileFunc, fail func(erro
 			return err
 		}
 		path := filepath.Clean(v)
-		if ferr := checkCAFile(path, read); ferr != nil {
+		ca, ferr := readCAFile(path, read)
+		if ferr != nil {
 			fail(ferr)
 			return nil
 		}
-		h.CAFile = path
+		h.CAFile, h.CA = path, ca
 	default:
 		// The scanner only lets known keys through.
 		err = fmt.Errorf("internal error: no handler for key %s", a.key)

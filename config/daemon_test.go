@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -126,12 +127,20 @@ SecretFile=/etc/supers/hook.secrets
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, err := parseDaemon("superd.conf", []byte(tt.src), daemonFiles(t))
+			files := daemonFiles(t)
+			d, err := parseDaemon("superd.conf", []byte(tt.src), files)
 			if err != nil {
 				t.Fatal(err)
 			}
 			want := tt.want
 			want.File = "superd.conf"
+			// The CA is the content parsing read, not a second read.
+			want.Webhooks = slices.Clone(want.Webhooks)
+			for i, w := range want.Webhooks {
+				if w.CAFile != "" {
+					want.Webhooks[i].CA, _ = files(w.CAFile)
+				}
+			}
 			want.Hash = want.ComputeHash()
 			if !reflect.DeepEqual(d, &want) {
 				t.Errorf("got  %#v\nwant %#v\nwebhooks:\n%#v\n%#v", d, &want, secretsOf(d.Webhooks), secretsOf(want.Webhooks))
@@ -432,7 +441,8 @@ func TestLoadDaemon(t *testing.T) {
 		secrets := filepath.Join(dir, "hook.secrets")
 		ca := filepath.Join(dir, "ca.pem")
 		writeFile(t, secrets, "one\ntwo\n")
-		writeFile(t, ca, testCAPEM(t))
+		caPEM := testCAPEM(t)
+		writeFile(t, ca, caPEM)
 		path := filepath.Join(dir, DaemonFile)
 		writeFile(t, path, "[Daemon]\nAllowEdit=1\n[Webhook \"x\"]\nURL=https://h/\nSecretFile="+secrets+"\nCAFile="+ca+"\n")
 		d, err := LoadDaemon(dir)
@@ -440,7 +450,7 @@ func TestLoadDaemon(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := &Daemon{File: path, AllowEdit: true, Webhooks: []Webhook{{
-			Name: "x", URL: "https://h/", Secrets: []string{"one", "two"}, CAFile: ca,
+			Name: "x", URL: "https://h/", Secrets: []string{"one", "two"}, CAFile: ca, CA: []byte(caPEM),
 			Timeout: DefaultWebhookTimeout, Retries: DefaultWebhookRetries,
 		}}}
 		want.Hash = want.ComputeHash()
@@ -576,5 +586,28 @@ func TestDaemonSameSettings(t *testing.T) {
 		if got := base.SameSettings(parse(tc.text)); got != tc.same {
 			t.Errorf("SameSettings(%q) = %v, want %v", tc.text, got, tc.same)
 		}
+	}
+}
+
+// The hash covers the content of CAFile=, not only its path: a CA bundle
+// rotated in place must make a reload rebuild the webhooks.
+func TestDaemonHashCoversCAContent(t *testing.T) {
+	src := []byte("[Webhook \"a\"]\nURL=https://h/\nCAFile=/etc/supers/ca.pem\n")
+	parse := func(pem string) *Daemon {
+		d, err := parseDaemon("superd.conf", src, fakeFiles(map[string]string{"/etc/supers/ca.pem": pem}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(d.Webhooks[0].CA); got != pem {
+			t.Fatalf("CA = %q, want the file's content", got)
+		}
+		return d
+	}
+	one, two := testCAPEM(t), testCAPEM(t)
+	if parse(one).Hash == parse(two).Hash {
+		t.Error("same hash for two CA bundles at the same path")
+	}
+	if parse(one).Hash != parse(one).Hash {
+		t.Error("hash differs for the same CA bundle")
 	}
 }

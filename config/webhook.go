@@ -52,6 +52,11 @@ type Webhook struct {
 	// certificates to trust instead of the system's; "" uses the system's.
 	// Parsing checks that it is readable and holds a certificate.
 	CAFile string
+	// CA is the content of CAFile as parsing read it (nil without
+	// CAFile=). The notifier trusts these bytes, not a second read of the
+	// file: what was checked is what is used, and a bundle rotated in
+	// place changes the Hash.
+	CA []byte
 }
 
 // webhookEvents are the event types Events= accepts, in documentation order.
@@ -258,22 +263,22 @@ func readSecretFile(path string, read readFileFunc) ([]string, error) {
 	return secrets, nil
 }
 
-// checkCAFile checks that the CAFile= at path is readable and holds at
-// least one PEM certificate.
-func checkCAFile(path string, read readFileFunc) error {
+// readCAFile returns the content of the CAFile= at path, once it is
+// readable and holds at least one PEM certificate.
+func readCAFile(path string, read readFileFunc) ([]byte, error) {
 	data, err := read(path)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if !x509.NewCertPool().AppendCertsFromPEM(data) {
-		return fmt.Errorf("%s: no PEM certificate found", path)
+		return nil, fmt.Errorf("%s: no PEM certificate found", path)
 	}
-	return nil
+	return data, nil
 }
 
 // daemonHashVersion starts the hashed encoding of a Daemon; change it when
 // the encoding changes.
-const daemonHashVersion = "supers/config.Daemon v1"
+const daemonHashVersion = "supers/config.Daemon v2"
 
 // ComputeHash returns the hex SHA-256 of a canonical encoding of every
 // field of d except File and Hash, as Service.ComputeHash does. The webhooks
@@ -308,6 +313,7 @@ func (d *Daemon) ComputeHash() string {
 		e.int(int64(w.Retries))
 		e.bool(w.DenyPrivate)
 		e.str(w.CAFile)
+		e.str(string(w.CA))
 	}
 	return hex.EncodeToString(e.h.Sum(nil))
 }

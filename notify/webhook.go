@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -67,9 +66,11 @@ type WebhookConfig struct {
 	// DenyPrivate also refuses loopback, private and shared address
 	// ranges (link-local, unspecified and multicast are always refused).
 	DenyPrivate bool
-	// CAFile names a PEM file of CA certificates trusted instead of the
-	// system's, for a receiver with a private CA (as curl's --cacert).
-	CAFile string
+	// CA holds PEM CA certificates trusted instead of the system's, for a
+	// receiver with a private CA (as curl's --cacert). Empty trusts the
+	// system's. The caller reads the file: superd reads it once, when it
+	// parses superd.conf, so that what it checked is what is trusted.
+	CA []byte
 	// UserAgent is sent as User-Agent, e.g. "supers/1.2.0". Empty means
 	// DefaultUserAgent.
 	UserAgent string
@@ -158,10 +159,11 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 		return fail("negative duration")
 	}
 	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
-	if cfg.CAFile != "" {
-		pool, err := loadCAFile(cfg.CAFile)
-		if err != nil {
-			return fail("%w", err)
+	if len(cfg.CA) > 0 {
+		// Only these: the system's roots are not trusted with them.
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(cfg.CA) {
+			return fail("CA: no PEM certificate found")
 		}
 		tlsConf.RootCAs = pool
 	}
@@ -225,20 +227,6 @@ func redactURL(u *url.URL) string {
 		r += "/..."
 	}
 	return r
-}
-
-// loadCAFile returns a pool of the certificates of a PEM file, and of
-// those only: the system's roots are not trusted with it.
-func loadCAFile(path string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("CA file: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("CA file %s: no PEM certificate found", path)
-	}
-	return pool, nil
 }
 
 // Name returns the webhook's name.

@@ -15,8 +15,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -114,7 +112,7 @@ func TestNewWebhookRejects(t *testing.T) {
 		"ftp":          {Name: "a", URL: "ftp://example.com/"},
 		"no host":      {Name: "a", URL: "http:///path"},
 		"empty secret": {Name: "a", URL: "http://example.com/", Secrets: [][]byte{{}}},
-		"no CA file":   {Name: "a", URL: "https://example.com/", CAFile: filepath.Join(t.TempDir(), "none.pem")},
+		"CA not PEM":   {Name: "a", URL: "https://example.com/", CA: []byte("not a certificate")},
 		"negative":     {Name: "a", URL: "http://example.com/", Timeout: -time.Second},
 	}
 	for name, cfg := range cases {
@@ -460,16 +458,11 @@ func TestWebhookTLS(t *testing.T) {
 		t.Fatalf("err = %v, want a certificate verification error", err)
 	}
 
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	if err := os.WriteFile(ca, pemBytes, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	cfg := fastConfig(srv.URL)
-	cfg.CAFile = ca
+	cfg.CA = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
 	w = newTestWebhook(t, cfg)
 	if err := w.Notify(context.Background(), NewEvent(TypeExit, "web")); err != nil {
-		t.Fatalf("with CAFile: %v", err)
+		t.Fatalf("with CA: %v", err)
 	}
 }
 

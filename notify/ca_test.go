@@ -6,25 +6,18 @@ import (
 	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 )
 
-// TestWebhookCAFileReplacesSystemRoots checks that CAFile= is trusted
-// instead of the system's roots, as superd.conf's documentation says: a
-// webhook pinned to a private CA must not accept a certificate any public
-// CA could issue for its host.
-func TestWebhookCAFileReplacesSystemRoots(t *testing.T) {
+// TestWebhookCAReplacesSystemRoots checks that the CA (superd.conf's
+// CAFile=) is trusted instead of the system's roots, as superd.conf's
+// documentation says: a webhook pinned to a private CA must not accept a
+// certificate any public CA could issue for its host.
+func TestWebhookCAReplacesSystemRoots(t *testing.T) {
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	t.Cleanup(srv.Close)
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	if err := os.WriteFile(ca, pemBytes, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	cfg := fastConfig(srv.URL)
-	cfg.CAFile = ca
+	cfg.CA = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
 	w := newTestWebhook(t, cfg)
 	want := x509.NewCertPool()
 	want.AddCert(srv.Certificate())
@@ -32,6 +25,6 @@ func TestWebhookCAFileReplacesSystemRoots(t *testing.T) {
 		t.Errorf("RootCAs is not exactly the CA file's certificates (system roots added?)")
 	}
 	if err := w.Notify(context.Background(), NewEvent(TypeExit, "web")); err != nil {
-		t.Fatalf("with CAFile: %v", err)
+		t.Fatalf("with CA: %v", err)
 	}
 }
