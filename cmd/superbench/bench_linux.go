@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -246,7 +245,10 @@ func cpuOf(procs []procStat) time.Duration {
 // terminal or a pipeline would take it (with /dev/null, writing would cost
 // nothing at all); its stderr goes to errFile.
 func (b *bench) timeCommand(ctx context.Context, cmd *exec.Cmd, errFile *os.File) (time.Duration, error) {
-	cmd.Stdout = io.Discard
+	// Through a pipe, as to io.Discard, but the end is kept: some CLIs
+	// (runit's sv) say why they failed on stdout.
+	var out tail
+	cmd.Stdout = &out
 	if errFile != nil {
 		cmd.Stderr = errFile
 	}
@@ -256,9 +258,31 @@ func (b *bench) timeCommand(ctx context.Context, cmd *exec.Cmd, errFile *os.File
 	err := runQuiet(ctx, b.reaper, cmd)
 	d := time.Since(t0)
 	if err != nil {
+		if line := out.lastLine(); line != "" {
+			return d, fmt.Errorf("%s: %w (stdout: %s)", filepath.Base(cmd.Path), err, line)
+		}
 		return d, fmt.Errorf("%s: %w", filepath.Base(cmd.Path), err)
 	}
 	return d, nil
+}
+
+// tail is an io.Writer that keeps only the last tailSize bytes written.
+type tail struct{ buf []byte }
+
+const tailSize = 512
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.buf = append(t.buf, p...)
+	if over := len(t.buf) - tailSize; over > 0 {
+		t.buf = t.buf[:copy(t.buf, t.buf[over:])]
+	}
+	return len(p), nil
+}
+
+// lastLine returns the last non-empty line kept.
+func (t *tail) lastLine() string {
+	s := strings.TrimSpace(string(t.buf))
+	return s[strings.LastIndexByte(s, '\n')+1:]
 }
 
 // rotate returns ds starting at the k-th element, so that from one

@@ -225,3 +225,22 @@ func TestQuoting(t *testing.T) {
 		t.Errorf("commandLine = %q", got)
 	}
 }
+
+// A CLI that fails says why in the error even when it says it on stdout,
+// as runit's sv does ("fail: NAME: runsv not running"), not only on stderr.
+func TestTimeCommandKeepsStdoutOfAFailure(t *testing.T) {
+	r, err := newReaper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &bench{reaper: r}
+	b.opt.timeout = 30 * time.Second
+	script := "i=0; while [ $i -lt 100 ]; do echo ok: s$i; i=$((i+1)); done; echo 'fail: s1: runsv not running'; echo; exit 3"
+	_, err = b.timeCommand(context.Background(), exec.Command("sh", "-c", script), nil)
+	if err == nil || !strings.Contains(err.Error(), "exit status 3 (stdout: fail: s1: runsv not running)") {
+		t.Errorf("err = %v, want the exit status and the last line of stdout", err)
+	}
+	if _, err := b.timeCommand(context.Background(), exec.Command("sh", "-c", "echo fine"), nil); err != nil {
+		t.Errorf("a successful command: %v", err)
+	}
+}
