@@ -248,10 +248,12 @@ func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor
 		s.countStart(e, ee.Gen)
 	}
 	e.failedGen = ee.Gen
-	if s.closing || e.removing {
-		// Being stopped for good (shutdown, removal by a reload): its
-		// stop was delivered and waits in its mailbox. Resumed, the child
-		// answers it; a restart would start a process only to stop it.
+	if s.closing || e.removing || e.opStop {
+		// Being stopped for good (shutdown, removal by a reload), or the
+		// operator's stop was routed to it (it crashed while that stop
+		// was on its way, so the stop waits in its mailbox): resumed, the
+		// child answers it; a restart would start a process only to stop
+		// it, once the backoff is over.
 		s.log.Info("not restarting: the service is being stopped", "service", e.spec.Name, "status", outcomeString(ee))
 		sup.ResumeChildren(child)
 		return
@@ -352,6 +354,13 @@ func (s *servicesActor) restart(sup actor.Supervisor, e *serviceEntry) {
 // generation newer than the last failure ends a backoff or fatal overlay.
 func (s *servicesActor) observe(e *serviceEntry, m *statusChanged) {
 	if m.status.State == StateRunning {
+		if e.overlay == StateFatal && m.gen > e.failedGen {
+			// Started again after it gave up: by hand (a start that
+			// reached it while it failed, so route did not reset the
+			// policy) or after the cooldown (already reset). Either way
+			// from scratch, as a start of a fatal service is.
+			e.policy.Reset()
+		}
 		s.countStart(e, m.gen)
 		if e.overlay != "" && m.gen > e.failedGen {
 			s.cancelTimer(e)
@@ -429,7 +438,7 @@ func (s *servicesActor) routeHops(ctx actor.Context, m command, hops int) {
 			return
 		}
 	}
-	if loadsOnDemand(m) {
+	if loadsOnDemand(m) && !startsNothing(e, m) {
 		// A start or restart by hand clears fatal, the streak and the
 		// start-limit window.
 		e.policy.Reset()
@@ -452,6 +461,17 @@ func loadsOnDemand(m command) bool {
 		return true
 	}
 	return false
+}
+
+// startsNothing reports whether m is a start of a service that is running
+// or being started, a no-op: it must not clear the restart policy's state,
+// or starting a crash-looping service again and again (a script making
+// sure it runs) would defeat its backoff and its start limit.
+func startsNothing(e *serviceEntry, m command) bool {
+	if _, ok := m.(*startService); !ok || e.overlay != "" {
+		return false
+	}
+	return e.status.State == StateRunning || e.status.State == StateStarting
 }
 
 // deliver hands a command to the child. A pending automatic restart is

@@ -56,7 +56,8 @@
 // automatic restarts. With StartLimitBurst=3 a crash loop is started exactly
 // 3 times. With RestartCooldownSec= > 0 the Decision says when to try again
 // from scratch; [State.Reset], called on that retry and on every manual
-// start or restart, clears the fatal state, the streak and the window.
+// start (of a service that does not run) or restart, clears the fatal
+// state, the streak and the window.
 //
 // # Use
 //
