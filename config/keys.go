@@ -73,6 +73,8 @@ type schema struct {
 	sections []sectionSpec
 	// keyNotes explain some unknown keys better than a suggestion would.
 	keyNotes map[string]string
+	// sectionNotes do the same for some unknown sections.
+	sectionNotes map[string]string
 	// elsewhere names the file kind the sections of otherFile belong to,
 	// for the unknown-section error ("it belongs in superd.conf").
 	elsewhere string
@@ -101,6 +103,16 @@ var serviceSchema = &schema{
 		"ExecStartPre":    "systemd's ExecStartPre= is not supported: run such commands from ExecStart=, e.g. /bin/sh -c 'prepare && exec app'",
 		"ExecStartPost":   "systemd's ExecStartPost= is not supported",
 		"TimeoutStartSec": "systemd's TimeoutStartSec= is not supported: superd has no start timeout",
+		// in most unit files a user copies
+		"Type":        "systemd's Type= is not supported: ExecStart= runs as with Type=simple (a program that forks into the background and exits has ended)",
+		"KillMode":    "systemd's KillMode= is not supported: a stop signals the whole process group, then the processes that left it, as KillMode=control-group does",
+		"ExecStop":    "systemd's ExecStop= is not supported: a stop sends KillSignal= to the service's processes",
+		"ExecReload":  "systemd's ExecReload= is not supported: send the service a signal instead (supers signal NAME HUP)",
+		"SendSIGKILL": "systemd's SendSIGKILL= is not supported: with TimeoutStopSec=infinity a stop never sends SIGKILL",
+		"TimeoutSec":  "systemd's TimeoutSec= is not supported: use TimeoutStopSec= (superd has no start timeout)",
+	},
+	sectionNotes: map[string]string{
+		"Install": "systemd's [Install] is not needed: AutoStart= says whether the service starts with superd",
 	},
 	elsewhere: DaemonFile,
 	otherFile: []string{sectionDaemon, sectionWebhook},
@@ -148,6 +160,9 @@ func (sc *schema) sectionOf(key string) string {
 // sectionHint returns the text appended to an unknown-section error for
 // the header name, made of head (its first word) and rest.
 func (sc *schema) sectionHint(head, rest string) string {
+	if note, ok := sc.sectionNotes[head]; ok && rest == "" {
+		return " (" + note + ")"
+	}
 	if slices.Contains(sc.otherFile, head) {
 		return " (it belongs in " + sc.elsewhere + ")"
 	}

@@ -226,7 +226,7 @@ func (b *builder) apply(a *assignment) {
 			err = checkExecStart(s.ExecStart)
 		}
 	case keyWorkingDirectory:
-		if err = checkAbsPath(v); err == nil {
+		if err = checkWorkingDirectory(v); err == nil {
 			s.WorkingDirectory = filepath.Clean(v)
 		}
 	case keyEnvironment:

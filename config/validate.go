@@ -150,6 +150,19 @@ func checkExecStart(argv []string) error {
 	return nil
 }
 
+// checkWorkingDirectory checks the value of WorkingDirectory=: an absolute
+// path, without systemd's prefixes, which would otherwise be refused as
+// relative paths with no word of why.
+func checkWorkingDirectory(p string) error {
+	switch {
+	case strings.HasPrefix(p, "-"):
+		return errors.New(`systemd's "-" prefix (ignore a missing directory) is not supported: give an absolute path, which must exist`)
+	case p == "~" || strings.HasPrefix(p, "~/"):
+		return errors.New(`systemd's "~" (the home directory of User=) is not supported: give an absolute path`)
+	}
+	return checkAbsPath(p)
+}
+
 func checkNoNUL(s string) error {
 	if strings.IndexByte(s, 0) >= 0 {
 		return errors.New("contains a NUL byte")

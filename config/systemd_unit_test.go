@@ -1,0 +1,40 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestSystemdUnitDirectivesExplained checks that the systemd directives
+// found in most unit files a user copies, which superd does not have, are
+// refused with a note saying what superd does instead, not a bare "unknown
+// key" or "unknown section", nor a misleading "must be an absolute path"
+// for WorkingDirectory='s systemd prefixes.
+func TestSystemdUnitDirectivesExplained(t *testing.T) {
+	for _, tc := range []struct {
+		line, want string
+	}{
+		{"Type=simple", "Type=simple"},
+		{"KillMode=process", "process group"},
+		{"ExecStop=/bin/kill $MAINPID", "KillSignal="},
+		{"ExecReload=/bin/kill -HUP $MAINPID", "supers signal"},
+		{"SendSIGKILL=no", "TimeoutStopSec=infinity"},
+		{"TimeoutSec=5", "TimeoutStopSec="},
+		{"WorkingDirectory=-/srv/app", `"-" prefix`},
+		{"WorkingDirectory=~", `"~"`},
+		{"WorkingDirectory=~/app", `"~"`},
+	} {
+		_, err := parse("x", "x.service", []byte("[Service]\nExecStart=/bin/true\n"+tc.line+"\n"), readFile)
+		if err == nil {
+			t.Errorf("%s accepted", tc.line)
+			continue
+		}
+		if msg := err.Error(); !strings.Contains(msg, "systemd") || !strings.Contains(msg, tc.want) {
+			t.Errorf("%s: %s\nwant a note about systemd mentioning %q", tc.line, msg, tc.want)
+		}
+	}
+	_, err := parse("x", "x.service", []byte("[Service]\nExecStart=/bin/true\n\n[Install]\nWantedBy=multi-user.target\n"), readFile)
+	if err == nil || !strings.Contains(err.Error(), "AutoStart=") {
+		t.Errorf("[Install]: %v\nwant a note pointing at AutoStart=", err)
+	}
+}
