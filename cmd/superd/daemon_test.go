@@ -56,12 +56,19 @@ func TestCheckValidatesDaemonConf(t *testing.T) {
 // superd on the same socket refuses to start, rather than killing the
 // first one's services and running them again beside it.
 func TestSocketLockHeldUntilServicesStopped(t *testing.T) {
+	trapped := filepath.Join(t.TempDir(), "trapped")
 	d := newDaemon(t, map[string]string{
-		"stubborn.service": "[Service]\nExecStart=/bin/sh -c 'trap \"\" TERM; while :; do sleep 0.1; done'\nTimeoutStopSec=120s\n",
+		"stubborn.service": "[Service]\nExecStart=/bin/sh -c 'trap \"\" TERM; touch " + trapped + "; while :; do sleep 0.1; done'\nTimeoutStopSec=120s\n",
 	})
 	d.start()
 	st := d.waitRunning("stubborn")
 	t.Cleanup(func() { _ = syscall.Kill(-st.PID, syscall.SIGKILL) })
+	// Running is not enough: the shell must have set its trap, or the
+	// SIGTERM of the shutdown ends it at once (seen on a loaded machine).
+	waitFor(t, 20*time.Second, "the service's trap set", func() bool {
+		_, err := os.Stat(trapped)
+		return err == nil
+	})
 
 	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

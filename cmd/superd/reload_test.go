@@ -394,6 +394,12 @@ func TestReloadDuringRestart(t *testing.T) {
 		"slow.service": "[Service]\nExecStart=/bin/sh -c 'trap \"\" TERM; exec sleep 1000'\nTimeoutStopSec=1s\n",
 	}).start()
 	first := d.waitRunning("slow")
+	// The shell has set its trap once it has exec'd sleep: a restart
+	// before that would end it at once, with no "stopping" to see.
+	waitFor(t, 10*time.Second, "slow's shell exec'd sleep", func() bool {
+		cmd, _ := os.ReadFile("/proc/" + itoa(first.PID) + "/cmdline")
+		return string(cmd) == "sleep\x001000\x00"
+	})
 	restarted := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
