@@ -36,3 +36,33 @@ func TestContinuationSkipsCommentLines(t *testing.T) {
 		t.Errorf("error = %v, want %s", err, want)
 	}
 }
+
+// As in systemd, the backslash that continues a line becomes a space: a
+// unit written "--a\" then "--b" passes two words. ini.v1 dropped it and
+// passed "--a--b".
+func TestContinuationBackslashIsASpace(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		want       []string
+	}{
+		{"no space before the backslash", "[Service]\nExecStart=/bin/foo\\\n--a\\\n  --b\n", []string{"/bin/foo", "--a", "--b"}},
+		{"a line of a lone backslash", "[Service]\nExecStart=/bin/foo\\\n\\\n--a\n", []string{"/bin/foo", "--a"}},
+		{"inside quotes", "[Service]\nExecStart=/bin/echo 'x\\\ny'\n", []string{"/bin/echo", "x y"}},
+		{"at the end of the file", "[Service]\nExecStart=/bin/foo --a\\", []string{"/bin/foo", "--a"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Parse("t", "t.service", []byte(tc.text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(s.ExecStart, tc.want) {
+				t.Errorf("ExecStart = %q, want %q", s.ExecStart, tc.want)
+			}
+			checkValues(t, []byte(tc.text))
+		})
+	}
+	s, err := Parse("t", "t.service", []byte("[Service]\nExecStart=x\n[Unit]\nDescription=one\\\ntwo \\\n  three\n"))
+	if err != nil || s.Description != "one two  three" {
+		t.Errorf("Description = %q, %v; want systemd's %q", s.Description, err, "one two  three")
+	}
+}

@@ -42,10 +42,9 @@
 //     Spaces around KEY and VALUE are trimmed. # and ; start a comment only
 //     at the beginning of a line: inside a value they are kept.
 //   - A value whose last character is a backslash continues on the next
-//     line: the backslash is dropped and the next line, trimmed, is appended
-//     (so leave a space before the backslash to separate words). A blank
-//     line ends the value; comment lines in between are skipped, as in
-//     systemd.
+//     line: as in systemd, the backslash becomes a space and the next line,
+//     trimmed, is appended. A blank line ends the value; comment lines in
+//     between are skipped.
 //   - Section and key names are case sensitive. Sections and keys starting
 //     with "X-" are ignored (for other tools). Any other unknown section or
 //     key is an error, with a suggestion when a known one is close.

@@ -144,7 +144,7 @@ func checkSchemaValues(t *testing.T, data []byte, sc *schema) {
 			if isComment(next) {
 				continue // skipped, as in systemd
 			}
-			want = strings.TrimSpace(want[:len(want)-1] + next)
+			want = strings.TrimSpace(want[:len(want)-1] + " " + next)
 			if next == "" || !strings.HasSuffix(next, `\`) {
 				break
 			}

@@ -135,6 +135,7 @@ func fillValues(as []assignment, clean []byte) (err error) {
 		AllowShadows:               true, // repeated keys accumulate
 		AllowDuplicateShadowValues: true, // ... even when the values are equal
 		PreserveSurroundedQuote:    true, // quotes are for the shell-like word splitting
+		IgnoreContinuation:         true, // the scanner joined continuation lines already
 	}, clean)
 	if err != nil {
 		return fmt.Errorf("internal error: INI parser: %w", err)

@@ -231,7 +231,7 @@ func TestParseInline(t *testing.T) {
 			"t.service:3: [Service] Description: unknown key (it belongs in [Unit])\n" +
 				`t.service:6: [Service] User: invalid value "": must not be empty`},
 		{"continuation swallows a header", svc + "User=a \\\n[Log]\nMaxBackups=1\n",
-			`t.service:3: [Service] User: invalid value "a [Log]": not a valid user or group name or numeric ID` + "\n" +
+			`t.service:3: [Service] User: invalid value "a  [Log]": not a valid user or group name or numeric ID` + "\n" +
 				`t.service:5: [Service] MaxBackups: unknown key (it belongs in [Log])`},
 		{"empty continued value", svc + "User=\\\n\\\n\n",
 			`t.service:3: [Service] User: invalid value "": must not be empty`},
@@ -509,7 +509,7 @@ func TestParseLimits(t *testing.T) {
 		t.Errorf("many lines: got %v, want %s", err, want)
 	}
 	fits := svc + "[Unit]\nDescription=a \\\n" + strings.Repeat("b \\\n", maxValueLines-2) + "c\n"
-	if s, err := Parse("l", "l.service", []byte(fits)); err != nil || len(s.Description) != 2*maxValueLines-1 {
+	if s, err := Parse("l", "l.service", []byte(fits)); err != nil || s.Description != "a  "+strings.Repeat("b  ", maxValueLines-2)+"c" {
 		t.Errorf("value of %d lines: %v", maxValueLines, err)
 	}
 

@@ -21,9 +21,10 @@ import (
 //     quadratic time).
 //
 // It hands ini.v1 a cleaned copy of the text that holds only the headers of
-// the known sections and their valid assignments (with their continuation
-// lines), so ini.v1 never sees input it could misparse, and the Nth value
-// ini.v1 returns for a key is the Nth assignment the scanner found for it.
+// the known sections and their valid assignments, each on one line (the
+// scanner joins continuation lines, as systemd does), so ini.v1 never sees
+// input it could misparse, and the Nth value ini.v1 returns for a key is the
+// Nth assignment the scanner found for it.
 
 // assignment is one KEY=VALUE of a known key in a known section.
 type assignment struct {
@@ -155,14 +156,12 @@ func scan(data []byte, el *errorList, sc *schema) scanned {
 			el.add(lineNo, section, key, fmt.Errorf("%w: continued over more than %d lines", ErrInvalidValue, maxValueLines))
 		default:
 			res.assignments = append(res.assignments, assignment{line: lineNo, section: section, key: key, empty: cont.length == 0})
-			out.WriteString(text)
+			// One line for ini.v1, continuation lines joined here: as
+			// systemd does, not as ini.v1 would (see joinValue).
+			out.WriteString(key)
+			out.WriteByte('=')
+			out.WriteString(joinValue(lines, i, cont.last, value))
 			out.WriteByte('\n')
-			for j := i + 1; j <= cont.last; j++ {
-				if !isComment(strings.TrimSpace(lines[j])) {
-					out.WriteString(lines[j])
-					out.WriteByte('\n')
-				}
-			}
 		}
 		i = cont.last
 	}
@@ -263,11 +262,12 @@ type extent struct {
 }
 
 // continuation follows the continuation lines of the assignment on
-// lines[i], whose text after "=" is value, as ini.v1 does: a value whose
+// lines[i], whose text after "=" is value, as systemd does: a value whose
 // last non-space character is a backslash continues on the next line; the
-// backslash is dropped and the next line, trimmed, is appended; a blank line
-// (which is consumed), a line that does not end with a backslash or the end
-// of the file ends it. As in systemd, comment lines in between are skipped
+// backslash becomes a space and the next line, trimmed, is appended (see
+// joinValue); a blank line (which is consumed), a line that does not end
+// with a backslash or the end of the file ends it. The length counts
+// neither the backslashes nor the spaces that replace them. As in systemd, comment lines in between are skipped
 // (the scanner leaves them out of the text it gives ini.v1): the value goes
 // on with the line after them.
 func continuation(lines []string, i int, value string) extent {
@@ -292,6 +292,38 @@ func continuation(lines []string, i int, value string) extent {
 		e.length += len(next) - 1
 	}
 	return e
+}
+
+// joinValue returns the value of the assignment on lines[i], whose text
+// after "=" is value, joined with its continuation lines up to lines[last]
+// as systemd joins them: each line trimmed, comment lines skipped, and a
+// final backslash replaced by a space, so that "--a\" followed by "--b" is
+// "--a --b" (ini.v1 would drop the backslash: "--a--b").
+func joinValue(lines []string, i, last int, value string) string {
+	v := strings.TrimSpace(value)
+	if startsMultilineQuote(value) {
+		return v // refused before it is used
+	}
+	var b strings.Builder
+	for j := i; ; {
+		cont := strings.HasSuffix(v, `\`)
+		if !cont {
+			b.WriteString(v)
+			break
+		}
+		b.WriteString(v[:len(v)-1])
+		b.WriteByte(' ')
+		if j++; j > last {
+			break
+		}
+		for v = strings.TrimSpace(lines[j]); isComment(v) && j < last; v = strings.TrimSpace(lines[j]) {
+			j++
+		}
+		if isComment(v) {
+			break
+		}
+	}
+	return strings.TrimSpace(b.String())
 }
 
 // quoteValue quotes s for an error message, shortening it if it is long.
