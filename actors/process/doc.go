@@ -79,8 +79,10 @@
 // all children are gone. Close also stops the exit poller (through an
 // eventfd) and closes the pidfds.
 //
-// Each child runs in its own process group (its pgid is its pid) so that
-// [SignalGroup] reaches the whole tree a service spawned. Its stdin is
+// Each child leads a new session and so its own process group (its pgid
+// and session id are its pid), so that [SignalGroup] reaches the whole tree
+// a service spawned, and so that no child shares the supervisor's
+// controlling terminal. Its stdin is
 // /dev/null, its stdout and stderr are the files given in the [Spec] (passed
 // to the child as is, without copying goroutines), and it inherits no other
 // file descriptor: Go opens its own files close-on-exec, and in subreaper

@@ -79,7 +79,9 @@ type spawnResult struct {
 // (failing if that is refused), and it marks every descriptor the process
 // inherited close-on-exec, so that children get only fds 0-2. Without it,
 // descriptors are left alone: an embedding program owns its descriptors, and
-// any it opened without close-on-exec reach the children.
+// any it opened without close-on-exec reach the children. Likewise, in
+// either mode, a signal the process ignores (signal.Ignore, SIGHUP under
+// nohup) is ignored by the children too: exec keeps an ignored disposition.
 func NewManager(opts Options) (*Manager, error) {
 	return newManagerWith(opts, pidfdsWork())
 }
