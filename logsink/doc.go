@@ -142,7 +142,13 @@
 // that the path still names the file it opened; if the file was removed,
 // renamed or replaced, it reopens the path the same way. What remains is the
 // window between that check and lumberjack's open, which only someone who
-// can already write to the 0750 directory can use.
+// can write to the directory can use: so, on Unix, each time it is about to
+// open a log file the Sink refuses a directory (an existing one included)
+// that belongs to a user other than root and its own, or that every user
+// or a group other than root's and its own may write in, or that has an
+// ancestor belonging to another user or writable by every user and not
+// sticky (like /tmp). Open fails, and a later open drops the output and
+// reports why.
 //
 // # Failures
 //

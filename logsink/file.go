@@ -15,8 +15,17 @@ const backupTimeFormat = "2006-01-02T15-04-05.000"
 
 // ensureDir creates dir, and those of its ancestors that do not exist, with
 // mode dirPerm if it does not exist. An existing directory (or symlink to
-// one) is left as it is.
+// one) is left as it is, but it is refused if a user other than root and
+// this process's could replace what is in it (see checkDirTree).
 func ensureDir(dir string) error {
+	if err := makeDir(dir); err != nil {
+		return err
+	}
+	return checkDirTree(dir)
+}
+
+// makeDir is ensureDir without the safety check.
+func makeDir(dir string) error {
 	fi, err := os.Stat(dir)
 	switch {
 	case err == nil && fi.IsDir():
@@ -29,7 +38,7 @@ func ensureDir(dir string) error {
 	// One level at a time, rather than MkdirAll, so that each directory
 	// created gets dirPerm whatever the umask.
 	if parent := filepath.Dir(dir); parent != dir {
-		if err := ensureDir(parent); err != nil {
+		if err := makeDir(parent); err != nil {
 			return err
 		}
 	}

@@ -2,7 +2,64 @@
 
 package logsink
 
-import "syscall"
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+)
 
 // oNoFollow makes open fail on a symlink.
 const oNoFollow = syscall.O_NOFOLLOW
+
+// checkDirTree refuses dir, a log directory, if a user other than root and
+// this process's effective user could change what it holds: dir or one of
+// its ancestors belongs to another user or may be written by every user,
+// or dir may be written by a group other than root's and ours. Such a user
+// could swap a log file for a symlink between its check and lumberjack's
+// open, which follows symlinks, and have superd append to any file it can
+// write. An ancestor that is sticky, like /tmp, is safe: others cannot
+// rename or remove what is not theirs there. A group-writable ancestor is
+// allowed, as logging daemons commonly have one (Ubuntu's /var/log is
+// root:syslog 0775).
+func checkDirTree(dir string) error {
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("log directory: %w", err)
+	}
+	euid, egid := os.Geteuid(), os.Getegid()
+	for leaf := true; ; leaf = false {
+		fi, err := os.Stat(d)
+		if err != nil {
+			return fmt.Errorf("log directory: %w", err)
+		}
+		if err := checkDirOwner(d, fi, leaf, euid, egid); err != nil {
+			return fmt.Errorf("log directory: %w", err)
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return nil
+		}
+		d = parent
+	}
+}
+
+// checkDirOwner checks one directory of checkDirTree; fi is its FileInfo
+// and leaf tells whether it is the log directory itself, where the sticky
+// bit does not help (others could create the log files first).
+func checkDirOwner(d string, fi os.FileInfo, leaf bool, euid, egid int) error {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil
+	}
+	if uid := int(st.Uid); uid != 0 && uid != euid {
+		return fmt.Errorf("%s belongs to uid %d, who could redirect the logs: refusing to write there (chown it to root or uid %d)", d, uid, euid)
+	}
+	perm := fi.Mode().Perm()
+	groupWritable := leaf && perm&0o020 != 0 && int(st.Gid) != 0 && int(st.Gid) != egid
+	worldWritable := perm&0o002 != 0 && (leaf || fi.Mode()&os.ModeSticky == 0)
+	if groupWritable || worldWritable {
+		return fmt.Errorf("%s (mode %04o, gid %d) can be written by other users, who could redirect the logs: refusing to write there (chmod go-w)", d, perm, st.Gid)
+	}
+	return nil
+}
