@@ -39,6 +39,10 @@ type UnixListener struct {
 //
 //   - missing parent directories are created with mode 0750 (existing ones
 //     are left as they are);
+//   - the socket's directory and its ancestors must belong to root or to
+//     this process's effective user, and must not be writable by every
+//     user unless sticky (like /tmp): whoever else controls them could put
+//     their own socket, lock or state file there;
 //   - an exclusive lock on path+".lock" is taken without waiting, before the
 //     socket path is touched; if another process holds it the error wraps
 //     [ErrDaemonRunning];
@@ -69,6 +73,9 @@ func ListenUnixGroup(path string, gid int) (*UnixListener, error) {
 		return nil, fmt.Errorf("listen on %s: socket path longer than %d bytes", path, maxSocketPathLen)
 	}
 	if err := mkdirParents(filepath.Dir(path), 0o750, gid); err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", path, err)
+	}
+	if err := checkSocketDir(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", path, err)
 	}
 	lock, err := lockFile(path + ".lock")

@@ -5,7 +5,10 @@ package transport
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -39,4 +42,34 @@ func lockFile(path string) (*os.File, error) {
 		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
 	return f, nil
+}
+
+// checkSocketDir refuses dir, the directory of the socket, if a user other
+// than root and this process's effective user could replace what superd
+// puts there: it, or one of its ancestors, belongs to another user, or
+// every user may write in it and it is not sticky (like /tmp).
+func checkSocketDir(dir string) error {
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	for {
+		fi, err := os.Stat(d)
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o002 != 0 && fi.Mode()&fs.ModeSticky == 0 {
+			return fmt.Errorf("directory %s is writable by every user (mode %04o): anyone could replace the socket", d, fi.Mode().Perm())
+		}
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			if uid := int(st.Uid); uid != 0 && uid != os.Geteuid() {
+				return fmt.Errorf("directory %s belongs to uid %d, not to root or uid %d: its owner could replace the socket", d, uid, os.Geteuid())
+			}
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return nil
+		}
+		d = parent
+	}
 }
