@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"maps"
@@ -89,8 +90,10 @@ type Store struct {
 // A missing file gives an empty state. A file that cannot be parsed is
 // logged, renamed to path+".corrupt" (replacing any previous one) and
 // treated as empty: a damaged state file never prevents superd from
-// starting. Temporary files left by a write that was interrupted are
-// removed.
+// starting. A file another user may have written (it belongs to a user
+// other than root and this process's, or its group or others may write
+// it) is an error, since KillStale kills what it lists. Temporary files
+// left by a write that was interrupted are removed.
 //
 // The Store keeps the marker id of the file (see [Store.Marker]); without a
 // previous state, Open creates one and writes it at once, so that it is on
@@ -153,13 +156,14 @@ func Open(path string, logger *slog.Logger) (*Store, State, error) {
 
 // readState reads the state file at path. found is false if there is no
 // usable file: it is missing, or corrupt and moved aside.
+// A file another user may have written is an error (see checkOwner).
 func readState(path string, log *slog.Logger) (st State, found bool, err error) {
-	b, err := os.ReadFile(path)
+	b, err := readTrusted(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return State{}, false, nil
 	}
 	if err != nil {
-		return State{}, false, fmt.Errorf("runstate: read state file: %w", err)
+		return State{}, false, err
 	}
 	st, err = decode(b)
 	if err != nil {
@@ -171,6 +175,29 @@ func readState(path string, log *slog.Logger) (st State, found bool, err error) 
 		return State{}, false, nil
 	}
 	return st, true, nil
+}
+
+// readTrusted returns the content of the state file at path, checking
+// first that no other user may have written it. A missing file is an
+// error wrapping fs.ErrNotExist.
+func readTrusted(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("runstate: read state file: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("runstate: read state file: %w", err)
+	}
+	if err := checkOwner(path, fi); err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("runstate: read state file: %w", err)
+	}
+	return b, nil
 }
 
 // decode parses the content of a state file.
