@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"os/user"
+	"slices"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -136,13 +138,22 @@ func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transp
 		return res, err
 	}
 	path, _ := config.DefinitionPath(c.dir, m.name) // the name is valid: readDefinition checked it
+	if !m.allowRoot {
+		// Judged before any file it names is read: superd reads an
+		// EnvironmentFile= as root, and its errors would tell whether a
+		// file exists and what its first line looks like.
+		pre, err := config.ParseNoFiles(m.name, path, m.data)
+		if err != nil {
+			return res, &transport.InvalidDefinitionError{Name: m.name, Errors: configErrors(err)}
+		}
+		if why := rootPowers(pre, os.Geteuid(), systemAccounts); why != "" {
+			return res, fmt.Errorf("%w: %s %s; superd refuses such definitions over HTTP unless --http-allow-root-services is set",
+				transport.ErrForbidden, m.name, why)
+		}
+	}
 	spec, err := config.Parse(m.name, path, m.data)
 	if err != nil {
 		return res, &transport.InvalidDefinitionError{Name: m.name, Errors: configErrors(err)}
-	}
-	if why := rootPowers(spec, os.Geteuid(), user.Lookup, user.LookupGroup); !m.allowRoot && why != "" {
-		return res, fmt.Errorf("%w: %s %s; superd refuses such definitions over HTTP unless --http-allow-root-services is set",
-			transport.ErrForbidden, m.name, why)
 	}
 	written, err := config.WriteDefinition(c.dir, m.name, m.data)
 	if errors.Is(err, config.ErrSymlink) {
@@ -241,41 +252,86 @@ func (c *configActor) dropError(path string) {
 	c.errs = kept
 }
 
+// accounts resolves the User= and Group= of a service as the process
+// package does when it starts it: a value of digits only is a numeric id
+// ("00" is uid 0), anything else a name. Tests pass their own.
+type accounts struct {
+	user     func(nameOrID string) (*user.User, error)
+	group    func(nameOrID string) (*user.Group, error)
+	groupIDs func(*user.User) ([]string, error) // supplementary groups
+}
+
+// systemAccounts are the system's, through os/user.
+var systemAccounts = accounts{
+	user: func(s string) (*user.User, error) {
+		if _, ok := numericID(s); ok {
+			return user.LookupId(s)
+		}
+		return user.Lookup(s)
+	},
+	group: func(s string) (*user.Group, error) {
+		if _, ok := numericID(s); ok {
+			return user.LookupGroupId(s)
+		}
+		return user.LookupGroup(s)
+	},
+	groupIDs: (*user.User).GroupIds,
+}
+
+// numericID parses a numeric uid or gid as the process package does.
+func numericID(s string) (uint64, bool) {
+	v, err := strconv.ParseUint(s, 10, 32)
+	return v, err == nil
+}
+
+// isZeroID reports whether s is the numeric id 0, however it is written.
+func isZeroID(s string) bool {
+	v, ok := numericID(s)
+	return ok && v == 0
+}
+
 // rootPowers says how spec would use root's powers, or returns "" if it
-// would not. euid is superd's effective uid; lookupUser and lookupGroup
-// resolve names (os/user's functions; tests pass their own). spec:
-//   - runs as root: User= names uid 0 ("root", "0", or any name with uid
-//     0), or is empty while superd runs as root;
-//   - runs in group 0: Group= names gid 0 ("root", "0", "wheel" on some
-//     systems), or, without Group=, User='s primary group is 0;
+// would not. euid is superd's effective uid. spec:
+//   - runs as root: User= is uid 0 ("root", "0", "00", or any name or uid
+//     whose entry has uid 0), or is empty while superd runs as root;
+//   - runs in group 0: Group= is gid 0 ("root", "0", "wheel" on some
+//     systems), or, without Group=, User='s primary group is 0; or group
+//     0 is among User='s supplementary groups, which the service gets
+//     whatever Group= says;
 //   - has superd read an EnvironmentFile= as root, and hand its content to
 //     the service: a definition written over HTTP could read any file.
 //
-// A name that does not resolve is not root's: starting the service will
-// fail on it.
-func rootPowers(spec *config.Service, euid int, lookupUser func(string) (*user.User, error),
-	lookupGroup func(string) (*user.Group, error)) string {
+// A user or group that does not resolve is not root's: starting the
+// service will fail on it.
+func rootPowers(spec *config.Service, euid int, acc accounts) string {
 	var u *user.User
 	switch {
 	case spec.User == "" && euid == 0:
 		return "would run as root (no User=, and superd runs as root)"
-	case spec.User == "0" || spec.User == "root":
+	case spec.User == "root" || isZeroID(spec.User):
 		return "would run as root (User=" + spec.User + ")"
 	case spec.User != "":
 		var err error
-		if u, err = lookupUser(spec.User); err == nil && u.Uid == "0" {
+		if u, err = acc.user(spec.User); err != nil {
+			u = nil
+		} else if isZeroID(u.Uid) {
 			return "would run as root (User=" + spec.User + " has uid 0)"
 		}
 	}
 	switch {
-	case spec.Group == "0" || spec.Group == "root":
+	case spec.Group == "root" || isZeroID(spec.Group):
 		return "would run in group 0 (Group=" + spec.Group + ")"
 	case spec.Group != "":
-		if g, err := lookupGroup(spec.Group); err == nil && g.Gid == "0" {
+		if g, err := acc.group(spec.Group); err == nil && isZeroID(g.Gid) {
 			return "would run in group 0 (Group=" + spec.Group + " has gid 0)"
 		}
-	case u != nil && u.Gid == "0":
+	case u != nil && isZeroID(u.Gid):
 		return "would run in group 0 (the primary group of User=" + spec.User + ")"
+	}
+	if u != nil {
+		if gids, err := acc.groupIDs(u); err == nil && slices.ContainsFunc(gids, isZeroID) {
+			return "would run with group 0 among its supplementary groups (User=" + spec.User + ")"
+		}
 	}
 	if len(spec.EnvironmentFiles) > 0 && euid == 0 {
 		return "has superd read EnvironmentFile= as root (" + spec.EnvironmentFiles[0] + ")"

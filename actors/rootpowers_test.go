@@ -2,6 +2,7 @@ package actors
 
 import (
 	"os/user"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -18,17 +19,31 @@ func TestRootPowers(t *testing.T) {
 		"wheel": {Name: "wheel", Gid: "0"},
 		"staff": {Name: "staff", Gid: "50"},
 	}
-	lookupUser := func(name string) (*user.User, error) {
-		if u, ok := users[name]; ok {
-			return u, nil
-		}
-		return nil, user.UnknownUserError(name)
+	// Supplementary groups, as os/user lists them: the primary one too.
+	supplementary := map[string][]string{
+		"toor": {"0"}, "app": {"1000"}, "ops": {"0"}, "dba": {"1002", "50", "0"},
 	}
-	lookupGroup := func(name string) (*user.Group, error) {
-		if g, ok := groups[name]; ok {
-			return g, nil
-		}
-		return nil, user.UnknownGroupError(name)
+	users["dba"] = &user.User{Username: "dba", Uid: "1002", Gid: "1002"}
+	acc := accounts{
+		// By name, or by uid as the process package resolves digits.
+		user: func(s string) (*user.User, error) {
+			for _, u := range users {
+				if u.Username == s {
+					return u, nil
+				}
+				if id, ok := numericID(s); ok && u.Uid == strconv.FormatUint(id, 10) {
+					return u, nil
+				}
+			}
+			return nil, user.UnknownUserError(s)
+		},
+		group: func(s string) (*user.Group, error) {
+			if g, ok := groups[s]; ok {
+				return g, nil
+			}
+			return nil, user.UnknownGroupError(s)
+		},
+		groupIDs: func(u *user.User) ([]string, error) { return supplementary[u.Username], nil },
 	}
 	svc := func(lines ...string) *config.Service {
 		s := config.New("x", "/bin/true")
@@ -62,12 +77,21 @@ func TestRootPowers(t *testing.T) {
 		{svc("User=app", "Group=wheel"), 0, "Group=wheel has gid 0"},
 		{svc("User=app", "Group=staff"), 0, ""},
 		{svc("User=ops"), 0, "primary group of User=ops"},
-		{svc("User=ops", "Group=staff"), 0, ""},
+		// ops keeps group 0 among its supplementary groups whatever
+		// Group= says.
+		{svc("User=ops", "Group=staff"), 0, "supplementary groups (User=ops)"},
+		{svc("User=dba", "Group=staff"), 0, "supplementary groups (User=dba)"},
+		// Digits are an id, however they are written: "00" is uid 0.
+		{svc("User=00"), 0, "User=00"},
+		{svc("User=app", "Group=00"), 0, "Group=00"},
+		{svc("User=1001", "Group=staff"), 0, "supplementary groups (User=1001)"},
+		{svc("User=1001"), 0, "primary group of User=1001"},
+		{svc("User=01000"), 0, ""}, // app, by its uid
 		{svc("User=app", "EnvironmentFile=-/etc/shadow"), 0, "EnvironmentFile= as root (-/etc/shadow)"},
 		{svc("EnvironmentFile=/home/me/app.env"), 1000, ""}, // read as superd's own user
 	}
 	for _, tt := range tests {
-		got := rootPowers(tt.spec, tt.euid, lookupUser, lookupGroup)
+		got := rootPowers(tt.spec, tt.euid, acc)
 		if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
 			t.Errorf("User=%q Group=%q EnvironmentFiles=%q euid %d: %q, want %q",
 				tt.spec.User, tt.spec.Group, tt.spec.EnvironmentFiles, tt.euid, got, tt.want)

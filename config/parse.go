@@ -84,6 +84,15 @@ func Parse(name, file string, data []byte) (*Service, error) {
 	return parse(name, file, data, readFile)
 }
 
+// ParseNoFiles is Parse without reading the EnvironmentFile= files: their
+// names are checked, their content counts as empty. It is for a caller
+// that must judge a definition (who it runs as, which files it names)
+// before anything is read on its behalf; the Service it returns is not
+// the one to run, since its environment lacks the files'.
+func ParseNoFiles(name, file string, data []byte) (*Service, error) {
+	return parse(name, file, data, func(string) ([]byte, error) { return nil, nil })
+}
+
 func parse(name, file string, data []byte, read readFileFunc) (*Service, error) {
 	el := &errorList{file: file}
 	if err := ValidateName(name); err != nil {

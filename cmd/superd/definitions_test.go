@@ -185,7 +185,10 @@ func TestDefinitionsOverTCP(t *testing.T) {
 // TestDefinitionsOverTCPReadNoRootFiles: superd reads EnvironmentFile= with
 // its own privileges, so a definition written over TCP (without
 // --http-allow-root-services) must not make a root superd read a file for a
-// non-root service, nor quote a file it could not parse.
+// non-root service: it is refused before the file is read, so that the
+// answer tells nothing of the file (whether it exists, what it holds).
+// It used to be parsed first: a missing file or one superd could not parse
+// got a 400 saying so.
 func TestDefinitionsOverTCPReadNoRootFiles(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs superd to run as root")
@@ -198,14 +201,23 @@ func TestDefinitionsOverTCPReadNoRootFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	def := "[Service]\nExecStart=/bin/sleep 1000\nUser=nobody\nEnvironmentFile=" + envFile + "\n"
-	a := want(t, tcp.do("PUT", "/v1/services/peek/definition", []byte(def)), 400, "unparsable env file over TCP")
-	if strings.Contains(string(a.body), secret) {
-		t.Fatalf("the answer quotes the root-only file: %s", a)
+	missing := "[Service]\nExecStart=/bin/sleep 1000\nUser=nobody\nEnvironmentFile=" + envFile + ".missing\n"
+	for _, tc := range []struct{ what, def string }{
+		{"an env file superd cannot parse", def},
+		{"a missing env file", missing},
+	} {
+		a := want(t, tcp.do("PUT", "/v1/services/peek/definition", []byte(tc.def)), 403, tc.what+" over TCP")
+		if strings.Contains(string(a.body), secret) || strings.Contains(string(a.body), "no such file") {
+			t.Fatalf("%s: the answer tells of the file: %s", tc.what, a)
+		}
+		if !strings.Contains(string(a.body), "EnvironmentFile=") {
+			t.Errorf("%s: 403 does not say why: %s", tc.what, a)
+		}
 	}
 	if err := os.WriteFile(envFile, []byte("TOKEN="+secret+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	a = want(t, tcp.do("PUT", "/v1/services/peek/definition", []byte(def)), 403, "EnvironmentFile= over TCP")
+	a := want(t, tcp.do("PUT", "/v1/services/peek/definition", []byte(def)), 403, "EnvironmentFile= over TCP")
 	if !strings.Contains(string(a.body), "EnvironmentFile=") {
 		t.Errorf("403 does not say why: %s", a)
 	}
