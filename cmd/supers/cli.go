@@ -57,7 +57,11 @@ type globals struct {
 	URL       string        `name:"url" help:"Talk to superd's HTTP API at URL (http[s]://HOST:PORT) instead of the socket; needs --token-file. From $$SUPERS_URL if set." placeholder:"URL" xor:"target"`
 	TokenFile string        `help:"File holding the bearer token for --url (from $$SUPERS_TOKEN_FILE if set)." placeholder:"FILE"`
 	JSON      bool          `help:"Print JSON instead of a table."`
-	Timeout   time.Duration `help:"How long to wait for each answer from superd; 0 waits forever (default ${default})." default:"30s" placeholder:"D"`
+	Timeout   time.Duration `help:"How long to wait for each answer from superd; 0 waits forever (default ${default}). Without it, start, stop and restart wait as long as superd is stopping the service (its TimeoutStopSec)." default:"30s" placeholder:"D"`
+
+	// timeoutGiven is whether --timeout was on the command line (kong
+	// leaves unexported fields alone: see parsedGlobals).
+	timeoutGiven bool
 }
 
 // defaultTimeout is the default of --timeout, as its tag says.
@@ -72,6 +76,9 @@ type app struct {
 	json           bool
 	timeout        time.Duration
 	getenv         func(string) string
+	// timeoutGiven is whether the user gave --timeout: then it bounds a
+	// stop however long superd takes (see waitOp).
+	timeoutGiven bool
 }
 
 // exitStatus is returned by commands that already reported their problems
@@ -139,7 +146,7 @@ func runKong(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 
 	if line := getenv("COMP_LINE"); line != "" {
-		return completeLine(ctx, parser, line, getenv("COMP_POINT"), stdout, getenv)
+		return completeLine(ctx, parser, line, getenv("COMP_POINT"), args, stdout, getenv)
 	}
 
 	kctx, err := parser.Parse(args)
@@ -147,16 +154,32 @@ func runKong(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		reportUsageError(stderr, err)
 		return exitUsage
 	}
-	return execute(grammar.globals, stdin, stdout, stderr, getenv, func(a *app) error {
+	return execute(parsedGlobals(&grammar, kctx), stdin, stdout, stderr, getenv, func(a *app) error {
 		kctx.BindTo(ctx, (*context.Context)(nil))
 		return kctx.Run(a)
 	})
+}
+
+// parsedGlobals returns the global flags kong parsed into grammar, with
+// what kong does not record in them: whether --timeout was given.
+func parsedGlobals(grammar *cli, kctx *kong.Context) globals {
+	g := grammar.globals
+	for _, p := range kctx.Path {
+		if p.Flag != nil && p.Flag.Name == "timeout" {
+			g.timeoutGiven = true
+		}
+	}
+	return g
 }
 
 // execute runs a parsed command line: it makes the client the global
 // flags g ask for, calls runCmd with the app and returns the exit code its
 // error means, after reporting the error on stderr.
 func execute(g globals, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, runCmd func(*app) error) int {
+	if g.Timeout < 0 {
+		reportUsageError(stderr, &usageError{msg: fmt.Sprintf("--timeout: %s is negative (0 waits forever)", g.Timeout)})
+		return exitUsage
+	}
 	conn := connection{socket: g.Socket, url: g.URL, tokenFile: g.TokenFile}
 	client, err := conn.client(getenv)
 	if err != nil {
@@ -177,6 +200,8 @@ func execute(g globals, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		json:    g.JSON,
 		timeout: g.Timeout,
 		getenv:  getenv,
+
+		timeoutGiven: g.timeoutGiven,
 	}
 	err = runCmd(a)
 

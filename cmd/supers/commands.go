@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/supers-dev/supers/config"
@@ -170,6 +171,59 @@ func (a *app) stillStopping(ctx context.Context, name string) bool {
 // superd that does not answer.
 const stillStoppingWait = 5 * time.Second
 
+// stopPollInterval is how often waitOp asks superd whether a service is
+// still stopping, once --timeout has passed.
+const stopPollInterval = time.Second
+
+// waitOp runs op (start, stop or restart) on the service name. With
+// --timeout given (or 0), the user's bound applies, as for any request.
+// Without it, --timeout's default bounds only how long superd may leave
+// supers waiting without showing progress: the request goes on for as
+// long as superd says the service is stopping (a stop takes up to its
+// TimeoutStopSec, then the SIGKILL, and a start or restart of a service
+// being stopped waits for the stop), as systemctl waits for its stop job.
+// It is cut, with the error context.DeadlineExceeded, once the service
+// has not been seen stopping for --timeout, or superd does not answer.
+func (a *app) waitOp(ctx context.Context, name string, op func(context.Context, string) (transport.ServiceStatus, error)) (transport.ServiceStatus, error) {
+	if a.timeoutGiven || a.timeout <= 0 {
+		rctx, cancel := a.withTimeout(ctx)
+		defer cancel()
+		return op(rctx, name)
+	}
+	rctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		deadline := time.Now().Add(a.timeout)
+		timer := time.NewTimer(a.timeout)
+		defer timer.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-timer.C:
+			}
+			if a.stillStopping(rctx, name) {
+				deadline = time.Now().Add(a.timeout)
+			}
+			wait := time.Until(deadline)
+			if wait <= 0 {
+				cancel(context.DeadlineExceeded)
+				return
+			}
+			timer.Reset(min(wait, stopPollInterval))
+		}
+	}()
+	st, err := op(rctx, name)
+	close(done)
+	cancel(nil) // ends a status request under way
+	wg.Wait()
+	return st, err
+}
+
 // act applies op to each name in turn, reports each failure on stderr and
 // prints the resulting statuses. Its exit code is 4 if a service is
 // unknown, 1 if another op failed (the highest applies, as for status); it
@@ -181,9 +235,7 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 	code := exitOK
 	results := make([]transport.ServiceStatus, 0, len(names))
 	for _, name := range names {
-		rctx, cancel := a.withTimeout(ctx)
-		st, err := op(rctx, name)
-		cancel()
+		st, err := a.waitOp(ctx, name, op)
 		switch {
 		case err == nil:
 			results = append(results, st)
@@ -201,9 +253,10 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 		case errors.Is(err, transport.ErrUnknownService):
 			a.errorf("%s", unknownService(name, err))
 			code = max(code, exitUnknown)
-		case errors.Is(err, context.DeadlineExceeded) && (verb == "stop" || verb == "restart") && a.stillStopping(ctx, name):
+		case errors.Is(err, context.DeadlineExceeded) && (verb == "stop" || verb == "restart") && a.timeoutGiven && a.stillStopping(ctx, name):
 			// Not a superd that does not answer: a service that takes
-			// longer than --timeout to stop (a long TimeoutStopSec).
+			// longer than the --timeout given to stop (a long
+			// TimeoutStopSec). Without --timeout, waitOp waited for it.
 			a.errorf("%s %s: still stopping after %s; superd answers once it has stopped, within its TimeoutStopSec (see --timeout)", verb, name, a.timeout)
 			code = max(code, exitError)
 		default:

@@ -77,8 +77,17 @@ type shellCompletion struct {
 // completionShell returns the set-up of tab completion of program, at
 // path bin, in shell (bash, zsh or fish); command is the name of the
 // command that prints the code.
+//
+// bin is quoted when it needs to be: bash runs the command of complete -C
+// as a command line of its own, so a path with a space must be quoted
+// twice there, and fish's function runs it as a command.
 func completionShell(shell, program, bin, command string) shellCompletion {
 	bashCode := "complete -o default -o bashdefault -C " + bin + " " + program
+	fishBin := bin
+	if strings.ContainsFunc(bin, needsQuoting) {
+		bashCode = "complete -o default -o bashdefault -C " + doubleQuote(singleQuote(bin)) + " " + program
+		fishBin = "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(bin) + "'"
+	}
 	switch shell {
 	case "zsh":
 		return shellCompletion{
@@ -94,7 +103,7 @@ func completionShell(shell, program, bin, command string) shellCompletion {
 				"    set -lx COMP_LINE (commandline -cp)\n" +
 				"    test -z (commandline -ct)\n" +
 				"    and set COMP_LINE \"$COMP_LINE \"\n" +
-				"    " + bin + "\n" +
+				"    " + fishBin + "\n" +
 				"end\n" +
 				"complete -f -c " + program + " -a \"(__complete_" + program + ")\"",
 			activate: program + " " + command + " -c fish | source",
@@ -110,6 +119,22 @@ func completionShell(shell, program, bin, command string) shellCompletion {
 	}
 }
 
+// needsQuoting reports whether r, in a path, makes a shell read it other
+// than as one plain word.
+func needsQuoting(r rune) bool {
+	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+,:@%=", r))
+}
+
+// singleQuote quotes s for a POSIX shell.
+func singleQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// doubleQuote quotes s for a POSIX shell, between double quotes.
+func doubleQuote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "$", `\$`, "`", "\\`").Replace(s) + `"`
+}
+
 // defaultCompletionTimeout bounds how long completing a service name may
 // wait for superd: a slow answer is worse than none at the prompt.
 // $SUPERS_COMPLETION_TIMEOUT (a Go duration) overrides it.
@@ -123,7 +148,14 @@ const defaultCompletionTimeout = 200 * time.Millisecond
 // line's --socket, --url and --token-file (or the environment) name; signal
 // completes a service, then a signal name; check and apply complete paths
 // to service files.
-func completeLine(ctx context.Context, parser *kong.Kong, line, point string, stdout io.Writer, getenv func(string) string) int {
+//
+// args are supers' arguments: bash (and zsh's bashcompinit) pass the
+// program's name, the word being completed and the one before it. bash
+// splits that word at the characters of COMP_WORDBREAKS, '@' among them,
+// and replaces only what follows with the candidate: completing
+// "getty@t", it passes "@t" and expects "@tty1", not "getty@tty1". The
+// candidates lose the part of the line's word that bash left out.
+func completeLine(ctx context.Context, parser *kong.Kong, line, point string, args []string, stdout io.Writer, getenv func(string) string) int {
 	cmd := completionCommand(parser.Model.Node)
 	// completionCommand only completes the first of several positional
 	// values; service names may repeat, so predict them at every position.
@@ -152,10 +184,14 @@ func completeLine(ctx context.Context, parser *kong.Kong, line, point string, st
 		cmd.Sub[sub] = c
 	}
 
-	args := parseCompLine(line, point)
-	for _, option := range cmd.Predict(args) {
-		if strings.HasPrefix(option, args.Last) {
-			fmt.Fprintln(stdout, option)
+	a := parseCompLine(line, point)
+	cut := ""
+	if len(args) >= 2 && len(args[1]) < len(a.Last) && strings.HasSuffix(a.Last, args[1]) {
+		cut = a.Last[:len(a.Last)-len(args[1])]
+	}
+	for _, option := range cmd.Predict(a) {
+		if strings.HasPrefix(option, a.Last) {
+			fmt.Fprintln(stdout, option[len(cut):])
 		}
 	}
 	return exitOK

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/supers-dev/supers/transport"
 )
 
 // completeWith runs supers as the shell does for tab completion and returns
@@ -265,5 +267,38 @@ func TestCompletionOverHTTP(t *testing.T) {
 	// Without a usable token: no names, no error.
 	if got := completeWith(t, missing, "supers --url "+url+" stop i"); len(got) != 0 {
 		t.Errorf("without a token: got %q", got)
+	}
+}
+
+// bash splits the word being completed at '@' (one of COMP_WORDBREAKS)
+// and passes supers only the part from the '@' on, which the candidates
+// replace: "getty@t" must complete to "@tty1", or the line becomes
+// "getty@getty@tty1". zsh and fish pass the whole word.
+func TestCompletionAfterWordBreak(t *testing.T) {
+	fb := fixture()
+	for _, name := range []string{"getty@tty1", "getty@tty2"} {
+		fb.services[name] = transport.ServiceStatus{Name: name, State: transport.StateRunning, PID: 7}
+	}
+	socket := startDaemon(t, fb)
+	for _, tc := range []struct {
+		line, word string
+		want       []string
+	}{
+		{"supers start getty@", "@", []string{"@tty1", "@tty2"}},
+		{"supers start getty@t", "@t", []string{"@tty1", "@tty2"}},
+		{"supers start db getty@tty2 getty@", "@", []string{"@tty1"}},
+		{"supers start getty@", "getty@", []string{"getty@tty1", "getty@tty2"}},
+		{"supers start get", "get", []string{"getty@tty1", "getty@tty2"}},
+	} {
+		env := map[string]string{
+			"SUPERS_SOCKET": socket, "COMP_LINE": tc.line, "COMP_POINT": strconv.Itoa(len(tc.line)),
+			"SUPERS_COMPLETION_TIMEOUT": "20s",
+		}
+		r := runCLI(t, env, "supers", tc.word, "start")
+		got := strings.Fields(r.stdout)
+		sort.Strings(got)
+		if r.code != 0 || !slices.Equal(got, tc.want) {
+			t.Errorf("%q (word %q): code %d, %q, want %q; stderr %q", tc.line, tc.word, r.code, got, tc.want, r.stderr)
+		}
 	}
 }

@@ -41,7 +41,8 @@ const editMarker = "# supers-edit:"
 // If superd finds the new text invalid, supers puts the problems as
 // "# supers-edit:" comments at the top of the file and runs the editor
 // again; those lines are removed before the next try. Saving the file
-// without a change then gives up, listing the problems (exit 1). When superd refuses the text
+// without a change to the definition itself (those lines aside) then gives
+// up, listing the problems (exit 1). When superd refuses the text
 // for another reason, such as someone else changing the definition
 // meanwhile (HTTP 412), or the editor fails after changes were made, the
 // edited file is kept and its path printed (exit 1); otherwise the
@@ -114,6 +115,7 @@ func (s *editSession) run(ctx context.Context) (keep bool, err error) {
 	shown := s.orig.Text                 // the file's content before the editor runs
 	var problems []transport.ConfigError // why superd refused the last try; shown starts with them
 	offset := 0                          // the lines they take at the top of shown
+	sent := ""                           // the text of the last try
 	if err := os.WriteFile(s.file, []byte(shown), 0o600); err != nil {
 		return false, fmt.Errorf("edit %s: %w", s.name, err)
 	}
@@ -137,11 +139,21 @@ func (s *editSession) run(ctx context.Context) (keep bool, err error) {
 		text := string(data)
 		if problems != nil {
 			text = stripAnnotation(text)
+			if text == sent {
+				// Only the lines edit added changed: superd would
+				// refuse the same text again, and an editor that
+				// always changes something would never be let go.
+				// The problems point into the file as it was saved.
+				offset = strings.Count(string(data[:len(data)-len(text)]), "\n")
+				writeInvalid(a.stderr, "edit "+s.name, s.file, offset, problems)
+				return true, exitStatus(exitError)
+			}
 		}
 		if text == s.orig.Text {
 			_, err := fmt.Fprintln(a.stdout, "edit cancelled, no changes made")
 			return false, err
 		}
+		sent = text
 
 		rctx, cancel := a.withTimeout(ctx)
 		res, err := a.client.PutDefinition(rctx, s.name, []byte(text), s.orig.Hash)

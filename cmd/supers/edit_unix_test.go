@@ -357,3 +357,32 @@ func TestEditorTerminal(t *testing.T) {
 		t.Errorf("code %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
 	}
 }
+
+// Saving the invalid text again with only the added lines changed (here
+// the editor deletes them, every time it runs) gives up as saving it
+// unchanged does: superd would refuse the same text again, and the editor
+// would be run for ever.
+func TestEditInvalidThenOnlyAnnotationChangedGivesUp(t *testing.T) {
+	fb := withDefs()
+	socket := startDaemon(t, fb)
+	dropNotes := `grep -v '^` + editMarker + `' "$f" > "$f.new"; cat "$f.new" > "$f"; rm "$f.new"`
+	e := newEditor(t, saves(badDef), dropNotes, dropNotes, dropNotes, dropNotes)
+	r := runEdit(t, socket, e, "web")
+	if r.code != exitError || r.stdout != "" || !strings.Contains(r.stderr, "supers: edit web: invalid definition, not applied:\n") {
+		t.Fatalf("code %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if e.runs(t) != 2 || len(fb.writeLog()) != 1 {
+		t.Errorf("%d editor runs, writes %+v", e.runs(t), fb.writeLog())
+	}
+	if got, _ := fb.def("web"); got != webDef {
+		t.Errorf("superd has %q", got)
+	}
+	// The problems point into the kept file, which has no added lines.
+	kept := keptPath(t, r.stderr)
+	if b, err := os.ReadFile(kept); err != nil || string(b) != badDef {
+		t.Errorf("kept file %q (%v)", b, err)
+	}
+	if want := "  " + kept + ":3: [Service] Restart: invalid value"; !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr %q, want %q", r.stderr, want)
+	}
+}

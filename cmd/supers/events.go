@@ -34,6 +34,11 @@ type eventsCmd struct {
 // so that a script can tell and reconnect; if superd dropped this client
 // for reading too slowly, it says so (events were lost) and exits 1.
 func (c *eventsCmd) Run(ctx context.Context, a *app) error {
+	if c.Service != "" {
+		if err := checkNames("events", c.Service); err != nil {
+			return err
+		}
+	}
 	emit := a.printEvent
 	if !c.Follow {
 		rctx, cancel := a.withTimeout(ctx)

@@ -104,9 +104,12 @@ func TestEventsEmpty(t *testing.T) {
 }
 
 func TestEventsErrors(t *testing.T) {
-	r := runAgainst(t, startDaemon(t, fixture()), "events", "--service", "a b")
-	if r.code != exitError || !strings.Contains(r.stderr, `invalid service name "a b"`) {
-		t.Errorf("bad name: code %d, stderr %q", r.code, r.stderr)
+	// A malformed name is a usage error (exit 2), as for every command,
+	// found before anything is asked of superd.
+	fb := fixture()
+	r := runAgainst(t, startDaemon(t, fb), "events", "--service", "a b")
+	if r.code != exitUsage || !strings.Contains(r.stderr, `events: invalid service name "a b"`) || len(fb.calls) != 0 {
+		t.Errorf("bad name: code %d, stderr %q, calls %q", r.code, r.stderr, fb.calls)
 	}
 
 	old := serveDaemon(t, http.NotFoundHandler())

@@ -18,6 +18,11 @@
 // from --token-file (default $SUPERS_TOKEN_FILE), which is then required;
 // every command works the same. --socket and --url exclude each other.
 //
+// --timeout (30s by default) bounds each wait for superd. Unless it is
+// given, start, stop and restart wait as long as superd says the service is
+// stopping, as systemctl waits for a stop job: a service with a long
+// TimeoutStopSec= is stopped, and supers exits 0, however long that takes.
+//
 // list and status without names also warn on stderr about service files
 // superd could not load; a request about such a service reports why. In
 // tables, a STATE followed by " *" marks a service whose file changed on disk

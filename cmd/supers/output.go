@@ -71,9 +71,10 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// stateText is the STATE column: the state, and for a service that is not
-// running why its last start failed or how its last process ended, e.g.
-// "exited (exit 3)".
+// stateText is the STATE column: the state, and for a service that has no
+// process why its last start failed or how its last process ended, e.g.
+// "exited (exit 3)". A service that is stopping still has its process:
+// how an earlier one ended would read as this one's end.
 //
 // A service waiting to be restarted shows when: "backoff (exit 3 4s ago,
 // next try in 1.2s)".
@@ -82,7 +83,7 @@ func stateText(s transport.ServiceStatus) string {
 }
 
 func stateTextAt(s transport.ServiceStatus, now time.Time) string {
-	if s.State == transport.StateRunning {
+	if s.State == transport.StateRunning || s.State == transport.StateStopping {
 		return s.State
 	}
 	detail := s.LastExit.String()

@@ -155,7 +155,7 @@ func parseQuick(args []string) (quickLine, bool) {
 			if err != nil {
 				return quickLine{}, false
 			}
-			q.Timeout = d
+			q.Timeout, q.timeoutGiven = d, true
 		}
 	}
 	if seen&flagSocket != 0 && seen&flagURL != 0 {

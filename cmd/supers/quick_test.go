@@ -202,7 +202,7 @@ func kongParse(t *testing.T, args []string) (globals, any) {
 	if err != nil {
 		t.Fatalf("%q: kong: %v", args, err)
 	}
-	return grammar.globals, kctx.Selected().Target.Addr().Interface()
+	return parsedGlobals(&grammar, kctx), kctx.Selected().Target.Addr().Interface()
 }
 
 // startSwappableRemote serves h as superd's TCP API and returns its URL

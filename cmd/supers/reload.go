@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -92,7 +93,11 @@ func (a *app) checkFiles(files []string, verbose bool) error {
 	var out strings.Builder
 	for _, file := range files {
 		var err error
-		if filepath.Base(file) == config.DaemonFile {
+		if fi, serr := os.Stat(file); serr == nil && fi.IsDir() {
+			// Parsed as a file, it would be reported as a bad file name.
+			err = fmt.Errorf("%s: is a directory: name its files (%s), or check it whole with superd --check --config-dir %s",
+				file, filepath.Join(file, "*"+config.FileSuffix), file)
+		} else if filepath.Base(file) == config.DaemonFile {
 			_, err = config.ParseDaemonFile(file)
 		} else {
 			_, err = config.ParseFile(file)

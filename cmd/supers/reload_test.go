@@ -392,3 +392,14 @@ func TestReloadUsage(t *testing.T) {
 		}
 	}
 }
+
+// check DIR says the argument is a directory, and how to check one, rather
+// than that "DIR" is not a service file name.
+func TestCheckFilesDirectory(t *testing.T) {
+	dir := t.TempDir()
+	r := runCLI(t, nil, "check", dir)
+	want := "error: " + dir + ": is a directory: name its files (" + filepath.Join(dir, "*.service") + "), or check it whole with superd --check --config-dir " + dir + "\n"
+	if r.code != exitError || r.stdout != want {
+		t.Errorf("code %d, stdout %q, want %q", r.code, r.stdout, want)
+	}
+}

@@ -19,6 +19,8 @@ func TestStateTextSupervision(t *testing.T) {
 		{transport.ServiceStatus{State: "exited", LastExit: &transport.ExitInfo{Code: &three, Time: now.Add(-4 * time.Second)}}, "exited (exit 3 4s ago)"},
 		{transport.ServiceStatus{State: "backoff", NextAttemptMS: 1250, LastExit: &transport.ExitInfo{Signal: "SIGKILL", Time: now.Add(-90 * time.Second)}}, "backoff (signal SIGKILL 1m30s ago, next try in 1.2s)"},
 		{transport.ServiceStatus{State: "backoff", NextAttemptMS: 250, Error: "start failed: x: exec \"/nope\": no such file or directory"}, "backoff (start failed: x: exec \"/nope\": no such file or directory, next try in 250ms)"},
+		// A stop under way: the last exit is an earlier process's.
+		{transport.ServiceStatus{State: "stopping", PID: 7, LastExit: &transport.ExitInfo{Code: new(0), Time: now.Add(-5 * time.Minute)}}, "stopping"},
 		{transport.ServiceStatus{State: "fatal", Error: "start limit 10 in 10m0s hit", NextAttemptMS: 120_000}, "fatal (start limit 10 in 10m0s hit, next try in 2m0s)"},
 	}
 	for _, c := range cases {

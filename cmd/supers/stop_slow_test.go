@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/supers-dev/supers/transport"
 )
@@ -41,5 +44,98 @@ func TestStopTimeoutWithoutAnswer(t *testing.T) {
 	r := runAgainst(t, startDaemon(t, fb), "--timeout", "100ms", "stop", "web")
 	if r.code != exitError || !strings.Contains(r.stderr, "no answer from superd") {
 		t.Errorf("code %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// --timeout given is seen as given whichever parser reads the command line
+// (kong here, for the "--"): it bounds the stop.
+func TestStopGivenTimeoutKong(t *testing.T) {
+	args := []string{"stop", "--timeout", "100ms", "--", "web"}
+	if _, ok := parseQuick(args); ok {
+		t.Fatalf("%q: parseQuick took it, the test needs kong", args)
+	}
+	done := make(chan result, 1)
+	sock := startDaemon(t, slowStop{fixture()})
+	go func() { done <- runAgainst(t, sock, args...) }()
+	select {
+	case r := <-done:
+		if r.code != exitError || !strings.Contains(r.stderr, "stop web: still stopping after 100ms") {
+			t.Errorf("code %d, stderr %q", r.code, r.stderr)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("supers stop --timeout 100ms still waits after 20s")
+	}
+}
+
+// A negative --timeout is a usage error, not a silent "wait forever".
+func TestNegativeTimeout(t *testing.T) {
+	sock := startDaemon(t, fixture())
+	for _, args := range [][]string{{"--timeout=-5s", "status"}, {"--timeout=-1ms", "events"}} {
+		r := runAgainst(t, sock, args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, "--timeout: -5s is negative") && !strings.Contains(r.stderr, "--timeout: -1ms is negative") {
+			t.Errorf("%q: code %d, stderr %q", args, r.code, r.stderr)
+		}
+	}
+}
+
+// Without --timeout given, a superd that answers nothing, not even the
+// status requests that would show a stop under way, is still given up on
+// once --timeout (its default) passes.
+func TestStopDefaultTimeoutWithoutAnswer(t *testing.T) {
+	fb := fixture()
+	fb.block = true
+	sock := startDaemon(t, fb)
+	var out, errb bytes.Buffer
+	a := &app{stdout: &out, stderr: &errb, client: transport.NewClient(sock), target: sock,
+		timeout: 200 * time.Millisecond, getenv: func(string) string { return "" }}
+	done := make(chan error, 1)
+	go func() { done <- a.act(context.Background(), "stop", a.client.Stop, []string{"web"}) }()
+	select {
+	case err := <-done:
+		var status exitStatus
+		if !errors.As(err, &status) || status != exitError || !strings.Contains(errb.String(), "no answer from superd") {
+			t.Errorf("err %v, stderr %q", err, errb.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("stop still waits for a superd that answers nothing after 20s")
+	}
+}
+
+// Without --timeout given, a stop goes on for as long as superd says the
+// service is stopping, and its answer is taken when it comes.
+func TestStopDefaultTimeoutWaitsWhileStopping(t *testing.T) {
+	sock := startDaemon(t, &stoppingFor{fakeBackend: fixture(), until: time.Now().Add(2 * time.Second), stopped: make(chan struct{})})
+	var out, errb bytes.Buffer
+	a := &app{stdout: &out, stderr: &errb, client: transport.NewClient(sock), target: sock,
+		timeout: 500 * time.Millisecond, getenv: func(string) string { return "" }}
+	if err := a.act(context.Background(), "stop", a.client.Stop, []string{"web"}); err != nil || !strings.Contains(out.String(), "stopped") {
+		t.Errorf("err %v, stdout %q, stderr %q", err, out.String(), errb.String())
+	}
+}
+
+// stoppingFor is a superd whose one stop takes until until: Status says
+// the service is stopping until Stop has answered.
+type stoppingFor struct {
+	*fakeBackend
+	until   time.Time
+	stopped chan struct{} // closed once Stop answers
+}
+
+func (s *stoppingFor) Stop(ctx context.Context, name string) (transport.ServiceStatus, error) {
+	select {
+	case <-time.After(time.Until(s.until)):
+		close(s.stopped)
+		return transport.ServiceStatus{Name: name, State: transport.StateStopped}, nil
+	case <-ctx.Done():
+		return transport.ServiceStatus{}, ctx.Err()
+	}
+}
+
+func (s *stoppingFor) Status(_ context.Context, name string) (transport.ServiceStatus, error) {
+	select {
+	case <-s.stopped:
+		return transport.ServiceStatus{Name: name, State: transport.StateStopped}, nil
+	default:
+		return transport.ServiceStatus{Name: name, State: transport.StateStopping, PID: 42}, nil
 	}
 }
