@@ -83,7 +83,9 @@
 //	                   EnvironmentFile= come first, then those of
 //	                   Environment= (unlike systemd, where files win); a later
 //	                   definition of a variable overrides an earlier one.
-//	User=, Group=      a name or a numeric ID; honoured when superd runs as root.
+//	User=, Group=      a name or a numeric ID (digits are an ID). superd must run
+//	                   as root, or as that user and group: otherwise each start
+//	                   fails and the service backs off.
 //	                   With User=, the service's HOME, USER and LOGNAME are
 //	                   the user's (Environment= can override them).
 //	AutoStart=         boolean, default yes: start the service with superd.
@@ -201,7 +203,8 @@
 //	                   or in group 0, or (superd being root) name an
 //	                   EnvironmentFile=, which superd reads as root.
 //	SocketGroup=       a group name or numeric ID given access to the
-//	                   control socket. Default: superd's group.
+//	                   control socket. Default: none (only root and
+//	                   superd's user).
 //	[Webhook "NAME"]   an HTTP endpoint notified of events:
 //	URL=               required: an http:// or https:// URL with a host.
 //	Events=            event types to send, separated by spaces or commas,

@@ -63,8 +63,9 @@
 //
 // The log answer is plain text streamed chunk by chunk, each chunk flushed
 // as soon as it is read. stream defaults to stdout; tail, the number of
-// last lines sent first, defaults to 10 as in tail(1), and "all" sends the
-// whole live file (a negative number is a 400); follow then keeps the
+// last lines sent first, defaults to 10 as in tail(1), and "all" sends
+// every rotated file kept, oldest first, then the live file (a negative
+// number is a 400); follow then keeps the
 // answer open, across log rotations, until the client goes away. Bad
 // values are a 400 before anything is read. If reading the log fails
 // midway, the connection is cut rather than ended, so that a truncated
@@ -85,7 +86,7 @@
 //
 // Every error answer has the body {"error": "<message>"} ([ErrorBody]):
 // 400 invalid argument, 401 missing or wrong token (TCP), 403 user not
-// allowed (socket), 404 unknown service or route, 405 wrong method (with
+// allowed (socket) or definition write refused (TCP), 404 unknown service or route, 405 wrong method (with
 // an Allow header), 409 conflict, 413 request body too large (over 1 MiB),
 // 421 Host not allowed (TCP), 500 internal error, 503 the configuration
 // directory cannot be read (reload and check; nothing was changed) or the
