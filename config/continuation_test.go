@@ -10,26 +10,12 @@ import (
 // value, so that a flag commented out of a continued ExecStart= was passed
 // to the program, with a "#" word before it.
 func TestContinuationSkipsCommentLines(t *testing.T) {
-	for _, tc := range []struct {
-		name, text string
-		want       []string
-	}{
+	checkExecStarts(t, []execStartCase{
 		{"hash comment", "[Service]\nExecStart=/bin/foo \\\n# --old-flag \\\n  --new-flag\n", []string{"/bin/foo", "--new-flag"}},
 		{"semicolon comment", "[Service]\nExecStart=/bin/foo \\\n  ; --old\n  --new\n", []string{"/bin/foo", "--new"}},
 		{"several comments", "[Service]\nExecStart=/bin/foo \\\n#a\n;b\n  --x \\\n#c\n  --y\nUser=nobody\n", []string{"/bin/foo", "--x", "--y"}},
 		{"comment before the end of the file", "[Service]\nExecStart=/bin/foo \\\n# last", []string{"/bin/foo"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			s, err := Parse("t", "t.service", []byte(tc.text))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !slices.Equal(s.ExecStart, tc.want) {
-				t.Errorf("ExecStart = %q, want %q", s.ExecStart, tc.want)
-			}
-			checkValues(t, []byte(tc.text))
-		})
-	}
+	})
 	// The lines after the continued value keep their numbers.
 	_, err := Parse("t", "t.service", []byte("[Service]\nExecStart=/bin/foo \\\n# x\n  --y\nBogus=1\n"))
 	if want := "t.service:5: [Service] Bogus: unknown key"; err == nil || err.Error() != want {
@@ -41,15 +27,29 @@ func TestContinuationSkipsCommentLines(t *testing.T) {
 // unit written "--a\" then "--b" passes two words. ini.v1 dropped it and
 // passed "--a--b".
 func TestContinuationBackslashIsASpace(t *testing.T) {
-	for _, tc := range []struct {
-		name, text string
-		want       []string
-	}{
+	checkExecStarts(t, []execStartCase{
 		{"no space before the backslash", "[Service]\nExecStart=/bin/foo\\\n--a\\\n  --b\n", []string{"/bin/foo", "--a", "--b"}},
 		{"a line of a lone backslash", "[Service]\nExecStart=/bin/foo\\\n\\\n--a\n", []string{"/bin/foo", "--a"}},
 		{"inside quotes", "[Service]\nExecStart=/bin/echo 'x\\\ny'\n", []string{"/bin/echo", "x y"}},
 		{"at the end of the file", "[Service]\nExecStart=/bin/foo --a\\", []string{"/bin/foo", "--a"}},
-	} {
+	})
+	s, err := Parse("t", "t.service", []byte("[Service]\nExecStart=x\n[Unit]\nDescription=one\\\ntwo \\\n  three\n"))
+	if err != nil || s.Description != "one two  three" {
+		t.Errorf("Description = %q, %v; want systemd's %q", s.Description, err, "one two  three")
+	}
+}
+
+// execStartCase is a service file and the ExecStart= it must parse to.
+type execStartCase struct {
+	name, text string
+	want       []string
+}
+
+// checkExecStarts parses each case's text and checks its ExecStart= and
+// that ini.v1 gave every value as the scanner found it.
+func checkExecStarts(t *testing.T, cases []execStartCase) {
+	t.Helper()
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := Parse("t", "t.service", []byte(tc.text))
 			if err != nil {
@@ -60,9 +60,5 @@ func TestContinuationBackslashIsASpace(t *testing.T) {
 			}
 			checkValues(t, []byte(tc.text))
 		})
-	}
-	s, err := Parse("t", "t.service", []byte("[Service]\nExecStart=x\n[Unit]\nDescription=one\\\ntwo \\\n  three\n"))
-	if err != nil || s.Description != "one two  three" {
-		t.Errorf("Description = %q, %v; want systemd's %q", s.Description, err, "one two  three")
 	}
 }
