@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,7 +64,7 @@ type serviceDeps struct {
 	procs  starter
 	signal signaller
 	logger *slog.Logger
-	env    []string // superd's own environment, the base of every child's
+	env    []string // the base of every child's environment (baseEnv)
 	now    func() time.Time
 	rand   func() float64 // jitter source, in [0, 1)
 	// state is the state actor (nil: no state file).
@@ -84,7 +85,7 @@ type serviceDeps struct {
 	// the rest of the group is killed then.
 	groupExists func(pgid int) bool
 	// userEnv gives HOME, USER and LOGNAME of a User= (process.UserEnv;
-	// nil: superd's own are kept).
+	// nil: those of env are kept).
 	userEnv func(user string) ([]string, error)
 }
 
@@ -290,7 +291,7 @@ func (a *serviceActor) handleStart(ctx actor.Context, reply replyTo) {
 	a.intend(ctx, true)
 	switch a.state {
 	case StateRunning, StateStarting:
-		reply.send(a.status(), nil)
+		reply.send(a.answer(), nil)
 	case StateStopping:
 		// Start once the stop completes, instead of refusing.
 		a.afterStop = append(a.afterStop, func(ctx actor.Context) error { return a.startAndReply(ctx, reply, false) })
@@ -309,13 +310,13 @@ func (a *serviceActor) startAndReply(ctx actor.Context, reply replyTo, restart b
 	switch {
 	case !a.rec.wantRunning:
 		// A stop that arrived while this start waited has the last word.
-		reply.send(a.status(), fmt.Errorf("%w: service %s was stopped by a later request", transport.ErrConflict, a.spec.Name))
+		reply.send(a.answer(), fmt.Errorf("%w: service %s was stopped by a later request", transport.ErrConflict, a.spec.Name))
 		return nil
 	case a.state == StateRunning:
-		reply.send(a.status(), nil) // an earlier continuation started it
+		reply.send(a.answer(), nil) // an earlier continuation started it
 		return nil
 	case a.execErr != nil:
-		reply.send(a.status(), a.execErr) // an earlier continuation failed
+		reply.send(a.answer(), a.execErr) // an earlier continuation failed
 		return nil
 	}
 	err := a.start(ctx)
@@ -323,7 +324,7 @@ func (a *serviceActor) startAndReply(ctx actor.Context, reply replyTo, restart b
 		a.rec.restarts++
 		a.notify(ctx)
 	}
-	reply.send(a.status(), err)
+	reply.send(a.answer(), err)
 	return err
 }
 
@@ -344,10 +345,10 @@ func (a *serviceActor) handleStop(ctx actor.Context, reply replyTo) {
 			if a.state == StateRunning {
 				// A start queued before this stop ran first because a
 				// start queued after it has the last word.
-				reply.send(a.status(), fmt.Errorf("%w: service %s was started again by a later request", transport.ErrConflict, a.spec.Name))
+				reply.send(a.answer(), fmt.Errorf("%w: service %s was started again by a later request", transport.ErrConflict, a.spec.Name))
 				return nil
 			}
-			reply.send(a.status(), nil)
+			reply.send(a.answer(), nil)
 			return nil
 		})
 	default:
@@ -355,7 +356,7 @@ func (a *serviceActor) handleStop(ctx actor.Context, reply replyTo) {
 			a.state = StateStopped
 			a.notify(ctx)
 		}
-		reply.send(a.status(), nil)
+		reply.send(a.answer(), nil)
 	}
 }
 
@@ -381,18 +382,18 @@ func (a *serviceActor) handleSignal(m *signalService) {
 	switch a.state {
 	case StateRunning, StateStarting, StateStopping:
 	default:
-		m.reply.send(a.status(), fmt.Errorf("%w: service %s is not running (%s)", transport.ErrConflict, a.spec.Name, a.state))
+		m.reply.send(a.answer(), fmt.Errorf("%w: service %s is not running (%s)", transport.ErrConflict, a.spec.Name, a.state))
 		return
 	}
 	if err := a.deps.signal(a.handle.PGID, m.signal); err != nil {
 		if errors.Is(err, process.ErrNoProcess) {
 			err = fmt.Errorf("%w: service %s: its process group is gone", transport.ErrConflict, a.spec.Name)
 		}
-		m.reply.send(a.status(), err)
+		m.reply.send(a.answer(), err)
 		return
 	}
 	a.log().Info("signal sent", "pid", a.handle.PID, "pgid", a.handle.PGID, "signal", m.signal)
-	m.reply.send(a.status(), nil)
+	m.reply.send(a.answer(), nil)
 }
 
 // start launches a new process generation. The caller has checked that no
@@ -733,6 +734,17 @@ func (a *serviceActor) notify(ctx actor.Context) {
 	}
 }
 
+// answer is the status an operation (start, stop, restart, signal)
+// replies with: status with the uptime computed now, as a status query
+// gives it.
+func (a *serviceActor) answer() transport.ServiceStatus {
+	st := a.status()
+	setUptime(&st, a.deps.now())
+	return st
+}
+
+// status is the service's current status, without its uptime (which the
+// services actor computes when asked).
 func (a *serviceActor) status() transport.ServiceStatus {
 	st := transport.ServiceStatus{
 		Name:        a.spec.Name,
@@ -759,9 +771,9 @@ func exitInfo(e process.Exit, expected bool) *transport.ExitInfo {
 	return info
 }
 
-// environment is the child's environment: superd's; with User=, that
-// user's HOME, USER and LOGNAME (as systemd sets them: superd's own would
-// point a service run as www-data at root's home); the service's
+// environment is the child's environment: the base (baseEnv); with User=,
+// that user's HOME, USER and LOGNAME (as systemd sets them: superd's own
+// would point a service run as www-data at root's home); the service's
 // Environment=; then the marker of the state file (which the service cannot
 // override).
 func (a *serviceActor) environment() []string {
@@ -801,5 +813,54 @@ func mergeEnv(base, extra []string) []string {
 	return out
 }
 
-// environ is superd's own environment, the base of every child's.
-func environ() []string { return os.Environ() }
+// defaultPath is a child's PATH when the supervisor has none: systemd's.
+const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// baseEnv is the environment every child starts from, taken from environ
+// (the supervisor's own environment), never all of it: a token or any
+// other variable of the supervisor's stays its own. It holds PATH
+// (environ's, defaultPath when it has none); HOME, USER and LOGNAME of the
+// supervisor's own user (self, a passwd lookup; environ's when it fails);
+// and the locale, LANG, LANGUAGE and LC_*, as systemd passes its locale
+// to services. TZ is not passed (systemd does not either: the system's
+// time zone is /etc/localtime).
+func baseEnv(environ []string, self func() ([]string, error)) []string {
+	get := func(key string) (string, bool) {
+		for _, kv := range slices.Backward(environ) {
+			if k, v, _ := strings.Cut(kv, "="); k == key {
+				return v, true
+			}
+		}
+		return "", false
+	}
+	path, ok := get("PATH")
+	if !ok || path == "" {
+		path = defaultPath
+	}
+	env := []string{"PATH=" + path}
+	if vars, err := self(); err == nil {
+		env = append(env, vars...)
+	} else {
+		for _, k := range []string{"HOME", "USER", "LOGNAME"} {
+			if v, ok := get(k); ok {
+				env = append(env, k+"="+v)
+			}
+		}
+	}
+	var locale []string
+	for _, kv := range environ {
+		k, _, _ := strings.Cut(kv, "=")
+		if k == "LANG" || k == "LANGUAGE" || strings.HasPrefix(k, "LC_") {
+			locale = append(locale, kv)
+		}
+	}
+	return mergeEnv(env, locale)
+}
+
+// childBaseEnv is baseEnv for this process: its environment, and the
+// passwd entry of the user it runs as.
+func childBaseEnv() []string {
+	return baseEnv(os.Environ(), func() ([]string, error) {
+		return process.UserEnv(strconv.Itoa(os.Getuid()))
+	})
+}

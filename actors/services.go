@@ -536,9 +536,7 @@ func (s *servicesActor) snapshot(e *serviceEntry) transport.ServiceStatus {
 // clock once.
 func (s *servicesActor) snapshotAt(e *serviceEntry, now time.Time) transport.ServiceStatus {
 	st := e.status
-	if st.StartedAt != nil && st.PID != 0 {
-		st.UptimeSeconds = now.Sub(*st.StartedAt).Seconds()
-	}
+	setUptime(&st, now)
 	if e.overlay != "" {
 		st.State = e.overlay
 		if e.overlay == StateFatal {
@@ -551,6 +549,13 @@ func (s *servicesActor) snapshotAt(e *serviceEntry, now time.Time) transport.Ser
 		st.NextAttemptMS = max(e.nextAt.Sub(now).Milliseconds(), 0)
 	}
 	return st
+}
+
+// setUptime sets the uptime of st, at now, if it has a process.
+func setUptime(st *transport.ServiceStatus, now time.Time) {
+	if st.StartedAt != nil && st.PID != 0 {
+		st.UptimeSeconds = now.Sub(*st.StartedAt).Seconds()
+	}
 }
 
 func (s *servicesActor) list() []transport.ServiceStatus {

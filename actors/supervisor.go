@@ -27,6 +27,19 @@ import (
 // Config describes one supervisor. The zero value is not usable: at least
 // LogDir, or ConfigDir (whose "logs" subdirectory is then the default log
 // dir), must be set.
+//
+// A service's process does not inherit the environment of the program
+// that runs the supervisor (a token in it stays there). It gets PATH (the
+// program's; when it has none, systemd's default
+// "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"); HOME,
+// USER and LOGNAME of the service's User= (HOME=/ and the uid for a uid
+// without a passwd entry), or of the program's own user; the locale
+// variables of the program (LANG, LANGUAGE, LC_*); then the service's
+// EnvironmentFile= and Environment=, which may override them all; and
+// last SUPERD_MARKER, by which the supervisor finds the service's
+// processes again, when StateFile or Subreaper is set. It inherits the
+// program's umask: superd sets its own to 0022 (as systemd's UMask=
+// default), an embedding program keeps its own.
 type Config struct {
 	// ConfigDir is the directory whose *.service files are loaded at start.
 	// Empty: no files are loaded (use Services).
@@ -253,7 +266,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	defer procs.Close()
 
 	deps := &serviceDeps{procs: procs, signal: process.SignalGroup, groupExists: process.GroupExists,
-		userEnv: process.UserEnv, logger: s.log, env: environ(), now: now, rand: rand.Float64}
+		userEnv: process.UserEnv, logger: s.log, env: childBaseEnv(), now: now, rand: rand.Float64}
 	var store *runstate.Store
 	if s.cfg.StateFile != "" {
 		var prev runstate.State

@@ -1,6 +1,7 @@
 package process
 
 import (
+	"errors"
 	"os/user"
 	"strconv"
 )
@@ -8,13 +9,20 @@ import (
 // UserEnv returns the variables that describe user name (a name or a
 // numeric uid) to a program that runs as that user, as systemd sets them
 // for a service with User=: HOME (the user's home directory), USER and
-// LOGNAME (the user's name). A user without a passwd entry is an error.
+// LOGNAME (the user's name). A numeric uid without a passwd entry (which
+// systemd refuses, but a Spec accepts) has no home and no name: HOME is
+// "/", as Docker sets it for such a uid, and USER and LOGNAME are the uid.
+// A user name without a passwd entry is an error.
 func UserEnv(name string) ([]string, error) {
 	lookup := user.Lookup
+	numeric := false
 	if _, err := strconv.ParseUint(name, 10, 32); err == nil {
-		lookup = user.LookupId
+		lookup, numeric = user.LookupId, true
 	}
 	u, err := lookup(name)
+	if numeric && errors.As(err, new(user.UnknownUserIdError)) {
+		return []string{"HOME=/", "USER=" + name, "LOGNAME=" + name}, nil
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -50,6 +50,9 @@ type cli struct {
 }
 
 func main() {
+	// Before any goroutine creates a file or starts a child: the services
+	// start with umask 0022, as under systemd.
+	setServiceUmask()
 	tuneRuntime(os.Getenv)
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
