@@ -396,12 +396,18 @@ type UnreachableError struct {
 // Error returns a one-line message naming the socket (or URL), suitable
 // for users.
 func (e *UnreachableError) Error() string {
-	hint := "is superd running?"
-	if errors.Is(e.Err, fs.ErrPermission) {
+	switch {
+	case errors.Is(e.Err, errPathTooLong):
+		// No socket can exist there: the reason says it all.
+		return fmt.Sprintf("cannot reach superd at %s: %s", e.Socket, dialReason(e.Err))
+	case errors.Is(e.Err, errNotSocket):
+		return fmt.Sprintf("cannot reach superd at %s: %s (is the socket path right?)", e.Socket, dialReason(e.Err))
+	case errors.Is(e.Err, fs.ErrPermission):
 		// superd may well be running: this user may not open its socket.
-		hint = "only root, superd's user and its control group may use the socket"
+		return fmt.Sprintf("cannot reach superd at %s: %s (only root, superd's user and its control group may use the socket)", e.Socket, dialReason(e.Err))
+	default:
+		return fmt.Sprintf("cannot reach superd at %s: %s (is superd running?)", e.Socket, dialReason(e.Err))
 	}
-	return fmt.Sprintf("cannot reach superd at %s: %s (%s)", e.Socket, dialReason(e.Err), hint)
 }
 
 // Unwrap returns the dial error.

@@ -3,11 +3,13 @@ package transport
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"os"
 	"sync"
 )
 
@@ -28,10 +30,19 @@ type socketTransport struct {
 // answer once its header is read. A failure to connect is a *dialError.
 func (t *socketTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	conn, err := t.dialer.DialContext(ctx, "unix", t.path)
+	err := checkSocketPath(t.path)
+	var conn net.Conn
+	if err == nil {
+		conn, err = t.dialer.DialContext(ctx, "unix", t.path)
+	}
 	if err != nil {
 		if req.Body != nil {
 			_ = req.Body.Close()
+		}
+		// Connecting to a directory or a regular file is "connection
+		// refused", as if superd had died: say what the path is.
+		if fi, statErr := os.Stat(t.path); statErr == nil && (fi.IsDir() || fi.Mode().IsRegular()) && !errors.Is(err, errPathTooLong) {
+			err = notSocketError(fi.Mode())
 		}
 		return nil, &dialError{err: err}
 	}

@@ -17,7 +17,43 @@ var (
 	errLocked = errors.New("lock held")
 	// errUnsupported is returned where Unix sockets and flock are missing.
 	errUnsupported = errors.New("the superd control socket is only supported on Unix systems")
+	// errPathTooLong is wrapped by checkSocketPath's errors.
+	errPathTooLong = errors.New("socket path too long")
+	// errNotSocket is wrapped by notSocketError's errors.
+	errNotSocket = errors.New("not a socket")
 )
+
+// notSocketError says what the file of mode m is instead of a socket.
+func notSocketError(m fs.FileMode) error {
+	return fmt.Errorf("it is a %s, %w", fileKind(m), errNotSocket)
+}
+
+// fileKind names the type of a file of mode m.
+func fileKind(m fs.FileMode) string {
+	switch m.Type() {
+	case 0:
+		return "regular file"
+	case fs.ModeDir:
+		return "directory"
+	case fs.ModeSymlink:
+		return "symbolic link"
+	case fs.ModeNamedPipe:
+		return "named pipe"
+	case fs.ModeDevice, fs.ModeDevice | fs.ModeCharDevice:
+		return "device"
+	default:
+		return "file of type " + m.Type().String()
+	}
+}
+
+// checkSocketPath reports a path too long for a Unix socket, which the
+// kernel would only refuse with EINVAL ("invalid argument").
+func checkSocketPath(path string) error {
+	if len(path) > maxSocketPathLen {
+		return fmt.Errorf("%w: %d bytes, longer than the %d-byte limit of Unix sockets; choose a shorter path", errPathTooLong, len(path), maxSocketPathLen)
+	}
+	return nil
+}
 
 // UnixListener is the control socket's listener. It holds an exclusive lock
 // on "<socket>.lock" for its whole life so that two daemons never serve the
@@ -46,8 +82,9 @@ type UnixListener struct {
 //   - an exclusive lock on path+".lock" is taken without waiting, before the
 //     socket path is touched; if another process holds it the error wraps
 //     [ErrDaemonRunning];
-//   - a socket file left at path by a dead daemon is removed; anything else
-//     at path (regular file, directory, symlink) is an error and stays;
+//   - a socket file left at path by a dead daemon is removed; a socket that
+//     another program listens on (a connection to it succeeds) and anything
+//     else at path (regular file, directory, symlink) is an error and stays;
 //   - the socket is made mode 0660 before ListenUnix returns, so nothing is
 //     accepted before its permissions are final.
 //
@@ -60,8 +97,18 @@ func ListenUnix(path string) (*UnixListener, error) {
 // socket and the parent directories it creates belong to group gid (their
 // modes stay 0660 and 0750), so that the group's members can reach and
 // use the socket. Changing the group needs root, or membership of gid;
-// failing to is an error. Directories that already exist are left as
-// they are: they must let the group through.
+// failing to is an error.
+//
+// Directories that already exist must let the group through (search
+// permission). The socket's own directory, if the group may not search
+// it, is given to gid with mode 0750, as if ListenUnixGroup had created
+// it, provided it is superd's: it belongs to this process's effective
+// user, is not sticky and holds nothing but the socket's files (path,
+// path+".lock", path+".state"...), as a directory left by a run without
+// a group (or with another one) does. Any other directory (a shared one
+// like /run or /tmp, a home directory) is never changed: if the group
+// cannot search it, or one of its ancestors, ListenUnixGroup fails,
+// naming the directory, its mode and group.
 func ListenUnixGroup(path string, gid int) (*UnixListener, error) {
 	if !unixSocketsSupported {
 		return nil, fmt.Errorf("listen on %s: %w", path, errUnsupported)
@@ -69,8 +116,8 @@ func ListenUnixGroup(path string, gid int) (*UnixListener, error) {
 	if path == "" {
 		return nil, errors.New("listen: empty socket path")
 	}
-	if len(path) > maxSocketPathLen {
-		return nil, fmt.Errorf("listen on %s: socket path longer than %d bytes", path, maxSocketPathLen)
+	if err := checkSocketPath(path); err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", path, err)
 	}
 	if err := mkdirParents(filepath.Dir(path), 0o750, gid); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", path, err)
@@ -78,12 +125,27 @@ func ListenUnixGroup(path string, gid int) (*UnixListener, error) {
 	if err := checkSocketDir(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", path, err)
 	}
+	if gid >= 0 {
+		// Refuse before creating the lock file in a directory that is
+		// not superd's; its own is given to the group under the lock.
+		if err := groupSocketDir(filepath.Dir(path), filepath.Base(path), gid, false); err != nil {
+			return nil, fmt.Errorf("listen on %s: %w", path, err)
+		}
+	}
 	lock, err := lockFile(path + ".lock")
 	if err != nil {
 		if errors.Is(err, errLocked) {
 			return nil, fmt.Errorf("%w on %s (lock %s.lock held)", ErrDaemonRunning, path, path)
 		}
 		return nil, fmt.Errorf("listen on %s: %w", path, err)
+	}
+	if gid >= 0 {
+		// Under the lock: a second daemon must not touch the directory
+		// of the one running.
+		if err := groupSocketDir(filepath.Dir(path), filepath.Base(path), gid, true); err != nil {
+			_ = lock.Close()
+			return nil, fmt.Errorf("listen on %s: %w", path, err)
+		}
 	}
 	ln, err := listenLocked(path, gid)
 	if err != nil {
@@ -98,12 +160,16 @@ func listenLocked(path string, gid int) (*net.UnixListener, error) {
 	fi, err := os.Lstat(path)
 	switch {
 	case err == nil && fi.Mode().Type() == fs.ModeSocket:
-		// Stale: we hold the lock, so no live daemon owns it.
-		if err := os.Remove(path); err != nil {
+		// We hold the lock, so no live superd owns it; but another
+		// program might (a --socket pointing at its socket).
+		if err := checkStaleSocket(path); err != nil {
+			return nil, fmt.Errorf("listen on %s: %w", path, err)
+		}
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("removing stale socket: %w", err)
 		}
 	case err == nil:
-		return nil, fmt.Errorf("listen on %s: path exists and is not a socket (%s); refusing to replace it", path, fi.Mode().Type())
+		return nil, fmt.Errorf("listen on %s: path exists and is a %s, not a socket; refusing to replace it", path, fileKind(fi.Mode()))
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("listen on %s: %w", path, err)
 	}

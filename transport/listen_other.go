@@ -15,3 +15,9 @@ func lockFile(string) (*os.File, error) { return nil, errUnsupported }
 
 // checkSocketDir has nothing to check where ListenUnix cannot work.
 func checkSocketDir(string) error { return nil }
+
+// groupSocketDir has nothing to do where ListenUnix cannot work.
+func groupSocketDir(string, string, int, bool) error { return nil }
+
+// checkStaleSocket has nothing to check where ListenUnix cannot work.
+func checkStaleSocket(string) error { return nil }

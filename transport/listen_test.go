@@ -279,6 +279,11 @@ func TestCurlAgainstSocket(t *testing.T) {
 func TestListenUnixGroupOwnGroup(t *testing.T) {
 	gid := os.Getegid() // we may always give a file to our own group
 	base := shortTempDir(t)
+	// The group must be able to go through base: ListenUnixGroup refuses
+	// a socket the group cannot reach.
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	path := filepath.Join(base, "run", "superd.sock")
 	ln, err := ListenUnixGroup(path, gid)
 	if err != nil {

@@ -6,9 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
+	"os/user"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -71,5 +76,127 @@ func checkSocketDir(dir string) error {
 			return nil
 		}
 		d = parent
+	}
+}
+
+// groupSocketDir makes sure that members of group gid can reach the socket
+// named base in dir: if dir is superd's own (see ownSocketDir) and the
+// group may not search it, dir is given to gid with mode 0750 (only
+// checked, not changed, when fix is false); then dir and every ancestor
+// must let the group search them.
+func groupSocketDir(dir, base string, gid int, fix bool) error {
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	fi, err := os.Lstat(d)
+	if err != nil {
+		return err
+	}
+	if !groupMaySearch(fi, gid) && ownSocketDir(d, fi, base) {
+		if !fix {
+			d = filepath.Dir(d) // to be given to the group: check the rest
+		} else {
+			if err := os.Lchown(d, -1, gid); err != nil {
+				return fmt.Errorf("giving %s to group %d: %w", d, gid, err)
+			}
+			if err := os.Chmod(d, 0o750); err != nil {
+				return err
+			}
+		}
+	}
+	for {
+		fi, err := os.Stat(d)
+		if err != nil {
+			return err
+		}
+		// A group other than the directory's own may be let through by
+		// an ACL, which the group bits then show.
+		if !groupMaySearch(fi, gid) && !(fileGroup(fi) != gid && fi.Mode().Perm()&0o010 != 0 && mayHaveACL(d)) {
+			return unreachableDirError(d, fi, gid)
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return nil
+		}
+		d = parent
+	}
+}
+
+// fileGroup returns the group of the file fi describes, -1 if unknown.
+func fileGroup(fi fs.FileInfo) int {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return int(st.Gid)
+	}
+	return -1
+}
+
+// groupMaySearch says whether the mode bits of the directory fi describes
+// let members of group gid (other than its owner) search it: its group
+// bits if it belongs to gid, else its bits for others.
+func groupMaySearch(fi fs.FileInfo, gid int) bool {
+	if fileGroup(fi) == gid {
+		return fi.Mode().Perm()&0o010 != 0
+	}
+	return fi.Mode().Perm()&0o001 != 0
+}
+
+// ownSocketDir says whether dir, which fi describes (not following a
+// symlink), is superd's own directory for the socket named base, which
+// it may give to the control group: a real directory of this process's
+// effective user, not sticky nor writable by others, holding nothing
+// but the socket's files (base, base+".lock", base+".state"...).
+func ownSocketDir(dir string, fi fs.FileInfo, base string) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || !fi.IsDir() || int(st.Uid) != os.Geteuid() ||
+		fi.Mode()&fs.ModeSticky != 0 || fi.Mode().Perm()&0o002 != 0 {
+		return false
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if name := e.Name(); name != base && !strings.HasPrefix(name, base+".") {
+			return false
+		}
+	}
+	return true
+}
+
+// unreachableDirError says that members of group gid cannot search dir,
+// which fi describes, and what to do about it.
+func unreachableDirError(dir string, fi fs.FileInfo, gid int) error {
+	perm, group := fi.Mode().Perm(), fileGroup(fi)
+	fix := fmt.Sprintf("chmod g+x %s", dir)
+	if group != gid {
+		fix = fmt.Sprintf("chgrp %d %s && chmod g+x %s, or chmod o+x %s", gid, dir, dir, dir)
+	}
+	return fmt.Errorf("members of the control group %s cannot reach the socket: directory %s (mode %04o, group %s) does not let them search it; run %s, or put the socket in a directory of its own, which superd creates for the group (mode 0750)",
+		groupName(gid), dir, perm, groupName(group), fix)
+}
+
+// groupName returns "gid (name)", or just gid when the group has no name.
+func groupName(gid int) string {
+	id := strconv.Itoa(gid)
+	if g, err := user.LookupGroupId(id); err == nil {
+		return id + " (" + g.Name + ")"
+	}
+	return id
+}
+
+// checkStaleSocket makes sure that nothing listens on the socket file at
+// path, which no superd holds the lock of, before it is replaced: only a
+// refused connection shows that it is stale.
+func checkStaleSocket(path string) error {
+	conn, err := net.DialTimeout("unix", path, time.Second)
+	switch {
+	case err == nil:
+		_ = conn.Close()
+		return fmt.Errorf("another program is listening on %s (it is not a superd: no lock on %s.lock); refusing to replace its socket: stop it, or choose another socket path", path, path)
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, fs.ErrNotExist):
+		return nil
+	default:
+		return fmt.Errorf("cannot tell whether socket %s is stale: %w; refusing to replace it", path, err)
 	}
 }
