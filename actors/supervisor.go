@@ -94,8 +94,11 @@ type Config struct {
 	// delete service definitions (always with the token). Clients of the
 	// Unix socket may always do so: the socket's access rules apply.
 	AllowRemoteEdit bool
-	// AllowRootServices lets a definition written over the HTTP API run as
-	// root (User=root, or no User= when the supervisor runs as root).
+	// AllowRootServices lets a definition written over the HTTP API use
+	// root's powers: run as root (User= of uid 0, or no User= when the
+	// supervisor runs as root), in group 0 (Group=, or User='s primary or
+	// supplementary groups), or, the supervisor being root, name an
+	// EnvironmentFile= (which it reads as root).
 	AllowRootServices bool
 	// ShutdownTimeout bounds how long Run waits, after its context is done,
 	// for the services to stop. Default: the longest TimeoutStopSec + 5s.

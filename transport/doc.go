@@ -98,7 +98,15 @@
 // # Unix socket
 //
 // The socket is mode 0660; with a control group ([ListenUnixGroup]) it
-// and the directories created for it belong to that group. On top of
+// belongs to that group, and so does its directory when the directory is
+// superd's own (owned by its user, holding only the socket and its lock
+// and state files: it is given the group and mode 0750 even if it
+// existed). Any other directory is never changed: if the group cannot
+// search it or an ancestor, listening fails and says what to change. The
+// directory and its ancestors must belong to root or to superd's user and
+// not be writable by every user unless sticky. A socket path is at most
+// 107 bytes (103 on macOS and the BSDs), and a live socket of another
+// program at the path is never replaced. On top of
 // that, [NewUnixServer] reads the peer's credentials on each connection
 // (SO_PEERCRED on Linux, LOCAL_PEERCRED on macOS and FreeBSD) and serves
 // only root, superd's own user and members (primary or supplementary) of

@@ -47,7 +47,8 @@ type ServiceStatus struct {
 	// next start attempt while backing off.
 	NextAttemptMS int64 `json:"next_attempt_ms,omitempty"`
 	// ConfigChanged is true when the service's file changed on disk since
-	// superd loaded it: a reload would apply the change.
+	// superd loaded it (a comment-only edit too): a reload applies the
+	// change, if the parsed configuration differs.
 	ConfigChanged bool `json:"config_changed,omitempty"`
 }
 
