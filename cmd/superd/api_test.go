@@ -190,10 +190,16 @@ func TestHTTPEndpoints(t *testing.T) {
 	})
 	// Records each SIGHUP in a file; a shell because the service asks for one.
 	hupFile := filepath.Join(d.dir, "..", "hups")
-	d.writeFile("hup.service", "[Service]\nEnvironment=HUPFILE="+hupFile+"\nExecStart=/bin/sh -c 'trap \"echo hup >> $HUPFILE\" HUP; while :; do sleep 0.05; done'\n")
+	d.writeFile("hup.service", "[Service]\nEnvironment=HUPFILE="+hupFile+"\nExecStart=/bin/sh -c 'trap \"echo hup >> $HUPFILE\" HUP; touch $HUPFILE.trapped; while :; do sleep 0.05; done'\n")
 	d.withHTTP().start()
 	d.waitRunning("web")
 	d.waitRunning("hup")
+	// Running is not enough: a SIGHUP before the shell has set its trap
+	// ends it (seen on a loaded machine, 196 ms after the start).
+	waitFor(t, 20*time.Second, "hup's trap set", func() bool {
+		_, err := os.Stat(hupFile + ".trapped")
+		return err == nil
+	})
 	ctx := t.Context()
 	tcp := d.tcpAPI()
 	c, err := transport.NewRemoteClient(tcp.base, tcp.token)

@@ -16,7 +16,7 @@ import (
 
 func TestCLIAPICommands(t *testing.T) {
 	d := newDaemon(t, map[string]string{
-		"echo.service": "[Service]\nExecStart=/bin/sh -c 'echo one; echo two; echo three; echo oops >&2; trap : USR1; while :; do sleep 0.1; done'\n",
+		"echo.service": "[Service]\nExecStart=/bin/sh -c 'trap : USR1; echo one; echo two; echo three; echo oops >&2; while :; do sleep 0.1; done'\n",
 	}).withHTTP("--http-allow-edit").start()
 	d.waitRunning("echo")
 
