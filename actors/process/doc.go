@@ -79,6 +79,17 @@
 // all children are gone. Close also stops the exit poller (through an
 // eventfd) and closes the pidfds.
 //
+// A child starts with the signal mask of the thread that forked it (the
+// runtime saves that mask before the fork and the child restores it before
+// exec), and a blocked signal stays blocked through exec, so the service
+// would never receive it (a SIGCHLD, SIGUSR1 or SIGALRM it relies on, say).
+// The Go runtime keeps blocked on its threads the signals the process
+// started with blocked (those it needs aside), so on Linux the spawner
+// empties its thread's mask once, before its first fork; nothing else runs
+// on that thread to change it again. A signal it unblocks can then reach
+// the process on that thread, and acts as in a process started with none
+// blocked.
+//
 // Each child leads a new session and so its own process group (its pgid
 // and session id are its pid), so that [SignalGroup] reaches the whole tree
 // a service spawned, and so that no child shares the supervisor's
@@ -103,7 +114,7 @@
 //
 // On macOS and the BSDs the SIGCHLD reaper is used for every child, without
 // subreaper (orphans go to init) and, except on FreeBSD, without Pdeathsig;
-// start times are 0. Windows gets a simple implementation: one goroutine per
+// start times are 0, and the spawner thread keeps its signal mask. Windows gets a simple implementation: one goroutine per
 // child blocked in cmd.Wait, [SignalGroup] terminates only the group leader
 // whatever the signal, and [Spec.User] and [Spec.Group] are not supported.
 package process

@@ -43,6 +43,8 @@ func TestMain(m *testing.M) {
 		os.Exit(stormHelper())
 	case "mainthread":
 		os.Exit(mainThreadHelper())
+	case "blockedmask":
+		os.Exit(blockedMaskHelper())
 	default:
 		fmt.Fprintln(os.Stderr, "unknown helper mode")
 		os.Exit(2)

@@ -242,7 +242,8 @@ func (m *Manager) nullFiles(cmd *exec.Cmd) {
 }
 
 // spawnLoop runs every fork on one locked OS thread, which Pdeathsig of the
-// children is tied to. It never unlocks: when it returns, its thread exits.
+// children is tied to and whose signal mask, which the children inherit,
+// it empties. It never unlocks: when it returns, its thread exits.
 func (m *Manager) spawnLoop() {
 	defer m.wg.Done()
 	runtime.LockOSThread()
@@ -256,6 +257,12 @@ func (m *Manager) spawnLoop() {
 		<-m.done
 		runtime.UnlockOSThread()
 		return
+	}
+	// Children get the mask of this thread: start them with none blocked,
+	// whatever mask the process started with. Only the spawner runs on
+	// this thread, so the mask stays empty.
+	if err := clearSignalMask(); err != nil {
+		m.log.Warn("children may start with signals blocked", "err", err)
 	}
 	for {
 		select {

@@ -389,7 +389,7 @@ func TestChildStartsClean(t *testing.T) {
 	t.Parallel()
 	d := newDaemon(t, map[string]string{
 		"probe.service": `[Service]
-ExecStart=/bin/sh -c 'grep -E "^(SigIgn|SigBlk)" /proc/$$/status; for n in 3 4 5 6 7 8 9 10 11 12; do [ -e /proc/$$/fd/$n ] && echo "fd $n"; done; readlink /proc/$$/fd/0; exec sleep 1000'
+ExecStart=/bin/sh -c 'while IFS= read -r l; do case $l in SigIgn:*|SigBlk:*) printf "%s\n" "$l";; esac; done </proc/$$/status; for n in 3 4 5 6 7 8 9 10 11 12; do [ -e /proc/$$/fd/$n ] && echo "fd $n"; done; readlink /proc/$$/fd/0; exec sleep 1000'
 `,
 	})
 	leak, err := os.Open(os.DevNull)
