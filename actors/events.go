@@ -77,10 +77,10 @@ func (h *eventsActor) Receive(ctx actor.Context) {
 		}
 		h.flushing++
 		h.closing.Add(1)
-		self, root, log := ctx.Self(), ctx.ActorSystem().Root, h.log
+		self, root := ctx.Self(), ctx.ActorSystem().Root
 		go func() { // owned by the hub: waited for in Stopping
 			defer h.closing.Done()
-			closeQueues(old, eventFlush, log)
+			closeQueues(old, eventFlush)
 			root.Send(self, &notifiersFlushed{})
 		}()
 	case *notifiersFlushed:
@@ -97,7 +97,7 @@ func (h *eventsActor) Receive(ctx actor.Context) {
 		h.closing.Wait() // the events held wait for the old queues, as they would have
 		h.flushing = 0
 		h.releaseHeld()
-		closeQueues(h.queues, time.Until(deadline), h.log)
+		closeQueues(h.queues, time.Until(deadline))
 	}
 }
 
@@ -160,16 +160,15 @@ type replaceNotifiers struct {
 
 // closeQueues closes queues in parallel, giving each of them wait to
 // deliver what it holds: a webhook that hangs uses up its own time, never
-// that of the others.
-func closeQueues(queues []*notify.Queue, wait time.Duration, log *slog.Logger) {
+// that of the others. A queue that does not flush in time logs it with its
+// own logger, which names its webhook.
+func closeQueues(queues []*notify.Queue, wait time.Duration) {
 	fctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 	var wg sync.WaitGroup
 	for _, q := range queues {
 		wg.Go(func() {
-			if err := q.Close(fctx); err != nil {
-				log.Warn("notifier did not flush in time", "err", err)
-			}
+			_ = q.Close(fctx) // a queue that gives up logs it, naming its webhook
 		})
 	}
 	wg.Wait()
@@ -179,7 +178,7 @@ func closeQueues(queues []*notify.Queue, wait time.Duration, log *slog.Logger) {
 func webhookQueues(d *config.Daemon, version string, log *slog.Logger) ([]*notify.Queue, error) {
 	var queues []*notify.Queue
 	fail := func(err error) ([]*notify.Queue, error) {
-		closeQueues(queues, eventFlush, log)
+		closeQueues(queues, eventFlush)
 		return nil, err
 	}
 	for _, w := range d.Webhooks {

@@ -71,7 +71,7 @@ func TestCloseQueuesHangingFirst(t *testing.T) {
 
 	const wait = 500 * time.Millisecond
 	start := time.Now()
-	closeQueues([]*notify.Queue{hanging, healthy}, wait, log)
+	closeQueues([]*notify.Queue{hanging, healthy}, wait)
 	if took := time.Since(start); took > wait+5*time.Second {
 		t.Errorf("closeQueues took %s, want about %s", took, wait)
 	}

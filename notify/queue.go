@@ -47,13 +47,19 @@ type Queue struct {
 	failed    uint64
 	dropped   uint64
 
-	droppedLogged uint64    // dropped, as of the last drop warning
-	lastDropLog   time.Time // when that warning was logged
+	// Drops from a full queue not yet reported, the last of them, when
+	// the last "queue full" warning was logged, and the timer that logs
+	// the unreported ones once dropLogInterval has passed since.
+	unlogged    uint64
+	lastDrop    Event
+	lastDropLog time.Time
+	dropTimer   *time.Timer
 }
 
 // dropLogInterval is the least time between two "queue full" warnings of
 // one queue: a receiver that hangs while events keep coming would
-// otherwise fill superd's log with one warning per event.
+// otherwise fill superd's log with one warning per event. The drops in
+// between are reported by the next warning, at most that much later.
 const dropLogInterval = time.Minute
 
 // NewQueue starts a queue of the given capacity (0 means
@@ -83,8 +89,9 @@ func NewQueue(n Notifier, capacity int, logger *slog.Logger) *Queue {
 
 // Enqueue queues e for delivery and returns at once. When the queue is
 // full, the oldest queued event is dropped: counted, and logged at most
-// once a minute with how many were dropped since the last warning. After
-// Close, e is dropped.
+// once a minute with how many were dropped since the last warning (drops
+// that follow a warning are reported a minute after it, or by Close,
+// whichever comes first). After Close, e is dropped.
 func (q *Queue) Enqueue(e Event) {
 	if m, ok := q.n.(Matcher); ok && !m.Match(e) {
 		return
@@ -96,28 +103,59 @@ func (q *Queue) Enqueue(e Event) {
 		q.log.Warn("notification dropped: queue closed", "event", e.ID, "type", e.Type, "service", e.Service)
 		return
 	}
-	var old Event
 	full := len(q.events) >= q.capacity
 	if full {
-		old = q.events[0]
+		q.lastDrop = q.events[0]
 		q.events[0] = Event{} // release its slices
 		q.events = q.events[1:]
 		q.dropped++
+		q.unlogged++
 	}
 	q.events = append(q.events, e)
-	dropped, since := q.dropped, uint64(0)
+	var report func()
 	if full {
-		if now := time.Now(); q.lastDropLog.IsZero() || now.Sub(q.lastDropLog) >= dropLogInterval {
-			since, q.droppedLogged, q.lastDropLog = dropped-q.droppedLogged, dropped, now
+		switch now := time.Now(); {
+		case q.lastDropLog.IsZero() || now.Sub(q.lastDropLog) >= dropLogInterval:
+			report = q.takeDrops(now)
+		case q.dropTimer == nil:
+			q.dropTimer = time.AfterFunc(q.lastDropLog.Add(dropLogInterval).Sub(now), q.logDrops)
 		}
 	}
 	q.mu.Unlock()
-	if since > 0 {
-		q.log.Warn("notification queue full, oldest events dropped",
-			"dropped", since, "last_dropped", old.ID, "type", old.Type, "service", old.Service,
-			"capacity", q.capacity, "dropped_total", dropped)
+	if report != nil {
+		report()
 	}
 	q.signal()
+}
+
+// logDrops logs the drops from a full queue not reported yet, if any.
+func (q *Queue) logDrops() {
+	q.mu.Lock()
+	report := q.takeDrops(time.Now())
+	q.mu.Unlock()
+	if report != nil {
+		report()
+	}
+}
+
+// takeDrops marks the drops from a full queue not reported yet as
+// reported at now, and returns the function that logs them (nil when there
+// are none), to call once q.mu is unlocked. q.mu must be held.
+func (q *Queue) takeDrops(now time.Time) func() {
+	if q.dropTimer != nil {
+		q.dropTimer.Stop()
+		q.dropTimer = nil
+	}
+	n, last, total := q.unlogged, q.lastDrop, q.dropped
+	if n == 0 {
+		return nil
+	}
+	q.unlogged, q.lastDrop, q.lastDropLog = 0, Event{}, now
+	return func() {
+		q.log.Warn("notification queue full, oldest events dropped",
+			"dropped", n, "last_dropped", last.ID, "type", last.Type, "service", last.Service,
+			"capacity", q.capacity, "dropped_total", total)
+	}
 }
 
 func (q *Queue) signal() {
@@ -141,20 +179,28 @@ func (q *Queue) Stats() QueueStats {
 
 // Close stops taking events and lets the worker deliver what is queued
 // until ctx is done; then it cancels the delivery in flight, drops the
-// rest, and returns ctx's error. It returns once the worker has stopped
+// rest, logs a warning (with the queue's logger, which names the
+// notifier), and returns ctx's error. It returns once the worker has stopped
 // and, if the notifier has a Close() method (as [Webhook] does, for its
 // idle connections), called it. Calling it again waits for the same end.
 func (q *Queue) Close(ctx context.Context) error {
 	q.mu.Lock()
 	q.closed = true
 	q.mu.Unlock()
+	q.logDrops() // now rather than after the interval: nothing is dropped for being full any more
 	q.signal()
 	select {
 	case <-q.done:
 		return nil
 	case <-ctx.Done():
+		select {
+		case <-q.done: // it finished anyway: nothing was given up
+			return nil
+		default:
+		}
 		q.cancel()
 		<-q.done
+		q.log.Warn("notifier did not flush in time", "err", ctx.Err())
 		return ctx.Err()
 	}
 }
