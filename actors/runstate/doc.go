@@ -35,7 +35,8 @@
 // fsynced. A reader, or a superd started after a crash at any point, sees
 // the old file or the new one, never a partial one; a temporary file left
 // by an interrupted write is removed by the next Open. A file that cannot
-// be parsed anyway is moved aside and ignored, never fatal. A file that
+// be parsed anyway is copied aside and ignored but for its marker and its
+// stopped services, never fatal. A file that
 // another user may have written (see [Open]) is refused: its records decide
 // what KillStale kills. A write costs
 // two fsyncs (a few milliseconds at most); unchanged state is not

@@ -80,9 +80,13 @@ type victim struct {
 // for the identified processes to disappear (a zombie counts as gone),
 // sends SIGKILL to every signalled group (members that ignored SIGTERM may
 // remain after the leader exited) and to the processes left, and waits up
-// to two seconds for them to disappear, logging any that did not. It thus
-// returns within grace plus two seconds, plus the time to scan /proc. If ctx
-// is done, both waits end early, but SIGKILL is still sent.
+// to two seconds for them to disappear, logging any that did not. Then it
+// looks again for marked processes it has not seen yet (those forked
+// meanwhile by a process that outlived SIGTERM) and deals with them the
+// same way, until it finds none, for at most ten rounds. A round lasts
+// at most grace plus two seconds, plus the time to scan /proc. If ctx is
+// done, both waits end early, but SIGKILL is still sent, and no other
+// round starts.
 //
 // These processes are not children of this process, so their exit cannot
 // be waited for: KillStale polls /proc, with an interval growing from 1 to
@@ -94,7 +98,42 @@ type victim struct {
 func KillStale(ctx context.Context, st State, grace time.Duration, logger *slog.Logger) []Record {
 	log := orDiscard(logger)
 	victims := findVictims(st, log)
+	seen := make(map[procRef]bool)
+	var killed []Record
+	// A process that outlives SIGTERM may fork new marked processes after
+	// the search (a loop restarting its worker), which the signals to the
+	// processes found do not reach: search again, for processes not seen
+	// before, until there are none (the recorded groups, killed as a
+	// whole, need no second look).
+	for round := 1; ; round++ {
+		for _, v := range victims {
+			for _, ref := range v.watch {
+				seen[ref] = true
+			}
+		}
+		signalled := killRound(ctx, victims, grace, log)
+		for _, v := range signalled {
+			killed = append(killed, v.rec)
+		}
+		if len(signalled) == 0 || ctx.Err() != nil {
+			return killed
+		}
+		if round == maxRounds {
+			log.Error("processes left by a previous superd keep starting new ones; giving up", "rounds", round)
+			return killed
+		}
+		victims = slices.DeleteFunc(findVictims(State{Marker: st.Marker}, log), func(v victim) bool {
+			return seen[v.watch[0]]
+		})
+	}
+}
 
+// maxRounds bounds the searches of KillStale.
+const maxRounds = 10
+
+// killRound signals victims as KillStale describes, and returns those it
+// signalled.
+func killRound(ctx context.Context, victims []victim, grace time.Duration, log *slog.Logger) []victim {
 	var signalled []victim
 	for _, v := range victims {
 		err := signal(v, "SIGTERM")
@@ -146,11 +185,7 @@ func KillStale(ctx context.Context, st State, grace time.Duration, logger *slog.
 			}
 		}
 	}
-	recs := make([]Record, len(signalled))
-	for i, v := range signalled {
-		recs[i] = v.rec
-	}
-	return recs
+	return signalled
 }
 
 // findVictims returns the process groups and processes of st that are

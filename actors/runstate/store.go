@@ -10,6 +10,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -88,8 +89,9 @@ type Store struct {
 // Store that writes to it, along with that previous state.
 //
 // A missing file gives an empty state. A file that cannot be parsed is
-// logged, renamed to path+".corrupt" (replacing any previous one) and
-// treated as empty: a damaged state file never prevents superd from
+// logged, copied to path+".corrupt" (replacing any previous one) and
+// treated as empty but for what can still be read of it, its marker and
+// its stopped services: a damaged state file never prevents superd from
 // starting. A file another user may have written (it belongs to a user
 // other than root and this process's, or its group or others may write
 // it) is an error, since KillStale kills what it lists. Temporary files
@@ -97,9 +99,10 @@ type Store struct {
 //
 // The Store keeps the marker id of the file (see [Store.Marker]); without a
 // previous state, Open creates one and writes it at once, so that it is on
-// disk before any service starts (a failure to write it is logged). It
-// otherwise writes nothing: the previous records stay on disk until
-// [KillStale] has dealt with them.
+// disk before any service starts: failing that (a full disk), Open fails,
+// since a later superd could not find the processes of services started
+// under an unrecorded marker. It otherwise writes nothing: the previous
+// records stay on disk until [KillStale] has dealt with them.
 //
 // The returned Store starts with the previous stopped set but with no
 // running process: the previous records are only returned, for KillStale,
@@ -145,17 +148,26 @@ func Open(path string, logger *slog.Logger) (*Store, State, error) {
 		s.marker = newMarkerID()
 	}
 	if !found {
+		// The services will carry this marker: unless it is on disk before
+		// they start, a superd that crashes cannot find their processes
+		// that outlive it, and the next one would run them twice.
 		s.mu.Lock()
-		defer s.mu.Unlock()
-		if err := s.write(); err != nil {
-			log.Warn("cannot write the new state file; retrying at the next change", "err", err)
+		err := s.write()
+		s.mu.Unlock()
+		if err != nil {
+			_ = s.Close()
+			return nil, State{}, fmt.Errorf("runstate: cannot record the marker of the services' processes: %w", err)
 		}
 	}
 	return s, prev, nil
 }
 
 // readState reads the state file at path. found is false if there is no
-// usable file: it is missing, or corrupt and moved aside.
+// usable file: it is missing, or corrupt. A corrupt file is copied aside
+// and left in place until Open replaces it, and what can still be read
+// of it (the marker, the stopped services) is returned: without its
+// marker, the processes of the previous superd that outlived it could not
+// be found.
 // A file another user may have written is an error (see checkOwner).
 func readState(path string, log *slog.Logger) (st State, found bool, err error) {
 	b, err := readTrusted(path)
@@ -168,13 +180,43 @@ func readState(path string, log *slog.Logger) (st State, found bool, err error) 
 	st, err = decode(b)
 	if err != nil {
 		aside := path + ".corrupt"
-		log.Error("state file is corrupt; ignoring it", "path", path, "moved_to", aside, "err", err)
-		if rerr := os.Rename(path, aside); rerr != nil {
-			log.Error("cannot move the corrupt state file aside", "path", path, "err", rerr)
+		st = salvage(b)
+		log.Error("state file is corrupt; ignoring it but for its marker and stopped services", "path", path, "copied_to", aside,
+			"marker_found", st.Marker != "", "stopped", st.Stopped, "err", err)
+		if werr := writeFileAtomic(aside, b); werr != nil {
+			log.Error("cannot copy the corrupt state file aside", "path", path, "err", werr)
 		}
-		return State{}, false, nil
+		return st, false, nil
 	}
 	return st, true, nil
+}
+
+var (
+	// markerField matches the marker of a state file (see newMarkerID).
+	markerField = regexp.MustCompile(`"marker"\s*:\s*"([A-Z2-7]{26})"`)
+	// stoppedField matches the list of stopped services of a state file.
+	stoppedField = regexp.MustCompile(`"stopped"\s*:\s*(\[[^\]]*\])`)
+)
+
+// salvage returns what can be read of the corrupt state file b: its marker
+// and the services it records as stopped, if they are intact. Its process
+// records are not trusted: a changed digit would name another process.
+func salvage(b []byte) State {
+	var st State
+	if m := markerField.FindSubmatch(b); m != nil {
+		st.Marker = string(m[1])
+	}
+	if m := stoppedField.FindSubmatch(b); m != nil {
+		var stopped []string
+		if json.Unmarshal(m[1], &stopped) == nil {
+			stopped = slices.DeleteFunc(stopped, func(s string) bool { return s == "" })
+			if len(stopped) > 0 {
+				slices.Sort(stopped)
+				st.Stopped = slices.Compact(stopped)
+			}
+		}
+	}
+	return st
 }
 
 // readTrusted returns the content of the state file at path, checking
