@@ -139,6 +139,7 @@ type Supervisor struct {
 	services *actor.PID
 	config   *actor.PID // nil without a config dir
 	events   *actor.PID
+	state    *actor.PID // nil without a state file
 	loadErrs []error
 	tcp      transport.TCPOptions // of the HTTP API, when served
 	httpAddr string               // the HTTP API's bound address, when served
@@ -317,7 +318,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		return fmt.Errorf("spawn root actor: %w", err)
 	}
 	children := <-spawned
-	s.services, s.config, s.events = children.services, children.config, children.events
+	s.services, s.config, s.events, s.state = children.services, children.config, children.events, children.state
 
 	added := make(chan error, 1)
 	s.sys.Root.Send(s.services, &addServices{specs: specs, done: added})
@@ -513,6 +514,7 @@ func (s *Supervisor) markStale(ctx context.Context, l []transport.ServiceStatus)
 // running service is a no-op.
 func (s *Supervisor) Start(ctx context.Context, name string) (transport.ServiceStatus, error) {
 	st, err := s.ask(ctx, name, func(r replyTo) any { return &startService{name: name, reply: r} })
+	s.persistIntent(ctx)
 	return s.markOne(ctx, st, err)
 }
 
@@ -520,13 +522,41 @@ func (s *Supervisor) Start(ctx context.Context, name string) (transport.ServiceS
 // SIGKILL after TimeoutStopSec. It returns once the process has exited.
 func (s *Supervisor) Stop(ctx context.Context, name string) (transport.ServiceStatus, error) {
 	st, err := s.ask(ctx, name, func(r replyTo) any { return &stopService{name: name, reply: r} })
+	s.persistIntent(ctx)
 	return s.markOne(ctx, st, err)
 }
 
 // Restart stops the service if it runs, then starts it.
 func (s *Supervisor) Restart(ctx context.Context, name string) (transport.ServiceStatus, error) {
 	st, err := s.ask(ctx, name, func(r replyTo) any { return &restartService{name: name, reply: r} })
+	s.persistIntent(ctx)
 	return s.markOne(ctx, st, err)
+}
+
+// persistIntent waits until the state file holds the operator's intent
+// (stopped or not) that the start, stop or restart just answered recorded:
+// the service actor sent it to the state actor before answering, so a
+// drain sent now comes after it. Without this, a superd SIGKILLed within
+// the state actor's batching delay after answering would be followed by
+// one that starts the service the operator had just stopped. It returns
+// early if ctx ends or the supervisor stops; there is nothing to wait for
+// without a state file or before Run is ready (the command was not sent).
+func (s *Supervisor) persistIntent(ctx context.Context) {
+	select {
+	case <-s.ready:
+	default:
+		return
+	}
+	if s.state == nil {
+		return
+	}
+	done := make(chan struct{})
+	s.sys.Root.Send(s.state, &drainState{done: done})
+	select {
+	case <-done:
+	case <-ctx.Done():
+	case <-s.done:
+	}
 }
 
 // Signal sends a signal to the process group of a running service. sig is
