@@ -183,7 +183,8 @@ const stopPollInterval = time.Second
 // TimeoutStopSec, then the SIGKILL, and a start or restart of a service
 // being stopped waits for the stop), as systemctl waits for its stop job.
 // It is cut, with the error context.DeadlineExceeded, once the service
-// has not been seen stopping for --timeout, or superd does not answer.
+// has not been seen stopping for --timeout (counted from when it was seen
+// stopped, if its answer is late), or superd does not answer.
 func (a *app) waitOp(ctx context.Context, name string, op func(context.Context, string) (transport.ServiceStatus, error)) (transport.ServiceStatus, error) {
 	if a.timeoutGiven || a.timeout <= 0 {
 		rctx, cancel := a.withTimeout(ctx)
@@ -198,6 +199,7 @@ func (a *app) waitOp(ctx context.Context, name string, op func(context.Context, 
 	go func() {
 		defer wg.Done()
 		deadline := time.Now().Add(a.timeout)
+		wasStopping := false
 		timer := time.NewTimer(a.timeout)
 		defer timer.Stop()
 		for {
@@ -206,8 +208,14 @@ func (a *app) waitOp(ctx context.Context, name string, op func(context.Context, 
 				return
 			case <-timer.C:
 			}
-			if a.stillStopping(rctx, name) {
-				deadline = time.Now().Add(a.timeout)
+			switch stopping := a.stillStopping(rctx, name); {
+			case stopping:
+				deadline, wasStopping = time.Now().Add(a.timeout), true
+			case wasStopping:
+				// The stop has just ended; its answer is on its way
+				// (superd records the operator's intent first): one
+				// more --timeout for it, once.
+				deadline, wasStopping = time.Now().Add(a.timeout), false
 			}
 			wait := time.Until(deadline)
 			if wait <= 0 {

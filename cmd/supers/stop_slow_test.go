@@ -139,3 +139,42 @@ func (s *stoppingFor) Status(_ context.Context, name string) (transport.ServiceS
 		return transport.ServiceStatus{Name: name, State: transport.StateStopping, PID: 42}, nil
 	}
 }
+
+// A stop whose answer comes a little after the status already shows the
+// service stopped (superd writes the operator's intent to its state file
+// before it answers) is waited for: the CLI used to cut it at the poll that
+// saw "stopped", with "no answer from superd" (seen in CI with the real
+// superd).
+func TestStopDefaultTimeoutWaitsForALateAnswer(t *testing.T) {
+	until := time.Now().Add(1200 * time.Millisecond)
+	sock := startDaemon(t, &answersLate{fakeBackend: fixture(), until: until, answer: until.Add(400 * time.Millisecond)})
+	var out, errb bytes.Buffer
+	a := &app{stdout: &out, stderr: &errb, client: transport.NewClient(sock), target: sock,
+		timeout: 500 * time.Millisecond, getenv: func(string) string { return "" }}
+	if err := a.act(context.Background(), "stop", a.client.Stop, []string{"web"}); err != nil || !strings.Contains(out.String(), "stopped") {
+		t.Errorf("err %v, stdout %q, stderr %q", err, out.String(), errb.String())
+	}
+}
+
+// answersLate is a superd whose one stop shows the service stopping until
+// until, stopped after it, and answers at answer.
+type answersLate struct {
+	*fakeBackend
+	until, answer time.Time
+}
+
+func (s *answersLate) Stop(ctx context.Context, name string) (transport.ServiceStatus, error) {
+	select {
+	case <-time.After(time.Until(s.answer)):
+		return transport.ServiceStatus{Name: name, State: transport.StateStopped}, nil
+	case <-ctx.Done():
+		return transport.ServiceStatus{}, ctx.Err()
+	}
+}
+
+func (s *answersLate) Status(_ context.Context, name string) (transport.ServiceStatus, error) {
+	if time.Now().Before(s.until) {
+		return transport.ServiceStatus{Name: name, State: transport.StateStopping, PID: 42}, nil
+	}
+	return transport.ServiceStatus{Name: name, State: transport.StateStopped}, nil
+}
