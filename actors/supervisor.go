@@ -351,7 +351,11 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		s.log.Warn("closing the log watcher failed", "err", err)
 	}
 	s.stopAll()
-	s.drainState(children.state)
+	dctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	if !s.drainState(dctx) {
+		s.log.Warn("the state file was not written in time at shutdown")
+	}
+	cancel()
 	_ = s.sys.Root.PoisonFuture(root).Wait()
 	s.log.Info("superd stopped")
 	return nil
@@ -428,21 +432,25 @@ func (s *Supervisor) stopAll() {
 }
 
 // drainState has the state actor (if any) write every change sent to it
-// so far, and waits for that, at most shutdownGrace. It must come before
-// the root actor stops: its children are stopped by a system message,
-// which overtakes the user messages still queued, so the operator's last
-// stop or start could otherwise be lost under load.
-func (s *Supervisor) drainState(state *actor.PID) {
-	if state == nil {
-		return
+// so far, and waits for that until ctx ends or the supervisor stops. It
+// reports whether the changes were written (true without a state file).
+// At shutdown it must come before the root actor stops: its children are
+// stopped by a system message, which overtakes the user messages still
+// queued, so the operator's last stop or start could otherwise be lost
+// under load.
+func (s *Supervisor) drainState(ctx context.Context) bool {
+	if s.state == nil {
+		return true
 	}
 	done := make(chan struct{})
-	s.sys.Root.Send(state, &drainState{done: done})
+	s.sys.Root.Send(s.state, &drainState{done: done})
 	select {
 	case <-done:
-	case <-time.After(shutdownGrace):
-		s.log.Warn("the state file was not written in time at shutdown")
+		return true
+	case <-ctx.Done():
+	case <-s.done:
 	}
+	return false
 }
 
 // shutdownGrace is added to the longest TimeoutStopSec to bound the wait
@@ -544,18 +552,8 @@ func (s *Supervisor) Restart(ctx context.Context, name string) (transport.Servic
 func (s *Supervisor) persistIntent(ctx context.Context) {
 	select {
 	case <-s.ready:
+		s.drainState(ctx)
 	default:
-		return
-	}
-	if s.state == nil {
-		return
-	}
-	done := make(chan struct{})
-	s.sys.Root.Send(s.state, &drainState{done: done})
-	select {
-	case <-done:
-	case <-ctx.Done():
-	case <-s.done:
 	}
 }
 
