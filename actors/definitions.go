@@ -8,12 +8,12 @@ import (
 	"os"
 	"os/user"
 	"slices"
-	"strconv"
 	"time"
 	"unicode/utf8"
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/supers-dev/supers/actors/process"
 	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/notify"
 	"github.com/supers-dev/supers/transport"
@@ -264,13 +264,13 @@ type accounts struct {
 // systemAccounts are the system's, through os/user.
 var systemAccounts = accounts{
 	user: func(s string) (*user.User, error) {
-		if _, ok := numericID(s); ok {
+		if _, ok := process.ParseID(s); ok {
 			return user.LookupId(s)
 		}
 		return user.Lookup(s)
 	},
 	group: func(s string) (*user.Group, error) {
-		if _, ok := numericID(s); ok {
+		if _, ok := process.ParseID(s); ok {
 			return user.LookupGroupId(s)
 		}
 		return user.LookupGroup(s)
@@ -278,15 +278,9 @@ var systemAccounts = accounts{
 	groupIDs: (*user.User).GroupIds,
 }
 
-// numericID parses a numeric uid or gid as the process package does.
-func numericID(s string) (uint64, bool) {
-	v, err := strconv.ParseUint(s, 10, 32)
-	return v, err == nil
-}
-
 // isZeroID reports whether s is the numeric id 0, however it is written.
 func isZeroID(s string) bool {
-	v, ok := numericID(s)
+	v, ok := process.ParseID(s)
 	return ok && v == 0
 }
 

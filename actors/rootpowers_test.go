@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/supers-dev/supers/actors/process"
 	"github.com/supers-dev/supers/config"
 )
 
@@ -31,7 +32,7 @@ func TestRootPowers(t *testing.T) {
 				if u.Username == s {
 					return u, nil
 				}
-				if id, ok := numericID(s); ok && u.Uid == strconv.FormatUint(id, 10) {
+				if id, ok := process.ParseID(s); ok && u.Uid == strconv.FormatUint(uint64(id), 10) {
 					return u, nil
 				}
 			}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os/user"
-	"strconv"
 	"syscall"
 )
 
@@ -83,7 +82,7 @@ func lookupUser(name string) (userIDs, error) {
 		u   *user.User
 		err error
 	)
-	if id, ok := parseID(name); ok {
+	if id, ok := ParseID(name); ok {
 		if u, err = user.LookupId(name); err != nil {
 			if errors.As(err, new(user.UnknownUserIdError)) {
 				return userIDs{uid: id}, nil
@@ -93,11 +92,11 @@ func lookupUser(name string) (userIDs, error) {
 	} else if u, err = user.Lookup(name); err != nil {
 		return userIDs{}, err
 	}
-	uid, ok := parseID(u.Uid)
+	uid, ok := ParseID(u.Uid)
 	if !ok {
 		return userIDs{}, fmt.Errorf("bad uid %q", u.Uid)
 	}
-	gid, ok := parseID(u.Gid)
+	gid, ok := ParseID(u.Gid)
 	if !ok {
 		return userIDs{}, fmt.Errorf("bad primary gid %q", u.Gid)
 	}
@@ -107,7 +106,7 @@ func lookupUser(name string) (userIDs, error) {
 		return userIDs{}, fmt.Errorf("supplementary groups: %w", err)
 	}
 	for _, s := range gids {
-		g, ok := parseID(s)
+		g, ok := ParseID(s)
 		if !ok {
 			return userIDs{}, fmt.Errorf("bad supplementary gid %q", s)
 		}
@@ -119,22 +118,16 @@ func lookupUser(name string) (userIDs, error) {
 // lookupGroup resolves a group name or numeric gid. A numeric gid without a
 // group entry is accepted.
 func lookupGroup(name string) (uint32, error) {
-	if id, ok := parseID(name); ok {
+	if id, ok := ParseID(name); ok {
 		return id, nil
 	}
 	g, err := user.LookupGroup(name)
 	if err != nil {
 		return 0, err
 	}
-	id, ok := parseID(g.Gid)
+	id, ok := ParseID(g.Gid)
 	if !ok {
 		return 0, fmt.Errorf("bad gid %q", g.Gid)
 	}
 	return id, nil
-}
-
-// parseID parses a numeric uid or gid.
-func parseID(s string) (uint32, bool) {
-	v, err := strconv.ParseUint(s, 10, 32)
-	return uint32(v), err == nil
 }

@@ -228,8 +228,8 @@ func TestResolveCredential(t *testing.T) {
 	if err != nil {
 		t.Skip("no user nobody")
 	}
-	uid, _ := parseID(nobody.Uid)
-	gid, _ := parseID(nobody.Gid)
+	uid, _ := ParseID(nobody.Uid)
+	gid, _ := ParseID(nobody.Gid)
 
 	t.Run("root", func(t *testing.T) {
 		c, err := resolveCredential("nobody", "", 0, 0)

@@ -16,7 +16,7 @@ import (
 func UserEnv(name string) ([]string, error) {
 	lookup := user.Lookup
 	numeric := false
-	if _, err := strconv.ParseUint(name, 10, 32); err == nil {
+	if _, ok := ParseID(name); ok {
 		lookup, numeric = user.LookupId, true
 	}
 	u, err := lookup(name)
@@ -27,4 +27,11 @@ func UserEnv(name string) ([]string, error) {
 		return nil, err
 	}
 	return []string{"HOME=" + u.HomeDir, "USER=" + u.Username, "LOGNAME=" + u.Username}, nil
+}
+
+// ParseID parses a User= or Group= value of digits only as a numeric uid
+// or gid, as a start resolves it ("00" is 0); ok is false for a name.
+func ParseID(s string) (id uint32, ok bool) {
+	v, err := strconv.ParseUint(s, 10, 32)
+	return uint32(v), err == nil
 }
