@@ -170,6 +170,12 @@ func (r *reapply) fail(error)      {}
 // retire stops e gracefully, then its actor; replacement, if not nil, is
 // created in its place once the actor is gone, running if e was.
 func (s *servicesActor) retire(ctx actor.Context, e *serviceEntry, replacement *config.Service) {
+	if replacement == nil {
+		// Removed: the operator's stop goes with the service now, not
+		// once its process is gone, so that neither a superd killed in
+		// between nor the same name defined again meanwhile inherits it.
+		s.forgetOperatorStop(ctx, e.spec.Name)
+	}
 	if e.removing {
 		e.replacement = replacement // a newer reload wins
 		return

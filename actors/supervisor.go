@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -304,6 +305,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		s.log.Error("service skipped", "err", err)
 	}
 	s.loadErrs = slices.Concat(errs, clashes)
+	if store != nil {
+		s.forgetStopsOfRemoved(store, deps, specs)
+	}
 	deps.configDir = s.cfg.ConfigDir
 	queues, daemon, err := s.notifiers()
 	if err != nil {
@@ -383,6 +387,50 @@ func (s *Supervisor) load() ([]*config.Service, []error) {
 		return nil, nil
 	}
 	return config.LoadDir(s.cfg.ConfigDir)
+}
+
+// forgetStopsOfRemoved forgets the operator's stops, recorded by a previous
+// superd, of services that are no longer defined: no file of ConfigDir
+// (loadable or not) and no service of Config.Services has the name. Their
+// files were removed while no superd ran, or one was killed before it
+// wrote that a removal forgot the stop, as a running one does: a service
+// defined later under the same name is a new one. Nothing is forgotten if
+// ConfigDir cannot be listed.
+func (s *Supervisor) forgetStopsOfRemoved(store *runstate.Store, deps *serviceDeps, specs []*config.Service) {
+	if len(deps.opStopped) == 0 {
+		return
+	}
+	defined := make(map[string]bool, len(specs))
+	for _, sp := range specs {
+		defined[sp.Name] = true
+	}
+	if s.cfg.ConfigDir != "" {
+		entries, err := os.ReadDir(s.cfg.ConfigDir)
+		if err != nil {
+			return
+		}
+		for _, e := range entries {
+			if name, ok := strings.CutSuffix(e.Name(), config.FileSuffix); ok {
+				defined[name] = true
+			}
+		}
+	}
+	var forget []runstate.Change
+	for name := range deps.opStopped {
+		if !defined[name] {
+			delete(deps.opStopped, name)
+			forget = append(forget, runstate.Stopped(name, false))
+			s.log.Info("forgot the operator's stop of a service that is no longer defined", "service", name)
+		}
+	}
+	if len(forget) == 0 {
+		return
+	}
+	// A failed write leaves the store behind: the state actor's first write
+	// makes it again.
+	if err := store.Apply(forget...); err != nil {
+		s.log.Warn("writing the state file failed", "err", err)
+	}
 }
 
 // addGoServices appends the services defined in Go to those of the files,
