@@ -88,6 +88,8 @@ func (h *eventsActor) Receive(ctx actor.Context) {
 		h.releaseHeld()
 	case *closeStreams:
 		h.closeStreams()
+	case *drainEvents:
+		close(m.done)
 	case *actor.Stopping:
 		if h.backlogTimer != nil {
 			h.backlogTimer.Stop()
@@ -99,6 +101,15 @@ func (h *eventsActor) Receive(ctx actor.Context) {
 		h.releaseHeld()
 		closeQueues(h.queues, time.Until(deadline))
 	}
+}
+
+// drainEvents asks the event hub to close done once it has handled every
+// event sent to it before (superd's shutdown, before the actors stop: the
+// hub is stopped by a system message, which overtakes the user messages
+// still queued, so the last events would otherwise never reach the
+// notifiers).
+type drainEvents struct {
+	done chan struct{}
 }
 
 // notifiersFlushed tells the hub that the queues a replaceNotifiers

@@ -359,6 +359,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	if !s.drainState(dctx) {
 		s.log.Warn("the state file was not written in time at shutdown")
 	}
+	if !s.drainEvents(dctx) {
+		s.log.Warn("the event hub did not take the last events in time at shutdown")
+	}
 	cancel()
 	_ = s.sys.Root.PoisonFuture(root).Wait()
 	s.log.Info("superd stopped")
@@ -492,6 +495,22 @@ func (s *Supervisor) drainState(ctx context.Context) bool {
 	}
 	done := make(chan struct{})
 	s.sys.Root.Send(s.state, &drainState{done: done})
+	return s.awaitDrain(ctx, done)
+}
+
+// drainEvents has the event hub hand every event sent to it so far to the
+// notifiers' queues (which its Stopping flushes), and waits for that until
+// ctx ends or the supervisor stops. For the same reason as drainState, it
+// must come before the root actor stops at shutdown.
+func (s *Supervisor) drainEvents(ctx context.Context) bool {
+	done := make(chan struct{})
+	s.sys.Root.Send(s.events, &drainEvents{done: done})
+	return s.awaitDrain(ctx, done)
+}
+
+// awaitDrain waits until done is closed (true), ctx ends or the supervisor
+// stops.
+func (s *Supervisor) awaitDrain(ctx context.Context, done <-chan struct{}) bool {
 	select {
 	case <-done:
 		return true
