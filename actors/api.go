@@ -75,7 +75,7 @@ func (s *Supervisor) listen(ctx context.Context) (*apiServers, error) {
 		}
 	}
 	if s.cfg.HTTP.Addr != "" {
-		opts, err := s.tcpOptions()
+		opts, err := s.tcpOptions(ctx)
 		if err != nil {
 			a.close()
 			return nil, err
@@ -89,9 +89,18 @@ func (s *Supervisor) listen(ctx context.Context) (*apiServers, error) {
 	return a, nil
 }
 
-// tcpOptions reads (or creates) the token and builds the TCP options.
-func (s *Supervisor) tcpOptions() (transport.TCPOptions, error) {
+// tcpOptions checks the TCP options, then reads (or creates) the token: a
+// start refused for its address or certificate leaves no token behind.
+func (s *Supervisor) tcpOptions(ctx context.Context) (transport.TCPOptions, error) {
 	h := s.cfg.HTTP
+	opts := transport.TCPOptions{
+		Addr: h.Addr, Hosts: h.Hosts,
+		TLSCertFile: h.TLSCertFile, TLSKeyFile: h.TLSKeyFile, Insecure: h.Insecure,
+		Logger: s.log,
+	}
+	if err := transport.CheckTCPOptions(ctx, opts); err != nil {
+		return transport.TCPOptions{}, fmt.Errorf("HTTP API: %w", err)
+	}
 	file := h.TokenFile
 	if file == "" {
 		if s.cfg.ConfigDir == "" {
@@ -111,11 +120,8 @@ func (s *Supervisor) tcpOptions() (transport.TCPOptions, error) {
 	if created {
 		s.log.Info("HTTP API token created", "file", file)
 	}
-	return transport.TCPOptions{
-		Addr: h.Addr, Token: token, Hosts: h.Hosts,
-		TLSCertFile: h.TLSCertFile, TLSKeyFile: h.TLSKeyFile, Insecure: h.Insecure,
-		Logger: s.log,
-	}, nil
+	opts.Token = token
+	return opts, nil
 }
 
 // lookupGroup resolves a group name or numeric id; "" is -1 (no group).
@@ -157,8 +163,7 @@ func (a *apiServers) serve(h http.Handler, tcp transport.TCPOptions, onShutdown 
 		start(transport.NewUnixServer(h, transport.DefaultSocketAccess(a.gid), a.log), a.unix.Acceptor(), "control socket")
 	}
 	if a.tcp != nil {
-		start(transport.NewServer(transport.TCPHandler(h, tcp)), a.tcp, "HTTP API")
-		a.log.Info("HTTP API listening", "addr", a.tcp.Addr().String(), "tls", tcp.TLSCertFile != "")
+		start(transport.NewServer(transport.TCPHandler(h, tcp)), a.tcp, "HTTP API") // ListenTCP logged where
 	}
 }
 

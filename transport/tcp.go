@@ -57,28 +57,12 @@ type TCPOptions struct {
 //
 // Serve it with [NewServer]([TCPHandler](h, opts)).
 func ListenTCP(ctx context.Context, opts TCPOptions) (net.Listener, error) {
-	host, _, err := net.SplitHostPort(opts.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %q: %w", opts.Addr, err)
-	}
 	if err := checkToken(opts.Token); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
 	}
-	for _, h := range opts.Hosts {
-		if _, err := hostEntry(h); err != nil {
-			return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
-		}
-	}
-	tlsConfig, err := loadTLS(opts.TLSCertFile, opts.TLSKeyFile)
+	tlsConfig, loopback, err := checkTCP(ctx, opts)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
-	}
-	loopback, err := resolvesToLoopback(ctx, host)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
-	}
-	if !loopback && tlsConfig == nil && !opts.Insecure {
-		return nil, fmt.Errorf("listen on %s: %w (configure a certificate and key, or listen on 127.0.0.1)", opts.Addr, ErrInsecureListen)
+		return nil, err
 	}
 
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", opts.Addr)
@@ -102,7 +86,7 @@ func ListenTCP(ctx context.Context, opts TCPOptions) (net.Listener, error) {
 	}
 	switch {
 	case loopback:
-		logger.Info("control API listening on TCP", "addr", ln.Addr().String(), "scheme", scheme)
+		logger.Info("HTTP API listening", "addr", ln.Addr().String(), "scheme", scheme)
 	case tlsConfig != nil:
 		logger.Warn("control API listening on a NON-LOOPBACK address: anyone who can reach it and has the token controls superd",
 			"addr", ln.Addr().String(), "scheme", scheme)
@@ -114,6 +98,40 @@ func ListenTCP(ctx context.Context, opts TCPOptions) (net.Listener, error) {
 		return tls.NewListener(ln, tlsConfig), nil
 	}
 	return ln, nil
+}
+
+// CheckTCPOptions makes every check of [ListenTCP] but the token's, and
+// listens on nothing: a program can refuse a bad address, Host list or
+// certificate before it creates a token for it.
+func CheckTCPOptions(ctx context.Context, opts TCPOptions) error {
+	_, _, err := checkTCP(ctx, opts)
+	return err
+}
+
+// checkTCP checks opts but the token, and returns the TLS configuration
+// (nil without TLS) and whether opts.Addr is a loopback address.
+func checkTCP(ctx context.Context, opts TCPOptions) (*tls.Config, bool, error) {
+	host, _, err := net.SplitHostPort(opts.Addr)
+	if err != nil {
+		return nil, false, fmt.Errorf("listen on %q: %w", opts.Addr, err)
+	}
+	for _, h := range opts.Hosts {
+		if _, err := hostEntry(h); err != nil {
+			return nil, false, fmt.Errorf("listen on %s: %w", opts.Addr, err)
+		}
+	}
+	tlsConfig, err := loadTLS(opts.TLSCertFile, opts.TLSKeyFile)
+	if err != nil {
+		return nil, false, fmt.Errorf("listen on %s: %w", opts.Addr, err)
+	}
+	loopback, err := resolvesToLoopback(ctx, host)
+	if err != nil {
+		return nil, false, fmt.Errorf("listen on %s: %w", opts.Addr, err)
+	}
+	if !loopback && tlsConfig == nil && !opts.Insecure {
+		return nil, false, fmt.Errorf("listen on %s: %w (configure a certificate and key, or listen on 127.0.0.1)", opts.Addr, ErrInsecureListen)
+	}
+	return tlsConfig, loopback, nil
 }
 
 // loadTLS returns the server's TLS configuration, nil when neither file
