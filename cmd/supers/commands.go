@@ -232,18 +232,41 @@ func (a *app) waitOp(ctx context.Context, name string, op func(context.Context, 
 	return st, err
 }
 
-// act applies op to each name in turn, reports each failure on stderr and
-// prints the resulting statuses. Its exit code is 4 if a service is
-// unknown, 1 if another op failed (the highest applies, as for status); it
-// stops early only when superd cannot be reached at all.
+// opsAtOnce bounds the operations act has under way at once.
+const opsAtOnce = 16
+
+// act applies op to every name at once (at most opsAtOnce under way), as
+// systemctl runs its jobs: the stops of ten services with a long
+// TimeoutStopSec take as long as the longest, not their sum. Then it
+// reports each failure on stderr and prints the resulting statuses, in the
+// order of names. Its exit code is 4 if a service is unknown, 1 if another
+// op failed (the highest applies, as for status), or the error when superd
+// cannot be reached at all.
 func (a *app) act(ctx context.Context, verb string, op func(context.Context, string) (transport.ServiceStatus, error), names []string) error {
 	if err := checkNames(verb, names...); err != nil {
 		return err
 	}
+	type outcome struct {
+		st  transport.ServiceStatus
+		err error
+	}
+	outcomes := make([]outcome, len(names))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, opsAtOnce)
+	for i, name := range names {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			st, err := a.waitOp(ctx, name, op)
+			outcomes[i] = outcome{st, err}
+		}()
+	}
+	wg.Wait()
 	code := exitOK
 	results := make([]transport.ServiceStatus, 0, len(names))
-	for _, name := range names {
-		st, err := a.waitOp(ctx, name, op)
+	for i, name := range names {
+		st, err := outcomes[i].st, outcomes[i].err
 		switch {
 		case err == nil:
 			results = append(results, st)

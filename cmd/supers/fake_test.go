@@ -79,6 +79,19 @@ func (f *fakeBackend) do(ctx context.Context, op, name string, mutate func(*tran
 	return st, nil
 }
 
+// callsOn counts the calls made on the service name so far (a new PID
+// that does not depend on the order in which concurrent calls on several
+// services come). f.mu must be held.
+func (f *fakeBackend) callsOn(name string) int {
+	n := 0
+	for _, c := range f.calls {
+		if strings.HasSuffix(c, " "+name) {
+			n++
+		}
+	}
+	return n
+}
+
 func (f *fakeBackend) List(ctx context.Context) ([]transport.ServiceStatus, error) {
 	if _, err := f.do(ctx, "list", "", nil); err != nil && !errors.Is(err, transport.ErrUnknownService) {
 		return nil, err
@@ -104,7 +117,7 @@ func (f *fakeBackend) Start(ctx context.Context, name string) (transport.Service
 			s.State, s.Error = transport.StateExited, msg
 			return
 		}
-		s.State, s.PID, s.UptimeSeconds = transport.StateRunning, 1000+len(f.calls), 0
+		s.State, s.PID, s.UptimeSeconds = transport.StateRunning, 1000+f.callsOn(name), 0
 	})
 }
 
@@ -117,7 +130,7 @@ func (f *fakeBackend) Stop(ctx context.Context, name string) (transport.ServiceS
 
 func (f *fakeBackend) Restart(ctx context.Context, name string) (transport.ServiceStatus, error) {
 	return f.do(ctx, "restart", name, func(s *transport.ServiceStatus) {
-		s.State, s.PID, s.UptimeSeconds = transport.StateRunning, 2000+len(f.calls), 0
+		s.State, s.PID, s.UptimeSeconds = transport.StateRunning, 2000+f.callsOn(name), 0
 		s.Restarts++
 	})
 }
