@@ -414,6 +414,7 @@ func (a *serviceActor) start(ctx actor.Context) error {
 		Env:    a.environment(),
 		User:   a.spec.User,
 		Group:  a.spec.Group,
+		UMask:  a.spec.UMask,
 		Stdout: stdout,
 		Stderr: stderr,
 	}, func(e process.Exit) {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"io/fs"
 	"reflect"
 	"testing"
 )
@@ -11,6 +12,8 @@ func TestCloneSharesNothing(t *testing.T) {
 	s := New("x", "/bin/true", "a")
 	s.Environment = []string{"A=1"}
 	s.EnvironmentFiles = []string{"/etc/x.env"}
+	m := fs.FileMode(0o27)
+	s.UMask = &m
 	s.Restart.SuccessExitStatus = ExitStatusSet{Codes: []int{1}, Signals: []string{"SIGUSR1"}}
 	s.Restart.PreventExitStatus = ExitStatusSet{Codes: []int{2}, Signals: []string{"SIGUSR2"}}
 	s.Restart.ForceExitStatus = ExitStatusSet{Codes: []int{3}, Signals: []string{"SIGHUP"}}
@@ -31,7 +34,13 @@ func TestCloneSharesNothing(t *testing.T) {
 			} else if a.Pointer() == b.Pointer() {
 				t.Errorf("%s: shared by the clone", path)
 			}
-		case reflect.Map, reflect.Pointer:
+		case reflect.Pointer:
+			if a.IsNil() {
+				t.Errorf("%s: nil in the test: set it so that sharing shows", path)
+			} else if a.Pointer() == b.Pointer() {
+				t.Errorf("%s: shared by the clone", path)
+			}
+		case reflect.Map:
 			t.Errorf("%s: a %s field: teach Clone and this test about it", path, a.Kind())
 		}
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 // hashVersion starts the hashed encoding; change it when the encoding changes.
-const hashVersion = "supers/config.Service v2"
+const hashVersion = "supers/config.Service v3"
 
 // ComputeHash returns the hex SHA-256 of a canonical encoding of every field
 // of s except File, EnvironmentFiles and Hash, which say where the values
@@ -34,6 +34,10 @@ func (s *Service) ComputeHash() string {
 	e.strs(env)
 	e.str(s.User)
 	e.str(s.Group)
+	e.bool(s.UMask != nil)
+	if s.UMask != nil {
+		e.uint(uint64(*s.UMask))
+	}
 	e.bool(s.AutoStart)
 	e.str(s.KillSignal)
 	e.int(int64(s.TimeoutStopSec))

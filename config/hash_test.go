@@ -154,6 +154,15 @@ func TestHashCoversAllFields(t *testing.T) {
 				f.SetBool(!f.Bool())
 			case reflect.Int, reflect.Int64:
 				f.SetInt(f.Int() + 1)
+			case reflect.Pointer: // nil, then a value: both must count
+				if !f.IsNil() {
+					t.Fatalf("field %s: not nil in New's Service", name)
+				}
+				f.Set(reflect.New(f.Type().Elem()))
+				if base.ComputeHash() == want {
+					t.Errorf("field %s: set to a zero value, the hash did not change", name)
+				}
+				f.Elem().SetUint(0o22)
 			case reflect.Slice:
 				switch f.Type().Elem().Kind() {
 				case reflect.String:

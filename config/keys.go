@@ -36,6 +36,7 @@ const (
 	keyStartLimitBurst          = "StartLimitBurst"
 	keyStartLimitIntervalSec    = "StartLimitIntervalSec"
 	keyRestartCooldownSec       = "RestartCooldownSec"
+	keyUMask                    = "UMask"
 
 	keyMaxSize     = "MaxSize"
 	keyMaxBackups  = "MaxBackups"
@@ -90,7 +91,7 @@ var serviceSchema = &schema{
 	sections: []sectionSpec{
 		{name: sectionUnit, keys: []string{keyDescription}},
 		{name: sectionService, keys: []string{keyExecStart, keyWorkingDirectory, keyEnvironment, keyEnvironmentFile,
-			keyUser, keyGroup, keyAutoStart, keyKillSignal, keyTimeoutStopSec,
+			keyUser, keyGroup, keyUMask, keyAutoStart, keyKillSignal, keyTimeoutStopSec,
 			keyRestart, keySuccessExitStatus, keyRestartPreventExitStatus, keyRestartForceExitStatus,
 			keyRestartSec, keyRestartMaxDelaySec, keyStableSec, keyStartLimitBurst, keyStartLimitIntervalSec,
 			keyRestartCooldownSec}},

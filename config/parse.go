@@ -251,6 +251,11 @@ func (b *builder) apply(a *assignment) {
 		s.User, err = v, checkUserGroup(v)
 	case keyGroup:
 		s.Group, err = v, checkUserGroup(v)
+	case keyUMask:
+		var m fs.FileMode
+		if m, err = ParseUMask(v); err == nil {
+			s.UMask = &m
+		}
 	case keyAutoStart:
 		s.AutoStart, err = ParseBool(v)
 	case keyKillSignal:

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"io/fs"
 	"slices"
 	"time"
 )
@@ -38,6 +39,9 @@ type Service struct {
 	// User and Group name the credentials the child runs with; only honoured
 	// when superd runs as root. Empty means superd's own.
 	User, Group string
+	// UMask, if not nil, is the file mode creation mask the child starts
+	// with (UMask= in octal, 0 to 0777); nil leaves it superd's (0022).
+	UMask *fs.FileMode
 	// AutoStart says whether the service starts when superd starts (default true).
 	AutoStart bool
 	// KillSignal is the canonical signal name ("SIGTERM") sent to the process
@@ -168,6 +172,10 @@ func (s *Service) Clone() *Service {
 	c.ExecStart = slices.Clone(s.ExecStart)
 	c.Environment = slices.Clone(s.Environment)
 	c.EnvironmentFiles = slices.Clone(s.EnvironmentFiles)
+	if s.UMask != nil {
+		m := *s.UMask
+		c.UMask = &m
+	}
 	for _, set := range []*ExitStatusSet{&c.Restart.SuccessExitStatus, &c.Restart.PreventExitStatus, &c.Restart.ForceExitStatus} {
 		set.Codes = slices.Clone(set.Codes)
 		set.Signals = slices.Clone(set.Signals)

@@ -90,6 +90,9 @@ func Validate(s *Service) error {
 			invalid(sectionService, keyGroup, s.Group, err)
 		}
 	}
+	if s.UMask != nil && *s.UMask&^0o777 != 0 {
+		invalid(sectionService, keyUMask, fmt.Sprintf("%#o", *s.UMask), errUMaskRange)
+	}
 	if s.KillSignal == "" {
 		s.KillSignal = DefaultKillSignal
 	} else if sig, err := NormalizeSignal(s.KillSignal); err != nil {

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"math/bits"
 	"strconv"
@@ -112,6 +113,22 @@ func isDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// errUMaskRange says what a file mode creation mask may be.
+var errUMaskRange = errors.New("want an octal mask from 0000 to 0777, e.g. 0027")
+
+// ParseUMask parses UMask=: an octal mask of one to four digits, at most
+// 0777 ("0027", "027", "77"), as systemd writes it.
+func ParseUMask(s string) (fs.FileMode, error) {
+	if len(s) == 0 || len(s) > 4 || strings.Trim(s, "01234567") != "" {
+		return 0, errUMaskRange
+	}
+	m, err := strconv.ParseUint(s, 8, 32)
+	if err != nil || m > 0o777 {
+		return 0, errUMaskRange
+	}
+	return fs.FileMode(m), nil
 }
 
 // ParseBool parses a boolean as systemd does: 1 yes y true t on, or

@@ -5,6 +5,7 @@ package process
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -64,6 +65,7 @@ type child struct {
 
 type spawnRequest struct {
 	cmd    *exec.Cmd
+	umask  *fs.FileMode // Spec.UMask
 	onExit func(Exit)
 	reply  chan<- spawnResult
 }
@@ -217,7 +219,7 @@ func (m *Manager) Start(spec Spec, onExit func(Exit)) (Handle, error) {
 	}
 	reply := make(chan spawnResult, 1)
 	select {
-	case m.reqs <- spawnRequest{cmd: cmd, onExit: onExit, reply: reply}:
+	case m.reqs <- spawnRequest{cmd: cmd, umask: spec.UMask, onExit: onExit, reply: reply}:
 	case <-m.done:
 		return Handle{}, ErrClosed
 	}
@@ -264,9 +266,17 @@ func (m *Manager) spawnLoop() {
 	if err := clearSignalMask(); err != nil {
 		m.log.Warn("children may start with signals blocked", "err", err)
 	}
+	var umask threadUmask // the children's umask, set on this thread
 	for {
 		select {
 		case req := <-m.reqs:
+			if err := umask.set(req.umask); err != nil {
+				req.reply <- spawnResult{err: &ExecError{Op: "umask", Path: fmt.Sprintf("%04o", *req.umask), Err: err}}
+				continue
+			}
+			if req.cmd.Dir == "" {
+				req.cmd.Dir = umask.dir()
+			}
 			req.reply <- m.spawn(req.cmd, req.onExit)
 		case <-m.done:
 			return

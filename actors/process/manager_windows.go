@@ -4,6 +4,7 @@ package process
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -65,6 +66,9 @@ func (m *Manager) Start(spec Spec, onExit func(Exit)) (Handle, error) {
 	}
 	if spec.Group != "" {
 		return Handle{}, &ExecError{Op: "group", Path: spec.Group, Err: errors.ErrUnsupported}
+	}
+	if spec.UMask != nil {
+		return Handle{}, &ExecError{Op: "umask", Path: fmt.Sprintf("%04o", *spec.UMask), Err: errors.ErrUnsupported}
 	}
 	cmd, err := newCmd(spec)
 	if err != nil {

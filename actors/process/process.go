@@ -56,6 +56,11 @@ type Spec struct {
 	// Group is the group name or numeric gid the child runs as; empty means
 	// the primary group of User (or this process's group).
 	Group string
+	// UMask, if not nil, is the file mode creation mask the child starts
+	// with; nil gives it this process's. Only Linux supports it (the
+	// spawner thread gets a umask of its own, so the process's and other
+	// threads' stay as they are); elsewhere Start fails.
+	UMask *fs.FileMode
 	// Stdout and Stderr receive the child's output. The files are passed to
 	// the child as is; nil means /dev/null. The caller keeps ownership and
 	// may close its copies once Start returns.
