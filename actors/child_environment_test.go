@@ -7,9 +7,12 @@ import (
 )
 
 // baseEnv keeps only PATH, HOME, USER, LOGNAME and the locale of the
-// supervisor's environment.
+// supervisor's environment (not SHELL).
 func TestBaseEnv(t *testing.T) {
-	self := func() ([]string, error) { return []string{"HOME=/home/app", "USER=app", "LOGNAME=app"}, nil }
+	// SHELL is for services with User= only, as under systemd.
+	self := func() ([]string, error) {
+		return []string{"HOME=/home/app", "USER=app", "LOGNAME=app", "SHELL=/bin/bash"}, nil
+	}
 	noEntry := func() ([]string, error) { return nil, errors.New("no passwd entry") }
 	environ := []string{"API_TOKEN=secret", "PATH=/opt/bin:/usr/bin", "HOME=/root", "USER=root",
 		"LANG=C.UTF-8", "LC_TIME=C", "LANGUAGE=en", "TZ=UTC", "SUPERD_SECRET=x", "LC_TIME=POSIX"}

@@ -84,7 +84,7 @@ type serviceDeps struct {
 	// (process.GroupExists). nil: a stop ends with the main process, and
 	// the rest of the group is killed then.
 	groupExists func(pgid int) bool
-	// userEnv gives HOME, USER and LOGNAME of a User= (process.UserEnv;
+	// userEnv gives HOME, USER, LOGNAME (and SHELL) of a User= (process.UserEnv;
 	// nil: those of env are kept).
 	userEnv func(user string) ([]string, error)
 }
@@ -773,8 +773,8 @@ func exitInfo(e process.Exit, expected bool) *transport.ExitInfo {
 }
 
 // environment is the child's environment: the base (baseEnv); with User=,
-// that user's HOME, USER and LOGNAME (as systemd sets them: superd's own
-// would point a service run as www-data at root's home); the service's
+// that user's HOME, USER, LOGNAME and SHELL (as systemd sets them:
+// superd's own would point a service run as www-data at root's home); the service's
 // Environment=; then the marker of the state file (which the service cannot
 // override).
 func (a *serviceActor) environment() []string {
@@ -840,7 +840,8 @@ func baseEnv(environ []string, self func() ([]string, error)) []string {
 	}
 	env := []string{"PATH=" + path}
 	if vars, err := self(); err == nil {
-		env = append(env, vars...)
+		// Not SHELL: as under systemd, only a service with User= gets one.
+		env = append(env, slices.DeleteFunc(vars, func(kv string) bool { return strings.HasPrefix(kv, "SHELL=") })...)
 	} else {
 		for _, k := range []string{"HOME", "USER", "LOGNAME"} {
 			if v, ok := get(k); ok {

@@ -34,7 +34,8 @@ import (
 // program's; when it has none, systemd's default
 // "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"); HOME,
 // USER and LOGNAME of the service's User= (HOME=/ and the uid for a uid
-// without a passwd entry), or of the program's own user; the locale
+// without a passwd entry), or of the program's own user; SHELL, with
+// User= only, from the user's /etc/passwd entry; the locale
 // variables of the program (LANG, LANGUAGE, LC_*); then the service's
 // EnvironmentFile= and Environment=, which may override them all; and
 // last SUPERD_MARKER, by which the supervisor finds the service's

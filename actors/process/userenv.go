@@ -1,15 +1,20 @@
 package process
 
 import (
+	"bufio"
 	"errors"
+	"os"
 	"os/user"
 	"strconv"
+	"strings"
 )
 
 // UserEnv returns the variables that describe user name (a name or a
 // numeric uid) to a program that runs as that user, as systemd sets them
 // for a service with User=: HOME (the user's home directory), USER and
-// LOGNAME (the user's name). A numeric uid without a passwd entry (which
+// LOGNAME (the user's name), and SHELL (the login shell of the user's entry
+// in /etc/passwd; not set for a user only the name service knows, since
+// os/user does not say). A numeric uid without a passwd entry (which
 // systemd refuses, but a Spec accepts) has no home and no name: HOME is
 // "/", as Docker sets it for such a uid, and USER and LOGNAME are the uid.
 // A user name without a passwd entry is an error.
@@ -26,7 +31,30 @@ func UserEnv(name string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []string{"HOME=" + u.HomeDir, "USER=" + u.Username, "LOGNAME=" + u.Username}, nil
+	env := []string{"HOME=" + u.HomeDir, "USER=" + u.Username, "LOGNAME=" + u.Username}
+	if shell := loginShell("/etc/passwd", u.Username, u.Uid); shell != "" {
+		env = append(env, "SHELL="+shell)
+	}
+	return env, nil
+}
+
+// loginShell returns the login shell of the entry of the passwd file path
+// for the user name with the uid, "" if there is none (or no such file).
+func loginShell(path, name, uid string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		// name:password:uid:gid:gecos:home:shell
+		fields := strings.Split(sc.Text(), ":")
+		if len(fields) == 7 && fields[0] == name && fields[2] == uid {
+			return fields[6]
+		}
+	}
+	return ""
 }
 
 // ParseID parses a User= or Group= value of digits only as a numeric uid

@@ -10,8 +10,8 @@ import (
 	"testing"
 )
 
-// TestUserEnvironment: a service with User= gets that user's HOME, USER
-// and LOGNAME, as under systemd, unless its Environment= sets them.
+// TestUserEnvironment: a service with User= gets that user's HOME, USER,
+// LOGNAME and SHELL, as under systemd, unless its Environment= sets them.
 func TestUserEnvironment(t *testing.T) {
 	t.Parallel()
 	if os.Geteuid() != 0 {
@@ -34,7 +34,11 @@ func TestUserEnvironment(t *testing.T) {
 		return strings.Split(string(b), "\x00")
 	}
 	plain := environ("plain")
-	for _, kv := range []string{"HOME=" + u.HomeDir, "USER=nobody", "LOGNAME=nobody"} {
+	want := []string{"HOME=" + u.HomeDir, "USER=nobody", "LOGNAME=nobody"}
+	if shell := passwdShell(t, "nobody"); shell != "" {
+		want = append(want, "SHELL="+shell)
+	}
+	for _, kv := range want {
 		if !slices.Contains(plain, kv) {
 			t.Errorf("plain: no %s in %q", kv, plain)
 		}
@@ -43,4 +47,20 @@ func TestUserEnvironment(t *testing.T) {
 	if !slices.Contains(own, "HOME=/srv/own") || !slices.Contains(own, "USER=nobody") {
 		t.Errorf("own: Environment=HOME does not win, or USER is missing: %q", own)
 	}
+}
+
+// passwdShell returns the login shell of name in /etc/passwd ("" if none).
+func passwdShell(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile("/etc/passwd")
+	if err != nil {
+		return ""
+	}
+	for line := range strings.Lines(string(data)) {
+		f := strings.Split(strings.TrimSuffix(line, "\n"), ":")
+		if len(f) == 7 && f[0] == name {
+			return f[6]
+		}
+	}
+	return ""
 }
