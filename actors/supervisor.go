@@ -904,7 +904,9 @@ func (s *Supervisor) wait(ctx context.Context) error {
 	}
 	select {
 	case <-s.ready:
-		return nil
+		// A select picks at random among the ready cases: a context
+		// already done must still win, or a canceled call would act.
+		return ctx.Err()
 	case <-s.done:
 		return ErrNotRunning
 	case <-ctx.Done():
