@@ -40,8 +40,11 @@ import (
 // EnvironmentFile= and Environment=, which may override them all; and
 // last SUPERD_MARKER, by which the supervisor finds the service's
 // processes again, when StateFile or Subreaper is set. It inherits the
-// program's umask: superd sets its own to 0022 (as systemd's UMask=
-// default), an embedding program keeps its own.
+// program's umask (unless its UMask= sets one): superd sets its own to
+// 0022 (as systemd's UMask= default), an embedding program keeps its own.
+//
+// New makes the relative paths absolute, against the current directory at
+// that time: a later chdir of the program does not move them.
 type Config struct {
 	// ConfigDir is the directory whose *.service files are loaded at start.
 	// Empty: no files are loaded (use Services).
@@ -176,6 +179,20 @@ func New(cfg Config) (*Supervisor, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	// Paths are used for the supervisor's whole life (log files opened and
+	// rotated, reloads, the state file, the socket removed at the end): a
+	// relative one must not follow the program's later chdir.
+	for _, p := range []*string{&cfg.ConfigDir, &cfg.LogDir, &cfg.StateFile, &cfg.Socket,
+		&cfg.HTTP.TokenFile, &cfg.HTTP.TLSCertFile, &cfg.HTTP.TLSKeyFile} {
+		if *p == "" {
+			continue
+		}
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return nil, fmt.Errorf("actors: %s: %w", *p, err)
+		}
+		*p = abs
 	}
 	// The supervisor keeps copies: the caller's services are neither
 	// changed by Validate nor shared with the actors.
@@ -668,6 +685,11 @@ func (s *Supervisor) Logs(ctx context.Context, name string, q transport.LogQuery
 	if err != nil {
 		unhook()
 		cancel()
+		if s.streams.Err() != nil {
+			// Cut by the shutdown (its canceled streams, its closed
+			// watcher), not by the caller or the file.
+			return nil, fmt.Errorf("logs of %s: %w (shutting down)", name, ErrNotRunning)
+		}
 		return nil, fmt.Errorf("logs of %s: %w", name, err)
 	}
 	return &logStream{TailReader: r, release: func() { unhook(); cancel() }}, nil
