@@ -6,6 +6,7 @@
 //
 //	sup, err := actors.New(actors.Config{Services: specs, LogDir: dir})
 //	...
+//	ctx, cancel := context.WithCancel(ctx)
 //	errc := make(chan error, 1)
 //	go func() { errc <- sup.Run(ctx) }() // until ctx ends: stops every service, then returns
 //	select {
@@ -14,12 +15,31 @@
 //		return err
 //	}
 //	st, err := sup.Status(ctx, "web")
+//	...
+//	cancel()
+//	return <-errc // once Run has returned, every service has stopped
+//
+// Services run until Run returns, not until the program moves on: a
+// program that gives up early (an error after Ready) still cancels Run's
+// context and waits for Run, as examples/embedded does.
 //
 // Every method of [Supervisor] is a message to an actor: each service is
 // an actor whose mailbox serializes its start, stop and exit messages, and
 // no other goroutine touches a service's state. ARCHITECTURE.md, at the
 // root of the repository, lists the actors, their messages and the import
 // rules; no exported name of this package shows a protoactor type.
+//
+// # Process-wide state
+//
+// Supervisors of one process share nothing but the process itself. With
+// [Config.Subreaper] the process becomes the child subreaper and reaps
+// every child it has: at most one Supervisor of a process may set it at a
+// time, and the program must run no children of its own meanwhile.
+// Without it, a Supervisor reaps only the children it started, changes no
+// signal disposition, signal mask or umask of the program, and leaves its
+// descriptors alone: one the program inherited or opened without
+// close-on-exec (package os sets it on every file it opens) reaches the
+// services.
 //
 // # Memory
 //

@@ -25,8 +25,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	defer os.RemoveAll(dir)
-	if err := run(context.Background(), os.Stdout, dir); err != nil {
+	err = run(context.Background(), os.Stdout, dir)
+	os.RemoveAll(dir) // before os.Exit, which runs no deferred call
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "embedded:", err)
 		os.Exit(1)
 	}
@@ -34,8 +35,10 @@ func main() {
 
 // run starts a supervisor with two services whose logs go under logDir,
 // prints their status and the first line hello writes, stops one, and
-// shuts everything down.
-func run(ctx context.Context, out io.Writer, logDir string) error {
+// shuts everything down. Whatever happens, it returns only once Run has
+// returned: every service is stopped, and nothing writes to logDir any
+// more.
+func run(ctx context.Context, out io.Writer, logDir string) (err error) {
 	hello := config.New("hello", "/bin/sh", "-c", "echo hello from a supervised child; exec sleep 60")
 	hello.Description = "says hello, then sleeps"
 	sleeper := config.New("sleeper", "sleep", "60")
@@ -55,13 +58,25 @@ func run(ctx context.Context, out io.Writer, logDir string) error {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errc := make(chan error, 1)
-	go func() { errc <- sup.Run(ctx) }()
+	var runErr error
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		runErr = sup.Run(ctx) // until ctx ends: stops every service, then returns
+	}()
+	// On every return, early ones included: end Run and wait for it, so
+	// that no service outlives run.
+	defer func() {
+		cancel()
+		<-ran
+		if err == nil {
+			err = runErr
+		}
+	}()
 	select {
 	case <-sup.Ready():
-	case err := <-errc:
-		return err
+	case <-ran: // could not start: Ready is never closed
+		return runErr
 	}
 
 	list, err := sup.List(ctx)
@@ -92,7 +107,5 @@ func run(ctx context.Context, out io.Writer, logDir string) error {
 		return err
 	}
 	fmt.Fprintf(out, "%s %s after stop\n", st.Name, st.State)
-
-	cancel() // stops every remaining service, then Run returns
-	return <-errc
+	return nil // the deferred cancel stops hello, then Run returns
 }
