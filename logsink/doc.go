@@ -156,7 +156,12 @@
 // [Sink.Stats] and reports it through [Options.OnError] at most once per
 // second per stream. The next write tries again from scratch (creating the
 // directory and file if they are gone), so logging resumes by itself once the
-// disk accepts writes again.
+// disk accepts writes again; after a failure for lack of a resource (a full
+// disk or quota, no free descriptor), output is dropped without trying for
+// 100ms, since trying costs far more than writing. For the same reason
+// [Open] does not fail when the directory or the files cannot be created
+// for lack of a resource: the service runs, and its output is dropped until
+// they can be.
 //
 // # Reading the logs
 //

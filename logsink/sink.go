@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -156,8 +157,9 @@ type Options struct {
 	MaxBlock time.Duration
 	// OnError, if not nil, is called when a write, open or rotation fails or
 	// output is dropped, at most once per second per stream; further errors in
-	// that second are only recorded in Stats. It is called from the Sink's
-	// goroutines, or the Poller's, possibly concurrently, and must not block:
+	// that second are only recorded in Stats. It is called from Open (see
+	// there), from the Sink's goroutines, or the Poller's, possibly
+	// concurrently, and must not block:
 	// with a Poller, that would hold up the pipes of every Sink using it.
 	OnError func(Stream, error)
 	// Poller, if not nil, reads the pipes made by Pipes, together with those
@@ -234,6 +236,13 @@ type wrapFunc func(Stream, io.WriteCloser) io.WriteCloser
 // writing yet, and starts the RotateEvery timer. A symlink or other
 // non-regular file at a log path is replaced by a regular file and reported
 // through opts.OnError.
+//
+// A directory or file that cannot be created for lack of a resource (a
+// full disk or quota, no free file descriptor: see shortOfResource) does
+// not make Open fail: the failure is reported through opts.OnError, output
+// is dropped and counted until the files can be created, and each write
+// tries again, checking the directory as Open does first. Open fails for
+// the other errors, a directory that other users could change among them.
 func Open(opts Options) (*Sink, error) {
 	return open(opts, nil)
 }
@@ -243,8 +252,9 @@ func open(opts Options, wrap wrapFunc) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := ensureDir(cfg.Dir); err != nil {
-		return nil, fmt.Errorf("logsink: %w", err)
+	dirErr := ensureDir(cfg.Dir)
+	if dirErr != nil && !shortOfResource(dirErr) {
+		return nil, fmt.Errorf("logsink: %w", dirErr)
 	}
 	s := &Sink{
 		every:  cfg.RotateEvery,
@@ -252,11 +262,19 @@ func open(opts Options, wrap wrapFunc) (*Sink, error) {
 	}
 	for _, st := range []Stream{Stdout, Stderr} {
 		w := newStreamWriter(st, cfg, wrap)
-		if err := w.prepare(); err != nil {
+		s.streams[st] = w
+		err := dirErr
+		if err == nil {
+			err = w.prepare()
+		}
+		switch {
+		case err == nil:
+			w.removeExpired(time.Now())
+		case shortOfResource(err):
+			w.stats.report(err) // the first write tries again
+		default:
 			return nil, fmt.Errorf("logsink: %w", err)
 		}
-		w.removeExpired(time.Now())
-		s.streams[st] = w
 	}
 	for _, w := range s.streams {
 		if w.z != nil {
@@ -303,6 +321,20 @@ func (s *Sink) tick() {
 		w.rotateSoon()
 	}
 	s.timer.Reset(s.every)
+}
+
+// shortOfResource reports whether err, an error of creating or writing a
+// log file or directory, says that a resource ran out rather than that the
+// path cannot be used: no space or inode left on the file system (ENOSPC),
+// the quota reached (EDQUOT), no free file descriptor (EMFILE, ENFILE), no
+// kernel memory (ENOMEM). Such a failure goes away once the resource is back.
+func shortOfResource(err error) bool {
+	for _, e := range [...]syscall.Errno{syscall.ENOSPC, syscall.EDQUOT, syscall.EMFILE, syscall.ENFILE, syscall.ENOMEM} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // withDefaults validates o and fills in the defaults.

@@ -18,6 +18,11 @@ const (
 	compressSuffix = ".gz"
 	// maxNameWait bounds, in milliseconds, the wait for a free backup name.
 	maxNameWait = 2000
+	// resourceRetry is how long, after a write or an open of the log file
+	// failed for lack of a resource (a full disk: see shortOfResource), the
+	// output is dropped without trying again: trying for each chunk costs
+	// a dozen system calls, far more than writing it would.
+	resourceRetry = 100 * time.Millisecond
 )
 
 // streamWriter owns one stream's log file. Its goroutine, run, is the only
@@ -51,6 +56,7 @@ type streamWriter struct {
 	// Owned by the active run (and by Open before any run starts).
 	live     os.FileInfo // the live file when last checked; nil while out is closed
 	size     int64       // bytes in the live file
+	retryAt  time.Time   // after a failure for lack of a resource: drop output without trying until then
 	closeErr error       // result of the final Close, set before the final run returns
 }
 
@@ -310,13 +316,19 @@ func (w *streamWriter) flush(b *batch) {
 
 // write writes p (at most chunkSize bytes) to the live file, rotating first
 // if p would take the file past maxSize. On failure p is dropped and the file
-// is closed, so that the next write starts again from the path. Either way p
-// is then released from the queue's bound: every queued byte passes through
-// write exactly once, so room is freed as soon as each write returns.
+// is closed, so that the next write starts again from the path; after a
+// failure for lack of a resource (a full disk), the writes of the next
+// resourceRetry drop their output without trying. Either way p is then
+// released from the queue's bound: every queued byte passes through write
+// exactly once, so room is freed as soon as each write returns.
 func (w *streamWriter) write(p []byte) {
 	defer w.q.release(len(p))
+	if w.live == nil && time.Now().Before(w.retryAt) {
+		w.stats.dropped.Add(uint64(len(p))) // reported when it was tried
+		return
+	}
 	if err := w.ensureLive(); err != nil {
-		w.drop(len(p), err)
+		w.failed(len(p), err)
 		return
 	}
 	if w.size > 0 && w.size+int64(len(p)) > w.maxSize {
@@ -324,7 +336,7 @@ func (w *streamWriter) write(p []byte) {
 			w.stats.report(err)
 			// Keep writing to whatever file the path names.
 			if err := w.ensureLive(); err != nil {
-				w.drop(len(p), err)
+				w.failed(len(p), err)
 				return
 			}
 		}
@@ -333,9 +345,19 @@ func (w *streamWriter) write(p []byte) {
 	w.size += int64(n)
 	w.stats.written.Add(uint64(n))
 	if err != nil {
-		w.drop(len(p)-n, err)
 		w.closeOut()
+		w.failed(len(p)-n, err)
 	}
+}
+
+// failed drops the n bytes a write could not write because of err and, if
+// err says that a resource ran out, has the output of the next
+// resourceRetry dropped without trying.
+func (w *streamWriter) failed(n int, err error) {
+	if shortOfResource(err) {
+		w.retryAt = time.Now().Add(resourceRetry)
+	}
+	w.drop(n, err)
 }
 
 func (w *streamWriter) drop(n int, err error) {

@@ -1,0 +1,73 @@
+package logsink
+
+import (
+	"io"
+	"io/fs"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// fullDisk is a log file on a disk that is full while full is set: its
+// writes fail with ENOSPC. It counts the writes tried.
+type fullDisk struct {
+	full  atomic.Bool
+	tries atomic.Int64
+}
+
+func (d *fullDisk) Write(p []byte) (int, error) {
+	d.tries.Add(1)
+	if d.full.Load() {
+		return 0, &fs.PathError{Op: "write", Path: "stdout.log", Err: syscall.ENOSPC}
+	}
+	return len(p), nil
+}
+
+func (d *fullDisk) Close() error { return nil }
+
+func (d *fullDisk) wrap(st Stream, out io.WriteCloser) io.WriteCloser {
+	if st != Stdout {
+		return out
+	}
+	return d
+}
+
+// Dropping output because the disk is full costs less than writing it: the
+// writer does not open the file again and try each chunk (a dozen system
+// calls), which made superd spend more CPU on a full disk than on a
+// working one and slowed the child down. It tries again at most every
+// resourceRetry, and writes again once there is room.
+func TestFullDiskIsNotRetriedForEachChunk(t *testing.T) {
+	bothModes(t, testFullDiskIsNotRetriedForEachChunk)
+}
+
+func testFullDiskIsNotRetriedForEachChunk(t *testing.T, p *Poller) {
+	var disk fullDisk
+	disk.full.Store(true)
+	var log errorLog
+	s := openWrapped(t, Options{OnError: log.onError, Poller: p}, disk.wrap)
+	stdout, _ := pipes(t, s)
+
+	const size = 256 * chunkSize
+	start := time.Now()
+	mustWrite(t, stdout, make([]byte, size))
+	waitFor(t, "the output dropped", func() bool { return s.Stats().Stdout.BytesDropped >= size })
+	elapsed := time.Since(start)
+	if most := 2 + int64(elapsed/resourceRetry); disk.tries.Load() > most {
+		t.Errorf("%d writes tried in %s for %d chunks dropped; want at most %d (one per %s)",
+			disk.tries.Load(), elapsed.Round(time.Millisecond), size/chunkSize, most, resourceRetry)
+	}
+	if st := s.Stats().Stdout; st.BytesWritten != 0 || st.BytesDropped != size {
+		t.Errorf("stats %+v; want %d bytes dropped, none written", st, size)
+	}
+	if !log.has(Stdout, func(err error) bool { return shortOfResource(err) }) {
+		t.Errorf("OnError got %v; want ENOSPC reported", log.errs)
+	}
+
+	disk.full.Store(false)
+	waitFor(t, "writing to resume", func() bool {
+		mustWrite(t, stdout, []byte("x\n"))
+		return s.Stats().Stdout.BytesWritten > 0
+	})
+}
