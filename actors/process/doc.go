@@ -99,6 +99,16 @@
 // file descriptor: Go opens its own files close-on-exec, and in subreaper
 // mode [NewManager] also marks close-on-exec those the process inherited.
 //
+// A child inherits the resource limits of the process, with one exception:
+// at start-up the Go runtime raises the process's own soft RLIMIT_NOFILE
+// to (nearly) its hard limit, and puts the soft limit it found back in
+// every child it forks. So a supervisor started with a soft limit of 1024
+// and a hard one of 524288 (systemd's defaults) may hold about 500000
+// descriptors itself, while its services start with 1024, as under
+// systemd. This no longer holds once the process sets RLIMIT_NOFILE itself
+// ([syscall.Setrlimit]), or another process changes it (prlimit): children
+// then inherit the limit as it is.
+//
 // # Processes that leave their group
 //
 // A process that calls setsid or setpgid leaves the group of its service,
