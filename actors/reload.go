@@ -102,8 +102,15 @@ func (s *servicesActor) finishAdds(ctx actor.Context) {
 	}
 	s.pending = kept
 	for _, p := range ready {
-		if p.done != nil {
+		switch {
+		case p.done != nil:
 			p.done <- errors.Join(p.errs...)
+		case len(p.errs) > 0:
+			// Added by a reload, which has already answered: the log is
+			// the only place to say it (the next reload tries again).
+			for _, err := range p.errs {
+				s.log.Error("service not created", "err", err)
+			}
 		}
 		for _, cmd := range p.then {
 			s.route(ctx, cmd)

@@ -1,0 +1,70 @@
+//go:build linux
+
+package actors
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A service a reload adds but cannot create (here: its log directory is
+// one other users may write, which the log sink refuses) is reported in
+// superd's log, since the reload has already answered; once the cause is
+// gone, the next reload creates it.
+func TestReloadAddThatFailsIsLoggedAndRetried(t *testing.T) {
+	dir, logDir := t.TempDir(), t.TempDir()
+	var buf lockedBuffer
+	sup, err := New(Config{ConfigDir: dir, LogDir: logDir, Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- sup.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-ran:
+		case <-time.After(30 * time.Second):
+			t.Error("Run did not return")
+		}
+	})
+	select {
+	case <-sup.Ready():
+	case err := <-ran:
+		t.Fatal(err)
+	}
+	unsafe := filepath.Join(logDir, "b")
+	if err := os.Mkdir(unsafe, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(unsafe, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "b.service"), []byte("[Service]\nExecStart=/bin/sleep 1000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sup.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the failure in the log", func() bool {
+		return strings.Contains(buf.String(), "service not created") && strings.Contains(buf.String(), "service b")
+	})
+
+	if err := os.Chmod(unsafe, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	res, err := sup.Reload(ctx)
+	if err != nil || len(res.Added) != 1 || res.Added[0] != "b" {
+		t.Fatalf("second reload: %+v, %v; want b added", res, err)
+	}
+	waitUntil(t, "b running", func() bool {
+		st, err := sup.Status(ctx, "b")
+		return err == nil && st.State == StateRunning
+	})
+}
