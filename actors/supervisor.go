@@ -80,7 +80,9 @@ type Config struct {
 	// process exited) also waits for whoever inherits those processes to
 	// reap them. A program that runs as PID 1 (in a container) inherits
 	// them itself: without Subreaper nobody reaps them, and each such stop
-	// lasts more than the service's TimeoutStopSec.
+	// lasts more than the service's TimeoutStopSec. One Supervisor of a
+	// process at a time may set it: Run fails for another with an error
+	// wrapping process.ErrSubreaperInUse.
 	Subreaper bool
 	// StateFile is where the supervisor records the process group of each
 	// running service and the services the operator stopped. At start, the

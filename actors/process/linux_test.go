@@ -45,6 +45,8 @@ func TestMain(m *testing.M) {
 		os.Exit(mainThreadHelper())
 	case "blockedmask":
 		os.Exit(blockedMaskHelper())
+	case "twosubreapers":
+		os.Exit(twoSubreapersHelper())
 	default:
 		fmt.Fprintln(os.Stderr, "unknown helper mode")
 		os.Exit(2)

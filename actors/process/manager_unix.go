@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -105,6 +106,12 @@ func newManagerWith(opts Options, pidfds bool) (*Manager, error) {
 	return m, nil
 }
 
+// subreaperTaken is set while a Manager of this process is the child
+// subreaper. The role belongs to the process, not to a Manager (the OS
+// keeps it per process), so this is the one state the Managers of a
+// process share.
+var subreaperTaken atomic.Bool
+
 // prepareManager is newManagerWith without starting the spawner and the
 // reaper.
 func prepareManager(opts Options, pidfds bool) (*Manager, error) {
@@ -119,7 +126,11 @@ func prepareManager(opts Options, pidfds bool) (*Manager, error) {
 		procs:     make(map[int]*child),
 	}
 	if opts.Subreaper {
+		if !subreaperTaken.CompareAndSwap(false, true) {
+			return nil, ErrSubreaperInUse
+		}
 		if err := setSubreaper(true); err != nil {
+			subreaperTaken.Store(false)
 			return nil, fmt.Errorf("process: become child subreaper: %w", err)
 		}
 		if !subreaperSupported {
@@ -191,6 +202,7 @@ func (m *Manager) Close() error {
 			if e := setSubreaper(false); e != nil {
 				err = fmt.Errorf("process: give up child subreaper: %w", e)
 			}
+			subreaperTaken.Store(false)
 		}
 	})
 	return err

@@ -30,6 +30,8 @@ type Options struct {
 	// the process becomes a child subreaper, and every child of the process
 	// is reaped, including ones the Manager did not start. Use it only when
 	// the Manager owns all child processes of the program (the daemon).
+	// One Manager of a process at a time may set it: [NewManager] returns
+	// [ErrSubreaperInUse] for another.
 	Subreaper bool
 	// Logger receives debug and error records; nil discards them.
 	Logger *slog.Logger
@@ -103,6 +105,12 @@ func (e Exit) String() string {
 	}
 	return fmt.Sprintf("exit code %d", e.Code)
 }
+
+// ErrSubreaperInUse is the error of [NewManager] with Options.Subreaper
+// while another Manager of the process is the child subreaper: the role is
+// the process's, and a second holder would reap the first one's children
+// and, when closed, give the role up under it.
+var ErrSubreaperInUse = errors.New("process: another Manager of this process is already the child subreaper")
 
 // ExecError reports a failure before the program ran: its lookup in PATH
 // ("lookup"), a bad working directory ("chdir"), an unknown or forbidden
