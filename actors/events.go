@@ -67,7 +67,7 @@ func (h *eventsActor) Receive(ctx actor.Context) {
 	case *unsubscribe:
 		if sub, ok := h.subs[m.id]; ok {
 			delete(h.subs, m.id)
-			close(sub.ch)
+			sub.end()
 		}
 	case *replaceNotifiers:
 		old := h.queues
@@ -253,6 +253,16 @@ type subscriber struct {
 	ch      chan notify.Event
 	dropped *atomic.Bool   // set before ch is closed to drop it
 	backlog []notify.Event // events that did not fit in ch yet, oldest first
+	// stop removes the hook that unsubscribes when the caller's context
+	// ends: the hook holds the supervisor, and a stream the hub ends
+	// itself must not keep it alive for as long as that context lives.
+	stop func() bool
+}
+
+// end closes the stream for good.
+func (sub *subscriber) end() {
+	sub.stop()
+	close(sub.ch)
 }
 
 // pushBacklogs tells the hub to move backlogged events into their
@@ -266,6 +276,10 @@ type subscribe struct {
 	service string
 	follow  bool
 	reply   chan<- subscription
+	// With follow: the caller's context, whose end calls unsubscribe with
+	// the subscription's id (nil: no hook; the stream ends with the hub).
+	ctx         context.Context
+	unsubscribe func(id uint64)
 }
 
 // subscription answers subscribe.
@@ -284,7 +298,7 @@ func (h *eventsActor) closeStreams() {
 		h.push(id, sub)              // what fits: the client reads it before the end
 		if _, ok := h.subs[id]; ok { // not dropped by push
 			delete(h.subs, id)
-			close(sub.ch)
+			sub.end()
 		}
 	}
 }
@@ -314,10 +328,17 @@ func (h *eventsActor) handleSubscribe(m *subscribe) {
 			h.subs = make(map[uint64]*subscriber)
 		}
 		h.nextSub++
+		id := h.nextSub
 		ch := make(chan notify.Event, subscriberBuffer)
 		dropped := new(atomic.Bool)
-		h.subs[h.nextSub] = &subscriber{service: m.service, ch: ch, dropped: dropped}
-		sub.id, sub.live, sub.dropped = h.nextSub, ch, dropped
+		// Also when the caller gave up before this reply: its context is
+		// done, and the hook runs at once.
+		stop := func() bool { return false }
+		if m.ctx != nil {
+			stop = context.AfterFunc(m.ctx, func() { m.unsubscribe(id) })
+		}
+		h.subs[id] = &subscriber{service: m.service, ch: ch, dropped: dropped, stop: stop}
+		sub.id, sub.live, sub.dropped = id, ch, dropped
 	}
 	m.reply <- sub
 }
@@ -362,7 +383,7 @@ func (h *eventsActor) push(id uint64, sub *subscriber) bool {
 			h.log.Warn("event stream client too slow; closing its stream", "subscriber", id)
 			sub.dropped.Store(true)
 			delete(h.subs, id)
-			close(sub.ch)
+			sub.end()
 			return false
 		}
 	}

@@ -824,7 +824,17 @@ func (s *Supervisor) Events(ctx context.Context, service string, follow bool) (t
 		return transport.EventStream{}, err
 	}
 	reply := make(chan subscription, 1)
-	s.sys.Root.Send(s.events, &subscribe{service: service, follow: follow, reply: reply})
+	// Ends the subscription when the caller goes away (the hub closes the
+	// channel); the hub removes the hook when it ends the stream first
+	// (its reader fell behind, or the supervisor stops).
+	unsubscribe := func(id uint64) {
+		select {
+		case <-s.done:
+		default:
+			s.sys.Root.Send(s.events, &unsubscribe{id: id})
+		}
+	}
+	s.sys.Root.Send(s.events, &subscribe{service: service, follow: follow, reply: reply, ctx: ctx, unsubscribe: unsubscribe})
 	var sub subscription
 	select {
 	case sub = <-reply:
@@ -832,19 +842,6 @@ func (s *Supervisor) Events(ctx context.Context, service string, follow bool) (t
 		return transport.EventStream{}, ctx.Err()
 	case <-s.done:
 		return transport.EventStream{}, ErrNotRunning
-	}
-	if sub.live != nil {
-		// Ends the subscription when the caller goes away (the hub closes
-		// the channel). No goroutine waits for that: the hub may drop the
-		// stream first (its reader fell behind, or the supervisor stops)
-		// while ctx lives on.
-		context.AfterFunc(ctx, func() {
-			select {
-			case <-s.done:
-			default:
-				s.sys.Root.Send(s.events, &unsubscribe{id: sub.id})
-			}
-		})
 	}
 	stream := transport.EventStream{History: sub.history, Live: sub.live}
 	if sub.dropped != nil {
