@@ -108,7 +108,9 @@ type Config struct {
 	// EnvironmentFile= (which it reads as root).
 	AllowRootServices bool
 	// ShutdownTimeout bounds how long Run waits, after its context is done,
-	// for the services to stop. Default: the longest TimeoutStopSec + 5s.
+	// for the services to stop; those still running are then killed.
+	// Default: the longest finite TimeoutStopSec + 5s (a TimeoutStopSec of
+	// config.Infinity does not count: Run would never return).
 	ShutdownTimeout time.Duration
 }
 
@@ -177,6 +179,9 @@ func New(cfg Config) (*Supervisor, error) {
 		// not serve.
 		if _, _, err := net.SplitHostPort(cfg.HTTP.Addr); err != nil {
 			return nil, fmt.Errorf("actors: HTTP address %q: %w (want host:port, e.g. 127.0.0.1:8080)", cfg.HTTP.Addr, err)
+		}
+		if cfg.HTTP.TokenFile == "" && cfg.ConfigDir == "" {
+			return nil, errors.New("actors: the HTTP API needs a token file: set HTTP.TokenFile, or a ConfigDir to create one in")
 		}
 	}
 	if cfg.Logger == nil {
