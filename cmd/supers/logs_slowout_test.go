@@ -24,11 +24,13 @@ func (w *slowWriter) Write(p []byte) (int, error) {
 // less, the user reading a page for a while): a slow stdout must neither
 // cut the output nor blame superd.
 func TestLogsTimeoutIgnoresSlowStdout(t *testing.T) {
-	chunks := []string{"a\n", "b\n", "c\n", "d\n"}
+	chunks := []string{"a\n", "b\n"}
 	socket := startDaemon(t, &slowLogs{chunks: chunks, gap: time.Millisecond})
 	var stderr bytes.Buffer
-	stdout := &slowWriter{delay: 500 * time.Millisecond}
-	code := run(t.Context(), []string{"--socket", socket, "--timeout", "100ms", "logs", "web"}, nil, stdout, &stderr, func(string) string { return "" })
+	// Each write outlasts --timeout, which is long enough for the fake
+	// superd to answer on a loaded machine (100ms was not, under CI load).
+	stdout := &slowWriter{delay: 1500 * time.Millisecond}
+	code := run(t.Context(), []string{"--socket", socket, "--timeout", "1s", "logs", "web"}, nil, stdout, &stderr, func(string) string { return "" })
 	if got := stdout.buf.String(); code != exitOK || got != strings.Join(chunks, "") || stderr.String() != "" {
 		t.Errorf("code %d, stdout %q, stderr %q; want 0, %q, nothing", code, got, stderr.String(), strings.Join(chunks, ""))
 	}
