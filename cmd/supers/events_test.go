@@ -256,8 +256,8 @@ func TestEventsFollowIgnoresTimeout(t *testing.T) {
 	// --timeout bounds only the wait for the answer to start (which comes
 	// at once here): the event comes long after it, and the stream must
 	// still be open.
-	stdout, stderr, code := startFollowing(t.Context(), startDaemon(t, fb), "--timeout", "300ms")
-	time.Sleep(time.Second)
+	stdout, stderr, code := startFollowing(t.Context(), startDaemon(t, fb), "--timeout", "1s")
+	time.Sleep(1500 * time.Millisecond) // past --timeout
 	fb.live <- eventFixture()[0]
 	close(fb.live)
 	if c := waitCode(t, code); c != exitError || stderr.String() != "supers: superd closed the event stream\n" {

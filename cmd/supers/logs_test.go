@@ -117,12 +117,12 @@ func TestLogsFollowCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	// --timeout bounds only the wait for the answer to start.
-	stdout, stderr, code := startLogs(ctx, startDaemon(t, fb), "--stderr", "-n", "1", "--timeout", "300ms", "web")
+	stdout, stderr, code := startLogs(ctx, startDaemon(t, fb), "--stderr", "-n", "1", "--timeout", "1s", "web")
 
 	// The chunks come long after --timeout, and are printed as they come,
 	// without waiting for a line's end.
 	waitOutput(t, stdout, "err 3\n")
-	time.Sleep(time.Second)
+	time.Sleep(1500 * time.Millisecond) // past --timeout
 	sendLog(t, fb.logLive, "partial")
 	waitOutput(t, stdout, "err 3\npartial")
 	sendLog(t, fb.logLive, " line\n")
