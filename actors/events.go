@@ -295,7 +295,11 @@ type closeStreams struct{}
 
 func (h *eventsActor) closeStreams() {
 	for id, sub := range h.subs {
-		h.push(id, sub)              // what fits: the client reads it before the end
+		if h.push(id, sub) { // what fits: the client reads it before the end
+			// The rest is lost: the client must be told, as when it is
+			// dropped for being too slow.
+			sub.dropped.Store(true)
+		}
 		if _, ok := h.subs[id]; ok { // not dropped by push
 			delete(h.subs, id)
 			sub.end()

@@ -187,7 +187,9 @@ func (s *servicesActor) Receive(ctx actor.Context) {
 					for _, q := range e.queued {
 						q.fail(unknownService(name))
 					}
-					if e.removing {
+					if e.removing && e.replacement == nil {
+						// Removed (a replacement cut short by the
+						// shutdown keeps the operator's stop).
 						s.forgetOperatorStop(ctx, name)
 					}
 				}
@@ -414,6 +416,23 @@ func (s *servicesActor) routeHops(ctx actor.Context, m command, hops int) {
 		if e.replacement == nil {
 			m.fail(fmt.Errorf("%w: service %s is being removed", transport.ErrConflict, m.service()))
 			return
+		}
+		switch m.(type) {
+		case *signalService:
+			// Meant for the process that runs now: held for the new
+			// one, it would hit it as it starts, before it has set its
+			// handlers.
+			if e.placeholder || e.status.PID == 0 || e.actorStop {
+				m.fail(fmt.Errorf("%w: service %s is being replaced; no signal sent", transport.ErrConflict, m.service()))
+			} else {
+				ctx.Send(e.pid, m) // still stopping: the old process gets it
+			}
+			return
+		case *stopService, *startService, *restartService:
+			// The queued command decides whether the new definition
+			// runs: it is created stopped, not started only to be
+			// stopped (or started twice, by a restart).
+			e.wasRunning = false
 		}
 		e.queued = append(e.queued, m) // being replaced: for the new one
 		return

@@ -45,8 +45,12 @@ func LoadDir(dir string) (services []*Service, errs []error) {
 		if strings.HasPrefix(name, ".") || !strings.HasSuffix(name, FileSuffix) || e.IsDir() {
 			continue
 		}
-		s, err := ParseFile(filepath.Join(dir, name))
+		path := filepath.Join(dir, name)
+		s, err := ParseFile(path)
 		if err != nil {
+			if _, lerr := os.Lstat(path); errors.Is(err, fs.ErrNotExist) && errors.Is(lerr, fs.ErrNotExist) {
+				continue // removed since the directory was read (a dangling symlink stays an error)
+			}
 			errs = append(errs, err)
 			continue
 		}

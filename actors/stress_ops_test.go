@@ -1,0 +1,396 @@
+//go:build linux
+
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/supers-dev/supers/notify"
+	"github.com/supers-dev/supers/transport"
+)
+
+// Regression tests for defects found by stressing the control plane
+// (concurrent operators, reloads and shutdowns). Real child processes; every
+// wait polls a condition with a generous deadline.
+
+// stressWait polls cond until it holds, failing the test after 30 s.
+func stressWait(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out (30s) waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// stressCtx is a context for one call to the supervisor.
+func stressCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// An operator's stop survives a superd restart, even when the stopped
+// service's file changed (and was reloaded) while the stop was under way
+// and superd shut down before the stop finished. The service actor
+// records the stop in the state file; the services supervisor's
+// Terminated handler then calls forgetOperatorStop for every entry marked
+// removing while s.closing, including one that a reload was only
+// replacing (e.replacement != nil), which erases the operator's stop: the
+// next superd starts the service the operator stopped.
+//
+// z, slow to stop too, holds the shutdown open until x's actor is gone, so
+// that the outcome does not depend on whether that Terminated is handled
+// before the state file's last write.
+func TestStressOperatorStopKeptWhenChangedServiceEndsDuringShutdown(t *testing.T) {
+	root := t.TempDir()
+	dir, logs, marks := filepath.Join(root, "etc"), filepath.Join(root, "logs"), filepath.Join(root, "marks")
+	for _, d := range []string{dir, marks} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mark := func(name string) string { return filepath.Join(marks, name) }
+	exists := func(name string) func() bool {
+		return func() bool { _, err := os.Stat(mark(name)); return err == nil }
+	}
+	// NAME stops on SIGTERM only once the test creates NAME-release.
+	slow := func(name, tick string) string {
+		return fmt.Sprintf(`[Service]
+ExecStart=/bin/sh -c 'trap ": > %s; while [ ! -e %s ]; do sleep 0.05; done; exit 0" TERM; : > %s; while :; do sleep %s; done'
+TimeoutStopSec=120
+`, mark(name+"-term"), mark(name+"-release"), mark(name+"-up"), tick)
+	}
+	write := func(name, body string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("x.service", slow("x", "0.2"))
+	write("z.service", slow("z", "0.2"))
+	cfg := Config{ConfigDir: dir, LogDir: logs, StateFile: filepath.Join(root, "superd.state")}
+
+	l := lcRunOn(t, cfg)
+	stressWait(t, "x and z to set their traps", func() bool { return exists("x-up")() && exists("z-up")() })
+	t.Cleanup(func() { // whatever happens, nothing waits for TimeoutStopSec
+		for _, f := range []string{"x-release", "z-release"} {
+			_ = os.WriteFile(mark(f), nil, 0o644)
+		}
+	})
+
+	// The operator stops x: it takes as long as the test wants.
+	stopped := make(chan error, 1)
+	go func() {
+		_, err := l.sup.Stop(context.Background(), "x")
+		stopped <- err
+	}()
+	stressWait(t, "x to get SIGTERM", exists("x-term"))
+	stressWait(t, "the operator's stop of x in the state file", func() bool {
+		return slices.Contains(readState(t, cfg.StateFile).Stopped, "x")
+	})
+
+	// x's file changes and is reloaded while it stops: x is being replaced.
+	write("x.service", slow("x", "0.3"))
+	res, err := l.sup.Reload(stressCtx(t))
+	if err != nil || !slices.Equal(res.Changed, []string{"x"}) {
+		t.Fatalf("reload: %+v, %v; want x changed", res, err)
+	}
+
+	// superd shuts down; once its stop of every service is under way (z
+	// got SIGTERM), x's stop ends.
+	shut := make(chan struct{})
+	go func() { l.shutdown(3 * time.Minute); close(shut) }()
+	stressWait(t, "the shutdown to stop z", exists("z-term"))
+	if err := os.WriteFile(mark("x-release"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// x's actor is gone (its entry too) while z still holds the shutdown.
+	stressWait(t, "x's actor to be gone", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, err := l.sup.Status(ctx, "x")
+		return errors.Is(err, transport.ErrUnknownService)
+	})
+	if err := os.WriteFile(mark("z-release"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-shut:
+	case <-time.After(3 * time.Minute):
+		t.Fatal("shutdown did not end")
+	}
+	<-stopped // answered (done, or "shutting down"): either way, recorded
+
+	if st := readState(t, cfg.StateFile); !slices.Contains(st.Stopped, "x") {
+		t.Errorf("state file after the shutdown: stopped = %v; want x kept (the operator stopped it, a reload only changed its file)", st.Stopped)
+	}
+
+	// What the operator sees: the next superd must not start x. (Quick to
+	// stop now; x's file changes again, which does not matter: its stop is
+	// the operator's.)
+	write("x.service", "[Service]\nExecStart=/bin/sleep 1000\n")
+	write("z.service", "[Service]\nExecStart=/bin/sleep 1000\n")
+	l2 := lcRunOn(t, cfg)
+	l2.waitState("z", transport.StateRunning)
+	st, err := l2.sup.Status(stressCtx(t), "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.State != transport.StateStopped {
+		t.Errorf("after a restart of superd, x is %s (pid %d); want stopped, as the operator left it", st.State, st.PID)
+	}
+}
+
+// A live event stream closed because superd shuts down must not hide a gap:
+// the events still in its backlog (published, but not yet moved into its
+// channel because its client reads slowly) are lost when closeStreams
+// closes the channel, and the stream is not marked dropped, so the client
+// ends with "superd closed the event stream" (trailer "closed") instead of
+// being told that events were lost. closeStreams should mark a stream whose
+// backlog it could not empty as dropped (or the handler should deliver the
+// backlog first).
+func TestStressEventsBacklogLostAtShutdownIsReported(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return log }))
+	hub := system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &eventsActor{log: log} }))
+	defer func() { _ = system.Root.StopFuture(hub).Wait() }()
+	reply := make(chan subscription, 1)
+	system.Root.Send(hub, &subscribe{follow: true, reply: reply})
+	sub := <-reply
+	// A slow client: more than its channel holds, well within the backlog
+	// it is allowed (not dropped for being slow).
+	n := subscriberBuffer + 100
+	for i := range n {
+		e := notify.NewEvent(notify.TypeStart, "s")
+		e.PID = i + 1
+		system.Root.Send(hub, &eventPublished{event: e})
+	}
+	system.Root.Send(hub, &subscribe{reply: reply}) // the hub has handled them all
+	<-reply
+	system.Root.Send(hub, &closeStreams{})          // superd shuts down
+	system.Root.Send(hub, &subscribe{reply: reply}) // and the hub has closed the stream
+	<-reply
+	got := 0
+	for {
+		select {
+		case e, ok := <-sub.live:
+			if !ok {
+				if got < n && !sub.dropped.Load() {
+					t.Errorf("the stream ended after %d of %d events and is not marked dropped: its client is told superd closed it, not that %d events were lost", got, n, n-got)
+				}
+				return
+			}
+			if e.PID != got+1 {
+				t.Fatalf("event %d has pid %d: out of order or lost", got+1, e.PID)
+			}
+			got++
+		case <-time.After(30 * time.Second):
+			t.Fatalf("closeStreams did not close the stream (%d events read)", got)
+		}
+	}
+}
+
+// A service file removed while a reload scans the dir (listed by
+// os.ReadDir, gone when read) is a removal, not an error: config.LoadDir
+// reports it as "NAME.service: cannot read: no such file or directory",
+// the reload exits 1 for a dir with nothing wrong, and, the name counting
+// as failed, the removed service is kept running as "unchanged" until some
+// later reload. LoadDir should skip a file that no longer exists (Lstat
+// says so: a dangling symlink stays an error).
+func TestStressReloadWhileFilesAreRemovedReportsNoError(t *testing.T) {
+	l := lcRun(t, nil)
+	stop := make(chan struct{})
+	churned := make(chan struct{})
+	go func() { // an operator's tooling adding and removing files
+		defer close(churned)
+		body := []byte("[Service]\nExecStart=/bin/sleep 1000\nAutoStart=no\n")
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			// Written atomically (a dot file is not a service file).
+			path := filepath.Join(l.dir, fmt.Sprintf("churn%d.service", i%20))
+			tmp := filepath.Join(l.dir, ".churn.tmp")
+			if err := os.WriteFile(tmp, body, 0o644); err != nil {
+				t.Error(err)
+				return
+			}
+			if err := os.Rename(tmp, path); err != nil {
+				t.Error(err)
+				return
+			}
+			if err := os.Remove(path); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	defer func() { close(stop); <-churned }()
+	deadline := time.Now().Add(15 * time.Second)
+	for n := 0; time.Now().Before(deadline); n++ {
+		res, err := l.sup.Reload(stressCtx(t))
+		if err != nil {
+			t.Fatalf("reload %d: %v", n, err)
+		}
+		for _, e := range res.Errors {
+			t.Fatalf("reload %d, while files are only created and removed, reported an error: %+v", n, e)
+		}
+	}
+}
+
+// An operator's stop that arrives while a reload is replacing the service
+// (its old process still stopping) must not start the new definition:
+// routeHops queues the stop for the replacement (e.queued) but leaves
+// e.wasRunning, decided by retire, as it was; the Terminated handler then
+// creates the replacement running and only then routes the stop, so the
+// new program starts and is killed at once (a start with side effects, and
+// start/exit/stop events, nobody asked for).
+func TestStressStopDuringReplacementDoesNotStartNewDefinition(t *testing.T) {
+	root := t.TempDir()
+	marks := filepath.Join(root, "marks")
+	if err := os.Mkdir(marks, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mark := func(name string) string { return filepath.Join(marks, name) }
+	exists := func(name string) bool { _, err := os.Stat(mark(name)); return err == nil }
+	// The old definition stops once released; the new one leaves a mark
+	// when it starts.
+	old := fmt.Sprintf(`[Service]
+ExecStart=/bin/sh -c 'trap ": > %s; while [ ! -e %s ]; do sleep 0.05; done; exit 0" TERM; : > %s; while :; do sleep 0.2; done'
+TimeoutStopSec=120
+`, mark("term"), mark("release"), mark("up"))
+	l := lcRun(t, map[string]string{"x.service": old})
+	t.Cleanup(func() { _ = os.WriteFile(mark("release"), nil, 0o644) })
+	stressWait(t, "x to set its trap", func() bool { return exists("up") })
+
+	newer := fmt.Sprintf("[Service]\nExecStart=/bin/sh -c ': > %s; exec sleep 1000'\n", mark("new-started"))
+	if err := os.WriteFile(filepath.Join(l.dir, "x.service"), []byte(newer), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.sup.Reload(stressCtx(t))
+	if err != nil || len(res.Changed) != 1 {
+		t.Fatalf("reload: %+v, %v; want x changed", res, err)
+	}
+	stressWait(t, "the old x to get SIGTERM", func() bool { return exists("term") })
+
+	// The operator's stop, routed while x is being replaced (the status
+	// query sent after it is answered once it has been routed).
+	stopped := make(chan result, 1)
+	l.sup.sys.Root.Send(l.sup.services, &stopService{name: "x", reply: stopped})
+	if st, err := l.sup.Status(stressCtx(t), "x"); err != nil || st.State != transport.StateStopping {
+		t.Fatalf("x: %+v, %v; want stopping (being replaced)", st, err)
+	}
+	if err := os.WriteFile(mark("release"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-stopped:
+		if r.err != nil || r.status.State != transport.StateStopped {
+			t.Fatalf("the stop answered %+v, %v; want stopped", r.status, r.err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the stop was not answered")
+	}
+	// The new program may be killed before it runs a single command:
+	// superd's events tell whether it was started.
+	ev, err := l.sup.Events(stressCtx(t), "x", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var starts []int
+	for _, e := range ev.History {
+		if e.Type == notify.TypeStart {
+			starts = append(starts, e.PID)
+		}
+	}
+	if len(starts) != 1 || exists("new-started") {
+		t.Errorf("x was started %d times (pids %v), want once: the new definition was started although the operator's stop came before the replacement was created", len(starts), starts)
+	}
+	if st := l.waitState("x", transport.StateStopped); st.PID != 0 {
+		t.Errorf("x: %+v; want stopped", st)
+	}
+}
+
+// A signal sent while a reload is replacing the service (its old process
+// still stopping) must not be held and delivered to the new process the
+// moment it starts: routeHops queues every command for the replacement,
+// signals included, so a `supers signal x HUP` (log rotation, say) reaches
+// the new program before it could install its handlers and kills it, and
+// SIGHUP being a clean exit, Restart=on-failure leaves the service down
+// (exited) right after the deploy. The signal should go to the process
+// that is there when it is asked for (the old one, still stopping), or be
+// refused with a conflict.
+func TestStressSignalDuringReplacementNotHeldForNewProcess(t *testing.T) {
+	root := t.TempDir()
+	marks := filepath.Join(root, "marks")
+	if err := os.Mkdir(marks, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mark := func(name string) string { return filepath.Join(marks, name) }
+	exists := func(name string) bool { _, err := os.Stat(mark(name)); return err == nil }
+	old := fmt.Sprintf(`[Service]
+ExecStart=/bin/sh -c 'trap ": > %s; while [ ! -e %s ]; do sleep 0.05; done; exit 0" TERM; trap "" HUP; : > %s; while :; do sleep 0.2; done'
+TimeoutStopSec=120
+`, mark("term"), mark("release"), mark("up"))
+	l := lcRun(t, map[string]string{"x.service": old})
+	t.Cleanup(func() { _ = os.WriteFile(mark("release"), nil, 0o644) })
+	stressWait(t, "x to set its traps", func() bool { return exists("up") })
+	oldSt := l.waitState("x", transport.StateRunning)
+
+	newer := "[Service]\nExecStart=/bin/sleep 1000\n"
+	if err := os.WriteFile(filepath.Join(l.dir, "x.service"), []byte(newer), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.sup.Reload(stressCtx(t))
+	if err != nil || len(res.Changed) != 1 {
+		t.Fatalf("reload: %+v, %v; want x changed", res, err)
+	}
+	stressWait(t, "the old x to get SIGTERM", func() bool { return exists("term") })
+
+	// The operator's SIGHUP, routed while x is being replaced.
+	signalled := make(chan result, 1)
+	l.sup.sys.Root.Send(l.sup.services, &signalService{name: "x", signal: "SIGHUP", reply: signalled})
+	if st, err := l.sup.Status(stressCtx(t), "x"); err != nil || st.State != transport.StateStopping {
+		t.Fatalf("x: %+v, %v; want stopping (being replaced)", st, err)
+	}
+	if err := os.WriteFile(mark("release"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-signalled:
+		if r.err == nil && r.status.PID != oldSt.PID {
+			t.Errorf("the SIGHUP asked for while pid %d was stopping was sent to pid %d, the new process, as it started", oldSt.PID, r.status.PID)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the signal was not answered")
+	}
+	// The new process must be left running.
+	st := l.waitState("x", transport.StateRunning)
+	if st.PID == oldSt.PID {
+		t.Fatalf("x still runs the old process %d", st.PID)
+	}
+	ev, err := l.sup.Events(stressCtx(t), "x", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ev.History {
+		if e.Type == notify.TypeExit && e.PID == st.PID {
+			t.Errorf("the new process %d exited: %+v", st.PID, e)
+		}
+	}
+}
