@@ -30,6 +30,12 @@ func startError(cmd *exec.Cmd, err error) error {
 		if interp := missingInterpreter(cmd.Path); interp != "" {
 			return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("interpreter %q: %w", interp, syscall.ENOENT)}
 		}
+	case errors.Is(err, syscall.EAGAIN):
+		// fork (or, after the change of user, execve) found no process
+		// left to the user or the system: nothing is wrong with the
+		// program, which the bare "resource temporarily unavailable"
+		// after its path suggests.
+		return &ExecError{Op: "fork/exec", Path: cmd.Path, Err: fmt.Errorf("%w (the process limit is reached: RLIMIT_NPROC of the service's user, a pids cgroup, or kernel.pid_max)", syscall.EAGAIN)}
 	}
 	return execError(cmd.Path, err)
 }
