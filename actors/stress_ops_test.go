@@ -44,12 +44,10 @@ func stressCtx(t *testing.T) context.Context {
 
 // An operator's stop survives a superd restart, even when the stopped
 // service's file changed (and was reloaded) while the stop was under way
-// and superd shut down before the stop finished. The service actor
-// records the stop in the state file; the services supervisor's
-// Terminated handler then calls forgetOperatorStop for every entry marked
-// removing while s.closing, including one that a reload was only
-// replacing (e.replacement != nil), which erases the operator's stop: the
-// next superd starts the service the operator stopped.
+// and superd shut down before the stop finished: only a removal forgets
+// the stop, not a replacement the shutdown cut short (the Terminated
+// handler used to forget it for both, and the next superd started the
+// service the operator had stopped).
 //
 // z, slow to stop too, holds the shutdown open until x's actor is gone, so
 // that the outcome does not depend on whether that Terminated is handled
@@ -157,11 +155,9 @@ TimeoutStopSec=120
 // A live event stream closed because superd shuts down must not hide a gap:
 // the events still in its backlog (published, but not yet moved into its
 // channel because its client reads slowly) are lost when closeStreams
-// closes the channel, and the stream is not marked dropped, so the client
-// ends with "superd closed the event stream" (trailer "closed") instead of
-// being told that events were lost. closeStreams should mark a stream whose
-// backlog it could not empty as dropped (or the handler should deliver the
-// backlog first).
+// closes the channel, so the stream is marked dropped and its client is
+// told that events were lost (trailer "dropped"), not only that superd
+// closed it.
 func TestStressEventsBacklogLostAtShutdownIsReported(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return log }))
@@ -205,11 +201,10 @@ func TestStressEventsBacklogLostAtShutdownIsReported(t *testing.T) {
 
 // A service file removed while a reload scans the dir (listed by
 // os.ReadDir, gone when read) is a removal, not an error: config.LoadDir
-// reports it as "NAME.service: cannot read: no such file or directory",
-// the reload exits 1 for a dir with nothing wrong, and, the name counting
-// as failed, the removed service is kept running as "unchanged" until some
-// later reload. LoadDir should skip a file that no longer exists (Lstat
-// says so: a dangling symlink stays an error).
+// skips a file that no longer exists (Lstat says so: a dangling symlink
+// stays an error). It used to report "cannot read: no such file or
+// directory", and the name, counting as failed, kept the removed service
+// running as "unchanged".
 func TestStressReloadWhileFilesAreRemovedReportsNoError(t *testing.T) {
 	l := lcRun(t, nil)
 	stop := make(chan struct{})
@@ -254,12 +249,10 @@ func TestStressReloadWhileFilesAreRemovedReportsNoError(t *testing.T) {
 }
 
 // An operator's stop that arrives while a reload is replacing the service
-// (its old process still stopping) must not start the new definition:
-// routeHops queues the stop for the replacement (e.queued) but leaves
-// e.wasRunning, decided by retire, as it was; the Terminated handler then
-// creates the replacement running and only then routes the stop, so the
-// new program starts and is killed at once (a start with side effects, and
-// start/exit/stop events, nobody asked for).
+// (its old process still stopping) must not start the new definition: the
+// command queued for the replacement decides whether it runs, so it is
+// created stopped (it used to be created running and stopped at once: a
+// start with side effects, and start/exit/stop events, nobody asked for).
 func TestStressStopDuringReplacementDoesNotStartNewDefinition(t *testing.T) {
 	root := t.TempDir()
 	marks := filepath.Join(root, "marks")
@@ -328,13 +321,11 @@ TimeoutStopSec=120
 
 // A signal sent while a reload is replacing the service (its old process
 // still stopping) must not be held and delivered to the new process the
-// moment it starts: routeHops queues every command for the replacement,
-// signals included, so a `supers signal x HUP` (log rotation, say) reaches
-// the new program before it could install its handlers and kills it, and
-// SIGHUP being a clean exit, Restart=on-failure leaves the service down
-// (exited) right after the deploy. The signal should go to the process
-// that is there when it is asked for (the old one, still stopping), or be
-// refused with a conflict.
+// moment it starts (a `supers signal x HUP` would reach the new program
+// before it could install its handlers and kill it, and SIGHUP being a
+// clean exit, Restart=on-failure would leave the service down right after
+// the deploy). The signal goes to the process that is there when it is
+// asked for (the old one, still stopping), or is refused with a conflict.
 func TestStressSignalDuringReplacementNotHeldForNewProcess(t *testing.T) {
 	root := t.TempDir()
 	marks := filepath.Join(root, "marks")
