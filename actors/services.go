@@ -184,8 +184,12 @@ func (s *servicesActor) Receive(ctx actor.Context) {
 						then:        e.queued,
 					})
 				} else {
+					why := unknownService(name) // removed meanwhile
+					if s.closing {
+						why = errShuttingDown // the replacement will not come
+					}
 					for _, q := range e.queued {
-						q.fail(unknownService(name))
+						q.fail(why)
 					}
 					if e.removing && e.replacement == nil {
 						// Removed (a replacement cut short by the
@@ -444,7 +448,11 @@ func (s *servicesActor) routeHops(ctx actor.Context, m command, hops int) {
 		return
 	}
 	if !ok || e.placeholder {
-		if !loadsOnDemand(m) || s.config == nil || s.closing {
+		if s.closing {
+			m.fail(errShuttingDown) // nothing is created any more
+			return
+		}
+		if !loadsOnDemand(m) || s.config == nil {
 			m.fail(unknownService(m.service()))
 			return
 		}

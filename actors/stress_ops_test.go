@@ -385,3 +385,68 @@ TimeoutStopSec=120
 		}
 	}
 }
+
+// A command queued for the replacement of a service (a reload changed it,
+// its old process still stopping) fails with "shutting down", not
+// "unknown service", when superd shuts down before the replacement comes:
+// the service is still defined.
+func TestQueuedCommandAtShutdownSaysShuttingDown(t *testing.T) {
+	root := t.TempDir()
+	dir, marks := filepath.Join(root, "etc"), filepath.Join(root, "marks")
+	for _, d := range []string{dir, marks} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mark := func(name string) string { return filepath.Join(marks, name) }
+	exists := func(name string) func() bool {
+		return func() bool { _, err := os.Stat(mark(name)); return err == nil }
+	}
+	body := func(tick string) []byte {
+		return fmt.Appendf(nil, `[Service]
+ExecStart=/bin/sh -c 'trap ": > %s; while [ ! -e %s ]; do sleep 0.05; done; exit 0" TERM; : > %s; while :; do sleep %s; done'
+TimeoutStopSec=120
+`, mark("term"), mark("release"), mark("up"), tick)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "x.service"), body("0.2"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// y tells when the shutdown has begun: its start is refused then.
+	if err := os.WriteFile(filepath.Join(dir, "y.service"), []byte("[Service]\nExecStart=/bin/sleep 1000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l := lcRunOn(t, Config{ConfigDir: dir, LogDir: filepath.Join(root, "logs")})
+	t.Cleanup(func() { _ = os.WriteFile(mark("release"), nil, 0o644) })
+	stressWait(t, "x to set its trap", exists("up"))
+
+	if err := os.WriteFile(filepath.Join(dir, "x.service"), body("0.3"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := l.sup.Reload(stressCtx(t)); err != nil || !slices.Equal(res.Changed, []string{"x"}) {
+		t.Fatalf("reload: %+v, %v; want x changed", res, err)
+	}
+	stressWait(t, "x's old process to get SIGTERM", exists("term"))
+	started := make(chan error, 1)
+	go func() {
+		_, err := l.sup.Start(context.Background(), "x") // queued for the replacement
+		started <- err
+	}()
+	shut := make(chan struct{})
+	go func() { l.shutdown(3 * time.Minute); close(shut) }()
+	stressWait(t, "the shutdown to begin", func() bool {
+		_, err := l.sup.Start(stressCtx(t), "y")
+		return err != nil
+	})
+	if err := os.WriteFile(mark("release"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-started:
+		if errors.Is(err, transport.ErrUnknownService) || err == nil {
+			t.Errorf("start queued for the replacement at shutdown: %v; want superd shutting down", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the queued start was not answered")
+	}
+	<-shut
+}
