@@ -42,6 +42,41 @@ func stressCtx(t *testing.T) context.Context {
 	return ctx
 }
 
+// marks is a directory of marks: empty files that a test's services
+// create and the test polls for, or that the test creates to release a
+// service.
+type marks string
+
+func newMarks(t *testing.T) marks {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "marks")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return marks(dir)
+}
+
+// path is the path of the mark name.
+func (m marks) path(name string) string { return filepath.Join(string(m), name) }
+
+// exists returns a condition that holds once the mark name exists.
+func (m marks) exists(name string) func() bool {
+	return func() bool { _, err := os.Stat(m.path(name)); return err == nil }
+}
+
+// slowStop is a service file whose process creates the mark PREFIXup once
+// its SIGTERM trap is set (then runs extra, shell commands ending in ";"),
+// PREFIXterm when it gets SIGTERM, and exits only once the test creates
+// PREFIXrelease, which t's cleanup does whatever happens.
+func (m marks) slowStop(t *testing.T, prefix, tick, extra string) string {
+	t.Helper()
+	t.Cleanup(func() { _ = os.WriteFile(m.path(prefix+"release"), nil, 0o644) })
+	return fmt.Sprintf(`[Service]
+ExecStart=/bin/sh -c 'trap ": > %s; while [ ! -e %s ]; do sleep 0.05; done; exit 0" TERM; %s: > %s; while :; do sleep %s; done'
+TimeoutStopSec=120
+`, m.path(prefix+"term"), m.path(prefix+"release"), extra, m.path(prefix+"up"), tick)
+}
+
 // An operator's stop survives a superd restart, even when the stopped
 // service's file changed (and was reloaded) while the stop was under way
 // and superd shut down before the stop finished: only a removal forgets
@@ -54,23 +89,14 @@ func stressCtx(t *testing.T) context.Context {
 // before the state file's last write.
 func TestStressOperatorStopKeptWhenChangedServiceEndsDuringShutdown(t *testing.T) {
 	root := t.TempDir()
-	dir, logs, marks := filepath.Join(root, "etc"), filepath.Join(root, "logs"), filepath.Join(root, "marks")
-	for _, d := range []string{dir, marks} {
-		if err := os.Mkdir(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
+	dir, logs := filepath.Join(root, "etc"), filepath.Join(root, "logs")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
 	}
-	mark := func(name string) string { return filepath.Join(marks, name) }
-	exists := func(name string) func() bool {
-		return func() bool { _, err := os.Stat(mark(name)); return err == nil }
-	}
+	m := newMarks(t)
+	mark, exists := m.path, m.exists
 	// NAME stops on SIGTERM only once the test creates NAME-release.
-	slow := func(name, tick string) string {
-		return fmt.Sprintf(`[Service]
-ExecStart=/bin/sh -c 'trap ": > %s; while [ ! -e %s ]; do sleep 0.05; done; exit 0" TERM; : > %s; while :; do sleep %s; done'
-TimeoutStopSec=120
-`, mark(name+"-term"), mark(name+"-release"), mark(name+"-up"), tick)
-	}
+	slow := func(name, tick string) string { return m.slowStop(t, name+"-", tick, "") }
 	write := func(name, body string) {
 		t.Helper()
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
@@ -83,11 +109,6 @@ TimeoutStopSec=120
 
 	l := lcRunOn(t, cfg)
 	stressWait(t, "x and z to set their traps", func() bool { return exists("x-up")() && exists("z-up")() })
-	t.Cleanup(func() { // whatever happens, nothing waits for TimeoutStopSec
-		for _, f := range []string{"x-release", "z-release"} {
-			_ = os.WriteFile(mark(f), nil, 0o644)
-		}
-	})
 
 	// The operator stops x: it takes as long as the test wants.
 	stopped := make(chan error, 1)
@@ -254,22 +275,13 @@ func TestStressReloadWhileFilesAreRemovedReportsNoError(t *testing.T) {
 // created stopped (it used to be created running and stopped at once: a
 // start with side effects, and start/exit/stop events, nobody asked for).
 func TestStressStopDuringReplacementDoesNotStartNewDefinition(t *testing.T) {
-	root := t.TempDir()
-	marks := filepath.Join(root, "marks")
-	if err := os.Mkdir(marks, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	mark := func(name string) string { return filepath.Join(marks, name) }
-	exists := func(name string) bool { _, err := os.Stat(mark(name)); return err == nil }
+	m := newMarks(t)
+	mark := m.path
+	exists := func(name string) bool { return m.exists(name)() }
 	// The old definition stops once released; the new one leaves a mark
 	// when it starts.
-	old := fmt.Sprintf(`[Service]
-ExecStart=/bin/sh -c 'trap ": > %s; while [ ! -e %s ]; do sleep 0.05; done; exit 0" TERM; : > %s; while :; do sleep 0.2; done'
-TimeoutStopSec=120
-`, mark("term"), mark("release"), mark("up"))
-	l := lcRun(t, map[string]string{"x.service": old})
-	t.Cleanup(func() { _ = os.WriteFile(mark("release"), nil, 0o644) })
-	stressWait(t, "x to set its trap", func() bool { return exists("up") })
+	l := lcRun(t, map[string]string{"x.service": m.slowStop(t, "", "0.2", "")})
+	stressWait(t, "x to set its trap", m.exists("up"))
 
 	newer := fmt.Sprintf("[Service]\nExecStart=/bin/sh -c ': > %s; exec sleep 1000'\n", mark("new-started"))
 	if err := os.WriteFile(filepath.Join(l.dir, "x.service"), []byte(newer), 0o644); err != nil {
@@ -327,20 +339,11 @@ TimeoutStopSec=120
 // the deploy). The signal goes to the process that is there when it is
 // asked for (the old one, still stopping), or is refused with a conflict.
 func TestStressSignalDuringReplacementNotHeldForNewProcess(t *testing.T) {
-	root := t.TempDir()
-	marks := filepath.Join(root, "marks")
-	if err := os.Mkdir(marks, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	mark := func(name string) string { return filepath.Join(marks, name) }
-	exists := func(name string) bool { _, err := os.Stat(mark(name)); return err == nil }
-	old := fmt.Sprintf(`[Service]
-ExecStart=/bin/sh -c 'trap ": > %s; while [ ! -e %s ]; do sleep 0.05; done; exit 0" TERM; trap "" HUP; : > %s; while :; do sleep 0.2; done'
-TimeoutStopSec=120
-`, mark("term"), mark("release"), mark("up"))
-	l := lcRun(t, map[string]string{"x.service": old})
-	t.Cleanup(func() { _ = os.WriteFile(mark("release"), nil, 0o644) })
-	stressWait(t, "x to set its traps", func() bool { return exists("up") })
+	m := newMarks(t)
+	mark := m.path
+	exists := func(name string) bool { return m.exists(name)() }
+	l := lcRun(t, map[string]string{"x.service": m.slowStop(t, "", "0.2", `trap "" HUP; `)})
+	stressWait(t, "x to set its traps", m.exists("up"))
 	oldSt := l.waitState("x", transport.StateRunning)
 
 	newer := "[Service]\nExecStart=/bin/sleep 1000\n"
@@ -392,22 +395,13 @@ TimeoutStopSec=120
 // the service is still defined.
 func TestQueuedCommandAtShutdownSaysShuttingDown(t *testing.T) {
 	root := t.TempDir()
-	dir, marks := filepath.Join(root, "etc"), filepath.Join(root, "marks")
-	for _, d := range []string{dir, marks} {
-		if err := os.Mkdir(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
+	dir := filepath.Join(root, "etc")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
 	}
-	mark := func(name string) string { return filepath.Join(marks, name) }
-	exists := func(name string) func() bool {
-		return func() bool { _, err := os.Stat(mark(name)); return err == nil }
-	}
-	body := func(tick string) []byte {
-		return fmt.Appendf(nil, `[Service]
-ExecStart=/bin/sh -c 'trap ": > %s; while [ ! -e %s ]; do sleep 0.05; done; exit 0" TERM; : > %s; while :; do sleep %s; done'
-TimeoutStopSec=120
-`, mark("term"), mark("release"), mark("up"), tick)
-	}
+	m := newMarks(t)
+	mark, exists := m.path, m.exists
+	body := func(tick string) []byte { return []byte(m.slowStop(t, "", tick, "")) }
 	if err := os.WriteFile(filepath.Join(dir, "x.service"), body("0.2"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +410,6 @@ TimeoutStopSec=120
 		t.Fatal(err)
 	}
 	l := lcRunOn(t, Config{ConfigDir: dir, LogDir: filepath.Join(root, "logs")})
-	t.Cleanup(func() { _ = os.WriteFile(mark("release"), nil, 0o644) })
 	stressWait(t, "x to set its trap", exists("up"))
 
 	if err := os.WriteFile(filepath.Join(dir, "x.service"), body("0.3"), 0o644); err != nil {
