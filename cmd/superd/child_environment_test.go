@@ -135,20 +135,7 @@ func TestChildUmask(t *testing.T) {
 	}
 	d.start()
 	st := d.waitRunning("app")
-	umask := func(pid string) string {
-		b, err := os.ReadFile("/proc/" + pid + "/status")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for line := range strings.Lines(string(b)) {
-			if v, ok := strings.CutPrefix(line, "Umask:"); ok {
-				return strings.TrimSpace(v)
-			}
-		}
-		t.Fatalf("no Umask in /proc/%s/status", pid)
-		return ""
-	}
-	if got := umask(itoa(st.PID)); got != "0022" {
+	if got := procUmask(t, st.PID); got != "0022" {
 		t.Errorf("child's umask %s, want 0022", got)
 	}
 	// What superd created is not group- or world-writable, and its
@@ -172,4 +159,21 @@ func TestChildUmask(t *testing.T) {
 			t.Errorf("%s: mode %v, want %v", path, got, want)
 		}
 	}
+}
+
+// procUmask returns the umask of the process pid, as /proc/PID/status
+// shows it ("0022").
+func procUmask(t *testing.T, pid int) string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + itoa(pid) + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "Umask:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	t.Fatalf("no Umask in /proc/%d/status", pid)
+	return ""
 }

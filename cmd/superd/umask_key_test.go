@@ -21,19 +21,7 @@ func TestUMaskKey(t *testing.T) {
 		"open.service":    "[Service]\nExecStart=/bin/sleep 1000\nUMask=0\n",
 		"plain.service":   "[Service]\nExecStart=/bin/sleep 1000\n",
 	}).start()
-	umask := func(pid int) string {
-		b, err := os.ReadFile("/proc/" + itoa(pid) + "/status")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for line := range strings.Lines(string(b)) {
-			if v, ok := strings.CutPrefix(line, "Umask:"); ok {
-				return strings.TrimSpace(v)
-			}
-		}
-		t.Fatalf("no Umask in /proc/%d/status", pid)
-		return ""
-	}
+	umask := func(pid int) string { return procUmask(t, pid) }
 	for name, want := range map[string]string{"private": "0077", "open": "0000", "plain": "0022"} {
 		if got := umask(d.waitRunning(name).PID); got != want {
 			t.Errorf("%s: umask %s, want %s", name, got, want)
