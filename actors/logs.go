@@ -25,10 +25,19 @@ type logsActor struct {
 	log    *slog.Logger
 	sinks  map[string]*logsink.Sink
 	poller *logsink.Poller // nil where there is none: goroutine readers
+	budget *logsink.Budget // shared by every sink
 }
 
+// logBudget bounds the output that every service's log sink holds
+// together, read from the pipes but not yet written (each stream holds at
+// most logsink.DefaultQueueBytes, 4 MiB): behind a disk that hangs, a
+// thousand chatty services would otherwise hold gigabytes, and the OOM
+// killer would take superd and every service with it. Beyond it, output
+// is dropped and counted. A healthy disk never lets so much wait.
+const logBudget = 256 << 20
+
 func newLogsActor(dir string, logger *slog.Logger) *logsActor {
-	return &logsActor{dir: dir, log: logger, sinks: make(map[string]*logsink.Sink)}
+	return &logsActor{dir: dir, log: logger, sinks: make(map[string]*logsink.Sink), budget: logsink.NewBudget(logBudget)}
 }
 
 // Receive implements actor.Actor.
@@ -108,6 +117,7 @@ func (l *logsActor) open(ctx actor.Context, spec *config.Service) (*logsink.Sink
 		Compress:    spec.Log.Compress,
 		RotateEvery: spec.Log.RotateEvery,
 		Poller:      l.poller,
+		Budget:      l.budget,
 		OnError: func(st logsink.Stream, err error) {
 			root.Send(self, &sinkError{name: name, stream: st, err: err})
 		},

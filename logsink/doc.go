@@ -37,7 +37,10 @@
 // A full, read-only or vanished disk makes writes fail rather than hang; the
 // writer drops what it cannot write (see Failures), which frees room at once.
 // Each stream, and each Sink, has its own queue and writer, so a stalled
-// stream holds up neither the other stream nor any other service. A reader
+// stream holds up neither the other stream nor any other service. Sinks may
+// also share a [Budget] ([Options.Budget]), which bounds what their queues
+// hold together: output that finds it spent is dropped and counted at once
+// ([ErrBudgetFull]), so that many stalled streams cannot take all memory. A reader
 // ends when every write end of its pipe is closed (EOF); a pipe kept open by a
 // grandchild keeps its reader until [Sink.Close].
 //

@@ -153,6 +153,9 @@ func (pp *polledPipe) readLocked(hup bool) (dropped int, busy, end bool, err err
 		case pushStalled:
 			recycle(chunk)
 			dropped += n
+		case pushOverBudget:
+			recycle(chunk)
+			pp.w.drop(n, ErrBudgetFull)
 		}
 		if n < chunkSize && reads == 1 && !hup {
 			// A short first read, the usual case of a service writing now
@@ -229,6 +232,9 @@ func (pp *polledPipe) roomFreed() {
 	case pushStalled:
 		recycle(held)
 		dropped = len(held)
+	case pushOverBudget:
+		recycle(held)
+		pp.w.drop(len(held), ErrBudgetFull)
 	}
 	err := pp.unblockLocked()
 	pp.mu.Unlock()

@@ -22,6 +22,7 @@ import (
 type queue struct {
 	limit    int
 	maxBlock time.Duration
+	budget   *Budget // shared with other queues; nil: none
 
 	mu      sync.Mutex
 	chunks  [][]byte
@@ -41,24 +42,28 @@ type roomWaiter interface {
 type pushResult int
 
 const (
-	pushed      pushResult = iota // queued
-	pushFull                      // not queued: it does not fit; the waiter is called at the next release
-	pushStalled                   // not queued: the queue is stalled; drop it
+	pushed         pushResult = iota // queued
+	pushFull                         // not queued: it does not fit; the waiter is called at the next release
+	pushStalled                      // not queued: the queue is stalled; drop it
+	pushOverBudget                   // not queued: the Budget shared with other queues is spent; drop it
 )
 
 // push appends b (at most limit bytes) unless the queue is stalled. If b
-// does not fit, it first waits for room (see waitForRoom). It reports whether
-// b was queued; if not, the caller drops it.
-func (q *queue) push(b []byte, giveUp <-chan struct{}) bool {
+// does not fit, it first waits for room (see waitForRoom). If the budget is
+// spent, b is not queued either, at once: waiting would hold up the child
+// for the other streams' disks. Unless it says pushed, the caller drops b.
+func (q *queue) push(b []byte, giveUp <-chan struct{}) pushResult {
 	q.mu.Lock()
+	defer q.mu.Unlock()
 	if q.stalled || (q.pending+len(b) > q.limit && !q.waitForRoom(len(b), giveUp)) {
-		q.mu.Unlock()
-		return false
+		return pushStalled
+	}
+	if !q.budget.take(len(b)) {
+		return pushOverBudget
 	}
 	q.chunks = append(q.chunks, b)
 	q.pending += len(b)
-	q.mu.Unlock()
-	return true
+	return pushed
 }
 
 // waitForRoom waits until n more bytes fit, for at most maxBlock and only
@@ -106,6 +111,8 @@ func (q *queue) tryPush(b []byte, wt roomWaiter) pushResult {
 			q.waiters = append(q.waiters, wt)
 		}
 		return pushFull
+	case !q.budget.take(len(b)):
+		return pushOverBudget
 	}
 	q.chunks = append(q.chunks, b)
 	q.pending += len(b)
@@ -156,6 +163,7 @@ func (q *queue) empty() bool {
 // wakes the pushes waiting for room, calls the waiters and ends a stall: the
 // writer is moving.
 func (q *queue) release(n int) {
+	q.budget.give(n)
 	q.mu.Lock()
 	q.pending -= n
 	q.stalled = false
@@ -222,4 +230,43 @@ func (s *streamStats) snapshot() StreamStats {
 		st.LastError, st.LastErrorTime = e.lastErr, e.lastErrAt
 	}
 	return st
+}
+
+// Budget bounds the bytes that all the Sinks sharing it hold together,
+// read from the pipes but not yet written: each stream's queue is bounded
+// by Options.QueueBytes, but a disk that hangs under a thousand services
+// would otherwise hold a thousand full queues in memory. Output that finds
+// the budget spent is dropped and counted at once (ErrBudgetFull), without
+// waiting: the other streams' disks must not hold up this child. A Budget
+// is safe for concurrent use; share one through Options.Budget.
+type Budget struct {
+	limit int64
+	used  atomic.Int64
+}
+
+// NewBudget returns a Budget of limit bytes (at least one chunk, 64 KiB).
+func NewBudget(limit int64) *Budget {
+	return &Budget{limit: max(limit, chunkSize)}
+}
+
+// Used returns the bytes queued under b now.
+func (b *Budget) Used() int64 { return b.used.Load() }
+
+// take reserves n bytes, if they fit; a nil Budget always has room.
+func (b *Budget) take(n int) bool {
+	if b == nil {
+		return true
+	}
+	if b.used.Add(int64(n)) > b.limit {
+		b.used.Add(-int64(n))
+		return false
+	}
+	return true
+}
+
+// give returns n bytes taken before.
+func (b *Budget) give(n int) {
+	if b != nil {
+		b.used.Add(-int64(n))
+	}
 }

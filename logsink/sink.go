@@ -82,6 +82,10 @@ var (
 	// written) for Options.MaxBlock, or because the writer has not finished a
 	// write since such a drop.
 	ErrQueueFull = errors.New("logsink: queue full, output dropped")
+	// ErrBudgetFull is reported through Options.OnError when output is
+	// dropped because the Options.Budget shared with other Sinks is spent:
+	// their queues together hold as much unwritten output as it allows.
+	ErrBudgetFull = errors.New("logsink: the log memory budget shared by all streams is spent, output dropped")
 	// ErrUnsafeFile is reported through Options.OnError when a symlink or other
 	// non-regular file was found at a log file's path and removed.
 	ErrUnsafeFile = errors.New("logsink: log path is not a regular file")
@@ -155,6 +159,10 @@ type Options struct {
 	// writer has finished a write again: a hung disk blocks the child for
 	// about MaxBlock once, not once per write.
 	MaxBlock time.Duration
+	// Budget, if not nil, bounds the unwritten output of every Sink sharing
+	// it, together (see [Budget]). Nil: each stream is bounded by QueueBytes
+	// alone.
+	Budget *Budget
 	// OnError, if not nil, is called when a write, open or rotation fails or
 	// output is dropped, at most once per second per stream; further errors in
 	// that second are only recorded in Stats. It is called from Open (see
@@ -467,7 +475,12 @@ func (s *Sink) read(f *os.File, w *streamWriter) {
 // chunkOf), for w, waiting for room if the queue is full.
 func (s *Sink) hand(w *streamWriter, buf *[]byte, n int) {
 	chunk := chunkOf(buf, n)
-	if !w.push(chunk, s.giveUp) {
+	switch w.push(chunk, s.giveUp) {
+	case pushed:
+	case pushOverBudget:
+		recycle(chunk)
+		w.drop(n, ErrBudgetFull)
+	default:
 		recycle(chunk)
 		w.drop(n, ErrQueueFull)
 	}

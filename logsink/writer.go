@@ -77,7 +77,7 @@ func newStreamWriter(st Stream, o Options, wrap wrapFunc) *streamWriter {
 			MaxAge:     days(o.MaxAge),
 			// The Sink compresses by itself (see compressor).
 		},
-		queue: queue{limit: o.QueueBytes, maxBlock: o.MaxBlock},
+		queue: queue{limit: o.QueueBytes, maxBlock: o.MaxBlock, budget: o.Budget},
 		stats: streamStats{st: st, onError: o.OnError},
 	}
 	w.q, w.out = &w.queue, &w.lj
@@ -112,18 +112,17 @@ func days(d time.Duration) int {
 }
 
 // push queues b for writing, waiting for room as queue.push does, and makes
-// sure that a run will write it. It reports whether b was queued; if not,
-// the caller drops it.
-func (w *streamWriter) push(b []byte, giveUp <-chan struct{}) bool {
-	if !w.q.push(b, giveUp) {
-		return false
+// sure that a run will write it. Unless it says pushed, the caller drops b.
+func (w *streamWriter) push(b []byte, giveUp <-chan struct{}) pushResult {
+	if r := w.q.push(b, giveUp); r != pushed {
+		return r
 	}
 	// After the chunk is queued: either the active run sees it before it
 	// decides to return (under w.mu), or it has returned and a new one starts.
 	w.mu.Lock()
 	w.startLocked()
 	w.mu.Unlock()
-	return true
+	return pushed
 }
 
 // offer queues b for writing if it fits, as queue.tryPush does, and makes
