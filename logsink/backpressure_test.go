@@ -134,7 +134,7 @@ func testHungWriterDropsThenResumes(t *testing.T, p *Poller) {
 	// would take a minute.
 	waitWritten(t, s, Stderr, uint64(len(floodMarker(0))))
 	<-g.entered
-	q := s.streams[Stdout].q
+	q := s.streams[Stdout].q()
 	waitFor(t, "the pipe to be drained", func() bool {
 		pending := q.pendingBytes()
 		if pending > DefaultQueueBytes {
@@ -197,7 +197,7 @@ func testCloseStopsWaitingForRoom(t *testing.T, p *Poller) {
 		_, _ = stdout.Write(randomBytes(4, 4<<20))
 	}()
 	<-g.entered
-	waitFor(t, "a reader waiting for room", s.streams[Stdout].q.hasWaiter)
+	waitFor(t, "a reader waiting for room", s.streams[Stdout].q().hasWaiter)
 
 	closed := make(chan error, 1)
 	go func() { closed <- s.Close() }()
@@ -246,7 +246,7 @@ func testMaxBlockBoundsTheWait(t *testing.T, p *Poller) {
 	if d := time.Since(start); d > 10*maxBlock {
 		t.Errorf("the write into a stalled queue took %v", d)
 	}
-	q := s.streams[Stdout].q
+	q := s.streams[Stdout].q()
 	total := uint64(len(first) + len(second))
 	waitFor(t, "the pipe to be drained", func() bool {
 		return s.Stats().Stdout.BytesDropped+uint64(q.pendingBytes()) == total

@@ -487,3 +487,6 @@ func (l *errorLog) has(st Stream, match func(error) bool) bool {
 	defer l.mu.Unlock()
 	return slices.ContainsFunc(l.errs[st], match)
 }
+
+// q returns the stream's queue.
+func (w *streamWriter) q() *queue { return &w.queue }

@@ -198,7 +198,7 @@ func (pp *polledPipe) requeueLocked() error {
 // to be called at the next release), and starts the MaxBlock timer. The
 // pipe is not read meanwhile. pp.mu is held.
 func (pp *polledPipe) blockLocked(chunk []byte) {
-	wait, x := pp.w.q.maxBlock, pp.waitsLocked()
+	wait, x := pp.w.queue.maxBlock, pp.waitsLocked()
 	pp.state, x.held, x.until = pipeBlocked, chunk, time.Now().Add(wait)
 	if x.timer == nil {
 		x.timer = time.AfterFunc(wait, pp.timedOut)
@@ -252,7 +252,7 @@ func (pp *polledPipe) timedOut() {
 		pp.mu.Unlock()
 		return
 	}
-	pp.w.q.stall(pp)
+	pp.w.queue.stall(pp)
 	held := pp.waits.held
 	err := pp.unblockLocked()
 	pp.mu.Unlock()
@@ -306,7 +306,7 @@ func (pp *polledPipe) finish(err error) {
 	pp.mu.Unlock()
 
 	if held != nil {
-		pp.w.q.forget(pp)
+		pp.w.queue.forget(pp)
 		recycle(held)
 		pp.w.drop(len(held), ErrQueueFull)
 	}

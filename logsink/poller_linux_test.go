@@ -171,7 +171,7 @@ func TestPollerCloseSinkWithFullPipe(t *testing.T) {
 	if err := <-wrote; !errors.Is(err, syscall.EPIPE) {
 		t.Errorf("write to the closed Sink's pipe: %v, want EPIPE", err)
 	}
-	if s.streams[Stdout].q.hasWaiter() {
+	if s.streams[Stdout].q().hasWaiter() {
 		t.Error("the stopped pipe still waits for room")
 	}
 	g.open() // Close waits for the writer to finish its write
@@ -387,6 +387,6 @@ func blockedSink(t *testing.T, p *Poller, data []byte) (s *Sink, g *gate, wrote 
 		result <- err
 	}()
 	<-g.entered
-	waitFor(t, "the pipe to wait for room", s.streams[Stdout].q.hasWaiter)
+	waitFor(t, "the pipe to wait for room", s.streams[Stdout].q().hasWaiter)
 	return s, g, result
 }

@@ -20,7 +20,8 @@ import (
 // A Poller's pipes cannot wait: they use tryPush, which registers a
 // roomWaiter instead, and stall when their own MaxBlock timer fires.
 type queue struct {
-	limit    int
+	limit    int32 // Options.QueueBytes (int32 and next to stalled: 8 bytes less)
+	stalled  bool  // a push timed out and nothing was released since (under mu)
 	maxBlock time.Duration
 	budget   *Budget // shared with other queues; nil: none
 
@@ -29,7 +30,6 @@ type queue struct {
 	pending int           // bytes pushed and not yet released
 	room    chan struct{} // closed by the next release; nil while nobody waits
 	waiters []roomWaiter  // called by the next release
-	stalled bool          // a push timed out and nothing was released since
 }
 
 // roomWaiter is a pipe of a Poller holding a chunk that did not fit.
@@ -55,7 +55,7 @@ const (
 func (q *queue) push(b []byte, giveUp <-chan struct{}) pushResult {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.stalled || (q.pending+len(b) > q.limit && !q.waitForRoom(len(b), giveUp)) {
+	if q.stalled || (q.pending+len(b) > int(q.limit) && !q.waitForRoom(len(b), giveUp)) {
 		return pushStalled
 	}
 	if !q.budget.take(len(b)) {
@@ -73,7 +73,7 @@ func (q *queue) push(b []byte, giveUp <-chan struct{}) pushResult {
 func (q *queue) waitForRoom(n int, giveUp <-chan struct{}) bool {
 	timer := time.NewTimer(q.maxBlock)
 	defer timer.Stop()
-	for q.pending+n > q.limit {
+	for q.pending+n > int(q.limit) {
 		if q.stalled { // another push timed out since the last release
 			return false
 		}
@@ -106,7 +106,7 @@ func (q *queue) tryPush(b []byte, wt roomWaiter) pushResult {
 	switch {
 	case q.stalled:
 		return pushStalled
-	case q.pending+len(b) > q.limit:
+	case q.pending+len(b) > int(q.limit):
 		if !slices.Contains(q.waiters, wt) {
 			q.waiters = append(q.waiters, wt)
 		}

@@ -18,6 +18,9 @@ const (
 	DefaultMaxSize = 50 << 20
 	// DefaultQueueBytes is the queue bound used when Options.QueueBytes is 0.
 	DefaultQueueBytes = 4 << 20
+	// maxQueueBytes is the largest Options.QueueBytes: a queue's bound is
+	// kept in 32 bits.
+	maxQueueBytes = 1 << 30
 	// DefaultMaxBlock is the longest wait for queue room used when
 	// Options.MaxBlock is 0.
 	DefaultMaxBlock = time.Second
@@ -147,7 +150,7 @@ type Options struct {
 	// QueueBytes bounds, per stream, the bytes read from the pipes but not yet
 	// written to the file. When the queue is full, reading waits for room (see
 	// MaxBlock). 0 means DefaultQueueBytes; smaller values than 64 KiB are
-	// raised to it.
+	// raised to it, larger ones than 1 GiB lowered to it.
 	QueueBytes int
 	// MaxBlock bounds how long a pipe reader waits for room in a full queue
 	// before it drops the output it holds and counts it; 0 means
@@ -369,7 +372,7 @@ func (o Options) withDefaults() (Options, error) {
 	if o.QueueBytes == 0 {
 		o.QueueBytes = DefaultQueueBytes
 	}
-	o.QueueBytes = max(o.QueueBytes, chunkSize)
+	o.QueueBytes = min(max(o.QueueBytes, chunkSize), maxQueueBytes)
 	if o.MaxBlock == 0 {
 		o.MaxBlock = DefaultMaxBlock
 	}

@@ -37,9 +37,9 @@ type streamWriter struct {
 	maxAge  time.Duration  // Options.MaxAge
 	z       *compressor    // nil without Options.Compress
 	out     io.WriteCloser // &lj, possibly wrapped by a test
-	q       *queue         // &queue
 	// lj, the queue and stats are held by value: one allocation per stream
-	// instead of four (a thousand services have two thousand streams).
+	// instead of four (a thousand services have two thousand streams); the
+	// struct is kept within the 384-byte size class.
 	lj    lumberjack.Logger
 	queue queue
 	stats streamStats
@@ -54,10 +54,10 @@ type streamWriter struct {
 	runs      sync.WaitGroup // the active run
 
 	// Owned by the active run (and by Open before any run starts).
-	live     os.FileInfo // the live file when last checked; nil while out is closed
-	size     int64       // bytes in the live file
-	retryAt  time.Time   // after a failure for lack of a resource: drop output without trying until then
-	closeErr error       // result of the final Close, set before the final run returns
+	live     os.FileInfo   // the live file when last checked; nil while out is closed
+	size     int64         // bytes in the live file
+	retryAt  time.Duration // after a failure for lack of a resource: drop output without trying until monotonic() passes it
+	closeErr error         // result of the final Close, set before the final run returns
 }
 
 func newStreamWriter(st Stream, o Options, wrap wrapFunc) *streamWriter {
@@ -77,10 +77,10 @@ func newStreamWriter(st Stream, o Options, wrap wrapFunc) *streamWriter {
 			MaxAge:     days(o.MaxAge),
 			// The Sink compresses by itself (see compressor).
 		},
-		queue: queue{limit: o.QueueBytes, maxBlock: o.MaxBlock, budget: o.Budget},
+		queue: queue{limit: int32(o.QueueBytes), maxBlock: o.MaxBlock, budget: o.Budget},
 		stats: streamStats{st: st, onError: o.OnError},
 	}
-	w.q, w.out = &w.queue, &w.lj
+	w.out = &w.lj
 	if wrap != nil {
 		w.out = wrap(st, w.out)
 	}
@@ -89,6 +89,13 @@ func newStreamWriter(st Stream, o Options, wrap wrapFunc) *streamWriter {
 	}
 	return w
 }
+
+// monotonic is the time since the process started, on the monotonic
+// clock: a deadline kept as a Duration takes 8 bytes, not a time.Time's 24.
+func monotonic() time.Duration { return time.Since(processStart) }
+
+// processStart is when this package was initialised; it never changes.
+var processStart = time.Now()
 
 // path returns the path of the live file. It is not kept apart: lumberjack
 // has it, and never changes it.
@@ -114,7 +121,7 @@ func days(d time.Duration) int {
 // push queues b for writing, waiting for room as queue.push does, and makes
 // sure that a run will write it. Unless it says pushed, the caller drops b.
 func (w *streamWriter) push(b []byte, giveUp <-chan struct{}) pushResult {
-	if r := w.q.push(b, giveUp); r != pushed {
+	if r := w.queue.push(b, giveUp); r != pushed {
 		return r
 	}
 	// After the chunk is queued: either the active run sees it before it
@@ -128,7 +135,7 @@ func (w *streamWriter) push(b []byte, giveUp <-chan struct{}) pushResult {
 // offer queues b for writing if it fits, as queue.tryPush does, and makes
 // sure that a run will write it.
 func (w *streamWriter) offer(b []byte, wt roomWaiter) pushResult {
-	r := w.q.tryPush(b, wt)
+	r := w.queue.tryPush(b, wt)
 	if r == pushed {
 		w.mu.Lock()
 		w.startLocked()
@@ -215,7 +222,7 @@ func (w *streamWriter) run() {
 		w.mu.Lock()
 		rotations, timed, ended, closing := w.rotations, w.timed, w.ended, w.closing
 		w.rotations, w.timed, w.ended = nil, false, false
-		if len(rotations) == 0 && !timed && !ended && !closing && w.q.empty() {
+		if len(rotations) == 0 && !timed && !ended && !closing && w.queue.empty() {
 			w.running = false
 			w.mu.Unlock()
 			return
@@ -265,7 +272,7 @@ type batch struct {
 // drainOnce writes the chunks queued so far. It reports whether there were
 // any.
 func (w *streamWriter) drainOnce(b *batch) bool {
-	chunks := w.q.take(b.spare)
+	chunks := w.queue.take(b.spare)
 	if len(chunks) == 0 {
 		b.spare = chunks
 		return false
@@ -321,8 +328,8 @@ func (w *streamWriter) flush(b *batch) {
 // released from the queue's bound: every queued byte passes through write
 // exactly once, so room is freed as soon as each write returns.
 func (w *streamWriter) write(p []byte) {
-	defer w.q.release(len(p))
-	if w.live == nil && time.Now().Before(w.retryAt) {
+	defer w.queue.release(len(p))
+	if w.live == nil && monotonic() < w.retryAt {
 		w.stats.dropped.Add(uint64(len(p))) // reported when it was tried
 		return
 	}
@@ -354,7 +361,7 @@ func (w *streamWriter) write(p []byte) {
 // resourceRetry dropped without trying.
 func (w *streamWriter) failed(n int, err error) {
 	if shortOfResource(err) {
-		w.retryAt = time.Now().Add(resourceRetry)
+		w.retryAt = monotonic() + resourceRetry
 	}
 	w.drop(n, err)
 }
