@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -26,7 +29,33 @@ type logsActor struct {
 	sinks  map[string]*logsink.Sink
 	poller *logsink.Poller // nil where there is none: goroutine readers
 	budget *logsink.Budget // shared by every sink
+
+	// The sink failures logged in the current second, and those not (see
+	// sinkErrorsPerSecond); the timer, armed only while some are held
+	// back, reports them when the second ends.
+	errSecond time.Time
+	errShown  int
+	hidden    hiddenSinkErrors
+	errTimer  *time.Timer
 }
+
+// sinkErrorsPerSecond bounds the lines superd logs about failing log
+// writes. Each stream reports at most once a second, but a full log disk
+// fails every stream at once: a thousand services would write two
+// thousand lines a second into superd's own log. The rest of a second's
+// failures are counted and summed up in one line when it ends.
+const sinkErrorsPerSecond = 10
+
+// hiddenSinkErrors sums up the sink failures not logged one by one.
+type hiddenSinkErrors struct {
+	count    int
+	services []string // the first few, for the summary
+	lastErr  error
+}
+
+// flushSinkErrors tells the log sink actor that the second whose failures
+// it held back is over.
+type flushSinkErrors struct{}
 
 // logBudget bounds the output that every service's log sink holds
 // together, read from the pipes but not yet written (each stream holds at
@@ -60,13 +89,15 @@ func (l *logsActor) Receive(ctx actor.Context) {
 			}
 		}
 	case *sinkError:
-		attrs := []any{"service", m.name, "stream", m.stream.String(), "err", m.err}
-		if s, ok := l.sinks[m.name]; ok {
-			// The count of output lost so far, which nothing else shows.
-			attrs = append(attrs, "dropped_bytes", s.Stats().Stream(m.stream).BytesDropped)
-		}
-		l.log.Warn("log write failed; output is dropped until it succeeds", attrs...)
+		l.sinkFailed(ctx, m)
+	case flushSinkErrors:
+		l.errTimer = nil
+		l.reportHidden()
 	case *actor.Stopping:
+		if l.errTimer != nil {
+			l.errTimer.Stop()
+		}
+		l.reportHidden()
 		// In parallel: each Close may wait its 100ms for a pipe that an
 		// escaped grandchild keeps open, which must not add up over the
 		// services.
@@ -86,6 +117,45 @@ func (l *logsActor) Receive(ctx actor.Context) {
 			}
 			l.poller = nil
 		}
+	}
+}
+
+// sinkFailed logs a sink's failure, unless sinkErrorsPerSecond were logged
+// this second already: then it is counted, and the count logged when the
+// second ends.
+func (l *logsActor) sinkFailed(ctx actor.Context, m *sinkError) {
+	now := time.Now()
+	if now.Sub(l.errSecond) >= time.Second {
+		l.errSecond, l.errShown = now, 0
+	}
+	if l.errShown < sinkErrorsPerSecond {
+		l.errShown++
+		attrs := []any{"service", m.name, "stream", m.stream.String(), "err", m.err}
+		if s, ok := l.sinks[m.name]; ok {
+			// The count of output lost so far, which nothing else shows.
+			attrs = append(attrs, "dropped_bytes", s.Stats().Stream(m.stream).BytesDropped)
+		}
+		l.log.Warn("log write failed; output is dropped until it succeeds", attrs...)
+		return
+	}
+	h := &l.hidden
+	h.count++
+	h.lastErr = m.err
+	if len(h.services) < 5 && !slices.Contains(h.services, m.name) {
+		h.services = append(h.services, m.name)
+	}
+	if l.errTimer == nil {
+		root, self := ctx.ActorSystem().Root, ctx.Self()
+		l.errTimer = time.AfterFunc(time.Until(l.errSecond.Add(time.Second)), func() { root.Send(self, flushSinkErrors{}) })
+	}
+}
+
+// reportHidden logs the failures held back, if any.
+func (l *logsActor) reportHidden() {
+	if h := l.hidden; h.count > 0 {
+		l.log.Warn("more log writes failed; output is dropped until they succeed",
+			"failures", h.count, "services", strings.Join(h.services, ","), "last_err", h.lastErr)
+		l.hidden = hiddenSinkErrors{}
 	}
 }
 
