@@ -134,6 +134,9 @@ type serviceActor struct {
 	strays []*process.Stray
 	// continuations run once the process has exited during a stop
 	afterStop []func(actor.Context) error
+	// ownStop: superd's own stop (shutdown, or a reload removing or
+	// replacing the service) superseded the starts waiting in afterStop.
+	ownStop bool
 	// execErr, while continuations run, is the exec failure of one of them:
 	// later starts in the same batch are answered with it, not retried.
 	execErr error
@@ -308,6 +311,16 @@ func (a *serviceActor) handleStart(ctx actor.Context, reply replyTo) {
 // and start limit.
 func (a *serviceActor) startAndReply(ctx actor.Context, reply replyTo, restart bool) error {
 	switch {
+	case !a.rec.wantRunning && a.ownStop && reply != nil:
+		// Not an operator's stop but superd's: the services supervisor
+		// decides, as for a command that comes now (a replacement
+		// carries it out, a removal or the shutdown refuses it).
+		var again command = &startService{name: a.spec.Name, reply: reply}
+		if restart {
+			again = &restartService{name: a.spec.Name, reply: reply}
+		}
+		ctx.Send(ctx.Parent(), again)
+		return nil
 	case !a.rec.wantRunning:
 		// A stop that arrived while this start waited has the last word.
 		reply.send(a.answer(), fmt.Errorf("%w: service %s was stopped by a later request", transport.ErrConflict, a.spec.Name))
@@ -334,6 +347,9 @@ func (a *serviceActor) handleStop(ctx actor.Context, reply replyTo) {
 	} else {
 		// superd's own stop (shutdown, removal by a reload): not persisted,
 		// but it supersedes starts queued behind a stop in progress.
+		// The starts it supersedes are the services supervisor's to
+		// decide (not if an operator's stop already superseded them).
+		a.ownStop = a.ownStop || a.rec.wantRunning
 		a.rec.wantRunning = false
 	}
 	switch a.state {

@@ -412,6 +412,15 @@ func (s *servicesActor) routeHops(ctx actor.Context, m command, hops int) {
 		return
 	}
 	if p := s.pendingFor(m.service()); p != nil {
+		if p.want != nil {
+			switch m.(type) {
+			case *stopService, *startService, *restartService:
+				// A replacement being created: the command decides
+				// whether it runs, as for one queued while the old
+				// service stopped.
+				p.want[m.service()] = false
+			}
+		}
 		p.then = append(p.then, m) // being created: route it once it is
 		return
 	}

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -442,4 +444,59 @@ func TestQueuedCommandAtShutdownSaysShuttingDown(t *testing.T) {
 		t.Fatal("the queued start was not answered")
 	}
 	<-shut
+}
+
+// A restart under way when a reload changes the service (its old process
+// still stopping for the restart) is carried out by the new definition:
+// the client gets the new process, started once, not "stopped by a later
+// request" for a stop nobody asked for.
+func TestRestartUnderWayWhenAReloadReplacesTheService(t *testing.T) {
+	m := newMarks(t)
+	l := lcRun(t, map[string]string{"x.service": m.slowStop(t, "", "0.2", "")})
+	stressWait(t, "x to set its trap", m.exists("up"))
+
+	restarted := make(chan struct {
+		st  transport.ServiceStatus
+		err error
+	}, 1)
+	go func() {
+		st, err := l.sup.Restart(context.Background(), "x")
+		restarted <- struct {
+			st  transport.ServiceStatus
+			err error
+		}{st, err}
+	}()
+	stressWait(t, "the old x to get SIGTERM", m.exists("term"))
+
+	newer := fmt.Sprintf("[Service]\nExecStart=/bin/sh -c 'echo $$ >> %s; exec sleep 1000'\n", m.path("new-starts"))
+	if err := os.WriteFile(filepath.Join(l.dir, "x.service"), []byte(newer), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := l.sup.Reload(stressCtx(t)); err != nil || !slices.Equal(res.Changed, []string{"x"}) {
+		t.Fatalf("reload: %+v, %v; want x changed", res, err)
+	}
+	if err := os.WriteFile(m.path("release"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		st  transport.ServiceStatus
+		err error
+	}
+	select {
+	case r = <-restarted:
+	case <-time.After(time.Minute):
+		t.Fatal("the restart was not answered")
+	}
+	if r.err != nil || r.st.State != transport.StateRunning || r.st.PID == 0 {
+		t.Fatalf("restart: %+v, %v; want x running its new definition", r.st, r.err)
+	}
+	st := l.waitState("x", transport.StateRunning)
+	stressWait(t, "the new definition's mark", func() bool {
+		data, _ := os.ReadFile(m.path("new-starts"))
+		return len(data) > 0
+	})
+	data, _ := os.ReadFile(m.path("new-starts"))
+	if starts := strings.Fields(string(data)); len(starts) != 1 || starts[0] != strconv.Itoa(st.PID) {
+		t.Errorf("the new definition started %v, want once, as pid %d", starts, st.PID)
+	}
 }
