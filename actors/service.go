@@ -106,7 +106,7 @@ type serviceRecord struct {
 // process-exit notice are all messages, so they are serialised.
 //
 // An exit nobody asked for is a failure of this actor: it panics with an
-// *ExitError, and its parent, the services supervisor, decides through its
+// *exitError, and its parent, the services supervisor, decides through its
 // SupervisorStrategy whether to restart it (now or after a backoff delay),
 // leave it exited, or give up. A restart builds a new incarnation, whose
 // Started starts a new process.
@@ -192,10 +192,10 @@ func (s serviceLog) emit(level slog.Level, msg string, args []any) {
 	_ = s.l.Handler().Handle(ctx, r)
 }
 
-// ExitError is the failure of a service actor whose process ended without
+// exitError is the failure of a service actor whose process ended without
 // being asked to, or could not be executed. Its parent's supervisor
 // strategy receives it as the failure reason.
-type ExitError struct {
+type exitError struct {
 	// Service is the service name.
 	Service string
 	// Exit describes how the process ended; zero when ExecErr is set.
@@ -208,14 +208,14 @@ type ExitError struct {
 	Gen uint64
 }
 
-func (e *ExitError) Error() string {
+func (e *exitError) Error() string {
 	if e.ExecErr != nil {
 		return fmt.Sprintf("service %s: %v", e.Service, e.ExecErr)
 	}
 	return fmt.Sprintf("service %s: process %d ended with %s after %v", e.Service, e.Exit.PID, e.Exit, e.RanFor.Round(time.Millisecond))
 }
 
-func (e *ExitError) Unwrap() error { return e.ExecErr }
+func (e *exitError) Unwrap() error { return e.ExecErr }
 
 // Receive implements actor.Actor.
 func (a *serviceActor) Receive(ctx actor.Context) {
@@ -287,7 +287,7 @@ func (a *serviceActor) intend(ctx actor.Context, running bool) {
 
 // fail reports an exec failure to the supervisor.
 func (a *serviceActor) fail(err error) {
-	panic(&ExitError{Service: a.spec.Name, ExecErr: err, Gen: a.rec.gen})
+	panic(&exitError{Service: a.spec.Name, ExecErr: err, Gen: a.rec.gen})
 }
 
 func (a *serviceActor) handleStart(ctx actor.Context, reply replyTo) {
@@ -705,7 +705,7 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 	}
 	if !expected {
 		// Nobody asked for this exit: a failure, for the supervisor to decide.
-		panic(&ExitError{Service: a.spec.Name, Exit: m.exit, RanFor: ranFor, Gen: m.gen})
+		panic(&exitError{Service: a.spec.Name, Exit: m.exit, RanFor: ranFor, Gen: m.gen})
 	}
 	conts := a.afterStop
 	a.afterStop = nil

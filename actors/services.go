@@ -223,7 +223,7 @@ func (s *servicesActor) forgetOperatorStop(ctx actor.Context, name string) {
 // supervisor decides what happens to a failing service actor. It runs on the
 // supervisor's own goroutine.
 //
-// An *ExitError (the process ended unasked, or could not be executed) goes
+// An *exitError (the process ended unasked, or could not be executed) goes
 // through the service's restart policy: restart now (protoactor's restart
 // path: a new incarnation starts a new process), restart after a backoff
 // delay (the child stays suspended; this actor answers for it and a stop
@@ -233,7 +233,7 @@ func (s *servicesActor) forgetOperatorStop(ctx actor.Context, name string) {
 // restarted, which kills any process it owned.
 func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor, child *actor.PID, _ *actor.RestartStatistics, reason, _ any) {
 	e := s.byPID(child)
-	ee, ok := reason.(*ExitError)
+	ee, ok := reason.(*exitError)
 	if e == nil || !ok {
 		s.log.Error("service actor failed, restarting it", "actor", child.GetId(), "reason", reason)
 		sup.RestartChildren(child)
@@ -393,7 +393,7 @@ func (s *servicesActor) byPID(pid *actor.PID) *serviceEntry {
 	return nil
 }
 
-func outcomeString(e *ExitError) string {
+func outcomeString(e *exitError) string {
 	if e.ExecErr != nil {
 		return "exec failed: " + e.ExecErr.Error()
 	}

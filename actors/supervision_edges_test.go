@@ -153,7 +153,7 @@ func TestNoRestartOnceStoppingForGood(t *testing.T) {
 			s.closing = tc.closing
 			defer s.cancelTimer(e)
 			sup := &lcRecordingSupervisor{}
-			s.HandleFailure(nil, sup, child, nil, &ExitError{Service: svcName, Exit: process.Exit{PID: 100001, Code: 1}, Gen: 1}, nil)
+			s.HandleFailure(nil, sup, child, nil, &exitError{Service: svcName, Exit: process.Exit{PID: 100001, Code: 1}, Gen: 1}, nil)
 			if len(sup.restarted) != 0 || len(sup.resumed) != 1 || e.timer != nil || e.overlay != "" {
 				t.Fatalf("restarted %v, resumed %v, timer armed %v, overlay %q; want only resumed",
 					sup.restarted, sup.resumed, e.timer != nil, e.overlay)
