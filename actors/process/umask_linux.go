@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -57,8 +58,8 @@ func (t *threadUmask) dir() string {
 		return ""
 	}
 	wd, err := os.Readlink("/proc/self/cwd") // the process's, not this thread's
-	if err != nil {
-		return ""
+	if err != nil || strings.HasSuffix(wd, " (deleted)") {
+		return "" // a removed directory cannot be entered by its path
 	}
 	return wd
 }
