@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
-
 	"github.com/supers-dev/supers/notify"
 )
 
@@ -19,19 +17,12 @@ import (
 // it is in the notifiers' queues, which the Stopping then flushes.
 func TestDrainEventsBeforeStopLosesNothing(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
-	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return log }))
-	t.Cleanup(sys.Shutdown)
 	var got atomic.Int64
 	q := notify.NewQueue(notify.NotifierFunc(func(context.Context, notify.Event) error {
 		got.Add(1)
 		return nil
 	}), 100000, log)
-	hub, err := sys.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
-		return &eventsActor{log: log, queues: []*notify.Queue{q}}
-	}), "events")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sys, hub := startHub(t, q)
 	const n = 20000
 	for range n {
 		sys.Root.Send(hub, &eventPublished{event: notify.NewEvent(notify.TypeStop, "web")})

@@ -16,9 +16,7 @@ import (
 // quiet for 10 s, and whether the stream was closed, and dropped.
 func followBurst(t *testing.T, n int) (got int, closed, dropped bool) {
 	t.Helper()
-	log := slog.New(slog.DiscardHandler)
-	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return log }))
-	hub := system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &eventsActor{log: log} }))
+	system, hub := startHub(t)
 	defer func() {
 		if err := system.Root.StopFuture(hub).Wait(); err != nil {
 			t.Error(err)
@@ -81,9 +79,7 @@ func TestEventsFollowerTooFarBehindIsDropped(t *testing.T) {
 // down) ends a live stream without marking it dropped, so its client is
 // not told it read too slowly.
 func TestEventsStreamClosedAtShutdownIsNotDropped(t *testing.T) {
-	log := slog.New(slog.DiscardHandler)
-	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return log }))
-	hub := system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &eventsActor{log: log} }))
+	system, hub := startHub(t)
 	defer func() { _ = system.Root.StopFuture(hub).Wait() }()
 	reply := make(chan subscription, 1)
 	system.Root.Send(hub, &subscribe{follow: true, reply: reply})
@@ -100,4 +96,15 @@ func TestEventsStreamClosedAtShutdownIsNotDropped(t *testing.T) {
 	if sub.dropped.Load() {
 		t.Error("a stream closed at shutdown is marked dropped")
 	}
+}
+
+// startHub starts an event hub with queues for its notifiers, on an actor
+// system of its own that logs nothing and is shut down with the test.
+func startHub(t *testing.T, queues ...*notify.Queue) (*actor.ActorSystem, *actor.PID) {
+	t.Helper()
+	log := slog.New(slog.DiscardHandler)
+	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return log }))
+	t.Cleanup(system.Shutdown)
+	hub := system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &eventsActor{log: log, queues: queues} }))
+	return system, hub
 }

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
-
 	"github.com/supers-dev/supers/notify"
 )
 
@@ -52,10 +50,7 @@ func TestReplaceNotifiersKeepsOrder(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 	old := notify.NewQueue(endpoint("old"), 0, log)
 
-	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return log }))
-	hub := system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor {
-		return &eventsActor{log: log, queues: []*notify.Queue{old}}
-	}))
+	system, hub := startHub(t, old)
 	system.Root.Send(hub, &eventPublished{event: notify.NewEvent(notify.TypeStart, "e1")})
 	system.Root.Send(hub, &eventPublished{event: notify.NewEvent(notify.TypeStart, "e2")})
 	system.Root.Send(hub, &replaceNotifiers{queues: []*notify.Queue{notify.NewQueue(endpoint("new"), 0, log)}})

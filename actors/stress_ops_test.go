@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,8 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/supers-dev/supers/notify"
 	"github.com/supers-dev/supers/transport"
@@ -77,6 +74,18 @@ func (m marks) slowStop(t *testing.T, prefix, tick, extra string) string {
 ExecStart=/bin/sh -c 'trap ": > %s; while [ ! -e %s ]; do sleep 0.05; done; exit 0" TERM; %s: > %s; while :; do sleep %s; done'
 TimeoutStopSec=120
 `, m.path(prefix+"term"), m.path(prefix+"release"), extra, m.path(prefix+"up"), tick)
+}
+
+// changeX writes body as x.service in dir and reloads l, which must find x
+// changed.
+func changeX(t *testing.T, l *lcSupervisor, dir, body string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "x.service"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := l.sup.Reload(stressCtx(t)); err != nil || !slices.Equal(res.Changed, []string{"x"}) {
+		t.Fatalf("reload: %+v, %v; want x changed", res, err)
+	}
 }
 
 // An operator's stop survives a superd restart, even when the stopped
@@ -182,9 +191,7 @@ func TestStressOperatorStopKeptWhenChangedServiceEndsDuringShutdown(t *testing.T
 // told that events were lost (trailer "dropped"), not only that superd
 // closed it.
 func TestStressEventsBacklogLostAtShutdownIsReported(t *testing.T) {
-	log := slog.New(slog.DiscardHandler)
-	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return log }))
-	hub := system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &eventsActor{log: log} }))
+	system, hub := startHub(t)
 	defer func() { _ = system.Root.StopFuture(hub).Wait() }()
 	reply := make(chan subscription, 1)
 	system.Root.Send(hub, &subscribe{follow: true, reply: reply})
@@ -285,14 +292,7 @@ func TestStressStopDuringReplacementDoesNotStartNewDefinition(t *testing.T) {
 	l := lcRun(t, map[string]string{"x.service": m.slowStop(t, "", "0.2", "")})
 	stressWait(t, "x to set its trap", m.exists("up"))
 
-	newer := fmt.Sprintf("[Service]\nExecStart=/bin/sh -c ': > %s; exec sleep 1000'\n", mark("new-started"))
-	if err := os.WriteFile(filepath.Join(l.dir, "x.service"), []byte(newer), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res, err := l.sup.Reload(stressCtx(t))
-	if err != nil || len(res.Changed) != 1 {
-		t.Fatalf("reload: %+v, %v; want x changed", res, err)
-	}
+	changeX(t, l, l.dir, fmt.Sprintf("[Service]\nExecStart=/bin/sh -c ': > %s; exec sleep 1000'\n", mark("new-started")))
 	stressWait(t, "the old x to get SIGTERM", func() bool { return exists("term") })
 
 	// The operator's stop, routed while x is being replaced (the status
@@ -348,14 +348,7 @@ func TestStressSignalDuringReplacementNotHeldForNewProcess(t *testing.T) {
 	stressWait(t, "x to set its traps", m.exists("up"))
 	oldSt := l.waitState("x", transport.StateRunning)
 
-	newer := "[Service]\nExecStart=/bin/sleep 1000\n"
-	if err := os.WriteFile(filepath.Join(l.dir, "x.service"), []byte(newer), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	res, err := l.sup.Reload(stressCtx(t))
-	if err != nil || len(res.Changed) != 1 {
-		t.Fatalf("reload: %+v, %v; want x changed", res, err)
-	}
+	changeX(t, l, l.dir, "[Service]\nExecStart=/bin/sleep 1000\n")
 	stressWait(t, "the old x to get SIGTERM", func() bool { return exists("term") })
 
 	// The operator's SIGHUP, routed while x is being replaced.
@@ -414,12 +407,7 @@ func TestQueuedCommandAtShutdownSaysShuttingDown(t *testing.T) {
 	l := lcRunOn(t, Config{ConfigDir: dir, LogDir: filepath.Join(root, "logs")})
 	stressWait(t, "x to set its trap", exists("up"))
 
-	if err := os.WriteFile(filepath.Join(dir, "x.service"), body("0.3"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if res, err := l.sup.Reload(stressCtx(t)); err != nil || !slices.Equal(res.Changed, []string{"x"}) {
-		t.Fatalf("reload: %+v, %v; want x changed", res, err)
-	}
+	changeX(t, l, dir, string(body("0.3")))
 	stressWait(t, "x's old process to get SIGTERM", exists("term"))
 	started := make(chan error, 1)
 	go func() {
@@ -468,13 +456,7 @@ func TestRestartUnderWayWhenAReloadReplacesTheService(t *testing.T) {
 	}()
 	stressWait(t, "the old x to get SIGTERM", m.exists("term"))
 
-	newer := fmt.Sprintf("[Service]\nExecStart=/bin/sh -c 'echo $$ >> %s; exec sleep 1000'\n", m.path("new-starts"))
-	if err := os.WriteFile(filepath.Join(l.dir, "x.service"), []byte(newer), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if res, err := l.sup.Reload(stressCtx(t)); err != nil || !slices.Equal(res.Changed, []string{"x"}) {
-		t.Fatalf("reload: %+v, %v; want x changed", res, err)
-	}
+	changeX(t, l, l.dir, fmt.Sprintf("[Service]\nExecStart=/bin/sh -c 'echo $$ >> %s; exec sleep 1000'\n", m.path("new-starts")))
 	if err := os.WriteFile(m.path("release"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
