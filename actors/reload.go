@@ -42,7 +42,7 @@ func (s *servicesActor) handleSinkOpened(ctx actor.Context, m *sinkOpened) {
 	p := s.pendingFor(name)
 	switch {
 	case m.err != nil:
-		s.settled(ctx, name, fmt.Errorf("service %s: %w", name, m.err))
+		s.settled(ctx, name, fmt.Errorf("service %s not created: %w", name, m.err))
 	case s.closing:
 		ctx.Send(s.logs, &closeSink{name: name})
 		s.settled(ctx, name, errShuttingDown)
@@ -61,7 +61,7 @@ func (s *servicesActor) handleSinkOpened(ctx actor.Context, m *sinkOpened) {
 		pid, err := ctx.SpawnNamed(props, name)
 		if err != nil {
 			ctx.Send(s.logs, &closeSink{name: name})
-			s.settled(ctx, name, fmt.Errorf("service %s: %w", name, err))
+			s.settled(ctx, name, fmt.Errorf("service %s not created: %w", name, err))
 			return
 		}
 		s.entries[name] = &serviceEntry{pid: pid, spec: spec, status: transport.ServiceStatus{
@@ -77,6 +77,10 @@ func (s *servicesActor) settled(ctx actor.Context, name string, err error) {
 		delete(p.waiting, name)
 		if err != nil {
 			p.errs = append(p.errs, err)
+			if p.failed == nil {
+				p.failed = make(map[string]error)
+			}
+			p.failed[name] = err
 			if e, ok := s.entries[name]; ok && e.placeholder {
 				delete(s.entries, name)
 			}
@@ -113,6 +117,15 @@ func (s *servicesActor) finishAdds(ctx actor.Context) {
 			}
 		}
 		for _, cmd := range p.then {
+			if err, ok := p.failed[cmd.service()]; ok && err != errShuttingDown {
+				if _, isReapply := cmd.(*reapply); !isReapply {
+					// Routed again, a start would load the file again
+					// (the config actor has forgotten the name), fail
+					// again, and so on for ever.
+					cmd.fail(err)
+					continue
+				}
+			}
 			s.route(ctx, cmd)
 		}
 	}

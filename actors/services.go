@@ -92,6 +92,7 @@ type serviceEntry struct {
 type pendingAdd struct {
 	waiting map[string]bool
 	errs    []error
+	failed  map[string]error // the names that could not be created
 	done    chan<- error
 	then    []command
 	want    map[string]bool // see addServices.wantRunning

@@ -1,0 +1,81 @@
+//go:build linux
+
+package actors
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/supers-dev/supers/transport"
+)
+
+// A start of a service superd loads on demand but cannot create (here: its
+// log directory is one other users may write, which the log sink refuses)
+// fails with the cause, once: it used to be handed back to the config
+// actor, which had just forgotten the name, loaded the file again and
+// created it again, for ever, at thousands of log lines a second.
+func TestStartOnDemandThatCannotBeCreatedFailsOnce(t *testing.T) {
+	dir, logDir := t.TempDir(), t.TempDir()
+	var buf lockedBuffer
+	sup, err := New(Config{ConfigDir: dir, LogDir: logDir, Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- sup.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-ran:
+		case <-time.After(30 * time.Second):
+			t.Error("Run did not return")
+		}
+	})
+	select {
+	case <-sup.Ready():
+	case err := <-ran:
+		t.Fatal(err)
+	}
+	unsafe := filepath.Join(logDir, "b")
+	if err := os.Mkdir(unsafe, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(unsafe, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "b.service"), []byte("[Service]\nExecStart=/bin/sleep 1000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, op := range []struct {
+		name string
+		do   func(context.Context, string) (transport.ServiceStatus, error)
+	}{{"start", sup.Start}, {"restart", sup.Restart}} {
+		opCtx, opCancel := context.WithTimeout(ctx, 10*time.Second)
+		_, err := op.do(opCtx, "b")
+		timedOut := opCtx.Err() != nil
+		opCancel()
+		if err == nil || timedOut || !strings.Contains(err.Error(), "not created") || !strings.Contains(err.Error(), unsafe) {
+			t.Fatalf("%s b: %v; want an error that says b was not created and names %s", op.name, err, unsafe)
+		}
+	}
+	// Nothing goes on behind the failed commands.
+	lines := strings.Count(buf.String(), "loaded on demand")
+	if lines != 2 {
+		t.Fatalf("%d loads on demand logged, want 2 (one per command):\n%s", lines, buf.String())
+	}
+
+	// Once the cause is gone, a start creates and starts it.
+	if err := os.Chmod(unsafe, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := sup.Start(ctx, "b"); err != nil || st.State != StateRunning {
+		t.Fatalf("start b after the fix: %+v, %v", st, err)
+	}
+}
