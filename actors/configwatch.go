@@ -243,6 +243,12 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 		res.Errors = append(res.Errors, configErrors(derr)...)
 	}
 	if dryRun {
+		if derr == nil {
+			// What superd would need to start again with this file.
+			if err := daemon.CheckHost(); err != nil {
+				res.Errors = append(res.Errors, configErrors(err)...)
+			}
+		}
 		return res, nil
 	}
 	if derr == nil && c.startDaemon != nil && !daemon.SameSettings(c.startDaemon) {

@@ -30,7 +30,7 @@ func TestCheckValidatesDaemonConf(t *testing.T) {
 	write("superd.conf", "[Webhook \"ops\"]\nURL=ftp://example.com/\nBogus=1\n")
 
 	var stdout, stderr bytes.Buffer
-	if code := check(dir, &stdout, &stderr); code != 1 {
+	if code := check(dir, &stdout, &stderr, (&cli{}).hostProblems); code != 1 {
 		t.Fatalf("check = %d, want 1 for an invalid superd.conf\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
 	}
 	for _, want := range []string{"superd.conf:2", "URL", "superd.conf:3", "Bogus"} {
@@ -43,7 +43,7 @@ func TestCheckValidatesDaemonConf(t *testing.T) {
 	write("superd.conf", "[Webhook \"ops\"]\nURL=https://example.com/hook\n")
 	stdout.Reset()
 	stderr.Reset()
-	if code := check(dir, &stdout, &stderr); code != 0 {
+	if code := check(dir, &stdout, &stderr, (&cli{}).hostProblems); code != 0 {
 		t.Fatalf("check = %d, want 0\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
 	}
 	if !strings.Contains(stdout.String(), "1 service file(s) valid") {
@@ -129,7 +129,7 @@ func TestSocketLockHeldUntilServicesStopped(t *testing.T) {
 func TestCheckMissingDir(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "missing")
 	var stdout, stderr bytes.Buffer
-	if code := check(dir, &stdout, &stderr); code != 1 {
+	if code := check(dir, &stdout, &stderr, (&cli{}).hostProblems); code != 1 {
 		t.Fatalf("check = %d, want 1\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
 	}
 	if !strings.Contains(stderr.String(), "no such file or directory") {

@@ -11,11 +11,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/alecthomas/kong"
 
@@ -81,7 +83,7 @@ func run(args []string, stderr io.Writer) int {
 		return code
 	}
 	if c.Check {
-		return check(c.ConfigDir, os.Stdout, stderr)
+		return check(c.ConfigDir, os.Stdout, stderr, c.hostProblems)
 	}
 	if c.Socket == "" {
 		c.Socket = transport.DefaultSocketPath()
@@ -99,6 +101,10 @@ func run(args []string, stderr io.Writer) int {
 	daemon, err := config.LoadDaemon(c.ConfigDir)
 	if err != nil {
 		logger.Error("superd failed", "err", fmt.Errorf("superd.conf: %w", err))
+		return 1
+	}
+	if probs := c.hostProblems(daemon); len(probs) > 0 {
+		logger.Error("superd failed", "err", errors.Join(probs...))
 		return 1
 	}
 	c.merge(daemon)
@@ -171,6 +177,49 @@ func (c *cli) merge(d *config.Daemon) {
 	c.HTTPAllowRootServices = c.HTTPAllowRootServices || d.AllowRootServices
 }
 
+// hostProblems checks, before anything starts, what the settings of d and
+// of the command line (c, not yet merged) ask of the machine and parsing
+// cannot judge: that the socket group exists, and that the HTTP API's
+// address, Host names and certificate can be used. Each problem names the
+// flag or the superd.conf key it comes from. superd --check reports them
+// too, so that a configuration it passes does not stop superd from
+// starting.
+func (c *cli) hostProblems(d *config.Daemon) []error {
+	var probs []error
+	if c.SocketGroup != "" {
+		if err := config.CheckGroup(c.SocketGroup); err != nil {
+			probs = append(probs, fmt.Errorf("--socket-group %s: %w", c.SocketGroup, err))
+		}
+	} else if err := (&config.Daemon{File: d.File, SocketGroup: d.SocketGroup}).CheckHost(); err != nil {
+		probs = append(probs, err)
+	}
+	eff := *c
+	eff.merge(d)
+	if eff.HTTP == "" {
+		return probs
+	}
+	from := "--http"
+	if c.HTTP == "" {
+		from = d.File + ": [Daemon] HTTPListen"
+	}
+	if _, _, err := net.SplitHostPort(eff.HTTP); err != nil {
+		return append(probs, fmt.Errorf("%s: HTTP address %q: %w (want host:port, e.g. 127.0.0.1:8080)", from, eff.HTTP, err))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // bounds the name resolution
+	defer cancel()
+	err := transport.CheckTCPOptions(ctx, transport.TCPOptions{
+		Addr: eff.HTTP, Hosts: eff.HTTPHost, Insecure: eff.HTTPInsecure,
+		TLSCertFile: eff.HTTPTLSCert, TLSKeyFile: eff.HTTPTLSKey,
+	})
+	switch {
+	case errors.Is(err, transport.ErrInsecureListen):
+		probs = append(probs, fmt.Errorf("%s: %w; or allow plain HTTP with --http-insecure (HTTPInsecure=yes in superd.conf)", from, err))
+	case err != nil:
+		probs = append(probs, fmt.Errorf("%s: %w", from, err))
+	}
+	return probs
+}
+
 type exitPanic struct{}
 
 // parse runs kong, turning its exit calls (help, version, usage errors) into
@@ -217,8 +266,10 @@ func reloadOnHangup(ctx context.Context, sup *actors.Supervisor, hup <-chan os.S
 }
 
 // check validates dir like a reload would, superd.conf included (superd
-// refuses to start with an invalid one), and reports every error.
-func check(dir string, stdout, stderr io.Writer) int {
+// refuses to start with an invalid one), then what superd.conf and the
+// command line ask of the machine (host: see cli.hostProblems), and
+// reports every error.
+func check(dir string, stdout, stderr io.Writer, host func(*config.Daemon) []error) int {
 	specs, errs := config.LoadDir(dir)
 	if len(errs) == 1 && errors.Is(errs[0], config.ErrServiceDir) {
 		fmt.Fprintf(stderr, "error: config dir: %v\n", errs[0])
@@ -226,9 +277,12 @@ func check(dir string, stdout, stderr io.Writer) int {
 	}
 	invalid := len(errs)
 	daemonNote := ""
-	if _, err := config.LoadDaemon(dir); err != nil {
+	if d, err := config.LoadDaemon(dir); err != nil {
 		errs = append(errs, err)
 		daemonNote = ", " + config.DaemonFile + " invalid"
+	} else if probs := host(d); len(probs) > 0 {
+		errs = append(errs, probs...)
+		daemonNote = ", superd could not start with " + config.DaemonFile + " and the command line"
 	}
 	for _, err := range errs {
 		fmt.Fprintf(stderr, "error: %s\n", strings.ReplaceAll(err.Error(), "\n", "\nerror: "))

@@ -1,0 +1,58 @@
+package config
+
+import (
+	"crypto/tls"
+	"fmt"
+	"os/user"
+)
+
+// CheckHost checks the [Daemon] settings that depend on the machine, which
+// parsing does not look at: SocketGroup= must be a numeric ID or name a
+// group that exists, and HTTPTLSCertFile= and HTTPTLSKeyFile= must hold a
+// PEM certificate and its key, readable now. superd cannot start without
+// them, so superd --check and the check of a config dir through superd
+// (supers check) make these checks too: a configuration they pass does
+// not then stop superd from starting.
+//
+// The error is an *Error, or Errors when there is more than one problem,
+// each naming d.File, the section and the key.
+func (d *Daemon) CheckHost() error {
+	var es Errors
+	if err := CheckGroup(d.SocketGroup); err != nil {
+		es = append(es, &Error{File: d.File, Section: sectionDaemon, Key: keySocketGroup, Err: err})
+	}
+	if d.HTTPTLSCertFile != "" && d.HTTPTLSKeyFile != "" {
+		if err := CheckKeyPair(d.HTTPTLSCertFile, d.HTTPTLSKeyFile); err != nil {
+			es = append(es, &Error{File: d.File, Section: sectionDaemon, Key: keyHTTPTLSCert + "/" + keyHTTPTLSKey, Err: err})
+		}
+	}
+	switch len(es) {
+	case 0:
+		return nil
+	case 1:
+		return es[0]
+	}
+	return es
+}
+
+// CheckGroup reports whether group, a group name or numeric ID as
+// SocketGroup= takes it, can be used on this machine: a numeric ID always
+// can, a name must resolve. "" (no group) is fine.
+func CheckGroup(group string) error {
+	if group == "" || isDigits(group) {
+		return nil
+	}
+	if _, err := user.LookupGroup(group); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidValue, err)
+	}
+	return nil
+}
+
+// CheckKeyPair reports whether certFile and keyFile hold a PEM certificate
+// (chain) and its private key, as the HTTP API's TLS needs them.
+func CheckKeyPair(certFile, keyFile string) error {
+	if _, err := tls.LoadX509KeyPair(certFile, keyFile); err != nil {
+		return fmt.Errorf("%w: certificate %s and key %s: %w", ErrInvalidValue, certFile, keyFile, err)
+	}
+	return nil
+}
