@@ -11,12 +11,41 @@ import (
 )
 
 // stateWriteInterval is the shortest time between two writes of the state
-// file. Changes that arrive sooner wait for the next write: a thousand
-// services starting cost a few dozen writes instead of a thousand rewrites
-// (two fsyncs each) of a file growing to a thousand records, while a crash
-// of superd can lose at most this much of recent history, which KillStale's
-// marker search covers anyway.
-const stateWriteInterval = 100 * time.Millisecond
+// file, and stateWriteMaxInterval the longest that changes wait under
+// sustained churn.
+//
+// Changes that arrive within the current interval of the last write wait
+// for the next write, and each write made so doubles the interval, up to
+// stateWriteMaxInterval; a change that comes after a whole interval
+// without a write is written at once and brings the interval back to
+// stateWriteInterval. So a thousand services starting cost a handful of
+// writes instead of a thousand rewrites (two fsyncs each) of a file growing
+// to a thousand records, and a service crash-looping at the policy's floor
+// (a start and an exit every 100 ms) costs at most one write every 2 s
+// instead of ten a second, and none when the changes held cancel out
+// (runstate.Store.Apply skips a write that would not change the file).
+// Measured with 2000 services and one crash-looping /bin/false
+// (Restart=always, RestartSec=0): the 215 KB file was rewritten 9 times a
+// second (18 fsyncs, 2 MB/s, a fifth of superd's CPU, which was 9 % of a
+// core) for as long as the loop lasted; now 3 times in 20 s, with superd at
+// 5 % of a core.
+//
+// What waits is only the record of which process group a service runs: a
+// superd killed meanwhile leaves a file whose records are older, and its
+// successor finds the newer processes by their marker instead (see
+// runstate.KillStale), with their whole group when its leader is gone (it
+// dies with superd: parent-death signal) or marked. Only processes that
+// cleared their environment can be missed: in a group with no marked
+// process left, or whose leader outlived superd without its marker (a
+// set-user-ID exec clears the parent-death signal), as with any record not
+// yet written. An older record is harmless: KillStale checks the leader's
+// start time. The operator's stops and starts (operatorIntent) wait at
+// most stateWriteInterval, whatever the churn, and those made through the
+// API are written before the answer (drainState).
+const (
+	stateWriteInterval    = 100 * time.Millisecond
+	stateWriteMaxInterval = 2 * time.Second
+)
 
 // A failed write (full or read-only disk) is retried after
 // stateRetryMin, then at intervals doubling up to stateRetryMax, until one
@@ -36,8 +65,11 @@ const (
 //
 // Changes are written in batches: the first change after a write schedules
 // a flushState, at once (the mailbox delivers it after the changes already
-// queued) if the last write is stateWriteInterval old, else when it will
-// be. Stopping writes what is left.
+// queued) if the last write is a whole interval old, else when it will be
+// (see stateWriteInterval for how the interval grows under churn, and
+// shrinks back). An operator's intent that changes what is recorded moves
+// the flushState forward to stateWriteInterval after the last write.
+// Stopping writes what is left.
 type stateActor struct {
 	store stateStore
 	log   *slog.Logger
@@ -45,7 +77,10 @@ type stateActor struct {
 	pending   []runstate.Change
 	scheduled bool        // a flushState is on its way
 	timer     *time.Timer // the delayed flushState, if that is how it comes
+	due       time.Time   // when the scheduled flushState comes
 	lastWrite time.Time
+	interval  time.Duration // the current interval between writes (0: stateWriteInterval)
+	busy      bool          // a pending change came within interval of the last write
 	retry     time.Duration // after a failed write: the wait before the next try (0: no failure)
 	retryMin  time.Duration // stateRetryMin; tests shorten it
 }
@@ -54,6 +89,7 @@ type stateActor struct {
 type stateStore interface {
 	Apply(changes ...runstate.Change) error
 	Behind() bool
+	Stopped(service string) bool
 }
 
 // flushState tells the stateActor to write the changes it holds.
@@ -69,11 +105,14 @@ type drainState struct {
 func (s *stateActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *processStarted:
-		s.add(ctx, runstate.Running(m.record))
+		s.add(ctx, runstate.Running(m.record), false)
 	case *processEnded:
-		s.add(ctx, runstate.Ended(m.service))
+		s.add(ctx, runstate.Ended(m.service), false)
 	case *operatorIntent:
-		s.add(ctx, runstate.Stopped(m.service, m.stopped))
+		// Urgent if it changes what is recorded: each service's first
+		// start says "running" again, which must not keep the interval
+		// short while a thousand services start.
+		s.add(ctx, runstate.Stopped(m.service, m.stopped), s.store.Stopped(m.service) != m.stopped)
 	case flushState:
 		s.scheduled, s.timer = false, nil
 		s.flush(ctx)
@@ -88,19 +127,38 @@ func (s *stateActor) Receive(ctx actor.Context) {
 	}
 }
 
-// add holds c for the next flush, which it schedules if none is.
-func (s *stateActor) add(ctx actor.Context, c runstate.Change) {
+// add holds c for the next flush, which it schedules if none is, or moves
+// forward for an urgent change (an operator's intent).
+func (s *stateActor) add(ctx actor.Context, c runstate.Change, urgent bool) {
 	s.pending = append(s.pending, c)
-	if s.scheduled {
-		return
+	since := time.Since(s.lastWrite)
+	if since >= cmp.Or(s.interval, stateWriteInterval) {
+		// Quiet for a whole interval: the churn, if any, is over.
+		s.interval = stateWriteInterval
+	} else {
+		s.busy = true
 	}
-	s.schedule(ctx, stateWriteInterval-time.Since(s.lastWrite))
+	wait := cmp.Or(s.interval, stateWriteInterval) - since
+	if urgent {
+		wait = min(wait, stateWriteInterval-since)
+	}
+	switch {
+	case !s.scheduled:
+		s.schedule(ctx, wait)
+	case urgent && s.timer != nil && time.Now().Add(wait).Before(s.due) && s.timer.Stop():
+		// Sooner than the flushState scheduled (which is not sent yet:
+		// the timer stopped). Other changes wait for it, a failed
+		// write's retry included.
+		s.scheduled, s.timer = false, nil
+		s.schedule(ctx, wait)
+	}
 }
 
 // schedule sends a flushState after wait (at once, behind the messages
 // already queued, if wait ≤ 0).
 func (s *stateActor) schedule(ctx actor.Context, wait time.Duration) {
 	s.scheduled = true
+	s.due = time.Now().Add(wait)
 	if wait <= 0 {
 		ctx.Send(ctx.Self(), flushState{})
 		return
@@ -120,6 +178,11 @@ func (s *stateActor) flush(ctx actor.Context) {
 	clear(s.pending)
 	s.pending = s.pending[:0]
 	s.lastWrite = time.Now()
+	if s.busy {
+		// Changes keep coming: the next ones wait longer.
+		s.interval = min(2*cmp.Or(s.interval, stateWriteInterval), stateWriteMaxInterval)
+		s.busy = false
+	}
 	switch {
 	case !s.store.Behind():
 		if s.retry != 0 {

@@ -1,6 +1,7 @@
 package runstate
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -83,6 +84,9 @@ type Store struct {
 	running map[string]Record
 	stopped map[string]bool
 	behind  bool // the last write failed: the file lags the state in memory
+	// written is the digest of what the last write put in the file, if it
+	// succeeded: a state that encodes the same is not written again.
+	written [sha256.Size]byte
 }
 
 // Open reads the state file at path, left by a previous run, and returns a
@@ -327,9 +331,10 @@ func Stopped(service string, stopped bool) Change {
 	return Change{kind: changeStopped, service: service, stopped: stopped}
 }
 
-// Apply makes changes in order, then writes the file once if any of them
-// changed the state: a burst of starts (a thousand services at boot) costs
-// one write, not one per start. An invalid change (a Running record that
+// Apply makes changes in order, then writes the file once if they changed
+// the state: a burst of starts (a thousand services at boot) costs one
+// write, not one per start, and changes that cancel out (a service that
+// started and exited again) cost none. An invalid change (a Running record that
 // SetRunning would refuse, or a zero Change) is skipped and reported in the
 // error, which wraps [ErrInvalidRecord]; the others are still made. Failed
 // writes are handled as by SetRunning, and leave the store [Store.Behind]
@@ -406,7 +411,8 @@ func (s *Store) Stopped(service string) bool {
 	return s.stopped[service]
 }
 
-// write replaces the file with the content of s. s.mu must be held.
+// write replaces the file with the content of s, unless the last write put
+// that content there already. s.mu must be held.
 func (s *Store) write() error {
 	c := fileContent{
 		Version:   formatVersion,
@@ -425,7 +431,18 @@ func (s *Store) write() error {
 	if err != nil {
 		return fmt.Errorf("runstate: encode state: %w", err)
 	}
-	return writeFileAtomic(s.path, append(b, '\n'))
+	b = append(b, '\n')
+	sum := sha256.Sum256(b)
+	if sum == s.written {
+		return nil
+	}
+	// Even a failure after the rename leaves the file unknown.
+	s.written = [sha256.Size]byte{}
+	if err := writeFileAtomic(s.path, b); err != nil {
+		return err
+	}
+	s.written = sum
+	return nil
 }
 
 // orDiscard returns l, or a logger that discards everything if l is nil.
