@@ -51,7 +51,9 @@
 //     time (field 22 of /proc/PID/stat, in clock ticks since boot, as given
 //     by process.ProcStartTime) and process group, in the same boot;
 //   - any process whose environment holds the marker of the previous state
-//     file, and the recorded group of its service if it is a member.
+//     file, and the recorded group of its service if it is a member, or
+//     else its group if that is a session's whose leader is gone or marked
+//     too (every service leads a session of its own).
 //
 // The marker is needed because actors/process gives every leader a
 // parent-death signal: when superd is SIGKILLed its leaders die with it,

@@ -26,6 +26,7 @@ type procInfo struct {
 	state     byte // 'R', 'S', 'D', ..., 'Z' for a zombie
 	ppid      int
 	pgid      int
+	sid       int // session
 	startTime uint64
 }
 
@@ -43,6 +44,7 @@ type procRef struct {
 type marked struct {
 	ref     procRef
 	pgid    int
+	sid     int
 	service string
 }
 
@@ -65,8 +67,15 @@ type victim struct {
 //     start time and process group, or a member of the group carries the
 //     marker of st for the record's service (see below);
 //   - any other process carrying the marker of st (st.Marker): one that
-//     left its service's group, or whose leader is gone. It is reported as
-//     a Record of its service, pid, process group and start time.
+//     left its service's group, or whose group st does not record (the
+//     state file is written in batches, so a superd killed soon after a
+//     start may not have recorded it yet). It is reported as a Record of
+//     its service, pid, process group and start time. With it goes its
+//     whole process group if that is the group of a session whose leader
+//     is gone or marked for the same service, as a service's group is
+//     (superd starts each leader in a new session): only descendants of
+//     the service can be in it, so its members that cleared their
+//     environment are killed too, as in a recorded group.
 //
 // The marker is the [MarkerEnv] environment variable that superd gives
 // every service ([Store.Marker]) and that descendants inherit. It matters
@@ -234,13 +243,40 @@ func findVictims(st State, log *slog.Logger) []victim {
 			victims = append(victims, v)
 		}
 	}
+	return append(victims, markedVictims(found, covered)...)
+}
+
+// markedVictims returns the victims for the processes of found whose pids
+// are not covered by a recorded group: those that left their service's
+// group, and those of a group whose record was not written yet (the state
+// file is written in batches) or is from another boot. The group of a
+// session that only the service's processes can be in (see ownGroup) is
+// a victim as a whole, so that its members that cleared their environment
+// go with it, as they do with a recorded group; any other process alone.
+func markedVictims(found []marked, covered map[int]bool) []victim {
+	services := make(map[int]string, len(found)) // pid -> service
 	for _, m := range found {
-		if !covered[m.ref.pid] {
-			victims = append(victims, victim{
-				rec:   Record{Service: m.service, PID: m.ref.pid, PGID: m.pgid, StartTime: m.ref.startTime},
-				watch: []procRef{m.ref},
-			})
+		services[m.ref.pid] = m.service
+	}
+	var victims []victim
+	groups := make(map[int]int) // pgid -> index in victims
+	for _, m := range found {
+		if covered[m.ref.pid] {
+			continue
 		}
+		if i, ok := groups[m.pgid]; ok && victims[i].rec.Service == m.service {
+			victims[i].watch = append(victims[i].watch, m.ref)
+			continue
+		}
+		v := victim{
+			rec:   Record{Service: m.service, PID: m.ref.pid, PGID: m.pgid, StartTime: m.ref.startTime},
+			watch: []procRef{m.ref},
+		}
+		if leader, ok := services[m.pgid]; ownGroup(m, ok && leader == m.service) {
+			v.group = true
+			groups[m.pgid] = len(victims)
+		}
+		victims = append(victims, v)
 	}
 	return victims
 }

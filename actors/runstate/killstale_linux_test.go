@@ -37,9 +37,22 @@ type group struct {
 // ignored. The group is killed and reaped when the test ends.
 func startGroup(t *testing.T, service, script string, lines int, env ...string) *group {
 	t.Helper()
+	return startGroupAttr(t, &syscall.SysProcAttr{Setpgid: true}, service, script, lines, env...)
+}
+
+// startSession is startGroup with the leader in a new session, as superd
+// starts every service.
+func startSession(t *testing.T, service, script string, lines int, env ...string) *group {
+	t.Helper()
+	return startGroupAttr(t, &syscall.SysProcAttr{Setsid: true}, service, script, lines, env...)
+}
+
+// startGroupAttr is startGroup with the leader started with attr.
+func startGroupAttr(t *testing.T, attr *syscall.SysProcAttr, service, script string, lines int, env ...string) *group {
+	t.Helper()
 	cmd := exec.Command("sh", "-c", script)
 	cmd.Env = append(os.Environ(), env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = attr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -306,9 +319,9 @@ func TestParseStat(t *testing.T) {
 		want procInfo
 		ok   bool
 	}{
-		{"4243 (sleep) S" + tail, procInfo{state: 'S', ppid: 17, pgid: 4242, startTime: 812345}, true},
-		{"4243 (a) (b) c)) Z" + tail, procInfo{state: 'Z', ppid: 17, pgid: 4242, startTime: 812345}, true},
-		{"4243 (x\ny) R" + tail, procInfo{state: 'R', ppid: 17, pgid: 4242, startTime: 812345}, true},
+		{"4243 (sleep) S" + tail, procInfo{state: 'S', ppid: 17, pgid: 4242, sid: 4242, startTime: 812345}, true},
+		{"4243 (a) (b) c)) Z" + tail, procInfo{state: 'Z', ppid: 17, pgid: 4242, sid: 4242, startTime: 812345}, true},
+		{"4243 (x\ny) R" + tail, procInfo{state: 'R', ppid: 17, pgid: 4242, sid: 4242, startTime: 812345}, true},
 		{"4243 sleep S" + tail, procInfo{}, false},
 		{"4243 (sleep) S 1 4242", procInfo{}, false},
 		{"4243 (sleep) SS" + tail, procInfo{}, false},

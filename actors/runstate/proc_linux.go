@@ -10,6 +10,8 @@ import (
 	"os"
 	"strconv"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // bootIDPath holds a random UUID the kernel generates at each boot.
@@ -46,7 +48,8 @@ func inspect(pid int) (procInfo, error) {
 }
 
 // parseStat extracts the state (field 3), parent (field 4), process group
-// (field 5) and start time (field 22) from a /proc/PID/stat line. Field 2, the command name, is
+// (field 5), session (field 6) and start time (field 22) from a
+// /proc/PID/stat line. Field 2, the command name, is
 // in parentheses and may contain spaces and parentheses, so fields are
 // counted from the last ')'.
 func parseStat(stat []byte) (procInfo, error) {
@@ -59,6 +62,7 @@ func parseStat(stat []byte) (procInfo, error) {
 		stateIdx = 3 - 3
 		ppidIdx  = 4 - 3
 		pgidIdx  = 5 - 3
+		sidIdx   = 6 - 3
 		startIdx = 22 - 3
 	)
 	if len(f) <= startIdx || len(f[stateIdx]) != 1 {
@@ -72,11 +76,15 @@ func parseStat(stat []byte) (procInfo, error) {
 	if err != nil {
 		return procInfo{}, fmt.Errorf("runstate: bad process group in stat line: %w", err)
 	}
+	sid, err := strconv.Atoi(string(f[sidIdx]))
+	if err != nil {
+		return procInfo{}, fmt.Errorf("runstate: bad session in stat line: %w", err)
+	}
 	start, err := strconv.ParseUint(string(f[startIdx]), 10, 64)
 	if err != nil {
 		return procInfo{}, fmt.Errorf("runstate: bad start time in stat line: %w", err)
 	}
-	return procInfo{state: f[stateIdx][0], ppid: ppid, pgid: pgid, startTime: start}, nil
+	return procInfo{state: f[stateIdx][0], ppid: ppid, pgid: pgid, sid: sid, startTime: start}, nil
 }
 
 // signalProcess sends sig to the single process pid. The error wraps
@@ -137,7 +145,33 @@ func readMarked(pid int, id string) (marked, bool) {
 	if err != nil || after.exited() || after.startTime != before.startTime {
 		return marked{}, false
 	}
-	return marked{ref: procRef{pid: pid, startTime: after.startTime}, pgid: after.pgid, service: service}, true
+	return marked{ref: procRef{pid: pid, startTime: after.startTime}, pgid: after.pgid, sid: after.sid, service: service}, true
+}
+
+// ownGroup reports whether the whole process group of m, a marked process
+// that no record covers, may be killed with it: the group is the group of
+// a session (its id is the session's, as for every service's leader,
+// which superd starts in a new session, and for a daemon's setsid), and
+// the session leader is gone (killed with superd by its parent-death
+// signal) or is marked for the same service (leaderMarked). Only
+// descendants of a session's leader can be in its session, so every
+// member of that group descends from a process of the service, even one
+// that cleared its environment. A group of this process's session, or led
+// by one of its ancestors, is never killed.
+func ownGroup(m marked, leaderMarked bool) bool {
+	if m.pgid <= 1 || m.pgid != m.sid || m.pgid == syscall.Getpgrp() || ancestry()[m.pgid] {
+		return false
+	}
+	if sid, err := unix.Getsid(0); err != nil || sid == m.sid {
+		return false
+	}
+	if leaderMarked {
+		return true
+	}
+	// The pid of a session's leader is not reused while the session has
+	// members: a process under that pid is the leader.
+	info, err := inspect(m.pgid)
+	return errors.Is(err, fs.ErrNotExist) || err == nil && info.exited()
 }
 
 // markedEnviron returns the service named by the MarkerEnv entry of marker

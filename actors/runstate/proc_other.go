@@ -16,6 +16,9 @@ func inspect(int) (procInfo, error) { return procInfo{}, errors.ErrUnsupported }
 // signalProcess is unsupported here: it returns [errors.ErrUnsupported].
 func signalProcess(int, syscall.Signal) error { return errors.ErrUnsupported }
 
+// ownGroup is never called without /proc.
+func ownGroup(marked, bool) bool { return false }
+
 // findMarked is unsupported without /proc: it returns
 // [errors.ErrUnsupported].
 func findMarked(string) ([]marked, error) { return nil, errors.ErrUnsupported }
