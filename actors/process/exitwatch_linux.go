@@ -175,9 +175,10 @@ func (m *Manager) exitReady(fd int32) (exited, bool) {
 }
 
 // handOverAll gives every watched child to the SIGCHLD passes, when the
-// poller fails.
+// poller fails, and those started later too.
 func (m *Manager) handOverAll() {
 	m.mu.Lock()
+	m.pollerFailed = true
 	for _, c := range m.poller.byFD {
 		c.watched = false
 	}

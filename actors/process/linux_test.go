@@ -47,6 +47,8 @@ func TestMain(m *testing.M) {
 		os.Exit(blockedMaskHelper())
 	case "twosubreapers":
 		os.Exit(twoSubreapersHelper())
+	case "pollerretry":
+		os.Exit(pollerRetryHelper())
 	default:
 		fmt.Fprintln(os.Stderr, "unknown helper mode")
 		os.Exit(2)

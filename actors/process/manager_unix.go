@@ -29,10 +29,14 @@ import (
 type Manager struct {
 	log       *slog.Logger
 	subreaper bool
-	pidfds    bool        // children get a pidfd, watched by poller (Linux)
-	poller    *exitPoller // nil without pidfds
-	clock     bootClock   // start times of children
-	devNull   *os.File    // the children's stdin, and stdout or stderr when not given; nil if /dev/null cannot be opened
+	pidfds    bool        // the kernel gives pidfds: children get one, watched by poller (Linux)
+	poller    *exitPoller // nil without pidfds, or until it can be created; set by the spawner under mu
+	pollerErr bool        // the last attempt to create poller failed (logged once); spawner only
+	// pollerFailed: epoll_wait failed, the poller takes no more children.
+	// Guarded by mu.
+	pollerFailed bool
+	clock        bootClock // start times of children
+	devNull      *os.File  // the children's stdin, and stdout or stderr when not given; nil if /dev/null cannot be opened
 
 	sigCh    chan os.Signal    // SIGCHLD notifications, buffered
 	sigOnce  sync.Once         // subscription to SIGCHLD
@@ -141,17 +145,14 @@ func prepareManager(opts Options, pidfds bool) (*Manager, error) {
 		}
 	}
 	if pidfds {
-		p, err := newExitPoller()
-		if err != nil {
-			m.log.Warn("cannot poll pidfds; exits are found by SIGCHLD passes", "err", err)
-			m.pidfds, pidfds = false, false
-		}
-		m.poller = p
+		// Should it fail (EMFILE at a busy moment of an embedding program),
+		// the spawner tries again before each start (see ensurePoller).
+		m.poller, _ = m.newPoller()
 	}
 	// Subscribed before any child exists, so no SIGCHLD can be missed. With
-	// pidfds and without subreaper, no SIGCHLD pass is needed until a child
-	// comes without a usable pidfd (see watchSIGCHLD).
-	if opts.Subreaper || !pidfds {
+	// the exit poller and without subreaper, no SIGCHLD pass is needed until
+	// a child comes without a usable pidfd (see watchSIGCHLD).
+	if opts.Subreaper || m.poller == nil {
 		m.watchSIGCHLD()
 	}
 	// One /dev/null for every child, instead of exec.Cmd opening (and
@@ -185,14 +186,15 @@ func (m *Manager) Close() error {
 	m.stopOnce.Do(func() {
 		m.mu.Lock()
 		m.closed = true
+		poller := m.poller // no spawn creates one from now on
 		m.mu.Unlock()
-		if m.poller != nil {
-			m.poller.stop()
+		if poller != nil {
+			poller.stop()
 		}
 		close(m.done)
 		m.wg.Wait()
-		if m.poller != nil {
-			m.poller.close()
+		if poller != nil {
+			poller.close()
 		}
 		if m.devNull != nil {
 			_ = m.devNull.Close()
@@ -299,14 +301,15 @@ func (m *Manager) spawnLoop() {
 // spawn forks and execs cmd and registers its pid, atomically with respect
 // to reaping, and hands its pidfd to the exit poller.
 func (m *Manager) spawn(cmd *exec.Cmd, onExit func(Exit)) spawnResult {
-	pidfd := -1
-	if m.pidfds {
-		requestPidfd(cmd.SysProcAttr, &pidfd)
-	}
 	m.mu.Lock()
 	if m.closed {
 		m.mu.Unlock()
 		return spawnResult{err: ErrClosed}
+	}
+	polled := m.ensurePoller()
+	pidfd := -1
+	if polled {
+		requestPidfd(cmd.SysProcAttr, &pidfd)
 	}
 	before := m.clock.now()
 	if err := cmd.Start(); err != nil {
@@ -322,7 +325,7 @@ func (m *Manager) spawn(cmd *exec.Cmd, onExit func(Exit)) spawnResult {
 	m.procs[pid] = c
 	// Registered under the lock, so the poller cannot see the exit before
 	// it knows the child.
-	fallback := m.pidfds && (pidfd < 0 || !m.watch(c, pidfd))
+	fallback := polled && (pidfd < 0 || !m.watch(c, pidfd))
 	m.mu.Unlock()
 	if fallback {
 		if pidfd < 0 {
@@ -338,6 +341,43 @@ func (m *Manager) spawn(cmd *exec.Cmd, onExit func(Exit)) spawnResult {
 	}
 	m.log.Debug("child started", "pid", pid, "path", cmd.Path)
 	return spawnResult{handle: Handle{PID: pid, PGID: pid, StartTime: startTime}}
+}
+
+// ensurePoller reports whether the children started now are watched by
+// the exit poller, creating it if it could not be created before: a
+// shortage of descriptors at start must not leave every exit to the
+// SIGCHLD passes for good (without subreaper, a wait4 for each child at
+// each SIGCHLD). Children started meanwhile stay with the passes. m.mu must
+// be held; only the spawner calls it.
+func (m *Manager) ensurePoller() bool {
+	if !m.pidfds || m.pollerFailed {
+		return false
+	}
+	if m.poller == nil {
+		p, err := m.newPoller()
+		if err != nil {
+			return false
+		}
+		m.poller = p
+		m.wg.Add(1) // before Close's Wait: Close sets closed under m.mu first
+		go m.pollExits()
+	}
+	return true
+}
+
+// newPoller creates the exit poller, and logs the first failure of a
+// streak and the success that ends it.
+func (m *Manager) newPoller() (*exitPoller, error) {
+	p, err := newExitPoller()
+	switch {
+	case err != nil && !m.pollerErr:
+		m.log.Warn("cannot poll pidfds; exits are found by SIGCHLD passes until the poller can be created", "err", err)
+		m.pollerErr = true
+	case err == nil && m.pollerErr:
+		m.log.Info("exits are watched through pidfds again")
+		m.pollerErr = false
+	}
+	return p, err
 }
 
 // reapLoop runs a reap pass on every SIGCHLD (once subscribed) until Close.
