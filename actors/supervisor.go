@@ -46,8 +46,8 @@ import (
 // New makes the relative paths absolute, against the current directory at
 // that time: a later chdir of the program does not move them.
 type Config struct {
-	// ConfigDir is the directory whose *.service files are loaded at start.
-	// Empty: no files are loaded (use Services).
+	// ConfigDir is the directory whose *.service files are loaded at start;
+	// it must exist. Empty: no files are loaded (use Services).
 	ConfigDir string
 	// Services are services defined in Go, added after those of ConfigDir.
 	// Build them with config.New (or config.ParseFile); New validates a
@@ -264,7 +264,8 @@ func (s *Supervisor) LoadErrors() []error {
 // service gracefully (in parallel, each within its TimeoutStopSec), removes
 // the socket and returns nil. It returns an error at once if it cannot start
 // (for example, another superd holds the socket's lock, or the lock of
-// ConfigDir: the error wraps config.ErrDirInUse). Run may be called
+// ConfigDir: the error wraps config.ErrDirInUse; or ConfigDir is missing or
+// unreadable: it wraps config.ErrServiceDir). Run may be called
 // only once: a second call returns an error at once.
 func (s *Supervisor) Run(ctx context.Context) error {
 	if !s.ran.CompareAndSwap(false, true) {
@@ -288,6 +289,12 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			return err
 		}
 		defer lock.Close()
+	}
+	// A config dir that is missing or unreadable (a typo in --config-dir)
+	// is an error, not a supervisor of nothing that says it is ready.
+	specs, errs := s.load()
+	if len(errs) == 1 && errors.Is(errs[0], config.ErrServiceDir) {
+		return fmt.Errorf("config dir: %w", errs[0])
 	}
 	procs, err := process.NewManager(process.Options{Subreaper: s.cfg.Subreaper, Logger: s.log})
 	if err != nil {
@@ -321,7 +328,6 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	s.sys = actor.NewActorSystem(actor.WithLoggerFactory(protoLogger(s.log)))
 	defer s.sys.Shutdown()
-	specs, errs := s.load()
 	for _, err := range errs {
 		s.log.Error("service file skipped", "err", err)
 	}

@@ -30,7 +30,7 @@ import (
 var version = "dev"
 
 type cli struct {
-	ConfigDir string `help:"Directory of the *.service files." env:"SUPER_CONFIG_DIR" default:"/etc/super" type:"path" placeholder:"DIR"`
+	ConfigDir string `help:"Directory of the *.service files and superd.conf (default: ${default}); it must exist." env:"SUPER_CONFIG_DIR" default:"/etc/super" type:"path" placeholder:"DIR"`
 	LogDir    string `help:"Directory of the services' logs (default: <config-dir>/logs)." type:"path" placeholder:"DIR"`
 	Socket    string `help:"Path of the control socket (default: ${socket})." type:"path" placeholder:"PATH"`
 	LogLevel  string `help:"Level of superd's own log." enum:"debug,info,warn,error" default:"info"`
