@@ -48,7 +48,10 @@ clean:
 
 # The unit starts $(BINDIR)/superd with its defaults: services in
 # /etc/super, socket /run/super/superd.sock (see examples/systemd).
-install: build
+# install does not build: as root (sudo), go is often not on the PATH, and
+# a build would leave root-owned files in the tree. Run make build first.
+install:
+	@test -x $(BIN)/superd -a -x $(BIN)/supers || { echo "make install: no $(BIN)/superd or $(BIN)/supers: run 'make build' first (as yourself, not root)" >&2; exit 1; }
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR)
 	install -m 0755 $(BIN)/superd $(BIN)/supers $(DESTDIR)$(BINDIR)/
 	sed 's|@BINDIR@|$(BINDIR)|g' examples/systemd/superd.service > $(DESTDIR)$(UNITDIR)/superd.service
@@ -62,11 +65,16 @@ uninstall:
 # Go loop (cmd/superbench; about 20 minutes; results in
 # examples/bench/README.md). A peer that is not installed is skipped.
 # BENCHFLAGS adds flags, e.g. BENCHFLAGS='-quick -peers superd,loop'.
+# The JSON goes to BENCHOUT, outside the tracked files: a full run that is
+# published is copied to examples/bench/results.json by hand, with its
+# markdown in examples/bench/README.md.
 # make bench-deps installs the peers (Debian/Ubuntu and npm, as root).
 # Neither runs in CI.
+BENCHOUT ?= run/bench-results.json
 .PHONY: bench bench-deps
 bench:
-	$(GO) run ./cmd/superbench -superd-version $(VERSION) -out examples/bench/results.json $(BENCHFLAGS)
+	@mkdir -p $(dir $(BENCHOUT))
+	$(GO) run ./cmd/superbench -superd-version $(VERSION) -out $(BENCHOUT) $(BENCHFLAGS)
 
 bench-deps:
 	apt-get update

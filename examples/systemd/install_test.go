@@ -65,6 +65,13 @@ func TestMakeInstall(t *testing.T) {
 	prefix := filepath.Join(tmp, "usr")
 	confDir := filepath.Join(tmp, "etc", "super")
 	vars := []string{"BIN=" + bin, "PREFIX=" + prefix, "CONFDIR=" + confDir, "VERSION=v-install-test"}
+	// install does not build (as root, go is often not on the PATH): it
+	// refuses until make build has run.
+	cmd := exec.Command("make", append([]string{"-C", repoRoot, "--no-print-directory", "install"}, vars...)...)
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "run 'make build' first") {
+		t.Fatalf("make install before make build: %v\n%s\nwant a failure that says to run make build", err, out)
+	}
+	makeIn(t, append([]string{"build"}, vars...)...)
 	makeIn(t, append([]string{"install"}, vars...)...)
 
 	superd := filepath.Join(prefix, "bin", "superd")
