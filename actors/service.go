@@ -481,7 +481,7 @@ func (a *serviceActor) execFailed(ctx actor.Context, err error) error {
 // and arms the SIGKILL timer.
 func (a *serviceActor) beginStop(ctx actor.Context) {
 	a.state = StateStopping
-	a.log().Info("stopping", "pid", a.handle.PID, "signal", a.spec.KillSignal, "timeout", a.spec.TimeoutStopSec)
+	a.log().Info("stopping", "pid", a.handle.PID, "signal", a.spec.KillSignal, "timeout", logDuration(a.spec.TimeoutStopSec))
 	if err := a.deps.signal(a.handle.PGID, a.spec.KillSignal); err != nil && !errors.Is(err, process.ErrNoProcess) {
 		a.log().Warn("signal failed", "pid", a.handle.PID, "signal", a.spec.KillSignal, "err", err)
 	}
@@ -504,7 +504,7 @@ func (a *serviceActor) handleStopTimeout(m *stopTimedOut) {
 	}
 	a.killed = true
 	a.killedAt = a.deps.now()
-	a.log().Warn("stop timed out, killing process group", "pid", a.handle.PID, "timeout", a.spec.TimeoutStopSec)
+	a.log().Warn("stop timed out, killing process group", "pid", a.handle.PID, "timeout", logDuration(a.spec.TimeoutStopSec))
 	if err := a.deps.signal(a.handle.PGID, "SIGKILL"); err != nil && !errors.Is(err, process.ErrNoProcess) {
 		a.log().Warn("SIGKILL failed", "pid", a.handle.PID, "err", err)
 	}
@@ -881,4 +881,13 @@ func childBaseEnv() []string {
 	return baseEnv(os.Environ(), func() ([]string, error) {
 		return process.UserEnv(strconv.Itoa(os.Getuid()))
 	})
+}
+
+// logDuration is d for a log record: "infinity" for config.Infinity, which
+// would print as 2562047h47m16.854775807s.
+func logDuration(d time.Duration) any {
+	if d == config.Infinity {
+		return "infinity"
+	}
+	return d
 }

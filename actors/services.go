@@ -274,7 +274,12 @@ func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor
 		if d.Retry > 0 {
 			s.arm(e, d.Retry)
 		}
-		log.Error("giving up restarting", "reason", d.Reason, "retry_in", d.Retry)
+		if d.Retry > 0 {
+			log.Error("giving up restarting", "reason", d.Reason, "retry_in", d.Retry)
+		} else {
+			// No RestartCooldownSec=: only an operator's start brings it back.
+			log.Error("giving up restarting; start it by hand", "reason", d.Reason)
+		}
 		sup.ResumeChildren(child)
 	case !d.Restart:
 		log.Info("not restarting", "reason", d.Reason)
