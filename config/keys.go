@@ -111,6 +111,14 @@ var serviceSchema = &schema{
 		"ExecReload":  "systemd's ExecReload= is not supported: send the service a signal instead (supers signal NAME HUP)",
 		"SendSIGKILL": "systemd's SendSIGKILL= is not supported: with TimeoutStopSec=infinity a stop never sends SIGKILL",
 		"TimeoutSec":  "systemd's TimeoutSec= is not supported: use TimeoutStopSec= (superd has no start timeout)",
+		// [Unit] dependencies and metadata
+		"After":         "systemd's After= is not supported: superd starts every service at once, in no order; a service that needs another must wait for it itself (and fail, to be restarted, while it is missing)",
+		"Before":        "systemd's Before= is not supported: superd starts every service at once, in no order",
+		"Requires":      "systemd's Requires= is not supported: superd has no dependencies between services",
+		"Wants":         "systemd's Wants= is not supported: superd has no dependencies between services",
+		"BindsTo":       "systemd's BindsTo= is not supported: superd has no dependencies between services",
+		"PartOf":        "systemd's PartOf= is not supported: superd has no dependencies between services",
+		"Documentation": "systemd's Documentation= is not supported: keep the link in a comment, or in an X-Documentation= key (X- keys are ignored)",
 	},
 	sectionNotes: map[string]string{
 		"Install": "systemd's [Install] is not needed: AutoStart= says whether the service starts with superd",
