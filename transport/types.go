@@ -37,7 +37,10 @@ type ServiceStatus struct {
 	// UptimeSeconds is how long the current process has been running, as
 	// measured by superd when it answered; 0 when not running.
 	UptimeSeconds float64 `json:"uptime_seconds"`
-	// Restarts counts the starts after the first one since superd started.
+	// Restarts counts, since superd started or the service was defined,
+	// the automatic restarts (after an exit, per Restart=) and the restarts
+	// asked for (supers restart), as PM2's restart count does; a start of
+	// a stopped or given-up service is not a restart.
 	Restarts int `json:"restarts"`
 	// LastExit describes how the previous process ended; nil if none did.
 	LastExit *ExitInfo `json:"last_exit"`
