@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -194,8 +195,14 @@ func (c *configActor) Receive(ctx actor.Context) {
 	case *staleQuery:
 		m.reply <- c.stale(m.names)
 	case *reloadConfig:
-		res, err := c.reload(ctx, m.dryRun)
-		m.reply <- reloadOutcome{result: res, err: err}
+		res, apply, err := c.reload(ctx, m.dryRun)
+		if err != nil || apply == nil {
+			m.reply <- reloadOutcome{result: res, err: err}
+			return
+		}
+		c.applyReload(ctx, res, apply, func(res transport.ReloadResult) { m.reply <- reloadOutcome{result: res} })
+	case *addsSettled:
+		m.then(ctx, m.failed)
 	case *configErrorsQuery:
 		m.reply <- slices.Clone(c.errs)
 	case *unknownCommand:
@@ -211,13 +218,13 @@ func (c *configActor) Receive(ctx actor.Context) {
 	}
 }
 
-// reload scans the directory and, unless dryRun, sends the difference to
-// the services supervisor. A missing or unreadable directory changes
+// reload scans the directory and, unless dryRun, returns the difference
+// for applyReload (nil with dryRun or an error). A missing or unreadable directory changes
 // nothing: it is an error, not an instruction to stop everything.
-func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadResult, error) {
+func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadResult, *applyConfig, error) {
 	res := transport.ReloadResult{Added: []string{}, Removed: []string{}, Changed: []string{}, Unchanged: []string{}, Errors: []transport.ConfigError{}}
 	if c.dir == "" {
-		return res, fmt.Errorf("%w: superd has no config dir", transport.ErrConfigUnavailable)
+		return res, nil, fmt.Errorf("%w: superd has no config dir", transport.ErrConfigUnavailable)
 	}
 	c.openChanges(true) // again if the dir was replaced; before the stamps
 	loadDir := config.LoadDir
@@ -231,7 +238,7 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 			// Missing, or unreadable (even for a moment: out of
 			// descriptors, say): not an empty directory, which would stop
 			// every service.
-			return res, fmt.Errorf("%w: %w (nothing was changed)", transport.ErrConfigUnavailable, err)
+			return res, nil, fmt.Errorf("%w: %w (nothing was changed)", transport.ErrConfigUnavailable, err)
 		}
 	}
 	for _, err := range errs {
@@ -249,7 +256,7 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 				res.Errors = append(res.Errors, configErrors(err)...)
 			}
 		}
-		return res, nil
+		return res, nil, nil
 	}
 	if derr == nil && c.startDaemon != nil && !daemon.SameSettings(c.startDaemon) {
 		const warning = "superd.conf: the [Daemon] settings changed since superd started; they take effect when superd restarts (webhooks are reloaded now)"
@@ -331,18 +338,47 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 	for _, l := range [][]string{res.Added, res.Removed, res.Changed, res.Unchanged} {
 		slices.Sort(l)
 	}
-	if len(apply.added)+len(apply.removed)+len(apply.changed) > 0 {
-		ctx.Send(c.services, &apply)
-		ev := notify.NewEvent(notify.TypeReload, "")
-		ev.Added, ev.Removed, ev.Changed = res.Added, res.Removed, res.Changed
-		publish(ctx, c.events, ev)
-	}
-	c.log.Info("configuration reloaded", "added", res.Added, "removed", res.Removed, "changed", res.Changed,
-		"unchanged", len(res.Unchanged), "errors", len(res.Errors))
 	for _, err := range errs {
 		c.log.Error("service file skipped", "err", err)
 	}
-	return res, nil
+	return res, &apply, nil
+}
+
+// applyReload has the services supervisor apply what a reload found, and
+// once the services it adds are created, reports the reload: in superd's
+// log, as an event, and to done (if not nil). A service that could not be
+// created (its log directory refused, say) is not reported added but as
+// an error, and the next reload tries again.
+func (c *configActor) applyReload(ctx actor.Context, res transport.ReloadResult, apply *applyConfig, done func(transport.ReloadResult)) {
+	files := make(map[string]string, len(apply.added))
+	for _, spec := range apply.added {
+		files[spec.Name] = spec.File
+	}
+	report := func(ctx actor.Context, failed map[string]error) {
+		if len(failed) > 0 {
+			res.Added = slices.DeleteFunc(res.Added, func(name string) bool { return failed[name] != nil })
+			for _, name := range slices.Sorted(maps.Keys(failed)) {
+				res.Errors = append(res.Errors, transport.ConfigError{File: files[name], Message: oneLine(failed[name].Error())})
+				c.log.Error("service not created", "err", failed[name])
+			}
+		}
+		if len(res.Added)+len(res.Removed)+len(res.Changed) > 0 {
+			ev := notify.NewEvent(notify.TypeReload, "")
+			ev.Added, ev.Removed, ev.Changed = res.Added, res.Removed, res.Changed
+			publish(ctx, c.events, ev)
+		}
+		c.log.Info("configuration reloaded", "added", res.Added, "removed", res.Removed, "changed", res.Changed,
+			"unchanged", len(res.Unchanged), "errors", len(res.Errors))
+		if done != nil {
+			done(res)
+		}
+	}
+	if len(apply.added)+len(apply.removed)+len(apply.changed) == 0 {
+		report(ctx, nil)
+		return
+	}
+	apply.then = report
+	ctx.Send(c.services, apply)
 }
 
 // loadOnDemand handles a start or restart of a name the services supervisor

@@ -120,22 +120,34 @@ func checkPrecondition(name, ifMatch string, cur *config.Definition) error {
 	return nil
 }
 
+// handlePutDefinition writes a definition and applies it. A new service is
+// answered once it is created: if it cannot be (its log directory refused,
+// say), the error says so, although its file is written.
 func (c *configActor) handlePutDefinition(ctx actor.Context, m *putDefinition) {
-	res, err := c.putDefinition(ctx, m)
-	m.reply <- definitionReply{result: res, err: err}
+	res, apply, err := c.putDefinition(ctx, m)
+	if err != nil || apply == nil {
+		m.reply <- definitionReply{result: res, err: err}
+		return
+	}
+	apply.then = func(_ actor.Context, failed map[string]error) {
+		m.reply <- definitionReply{result: res, err: failed[m.name]}
+	}
+	ctx.Send(c.services, apply)
 }
 
-func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transport.DefinitionResult, error) {
+// putDefinition writes the definition, and returns what the services
+// supervisor must apply (nil if nothing).
+func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transport.DefinitionResult, *applyConfig, error) {
 	res := transport.DefinitionResult{Name: m.name}
 	cur, err := c.readDefinition(m.name)
 	if err != nil && !errors.Is(err, transport.ErrUnknownService) {
-		return res, err
+		return res, nil, err
 	}
 	if old, ok := c.known[m.name]; ok && old.File == "" {
-		return res, fmt.Errorf("%w: service %s is defined by the program embedding the supervisor, not by a file", transport.ErrConflict, m.name)
+		return res, nil, fmt.Errorf("%w: service %s is defined by the program embedding the supervisor, not by a file", transport.ErrConflict, m.name)
 	}
 	if err := checkPrecondition(m.name, m.opts.IfMatch, cur); err != nil {
-		return res, err
+		return res, nil, err
 	}
 	path, _ := config.DefinitionPath(c.dir, m.name) // the name is valid: readDefinition checked it
 	if !m.allowRoot {
@@ -144,23 +156,23 @@ func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transp
 		// file exists and what its first line looks like.
 		pre, err := config.ParseNoFiles(m.name, path, m.data)
 		if err != nil {
-			return res, &transport.InvalidDefinitionError{Name: m.name, Errors: configErrors(err)}
+			return res, nil, &transport.InvalidDefinitionError{Name: m.name, Errors: configErrors(err)}
 		}
 		if why := rootPowers(pre, os.Geteuid(), systemAccounts); why != "" {
-			return res, fmt.Errorf("%w: %s %s; superd refuses such definitions over HTTP unless --http-allow-root-services is set",
+			return res, nil, fmt.Errorf("%w: %s %s; superd refuses such definitions over HTTP unless --http-allow-root-services is set",
 				transport.ErrForbidden, m.name, why)
 		}
 	}
 	spec, err := config.Parse(m.name, path, m.data)
 	if err != nil {
-		return res, &transport.InvalidDefinitionError{Name: m.name, Errors: configErrors(err)}
+		return res, nil, &transport.InvalidDefinitionError{Name: m.name, Errors: configErrors(err)}
 	}
 	written, err := config.WriteDefinition(c.dir, m.name, m.data)
 	if errors.Is(err, config.ErrSymlink) {
-		return res, fmt.Errorf("%w: %w", transport.ErrConflict, err)
+		return res, nil, fmt.Errorf("%w: %w", transport.ErrConflict, err)
 	}
 	if err != nil {
-		return res, err
+		return res, nil, err
 	}
 	res.Hash = written.Hash
 	c.log.Info("service definition written", "service", m.name, "file", path, "by", m.opts.Caller.String(), "hash", written.Hash)
@@ -181,13 +193,13 @@ func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transp
 	default:
 		res.Action = transport.ActionUnchanged
 	}
-	if res.Action != transport.ActionUnchanged {
-		ctx.Send(c.services, &apply)
-	}
 	ev := notify.NewEvent(typ, m.name)
 	ev.By, ev.Hash = m.opts.Caller.String(), written.Hash
 	publish(ctx, c.events, ev)
-	return res, nil
+	if res.Action == transport.ActionUnchanged {
+		return res, nil, nil
+	}
+	return res, &apply, nil
 }
 
 func (c *configActor) handleDeleteDefinition(ctx actor.Context, m *deleteDefinition) {

@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"github.com/asynkron/protoactor-go/actor"
+
 	"github.com/supers-dev/supers/actors/process"
 	"github.com/supers-dev/supers/actors/runstate"
 	"github.com/supers-dev/supers/config"
@@ -93,6 +95,9 @@ type listQuery struct {
 type addServices struct {
 	specs []*config.Service
 	done  chan<- error
+	// settled, if not nil, is sent to the config actor once every service
+	// is created or failed (see applyConfig.then).
+	settled settledFunc
 	// then are commands to route once every service is created.
 	then []command
 	// wasRunning, for services re-created by a reload, says which ones are
@@ -204,6 +209,21 @@ type applyConfig struct {
 	added   []*config.Service
 	removed []string
 	changed []*config.Service
+	// then, if not nil, runs in the config actor (through addsSettled)
+	// once every service of added is created, or could not be: those are
+	// in failed, with the reason.
+	then settledFunc
+}
+
+// settledFunc is what the config actor does once the services an
+// applyConfig added are created (failed: those that could not be).
+type settledFunc func(ctx actor.Context, failed map[string]error)
+
+// addsSettled tells the config actor that the creations of an applyConfig
+// are over; it runs then with failed.
+type addsSettled struct {
+	then   settledFunc
+	failed map[string]error
 }
 
 // unknownCommand hands a start or restart of a name the services

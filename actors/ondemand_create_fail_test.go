@@ -79,3 +79,49 @@ func TestStartOnDemandThatCannotBeCreatedFailsOnce(t *testing.T) {
 		t.Fatalf("start b after the fix: %+v, %v", st, err)
 	}
 }
+
+// A definition written through the API (supers apply) for a service that
+// cannot be created is answered with the reason, not "created".
+func TestPutDefinitionThatCannotBeCreatedSaysSo(t *testing.T) {
+	dir, logDir := t.TempDir(), t.TempDir()
+	sup, err := New(Config{ConfigDir: dir, LogDir: logDir, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- sup.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-ran:
+		case <-time.After(30 * time.Second):
+			t.Error("Run did not return")
+		}
+	})
+	<-sup.Ready()
+	unsafe := filepath.Join(logDir, "b")
+	if err := os.Mkdir(unsafe, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(unsafe, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	def := []byte("[Service]\nExecStart=/bin/sleep 1000\n")
+	opCtx, opCancel := context.WithTimeout(ctx, 10*time.Second)
+	defer opCancel()
+	res, err := sup.PutDefinition(opCtx, "b", def, transport.WriteOptions{Caller: transport.Caller{UID: -1}})
+	if err == nil || !strings.Contains(err.Error(), "service b not created") || !strings.Contains(err.Error(), unsafe) {
+		t.Fatalf("PutDefinition b: %+v, %v; want an error saying b was not created, naming %s", res, err, unsafe)
+	}
+	if _, err := sup.Status(ctx, "b"); err == nil {
+		t.Error("b exists")
+	}
+	// Once the cause is gone, a start loads and runs it.
+	if err := os.Chmod(unsafe, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := sup.Start(ctx, "b"); err != nil || st.State != StateRunning {
+		t.Fatalf("start b after the fix: %+v, %v", st, err)
+	}
+}

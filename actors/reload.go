@@ -14,7 +14,7 @@ import (
 // on a reload, on demand) and retires them (on a reload).
 
 func (s *servicesActor) handleAdd(ctx actor.Context, m *addServices) {
-	p := &pendingAdd{waiting: make(map[string]bool), done: m.done, then: m.then, want: m.wantRunning}
+	p := &pendingAdd{waiting: make(map[string]bool), done: m.done, then: m.then, want: m.wantRunning, settled: m.settled}
 	for _, spec := range m.specs {
 		if e, exists := s.entries[spec.Name]; (exists && !e.placeholder) || p.waiting[spec.Name] || s.pendingFor(spec.Name) != nil {
 			p.errs = append(p.errs, fmt.Errorf("%w: service %q is already defined", transport.ErrConflict, spec.Name))
@@ -109,6 +109,8 @@ func (s *servicesActor) finishAdds(ctx actor.Context) {
 		switch {
 		case p.done != nil:
 			p.done <- errors.Join(p.errs...)
+		case p.settled != nil:
+			s.reportSettled(ctx, p.settled, p.failed)
 		case len(p.errs) > 0:
 			// Added by a reload, which has already answered: the log is
 			// the only place to say it (the next reload tries again).
@@ -131,9 +133,23 @@ func (s *servicesActor) finishAdds(ctx actor.Context) {
 	}
 }
 
+// reportSettled sends then, with failed, back to the config actor.
+func (s *servicesActor) reportSettled(ctx actor.Context, then settledFunc, failed map[string]error) {
+	if s.config != nil {
+		ctx.Send(s.config, &addsSettled{then: then, failed: failed})
+	}
+}
+
 // handleApply applies the difference a reload found.
 func (s *servicesActor) handleApply(ctx actor.Context, m *applyConfig) {
 	if s.closing {
+		if m.then != nil {
+			failed := make(map[string]error, len(m.added))
+			for _, spec := range m.added {
+				failed[spec.Name] = errShuttingDown
+			}
+			s.reportSettled(ctx, m.then, failed)
+		}
 		return
 	}
 	// A name added again while its removal is under way (its service is
@@ -148,7 +164,9 @@ func (s *servicesActor) handleApply(ctx actor.Context, m *applyConfig) {
 		}
 	}
 	if len(added) > 0 {
-		s.handleAdd(ctx, &addServices{specs: added})
+		s.handleAdd(ctx, &addServices{specs: added, settled: m.then})
+	} else if m.then != nil {
+		s.reportSettled(ctx, m.then, nil)
 	}
 	for _, name := range m.removed {
 		if p := s.pendingFor(name); p != nil {

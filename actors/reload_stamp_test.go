@@ -43,11 +43,10 @@ func TestReloadStampsFileAsRead(t *testing.T) {
 		}
 		return specs, errs
 	}
-	// A nil actor context: the reload finds nothing to change (a was read
-	// as it was), and a reload that sent a change would panic.
-	res, err := c.reload(nil, false)
-	if err != nil || len(res.Unchanged) != 1 {
-		t.Fatalf("reload: %+v, %v; want a unchanged", res, err)
+	// The reload finds nothing to change: a was read as it was.
+	res, apply, err := c.reload(nil, false)
+	if err != nil || len(res.Unchanged) != 1 || len(apply.added)+len(apply.removed)+len(apply.changed) != 0 {
+		t.Fatalf("reload: %+v, %+v, %v; want a unchanged", res, apply, err)
 	}
 	if got := c.stale([]string{"a"}); !got["a"] {
 		t.Errorf("stale after the reload: %v; want a (its file changed after it was read)", got)

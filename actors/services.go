@@ -94,6 +94,7 @@ type pendingAdd struct {
 	errs    []error
 	failed  map[string]error // the names that could not be created
 	done    chan<- error
+	settled settledFunc // see addServices.settled
 	then    []command
 	want    map[string]bool // see addServices.wantRunning
 }

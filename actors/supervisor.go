@@ -867,7 +867,10 @@ func (s *Supervisor) Events(ctx context.Context, service string, follow bool) (t
 // unchanged ones are left alone. A file that fails to load is reported and
 // its service keeps its previous configuration. A missing or unreadable
 // config dir is an error wrapping transport.ErrConfigUnavailable, and
-// nothing changes. Reload returns once the changes are under way.
+// nothing changes. Reload returns once the changes are under way and the
+// services it adds exist: one that could not be created (its log
+// directory refused, say) is not in Added but an error of its file, and
+// the next reload tries again.
 func (s *Supervisor) Reload(ctx context.Context) (transport.ReloadResult, error) {
 	return s.reload(ctx, false)
 }

@@ -123,9 +123,12 @@ func (c *configActor) handleDebounceDue(ctx actor.Context, m *debounceDue) {
 		return
 	}
 	c.debounce = nil
-	if _, err := c.reload(ctx, false); err != nil {
+	res, apply, err := c.reload(ctx, false)
+	if err != nil {
 		c.log.Error("reload after a file change failed", "err", err)
+		return
 	}
+	c.applyReload(ctx, res, apply, nil)
 }
 
 // stopWatch closes the watcher and waits for its goroutine.
