@@ -3,13 +3,11 @@
 package actors
 
 import (
-	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // superd's log says what will happen, in words: a service given up without
@@ -27,22 +25,8 @@ func TestLogWordingOfGiveUpAndInfiniteTimeout(t *testing.T) {
 		}
 	}
 	var buf lockedBuffer
-	sup, err := New(Config{ConfigDir: dir, LogDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(&buf, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- sup.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-ran:
-		case <-time.After(30 * time.Second):
-			t.Error("Run did not return")
-		}
-	})
-	<-sup.Ready()
+	sup := lcRunOn(t, Config{ConfigDir: dir, LogDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(&buf, nil))}).sup
+	ctx := t.Context()
 	waitUntil(t, "crash given up", func() bool { return strings.Contains(buf.String(), "giving up restarting") })
 	waitUntil(t, "patient running", func() bool {
 		st, err := sup.Status(ctx, "patient")

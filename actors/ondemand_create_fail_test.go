@@ -14,6 +14,26 @@ import (
 	"github.com/supers-dev/supers/transport"
 )
 
+// uncreatableB makes service b impossible to create: its log directory in
+// logDir is one other users may write, which the log sink refuses. It
+// writes b.service in dir, unless dir is "", and returns the log directory.
+func uncreatableB(t *testing.T, dir, logDir string) string {
+	t.Helper()
+	unsafe := filepath.Join(logDir, "b")
+	if err := os.Mkdir(unsafe, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(unsafe, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, "b.service"), []byte("[Service]\nExecStart=/bin/sleep 1000\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return unsafe
+}
+
 // A start of a service superd loads on demand but cannot create (here: its
 // log directory is one other users may write, which the log sink refuses)
 // fails with the cause, once: it used to be handed back to the config
@@ -22,36 +42,9 @@ import (
 func TestStartOnDemandThatCannotBeCreatedFailsOnce(t *testing.T) {
 	dir, logDir := t.TempDir(), t.TempDir()
 	var buf lockedBuffer
-	sup, err := New(Config{ConfigDir: dir, LogDir: logDir, Logger: slog.New(slog.NewTextHandler(&buf, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- sup.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-ran:
-		case <-time.After(30 * time.Second):
-			t.Error("Run did not return")
-		}
-	})
-	select {
-	case <-sup.Ready():
-	case err := <-ran:
-		t.Fatal(err)
-	}
-	unsafe := filepath.Join(logDir, "b")
-	if err := os.Mkdir(unsafe, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(unsafe, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "b.service"), []byte("[Service]\nExecStart=/bin/sleep 1000\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	sup := lcRunOn(t, Config{ConfigDir: dir, LogDir: logDir, Logger: slog.New(slog.NewTextHandler(&buf, nil))}).sup
+	ctx := t.Context()
+	unsafe := uncreatableB(t, dir, logDir)
 
 	for _, op := range []struct {
 		name string
@@ -84,29 +77,9 @@ func TestStartOnDemandThatCannotBeCreatedFailsOnce(t *testing.T) {
 // cannot be created is answered with the reason, not "created".
 func TestPutDefinitionThatCannotBeCreatedSaysSo(t *testing.T) {
 	dir, logDir := t.TempDir(), t.TempDir()
-	sup, err := New(Config{ConfigDir: dir, LogDir: logDir, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- sup.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-ran:
-		case <-time.After(30 * time.Second):
-			t.Error("Run did not return")
-		}
-	})
-	<-sup.Ready()
-	unsafe := filepath.Join(logDir, "b")
-	if err := os.Mkdir(unsafe, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(unsafe, 0o777); err != nil {
-		t.Fatal(err)
-	}
+	sup := lcRunOn(t, Config{ConfigDir: dir, LogDir: logDir, Logger: slog.New(slog.DiscardHandler)}).sup
+	ctx := t.Context()
+	unsafe := uncreatableB(t, "", logDir)
 	def := []byte("[Service]\nExecStart=/bin/sleep 1000\n")
 	opCtx, opCancel := context.WithTimeout(ctx, 10*time.Second)
 	defer opCancel()

@@ -3,13 +3,11 @@
 package actors
 
 import (
-	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // A service a reload adds but cannot create (here: its log directory is
@@ -19,36 +17,9 @@ import (
 func TestReloadAddThatFailsIsLoggedAndRetried(t *testing.T) {
 	dir, logDir := t.TempDir(), t.TempDir()
 	var buf lockedBuffer
-	sup, err := New(Config{ConfigDir: dir, LogDir: logDir, Logger: slog.New(slog.NewTextHandler(&buf, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- sup.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-ran:
-		case <-time.After(30 * time.Second):
-			t.Error("Run did not return")
-		}
-	})
-	select {
-	case <-sup.Ready():
-	case err := <-ran:
-		t.Fatal(err)
-	}
-	unsafe := filepath.Join(logDir, "b")
-	if err := os.Mkdir(unsafe, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(unsafe, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "b.service"), []byte("[Service]\nExecStart=/bin/sleep 1000\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	sup := lcRunOn(t, Config{ConfigDir: dir, LogDir: logDir, Logger: slog.New(slog.NewTextHandler(&buf, nil))}).sup
+	ctx := t.Context()
+	unsafe := uncreatableB(t, dir, logDir)
 	res, err := sup.Reload(ctx)
 	if err != nil {
 		t.Fatal(err)

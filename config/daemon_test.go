@@ -25,8 +25,15 @@ const leak = "LEAKED"
 
 // testCAPEM returns a PEM-encoded self-signed certificate.
 func testCAPEM(t testing.TB) string {
+	cert, _ := testCertPEM(t, true)
+	return string(cert)
+}
+
+// testCertPEM returns a self-signed certificate (a CA's if ca) and its
+// private key, PEM-encoded.
+func testCertPEM(t testing.TB, ca bool) (cert, key []byte) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,14 +42,18 @@ func testCAPEM(t testing.TB) string {
 		Subject:               pkix.Name{CommonName: "test CA"},
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(time.Hour),
-		IsCA:                  true,
+		IsCA:                  ca,
 		BasicConstraintsValid: true,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	keyDER, err := x509.MarshalECPrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
 }
 
 // daemonFiles are the files the superd.conf of these tests name.
