@@ -166,6 +166,17 @@
 // for lack of a resource: the service runs, and its output is dropped until
 // they can be.
 //
+// A disk that hangs makes no call fail: it blocks it. Writes are the
+// writers' and block only them (see Backpressure). So that Open does not
+// block its caller either, [Options.OpenWait] bounds its wait: past it,
+// Open returns a Sink whose directory and files are still being prepared
+// in the background, and whose output waits in its queues until they are
+// ([Sink.Ready]). [Options.After] makes a service's new Sink wait for its
+// previous one to be closed before it touches the files, so that two Sinks
+// never write the same files, without making Open wait longer than
+// OpenWait. [Options.Preparers] bounds how many Sinks prepare their files
+// at once.
+//
 // # Reading the logs
 //
 // [Tail] reads a log file for GET /v1/services/{name}/logs and supers logs:

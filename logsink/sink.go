@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -179,6 +180,54 @@ type Options struct {
 	// NewPoller and stay open while the Sink needs new pipes; see
 	// Poller.Close.
 	Poller *Poller
+	// OpenWait, if positive, bounds how long Open waits for Dir and the log
+	// files to be prepared (and for After to close). When it passes, Open
+	// returns the Sink anyway and the preparation goes on in the
+	// background: Pipes works at once, output is queued meanwhile (and,
+	// once the queue is full, dropped and counted as behind a hung disk,
+	// see MaxBlock), and the writers start once the preparation is over
+	// (see Sink.Ready). An error it then meets, which would have made Open
+	// fail, is reported through OnError instead, and the writes try again
+	// (and check the directory again) as after any failure. 0 waits as
+	// long as it takes.
+	OpenWait time.Duration
+	// After, if not nil, is a Sink on the same Dir whose Close has been or
+	// will be called: this Sink touches no file before that Close has
+	// returned, so that two Sinks never write the same files. Open waits
+	// for it as for the preparation (see OpenWait).
+	After *Sink
+	// Preparers, if not nil, bounds how many of the Sinks sharing it
+	// prepare their directory and files at the same time (see
+	// [Preparers]). Nil: no bound.
+	Preparers *Preparers
+}
+
+// Preparers bounds how many Opens prepare their directory and files at the
+// same time: each of those system calls may hold an OS thread, and a
+// thousand services opened at once would otherwise leave superd with many
+// threads (the runtime keeps them), or, behind a hung disk, with one
+// thread stuck for each. With Options.OpenWait, an Open that waits for a
+// free place returns in time all the same. A Preparers is safe for
+// concurrent use; share one through Options.Preparers.
+type Preparers struct{ slots chan struct{} }
+
+// NewPreparers returns a Preparers that lets n Opens (at least one) prepare
+// at the same time.
+func NewPreparers(n int) *Preparers {
+	return &Preparers{slots: make(chan struct{}, max(n, 1))}
+}
+
+// enter waits for a free place, if p is not nil; leave frees it.
+func (p *Preparers) enter() {
+	if p != nil {
+		p.slots <- struct{}{}
+	}
+}
+
+func (p *Preparers) leave() {
+	if p != nil {
+		<-p.slots
+	}
 }
 
 // Stats reports what a Sink did with each stream's output.
@@ -237,6 +286,10 @@ type Sink struct {
 
 	closeOnce sync.Once
 	closeErr  error
+	// ready is closed once Dir and the files are prepared and the writers
+	// may run (see Options.OpenWait); closeDone is closed when Close
+	// returns (see Options.After).
+	ready, closeDone chan struct{}
 }
 
 // wrapFunc wraps a stream's lumberjack logger. It is the test seam for
@@ -254,6 +307,9 @@ type wrapFunc func(Stream, io.WriteCloser) io.WriteCloser
 // is dropped and counted until the files can be created, and each write
 // tries again, checking the directory as Open does first. Open fails for
 // the other errors, a directory that other users could change among them.
+//
+// With opts.OpenWait, Open returns within about that time even if the disk
+// hangs; with opts.After, it waits for that Sink to close first.
 func Open(opts Options) (*Sink, error) {
 	return open(opts, nil)
 }
@@ -263,17 +319,94 @@ func open(opts Options, wrap wrapFunc) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	dirErr := ensureDir(cfg.Dir)
-	if dirErr != nil && !shortOfResource(dirErr) {
-		return nil, fmt.Errorf("logsink: %w", dirErr)
-	}
 	s := &Sink{
-		every:  cfg.RotateEvery,
-		poller: cfg.Poller,
+		every:     cfg.RotateEvery,
+		poller:    cfg.Poller,
+		ready:     make(chan struct{}),
+		closeDone: make(chan struct{}),
 	}
 	for _, st := range []Stream{Stdout, Stderr} {
-		w := newStreamWriter(st, cfg, wrap)
-		s.streams[st] = w
+		s.streams[st] = newStreamWriter(st, cfg, wrap)
+	}
+	if cfg.OpenWait <= 0 && cfg.After == nil {
+		cfg.Preparers.enter()
+		err := s.prepare(cfg.Dir)
+		cfg.Preparers.leave()
+		if err != nil {
+			return nil, err
+		}
+		s.start()
+		close(s.ready)
+		return s, nil
+	}
+
+	// The writers are held (as if running) until the preparation is over:
+	// what is pushed meanwhile waits in the queues.
+	for _, w := range s.streams {
+		w.running = true
+	}
+	const (
+		waiting = iota
+		openGaveUp
+		prepared
+	)
+	var (
+		state   atomic.Int32
+		prepErr error
+		done    = make(chan struct{})
+	)
+	go func() { // owned by the Sink: Close waits for ready
+		if cfg.After != nil {
+			<-cfg.After.closeDone
+		}
+		cfg.Preparers.enter()
+		err := s.prepare(cfg.Dir)
+		cfg.Preparers.leave()
+		if state.CompareAndSwap(waiting, prepared) {
+			prepErr = err // Open decides
+			close(done)
+			return
+		}
+		// Open has returned the Sink: it goes on, and says why it fails.
+		if err != nil {
+			for _, w := range s.streams {
+				w.stats.report(err)
+			}
+		}
+		s.start()
+		s.release()
+	}()
+	var timeout <-chan time.Time
+	if cfg.OpenWait > 0 {
+		t := time.NewTimer(cfg.OpenWait)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case <-done:
+	case <-timeout:
+		if state.CompareAndSwap(waiting, openGaveUp) {
+			return s, nil
+		}
+		<-done // prepared just now
+	}
+	if prepErr != nil {
+		return nil, prepErr
+	}
+	s.start()
+	s.release()
+	return s, nil
+}
+
+// prepare creates dir and the live files if needed, checks them, and
+// removes the backups older than MaxAge. A failure for lack of a resource
+// is only reported: the first write tries again.
+func (s *Sink) prepare(dir string) error {
+	dirErr := ensureDir(dir)
+	if dirErr != nil && !shortOfResource(dirErr) {
+		return fmt.Errorf("logsink: %w", dirErr)
+	}
+	for _, w := range s.streams {
 		err := dirErr
 		if err == nil {
 			err = w.prepare()
@@ -284,8 +417,23 @@ func open(opts Options, wrap wrapFunc) (*Sink, error) {
 		case shortOfResource(err):
 			w.stats.report(err) // the first write tries again
 		default:
-			return nil, fmt.Errorf("logsink: %w", err)
+			return fmt.Errorf("logsink: %w", err)
 		}
+	}
+	return nil
+}
+
+// start has the compressors compress what an earlier Sink left, and starts
+// the RotateEvery timer, unless Close came first.
+func (s *Sink) start() {
+	var first time.Duration
+	if s.every > 0 {
+		first = s.firstTick(time.Now()) // reads the dir: not under s.mu, which Pipes takes
+	}
+	s.mu.Lock() // tick may run before AfterFunc returns
+	defer s.mu.Unlock()
+	if s.closed {
+		return
 	}
 	for _, w := range s.streams {
 		if w.z != nil {
@@ -293,13 +441,26 @@ func open(opts Options, wrap wrapFunc) (*Sink, error) {
 		}
 	}
 	if s.every > 0 {
-		first := s.firstTick(time.Now())
-		s.mu.Lock() // tick may run before AfterFunc returns
 		s.timer = time.AfterFunc(first, s.tick)
-		s.mu.Unlock()
 	}
-	return s, nil
 }
+
+// release lets the writers held while the Sink was prepared run, and
+// closes ready.
+func (s *Sink) release() {
+	for _, w := range s.streams {
+		w.mu.Lock()
+		w.running = false
+		w.startLocked() // for what was queued or asked for meanwhile
+		w.mu.Unlock()
+	}
+	close(s.ready)
+}
+
+// Ready returns a channel that is closed once the Sink's directory and
+// files are prepared and its writers run: at once unless Options.OpenWait
+// passed before.
+func (s *Sink) Ready() <-chan struct{} { return s.ready }
 
 // firstTick returns how long after now the RotateEvery timer fires first:
 // when the older of the two live files has been live for RotateEvery, at
@@ -527,8 +688,10 @@ func (s *Sink) Path(st Stream) string {
 // gets EPIPE/SIGPIPE on its next write; output that finds no queue room by
 // then is dropped), queued output is written and the files are closed. It
 // returns after all of the Sink's goroutines have exited, so a write to the
-// file that hangs (a stalled disk) holds Close up until it returns. Close is
-// idempotent; later calls return the first call's result.
+// file that hangs (a stalled disk) holds Close up until it returns, and so
+// does a preparation still under way (see Options.OpenWait), Options.After's
+// Close included. Close is idempotent; later calls return the first call's
+// result.
 func (s *Sink) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
@@ -551,6 +714,7 @@ func (s *Sink) Close() error {
 		if giveUp != nil {
 			giveUp.Stop()
 		}
+		<-s.ready // the writers are held while the Sink is prepared
 
 		// No reader is left to push: the writers finish and close the files.
 		for _, w := range s.streams {
@@ -566,6 +730,7 @@ func (s *Sink) Close() error {
 			}
 		}
 		s.closeErr = errors.Join(errs...)
+		close(s.closeDone)
 	})
 	return s.closeErr
 }
