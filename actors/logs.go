@@ -23,12 +23,35 @@ import (
 // never passes through a mailbox: on Linux one logsink.Poller, owned by
 // this actor, reads every service's pipes (elsewhere each Sink has a
 // goroutine per pipe).
+//
+// A Sink is opened and closed by a goroutine of the actor's (sinkOp), never
+// in its mailbox: a log disk that hangs holds up the logs of the services
+// on it, never the creation, replacement or removal of the others, nor
+// superd's shutdown. An open waits at most sinkOpenWait for the disk; a
+// service's new Sink writes nothing before its previous one is closed.
 type logsActor struct {
 	dir    string
 	log    *slog.Logger
 	sinks  map[string]*logsink.Sink
 	poller *logsink.Poller // nil where there is none: goroutine readers
 	budget *logsink.Budget // shared by every sink
+	// preps bounds the Sinks preparing their files at once (each system
+	// call may take an OS thread, which the runtime keeps).
+	preps *logsink.Preparers
+
+	// The opens and closes under way (each in its goroutine), and by
+	// service the opens under way and the last Sink whose Close has not
+	// returned.
+	ops     map[*sinkOp]bool
+	opening map[string]*sinkOp
+	closing map[string]*logsink.Sink
+
+	// openFn and closeFn are logsink.Open and (*logsink.Sink).Close: the
+	// test seam for a disk that hangs. closeWait bounds the wait for the
+	// Sinks to close at Stopping.
+	openFn    func(logsink.Options) (*logsink.Sink, error)
+	closeFn   func(*logsink.Sink) error
+	closeWait time.Duration
 
 	// The sink failures logged in the current second, and those not (see
 	// sinkErrorsPerSecond); the timer, armed only while some are held
@@ -37,6 +60,51 @@ type logsActor struct {
 	errShown  int
 	hidden    hiddenSinkErrors
 	errTimer  *time.Timer
+}
+
+// sinkOpenWait bounds how long the creation of a service waits for its log
+// dir and files (and for the Sink of its previous definition to close).
+// Past it, the service is created anyway: its output waits in memory for
+// the disk, then is dropped and counted (logsink.Options.OpenWait), as
+// when the disk hangs later. A service kept from starting by the log disk
+// would be down for longer than the disk, and its creation would hold up
+// whatever waits for it (superd's start, a reload, a start command).
+const sinkOpenWait = time.Second
+
+// sinkPreparers is how many Sinks prepare their files at once: as many as
+// the services supervisor asked for at once used to be opened one after
+// the other, in the log sink actor's mailbox, with one OS thread. A few
+// let a stuck one (a service's log dir on another disk, which hangs) hold
+// up no other.
+const sinkPreparers = 4
+
+// sinkCloseWait bounds how long the log sink actor's Stopping waits for
+// the Sinks to close (to write what they hold). Past it, superd's shutdown
+// goes on without them: what they still hold is lost.
+const sinkCloseWait = 5 * time.Second
+
+// sinkOp is the opening or closing of one service's Sink, run by a
+// goroutine of the log sink actor, which sends the sinkOp back to the
+// actor when it is done.
+type sinkOp struct {
+	name string
+	// Set before the goroutine starts: the Sink to close, or the request to
+	// open one and where to answer.
+	toClose *logsink.Sink
+	opts    logsink.Options
+	reply   []openReply // more than one if asked again meanwhile
+	done    chan struct{}
+
+	mu        sync.Mutex
+	sink      *logsink.Sink // the Sink opened
+	err       error         // the failure to open or to close
+	abandoned bool          // the actor stopped: the goroutine closes the Sink it opens
+}
+
+// openReply is where to send the sinkOpened of one openSink.
+type openReply struct {
+	spec *config.Service
+	to   *actor.PID
 }
 
 // sinkErrorsPerSecond bounds the lines superd logs about failing log
@@ -66,7 +134,10 @@ type flushSinkErrors struct{}
 const logBudget = 256 << 20
 
 func newLogsActor(dir string, logger *slog.Logger) *logsActor {
-	return &logsActor{dir: dir, log: logger, sinks: make(map[string]*logsink.Sink), budget: logsink.NewBudget(logBudget)}
+	return &logsActor{dir: dir, log: logger, sinks: make(map[string]*logsink.Sink), budget: logsink.NewBudget(logBudget),
+		preps: logsink.NewPreparers(sinkPreparers),
+		ops:   make(map[*sinkOp]bool), opening: make(map[string]*sinkOp), closing: make(map[string]*logsink.Sink),
+		openFn: logsink.Open, closeFn: (*logsink.Sink).Close, closeWait: sinkCloseWait}
 }
 
 // Receive implements actor.Actor.
@@ -75,19 +146,14 @@ func (l *logsActor) Receive(ctx actor.Context) {
 	case *actor.Started:
 		l.startPoller()
 	case *openSink:
-		sink, err := l.open(ctx, m.spec)
-		if err != nil {
-			ctx.Respond(&sinkOpened{spec: m.spec, err: err})
-			return
-		}
-		ctx.Respond(&sinkOpened{spec: m.spec, sink: sink})
+		l.open(ctx, m.spec)
 	case *closeSink:
 		if s, ok := l.sinks[m.name]; ok {
 			delete(l.sinks, m.name)
-			if err := s.Close(); err != nil {
-				l.log.Warn("closing log files failed", "service", m.name, "err", err)
-			}
+			l.closeSink(ctx, m.name, s)
 		}
+	case *sinkOp:
+		l.opDone(ctx, m)
 	case *sinkError:
 		l.sinkFailed(ctx, m)
 	case flushSinkErrors:
@@ -98,25 +164,182 @@ func (l *logsActor) Receive(ctx actor.Context) {
 			l.errTimer.Stop()
 		}
 		l.reportHidden()
-		// In parallel: each Close may wait its 100ms for a pipe that an
-		// escaped grandchild keeps open, which must not add up over the
-		// services.
-		var closing sync.WaitGroup
-		for name, s := range l.sinks {
-			closing.Go(func() {
-				if err := s.Close(); err != nil {
-					l.log.Warn("closing log files failed", "service", name, "err", err)
-				}
-			})
-		}
-		closing.Wait()
-		l.sinks = nil
+		l.stopSinks(ctx)
 		if l.poller != nil {
 			if err := l.poller.Close(); err != nil {
 				l.log.Warn("closing the log poller failed", "err", err)
 			}
 			l.poller = nil
 		}
+	}
+}
+
+// open answers an openSink with the service's Sink, opening it if needed.
+func (l *logsActor) open(ctx actor.Context, spec *config.Service) {
+	name := spec.Name
+	r := openReply{spec: spec, to: ctx.Sender()}
+	if s, ok := l.sinks[name]; ok {
+		l.answer(ctx, r, s, nil)
+		return
+	}
+	if op, ok := l.opening[name]; ok {
+		op.reply = append(op.reply, r)
+		return
+	}
+	self, root := ctx.Self(), ctx.ActorSystem().Root
+	op := &sinkOp{name: name, reply: []openReply{r}, done: make(chan struct{}), opts: logsink.Options{
+		Dir:         filepath.Join(l.dir, name),
+		MaxSize:     spec.Log.MaxSize,
+		MaxBackups:  spec.Log.MaxBackups,
+		MaxAge:      spec.Log.MaxAge,
+		Compress:    spec.Log.Compress,
+		RotateEvery: spec.Log.RotateEvery,
+		Poller:      l.poller,
+		Budget:      l.budget,
+		Preparers:   l.preps,
+		OnError: func(st logsink.Stream, err error) {
+			root.Send(self, &sinkError{name: name, stream: st, err: err})
+		},
+		OpenWait: sinkOpenWait,
+		// Its files are the new Sink's: it writes once they are closed.
+		After: l.closing[name],
+	}}
+	l.opening[name] = op
+	l.run(ctx, op)
+}
+
+// closeSink closes s, the Sink of service name, in a goroutine.
+func (l *logsActor) closeSink(ctx actor.Context, name string, s *logsink.Sink) {
+	l.closing[name] = s
+	l.run(ctx, &sinkOp{name: name, toClose: s, done: make(chan struct{})})
+}
+
+// run starts op's goroutine, which sends op back once it is done.
+func (l *logsActor) run(ctx actor.Context, op *sinkOp) {
+	l.ops[op] = true
+	self, root := ctx.Self(), ctx.ActorSystem().Root
+	openFn, closeFn := l.openFn, l.closeFn
+	go func() {
+		defer close(op.done)
+		if op.toClose != nil {
+			err := closeFn(op.toClose)
+			op.mu.Lock()
+			op.err = err
+			op.mu.Unlock()
+			root.Send(self, op)
+			return
+		}
+		s, err := openFn(op.opts)
+		op.mu.Lock()
+		op.sink, op.err = s, err
+		abandoned := op.abandoned
+		op.mu.Unlock()
+		if !abandoned {
+			root.Send(self, op)
+			return
+		}
+		if s != nil {
+			_ = closeFn(s) // nobody else will
+		}
+	}()
+}
+
+// opDone takes the result of op, an open or close that is over.
+func (l *logsActor) opDone(ctx actor.Context, op *sinkOp) {
+	delete(l.ops, op)
+	op.mu.Lock()
+	s, err := op.sink, op.err
+	op.mu.Unlock()
+	if op.toClose != nil {
+		if l.closing[op.name] == op.toClose {
+			delete(l.closing, op.name)
+		}
+		if err != nil {
+			l.log.Warn("closing log files failed", "service", op.name, "err", err)
+		}
+		return
+	}
+	delete(l.opening, op.name)
+	if err != nil {
+		err = fmt.Errorf("open logs: %w", err)
+	} else {
+		l.sinks[op.name] = s
+		select {
+		case <-s.Ready():
+		default:
+			l.log.Warn("log files not ready in time (log disk slow or hung?); the service's output waits for them, or is dropped and counted",
+				"service", op.name, "dir", op.opts.Dir, "waited", sinkOpenWait)
+		}
+	}
+	for _, r := range op.reply {
+		l.answer(ctx, r, s, err)
+	}
+}
+
+// answer sends r's requester the Sink of its service, or why there is none.
+func (l *logsActor) answer(ctx actor.Context, r openReply, s *logsink.Sink, err error) {
+	if r.to == nil {
+		return
+	}
+	if err != nil {
+		ctx.Send(r.to, &sinkOpened{spec: r.spec, err: err})
+		return
+	}
+	ctx.Send(r.to, &sinkOpened{spec: r.spec, sink: s})
+}
+
+// stopSinks closes every Sink, in parallel (each may wait 100ms for a
+// pipe that an escaped grandchild keeps open, which must not add up over
+// the services), and waits for them and for the closes under way, at most
+// closeWait: a hung disk must not hold up superd's shutdown. The opens
+// under way close what they open.
+func (l *logsActor) stopSinks(ctx actor.Context) {
+	for op := range l.ops {
+		if op.toClose != nil {
+			continue
+		}
+		op.mu.Lock()
+		op.abandoned = true
+		s := op.sink // opened, its answer not taken yet
+		op.mu.Unlock()
+		delete(l.ops, op)
+		if s != nil {
+			l.closeSink(ctx, op.name, s)
+		}
+	}
+	for name, s := range l.sinks {
+		l.closeSink(ctx, name, s)
+	}
+	l.sinks = nil
+	deadline := time.NewTimer(l.closeWait)
+	defer deadline.Stop()
+	expired := false
+	var late []string
+	for op := range l.ops {
+		if !expired {
+			select {
+			case <-op.done:
+			case <-deadline.C:
+				expired = true
+			}
+		}
+		select {
+		case <-op.done:
+			op.mu.Lock()
+			err := op.err
+			op.mu.Unlock()
+			if err != nil {
+				l.log.Warn("closing log files failed", "service", op.name, "err", err)
+			}
+		default:
+			late = append(late, op.name)
+		}
+	}
+	if len(late) > 0 {
+		slices.Sort(late)
+		late = slices.Compact(late) // an old Sink and its replacement
+		l.log.Error("log files not closed in time (log disk hung?); the output they still hold is lost",
+			"services", strings.Join(late, ","), "waited", l.closeWait)
 	}
 }
 
@@ -131,7 +354,11 @@ func (l *logsActor) sinkFailed(ctx actor.Context, m *sinkError) {
 	if l.errShown < sinkErrorsPerSecond {
 		l.errShown++
 		attrs := []any{"service", m.name, "stream", m.stream.String(), "err", m.err}
-		if s, ok := l.sinks[m.name]; ok {
+		s, ok := l.sinks[m.name]
+		if !ok {
+			s, ok = l.closing[m.name]
+		}
+		if ok {
 			// The count of output lost so far, which nothing else shows.
 			attrs = append(attrs, "dropped_bytes", s.Stats().Stream(m.stream).BytesDropped)
 		}
@@ -172,29 +399,4 @@ func (l *logsActor) startPoller() {
 	default:
 		l.poller = p
 	}
-}
-
-func (l *logsActor) open(ctx actor.Context, spec *config.Service) (*logsink.Sink, error) {
-	if s, ok := l.sinks[spec.Name]; ok {
-		return s, nil
-	}
-	self, root, name := ctx.Self(), ctx.ActorSystem().Root, spec.Name
-	s, err := logsink.Open(logsink.Options{
-		Dir:         filepath.Join(l.dir, spec.Name),
-		MaxSize:     spec.Log.MaxSize,
-		MaxBackups:  spec.Log.MaxBackups,
-		MaxAge:      spec.Log.MaxAge,
-		Compress:    spec.Log.Compress,
-		RotateEvery: spec.Log.RotateEvery,
-		Poller:      l.poller,
-		Budget:      l.budget,
-		OnError: func(st logsink.Stream, err error) {
-			root.Send(self, &sinkError{name: name, stream: st, err: err})
-		},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("open logs: %w", err)
-	}
-	l.sinks[spec.Name] = s
-	return s, nil
 }
