@@ -10,9 +10,12 @@ import (
 	"github.com/supers-dev/supers/transport"
 )
 
-// This file lists every message the actors exchange. Each actor's protocol is
+// This file lists the messages the actors exchange. Each actor's protocol is
 // a closed set: messages are immutable values (pointers are never mutated
-// after sending) and never carry *exec.Cmd, mutexes or shared maps. Replies
+// after sending) and never carry *exec.Cmd, mutexes or shared maps. The
+// one exception is a message an actor sends itself: the log sink actor's
+// sinkOp (actors/logs.go), which it shares, under a mutex, with the
+// goroutine that opens or closes a Sink for it. Replies
 // to callers outside the actor system travel on a buffered channel carried in
 // the request, so no actor ever blocks on a caller and no protoactor future is
 // needed on the control path.
