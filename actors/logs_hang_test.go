@@ -3,6 +3,7 @@ package actors
 import (
 	"log/slog"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -155,5 +156,54 @@ func TestLogsActorStopIsBoundedOnHungDisk(t *testing.T) {
 	}
 	if !strings.Contains(line, "services=stuck ") {
 		t.Errorf("the log does not name the one service whose logs were not closed:\n%s", h.log.String())
+	}
+}
+
+// A burst of opens (a thousand services at start) runs at most maxOpens at
+// a time, each in its goroutine, the others waiting in the actor, and
+// every one is answered.
+func TestLogsActorBoundsOpensUnderWay(t *testing.T) {
+	h := newHungLogs(t, false, false)
+	var (
+		mu            sync.Mutex
+		under, most   int
+		gate          = make(chan struct{})
+		firstWaveFull = make(chan struct{})
+		once          sync.Once
+	)
+	h.l.openFn = func(o logsink.Options) (*logsink.Sink, error) {
+		mu.Lock()
+		under++
+		most = max(most, under)
+		if under == maxOpens {
+			once.Do(func() { close(firstWaveFull) })
+		}
+		mu.Unlock()
+		<-gate
+		defer func() {
+			mu.Lock()
+			under--
+			mu.Unlock()
+		}()
+		return logsink.Open(o)
+	}
+	const n = 3 * maxOpens
+	futures := make([]actor.Future, n)
+	for i := range futures {
+		futures[i] = h.open("s" + strconv.Itoa(i))
+	}
+	select {
+	case <-firstWaveFull:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("fewer than %d opens started", maxOpens)
+	}
+	close(gate)
+	for i, f := range futures {
+		h.opened(f, "s"+strconv.Itoa(i))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if most != maxOpens {
+		t.Errorf("%d opens under way at once, want %d", most, maxOpens)
 	}
 }

@@ -286,11 +286,22 @@ type Sink struct {
 
 	closeOnce sync.Once
 	closeErr  error
-	// ready is closed once Dir and the files are prepared and the writers
-	// may run (see Options.OpenWait); closeDone is closed when Close
-	// returns (see Options.After).
-	ready, closeDone chan struct{}
+	// Under mu: whether the files are prepared and the writers may run
+	// (see Options.OpenWait), and whether Close has returned (see
+	// Options.After); ready and closeDone, made only for whoever waits
+	// before that (see Ready and closeSignal), are closed then.
+	released, closeFinished bool
+	ready, closeDone        chan struct{}
 }
+
+// closedChan is a closed channel: what Ready and closeSignal return once
+// their event has happened, so that a Sink nobody waited for makes none.
+// It is never written to.
+var closedChan = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
 
 // wrapFunc wraps a stream's lumberjack logger. It is the test seam for
 // blocking or failing writes; production code passes nil.
@@ -320,10 +331,8 @@ func open(opts Options, wrap wrapFunc) (*Sink, error) {
 		return nil, err
 	}
 	s := &Sink{
-		every:     cfg.RotateEvery,
-		poller:    cfg.Poller,
-		ready:     make(chan struct{}),
-		closeDone: make(chan struct{}),
+		every:  cfg.RotateEvery,
+		poller: cfg.Poller,
 	}
 	for _, st := range []Stream{Stdout, Stderr} {
 		s.streams[st] = newStreamWriter(st, cfg, wrap)
@@ -336,7 +345,7 @@ func open(opts Options, wrap wrapFunc) (*Sink, error) {
 			return nil, err
 		}
 		s.start()
-		close(s.ready)
+		s.released = true // no writer was held
 		return s, nil
 	}
 
@@ -357,7 +366,7 @@ func open(opts Options, wrap wrapFunc) (*Sink, error) {
 	)
 	go func() { // owned by the Sink: Close waits for ready
 		if cfg.After != nil {
-			<-cfg.After.closeDone
+			<-cfg.After.closeSignal()
 		}
 		cfg.Preparers.enter()
 		err := s.prepare(cfg.Dir)
@@ -454,13 +463,41 @@ func (s *Sink) release() {
 		w.startLocked() // for what was queued or asked for meanwhile
 		w.mu.Unlock()
 	}
-	close(s.ready)
+	s.mu.Lock()
+	s.released = true
+	if s.ready != nil {
+		close(s.ready)
+	}
+	s.mu.Unlock()
 }
 
 // Ready returns a channel that is closed once the Sink's directory and
 // files are prepared and its writers run: at once unless Options.OpenWait
 // passed before.
-func (s *Sink) Ready() <-chan struct{} { return s.ready }
+func (s *Sink) Ready() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return signal(&s.ready, s.released)
+}
+
+// closeSignal returns a channel that is closed once Close has returned.
+func (s *Sink) closeSignal() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return signal(&s.closeDone, s.closeFinished)
+}
+
+// signal returns the channel *ch for an event (closedChan if it happened
+// already), making it if needed. The Sink's mu must be held.
+func signal(ch *chan struct{}, happened bool) <-chan struct{} {
+	switch {
+	case happened:
+		return closedChan
+	case *ch == nil:
+		*ch = make(chan struct{})
+	}
+	return *ch
+}
 
 // firstTick returns how long after now the RotateEvery timer fires first:
 // when the older of the two live files has been live for RotateEvery, at
@@ -714,7 +751,7 @@ func (s *Sink) Close() error {
 		if giveUp != nil {
 			giveUp.Stop()
 		}
-		<-s.ready // the writers are held while the Sink is prepared
+		<-s.Ready() // the writers are held while the Sink is prepared
 
 		// No reader is left to push: the writers finish and close the files.
 		for _, w := range s.streams {
@@ -730,7 +767,12 @@ func (s *Sink) Close() error {
 			}
 		}
 		s.closeErr = errors.Join(errs...)
-		close(s.closeDone)
+		s.mu.Lock()
+		s.closeFinished = true
+		if s.closeDone != nil {
+			close(s.closeDone)
+		}
+		s.mu.Unlock()
 	})
 	return s.closeErr
 }
