@@ -42,6 +42,7 @@ type Queue struct {
 
 	mu        sync.Mutex
 	events    []Event // oldest first
+	busy      bool    // the worker is delivering an event it took from events
 	closed    bool
 	delivered uint64
 	failed    uint64
@@ -178,11 +179,13 @@ func (q *Queue) Stats() QueueStats {
 }
 
 // Close stops taking events and lets the worker deliver what is queued
-// until ctx is done; then it cancels the delivery in flight, drops the
-// rest, logs a warning (with the queue's logger, which names the
-// notifier), and returns ctx's error. It returns once the worker has stopped
-// and, if the notifier has a Close() method (as [Webhook] does, for its
-// idle connections), called it. Calling it again waits for the same end.
+// until ctx is done; then, if a delivery is in flight or events are
+// queued, it cancels the delivery, drops the rest, logs a warning (with the
+// queue's logger, which names the notifier), and returns ctx's error; a
+// queue with nothing left to deliver returns nil, even when ctx had ended.
+// It returns once the worker has stopped and, if the notifier has a
+// Close() method (as [Webhook] does, for its idle connections), called it.
+// Calling it again waits for the same end.
 func (q *Queue) Close(ctx context.Context) error {
 	q.mu.Lock()
 	q.closed = true
@@ -193,10 +196,14 @@ func (q *Queue) Close(ctx context.Context) error {
 	case <-q.done:
 		return nil
 	case <-ctx.Done():
-		select {
-		case <-q.done: // it finished anyway: nothing was given up
+		q.mu.Lock()
+		idle := len(q.events) == 0 && !q.busy
+		q.mu.Unlock()
+		if idle {
+			// Nothing to give up: the worker, closed and out of events,
+			// returns without delivering anything.
+			<-q.done
 			return nil
-		default:
 		}
 		q.cancel()
 		<-q.done
@@ -240,11 +247,13 @@ func (q *Queue) run() {
 		e := q.events[0]
 		q.events[0] = Event{}
 		q.events = q.events[1:]
+		q.busy = true
 		q.mu.Unlock()
 
 		err := q.n.Notify(q.ctx, e)
 
 		q.mu.Lock()
+		q.busy = false
 		if err != nil {
 			q.failed++
 		} else {

@@ -147,8 +147,13 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return fail("URL scheme must be http or https, not %q", u.Scheme)
 	}
-	if u.Host == "" {
+	if u.Hostname() == "" {
 		return fail("URL has no host")
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fail("URL port %s out of range (1-65535)", p)
+		}
 	}
 	for i, s := range cfg.Secrets {
 		if len(s) == 0 {
@@ -287,8 +292,8 @@ func (w *Webhook) Notify(ctx context.Context, e Event) error {
 
 // attempt makes one POST. It returns the Retry-After delay the response
 // asked for (negative when none) and the attempt's error.
-func (w *Webhook) attempt(ctx context.Context, e Event, body []byte) (time.Duration, error) {
-	ctx, cancel := context.WithTimeout(ctx, w.timeout)
+func (w *Webhook) attempt(parent context.Context, e Event, body []byte) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(parent, w.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(body))
 	if err != nil {
@@ -306,7 +311,12 @@ func (w *Webhook) attempt(ctx context.Context, e Event, body []byte) (time.Durat
 	}
 	resp, err := w.client.Do(req)
 	if err != nil {
-		return -1, stripURL(err)
+		err = stripURL(err)
+		if parent.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// The attempt's own limit, not the caller's: say which.
+			err = fmt.Errorf("no response within %v: %w", w.timeout, err)
+		}
+		return -1, err
 	}
 	defer resp.Body.Close()
 	// Read a bounded part so a small answer leaves the connection
