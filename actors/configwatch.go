@@ -45,9 +45,10 @@ type configActor struct {
 	statFile func(path string) (fileStamp, bool)           // stale's stat; nil means stampOf (tests count calls)
 	loadDir  func(dir string) ([]*config.Service, []error) // reload's config.LoadDir; tests make it fail
 
-	daemonHash  string         // Hash of the superd.conf in force (it covers the CAFile= contents)
-	startDaemon *config.Daemon // superd.conf as it was at start, whose [Daemon] settings are in force; nil if none
-	version     string         // superd's version, for the webhooks' User-Agent
+	daemonHash  string          // Hash of the superd.conf in force (it covers the CAFile= contents)
+	hookKeys    map[string]bool // the webhookKey of every webhook in force
+	startDaemon *config.Daemon  // superd.conf as it was at start, whose [Daemon] settings are in force; nil if none
+	version     string          // superd's version, for the webhooks' User-Agent
 
 	watchDir   bool        // reload on file events (superd --watch)
 	watch      *watcher    // nil unless watching
@@ -177,6 +178,7 @@ func (c *configActor) Receive(ctx actor.Context) {
 		if c.startDaemon != nil {
 			c.daemonHash = c.startDaemon.Hash
 		}
+		c.hookKeys = keySet(webhookKeys(c.startDaemon))
 		c.openChanges(false) // before the stamps: no change after them goes unseen
 		c.stamps = make(map[string]fileStamp, len(c.known))
 		for _, sp := range c.known {
@@ -259,19 +261,24 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 		return res, nil, nil
 	}
 	if derr == nil && c.startDaemon != nil && !daemon.SameSettings(c.startDaemon) {
-		const warning = "superd.conf: the [Daemon] settings changed since superd started; they take effect when superd restarts (webhooks are reloaded now)"
+		const warning = "superd.conf: the [Daemon] settings changed since superd started; they take effect when superd restarts (webhooks that changed are reloaded now)"
 		res.Warnings = append(res.Warnings, warning)
 		c.log.Warn(warning)
 	}
 	if derr == nil {
 		if version := daemon.Hash; version != c.daemonHash {
-			if queues, err := webhookQueues(daemon, c.version, c.log); err != nil {
+			// Only the webhooks that changed are replaced: the others keep
+			// their queues, and what those hold.
+			keys := keySet(webhookKeys(daemon))
+			if maps.Equal(keys, c.hookKeys) {
+				c.daemonHash = version // [Daemon] or comments only
+			} else if queues, added, err := webhookQueues(daemon, c.hookKeys, c.version, c.log); err != nil {
 				res.Errors = append(res.Errors, configErrors(err)...)
 			} else {
-				c.daemonHash = version
-				ctx.Send(c.events, &replaceNotifiers{queues: queues})
+				c.daemonHash, c.hookKeys = version, keys
+				ctx.Send(c.events, &replaceNotifiers{keep: keys, queues: queues, keys: added})
 				res.WebhooksReloaded = true
-				c.log.Info("superd.conf reloaded", "webhooks", len(daemon.Webhooks))
+				c.log.Info("superd.conf reloaded", "webhooks", len(daemon.Webhooks), "replaced_or_added", len(added))
 			}
 		}
 	}
@@ -473,6 +480,15 @@ func cutServiceFile(path string) (string, bool) {
 		return "", false
 	}
 	return base[:len(base)-len(config.FileSuffix)], true
+}
+
+// keySet returns the set of keys.
+func keySet(keys []string) map[string]bool {
+	set := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		set[k] = true
+	}
+	return set
 }
 
 // configErrors converts a load error for the control API: one entry per

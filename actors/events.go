@@ -32,20 +32,26 @@ type eventPublished struct {
 // every notifier's bounded queue (a webhook that hangs fills its own queue,
 // drops its oldest events, and delays nothing else).
 //
-// A reload that replaces the notifiers lets the old queues deliver what
-// they hold (for at most eventFlush) before the new ones get any event:
-// an endpoint in both would otherwise get the events after the reload
-// before, or among, those before it. Meanwhile the hub holds the new
-// events (at most notify.DefaultQueueCapacity, oldest dropped).
+// A reload keeps the queue of every webhook it does not change, with what
+// it holds. It lets the queues of the webhooks it changes or removes
+// deliver what they hold (for at most eventFlush) before the new ones get
+// any event: an endpoint in both would otherwise get the events after the
+// reload before, or among, those before it. Meanwhile the hub holds the
+// new queues' events (at most notify.DefaultQueueCapacity, oldest
+// dropped).
 type eventsActor struct {
-	log      *slog.Logger
-	queues   []*notify.Queue
-	subs     map[uint64]*subscriber
-	nextSub  uint64
-	closing  sync.WaitGroup // queues replaced by a reload, still flushing
-	flushing int            // how many replaced sets of queues are still flushing
-	held     []notify.Event // events for queues, waiting for flushing to reach 0
-	heldDrop uint64         // events dropped from held since the last warning
+	log *slog.Logger
+	// queues get every event; waiting (added by a reload while replaced
+	// queues flush) get the held ones first. keys and waitingKeys are
+	// their webhooks' webhookKey, in the same order.
+	queues, waiting   []*notify.Queue
+	keys, waitingKeys []string
+	subs              map[uint64]*subscriber
+	nextSub           uint64
+	closing           sync.WaitGroup // queues replaced by a reload, still flushing
+	flushing          int            // how many replaced sets of queues are still flushing
+	held              []notify.Event // events for queues, waiting for flushing to reach 0
+	heldDrop          uint64         // events dropped from held since the last warning
 	// backlogTimer, if not nil, sends a pushBacklogs soon.
 	backlogTimer *time.Timer
 	history      []notify.Event // ring buffer of the last eventHistory events
@@ -70,11 +76,16 @@ func (h *eventsActor) Receive(ctx actor.Context) {
 			sub.end()
 		}
 	case *replaceNotifiers:
-		old := h.queues
-		h.queues = m.queues
+		var gone, goneWaiting []*notify.Queue
+		h.queues, h.keys, gone = keepQueues(h.queues, h.keys, m.keep)
+		h.waiting, h.waitingKeys, goneWaiting = keepQueues(h.waiting, h.waitingKeys, m.keep)
+		old := append(gone, goneWaiting...) // the waiting ones hold nothing yet
 		if len(old) == 0 {
-			return // nothing to flush first
+			// Nothing to flush first.
+			h.queues, h.keys = append(h.queues, m.queues...), append(h.keys, m.keys...)
+			return
 		}
+		h.waiting, h.waitingKeys = append(h.waiting, m.queues...), append(h.waitingKeys, m.keys...)
 		h.flushing++
 		h.closing.Add(1)
 		self, root := ctx.Self(), ctx.ActorSystem().Root
@@ -116,17 +127,14 @@ type drainEvents struct {
 // replaced have delivered what they held (or given up).
 type notifiersFlushed struct{}
 
-// toNotifiers hands e to every notifier's queue, or holds it while replaced
-// queues are still flushing.
+// toNotifiers hands e to every notifier's queue, and holds it for the
+// queues waiting for replaced ones to flush.
 func (h *eventsActor) toNotifiers(e notify.Event) {
-	if h.flushing == 0 {
-		for _, q := range h.queues {
-			q.Enqueue(e)
-		}
-		return
+	for _, q := range h.queues {
+		q.Enqueue(e)
 	}
-	if len(h.queues) == 0 {
-		return // no notifier wants it
+	if len(h.waiting) == 0 {
+		return // no notifier waits
 	}
 	if len(h.held) >= notify.DefaultQueueCapacity {
 		h.held[0] = notify.Event{} // release its slices
@@ -136,8 +144,8 @@ func (h *eventsActor) toNotifiers(e notify.Event) {
 	h.held = append(h.held, e)
 }
 
-// releaseHeld hands the held events to the queues once no replaced queue
-// is flushing any more.
+// releaseHeld hands the held events to the waiting queues once no
+// replaced queue is flushing any more; they then get every event.
 func (h *eventsActor) releaseHeld() {
 	if h.flushing > 0 {
 		return
@@ -147,11 +155,26 @@ func (h *eventsActor) releaseHeld() {
 		h.heldDrop = 0
 	}
 	for _, e := range h.held {
-		for _, q := range h.queues {
+		for _, q := range h.waiting {
 			q.Enqueue(e)
 		}
 	}
 	h.held = nil
+	h.queues, h.keys = append(h.queues, h.waiting...), append(h.keys, h.waitingKeys...)
+	h.waiting, h.waitingKeys = nil, nil
+}
+
+// keepQueues splits queues (with their keys) into those whose key keep
+// holds, returned first with their keys, and the others.
+func keepQueues(queues []*notify.Queue, keys []string, keep map[string]bool) (kept []*notify.Queue, keptKeys []string, gone []*notify.Queue) {
+	for i, q := range queues {
+		if keep[keys[i]] {
+			kept, keptKeys = append(kept, q), append(keptKeys, keys[i])
+		} else {
+			gone = append(gone, q)
+		}
+	}
+	return kept, keptKeys, gone
 }
 
 func (h *eventsActor) remember(e notify.Event) {
@@ -163,10 +186,21 @@ func (h *eventsActor) remember(e notify.Event) {
 	h.next = (h.next + 1) % eventHistory
 }
 
-// replaceNotifiers installs the notifiers of a reloaded superd.conf; the
-// old queues flush in the background (bounded by eventFlush).
+// replaceNotifiers installs the notifiers of a reloaded superd.conf: the
+// queues whose webhookKey keep holds stay, the others flush in the
+// background (bounded by eventFlush), and queues (with their keys) are
+// added.
 type replaceNotifiers struct {
+	keep   map[string]bool
 	queues []*notify.Queue
+	keys   []string
+}
+
+// webhookKey identifies a webhook's whole configuration (its URL,
+// secrets, CA, filter, limits): a reload keeps the queue of a webhook
+// whose key is the same.
+func webhookKey(w config.Webhook) string {
+	return (&config.Daemon{Webhooks: []config.Webhook{w}}).ComputeHash()
 }
 
 // closeQueues closes queues in parallel, giving each of them wait to
@@ -185,14 +219,35 @@ func closeQueues(queues []*notify.Queue, wait time.Duration) {
 	wg.Wait()
 }
 
-// webhookQueues builds one bounded queue per webhook of d.
-func webhookQueues(d *config.Daemon, version string, log *slog.Logger) ([]*notify.Queue, error) {
-	var queues []*notify.Queue
-	fail := func(err error) ([]*notify.Queue, error) {
+// webhookKeys returns the webhookKey of every webhook of d (none if d is
+// nil), in order.
+func webhookKeys(d *config.Daemon) []string {
+	if d == nil {
+		return nil
+	}
+	keys := make([]string, len(d.Webhooks))
+	for i, w := range d.Webhooks {
+		keys[i] = webhookKey(w)
+	}
+	return keys
+}
+
+// webhookQueues builds one bounded queue per webhook of d whose key (see
+// webhookKey) skip does not hold, and returns them with their keys.
+func webhookQueues(d *config.Daemon, skip map[string]bool, version string, log *slog.Logger) ([]*notify.Queue, []string, error) {
+	var (
+		queues []*notify.Queue
+		keys   []string
+	)
+	fail := func(err error) ([]*notify.Queue, []string, error) {
 		closeQueues(queues, eventFlush)
-		return nil, err
+		return nil, nil, err
 	}
 	for _, w := range d.Webhooks {
+		key := webhookKey(w)
+		if skip[key] {
+			continue
+		}
 		secrets := make([][]byte, 0, len(w.Secrets))
 		for _, sec := range w.Secrets {
 			b, err := notify.ParseSecret(sec)
@@ -221,9 +276,10 @@ func webhookQueues(d *config.Daemon, version string, log *slog.Logger) ([]*notif
 			return fail(fmt.Errorf("superd.conf: webhook %s: %w", w.Name, err))
 		}
 		queues = append(queues, notify.NewQueue(wh, 0, log.With("webhook", w.Name)))
+		keys = append(keys, key)
 		log.Info("webhook configured", "webhook", w.Name)
 	}
-	return queues, nil
+	return queues, keys, nil
 }
 
 // publish sends e to the event hub, if there is one.

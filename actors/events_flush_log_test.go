@@ -36,7 +36,7 @@ func TestCloseQueuesNamesSlowWebhook(t *testing.T) {
 	var buf lockedBuffer
 	logger := slog.New(slog.NewTextHandler(&buf, nil))
 	d := &config.Daemon{Webhooks: []config.Webhook{{Name: "slowhook", URL: srv.URL, Timeout: time.Minute}}}
-	queues, err := webhookQueues(d, "test", logger)
+	queues, _, err := webhookQueues(d, nil, "test", logger)
 	if err != nil {
 		t.Fatal(err)
 	}

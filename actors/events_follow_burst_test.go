@@ -2,6 +2,7 @@ package actors
 
 import (
 	"log/slog"
+	"strconv"
 	"testing"
 	"time"
 
@@ -105,6 +106,10 @@ func startHub(t *testing.T, queues ...*notify.Queue) (*actor.ActorSystem, *actor
 	log := slog.New(slog.DiscardHandler)
 	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return log }))
 	t.Cleanup(system.Shutdown)
-	hub := system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &eventsActor{log: log, queues: queues} }))
+	keys := make([]string, len(queues)) // q0, q1, ...: the queues' webhookKey
+	for i := range keys {
+		keys[i] = "q" + strconv.Itoa(i)
+	}
+	hub := system.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &eventsActor{log: log, queues: queues, keys: keys} }))
 	return system, hub
 }

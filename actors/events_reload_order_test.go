@@ -53,7 +53,7 @@ func TestReplaceNotifiersKeepsOrder(t *testing.T) {
 	system, hub := startHub(t, old)
 	system.Root.Send(hub, &eventPublished{event: notify.NewEvent(notify.TypeStart, "e1")})
 	system.Root.Send(hub, &eventPublished{event: notify.NewEvent(notify.TypeStart, "e2")})
-	system.Root.Send(hub, &replaceNotifiers{queues: []*notify.Queue{notify.NewQueue(endpoint("new"), 0, log)}})
+	system.Root.Send(hub, &replaceNotifiers{queues: []*notify.Queue{notify.NewQueue(endpoint("new"), 0, log)}, keys: []string{"new"}})
 	system.Root.Send(hub, &eventPublished{event: notify.NewEvent(notify.TypeStop, "e3")})
 
 	want := []string{"e1", "e2", "e3"}

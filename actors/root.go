@@ -50,9 +50,9 @@ func (r *rootActor) Receive(ctx actor.Context) {
 		if err != nil {
 			panic(err) // cannot happen: a fresh system has no actor of that name
 		}
-		queues, logger := r.queues, r.deps.logger
+		queues, keys, logger := r.queues, webhookKeys(r.daemon), r.deps.logger
 		events, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
-			return &eventsActor{log: logger, queues: queues}
+			return &eventsActor{log: logger, queues: queues, keys: keys}
 		}), "events")
 		if err != nil {
 			panic(err)

@@ -411,7 +411,7 @@ func (s *Supervisor) notifiers() ([]*notify.Queue, *config.Daemon, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("superd.conf: %w", err)
 	}
-	queues, err := webhookQueues(d, s.cfg.Version, s.log)
+	queues, _, err := webhookQueues(d, nil, s.cfg.Version, s.log)
 	return queues, d, err
 }
 
