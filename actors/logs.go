@@ -86,9 +86,9 @@ const sinkPreparers = 4
 // actor, for a place. Each open is a goroutine (and one more inside
 // logsink.Open), the runtime keeps every goroutine it ever ran for reuse,
 // and their allocations interleave: a thousand services opened all at
-// once took superd's RSS from 22.2–22.4 MiB (opens one after the other,
-// in the mailbox) to 23.9–24.2 MiB for good; with 16 at a time it is
-// 23.0–23.2 MiB (4 at a time saved about 0.3 MiB more, but behind a hung
+// once took superd's RSS from 21.7–21.9 MiB (opens one after the other,
+// in the mailbox) to 23.3–23.6 MiB for good; with 16 at a time it is
+// 22.5–22.6 MiB (4 at a time saved about 0.3 MiB more, but behind a hung
 // disk the queue drains maxOpens opens a second, each taking about
 // sinkOpenWait).
 const maxOpens = 16
