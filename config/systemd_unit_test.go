@@ -11,46 +11,34 @@ import (
 // key" or "unknown section", nor a misleading "must be an absolute path"
 // for WorkingDirectory='s systemd prefixes.
 func TestSystemdUnitDirectivesExplained(t *testing.T) {
+	const service = "[Service]\nExecStart=/bin/true\n"
 	for _, tc := range []struct {
-		line, want string
+		file, want string
 	}{
-		{"Type=simple", "Type=simple"},
-		{"KillMode=process", "process group"},
-		{"ExecStop=/bin/kill $MAINPID", "KillSignal="},
-		{"ExecReload=/bin/kill -HUP $MAINPID", "supers signal"},
-		{"SendSIGKILL=no", "TimeoutStopSec=infinity"},
-		{"TimeoutSec=5", "TimeoutStopSec="},
-		{"WorkingDirectory=-/srv/app", `"-" prefix`},
-		{"WorkingDirectory=~", `"~"`},
-		{"WorkingDirectory=~/app", `"~"`},
+		{service + "Type=simple", "Type=simple"},
+		{service + "KillMode=process", "process group"},
+		{service + "ExecStop=/bin/kill $MAINPID", "KillSignal="},
+		{service + "ExecReload=/bin/kill -HUP $MAINPID", "supers signal"},
+		{service + "SendSIGKILL=no", "TimeoutStopSec=infinity"},
+		{service + "TimeoutSec=5", "TimeoutStopSec="},
+		{service + "WorkingDirectory=-/srv/app", `"-" prefix`},
+		{service + "WorkingDirectory=~", `"~"`},
+		{service + "WorkingDirectory=~/app", `"~"`},
+		{"[Unit]\nAfter=network.target\n" + service, "in no order"},
+		{"[Unit]\nBefore=web.service\n" + service, "in no order"},
+		{"[Unit]\nRequires=db.service\n" + service, "no dependencies"},
+		{"[Unit]\nWants=db.service\n" + service, "no dependencies"},
+		{"[Unit]\nBindsTo=db.service\n" + service, "no dependencies"},
+		{"[Unit]\nPartOf=app.target\n" + service, "no dependencies"},
+		{"[Unit]\nDocumentation=https://example.com/doc\n" + service, "X-Documentation="},
 	} {
-		_, err := parse("x", "x.service", []byte("[Service]\nExecStart=/bin/true\n"+tc.line+"\n"), readFile)
+		_, err := parse("x", "x.service", []byte(tc.file+"\n"), readFile)
 		if err == nil {
-			t.Errorf("%s accepted", tc.line)
+			t.Errorf("%q accepted", tc.file)
 			continue
 		}
 		if msg := err.Error(); !strings.Contains(msg, "systemd") || !strings.Contains(msg, tc.want) {
-			t.Errorf("%s: %s\nwant a note about systemd mentioning %q", tc.line, msg, tc.want)
-		}
-	}
-	for _, tc := range []struct {
-		line, want string
-	}{
-		{"After=network.target", "in no order"},
-		{"Before=web.service", "in no order"},
-		{"Requires=db.service", "no dependencies"},
-		{"Wants=db.service", "no dependencies"},
-		{"BindsTo=db.service", "no dependencies"},
-		{"PartOf=app.target", "no dependencies"},
-		{"Documentation=https://example.com/doc", "X-Documentation="},
-	} {
-		_, err := parse("x", "x.service", []byte("[Unit]\n"+tc.line+"\n[Service]\nExecStart=/bin/true\n"), readFile)
-		if err == nil {
-			t.Errorf("[Unit] %s accepted", tc.line)
-			continue
-		}
-		if msg := err.Error(); !strings.Contains(msg, "systemd") || !strings.Contains(msg, tc.want) {
-			t.Errorf("[Unit] %s: %s\nwant a note about systemd mentioning %q", tc.line, msg, tc.want)
+			t.Errorf("%q: %s\nwant a note about systemd mentioning %q", tc.file, msg, tc.want)
 		}
 	}
 	_, err := parse("x", "x.service", []byte("[Service]\nExecStart=/bin/true\n\n[Install]\nWantedBy=multi-user.target\n"), readFile)
