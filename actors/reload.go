@@ -112,8 +112,10 @@ func (s *servicesActor) finishAdds(ctx actor.Context) {
 		case p.settled != nil:
 			s.reportSettled(ctx, p.settled, p.failed)
 		case len(p.errs) > 0:
-			// Added by a reload, which has already answered: the log is
-			// the only place to say it (the next reload tries again).
+			// Created for a change or on demand, with nobody waiting for
+			// this answer: the log is the only place to say it (the
+			// commands that waited fail below; the next reload tries
+			// again).
 			for _, err := range p.errs {
 				s.log.Error("service not created", "err", err)
 			}
