@@ -41,9 +41,22 @@ func (c *eventsCmd) Run(ctx context.Context, a *app) error {
 	}
 	emit := a.printEvent
 	if !c.Follow {
+		// The history is bounded: take it all, then print it, so that
+		// --timeout bounds the wait for superd, not how long stdout (a
+		// pager) takes, and superd never waits for a slow stdout.
 		rctx, cancel := a.withTimeout(ctx)
 		defer cancel()
-		return a.eventsError(a.client.Events(rctx, c.Service, false, emit))
+		var history []notify.Event
+		err := a.client.Events(rctx, c.Service, false, func(e notify.Event) error {
+			history = append(history, e)
+			return nil
+		})
+		for _, e := range history {
+			if perr := emit(e); perr != nil {
+				return perr
+			}
+		}
+		return a.eventsError(err)
 	}
 	// The stream has no end of its own: --timeout bounds only the wait for
 	// superd's answer, then only the user ends it.
