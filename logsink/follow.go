@@ -41,6 +41,13 @@ func (r *TailReader) notice(name string, op fsnotify.Op) {
 	// if Read is not running, look now; else Read looks when it returns.
 	r.unpin.Store(true)
 	if r.mu.TryLock() {
+		if op.Has(fsnotify.Create) && filepath.Dir(name) == r.dir {
+			// A rotation, maybe: noted, so that a reader that stopped
+			// reading can tell whether it goes before it is read.
+			if stamp, gz, ok := r.naming.parse(filepath.Base(name)); ok && !gz && stamp > r.prev && !r.closed {
+				r.noteRotated(rotated{stamp: stamp, plain: true})
+			}
+		}
 		r.releaseIfRemoved()
 		r.mu.Unlock()
 	}
@@ -152,6 +159,7 @@ func (r *TailReader) advance() (bool, error) {
 			return false, err
 		}
 		if !ok {
+			r.passRotated("") // those seen listed are gone
 			if f == nil {
 				return false, nil
 			}
@@ -161,7 +169,7 @@ func (r *TailReader) advance() (bool, error) {
 		if f != nil {
 			_ = f.Close()
 		}
-		r.prev = b.stamp
+		r.passRotated(b.stamp)
 		src, err := r.openRotated(b)
 		if err != nil {
 			r.log.Warn("logsink: skipping a rotated log file that cannot be read", "path", r.path, "stamp", b.stamp, "error", err)
@@ -177,6 +185,10 @@ func (r *TailReader) advance() (bool, error) {
 // A plain rotated file is recognised as the same file; a compressed one is
 // assumed to be it.
 func (r *TailReader) skipOwnBackup(fi os.FileInfo) error {
+	if own := r.forgetSeen(fi); own != "" {
+		r.passRotated(own)
+		return nil
+	}
 	b, ok, err := r.nextRotated()
 	if err != nil || !ok {
 		return err
@@ -190,8 +202,86 @@ func (r *TailReader) skipOwnBackup(fi os.FileInfo) error {
 			return fmt.Errorf("logsink: follow: %w", err)
 		}
 	}
-	r.prev = b.stamp
+	r.passRotated(b.stamp)
 	return nil
+}
+
+// passRotated makes the rotated file of stamp the last one read, or about
+// to be: the rotated files seen listed before and stamped before it (all
+// of them when stamp is "") are gone, since the oldest one left is read
+// next, so MaxBackups, MaxAge or a hand removed them before the follower
+// read them: it logs how many there were and how many bytes they held.
+func (r *TailReader) passRotated(stamp string) {
+	var files int
+	var size int64
+	known := true
+	for s, seen := range r.ahead {
+		if stamp != "" && s > stamp {
+			continue
+		}
+		if s != stamp {
+			files++
+			size += max(seen.size, 0)
+			known = known && seen.size >= 0
+		}
+		delete(r.ahead, s)
+	}
+	if stamp > r.prev {
+		r.prev = stamp
+	}
+	if files == 0 {
+		return
+	}
+	attrs := []any{"path", r.path, "skipped_files", files}
+	if known {
+		attrs = append(attrs, "skipped_bytes", size)
+	}
+	r.log.Warn("logsink: a follower skipped rotated log files removed before it read them", attrs...)
+}
+
+// seenFile is a rotated file that a follower saw before it read it.
+type seenFile struct {
+	size int64       // uncompressed; -1 if unknown
+	id   os.FileInfo // its plain form, if seen; nil if not
+}
+
+// forgetSeen forgets the rotated file seen as the file fi, which the
+// follower read as the live file, and returns its stamp ("" if none was).
+func (r *TailReader) forgetSeen(fi os.FileInfo) string {
+	for s, seen := range r.ahead {
+		if seen.id != nil && os.SameFile(seen.id, fi) {
+			delete(r.ahead, s)
+			return s
+		}
+	}
+	return ""
+}
+
+// noteRotated records that the rotated file b, stamped after r.prev, was
+// seen, with its size, so that the follower can tell if it goes before it
+// reads it.
+func (r *TailReader) noteRotated(b rotated) {
+	if _, ok := r.ahead[b.stamp]; ok {
+		return
+	}
+	if r.ahead == nil {
+		r.ahead = make(map[string]seenFile)
+	}
+	seen := seenFile{size: -1}
+	if b.plain {
+		if fi, err := os.Lstat(r.rotatedPath(b.stamp, false)); err == nil {
+			seen = seenFile{size: fi.Size(), id: fi}
+		}
+	}
+	if seen.id == nil { // compressed, and so complete
+		if f, err := openRegular(r.rotatedPath(b.stamp, true)); err == nil {
+			if fi, err := f.Stat(); err == nil {
+				seen.size = gzipSize(f, fi.Size(), 0)
+			}
+			_ = f.Close()
+		}
+	}
+	r.ahead[b.stamp] = seen
 }
 
 // olderThan returns the rotated files of files (oldest first) that are
@@ -222,12 +312,19 @@ func (r *TailReader) nextRotated() (rotated, bool, error) {
 	if err != nil {
 		return rotated{}, false, err
 	}
+	next, ok := rotated{}, false
 	for _, b := range files {
-		if b.stamp > r.prev {
-			return b, true, nil
+		if b.stamp <= r.prev {
+			continue
+		}
+		if !ok {
+			next, ok = b, true
+		}
+		if r.follow {
+			r.noteRotated(b)
 		}
 	}
-	return rotated{}, false, nil
+	return next, ok, nil
 }
 
 // rotatedFiles lists the log's rotated files, oldest first.
@@ -281,7 +378,8 @@ func (r *TailReader) openRotated(b rotated) (*source, error) {
 		_ = f.Close()
 		return nil, fmt.Errorf("%s: %w", f.Name(), err)
 	}
-	return &source{f: f, seq: zr, stamp: b.stamp}, nil
+	gz := &gzCount{zr: zr}
+	return &source{f: f, seq: gz, gz: gz, stamp: b.stamp}, nil
 }
 
 func (r *TailReader) rotatedPath(stamp string, gz bool) string {
@@ -330,7 +428,7 @@ func (n backupNaming) name(stamp string, gz bool) string {
 type resumePoint struct {
 	stamp  string // the rotated file it was (maybe compressed); "" if none
 	off    int64  // how far it was read (uncompressed)
-	unread int64  // what was not read of it; -1 if unknown (compressed)
+	unread int64  // what was not read of it; -1 if unknown
 }
 
 // releaseIfRemoved closes the file being read if it was removed (its last
@@ -353,9 +451,12 @@ func (r *TailReader) releaseIfRemoved() {
 		rp.off = r.cur.off
 		rp.unread = fi.Size() - rp.off
 		// Rotated, then removed once compressed: its rotated file is the
-		// next one, assumed to be it when only its compressed form is
+		// next one, known by the identity its plain form had if that was
+		// seen, else assumed to be it when only its compressed form is
 		// left. Found now: more rotations may come before the next Read.
-		if b, ok, err := r.nextRotated(); err == nil && ok && !b.plain {
+		// Seen, it is not to be counted as skipped whole: its rest is.
+		own := r.forgetSeen(fi)
+		if b, ok, err := r.nextRotated(); err == nil && ok && !b.plain && (own == "" || b.stamp == own) {
 			rp.stamp = b.stamp
 		}
 	case r.cur.seq == io.Reader(r.cur.f): // a plain rotated file
@@ -363,6 +464,8 @@ func (r *TailReader) releaseIfRemoved() {
 			return
 		}
 		rp.stamp, rp.unread = r.cur.stamp, fi.Size()-rp.off
+	case r.cur.gz != nil: // a compressed rotated file: removed by MaxBackups or MaxAge
+		rp.unread = gzipSize(r.cur.f, fi.Size(), r.cur.gz.n)
 	}
 	r.closeCur()
 	r.resume = rp
@@ -377,7 +480,7 @@ func (r *TailReader) resumeRemoved() {
 	rp := r.resume
 	r.resume = nil
 	if rp.stamp != "" {
-		r.prev = max(r.prev, rp.stamp)
+		r.passRotated(rp.stamp)
 		src, err := r.openRotated(rotated{stamp: rp.stamp})
 		if err == nil {
 			if _, err = io.CopyN(io.Discard, src.seq, rp.off); err == nil {
@@ -387,8 +490,12 @@ func (r *TailReader) resumeRemoved() {
 			_ = src.f.Close()
 		}
 	}
-	if rp.unread != 0 {
+	switch {
+	case rp.unread > 0:
 		r.log.Warn("logsink: a follower skipped the rest of a log file removed before it read it",
 			"path", r.path, "skipped_bytes", rp.unread)
+	case rp.unread < 0: // how much is unknown
+		r.log.Warn("logsink: a follower skipped the rest of a log file removed before it read it",
+			"path", r.path)
 	}
 }

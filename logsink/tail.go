@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -76,12 +77,13 @@ type TailReader struct {
 
 	mu      sync.Mutex // guards the fields below; Read holds it except while waiting
 	closed  bool
-	stopCtx func() bool  // releases the context.AfterFunc that calls Close
-	cur     *source      // the file being read; nil while none exists yet
-	backlog []rotated    // without Follow: rotated files to read after cur, oldest first
-	live    *source      // without Follow: the live file, to read after backlog
-	prev    string       // rotated files stamped later than this are not read yet
-	resume  *resumePoint // where to go on after the file being read was removed
+	stopCtx func() bool         // releases the context.AfterFunc that calls Close
+	cur     *source             // the file being read; nil while none exists yet
+	backlog []rotated           // without Follow: rotated files to read after cur, oldest first
+	live    *source             // without Follow: the live file, to read after backlog
+	prev    string              // rotated files stamped later than this are not read yet
+	ahead   map[string]seenFile // follow: rotated files stamped after prev seen so far
+	resume  *resumePoint        // where to go on after the file being read was removed
 }
 
 // source is an open file being read: either the live log file, read at an
@@ -89,6 +91,7 @@ type TailReader struct {
 type source struct {
 	f     *os.File
 	seq   io.Reader // a rotated file's content (maybe decompressed); nil for the live file
+	gz    *gzCount  // a compressed rotated file's decompressor, which seq reads; nil if plain
 	stamp string    // a rotated file's stamp
 	off   int64     // live file: offset of the next byte to read
 	limit int64     // live file: offset at which to stop; -1 to follow
@@ -217,6 +220,9 @@ func (r *TailReader) start(n int, lookback int64) error {
 		switch {
 		case first != nil:
 			r.prev = older[firstAt].stamp
+			for _, b := range older[firstAt+1:] {
+				r.noteRotated(b)
+			}
 		case len(older) > 0:
 			r.prev = older[len(older)-1].stamp
 		}
@@ -358,8 +364,8 @@ func (r *TailReader) lookBack(older []rotated, need int, lastSeen bool, lookback
 // fewer, and then it is read from its start. size is the file's
 // uncompressed size.
 func (s *source) seek(need int, skipLast bool) (size int64, found int, err error) {
-	if zr, ok := s.seq.(*gzip.Reader); ok {
-		return s.seekCompressed(zr, need, skipLast)
+	if s.gz != nil {
+		return s.seekCompressed(need, skipLast)
 	}
 	fi, err := s.f.Stat()
 	if err != nil {
@@ -383,12 +389,12 @@ func (s *source) seek(need int, skipLast bool) (size int64, found int, err error
 // seekCompressed is seek for a gzipped file, which can only be read
 // forwards: it counts the newlines, then reads the file again and skips
 // those before the answer.
-func (s *source) seekCompressed(zr *gzip.Reader, need int, skipLast bool) (size int64, found int, err error) {
+func (s *source) seekCompressed(need int, skipLast bool) (size int64, found int, err error) {
 	buf := make([]byte, tailBlock)
 	var newlines int
 	var last byte
 	for {
-		n, err := zr.Read(buf)
+		n, err := s.gz.Read(buf)
 		newlines += bytes.Count(buf[:n], []byte{'\n'})
 		size += int64(n)
 		if n > 0 {
@@ -419,10 +425,38 @@ func (s *source) rewind() error {
 	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	if zr, ok := s.seq.(*gzip.Reader); ok {
-		return zr.Reset(s.f)
+	if s.gz != nil {
+		s.gz.n = 0
+		return s.gz.zr.Reset(s.f)
 	}
 	return nil
+}
+
+// gzCount reads a compressed rotated file's content and counts it.
+type gzCount struct {
+	zr *gzip.Reader
+	n  int64 // the bytes of content read so far
+}
+
+func (g *gzCount) Read(p []byte) (int, error) {
+	n, err := g.zr.Read(p)
+	g.n += int64(n)
+	return n, err
+}
+
+// gzipSize returns how many bytes of content the gzipped file f, of size
+// compressed bytes, holds beyond the first read ones, from the content's
+// size that its gzip trailer gives (modulo 4 GiB, so that it is exact up
+// to 4 GiB), or -1 if that cannot be read.
+func gzipSize(f *os.File, size, read int64) int64 {
+	var isize [4]byte
+	if size < int64(len(isize)) {
+		return -1
+	}
+	if _, err := f.ReadAt(isize[:], size-int64(len(isize))); err != nil {
+		return -1
+	}
+	return int64(binary.LittleEndian.Uint32(isize[:]) - uint32(read))
 }
 
 // lineSkipper reads r without its first n lines.
