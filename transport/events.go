@@ -177,6 +177,12 @@ func (c *Client) Events(ctx context.Context, service string, follow bool, fn fun
 		}
 		var e notify.Event
 		if err := json.Unmarshal(line, &e); err != nil {
+			if !sc.Scan() && sc.Err() != nil {
+				// The connection broke in the middle of this line, which
+				// the scanner hands over before the read error: the
+				// error is the broken stream, not a bad event.
+				break
+			}
 			return fmt.Errorf("decoding event from superd: %w", err)
 		}
 		if err := fn(e); err != nil {
