@@ -55,9 +55,9 @@ func TestReplaceNotifiersKeepsUnchangedQueues(t *testing.T) {
 		defer mu.Unlock()
 		return slices.Equal(got["b"], []string{"e3"})
 	})
-	// a is still the same queue, holding what it had: released now (well
-	// past the 5 s a replaced queue would have had, were it replaced), it
-	// delivers everything, in order.
+	// a is still the same queue, holding what it had, and it got e3 too:
+	// a replaced queue would be closed, and would never get e3. Released
+	// now, it delivers everything, in order.
 	if st := a.Stats(); st.Dropped != 0 {
 		t.Fatalf("a dropped %d events", st.Dropped)
 	}
