@@ -308,11 +308,13 @@ func TestFollowersShareWatchesOfRemovedDirectories(t *testing.T) {
 
 // A follower that stalls while a Sink rotates its log again and again, and
 // removes the rotated files beyond MaxBackups (compressed or not), keeps
-// none of them open; once it reads again it gets what is still kept.
+// none of them open; once it reads again it gets what is still kept, from
+// the start of the oldest file kept.
 func TestStalledFollowerOfSinkKeepsNoRemovedFile(t *testing.T) {
 	for _, compress := range []bool{false, true} {
 		t.Run(fmt.Sprintf("compress=%v", compress), func(t *testing.T) {
-			s := openSink(t, Options{MaxSize: 64 << 10, MaxBackups: 2, Compress: compress})
+			const maxBackups = 2
+			s := openSink(t, Options{MaxSize: 64 << 10, MaxBackups: maxBackups, Compress: compress})
 			dir := filepath.Dir(s.Path(Stdout))
 			stdout, _ := pipes(t, s)
 			first := []byte(strings.Repeat("first\n", 1000))
@@ -322,12 +324,27 @@ func TestStalledFollowerOfSinkKeepsNoRemovedFile(t *testing.T) {
 			if _, err := io.ReadFull(r, make([]byte, 10)); err != nil {
 				t.Fatal(err)
 			}
-			data := randomBytes(12, 1<<20)
+			// All of it written while the follower stalls: a write once it
+			// reads again could rotate the file it reads away under it,
+			// which it would rightly skip.
+			last := []byte("last\n")
+			data := slices.Concat(randomBytes(12, 1<<20), last)
 			mustWrite(t, stdout, data)
 			waitWritten(t, s, Stdout, uint64(len(first)+len(data)))
-			if compress {
-				waitCompressed(t, dir)
-			}
+			// The rotated files beyond MaxBackups are removed, and the
+			// others compressed, by a goroutine of their own.
+			waitFor(t, "the rotated files to be trimmed", func() bool {
+				names := backups(t, dir, Stdout)
+				if len(names) != maxBackups {
+					return false
+				}
+				for _, n := range names {
+					if compress != strings.HasSuffix(n, compressSuffix) {
+						return false
+					}
+				}
+				return true
+			})
 			removedHeld := func() int {
 				return fdsLinkingTo(t, func(target string) bool {
 					return strings.HasPrefix(target, dir+string(os.PathSeparator)) && strings.HasSuffix(target, " (deleted)")
@@ -337,14 +354,12 @@ func TestStalledFollowerOfSinkKeepsNoRemovedFile(t *testing.T) {
 
 			// It goes on with the oldest file kept, from its start, having
 			// skipped what was removed.
-			last := []byte("last\n")
-			mustWrite(t, stdout, last)
-			all := slices.Concat(first[10:], data, last)
+			kept := readLogs(t, dir, Stdout)
 			c := collect(t, r)
 			waitFor(t, "the follower to read the last line", func() bool { return bytes.HasSuffix(c.bytes(), last) })
-			got := c.bytes()
-			if !bytes.HasSuffix(all, got) || len(got) > len(all)-(64<<10) {
-				t.Errorf("the follower read %d bytes of the %d written since it stalled, want a part that the Sink still keeps (at most %d)", len(got), len(all), 3*(64<<10))
+			all := slices.Concat(first[10:], data)
+			if got := c.bytes(); !bytes.HasSuffix(all, got) || !bytes.Equal(got, kept) {
+				t.Errorf("the follower read %d bytes of the %d written since it stalled, want the %d the Sink still keeps (at most %d)", len(got), len(all), len(kept), (maxBackups+1)*(64<<10))
 			}
 		})
 	}
