@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -245,9 +246,9 @@ func cpuOf(procs []procStat) time.Duration {
 // terminal or a pipeline would take it (with /dev/null, writing would cost
 // nothing at all); its stderr goes to errFile.
 func (b *bench) timeCommand(ctx context.Context, cmd *exec.Cmd, errFile *os.File) (time.Duration, error) {
-	// Through a pipe, as to io.Discard, but the end is kept: some CLIs
-	// (runit's sv) say why they failed on stdout.
-	var out tail
+	// Through a pipe, as to io.Discard, but what says why it failed is
+	// kept: some CLIs (runit's sv) say it on stdout.
+	var out outcome
 	cmd.Stdout = &out
 	if errFile != nil {
 		cmd.Stderr = errFile
@@ -258,7 +259,7 @@ func (b *bench) timeCommand(ctx context.Context, cmd *exec.Cmd, errFile *os.File
 	err := runQuiet(ctx, b.reaper, cmd)
 	d := time.Since(t0)
 	if err != nil {
-		if line := out.lastLine(); line != "" {
+		if line := out.why(); line != "" {
 			return d, fmt.Errorf("%s: %w (stdout: %s)", filepath.Base(cmd.Path), err, line)
 		}
 		return d, fmt.Errorf("%s: %w", filepath.Base(cmd.Path), err)
@@ -266,23 +267,76 @@ func (b *bench) timeCommand(ctx context.Context, cmd *exec.Cmd, errFile *os.File
 	return d, nil
 }
 
-// tail is an io.Writer that keeps only the last tailSize bytes written.
-type tail struct{ buf []byte }
-
-const tailSize = 512
-
-func (t *tail) Write(p []byte) (int, error) {
-	t.buf = append(t.buf, p...)
-	if over := len(t.buf) - tailSize; over > 0 {
-		t.buf = t.buf[:copy(t.buf, t.buf[over:])]
-	}
-	return len(p), nil
+// outcome is an io.Writer that keeps, of a CLI's output, the first line
+// that complains and the last line. runit's sv, for one, prints a line per
+// service in the order given, "fail: NAME: ..." or "warning: NAME: ..." for
+// the ones it could not read, and exits with their number: the complaint
+// may be anywhere in the output.
+type outcome struct {
+	partial   []byte // the current line, up to lineMax bytes
+	last      string // the last complete non-empty line
+	complaint string // the first line that starts with a complaint
 }
 
-// lastLine returns the last non-empty line kept.
-func (t *tail) lastLine() string {
-	s := strings.TrimSpace(string(t.buf))
-	return s[strings.LastIndexByte(s, '\n')+1:]
+// lineMax bounds the bytes kept of one line.
+const lineMax = 512
+
+func (o *outcome) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			o.add(p)
+			break
+		}
+		o.add(p[:i])
+		o.endLine()
+		p = p[i+1:]
+	}
+	return n, nil
+}
+
+func (o *outcome) add(p []byte) {
+	if room := lineMax - len(o.partial); room > 0 {
+		o.partial = append(o.partial, p[:min(len(p), room)]...)
+	}
+}
+
+func (o *outcome) endLine() {
+	line := strings.TrimSpace(string(o.partial))
+	o.partial = o.partial[:0]
+	if line == "" {
+		return
+	}
+	o.last = line
+	if o.complaint == "" && isComplaint(line) {
+		o.complaint = line
+	}
+}
+
+// isComplaint reports whether line starts with a word that says something
+// went wrong, as "fail:", "warning:", "fatal:" or "error:".
+func isComplaint(line string) bool {
+	word, _, ok := strings.Cut(line, ":")
+	if !ok {
+		return false
+	}
+	switch strings.ToLower(word) {
+	case "fail", "failed", "warning", "fatal", "error":
+		return true
+	}
+	return false
+}
+
+// why returns the first complaint, or else the last line.
+func (o *outcome) why() string {
+	if len(o.partial) > 0 {
+		o.endLine()
+	}
+	if o.complaint != "" {
+		return o.complaint
+	}
+	return o.last
 }
 
 // rotate returns ds starting at the k-th element, so that from one

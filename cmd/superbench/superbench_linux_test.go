@@ -227,7 +227,8 @@ func TestQuoting(t *testing.T) {
 }
 
 // A CLI that fails says why in the error even when it says it on stdout,
-// as runit's sv does ("fail: NAME: runsv not running"), not only on stderr.
+// as runit's sv does ("fail: NAME: runsv not running"), not only on stderr,
+// and even when the complaint is followed by the status of other services.
 func TestTimeCommandKeepsStdoutOfAFailure(t *testing.T) {
 	r, err := newReaper()
 	if err != nil {
@@ -235,10 +236,17 @@ func TestTimeCommandKeepsStdoutOfAFailure(t *testing.T) {
 	}
 	b := &bench{reaper: r}
 	b.opt.timeout = 30 * time.Second
-	script := "i=0; while [ $i -lt 100 ]; do echo ok: s$i; i=$((i+1)); done; echo 'fail: s1: runsv not running'; echo; exit 3"
-	_, err = b.timeCommand(context.Background(), exec.Command("sh", "-c", script), nil)
-	if err == nil || !strings.Contains(err.Error(), "exit status 3 (stdout: fail: s1: runsv not running)") {
-		t.Errorf("err = %v, want the exit status and the last line of stdout", err)
+	for _, c := range []struct{ script, want string }{
+		{"i=0; while [ $i -lt 100 ]; do echo ok: s$i; i=$((i+1)); done; echo 'fail: s1: runsv not running'; echo; exit 3",
+			"exit status 3 (stdout: fail: s1: runsv not running)"},
+		{"echo 'run: s0: (pid 1) 2s'; echo 'warning: s1: unable to open supervise/ok: file does not exist'; i=2; while [ $i -lt 100 ]; do echo run: s$i; i=$((i+1)); done; exit 1",
+			"exit status 1 (stdout: warning: s1: unable to open supervise/ok: file does not exist)"},
+		{"echo first; printf 'no newline at the end'; exit 2", "exit status 2 (stdout: no newline at the end)"},
+	} {
+		_, err = b.timeCommand(context.Background(), exec.Command("sh", "-c", c.script), nil)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("err = %v, want %q", err, c.want)
+		}
 	}
 	if _, err := b.timeCommand(context.Background(), exec.Command("sh", "-c", "echo fine"), nil); err != nil {
 		t.Errorf("a successful command: %v", err)
