@@ -40,6 +40,29 @@ func readStat(pid int) (procStat, error) {
 	return parseStat(pid, b)
 }
 
+// isProcess reports whether id is a process rather than a thread of one:
+// /proc shows a thread by its ID too (though it does not list it), with
+// the same command name and parent as its process.
+func isProcess(id int) (bool, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(id) + "/status")
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH) {
+			return false, errGone
+		}
+		return false, err
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "Tgid:"); ok {
+			tgid, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil {
+				return false, fmt.Errorf("/proc/%d/status: %w", id, err)
+			}
+			return tgid == id, nil
+		}
+	}
+	return false, fmt.Errorf("/proc/%d/status: no Tgid", id)
+}
+
 // parseStat parses the text of /proc/PID/stat. The command name is between
 // the first '(' and the last ')' and may hold spaces and parentheses.
 func parseStat(pid int, b []byte) (procStat, error) {

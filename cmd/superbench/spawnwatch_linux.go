@@ -110,9 +110,18 @@ func (w *spawnWatch) poll() error {
 		if err != nil {
 			return err
 		}
-		if _, ok := w.members[st.ppid]; ok {
-			w.classify(st)
+		if _, ok := w.members[st.ppid]; !ok {
+			continue
 		}
+		// A thread's stat names its process's parent: a thread of a
+		// service is not another service.
+		if proc, err := isProcess(u.pid); err != nil || !proc {
+			if err != nil && !errors.Is(err, errGone) {
+				return err
+			}
+			continue
+		}
+		w.classify(st)
 	}
 	return nil
 }
@@ -187,9 +196,9 @@ func newPIDSource() (pidSource, error) {
 const lastPIDFile = "/proc/sys/kernel/ns_last_pid"
 
 // lastPIDSource walks from the previous last allocated PID to the current
-// one, wrapping at pid_max. Thread IDs come from the same counter; their
-// stat names the process's parent, never a member of a watched tree other
-// than superbench itself, and never the target.
+// one, wrapping at pid_max. Thread IDs come from the same counter, and a
+// thread's stat names its process's parent and, unless the thread renamed
+// itself, its process's command name: poll tells them apart.
 type lastPIDSource struct {
 	last, max int
 }

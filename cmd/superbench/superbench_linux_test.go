@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -152,6 +153,72 @@ func TestSpawnWatch(t *testing.T) {
 	}
 	if got[0].pid != cmd.Process.Pid {
 		t.Errorf("found %+v, want the shell's process %d", got[0], cmd.Process.Pid)
+	}
+}
+
+// threadsHelperEnv makes the test binary a multi-threaded service that
+// runs until killed (see TestMain).
+const threadsHelperEnv = "SUPERBENCH_TEST_THREADS"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(threadsHelperEnv) == "1" {
+		// Each goroutine locked to its thread keeps one more thread,
+		// named as the process is.
+		for range 4 {
+			go func() {
+				runtime.LockOSThread()
+				select {}
+			}()
+		}
+		select {}
+	}
+	os.Exit(m.Run())
+}
+
+// TestSpawnWatchIgnoresThreads checks that the threads of a service, which
+// /proc shows by their IDs with the service's name and parent, do not count
+// as more services.
+func TestSpawnWatchIgnoresThreads(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := readStat(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := newSpawnWatch(st.comm, nil, os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(self, "-test.run=^$")
+	cmd.Env = append(os.Environ(), threadsHelperEnv+"=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if err := w.poll(); err != nil {
+			t.Fatal(err)
+		}
+		if cs, err := readStat(cmd.Process.Pid); err == nil && cs.threads >= 5 && w.count() > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the helper did not start its threads")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := w.poll(); err != nil { // the last threads' IDs
+		t.Fatal(err)
+	}
+	got := w.running()
+	if len(got) != 1 || got[0].pid != cmd.Process.Pid {
+		t.Errorf("running = %+v, want only the helper's process %d", got, cmd.Process.Pid)
 	}
 }
 
