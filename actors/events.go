@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,8 +15,14 @@ import (
 	"github.com/supers-dev/supers/notify"
 )
 
-// eventHistory is how many recent events the event hub keeps.
-const eventHistory = 1000
+// eventHistory is how many recent events the event hub keeps, and
+// eventHistoryPerService how many of them may be about one service (or,
+// for reloads, about none): a service in a crash loop keeps its last ones
+// without pushing every other service's out of the history.
+const (
+	eventHistory           = 1000
+	eventHistoryPerService = 100
+)
 
 // eventFlush bounds how long, at shutdown, the notifiers may keep
 // delivering what they have queued.
@@ -54,15 +61,16 @@ type eventsActor struct {
 	heldDrop          uint64         // events dropped from held since the last warning
 	// backlogTimer, if not nil, sends a pushBacklogs soon.
 	backlogTimer *time.Timer
-	history      []notify.Event // ring buffer of the last eventHistory events
-	next         int            // where the next event goes once it is full
+	// history holds the last events, oldest first: at most eventHistory,
+	// and at most eventHistoryPerService of one service.
+	history []*notify.Event
 }
 
 // Receive implements actor.Actor.
 func (h *eventsActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *eventPublished:
-		h.remember(m.event)
+		h.remember(&m.event)
 		h.toNotifiers(m.event)
 		h.retryBacklogs(ctx, h.fanOut(m.event))
 	case *pushBacklogs:
@@ -177,13 +185,26 @@ func keepQueues(queues []*notify.Queue, keys []string, keep map[string]bool) (ke
 	return kept, keptKeys, gone
 }
 
-func (h *eventsActor) remember(e notify.Event) {
-	if len(h.history) < eventHistory {
-		h.history = append(h.history, e)
-		return
+// remember adds e to the history. If e's service already has
+// eventHistoryPerService events there, its oldest goes; else, if the
+// history is full, the oldest goes.
+func (h *eventsActor) remember(e *notify.Event) {
+	first, n := -1, 0
+	for i, o := range h.history {
+		if o.Service == e.Service {
+			if n == 0 {
+				first = i
+			}
+			n++
+		}
 	}
-	h.history[h.next] = e
-	h.next = (h.next + 1) % eventHistory
+	switch {
+	case n >= eventHistoryPerService:
+		h.history = slices.Delete(h.history, first, first+1)
+	case len(h.history) >= eventHistory:
+		h.history = slices.Delete(h.history, 0, 1)
+	}
+	h.history = append(h.history, e)
 }
 
 // replaceNotifiers installs the notifiers of a reloaded superd.conf: the
@@ -377,10 +398,9 @@ func matchService(service string, e notify.Event) bool {
 
 func (h *eventsActor) handleSubscribe(m *subscribe) {
 	var sub subscription
-	ordered := append(append([]notify.Event(nil), h.history[h.next:]...), h.history[:h.next]...)
-	for _, e := range ordered {
-		if matchService(m.service, e) {
-			sub.history = append(sub.history, e)
+	for _, e := range h.history {
+		if matchService(m.service, *e) {
+			sub.history = append(sub.history, *e)
 		}
 	}
 	if m.follow {

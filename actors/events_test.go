@@ -95,7 +95,7 @@ func TestEventsServiceFilterIncludesReloads(t *testing.T) {
 	reloadOther := notify.NewEvent(notify.TypeReload, "")
 	reloadOther.Added = []string{"db"}
 	for _, e := range []notify.Event{start, other, reloadWeb, reloadOther} {
-		h.remember(e)
+		h.remember(&e)
 	}
 	reply := make(chan subscription, 1)
 	h.handleSubscribe(&subscribe{service: "web", follow: true, reply: reply})

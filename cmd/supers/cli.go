@@ -40,7 +40,7 @@ type cli struct {
 	Check      checkCmd      `cmd:"" help:"Validate service files: without FILE, superd checks its configuration directory; with FILE..., supers checks those files itself (no superd needed). Exits 1 if one is invalid."`
 	Signal     signalCmd     `cmd:"" help:"Send a signal to a service's processes. Exits 1 if the service is not running or the signal is unknown, 4 if the service is unknown."`
 	Logs       logsCmd       `cmd:"" help:"Print the last lines of a service's output (stdout, or stderr with --stderr); with -f keep printing new output until interrupted. Exits 4 if the service is unknown."`
-	Events     eventsCmd     `cmd:"" help:"Print superd's recent events (the last 1000 it keeps), one a line; with -f keep printing new ones until interrupted. --json prints NDJSON."`
+	Events     eventsCmd     `cmd:"" help:"Print superd's recent events (the last 1000 it keeps, at most 100 of any one service), one a line; with -f keep printing new ones until interrupted. --json prints NDJSON."`
 	Cat        catCmd        `cmd:"" help:"Print the service file of a service as superd has it (--json: with its hash). Exits 4 if the service has no file."`
 	Apply      applyCmd      `cmd:"" help:"Create or replace services from local NAME.service files: superd validates, writes and applies each one. Exits 1 if one was not applied."`
 	Edit       editCmd       `cmd:"" help:"Edit the service file of a service in $$VISUAL or $$EDITOR, then have superd validate and apply it. Exits 4 if the service has no file (apply creates one)."`
