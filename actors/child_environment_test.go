@@ -30,8 +30,25 @@ func TestBaseEnv(t *testing.T) {
 		{"empty PATH", []string{"PATH="}, noEntry, []string{"PATH=" + defaultPath}},
 	}
 	for _, tt := range tests {
-		if got := baseEnv(tt.environ, tt.self); !slices.Equal(got, tt.want) {
+		if got := baseEnv(tt.environ, tt.self, envRules{defaultPath: defaultPath}); !slices.Equal(got, tt.want) {
 			t.Errorf("%s: baseEnv = %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// On Windows, names compare without case ("Path" is PATH), the system's
+// variables that programs need are passed, and there is no default PATH.
+func TestBaseEnvWindowsRules(t *testing.T) {
+	rules := envRules{foldCase: true, system: []string{"SystemRoot", "TEMP", "USERPROFILE"}}
+	noEntry := func() ([]string, error) { return nil, errors.New("no passwd entry") }
+	environ := []string{`Path=C:\Windows\system32;C:\Go\bin`, `SYSTEMROOT=C:\Windows`, `TEMP=C:\Users\svc\AppData\Local\Temp`,
+		`USERPROFILE=C:\Users\svc`, "API_TOKEN=secret", "LANG=C"}
+	want := []string{`PATH=C:\Windows\system32;C:\Go\bin`, `SystemRoot=C:\Windows`, `TEMP=C:\Users\svc\AppData\Local\Temp`,
+		`USERPROFILE=C:\Users\svc`, "LANG=C"}
+	if got := baseEnv(environ, noEntry, rules); !slices.Equal(got, want) {
+		t.Errorf("baseEnv = %q, want %q", got, want)
+	}
+	if got := baseEnv([]string{"TEMP=x"}, noEntry, rules); !slices.Equal(got, []string{"TEMP=x"}) {
+		t.Errorf("without PATH: baseEnv = %q, want no PATH", got)
 	}
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 package actors
 
 import (
@@ -8,8 +10,6 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/supers-dev/supers/notify"
 )
 
 // Services in a crash loop fill the event history with their own events,
@@ -87,28 +87,5 @@ func TestEventHistoryKeepsQuietServicesThroughCrashLoops(t *testing.T) {
 	}
 	if last := one.History[len(one.History)-1]; time.Since(last.Time) > 30*time.Second {
 		t.Errorf("loop0's last event in the history is from %s: not its latest", last.Time)
-	}
-}
-
-// The history keeps at most eventHistory events in all, dropping the
-// oldest, however many services they are about.
-func TestEventHistoryBound(t *testing.T) {
-	h := &eventsActor{log: slog.New(slog.DiscardHandler)}
-	var ids []string
-	for i := range eventHistory + 10 {
-		e := notify.NewEvent(notify.TypeStart, fmt.Sprintf("s%d", i))
-		ids = append(ids, e.ID)
-		h.remember(&e)
-	}
-	reply := make(chan subscription, 1)
-	h.handleSubscribe(&subscribe{reply: reply})
-	got := (<-reply).history
-	if len(got) != eventHistory {
-		t.Fatalf("history of %d events, want %d", len(got), eventHistory)
-	}
-	for i, e := range got {
-		if want := ids[i+10]; e.ID != want {
-			t.Fatalf("history[%d] = %s, want %s (the oldest 10 dropped, order kept)", i, e.ID, want)
-		}
 	}
 }

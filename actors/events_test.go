@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -120,5 +121,28 @@ func TestEventsServiceFilterIncludesReloads(t *testing.T) {
 		}
 	default:
 		t.Error("the reload that removed web was not streamed to its follower")
+	}
+}
+
+// The history keeps at most eventHistory events in all, dropping the
+// oldest, however many services they are about.
+func TestEventHistoryBound(t *testing.T) {
+	h := &eventsActor{log: slog.New(slog.DiscardHandler)}
+	var ids []string
+	for i := range eventHistory + 10 {
+		e := notify.NewEvent(notify.TypeStart, fmt.Sprintf("s%d", i))
+		ids = append(ids, e.ID)
+		h.remember(&e)
+	}
+	reply := make(chan subscription, 1)
+	h.handleSubscribe(&subscribe{reply: reply})
+	got := (<-reply).history
+	if len(got) != eventHistory {
+		t.Fatalf("history of %d events, want %d", len(got), eventHistory)
+	}
+	for i, e := range got {
+		if want := ids[i+10]; e.ID != want {
+			t.Fatalf("history[%d] = %s, want %s (the oldest 10 dropped, order kept)", i, e.ID, want)
+		}
 	}
 }

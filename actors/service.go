@@ -830,31 +830,44 @@ func mergeEnv(base, extra []string) []string {
 	return out
 }
 
-// defaultPath is a child's PATH when the supervisor has none: systemd's.
+// defaultPath is a child's PATH on Unix when the supervisor has none:
+// systemd's.
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// envRules are what differs between systems in baseEnv: childEnvRules
+// gives this system's.
+type envRules struct {
+	foldCase    bool     // variable names compare without case (Windows)
+	defaultPath string   // PATH when the supervisor has none; "" leaves it unset
+	system      []string // more variables a child gets as they are, if set
+}
 
 // baseEnv is the environment every child starts from, taken from environ
 // (the supervisor's own environment), never all of it: a token or any
 // other variable of the supervisor's stays its own. It holds PATH
-// (environ's, defaultPath when it has none); HOME, USER and LOGNAME of the
-// supervisor's own user (self, a passwd lookup; environ's when it fails);
-// and the locale, LANG, LANGUAGE and LC_*, as systemd passes its locale
-// to services. TZ is not passed (systemd does not either: the system's
-// time zone is /etc/localtime).
-func baseEnv(environ []string, self func() ([]string, error)) []string {
+// (environ's, the rules' default when it has none); HOME, USER and LOGNAME
+// of the supervisor's own user (self, a passwd lookup; environ's when it
+// fails); the locale, LANG, LANGUAGE and LC_*, as systemd passes its
+// locale to services; and the rules' system variables (on Windows, those
+// programs need to run at all, such as SystemRoot, TEMP and USERPROFILE).
+// TZ is not passed (systemd does not either: the system's time zone is
+// /etc/localtime).
+func baseEnv(environ []string, self func() ([]string, error), rules envRules) []string {
+	same := func(a, b string) bool { return a == b || rules.foldCase && strings.EqualFold(a, b) }
 	get := func(key string) (string, bool) {
 		for _, kv := range slices.Backward(environ) {
-			if k, v, _ := strings.Cut(kv, "="); k == key {
+			if k, v, _ := strings.Cut(kv, "="); same(k, key) {
 				return v, true
 			}
 		}
 		return "", false
 	}
-	path, ok := get("PATH")
-	if !ok || path == "" {
-		path = defaultPath
+	var env []string
+	if path, ok := get("PATH"); ok && path != "" {
+		env = append(env, "PATH="+path)
+	} else if rules.defaultPath != "" {
+		env = append(env, "PATH="+rules.defaultPath)
 	}
-	env := []string{"PATH=" + path}
 	if vars, err := self(); err == nil {
 		// Not SHELL: as under systemd, only a service with User= gets one.
 		env = append(env, slices.DeleteFunc(vars, func(kv string) bool { return strings.HasPrefix(kv, "SHELL=") })...)
@@ -863,6 +876,11 @@ func baseEnv(environ []string, self func() ([]string, error)) []string {
 			if v, ok := get(k); ok {
 				env = append(env, k+"="+v)
 			}
+		}
+	}
+	for _, k := range rules.system {
+		if v, ok := get(k); ok {
+			env = append(env, k+"="+v)
 		}
 	}
 	var locale []string
@@ -880,7 +898,7 @@ func baseEnv(environ []string, self func() ([]string, error)) []string {
 func childBaseEnv() []string {
 	return baseEnv(os.Environ(), func() ([]string, error) {
 		return process.UserEnv(strconv.Itoa(os.Getuid()))
-	})
+	}, childEnvRules())
 }
 
 // logDuration is d for a log record: "infinity" for config.Infinity, which
