@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -128,9 +129,17 @@ func callerOf(r *http.Request) Caller {
 }
 
 // ifMatch returns the If-Match header without its quotes; a weak tag or a
-// list of tags is an error (one strong tag, or "*").
+// list of tags (in one field line or several) is an error (one strong tag,
+// or "*").
 func ifMatch(r *http.Request) (string, error) {
-	v := strings.TrimSpace(r.Header.Get("If-Match"))
+	lines := r.Header.Values("If-Match")
+	if len(lines) > 1 {
+		return "", fmt.Errorf("%w: If-Match: give one tag", ErrInvalidArgument)
+	}
+	v := ""
+	if len(lines) == 1 {
+		v = strings.TrimSpace(lines[0])
+	}
 	switch {
 	case v == "" || v == "*":
 		return v, nil
@@ -153,6 +162,13 @@ func (h *handler) getDefinition(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) putDefinition(w http.ResponseWriter, r *http.Request) {
+	if isJSON(r.Header.Get("Content-Type")) {
+		// GET's answer sent back, or the text wrapped in JSON: the INI
+		// parser would only say "syntax error" about line 1.
+		writeError(w, http.StatusUnsupportedMediaType,
+			"the body of a definition PUT is the service file's INI text (Content-Type: text/plain), not JSON")
+		return
+	}
 	match, err := ifMatch(r)
 	if err != nil {
 		h.writeBackendError(w, r, err)
@@ -160,12 +176,9 @@ func (h *handler) putDefinition(w http.ResponseWriter, r *http.Request) {
 	}
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "request body too large")
-			return
+		if !writeBodyReadError(w, err) {
+			writeError(w, http.StatusBadRequest, "reading the definition: "+err.Error())
 		}
-		writeError(w, http.StatusBadRequest, "reading the definition: "+err.Error())
 		return
 	}
 	res, err := h.backend.PutDefinition(r.Context(), r.PathValue("name"), data, WriteOptions{IfMatch: match, Caller: callerOf(r)})
@@ -179,6 +192,12 @@ func (h *handler) putDefinition(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusCreated
 	}
 	writeJSON(w, status, res)
+}
+
+// isJSON reports whether contentType is a JSON media type.
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }
 
 func (h *handler) deleteDefinition(w http.ResponseWriter, r *http.Request) {

@@ -56,8 +56,9 @@
 // is not clean ("//v1/services", "/v1/./services") is a 404 naming the
 // clean one.
 //
-// The signal body is decoded strictly: malformed JSON, a missing or empty
-// "signal" field or any other field is a 400 naming the problem. The
+// The signal body is decoded strictly: malformed JSON, a missing, empty or
+// repeated "signal" field or any other field (keys are case-sensitive) is
+// a 400 naming the problem. The
 // signal is a name, with or without SIG, in any case, or a number; an
 // unknown one is a 400, a service that is not running a 409.
 //
@@ -71,10 +72,12 @@
 // midway, the connection is cut rather than ended, so that a truncated
 // log never looks complete.
 //
-// A definition PUT is validated as the config loader does; an invalid one
-// is a 400 whose body also has "errors", one ConfigError per problem, and
-// changes nothing. If-Match takes one strong tag (the hash, quoted, as the
-// ETag) or *: a mismatch is a 412, a weak tag or a list a 400. Over TCP,
+// A definition PUT takes the INI text (a JSON body is a 415) and is
+// validated as the config loader does; an invalid one is a 400 whose body
+// also has "errors", one ConfigError per problem, and changes nothing.
+// If-Match takes one strong tag (the hash, quoted, as the ETag) or *: a
+// mismatch is a 412, a weak tag or a list (in one header line or several)
+// a 400. Over TCP,
 // writes are refused (403) unless superd enables editing; the Backend
 // decides, from the [Caller] it is given.
 //
@@ -87,8 +90,9 @@
 // Every error answer has the body {"error": "<message>"} ([ErrorBody]):
 // 400 invalid argument, 401 missing or wrong token (TCP), 403 user not
 // allowed (socket) or definition write refused (TCP), 404 unknown service or route, 405 wrong method (with
-// an Allow header), 409 conflict, 413 request body too large (over 1 MiB),
-// 421 Host not allowed (TCP), 500 internal error, 503 the configuration
+// an Allow header), 408 request body not received in time (the server's
+// ReadTimeout), 409 conflict, 413 request body too large (over 1 MiB), 415
+// a JSON body for a definition PUT, 421 Host not allowed (TCP), 500 internal error, 503 the configuration
 // directory cannot be read (reload and check; nothing was changed) or the
 // request was canceled (superd is shutting down) or the backend is not
 // running ([ErrUnavailable]), 504 the backend's deadline expired. A
@@ -137,14 +141,18 @@
 //   - the Host header must name localhost, a loopback address or one of
 //     the configured extra host names, with any port, else the request gets
 //     a 421: a web page cannot reach the API through DNS rebinding;
-//   - no CORS header is ever sent, and OPTIONS is a 405 like any unrouted
-//     method: browsers get no cross-origin access;
+//   - no CORS header is ever sent: a browser's CORS preflight (OPTIONS,
+//     which carries no token) gets a 401, and an OPTIONS with the token a
+//     405 like any unrouted method, so browsers get no cross-origin access;
 //   - [ListenTCP] serves a loopback address (127.0.0.1:8080, [::1]:8080,
 //     localhost:8080) as is; any other (":8080", "0.0.0.0:8080", a routable
 //     address) needs TLS (a certificate and key) or an explicit insecure
 //     opt-in, and superd logs a warning saying so;
 //   - the server has the limits of [NewServer]: 5 s to read the headers,
-//     16 KiB of headers, 60 s idle connections, 1 MiB bodies.
+//     16 KiB of headers, 60 s idle connections, 1 MiB bodies; and
+//     [ListenTCP] serves at most 256 connections at once (more wait until
+//     one closes), so that clients cannot take all of superd's file
+//     descriptors.
 //
 // With curl (PORT and TOKENFILE as configured):
 //

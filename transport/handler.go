@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"path"
 	"runtime"
 	"runtime/debug"
@@ -273,6 +274,23 @@ func statusFor(err error) int {
 	default:
 		return http.StatusInternalServerError
 	}
+}
+
+// writeBodyReadError answers a request whose body could not be read
+// because it is too large (413) or did not arrive within the server's
+// ReadTimeout (408), and reports whether err was one of those.
+func writeBodyReadError(w http.ResponseWriter, err error) bool {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		writeError(w, http.StatusRequestEntityTooLarge, "request body too large")
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		w.Header().Set("Connection", "close") // the rest of the body is still to come
+		writeError(w, http.StatusRequestTimeout, "request body not received in time")
+	default:
+		return false
+	}
+	return true
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {

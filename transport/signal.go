@@ -1,12 +1,15 @@
 package transport
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"slices"
 	"strings"
 )
 
@@ -17,13 +20,10 @@ func (h *handler) signal(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Signal *string `json:"signal"`
 	}
-	if err := decodeStrict(r.Body, &req); err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			writeError(w, http.StatusRequestEntityTooLarge, "request body too large")
-			return
+	if err := decodeStrict(r.Body, &req, "signal"); err != nil {
+		if !writeBodyReadError(w, err) {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("%s: %v", ErrInvalidArgument, err))
 		}
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("%s: %v", ErrInvalidArgument, err))
 		return
 	}
 	switch {
@@ -43,19 +43,30 @@ func (h *handler) signal(w http.ResponseWriter, r *http.Request) {
 }
 
 // decodeStrict decodes body, which must hold exactly one JSON value, into
-// v, refusing fields v does not have. Its errors describe the problem for
-// the client; an oversized body yields an *http.MaxBytesError.
-func decodeStrict(body io.Reader, v any) error {
+// v. When that value is an object, its keys must be among fields, exactly
+// (encoding/json would match them in any case) and each at most once (it
+// would keep the last of duplicates). Its errors describe the problem for
+// the client; an oversized body yields an *http.MaxBytesError, a body not
+// received in time an error matching os.ErrDeadlineExceeded.
+func decodeStrict(body io.Reader, v any, fields ...string) error {
 	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	var raw json.RawMessage
+	err := dec.Decode(&raw)
 	if err == nil {
 		// Exactly one value: anything after it is an error too.
-		if err = dec.Decode(&json.RawMessage{}); err == io.EOF { //nolint:errorlint // io.EOF is returned unwrapped by Decode
-			return nil
-		}
-		if err == nil {
+		err = dec.Decode(&json.RawMessage{})
+		switch err {
+		case nil:
 			return errors.New("malformed JSON: unexpected data after the object")
+		case io.EOF: //nolint:errorlint // io.EOF is returned unwrapped by Decode
+			err = checkFields(raw, fields)
+		}
+	}
+	if err == nil {
+		typed := json.NewDecoder(bytes.NewReader(raw))
+		typed.DisallowUnknownFields()
+		if err = typed.Decode(v); err == nil {
+			return nil
 		}
 	}
 	var (
@@ -64,7 +75,7 @@ func decodeStrict(body io.Reader, v any) error {
 		typeErr   *json.UnmarshalTypeError
 	)
 	switch {
-	case errors.As(err, &tooLarge):
+	case errors.As(err, &tooLarge), errors.Is(err, os.ErrDeadlineExceeded):
 		return err
 	case err == io.EOF: //nolint:errorlint // io.EOF is returned unwrapped by Decode
 		return errors.New("empty request body: want a JSON object")
@@ -80,6 +91,34 @@ func decodeStrict(body io.Reader, v any) error {
 		// DisallowUnknownFields: `json: unknown field "x"`.
 		return errors.New(strings.TrimPrefix(err.Error(), "json: "))
 	}
+}
+
+// checkFields checks that the keys of raw, if it is an object, are among
+// fields and not repeated.
+func checkFields(raw json.RawMessage, fields []string) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return err // not an object: decoding it into v says what is wrong
+	}
+	seen := make(map[string]bool, len(fields))
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		key, _ := tok.(string) // an object's keys are strings
+		switch {
+		case !slices.Contains(fields, key):
+			return fmt.Errorf("unknown field %q", key)
+		case seen[key]:
+			return fmt.Errorf("duplicate field %q", key)
+		}
+		seen[key] = true
+		if err := dec.Decode(&json.RawMessage{}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Signal sends sig (a signal name with or without the SIG prefix, in any

@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
+	"time"
 )
 
 // ErrInsecureListen: [ListenTCP] was asked to serve a non-loopback address
@@ -53,7 +55,9 @@ type TCPOptions struct {
 // IP, a name resolving to one) only with TLS or opts.Insecure, else the
 // error wraps [ErrInsecureListen]. Serving a non-loopback address is
 // logged at Warn. The listener speaks TLS (1.2 or later, HTTP/1.1) when a
-// certificate and key are given. ctx bounds the name resolution.
+// certificate and key are given. It has at most 256 connections open at
+// once: Accept waits for one of them to close, and the clients beyond
+// wait in the kernel's listen backlog. ctx bounds the name resolution.
 //
 // Serve it with [NewServer]([TCPHandler](h, opts)).
 func ListenTCP(ctx context.Context, opts TCPOptions) (net.Listener, error) {
@@ -94,6 +98,7 @@ func ListenTCP(ctx context.Context, opts TCPOptions) (net.Listener, error) {
 		logger.Warn("control API listening on a NON-LOOPBACK address WITHOUT TLS (insecure): the token and all traffic travel in clear",
 			"addr", ln.Addr().String(), "scheme", scheme)
 	}
+	ln = newLimitListener(ln, maxTCPConns)
 	if tlsConfig != nil {
 		return tls.NewListener(ln, tlsConfig), nil
 	}
@@ -182,7 +187,9 @@ func resolvesToLoopback(ctx context.Context, host string) (bool, error) {
 // Every request but GET /healthz must then carry "Authorization: Bearer
 // <opts.Token>", else it gets a 401 with "WWW-Authenticate: Bearer". Each
 // refusal is one JSON error answer, which closes the connection, and one
-// Warn record (remote address, path; never a token). Nothing adds CORS headers: browsers get no
+// Warn record (remote address, path; never a token), at most 20 records
+// every 10 s: the next record after a burst counts the refusals it left
+// out (unlogged_refusals). Nothing adds CORS headers: browsers get no
 // cross-origin access.
 func TCPHandler(h http.Handler, opts TCPOptions) http.Handler {
 	g := &tcpGuard{
@@ -190,6 +197,7 @@ func TCPHandler(h http.Handler, opts TCPOptions) http.Handler {
 		hasToken: opts.Token != "",
 		hosts:    make(map[string]bool, len(opts.Hosts)),
 		logger:   loggerOrDiscard(opts.Logger),
+		refusals: refusalLimiter{now: time.Now},
 	}
 	g.tokenSum = sha256.Sum256([]byte(opts.Token))
 	for _, entry := range opts.Hosts {
@@ -207,11 +215,61 @@ type tcpGuard struct {
 	hasToken bool
 	hosts    map[string]bool // extra Host names, as hostEntry returns them
 	logger   *slog.Logger
+	refusals refusalLimiter
+}
+
+// Refusal records: at most refusalLogBurst per refusalLogWindow. Anyone who
+// can reach the port can be refused, thousands of times a second: one
+// record each would drown superd's log (its queue drops records when full,
+// and journald suppresses a program that logs too much, service exits
+// included).
+const (
+	refusalLogBurst  = 20
+	refusalLogWindow = 10 * time.Second
+)
+
+// refusalLimiter decides which refusals are logged, and counts the others.
+type refusalLimiter struct {
+	now        func() time.Time // time.Now, but for tests
+	mu         sync.Mutex
+	start      time.Time // of the current window
+	logged     int       // records in the current window
+	suppressed int       // refusals not logged since the last record
+}
+
+// allow reports whether a refusal is to be logged now and, if so, how many
+// were not logged since the last one was.
+func (l *refusalLimiter) allow() (ok bool, suppressed int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now := l.now(); now.Sub(l.start) >= refusalLogWindow || now.Before(l.start) {
+		l.start, l.logged = now, 0
+	}
+	if l.logged >= refusalLogBurst {
+		l.suppressed++
+		return false, 0
+	}
+	l.logged++
+	suppressed, l.suppressed = l.suppressed, 0
+	return true, suppressed
+}
+
+// logRefusal logs one refusal at Warn, unless too many were logged lately:
+// the next record then says how many were not.
+func (g *tcpGuard) logRefusal(msg string, args ...any) {
+	ok, suppressed := g.refusals.allow()
+	if !ok {
+		return
+	}
+	if suppressed > 0 {
+		args = append(args, "unlogged_refusals", suppressed)
+	}
+	g.logger.Warn(msg, args...)
 }
 
 func (g *tcpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !g.hostAllowed(r.Host) {
-		g.logger.Warn("control request refused: Host not allowed",
+		g.logRefusal("control request refused: Host not allowed",
 			"remote", r.RemoteAddr, "host", r.Host, "path", r.URL.Path)
 		w.Header().Set("Connection", "close") // a refused client keeps no connection
 		writeError(w, http.StatusMisdirectedRequest,
@@ -219,7 +277,7 @@ func (g *tcpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.URL.Path != healthPath && !g.authorized(r) {
-		g.logger.Warn("control request refused: missing or invalid bearer token",
+		g.logRefusal("control request refused: missing or invalid bearer token",
 			"remote", r.RemoteAddr, "method", r.Method, "path", r.URL.Path)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="superd"`)
 		// Without the token, no keep-alive: otherwise every client that
@@ -315,4 +373,72 @@ func loggerOrDiscard(l *slog.Logger) *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return l
+}
+
+// maxTCPConns bounds the connections the TCP API serves at once (each
+// holds a file descriptor and a goroutine). Anyone who can reach the port
+// can connect, token or not: without a bound, clients that open
+// connections faster than the header timeout closes them could take
+// every descriptor of the process, which could then neither start a
+// service nor accept on its control socket. Connections beyond the bound
+// wait in the kernel's listen backlog until one closes.
+const maxTCPConns = 256
+
+// limitListener is a net.Listener that accepts a connection only while
+// fewer than cap(sem) of those it accepted are open.
+type limitListener struct {
+	net.Listener
+	sem       chan struct{} // one token per open connection
+	done      chan struct{} // closed by Close: Accept stops waiting
+	closeOnce sync.Once
+}
+
+// newLimitListener returns ln accepting at most n connections at once.
+func newLimitListener(ln net.Listener, n int) *limitListener {
+	return &limitListener{Listener: ln, sem: make(chan struct{}, n), done: make(chan struct{})}
+}
+
+// Accept waits for a free slot, then for a connection.
+func (l *limitListener) Accept() (net.Conn, error) {
+	select {
+	case l.sem <- struct{}{}:
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.sem
+		return nil, err
+	}
+	return &limitConn{Conn: c, release: func() { <-l.sem }}, nil
+}
+
+// Close closes the listener and ends an Accept waiting for a slot.
+func (l *limitListener) Close() error {
+	err := l.Listener.Close()
+	l.closeOnce.Do(func() { close(l.done) })
+	return err
+}
+
+// limitConn is a connection of a limitListener: closing it frees its slot.
+type limitConn struct {
+	net.Conn
+	releaseOnce sync.Once
+	release     func()
+}
+
+func (c *limitConn) Close() error {
+	err := c.Conn.Close()
+	c.releaseOnce.Do(c.release)
+	return err
+}
+
+// CloseWrite half-closes the connection as *net.TCPConn does: net/http
+// uses it to let the client read an error answer before the connection
+// closes.
+func (c *limitConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
 }
