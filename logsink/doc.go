@@ -101,7 +101,8 @@
 //     When a pipe of a stream ends (its process is gone), the file is closed
 //     once what the pipe held is written, so that a service that exited or
 //     was stopped holds no log file open (one removed by hand frees its
-//     disk space at once); the next output opens it again.
+//     disk space at once); the next output opens it again. A rotation
+//     meanwhile (RotateEvery) leaves the new file closed too.
 //
 // # Byte exactness
 //
@@ -116,7 +117,12 @@
 // the next write would take the live file past [Options.MaxSize] (files never
 // exceed it unless a single write is larger than MaxSize), on the
 // [Options.RotateEvery] timer and on [Sink.Rotate]. An empty file is never
-// rotated. A rotation renames the live file to lumberjack's backup name,
+// rotated. A rotation by size comes between two lines when it can: the
+// live file first takes the write up to its last newline that fits, so a
+// line is split between two files only if it would take the file past
+// MaxSize. A rotation by time or by Rotate comes after what is written,
+// so a line the service has not finished writing yet goes on in the new
+// file. A rotation renames the live file to lumberjack's backup name,
 // stdout-2006-01-02T15-04-05.000.log (UTC), and creates a fresh live file; if
 // a backup of that millisecond already exists (also compressed) it waits for
 // the next millisecond, so no backup is ever overwritten. Lumberjack then
@@ -129,8 +135,8 @@
 // lost backups when a Sink was re-created while it ran); Close interrupts
 // it and the next Sink finishes it. Opening an existing log file appends to
 // it.
-// The RotateEvery timer's first rotation comes when the older live file has
-// been live for RotateEvery, counted from its stream's newest backup (or the
+// The RotateEvery timer's first rotation comes when the older non-empty live
+// file has been live for RotateEvery, counted from its stream's newest backup (or the
 // file's creation), so that a Sink opened again keeps the schedule.
 //
 // # File safety
@@ -143,15 +149,18 @@
 // itself, never its target) and replaced by a new regular file created with
 // O_CREATE|O_EXCL|O_NOFOLLOW; [ErrUnsafeFile] is reported. Before each batch of writes the writer checks
 // that the path still names the file it opened; if the file was removed,
-// renamed or replaced, it reopens the path the same way. What remains is the
+// renamed or replaced, it reopens the path the same way (and if it was
+// truncated, as by logrotate's copytruncate, it counts its size again, so
+// the next rotation by size waits for MaxSize). What remains is the
 // window between that check and lumberjack's open, which only someone who
 // can write to the directory can use: so, on Unix, each time it is about to
 // open a log file the Sink refuses a directory (an existing one included)
 // that belongs to a user other than root and its own, or that every user
 // or a group other than root's and its own may write in, or that has an
 // ancestor belonging to another user or writable by every user and not
-// sticky (like /tmp). Open fails, and a later open drops the output and
-// reports why.
+// sticky (like /tmp); a directory reached through a symlink is checked
+// along the link's path and along its target's. Open fails, and a later
+// open drops the output and reports why.
 //
 // # Failures
 //

@@ -21,12 +21,30 @@ const oNoFollow = syscall.O_NOFOLLOW
 // write. An ancestor that is sticky, like /tmp, is safe: others cannot
 // rename or remove what is not theirs there. A group-writable ancestor is
 // allowed, as logging daemons commonly have one (Ubuntu's /var/log is
-// root:syslog 0775).
+// root:syslog 0775). A dir reached through symlinks is checked both along
+// its path (the links' directories) and where it really is (the target's
+// ancestors).
 func checkDirTree(dir string) error {
 	d, err := filepath.Abs(dir)
 	if err != nil {
 		return fmt.Errorf("log directory: %w", err)
 	}
+	if err := checkAncestors(d); err != nil {
+		return err
+	}
+	target, err := filepath.EvalSymlinks(d)
+	if err != nil {
+		return fmt.Errorf("log directory: %w", err)
+	}
+	if target != d {
+		return checkAncestors(target)
+	}
+	return nil
+}
+
+// checkAncestors checks d, an absolute path, and each of its ancestors,
+// for checkDirTree.
+func checkAncestors(d string) error {
 	euid, egid := os.Geteuid(), os.Getegid()
 	for leaf := true; ; leaf = false {
 		fi, err := os.Stat(d)

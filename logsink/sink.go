@@ -144,9 +144,9 @@ type Options struct {
 	// it again.
 	Compress bool
 	// RotateEvery rotates both files on a timer owned by the Sink; 0 disables
-	// time-based rotation. The first rotation comes when the older live file
-	// has been live this long (since its stream's last rotation, or since it
-	// was created), counting the time before Open.
+	// time-based rotation. The first rotation comes when the older non-empty
+	// live file has been live this long (since its stream's last rotation,
+	// or since it was created), counting the time before Open.
 	RotateEvery time.Duration
 	// QueueBytes bounds, per stream, the bytes read from the pipes but not yet
 	// written to the file. When the queue is full, reading waits for room (see
@@ -506,10 +506,15 @@ func signal(ch *chan struct{}, happened bool) <-chan struct{} {
 // opened again, because superd restarted or a reload re-created the
 // service, keeps the schedule of the files it finds instead of starting a
 // new period, and files still rotate when superd runs for less than
-// RotateEvery at a time.
+// RotateEvery at a time. An empty live file does not count: it is not
+// rotated, so its age never resets and would otherwise have the other
+// stream rotated at each Open, in the middle of its period.
 func (s *Sink) firstTick(now time.Time) time.Duration {
 	first := s.every
 	for _, w := range s.streams {
+		if w.liveEmpty() {
+			continue
+		}
 		if since, ok := w.liveSince(); ok {
 			first = min(first, max(0, since.Add(s.every).Sub(now)))
 		}

@@ -1,6 +1,7 @@
 package logsink
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -321,9 +322,14 @@ func (w *streamWriter) flush(b *batch) {
 }
 
 // write writes p (at most chunkSize bytes) to the live file, rotating first
-// if p would take the file past maxSize. On failure p is dropped and the file
-// is closed, so that the next write starts again from the path; after a
-// failure for lack of a resource (a full disk), the writes of the next
+// if p would take the file past maxSize. The rotation comes between two
+// lines if it can: the file first takes p up to its last newline that
+// fits, so that a line is split between two files only if it would take
+// the file past maxSize; and a p that would fill the file up to maxSize in
+// the middle of a line is cut the same way, since the line's end would not
+// fit. On failure what is left of p is dropped and the
+// file is closed, so that the next write starts again from the path; after
+// a failure for lack of a resource (a full disk), the writes of the next
 // resourceRetry drop their output without trying. Either way p is then
 // released from the queue's bound: every queued byte passes through write
 // exactly once, so room is freed as soon as each write returns.
@@ -337,23 +343,44 @@ func (w *streamWriter) write(p []byte) {
 		w.failed(len(p), err)
 		return
 	}
-	if w.size > 0 && w.size+int64(len(p)) > w.maxSize {
-		if err := w.rotateLive(); err != nil {
-			w.stats.report(err)
-			// Keep writing to whatever file the path names.
-			if err := w.ensureLive(); err != nil {
-				w.failed(len(p), err)
+	room := w.maxSize - w.size
+	past := int64(len(p)) > room
+	fills := int64(len(p)) == room && len(p) > 0 && p[len(p)-1] != '\n' // full in mid-line
+	if past || fills {
+		if i := bytes.LastIndexByte(p[:max(room, 0)], '\n'); i >= 0 {
+			// i+1 < len(p): something is left for the new file.
+			if !w.writeOut(p, i+1) {
 				return
+			}
+			p = p[i+1:]
+		}
+		if w.size > 0 {
+			if err := w.rotateLive(); err != nil {
+				w.stats.report(err)
+				// Keep writing to whatever file the path names.
+				if err := w.ensureLive(); err != nil {
+					w.failed(len(p), err)
+					return
+				}
 			}
 		}
 	}
-	n, err := w.out.Write(p)
-	w.size += int64(n)
-	w.stats.written.Add(uint64(n))
+	w.writeOut(p, len(p))
+}
+
+// writeOut writes the first n bytes of p to the output and reports whether
+// it could. On failure it closes the output and drops all of p that was not
+// written.
+func (w *streamWriter) writeOut(p []byte, n int) bool {
+	written, err := w.out.Write(p[:n])
+	w.size += int64(written)
+	w.stats.written.Add(uint64(written))
 	if err != nil {
 		w.closeOut()
-		w.failed(len(p)-n, err)
+		w.failed(len(p)-written, err)
+		return false
 	}
+	return true
 }
 
 // failed drops the n bytes a write could not write because of err and, if
@@ -405,12 +432,15 @@ func (w *streamWriter) prepare() error {
 
 // checkLive closes the output if the path no longer names the live file
 // (removed, renamed, replaced, or its directory is gone), so that the next
-// write reopens the path instead of writing into a file nobody sees.
+// write reopens the path instead of writing into a file nobody sees. It
+// does so too if the file is shorter than written (truncated by hand or by
+// logrotate's copytruncate), so that its size is counted again, by the
+// writer and by lumberjack, and it is not rotated early.
 func (w *streamWriter) checkLive() {
 	if w.live == nil {
 		return
 	}
-	if fi, err := os.Lstat(w.path()); err == nil && os.SameFile(fi, w.live) {
+	if fi, err := os.Lstat(w.path()); err == nil && os.SameFile(fi, w.live) && fi.Size() >= w.size {
 		return
 	}
 	w.closeOut()
@@ -423,15 +453,23 @@ func (w *streamWriter) closeOut() {
 	}
 }
 
-// rotate rotates the live file unless it is empty.
+// rotate rotates the live file unless it is empty. If the output was
+// closed (the stream's pipes ended: its service is stopped), the new file
+// is closed again once lumberjack has applied MaxBackups, so that a stopped
+// service holds no log file open.
 func (w *streamWriter) rotate() error {
+	wasClosed := w.live == nil
 	if err := w.ensureLive(); err != nil {
 		return err
 	}
 	if w.size == 0 {
 		return nil
 	}
-	return w.rotateLive()
+	err := w.rotateLive()
+	if wasClosed && w.live != nil {
+		w.closeOut()
+	}
+	return err
 }
 
 // rotateLive renames the live file to a free backup name and creates a new
@@ -513,6 +551,16 @@ func (w *streamWriter) liveSince() (time.Time, bool) {
 		}
 	}
 	return birthTime(w.path())
+}
+
+// liveEmpty reports whether the live file is empty or missing: a rotation
+// would leave it as it is.
+func (w *streamWriter) liveEmpty() bool {
+	fi, err := os.Lstat(w.path())
+	if err != nil {
+		return errors.Is(err, fs.ErrNotExist)
+	}
+	return fi.Size() == 0
 }
 
 // freeBackupName returns the backup name for the current millisecond,
