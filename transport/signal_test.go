@@ -67,6 +67,12 @@ func TestHandlerSignalMalformedBody(t *testing.T) {
 		{"array", `["HUP"]`, "want a JSON object, not a JSON array"},
 		{"two objects", `{"signal":"HUP"}{"signal":"TERM"}`, "unexpected data after the object"},
 		{"trailing garbage", `{"signal":"HUP"} x`, "malformed JSON"},
+		// Keys are exact (encoding/json would take "Signal" for "signal")
+		// and unique (it would keep the last: HUP then KILL sent SIGKILL).
+		{"other case", `{"Signal":"HUP"}`, `unknown field "Signal"`},
+		{"upper case", `{"SIGNAL":"KILL"}`, `unknown field "SIGNAL"`},
+		{"duplicate", `{"signal":"HUP","signal":"KILL"}`, `duplicate field "signal"`},
+		{"duplicate in another case", `{"signal":"HUP","Signal":"KILL"}`, `unknown field "Signal"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fb := newFakeBackend("web")

@@ -129,7 +129,20 @@ func TestSpawnWatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The shell counts for a while (a wrapper: pending) before it execs.
-	cmd := exec.Command("/bin/sh", "-c", "i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; exec /bin/sleep 30")
+	cmd := startChild(t, exec.Command("/bin/sh", "-c", "i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; exec /bin/sleep 30"))
+	pollWatch(t, w, "the exec of sleep", func() bool { return w.count() > 0 })
+	got := w.running()
+	if len(got) != 1 {
+		t.Fatalf("running = %+v, want one process", got)
+	}
+	if got[0].pid != cmd.Process.Pid {
+		t.Errorf("found %+v, want the shell's process %d", got[0], cmd.Process.Pid)
+	}
+}
+
+// startChild starts cmd, and kills and reaps it when the test ends.
+func startChild(t *testing.T, cmd *exec.Cmd) *exec.Cmd {
+	t.Helper()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -137,22 +150,24 @@ func TestSpawnWatch(t *testing.T) {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 	})
+	return cmd
+}
+
+// pollWatch polls w until done reports true, for at most 10 s.
+func pollWatch(t *testing.T, w *spawnWatch, what string, done func() bool) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for w.count() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the exec of sleep was not seen")
-		}
+	for {
 		if err := w.poll(); err != nil {
 			t.Fatal(err)
 		}
+		if done() {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not seen in 10 s", what)
+		}
 		time.Sleep(100 * time.Microsecond)
-	}
-	got := w.running()
-	if len(got) != 1 {
-		t.Fatalf("running = %+v, want one process", got)
-	}
-	if got[0].pid != cmd.Process.Pid {
-		t.Errorf("found %+v, want the shell's process %d", got[0], cmd.Process.Pid)
 	}
 }
 
@@ -193,26 +208,11 @@ func TestSpawnWatchIgnoresThreads(t *testing.T) {
 	}
 	cmd := exec.Command(self, "-test.run=^$")
 	cmd.Env = append(os.Environ(), threadsHelperEnv+"=1")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+	startChild(t, cmd)
+	pollWatch(t, w, "the helper and its threads", func() bool {
+		cs, err := readStat(cmd.Process.Pid)
+		return err == nil && cs.threads >= 5 && w.count() > 0
 	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if err := w.poll(); err != nil {
-			t.Fatal(err)
-		}
-		if cs, err := readStat(cmd.Process.Pid); err == nil && cs.threads >= 5 && w.count() > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the helper did not start its threads")
-		}
-		time.Sleep(time.Millisecond)
-	}
 	if err := w.poll(); err != nil { // the last threads' IDs
 		t.Fatal(err)
 	}
