@@ -27,15 +27,7 @@ func TestSizeRotationKeepsLinesWhole(t *testing.T) {
 		mustWrite(t, stdout, second)
 		waitWritten(t, s, Stdout, uint64(len(first)+len(second)))
 
-		dir := filepath.Dir(s.Path(Stdout))
-		names := backups(t, dir, Stdout)
-		if len(names) != 1 {
-			t.Fatalf("backups %v, want one", names)
-		}
-		old, err := os.ReadFile(filepath.Join(dir, names[0]))
-		if err != nil {
-			t.Fatal(err)
-		}
+		old := onlyBackup(t, s)
 		if want := append(first, second[:10]...); !bytes.Equal(old, want) {
 			t.Errorf("rotated file: %d bytes ending in %q, want %d ending in %q", len(old), old[max(0, len(old)-12):], len(want), want[len(want)-12:])
 		}
@@ -63,15 +55,7 @@ func TestSizeRotationKeepsLinesWholeAtExactFill(t *testing.T) {
 			n += uint64(len(b))
 			waitWritten(t, s, Stdout, n)
 		}
-		dir := filepath.Dir(s.Path(Stdout))
-		names := backups(t, dir, Stdout)
-		if len(names) != 1 {
-			t.Fatalf("backups %v, want one", names)
-		}
-		old, err := os.ReadFile(filepath.Join(dir, names[0]))
-		if err != nil {
-			t.Fatal(err)
-		}
+		old := onlyBackup(t, s)
 		if want := bytes.Repeat(line, 16); !bytes.Equal(old, want) {
 			t.Errorf("rotated file: %d bytes ending in %q, want the %d bytes of 16 whole lines", len(old), old[max(0, len(old)-12):], len(want))
 		}
@@ -79,4 +63,19 @@ func TestSizeRotationKeepsLinesWholeAtExactFill(t *testing.T) {
 			t.Errorf("stdout.log = %q (%v), want the whole last line", b, err)
 		}
 	})
+}
+
+// onlyBackup returns the content of s's one rotated stdout file.
+func onlyBackup(t *testing.T, s *Sink) []byte {
+	t.Helper()
+	dir := filepath.Dir(s.Path(Stdout))
+	names := backups(t, dir, Stdout)
+	if len(names) != 1 {
+		t.Fatalf("backups %v, want one", names)
+	}
+	old, err := os.ReadFile(filepath.Join(dir, names[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return old
 }
