@@ -47,17 +47,19 @@ type apiServers struct {
 	unix *transport.UnixListener
 	tcp  net.Listener
 	srvs []*http.Server
-	wg   sync.WaitGroup
+	wg   sync.WaitGroup // the servers' Serve
 
 	// requests is the context of every request; shutdown cancels it, with
 	// errShutdown, for the requests still in flight after a grace.
 	requests     context.Context
 	stopRequests context.CancelCauseFunc
-}
 
-// errShutdown is why the requests still in flight at shutdown are
-// canceled: the handler answers them 503 with this message.
-var errShutdown = errors.New("superd is shutting down")
+	// draining are the servers' Shutdown calls that stopAccepting makes;
+	// stopDraining makes them return.
+	draining     sync.WaitGroup
+	drain        context.Context
+	stopDraining context.CancelFunc
+}
 
 // listen opens the control socket (taking its lock) and the TCP listener,
 // before anything else is started, so that a second superd or a port in use
@@ -65,6 +67,7 @@ var errShutdown = errors.New("superd is shutting down")
 func (s *Supervisor) listen(ctx context.Context) (*apiServers, error) {
 	a := &apiServers{log: s.log, gid: -1}
 	a.requests, a.stopRequests = context.WithCancelCause(context.Background())
+	a.drain, a.stopDraining = context.WithCancel(context.Background())
 	if s.cfg.Socket != "" {
 		var err error
 		if a.gid, err = lookupGroup(s.cfg.SocketGroup); err != nil {
@@ -140,20 +143,17 @@ func lookupGroup(group string) (int, error) {
 }
 
 // serve serves h on every listener (the socket to root, our user and the
-// control group); onShutdown runs when shutdown begins.
-func (a *apiServers) serve(h http.Handler, tcp transport.TCPOptions, onShutdown func()) {
+// control group).
+func (a *apiServers) serve(h http.Handler, tcp transport.TCPOptions) {
 	start := func(srv *http.Server, ln net.Listener, what string) {
 		srv.ErrorLog = slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)
 		srv.BaseContext = func(net.Listener) context.Context { return a.requests }
-		srv.RegisterOnShutdown(onShutdown)
 		a.srvs = append(a.srvs, srv)
-		a.wg.Add(1)
-		go func() {
-			defer a.wg.Done()
+		a.wg.Go(func() {
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				a.log.Error(what+" server failed", "err", err)
 			}
-		}()
+		})
 	}
 	if a.unix != nil {
 		// The server's shutdown removes the socket but keeps its lock, which
@@ -167,18 +167,30 @@ func (a *apiServers) serve(h http.Handler, tcp transport.TCPOptions, onShutdown 
 	}
 }
 
-// shutdown refuses new requests and gives those in flight a moment; then
-// it cancels those still waiting (a stop within TimeoutStopSec), which
-// answer 503 "superd is shutting down", gives them a moment to say so,
-// cuts what is left, and waits for the servers to return.
+// stopAccepting begins the servers' shutdown: once it returns, their
+// listeners are closed (the socket file removed) and so are their idle
+// connections. The requests in flight go on (the streams until the
+// supervisor ends them); shutdown ends them.
+func (a *apiServers) stopAccepting() {
+	for _, srv := range a.srvs {
+		a.draining.Go(func() { _ = srv.Shutdown(a.drain) })
+	}
+	a.wg.Wait() // Serve returns once its listener is closed
+}
+
+// shutdown gives the requests still in flight (the streams writing their
+// end) a moment; then it cancels those still waiting, which answer 503
+// "superd is shutting down", gives them a moment to say so, and cuts what
+// is left (a client that stopped reading).
 func (a *apiServers) shutdown() {
-	a.shutdownWithin(time.Second)
+	grace := time.AfterFunc(time.Second, a.stopDraining)
+	a.draining.Wait()
+	grace.Stop()
 	a.stopRequests(errShutdown)
 	a.shutdownWithin(time.Second)
 	for _, srv := range a.srvs {
 		_ = srv.Close()
 	}
-	a.wg.Wait()
 }
 
 // shutdownWithin shuts the servers down, waiting at most d for their
@@ -194,6 +206,7 @@ func (a *apiServers) shutdownWithin(d time.Duration) {
 // close closes the listeners (removing the socket and releasing its lock).
 func (a *apiServers) close() {
 	a.stopRequests(errShutdown)
+	a.stopDraining()
 	if a.tcp != nil {
 		_ = a.tcp.Close()
 	}

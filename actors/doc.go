@@ -29,6 +29,18 @@
 // root of the repository, lists the actors, their messages and the import
 // rules; no exported name of this package shows a protoactor type.
 //
+// # Shutdown
+//
+// Once Run's context is done, the supervisor takes no new connection and
+// no new command: Start, Stop, Restart, Signal, Reload, CheckConfig and the
+// definition writes return an error matching [ErrNotRunning] ("superd is
+// shutting down"), and one already waiting for its answer gets it a
+// second later; queries are still answered. Then every service stops. A
+// live stream of Events gets every event until then (the stop of each
+// service), then its channel is closed; a followed Logs stream ends once
+// the services' last output is written. After Run has returned, the
+// service methods return ErrNotRunning.
+//
 // # Process-wide state
 //
 // Supervisors of one process share nothing but the process itself. With

@@ -61,6 +61,9 @@ type eventsActor struct {
 	heldDrop          uint64         // events dropped from held since the last warning
 	// backlogTimer, if not nil, sends a pushBacklogs soon.
 	backlogTimer *time.Timer
+	// ending, once superd shuts down, is the closeStreams being carried
+	// out: the streams end as their clients have read what they had.
+	ending *closeStreams
 	// history holds the last events, oldest first: at most eventHistory,
 	// and at most eventHistoryPerService of one service.
 	history []*notify.Event
@@ -75,7 +78,11 @@ func (h *eventsActor) Receive(ctx actor.Context) {
 		h.retryBacklogs(ctx, h.fanOut(m.event))
 	case *pushBacklogs:
 		h.backlogTimer = nil
-		h.pushBacklogs(ctx)
+		if h.ending != nil {
+			h.endStreams(ctx)
+		} else {
+			h.pushBacklogs(ctx)
+		}
 	case *subscribe:
 		h.handleSubscribe(m)
 	case *unsubscribe:
@@ -106,7 +113,8 @@ func (h *eventsActor) Receive(ctx actor.Context) {
 		h.flushing--
 		h.releaseHeld()
 	case *closeStreams:
-		h.closeStreams()
+		h.ending = m
+		h.endStreams(ctx)
 	case *drainEvents:
 		close(m.done)
 	case *actor.Stopping:
@@ -114,7 +122,7 @@ func (h *eventsActor) Receive(ctx actor.Context) {
 			h.backlogTimer.Stop()
 		}
 		deadline := time.Now().Add(eventFlush) // for the old queues and the current ones together
-		h.closeStreams()
+		h.endAllStreams()
 		h.closing.Wait() // the events held wait for the old queues, as they would have
 		h.flushing = 0
 		h.releaseHeld()
@@ -367,21 +375,62 @@ type subscription struct {
 	dropped *atomic.Bool        // with follow: set if the hub dropped live
 }
 
-// closeStreams ends every live stream (superd is shutting down).
-type closeStreams struct{}
+// closeStreams ends every live stream (superd is shutting down, its
+// services stopped): each stream ends once its client has been handed
+// every event so far (the stops), or at deadline, when what is left is
+// lost and the client told so (as when it is dropped for being too slow).
+// done, if not nil, is closed once no stream is left. A stream asked for
+// afterwards gets the history and ends at once.
+type closeStreams struct {
+	deadline time.Time
+	done     chan struct{}
+}
 
-func (h *eventsActor) closeStreams() {
+// endStreams carries out h.ending: it ends the streams whose backlog is
+// empty (what their channel holds is still read), and after the deadline
+// all of them; while some are left it tries again after backlogRetry.
+func (h *eventsActor) endStreams(ctx actor.Context) {
+	late := !time.Now().Before(h.ending.deadline)
 	for id, sub := range h.subs {
-		if h.push(id, sub) { // what fits: the client reads it before the end
-			// The rest is lost: the client must be told, as when it is
-			// dropped for being too slow.
-			sub.dropped.Store(true)
+		if h.push(id, sub) && !late {
+			continue
 		}
 		if _, ok := h.subs[id]; ok { // not dropped by push
-			delete(h.subs, id)
-			sub.end()
+			h.endStream(id, sub)
 		}
 	}
+	if len(h.subs) > 0 {
+		h.retryBacklogs(ctx, true)
+		return
+	}
+	if h.ending.done != nil {
+		close(h.ending.done)
+		h.ending.done = nil
+	}
+}
+
+// endAllStreams ends every live stream now (the hub stops).
+func (h *eventsActor) endAllStreams() {
+	for id, sub := range h.subs {
+		h.push(id, sub) // what fits: the client reads it before the end
+		if _, ok := h.subs[id]; ok {
+			h.endStream(id, sub)
+		}
+	}
+	if h.ending != nil && h.ending.done != nil {
+		close(h.ending.done)
+		h.ending.done = nil
+	}
+}
+
+// endStream ends the stream id; a backlog left is lost, and the client is
+// told, as when it is dropped for being too slow.
+func (h *eventsActor) endStream(id uint64, sub *subscriber) {
+	if len(sub.backlog) > 0 {
+		sub.dropped.Store(true)
+	}
+	delete(h.subs, id)
+	sub.end()
 }
 
 // unsubscribe ends a live stream (its client went away).
@@ -403,7 +452,12 @@ func (h *eventsActor) handleSubscribe(m *subscribe) {
 			sub.history = append(sub.history, *e)
 		}
 	}
-	if m.follow {
+	if m.follow && h.ending != nil {
+		// superd is shutting down: the history, then the end.
+		ch := make(chan notify.Event)
+		close(ch)
+		sub.live, sub.dropped = ch, new(atomic.Bool)
+	} else if m.follow {
 		if h.subs == nil {
 			h.subs = make(map[uint64]*subscriber)
 		}

@@ -17,8 +17,10 @@ import (
 	"github.com/supers-dev/supers/transport"
 )
 
-// errShuttingDown is returned for commands that arrive while superd stops.
-var errShuttingDown = fmt.Errorf("%w: superd is shutting down", transport.ErrConflict)
+// errShuttingDown is returned for commands that arrive while superd stops:
+// errShutdown, which matches ErrNotRunning and transport.ErrUnavailable (a
+// 503 over the API), as the Supervisor's own refusals do.
+var errShuttingDown = errShutdown
 
 // servicesActor is the services supervisor: the parent of every service
 // actor and the front door for commands and queries about services.

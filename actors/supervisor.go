@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -123,6 +124,13 @@ const staleGrace = 5 * time.Second
 // wait for it, bounded by their context.
 // It matches transport.ErrUnavailable too, so that a transport.NewHandler
 // serving the Supervisor answers 503.
+//
+// Once Run's context is done, the methods that act (Start, Stop, Restart,
+// Signal, Reload, CheckConfig, PutDefinition, DeleteDefinition) are
+// refused at once with an error that matches ErrNotRunning ("superd is
+// shutting down"), and those already waiting for their answer get it a
+// second later; the queries (Status, List, Logs, Events, Definition,
+// ConfigErrors) are answered until Run returns.
 var ErrNotRunning error = notRunningError{}
 
 // notRunningError is ErrNotRunning.
@@ -132,6 +140,21 @@ func (notRunningError) Error() string { return "supervisor is not running" }
 
 // Is makes ErrNotRunning match transport.ErrUnavailable.
 func (notRunningError) Is(target error) bool { return target == transport.ErrUnavailable }
+
+// errShutdown refuses the calls that act once the shutdown has begun (see
+// ErrNotRunning). It is also the cause given to the requests still in
+// flight when the servers stop.
+var errShutdown error = shutdownError{}
+
+// shutdownError is errShutdown.
+type shutdownError struct{}
+
+func (shutdownError) Error() string { return "superd is shutting down" }
+
+// Is makes errShutdown match ErrNotRunning and transport.ErrUnavailable.
+func (shutdownError) Is(target error) bool {
+	return target == ErrNotRunning || target == transport.ErrUnavailable
+}
 
 // Supervisor runs a set of services, each a protoactor actor under a services
 // supervisor actor. It is safe for concurrent use; it implements
@@ -153,7 +176,18 @@ type Supervisor struct {
 	tcp      transport.TCPOptions // of the HTTP API, when served
 	httpAddr string               // the HTTP API's bound address, when served
 
-	// streams is canceled when shutdown begins: it ends the log streams.
+	// stopping is closed when the shutdown begins: the methods that act
+	// (start, stop, restart, signal, reload, definition writes) are then
+	// refused with errShutdown.
+	stopping chan struct{}
+	// cut is closed commandGrace after stopping (at the latest when Run
+	// returns): the calls that act and still wait for their answer get
+	// errShutdown.
+	cut     chan struct{}
+	cutOnce sync.Once
+
+	// streams is canceled once the services have stopped and the actors
+	// are gone: it ends the log streams.
 	streams      context.Context
 	closeStreams context.CancelFunc
 	// logWatcher watches the log files for every follower of Logs, with
@@ -226,7 +260,7 @@ func New(cfg Config) (*Supervisor, error) {
 	cfg.Services = services
 	streams, closeStreams := context.WithCancel(context.Background())
 	return &Supervisor{cfg: cfg, log: cfg.Logger, ready: make(chan struct{}), done: make(chan struct{}),
-		streams: streams, closeStreams: closeStreams, logWatcher: logsink.NewWatcher(cfg.Logger)}, nil
+		stopping: make(chan struct{}), cut: make(chan struct{}), streams: streams, closeStreams: closeStreams, logWatcher: logsink.NewWatcher(cfg.Logger)}, nil
 }
 
 // Ready is closed once Run has started every AutoStart service and the
@@ -260,21 +294,32 @@ func (s *Supervisor) LoadErrors() []error {
 	}
 }
 
-// Run starts the supervisor and blocks until ctx is done; then it stops every
-// service gracefully (in parallel, each within its TimeoutStopSec), removes
-// the socket and returns nil. It returns an error at once if it cannot start
-// (for example, another superd holds the socket's lock, or the lock of
-// ConfigDir: the error wraps config.ErrDirInUse; or ConfigDir is missing or
-// unreadable: it wraps config.ErrServiceDir). Run may be called
-// only once: a second call returns an error at once.
+// Run starts the supervisor and blocks until ctx is done; then it shuts
+// down and returns nil. The shutdown first stops taking connections (the
+// socket is removed) and commands (see ErrNotRunning), then stops every
+// service gracefully (in parallel, each within its TimeoutStopSec, all
+// within ShutdownTimeout), hands the last events (the stops) to the
+// streams of Events before it closes them, and ends the streams of Logs.
+//
+// It returns an error at once if it cannot start, for example: another
+// superd holds the socket's lock (the error wraps
+// transport.ErrDaemonRunning), the lock of ConfigDir (config.ErrDirInUse)
+// or the lock of StateFile (runstate.ErrInUse); ConfigDir is missing or
+// unreadable (config.ErrServiceDir). If ctx is done before any service has
+// started, Run starts none and returns nil; Ready is then never closed.
+// Run may be called only once: a second call returns an error at once.
 func (s *Supervisor) Run(ctx context.Context) error {
 	if !s.ran.CompareAndSwap(false, true) {
 		return errors.New("actors: Run called more than once")
 	}
 	defer close(s.done)
+	defer s.cutCommands() // before done: a call that acts never sees done first
 	// The socket's lock is taken before anything else is touched.
 	api, err := s.listen(ctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // asked to stop while it started (see below)
+		}
 		return err
 	}
 	defer api.close()
@@ -326,6 +371,14 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		// processes that left a service's group (they become ours).
 		deps.marker = runstate.NewMarker()
 	}
+	// Asked to stop before any service started (superd given SIGTERM while
+	// it starts): nothing failed, and nothing is started only to be
+	// stopped. KillStale may have cut its waits short: nothing must start
+	// before what it killed is gone.
+	if ctx.Err() != nil {
+		s.log.Info("shutting down before the start")
+		return nil
+	}
 	s.sys = actor.NewActorSystem(actor.WithLoggerFactory(protoLogger(s.log)))
 	defer s.sys.Shutdown()
 	for _, err := range errs {
@@ -363,12 +416,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 
 	handler := transport.NewHandler(s, transport.HandlerOptions{Logger: s.log, Version: s.cfg.Version})
-	// Streams (supers events -f, logs -f) end at once when superd shuts down.
-	endStreams := func() {
-		s.closeStreams()
-		s.sys.Root.Send(s.events, &closeStreams{})
-	}
-	api.serve(handler, s.tcp, endStreams)
+	api.serve(handler, s.tcp)
 	readyAttrs := []any{"services", len(specs), "config_dir", s.cfg.ConfigDir, "log_dir", s.cfg.LogDir, "socket", s.cfg.Socket}
 	if s.httpAddr != "" {
 		readyAttrs = append(readyAttrs, "http", s.httpAddr) // the port chosen for ":0"
@@ -378,13 +426,12 @@ func (s *Supervisor) Run(ctx context.Context) error {
 
 	<-ctx.Done()
 	s.log.Info("shutting down")
-	api.shutdown()
-	// Again for an embedding program: without a server, nothing else
-	// ends the streams of its Logs and Events calls.
-	endStreams()
-	if err := s.logWatcher.Close(); err != nil {
-		s.log.Warn("closing the log watcher failed", "err", err)
-	}
+	// First nothing new: no connection, no command. Those in flight get a
+	// moment to be answered; the streams go on.
+	close(s.stopping)
+	grace := time.AfterFunc(commandGrace, s.cutCommands)
+	defer grace.Stop()
+	api.stopAccepting()
 	s.stopAll()
 	dctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	if !s.drainState(dctx) {
@@ -394,9 +441,40 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		s.log.Warn("the event hub did not take the last events in time at shutdown")
 	}
 	cancel()
+	// The event streams get every event so far (the stops), then their
+	// end; the log streams end once the actors are gone, their sinks
+	// having written the services' last output.
+	ended := make(chan struct{})
+	s.sys.Root.Send(s.events, &closeStreams{deadline: time.Now().Add(streamsEndGrace), done: ended})
+	select {
+	case <-ended:
+	case <-time.After(streamsEndGrace + time.Second): // the hub is stuck: its Stopping ends them
+	}
 	_ = s.sys.Root.PoisonFuture(root).Wait()
+	s.closeStreams()
+	if err := s.logWatcher.Close(); err != nil {
+		s.log.Warn("closing the log watcher failed", "err", err)
+	}
+	// The streams' handlers write their end; a client that does not read
+	// is cut.
+	api.shutdown()
 	s.log.Info("superd stopped")
 	return nil
+}
+
+// streamsEndGrace is how long, at shutdown, the clients of the event
+// streams have to read the last events (the stops) before their streams
+// end anyway, what they have not read lost (and the client told).
+const streamsEndGrace = 2 * time.Second
+
+// commandGrace is how long, after the shutdown begins, a call that acts
+// (a stop waiting for TimeoutStopSec) may still wait for its answer.
+const commandGrace = time.Second
+
+// cutCommands makes the calls that act, still waiting for their answer,
+// return errShutdown.
+func (s *Supervisor) cutCommands() {
+	s.cutOnce.Do(func() { close(s.cut) })
 }
 
 // notifiers builds one bounded queue per webhook of <ConfigDir>/superd.conf,
@@ -575,7 +653,7 @@ func (s *Supervisor) List(ctx context.Context) ([]transport.ServiceStatus, error
 
 // Status returns the status of one service.
 func (s *Supervisor) Status(ctx context.Context, name string) (transport.ServiceStatus, error) {
-	st, err := s.ask(ctx, name, func(r replyTo) any { return &statusQuery{name: name, reply: r} })
+	st, err := s.ask(ctx, name, false, func(r replyTo) any { return &statusQuery{name: name, reply: r} })
 	return s.markOne(ctx, st, err)
 }
 
@@ -619,23 +697,23 @@ func (s *Supervisor) markStale(ctx context.Context, l []transport.ServiceStatus)
 // wrapping ErrStartFailed when the program could not be executed. Starting a
 // running service is a no-op.
 func (s *Supervisor) Start(ctx context.Context, name string) (transport.ServiceStatus, error) {
-	st, err := s.ask(ctx, name, func(r replyTo) any { return &startService{name: name, reply: r} })
-	s.persistIntent(ctx)
+	st, err := s.ask(ctx, name, true, func(r replyTo) any { return &startService{name: name, reply: r} })
+	s.persistIntent(ctx, err)
 	return s.markOne(ctx, st, err)
 }
 
 // Stop stops a service gracefully: KillSignal to its process group, then
 // SIGKILL after TimeoutStopSec. It returns once the process has exited.
 func (s *Supervisor) Stop(ctx context.Context, name string) (transport.ServiceStatus, error) {
-	st, err := s.ask(ctx, name, func(r replyTo) any { return &stopService{name: name, reply: r} })
-	s.persistIntent(ctx)
+	st, err := s.ask(ctx, name, true, func(r replyTo) any { return &stopService{name: name, reply: r} })
+	s.persistIntent(ctx, err)
 	return s.markOne(ctx, st, err)
 }
 
 // Restart stops the service if it runs, then starts it.
 func (s *Supervisor) Restart(ctx context.Context, name string) (transport.ServiceStatus, error) {
-	st, err := s.ask(ctx, name, func(r replyTo) any { return &restartService{name: name, reply: r} })
-	s.persistIntent(ctx)
+	st, err := s.ask(ctx, name, true, func(r replyTo) any { return &restartService{name: name, reply: r} })
+	s.persistIntent(ctx, err)
 	return s.markOne(ctx, st, err)
 }
 
@@ -646,8 +724,13 @@ func (s *Supervisor) Restart(ctx context.Context, name string) (transport.Servic
 // the state actor's batching delay after answering would be followed by
 // one that starts the service the operator had just stopped. It returns
 // early if ctx ends or the supervisor stops; there is nothing to wait for
-// without a state file or before Run is ready (the command was not sent).
-func (s *Supervisor) persistIntent(ctx context.Context) {
+// without a state file, before Run is ready or once the shutdown refused
+// the command (err): the shutdown writes whatever a command cut short
+// recorded, and its state actor may be gone already.
+func (s *Supervisor) persistIntent(ctx context.Context, err error) {
+	if errors.Is(err, errShutdown) {
+		return
+	}
 	select {
 	case <-s.ready:
 		s.drainState(ctx)
@@ -667,15 +750,16 @@ func (s *Supervisor) Signal(ctx context.Context, name, sig string) (transport.Se
 	if err != nil {
 		return transport.ServiceStatus{}, fmt.Errorf("%w: %w", transport.ErrInvalidArgument, err)
 	}
-	st, err := s.ask(ctx, name, func(r replyTo) any { return &signalService{name: name, signal: canon, reply: r} })
+	st, err := s.ask(ctx, name, true, func(r replyTo) any { return &signalService{name: name, signal: canon, reply: r} })
 	return s.markOne(ctx, st, err)
 }
 
 // Logs returns the output of service name: the last q.Tail lines of its
 // stdout (or stderr) log file, all of it when q.Tail < 0, and with q.Follow
-// whatever it writes next, across rotations, until ctx ends or the reader
-// is closed. It reads the files the log sink writes; it never blocks the
-// sink or the service.
+// whatever it writes next, across rotations, until ctx ends, the reader
+// is closed, or the supervisor shuts down (once its services have stopped
+// and their last output is written). It reads the files the log sink
+// writes; it never blocks the sink or the service.
 func (s *Supervisor) Logs(ctx context.Context, name string, q transport.LogQuery) (io.ReadCloser, error) {
 	stream := q.Stream
 	switch stream {
@@ -687,7 +771,7 @@ func (s *Supervisor) Logs(ctx context.Context, name string, q transport.LogQuery
 	}
 	// Only existence matters: the status query, not Status, which also
 	// stats the service file.
-	if _, err := s.ask(ctx, name, func(r replyTo) any { return &statusQuery{name: name, reply: r} }); err != nil {
+	if _, err := s.ask(ctx, name, false, func(r replyTo) any { return &statusQuery{name: name, reply: r} }); err != nil {
 		return nil, err
 	}
 	path := filepath.Join(s.cfg.LogDir, name, stream+".log")
@@ -724,7 +808,7 @@ func (l *logStream) Close() error {
 // Definition returns the service file of name as it is on disk, with its
 // content hash. Only services defined by a file of ConfigDir have one.
 func (s *Supervisor) Definition(ctx context.Context, name string) (transport.Definition, error) {
-	r, err := s.askConfig(ctx, func(reply chan<- definitionReply) any { return &getDefinition{name: name, reply: reply} })
+	r, err := s.askConfig(ctx, false, func(reply chan<- definitionReply) any { return &getDefinition{name: name, reply: reply} })
 	return r.def, err
 }
 
@@ -741,7 +825,7 @@ func (s *Supervisor) PutDefinition(ctx context.Context, name string, data []byte
 	}
 	allowRoot := !opts.Caller.Remote || s.cfg.AllowRootServices
 	data = append([]byte(nil), data...) // the message must not share the caller's buffer
-	r, err := s.askConfig(ctx, func(reply chan<- definitionReply) any {
+	r, err := s.askConfig(ctx, true, func(reply chan<- definitionReply) any {
 		return &putDefinition{name: name, data: data, opts: opts, allowRoot: allowRoot, reply: reply}
 	})
 	return r.result, err
@@ -753,7 +837,7 @@ func (s *Supervisor) DeleteDefinition(ctx context.Context, name string, opts tra
 	if err := s.mayEdit(opts); err != nil {
 		return transport.DefinitionResult{}, err
 	}
-	r, err := s.askConfig(ctx, func(reply chan<- definitionReply) any { return &deleteDefinition{name: name, opts: opts, reply: reply} })
+	r, err := s.askConfig(ctx, true, func(reply chan<- definitionReply) any { return &deleteDefinition{name: name, opts: opts, reply: reply} })
 	return r.result, err
 }
 
@@ -766,9 +850,9 @@ func (s *Supervisor) mayEdit(opts transport.WriteOptions) error {
 }
 
 // askConfig sends the message built by msg to the config actor and waits
-// for its reply.
-func (s *Supervisor) askConfig(ctx context.Context, msg func(chan<- definitionReply) any) (definitionReply, error) {
-	if err := s.wait(ctx); err != nil {
+// for its reply; act says whether the message acts (see ErrNotRunning).
+func (s *Supervisor) askConfig(ctx context.Context, act bool, msg func(chan<- definitionReply) any) (definitionReply, error) {
+	if err := s.waitFor(ctx, act); err != nil {
 		return definitionReply{}, err
 	}
 	if s.config == nil {
@@ -776,13 +860,14 @@ func (s *Supervisor) askConfig(ctx context.Context, msg func(chan<- definitionRe
 	}
 	reply := make(chan definitionReply, 1)
 	s.sys.Root.Send(s.config, msg(reply))
+	end, endErr := s.end(act)
 	select {
 	case r := <-reply:
 		return r, r.err
 	case <-ctx.Done():
 		return definitionReply{}, ctx.Err()
-	case <-s.done:
-		return definitionReply{}, ErrNotRunning
+	case <-end:
+		return definitionReply{}, endErr
 	}
 }
 
@@ -824,7 +909,8 @@ func (s *Supervisor) currentLoadErrors(ctx context.Context) ([]error, error) {
 // Events returns the recent events (of service, or of all services when it
 // is empty) and, with follow, a channel of the live ones that starts right
 // after them. The channel is closed when ctx is done, when the supervisor
-// stops, or when the caller falls too far behind.
+// shuts down (after the stop of every service it stops then), or when the
+// caller falls too far behind.
 func (s *Supervisor) Events(ctx context.Context, service string, follow bool) (transport.EventStream, error) {
 	if service != "" {
 		if err := config.ValidateName(service); err != nil {
@@ -883,7 +969,7 @@ func (s *Supervisor) CheckConfig(ctx context.Context) ([]transport.ConfigError, 
 }
 
 func (s *Supervisor) reload(ctx context.Context, dryRun bool) (transport.ReloadResult, error) {
-	if err := s.wait(ctx); err != nil {
+	if err := s.waitFor(ctx, true); err != nil {
 		return transport.ReloadResult{}, err
 	}
 	if s.config == nil {
@@ -896,23 +982,25 @@ func (s *Supervisor) reload(ctx context.Context, dryRun bool) (transport.ReloadR
 		return r.result, r.err
 	case <-ctx.Done():
 		return transport.ReloadResult{}, ctx.Err()
-	case <-s.done:
-		return transport.ReloadResult{}, ErrNotRunning
+	case <-s.cut:
+		return transport.ReloadResult{}, errShutdown
 	}
 }
 
 // ask sends the message built by msg to the services supervisor and waits
-// for its reply. An unknown name whose file failed to load gets that
-// failure appended, so the user sees why the service does not exist.
-func (s *Supervisor) ask(ctx context.Context, name string, msg func(replyTo) any) (transport.ServiceStatus, error) {
+// for its reply; act says whether the message acts (see ErrNotRunning). An
+// unknown name whose file failed to load gets that failure appended, so the
+// user sees why the service does not exist.
+func (s *Supervisor) ask(ctx context.Context, name string, act bool, msg func(replyTo) any) (transport.ServiceStatus, error) {
 	if err := config.ValidateName(name); err != nil {
 		return transport.ServiceStatus{}, fmt.Errorf("%w: %w", transport.ErrInvalidArgument, err)
 	}
-	if err := s.wait(ctx); err != nil {
+	if err := s.waitFor(ctx, act); err != nil {
 		return transport.ServiceStatus{}, err
 	}
 	reply := make(chan result, 1)
 	s.sys.Root.Send(s.services, msg(reply))
+	end, endErr := s.end(act)
 	select {
 	case r := <-reply:
 		// Errors from the config actor's on-demand load already say why
@@ -925,9 +1013,35 @@ func (s *Supervisor) ask(ctx context.Context, name string, msg func(replyTo) any
 		return r.status, r.err
 	case <-ctx.Done():
 		return transport.ServiceStatus{}, ctx.Err()
-	case <-s.done:
-		return transport.ServiceStatus{}, ErrNotRunning
+	case <-end:
+		return transport.ServiceStatus{}, endErr
 	}
+}
+
+// waitFor is wait for a call that acts if act is true (one that is
+// refused once the shutdown has begun), or for a query.
+func (s *Supervisor) waitFor(ctx context.Context, act bool) error {
+	if err := s.wait(ctx); err != nil {
+		return err
+	}
+	if act {
+		select {
+		case <-s.stopping:
+			return errShutdown
+		default:
+		}
+	}
+	return nil
+}
+
+// end returns what ends the wait for an answer, and the error it gives: a
+// call that acts waits until the shutdown cuts it, a query until Run
+// returns.
+func (s *Supervisor) end(act bool) (<-chan struct{}, error) {
+	if act {
+		return s.cut, errShutdown
+	}
+	return s.done, ErrNotRunning
 }
 
 // wait blocks until the supervisor is ready.

@@ -29,8 +29,10 @@ type EventStream struct {
 	History []notify.Event
 	// Live is nil unless the request follows. It delivers the events that
 	// come after History, filtered likewise. The backend closes it when
-	// the request's context is done, or to drop a subscriber too slow to
-	// keep up rather than block; the handler then ends the answer.
+	// the request's context is done, when it shuts down (after the events
+	// of its shutdown, such as the stop of each service), or to drop a
+	// subscriber too slow to keep up rather than block; the handler then
+	// ends the answer.
 	Live <-chan notify.Event
 	// Dropped, if not nil, reports once Live is closed whether the backend
 	// closed it to drop a subscriber too slow to keep up (rather than
@@ -132,7 +134,8 @@ func (h *handler) writeEvent(w http.ResponseWriter, r *http.Request, e notify.Ev
 // when service is "", and with follow then each new event as it happens.
 //
 // It returns nil when the stream ends: after the history without follow,
-// or, with follow, when superd ends it because it is shutting down;
+// or, with follow, when superd ends it because it is shutting down (fn has
+// then had the stop of every service superd stopped on its way out);
 // [ErrStreamDropped] when superd dropped this client for reading too
 // slowly. It returns fn's error,
 // unwrapped, as soon as fn returns one. When ctx is done it returns an
