@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -146,7 +148,7 @@ func lookupGroup(group string) (int, error) {
 // control group).
 func (a *apiServers) serve(h http.Handler, tcp transport.TCPOptions) {
 	start := func(srv *http.Server, ln net.Listener, what string) {
-		srv.ErrorLog = slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)
+		srv.ErrorLog = log.New(serverErrors{a.log}, "", 0)
 		srv.BaseContext = func(net.Listener) context.Context { return a.requests }
 		a.srvs = append(a.srvs, srv)
 		a.wg.Go(func() {
@@ -165,6 +167,23 @@ func (a *apiServers) serve(h http.Handler, tcp transport.TCPOptions) {
 	if a.tcp != nil {
 		start(transport.NewServer(transport.TCPHandler(h, tcp)), a.tcp, "HTTP API") // ListenTCP logged where
 	}
+}
+
+// serverErrors is the servers' ErrorLog: net/http writes there, one line
+// each, what goes wrong with a connection before a handler runs. A failed
+// TLS handshake (a port scan, plain HTTP sent to the TLS port, a client
+// that does not trust the certificate) is anyone's to cause, thousands of
+// times a second, so it is logged at Debug; the rest at Warn.
+type serverErrors struct{ log *slog.Logger }
+
+func (e serverErrors) Write(p []byte) (int, error) {
+	msg := strings.TrimSuffix(string(p), "\n")
+	level := slog.LevelWarn
+	if strings.HasPrefix(msg, "http: TLS handshake error") {
+		level = slog.LevelDebug
+	}
+	e.log.Log(context.Background(), level, msg)
+	return len(p), nil
 }
 
 // stopAccepting begins the servers' shutdown: once it returns, their

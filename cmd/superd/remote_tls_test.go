@@ -5,11 +5,14 @@ package main
 import (
 	"crypto/x509"
 	"encoding/pem"
+	"io"
+	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // supers --url https:// verifies superd's certificate against the system's
@@ -57,4 +60,33 @@ func writeSelfSignedCert(t *testing.T) (certFile, keyFile string) {
 		t.Fatal(err)
 	}
 	return certFile, keyFile
+}
+
+// A failed TLS handshake, which anyone who reaches the port can cause as
+// often as they like (plain HTTP sent to it, a port scan), is logged at
+// Debug, not one warning each.
+func TestTLSHandshakeErrorsAreNotWarnings(t *testing.T) {
+	t.Parallel()
+	cert, key := writeSelfSignedCert(t)
+	d := newDaemon(t, nil).withHTTP("--http-tls-cert", cert, "--http-tls-key", key).start()
+	addr := strings.TrimPrefix(d.tcpAPI().base, "http://")
+	const tries = 20
+	for range tries {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = c.Write([]byte("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+		_, _ = io.Copy(io.Discard, c) // until the server closes it
+		c.Close()
+	}
+	// superd runs with --log-level debug here: the records are there.
+	waitFor(t, 10*time.Second, "the handshake errors logged", func() bool {
+		return strings.Count(d.stderr.String(), "TLS handshake error") >= tries
+	})
+	for _, line := range strings.Split(d.stderr.String(), "\n") {
+		if strings.Contains(line, "TLS handshake error") && !strings.Contains(line, "level=DEBUG") {
+			t.Fatalf("a handshake error logged above Debug: %s", line)
+		}
+	}
 }
