@@ -149,6 +149,11 @@ func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transp
 	if err := checkPrecondition(m.name, m.opts.IfMatch, cur); err != nil {
 		return res, nil, err
 	}
+	if line, ok := invalidUTF8Line(m.data); ok {
+		// Written, it could not be read back through the API (see
+		// handleGetDefinition): supers edit would be stuck with it.
+		return res, nil, fmt.Errorf("%w: line %d of the definition of %s is not valid UTF-8", transport.ErrInvalidArgument, line, m.name)
+	}
 	path, _ := config.DefinitionPath(c.dir, m.name) // the name is valid: readDefinition checked it
 	if !m.allowRoot {
 		// Judged before any file it names is read: superd reads an

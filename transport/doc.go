@@ -95,7 +95,10 @@
 // a JSON body for a definition PUT, 421 Host not allowed (TCP), 500 internal error, 503 the configuration
 // directory cannot be read (reload and check; nothing was changed) or the
 // request was canceled (superd is shutting down) or the backend is not
-// running ([ErrUnavailable]), 504 the backend's deadline expired. A
+// running ([ErrUnavailable]), 504 the backend's deadline expired. (What
+// net/http answers itself, before the handler runs, is plain text: a 400
+// for a request it cannot parse or whose headers are not in within the
+// timeout, a 431 for headers over 16 KiB.) A
 // streamed answer (logs, events) cuts a client that leaves a chunk unread
 // for a minute.
 //

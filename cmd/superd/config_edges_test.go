@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"io/fs"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -135,6 +136,15 @@ func TestDefinitionNotUTF8(t *testing.T) {
 	}
 	if b, err := os.ReadFile(filepath.Join(d.dir, "latin1.service")); err != nil || string(b) != orig {
 		t.Errorf("the file changed: %q, %v", b, err)
+	}
+	// Nor can such a file be written through the API: it could not be
+	// read back.
+	res, err := d.client.PutDefinition(ctx, "latin2", []byte(orig), "")
+	if !errors.Is(err, transport.ErrInvalidArgument) || !strings.Contains(err.Error(), "line 2") || !strings.Contains(err.Error(), "UTF-8") {
+		t.Errorf("PUT of a definition that is not UTF-8: %+v, %v; want an invalid argument naming UTF-8 and line 2", res, err)
+	}
+	if _, err := os.Stat(filepath.Join(d.dir, "latin2.service")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("latin2.service written anyway: %v", err)
 	}
 }
 
