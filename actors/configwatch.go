@@ -374,7 +374,14 @@ func (c *configActor) applyReload(ctx actor.Context, res transport.ReloadResult,
 			ev.Added, ev.Removed, ev.Changed = res.Added, res.Removed, res.Changed
 			publish(ctx, c.events, ev)
 		}
-		c.log.Info("configuration reloaded", "added", res.Added, "removed", res.Removed, "changed", res.Changed,
+		// A reload that the watch made and that changed nothing (a file
+		// other than a definition touched, the default log dir created
+		// under the config dir) is not worth an Info record.
+		level := slog.LevelInfo
+		if done == nil && len(res.Added)+len(res.Removed)+len(res.Changed)+len(res.Errors) == 0 {
+			level = slog.LevelDebug
+		}
+		c.log.Log(context.Background(), level, "configuration reloaded", "added", res.Added, "removed", res.Removed, "changed", res.Changed,
 			"unchanged", len(res.Unchanged), "errors", len(res.Errors))
 		if done != nil {
 			done(res)
