@@ -35,8 +35,9 @@
 // no new command: Start, Stop, Restart, Signal, Reload, CheckConfig and the
 // definition writes return an error matching [ErrNotRunning] ("superd is
 // shutting down"), and one already waiting for its answer gets it a
-// second later; queries are still answered. Then every service stops. A
-// live stream of Events gets every event until then (the stop of each
+// second later (its answer is cut, not its action: a stop under way goes
+// on); queries are still answered. Then every service stops. A live
+// stream of Events gets every event until then (the stop of each running
 // service), then its channel is closed; a followed Logs stream ends once
 // the services' last output is written. After Run has returned, the
 // service methods return ErrNotRunning.

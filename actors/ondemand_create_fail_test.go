@@ -98,3 +98,24 @@ func TestPutDefinitionThatCannotBeCreatedSaysSo(t *testing.T) {
 		t.Fatalf("start b after the fix: %+v, %v", st, err)
 	}
 }
+
+// "superd ready" counts the services created, not those it tried: one
+// whose log directory is refused is not among them.
+func TestReadyCountsCreatedServices(t *testing.T) {
+	dir, logDir := t.TempDir(), t.TempDir()
+	uncreatableB(t, dir, logDir)
+	if err := os.WriteFile(filepath.Join(dir, "a.service"), []byte("[Service]\nExecStart=/bin/sleep 1000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var buf lockedBuffer
+	lcRunOn(t, Config{ConfigDir: dir, LogDir: logDir, Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+	for _, line := range strings.Split(buf.String(), "\n") {
+		if strings.Contains(line, `msg="superd ready"`) {
+			if !strings.Contains(line, " services=1 ") {
+				t.Errorf("%s\nwant services=1 (a; b could not be created)", line)
+			}
+			return
+		}
+	}
+	t.Fatalf("no ready record:\n%s", buf.String())
+}

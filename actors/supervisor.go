@@ -37,7 +37,10 @@ import (
 // USER and LOGNAME of the service's User= (HOME=/ and the uid for a uid
 // without a passwd entry), or of the program's own user; SHELL, with
 // User= only, from the user's /etc/passwd entry; the locale
-// variables of the program (LANG, LANGUAGE, LC_*); then the service's
+// variables of the program (LANG, LANGUAGE, LC_*); on Windows, the
+// program's system variables that programs need (SystemRoot, TEMP, TMP,
+// USERPROFILE, APPDATA, ProgramFiles, PATHEXT and the like; names compare
+// without case there, and there is no default PATH); then the service's
 // EnvironmentFile= and Environment=, which may override them all; and
 // last SUPERD_MARKER, by which the supervisor finds the service's
 // processes again, when StateFile or Subreaper is set. It inherits the
@@ -129,7 +132,8 @@ const staleGrace = 5 * time.Second
 // Signal, Reload, CheckConfig, PutDefinition, DeleteDefinition) are
 // refused at once with an error that matches ErrNotRunning ("superd is
 // shutting down"), and those already waiting for their answer get it a
-// second later; the queries (Status, List, Logs, Events, Definition,
+// second later (which cuts their answer, not their action: a stop under
+// way goes on); the queries (Status, List, Logs, Events, Definition,
 // ConfigErrors) are answered until Run returns.
 var ErrNotRunning error = notRunningError{}
 
@@ -410,14 +414,19 @@ func (s *Supervisor) Run(ctx context.Context) error {
 
 	added := make(chan error, 1)
 	s.sys.Root.Send(s.services, &addServices{specs: specs, done: added})
+	created := len(specs)
 	if err := <-added; err != nil {
 		s.loadErrs = append(s.loadErrs, err)
 		s.log.Error("services not created", "err", err)
+		created-- // one error, or one per service joined
+		if joined, ok := err.(interface{ Unwrap() []error }); ok {
+			created -= len(joined.Unwrap()) - 1
+		}
 	}
 
 	handler := transport.NewHandler(s, transport.HandlerOptions{Logger: s.log, Version: s.cfg.Version})
 	api.serve(handler, s.tcp)
-	readyAttrs := []any{"services", len(specs), "config_dir", s.cfg.ConfigDir, "log_dir", s.cfg.LogDir, "socket", s.cfg.Socket}
+	readyAttrs := []any{"services", created, "config_dir", s.cfg.ConfigDir, "log_dir", s.cfg.LogDir, "socket", s.cfg.Socket}
 	if s.httpAddr != "" {
 		readyAttrs = append(readyAttrs, "http", s.httpAddr) // the port chosen for ":0"
 	}

@@ -72,7 +72,8 @@
 // midway, the connection is cut rather than ended, so that a truncated
 // log never looks complete.
 //
-// A definition PUT takes the INI text (a JSON body is a 415) and is
+// A definition PUT takes the INI text (one sent as JSON, by its
+// Content-Type, is a 415) and is
 // validated as the config loader does; an invalid one is a 400 whose body
 // also has "errors", one ConfigError per problem, and changes nothing.
 // If-Match takes one strong tag (the hash, quoted, as the ETag) or *: a
@@ -97,8 +98,8 @@
 // request was canceled (superd is shutting down) or the backend is not
 // running ([ErrUnavailable]), 504 the backend's deadline expired. (What
 // net/http answers itself, before the handler runs, is plain text: a 400
-// for a request it cannot parse or whose headers are not in within the
-// timeout, a 431 for headers over 16 KiB.) A
+// for a request it cannot parse, a 431 for headers over its limit; headers
+// not in within the timeout get no answer, the connection is closed.) A
 // streamed answer (logs, events) cuts a client that leaves a chunk unread
 // for a minute.
 //
@@ -136,8 +137,9 @@
 //
 //   - every request but GET /healthz needs "Authorization: Bearer TOKEN",
 //     else it gets a 401 with "WWW-Authenticate: Bearer"; the token is
-//     compared in constant time, and each refusal is logged once (remote
-//     address and path, never a token). The token is the content of a
+//     compared in constant time, and refusals are logged (remote address
+//     and path, never a token), at most 20 every 10 s: the next record
+//     counts those left out. The token is the content of a
 //     token file; by default superd generates one at first start, 32
 //     random bytes hex-encoded, in a 0600 file of the config dir, and
 //     refuses a token file that others may read ([LoadOrCreateToken]);
@@ -152,7 +154,7 @@
 //     address) needs TLS (a certificate and key) or an explicit insecure
 //     opt-in, and superd logs a warning saying so;
 //   - the server has the limits of [NewServer]: 5 s to read the headers,
-//     16 KiB of headers, 60 s idle connections, 1 MiB bodies; and
+//     about 20 KiB of headers, 60 s idle connections, 1 MiB bodies; and
 //     [ListenTCP] serves at most 256 connections at once (more wait until
 //     one closes), so that clients cannot take all of superd's file
 //     descriptors.

@@ -9,7 +9,9 @@ import (
 )
 
 // NewServer returns an http.Server for h with limits suited to the control
-// API: 16 KiB of headers, read within 5 s (ReadHeaderTimeout); the whole
+// API: 16 KiB of headers (MaxHeaderBytes, to which net/http adds 4 KiB),
+// read within 5 s (ReadHeaderTimeout; else the connection is closed
+// without an answer); the whole
 // request, body included, read within 30 s (ReadTimeout), so that a client
 // that stalls in its body cannot hold a connection and its goroutine; a 60 s
 // IdleTimeout; and no WriteTimeout (a stop may legitimately take long, and
