@@ -21,6 +21,10 @@ import (
 // writes and reads. A file of another version is treated as corrupt.
 const formatVersion = 1
 
+// errVersion is wrapped by decode for a file of a newer format version,
+// left by a newer superd: not a damaged one.
+var errVersion = errors.New("runstate: state file version")
+
 // ErrInvalidRecord is wrapped by [Store.SetRunning] and [Store.Apply] when
 // a record has an empty service name or a non-positive PID or PGID.
 var ErrInvalidRecord = errors.New("runstate: invalid record")
@@ -185,7 +189,13 @@ func readState(path string, log *slog.Logger) (st State, found bool, err error) 
 	if err != nil {
 		aside := path + ".corrupt"
 		st = salvage(b)
-		log.Error("state file is corrupt; ignoring it but for its marker and stopped services", "path", path, "copied_to", aside,
+		msg := "state file is corrupt; ignoring it but for its marker and stopped services"
+		if errors.Is(err, errVersion) {
+			// Left by a newer superd (this one was rolled back after an
+			// upgrade), not damaged.
+			msg = "state file is from a newer version of superd; ignoring it but for its marker and stopped services"
+		}
+		log.Error(msg, "path", path, "copied_to", aside,
 			"marker_found", st.Marker != "", "stopped", st.Stopped, "err", err)
 		if werr := writeFileAtomic(aside, b); werr != nil {
 			log.Error("cannot copy the corrupt state file aside", "path", path, "err", werr)
@@ -248,6 +258,13 @@ func readTrusted(path string) ([]byte, error) {
 
 // decode parses the content of a state file.
 func decode(b []byte) (State, error) {
+	// The version first: a newer format may have changed the other fields.
+	var v struct {
+		Version int `json:"version"`
+	}
+	if json.Unmarshal(b, &v) == nil && v.Version > formatVersion {
+		return State{}, fmt.Errorf("%w %d, want %d", errVersion, v.Version, formatVersion)
+	}
 	var c fileContent
 	if err := json.Unmarshal(b, &c); err != nil {
 		return State{}, fmt.Errorf("runstate: parse state file: %w", err)

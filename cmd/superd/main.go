@@ -15,6 +15,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -31,8 +33,8 @@ var version = "dev"
 
 type cli struct {
 	ConfigDir string `help:"Directory of the *.service files and superd.conf (default: ${default}); it must exist." env:"SUPER_CONFIG_DIR" default:"/etc/super" type:"path" placeholder:"DIR"`
-	LogDir    string `help:"Directory of the services' logs (default: <config-dir>/logs)." type:"path" placeholder:"DIR"`
-	Socket    string `help:"Path of the control socket (default: ${socket})." type:"path" placeholder:"PATH"`
+	LogDir    string `help:"Directory of the services' logs (default: <config-dir>/logs)." type:"nonemptypath" placeholder:"DIR"`
+	Socket    string `help:"Path of the control socket (default: ${socket})." type:"nonemptypath" placeholder:"PATH"`
 	LogLevel  string `help:"Level of superd's own log." enum:"debug,info,warn,error" default:"info"`
 	LogFormat string `help:"Format of superd's own log." enum:"text,json" default:"text"`
 	Check     bool   `help:"Validate every service file and superd.conf of the config dir, print each error and exit (1 if any is invalid)."`
@@ -41,9 +43,9 @@ type cli struct {
 	SocketGroup string `help:"Group whose members may use the control socket, besides root and superd's user (SocketGroup= in superd.conf)." placeholder:"GROUP"`
 
 	HTTP                  string           `name:"http" help:"Also serve the API over HTTP on ADDR (host:port; HTTPListen= in superd.conf). Requests need the bearer token." placeholder:"ADDR"`
-	HTTPTokenFile         string           `name:"http-token-file" help:"File holding the API token; created with a random token if missing (default: <config-dir>/http.token)." type:"path" placeholder:"FILE"`
-	HTTPTLSCert           string           `name:"http-tls-cert" help:"PEM certificate: serve the HTTP API over TLS (with --http-tls-key)." type:"path" placeholder:"FILE"`
-	HTTPTLSKey            string           `name:"http-tls-key" help:"PEM key of --http-tls-cert." type:"path" placeholder:"FILE"`
+	HTTPTokenFile         string           `name:"http-token-file" help:"File holding the API token; created with a random token if missing (default: <config-dir>/http.token)." type:"nonemptypath" placeholder:"FILE"`
+	HTTPTLSCert           string           `name:"http-tls-cert" help:"PEM certificate: serve the HTTP API over TLS (with --http-tls-key)." type:"nonemptypath" placeholder:"FILE"`
+	HTTPTLSKey            string           `name:"http-tls-key" help:"PEM key of --http-tls-cert." type:"nonemptypath" placeholder:"FILE"`
 	HTTPInsecure          bool             `name:"http-insecure" help:"Allow a non-loopback --http address without TLS (the token travels in clear)."`
 	HTTPHost              []string         `name:"http-host" help:"Host name accepted in the Host header besides localhost and loopback addresses (repeatable)." placeholder:"NAME"`
 	HTTPAllowEdit         bool             `name:"http-allow-edit" help:"Let HTTP clients create, change and delete service definitions."`
@@ -66,6 +68,7 @@ func run(args []string, stderr io.Writer) int {
 		kong.Name("superd"),
 		kong.Description("The supers process supervisor daemon."),
 		kong.Vars{"version": version, "socket": transport.DefaultSocketPath()},
+		kong.NamedMapper("nonemptypath", kong.MapperFunc(nonEmptyPath)),
 		kong.Writers(os.Stdout, stderr),
 		kong.Exit(func(code int) {
 			if code == 80 { // kong's usage-error code
@@ -81,6 +84,11 @@ func run(args []string, stderr io.Writer) int {
 	}
 	if code, done := parse(parser, args, stderr, &exit); done {
 		return code
+	}
+	if c.ConfigDir == "" {
+		// kong leaves an empty --config-dir or SUPER_CONFIG_DIR empty.
+		fmt.Fprintln(stderr, "superd: error: --config-dir: empty path (from the flag or SUPER_CONFIG_DIR)")
+		return 2
 	}
 	if c.Check {
 		return check(c.ConfigDir, os.Stdout, stderr, c.hostProblems)
@@ -202,8 +210,12 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 	if c.HTTP == "" {
 		from = d.File + ": [Daemon] HTTPListen"
 	}
-	if _, _, err := net.SplitHostPort(eff.HTTP); err != nil {
+	if _, port, err := net.SplitHostPort(eff.HTTP); err != nil {
 		return append(probs, fmt.Errorf("%s: HTTP address %q: %w (want host:port, e.g. 127.0.0.1:8080)", from, eff.HTTP, err))
+	} else if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		// A number, as HTTPListen= in superd.conf must be: out of range,
+		// net.Listen would refuse it only after the token file was made.
+		return append(probs, fmt.Errorf("%s: HTTP address %q: port %q is not a number from 0 to 65535", from, eff.HTTP, port))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // bounds the name resolution
 	defer cancel()
@@ -218,6 +230,23 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 		probs = append(probs, fmt.Errorf("%s: %w", from, err))
 	}
 	return probs
+}
+
+// nonEmptyPath decodes a path flag as kong's "path" type does (made
+// absolute, "~" expanded), but refuses an empty value, which kong would
+// take as the current directory: `--log-dir=`, or `--log-dir=$DIR` with DIR
+// unset, would put the logs wherever superd was started ("/" under
+// systemd), and `--socket=` would name that directory.
+func nonEmptyPath(ctx *kong.DecodeContext, target reflect.Value) error {
+	var path string
+	if err := ctx.Scan.PopValueInto("path", &path); err != nil {
+		return err
+	}
+	if path == "" {
+		return errors.New("empty path (leave the flag out for its default)")
+	}
+	target.SetString(kong.ExpandPath(path))
+	return nil
 }
 
 type exitPanic struct{}
