@@ -125,7 +125,10 @@ func run(args []string, stderr io.Writer) int {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	// SIGQUIT too, as supervisord takes it: Go's default (a goroutine dump,
+	// exit 2) would end every service at once, by their parent-death
+	// signal.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT)
 	defer stop()
 
 	// Under systemd (Type=notify), say when the services run and when the
