@@ -54,7 +54,7 @@ install:
 	@test -x $(BIN)/superd -a -x $(BIN)/supers || { echo "make install: no $(BIN)/superd or $(BIN)/supers: run 'make build' first (as yourself, not root)" >&2; exit 1; }
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR)
 	install -m 0755 $(BIN)/superd $(BIN)/supers $(DESTDIR)$(BINDIR)/
-	sed 's|@BINDIR@|$(BINDIR)|g' examples/systemd/superd.service > $(DESTDIR)$(UNITDIR)/superd.service
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' examples/systemd/superd.service > $(DESTDIR)$(UNITDIR)/superd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/superd.service
 
 # The configuration directory and its services are left alone.

@@ -107,11 +107,14 @@ func TestMakeInstall(t *testing.T) {
 		t.Fatal(err)
 	}
 	unit := string(raw)
-	if strings.Contains(unit, "@BINDIR@") {
-		t.Errorf("unit still has @BINDIR@:\n%s", unit)
+	if strings.Contains(unit, "@BINDIR@") || strings.Contains(unit, "@CONFDIR@") {
+		t.Errorf("unit still has @BINDIR@ or @CONFDIR@:\n%s", unit)
 	}
-	if got := unitValue(t, unit, "ExecStart"); got != superd {
-		t.Errorf("ExecStart=%s, want %s", got, superd)
+	// The config dir given to make, which it created, is the one superd
+	// runs on.
+	execStart := superd + " --config-dir " + confDir
+	if got := unitValue(t, unit, "ExecStart"); got != execStart {
+		t.Errorf("ExecStart=%s, want %s", got, execStart)
 	}
 	// superd says when its services run (sd_notify READY=1).
 	if got := unitValue(t, unit, "Type"); got != "notify" {
@@ -145,8 +148,8 @@ func TestMakeInstall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := unitValue(t, string(staged), "ExecStart"); got != superd {
-		t.Errorf("staged ExecStart=%s, want %s (without DESTDIR)", got, superd)
+	if got := unitValue(t, string(staged), "ExecStart"); got != execStart {
+		t.Errorf("staged ExecStart=%s, want %s (without DESTDIR)", got, execStart)
 	}
 	if _, err := os.Stat(filepath.Join(dest, superd)); err != nil {
 		t.Errorf("staged superd: %v", err)
