@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -124,7 +125,7 @@ func openMarked(pid int, entry []byte) (*Stray, bool) {
 	}
 	// Read after the pidfd was opened: if the environment holds entry, the
 	// pidfd refers to that process (or to one that exited since).
-	env, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+	env, err := readEnviron(pid, fd)
 	if err == nil {
 		for kv := range bytes.SplitSeq(env, []byte{0}) {
 			if bytes.Equal(kv, entry) {
@@ -134,6 +135,40 @@ func openMarked(pid int, entry []byte) (*Stray, bool) {
 	}
 	_ = unix.Close(fd)
 	return nil, false
+}
+
+// environWait bounds how long readEnviron waits for a live process's
+// environment to show.
+const environWait = 100 * time.Millisecond
+
+// readEnviron reads the environment of process pid (fd, its pidfd). A
+// process in the middle of an execve shows none: its old memory is gone
+// and the new one not in place (a shell exec'ing its program, as a daemon's
+// wrapper script does right after it forked away). Read then, a stray
+// would go unnoticed for good; so while it shows none and is alive, it is
+// read again, for at most environWait.
+func readEnviron(pid, fd int) ([]byte, error) {
+	path := "/proc/" + strconv.Itoa(pid) + "/environ"
+	deadline := time.Now().Add(environWait)
+	for {
+		env, err := os.ReadFile(path)
+		if err != nil || len(env) > 0 || time.Now().After(deadline) || pidfdExited(fd) {
+			return env, err
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// pidfdExited reports whether the process of pidfd fd has exited.
+func pidfdExited(fd int) bool {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	for {
+		n, err := unix.Poll(fds, 0)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		return err == nil && n > 0 && fds[0].Revents&(unix.POLLIN|unix.POLLHUP|unix.POLLERR) != 0
+	}
 }
 
 func (s *Stray) signal(sig syscall.Signal) error {
@@ -151,17 +186,7 @@ func (s *Stray) signal(sig syscall.Signal) error {
 }
 
 func (s *Stray) exited() bool {
-	if !s.held {
-		return true
-	}
-	fds := []unix.PollFd{{Fd: int32(s.fd), Events: unix.POLLIN}}
-	for {
-		n, err := unix.Poll(fds, 0)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		return err == nil && n > 0 && fds[0].Revents&(unix.POLLIN|unix.POLLHUP|unix.POLLERR) != 0
-	}
+	return !s.held || pidfdExited(s.fd)
 }
 
 func (s *Stray) close() {

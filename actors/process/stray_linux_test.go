@@ -6,9 +6,11 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"os/exec"
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // Strays finds the processes carrying a marker that left their service's
@@ -110,6 +112,39 @@ exec sleep 1004`},
 	for _, pid := range others {
 		if gone(pid) {
 			t.Fatalf("process %d, not a stray of the marker, was killed", pid)
+		}
+	}
+}
+
+// A process in the middle of an execve shows no environment for a moment
+// (a wrapper script exec'ing its daemon): openMarked still recognises it
+// by its marker, instead of missing that stray for good.
+func TestOpenMarkedThroughExec(t *testing.T) {
+	const entry = "SUPERD_MARKER=test:exec"
+	for range 20 {
+		cmd := exec.Command("/bin/sh", "-c", `exec /bin/sh -c 'exec /bin/sh -c "exec /bin/sh -c \"exec /bin/sleep 0.2\""'`)
+		cmd.Env = []string{entry}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		pid := cmd.Process.Pid
+		seen, misses := false, 0
+		for deadline := time.Now().Add(100 * time.Millisecond); time.Now().Before(deadline); {
+			s, ok := openMarked(pid, []byte(entry))
+			if ok {
+				seen = true
+				s.close()
+			} else if seen {
+				misses++
+			}
+		}
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if !seen {
+			t.Fatal("the marked process was never recognised")
+		}
+		if misses > 0 {
+			t.Fatalf("the marked process was not recognised %d times while it exec'd", misses)
 		}
 	}
 }
