@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -116,9 +117,14 @@ func CheckTCPOptions(ctx context.Context, opts TCPOptions) error {
 // checkTCP checks opts but the token, and returns the TLS configuration
 // (nil without TLS) and whether opts.Addr is a loopback address.
 func checkTCP(ctx context.Context, opts TCPOptions) (*tls.Config, bool, error) {
-	host, _, err := net.SplitHostPort(opts.Addr)
+	host, port, err := net.SplitHostPort(opts.Addr)
 	if err != nil {
 		return nil, false, fmt.Errorf("listen on %q: %w", opts.Addr, err)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		// Checked before anything is made (the token file): the listen
+		// would refuse it only after.
+		return nil, false, fmt.Errorf("listen on %q: port %q is not a number from 0 to 65535", opts.Addr, port)
 	}
 	for _, h := range opts.Hosts {
 		if _, err := hostEntry(h); err != nil {

@@ -306,7 +306,17 @@ func TestListenTCPRejectsBadOptions(t *testing.T) {
 		{"swapped files", TCPOptions{Addr: "127.0.0.1:0", Token: testToken, TLSCertFile: key, TLSKeyFile: cert}, "TLS certificate"},
 		{"host with port", TCPOptions{Addr: "127.0.0.1:0", Token: testToken, Hosts: []string{"a.example:80"}}, "a.example:80"},
 		{"host URL", TCPOptions{Addr: "127.0.0.1:0", Token: testToken, Hosts: []string{"http://a.example"}}, "http://a.example"},
+		{"port out of range", TCPOptions{Addr: "127.0.0.1:99999", Token: testToken}, "not a number from 0 to 65535"},
+		{"named port", TCPOptions{Addr: "127.0.0.1:http", Token: testToken}, "not a number from 0 to 65535"},
 	} {
+		// CheckTCPOptions, which an embedding supervisor runs before it
+		// creates the token file, catches what ListenTCP refuses, but the
+		// token.
+		if !strings.Contains(tc.want, "token") {
+			if err := CheckTCPOptions(t.Context(), tc.opts); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s: CheckTCPOptions: %v, want it to mention %q", tc.name, err, tc.want)
+			}
+		}
 		ln, err := ListenTCP(t.Context(), tc.opts)
 		if err == nil {
 			ln.Close()
