@@ -34,6 +34,15 @@ func TestCheckCatchesWhatStopsSuperdFromStarting(t *testing.T) {
 			[]string{"superd.conf: [Daemon] HTTPListen", tmp + "/cert.pem", "no such file"}},
 		{"plain HTTP on every interface", "", []string{"--http", "0.0.0.0:0"},
 			[]string{"--http: listen on 0.0.0.0:0", "--http-insecure"}},
+		// A port HTTPListen= refuses (out of range, not a number) passed
+		// --check on the flag, and superd created the token file before
+		// failing on it.
+		{"port out of range", "", []string{"--http", "127.0.0.1:99999"},
+			[]string{"--http", "99999", "is not a number from 0 to 65535"}},
+		{"port out of range in superd.conf", "[Daemon]\nHTTPListen=127.0.0.1:-1\n", nil,
+			[]string{"[Daemon] HTTPListen", "-1", "is not a number from 0 to 65535"}},
+		{"port a service name", "", []string{"--http", "127.0.0.1:no-such-service-here"},
+			[]string{"--http", "no-such-service-here", "is not a number from 0 to 65535"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
