@@ -57,12 +57,11 @@ func TestEventHistoryKeepsQuietServicesThroughCrashLoops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// (The history is in the order the hub got the events; several
+	// publishers stamp their own, so it need not be in time order.)
 	perService := map[string]int{}
-	for i, e := range got.History {
+	for _, e := range got.History {
 		perService[e.Service]++
-		if i > 0 && e.Time.Before(got.History[i-1].Time) {
-			t.Errorf("history out of order at %d: %s before %s", i, e.Time, got.History[i-1].Time)
-		}
 	}
 	if perService["quiet"] == 0 {
 		t.Errorf("the quiet service's start was pushed out of the history by the crash loops: %v", perService)
