@@ -16,7 +16,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"reflect"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -213,13 +212,12 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 	if c.HTTP == "" {
 		from = d.File + ": [Daemon] HTTPListen"
 	}
-	if _, port, err := net.SplitHostPort(eff.HTTP); err != nil {
+	if _, _, err := net.SplitHostPort(eff.HTTP); err != nil {
 		return append(probs, fmt.Errorf("%s: HTTP address %q: %w (want host:port, e.g. 127.0.0.1:8080)", from, eff.HTTP, err))
-	} else if _, err := strconv.ParseUint(port, 10, 16); err != nil {
-		// A number, as HTTPListen= in superd.conf must be: out of range,
-		// net.Listen would refuse it only after the token file was made.
-		return append(probs, fmt.Errorf("%s: HTTP address %q: port %q is not a number from 0 to 65535", from, eff.HTTP, port))
 	}
+	// CheckTCPOptions also wants the port a number from 0 to 65535, as
+	// HTTPListen= must be: the listen would refuse another only after the
+	// token file was made.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // bounds the name resolution
 	defer cancel()
 	err := transport.CheckTCPOptions(ctx, transport.TCPOptions{
