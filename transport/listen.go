@@ -55,6 +55,35 @@ func checkSocketPath(path string) error {
 	return nil
 }
 
+// CheckSocketPath reports, without creating or changing anything, what
+// would make [ListenUnix] refuse path before it listens: a path longer than
+// a Unix socket's, or a directory that another user could change (the
+// socket's, or the nearest existing one above it, which ListenUnix would
+// create the rest under, and their ancestors). superd --check runs it. A
+// socket that another program listens on, or a lock another superd holds,
+// is not checked: that depends on the moment.
+func CheckSocketPath(path string) error {
+	if path == "" {
+		return errors.New("empty socket path")
+	}
+	if err := checkSocketPath(path); err != nil {
+		return err
+	}
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	for {
+		_, err := os.Stat(dir)
+		if parent := filepath.Dir(dir); errors.Is(err, fs.ErrNotExist) && parent != dir {
+			dir = parent
+			continue
+		}
+		break
+	}
+	return checkSocketDir(dir)
+}
+
 // UnixListener is the control socket's listener. It holds an exclusive lock
 // on "<socket>.lock" for its whole life so that two daemons never serve the
 // same path. Close stops listening, removes the socket file and releases the

@@ -20,12 +20,13 @@ import (
 // not say which setting was wrong. Both now fail, naming the key or flag.
 func TestCheckCatchesWhatStopsSuperdFromStarting(t *testing.T) {
 	tmp := t.TempDir()
-	cases := []struct {
+	type hostCase struct {
 		name  string
 		conf  string
 		flags []string
 		want  []string
-	}{
+	}
+	cases := []hostCase{
 		{"unknown group", "[Daemon]\nSocketGroup=no-such-group-here\n", nil,
 			[]string{"superd.conf: [Daemon] SocketGroup: invalid value", "no-such-group-here"}},
 		{"unknown group flag", "", []string{"--socket-group", "no-such-group-here"},
@@ -44,6 +45,20 @@ func TestCheckCatchesWhatStopsSuperdFromStarting(t *testing.T) {
 		{"port a service name", "", []string{"--http", "127.0.0.1:no-such-service-here"},
 			[]string{"--http", "no-such-service-here", "is not a number from 0 to 65535"}},
 	}
+	// A socket path too long for a Unix socket, and one under a directory
+	// every user may write in, passed --check too.
+	long := filepath.Join(tmp, strings.Repeat("d", 120), "s.sock")
+	open := filepath.Join(tmp, "open")
+	if err := os.Mkdir(open, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	cases = append(cases,
+		hostCase{"socket path too long", "", []string{"--socket", long}, []string{"--socket " + long, "longer than the 107-byte limit"}},
+		hostCase{"socket dir every user may write in", "", []string{"--socket", filepath.Join(open, "run", "s.sock")}, []string{"--socket", open, "writable by every user"}},
+	)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -34,9 +34,9 @@ type cli struct {
 	ConfigDir string `help:"Directory of the *.service files and superd.conf (default: ${default}); it must exist." env:"SUPER_CONFIG_DIR" default:"/etc/super" type:"path" placeholder:"DIR"`
 	LogDir    string `help:"Directory of the services' logs (default: <config-dir>/logs)." type:"nonemptypath" placeholder:"DIR"`
 	Socket    string `help:"Path of the control socket (default: ${socket})." type:"nonemptypath" placeholder:"PATH"`
-	LogLevel  string `help:"Level of superd's own log." enum:"debug,info,warn,error" default:"info"`
-	LogFormat string `help:"Format of superd's own log." enum:"text,json" default:"text"`
-	Check     bool   `help:"Validate every service file and superd.conf of the config dir, print each error and exit (1 if any is invalid)."`
+	LogLevel  string `help:"Level of superd's own log: debug, info, warn or error." enum:"debug,info,warn,error" default:"info"`
+	LogFormat string `help:"Format of superd's own log: text or json." enum:"text,json" default:"text"`
+	Check     bool   `help:"Validate every service file and superd.conf of the config dir, and what superd needs to start with them and the flags (the socket's path and directories, the socket group, the HTTP address and certificate); print each error and exit (1 if any is invalid)."`
 	Watch     bool   `help:"Reload when a file of the config dir changes (debounced)."`
 
 	SocketGroup string `help:"Group whose members may use the control socket, besides root and superd's user (SocketGroup= in superd.conf)." placeholder:"GROUP"`
@@ -189,13 +189,21 @@ func (c *cli) merge(d *config.Daemon) {
 
 // hostProblems checks, before anything starts, what the settings of d and
 // of the command line (c, not yet merged) ask of the machine and parsing
-// cannot judge: that the socket group exists, and that the HTTP API's
-// address, Host names and certificate can be used. Each problem names the
+// cannot judge: that the socket's path and directories can be used, that
+// the socket group exists, and that the HTTP API's address, Host names and
+// certificate can be used. Each problem names the
 // flag or the superd.conf key it comes from. superd --check reports them
 // too, so that a configuration it passes does not stop superd from
 // starting.
 func (c *cli) hostProblems(d *config.Daemon) []error {
 	var probs []error
+	socket := c.Socket
+	if socket == "" {
+		socket = transport.DefaultSocketPath()
+	}
+	if err := transport.CheckSocketPath(socket); err != nil {
+		probs = append(probs, fmt.Errorf("--socket %s: %w", socket, err))
+	}
 	if c.SocketGroup != "" {
 		if err := config.CheckGroup(c.SocketGroup); err != nil {
 			probs = append(probs, fmt.Errorf("--socket-group %s: %w", c.SocketGroup, err))
