@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -177,11 +178,39 @@ func ownGroup(m marked, leaderMarked bool) bool {
 // markedEnviron returns the service named by the MarkerEnv entry of marker
 // id in the environment of process pid, and whether there is one.
 func markedEnviron(pid int, id string) (string, bool) {
-	env, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+	env, err := readEnviron(pid)
 	if err != nil {
 		return "", false
 	}
 	return markedService(env, id)
+}
+
+// environWait bounds how long readEnviron waits for a process's
+// environment to show.
+const environWait = 100 * time.Millisecond
+
+// readEnviron reads the environment of process pid. A process in the
+// middle of an execve shows none for a moment (a service's wrapper shell
+// exec'ing its program): a process left by a previous superd, read then,
+// would not be found. So while a live process shows none, it is read again,
+// for at most environWait; but not a kernel thread (pid 2, kthreadd, and
+// its children) or a zombie, which never have one.
+func readEnviron(pid int) ([]byte, error) {
+	path := "/proc/" + strconv.Itoa(pid) + "/environ"
+	env, err := os.ReadFile(path)
+	if err != nil || len(env) > 0 || pid == 2 {
+		return env, err
+	}
+	for deadline := time.Now().Add(environWait); ; {
+		info, err := inspect(pid)
+		if err != nil || info.exited() || info.ppid == 2 || time.Now().After(deadline) {
+			return env, nil
+		}
+		time.Sleep(time.Millisecond)
+		if env, err = os.ReadFile(path); err != nil || len(env) > 0 {
+			return env, err
+		}
+	}
 }
 
 // ancestry returns the pids of this process and its ancestors.
