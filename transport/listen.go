@@ -164,6 +164,9 @@ func ListenUnixGroup(path string, gid int) (*UnixListener, error) {
 	lock, err := lockFile(path + ".lock")
 	if err != nil {
 		if errors.Is(err, errLocked) {
+			if pid := lockHolder(path + ".lock"); pid > 0 {
+				return nil, fmt.Errorf("%w on %s (pid %d holds %s.lock)", ErrDaemonRunning, path, pid, path)
+			}
 			return nil, fmt.Errorf("%w on %s (lock %s.lock held)", ErrDaemonRunning, path, path)
 		}
 		return nil, fmt.Errorf("listen on %s: %w", path, err)

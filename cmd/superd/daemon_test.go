@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -102,6 +103,10 @@ func TestSocketLockHeldUntilServicesStopped(t *testing.T) {
 		}
 		if !strings.Contains(out.String(), "another superd is running") {
 			t.Errorf("second superd's output lacks \"another superd is running\":\n%s", out.String())
+		}
+		// It names the one that runs.
+		if holder := fmt.Sprintf("pid %d holds", d.cmd.Process.Pid); !strings.Contains(out.String(), holder) {
+			t.Errorf("second superd's output lacks %q:\n%s", holder, out.String())
 		}
 	case <-time.After(20 * time.Second):
 		_ = second.Process.Kill() // its children die with it (parent-death signal)
