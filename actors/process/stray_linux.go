@@ -9,7 +9,6 @@ import (
 	"os"
 	"strconv"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -125,7 +124,7 @@ func openMarked(pid int, entry []byte) (*Stray, bool) {
 	}
 	// Read after the pidfd was opened: if the environment holds entry, the
 	// pidfd refers to that process (or to one that exited since).
-	env, err := readEnviron(pid, fd)
+	env, err := Environ(pid, func() bool { return !pidfdExited(fd) })
 	if err == nil {
 		for kv := range bytes.SplitSeq(env, []byte{0}) {
 			if bytes.Equal(kv, entry) {
@@ -135,28 +134,6 @@ func openMarked(pid int, entry []byte) (*Stray, bool) {
 	}
 	_ = unix.Close(fd)
 	return nil, false
-}
-
-// environWait bounds how long readEnviron waits for a live process's
-// environment to show.
-const environWait = 100 * time.Millisecond
-
-// readEnviron reads the environment of process pid (fd, its pidfd). A
-// process in the middle of an execve shows none: its old memory is gone
-// and the new one not in place (a shell exec'ing its program, as a daemon's
-// wrapper script does right after it forked away). Read then, a stray
-// would go unnoticed for good; so while it shows none and is alive, it is
-// read again, for at most environWait.
-func readEnviron(pid, fd int) ([]byte, error) {
-	path := "/proc/" + strconv.Itoa(pid) + "/environ"
-	deadline := time.Now().Add(environWait)
-	for {
-		env, err := os.ReadFile(path)
-		if err != nil || len(env) > 0 || time.Now().After(deadline) || pidfdExited(fd) {
-			return env, err
-		}
-		time.Sleep(time.Millisecond)
-	}
 }
 
 // pidfdExited reports whether the process of pidfd fd has exited.

@@ -10,9 +10,10 @@ import (
 	"os"
 	"strconv"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/supers-dev/supers/actors/process"
 )
 
 // bootIDPath holds a random UUID the kernel generates at each boot.
@@ -178,39 +179,17 @@ func ownGroup(m marked, leaderMarked bool) bool {
 // markedEnviron returns the service named by the MarkerEnv entry of marker
 // id in the environment of process pid, and whether there is one.
 func markedEnviron(pid int, id string) (string, bool) {
-	env, err := readEnviron(pid)
+	// Read again while it is in the middle of an exec (see
+	// process.Environ); not a kernel thread (pid 2, kthreadd, and its
+	// children) or a zombie, which never have an environment.
+	env, err := process.Environ(pid, func() bool {
+		info, err := inspect(pid)
+		return err == nil && !info.exited() && pid != 2 && info.ppid != 2
+	})
 	if err != nil {
 		return "", false
 	}
 	return markedService(env, id)
-}
-
-// environWait bounds how long readEnviron waits for a process's
-// environment to show.
-const environWait = 100 * time.Millisecond
-
-// readEnviron reads the environment of process pid. A process in the
-// middle of an execve shows none for a moment (a service's wrapper shell
-// exec'ing its program): a process left by a previous superd, read then,
-// would not be found. So while a live process shows none, it is read again,
-// for at most environWait; but not a kernel thread (pid 2, kthreadd, and
-// its children) or a zombie, which never have one.
-func readEnviron(pid int) ([]byte, error) {
-	path := "/proc/" + strconv.Itoa(pid) + "/environ"
-	env, err := os.ReadFile(path)
-	if err != nil || len(env) > 0 || pid == 2 {
-		return env, err
-	}
-	for deadline := time.Now().Add(environWait); ; {
-		info, err := inspect(pid)
-		if err != nil || info.exited() || info.ppid == 2 || time.Now().After(deadline) {
-			return env, nil
-		}
-		time.Sleep(time.Millisecond)
-		if env, err = os.ReadFile(path); err != nil || len(env) > 0 {
-			return env, err
-		}
-	}
 }
 
 // ancestry returns the pids of this process and its ancestors.
