@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -317,5 +318,45 @@ func TestTimeCommandKeepsStdoutOfAFailure(t *testing.T) {
 	}
 	if _, err := b.timeCommand(context.Background(), exec.Command("sh", "-c", "echo fine"), nil); err != nil {
 		t.Errorf("a successful command: %v", err)
+	}
+}
+
+// TestEmptyFilesKeepsInodes checks the clean-up between two measurements:
+// the data of every file is freed, but nothing is deleted (see emptyFiles).
+func TestEmptyFilesKeepsInodes(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "logs", "s0", "stdout.log")
+	if err := os.MkdirAll(filepath.Dir(log), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(log, bytes.Repeat([]byte("x\n"), 4096), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "supervise-control")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.Stat(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := emptyFiles(dir); err != nil {
+		t.Fatalf("emptyFiles: %v", err) // opening the FIFO would have blocked
+	}
+	after, err := os.Stat(log)
+	if err != nil {
+		t.Fatalf("the log file was deleted: %v", err)
+	}
+	if after.Size() != 0 {
+		t.Errorf("the log file still holds %d bytes", after.Size())
+	}
+	if !os.SameFile(before, after) {
+		t.Error("the log file was replaced by another inode")
+	}
+	if _, err := os.Lstat(fifo); err != nil {
+		t.Errorf("the FIFO was deleted: %v", err)
+	}
+	if err := emptyFiles(filepath.Join(dir, "gone")); err != nil {
+		t.Errorf("emptyFiles of a missing dir: %v", err)
 	}
 }
