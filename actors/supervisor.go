@@ -118,9 +118,45 @@ type Config struct {
 	ShutdownTimeout time.Duration
 }
 
-// staleGrace is how long a process group left by a crashed superd gets
-// between SIGTERM and SIGKILL.
-const staleGrace = 5 * time.Second
+// staleStop returns how what a crashed superd left of each service is
+// stopped before anything starts: as a stop command would stop it, with
+// the KillSignal= and TimeoutStopSec= of its definition (in specs, the
+// files, or else in Config.Services). A service without one (removed
+// since) gets the defaults. A TimeoutStopSec=
+// of infinity gets what it would get at superd's shutdown
+// (ShutdownTimeout, by default the longest finite TimeoutStopSec= of specs
+// plus shutdownGrace): superd's start waits for these processes, and
+// must not wait forever.
+func (s *Supervisor) staleStop(specs []*config.Service) runstate.StopPolicy {
+	byName := make(map[string]*config.Service, len(specs)+len(s.cfg.Services))
+	var longest time.Duration
+	// A file's definition wins over Config.Services' (see addGoServices).
+	for _, sp := range slices.Concat(s.cfg.Services, specs) {
+		byName[sp.Name] = sp
+		if sp.TimeoutStopSec > longest && sp.TimeoutStopSec < maxTimer {
+			longest = sp.TimeoutStopSec
+		}
+	}
+	unbounded := s.cfg.ShutdownTimeout
+	if unbounded <= 0 {
+		unbounded = longest + shutdownGrace
+	}
+	return func(name string) runstate.Stop {
+		stop := runstate.Stop{Signal: config.DefaultKillSignal, Grace: config.DefaultTimeoutStopSec}
+		if sp := byName[name]; sp != nil {
+			if sp.KillSignal != "" {
+				stop.Signal = sp.KillSignal
+			}
+			switch {
+			case sp.TimeoutStopSec >= maxTimer:
+				stop.Grace = unbounded
+			case sp.TimeoutStopSec > 0: // 0 only before Validate: the default
+				stop.Grace = sp.TimeoutStopSec
+			}
+		}
+		return stop
+	}
+}
 
 // ErrNotRunning is returned by the service methods of a Supervisor whose
 // Run has returned (or failed to start). Called before Run is ready, they
@@ -362,7 +398,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		defer store.Close() // after the state actor's last write, at the root's stop
 		// No service ever has two live instances: what a crashed superd
 		// left behind goes before anything starts.
-		for _, r := range runstate.KillStale(ctx, prev, staleGrace, s.log) {
+		for _, r := range runstate.KillStale(ctx, prev, s.staleStop(specs), s.log) {
 			s.log.Warn("killed processes left by a previous superd", "service", r.Service, "pid", r.PID, "pgid", r.PGID)
 		}
 		deps.marker = store.Marker

@@ -104,11 +104,11 @@ func TestKillStaleAfterSuperdKilled(t *testing.T) {
 				// The record alone cannot identify the rest of the group.
 				noMarker := st
 				noMarker.Marker = ""
-				if killed := KillStale(t.Context(), noMarker, deadline, testLogger(t)); killed != nil {
+				if killed := KillStale(t.Context(), noMarker, termAfter(deadline), testLogger(t)); killed != nil {
 					t.Errorf("without the marker, killed %+v", killed)
 				}
 			}
-			killed := KillStale(t.Context(), st, deadline, testLogger(t))
+			killed := KillStale(t.Context(), st, termAfter(deadline), testLogger(t))
 			if !reflect.DeepEqual(killed, st.Processes) {
 				t.Errorf("killed %+v, want %+v", killed, st.Processes)
 			}

@@ -53,7 +53,20 @@ type victim struct {
 	rec   Record
 	group bool      // signal the group rec.PGID, else the process rec.PID
 	watch []procRef // the processes whose exit ends the grace period
+	stop  Stop      // how it is asked to stop (set by killRound)
 }
+
+// Stop is how [KillStale] stops what one service left: the signal that asks
+// it to stop (a canonical name such as "SIGTERM", as config.Service's
+// KillSignal) and how long it then has before SIGKILL.
+type Stop struct {
+	Signal string
+	Grace  time.Duration
+}
+
+// StopPolicy returns the Stop of a service, by name. The service may no
+// longer be defined: the policy decides what such a service gets too.
+type StopPolicy func(service string) Stop
 
 // KillStale kills what a previous superd, whose state file held st, left
 // running, and returns what it signalled. Call it after [Open] and before
@@ -84,18 +97,21 @@ type victim struct {
 // identify it. A process that cleared its environment and whose leader is
 // gone cannot be identified, and is left alone.
 //
-// Everything found gets SIGTERM at once (a group as a whole), then SIGCONT
-// so that suspended processes handle it. KillStale then waits up to grace
-// for the identified processes to disappear (a zombie counts as gone),
-// sends SIGKILL to every signalled group (members that ignored SIGTERM may
-// remain after the leader exited) and to the processes left, and waits up
-// to two seconds for them to disappear, logging any that did not. Then it
+// Everything found gets the signal stop gives its service at once (a group
+// as a whole), then SIGCONT so that suspended processes handle it, as a
+// stop command would do. KillStale then waits for the identified processes
+// of each to disappear (a zombie counts as gone), at most the grace stop
+// gives its service, sends SIGKILL to each signalled group once its time
+// is over or its identified processes are gone (members that ignored the
+// signal may remain after the leader exited) and to each process left when
+// its time is over, and waits up to two seconds for them to disappear,
+// logging any that did not. Then it
 // looks again for marked processes it has not seen yet (those forked
 // meanwhile by a process that outlived SIGTERM) and deals with them the
 // same way, until it finds none, for at most ten rounds. A round lasts
-// at most grace plus two seconds, plus the time to scan /proc. If ctx is
-// done, both waits end early, but SIGKILL is still sent, and no other
-// round starts.
+// at most the longest grace of its services plus two seconds, plus the
+// time to scan /proc. If ctx is done, both waits end early, but SIGKILL is
+// still sent, and no other round starts.
 //
 // These processes are not children of this process, so their exit cannot
 // be waited for: KillStale polls /proc, with an interval growing from 1 to
@@ -104,7 +120,7 @@ type victim struct {
 // Outside Linux, identity cannot be proven (there are no start times and
 // no /proc): KillStale logs a warning and kills nothing. Failures are
 // logged, not returned: there is nothing more the caller could do.
-func KillStale(ctx context.Context, st State, grace time.Duration, logger *slog.Logger) []Record {
+func KillStale(ctx context.Context, st State, stop StopPolicy, logger *slog.Logger) []Record {
 	log := orDiscard(logger)
 	victims := findVictims(st, log)
 	seen := make(map[procRef]bool)
@@ -120,7 +136,7 @@ func KillStale(ctx context.Context, st State, grace time.Duration, logger *slog.
 				seen[ref] = true
 			}
 		}
-		signalled := killRound(ctx, victims, grace, log)
+		signalled := killRound(ctx, victims, stop, log)
 		for _, v := range signalled {
 			killed = append(killed, v.rec)
 		}
@@ -142,18 +158,20 @@ const maxRounds = 10
 
 // killRound signals victims as KillStale describes, and returns those it
 // signalled.
-func killRound(ctx context.Context, victims []victim, grace time.Duration, log *slog.Logger) []victim {
+func killRound(ctx context.Context, victims []victim, stop StopPolicy, log *slog.Logger) []victim {
 	var signalled []victim
 	for _, v := range victims {
-		err := signal(v, "SIGTERM")
+		v.stop = stop(v.rec.Service)
+		err := signal(v, v.stop.Signal)
 		switch {
 		case errors.Is(err, process.ErrNoProcess) || errors.Is(err, fs.ErrNotExist):
 			log.Debug("process left by a previous superd exited meanwhile", recordAttrs(v)...)
 		case err != nil:
-			log.Error("cannot stop a process left by a previous superd", append(recordAttrs(v), "err", err)...)
+			log.Error("cannot stop a process left by a previous superd", append(recordAttrs(v), "signal", v.stop.Signal, "err", err)...)
 		default:
-			log.Info("stopping a process left by a previous superd", recordAttrs(v)...)
-			// A suspended process would only handle SIGTERM once continued.
+			log.Info("stopping a process left by a previous superd",
+				append(recordAttrs(v), "signal", v.stop.Signal, "grace", v.stop.Grace)...)
+			// A suspended process would only handle the signal once continued.
 			_ = signal(v, "SIGCONT")
 			signalled = append(signalled, v)
 		}
@@ -162,25 +180,53 @@ func killRound(ctx context.Context, victims []victim, grace time.Duration, log *
 		return nil
 	}
 
-	termSent := time.Now()
-	waitGone(ctx, signalled, grace)
-	for _, v := range signalled {
-		lingering := !allGone(v.watch)
+	sent := time.Now()
+	// Each victim gets SIGKILL once its identified processes are gone (a
+	// group: other members may ignore the signal) or its grace is over
+	// (they linger), whichever comes first.
+	killed := make([]bool, len(signalled))
+	kill := func(i int, lingering bool) {
+		v := signalled[i]
+		killed[i] = true
 		if lingering {
-			log.Warn("process left by a previous superd did not exit after SIGTERM; killing it",
-				append(recordAttrs(v), "waited", time.Since(termSent).Round(time.Millisecond))...)
+			log.Warn("process left by a previous superd did not exit after "+v.stop.Signal+"; killing it",
+				append(recordAttrs(v), "waited", time.Since(sent).Round(time.Millisecond))...)
+		} else if !v.group {
+			return
 		}
-		// A group gets SIGKILL even when the processes watched are gone:
-		// other members may ignore SIGTERM. (Should the group have emptied
-		// meanwhile, its number could only have been reused after the pid
-		// allocator wrapped around within the grace period.)
-		if !lingering && !v.group {
-			continue
-		}
+		// (Should a group have emptied meanwhile, its number could only
+		// have been reused after the pid allocator wrapped around within
+		// the grace period.)
 		err := signal(v, "SIGKILL")
 		if err != nil && !errors.Is(err, process.ErrNoProcess) && !errors.Is(err, fs.ErrNotExist) {
 			log.Error("cannot kill a process left by a previous superd", append(recordAttrs(v), "err", err)...)
 		}
+	}
+	for delay := pollMin; ; delay = min(2*delay, pollMax) {
+		next := time.Duration(-1) // until the nearest grace ends
+		for i, v := range signalled {
+			if killed[i] {
+				continue
+			}
+			left := v.stop.Grace - time.Since(sent)
+			switch {
+			case allGone(v.watch):
+				kill(i, false)
+			case left <= 0 || ctx.Err() != nil:
+				kill(i, true)
+			case next < 0 || left < next:
+				next = left
+			}
+		}
+		if next < 0 {
+			break // every victim got what it had coming
+		}
+		t := time.NewTimer(min(delay, next))
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		t.Stop()
 	}
 	switch {
 	case waitGone(ctx, signalled, killWait):

@@ -177,7 +177,7 @@ func testKillStaleTerminatesGroup(t *testing.T, suspended bool) {
 		}
 	}
 	begin := time.Now()
-	killed := KillStale(t.Context(), stateOf(t, g.rec), deadline, testLogger(t))
+	killed := KillStale(t.Context(), stateOf(t, g.rec), termAfter(deadline), testLogger(t))
 	if elapsed := time.Since(begin); elapsed > deadline/2 {
 		t.Errorf("KillStale took %v; SIGTERM should have been enough", elapsed)
 	}
@@ -195,7 +195,7 @@ func TestKillStaleKillsAfterGrace(t *testing.T) {
 	g1 := startGroup(t, "web", script, 1)
 	g2 := startGroup(t, "db", script, 1)
 	begin := time.Now()
-	killed := KillStale(t.Context(), stateOf(t, g1.rec, g2.rec), grace, testLogger(t))
+	killed := KillStale(t.Context(), stateOf(t, g1.rec, g2.rec), termAfter(grace), testLogger(t))
 	if elapsed := time.Since(begin); elapsed < grace {
 		t.Errorf("KillStale returned after %v, before the grace period of %v", elapsed, grace)
 	}
@@ -213,7 +213,7 @@ func TestKillStaleKillsAfterGrace(t *testing.T) {
 // even when its leader exited on SIGTERM.
 func TestKillStaleKillsMembersIgnoringTERM(t *testing.T) {
 	g := startGroup(t, "web", `sh -c 'trap "" TERM; echo $$; exec sleep 60' & wait`, 1)
-	killed := KillStale(t.Context(), stateOf(t, g.rec), deadline, testLogger(t))
+	killed := KillStale(t.Context(), stateOf(t, g.rec), termAfter(deadline), testLogger(t))
 	if !reflect.DeepEqual(killed, []Record{g.rec}) {
 		t.Errorf("killed %+v, want [%+v]", killed, g.rec)
 	}
@@ -226,7 +226,7 @@ func TestKillStaleKillsMembersIgnoringTERM(t *testing.T) {
 func TestKillStaleZombieLeader(t *testing.T) {
 	g := startGroup(t, "web", `sh -c 'echo $$; exec sleep 60' &`, 1)
 	waitFor(t, "leader to become a zombie", func() bool { return exited(g.rec.PID) })
-	killed := KillStale(t.Context(), stateOf(t, g.rec), deadline, testLogger(t))
+	killed := KillStale(t.Context(), stateOf(t, g.rec), termAfter(deadline), testLogger(t))
 	if !reflect.DeepEqual(killed, []Record{g.rec}) {
 		t.Errorf("killed %+v, want [%+v]", killed, g.rec)
 	}
@@ -241,7 +241,7 @@ func TestKillStaleContextDone(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	begin := time.Now()
-	killed := KillStale(ctx, stateOf(t, g.rec), time.Hour, testLogger(t))
+	killed := KillStale(ctx, stateOf(t, g.rec), termAfter(time.Hour), testLogger(t))
 	if elapsed := time.Since(begin); elapsed > deadline {
 		t.Errorf("KillStale took %v with a done context", elapsed)
 	}
@@ -273,7 +273,7 @@ func TestKillStaleLeavesOthersAlone(t *testing.T) {
 		"negative process": stateOf(t, Record{Service: "x", PID: -a.rec.PID, PGID: -a.rec.PGID, StartTime: a.rec.StartTime}),
 	} {
 		t.Run(name, func(t *testing.T) {
-			if killed := KillStale(t.Context(), st, deadline, testLogger(t)); killed != nil {
+			if killed := KillStale(t.Context(), st, termAfter(deadline), testLogger(t)); killed != nil {
 				t.Errorf("killed %+v", killed)
 			}
 			if !alive(a.rec.PID) || !alive(b.rec.PID) {
@@ -288,7 +288,7 @@ func TestKillStaleDeadProcess(t *testing.T) {
 	if ws := g.leaderStatus(t); !ws.Exited() {
 		t.Fatalf("status %#x, want an exit", ws)
 	}
-	if killed := KillStale(t.Context(), stateOf(t, g.rec), deadline, testLogger(t)); killed != nil {
+	if killed := KillStale(t.Context(), stateOf(t, g.rec), termAfter(deadline), testLogger(t)); killed != nil {
 		t.Errorf("killed %+v", killed)
 	}
 }
@@ -365,7 +365,7 @@ func TestKillStaleLeaderlessGroup(t *testing.T) {
 	}
 	st := stateOf(t, g.rec)
 	st.Marker = markerTest
-	killed := KillStale(t.Context(), st, deadline, testLogger(t))
+	killed := KillStale(t.Context(), st, termAfter(deadline), testLogger(t))
 	if !reflect.DeepEqual(killed, []Record{g.rec}) {
 		t.Errorf("killed %+v, want [%+v]", killed, g.rec)
 	}
@@ -389,7 +389,7 @@ func TestKillStaleMarkedProcesses(t *testing.T) {
 	unmarked := startGroup(t, "web", `echo ready; exec sleep 60`, 1)
 
 	st := State{Processes: []Record{oldBoot.rec}, Marker: markerTest, BootID: "3f1c5e0a-0000-4000-8000-000000000000"}
-	killed := KillStale(t.Context(), st, deadline, testLogger(t))
+	killed := KillStale(t.Context(), st, termAfter(deadline), testLogger(t))
 	member := escaped.members[0]
 	info, err := inspect(member)
 	if err != nil {

@@ -23,7 +23,7 @@ func TestKillStaleUnsupported(t *testing.T) {
 	})
 	pid := cmd.Process.Pid
 	st := State{Processes: []Record{{Service: "web", PID: pid, PGID: pid, StartTime: 1}}, BootID: "boot"}
-	if killed := KillStale(t.Context(), st, time.Second, testLogger(t)); killed != nil {
+	if killed := KillStale(t.Context(), st, termAfter(time.Second), testLogger(t)); killed != nil {
 		t.Errorf("killed %+v", killed)
 	}
 	if err := syscall.Kill(pid, 0); err != nil {

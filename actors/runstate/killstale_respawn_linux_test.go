@@ -29,7 +29,7 @@ func TestKillStaleRespawnedProcesses(t *testing.T) {
 		}
 	})
 	// The loop is found by its marker alone, as one that left its group.
-	KillStale(t.Context(), State{Marker: markerTest}, 2*time.Second, testLogger(t))
+	KillStale(t.Context(), State{Marker: markerTest}, termAfter(2*time.Second), testLogger(t))
 	if left := liveMembers(g.rec.PGID); len(left) > 0 {
 		t.Errorf("processes %v of the loop's group survived KillStale", left)
 	}

@@ -27,7 +27,7 @@ func TestKillStaleUnrecordedGroup(t *testing.T) {
 	// The file holds the marker, and no record of the group.
 	st := stateOf(t)
 	st.Marker = markerTest
-	killed := KillStale(t.Context(), st, deadline, testLogger(t))
+	killed := KillStale(t.Context(), st, termAfter(deadline), testLogger(t))
 	if len(killed) != 1 || killed[0].PGID != g.rec.PGID || killed[0].Service != "web" {
 		t.Errorf("killed %+v, want the group %d of web", killed, g.rec.PGID)
 	}
@@ -52,7 +52,7 @@ func TestKillStaleMarkedInForeignSession(t *testing.T) {
 	}
 	st := stateOf(t)
 	st.Marker = markerTest
-	killed := KillStale(t.Context(), st, deadline, testLogger(t))
+	killed := KillStale(t.Context(), st, termAfter(deadline), testLogger(t))
 	if len(killed) != 1 || killed[0].PID != marked {
 		t.Errorf("killed %+v, want the marked process %d alone", killed, marked)
 	}

@@ -12,11 +12,18 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // testLogger sends log records to the test log.
 func testLogger(tb testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(testWriter{tb}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// termAfter is the StopPolicy of services that all stop as by default:
+// SIGTERM, then SIGKILL after grace.
+func termAfter(grace time.Duration) StopPolicy {
+	return func(string) Stop { return Stop{Signal: "SIGTERM", Grace: grace} }
 }
 
 // testWriter writes to the test log.

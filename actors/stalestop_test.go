@@ -1,0 +1,63 @@
+package actors
+
+import (
+	"testing"
+	"time"
+
+	"github.com/supers-dev/supers/actors/runstate"
+	"github.com/supers-dev/supers/config"
+)
+
+// TestStaleStopFollowsDefinitions: what a crashed superd left of a service
+// is stopped with that service's KillSignal= and TimeoutStopSec=, as a stop
+// command would; a service defined nowhere any more gets the defaults; a
+// TimeoutStopSec= of infinity gets the shutdown's bound, so that superd's
+// start does not wait forever.
+func TestStaleStopFollowsDefinitions(t *testing.T) {
+	svc := func(name, sig string, timeout time.Duration) *config.Service {
+		sp := config.New(name, "/bin/true")
+		sp.KillSignal, sp.TimeoutStopSec = sig, timeout
+		if err := config.Validate(sp); err != nil {
+			t.Fatal(err)
+		}
+		return sp
+	}
+	files := []*config.Service{
+		svc("db", "SIGINT", 90*time.Second),
+		svc("web", "", 0), // the defaults
+		svc("forever", "SIGQUIT", config.Infinity),
+		svc("both", "SIGHUP", 3*time.Second),
+	}
+	goServices := []*config.Service{
+		svc("embedded", "SIGUSR1", 20*time.Second),
+		svc("both", "SIGUSR2", 4*time.Second), // the file's definition wins
+	}
+	for _, tc := range []struct {
+		name     string
+		shutdown time.Duration // Config.ShutdownTimeout
+		want     map[string]runstate.Stop
+	}{
+		{name: "default shutdown bound", want: map[string]runstate.Stop{
+			"db":       {Signal: "SIGINT", Grace: 90 * time.Second},
+			"web":      {Signal: "SIGTERM", Grace: config.DefaultTimeoutStopSec},
+			"forever":  {Signal: "SIGQUIT", Grace: 90*time.Second + shutdownGrace},
+			"both":     {Signal: "SIGHUP", Grace: 3 * time.Second},
+			"embedded": {Signal: "SIGUSR1", Grace: 20 * time.Second},
+			"removed":  {Signal: "SIGTERM", Grace: config.DefaultTimeoutStopSec},
+		}},
+		{name: "ShutdownTimeout", shutdown: 30 * time.Second, want: map[string]runstate.Stop{
+			"forever": {Signal: "SIGQUIT", Grace: 30 * time.Second},
+			"db":      {Signal: "SIGINT", Grace: 90 * time.Second},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &Supervisor{cfg: Config{Services: goServices, ShutdownTimeout: tc.shutdown}}
+			stop := s.staleStop(files)
+			for name, want := range tc.want {
+				if got := stop(name); got != want {
+					t.Errorf("%s: got %+v, want %+v", name, got, want)
+				}
+			}
+		})
+	}
+}
