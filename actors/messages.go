@@ -134,6 +134,17 @@ type stopTimedOut struct {
 	gen uint64
 }
 
+// killAll makes the services supervisor have every service with a process
+// SIGKILL it at once (killNow): superd's shutdown has waited as long as it
+// may. done is closed once none has a process.
+type killAll struct {
+	done chan<- struct{}
+}
+
+// killNow has a service actor SIGKILL its process group, and the processes
+// that left it, as when its stop times out, whatever its TimeoutStopSec.
+type killNow struct{}
+
 // openSink asks the log sink actor to open the log files of one service;
 // it answers the sender with sinkOpened.
 type openSink struct {

@@ -265,6 +265,10 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 		a.handleExit(ctx, m)
 	case *stopTimedOut:
 		a.handleStopTimeout(m)
+	case *killNow:
+		if a.handle.PID != 0 && !a.killed {
+			a.kill("superd's shutdown timed out, killing process group")
+		}
 	case *groupPoll:
 		a.handleGroupPoll(ctx, m)
 	case *actor.Stopping:
@@ -502,9 +506,15 @@ func (a *serviceActor) handleStopTimeout(m *stopTimedOut) {
 	if m.gen != a.rec.gen || a.state != StateStopping {
 		return // stale timer of an older generation
 	}
+	a.kill("stop timed out, killing process group", "timeout", logDuration(a.spec.TimeoutStopSec))
+}
+
+// kill sends SIGKILL to the process group and to the processes that left
+// it, and logs why (msg, attrs).
+func (a *serviceActor) kill(msg string, attrs ...any) {
 	a.killed = true
 	a.killedAt = a.deps.now()
-	a.log().Warn("stop timed out, killing process group", "pid", a.handle.PID, "timeout", logDuration(a.spec.TimeoutStopSec))
+	a.log().Warn(msg, append([]any{"pid", a.handle.PID}, attrs...)...)
 	if err := a.deps.signal(a.handle.PGID, "SIGKILL"); err != nil && !errors.Is(err, process.ErrNoProcess) {
 		a.log().Warn("SIGKILL failed", "pid", a.handle.PID, "err", err)
 	}

@@ -159,6 +159,14 @@ func (s *servicesActor) Receive(ctx actor.Context) {
 			}
 		}
 		s.checkDrained()
+	case *killAll:
+		s.drained = append(s.drained, m.done)
+		for _, e := range s.entries {
+			if !e.placeholder {
+				ctx.Send(e.pid, &killNow{})
+			}
+		}
+		s.checkDrained()
 	case *stopBoundQuery:
 		m.reply <- s.stopBound()
 	case *actor.Stopping:

@@ -184,3 +184,52 @@ func TestShutdownEventStreamBacklogIsDelivered(t *testing.T) {
 	}
 	waitRun(t, ran)
 }
+
+// A service still running when the shutdown's bound is over (here one
+// that ignores its KillSignal and has TimeoutStopSec=infinity) is killed
+// then, and its end is published like any stop's: an exit and a stop event
+// reach the live stream before it closes, and its process is gone.
+func TestShutdownTimeoutKillIsPublished(t *testing.T) {
+	ready := filepath.Join(t.TempDir(), "ready")
+	stubborn := config.New("stubborn", "/bin/sh", "-c", "trap '' TERM; : > "+ready+"; while :; do sleep 0.1; done")
+	stubborn.TimeoutStopSec = config.Infinity
+	quick := config.New("quick", "/bin/sleep", "600")
+	sup, cancel, ran := embedded(t, actors.Config{
+		Services:        []*config.Service{stubborn, quick},
+		ShutdownTimeout: 300 * time.Millisecond,
+	})
+	ctx, stop := context.WithTimeout(context.Background(), 60*time.Second)
+	defer stop()
+	stream, err := sup.Events(ctx, "stubborn", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := sup.Status(ctx, "stubborn")
+	if err != nil || st.PID == 0 {
+		t.Fatalf("stubborn: %+v, %v", st, err)
+	}
+	eventually(t, "stubborn to ignore SIGTERM", func() bool {
+		_, err := os.Stat(ready)
+		return err == nil
+	})
+	cancel()
+	seen := map[string]notify.Event{}
+	for e := range stream.Live {
+		seen[e.Type] = e
+	}
+	if ctx.Err() != nil {
+		t.Fatal("the stream was not closed")
+	}
+	for _, typ := range []string{notify.TypeExit, notify.TypeStop} {
+		if e, ok := seen[typ]; !ok || e.PID != st.PID {
+			t.Errorf("no %s event of pid %d in the stream: %v", typ, st.PID, seen)
+		}
+	}
+	if e := seen[notify.TypeExit]; e.Signal != "SIGKILL" {
+		t.Errorf("exit event %+v, want death by SIGKILL", e)
+	}
+	waitRun(t, ran)
+	if err := syscall.Kill(st.PID, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("pid %d still exists after Run returned (kill 0: %v)", st.PID, err)
+	}
+}

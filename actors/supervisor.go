@@ -631,10 +631,25 @@ func (s *Supervisor) stopAll() {
 	}
 	select {
 	case <-done:
+		return
 	case <-time.After(timeout):
 		s.log.Warn("services did not stop in time; killing them", "timeout", timeout)
 	}
+	// Killed here rather than by the actors' cleanup when the root stops,
+	// so that their exits are seen and published (exit and stop events),
+	// and written to the state file, like any other stop's.
+	killed := make(chan struct{})
+	s.sys.Root.Send(s.services, &killAll{done: killed})
+	select {
+	case <-killed:
+	case <-time.After(shutdownKillWait):
+		s.log.Error("services still running after SIGKILL at shutdown (stuck in the kernel?)", "waited", shutdownKillWait)
+	}
 }
+
+// shutdownKillWait bounds the wait, at shutdown, for the services killed at
+// the end of ShutdownTimeout to be seen gone.
+const shutdownKillWait = 2 * time.Second
 
 // drainState has the state actor (if any) write every change sent to it
 // so far, and waits for that until ctx ends or the supervisor stops. It
