@@ -100,8 +100,9 @@
 // net/http answers itself, before the handler runs, is plain text: a 400
 // for a request it cannot parse, a 431 for headers over its limit; headers
 // not in within the timeout get no answer, the connection is closed.) A
-// streamed answer (logs, events) cuts a client that leaves a chunk unread
-// for a minute.
+// client that has not taken an answer a minute after its header was
+// written is cut, and so is one that leaves a chunk of a streamed answer
+// (logs, events) unread for a minute.
 //
 // # Unix socket
 //

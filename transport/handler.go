@@ -38,7 +38,7 @@ func NewHandler(b Backend, opts HandlerOptions) http.Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	h := &handler{backend: b, logger: logger, version: opts.Version, mux: http.NewServeMux(), streamWriteTimeout: streamWriteTimeout}
+	h := &handler{backend: b, logger: logger, version: opts.Version, mux: http.NewServeMux(), writeTimeout: writeTimeout}
 	for _, rt := range h.routes() {
 		h.mux.HandleFunc(rt.method+" "+rt.path, rt.serve)
 	}
@@ -81,22 +81,24 @@ type handler struct {
 	logger  *slog.Logger
 	version string
 	mux     *http.ServeMux
-	// streamWriteTimeout is streamWriteTimeout, but for tests.
-	streamWriteTimeout time.Duration
+	// writeTimeout is writeTimeout, but for tests.
+	writeTimeout time.Duration
 }
 
-// streamWriteTimeout bounds how long a client may take to accept each chunk
-// of a streamed answer (logs, events): one that stops reading (a suspended
-// supers logs -f, a stalled dashboard) is cut after that long, instead of
-// holding its connection, a goroutine and what it reads for as long as it
-// stalls. The server has no WriteTimeout: a whole stream may last hours.
-const streamWriteTimeout = time.Minute
+// writeTimeout bounds how long a client may take to accept an answer, from
+// its header on, and each chunk of a streamed answer (logs, events): one
+// that stops reading (a suspended supers logs -f, a stalled dashboard, a
+// script piping a long list into a pager it left) is cut after that long,
+// instead of holding its connection, a goroutine and what it reads for as
+// long as it stalls. The server has no WriteTimeout: a stop may take long
+// before its answer, and a whole stream may last hours.
+const writeTimeout = time.Minute
 
 // streamChunk arms the write deadline of the next chunk of a streamed
-// answer (see streamWriteTimeout). A ResponseWriter that has no deadlines
-// (a test recorder) is not bounded.
+// answer (see writeTimeout). A ResponseWriter that has no deadlines (a test
+// recorder) is not bounded.
 func (h *handler) streamChunk(ctl *http.ResponseController) {
-	_ = ctl.SetWriteDeadline(time.Now().Add(h.streamWriteTimeout))
+	_ = ctl.SetWriteDeadline(time.Now().Add(h.writeTimeout))
 }
 
 // endStream clears the write deadline that streamChunk set, so that it does
@@ -111,7 +113,11 @@ func endStream(ctl *http.ResponseController) {
 // mux would redirect) and a debug log record per request.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rw := &responseWriter{ResponseWriter: w}
+	// The deadline an answer before this one on the connection armed is
+	// void: this request's own answer arms one when it starts (see
+	// responseWriter.WriteHeader), and nothing must fail before that.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+	rw := &responseWriter{ResponseWriter: w, writeTimeout: h.writeTimeout}
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler { //nolint:errorlint // sentinel value compared as net/http does
@@ -310,16 +316,27 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(append(body, '\n'))
 }
 
-// responseWriter records the status code for logging and panic recovery.
+// responseWriter records the status code for logging and panic recovery,
+// and bounds the time the client takes to accept the answer.
 type responseWriter struct {
 	http.ResponseWriter
 	status      int
 	wroteHeader bool
+	// writeTimeout, if positive, is armed as the connection's write
+	// deadline when the header is written: the whole answer (net/http's
+	// last flush after the handler returns included) must be accepted
+	// within it. A streamed answer re-arms it for each chunk (streamChunk).
+	writeTimeout time.Duration
 }
 
 func (w *responseWriter) WriteHeader(status int) {
 	if !w.wroteHeader {
 		w.status, w.wroteHeader = status, true
+		if w.writeTimeout > 0 {
+			// A ResponseWriter without deadlines (a test recorder) is not
+			// bounded.
+			_ = http.NewResponseController(w.ResponseWriter).SetWriteDeadline(time.Now().Add(w.writeTimeout))
+		}
 	}
 	w.ResponseWriter.WriteHeader(status)
 }

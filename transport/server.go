@@ -15,9 +15,9 @@ import (
 // request, body included, read within 30 s (ReadTimeout), so that a client
 // that stalls in its body cannot hold a connection and its goroutine; a 60 s
 // IdleTimeout; and no WriteTimeout (a stop may legitimately take long, and
-// logs and events can be followed for hours; the handler bounds each chunk
-// of a streamed answer instead, cutting a client that stops reading after a
-// minute). ReadTimeout does not end those
+// logs and events can be followed for hours; the handler bounds each answer
+// from its header on, and each chunk of a streamed one, instead, cutting a
+// client that stops reading after a minute). ReadTimeout does not end those
 // long answers: net/http lifts the read deadline once the request has been
 // read. Set ErrorLog on the result to route net/http's own messages, e.g.
 // with slog.NewLogLogger.

@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -47,7 +49,7 @@ func stalledClient(t *testing.T, addr, path string) {
 
 // TestStreamCutsAStalledClient: a client that stops reading a streamed
 // answer (logs or events, followed) is cut once a chunk has waited
-// streamWriteTimeout, so that it does not hold its connection, a goroutine
+// writeTimeout, so that it does not hold its connection, a goroutine
 // and the log it reads forever.
 func TestStreamCutsAStalledClient(t *testing.T) {
 	for _, tc := range []struct{ name, path string }{
@@ -60,7 +62,7 @@ func TestStreamCutsAStalledClient(t *testing.T) {
 			f.logReader = func(context.Context, string, LogQuery) (io.ReadCloser, error) { return log, nil }
 			f.live = make(chan notify.Event)
 			h := NewHandler(f, HandlerOptions{}).(*handler)
-			h.streamWriteTimeout = 200 * time.Millisecond
+			h.writeTimeout = 200 * time.Millisecond
 			returned := make(chan struct{})
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				defer close(returned)
@@ -96,5 +98,71 @@ func TestStreamCutsAStalledClient(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAnswerCutsAStalledClient: a client that stops reading an answer that
+// is not streamed (a long list left in a pager, a script stopped with ^Z)
+// is cut once the answer has waited writeTimeout, like a stream's, instead
+// of holding its connection and a goroutine for as long as it stalls. The
+// next request on a connection gets its own time: the deadline an earlier
+// answer armed does not cut a later one.
+func TestAnswerCutsAStalledClient(t *testing.T) {
+	names := make([]string, 20000) // about 1.4 MB of JSON: more than a socket's buffers
+	for i := range names {
+		names[i] = fmt.Sprintf("s%05d", i)
+	}
+	h := NewHandler(newFakeBackend(names...), HandlerOptions{}).(*handler)
+	h.writeTimeout = 200 * time.Millisecond
+	returned := make(chan struct{}, 1)
+	srv := NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r)
+		if r.URL.Path == "/v1/services" {
+			returned <- struct{}{}
+		}
+	}))
+	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "s.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+
+	stalled, err := net.Dial("unix", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stalled.Close()
+	if _, err := fmt.Fprintf(stalled, "GET /v1/services HTTP/1.1\r\nHost: superd\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-returned:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the handler still writes to a client that stopped reading")
+	}
+
+	// A client that reads, on one connection: an answer, then a request
+	// whose answer comes more than writeTimeout after the first one's.
+	c := &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", ln.Addr().String())
+		},
+		MaxConnsPerHost: 1,
+	}}
+	defer c.CloseIdleConnections()
+	for i := range 2 {
+		if i == 1 {
+			time.Sleep(2 * h.writeTimeout) // the first answer's deadline passes
+		}
+		resp, err := c.Get("http://superd/v1/services/s00001")
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"s00001"`) {
+			t.Fatalf("request %d: %d %q %v", i, resp.StatusCode, body, err)
+		}
 	}
 }
