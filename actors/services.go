@@ -553,16 +553,31 @@ type stopBoundQuery struct {
 // counts with both its old and its new definition.
 func (s *servicesActor) stopBound() time.Duration {
 	var longest time.Duration
-	consider := func(sp *config.Service) {
-		if sp != nil && sp.TimeoutStopSec > longest && sp.TimeoutStopSec < maxTimer {
-			longest = sp.TimeoutStopSec
-		}
-	}
 	for _, e := range s.entries {
-		consider(e.spec)
-		consider(e.replacement)
+		longest = longerStop(longest, e.spec)
+		longest = longerStop(longest, e.replacement)
 	}
 	return longest
+}
+
+// longerStop returns the longer of longest and the TimeoutStopSec of sp,
+// unless sp is nil or its TimeoutStopSec is infinite (never SIGKILL),
+// which bounds nothing.
+func longerStop(longest time.Duration, sp *config.Service) time.Duration {
+	if sp != nil && sp.TimeoutStopSec > longest && sp.TimeoutStopSec < maxTimer {
+		return sp.TimeoutStopSec
+	}
+	return longest
+}
+
+// shutdownBound is how long superd's shutdown waits for the services to
+// stop: configured (Config.ShutdownTimeout) if set, else the longest finite
+// TimeoutStopSec plus shutdownGrace.
+func shutdownBound(configured, longest time.Duration) time.Duration {
+	if configured > 0 {
+		return configured
+	}
+	return longest + shutdownGrace
 }
 
 // checkDrained answers stopAll waiters once no service has a process.

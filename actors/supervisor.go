@@ -133,14 +133,9 @@ func (s *Supervisor) staleStop(specs []*config.Service) runstate.StopPolicy {
 	// A file's definition wins over Config.Services' (see addGoServices).
 	for _, sp := range slices.Concat(s.cfg.Services, specs) {
 		byName[sp.Name] = sp
-		if sp.TimeoutStopSec > longest && sp.TimeoutStopSec < maxTimer {
-			longest = sp.TimeoutStopSec
-		}
+		longest = longerStop(longest, sp)
 	}
-	unbounded := s.cfg.ShutdownTimeout
-	if unbounded <= 0 {
-		unbounded = longest + shutdownGrace
-	}
+	unbounded := shutdownBound(s.cfg.ShutdownTimeout, longest)
 	return func(name string) runstate.Stop {
 		stop := runstate.Stop{Signal: config.DefaultKillSignal, Grace: config.DefaultTimeoutStopSec}
 		if sp := byName[name]; sp != nil {
@@ -624,7 +619,7 @@ func (s *Supervisor) stopAll() {
 		s.sys.Root.Send(s.services, &stopBoundQuery{reply: bound})
 		select {
 		case b := <-bound:
-			timeout = b + shutdownGrace
+			timeout = shutdownBound(0, b)
 		case <-time.After(shutdownGrace):
 			timeout = 0 // no answer: the services supervisor is stuck
 		}

@@ -81,7 +81,6 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 		return // a follower would otherwise hold the connection for nothing
 	}
 	rc := http.NewResponseController(w)
-	defer endStream(rc)
 	h.streamChunk(rc)
 	for _, e := range stream.History {
 		if !h.writeEvent(w, r, e) {

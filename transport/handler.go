@@ -101,13 +101,6 @@ func (h *handler) streamChunk(ctl *http.ResponseController) {
 	_ = ctl.SetWriteDeadline(time.Now().Add(h.writeTimeout))
 }
 
-// endStream clears the write deadline that streamChunk set, so that it does
-// not cut the next answer on the same connection (the server resets it
-// only when it has a WriteTimeout of its own).
-func endStream(ctl *http.ResponseController) {
-	_ = ctl.SetWriteDeadline(time.Time{})
-}
-
 // ServeHTTP adds what the mux lacks: panic recovery, the body size limit,
 // JSON 404/405 answers (a path that is not clean is a 404 too, where the
 // mux would redirect) and a debug log record per request.

@@ -77,7 +77,6 @@ func (h *handler) logs(w http.ResponseWriter, r *http.Request) {
 		return // a follower would otherwise hold the request open for nothing
 	}
 	ctl := http.NewResponseController(w)
-	defer endStream(ctl)
 	// Flush at once, even before any output: a follower sees the answer
 	// start.
 	h.streamChunk(ctl)
