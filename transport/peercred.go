@@ -101,8 +101,11 @@ type peerKey struct{}
 type peerConn struct {
 	conn net.Conn
 	once sync.Once
-	cred PeerCred
+	cred PeerCred // without the supplementary groups on Linux
 	err  error
+
+	groupsOnce sync.Once
+	groups     []int
 }
 
 // credentials returns the peer's credentials, reading them on first use.
@@ -115,6 +118,14 @@ func (p *peerConn) credentials() (PeerCred, error) {
 		p.cred, p.err = peerCredentials(p.conn)
 	})
 	return p.cred, p.err
+}
+
+// withGroups returns c, the peer's credentials, with its supplementary
+// groups, reading them on first use (peerGroups).
+func (p *peerConn) withGroups(c PeerCred) PeerCred {
+	p.groupsOnce.Do(func() { p.groups = peerGroups(c) })
+	c.Groups = p.groups
+	return c
 }
 
 // peerGuard is the handler of a NewUnixServer server.
@@ -141,24 +152,36 @@ func (g *peerGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.logger.Warn("control request refused: cannot read peer credentials", "path", r.URL.Path, "err", err)
 		writeError(w, http.StatusForbidden, ErrForbidden.Error()+": peer credentials unavailable")
 		return
-	case !g.access.Allows(cred):
+	case !g.access.Allows(cred) && !g.access.Allows(pc.withGroups(cred)):
+		// The supplementary groups are read only if the ids do not allow
+		// the peer already.
 		g.logger.Warn("control request refused: peer not allowed on the control socket",
 			"uid", cred.UID, "gid", cred.GID, "pid", cred.PID, "method", r.Method, "path", r.URL.Path)
 		writeError(w, http.StatusForbidden,
 			fmt.Sprintf("%s: uid %d may not use superd's control socket (root, superd's user and the control group may)", ErrForbidden, cred.UID))
 		return
 	}
-	g.next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), peerCredKey{}, cred)))
+	g.next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), peerCredKey{}, allowedPeer{pc, cred})))
 }
 
-// peerCredKey is the context key of the PeerCred of an allowed request.
+// peerCredKey is the context key of the allowedPeer of an allowed request.
 type peerCredKey struct{}
+
+// allowedPeer is the connection of an allowed request and its peer's
+// credentials, as far as read.
+type allowedPeer struct {
+	pc   *peerConn
+	cred PeerCred
+}
 
 // PeerFromContext returns the credentials of the Unix socket peer that
 // sent the request ctx belongs to (the handler passes the request's
 // context to the [Backend]). ok is false unless the request came through
 // a [NewUnixServer] server on a system that can tell.
 func PeerFromContext(ctx context.Context) (cred PeerCred, ok bool) {
-	cred, ok = ctx.Value(peerCredKey{}).(PeerCred)
-	return cred, ok
+	p, ok := ctx.Value(peerCredKey{}).(allowedPeer)
+	if !ok {
+		return PeerCred{}, false
+	}
+	return p.pc.withGroups(p.cred), true
 }

@@ -53,3 +53,7 @@ func peerCredentials(conn net.Conn) (PeerCred, error) {
 	}
 	return c, nil
 }
+
+// peerGroups returns the groups peerCredentials gave: LOCAL_PEERCRED
+// carries them.
+func peerGroups(c PeerCred) []int { return c.Groups }

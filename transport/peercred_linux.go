@@ -17,23 +17,32 @@ import (
 // peerCredSupported: SO_PEERCRED tells.
 const peerCredSupported = true
 
-// peerCredentials returns the credentials of conn's peer: its pid, uid and
-// gid from SO_PEERCRED (as of connect), and its supplementary groups from
-// /proc/PID/status when that still describes the same user.
+// peerCredentials returns the credentials of conn's peer from SO_PEERCRED
+// (as of connect): its pid, uid and gid. Its supplementary groups are not
+// in it: peerGroups reads them, when needed.
 func peerCredentials(conn net.Conn) (PeerCred, error) {
 	ucred, err := getUcred(conn)
 	if err != nil {
 		return PeerCred{}, err
 	}
-	c := PeerCred{PID: int(ucred.Pid), UID: int(ucred.Uid), GID: int(ucred.Gid)}
-	if c.PID > 0 {
-		if status, err := os.ReadFile("/proc/" + strconv.Itoa(c.PID) + "/status"); err == nil {
-			c.Groups = procGroups(status, c.UID)
-		}
-		// Else the process is gone (or /proc is not mounted): its groups
-		// are unknown, which only ever denies.
+	return PeerCred{PID: int(ucred.Pid), UID: int(ucred.Uid), GID: int(ucred.Gid)}, nil
+}
+
+// peerGroups returns the supplementary groups of the peer c describes, from
+// /proc/PID/status when that still describes the same user. Reading it
+// costs more than the rest of a request's handling, so it is done only
+// when the access decision or PeerFromContext needs them.
+func peerGroups(c PeerCred) []int {
+	if c.PID <= 0 {
+		return nil
 	}
-	return c, nil
+	status, err := os.ReadFile("/proc/" + strconv.Itoa(c.PID) + "/status")
+	if err != nil {
+		// The process is gone (or /proc is not mounted): its groups are
+		// unknown, which only ever denies.
+		return nil
+	}
+	return procGroups(status, c.UID)
 }
 
 // getUcred reads SO_PEERCRED from conn.

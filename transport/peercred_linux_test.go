@@ -1,8 +1,13 @@
 package transport
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"io/fs"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,8 +49,12 @@ func TestProcGroups(t *testing.T) {
 	}
 }
 
-// peerHelperEnv names the socket TestPeerHelperProcess talks to.
-const peerHelperEnv = "TRANSPORT_TEST_PEER_SOCKET"
+// peerHelperEnv names the socket TestPeerHelperProcess talks to;
+// peerHelperWhoEnv, if set, has it print a whoHandler's answer instead.
+const (
+	peerHelperEnv    = "TRANSPORT_TEST_PEER_SOCKET"
+	peerHelperWhoEnv = "TRANSPORT_TEST_PEER_WHO"
+)
 
 // TestPeerHelperProcess is not a test: it is the child process of
 // TestUnixServerSupplementaryGroup, which runs it as another user. It
@@ -54,6 +63,19 @@ func TestPeerHelperProcess(t *testing.T) {
 	path := os.Getenv(peerHelperEnv)
 	if path == "" {
 		t.Skip("helper process only")
+	}
+	if os.Getenv(peerHelperWhoEnv) != "" {
+		// Print what a whoHandler says of us.
+		c := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", path)
+		}}}
+		resp, err := c.Get("http://superd/")
+		if err != nil {
+			os.Stdout.WriteString("error: " + err.Error() + "\n")
+			os.Exit(0)
+		}
+		_, _ = io.Copy(os.Stdout, resp.Body)
+		os.Exit(0)
 	}
 	if _, err := NewClient(path).Version(t.Context()); err != nil {
 		os.Stdout.WriteString("error: " + err.Error() + "\n")
@@ -161,5 +183,39 @@ func copyFile(t *testing.T, src, dst string, perm os.FileMode) {
 	}
 	if err := os.WriteFile(dst, b, perm); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPeerFromContextHasGroups: a peer that its uid lets in (root here)
+// is not slowed down by a read of its supplementary groups, yet
+// PeerFromContext still gives them, read when asked.
+func TestPeerFromContextHasGroups(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give the peer supplementary groups")
+	}
+	path := filepath.Join(shortTempDir(t), "superd.sock")
+	ln, err := ListenUnix(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serveWith(t, NewUnixServer(whoHandler, DefaultSocketAccess(-1), nil), ln)
+	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestPeerHelperProcess$")
+	cmd.Env = append(os.Environ(), peerHelperEnv+"="+path, peerHelperWhoEnv+"=1", "GORACE=atexit_sleep_ms=0")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 0, Gid: 0, Groups: []uint32{4242, 4343}}}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("peer: %v (said %q)", err, out)
+	}
+	var got struct {
+		Peer   bool  `json:"peer"`
+		UID    int   `json:"uid"`
+		Groups []int `json:"groups"`
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("peer said %q: %v", out, err)
+	}
+	slices.Sort(got.Groups)
+	if !got.Peer || got.UID != 0 || !slices.Equal(got.Groups, []int{4242, 4343}) {
+		t.Errorf("PeerFromContext gave %+v, want uid 0 with groups [4242 4343]", got)
 	}
 }

@@ -167,7 +167,7 @@ func TestSocketAccessAllows(t *testing.T) {
 // whoHandler answers what the request's context says about its sender.
 var whoHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	cred, ok := PeerFromContext(r.Context())
-	writeJSON(w, http.StatusOK, map[string]any{"peer": ok, "uid": cred.UID, "pid": cred.PID, "remote": RemoteFromContext(r.Context())})
+	writeJSON(w, http.StatusOK, map[string]any{"peer": ok, "uid": cred.UID, "pid": cred.PID, "groups": cred.Groups, "remote": RemoteFromContext(r.Context())})
 })
 
 // askWho asks a whoHandler at url through client.
