@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"runtime/pprof"
 	"strings"
 	"testing"
@@ -139,21 +138,13 @@ func TestEmbedRunManyTimesLeavesNothing(t *testing.T) {
 		}
 	}
 	run(0) // the process-wide things made once (the spawner thread, caches)
-	settle := func() int {
-		low := runtime.NumGoroutine()
-		for range 20 {
-			time.Sleep(10 * time.Millisecond)
-			low = min(low, runtime.NumGoroutine())
-		}
-		return low
-	}
-	g0, fd0 := settle(), openFDs(t)
+	g0, fd0 := settledGoroutines(), openFDs(t)
 	for i := 1; i <= 50; i++ {
 		run(i)
 	}
 	var g1 int
 	deadline := time.Now().Add(20 * time.Second)
-	for g1 = settle(); g1 > g0 && time.Now().Before(deadline); g1 = settle() {
+	for g1 = settledGoroutines(); g1 > g0 && time.Now().Before(deadline); g1 = settledGoroutines() {
 	}
 	if g1 > g0 {
 		var b strings.Builder

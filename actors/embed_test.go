@@ -387,17 +387,7 @@ func TestEmbedDroppedEventStreamReleased(t *testing.T) {
 	sup, _, _ := embedded(t, actors.Config{Services: []*config.Service{config.New("web", "sleep", "60")}})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel() // only at the end: the streams must not wait for it
-	settle := func() int {
-		// The count of a running supervisor moves a little: take the lowest
-		// of a few samples.
-		low := runtime.NumGoroutine()
-		for range 20 {
-			time.Sleep(10 * time.Millisecond)
-			low = min(low, runtime.NumGoroutine())
-		}
-		return low
-	}
-	g0 := settle()
+	g0 := settledGoroutines()
 	const streams = 40
 	var live []<-chan notify.Event
 	for range streams {
@@ -442,7 +432,7 @@ func TestEmbedDroppedEventStreamReleased(t *testing.T) {
 		}
 	}
 	g0++ // the counting goroutine
-	if g := settle(); g >= g0+streams/2 {
+	if g := settledGoroutines(); g >= g0+streams/2 {
 		t.Errorf("goroutines: %d before the streams, %d once the supervisor closed all %d", g0, g, streams)
 	}
 }
@@ -493,4 +483,16 @@ func TestEmbedStateFileIsExclusive(t *testing.T) {
 	if st, err := first.Status(context.Background(), "web"); err != nil || st.PID != before.PID || st.State != actors.StateRunning {
 		t.Errorf("the first supervisor's web after the second one's start: %+v, %v (was pid %d)", st, err, before.PID)
 	}
+}
+
+// settledGoroutines returns the number of goroutines, as the lowest of 20
+// samples 10 ms apart: the count of a running supervisor moves a little
+// (timers, mailboxes scheduled for a moment).
+func settledGoroutines() int {
+	low := runtime.NumGoroutine()
+	for range 20 {
+		time.Sleep(10 * time.Millisecond)
+		low = min(low, runtime.NumGoroutine())
+	}
+	return low
 }
