@@ -32,7 +32,8 @@ var ErrServiceDir = errors.New("reading service directory")
 // subdirectories; names starting with a dot are ignored) and returns the
 // valid services sorted by name. A file that does not parse is skipped and
 // yields one error (an *Error or Errors naming the file) in errs, in file
-// name order. If dir cannot be read, LoadDir returns no services and a
+// name order; so does anything else named NAME.service (a directory, a
+// FIFO, a dangling symlink), which must not read as a removed service. If dir cannot be read, LoadDir returns no services and a
 // single error wrapping ErrServiceDir and the file system error: a caller
 // must not take that for an empty directory.
 func LoadDir(dir string) (services []*Service, errs []error) {
@@ -42,7 +43,7 @@ func LoadDir(dir string) (services []*Service, errs []error) {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if strings.HasPrefix(name, ".") || !strings.HasSuffix(name, FileSuffix) || e.IsDir() {
+		if strings.HasPrefix(name, ".") || !strings.HasSuffix(name, FileSuffix) {
 			continue
 		}
 		path := filepath.Join(dir, name)

@@ -483,6 +483,9 @@ func TestLoadDir(t *testing.T) {
 		dir + "/broken.service:2: [Service] ExecStrat: unknown key (did you mean ExecStart?)\n" +
 			dir + "/broken.service: [Service] ExecStart: required key is missing",
 		dir + "/link.service: not a regular file",
+		// A directory in place of a file must not read as a removed
+		// service: the reload would stop it and say nothing.
+		dir + "/sub.service: not a regular file",
 	}
 	if !reflect.DeepEqual(texts, want) {
 		t.Errorf("errors:\n%q\nwant:\n%q", texts, want)

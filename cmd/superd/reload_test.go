@@ -65,7 +65,8 @@ func TestStartNewFileAndReloadRemoval(t *testing.T) {
 
 // A reload applies added, removed and changed files, leaves unchanged ones
 // alone (same PID, even when only comments changed), and keeps a service
-// whose file broke running on its previous configuration.
+// whose file broke running on its previous configuration, as it does one
+// whose file was replaced by a directory (which used to read as a removal).
 func TestReloadDiff(t *testing.T) {
 	t.Parallel()
 	d := newDaemon(t, map[string]string{
@@ -75,9 +76,10 @@ func TestReloadDiff(t *testing.T) {
 		"stopped.service": "[Service]\nExecStart=/bin/sleep 1000\nAutoStart=no\n",
 		"gone.service":    "[Service]\nExecStart=/bin/sleep 1000\n",
 		"breaks.service":  "[Service]\nExecStart=/bin/sleep 1000\n",
+		"dir.service":     "[Service]\nExecStart=/bin/sleep 1000\n",
 	}).start()
 	before := map[string]int{}
-	for _, n := range []string{"same", "comment", "change", "gone", "breaks"} {
+	for _, n := range []string{"same", "comment", "change", "gone", "breaks", "dir"} {
 		before[n] = d.waitRunning(n).PID
 	}
 	d.writeFile("comment.service", "# a comment\n[Service]\n  ExecStart = /bin/sleep 1000   \n")
@@ -88,21 +90,28 @@ func TestReloadDiff(t *testing.T) {
 	if err := os.Remove(filepath.Join(d.dir, "gone.service")); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Remove(filepath.Join(d.dir, "dir.service")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(d.dir, "dir.service"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	res := d.reload()
 	want := transport.ReloadResult{
 		Added:     []string{"added"},
 		Removed:   []string{"gone"},
 		Changed:   []string{"change", "stopped"},
-		Unchanged: []string{"breaks", "comment", "same"},
+		Unchanged: []string{"breaks", "comment", "dir", "same"},
 	}
 	if !slices.Equal(res.Added, want.Added) || !slices.Equal(res.Removed, want.Removed) ||
 		!slices.Equal(res.Changed, want.Changed) || !slices.Equal(res.Unchanged, want.Unchanged) {
 		t.Errorf("reload result %+v, want %+v", res, want)
 	}
-	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Message, "Restrat") || res.Errors[0].Line != 3 {
+	if len(res.Errors) != 2 || !strings.Contains(res.Errors[0].Message, "Restrat") || res.Errors[0].Line != 3 ||
+		res.Errors[1].File != filepath.Join(d.dir, "dir.service") || !strings.Contains(res.Errors[1].Message, "not a regular file") {
 		t.Errorf("reload errors %+v", res.Errors)
 	}
-	for _, n := range []string{"same", "comment", "breaks"} {
+	for _, n := range []string{"same", "comment", "breaks", "dir"} {
 		if st := d.status(n); st.PID != before[n] || st.State != "running" {
 			t.Errorf("%s was touched: pid %d → %d, %s", n, before[n], st.PID, st.State)
 		}
