@@ -91,8 +91,8 @@ func WriteDefinition(dir, name string, data []byte) (*Definition, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > maxFileSize {
-		return nil, fmt.Errorf("%w: %d bytes (at most %d)", ErrTooLarge, len(data), maxFileSize)
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%w: %d bytes (at most %d)", ErrTooLarge, len(data), MaxFileSize)
 	}
 	if target, err := os.Readlink(path); err == nil {
 		return nil, fmt.Errorf("%w: %s points to %s; change the target instead", ErrSymlink, path, target)

@@ -76,7 +76,7 @@ func TestDefinitionNamesStayInDir(t *testing.T) {
 
 func TestDefinitionTooLarge(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := WriteDefinition(dir, "big", make([]byte, maxFileSize+1)); !errors.Is(err, ErrTooLarge) {
+	if _, err := WriteDefinition(dir, "big", make([]byte, MaxFileSize+1)); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("err %v, want ErrTooLarge", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "big.service")); !errors.Is(err, fs.ErrNotExist) {

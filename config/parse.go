@@ -18,8 +18,9 @@ import (
 // FileSuffix is the suffix of service file names.
 const FileSuffix = ".service"
 
-// maxFileSize bounds the size of service files and environment files.
-const maxFileSize = 1 << 20
+// MaxFileSize is the largest service file, or environment file, that is
+// read: 1 MiB.
+const MaxFileSize = 1 << 20
 
 // readFileFunc reads a whole file; tests substitute it.
 type readFileFunc func(path string) ([]byte, error)
@@ -354,7 +355,12 @@ func parseCount(v string) (int, error) {
 	return n, nil
 }
 
-// readFile reads a regular file of at most maxFileSize bytes. Its errors do
+// ReadFile reads the service file at path as ParseFile does: a regular
+// file (a FIFO is refused without blocking on it) of at most MaxFileSize
+// bytes. Its errors do not repeat the path.
+func ReadFile(path string) ([]byte, error) { return readFile(path) }
+
+// readFile reads a regular file of at most MaxFileSize bytes. Its errors do
 // not repeat the path (callers name the file); I/O errors keep their
 // underlying errno, so errors.Is(err, fs.ErrNotExist) works.
 func readFile(path string) ([]byte, error) {
@@ -379,12 +385,12 @@ func readFile(path string) ([]byte, error) {
 	if !st.Mode().IsRegular() {
 		return nil, ErrNotRegular
 	}
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	switch {
 	case err != nil:
 		return nil, ioError(err)
-	case len(data) > maxFileSize:
-		return nil, fmt.Errorf("larger than %d bytes", maxFileSize)
+	case len(data) > MaxFileSize:
+		return nil, fmt.Errorf("larger than %d bytes", MaxFileSize)
 	}
 	return data, nil
 }

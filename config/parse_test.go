@@ -355,7 +355,7 @@ func TestEnvironmentFileOnDisk(t *testing.T) {
 		return p
 	}
 	env := write("a.env", "A=1\r\nexport B = \"two words\"\n#C=3\nexported=x\n")
-	big := write("big.env", "A="+strings.Repeat("x", maxFileSize)+"\n")
+	big := write("big.env", "A="+strings.Repeat("x", MaxFileSize)+"\n")
 	missing := filepath.Join(dir, "missing.env")
 	svc := "[Service]\nExecStart=/bin/true\nEnvironment=B=0 D=4\n"
 

@@ -193,6 +193,10 @@ func TestSocketClientAnswerToUnreadBody(t *testing.T) {
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Fatalf("got %v, want an APIError 413", err)
 	}
+	// The answer says what the limit is.
+	if !strings.Contains(err.Error(), "at most 1 MiB") {
+		t.Errorf("error %q does not give the limit", err)
+	}
 }
 
 // httpTransportClient is a socket client as NewClient made it before it

@@ -18,6 +18,9 @@ import (
 // maxRequestBody is the largest request body the handler accepts.
 const maxRequestBody = 1 << 20
 
+// errBodyTooLarge is the message of a 413 answer.
+const errBodyTooLarge = "request body too large (at most 1 MiB)"
+
 // healthPath is the liveness route, the only one a TCP client may use
 // without a token.
 const healthPath = "/healthz"
@@ -128,7 +131,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 
 	if r.ContentLength > maxRequestBody {
-		writeError(rw, http.StatusRequestEntityTooLarge, "request body too large")
+		writeError(rw, http.StatusRequestEntityTooLarge, errBodyTooLarge)
 		return
 	}
 	r.Body = http.MaxBytesReader(rw, r.Body, maxRequestBody)
@@ -282,7 +285,7 @@ func writeBodyReadError(w http.ResponseWriter, err error) bool {
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		writeError(w, http.StatusRequestEntityTooLarge, "request body too large")
+		writeError(w, http.StatusRequestEntityTooLarge, errBodyTooLarge)
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		w.Header().Set("Connection", "close") // the rest of the body is still to come
 		writeError(w, http.StatusRequestTimeout, "request body not received in time")

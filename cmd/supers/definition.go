@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -111,7 +110,7 @@ func (a *app) apply(ctx context.Context, file string) (transport.DefinitionResul
 	if err := config.ValidateName(name); err != nil {
 		return transport.DefinitionResult{}, err
 	}
-	data, err := os.ReadFile(file)
+	data, err := config.ReadFile(file)
 	if err != nil {
 		return transport.DefinitionResult{}, err
 	}

@@ -76,10 +76,13 @@ func TestApply(t *testing.T) {
 		"-dash.service":   "[Service]\nExecStart=/bin/true\n",
 		"root.service":    "[Service]\nExecStart=/bin/true\nUser=root\n",
 		"another.service": "[Service]\nExecStart=/bin/true\n",
+		// Refused before it is read whole, let alone sent.
+		"big.service": "[Service]\nExecStart=/bin/true\n#" + strings.Repeat("x", config.MaxFileSize),
 	})
 	file := func(name string) string { return filepath.Join(dir, name) }
 	r := runAgainst(t, socket, "apply", file("new.service"), file("bad.service"), file("web.service"), file("notes.txt"),
-		file("-dash.service"), file("missing.service"), file("root.service"), file("db.service"), file("another.service"))
+		file("-dash.service"), file("missing.service"), file("root.service"), file("db.service"), file("another.service"),
+		file("big.service"))
 	if r.code != exitError {
 		t.Errorf("code %d", r.code)
 	}
@@ -91,8 +94,9 @@ func TestApply(t *testing.T) {
 		"  " + file("bad.service") + ":4: [Service] Restrat: unknown key (did you mean Restart?)\n" +
 		"supers: apply " + file("notes.txt") + ": the file name must be NAME.service\n" +
 		"supers: apply " + file("-dash.service") + ": invalid service name \"-dash\": must start with a letter or digit\n" +
-		"supers: apply " + file("missing.service") + ": open " + file("missing.service") + ": no such file or directory\n" +
-		"supers: apply " + file("root.service") + ": superd refused the request (403): root would run as root\n"
+		"supers: apply " + file("missing.service") + ": cannot read: no such file or directory\n" +
+		"supers: apply " + file("root.service") + ": superd refused the request (403): root would run as root\n" +
+		"supers: apply " + file("big.service") + ": larger than 1048576 bytes\n"
 	if r.stderr != wantErr {
 		t.Errorf("stderr:\n%s\nwant:\n%s", r.stderr, wantErr)
 	}
@@ -103,7 +107,7 @@ func TestApply(t *testing.T) {
 			t.Errorf("%s: superd has %q, want %q", name, got, want)
 		}
 	}
-	for _, name := range []string{"bad", "notes", "-dash", "root"} {
+	for _, name := range []string{"bad", "notes", "-dash", "root", "big"} {
 		if _, ok := fb.def(name); ok {
 			t.Errorf("%s was written", name)
 		}
