@@ -433,7 +433,10 @@ func (c *configActor) loadOnDemand(ctx actor.Context, m *unknownCommand) {
 	c.setStamp(name, st, stOK)
 	c.dropError(path) // loaded now: whatever the last scan found is out of date
 	c.log.Info("service file loaded on demand", "service", name, "file", path)
-	ctx.Send(c.services, &addServices{specs: []*config.Service{spec}, then: []command{m.cmd}})
+	// Created stopped, whatever its AutoStart=: the command starts it. A
+	// restart would otherwise stop the process just started, and start
+	// another.
+	ctx.Send(c.services, &addServices{specs: []*config.Service{spec}, then: []command{m.cmd}, wantRunning: map[string]bool{name: false}})
 }
 
 // stale returns the services whose file changed on disk (or vanished) since

@@ -103,8 +103,9 @@ type addServices struct {
 	settled settledFunc
 	// then are commands to route once every service is created.
 	then []command
-	// wasRunning, for services re-created by a reload, says which ones are
-	// started even without AutoStart (and which are not started at all).
+	// wantRunning, when not nil, says which services start once created,
+	// instead of their AutoStart=: for services re-created by a reload, as
+	// they were; for one loaded on demand, none (its command starts it).
 	wantRunning map[string]bool
 }
 

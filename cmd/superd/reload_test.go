@@ -63,6 +63,30 @@ func TestStartNewFileAndReloadRemoval(t *testing.T) {
 	})
 }
 
+// supers restart of a service whose file was added without a reload runs
+// its process once: it used to be created and started (AutoStart=), then
+// stopped and started again by the restart, which counted a restart.
+func TestRestartOnDemandStartsOnce(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, nil).start()
+	runs := filepath.Join(t.TempDir(), "runs")
+	d.writeFile("fresh.service", "[Service]\nExecStart=/bin/sh -c 'echo $$ >> "+runs+"; exec sleep 1000'\n")
+	if out, errs, code := d.cli("restart", "fresh"); code != 0 {
+		t.Fatalf("supers restart fresh: %d\n%s%s", code, out, errs)
+	}
+	st := d.waitRunning("fresh")
+	waitFor(t, 10*time.Second, "the run recorded", func() bool {
+		b, _ := os.ReadFile(runs)
+		return len(b) > 0
+	})
+	if b, _ := os.ReadFile(runs); string(b) != itoa(st.PID)+"\n" {
+		t.Errorf("processes run: %q, want only %d", b, st.PID)
+	}
+	if st.Restarts != 0 {
+		t.Errorf("restarts %d, want 0: the service had not run", st.Restarts)
+	}
+}
+
 // A reload applies added, removed and changed files, leaves unchanged ones
 // alone (same PID, even when only comments changed), and keeps a service
 // whose file broke running on its previous configuration, as it does one
