@@ -167,8 +167,10 @@ func localMessage(e transport.ConfigError, path string, offset int) string {
 }
 
 type rmCmd struct {
-	Names   []string `arg:"" name:"name" help:"Services to remove."`
-	IfMatch string   `name:"if-match" placeholder:"HASH" help:"Only remove the service if its file still has this hash (from \"supers --json cat\"); a single NAME only."`
+	Names []string `arg:"" name:"name" help:"Services to remove."`
+	// IfMatch is nil when --if-match is not given: given empty (a
+	// wrapper's unset variable), it is refused, not taken for no condition.
+	IfMatch *string `name:"if-match" placeholder:"HASH" help:"Only remove the service if its file still has this hash (from \"supers --json cat\"); a single NAME only."`
 }
 
 // Run deletes each named service's definition in turn: superd stops and
@@ -186,14 +188,20 @@ func (c *rmCmd) Run(ctx context.Context, a *app) error {
 	if err := checkNames("rm", c.Names...); err != nil {
 		return err
 	}
-	if c.IfMatch != "" && len(c.Names) > 1 {
-		return &usageError{command: "rm", msg: "--if-match takes a single NAME"}
+	var ifMatch string
+	if c.IfMatch != nil {
+		if ifMatch = *c.IfMatch; strings.TrimSpace(ifMatch) == "" {
+			return &usageError{command: "rm", msg: "--if-match: empty hash (was its variable unset?)"}
+		}
+		if len(c.Names) > 1 {
+			return &usageError{command: "rm", msg: "--if-match takes a single NAME"}
+		}
 	}
 	code := exitOK
 	results := make([]transport.DefinitionResult, 0, len(c.Names))
 	for _, name := range c.Names {
 		rctx, cancel := a.withTimeout(ctx)
-		res, err := a.client.DeleteDefinition(rctx, name, c.IfMatch)
+		res, err := a.client.DeleteDefinition(rctx, name, ifMatch)
 		cancel()
 		if err != nil {
 			if isFatal(err) {

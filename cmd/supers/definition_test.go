@@ -179,6 +179,18 @@ func TestRmIfMatch(t *testing.T) {
 		t.Fatal("web deleted despite the mismatch")
 	}
 
+	// An empty hash (a script's unset variable) is refused, not taken for
+	// no condition: it used to delete web unconditionally.
+	for _, args := range [][]string{{"rm", "--if-match", "", "web"}, {"rm", "--if-match=", "web"}, {"rm", "--if-match", " ", "web"}} {
+		r = runAgainst(t, socket, args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, "--if-match: empty hash") {
+			t.Errorf("%q: code %d, stderr %q", args, r.code, r.stderr)
+		}
+		if _, ok := fb.def("web"); !ok {
+			t.Fatalf("%q deleted web", args)
+		}
+	}
+
 	r = runAgainst(t, socket, "--json", "rm", "--if-match", hash, "web")
 	var got []transport.DefinitionResult
 	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || r.code != exitOK {
