@@ -34,8 +34,10 @@ const (
 )
 
 // ErrStartFailed wraps the error of a start whose program could not be
-// executed (missing binary, bad WorkingDirectory, unknown User...).
-var ErrStartFailed = errors.New("start failed")
+// executed (missing binary, bad WorkingDirectory, unknown User...). It is
+// [transport.ErrStartFailed], so that the API answers such a start with
+// the service's status.
+var ErrStartFailed = transport.ErrStartFailed
 
 // starter is the part of the process layer a service actor needs.
 type starter interface {

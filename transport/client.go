@@ -132,7 +132,8 @@ func (c *Client) Status(ctx context.Context, name string) (ServiceStatus, error)
 }
 
 // Start starts the named service and returns its status once its process
-// runs (or failed to exec).
+// runs; when its program could not be executed, the status (which says
+// why) and an error wrapping [ErrStartFailed].
 func (c *Client) Start(ctx context.Context, name string) (ServiceStatus, error) {
 	return c.serviceOp(ctx, http.MethodPost, name, "start")
 }
@@ -143,7 +144,8 @@ func (c *Client) Stop(ctx context.Context, name string) (ServiceStatus, error) {
 	return c.serviceOp(ctx, http.MethodPost, name, "stop")
 }
 
-// Restart restarts the named service and returns its new status.
+// Restart restarts the named service and returns its new status; when its
+// program could not be executed, with an error wrapping [ErrStartFailed].
 func (c *Client) Restart(ctx context.Context, name string) (ServiceStatus, error) {
 	return c.serviceOp(ctx, http.MethodPost, name, "restart")
 }
@@ -213,6 +215,10 @@ func (c *Client) serviceOp(ctx context.Context, method, name, action string) (Se
 	}
 	var out ServiceStatus
 	err = c.do(ctx, method, path, name, nil, &out)
+	if err == nil && (action == "start" || action == "restart") && out.Error != "" {
+		// superd started it, but its program could not be executed.
+		return out, fmt.Errorf("%w: %s", ErrStartFailed, out.Error)
+	}
 	return out, err
 }
 

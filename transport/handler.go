@@ -191,9 +191,14 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 func (h *handler) serviceOp(op func(Backend, context.Context, string) (ServiceStatus, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		st, err := op(h.backend, r.Context(), r.PathValue("name"))
-		if err != nil {
+		if err != nil && !(errors.Is(err, ErrStartFailed) && st.Name != "") {
 			h.writeBackendError(w, r, err)
 			return
+		}
+		// A start whose program could not be executed was carried out: the
+		// answer is the service's status, which says why it failed.
+		if err != nil && st.Error == "" {
+			st.Error = err.Error()
 		}
 		writeJSON(w, http.StatusOK, st)
 	}

@@ -308,4 +308,10 @@ var (
 	// ErrDaemonRunning: [ListenUnix] found the socket's lock held by another
 	// process.
 	ErrDaemonRunning = errors.New("another superd is running")
+	// ErrStartFailed: a start or restart was carried out but the service's
+	// program could not be executed (a missing binary, a WorkingDirectory=
+	// denied, an unknown User=). Its status comes with it: the API answers
+	// 200 with that status, whose Error says why, and the [Client] returns
+	// the status and an error wrapping ErrStartFailed.
+	ErrStartFailed = errors.New("start failed")
 )

@@ -3,7 +3,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -362,14 +364,34 @@ func TestCurlOverSocket(t *testing.T) {
 }
 
 // An exec failure (missing binary) is reported, not disguised as an exit.
+// The start was carried out: the API answers it with the service's status,
+// which says why (it answered 500 and logged an internal error), and
+// supers prints that status and exits 1.
 func TestExecFailure(t *testing.T) {
 	t.Parallel()
 	d := newDaemon(t, map[string]string{
-		"ghost.service": "[Service]\nExecStart=/nonexistent/binary --flag\nAutoStart=no\n",
+		"ghost.service": "[Service]\nExecStart=/nonexistent/binary --flag\nAutoStart=no\nRestart=no\n",
 	}).start()
-	_, errs, code := d.cli("start", "ghost")
-	if code != 1 || !strings.Contains(errs, "/nonexistent/binary") {
-		t.Fatalf("start ghost: exit %d stderr %q", code, errs)
+	out, errs, code := d.cli("start", "ghost")
+	if code != 1 || !strings.Contains(errs, "/nonexistent/binary") || !strings.Contains(out, "exec-failed") {
+		t.Fatalf("start ghost: exit %d stdout %q stderr %q", code, out, errs)
+	}
+	var got []transport.ServiceStatus
+	if code := d.cliJSON(&got, "restart", "ghost"); code != 1 || len(got) != 1 || got[0].State != "exec-failed" || !strings.Contains(got[0].Error, "no such file") {
+		t.Fatalf("--json restart ghost: exit %d, %+v", code, got)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if st, err := d.client.Start(ctx, "ghost"); !errors.Is(err, transport.ErrStartFailed) || st.State != "exec-failed" {
+		t.Fatalf("client Start: %+v, %v; want the status and ErrStartFailed", st, err)
+	}
+	if strings.Contains(d.stderr.String(), "control request failed") {
+		t.Errorf("superd logged the start as its own failure:\n%s", d.stderr.String())
+	}
+	d.writeFile("ghost.service", "[Service]\nExecStart=/nonexistent/binary --flag\nAutoStart=no\n")
+	d.reload()
+	if _, _, code := d.cli("start", "ghost"); code != 1 {
+		t.Fatalf("start ghost with Restart=on-failure: exit %d", code)
 	}
 	// The failure is the exec error, never an exit code; the restart
 	// policy (on-failure) retries it with backoff.

@@ -270,12 +270,12 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 		switch {
 		case err == nil:
 			results = append(results, st)
-			// A start that could not exec the program is a failure even
-			// though superd accepted the request.
-			if verb != "stop" && st.Error != "" {
-				a.errorf("%s %s: %s", verb, name, oneLine(st.Error))
-				code = max(code, exitError)
-			}
+		case errors.Is(err, transport.ErrStartFailed) && st.Name != "":
+			// superd started it, but its program could not be executed:
+			// the status says what came of it (exec-failed, backoff).
+			results = append(results, st)
+			a.errorf("%s %s: %s", verb, name, oneLine(st.Error))
+			code = max(code, exitError)
 		case isFatal(err):
 			if len(results) > 0 {
 				_ = a.printStatuses(results)
