@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/notify"
 )
 
@@ -144,5 +145,14 @@ func TestEventHistoryBound(t *testing.T) {
 		if want := ids[i+10]; e.ID != want {
 			t.Fatalf("history[%d] = %s, want %s (the oldest 10 dropped, order kept)", i, e.ID, want)
 		}
+	}
+}
+
+// The event types a webhook's Events= accepts are those the supervisor
+// publishes: config cannot import notify, so the two lists are kept equal
+// here.
+func TestWebhookEventsAreNotifyTypes(t *testing.T) {
+	if got, want := config.WebhookEvents(), notify.Types(); !slices.Equal(got, want) {
+		t.Errorf("config.WebhookEvents() = %q, notify.Types() = %q", got, want)
 	}
 }

@@ -53,6 +53,10 @@ type startService struct {
 type stopService struct {
 	name  string
 	reply replyTo
+	// was is the supervision state (backoff, fatal) the services
+	// supervisor cleared to deliver the stop, which the child's own state
+	// does not show; "" when there was none.
+	was string
 }
 
 // restartService asks a service to stop (if running) and start again.

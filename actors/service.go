@@ -258,7 +258,7 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 	case *startService:
 		a.handleStart(ctx, m.reply)
 	case *stopService:
-		a.handleStop(ctx, m.reply)
+		a.handleStop(ctx, m.reply, m.was)
 	case *restartService:
 		a.handleRestart(ctx, m.reply)
 	case *signalService:
@@ -347,7 +347,9 @@ func (a *serviceActor) startAndReply(ctx actor.Context, reply replyTo, restart b
 	return err
 }
 
-func (a *serviceActor) handleStop(ctx actor.Context, reply replyTo) {
+// handleStop stops the service. was is the state the services supervisor
+// showed for it (backoff, fatal), if any, instead of the actor's own.
+func (a *serviceActor) handleStop(ctx actor.Context, reply replyTo, was string) {
 	if reply != nil {
 		a.intend(ctx, false) // an operator's stop: persisted
 	} else {
@@ -375,8 +377,17 @@ func (a *serviceActor) handleStop(ctx actor.Context, reply replyTo) {
 		})
 	default:
 		if a.state != StateStopped {
+			if was == "" {
+				was = a.state
+			}
 			a.state = StateStopped
+			a.log().Info("stopped while not running", "was", was)
 			a.notify(ctx)
+			// No process to stop, but a state change all the same: the
+			// last event must not be a restart that never comes.
+			ev := notify.NewEvent(notify.TypeStop, a.spec.Name)
+			ev.Reason = "was " + was
+			publish(ctx, a.deps.events, ev)
 		}
 		reply.send(a.answer(), nil)
 	}
@@ -479,6 +490,9 @@ func (a *serviceActor) execFailed(ctx actor.Context, err error) error {
 		a.log().Error("process could not be started", "err", err)
 	}
 	a.notify(ctx)
+	ev := notify.NewEvent(notify.TypeExecFailed, a.spec.Name)
+	ev.Reason = err.Error()
+	publish(ctx, a.deps.events, ev)
 	return err
 }
 

@@ -532,6 +532,9 @@ func startsNothing(e *serviceEntry, m command) bool {
 // backoff is resumed so that it can answer.
 func (s *servicesActor) deliver(ctx actor.Context, e *serviceEntry, m any) {
 	if e.overlay != "" {
+		if stop, ok := m.(*stopService); ok {
+			stop.was = e.overlay
+		}
 		suspended := e.overlay == StateBackoff
 		s.cancelTimer(e)
 		e.overlay, e.reason = "", ""

@@ -61,11 +61,12 @@ type Webhook struct {
 
 // webhookEvents are the event types Events= accepts, in documentation order.
 var webhookEvents = [...]string{
-	"start", "exit", "restart", "stop", "fatal", "reload", "create", "update", "delete",
+	"start", "exit", "restart", "stop", "fatal", "exec-failed", "reload", "create", "update", "delete",
 }
 
 // WebhookEvents returns the event types Events= accepts: start exit restart
-// stop fatal reload create update delete.
+// stop fatal exec-failed reload create update delete (the event types of
+// package notify, which TestWebhookEventsAreNotifyTypes checks).
 func WebhookEvents() []string { return slices.Clone(webhookEvents[:]) }
 
 // String describes w without its secrets, for logs and debugging.

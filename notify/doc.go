@@ -1,7 +1,7 @@
 // Package notify turns superd's service state changes into events and
 // delivers them to notifiers.
 //
-// An [Event] (start, exit, restart, stop, fatal, reload, create, update,
+// An [Event] (start, exit, restart, stop, fatal, exec-failed, reload, create, update,
 // delete; schema in EVENTS.md) is built with [NewEvent], which fills its
 // id, time and host.
 // A [Notifier] delivers one event to one destination; [Webhook] is the

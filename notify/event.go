@@ -25,11 +25,17 @@ const (
 	TypeExit = "exit"
 	// TypeRestart: a restart is scheduled; Attempt and DelayMS are set.
 	TypeRestart = "restart"
-	// TypeStop: the service was stopped on request (its expected exit came
-	// first); PID is the process stopped, Reason may say why.
+	// TypeStop: the service was stopped on request: after the expected exit
+	// of the process stopped, whose PID is set; or, with no PID, the
+	// service was not running (backoff, fatal, exec-failed, exited) and
+	// Reason says which state it left.
 	TypeStop = "stop"
 	// TypeFatal: restarting gave up (start limit hit); Reason says why.
 	TypeFatal = "fatal"
+	// TypeExecFailed: a start failed before the program ran (a missing
+	// binary, a WorkingDirectory= denied, an unknown User=); Reason is the
+	// error. The restart policy then decides, as after an exit.
+	TypeExecFailed = "exec-failed"
 	// TypeReload: a configuration was applied; Added, Removed and Changed
 	// list the service names. Service is empty.
 	TypeReload = "reload"
@@ -47,7 +53,7 @@ const (
 // Types returns every event type, in a fixed order. Configuration code can
 // use it to validate a filter.
 func Types() []string {
-	return []string{TypeStart, TypeExit, TypeRestart, TypeStop, TypeFatal, TypeReload, TypeCreate, TypeUpdate, TypeDelete}
+	return []string{TypeStart, TypeExit, TypeRestart, TypeStop, TypeFatal, TypeExecFailed, TypeReload, TypeCreate, TypeUpdate, TypeDelete}
 }
 
 // KnownType reports whether t is one of the event types.
