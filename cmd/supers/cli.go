@@ -62,6 +62,10 @@ type globals struct {
 	// timeoutGiven is whether --timeout was on the command line (kong
 	// leaves unexported fields alone: see parsedGlobals).
 	timeoutGiven bool
+	// emptyFlag is the first of --socket, --url and --token-file given
+	// with an empty value ("--socket="), which must not read as not given
+	// (that would fall back to $SUPERS_URL, say); "" if none.
+	emptyFlag string
 }
 
 // defaultTimeout is the default of --timeout, as its tag says.
@@ -165,8 +169,15 @@ func runKong(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 func parsedGlobals(grammar *cli, kctx *kong.Context) globals {
 	g := grammar.globals
 	for _, p := range kctx.Path {
-		if p.Flag != nil && p.Flag.Name == "timeout" {
+		if p.Flag == nil {
+			continue
+		}
+		switch name := p.Flag.Name; {
+		case name == "timeout":
 			g.timeoutGiven = true
+		case g.emptyFlag != "":
+		case name == "socket" && g.Socket == "", name == "url" && g.URL == "", name == "token-file" && g.TokenFile == "":
+			g.emptyFlag = "--" + name
 		}
 	}
 	return g
@@ -178,6 +189,10 @@ func parsedGlobals(grammar *cli, kctx *kong.Context) globals {
 func execute(g globals, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, runCmd func(*app) error) int {
 	if g.Timeout < 0 {
 		reportUsageError(stderr, &usageError{msg: fmt.Sprintf("--timeout: %s is negative (0 waits forever)", g.Timeout)})
+		return exitUsage
+	}
+	if g.emptyFlag != "" {
+		reportUsageError(stderr, &usageError{msg: g.emptyFlag + ": empty value"})
 		return exitUsage
 	}
 	conn := connection{socket: g.Socket, url: g.URL, tokenFile: g.TokenFile}

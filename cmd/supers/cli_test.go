@@ -270,6 +270,19 @@ func TestSocketFromEnvironment(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("code %d, stderr %q", r.code, r.stderr)
 	}
+	// A flag given empty (a script's unset variable) is an error, not the
+	// flag left out: "--socket=" used to talk to $SUPERS_SOCKET, or to
+	// $SUPERS_URL.
+	env := map[string]string{"SUPERS_SOCKET": socket, "SUPERS_URL": "http://127.0.0.1:1", "SUPERS_TOKEN_FILE": "/nonexistent"}
+	for _, args := range [][]string{
+		{"--socket=", "status", "web"}, {"--socket", "", "status", "web"}, {"status", "web", "--socket="},
+		{"--url=", "status"}, {"--token-file", "", "list"}, {"--socket=", "logs", "web"},
+	} {
+		r = runCLI(t, env, args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, "supers: error: --") || !strings.Contains(r.stderr, ": empty value") || r.stdout != "" {
+			t.Errorf("%q: code %d, stdout %q, stderr %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
 }
 
 func TestTimeout(t *testing.T) {

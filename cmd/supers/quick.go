@@ -143,6 +143,9 @@ func parseQuick(args []string) (quickLine, bool) {
 			i++
 			value = args[i]
 		}
+		if value == "" && flag != flagTimeout && q.emptyFlag == "" {
+			q.emptyFlag = name // reported as kong's parse would (see parsedGlobals)
+		}
 		switch flag {
 		case flagSocket:
 			q.Socket = value
