@@ -10,13 +10,12 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/transport"
 )
 
@@ -72,8 +71,8 @@ func (s *Supervisor) listen(ctx context.Context) (*apiServers, error) {
 	a.drain, a.stopDraining = context.WithCancel(context.Background())
 	if s.cfg.Socket != "" {
 		var err error
-		if a.gid, err = lookupGroup(s.cfg.SocketGroup); err != nil {
-			return nil, err
+		if a.gid, err = config.GroupID(s.cfg.SocketGroup); err != nil {
+			return nil, fmt.Errorf("socket group: %w", err)
 		}
 		if a.unix, err = transport.ListenUnixGroup(s.cfg.Socket, a.gid); err != nil {
 			return nil, err
@@ -127,21 +126,6 @@ func (s *Supervisor) tcpOptions(ctx context.Context) (transport.TCPOptions, erro
 	}
 	opts.Token = token
 	return opts, nil
-}
-
-// lookupGroup resolves a group name or numeric id; "" is -1 (no group).
-func lookupGroup(group string) (int, error) {
-	if group == "" {
-		return -1, nil
-	}
-	if id, err := strconv.Atoi(group); err == nil && id >= 0 {
-		return id, nil
-	}
-	g, err := user.LookupGroup(group)
-	if err != nil {
-		return -1, fmt.Errorf("socket group: %w", err)
-	}
-	return strconv.Atoi(g.Gid)
 }
 
 // serve serves h on every listener (the socket to root, our user and the

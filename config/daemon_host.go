@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"os/user"
+	"strconv"
 )
 
 // CheckHost checks the [Daemon] settings that depend on the machine, which
@@ -39,13 +40,32 @@ func (d *Daemon) CheckHost() error {
 // SocketGroup= takes it, can be used on this machine: a numeric ID always
 // can, a name must resolve. "" (no group) is fine.
 func CheckGroup(group string) error {
-	if group == "" || isDigits(group) {
-		return nil
+	_, err := GroupID(group)
+	return err
+}
+
+// GroupID returns the ID of group, a group name or numeric ID as
+// SocketGroup= takes it; -1 for "" (no group). A name that does not
+// resolve is an error wrapping ErrInvalidValue.
+func GroupID(group string) (int, error) {
+	if group == "" {
+		return -1, nil
 	}
-	if _, err := user.LookupGroup(group); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidValue, err)
+	if isDigits(group) {
+		if id, err := strconv.Atoi(group); err == nil {
+			return id, nil
+		}
+		return -1, fmt.Errorf("%w: group ID %s out of range", ErrInvalidValue, group)
 	}
-	return nil
+	g, err := user.LookupGroup(group)
+	if err != nil {
+		return -1, fmt.Errorf("%w: %w", ErrInvalidValue, err)
+	}
+	id, err := strconv.Atoi(g.Gid)
+	if err != nil {
+		return -1, fmt.Errorf("%w: group %s has ID %q", ErrInvalidValue, group, g.Gid)
+	}
+	return id, nil
 }
 
 // CheckKeyPair reports whether certFile and keyFile hold a PEM certificate

@@ -63,25 +63,61 @@ func checkSocketPath(path string) error {
 // socket that another program listens on, or a lock another superd holds,
 // is not checked: that depends on the moment.
 func CheckSocketPath(path string) error {
+	return CheckSocketPathGroup(path, -1)
+}
+
+// CheckSocketPathGroup is [CheckSocketPath] for [ListenUnixGroup] with
+// group gid (none if gid < 0). It also reports what those would refuse
+// whatever the moment: something other than a socket at path, a file
+// where a directory must be, and, with a group, a directory its members
+// could not search (one ListenUnixGroup would not give them) or a group
+// this process may not give its files to (it is neither root nor a
+// member).
+func CheckSocketPathGroup(path string, gid int) error {
 	if path == "" {
 		return errors.New("empty socket path")
 	}
 	if err := checkSocketPath(path); err != nil {
 		return err
 	}
-	dir, err := filepath.Abs(filepath.Dir(path))
+	sockDir, err := filepath.Abs(filepath.Dir(path))
 	if err != nil {
 		return err
 	}
+	dir := sockDir
+	var fi fs.FileInfo
 	for {
-		_, err := os.Stat(dir)
+		fi, err = os.Stat(dir)
 		if parent := filepath.Dir(dir); errors.Is(err, fs.ErrNotExist) && parent != dir {
 			dir = parent
 			continue
 		}
 		break
 	}
-	return checkSocketDir(dir)
+	if err == nil && !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	if err := checkSocketDir(dir); err != nil {
+		return err
+	}
+	if dir == sockDir {
+		if fi, err := os.Lstat(path); err == nil && fi.Mode().Type() != fs.ModeSocket {
+			return fmt.Errorf("path exists and is a %s, not a socket; superd would refuse to replace it", fileKind(fi.Mode()))
+		}
+	}
+	if gid < 0 {
+		return nil
+	}
+	if err := mayGiveToGroup(gid); err != nil {
+		return err
+	}
+	if dir != sockDir {
+		// The directories ListenUnixGroup would create get the group;
+		// those above must let it through.
+		return groupMaySearchPath(dir, gid)
+	}
+	// The socket's own directory it may give to the group.
+	return groupSocketDir(dir, filepath.Base(path), gid, false)
 }
 
 // UnixListener is the control socket's listener. It holds an exclusive lock

@@ -19,5 +19,11 @@ func checkSocketDir(string) error { return nil }
 // groupSocketDir has nothing to do where ListenUnix cannot work.
 func groupSocketDir(string, string, int, bool) error { return nil }
 
+// groupMaySearchPath has nothing to check where ListenUnix cannot work.
+func groupMaySearchPath(string, int) error { return nil }
+
+// mayGiveToGroup has nothing to check where ListenUnix cannot work.
+func mayGiveToGroup(int) error { return nil }
+
 // checkStaleSocket has nothing to check where ListenUnix cannot work.
 func checkStaleSocket(string) error { return nil }

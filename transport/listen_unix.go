@@ -79,6 +79,25 @@ func checkSocketDir(dir string) error {
 	}
 }
 
+// mayGiveToGroup reports whether this process may give its files to group
+// gid, as ListenUnixGroup does: root may, another user only a group it is
+// a member of.
+func mayGiveToGroup(gid int) error {
+	if os.Geteuid() == 0 || os.Getegid() == gid {
+		return nil
+	}
+	groups, err := os.Getgroups()
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		if g == gid {
+			return nil
+		}
+	}
+	return fmt.Errorf("superd's user (uid %d) is not a member of group %d, so it cannot give the socket to that group: add it to the group, or run superd as root", os.Geteuid(), gid)
+}
+
 // groupSocketDir makes sure that members of group gid can reach the socket
 // named base in dir: if dir is superd's own (see ownSocketDir) and the
 // group may not search it, dir is given to gid with mode 0750 (only
@@ -105,6 +124,12 @@ func groupSocketDir(dir, base string, gid int, fix bool) error {
 			}
 		}
 	}
+	return groupMaySearchPath(d, gid)
+}
+
+// groupMaySearchPath reports whether members of group gid may search d
+// and each of its ancestors.
+func groupMaySearchPath(d string, gid int) error {
 	for {
 		fi, err := os.Stat(d)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +59,29 @@ func TestCheckCatchesWhatStopsSuperdFromStarting(t *testing.T) {
 	cases = append(cases,
 		hostCase{"socket path too long", "", []string{"--socket", long}, []string{"--socket " + long, "longer than the 107-byte limit"}},
 		hostCase{"socket dir every user may write in", "", []string{"--socket", filepath.Join(open, "run", "s.sock")}, []string{"--socket", open, "writable by every user"}},
+	)
+	// A file where the socket, or a directory above it, would go, and a
+	// directory the socket group cannot search, passed --check too; and
+	// the flags of the HTTP API were ignored without one.
+	file := filepath.Join(tmp, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	closed := filepath.Join(tmp, "closed")
+	if err := os.Mkdir(closed, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(closed, "other"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	gid := strconv.Itoa(os.Getegid())
+	cases = append(cases,
+		hostCase{"a file at the socket path", "", []string{"--socket", file}, []string{"--socket " + file, "is a regular file, not a socket"}},
+		hostCase{"a file above the socket", "", []string{"--socket", filepath.Join(file, "s.sock")}, []string{file + " is not a directory"}},
+		hostCase{"socket dir the group cannot search", "", []string{"--socket", filepath.Join(closed, "s.sock"), "--socket-group", gid},
+			[]string{"socket group " + gid, "cannot reach the socket", closed}},
+		hostCase{"HTTP flags without an HTTP API", "", []string{"--http-allow-edit", "--http-tls-cert", filepath.Join(tmp, "cert.pem")},
+			[]string{"--http-allow-edit: no HTTP API", "--http-tls-cert: no HTTP API"}},
 	)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -201,19 +202,44 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 	if socket == "" {
 		socket = transport.DefaultSocketPath()
 	}
-	if err := transport.CheckSocketPath(socket); err != nil {
-		probs = append(probs, fmt.Errorf("--socket %s: %w", socket, err))
-	}
+	gid := -1
 	if c.SocketGroup != "" {
-		if err := config.CheckGroup(c.SocketGroup); err != nil {
+		var err error
+		if gid, err = config.GroupID(c.SocketGroup); err != nil {
 			probs = append(probs, fmt.Errorf("--socket-group %s: %w", c.SocketGroup, err))
 		}
 	} else if err := (&config.Daemon{File: d.File, SocketGroup: d.SocketGroup}).CheckHost(); err != nil {
 		probs = append(probs, err)
+	} else {
+		gid, _ = config.GroupID(d.SocketGroup) // CheckHost resolved it
+	}
+	// With the group: its members must reach the socket, and superd must
+	// be allowed to give it to them.
+	if err := transport.CheckSocketPathGroup(socket, gid); err != nil {
+		from := "--socket " + socket
+		if gid >= 0 {
+			from += ", socket group " + strconv.Itoa(gid)
+		}
+		probs = append(probs, fmt.Errorf("%s: %w", from, err))
 	}
 	eff := *c
 	eff.merge(d)
 	if eff.HTTP == "" {
+		// Without an HTTP API, its flags would be ignored: a typo'd or
+		// forgotten --http must not go unnoticed.
+		for _, f := range []struct {
+			name  string
+			given bool
+		}{
+			{"--http-token-file", c.HTTPTokenFile != ""}, {"--http-tls-cert", c.HTTPTLSCert != ""},
+			{"--http-tls-key", c.HTTPTLSKey != ""}, {"--http-insecure", c.HTTPInsecure},
+			{"--http-host", len(c.HTTPHost) > 0}, {"--http-allow-edit", c.HTTPAllowEdit},
+			{"--http-allow-root-services", c.HTTPAllowRootServices},
+		} {
+			if f.given {
+				probs = append(probs, fmt.Errorf("%s: no HTTP API to apply it to (give --http ADDR, or HTTPListen= in superd.conf)", f.name))
+			}
+		}
 		return probs
 	}
 	from := "--http"
