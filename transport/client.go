@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // maxResponseBody bounds how much of an answer the client reads.
@@ -301,11 +302,33 @@ func (c *Client) send(ctx context.Context, req *http.Request, method, path, serv
 // readAPIError turns a non-2xx answer into an *APIError about service.
 func readAPIError(resp *http.Response, service string) *APIError {
 	apiErr := &APIError{StatusCode: resp.StatusCode, Service: service}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
 	var eb ErrorBody
-	if json.NewDecoder(io.LimitReader(resp.Body, maxResponseBody)).Decode(&eb) == nil {
+	switch mediaType := strings.TrimSpace(strings.SplitN(resp.Header.Get("Content-Type"), ";", 2)[0]); {
+	case json.Unmarshal(body, &eb) == nil && eb.Error != "":
 		apiErr.Message, apiErr.Errors = eb.Error, eb.Errors
+		apiErr.superd = true
+	case strings.EqualFold(mediaType, "text/plain"):
+		// Go's own answers (to plain HTTP on a TLS port, say) say why.
+		line, _, _ := strings.Cut(strings.TrimSpace(string(body)), "\n")
+		apiErr.text = sanitizeLine(line, 200)
 	}
 	return apiErr
+}
+
+// sanitizeLine returns s without control characters, cut to at most max
+// bytes: another server's text, fit to be shown in one line.
+func sanitizeLine(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, s)
+	if len(s) > max {
+		s = strings.ToValidUTF8(s[:max], "") + "…"
+	}
+	return s
 }
 
 // transportError classifies an error from http.Client.Do.
@@ -349,19 +372,30 @@ type APIError struct {
 	// configRequest is true for the requests about the configuration
 	// directory (Reload, CheckConfig).
 	configRequest bool
+	// superd is true when the answer was superd's JSON error: a 404 from
+	// another server (a wrong --url) is no unknown service.
+	superd bool
+	// text is the first line of a plain-text answer that was not.
+	text string
 }
 
 // Error returns superd's message, or the status when there was none.
 func (e *APIError) Error() string {
-	if e.Message != "" {
+	switch {
+	case e.Message != "":
 		return e.Message
+	case e.text != "":
+		return fmt.Sprintf("superd answered %d %s: %s", e.StatusCode, http.StatusText(e.StatusCode), e.text)
+	case !e.superd:
+		return fmt.Sprintf("superd answered %d %s, not with superd's JSON error (is it superd at that address?)", e.StatusCode, http.StatusText(e.StatusCode))
 	}
 	return fmt.Sprintf("superd answered %d %s", e.StatusCode, http.StatusText(e.StatusCode))
 }
 
 // Is reports whether the answer corresponds to one of the sentinel errors:
-// ErrUnknownService for a 404 to a request about a service (a 404 to any
-// other request means an unknown route), ErrInvalidArgument for a 400,
+// ErrUnknownService for a 404 to a request about a service that superd
+// answered with its JSON error (a 404 to any other request means an
+// unknown route, and one without that body another server), ErrInvalidArgument for a 400,
 // ErrConflict for a 409, ErrConfigUnavailable for a 503 to Reload or
 // CheckConfig (to other requests a 503 means that superd is shutting down,
 // ErrUnavailable; a reload that superd's shutdown interrupts matches
@@ -370,7 +404,7 @@ func (e *APIError) Error() string {
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrUnknownService:
-		return e.StatusCode == http.StatusNotFound && e.Service != ""
+		return e.StatusCode == http.StatusNotFound && e.Service != "" && e.superd
 	case ErrInvalidArgument:
 		return e.StatusCode == http.StatusBadRequest
 	case ErrConflict:

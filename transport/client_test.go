@@ -204,9 +204,43 @@ func TestClientNotFoundRouteIsNotUnknownService(t *testing.T) {
 	if errors.Is(err, ErrUnknownService) {
 		t.Error("404 on /v1/version matches ErrUnknownService")
 	}
-	// The body was not JSON: the message falls back to the status.
-	if got := err.Error(); got != "superd answered 404 Not Found" {
+	// The body was not JSON but plain text: the message is the status and
+	// that text.
+	if got := err.Error(); got != "superd answered 404 Not Found: 404 page not found" {
 		t.Errorf("message %q", got)
+	}
+}
+
+// An answer that is not superd's (supers --url pointed at another server)
+// is not taken for superd's: a 404 to a request about a service was
+// "unknown service", and the text of a plain-text answer (Go's to plain
+// HTTP on a TLS port) was dropped.
+func TestClientAnswerOfAnotherServer(t *testing.T) {
+	html := NewClient(serveUnix(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte("<!DOCTYPE html><title>Error</title><p>File not found"))
+	})))
+	_, err := html.Status(t.Context(), "web")
+	if errors.Is(err, ErrUnknownService) {
+		t.Errorf("an HTML 404 matches ErrUnknownService: %v", err)
+	}
+	if got, want := fmt.Sprint(err), "superd answered 404 Not Found, not with superd's JSON error (is it superd at that address?)"; got != want {
+		t.Errorf("HTML 404: %q, want %q", got, want)
+	}
+	plain := NewClient(serveUnix(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "Client sent an HTTP request to an HTTPS server.\x1b[2J", http.StatusBadRequest)
+	})))
+	_, err = plain.Status(t.Context(), "web")
+	if got, want := fmt.Sprint(err), "superd answered 400 Bad Request: Client sent an HTTP request to an HTTPS server.[2J"; got != want {
+		t.Errorf("plain-text 400: %q, want %q", got, want)
+	}
+	// superd's own 404 is an unknown service.
+	own := NewClient(serveUnix(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusNotFound, `unknown service "web"`)
+	})))
+	if _, err := own.Status(t.Context(), "web"); !errors.Is(err, ErrUnknownService) || err.Error() != `unknown service "web"` {
+		t.Errorf("superd's 404: %v", err)
 	}
 }
 
