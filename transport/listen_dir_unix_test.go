@@ -5,6 +5,7 @@ package transport
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -85,5 +86,48 @@ func assertListenRefused(t *testing.T, path string) {
 	entries, _ := os.ReadDir(filepath.Dir(path))
 	for _, e := range entries {
 		t.Errorf("ListenUnix left %s behind", e.Name())
+	}
+}
+
+// Whoever can open the socket's lock file can hold its lock, and superd
+// then refuses to start, saying another superd runs: a lock file another
+// user left in a shared sticky directory was used as it was, and one of
+// ours that others could open stayed so.
+func TestListenUnixLockFileOwner(t *testing.T) {
+	dir := shortTempDir(t)
+	ours := filepath.Join(dir, "a.sock")
+	if err := os.WriteFile(ours+".lock", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := ListenUnix(ours)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(ours + ".lock")
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("our lock file: %v, %v; want mode 0600", fi.Mode(), err)
+	}
+	_ = ln.Close()
+
+	if os.Geteuid() != 0 {
+		t.Skip("giving a file to another user needs root")
+	}
+	theirs := filepath.Join(dir, "b.sock")
+	if err := os.WriteFile(theirs+".lock", nil, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(theirs+".lock", 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	ln, err = ListenUnix(theirs)
+	if err == nil {
+		_ = ln.Close()
+		t.Fatal("a lock file of uid 65534 was used")
+	}
+	if !strings.Contains(err.Error(), "belongs to uid 65534") {
+		t.Errorf("error %q does not name the owner", err)
+	}
+	if _, err := os.Lstat(theirs); err == nil {
+		t.Error("the socket was created")
 	}
 }
