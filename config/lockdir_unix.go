@@ -7,7 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"syscall"
+
+	"github.com/supers-dev/supers/config/flock"
 )
 
 // LockDir takes an exclusive advisory lock (flock) on the directory dir
@@ -22,15 +23,12 @@ func LockDir(dir string) (io.Closer, error) {
 	if err != nil {
 		return nopCloser{}, nil
 	}
-	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if !errors.Is(err, syscall.EINTR) {
-			break
-		}
-	}
-	switch {
-	case errors.Is(err, syscall.EWOULDBLOCK):
+	switch err := flock.TryLock(f); {
+	case errors.Is(err, flock.ErrLocked):
 		_ = f.Close()
+		if pid := flock.Holder(dir); pid > 0 {
+			return nil, fmt.Errorf("config dir %s: %w (pid %d holds its lock)", dir, ErrDirInUse, pid)
+		}
 		return nil, fmt.Errorf("config dir %s: %w", dir, ErrDirInUse)
 	case err != nil:
 		// A file system without flock: nothing to guard with.

@@ -4,9 +4,11 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -24,6 +26,10 @@ func TestLockDir(t *testing.T) {
 	_, err = LockDir(dir)
 	if !errors.Is(err, ErrDirInUse) || !strings.Contains(err.Error(), dir) {
 		t.Fatalf("second LockDir: %v, want ErrDirInUse naming %s", err, dir)
+	}
+	// Linux tells who holds it (/proc/locks).
+	if pid := fmt.Sprintf("pid %d holds its lock", os.Getpid()); runtime.GOOS == "linux" && !strings.Contains(err.Error(), pid) {
+		t.Errorf("second LockDir: %v, want %q", err, pid)
 	}
 	// Another process sees the lock too (flock(1) from util-linux).
 	if flock, err := exec.LookPath("flock"); err == nil {

@@ -8,13 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/supers-dev/supers/config/flock"
 )
 
 var _ net.Listener = (*UnixListener)(nil)
 
 var (
-	// errLocked reports that another open file description holds the lock.
-	errLocked = errors.New("lock held")
 	// errUnsupported is returned where Unix sockets and flock are missing.
 	errUnsupported = errors.New("the superd control socket is only supported on Unix systems")
 	// errPathTooLong is wrapped by checkSocketPath's errors.
@@ -199,8 +199,8 @@ func ListenUnixGroup(path string, gid int) (*UnixListener, error) {
 	}
 	lock, err := lockFile(path + ".lock")
 	if err != nil {
-		if errors.Is(err, errLocked) {
-			if pid := lockHolder(path + ".lock"); pid > 0 {
+		if errors.Is(err, flock.ErrLocked) {
+			if pid := flock.Holder(path + ".lock"); pid > 0 {
 				return nil, fmt.Errorf("%w on %s (pid %d holds %s.lock)", ErrDaemonRunning, path, pid, path)
 			}
 			return nil, fmt.Errorf("%w on %s (lock %s.lock held)", ErrDaemonRunning, path, path)

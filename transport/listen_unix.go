@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/supers-dev/supers/config/flock"
 )
 
 // unixSocketsSupported says whether ListenUnix can work on this system.
@@ -42,18 +44,9 @@ func lockFile(path string) (*os.File, error) {
 		_ = f.Close()
 		return nil, fmt.Errorf("lock file %s: %w", path, err)
 	}
-	for {
-		err = unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
-		if !errors.Is(err, unix.EINTR) {
-			break
-		}
-	}
-	if err != nil {
+	if err := flock.TryLock(f); err != nil {
 		_ = f.Close()
-		if errors.Is(err, unix.EWOULDBLOCK) {
-			return nil, errLocked
-		}
-		return nil, fmt.Errorf("locking %s: %w", path, err)
+		return nil, err
 	}
 	return f, nil
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+
+	"github.com/supers-dev/supers/config/flock"
 )
 
 // lockState takes an exclusive lock on path+".lock" (created if missing)
@@ -18,15 +20,12 @@ func lockState(path string) (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runstate: lock: %w", err)
 	}
-	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if !errors.Is(err, syscall.EINTR) {
-			break
-		}
-	}
-	if err != nil {
+	if err := flock.TryLock(f); err != nil {
 		_ = f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+		if errors.Is(err, flock.ErrLocked) {
+			if pid := flock.Holder(path + ".lock"); pid > 0 {
+				return nil, fmt.Errorf("%w: %s (pid %d holds its lock)", ErrInUse, path, pid)
+			}
 			return nil, fmt.Errorf("%w: %s", ErrInUse, path)
 		}
 		return nil, fmt.Errorf("runstate: lock %s: %w", path, err)

@@ -1,6 +1,6 @@
 //go:build linux
 
-package transport
+package flock
 
 import (
 	"fmt"
@@ -12,10 +12,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// lockHolder returns the PID of the process that holds a flock on the file
+// Holder returns the PID of the process that holds a flock on the file
 // at path, as /proc/locks names it (by the file's device and inode), or 0
 // if it cannot tell.
-func lockHolder(path string) int {
+func Holder(path string) int {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return 0

@@ -1,0 +1,11 @@
+//go:build !unix
+
+package flock
+
+import (
+	"errors"
+	"os"
+)
+
+// TryLock is not supported off Unix: it returns errors.ErrUnsupported.
+func TryLock(*os.File) error { return errors.ErrUnsupported }
