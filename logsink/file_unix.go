@@ -12,6 +12,24 @@ import (
 // oNoFollow makes open fail on a symlink.
 const oNoFollow = syscall.O_NOFOLLOW
 
+// mayNotWrite returns why this process may not append to the regular file
+// at path, which fi describes, or nil. It opens the file only when fi does
+// not show it (a file of another user, found by a superd that runs as
+// another user than the one that wrote it): root, and the owner of a file
+// it may write, need no open.
+func mayNotWrite(path string, fi os.FileInfo) error {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		if euid := os.Geteuid(); euid == 0 || int(st.Uid) == euid && fi.Mode().Perm()&0o200 != 0 {
+			return nil
+		}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|oNoFollow, 0)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
 // checkDirTree refuses dir, a log directory, if a user other than root and
 // this process's effective user could change what it holds: dir or one of
 // its ancestors belongs to another user or may be written by every user,

@@ -45,6 +45,8 @@ func TestMain(m *testing.M) {
 		os.Exit(floodMain())
 	case childRepeatMode:
 		os.Exit(repeatMain())
+	case childSinkMode:
+		os.Exit(sinkMain())
 	default:
 		os.Exit(childMain())
 	}
@@ -490,3 +492,36 @@ func (l *errorLog) has(st Stream, match func(error) bool) bool {
 
 // q returns the stream's queue.
 func (w *streamWriter) q() *queue { return &w.queue }
+
+const (
+	// childSinkMode makes the test binary open a Sink on the directory
+	// sinkDirEnv names and write sinkFirstLine to its stdout.
+	childSinkMode = "sink"
+	sinkDirEnv    = "LOGSINK_TEST_SINK_DIR"
+	sinkFirstLine = "first line\n"
+)
+
+// sinkMain is the child of childSinkMode.
+func sinkMain() int {
+	s, err := Open(Options{Dir: os.Getenv(sinkDirEnv)})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	stdout, stderr, err := s.Pipes()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	_, err = stdout.WriteString(sinkFirstLine)
+	_ = stdout.Close()
+	_ = stderr.Close()
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}

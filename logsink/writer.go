@@ -415,6 +415,23 @@ func (w *streamWriter) ensureLive() error {
 	if err != nil {
 		return err
 	}
+	if werr := mayNotWrite(w.path(), fi); errors.Is(werr, fs.ErrPermission) {
+		// Left by a superd run as another user: moved aside as by a
+		// rotation, and replaced. lumberjack would do that itself, but
+		// with the old file's mode and owner, failing on the owner, and
+		// lose the write that found it.
+		backup, err := w.freeBackupName()
+		if err == nil {
+			err = os.Rename(w.path(), backup)
+		}
+		if err != nil {
+			return fmt.Errorf("log file %s: %w, and it cannot be moved aside: %w", w.path(), werr, err)
+		}
+		w.stats.report(fmt.Errorf("log file %s: %w; moved it to %s", w.path(), werr, filepath.Base(backup)))
+		if fi, _, err = ensureFile(w.path()); err != nil {
+			return err
+		}
+	}
 	w.live, w.size = fi, fi.Size()
 	return nil
 }
