@@ -50,12 +50,14 @@
 // opens a service's file in $VISUAL or $EDITOR (else vi) and saves it back
 // once superd finds it valid, unless someone changed it meanwhile.
 //
-// Exit status: 0 success; 1 error (including superd not reachable, and for
-// reload, check and apply an invalid service file); 2 usage error; 3
-// status: a named service is not running; 4 status, signal, logs, cat,
-// edit and rm: a named service is unknown (has no file, for cat, edit and
-// rm). With several names status and rm exit with the highest applicable
-// code.
+// Exit status: 0 success; 1 error (including superd not reachable, a
+// program that could not be executed, and for reload, check and apply an
+// invalid service file); 2 usage error; 3 status: a named service is not
+// running; 4 status, start, stop, restart, signal, logs, cat, edit and rm:
+// a named service is unknown (has no file, for cat, edit and rm; for the
+// others, one whose file does not load is unknown too, the message saying
+// why). With several names status, start, stop, restart and rm exit with
+// the highest applicable code.
 
 package main
 
