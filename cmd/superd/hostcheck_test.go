@@ -126,3 +126,19 @@ func exitCode(err error) int {
 	}
 	return -1
 }
+
+// A --config-dir that is a file is said to be one: superd said
+// "superd.conf: DIR/superd.conf: cannot read: not a directory".
+func TestConfigDirIsAFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "etc")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, filepath.Join(binDir, "superd"), "--config-dir", file,
+		"--socket", filepath.Join(t.TempDir(), "s.sock")).CombinedOutput()
+	if code := exitCode(err); code != 1 || !strings.Contains(string(out), "--config-dir "+file+": not a directory") {
+		t.Fatalf("exit %d, output:\n%s", code, out)
+	}
+}

@@ -106,6 +106,11 @@ func run(args []string, stderr io.Writer) int {
 	})
 	defer logs.Close(logFlushWait)
 	logger := newLogger(logs, c.LogLevel, c.LogFormat)
+	if fi, err := os.Stat(c.ConfigDir); err == nil && !fi.IsDir() {
+		// Not "superd.conf: .../superd.conf: not a directory".
+		logger.Error("superd failed", "err", fmt.Errorf("--config-dir %s: not a directory", c.ConfigDir))
+		return 1
+	}
 	daemon, err := config.LoadDaemon(c.ConfigDir)
 	if err != nil {
 		logger.Error("superd failed", "err", fmt.Errorf("superd.conf: %w", err))
