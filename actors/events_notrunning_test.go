@@ -26,6 +26,7 @@ func TestEventsOfServicesWithoutProcess(t *testing.T) {
 	files := map[string]string{
 		"ghost.service": "[Service]\nExecStart=/nonexistent/prog\nRestart=no\nAutoStart=no\n",
 		"flap.service":  "[Service]\nExecStart=/bin/sh -c 'exit 3'\nRestart=always\nRestartSec=1h\nAutoStart=no\n",
+		"gone.service":  "[Service]\nExecStart=/nonexistent/gone\nRestart=on-failure\nRestartSec=0\nStartLimitBurst=2\nAutoStart=no\n",
 	}
 	for name, body := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
@@ -85,5 +86,13 @@ func TestEventsOfServicesWithoutProcess(t *testing.T) {
 	e = next("stop event of flap", func(e notify.Event) bool { return e.Service == "flap" })
 	if e.Type != notify.TypeStop || e.PID != 0 || e.Reason != "was backoff" {
 		t.Errorf("flap's stop: %+v", e)
+	}
+
+	// Giving up says why the last attempt failed, as the status does: the
+	// fatal's reason was only "start limit 2 in 10m0s hit".
+	_, _ = sup.Start(ctx, "gone")
+	e = next("fatal of gone", func(e notify.Event) bool { return e.Service == "gone" && e.Type == notify.TypeFatal })
+	if !strings.Contains(e.Reason, "start limit 2") || !strings.Contains(e.Reason, "/nonexistent/gone") {
+		t.Errorf("gone's fatal reason %q lacks the limit or the cause", e.Reason)
 	}
 }

@@ -278,7 +278,7 @@ func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor
 	}
 	d := e.policy.Failure(e.spec.Restart, o, ee.RanFor, now, s.rnd)
 	log := s.log.With("service", e.spec.Name, "status", outcomeString(ee), "attempt", d.Attempt)
-	s.publishDecision(e.spec.Name, d)
+	s.publishDecision(e.spec.Name, d, outcomeString(ee))
 	switch {
 	case d.GiveUp:
 		e.overlay, e.reason = StateFatal, d.Reason
@@ -316,15 +316,17 @@ func (s *servicesActor) restartAfter(sup actor.Supervisor, e *serviceEntry, dela
 	s.arm(e, delay)
 }
 
-// publishDecision publishes a restart or fatal event for a decision.
-func (s *servicesActor) publishDecision(name string, d policy.Decision) {
+// publishDecision publishes a restart or fatal event for a decision on a
+// failure, last (outcomeString): a fatal's reason ends with it, as the
+// status's error does.
+func (s *servicesActor) publishDecision(name string, d policy.Decision, last string) {
 	if s.deps.events == nil || (!d.Restart && !d.GiveUp) {
 		return
 	}
 	var ev notify.Event
 	if d.GiveUp {
 		ev = notify.NewEvent(notify.TypeFatal, name)
-		ev.Reason = d.Reason
+		ev.Reason = d.Reason + "; last failure: " + last
 	} else {
 		ev = notify.NewEvent(notify.TypeRestart, name)
 		ev.Attempt, ev.DelayMS = d.Attempt, d.Delay.Milliseconds()
