@@ -395,7 +395,7 @@ func (l *logsActor) sinkFailed(ctx actor.Context, m *sinkError) {
 			// The count of output lost so far, which nothing else shows.
 			attrs = append(attrs, "dropped_bytes", s.Stats().Stream(m.stream).BytesDropped)
 		}
-		l.log.Warn("log write failed; output is dropped until it succeeds", attrs...)
+		l.log.Warn("log file problem; output is dropped only while it cannot be written (dropped_bytes counts it)", attrs...)
 		return
 	}
 	h := &l.hidden

@@ -34,7 +34,7 @@ func TestSinkErrorsAreSummedUpBeyondARate(t *testing.T) {
 	var summary string
 	for _, line := range strings.Split(buf.String(), "\n") {
 		switch {
-		case strings.Contains(line, "log write failed;"):
+		case strings.Contains(line, "log file problem;"):
 			shown++
 		case strings.Contains(line, "more log writes failed"):
 			summary = line
