@@ -142,6 +142,10 @@ type serviceActor struct {
 	// execErr, while continuations run, is the exec failure of one of them:
 	// later starts in the same batch are answered with it, not retried.
 	execErr error
+	// autoPending: this incarnation, restarted by the supervisor, has sent
+	// itself the autoStart of the restart, not handled yet. Meanwhile the
+	// parent shows the service starting.
+	autoPending bool
 }
 
 func newServiceActor(spec *config.Service, sink pipeSource, deps *serviceDeps, rec *serviceRecord) *serviceActor {
@@ -237,6 +241,7 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 			// service whose exec keeps failing would answer them only
 			// once it gives up (tens of seconds).
 			ctx.Send(ctx.Self(), &autoStart{incarnation: a.rec.incarnations})
+			a.autoPending = true
 			return
 		}
 		// Started on creation (AutoStart, or re-created running by a
@@ -247,6 +252,7 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 			a.fail(err)
 		}
 	case *autoStart:
+		a.autoPending = false
 		// The restart's start, unless a command queued before it already
 		// decided (started, stopped) or a later incarnation took over.
 		if m.incarnation != a.rec.incarnations || !a.rec.wantRunning || a.handle.PID != 0 || a.state == StateStopping {
@@ -376,13 +382,20 @@ func (a *serviceActor) handleStop(ctx actor.Context, reply replyTo, was string) 
 			return nil
 		})
 	default:
-		if a.state != StateStopped {
-			if was == "" {
-				was = a.state
+		// A stop that comes before the start of a restart (queued behind
+		// it, autoPending) cancels it: the parent, which shows the service
+		// starting, must hear of it, and so must the event streams.
+		changed := a.state != StateStopped || a.autoPending
+		if was == "" {
+			was = a.state
+			if a.autoPending {
+				was = StateStarting
 			}
-			a.state = StateStopped
+		}
+		a.state = StateStopped
+		a.notify(ctx)
+		if changed {
 			a.log().Info("stopped while not running", "was", was)
-			a.notify(ctx)
 			// No process to stop, but a state change all the same: the
 			// last event must not be a restart that never comes.
 			ev := notify.NewEvent(notify.TypeStop, a.spec.Name)

@@ -385,6 +385,34 @@ func TestSupervisionStopDuringBackoff(t *testing.T) {
 	})
 }
 
+// A stop that reaches the child just as its restart begins, before the
+// restart's start (here: sent straight to the suspended child, as one the
+// supervisor routes right after the backoff timer fired ends up), cancels
+// that start. The supervisor showed the service starting ever after, and
+// superd's shutdown waited its whole bound for it.
+func TestSupervisionStopQueuedBeforeRestart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, newFakeStarter(nil), service(t, config.RestartAlways, nil))
+		h.crash(h.nextStart(time.Second), 1)
+		h.wantState(StateBackoff, 1000)
+		direct := make(chan result, 1)
+		h.sys.Root.Send(h.sys.NewLocalPID("services/"+svcName), &stopService{name: svcName, reply: direct})
+		time.Sleep(2 * time.Second) // the backoff timer restarts the child
+		synctest.Wait()
+		select {
+		case r := <-direct:
+			if r.err != nil || r.status.State != StateStopped {
+				t.Fatalf("queued stop answered %+v, %v; want stopped", r.status, r.err)
+			}
+		default:
+			t.Fatal("the queued stop was not answered")
+		}
+		h.wantState(StateStopped, 0)
+		h.noStart(time.Hour)
+		h.wantState(StateStopped, 0)
+	})
+}
+
 func TestSupervisionManualStartDuringBackoff(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		// StableAfter 1h: only the manual start can reset the streak.
