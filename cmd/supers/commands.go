@@ -284,7 +284,7 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 		case errors.Is(err, transport.ErrUnknownService):
 			a.errorf("%s", unknownService(name, err))
 			code = max(code, exitUnknown)
-		case errors.Is(err, context.DeadlineExceeded) && (verb == "stop" || verb == "restart") && a.timeoutGiven && a.stillStopping(ctx, name):
+		case errors.Is(err, context.DeadlineExceeded) && a.timeoutGiven && a.stillStopping(ctx, name):
 			// Not a superd that does not answer: a service that takes
 			// longer than the --timeout given to stop (a long
 			// TimeoutStopSec). Without --timeout, waitOp waited for it.

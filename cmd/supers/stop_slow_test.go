@@ -12,12 +12,17 @@ import (
 )
 
 // slowStop is a superd whose stops outlast --timeout: Stop waits for its
-// context, and Status says the service is stopping.
+// context, and Status says the service is stopping. A start, which waits
+// for the stop in progress, waits too.
 type slowStop struct{ *fakeBackend }
 
 func (s slowStop) Stop(ctx context.Context, _ string) (transport.ServiceStatus, error) {
 	<-ctx.Done()
 	return transport.ServiceStatus{}, ctx.Err()
+}
+
+func (s slowStop) Start(ctx context.Context, name string) (transport.ServiceStatus, error) {
+	return s.Stop(ctx, name)
 }
 
 func (s slowStop) Status(_ context.Context, name string) (transport.ServiceStatus, error) {
@@ -34,6 +39,15 @@ func TestStopStillStoppingAfterTimeout(t *testing.T) {
 	}
 	if strings.Contains(r.stderr, "no answer from superd") {
 		t.Errorf("a slow stop reported as a superd that does not answer: %q", r.stderr)
+	}
+}
+
+// A start of a service still stopping (it starts once the stop ends) is
+// told apart in the same way: it said superd did not answer.
+func TestStartWhileStillStoppingAfterTimeout(t *testing.T) {
+	r := runAgainst(t, startDaemon(t, slowStop{fixture()}), "--timeout", "100ms", "start", "web")
+	if r.code != exitError || !strings.Contains(r.stderr, "start web: still stopping after 100ms") {
+		t.Errorf("code %d, stderr %q", r.code, r.stderr)
 	}
 }
 
