@@ -266,6 +266,11 @@ func (b *builder) apply(a *assignment) {
 		s.AutoStart, err = ParseBool(v)
 	case keyKillSignal:
 		s.KillSignal, err = NormalizeSignal(v)
+		if err == nil && s.KillSignal == "SIGSTOP" {
+			// It cannot be caught and ends nothing: every stop would wait
+			// its whole TimeoutStopSec= for the SIGKILL.
+			err = errors.New("SIGSTOP suspends a process, it does not end it (SIGKILL follows TimeoutStopSec= anyway)")
+		}
 	case keyTimeoutStopSec:
 		s.TimeoutStopSec, err = ParseDurationInf(v)
 		if err == nil && s.TimeoutStopSec == 0 {

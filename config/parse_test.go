@@ -211,6 +211,8 @@ func TestParseInline(t *testing.T) {
 			`t.service:3: [Service] Environment: invalid value "'A=1": unterminated single quote`},
 		{"KillSignal number", svc + "KillSignal=99\n",
 			`t.service:3: [Service] KillSignal: invalid value "99": unknown signal number 99`},
+		{"KillSignal SIGSTOP", svc + "KillSignal=stop\n",
+			`t.service:3: [Service] KillSignal: invalid value "stop": SIGSTOP suspends a process, it does not end it (SIGKILL follows TimeoutStopSec= anyway)`},
 		{"TimeoutStopSec garbage", svc + "TimeoutStopSec=soon\n",
 			`t.service:3: [Service] TimeoutStopSec: invalid value "soon": expected a number at "soon"`},
 		{"MaxSize zero", svc + "[Log]\nMaxSize=0\n",

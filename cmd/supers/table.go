@@ -85,8 +85,8 @@ func statusCells(s transport.ServiceStatus) [tableColumns]string {
 	if s.PID != 0 {
 		pid = strconv.Itoa(s.PID)
 	}
-	if s.State == transport.StateRunning {
-		uptime = formatUptime(s.UptimeSeconds)
+	if s.State == transport.StateRunning || s.State == transport.StateStopping && s.PID != 0 {
+		uptime = formatUptime(s.UptimeSeconds) // stopping: its process still runs
 	}
 	state := oneLine(stateText(s))
 	if s.ConfigChanged {

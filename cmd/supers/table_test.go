@@ -145,3 +145,21 @@ func FuzzStatusTable(f *testing.F) {
 		}
 	})
 }
+
+// A service being stopped still has its process: the table shows its
+// uptime, as the JSON does (it showed "-").
+func TestStatusCellsUptimeWhileStopping(t *testing.T) {
+	for _, tc := range []struct {
+		st   transport.ServiceStatus
+		want string
+	}{
+		{transport.ServiceStatus{State: transport.StateRunning, PID: 7, UptimeSeconds: 75}, "1m15s"},
+		{transport.ServiceStatus{State: transport.StateStopping, PID: 7, UptimeSeconds: 75}, "1m15s"},
+		{transport.ServiceStatus{State: transport.StateStopping}, "-"},
+		{transport.ServiceStatus{State: transport.StateExited, UptimeSeconds: 75}, "-"},
+	} {
+		if got := statusCells(tc.st)[3]; got != tc.want {
+			t.Errorf("%s, pid %d: UPTIME %q, want %q", tc.st.State, tc.st.PID, got, tc.want)
+		}
+	}
+}
