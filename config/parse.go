@@ -34,9 +34,10 @@ var ErrServiceDir = errors.New("reading service directory")
 // valid services sorted by name. A file that does not parse is skipped and
 // yields one error (an *Error or Errors naming the file) in errs, in file
 // name order; so does anything else named NAME.service (a directory, a
-// FIFO, a dangling symlink), which must not read as a removed service. If dir cannot be read, LoadDir returns no services and a
-// single error wrapping ErrServiceDir and the file system error: a caller
-// must not take that for an empty directory.
+// FIFO, a dangling symlink), which must not read as a removed service. If
+// dir cannot be read, LoadDir returns no services and a single error
+// wrapping ErrServiceDir and the file system error: a caller must not take
+// that for an empty directory.
 func LoadDir(dir string) (services []*Service, errs []error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {

@@ -218,10 +218,17 @@ func (c *Client) serviceOp(ctx context.Context, method, name, action string) (Se
 	err = c.do(ctx, method, path, name, nil, &out)
 	if err == nil && (action == "start" || action == "restart") && out.Error != "" {
 		// superd started it, but its program could not be executed.
-		return out, fmt.Errorf("%w: %s", ErrStartFailed, out.Error)
+		return out, startFailedError(out.Error)
 	}
 	return out, err
 }
+
+// startFailedError is superd's message for a start whose program could not
+// be executed; it matches ErrStartFailed.
+type startFailedError string
+
+func (e startFailedError) Error() string { return string(e) }
+func (e startFailedError) Unwrap() error { return ErrStartFailed }
 
 // servicePath returns the path of a request about service name: the
 // service's own with action "", else that of the action.

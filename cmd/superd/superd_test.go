@@ -382,8 +382,9 @@ func TestExecFailure(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if st, err := d.client.Start(ctx, "ghost"); !errors.Is(err, transport.ErrStartFailed) || st.State != "exec-failed" {
-		t.Fatalf("client Start: %+v, %v; want the status and ErrStartFailed", st, err)
+	if st, err := d.client.Start(ctx, "ghost"); !errors.Is(err, transport.ErrStartFailed) || st.State != "exec-failed" ||
+		strings.Count(err.Error(), "start failed") != 1 {
+		t.Fatalf("client Start: %+v, %v; want the status and ErrStartFailed, with superd's message", st, err)
 	}
 	if strings.Contains(d.stderr.String(), "control request failed") {
 		t.Errorf("superd logged the start as its own failure:\n%s", d.stderr.String())
