@@ -39,3 +39,23 @@ func TestEmbedCanceledContextChangesNothing(t *testing.T) {
 		}
 	}
 }
+
+// A call that acts, made once Run's context is done, is refused as the
+// documentation says, however soon: Run closes its own gate only once it
+// has woken up, and a Start made right after cancel() got through and
+// started the service (30 times out of 30), only for the shutdown to stop
+// it again.
+func TestEmbedActAfterCancelIsRefused(t *testing.T) {
+	b := config.New("b", "sleep", "60")
+	b.AutoStart = false
+	sup, cancel, ran := embedded(t, actors.Config{Services: []*config.Service{b}})
+	cancel()
+	st, err := sup.Start(context.Background(), "b")
+	if !errors.Is(err, actors.ErrNotRunning) {
+		t.Errorf("Start after cancel: %+v, %v; want ErrNotRunning", st, err)
+	}
+	if st.PID != 0 {
+		t.Errorf("Start after cancel started pid %d", st.PID)
+	}
+	waitRun(t, ran)
+}

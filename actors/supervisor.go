@@ -215,6 +215,10 @@ type Supervisor struct {
 	// (start, stop, restart, signal, reload, definition writes) are then
 	// refused with errShutdown.
 	stopping chan struct{}
+	// runDone is Run's ctx.Done(), set before ready is closed: a call
+	// that acts is refused as soon as Run's context is done, before Run
+	// has woken up to close stopping.
+	runDone <-chan struct{}
 	// cut is closed commandGrace after stopping (at the latest when Run
 	// returns): the calls that act and still wait for their answer get
 	// errShutdown.
@@ -462,6 +466,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		readyAttrs = append(readyAttrs, "http", s.httpAddr) // the port chosen for ":0"
 	}
 	s.log.Info("superd ready", readyAttrs...)
+	s.runDone = ctx.Done()
 	close(s.ready)
 
 	<-ctx.Done()
@@ -1082,6 +1087,8 @@ func (s *Supervisor) waitFor(ctx context.Context, act bool) error {
 	if act {
 		select {
 		case <-s.stopping:
+			return errShutdown
+		case <-s.runDone: // set before ready, which wait saw closed
 			return errShutdown
 		default:
 		}
