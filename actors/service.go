@@ -130,6 +130,10 @@ type serviceActor struct {
 	// rest of its group is still stopping; pollTimer checks on the group.
 	mainExit  *processExited
 	pollTimer *time.Timer
+	// crashing: the main process exited unasked and the rest of its group,
+	// SIGKILLed, is not gone yet; its restart waits for the group and then
+	// for the processes that left it (see handleExit).
+	crashing bool
 	// strays are the processes of the service that left its process group,
 	// found once the group is gone (they carry the service's marker), and
 	// signalled like it; the stop waits for them too.
@@ -589,7 +593,25 @@ func (a *serviceActor) handleExit(ctx actor.Context, m *processExited) {
 		a.settleStop(ctx, m.gen, groupPollMin)
 		return
 	}
+	// Nobody asked for this exit: the rest of the group dies with it. A
+	// daemon that one of its members forked (setsid) becomes ours only once
+	// that member is gone: until the group is, the restart waits, or it
+	// could run the service twice.
+	a.killGroup()
+	if a.groupLeft() {
+		a.crashing, a.killed, a.killedAt = true, true, a.deps.now()
+		a.mainExit = m
+		a.pollGroup(ctx, m.gen, groupPollMin)
+		return
+	}
 	a.ended(ctx, m)
+}
+
+// killGroup SIGKILLs what is left of the process group.
+func (a *serviceActor) killGroup() {
+	if err := a.deps.signal(a.handle.PGID, "SIGKILL"); err != nil && !errors.Is(err, process.ErrNoProcess) {
+		a.log().Debug("cleanup of process group failed", "pgid", a.handle.PGID, "err", err)
+	}
 }
 
 // groupLeft reports whether processes remain in the group of the process.
@@ -668,7 +690,7 @@ func (a *serviceActor) pollGroup(ctx actor.Context, gen uint64, d time.Duration)
 // handleGroupPoll checks again on a stop whose main process has exited.
 func (a *serviceActor) handleGroupPoll(ctx actor.Context, p *groupPoll) {
 	m := a.mainExit
-	if m == nil || p.gen != m.gen || a.state != StateStopping {
+	if m == nil || p.gen != m.gen || (a.state != StateStopping && !a.crashing) {
 		return
 	}
 	a.pollTimer = nil
@@ -701,11 +723,10 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 		a.killTimer = nil
 	}
 	a.closeStrays()
+	a.crashing = false
 	// Whatever the main process left in its group (background grandchildren)
 	// dies with it: a supervised service is its whole process group.
-	if err := a.deps.signal(a.handle.PGID, "SIGKILL"); err != nil && !errors.Is(err, process.ErrNoProcess) {
-		a.log().Debug("cleanup of process group failed", "pgid", a.handle.PGID, "err", err)
-	}
+	a.killGroup()
 	if !expected {
 		// So do the processes that left the group and already outlived
 		// their parents (a program that forked a daemon and exited): the

@@ -189,3 +189,45 @@ exit 0
 	}
 	waitFor(t, 10*time.Second, "the forked daemon to be killed", func() bool { return !alive(pid) })
 }
+
+// A main process that exits unasked while another member of its group has
+// forked a daemon (setsid): that daemon becomes superd's only once the
+// member, SIGKILLed with the group, is gone. The exit's single look for
+// such processes came before that, the daemon survived, and a restart ran
+// the service twice.
+func TestLifecycleCrashKillsDaemonOfAGroupMember(t *testing.T) {
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "daemon.pid")
+	script := filepath.Join(dir, "nested.sh")
+	body := fmt.Sprintf(`#!/bin/sh
+sh -c 'setsid sh -c "echo \$\$ > %[1]s.tmp; mv %[1]s.tmp %[1]s; exec sleep 1003" & exec sleep 1004' &
+while [ ! -s %[1]s ]; do sleep 0.01; done
+exec sleep 1005
+`, pidFile)
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d := newDaemon(t, map[string]string{"nested.service": "[Service]\nExecStart=/bin/sh " + script + "\nRestart=no\n"})
+	lifeTag(t, d)
+	d.start()
+	var main int
+	waitFor(t, 20*time.Second, "nested runs its last command", func() bool {
+		st := d.status("nested")
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", st.PID))
+		main = st.PID
+		return string(b) == "sleep\x001005\x00"
+	})
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	daemonPID, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(main, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "nested exited", func() bool { return d.status("nested").State == "exited" })
+	waitFor(t, 10*time.Second, "the daemon of the group member to be killed", func() bool { return !alive(daemonPID) })
+}
