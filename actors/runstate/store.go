@@ -237,6 +237,13 @@ func salvage(b []byte) State {
 // first that no other user may have written it. A missing file is an
 // error wrapping fs.ErrNotExist.
 func readTrusted(path string) ([]byte, error) {
+	// Not opened unless it is a regular file: the open of a FIFO would
+	// wait for a writer, and superd's start with it, for ever.
+	if fi, err := os.Lstat(path); err != nil {
+		return nil, fmt.Errorf("runstate: read state file: %w", err)
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("runstate: state file %s is a %s, not a regular file; refusing to use it (remove it)", path, fileKind(fi.Mode()))
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("runstate: read state file: %w", err)
@@ -246,6 +253,9 @@ func readTrusted(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runstate: read state file: %w", err)
 	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("runstate: state file %s is a %s, not a regular file; refusing to use it (remove it)", path, fileKind(fi.Mode()))
+	}
 	if err := checkOwner(path, fi); err != nil {
 		return nil, err
 	}
@@ -254,6 +264,23 @@ func readTrusted(path string) ([]byte, error) {
 		return nil, fmt.Errorf("runstate: read state file: %w", err)
 	}
 	return b, nil
+}
+
+// fileKind names the type of a file that is not a regular one.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "symlink"
+	case m.IsDir():
+		return "directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return "non-regular file"
 }
 
 // decode parses the content of a state file.

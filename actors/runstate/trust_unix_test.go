@@ -4,7 +4,9 @@ package runstate
 
 import (
 	"os"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestOpenRefusesStateFileOthersControl checks that a state file another
@@ -35,6 +37,29 @@ func TestOpenRefusesStateFileOthersControl(t *testing.T) {
 			t.Fatal(err)
 		}
 		assertOpenRefused(t, path)
+	})
+	// A FIFO would hold Open (and superd's start) for ever, waiting for a
+	// writer; superd then did not even end on SIGTERM.
+	t.Run("not a regular file", func(t *testing.T) {
+		path := statePath(t)
+		if err := syscall.Mkfifo(path, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			assertOpenRefused(t, path)
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			// Unblock the open, so that the test ends.
+			if f, err := os.OpenFile(path, os.O_WRONLY, 0); err == nil {
+				f.Close()
+			}
+			<-done
+			t.Fatal("Open of a FIFO blocked")
+		}
 	})
 }
 
