@@ -62,8 +62,12 @@
 // cannot identify. The marker id is random, created with the state file and
 // kept in it, so it is the same for every run of superd with that file and
 // differs between files; a superd never kills itself or its ancestors.
-// Processes that cleared their environment and left their group (or whose
-// leader is gone) cannot be found.
+// A record also keeps the inode numbers of the pipes given to the leader as
+// its stdout and stderr (Record.Pipes): a process of the recorded group
+// that still holds one proves the group too, though it cleared its
+// environment or wrote over it (a program that sets its process title).
+// Processes that lost the marker, hold none of the pipes, and left their
+// group (or whose leader is gone) cannot be found.
 //
 // Outside Linux there are neither start times nor /proc, and KillStale
 // kills nothing.

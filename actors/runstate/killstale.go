@@ -278,8 +278,11 @@ func findVictims(st State, log *slog.Logger) []victim {
 		log.Info("the state file is from another boot: no process group it records still runs",
 			"records", len(st.Processes), "boot_id", st.BootID)
 	default:
+		// The processes of the recorded groups that hold the service's
+		// pipes prove their group too, marker or not.
+		proof := append(slices.Clip(found), findPiped(st.Processes)...)
 		for _, r := range st.Processes {
-			v, ok := groupVictim(r, found, log)
+			v, ok := groupVictim(r, proof, log)
 			if !ok {
 				continue
 			}

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -174,6 +176,83 @@ func ownGroup(m marked, leaderMarked bool) bool {
 	// members: a process under that pid is the leader.
 	info, err := inspect(m.pgid)
 	return errors.Is(err, fs.ErrNotExist) || err == nil && info.exited()
+}
+
+// PipeID returns the inode number of f if it is a pipe, 0 otherwise: what
+// Record.Pipes holds.
+func PipeID(f *os.File) uint64 {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO {
+		return 0
+	}
+	return st.Ino
+}
+
+// findPiped returns the live processes of the process groups of recs
+// that hold as their stdout or stderr one of the pipes the group's record
+// names (Record.Pipes), except this process and its ancestors. Such a
+// process is the service's whatever it did to its environment (cleared it,
+// or wrote its process title over it, as nginx or PostgreSQL do): the pipe
+// was given to the service's leader, only its descendants inherit it, and
+// no other pipe has its inode number while it is held. A process is
+// inspected before and after its descriptors are read, so that a process
+// that took over the pid meanwhile is not taken for it.
+func findPiped(recs []Record) []marked {
+	groups := make(map[int]Record)
+	for _, r := range recs {
+		if len(r.Pipes) > 0 && r.PGID > 1 {
+			groups[r.PGID] = r
+		}
+	}
+	if len(groups) == 0 {
+		return nil
+	}
+	dir, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	spare := ancestry()
+	var found []marked
+	for _, e := range dir {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || spare[pid] {
+			continue
+		}
+		before, err := inspect(pid)
+		if err != nil || before.exited() {
+			continue
+		}
+		r, ok := groups[before.pgid]
+		if !ok || !holdsPipe(pid, r.Pipes) {
+			continue
+		}
+		after, err := inspect(pid)
+		if err != nil || after.exited() || after.startTime != before.startTime || after.pgid != r.PGID {
+			continue
+		}
+		found = append(found, marked{ref: procRef{pid: pid, startTime: after.startTime}, pgid: after.pgid, sid: after.sid, service: r.Service})
+	}
+	return found
+}
+
+// holdsPipe reports whether the stdout or stderr of process pid is one of
+// the pipes whose inode numbers pipes lists.
+func holdsPipe(pid int, pipes []uint64) bool {
+	for _, fd := range []string{"1", "2"} {
+		link, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/fd/" + fd)
+		if err != nil {
+			continue
+		}
+		num, ok := strings.CutPrefix(link, "pipe:[")
+		if !ok {
+			continue
+		}
+		ino, err := strconv.ParseUint(strings.TrimSuffix(num, "]"), 10, 64)
+		if err == nil && slices.Contains(pipes, ino) {
+			return true
+		}
+	}
+	return false
 }
 
 // markedEnviron returns the service named by the MarkerEnv entry of marker

@@ -47,6 +47,18 @@ type Record struct {
 	// (field 22 of /proc/PID/stat, as given by process.ProcStartTime). 0
 	// means unknown: such a record is never acted upon by [KillStale].
 	StartTime uint64 `json:"start_time"`
+	// Pipes are the inode numbers of the pipes given to the leader as its
+	// stdout and stderr (see [PipeID]), which the processes of its group
+	// inherit: [KillStale] takes a process of the group that still holds
+	// one for the service's, even once the leader is gone and the process
+	// has lost the marker. Empty when unknown.
+	Pipes []uint64 `json:"pipes,omitempty"`
+}
+
+// equal reports whether r and o record the same thing.
+func (r Record) equal(o Record) bool {
+	return r.Service == o.Service && r.PID == o.PID && r.PGID == o.PGID && r.StartTime == o.StartTime &&
+		slices.Equal(r.Pipes, o.Pipes)
 }
 
 // State is the content of a state file.
@@ -421,7 +433,7 @@ func (s *Store) change(c Change) (bool, error) {
 		if r.Service == "" || r.PID <= 0 || r.PGID <= 0 {
 			return false, fmt.Errorf("%w: %+v", ErrInvalidRecord, r)
 		}
-		if old, ok := s.running[r.Service]; ok && old == r {
+		if old, ok := s.running[r.Service]; ok && old.equal(r) {
 			return false, nil
 		}
 		s.running[r.Service] = r

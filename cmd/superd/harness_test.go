@@ -27,6 +27,9 @@ import (
 var binDir string
 
 func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == wipeEnvArg {
+		os.Exit(wipeEnvMain())
+	}
 	dir, err := os.MkdirTemp("", "superd-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -3,6 +3,8 @@
 package main
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -412,4 +414,87 @@ func readStamps(t *testing.T, path string) []time.Time {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
 	return out
+}
+
+// wipeEnvArg makes the test binary act as a service's process that writes
+// over its environment, as a program that sets its process title (nginx,
+// PostgreSQL, perl's $0) does: it prints its pid and sleeps.
+const wipeEnvArg = "wipe-env-and-sleep"
+
+// wipeEnvMain is the test binary run with wipeEnvArg. It writes over the
+// memory that /proc/PID/environ shows (env_start to env_end, fields 50
+// and 51 of /proc/self/stat).
+func wipeEnvMain() int {
+	stat, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 1
+	}
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:])) // f[0] is field 3
+	start, err1 := strconv.ParseUint(f[50-3], 10, 64)
+	end, err2 := strconv.ParseUint(f[51-3], 10, 64)
+	if err1 != nil || err2 != nil || end <= start+1 {
+		return 1
+	}
+	mem, err := os.OpenFile("/proc/self/mem", os.O_RDWR, 0)
+	if err != nil {
+		return 1
+	}
+	if _, err := mem.WriteAt(bytes.Repeat([]byte("x"), int(end-start-1)), int64(start)); err != nil {
+		return 1
+	}
+	fmt.Println(os.Getpid())
+	time.Sleep(time.Hour)
+	return 0
+}
+
+// After superd's SIGKILL, a process of a service that wrote over its
+// environment (so over the marker) is still found, by the pipe it holds as
+// its stdout: its group's leader died with superd, and it was left alone
+// while the next superd started a second instance.
+func TestSuperdKilledFindsProcessThatLostItsMarker(t *testing.T) {
+	t.Parallel()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDaemon(t, map[string]string{
+		"titled.service": fmt.Sprintf("[Service]\nExecStart=/bin/sh -c '%s %s & wait'\n", self, wipeEnvArg),
+	}).start()
+	first := d.waitRunning("titled")
+	var worker int
+	waitFor(t, 10*time.Second, "the worker's pid logged", func() bool {
+		out, _ := os.ReadFile(filepath.Join(d.logDir, "titled", "stdout.log"))
+		worker, _ = strconv.Atoi(strings.TrimSpace(string(out)))
+		return worker > 0
+	})
+	d.track(worker)
+	if env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", worker)); err != nil || bytes.Contains(env, []byte("SUPERD_MARKER")) {
+		t.Fatalf("test premise: the worker's environment should not show the marker any more (%v)", err)
+	}
+	// The state file is written in batches: the record must be in it.
+	waitFor(t, 10*time.Second, "the service's record in the state file", func() bool {
+		b, _ := os.ReadFile(d.socket + ".state")
+		return bytes.Contains(b, []byte(`"pgid": `+strconv.Itoa(first.PID)))
+	})
+	_ = d.cmd.Process.Kill()
+	<-d.exited
+	// Gone for good: a leader still a zombie (its new parent, init, has
+	// not reaped it yet) would prove the group by itself.
+	reaped := false
+	for deadline := time.Now().Add(20 * time.Second); !reaped && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		_, err := os.Stat(fmt.Sprintf("/proc/%d", first.PID))
+		reaped = errors.Is(err, os.ErrNotExist)
+	}
+	if !reaped {
+		t.Skip("init did not reap the leader within 20s: the test needs it gone")
+	}
+	if !alive(worker) {
+		t.Fatal("test premise: the worker should outlive superd's SIGKILL")
+	}
+	d2 := &daemon{t: t, dir: d.dir, logDir: d.logDir, socket: d.socket, client: d.client, seenPIDs: map[int]bool{}}
+	d2.start()
+	d2.waitRunning("titled")
+	if alive(worker) {
+		t.Errorf("the previous instance's worker %d is still alive\n%s", worker, d2.stderr.String())
+	}
 }
