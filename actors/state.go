@@ -83,6 +83,9 @@ type stateActor struct {
 	busy      bool          // a pending change came within interval of the last write
 	retry     time.Duration // after a failed write: the wait before the next try (0: no failure)
 	retryMin  time.Duration // stateRetryMin; tests shorten it
+	// drains are the drainStates received since the last drainNow was
+	// sent; they are answered together, by one write.
+	drains []chan struct{}
 }
 
 // stateStore is what the stateActor needs of a *runstate.Store.
@@ -96,10 +99,17 @@ type stateStore interface {
 type flushState struct{}
 
 // drainState asks the stateActor to write every change sent before it,
-// then close done (superd's shutdown, before the actors stop).
+// then close done (an operator's command before its answer; superd's
+// shutdown, before the actors stop).
 type drainState struct {
 	done chan struct{}
 }
+
+// drainNow answers the drainStates received before it with one write. A
+// burst of commands (supers restart of many services, 16 at a time) drains
+// as many times at once: each drain used to rewrite the whole file, so a
+// restart of 3000 services rewrote it 1200 times.
+type drainNow struct{}
 
 // Receive implements actor.Actor.
 func (s *stateActor) Receive(ctx actor.Context) {
@@ -117,14 +127,30 @@ func (s *stateActor) Receive(ctx actor.Context) {
 		s.scheduled, s.timer = false, nil
 		s.flush(ctx)
 	case *drainState:
+		if len(s.drains) == 0 {
+			ctx.Send(ctx.Self(), drainNow{}) // behind the messages already queued
+		}
+		s.drains = append(s.drains, m.done)
+	case drainNow:
 		s.flush(ctx)
-		close(m.done)
+		s.answerDrains()
 	case *actor.Stopping:
 		if s.timer != nil {
 			s.timer.Stop()
 		}
 		s.flush(nil)
+		s.answerDrains()
 	}
+}
+
+// answerDrains closes the done channels of the drains received so far: the
+// flush just made holds every change sent before them.
+func (s *stateActor) answerDrains() {
+	for _, done := range s.drains {
+		close(done)
+	}
+	clear(s.drains)
+	s.drains = s.drains[:0]
 }
 
 // add holds c for the next flush, which it schedules if none is, or moves
