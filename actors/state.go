@@ -86,6 +86,9 @@ type stateActor struct {
 	// drains are the drainStates received since the last drainNow was
 	// sent; they are answered together, by one write.
 	drains []chan struct{}
+	// watch sees the state file removed or replaced (see restoreState);
+	// nil if it could not be set up. The actor closes it when it stops.
+	watch *fileWatch
 }
 
 // stateStore is what the stateActor needs of a *runstate.Store.
@@ -93,7 +96,14 @@ type stateStore interface {
 	Apply(changes ...runstate.Change) error
 	Behind() bool
 	Stopped(service string) bool
+	Path() string
+	Restore() (bool, error)
 }
+
+// restoreState tells the stateActor that the state file's name was
+// touched in its directory (removed, renamed, created): if the file is no
+// longer the one it wrote, it writes it again.
+type restoreState struct{}
 
 // flushState tells the stateActor to write the changes it holds.
 type flushState struct{}
@@ -114,6 +124,21 @@ type drainNow struct{}
 // Receive implements actor.Actor.
 func (s *stateActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		s.watch = watchFile(s.store.Path(), ctx, restoreState{}, s.log)
+	case restoreState:
+		switch wrote, err := s.store.Restore(); {
+		case err != nil:
+			s.log.Warn("the state file was removed or replaced, and writing it again failed; retrying", "err", err)
+			if s.retry == 0 {
+				s.retry = cmp.Or(s.retryMin, stateRetryMin)
+				if !s.scheduled {
+					s.schedule(ctx, s.retry)
+				}
+			}
+		case wrote:
+			s.log.Warn("the state file was removed or replaced; written again", "file", s.store.Path())
+		}
 	case *processStarted:
 		s.add(ctx, runstate.Running(m.record), false)
 	case *processEnded:
@@ -140,6 +165,7 @@ func (s *stateActor) Receive(ctx actor.Context) {
 		}
 		s.flush(nil)
 		s.answerDrains()
+		s.watch.close()
 	}
 }
 

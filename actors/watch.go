@@ -143,3 +143,59 @@ func (c *configActor) stopWatch() {
 		c.watch = nil
 	}
 }
+
+// fileWatch watches one file's name in its directory: one fsnotify watcher
+// and one goroutine that sends its owner msg when the name is removed,
+// renamed or created. The owner closes it.
+type fileWatch struct {
+	fs   *fsnotify.Watcher
+	done chan struct{}
+}
+
+// watchFile starts a fileWatch of path for the actor of ctx, or returns nil
+// (logged) if it cannot.
+func watchFile(path string, ctx actor.Context, msg any, log *slog.Logger) *fileWatch {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		log.Warn("cannot watch the state file; a removed one is written again only at the next change", "err", err)
+		return nil
+	}
+	path = filepath.Clean(path)
+	if err := w.Add(filepath.Dir(path)); err != nil {
+		_ = w.Close()
+		log.Warn("cannot watch the state file; a removed one is written again only at the next change", "err", err)
+		return nil
+	}
+	fw := &fileWatch{fs: w, done: make(chan struct{})}
+	self, root := ctx.Self(), ctx.ActorSystem().Root
+	go func() {
+		defer close(fw.done)
+		for {
+			select {
+			case ev, ok := <-w.Events:
+				if !ok {
+					return
+				}
+				if filepath.Clean(ev.Name) == path && ev.Has(fsnotify.Remove|fsnotify.Rename|fsnotify.Create) {
+					root.Send(self, msg)
+				}
+			case err, ok := <-w.Errors:
+				if !ok {
+					return
+				}
+				root.Send(self, msg) // events may have been lost: look
+				log.Debug("state file watch error", "err", err)
+			}
+		}
+	}()
+	return fw
+}
+
+// close stops the watch and waits for its goroutine; nil does nothing.
+func (w *fileWatch) close() {
+	if w == nil {
+		return
+	}
+	_ = w.fs.Close()
+	<-w.done
+}

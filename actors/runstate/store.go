@@ -103,6 +103,9 @@ type Store struct {
 	// written is the digest of what the last write put in the file, if it
 	// succeeded: a state that encodes the same is not written again.
 	written [sha256.Size]byte
+	// file is the file at path as the last write left it (or as Open
+	// found it); nil if unknown. Restore compares the path with it.
+	file os.FileInfo
 }
 
 // Open reads the state file at path, left by a previous run, and returns a
@@ -178,8 +181,35 @@ func Open(path string, logger *slog.Logger) (*Store, State, error) {
 			_ = s.Close()
 			return nil, State{}, fmt.Errorf("runstate: cannot record the marker of the services' processes: %w", err)
 		}
+	} else if fi, err := os.Lstat(path); err == nil {
+		s.file = fi // it holds the marker already
 	}
 	return s, prev, nil
+}
+
+// Path returns the path of the state file.
+func (s *Store) Path() string { return s.path }
+
+// Restore writes the state file again if the path no longer names the file
+// the last write made (or Open found): it was removed, renamed away or
+// replaced, by hand or by a cleaner of old files. It reports whether it
+// wrote. Otherwise the file would come back only with the next change of
+// state, and a superd that crashed meanwhile would leave its successor
+// neither the records nor the marker, so that its processes would run
+// twice. Nothing is written while no write has succeeded (Apply retries).
+func (s *Store) Restore() (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.file == nil {
+		return false, nil
+	}
+	if fi, err := os.Lstat(s.path); err == nil && os.SameFile(fi, s.file) {
+		return false, nil
+	}
+	s.written = [sha256.Size]byte{} // the same content, but not in the file
+	err := s.write()
+	s.behind = err != nil
+	return true, err
 }
 
 // readState reads the state file at path. found is false if there is no
@@ -493,11 +523,14 @@ func (s *Store) write() error {
 		return nil
 	}
 	// Even a failure after the rename leaves the file unknown.
-	s.written = [sha256.Size]byte{}
+	s.written, s.file = [sha256.Size]byte{}, nil
 	if err := writeFileAtomic(s.path, b); err != nil {
 		return err
 	}
 	s.written = sum
+	if fi, err := os.Lstat(s.path); err == nil {
+		s.file = fi
+	}
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package runstate
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -499,4 +500,34 @@ func TestOpenLocksTheStateFile(t *testing.T) {
 		t.Fatalf("Open after Close: %v", err)
 	}
 	_ = b.Close()
+}
+
+// Restore writes the file again only when the path no longer names the
+// file last written.
+func TestRestore(t *testing.T) {
+	path := statePath(t)
+	s, _ := open(t, path)
+	defer s.Close()
+	if err := s.SetStopped("web", true); err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wrote, err := s.Restore(); wrote || err != nil {
+		t.Fatalf("Restore of the file in place: %v, %v; want no write", wrote, err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if wrote, err := s.Restore(); !wrote || err != nil {
+		t.Fatalf("Restore of a removed file: %v, %v; want a write", wrote, err)
+	}
+	if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("restored file %q (%v), want %q", got, err, want)
+	}
+	if wrote, _ := s.Restore(); wrote {
+		t.Error("Restore wrote the restored file again")
+	}
 }
