@@ -110,17 +110,12 @@ func signalProcess(pid int, sig syscall.Signal) error {
 // whose environment cannot be read (those of other users, unless running as
 // root) are skipped.
 func findMarked(id string) ([]marked, error) {
-	dir, err := os.ReadDir("/proc")
+	pids, err := otherPIDs()
 	if err != nil {
-		return nil, fmt.Errorf("runstate: list processes: %w", err)
+		return nil, err
 	}
-	spare := ancestry()
 	var found []marked
-	for _, e := range dir {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || spare[pid] {
-			continue
-		}
+	for _, pid := range pids {
 		// A first look at the environment alone sorts out most processes.
 		if _, ok := markedEnviron(pid, id); !ok {
 			continue
@@ -207,17 +202,12 @@ func findPiped(recs []Record) []marked {
 	if len(groups) == 0 {
 		return nil
 	}
-	dir, err := os.ReadDir("/proc")
+	pids, err := otherPIDs()
 	if err != nil {
 		return nil
 	}
-	spare := ancestry()
 	var found []marked
-	for _, e := range dir {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || spare[pid] {
-			continue
-		}
+	for _, pid := range pids {
 		before, err := inspect(pid)
 		if err != nil || before.exited() {
 			continue
@@ -269,6 +259,23 @@ func markedEnviron(pid int, id string) (string, bool) {
 		return "", false
 	}
 	return markedService(env, id)
+}
+
+// otherPIDs returns the pids of the processes in /proc, except this
+// process and its ancestors (which a superd must never kill).
+func otherPIDs() ([]int, error) {
+	dir, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, fmt.Errorf("runstate: list processes: %w", err)
+	}
+	spare := ancestry()
+	pids := make([]int, 0, len(dir))
+	for _, e := range dir {
+		if pid, err := strconv.Atoi(e.Name()); err == nil && !spare[pid] {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, nil
 }
 
 // ancestry returns the pids of this process and its ancestors.
