@@ -155,15 +155,15 @@ type fileWatch struct {
 // watchFile starts a fileWatch of path for the actor of ctx, or returns nil
 // (logged) if it cannot.
 func watchFile(path string, ctx actor.Context, msg any, log *slog.Logger) *fileWatch {
-	w, err := fsnotify.NewWatcher()
-	if err != nil {
-		log.Warn("cannot watch the state file; a removed one is written again only at the next change", "err", err)
-		return nil
-	}
 	path = filepath.Clean(path)
-	if err := w.Add(filepath.Dir(path)); err != nil {
-		_ = w.Close()
-		log.Warn("cannot watch the state file; a removed one is written again only at the next change", "err", err)
+	w, err := fsnotify.NewWatcher()
+	if err == nil {
+		if err = w.Add(filepath.Dir(path)); err != nil {
+			_ = w.Close()
+		}
+	}
+	if err != nil {
+		log.Warn("cannot watch a file: its removal or replacement will not be noticed", "file", path, "err", err)
 		return nil
 	}
 	fw := &fileWatch{fs: w, done: make(chan struct{})}
@@ -184,7 +184,7 @@ func watchFile(path string, ctx actor.Context, msg any, log *slog.Logger) *fileW
 					return
 				}
 				root.Send(self, msg) // events may have been lost: look
-				log.Debug("state file watch error", "err", err)
+				log.Debug("file watch error", "file", path, "err", err)
 			}
 		}
 	}()
