@@ -733,10 +733,14 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 		a.killTimer = nil
 	}
 	a.closeStrays()
-	a.crashing = false
 	// Whatever the main process left in its group (background grandchildren)
-	// dies with it: a supervised service is its whole process group.
-	a.killGroup()
+	// dies with it: a supervised service is its whole process group. An
+	// unasked exit SIGKILLed it already (handleExit): again only if members
+	// outlived the wait for them.
+	if expected || a.crashing {
+		a.killGroup()
+	}
+	a.crashing = false
 	if !expected {
 		// So do the processes that left the group and already outlived
 		// their parents (a program that forked a daemon and exited): the
