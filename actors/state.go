@@ -129,13 +129,7 @@ func (s *stateActor) Receive(ctx actor.Context) {
 	case restoreState:
 		switch wrote, err := s.store.Restore(); {
 		case err != nil:
-			s.log.Warn("the state file was removed or replaced, and writing it again failed; retrying", "err", err)
-			if s.retry == 0 {
-				s.retry = cmp.Or(s.retryMin, stateRetryMin)
-				if !s.scheduled {
-					s.schedule(ctx, s.retry)
-				}
-			}
+			s.writeFailed(ctx, "the state file was removed or replaced, and writing it again failed; retrying", err)
 		case wrote:
 			s.log.Warn("the state file was removed or replaced; written again", "file", s.store.Path())
 		}
@@ -235,22 +229,30 @@ func (s *stateActor) flush(ctx actor.Context) {
 		s.interval = min(2*cmp.Or(s.interval, stateWriteInterval), stateWriteMaxInterval)
 		s.busy = false
 	}
-	switch {
-	case !s.store.Behind():
-		if s.retry != 0 {
-			s.log.Info("the state file is written again")
-			s.retry = 0
-		}
-		if err != nil {
-			s.log.Warn("invalid state change", "err", err)
-		}
-	case s.retry == 0:
-		s.log.Warn("writing the state file failed; retrying", "err", err)
+	if s.store.Behind() {
+		s.writeFailed(ctx, "writing the state file failed; retrying", err)
+		return
+	}
+	if s.retry != 0 {
+		s.log.Info("the state file is written again")
+		s.retry = 0
+	}
+	if err != nil {
+		s.log.Warn("invalid state change", "err", err)
+	}
+}
+
+// writeFailed starts the retries of a failed write, logging msg, or backs
+// them off if they had started, and schedules the next (ctx nil: the actor
+// is stopping, there is no later).
+func (s *stateActor) writeFailed(ctx actor.Context, msg string, err error) {
+	if s.retry == 0 {
+		s.log.Warn(msg, "err", err)
 		s.retry = cmp.Or(s.retryMin, stateRetryMin)
-	default:
+	} else {
 		s.retry = min(2*s.retry, stateRetryMax)
 	}
-	if s.retry != 0 && ctx != nil && !s.scheduled {
+	if ctx != nil && !s.scheduled {
 		s.schedule(ctx, s.retry)
 	}
 }
