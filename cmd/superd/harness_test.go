@@ -250,6 +250,21 @@ func (d *daemon) waitRunning(name string) transport.ServiceStatus {
 	return st
 }
 
+// loggedPID waits until service name's stdout log holds a pid (its whole
+// content, as a service that prints $! writes it), tracks it so that it
+// must not outlive superd, and returns it.
+func (d *daemon) loggedPID(name string) int {
+	d.t.Helper()
+	var pid int
+	waitFor(d.t, 10*time.Second, name+" logged a pid", func() bool {
+		out, _ := os.ReadFile(filepath.Join(d.logDir, name, "stdout.log"))
+		pid, _ = strconv.Atoi(strings.TrimSpace(string(out)))
+		return pid > 0
+	})
+	d.track(pid)
+	return pid
+}
+
 // cli runs the supers binary against this daemon.
 func (d *daemon) cli(args ...string) (stdout, stderr string, code int) {
 	d.t.Helper()

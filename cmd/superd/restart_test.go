@@ -337,13 +337,7 @@ func TestSuperdKilledLeavesOneInstance(t *testing.T) {
 		"tree.service": "[Service]\nExecStart=/bin/sh -c 'sleep 1000 & echo $!; wait'\n",
 	}).start()
 	first := d.waitRunning("tree")
-	var grandchild int
-	waitFor(t, 5*time.Second, "grandchild pid logged", func() bool {
-		out, _ := os.ReadFile(filepath.Join(d.logDir, "tree", "stdout.log"))
-		grandchild, _ = strconv.Atoi(strings.TrimSpace(string(out)))
-		return grandchild > 0
-	})
-	d.track(grandchild)
+	grandchild := d.loggedPID("tree")
 	_ = d.cmd.Process.Kill()
 	<-d.exited
 	waitFor(t, 5*time.Second, "the direct child dies with superd", func() bool { return !alive(first.PID) })
@@ -461,13 +455,7 @@ func TestSuperdKilledFindsProcessThatLostItsMarker(t *testing.T) {
 		"titled.service": fmt.Sprintf("[Service]\nExecStart=/bin/sh -c '%s %s & wait'\n", self, wipeEnvArg),
 	}).start()
 	first := d.waitRunning("titled")
-	var worker int
-	waitFor(t, 10*time.Second, "the worker's pid logged", func() bool {
-		out, _ := os.ReadFile(filepath.Join(d.logDir, "titled", "stdout.log"))
-		worker, _ = strconv.Atoi(strings.TrimSpace(string(out)))
-		return worker > 0
-	})
-	d.track(worker)
+	worker := d.loggedPID("titled")
 	if env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", worker)); err != nil || bytes.Contains(env, []byte("SUPERD_MARKER")) {
 		t.Fatalf("test premise: the worker's environment should not show the marker any more (%v)", err)
 	}

@@ -190,13 +190,7 @@ func TestGrandchildrenDie(t *testing.T) {
 		q := d.status("quits")
 		return q.State == "exited" && q.LastExit != nil && q.LastExit.Code != nil && *q.LastExit.Code == 1
 	})
-	var grandchild int
-	waitFor(t, 5*time.Second, "quits logged its grandchild's pid", func() bool {
-		out, _ := os.ReadFile(filepath.Join(d.logDir, "quits", "stdout.log"))
-		grandchild, _ = strconv.Atoi(strings.TrimSpace(string(out)))
-		return grandchild > 0
-	})
-	d.track(grandchild)
+	grandchild := d.loggedPID("quits")
 	waitFor(t, 5*time.Second, "orphaned grandchild killed", func() bool { return !alive(grandchild) })
 }
 
