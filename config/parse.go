@@ -50,10 +50,22 @@ func LoadDir(dir string) (services []*Service, errs []error) {
 		}
 		path := filepath.Join(dir, name)
 		s, err := ParseFile(path)
-		if err != nil {
-			if _, lerr := os.Lstat(path); errors.Is(err, fs.ErrNotExist) && errors.Is(lerr, fs.ErrNotExist) {
-				continue // removed since the directory was read (a dangling symlink stays an error)
+		removed := false
+		// Gone when read: removed since the directory was read, unless
+		// something is at the path (a dangling symlink stays an error). A
+		// file created again under the name meanwhile (tooling that
+		// writes and removes files) is read again.
+		for tries := 0; errors.Is(err, fs.ErrNotExist) && tries < 3; tries++ {
+			if _, lerr := os.Lstat(path); errors.Is(lerr, fs.ErrNotExist) {
+				removed = true
+				break
 			}
+			s, err = ParseFile(path)
+		}
+		if removed {
+			continue
+		}
+		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
