@@ -153,7 +153,7 @@ func runKong(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return completeLine(ctx, parser, line, getenv("COMP_POINT"), args, stdout, getenv)
 	}
 
-	kctx, err := parser.Parse(args)
+	kctx, err := parser.Parse(dashSignalArgs(args))
 	if err != nil {
 		reportUsageError(stderr, err)
 		return exitUsage

@@ -9,7 +9,7 @@ import (
 
 type signalCmd struct {
 	Name   string `arg:"" name:"name" help:"The service."`
-	Signal string `arg:"" name:"signal" help:"A signal name, with or without SIG, in any case (HUP, sigusr1), or a number."`
+	Signal string `arg:"" name:"signal" help:"A signal name, with or without SIG, in any case (HUP, sigusr1), or a number. As with kill, -HUP or -9 works too, before or after the name."`
 }
 
 // Run asks superd to send the signal to the service's process group and
@@ -20,6 +20,9 @@ type signalCmd struct {
 func (c *signalCmd) Run(ctx context.Context, a *app) error {
 	if err := checkNames("signal", c.Name); err != nil {
 		return err
+	}
+	if isDashSignal(c.Signal) { // "supers signal web -- -9"
+		c.Signal = c.Signal[1:]
 	}
 	rctx, cancel := a.withTimeout(ctx)
 	defer cancel()
@@ -50,4 +53,96 @@ func signalLabel(sig string) string {
 		sig = "SIG" + sig
 	}
 	return sig
+}
+
+// isDashSignal reports whether arg is a signal written as kill(1) takes
+// it: a dash, then a number ("-9") or a name of two characters or more
+// ("-HUP", "-sigusr1", "-RTMIN+1"). Whether the signal exists is superd's
+// to say. "-h" (help) and "--flag" are not.
+func isDashSignal(arg string) bool {
+	rest, ok := strings.CutPrefix(arg, "-")
+	if !ok || rest == "" || rest[0] == '-' {
+		return false
+	}
+	digits := true
+	for _, c := range []byte(rest) {
+		switch {
+		case c >= '0' && c <= '9':
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '+':
+			digits = false
+		default:
+			return false
+		}
+	}
+	return digits || len(rest) >= 2
+}
+
+// dashSignalArgs returns the command line args of supers with a signal
+// command's kill-style signal ("supers signal web -9", "supers signal -HUP
+// web") rewritten as the signal argument the grammar has ("supers signal
+// web 9"), which kong would otherwise read as an unknown short flag. Any
+// other command line, or one that is not clearly that (two such signals,
+// no name or more than one, a "--"), is returned as it is, for kong to
+// parse or report.
+func dashSignalArgs(args []string) []string {
+	command := -1
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		switch {
+		case arg == "--":
+			return args
+		case !strings.HasPrefix(arg, "-"):
+			if command < 0 {
+				command = i
+				if arg != "signal" {
+					return args
+				}
+				continue
+			}
+		case takesValue(arg):
+			i++ // the flag's value, even if it looks like a signal
+		}
+	}
+	if command < 0 {
+		return args
+	}
+	name, sig := -1, -1
+	for i := command + 1; i < len(args); i++ {
+		arg := args[i]
+		switch {
+		case isDashSignal(arg):
+			if sig >= 0 {
+				return args
+			}
+			sig = i
+		case takesValue(arg):
+			i++
+		case !strings.HasPrefix(arg, "-"):
+			if name >= 0 {
+				return args
+			}
+			name = i
+		}
+	}
+	if name < 0 || sig < 0 {
+		return args
+	}
+	out := make([]string, 0, len(args))
+	for i, arg := range args {
+		switch i {
+		case sig:
+		case name:
+			out = append(out, arg, args[sig][1:])
+		default:
+			out = append(out, arg)
+		}
+	}
+	return out
+}
+
+// takesValue reports whether arg is a global flag whose value is the next
+// argument ("--socket PATH", not "--socket=PATH").
+func takesValue(arg string) bool {
+	f := quickFlagNamed(arg)
+	return f != 0 && f != flagJSON
 }
