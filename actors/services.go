@@ -403,13 +403,16 @@ func (s *servicesActor) countStart(e *serviceEntry, gen uint64) {
 	}
 }
 
+// byPID returns the entry of the service actor pid, nil if none. A service
+// actor is spawned under this actor named after its service, so its ID is
+// "<this actor's ID>/<name>", and service names contain no "/".
 func (s *servicesActor) byPID(pid *actor.PID) *serviceEntry {
-	for _, e := range s.entries {
-		if !e.placeholder && e.pid.Equal(pid) {
-			return e
-		}
+	id := pid.GetId()
+	e := s.entries[id[strings.LastIndexByte(id, '/')+1:]]
+	if e == nil || e.placeholder || !e.pid.Equal(pid) {
+		return nil
 	}
-	return nil
+	return e
 }
 
 func outcomeString(e *exitError) string {
