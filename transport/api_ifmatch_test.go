@@ -27,3 +27,44 @@ func TestIfMatchInSeveralHeaderLines(t *testing.T) {
 		t.Errorf("the backend was called: %q", calls)
 	}
 }
+
+// TestIfMatchNeverReadAsNoCondition: an If-Match that gives no usable tag
+// (an empty header or tag, as a script's unset "$HASH" makes; a quoted
+// "*", which is a tag and not the wildcard; an unterminated or spaced
+// tag) is a 400 naming the problem, and nothing is written or deleted. A
+// tag without quotes is taken as the tag; "*" alone is the wildcard.
+func TestIfMatchNeverReadAsNoCondition(t *testing.T) {
+	for _, tc := range []struct{ header, want string }{
+		{``, "empty tag"},
+		{`""`, "empty tag"},
+		{` "" `, "empty tag"},
+		{`"`, "quoted at both ends"},
+		{`"abc`, "quoted at both ends"},
+		{`"*"`, "not the wildcard"},
+		{`"a b"`, "not one tag"},
+		{`a"b`, "not one tag"},
+	} {
+		for _, method := range []string{http.MethodPut, http.MethodDelete} {
+			fb := newFakeBackend("web")
+			h := NewHandler(fb, HandlerOptions{})
+			req := httptest.NewRequest(method, "/v1/services/web/definition", strings.NewReader("[Service]\nExecStart=/bin/true\n"))
+			req.Header["If-Match"] = []string{tc.header}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), tc.want) {
+				t.Errorf("%s with If-Match %q: %d %s, want 400 saying %q", method, tc.header, rec.Code, rec.Body, tc.want)
+			}
+			if calls := fb.callLog(); len(calls) != 0 {
+				t.Errorf("%s with If-Match %q: the backend was called: %q", method, tc.header, calls)
+			}
+		}
+	}
+	for header, want := range map[string]string{`"0-"`: "0-", `0-`: "0-", `*`: "*", ` "ab12" `: "ab12"} {
+		req := httptest.NewRequest(http.MethodDelete, "/v1/services/web/definition", nil)
+		req.Header.Set("If-Match", header)
+		got, err := ifMatch(req)
+		if err != nil || got != want {
+			t.Errorf("ifMatch(%q) = %q, %v; want %q", header, got, err, want)
+		}
+	}
+}

@@ -128,27 +128,47 @@ func callerOf(r *http.Request) Caller {
 	return Caller{UID: -1}
 }
 
-// ifMatch returns the If-Match header without its quotes; a weak tag or a
-// list of tags (in one field line or several) is an error (one strong tag,
-// or "*").
+// ifMatch returns the If-Match header: "" without one, "*" for the
+// wildcard, else the one strong tag it gives, without its quotes (which
+// may be left out). Anything else is an error, never read as no
+// condition: a weak tag, a list of tags (in one field line or several),
+// an empty header or tag (a script's unset variable: "$HASH"), a quoted
+// "*" (a tag, which no definition has, not the wildcard).
 func ifMatch(r *http.Request) (string, error) {
 	lines := r.Header.Values("If-Match")
-	if len(lines) > 1 {
+	switch len(lines) {
+	case 0:
+		return "", nil
+	case 1:
+	default:
 		return "", fmt.Errorf("%w: If-Match: give one tag", ErrInvalidArgument)
 	}
-	v := ""
-	if len(lines) == 1 {
-		v = strings.TrimSpace(lines[0])
-	}
+	v := strings.TrimSpace(lines[0])
 	switch {
-	case v == "" || v == "*":
+	case v == "*":
 		return v, nil
 	case strings.HasPrefix(v, "W/"):
 		return "", fmt.Errorf("%w: If-Match: weak tags never match a definition", ErrInvalidArgument)
 	case strings.Contains(v, ","):
 		return "", fmt.Errorf("%w: If-Match: give one tag", ErrInvalidArgument)
 	}
-	return strings.Trim(v, `"`), nil
+	tag := v
+	if strings.HasPrefix(v, `"`) {
+		if len(v) < 2 || !strings.HasSuffix(v, `"`) {
+			return "", fmt.Errorf("%w: If-Match: %s: a tag is quoted at both ends", ErrInvalidArgument, v)
+		}
+		tag = v[1 : len(v)-1]
+		if tag == "*" {
+			return "", fmt.Errorf(`%w: If-Match: "*" is a tag, not the wildcard: send * without quotes`, ErrInvalidArgument)
+		}
+	}
+	switch {
+	case tag == "":
+		return "", fmt.Errorf("%w: If-Match: empty tag (was its variable unset?); send the definition's hash, or no If-Match", ErrInvalidArgument)
+	case strings.ContainsAny(tag, "\" "):
+		return "", fmt.Errorf("%w: If-Match: %s: not one tag", ErrInvalidArgument, v)
+	}
+	return tag, nil
 }
 
 func (h *handler) getDefinition(w http.ResponseWriter, r *http.Request) {

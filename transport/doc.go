@@ -77,8 +77,8 @@
 // validated as the config loader does; an invalid one is a 400 whose body
 // also has "errors", one ConfigError per problem, and changes nothing.
 // If-Match takes one strong tag (the hash, quoted, as the ETag) or *: a
-// mismatch is a 412, a weak tag or a list (in one header line or several)
-// a 400. Over TCP,
+// mismatch is a 412; a weak tag, a list (in one header line or several),
+// an empty tag or a quoted "*" a 400. Over TCP,
 // writes are refused (403) unless superd enables editing; the Backend
 // decides, from the [Caller] it is given.
 //

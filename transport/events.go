@@ -55,10 +55,13 @@ var ErrStreamDropped = errors.New("superd dropped the event stream: it was read 
 // at once. It ends when the history is written (without follow), when Live
 // is closed, or when the client goes away; a HEAD ends after the headers.
 func (h *handler) events(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q, err := parseQuery(r, "service", "follow")
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	follow := false
 	if v := q.Get("follow"); v != "" {
-		var err error
 		if follow, err = strconv.ParseBool(v); err != nil {
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("%s: follow=%q is not a boolean", ErrInvalidArgument, v))
 			return

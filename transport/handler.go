@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
+	"net/url"
 	"os"
 	"path"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 )
@@ -371,4 +374,25 @@ func (r *headerRecorder) WriteHeader(status int) {
 func (r *headerRecorder) Write(p []byte) (int, error) {
 	r.WriteHeader(http.StatusOK)
 	return len(p), nil
+}
+
+// parseQuery returns the query string of r, whose parameters must be among
+// known, each given at most once. A malformed query string (bad percent
+// encoding, a ";"), an unknown parameter (a typo that would otherwise
+// widen the answer) or a repeated one is an error wrapping
+// ErrInvalidArgument that names it, never a part left out.
+func parseQuery(r *http.Request, known ...string) (url.Values, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, fmt.Errorf("%w: malformed query string: %w", ErrInvalidArgument, err)
+	}
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		switch {
+		case !slices.Contains(known, k):
+			return nil, fmt.Errorf("%w: unknown query parameter %q (known: %s)", ErrInvalidArgument, k, strings.Join(known, ", "))
+		case len(q[k]) > 1:
+			return nil, fmt.Errorf("%w: query parameter %s given %d times", ErrInvalidArgument, k, len(q[k]))
+		}
+	}
+	return q, nil
 }

@@ -57,7 +57,12 @@ func parseLogQuery(v url.Values) (LogQuery, error) {
 // connection, so that the client does not take a truncated log for a
 // complete one.
 func (h *handler) logs(w http.ResponseWriter, r *http.Request) {
-	q, err := parseLogQuery(r.URL.Query())
+	v, err := parseQuery(r, "stream", "tail", "follow")
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	q, err := parseLogQuery(v)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
