@@ -146,6 +146,9 @@ type serviceActor struct {
 	// execErr, while continuations run, is the exec failure of one of them:
 	// later starts in the same batch are answered with it, not retried.
 	execErr error
+	// held are the answers to the commands whose start could not execute
+	// the program, held back until fail hands them to the supervisor.
+	held []heldAnswer
 	// autoPending: this incarnation, restarted by the supervisor, has sent
 	// itself the autoStart of the restart, not handled yet. Meanwhile the
 	// parent shows the service starting.
@@ -216,6 +219,18 @@ type exitError struct {
 	RanFor time.Duration
 	// Gen is the generation of the process.
 	Gen uint64
+	// Held are the answers to the starts that failed to execute the
+	// program: the services supervisor sends them once it has decided
+	// what follows, so that they show it (backoff and the next attempt,
+	// fatal, or exec-failed when Restart= does not retry).
+	Held []heldAnswer
+}
+
+// heldAnswer is the answer to a command, held back (see exitError.Held).
+type heldAnswer struct {
+	reply  replyTo
+	status transport.ServiceStatus // the service actor's, at its failure
+	err    error
 }
 
 func (e *exitError) Error() string {
@@ -302,8 +317,12 @@ func (a *serviceActor) intend(ctx actor.Context, running bool) {
 }
 
 // fail reports an exec failure to the supervisor.
+// fail hands the exec failure err, and the answers held back for it, to
+// the supervisor.
 func (a *serviceActor) fail(err error) {
-	panic(&exitError{Service: a.spec.Name, ExecErr: err, Gen: a.rec.gen})
+	held := a.held
+	a.held = nil
+	panic(&exitError{Service: a.spec.Name, ExecErr: err, Gen: a.rec.gen, Held: held})
 }
 
 func (a *serviceActor) handleStart(ctx actor.Context, reply replyTo) {
@@ -322,9 +341,9 @@ func (a *serviceActor) handleStart(ctx actor.Context, reply replyTo) {
 }
 
 // startAndReply starts a process and answers reply. It returns the exec
-// failure, which the caller reports to the supervisor (a.fail) like a crash
-// once every pending reply is answered, so it goes through the same backoff
-// and start limit.
+// failure, which the caller reports to the supervisor (a.fail) like a crash,
+// so it goes through the same backoff and start limit; the answer is then
+// held back for the supervisor to send, once it has decided.
 func (a *serviceActor) startAndReply(ctx actor.Context, reply replyTo, restart bool) error {
 	switch {
 	case !a.rec.wantRunning && a.ownStop && reply != nil:
@@ -345,16 +364,21 @@ func (a *serviceActor) startAndReply(ctx actor.Context, reply replyTo, restart b
 		reply.send(a.answer(), nil) // an earlier continuation started it
 		return nil
 	case a.execErr != nil:
-		reply.send(a.answer(), a.execErr) // an earlier continuation failed
+		// An earlier continuation failed: answered with it.
+		a.held = append(a.held, heldAnswer{reply: reply, status: a.answer(), err: a.execErr})
 		return nil
 	}
 	err := a.start(ctx)
-	if err == nil && restart {
+	if err != nil {
+		a.held = append(a.held, heldAnswer{reply: reply, status: a.answer(), err: err})
+		return err
+	}
+	if restart {
 		a.rec.restarts++
 		a.notify(ctx)
 	}
-	reply.send(a.answer(), err)
-	return err
+	reply.send(a.answer(), nil)
+	return nil
 }
 
 // handleStop stops the service. was is the state the services supervisor

@@ -248,9 +248,15 @@ func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor
 	ee, ok := reason.(*exitError)
 	if e == nil || !ok {
 		s.log.Error("service actor failed, restarting it", "actor", child.GetId(), "reason", reason)
+		if ok {
+			ee.answer(nil, s.now())
+		}
 		sup.RestartChildren(child)
 		return
 	}
+	// Whatever is decided below, the starts that failed are answered with
+	// it (the state, the next attempt), as a status asked for next shows.
+	defer ee.answer(s, s.now())
 	now := s.now()
 	o := policy.Outcome{Code: ee.Exit.Code, Signal: ee.Exit.Signal, ExecFailed: ee.ExecErr != nil}
 	var errno string
@@ -413,6 +419,25 @@ func (s *servicesActor) byPID(pid *actor.PID) *serviceEntry {
 		return nil
 	}
 	return e
+}
+
+// answer sends the answers held back for ee, once s (nil: no decision to
+// show) has decided what follows the failure: each with its status as s
+// shows it at now (backoff and the next attempt, fatal, or starting when
+// the restart is at once).
+func (ee *exitError) answer(s *servicesActor, now time.Time) {
+	for _, h := range ee.Held {
+		st := h.status
+		if s != nil {
+			if e := s.entries[ee.Service]; e != nil && !e.placeholder {
+				if e.overlay == "" && e.status.State == StateStarting {
+					st.State = StateStarting
+				}
+				st = s.overlaid(e, st, now)
+			}
+		}
+		h.reply.send(st, h.err)
+	}
 }
 
 func outcomeString(e *exitError) string {
@@ -611,7 +636,12 @@ func (s *servicesActor) snapshot(e *serviceEntry) transport.ServiceStatus {
 // snapshotAt is snapshot with the time given, so that a list reads the
 // clock once.
 func (s *servicesActor) snapshotAt(e *serviceEntry, now time.Time) transport.ServiceStatus {
-	st := e.status
+	return s.overlaid(e, e.status, now)
+}
+
+// overlaid returns st, a status of e's child, as the supervisor shows it at
+// now: with e's overlay (backoff, fatal) and next attempt.
+func (s *servicesActor) overlaid(e *serviceEntry, st transport.ServiceStatus, now time.Time) transport.ServiceStatus {
 	setUptime(&st, now)
 	if e.overlay != "" {
 		st.State = e.overlay

@@ -557,8 +557,10 @@ func TestSupervisionExecFailure(t *testing.T) {
 		if !errors.Is(r.err, ErrStartFailed) || !errors.Is(r.err, fs.ErrNotExist) || !errors.As(r.err, &ee) {
 			t.Fatalf("start error %v, want one wrapping ErrStartFailed and the *process.ExecError", r.err)
 		}
-		if r.status.State != StateExecFailed {
-			t.Fatalf("start answered state %q, want %q", r.status.State, StateExecFailed)
+		// The answer shows what the supervisor decided, as a status asked
+		// for next does: Restart= retries it.
+		if r.status.State != StateBackoff || r.status.NextAttemptMS != 1000 || !strings.Contains(r.status.Error, "file does not exist") {
+			t.Fatalf("start answered %+v, want state %q, next attempt in 1000 ms and the exec error", r.status, StateBackoff)
 		}
 		st := h.wantState(StateBackoff, 1000)
 		if !strings.Contains(st.Error, "file does not exist") {
@@ -576,6 +578,42 @@ func TestSupervisionExecFailure(t *testing.T) {
 			t.Fatalf("%d start attempts, want 3", n)
 		}
 	})
+}
+
+// TestSupervisionExecFailureAnswer: a start that cannot execute the
+// program is answered with the supervisor's decision: exec-failed when
+// Restart= does not retry it, fatal when it hits the start limit.
+func TestSupervisionExecFailureAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		mode  config.RestartMode
+		burst int
+		want  string
+	}{
+		{"no restart", config.RestartNo, 10, StateExecFailed},
+		{"start limit", config.RestartAlways, 1, StateFatal},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				procs := newFakeStarter(func(int) error {
+					return &process.ExecError{Op: "exec", Path: "/bin/false", Err: fs.ErrNotExist}
+				})
+				h := newHarness(t, procs, service(t, tc.mode, func(s *config.Service) {
+					s.AutoStart = false
+					s.Restart.StartLimitBurst = tc.burst
+				}))
+				h.wantState(StateStopped, 0)
+				r := h.start()
+				h.takeStart()
+				if !errors.Is(r.err, ErrStartFailed) || r.status.State != tc.want || r.status.NextAttemptMS != 0 ||
+					!strings.Contains(r.status.Error, "file does not exist") {
+					t.Fatalf("start answered %+v, %v; want state %q, no next attempt, the exec error", r.status, r.err, tc.want)
+				}
+				h.wantState(tc.want, 0)
+				h.noStart(time.Hour)
+			})
+		})
+	}
 }
 
 func TestSupervisionStaleExit(t *testing.T) {

@@ -385,8 +385,11 @@ func TestExecFailure(t *testing.T) {
 	}
 	d.writeFile("ghost.service", "[Service]\nExecStart=/nonexistent/binary --flag\nAutoStart=no\n")
 	d.reload()
-	if _, _, code := d.cli("start", "ghost"); code != 1 {
-		t.Fatalf("start ghost with Restart=on-failure: exit %d", code)
+	// The answer shows what follows: Restart=on-failure retries it.
+	got = nil
+	if code := d.cliJSON(&got, "start", "ghost"); code != 1 || len(got) != 1 || got[0].State != "backoff" || got[0].NextAttemptMS <= 0 ||
+		!strings.Contains(got[0].Error, "no such file") {
+		t.Fatalf("--json start ghost with Restart=on-failure: exit %d, %+v; want backoff and its next attempt", code, got)
 	}
 	// The failure is the exec error, never an exit code; the restart
 	// policy (on-failure) retries it with backoff.
