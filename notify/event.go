@@ -81,7 +81,8 @@ type Event struct {
 	// Host is the host name of the machine running superd.
 	Host string `json:"host"`
 
-	// PID is the process id (start, stop, and exit when known).
+	// PID is the process id (start, exit, and stop when the service had a
+	// process: the one stopped).
 	PID int `json:"pid,omitempty"`
 	// Code is the exit status when the process exited (exit).
 	Code *int `json:"code,omitempty"`
@@ -95,7 +96,8 @@ type Event struct {
 	Attempt int `json:"attempt,omitempty"`
 	// DelayMS is the delay before the restart, in milliseconds (restart).
 	DelayMS int64 `json:"delay_ms,omitempty"`
-	// Reason is a short human-readable cause (stop, fatal; optional elsewhere).
+	// Reason is a short human-readable cause (fatal, exec-failed, and stop
+	// when the service had no process; optional elsewhere).
 	Reason string `json:"reason,omitempty"`
 	// Added, Removed and Changed list the service names a reload added,
 	// removed or changed (reload).
