@@ -55,6 +55,26 @@ func LoadOrCreateToken(path string) (token string, created bool, err error) {
 	return token, err == nil, err
 }
 
+// CheckTokenFile reports, without creating or changing anything, what
+// would make [LoadOrCreateToken] fail for path: an existing file it would
+// refuse (its type, owner, mode or token), or, for a missing one, a parent
+// directory that does not exist or is not a directory. superd --check runs
+// it. Whether a missing file can then be written is only known by trying.
+func CheckTokenFile(path string) error {
+	_, err := loadToken(path)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	dir := filepath.Dir(path)
+	switch fi, err := os.Stat(dir); {
+	case err != nil:
+		return createError(path, err)
+	case !fi.IsDir():
+		return createError(path, fmt.Errorf("%s is not a directory", dir))
+	}
+	return nil
+}
+
 // ReadTokenFile reads a bearer token from the file at path, for clients:
 // the content without surrounding white space, which must not be empty
 // and must have the bearer-token syntax. Unlike [LoadOrCreateToken] it

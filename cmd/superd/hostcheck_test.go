@@ -83,6 +83,27 @@ func TestCheckCatchesWhatStopsSuperdFromStarting(t *testing.T) {
 		hostCase{"HTTP flags without an HTTP API", "", []string{"--http-allow-edit", "--http-tls-cert", filepath.Join(tmp, "cert.pem")},
 			[]string{"--http-allow-edit: no HTTP API", "--http-tls-cert: no HTTP API"}},
 	)
+	// Token files superd refuses (too short, readable by others, in a
+	// directory that is not there) passed --check.
+	short, loose := filepath.Join(tmp, "short.token"), filepath.Join(tmp, "loose.token")
+	if err := os.WriteFile(short, []byte("abc\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(loose, []byte(strings.Repeat("x", 32)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(loose, 0o644); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	nodir := filepath.Join(tmp, "no-such-dir", "http.token")
+	cases = append(cases,
+		hostCase{"token too short", "", []string{"--http", "127.0.0.1:0", "--http-token-file", short},
+			[]string{"token file " + short + ": the token is shorter than 16 characters"}},
+		hostCase{"token readable by others", "[Daemon]\nHTTPListen=127.0.0.1:0\nHTTPTokenFile=" + loose + "\n", nil,
+			[]string{loose, "mode 0644", "not private"}},
+		hostCase{"token file in a missing directory", "", []string{"--http", "127.0.0.1:0", "--http-token-file", nodir},
+			[]string{"cannot create token file " + nodir, "no such file or directory"}},
+	)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

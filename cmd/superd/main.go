@@ -37,7 +37,7 @@ type cli struct {
 	Socket    string `help:"Path of the control socket (default: ${socket})." type:"nonemptypath" placeholder:"PATH"`
 	LogLevel  string `help:"Level of superd's own log: debug, info, warn or error." enum:"debug,info,warn,error" default:"info"`
 	LogFormat string `help:"Format of superd's own log: text or json." enum:"text,json" default:"text"`
-	Check     bool   `help:"Validate every service file and superd.conf of the config dir, and what superd needs to start with them and the flags (the socket's path and directories, the socket group, the HTTP address and certificate); print each error and exit (1 if any is invalid)."`
+	Check     bool   `help:"Validate every service file and superd.conf of the config dir, and what superd needs to start with them and the flags (the socket's path and directories, the socket group, the HTTP address, certificate and token file); print each error and exit (1 if any is invalid)."`
 	Watch     bool   `help:"Reload when a file of the config dir changes (debounced)."`
 
 	SocketGroup string `help:"Group whose members may use the control socket, besides root and superd's user (SocketGroup= in superd.conf)." placeholder:"GROUP"`
@@ -196,8 +196,8 @@ func (c *cli) merge(d *config.Daemon) {
 // hostProblems checks, before anything starts, what the settings of d and
 // of the command line (c, not yet merged) ask of the machine and parsing
 // cannot judge: that the socket's path and directories can be used, that
-// the socket group exists, and that the HTTP API's address, Host names and
-// certificate can be used. Each problem names the
+// the socket group exists, and that the HTTP API's address, Host names,
+// certificate and token file can be used. Each problem names the
 // flag or the superd.conf key it comes from. superd --check reports them
 // too, so that a configuration it passes does not stop superd from
 // starting.
@@ -268,6 +268,20 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 		probs = append(probs, fmt.Errorf("%s: %w; or allow plain HTTP with --http-insecure (HTTPInsecure=yes in superd.conf)", from, err))
 	case err != nil:
 		probs = append(probs, fmt.Errorf("%s: %w", from, err))
+	}
+	// The token file superd would load, or create: one it would refuse
+	// (its mode, owner or token), or a directory that is not there.
+	tokenFile, tokenFrom := c.HTTPTokenFile, "--http-token-file"
+	switch {
+	case tokenFile != "":
+	case d.HTTPTokenFile != "":
+		tokenFile, tokenFrom = d.HTTPTokenFile, d.File+": [Daemon] HTTPTokenFile"
+	default:
+		tokenFile = filepath.Join(c.ConfigDir, actors.DefaultTokenFile)
+		tokenFrom = "HTTP API token (default " + tokenFile + ")"
+	}
+	if err := transport.CheckTokenFile(tokenFile); err != nil {
+		probs = append(probs, fmt.Errorf("%s: %w", tokenFrom, err))
 	}
 	return probs
 }
