@@ -96,3 +96,75 @@ func TestEventsOfServicesWithoutProcess(t *testing.T) {
 		t.Errorf("gone's fatal reason %q lacks the limit or the cause", e.Reason)
 	}
 }
+
+// A service removed (by a reload) while it has no process, waiting in
+// backoff, fatal or failed to execute, publishes its stop, as a stop by
+// supers does: its actor was stopped with the stop still in its mailbox,
+// and the last event of a service gone for good was a restart that never
+// came.
+func TestEventsOfServicesRemovedWithoutProcess(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"ghost.service": "[Service]\nExecStart=/nonexistent/prog\nRestart=no\nAutoStart=no\n",
+		"flap.service":  "[Service]\nExecStart=/bin/sh -c 'exit 3'\nRestart=always\nRestartSec=1h\nAutoStart=no\n",
+		"gone.service":  "[Service]\nExecStart=/nonexistent/gone\nRestart=on-failure\nStartLimitBurst=1\nAutoStart=no\n",
+		"idle.service":  "[Service]\nExecStart=/bin/sleep 1000\nAutoStart=no\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sup, _, _ := embedded(t, actors.Config{ConfigDir: dir})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for name, want := range map[string]string{"ghost": transport.StateExecFailed, "flap": transport.StateBackoff, "gone": transport.StateFatal} {
+		_, _ = sup.Start(ctx, name)
+		eventually(t, name+" "+want, func() bool {
+			st, err := sup.Status(ctx, name)
+			return err == nil && st.State == want
+		})
+	}
+	stream, err := sup.Events(ctx, "", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range files {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if res, err := sup.Reload(ctx); err != nil || len(res.Removed) != len(files) {
+		t.Fatalf("reload: %+v, %v", res, err)
+	}
+	stops := map[string]string{}
+	for len(stops) < 3 {
+		select {
+		case e, ok := <-stream.Live:
+			if !ok {
+				t.Fatalf("the stream ended; stops %v", stops)
+			}
+			if e.Type == notify.TypeStop {
+				if e.PID != 0 {
+					t.Errorf("stop of %s: %+v, want no pid", e.Service, e)
+				}
+				stops[e.Service] = e.Reason
+			}
+		case <-ctx.Done():
+			t.Fatalf("stops published: %v; want one for ghost, flap and gone", stops)
+		}
+	}
+	want := map[string]string{"ghost": "was exec-failed", "flap": "was backoff", "gone": "was fatal"}
+	for name, reason := range want {
+		if stops[name] != reason {
+			t.Errorf("stop of %s: reason %q, want %q", name, stops[name], reason)
+		}
+	}
+	if _, ok := stops["idle"]; ok {
+		t.Errorf("idle, never started, published a stop: %v", stops)
+	}
+	eventually(t, "the removed services gone", func() bool {
+		l, err := sup.List(ctx)
+		return err == nil && len(l) == 0
+	})
+}

@@ -232,10 +232,12 @@ func (s *servicesActor) retire(ctx actor.Context, e *serviceEntry, replacement *
 	s.retireIfDone(ctx, e)
 }
 
-// retireIfDone stops the actor of a service being removed once it has no
-// process any more.
+// retireIfDone stops the actor of a service being removed once it has
+// stopped: its process is gone and, if it had none (exited, in backoff,
+// fatal), it has handled the stop, and published its stop event, rather
+// than being stopped with the stop still in its mailbox.
 func (s *servicesActor) retireIfDone(ctx actor.Context, e *serviceEntry) {
-	if !e.removing || e.actorStop || e.status.PID != 0 || e.status.State == StateStopping || e.status.State == StateStarting {
+	if !e.removing || e.actorStop || e.status.PID != 0 || e.status.State != StateStopped {
 		return
 	}
 	e.actorStop = true
