@@ -21,14 +21,14 @@ const jitterSteps = 1 << 20
 // attempt (1, 2, 3...) of a streak:
 //
 //	base  = min(p.Delay · 2^(attempt−1), p.MaxDelay)
-//	delay = base · (0.8 + 0.4·r)               r = rnd(), in [0, 1)
-//	delay = max(delay, MinDelay)               for attempt ≥ 2
+//	delay = min(base · (0.8 + 0.4·r), p.MaxDelay)   r = rnd(), in [0, 1)
+//	delay = max(delay, MinDelay)                    for attempt ≥ 2
 //
 // The jitter spreads services that fail together so they do not restart in
-// lockstep. It is applied around the capped base, so a streak that reached
-// p.MaxDelay keeps being spread over [0.8, 1.2]·MaxDelay: a delay is never
-// more than MaxDelay·1.2 (exactly MaxDelay + MaxDelay/5 in nanoseconds),
-// unless MinDelay is larger. MinDelay wins over MaxDelay.
+// lockstep. p.MaxDelay is a true cap, as RestartMaxDelaySec= promises: a
+// streak that reached it is spread over [0.8, 1]·MaxDelay (a delay is never
+// more than MaxDelay), unless MinDelay is larger. MinDelay wins over
+// MaxDelay.
 //
 // p.Delay = 0 restarts the first failure at once (delay 0) and every later
 // one of the streak after MinDelay (0·2^n stays 0: the delay does not grow).
@@ -47,7 +47,7 @@ func Backoff(p config.RestartPolicy, attempt int, rnd func() float64) time.Durat
 	if rnd != nil {
 		r = rnd()
 	}
-	d := jitter(base, r)
+	d := min(jitter(base, r), max(p.MaxDelay, 0))
 	if attempt >= 2 {
 		d = max(d, MinDelay)
 	}

@@ -52,7 +52,10 @@ func TestBackoff(t *testing.T) {
 		{"r=1", def, 1, fixed(1), 120 * ms},
 		{"r=0.25", def, 1, fixed(0.25), 90 * ms},
 		{"r=0 capped", def, 20, fixed(0), 24 * time.Second},
-		{"r=1 capped", def, 20, fixed(1), 36 * time.Second},
+		{"r=1 capped", def, 20, fixed(1), 30 * time.Second}, // never above the cap
+		{"r=0.75 capped", def, 20, fixed(0.75), 30 * time.Second},
+		{"r=0.25 capped", def, 20, fixed(0.25), 27 * time.Second},
+		{"r=1 below the cap", def, 9, fixed(1), 30 * time.Second}, // 25.6s·1.2 capped
 		{"r<0 clamps", def, 1, fixed(-3), 80 * ms},
 		{"r>1 clamps", def, 1, fixed(7), 120 * ms},
 		{"NaN is 0", def, 1, fixed(math.NaN()), 80 * ms},
@@ -62,7 +65,7 @@ func TestBackoff(t *testing.T) {
 		{"63rd", def, 63, fixed(0.5), 30 * time.Second},
 		{"64th", def, 64, fixed(0.5), 30 * time.Second},
 		{"millionth", def, 1_000_000, fixed(0), 24 * time.Second},
-		{"MaxInt", def, math.MaxInt, fixed(1), 36 * time.Second},
+		{"MaxInt", def, math.MaxInt, fixed(1), 30 * time.Second},
 
 		// Delay = 0: the first restart is immediate, later ones are floored.
 		{"zero 1st", zero, 1, fixed(1), 0},
@@ -106,15 +109,15 @@ func TestBackoffJitterNearOne(t *testing.T) {
 		if got < 119*time.Millisecond || got > 120*time.Millisecond {
 			t.Errorf("r=%v: Backoff = %v, want in [119ms, 120ms]", r, got)
 		}
-		capped := policy.Backoff(p, 50, fixed(r))
-		if capped < 35*time.Second || capped > 36*time.Second {
-			t.Errorf("r=%v: capped Backoff = %v, want in [35s, 36s]", r, capped)
+		if capped := policy.Backoff(p, 50, fixed(r)); capped != 30*time.Second {
+			t.Errorf("r=%v: capped Backoff = %v, want the cap, 30s", r, capped)
 		}
 	}
 }
 
 // TestBackoffSpread checks that a real random source spreads capped delays
-// over the whole jitter range, so services do not restart in lockstep.
+// over the jitter range below the cap, so services do not restart in
+// lockstep, and never past the cap.
 func TestBackoffSpread(t *testing.T) {
 	p := backoffPolicy()
 	rnd := newRand(1)
@@ -123,18 +126,17 @@ func TestBackoffSpread(t *testing.T) {
 		d := policy.Backoff(p, 30, rnd)
 		lo, hi = min(lo, d), max(hi, d)
 	}
-	if lo < 24*time.Second || hi > 36*time.Second {
-		t.Fatalf("delays in [%v, %v], outside [24s, 36s]", lo, hi)
+	if lo < 24*time.Second || hi > 30*time.Second {
+		t.Fatalf("delays in [%v, %v], outside [24s, 30s]", lo, hi)
 	}
-	if lo > 25*time.Second || hi < 35*time.Second {
+	if lo > 25*time.Second || hi < 30*time.Second {
 		t.Errorf("delays in [%v, %v]: jitter does not spread them", lo, hi)
 	}
 }
 
 // upperBound is the largest delay Backoff may return for p and attempt.
 func upperBound(p config.RestartPolicy, attempt int) time.Duration {
-	m := max(p.MaxDelay, 0)
-	bound := m + min(m/5, math.MaxInt64-m) // MaxDelay·1.2, saturating
+	bound := max(p.MaxDelay, 0)
 	if attempt >= 2 {
 		bound = max(bound, policy.MinDelay)
 	}
