@@ -474,6 +474,12 @@ func (s *servicesActor) routeHops(ctx actor.Context, m command, hops int) {
 	e, ok := s.entries[m.service()]
 	if ok && e.removing {
 		if e.replacement == nil {
+			if _, isSignal := m.(*signalService); isSignal && !e.placeholder && e.status.PID != 0 && !e.actorStop {
+				// Its process is still stopping: a signal reaches it, the
+				// only way to end a stop under TimeoutStopSec=infinity.
+				ctx.Send(e.pid, m)
+				return
+			}
 			m.fail(fmt.Errorf("%w: service %s is being removed", transport.ErrConflict, m.service()))
 			return
 		}
