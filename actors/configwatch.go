@@ -311,7 +311,8 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 		sp, ok := fresh[name]
 		switch {
 		case !ok && failed[name]:
-			res.Unchanged = append(res.Unchanged, name)
+			// Kept on its previous configuration, and reported in
+			// Errors: not unchanged, since its file did change.
 		case !ok:
 			res.Removed = append(res.Removed, name)
 			apply.removed = append(apply.removed, name)

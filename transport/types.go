@@ -124,7 +124,8 @@ type ReloadResult struct {
 	// Changed lists the services whose configuration changed: they now run
 	// with the new one.
 	Changed []string `json:"changed"`
-	// Unchanged lists the services whose configuration is the same.
+	// Unchanged lists the services whose configuration is the same; a
+	// service whose file failed to load is in Errors instead.
 	Unchanged []string `json:"unchanged"`
 	// Errors lists the files that failed to parse or validate: their
 	// services keep running on their previous configuration (or are not
