@@ -549,7 +549,12 @@ func (a *serviceActor) execFailed(ctx actor.Context, err error) error {
 
 // beginStop sends KillSignal to the process group, then SIGCONT (as systemd
 // does: a suspended process would only handle KillSignal once continued),
-// and arms the SIGKILL timer.
+// and arms the SIGKILL timer. The processes that left the group and are
+// orphans already (a daemon's double fork made them superd's children)
+// get KillSignal too, now, rather than once the group is gone: a group
+// that holds out until TimeoutStopSec would leave them only its SIGKILL.
+// The others can only be found once their parents are gone, with the
+// group (see straysLeft).
 func (a *serviceActor) beginStop(ctx actor.Context) {
 	a.state = StateStopping
 	a.log().Info("stopping", "pid", a.handle.PID, "signal", a.spec.KillSignal, "timeout", logDuration(a.spec.TimeoutStopSec))
@@ -559,6 +564,7 @@ func (a *serviceActor) beginStop(ctx actor.Context) {
 	if a.spec.KillSignal != "SIGKILL" && a.spec.KillSignal != "SIGCONT" {
 		_ = a.deps.signal(a.handle.PGID, "SIGCONT")
 	}
+	a.straysLeft()
 	if d := a.spec.TimeoutStopSec; d > 0 && d < maxTimer {
 		gen, self, root := a.rec.gen, ctx.Self(), ctx.ActorSystem().Root
 		a.killTimer = time.AfterFunc(d, func() { root.Send(self, &stopTimedOut{gen: gen}) })
@@ -666,9 +672,10 @@ func (a *serviceActor) findStrays() []*process.Stray {
 
 // straysLeft looks for processes of the service that left its process
 // group, sends the new ones KillSignal (SIGKILL once the stop timed out),
-// and reports whether any found so far is still there. Called during a
-// stop once the group is gone: their parents, if they were in it, are gone
-// too, so they are now superd's children.
+// and reports whether any found so far is still there. Called when a stop
+// begins, for those already orphaned, and once the group is gone: their
+// parents, if they were in it, are gone too, so they are now superd's
+// children.
 func (a *serviceActor) straysLeft() bool {
 	for _, st := range a.findStrays() {
 		if slices.ContainsFunc(a.strays, func(o *process.Stray) bool { return o.PID == st.PID && !o.Exited() }) {

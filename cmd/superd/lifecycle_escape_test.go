@@ -231,3 +231,55 @@ exec sleep 1005
 	waitFor(t, 20*time.Second, "nested exited", func() bool { return d.status("nested").State == "exited" })
 	waitFor(t, 10*time.Second, "the daemon of the group member to be killed", func() bool { return !alive(daemonPID) })
 }
+
+// A daemon that a service double-forked (orphaned, so superd's child) gets
+// KillSignal with the group, when the stop begins: when the group held out
+// until TimeoutStopSec, it got SIGKILL without ever getting KillSignal,
+// though it would have shut down cleanly.
+func TestLifecycleStopSignalsOrphanedDaemonAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	daemon := filepath.Join(dir, "daemon.sh")
+	if err := os.WriteFile(daemon, []byte(fmt.Sprintf(`#!/bin/sh
+trap 'echo TERM > %[1]s/got; exit 0' TERM
+echo $$ > %[1]s/daemon.pid.tmp; mv %[1]s/daemon.pid.tmp %[1]s/daemon.pid
+while :; do sleep 0.05; done
+`, dir)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	main := filepath.Join(dir, "main.sh")
+	if err := os.WriteFile(main, []byte(fmt.Sprintf(`#!/bin/sh
+sh -c 'setsid /bin/sh %[1]s & exit 0'
+trap '' TERM
+while :; do sleep 0.05; done
+`, daemon)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d := newDaemon(t, map[string]string{"holdout.service": "[Service]\nExecStart=/bin/sh " + main + "\nTimeoutStopSec=2s\n"})
+	lifeTag(t, d)
+	d.start()
+	d.waitRunning("holdout")
+	var pid int
+	waitFor(t, 20*time.Second, "the daemon's pid", func() bool {
+		b, err := os.ReadFile(filepath.Join(dir, "daemon.pid"))
+		if err != nil {
+			return false
+		}
+		pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
+		return err == nil
+	})
+	waitFor(t, 20*time.Second, "the daemon orphaned", func() bool {
+		p, err := readProc(pid)
+		return err == nil && p.ppid == d.cmd.Process.Pid
+	})
+	asked := time.Now()
+	if _, stderr, code := d.cli("stop", "holdout"); code != 0 {
+		t.Fatalf("stop holdout: exit %d: %s", code, stderr)
+	}
+	if took := time.Since(asked); took < 2*time.Second {
+		t.Errorf("the stop took %v: the group, which ignores SIGTERM, should have held out until TimeoutStopSec", took)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, "got")); err != nil || string(got) != "TERM\n" {
+		t.Errorf("the orphaned daemon did not get KillSignal before the SIGKILL: %q, %v", got, err)
+	}
+	lifeAllGone(t, "stop", []int{pid})
+}
