@@ -3,6 +3,7 @@ package logsink
 import (
 	"io"
 	"io/fs"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -69,5 +70,51 @@ func testFullDiskIsNotRetriedForEachChunk(t *testing.T, p *Poller) {
 	waitFor(t, "writing to resume", func() bool {
 		mustWrite(t, stdout, []byte("x\n"))
 		return s.Stats().Stdout.BytesWritten > 0
+	})
+}
+
+// The last count of output dropped is always reported: OnError is called
+// at most once a second, and output dropped after the last call (the rest
+// of a burst, the writes not even tried for resourceRetry after a full
+// disk) went unreported when the trouble ended within the second. A
+// trailing call reports it, then the calls stop; closing the Sink
+// reports what is still owed.
+func TestLastDroppedCountIsReported(t *testing.T) {
+	bothModes(t, testLastDroppedCountIsReported)
+}
+
+func testLastDroppedCountIsReported(t *testing.T, p *Poller) {
+	var disk fullDisk
+	disk.full.Store(true)
+	var (
+		sink atomic.Pointer[Sink]
+		mu   sync.Mutex
+		seen []uint64 // BytesDropped when OnError was called for stdout
+	)
+	onError := func(st Stream, _ error) {
+		if s := sink.Load(); s != nil && st == Stdout {
+			mu.Lock()
+			seen = append(seen, s.Stats().Stdout.BytesDropped)
+			mu.Unlock()
+		}
+	}
+	s := openWrapped(t, Options{OnError: onError, Poller: p}, disk.wrap)
+	sink.Store(s)
+	stdout, _ := pipes(t, s)
+
+	const size = 64 * chunkSize
+	mustWrite(t, stdout, make([]byte, size))
+	waitFor(t, "the output dropped", func() bool { return s.Stats().Stdout.BytesDropped >= size })
+	disk.full.Store(false)
+	waitFor(t, "OnError told the final count", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(seen) > 0 && seen[len(seen)-1] == size
+	})
+	w := s.streams[Stdout]
+	waitFor(t, "the trailing calls to stop", func() bool {
+		w.stats.mu.Lock()
+		defer w.stats.mu.Unlock()
+		return w.stats.errs.trailer == nil
 	})
 }

@@ -166,7 +166,9 @@
 //
 // A failed write or open drops the data, counts it, records the error in
 // [Sink.Stats] and reports it through [Options.OnError] at most once per
-// second per stream. The next write tries again from scratch (creating the
+// second per stream; what that leaves out (later errors, output dropped
+// since) is reported by one more call a second later, and by Close, so
+// that the last count of dropped bytes is always told. The next write tries again from scratch (creating the
 // directory and file if they are gone), so logging resumes by itself once the
 // disk accepts writes again; after a failure for lack of a resource (a full
 // disk or quota, no free descriptor), output is dropped without trying for

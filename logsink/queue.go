@@ -194,13 +194,22 @@ type streamStats struct {
 
 // errorState is a stream's last error and when OnError was last called.
 type errorState struct {
-	lastErr      string
+	lastErr      error
 	lastErrAt    time.Time
 	lastNotified time.Time
+	// droppedNotified is the dropped count when OnError was last called.
+	droppedNotified uint64
+	// trailer, while errors or drops may be left unreported, calls OnError
+	// once more errorInterval later (see trail); nil if none is pending.
+	trailer *time.Timer
+	stopped bool // the stream is closed: no trailer any more
 }
 
 // report records err and passes it to onError unless that was called less
-// than errorInterval ago.
+// than errorInterval ago. What that leaves out (later errors, output
+// dropped since) is reported by a trailing call errorInterval later, so
+// that the last count of dropped bytes is always told, even when the
+// trouble ends inside an interval.
 func (s *streamStats) report(err error) {
 	now := time.Now()
 	s.mu.Lock()
@@ -208,13 +217,64 @@ func (s *streamStats) report(err error) {
 		s.errs = new(errorState)
 	}
 	e := s.errs
-	e.lastErr, e.lastErrAt = err.Error(), now
+	e.lastErr, e.lastErrAt = err, now
 	notify := s.onError != nil && (e.lastNotified.IsZero() || now.Sub(e.lastNotified) >= errorInterval)
 	if notify {
-		e.lastNotified = now
+		e.lastNotified, e.droppedNotified = now, s.dropped.Load()
+	}
+	if s.onError != nil && e.trailer == nil && !e.stopped {
+		e.trailer = time.AfterFunc(errorInterval, s.trail)
 	}
 	s.mu.Unlock()
 	if notify {
+		s.onError(s.st, err)
+	}
+}
+
+// owed reports whether an error or dropped output came after the last
+// OnError call. s.mu must be held, and s.errs set.
+func (s *streamStats) owed() bool {
+	e := s.errs
+	return e.lastErrAt.After(e.lastNotified) || s.dropped.Load() != e.droppedNotified
+}
+
+// trail is the trailing call armed by report: it passes the last error to
+// onError if anything is owed, and then looks again errorInterval later,
+// until nothing new has come.
+func (s *streamStats) trail() {
+	s.mu.Lock()
+	e := s.errs
+	e.trailer = nil
+	owed := !e.stopped && s.owed()
+	err := e.lastErr
+	if owed {
+		e.lastNotified, e.droppedNotified = time.Now(), s.dropped.Load()
+		e.trailer = time.AfterFunc(errorInterval, s.trail)
+	}
+	s.mu.Unlock()
+	if owed {
+		s.onError(s.st, err)
+	}
+}
+
+// stop cancels the trailing call, once the stream is closed, and makes it
+// now if anything is owed: the final count of dropped bytes.
+func (s *streamStats) stop() {
+	s.mu.Lock()
+	e := s.errs
+	if e == nil || e.stopped {
+		s.mu.Unlock()
+		return
+	}
+	e.stopped = true
+	if e.trailer != nil {
+		e.trailer.Stop()
+		e.trailer = nil
+	}
+	owed := s.onError != nil && s.owed()
+	err := e.lastErr
+	s.mu.Unlock()
+	if owed {
 		s.onError(s.st, err)
 	}
 }
@@ -227,7 +287,7 @@ func (s *streamStats) snapshot() StreamStats {
 		BytesDropped: s.dropped.Load(),
 	}
 	if e := s.errs; e != nil {
-		st.LastError, st.LastErrorTime = e.lastErr, e.lastErrAt
+		st.LastError, st.LastErrorTime = e.lastErr.Error(), e.lastErrAt
 	}
 	return st
 }

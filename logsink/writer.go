@@ -247,6 +247,7 @@ func (w *streamWriter) run() {
 			w.live = nil
 			w.closeErr = w.out.Close()
 			stopMill(&w.lj)
+			w.stats.stop()
 			w.mu.Lock()
 			w.running, w.closed = false, true
 			w.mu.Unlock()
