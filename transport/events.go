@@ -111,7 +111,8 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 			if !h.writeEvent(w, r, e) {
 				return
 			}
-			if rc.Flush() != nil {
+			if err := rc.Flush(); err != nil {
+				h.streamWriteFailed(r, err)
 				return
 			}
 		}
@@ -127,8 +128,11 @@ func (h *handler) writeEvent(w http.ResponseWriter, r *http.Request, e notify.Ev
 		h.logger.Error("encoding event", "method", r.Method, "path", r.URL.Path, "id", e.ID, "err", err)
 		return true
 	}
-	_, err = w.Write(append(line, '\n'))
-	return err == nil
+	if _, err = w.Write(append(line, '\n')); err != nil {
+		h.streamWriteFailed(r, err)
+		return false
+	}
+	return true
 }
 
 // Events streams superd's events to fn, oldest first: the recent ones (at

@@ -100,6 +100,17 @@ type handler struct {
 // before its answer, and a whole stream may last hours.
 const writeTimeout = time.Minute
 
+// streamWriteFailed logs, when err (a failed write or flush of a
+// streamed answer) comes from the write deadline, that the client was cut
+// for leaving the answer unread (see writeTimeout): neither side would
+// otherwise say why a follower stopped. A client that went away is not
+// worth a record.
+func (h *handler) streamWriteFailed(r *http.Request, err error) {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		h.logger.Info("stream cut: the client left it unread", "method", r.Method, "path", r.URL.Path, "waited", h.writeTimeout)
+	}
+}
+
 // streamChunk arms the write deadline of the next chunk of a streamed
 // answer (see writeTimeout). A ResponseWriter that has no deadlines (a test
 // recorder) is not bounded.

@@ -85,7 +85,8 @@ func (h *handler) logs(w http.ResponseWriter, r *http.Request) {
 	// Flush at once, even before any output: a follower sees the answer
 	// start.
 	h.streamChunk(ctl)
-	if ctl.Flush() != nil {
+	if err := ctl.Flush(); err != nil {
+		h.streamWriteFailed(r, err)
 		return
 	}
 	buf := make([]byte, logChunk)
@@ -93,8 +94,13 @@ func (h *handler) logs(w http.ResponseWriter, r *http.Request) {
 		n, err := rc.Read(buf)
 		if n > 0 {
 			h.streamChunk(ctl)
-			if _, werr := w.Write(buf[:n]); werr != nil || ctl.Flush() != nil {
-				return // the client went away
+			_, werr := w.Write(buf[:n])
+			if werr == nil {
+				werr = ctl.Flush()
+			}
+			if werr != nil {
+				h.streamWriteFailed(r, werr) // or the client went away
+				return
 			}
 		}
 		switch {

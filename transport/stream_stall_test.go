@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -61,7 +62,8 @@ func TestStreamCutsAStalledClient(t *testing.T) {
 			log := &endlessLog{closed: make(chan struct{})}
 			f.logReader = func(context.Context, string, LogQuery) (io.ReadCloser, error) { return log, nil }
 			f.live = make(chan notify.Event)
-			h := NewHandler(f, HandlerOptions{}).(*handler)
+			var logged syncBuffer
+			h := NewHandler(f, HandlerOptions{Logger: slog.New(slog.NewTextHandler(&logged, nil))}).(*handler)
 			h.writeTimeout = 200 * time.Millisecond
 			returned := make(chan struct{})
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -90,6 +92,10 @@ func TestStreamCutsAStalledClient(t *testing.T) {
 				t.Fatal("the handler still writes to a client that stopped reading")
 			}
 			<-feed
+			// superd says why the follower stopped getting output.
+			if !strings.Contains(logged.String(), `msg="stream cut: the client left it unread"`) {
+				t.Errorf("the cut was not logged:\n%s", logged.String())
+			}
 			if tc.name == "logs" {
 				select {
 				case <-log.closed:

@@ -51,8 +51,11 @@ func (n *lineCount) UnmarshalText(text []byte) error {
 // Without -f, --timeout bounds each wait for more of the answer rather than
 // the whole of it, so that a long log is not cut short; with -f, only the
 // wait for the answer to start. With -f it prints
-// until Ctrl-C or SIGTERM (exit 0); if superd ends the stream first, or the
-// connection is cut, it says "superd closed the log stream" and exits 1.
+// until Ctrl-C or SIGTERM (exit 0); if superd ends the stream first
+// (shutting down), it says "superd closed the log stream" and exits 1; if
+// the connection is cut midway (superd cuts a follower that leaves its
+// output unread for a minute, or the connection broke), it says so, and
+// exits 1.
 // An unknown service exits 4, as for status.
 func (c *logsCmd) Run(ctx context.Context, a *app) error {
 	if err := checkNames("logs", c.Name); err != nil {
@@ -73,8 +76,11 @@ func (c *logsCmd) Run(ctx context.Context, a *app) error {
 		switch {
 		case fctx.Err() != nil:
 			return nil
-		case err == nil, errors.Is(err, io.ErrUnexpectedEOF):
+		case err == nil:
 			a.errorf("superd closed the log stream")
+			return exitStatus(exitError)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			a.errorf("the log stream was cut midway (superd cuts a follower that leaves its output unread for a minute; or the connection broke)")
 			return exitStatus(exitError)
 		default:
 			return a.serviceError("logs", c.Name, err)
