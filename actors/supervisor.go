@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -1133,6 +1134,15 @@ func (s *Supervisor) loadError(ctx context.Context, name string) error {
 		if errors.As(err, &e) && filepath.Base(e.File) == name+config.FileSuffix {
 			return err
 		}
+	}
+	if s.cfg.ConfigDir == "" {
+		return nil
+	}
+	// Written since the last load (no reload yet, or a start that failed
+	// to load it on demand): read it now. Only on this error path.
+	path := filepath.Join(s.cfg.ConfigDir, name+config.FileSuffix)
+	if _, err := config.ParseFile(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
 	}
 	return nil
 }

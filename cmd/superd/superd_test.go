@@ -250,6 +250,14 @@ func TestMalformedFileIsSkipped(t *testing.T) {
 		!strings.Contains(errs, "bad.service:3") || !strings.Contains(errs, "bad name.service") {
 		t.Errorf("supers list: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
+	// A file written since the last load says why too, before any reload,
+	// to status and logs alike (they only said "unknown service").
+	d.writeFile("late.service", "[Service]\nExecStrat=/bin/true\n")
+	for _, cmd := range [][]string{{"status", "late"}, {"logs", "late"}, {"start", "late"}, {"logs", "late"}} {
+		if _, errs, code := d.cli(cmd...); code != 4 || !strings.Contains(errs, "late.service could not be loaded") || !strings.Contains(errs, "ExecStrat") {
+			t.Errorf("supers %v: exit %d (want 4), stderr %q", cmd, code, errs)
+		}
+	}
 }
 
 // Unknown services and an unreachable daemon give clear errors and the right
