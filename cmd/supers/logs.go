@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/alecthomas/kong"
+
 	"github.com/supers-dev/supers/transport"
 )
 
@@ -24,6 +26,18 @@ type logsCmd struct {
 // lineCount is the value of logs -n: a number of lines (0 or more), or
 // "all", stored as -1 as transport.LogQuery.Tail wants it.
 type lineCount int
+
+// Decode implements kong.MapperValue. The value is the next argument
+// whatever it looks like, so that "-n -1" is refused as a negative count,
+// as "--lines=-1" is, not reported as a short flag where a value was
+// expected.
+func (n *lineCount) Decode(ctx *kong.DecodeContext) error {
+	t := ctx.Scan.Pop()
+	if t.IsEOL() {
+		return errors.New(`missing value: want a number of lines (0 or more) or "all"`)
+	}
+	return n.UnmarshalText([]byte(t.String()))
+}
 
 // UnmarshalText parses "all" or a number of lines.
 func (n *lineCount) UnmarshalText(text []byte) error {

@@ -83,6 +83,18 @@ func TestLogsErrors(t *testing.T) {
 	if !strings.Contains(r.stderr, `"ten": want a number of lines (0 or more) or "all"`) {
 		t.Errorf("bad -n: stderr %q", r.stderr)
 	}
+	// A negative count is refused as one, after -n as after --lines=
+	// (kong said "expected value value but got "-1" (short flag)").
+	for _, args := range [][]string{{"logs", "web", "-n", "-1"}, {"logs", "--lines=-1", "web"}} {
+		r = runAgainst(t, socket, args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, `--lines: "-1": want a number of lines (0 or more) or "all"`) {
+			t.Errorf("%q: code %d, stderr %q", args, r.code, r.stderr)
+		}
+	}
+	r = runAgainst(t, socket, "logs", "web", "-n")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "--lines: missing value") {
+		t.Errorf("-n without a value: code %d, stderr %q", r.code, r.stderr)
+	}
 	missing := shortTempDir(t) + "/none.sock"
 	r = runAgainst(t, missing, "logs", "-f", "web")
 	if r.code != exitError || !strings.Contains(r.stderr, "supers: cannot reach superd at "+missing) {
