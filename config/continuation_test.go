@@ -62,3 +62,19 @@ func checkExecStarts(t *testing.T, cases []execStartCase) {
 		})
 	}
 }
+
+// As in systemd, only a backslash that is not itself escaped continues a
+// line: "C:\\" ends with the word C:\. Taken for a continuation, it
+// swallowed the next line, so a User= after it did not apply and the
+// service ran as root.
+func TestContinuationNotByAnEscapedBackslash(t *testing.T) {
+	checkExecStarts(t, []execStartCase{
+		{"escaped backslash", "[Service]\nExecStart=/bin/echo C:\\\\\nUser=nobody\n", []string{"/bin/echo", `C:\`}},
+		{"three backslashes continue", "[Service]\nExecStart=/bin/echo C:\\\\\\\n--a\n", []string{"/bin/echo", `C:\`, "--a"}},
+		{"four do not", "[Service]\nExecStart=/bin/echo a\\\\\\\\\nUser=nobody\n", []string{"/bin/echo", `a\\`}},
+	})
+	s, err := Parse("t", "t.service", []byte("[Service]\nExecStart=/bin/echo C:\\\\dir\\\\\nUser=nobody\n"))
+	if err != nil || s.User != "nobody" || !slices.Equal(s.ExecStart, []string{"/bin/echo", `C:\dir\`}) {
+		t.Errorf("User = %q, ExecStart = %q, %v; want nobody and [/bin/echo C:\\dir\\]", s.User, s.ExecStart, err)
+	}
+}

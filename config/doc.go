@@ -41,9 +41,10 @@
 //   - A line is blank, a comment, a section header [Name], or KEY=VALUE.
 //     Spaces around KEY and VALUE are trimmed. # and ; start a comment only
 //     at the beginning of a line: inside a value they are kept.
-//   - A value whose last character is a backslash continues on the next
-//     line: as in systemd, the backslash becomes a space and the next line,
-//     trimmed, is appended. A blank line ends the value; comment lines in
+//   - A value whose last character is a backslash, not itself escaped (an
+//     odd number of backslashes: "C:\\" ends the value), continues on the
+//     next line: as in systemd, the backslash becomes a space and the next
+//     line, trimmed, is appended. A blank line ends the value; comment lines in
 //     between are skipped.
 //   - Section and key names are case sensitive. Sections and keys starting
 //     with "X-" are ignored (for other tools). Any other unknown section or

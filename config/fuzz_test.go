@@ -136,7 +136,7 @@ func checkSchemaValues(t *testing.T, data []byte, sc *schema) {
 	for _, a := range as {
 		_, v, _ := strings.Cut(lines[a.line-1], "=")
 		want := strings.TrimSpace(v)
-		for i := a.line; strings.HasSuffix(want, `\`); i++ {
+		for i := a.line; oddBackslashes(want); i++ {
 			next := "" // the end of the file ends a continued value
 			if i < len(lines) {
 				next = strings.TrimSpace(lines[i])
@@ -145,7 +145,7 @@ func checkSchemaValues(t *testing.T, data []byte, sc *schema) {
 				continue // skipped, as in systemd
 			}
 			want = strings.TrimSpace(want[:len(want)-1] + " " + next)
-			if next == "" || !strings.HasSuffix(next, `\`) {
+			if next == "" || !oddBackslashes(next) {
 				break
 			}
 		}
@@ -153,6 +153,17 @@ func checkSchemaValues(t *testing.T, data []byte, sc *schema) {
 			t.Fatalf("line %d: value %q (empty %v), want %q", a.line, a.value, a.empty, want)
 		}
 	}
+}
+
+// oddBackslashes reports whether s ends with an odd number of
+// backslashes: a continued line, as systemd reads it (the model of
+// continued, written apart from it).
+func oddBackslashes(s string) bool {
+	n := 0
+	for n < len(s) && s[len(s)-1-n] == '\\' {
+		n++
+	}
+	return n%2 == 1
 }
 
 // FuzzParseDaemon checks that parseDaemon never panics, that the scanner

@@ -263,7 +263,8 @@ type extent struct {
 
 // continuation follows the continuation lines of the assignment on
 // lines[i], whose text after "=" is value, as systemd does: a value whose
-// last non-space character is a backslash continues on the next line; the
+// last non-space character is a backslash, not itself escaped (see
+// continued), continues on the next line; the
 // backslash becomes a space and the next line, trimmed, is appended (see
 // joinValue); a blank line (which is consumed), a line that does not end
 // with a backslash or the end of the file ends it. The length counts
@@ -272,7 +273,7 @@ type extent struct {
 // on with the line after them.
 func continuation(lines []string, i int, value string) extent {
 	v := strings.TrimSpace(value)
-	if v == "" || startsMultilineQuote(value) || !strings.HasSuffix(v, `\`) {
+	if v == "" || startsMultilineQuote(value) || !continued(v) {
 		return extent{last: i, length: len(v)}
 	}
 	e := extent{last: i, length: len(v) - 1}
@@ -285,13 +286,23 @@ func continuation(lines []string, i int, value string) extent {
 		if isComment(next) {
 			continue
 		}
-		if !strings.HasSuffix(next, `\`) {
+		if !continued(next) {
 			e.length += len(next)
 			break
 		}
 		e.length += len(next) - 1
 	}
 	return e
+}
+
+// continued reports whether line (trimmed) continues on the next one: it
+// ends with a backslash that is not itself escaped, that is with an odd
+// number of them, as in systemd. "C:\\" is the word C:\ and ends there:
+// taking it for a continuation would swallow the next line (a User= that
+// would then not apply).
+func continued(line string) bool {
+	n := len(line) - len(strings.TrimRight(line, `\`))
+	return n%2 == 1
 }
 
 // joinValue returns the value of the assignment on lines[i], whose text
@@ -306,8 +317,7 @@ func joinValue(lines []string, i, last int, value string) string {
 	}
 	var b strings.Builder
 	for j := i; ; {
-		cont := strings.HasSuffix(v, `\`)
-		if !cont {
+		if !continued(v) {
 			b.WriteString(v)
 			break
 		}
