@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os/user"
+	"strconv"
 	"syscall"
 )
 
@@ -43,6 +44,15 @@ func resolveCredential(userName, groupName string, euid, egid int) (*syscall.Cre
 		if err != nil {
 			return nil, &ExecError{Op: "group", Path: groupName, Err: err}
 		}
+		if userGiven && hasGid && g != gid {
+			// As initgroups(user, g) does under systemd: Group= replaces
+			// the user's primary group, which must not stay behind as a
+			// supplementary one (the groups the user is a member of in
+			// the group database stay; a membership of its own primary
+			// group is not told apart from its being primary, so it goes
+			// too).
+			groups = replaceGroup(groups, gid, g)
+		}
 		gid, hasGid = g, true
 	}
 
@@ -67,6 +77,17 @@ func resolveCredential(userName, groupName string, euid, egid int) (*syscall.Cre
 	return &syscall.Credential{Uid: uid, Gid: gid, Groups: groups}, nil
 }
 
+// replaceGroup returns groups without old and with new, once.
+func replaceGroup(groups []uint32, old, new uint32) []uint32 {
+	out := make([]uint32, 0, len(groups)+1)
+	for _, g := range groups {
+		if g != old && g != new {
+			out = append(out, g)
+		}
+	}
+	return append(out, new)
+}
+
 // userIDs is what a user name resolves to.
 type userIDs struct {
 	uid    uint32
@@ -83,7 +104,8 @@ func lookupUser(name string) (userIDs, error) {
 		err error
 	)
 	if id, ok := ParseID(name); ok {
-		if u, err = user.LookupId(name); err != nil {
+		// The number, not the text: "007" is uid 7, whose entry has "7".
+		if u, err = user.LookupId(strconv.FormatUint(uint64(id), 10)); err != nil {
 			if errors.As(err, new(user.UnknownUserIdError)) {
 				return userIDs{uid: id}, nil
 			}

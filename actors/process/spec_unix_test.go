@@ -197,11 +197,15 @@ func TestRunAsUser(t *testing.T) {
 	script := "id -u; id -g; id -G"
 	for _, tc := range []struct {
 		name, user, group, want string
+		notIn                   string // a group the process must not have
 	}{
-		{"by name", "nobody", "", nobody.Uid + "\n" + nobody.Gid + "\n" + nobody.Gid + "\n"},
-		{"numeric", nobody.Uid, "", nobody.Uid + "\n" + nobody.Gid + "\n" + nobody.Gid + "\n"},
-		{"with group", "nobody", "0", nobody.Uid + "\n0\n" + nobody.Gid + "\n"},
-		{"uid without passwd entry", "54321", "54322", "54321\n54322\n54322\n"},
+		{"by name", "nobody", "", nobody.Uid + "\n" + nobody.Gid + "\n" + nobody.Gid + "\n", ""},
+		{"numeric", nobody.Uid, "", nobody.Uid + "\n" + nobody.Gid + "\n" + nobody.Gid + "\n", ""},
+		{"numeric with leading zeros", "00" + nobody.Uid, "", nobody.Uid + "\n" + nobody.Gid + "\n" + nobody.Gid + "\n", ""},
+		// Group= replaces the primary group: it does not stay as a
+		// supplementary one (as initgroups(user, gid) does).
+		{"with group", "nobody", "0", nobody.Uid + "\n0\n0\n", nobody.Gid},
+		{"uid without passwd entry", "54321", "54322", "54321\n54322\n54322\n", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, errOut, e := run(t, m, Spec{Argv: []string{"/bin/sh", "-c", script}, User: tc.user, Group: tc.group})
@@ -212,8 +216,9 @@ func TestRunAsUser(t *testing.T) {
 			}
 			want := strings.Split(strings.TrimSpace(tc.want), "\n")
 			groups := strings.Fields(got[2])
-			if got[0] != want[0] || got[1] != want[1] || !slices.Contains(groups, want[2]) {
-				t.Errorf("uid/gid/groups %q, want %q", got, want)
+			if got[0] != want[0] || got[1] != want[1] || !slices.Contains(groups, want[2]) ||
+				tc.notIn != "" && tc.notIn != want[1] && slices.Contains(groups, tc.notIn) {
+				t.Errorf("uid/gid/groups %q, want %q, without %q", got, want, tc.notIn)
 			}
 		})
 	}
@@ -242,6 +247,14 @@ func TestResolveCredential(t *testing.T) {
 		}
 		if c, err = resolveCredential("", "", 0, 0); c != nil || err != nil {
 			t.Fatalf("nothing asked: %+v, %v", c, err)
+		}
+		c, err = resolveCredential("nobody", "12", 0, 0)
+		if err != nil || c == nil || c.Gid != 12 || !slices.Contains(c.Groups, 12) || gid != 12 && slices.Contains(c.Groups, gid) {
+			t.Fatalf("user and group: %+v, %v; want gid 12 in place of the primary group %d", c, err, gid)
+		}
+		c, err = resolveCredential("0"+nobody.Uid, "", 0, 0)
+		if err != nil || c == nil || c.Uid != uid || c.Gid != gid {
+			t.Fatalf("uid with a leading zero: %+v, %v; want nobody's entry", c, err)
 		}
 	})
 	t.Run("not root", func(t *testing.T) {

@@ -21,8 +21,9 @@ import (
 func UserEnv(name string) ([]string, error) {
 	lookup := user.Lookup
 	numeric := false
-	if _, ok := ParseID(name); ok {
-		lookup, numeric = user.LookupId, true
+	if id, ok := ParseID(name); ok {
+		// The number, not the text: "007" is uid 7.
+		lookup, numeric, name = user.LookupId, true, strconv.FormatUint(uint64(id), 10)
 	}
 	u, err := lookup(name)
 	if numeric && errors.As(err, new(user.UnknownUserIdError)) {

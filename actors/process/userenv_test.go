@@ -2,7 +2,9 @@ package process
 
 import (
 	"os"
+	"os/user"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -30,5 +32,18 @@ func TestLoginShell(t *testing.T) {
 	}
 	if got := loginShell(filepath.Join(t.TempDir(), "none"), "root", "0"); got != "" {
 		t.Errorf("no passwd file: %q", got)
+	}
+}
+
+// A numeric uid is looked up by its number: "007" is uid 7, whose entry
+// says "7" (looked up as text, it had none: HOME=/ and USER=007).
+func TestUserEnvNumericWithLeadingZeros(t *testing.T) {
+	nobody, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skip("no user nobody")
+	}
+	env, err := UserEnv("00" + nobody.Uid)
+	if err != nil || !slices.Contains(env, "USER=nobody") || !slices.Contains(env, "HOME="+nobody.HomeDir) {
+		t.Errorf("UserEnv(00%s) = %q, %v; want nobody's", nobody.Uid, env, err)
 	}
 }
