@@ -422,8 +422,11 @@ func (c *configActor) loadOnDemand(ctx actor.Context, m *unknownCommand) {
 	path := filepath.Join(c.dir, name+config.FileSuffix)
 	st, stOK := stampOf(path) // before it is read
 	spec, err := config.ParseFile(path)
+	var cerr *config.Error
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	case errors.Is(err, fs.ErrNotExist) && !(errors.As(err, &cerr) && cerr.Line > 0):
+		// The service file itself is missing, not a file it names (an
+		// EnvironmentFile=, whose error has the line that names it).
 		m.cmd.fail(fmt.Errorf("%w %q (no file %s)", transport.ErrUnknownService, name, path))
 		return
 	case err != nil:
