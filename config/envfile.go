@@ -48,15 +48,15 @@ func parseEnvLine(line string) (string, error) {
 	if value != "" && (value[0] == '"' || value[0] == '\'') {
 		words, err := splitWords(value)
 		if err != nil {
-			return "", fmt.Errorf("variable %s: %w", key, err)
+			return "", err // no name: the file's content is never shown
 		}
 		if len(words) != 1 {
-			return "", fmt.Errorf("variable %s: unexpected text after the quoted value", key)
+			return "", errors.New("unexpected text after the quoted value")
 		}
 		value = words[0]
 	}
 	if strings.IndexByte(value, 0) >= 0 {
-		return "", fmt.Errorf("variable %s: value contains a NUL byte", key)
+		return "", errors.New("value contains a NUL byte")
 	}
 	return key + "=" + value, nil
 }

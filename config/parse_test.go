@@ -395,15 +395,17 @@ func TestParseEnvFile(t *testing.T) {
 	bad := map[string]string{
 		"A=1\nnoequals\n":    `f:2: missing "=" (want KEY=VALUE)`,
 		"A-B=1\n":            `f:1: invalid variable name (want [A-Za-z_][A-Za-z0-9_]*)`,
-		"A=\"x\" y\n":        "f:1: variable A: unexpected text after the quoted value",
-		"A='x\n":             "f:1: variable A: unterminated single quote",
+		"A=\"x\" y\n":        "f:1: unexpected text after the quoted value",
+		"A='x\n":             "f:1: unterminated single quote",
 		"export =1\n":        `f:1: invalid variable name (want [A-Za-z_][A-Za-z0-9_]*)`,
-		"A=x\x00y\n":         "f:1: variable A: value contains a NUL byte",
+		"A=x\x00y\n":         "f:1: value contains a NUL byte",
 		"\n\nexport A B=1\n": `f:3: invalid variable name (want [A-Za-z_][A-Za-z0-9_]*)`,
 		// Never the content: an env file often holds secrets, and superd
 		// reads it as root for a service that may not.
 		"root:$6$secret:19000:0:99999:7:::\n": `f:1: missing "=" (want KEY=VALUE)`,
 		"pass word=$6$secret\n":               `f:1: invalid variable name (want [A-Za-z_][A-Za-z0-9_]*)`,
+		// Nor a variable's name, which can be a secret of its own.
+		"API_TOKEN_sk_live_51HxYz=\"unterminated\n": "f:1: unterminated double quote",
 	}
 	for in, want := range bad {
 		if _, err := parseEnvFile("f", []byte(in)); err == nil || err.Error() != want {
