@@ -15,7 +15,10 @@ func TestUMask(t *testing.T) {
 	}{
 		{"0027", 0o27, false}, {"027", 0o27, false}, {"77", 0o77, false}, {"0", 0, false},
 		{"0777", 0o777, false}, {"0000", 0, false},
-		{"1777", 0, true}, {"0800", 0, true}, {"00000", 0, true}, {"-22", 0, true}, {"0x1f", 0, true},
+		// Leading zeros do not count, as in systemd ("00027" was refused
+		// with a message its value satisfies).
+		{"00000", 0, false}, {"00027", 0o27, false}, {"000777", 0o777, false},
+		{"1777", 0, true}, {"01777", 0, true}, {"0001000", 0, true}, {"0800", 0, true}, {"-22", 0, true}, {"0x1f", 0, true},
 		{"u=rwx", 0, true},
 	} {
 		s, err := Parse("x", "x.service", []byte("[Service]\nExecStart=/bin/true\nUMask="+tc.value+"\n"))

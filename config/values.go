@@ -118,10 +118,11 @@ func isDigits(s string) bool {
 // errUMaskRange says what a file mode creation mask may be.
 var errUMaskRange = errors.New("want an octal mask from 0000 to 0777, e.g. 0027")
 
-// ParseUMask parses UMask=: an octal mask of one to four digits, at most
-// 0777 ("0027", "027", "77"), as systemd writes it.
+// ParseUMask parses UMask=: an octal mask of at most 0777 ("0027", "027",
+// "77", and with any number of leading zeros, "00027", as systemd reads
+// it).
 func ParseUMask(s string) (fs.FileMode, error) {
-	if len(s) == 0 || len(s) > 4 || strings.Trim(s, "01234567") != "" {
+	if digits := strings.TrimLeft(s, "0"); s == "" || len(digits) > 3 || strings.Trim(s, "01234567") != "" {
 		return 0, errUMaskRange
 	}
 	m, err := strconv.ParseUint(s, 8, 32)
