@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Sentinel errors, reachable with errors.Is through an *Error (and through
@@ -54,11 +55,12 @@ type Error struct {
 // Error implements error.
 func (e *Error) Error() string {
 	var b strings.Builder
+	file := shownPath(e.File)
 	switch {
 	case e.File != "" && e.Line > 0:
-		b.WriteString(e.File + ":" + strconv.Itoa(e.Line) + ": ")
+		b.WriteString(file + ":" + strconv.Itoa(e.Line) + ": ")
 	case e.File != "":
-		b.WriteString(e.File + ": ")
+		b.WriteString(file + ": ")
 	case e.Line > 0:
 		b.WriteString("line " + strconv.Itoa(e.Line) + ": ")
 	}
@@ -160,4 +162,16 @@ func (l *errorList) err() error {
 	default:
 		return errs
 	}
+}
+
+// shownPath is path as an error shows it: as it is, or quoted (Go syntax)
+// if it holds a control character or is not valid UTF-8, so that a file
+// named with a newline cannot make one error look like two.
+func shownPath(path string) string {
+	for _, r := range path {
+		if r < ' ' || r == 0x7f || r == utf8.RuneError {
+			return strconv.Quote(path)
+		}
+	}
+	return path
 }

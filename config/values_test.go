@@ -214,3 +214,18 @@ func TestEditDistance(t *testing.T) {
 		}
 	}
 }
+
+// A file name with a control character (a newline) is quoted in errors,
+// so that it cannot make one error look like two lines of errors.
+func TestErrorQuotesOddFileNames(t *testing.T) {
+	for file, want := range map[string]string{
+		"/etc/super/new\nline.service": `"/etc/super/new\nline.service":3: [Service] Bogus: unknown key`,
+		"/etc/super/x\x1b[2J.service":  `"/etc/super/x\x1b[2J.service":3: [Service] Bogus: unknown key`,
+		"/etc/super/café.service":      `/etc/super/café.service:3: [Service] Bogus: unknown key`,
+	} {
+		e := &Error{File: file, Line: 3, Section: "Service", Key: "Bogus", Err: ErrUnknownKey}
+		if got := e.Error(); got != want {
+			t.Errorf("Error() = %q, want %q", got, want)
+		}
+	}
+}
