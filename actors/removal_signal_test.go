@@ -21,7 +21,8 @@ import (
 func TestSignalReachesAServiceBeingRemoved(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "stuck.service")
-	body := "[Service]\nExecStart=/bin/sh -c 'trap \"\" TERM; while :; do sleep 0.1; done'\nTimeoutStopSec=infinity\n"
+	ready := filepath.Join(dir, "ready")
+	body := "[Service]\nExecStart=/bin/sh -c 'trap \"\" TERM; touch " + ready + "; while :; do sleep 0.1; done'\nTimeoutStopSec=infinity\n"
 	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -29,10 +30,11 @@ func TestSignalReachesAServiceBeingRemoved(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var pid int
-	eventually(t, "stuck running", func() bool {
+	eventually(t, "stuck running, SIGTERM ignored", func() bool {
 		st, err := sup.Status(ctx, "stuck")
 		pid = st.PID
-		return err == nil && st.State == transport.StateRunning
+		_, statErr := os.Stat(ready)
+		return err == nil && st.State == transport.StateRunning && statErr == nil
 	})
 	if err := os.Remove(file); err != nil {
 		t.Fatal(err)
