@@ -250,8 +250,9 @@ while :; do sleep 0.05; done
 	if err := os.WriteFile(main, []byte(fmt.Sprintf(`#!/bin/sh
 sh -c 'setsid /bin/sh %[1]s & exit 0'
 trap '' TERM
+touch %[2]s/main-ready
 while :; do sleep 0.05; done
-`, daemon)), 0o755); err != nil {
+`, daemon, dir)), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	d := newDaemon(t, map[string]string{"holdout.service": "[Service]\nExecStart=/bin/sh " + main + "\nTimeoutStopSec=2s\n"})
@@ -267,9 +268,10 @@ while :; do sleep 0.05; done
 		pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
 		return err == nil
 	})
-	waitFor(t, 20*time.Second, "the daemon orphaned", func() bool {
+	waitFor(t, 20*time.Second, "the daemon orphaned, the main process ignoring SIGTERM", func() bool {
 		p, err := readProc(pid)
-		return err == nil && p.ppid == d.cmd.Process.Pid
+		_, statErr := os.Stat(filepath.Join(dir, "main-ready"))
+		return err == nil && p.ppid == d.cmd.Process.Pid && statErr == nil
 	})
 	asked := time.Now()
 	if _, stderr, code := d.cli("stop", "holdout"); code != 0 {
