@@ -96,6 +96,11 @@ func (c *configActor) readDefinition(name string) (*config.Definition, error) {
 	case errors.Is(err, config.ErrInvalidName):
 		return nil, fmt.Errorf("%w: %w", transport.ErrInvalidArgument, err)
 	case errors.Is(err, fs.ErrNotExist):
+		if derr := dirProblem(c.dir); derr != nil {
+			// The whole directory is gone (an unmounted volume): not a
+			// file removed by hand, whose service rm would stop.
+			return nil, fmt.Errorf("%w: config dir %s: %w (nothing was changed)", transport.ErrConfigUnavailable, c.dir, derr)
+		}
 		return nil, fmt.Errorf("%w %q (no file %s%s in %s)", transport.ErrUnknownService, name, name, config.FileSuffix, c.dir)
 	case errors.Is(err, config.ErrNotRegular):
 		return nil, fmt.Errorf("%w: %w", transport.ErrConflict, err)
@@ -103,6 +108,26 @@ func (c *configActor) readDefinition(name string) (*config.Definition, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// dirProblem reports what keeps dir from being read as a directory: it is
+// missing, not a directory, or not readable. nil if it can be.
+func dirProblem(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return pe.Err
+		}
+		return err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return err
+	} else if !fi.IsDir() {
+		return errors.New("not a directory")
+	}
+	return nil
 }
 
 // checkPrecondition compares If-Match with the current file (cur is nil

@@ -313,3 +313,27 @@ func TestDefinitionsConcurrentPuts(t *testing.T) {
 		return len(sleeps) == 1 && sleeps[0] == want
 	})
 }
+
+// With the whole config dir gone (an unmounted volume, a directory moved
+// away), supers rm refused nothing: it took the missing file for one
+// removed by hand, stopped the running service and forgot it. It is now
+// "configuration unavailable", and nothing is stopped; cat says the same,
+// not "no file".
+func TestDefinitionsConfigDirGone(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, map[string]string{"web.service": "[Service]\nExecStart=/bin/sleep 1000\n"}).start()
+	pid := d.waitRunning("web").PID
+	away := d.dir + ".away"
+	if err := os.Rename(d.dir, away); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Rename(away, d.dir) })
+	for _, cmd := range [][]string{{"rm", "web"}, {"cat", "web"}} {
+		if _, errs, code := d.cli(cmd...); code != 1 || !strings.Contains(errs, "configuration unavailable") || !strings.Contains(errs, "nothing was changed") {
+			t.Errorf("supers %v with the config dir gone: exit %d, stderr %q", cmd, code, errs)
+		}
+	}
+	if st := d.status("web"); st.State != "running" || st.PID != pid {
+		t.Errorf("web after rm with the config dir gone: %+v, want still running as pid %d", st, pid)
+	}
+}
