@@ -31,3 +31,24 @@ func TestCheckFilesDaemonConf(t *testing.T) {
 		t.Errorf("invalid superd.conf: code %d, stdout %q, want it to start with %q", r.code, r.stdout, want)
 	}
 }
+
+// "supers check superd.conf" checks it against this machine, as superd
+// --check does and as the README says: a SocketGroup= that names no
+// group, or a certificate that cannot be loaded, passed as "ok".
+func TestCheckFilesDaemonConfAgainstTheMachine(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "superd.conf")
+	socket := filepath.Join(shortTempDir(t), "superd.sock")
+	for body, want := range map[string]string{
+		"[Daemon]\nSocketGroup=no-such-group-here\n": "[Daemon] SocketGroup: invalid value",
+		"[Daemon]\nHTTPListen=127.0.0.1:0\nHTTPTLSCertFile=" + dir + "/none.pem\nHTTPTLSKeyFile=" + dir + "/none.key\n": dir + "/none.pem",
+	} {
+		if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := runAgainst(t, socket, "check", conf)
+		if r.code != 1 || !strings.Contains(r.stdout, "error: "+conf) || !strings.Contains(r.stdout, want) {
+			t.Errorf("%q: code %d, stdout %q; want an error naming %q", body, r.code, r.stdout, want)
+		}
+	}
+}

@@ -98,7 +98,13 @@ func (a *app) checkFiles(files []string, verbose bool) error {
 			err = fmt.Errorf("%s: is a directory: name its files (%s), or check it whole with superd --check --config-dir %s",
 				file, filepath.Join(file, "*"+config.FileSuffix), file)
 		} else if filepath.Base(file) == config.DaemonFile {
-			_, err = config.ParseDaemonFile(file)
+			var d *config.Daemon
+			if d, err = config.ParseDaemonFile(file); err == nil {
+				// Against this machine too, as superd --check does: a
+				// group that does not exist, a certificate that cannot be
+				// loaded would stop superd from starting.
+				err = d.CheckHost()
+			}
 		} else {
 			_, err = config.ParseFile(file)
 		}
