@@ -170,7 +170,7 @@ type rmCmd struct {
 	Names []string `arg:"" name:"name" help:"Services to remove."`
 	// IfMatch is nil when --if-match is not given: given empty (a
 	// wrapper's unset variable), it is refused, not taken for no condition.
-	IfMatch *string `name:"if-match" placeholder:"HASH" help:"Only remove the service if its file still has this hash (from \"supers --json cat\"); a single NAME only."`
+	IfMatch *string `name:"if-match" placeholder:"HASH" help:"Only remove the service if its file still has this hash (from \"supers --json cat\", or the API's ETag, quoted); a single NAME only."`
 }
 
 // Run deletes each named service's definition in turn: superd stops and
@@ -190,8 +190,17 @@ func (c *rmCmd) Run(ctx context.Context, a *app) error {
 	}
 	var ifMatch string
 	if c.IfMatch != nil {
-		if ifMatch = *c.IfMatch; strings.TrimSpace(ifMatch) == "" {
+		// The hash as supers --json cat prints it, or quoted as the API's
+		// ETag has it: both are taken.
+		ifMatch = strings.TrimSpace(*c.IfMatch)
+		if len(ifMatch) >= 2 && ifMatch[0] == '"' && ifMatch[len(ifMatch)-1] == '"' {
+			ifMatch = ifMatch[1 : len(ifMatch)-1]
+		}
+		switch {
+		case ifMatch == "":
 			return &usageError{command: "rm", msg: "--if-match: empty hash (was its variable unset?)"}
+		case strings.ContainsAny(ifMatch, "\" ,") || strings.HasPrefix(ifMatch, "W/"):
+			return &usageError{command: "rm", msg: fmt.Sprintf("--if-match: %q is not a hash (give one, as supers --json cat prints it)", *c.IfMatch)}
 		}
 		if len(c.Names) > 1 {
 			return &usageError{command: "rm", msg: "--if-match takes a single NAME"}

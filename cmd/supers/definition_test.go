@@ -191,7 +191,17 @@ func TestRmIfMatch(t *testing.T) {
 		}
 	}
 
-	r = runAgainst(t, socket, "--json", "rm", "--if-match", hash, "web")
+	// Not a hash: quotes inside, a weak tag, a list. A usage error (the
+	// API's 400 showed doubled quotes, exit 1).
+	for _, bad := range []string{`"ab"cd"`, `W/"abc"`, `abc, def`} {
+		r = runAgainst(t, socket, "rm", "--if-match", bad, "web")
+		if r.code != exitUsage || !strings.Contains(r.stderr, "is not a hash") {
+			t.Errorf("--if-match %s: code %d, stderr %q", bad, r.code, r.stderr)
+		}
+	}
+
+	// The hash quoted as the API's ETag has it is taken as the hash.
+	r = runAgainst(t, socket, "--json", "rm", "--if-match", `"`+hash+`"`, "web")
 	var got []transport.DefinitionResult
 	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || r.code != exitOK {
 		t.Fatalf("match: code %d, %v, stdout %q, stderr %q", r.code, err, r.stdout, r.stderr)
