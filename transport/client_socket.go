@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -39,9 +40,10 @@ func (t *socketTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if req.Body != nil {
 			_ = req.Body.Close()
 		}
-		// Connecting to a directory or a regular file is "connection
-		// refused", as if superd had died: say what the path is.
-		if fi, statErr := os.Stat(t.path); statErr == nil && (fi.IsDir() || fi.Mode().IsRegular()) && !errors.Is(err, errPathTooLong) {
+		// Connecting to anything but a socket (a directory, a regular
+		// file, a FIFO) is "connection refused", as if superd had died:
+		// say what the path is.
+		if fi, statErr := os.Stat(t.path); statErr == nil && fi.Mode()&fs.ModeSocket == 0 && !errors.Is(err, errPathTooLong) {
 			err = notSocketError(fi.Mode())
 		}
 		return nil, &dialError{err: err}

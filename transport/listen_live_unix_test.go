@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -62,7 +63,12 @@ func TestClientNotSocket(t *testing.T) {
 	if err := os.Mkdir(sub, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for path, kind := range map[string]string{file: "regular file", sub: "directory"} {
+	// A FIFO: the client said "connection refused (is superd running?)".
+	fifo := filepath.Join(dir, "fifo.sock")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for path, kind := range map[string]string{file: "regular file", sub: "directory", fifo: "named pipe"} {
 		_, err := NewClient(path).Version(t.Context())
 		var ue *UnreachableError
 		if !errors.As(err, &ue) {
