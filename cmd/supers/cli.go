@@ -241,7 +241,7 @@ func execute(g globals, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 // reportUsageError prints a usage error (kong's, or a *usageError) and
 // where to find help.
 func reportUsageError(stderr io.Writer, err error) {
-	fmt.Fprintf(stderr, "supers: error: %v\n", err)
+	fmt.Fprintf(stderr, "supers: error: %s\n", usageText(err))
 	cmd := "supers"
 	var (
 		perr  *kong.ParseError
@@ -260,6 +260,22 @@ func reportUsageError(stderr io.Writer, err error) {
 		}
 	}
 	fmt.Fprintf(stderr, "Run %q for usage.\n", cmd+" --help")
+}
+
+// kongNoValue ends kong's message for a flag given last, without its
+// value: `--socket: expected string value but got "EOL" (<EOL>)`.
+const kongNoValue = ` value but got "EOL" (<EOL>)`
+
+// usageText is the text of a usage error, with kong's wording for a
+// missing flag value made plain: "--socket: missing value".
+func usageText(err error) string {
+	msg := err.Error()
+	if before, after, ok := strings.Cut(msg, kongNoValue); ok {
+		if i := strings.LastIndex(before, "expected "); i >= 0 {
+			return before[:i] + "missing value" + after
+		}
+	}
+	return msg
 }
 
 // errorf prints one "supers: ..." line on stderr.

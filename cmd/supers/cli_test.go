@@ -360,3 +360,15 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("stdout %q", r.stdout)
 	}
 }
+
+// A flag given last without its value says so plainly, not in kong's words
+// (`--service: expected string value but got "EOL" (<EOL>)`).
+func TestUsageMissingValue(t *testing.T) {
+	for _, args := range [][]string{{"events", "--service"}, {"list", "--socket"}, {"--timeout"}, {"rm", "--if-match"}} {
+		r := runCLI(t, nil, args...)
+		flag := args[len(args)-1]
+		if r.code != exitUsage || !strings.HasPrefix(r.stderr, "supers: error: "+flag+": missing value\n") {
+			t.Errorf("%q: code %d, stderr %q", args, r.code, r.stderr)
+		}
+	}
+}
