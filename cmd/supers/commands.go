@@ -168,8 +168,10 @@ func (a *app) stillStopping(ctx context.Context, name string) bool {
 }
 
 // stillStoppingWait bounds the status request that tells a slow stop from a
-// superd that does not answer.
-const stillStoppingWait = 5 * time.Second
+// superd that does not answer: a superd that answers at all answers a
+// status at once, and a frozen one must not make the command wait much
+// past its --timeout.
+const stillStoppingWait = time.Second
 
 // stopPollInterval is how often waitOp asks superd whether a service is
 // still stopping, once --timeout has passed.
@@ -247,8 +249,9 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 		return err
 	}
 	type outcome struct {
-		st  transport.ServiceStatus
-		err error
+		st       transport.ServiceStatus
+		err      error
+		stopping bool // timed out because the service is still stopping
 	}
 	outcomes := make([]outcome, len(names))
 	var wg sync.WaitGroup
@@ -259,14 +262,18 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 		go func() {
 			defer func() { <-slots; wg.Done() }()
 			st, err := a.waitOp(ctx, name, op)
-			outcomes[i] = outcome{st, err}
+			// Told apart here, for each name at once: asked one after the
+			// other, a frozen superd made the wait the --timeout given
+			// plus one probe per name.
+			stopping := errors.Is(err, context.DeadlineExceeded) && a.timeoutGiven && a.stillStopping(ctx, name)
+			outcomes[i] = outcome{st, err, stopping}
 		}()
 	}
 	wg.Wait()
 	code := exitOK
 	results := make([]transport.ServiceStatus, 0, len(names))
 	for i, name := range names {
-		st, err := outcomes[i].st, outcomes[i].err
+		st, err, stopping := outcomes[i].st, outcomes[i].err, outcomes[i].stopping
 		switch {
 		case err == nil:
 			results = append(results, st)
@@ -284,7 +291,7 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 		case errors.Is(err, transport.ErrUnknownService):
 			a.errorf("%s", unknownService(name, err))
 			code = max(code, exitUnknown)
-		case errors.Is(err, context.DeadlineExceeded) && a.timeoutGiven && a.stillStopping(ctx, name):
+		case stopping:
 			// Not a superd that does not answer: a service that takes
 			// longer than the --timeout given to stop (a long
 			// TimeoutStopSec). Without --timeout, waitOp waited for it.

@@ -192,3 +192,25 @@ func (s *answersLate) Status(_ context.Context, name string) (transport.ServiceS
 	}
 	return transport.ServiceStatus{Name: name, State: transport.StateStopped}, nil
 }
+
+// With several names and a superd that answers nothing, the command ends
+// about --timeout later, not --timeout plus a probe per name (told "is it
+// still stopping?" one name after the other: 500ms and 6 names took 3.5s).
+func TestStopTimeoutWithoutAnswerSeveralNames(t *testing.T) {
+	fb := fixture()
+	fb.block = true
+	socket := startDaemon(t, fb)
+	names := []string{"web", "db", "idle", "a", "b", "c"}
+	start := time.Now()
+	r := runAgainst(t, socket, append([]string{"--timeout", "500ms", "stop"}, names...)...)
+	took := time.Since(start)
+	if r.code != exitError || strings.Count(r.stderr, "no answer from superd") != len(names) {
+		t.Errorf("code %d, stderr %q", r.code, r.stderr)
+	}
+	// 500ms, then the probes, at most 500ms, all at once; the bound
+	// leaves room for a loaded machine and is well under the 3.5s of
+	// probes made one after the other.
+	if took > 2500*time.Millisecond {
+		t.Errorf("the stop of %d names against a silent superd took %v", len(names), took)
+	}
+}
