@@ -258,6 +258,11 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 				res.Errors = append(res.Errors, configErrors(err)...)
 			}
 		}
+		for _, sp := range specs {
+			if err := c.goClash(sp); err != nil {
+				res.Errors = append(res.Errors, configErrors(err)...)
+			}
+		}
 		return res, nil, nil
 	}
 	if derr == nil && c.startDaemon != nil && !daemon.SameSettings(c.startDaemon) {
@@ -327,11 +332,9 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 		}
 	}
 	for _, sp := range specs {
-		if old, ok := c.known[sp.Name]; ok && old.File == "" {
+		if err := c.goClash(sp); err != nil {
 			// The program embedding the supervisor defines that name: its
 			// service stays, and the file is an error until removed.
-			err := &config.Error{File: sp.File, Err: fmt.Errorf("%w: service %q is defined by the program embedding the supervisor; this file is ignored",
-				transport.ErrConflict, sp.Name)}
 			res.Errors = append(res.Errors, configErrors(err)...)
 			c.errs = append(c.errs, err)
 			c.log.Warn("service file ignored", "err", err)
@@ -394,6 +397,17 @@ func (c *configActor) applyReload(ctx actor.Context, res transport.ReloadResult,
 	}
 	apply.then = report
 	ctx.Send(c.services, apply)
+}
+
+// goClash returns the error of sp, a service file of the config dir, if
+// the program embedding the supervisor defines a service of that name:
+// the file is ignored, by a reload and by a check alike.
+func (c *configActor) goClash(sp *config.Service) error {
+	if old, ok := c.known[sp.Name]; !ok || old.File != "" {
+		return nil
+	}
+	return &config.Error{File: sp.File, Err: fmt.Errorf("%w: service %q is defined by the program embedding the supervisor; this file is ignored",
+		transport.ErrConflict, sp.Name)}
 }
 
 // loadOnDemand handles a start or restart of a name the services supervisor

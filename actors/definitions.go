@@ -56,6 +56,11 @@ type definitionReply struct {
 }
 
 func (c *configActor) handleGetDefinition(m *getDefinition) {
+	if old, ok := c.known[m.name]; ok && old.File == "" {
+		// A file of that name, if any, is ignored: it does not define it.
+		m.reply <- definitionReply{err: fmt.Errorf("%w: service %s is defined by the program embedding the supervisor, not by a file", transport.ErrConflict, m.name)}
+		return
+	}
 	d, err := c.readDefinition(m.name)
 	if err != nil {
 		m.reply <- definitionReply{err: err}

@@ -262,9 +262,18 @@ func TestEmbedReloadReportsFileOfGoService(t *testing.T) {
 	if err := os.WriteFile(file, []byte("[Service]\nExecStart=sleep 62\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A check reports what the reload will (it said nothing).
+	if chk, err := sup.CheckConfig(context.Background()); err != nil || len(chk) != 1 || chk[0].File != file || !strings.Contains(chk[0].Message, "embedding") {
+		t.Errorf("CheckConfig = %+v, %v; want one error about %s", chk, err, file)
+	}
 	res, err := sup.Reload(context.Background())
 	if err != nil || len(res.Errors) != 1 || res.Errors[0].File != file || !strings.Contains(res.Errors[0].Message, "embedding") {
 		t.Fatalf("Reload = %+v, %v; want one error about %s", res, err, file)
+	}
+	// The ignored file does not define the service: Definition does not
+	// give it (it did), as Put and Delete refuse it.
+	if d, err := sup.Definition(context.Background(), "web"); !errors.Is(err, transport.ErrConflict) {
+		t.Errorf("Definition(web) = %+v, %v; want a conflict", d, err)
 	}
 	if len(res.Added)+len(res.Changed)+len(res.Removed) != 0 {
 		t.Errorf("Reload changed something: %+v", res)
