@@ -313,7 +313,7 @@ func readAPIError(resp *http.Response, service string) *APIError {
 	var eb ErrorBody
 	switch mediaType := strings.TrimSpace(strings.SplitN(resp.Header.Get("Content-Type"), ";", 2)[0]); {
 	case json.Unmarshal(body, &eb) == nil && eb.Error != "":
-		apiErr.Message, apiErr.Errors = eb.Error, eb.Errors
+		apiErr.Message, apiErr.Errors, apiErr.code = eb.Error, eb.Errors, eb.Code
 		apiErr.superd = true
 	case strings.EqualFold(mediaType, "text/plain"):
 		// Go's own answers (to plain HTTP on a TLS port, say) say why.
@@ -376,6 +376,8 @@ type APIError struct {
 	// PutDefinition), each with file, line and key.
 	Errors []ConfigError
 
+	// code is the ErrorBody's Code.
+	code string
 	// configRequest is true for the requests about the configuration
 	// directory (Reload, CheckConfig).
 	configRequest bool
@@ -417,9 +419,11 @@ func (e *APIError) Is(target error) bool {
 	case ErrConflict:
 		return e.StatusCode == http.StatusConflict
 	case ErrConfigUnavailable:
-		return e.StatusCode == http.StatusServiceUnavailable && e.configRequest
+		// A superd that gives no code (older) is known by the route.
+		return e.StatusCode == http.StatusServiceUnavailable &&
+			(e.code == CodeConfigUnavailable || e.code == "" && e.configRequest)
 	case ErrUnavailable:
-		return e.StatusCode == http.StatusServiceUnavailable
+		return e.StatusCode == http.StatusServiceUnavailable && e.code != CodeConfigUnavailable
 	case ErrUnauthorized:
 		return e.StatusCode == http.StatusUnauthorized
 	case ErrForbidden:

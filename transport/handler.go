@@ -268,7 +268,15 @@ func (h *handler) writeBackendError(w http.ResponseWriter, r *http.Request, err 
 		// cause it gave says why better than "context canceled".
 		msg = cause.Error()
 	}
-	writeError(w, status, msg)
+	body := ErrorBody{Error: msg}
+	if status == http.StatusServiceUnavailable {
+		// A client cannot tell the two causes apart by the route alone.
+		body.Code = CodeUnavailable
+		if errors.Is(err, ErrConfigUnavailable) {
+			body.Code = CodeConfigUnavailable
+		}
+	}
+	writeJSON(w, status, body)
 }
 
 // statusFor maps a backend error to its HTTP status code.

@@ -163,7 +163,8 @@ func TestClientConfigUnavailable(t *testing.T) {
 		if !errors.Is(err, ErrConfigUnavailable) {
 			t.Errorf("%s: %v does not match ErrConfigUnavailable", name, err)
 		}
-		for _, other := range []error{ErrUnknownService, ErrInvalidArgument, ErrConflict} {
+		// superd serves requests: not ErrUnavailable (it matched both).
+		for _, other := range []error{ErrUnknownService, ErrInvalidArgument, ErrConflict, ErrUnavailable} {
 			if errors.Is(err, other) {
 				t.Errorf("%s: %v matches %v", name, err, other)
 			}
@@ -180,8 +181,14 @@ func TestClientConfigUnavailable(t *testing.T) {
 	fb.mu.Unlock()
 	_, err := c.List(t.Context())
 	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusServiceUnavailable || errors.Is(err, ErrConfigUnavailable) {
-		t.Errorf("List: %v, want a 503 that does not match ErrConfigUnavailable", err)
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusServiceUnavailable || errors.Is(err, ErrConfigUnavailable) || !errors.Is(err, ErrUnavailable) {
+		t.Errorf("List: %v, want a 503 that matches ErrUnavailable, not ErrConfigUnavailable", err)
+	}
+	// Nor is one to a configuration request: it matched
+	// ErrConfigUnavailable ("the directory cannot be read") too.
+	_, err = c.Reload(t.Context())
+	if !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrConfigUnavailable) {
+		t.Errorf("Reload while shutting down: %v, want ErrUnavailable only", err)
 	}
 }
 

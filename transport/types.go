@@ -211,7 +211,20 @@ type ErrorBody struct {
 	// /v1/services/{name}/definition), lists its problems with file, line
 	// and key.
 	Errors []ConfigError `json:"errors,omitempty"`
+	// Code tells the causes of a 503 apart: [CodeConfigUnavailable] or
+	// [CodeUnavailable]. Empty for other statuses.
+	Code string `json:"code,omitempty"`
 }
+
+// The codes of a 503's ErrorBody.
+const (
+	// CodeConfigUnavailable: the configuration directory cannot be read,
+	// or superd has none ([ErrConfigUnavailable]); superd serves requests.
+	CodeConfigUnavailable = "config_unavailable"
+	// CodeUnavailable: superd is not serving requests, it is shutting
+	// down ([ErrUnavailable]).
+	CodeUnavailable = "unavailable"
+)
 
 // Backend is what the handler serves: the supervisor. Every method must
 // honour ctx (it is the request's context, canceled when the client goes
