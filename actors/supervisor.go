@@ -399,7 +399,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		// No service ever has two live instances: what a crashed superd
 		// left behind goes before anything starts.
 		for _, r := range runstate.KillStale(ctx, prev, s.staleStop(specs), s.log) {
-			s.log.Warn("killed processes left by a previous superd", "service", r.Service, "pid", r.PID, "pgid", r.PGID)
+			s.log.Warn("stopped processes left by a previous superd (KillSignal, then SIGKILL at TimeoutStopSec)", "service", r.Service, "pid", r.PID, "pgid", r.PGID)
 		}
 		deps.marker = store.Marker
 		deps.opStopped = make(map[string]bool, len(prev.Stopped))
