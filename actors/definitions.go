@@ -310,18 +310,11 @@ type accounts struct {
 
 // systemAccounts are the system's, through os/user.
 var systemAccounts = accounts{
-	user: func(s string) (*user.User, error) {
-		if _, ok := process.ParseID(s); ok {
-			return user.LookupId(s)
-		}
-		return user.Lookup(s)
-	},
-	group: func(s string) (*user.Group, error) {
-		if _, ok := process.ParseID(s); ok {
-			return user.LookupGroupId(s)
-		}
-		return user.LookupGroup(s)
-	},
+	// As the process package resolves them when it starts the service
+	// ("011" is uid 11): a lookup of the text would find no entry, and
+	// take a user whose groups include 0 for one without root's powers.
+	user:     process.LookupUser,
+	group:    process.LookupGroup,
 	groupIDs: (*user.User).GroupIds,
 }
 

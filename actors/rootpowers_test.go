@@ -99,3 +99,28 @@ func TestRootPowers(t *testing.T) {
 		}
 	}
 }
+
+// The system's accounts find a numeric User= by its number, as the process
+// package does when it starts the service: "011" was looked up as the text
+// and found no entry, so the root check passed a uid whose groups include
+// 0 (operator on RHEL: uid 11, group 0) that then ran with them. Only the
+// pure-Go lookup (CGO_ENABLED=0, as superd is built) compares the text;
+// the C library's parses the number, so with cgo this passed before too.
+func TestSystemAccountsFindNumericIDsByNumber(t *testing.T) {
+	nobody, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skip("no user nobody")
+	}
+	u, err := systemAccounts.user("00" + nobody.Uid)
+	if err != nil || u.Username != "nobody" {
+		t.Errorf("user(00%s) = %+v, %v; want nobody", nobody.Uid, u, err)
+	}
+	g, err := systemAccounts.group("00" + nobody.Gid)
+	if err != nil || g.Gid != nobody.Gid {
+		t.Errorf("group(00%s) = %+v, %v; want gid %s", nobody.Gid, g, err, nobody.Gid)
+	}
+	root, err := systemAccounts.user("000")
+	if err != nil || root.Uid != "0" {
+		t.Errorf("user(000) = %+v, %v; want root", root, err)
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os/user"
-	"strconv"
 	"syscall"
 )
 
@@ -104,14 +103,13 @@ func lookupUser(name string) (userIDs, error) {
 		err error
 	)
 	if id, ok := ParseID(name); ok {
-		// The number, not the text: "007" is uid 7, whose entry has "7".
-		if u, err = user.LookupId(strconv.FormatUint(uint64(id), 10)); err != nil {
+		if u, err = LookupUser(name); err != nil {
 			if errors.As(err, new(user.UnknownUserIdError)) {
 				return userIDs{uid: id}, nil
 			}
 			return userIDs{}, err
 		}
-	} else if u, err = user.Lookup(name); err != nil {
+	} else if u, err = LookupUser(name); err != nil {
 		return userIDs{}, err
 	}
 	uid, ok := ParseID(u.Uid)
@@ -143,7 +141,7 @@ func lookupGroup(name string) (uint32, error) {
 	if id, ok := ParseID(name); ok {
 		return id, nil
 	}
-	g, err := user.LookupGroup(name)
+	g, err := LookupGroup(name)
 	if err != nil {
 		return 0, err
 	}

@@ -9,6 +9,25 @@ import (
 	"strings"
 )
 
+// LookupUser looks up a user by name, or by numeric uid when s is digits
+// only: by its number, so that "007" finds the entry of uid 7, whose id is
+// written "7" (os/user compares the text). Every lookup of a User= goes
+// through it, so that all agree on who it is.
+func LookupUser(s string) (*user.User, error) {
+	if id, ok := ParseID(s); ok {
+		return user.LookupId(strconv.FormatUint(uint64(id), 10))
+	}
+	return user.Lookup(s)
+}
+
+// LookupGroup is [LookupUser] for a group (Group=).
+func LookupGroup(s string) (*user.Group, error) {
+	if id, ok := ParseID(s); ok {
+		return user.LookupGroupId(strconv.FormatUint(uint64(id), 10))
+	}
+	return user.LookupGroup(s)
+}
+
 // UserEnv returns the variables that describe user name (a name or a
 // numeric uid) to a program that runs as that user, as systemd sets them
 // for a service with User=: HOME (the user's home directory), USER and
@@ -19,13 +38,11 @@ import (
 // "/", as Docker sets it for such a uid, and USER and LOGNAME are the uid.
 // A user name without a passwd entry is an error.
 func UserEnv(name string) ([]string, error) {
-	lookup := user.Lookup
 	numeric := false
 	if id, ok := ParseID(name); ok {
-		// The number, not the text: "007" is uid 7.
-		lookup, numeric, name = user.LookupId, true, strconv.FormatUint(uint64(id), 10)
+		numeric, name = true, strconv.FormatUint(uint64(id), 10) // "007" is uid 7
 	}
-	u, err := lookup(name)
+	u, err := LookupUser(name)
 	if numeric && errors.As(err, new(user.UnknownUserIdError)) {
 		return []string{"HOME=/", "USER=" + name, "LOGNAME=" + name}, nil
 	}
