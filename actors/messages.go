@@ -150,6 +150,13 @@ type killAll struct {
 // that left it, as when its stop times out, whatever its TimeoutStopSec.
 type killNow struct{}
 
+// retire has a service actor being removed stop itself, once it has
+// stopped its process. It is a user message, behind whatever was sent to
+// the actor before it (a signal the services supervisor forwarded gets its
+// answer): the actor's Stop, a system message, would overtake them, and
+// protoactor drops the user messages of a stopped actor unanswered.
+type retire struct{}
+
 // openSink asks the log sink actor to open the log files of one service;
 // it answers the sender with sinkOpened.
 type openSink struct {

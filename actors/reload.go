@@ -228,8 +228,11 @@ func (s *servicesActor) retire(ctx actor.Context, e *serviceEntry, replacement *
 		// the status) is the operator's stop.
 		e.wasRunning = !e.opStop
 	}
+	// Retired (retireIfDone) on the status the child sends once it has
+	// handled this stop, whatever its state now: retired at once, it would
+	// send that status after it was gone, to be taken for its
+	// replacement's.
 	s.deliver(ctx, e, &stopService{name: e.spec.Name})
-	s.retireIfDone(ctx, e)
 }
 
 // retireIfDone stops the actor of a service being removed once it has
@@ -241,5 +244,5 @@ func (s *servicesActor) retireIfDone(ctx actor.Context, e *serviceEntry) {
 		return
 	}
 	e.actorStop = true
-	ctx.Stop(e.pid)
+	ctx.Send(e.pid, &retire{}) // after what was sent before (see retire)
 }

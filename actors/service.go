@@ -296,6 +296,8 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 		if a.handle.PID != 0 && !a.killed {
 			a.kill("superd's shutdown timed out, killing process group")
 		}
+	case *retire:
+		ctx.Stop(ctx.Self())
 	case *groupPoll:
 		a.handleGroupPoll(ctx, m)
 	case *actor.Stopping:
