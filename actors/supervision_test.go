@@ -157,7 +157,7 @@ func newHarnessWithSinks(t *testing.T, procs *fakeStarter, svc *config.Service, 
 		signal: h.sigs.signal,
 		logger: discard,
 		now:    time.Now,
-		rand:   func() float64 { return 0.5 }, // jitter factor 0.8 + 0.4·0.5 = 1 exactly
+		rand:   nil, // no jitter: each delay is its base
 	}
 	if receive == nil {
 		receive = func(ctx actor.Context) {

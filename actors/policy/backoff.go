@@ -21,14 +21,16 @@ const jitterSteps = 1 << 20
 // attempt (1, 2, 3...) of a streak:
 //
 //	base  = min(p.Delay · 2^(attempt−1), p.MaxDelay)
-//	delay = min(base · (0.8 + 0.4·r), p.MaxDelay)   r = rnd(), in [0, 1)
-//	delay = max(delay, MinDelay)                    for attempt ≥ 2
+//	delay = lo + (hi − lo)·r       r = rnd(), in [0, 1)
+//	        lo = 0.8·base, hi = min(1.2·base, p.MaxDelay)
+//	delay = max(delay, MinDelay)   for attempt ≥ 2
 //
 // The jitter spreads services that fail together so they do not restart in
 // lockstep. p.MaxDelay is a true cap, as RestartMaxDelaySec= promises: a
-// streak that reached it is spread over [0.8, 1]·MaxDelay (a delay is never
-// more than MaxDelay), unless MinDelay is larger. MinDelay wins over
-// MaxDelay.
+// delay is never more than MaxDelay, and a streak that reached it is spread
+// evenly over [0.8, 1]·MaxDelay (a clamp would put half of them on
+// MaxDelay, together), unless MinDelay is larger. MinDelay wins over
+// MaxDelay. While 1.2·base is under the cap, r = 0.5 gives base itself.
 //
 // p.Delay = 0 restarts the first failure at once (delay 0) and every later
 // one of the streak after MinDelay (0·2^n stays 0: the delay does not grow).
@@ -38,16 +40,15 @@ const jitterSteps = 1 << 20
 // attempt < 1 counts as 1. The arithmetic saturates, so any attempt (even
 // millions) and any durations, including [config.Infinity], are safe.
 // rnd values outside [0, 1] are clamped (NaN counts as 0); a nil rnd means
-// no jitter (r = 0.5).
+// no jitter: the delay is base.
 func Backoff(p config.RestartPolicy, attempt int, rnd func() float64) time.Duration {
 	attempt = max(attempt, 1)
 	base := min(shiftSat(max(p.Delay, 0), attempt-1), max(p.MaxDelay, 0))
 
-	r := 0.5
+	d := base
 	if rnd != nil {
-		r = rnd()
+		d = jitter(base, max(p.MaxDelay, 0), rnd())
 	}
-	d := min(jitter(base, r), max(p.MaxDelay, 0))
 	if attempt >= 2 {
 		d = max(d, MinDelay)
 	}
@@ -66,10 +67,11 @@ func shiftSat(d time.Duration, n int) time.Duration {
 	return d << n
 }
 
-// jitter returns base·(0.8 + 0.4·r), computed in integers so that the
-// result always lies in [base − base/5, base + base/5] (the upper end
-// saturating at the largest Duration). base must be ≥ 0.
-func jitter(base time.Duration, r float64) time.Duration {
+// jitter returns lo + (hi − lo)·r, where lo = base − base/5 and hi = base +
+// base/5 (saturating at the largest Duration), but at most ceil: computed
+// in integers so that the result always lies in [lo, hi]. base must be in
+// [0, ceil].
+func jitter(base, ceil time.Duration, r float64) time.Duration {
 	switch {
 	case !(r >= 0): // also NaN
 		r = 0
@@ -77,7 +79,7 @@ func jitter(base time.Duration, r float64) time.Duration {
 		r = 1
 	}
 	lo := base - base/5
-	hi := base + min(base/5, math.MaxInt64-base)
+	hi := min(base+min(base/5, math.MaxInt64-base), max(ceil, base))
 	span := uint64(hi - lo)
 	k := uint64(r * jitterSteps) // ≤ jitterSteps
 	// span·k/jitterSteps ≤ span, without overflow: the 128-bit product's

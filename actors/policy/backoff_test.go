@@ -35,14 +35,15 @@ func TestBackoff(t *testing.T) {
 		rnd     func() float64
 		want    time.Duration
 	}{
-		// Growth ×2 without jitter (r = 0.5 is factor 1).
+		// Growth ×2 (r = 0.5 is factor 1 while 1.2·base is under the
+		// cap; without jitter, nil, the delay is base).
 		{"1st", def, 1, fixed(0.5), 100 * ms},
 		{"2nd", def, 2, fixed(0.5), 200 * ms},
 		{"3rd", def, 3, fixed(0.5), 400 * ms},
 		{"4th", def, 4, fixed(0.5), 800 * ms},
-		{"9th", def, 9, fixed(0.5), 25600 * ms},
-		{"10th capped", def, 10, fixed(0.5), 30 * time.Second},
-		{"11th capped", def, 11, fixed(0.5), 30 * time.Second},
+		{"9th", def, 9, nil, 25600 * ms},
+		{"10th capped", def, 10, nil, 30 * time.Second},
+		{"11th capped", def, 11, nil, 30 * time.Second},
 		{"nil rnd is no jitter", def, 3, nil, 400 * ms},
 		{"attempt 0 is 1", def, 0, nil, 100 * ms},
 		{"negative attempt is 1", def, -7, nil, 100 * ms},
@@ -53,17 +54,19 @@ func TestBackoff(t *testing.T) {
 		{"r=0.25", def, 1, fixed(0.25), 90 * ms},
 		{"r=0 capped", def, 20, fixed(0), 24 * time.Second},
 		{"r=1 capped", def, 20, fixed(1), 30 * time.Second}, // never above the cap
-		{"r=0.75 capped", def, 20, fixed(0.75), 30 * time.Second},
-		{"r=0.25 capped", def, 20, fixed(0.25), 27 * time.Second},
+		{"r=0.5 capped", def, 20, fixed(0.5), 27 * time.Second},
+		{"r=0.75 capped", def, 20, fixed(0.75), 28500 * ms}, // spread evenly up to the cap
+		{"r=0.25 capped", def, 20, fixed(0.25), 25500 * ms},
 		{"r=1 below the cap", def, 9, fixed(1), 30 * time.Second}, // 25.6s·1.2 capped
+		{"r=0.5 below the cap", def, 9, fixed(0.5), 25240 * ms},   // [20.48s, 30s]
 		{"r<0 clamps", def, 1, fixed(-3), 80 * ms},
 		{"r>1 clamps", def, 1, fixed(7), 120 * ms},
 		{"NaN is 0", def, 1, fixed(math.NaN()), 80 * ms},
 		{"+Inf clamps", def, 1, fixed(math.Inf(1)), 120 * ms},
 
 		// Huge attempt numbers do not overflow.
-		{"63rd", def, 63, fixed(0.5), 30 * time.Second},
-		{"64th", def, 64, fixed(0.5), 30 * time.Second},
+		{"63rd", def, 63, nil, 30 * time.Second},
+		{"64th", def, 64, nil, 30 * time.Second},
 		{"millionth", def, 1_000_000, fixed(0), 24 * time.Second},
 		{"MaxInt", def, math.MaxInt, fixed(1), 30 * time.Second},
 
@@ -83,7 +86,8 @@ func TestBackoff(t *testing.T) {
 		{"tiny max 1st", tinyMax, 1, fixed(0.5), 1 * ms},
 
 		// Odd caps.
-		{"MaxDelay below Delay", maxBelowDelay, 1, fixed(0.5), 2 * time.Second},
+		{"MaxDelay below Delay", maxBelowDelay, 1, nil, 2 * time.Second},
+		{"MaxDelay below Delay, r=1", maxBelowDelay, 1, fixed(1), 2 * time.Second},
 		{"MaxDelay 0, 1st", noMax, 1, fixed(0.5), 0},
 		{"MaxDelay 0, 3rd", noMax, 3, fixed(0.5), policy.MinDelay},
 		{"negative durations", negative, 1, fixed(0.5), 0},
@@ -109,8 +113,8 @@ func TestBackoffJitterNearOne(t *testing.T) {
 		if got < 119*time.Millisecond || got > 120*time.Millisecond {
 			t.Errorf("r=%v: Backoff = %v, want in [119ms, 120ms]", r, got)
 		}
-		if capped := policy.Backoff(p, 50, fixed(r)); capped != 30*time.Second {
-			t.Errorf("r=%v: capped Backoff = %v, want the cap, 30s", r, capped)
+		if capped := policy.Backoff(p, 50, fixed(r)); capped < 29990*time.Millisecond || capped > 30*time.Second {
+			t.Errorf("r=%v: capped Backoff = %v, want in [29.99s, 30s]", r, capped)
 		}
 	}
 }
@@ -122,14 +126,22 @@ func TestBackoffSpread(t *testing.T) {
 	p := backoffPolicy()
 	rnd := newRand(1)
 	lo, hi := time.Duration(math.MaxInt64), time.Duration(0)
+	atCap := 0
 	for range 1000 {
 		d := policy.Backoff(p, 30, rnd)
 		lo, hi = min(lo, d), max(hi, d)
+		if d == p.MaxDelay {
+			atCap++
+		}
+	}
+	// Not clamped: a clamp put about half of them on the cap, together.
+	if atCap > 10 {
+		t.Errorf("%d of 1000 capped delays are exactly the cap", atCap)
 	}
 	if lo < 24*time.Second || hi > 30*time.Second {
 		t.Fatalf("delays in [%v, %v], outside [24s, 30s]", lo, hi)
 	}
-	if lo > 25*time.Second || hi < 30*time.Second {
+	if lo > 25*time.Second || hi < 29500*time.Millisecond {
 		t.Errorf("delays in [%v, %v]: jitter does not spread them", lo, hi)
 	}
 }

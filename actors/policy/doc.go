@@ -26,13 +26,14 @@
 // Consecutive failures form a streak; a run that lasted StableSec= (and at
 // least MinDelay) or more starts a new one. Failure number n of a streak waits (see [Backoff])
 //
-//	min(min(RestartSec·2^(n−1), RestartMaxDelaySec) · U(0.8, 1.2), RestartMaxDelaySec)
+//	base = min(RestartSec·2^(n−1), RestartMaxDelaySec)
+//	U(0.8·base, min(1.2·base, RestartMaxDelaySec))
 //
 // and, from n = 2 on, never less than [MinDelay] (100ms): RestartSec=0
 // restarts the first failure at once, but a crash loop never becomes a fork
 // storm. The ±20% jitter keeps services that fail together from restarting
 // in lockstep; RestartMaxDelaySec stays a cap, so delays that reached it
-// are spread over 0.8 to 1 times it.
+// are spread evenly over 0.8 to 1 times it.
 //
 // # Resource failures
 //
