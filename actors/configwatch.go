@@ -399,6 +399,14 @@ func (c *configActor) applyReload(ctx actor.Context, res transport.ReloadResult,
 	ctx.Send(c.services, apply)
 }
 
+// serviceFileMissing reports whether err, from config.ParseFile, says the
+// service file itself does not exist, not a file it names (an
+// EnvironmentFile=, whose error has the line that names it).
+func serviceFileMissing(err error) bool {
+	var cerr *config.Error
+	return errors.Is(err, fs.ErrNotExist) && !(errors.As(err, &cerr) && cerr.Line > 0)
+}
+
 // goClash returns the error of sp, a service file of the config dir, if
 // the program embedding the supervisor defines a service of that name:
 // the file is ignored, by a reload and by a check alike.
@@ -436,11 +444,8 @@ func (c *configActor) loadOnDemand(ctx actor.Context, m *unknownCommand) {
 	path := filepath.Join(c.dir, name+config.FileSuffix)
 	st, stOK := stampOf(path) // before it is read
 	spec, err := config.ParseFile(path)
-	var cerr *config.Error
 	switch {
-	case errors.Is(err, fs.ErrNotExist) && !(errors.As(err, &cerr) && cerr.Line > 0):
-		// The service file itself is missing, not a file it names (an
-		// EnvironmentFile=, whose error has the line that names it).
+	case serviceFileMissing(err):
 		m.cmd.fail(fmt.Errorf("%w %q (no file %s)", transport.ErrUnknownService, name, path))
 		return
 	case err != nil:

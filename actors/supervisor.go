@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -1141,7 +1140,7 @@ func (s *Supervisor) loadError(ctx context.Context, name string) error {
 	// Written since the last load (no reload yet, or a start that failed
 	// to load it on demand): read it now. Only on this error path.
 	path := filepath.Join(s.cfg.ConfigDir, name+config.FileSuffix)
-	if _, err := config.ParseFile(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if _, err := config.ParseFile(path); err != nil && !serviceFileMissing(err) {
 		return err
 	}
 	return nil

@@ -261,8 +261,10 @@ func TestMalformedFileIsSkipped(t *testing.T) {
 	// A missing EnvironmentFile= is its error, not the service file's
 	// absence (a start said "no file lateenv.service").
 	d.writeFile("lateenv.service", "[Service]\nExecStart=/bin/true\nEnvironmentFile=/nonexistent/x.env\n")
-	if _, errs, code := d.cli("start", "lateenv"); code != 4 || !strings.Contains(errs, "lateenv.service could not be loaded") || !strings.Contains(errs, "EnvironmentFile") {
-		t.Errorf("supers start lateenv: exit %d (want 4), stderr %q", code, errs)
+	for _, cmd := range [][]string{{"status", "lateenv"}, {"logs", "lateenv"}, {"start", "lateenv"}} {
+		if _, errs, code := d.cli(cmd...); code != 4 || !strings.Contains(errs, "lateenv.service could not be loaded") || !strings.Contains(errs, "EnvironmentFile") {
+			t.Errorf("supers %v: exit %d (want 4), stderr %q", cmd, code, errs)
+		}
 	}
 }
 
