@@ -29,10 +29,12 @@ type eventsCmd struct {
 //
 // With -f it then prints each new event as it happens, until Ctrl-C or
 // SIGTERM (exit 0); --timeout bounds only the wait for superd's answer. If
-// superd ends the stream first (it is shutting down), or the connection is
-// cut mid-stream, it reports "superd closed the event stream" and exits 1,
-// so that a script can tell and reconnect; if superd dropped this client
-// for reading too slowly, it says so (events were lost) and exits 1.
+// superd ends the stream first (it is shutting down), it reports "superd
+// closed the event stream"; if the answer is cut midway (superd cuts a
+// follower that leaves it unread for a minute, or superd stopped, or the
+// connection broke), it says so; if superd dropped this client for
+// reading too slowly, it says so (events were lost). Each exits 1, so
+// that a script can tell and reconnect.
 func (c *eventsCmd) Run(ctx context.Context, a *app) error {
 	if c.Service != "" {
 		if err := checkNames("events", c.Service); err != nil {
@@ -72,10 +74,7 @@ func (c *eventsCmd) Run(ctx context.Context, a *app) error {
 		a.errorf("superd dropped the event stream: it was read too slowly (events were lost)")
 		return exitStatus(exitError)
 	case err == nil, errors.Is(err, io.ErrUnexpectedEOF):
-		// A clean end, or the connection cut (superd's shutdown gave up
-		// waiting for the stream, or superd died).
-		a.errorf("superd closed the event stream")
-		return exitStatus(exitError)
+		return a.streamEnded("event", err)
 	default:
 		return a.eventsError(err)
 	}
@@ -164,4 +163,17 @@ func formatEvent(e notify.Event) string {
 		field("reason", strconv.Quote(e.Reason))
 	}
 	return strings.TrimRight(b.String(), " ")
+}
+
+// streamEnded reports the end of a followed stream of kind ("log",
+// "event") that the user did not end, err being nil for a clean end
+// (superd shutting down) or io.ErrUnexpectedEOF for an answer cut midway,
+// and returns the exit status 1.
+func (a *app) streamEnded(kind string, err error) error {
+	if err == nil {
+		a.errorf("superd closed the %s stream", kind)
+	} else {
+		a.errorf("the %s stream was cut midway (superd cuts a follower that leaves its output unread for a minute; or superd stopped, or the connection broke)", kind)
+	}
+	return exitStatus(exitError)
 }

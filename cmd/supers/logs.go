@@ -90,12 +90,8 @@ func (c *logsCmd) Run(ctx context.Context, a *app) error {
 		switch {
 		case fctx.Err() != nil:
 			return nil
-		case err == nil:
-			a.errorf("superd closed the log stream")
-			return exitStatus(exitError)
-		case errors.Is(err, io.ErrUnexpectedEOF):
-			a.errorf("the log stream was cut midway (superd cuts a follower that leaves its output unread for a minute; or the connection broke)")
-			return exitStatus(exitError)
+		case err == nil, errors.Is(err, io.ErrUnexpectedEOF):
+			return a.streamEnded("log", err)
 		default:
 			return a.serviceError("logs", c.Name, err)
 		}
