@@ -159,19 +159,26 @@ func (c *restartCmd) Run(ctx context.Context, a *app) error {
 }
 
 // stillStopping reports whether superd, asked again briefly (--timeout, at
-// most stillStoppingWait), says that the service name is stopping.
-func (a *app) stillStopping(ctx context.Context, name string) bool {
-	ctx, cancel := context.WithTimeout(ctx, min(a.timeout, stillStoppingWait))
+// most wait), says that the service name is stopping.
+func (a *app) stillStopping(ctx context.Context, name string, wait time.Duration) bool {
+	ctx, cancel := context.WithTimeout(ctx, min(a.timeout, wait))
 	defer cancel()
 	st, err := a.client.Status(ctx, name)
 	return err == nil && st.State == transport.StateStopping
 }
 
-// stillStoppingWait bounds the status request that tells a slow stop from a
-// superd that does not answer: a superd that answers at all answers a
-// status at once, and a frozen one must not make the command wait much
-// past its --timeout.
-const stillStoppingWait = time.Second
+// Bounds of the status request that tells a slow stop from a superd that
+// does not answer:
+//   - stillStoppingWait while a command without --timeout waits (a busy
+//     superd, stopping thousands of services, may take seconds to answer,
+//     and must not be taken for a silent one);
+//   - timedOutProbeWait once a --timeout given has passed: a frozen superd
+//     must not make the command wait much past it, and a superd that
+//     answers at all answers a status within that.
+const (
+	stillStoppingWait = 5 * time.Second
+	timedOutProbeWait = time.Second
+)
 
 // stopPollInterval is how often waitOp asks superd whether a service is
 // still stopping, once --timeout has passed.
@@ -210,7 +217,7 @@ func (a *app) waitOp(ctx context.Context, name string, op func(context.Context, 
 				return
 			case <-timer.C:
 			}
-			switch stopping := a.stillStopping(rctx, name); {
+			switch stopping := a.stillStopping(rctx, name, stillStoppingWait); {
 			case stopping:
 				deadline, wasStopping = time.Now().Add(a.timeout), true
 			case wasStopping:
@@ -262,10 +269,10 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 		go func() {
 			defer func() { <-slots; wg.Done() }()
 			st, err := a.waitOp(ctx, name, op)
-			// Told apart here, for each name at once: asked one after the
-			// other, a frozen superd made the wait the --timeout given
-			// plus one probe per name.
-			stopping := errors.Is(err, context.DeadlineExceeded) && a.timeoutGiven && a.stillStopping(ctx, name)
+			// Told apart here, for the names of this slot at once (16 at a
+			// time): asked one after the other, a frozen superd made the
+			// wait the --timeout given plus one probe per name.
+			stopping := errors.Is(err, context.DeadlineExceeded) && a.timeoutGiven && a.stillStopping(ctx, name, timedOutProbeWait)
 			outcomes[i] = outcome{st, err, stopping}
 		}()
 	}
