@@ -405,10 +405,11 @@ func (e *APIError) Error() string {
 // ErrUnknownService for a 404 to a request about a service that superd
 // answered with its JSON error (a 404 to any other request means an
 // unknown route, and one without that body another server), ErrInvalidArgument for a 400,
-// ErrConflict for a 409, ErrConfigUnavailable for a 503 to Reload or
-// CheckConfig (to other requests a 503 means that superd is shutting down,
-// ErrUnavailable; a reload that superd's shutdown interrupts matches
-// ErrConfigUnavailable too), ErrUnauthorized
+// ErrConflict for a 409, ErrConfigUnavailable or ErrUnavailable for a 503
+// as its body's code says (config_unavailable: the configuration directory
+// cannot be read; unavailable: superd is shutting down; from a superd that
+// gives no code, a 503 to Reload or CheckConfig is ErrConfigUnavailable
+// and to anything else ErrUnavailable), ErrUnauthorized
 // for a 401, ErrForbidden for a 403 and ErrPreconditionFailed for a 412.
 func (e *APIError) Is(target error) bool {
 	switch target {

@@ -307,8 +307,9 @@ var (
 	// e.g. another operation is in progress (HTTP 409).
 	ErrConflict = errors.New("conflict")
 	// ErrConfigUnavailable: the configuration directory as a whole cannot
-	// be read (missing, unreadable), so a reload or check could not even
-	// start; nothing was changed (HTTP 503).
+	// be read (missing, unreadable), or superd has none, so a reload, a
+	// check or a request about a definition (cat, edit, rm) could not even
+	// start; nothing was changed (HTTP 503, code config_unavailable).
 	ErrConfigUnavailable = errors.New("configuration unavailable")
 	// ErrUnavailable: superd is not serving requests (it is shutting down,
 	// or an embedding program's supervisor is not running) (HTTP 503).
