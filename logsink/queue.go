@@ -188,8 +188,9 @@ type streamStats struct {
 	written atomic.Uint64
 	dropped atomic.Uint64
 
-	mu   sync.Mutex
-	errs *errorState // nil until the first error
+	mu     sync.Mutex
+	errs   *errorState    // nil until the first error
+	trails sync.WaitGroup // trailing calls armed and not cancelled (see trail)
 }
 
 // errorState is a stream's last error and when OnError was last called.
@@ -222,13 +223,33 @@ func (s *streamStats) report(err error) {
 	if notify {
 		e.lastNotified, e.droppedNotified = now, s.dropped.Load()
 	}
-	if s.onError != nil && e.trailer == nil && !e.stopped {
-		e.trailer = time.AfterFunc(errorInterval, s.trail)
-	}
+	s.armTrailer()
 	s.mu.Unlock()
 	if notify {
 		s.onError(s.st, err)
 	}
+}
+
+// dropUnreported counts n bytes dropped without trying to write them (for
+// resourceRetry after a full disk): reported by the trailing call.
+func (s *streamStats) dropUnreported(n int) {
+	s.dropped.Add(uint64(n))
+	s.mu.Lock()
+	if s.errs != nil {
+		s.armTrailer()
+	}
+	s.mu.Unlock()
+}
+
+// armTrailer arms the trailing call unless one is pending, there is no
+// onError or the stream is closed. s.mu must be held, and s.errs set.
+func (s *streamStats) armTrailer() {
+	e := s.errs
+	if s.onError == nil || e.trailer != nil || e.stopped {
+		return
+	}
+	s.trails.Add(1)
+	e.trailer = time.AfterFunc(errorInterval, s.trail)
 }
 
 // owed reports whether an error or dropped output came after the last
@@ -242,6 +263,7 @@ func (s *streamStats) owed() bool {
 // onError if anything is owed, and then looks again errorInterval later,
 // until nothing new has come.
 func (s *streamStats) trail() {
+	defer s.trails.Done()
 	s.mu.Lock()
 	e := s.errs
 	e.trailer = nil
@@ -249,7 +271,7 @@ func (s *streamStats) trail() {
 	err := e.lastErr
 	if owed {
 		e.lastNotified, e.droppedNotified = time.Now(), s.dropped.Load()
-		e.trailer = time.AfterFunc(errorInterval, s.trail)
+		s.armTrailer()
 	}
 	s.mu.Unlock()
 	if owed {
@@ -257,8 +279,9 @@ func (s *streamStats) trail() {
 	}
 }
 
-// stop cancels the trailing call, once the stream is closed, and makes it
-// now if anything is owed: the final count of dropped bytes.
+// stop cancels the trailing call, once the stream is closed, waits for
+// one under way, and makes it now if anything is owed: the final count of
+// dropped bytes. No OnError call of the stream comes after it returns.
 func (s *streamStats) stop() {
 	s.mu.Lock()
 	e := s.errs
@@ -267,10 +290,13 @@ func (s *streamStats) stop() {
 		return
 	}
 	e.stopped = true
-	if e.trailer != nil {
-		e.trailer.Stop()
-		e.trailer = nil
+	if e.trailer != nil && e.trailer.Stop() {
+		s.trails.Done() // cancelled before it ran
 	}
+	e.trailer = nil
+	s.mu.Unlock()
+	s.trails.Wait()
+	s.mu.Lock()
 	owed := s.onError != nil && s.owed()
 	err := e.lastErr
 	s.mu.Unlock()

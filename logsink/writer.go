@@ -337,7 +337,7 @@ func (w *streamWriter) flush(b *batch) {
 func (w *streamWriter) write(p []byte) {
 	defer w.queue.release(len(p))
 	if w.live == nil && monotonic() < w.retryAt {
-		w.stats.dropped.Add(uint64(len(p))) // reported when it was tried
+		w.stats.dropUnreported(len(p))
 		return
 	}
 	if err := w.ensureLive(); err != nil {
