@@ -193,13 +193,16 @@ func (c *rmCmd) Run(ctx context.Context, a *app) error {
 		// The hash as supers --json cat prints it, or quoted as the API's
 		// ETag has it: both are taken.
 		ifMatch = strings.TrimSpace(*c.IfMatch)
-		if len(ifMatch) >= 2 && ifMatch[0] == '"' && ifMatch[len(ifMatch)-1] == '"' {
+		quoted := len(ifMatch) >= 2 && ifMatch[0] == '"' && ifMatch[len(ifMatch)-1] == '"'
+		if quoted {
 			ifMatch = ifMatch[1 : len(ifMatch)-1]
 		}
 		switch {
 		case ifMatch == "":
 			return &usageError{command: "rm", msg: "--if-match: empty hash (was its variable unset?)"}
-		case strings.ContainsAny(ifMatch, "\" ,") || strings.HasPrefix(ifMatch, "W/"):
+		case strings.ContainsAny(ifMatch, "\" ,") || strings.HasPrefix(ifMatch, "W/") || quoted && ifMatch == "*":
+			// A quoted "*" is a tag, not the wildcard: unquoted, it would
+			// become the wildcard (any file) that superd refuses it as.
 			return &usageError{command: "rm", msg: fmt.Sprintf("--if-match: %q is not a hash (give one, as supers --json cat prints it)", *c.IfMatch)}
 		}
 		if len(c.Names) > 1 {

@@ -193,7 +193,7 @@ func TestRmIfMatch(t *testing.T) {
 
 	// Not a hash: quotes inside, a weak tag, a list. A usage error (the
 	// API's 400 showed doubled quotes, exit 1).
-	for _, bad := range []string{`"ab"cd"`, `W/"abc"`, `abc, def`} {
+	for _, bad := range []string{`"ab"cd"`, `W/"abc"`, `abc, def`, `"*"`} {
 		r = runAgainst(t, socket, "rm", "--if-match", bad, "web")
 		if r.code != exitUsage || !strings.Contains(r.stderr, "is not a hash") {
 			t.Errorf("--if-match %s: code %d, stderr %q", bad, r.code, r.stderr)
