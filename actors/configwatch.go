@@ -407,15 +407,25 @@ func serviceFileMissing(err error) bool {
 	return errors.Is(err, fs.ErrNotExist) && !(errors.As(err, &cerr) && cerr.Line > 0)
 }
 
+// goDefined returns an error wrapping transport.ErrConflict if the program
+// embedding the supervisor defines service name (Config.Services): no file
+// defines it, whatever the config dir holds. nil otherwise.
+func (c *configActor) goDefined(name string) error {
+	if old, ok := c.known[name]; !ok || old.File != "" {
+		return nil
+	}
+	return fmt.Errorf("%w: service %q is defined by the program embedding the supervisor, not by a file", transport.ErrConflict, name)
+}
+
 // goClash returns the error of sp, a service file of the config dir, if
 // the program embedding the supervisor defines a service of that name:
 // the file is ignored, by a reload and by a check alike.
 func (c *configActor) goClash(sp *config.Service) error {
-	if old, ok := c.known[sp.Name]; !ok || old.File != "" {
+	err := c.goDefined(sp.Name)
+	if err == nil {
 		return nil
 	}
-	return &config.Error{File: sp.File, Err: fmt.Errorf("%w: service %q is defined by the program embedding the supervisor; this file is ignored",
-		transport.ErrConflict, sp.Name)}
+	return &config.Error{File: sp.File, Err: fmt.Errorf("%w; this file is ignored", err)}
 }
 
 // loadOnDemand handles a start or restart of a name the services supervisor

@@ -56,9 +56,9 @@ type definitionReply struct {
 }
 
 func (c *configActor) handleGetDefinition(m *getDefinition) {
-	if old, ok := c.known[m.name]; ok && old.File == "" {
+	if err := c.goDefined(m.name); err != nil {
 		// A file of that name, if any, is ignored: it does not define it.
-		m.reply <- definitionReply{err: fmt.Errorf("%w: service %s is defined by the program embedding the supervisor, not by a file", transport.ErrConflict, m.name)}
+		m.reply <- definitionReply{err: err}
 		return
 	}
 	d, err := c.readDefinition(m.name)
@@ -173,8 +173,8 @@ func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transp
 	if err != nil && !errors.Is(err, transport.ErrUnknownService) {
 		return res, nil, err
 	}
-	if old, ok := c.known[m.name]; ok && old.File == "" {
-		return res, nil, fmt.Errorf("%w: service %s is defined by the program embedding the supervisor, not by a file", transport.ErrConflict, m.name)
+	if err := c.goDefined(m.name); err != nil {
+		return res, nil, err
 	}
 	if err := checkPrecondition(m.name, m.opts.IfMatch, cur); err != nil {
 		return res, nil, err
@@ -244,11 +244,12 @@ func (c *configActor) handleDeleteDefinition(ctx actor.Context, m *deleteDefinit
 
 func (c *configActor) deleteDefinition(ctx actor.Context, m *deleteDefinition) (transport.DefinitionResult, error) {
 	res := transport.DefinitionResult{Name: m.name}
+	if err := c.goDefined(m.name); err != nil {
+		return res, err
+	}
 	cur, err := c.readDefinition(m.name)
-	old, known := c.known[m.name]
+	_, known := c.known[m.name]
 	switch {
-	case known && old.File == "":
-		return res, fmt.Errorf("%w: service %s is defined by the program embedding the supervisor, not by a file", transport.ErrConflict, m.name)
 	case err == nil:
 	case errors.Is(err, transport.ErrUnknownService) && known:
 		// Its file was removed by hand since it was loaded: the service
