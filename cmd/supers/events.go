@@ -80,6 +80,15 @@ func (c *eventsCmd) Run(ctx context.Context, a *app) error {
 	}
 }
 
+// typeWidth is the width of the type column: the longest event type.
+func typeWidth() int {
+	w := 0
+	for _, t := range notify.Types() {
+		w = max(w, len(t))
+	}
+	return w
+}
+
 // printEvent writes e to stdout as one line: human form, or its JSON with
 // --json.
 func (a *app) printEvent(e notify.Event) error {
@@ -125,7 +134,7 @@ func formatEvent(e notify.Event) string {
 		service = "-"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %-11s %-15s", e.Time.UTC().Format(eventTimeLayout), oneLine(e.Type), service)
+	fmt.Fprintf(&b, "%s %-*s %-15s", e.Time.UTC().Format(eventTimeLayout), typeWidth(), oneLine(e.Type), service)
 	field := func(key, value string) { b.WriteString(" " + key + "=" + value) }
 	if e.PID != 0 {
 		field("pid", strconv.Itoa(e.PID))

@@ -47,9 +47,7 @@ func TestFormatEventColumnsAlign(t *testing.T) {
 	if i, j := strings.Index(a, "nobin"), strings.Index(b, "web"); i != j || i < 0 {
 		t.Errorf("service columns at %d and %d:\n%s\n%s", i, j, a, b)
 	}
-	for _, typ := range notify.Types() {
-		if len(typ) > 11 {
-			t.Errorf("event type %q is wider than the type column", typ)
-		}
+	if typeWidth() != len(notify.TypeExecFailed) {
+		t.Errorf("type column %d wide, want %d (exec-failed, the longest type)", typeWidth(), len(notify.TypeExecFailed))
 	}
 }
