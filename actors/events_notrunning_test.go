@@ -28,12 +28,7 @@ func TestEventsOfServicesWithoutProcess(t *testing.T) {
 		"flap.service":  "[Service]\nExecStart=/bin/sh -c 'exit 3'\nRestart=always\nRestartSec=1h\nAutoStart=no\n",
 		"gone.service":  "[Service]\nExecStart=/nonexistent/gone\nRestart=on-failure\nRestartSec=0\nStartLimitBurst=2\nAutoStart=no\n",
 	}
-	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sup, _, _ := embedded(t, actors.Config{ConfigDir: dir})
+	sup := embeddedOn(t, dir, files)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	stream, err := sup.Events(ctx, "", true)
@@ -110,12 +105,7 @@ func TestEventsOfServicesRemovedWithoutProcess(t *testing.T) {
 		"gone.service":  "[Service]\nExecStart=/nonexistent/gone\nRestart=on-failure\nStartLimitBurst=1\nAutoStart=no\n",
 		"idle.service":  "[Service]\nExecStart=/bin/sleep 1000\nAutoStart=no\n",
 	}
-	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sup, _, _ := embedded(t, actors.Config{ConfigDir: dir})
+	sup := embeddedOn(t, dir, files)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for name, want := range map[string]string{"ghost": transport.StateExecFailed, "flap": transport.StateBackoff, "gone": transport.StateFatal} {
@@ -167,4 +157,17 @@ func TestEventsOfServicesRemovedWithoutProcess(t *testing.T) {
 		l, err := sup.List(ctx)
 		return err == nil && len(l) == 0
 	})
+}
+
+// embeddedOn writes files (name to content) into dir and runs a supervisor
+// on it.
+func embeddedOn(t *testing.T, dir string, files map[string]string) *actors.Supervisor {
+	t.Helper()
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sup, _, _ := embedded(t, actors.Config{ConfigDir: dir})
+	return sup
 }
