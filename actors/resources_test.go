@@ -3,6 +3,7 @@ package actors
 import (
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/supers-dev/supers/actors/process"
 	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/notify"
 )
 
 // resShortage is the error of start attempt n of a superd short of a
@@ -61,6 +63,11 @@ func TestSupervisionResourceShortageIsRetried(t *testing.T) {
 			h.t.Fatalf("attempt %d failed: %v", p.n, p.err)
 		}
 		h.wantState(StateRunning, 0)
+		// superd's own shortage is not the service's exec failure: not
+		// published as one (each retry was), only the restarts are.
+		if types := h.published(); slices.Contains(types, notify.TypeExecFailed) || !slices.Contains(types, notify.TypeRestart) {
+			h.t.Fatalf("events %q: want restarts and no exec-failed", types)
+		}
 		return p
 	}
 	fail := func(n int) error {

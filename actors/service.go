@@ -536,16 +536,22 @@ func (a *serviceActor) execFailed(ctx actor.Context, err error) error {
 	a.state = StateExecFailed
 	a.rec.lastErr = err.Error()
 	a.handle = process.Handle{}
-	if errno, ok := process.ResourceShortage(err); ok {
+	errno, short := process.ResourceShortage(err)
+	if short {
 		// Not the service's fault: the supervisor retries it (policy).
 		a.log().Warn("process could not be started for lack of a resource; the start will be retried", "errno", errno, "err", err)
 	} else {
 		a.log().Error("process could not be started", "err", err)
 	}
 	a.notify(ctx)
-	ev := notify.NewEvent(notify.TypeExecFailed, a.spec.Name)
-	ev.Reason = err.Error()
-	publish(ctx, a.deps.events, ev)
+	if !short {
+		// superd's own shortage is not the service's failure: a webhook
+		// on exec-failed would be paged for each retry (the restart
+		// event that follows says one is coming).
+		ev := notify.NewEvent(notify.TypeExecFailed, a.spec.Name)
+		ev.Reason = err.Error()
+		publish(ctx, a.deps.events, ev)
+	}
 	return err
 }
 

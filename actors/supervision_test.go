@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/supers-dev/supers/actors/process"
 	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/notify"
 	"github.com/supers-dev/supers/transport"
 )
 
@@ -135,6 +137,20 @@ type harness struct {
 	services *actor.PID
 	procs    *fakeStarter
 	sigs     *signalLog
+
+	evMu   sync.Mutex
+	events []notify.Event // published, in order
+}
+
+// published returns the types of the events published so far.
+func (h *harness) published() []string {
+	h.evMu.Lock()
+	defer h.evMu.Unlock()
+	types := make([]string, 0, len(h.events))
+	for _, e := range h.events {
+		types = append(types, e.Type)
+	}
+	return types
 }
 
 // newHarness must be called inside the bubble. It adds svc and returns once
@@ -167,6 +183,14 @@ func newHarnessWithSinks(t *testing.T, procs *fakeStarter, svc *config.Service, 
 		}
 	}
 	logs := h.sys.Root.Spawn(actor.PropsFromFunc(receive))
+	events := h.sys.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		if m, ok := ctx.Message().(*eventPublished); ok {
+			h.evMu.Lock()
+			h.events = append(h.events, m.event)
+			h.evMu.Unlock()
+		}
+	}))
+	deps.events = events
 	var err error
 	h.services, err = h.sys.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
 		return newServicesActor(deps, logs)
@@ -180,6 +204,9 @@ func newHarnessWithSinks(t *testing.T, procs *fakeStarter, svc *config.Service, 
 		}
 		if err := h.sys.Root.StopFuture(logs).Wait(); err != nil {
 			t.Errorf("stopping the log sink actor: %v", err)
+		}
+		if err := h.sys.Root.StopFuture(events).Wait(); err != nil {
+			t.Errorf("stopping the event recorder: %v", err)
 		}
 	})
 	done := make(chan error, 1)
@@ -565,6 +592,9 @@ func TestSupervisionExecFailure(t *testing.T) {
 		st := h.wantState(StateBackoff, 1000)
 		if !strings.Contains(st.Error, "file does not exist") {
 			t.Fatalf("backoff error %q does not say why the start failed", st.Error)
+		}
+		if !slices.Contains(h.published(), notify.TypeExecFailed) {
+			t.Fatalf("events %q, want an exec-failed", h.published())
 		}
 
 		second := h.restartAfter(first.at, time.Second)

@@ -24,3 +24,15 @@ func TestStartErrorEAGAINNamesTheProcessLimit(t *testing.T) {
 		t.Errorf("ResourceShortage = %q, %v; want EAGAIN, true", errno, ok)
 	}
 }
+
+// A child that cannot move its descriptors into place because the pipe it
+// was given holds the last descriptor below RLIMIT_NOFILE fails with EBADF
+// (its dup3 to the limit): superd short of descriptors, not the service's
+// fault. It counted as an exec failure of the service, and toward its
+// start limit.
+func TestStartErrorEBADFIsAShortage(t *testing.T) {
+	err := startError(&exec.Cmd{Path: "/bin/sleep"}, &fs.PathError{Op: "fork/exec", Path: "/bin/sleep", Err: syscall.EBADF})
+	if errno, ok := ResourceShortage(err); !ok || errno != "EBADF" {
+		t.Errorf("ResourceShortage = %q, %v; want EBADF, true", errno, ok)
+	}
+}
