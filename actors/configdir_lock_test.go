@@ -40,3 +40,41 @@ func TestEmbedConfigDirIsExclusive(t *testing.T) {
 		t.Errorf("the first supervisor's web after the second one's start: %+v, %v (was pid %d)", st, err, before.PID)
 	}
 }
+
+// A config dir replaced while a supervisor runs (moved away, a new one
+// made at its path): the lock stayed on the old directory, and a second
+// supervisor took the new one and ran every service twice. A reload moves
+// the lock to the new directory, so the second one is refused.
+func TestEmbedConfigDirLockFollowsAReplacedDir(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "conf")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	body := []byte("[Service]\nExecStart=sleep 64\n")
+	if err := os.WriteFile(filepath.Join(dir, "web.service"), body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := embedded(t, actors.Config{ConfigDir: dir, LogDir: t.TempDir()})
+	if err := os.Rename(dir, dir+".old"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "web.service"), body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := first.Reload(ctx); err != nil {
+		t.Fatalf("reload of the replaced dir: %v", err)
+	}
+	second, err := actors.New(actors.Config{ConfigDir: dir, LogDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Run(ctx); !errors.Is(err, config.ErrDirInUse) {
+		t.Fatalf("second Run on the replaced dir: %v, want ErrDirInUse", err)
+	}
+}

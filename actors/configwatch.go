@@ -28,6 +28,7 @@ import (
 // are never touched by a reload.
 type configActor struct {
 	dir      string
+	lock     *config.DirLock // dir's lock, nil without one (tests)
 	services *actor.PID
 	events   *actor.PID // the event hub, or nil
 	log      *slog.Logger
@@ -229,6 +230,9 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 		return res, nil, fmt.Errorf("%w: superd has no config dir", transport.ErrConfigUnavailable)
 	}
 	c.openChanges(true) // again if the dir was replaced; before the stamps
+	if err := c.relock(); err != nil {
+		return res, nil, err
+	}
 	loadDir := config.LoadDir
 	if c.loadDir != nil {
 		loadDir = c.loadDir
@@ -397,6 +401,22 @@ func (c *configActor) applyReload(ctx actor.Context, res transport.ReloadResult,
 	}
 	apply.then = report
 	ctx.Send(c.services, apply)
+}
+
+// relock moves the config dir's lock to the directory its path names now
+// (replaced, or created since superd started without it), so that a second
+// supervisor cannot take the new one and run every service twice. If one
+// already holds it, nothing may be loaded from it: the error wraps
+// transport.ErrConfigUnavailable and config.ErrDirInUse.
+func (c *configActor) relock() error {
+	if c.lock == nil {
+		return nil
+	}
+	if err := c.lock.Refresh(); err != nil {
+		c.log.Error("config dir replaced, and its new directory is locked by another supervisor: nothing is loaded from it", "err", err)
+		return fmt.Errorf("%w: %w (nothing was changed)", transport.ErrConfigUnavailable, err)
+	}
+	return nil
 }
 
 // serviceFileMissing reports whether err, from config.ParseFile, says the

@@ -96,6 +96,9 @@ func (c *configActor) readDefinition(name string) (*config.Definition, error) {
 	if c.dir == "" {
 		return nil, fmt.Errorf("%w: superd has no config dir", transport.ErrConfigUnavailable)
 	}
+	if err := c.relock(); err != nil {
+		return nil, err
+	}
 	d, err := config.ReadDefinition(c.dir, name)
 	switch {
 	case errors.Is(err, config.ErrInvalidName):

@@ -84,7 +84,7 @@ func (r *rootActor) Receive(ctx actor.Context) {
 			}
 			dir, errs, watch, daemon, version := deps.configDir, r.loadErr, r.watch, r.daemon, r.version
 			cfg, err = ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
-				c := &configActor{dir: dir, services: services, events: events, log: logger, known: known, errs: errs,
+				c := &configActor{dir: dir, lock: deps.dirLock, services: services, events: events, log: logger, known: known, errs: errs,
 					watchDir: watch, startDaemon: daemon, version: version}
 				if daemon != nil {
 					c.daemonHash = daemon.Hash

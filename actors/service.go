@@ -78,6 +78,9 @@ type serviceDeps struct {
 	events *actor.PID
 	// configDir is the directory of the service files ("" if none).
 	configDir string
+	// dirLock is configDir's lock (nil without one), which the config
+	// actor moves to the directory the path names at each reload.
+	dirLock *config.DirLock
 	// marker returns the value of runstate.MarkerEnv for a service's
 	// processes, by which a later superd finds what a crashed one left
 	// (nil: no state file).

@@ -367,12 +367,12 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	// Then the config dir's: a second supervisor on the same service files
 	// (another superd with another socket) would run each one twice.
+	var dirLock *config.DirLock
 	if s.cfg.ConfigDir != "" {
-		lock, err := config.LockDir(s.cfg.ConfigDir)
-		if err != nil {
+		if dirLock, err = config.LockDir(s.cfg.ConfigDir); err != nil {
 			return err
 		}
-		defer lock.Close()
+		defer dirLock.Close()
 	}
 	// A config dir that is missing or unreadable (a typo in --config-dir)
 	// is an error, not a supervisor of nothing that says it is ready.
@@ -431,7 +431,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	if store != nil {
 		s.forgetStopsOfRemoved(store, deps, specs)
 	}
-	deps.configDir = s.cfg.ConfigDir
+	deps.configDir, deps.dirLock = s.cfg.ConfigDir, dirLock
 	queues, daemon, err := s.notifiers()
 	if err != nil {
 		return err

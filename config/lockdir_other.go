@@ -2,8 +2,15 @@
 
 package config
 
-import "io"
-
-// LockDir takes no lock here (no flock): two supervisors must not share a
+// DirLock takes no lock here (no flock): two supervisors must not share a
 // configuration directory.
-func LockDir(string) (io.Closer, error) { return nopCloser{}, nil }
+type DirLock struct{}
+
+// LockDir takes no lock here.
+func LockDir(string) (*DirLock, error) { return &DirLock{}, nil }
+
+// Refresh does nothing here.
+func (*DirLock) Refresh() error { return nil }
+
+// Close does nothing here.
+func (*DirLock) Close() error { return nil }

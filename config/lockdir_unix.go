@@ -5,35 +5,98 @@ package config
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
+	"sync"
 
 	"github.com/supers-dev/supers/config/flock"
 )
 
-// LockDir takes an exclusive advisory lock (flock) on the directory dir
-// itself, without waiting, and returns what releases it. Two supervisors
-// that load the same service files would run every service twice: the
-// second one's LockDir fails with an error wrapping ErrDirInUse. No file is
-// created, so a read-only directory can be locked too. A directory that
-// cannot be opened (missing: it may be created later) is not locked, and
-// is no error here; reading it reports the problem.
-func LockDir(dir string) (io.Closer, error) {
-	f, err := os.Open(dir)
+// DirLock is the lock of a config dir, held by path: an exclusive advisory
+// lock (flock) on the directory itself, so that no file is created and a
+// read-only directory can be locked too. Two supervisors that load the same
+// service files would run every service twice: the second one's LockDir,
+// or Refresh, fails with an error wrapping ErrDirInUse.
+//
+// The lock is on the directory the path named when it was taken: replaced
+// (moved away, and a new one made at the path) or created after a start
+// without it, the path names a directory nobody locks, until Refresh locks
+// it. A DirLock is safe for concurrent use.
+type DirLock struct {
+	dir string
+
+	mu sync.Mutex
+	f  *os.File // the locked directory; nil when none was (missing, or no flock)
+}
+
+// LockDir locks dir without waiting. A directory that cannot be opened
+// (missing: it may be created later) is not locked, and is no error here;
+// reading it reports the problem, and Refresh locks it once it exists.
+func LockDir(dir string) (*DirLock, error) {
+	l := &DirLock{dir: dir}
+	if err := l.Refresh(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Refresh makes sure the lock is on the directory the path names now: if
+// it names another one (the directory was replaced) or one that was
+// missing when the lock was taken, it locks that one, then releases the
+// old lock. It fails with an error wrapping ErrDirInUse if another process
+// holds the new one (the old lock is then kept). A path that names no
+// directory now changes nothing.
+func (l *DirLock) Refresh() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f, err := os.Open(l.dir)
 	if err != nil {
-		return nopCloser{}, nil
+		return nil // missing or unreadable: reading it reports the problem
+	}
+	if fi, err := f.Stat(); err != nil || !fi.IsDir() {
+		_ = f.Close()
+		return nil // not a directory: reading it reports the problem
+	}
+	if l.f != nil && sameFile(l.f, f) {
+		_ = f.Close()
+		return nil
 	}
 	switch err := flock.TryLock(f); {
 	case errors.Is(err, flock.ErrLocked):
 		_ = f.Close()
-		if pid := flock.Holder(dir); pid > 0 {
-			return nil, fmt.Errorf("config dir %s: %w (pid %d holds its lock)", dir, ErrDirInUse, pid)
+		if pid := flock.Holder(l.dir); pid > 0 {
+			return fmt.Errorf("config dir %s: %w (pid %d holds its lock)", l.dir, ErrDirInUse, pid)
 		}
-		return nil, fmt.Errorf("config dir %s: %w", dir, ErrDirInUse)
+		return fmt.Errorf("config dir %s: %w", l.dir, ErrDirInUse)
 	case err != nil:
 		// A file system without flock: nothing to guard with.
 		_ = f.Close()
-		return nopCloser{}, nil
+		return nil
 	}
-	return f, nil
+	if l.f != nil {
+		_ = l.f.Close() // the directory that was replaced
+	}
+	l.f = f
+	return nil
+}
+
+// Close releases the lock.
+func (l *DirLock) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return nil
+	}
+	err := l.f.Close()
+	l.f = nil
+	return err
+}
+
+// sameFile reports whether a and b are open on the same file.
+func sameFile(a, b *os.File) bool {
+	ai, err := a.Stat()
+	if err != nil {
+		return false
+	}
+	bi, err := b.Stat()
+	return err == nil && os.SameFile(ai, bi)
 }

@@ -67,3 +67,74 @@ func TestLockDir(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A config dir replaced under a lock (moved away, a new one made at the
+// path) was left unlocked: a second supervisor took it and ran every
+// service twice. Refresh moves the lock to the directory the path names,
+// and refuses if another holds it; so it does for a directory created
+// after a lock taken while it was missing.
+func TestDirLockRefreshFollowsTheDirectory(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "conf")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	l, err := LockDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if err := os.Rename(dir, dir+".old"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Refresh(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LockDir(dir); !errors.Is(err, ErrDirInUse) {
+		t.Errorf("the new directory after Refresh: LockDir = %v, want ErrDirInUse", err)
+	}
+	// The old one is released.
+	old, err := LockDir(dir + ".old")
+	if err != nil {
+		t.Errorf("the replaced directory is still locked: %v", err)
+	} else {
+		old.Close()
+	}
+
+	// Another holds the directory that replaces it: refused, and the lock
+	// it had is kept.
+	if err := os.Rename(dir, dir+".2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	other, err := LockDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Refresh(); !errors.Is(err, ErrDirInUse) {
+		t.Errorf("Refresh onto a directory another holds = %v, want ErrDirInUse", err)
+	}
+	other.Close()
+
+	// Locked while missing, then created.
+	late := filepath.Join(root, "late")
+	ll, err := LockDir(late)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ll.Close()
+	if err := os.Mkdir(late, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := ll.Refresh(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LockDir(late); !errors.Is(err, ErrDirInUse) {
+		t.Errorf("a directory created after the lock: LockDir = %v, want ErrDirInUse", err)
+	}
+}
