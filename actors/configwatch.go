@@ -269,6 +269,11 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 		}
 		return res, nil, nil
 	}
+	if derr != nil {
+		// Said in superd's own log too, as a service file's error is: a
+		// reload by SIGHUP or --watch has no other output.
+		c.log.Error("superd.conf not applied; the webhooks in force are kept", "err", derr)
+	}
 	if derr == nil && c.startDaemon != nil && !daemon.SameSettings(c.startDaemon) {
 		const warning = "superd.conf: the [Daemon] settings changed since superd started; they take effect when superd restarts (webhooks that changed are reloaded now)"
 		res.Warnings = append(res.Warnings, warning)

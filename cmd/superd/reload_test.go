@@ -460,3 +460,20 @@ func TestReloadDuringRestart(t *testing.T) {
 	}
 	waitFor(t, 5*time.Second, "a single process", func() bool { return len(childrenOf(d.cmd.Process.Pid)) == 1 })
 }
+
+// A superd.conf that fails to load on a reload is named in superd's own
+// log with its line and reason, as a service file is: a reload by SIGHUP
+// or --watch has no other output, and the log said only "errors=1".
+func TestReloadLogsABrokenDaemonConf(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, map[string]string{"web.service": "[Service]\nExecStart=/bin/sleep 1000\n"}).start()
+	d.waitRunning("web")
+	d.writeFile("superd.conf", "[Webhook \"ops\"]\nURL=http://127.0.0.1:1/hook\nBogusKey=1\n")
+	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "superd to log the broken superd.conf", func() bool {
+		log := d.stderr.String()
+		return strings.Contains(log, "superd.conf not applied") && strings.Contains(log, "superd.conf:3") && strings.Contains(log, "BogusKey")
+	})
+}
