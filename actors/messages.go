@@ -123,7 +123,8 @@ type stopAll struct {
 // status changes, before it answers the command that caused the change.
 type statusChanged struct {
 	status transport.ServiceStatus
-	gen    uint64 // the generation of the service's current or last process
+	gen    uint64     // the generation of the service's current or last process
+	from   *actor.PID // the service actor that sent it
 }
 
 // processExited is sent by the reaper callback when the process of

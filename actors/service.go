@@ -426,15 +426,16 @@ func (a *serviceActor) handleStop(ctx actor.Context, reply replyTo, was string) 
 			}
 		}
 		a.state = StateStopped
-		a.notify(ctx)
 		if changed {
 			a.log().Info("stopped while not running", "was", was)
 			// No process to stop, but a state change all the same: the
-			// last event must not be a restart that never comes.
+			// last event must not be a restart that never comes. Before
+			// the parent's notice, as in ended.
 			ev := notify.NewEvent(notify.TypeStop, a.spec.Name)
 			ev.Reason = "was " + was
 			publish(ctx, a.deps.events, ev)
 		}
+		a.notify(ctx)
 		reply.send(a.answer(), nil)
 	}
 }
@@ -810,7 +811,10 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 		a.state = StateExited
 		a.log().Warn("process exited", attrs...)
 	}
-	a.notify(ctx)
+	// The events before the parent's notice: once told that no process
+	// is left, superd's shutdown drains the event hub, and its drain must
+	// find them already in the hub's mailbox (messages of one sender keep
+	// their order), or they are lost.
 	ev := notify.NewEvent(notify.TypeExit, a.spec.Name)
 	ev.PID, ev.Code, ev.Signal, ev.Expected = m.exit.PID, a.rec.lastExit.Code, m.exit.Signal, expected
 	publish(ctx, a.deps.events, ev)
@@ -819,6 +823,7 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 		ev.PID = m.exit.PID
 		publish(ctx, a.deps.events, ev)
 	}
+	a.notify(ctx)
 	if !expected {
 		// Nobody asked for this exit: a failure, for the supervisor to decide.
 		panic(&exitError{Service: a.spec.Name, Exit: m.exit, RanFor: ranFor, Gen: m.gen})
@@ -863,7 +868,7 @@ func (a *serviceActor) cleanup() {
 // notify tells the parent the current status.
 func (a *serviceActor) notify(ctx actor.Context) {
 	if p := ctx.Parent(); p != nil {
-		ctx.Send(p, &statusChanged{status: a.status(), gen: a.rec.gen})
+		ctx.Send(p, &statusChanged{status: a.status(), gen: a.rec.gen, from: ctx.Self()})
 	}
 }
 

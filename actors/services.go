@@ -142,10 +142,16 @@ func (s *servicesActor) Receive(ctx actor.Context) {
 	case *listQuery:
 		m.reply <- s.list()
 	case *statusChanged:
-		if e, ok := s.entries[m.status.Name]; ok {
-			s.observe(e, m)
-			s.retireIfDone(ctx, e)
+		e, ok := s.entries[m.status.Name]
+		if !ok || e.placeholder || !e.pid.Equal(m.from) {
+			// From an actor that is gone: a removed or replaced service's
+			// last word, overtaken by its Terminated (a system message).
+			// It is not about the entry, or the pending add, that has the
+			// name now.
+			return
 		}
+		s.observe(e, m)
+		s.retireIfDone(ctx, e)
 		s.settled(ctx, m.status.Name, nil)
 		s.checkDrained()
 	case *restartDue:
