@@ -78,3 +78,36 @@ func TestEmbedConfigDirLockFollowsAReplacedDir(t *testing.T) {
 		t.Fatalf("second Run on the replaced dir: %v, want ErrDirInUse", err)
 	}
 }
+
+// A start of a service the supervisor does not know yet loads its file on
+// demand: from a replaced config dir it must move the lock first, or a
+// second supervisor could take the new directory and run it too.
+func TestEmbedConfigDirLockFollowsOnDemandStart(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "conf")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := embedded(t, actors.Config{ConfigDir: dir, LogDir: t.TempDir()})
+	if err := os.Rename(dir, dir+".old"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "api.service"), []byte("[Service]\nExecStart=sleep 65\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if st, err := first.Start(ctx, "api"); err != nil || st.PID == 0 {
+		t.Fatalf("start api from the replaced dir: %+v, %v", st, err)
+	}
+	second, err := actors.New(actors.Config{ConfigDir: dir, LogDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Run(ctx); !errors.Is(err, config.ErrDirInUse) {
+		t.Fatalf("second Run on the replaced dir: %v, want ErrDirInUse", err)
+	}
+}

@@ -476,6 +476,10 @@ func (c *configActor) loadOnDemand(ctx actor.Context, m *unknownCommand) {
 		m.cmd.fail(fmt.Errorf("%w: %w", transport.ErrInvalidArgument, err))
 		return
 	}
+	if err := c.relock(); err != nil {
+		m.cmd.fail(err) // the path names a directory another supervisor holds
+		return
+	}
 	path := filepath.Join(c.dir, name+config.FileSuffix)
 	st, stOK := stampOf(path) // before it is read
 	spec, err := config.ParseFile(path)

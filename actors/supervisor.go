@@ -1012,8 +1012,10 @@ func (s *Supervisor) Events(ctx context.Context, service string, follow bool) (t
 // ones restart with their new configuration (a stopped one just takes it),
 // unchanged ones are left alone. A file that fails to load is reported and
 // its service keeps its previous configuration. A missing or unreadable
-// config dir is an error wrapping transport.ErrConfigUnavailable, and
-// nothing changes. Reload returns once the changes are under way and the
+// config dir, or one replaced by a directory another supervisor holds
+// (the lock moves to the directory the path names: see config.DirLock),
+// is an error wrapping transport.ErrConfigUnavailable, and nothing
+// changes. Reload returns once the changes are under way and the
 // services it adds exist: one that could not be created (its log
 // directory refused, say) is not in Added but an error of its file, and
 // the next reload tries again.

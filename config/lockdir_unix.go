@@ -24,8 +24,9 @@ import (
 type DirLock struct {
 	dir string
 
-	mu sync.Mutex
-	f  *os.File // the locked directory; nil when none was (missing, or no flock)
+	mu     sync.Mutex
+	f      *os.File // the locked directory; nil when none was (missing, or no flock)
+	closed bool     // Close was called: Refresh locks nothing any more
 }
 
 // LockDir locks dir without waiting. A directory that cannot be opened
@@ -48,6 +49,9 @@ func LockDir(dir string) (*DirLock, error) {
 func (l *DirLock) Refresh() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.closed {
+		return nil
+	}
 	f, err := os.Open(l.dir)
 	if err != nil {
 		return nil // missing or unreadable: reading it reports the problem
@@ -83,6 +87,7 @@ func (l *DirLock) Refresh() error {
 func (l *DirLock) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.closed = true
 	if l.f == nil {
 		return nil
 	}

@@ -119,6 +119,9 @@ func TestDirLockRefreshFollowsTheDirectory(t *testing.T) {
 	if err := l.Refresh(); !errors.Is(err, ErrDirInUse) {
 		t.Errorf("Refresh onto a directory another holds = %v, want ErrDirInUse", err)
 	}
+	if _, err := LockDir(dir + ".2"); !errors.Is(err, ErrDirInUse) {
+		t.Errorf("after a refused Refresh, the directory it had: LockDir = %v, want ErrDirInUse (kept)", err)
+	}
 	other.Close()
 
 	// Locked while missing, then created.
@@ -136,5 +139,15 @@ func TestDirLockRefreshFollowsTheDirectory(t *testing.T) {
 	}
 	if _, err := LockDir(late); !errors.Is(err, ErrDirInUse) {
 		t.Errorf("a directory created after the lock: LockDir = %v, want ErrDirInUse", err)
+	}
+	// Closed, it locks nothing again.
+	ll.Close()
+	if err := ll.Refresh(); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := LockDir(late); err != nil {
+		t.Errorf("Refresh after Close took the lock again: %v", err)
+	} else {
+		again.Close()
 	}
 }

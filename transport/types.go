@@ -218,8 +218,8 @@ type ErrorBody struct {
 
 // The codes of a 503's ErrorBody.
 const (
-	// CodeConfigUnavailable: the configuration directory cannot be read,
-	// or superd has none ([ErrConfigUnavailable]); superd serves requests.
+	// CodeConfigUnavailable: the configuration directory cannot be read or
+	// used ([ErrConfigUnavailable]); superd serves requests.
 	CodeConfigUnavailable = "config_unavailable"
 	// CodeUnavailable: superd is not serving requests, it is shutting
 	// down ([ErrUnavailable]).
@@ -307,9 +307,11 @@ var (
 	// e.g. another operation is in progress (HTTP 409).
 	ErrConflict = errors.New("conflict")
 	// ErrConfigUnavailable: the configuration directory as a whole cannot
-	// be read (missing, unreadable), or superd has none, so a reload, a
-	// check or a request about a definition (cat, edit, rm) could not even
-	// start; nothing was changed (HTTP 503, code config_unavailable).
+	// be read (missing, unreadable), superd has none, or the directory its
+	// path names now (replaced) is held by another supervisor, so a
+	// reload, a check or a request about a definition (cat, edit, rm)
+	// could not even start; nothing was changed (HTTP 503, code
+	// config_unavailable).
 	ErrConfigUnavailable = errors.New("configuration unavailable")
 	// ErrUnavailable: superd is not serving requests (it is shutting down,
 	// or an embedding program's supervisor is not running) (HTTP 503).
