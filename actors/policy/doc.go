@@ -39,7 +39,8 @@
 //
 // A start that fails because the supervisor or the system ran out of a
 // resource ([ResourceFailure]: no file descriptor for the pipes, no process
-// slot or memory to fork: EMFILE, ENFILE, EAGAIN, ENOMEM, ENOBUFS) is not a
+// slot or memory to fork: EMFILE, ENFILE, EAGAIN, ENOMEM, ENOBUFS, and the
+// EBADF of a forked child at the descriptor limit) is not a
 // failure of the service, and it goes away on its own. It is retried
 // whatever Restart= and the exit-status lists say, with the backoff of its
 // streak (so never in a tight loop), and it never counts against the start

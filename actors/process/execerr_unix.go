@@ -30,6 +30,10 @@ func startError(cmd *exec.Cmd, err error) error {
 		if interp := missingInterpreter(cmd.Path); interp != "" {
 			return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("interpreter %q: %w", interp, syscall.ENOENT)}
 		}
+	case errors.Is(err, syscall.EBADF):
+		// From fork/exec, that is from the child moving its descriptors:
+		// superd is at its descriptor limit (see descriptorShortage).
+		return &ExecError{Op: "fork/exec", Path: cmd.Path, Err: descriptorShortage{}}
 	case errors.Is(err, syscall.EAGAIN):
 		// fork (or, after the change of user, execve) found no process
 		// left to the user or the system: nothing is wrong with the

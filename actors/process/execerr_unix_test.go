@@ -5,6 +5,7 @@ package process
 import (
 	"errors"
 	"io/fs"
+	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -32,7 +33,12 @@ func TestStartErrorEAGAINNamesTheProcessLimit(t *testing.T) {
 // start limit.
 func TestStartErrorEBADFIsAShortage(t *testing.T) {
 	err := startError(&exec.Cmd{Path: "/bin/sleep"}, &fs.PathError{Op: "fork/exec", Path: "/bin/sleep", Err: syscall.EBADF})
-	if errno, ok := ResourceShortage(err); !ok || errno != "EBADF" {
-		t.Errorf("ResourceShortage = %q, %v; want EBADF, true", errno, ok)
+	if errno, ok := ResourceShortage(err); !ok || errno != "EBADF" || !errors.Is(err, syscall.EBADF) || !strings.Contains(err.Error(), "descriptor limit") {
+		t.Errorf("ResourceShortage(%v) = %q, %v; want EBADF, true", err, errno, ok)
+	}
+	// Elsewhere, an EBADF is a bug to report, not a shortage to retry for
+	// ever without counting.
+	if errno, ok := ResourceShortage(os.NewSyscallError("read", syscall.EBADF)); ok {
+		t.Errorf("ResourceShortage of an EBADF from a read = %q, true; want false", errno)
 	}
 }
