@@ -80,7 +80,11 @@ func (c *eventsCmd) Run(ctx context.Context, a *app) error {
 	}
 }
 
-// typeWidth is the width of the type column: the longest event type.
+// typeColumn is the width of the type column of formatEvent, worked out
+// once; it never changes.
+var typeColumn = typeWidth()
+
+// typeWidth is the length of the longest event type.
 func typeWidth() int {
 	w := 0
 	for _, t := range notify.Types() {
@@ -134,7 +138,7 @@ func formatEvent(e notify.Event) string {
 		service = "-"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %-*s %-15s", e.Time.UTC().Format(eventTimeLayout), typeWidth(), oneLine(e.Type), service)
+	fmt.Fprintf(&b, "%s %-*s %-15s", e.Time.UTC().Format(eventTimeLayout), typeColumn, oneLine(e.Type), service)
 	field := func(key, value string) { b.WriteString(" " + key + "=" + value) }
 	if e.PID != 0 {
 		field("pid", strconv.Itoa(e.PID))

@@ -47,7 +47,9 @@ func TestFormatEventColumnsAlign(t *testing.T) {
 	if i, j := strings.Index(a, "nobin"), strings.Index(b, "web"); i != j || i < 0 {
 		t.Errorf("service columns at %d and %d:\n%s\n%s", i, j, a, b)
 	}
-	if typeWidth() != len(notify.TypeExecFailed) {
-		t.Errorf("type column %d wide, want %d (exec-failed, the longest type)", typeWidth(), len(notify.TypeExecFailed))
+	for _, typ := range notify.Types() {
+		if len(typ) > typeColumn {
+			t.Errorf("event type %q is wider than the type column (%d)", typ, typeColumn)
+		}
 	}
 }
