@@ -32,6 +32,9 @@ run: build
 
 test:
 	CGO_ENABLED=1 $(GO) test -race -count=1 ./...
+	# The user and group lookups again as superd is built (CGO_ENABLED=0:
+	# os/user's pure-Go lookup, which compares ids as text).
+	CGO_ENABLED=0 $(GO) test -count=1 -run 'Accounts|UserEnv|ResolveCredential|RunAsUser' ./actors ./actors/process
 
 vet:
 	$(GO) vet ./...
