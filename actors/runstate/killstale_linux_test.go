@@ -348,8 +348,10 @@ func TestBootID(t *testing.T) {
 	}
 }
 
-// markerTest is the marker id of the marker tests.
-const markerTest = "TESTMARKER"
+// markerTest is the marker id of the marker tests: unique to this test
+// process, so that a KillStale of one run of the tests never finds (and
+// kills) the marked processes of another run on the same machine.
+var markerTest = "TESTMARKER" + strconv.Itoa(os.Getpid())
 
 // markerEnv returns the MarkerEnv entry for service under markerTest.
 func markerEnv(service string) string { return MarkerEnv + "=" + markerValue(markerTest, service) }
