@@ -56,15 +56,7 @@ func TestEmbedConfigDirLockFollowsAReplacedDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	first, _, _ := embedded(t, actors.Config{ConfigDir: dir, LogDir: t.TempDir()})
-	if err := os.Rename(dir, dir+".old"); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "web.service"), body, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	replaceDir(t, dir, "web.service", string(body))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if _, err := first.Reload(ctx); err != nil {
@@ -89,15 +81,7 @@ func TestEmbedConfigDirLockFollowsOnDemandStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	first, _, _ := embedded(t, actors.Config{ConfigDir: dir, LogDir: t.TempDir()})
-	if err := os.Rename(dir, dir+".old"); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "api.service"), []byte("[Service]\nExecStart=sleep 65\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	replaceDir(t, dir, "api.service", "[Service]\nExecStart=sleep 65\n")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if st, err := first.Start(ctx, "api"); err != nil || st.PID == 0 {
@@ -109,5 +93,20 @@ func TestEmbedConfigDirLockFollowsOnDemandStart(t *testing.T) {
 	}
 	if err := second.Run(ctx); !errors.Is(err, config.ErrDirInUse) {
 		t.Fatalf("second Run on the replaced dir: %v, want ErrDirInUse", err)
+	}
+}
+
+// replaceDir moves dir away and makes a new one at its path, holding one
+// file of that name and content.
+func replaceDir(t *testing.T, dir, name, content string) {
+	t.Helper()
+	if err := os.Rename(dir, dir+".old"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
