@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http/httptrace"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -153,7 +154,7 @@ func runKong(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return completeLine(ctx, parser, line, getenv("COMP_POINT"), args, stdout, getenv)
 	}
 
-	kctx, err := parser.Parse(dashSignalArgs(args))
+	kctx, err := parser.Parse(flagsBeforeNames(dashSignalArgs(args)))
 	if err != nil {
 		reportUsageError(stderr, err)
 		return exitUsage
@@ -260,6 +261,62 @@ func reportUsageError(stderr io.Writer, err error) {
 		}
 	}
 	fmt.Fprintf(stderr, "Run %q for usage.\n", cmd+" --help")
+}
+
+// namesCommands are the commands that take several names (or files), and
+// the flags of their own that take a value.
+var namesCommands = map[string][]string{
+	"start": nil, "stop": nil, "restart": nil, "status": nil,
+	"rm": {"--if-match"}, "check": nil, "apply": nil,
+}
+
+// flagsBeforeNames returns args with the flags given among the names of a
+// command that takes several ("supers start web --json db") moved before
+// the first name, as systemctl takes them anywhere: kong stops reading a
+// list of names at the first flag, and said "unexpected argument db".
+// Everything after "--" stays where it is; any other command line is
+// returned as it is.
+func flagsBeforeNames(args []string) []string {
+	command := -1
+	for i := 0; i < len(args) && command < 0; i++ {
+		switch arg := args[i]; {
+		case arg == "--":
+			return args
+		case !strings.HasPrefix(arg, "-"):
+			command = i
+		case takesValue(arg):
+			i++
+		}
+	}
+	if command < 0 {
+		return args
+	}
+	own, ok := namesCommands[args[command]]
+	if !ok {
+		return args
+	}
+	var flags, names []string
+	rest := len(args)
+	for i := command + 1; i < len(args); i++ {
+		arg := args[i]
+		switch {
+		case arg == "--":
+			rest = i
+			i = len(args)
+		case arg == "-" || !strings.HasPrefix(arg, "-"):
+			names = append(names, arg)
+		case (takesValue(arg) || slices.Contains(own, arg)) && i+1 < len(args):
+			flags = append(flags, arg, args[i+1])
+			i++
+		default:
+			flags = append(flags, arg)
+		}
+	}
+	out := make([]string, 0, len(args))
+	out = append(out, args[:command+1]...)
+	out = append(out, flags...)
+	out = append(out, names...)
+	return append(out, args[rest:]...)
 }
 
 // kongNoValue ends kong's message for a flag given last, without its

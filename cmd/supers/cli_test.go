@@ -372,3 +372,33 @@ func TestUsageMissingValue(t *testing.T) {
 		}
 	}
 }
+
+// Flags among the names of a command that takes several are read as flags,
+// as systemctl reads them anywhere: kong stopped at the first flag and
+// said "unexpected argument db".
+func TestFlagsBeforeNames(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"start web --json db", "start --json web db"},
+		{"--socket /s stop web --timeout 5s db", "--socket /s stop --timeout 5s web db"},
+		{"rm web --if-match abc", "rm --if-match abc web"},
+		{"check a.service -v b.service", "check -v a.service b.service"},
+		{"status web --timeout=2s db", "status --timeout=2s web db"},
+		{"start web -- --json", "start web -- --json"},
+		{"start web --timeout", "start --timeout web"},
+		// Left as they are.
+		{"logs web -f", "logs web -f"},
+		{"signal web HUP", "signal web HUP"},
+		{"--json list", "--json list"},
+		{"", ""},
+	} {
+		if got := strings.Join(flagsBeforeNames(strings.Fields(tc.in)), " "); got != tc.want {
+			t.Errorf("flagsBeforeNames(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	socket := startDaemon(t, fixture())
+	r := runAgainst(t, socket, "status", "web", "--json", "db")
+	var got []transport.ServiceStatus
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || len(got) != 2 || got[0].Name != "web" || got[1].Name != "db" {
+		t.Errorf("status web --json db: code %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
