@@ -263,11 +263,16 @@ func reportUsageError(stderr io.Writer, err error) {
 	fmt.Fprintf(stderr, "Run %q for usage.\n", cmd+" --help")
 }
 
-// namesCommands are the commands that take several names (or files), and
-// the flags of their own that take a value.
-var namesCommands = map[string][]string{
-	"start": nil, "stop": nil, "restart": nil, "status": nil,
-	"rm": {"--if-match"}, "check": nil, "apply": nil,
+// namesCommand reports whether command takes several names (or files),
+// and which flags of its own take a value.
+func namesCommand(command string) (valueFlags []string, ok bool) {
+	switch command {
+	case "start", "stop", "restart", "status", "check", "apply":
+		return nil, true
+	case "rm":
+		return []string{"--if-match"}, true
+	}
+	return nil, false
 }
 
 // flagsBeforeNames returns args with the flags given among the names of a
@@ -291,7 +296,7 @@ func flagsBeforeNames(args []string) []string {
 	if command < 0 {
 		return args
 	}
-	own, ok := namesCommands[args[command]]
+	own, ok := namesCommand(args[command])
 	if !ok {
 		return args
 	}
