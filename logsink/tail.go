@@ -95,12 +95,19 @@ type source struct {
 	stamp string    // a rotated file's stamp
 	off   int64     // live file: offset of the next byte to read
 	limit int64     // live file: offset at which to stop; -1 to follow
+	// openLine: a rotated file's last byte read was not a newline, so a
+	// read that fails there (a damaged file) leaves a line unfinished.
+	openLine bool
 }
 
 // read reads the next bytes of s.
 func (s *source) read(p []byte) (int, error) {
 	if s.seq != nil {
-		return s.seq.Read(p)
+		n, err := s.seq.Read(p)
+		if n > 0 {
+			s.openLine = p[n-1] != '\n'
+		}
+		return n, err
 	}
 	if s.limit >= 0 {
 		if s.off >= s.limit {
@@ -337,6 +344,14 @@ func (r *TailReader) lookBack(older []rotated, need int, lastSeen bool, lookback
 			break
 		}
 		size, found, err := src.seek(need, !lastSeen)
+		var damaged *damagedError
+		if errors.As(err, &damaged) {
+			// Its readable part counts, as for -n all: the lines before it
+			// are looked for too, not left out without a word to the
+			// client.
+			r.log.Warn("logsink: a rotated log file is damaged: only its readable part is read", "path", r.path, "stamp", older[i].stamp, "error", err)
+			err = nil
+		}
 		if err != nil {
 			_ = src.f.Close()
 			r.log.Warn("logsink: not looking for log lines before an unreadable rotated log file", "path", r.path, "stamp", older[i].stamp, "error", err)
@@ -357,6 +372,20 @@ func (r *TailReader) lookBack(older []rotated, need int, lastSeen bool, lookback
 	}
 	return start, startAt
 }
+
+// damagedError is the error of a rotated file that could be read only in
+// part (a truncated gzip): seek positioned it in its readable part, which
+// holds readable bytes.
+type damagedError struct {
+	err      error
+	readable int64
+}
+
+func (e *damagedError) Error() string {
+	return fmt.Sprintf("damaged after %d readable bytes: %v", e.readable, e.err)
+}
+
+func (e *damagedError) Unwrap() error { return e.err }
 
 // seek positions a rotated file's source after its need-th newline counted
 // backwards from its end (without its last byte if skipLast), and reports
@@ -393,6 +422,7 @@ func (s *source) seekCompressed(need int, skipLast bool) (size int64, found int,
 	buf := make([]byte, tailBlock)
 	var newlines int
 	var last byte
+	var damaged error
 	for {
 		n, err := s.gz.Read(buf)
 		newlines += bytes.Count(buf[:n], []byte{'\n'})
@@ -403,10 +433,26 @@ func (s *source) seekCompressed(need int, skipLast bool) (size int64, found int,
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		if err != nil && size > 0 {
+			// Damaged (a truncated gzip): its readable part counts, and
+			// a read of it stops at the same place, as -n all reads it.
+			// A cut last line counts as a line: the read ends it there.
+			damaged = err
+			if last != '\n' {
+				newlines++
+				last = '\n'
+			}
+			break
+		}
 		if err != nil {
 			return 0, 0, err
 		}
 	}
+	defer func() {
+		if err == nil && damaged != nil {
+			err = &damagedError{err: damaged, readable: size}
+		}
+	}()
 	if skipLast && size > 0 && last == '\n' {
 		newlines--
 	}
@@ -603,6 +649,14 @@ func (r *TailReader) step(p []byte) (int, error) {
 			}
 			r.log.Warn("logsink: skipping the rest of an unreadable rotated log file",
 				"file", r.cur.f.Name(), "error", err)
+			if r.cur.openLine && len(p) > 0 {
+				// Its last line is cut: ended here, so that it does not
+				// run into the next file's first (seek counted it so).
+				r.cur.openLine = false
+				r.closeCur()
+				p[0] = '\n'
+				return 1, nil
+			}
 		}
 		switch {
 		case r.cur.seq != nil: // a rotated file is complete: go on to the next one
