@@ -282,17 +282,7 @@ func namesCommand(command string) (valueFlags []string, ok bool) {
 // Everything after "--" stays where it is; any other command line is
 // returned as it is.
 func flagsBeforeNames(args []string) []string {
-	command := -1
-	for i := 0; i < len(args) && command < 0; i++ {
-		switch arg := args[i]; {
-		case arg == "--":
-			return args
-		case !strings.HasPrefix(arg, "-"):
-			command = i
-		case takesValue(arg):
-			i++
-		}
-	}
+	command := commandAt(args)
 	if command < 0 {
 		return args
 	}

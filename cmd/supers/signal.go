@@ -85,38 +85,23 @@ func isDashSignal(arg string) bool {
 // no name or more than one, a "--"), is returned as it is, for kong to
 // parse or report.
 func dashSignalArgs(args []string) []string {
-	command := -1
-	for i := 0; i < len(args); i++ {
-		arg := args[i]
-		switch {
-		case arg == "--":
-			return args
-		case !strings.HasPrefix(arg, "-"):
-			if command < 0 {
-				command = i
-				if arg != "signal" {
-					return args
-				}
-				continue
-			}
-		case takesValue(arg):
-			i++ // the flag's value, even if it looks like a signal
-		}
-	}
-	if command < 0 {
+	command := commandAt(args)
+	if command < 0 || args[command] != "signal" {
 		return args
 	}
 	name, sig := -1, -1
 	for i := command + 1; i < len(args); i++ {
 		arg := args[i]
 		switch {
+		case arg == "--":
+			return args
 		case isDashSignal(arg):
 			if sig >= 0 {
 				return args
 			}
 			sig = i
 		case takesValue(arg):
-			i++
+			i++ // the flag's value, even if it looks like a signal
 		case !strings.HasPrefix(arg, "-"):
 			if name >= 0 {
 				return args
@@ -138,6 +123,23 @@ func dashSignalArgs(args []string) []string {
 		}
 	}
 	return out
+}
+
+// commandAt returns the index in args of the command (the first argument
+// that is neither a global flag nor a global flag's value), -1 if there is
+// none before the end or a "--".
+func commandAt(args []string) int {
+	for i := 0; i < len(args); i++ {
+		switch arg := args[i]; {
+		case arg == "--":
+			return -1
+		case !strings.HasPrefix(arg, "-"):
+			return i
+		case takesValue(arg):
+			i++
+		}
+	}
+	return -1
 }
 
 // takesValue reports whether arg is a global flag whose value is the next
