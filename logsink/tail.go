@@ -448,22 +448,20 @@ func (s *source) seekCompressed(need int, skipLast bool) (size int64, found int,
 			return 0, 0, err
 		}
 	}
-	defer func() {
-		if err == nil && damaged != nil {
-			err = &damagedError{err: damaged, readable: size}
-		}
-	}()
 	if skipLast && size > 0 && last == '\n' {
 		newlines--
 	}
 	if err := s.rewind(); err != nil {
 		return 0, 0, err
 	}
+	if damaged != nil {
+		err = &damagedError{err: damaged, readable: size} // positioned all the same
+	}
 	if newlines < need {
-		return size, newlines, nil
+		return size, newlines, err
 	}
 	s.seq = &lineSkipper{r: s.seq, n: newlines - need + 1}
-	return size, need, nil
+	return size, need, err
 }
 
 // rewind makes a rotated file's source read it from its start again.
