@@ -40,7 +40,7 @@ type configActor struct {
 	// changes (nil if unavailable) tells which files had an event since
 	// the last look; verified caches, by name, whether a file differed
 	// from its stamp when last checked, for files without an event since
-	// and whose changes all raise one (dirChanges.trusted).
+	// and whose changes all raise one (dirChanges.watch).
 	changes  *dirChanges
 	verified map[string]bool
 	statFile func(path string) (fileStamp, bool)           // stale's stat; nil means stampOf (tests count calls)
@@ -162,7 +162,7 @@ func (c *configActor) takeChanges() {
 		c.log.Debug("the config dir's watch ended, or its path names another dir; status queries stat every service file until the next reload", "err", err)
 		c.closeChanges()
 		return
-	case ev.overflow:
+	case ev.overflow || ev.mounted:
 		clear(c.verified)
 	}
 	for _, n := range ev.names {
@@ -521,13 +521,16 @@ func (c *configActor) stale(names []string) map[string]bool {
 		if stat == nil {
 			stat = stampOf
 		}
+		// Watched before the stat: a change after it is named by the next
+		// drain, whichever path it is made through.
+		trusted := c.changes != nil && c.changes.watch(sp.File)
 		now, ok := stat(sp.File)
 		was, loaded := c.stamps[name]
 		changed := !ok || !loaded || !now.same(was)
 		if changed {
 			out[name] = true
 		}
-		if c.changes != nil && c.changes.trusted(sp.File) {
+		if trusted {
 			c.verified[name] = changed
 		}
 	}

@@ -22,20 +22,31 @@ import (
 //
 // The config actor uses it to check only the service files that had an
 // event since it last looked at them, instead of a stat per service for
-// every status query. It only sees changes made through the directory
-// itself, which is why trusted limits it to regular files with one link,
-// on the directory's own mount, on a local file system (see localFS).
+// every status query. The directory's watch only sees changes made through
+// the directory itself, which is why trusted limits it to regular files
+// with one link, on the directory's own mount, on a local file system (see
+// localFS). What can change a file that passed that test without an event
+// in the directory is covered too: each such file has a watch of its own
+// (watch), so that a hard link made to it later and any write through it
+// raise an event; and the mount table is polled (/proc/self/mountinfo),
+// since a file mounted over one of the directory raises no event at all.
 type dirChanges struct {
 	fd       int
+	dirWD    int32 // the directory's watch
 	dir      string
 	mntID    uint64 // the directory's mount
 	dev, ino uint64 // the directory the path named when the watch began
+	mounts   int    // /proc/self/mountinfo, polled for changes of the mount table
+
+	files map[int32]string // the entry each file watch was made for, by watch descriptor, until the kernel drops it
+	named map[string]int32 // the file watch of each entry
 }
 
 // dirEvents is what drain read.
 type dirEvents struct {
 	names    []string // entries named by the events (repeats possible)
 	overflow bool     // the kernel's queue overflowed: events were lost
+	mounted  bool     // the mount table changed: any entry may name another file
 	gone     bool     // the watch ended (directory removed, moved away or unmounted)
 }
 
@@ -43,6 +54,13 @@ type dirEvents struct {
 const watchMask = unix.IN_MODIFY | unix.IN_ATTRIB | unix.IN_CLOSE_WRITE |
 	unix.IN_CREATE | unix.IN_DELETE | unix.IN_MOVED_FROM | unix.IN_MOVED_TO |
 	unix.IN_DELETE_SELF | unix.IN_MOVE_SELF | unix.IN_ONLYDIR
+
+// fileWatchMask is every event on a file itself, through whichever path,
+// after which its stamp may differ or it may no longer be trusted: a
+// write, a change of its times, mode or link count (IN_ATTRIB: a hard link
+// made to it), its removal or its move.
+const fileWatchMask = unix.IN_MODIFY | unix.IN_ATTRIB | unix.IN_CLOSE_WRITE |
+	unix.IN_DELETE_SELF | unix.IN_MOVE_SELF | unix.IN_DONT_FOLLOW
 
 // localFS reports whether a file system type (statfs f_type) is one whose
 // changes all go through this kernel, so that inotify sees them. On NFS,
@@ -85,15 +103,24 @@ func newDirChanges(dir string) (*dirChanges, error) {
 	if err := unix.Stat(dir, &st); err != nil {
 		return nil, os.NewSyscallError("stat", err)
 	}
+	// Opened first: a mount after the open is reported by the next poll.
+	mounts, err := unix.Open("/proc/self/mountinfo", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: "/proc/self/mountinfo", Err: err}
+	}
 	fd, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
 	if err != nil {
+		_ = unix.Close(mounts)
 		return nil, os.NewSyscallError("inotify_init1", err)
 	}
-	if _, err := unix.InotifyAddWatch(fd, dir, watchMask); err != nil {
+	wd, err := unix.InotifyAddWatch(fd, dir, watchMask)
+	if err != nil {
 		_ = unix.Close(fd)
+		_ = unix.Close(mounts)
 		return nil, os.NewSyscallError("inotify_add_watch", err)
 	}
-	return &dirChanges{fd: fd, dir: dir, mntID: stx.Mnt_id, dev: uint64(st.Dev), ino: st.Ino}, nil
+	return &dirChanges{fd: fd, dirWD: int32(wd), dir: dir, mntID: stx.Mnt_id, dev: uint64(st.Dev), ino: st.Ino, mounts: mounts,
+		files: make(map[int32]string), named: make(map[string]int32)}, nil
 }
 
 // sameDir reports whether the directory's path still names the directory
@@ -105,9 +132,41 @@ func (d *dirChanges) sameDir() bool {
 	return unix.Stat(d.dir, &st) == nil && uint64(st.Dev) == d.dev && st.Ino == d.ino
 }
 
+// watch makes sure that drain names path's entry after any change of the
+// file it names now, through whichever path, and reports whether drain
+// sees every change of path from now on (see trusted). It must come
+// before the stat whose result the caller keeps: a change after the watch
+// raises an event, one before it is in the stat.
+func (d *dirChanges) watch(path string) bool {
+	if filepath.Dir(path) != d.dir {
+		return false
+	}
+	name := filepath.Base(path)
+	wd, err := unix.InotifyAddWatch(d.fd, path, fileWatchMask)
+	if err != nil {
+		// Missing, or no watch left (fs.inotify.max_user_watches): it is
+		// stat'ed at each query.
+		return false
+	}
+	w := int32(wd)
+	if other, ok := d.files[w]; w == d.dirWD || ok && other != name {
+		// The directory itself, or the file of another entry too (so it
+		// has two links, and is not trusted): that watch stays as it is.
+		return false
+	}
+	if old, ok := d.named[name]; ok && old != w {
+		// The file the entry named before: its last events, if any, still
+		// name the entry until the kernel drops the watch (IN_IGNORED).
+		_, _ = unix.InotifyRmWatch(d.fd, uint32(old))
+	}
+	d.files[w], d.named[name] = name, w
+	return d.trusted(path)
+}
+
 // trusted reports whether drain sees every change of path: a regular file
 // of the directory (not a symlink), with one link, on the directory's own
-// mount (not a file bind-mounted over it).
+// mount (not a file bind-mounted over it). A link made later, or a mount
+// over it, is reported by drain if path is watched (see watch).
 func (d *dirChanges) trusted(path string) bool {
 	if filepath.Dir(path) != d.dir {
 		return false
@@ -118,12 +177,18 @@ func (d *dirChanges) trusted(path string) bool {
 		stx.Mode&unix.S_IFMT == unix.S_IFREG && stx.Nlink == 1 && stx.Mnt_id == d.mntID
 }
 
-// drain reads every queued event without blocking.
+// drain reads every queued event without blocking, and tells whether the
+// mount table changed since it last looked.
 func (d *dirChanges) drain() (dirEvents, error) {
 	var (
 		ev  dirEvents
 		buf [4096]byte // room for many events, and for one with the longest name
 	)
+	mounted, err := d.mountsChanged()
+	if err != nil {
+		return ev, err
+	}
+	ev.mounted = mounted
 	for {
 		n, err := unix.Read(d.fd, buf[:])
 		if errors.Is(err, unix.EINTR) {
@@ -142,6 +207,8 @@ func (d *dirChanges) drain() (dirEvents, error) {
 			switch {
 			case raw.Mask&unix.IN_Q_OVERFLOW != 0:
 				ev.overflow = true
+			case raw.Wd != d.dirWD:
+				d.fileEvent(&ev, raw.Wd, raw.Mask)
 			case raw.Mask&(unix.IN_IGNORED|unix.IN_DELETE_SELF|unix.IN_MOVE_SELF|unix.IN_UNMOUNT) != 0:
 				ev.gone = true
 			case raw.Len > 0:
@@ -151,7 +218,48 @@ func (d *dirChanges) drain() (dirEvents, error) {
 	}
 }
 
+// fileEvent records in ev an event of mask on the file watch wd: it names
+// the entry the watch was made for.
+func (d *dirChanges) fileEvent(ev *dirEvents, wd int32, mask uint32) {
+	name, ok := d.files[wd]
+	if !ok {
+		return
+	}
+	ev.names = append(ev.names, name)
+	switch {
+	case mask&unix.IN_IGNORED != 0:
+		// The watch is gone (the file was deleted, or watch replaced it).
+		delete(d.files, wd)
+		if d.named[name] == wd {
+			delete(d.named, name)
+		}
+	case mask&unix.IN_MOVE_SELF != 0 && d.named[name] == wd:
+		// The file left the entry (with one link, it has no other name
+		// in the directory; moved to the trash, say): the entry is
+		// watched again when it is next checked, and the file no longer.
+		_, _ = unix.InotifyRmWatch(d.fd, uint32(wd))
+		delete(d.named, name)
+	}
+}
+
+// mountsChanged reports whether the mount table changed since it was last
+// asked (or since newDirChanges): the kernel marks /proc/self/mountinfo
+// with POLLPRI (and POLLERR) for each poll after a change.
+func (d *dirChanges) mountsChanged() (bool, error) {
+	fds := []unix.PollFd{{Fd: int32(d.mounts), Events: unix.POLLPRI}}
+	for {
+		_, err := unix.Poll(fds, 0)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return false, os.NewSyscallError("poll /proc/self/mountinfo", err)
+		}
+		return fds[0].Revents&(unix.POLLPRI|unix.POLLERR) != 0, nil
+	}
+}
+
 // close stops the watch.
 func (d *dirChanges) close() error {
-	return unix.Close(d.fd)
+	return errors.Join(unix.Close(d.fd), unix.Close(d.mounts))
 }

@@ -12,11 +12,13 @@ type dirChanges struct{}
 type dirEvents struct {
 	names    []string
 	overflow bool
+	mounted  bool
 	gone     bool
 }
 
 func newDirChanges(string) (*dirChanges, error) { return nil, errors.ErrUnsupported }
 
+func (*dirChanges) watch(string) bool         { return false }
 func (*dirChanges) trusted(string) bool       { return false }
 func (*dirChanges) sameDir() bool             { return false }
 func (*dirChanges) drain() (dirEvents, error) { return dirEvents{}, errors.ErrUnsupported }
