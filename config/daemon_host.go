@@ -19,8 +19,8 @@ import (
 // each naming d.File, the section and the key.
 func (d *Daemon) CheckHost() error {
 	var es Errors
-	if err := CheckGroup(d.SocketGroup); err != nil {
-		es = append(es, &Error{File: d.File, Section: sectionDaemon, Key: keySocketGroup, Err: err})
+	if _, err := d.socketGroupID(); err != nil {
+		es = append(es, err)
 	}
 	if d.HTTPTLSCertFile != "" && d.HTTPTLSKeyFile != "" {
 		if err := CheckKeyPair(d.HTTPTLSCertFile, d.HTTPTLSKeyFile); err != nil {
@@ -34,6 +34,29 @@ func (d *Daemon) CheckHost() error {
 		return es[0]
 	}
 	return es
+}
+
+// SocketGroupID resolves SocketGroup= once and returns the group's ID, -1
+// when there is none. A group that does not resolve gives -1 and the error
+// CheckHost reports for it: an *Error naming d.File, the section and the
+// key, wrapping ErrInvalidValue. It is for a caller that needs the ID as
+// well as the check, so that it looks the name up once.
+func (d *Daemon) SocketGroupID() (int, error) {
+	id, err := d.socketGroupID()
+	if err != nil {
+		return -1, err
+	}
+	return id, nil
+}
+
+// socketGroupID is SocketGroupID, with its error as an *Error (nil if
+// none) for CheckHost's list.
+func (d *Daemon) socketGroupID() (int, *Error) {
+	id, err := GroupID(d.SocketGroup)
+	if err != nil {
+		return -1, &Error{File: d.File, Section: sectionDaemon, Key: keySocketGroup, Err: err}
+	}
+	return id, nil
 }
 
 // CheckGroup reports whether group, a group name or numeric ID as

@@ -193,6 +193,21 @@ func (c *cli) merge(d *config.Daemon) {
 	c.HTTPAllowRootServices = c.HTTPAllowRootServices || d.AllowRootServices
 }
 
+// socketGroup returns the ID of the socket group, --socket-group's or else
+// SocketGroup='s of d, -1 if there is none; its error names the flag or
+// the key. The group is looked up once: a second lookup (slow through a
+// directory service) could answer otherwise.
+func (c *cli) socketGroup(d *config.Daemon) (int, error) {
+	if c.SocketGroup == "" {
+		return d.SocketGroupID()
+	}
+	gid, err := config.GroupID(c.SocketGroup)
+	if err != nil {
+		return -1, fmt.Errorf("--socket-group %s: %w", c.SocketGroup, err)
+	}
+	return gid, nil
+}
+
 // hostProblems checks, before anything starts, what the settings of d and
 // of the command line (c, not yet merged) ask of the machine and parsing
 // cannot judge: that the socket's path and directories can be used, that
@@ -207,16 +222,9 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 	if socket == "" {
 		socket = transport.DefaultSocketPath()
 	}
-	gid := -1
-	if c.SocketGroup != "" {
-		var err error
-		if gid, err = config.GroupID(c.SocketGroup); err != nil {
-			probs = append(probs, fmt.Errorf("--socket-group %s: %w", c.SocketGroup, err))
-		}
-	} else if err := (&config.Daemon{File: d.File, SocketGroup: d.SocketGroup}).CheckHost(); err != nil {
-		probs = append(probs, err)
-	} else {
-		gid, _ = config.GroupID(d.SocketGroup) // CheckHost resolved it
+	gid, gidErr := c.socketGroup(d)
+	if gidErr != nil {
+		probs = append(probs, gidErr)
 	}
 	// With the group: its members must reach the socket, and superd must
 	// be allowed to give it to them.
