@@ -154,7 +154,12 @@ func runKong(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return completeLine(ctx, parser, line, getenv("COMP_POINT"), args, stdout, getenv)
 	}
 
-	kctx, err := parser.Parse(flagsBeforeNames(dashSignalArgs(args)))
+	args, err = dashSignalArgs(args)
+	if err != nil {
+		reportUsageError(stderr, err)
+		return exitUsage
+	}
+	kctx, err := parser.Parse(flagsBeforeNames(args))
 	if err != nil {
 		reportUsageError(stderr, err)
 		return exitUsage

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -80,38 +81,72 @@ func isDashSignal(arg string) bool {
 // dashSignalArgs returns the command line args of supers with a signal
 // command's kill-style signal ("supers signal web -9", "supers signal -HUP
 // web") rewritten as the signal argument the grammar has ("supers signal
-// web 9"), which kong would otherwise read as an unknown short flag. Any
-// other command line, or one that is not clearly that (two such signals,
-// no name or more than one, a "--"), is returned as it is, for kong to
-// parse or report.
-func dashSignalArgs(args []string) []string {
+// web 9"), which kong would otherwise read as an unknown short flag. A
+// signal command line with such a signal that gives more than one signal
+// ("supers signal web -HUP -9", "supers signal -HUP web TERM") or no name
+// ("supers signal -HUP") is a *usageError naming them; one asking for
+// help loses its kill-style signals, for kong to show the help. Any other
+// command line is returned as it is, for kong to parse or report.
+func dashSignalArgs(args []string) ([]string, error) {
 	command := commandAt(args)
 	if command < 0 || args[command] != "signal" {
-		return args
+		return args, nil
 	}
-	name, sig := -1, -1
+	var (
+		dashed []int // kill-style signals before any "--"
+		plain  []int // the other arguments: the name, then the signal
+		help   bool
+	)
 	for i := command + 1; i < len(args); i++ {
 		arg := args[i]
 		switch {
 		case arg == "--":
-			return args
-		case isDashSignal(arg):
-			if sig >= 0 {
-				return args
+			for i++; i < len(args); i++ {
+				plain = append(plain, i)
 			}
-			sig = i
+		case arg == "-h" || arg == "--help":
+			help = true
+		case isDashSignal(arg):
+			dashed = append(dashed, i)
 		case takesValue(arg):
 			i++ // the flag's value, even if it looks like a signal
 		case !strings.HasPrefix(arg, "-"):
-			if name >= 0 {
-				return args
-			}
-			name = i
+			plain = append(plain, i)
 		}
 	}
-	if name < 0 || sig < 0 {
-		return args
+	switch {
+	case len(dashed) == 0:
+		return args, nil
+	case help: // whatever else is wrong: kong shows it
+		out := make([]string, 0, len(args))
+		for i, arg := range args {
+			if !slices.Contains(dashed, i) {
+				out = append(out, arg)
+			}
+		}
+		return out, nil
 	}
+	// The signals given: the kill-style ones, the argument after the name
+	// (the grammar's signal) and any kill-style one after "--".
+	sigs := dashed
+	for n, i := range plain {
+		if n == 1 || n > 1 && isDashSignal(args[i]) {
+			sigs = append(sigs, i)
+		}
+	}
+	switch {
+	case len(sigs) > 1:
+		slices.Sort(sigs)
+		given := make([]string, len(sigs))
+		for n, i := range sigs {
+			given[n] = oneLine(args[i])
+		}
+		last := len(given) - 1
+		return nil, &usageError{command: "signal", msg: fmt.Sprintf("only one signal can be given: %s and %s", strings.Join(given[:last], ", "), given[last])}
+	case len(plain) == 0:
+		return nil, &usageError{command: "signal", msg: fmt.Sprintf(`expected "<name>", the service to send %s to`, oneLine(args[dashed[0]]))}
+	}
+	sig, name := dashed[0], plain[0]
 	out := make([]string, 0, len(args))
 	for i, arg := range args {
 		switch i {
@@ -122,7 +157,7 @@ func dashSignalArgs(args []string) []string {
 			out = append(out, arg)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // commandAt returns the index in args of the command (the first argument

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -69,6 +70,23 @@ func TestSignalErrors(t *testing.T) {
 			t.Errorf("%q: code %d, stdout %q, stderr %q\nwant %d %q", tc.args, r.code, r.stdout, r.stderr, tc.code, tc.stderr)
 		}
 	}
+	// Two signals (kong said "unknown flag -H, did you mean "-h"?"), or a
+	// signal without a name.
+	for _, tc := range []struct {
+		args   []string
+		stderr string
+	}{
+		{[]string{"signal", "web", "-HUP", "-9"}, "supers: error: only one signal can be given: -HUP and -9\n"},
+		{[]string{"signal", "-9", "-9", "web"}, "supers: error: only one signal can be given: -9 and -9\n"},
+		{[]string{"--json", "signal", "web", "HUP", "-9"}, "supers: error: only one signal can be given: HUP and -9\n"},
+		{[]string{"signal", "-HUP"}, "supers: error: expected \"<name>\", the service to send -HUP to\n"},
+	} {
+		r := runAgainst(t, socket, tc.args...)
+		want := tc.stderr + "Run \"supers signal --help\" for usage.\n"
+		if r.code != exitUsage || r.stderr != want || r.stdout != "" {
+			t.Errorf("%q: code %d, stdout %q, stderr %q\nwant %q", tc.args, r.code, r.stdout, r.stderr, want)
+		}
+	}
 	for _, args := range [][]string{
 		{"signal"}, {"signal", "web"}, {"signal", "web", "HUP", "extra"},
 		{"signal", "-HUP"}, {"signal", "-HUP", "-9", "web"}, {"signal", "-x", "web"}, {"signal", "web", "HUP", "-9"},
@@ -96,21 +114,43 @@ func TestDashSignalArgs(t *testing.T) {
 		{"--socket /s signal -KILL web --json", "--socket /s signal web KILL --json"},
 		{"--socket=/s signal web -RTMIN+1", "--socket=/s signal web RTMIN+1"},
 		{"signal --timeout -5s web -HUP", "signal --timeout -5s web HUP"},
+		{"signal -HUP -- web", "signal -- web HUP"},
 		// Left for kong to parse or refuse.
 		{"signal web HUP", "signal web HUP"},
 		{"signal web -h", "signal web -h"},
-		{"signal -HUP", "signal -HUP"},
-		{"signal -HUP -TERM web", "signal -HUP -TERM web"},
-		{"signal -HUP web db", "signal -HUP web db"},
+		{"signal -HUP -9 web --help", "signal web --help"},
+		{"signal web -h -HUP", "signal web -h"},
 		{"signal web -- -9", "signal web -- -9"},
+		{"signal web HUP TERM", "signal web HUP TERM"},
 		{"--socket -9 signal web", "--socket -9 signal web"},
 		{"status web -9", "status web -9"},
 		{"-9", "-9"},
 		{"", ""},
 	} {
 		in := strings.Fields(tc.in)
-		if got := strings.Join(dashSignalArgs(in), " "); got != tc.want {
-			t.Errorf("dashSignalArgs(%q) = %q, want %q", tc.in, got, tc.want)
+		got, err := dashSignalArgs(in)
+		if err != nil || strings.Join(got, " ") != tc.want {
+			t.Errorf("dashSignalArgs(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+	// More than one signal, or none but a name: said plainly, not as kong's
+	// "unknown flag -H".
+	for in, want := range map[string]string{
+		"signal web -HUP -9":      "only one signal can be given: -HUP and -9",
+		"signal -9 -9 web":        "only one signal can be given: -9 and -9",
+		"signal -HUP -TERM web":   "only one signal can be given: -HUP and -TERM",
+		"signal web HUP -9":       "only one signal can be given: HUP and -9",
+		"signal -HUP web db":      "only one signal can be given: -HUP and db",
+		"signal -HUP web -- -9":   "only one signal can be given: -HUP and -9",
+		"signal -1 web -2 -- -3":  "only one signal can be given: -1, -2 and -3",
+		"signal -HUP web -- x -9": "only one signal can be given: -HUP, x and -9",
+		"signal -HUP":             `expected "<name>", the service to send -HUP to`,
+		"--json signal -9 --json": `expected "<name>", the service to send -9 to`,
+	} {
+		got, err := dashSignalArgs(strings.Fields(in))
+		var usage *usageError
+		if !errors.As(err, &usage) || usage.command != "signal" || usage.msg != want {
+			t.Errorf("dashSignalArgs(%q) = %q, %v; want the usage error %q", in, got, err, want)
 		}
 	}
 	for arg, want := range map[string]bool{
