@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/supers-dev/supers/config"
 )
 
 type signalCmd struct {
@@ -14,10 +16,11 @@ type signalCmd struct {
 }
 
 // Run asks superd to send the signal to the service's process group and
-// prints "sent SIGHUP to web (pid 123)", or with --json the service's
-// status as superd returns it. superd decides which signals exist: an
-// unknown one, like a service that is not running, is reported with
-// superd's message (exit 1); an unknown service exits 4.
+// prints "sent SIGHUP to web (pid 123)" (a number named too: "9" as
+// SIGKILL), or with --json the service's status as superd returns it.
+// superd decides which signals exist: an unknown one, like a service that
+// is not running, is reported with superd's message (exit 1); an unknown
+// service exits 4.
 func (c *signalCmd) Run(ctx context.Context, a *app) error {
 	if err := checkNames("signal", c.Name); err != nil {
 		return err
@@ -42,9 +45,15 @@ func (c *signalCmd) Run(ctx context.Context, a *app) error {
 	return err
 }
 
-// signalLabel names a signal as the user gave it, the way superd accepted
-// it: "hup" and "SigHup" as "SIGHUP", "9" as "signal 9".
+// signalLabel names a signal the way superd accepted it: by the canonical
+// name config.NormalizeSignal (superd's own) gives, "hup", "SigHup" and
+// "1" as "SIGHUP". A signal it does not know (which a newer superd might)
+// is named as the user gave it: a name with SIG and in upper case, a
+// number as "signal 99".
 func signalLabel(sig string) string {
+	if canon, err := config.NormalizeSignal(sig); err == nil {
+		return canon
+	}
 	sig = strings.TrimSpace(sig)
 	if _, err := strconv.Atoi(sig); err == nil {
 		return "signal " + sig

@@ -17,7 +17,7 @@ func TestSignal(t *testing.T) {
 		{"HUP", "sent SIGHUP to web (pid 4242)\n"},
 		{"sighup", "sent SIGHUP to web (pid 4242)\n"},
 		{"usr1", "sent SIGUSR1 to web (pid 4242)\n"},
-		{"9", "sent signal 9 to web (pid 4242)\n"},
+		{"9", "sent SIGKILL to web (pid 4242)\n"},
 	} {
 		r := runAgainst(t, socket, "signal", "web", tc.sig)
 		if r.code != exitOK || r.stdout != tc.want || r.stderr != "" {
@@ -35,7 +35,7 @@ func TestSignal(t *testing.T) {
 		want string
 	}{
 		{[]string{"signal", "web", "-HUP"}, "sent SIGHUP to web (pid 4242)\n"},
-		{[]string{"signal", "-9", "web"}, "sent signal 9 to web (pid 4242)\n"},
+		{[]string{"signal", "-9", "web"}, "sent SIGKILL to web (pid 4242)\n"},
 		{[]string{"signal", "-sighup", "web"}, "sent SIGHUP to web (pid 4242)\n"},
 		{[]string{"signal", "web", "--", "-usr1"}, "sent SIGUSR1 to web (pid 4242)\n"},
 		{[]string{"--timeout", "5s", "signal", "-TERM", "--timeout", "6s", "web"}, "sent SIGTERM to web (pid 4242)\n"},
@@ -165,7 +165,9 @@ func TestDashSignalArgs(t *testing.T) {
 
 func TestSignalLabel(t *testing.T) {
 	for in, want := range map[string]string{
-		"HUP": "SIGHUP", "hup": "SIGHUP", "SigTerm": "SIGTERM", " 15 ": "signal 15", "usr\x1b2": "SIGUSR?2",
+		"HUP": "SIGHUP", "hup": "SIGHUP", "SigTerm": "SIGTERM", " 15 ": "SIGTERM", "9": "SIGKILL", "31": "SIGSYS",
+		// Unknown to config.NormalizeSignal: as given.
+		"99": "signal 99", "RTMIN": "SIGRTMIN", "usr\x1b2": "SIGUSR?2",
 	} {
 		if got := signalLabel(in); got != want {
 			t.Errorf("signalLabel(%q) = %q, want %q", in, got, want)
