@@ -289,7 +289,7 @@ func (c *Client) send(ctx context.Context, req *http.Request, method, path, serv
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return readAPIError(resp, service)
+		return c.readAPIError(resp, service)
 	}
 	body := io.LimitReader(resp.Body, maxResponseBody)
 	if sd, ok := out.(streamDecoder); ok {
@@ -306,8 +306,12 @@ func (c *Client) send(ctx context.Context, req *http.Request, method, path, serv
 	return nil
 }
 
+// plainHTTPToTLS is the whole body of net/http's answer (a 400 without a
+// Content-Type) to a plain-HTTP request on a port that serves TLS.
+const plainHTTPToTLS = "Client sent an HTTP request to an HTTPS server."
+
 // readAPIError turns a non-2xx answer into an *APIError about service.
-func readAPIError(resp *http.Response, service string) *APIError {
+func (c *Client) readAPIError(resp *http.Response, service string) *APIError {
 	apiErr := &APIError{StatusCode: resp.StatusCode, Service: service}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
 	var eb ErrorBody
@@ -315,8 +319,16 @@ func readAPIError(resp *http.Response, service string) *APIError {
 	case json.Unmarshal(body, &eb) == nil && eb.Error != "":
 		apiErr.Message, apiErr.Errors, apiErr.code = eb.Error, eb.Errors, eb.Code
 		apiErr.superd = true
+	case resp.StatusCode == http.StatusBadRequest && strings.TrimSpace(string(body)) == plainHTTPToTLS:
+		// superd's HTTP API serves TLS there: a remote client of an
+		// http:// URL (not a socket client, whose base URL is a
+		// placeholder) is told to use https://.
+		apiErr.text = plainHTTPToTLS
+		if base, ok := strings.CutPrefix(c.baseURL, "http://"); ok && c.target == c.baseURL {
+			apiErr.text += " (that port serves HTTPS: use https://" + base + ")"
+		}
 	case strings.EqualFold(mediaType, "text/plain"):
-		// Go's own answers (to plain HTTP on a TLS port, say) say why.
+		// Another server's plain-text answer says why.
 		line, _, _ := strings.Cut(strings.TrimSpace(string(body)), "\n")
 		apiErr.text = sanitizeLine(line, 200)
 	}

@@ -172,7 +172,7 @@ func (c *Client) Events(ctx context.Context, service string, follow bool, fn fun
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return readAPIError(resp, "")
+		return c.readAPIError(resp, "")
 	}
 
 	// The stream has no overall size limit (a follower may read for days);

@@ -152,7 +152,7 @@ func (c *Client) Logs(ctx context.Context, name string, q LogQuery) (io.ReadClos
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()
-		return nil, readAPIError(resp, name)
+		return nil, c.readAPIError(resp, name)
 	}
 	return &logReader{body: resp.Body, ctxErr: ctx.Err, target: c.target}, nil
 }
