@@ -374,6 +374,9 @@ func check(dir string, stdout, stderr io.Writer, host func(*config.Daemon) []err
 	} else if probs := host(d); len(probs) > 0 {
 		errs = append(errs, probs...)
 		daemonNote = ", superd could not start with " + config.DaemonFile + " and the command line"
+		if d.File == "" { // there is no superd.conf
+			daemonNote = ", superd could not start with the command line"
+		}
 	}
 	for _, err := range errs {
 		fmt.Fprintf(stderr, "error: %s\n", strings.ReplaceAll(err.Error(), "\n", "\nerror: "))
