@@ -325,10 +325,24 @@ func parse(p *kong.Kong, args []string, stderr io.Writer, exit *int) (code int, 
 		}
 	}()
 	if _, err := p.Parse(args); err != nil {
-		fmt.Fprintf(stderr, "superd: error: %v\n", err)
+		fmt.Fprintf(stderr, "superd: error: %v%s\n", err, dirArgHint(err))
 		return 2, true
 	}
 	return 0, false
+}
+
+// dirArgHint returns, for kong's refusal of an argument that names a
+// directory ("superd /etc/super"; superd takes no arguments), a hint to
+// give it with --config-dir; "" for any other error.
+func dirArgHint(err error) string {
+	arg, ok := strings.CutPrefix(err.Error(), "unexpected argument ")
+	if !ok || arg == "" {
+		return ""
+	}
+	if fi, statErr := os.Stat(arg); statErr != nil || !fi.IsDir() {
+		return ""
+	}
+	return " (a directory: to use it as the config dir, give --config-dir " + arg + ")"
 }
 
 func newLogger(w io.Writer, level, format string) *slog.Logger {
