@@ -36,6 +36,10 @@ type configActor struct {
 	known  map[string]*config.Service // what the services supervisor was given, by name
 	stamps map[string]fileStamp       // each loaded file as it was when loaded
 	errs   []error                    // file errors of the last scan
+	// createErrs holds, by name, why a service whose file loaded could not
+	// be created (its log directory refused, say), until it is created or
+	// its file is gone; the control API lists them with errs.
+	createErrs map[string]*creationError
 
 	// changes (nil if unavailable) tells which files had an event since
 	// the last look; verified caches, by name, whether a file differed
@@ -207,11 +211,11 @@ func (c *configActor) Receive(ctx actor.Context) {
 	case *addsSettled:
 		m.then(ctx, m.failed)
 	case *configErrorsQuery:
-		m.reply <- slices.Clone(c.errs)
+		m.reply <- c.loadErrors()
 	case *unknownCommand:
 		c.loadOnDemand(ctx, m)
-	case *addFailed:
-		delete(c.known, m.name)
+	case *addSettled:
+		c.handleAddSettled(m)
 	case *getDefinition:
 		c.handleGetDefinition(m)
 	case *putDefinition:
@@ -297,6 +301,7 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 		}
 	}
 	c.errs = errs
+	c.pruneCreateErrs(specs)
 	failed := map[string]bool{} // names whose file failed: they keep their previous configuration
 	for _, err := range errs {
 		var e *config.Error
@@ -378,7 +383,7 @@ func (c *configActor) applyReload(ctx actor.Context, res transport.ReloadResult,
 		if len(failed) > 0 {
 			res.Added = slices.DeleteFunc(res.Added, func(name string) bool { return failed[name] != nil })
 			for _, name := range slices.Sorted(maps.Keys(failed)) {
-				res.Errors = append(res.Errors, transport.ConfigError{File: files[name], Message: oneLine(failed[name].Error())})
+				res.Errors = append(res.Errors, (&creationError{file: files[name], name: name, err: failed[name]}).configError())
 				c.log.Error("service not created", "err", failed[name])
 			}
 		}
@@ -577,10 +582,80 @@ func configErrors(err error) []transport.ConfigError {
 		}
 		return out
 	}
+	var created *creationError
+	if errors.As(err, &created) {
+		return []transport.ConfigError{created.configError()}
+	}
 	ce := transport.ConfigError{Message: oneLine(err.Error())}
 	var e *config.Error
 	if errors.As(err, &e) {
 		ce.File, ce.Line = e.File, e.Line
 	}
 	return []transport.ConfigError{ce}
+}
+
+// creationError is why a service whose file loaded could not be created
+// (its log directory refused, say). It names the file (empty for a service
+// defined in Go) and the service.
+type creationError struct {
+	file, name string
+	err        error
+}
+
+func (e *creationError) Error() string { return e.err.Error() }
+
+func (e *creationError) Unwrap() error { return e.err }
+
+// configError converts e for the control API. Its message names the file,
+// as those of the files that failed to load do.
+func (e *creationError) configError() transport.ConfigError {
+	return transport.ConfigError{File: e.file, Message: oneLine((&config.Error{File: e.file, Err: e.err}).Error())}
+}
+
+// handleAddSettled records how the creation of a service this actor
+// loaded ended. A service not created is forgotten, so that the next
+// reload tries again, and its error kept for the control API until then.
+func (c *configActor) handleAddSettled(m *addSettled) {
+	if m.err == nil {
+		delete(c.createErrs, m.name)
+		return
+	}
+	var file string
+	if sp := c.known[m.name]; sp != nil {
+		file = sp.File
+	}
+	delete(c.known, m.name)
+	if c.createErrs == nil {
+		c.createErrs = make(map[string]*creationError)
+	}
+	c.createErrs[m.name] = &creationError{file: file, name: m.name, err: m.err}
+}
+
+// loadErrors returns the errors of the service files (those of the last
+// scan), then why services could not be created, by name.
+func (c *configActor) loadErrors() []error {
+	out := slices.Clone(c.errs)
+	for _, name := range slices.Sorted(maps.Keys(c.createErrs)) {
+		out = append(out, c.createErrs[name])
+	}
+	return out
+}
+
+// pruneCreateErrs forgets the creation errors of services whose file the
+// scan that loaded specs did not load (removed, or failing to load: the
+// scan has its error): only those it loaded are created again. Services
+// defined in Go (no file) are not part of a scan and keep theirs.
+func (c *configActor) pruneCreateErrs(specs []*config.Service) {
+	if len(c.createErrs) == 0 {
+		return
+	}
+	loaded := make(map[string]bool, len(specs))
+	for _, sp := range specs {
+		loaded[sp.Name] = true
+	}
+	for name, e := range c.createErrs {
+		if e.file != "" && !loaded[name] {
+			delete(c.createErrs, name)
+		}
+	}
 }

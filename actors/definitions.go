@@ -286,7 +286,7 @@ func (c *configActor) deleteDefinition(ctx actor.Context, m *deleteDefinition) (
 }
 
 // dropError forgets the load error of the file at path, which was just
-// replaced or removed.
+// replaced or removed, and why its service could not be created.
 func (c *configActor) dropError(path string) {
 	kept := c.errs[:0:0]
 	for _, err := range c.errs {
@@ -301,6 +301,11 @@ func (c *configActor) dropError(path string) {
 		kept = append(kept, err)
 	}
 	c.errs = kept
+	for name, e := range c.createErrs {
+		if e.file == path {
+			delete(c.createErrs, name)
+		}
+	}
 }
 
 // accounts resolves the User= and Group= of a service as the process

@@ -267,10 +267,11 @@ type routeAgain struct {
 	hops int
 }
 
-// addFailed tells the config actor that a service it loaded could not be
-// created.
-type addFailed struct {
+// addSettled tells the config actor that the creation of a service it
+// loaded is over: err says why it failed, nil if the service exists now.
+type addSettled struct {
 	name string
+	err  error
 }
 
 // staleQuery asks the config actor which services' files changed on disk

@@ -84,9 +84,9 @@ func (s *servicesActor) settled(ctx actor.Context, name string, err error) {
 			if e, ok := s.entries[name]; ok && e.placeholder {
 				delete(s.entries, name)
 			}
-			if s.config != nil {
-				ctx.Send(s.config, &addFailed{name: name})
-			}
+		}
+		if s.config != nil && err != errShuttingDown {
+			ctx.Send(s.config, &addSettled{name: name, err: err})
 		}
 	}
 	s.finishAdds(ctx)

@@ -438,7 +438,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	spawned := make(chan rootChildren, 1)
 	rootProps := actor.PropsFromProducer(func() actor.Actor {
-		return &rootActor{deps: deps, logDir: s.cfg.LogDir, store: store, spawned: spawned, initial: specs, loadErr: errs, watch: s.cfg.Watch, queues: queues, daemon: daemon, version: s.cfg.Version}
+		return &rootActor{deps: deps, logDir: s.cfg.LogDir, store: store, spawned: spawned, initial: specs, loadErr: s.loadErrs, watch: s.cfg.Watch, queues: queues, daemon: daemon, version: s.cfg.Version}
 	}, actor.WithGuardian(resumeStrategy(s.log)), actor.WithSupervisor(resumeStrategy(s.log)))
 	root, err := s.sys.Root.SpawnNamed(rootProps, "superd")
 	if err != nil {
@@ -932,7 +932,9 @@ func (s *Supervisor) askConfig(ctx context.Context, act bool, msg func(chan<- de
 }
 
 // ConfigErrors returns the service files that could not be loaded (at
-// start or at the last reload), each with its file, line and reason.
+// start or at the last reload), each with its file, line and reason, then
+// the services whose file loaded but that could not be created (their log
+// directory refused, say), until they are.
 func (s *Supervisor) ConfigErrors(ctx context.Context) ([]transport.ConfigError, error) {
 	errs, err := s.currentLoadErrors(ctx)
 	if err != nil {
@@ -1068,7 +1070,11 @@ func (s *Supervisor) ask(ctx context.Context, name string, act bool, msg func(re
 		// Errors from the config actor's on-demand load already say why
 		// (they carry a parenthesised reason); plain ones get the file's.
 		if errors.Is(r.err, transport.ErrUnknownService) && !strings.Contains(r.err.Error(), "(") {
-			if why := s.loadError(ctx, name); why != nil {
+			var created *creationError
+			switch why := s.loadError(ctx, name); {
+			case errors.As(why, &created):
+				r.err = fmt.Errorf("%w (%s)", r.err, oneLine(why.Error())) // "service NAME not created: ..."
+			case why != nil:
 				r.err = fmt.Errorf("%w (%s%s could not be loaded: %s)", r.err, name, config.FileSuffix, oneLine(why.Error()))
 			}
 		}
@@ -1127,10 +1133,18 @@ func (s *Supervisor) wait(ctx context.Context) error {
 	}
 }
 
-// loadError returns the load error of NAME.service, if it failed to load.
+// loadError returns the load error of NAME.service, if it failed to load,
+// or why service name could not be created (a *creationError).
 func (s *Supervisor) loadError(ctx context.Context, name string) error {
 	errs, _ := s.currentLoadErrors(ctx)
 	for _, err := range errs {
+		var created *creationError
+		if errors.As(err, &created) {
+			if created.name == name {
+				return err
+			}
+			continue
+		}
 		var e *config.Error
 		if errors.As(err, &e) && filepath.Base(e.File) == name+config.FileSuffix {
 			return err

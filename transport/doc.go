@@ -38,7 +38,7 @@
 //	PUT    /v1/services/{name}/definition  body: the INI text; DefinitionResult
 //	                                   (201 when created); If-Match: "HASH" or *
 //	DELETE /v1/services/{name}/definition  DefinitionResult; If-Match as for PUT
-//	GET  /v1/config/errors             ConfigErrors: service files that failed to load
+//	GET  /v1/config/errors             ConfigErrors: service files that failed to load, services not created
 //	POST /v1/config/check              ConfigErrors: files of the config dir that fail
 //	                                   to validate now; nothing is applied
 //	POST /v1/reload                    ReloadResult: reread the config dir, apply changes

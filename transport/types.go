@@ -245,7 +245,9 @@ type Backend interface {
 	// Restart stops the service if it runs, then starts it.
 	Restart(ctx context.Context, name string) (ServiceStatus, error)
 	// ConfigErrors returns the service files that failed to load at start
-	// or at the last reload; none when every file loaded.
+	// or at the last reload, and the services whose file loaded but that
+	// could not be created, until they are; none when every file loaded
+	// and every service was created.
 	ConfigErrors(ctx context.Context) ([]ConfigError, error)
 	// Reload rereads the configuration directory and applies what changed.
 	// A file that fails to load is reported in ReloadResult.Errors, not as
