@@ -17,38 +17,54 @@ const tempInfix = ".tmp-"
 // killed or the machine crashes: data goes to a new temporary file (mode
 // 0600) in the same directory, which is synced, renamed over path, and the
 // directory is synced so that the rename itself is durable.
-func writeFileAtomic(path string, data []byte) error {
+//
+// It returns the identity of the file it wrote, taken from the temporary
+// file before the rename: once renamed, path may name another file at any
+// time (the file removed, or replaced, by someone else), so a stat of path
+// after the rename would not tell which one it was. renamed, if not nil, is
+// called right after the rename (tests use it to act in that window). The
+// FileInfo is nil unless the rename was made.
+func writeFileAtomic(path string, data []byte, renamed func()) (os.FileInfo, error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, filepath.Base(path)+tempInfix+"*")
 	if err != nil {
-		return fmt.Errorf("runstate: create temporary file: %w", err)
+		return nil, fmt.Errorf("runstate: create temporary file: %w", err)
 	}
 	tmp := f.Name()
-	if err := writeSyncClose(f, data); err != nil {
+	fi, err := writeSyncClose(f, data)
+	if err != nil {
 		_ = os.Remove(tmp)
-		return fmt.Errorf("runstate: write %s: %w", tmp, err)
+		return nil, fmt.Errorf("runstate: write %s: %w", tmp, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		_ = os.Remove(tmp)
-		return fmt.Errorf("runstate: replace state file: %w", err)
+		return nil, fmt.Errorf("runstate: replace state file: %w", err)
+	}
+	if renamed != nil {
+		renamed()
 	}
 	if err := syncDir(dir); err != nil {
-		return fmt.Errorf("runstate: sync directory %s: %w", dir, err)
+		return fi, fmt.Errorf("runstate: sync directory %s: %w", dir, err)
 	}
-	return nil
+	return fi, nil
 }
 
 // writeSyncClose writes data to f, flushes it to stable storage and closes
-// f, which is closed whatever happens.
-func writeSyncClose(f *os.File, data []byte) error {
+// f, which is closed whatever happens. It returns f's FileInfo, taken
+// before the close.
+func writeSyncClose(f *os.File, data []byte) (os.FileInfo, error) {
 	_, err := f.Write(data)
 	if err == nil {
 		err = f.Sync()
 	}
+	var fi os.FileInfo
+	if err == nil {
+		fi, err = f.Stat()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	return err
+	return fi, err
 }
 
 // removeTemps removes the temporary files of path that a write interrupted

@@ -106,6 +106,9 @@ type Store struct {
 	// file is the file at path as the last write left it (or as Open
 	// found it); nil if unknown. Restore compares the path with it.
 	file os.FileInfo
+	// renamed, if not nil, is called by each write of the file right
+	// after its rename (tests).
+	renamed func()
 }
 
 // Open reads the state file at path, left by a previous run, and returns a
@@ -158,7 +161,7 @@ func Open(path string, logger *slog.Logger) (*Store, State, error) {
 		log.Warn("cannot read the boot id; the state file will not let a later superd kill leftover processes", "err", err)
 	}
 
-	prev, found, err := readState(path, log)
+	prev, found, fi, err := readState(path, log)
 	if err != nil {
 		_ = s.Close()
 		return nil, State{}, err
@@ -181,8 +184,11 @@ func Open(path string, logger *slog.Logger) (*Store, State, error) {
 			_ = s.Close()
 			return nil, State{}, fmt.Errorf("runstate: cannot record the marker of the services' processes: %w", err)
 		}
-	} else if fi, err := os.Lstat(path); err == nil {
-		s.file = fi // it holds the marker already
+	} else {
+		// It holds the marker already. Its identity is the one of the
+		// file read: a stat of the path now could find another file, or
+		// none.
+		s.file = fi
 	}
 	return s, prev, nil
 }
@@ -213,19 +219,19 @@ func (s *Store) Restore() (bool, error) {
 }
 
 // readState reads the state file at path. found is false if there is no
-// usable file: it is missing, or corrupt. A corrupt file is copied aside
-// and left in place until Open replaces it, and what can still be read
-// of it (the marker, the stopped services) is returned: without its
-// marker, the processes of the previous superd that outlived it could not
-// be found.
+// usable file: it is missing, or corrupt; otherwise fi is the file read.
+// A corrupt file is copied aside and left in place until Open replaces it,
+// and what can still be read of it (the marker, the stopped services) is
+// returned: without its marker, the processes of the previous superd that
+// outlived it could not be found.
 // A file another user may have written is an error (see checkOwner).
-func readState(path string, log *slog.Logger) (st State, found bool, err error) {
-	b, err := readTrusted(path)
+func readState(path string, log *slog.Logger) (st State, found bool, fi os.FileInfo, err error) {
+	b, fi, err := readTrusted(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return State{}, false, nil
+		return State{}, false, nil, nil
 	}
 	if err != nil {
-		return State{}, false, err
+		return State{}, false, nil, err
 	}
 	st, err = decode(b)
 	if err != nil {
@@ -239,12 +245,12 @@ func readState(path string, log *slog.Logger) (st State, found bool, err error) 
 		}
 		log.Error(msg, "path", path, "copied_to", aside,
 			"marker_found", st.Marker != "", "stopped", st.Stopped, "err", err)
-		if werr := writeFileAtomic(aside, b); werr != nil {
+		if _, werr := writeFileAtomic(aside, b, nil); werr != nil {
 			log.Error("cannot copy the corrupt state file aside", "path", path, "err", werr)
 		}
-		return st, false, nil
+		return st, false, nil, nil
 	}
-	return st, true, nil
+	return st, true, fi, nil
 }
 
 var (
@@ -275,37 +281,37 @@ func salvage(b []byte) State {
 	return st
 }
 
-// readTrusted returns the content of the state file at path, checking
-// first that no other user may have written it. A missing file is an
-// error wrapping fs.ErrNotExist.
-func readTrusted(path string) ([]byte, error) {
+// readTrusted returns the content of the state file at path and the
+// FileInfo of the file it read, checking first that no other user may have
+// written it. A missing file is an error wrapping fs.ErrNotExist.
+func readTrusted(path string) ([]byte, os.FileInfo, error) {
 	// Not opened unless it is a regular file: the open of a FIFO would
 	// wait for a writer, and superd's start with it, for ever.
 	if fi, err := os.Lstat(path); err != nil {
-		return nil, fmt.Errorf("runstate: read state file: %w", err)
+		return nil, nil, fmt.Errorf("runstate: read state file: %w", err)
 	} else if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("runstate: state file %s is a %s, not a regular file; refusing to use it (remove it)", path, fileKind(fi.Mode()))
+		return nil, nil, fmt.Errorf("runstate: state file %s is a %s, not a regular file; refusing to use it (remove it)", path, fileKind(fi.Mode()))
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("runstate: read state file: %w", err)
+		return nil, nil, fmt.Errorf("runstate: read state file: %w", err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("runstate: read state file: %w", err)
+		return nil, nil, fmt.Errorf("runstate: read state file: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("runstate: state file %s is a %s, not a regular file; refusing to use it (remove it)", path, fileKind(fi.Mode()))
+		return nil, nil, fmt.Errorf("runstate: state file %s is a %s, not a regular file; refusing to use it (remove it)", path, fileKind(fi.Mode()))
 	}
 	if err := checkOwner(path, fi); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	b, err := io.ReadAll(f)
 	if err != nil {
-		return nil, fmt.Errorf("runstate: read state file: %w", err)
+		return nil, nil, fmt.Errorf("runstate: read state file: %w", err)
 	}
-	return b, nil
+	return b, fi, nil
 }
 
 // fileKind names the type of a file that is not a regular one.
@@ -524,13 +530,15 @@ func (s *Store) write() error {
 	}
 	// Even a failure after the rename leaves the file unknown.
 	s.written, s.file = [sha256.Size]byte{}, nil
-	if err := writeFileAtomic(s.path, b); err != nil {
+	// The file's identity is the temporary file's, taken before the
+	// rename: a stat of the path after it could find no file or another
+	// one (removed or replaced meanwhile), and Restore would then never
+	// write the file again.
+	fi, err := writeFileAtomic(s.path, b, s.renamed)
+	if err != nil {
 		return err
 	}
-	s.written = sum
-	if fi, err := os.Lstat(s.path); err == nil {
-		s.file = fi
-	}
+	s.written, s.file = sum, fi
 	return nil
 }
 
