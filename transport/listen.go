@@ -140,10 +140,11 @@ type UnixListener struct {
 //
 //   - missing parent directories are created with mode 0750 (existing ones
 //     are left as they are);
-//   - the socket's directory and its ancestors must belong to root or to
-//     this process's effective user, and must not be writable by every
-//     user unless sticky (like /tmp): whoever else controls them could put
-//     their own socket, lock or state file there;
+//   - the socket's directory and its ancestors (for a directory reached
+//     through a symlink, the target's ancestors too) must belong to root
+//     or to this process's effective user, and must not be writable by
+//     every user unless sticky (like /tmp): whoever else controls them
+//     could put their own socket, lock or state file there;
 //   - an exclusive lock on path+".lock" is taken without waiting, before the
 //     socket path is touched; if another process holds it the error wraps
 //     [ErrDaemonRunning];

@@ -71,6 +71,56 @@ func TestListenUnixRefusesUnsafeDir(t *testing.T) {
 		}
 		assertListenRefused(t, filepath.Join(dir, "superd.sock"))
 	})
+	// A socket dir reached through a symlink is where the link leads:
+	// whoever may write in a directory above the target can rename the
+	// target away and put a directory of their own, with their own
+	// socket, in its place, however safe the link's own path is.
+	t.Run("through a symlink into a directory others may write", func(t *testing.T) {
+		base := shortTempDir(t)
+		open := filepath.Join(base, "open")
+		if err := os.Mkdir(open, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(open, 0o777); err != nil {
+			t.Fatal(err)
+		}
+		assertListenRefusedThroughLink(t, base, open)
+	})
+	t.Run("through a symlink under a directory of another user", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("needs root to give a directory to another user")
+		}
+		base := shortTempDir(t)
+		home := filepath.Join(base, "home")
+		if err := os.Mkdir(home, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(home, 54321, 54321); err != nil {
+			t.Fatal(err)
+		}
+		assertListenRefusedThroughLink(t, base, home)
+	})
+}
+
+// assertListenRefusedThroughLink makes parent/super, a directory of ours
+// (mode 0750), and base/link, a symlink to it, and checks that ListenUnix
+// and CheckSocketPath refuse a socket in base/link, naming parent.
+func assertListenRefusedThroughLink(t *testing.T, base, parent string) {
+	t.Helper()
+	dir := filepath.Join(parent, "super")
+	if err := os.Mkdir(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(base, "link")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(link, "superd.sock")
+	err := CheckSocketPath(path)
+	if err == nil || !strings.Contains(err.Error(), parent) {
+		t.Errorf("CheckSocketPath(%s) = %v, want an error naming %s", path, err, parent)
+	}
+	assertListenRefused(t, path)
 }
 
 // assertListenRefused checks that ListenUnix refuses path and creates

@@ -75,12 +75,34 @@ func ownLockFile(f *os.File) error {
 // checkSocketDir refuses dir, the directory of the socket, if a user other
 // than root and this process's effective user could replace what superd
 // puts there: it, or one of its ancestors, belongs to another user, or
-// every user may write in it and it is not sticky (like /tmp).
+// every user may write in it and it is not sticky (like /tmp). A dir
+// reached through a symlink is checked both along its path (the links'
+// directories) and where it really is: the owner of a directory above the
+// link's target could rename the target away and put their own in its
+// place.
 func checkSocketDir(dir string) error {
 	d, err := filepath.Abs(dir)
 	if err != nil {
 		return err
 	}
+	if err := checkSocketDirAncestors(d); err != nil {
+		return err
+	}
+	target, err := filepath.EvalSymlinks(d)
+	if err != nil {
+		return err
+	}
+	if target != d {
+		if err := checkSocketDirAncestors(target); err != nil {
+			return fmt.Errorf("%w (%s leads there through a symbolic link)", err, d)
+		}
+	}
+	return nil
+}
+
+// checkSocketDirAncestors checks d, an absolute path, and each of its
+// ancestors, for checkSocketDir.
+func checkSocketDirAncestors(d string) error {
 	for {
 		fi, err := os.Stat(d)
 		if err != nil {
