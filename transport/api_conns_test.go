@@ -21,14 +21,15 @@ func TestTCPBoundsConnections(t *testing.T) {
 	srv := serveTCP(t, newFakeBackend("web"), TCPOptions{})
 
 	// Hold maxTCPConns keep-alive connections, each with one request
-	// answered: the server has accepted them all.
+	// answered: the server has accepted them all. With the token: the
+	// server keeps no connection of a client without it.
 	held := make([]net.Conn, 0, maxTCPConns)
 	t.Cleanup(func() {
 		for _, c := range held {
 			_ = c.Close()
 		}
 	})
-	const request = "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
+	const request = "GET /healthz HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + testToken + "\r\n\r\n"
 	ask := func(c net.Conn, within time.Duration) error {
 		if _, err := c.Write([]byte(request)); err != nil {
 			return err

@@ -191,9 +191,10 @@ func resolvesToLoopback(ctx context.Context, host string) (bool, error) {
 // its Host header "localhost", a loopback address or one of opts.Hosts
 // (with any port), else it gets a 421 (a defence against DNS rebinding).
 // Every request but GET /healthz must then carry "Authorization: Bearer
-// <opts.Token>", else it gets a 401 with "WWW-Authenticate: Bearer". Each
-// refusal is one JSON error answer, which closes the connection, and one
-// Warn record (remote address, path; never a token), at most 20 records
+// <opts.Token>", else it gets a 401 with "WWW-Authenticate: Bearer" (a GET
+// /healthz without the token is answered, and its connection closed).
+// Each refusal is one JSON error answer, which closes the connection, and
+// one Warn record (remote address, path; never a token), at most 20 records
 // every 10 s: the next record after a burst counts the refusals it left
 // out (unlogged_refusals). Nothing adds CORS headers: browsers get no
 // cross-origin access.
@@ -282,7 +283,15 @@ func (g *tcpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("host %q is not served here: use localhost or a loopback address, or add the name to superd's allowed hosts", r.Host))
 		return
 	}
-	if r.URL.Path != healthPath && !g.authorized(r) {
+	authorized := g.authorized(r)
+	if r.URL.Path == healthPath && !authorized {
+		// Answered, but the connection is not kept: otherwise anyone who
+		// can reach the port could hold every one of the maxTCPConns
+		// slots for good with a /healthz every IdleTimeout, and keep the
+		// token's holders out.
+		w.Header().Set("Connection", "close")
+	}
+	if r.URL.Path != healthPath && !authorized {
 		g.logRefusal("control request refused: missing or invalid bearer token",
 			"remote", r.RemoteAddr, "method", r.Method, "path", r.URL.Path)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="superd"`)

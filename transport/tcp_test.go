@@ -173,6 +173,49 @@ func TestTCPRefusalClosesTheConnection(t *testing.T) {
 	}
 }
 
+// TestTCPHealthWithoutTokenClosesTheConnection: GET /healthz needs no
+// token, but a client without one cannot keep its connection: else anyone
+// who can reach the port could hold every connection the API serves
+// (maxTCPConns) with one /healthz each per IdleTimeout, and keep the
+// token's holders out for good. With the token, the connection is kept.
+func TestTCPHealthWithoutTokenClosesTheConnection(t *testing.T) {
+	srv := serveTCP(t, newFakeBackend("web"), TCPOptions{})
+	for _, tc := range []struct {
+		name, auth string
+		closed     bool
+	}{
+		{"no token", "", true},
+		{"wrong token", "Authorization: Bearer fedcba9876543210fedcba9876543210\r\n", true},
+		{"right token", "Authorization: Bearer " + testToken + "\r\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conn, err := net.Dial("tcp", srv.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			if _, err := io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: localhost\r\n"+tc.auth+"\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			wait := 10 * time.Second
+			if !tc.closed {
+				wait = 500 * time.Millisecond
+			}
+			_ = conn.SetReadDeadline(time.Now().Add(wait))
+			got, err := io.ReadAll(conn) // ends when the server closes
+			if !bytes.HasPrefix(got, []byte("HTTP/1.1 200")) {
+				t.Fatalf("answer %q (%v)", got, err)
+			}
+			switch {
+			case tc.closed && err != nil:
+				t.Fatalf("the server kept the connection after a /healthz without the token: %v", err)
+			case !tc.closed && err == nil:
+				t.Fatalf("the server closed the connection of a client with the token")
+			}
+		})
+	}
+}
+
 func TestTCPAndSocketServeTheSameAPI(t *testing.T) {
 	fb := newFakeBackend("web")
 	h := NewHandler(fb, HandlerOptions{})
