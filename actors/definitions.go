@@ -7,7 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"os/user"
-	"slices"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -30,14 +30,22 @@ type getDefinition struct {
 	reply chan<- definitionReply
 }
 
+// rootRule says whether a definition may use root's powers (see
+// rootPowers) and, if not, what refuses it.
+type rootRule struct {
+	allowed  bool
+	refusal  string // the rule, for the error: "superd refuses such definitions ..."
+	powerGID int    // a group as good as root's (the socket group, when its members may write root services); -1: none
+}
+
 // putDefinition asks the config actor to validate, write and apply a
 // service file.
 type putDefinition struct {
-	name      string
-	data      []byte
-	opts      transport.WriteOptions
-	allowRoot bool // a definition may run as root
-	reply     chan<- definitionReply
+	name  string
+	data  []byte
+	opts  transport.WriteOptions
+	root  rootRule // whether the definition may use root's powers
+	reply chan<- definitionReply
 }
 
 // deleteDefinition asks the config actor to stop and forget a service and
@@ -188,7 +196,7 @@ func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transp
 		return res, nil, fmt.Errorf("%w: line %d of the definition of %s is not valid UTF-8", transport.ErrInvalidArgument, line, m.name)
 	}
 	path, _ := config.DefinitionPath(c.dir, m.name) // the name is valid: readDefinition checked it
-	if !m.allowRoot {
+	if !m.root.allowed {
 		// Judged before any file it names is read: superd reads an
 		// EnvironmentFile= as root, and its errors would tell whether a
 		// file exists and what its first line looks like.
@@ -196,9 +204,8 @@ func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transp
 		if err != nil {
 			return res, nil, &transport.InvalidDefinitionError{Name: m.name, Errors: configErrors(err)}
 		}
-		if why := rootPowers(pre, os.Geteuid(), systemAccounts); why != "" {
-			return res, nil, fmt.Errorf("%w: %s %s; superd refuses such definitions over HTTP unless --http-allow-root-services is set",
-				transport.ErrForbidden, m.name, why)
+		if why := rootPowers(pre, os.Geteuid(), m.root.powerGID, systemAccounts); why != "" {
+			return res, nil, fmt.Errorf("%w: %s %s; %s", transport.ErrForbidden, m.name, why, m.root.refusal)
 		}
 	}
 	spec, err := config.Parse(m.name, path, m.data)
@@ -342,11 +349,13 @@ func isZeroID(s string) bool {
 //     0 is among User='s supplementary groups, which the service gets
 //     whatever Group= says;
 //   - has superd read an EnvironmentFile= as root, and hand its content to
-//     the service: a definition written over HTTP could read any file.
+//     the service: a definition written over HTTP could read any file;
+//   - runs in group powerGID (-1: none) the way it could run in group 0:
+//     the socket group, when its members may write root services.
 //
 // A user or group that does not resolve is not root's: starting the
 // service will fail on it.
-func rootPowers(spec *config.Service, euid int, acc accounts) string {
+func rootPowers(spec *config.Service, euid, powerGID int, acc accounts) string {
 	var u *user.User
 	switch {
 	case spec.User == "" && euid == 0:
@@ -361,19 +370,37 @@ func rootPowers(spec *config.Service, euid int, acc accounts) string {
 			return "would run as root (User=" + spec.User + " has uid 0)"
 		}
 	}
+	// rootGroup names gid (a decimal id) if it is group 0 or powerGID.
+	rootGroup := func(gid string) string {
+		switch {
+		case isZeroID(gid):
+			return "group 0"
+		case powerGID >= 0 && gid == strconv.Itoa(powerGID):
+			return "group " + gid + ", whose members may write root services through superd's socket"
+		}
+		return ""
+	}
 	switch {
 	case spec.Group == "root" || isZeroID(spec.Group):
 		return "would run in group 0 (Group=" + spec.Group + ")"
 	case spec.Group != "":
-		if g, err := acc.group(spec.Group); err == nil && isZeroID(g.Gid) {
-			return "would run in group 0 (Group=" + spec.Group + " has gid 0)"
+		if g, err := acc.group(spec.Group); err == nil {
+			if which := rootGroup(g.Gid); which != "" {
+				return "would run in " + which + " (Group=" + spec.Group + " has gid " + g.Gid + ")"
+			}
 		}
-	case u != nil && isZeroID(u.Gid):
-		return "would run in group 0 (the primary group of User=" + spec.User + ")"
+	case u != nil:
+		if which := rootGroup(u.Gid); which != "" {
+			return "would run in " + which + " (the primary group of User=" + spec.User + ")"
+		}
 	}
 	if u != nil {
-		if gids, err := acc.groupIDs(u); err == nil && slices.ContainsFunc(gids, isZeroID) {
-			return "would run with group 0 among its supplementary groups (User=" + spec.User + ")"
+		if gids, err := acc.groupIDs(u); err == nil {
+			for _, gid := range gids {
+				if which := rootGroup(gid); which != "" {
+					return "would run with " + which + " among its supplementary groups (User=" + spec.User + ")"
+				}
+			}
 		}
 	}
 	if len(spec.EnvironmentFiles) > 0 && euid == 0 {

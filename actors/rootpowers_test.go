@@ -61,41 +61,52 @@ func TestRootPowers(t *testing.T) {
 		}
 		return s
 	}
-	tests := []struct {
-		spec *config.Service
-		euid int
-		want string // a part of the reason; "" for none
-	}{
-		{svc(), 0, "no User="},
-		{svc(), 1000, ""},
-		{svc("User=root"), 1000, "User=root"},
-		{svc("User=0"), 0, "User=0"},
-		{svc("User=toor"), 0, "User=toor has uid 0"},
-		{svc("User=app"), 0, ""},
-		{svc("User=nobody-here"), 0, ""}, // unknown: its start fails
-		{svc("User=app", "Group=root"), 0, "Group=root"},
-		{svc("User=app", "Group=0"), 0, "Group=0"},
-		{svc("User=app", "Group=wheel"), 0, "Group=wheel has gid 0"},
-		{svc("User=app", "Group=staff"), 0, ""},
-		{svc("User=ops"), 0, "primary group of User=ops"},
+	type rootCase struct {
+		spec     *config.Service
+		euid     int
+		want     string // a part of the reason; "" for none
+		powerGID int    // see rootPowers
+	}
+	tests := []rootCase{
+		{svc(), 0, "no User=", -1},
+		{svc(), 1000, "", -1},
+		{svc("User=root"), 1000, "User=root", -1},
+		{svc("User=0"), 0, "User=0", -1},
+		{svc("User=toor"), 0, "User=toor has uid 0", -1},
+		{svc("User=app"), 0, "", -1},
+		{svc("User=nobody-here"), 0, "", -1}, // unknown: its start fails
+		{svc("User=app", "Group=root"), 0, "Group=root", -1},
+		{svc("User=app", "Group=0"), 0, "Group=0", -1},
+		{svc("User=app", "Group=wheel"), 0, "Group=wheel has gid 0", -1},
+		{svc("User=app", "Group=staff"), 0, "", -1},
+		{svc("User=ops"), 0, "primary group of User=ops", -1},
 		// ops keeps group 0 among its supplementary groups whatever
 		// Group= says.
-		{svc("User=ops", "Group=staff"), 0, "supplementary groups (User=ops)"},
-		{svc("User=dba", "Group=staff"), 0, "supplementary groups (User=dba)"},
+		{svc("User=ops", "Group=staff"), 0, "supplementary groups (User=ops)", -1},
+		{svc("User=dba", "Group=staff"), 0, "supplementary groups (User=dba)", -1},
 		// Digits are an id, however they are written: "00" is uid 0.
-		{svc("User=00"), 0, "User=00"},
-		{svc("User=app", "Group=00"), 0, "Group=00"},
-		{svc("User=1001", "Group=staff"), 0, "supplementary groups (User=1001)"},
-		{svc("User=1001"), 0, "primary group of User=1001"},
-		{svc("User=01000"), 0, ""}, // app, by its uid
-		{svc("User=app", "EnvironmentFile=-/etc/shadow"), 0, "EnvironmentFile= as root (-/etc/shadow)"},
-		{svc("EnvironmentFile=/home/me/app.env"), 1000, ""}, // read as superd's own user
+		{svc("User=00"), 0, "User=00", -1},
+		{svc("User=app", "Group=00"), 0, "Group=00", -1},
+		{svc("User=1001", "Group=staff"), 0, "supplementary groups (User=1001)", -1},
+		{svc("User=1001"), 0, "primary group of User=1001", -1},
+		{svc("User=01000"), 0, "", -1}, // app, by its uid
+		{svc("User=app", "EnvironmentFile=-/etc/shadow"), 0, "EnvironmentFile= as root (-/etc/shadow)", -1},
+		{svc("EnvironmentFile=/home/me/app.env"), 1000, "", -1}, // read as superd's own user
 	}
+	// The socket group (50, staff), when its members may write root
+	// services: running in it is as good as running in group 0.
+	tests = append(tests, []rootCase{
+		{svc("User=app", "Group=staff"), 0, "group 50, whose members may write root services through superd's socket (Group=staff has gid 50)", 50},
+		{svc("User=dba"), 0, "group 50, whose members may write root services through superd's socket among its supplementary groups (User=dba)", 50},
+		{svc("User=app"), 0, "group 1000, whose members may write root services through superd's socket (the primary group of User=app)", 1000},
+		{svc("User=app"), 0, "", 50},
+		{svc("User=app", "Group=staff"), 0, "", 51},
+	}...)
 	for _, tt := range tests {
-		got := rootPowers(tt.spec, tt.euid, acc)
+		got := rootPowers(tt.spec, tt.euid, tt.powerGID, acc)
 		if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
-			t.Errorf("User=%q Group=%q EnvironmentFiles=%q euid %d: %q, want %q",
-				tt.spec.User, tt.spec.Group, tt.spec.EnvironmentFiles, tt.euid, got, tt.want)
+			t.Errorf("User=%q Group=%q EnvironmentFiles=%q euid %d power group %d: %q, want %q",
+				tt.spec.User, tt.spec.Group, tt.spec.EnvironmentFiles, tt.euid, tt.powerGID, got, tt.want)
 		}
 	}
 }

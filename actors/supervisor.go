@@ -111,6 +111,14 @@ type Config struct {
 	// supplementary groups), or, the supervisor being root, name an
 	// EnvironmentFile= (which it reads as root).
 	AllowRootServices bool
+	// SocketAllowRootServices lets a definition written through the
+	// control socket by a user other than root and the supervisor's own (a
+	// member of SocketGroup) use root's powers, as root's may. Without it,
+	// such a user is held to the rule of the HTTP API without
+	// AllowRootServices: socket access does not amount to root's powers.
+	// With it, it does, and a definition written over HTTP may not run in
+	// SocketGroup either (unless AllowRootServices).
+	SocketAllowRootServices bool
 	// ShutdownTimeout bounds how long Run waits, after its context is done,
 	// for the services to stop; those still running are then killed.
 	// Default: the longest finite TimeoutStopSec + 5s (a TimeoutStopSec of
@@ -883,12 +891,40 @@ func (s *Supervisor) PutDefinition(ctx context.Context, name string, data []byte
 	if err := s.mayEdit(opts); err != nil {
 		return transport.DefinitionResult{}, err
 	}
-	allowRoot := !opts.Caller.Remote || s.cfg.AllowRootServices
+	root := s.rootRule(opts.Caller)
 	data = append([]byte(nil), data...) // the message must not share the caller's buffer
 	r, err := s.askConfig(ctx, true, func(reply chan<- definitionReply) any {
-		return &putDefinition{name: name, data: data, opts: opts, allowRoot: allowRoot, reply: reply}
+		return &putDefinition{name: name, data: data, opts: opts, root: root, reply: reply}
 	})
 	return r.result, err
+}
+
+// rootRule returns whether a definition written by caller may use root's
+// powers and, if not, what refuses it. Root and the supervisor's own user
+// may; a caller whose uid is unknown is the embedding program itself (or
+// a socket client on a system without peer credentials, which the socket's
+// mode limits to them). Clients of the HTTP API may with AllowRootServices,
+// other socket users (the socket group) with SocketAllowRootServices.
+func (s *Supervisor) rootRule(c transport.Caller) rootRule {
+	rule := rootRule{powerGID: -1}
+	switch {
+	case c.Remote:
+		rule.allowed = s.cfg.AllowRootServices
+		rule.refusal = "superd refuses such definitions over HTTP unless --http-allow-root-services is set"
+	case c.UID < 0 || c.UID == 0 || c.UID == os.Geteuid():
+		rule.allowed = true
+	default:
+		rule.allowed = s.cfg.SocketAllowRootServices
+		rule.refusal = "superd refuses such definitions from socket users other than root unless --socket-allow-root-services is set"
+	}
+	if !rule.allowed && s.cfg.SocketAllowRootServices && s.cfg.SocketGroup != "" {
+		// The socket group's members may write root services: running
+		// in it is as good as running as root.
+		if gid, err := config.GroupID(s.cfg.SocketGroup); err == nil {
+			rule.powerGID = gid
+		}
+	}
+	return rule
 }
 
 // DeleteDefinition stops the service name, forgets it and moves its file

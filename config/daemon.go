@@ -55,6 +55,11 @@ type Daemon struct {
 	// SocketGroup is [Daemon] SocketGroup=, a group name or numeric ID that
 	// gets access to the control socket; "" leaves superd's group.
 	SocketGroup string
+	// SocketAllowRootServices is [Daemon] SocketAllowRootServices= (default
+	// false): whether a service definition written through the control
+	// socket by a user other than root and superd's own (a member of the
+	// socket group) may use root's powers, as root's may.
+	SocketAllowRootServices bool
 
 	// Webhooks are the [Webhook "NAME"] sections, in file order; their
 	// names are unique.
@@ -107,6 +112,7 @@ const (
 	keyHTTPInsecure  = "HTTPInsecure"
 	keyHTTPHosts     = "HTTPHosts"
 	keyAllowRoot     = "AllowRootServices"
+	keySocketRoot    = "SocketAllowRootServices"
 
 	keyURL         = "URL"
 	keyEvents      = "Events"
@@ -124,7 +130,7 @@ var daemonSchema = &schema{
 	sections: []sectionSpec{
 		{name: sectionDaemon, unique: true,
 			keys: []string{keyHTTPListen, keyHTTPTokenFile, keyAllowEdit, keySocketGroup,
-				keyHTTPTLSCert, keyHTTPTLSKey, keyHTTPInsecure, keyHTTPHosts, keyAllowRoot}},
+				keyHTTPTLSCert, keyHTTPTLSKey, keyHTTPInsecure, keyHTTPHosts, keyAllowRoot, keySocketRoot}},
 		{name: sectionWebhook, named: true, unique: true,
 			keys: []string{keyURL, keyEvents, keyServices, keySecret, keySecretFile,
 				keyTimeout, keyRetries, keyDenyPrivate, keyCAFile}},
@@ -321,6 +327,8 @@ func (b *daemonBuilder) daemonKey(key, v string) (err error) {
 		d.AllowEdit, err = ParseBool(v)
 	case keyAllowRoot:
 		d.AllowRootServices, err = ParseBool(v)
+	case keySocketRoot:
+		d.SocketAllowRootServices, err = ParseBool(v)
 	case keyHTTPInsecure:
 		d.HTTPInsecure, err = ParseBool(v)
 	case keyHTTPTLSCert:

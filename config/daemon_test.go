@@ -78,8 +78,8 @@ func TestParseDaemonGood(t *testing.T) {
 	}, {
 		name: "daemon only",
 		src: "[Daemon]\nHTTPListen=127.0.0.1:8080\nHTTPTokenFile=/etc/supers/../supers/token\n" +
-			"AllowEdit=yes\nSocketGroup=supers\nX-Other=ignored\n[X-Tool]\nAnything=goes\n",
-		want: Daemon{HTTPListen: "127.0.0.1:8080", HTTPTokenFile: "/etc/supers/token", AllowEdit: true, SocketGroup: "supers"},
+			"AllowEdit=yes\nSocketGroup=supers\nSocketAllowRootServices=yes\nX-Other=ignored\n[X-Tool]\nAnything=goes\n",
+		want: Daemon{HTTPListen: "127.0.0.1:8080", HTTPTokenFile: "/etc/supers/token", AllowEdit: true, SocketGroup: "supers", SocketAllowRootServices: true},
 	}, {
 		name: "http api",
 		src: "[Daemon]\nHTTPListen=0.0.0.0:8443\nHTTPTLSCertFile=/etc/supers/tls/cert.pem\nHTTPTLSKeyFile=/etc/supers/tls/key.pem\n" +

@@ -206,6 +206,12 @@
 //	SocketGroup=       a group name or numeric ID given access to the
 //	                   control socket. Default: none (only root and
 //	                   superd's user).
+//	SocketAllowRootServices=
+//	                   boolean, default no: whether a service file written
+//	                   through the control socket by a user other than
+//	                   root and superd's own (a member of SocketGroup=)
+//	                   may use root's powers, as root's may. Its members
+//	                   can then do anything root can.
 //	[Webhook "NAME"]   an HTTP endpoint notified of events:
 //	URL=               required: an http:// or https:// URL with a host.
 //	Events=            event types to send, separated by spaces or commas,

@@ -301,6 +301,7 @@ func (d *Daemon) ComputeHash() string {
 	e.bool(d.HTTPInsecure)
 	e.strs(sortedSet(d.HTTPHosts))
 	e.bool(d.AllowRootServices)
+	e.bool(d.SocketAllowRootServices)
 	hooks := slices.Clone(d.Webhooks)
 	slices.SortStableFunc(hooks, func(a, b Webhook) int { return strings.Compare(a.Name, b.Name) })
 	e.uint(uint64(len(hooks)))

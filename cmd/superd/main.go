@@ -40,7 +40,8 @@ type cli struct {
 	Check     bool   `help:"Validate every service file and superd.conf of the config dir, and what superd needs to start with them and the flags (the socket's path and directories, the socket group, the HTTP address, certificate and token file); print each error and exit (1 if any is invalid)."`
 	Watch     bool   `help:"Reload when a file of the config dir changes (debounced)."`
 
-	SocketGroup string `help:"Group whose members may use the control socket, besides root and superd's user (SocketGroup= in superd.conf)." placeholder:"GROUP"`
+	SocketGroup             string `help:"Group whose members may use the control socket, besides root and superd's user (SocketGroup= in superd.conf)." placeholder:"GROUP"`
+	SocketAllowRootServices bool   `name:"socket-allow-root-services" help:"Let the socket group's members write service definitions that use root's powers (run as root or in group 0, or name an EnvironmentFile=, read as root), as root can: they can then do anything root can. Without it they are held to the HTTP API's rule."`
 
 	HTTP                  string           `name:"http" help:"Also serve the API over HTTP on ADDR (host:port; HTTPListen= in superd.conf). Requests need the bearer token." placeholder:"ADDR"`
 	HTTPTokenFile         string           `name:"http-token-file" help:"File holding the API token; created with a random token if missing (default: <config-dir>/http.token)." type:"nonemptypath" placeholder:"FILE"`
@@ -152,12 +153,13 @@ func run(args []string, stderr io.Writer) int {
 			Addr: c.HTTP, TokenFile: c.HTTPTokenFile, Hosts: c.HTTPHost,
 			TLSCertFile: c.HTTPTLSCert, TLSKeyFile: c.HTTPTLSKey, Insecure: c.HTTPInsecure,
 		},
-		AllowRemoteEdit:   c.HTTPAllowEdit,
-		AllowRootServices: c.HTTPAllowRootServices,
-		Subreaper:         true,
-		Watch:             c.Watch,
-		Logger:            logger,
-		Version:           version,
+		AllowRemoteEdit:         c.HTTPAllowEdit,
+		AllowRootServices:       c.HTTPAllowRootServices,
+		SocketAllowRootServices: c.SocketAllowRootServices,
+		Subreaper:               true,
+		Watch:                   c.Watch,
+		Logger:                  logger,
+		Version:                 version,
 	})
 	if err == nil {
 		go reloadOnHangup(ctx, sup, hup, logger)
@@ -191,6 +193,7 @@ func (c *cli) merge(d *config.Daemon) {
 	c.HTTPInsecure = c.HTTPInsecure || d.HTTPInsecure
 	c.HTTPAllowEdit = c.HTTPAllowEdit || d.AllowEdit
 	c.HTTPAllowRootServices = c.HTTPAllowRootServices || d.AllowRootServices
+	c.SocketAllowRootServices = c.SocketAllowRootServices || d.SocketAllowRootServices
 }
 
 // socketGroup returns the ID of the socket group, --socket-group's or else
@@ -237,6 +240,13 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 	}
 	eff := *c
 	eff.merge(d)
+	if eff.SocketAllowRootServices && gid < 0 && gidErr == nil {
+		from := "--socket-allow-root-services"
+		if !c.SocketAllowRootServices {
+			from = d.File + ": [Daemon] SocketAllowRootServices"
+		}
+		probs = append(probs, fmt.Errorf("%s: no socket group to apply it to: only root and superd's user may use the socket (give --socket-group GROUP, or SocketGroup= in superd.conf)", from))
+	}
 	if eff.HTTP == "" {
 		// Without an HTTP API, its flags would be ignored: a typo'd or
 		// forgotten --http must not go unnoticed.

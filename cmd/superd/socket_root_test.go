@@ -1,0 +1,119 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// A member of the socket group used to be as good as root: its `supers
+// apply` of a file without User= ran that service as root (and so could
+// read /etc/shadow, or anything). A socket user other than root and
+// superd's own is now held to the HTTP API's rule, unless superd runs with
+// --socket-allow-root-services; root still may.
+func TestSocketGroupMayNotWriteRootServices(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give the socket to another group and run supers as another user")
+	}
+	const control = 4243
+	d := newDaemon(t, nil)
+	d.extraArgs = []string{"--socket-group", "4243"}
+	base := filepath.Dir(d.dir)
+	// What nobody needs to get to the socket, run supers and read the
+	// files it sends: base is searchable (as /run is), they are in it.
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	supers := filepath.Join(base, "supers")
+	b, err := os.ReadFile(filepath.Join(binDir, "supers"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(supers, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defs := filepath.Join(base, "defs")
+	if err := os.Mkdir(defs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string]string{
+		"asroot.service":   "[Service]\nExecStart=/bin/sleep 600\n",
+		"asnobody.service": "[Service]\nExecStart=/bin/sleep 600\nUser=nobody\n",
+		"root2.service":    "[Service]\nExecStart=/bin/sleep 600\n",
+	} {
+		if err := os.WriteFile(filepath.Join(defs, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// asMember runs supers as nobody, a member of the socket group.
+	asMember := func(args ...string) (string, int) {
+		t.Helper()
+		cmd := exec.CommandContext(t.Context(), supers, args...)
+		cmd.Env = append(os.Environ(), "SUPERS_SOCKET="+d.socket, "GORACE=atexit_sleep_ms=0")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: []uint32{control}}}
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		var exit *exec.ExitError
+		switch {
+		case err == nil:
+			return out.String(), 0
+		case errors.As(err, &exit):
+			return out.String(), exit.ExitCode()
+		default:
+			t.Fatalf("supers %v: %v", args, err)
+			return "", -1
+		}
+	}
+
+	d.start()
+	out, code := asMember("apply", filepath.Join(defs, "asroot.service"))
+	if code == 0 || !strings.Contains(out, "would run as root") || !strings.Contains(out, "--socket-allow-root-services") {
+		t.Fatalf("apply of a root service by a socket group member: exit %d\n%s\nwant it refused, saying why and what allows it", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(d.dir, "asroot.service")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the refused definition was written: %v", err)
+	}
+	if out, code := asMember("apply", filepath.Join(defs, "asnobody.service")); code != 0 {
+		t.Fatalf("apply of a service that runs as nobody, by a member: exit %d\n%s", code, out)
+	}
+	d.waitRunning("asnobody")
+	// Root may.
+	if _, stderr, code := d.cli("apply", filepath.Join(defs, "asroot.service")); code != 0 {
+		t.Fatalf("apply of a root service by root: exit %d\n%s", code, stderr)
+	}
+	d.waitRunning("asroot")
+	if err := d.terminate(); err != nil {
+		t.Fatalf("first superd: %v", err)
+	}
+
+	// With --socket-allow-root-services, the group's members may too.
+	d2 := &daemon{t: t, dir: d.dir, logDir: d.logDir, socket: d.socket, client: d.client, seenPIDs: map[int]bool{},
+		extraArgs: []string{"--socket-group", "4243", "--socket-allow-root-services"}}
+	d2.start()
+	if out, code := asMember("apply", filepath.Join(defs, "root2.service")); code != 0 {
+		t.Fatalf("apply of a root service by a member, with --socket-allow-root-services: exit %d\n%s", code, out)
+	}
+	d2.waitRunning("root2")
+}
+
+// --socket-allow-root-services without a socket group applies to nobody:
+// superd --check says so, as it does of the HTTP flags without --http.
+func TestSocketAllowRootServicesNeedsAGroup(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, nil)
+	cmd := exec.CommandContext(t.Context(), filepath.Join(binDir, "superd"), "--check", "--config-dir", d.dir,
+		"--socket", d.socket, "--socket-allow-root-services")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "--socket-allow-root-services: no socket group to apply it to") {
+		t.Fatalf("superd --check --socket-allow-root-services without a group: %v\n%s", err, out)
+	}
+}
