@@ -4,6 +4,7 @@ package runstate
 
 import (
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -72,4 +73,61 @@ func assertOpenRefused(t *testing.T, path string) {
 		t.Fatalf("Open trusted a state file others control: %+v", st)
 	}
 	t.Logf("refused: %v", err)
+}
+
+// The lock file beside the state file is not followed through a symlink,
+// nor taken from another user: in a shared sticky directory (a socket dir
+// the design allows), a symlink planted at STATE.lock had superd, as root,
+// create a file where its owner chose (/etc/nologin would block logins),
+// and a lock file of another user let its owner hold the lock and keep
+// superd from starting.
+func TestOpenRefusesLockFileOthersControl(t *testing.T) {
+	t.Run("symlink", func(t *testing.T) {
+		path := statePath(t)
+		target := path + ".target"
+		if err := os.Symlink(target, path+".lock"); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := Open(path, nil)
+		if err == nil || !strings.Contains(err.Error(), "symlink") {
+			t.Fatalf("Open with a symlink at the lock file: %v; want an error saying it is a symlink", err)
+		}
+		if _, err := os.Lstat(target); !os.IsNotExist(err) {
+			t.Fatalf("the symlink's target was created: %v", err)
+		}
+	})
+	t.Run("owned by another user", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("needs root to give a file to another user")
+		}
+		path := statePath(t)
+		if err := os.WriteFile(path+".lock", nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(path+".lock", 54321, 54321); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := Open(path, nil)
+		if err == nil || !strings.Contains(err.Error(), "belongs to uid 54321") {
+			t.Fatalf("Open with another user's lock file: %v; want an error naming its owner", err)
+		}
+	})
+	t.Run("ours, open to others", func(t *testing.T) {
+		path := statePath(t)
+		if err := os.WriteFile(path+".lock", nil, 0o666); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(path+".lock", 0o666); err != nil {
+			t.Fatal(err)
+		}
+		s, _, err := Open(path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		fi, err := os.Stat(path + ".lock")
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("lock file: %v, %v; want mode 0600", fi.Mode(), err)
+		}
+	})
 }
