@@ -44,6 +44,9 @@ func TestWatchReloadThatChangesNothingIsDebug(t *testing.T) {
 	rec := &levelRecorder{levels: map[string][]slog.Level{}}
 	lcRunOn(t, Config{ConfigDir: dir, LogDir: filepath.Join(dir, "logs"), Watch: true, Logger: slog.New(rec)})
 	reloads := func() []slog.Level { return rec.of("configuration reloaded") }
+	// The config actor arms its watch when it starts, which Ready does not
+	// wait for: a file written before that raises no event, and no reload.
+	waitUntil(t, "the watch", func() bool { return len(rec.of("watching the config dir")) > 0 })
 	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("hello\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
