@@ -147,7 +147,7 @@ var daemonSchema = &schema{
 // ParseDaemonFile.
 func LoadDaemon(dir string) (*Daemon, error) {
 	path := filepath.Join(dir, DaemonFile)
-	data, err := readFile(path)
+	data, err := readTrusted(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && isSymlink(path):
 		return nil, &Error{File: path, Err: fmt.Errorf("%w (a symbolic link to a missing file)", err)}
@@ -158,7 +158,7 @@ func LoadDaemon(dir string) (*Daemon, error) {
 	case err != nil:
 		return nil, &Error{File: path, Err: err}
 	}
-	return parseDaemon(path, data, readFile)
+	return parseDaemon(path, data, readTrusted)
 }
 
 // isSymlink reports whether path is a symbolic link.
@@ -178,11 +178,11 @@ func isSymlink(path string) bool {
 // error text holds the value of Secret=, the content of a SecretFile= or
 // the URL of a webhook (which often embeds a token).
 func ParseDaemonFile(path string) (*Daemon, error) {
-	data, err := readFile(path)
+	data, err := readTrusted(path)
 	if err != nil {
 		return nil, &Error{File: path, Err: err}
 	}
-	return parseDaemon(path, data, readFile)
+	return parseDaemon(path, data, readTrusted)
 }
 
 func parseDaemon(file string, data []byte, read readFileFunc) (*Daemon, error) {

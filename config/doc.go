@@ -6,8 +6,11 @@
 //
 // A service NAME is defined by the file NAME.service in the configuration
 // directory. NAME matches NamePattern (^[A-Za-z0-9][A-Za-z0-9_.@-]*$), is at
-// most 64 characters long and does not contain "..". The syntax is that of
-// systemd unit files (parsed with gopkg.in/ini.v1):
+// most 64 characters long and does not contain "..". A service file, an
+// EnvironmentFile= it names, superd.conf and the configuration directory
+// itself must not be writable by a user other than root and the reading
+// process's own (see ErrUntrusted). The syntax is that of systemd unit
+// files (parsed with gopkg.in/ini.v1):
 //
 //	# Lines starting with # or ; (after optional spaces) are comments.
 //	[Unit]

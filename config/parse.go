@@ -37,8 +37,15 @@ var ErrServiceDir = errors.New("reading service directory")
 // FIFO, a dangling symlink), which must not read as a removed service. If
 // dir cannot be read, LoadDir returns no services and a single error
 // wrapping ErrServiceDir and the file system error: a caller must not take
-// that for an empty directory.
+// that for an empty directory. So does a dir that another user could write
+// (wrapping ErrUntrusted too: see CheckDirTrusted), and each file one could
+// write is an error instead of a service, as are the EnvironmentFile= files
+// such a service names: whoever can change them can have the supervisor
+// run what they want as its user.
 func LoadDir(dir string) (services []*Service, errs []error) {
+	if err := CheckDirTrusted(dir); err != nil {
+		return nil, []error{fmt.Errorf("%w: %w", ErrServiceDir, err)}
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, []error{fmt.Errorf("%w: %w", ErrServiceDir, err)}
@@ -77,14 +84,16 @@ func LoadDir(dir string) (services []*Service, errs []error) {
 
 // ParseFile reads and parses the service file at path, whose base name is
 // NAME.service. Its EnvironmentFile= files are read too. Errors are as for
-// Parse; an unreadable file gives an *Error wrapping the I/O error.
+// Parse; an unreadable file gives an *Error wrapping the I/O error, and one
+// that a user other than root and this process's own could have written
+// an *Error wrapping ErrUntrusted (so do such EnvironmentFile= files).
 func ParseFile(path string) (*Service, error) {
 	base := filepath.Base(path)
 	name, ok := strings.CutSuffix(base, FileSuffix)
 	if !ok {
 		return nil, &Error{File: path, Err: fmt.Errorf("%w: file name %q does not end in %s", ErrInvalidName, base, FileSuffix)}
 	}
-	data, err := readFile(path)
+	data, err := readTrusted(path)
 	if err != nil {
 		return nil, &Error{File: path, Err: err}
 	}
@@ -93,14 +102,15 @@ func ParseFile(path string) (*Service, error) {
 
 // Parse parses data, the contents of the service file file (which only
 // names it in errors), as the service name. The EnvironmentFile= files it
-// names are read from disk.
+// names are read from disk, and refused (ErrUntrusted) if a user other than
+// root and this process's own could have written them.
 //
 // On success the Service has every default applied, its values normalised
 // and its Hash set. Otherwise the error is an *Error, or Errors when there
 // is more than one problem: Parse reports every problem it finds, each with
 // the file, line, section and key concerned. Parse never panics.
 func Parse(name, file string, data []byte) (*Service, error) {
-	return parse(name, file, data, readFile)
+	return parse(name, file, data, readTrusted)
 }
 
 // ParseNoFiles is Parse without reading the EnvironmentFile= files: their
@@ -382,6 +392,12 @@ func ReadFile(path string) ([]byte, error) { return readFile(path) }
 // not repeat the path (callers name the file); I/O errors keep their
 // underlying errno, so errors.Is(err, fs.ErrNotExist) works.
 func readFile(path string) ([]byte, error) {
+	return readFileChecked(path, nil)
+}
+
+// readFileChecked is readFile, and then check (if not nil) is applied to
+// the file as opened, before it is read.
+func readFileChecked(path string, check func(fs.FileInfo) error) ([]byte, error) {
 	// Stat first, so that no device is ever opened; then open without
 	// blocking and check again: a FIFO put in place of the file in between
 	// would block the open until a writer comes, and its reads after that.
@@ -402,6 +418,11 @@ func readFile(path string) ([]byte, error) {
 	}
 	if !st.Mode().IsRegular() {
 		return nil, ErrNotRegular
+	}
+	if check != nil {
+		if err := check(st); err != nil {
+			return nil, err
+		}
 	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	switch {

@@ -1,0 +1,62 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+)
+
+// ErrUntrusted marks a file or directory that a user other than root and
+// the reading process's own could have written: whoever can change a
+// service file, a file it names, superd.conf or the config dir can have
+// the supervisor run what they want as its user (root, usually). As cron
+// does with its tables, such a file is refused, not read.
+var ErrUntrusted = errors.New("writable by another user")
+
+// checkTrusted returns an error wrapping ErrUntrusted if fi (of a file as
+// opened, or of a directory) belongs to a user other than root and this
+// process's effective user, or may be written by a group other than
+// theirs, or by every user. It never fails on systems without Unix owners.
+func checkTrusted(fi fs.FileInfo) error {
+	uid, gid, ok := fileOwner(fi)
+	if !ok {
+		return nil
+	}
+	euid, egid := os.Geteuid(), os.Getegid()
+	perm := fi.Mode().Perm()
+	switch {
+	case uid != 0 && uid != euid:
+		return fmt.Errorf("%w: it belongs to uid %d, who could make superd run anything as uid %d; refusing to use it (chown it to root or uid %d)",
+			ErrUntrusted, uid, euid, euid)
+	case perm&0o002 != 0:
+		return fmt.Errorf("%w: every user may write it (mode %04o), and so make superd run anything as uid %d; refusing to use it (chmod o-w)",
+			ErrUntrusted, perm, euid)
+	case perm&0o020 != 0 && gid != 0 && gid != egid:
+		return fmt.Errorf("%w: group %d may write it (mode %04o), and so make superd run anything as uid %d; refusing to use it (chmod g-w, or chgrp it to root)",
+			ErrUntrusted, gid, perm, euid)
+	}
+	return nil
+}
+
+// readTrusted is readFile for a file whose content decides what the
+// supervisor runs: it is refused (see checkTrusted) if another user could
+// have written it.
+func readTrusted(path string) ([]byte, error) {
+	return readFileChecked(path, checkTrusted)
+}
+
+// CheckDirTrusted returns an error wrapping ErrUntrusted if dir, a config
+// dir, could be written by a user other than root and this process's
+// effective user (see checkTrusted; a sticky bit does not help: anyone
+// could add a service file). Its ancestors are not checked.
+func CheckDirTrusted(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if err := checkTrusted(fi); err != nil {
+		return fmt.Errorf("%s: %w", shownPath(dir), err)
+	}
+	return nil
+}

@@ -1,0 +1,103 @@
+//go:build unix
+
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Files and a config dir that a user other than root and the process's own
+// could have written are refused, as cron refuses such tables: whoever can
+// change them can have superd run what they want as root. They were
+// loaded: a 0666 service file, or one of another user, ran as root.
+func TestUntrustedFilesAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const body = "[Service]\nExecStart=/bin/true\n"
+	write := func(name, text string, mode os.FileMode) string {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	write("ok.service", body, 0o644)
+	write("world.service", body, 0o666)
+	env := write("env.conf", "A=1\n", 0o666)
+	write("withenv.service", body+"EnvironmentFile="+env+"\n", 0o644)
+	want := map[string]string{
+		"world.service":   "every user may write it (mode 0666)",
+		"withenv.service": "every user may write it (mode 0666)",
+	}
+	if os.Geteuid() == 0 {
+		other := write("other.service", body, 0o644)
+		if err := os.Chown(other, 54321, 0); err != nil {
+			t.Fatal(err)
+		}
+		group := write("group.service", body, 0o664)
+		if err := os.Chown(group, 0, 54321); err != nil {
+			t.Fatal(err)
+		}
+		write("rootgroup.service", body, 0o664) // group 0: root's
+		want["other.service"] = "belongs to uid 54321"
+		want["group.service"] = "group 54321 may write it"
+	}
+
+	specs, errs := LoadDir(dir)
+	var loaded []string
+	for _, s := range specs {
+		loaded = append(loaded, s.Name)
+	}
+	wantLoaded := "ok"
+	if os.Geteuid() == 0 {
+		wantLoaded = "ok,rootgroup"
+	}
+	if strings.Join(loaded, ",") != wantLoaded {
+		t.Errorf("loaded %v, want %s", loaded, wantLoaded)
+	}
+	if len(errs) != len(want) {
+		t.Errorf("%d errors, want %d: %v", len(errs), len(want), errs)
+	}
+	for _, err := range errs {
+		var e *Error
+		if !errors.As(err, &e) || !errors.Is(err, ErrUntrusted) {
+			t.Errorf("%v: want an *Error wrapping ErrUntrusted", err)
+			continue
+		}
+		if w, ok := want[filepath.Base(e.File)]; !ok || !strings.Contains(err.Error(), w) {
+			t.Errorf("%v: want it to say %q", err, w)
+		}
+	}
+
+	// superd.conf too: it sets the webhooks and what the API may do.
+	write(DaemonFile, "[Daemon]\nAllowEdit=yes\n", 0o666)
+	if _, err := LoadDaemon(dir); !errors.Is(err, ErrUntrusted) {
+		t.Errorf("LoadDaemon of a superd.conf of mode 0666: %v, want ErrUntrusted", err)
+	}
+
+	// The dir itself: anyone who may write it may add a service file, sticky
+	// or not.
+	for _, mode := range []os.FileMode{0o777, 0o777 | os.ModeSticky} {
+		if err := os.Chmod(dir, mode); err != nil {
+			t.Fatal(err)
+		}
+		specs, errs := LoadDir(dir)
+		if len(specs) != 0 || len(errs) != 1 || !errors.Is(errs[0], ErrServiceDir) || !errors.Is(errs[0], ErrUntrusted) ||
+			!strings.Contains(errs[0].Error(), dir) {
+			t.Errorf("LoadDir of a dir of mode %v: %d services, %v; want one error naming the dir, wrapping ErrServiceDir and ErrUntrusted", mode, len(specs), errs)
+		}
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
