@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -241,8 +242,24 @@ func (a *app) waitOp(ctx context.Context, name string, op func(context.Context, 
 	return st, err
 }
 
-// opsAtOnce bounds the operations act has under way at once.
-const opsAtOnce = 16
+// The operations act has under way at once, each on a connection of its
+// own: enough that a stop of hundreds of services with a long
+// TimeoutStopSec takes about as long as the longest, as systemctl's jobs
+// do (16 at once made 500 such stops take 32 times as long); over TCP
+// fewer, so that a batch leaves most of superd's 256 connections to other
+// clients.
+const (
+	opsAtOnceSocket = 256
+	opsAtOnceTCP    = 64
+)
+
+// opsAtOnce returns the operations act may have under way at once.
+func (a *app) opsAtOnce() int {
+	if strings.HasPrefix(a.target, "http://") || strings.HasPrefix(a.target, "https://") {
+		return opsAtOnceTCP
+	}
+	return opsAtOnceSocket
+}
 
 // act applies op to every name at once (at most opsAtOnce under way), as
 // systemctl runs its jobs: the stops of ten services with a long
@@ -262,16 +279,16 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 	}
 	outcomes := make([]outcome, len(names))
 	var wg sync.WaitGroup
-	slots := make(chan struct{}, opsAtOnce)
+	slots := make(chan struct{}, a.opsAtOnce())
 	for i, name := range names {
 		slots <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-slots; wg.Done() }()
 			st, err := a.waitOp(ctx, name, op)
-			// Told apart here, for the names of this slot at once (16 at a
-			// time): asked one after the other, a frozen superd made the
-			// wait the --timeout given plus one probe per name.
+			// Told apart here, for the names under way at once: asked one
+			// after the other, a frozen superd made the wait the --timeout
+			// given plus one probe per name.
 			stopping := errors.Is(err, context.DeadlineExceeded) && a.timeoutGiven && a.stillStopping(ctx, name, timedOutProbeWait)
 			outcomes[i] = outcome{st, err, stopping}
 		}()
