@@ -40,6 +40,9 @@ type configActor struct {
 	// be created (its log directory refused, say), until it is created or
 	// its file is gone; the control API lists them with errs.
 	createErrs map[string]*creationError
+	// loadStamps are the dir's files as they were before the first load
+	// read them, until Started has used them.
+	loadStamps map[string]fileStamp
 
 	// changes (nil if unavailable) tells which files had an event since
 	// the last look; verified caches, by name, whether a file differed
@@ -103,6 +106,19 @@ func (c *configActor) setStamp(name string, st fileStamp, ok bool) {
 		c.stamps[name] = st
 	}
 	delete(c.verified, name)
+}
+
+// sameStamps reports whether a and b stamp the same files the same way.
+func sameStamps(a, b map[string]fileStamp) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for name, st := range a {
+		if o, ok := b[name]; !ok || !st.same(o) {
+			return false
+		}
+	}
+	return true
 }
 
 // stampDir returns the stamp of every NAME.service file of dir, by name.
@@ -187,11 +203,24 @@ func (c *configActor) Receive(ctx actor.Context) {
 		c.openChanges(false) // before the stamps: no change after them goes unseen
 		c.stamps = make(map[string]fileStamp, len(c.known))
 		for _, sp := range c.known {
-			c.stamp(sp)
+			// As the file was before the load read it: a change made
+			// since shows.
+			if st, ok := c.loadStamps[sp.Name]; ok && sp.File == filepath.Join(c.dir, sp.Name+config.FileSuffix) {
+				c.setStamp(sp.Name, st, true)
+			} else {
+				c.stamp(sp)
+			}
 		}
 		if c.watchDir {
 			c.startWatch(ctx)
+			if c.loadStamps != nil && !sameStamps(c.loadStamps, stampDir(c.dir)) {
+				// Changed between the load and the watch: no event will
+				// say so.
+				c.log.Info("the config dir changed while superd started; reloading")
+				c.handleFsChanged(ctx, &fsChanged{})
+			}
 		}
+		c.loadStamps = nil
 	case *actor.Stopping:
 		c.stopWatch()
 		c.closeChanges()

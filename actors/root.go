@@ -21,10 +21,13 @@ type rootActor struct {
 	deps    *serviceDeps
 	initial []*config.Service // what Run loads first; the config actor starts from it
 	loadErr []error
-	watch   bool
-	logDir  string
-	store   *runstate.Store // nil: no state file
-	queues  []*notify.Queue // one per notifier, owned by the event hub
+	// loadStamps are the config dir's files as they were before Run loaded
+	// them (nil without a config dir, or if it could not be read).
+	loadStamps map[string]fileStamp
+	watch      bool
+	logDir     string
+	store      *runstate.Store // nil: no state file
+	queues     []*notify.Queue // one per notifier, owned by the event hub
 	// daemon is the superd.conf the queues were built from (nil without a
 	// config dir).
 	daemon  *config.Daemon
@@ -82,10 +85,10 @@ func (r *rootActor) Receive(ctx actor.Context) {
 			for _, sp := range r.initial {
 				known[sp.Name] = sp
 			}
-			dir, errs, watch, daemon, version := deps.configDir, r.loadErr, r.watch, r.daemon, r.version
+			dir, errs, watch, daemon, version, loadStamps := deps.configDir, r.loadErr, r.watch, r.daemon, r.version, r.loadStamps
 			cfg, err = ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
 				c := &configActor{dir: dir, lock: deps.dirLock, services: services, events: events, log: logger, known: known, errs: errs,
-					watchDir: watch, startDaemon: daemon, version: version}
+					watchDir: watch, startDaemon: daemon, version: version, loadStamps: loadStamps}
 				if daemon != nil {
 					c.daemonHash = daemon.Hash
 				}

@@ -219,6 +219,11 @@ type Supervisor struct {
 	tcp      transport.TCPOptions // of the HTTP API, when served
 	httpAddr string               // the HTTP API's bound address, when served
 
+	// afterLoad, if set (by tests), runs right after Run's first load of
+	// the config dir: a change it makes comes between the load and the
+	// config actor's start.
+	afterLoad func()
+
 	// stopping is closed when the shutdown begins: the methods that act
 	// (start, stop, restart, signal, reload, definition writes) are then
 	// refused with errShutdown.
@@ -384,9 +389,19 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	// A config dir that is missing or unreadable (a typo in --config-dir)
 	// is an error, not a supervisor of nothing that says it is ready.
+	// Stamped before the load reads the files: one changed between the two
+	// shows as changed, and with Watch is reloaded once the watch is on
+	// (see the config actor's Started).
+	var loadStamps map[string]fileStamp
+	if s.cfg.ConfigDir != "" {
+		loadStamps = stampDir(s.cfg.ConfigDir)
+	}
 	specs, errs := s.load()
 	if len(errs) == 1 && errors.Is(errs[0], config.ErrServiceDir) {
 		return fmt.Errorf("config dir: %w", errs[0])
+	}
+	if s.afterLoad != nil {
+		s.afterLoad()
 	}
 	procs, err := process.NewManager(process.Options{Subreaper: s.cfg.Subreaper, Logger: s.log})
 	if err != nil {
@@ -446,7 +461,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	spawned := make(chan rootChildren, 1)
 	rootProps := actor.PropsFromProducer(func() actor.Actor {
-		return &rootActor{deps: deps, logDir: s.cfg.LogDir, store: store, spawned: spawned, initial: specs, loadErr: s.loadErrs, watch: s.cfg.Watch, queues: queues, daemon: daemon, version: s.cfg.Version}
+		return &rootActor{deps: deps, logDir: s.cfg.LogDir, store: store, spawned: spawned, initial: specs, loadErr: s.loadErrs, loadStamps: loadStamps, watch: s.cfg.Watch, queues: queues, daemon: daemon, version: s.cfg.Version}
 	}, actor.WithGuardian(resumeStrategy(s.log)), actor.WithSupervisor(resumeStrategy(s.log)))
 	root, err := s.sys.Root.SpawnNamed(rootProps, "superd")
 	if err != nil {
