@@ -26,21 +26,9 @@ func TestSocketGroupMayNotWriteRootServices(t *testing.T) {
 	const control = 4243
 	d := newDaemon(t, nil)
 	d.extraArgs = []string{"--socket-group", "4243"}
-	base := filepath.Dir(d.dir)
-	// What nobody needs to get to the socket, run supers and read the
-	// files it sends: base is searchable (as /run is), they are in it.
-	if err := os.Chmod(base, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	supers := filepath.Join(base, "supers")
-	b, err := os.ReadFile(filepath.Join(binDir, "supers"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(supers, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	defs := filepath.Join(base, "defs")
+	supers := supersForOthers(t, d)
+	// The files it sends, where nobody can read them.
+	defs := filepath.Join(filepath.Dir(d.dir), "defs")
 	if err := os.Mkdir(defs, 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -25,20 +25,7 @@ func TestSocketGroupExistingDir(t *testing.T) {
 	}
 	const control = "4242"
 	d := newDaemon(t, map[string]string{"web.service": "[Service]\nExecStart=/bin/sleep 600\n"})
-	base := filepath.Dir(d.dir)
-	// What nobody needs to get to the socket and run supers: base is
-	// searchable (as /run is), supers is in it.
-	if err := os.Chmod(base, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	supers := filepath.Join(base, "supers")
-	b, err := os.ReadFile(filepath.Join(binDir, "supers"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(supers, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	supers := supersForOthers(t, d)
 
 	d.start()
 	d.waitRunning("web")
@@ -67,4 +54,24 @@ func TestSocketGroupExistingDir(t *testing.T) {
 	if err := cmd.Run(); err != nil || !strings.Contains(out.String(), "running") {
 		t.Errorf("supers status as a member of the control group: %v\n%s", err, out.String())
 	}
+}
+
+// supersForOthers makes d's base dir searchable by every user (as /run
+// is), so that another user can get to the socket, and puts a copy of
+// supers there for them; it returns the copy's path.
+func supersForOthers(t *testing.T, d *daemon) string {
+	t.Helper()
+	base := filepath.Dir(d.dir)
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	supers := filepath.Join(base, "supers")
+	b, err := os.ReadFile(filepath.Join(binDir, "supers"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(supers, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return supers
 }
