@@ -26,6 +26,11 @@ func startError(cmd *exec.Cmd, err error) error {
 			!searchable(cmd.Dir, cmd.SysProcAttr.Credential) {
 			return &ExecError{Op: "chdir", Path: cmd.Dir, Err: syscall.EACCES}
 		}
+		// execve says EACCES of a directory too: "permission denied"
+		// would send the reader to the file's mode.
+		if fi, serr := os.Stat(cmd.Path); serr == nil && fi.IsDir() {
+			return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("%w (it is a directory, not a program)", syscall.EACCES)}
+		}
 	case errors.Is(err, syscall.ENOENT):
 		if interp := missingInterpreter(cmd.Path); interp != "" {
 			return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("interpreter %q: %w", interp, syscall.ENOENT)}

@@ -183,6 +183,13 @@ func TestExecErrorMessage(t *testing.T) {
 	if want := `exec "/nope": no such file or directory`; err == nil || err.Error() != want {
 		t.Errorf("error %q, want %q", err, want)
 	}
+	// execve says EACCES of a directory: the message says what it is, not
+	// only "permission denied", which sends the reader to its mode.
+	dir := t.TempDir()
+	_, err = m.Start(Spec{Argv: []string{dir}}, nil)
+	if want := `exec "` + dir + `": permission denied (it is a directory, not a program)`; err == nil || err.Error() != want || !errors.Is(err, syscall.EACCES) {
+		t.Errorf("error %q, want %q wrapping EACCES", err, want)
+	}
 }
 
 func TestRunAsUser(t *testing.T) {
