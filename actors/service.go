@@ -46,9 +46,10 @@ type starter interface {
 
 // strayFinder is implemented by a process layer that can find the
 // processes of a service that left its process group and outlived their
-// parent (*process.Manager in subreaper mode).
+// parent, by the service's marker or the output pipes it was given
+// (*process.Manager in subreaper mode).
 type strayFinder interface {
-	Strays(entry string) []*process.Stray
+	Strays(entry string, pipes ...uint64) []*process.Stray
 }
 
 // signaller sends a signal to a process group (process.SignalGroup).
@@ -672,14 +673,19 @@ func (a *serviceActor) groupLeft() bool {
 }
 
 // findStrays returns the processes of the service that left its process
-// group and outlived their parents (they carry its marker; nil without a
-// marker or a process layer that can find them).
+// group and outlived their parents: they carry its marker, or hold the
+// stdout or stderr pipe of its current process (a process that cleared its
+// environment). nil without a process layer that can find them.
 func (a *serviceActor) findStrays() []*process.Stray {
 	f, ok := a.deps.procs.(strayFinder)
-	if !ok || a.deps.marker == nil {
+	if !ok {
 		return nil
 	}
-	return f.Strays(runstate.MarkerEnv + "=" + a.deps.marker(a.spec.Name))
+	entry := ""
+	if a.deps.marker != nil {
+		entry = runstate.MarkerEnv + "=" + a.deps.marker(a.spec.Name)
+	}
+	return f.Strays(entry, a.handle.Pipes[:]...)
 }
 
 // straysLeft looks for processes of the service that left its process

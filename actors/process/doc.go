@@ -114,11 +114,13 @@
 // A process that calls setsid or setpgid leaves the group of its service,
 // and a signal to the group misses it. [Manager.Strays] finds such
 // processes once they are orphans, by an environment entry (superd's
-// marker) they inherited: in subreaper mode orphans are the children of
-// the process's main thread, which one read of
-// /proc/self/task/PID/children lists, without a scan of /proc. Each is
-// held by a pidfd ([Stray]) before its environment is checked, so a signal
-// never reaches a process that reused its pid.
+// marker) they inherited, or by the stdout or stderr pipe of the service
+// ([Handle.Pipes]) they still hold, which finds those that cleared their
+// environment: in subreaper mode orphans are the children of the
+// process's main thread, which one read of /proc/self/task/PID/children
+// lists, without a scan of /proc; then their descendants that match too.
+// Each is held by a pidfd ([Stray]) before its descriptors and environment
+// are checked, so a signal never reaches a process that reused its pid.
 //
 // # Other platforms
 //

@@ -81,6 +81,12 @@ type Handle struct {
 	// the process apart from a later one reusing its pid. It is 0 where
 	// unsupported (outside Linux).
 	StartTime uint64
+	// Pipes are the inode numbers of the pipes given to the process as
+	// Spec.Stdout and Spec.Stderr (0 for a file that is not a pipe, and
+	// outside Linux): while a process holds such a pipe open, no other
+	// pipe has its number, so [Manager.Strays] recognises by them the
+	// processes of the service whatever they did to their environment.
+	Pipes [2]uint64
 }
 
 // Exit describes how a process ended.

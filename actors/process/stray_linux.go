@@ -7,35 +7,48 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 )
 
 // Strays returns the processes that descend from this process, that the
-// Manager did not start, and whose environment holds entry (such as
-// "SUPERD_MARKER=ID:web"), opened as pidfds: the processes of a service
-// that left its process group (setsid, setpgid) and outlived their parent.
+// Manager did not start, and that belong to a service: whose environment
+// holds entry (such as "SUPERD_MARKER=ID:web"), or which hold open one of
+// the pipes whose inode numbers pipes lists (the service's stdout and
+// stderr, [Handle.Pipes]; zeros are ignored), opened as pidfds: the
+// processes of a service that left its process group (setsid, setpgid)
+// and outlived their parent.
 //
 // Only a subreaper-mode Manager finds any: orphans are reparented to the
 // process only then. It looks at the orphans the process adopted (the
 // children of its main thread, /proc/self/task/PID/children: no scan of
-// /proc), that it did not start, then at the descendants of those carrying entry, so a
-// process that left its group under a parent that is still alive is found
-// too, as long as that parent carries entry. A process that cleared its
-// environment is not found. Each process is opened before its environment
-// is read, so a Stray is never a process that took over the pid of one that
-// carried entry.
-func (m *Manager) Strays(entry string) []*Stray {
-	if !m.subreaper || entry == "" {
+// /proc), that it did not start, then at the descendants of those that
+// belong to the service, so a process that left its group under a parent
+// that is still alive is found too, as long as that parent belongs to the
+// service. Looking no further than the process's descendants, a holder of
+// a pipe can only have inherited it from the service. A process that
+// cleared its environment is found by the pipe as long as it keeps it
+// open; one that also closed it (a daemon pointing its standard
+// descriptors at /dev/null) is not found. Each process is opened before
+// its environment and descriptors are read, so a Stray is never a process
+// that took over the pid of one that belonged to the service.
+func (m *Manager) Strays(entry string, pipes ...uint64) []*Stray {
+	if !m.subreaper {
 		return nil
 	}
-	return m.findStrays(entry)
+	return m.findStrays(entry, pipes...)
 }
 
 // findStrays is Strays, whatever the mode.
-func (m *Manager) findStrays(entry string) []*Stray {
+func (m *Manager) findStrays(entry string, pipes ...uint64) []*Stray {
+	pipes = slices.DeleteFunc(slices.Clone(pipes), func(ino uint64) bool { return ino == 0 })
+	if entry == "" && len(pipes) == 0 {
+		return nil
+	}
 	// The kernel hands an orphan to the first live thread of its
 	// subreaper, the main thread (which never exits in a Go program);
 	// the children the Manager forks belong to its spawner thread.
@@ -60,7 +73,7 @@ func (m *Manager) findStrays(entry string) []*Stray {
 			continue
 		}
 		seen[pid] = true
-		s, ok := openMarked(pid, []byte(entry))
+		s, ok := openStray(pid, []byte(entry), pipes)
 		if !ok {
 			continue
 		}
@@ -116,24 +129,95 @@ func readChildren(path string) []int {
 	return pids
 }
 
-// openMarked opens process pid if its environment holds entry.
-func openMarked(pid int, entry []byte) (*Stray, bool) {
+// openStray opens process pid if its environment holds entry (unless
+// entry is empty) or it holds one of pipes.
+func openStray(pid int, entry []byte, pipes []uint64) (*Stray, bool) {
 	fd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
 		return nil, false
 	}
-	// Read after the pidfd was opened: if the environment holds entry, the
-	// pidfd refers to that process (or to one that exited since).
-	env, err := Environ(pid, func() bool { return !pidfdExited(fd) })
-	if err == nil {
-		for kv := range bytes.SplitSeq(env, []byte{0}) {
-			if bytes.Equal(kv, entry) {
-				return &Stray{PID: pid, fd: fd, held: true}, true
-			}
-		}
+	// Read after the pidfd was opened. A process that exited since (a
+	// zombie has no descriptors) could have left its pid to another: a
+	// pipe is taken for the process of the pidfd only if that is still
+	// alive once they have been read. First the descriptors: an
+	// environment that shows nothing is read again for a while (Environ),
+	// and a process that cleared its own shows nothing.
+	if len(pipes) > 0 && holdsPipe(pid, pipes) && !pidfdExited(fd) {
+		return &Stray{PID: pid, fd: fd, held: true}, true
+	}
+	// If the environment holds entry, the pidfd refers to that process (or
+	// to one that exited since).
+	if len(entry) > 0 && hasEntry(pid, fd, entry) {
+		return &Stray{PID: pid, fd: fd, held: true}, true
 	}
 	_ = unix.Close(fd)
 	return nil, false
+}
+
+// openMarked opens process pid if its environment holds entry.
+func openMarked(pid int, entry []byte) (*Stray, bool) {
+	return openStray(pid, entry, nil)
+}
+
+// hasEntry reports whether the environment of process pid, whose pidfd is
+// fd, holds entry.
+func hasEntry(pid, fd int, entry []byte) bool {
+	env, err := Environ(pid, func() bool { return !pidfdExited(fd) })
+	if err != nil {
+		return false
+	}
+	for kv := range bytes.SplitSeq(env, []byte{0}) {
+		if bytes.Equal(kv, entry) {
+			return true
+		}
+	}
+	return false
+}
+
+// holdsPipe reports whether one of the descriptors of process pid is one
+// of the pipes whose inode numbers pipes lists. It reads /proc/PID/fd in
+// the kernel's order (stdout and stderr first), and stops at the first
+// match.
+func holdsPipe(pid int, pipes []uint64) bool {
+	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
+	f, err := os.Open(dir)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	for {
+		names, err := f.Readdirnames(64)
+		for _, name := range names {
+			link, err := os.Readlink(dir + "/" + name)
+			if err != nil {
+				continue
+			}
+			num, ok := strings.CutPrefix(link, "pipe:[")
+			if !ok {
+				continue
+			}
+			ino, err := strconv.ParseUint(strings.TrimSuffix(num, "]"), 10, 64)
+			if err == nil && slices.Contains(pipes, ino) {
+				return true
+			}
+		}
+		if err != nil {
+			return false
+		}
+	}
+}
+
+// pipeID returns the inode number of f if it is a pipe, 0 otherwise (or
+// if f is nil): what Handle.Pipes holds.
+func pipeID(f *os.File) uint64 {
+	if f == nil {
+		return 0
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO {
+		return 0
+	}
+	return st.Ino
 }
 
 // pidfdExited reports whether the process of pidfd fd has exited.
