@@ -14,6 +14,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/supers-dev/supers/actors/policy"
 	"github.com/supers-dev/supers/actors/process"
 	"github.com/supers-dev/supers/actors/runstate"
 	"github.com/supers-dev/supers/config"
@@ -815,7 +816,13 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 		a.log().Info("process stopped", attrs...)
 	} else {
 		a.state = StateExited
-		a.log().Warn("process exited", attrs...)
+		// A clean exit (0, SuccessExitStatus=, or a clean signal) is a job
+		// done, not a problem: Info, as systemd logs it.
+		if policy.Clean(a.spec.Restart, policy.Outcome{Code: m.exit.Code, Signal: m.exit.Signal}) {
+			a.log().Info("process exited", attrs...)
+		} else {
+			a.log().Warn("process exited", attrs...)
+		}
 	}
 	// The events before the parent's notice: once told that no process
 	// is left, superd's shutdown drains the event hub, and its drain must
