@@ -168,9 +168,16 @@
 // [Sink.Stats] and reports it through [Options.OnError] at most once per
 // second per stream; what that leaves out (later errors, output dropped
 // since) is reported by one more call a second later, and by Close, so
-// that the last count of dropped bytes is always told. The next write tries again from scratch (creating the
-// directory and file if they are gone), so logging resumes by itself once the
-// disk accepts writes again; after a failure for lack of a resource (a full
+// that the last count of dropped bytes is always told. A write that
+// fails after writing part of its data (a full disk takes it up to its
+// last free block) has the file truncated to the end of the last line it
+// wrote whole, and what it cut counted as dropped: the next write would
+// glue a later line to the piece, and the bytes dropped are then exactly
+// those missing from the file.
+//
+// The next write tries again from scratch (creating the directory and file
+// if they are gone), so logging resumes by itself once the disk accepts
+// writes again; after a failure for lack of a resource (a full
 // disk or quota, no free descriptor), output is dropped without trying for
 // 100ms, since trying costs far more than writing. For the same reason
 // [Open] does not fail when the directory or the files cannot be created

@@ -97,6 +97,28 @@ func createFile(path string) (os.FileInfo, error) {
 	return fi, nil
 }
 
+// truncateFile truncates the regular file at path to size to, if it is
+// still the file live describes and holds size bytes; it reports whether
+// it did. A file that is no longer there, or is another, is left alone
+// without an error.
+func truncateFile(path string, live os.FileInfo, size, to int64) (bool, error) {
+	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() || !os.SameFile(fi, live) {
+		return false, nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|oNoFollow, 0)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !os.SameFile(fi, live) || fi.Size() != size {
+		return false, err
+	}
+	if err := f.Truncate(to); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // describe names the type of a non-regular file for error messages.
 func describe(m os.FileMode) string {
 	switch {

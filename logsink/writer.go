@@ -371,17 +371,49 @@ func (w *streamWriter) write(p []byte) {
 
 // writeOut writes the first n bytes of p to the output and reports whether
 // it could. On failure it closes the output and drops all of p that was not
-// written.
+// written, and the piece of a line the write left at the end of the file
+// (see cutPartialLine).
 func (w *streamWriter) writeOut(p []byte, n int) bool {
+	start, live := w.size, w.live
 	written, err := w.out.Write(p[:n])
-	w.size += int64(written)
-	w.stats.written.Add(uint64(written))
 	if err != nil {
 		w.closeOut()
+		written = w.cutPartialLine(live, start, p[:written])
+	}
+	w.size = start + int64(written)
+	w.stats.written.Add(uint64(written))
+	if err != nil {
 		w.failed(len(p)-written, err)
 		return false
 	}
 	return true
+}
+
+// cutPartialLine is called once a write that failed has written done, the
+// start of its data, at offset start of the live file, which live
+// describes, and the output is closed. A full disk takes a write up to its
+// last free block, mostly in the middle of a line: the piece would stay
+// in the file, and the next write, once there is room, would glue a later
+// line to it. So the file is truncated to the end of the last line done
+// holds whole (to start if none), and what is cut is dropped with the
+// rest: the bytes dropped are exactly those missing from the file. It
+// returns the bytes of done left in the file: all of them if the path no
+// longer names that file, or its size is not what the writer knows
+// (someone else changed it, and it is left alone), or if it cannot be
+// truncated (reported).
+func (w *streamWriter) cutPartialLine(live os.FileInfo, start int64, done []byte) int {
+	keep := bytes.LastIndexByte(done, '\n') + 1
+	if keep == len(done) || live == nil {
+		return len(done)
+	}
+	cut, err := truncateFile(w.path(), live, start+int64(len(done)), start+int64(keep))
+	if err != nil {
+		w.stats.report(fmt.Errorf("cut the partial line off %s: %w", w.path(), err))
+	}
+	if !cut {
+		return len(done)
+	}
+	return keep
 }
 
 // failed drops the n bytes a write could not write because of err and, if
