@@ -129,11 +129,25 @@ type openReply struct {
 // failures are counted and summed up in one line when it ends.
 const sinkErrorsPerSecond = 10
 
-// hiddenSinkErrors sums up the sink failures not logged one by one.
+// hiddenSinkErrors sums up the sink failures, and the resumptions, not
+// logged one by one.
 type hiddenSinkErrors struct {
 	count    int
 	services []string // the first few, for the summary
 	lastErr  error
+
+	resumed         int      // streams written again
+	resumedServices []string // the first few of theirs
+	resumedDropped  uint64   // what their episodes dropped, together
+}
+
+// sinkResumed tells the log sink actor that a stream of a service's log
+// sink writes again after it dropped output (logsink.Options.OnResume,
+// rate-limited with the failures by the sink itself).
+type sinkResumed struct {
+	name   string
+	stream logsink.Stream
+	r      logsink.Resumption
 }
 
 // flushSinkErrors tells the log sink actor that the second whose failures
@@ -171,6 +185,8 @@ func (l *logsActor) Receive(ctx actor.Context) {
 		l.opDone(ctx, m)
 	case *sinkError:
 		l.sinkFailed(ctx, m)
+	case *sinkResumed:
+		l.sinkResumed(ctx, m)
 	case flushSinkErrors:
 		l.errTimer = nil
 		l.reportHidden()
@@ -214,6 +230,9 @@ func (l *logsActor) open(ctx actor.Context, spec *config.Service) {
 		Preparers:   l.preps,
 		OnError: func(st logsink.Stream, err error) {
 			root.Send(self, &sinkError{name: name, stream: st, err: err})
+		},
+		OnResume: func(st logsink.Stream, r logsink.Resumption) {
+			root.Send(self, &sinkResumed{name: name, stream: st, r: r})
 		},
 		OpenWait: sinkOpenWait,
 	}}
@@ -380,12 +399,7 @@ func (l *logsActor) stopSinks(ctx actor.Context) {
 // this second already: then it is counted, and the count logged when the
 // second ends.
 func (l *logsActor) sinkFailed(ctx actor.Context, m *sinkError) {
-	now := time.Now()
-	if now.Sub(l.errSecond) >= time.Second {
-		l.errSecond, l.errShown = now, 0
-	}
-	if l.errShown < sinkErrorsPerSecond {
-		l.errShown++
+	if l.mayShow() {
 		attrs := []any{"service", m.name, "stream", m.stream.String(), "err", m.err}
 		s, ok := l.sinks[m.name]
 		if !ok {
@@ -401,22 +415,73 @@ func (l *logsActor) sinkFailed(ctx actor.Context, m *sinkError) {
 	h := &l.hidden
 	h.count++
 	h.lastErr = m.err
-	if len(h.services) < 5 && !slices.Contains(h.services, m.name) {
-		h.services = append(h.services, m.name)
+	h.services = addFew(h.services, m.name)
+	l.flushLater(ctx)
+}
+
+// sinkResumed logs that a stream writes again, with the bytes it dropped
+// since its previous resumption (the final count, which the last warning
+// may not have told) and since its Sink opened (what the warnings count).
+// A warning, as the failures are: it tells output lost, and must show
+// where they do. Resumptions share the failures' sinkErrorsPerSecond:
+// past it, they are summed up when the second ends.
+func (l *logsActor) sinkResumed(ctx actor.Context, m *sinkResumed) {
+	if l.mayShow() {
+		l.log.Warn("log writing resumed", "service", m.name, "stream", m.stream.String(),
+			"dropped_bytes", m.r.Dropped, "dropped_bytes_total", m.r.TotalDropped, "last_err", m.r.Err)
+		return
 	}
+	h := &l.hidden
+	h.resumed++
+	h.resumedDropped += m.r.Dropped
+	h.resumedServices = addFew(h.resumedServices, m.name)
+	l.flushLater(ctx)
+}
+
+// mayShow reports whether one more line about the sinks may be logged in
+// the current second, and counts it.
+func (l *logsActor) mayShow() bool {
+	now := time.Now()
+	if now.Sub(l.errSecond) >= time.Second {
+		l.errSecond, l.errShown = now, 0
+	}
+	if l.errShown < sinkErrorsPerSecond {
+		l.errShown++
+		return true
+	}
+	return false
+}
+
+// flushLater arms the timer that logs what was held back when the second
+// ends, unless it is armed.
+func (l *logsActor) flushLater(ctx actor.Context) {
 	if l.errTimer == nil {
 		root, self := ctx.ActorSystem().Root, ctx.Self()
 		l.errTimer = time.AfterFunc(time.Until(l.errSecond.Add(time.Second)), func() { root.Send(self, flushSinkErrors{}) })
 	}
 }
 
-// reportHidden logs the failures held back, if any.
+// addFew adds name to names, the first few services of a summary, unless
+// it is there or there are five.
+func addFew(names []string, name string) []string {
+	if len(names) < 5 && !slices.Contains(names, name) {
+		names = append(names, name)
+	}
+	return names
+}
+
+// reportHidden logs the failures and resumptions held back, if any.
 func (l *logsActor) reportHidden() {
-	if h := l.hidden; h.count > 0 {
+	h := l.hidden
+	if h.count > 0 {
 		l.log.Warn("more log writes failed; output is dropped until they succeed",
 			"failures", h.count, "services", strings.Join(h.services, ","), "last_err", h.lastErr)
-		l.hidden = hiddenSinkErrors{}
 	}
+	if h.resumed > 0 {
+		l.log.Warn("log writing resumed for more streams",
+			"streams", h.resumed, "services", strings.Join(h.resumedServices, ","), "dropped_bytes", h.resumedDropped)
+	}
+	l.hidden = hiddenSinkErrors{}
 }
 
 // startPoller creates the Poller every Sink opened from now on reads its

@@ -168,12 +168,16 @@
 // [Sink.Stats] and reports it through [Options.OnError] at most once per
 // second per stream; what that leaves out (later errors, output dropped
 // since) is reported by one more call a second later, and by Close, so
-// that the last count of dropped bytes is always told. A write that
-// fails after writing part of its data (a full disk takes it up to its
-// last free block) has the file truncated to the end of the last line it
-// wrote whole, and what it cut counted as dropped: the next write would
-// glue a later line to the piece, and the bytes dropped are then exactly
-// those missing from the file.
+// that the last count of dropped bytes is always told. Once a write
+// succeeds again, [Options.OnResume] tells the bytes dropped since the
+// stream last resumed, under the same limit (and stands for OnError's
+// trailing call).
+//
+// A write that fails after writing part of its data (a full disk takes
+// it up to its last free block) has the file truncated to the end of the
+// last line it wrote whole, and what it cut counted as dropped: the next
+// write would glue a later line to the piece, and the bytes dropped are
+// then exactly those missing from the file.
 //
 // The next write tries again from scratch (creating the directory and file
 // if they are gone), so logging resumes by itself once the disk accepts

@@ -67,7 +67,8 @@ func numberedLine(i int) []byte {
 // the piece (QA, a 1 MiB tmpfs: 53,532 bytes of lines missing, 53,282
 // dropped). The writer now cuts the file back to the last whole line and
 // counts the piece as dropped: the file holds whole lines only, and
-// BytesDropped is exactly what is missing from it.
+// BytesDropped is exactly what is missing from it, which OnResume tells
+// once writing resumes.
 func TestWriteCutShortLeavesNoPieceOfALine(t *testing.T) {
 	bothModes(t, testWriteCutShortLeavesNoPieceOfALine)
 }
@@ -76,7 +77,16 @@ func testWriteCutShortLeavesNoPieceOfALine(t *testing.T, p *Poller) {
 	const lineLen = 100
 	disk := &shortDisk{limited: true, room: 2*lineLen + lineLen/2} // lines 0 and 1, half of line 2
 	dir := filepath.Join(t.TempDir(), "svc")
-	s := openWrapped(t, Options{Dir: dir, Poller: p}, disk.wrap)
+	var (
+		mu      sync.Mutex
+		resumed []Resumption
+	)
+	onResume := func(st Stream, r Resumption) {
+		mu.Lock()
+		defer mu.Unlock()
+		resumed = append(resumed, r)
+	}
+	s := openWrapped(t, Options{Dir: dir, Poller: p, OnResume: onResume}, disk.wrap)
 	stdout, _ := pipes(t, s)
 
 	var burst []byte
@@ -128,9 +138,21 @@ func testWriteCutShortLeavesNoPieceOfALine(t *testing.T, p *Poller) {
 		t.Errorf("the last line in stdout.log is %d; want %d, the last sent", last, next-1)
 	}
 	st := s.Stats().Stdout
-	if missing := sent - uint64(len(got)); st.BytesWritten != uint64(len(got)) || st.BytesDropped != missing {
+	missing := sent - uint64(len(got))
+	if st.BytesWritten != uint64(len(got)) || st.BytesDropped != missing {
 		t.Errorf("%d bytes written, %d dropped; want %d, the size of stdout.log, and %d, the bytes sent missing from it",
 			st.BytesWritten, st.BytesDropped, len(got), missing)
+	}
+	// Told a second after the warning at the latest.
+	waitFor(t, "OnResume", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(resumed) > 0
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(resumed) != 1 || resumed[0].Dropped != missing || resumed[0].TotalDropped != missing {
+		t.Errorf("OnResume got %+v; want one call, %d bytes dropped", resumed, missing)
 	}
 }
 

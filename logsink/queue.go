@@ -182,8 +182,9 @@ func (q *queue) release(n int) {
 // streamStats holds a stream's counters and its error reporting state. The
 // latter is made at the first error: most streams never have one.
 type streamStats struct {
-	st      Stream
-	onError func(Stream, error)
+	st       Stream
+	onError  func(Stream, error)
+	onResume func(Stream, Resumption)
 
 	written atomic.Uint64
 	dropped atomic.Uint64
@@ -193,17 +194,38 @@ type streamStats struct {
 	trails sync.WaitGroup // trailing calls armed and not cancelled (see trail)
 }
 
-// errorState is a stream's last error and when OnError was last called.
+// errorState is a stream's last error and when OnError or OnResume was
+// last called.
 type errorState struct {
 	lastErr      error
 	lastErrAt    time.Time
 	lastNotified time.Time
-	// droppedNotified is the dropped count when OnError was last called.
+	// droppedNotified is the dropped count when OnError or OnResume was
+	// last called.
 	droppedNotified uint64
-	// trailer, while errors or drops may be left unreported, calls OnError
-	// once more errorInterval later (see trail); nil if none is pending.
+	// trailer, while errors, drops or a resumption may be left
+	// unreported, calls OnError or OnResume once more errorInterval later
+	// (see trail); nil if none is pending.
 	trailer *time.Timer
 	stopped bool // the stream is closed: no trailer any more
+
+	// An episode of lost output runs from the first output dropped after
+	// the last resumption told (or after Open) to the first write that
+	// succeeds after the last output dropped: losing is set while it runs,
+	// resumed once it is over and until OnResume has told it.
+	losing, resumed bool
+	resumedAt       time.Time // when the episode ended
+	lossErr         error     // the last error that dropped output
+	// episodeStart is the dropped count when the last episode told began:
+	// the next one's total is counted from it.
+	episodeStart uint64
+}
+
+// calls is what a stream owes its callbacks: the calls to make, outside
+// s.mu, once takeOwed has marked their content told.
+type calls struct {
+	resumed *Resumption // to OnResume, first
+	err     error       // to OnError, after it
 }
 
 // report records err and passes it to onError unless that was called less
@@ -211,77 +233,166 @@ type errorState struct {
 // dropped since) is reported by a trailing call errorInterval later, so
 // that the last count of dropped bytes is always told, even when the
 // trouble ends inside an interval.
-func (s *streamStats) report(err error) {
+func (s *streamStats) report(err error) { s.lose(0, err) }
+
+// lose counts n bytes dropped because of err (0: err dropped nothing) and
+// reports err as report does.
+func (s *streamStats) lose(n int, err error) {
 	now := time.Now()
 	s.mu.Lock()
 	if s.errs == nil {
 		s.errs = new(errorState)
 	}
 	e := s.errs
+	if n > 0 {
+		s.dropped.Add(uint64(n))
+		s.lostLocked(err)
+	}
 	e.lastErr, e.lastErrAt = err, now
-	notify := s.onError != nil && (e.lastNotified.IsZero() || now.Sub(e.lastNotified) >= errorInterval)
-	if notify {
-		e.lastNotified, e.droppedNotified = now, s.dropped.Load()
+	var c calls
+	if s.mayCallLocked(now) {
+		c = s.takeOwedLocked(now)
 	}
 	s.armTrailer()
 	s.mu.Unlock()
-	if notify {
-		s.onError(s.st, err)
-	}
+	s.tell(c)
 }
 
 // dropUnreported counts n bytes dropped without trying to write them (for
 // resourceRetry after a full disk): reported by the trailing call.
 func (s *streamStats) dropUnreported(n int) {
-	s.dropped.Add(uint64(n))
 	s.mu.Lock()
-	if s.errs != nil {
-		s.armTrailer()
+	s.dropped.Add(uint64(n))
+	if s.errs == nil {
+		s.errs = new(errorState)
 	}
+	s.lostLocked(nil)
+	s.armTrailer()
 	s.mu.Unlock()
 }
 
+// lostLocked notes that output was just dropped, because of err if it is
+// not nil: an episode of lost output begins, or goes on. s.mu is held, and
+// s.errs set.
+func (s *streamStats) lostLocked(err error) {
+	e := s.errs
+	e.losing, e.resumed = true, false
+	if err != nil {
+		e.lossErr = err
+	}
+}
+
+// wrote notes that a write succeeded: if output was dropped since the last
+// one, the episode of lost output is over, and OnResume tells it, with its
+// final count, now or, within errorInterval of the last call, by the
+// trailing call.
+func (s *streamStats) wrote() {
+	s.mu.Lock()
+	e := s.errs
+	if e == nil || !e.losing {
+		s.mu.Unlock()
+		return
+	}
+	e.losing = false
+	if s.onResume == nil {
+		s.mu.Unlock()
+		return // the trailing call tells OnError what is owed, as it would have
+	}
+	now := time.Now()
+	e.resumed, e.resumedAt = true, now
+	var c calls
+	if s.mayCallLocked(now) {
+		c = s.takeOwedLocked(now)
+	}
+	s.armTrailer()
+	s.mu.Unlock()
+	s.tell(c)
+}
+
+// mayCallLocked reports whether a call may be made at now: no call was
+// made less than errorInterval before. s.mu is held, and s.errs set.
+func (s *streamStats) mayCallLocked(now time.Time) bool {
+	e := s.errs
+	return !e.stopped && (e.lastNotified.IsZero() || now.Sub(e.lastNotified) >= errorInterval)
+}
+
 // armTrailer arms the trailing call unless one is pending, there is no
-// onError or the stream is closed. s.mu must be held, and s.errs set.
+// callback or the stream is closed. s.mu must be held, and s.errs set.
 func (s *streamStats) armTrailer() {
 	e := s.errs
-	if s.onError == nil || e.trailer != nil || e.stopped {
+	if s.onError == nil && s.onResume == nil || e.trailer != nil || e.stopped {
 		return
 	}
 	s.trails.Add(1)
 	e.trailer = time.AfterFunc(errorInterval, s.trail)
 }
 
-// owed reports whether an error or dropped output came after the last
-// OnError call. s.mu must be held, and s.errs set.
+// owed reports whether a resumption not told yet, or an error or dropped
+// output that came after the last call, is left to tell. s.mu must be
+// held, and s.errs set.
 func (s *streamStats) owed() bool {
 	e := s.errs
-	return e.lastErrAt.After(e.lastNotified) || s.dropped.Load() != e.droppedNotified
+	if e.resumed && s.onResume != nil {
+		return true
+	}
+	return s.onError != nil && (e.lastErrAt.After(e.lastNotified) || s.dropped.Load() != e.droppedNotified)
 }
 
-// trail is the trailing call armed by report: it passes the last error to
-// onError if anything is owed, and then looks again errorInterval later,
-// until nothing new has come.
+// takeOwedLocked returns the calls that tell what is owed and marks it
+// told at now. A resumption tells the final count of its episode, which
+// covers the output dropped since the last call and the errors that came
+// before it: OnError is then called only for an error that came after
+// the resumption. s.mu is held, and s.errs set.
+func (s *streamStats) takeOwedLocked(now time.Time) calls {
+	e := s.errs
+	var c calls
+	dropped := s.dropped.Load()
+	since := e.lastNotified
+	if e.resumed {
+		if s.onResume != nil {
+			c.resumed = &Resumption{Dropped: dropped - e.episodeStart, TotalDropped: dropped, Err: e.lossErr}
+			since = e.resumedAt
+		}
+		e.resumed, e.episodeStart = false, dropped
+	}
+	if s.onError != nil && (e.lastErrAt.After(since) || c.resumed == nil && dropped != e.droppedNotified) {
+		c.err = e.lastErr
+	}
+	e.lastNotified, e.droppedNotified = now, dropped
+	return c
+}
+
+// tell makes the calls c holds, without s.mu.
+func (s *streamStats) tell(c calls) {
+	if c.resumed != nil {
+		s.onResume(s.st, *c.resumed)
+	}
+	if c.err != nil {
+		s.onError(s.st, c.err)
+	}
+}
+
+// trail is the trailing call armed by report: it tells what is owed, if
+// anything, and then looks again errorInterval later, until nothing new
+// has come.
 func (s *streamStats) trail() {
 	defer s.trails.Done()
 	s.mu.Lock()
 	e := s.errs
 	e.trailer = nil
-	owed := !e.stopped && s.owed()
-	err := e.lastErr
-	if owed {
-		e.lastNotified, e.droppedNotified = time.Now(), s.dropped.Load()
+	var c calls
+	if !e.stopped && s.owed() {
+		c = s.takeOwedLocked(time.Now())
 		s.armTrailer()
 	}
 	s.mu.Unlock()
-	if owed {
-		s.onError(s.st, err)
-	}
+	s.tell(c)
 }
 
 // stop cancels the trailing call, once the stream is closed, waits for
 // one under way, and makes it now if anything is owed: the final count of
-// dropped bytes. No OnError call of the stream comes after it returns.
+// dropped bytes, or the resumption that tells it. No OnError or OnResume
+// call of the stream comes after it returns.
 func (s *streamStats) stop() {
 	s.mu.Lock()
 	e := s.errs
@@ -297,12 +408,12 @@ func (s *streamStats) stop() {
 	s.mu.Unlock()
 	s.trails.Wait()
 	s.mu.Lock()
-	owed := s.onError != nil && s.owed()
-	err := e.lastErr
-	s.mu.Unlock()
-	if owed {
-		s.onError(s.st, err)
+	var c calls
+	if s.owed() {
+		c = s.takeOwedLocked(time.Now())
 	}
+	s.mu.Unlock()
+	s.tell(c)
 }
 
 func (s *streamStats) snapshot() StreamStats {

@@ -174,6 +174,16 @@ type Options struct {
 	// concurrently, and must not block:
 	// with a Poller, that would hold up the pipes of every Sink using it.
 	OnError func(Stream, error)
+	// OnResume, if not nil, is called when a stream's output is written
+	// again after some of it was dropped, with what was dropped in between
+	// (see Resumption). It shares OnError's limit of one call per second
+	// per stream: a resumption within a second of the last call is told by
+	// a call a second after that one, or by Close, unless output is
+	// dropped again before (the episode then goes on). Its call stands for
+	// OnError's trailing call: the errors and drops that came before the
+	// resumption are not passed to OnError any more. It is called as
+	// OnError is, and must not block either.
+	OnResume func(Stream, Resumption)
 	// Poller, if not nil, reads the pipes made by Pipes, together with those
 	// of every other Sink using it, instead of a goroutine per pipe. The
 	// behaviour described here is the same either way. It must come from
@@ -260,6 +270,21 @@ type StreamStats struct {
 	LastError string `json:"last_error,omitempty"`
 	// LastErrorTime is when LastError happened.
 	LastErrorTime time.Time `json:"last_error_time,omitzero"`
+}
+
+// Resumption tells that a stream's output is written again after some of
+// it was dropped (see Options.OnResume).
+type Resumption struct {
+	// Dropped counts the bytes dropped since the stream's previous
+	// resumption (or since Open): the bytes missing from the log file
+	// between the output written before them and after.
+	Dropped uint64
+	// TotalDropped counts the bytes dropped since Open: BytesDropped in
+	// Stats, when the stream resumed.
+	TotalDropped uint64
+	// Err is the last error that dropped output: a write's or an open's,
+	// ErrQueueFull or ErrBudgetFull.
+	Err error
 }
 
 // Sink writes one service's stdout and stderr to rotated log files. It is

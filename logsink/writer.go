@@ -79,7 +79,7 @@ func newStreamWriter(st Stream, o Options, wrap wrapFunc) *streamWriter {
 			// The Sink compresses by itself (see compressor).
 		},
 		queue: queue{limit: int32(o.QueueBytes), maxBlock: o.MaxBlock, budget: o.Budget},
-		stats: streamStats{st: st, onError: o.OnError},
+		stats: streamStats{st: st, onError: o.OnError, onResume: o.OnResume},
 	}
 	w.out = &w.lj
 	if wrap != nil {
@@ -386,6 +386,9 @@ func (w *streamWriter) writeOut(p []byte, n int) bool {
 		w.failed(len(p)-written, err)
 		return false
 	}
+	if n > 0 {
+		w.stats.wrote()
+	}
 	return true
 }
 
@@ -427,8 +430,7 @@ func (w *streamWriter) failed(n int, err error) {
 }
 
 func (w *streamWriter) drop(n int, err error) {
-	w.stats.dropped.Add(uint64(n))
-	w.stats.report(err)
+	w.stats.lose(n, err)
 }
 
 // ensureLive makes sure the live file exists as a regular file (creating the
