@@ -74,6 +74,7 @@ func (s *Supervisor) listen(ctx context.Context) (*apiServers, error) {
 		if a.gid, err = config.GroupID(s.cfg.SocketGroup); err != nil {
 			return nil, fmt.Errorf("socket group: %w", err)
 		}
+		s.socketGID = a.gid
 		if a.unix, err = transport.ListenUnixGroup(s.cfg.Socket, a.gid); err != nil {
 			return nil, err
 		}

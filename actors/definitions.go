@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"os/user"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -36,6 +37,7 @@ type rootRule struct {
 	allowed  bool
 	refusal  string // the rule, for the error: "superd refuses such definitions ..."
 	powerGID int    // a group as good as root's (the socket group, when its members may write root services); -1: none
+	asUID    int    // if >= 0: the definition must run as this user (a socket user's own), not only without root's powers
 }
 
 // putDefinition asks the config actor to validate, write and apply a
@@ -204,7 +206,13 @@ func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transp
 		if err != nil {
 			return res, nil, &transport.InvalidDefinitionError{Name: m.name, Errors: configErrors(err)}
 		}
-		if why := rootPowers(pre, os.Geteuid(), m.root.powerGID, systemAccounts); why != "" {
+		why := ""
+		if m.root.asUID >= 0 {
+			why = notAsCaller(pre, m.root.asUID, os.Geteuid(), systemAccounts)
+		} else {
+			why = rootPowers(pre, os.Geteuid(), m.root.powerGID, systemAccounts)
+		}
+		if why != "" {
 			return res, nil, fmt.Errorf("%w: %s %s; %s", transport.ErrForbidden, m.name, why, m.root.refusal)
 		}
 	}
@@ -340,6 +348,43 @@ func isZeroID(s string) bool {
 	return ok && v == 0
 }
 
+// notAsCaller says how spec would not run as the user uid (a socket user
+// other than root, held to running services as itself), or returns "" if
+// it would: User= must be that user (by name or id), Group=, if any, one
+// of its groups (primary or supplementary), and no EnvironmentFile= may be
+// read as root (euid 0) on its behalf.
+func notAsCaller(spec *config.Service, uid, euid int, acc accounts) string {
+	if spec.User == "" {
+		return "would run as superd's user (uid " + strconv.Itoa(euid) + "), not as uid " + strconv.Itoa(uid) + " (set User=)"
+	}
+	u, err := acc.user(spec.User)
+	if err != nil {
+		return "names User=" + spec.User + ", which is not a known user"
+	}
+	if u.Uid != strconv.Itoa(uid) {
+		return "would run as User=" + spec.User + " (uid " + u.Uid + "), not as uid " + strconv.Itoa(uid)
+	}
+	if spec.Group != "" {
+		gid := ""
+		if id, ok := process.ParseID(spec.Group); ok {
+			gid = strconv.FormatUint(uint64(id), 10)
+		} else if g, err := acc.group(spec.Group); err == nil {
+			gid = g.Gid
+		}
+		mine := []string{u.Gid}
+		if gids, err := acc.groupIDs(u); err == nil {
+			mine = append(mine, gids...)
+		}
+		if gid == "" || !slices.Contains(mine, gid) {
+			return "would run in Group=" + spec.Group + ", not one of User=" + spec.User + "'s groups"
+		}
+	}
+	if len(spec.EnvironmentFiles) > 0 && euid == 0 {
+		return "has superd read EnvironmentFile= as root (" + spec.EnvironmentFiles[0] + ")"
+	}
+	return ""
+}
+
 // rootPowers says how spec would use root's powers, or returns "" if it
 // would not. euid is superd's effective uid. spec:
 //   - runs as root: User= is uid 0 ("root", "0", "00", or any name or uid
@@ -384,10 +429,16 @@ func rootPowers(spec *config.Service, euid, powerGID int, acc accounts) string {
 	case spec.Group == "root" || isZeroID(spec.Group):
 		return "would run in group 0 (Group=" + spec.Group + ")"
 	case spec.Group != "":
-		if g, err := acc.group(spec.Group); err == nil {
-			if which := rootGroup(g.Gid); which != "" {
-				return "would run in " + which + " (Group=" + spec.Group + " has gid " + g.Gid + ")"
-			}
+		// A number is the gid, with or without an entry (as the process
+		// package takes it).
+		gid := ""
+		if id, ok := process.ParseID(spec.Group); ok {
+			gid = strconv.FormatUint(uint64(id), 10)
+		} else if g, err := acc.group(spec.Group); err == nil {
+			gid = g.Gid
+		}
+		if which := rootGroup(gid); gid != "" && which != "" {
+			return "would run in " + which + " (Group=" + spec.Group + " has gid " + gid + ")"
 		}
 	case u != nil:
 		if which := rootGroup(u.Gid); which != "" {

@@ -10,7 +10,10 @@ import (
 	"github.com/supers-dev/supers/config"
 )
 
-func TestRootPowers(t *testing.T) {
+// testAccounts are a few users and groups: toor (uid 0), app (1000), ops
+// (1001, primary group 0), dba (1002, in staff and group 0); wheel (0) and
+// staff (50).
+func testAccounts() accounts {
 	users := map[string]*user.User{
 		"toor": {Username: "toor", Uid: "0", Gid: "0"},
 		"app":  {Username: "app", Uid: "1000", Gid: "1000"},
@@ -25,7 +28,7 @@ func TestRootPowers(t *testing.T) {
 		"toor": {"0"}, "app": {"1000"}, "ops": {"0"}, "dba": {"1002", "50", "0"},
 	}
 	users["dba"] = &user.User{Username: "dba", Uid: "1002", Gid: "1002"}
-	acc := accounts{
+	return accounts{
 		// By name, or by uid as the process package resolves digits.
 		user: func(s string) (*user.User, error) {
 			for _, u := range users {
@@ -46,6 +49,10 @@ func TestRootPowers(t *testing.T) {
 		},
 		groupIDs: func(u *user.User) ([]string, error) { return supplementary[u.Username], nil },
 	}
+}
+
+func TestRootPowers(t *testing.T) {
+	acc := testAccounts()
 	svc := func(lines ...string) *config.Service {
 		s := config.New("x", "/bin/true")
 		for _, l := range lines {
@@ -101,12 +108,54 @@ func TestRootPowers(t *testing.T) {
 		{svc("User=app"), 0, "group 1000, whose members may write root services through superd's socket (the primary group of User=app)", 1000},
 		{svc("User=app"), 0, "", 50},
 		{svc("User=app", "Group=staff"), 0, "", 51},
+		// A number is the gid, even without an entry (as the process
+		// package takes it).
+		{svc("User=app", "Group=4242"), 0, "group 4242, whose members may write root services through superd's socket (Group=4242 has gid 4242)", 4242},
+		{svc("User=app", "Group=04242"), 0, "group 4242", 4242},
 	}...)
 	for _, tt := range tests {
 		got := rootPowers(tt.spec, tt.euid, tt.powerGID, acc)
 		if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
 			t.Errorf("User=%q Group=%q EnvironmentFiles=%q euid %d power group %d: %q, want %q",
 				tt.spec.User, tt.spec.Group, tt.spec.EnvironmentFiles, tt.euid, tt.powerGID, got, tt.want)
+		}
+	}
+}
+
+// A socket user other than root, held to definitions that run as itself:
+// its own user (by name or id), one of its groups, no EnvironmentFile= read
+// as root. Any other user or group could be one whose powers amount to
+// root's (disk, docker, shadow).
+func TestNotAsCaller(t *testing.T) {
+	acc := testAccounts()
+	svc := func(user, group string, env ...string) *config.Service {
+		s := config.New("x", "/bin/true")
+		s.User, s.Group, s.EnvironmentFiles = user, group, env
+		return s
+	}
+	for _, tt := range []struct {
+		spec *config.Service
+		euid int
+		want string // a part of the reason; "" for none
+	}{
+		{svc("app", ""), 0, ""},
+		{svc("1000", ""), 0, ""},
+		{svc("01000", ""), 0, ""},
+		{svc("app", "1000"), 0, ""},
+		{svc("", ""), 0, "would run as superd's user (uid 0), not as uid 1000 (set User=)"},
+		{svc("dba", ""), 0, "would run as User=dba (uid 1002), not as uid 1000"},
+		{svc("toor", ""), 0, "would run as User=toor (uid 0), not as uid 1000"},
+		{svc("nobody-here", ""), 0, "not a known user"},
+		{svc("app", "staff"), 0, "would run in Group=staff, not one of User=app's groups"},
+		{svc("app", "0"), 0, "would run in Group=0, not one of User=app's groups"},
+		{svc("app", "4242"), 0, "would run in Group=4242, not one of User=app's groups"},
+		{svc("app", "", "/etc/shadow"), 0, "EnvironmentFile= as root (/etc/shadow)"},
+		{svc("app", "", "/home/app/env"), 1000, ""},
+	} {
+		got := notAsCaller(tt.spec, 1000, tt.euid, acc)
+		if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
+			t.Errorf("User=%q Group=%q EnvironmentFiles=%q euid %d: %q, want %q",
+				tt.spec.User, tt.spec.Group, tt.spec.EnvironmentFiles, tt.euid, got, tt.want)
 		}
 	}
 }

@@ -113,11 +113,12 @@ type Config struct {
 	AllowRootServices bool
 	// SocketAllowRootServices lets a definition written through the
 	// control socket by a user other than root and the supervisor's own (a
-	// member of SocketGroup) use root's powers, as root's may. Without it,
-	// such a user is held to the rule of the HTTP API without
-	// AllowRootServices: socket access does not amount to root's powers.
-	// With it, it does, and a definition written over HTTP may not run in
-	// SocketGroup either (unless AllowRootServices).
+	// member of SocketGroup) run as any user or group, as root's may.
+	// Without it, such a definition must run as that user (User= its own,
+	// Group= one of its groups, no EnvironmentFile= read as root): socket
+	// access does not amount to root's powers. With it, it does, and a
+	// definition written over HTTP may not run in SocketGroup either
+	// (unless AllowRootServices).
 	SocketAllowRootServices bool
 	// ShutdownTimeout bounds how long Run waits, after its context is done,
 	// for the services to stop; those still running are then killed.
@@ -216,8 +217,11 @@ type Supervisor struct {
 	events   *actor.PID
 	state    *actor.PID // nil without a state file
 	loadErrs []error
-	tcp      transport.TCPOptions // of the HTTP API, when served
-	httpAddr string               // the HTTP API's bound address, when served
+	// socketGID is the socket group's id, -1 without one (resolved once,
+	// when the socket is made).
+	socketGID int
+	tcp       transport.TCPOptions // of the HTTP API, when served
+	httpAddr  string               // the HTTP API's bound address, when served
 
 	// afterLoad, if set (by tests), runs right after Run's first load of
 	// the config dir: a change it makes comes between the load and the
@@ -311,7 +315,7 @@ func New(cfg Config) (*Supervisor, error) {
 	}
 	cfg.Services = services
 	streams, closeStreams := context.WithCancel(context.Background())
-	return &Supervisor{cfg: cfg, log: cfg.Logger, ready: make(chan struct{}), done: make(chan struct{}),
+	return &Supervisor{cfg: cfg, log: cfg.Logger, ready: make(chan struct{}), done: make(chan struct{}), socketGID: -1,
 		stopping: make(chan struct{}), cut: make(chan struct{}), streams: streams, closeStreams: closeStreams, logWatcher: logsink.NewWatcher(cfg.Logger)}, nil
 }
 
@@ -914,14 +918,17 @@ func (s *Supervisor) PutDefinition(ctx context.Context, name string, data []byte
 	return r.result, err
 }
 
-// rootRule returns whether a definition written by caller may use root's
-// powers and, if not, what refuses it. Root and the supervisor's own user
-// may; a caller whose uid is unknown is the embedding program itself (or
-// a socket client on a system without peer credentials, which the socket's
-// mode limits to them). Clients of the HTTP API may with AllowRootServices,
-// other socket users (the socket group) with SocketAllowRootServices.
+// rootRule returns what a definition written by caller may run as. Root
+// and the supervisor's own user may write any; a caller whose uid is
+// unknown is the embedding program itself (or a socket client on a system
+// without peer credentials, which the socket's mode limits to them).
+// Clients of the HTTP API may with AllowRootServices, and are otherwise
+// held to rootPowers. Other socket users (the socket group) may with
+// SocketAllowRootServices, and otherwise only write definitions that run
+// as themselves (see asCaller): any other user or group could be one
+// whose powers amount to root's (disk, docker, shadow).
 func (s *Supervisor) rootRule(c transport.Caller) rootRule {
-	rule := rootRule{powerGID: -1}
+	rule := rootRule{powerGID: -1, asUID: -1}
 	switch {
 	case c.Remote:
 		rule.allowed = s.cfg.AllowRootServices
@@ -930,14 +937,14 @@ func (s *Supervisor) rootRule(c transport.Caller) rootRule {
 		rule.allowed = true
 	default:
 		rule.allowed = s.cfg.SocketAllowRootServices
-		rule.refusal = "superd refuses such definitions from socket users other than root unless --socket-allow-root-services is set"
+		rule.asUID = c.UID
+		rule.refusal = "a socket user other than root may only write definitions that run as itself, unless superd runs with --socket-allow-root-services"
 	}
-	if !rule.allowed && s.cfg.SocketAllowRootServices && s.cfg.SocketGroup != "" {
+	if !rule.allowed && s.cfg.SocketAllowRootServices {
 		// The socket group's members may write root services: running
-		// in it is as good as running as root.
-		if gid, err := config.GroupID(s.cfg.SocketGroup); err == nil {
-			rule.powerGID = gid
-		}
+		// in it is as good as running as root. Resolved once, when the
+		// socket was made.
+		rule.powerGID = s.socketGID
 	}
 	return rule
 }

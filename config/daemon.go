@@ -58,7 +58,8 @@ type Daemon struct {
 	// SocketAllowRootServices is [Daemon] SocketAllowRootServices= (default
 	// false): whether a service definition written through the control
 	// socket by a user other than root and superd's own (a member of the
-	// socket group) may use root's powers, as root's may.
+	// socket group) may run as any user or group, as root's may; without
+	// it, it must run as that user.
 	SocketAllowRootServices bool
 
 	// Webhooks are the [Webhook "NAME"] sections, in file order; their

@@ -213,8 +213,9 @@
 //	                   boolean, default no: whether a service file written
 //	                   through the control socket by a user other than
 //	                   root and superd's own (a member of SocketGroup=)
-//	                   may use root's powers, as root's may. Its members
-//	                   can then do anything root can.
+//	                   may run as any user or group, as root's may (its
+//	                   members can then do anything root can); without
+//	                   it, it must run as that user.
 //	[Webhook "NAME"]   an HTTP endpoint notified of events:
 //	URL=               required: an http:// or https:// URL with a host.
 //	Events=            event types to send, separated by spaces or commas,

@@ -41,7 +41,7 @@ type cli struct {
 	Watch     bool   `help:"Reload when a file of the config dir changes (debounced)."`
 
 	SocketGroup             string `help:"Group whose members may use the control socket, besides root and superd's user (SocketGroup= in superd.conf)." placeholder:"GROUP"`
-	SocketAllowRootServices bool   `name:"socket-allow-root-services" help:"Let the socket group's members write service definitions that use root's powers (run as root or in group 0, or name an EnvironmentFile=, read as root), as root can: they can then do anything root can. Without it they are held to the HTTP API's rule."`
+	SocketAllowRootServices bool   `name:"socket-allow-root-services" help:"Let the socket group's members write any service definition, as root can (run as any user or group, name an EnvironmentFile=, read as root): they can then do anything root can. Without it, their definitions must run as themselves."`
 
 	HTTP                  string           `name:"http" help:"Also serve the API over HTTP on ADDR (host:port; HTTPListen= in superd.conf). Requests need the bearer token." placeholder:"ADDR"`
 	HTTPTokenFile         string           `name:"http-token-file" help:"File holding the API token; created with a random token if missing (default: <config-dir>/http.token)." type:"nonemptypath" placeholder:"FILE"`

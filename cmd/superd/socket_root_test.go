@@ -15,9 +15,10 @@ import (
 
 // A member of the socket group used to be as good as root: its `supers
 // apply` of a file without User= ran that service as root (and so could
-// read /etc/shadow, or anything). A socket user other than root and
-// superd's own is now held to the HTTP API's rule, unless superd runs with
-// --socket-allow-root-services; root still may.
+// read /etc/shadow, or anything), and one with User=nobody and Group=shadow
+// (or disk, or docker) ran in that group. A socket user other than root
+// and superd's own may now only write definitions that run as itself,
+// unless superd runs with --socket-allow-root-services; root still may.
 func TestSocketGroupMayNotWriteRootServices(t *testing.T) {
 	t.Parallel()
 	if os.Geteuid() != 0 {
@@ -35,6 +36,9 @@ func TestSocketGroupMayNotWriteRootServices(t *testing.T) {
 	for name, body := range map[string]string{
 		"asroot.service":   "[Service]\nExecStart=/bin/sleep 600\n",
 		"asnobody.service": "[Service]\nExecStart=/bin/sleep 600\nUser=nobody\n",
+		"ingroup0.service": "[Service]\nExecStart=/bin/sleep 600\nUser=nobody\nGroup=0\n",
+		"inshadow.service": "[Service]\nExecStart=/bin/sleep 600\nUser=nobody\nGroup=4244\n",
+		"asdaemon.service": "[Service]\nExecStart=/bin/sleep 600\nUser=daemon\n",
 		"root2.service":    "[Service]\nExecStart=/bin/sleep 600\n",
 	} {
 		if err := os.WriteFile(filepath.Join(defs, name), []byte(body), 0o644); err != nil {
@@ -63,12 +67,19 @@ func TestSocketGroupMayNotWriteRootServices(t *testing.T) {
 	}
 
 	d.start()
-	out, code := asMember("apply", filepath.Join(defs, "asroot.service"))
-	if code == 0 || !strings.Contains(out, "would run as root") || !strings.Contains(out, "--socket-allow-root-services") {
-		t.Fatalf("apply of a root service by a socket group member: exit %d\n%s\nwant it refused, saying why and what allows it", code, out)
-	}
-	if _, err := os.Stat(filepath.Join(d.dir, "asroot.service")); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("the refused definition was written: %v", err)
+	for file, why := range map[string]string{
+		"asroot.service":   "not as uid 65534 (set User=)",
+		"ingroup0.service": "would run in Group=0, not one of User=nobody's groups",
+		"inshadow.service": "would run in Group=4244, not one of User=nobody's groups",
+		"asdaemon.service": "would run as User=daemon",
+	} {
+		out, code := asMember("apply", filepath.Join(defs, file))
+		if code == 0 || !strings.Contains(out, why) || !strings.Contains(out, "--socket-allow-root-services") {
+			t.Fatalf("apply of %s by a socket group member: exit %d\n%s\nwant it refused, saying %q and what allows it", file, code, out, why)
+		}
+		if _, err := os.Stat(filepath.Join(d.dir, file)); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("the refused definition %s was written: %v", file, err)
+		}
 	}
 	if out, code := asMember("apply", filepath.Join(defs, "asnobody.service")); code != 0 {
 		t.Fatalf("apply of a service that runs as nobody, by a member: exit %d\n%s", code, out)
