@@ -159,7 +159,8 @@ func LoadDaemon(dir string) (*Daemon, error) {
 	case err != nil:
 		return nil, &Error{File: path, Err: err}
 	}
-	return parseDaemon(path, data, readTrusted)
+	// SecretFile= and CAFile= decide no command: read whoever owns them.
+	return parseDaemon(path, data, readFile)
 }
 
 // isSymlink reports whether path is a symbolic link.
@@ -177,13 +178,28 @@ func isSymlink(path string) bool {
 // Otherwise the error is an *Error, or Errors when there is more than one
 // problem, each naming the file, line, section and key, as for Parse. No
 // error text holds the value of Secret=, the content of a SecretFile= or
-// the URL of a webhook (which often embeds a token).
+// the URL of a webhook (which often embeds a token). A superd.conf that a
+// user other than root and this process's own could have written is an
+// *Error wrapping ErrUntrusted (it sets the webhooks and what the API may
+// do); its SecretFile= and CAFile= files are read whoever owns them.
 func ParseDaemonFile(path string) (*Daemon, error) {
-	data, err := readTrusted(path)
+	return parseDaemonFile(path, readTrusted)
+}
+
+// ParseDaemonDraft is ParseDaemonFile without the ownership rule
+// (ErrUntrusted): it checks a file before it is installed, as `supers check
+// FILE` does, whoever owns it.
+func ParseDaemonDraft(path string) (*Daemon, error) {
+	return parseDaemonFile(path, readFile)
+}
+
+func parseDaemonFile(path string, read readFileFunc) (*Daemon, error) {
+	data, err := read(path)
 	if err != nil {
 		return nil, &Error{File: path, Err: err}
 	}
-	return parseDaemon(path, data, readTrusted)
+	// SecretFile= and CAFile= decide no command: read whoever owns them.
+	return parseDaemon(path, data, readFile)
 }
 
 func parseDaemon(file string, data []byte, read readFileFunc) (*Daemon, error) {

@@ -59,14 +59,6 @@ func (d *Daemon) socketGroupID() (int, *Error) {
 	return id, nil
 }
 
-// CheckGroup reports whether group, a group name or numeric ID as
-// SocketGroup= takes it, can be used on this machine: a numeric ID always
-// can, a name must resolve. "" (no group) is fine.
-func CheckGroup(group string) error {
-	_, err := GroupID(group)
-	return err
-}
-
 // GroupID returns the ID of group, a group name or numeric ID as
 // SocketGroup= takes it; -1 for "" (no group). A name that does not
 // resolve is an error wrapping ErrInvalidValue.

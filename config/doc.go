@@ -9,7 +9,8 @@
 // most 64 characters long and does not contain "..". A service file, an
 // EnvironmentFile= it names, superd.conf and the configuration directory
 // itself must not be writable by a user other than root and the reading
-// process's own (see ErrUntrusted). The syntax is that of systemd unit
+// process's own (see ErrUntrusted; ParseDraft and ParseDaemonDraft skip
+// that rule, and superd.conf's SecretFile= and CAFile= are not held to it). The syntax is that of systemd unit
 // files (parsed with gopkg.in/ini.v1):
 //
 //	# Lines starting with # or ; (after optional spaces) are comments.

@@ -88,16 +88,28 @@ func LoadDir(dir string) (services []*Service, errs []error) {
 // that a user other than root and this process's own could have written
 // an *Error wrapping ErrUntrusted (so do such EnvironmentFile= files).
 func ParseFile(path string) (*Service, error) {
+	return parseFile(path, readTrusted)
+}
+
+// ParseDraft is ParseFile without the ownership rule (ErrUntrusted), for
+// the file and its EnvironmentFile= files: it checks a file before it is
+// installed, as `supers check FILE` does, whoever owns it. The supervisor
+// loads with ParseFile.
+func ParseDraft(path string) (*Service, error) {
+	return parseFile(path, readFile)
+}
+
+func parseFile(path string, read readFileFunc) (*Service, error) {
 	base := filepath.Base(path)
 	name, ok := strings.CutSuffix(base, FileSuffix)
 	if !ok {
 		return nil, &Error{File: path, Err: fmt.Errorf("%w: file name %q does not end in %s", ErrInvalidName, base, FileSuffix)}
 	}
-	data, err := readTrusted(path)
+	data, err := read(path)
 	if err != nil {
 		return nil, &Error{File: path, Err: err}
 	}
-	return Parse(name, path, data)
+	return parse(name, path, data, read)
 }
 
 // Parse parses data, the contents of the service file file (which only

@@ -101,3 +101,49 @@ func TestUntrustedFilesAreRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// supers check FILE judges a draft whoever owns it (ParseDraft,
+// ParseDaemonDraft): a root user checking a checkout of another uid's, or
+// a file's author, is told about its syntax and values, not its owner.
+// superd.conf's SecretFile= decides no command: it is read whoever owns it.
+func TestDraftsIgnoreOwnership(t *testing.T) {
+	dir := t.TempDir()
+	svc := filepath.Join(dir, "web.service")
+	if err := os.WriteFile(svc, []byte("[Service]\nExecStart=/bin/true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(svc, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseFile(svc); !errors.Is(err, ErrUntrusted) {
+		t.Fatalf("ParseFile of a 0666 file: %v, want ErrUntrusted", err)
+	}
+	if _, err := ParseDraft(svc); err != nil {
+		t.Fatalf("ParseDraft of a 0666 file: %v, want it parsed", err)
+	}
+	conf := filepath.Join(dir, DaemonFile)
+	secret := filepath.Join(dir, "secret")
+	if err := os.WriteFile(secret, []byte("0123456789abcdef0123456789abcdef\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() == 0 {
+		if err := os.Chown(secret, 54321, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(conf, []byte("[Webhook \"w\"]\nURL=https://hooks.example/x\nSecretFile="+secret+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseDaemonFile(conf); err != nil {
+		t.Fatalf("ParseDaemonFile with a SecretFile= of another user: %v, want it read", err)
+	}
+	if err := os.Chmod(conf, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseDaemonFile(conf); !errors.Is(err, ErrUntrusted) {
+		t.Fatalf("ParseDaemonFile of a 0666 superd.conf: %v, want ErrUntrusted", err)
+	}
+	if _, err := ParseDaemonDraft(conf); err != nil {
+		t.Fatalf("ParseDaemonDraft of a 0666 superd.conf: %v, want it parsed", err)
+	}
+}

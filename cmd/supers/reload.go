@@ -99,14 +99,14 @@ func (a *app) checkFiles(files []string, verbose bool) error {
 				file, filepath.Join(file, "*"+config.FileSuffix), file)
 		} else if filepath.Base(file) == config.DaemonFile {
 			var d *config.Daemon
-			if d, err = config.ParseDaemonFile(file); err == nil {
+			if d, err = config.ParseDaemonDraft(file); err == nil {
 				// Against this machine too, as superd --check does: a
 				// group that does not exist, a certificate that cannot be
 				// loaded would stop superd from starting.
 				err = d.CheckHost()
 			}
 		} else {
-			_, err = config.ParseFile(file)
+			_, err = config.ParseDraft(file)
 		}
 		if err == nil {
 			if verbose {
@@ -133,7 +133,7 @@ func (a *app) checkFiles(files []string, verbose bool) error {
 	return nil
 }
 
-// fileErrors turns the error of config.ParseFile(file) into ConfigErrors,
+// fileErrors turns the error of config.ParseDraft(file) into ConfigErrors,
 // one per problem, as superd reports them.
 func fileErrors(file string, err error) []transport.ConfigError {
 	var list config.Errors
