@@ -489,16 +489,6 @@ func (a *serviceActor) start(ctx actor.Context) error {
 	if err != nil {
 		return a.execFailed(ctx, fmt.Errorf("%w: %s: log pipes: %w", ErrStartFailed, a.spec.Name, err))
 	}
-	var pipes []uint64
-	if a.deps.state != nil {
-		// What identifies the service's processes after a crash of
-		// superd, whatever they do to their environment.
-		for _, f := range []*os.File{stdout, stderr} {
-			if id := runstate.PipeID(f); id != 0 {
-				pipes = append(pipes, id)
-			}
-		}
-	}
 	gen, self, root := a.rec.gen, ctx.Self(), ctx.ActorSystem().Root
 	h, err := a.deps.procs.Start(process.Spec{
 		Argv:   a.spec.ExecStart,
@@ -530,6 +520,14 @@ func (a *serviceActor) start(ctx actor.Context) error {
 	ev.PID = h.PID
 	publish(ctx, a.deps.events, ev)
 	if a.deps.state != nil {
+		// The pipes identify the service's processes after a crash of
+		// superd, whatever they do to their environment.
+		var pipes []uint64
+		for _, id := range h.Pipes {
+			if id != 0 {
+				pipes = append(pipes, id)
+			}
+		}
 		ctx.Send(a.deps.state, &processStarted{record: runstate.Record{
 			Service: a.spec.Name, PID: h.PID, PGID: h.PGID, StartTime: h.StartTime, Pipes: pipes,
 		}})

@@ -240,7 +240,7 @@ func (m *Manager) Start(spec Spec, onExit func(Exit)) (Handle, error) {
 	// The spawner answers every request it accepted.
 	res := <-reply
 	if res.err == nil {
-		res.handle.Pipes = [2]uint64{pipeID(spec.Stdout), pipeID(spec.Stderr)}
+		res.handle.Pipes = [2]uint64{PipeID(spec.Stdout), PipeID(spec.Stderr)}
 	}
 	return res.handle, res.err
 }

@@ -9,7 +9,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -142,7 +141,7 @@ func openStray(pid int, entry []byte, pipes []uint64) (*Stray, bool) {
 	// alive once they have been read. First the descriptors: an
 	// environment that shows nothing is read again for a while (Environ),
 	// and a process that cleared its own shows nothing.
-	if len(pipes) > 0 && holdsPipe(pid, pipes) && !pidfdExited(fd) {
+	if len(pipes) > 0 && HoldsPipe(pid, pipes) && !pidfdExited(fd) {
 		return &Stray{PID: pid, fd: fd, held: true}, true
 	}
 	// If the environment holds entry, the pidfd refers to that process (or
@@ -172,52 +171,6 @@ func hasEntry(pid, fd int, entry []byte) bool {
 		}
 	}
 	return false
-}
-
-// holdsPipe reports whether one of the descriptors of process pid is one
-// of the pipes whose inode numbers pipes lists. It reads /proc/PID/fd in
-// the kernel's order (stdout and stderr first), and stops at the first
-// match.
-func holdsPipe(pid int, pipes []uint64) bool {
-	dir := "/proc/" + strconv.Itoa(pid) + "/fd"
-	f, err := os.Open(dir)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	for {
-		names, err := f.Readdirnames(64)
-		for _, name := range names {
-			link, err := os.Readlink(dir + "/" + name)
-			if err != nil {
-				continue
-			}
-			num, ok := strings.CutPrefix(link, "pipe:[")
-			if !ok {
-				continue
-			}
-			ino, err := strconv.ParseUint(strings.TrimSuffix(num, "]"), 10, 64)
-			if err == nil && slices.Contains(pipes, ino) {
-				return true
-			}
-		}
-		if err != nil {
-			return false
-		}
-	}
-}
-
-// pipeID returns the inode number of f if it is a pipe, 0 otherwise (or
-// if f is nil): what Handle.Pipes holds.
-func pipeID(f *os.File) uint64 {
-	if f == nil {
-		return 0
-	}
-	var st unix.Stat_t
-	if err := unix.Fstat(int(f.Fd()), &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO {
-		return 0
-	}
-	return st.Ino
 }
 
 // pidfdExited reports whether the process of pidfd fd has exited.

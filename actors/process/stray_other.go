@@ -11,8 +11,14 @@ import (
 // orphans go to init, and there are no pidfds to hold them by.
 func (m *Manager) Strays(entry string, pipes ...uint64) []*Stray { return nil }
 
-// pipeID returns 0: nothing looks for the pipes here.
-func pipeID(*os.File) uint64 { return 0 }
+// PipeID returns 0: nothing looks for the pipes here.
+func PipeID(*os.File) uint64 { return 0 }
+
+// HoldsPipe reports false: there is no /proc to look in.
+func HoldsPipe(int, []uint64) bool { return false }
+
+// HoldsPipeAsOutput reports false: there is no /proc to look in.
+func HoldsPipeAsOutput(int, []uint64) bool { return false }
 
 func (s *Stray) signal(syscall.Signal) error { return ErrNoProcess }
 func (s *Stray) exited() bool                { return true }

@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"slices"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -173,16 +171,6 @@ func ownGroup(m marked, leaderMarked bool) bool {
 	return errors.Is(err, fs.ErrNotExist) || err == nil && info.exited()
 }
 
-// PipeID returns the inode number of f if it is a pipe, 0 otherwise: what
-// Record.Pipes holds.
-func PipeID(f *os.File) uint64 {
-	var st unix.Stat_t
-	if err := unix.Fstat(int(f.Fd()), &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO {
-		return 0
-	}
-	return st.Ino
-}
-
 // findPiped returns the live processes of the process groups of recs
 // that hold as their stdout or stderr one of the pipes the group's record
 // names (Record.Pipes), except this process and its ancestors. Such a
@@ -213,7 +201,7 @@ func findPiped(recs []Record) []marked {
 			continue
 		}
 		r, ok := groups[before.pgid]
-		if !ok || !holdsPipe(pid, r.Pipes) {
+		if !ok || !process.HoldsPipeAsOutput(pid, r.Pipes) {
 			continue
 		}
 		after, err := inspect(pid)
@@ -223,26 +211,6 @@ func findPiped(recs []Record) []marked {
 		found = append(found, marked{ref: procRef{pid: pid, startTime: after.startTime}, pgid: after.pgid, sid: after.sid, service: r.Service})
 	}
 	return found
-}
-
-// holdsPipe reports whether the stdout or stderr of process pid is one of
-// the pipes whose inode numbers pipes lists.
-func holdsPipe(pid int, pipes []uint64) bool {
-	for _, fd := range []string{"1", "2"} {
-		link, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/fd/" + fd)
-		if err != nil {
-			continue
-		}
-		num, ok := strings.CutPrefix(link, "pipe:[")
-		if !ok {
-			continue
-		}
-		ino, err := strconv.ParseUint(strings.TrimSuffix(num, "]"), 10, 64)
-		if err == nil && slices.Contains(pipes, ino) {
-			return true
-		}
-	}
-	return false
 }
 
 // markedEnviron returns the service named by the MarkerEnv entry of marker

@@ -4,7 +4,6 @@ package runstate
 
 import (
 	"errors"
-	"os"
 	"syscall"
 )
 
@@ -19,9 +18,6 @@ func signalProcess(int, syscall.Signal) error { return errors.ErrUnsupported }
 
 // ownGroup is never called without /proc.
 func ownGroup(marked, bool) bool { return false }
-
-// PipeID returns 0: without /proc, nothing looks for the pipes.
-func PipeID(*os.File) uint64 { return 0 }
 
 // findPiped finds nothing without /proc.
 func findPiped([]Record) []marked { return nil }

@@ -48,10 +48,10 @@ type Record struct {
 	// means unknown: such a record is never acted upon by [KillStale].
 	StartTime uint64 `json:"start_time"`
 	// Pipes are the inode numbers of the pipes given to the leader as its
-	// stdout and stderr (see [PipeID]), which the processes of its group
-	// inherit: [KillStale] takes a process of the group that still holds
-	// one for the service's, even once the leader is gone and the process
-	// has lost the marker. Empty when unknown.
+	// stdout and stderr (see [process.PipeID]), which the processes of its
+	// group inherit: [KillStale] takes a process of the group that still
+	// holds one for the service's, even once the leader is gone and the
+	// process has lost the marker. Empty when unknown.
 	Pipes []uint64 `json:"pipes,omitempty"`
 }
 
