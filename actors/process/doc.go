@@ -119,8 +119,10 @@
 // environment: in subreaper mode orphans are the children of the
 // process's main thread, which one read of /proc/self/task/PID/children
 // lists, without a scan of /proc; then their descendants that match too.
-// Each is held by a pidfd ([Stray]) before its descriptors and environment
+// Each is held by a pidfd ([Stray]) before its environment and descriptors
 // are checked, so a signal never reaches a process that reused its pid.
+// The descriptors are read only for a process that carries no marker,
+// neither the service's nor another service's.
 //
 // # Other platforms
 //

@@ -32,9 +32,12 @@ import (
 // a pipe can only have inherited it from the service. A process that
 // cleared its environment is found by the pipe as long as it keeps it
 // open; one that also closed it (a daemon pointing its standard
-// descriptors at /dev/null) is not found. Each process is opened before
-// its environment and descriptors are read, so a Stray is never a process
-// that took over the pid of one that belonged to the service.
+// descriptors at /dev/null) is not found. A process whose environment
+// holds entry's variable with another value (another service's) is not
+// the service's, whatever descriptors it holds, and they are not read.
+// Each process is opened before its environment and descriptors are read,
+// so a Stray is never a process that took over the pid of one that
+// belonged to the service.
 func (m *Manager) Strays(entry string, pipes ...uint64) []*Stray {
 	if !m.subreaper {
 		return nil
@@ -135,22 +138,75 @@ func openStray(pid int, entry []byte, pipes []uint64) (*Stray, bool) {
 	if err != nil {
 		return nil, false
 	}
-	// Read after the pidfd was opened. A process that exited since (a
-	// zombie has no descriptors) could have left its pid to another: a
-	// pipe is taken for the process of the pidfd only if that is still
-	// alive once they have been read. First the descriptors: an
-	// environment that shows nothing is read again for a while (Environ),
-	// and a process that cleared its own shows nothing.
-	if len(pipes) > 0 && HoldsPipe(pid, pipes) && !pidfdExited(fd) {
-		return &Stray{PID: pid, fd: fd, held: true}, true
-	}
-	// If the environment holds entry, the pidfd refers to that process (or
-	// to one that exited since).
-	if len(entry) > 0 && hasEntry(pid, fd, entry) {
+	if belongs(pid, fd, entry, pipes) {
 		return &Stray{PID: pid, fd: fd, held: true}, true
 	}
 	_ = unix.Close(fd)
 	return nil, false
+}
+
+// belongs reports whether process pid, whose pidfd is fd, carries entry
+// or holds one of pipes. Everything is read after the pidfd was opened.
+//
+// Most candidates are told apart by one read of the environment: those
+// that carry entry, and those that carry the same variable with another
+// value (another service's processes, such as its daemons, which superd
+// adopts too), whose descriptors are not looked at, however many they
+// have. Only a process that carries neither (it cleared its environment,
+// or wrote over it) is looked for by the pipes. The environment is read
+// once here, not through Environ, which keeps reading an empty one for up
+// to 100 ms: a process that cleared its own shows nothing too, and the
+// pipes find it without that wait. Environ is the last resort, for an
+// empty environment without the pipes: it may be that of a process in the
+// middle of an execve, which shows none for a moment.
+func belongs(pid, fd int, entry []byte, pipes []uint64) bool {
+	env, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+	if err == nil && len(env) > 0 {
+		switch markedBy(env, entry) {
+		case markEntry:
+			// The pidfd refers to that process (or to one that exited
+			// since).
+			return true
+		case markOther:
+			return false
+		}
+	}
+	// A process that exited since (a zombie has no descriptors) could have
+	// left its pid to another: a pipe is taken for the process of the
+	// pidfd only if that is still alive once they have been read.
+	if len(pipes) > 0 && HoldsPipe(pid, pipes) && !pidfdExited(fd) {
+		return true
+	}
+	return len(env) == 0 && len(entry) > 0 && hasEntry(pid, fd, entry)
+}
+
+// What markedBy finds in an environment.
+const (
+	markNone  = iota // no entry of the variable
+	markEntry        // the entry itself
+	markOther        // the variable with another value
+)
+
+// markedBy tells whether env (NUL separated) holds entry ("NAME=VALUE"),
+// or only NAME with other values.
+func markedBy(env, entry []byte) int {
+	if len(entry) == 0 {
+		return markNone
+	}
+	var name []byte // "NAME="
+	if i := bytes.IndexByte(entry, '='); i >= 0 {
+		name = entry[:i+1]
+	}
+	mark := markNone
+	for kv := range bytes.SplitSeq(env, []byte{0}) {
+		switch {
+		case bytes.Equal(kv, entry):
+			return markEntry
+		case name != nil && bytes.HasPrefix(kv, name):
+			mark = markOther
+		}
+	}
+	return mark
 }
 
 // openMarked opens process pid if its environment holds entry.
@@ -159,18 +215,10 @@ func openMarked(pid int, entry []byte) (*Stray, bool) {
 }
 
 // hasEntry reports whether the environment of process pid, whose pidfd is
-// fd, holds entry.
+// fd, holds entry, reading it again while it shows none (Environ).
 func hasEntry(pid, fd int, entry []byte) bool {
 	env, err := Environ(pid, func() bool { return !pidfdExited(fd) })
-	if err != nil {
-		return false
-	}
-	for kv := range bytes.SplitSeq(env, []byte{0}) {
-		if bytes.Equal(kv, entry) {
-			return true
-		}
-	}
-	return false
+	return err == nil && markedBy(env, entry) == markEntry
 }
 
 // pidfdExited reports whether the process of pidfd fd has exited.
