@@ -121,7 +121,12 @@ func sameStamps(a, b map[string]fileStamp) bool {
 	return true
 }
 
-// stampDir returns the stamp of every NAME.service file of dir, by name.
+// daemonStamp is the key of superd.conf's stamp in stampDir's map: no
+// service name has a slash.
+const daemonStamp = "/" + config.DaemonFile
+
+// stampDir returns the stamp of every NAME.service file of dir, by name,
+// and of superd.conf (daemonStamp).
 func stampDir(dir string) map[string]fileStamp {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -129,7 +134,11 @@ func stampDir(dir string) map[string]fileStamp {
 	}
 	out := make(map[string]fileStamp, len(entries))
 	for _, e := range entries {
-		if name, ok := cutServiceFile(e.Name()); ok {
+		name, ok := cutServiceFile(e.Name())
+		if e.Name() == config.DaemonFile {
+			name, ok = daemonStamp, true
+		}
+		if ok {
 			if st, ok := stampOf(filepath.Join(dir, e.Name())); ok {
 				out[name] = st
 			}
@@ -243,8 +252,8 @@ func (c *configActor) Receive(ctx actor.Context) {
 		m.reply <- c.loadErrors()
 	case *unknownCommand:
 		c.loadOnDemand(ctx, m)
-	case *addSettled:
-		c.handleAddSettled(m)
+	case *addFailed:
+		c.handleAddFailed(m)
 	case *getDefinition:
 		c.handleGetDefinition(m)
 	case *putDefinition:
@@ -298,6 +307,11 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 		for _, sp := range specs {
 			if err := c.goClash(sp); err != nil {
 				res.Errors = append(res.Errors, configErrors(err)...)
+			}
+			// A file that loads but whose service could not be created
+			// (the next reload tries again): not fine yet.
+			if e := c.createErrs[sp.Name]; e != nil {
+				res.Errors = append(res.Errors, e.configError())
 			}
 		}
 		return res, nil, nil
@@ -439,6 +453,8 @@ func (c *configActor) applyReload(ctx actor.Context, res transport.ReloadResult,
 		return
 	}
 	apply.then = report
+	c.askCreate(apply.added...)
+	c.askCreate(apply.changed...)
 	ctx.Send(c.services, apply)
 }
 
@@ -532,6 +548,7 @@ func (c *configActor) loadOnDemand(ctx actor.Context, m *unknownCommand) {
 	// Created stopped, whatever its AutoStart=: the command starts it. A
 	// restart would otherwise stop the process just started, and start
 	// another.
+	c.askCreate(spec)
 	ctx.Send(c.services, &addServices{specs: []*config.Service{spec}, then: []command{m.cmd}, wantRunning: map[string]bool{name: false}})
 }
 
@@ -641,23 +658,29 @@ func (e *creationError) configError() transport.ConfigError {
 	return transport.ConfigError{File: e.file, Message: oneLine((&config.Error{File: e.file, Err: e.err}).Error())}
 }
 
-// handleAddSettled records how the creation of a service this actor
-// loaded ended. A service not created is forgotten, so that the next
-// reload tries again, and its error kept for the control API until then.
-func (c *configActor) handleAddSettled(m *addSettled) {
-	if m.err == nil {
-		delete(c.createErrs, m.name)
+// handleAddFailed records that a service this actor loaded could not be
+// created: it is forgotten, so that the next reload tries again, and its
+// error kept for the control API until then (see askCreate). A failure of
+// a spec that is no longer the one known (its file removed, or changed,
+// since) is stale and ignored.
+func (c *configActor) handleAddFailed(m *addFailed) {
+	name := m.spec.Name
+	if c.known[name] != m.spec {
 		return
 	}
-	var file string
-	if sp := c.known[m.name]; sp != nil {
-		file = sp.File
-	}
-	delete(c.known, m.name)
+	delete(c.known, name)
 	if c.createErrs == nil {
 		c.createErrs = make(map[string]*creationError)
 	}
-	c.createErrs[m.name] = &creationError{file: file, name: m.name, err: m.err}
+	c.createErrs[name] = &creationError{file: m.spec.File, name: name, err: m.err}
+}
+
+// askCreate forgets the creation errors of specs, whose services this
+// actor is about to have created again: a failure says so again.
+func (c *configActor) askCreate(specs ...*config.Service) {
+	for _, sp := range specs {
+		delete(c.createErrs, sp.Name)
+	}
 }
 
 // loadErrors returns the errors of the service files (those of the last

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/transport"
 )
 
@@ -49,6 +50,10 @@ func TestServiceNotCreatedIsAConfigError(t *testing.T) {
 	_, err := sup.Status(ctx, "b")
 	if !errors.Is(err, transport.ErrUnknownService) || !strings.Contains(err.Error(), "service b not created") || !strings.Contains(err.Error(), unsafe) {
 		t.Fatalf("status b: %v; want unknown service, saying b was not created and why", err)
+	}
+	// A check says so too: the file loads, but its service is not there.
+	if errs, err := sup.CheckConfig(ctx); err != nil || !notCreated(errs, bFile, "b", unsafe) {
+		t.Fatalf("check: %+v, %v; want b's creation error", errs, err)
 	}
 	// A reload tries again, fails again, and the error stays listed.
 	if res, err := sup.Reload(ctx); err != nil || !notCreated(res.Errors, bFile, "b", unsafe) {
@@ -129,4 +134,34 @@ func TestServiceNotCreatedOnDemandIsAConfigErrorUntilCreated(t *testing.T) {
 		errs, err := sup.ConfigErrors(ctx)
 		return err == nil && len(errs) == 0
 	})
+}
+
+// A failure to create a spec that is no longer the one the config actor
+// knows (its file removed, or changed, by a reload while the creation was
+// under way) is ignored: recorded, it stayed listed, without a file, until
+// superd restarted, and it forgot the newer spec.
+func TestStaleAddFailedIsIgnored(t *testing.T) {
+	old, current := config.New("x", "/bin/true"), config.New("x", "/bin/true")
+	old.File, current.File = "/etc/super/x.service", "/etc/super/x.service"
+	c := &configActor{known: map[string]*config.Service{"x": current}}
+	c.handleAddFailed(&addFailed{spec: old, err: errors.New("log dir refused")})
+	if c.known["x"] != current || len(c.loadErrors()) != 0 {
+		t.Fatalf("a stale failure was taken: known %v, errors %v", c.known["x"], c.loadErrors())
+	}
+	delete(c.known, "x") // removed by a reload
+	c.handleAddFailed(&addFailed{spec: current, err: errors.New("log dir refused")})
+	if len(c.loadErrors()) != 0 {
+		t.Fatalf("the failure of a removed service was listed: %v", c.loadErrors())
+	}
+	c.known["x"] = current
+	c.handleAddFailed(&addFailed{spec: current, err: errors.New("log dir refused")})
+	errs := c.loadErrors()
+	if _, still := c.known["x"]; still || len(errs) != 1 || configErrors(errs[0])[0].File != current.File {
+		t.Fatalf("the failure of the known spec: known %v, errors %v; want it forgotten and listed with its file", c.known["x"], errs)
+	}
+	// Asked to create it again: the error goes, until it fails again.
+	c.askCreate(current)
+	if len(c.loadErrors()) != 0 {
+		t.Fatalf("errors after askCreate: %v", c.loadErrors())
+	}
 }

@@ -175,6 +175,8 @@ func (c *configActor) handlePutDefinition(ctx actor.Context, m *putDefinition) {
 	apply.then = func(_ actor.Context, failed map[string]error) {
 		m.reply <- definitionReply{result: res, err: failed[m.name]}
 	}
+	c.askCreate(apply.added...)
+	c.askCreate(apply.changed...)
 	ctx.Send(c.services, apply)
 }
 

@@ -267,10 +267,10 @@ type routeAgain struct {
 	hops int
 }
 
-// addSettled tells the config actor that the creation of a service it
-// loaded is over: err says why it failed, nil if the service exists now.
-type addSettled struct {
-	name string
+// addFailed tells the config actor that the service of spec, which it
+// loaded, could not be created, and why.
+type addFailed struct {
+	spec *config.Service
 	err  error
 }
 

@@ -14,13 +14,13 @@ import (
 // on a reload, on demand) and retires them (on a reload).
 
 func (s *servicesActor) handleAdd(ctx actor.Context, m *addServices) {
-	p := &pendingAdd{waiting: make(map[string]bool), done: m.done, then: m.then, want: m.wantRunning, settled: m.settled}
+	p := &pendingAdd{waiting: make(map[string]*config.Service), done: m.done, then: m.then, want: m.wantRunning, settled: m.settled}
 	for _, spec := range m.specs {
-		if e, exists := s.entries[spec.Name]; (exists && !e.placeholder) || p.waiting[spec.Name] || s.pendingFor(spec.Name) != nil {
+		if e, exists := s.entries[spec.Name]; (exists && !e.placeholder) || p.waiting[spec.Name] != nil || s.pendingFor(spec.Name) != nil {
 			p.errs = append(p.errs, fmt.Errorf("%w: service %q is already defined", transport.ErrConflict, spec.Name))
 			continue
 		}
-		p.waiting[spec.Name] = true
+		p.waiting[spec.Name] = spec
 		ctx.Request(s.logs, &openSink{spec: spec})
 	}
 	s.pending = append(s.pending, p)
@@ -30,7 +30,7 @@ func (s *servicesActor) handleAdd(ctx actor.Context, m *addServices) {
 // pendingFor returns the pending addServices creating name, if any.
 func (s *servicesActor) pendingFor(name string) *pendingAdd {
 	for _, p := range s.pending {
-		if p.waiting[name] {
+		if p.waiting[name] != nil {
 			return p
 		}
 	}
@@ -74,6 +74,7 @@ func (s *servicesActor) handleSinkOpened(ctx actor.Context, m *sinkOpened) {
 // it failed) and answers the addServices requests that are complete.
 func (s *servicesActor) settled(ctx actor.Context, name string, err error) {
 	if p := s.pendingFor(name); p != nil {
+		spec := p.waiting[name]
 		delete(p.waiting, name)
 		if err != nil {
 			p.errs = append(p.errs, err)
@@ -84,9 +85,9 @@ func (s *servicesActor) settled(ctx actor.Context, name string, err error) {
 			if e, ok := s.entries[name]; ok && e.placeholder {
 				delete(s.entries, name)
 			}
-		}
-		if s.config != nil && err != errShuttingDown {
-			ctx.Send(s.config, &addSettled{name: name, err: err})
+			if s.config != nil && err != errShuttingDown {
+				ctx.Send(s.config, &addFailed{spec: spec, err: err})
+			}
 		}
 	}
 	s.finishAdds(ctx)

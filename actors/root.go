@@ -86,6 +86,7 @@ func (r *rootActor) Receive(ctx actor.Context) {
 				known[sp.Name] = sp
 			}
 			dir, errs, watch, daemon, version, loadStamps := deps.configDir, r.loadErr, r.watch, r.daemon, r.version, r.loadStamps
+			r.loadStamps = nil // the config actor's now
 			cfg, err = ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
 				c := &configActor{dir: dir, lock: deps.dirLock, services: services, events: events, log: logger, known: known, errs: errs,
 					watchDir: watch, startDaemon: daemon, version: version, loadStamps: loadStamps}

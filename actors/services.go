@@ -92,7 +92,7 @@ type serviceEntry struct {
 // it names has either failed to be created or sent its first statusChanged
 // (its autostart, if any, has been attempted).
 type pendingAdd struct {
-	waiting map[string]bool
+	waiting map[string]*config.Service // the specs not created yet, by name
 	errs    []error
 	failed  map[string]error // the names that could not be created
 	done    chan<- error

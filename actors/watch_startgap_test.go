@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -84,4 +85,24 @@ func TestChangeBetweenLoadAndWatch(t *testing.T) {
 			}
 		})
 	}
+}
+
+// superd.conf counts too: Run reads it after the service files, and an
+// edit of it between that read and the watch was lost as well.
+func TestDaemonConfChangeBetweenLoadAndWatch(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.service"), []byte("[Service]\nExecStart=/bin/sleep 600\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var buf lockedBuffer
+	runWithAfterLoad(t, Config{ConfigDir: dir, LogDir: t.TempDir(), Watch: true, Logger: slog.New(slog.NewTextHandler(&buf, nil))}, func() {
+		if err := os.WriteFile(filepath.Join(dir, "superd.conf"), []byte("[Daemon]\n"), 0o644); err != nil {
+			t.Error(err)
+		}
+	})
+	waitUntil(t, "a reload for the superd.conf written while superd started", func() bool {
+		// The reload itself changes nothing here (no webhook), and says
+		// so at Debug only.
+		return strings.Contains(buf.String(), "the config dir changed while superd started")
+	})
 }
