@@ -83,9 +83,18 @@ type Handle struct {
 	StartTime uint64
 	// Pipes are the inode numbers of the pipes given to the process as
 	// Spec.Stdout and Spec.Stderr (0 for a file that is not a pipe, and
-	// outside Linux): while a process holds such a pipe open, no other
-	// pipe has its number, so [Manager.Strays] recognises by them the
-	// processes of the service whatever they did to their environment.
+	// outside Linux), by which [Manager.Strays] recognises the processes
+	// of the service whatever they did to their environment. They are
+	// practically unique, not guaranteed to be: the kernel numbers pipes
+	// with a 32-bit counter (get_next_ino) that sockets and other
+	// pseudo-files share and that wraps around without checking whether a
+	// number is still in use, so after some 4 billion such files another
+	// pipe could get the number of one still open. The search stays safe
+	// because it looks only at this process's own descendants (the
+	// orphans it adopted and their descendants), and reads the
+	// descriptors only of those that carry no marker: at worst an
+	// unmarked process of another service could be taken, never one that
+	// does not descend from a process this process started.
 	Pipes [2]uint64
 }
 

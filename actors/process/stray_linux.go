@@ -28,16 +28,18 @@ import (
 // /proc), that it did not start, then at the descendants of those that
 // belong to the service, so a process that left its group under a parent
 // that is still alive is found too, as long as that parent belongs to the
-// service. Looking no further than the process's descendants, a holder of
-// a pipe can only have inherited it from the service. A process that
-// cleared its environment is found by the pipe as long as it keeps it
-// open; one that also closed it (a daemon pointing its standard
-// descriptors at /dev/null) is not found. A process whose environment
-// holds entry's variable with another value (another service's) is not
-// the service's, whatever descriptors it holds, and they are not read.
-// Each process is opened before its environment and descriptors are read,
-// so a Stray is never a process that took over the pid of one that
-// belonged to the service.
+// service. A process whose environment holds entry's variable with another
+// value (another service's) is not the service's, whatever descriptors it
+// holds, and they are not read. Looking no further than the process's
+// descendants, and the pipes' numbers being practically unique (see
+// [Handle.Pipes]), a holder of a pipe inherited it from the service, or at
+// worst is an unmarked process of another service: never a process outside
+// those the process started and their descendants. A process that cleared
+// its environment is found by the pipe as long as it keeps it open; one
+// that also closed it (a daemon pointing its standard descriptors at
+// /dev/null) is not found. Each process is opened before its environment
+// and descriptors are read, so a Stray is never a process that took over
+// the pid of one that belonged to the service.
 func (m *Manager) Strays(entry string, pipes ...uint64) []*Stray {
 	if !m.subreaper {
 		return nil

@@ -177,7 +177,12 @@ func ownGroup(m marked, leaderMarked bool) bool {
 // process is the service's whatever it did to its environment (cleared it,
 // or wrote its process title over it, as nginx or PostgreSQL do): the pipe
 // was given to the service's leader, only its descendants inherit it, and
-// no other pipe has its inode number while it is held. A process is
+// its inode number is practically unique while it is held. Not strictly:
+// the kernel's 32-bit counter for such numbers wraps around without
+// checking whether a number is in use (see process.Handle.Pipes), so a
+// false match needs another pipe numbered alike after some 4 billion
+// pipes, sockets and the like, and a holder of it in a process group
+// with the recorded id, as the stdout or stderr. A process is
 // inspected before and after its descriptors are read, so that a process
 // that took over the pid meanwhile is not taken for it.
 func findPiped(recs []Record) []marked {
