@@ -21,10 +21,10 @@ const tempInfix = ".tmp-"
 // It returns the identity of the file it wrote, taken from the temporary
 // file before the rename: once renamed, path may name another file at any
 // time (the file removed, or replaced, by someone else), so a stat of path
-// after the rename would not tell which one it was. renamed, if not nil, is
-// called right after the rename (tests use it to act in that window). The
-// FileInfo is nil unless the rename was made.
-func writeFileAtomic(path string, data []byte, renamed func()) (os.FileInfo, error) {
+// after the rename would not tell which one it was. The FileInfo is nil
+// whenever the error is not: a failure to sync the directory after the
+// rename leaves the rename's durability, hence the file, unknown.
+func writeFileAtomic(path string, data []byte) (os.FileInfo, error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, filepath.Base(path)+tempInfix+"*")
 	if err != nil {
@@ -40,14 +40,18 @@ func writeFileAtomic(path string, data []byte, renamed func()) (os.FileInfo, err
 		_ = os.Remove(tmp)
 		return nil, fmt.Errorf("runstate: replace state file: %w", err)
 	}
-	if renamed != nil {
-		renamed()
+	if afterRename != nil {
+		afterRename()
 	}
 	if err := syncDir(dir); err != nil {
-		return fi, fmt.Errorf("runstate: sync directory %s: %w", dir, err)
+		return nil, fmt.Errorf("runstate: sync directory %s: %w", dir, err)
 	}
 	return fi, nil
 }
+
+// afterRename, if not nil, is called by writeFileAtomic right after each
+// rename, before the directory is synced (tests act in that window).
+var afterRename func()
 
 // writeSyncClose writes data to f, flushes it to stable storage and closes
 // f, which is closed whatever happens. It returns f's FileInfo, taken

@@ -106,9 +106,6 @@ type Store struct {
 	// file is the file at path as the last write left it (or as Open
 	// found it); nil if unknown. Restore compares the path with it.
 	file os.FileInfo
-	// renamed, if not nil, is called by each write of the file right
-	// after its rename (tests).
-	renamed func()
 }
 
 // Open reads the state file at path, left by a previous run, and returns a
@@ -245,7 +242,7 @@ func readState(path string, log *slog.Logger) (st State, found bool, fi os.FileI
 		}
 		log.Error(msg, "path", path, "copied_to", aside,
 			"marker_found", st.Marker != "", "stopped", st.Stopped, "err", err)
-		if _, werr := writeFileAtomic(aside, b, nil); werr != nil {
+		if _, werr := writeFileAtomic(aside, b); werr != nil {
 			log.Error("cannot copy the corrupt state file aside", "path", path, "err", werr)
 		}
 		return st, false, nil, nil
@@ -534,7 +531,7 @@ func (s *Store) write() error {
 	// rename: a stat of the path after it could find no file or another
 	// one (removed or replaced meanwhile), and Restore would then never
 	// write the file again.
-	fi, err := writeFileAtomic(s.path, b, s.renamed)
+	fi, err := writeFileAtomic(s.path, b)
 	if err != nil {
 		return err
 	}

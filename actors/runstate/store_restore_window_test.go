@@ -39,8 +39,9 @@ func TestRestoreAfterChangeRightAfterRename(t *testing.T) {
 			path := statePath(t)
 			s, _ := open(t, path)
 			changed := false
-			s.renamed = func() {
-				s.renamed = nil // once: not for Restore's own write
+			t.Cleanup(func() { afterRename = nil })
+			afterRename = func() {
+				afterRename = nil // once: not for Restore's own write
 				tc.change(t, path)
 				changed = true
 			}
