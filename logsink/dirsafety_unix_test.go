@@ -5,6 +5,7 @@ package logsink
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -72,6 +73,67 @@ func TestOpenRefusesDirOthersCanWrite(t *testing.T) {
 		}
 		assertOpenRefused(t, dir)
 	})
+	// x/l1 -> y/l2 -> z/logs: the directory holding l2, an intermediate
+	// link, is on neither the path as given nor the target's; whoever may
+	// write in it can repoint l2 at a directory of their own.
+	t.Run("through a chain of symlinks via a directory others may write", func(t *testing.T) {
+		assertOpenRefusedThroughChain(t, func(y string) {
+			if err := os.Chmod(y, 0o777); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+	t.Run("through a chain of symlinks via a directory of another user", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("needs root to give a directory to another user")
+		}
+		assertOpenRefusedThroughChain(t, func(y string) {
+			if err := os.Chown(y, 54321, 54321); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+}
+
+// assertOpenRefusedThroughChain makes x/l1 -> y/l2 -> z/logs (x, y and z
+// ours, mode 0755; logs 0750) in a new directory, checks that a Sink
+// opens in x/l1/svc, lets spoil make y unsafe, and checks that Open then
+// refuses x/l1/svc, naming y.
+func assertOpenRefusedThroughChain(t *testing.T, spoil func(y string)) {
+	t.Helper()
+	base := t.TempDir()
+	x, y, z := filepath.Join(base, "x"), filepath.Join(base, "y"), filepath.Join(base, "z")
+	for _, d := range []string{x, y, z} {
+		mkdirMode(t, d, 0o755)
+	}
+	mkdirMode(t, filepath.Join(z, "logs"), 0o750)
+	if err := os.Symlink(filepath.Join(y, "l2"), filepath.Join(x, "l1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../z/logs", filepath.Join(y, "l2")); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(x, "l1", "svc")
+	s, err := Open(Options{Dir: dir})
+	if err != nil {
+		t.Fatalf("Open(%s) before y is spoilt: %v", dir, err)
+	}
+	s.Close()
+	for _, name := range []string{"stdout.log", "stderr.log"} {
+		if err := os.Remove(filepath.Join(z, "logs", "svc", name)); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+	spoil(y)
+	s, err = Open(Options{Dir: dir})
+	if err == nil {
+		s.Close()
+		t.Fatalf("Open(%s) succeeded through a directory others control", dir)
+	}
+	if !strings.Contains(err.Error(), y+" ") {
+		t.Errorf("Open(%s) = %v, want an error naming %s", dir, err, y)
+	}
+	assertOpenRefused(t, dir)
 }
 
 // mkdirMode creates dir with exactly mode.

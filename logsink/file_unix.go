@@ -4,9 +4,12 @@ package logsink
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/supers-dev/supers/config/pathsafe"
 )
 
 // oNoFollow makes open fail on a symlink.
@@ -32,52 +35,31 @@ func mayNotWrite(path string, fi os.FileInfo) error {
 
 // checkDirTree refuses dir, a log directory, if a user other than root and
 // this process's effective user could change what it holds: dir or one of
-// its ancestors belongs to another user or may be written by every user,
-// or dir may be written by a group other than root's and ours. Such a user
-// could swap a log file for a symlink between its check and lumberjack's
-// open, which follows symlinks, and have superd append to any file it can
-// write. An ancestor that is sticky, like /tmp, is safe: others cannot
-// rename or remove what is not theirs there. A group-writable ancestor is
-// allowed, as logging daemons commonly have one (Ubuntu's /var/log is
-// root:syslog 0775). A dir reached through symlinks is checked both along
-// its path (the links' directories) and where it really is (the target's
-// ancestors).
+// the directories that could redirect the path to it belongs to another
+// user or may be written by every user, or dir may be written by a group
+// other than root's and ours. Such a user could swap a log file for a
+// symlink between its check and lumberjack's open, which follows symlinks,
+// and have superd append to any file it can write. An ancestor that is
+// sticky, like /tmp, is safe: others cannot rename or remove what is not
+// theirs there. A group-writable ancestor is allowed, as logging daemons
+// commonly have one (Ubuntu's /var/log is root:syslog 0775). The
+// directories checked are dir's ancestors and, for a dir reached through
+// symlinks, the directories holding each link and the ancestors of each
+// target (see pathsafe.Walk): whoever may write in one of them could
+// repoint a link or rename a directory away.
 func checkDirTree(dir string) error {
 	d, err := filepath.Abs(dir)
 	if err != nil {
 		return fmt.Errorf("log directory: %w", err)
 	}
-	if err := checkAncestors(d); err != nil {
-		return err
-	}
-	target, err := filepath.EvalSymlinks(d)
+	euid, egid := os.Geteuid(), os.Getegid()
+	_, err = pathsafe.Walk(d, func(p string, fi fs.FileInfo, role pathsafe.Role) error {
+		return checkDirOwner(p, fi, role&pathsafe.IsEnd != 0, euid, egid)
+	})
 	if err != nil {
 		return fmt.Errorf("log directory: %w", err)
 	}
-	if target != d {
-		return checkAncestors(target)
-	}
 	return nil
-}
-
-// checkAncestors checks d, an absolute path, and each of its ancestors,
-// for checkDirTree.
-func checkAncestors(d string) error {
-	euid, egid := os.Geteuid(), os.Getegid()
-	for leaf := true; ; leaf = false {
-		fi, err := os.Stat(d)
-		if err != nil {
-			return fmt.Errorf("log directory: %w", err)
-		}
-		if err := checkDirOwner(d, fi, leaf, euid, egid); err != nil {
-			return fmt.Errorf("log directory: %w", err)
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return nil
-		}
-		d = parent
-	}
 }
 
 // checkDirOwner checks one directory of checkDirTree; fi is its FileInfo

@@ -100,6 +100,61 @@ func TestListenUnixRefusesUnsafeDir(t *testing.T) {
 		}
 		assertListenRefusedThroughLink(t, base, home)
 	})
+	// x/l1 -> y/l2 -> z/super: the directory holding l2, an intermediate
+	// link, is on neither the path as given nor the target's; whoever may
+	// write in it can repoint l2 at a directory of their own.
+	t.Run("through a chain of symlinks via a directory others may write", func(t *testing.T) {
+		base := shortTempDir(t)
+		assertListenRefusedThroughChain(t, base, func(y string) {
+			if err := os.Chmod(y, 0o777); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+	t.Run("through a chain of symlinks via a directory of another user", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("needs root to give a directory to another user")
+		}
+		base := shortTempDir(t)
+		assertListenRefusedThroughChain(t, base, func(y string) {
+			if err := os.Chown(y, 54321, 54321); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+}
+
+// assertListenRefusedThroughChain makes base/x/l1 -> base/y/l2 ->
+// base/z/super (x, y and z ours, mode 0755; super 0750), lets spoil make
+// y unsafe, and checks that ListenUnix and CheckSocketPath refuse a
+// socket in base/x/l1, naming y.
+func assertListenRefusedThroughChain(t *testing.T, base string, spoil func(y string)) {
+	t.Helper()
+	x, y, z := filepath.Join(base, "x"), filepath.Join(base, "y"), filepath.Join(base, "z")
+	for _, d := range []string{x, y, z} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(z, "super"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(y, "l2"), filepath.Join(x, "l1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../z/super", filepath.Join(y, "l2")); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(x, "l1", "superd.sock")
+	if err := CheckSocketPath(path); err != nil {
+		t.Fatalf("CheckSocketPath(%s) before y is spoilt: %v", path, err)
+	}
+	spoil(y)
+	err := CheckSocketPath(path)
+	if err == nil || !strings.Contains(err.Error(), y+" ") {
+		t.Errorf("CheckSocketPath(%s) = %v, want an error naming %s", path, err, y)
+	}
+	assertListenRefused(t, path)
 }
 
 // assertListenRefusedThroughLink makes parent/super, a directory of ours

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/supers-dev/supers/config/flock"
+	"github.com/supers-dev/supers/config/pathsafe"
 )
 
 // unixSocketsSupported says whether ListenUnix can work on this system.
@@ -74,54 +75,42 @@ func ownLockFile(f *os.File) error {
 
 // checkSocketDir refuses dir, the directory of the socket, if a user other
 // than root and this process's effective user could replace what superd
-// puts there: it, or one of its ancestors, belongs to another user, or
-// every user may write in it and it is not sticky (like /tmp). A dir
-// reached through a symlink is checked both along its path (the links'
-// directories) and where it really is: the owner of a directory above the
-// link's target could rename the target away and put their own in its
-// place.
+// puts there: it, or a directory that could redirect the path to it,
+// belongs to another user, or every user may write in it and it is not
+// sticky (like /tmp). Those are its ancestors and, for a dir reached
+// through symbolic links, the directories holding each link and the
+// ancestors of each target (see pathsafe.Walk): whoever may write in one
+// of them could repoint a link, or rename a directory away and put their
+// own, with their own socket, in its place.
 func checkSocketDir(dir string) error {
 	d, err := filepath.Abs(dir)
 	if err != nil {
 		return err
 	}
-	if err := checkSocketDirAncestors(d); err != nil {
-		return err
+	_, err = pathsafe.Walk(d, func(p string, fi fs.FileInfo, _ pathsafe.Role) error {
+		if err := checkSocketDirOwner(p, fi); err != nil {
+			if p != "/" && p != d && !strings.HasPrefix(d, p+"/") {
+				return fmt.Errorf("%w (%s leads there through a symbolic link)", err, d)
+			}
+			return err
+		}
+		return nil
+	})
+	return err
+}
+
+// checkSocketDirOwner checks p, a directory that fi describes, for
+// checkSocketDir.
+func checkSocketDirOwner(p string, fi fs.FileInfo) error {
+	if fi.Mode().Perm()&0o002 != 0 && fi.Mode()&fs.ModeSticky == 0 {
+		return fmt.Errorf("directory %s is writable by every user (mode %04o): anyone could replace the socket", p, fi.Mode().Perm())
 	}
-	target, err := filepath.EvalSymlinks(d)
-	if err != nil {
-		return err
-	}
-	if target != d {
-		if err := checkSocketDirAncestors(target); err != nil {
-			return fmt.Errorf("%w (%s leads there through a symbolic link)", err, d)
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		if uid := int(st.Uid); uid != 0 && uid != os.Geteuid() {
+			return fmt.Errorf("directory %s belongs to uid %d, not to root or uid %d: its owner could replace the socket", p, uid, os.Geteuid())
 		}
 	}
 	return nil
-}
-
-// checkSocketDirAncestors checks d, an absolute path, and each of its
-// ancestors, for checkSocketDir.
-func checkSocketDirAncestors(d string) error {
-	for {
-		fi, err := os.Stat(d)
-		if err != nil {
-			return err
-		}
-		if fi.Mode().Perm()&0o002 != 0 && fi.Mode()&fs.ModeSticky == 0 {
-			return fmt.Errorf("directory %s is writable by every user (mode %04o): anyone could replace the socket", d, fi.Mode().Perm())
-		}
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-			if uid := int(st.Uid); uid != 0 && uid != os.Geteuid() {
-				return fmt.Errorf("directory %s belongs to uid %d, not to root or uid %d: its owner could replace the socket", d, uid, os.Geteuid())
-			}
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return nil
-		}
-		d = parent
-	}
 }
 
 // mayGiveToGroup reports whether this process may give its files to group
