@@ -39,7 +39,7 @@ type dirChanges struct {
 	mounts   int    // /proc/self/mountinfo, polled for changes of the mount table
 
 	files map[int32]string // the entry each file watch was made for, by watch descriptor, until the kernel drops it
-	named map[string]int32 // the file watch of each entry
+	named map[string]int32 // the file watch of each entry that has one
 }
 
 // dirEvents is what drain read.
@@ -137,21 +137,35 @@ func (d *dirChanges) sameDir() bool {
 // sees every change of path from now on (see trusted). It must come
 // before the stat whose result the caller keeps: a change after the watch
 // raises an event, one before it is in the stat.
+//
+// Only a trusted file gets a watch. One that is not (a symlink, a file
+// with other links, one on another mount, a missing one) is stat'ed at
+// each query anyway: a watch would cost a system call per query, hold its
+// inode and count against fs.inotify.max_user_watches for nothing. So
+// trusted is asked first, and again once the watch is made, for a link or
+// a mount made in between.
 func (d *dirChanges) watch(path string) bool {
 	if filepath.Dir(path) != d.dir {
 		return false
 	}
 	name := filepath.Base(path)
+	if !d.trusted(path) {
+		d.unwatch(name) // of the file it named when it was trusted, if any
+		return false
+	}
 	wd, err := unix.InotifyAddWatch(d.fd, path, fileWatchMask)
 	if err != nil {
-		// Missing, or no watch left (fs.inotify.max_user_watches): it is
-		// stat'ed at each query.
+		// Gone since, or no watch left (fs.inotify.max_user_watches): it
+		// is stat'ed at each query.
+		d.unwatch(name)
 		return false
 	}
 	w := int32(wd)
 	if other, ok := d.files[w]; w == d.dirWD || ok && other != name {
 		// The directory itself, or the file of another entry too (so it
-		// has two links, and is not trusted): that watch stays as it is.
+		// has two links now, and is not trusted): that watch stays as it
+		// is.
+		d.unwatch(name)
 		return false
 	}
 	if old, ok := d.named[name]; ok && old != w {
@@ -160,13 +174,41 @@ func (d *dirChanges) watch(path string) bool {
 		_, _ = unix.InotifyRmWatch(d.fd, uint32(old))
 	}
 	d.files[w], d.named[name] = name, w
-	return d.trusted(path)
+	if !d.trusted(path) {
+		d.unwatch(name)
+		return false
+	}
+	return true
 }
 
-// trusted reports whether drain sees every change of path: a regular file
-// of the directory (not a symlink), with one link, on the directory's own
-// mount (not a file bind-mounted over it). A link made later, or a mount
-// over it, is reported by drain if path is watched (see watch).
+// unwatch drops the watch of the entry name, if it has one. Its last
+// events, and the IN_IGNORED its removal queues, still name the entry
+// (see fileEvent).
+func (d *dirChanges) unwatch(name string) {
+	if wd, ok := d.named[name]; ok {
+		_, _ = unix.InotifyRmWatch(d.fd, uint32(wd))
+		delete(d.named, name)
+	}
+}
+
+// forget drops the watch of path's entry, whose service is no longer
+// loaded: a watch is otherwise dropped only when drain or watch finds
+// that the entry no longer names the watched file, and watch is asked
+// only for loaded services. The next drain names the entry once more.
+// d may be nil.
+func (d *dirChanges) forget(path string) {
+	if d == nil || filepath.Dir(path) != d.dir {
+		return
+	}
+	d.unwatch(filepath.Base(path))
+}
+
+// trusted reports whether drain can see every change of path: a regular
+// file of the directory (not a symlink), with one link, on the
+// directory's own mount (not a file bind-mounted over it). A link made to
+// the file later raises an event on its watch, if it has one (see watch);
+// a file mounted over it later, watched or not, changes the mount table,
+// which drain reports (mounted).
 func (d *dirChanges) trusted(path string) bool {
 	if filepath.Dir(path) != d.dir {
 		return false
@@ -179,6 +221,11 @@ func (d *dirChanges) trusted(path string) bool {
 
 // drain reads every queued event without blocking, and tells whether the
 // mount table changed since it last looked.
+//
+// An entry removed or moved away through the directory loses its watch:
+// the file may live on under another link (and its service be reloaded
+// away, so that watch is not asked about its entry again). The entry is
+// named, and watched again when it is next checked.
 func (d *dirChanges) drain() (dirEvents, error) {
 	var (
 		ev  dirEvents
@@ -195,7 +242,7 @@ func (d *dirChanges) drain() (dirEvents, error) {
 			continue
 		}
 		if errors.Is(err, unix.EAGAIN) {
-			return ev, nil
+			break
 		}
 		if err != nil {
 			return ev, os.NewSyscallError("read inotify", err)
@@ -212,10 +259,15 @@ func (d *dirChanges) drain() (dirEvents, error) {
 			case raw.Mask&(unix.IN_IGNORED|unix.IN_DELETE_SELF|unix.IN_MOVE_SELF|unix.IN_UNMOUNT) != 0:
 				ev.gone = true
 			case raw.Len > 0:
-				ev.names = append(ev.names, unix.ByteSliceToString(name))
+				entry := unix.ByteSliceToString(name)
+				ev.names = append(ev.names, entry)
+				if raw.Mask&(unix.IN_DELETE|unix.IN_MOVED_FROM) != 0 {
+					d.unwatch(entry)
+				}
 			}
 		}
 	}
+	return ev, nil
 }
 
 // fileEvent records in ev an event of mask on the file watch wd: it names
@@ -237,8 +289,7 @@ func (d *dirChanges) fileEvent(ev *dirEvents, wd int32, mask uint32) {
 		// The file left the entry (with one link, it has no other name
 		// in the directory; moved to the trash, say): the entry is
 		// watched again when it is next checked, and the file no longer.
-		_, _ = unix.InotifyRmWatch(d.fd, uint32(wd))
-		delete(d.named, name)
+		d.unwatch(name)
 	}
 }
 

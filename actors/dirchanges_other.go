@@ -19,6 +19,7 @@ type dirEvents struct {
 func newDirChanges(string) (*dirChanges, error) { return nil, errors.ErrUnsupported }
 
 func (*dirChanges) watch(string) bool         { return false }
+func (*dirChanges) forget(string)             {}
 func (*dirChanges) trusted(string) bool       { return false }
 func (*dirChanges) sameDir() bool             { return false }
 func (*dirChanges) drain() (dirEvents, error) { return dirEvents{}, errors.ErrUnsupported }
