@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -22,16 +23,28 @@ import (
 // dirChanges: a second query stats nothing.
 func cachedActor(t *testing.T, dir, text string) *configActor {
 	t.Helper()
-	path := filepath.Join(dir, "a"+config.FileSuffix)
-	mustWriteFile(t, path, text)
-	sp, err := config.ParseFile(path)
-	if err != nil {
-		t.Fatal(err)
+	c, _ := cachedActorOf(t, dir, map[string]string{"a": text})
+	return c
+}
+
+// cachedActorOf is cachedActor for the files dir/NAME.service, written
+// with texts[NAME]. It also returns the count of the stats its status
+// queries made.
+func cachedActorOf(t *testing.T, dir string, texts map[string]string) (*configActor, *int) {
+	t.Helper()
+	c := &configActor{dir: dir, log: slog.New(slog.DiscardHandler), known: map[string]*config.Service{}}
+	for name, text := range texts {
+		path := filepath.Join(dir, name+config.FileSuffix)
+		mustWriteFile(t, path, text)
+		sp, err := config.ParseFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.known[name] = sp
 	}
-	c := &configActor{dir: dir, log: slog.New(slog.DiscardHandler), known: map[string]*config.Service{"a": sp}}
-	stats := 0
+	stats := new(int)
 	c.statFile = func(path string) (fileStamp, bool) {
-		stats++
+		*stats++
 		return stampOf(path)
 	}
 	c.openChanges(false)
@@ -40,15 +53,17 @@ func cachedActor(t *testing.T, dir, text string) *configActor {
 	}
 	t.Cleanup(c.closeChanges)
 	c.stamps = map[string]fileStamp{}
-	c.stamp(sp)
+	for _, sp := range c.known {
+		c.stamp(sp)
+	}
 	if got := c.stale(nil); len(got) != 0 {
 		t.Fatalf("stale after the load: %v", got)
 	}
-	stats = 0
-	if got := c.stale(nil); len(got) != 0 || stats != 0 {
-		t.Fatalf("second query: stale %v with %d stats; want nothing from the cache", got, stats)
+	*stats = 0
+	if got := c.stale(nil); len(got) != 0 || *stats != 0 {
+		t.Fatalf("second query: stale %v with %d stats; want nothing from the cache", got, *stats)
 	}
-	return c
+	return c, stats
 }
 
 // A service file edited through another hard link to it (a path outside
@@ -88,34 +103,45 @@ func TestStaleSeesAnEditThroughAHardLink(t *testing.T) {
 	}
 }
 
-// mountChildEnv marks the run of the test binary, in a mount namespace of
-// its own, that TestStaleSeesAFileMountedOverOne makes.
+// mountChildEnv marks a run of the test binary in a mount namespace of
+// its own (see inMountNamespace).
 const mountChildEnv = "SUPERS_TEST_MOUNT_CHILD"
+
+// inMountNamespace reports whether the test runs in a mount namespace of
+// its own, where it may mount (private: nothing propagates back, and its
+// mounts end with the process). Otherwise it runs the test again there, in
+// a child process, passes, fails or skips t as that run did, and returns
+// false: the caller returns.
+func inMountNamespace(t *testing.T) bool {
+	t.Helper()
+	if os.Getenv(mountChildEnv) != "" {
+		return true
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("mounting needs root")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), mountChildEnv+"=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	switch {
+	case err != nil && !errors.As(err, &exit):
+		t.Skipf("no mount namespace: %v", err)
+	case err != nil:
+		t.Fatalf("in a mount namespace: %v\n%s", err, out)
+	case strings.Contains(string(out), "--- SKIP"):
+		t.Skipf("skipped in a mount namespace:\n%s", out)
+	case !strings.Contains(string(out), "--- PASS: "+t.Name()):
+		t.Fatalf("the test did not run in a mount namespace:\n%s", out)
+	}
+	return false
+}
 
 // A file bind-mounted over a service file (changing what its path names,
 // with no event in the directory) shows as changed.
 func TestStaleSeesAFileMountedOverOne(t *testing.T) {
-	if os.Getenv(mountChildEnv) == "" {
-		if os.Geteuid() != 0 {
-			t.Skip("mounting needs root")
-		}
-		// In a mount namespace of its own (private: nothing propagates
-		// back), which ends with the process.
-		cmd := exec.Command(os.Args[0], "-test.run=^TestStaleSeesAFileMountedOverOne$", "-test.v", "-test.count=1")
-		cmd.Env = append(os.Environ(), mountChildEnv+"=1")
-		cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
-		out, err := cmd.CombinedOutput()
-		var exit *exec.ExitError
-		switch {
-		case err != nil && !errors.As(err, &exit):
-			t.Skipf("no mount namespace: %v", err)
-		case err != nil:
-			t.Fatalf("in a mount namespace: %v\n%s", err, out)
-		case strings.Contains(string(out), "--- SKIP"):
-			t.Skipf("skipped in a mount namespace:\n%s", out)
-		case !strings.Contains(string(out), "--- PASS: TestStaleSeesAFileMountedOverOne"):
-			t.Fatalf("the test did not run in a mount namespace:\n%s", out)
-		}
+	if !inMountNamespace(t) {
 		return
 	}
 	dir, other := t.TempDir(), t.TempDir()
@@ -136,4 +162,73 @@ func TestStaleSeesAFileMountedOverOne(t *testing.T) {
 	if got := c.stale(nil); len(got) != 0 {
 		t.Errorf("stale once the mount is gone: %v, want nothing", got)
 	}
+}
+
+// A change of the mount table that leaves the service files where they
+// were (a mount elsewhere, as a container host makes all the time) has
+// none of them checked again; a file mounted over one has that one
+// checked, and only that one.
+func TestStaleChecksOnlyTheFilesAMountMoved(t *testing.T) {
+	if !inMountNamespace(t) {
+		return
+	}
+	dir, other := t.TempDir(), t.TempDir()
+	c, stats := cachedActorOf(t, dir, map[string]string{
+		"a": "[Service]\nExecStart=/bin/sleep 1\n",
+		"b": "[Service]\nExecStart=/bin/sleep 1\n",
+	})
+	// A descriptor of its own tells that the mount table did change.
+	probe, err := unix.Open("/proc/self/mountinfo", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Skipf("no mount table: %v", err)
+	}
+	defer unix.Close(probe)
+	changed := func() bool {
+		t.Helper()
+		fds := []unix.PollFd{{Fd: int32(probe), Events: unix.POLLPRI}}
+		if _, err := unix.Poll(fds, 0); err != nil {
+			t.Fatal(err)
+		}
+		return fds[0].Revents&unix.POLLPRI != 0
+	}
+	query := func(when string, wantStats int, wantStale ...string) {
+		t.Helper()
+		*stats = 0
+		var names []string
+		for n := range c.stale(nil) {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		if !slices.Equal(names, wantStale) || *stats != wantStats {
+			t.Errorf("%s: stale %v with %d stats; want %v with %d", when, names, *stats, wantStale, wantStats)
+		}
+	}
+
+	elsewhere := filepath.Join(other, "mnt")
+	if err := os.Mkdir(elsewhere, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount("tmpfs", elsewhere, "tmpfs", 0, ""); err != nil {
+		t.Skipf("mount: %v", err)
+	}
+	t.Cleanup(func() { _ = unix.Unmount(elsewhere, 0) })
+	if !changed() {
+		t.Fatal("no change of the mount table seen after a mount")
+	}
+	query("after a mount elsewhere", 0)
+
+	src := filepath.Join(other, "b"+config.FileSuffix)
+	mustWriteFile(t, src, "[Service]\nExecStart=/bin/sleep 2\n")
+	target := filepath.Join(dir, "b"+config.FileSuffix)
+	if err := unix.Mount(src, target, "", unix.MS_BIND, ""); err != nil {
+		t.Skipf("bind mount: %v", err)
+	}
+	t.Cleanup(func() { _ = unix.Unmount(target, 0) }) // before the dir is removed
+	query("after a file was mounted over b.service", 1, "b")
+	query("again", 1, "b") // b is not trusted while mounted over: stat'ed at each query
+	if err := unix.Unmount(target, 0); err != nil {
+		t.Fatal(err)
+	}
+	query("once the mount over b.service is gone", 1)
+	query("then", 0)
 }

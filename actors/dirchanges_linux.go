@@ -30,6 +30,9 @@ import (
 // (watch), so that a hard link made to it later and any write through it
 // raise an event; and the mount table is polled (/proc/self/mountinfo),
 // since a file mounted over one of the directory raises no event at all.
+// A change of the mount table anywhere costs one statx per watched file
+// (remounted): only the entries no longer on the directory's mount are
+// named.
 type dirChanges struct {
 	fd       int
 	dirWD    int32 // the directory's watch
@@ -46,7 +49,7 @@ type dirChanges struct {
 type dirEvents struct {
 	names    []string // entries named by the events (repeats possible)
 	overflow bool     // the kernel's queue overflowed: events were lost
-	mounted  bool     // the mount table changed: any entry may name another file
+	mounted  bool     // never set: a change of the mount table names the entries it moved (remounted); kept until the config actor stops reading it
 	gone     bool     // the watch ended (directory removed, moved away or unmounted)
 }
 
@@ -205,10 +208,11 @@ func (d *dirChanges) forget(path string) {
 
 // trusted reports whether drain can see every change of path: a regular
 // file of the directory (not a symlink), with one link, on the
-// directory's own mount (not a file bind-mounted over it). A link made to
-// the file later raises an event on its watch, if it has one (see watch);
-// a file mounted over it later, watched or not, changes the mount table,
-// which drain reports (mounted).
+// directory's own mount (not a file bind-mounted over it). That holds for
+// as long as path has a watch (see watch): a link made to the file later
+// raises an event on that watch, and a file mounted over it later is
+// found by drain's check of the watched entries' mounts after the mount
+// table changed (see remounted).
 func (d *dirChanges) trusted(path string) bool {
 	if filepath.Dir(path) != d.dir {
 		return false
@@ -219,8 +223,9 @@ func (d *dirChanges) trusted(path string) bool {
 		stx.Mode&unix.S_IFMT == unix.S_IFREG && stx.Nlink == 1 && stx.Mnt_id == d.mntID
 }
 
-// drain reads every queued event without blocking, and tells whether the
-// mount table changed since it last looked.
+// drain reads every queued event without blocking. If the mount table
+// changed since it last looked, it also names the watched entries that
+// are no longer on the directory's mount (see remounted).
 //
 // An entry removed or moved away through the directory loses its watch:
 // the file may live on under another link (and its service be reloaded
@@ -235,7 +240,6 @@ func (d *dirChanges) drain() (dirEvents, error) {
 	if err != nil {
 		return ev, err
 	}
-	ev.mounted = mounted
 	for {
 		n, err := unix.Read(d.fd, buf[:])
 		if errors.Is(err, unix.EINTR) {
@@ -267,7 +271,28 @@ func (d *dirChanges) drain() (dirEvents, error) {
 			}
 		}
 	}
+	if mounted {
+		d.remounted(&ev)
+	}
 	return ev, nil
+}
+
+// remounted names in ev each watched entry that no longer names a file
+// on the directory's mount (a file was mounted over it, or it is gone),
+// and drops its watch, which is on the file it named before: one statx
+// per watched entry. A change of the mount table that leaves the
+// directory's entries alone (a container started, a mount elsewhere)
+// names none.
+func (d *dirChanges) remounted(ev *dirEvents) {
+	for name := range d.named {
+		var stx unix.Statx_t
+		err := unix.Statx(unix.AT_FDCWD, filepath.Join(d.dir, name), unix.AT_SYMLINK_NOFOLLOW, unix.STATX_MNT_ID, &stx)
+		if err == nil && stx.Mask&unix.STATX_MNT_ID != 0 && stx.Mnt_id == d.mntID {
+			continue
+		}
+		ev.names = append(ev.names, name)
+		d.unwatch(name)
+	}
 }
 
 // fileEvent records in ev an event of mask on the file watch wd: it names
