@@ -33,13 +33,24 @@ import (
 // A change of the mount table anywhere costs one statx per watched file
 // (remounted): only the entries no longer on the directory's mount are
 // named.
+//
+// Without the poll (/proc/self/mountinfo could not be opened: no procfs
+// in superd's mount namespace, a sandbox that denies it, no descriptor
+// left), files are trusted all the same, with one change left unseen: a
+// file mounted over a service file after it was last checked, until an
+// event names its entry or a reload reads it. Making such a mount takes
+// CAP_SYS_ADMIN over superd's mount namespace, and what depends on it is
+// the mark of a file changed since it was loaded, not what runs; trusting
+// no file instead would cost a stat per file at every query, the same as
+// having no dirChanges. mountPollErr tells whether the poll is off.
 type dirChanges struct {
 	fd       int
 	dirWD    int32 // the directory's watch
 	dir      string
 	mntID    uint64 // the directory's mount
 	dev, ino uint64 // the directory the path named when the watch began
-	mounts   int    // /proc/self/mountinfo, polled for changes of the mount table
+	mounts   int    // /proc/self/mountinfo, polled for changes of the mount table; -1 without
+	mountErr error  // why mounts is -1
 
 	files map[int32]string // the entry each file watch was made for, by watch descriptor, until the kernel drops it
 	named map[string]int32 // the file watch of each entry that has one
@@ -84,9 +95,19 @@ func localFS(fsType int64) bool {
 	return false
 }
 
+// mountinfo is the file whose poll tells of changes of the mount table.
+const mountinfo = "/proc/self/mountinfo"
+
 // newDirChanges starts watching dir. It fails on a file system that is
 // not in localFS.
 func newDirChanges(dir string) (*dirChanges, error) {
+	return openDirChanges(dir, mountinfo)
+}
+
+// openDirChanges is newDirChanges, polling mounts (mountinfo but in
+// tests) for changes of the mount table. A mounts that cannot be opened
+// is no failure: see dirChanges.
+func openDirChanges(dir, mounts string) (*dirChanges, error) {
 	dir = filepath.Clean(dir)
 	var fs unix.Statfs_t
 	if err := unix.Statfs(dir, &fs); err != nil {
@@ -106,24 +127,33 @@ func newDirChanges(dir string) (*dirChanges, error) {
 	if err := unix.Stat(dir, &st); err != nil {
 		return nil, os.NewSyscallError("stat", err)
 	}
+	d := &dirChanges{dir: dir, mntID: stx.Mnt_id, dev: uint64(st.Dev), ino: st.Ino, mounts: -1,
+		files: make(map[int32]string), named: make(map[string]int32)}
 	// Opened first: a mount after the open is reported by the next poll.
-	mounts, err := unix.Open("/proc/self/mountinfo", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: "/proc/self/mountinfo", Err: err}
+	if fd, err := unix.Open(mounts, unix.O_RDONLY|unix.O_CLOEXEC, 0); err != nil {
+		d.mountErr = &os.PathError{Op: "open", Path: mounts, Err: err}
+	} else {
+		d.mounts = fd
 	}
 	fd, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
 	if err != nil {
-		_ = unix.Close(mounts)
+		_ = d.closeMounts()
 		return nil, os.NewSyscallError("inotify_init1", err)
 	}
+	d.fd = fd
 	wd, err := unix.InotifyAddWatch(fd, dir, watchMask)
 	if err != nil {
-		_ = unix.Close(fd)
-		_ = unix.Close(mounts)
+		_ = d.close()
 		return nil, os.NewSyscallError("inotify_add_watch", err)
 	}
-	return &dirChanges{fd: fd, dirWD: int32(wd), dir: dir, mntID: stx.Mnt_id, dev: uint64(st.Dev), ino: st.Ino, mounts: mounts,
-		files: make(map[int32]string), named: make(map[string]int32)}, nil
+	d.dirWD = int32(wd)
+	return d, nil
+}
+
+// mountPollErr tells why the mount table is not polled (see dirChanges),
+// or nil if it is.
+func (d *dirChanges) mountPollErr() error {
+	return d.mountErr
 }
 
 // sameDir reports whether the directory's path still names the directory
@@ -212,7 +242,8 @@ func (d *dirChanges) forget(path string) {
 // as long as path has a watch (see watch): a link made to the file later
 // raises an event on that watch, and a file mounted over it later is
 // found by drain's check of the watched entries' mounts after the mount
-// table changed (see remounted).
+// table changed (see remounted). Without the poll of the mount table, a
+// mount over it goes unseen (see dirChanges).
 func (d *dirChanges) trusted(path string) bool {
 	if filepath.Dir(path) != d.dir {
 		return false
@@ -320,8 +351,12 @@ func (d *dirChanges) fileEvent(ev *dirEvents, wd int32, mask uint32) {
 
 // mountsChanged reports whether the mount table changed since it was last
 // asked (or since newDirChanges): the kernel marks /proc/self/mountinfo
-// with POLLPRI (and POLLERR) for each poll after a change.
+// with POLLPRI (and POLLERR) for each poll after a change. Without the
+// poll, false.
 func (d *dirChanges) mountsChanged() (bool, error) {
+	if d.mounts < 0 {
+		return false, nil
+	}
 	fds := []unix.PollFd{{Fd: int32(d.mounts), Events: unix.POLLPRI}}
 	for {
 		_, err := unix.Poll(fds, 0)
@@ -335,7 +370,15 @@ func (d *dirChanges) mountsChanged() (bool, error) {
 	}
 }
 
+// closeMounts closes the file polled for changes of the mount table.
+func (d *dirChanges) closeMounts() error {
+	if d.mounts < 0 {
+		return nil
+	}
+	return unix.Close(d.mounts)
+}
+
 // close stops the watch.
 func (d *dirChanges) close() error {
-	return errors.Join(unix.Close(d.fd), unix.Close(d.mounts))
+	return errors.Join(unix.Close(d.fd), d.closeMounts())
 }

@@ -20,6 +20,7 @@ func newDirChanges(string) (*dirChanges, error) { return nil, errors.ErrUnsuppor
 
 func (*dirChanges) watch(string) bool         { return false }
 func (*dirChanges) forget(string)             {}
+func (*dirChanges) mountPollErr() error       { return nil }
 func (*dirChanges) trusted(string) bool       { return false }
 func (*dirChanges) sameDir() bool             { return false }
 func (*dirChanges) drain() (dirEvents, error) { return dirEvents{}, errors.ErrUnsupported }

@@ -5,6 +5,7 @@ package actors
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -149,4 +150,34 @@ func TestDirChangesForget(t *testing.T) {
 		t.Errorf("drain after forget: %+v, %v; want a.service", ev, err)
 	}
 	(*dirChanges)(nil).forget(path) // without a dirChanges: nothing
+}
+
+// Without /proc/self/mountinfo (no procfs, say), dirChanges works as it
+// did before the mount table was polled: files are trusted, and a file
+// mounted over one goes unseen (see dirChanges).
+func TestDirChangesWithoutTheMountPoll(t *testing.T) {
+	dir := t.TempDir()
+	d, err := openDirChanges(dir, filepath.Join(t.TempDir(), "mountinfo"))
+	if err != nil {
+		t.Fatalf("without the mount table: %v", err)
+	}
+	t.Cleanup(func() { _ = d.close() })
+	if err := d.mountPollErr(); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("mountPollErr() = %v, want it missing", err)
+	}
+	path := filepath.Join(dir, "a.service")
+	mustWriteFile(t, path, "x\n")
+	if !d.watch(path) {
+		t.Error("a.service not trusted")
+	}
+	if _, err := d.drain(); err != nil { // the events of its creation
+		t.Fatal(err)
+	}
+	mustWriteFile(t, path, "y\n")
+	if ev, err := d.drain(); err != nil || !slices.Contains(ev.names, "a.service") {
+		t.Errorf("drain after a write: %+v, %v; want a.service", ev, err)
+	}
+	if err := newTestDirChanges(t, dir).mountPollErr(); err != nil {
+		t.Errorf("with /proc/self/mountinfo: mountPollErr() = %v", err)
+	}
 }
