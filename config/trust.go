@@ -42,7 +42,14 @@ func checkTrusted(fi fs.FileInfo) error {
 // readTrusted is readFile for a file whose content decides what the
 // supervisor runs: it is refused (see checkTrusted) if another user could
 // have written it.
+//
+// The directories that hold the file and each symlink on the way to it are
+// checked too (checkFileChain): whoever could write one of them could put
+// another file, or a link to one they influence, in its place.
 func readTrusted(path string) ([]byte, error) {
+	if err := checkFileChain(path); err != nil {
+		return nil, err
+	}
 	return readFileChecked(path, checkTrusted)
 }
 

@@ -147,3 +147,38 @@ func TestDraftsIgnoreOwnership(t *testing.T) {
 		t.Fatalf("ParseDaemonDraft of a 0666 superd.conf: %v, want it parsed", err)
 	}
 }
+
+// A service file that is a symlink into a directory another user may
+// write is refused, though the file it names is root's and 0644: that
+// user could point the link, or put a file, at anything whose content
+// they influence (a service's log, say).
+func TestServiceFileLinkedFromAnUntrustedDir(t *testing.T) {
+	base := t.TempDir()
+	conf, other := filepath.Join(base, "conf"), filepath.Join(base, "other")
+	for _, d := range []string{conf, other} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(other, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(other, "web.service")
+	if err := os.WriteFile(target, []byte("[Service]\nExecStart=/bin/true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(conf, "web.service")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseFile(link); !errors.Is(err, ErrUntrusted) {
+		t.Fatalf("ParseFile of a link to a file in a 0777 dir: %v, want ErrUntrusted", err)
+	}
+	specs, errs := LoadDir(conf)
+	if len(specs) != 0 || len(errs) != 1 || !errors.Is(errs[0], ErrUntrusted) {
+		t.Fatalf("LoadDir: %d services, %v; want web refused (ErrUntrusted)", len(specs), errs)
+	}
+	if _, err := ParseDraft(link); err != nil {
+		t.Fatalf("ParseDraft: %v, want it parsed", err)
+	}
+}

@@ -141,7 +141,8 @@ type UnixListener struct {
 //   - missing parent directories are created with mode 0750 (existing ones
 //     are left as they are);
 //   - the socket's directory and its ancestors (for a directory reached
-//     through a symlink, the target's ancestors too) must belong to root
+//     through symlinks, the directories holding each link and every
+//     target's ancestors too) must belong to root
 //     or to this process's effective user, and must not be writable by
 //     every user unless sticky (like /tmp): whoever else controls them
 //     could put their own socket, lock or state file there;
