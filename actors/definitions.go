@@ -292,6 +292,7 @@ func (c *configActor) deleteDefinition(ctx actor.Context, m *deleteDefinition) (
 	}
 	c.log.Info("service definition deleted", "service", m.name, "trash", res.Trash, "by", m.opts.Caller.String())
 	if known {
+		c.changes.forget(c.known[m.name].File)
 		delete(c.known, m.name)
 		delete(c.stamps, m.name)
 		ctx.Send(c.services, &applyConfig{removed: []string{m.name}})

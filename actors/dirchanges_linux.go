@@ -60,7 +60,6 @@ type dirChanges struct {
 type dirEvents struct {
 	names    []string // entries named by the events (repeats possible)
 	overflow bool     // the kernel's queue overflowed: events were lost
-	mounted  bool     // never set: a change of the mount table names the entries it moved (remounted); kept until the config actor stops reading it
 	gone     bool     // the watch ended (directory removed, moved away or unmounted)
 }
 

@@ -12,7 +12,6 @@ type dirChanges struct{}
 type dirEvents struct {
 	names    []string
 	overflow bool
-	mounted  bool
 	gone     bool
 }
 
