@@ -30,47 +30,19 @@ var maxSocketPathLen = len(unix.RawSockaddrUnix{}.Path) - 1
 
 // lockFile opens (creating if needed) the file at path and takes an
 // exclusive flock on it without waiting. The lock lasts until the returned
-// file is closed (or the process exits).
-//
-// Whoever can open the file can hold its lock and keep superd from
-// starting: a lock file of another user (left in a shared sticky
-// directory like /tmp) is refused, naming its owner, and one of ours that
-// others may open is made mode 0600.
+// file is closed (or the process exits). Whoever can open the file can
+// hold its lock and keep superd from starting: see flock.OpenOwned for
+// what is refused.
 func lockFile(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW, 0o600)
+	f, err := flock.OpenOwned(path)
 	if err != nil {
-		return nil, fmt.Errorf("opening lock file: %w", err)
-	}
-	if err := ownLockFile(f); err != nil {
-		_ = f.Close()
-		return nil, fmt.Errorf("lock file %s: %w", path, err)
+		return nil, err
 	}
 	if err := flock.TryLock(f); err != nil {
 		_ = f.Close()
 		return nil, err
 	}
 	return f, nil
-}
-
-// ownLockFile checks that the open lock file f is a regular file of root
-// or of this process's effective user, and makes it mode 0600.
-func ownLockFile(f *os.File) error {
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("is a %s, not a regular file", fileKind(fi.Mode()))
-	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		if uid := int(st.Uid); uid != 0 && uid != os.Geteuid() {
-			return fmt.Errorf("belongs to uid %d, not to root or uid %d: its owner could hold the lock and keep superd from starting (remove it)", uid, os.Geteuid())
-		}
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return f.Chmod(0o600)
-	}
-	return nil
 }
 
 // checkSocketDir refuses dir, the directory of the socket, if a user other

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"syscall"
 
 	"github.com/supers-dev/supers/config/flock"
 )
@@ -21,16 +20,9 @@ import (
 // chose. A lock file of another user is refused: its owner could hold the
 // lock and keep superd from starting.
 func lockState(path string) (*os.File, error) {
-	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE|syscall.O_CLOEXEC|syscall.O_NOFOLLOW, 0o600)
-	if errors.Is(err, syscall.ELOOP) {
-		return nil, fmt.Errorf("runstate: lock file %s is a symlink; refusing to follow it (remove it)", path+".lock")
-	}
+	f, err := flock.OpenOwned(path + ".lock")
 	if err != nil {
-		return nil, fmt.Errorf("runstate: lock: %w", err)
-	}
-	if err := ownLock(f); err != nil {
-		_ = f.Close()
-		return nil, fmt.Errorf("runstate: lock file %s: %w", path+".lock", err)
+		return nil, fmt.Errorf("runstate: %w", err)
 	}
 	if err := flock.TryLock(f); err != nil {
 		_ = f.Close()
@@ -43,25 +35,4 @@ func lockState(path string) (*os.File, error) {
 		return nil, fmt.Errorf("runstate: lock %s: %w", path, err)
 	}
 	return f, nil
-}
-
-// ownLock checks that the open lock file f is a regular file of root or of
-// this process's effective user, and makes it mode 0600.
-func ownLock(f *os.File) error {
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("is a %s, not a regular file (remove it)", fileKind(fi.Mode()))
-	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		if uid := int(st.Uid); uid != 0 && uid != os.Geteuid() {
-			return fmt.Errorf("belongs to uid %d, not to root or uid %d: its owner could hold the lock and keep superd from starting (remove it)", uid, os.Geteuid())
-		}
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return f.Chmod(0o600)
-	}
-	return nil
 }

@@ -9,3 +9,6 @@ import (
 
 // TryLock is not supported off Unix: it returns errors.ErrUnsupported.
 func TryLock(*os.File) error { return errors.ErrUnsupported }
+
+// OpenOwned is not supported off Unix: it returns errors.ErrUnsupported.
+func OpenOwned(string) (*os.File, error) { return nil, errors.ErrUnsupported }

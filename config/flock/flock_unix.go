@@ -28,3 +28,47 @@ func TryLock(f *os.File) error {
 		}
 	}
 }
+
+// OpenOwned opens the lock file at path for TryLock, creating it (mode
+// 0600) if it is missing. Whoever can open a lock file can hold its lock,
+// and a lock file can be a trap: a symlink at path is not followed (in a
+// shared sticky directory it would have root create a file where its
+// owner chose), and a file that is not regular, or that belongs to a user
+// other than root and this process's effective user, is refused, naming
+// what it is; one of ours that others may open is made mode 0600. The
+// errors name path.
+func OpenOwned(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_CLOEXEC|syscall.O_NOFOLLOW, 0o600)
+	switch {
+	case errors.Is(err, syscall.ELOOP):
+		return nil, fmt.Errorf("lock file %s is a symlink; refusing to follow it (remove it)", path)
+	case err != nil:
+		return nil, fmt.Errorf("opening lock file %s: %w", path, err)
+	}
+	fi, err := f.Stat()
+	if err == nil {
+		err = ownLock(fi)
+	}
+	if err == nil && fi.Mode().Perm()&0o077 != 0 {
+		err = f.Chmod(0o600)
+	}
+	if err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("lock file %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// ownLock refuses fi, an open lock file's, unless it is a regular file of
+// root or of this process's effective user.
+func ownLock(fi os.FileInfo) error {
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("is not a regular file (mode %v): remove it", fi.Mode().Type())
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		if uid := int(st.Uid); uid != 0 && uid != os.Geteuid() {
+			return fmt.Errorf("belongs to uid %d, not to root or uid %d: its owner could hold the lock and keep superd from starting (remove it)", uid, os.Geteuid())
+		}
+	}
+	return nil
+}
