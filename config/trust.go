@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
 )
 
 // ErrUntrusted marks a file or directory that a user other than root and
@@ -25,16 +26,24 @@ func checkTrusted(fi fs.FileInfo) error {
 	}
 	euid, egid := os.Geteuid(), os.Getegid()
 	perm := fi.Mode().Perm()
+	mode := uint32(perm) // as chmod shows it: a sticky dir is 1777
+	if fi.Mode()&fs.ModeSticky != 0 {
+		mode |= 0o1000
+	}
+	owners := "root"
+	if euid != 0 {
+		owners = "root or uid " + strconv.Itoa(euid)
+	}
 	switch {
 	case uid != 0 && uid != euid:
-		return fmt.Errorf("%w: it belongs to uid %d, who could make superd run anything as uid %d; refusing to use it (chown it to root or uid %d)",
-			ErrUntrusted, uid, euid, euid)
+		return fmt.Errorf("%w: it belongs to uid %d, who could make superd run anything as uid %d; refusing to use it (chown it to %s)",
+			ErrUntrusted, uid, euid, owners)
 	case perm&0o002 != 0:
 		return fmt.Errorf("%w: every user may write it (mode %04o), and so make superd run anything as uid %d; refusing to use it (chmod o-w)",
-			ErrUntrusted, perm, euid)
+			ErrUntrusted, mode, euid)
 	case perm&0o020 != 0 && gid != 0 && gid != egid:
 		return fmt.Errorf("%w: group %d may write it (mode %04o), and so make superd run anything as uid %d; refusing to use it (chmod g-w, or chgrp it to root)",
-			ErrUntrusted, gid, perm, euid)
+			ErrUntrusted, gid, mode, euid)
 	}
 	return nil
 }

@@ -49,7 +49,7 @@ func TestUntrustedFilesAreRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 		write("rootgroup.service", body, 0o664) // group 0: root's
-		want["other.service"] = "belongs to uid 54321"
+		want["other.service"] = "belongs to uid 54321, who could make superd run anything as uid 0; refusing to use it (chown it to root)"
 		want["group.service"] = "group 54321 may write it"
 	}
 
@@ -92,8 +92,12 @@ func TestUntrustedFilesAreRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 		specs, errs := LoadDir(dir)
+		shown := "mode 0777"
+		if mode&os.ModeSticky != 0 {
+			shown = "mode 1777"
+		}
 		if len(specs) != 0 || len(errs) != 1 || !errors.Is(errs[0], ErrServiceDir) || !errors.Is(errs[0], ErrUntrusted) ||
-			!strings.Contains(errs[0].Error(), dir) {
+			!strings.Contains(errs[0].Error(), dir) || !strings.Contains(errs[0].Error(), shown) {
 			t.Errorf("LoadDir of a dir of mode %v: %d services, %v; want one error naming the dir, wrapping ErrServiceDir and ErrUntrusted", mode, len(specs), errs)
 		}
 	}
