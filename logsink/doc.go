@@ -225,7 +225,12 @@
 // next follower tries again. At the end of the live file it checks the
 // path:
 //
-//   - A shorter file was truncated: reading starts again at offset 0.
+//   - A shorter file was truncated: reading starts again at offset 0,
+//     unless it is the Sink's own cut of a piece of a line a failed write
+//     left (see above): a file shorter by at most one write's data, whose
+//     last bytes before the new size are those read there before. Then the
+//     reader goes on from the new size, ending with a newline the line it
+//     sent in part.
 //   - A path naming another file, or none, means a rotation (or a rename or
 //     removal by hand). Whoever wrote the old file stopped before that, so
 //     the old file is read to its end first; the reader then goes on with

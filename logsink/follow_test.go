@@ -296,6 +296,59 @@ func TestFollowTruncation(t *testing.T) {
 	c.expect(t, []byte("aaaa\nbbbb\nc\nd\n"))
 }
 
+// A Sink whose write failed after writing part of a line cuts that piece
+// back (cutPartialLine): a follower that read the piece goes on from the
+// cut, ending the line it sent in part, and does not read the file again.
+func TestFollowPartialLineCutBack(t *testing.T) {
+	for _, lines := range []int{-1, 2, 0} {
+		t.Run(fmt.Sprint(lines), func(t *testing.T) {
+			old := "line 1\nline 2\nline 3\nline 4\nline 5\n"
+			path := writeFile(t, []byte(old))
+			c := collect(t, openTail(t, t.Context(), path, TailOptions{Lines: lines, Follow: true}))
+			want := string(lastLines([]byte(old), lines))
+			c.expect(t, []byte(want))
+			appendFile(t, path, "a piece of line 6")
+			want += "a piece of line 6"
+			c.expect(t, []byte(want))
+			if err := os.Truncate(path, int64(len(old))); err != nil {
+				t.Fatal(err)
+			}
+			want += "\n"
+			c.expect(t, []byte(want))
+			appendFile(t, path, "line 7\n")
+			want += "line 7\n"
+			c.expect(t, []byte(want))
+			// A whole line cut back: nothing to end.
+			appendFile(t, path, "line 8\nline 9 in part")
+			want += "line 8\nline 9 in part"
+			c.expect(t, []byte(want))
+			if err := os.Truncate(path, int64(len(old)+len("line 7\nline 8\n"))); err != nil {
+				t.Fatal(err)
+			}
+			want += "\n"
+			c.expect(t, []byte(want))
+			appendFile(t, path, "line 10\n")
+			want += "line 10\n"
+			c.expect(t, []byte(want))
+		})
+	}
+}
+
+// A file emptied and written again before the follower looks is read from
+// its start, though it is not much shorter than the offset read up to: its
+// content is not what was read there.
+func TestFollowTruncatedAndRewritten(t *testing.T) {
+	path := writeFile(t, []byte("aaaa\nbbbb\n"))
+	c := collect(t, openTail(t, t.Context(), path, TailOptions{Lines: -1, Follow: true}))
+	c.expect(t, []byte("aaaa\nbbbb\n"))
+	if err := os.WriteFile(path, []byte("xy\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.expect(t, []byte("aaaa\nbbbb\nxy\n"))
+	appendFile(t, path, "z\n")
+	c.expect(t, []byte("aaaa\nbbbb\nxy\nz\n"))
+}
+
 // Following waits for the file, and its directories, to appear, and for
 // them to reappear after they were removed.
 func TestFollowMissingDirectory(t *testing.T) {

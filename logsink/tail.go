@@ -98,7 +98,20 @@ type source struct {
 	// openLine: a rotated file's last byte read was not a newline, so a
 	// read that fails there (a damaged file) leaves a line unfinished.
 	openLine bool
+	// seen: a followed live file's last bytes read (up to seenMax, at
+	// offsets up to off), to tell the Sink cutting back a piece of a line
+	// from a truncation by someone else.
+	seen []byte
 }
+
+const (
+	// cutCheck is the most bytes before the size a followed live file is
+	// cut back to that are compared with those read there before.
+	cutCheck = 64
+	// seenMax is the most a follower keeps of what it read: the largest
+	// cut (one write) and the bytes compared before it.
+	seenMax = chunkSize + cutCheck
+)
 
 // read reads the next bytes of s.
 func (s *source) read(p []byte) (int, error) {
@@ -117,7 +130,59 @@ func (s *source) read(p []byte) (int, error) {
 	}
 	n, err := s.f.ReadAt(p, s.off)
 	s.off += int64(n)
+	if s.limit < 0 {
+		s.keep(p[:n])
+	}
 	return n, err
+}
+
+// keep adds b, just read from a followed live file, to s.seen.
+func (s *source) keep(b []byte) {
+	if len(b) >= seenMax {
+		s.seen = append(s.seen[:0], b[len(b)-seenMax:]...)
+		return
+	}
+	if len(s.seen)+len(b) > 2*seenMax {
+		old := seenMax - len(b)
+		s.seen = s.seen[:copy(s.seen, s.seen[len(s.seen)-old:])]
+	}
+	s.seen = append(s.seen, b...)
+}
+
+// followFrom sets a followed live file to be read from off, keeping the
+// bytes before it that cutBack compares.
+func (s *source) followFrom(off int64) {
+	s.off, s.limit = off, -1
+	buf := make([]byte, min(off, cutCheck))
+	if _, err := s.f.ReadAt(buf, off-int64(len(buf))); err == nil {
+		s.seen = buf
+	}
+}
+
+// cutBack is called when the followed live file is found shorter (size)
+// than the offset read up to. A Sink whose write fails after writing part
+// of its data cuts back the piece of a line it left (see cutPartialLine):
+// the file shrinks by at most one write's data, and what is before the new
+// size is what was there. If that is what happened, the reader goes on
+// from size, and cutBack reports true, with nl set if the last byte read
+// (and sent) was not a newline: the line sent in part is to be ended.
+// Else (copytruncate: the file emptied, maybe written again since) it
+// reports false, and the file is to be read again from its start.
+func (s *source) cutBack(size int64) (ok, nl bool) {
+	from := s.off - int64(len(s.seen)) // offset of s.seen[0]
+	if size <= from || s.off-size > chunkSize {
+		return false, false
+	}
+	m := min(size-from, cutCheck)
+	var buf [cutCheck]byte
+	if _, err := s.f.ReadAt(buf[:m], size-m); err != nil ||
+		!bytes.Equal(buf[:m], s.seen[size-m-from:size-from]) {
+		return false, false
+	}
+	nl = s.seen[len(s.seen)-1] != '\n'
+	s.seen = s.seen[:size-from]
+	s.off = size
+	return true, nl
 }
 
 // Tail opens a reader of the last opts.Lines lines of the log at path (the
@@ -251,7 +316,7 @@ func (r *TailReader) start(n int, lookback int64) error {
 	case f != nil:
 		r.cur = &source{f: f, off: off, limit: size}
 		if r.follow {
-			r.cur.limit = -1
+			r.cur.followFrom(off)
 		}
 	}
 	return nil
@@ -670,7 +735,14 @@ func (r *TailReader) step(p []byte) (int, error) {
 		case ch == unchanged:
 			return 0, nil
 		case ch == truncated:
-			r.cur.off = 0
+			if ok, nl := r.cur.cutBack(fi.Size()); ok {
+				if nl && len(p) > 0 {
+					p[0] = '\n'
+					return 1, nil
+				}
+				continue
+			}
+			r.cur.off, r.cur.seen = 0, r.cur.seen[:0]
 			continue
 		}
 		// Replaced: whoever wrote to the old file stopped before the path
