@@ -286,7 +286,16 @@ func (s *streamStats) lostLocked(err error) {
 // one, the episode of lost output is over, and OnResume tells it, with its
 // final count, now or, within errorInterval of the last call, by the
 // trailing call.
+//
+// Most streams never drop anything, and this is called after every write:
+// with nothing dropped since Open no episode can be running, since losing
+// is only set (under s.mu) after dropped was raised by a count above 0
+// (write never gets an empty p), and dropped only grows. A drop racing
+// with this load came after the write: its episode goes on.
 func (s *streamStats) wrote() {
+	if s.dropped.Load() == 0 {
+		return
+	}
 	s.mu.Lock()
 	e := s.errs
 	if e == nil || !e.losing {

@@ -159,3 +159,23 @@ func TestStreamCloseTellsAResumption(t *testing.T) {
 		r.check(t, "after Close", "error 1000", "resumed 2000/2000")
 	})
 }
+
+// A successful write of a stream that never dropped anything does not take
+// the stats' lock: it is on every write's path.
+func TestWroteWithoutDropsTakesNoLock(t *testing.T) {
+	s := &streamStats{onResume: func(Stream, Resumption) {}}
+	s.mu.Lock()
+	done := make(chan struct{})
+	go func() {
+		s.wrote()
+		close(done)
+	}()
+	select {
+	case <-done:
+		s.mu.Unlock()
+	case <-time.After(10 * time.Second):
+		s.mu.Unlock()
+		<-done
+		t.Fatal("wrote waited for the lock with nothing dropped")
+	}
+}
