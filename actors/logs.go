@@ -138,7 +138,8 @@ type hiddenSinkErrors struct {
 
 	resumed         int      // streams written again
 	resumedServices []string // the first few of theirs
-	resumedDropped  uint64   // what their episodes dropped, together
+	resumedEpisode  uint64   // what their episodes dropped, together
+	resumedTotal    uint64   // what they dropped since their logs were opened, together
 }
 
 // sinkResumed tells the log sink actor that a stream of a service's log
@@ -420,20 +421,22 @@ func (l *logsActor) sinkFailed(ctx actor.Context, m *sinkError) {
 }
 
 // sinkResumed logs that a stream writes again, with the bytes it dropped
-// since its previous resumption (the final count, which the last warning
-// may not have told) and since its Sink opened (what the warnings count).
+// since its Sink opened (dropped_bytes, as the warnings count them) and
+// since its previous resumption (dropped_bytes_episode: the final count,
+// which the last warning may not have told).
 // A warning, as the failures are: it tells output lost, and must show
 // where they do. Resumptions share the failures' sinkErrorsPerSecond:
 // past it, they are summed up when the second ends.
 func (l *logsActor) sinkResumed(ctx actor.Context, m *sinkResumed) {
 	if l.mayShow() {
 		l.log.Warn("log writing resumed", "service", m.name, "stream", m.stream.String(),
-			"dropped_bytes", m.r.Dropped, "dropped_bytes_total", m.r.TotalDropped, "last_err", m.r.Err)
+			"dropped_bytes", m.r.TotalDropped, "dropped_bytes_episode", m.r.Dropped, "last_err", m.r.Err)
 		return
 	}
 	h := &l.hidden
 	h.resumed++
-	h.resumedDropped += m.r.Dropped
+	h.resumedEpisode += m.r.Dropped
+	h.resumedTotal += m.r.TotalDropped
 	h.resumedServices = addFew(h.resumedServices, m.name)
 	l.flushLater(ctx)
 }
@@ -479,7 +482,7 @@ func (l *logsActor) reportHidden() {
 	}
 	if h.resumed > 0 {
 		l.log.Warn("log writing resumed for more streams",
-			"streams", h.resumed, "services", strings.Join(h.resumedServices, ","), "dropped_bytes", h.resumedDropped)
+			"streams", h.resumed, "services", strings.Join(h.resumedServices, ","), "dropped_bytes", h.resumedTotal, "dropped_bytes_episode", h.resumedEpisode)
 	}
 	l.hidden = hiddenSinkErrors{}
 }

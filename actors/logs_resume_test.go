@@ -26,9 +26,10 @@ func spawnLogsActor(t *testing.T, log *slog.Logger) (*actor.ActorSystem, *actor.
 }
 
 // A stream that writes again after it dropped output is logged once, with
-// what it dropped since it last resumed (the final count, which the last
-// warning may not have told) and since its logs were opened (what the
-// warnings count). Nothing was logged when writing resumed.
+// what it dropped since its logs were opened (dropped_bytes, as the
+// warnings count it) and since it last resumed (dropped_bytes_episode, the
+// final count, which the last warning may not have told). Nothing was
+// logged when writing resumed.
 func TestResumedLogWritingIsLogged(t *testing.T) {
 	var buf lockedBuffer
 	sys, pid := spawnLogsActor(t, slog.New(slog.NewTextHandler(&buf, nil)))
@@ -36,7 +37,7 @@ func TestResumedLogWritingIsLogged(t *testing.T) {
 		Dropped: 53532, TotalDropped: 60000, Err: fmt.Errorf("write stderr.log: %w", syscall.ENOSPC),
 	}})
 	waitUntil(t, "the resumption logged", func() bool { return strings.Contains(buf.String(), "log writing resumed") })
-	want := `level=WARN msg="log writing resumed" service=svc stream=stderr dropped_bytes=53532 dropped_bytes_total=60000 last_err="write stderr.log: no space left on device"`
+	want := `level=WARN msg="log writing resumed" service=svc stream=stderr dropped_bytes=60000 dropped_bytes_episode=53532 last_err="write stderr.log: no space left on device"`
 	if got := strings.TrimSpace(buf.String()); !strings.HasSuffix(got, want) {
 		t.Errorf("logged %q; want a line ending with %q", got, want)
 	}
@@ -51,31 +52,36 @@ func TestResumptionsAreSummedUpBeyondARate(t *testing.T) {
 	const n = 50
 	for i := range n {
 		sys.Root.Send(pid, &sinkResumed{name: fmt.Sprintf("svc%02d", i), stream: logsink.Stdout, r: logsink.Resumption{
-			Dropped: uint64(i + 1), TotalDropped: uint64(i + 1), Err: syscall.ENOSPC,
+			Dropped: uint64(i + 1), TotalDropped: uint64(2 * (i + 1)), Err: syscall.ENOSPC,
 		}})
 	}
-	shownRe := regexp.MustCompile(`msg="log writing resumed" service=svc\d+ stream=stdout dropped_bytes=(\d+) `)
-	summaryRe := regexp.MustCompile(`msg="log writing resumed for more streams" streams=(\d+) services=svc\S* dropped_bytes=(\d+)`)
+	shownRe := regexp.MustCompile(`msg="log writing resumed" service=svc\d+ stream=stdout dropped_bytes=(\d+) dropped_bytes_episode=(\d+) `)
+	summaryRe := regexp.MustCompile(`msg="log writing resumed for more streams" streams=(\d+) services=svc\S* dropped_bytes=(\d+) dropped_bytes_episode=(\d+)$`)
 	// Every resumption is logged on its own or in a summary, each once.
-	var shown, summed, dropped int
+	var shown, summed, total, episode int
 	waitUntil(t, "every resumption logged", func() bool {
-		shown, summed, dropped = 0, 0, 0
+		shown, summed, total, episode = 0, 0, 0, 0
 		for _, line := range strings.Split(buf.String(), "\n") {
 			if m := shownRe.FindStringSubmatch(line); m != nil {
 				shown++
 				d, _ := strconv.Atoi(m[1])
-				dropped += d
+				e, _ := strconv.Atoi(m[2])
+				total += d
+				episode += e
 			} else if m := summaryRe.FindStringSubmatch(line); m != nil {
 				s, _ := strconv.Atoi(m[1])
 				d, _ := strconv.Atoi(m[2])
+				e, _ := strconv.Atoi(m[3])
 				summed += s
-				dropped += d
+				total += d
+				episode += e
 			}
 		}
 		return shown+summed >= n
 	})
-	if shown+summed != n || dropped != n*(n+1)/2 {
-		t.Errorf("%d resumptions logged one by one and %d summed up, %d bytes dropped in all; want %d and %d", shown, summed, dropped, n, n*(n+1)/2)
+	if shown+summed != n || episode != n*(n+1)/2 || total != n*(n+1) {
+		t.Errorf("%d resumptions logged one by one and %d summed up, %d bytes dropped in the episodes and %d since open in all; want %d, %d and %d",
+			shown, summed, episode, total, n, n*(n+1)/2, n*(n+1))
 	}
 	if shown > 2*sinkErrorsPerSecond { // the second may have ended once
 		t.Errorf("%d resumptions logged one by one, want at most %d a second", shown, sinkErrorsPerSecond)
