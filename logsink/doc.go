@@ -175,9 +175,15 @@
 //
 // A write that fails after writing part of its data (a full disk takes
 // it up to its last free block) has the file truncated to the end of the
-// last line it wrote whole, and what it cut counted as dropped: the next
-// write would glue a later line to the piece, and the bytes dropped are
-// then exactly those missing from the file.
+// last line it wrote whole, or to where it began if it wrote none, and
+// what it cut counted as dropped, so that the bytes dropped are exactly
+// those missing from the file. That cuts back the piece of a line that
+// write left, when the path still names that file at the size written
+// (else the file is left alone, the piece counted as written): whole
+// lines when the service writes whole lines. A write that began in the
+// middle of a line (a line longer than a write, or a service whose stdio
+// flushes blocks of a fixed size) is cut back to where it began, itself
+// in that line.
 //
 // The next write tries again from scratch (creating the directory and file
 // if they are gone), so logging resumes by itself once the disk accepts

@@ -228,8 +228,9 @@ type calls struct {
 	err     error       // to OnError, after it
 }
 
-// report records err and passes it to onError unless that was called less
-// than errorInterval ago. What that leaves out (later errors, output
+// report records err and passes it to OnError (or, if a resumption is
+// owed, OnResume first) unless one of them was called less than
+// errorInterval ago. What that leaves out (later errors, output
 // dropped since) is reported by a trailing call errorInterval later, so
 // that the last count of dropped bytes is always told, even when the
 // trouble ends inside an interval.
@@ -381,9 +382,9 @@ func (s *streamStats) tell(c calls) {
 	}
 }
 
-// trail is the trailing call armed by report: it tells what is owed, if
-// anything, and then looks again errorInterval later, until nothing new
-// has come.
+// trail is the trailing call armed by lose (and so report),
+// dropUnreported and wrote: it tells what is owed, if anything, and then
+// looks again errorInterval later, until nothing new has come.
 func (s *streamStats) trail() {
 	defer s.trails.Done()
 	s.mu.Lock()

@@ -275,15 +275,17 @@ type StreamStats struct {
 // Resumption tells that a stream's output is written again after some of
 // it was dropped (see Options.OnResume).
 type Resumption struct {
-	// Dropped counts the bytes dropped since the stream's previous
-	// resumption (or since Open): the bytes missing from the log file
-	// between the output written before them and after.
+	// Dropped counts the bytes dropped since the previous resumption told
+	// (or Open): the bytes missing from the log file between the output
+	// written before them and after.
 	Dropped uint64
 	// TotalDropped counts the bytes dropped since Open: BytesDropped in
 	// Stats, when the stream resumed.
 	TotalDropped uint64
 	// Err is the last error that dropped output: a write's or an open's,
-	// ErrQueueFull or ErrBudgetFull.
+	// ErrQueueFull or ErrBudgetFull. With one of the last two, writes may
+	// never have failed: the output was dropped before it reached the
+	// file (the writer fell behind), and it is written again.
 	Err error
 }
 
