@@ -368,7 +368,11 @@ func (s *streamStats) takeOwedLocked(now time.Time) calls {
 	if s.onError != nil && (e.lastErrAt.After(since) || c.resumed == nil && dropped != e.droppedNotified) {
 		c.err = e.lastErr
 	}
-	e.lastNotified, e.droppedNotified = now, dropped
+	if c.resumed != nil || c.err != nil {
+		// Without a call (no OnError for an error) the limit does not
+		// start: a resumption that follows is told at once.
+		e.lastNotified, e.droppedNotified = now, dropped
+	}
 	return c
 }
 

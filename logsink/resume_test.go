@@ -179,3 +179,21 @@ func TestWroteWithoutDropsTakesNoLock(t *testing.T) {
 		t.Fatal("wrote waited for the lock with nothing dropped")
 	}
 }
+
+// Without OnError, a failure makes no call, so it does not start the
+// second the next call waits for: writing resumed right after it is told
+// at once, not by the trailing call.
+func TestResumptionWithoutOnErrorIsToldAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const n = 1000
+		r := newResumeRecorder(t)
+		r.w.stats.onError = nil
+		defer r.w.stats.stop()
+
+		r.failing(true)
+		r.output(t, n)
+		r.failing(false)
+		r.output(t, n)
+		r.check(t, "writing resumed", "resumed 1000/1000")
+	})
+}

@@ -176,8 +176,10 @@ type Options struct {
 	OnError func(Stream, error)
 	// OnResume, if not nil, is called when a stream's output is written
 	// again after some of it was dropped, with what was dropped in between
-	// (see Resumption). It shares OnError's limit of one call per second
-	// per stream: a resumption within a second of the last call is told by
+	// (see Resumption). It shares OnError's limit per stream: at most one
+	// OnResume and one OnError call a second (an OnResume call and an
+	// OnError call for an error after the resumption may come together);
+	// a resumption within a second of the last call is told by
 	// a call a second after that one, or by Close, unless output is
 	// dropped again before (the episode then goes on). Its call stands for
 	// OnError's trailing call: the errors and drops that came before the
