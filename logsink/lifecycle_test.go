@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 func TestCloseWithWriteEndHeldOpen(t *testing.T) { bothModes(t, testCloseWithWriteEndHeldOpen) }
@@ -185,5 +186,14 @@ func testWriterRestartsLoseNothing(t *testing.T, p *Poller) {
 		if got := readLogs(t, dir, Stream(st)); !bytes.Equal(got, want[st]) {
 			t.Errorf("%s: %d bytes, want %d; first difference at %d", Stream(st), len(got), len(want[st]), firstDiff(got, want[st]))
 		}
+	}
+}
+
+// A Sink holds its two streams' writers by pointer, one allocation each:
+// a thousand services have two thousand. Each is kept within the 384-byte
+// size class.
+func TestStreamWriterSize(t *testing.T) {
+	if size := unsafe.Sizeof(streamWriter{}); size > 384 {
+		t.Errorf("streamWriter is %d bytes, want at most 384 (the 384-byte size class)", size)
 	}
 }

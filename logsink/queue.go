@@ -182,16 +182,21 @@ func (q *queue) release(n int) {
 // streamStats holds a stream's counters and its error reporting state. The
 // latter is made at the first error: most streams never have one.
 type streamStats struct {
-	st       Stream
-	onError  func(Stream, error)
-	onResume func(Stream, Resumption)
+	st Stream
+	cb *callbacks // shared by a Sink's two streams
 
 	written atomic.Uint64
 	dropped atomic.Uint64
 
-	mu     sync.Mutex
-	errs   *errorState    // nil until the first error
-	trails sync.WaitGroup // trailing calls armed and not cancelled (see trail)
+	mu   sync.Mutex
+	errs *errorState // nil until the first error
+}
+
+// callbacks are Options.OnError and OnResume, held once for both streams
+// of a Sink: a stream's writer is kept small (see streamWriter.lj).
+type callbacks struct {
+	onError  func(Stream, error)
+	onResume func(Stream, Resumption)
 }
 
 // errorState is a stream's last error and when OnError or OnResume was
@@ -207,7 +212,8 @@ type errorState struct {
 	// unreported, calls OnError or OnResume once more errorInterval later
 	// (see trail); nil if none is pending.
 	trailer *time.Timer
-	stopped bool // the stream is closed: no trailer any more
+	trails  sync.WaitGroup // trailing calls armed and not cancelled (see trail)
+	stopped bool           // the stream is closed: no trailer any more
 
 	// An episode of lost output runs from the first output dropped after
 	// the last resumption told (or after Open) to the first write that
@@ -304,7 +310,7 @@ func (s *streamStats) wrote() {
 		return
 	}
 	e.losing = false
-	if s.onResume == nil {
+	if s.cb.onResume == nil {
 		s.mu.Unlock()
 		return // the trailing call tells OnError what is owed, as it would have
 	}
@@ -330,10 +336,10 @@ func (s *streamStats) mayCallLocked(now time.Time) bool {
 // callback or the stream is closed. s.mu must be held, and s.errs set.
 func (s *streamStats) armTrailer() {
 	e := s.errs
-	if s.onError == nil && s.onResume == nil || e.trailer != nil || e.stopped {
+	if s.cb.onError == nil && s.cb.onResume == nil || e.trailer != nil || e.stopped {
 		return
 	}
-	s.trails.Add(1)
+	e.trails.Add(1)
 	e.trailer = time.AfterFunc(errorInterval, s.trail)
 }
 
@@ -342,10 +348,10 @@ func (s *streamStats) armTrailer() {
 // held, and s.errs set.
 func (s *streamStats) owed() bool {
 	e := s.errs
-	if e.resumed && s.onResume != nil {
+	if e.resumed && s.cb.onResume != nil {
 		return true
 	}
-	return s.onError != nil && (e.lastErrAt.After(e.lastNotified) || s.dropped.Load() != e.droppedNotified)
+	return s.cb.onError != nil && (e.lastErrAt.After(e.lastNotified) || s.dropped.Load() != e.droppedNotified)
 }
 
 // takeOwedLocked returns the calls that tell what is owed and marks it
@@ -359,13 +365,13 @@ func (s *streamStats) takeOwedLocked(now time.Time) calls {
 	dropped := s.dropped.Load()
 	since := e.lastNotified
 	if e.resumed {
-		if s.onResume != nil {
+		if s.cb.onResume != nil {
 			c.resumed = &Resumption{Dropped: dropped - e.episodeStart, TotalDropped: dropped, Err: e.lossErr}
 			since = e.resumedAt
 		}
 		e.resumed, e.episodeStart = false, dropped
 	}
-	if s.onError != nil && (e.lastErrAt.After(since) || c.resumed == nil && dropped != e.droppedNotified) {
+	if s.cb.onError != nil && (e.lastErrAt.After(since) || c.resumed == nil && dropped != e.droppedNotified) {
 		c.err = e.lastErr
 	}
 	if c.resumed != nil || c.err != nil {
@@ -379,10 +385,10 @@ func (s *streamStats) takeOwedLocked(now time.Time) calls {
 // tell makes the calls c holds, without s.mu.
 func (s *streamStats) tell(c calls) {
 	if c.resumed != nil {
-		s.onResume(s.st, *c.resumed)
+		s.cb.onResume(s.st, *c.resumed)
 	}
 	if c.err != nil {
-		s.onError(s.st, c.err)
+		s.cb.onError(s.st, c.err)
 	}
 }
 
@@ -390,9 +396,9 @@ func (s *streamStats) tell(c calls) {
 // dropUnreported and wrote: it tells what is owed, if anything, and then
 // looks again errorInterval later, until nothing new has come.
 func (s *streamStats) trail() {
-	defer s.trails.Done()
 	s.mu.Lock()
 	e := s.errs
+	defer e.trails.Done()
 	e.trailer = nil
 	var c calls
 	if !e.stopped && s.owed() {
@@ -416,11 +422,11 @@ func (s *streamStats) stop() {
 	}
 	e.stopped = true
 	if e.trailer != nil && e.trailer.Stop() {
-		s.trails.Done() // cancelled before it ran
+		e.trails.Done() // cancelled before it ran
 	}
 	e.trailer = nil
 	s.mu.Unlock()
-	s.trails.Wait()
+	e.trails.Wait()
 	s.mu.Lock()
 	var c calls
 	if s.owed() {

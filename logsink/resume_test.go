@@ -32,7 +32,7 @@ func newResumeRecorder(t *testing.T) *resumeRecorder {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.w = newStreamWriter(Stdout, o, r.disk.wrap)
+	r.w = newStreamWriter(Stdout, o, &callbacks{onError: o.OnError, onResume: o.OnResume}, r.disk.wrap)
 	r.w.retryAt = monotonic() // see newDropRecorder
 	return r
 }
@@ -163,7 +163,7 @@ func TestStreamCloseTellsAResumption(t *testing.T) {
 // A successful write of a stream that never dropped anything does not take
 // the stats' lock: it is on every write's path.
 func TestWroteWithoutDropsTakesNoLock(t *testing.T) {
-	s := &streamStats{onResume: func(Stream, Resumption) {}}
+	s := &streamStats{cb: &callbacks{onResume: func(Stream, Resumption) {}}}
 	s.mu.Lock()
 	done := make(chan struct{})
 	go func() {
@@ -187,7 +187,7 @@ func TestResumptionWithoutOnErrorIsToldAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const n = 1000
 		r := newResumeRecorder(t)
-		r.w.stats.onError = nil
+		r.w.stats.cb.onError = nil
 		defer r.w.stats.stop()
 
 		r.failing(true)

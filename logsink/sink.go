@@ -363,8 +363,9 @@ func open(opts Options, wrap wrapFunc) (*Sink, error) {
 		every:  cfg.RotateEvery,
 		poller: cfg.Poller,
 	}
+	cb := &callbacks{onError: cfg.OnError, onResume: cfg.OnResume}
 	for _, st := range []Stream{Stdout, Stderr} {
-		s.streams[st] = newStreamWriter(st, cfg, wrap)
+		s.streams[st] = newStreamWriter(st, cfg, cb, wrap)
 	}
 	if cfg.OpenWait <= 0 && cfg.After == nil {
 		cfg.Preparers.enter()

@@ -37,7 +37,7 @@ func newDropRecorder(t *testing.T) *dropRecorder {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.w = newStreamWriter(Stdout, o, disk.wrap)
+	r.w = newStreamWriter(Stdout, o, &callbacks{onError: o.OnError, onResume: o.OnResume}, disk.wrap)
 	// monotonic counts from the package's start on the real clock: in the
 	// bubble, whose clock starts in 2000, it is far below zero, and the
 	// zero retryAt would be a retry pause still running.
