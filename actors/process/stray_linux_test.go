@@ -5,6 +5,7 @@ package process
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"slices"
@@ -37,35 +38,7 @@ exec sleep 1004`},
 		Stdout: w,
 	})
 	w.Close()
-	br := bufio.NewReader(r)
-	var escaped, others []int
-	for range 5 {
-		var kind string
-		var pid int
-		if _, err := fmt.Fscanln(br, &kind, &pid); err != nil {
-			t.Fatalf("read pid: %v", err)
-		}
-		if kind == "esc" {
-			escaped = append(escaped, pid)
-		} else {
-			others = append(others, pid)
-		}
-	}
-	t.Cleanup(func() {
-		for _, pid := range append(escaped, others...) {
-			killOrphan(t, pid)
-		}
-	})
-	// Each has exec'd its program (its environment is its own) and left
-	// the group.
-	for _, pid := range append(escaped, others...) {
-		waitFor(t, "the background processes to set up", func() bool {
-			comm, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
-			fields, ok := statFields(pid)
-			return err == nil && ok && fields[2] != strconv.Itoa(main.PGID) &&
-				(string(comm) == "sleep\n" || string(comm) == "sh\n" && fields[2] == strconv.Itoa(pid))
-		})
-	}
+	escaped, others := backgroundPIDs(t, r, 5, main.PGID)
 	// A live process the Manager started, with the marker: not a stray.
 	peer := start(t, m, Spec{Argv: []string{"/bin/sleep", "1005"}, Env: env})
 
@@ -147,4 +120,39 @@ func TestOpenMarkedThroughExec(t *testing.T) {
 			t.Fatalf("the marked process was not recognised %d times while it exec'd", misses)
 		}
 	}
+}
+
+// backgroundPIDs reads n "KIND PID" lines from r, as the test services
+// print them, and splits the pids into those of kind "esc" and the others;
+// it kills them all when the test ends, and waits until each has exec'd
+// its program (its environment is its own) and left the group pgid.
+func backgroundPIDs(t *testing.T, r io.Reader, n, pgid int) (escaped, others []int) {
+	t.Helper()
+	br := bufio.NewReader(r)
+	for range n {
+		var kind string
+		var pid int
+		if _, err := fmt.Fscanln(br, &kind, &pid); err != nil {
+			t.Fatalf("read pid: %v", err)
+		}
+		if kind == "esc" {
+			escaped = append(escaped, pid)
+		} else {
+			others = append(others, pid)
+		}
+	}
+	t.Cleanup(func() {
+		for _, pid := range append(escaped, others...) {
+			killOrphan(t, pid)
+		}
+	})
+	for _, pid := range append(escaped, others...) {
+		waitFor(t, "the background processes to set up", func() bool {
+			comm, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+			fields, ok := statFields(pid)
+			return err == nil && ok && fields[2] != strconv.Itoa(pgid) &&
+				(string(comm) == "sleep\n" || string(comm) == "sh\n" && fields[2] == strconv.Itoa(pid))
+		})
+	}
+	return escaped, others
 }

@@ -41,33 +41,7 @@ exec sleep 1004`},
 	// A live process the Manager started, holding the pipe: not a stray.
 	peer := start(t, m, Spec{Argv: []string{"/bin/sleep", "1005"}, Stdout: w})
 	w.Close()
-	br := bufio.NewReader(r)
-	var escaped, others []int
-	for range 4 {
-		var kind string
-		var pid int
-		if _, err := fmt.Fscanln(br, &kind, &pid); err != nil {
-			t.Fatalf("read pid: %v", err)
-		}
-		if kind == "esc" {
-			escaped = append(escaped, pid)
-		} else {
-			others = append(others, pid)
-		}
-	}
-	t.Cleanup(func() {
-		for _, pid := range append(escaped, others...) {
-			killOrphan(t, pid)
-		}
-	})
-	for _, pid := range append(escaped, others...) {
-		waitFor(t, "the background processes to set up", func() bool {
-			comm, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
-			fields, ok := statFields(pid)
-			return err == nil && ok && fields[2] != strconv.Itoa(main.PGID) &&
-				(string(comm) == "sleep\n" || string(comm) == "sh\n" && fields[2] == strconv.Itoa(pid))
-		})
-	}
+	escaped, others := backgroundPIDs(t, r, 4, main.PGID)
 	if err := SignalGroup(main.PGID, "SIGKILL"); err != nil {
 		t.Fatal(err)
 	}
