@@ -23,6 +23,10 @@ type shortDisk struct {
 	mu      sync.Mutex
 	limited bool
 	room    int
+	// interfere, if not nil, is called (with mu held) when a write is cut
+	// short, after the piece that fits is written and before the write
+	// returns ENOSPC: what someone else might do to the file meanwhile.
+	interfere func()
 }
 
 func (d *shortDisk) Write(p []byte) (int, error) {
@@ -34,6 +38,9 @@ func (d *shortDisk) Write(p []byte) (int, error) {
 	n, err := d.out.Write(p[:min(len(p), d.room)])
 	d.room -= n
 	if err == nil && n < len(p) {
+		if d.interfere != nil {
+			d.interfere()
+		}
 		err = &fs.PathError{Op: "write", Path: "stdout.log", Err: syscall.ENOSPC}
 	}
 	return n, err
