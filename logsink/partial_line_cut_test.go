@@ -161,3 +161,20 @@ func TestCutSkippedWhenTheFileGrew(t *testing.T) {
 		}
 	})
 }
+
+// A write cut short that holds no newline leaves nothing: the file is cut
+// back to where the write began, and all of it is dropped.
+func TestCutWriteWithoutANewline(t *testing.T) {
+	bothModes(t, func(t *testing.T, p *Poller) {
+		const lineLen = 100
+		r := openCutShort(t, p, lineLen+150, nil) // line 0, then 150 bytes of the next write
+		stdout, _ := pipes(t, r.s)
+		r.send(t, stdout, numberedLine(0))
+		r.wantCounts(t, lineLen, 0, "line 0 whole")
+		r.send(t, stdout, bytes.Repeat([]byte("y"), 300)) // no newline
+		r.wantCounts(t, lineLen, 300, "the 150 bytes written of the write cut off, and all of it dropped")
+		if got := mustRead(t, r.path); !bytes.Equal(got, numberedLine(0)) {
+			t.Errorf("stdout.log holds %q; want line 0 only", got)
+		}
+	})
+}
