@@ -3,14 +3,18 @@ package actors
 import (
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/logsink"
 )
 
@@ -88,5 +92,63 @@ func TestResumptionsAreSummedUpBeyondARate(t *testing.T) {
 	}
 	if summed == 0 {
 		t.Errorf("no summary line; log:\n%s", buf.String())
+	}
+}
+
+// The Sinks the log sink actor opens tell it when writing resumes: a
+// stream of a real Sink that fails, then writes again, is logged as
+// resumed, with the bytes it dropped. The tests above send sinkResumed
+// themselves, and pass whether or not the Sinks are given OnResume.
+func TestSinkOpenedByTheActorTellsItsResumption(t *testing.T) {
+	var buf lockedBuffer
+	sys, pid := spawnLogsActor(t, slog.New(slog.NewTextHandler(&buf, nil)))
+	t.Cleanup(func() { _ = sys.Root.StopFuture(pid).Wait() }) // closes the Sink
+	res, err := sys.Root.RequestFuture(pid, &openSink{spec: config.New("svc", "/bin/true")}, 10*time.Second).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, ok := res.(*sinkOpened)
+	if !ok || m.err != nil || m.sink == nil {
+		t.Fatalf("open answered %#v", res)
+	}
+	sink := m.sink.(*logsink.Sink)
+	stdout, stderr, err := sink.Pipes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = stdout.Close()
+		_ = stderr.Close()
+	})
+	send := func(line string) {
+		t.Helper()
+		if _, err := stdout.WriteString(line); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send("first line\n")
+	waitUntil(t, "the first line written", func() bool { return sink.Stats().Stdout.BytesWritten == 11 })
+
+	// A directory that cannot be removed where stdout.log was: the next
+	// write fails, and its line is dropped.
+	path := sink.Path(logsink.Stdout)
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(path, "busy"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	send("lost line\n")
+	waitUntil(t, "the line dropped", func() bool { return sink.Stats().Stdout.BytesDropped == 10 })
+
+	// Gone again: the next write creates stdout.log, and writing resumes.
+	if err := os.RemoveAll(path); err != nil {
+		t.Fatal(err)
+	}
+	send("back again\n")
+	waitUntil(t, "the resumption logged", func() bool { return strings.Contains(buf.String(), "log writing resumed") })
+	want := `msg="log writing resumed" service=svc stream=stdout dropped_bytes=10 dropped_bytes_episode=10 `
+	if got := buf.String(); !strings.Contains(got, want) {
+		t.Errorf("logged %q; want a line with %q", got, want)
 	}
 }
