@@ -348,7 +348,7 @@ func (s *streamStats) armTrailer() {
 // held, and s.errs set.
 func (s *streamStats) owed() bool {
 	e := s.errs
-	if e.resumed && s.cb.onResume != nil {
+	if e.resumed { // set only with OnResume (see wrote)
 		return true
 	}
 	return s.cb.onError != nil && (e.lastErrAt.After(e.lastNotified) || s.dropped.Load() != e.droppedNotified)
@@ -364,11 +364,9 @@ func (s *streamStats) takeOwedLocked(now time.Time) calls {
 	var c calls
 	dropped := s.dropped.Load()
 	since := e.lastNotified
-	if e.resumed {
-		if s.cb.onResume != nil {
-			c.resumed = &Resumption{Dropped: dropped - e.episodeStart, TotalDropped: dropped, Err: e.lossErr}
-			since = e.resumedAt
-		}
+	if e.resumed { // set only with OnResume (see wrote)
+		c.resumed = &Resumption{Dropped: dropped - e.episodeStart, TotalDropped: dropped, Err: e.lossErr}
+		since = e.resumedAt
 		e.resumed, e.episodeStart = false, dropped
 	}
 	if s.cb.onError != nil && (e.lastErrAt.After(since) || c.resumed == nil && dropped != e.droppedNotified) {

@@ -715,10 +715,10 @@ func (s *Sink) hand(w *streamWriter, buf *[]byte, n int) {
 	case pushed:
 	case pushOverBudget:
 		recycle(chunk)
-		w.drop(n, ErrBudgetFull)
+		w.stats.lose(n, ErrBudgetFull)
 	default:
 		recycle(chunk)
-		w.drop(n, ErrQueueFull)
+		w.stats.lose(n, ErrQueueFull)
 	}
 }
 

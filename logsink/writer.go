@@ -426,10 +426,6 @@ func (w *streamWriter) failed(n int, err error) {
 	if shortOfResource(err) {
 		w.retryAt = monotonic() + resourceRetry
 	}
-	w.drop(n, err)
-}
-
-func (w *streamWriter) drop(n int, err error) {
 	w.stats.lose(n, err)
 }
 
