@@ -55,6 +55,7 @@ type putDefinition struct {
 type deleteDefinition struct {
 	name  string
 	opts  transport.WriteOptions
+	root  rootRule // asUID >= 0: the definition removed must run as that user
 	reply chan<- definitionReply
 }
 
@@ -194,6 +195,9 @@ func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transp
 	if err := checkPrecondition(m.name, m.opts.IfMatch, cur); err != nil {
 		return res, nil, err
 	}
+	if err := notOwnDefinition(cur, m.root, "replace"); err != nil {
+		return res, nil, err
+	}
 	if line, ok := invalidUTF8Line(m.data); ok {
 		// Written, it could not be read back through the API (see
 		// handleGetDefinition): supers edit would be stuck with it.
@@ -281,6 +285,9 @@ func (c *configActor) deleteDefinition(ctx actor.Context, m *deleteDefinition) (
 	if err := checkPrecondition(m.name, m.opts.IfMatch, cur); err != nil {
 		return res, err
 	}
+	if err := notOwnDefinition(cur, m.root, "remove"); err != nil {
+		return res, err
+	}
 	res.Action = transport.ActionDeleted
 	if cur != nil {
 		trash, err := config.RemoveDefinition(c.dir, m.name, time.Now())
@@ -349,6 +356,30 @@ var systemAccounts = accounts{
 func isZeroID(s string) bool {
 	v, ok := process.ParseID(s)
 	return ok && v == 0
+}
+
+// notOwnDefinition refuses, to a caller held to definitions that run as
+// itself (rule.asUID >= 0, a socket group member), to replace or remove
+// (verb) the definition cur unless it runs as that user too: the rule that
+// keeps it from writing a root service would mean little if it could
+// remove one, or put its own program in its place. nil cur (no file) is
+// fine.
+func notOwnDefinition(cur *config.Definition, rule rootRule, verb string) error {
+	if rule.allowed || rule.asUID < 0 || cur == nil {
+		return nil
+	}
+	spec, err := config.ParseNoFiles(cur.Name, cur.Path, cur.Data)
+	why := ""
+	if err == nil {
+		why = notAsCaller(spec, rule.asUID, os.Geteuid(), systemAccounts)
+	}
+	if err != nil || why != "" {
+		if why == "" {
+			why = "does not parse"
+		}
+		return fmt.Errorf("%w: cannot %s %s: its definition %s; %s", transport.ErrForbidden, verb, cur.Name, why, rule.refusal)
+	}
+	return nil
 }
 
 // notAsCaller says how spec would not run as the user uid (a socket user

@@ -955,7 +955,10 @@ func (s *Supervisor) DeleteDefinition(ctx context.Context, name string, opts tra
 	if err := s.mayEdit(opts); err != nil {
 		return transport.DefinitionResult{}, err
 	}
-	r, err := s.askConfig(ctx, true, func(reply chan<- definitionReply) any { return &deleteDefinition{name: name, opts: opts, reply: reply} })
+	root := s.rootRule(opts.Caller)
+	r, err := s.askConfig(ctx, true, func(reply chan<- definitionReply) any {
+		return &deleteDefinition{name: name, opts: opts, root: root, reply: reply}
+	})
 	return r.result, err
 }
 

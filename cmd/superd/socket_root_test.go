@@ -90,6 +90,27 @@ func TestSocketGroupMayNotWriteRootServices(t *testing.T) {
 		t.Fatalf("apply of a root service by root: exit %d\n%s", code, stderr)
 	}
 	d.waitRunning("asroot")
+	// A member may neither remove root's service nor put its own program
+	// in its place, but may remove its own.
+	if out, code := asMember("rm", "asroot"); code == 0 || !strings.Contains(out, "cannot remove asroot") {
+		t.Fatalf("rm of root's service by a member: exit %d\n%s\nwant it refused", code, out)
+	}
+	mine := filepath.Join(filepath.Dir(d.dir), "mine")
+	if err := os.Mkdir(mine, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(mine, "asroot.service"), []byte("[Service]\nExecStart=/bin/sleep 600\nUser=nobody\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := asMember("apply", filepath.Join(mine, "asroot.service")); code == 0 || !strings.Contains(out, "cannot replace asroot") {
+		t.Fatalf("apply over root's service by a member: exit %d\n%s\nwant it refused", code, out)
+	}
+	if b, err := os.ReadFile(filepath.Join(d.dir, "asroot.service")); err != nil || strings.Contains(string(b), "User=") {
+		t.Fatalf("root's definition after the refused apply: %q, %v", b, err)
+	}
+	if out, code := asMember("rm", "asnobody"); code != 0 {
+		t.Fatalf("rm of its own service by a member: exit %d\n%s", code, out)
+	}
 	if err := d.terminate(); err != nil {
 		t.Fatalf("first superd: %v", err)
 	}
