@@ -34,19 +34,32 @@ func checkTrusted(fi fs.FileInfo) error {
 	if euid != 0 {
 		owners = "root or uid " + strconv.Itoa(euid)
 	}
+	group := "root"
+	if euid != 0 {
+		group = "root or group " + strconv.Itoa(egid)
+	}
 	switch {
 	case uid != 0 && uid != euid:
-		return fmt.Errorf("%w: it belongs to uid %d, who could make superd run anything as uid %d; refusing to use it (chown it to %s)",
-			ErrUntrusted, uid, euid, owners)
+		return &untrustedError{fmt.Sprintf("it belongs to uid %d, who could make superd run anything as uid %d", uid, euid), "chown it to " + owners}
 	case perm&0o002 != 0:
-		return fmt.Errorf("%w: every user may write it (mode %04o), and so make superd run anything as uid %d; refusing to use it (chmod o-w)",
-			ErrUntrusted, mode, euid)
+		return &untrustedError{fmt.Sprintf("every user may write it (mode %04o), and so make superd run anything as uid %d", mode, euid), "chmod o-w"}
 	case perm&0o020 != 0 && gid != 0 && gid != egid:
-		return fmt.Errorf("%w: group %d may write it (mode %04o), and so make superd run anything as uid %d; refusing to use it (chmod g-w, or chgrp it to root)",
-			ErrUntrusted, gid, mode, euid)
+		return &untrustedError{fmt.Sprintf("group %d may write it (mode %04o), and so make superd run anything as uid %d", gid, mode, euid), "chmod g-w, or chgrp it to " + group}
 	}
 	return nil
 }
+
+// untrustedError is checkTrusted's error: why, and the remedy. It wraps
+// ErrUntrusted.
+type untrustedError struct {
+	why, fix string
+}
+
+func (e *untrustedError) Error() string {
+	return ErrUntrusted.Error() + ": " + e.why + "; refusing to use it (" + e.fix + ")"
+}
+
+func (e *untrustedError) Unwrap() error { return ErrUntrusted }
 
 // readTrusted is readFile for a file whose content decides what the
 // supervisor runs: it is refused (see checkTrusted) if another user could

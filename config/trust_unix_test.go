@@ -186,3 +186,25 @@ func TestServiceFileLinkedFromAnUntrustedDir(t *testing.T) {
 		t.Fatalf("ParseDraft: %v, want it parsed", err)
 	}
 }
+
+// The remedy for a file in a directory others may write is to move the
+// file, not to change the directory: the advice was "chmod o-w" for /tmp,
+// or "chown it to root" for another user's directory.
+func TestUntrustedDirOfAFileSaysMoveIt(t *testing.T) {
+	open := filepath.Join(t.TempDir(), "open")
+	if err := os.Mkdir(open, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(open, 0o777|os.ModeSticky); err != nil {
+		t.Fatal(err)
+	}
+	env := filepath.Join(open, "app.env")
+	if err := os.WriteFile(env, []byte("A=1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := readTrusted(env)
+	if !errors.Is(err, ErrUntrusted) || !strings.Contains(err.Error(), "keep the file, and any link to it, in a directory that only root") ||
+		strings.Contains(err.Error(), "chmod o-w") {
+		t.Fatalf("a file in a 1777 dir: %v; want ErrUntrusted advising to move the file, not to chmod the dir", err)
+	}
+}

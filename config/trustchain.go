@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"strconv"
 
 	"github.com/supers-dev/supers/config/pathsafe"
 )
@@ -38,6 +40,16 @@ func checkFileChain(path string) error {
 			return nil
 		}
 		if err := checkTrusted(fi); err != nil {
+			// The remedy is not to open up, or take over, a directory
+			// such as /tmp or another user's, but to move the file.
+			var ue *untrustedError
+			if errors.As(err, &ue) {
+				who := "root"
+				if euid := os.Geteuid(); euid != 0 {
+					who = "root or uid " + strconv.Itoa(euid)
+				}
+				err = &untrustedError{ue.why, "keep the file, and any link to it, in a directory that only " + who + " may write"}
+			}
 			return fmt.Errorf("directory %s, which holds %s: %w", shownPath(dir), holds, err)
 		}
 		return nil
