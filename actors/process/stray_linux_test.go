@@ -59,11 +59,7 @@ exec sleep 1004`},
 			s.Close()
 		}
 	}()
-	var found []int
-	for _, s := range strays {
-		found = append(found, s.PID)
-	}
-	slices.Sort(found)
+	found := strayPIDs(strays)
 	want := slices.Sorted(slices.Values(escaped))
 	if !slices.Equal(found, want) {
 		t.Fatalf("strays %v, want %v (not %v, nor the peer %d)", found, want, others, peer.PID)
@@ -71,17 +67,7 @@ exec sleep 1004`},
 	if m.Strays(entry) != nil {
 		t.Error("Strays of a Manager that is not a subreaper found processes")
 	}
-	for _, s := range strays {
-		if s.Exited() {
-			t.Fatalf("stray %d exited", s.PID)
-		}
-		if err := s.Signal("SIGKILL"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, s := range strays {
-		waitFor(t, "the killed stray to exit", s.Exited)
-	}
+	killStrays(t, strays)
 	for _, pid := range others {
 		if gone(pid) {
 			t.Fatalf("process %d, not a stray of the marker, was killed", pid)
@@ -155,4 +141,31 @@ func backgroundPIDs(t *testing.T, r io.Reader, n, pgid int) (escaped, others []i
 		})
 	}
 	return escaped, others
+}
+
+// strayPIDs returns the pids of strays, sorted.
+func strayPIDs(strays []*Stray) []int {
+	var pids []int
+	for _, s := range strays {
+		pids = append(pids, s.PID)
+	}
+	slices.Sort(pids)
+	return pids
+}
+
+// killStrays SIGKILLs strays, each still running, and waits until they
+// have exited.
+func killStrays(t *testing.T, strays []*Stray) {
+	t.Helper()
+	for _, s := range strays {
+		if s.Exited() {
+			t.Fatalf("stray %d exited", s.PID)
+		}
+		if err := s.Signal("SIGKILL"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, s := range strays {
+		waitFor(t, "the killed stray to exit", s.Exited)
+	}
 }

@@ -62,23 +62,12 @@ exec sleep 1004`},
 			s.Close()
 		}
 	}()
-	var found []int
-	for _, s := range strays {
-		found = append(found, s.PID)
-	}
-	slices.Sort(found)
+	found := strayPIDs(strays)
 	want := slices.Sorted(slices.Values(escaped))
 	if !slices.Equal(found, want) {
 		t.Fatalf("strays %v, want %v (not %v, nor the peer %d)", found, want, others, peer.PID)
 	}
-	for _, s := range strays {
-		if err := s.Signal("SIGKILL"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, s := range strays {
-		waitFor(t, "the killed stray to exit", s.Exited)
-	}
+	killStrays(t, strays)
 	for _, pid := range others {
 		if gone(pid) {
 			t.Fatalf("process %d, which holds none of the pipes, was killed", pid)
@@ -162,11 +151,7 @@ exec sleep 1014`},
 			s.Close()
 		}
 	}()
-	var found []int
-	for _, s := range strays {
-		found = append(found, s.PID)
-	}
-	slices.Sort(found)
+	found := strayPIDs(strays)
 	want := slices.Sorted(slices.Values(append(slices.Clone(pids["mine"]), pids["bare"]...)))
 	if !slices.Equal(found, want) {
 		t.Fatalf("strays %v, want %v (not those of another marker, %v)", found, want, pids["other"])
