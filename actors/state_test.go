@@ -117,9 +117,10 @@ func TestStateActorRetriesFailedWrites(t *testing.T) {
 	t.Cleanup(func() { _ = sys.Root.StopFuture(pid).Wait() })
 
 	// The dir goes away (as root, permissions would not stop the write).
-	if err := os.RemoveAll(dir); err != nil {
-		t.Fatal(err)
-	}
+	// Removing the state file in it makes the actor write it again (its
+	// watch sees the file gone): a RemoveAll can meet that new file and
+	// fail with "directory not empty"; the next one removes it.
+	waitUntil(t, "the dir removed", func() bool { return os.RemoveAll(dir) == nil })
 	sys.Root.Send(pid, &operatorIntent{service: "web", stopped: true})
 	waitUntil(t, "a failed write", store.Behind)
 	if err := os.Mkdir(dir, 0o755); err != nil {
