@@ -396,10 +396,11 @@ func (r *headerRecorder) Write(p []byte) (int, error) {
 }
 
 // parseQuery returns the query string of r, whose parameters must be among
-// known, each given at most once. A malformed query string (bad percent
-// encoding, a ";"), an unknown parameter (a typo that would otherwise
-// widen the answer) or a repeated one is an error wrapping
-// ErrInvalidArgument that names it, never a part left out.
+// known, each given at most once and with a value. A malformed query
+// string (bad percent encoding, a ";"), an unknown parameter (a typo that
+// would otherwise widen the answer), a repeated one or one without a value
+// ("?service=", a script's unset variable, or a bare "?follow") is an
+// error wrapping ErrInvalidArgument that names it, never a part left out.
 func parseQuery(r *http.Request, known ...string) (url.Values, error) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
@@ -411,6 +412,8 @@ func parseQuery(r *http.Request, known ...string) (url.Values, error) {
 			return nil, fmt.Errorf("%w: unknown query parameter %q (known: %s)", ErrInvalidArgument, k, strings.Join(known, ", "))
 		case len(q[k]) > 1:
 			return nil, fmt.Errorf("%w: query parameter %s given %d times", ErrInvalidArgument, k, len(q[k]))
+		case q[k][0] == "":
+			return nil, fmt.Errorf("%w: query parameter %s has no value (leave it out for the default)", ErrInvalidArgument, k)
 		}
 	}
 	return q, nil
