@@ -47,6 +47,9 @@ type command interface {
 type startService struct {
 	name  string
 	reply replyTo
+	// seq numbers the starts and restarts the services supervisor
+	// delivered to the service actor (see serviceEntry.sent).
+	seq uint64
 }
 
 // stopService asks a service to stop its process group gracefully.
@@ -63,6 +66,7 @@ type stopService struct {
 type restartService struct {
 	name  string
 	reply replyTo
+	seq   uint64 // as startService.seq
 }
 
 // signalService asks a service to send a signal to its process group.

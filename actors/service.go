@@ -106,6 +106,7 @@ type serviceRecord struct {
 	lastErr      string
 	wantRunning  bool // desired state: false after an operator's stop
 	incarnations int
+	handled      uint64 // seq of the last start or restart handled
 }
 
 // serviceActor owns one service and at most one OS process. Everything here
@@ -224,6 +225,9 @@ type exitError struct {
 	RanFor time.Duration
 	// Gen is the generation of the process.
 	Gen uint64
+	// Handled is the seq of the last start or restart the service actor
+	// handled (see serviceEntry.sent).
+	Handled uint64
 	// Held are the answers to the starts that failed to execute the
 	// program: the services supervisor sends them once it has decided
 	// what follows, so that they show it (backoff and the next attempt,
@@ -286,10 +290,12 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 			a.fail(err)
 		}
 	case *startService:
+		a.rec.handled = max(a.rec.handled, m.seq)
 		a.handleStart(ctx, m.reply)
 	case *stopService:
 		a.handleStop(ctx, m.reply, m.was)
 	case *restartService:
+		a.rec.handled = max(a.rec.handled, m.seq)
 		a.handleRestart(ctx, m.reply)
 	case *signalService:
 		a.handleSignal(m)
@@ -323,13 +329,12 @@ func (a *serviceActor) intend(ctx actor.Context, running bool) {
 	}
 }
 
-// fail reports an exec failure to the supervisor.
 // fail hands the exec failure err, and the answers held back for it, to
 // the supervisor.
 func (a *serviceActor) fail(err error) {
 	held := a.held
 	a.held = nil
-	panic(&exitError{Service: a.spec.Name, ExecErr: err, Gen: a.rec.gen, Held: held})
+	panic(&exitError{Service: a.spec.Name, ExecErr: err, Gen: a.rec.gen, Handled: a.rec.handled, Held: held})
 }
 
 func (a *serviceActor) handleStart(ctx actor.Context, reply replyTo) {
@@ -837,7 +842,7 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 	a.notify(ctx)
 	if !expected {
 		// Nobody asked for this exit: a failure, for the supervisor to decide.
-		panic(&exitError{Service: a.spec.Name, Exit: m.exit, RanFor: ranFor, Gen: m.gen})
+		panic(&exitError{Service: a.spec.Name, Exit: m.exit, RanFor: ranFor, Gen: m.gen, Handled: a.rec.handled})
 	}
 	conts := a.afterStop
 	a.afterStop = nil

@@ -82,6 +82,10 @@ type serviceEntry struct {
 	// stop (a start or restart clears it). A reload that replaces the
 	// service while that stop is under way must not start the new one.
 	opStop bool
+	// sent numbers the starts and restarts delivered to the child (their
+	// seq): one it has not handled when it fails (exitError.Handled) waits
+	// in its mailbox.
+	sent uint64
 
 	// placeholder marks the entry of a service being re-created by a
 	// reload: no actor yet, but status and list still show it.
@@ -290,6 +294,14 @@ func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor
 	}
 	d := e.policy.Failure(e.spec.Restart, o, ee.RanFor, now, s.rnd)
 	log := s.log.With("service", e.spec.Name, "status", outcomeString(ee), "attempt", d.Attempt)
+	// A start or restart that reached the child while it failed waits in
+	// the mailbox this failure suspended: resumed, the child carries it
+	// out now, as asked, rather than after the backoff (which would hold
+	// its answer as long).
+	asked := d.Restart && d.Delay > 0 && e.sent > ee.Handled
+	if asked {
+		d.Delay = 0
+	}
 	s.publishDecision(e.spec.Name, d, outcomeString(ee))
 	switch {
 	case d.GiveUp:
@@ -306,6 +318,9 @@ func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor
 		sup.ResumeChildren(child)
 	case !d.Restart:
 		log.Info("not restarting", "reason", d.Reason)
+		sup.ResumeChildren(child)
+	case asked:
+		log.Info("restarting now, without the backoff: a start or restart asked for is waiting", "reason", d.Reason)
 		sup.ResumeChildren(child)
 	case o.Resources:
 		log.Warn("start failed for lack of a resource; retrying (not counted against the start limit)",
@@ -573,6 +588,14 @@ func startsNothing(e *serviceEntry, m command) bool {
 // cancelled first (the command supersedes it) and a child suspended in
 // backoff is resumed so that it can answer.
 func (s *servicesActor) deliver(ctx actor.Context, e *serviceEntry, m any) {
+	switch c := m.(type) {
+	case *startService:
+		e.sent++
+		c.seq = e.sent
+	case *restartService:
+		e.sent++
+		c.seq = e.sent
+	}
 	if e.overlay != "" {
 		if stop, ok := m.(*stopService); ok {
 			stop.was = e.overlay
