@@ -36,16 +36,18 @@ func TestOpenRefusesDirOthersCanWrite(t *testing.T) {
 		}
 		s.Close()
 	})
-	t.Run("parent writable by its group", func(t *testing.T) {
-		// Like Ubuntu's /var/log, root:syslog 0775.
-		root := filepath.Join(t.TempDir(), "logs")
+	t.Run("ancestor writable by its group", func(t *testing.T) {
+		// Like Ubuntu's /var/log, root:syslog 0775, above the log dir
+		// (the log dir itself must not be: see
+		// TestOpenRefusesLogDirOfAnotherGroup).
+		root := filepath.Join(t.TempDir(), "var-log")
 		mkdirMode(t, root, 0o775)
 		if os.Geteuid() == 0 {
 			if err := os.Chown(root, 0, 54321); err != nil {
 				t.Fatal(err)
 			}
 		}
-		s, err := Open(Options{Dir: filepath.Join(root, "svc")})
+		s, err := Open(Options{Dir: filepath.Join(root, "super", "svc")})
 		if err != nil {
 			t.Fatalf("Open under a group-writable directory: %v", err)
 		}

@@ -33,28 +33,34 @@ func mayNotWrite(path string, fi os.FileInfo) error {
 	return f.Close()
 }
 
-// checkDirTree refuses dir, a log directory, if a user other than root and
-// this process's effective user could change what it holds: dir or one of
-// the directories that could redirect the path to it belongs to another
-// user or may be written by every user, or dir may be written by a group
-// other than root's and ours. Such a user could swap a log file for a
-// symlink between its check and lumberjack's open, which follows symlinks,
+// checkDirTree refuses dir, a service's log directory, if a user other
+// than root and this process's effective user could change what it holds:
+// dir or one of the directories that could redirect the path to it belongs
+// to another user or may be written by every user, or dir or its parent
+// (the log dir that holds every service's, superd's --log-dir) may be
+// written by a group other than root's and ours. Such a user could swap a
+// log file for a symlink (or, in the parent, dir for a directory of
+// theirs) between its check and lumberjack's open, which follows symlinks,
 // and have superd append to any file it can write. An ancestor that is
 // sticky, like /tmp, is safe: others cannot rename or remove what is not
-// theirs there. A group-writable ancestor is allowed, as logging daemons
-// commonly have one (Ubuntu's /var/log is root:syslog 0775). The
-// directories checked are dir's ancestors and, for a dir reached through
-// symlinks, the directories holding each link and the ancestors of each
-// target (see pathsafe.Walk): whoever may write in one of them could
-// repoint a link or rename a directory away.
+// theirs there. A group-writable ancestor above the parent is allowed, as
+// logging daemons commonly have one (Ubuntu's /var/log is root:syslog
+// 0775). The directories checked are dir's ancestors and, for a dir
+// reached through symlinks, the directories holding each link and the
+// ancestors of each target (see pathsafe.Walk): whoever may write in one
+// of them could repoint a link or rename a directory away.
 func checkDirTree(dir string) error {
 	d, err := filepath.Abs(dir)
 	if err != nil {
 		return fmt.Errorf("log directory: %w", err)
 	}
+	// The parent as the kernel finds it (through its links): the log dir.
+	parent, perr := os.Stat(filepath.Dir(d))
 	euid, egid := os.Geteuid(), os.Getegid()
 	_, err = pathsafe.Walk(d, func(p string, fi fs.FileInfo, role pathsafe.Role) error {
-		return checkDirOwner(p, fi, role&pathsafe.IsEnd != 0, euid, egid)
+		leaf := role&pathsafe.IsEnd != 0
+		logDir := perr == nil && os.SameFile(fi, parent)
+		return checkDirOwner(p, fi, leaf, leaf || logDir, euid, egid)
 	})
 	if err != nil {
 		return fmt.Errorf("log directory: %w", err)
@@ -62,10 +68,12 @@ func checkDirTree(dir string) error {
 	return nil
 }
 
-// checkDirOwner checks one directory of checkDirTree; fi is its FileInfo
-// and leaf tells whether it is the log directory itself, where the sticky
-// bit does not help (others could create the log files first).
-func checkDirOwner(d string, fi os.FileInfo, leaf bool, euid, egid int) error {
+// checkDirOwner checks one directory of checkDirTree; fi is its FileInfo,
+// leaf tells whether it is the service's log directory itself, where the
+// sticky bit does not help (others could create the log files first), and
+// noGroup whether it must not be writable by another group either (the
+// service's directory and the log dir holding it).
+func checkDirOwner(d string, fi os.FileInfo, leaf, noGroup bool, euid, egid int) error {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
 		return nil
@@ -74,7 +82,7 @@ func checkDirOwner(d string, fi os.FileInfo, leaf bool, euid, egid int) error {
 		return fmt.Errorf("%s belongs to uid %d, who could redirect the logs: refusing to write there (chown it to root or uid %d)", d, uid, euid)
 	}
 	perm := fi.Mode().Perm()
-	groupWritable := leaf && perm&0o020 != 0 && int(st.Gid) != 0 && int(st.Gid) != egid
+	groupWritable := noGroup && perm&0o020 != 0 && int(st.Gid) != 0 && int(st.Gid) != egid
 	worldWritable := perm&0o002 != 0 && (leaf || fi.Mode()&os.ModeSticky == 0)
 	if groupWritable || worldWritable {
 		return fmt.Errorf("%s (mode %04o, gid %d) can be written by other users, who could redirect the logs: refusing to write there (chmod go-w)", d, perm, st.Gid)
