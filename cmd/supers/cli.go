@@ -295,7 +295,7 @@ func flagsBeforeNames(args []string) []string {
 	if !ok {
 		return args
 	}
-	var flags, names []string
+	var flags, names, last []string
 	rest := len(args)
 	for i := command + 1; i < len(args); i++ {
 		arg := args[i]
@@ -305,7 +305,14 @@ func flagsBeforeNames(args []string) []string {
 			i = len(args)
 		case arg == "-" || !strings.HasPrefix(arg, "-"):
 			names = append(names, arg)
-		case (takesValue(arg) || slices.Contains(own, arg)) && i+1 < len(args):
+		case takesValue(arg) || slices.Contains(own, arg):
+			if i+1 == len(args) {
+				// Given last, without its value: it stays last, where
+				// kong says the value is missing, instead of taking
+				// the first name for it.
+				last = []string{arg}
+				continue
+			}
 			flags = append(flags, arg, args[i+1])
 			i++
 		default:
@@ -316,6 +323,7 @@ func flagsBeforeNames(args []string) []string {
 	out = append(out, args[:command+1]...)
 	out = append(out, flags...)
 	out = append(out, names...)
+	out = append(out, last...)
 	return append(out, args[rest:]...)
 }
 

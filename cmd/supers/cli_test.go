@@ -384,7 +384,7 @@ func TestFlagsBeforeNames(t *testing.T) {
 		{"check a.service -v b.service", "check -v a.service b.service"},
 		{"status web --timeout=2s db", "status --timeout=2s web db"},
 		{"start web -- --json", "start web -- --json"},
-		{"start web --timeout", "start --timeout web"},
+		{"start web --timeout", "start web --timeout"},
 		// Left as they are.
 		{"logs web -f", "logs web -f"},
 		{"signal web HUP", "signal web HUP"},
