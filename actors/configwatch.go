@@ -63,6 +63,12 @@ type configActor struct {
 	debounce   *time.Timer // pending reload after file events
 	burstStart time.Time   // first file event since the last reload, while debounce is pending
 	epoch      uint64      // makes a fired debounce timer stale
+	// absentSince holds, by name, when a reload of the watch first found
+	// the file of a known service missing: the service is removed only
+	// once a later one finds it still missing watchAbsentConfirm after.
+	// absentTimer, if not nil, makes that later reload.
+	absentSince map[string]time.Time
+	absentTimer *time.Timer
 }
 
 // fileStamp identifies a version of a file on disk.
@@ -240,6 +246,8 @@ func (c *configActor) Receive(ctx actor.Context) {
 		c.handleFsChanged(ctx, m)
 	case *debounceDue:
 		c.handleDebounceDue(ctx, m)
+	case *absentDue:
+		c.handleAbsentDue(ctx)
 	case *staleQuery:
 		m.reply <- c.stale(m.names)
 	case *reloadConfig:
@@ -270,6 +278,13 @@ func (c *configActor) Receive(ctx actor.Context) {
 // for applyReload (nil with dryRun or an error). A missing or unreadable directory changes
 // nothing: it is an error, not an instruction to stop everything.
 func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadResult, *applyConfig, error) {
+	return c.reloadWith(ctx, dryRun, false)
+}
+
+// reloadWith is reload; with confirmAbsence (a reload of the watch), a
+// known service whose file is missing is removed only if it was missing
+// watchAbsentConfirm ago already (see holdAbsent).
+func (c *configActor) reloadWith(ctx actor.Context, dryRun, confirmAbsence bool) (transport.ReloadResult, *applyConfig, error) {
 	res := transport.ReloadResult{Added: []string{}, Removed: []string{}, Changed: []string{}, Unchanged: []string{}, Errors: []transport.ConfigError{}}
 	if c.dir == "" {
 		return res, nil, fmt.Errorf("%w: superd has no config dir", transport.ErrConfigUnavailable)
@@ -369,6 +384,8 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 		}
 	}
 	var apply applyConfig
+	now, absent := time.Now(), c.absentSince
+	c.absentSince = nil
 	for name, old := range c.known {
 		if old.File == "" {
 			continue // defined in Go: not the config dir's business
@@ -378,6 +395,8 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 		case !ok && failed[name]:
 			// Kept on its previous configuration, and reported in
 			// Errors: not unchanged, since its file did change.
+		case !ok && confirmAbsence && c.holdAbsent(ctx, name, absent, now):
+			// Gone for a moment, maybe: kept until the next look.
 		case !ok:
 			res.Removed = append(res.Removed, name)
 			apply.removed = append(apply.removed, name)
@@ -414,6 +433,52 @@ func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadRe
 		c.log.Error("service file skipped", "err", err)
 	}
 	return res, &apply, nil
+}
+
+// watchAbsentConfirm is how long the file of a service must stay missing
+// before a reload of the watch removes the service: a file deleted and
+// written again (by a tool, or by hand, in two steps slower than
+// watchDebounce) does not stop and start its service. An explicit reload
+// removes it at once.
+const watchAbsentConfirm = time.Second
+
+// absentDue asks the config actor for the reload that confirms the
+// absence of the files that holdAbsent kept.
+type absentDue struct{}
+
+// holdAbsent reports whether the service name, whose file a reload of the
+// watch found missing, must be kept for now: its file was not missing
+// (according to was, the previous absentSince) watchAbsentConfirm before
+// now. It records when the file was first found missing, and makes sure a
+// reload looks again once that time has passed.
+func (c *configActor) holdAbsent(ctx actor.Context, name string, was map[string]time.Time, now time.Time) bool {
+	since, ok := was[name]
+	if !ok {
+		since = now
+		c.log.Info("service file missing: its service stops unless the file is back soon", "service", name, "within", watchAbsentConfirm)
+	}
+	if now.Sub(since) >= watchAbsentConfirm {
+		return false
+	}
+	if c.absentSince == nil {
+		c.absentSince = make(map[string]time.Time)
+	}
+	c.absentSince[name] = since
+	if c.absentTimer == nil && ctx != nil {
+		self, root := ctx.Self(), ctx.ActorSystem().Root
+		c.absentTimer = time.AfterFunc(since.Add(watchAbsentConfirm).Sub(now), func() { root.Send(self, &absentDue{}) })
+	}
+	return true
+}
+
+// handleAbsentDue reloads, as the watch does, to confirm the absence of
+// the files holdAbsent kept.
+func (c *configActor) handleAbsentDue(ctx actor.Context) {
+	c.absentTimer = nil
+	if len(c.absentSince) == 0 {
+		return // a reload since settled them
+	}
+	c.watchReload(ctx)
 }
 
 // applyReload has the services supervisor apply what a reload found, and

@@ -123,7 +123,14 @@ func (c *configActor) handleDebounceDue(ctx actor.Context, m *debounceDue) {
 		return
 	}
 	c.debounce = nil
-	res, apply, err := c.reload(ctx, false)
+	c.watchReload(ctx)
+}
+
+// watchReload reloads after file events: as supers reload does, but a
+// service whose file is missing stops only once the file has stayed
+// missing for watchAbsentConfirm.
+func (c *configActor) watchReload(ctx actor.Context) {
+	res, apply, err := c.reloadWith(ctx, false, true)
 	if err != nil {
 		c.log.Error("reload after a file change failed", "err", err)
 		return
@@ -136,6 +143,10 @@ func (c *configActor) stopWatch() {
 	if c.debounce != nil {
 		c.debounce.Stop()
 		c.debounce = nil
+	}
+	if c.absentTimer != nil {
+		c.absentTimer.Stop()
+		c.absentTimer = nil
 	}
 	if c.watch != nil {
 		_ = c.watch.fs.Close()

@@ -1,0 +1,53 @@
+//go:build linux
+
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestReload2WatchConfirmsAnAbsence: with --watch, a service file that is
+// gone for a moment (deleted, then written again: a tool or a person that
+// replaces a file in two steps, slower than the debounce) does not stop
+// its service; one that stays gone does.
+func TestReload2WatchConfirmsAnAbsence(t *testing.T) {
+	t.Parallel()
+	const body = "[Service]\nExecStart=/bin/sleep 1000\n"
+	d := newDaemon(t, map[string]string{"a.service": body, "b.service": body})
+	d.extraArgs = []string{"--watch"}
+	d.start()
+	a := d.waitRunning("a")
+	d.waitRunning("b")
+
+	reloads := func() int { return strings.Count(d.stderr.String(), "configuration reloaded") }
+	before := reloads()
+	if err := os.Remove(filepath.Join(d.dir, "a.service")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the watch's reload after a.service is removed", func() bool { return reloads() > before })
+	before = reloads()
+	d.writeFile("a.service", body)
+	waitFor(t, 10*time.Second, "the watch's reload after a.service is back", func() bool { return reloads() > before })
+	if st := d.status("a"); st.State != "running" || st.PID != a.PID {
+		t.Fatalf("a after its file was removed and written again: %+v, want running with pid %d\n%s", st, a.PID, d.stderr.String())
+	}
+	if out, _, _ := d.cli("events", "--service", "a"); strings.Contains(out, "stop") {
+		t.Fatalf("a was stopped:\n%s", out)
+	}
+
+	// Gone for good: stopped and forgotten.
+	if err := os.Remove(filepath.Join(d.dir, "b.service")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 15*time.Second, "b removed", func() bool {
+		_, _, code := d.cli("status", "b")
+		return code == 4
+	})
+	if out, _, _ := d.cli("events"); !strings.Contains(out, "removed=b") {
+		t.Fatalf("no reload event removing b:\n%s", out)
+	}
+}
