@@ -20,7 +20,9 @@ import (
 
 type eventsCmd struct {
 	Follow  bool   `short:"f" help:"Keep printing new events as they happen, until interrupted (--timeout bounds only the wait for superd's answer)."`
-	Service string `placeholder:"NAME" help:"Only the events about this service."`
+	// Service is nil without --service; an empty one given (a script's
+	// unset variable) is a bad name, not every service.
+	Service *string `placeholder:"NAME" help:"Only the events about this service."`
 }
 
 // Run prints superd's recent events (the bounded history it keeps), oldest
@@ -36,10 +38,12 @@ type eventsCmd struct {
 // reading too slowly, it says so (events were lost). Each exits 1, so
 // that a script can tell and reconnect.
 func (c *eventsCmd) Run(ctx context.Context, a *app) error {
-	if c.Service != "" {
-		if err := checkNames("events", c.Service); err != nil {
+	service := ""
+	if c.Service != nil {
+		if err := checkNames("events", *c.Service); err != nil {
 			return err
 		}
+		service = *c.Service
 	}
 	emit := a.printEvent
 	if !c.Follow {
@@ -49,7 +53,7 @@ func (c *eventsCmd) Run(ctx context.Context, a *app) error {
 		rctx, cancel := a.withTimeout(ctx)
 		defer cancel()
 		var history []notify.Event
-		err := a.client.Events(rctx, c.Service, false, func(e notify.Event) error {
+		err := a.client.Events(rctx, service, false, func(e notify.Event) error {
 			history = append(history, e)
 			return nil
 		})
@@ -66,7 +70,7 @@ func (c *eventsCmd) Run(ctx context.Context, a *app) error {
 	defer stop()
 	actx, release := a.untilAnswered(fctx)
 	defer release()
-	err := a.client.Events(actx, c.Service, true, emit)
+	err := a.client.Events(actx, service, true, emit)
 	switch {
 	case fctx.Err() != nil:
 		return nil
