@@ -19,7 +19,7 @@ import (
 )
 
 type eventsCmd struct {
-	Follow  bool   `short:"f" help:"Keep printing new events as they happen, until interrupted (--timeout bounds only the wait for superd's answer)."`
+	Follow bool `short:"f" help:"Keep printing new events as they happen, until interrupted (--timeout bounds only the wait for superd's answer)."`
 	// Service is nil without --service; an empty one given (a script's
 	// unset variable) is a bad name, not every service.
 	Service *string `placeholder:"NAME" help:"Only the events about this service."`
