@@ -2,6 +2,7 @@ package actors
 
 import (
 	"errors"
+	"io/fs"
 	"log/slog"
 	"path/filepath"
 	"time"
@@ -100,8 +101,13 @@ func (c *configActor) handleFsChanged(ctx actor.Context, m *fsChanged) {
 	if m.rewatch && c.watch != nil {
 		// A new directory under the same name: watch it (a watch on a
 		// removed dir is dropped by the kernel).
-		if err := c.watch.fs.Add(filepath.Clean(c.dir)); err != nil {
-			c.log.Warn("cannot watch the new config dir", "err", err)
+		switch err := c.watch.fs.Add(filepath.Clean(c.dir)); {
+		case errors.Is(err, fs.ErrNotExist):
+			// Moved away or removed, not replaced (yet): the reload says
+			// so, and the watch of the parent sees a new one made.
+			c.log.Debug("the config dir is gone; watching for a new one", "dir", c.dir)
+		case err != nil:
+			c.log.Warn("cannot watch the new config dir", "dir", c.dir, "err", err)
 		}
 	}
 	now := time.Now()

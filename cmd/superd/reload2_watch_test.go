@@ -51,3 +51,36 @@ func TestReload2WatchConfirmsAnAbsence(t *testing.T) {
 		t.Fatalf("no reload event removing b:\n%s", out)
 	}
 }
+
+// TestReload2WatchDirMovedAwayIsNoWarning: with --watch, the config dir
+// moved away is said once, as the reload's error, not as warnings about
+// a "new config dir" that cannot be watched; the dir made again is
+// watched.
+func TestReload2WatchDirMovedAwayIsNoWarning(t *testing.T) {
+	t.Parallel()
+	const body = "[Service]\nExecStart=/bin/sleep 1000\n"
+	d := newDaemon(t, map[string]string{"a.service": body})
+	d.extraArgs = []string{"--watch"}
+	d.start()
+	a := d.waitRunning("a")
+	if err := os.Rename(d.dir, d.dir+".old"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the watch's reload to fail", func() bool {
+		return strings.Contains(d.stderr.String(), "reload after a file change failed")
+	})
+	if err := os.Mkdir(d.dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d.writeFile("a.service", body)
+	d.writeFile("b.service", body)
+	d.waitRunning("b")
+	if st := d.status("a"); st.PID != a.PID {
+		t.Errorf("a restarted: pid %d → %d", a.PID, st.PID)
+	}
+	for _, line := range strings.Split(d.stderr.String(), "\n") {
+		if strings.Contains(line, "level=WARN") && strings.Contains(line, "watch") {
+			t.Errorf("warning: %s", line)
+		}
+	}
+}
