@@ -107,8 +107,7 @@ CAFile=/etc/supers/ca.pem
 HTTPListen=:9090
 
 [Webhook "audit.log@2"]
-URL = http://10.0.0.1:8080/hook?token=` + leak + ` \
-  &x=1
+URL = http://10.0.0.1:8080/hook?token=` + leak + `&x=1
 SecretFile=/etc/supers/hook.secrets
 `,
 		want: Daemon{HTTPListen: ":9090", Webhooks: []Webhook{{
@@ -123,7 +122,7 @@ SecretFile=/etc/supers/hook.secrets
 			CAFile:      "/etc/supers/ca.pem",
 		}, {
 			Name:    "audit.log@2",
-			URL:     "http://10.0.0.1:8080/hook?token=" + leak + "  &x=1",
+			URL:     "http://10.0.0.1:8080/hook?token=" + leak + "&x=1",
 			Secrets: []string{"whsec_" + leak + "11", "whsec_" + leak + "22"},
 			Timeout: DefaultWebhookTimeout,
 			Retries: DefaultWebhookRetries,

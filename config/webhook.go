@@ -150,6 +150,11 @@ func checkListen(v string) error {
 // checkWebhookURL checks that v is an http or https URL with a host. Its
 // errors never repeat v, which may embed a token.
 func checkWebhookURL(v string) error {
+	if strings.ContainsFunc(v, unicode.IsSpace) {
+		// url.Parse takes it in the path or query, escaped: the requests
+		// would go to another URL than the one meant.
+		return errors.New("contains a space or another blank character: write it %20 (# and ; start a comment only at the start of a line)")
+	}
 	u, err := url.Parse(v)
 	if err != nil {
 		var ue *url.Error

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Webhook defaults, applied by NewWebhook to zero config fields.
@@ -134,6 +135,10 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 	}
 	fail := func(format string, args ...any) (*Webhook, error) {
 		return nil, fmt.Errorf("notify: webhook %q: "+format, append([]any{cfg.Name}, args...)...)
+	}
+	if strings.ContainsFunc(cfg.URL, unicode.IsSpace) {
+		// url.Parse takes it, escaped: the requests would go elsewhere.
+		return fail("URL contains a space or another blank character (escape it: %%20)")
 	}
 	u, err := url.Parse(cfg.URL)
 	if err != nil {
