@@ -334,7 +334,7 @@ func (r *TailReader) rotatedFiles() ([]rotated, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("logsink: follow %s: %w", r.path, err)
+		return nil, fmt.Errorf("logsink: %s %s: %w", r.verb(), r.path, err)
 	}
 	var files []rotated
 	index := make(map[string]int) // stamp → position in files
@@ -391,6 +391,14 @@ func (r *TailReader) rotatedPath(stamp string, gz bool) string {
 // stdout-2006-01-02T15-04-05.000.log, later maybe compressed to
 // stdout-2006-01-02T15-04-05.000.log.gz.
 type backupNaming struct{ prefix, ext string }
+
+// verb names what the reader does, for its errors: "follow" or "tail".
+func (r *TailReader) verb() string {
+	if r.follow {
+		return "follow"
+	}
+	return "tail"
+}
 
 func newBackupNaming(path string) backupNaming {
 	base := filepath.Base(path)

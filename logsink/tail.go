@@ -338,6 +338,8 @@ func (r *TailReader) openLive() (*os.File, os.FileInfo, []rotated, error) {
 		case errors.Is(err, fs.ErrNotExist):
 		case r.follow && errors.Is(err, ErrUnsafeFile):
 			r.log.Warn("logsink: waiting for a regular log file", "path", r.path, "error", err)
+		case errors.Is(err, ErrUnsafeFile):
+			return nil, nil, nil, err // it names the package and the path
 		default:
 			return nil, nil, nil, fmt.Errorf("logsink: tail: %w", err)
 		}
