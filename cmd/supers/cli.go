@@ -76,8 +76,8 @@ const defaultTimeout = 30 * time.Second
 type app struct {
 	stdin          io.Reader // for an editor
 	stdout, stderr io.Writer
-	client         *transport.Client
-	target         string // where client talks to: the socket path or the URL
+	client         *transport.Client // nil for a command that never talks to superd (see offline)
+	target         string            // where client talks to: the socket path or the URL
 	json           bool
 	timeout        time.Duration
 	getenv         func(string) string
@@ -107,7 +107,7 @@ type kongExit struct{ code int }
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	if getenv("COMP_LINE") == "" {
 		if q, ok := parseQuick(args); ok {
-			return execute(q.globals, stdin, stdout, stderr, getenv, func(a *app) error { return q.cmd.Run(ctx, a) })
+			return execute(q.globals, false, stdin, stdout, stderr, getenv, func(a *app) error { return q.cmd.Run(ctx, a) })
 		}
 	}
 	return runKong(ctx, args, stdin, stdout, stderr, getenv)
@@ -164,7 +164,7 @@ func runKong(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		reportUsageError(stderr, err)
 		return exitUsage
 	}
-	return execute(parsedGlobals(&grammar, kctx), stdin, stdout, stderr, getenv, func(a *app) error {
+	return execute(parsedGlobals(&grammar, kctx), offline(&grammar, kctx), stdin, stdout, stderr, getenv, func(a *app) error {
 		kctx.BindTo(ctx, (*context.Context)(nil))
 		return kctx.Run(a)
 	})
@@ -189,10 +189,26 @@ func parsedGlobals(grammar *cli, kctx *kong.Context) globals {
 	return g
 }
 
+// offline reports whether the command kong parsed into grammar never
+// talks to superd: check with files (supers parses them itself) and
+// completion.
+func offline(grammar *cli, kctx *kong.Context) bool {
+	switch kctx.Selected().Name {
+	case "completion":
+		return true
+	case "check":
+		return len(grammar.Check.Files) > 0
+	}
+	return false
+}
+
 // execute runs a parsed command line: it makes the client the global
 // flags g ask for, calls runCmd with the app and returns the exit code its
-// error means, after reporting the error on stderr.
-func execute(g globals, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, runCmd func(*app) error) int {
+// error means, after reporting the error on stderr. A command that never
+// talks to superd (offline) gets no client: the connection's flags and
+// environment ($SUPERS_URL without a readable token file, say) cannot make
+// it fail.
+func execute(g globals, offline bool, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, runCmd func(*app) error) int {
 	if g.Timeout < 0 {
 		reportUsageError(stderr, &usageError{msg: fmt.Sprintf("--timeout: %s is negative (0 waits forever)", g.Timeout)})
 		return exitUsage
@@ -201,30 +217,31 @@ func execute(g globals, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		reportUsageError(stderr, &usageError{msg: g.emptyFlag + ": empty value"})
 		return exitUsage
 	}
-	conn := connection{socket: g.Socket, url: g.URL, tokenFile: g.TokenFile}
-	client, err := conn.client(getenv)
-	if err != nil {
-		var usage *usageError
-		if errors.As(err, &usage) {
-			reportUsageError(stderr, err)
-			return exitUsage
-		}
-		fmt.Fprintf(stderr, "supers: %s\n", oneLine(err.Error()))
-		return exitError
-	}
 	a := &app{
 		stdin:   stdin,
 		stdout:  stdout,
 		stderr:  stderr,
-		client:  client,
-		target:  client.Target(),
 		json:    g.JSON,
 		timeout: g.Timeout,
 		getenv:  getenv,
 
 		timeoutGiven: g.timeoutGiven,
 	}
-	err = runCmd(a)
+	if !offline {
+		conn := connection{socket: g.Socket, url: g.URL, tokenFile: g.TokenFile}
+		client, err := conn.client(getenv)
+		if err != nil {
+			var usage *usageError
+			if errors.As(err, &usage) {
+				reportUsageError(stderr, err)
+				return exitUsage
+			}
+			fmt.Fprintf(stderr, "supers: %s\n", oneLine(err.Error()))
+			return exitError
+		}
+		a.client, a.target = client, client.Target()
+	}
+	err := runCmd(a)
 
 	var (
 		status exitStatus
