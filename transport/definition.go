@@ -171,6 +171,22 @@ func ifMatch(r *http.Request) (string, error) {
 	return tag, nil
 }
 
+// writeConditions returns the If-Match condition of a definition write, as
+// ifMatch does, and an error wrapping ErrInvalidArgument for a
+// precondition the API does not evaluate: ignored, it would let the write
+// happen that the client meant to prevent (a PUT with If-None-Match: *
+// replacing an existing definition).
+func writeConditions(r *http.Request) (string, error) {
+	// The preconditions of a write that the API does not evaluate:
+	// If-None-Match (HTTP's "create only" with *), If-Unmodified-Since.
+	for _, name := range [...]string{"If-None-Match", "If-Unmodified-Since"} {
+		if len(r.Header.Values(name)) > 0 {
+			return "", fmt.Errorf("%w: %s is not supported on a definition write: use If-Match (\"HASH\", or * for a file that must exist)", ErrInvalidArgument, name)
+		}
+	}
+	return ifMatch(r)
+}
+
 func (h *handler) getDefinition(w http.ResponseWriter, r *http.Request) {
 	d, err := h.backend.Definition(r.Context(), r.PathValue("name"))
 	if err != nil {
@@ -189,7 +205,7 @@ func (h *handler) putDefinition(w http.ResponseWriter, r *http.Request) {
 			"the body of a definition PUT is the service file's INI text (Content-Type: text/plain), not JSON")
 		return
 	}
-	match, err := ifMatch(r)
+	match, err := writeConditions(r)
 	if err != nil {
 		h.writeBackendError(w, r, err)
 		return
@@ -221,7 +237,7 @@ func isJSON(contentType string) bool {
 }
 
 func (h *handler) deleteDefinition(w http.ResponseWriter, r *http.Request) {
-	match, err := ifMatch(r)
+	match, err := writeConditions(r)
 	if err != nil {
 		h.writeBackendError(w, r, err)
 		return

@@ -78,7 +78,8 @@
 // also has "errors", one ConfigError per problem, and changes nothing.
 // If-Match takes one strong tag (the hash, quoted, as the ETag) or *: a
 // mismatch is a 412; a weak tag, a list (in one header line or several),
-// an empty tag or a quoted "*" a 400. Over TCP,
+// an empty tag or a quoted "*" a 400, and so is an If-None-Match or
+// If-Unmodified-Since, which the API does not evaluate. Over TCP,
 // writes are refused (403) unless superd enables editing; the Backend
 // decides, from the [Caller] it is given.
 //
