@@ -279,8 +279,7 @@ func (g *tcpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.logRefusal("control request refused: Host not allowed",
 			"remote", r.RemoteAddr, "host", r.Host, "path", r.URL.Path)
 		w.Header().Set("Connection", "close") // a refused client keeps no connection
-		writeError(w, http.StatusMisdirectedRequest,
-			fmt.Sprintf("host %q is not served here: use localhost or a loopback address, or add the name to superd's allowed hosts", r.Host))
+		writeError(w, http.StatusMisdirectedRequest, hostRefusal(r.Host))
 		return
 	}
 	authorized := g.authorized(r)
@@ -350,6 +349,21 @@ func (g *tcpGuard) hostAllowed(hostport string) bool {
 		return true
 	}
 	return g.hosts[name]
+}
+
+// hostRefusal is the message of the 421 for the Host header hostport: it
+// names the flag that allows it, with the name as that flag takes it
+// (without the port).
+func hostRefusal(hostport string) string {
+	msg := fmt.Sprintf("host %q is not served here: use localhost or a loopback address", hostport)
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	if name, err := hostEntry(host); err == nil {
+		return msg + ", or allow the name with superd's --http-host " + name + " (HTTPHosts=)"
+	}
+	return msg + ", or allow the name with superd's --http-host (HTTPHosts=)"
 }
 
 // canonicalHost lower-cases a host name and drops brackets and a trailing
