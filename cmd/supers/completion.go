@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -44,7 +43,7 @@ func (c *completionCmd) Run(kctx *kong.Context, a *app) error {
 		case "bash", "zsh", "fish":
 			c.Shell = shell
 		default:
-			return errors.New("cannot tell which shell you use; name it: supers completion bash|zsh|fish")
+			return &usageError{command: "completion", msg: "cannot tell which shell you use; name it: supers completion bash|zsh|fish"}
 		}
 	}
 	bin, err := os.Executable()

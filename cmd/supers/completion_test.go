@@ -127,7 +127,7 @@ func TestCompletionScript(t *testing.T) {
 		t.Errorf("from $SHELL: code %d, %q", r.code, r.stdout)
 	}
 	r = runCLI(t, map[string]string{"SHELL": "/bin/tcsh"}, "completion")
-	if r.code != 1 || !strings.Contains(r.stderr, "supers completion bash|zsh|fish") {
+	if r.code != exitUsage || !strings.Contains(r.stderr, "supers completion bash|zsh|fish") {
 		t.Errorf("unknown $SHELL: code %d, %q", r.code, r.stderr)
 	}
 
