@@ -545,10 +545,21 @@ func (c *configActor) relock() error {
 
 // serviceFileMissing reports whether err, from config.ParseFile, says the
 // service file itself does not exist, not a file it names (an
-// EnvironmentFile=, whose error has the line that names it).
+// EnvironmentFile=, whose error has the line that names it), nor the
+// target of a symbolic link that is there.
 func serviceFileMissing(err error) bool {
+	if !errors.Is(err, fs.ErrNotExist) {
+		return false
+	}
 	var cerr *config.Error
-	return errors.Is(err, fs.ErrNotExist) && !(errors.As(err, &cerr) && cerr.Line > 0)
+	if !errors.As(err, &cerr) {
+		return true
+	}
+	if cerr.Line > 0 {
+		return false
+	}
+	_, lerr := os.Lstat(cerr.File)
+	return errors.Is(lerr, fs.ErrNotExist)
 }
 
 // goDefined returns an error wrapping transport.ErrConflict if the program
@@ -604,6 +615,12 @@ func (c *configActor) loadOnDemand(ctx actor.Context, m *unknownCommand) {
 	spec, err := config.ParseFile(path)
 	switch {
 	case serviceFileMissing(err):
+		if derr := dirProblem(c.dir); derr != nil {
+			// The whole dir is gone (an unmounted volume, a release
+			// being switched): not this one file.
+			m.cmd.fail(fmt.Errorf("%w: config dir %s: %w (nothing was changed)", transport.ErrConfigUnavailable, c.dir, derr))
+			return
+		}
 		m.cmd.fail(fmt.Errorf("%w %q (no file %s)", transport.ErrUnknownService, name, path))
 		return
 	case err != nil:

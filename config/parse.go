@@ -106,6 +106,10 @@ func parseFile(path string, read readFileFunc) (*Service, error) {
 		return nil, &Error{File: path, Err: fmt.Errorf("%w: file name %q does not end in %s", ErrInvalidName, base, FileSuffix)}
 	}
 	data, err := read(path)
+	if errors.Is(err, fs.ErrNotExist) && isSymlink(path) {
+		// ls shows the file: say what is missing.
+		return nil, &Error{File: path, Err: fmt.Errorf("%w (a symbolic link to a missing file)", err)}
+	}
 	if err != nil {
 		return nil, &Error{File: path, Err: err}
 	}
