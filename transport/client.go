@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -366,6 +367,15 @@ func (c *Client) transportError(ctx context.Context, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
+	}
+	var unknownCA x509.UnknownAuthorityError
+	switch {
+	case errors.As(err, &unknownCA):
+		return fmt.Errorf("talking to superd at %s: %w (for a private CA or a self-signed certificate, point SSL_CERT_FILE at it)", c.target, err)
+	case errors.Is(err, http.ErrSchemeMismatch):
+		if base, ok := strings.CutPrefix(c.baseURL, "https://"); ok {
+			return fmt.Errorf("talking to superd at %s: %w (that port serves plain HTTP: use http://%s)", c.target, err, base)
+		}
 	}
 	return fmt.Errorf("talking to superd at %s: %w", c.target, err)
 }
