@@ -386,6 +386,18 @@ func (c *configActor) reloadWith(ctx actor.Context, dryRun, confirmAbsence bool)
 	var apply applyConfig
 	now, absent := time.Now(), c.absentSince
 	c.absentSince = nil
+	// The files of the dir now, by identity: a missing file found under
+	// another name was renamed, and is no absence to confirm.
+	present := make(map[fileID]bool, len(before))
+	for name, st := range before {
+		if name != daemonStamp && st.id != (fileID{}) {
+			present[st.id] = true
+		}
+	}
+	renamed := func(name string) bool {
+		st, ok := c.stamps[name]
+		return ok && st.id != (fileID{}) && present[st.id]
+	}
 	for name, old := range c.known {
 		if old.File == "" {
 			continue // defined in Go: not the config dir's business
@@ -395,7 +407,7 @@ func (c *configActor) reloadWith(ctx actor.Context, dryRun, confirmAbsence bool)
 		case !ok && failed[name]:
 			// Kept on its previous configuration, and reported in
 			// Errors: not unchanged, since its file did change.
-		case !ok && confirmAbsence && c.holdAbsent(ctx, name, absent, now):
+		case !ok && confirmAbsence && !renamed(name) && c.holdAbsent(ctx, name, absent, now):
 			// Gone for a moment, maybe: kept until the next look.
 		case !ok:
 			res.Removed = append(res.Removed, name)

@@ -84,3 +84,27 @@ func TestReload2WatchDirMovedAwayIsNoWarning(t *testing.T) {
 		}
 	}
 }
+
+// TestReload2WatchRenameIsOneReload: with --watch, a service file renamed
+// within the config dir is not an absence to confirm: the one reload that
+// starts the new name stops the old one.
+func TestReload2WatchRenameIsOneReload(t *testing.T) {
+	t.Parallel()
+	const body = "[Service]\nExecStart=/bin/sleep 1000\n"
+	d := newDaemon(t, map[string]string{"a.service": body})
+	d.extraArgs = []string{"--watch"}
+	d.start()
+	d.waitRunning("a")
+	if err := os.Rename(filepath.Join(d.dir, "a.service"), filepath.Join(d.dir, "b.service")); err != nil {
+		t.Fatal(err)
+	}
+	d.waitRunning("b")
+	waitFor(t, 10*time.Second, "a removed", func() bool {
+		_, _, code := d.cli("status", "a")
+		return code == 4
+	})
+	out, _, _ := d.cli("events")
+	if !strings.Contains(out, "added=b removed=a") {
+		t.Fatalf("the rename was not one reload:\n%s", out)
+	}
+}
