@@ -150,6 +150,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(rw, r.Body, maxRequestBody)
 
+	if r.URL.Path == "*" { // "OPTIONS *": no route, and no clean path to suggest
+		writeError(rw, http.StatusNotFound, fmt.Sprintf("no such route: %s *", r.Method))
+		return
+	}
 	if clean := cleanPath(r.URL.Path); clean != r.URL.Path {
 		// The mux would redirect to the clean path, with an HTML body,
 		// and curl -f takes a redirect for a success: a POST would

@@ -19,15 +19,18 @@ import (
 // from its header on, and each chunk of a streamed one, instead, cutting a
 // client that stops reading after a minute). ReadTimeout does not end those
 // long answers: net/http lifts the read deadline once the request has been
-// read. Set ErrorLog on the result to route net/http's own messages, e.g.
-// with slog.NewLogLogger.
+// read. "OPTIONS *" goes to h like any request (net/http would answer it
+// itself, before h could check the Host and the token, and keep the
+// connection). Set ErrorLog on the result to route net/http's own
+// messages, e.g. with slog.NewLogLogger.
 func NewServer(h http.Handler) *http.Server {
 	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    16 << 10,
+		Handler:                      h,
+		ReadHeaderTimeout:            5 * time.Second,
+		ReadTimeout:                  30 * time.Second,
+		IdleTimeout:                  60 * time.Second,
+		MaxHeaderBytes:               16 << 10,
+		DisableGeneralOptionsHandler: true,
 	}
 }
 
