@@ -217,8 +217,10 @@
 // Nothing is buffered: each Read reads from the file at the reader's offset,
 // so a slow client holds an open file, not memory.
 //
-// A follower watches the file's directory with fsnotify (inotify, kqueue) and
-// never polls: events only wake Read, which then reads to the end of what
+// A follower watches the file's directory with fsnotify (inotify, kqueue),
+// and on Linux the directory above it too, for its renaming or removal
+// (an ancestor's rename raises no event below it), and never polls:
+// events only wake Read, which then reads to the end of what
 // there is, so merged or lost events (an overflow makes it look at everything
 // again) cost nothing. Followers given the same [Watcher]
 // ([TailOptions.Watcher]) share one fsnotify watcher and its one goroutine,

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -106,12 +107,48 @@ func (r *TailReader) attach() error {
 			continue // removed meanwhile: look again
 		case err != nil:
 			return fmt.Errorf("logsink: follow %s: %w", r.path, err)
+		case moved:
+			// Look again: what was created below d before the watch was
+			// in place raised no event.
+			continue
+		}
+		moved, err = r.guard(d)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue // removed meanwhile: look again
+		case err != nil:
+			return err
 		case !moved:
 			return nil
 		}
-		// Look again: what was created below d before the watch was in
-		// place raised no event.
 	}
+}
+
+// guardParents tells whether a follower also watches the directory above
+// the one it watches (see watchSub.setGuard). Only with inotify: kqueue
+// would hold a descriptor open for each entry of that directory, one per
+// service in superd's log dir.
+const guardParents = runtime.GOOS == "linux"
+
+// guard makes the reader also watch the directory holding d, the one it
+// watches (see watchSub.setGuard), and reports whether that changed.
+func (r *TailReader) guard(d string) (bool, error) {
+	parent := filepath.Dir(d)
+	if !guardParents || parent == d {
+		return false, nil
+	}
+	fi, err := os.Stat(parent)
+	switch {
+	case err == nil && !fi.IsDir(), errors.Is(err, fs.ErrNotExist):
+		return false, fs.ErrNotExist // replaced meanwhile: look again
+	case err != nil:
+		return false, nil // not to be watched: no guard, as before there was one
+	}
+	moved, err := r.sub.setGuard(parent, fi)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, fmt.Errorf("logsink: follow %s: %w", r.path, err)
+	}
+	return moved, err
 }
 
 // deepestDir returns dir, or its deepest ancestor that exists, and its

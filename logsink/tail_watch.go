@@ -43,10 +43,13 @@ type watchRun struct {
 	done     chan struct{}          // closed when its goroutine has returned
 }
 
-// watchedDir is a directory the run watches for some followers.
+// watchedDir is a directory the run watches for some followers: those
+// whose log file it holds (or would, being its deepest existing ancestor),
+// and those whose directory it holds (guards: see watchSub.setGuard).
 type watchedDir struct {
-	id   os.FileInfo // what the path named when the watch was added
-	subs map[*watchSub]struct{}
+	id     os.FileInfo // what the path named when the watch was added
+	subs   map[*watchSub]struct{}
+	guards map[*watchSub]struct{}
 }
 
 // watchSub is one follower's use of a Watcher.
@@ -54,6 +57,7 @@ type watchSub struct {
 	w      *Watcher
 	run    *watchRun
 	dir    string // the directory it watches; "" before the first watch
+	guard  string // the directory above dir it watches too; "" if none
 	closed bool   // close was called
 
 	// Called on the run's goroutine with the Watcher's lock held: they must
@@ -119,75 +123,147 @@ func (s *watchSub) watch(d string, fi os.FileInfo) (bool, error) {
 	w := s.w
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	run := s.run
-	if run.err != nil {
-		return false, run.err
+	if err := s.usable(); err != nil {
+		return false, err
 	}
-	if run.stopping || s.closed {
-		return false, errWatcherClosed
+	rec, added, err := s.run.ensure(d, fi)
+	if err != nil {
+		return false, err
 	}
-	rec := run.dirs[d]
-	// A watch ends when its directory is removed or renamed (fsnotify drops
-	// it before it reports that), and a new directory at the same path may
-	// even reuse the old one's inode number.
-	live := rec != nil && rec.id != nil && slices.Contains(run.w.WatchList(), d) && os.SameFile(rec.id, fi)
-	if live && s.dir == d {
+	if !added && s.dir == d {
 		return false, nil
 	}
-	if !live {
-		if rec != nil && slices.Contains(run.w.WatchList(), d) { // the same path names a new directory
-			_ = run.w.Remove(d)
-		}
-		if err := run.w.Add(d); err != nil {
-			if rec != nil {
-				rec.id = nil // not watched any more
-			}
-			if errors.Is(err, fs.ErrNotExist) {
-				return false, err
-			}
-			return false, watchError("watch "+d, err)
-		}
-		if rec == nil {
-			rec = &watchedDir{subs: make(map[*watchSub]struct{})}
-			run.dirs[d] = rec
-		}
-		rec.id = fi
-		// fsnotify drops the removal of a watched directory whose parent
-		// path is watched too, counting on the parent's event, which a
-		// new directory at that path does not raise: the followers below
-		// d look again, in case theirs is gone.
-		for p, below := range run.dirs {
-			if p != d && isSameOrAncestor(d, p) {
-				for o := range below.subs {
-					o.lost()
-				}
-			}
-		}
-	}
 	if s.dir != d {
-		s.leaveDir()
+		s.leave(s.dir, false)
 		rec.subs[s] = struct{}{}
 		s.dir = d
 	}
 	return true, nil
 }
 
-// leaveDir stops s watching its directory, and the run watching it if s
-// was its last follower. The Watcher's lock must be held.
-func (s *watchSub) leaveDir() {
-	if s.dir == "" {
-		return
+// setGuard makes s also watch g, the directory that holds the one it
+// watches, whose FileInfo is fi: for the renaming or removal of g itself,
+// or of the entry on the way to s's directory. A rename of an ancestor
+// raises no event in the directories below it, whose watches follow
+// them to their new place: a follower whose log dir (the directory
+// holding its service's) is moved away, as an operator archiving the logs
+// does, would wait for ever in the old file. Events about other entries
+// of g are not handed to s. It reports whether anything changed, as watch
+// does. A g that cannot be watched (not readable, the user's watches used
+// up) is not an error: s goes on without a guard, as before there was
+// one. A g that no longer exists is an error matching fs.ErrNotExist.
+func (s *watchSub) setGuard(g string, fi os.FileInfo) (bool, error) {
+	w := s.w
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := s.usable(); err != nil {
+		return false, err
 	}
-	if rec := s.run.dirs[s.dir]; rec != nil {
-		delete(rec.subs, s)
-		if len(rec.subs) == 0 {
-			delete(s.run.dirs, s.dir)
-			if s.run.err == nil && !s.run.stopping {
-				_ = s.run.w.Remove(s.dir) // may be gone with its directory
+	rec, added, err := s.run.ensure(g, fi)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	if err != nil {
+		s.leave(s.guard, true)
+		s.guard = ""
+		return false, nil
+	}
+	if !added && s.guard == g {
+		return false, nil
+	}
+	if s.guard != g {
+		s.leave(s.guard, true)
+		rec.guards[s] = struct{}{}
+		s.guard = g
+	}
+	return true, nil
+}
+
+// usable returns why s cannot watch anything any more, or nil. The
+// Watcher's lock must be held.
+func (s *watchSub) usable() error {
+	switch {
+	case s.run.err != nil:
+		return s.run.err
+	case s.run.stopping || s.closed:
+		return errWatcherClosed
+	}
+	return nil
+}
+
+// ensure makes sure the run watches the directory d, whose FileInfo is
+// fi, and returns its record; added is true if the watch was added now.
+// A d that no longer exists is an error matching fs.ErrNotExist. The
+// Watcher's lock must be held.
+func (run *watchRun) ensure(d string, fi os.FileInfo) (rec *watchedDir, added bool, err error) {
+	rec = run.dirs[d]
+	// A watch ends when its directory is removed or renamed (fsnotify drops
+	// it before it reports that), and a new directory at the same path may
+	// even reuse the old one's inode number.
+	if rec != nil && rec.id != nil && slices.Contains(run.w.WatchList(), d) && os.SameFile(rec.id, fi) {
+		return rec, false, nil
+	}
+	if rec != nil && slices.Contains(run.w.WatchList(), d) { // the same path names a new directory
+		_ = run.w.Remove(d)
+	}
+	if err := run.w.Add(d); err != nil {
+		if rec != nil {
+			rec.id = nil // not watched any more
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, false, err
+		}
+		return nil, false, watchError("watch "+d, err)
+	}
+	if rec == nil {
+		rec = &watchedDir{subs: make(map[*watchSub]struct{}), guards: make(map[*watchSub]struct{})}
+		run.dirs[d] = rec
+	}
+	rec.id = fi
+	// fsnotify drops the removal of a watched directory whose parent
+	// path is watched too, counting on the parent's event, which a
+	// new directory at that path does not raise: the followers below
+	// d look again, in case theirs is gone.
+	for p, below := range run.dirs {
+		if p != d && isSameOrAncestor(d, p) {
+			for o := range below.subs {
+				o.lost()
 			}
 		}
 	}
-	s.dir = ""
+	return rec, true, nil
+}
+
+// leaveDir stops s watching its directory and its guard. The Watcher's
+// lock must be held.
+func (s *watchSub) leaveDir() {
+	s.leave(s.dir, false)
+	s.leave(s.guard, true)
+	s.dir, s.guard = "", ""
+}
+
+// leave stops s watching d, as its directory or as its guard, and the run
+// watching d if s was the last follower to. The Watcher's lock must be
+// held.
+func (s *watchSub) leave(d string, guard bool) {
+	if d == "" {
+		return
+	}
+	rec := s.run.dirs[d]
+	if rec == nil {
+		return
+	}
+	if guard {
+		delete(rec.guards, s)
+	} else {
+		delete(rec.subs, s)
+	}
+	if len(rec.subs) == 0 && len(rec.guards) == 0 {
+		delete(s.run.dirs, d)
+		if s.run.err == nil && !s.run.stopping {
+			_ = s.run.w.Remove(d) // may be gone with its directory
+		}
+	}
 }
 
 // close ends s. The last follower's close stops the fsnotify watcher and
@@ -271,7 +347,9 @@ func (w *Watcher) loop(run *watchRun) {
 }
 
 // dispatch hands an event to the followers of the directory it is about
-// and of the directory it is in. An event that names no watched directory
+// and of the directory it is in, and to those that guard either, for an
+// event in the guarded directory only if it names the entry on the way to
+// their own directory. An event that names no watched directory
 // (kqueue names those of a directory added through a symlink after the
 // symlink's target) goes to every follower.
 func (w *Watcher) dispatch(run *watchRun, ev fsnotify.Event) {
@@ -291,6 +369,11 @@ func (w *Watcher) dispatch(run *watchRun, ev fsnotify.Event) {
 		}
 		for s := range rec.subs {
 			s.notice(name, ev.Op)
+		}
+		for s := range rec.guards {
+			if rec == self || isSameOrAncestor(name, s.dir) {
+				s.notice(name, ev.Op)
+			}
 		}
 	}
 }
