@@ -70,9 +70,9 @@ func (a SocketAccess) Allows(c PeerCred) bool {
 
 // NewUnixServer is [NewServer] for the control socket: every request is
 // served by h only if the peer of its connection is one access allows.
-// Others get a 403 JSON error (matching [ErrForbidden] on the client side)
-// and leave a Warn record naming their uid and pid in logger (nil
-// discards).
+// Others get a 403 JSON error (matching [ErrForbidden] on the client side),
+// their connection closed after it, and leave a Warn record naming their
+// uid and pid in logger (nil discards).
 //
 // The server's ConnContext records each connection, and its handler reads
 // the peer's credentials from it once per connection (SO_PEERCRED on
@@ -139,6 +139,7 @@ func (g *peerGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	pc, _ := r.Context().Value(peerKey{}).(*peerConn)
 	if pc == nil {
 		g.logger.Warn("control request refused: connection unknown (ConnContext not set by NewUnixServer)", "path", r.URL.Path)
+		w.Header().Set("Connection", "close")
 		writeError(w, http.StatusForbidden, ErrForbidden.Error()+": peer credentials unavailable")
 		return
 	}
@@ -150,6 +151,7 @@ func (g *peerGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case err != nil:
 		g.logger.Warn("control request refused: cannot read peer credentials", "path", r.URL.Path, "err", err)
+		w.Header().Set("Connection", "close")
 		writeError(w, http.StatusForbidden, ErrForbidden.Error()+": peer credentials unavailable")
 		return
 	case !g.access.Allows(cred) && !g.access.Allows(pc.withGroups(cred)):
@@ -157,6 +159,10 @@ func (g *peerGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// the peer already.
 		g.logger.Warn("control request refused: peer not allowed on the control socket",
 			"uid", cred.UID, "gid", cred.GID, "pid", cred.PID, "method", r.Method, "path", r.URL.Path)
+		// A refused peer keeps no connection, as a TCP client without
+		// the token: it could otherwise hold any number of them (and
+		// superd's descriptors) with a request every IdleTimeout.
+		w.Header().Set("Connection", "close")
 		writeError(w, http.StatusForbidden,
 			fmt.Sprintf("%s: uid %d may not use superd's control socket (root, superd's user and the control group may)", ErrForbidden, cred.UID))
 		return

@@ -1,0 +1,46 @@
+//go:build linux || darwin || freebsd
+
+package transport
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestUnixServerRefusedPeerKeepsNoConnection: a peer the socket's access
+// refuses (one that could connect because the socket's permissions were
+// loosened) gets its 403 and the connection closed, as a TCP client
+// without the token does: it kept it, and could hold as many connections
+// (and superd's descriptors) as it liked with a request every IdleTimeout.
+func TestUnixServerRefusedPeerKeepsNoConnection(t *testing.T) {
+	access := SocketAccess{UIDs: []int{os.Geteuid() + 1}, GIDs: []int{os.Getegid() + 1}}
+	path, _ := serveUnixAccess(t, newFakeBackend("web"), access)
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Write([]byte("GET /v1/services HTTP/1.1\r\nHost: superd\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || !resp.Close {
+		t.Errorf("refused peer: %s (close %v), want 403 and the connection closed", resp.Status, resp.Close)
+	}
+	if _, err := br.ReadByte(); err == nil || strings.Contains(err.Error(), "timeout") {
+		t.Errorf("refused peer: the connection was kept (%v)", err)
+	}
+}
