@@ -69,6 +69,7 @@ type configActor struct {
 	// absentTimer, if not nil, makes that later reload.
 	absentSince map[string]time.Time
 	absentTimer *time.Timer
+	links       *linkWatch // nil unless watching service files that are symbolic links
 }
 
 // fileStamp identifies a version of a file on disk.
@@ -212,6 +213,11 @@ func (c *configActor) takeChanges() {
 
 // Receive implements actor.Actor.
 func (c *configActor) Receive(ctx actor.Context) {
+	switch ctx.Message().(type) {
+	case *reloadConfig, *debounceDue, *absentDue, *putDefinition, *deleteDefinition, *unknownCommand, *addFailed:
+		// They may change the services known, or where their files lead.
+		defer c.syncLinkWatch(ctx)
+	}
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		if c.startDaemon != nil {
@@ -248,6 +254,8 @@ func (c *configActor) Receive(ctx actor.Context) {
 		c.handleDebounceDue(ctx, m)
 	case *absentDue:
 		c.handleAbsentDue(ctx)
+	case *linkChanged:
+		c.handleLinkChanged(ctx, m)
 	case *staleQuery:
 		m.reply <- c.stale(m.names)
 	case *reloadConfig:

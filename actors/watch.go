@@ -4,7 +4,10 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"maps"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -64,6 +67,7 @@ func (c *configActor) startWatch(ctx actor.Context) {
 		forwardWatch(w.Events, w.Errors, dir, func(m *fsChanged) { root.Send(self, m) }, log)
 	}()
 	c.log.Info("watching the config dir", "dir", dir)
+	c.syncLinkWatch(ctx)
 }
 
 // forwardWatch turns the events of the watch on dir and its parent into
@@ -154,6 +158,7 @@ func (c *configActor) stopWatch() {
 		c.absentTimer.Stop()
 		c.absentTimer = nil
 	}
+	c.closeLinkWatch()
 	if c.watch != nil {
 		_ = c.watch.fs.Close()
 		<-c.watch.done
@@ -215,4 +220,176 @@ func (w *fileWatch) close() {
 	}
 	_ = w.fs.Close()
 	<-w.done
+}
+
+// linkWatch is the other half of the watch (--watch) for service files
+// that are symbolic links: one fsnotify watcher on the directories that
+// hold, out of the config dir, the links on the way to those files and
+// the files they resolve to, since a change there (the target edited, a
+// "current" link switched to another release) is a change of the service
+// file that the config dir's watch does not see. Owned by the config
+// actor, which closes it when it stops.
+type linkWatch struct {
+	fs   *fsnotify.Watcher
+	done chan struct{}
+	// names holds, by watched directory, the names of its entries that
+	// are on the way to a service file: only their events count.
+	names map[string]map[string]bool
+}
+
+// linkChanged carries an event of the linkWatch; name is "" when events
+// may have been lost.
+type linkChanged struct {
+	name string
+}
+
+// maxLinkHops bounds the symbolic links followed to resolve one path, as
+// the kernel does (ELOOP).
+const maxLinkHops = 40
+
+// linkChain returns, for the file name of the directory dir (a real
+// path, without symbolic links), the entries (by directory, then name)
+// that the path goes through once it leaves dir through a symbolic link,
+// up to the file it resolves to; nil when name is no symbolic link. A
+// missing entry ends the chain: it is watched for, as it may come.
+func linkChain(dir, name string) map[string]map[string]bool {
+	out := make(map[string]map[string]bool)
+	add := func(dir, name string) {
+		if out[dir] == nil {
+			out[dir] = make(map[string]bool)
+		}
+		out[dir][name] = true
+	}
+	resolved, comps, hops := dir, []string{name}, 0
+	for len(comps) > 0 {
+		c := comps[0]
+		comps = comps[1:]
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			resolved = filepath.Dir(resolved)
+			continue
+		}
+		next := filepath.Join(resolved, c)
+		fi, err := os.Lstat(next)
+		if err != nil {
+			add(resolved, c)
+			break
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			if len(comps) == 0 {
+				add(resolved, c) // the file itself
+			}
+			resolved = next
+			continue
+		}
+		target, err := os.Readlink(next)
+		if hops++; err != nil || hops > maxLinkHops {
+			add(resolved, c)
+			break
+		}
+		add(resolved, c)
+		if filepath.IsAbs(target) {
+			resolved = "/"
+		}
+		comps = append(strings.Split(target, "/"), comps...)
+	}
+	if hops == 0 {
+		return nil
+	}
+	return out
+}
+
+// syncLinkWatch makes the linkWatch watch the directories linkChain gives
+// for the service files of the config dir that are symbolic links, and
+// no other. It does nothing unless the config dir is watched.
+func (c *configActor) syncLinkWatch(ctx actor.Context) {
+	if c.watch == nil {
+		return
+	}
+	want := make(map[string]map[string]bool)
+	if real, err := filepath.EvalSymlinks(c.dir); err == nil {
+		for _, sp := range c.known {
+			if sp.File == "" || filepath.Dir(sp.File) != filepath.Clean(c.dir) {
+				continue
+			}
+			for dir, names := range linkChain(real, filepath.Base(sp.File)) {
+				if dir == real {
+					continue // the config dir's own watch sees it
+				}
+				if want[dir] == nil {
+					want[dir] = make(map[string]bool)
+				}
+				maps.Copy(want[dir], names)
+			}
+		}
+	}
+	if c.links == nil {
+		if len(want) == 0 {
+			return
+		}
+		w, err := fsnotify.NewWatcher()
+		if err != nil {
+			c.log.Warn("cannot watch the targets of symbolic links among the service files; use supers reload after changing them", "err", err)
+			return
+		}
+		c.links = &linkWatch{fs: w, done: make(chan struct{}), names: map[string]map[string]bool{}}
+		self, root, done := ctx.Self(), ctx.ActorSystem().Root, c.links.done
+		go func() {
+			defer close(done)
+			for {
+				select {
+				case ev, ok := <-w.Events:
+					if !ok {
+						return
+					}
+					root.Send(self, &linkChanged{name: ev.Name})
+				case _, ok := <-w.Errors:
+					if !ok {
+						return
+					}
+					root.Send(self, &linkChanged{}) // events may have been lost: look
+				}
+			}
+		}()
+	}
+	for dir := range c.links.names {
+		if want[dir] == nil {
+			_ = c.links.fs.Remove(dir) // gone already, maybe
+			delete(c.links.names, dir)
+		}
+	}
+	for dir, names := range want {
+		if c.links.names[dir] == nil {
+			if err := c.links.fs.Add(dir); err != nil {
+				c.log.Debug("cannot watch a directory on the way to a service file", "dir", dir, "err", err)
+				continue
+			}
+		}
+		c.links.names[dir] = names
+	}
+}
+
+// handleLinkChanged reloads (debounced, as after an event of the config
+// dir) if the event names an entry on the way to a service file.
+func (c *configActor) handleLinkChanged(ctx actor.Context, m *linkChanged) {
+	if c.links == nil || c.watch == nil {
+		return
+	}
+	if m.name != "" && !c.links.names[filepath.Dir(m.name)][filepath.Base(m.name)] {
+		return
+	}
+	c.handleFsChanged(ctx, &fsChanged{})
+}
+
+// closeLinkWatch closes the linkWatch, if any, and waits for its
+// goroutine.
+func (c *configActor) closeLinkWatch() {
+	if c.links == nil {
+		return
+	}
+	_ = c.links.fs.Close()
+	<-c.links.done
+	c.links = nil
 }

@@ -108,3 +108,60 @@ func TestReload2WatchRenameIsOneReload(t *testing.T) {
 		t.Fatalf("the rename was not one reload:\n%s", out)
 	}
 }
+
+// TestReload2WatchFollowsSymlinkedFiles: with --watch, a service file that
+// is a symbolic link out of the config dir (a release layout:
+// app.service -> /opt/app/current/app.service, current -> r1) is
+// followed: an edit of its target, and a switch of a link on the way to
+// it, are applied as an edit of a file of the dir is.
+func TestReload2WatchFollowsSymlinkedFiles(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, nil)
+	opt := filepath.Join(filepath.Dir(d.dir), "opt")
+	for _, r := range []string{"r1", "r2"} {
+		if err := os.MkdirAll(filepath.Join(opt, r), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write := func(rel, sleep string) {
+		if err := os.WriteFile(filepath.Join(opt, rel), []byte("[Service]\nExecStart=/bin/sleep "+sleep+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("r1/app.service", "1001")
+	write("r2/app.service", "1002")
+	if err := os.Symlink("r1", filepath.Join(opt, "current")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(opt, "current", "app.service"), filepath.Join(d.dir, "app.service")); err != nil {
+		t.Fatal(err)
+	}
+	d.extraArgs = []string{"--watch"}
+	d.start()
+	d.waitRunning("app")
+	runs := func(what, arg string) {
+		t.Helper()
+		waitFor(t, 10*time.Second, what, func() bool {
+			st := d.status("app")
+			cmd, _ := os.ReadFile("/proc/" + itoa(st.PID) + "/cmdline")
+			return st.State == "running" && string(cmd) == "/bin/sleep\x00"+arg+"\x00"
+		})
+	}
+	runs("app running r1's command", "1001")
+
+	write("r1/app.service", "1003") // the target edited in place
+	runs("app restarted with the edited target", "1003")
+
+	// The release switched: current -> r2, by an atomic rename.
+	tmp := filepath.Join(opt, "current.tmp")
+	if err := os.Symlink("r2", tmp); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(opt, "current")); err != nil {
+		t.Fatal(err)
+	}
+	runs("app restarted with r2's command", "1002")
+
+	write("r2/app.service", "1004") // the new target is followed
+	runs("app restarted with r2's edited command", "1004")
+}

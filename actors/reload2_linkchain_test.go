@@ -1,0 +1,53 @@
+//go:build unix
+
+package actors
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestReload2LinkChain: the entries on the way from a service file that is
+// a symbolic link to the file it resolves to, by directory; none for a
+// regular file; a loop or a missing target ends the chain.
+func TestReload2LinkChain(t *testing.T) {
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf, opt := filepath.Join(root, "conf"), filepath.Join(root, "opt")
+	for _, d := range []string{conf, filepath.Join(opt, "r1")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.WriteFile(filepath.Join(conf, "plain.service"), nil, 0o644))
+	must(os.WriteFile(filepath.Join(opt, "r1", "app.service"), nil, 0o644))
+	must(os.Symlink("r1", filepath.Join(opt, "current")))
+	must(os.Symlink("../opt/current/app.service", filepath.Join(conf, "app.service")))
+	must(os.Symlink("loop.service", filepath.Join(conf, "loop.service")))
+	must(os.Symlink(filepath.Join(opt, "none", "x.service"), filepath.Join(conf, "gone.service")))
+
+	if got := linkChain(conf, "plain.service"); got != nil {
+		t.Errorf("plain file: %v, want nil", got)
+	}
+	got := linkChain(conf, "app.service")
+	for _, want := range [][2]string{{conf, "app.service"}, {opt, "current"}, {filepath.Join(opt, "r1"), "app.service"}} {
+		if !got[want[0]][want[1]] {
+			t.Errorf("app.service: %v lacks %s/%s", got, want[0], want[1])
+		}
+	}
+	if got := linkChain(conf, "loop.service"); !got[conf]["loop.service"] {
+		t.Errorf("loop: %v", got)
+	}
+	if got := linkChain(conf, "gone.service"); !got[opt]["none"] {
+		t.Errorf("missing target: %v, want %s/none watched for", got, opt)
+	}
+}
