@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -131,7 +132,7 @@ func checkTCP(ctx context.Context, opts TCPOptions) (*tls.Config, bool, error) {
 			return nil, false, fmt.Errorf("listen on %s: %w", opts.Addr, err)
 		}
 	}
-	tlsConfig, err := loadTLS(opts.TLSCertFile, opts.TLSKeyFile)
+	tlsConfig, err := loadTLS(opts.TLSCertFile, opts.TLSKeyFile, loggerOrDiscard(opts.Logger))
 	if err != nil {
 		return nil, false, fmt.Errorf("listen on %s: %w", opts.Addr, err)
 	}
@@ -146,23 +147,81 @@ func checkTCP(ctx context.Context, opts TCPOptions) (*tls.Config, bool, error) {
 }
 
 // loadTLS returns the server's TLS configuration, nil when neither file
-// is given.
-func loadTLS(certFile, keyFile string) (*tls.Config, error) {
+// is given. The pair is loaded now (an error if it does not load), and
+// again at a handshake once either file changed on disk (a renewal), so
+// that a renewed certificate is served without a restart; a changed pair
+// that does not load (half-way through a renewal) leaves the last good
+// one in use, and logger says so.
+func loadTLS(certFile, keyFile string, logger *slog.Logger) (*tls.Config, error) {
 	switch {
 	case certFile == "" && keyFile == "":
 		return nil, nil
 	case certFile == "" || keyFile == "":
 		return nil, errors.New("TLS needs both a certificate file and a key file")
 	}
+	r := &certReloader{certFile: certFile, keyFile: keyFile, logger: logger}
+	r.stamp = r.stampNow()
 	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
 		return nil, fmt.Errorf("loading TLS certificate: %w", err)
 	}
+	r.cert = &cert
 	return &tls.Config{
-		Certificates: []tls.Certificate{cert},
-		MinVersion:   tls.VersionTLS12,
-		NextProtos:   []string{"http/1.1"},
+		GetCertificate: r.getCertificate,
+		MinVersion:     tls.VersionTLS12,
+		NextProtos:     []string{"http/1.1"},
 	}, nil
+}
+
+// certReloader serves a certificate and key pair from their files,
+// loading them again when either changes.
+type certReloader struct {
+	certFile, keyFile string
+	logger            *slog.Logger
+
+	mu    sync.Mutex
+	cert  *tls.Certificate // the last pair that loaded
+	stamp [2]os.FileInfo   // of the files when last loaded or tried; nil for one that could not be read
+}
+
+// stampNow returns what the files are now (following links, as loading
+// them does).
+func (r *certReloader) stampNow() [2]os.FileInfo {
+	var st [2]os.FileInfo
+	for i, path := range []string{r.certFile, r.keyFile} {
+		if fi, err := os.Stat(path); err == nil {
+			st[i] = fi
+		}
+	}
+	return st
+}
+
+// sameFile reports whether a and b (nil: unreadable) are the same file,
+// unchanged: same identity, size and modification time.
+func sameFile(a, b os.FileInfo) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
+}
+
+// getCertificate is the tls.Config's GetCertificate: the pair in use,
+// loaded again first if a file changed since it was last loaded or tried.
+func (r *certReloader) getCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if now := r.stampNow(); !sameFile(now[0], r.stamp[0]) || !sameFile(now[1], r.stamp[1]) {
+		r.stamp = now // tried once per change, not at every handshake
+		cert, err := tls.LoadX509KeyPair(r.certFile, r.keyFile)
+		if err != nil {
+			r.logger.Warn("TLS certificate changed on disk but does not load: the previous one is still served",
+				"cert", r.certFile, "key", r.keyFile, "err", err)
+		} else {
+			r.cert = &cert
+			r.logger.Info("TLS certificate reloaded", "cert", r.certFile, "key", r.keyFile)
+		}
+	}
+	return r.cert, nil
 }
 
 // resolvesToLoopback reports whether host (from a listen address) is a
