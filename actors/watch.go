@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -233,8 +234,18 @@ type linkWatch struct {
 	fs   *fsnotify.Watcher
 	done chan struct{}
 	// names holds, by watched directory, the names of its entries that
-	// are on the way to a service file: only their events count.
-	names map[string]map[string]bool
+	// are on the way to a service file: only their events count. The
+	// goroutine reads it (a busy directory raises many events that are
+	// not worth a message); the config actor replaces it, never changes
+	// it.
+	names atomic.Pointer[map[string]map[string]bool]
+}
+
+// wants reports whether the event of path concerns an entry on the way
+// to a service file.
+func (w *linkWatch) wants(path string) bool {
+	names := w.names.Load()
+	return names != nil && (*names)[filepath.Dir(path)][filepath.Base(path)]
 }
 
 // linkChanged carries an event of the linkWatch; name is "" when events
@@ -334,17 +345,20 @@ func (c *configActor) syncLinkWatch(ctx actor.Context) {
 			c.log.Warn("cannot watch the targets of symbolic links among the service files; use supers reload after changing them", "err", err)
 			return
 		}
-		c.links = &linkWatch{fs: w, done: make(chan struct{}), names: map[string]map[string]bool{}}
-		self, root, done := ctx.Self(), ctx.ActorSystem().Root, c.links.done
+		lw := &linkWatch{fs: w, done: make(chan struct{})}
+		c.links = lw
+		self, root := ctx.Self(), ctx.ActorSystem().Root
 		go func() {
-			defer close(done)
+			defer close(lw.done)
 			for {
 				select {
 				case ev, ok := <-w.Events:
 					if !ok {
 						return
 					}
-					root.Send(self, &linkChanged{name: ev.Name})
+					if lw.wants(ev.Name) {
+						root.Send(self, &linkChanged{name: ev.Name})
+					}
 				case _, ok := <-w.Errors:
 					if !ok {
 						return
@@ -354,21 +368,24 @@ func (c *configActor) syncLinkWatch(ctx actor.Context) {
 			}
 		}()
 	}
-	for dir := range c.links.names {
+	var had map[string]map[string]bool
+	if p := c.links.names.Load(); p != nil {
+		had = *p
+	}
+	for dir := range had {
 		if want[dir] == nil {
 			_ = c.links.fs.Remove(dir) // gone already, maybe
-			delete(c.links.names, dir)
 		}
 	}
-	for dir, names := range want {
-		if c.links.names[dir] == nil {
+	for dir := range want {
+		if had[dir] == nil {
 			if err := c.links.fs.Add(dir); err != nil {
 				c.log.Debug("cannot watch a directory on the way to a service file", "dir", dir, "err", err)
-				continue
+				delete(want, dir)
 			}
 		}
-		c.links.names[dir] = names
 	}
+	c.links.names.Store(&want)
 }
 
 // handleLinkChanged reloads (debounced, as after an event of the config
@@ -377,8 +394,8 @@ func (c *configActor) handleLinkChanged(ctx actor.Context, m *linkChanged) {
 	if c.links == nil || c.watch == nil {
 		return
 	}
-	if m.name != "" && !c.links.names[filepath.Dir(m.name)][filepath.Base(m.name)] {
-		return
+	if m.name != "" && !c.links.wants(m.name) {
+		return // no longer on the way to a service file
 	}
 	c.handleFsChanged(ctx, &fsChanged{})
 }
