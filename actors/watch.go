@@ -13,6 +13,8 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/supers-dev/supers/config"
 )
 
 // watchDebounce is how long the config actor waits after the last file
@@ -314,18 +316,21 @@ func linkChain(dir, name string) map[string]map[string]bool {
 
 // syncLinkWatch makes the linkWatch watch the directories linkChain gives
 // for the service files of the config dir that are symbolic links, and
-// no other. It does nothing unless the config dir is watched.
+// superd.conf if it is one, and no other. It does nothing unless the config dir is watched.
 func (c *configActor) syncLinkWatch(ctx actor.Context) {
 	if c.watch == nil {
 		return
 	}
 	want := make(map[string]map[string]bool)
 	if real, err := filepath.EvalSymlinks(c.dir); err == nil {
+		files := []string{config.DaemonFile} // its webhooks too
 		for _, sp := range c.known {
-			if sp.File == "" || filepath.Dir(sp.File) != filepath.Clean(c.dir) {
-				continue
+			if sp.File != "" && filepath.Dir(sp.File) == filepath.Clean(c.dir) {
+				files = append(files, filepath.Base(sp.File))
 			}
-			for dir, names := range linkChain(real, filepath.Base(sp.File)) {
+		}
+		for _, file := range files {
+			for dir, names := range linkChain(real, file) {
 				if dir == real {
 					continue // the config dir's own watch sees it
 				}

@@ -165,3 +165,26 @@ func TestReload2WatchFollowsSymlinkedFiles(t *testing.T) {
 	write("r2/app.service", "1004") // the new target is followed
 	runs("app restarted with r2's edited command", "1004")
 }
+
+// TestReload2WatchFollowsSymlinkedDaemonConf: with --watch, a superd.conf
+// that is a symbolic link out of the config dir is followed as a service
+// file is: its webhooks are reloaded when the target is edited.
+func TestReload2WatchFollowsSymlinkedDaemonConf(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, nil)
+	target := filepath.Join(filepath.Dir(d.dir), "superd.conf")
+	if err := os.WriteFile(target, []byte("# none yet\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, filepath.Join(d.dir, "superd.conf")); err != nil {
+		t.Fatal(err)
+	}
+	d.extraArgs = []string{"--watch"}
+	d.start()
+	if err := os.WriteFile(target, []byte("[Webhook \"ops\"]\nURL=http://127.0.0.1:9/\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "superd.conf reloaded", func() bool {
+		return strings.Contains(d.stderr.String(), "superd.conf reloaded")
+	})
+}
