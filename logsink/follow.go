@@ -269,6 +269,7 @@ func (r *TailReader) passRotated(stamp string) {
 	if files == 0 {
 		return
 	}
+	r.gap = true
 	attrs := []any{"path", r.path, "skipped_files", files}
 	if known {
 		attrs = append(attrs, "skipped_bytes", size)
@@ -543,4 +544,5 @@ func (r *TailReader) resumeRemoved() {
 		r.log.Warn("logsink: a follower skipped the rest of a log file removed before it read it",
 			"path", r.path)
 	}
+	r.gap = r.gap || rp.unread != 0
 }

@@ -84,6 +84,14 @@ type TailReader struct {
 	prev    string              // rotated files stamped later than this are not read yet
 	ahead   map[string]seenFile // follow: rotated files stamped after prev seen so far
 	resume  *resumePoint        // where to go on after the file being read was removed
+	// gap: output was skipped (removed before it was read) since the
+	// last byte sent, which ends the line sent in part, if any, before
+	// what comes next.
+	gap bool
+
+	// Owned by Read: the last byte it returned, if sent.
+	last byte
+	sent bool
 }
 
 // source is an open file being read: either the live log file, read at an
@@ -658,6 +666,9 @@ func (r *TailReader) Read(p []byte) (int, error) {
 	}
 	for {
 		n, err := r.step(p)
+		if n > 0 {
+			r.last, r.sent = p[n-1], true
+		}
 		if err != nil && !errors.Is(err, io.EOF) && (r.isDone() || errors.Is(err, errWatcherClosed)) {
 			err = io.EOF // failures caused by Close tearing things down
 		}
@@ -703,6 +714,15 @@ func (r *TailReader) step(p []byte) (int, error) {
 				return 0, err
 			}
 			continue
+		}
+		if r.gap {
+			r.gap = false
+			if r.sent && r.last != '\n' {
+				// A line sent in part, whose rest was skipped: ended
+				// here, so that it does not run into what comes next.
+				p[0] = '\n'
+				return 1, nil
+			}
 		}
 		n, err := r.cur.read(p)
 		if n > 0 {
