@@ -258,9 +258,10 @@
 // if the file was removed once compressed; else (MaxBackups, MaxAge, or a
 // removal by hand) it skips what it had not read of the file, logs how many
 // bytes that was, and goes on with the oldest file there is, as it does with
-// a rotated file removed before it got to it. So a follower that falls
-// behind by more than the retention keeps loses the oldest output, never
-// the disk space.
+// a rotated file removed before it got to it; a line it had sent in part
+// is first ended with a newline, so that it does not run into the next
+// one. So a follower that falls behind by more than the retention keeps
+// loses the oldest output, never the disk space.
 //
 // Rotated files are recognised by name, stdout-<stamp>.log[.gz], and ordered
 // by their stamps, which the Sink keeps unique; the one the live file became
