@@ -394,6 +394,11 @@ func (c *configActor) reloadWith(ctx actor.Context, dryRun, confirmAbsence bool)
 	var apply applyConfig
 	now, absent := time.Now(), c.absentSince
 	c.absentSince = nil
+	for name := range absent {
+		if fresh[name] != nil || failed[name] {
+			c.log.Info("service file back: its service was not stopped", "service", name)
+		}
+	}
 	// The files of the dir now, by identity: a missing file found under
 	// another name was renamed, and is no absence to confirm.
 	present := make(map[fileID]bool, len(before))

@@ -38,6 +38,10 @@ func TestReload2WatchConfirmsAnAbsence(t *testing.T) {
 	if out, _, _ := d.cli("events", "--service", "a"); strings.Contains(out, "stop") {
 		t.Fatalf("a was stopped:\n%s", out)
 	}
+	// superd's log says both: missing, then back.
+	if log := d.stderr.String(); !strings.Contains(log, "service file missing") || !strings.Contains(log, "service file back") {
+		t.Errorf("the log does not say that a's file went missing, then came back")
+	}
 
 	// Gone for good: stopped and forgotten.
 	if err := os.Remove(filepath.Join(d.dir, "b.service")); err != nil {
