@@ -61,9 +61,29 @@ func (q *queue) push(b []byte, giveUp <-chan struct{}) pushResult {
 	if !q.budget.take(len(b)) {
 		return pushOverBudget
 	}
-	q.chunks = append(q.chunks, b)
-	q.pending += len(b)
+	q.add(b)
 	return pushed
+}
+
+// add queues b, which fits. A small b goes at the end of the last chunk
+// queued, if that is small enough too: a service that writes a few bytes
+// at a time (unbuffered stderr, a progress indicator) has each of them
+// read as a chunk of its own, and behind a hung disk a queue of such
+// chunks, a slice header and an allocation of at least 8 bytes each,
+// took some thirty times the bytes it held. Appending costs at most
+// twice those bytes, amortised. The last chunk has not been taken by the
+// writer: take empties the queue. A b merged so is not a buffer of
+// chunkPool (those are not small), and nothing else holds it. q.mu is
+// held.
+func (q *queue) add(b []byte) {
+	q.pending += len(b)
+	if n := len(q.chunks); n > 0 && len(b) < chunkSize/2 {
+		if last := q.chunks[n-1]; len(last)+len(b) <= chunkSize {
+			q.chunks[n-1] = append(last, b...)
+			return
+		}
+	}
+	q.chunks = append(q.chunks, b)
 }
 
 // waitForRoom waits until n more bytes fit, for at most maxBlock and only
@@ -114,8 +134,7 @@ func (q *queue) tryPush(b []byte, wt roomWaiter) pushResult {
 	case !q.budget.take(len(b)):
 		return pushOverBudget
 	}
-	q.chunks = append(q.chunks, b)
-	q.pending += len(b)
+	q.add(b)
 	return pushed
 }
 
