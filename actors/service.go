@@ -302,10 +302,12 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 	case *processExited:
 		a.handleExit(ctx, m)
 	case *stopTimedOut:
-		a.handleStopTimeout(m)
+		a.handleStopTimeout(ctx, m)
+	case *killWaitOver:
+		a.handleKillWaitOver(ctx, m)
 	case *killNow:
 		if a.handle.PID != 0 && !a.killed {
-			a.kill("superd's shutdown timed out, killing process group")
+			a.kill(ctx, "superd's shutdown timed out, killing process group")
 		}
 	case *retire:
 		ctx.Stop(ctx.Self())
@@ -592,16 +594,17 @@ func (a *serviceActor) beginStop(ctx actor.Context) {
 // maxTimer bounds TimeoutStopSec values treated as "never SIGKILL" (infinity).
 const maxTimer = 100 * 365 * 24 * time.Hour
 
-func (a *serviceActor) handleStopTimeout(m *stopTimedOut) {
+func (a *serviceActor) handleStopTimeout(ctx actor.Context, m *stopTimedOut) {
 	if m.gen != a.rec.gen || a.state != StateStopping {
 		return // stale timer of an older generation
 	}
-	a.kill("stop timed out, killing process group", "timeout", logDuration(a.spec.TimeoutStopSec))
+	a.kill(ctx, "stop timed out, killing process group", "timeout", logDuration(a.spec.TimeoutStopSec))
 }
 
 // kill sends SIGKILL to the process group and to the processes that left
-// it, and logs why (msg, attrs).
-func (a *serviceActor) kill(msg string, attrs ...any) {
+// it, and logs why (msg, attrs). A main process that is still there
+// groupKillWait later is given up on (handleKillWaitOver).
+func (a *serviceActor) kill(ctx actor.Context, msg string, attrs ...any) {
 	a.killed = true
 	a.killedAt = a.deps.now()
 	a.log().Warn(msg, append([]any{"pid", a.handle.PID}, attrs...)...)
@@ -611,6 +614,35 @@ func (a *serviceActor) kill(msg string, attrs ...any) {
 	for _, st := range a.strays {
 		a.signalStray(st, "SIGKILL")
 	}
+	if a.killTimer != nil {
+		a.killTimer.Stop() // the stop's timeout: this is its SIGKILL
+	}
+	gen, self, root := a.rec.gen, ctx.Self(), ctx.ActorSystem().Root
+	a.killTimer = time.AfterFunc(groupKillWait, func() { root.Send(self, &killWaitOver{gen: gen}) })
+}
+
+// killWaitOver fires groupKillWait after a stop's SIGKILL.
+type killWaitOver struct {
+	gen uint64
+}
+
+// handleKillWaitOver ends a stop whose main process SIGKILL has not ended
+// within groupKillWait: it is stuck in the kernel (a frozen cgroup, a hung
+// file system) and will die when it leaves it, at a moment no one can
+// tell. As for the rest of a group that outlives its SIGKILL (settleStop),
+// and as systemd does after its final SIGKILL, it is logged and left: the
+// stop ends, with the status saying so, rather than keep the operator's
+// stop, and the commands queued behind it, waiting for ever. Its exit,
+// when it comes, is stale.
+func (a *serviceActor) handleKillWaitOver(ctx actor.Context, m *killWaitOver) {
+	if m.gen != a.rec.gen || a.state != StateStopping || a.mainExit != nil {
+		return // ended, or the main process exited: settleStop waits for the rest
+	}
+	pid := a.handle.PID
+	a.log().Warn("process still there after SIGKILL (stuck in the kernel?); the stop leaves it", "pid", pid, "waited", groupKillWait)
+	a.rec.lastErr = fmt.Sprintf("process %d still there after SIGKILL (stuck in the kernel?)", pid)
+	// The SIGKILL it has pending is what it will die of.
+	a.ended(ctx, &processExited{gen: m.gen, exit: process.Exit{PID: pid, Code: -1, Signal: "SIGKILL", Time: a.deps.now()}})
 }
 
 // autoStart is the start of a service restarted by its supervisor, sent

@@ -1,0 +1,70 @@
+package actors
+
+import (
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/supers-dev/supers/config"
+)
+
+// A stop whose main process SIGKILL cannot end (stuck in the kernel: a
+// frozen cgroup, a hung file system) ends groupKillWait after the SIGKILL,
+// as one whose main process exited but whose group is stuck does, and as
+// systemd gives up on a unit's processes after its final SIGKILL: it used
+// to wait for the process forever, "stopping", with the operator's stop
+// (and a start or restart queued behind it) never answered.
+func TestLifecycle2StopOfProcessStuckAfterSIGKILLEnds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		procs := newFakeStarter(nil)
+		h := newHarness(t, procs, service(t, config.RestartAlways, func(s *config.Service) {
+			s.TimeoutStopSec = 3 * time.Second
+		}))
+		p := h.nextStart(time.Second) // it never exits: the fake ignores signals
+		synctest.Wait()
+
+		reply := make(chan result, 1)
+		sent := time.Now()
+		h.sys.Root.Send(h.services, &stopService{name: svcName, reply: reply})
+		restarted := make(chan result, 1)
+		h.sys.Root.Send(h.services, &restartService{name: svcName, reply: restarted})
+		var r result
+		select {
+		case r = <-reply:
+		case <-time.After(time.Hour):
+			t.Fatal("the stop of a process stuck after SIGKILL was never answered")
+		}
+		if waited, want := time.Since(sent), 3*time.Second+groupKillWait; waited != want {
+			t.Fatalf("the stop was answered after %v, want %v (TimeoutStopSec, then the wait after SIGKILL)", waited, want)
+		}
+		if r.err != nil || r.status.State != StateStopped || r.status.PID != 0 {
+			t.Fatalf("stop answered %+v, %v; want stopped without a pid", r.status, r.err)
+		}
+		if want := "still there after SIGKILL"; !strings.Contains(r.status.Error, want) {
+			t.Fatalf("stopped with error %q, want it to say %q", r.status.Error, want)
+		}
+		if sigs := h.sigs.to(p.pid); !strings.Contains(strings.Join(sigs, " "), "SIGKILL") {
+			t.Fatalf("signals to the group %v, want a SIGKILL", sigs)
+		}
+		// The restart queued behind the stop goes ahead.
+		select {
+		case r = <-restarted:
+		case <-time.After(time.Hour):
+			t.Fatal("the restart queued behind the stop was never answered")
+		}
+		np := h.takeStart()
+		if r.err != nil || r.status.State != StateRunning || r.status.PID != np.pid {
+			t.Fatalf("restart answered %+v, %v; want running pid %d", r.status, r.err, np.pid)
+		}
+		if st := h.wantState(StateRunning, 0); st.Error != "" {
+			t.Fatalf("running with error %q, want none", st.Error)
+		}
+		// The stuck process's exit, once it comes, changes nothing.
+		p.exit(0)
+		synctest.Wait()
+		if st := h.wantState(StateRunning, 0); st.PID != np.pid {
+			t.Fatalf("running pid %d after the old process's exit, want %d", st.PID, np.pid)
+		}
+	})
+}
