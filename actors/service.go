@@ -721,7 +721,17 @@ func (a *serviceActor) findStrays() []*process.Stray {
 	if a.deps.marker != nil {
 		entry = runstate.MarkerEnv + "=" + a.deps.marker(a.spec.Name)
 	}
-	return f.Strays(entry, a.handle.Pipes[:]...)
+	// An orphan still in the group (its parent, a subshell, exited) gets
+	// the group's signals, and the stop waits for the group: signalled
+	// again, it would get KillSignal twice, which many programs read as
+	// "exit now, skip the graceful shutdown".
+	return slices.DeleteFunc(f.Strays(entry, a.handle.Pipes[:]...), func(st *process.Stray) bool {
+		if st.PGID != 0 && st.PGID == a.handle.PGID {
+			st.Close()
+			return true
+		}
+		return false
+	})
 }
 
 // straysLeft looks for processes of the service that left its process

@@ -1,13 +1,17 @@
 package process
 
 // Stray is a process found by [Manager.Strays]: a descendant of this
-// process that the Manager did not start and that is no longer in the
-// process group of the child it descends from. Where the platform has
-// pidfds (Linux), a Stray holds one, so that its methods never reach
-// another process that reused its pid. Close it when done.
+// process that the Manager did not start, outside the process group of the
+// child it descends from, or an orphan the process adopted that is still
+// in that group (PGID tells them apart). Where the platform has pidfds
+// (Linux), a Stray holds one, so that its methods never reach another
+// process that reused its pid. Close it when done.
 type Stray struct {
 	// PID is the process id.
-	PID  int
+	PID int
+	// PGID is the process group the process was in when it was found, 0
+	// if that could not be read.
+	PGID int
 	fd   int  // its pidfd, if held
 	held bool // fd is open (the zero Stray holds none)
 }

@@ -15,7 +15,8 @@ import (
 )
 
 // Strays returns the processes that descend from this process, that the
-// Manager did not start, and that belong to a service: whose environment
+// Manager did not start, and that belong to a service (orphans still in
+// the service's process group too: [Stray.PGID]): whose environment
 // holds entry (such as "SUPERD_MARKER=ID:web"), or which hold open one of
 // the pipes whose inode numbers pipes lists (the service's stdout and
 // stderr, [Handle.Pipes]; zeros are ignored), opened as pidfds: the
@@ -141,7 +142,13 @@ func openStray(pid int, entry []byte, pipes []uint64) (*Stray, bool) {
 		return nil, false
 	}
 	if belongs(pid, fd, entry, pipes) {
-		return &Stray{PID: pid, fd: fd, held: true}, true
+		s := &Stray{PID: pid, fd: fd, held: true}
+		// Read after the pidfd was opened, and kept only if the process
+		// is still alive after: the group is that process's.
+		if pgid, err := unix.Getpgid(pid); err == nil && !pidfdExited(fd) {
+			s.PGID = pgid
+		}
+		return s, true
 	}
 	_ = unix.Close(fd)
 	return nil, false
