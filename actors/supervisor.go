@@ -872,9 +872,11 @@ func (s *Supervisor) Logs(ctx context.Context, name string, q transport.LogQuery
 		if s.streams.Err() != nil {
 			// Cut by the shutdown (its canceled streams, its closed
 			// watcher), not by the caller or the file.
-			return nil, fmt.Errorf("logs of %s: %w (shutting down)", name, ErrNotRunning)
+			return nil, fmt.Errorf("%w (shutting down)", ErrNotRunning)
 		}
-		return nil, fmt.Errorf("logs of %s: %w", name, err)
+		// err names the log file, and so the service: the caller, who
+		// asked for name, says what it was doing.
+		return nil, err
 	}
 	return &logStream{TailReader: r, release: func() { unhook(); cancel() }}, nil
 }
