@@ -306,6 +306,12 @@ func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor
 	switch {
 	case d.GiveUp:
 		e.overlay, e.reason = StateFatal, d.Reason
+		if ee.ExecErr == nil {
+			// How the last process ended, as the status's error of an
+			// exec failure says why it failed (the table shows the error,
+			// not the last exit).
+			e.reason += "; last failure: " + ee.Exit.String()
+		}
 		if d.Retry > 0 {
 			s.arm(e, d.Retry)
 		}
