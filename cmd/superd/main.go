@@ -213,8 +213,9 @@ func (c *cli) socketGroup(d *config.Daemon) (int, error) {
 
 // hostProblems checks, before anything starts, what the settings of d and
 // of the command line (c, not yet merged) ask of the machine and parsing
-// cannot judge: that the socket's path and directories can be used, that
-// the socket group exists, and that the HTTP API's address, Host names,
+// cannot judge: that the socket's path and directories can be used (and
+// written by superd's user), that the socket group exists, and that the
+// HTTP API's address, Host names,
 // certificate and token file can be used. Each problem names the
 // flag or the superd.conf key it comes from. superd --check reports them
 // too, so that a configuration it passes does not stop superd from
@@ -237,6 +238,10 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 			from += ", socket group " + strconv.Itoa(gid)
 		}
 		probs = append(probs, fmt.Errorf("%s: %w", from, err))
+	} else if err := config.CheckMayCreate(socket); err != nil {
+		// Beside the socket go its lock and the state file: a user
+		// other than root may not write the directory it names.
+		probs = append(probs, fmt.Errorf("--socket %s: superd's user (uid %d) may not create the socket, its lock and the state file there: %w", socket, os.Geteuid(), err))
 	}
 	eff := *c
 	eff.merge(d)
