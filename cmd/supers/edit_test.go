@@ -23,9 +23,10 @@ func TestAnnotate(t *testing.T) {
 			t.Errorf("line %q lacks the marker", l)
 		}
 	}
-	// Sorted by line; the line numbers count the added lines.
-	if lines[3] != editMarker+"   web.service: [Service] User: required key is missing" ||
-		lines[4] != editMarker+"   web.service:8: [Service] Restart: invalid value?[2J" || lines[7] != "Restart=sometimes" {
+	// Sorted by line, the error of no line last (as package config
+	// orders them); the line numbers count the added lines.
+	if lines[3] != editMarker+"   web.service:8: [Service] Restart: invalid value?[2J" ||
+		lines[4] != editMarker+"   web.service: [Service] User: required key is missing" || lines[7] != "Restart=sometimes" {
 		t.Errorf("annotation:\n%s", got)
 	}
 	if s := stripAnnotation(got); s != text {

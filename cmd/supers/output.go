@@ -42,11 +42,12 @@ func (a *app) printTable(t *statusTable) error {
 const configChangedMark = "*"
 
 // writeConfigWarning prints the service files superd could not load under
-// a "supers: warning:" line, one indented message each, sorted by file.
-// It is best-effort output on stderr, so write errors are ignored.
+// a "supers: warning:" line counting them, then one indented message per
+// problem (a file may have several), sorted by file. It is best-effort
+// output on stderr, so write errors are ignored.
 func writeConfigWarning(w io.Writer, errs []transport.ConfigError) {
 	errs = sortConfigErrors(errs)
-	fmt.Fprintf(w, "supers: warning: %d service file(s) could not be loaded:\n", len(errs))
+	fmt.Fprintf(w, "supers: warning: %d service file(s) could not be loaded:\n", countFiles(errs))
 	for _, e := range errs {
 		msg := e.Message
 		if msg == "" {
@@ -56,11 +57,33 @@ func writeConfigWarning(w io.Writer, errs []transport.ConfigError) {
 	}
 }
 
-// sortConfigErrors returns a copy of errs sorted by file, then line.
+// countFiles returns how many distinct files errs are about; an error
+// naming no file counts as one of its own.
+func countFiles(errs []transport.ConfigError) int {
+	files := make(map[string]struct{}, len(errs))
+	n := 0
+	for _, e := range errs {
+		if e.File == "" {
+			n++
+			continue
+		}
+		if _, seen := files[e.File]; !seen {
+			files[e.File] = struct{}{}
+			n++
+		}
+	}
+	return n
+}
+
+// sortConfigErrors returns a copy of errs sorted by file, then line, those
+// of a file without a line (such as a missing required key) after its
+// lines, as package config orders one file's errors: a syntax error on
+// line 1 comes before the missing key it caused.
 func sortConfigErrors(errs []transport.ConfigError) []transport.ConfigError {
 	errs = slices.Clone(errs)
 	slices.SortStableFunc(errs, func(a, b transport.ConfigError) int {
-		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+		// Line 0 becomes the largest.
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(uint(a.Line-1), uint(b.Line-1)))
 	})
 	return errs
 }
