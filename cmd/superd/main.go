@@ -370,13 +370,20 @@ func newLogger(w io.Writer, level, format string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// reloadOnHangup runs a reload for every SIGHUP until ctx is done.
+// reloadOnHangup runs a reload for every SIGHUP until ctx is done. A
+// SIGHUP that comes while superd starts waits for the start; one that
+// superd's shutdown (ctx) overtakes is not a failed reload.
 func reloadOnHangup(ctx context.Context, sup *actors.Supervisor, hup <-chan os.Signal, logger *slog.Logger) {
 	for {
 		select {
 		case <-hup:
 			logger.Info("SIGHUP: reloading the configuration")
-			if _, err := sup.Reload(ctx); err != nil {
+			_, err := sup.Reload(ctx)
+			switch {
+			case err == nil:
+			case ctx.Err() != nil || errors.Is(err, actors.ErrNotRunning):
+				logger.Info("SIGHUP: configuration not reloaded: superd is shutting down")
+			default:
 				logger.Error("reload failed", "err", err)
 			}
 		case <-ctx.Done():
