@@ -370,6 +370,14 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	defer close(s.done)
 	defer s.cutCommands() // before done: a call that acts never sees done first
+	// "superd stopped" is said last, once the locks below are released:
+	// whoever waits for it may start the next superd at once.
+	stopped := false
+	defer func() {
+		if stopped {
+			s.log.Info("superd stopped")
+		}
+	}()
 	// The socket's lock is taken before anything else is touched.
 	api, err := s.listen(ctx)
 	if err != nil {
@@ -530,7 +538,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	// The streams' handlers write their end; a client that does not read
 	// is cut.
 	api.shutdown()
-	s.log.Info("superd stopped")
+	stopped = true
 	return nil
 }
 

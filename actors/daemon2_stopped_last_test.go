@@ -1,0 +1,81 @@
+//go:build linux
+
+package actors_test
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/supers-dev/supers/actors"
+	"github.com/supers-dev/supers/config/flock"
+)
+
+// lockWitness is a slog handler that, when "superd stopped" is logged,
+// notes which of paths are still locked.
+type lockWitness struct {
+	paths []string
+
+	mu     *sync.Mutex
+	seen   *bool
+	locked *[]string
+}
+
+func (w lockWitness) Enabled(context.Context, slog.Level) bool { return true }
+func (w lockWitness) WithAttrs([]slog.Attr) slog.Handler       { return w }
+func (w lockWitness) WithGroup(string) slog.Handler            { return w }
+func (w lockWitness) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != "superd stopped" {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	*w.seen = true
+	for _, p := range w.paths {
+		if flock.Holder(p) != 0 {
+			*w.locked = append(*w.locked, p)
+		}
+	}
+	return nil
+}
+
+// TestStoppedIsLoggedOnceTheLocksAreFree: "superd stopped" is the last
+// thing the supervisor does, so that whoever waits for it (a test, a
+// script, an operator) can start the next superd at once. It was logged
+// before the socket's lock and the config dir's were released, and a
+// superd started right then failed with "another superd is running".
+func TestStoppedIsLoggedOnceTheLocksAreFree(t *testing.T) {
+	conf := t.TempDir()
+	if err := os.WriteFile(filepath.Join(conf, "a.service"), []byte("[Service]\nExecStart=/bin/sleep 1000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sockDir, err := os.MkdirTemp("", "sl") // short: socket paths are bounded
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(sockDir) })
+	socket := filepath.Join(sockDir, "s.sock")
+	var (
+		mu     sync.Mutex
+		seen   bool
+		locked []string
+	)
+	w := lockWitness{paths: []string{socket + ".lock", conf}, mu: &mu, seen: &seen, locked: &locked}
+	_, cancel, ran := embedded(t, actors.Config{ConfigDir: conf, Socket: socket, Logger: slog.New(w)})
+	if flock.Holder(socket+".lock") == 0 || flock.Holder(conf) == 0 {
+		t.Fatal("the locks are not seen held while the supervisor runs: the test cannot tell")
+	}
+	cancel()
+	waitRun(t, ran)
+	mu.Lock()
+	defer mu.Unlock()
+	if !seen {
+		t.Fatal(`"superd stopped" was not logged`)
+	}
+	if len(locked) > 0 {
+		t.Errorf(`"superd stopped" was logged while these were still locked: %v`, locked)
+	}
+}
