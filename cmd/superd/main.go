@@ -24,7 +24,9 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/supers-dev/supers/actors"
+	"github.com/supers-dev/supers/actors/runstate"
 	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/config/flock"
 	"github.com/supers-dev/supers/transport"
 )
 
@@ -242,6 +244,15 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 		// Beside the socket go its lock and the state file: a user
 		// other than root may not write the directory it names.
 		probs = append(probs, fmt.Errorf("--socket %s: superd's user (uid %d) may not create the socket, its lock and the state file there: %w", socket, os.Geteuid(), err))
+	}
+	// The lock file beside the socket, and the state file beside it (with
+	// its own lock), that superd would refuse: a symlink, a file of
+	// another user, a state file others may have written.
+	if err := flock.Check(socket + ".lock"); err != nil {
+		probs = append(probs, fmt.Errorf("--socket %s: %w", socket, err))
+	}
+	if err := runstate.Check(socket + ".state"); err != nil {
+		probs = append(probs, fmt.Errorf("--socket %s: %w", socket, err))
 	}
 	eff := *c
 	eff.merge(d)

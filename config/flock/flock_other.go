@@ -12,3 +12,6 @@ func TryLock(*os.File) error { return errors.ErrUnsupported }
 
 // OpenOwned is not supported off Unix: it returns errors.ErrUnsupported.
 func OpenOwned(string) (*os.File, error) { return nil, errors.ErrUnsupported }
+
+// Check has nothing to check off Unix, where OpenOwned is not supported.
+func Check(string) error { return nil }

@@ -72,3 +72,24 @@ func ownLock(fi os.FileInfo) error {
 	}
 	return nil
 }
+
+// Check reports what would make OpenOwned refuse the lock file at path,
+// without creating or opening it: a symlink, a file that is not regular,
+// or one of a user other than root and this process's effective user. A
+// missing file is no problem (OpenOwned creates it). The errors are
+// OpenOwned's.
+func Check(path string) error {
+	fi, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("opening lock file %s: %w", path, err)
+	case fi.Mode()&os.ModeSymlink != 0:
+		return fmt.Errorf("lock file %s is a symlink; refusing to follow it (remove it)", path)
+	}
+	if err := ownLock(fi); err != nil {
+		return fmt.Errorf("lock file %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,34 @@
+package runstate
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/supers-dev/supers/config/flock"
+)
+
+// Check reports what would make [Open] refuse the state file at path,
+// without locking, reading or writing anything: a state file that is not a
+// regular file or that another user may have written, or a lock file
+// (path+".lock") that is not a regular file of root or of this process's
+// effective user. A missing file is no problem (Open starts afresh, or
+// creates the lock). It is for a check before a start (superd --check); the
+// errors are Open's.
+func Check(path string) error {
+	var errs []error
+	if fi, err := os.Lstat(path); err == nil {
+		if !fi.Mode().IsRegular() {
+			errs = append(errs, fmt.Errorf("runstate: state file %s is a %s, not a regular file; refusing to use it (remove it)", path, fileKind(fi.Mode())))
+		} else if err := checkOwner(path, fi); err != nil {
+			errs = append(errs, err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		errs = append(errs, fmt.Errorf("runstate: read state file: %w", err))
+	}
+	if err := flock.Check(path + ".lock"); err != nil {
+		errs = append(errs, fmt.Errorf("runstate: %w", err))
+	}
+	return errors.Join(errs...)
+}
