@@ -50,6 +50,10 @@ type configActor struct {
 	// and whose changes all raise one (dirChanges.watch).
 	changes  *dirChanges
 	verified map[string]bool
+	// refused holds, by name, the error of a known service's file that
+	// changed since it was loaded and that the ownership rule refuses now
+	// (see stale, which keeps it).
+	refused  map[string]error
 	statFile func(path string) (fileStamp, bool)           // stale's stat; nil means stampOf (tests count calls)
 	loadDir  func(dir string) ([]*config.Service, []error) // reload's config.LoadDir; tests make it fail
 
@@ -664,50 +668,109 @@ func (c *configActor) loadOnDemand(ctx actor.Context, m *unknownCommand) {
 }
 
 // stale returns the services whose file changed on disk (or vanished) since
-// it was loaded. With a dirChanges, a file is only looked at again after an
-// event named it.
+// it was loaded, and that a reload would load or remove. With a dirChanges,
+// a file is only looked at again after an event named it.
+//
+// None is returned while the config dir cannot be loaded as a whole
+// (missing, say): a reload would change nothing, and loadErrors says why.
+// Nor is a file that the ownership rule refuses (config.ErrUntrusted): a
+// reload would only report the refusal, which loadErrors reports already
+// (c.refused, which stale keeps up to date).
 func (c *configActor) stale(names []string) map[string]bool {
 	c.takeChanges()
 	out := map[string]bool{}
+	if c.refused == nil {
+		c.refused = make(map[string]error)
+	}
 	check := func(name string, sp *config.Service) {
+		delete(c.refused, name)
 		if sp.File == "" {
 			return
 		}
-		if changed, ok := c.verified[name]; ok {
-			if changed {
-				out[name] = true
+		changed, ok := c.verified[name]
+		if !ok {
+			stat := c.statFile
+			if stat == nil {
+				stat = stampOf
 			}
+			// Watched before the stat: a change after it is named by the
+			// next drain, whichever path it is made through.
+			trusted := c.changes != nil && c.changes.watch(sp.File)
+			now, ok := stat(sp.File)
+			was, loaded := c.stamps[name]
+			changed = !ok || !loaded || !now.same(was)
+			if trusted {
+				c.verified[name] = changed
+			}
+		}
+		if !changed {
 			return
 		}
-		stat := c.statFile
-		if stat == nil {
-			stat = stampOf
+		// Read again while it differs (a chmod or chown that makes it
+		// acceptable changes no stamp).
+		if err := refusal(sp.File); err != nil {
+			c.refused[name] = err
+			return
 		}
-		// Watched before the stat: a change after it is named by the next
-		// drain, whichever path it is made through.
-		trusted := c.changes != nil && c.changes.watch(sp.File)
-		now, ok := stat(sp.File)
-		was, loaded := c.stamps[name]
-		changed := !ok || !loaded || !now.same(was)
-		if changed {
-			out[name] = true
-		}
-		if trusted {
-			c.verified[name] = changed
-		}
+		out[name] = true
 	}
 	if names == nil {
+		clear(c.refused)
 		for name, sp := range c.known {
 			check(name, sp)
 		}
-		return out
-	}
-	for _, name := range names {
-		if sp, ok := c.known[name]; ok {
-			check(name, sp)
+	} else {
+		for _, name := range names {
+			if sp, ok := c.known[name]; ok {
+				check(name, sp)
+			}
 		}
 	}
+	if len(out)+len(c.refused) > 0 && c.dirUnavailable() != nil {
+		clear(c.refused)
+		return map[string]bool{}
+	}
 	return out
+}
+
+// refusal returns the error of loading the service file path if the
+// ownership rule refuses it, or a file it names (both wrap
+// config.ErrUntrusted); nil otherwise.
+func refusal(path string) error {
+	_, err := config.ParseFile(path)
+	if errors.Is(err, config.ErrUntrusted) {
+		return err
+	}
+	return nil
+}
+
+// dirUnavailableError is why the config dir cannot be loaded as a whole
+// (missing, not a directory, unreadable, or writable by another user):
+// every reload fails, and the services keep what was loaded.
+type dirUnavailableError struct {
+	dir string
+	err error // names the dir
+}
+
+func (e *dirUnavailableError) Error() string {
+	return e.err.Error() + " (the services keep the configuration last loaded; a reload changes nothing until the dir can be loaded again)"
+}
+
+func (e *dirUnavailableError) Unwrap() error { return e.err }
+
+// dirUnavailable returns a *dirUnavailableError if the config dir cannot
+// be loaded as a whole, nil if it can (or superd has none).
+func (c *configActor) dirUnavailable() error {
+	if c.dir == "" {
+		return nil
+	}
+	if err := dirProblem(c.dir); err != nil {
+		return &dirUnavailableError{dir: c.dir, err: fmt.Errorf("config dir %s: %w", c.dir, err)}
+	}
+	if err := config.CheckDirTrusted(c.dir); err != nil {
+		return &dirUnavailableError{dir: c.dir, err: fmt.Errorf("config dir %w", err)} // it starts with the dir
+	}
+	return nil
 }
 
 // cutServiceFile returns NAME for a path .../NAME.service.
@@ -742,6 +805,10 @@ func configErrors(err error) []transport.ConfigError {
 	var created *creationError
 	if errors.As(err, &created) {
 		return []transport.ConfigError{created.configError()}
+	}
+	var dirErr *dirUnavailableError
+	if errors.As(err, &dirErr) {
+		return []transport.ConfigError{{File: dirErr.dir, Dir: true, Message: oneLine(err.Error())}}
 	}
 	ce := transport.ConfigError{Message: oneLine(err.Error())}
 	var e *config.Error
@@ -795,10 +862,30 @@ func (c *configActor) askCreate(specs ...*config.Service) {
 	}
 }
 
-// loadErrors returns the errors of the service files (those of the last
-// scan), then why services could not be created, by name.
+// loadErrors returns why the config dir cannot be loaded as a whole, if
+// it cannot; then the errors of the service files (those of the last scan,
+// except that a file the ownership rule refuses now, although it loaded
+// before, has that refusal instead); then why services could not be
+// created, by name.
 func (c *configActor) loadErrors() []error {
-	out := slices.Clone(c.errs)
+	var out, refusals []error
+	refused := map[string]bool{} // files
+	if err := c.dirUnavailable(); err != nil {
+		out = append(out, err)
+	} else {
+		c.stale(nil) // brings c.refused up to date
+		for _, name := range slices.Sorted(maps.Keys(c.refused)) {
+			refused[c.known[name].File] = true
+			refusals = append(refusals, c.refused[name])
+		}
+	}
+	for _, err := range c.errs {
+		var e *config.Error
+		if !errors.As(err, &e) || !refused[e.File] {
+			out = append(out, err)
+		}
+	}
+	out = append(out, refusals...)
 	for _, name := range slices.Sorted(maps.Keys(c.createErrs)) {
 		out = append(out, c.createErrs[name])
 	}

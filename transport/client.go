@@ -155,7 +155,9 @@ func (c *Client) Restart(ctx context.Context, name string) (ServiceStatus, error
 // ConfigErrors returns the service files superd could not load at start or
 // at its last reload, and the services whose file loaded but that superd
 // could not create (their log directory refused, say), until it does; none
-// when every file loaded and every service was created. A daemon that predates
+// when every file loaded and every service was created. While the
+// configuration directory itself cannot be loaded, the first entry says
+// so (ConfigError.Dir). A daemon that predates
 // this request answers 404: an *[APIError] that does not match
 // [ErrUnknownService].
 func (c *Client) ConfigErrors(ctx context.Context) ([]ConfigError, error) {

@@ -51,7 +51,9 @@ type ServiceStatus struct {
 	NextAttemptMS int64 `json:"next_attempt_ms,omitempty"`
 	// ConfigChanged is true when the service's file changed on disk since
 	// superd loaded it (a comment-only edit too): a reload applies the
-	// change, if the parsed configuration differs.
+	// change, if the parsed configuration differs. It is false while the
+	// configuration directory cannot be loaded (missing, say), and for a
+	// file the ownership rule refuses: GET /v1/config/errors says why.
 	ConfigChanged bool `json:"config_changed,omitempty"`
 }
 
@@ -92,10 +94,17 @@ type VersionInfo struct {
 	GoVersion string `json:"go_version"`
 }
 
-// ConfigError is one service file superd could not load.
+// ConfigError is one service file superd could not load, or (with Dir)
+// why its configuration directory cannot be loaded at all.
 type ConfigError struct {
-	// File is the path of the service file.
+	// File is the path of the service file; with Dir, of the directory.
 	File string `json:"file"`
+	// Dir is true when the problem is the configuration directory itself
+	// (missing, not a directory, unreadable, or writable by another user):
+	// the services keep the configuration last loaded, and a reload fails
+	// until the directory can be loaded again. Only GET /v1/config/errors
+	// answers such an entry (a reload or check answers 503 instead).
+	Dir bool `json:"dir,omitempty"`
 	// Line is the 1-based line the problem is on; 0 when it is not about a
 	// line (e.g. the file could not be read).
 	Line int `json:"line,omitempty"`

@@ -45,8 +45,23 @@ const configChangedMark = "*"
 // a "supers: warning:" line counting them, then one indented message per
 // problem (a file may have several), sorted by file. It is best-effort
 // output on stderr, so write errors are ignored.
+//
+// An error about the config dir itself (Dir: missing, say) comes first,
+// on its own warning line.
 func writeConfigWarning(w io.Writer, errs []transport.ConfigError) {
 	errs = sortConfigErrors(errs)
+	files := errs[:0:0]
+	for _, e := range errs {
+		if e.Dir {
+			fmt.Fprintf(w, "supers: warning: %s\n", oneLine(cmp.Or(e.Message, "config dir "+e.File+" cannot be loaded")))
+		} else {
+			files = append(files, e)
+		}
+	}
+	if len(files) == 0 {
+		return
+	}
+	errs = files
 	fmt.Fprintf(w, "supers: warning: %d service file(s) could not be loaded:\n", countFiles(errs))
 	for _, e := range errs {
 		msg := e.Message
