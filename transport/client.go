@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 )
@@ -306,9 +307,24 @@ func (c *Client) send(ctx context.Context, req *http.Request, method, path, serv
 		if ctx.Err() != nil {
 			return fmt.Errorf("reading answer from superd: %w", ctx.Err())
 		}
+		var syntaxErr *json.SyntaxError
+		if mt := mediaType(resp.Header.Get("Content-Type")); !strings.EqualFold(mt, "application/json") &&
+			(errors.As(err, &syntaxErr) || errors.Is(err, io.EOF)) {
+			// superd answers JSON there, always, and says so: another
+			// server answered.
+			return fmt.Errorf("what answers at %s does not speak superd's API (it answered %s %s with %q, not JSON): %w",
+				c.target, method, path, sanitizeLine(mt, 80), err)
+		}
 		return fmt.Errorf("decoding answer to %s %s from superd: %w", method, path, err)
 	}
 	return nil
+}
+
+// mediaType returns the media type of a Content-Type header, without its
+// parameters.
+func mediaType(contentType string) string {
+	mt, _, _ := strings.Cut(contentType, ";")
+	return strings.TrimSpace(mt)
 }
 
 // plainHTTPToTLS is the whole body of net/http's answer (a 400 without a
@@ -317,10 +333,10 @@ const plainHTTPToTLS = "Client sent an HTTP request to an HTTPS server."
 
 // readAPIError turns a non-2xx answer into an *APIError about service.
 func (c *Client) readAPIError(resp *http.Response, service string) *APIError {
-	apiErr := &APIError{StatusCode: resp.StatusCode, Service: service}
+	apiErr := &APIError{StatusCode: resp.StatusCode, Service: service, target: c.target}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
 	var eb ErrorBody
-	switch mediaType := strings.TrimSpace(strings.SplitN(resp.Header.Get("Content-Type"), ";", 2)[0]); {
+	switch mediaType := mediaType(resp.Header.Get("Content-Type")); {
 	case json.Unmarshal(body, &eb) == nil && eb.Error != "":
 		apiErr.Message, apiErr.Errors, apiErr.code = eb.Error, eb.Errors, eb.Code
 		apiErr.superd = true
@@ -378,8 +394,28 @@ func (c *Client) transportError(ctx context.Context, err error) error {
 		if base, ok := strings.CutPrefix(c.baseURL, "https://"); ok {
 			return fmt.Errorf("talking to superd at %s: %w (that port serves plain HTTP: use http://%s)", c.target, err, base)
 		}
+	case notHTTP(err):
+		return fmt.Errorf("what answers at %s does not speak superd's API (its answer is not HTTP): %w", c.target, err)
+	case closedUnanswered(err):
+		return fmt.Errorf("what answers at %s closed the connection without answering: it does not speak superd's API, or superd stopped meanwhile: %w", c.target, err)
 	}
 	return fmt.Errorf("talking to superd at %s: %w", c.target, err)
+}
+
+// notHTTP reports whether err, from http.Client.Do, says the answer was
+// not HTTP/1.x at all, as superd's always is: net/http gives such errors
+// no type of their own.
+func notHTTP(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "malformed HTTP ") || strings.Contains(msg, "malformed MIME header")
+}
+
+// closedUnanswered reports whether err, from http.Client.Do on a
+// connection made, says the peer closed it before any answer: superd
+// answers every request it reads, if only with an error.
+func closedUnanswered(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // dialError marks a failure to connect, as opposed to one on an
@@ -412,6 +448,15 @@ type APIError struct {
 	superd bool
 	// text is the first line of a plain-text answer that was not.
 	text string
+	// target is where the answer came from (Client.Target).
+	target string
+}
+
+// Foreign reports whether the answer is known not to come from superd:
+// neither superd's JSON error nor plain text (which an older superd gave
+// for an unknown route).
+func (e *APIError) Foreign() bool {
+	return !e.superd && e.text == ""
 }
 
 // Error returns superd's message, or the status when there was none.
@@ -421,6 +466,8 @@ func (e *APIError) Error() string {
 		return e.Message
 	case e.text != "":
 		return fmt.Sprintf("superd answered %d %s: %s", e.StatusCode, http.StatusText(e.StatusCode), e.text)
+	case !e.superd && e.target != "":
+		return fmt.Sprintf("what answers at %s does not speak superd's API (it answered %d %s without superd's JSON error)", e.target, e.StatusCode, http.StatusText(e.StatusCode))
 	case !e.superd:
 		return fmt.Sprintf("superd answered %d %s, not with superd's JSON error (is it superd at that address?)", e.StatusCode, http.StatusText(e.StatusCode))
 	}

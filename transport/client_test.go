@@ -225,7 +225,7 @@ func TestClientAnswerOfAnotherServer(t *testing.T) {
 	if errors.Is(err, ErrUnknownService) {
 		t.Errorf("an HTML 404 matches ErrUnknownService: %v", err)
 	}
-	if got, want := fmt.Sprint(err), "superd answered 404 Not Found, not with superd's JSON error (is it superd at that address?)"; got != want {
+	if got, want := fmt.Sprint(err), "what answers at "+html.Target()+" does not speak superd's API (it answered 404 Not Found without superd's JSON error)"; got != want {
 		t.Errorf("HTML 404: %q, want %q", got, want)
 	}
 	plain := NewClient(serveUnix(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -255,6 +255,7 @@ func TestClientDoesNotFollowRedirects(t *testing.T) {
 
 func TestClientMalformedAnswer(t *testing.T) {
 	c := NewClient(serveUnix(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte("not json"))
 	})))
 	_, err := c.List(t.Context())

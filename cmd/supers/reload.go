@@ -168,7 +168,7 @@ func fileError(file string, e *config.Error) transport.ConfigError {
 // is reported as it is.
 func (a *app) configRequestError(verb string, err error) error {
 	var apiErr *transport.APIError
-	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound {
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound && !apiErr.Foreign() {
 		return fmt.Errorf("superd at %s does not support %s (is it older than supers?)", a.target, verb)
 	}
 	return err
