@@ -464,9 +464,10 @@ func (a *serviceActor) handleRestart(ctx actor.Context, reply replyTo) {
 	}
 }
 
-// handleSignal sends an operator's signal to the process group. It changes
-// nothing else: if the signal ends the process, its exit is handled like any
-// other, by the restart policy.
+// handleSignal sends an operator's signal to the process group, and during
+// a stop to the processes that left the group which the stop waits for.
+// It changes nothing else: if the signal ends the process, its exit is
+// handled like any other, by the restart policy.
 func (a *serviceActor) handleSignal(m *signalService) {
 	switch a.state {
 	case StateRunning, StateStarting, StateStopping:
@@ -474,14 +475,28 @@ func (a *serviceActor) handleSignal(m *signalService) {
 		m.reply.send(a.answer(), fmt.Errorf("%w: service %s is not running (%s)", transport.ErrConflict, a.spec.Name, a.state))
 		return
 	}
-	if err := a.deps.signal(a.handle.PGID, m.signal); err != nil {
+	err := a.deps.signal(a.handle.PGID, m.signal)
+	// A stop also waits for the processes of the service that left its
+	// group: they get the signal too, which is the only way to end such a
+	// stop under TimeoutStopSec=infinity once the group is gone.
+	strays := 0
+	for _, st := range a.strays {
+		if !st.Exited() && st.Signal(m.signal) == nil {
+			strays++
+		}
+	}
+	if err != nil && !(errors.Is(err, process.ErrNoProcess) && strays > 0) {
 		if errors.Is(err, process.ErrNoProcess) {
 			err = fmt.Errorf("%w: service %s: its process group is gone", transport.ErrConflict, a.spec.Name)
 		}
 		m.reply.send(a.answer(), err)
 		return
 	}
-	a.log().Info("signal sent", "pid", a.handle.PID, "pgid", a.handle.PGID, "signal", m.signal)
+	attrs := []any{"pid", a.handle.PID, "pgid", a.handle.PGID, "signal", m.signal}
+	if strays > 0 {
+		attrs = append(attrs, "left_group", strays) // processes outside the group signalled too
+	}
+	a.log().Info("signal sent", attrs...)
 	m.reply.send(a.answer(), nil)
 }
 
