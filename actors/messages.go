@@ -67,6 +67,9 @@ type restartService struct {
 	name  string
 	reply replyTo
 	seq   uint64 // as startService.seq
+	// was is the supervision state (backoff, fatal) the services
+	// supervisor cleared to deliver the restart; "" when there was none.
+	was string
 }
 
 // signalService asks a service to send a signal to its process group.

@@ -296,7 +296,7 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 		a.handleStop(ctx, m.reply, m.was)
 	case *restartService:
 		a.rec.handled = max(a.rec.handled, m.seq)
-		a.handleRestart(ctx, m.reply)
+		a.handleRestart(ctx, m.reply, m.was)
 	case *signalService:
 		a.handleSignal(m)
 	case *processExited:
@@ -449,7 +449,11 @@ func (a *serviceActor) handleStop(ctx actor.Context, reply replyTo, was string) 
 	}
 }
 
-func (a *serviceActor) handleRestart(ctx actor.Context, reply replyTo) {
+// handleRestart restarts the service. was is the state the services
+// supervisor showed for it (backoff, fatal), if any: a restart in backoff
+// replaces the automatic one and counts as a restart, as one of a running
+// service does; one of a stopped, exited or given-up service is a start.
+func (a *serviceActor) handleRestart(ctx actor.Context, reply replyTo, was string) {
 	a.intend(ctx, true)
 	switch a.state {
 	case StateRunning, StateStarting:
@@ -458,7 +462,7 @@ func (a *serviceActor) handleRestart(ctx actor.Context, reply replyTo) {
 	case StateStopping:
 		a.afterStop = append(a.afterStop, func(ctx actor.Context) error { return a.startAndReply(ctx, reply, true) })
 	default:
-		if err := a.startAndReply(ctx, reply, false); err != nil {
+		if err := a.startAndReply(ctx, reply, was == StateBackoff); err != nil {
 			a.fail(err)
 		}
 	}

@@ -603,8 +603,11 @@ func (s *servicesActor) deliver(ctx actor.Context, e *serviceEntry, m any) {
 		c.seq = e.sent
 	}
 	if e.overlay != "" {
-		if stop, ok := m.(*stopService); ok {
-			stop.was = e.overlay
+		switch c := m.(type) {
+		case *stopService:
+			c.was = e.overlay
+		case *restartService:
+			c.was = e.overlay
 		}
 		suspended := e.overlay == StateBackoff
 		s.cancelTimer(e)
