@@ -11,11 +11,12 @@ import (
 
 // Check reports what would make [Open] refuse the state file at path,
 // without locking, reading or writing anything: a state file that is not a
-// regular file or that another user may have written, or a lock file
-// (path+".lock") that is not a regular file of root or of this process's
-// effective user. A missing file is no problem (Open starts afresh, or
-// creates the lock). It is for a check before a start (superd --check); the
-// errors are Open's.
+// regular file, that another user may have written or that this process
+// may not open (one root left, to a superd run as another user), or a lock
+// file (path+".lock") that is not a regular file of root or of this
+// process's effective user, or that it may not open. A missing file is no
+// problem (Open starts afresh, or creates the lock). It is for a check
+// before a start (superd --check); the errors are Open's.
 func Check(path string) error {
 	var errs []error
 	if fi, err := os.Lstat(path); err == nil {
@@ -23,6 +24,10 @@ func Check(path string) error {
 			errs = append(errs, fmt.Errorf("runstate: state file %s is a %s, not a regular file; refusing to use it (remove it)", path, fileKind(fi.Mode())))
 		} else if err := checkOwner(path, fi); err != nil {
 			errs = append(errs, err)
+		} else if f, err := openNoWait(path); err != nil {
+			errs = append(errs, fmt.Errorf("runstate: read state file: %w", err))
+		} else {
+			_ = f.Close()
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		errs = append(errs, fmt.Errorf("runstate: read state file: %w", err))
@@ -31,4 +36,11 @@ func Check(path string) error {
 		errs = append(errs, fmt.Errorf("runstate: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// openNoWait opens the state file at path for reading as Check needs it:
+// not through a symlink, and without waiting for a writer should it have
+// been swapped for a FIFO since its Lstat.
+func openNoWait(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDONLY|openCheckFlags, 0)
 }

@@ -13,19 +13,18 @@ import (
 	"time"
 )
 
-// A superd that does not run as root, given a socket in a directory its
-// user may not write (or under one, where the socket's directory would
-// have to be made), passed superd --check, then refused to start
-// ("opening lock file ...: permission denied", "mkdir ...: permission
-// denied"). Both now fail, naming the flag and the directory, and superd
-// says so before anything else.
-func TestCheckRefusesSocketDirSuperdMayNotWrite(t *testing.T) {
-	t.Parallel()
+// nobodyUID is the user the tests below run superd as.
+const nobodyUID = 65534
+
+// superdAsNobody prepares a superd that runs as nobody, with a config dir
+// of nobody's holding one service, and returns a function that runs it
+// with args after --config-dir, and returns its output and exit code.
+func superdAsNobody(t *testing.T) (base string, run func(args ...string) (string, int)) {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to run superd as another user")
 	}
-	const nobody = 65534
-	base := t.TempDir()
+	base = t.TempDir()
 	// nobody must get to the binary and the config dir.
 	for _, d := range []string{filepath.Dir(base), base} {
 		if err := os.Chmod(d, 0o755); err != nil {
@@ -48,28 +47,44 @@ func TestCheckRefusesSocketDirSuperdMayNotWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range []string{conf, filepath.Join(conf, "a.service")} {
-		if err := os.Chown(p, nobody, nobody); err != nil {
+		if err := os.Chown(p, nobodyUID, nobodyUID); err != nil {
 			t.Fatal(err)
 		}
 	}
+	return base, func(args ...string) (string, int) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, superd, append([]string{"--config-dir", conf}, args...)...)
+		cmd.Env = []string{"PATH=/usr/bin:/bin"}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobodyUID, Gid: nobodyUID}}
+		out, err := cmd.CombinedOutput()
+		return string(out), exitCode(err)
+	}
+}
+
+// A superd that does not run as root, given a socket in a directory its
+// user may not write (or under one, where the socket's directory would
+// have to be made), passed superd --check, then refused to start
+// ("opening lock file ...: permission denied", "mkdir ...: permission
+// denied"). Both now fail, naming the flag and the directory, and superd
+// says so before anything else.
+func TestCheckRefusesSocketDirSuperdMayNotWrite(t *testing.T) {
+	t.Parallel()
+	base, run := superdAsNobody(t)
 	rootOnly := filepath.Join(base, "run") // root's, 0755: nobody may not write
 	if err := os.Mkdir(rootOnly, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	for _, sock := range []string{filepath.Join(rootOnly, "s.sock"), filepath.Join(rootOnly, "super", "s.sock")} {
 		for _, mode := range [][]string{{"--check"}, nil} {
-			args := append([]string{"--config-dir", conf, "--socket", sock}, mode...)
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			cmd := exec.CommandContext(ctx, superd, args...)
-			cmd.Env = []string{"PATH=/usr/bin:/bin"}
-			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
-			out, err := cmd.CombinedOutput()
-			cancel()
-			if code := exitCode(err); code != 1 {
-				t.Fatalf("superd %v: exit %d (%v), want 1\n%s", args, code, err, out)
+			args := append([]string{"--socket", sock}, mode...)
+			out, code := run(args...)
+			if code != 1 {
+				t.Fatalf("superd %v: exit %d, want 1\n%s", args, code, out)
 			}
 			for _, w := range []string{"--socket " + sock, rootOnly, "may not create the socket", "permission denied"} {
-				if !strings.Contains(string(out), w) {
+				if !strings.Contains(out, w) {
 					t.Errorf("superd %v: output lacks %q:\n%s", args, w, out)
 				}
 			}
@@ -77,5 +92,43 @@ func TestCheckRefusesSocketDirSuperdMayNotWrite(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(rootOnly, "super")); err == nil {
 		t.Error("a socket directory was made by a superd that could not start")
+	}
+}
+
+// A state file or a lock file that a superd run as root left (mode 0600)
+// beside the socket, in a directory of superd's user: superd, now run as
+// that user, cannot open them and does not start; superd --check passed.
+func TestCheckRefusesStateAndLockFilesSuperdCannotOpen(t *testing.T) {
+	t.Parallel()
+	base, run := superdAsNobody(t)
+	for i, name := range []string{"s.sock.state", "s.sock.lock", "s.sock.state.lock"} {
+		dir := filepath.Join(base, "run"+string(rune('a'+i)))
+		if err := os.Mkdir(dir, 0o750); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(dir, nobodyUID, nobodyUID); err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(dir, name)
+		body := ""
+		if strings.HasSuffix(name, ".state") {
+			body = `{"version":1}`
+		}
+		if err := os.WriteFile(file, []byte(body), 0o600); err != nil { // root's
+			t.Fatal(err)
+		}
+		sock := filepath.Join(dir, "s.sock")
+		for _, mode := range [][]string{{"--check"}, nil} {
+			args := append([]string{"--socket", sock}, mode...)
+			out, code := run(args...)
+			if code != 1 {
+				t.Fatalf("superd %v: exit %d, want 1\n%s", args, code, out)
+			}
+			for _, w := range []string{file, "permission denied"} {
+				if !strings.Contains(out, w) {
+					t.Errorf("superd %v: output lacks %q:\n%s", args, w, out)
+				}
+			}
+		}
 	}
 }

@@ -74,10 +74,11 @@ func ownLock(fi os.FileInfo) error {
 }
 
 // Check reports what would make OpenOwned refuse the lock file at path,
-// without creating or opening it: a symlink, a file that is not regular,
-// or one of a user other than root and this process's effective user. A
-// missing file is no problem (OpenOwned creates it). The errors are
-// OpenOwned's.
+// without creating or locking it: a symlink, a file that is not regular,
+// one of a user other than root and this process's effective user, or one
+// this process may not open for writing (a lock file root left, to a
+// superd run as another user). A missing file is no problem (OpenOwned
+// creates it). The errors are OpenOwned's.
 func Check(path string) error {
 	fi, err := os.Lstat(path)
 	switch {
@@ -91,5 +92,11 @@ func Check(path string) error {
 	if err := ownLock(fi); err != nil {
 		return fmt.Errorf("lock file %s: %w", path, err)
 	}
-	return nil
+	// A regular file: its open does not wait (O_NONBLOCK for one swapped
+	// for a FIFO meanwhile), nor takes its lock.
+	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_CLOEXEC|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return fmt.Errorf("opening lock file %s: %w", path, err)
+	}
+	return f.Close()
 }
