@@ -281,6 +281,15 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 		}
 		return probs
 	}
+	if eff.HTTPAllowRootServices && !eff.HTTPAllowEdit {
+		// Over HTTP without AllowEdit, no definition is written: the
+		// setting would be ignored.
+		rootFrom := "--http-allow-root-services"
+		if !c.HTTPAllowRootServices {
+			rootFrom = d.File + ": [Daemon] AllowRootServices"
+		}
+		probs = append(probs, fmt.Errorf("%s: HTTP clients may not write service definitions, so none can use root's powers (give --http-allow-edit, or AllowEdit=yes in superd.conf)", rootFrom))
+	}
 	from := "--http"
 	if c.HTTP == "" {
 		from = d.File + ": [Daemon] HTTPListen"
