@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"reflect"
 	"regexp"
 	"slices"
@@ -325,6 +326,18 @@ func TestValidateErrors(t *testing.T) {
 	}
 	if err := Validate(New("x")); err == nil || err.Error() != "[Service] ExecStart: invalid value \"\": no command given" {
 		t.Errorf("Validate(New without argv) = %v", err)
+	}
+	// Validate holds a Service built in Go to the rules of a parsed one.
+	for sig, why := range map[string]string{
+		"SIGSTOP": "SIGSTOP suspends a process, it does not end it (SIGKILL follows TimeoutStopSec= anyway)",
+		"CHLD":    "SIGCHLD does not end a process (it is ignored unless handled, and means a child changed state): every stop would wait TimeoutStopSec= for the SIGKILL",
+	} {
+		s := New("x", "/bin/true")
+		s.KillSignal = sig
+		want := fmt.Sprintf("[Service] KillSignal: invalid value %q: %s", sig, why)
+		if err := Validate(s); err == nil || err.Error() != want {
+			t.Errorf("Validate with KillSignal %s = %v, want %s", sig, err, want)
+		}
 	}
 	if err := Validate(nil); err == nil {
 		t.Errorf("Validate(nil) = nil")

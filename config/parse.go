@@ -304,11 +304,8 @@ func (b *builder) apply(a *assignment) {
 	case keyAutoStart:
 		s.AutoStart, err = ParseBool(v)
 	case keyKillSignal:
-		s.KillSignal, err = NormalizeSignal(v)
-		if err == nil && s.KillSignal == "SIGSTOP" {
-			// It cannot be caught and ends nothing: every stop would wait
-			// its whole TimeoutStopSec= for the SIGKILL.
-			err = errors.New("SIGSTOP suspends a process, it does not end it (SIGKILL follows TimeoutStopSec= anyway)")
+		if s.KillSignal, err = NormalizeSignal(v); err == nil {
+			err = checkKillSignal(s.KillSignal)
 		}
 	case keyTimeoutStopSec:
 		s.TimeoutStopSec, err = ParseDurationInf(v)

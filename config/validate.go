@@ -97,6 +97,8 @@ func Validate(s *Service) error {
 		s.KillSignal = DefaultKillSignal
 	} else if sig, err := NormalizeSignal(s.KillSignal); err != nil {
 		invalid(sectionService, keyKillSignal, s.KillSignal, err)
+	} else if err := checkKillSignal(sig); err != nil {
+		invalid(sectionService, keyKillSignal, s.KillSignal, err)
 	} else {
 		s.KillSignal = sig
 	}
@@ -220,6 +222,23 @@ func checkRotateEvery(d time.Duration) error {
 		return errNegative
 	case d > 0 && d < time.Second:
 		return errors.New("must be 0 (off) or at least 1s")
+	}
+	return nil
+}
+
+// checkKillSignal refuses a KillSignal= (canonical name) that cannot end
+// a process that does not handle it: every stop would wait its whole
+// TimeoutStopSec= for the SIGKILL. Signals whose default is to end the
+// process, and those a program may handle to stop gracefully (SIGWINCH
+// for Apache, SIGUSR1, ...), are allowed.
+func checkKillSignal(sig string) error {
+	switch sig {
+	case "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU":
+		return fmt.Errorf("%s suspends a process, it does not end it (SIGKILL follows TimeoutStopSec= anyway)", sig)
+	case "SIGCONT":
+		return errors.New("SIGCONT does not end a process (it resumes one): every stop would wait TimeoutStopSec= for the SIGKILL")
+	case "SIGCHLD":
+		return errors.New("SIGCHLD does not end a process (it is ignored unless handled, and means a child changed state): every stop would wait TimeoutStopSec= for the SIGKILL")
 	}
 	return nil
 }
