@@ -39,7 +39,7 @@ type cli struct {
 	Socket    string `help:"Path of the control socket (default: ${socket})." type:"nonemptypath" placeholder:"PATH"`
 	LogLevel  string `help:"Level of superd's own log: debug, info, warn or error." enum:"debug,info,warn,error" default:"info"`
 	LogFormat string `help:"Format of superd's own log: text or json." enum:"text,json" default:"text"`
-	Check     bool   `help:"Validate every service file and superd.conf of the config dir, and what superd needs to start with them and the flags (the socket's path and directories, the socket group, the HTTP address, certificate and token file); print each error and exit (1 if any is invalid)."`
+	Check     bool   `help:"Validate every service file and superd.conf of the config dir, and what superd needs to start with them and the flags (the socket's path and directories, the lock and state files beside it, the socket group, the HTTP address, certificate and token file); print each error and exit (1 if any is invalid)."`
 	Watch     bool   `help:"Reload when a file of the config dir changes (debounced)."`
 
 	SocketGroup             string `help:"Group whose members may use the control socket, besides root and superd's user (SocketGroup= in superd.conf)." placeholder:"GROUP"`
