@@ -135,9 +135,19 @@ func run(args []string, stderr io.Writer) int {
 	defer signal.Stop(hup)
 	// SIGQUIT too, as supervisord takes it: Go's default (a goroutine dump,
 	// exit 2) would end every service at once, by their parent-death
-	// signal.
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT)
+	// signal. The first one stops superd; a later one is answered in the
+	// log (see stopOnSignal).
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT)
+	defer signal.Stop(sigs)
+	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
+	sigDone, sigExited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(sigExited)
+		stopOnSignal(sigs, stop, sigDone, logger)
+	}()
+	defer func() { close(sigDone); <-sigExited }() // before the log's Close
 
 	// Under systemd (Type=notify), say when the services run and when the
 	// shutdown begins. The services must not inherit NOTIFY_SOCKET: they
@@ -388,6 +398,28 @@ func newLogger(w io.Writer, level, format string) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// stopOnSignal calls stop at the first signal of sigs, which begins
+// superd's shutdown, and answers each later one in the log: superd is
+// stopping already, each service within its TimeoutStopSec=, and a signal
+// that seemed ignored would leave the operator guessing. It returns when
+// done is closed.
+func stopOnSignal(sigs <-chan os.Signal, stop context.CancelFunc, done <-chan struct{}, logger *slog.Logger) {
+	stopping := false
+	for {
+		select {
+		case sig := <-sigs:
+			if !stopping {
+				stopping = true
+				stop()
+				continue
+			}
+			logger.Warn("already shutting down: waiting for the services to stop, each within its TimeoutStopSec (SIGABRT ends superd at once, and its services with it)", "signal", sig.String())
+		case <-done:
+			return
+		}
+	}
 }
 
 // reloadOnHangup runs a reload for every SIGHUP until ctx is done. A
