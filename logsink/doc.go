@@ -157,7 +157,8 @@
 // open a log file the Sink refuses a directory (an existing one included)
 // that belongs to a user other than root and its own, or that every user
 // or a group other than root's and its own may write in (or whose parent,
-// the log dir holding every service's directory, such a group may), or that has an
+// the log dir holding every service's directory, such a group may; or, for
+// a directory that is a symlink, the directory holding its target), or that has an
 // ancestor belonging to another user or writable by every user and not
 // sticky (like /tmp); a directory reached through a symlink is checked
 // along the link's path and along its target's. Open fails, and a later

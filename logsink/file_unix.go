@@ -37,7 +37,8 @@ func mayNotWrite(path string, fi os.FileInfo) error {
 // than root and this process's effective user could change what it holds:
 // dir or one of the directories that could redirect the path to it belongs
 // to another user or may be written by every user, or dir or its parent
-// (the log dir that holds every service's, superd's --log-dir) may be
+// (the log dir that holds every service's, superd's --log-dir; and, for a
+// dir that is a symlink, the directory holding its target) may be
 // written by a group other than root's and ours. Such a user could swap a
 // log file for a symlink (or, in the parent, dir for a directory of
 // theirs) between its check and lumberjack's open, which follows symlinks,
@@ -59,8 +60,10 @@ func checkDirTree(dir string) error {
 	euid, egid := os.Geteuid(), os.Getegid()
 	_, err = pathsafe.Walk(d, func(p string, fi fs.FileInfo, role pathsafe.Role) error {
 		leaf := role&pathsafe.IsEnd != 0
-		logDir := perr == nil && os.SameFile(fi, parent)
-		return checkDirOwner(p, fi, leaf, leaf || logDir, euid, egid)
+		// The log dir, and, for a dir that is a symlink, the directory
+		// holding its target, where a rename would swap it just as well.
+		holder := role&pathsafe.HoldsEnd != 0 || perr == nil && os.SameFile(fi, parent)
+		return checkDirOwner(p, fi, leaf, leaf || holder, euid, egid)
 	})
 	if err != nil {
 		return fmt.Errorf("log directory: %w", err)

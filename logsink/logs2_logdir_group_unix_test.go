@@ -50,6 +50,30 @@ func TestOpenRefusesLogDirOfAnotherGroup(t *testing.T) {
 		}
 		assertOpenRefused(t, filepath.Join(link, "svc"))
 	})
+	t.Run("service dir through a symlink into a directory of another group", func(t *testing.T) {
+		// logs/svc -> elsewhere/svc: whoever may write in elsewhere could
+		// rename svc away and put theirs there, as in the log dir itself.
+		base := t.TempDir()
+		logDir := filepath.Join(base, "logs")
+		mkdirMode(t, logDir, 0o750)
+		elsewhere := filepath.Join(base, "elsewhere")
+		mkdirMode(t, elsewhere, 0o770)
+		if err := os.Chown(elsewhere, 0, 54321); err != nil {
+			t.Fatal(err)
+		}
+		mkdirMode(t, filepath.Join(elsewhere, "svc"), 0o750)
+		if err := os.Symlink(filepath.Join(elsewhere, "svc"), filepath.Join(logDir, "svc")); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(Options{Dir: filepath.Join(logDir, "svc")})
+		if err == nil {
+			s.Close()
+			t.Fatal("Open succeeded")
+		}
+		if !strings.Contains(err.Error(), elsewhere+" ") {
+			t.Errorf("Open = %v, want an error naming %s", err, elsewhere)
+		}
+	})
 	t.Run("above the log dir", func(t *testing.T) {
 		above := filepath.Join(t.TempDir(), "var-log")
 		mkdirMode(t, above, 0o775)
