@@ -2,8 +2,11 @@ package transport
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -16,16 +19,7 @@ import (
 func TestTLSCertificateRenewedOnDisk(t *testing.T) {
 	certFile, keyFile := selfSignedCert(t)
 	srv := serveTCP(t, newFakeBackend("web"), TCPOptions{TLSCertFile: certFile, TLSKeyFile: keyFile})
-	served := func() []byte {
-		t.Helper()
-		conn, err := tls.Dial("tcp", srv.addr, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // the test looks at the certificate served
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		return conn.ConnectionState().PeerCertificates[0].Raw
-	}
-	first := served()
+	first := servedCert(t, srv.addr)
 
 	newCert, newKey := selfSignedCert(t)
 	certPEM, err := os.ReadFile(newCert)
@@ -38,11 +32,11 @@ func TestTLSCertificateRenewedOnDisk(t *testing.T) {
 	}
 	// Half-way through a renewal: the new certificate, the old key.
 	renewInPlace(t, certFile, certPEM)
-	if got := served(); !bytes.Equal(got, first) {
+	if got := servedCert(t, srv.addr); !bytes.Equal(got, first) {
 		t.Error("a pair that does not load replaced the one in use")
 	}
 	renewInPlace(t, keyFile, keyPEM)
-	if got := served(); bytes.Equal(got, first) {
+	if got := servedCert(t, srv.addr); bytes.Equal(got, first) {
 		t.Error("the renewed certificate is not served")
 	}
 	if l := srv.logs.String(); !bytes.Contains([]byte(l), []byte("TLS certificate reloaded")) {
@@ -69,5 +63,84 @@ func renewInPlace(t *testing.T, path string, data []byte) {
 	mtime := before.ModTime().Add(time.Second)
 	if err := os.Chtimes(path, mtime, mtime); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// servedCert returns the certificate the TLS server at addr serves now.
+func servedCert(t *testing.T, addr string) []byte {
+	t.Helper()
+	d := &tls.Dialer{Config: &tls.Config{InsecureSkipVerify: true}} //nolint:gosec // the test looks at the certificate served
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	return conn.(*tls.Conn).ConnectionState().PeerCertificates[0].Raw
+}
+
+// TestTLSCertificateSwappedBySymlink: a renewal that swaps a directory
+// symlink (a Kubernetes secret volume: cert.pem -> data/cert.pem, data ->
+// a new directory each time) is followed; a pair removed meanwhile leaves
+// the last good one in use, with a warning, until it is back.
+func TestTLSCertificateSwappedBySymlink(t *testing.T) {
+	dir := t.TempDir()
+	install := func(name, certSrc, keySrc string) {
+		t.Helper()
+		gen := filepath.Join(dir, name)
+		if err := os.Mkdir(gen, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		for src, dst := range map[string]string{certSrc: "cert.pem", keySrc: "key.pem"} {
+			b, err := os.ReadFile(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(gen, dst), b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Swapped atomically: a new link renamed over the old one.
+		tmp := filepath.Join(dir, "data.tmp")
+		if err := os.Symlink(name, tmp); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, "data")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c1, k1 := selfSignedCert(t)
+	install("gen1", c1, k1)
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	for _, f := range []string{"cert.pem", "key.pem"} {
+		if err := os.Symlink(filepath.Join("data", f), filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := serveTCP(t, newFakeBackend("web"), TCPOptions{TLSCertFile: certFile, TLSKeyFile: keyFile})
+	first := servedCert(t, srv.addr)
+
+	c2, k2 := selfSignedCert(t)
+	install("gen2", c2, k2)
+	second := servedCert(t, srv.addr)
+	if bytes.Equal(second, first) {
+		t.Fatal("the certificate behind the swapped symlink is not served")
+	}
+
+	// The pair gone (the link dangles): the last good one stays.
+	if err := os.Remove(filepath.Join(dir, "data")); err != nil {
+		t.Fatal(err)
+	}
+	if got := servedCert(t, srv.addr); !bytes.Equal(got, second) {
+		t.Error("a pair that cannot be read replaced the one in use")
+	}
+	if l := srv.logs.String(); !strings.Contains(l, "does not load") {
+		t.Errorf("the pair that does not load is not logged:\n%s", l)
+	}
+	c3, k3 := selfSignedCert(t)
+	install("gen3", c3, k3)
+	if got := servedCert(t, srv.addr); bytes.Equal(got, second) || bytes.Equal(got, first) {
+		t.Error("the pair back on disk is not served")
 	}
 }
