@@ -42,7 +42,10 @@ type TCPOptions struct {
 	Hosts []string
 	// TLSCertFile and TLSKeyFile are the PEM files of the certificate
 	// (chain) and its key: both or neither. With them the API is served
-	// over HTTPS only.
+	// over HTTPS only. They are read again at the first handshake after
+	// either changed on disk (a renewal, in place or by a symlink swap);
+	// a changed pair that does not load leaves the last good one in use,
+	// with a warning in Logger.
 	TLSCertFile, TLSKeyFile string
 	// Insecure allows a non-loopback Addr without TLS, where the token and
 	// everything else travel in clear.
