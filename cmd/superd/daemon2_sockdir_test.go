@@ -132,3 +132,37 @@ func TestCheckRefusesStateAndLockFilesSuperdCannotOpen(t *testing.T) {
 		}
 	}
 }
+
+// A log dir that superd's user may not create (its nearest existing
+// directory is root's) passed superd --check; superd then started and ran
+// nothing ("services not created ... mkdir ...: permission denied"). The
+// check now fails on it, naming the flag and the directory.
+func TestCheckRefusesLogDirSuperdMayNotCreate(t *testing.T) {
+	t.Parallel()
+	base, run := superdAsNobody(t)
+	rootOnly := filepath.Join(base, "var")
+	if err := os.Mkdir(rootOnly, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mine := filepath.Join(base, "mine")
+	if err := os.Mkdir(mine, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(mine, nobodyUID, nobodyUID); err != nil {
+		t.Fatal(err)
+	}
+	logDir := filepath.Join(rootOnly, "log", "super")
+	out, code := run("--check", "--socket", filepath.Join(mine, "s.sock"), "--log-dir", logDir)
+	if code != 1 {
+		t.Fatalf("superd --check: exit %d, want 1\n%s", code, out)
+	}
+	for _, w := range []string{"--log-dir " + logDir, rootOnly + ": permission denied", "no service could run"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("superd --check: output lacks %q:\n%s", w, out)
+		}
+	}
+	// One it may create passes.
+	if out, code := run("--check", "--socket", filepath.Join(mine, "s.sock"), "--log-dir", filepath.Join(mine, "logs")); code != 0 {
+		t.Fatalf("superd --check with a log dir it may create: exit %d\n%s", code, out)
+	}
+}

@@ -10,12 +10,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -39,7 +41,7 @@ type cli struct {
 	Socket    string `help:"Path of the control socket (default: ${socket})." type:"nonemptypath" placeholder:"PATH"`
 	LogLevel  string `help:"Level of superd's own log: debug, info, warn or error." enum:"debug,info,warn,error" default:"info"`
 	LogFormat string `help:"Format of superd's own log: text or json." enum:"text,json" default:"text"`
-	Check     bool   `help:"Validate every service file and superd.conf of the config dir, and what superd needs to start with them and the flags (the socket's path and directories, the lock and state files beside it, the socket group, the HTTP address, certificate and token file); print each error and exit (1 if any is invalid)."`
+	Check     bool   `help:"Validate every service file and superd.conf of the config dir, and what superd needs to start with them and the flags (the socket's path and directories, the lock and state files beside it, the socket group, the HTTP address, certificate and token file, a log dir to create); print each error and exit (1 if any is invalid)."`
 	Watch     bool   `help:"Reload when a file of the config dir changes (debounced)."`
 
 	SocketGroup             string `help:"Group whose members may use the control socket, besides root and superd's user (SocketGroup= in superd.conf)." placeholder:"GROUP"`
@@ -94,7 +96,7 @@ func run(args []string, stderr io.Writer) int {
 		return 2
 	}
 	if c.Check {
-		return check(c.ConfigDir, os.Stdout, stderr, c.hostProblems)
+		return check(c.ConfigDir, os.Stdout, stderr, c.checkProblems)
 	}
 	if c.Socket == "" {
 		c.Socket = transport.DefaultSocketPath()
@@ -339,6 +341,40 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 	return probs
 }
 
+// checkProblems is hostProblems and, for superd --check, the log dir's
+// problem (see logDirProblem).
+func (c *cli) checkProblems(d *config.Daemon) []error {
+	probs := c.hostProblems(d)
+	if err := c.logDirProblem(); err != nil {
+		probs = append(probs, err)
+	}
+	return probs
+}
+
+// logDirError is a problem of the log dir: superd starts with it, but runs
+// none of its services.
+type logDirError struct{ error }
+
+func (e logDirError) Unwrap() error { return e.error }
+
+// logDirProblem returns why superd's user could not create the log dir, if
+// it is missing: superd would start, and run no service ("services not
+// created"). One that exists is left to the check of each service's
+// (logsink's rules, at each start).
+func (c *cli) logDirProblem() error {
+	logDir := c.LogDir
+	if logDir == "" {
+		logDir = filepath.Join(c.ConfigDir, "logs")
+	}
+	if _, err := os.Stat(logDir); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err := config.CheckMayCreate(logDir); err != nil {
+		return logDirError{fmt.Errorf("--log-dir %s: superd's user (uid %d) may not create it, so no service could run: %w", logDir, os.Geteuid(), err)}
+	}
+	return nil
+}
+
 // nonEmptyPath decodes a path flag as kong's "path" type does (made
 // absolute, "~" expanded), but refuses an empty value, which kong would
 // take as the current directory: `--log-dir=`, or `--log-dir=$DIR` with DIR
@@ -464,6 +500,9 @@ func check(dir string, stdout, stderr io.Writer, host func(*config.Daemon) []err
 		daemonNote = ", superd could not start with " + config.DaemonFile + " and the command line"
 		if d.File == "" { // there is no superd.conf
 			daemonNote = ", superd could not start with the command line"
+		}
+		if !slices.ContainsFunc(probs, func(err error) bool { _, ok := err.(logDirError); return !ok }) {
+			daemonNote = ", superd would run none of them with the log dir"
 		}
 	}
 	for _, err := range errs {
