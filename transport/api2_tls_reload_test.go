@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,5 +144,59 @@ func TestTLSCertificateSwappedBySymlink(t *testing.T) {
 	install("gen3", c3, k3)
 	if got := servedCert(t, srv.addr); bytes.Equal(got, second) || bytes.Equal(got, first) {
 		t.Error("the pair back on disk is not served")
+	}
+}
+
+// TestTLSCertificateUnreadableIsTriedAgain: a renewed pair that cannot be
+// read (a key only root may read, until a chmod or chown, which changes
+// neither its size nor its time; too many open files) is tried again at
+// the next handshake, and served once it loads. It was tried once per
+// change of the files: the renewed certificate was never served, and the
+// old one ran out.
+func TestTLSCertificateUnreadableIsTriedAgain(t *testing.T) {
+	certFile, keyFile := selfSignedCert(t)
+	logs := &syncBuffer{}
+	r, err := newCertReloader(certFile, keyFile, slog.New(slog.NewTextHandler(logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := func() []byte {
+		t.Helper()
+		cert, err := r.getCertificate(nil)
+		if err != nil || cert == nil {
+			t.Fatalf("getCertificate = %v, %v", cert, err)
+		}
+		return cert.Certificate[0]
+	}
+	first := served()
+
+	newCert, newKey := selfSignedCert(t)
+	for src, dst := range map[string]string{newCert: certFile, newKey: keyFile} {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		renewInPlace(t, dst, b)
+	}
+	// The tests run as root too, which reads any file: the refusal is
+	// the loader's.
+	r.load = func(_, keyFile string) (tls.Certificate, error) {
+		return tls.Certificate{}, &fs.PathError{Op: "open", Path: keyFile, Err: fs.ErrPermission}
+	}
+	for range 2 {
+		if got := served(); !bytes.Equal(got, first) {
+			t.Fatal("a pair that cannot be read replaced the one in use")
+		}
+	}
+	if n := strings.Count(logs.String(), "does not load"); n != 1 {
+		t.Errorf("%d warnings, want 1 (per change, not per handshake):\n%s", n, logs)
+	}
+
+	r.load = tls.LoadX509KeyPair // chmod'ed: readable, its stat unchanged
+	if got := served(); bytes.Equal(got, first) {
+		t.Error("the renewed pair, readable again, is not served")
+	}
+	if !strings.Contains(logs.String(), "TLS certificate reloaded") {
+		t.Errorf("the reload is not logged:\n%s", logs)
 	}
 }

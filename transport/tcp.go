@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -162,13 +163,10 @@ func loadTLS(certFile, keyFile string, logger *slog.Logger) (*tls.Config, error)
 	case certFile == "" || keyFile == "":
 		return nil, errors.New("TLS needs both a certificate file and a key file")
 	}
-	r := &certReloader{certFile: certFile, keyFile: keyFile, logger: logger}
-	r.stamp = r.stampNow()
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	r, err := newCertReloader(certFile, keyFile, logger)
 	if err != nil {
-		return nil, fmt.Errorf("loading TLS certificate: %w", err)
+		return nil, err
 	}
-	r.cert = &cert
 	return &tls.Config{
 		GetCertificate: r.getCertificate,
 		MinVersion:     tls.VersionTLS12,
@@ -176,15 +174,30 @@ func loadTLS(certFile, keyFile string, logger *slog.Logger) (*tls.Config, error)
 	}, nil
 }
 
+// newCertReloader loads the pair of certFile and keyFile, and returns
+// the certReloader that serves it.
+func newCertReloader(certFile, keyFile string, logger *slog.Logger) (*certReloader, error) {
+	r := &certReloader{certFile: certFile, keyFile: keyFile, logger: logger, load: tls.LoadX509KeyPair}
+	r.stamp = r.stampNow()
+	cert, err := r.load(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("loading TLS certificate: %w", err)
+	}
+	r.cert = &cert
+	return r, nil
+}
+
 // certReloader serves a certificate and key pair from their files,
 // loading them again when either changes.
 type certReloader struct {
 	certFile, keyFile string
 	logger            *slog.Logger
+	load              func(certFile, keyFile string) (tls.Certificate, error) // tls.LoadX509KeyPair, but in tests
 
 	mu    sync.Mutex
 	cert  *tls.Certificate // the last pair that loaded
 	stamp [2]os.FileInfo   // of the files when last loaded or tried; nil for one that could not be read
+	retry bool             // the last try could not read a file: try again at the next handshake, changed or not
 }
 
 // stampNow returns what the files are now (following links, as loading
@@ -209,20 +222,34 @@ func sameFile(a, b os.FileInfo) bool {
 }
 
 // getCertificate is the tls.Config's GetCertificate: the pair in use,
-// loaded again first if a file changed since it was last loaded or tried.
+// loaded again first if a file changed since it was last loaded or tried,
+// or could not be read then.
+//
+// A pair that does not parse (half-way through a renewal) is tried once
+// per change, and logged once. A file that could not be read is tried
+// again at every handshake, logged only when it changed: what makes it
+// readable again may change neither its size nor its time (a chmod or a
+// chown of a renewed key that only root could read, a descriptor freed
+// after EMFILE), and the renewed pair would otherwise never be served.
 func (r *certReloader) getCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if now := r.stampNow(); !sameFile(now[0], r.stamp[0]) || !sameFile(now[1], r.stamp[1]) {
-		r.stamp = now // tried once per change, not at every handshake
-		cert, err := tls.LoadX509KeyPair(r.certFile, r.keyFile)
-		if err != nil {
-			r.logger.Warn("TLS certificate changed on disk but does not load: the previous one is still served",
-				"cert", r.certFile, "key", r.keyFile, "err", err)
-		} else {
-			r.cert = &cert
-			r.logger.Info("TLS certificate reloaded", "cert", r.certFile, "key", r.keyFile)
-		}
+	now := r.stampNow()
+	changed := !sameFile(now[0], r.stamp[0]) || !sameFile(now[1], r.stamp[1])
+	if !changed && !r.retry {
+		return r.cert, nil
+	}
+	r.stamp = now
+	cert, err := r.load(r.certFile, r.keyFile)
+	var pathErr *fs.PathError
+	r.retry = errors.As(err, &pathErr)
+	switch {
+	case err == nil:
+		r.cert = &cert
+		r.logger.Info("TLS certificate reloaded", "cert", r.certFile, "key", r.keyFile)
+	case changed:
+		r.logger.Warn("TLS certificate changed on disk but does not load: the previous one is still served",
+			"cert", r.certFile, "key", r.keyFile, "err", err)
 	}
 	return r.cert, nil
 }
