@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -19,8 +18,7 @@ import (
 // without the token does: it kept it, and could hold as many connections
 // (and superd's descriptors) as it liked with a request every IdleTimeout.
 func TestUnixServerRefusedPeerKeepsNoConnection(t *testing.T) {
-	access := SocketAccess{UIDs: []int{os.Geteuid() + 1}, GIDs: []int{os.Getegid() + 1}}
-	path, _ := serveUnixAccess(t, newFakeBackend("web"), access)
+	path, _ := serveUnixAccess(t, newFakeBackend("web"), strangerAccess(t))
 	c, err := net.Dial("unix", path)
 	if err != nil {
 		t.Fatal(err)

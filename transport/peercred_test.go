@@ -13,9 +13,27 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
+
+// strangerAccess returns a SocketAccess that allows neither this process's
+// user nor any of its groups, the supplementary ones included: root's
+// include 1 on some systems (Alpine), so that "our gid + 1" is one of
+// ours there, and allowed.
+func strangerAccess(t *testing.T) SocketAccess {
+	t.Helper()
+	groups, err := os.Getgroups()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gid := os.Getegid() + 1
+	for slices.Contains(groups, gid) {
+		gid++
+	}
+	return SocketAccess{UIDs: []int{os.Geteuid() + 1}, GIDs: []int{gid}}
+}
 
 // serveUnixAccess serves b's API on a new socket through NewUnixServer
 // with access, and returns the socket path and the server's log.
@@ -74,8 +92,7 @@ func TestUnixServerAllowsPeers(t *testing.T) {
 
 func TestUnixServerRefusesPeers(t *testing.T) {
 	fb := newFakeBackend("web")
-	// Neither our uid nor any of our groups.
-	access := SocketAccess{UIDs: []int{os.Geteuid() + 1}, GIDs: []int{os.Getegid() + 1}}
+	access := strangerAccess(t)
 	path, logs := serveUnixAccess(t, fb, access)
 	_, err := NewClient(path).Start(t.Context(), "web")
 	var apiErr *APIError
