@@ -121,8 +121,8 @@
 // (SO_PEERCRED on Linux, LOCAL_PEERCRED on macOS and FreeBSD) and serves
 // only root, superd's own user and members (primary or supplementary) of
 // the control group ([DefaultSocketAccess]; on Linux the supplementary
-// groups are read from /proc only for a peer its ids do not let in); anyone else gets a 403 and
-// superd logs a warning naming the uid and pid. Other systems cannot tell,
+// groups are read from /proc only for a peer its ids do not let in); anyone else gets a 403, its
+// connection closed, and superd logs a warning naming the uid and pid. Other systems cannot tell,
 // so there only the file permissions apply. No token is needed, and the
 // Host is a placeholder:
 //
@@ -154,7 +154,8 @@
 //     405 like any unrouted method, so browsers get no cross-origin access;
 //   - [ListenTCP] serves a loopback address (127.0.0.1:8080, [::1]:8080,
 //     localhost:8080) as is; any other (":8080", "0.0.0.0:8080", a routable
-//     address) needs TLS (a certificate and key) or an explicit insecure
+//     address) needs TLS (a certificate and key, read again at the first
+//     handshake after either changed on disk) or an explicit insecure
 //     opt-in, and superd logs a warning saying so;
 //   - the server has the limits of [NewServer]: 5 s to read the headers,
 //     about 20 KiB of headers, 60 s idle connections, 1 MiB bodies; and
