@@ -3,6 +3,7 @@ package logsink
 import (
 	"runtime"
 	"testing"
+	"time"
 )
 
 // TestQueueOfSmallWritesStaysSmall checks that output waiting for a hung
@@ -36,22 +37,26 @@ func testQueueOfSmallWritesStaysSmall(t *testing.T, p *Poller) {
 		return w.queue.pending
 	}
 	b := []byte("yyyy")
+	deadline := time.Now().Add(30 * time.Second)
 	for i := range (queued - 1) / len(b) {
 		mustWrite(t, out, b)
-		for pending() < 1+(i+1)*len(b) { // the reader takes it before the next one
+		// The reader takes it before the next one (a sleep per write
+		// would take minutes).
+		for pending() < 1+(i+1)*len(b) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for write %d to be queued (%d bytes queued, stats %+v)", i, pending(), s.Stats().Stream(Stdout))
+			}
 			runtime.Gosched()
 		}
 	}
-	waitFor(t, "the queue to be full", func() bool {
-		w.queue.mu.Lock()
-		defer w.queue.mu.Unlock()
-		return w.queue.pending >= queued-len(b)
-	})
 	var after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	grown := int64(after.HeapInuse) - int64(before.HeapInuse)
-	t.Logf("%d bytes queued in %d chunks: heap grew by %d bytes", queued, len(w.queue.chunks), grown)
+	w.queue.mu.Lock()
+	chunks := len(w.queue.chunks)
+	w.queue.mu.Unlock()
+	t.Logf("%d bytes queued in %d chunks: heap grew by %d bytes", queued, chunks, grown)
 	if grown > 3*queued {
 		t.Errorf("%d bytes queued took %d bytes of heap, more than 3 times as much", queued, grown)
 	}
