@@ -36,6 +36,22 @@ func TestFollowSkipEndsTheLineSentInPart(t *testing.T) {
 		c := collect(t, r)
 		c.expect(t, []byte("\nnew 1\n"))
 	})
+	t.Run("nothing sent yet", func(t *testing.T) {
+		// A follower that starts at the end (-n 0) has sent no line to
+		// end: what it skipped leaves no newline of its own.
+		path := writeFile(t, nil)
+		appendFile(t, path, "old line 1\n")
+		r := openTail(t, t.Context(), path, TailOptions{Lines: 0, Follow: true})
+		appendFile(t, path, "old li")
+		rotated := rotateTo(t, path, time.Now().UTC())
+		appendFile(t, path, "new 1\n")
+		if err := os.Remove(rotated); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the follower to close the removed file", func() bool { return !holdsRemoved(t, rotated) })
+		c := collect(t, r)
+		c.expect(t, []byte("new 1\n"))
+	})
 	t.Run("rotated files removed before they were read", func(t *testing.T) {
 		path := writeFile(t, nil)
 		appendFile(t, path, "first\nlong line, part one")
