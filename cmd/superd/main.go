@@ -125,6 +125,12 @@ func run(args []string, stderr io.Writer) int {
 		logger.Error("superd failed", "err", errors.Join(probs...))
 		return 1
 	}
+	if keys := unservedHTTPKeys(daemon); len(keys) > 0 && c.HTTP == "" {
+		// As --http-allow-edit and the like without --http are refused:
+		// a forgotten HTTPListen= must not go unnoticed. A warning only:
+		// the settings may be kept while the API is off.
+		logger.Warn(config.DaemonFile+": HTTP settings without HTTPListen= (nor --http): no HTTP API is served, they are ignored", "file", daemon.File, "keys", keys)
+	}
 	c.merge(daemon)
 
 	// A broken stderr must not kill superd with SIGPIPE; Notify (not Ignore)
@@ -208,6 +214,29 @@ func (c *cli) merge(d *config.Daemon) {
 	c.HTTPAllowEdit = c.HTTPAllowEdit || d.AllowEdit
 	c.HTTPAllowRootServices = c.HTTPAllowRootServices || d.AllowRootServices
 	c.SocketAllowRootServices = c.SocketAllowRootServices || d.SocketAllowRootServices
+}
+
+// unservedHTTPKeys returns the keys of d's HTTP API that are set while
+// HTTPListen= is not: alone, they serve nothing.
+func unservedHTTPKeys(d *config.Daemon) []string {
+	if d.HTTPListen != "" {
+		return nil
+	}
+	var keys []string
+	for _, k := range []struct {
+		name string
+		set  bool
+	}{
+		{"HTTPTokenFile", d.HTTPTokenFile != ""}, {"HTTPTLSCertFile", d.HTTPTLSCertFile != ""},
+		{"HTTPTLSKeyFile", d.HTTPTLSKeyFile != ""}, {"HTTPInsecure", d.HTTPInsecure},
+		{"HTTPHosts", len(d.HTTPHosts) > 0}, {"AllowEdit", d.AllowEdit},
+		{"AllowRootServices", d.AllowRootServices},
+	} {
+		if k.set {
+			keys = append(keys, k.name)
+		}
+	}
+	return keys
 }
 
 // socketGroup returns the ID of the socket group, --socket-group's or else
