@@ -312,8 +312,12 @@ func (c *Client) send(ctx context.Context, req *http.Request, method, path, serv
 			(errors.As(err, &syntaxErr) || errors.Is(err, io.EOF)) {
 			// superd answers JSON there, always, and says so: another
 			// server answered.
-			return fmt.Errorf("what answers at %s does not speak superd's API (it answered %s %s with %q, not JSON): %w",
-				c.target, method, path, sanitizeLine(mt, 80), err)
+			with := "without a Content-Type"
+			if mt != "" {
+				with = fmt.Sprintf("with %q", sanitizeLine(mt, 80))
+			}
+			return fmt.Errorf("what answers at %s does not speak superd's API (it answered %s %s %s, not JSON): %w",
+				c.target, method, path, with, err)
 		}
 		return fmt.Errorf("decoding answer to %s %s from superd: %w", method, path, err)
 	}

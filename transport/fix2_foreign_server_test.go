@@ -21,6 +21,8 @@ func TestClientNamesAForeignServer(t *testing.T) {
 		{"closes at once", "", "closed the connection without answering"},
 		{"HTML page", "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 13\r\nConnection: close\r\n\r\n<html></html>",
 			`it answered GET /v1/services with "text/html", not JSON): invalid character '<'`},
+		{"no Content-Type", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello",
+			`it answered GET /v1/services without a Content-Type, not JSON): invalid character 'h'`},
 		{"HTML 404", "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: 13\r\nConnection: close\r\n\r\n<html></html>",
 			"it answered 404 Not Found without superd's JSON error"},
 	} {
