@@ -58,18 +58,23 @@ type Config struct {
 	// copy of each (see config.Validate), so changing them afterwards
 	// changes nothing. A reload of ConfigDir never touches them.
 	// Their names must differ from one another; one whose name a file of
-	// ConfigDir defines at start is not run (the file's service is), and
-	// the clash is in LoadErrors.
+	// ConfigDir defines at start is not run (the file's service is), not
+	// even once that file is removed, and the clash is in LoadErrors.
 	Services []*config.Service
 	// LogDir holds one directory per service with its stdout.log and
-	// stderr.log. Default: <ConfigDir>/logs.
+	// stderr.log; missing directories are created (mode 0750). Default:
+	// <ConfigDir>/logs.
 	LogDir string
-	// Socket is the path of the Unix control socket. Empty: no socket (an
-	// embedding program drives the supervisor through its methods).
+	// Socket is the path of the Unix control socket (mode 0660). Run creates
+	// its directory, and the missing ones above it, with mode 0750 (given to
+	// SocketGroup), locks Socket+".lock" beside it (a second supervisor
+	// given the same path fails to start), and removes the socket when it
+	// returns. Empty: no socket (an embedding program drives the
+	// supervisor through its methods).
 	Socket string
 	// SocketGroup is a group name or numeric id whose members may use the
 	// control socket besides root and the supervisor's own user: the socket
-	// is given that group. Empty: none.
+	// is given that group. Empty: none. New refuses it without Socket.
 	SocketGroup string
 	// HTTP serves the control API on TCP too, when HTTP.Addr is set.
 	HTTP HTTPConfig
@@ -92,7 +97,8 @@ type Config struct {
 	// running service and the services the operator stopped. At start, the
 	// groups a crashed predecessor left behind are killed (only when their
 	// identity is proven: same boot, same start time), and the services the
-	// operator had stopped stay stopped. Empty: no state is kept. Run
+	// operator had stopped stay stopped. Its directory must exist (Run
+	// creates the file, mode 0600). Empty: no state is kept. Run
 	// locks it (on Unix, with flock on StateFile+".lock"): a second
 	// supervisor given the same file fails to start, rather than kill the
 	// services of the first as left behind.
@@ -118,12 +124,14 @@ type Config struct {
 	// Group= one of its groups, no EnvironmentFile= read as root): socket
 	// access does not amount to root's powers. With it, it does, and a
 	// definition written over HTTP may not run in SocketGroup either
-	// (unless AllowRootServices).
+	// (unless AllowRootServices). New refuses it without Socket and
+	// SocketGroup, which it would not apply to.
 	SocketAllowRootServices bool
 	// ShutdownTimeout bounds how long Run waits, after its context is done,
 	// for the services to stop; those still running are then killed.
 	// Default: the longest finite TimeoutStopSec + 5s (a TimeoutStopSec of
-	// config.Infinity does not count: Run would never return).
+	// config.Infinity does not count: Run would never return). New refuses
+	// a negative one.
 	ShutdownTimeout time.Duration
 }
 
@@ -263,6 +271,22 @@ func New(cfg Config) (*Supervisor, error) {
 	}
 	if cfg.Watch && cfg.ConfigDir == "" {
 		return nil, errors.New("actors: Config.Watch needs a ConfigDir to watch")
+	}
+	// Settings that would be ignored are refused, so that a forgotten
+	// Socket or SocketGroup does not go unnoticed.
+	if cfg.ShutdownTimeout < 0 {
+		return nil, fmt.Errorf("actors: Config.ShutdownTimeout %v is negative (0 means the default)", cfg.ShutdownTimeout)
+	}
+	if cfg.Socket == "" {
+		if cfg.SocketGroup != "" {
+			return nil, fmt.Errorf("actors: Config.SocketGroup %q needs a Socket to apply to", cfg.SocketGroup)
+		}
+		if cfg.SocketAllowRootServices {
+			return nil, errors.New("actors: Config.SocketAllowRootServices needs a Socket to apply to")
+		}
+	}
+	if cfg.SocketAllowRootServices && cfg.SocketGroup == "" {
+		return nil, errors.New("actors: Config.SocketAllowRootServices needs a SocketGroup: without one, only root and the supervisor's own user may use the socket")
 	}
 	if cfg.HTTP.Addr != "" {
 		// Found now, before Run creates a token file for an API it could

@@ -1,0 +1,39 @@
+package actors_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/supers-dev/supers/actors"
+)
+
+// New refuses the settings it would otherwise ignore without a word: a
+// negative ShutdownTimeout (which acted as the default), and the socket's
+// settings without a socket, or without the group they apply to.
+func TestNewRefusesIgnoredSettings(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		cfg  actors.Config
+		want string
+	}{
+		{"negative ShutdownTimeout", actors.Config{LogDir: dir, ShutdownTimeout: -time.Second}, "ShutdownTimeout"},
+		{"SocketGroup without Socket", actors.Config{LogDir: dir, SocketGroup: "0"}, "SocketGroup"},
+		{"SocketAllowRootServices without Socket", actors.Config{LogDir: dir, SocketAllowRootServices: true}, "SocketAllowRootServices"},
+		{"SocketAllowRootServices without SocketGroup", actors.Config{LogDir: dir, Socket: dir + "/sock", SocketAllowRootServices: true}, "SocketGroup"},
+	} {
+		_, err := actors.New(tc.cfg)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: New: %v, want an error naming %s", tc.name, err, tc.want)
+		}
+	}
+	for _, cfg := range []actors.Config{
+		{LogDir: dir, ShutdownTimeout: time.Second},
+		{LogDir: dir, Socket: dir + "/sock", SocketGroup: "0", SocketAllowRootServices: true},
+	} {
+		if _, err := actors.New(cfg); err != nil {
+			t.Errorf("New(%+v): %v", cfg, err)
+		}
+	}
+}
