@@ -44,10 +44,17 @@
 //
 // # Process-wide state
 //
-// Supervisors of one process share nothing but the process itself. With
-// [Config.Subreaper] the process becomes the child subreaper and reaps
+// Supervisors of one process share nothing but the process itself. Two
+// supervisors, of one process or of two, cannot be given the same
+// ConfigDir, Socket or StateFile: the second one's Run fails (each is
+// locked). Nothing keeps them from sharing a LogDir, though: give each
+// its own, or two services of one name write the same log files.
+//
+// With [Config.Subreaper] the process becomes the child subreaper and reaps
 // every child it has: at most one Supervisor of a process may set it at a
-// time, and the program must run no children of its own meanwhile.
+// time, and the program must run no children of its own meanwhile. Run
+// then marks close-on-exec every descriptor the process has open from 3
+// up (those it inherited too), so that no service gets them.
 // Without it, a Supervisor reaps only the children it started, changes no
 // signal disposition, signal mask or umask of the program, and leaves its
 // descriptors alone: one the program inherited or opened without
