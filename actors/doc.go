@@ -42,6 +42,20 @@
 // the services' last output is written. After Run has returned, the
 // service methods return ErrNotRunning.
 //
+// # Errors
+//
+// The methods' errors match, with [errors.Is], the sentinels of package
+// transport that the control API maps to its status codes: a name no
+// service has, [transport.ErrUnknownService]; a bad argument (a malformed
+// name, an unknown signal or log stream), [transport.ErrInvalidArgument];
+// an action the service's state or origin forbids (a signal to a service
+// without a process, a definition write for a service of
+// [Config.Services]), [transport.ErrConflict]; no config dir to read
+// (none configured, or missing), [transport.ErrConfigUnavailable]. A start
+// whose program could not be executed matches [ErrStartFailed]; a
+// supervisor not running, [ErrNotRunning]; and a call whose context ended
+// first, the context's error.
+//
 // # Process-wide state
 //
 // Supervisors of one process share nothing but the process itself. Two

@@ -1067,7 +1067,9 @@ func (s *Supervisor) currentLoadErrors(ctx context.Context) ([]error, error) {
 // is empty) and, with follow, a channel of the live ones that starts right
 // after them. The channel is closed when ctx is done, when the supervisor
 // shuts down (after the stop of every service it stops then), or when the
-// caller falls too far behind.
+// caller falls too far behind (the stream's Dropped then reports true).
+// service need not be defined: one removed keeps its past events, one not
+// defined yet gets those it will have.
 func (s *Supervisor) Events(ctx context.Context, service string, follow bool) (transport.EventStream, error) {
 	if service != "" {
 		if err := config.ValidateName(service); err != nil {
