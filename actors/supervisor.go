@@ -104,6 +104,12 @@ type Config struct {
 	// services of the first as left behind.
 	StateFile string
 	// Logger receives the supervisor's structured log. Default: discard.
+	// Its handler is called by the actors themselves, at once: one that
+	// blocks (writing to a pipe nobody reads, say) stalls the supervision
+	// of the services until it returns, Ready and Run's shutdown included.
+	// A program whose log output may block puts a bounded queue in front
+	// of it that drops records rather than wait, as superd does for its
+	// stderr.
 	Logger *slog.Logger
 	// Version is reported by the control API.
 	Version string
