@@ -34,7 +34,8 @@ type Service struct {
 	// written (a leading "-" marks a file that may be missing). Their
 	// variables are already in Environment; this says which files were
 	// read, by superd, with its own privileges. Like File, it is not part
-	// of Hash.
+	// of Hash. Nothing reads the files it names afterwards: in a Service
+	// built in Go it changes no variable (put them in Environment).
 	EnvironmentFiles []string
 	// User and Group name the credentials the child runs with; only honoured
 	// when superd runs as root. Empty means superd's own.
