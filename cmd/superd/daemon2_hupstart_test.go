@@ -19,9 +19,10 @@ func TestHangupDuringStartThenShutdownIsNoFailure(t *testing.T) {
 	d := newDaemon(t, map[string]string{
 		// Its sleep ignores SIGTERM and outlives superd: the next superd's
 		// start waits for it, up to TimeoutStopSec.
-		"b.service": "[Service]\nExecStart=/bin/sh -c 'trap \"\" TERM; sleep 1000'\nTimeoutStopSec=60\n",
+		"b.service": "[Service]\nExecStart=/bin/sh -c 'trap \"\" TERM; sleep 1000 & echo $!; wait'\nTimeoutStopSec=60\n",
 	}).start()
 	d.waitRunning("b")
+	d.loggedPID("b") // the sleep is there
 	_ = d.cmd.Process.Kill()
 	<-d.exited
 

@@ -3,6 +3,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,9 +19,14 @@ import (
 func TestSecondStopSignalIsAnswered(t *testing.T) {
 	t.Parallel()
 	d := newDaemon(t, map[string]string{
-		"slow.service": "[Service]\nExecStart=/bin/sh -c 'trap \"\" TERM; sleep 1000'\nTimeoutStopSec=3\n",
+		"slow.service": "[Service]\nExecStart=/bin/sh -c 'trap \"\" TERM; echo trapped; exec sleep 1000'\nTimeoutStopSec=3\n",
 	}).start()
 	d.waitRunning("slow")
+	// SIGTERM must come once it is ignored.
+	waitFor(t, 10*time.Second, "slow ignores SIGTERM", func() bool {
+		out, _ := os.ReadFile(filepath.Join(d.logDir, "slow", "stdout.log"))
+		return strings.Contains(string(out), "trapped")
+	})
 	start := time.Now()
 	_ = d.cmd.Process.Signal(syscall.SIGTERM)
 	waitFor(t, 10*time.Second, "superd shuts down", func() bool {
