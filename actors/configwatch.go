@@ -403,17 +403,11 @@ func (c *configActor) reloadWith(ctx actor.Context, dryRun, confirmAbsence bool)
 			c.log.Info("service file back: its service was not stopped", "service", name)
 		}
 	}
-	// The files of the dir now, by identity: a missing file found under
-	// another name was renamed, and is no absence to confirm.
-	present := make(map[fileID]bool, len(before))
-	for name, st := range before {
-		if name != daemonStamp && st.id != (fileID{}) {
-			present[st.id] = true
-		}
-	}
+	// A missing file found under another name of the dir was renamed,
+	// and is no absence to confirm.
 	renamed := func(name string) bool {
 		st, ok := c.stamps[name]
-		return ok && st.id != (fileID{}) && present[st.id]
+		return ok && renamedTo(st, name, before)
 	}
 	for name, old := range c.known {
 		if old.File == "" {
@@ -462,6 +456,24 @@ func (c *configActor) reloadWith(ctx actor.Context, dryRun, confirmAbsence bool)
 		c.log.Error("service file skipped", "err", err)
 	}
 	return res, &apply, nil
+}
+
+// renamedTo reports whether the file of service name, last seen as st,
+// is now under another service name of the dir (before, by name): the
+// same file (device and inode) with the same modification time and size,
+// as a rename leaves it. The same inode alone is not enough: a file
+// removed frees its inode, which the file system may give at once to a
+// new file of the dir; that removal is still an absence to confirm.
+func renamedTo(st fileStamp, name string, before map[string]fileStamp) bool {
+	if st.id == (fileID{}) {
+		return false
+	}
+	for other, now := range before {
+		if other != name && other != daemonStamp && now.id == st.id && now.same(st) {
+			return true
+		}
+	}
+	return false
 }
 
 // watchAbsentConfirm is how long the file of a service must stay missing
