@@ -35,6 +35,25 @@ func refTail(data []byte, n int) []byte {
 	return data
 }
 
+// writeLogFile writes content to name, or gzipped to name.gz.
+func writeLogFile(t *testing.T, name string, content []byte, gz bool) {
+	t.Helper()
+	if gz {
+		var z bytes.Buffer
+		zw := gzip.NewWriter(&z)
+		if _, err := zw.Write(content); err != nil {
+			t.Fatal(err)
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		content, name = z.Bytes(), name+".gz"
+	}
+	if err := os.WriteFile(name, content, 0o640); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestLogs2TailDifferential(t *testing.T) {
 	for seed := range uint64(400) {
 		rng := rand.New(rand.NewPCG(seed, 7))
@@ -62,20 +81,12 @@ func TestLogs2TailDifferential(t *testing.T) {
 			all = append(all, content...)
 			stamp := base.Add(time.Duration(i) * time.Second).Format(backupTimeFormat)
 			name := filepath.Join(dir, "stdout-"+stamp+".log")
-			if rng.IntN(2) == 0 {
-				var z bytes.Buffer
-				zw := gzip.NewWriter(&z)
-				zw.Write(content)
-				zw.Close()
-				os.WriteFile(name+".gz", z.Bytes(), 0o640)
-			} else {
-				os.WriteFile(name, content, 0o640)
-			}
+			writeLogFile(t, name, content, rng.IntN(2) == 0)
 		}
 		live := gen()
 		all = append(all, live...)
 		if rng.IntN(5) > 0 || len(live) > 0 {
-			os.WriteFile(path, live, 0o640)
+			writeLogFile(t, path, live, false)
 		}
 		for n := -1; n <= 8; n++ {
 			r, err := Tail(context.Background(), path, TailOptions{Lines: n})
@@ -125,23 +136,28 @@ func TestLogs2FollowDifferential(t *testing.T) {
 				t.Fatal(err)
 			}
 			if gz {
-				content, _ := os.ReadFile(name)
-				var z bytes.Buffer
-				zw := gzip.NewWriter(&z)
-				zw.Write(content)
-				zw.Close()
-				os.WriteFile(name+".gz", z.Bytes(), 0o640)
-				os.Remove(name)
+				content, err := os.ReadFile(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				writeLogFile(t, name, content, true)
+				if err := os.Remove(name); err != nil {
+					t.Fatal(err)
+				}
 			}
-			os.WriteFile(path, nil, 0o640)
+			writeLogFile(t, path, nil, false)
 		}
 		appendLive := func(b []byte) {
 			f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
 			if err != nil {
 				t.Fatal(err)
 			}
-			f.Write(b)
-			f.Close()
+			if _, err := f.Write(b); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
 			all = append(all, b...)
 		}
 		appendLive(nil)
