@@ -5,6 +5,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // HTTP settings in superd.conf without HTTPListen= (nor --http) were
@@ -18,10 +19,11 @@ func TestHTTPKeysWithoutListenAreNamed(t *testing.T) {
 		"superd.conf": "[Daemon]\nAllowEdit=yes\nHTTPHosts=ops.example.com\n",
 	}).start()
 	d.waitRunning("a")
-	log := d.stderr.String()
-	if !strings.Contains(log, "without HTTPListen=") || !strings.Contains(log, "AllowEdit") || !strings.Contains(log, "HTTPHosts") {
-		t.Fatalf("superd does not say that it ignores the HTTP settings of superd.conf:\n%s", log)
-	}
+	// superd's log is written by a goroutine of its own: poll.
+	waitFor(t, 10*time.Second, "superd names the HTTP settings it ignores", func() bool {
+		log := d.stderr.String()
+		return strings.Contains(log, "without HTTPListen=") && strings.Contains(log, "AllowEdit") && strings.Contains(log, "HTTPHosts")
+	})
 }
 
 // With HTTPListen=, or --http, nothing is said.
