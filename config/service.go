@@ -37,8 +37,10 @@ type Service struct {
 	// of Hash. Nothing reads the files it names afterwards: in a Service
 	// built in Go it changes no variable (put them in Environment).
 	EnvironmentFiles []string
-	// User and Group name the credentials the child runs with; only honoured
-	// when superd runs as root. Empty means superd's own.
+	// User and Group name the credentials the child runs with (a name or a
+	// numeric ID). Empty means superd's own. superd must run as root, or as
+	// that user and group: otherwise each start fails (ErrStartFailed in
+	// package actors) and the service backs off.
 	User, Group string
 	// UMask, if not nil, is the file mode creation mask the child starts
 	// with (UMask= in octal, 0 to 0777); nil leaves it superd's (0022).
