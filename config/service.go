@@ -43,7 +43,8 @@ type Service struct {
 	// package actors) and the service backs off.
 	User, Group string
 	// UMask, if not nil, is the file mode creation mask the child starts
-	// with (UMask= in octal, 0 to 0777); nil leaves it superd's (0022).
+	// with (UMask= in octal, 0 to 0777); nil leaves it the supervisor's
+	// process's: superd's is 0022, an embedding program's is its own.
 	UMask *fs.FileMode
 	// AutoStart says whether the service starts when superd starts (default true).
 	AutoStart bool
