@@ -118,7 +118,7 @@ func (s *Supervisor) tcpOptions(ctx context.Context) (transport.TCPOptions, erro
 		if _, statErr := os.Lstat(file); errors.Is(statErr, fs.ErrNotExist) {
 			// It could not be created (a read-only config dir): say how
 			// to do without.
-			return transport.TCPOptions{}, fmt.Errorf("HTTP API token: %w (create it, or name another token file with --http-token-file or HTTPTokenFile= in superd.conf)", err)
+			return transport.TCPOptions{}, fmt.Errorf("HTTP API token: %w (create it, or name another token file: Config.HTTP.TokenFile; superd's --http-token-file or HTTPTokenFile= in superd.conf)", err)
 		}
 		return transport.TCPOptions{}, fmt.Errorf("HTTP API token: %w", err)
 	}

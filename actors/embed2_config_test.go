@@ -37,3 +37,17 @@ func TestNewRefusesIgnoredSettings(t *testing.T) {
 		}
 	}
 }
+
+// An embedding program whose token file cannot be created is told the
+// Config field that names another one, not only superd's flag.
+func TestRunTokenFileHintNamesConfigField(t *testing.T) {
+	dir := t.TempDir()
+	sup, err := actors.New(actors.Config{LogDir: dir, HTTP: actors.HTTPConfig{Addr: "127.0.0.1:0", TokenFile: dir + "/missing/token"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = sup.Run(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "HTTP.TokenFile") {
+		t.Fatalf("Run: %v, want an error naming HTTP.TokenFile", err)
+	}
+}
