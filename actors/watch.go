@@ -382,12 +382,15 @@ func (c *configActor) syncLinkWatch(ctx actor.Context) {
 			_ = c.links.fs.Remove(dir) // gone already, maybe
 		}
 	}
+	// Every one again, not only the new ones: the kernel drops the watch
+	// of a directory that was removed, and one made again under the same
+	// name since the last sync (a release dir replaced in place) is
+	// another directory, watched by no one. Adding a watched one again
+	// changes nothing.
 	for dir := range want {
-		if had[dir] == nil {
-			if err := c.links.fs.Add(dir); err != nil {
-				c.log.Debug("cannot watch a directory on the way to a service file", "dir", dir, "err", err)
-				delete(want, dir)
-			}
+		if err := c.links.fs.Add(dir); err != nil {
+			c.log.Debug("cannot watch a directory on the way to a service file", "dir", dir, "err", err)
+			delete(want, dir)
 		}
 	}
 	c.links.names.Store(&want)

@@ -1,0 +1,58 @@
+//go:build linux
+
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestReview2WatchFollowsARecreatedTargetDir: with --watch, a service file
+// linked out of the config dir is still followed after the directory
+// holding its target is removed and made again (a release dir replaced
+// in place) before the reload: the kernel drops the watch of a removed
+// directory, and the new one must be watched again.
+func TestReview2WatchFollowsARecreatedTargetDir(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, nil)
+	rel := filepath.Join(filepath.Dir(d.dir), "opt", "r1")
+	if err := os.MkdirAll(rel, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(sleep string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(rel, "app.service"), []byte("[Service]\nExecStart=/bin/sleep "+sleep+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("1001")
+	if err := os.Symlink(filepath.Join(rel, "app.service"), filepath.Join(d.dir, "app.service")); err != nil {
+		t.Fatal(err)
+	}
+	d.extraArgs = []string{"--watch"}
+	d.start()
+	runs := func(what, arg string) {
+		t.Helper()
+		waitFor(t, 10*time.Second, what, func() bool {
+			st := d.status("app")
+			cmd, _ := os.ReadFile("/proc/" + itoa(st.PID) + "/cmdline")
+			return st.State == "running" && string(cmd) == "/bin/sleep\x00"+arg+"\x00"
+		})
+	}
+	runs("app running", "1001")
+
+	// The dir replaced at once, faster than the debounce.
+	if err := os.RemoveAll(rel); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(rel, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write("1002")
+	runs("app restarted with the new dir's file", "1002")
+
+	write("1003") // an edit in the new dir
+	runs("app restarted with the file edited in the new dir", "1003")
+}
