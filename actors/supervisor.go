@@ -446,6 +446,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		s.afterLoad()
 	}
 	procs, err := process.NewManager(process.Options{Subreaper: s.cfg.Subreaper, Logger: s.log})
+	if errors.Is(err, process.ErrSubreaperInUse) {
+		return fmt.Errorf("Config.Subreaper: another Supervisor of this process is the child subreaper until its Run returns: %w", err)
+	}
 	if err != nil {
 		return fmt.Errorf("process manager: %w", err)
 	}
