@@ -75,6 +75,13 @@
 // close-on-exec (package os sets it on every file it opens) reaches the
 // services.
 //
+// Importing this package links, through protoactor's metrics
+// dependencies (OpenTelemetry's Prometheus exporter), package expvar, whose
+// init registers /debug/vars on [net/http.DefaultServeMux]: a program that
+// serves DefaultServeMux (http.ListenAndServe(addr, nil)) publishes its
+// command line and memory statistics there. Serve a mux of your own; the
+// supervisor's control API does not serve that path.
+//
 // # Memory
 //
 // protoactor's process registry splits each of its 1024 buckets into
