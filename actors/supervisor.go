@@ -949,6 +949,15 @@ func (s *Supervisor) Definition(ctx context.Context, name string) (transport.Def
 // is a *transport.InvalidDefinitionError and changes nothing. Writes are
 // serialised: of concurrent writes to one service, each applies fully
 // before the next.
+//
+// opts.IfMatch makes the write conditional (see transport.WriteOptions).
+// opts.Caller says who asks, for the access rules of the control API: the
+// program itself passes the zero WriteOptions (its Caller, UID 0 and not
+// Remote, may write any definition, as may one of UID -1). A Caller that
+// is Remote is held to AllowRemoteEdit and AllowRootServices, one of
+// another UID to the rules of socket users (see SocketAllowRootServices),
+// as the requests of the HTTP API and of the socket are. DeleteDefinition
+// applies the same rules.
 func (s *Supervisor) PutDefinition(ctx context.Context, name string, data []byte, opts transport.WriteOptions) (transport.DefinitionResult, error) {
 	if err := s.mayEdit(opts); err != nil {
 		return transport.DefinitionResult{}, err
