@@ -295,9 +295,11 @@ func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor
 	d := e.policy.Failure(e.spec.Restart, o, ee.RanFor, now, s.rnd)
 	log := s.log.With("service", e.spec.Name, "status", outcomeString(ee), "attempt", d.Attempt)
 	// A start or restart that reached the child while it failed waits in
-	// the mailbox this failure suspended: resumed, the child carries it
-	// out now, as asked, rather than after the backoff (which would hold
-	// its answer as long).
+	// the mailbox this failure suspended: restarted now, rather than after
+	// the backoff (which would hold its answer as long), the new
+	// incarnation carries it out before its own start (see Started). A
+	// restart, not a resume: the automatic restart it stands for counts,
+	// as the event published says.
 	asked := d.Restart && d.Delay > 0 && e.sent > ee.Handled
 	if asked {
 		d.Delay = 0
@@ -327,7 +329,7 @@ func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor
 		sup.ResumeChildren(child)
 	case asked:
 		log.Info("restarting now, without the backoff: a start or restart asked for is waiting", "reason", d.Reason)
-		sup.ResumeChildren(child)
+		s.restart(sup, e)
 	case o.Resources:
 		log.Warn("start failed for lack of a resource; retrying (not counted against the start limit)",
 			"errno", errno, "delay", d.Delay.Round(time.Millisecond))
