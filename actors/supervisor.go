@@ -886,8 +886,11 @@ func (s *Supervisor) Signal(ctx context.Context, name, sig string) (transport.Se
 // stdout (or stderr) log file, all of it when q.Tail < 0, and with q.Follow
 // whatever it writes next, across rotations, until ctx ends, the reader
 // is closed, or the supervisor shuts down (once its services have stopped
-// and their last output is written). It reads the files the log sink
-// writes; it never blocks the sink or the service.
+// and their last output is written: what a followed reader has not read
+// by then is not delivered, but is in the files). Without q.Follow the
+// reader ends where the file ended when Logs was called, and may be read
+// after Run has returned. It reads the files the log sink writes; it never
+// blocks the sink or the service. The caller closes the reader.
 func (s *Supervisor) Logs(ctx context.Context, name string, q transport.LogQuery) (io.ReadCloser, error) {
 	stream := q.Stream
 	switch stream {
@@ -903,9 +906,14 @@ func (s *Supervisor) Logs(ctx context.Context, name string, q transport.LogQuery
 		return nil, err
 	}
 	path := filepath.Join(s.cfg.LogDir, name, stream+".log")
-	// The stream also ends when the supervisor shuts down.
+	// A followed stream also ends when the supervisor shuts down. One
+	// without Follow ends by itself where the file ended: the shutdown
+	// must not cut what it was asked for, which a caller may read later.
 	ctx, cancel := context.WithCancel(ctx)
-	unhook := context.AfterFunc(s.streams, cancel)
+	unhook := func() bool { return false }
+	if q.Follow {
+		unhook = context.AfterFunc(s.streams, cancel)
+	}
 	r, err := logsink.Tail(ctx, path, logsink.TailOptions{Lines: q.Tail, Follow: q.Follow, Logger: s.log.With("service", name), Watcher: s.logWatcher})
 	if err != nil {
 		unhook()
