@@ -3,6 +3,7 @@
 package logsink
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -64,6 +65,31 @@ func checkDirTree(dir string) error {
 		// holding its target, where a rename would swap it just as well.
 		holder := role&pathsafe.HoldsEnd != 0 || perr == nil && os.SameFile(fi, parent)
 		return checkDirOwner(p, fi, leaf, leaf || holder, euid, egid)
+	})
+	if err != nil {
+		return fmt.Errorf("log directory: %w", err)
+	}
+	return nil
+}
+
+// CheckLogDir returns why the logs of no service could be written under
+// logDir, an existing log dir (superd's --log-dir), or nil: the rule each
+// service's log directory is opened under (see Open), applied to what
+// exists before any service's: logDir and the directories that lead to it
+// must not be another user's, nor writable by every user (unless sticky),
+// and logDir itself not by a group other than root's and this process's.
+// A missing logDir is no error here.
+func CheckLogDir(logDir string) error {
+	d, err := filepath.Abs(logDir)
+	if err != nil {
+		return fmt.Errorf("log directory: %w", err)
+	}
+	if _, err := os.Stat(d); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	euid, egid := os.Geteuid(), os.Getegid()
+	_, err = pathsafe.Walk(d, func(p string, fi fs.FileInfo, role pathsafe.Role) error {
+		return checkDirOwner(p, fi, false, role&pathsafe.IsEnd != 0, euid, egid)
 	})
 	if err != nil {
 		return fmt.Errorf("log directory: %w", err)

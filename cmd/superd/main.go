@@ -29,6 +29,7 @@ import (
 	"github.com/supers-dev/supers/actors/runstate"
 	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/config/flock"
+	"github.com/supers-dev/supers/logsink"
 	"github.com/supers-dev/supers/transport"
 )
 
@@ -396,6 +397,10 @@ func (c *cli) logDirProblem() error {
 		logDir = filepath.Join(c.ConfigDir, "logs")
 	}
 	if _, err := os.Stat(logDir); !errors.Is(err, fs.ErrNotExist) {
+		// As each service's logs are opened: the rule of the whole tree.
+		if err := logsink.CheckLogDir(logDir); err != nil {
+			return logDirError{fmt.Errorf("--log-dir %s: no service's logs could be written there: %w", logDir, err)}
+		}
 		return nil
 	}
 	if err := config.CheckMayCreate(logDir); err != nil {

@@ -1,0 +1,66 @@
+//go:build linux
+
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCheckRefusesLogDirTheSinkRefuses: superd --check holds an existing
+// log dir to the rules each service's logs are opened under. A log dir
+// that every user (or another group) may write passed --check, then every
+// service was refused at start ("services not created … can be written
+// by other users").
+func TestCheckRefusesLogDirTheSinkRefuses(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "etc")
+	if err := os.Mkdir(conf, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(conf, "a.service"), []byte("[Service]\nExecStart=/bin/true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		mode os.FileMode
+		gid  int
+		want string // "" when it passes
+	}{
+		{"world-writable", 0o777, 0, "(mode 0777, gid 0) can be written by other users"},
+		{"writable by another group", 0o775, 4242, "(mode 0775, gid 4242) can be written by other users"},
+		{"sticky and world-writable", os.ModeSticky | 0o777, 0, ""}, // no one can swap what is not theirs
+		{"root's group may write", 0o775, 0, ""},
+		{"private", 0o700, 0, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			logDir := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-"))
+			if err := os.Mkdir(logDir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chown(logDir, 0, tc.gid); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(logDir, tc.mode); err != nil {
+				t.Fatal(err)
+			}
+			code, stdout, stderr := runSuperd(t, "--check", "--config-dir", conf, "--socket", filepath.Join(dir, "s.sock"), "--log-dir", logDir)
+			if tc.want == "" {
+				if code != 0 {
+					t.Fatalf("superd --check: exit %d, want 0\n%s%s", code, stdout, stderr)
+				}
+				return
+			}
+			if code != 1 {
+				t.Fatalf("superd --check: exit %d, want 1\n%s%s", code, stdout, stderr)
+			}
+			for _, w := range []string{"--log-dir " + logDir, tc.want, "superd would run none of them with the log dir"} {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("superd --check: output lacks %q:\n%s", w, stderr)
+				}
+			}
+		})
+	}
+}
