@@ -217,6 +217,14 @@ func (shutdownError) Is(target error) bool {
 // Supervisor runs a set of services, each a protoactor actor under a services
 // supervisor actor. It is safe for concurrent use; it implements
 // transport.Backend, so the same methods serve the control socket.
+//
+// A program that serves it itself, with transport.NewHandler on a
+// listener of its own, must put the handler behind transport.TCPHandler
+// (the token) or serve it with transport.NewUnixServer (the peer's
+// credentials): the handler checks no credentials, and a request that
+// came through neither is taken as the program's own, which may do
+// anything, such as write a definition that runs as root. Config.Socket
+// and Config.HTTP do all this already.
 type Supervisor struct {
 	cfg   Config
 	log   *slog.Logger
