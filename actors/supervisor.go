@@ -51,7 +51,11 @@ import (
 // that time: a later chdir of the program does not move them.
 type Config struct {
 	// ConfigDir is the directory whose *.service files are loaded at start;
-	// it must exist. Empty: no files are loaded (use Services).
+	// it must exist. Empty: no files are loaded (use Services). Its
+	// superd.conf, if any, gives the webhooks ([Webhook] sections, reloaded
+	// with the services) and must be valid, or Run fails; its [Daemon]
+	// section is superd's: the supervisor takes none of its settings (this
+	// Config gives them).
 	ConfigDir string
 	// Services are services defined in Go, added after those of ConfigDir.
 	// Build them with config.New (or config.ParseFile); New validates a
