@@ -850,7 +850,10 @@ func (s *Supervisor) Stop(ctx context.Context, name string) (transport.ServiceSt
 	return s.markOne(ctx, st, err)
 }
 
-// Restart stops the service if it runs, then starts it.
+// Restart stops the service if it runs, then starts it. It returns as
+// Start does: once the new process runs, or with an error wrapping
+// ErrStartFailed (and the service's status) when the program could not be
+// executed.
 func (s *Supervisor) Restart(ctx context.Context, name string) (transport.ServiceStatus, error) {
 	st, err := s.ask(ctx, name, true, func(r replyTo) any { return &restartService{name: name, reply: r} })
 	s.persistIntent(ctx, err)
