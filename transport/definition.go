@@ -100,6 +100,8 @@ type InvalidDefinitionError struct {
 	Errors []ConfigError
 }
 
+// Error returns "invalid definition of NAME: " and the problems' messages,
+// separated by "; ".
 func (e *InvalidDefinitionError) Error() string {
 	msgs := make([]string, len(e.Errors))
 	for i, ce := range e.Errors {

@@ -161,6 +161,7 @@ type LinkError struct {
 	UID  int    // its owner
 }
 
+// Error says which link was refused, whose it is, and why.
 func (e *LinkError) Error() string {
 	return fmt.Sprintf("symbolic link %s belongs to uid %d, who may replace it (%s is sticky, but that does not protect their own links): refusing to follow it",
 		e.Link, e.UID, parent(e.Link))
