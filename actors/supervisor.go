@@ -403,7 +403,8 @@ func (s *Supervisor) LoadErrors() []error {
 // superd holds the socket's lock (the error wraps
 // transport.ErrDaemonRunning), the lock of ConfigDir (config.ErrDirInUse)
 // or the lock of StateFile (runstate.ErrInUse); ConfigDir is missing or
-// unreadable (config.ErrServiceDir). If ctx is done before any service has
+// unreadable (config.ErrServiceDir); LogDir names a file that is not a
+// directory (a missing one is created). If ctx is done before any service has
 // started, Run starts none and returns nil; Ready is then never closed.
 // Run may be called only once: a second call returns an error at once.
 func (s *Supervisor) Run(ctx context.Context) error {
@@ -440,6 +441,11 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			return err
 		}
 		defer dirLock.Close()
+	}
+	// A log dir may be missing (it is created), not another kind of file:
+	// no service could ever be created.
+	if fi, err := os.Stat(s.cfg.LogDir); err == nil && !fi.IsDir() {
+		return fmt.Errorf("log dir %s: not a directory", s.cfg.LogDir)
 	}
 	// A config dir that is missing or unreadable (a typo in --config-dir)
 	// is an error, not a supervisor of nothing that says it is ready.

@@ -84,8 +84,10 @@ func CheckLogDir(logDir string) error {
 	if err != nil {
 		return fmt.Errorf("log directory: %w", err)
 	}
-	if _, err := os.Stat(d); errors.Is(err, fs.ErrNotExist) {
+	if fi, err := os.Stat(d); errors.Is(err, fs.ErrNotExist) {
 		return nil
+	} else if err == nil && !fi.IsDir() {
+		return fmt.Errorf("log directory: %s is not a directory", d)
 	}
 	euid, egid := os.Geteuid(), os.Getegid()
 	_, err = pathsafe.Walk(d, func(p string, fi fs.FileInfo, role pathsafe.Role) error {

@@ -387,16 +387,21 @@ type logDirError struct{ error }
 
 func (e logDirError) Unwrap() error { return e.error }
 
-// logDirProblem returns why superd's user could not create the log dir, if
-// it is missing: superd would start, and run no service ("services not
-// created"). One that exists is left to the check of each service's
-// (logsink's rules, at each start).
+// logDirProblem returns what is wrong with the log dir for superd
+// --check: a file that is not a directory (superd refuses to start), or a
+// logDirError (superd would start, and run no service: "services not
+// created"): a missing one that superd's user could not create, or an
+// existing one that logsink's rules refuse for every service's logs.
 func (c *cli) logDirProblem() error {
 	logDir := c.LogDir
 	if logDir == "" {
 		logDir = filepath.Join(c.ConfigDir, "logs")
 	}
-	if _, err := os.Stat(logDir); !errors.Is(err, fs.ErrNotExist) {
+	fi, err := os.Stat(logDir)
+	if err == nil && !fi.IsDir() {
+		return fmt.Errorf("log dir %s: not a directory", logDir) // superd refuses to start
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
 		// As each service's logs are opened: the rule of the whole tree.
 		if err := logsink.CheckLogDir(logDir); err != nil {
 			return logDirError{fmt.Errorf("--log-dir %s: no service's logs could be written there: %w", logDir, err)}
