@@ -53,6 +53,21 @@ func TestReview2WatchFollowsARecreatedTargetDir(t *testing.T) {
 	write("1002")
 	runs("app restarted with the new dir's file", "1002")
 
-	write("1003") // an edit in the new dir
-	runs("app restarted with the file edited in the new dir", "1003")
+	// An edit in the new dir. Written again each second until applied:
+	// the reload that re-watches the dir may still be on its way when
+	// app runs 1002, and an edit made before it would be missed for a
+	// reason that is not the one tested (the new dir never watched).
+	written := time.Time{}
+	edited := func() bool {
+		if time.Since(written) >= time.Second {
+			write("1003")
+			written = time.Now()
+		}
+		return false
+	}
+	waitFor(t, 10*time.Second, "app restarted with the file edited in the new dir", func() bool {
+		st := d.status("app")
+		cmd, _ := os.ReadFile("/proc/" + itoa(st.PID) + "/cmdline")
+		return (st.State == "running" && string(cmd) == "/bin/sleep\x001003\x00") || edited()
+	})
 }
