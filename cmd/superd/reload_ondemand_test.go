@@ -9,11 +9,11 @@ import (
 	"testing"
 )
 
-// TestReload2StartOfNewFileSaysWhatIsWrong: supers start of a name whose
+// TestReloadStartOfNewFileSaysWhatIsWrong: supers start of a name whose
 // NAME.service is a symbolic link to a missing file does not say there is
 // no such file (ls shows it), but that the link's target is missing; and
 // with the config dir gone, it says that, not that one file is missing.
-func TestReload2StartOfNewFileSaysWhatIsWrong(t *testing.T) {
+func TestReloadStartOfNewFileSaysWhatIsWrong(t *testing.T) {
 	t.Parallel()
 	d := newDaemon(t, nil).start()
 	if err := os.Symlink(filepath.Join(d.dir, "missing-target"), filepath.Join(d.dir, "l.service")); err != nil {

@@ -17,7 +17,7 @@ import (
 // operator's signal, as one that waits for the group can: the signal went
 // to the process group alone, gone with the main process, and was refused
 // ("its process group is gone"), the service "stopping" for ever.
-func TestLifecycle2SignalEndsInfiniteStopWaitingForEscapee(t *testing.T) {
+func TestSignalEndsInfiniteStopWaitingForEscapee(t *testing.T) {
 	dir := t.TempDir()
 	pidFile := filepath.Join(dir, "escapee.pid")
 	script := filepath.Join(dir, "escaper.sh")

@@ -10,11 +10,11 @@ import (
 	"time"
 )
 
-// TestReload2WatchConfirmsAnAbsence: with --watch, a service file that is
+// TestReloadWatchConfirmsAnAbsence: with --watch, a service file that is
 // gone for a moment (deleted, then written again: a tool or a person that
 // replaces a file in two steps, slower than the debounce) does not stop
 // its service; one that stays gone does.
-func TestReload2WatchConfirmsAnAbsence(t *testing.T) {
+func TestReloadWatchConfirmsAnAbsence(t *testing.T) {
 	t.Parallel()
 	const body = "[Service]\nExecStart=/bin/sleep 1000\n"
 	d := newDaemon(t, map[string]string{"a.service": body, "b.service": body})
@@ -62,11 +62,11 @@ func TestReload2WatchConfirmsAnAbsence(t *testing.T) {
 	}
 }
 
-// TestReload2WatchDirMovedAwayIsNoWarning: with --watch, the config dir
+// TestReloadWatchDirMovedAwayIsNoWarning: with --watch, the config dir
 // moved away is said once, as the reload's error, not as warnings about
 // a "new config dir" that cannot be watched; the dir made again is
 // watched.
-func TestReload2WatchDirMovedAwayIsNoWarning(t *testing.T) {
+func TestReloadWatchDirMovedAwayIsNoWarning(t *testing.T) {
 	t.Parallel()
 	const body = "[Service]\nExecStart=/bin/sleep 1000\n"
 	d := newDaemon(t, map[string]string{"a.service": body})
@@ -95,10 +95,10 @@ func TestReload2WatchDirMovedAwayIsNoWarning(t *testing.T) {
 	}
 }
 
-// TestReload2WatchRenameIsOneReload: with --watch, a service file renamed
+// TestReloadWatchRenameIsOneReload: with --watch, a service file renamed
 // within the config dir is not an absence to confirm: the one reload that
 // starts the new name stops the old one.
-func TestReload2WatchRenameIsOneReload(t *testing.T) {
+func TestReloadWatchRenameIsOneReload(t *testing.T) {
 	t.Parallel()
 	const body = "[Service]\nExecStart=/bin/sleep 1000\n"
 	d := newDaemon(t, map[string]string{"a.service": body})
@@ -119,12 +119,12 @@ func TestReload2WatchRenameIsOneReload(t *testing.T) {
 	}
 }
 
-// TestReload2WatchFollowsSymlinkedFiles: with --watch, a service file that
+// TestReloadWatchFollowsSymlinkedFiles: with --watch, a service file that
 // is a symbolic link out of the config dir (a release layout:
 // app.service -> /opt/app/current/app.service, current -> r1) is
 // followed: an edit of its target, and a switch of a link on the way to
 // it, are applied as an edit of a file of the dir is.
-func TestReload2WatchFollowsSymlinkedFiles(t *testing.T) {
+func TestReloadWatchFollowsSymlinkedFiles(t *testing.T) {
 	t.Parallel()
 	d := newDaemon(t, nil)
 	opt := filepath.Join(filepath.Dir(d.dir), "opt")
@@ -176,10 +176,10 @@ func TestReload2WatchFollowsSymlinkedFiles(t *testing.T) {
 	runs("app restarted with r2's edited command", "1004")
 }
 
-// TestReload2WatchFollowsSymlinkedDaemonConf: with --watch, a superd.conf
+// TestReloadWatchFollowsSymlinkedDaemonConf: with --watch, a superd.conf
 // that is a symbolic link out of the config dir is followed as a service
 // file is: its webhooks are reloaded when the target is edited.
-func TestReload2WatchFollowsSymlinkedDaemonConf(t *testing.T) {
+func TestReloadWatchFollowsSymlinkedDaemonConf(t *testing.T) {
 	t.Parallel()
 	d := newDaemon(t, nil)
 	target := filepath.Join(filepath.Dir(d.dir), "superd.conf")

@@ -5,11 +5,11 @@ import (
 	"testing"
 )
 
-// TestEvents2WebhookURLWithSpaceRefused: a URL= with a space or another
+// TestWebhookURLWithSpaceRefused: a URL= with a space or another
 // blank (an inline comment after the URL, a pasted URL with a
 // non-breaking space) is an error naming the problem, not a URL whose path
 // silently gains "%20#%20..." and whose requests go elsewhere.
-func TestEvents2WebhookURLWithSpaceRefused(t *testing.T) {
+func TestWebhookURLWithSpaceRefused(t *testing.T) {
 	for _, url := range []string{
 		"https://hooks.example.com/supers # ops team",
 		"https://hooks.example.com/supers ; ops",

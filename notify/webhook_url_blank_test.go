@@ -5,11 +5,11 @@ import (
 	"testing"
 )
 
-// TestEvents2NewWebhookRefusesBlankInURL: a URL with a blank character is
+// TestNewWebhookRefusesBlankInURL: a URL with a blank character is
 // refused, as superd.conf refuses it, rather than POSTed to with the blank
 // escaped (a path that is not the one meant); the error does not repeat
 // the URL.
-func TestEvents2NewWebhookRefusesBlankInURL(t *testing.T) {
+func TestNewWebhookRefusesBlankInURL(t *testing.T) {
 	for _, u := range []string{"https://example.com/hook # ops", "https://example.com/a b?t=SECRET", "https://example.com/a\u00a0b"} {
 		_, err := NewWebhook(WebhookConfig{Name: "ops", URL: u})
 		if err == nil {

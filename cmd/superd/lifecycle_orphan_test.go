@@ -19,7 +19,7 @@ import (
 // service's process group") and signalled again, and a program that reads
 // a second SIGTERM as "exit now" (as many do) then skipped its graceful
 // shutdown.
-func TestLifecycle2OrphanInGroupGetsKillSignalOnce(t *testing.T) {
+func TestOrphanInGroupGetsKillSignalOnce(t *testing.T) {
 	dir := t.TempDir()
 	pidFile := filepath.Join(dir, "orphan.pid")
 	termFile := filepath.Join(dir, "terms")

@@ -54,7 +54,7 @@ func writeLogFile(t *testing.T, name string, content []byte, gz bool) {
 	}
 }
 
-func TestLogs2TailDifferential(t *testing.T) {
+func TestTailDifferential(t *testing.T) {
 	for seed := range uint64(400) {
 		rng := rand.New(rand.NewPCG(seed, 7))
 		dir := t.TempDir()
@@ -106,7 +106,7 @@ func TestLogs2TailDifferential(t *testing.T) {
 	}
 }
 
-func TestLogs2FollowDifferential(t *testing.T) {
+func TestFollowDifferential(t *testing.T) {
 	for seed := range uint64(150) {
 		rng := rand.New(rand.NewPCG(seed, 9))
 		dir := t.TempDir()
