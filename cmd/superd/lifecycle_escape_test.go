@@ -38,6 +38,22 @@ exec sleep 1000
 	return fmt.Sprintf("[Service]\nExecStart=/bin/sh %s\nTimeoutStopSec=3s\n", script)
 }
 
+// waitPIDFile waits until the file at path holds a whole line with a PID,
+// and returns it.
+func waitPIDFile(t *testing.T, path, what string) int {
+	t.Helper()
+	var pid int
+	waitFor(t, 20*time.Second, what, func() bool {
+		b, err := os.ReadFile(path)
+		if err != nil || !strings.HasSuffix(string(b), "\n") {
+			return false
+		}
+		pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
+		return err == nil
+	})
+	return pid
+}
+
 // lifeTag gives superd (so every service) an environment variable unique to
 // the test, and kills every process carrying it when the test ends, after
 // superd: a process that escaped superd must not outlive the test, even if
@@ -63,16 +79,7 @@ func lifeEscaped(t *testing.T, d *daemon, dir, name string) []int {
 	var pids []int
 	for i := 1; i <= 3; i++ {
 		path := filepath.Join(dir, fmt.Sprintf("%s-%d.pid", name, i))
-		var pid int
-		waitFor(t, 20*time.Second, "pid file "+path, func() bool {
-			b, err := os.ReadFile(path)
-			if err != nil || !strings.HasSuffix(string(b), "\n") {
-				return false
-			}
-			pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
-			return err == nil
-		})
-		pids = append(pids, pid)
+		pids = append(pids, waitPIDFile(t, path, "pid file "+path))
 	}
 	t.Cleanup(func() {
 		for _, pid := range pids {
@@ -259,15 +266,7 @@ while :; do sleep 0.05; done
 	lifeTag(t, d)
 	d.start()
 	d.waitRunning("holdout")
-	var pid int
-	waitFor(t, 20*time.Second, "the daemon's pid", func() bool {
-		b, err := os.ReadFile(filepath.Join(dir, "daemon.pid"))
-		if err != nil {
-			return false
-		}
-		pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
-		return err == nil
-	})
+	pid := waitPIDFile(t, filepath.Join(dir, "daemon.pid"), "the daemon's pid")
 	waitFor(t, 20*time.Second, "the daemon orphaned, the main process ignoring SIGTERM", func() bool {
 		p, err := readProc(pid)
 		_, statErr := os.Stat(filepath.Join(dir, "main-ready"))

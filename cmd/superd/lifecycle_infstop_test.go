@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -32,15 +31,7 @@ exec sleep 1012
 	lifeTag(t, d)
 	d.start()
 	main := d.waitRunning("infs").PID
-	var pid int
-	waitFor(t, 20*time.Second, "the escapee's pid file", func() bool {
-		b, err := os.ReadFile(pidFile)
-		if err != nil {
-			return false
-		}
-		pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
-		return err == nil
-	})
+	pid := waitPIDFile(t, pidFile, "the escapee's pid file")
 	d.track(pid)
 	waitFor(t, 20*time.Second, "the escapee to leave the group and run sleep", func() bool {
 		p, err := readProc(pid)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -35,15 +34,7 @@ exec sleep 1000
 	lifeTag(t, d)
 	d.start()
 	main := d.waitRunning("orph").PID
-	var pid int
-	waitFor(t, 20*time.Second, "the orphan's pid file", func() bool {
-		b, err := os.ReadFile(pidFile)
-		if err != nil {
-			return false
-		}
-		pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
-		return err == nil
-	})
+	pid := waitPIDFile(t, pidFile, "the orphan's pid file")
 	d.track(pid)
 	waitFor(t, 20*time.Second, "the orphan to be adopted by superd, in the service's group", func() bool {
 		p, err := readProc(pid)
