@@ -8,8 +8,8 @@ import (
 )
 
 // TestMalformedQueryIsRefused: a query string that does not parse (bad
-// percent encoding, a ";"), an unknown parameter or a repeated one is a
-// 400 naming it, before the backend is asked; Go's URL.Query() would drop
+// percent encoding, a ";"), an unknown parameter, a repeated one or one
+// without a value is a 400 naming it, before the backend is asked; Go's URL.Query() would drop
 // the bad pairs and answer with the filter or the tail left out.
 func TestMalformedQueryIsRefused(t *testing.T) {
 	fb := newFakeBackend("web")
@@ -24,6 +24,16 @@ func TestMalformedQueryIsRefused(t *testing.T) {
 		{"/v1/services/web/logs?stream=%zz&tail=1", "malformed query string"},
 		{"/v1/services/web/logs?lines=5", `unknown query parameter \"lines\" (known: stream, tail, follow)`},
 		{"/v1/services/web/logs?tail=1&tail=2", "tail given 2 times"},
+		// A parameter without a value is no parameter left out: an empty
+		// service= answered every service's events, and a bare ?follow
+		// answered without following.
+		{"/v1/events?service=", "query parameter service has no value"},
+		{"/v1/events?service", "query parameter service has no value"},
+		{"/v1/events?follow=", "query parameter follow has no value"},
+		{"/v1/events?service=web&follow", "query parameter follow has no value"},
+		{"/v1/services/web/logs?stream=", "query parameter stream has no value"},
+		{"/v1/services/web/logs?tail=", "query parameter tail has no value"},
+		{"/v1/services/web/logs?tail=5&follow", "query parameter follow has no value"},
 	} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tc.target, nil))
