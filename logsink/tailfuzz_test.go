@@ -54,6 +54,23 @@ func writeLogFile(t *testing.T, name string, content []byte, gz bool) {
 	}
 }
 
+// randomOutput returns up to 5 random pieces of a service's output: empty
+// lines, whole lines, and pieces of a line without its newline.
+func randomOutput(rng *rand.Rand) []byte {
+	var b []byte
+	for range rng.IntN(6) {
+		switch rng.IntN(4) {
+		case 0:
+			b = append(b, '\n')
+		case 1:
+			b = append(b, bytes.Repeat([]byte("x"), rng.IntN(5))...)
+		default:
+			b = append(b, fmt.Sprintf("l%d\n", rng.IntN(100))...)
+		}
+	}
+	return b
+}
+
 func TestTailDifferential(t *testing.T) {
 	for seed := range uint64(400) {
 		rng := rand.New(rand.NewPCG(seed, 7))
@@ -62,20 +79,7 @@ func TestTailDifferential(t *testing.T) {
 		nb := rng.IntN(4)
 		var all []byte
 		base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-		gen := func() []byte {
-			var b []byte
-			for range rng.IntN(6) {
-				switch rng.IntN(4) {
-				case 0:
-					b = append(b, '\n')
-				case 1:
-					b = append(b, bytes.Repeat([]byte("x"), rng.IntN(5))...)
-				default:
-					b = append(b, fmt.Sprintf("l%d\n", rng.IntN(100))...)
-				}
-			}
-			return b
-		}
+		gen := func() []byte { return randomOutput(rng) }
 		for i := range nb {
 			content := gen()
 			all = append(all, content...)
@@ -114,20 +118,7 @@ func TestFollowDifferential(t *testing.T) {
 		var all []byte
 		base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 		stampN := 0
-		gen := func() []byte {
-			var b []byte
-			for range rng.IntN(6) {
-				switch rng.IntN(4) {
-				case 0:
-					b = append(b, '\n')
-				case 1:
-					b = append(b, bytes.Repeat([]byte("x"), rng.IntN(5))...)
-				default:
-					b = append(b, fmt.Sprintf("l%d\n", rng.IntN(100))...)
-				}
-			}
-			return b
-		}
+		gen := func() []byte { return randomOutput(rng) }
 		rotate := func(gz bool) {
 			stamp := base.Add(time.Duration(stampN) * time.Second).Format(backupTimeFormat)
 			stampN++
