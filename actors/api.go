@@ -49,6 +49,8 @@ type apiServers struct {
 	tcp  net.Listener
 	srvs []*http.Server
 	wg   sync.WaitGroup // the servers' Serve
+	// serving is set by serve's first call (Run's goroutine only).
+	serving bool
 
 	// requests is the context of every request; shutdown cancels it, with
 	// errShutdown, for the requests still in flight after a grace.
@@ -130,8 +132,12 @@ func (s *Supervisor) tcpOptions(ctx context.Context) (transport.TCPOptions, erro
 }
 
 // serve serves h on every listener (the socket to root, our user and the
-// control group).
+// control group). Only its first call does anything.
 func (a *apiServers) serve(h http.Handler, tcp transport.TCPOptions) {
+	if a.serving {
+		return
+	}
+	a.serving = true
 	start := func(srv *http.Server, ln net.Listener, what string) {
 		srv.ErrorLog = log.New(serverErrors{a.log}, "", 0)
 		srv.BaseContext = func(net.Listener) context.Context { return a.requests }
@@ -208,9 +214,15 @@ func (a *apiServers) shutdownWithin(d time.Duration) {
 }
 
 // close closes the listeners (removing the socket and releasing its lock).
+// Servers that a shutdown did not stop (Run failed once they served) are
+// closed first, and their goroutines waited for.
 func (a *apiServers) close() {
 	a.stopRequests(errShutdown)
 	a.stopDraining()
+	for _, srv := range a.srvs {
+		_ = srv.Close()
+	}
+	a.wg.Wait()
 	if a.tcp != nil {
 		_ = a.tcp.Close()
 	}

@@ -182,7 +182,11 @@ func (s *Supervisor) staleStop(specs []*config.Service) runstate.StopPolicy {
 
 // ErrNotRunning is returned by the service methods of a Supervisor whose
 // Run has returned (or failed to start). Called before Run is ready, they
-// wait for it, bounded by their context.
+// wait for it, bounded by their context; but the queries (Status, List,
+// Logs, Events, ConfigErrors, Definition) made while Run stops what a
+// previous superd left running (see StateFile), which may take up to the
+// services' TimeoutStopSec, return at once an error that matches
+// transport.ErrUnavailable and says so.
 // It matches transport.ErrUnavailable too, so that a transport.NewHandler
 // serving the Supervisor answers 503.
 //
@@ -218,6 +222,21 @@ func (shutdownError) Is(target error) bool {
 	return target == ErrNotRunning || target == transport.ErrUnavailable
 }
 
+// errLeftovers answers a query made while Run stops what a previous
+// superd left running, before it starts anything (see waitFor).
+var errLeftovers error = leftoversError{}
+
+// leftoversError is errLeftovers.
+type leftoversError struct{}
+
+func (leftoversError) Error() string {
+	return "superd is starting: it is stopping the processes a previous superd left running " +
+		"(their KillSignal=, then SIGKILL at their TimeoutStopSec=); queries are answered, and commands carried out, once they are gone"
+}
+
+// Is makes errLeftovers match transport.ErrUnavailable.
+func (leftoversError) Is(target error) bool { return target == transport.ErrUnavailable }
+
 // Supervisor runs a set of services, each a protoactor actor under a services
 // supervisor actor. It is safe for concurrent use; it implements
 // transport.Backend, so the same methods serve the control socket.
@@ -235,6 +254,10 @@ type Supervisor struct {
 	ready chan struct{}
 	done  chan struct{}
 	ran   atomic.Bool // Run was called
+	// leftovers is set while Run stops what a previous superd left: the
+	// queries made then are answered with errLeftovers at once, instead of
+	// waiting for a start that may take up to TimeoutStopSec.
+	leftovers atomic.Bool
 
 	// Set by Run before ready is closed; read-only afterwards.
 	sys      *actor.ActorSystem
@@ -483,9 +506,14 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		defer store.Close() // after the state actor's last write, at the root's stop
 		// No service ever has two live instances: what a crashed superd
 		// left behind goes before anything starts.
+		// Queries are answered meanwhile (errLeftovers, see waitFor): the
+		// API is served from now on, not from when superd is ready.
+		s.leftovers.Store(true)
+		api.serve(transport.NewHandler(s, transport.HandlerOptions{Logger: s.log, Version: s.cfg.Version}), s.tcp)
 		for _, r := range runstate.KillStale(ctx, prev, s.staleStop(specs), s.log) {
 			s.log.Warn("stopped processes left by a previous superd (KillSignal, then SIGKILL at TimeoutStopSec)", "service", r.Service, "pid", r.PID, "pgid", r.PGID)
 		}
+		s.leftovers.Store(false)
 		deps.marker = store.Marker
 		deps.opStopped = make(map[string]bool, len(prev.Stopped))
 		for _, name := range prev.Stopped {
@@ -545,8 +573,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		}
 	}
 
-	handler := transport.NewHandler(s, transport.HandlerOptions{Logger: s.log, Version: s.cfg.Version})
-	api.serve(handler, s.tcp)
+	api.serve(transport.NewHandler(s, transport.HandlerOptions{Logger: s.log, Version: s.cfg.Version}), s.tcp) // unless it already serves
 	readyAttrs := []any{"services", created, "config_dir", s.cfg.ConfigDir, "log_dir", s.cfg.LogDir, "socket", s.cfg.Socket}
 	if s.httpAddr != "" {
 		readyAttrs = append(readyAttrs, "http", s.httpAddr) // the port chosen for ":0"
@@ -781,7 +808,7 @@ const shutdownGrace = 5 * time.Second
 
 // List returns the status of every service, sorted by name.
 func (s *Supervisor) List(ctx context.Context) ([]transport.ServiceStatus, error) {
-	if err := s.wait(ctx); err != nil {
+	if err := s.waitFor(ctx, false); err != nil {
 		return nil, err
 	}
 	reply := make(chan []transport.ServiceStatus, 1)
@@ -1092,7 +1119,7 @@ func (s *Supervisor) ConfigErrors(ctx context.Context) ([]transport.ConfigError,
 // currentLoadErrors asks the config actor for the file errors of its last
 // scan (the errors of the first load without a config actor).
 func (s *Supervisor) currentLoadErrors(ctx context.Context) ([]error, error) {
-	if err := s.wait(ctx); err != nil {
+	if err := s.waitFor(ctx, false); err != nil {
 		return nil, err
 	}
 	if s.config == nil {
@@ -1123,7 +1150,7 @@ func (s *Supervisor) Events(ctx context.Context, service string, follow bool) (t
 			return transport.EventStream{}, fmt.Errorf("%w: %w", transport.ErrInvalidArgument, err)
 		}
 	}
-	if err := s.wait(ctx); err != nil {
+	if err := s.waitFor(ctx, false); err != nil {
 		return transport.EventStream{}, err
 	}
 	reply := make(chan subscription, 1)
@@ -1231,8 +1258,14 @@ func (s *Supervisor) ask(ctx context.Context, name string, act bool, msg func(re
 }
 
 // waitFor is wait for a call that acts if act is true (one that is
-// refused once the shutdown has begun), or for a query.
+// refused once the shutdown has begun), or for a query. A query made
+// while Run stops what a previous superd left gets errLeftovers at once:
+// an operator asking what is going on is told, where a command waits to
+// be carried out.
 func (s *Supervisor) waitFor(ctx context.Context, act bool) error {
+	if !act && s.leftovers.Load() {
+		return errLeftovers
+	}
 	if err := s.wait(ctx); err != nil {
 		return err
 	}
