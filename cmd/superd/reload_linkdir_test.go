@@ -9,12 +9,12 @@ import (
 	"time"
 )
 
-// TestReview2WatchFollowsARecreatedTargetDir: with --watch, a service file
+// TestWatchFollowsARecreatedTargetDir: with --watch, a service file
 // linked out of the config dir is still followed after the directory
 // holding its target is removed and made again (a release dir replaced
 // in place) before the reload: the kernel drops the watch of a removed
 // directory, and the new one must be watched again.
-func TestReview2WatchFollowsARecreatedTargetDir(t *testing.T) {
+func TestWatchFollowsARecreatedTargetDir(t *testing.T) {
 	t.Parallel()
 	d := newDaemon(t, nil)
 	rel := filepath.Join(filepath.Dir(d.dir), "opt", "r1")

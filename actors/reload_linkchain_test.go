@@ -8,10 +8,10 @@ import (
 	"testing"
 )
 
-// TestReload2LinkChain: the entries on the way from a service file that is
+// TestReloadLinkChain: the entries on the way from a service file that is
 // a symbolic link to the file it resolves to, by directory; none for a
 // regular file; a loop or a missing target ends the chain.
-func TestReload2LinkChain(t *testing.T) {
+func TestReloadLinkChain(t *testing.T) {
 	root, err := filepath.EvalSymlinks(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 // running service does (transport.ServiceStatus.Restarts: "a start of a
 // stopped or given-up service is not a restart"): it was not counted, so
 // restarting a crashed service by hand left RESTARTS lower than waiting.
-func TestRestart2RestartDuringBackoffIsCounted(t *testing.T) {
+func TestRestartDuringBackoffIsCounted(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		procs := newFakeStarter(nil)
 		h := newHarness(t, procs, service(t, config.RestartOnFailure, func(s *config.Service) {

@@ -13,7 +13,7 @@ import (
 // one ended, as one whose starts failed says why: "fatal (start limit 2 in
 // 10m0s hit)" left the operator without the exit code (the table shows
 // the error instead of the last exit), while the fatal event had it.
-func TestRestart2FatalAfterExitsSaysHowTheLastEnded(t *testing.T) {
+func TestFatalAfterExitsSaysHowTheLastEnded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		procs := newFakeStarter(nil)
 		h := newHarness(t, procs, service(t, config.RestartOnFailure, func(s *config.Service) {

@@ -15,7 +15,7 @@ import (
 // systemd gives up on a unit's processes after its final SIGKILL: it used
 // to wait for the process forever, "stopping", with the operator's stop
 // (and a start or restart queued behind it) never answered.
-func TestLifecycle2StopOfProcessStuckAfterSIGKILLEnds(t *testing.T) {
+func TestStopOfProcessStuckAfterSIGKILLEnds(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		procs := newFakeStarter(nil)
 		h := newHarness(t, procs, service(t, config.RestartAlways, func(s *config.Service) {

@@ -14,7 +14,7 @@ import (
 // out at once, as systemd starts a unit waiting for its automatic restart:
 // it must not wait for the backoff the crash would get (RestartSec=, up to
 // RestartMaxDelaySec=), longer than the CLI's timeout.
-func TestRestart2StartOrRestartRacingACrashIsNotDelayedByBackoff(t *testing.T) {
+func TestStartOrRestartRacingACrashIsNotDelayedByBackoff(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		cmd  func(reply replyTo) any

@@ -35,13 +35,13 @@ func review2WatchActor(t *testing.T) (*configActor, string) {
 	return c, dir
 }
 
-// TestReview2WatchRenameNeedsTheSameFile: under --watch, a missing
+// TestWatchRenameNeedsTheSameFile: under --watch, a missing
 // service file counts as renamed (its service stopped at once, with no
 // second to come back) only if the file under the new name is the same
 // file as it was: a new file that got the inode the removed one freed (as
 // file systems do at once) is no rename, and a file removed between the
 // reload's look at the dir and its load is not "renamed to itself".
-func TestReview2WatchRenameNeedsTheSameFile(t *testing.T) {
+func TestWatchRenameNeedsTheSameFile(t *testing.T) {
 	t.Run("inode reused by a new file", func(t *testing.T) {
 		c, dir := review2WatchActor(t)
 		if err := os.Remove(filepath.Join(dir, "a"+config.FileSuffix)); err != nil {

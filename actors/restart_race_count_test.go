@@ -9,11 +9,11 @@ import (
 	"github.com/supers-dev/supers/config"
 )
 
-// TestReview2RestartRacingACrashIsCounted: a restart that reaches the
+// TestRestartRacingACrashIsCounted: a restart that reaches the
 // service actor while it handles a crash is carried out at once, in place
 // of the automatic restart (whose event says delay 0): it counts as a
 // restart, as either would have (transport.ServiceStatus.Restarts).
-func TestReview2RestartRacingACrashIsCounted(t *testing.T) {
+func TestRestartRacingACrashIsCounted(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		cmd  func(reply replyTo) any
