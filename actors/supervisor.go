@@ -495,6 +495,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	defer procs.Close()
 
+	handler := transport.NewHandler(s, transport.HandlerOptions{Logger: s.log, Version: s.cfg.Version})
 	deps := &serviceDeps{procs: procs, signal: process.SignalGroup, groupExists: process.GroupExists,
 		userEnv: process.UserEnv, logger: s.log, env: childBaseEnv(), now: now, rand: rand.Float64}
 	var store *runstate.Store
@@ -509,7 +510,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		// Queries are answered meanwhile (errLeftovers, see waitFor): the
 		// API is served from now on, not from when superd is ready.
 		s.leftovers.Store(true)
-		api.serve(transport.NewHandler(s, transport.HandlerOptions{Logger: s.log, Version: s.cfg.Version}), s.tcp)
+		api.serve(handler, s.tcp)
 		for _, r := range runstate.KillStale(ctx, prev, s.staleStop(specs), s.log) {
 			s.log.Warn("stopped processes left by a previous superd (KillSignal, then SIGKILL at TimeoutStopSec)", "service", r.Service, "pid", r.PID, "pgid", r.PGID)
 		}
@@ -573,7 +574,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		}
 	}
 
-	api.serve(transport.NewHandler(s, transport.HandlerOptions{Logger: s.log, Version: s.cfg.Version}), s.tcp) // unless it already serves
+	api.serve(handler, s.tcp) // unless it already serves
 	readyAttrs := []any{"services", created, "config_dir", s.cfg.ConfigDir, "log_dir", s.cfg.LogDir, "socket", s.cfg.Socket}
 	if s.httpAddr != "" {
 		readyAttrs = append(readyAttrs, "http", s.httpAddr) // the port chosen for ":0"
