@@ -14,31 +14,15 @@ import (
 	"github.com/supers-dev/supers/config/flock"
 )
 
-// lockWitness is a slog handler that, when "superd stopped" is logged,
-// notes which of paths are still locked.
-type lockWitness struct {
-	paths []string
+// hookHandler is a slog handler that calls fn with each record, in the
+// goroutine that logs it.
+type hookHandler struct{ fn func(slog.Record) }
 
-	mu     *sync.Mutex
-	seen   *bool
-	locked *[]string
-}
-
-func (w lockWitness) Enabled(context.Context, slog.Level) bool { return true }
-func (w lockWitness) WithAttrs([]slog.Attr) slog.Handler       { return w }
-func (w lockWitness) WithGroup(string) slog.Handler            { return w }
-func (w lockWitness) Handle(_ context.Context, r slog.Record) error {
-	if r.Message != "superd stopped" {
-		return nil
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	*w.seen = true
-	for _, p := range w.paths {
-		if flock.Holder(p) != 0 {
-			*w.locked = append(*w.locked, p)
-		}
-	}
+func (h hookHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h hookHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h hookHandler) WithGroup(string) slog.Handler            { return h }
+func (h hookHandler) Handle(_ context.Context, r slog.Record) error {
+	h.fn(r)
 	return nil
 }
 
@@ -63,7 +47,20 @@ func TestStoppedIsLoggedOnceTheLocksAreFree(t *testing.T) {
 		seen   bool
 		locked []string
 	)
-	w := lockWitness{paths: []string{socket + ".lock", conf}, mu: &mu, seen: &seen, locked: &locked}
+	// When "superd stopped" is logged, which of the locks are still held.
+	w := hookHandler{func(r slog.Record) {
+		if r.Message != "superd stopped" {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		seen = true
+		for _, p := range []string{socket + ".lock", conf} {
+			if flock.Holder(p) != 0 {
+				locked = append(locked, p)
+			}
+		}
+	}}
 	_, cancel, ran := embedded(t, actors.Config{ConfigDir: conf, Socket: socket, Logger: slog.New(w)})
 	if flock.Holder(socket+".lock") == 0 || flock.Holder(conf) == 0 {
 		t.Fatal("the locks are not seen held while the supervisor runs: the test cannot tell")
