@@ -13,7 +13,8 @@ import (
 // of its process (so it lands in the mailbox the crash suspends) is carried
 // out at once, as systemd starts a unit waiting for its automatic restart:
 // it must not wait for the backoff the crash would get (RestartSec=, up to
-// RestartMaxDelaySec=), longer than the CLI's timeout.
+// RestartMaxDelaySec=), longer than the CLI's timeout. It counts as the
+// restart it stands for.
 func TestStartOrRestartRacingACrashIsNotDelayedByBackoff(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -43,8 +44,9 @@ func TestStartOrRestartRacingACrashIsNotDelayedByBackoff(t *testing.T) {
 				synctest.Wait() // routed: the command waits in the service actor's mailbox
 				close(sigs.gate)
 
+				var r result
 				select {
-				case r := <-reply:
+				case r = <-reply:
 					if waited := time.Since(sent); waited != 0 {
 						t.Fatalf("the %s was answered after %v, want at once", tc.name, waited)
 					}
@@ -58,6 +60,11 @@ func TestStartOrRestartRacingACrashIsNotDelayedByBackoff(t *testing.T) {
 				st := h.wantState(StateRunning, 0)
 				if st.PID != p.pid {
 					t.Fatalf("running pid %d, want %d", st.PID, p.pid)
+				}
+				// In place of the automatic restart, it counts as one
+				// (transport.ServiceStatus.Restarts), as either would have.
+				if st.Restarts != 1 || r.status.Restarts != 1 {
+					t.Fatalf("restarts %d (answer %d) after a crash and a %s carried out at once, want 1", st.Restarts, r.status.Restarts, tc.name)
 				}
 				h.noStart(time.Hour) // no second start when the backoff would have ended
 				if n := procs.count(); n != 2 {
