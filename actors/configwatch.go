@@ -74,6 +74,9 @@ type configActor struct {
 	absentSince map[string]time.Time
 	absentTimer *time.Timer
 	links       *linkWatch // nil unless watching service files that are symbolic links
+	// watchStopped is set by stopWatching: the shutdown has begun, and
+	// file events reload nothing any more.
+	watchStopped bool
 }
 
 // fileStamp identifies a version of a file on disk.
@@ -258,6 +261,9 @@ func (c *configActor) Receive(ctx actor.Context) {
 		c.handleDebounceDue(ctx, m)
 	case *absentDue:
 		c.handleAbsentDue(ctx)
+	case *stopWatching:
+		c.stopWatch()
+		c.watchStopped = true
 	case *linkChanged:
 		c.handleLinkChanged(ctx, m)
 	case *staleQuery:
@@ -486,6 +492,12 @@ const watchAbsentConfirm = time.Second
 // absentDue asks the config actor for the reload that confirms the
 // absence of the files that holdAbsent kept.
 type absentDue struct{}
+
+// stopWatching tells the config actor that the shutdown has begun: it
+// stops watching the config dir, and a file event or timer already queued
+// reloads nothing (the services supervisor would ignore what it found,
+// but the reload would still be logged and published).
+type stopWatching struct{}
 
 // holdAbsent reports whether the service name, whose file a reload of the
 // watch found missing, must be kept for now: its file was not missing

@@ -588,6 +588,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	// First nothing new: no connection, no command. Those in flight get a
 	// moment to be answered; the streams go on.
 	close(s.stopping)
+	if s.config != nil { // no config actor without a ConfigDir
+		s.sys.Root.Send(s.config, &stopWatching{}) // no reload while the services stop
+	}
 	grace := time.AfterFunc(commandGrace, s.cutCommands)
 	defer grace.Stop()
 	api.stopAccepting()

@@ -143,6 +143,9 @@ func (c *configActor) handleDebounceDue(ctx actor.Context, m *debounceDue) {
 // service whose file is missing stops only once the file has stayed
 // missing for watchAbsentConfirm.
 func (c *configActor) watchReload(ctx actor.Context) {
+	if c.watchStopped {
+		return
+	}
 	res, apply, err := c.reloadWith(ctx, false, true)
 	if err != nil {
 		c.log.Error("reload after a file change failed", "err", err)
