@@ -275,7 +275,7 @@ func (b *builder) apply(a *assignment) {
 	var err error
 	switch a.key {
 	case keyDescription:
-		s.Description = v
+		s.Description, err = v, checkOneLine(v)
 	case keyExecStart:
 		if s.ExecStart, err = splitWords(v); err == nil {
 			err = checkExecStart(s.ExecStart)

@@ -64,6 +64,8 @@ func Validate(s *Service) error {
 	}
 	if err := checkNoNUL(s.Description); err != nil {
 		invalid(sectionUnit, keyDescription, s.Description, err)
+	} else if err := checkOneLine(s.Description); err != nil {
+		invalid(sectionUnit, keyDescription, s.Description, err)
 	}
 	if err := checkExecStart(s.ExecStart); err != nil {
 		invalid(sectionService, keyExecStart, shellquote.Join(s.ExecStart...), err)
@@ -166,6 +168,16 @@ func checkWorkingDirectory(p string) error {
 		return errors.New(`systemd's "~" (the home directory of User=) is not supported: give an absolute path`)
 	}
 	return checkAbsPath(p)
+}
+
+// checkOneLine refuses a line break in a Description: status tables and
+// log lines would be broken. A service file's line cannot hold a newline,
+// but it can hold a carriage return.
+func checkOneLine(s string) error {
+	if strings.ContainsAny(s, "\n\r") {
+		return errors.New("contains a line break (a description is one line)")
+	}
+	return nil
 }
 
 func checkNoNUL(s string) error {
