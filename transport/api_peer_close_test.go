@@ -4,6 +4,7 @@ package transport
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -40,5 +41,30 @@ func TestUnixServerRefusedPeerKeepsNoConnection(t *testing.T) {
 	}
 	if _, err := br.ReadByte(); err == nil || strings.Contains(err.Error(), "timeout") {
 		t.Errorf("refused peer: the connection was kept (%v)", err)
+	}
+}
+
+// TestUnixServerRefusalLogIsBounded: refused socket peers cannot flood
+// superd's log either: at most refusalLogBurst records every
+// refusalLogWindow, as on TCP. Each refusal was logged.
+func TestUnixServerRefusalLogIsBounded(t *testing.T) {
+	path, logs := serveUnixAccess(t, newFakeBackend("web"), strangerAccess(t))
+	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", path)
+	}}}
+	t.Cleanup(client.CloseIdleConnections)
+	for range refusalLogBurst + 5 { // well within one window
+		resp, err := client.Get("http://superd/v1/services")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("refused peer: %s, want 403", resp.Status)
+		}
+	}
+	if got := strings.Count(logs.String(), "control request refused"); got != refusalLogBurst {
+		t.Errorf("%d refusal records for %d refusals in a moment, want %d", got, refusalLogBurst+5, refusalLogBurst)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"time"
 )
 
 // errPeerCredUnsupported is returned where the system cannot tell who is
@@ -86,7 +87,7 @@ func NewUnixServer(h http.Handler, access SocketAccess, logger *slog.Logger) *ht
 	if !peerCredSupported {
 		logger.Warn("peer credentials cannot be checked on this system: only the control socket's file permissions protect it")
 	}
-	srv := NewServer(&peerGuard{next: h, access: access, logger: logger})
+	srv := NewServer(&peerGuard{next: h, access: access, logger: logger, refusals: refusalLimiter{now: time.Now}})
 	srv.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
 		return context.WithValue(ctx, peerKey{}, &peerConn{conn: c})
 	}
@@ -130,15 +131,16 @@ func (p *peerConn) withGroups(c PeerCred) PeerCred {
 
 // peerGuard is the handler of a NewUnixServer server.
 type peerGuard struct {
-	next   http.Handler
-	access SocketAccess
-	logger *slog.Logger
+	next     http.Handler
+	access   SocketAccess
+	logger   *slog.Logger
+	refusals refusalLimiter // bounds the refusal records, as on TCP
 }
 
 func (g *peerGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	pc, _ := r.Context().Value(peerKey{}).(*peerConn)
 	if pc == nil {
-		g.logger.Warn("control request refused: connection unknown (ConnContext not set by NewUnixServer)", "path", r.URL.Path)
+		g.refusals.log(g.logger, "control request refused: connection unknown (ConnContext not set by NewUnixServer)", "path", r.URL.Path)
 		w.Header().Set("Connection", "close")
 		writeError(w, http.StatusForbidden, ErrForbidden.Error()+": peer credentials unavailable")
 		return
@@ -150,14 +152,14 @@ func (g *peerGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.next.ServeHTTP(w, r)
 		return
 	case err != nil:
-		g.logger.Warn("control request refused: cannot read peer credentials", "path", r.URL.Path, "err", err)
+		g.refusals.log(g.logger, "control request refused: cannot read peer credentials", "path", r.URL.Path, "err", err)
 		w.Header().Set("Connection", "close")
 		writeError(w, http.StatusForbidden, ErrForbidden.Error()+": peer credentials unavailable")
 		return
 	case !g.access.Allows(cred) && !g.access.Allows(pc.withGroups(cred)):
 		// The supplementary groups are read only if the ids do not allow
 		// the peer already.
-		g.logger.Warn("control request refused: peer not allowed on the control socket",
+		g.refusals.log(g.logger, "control request refused: peer not allowed on the control socket",
 			"uid", cred.UID, "gid", cred.GID, "pid", cred.PID, "method", r.Method, "path", r.URL.Path)
 		// A refused peer keeps no connection, as a TCP client without
 		// the token: it could otherwise hold any number of them (and

@@ -314,8 +314,9 @@ type tcpGuard struct {
 	refusals refusalLimiter
 }
 
-// Refusal records: at most refusalLogBurst per refusalLogWindow. Anyone who
-// can reach the port can be refused, thousands of times a second: one
+// Refusal records: at most refusalLogBurst per refusalLogWindow, on TCP and
+// on the socket (each server its own count). Anyone who can reach the port
+// can be refused, thousands of times a second: one
 // record each would drown superd's log (its queue drops records when full,
 // and journald suppresses a program that logs too much, service exits
 // included).
@@ -350,17 +351,22 @@ func (l *refusalLimiter) allow() (ok bool, suppressed int) {
 	return true, suppressed
 }
 
-// logRefusal logs one refusal at Warn, unless too many were logged lately:
-// the next record then says how many were not.
-func (g *tcpGuard) logRefusal(msg string, args ...any) {
-	ok, suppressed := g.refusals.allow()
+// log logs one refusal to logger at Warn, unless too many were logged
+// lately: the next record then says how many were not.
+func (l *refusalLimiter) log(logger *slog.Logger, msg string, args ...any) {
+	ok, suppressed := l.allow()
 	if !ok {
 		return
 	}
 	if suppressed > 0 {
 		args = append(args, "unlogged_refusals", suppressed)
 	}
-	g.logger.Warn(msg, args...)
+	logger.Warn(msg, args...)
+}
+
+// logRefusal logs one refusal (see refusalLimiter.log).
+func (g *tcpGuard) logRefusal(msg string, args ...any) {
+	g.refusals.log(g.logger, msg, args...)
 }
 
 func (g *tcpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
