@@ -27,12 +27,7 @@ func TestFollowSkipEndsTheLineSentInPart(t *testing.T) {
 		if string(got) != "old line 1\nold li" {
 			t.Fatalf("read %q", got)
 		}
-		rotated := rotateTo(t, path, time.Now().UTC())
-		appendFile(t, path, "new 1\n")
-		if err := os.Remove(rotated); err != nil {
-			t.Fatal(err)
-		}
-		waitFor(t, "the follower to close the removed file", func() bool { return !holdsRemoved(t, rotated) })
+		rotateAndRemove(t, path, "new 1\n")
 		c := collect(t, r)
 		c.expect(t, []byte("\nnew 1\n"))
 	})
@@ -43,12 +38,7 @@ func TestFollowSkipEndsTheLineSentInPart(t *testing.T) {
 		appendFile(t, path, "old line 1\n")
 		r := openTail(t, t.Context(), path, TailOptions{Lines: 0, Follow: true})
 		appendFile(t, path, "old li")
-		rotated := rotateTo(t, path, time.Now().UTC())
-		appendFile(t, path, "new 1\n")
-		if err := os.Remove(rotated); err != nil {
-			t.Fatal(err)
-		}
-		waitFor(t, "the follower to close the removed file", func() bool { return !holdsRemoved(t, rotated) })
+		rotateAndRemove(t, path, "new 1\n")
 		c := collect(t, r)
 		c.expect(t, []byte("new 1\n"))
 	})
@@ -79,4 +69,17 @@ func TestFollowSkipEndsTheLineSentInPart(t *testing.T) {
 		c := collect(t, r)
 		c.expect(t, []byte("\nthird\n"))
 	})
+}
+
+// rotateAndRemove rotates the log at path, writes next to the new live
+// file, removes the rotated one before a follower could read it, and waits
+// until the follower has let it go.
+func rotateAndRemove(t *testing.T, path, next string) {
+	t.Helper()
+	rotated := rotateTo(t, path, time.Now().UTC())
+	appendFile(t, path, next)
+	if err := os.Remove(rotated); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the follower to close the removed file", func() bool { return !holdsRemoved(t, rotated) })
 }
