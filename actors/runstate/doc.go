@@ -2,30 +2,37 @@
 // own death: SIGKILL, the OOM killer or a crash must neither leave services'
 // processes running unmanaged nor let a restarted superd run a second
 // instance of a service, and the operator's "supers stop" must still hold
-// after a restart.
+// after a restart, as must the "supers start" of a service that superd does
+// not start on its own.
 //
 // The file (typically beside superd's socket, such as
 // <socket-dir>/superd.state) records, for each running service, the process
 // group superd started ([Record]: leader pid, process group, start time of
-// the leader), the boot id, the set of services the operator stopped, and
-// the marker id of the file (see below). It is JSON:
+// the leader), the boot id, the set of services the operator stopped, the
+// set of services with AutoStart=no the operator started (absent when
+// empty; see [State.Started]), and the marker id of the file (see below).
+// It is JSON:
 //
 //	{
 //	  "version": 1,
 //	  "marker": "Q5ZKX3MBN6PDR2YJVTUJ4IJ7GE",
 //	  "boot_id": "18ab1e73-8136-4897-85bc-15475fb65b7c",
 //	  "processes": [{"service": "web", "pid": 4242, "pgid": 4242, "start_time": 812345}],
-//	  "stopped": ["batch"]
+//	  "stopped": ["batch"],
+//	  "started": ["report"]
 //	}
 //
 // # Use
 //
 // At startup superd calls [Open], which returns the previous [State], then
 // [KillStale] with it before starting anything, and starts every service
-// except the ones in State.Stopped. It gives every service the environment
+// with AutoStart=yes except the ones in State.Stopped, and those in
+// State.Started. It gives every service the environment
 // variable [MarkerEnv]=[Store.Marker](name). While running it tells the
 // [Store] about each start ([Store.SetRunning]), exit ([Store.ClearRunning])
-// and operator stop or start ([Store.SetStopped]).
+// and operator stop or start ([Store.SetStopped], and [Store.SetStarted]
+// for a service with AutoStart=no, which a stop clears, as does the end of
+// its process that the restart policy does not follow with a restart).
 //
 // # Durability
 //

@@ -19,6 +19,13 @@ import (
 
 // formatVersion is the version of the state file format this package
 // writes and reads. A file of another version is treated as corrupt.
+//
+// A field that an older superd may ignore without harm is added without a
+// new version, omitted when empty: "started" (the services the operator
+// started, see [State.Started]) was, and a superd that does not know it
+// reads the file as before, only not starting those services. A new
+// version is for a change an older superd would misread: it then keeps
+// only the marker and the stopped services of the file.
 const formatVersion = 1
 
 // errVersion is wrapped by decode for a file of a newer format version,
@@ -68,6 +75,13 @@ type State struct {
 	Processes []Record
 	// Stopped are the services the operator stopped, sorted.
 	Stopped []string
+	// Started are the services with AutoStart=no that the operator
+	// started (or restarted) and that are still wanted running, sorted:
+	// superd starts them as it starts the others. None of them is in
+	// Stopped. Open leaves them out when the file was written during
+	// another boot (a start lasts until the machine restarts, as
+	// systemd's start of a unit that is not enabled does), or is corrupt.
+	Started []string
 	// BootID identifies the boot during which the file was written (the
 	// content of /proc/sys/kernel/random/boot_id); "" if unknown.
 	BootID string
@@ -83,6 +97,7 @@ type fileContent struct {
 	BootID    string   `json:"boot_id,omitempty"`
 	Processes []Record `json:"processes"`
 	Stopped   []string `json:"stopped"`
+	Started   []string `json:"started,omitempty"`
 }
 
 // Store keeps superd's state file up to date. Each change is written to
@@ -99,6 +114,7 @@ type Store struct {
 	mu      sync.Mutex
 	running map[string]Record
 	stopped map[string]bool
+	started map[string]bool
 	behind  bool // the last write failed: the file lags the state in memory
 	// written is the digest of what the last write put in the file, if it
 	// succeeded: a state that encodes the same is not written again.
@@ -127,7 +143,8 @@ type Store struct {
 // under an unrecorded marker. It otherwise writes nothing: the previous
 // records stay on disk until [KillStale] has dealt with them.
 //
-// The returned Store starts with the previous stopped set but with no
+// The returned Store starts with the previous stopped and started sets
+// (see [State.Started] for when the started set is left out) but with no
 // running process: the previous records are only returned, for KillStale,
 // and its first write drops them. Call KillStale before anything starts.
 // The error reports a directory of path that is not usable, or a file that
@@ -151,6 +168,7 @@ func Open(path string, logger *slog.Logger) (*Store, State, error) {
 		lock:    lock,
 		running: make(map[string]Record),
 		stopped: make(map[string]bool),
+		started: make(map[string]bool),
 	}
 	if id, err := bootID(); err == nil {
 		s.bootID = id
@@ -165,6 +183,14 @@ func Open(path string, logger *slog.Logger) (*Store, State, error) {
 	}
 	for _, name := range prev.Stopped {
 		s.stopped[name] = true
+	}
+	if len(prev.Started) > 0 && prev.BootID != "" && s.bootID != "" && prev.BootID != s.bootID {
+		log.Info("the machine restarted since the state file was written: the services the operator started are not started again",
+			"services", prev.Started)
+		prev.Started = nil
+	}
+	for _, name := range prev.Started {
+		s.started[name] = true
 	}
 	s.marker = prev.Marker
 	if s.marker == "" {
@@ -259,7 +285,8 @@ var (
 
 // salvage returns what can be read of the corrupt state file b: its marker
 // and the services it records as stopped, if they are intact. Its process
-// records are not trusted: a changed digit would name another process.
+// records are not trusted: a changed digit would name another process; nor
+// are its started services: a changed letter would start another service.
 func salvage(b []byte) State {
 	var st State
 	if m := markerField.FindSubmatch(b); m != nil {
@@ -347,7 +374,15 @@ func decode(b []byte) (State, error) {
 	slices.SortStableFunc(c.Processes, func(a, b Record) int { return strings.Compare(a.Service, b.Service) })
 	slices.Sort(c.Stopped)
 	c.Stopped = slices.Compact(c.Stopped)
-	return State{Processes: c.Processes, Stopped: c.Stopped, BootID: c.BootID, Marker: c.Marker}, nil
+	// A service in both (a file not written by superd) is stopped: the
+	// safe side.
+	c.Started = slices.DeleteFunc(c.Started, func(name string) bool { return name == "" || slices.Contains(c.Stopped, name) })
+	slices.Sort(c.Started)
+	c.Started = slices.Compact(c.Started)
+	if len(c.Started) == 0 {
+		c.Started = nil
+	}
+	return State{Processes: c.Processes, Stopped: c.Stopped, Started: c.Started, BootID: c.BootID, Marker: c.Marker}, nil
 }
 
 // Close releases the lock on the state file, so that another Store may
@@ -389,13 +424,21 @@ func (s *Store) SetStopped(service string, stopped bool) error {
 	return s.Apply(Stopped(service, stopped))
 }
 
+// SetStarted records whether service is one with AutoStart=no that the
+// operator started and that is still wanted running, and writes the file
+// if that changes it (or the file lags). Failed writes are handled as by
+// SetRunning.
+func (s *Store) SetStarted(service string, started bool) error {
+	return s.Apply(Started(service, started))
+}
+
 // Change is one change to the state, made by [Store.Apply]: see [Running],
-// [Ended] and [Stopped].
+// [Ended], [Stopped] and [Started].
 type Change struct {
 	kind    changeKind
 	record  Record // changeRunning
-	service string // changeEnded, changeStopped
-	stopped bool   // changeStopped
+	service string // changeEnded, changeStopped, changeStarted
+	set     bool   // changeStopped, changeStarted
 }
 
 type changeKind uint8
@@ -404,6 +447,7 @@ const (
 	changeRunning changeKind = iota + 1
 	changeEnded
 	changeStopped
+	changeStarted
 )
 
 // Running is the change made by [Store.SetRunning]: r.Service now runs the
@@ -415,9 +459,16 @@ func Running(r Record) Change { return Change{kind: changeRunning, record: r} }
 func Ended(service string) Change { return Change{kind: changeEnded, service: service} }
 
 // Stopped is the change made by [Store.SetStopped]: whether the operator
-// stopped service.
+// stopped service. A stop also ends its start ([Started]).
 func Stopped(service string, stopped bool) Change {
-	return Change{kind: changeStopped, service: service, stopped: stopped}
+	return Change{kind: changeStopped, service: service, set: stopped}
+}
+
+// Started is the change made by [Store.SetStarted]: whether service is one
+// with AutoStart=no that the operator started and that is still wanted
+// running. A start also ends its stop ([Stopped]).
+func Started(service string, started bool) Change {
+	return Change{kind: changeStarted, service: service, set: started}
 }
 
 // Apply makes changes in order, then writes the file once if they changed
@@ -478,18 +529,29 @@ func (s *Store) change(c Change) (bool, error) {
 		delete(s.running, c.service)
 		return true, nil
 	case changeStopped:
-		if s.stopped[c.service] == c.stopped {
-			return false, nil
-		}
-		if c.stopped {
-			s.stopped[c.service] = true
-		} else {
-			delete(s.stopped, c.service)
-		}
-		return true, nil
+		return setMember(s.stopped, c.service, c.set, s.started), nil
+	case changeStarted:
+		return setMember(s.started, c.service, c.set, s.stopped), nil
 	default:
 		return false, fmt.Errorf("%w: zero Change", ErrInvalidRecord)
 	}
+}
+
+// setMember adds name to set (in) or removes it, and when it adds it
+// removes it from exclusive, the set it cannot be in at the same time. It
+// reports whether that changed either set.
+func setMember(set map[string]bool, name string, in bool, exclusive map[string]bool) bool {
+	changed := set[name] != in
+	if in {
+		set[name] = true
+		if exclusive[name] {
+			delete(exclusive, name)
+			changed = true
+		}
+	} else {
+		delete(set, name)
+	}
+	return changed
 }
 
 // Stopped reports whether the operator stopped service (as last set with
@@ -498,6 +560,15 @@ func (s *Store) Stopped(service string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.stopped[service]
+}
+
+// Started reports whether service is one with AutoStart=no that the
+// operator started and that is still wanted running (as last set with
+// SetStarted, or read by Open).
+func (s *Store) Started(service string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.started[service]
 }
 
 // write replaces the file with the content of s, unless the last write put
@@ -509,6 +580,7 @@ func (s *Store) write() error {
 		BootID:    s.bootID,
 		Processes: make([]Record, 0, len(s.running)),
 		Stopped:   slices.Sorted(maps.Keys(s.stopped)),
+		Started:   slices.Sorted(maps.Keys(s.started)), // nil if none: omitted
 	}
 	for _, name := range slices.Sorted(maps.Keys(s.running)) {
 		c.Processes = append(c.Processes, s.running[name])
