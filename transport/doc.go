@@ -146,6 +146,9 @@
 //     token file; by default superd generates one at first start, 32
 //     random bytes hex-encoded, in a 0600 file of the config dir, and
 //     refuses a token file that others may read ([LoadOrCreateToken]);
+//     with [TCPOptions.TokenFile] the file is read again when it changes
+//     on disk (a rotation without a restart), and a changed file that
+//     cannot be used leaves the token in force, with a warning;
 //   - the Host header must name localhost, a loopback address or one of
 //     the configured extra host names, with any port, else the request gets
 //     a 421: a web page cannot reach the API through DNS rebinding;

@@ -2,8 +2,6 @@ package transport
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -32,10 +30,26 @@ type TCPOptions struct {
 	// or Insecure.
 	Addr string
 	// Token is the bearer token every request must carry, except GET
-	// /healthz. Required: [ListenTCP] refuses an empty or malformed one,
-	// and [TCPHandler] refuses every request without a token when it is
-	// empty. See [LoadOrCreateToken].
+	// /healthz. Required unless TokenFile is set: [ListenTCP] refuses an
+	// empty or malformed one, and [TCPHandler] refuses every request
+	// without a token when it is empty. See [LoadOrCreateToken].
 	Token string
+	// TokenFile, when set, is the file the token is kept in (see
+	// [LoadOrCreateToken], which the file must pass; it is never created
+	// here), so that the token can be rotated without a restart:
+	// [TCPHandler] looks at the file (one stat) at each request that
+	// presents a bearer token and, once it changed on disk (its identity,
+	// size, modification time, mode or owner: a new file renamed over it,
+	// a rewrite, a chmod), reads it again. From then on only its token is
+	// accepted, on connections already open too, and Logger gets an Info
+	// record (never the token). A changed file that cannot be used
+	// (missing, empty or half-written, refused for its mode, owner or
+	// content) leaves the token in force, with one Warn record per change;
+	// one that could not be opened or read is tried again at every
+	// request. Token, when set, is the token in force until the file is
+	// first looked at (the one read from it at start); without Token,
+	// [ListenTCP] reads the file and refuses one that does not load.
+	TokenFile string
 	// Hosts lists the names and addresses accepted in the Host header
 	// besides "localhost" and loopback addresses: the names clients use to
 	// reach a non-loopback listener ("superd.example.com", "10.0.0.5").
@@ -67,7 +81,11 @@ type TCPOptions struct {
 //
 // Serve it with [NewServer]([TCPHandler](h, opts)).
 func ListenTCP(ctx context.Context, opts TCPOptions) (net.Listener, error) {
-	if err := checkToken(opts.Token); err != nil {
+	if opts.Token != "" || opts.TokenFile == "" {
+		if err := checkToken(opts.Token); err != nil {
+			return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
+		}
+	} else if _, err := loadToken(opts.TokenFile); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
 	}
 	tlsConfig, loopback, err := checkTCP(ctx, opts)
@@ -280,22 +298,23 @@ func resolvesToLoopback(ctx context.Context, host string) (bool, error) {
 // its Host header "localhost", a loopback address or one of opts.Hosts
 // (with any port), else it gets a 421 (a defence against DNS rebinding).
 // Every request but GET /healthz must then carry "Authorization: Bearer
-// <opts.Token>", else it gets a 401 with "WWW-Authenticate: Bearer" (a GET
-// /healthz without the token is answered, and its connection closed).
+// <opts.Token>" (or the token of opts.TokenFile, as it is now), else it
+// gets a 401 with "WWW-Authenticate: Bearer" (a GET /healthz without the
+// token is answered, and its connection closed).
 // Each refusal is one JSON error answer, which closes the connection, and
 // one Warn record (remote address, path; never a token), at most 20 records
 // every 10 s: the next record after a burst counts the refusals it left
 // out (unlogged_refusals). Nothing adds CORS headers: browsers get no
 // cross-origin access.
 func TCPHandler(h http.Handler, opts TCPOptions) http.Handler {
+	logger := loggerOrDiscard(opts.Logger)
 	g := &tcpGuard{
 		next:     h,
-		hasToken: opts.Token != "",
+		token:    newTokenSource(opts.Token, opts.TokenFile, logger),
 		hosts:    make(map[string]bool, len(opts.Hosts)),
-		logger:   loggerOrDiscard(opts.Logger),
+		logger:   logger,
 		refusals: refusalLimiter{now: time.Now},
 	}
-	g.tokenSum = sha256.Sum256([]byte(opts.Token))
 	for _, entry := range opts.Hosts {
 		if name, err := hostEntry(entry); err == nil {
 			g.hosts[name] = true
@@ -307,8 +326,7 @@ func TCPHandler(h http.Handler, opts TCPOptions) http.Handler {
 // tcpGuard is the handler TCPHandler returns.
 type tcpGuard struct {
 	next     http.Handler
-	tokenSum [sha256.Size]byte // the token's hash: compared in constant time whatever the length
-	hasToken bool
+	token    *tokenSource
 	hosts    map[string]bool // extra Host names, as hostEntry returns them
 	logger   *slog.Logger
 	refusals refusalLimiter
@@ -415,15 +433,14 @@ func RemoteFromContext(ctx context.Context) bool {
 // with the right bearer token.
 func (g *tcpGuard) authorized(r *http.Request) bool {
 	values := r.Header.Values("Authorization")
-	if !g.hasToken || len(values) != 1 {
+	if len(values) != 1 {
 		return false
 	}
 	scheme, token, ok := strings.Cut(values[0], " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return false
 	}
-	sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
-	return subtle.ConstantTimeCompare(sum[:], g.tokenSum[:]) == 1
+	return g.token.check(strings.TrimSpace(token))
 }
 
 // hostAllowed reports whether hostport, a Host header, names localhost, a

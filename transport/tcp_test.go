@@ -34,13 +34,14 @@ type tcpServer struct {
 }
 
 // serveTCP serves b's API on a new TCP listener made by ListenTCP with
-// opts (Addr defaults to 127.0.0.1:0, Token to testToken).
+// opts (Addr defaults to 127.0.0.1:0, Token to testToken unless a
+// TokenFile is given).
 func serveTCP(t *testing.T, b Backend, opts TCPOptions) tcpServer {
 	t.Helper()
 	if opts.Addr == "" {
 		opts.Addr = "127.0.0.1:0"
 	}
-	if opts.Token == "" {
+	if opts.Token == "" && opts.TokenFile == "" {
 		opts.Token = testToken
 	}
 	logs := &syncBuffer{}

@@ -30,3 +30,11 @@ func checkTokenFileOwner(path string, fi fs.FileInfo) error {
 	}
 	return nil
 }
+
+// fileOwner returns the uid of the file fi describes, -1 if unknown.
+func fileOwner(fi fs.FileInfo) int64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return int64(st.Uid)
+	}
+	return -1
+}

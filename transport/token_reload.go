@@ -1,0 +1,137 @@
+package transport
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"os"
+	"sync"
+)
+
+// tokenSource is the bearer token a tcpGuard accepts: a fixed one, or
+// the content of a token file, read again when the file changes on disk.
+//
+// The file is looked at (one stat) at each request that presents a
+// bearer token, not at each connection: a client's keep-alive connection
+// would otherwise go on with a rotated token for as long as it is used.
+// Nothing polls: a file changed while no request comes is read at the
+// next one.
+type tokenSource struct {
+	file   string // "" for a fixed token
+	logger *slog.Logger
+	load   func(path string) (string, error) // loadToken, but in tests
+
+	mu     sync.Mutex        // guards what follows; the fields above never change
+	sum    [sha256.Size]byte // the hash of the token in force: compared in constant time whatever the length
+	has    bool              // whether a token is in force (an empty one is none)
+	looked bool              // whether file was looked at since the start
+	stamp  os.FileInfo       // of file when last read or tried; nil if it could not be stat'ed
+	retry  bool              // the last try could not open or read file: try again at the next request, changed or not
+	failed bool              // the last try was refused, and logged: say when the file loads again
+}
+
+// newTokenSource returns the tokenSource of token ("" for none) and, when
+// file is set, of file: token is in force until the file, looked at from
+// the first request on, gives another.
+func newTokenSource(token, file string, logger *slog.Logger) *tokenSource {
+	return &tokenSource{
+		file:   file,
+		logger: logger,
+		load:   loadToken,
+		sum:    sha256.Sum256([]byte(token)),
+		has:    token != "",
+	}
+}
+
+// check reports whether presented is the token in force, reading the
+// file again first if it changed since it was last read or tried.
+func (s *tokenSource) check(presented string) bool {
+	sum := sha256.Sum256([]byte(presented))
+	want, ok := s.current()
+	return ok && subtle.ConstantTimeCompare(sum[:], want[:]) == 1
+}
+
+// current returns the hash of the token in force, and whether there is one.
+func (s *tokenSource) current() ([sha256.Size]byte, bool) {
+	if s.file == "" {
+		return s.sum, s.has // never changes: no lock needed
+	}
+	fi, err := os.Stat(s.file)
+	if err != nil {
+		fi = nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.looked || s.retry || !sameTokenFile(fi, s.stamp) {
+		s.reload()
+	}
+	return s.sum, s.has
+}
+
+// reload reads the file, with s.mu held, and puts its token in force if
+// it loads. One that does not leaves the token in force, with one
+// warning per change of the file: a file that could not be opened or
+// read is tried again at every request (what makes it readable may
+// change none of its stat: a descriptor freed after EMFILE), logged only
+// when it changed.
+func (s *tokenSource) reload() {
+	before, statErr := os.Stat(s.file)
+	if statErr != nil {
+		before = nil
+	}
+	changed := !s.looked || !sameTokenFile(before, s.stamp)
+	s.looked, s.stamp = true, before
+
+	var token string
+	err := statErr
+	if err == nil {
+		token, err = s.load(s.file)
+	}
+	if err == nil {
+		// A file written while it was read (truncated, then written) may
+		// have given a part of the new token: not taken. Its stamp is
+		// before's, so the next request reads it again.
+		if after, err := os.Stat(s.file); err != nil || !sameTokenFile(after, before) {
+			s.retry = true
+			return
+		}
+	}
+	var pathErr *fs.PathError
+	s.retry = err != nil && statErr == nil && errors.As(err, &pathErr)
+	if err != nil {
+		if changed {
+			s.failed = true
+			if s.has {
+				s.logger.Warn("HTTP API token file changed on disk but cannot be used: the token in force stays until the file is fixed",
+					"file", s.file, "err", err)
+			} else {
+				s.logger.Warn("HTTP API token file cannot be used: no token is in force, every request needing one is refused",
+					"file", s.file, "err", err)
+			}
+		}
+		return
+	}
+	sum := sha256.Sum256([]byte(token))
+	switch {
+	case !s.has:
+		s.logger.Info("HTTP API token read", "file", s.file)
+	case subtle.ConstantTimeCompare(sum[:], s.sum[:]) != 1:
+		s.logger.Info("HTTP API token changed on disk: the new one is in force, the previous one is refused", "file", s.file)
+	case s.failed:
+		s.logger.Info("HTTP API token file can be used again; the token in force is unchanged", "file", s.file)
+	}
+	s.sum, s.has, s.failed = sum, true, false
+}
+
+// sameTokenFile reports whether a and b (nil: could not be stat'ed) are
+// the same token file, unchanged: what sameFile compares, and the mode
+// and owner, which decide whether it is refused (a chmod changes neither
+// its size nor its modification time).
+func sameTokenFile(a, b os.FileInfo) bool {
+	if !sameFile(a, b) {
+		return false
+	}
+	return a == nil || a.Mode() == b.Mode() && fileOwner(a) == fileOwner(b)
+}
