@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -77,6 +78,9 @@ type configActor struct {
 	// watchStopped is set by stopWatching: the shutdown has begun, and
 	// file events reload nothing any more.
 	watchStopped bool
+	// reported holds, by file, the errors of the config-error event last
+	// published for it (see publishConfigErrors).
+	reported map[string]string
 }
 
 // fileStamp identifies a version of a file on disk.
@@ -252,6 +256,7 @@ func (c *configActor) Receive(ctx actor.Context) {
 			}
 		}
 		c.loadStamps = nil
+		c.publishConfigErrors(ctx, c.startErrors(), true)
 	case *actor.Stopping:
 		c.stopWatch()
 		c.closeChanges()
@@ -271,6 +276,9 @@ func (c *configActor) Receive(ctx actor.Context) {
 	case *reloadConfig:
 		res, apply, err := c.reload(ctx, m.dryRun)
 		if err != nil || apply == nil {
+			if err != nil {
+				c.publishUnavailable(ctx, err)
+			}
 			m.reply <- reloadOutcome{result: res, err: err}
 			return
 		}
@@ -282,7 +290,7 @@ func (c *configActor) Receive(ctx actor.Context) {
 	case *unknownCommand:
 		c.loadOnDemand(ctx, m)
 	case *addFailed:
-		c.handleAddFailed(m)
+		c.handleAddFailed(ctx, m)
 	case *getDefinition:
 		c.handleGetDefinition(m)
 	case *putDefinition:
@@ -552,6 +560,7 @@ func (c *configActor) applyReload(ctx actor.Context, res transport.ReloadResult,
 				c.log.Error("service not created", "err", failed[name])
 			}
 		}
+		c.publishConfigErrors(ctx, res.Errors, true)
 		if len(res.Added)+len(res.Removed)+len(res.Changed) > 0 {
 			ev := notify.NewEvent(notify.TypeReload, "")
 			ev.Added, ev.Removed, ev.Changed = res.Added, res.Removed, res.Changed
@@ -865,7 +874,7 @@ func (e *creationError) configError() transport.ConfigError {
 // error kept for the control API until then (see askCreate). A failure of
 // a spec that is no longer the one known (its file removed, or changed,
 // since) is stale and ignored.
-func (c *configActor) handleAddFailed(m *addFailed) {
+func (c *configActor) handleAddFailed(ctx actor.Context, m *addFailed) {
 	name := m.spec.Name
 	if c.known[name] != m.spec {
 		return
@@ -876,6 +885,71 @@ func (c *configActor) handleAddFailed(m *addFailed) {
 		c.createErrs = make(map[string]*creationError)
 	}
 	c.createErrs[name] = &creationError{file: m.spec.File, name: name, err: m.err}
+	c.publishConfigErrors(ctx, []transport.ConfigError{c.createErrs[name].configError()}, false)
+}
+
+// publishConfigErrors publishes a config-error event for each file of errs
+// (in their order) whose errors are not those last published for it: a
+// reload that finds a file as broken as before says nothing new. With all,
+// errs are every error of the configuration now: a file without any was
+// fixed (or removed) and is forgotten, so that its next error is published
+// again.
+func (c *configActor) publishConfigErrors(ctx actor.Context, errs []transport.ConfigError, all bool) {
+	var files []string
+	byFile := make(map[string][]string)
+	for _, e := range errs {
+		if _, ok := byFile[e.File]; !ok {
+			files = append(files, e.File)
+		}
+		byFile[e.File] = append(byFile[e.File], e.Message)
+	}
+	next := c.reported
+	if all || next == nil {
+		next = make(map[string]string, len(files))
+	}
+	for _, file := range files {
+		reason := strings.Join(byFile[file], "; ")
+		last, ok := c.reported[file]
+		next[file] = reason
+		if ok && last == reason {
+			continue
+		}
+		ev := notify.NewEvent(notify.TypeConfigError, c.serviceOfFile(file))
+		ev.File, ev.Reason = file, reason
+		publish(ctx, c.events, ev)
+	}
+	c.reported = next
+}
+
+// publishUnavailable publishes, as publishConfigErrors does, why a reload
+// could load nothing from the config dir (err wraps
+// transport.ErrConfigUnavailable: missing, unreadable, locked by another
+// supervisor), as an error of the dir.
+func (c *configActor) publishUnavailable(ctx actor.Context, err error) {
+	if !errors.Is(err, transport.ErrConfigUnavailable) || c.dir == "" {
+		return
+	}
+	c.publishConfigErrors(ctx, []transport.ConfigError{{File: c.dir, Dir: true, Message: oneLine(err.Error())}}, true)
+}
+
+// startErrors returns the errors of the load superd started with, as
+// publishConfigErrors takes them.
+func (c *configActor) startErrors() []transport.ConfigError {
+	var out []transport.ConfigError
+	for _, err := range c.errs {
+		out = append(out, configErrors(err)...)
+	}
+	return out
+}
+
+// serviceOfFile returns the service that file, a file of the config dir,
+// defines: "" for superd.conf, the dir itself, or any other file.
+func (c *configActor) serviceOfFile(file string) string {
+	if filepath.Dir(file) != filepath.Clean(c.dir) {
+		return ""
+	}
+	name, _ := cutServiceFile(file)
+	return name
 }
 
 // askCreate forgets the creation errors of specs, whose services this

@@ -144,17 +144,17 @@ func TestStaleAddFailedIsIgnored(t *testing.T) {
 	old, current := config.New("x", "/bin/true"), config.New("x", "/bin/true")
 	old.File, current.File = "/etc/super/x.service", "/etc/super/x.service"
 	c := &configActor{known: map[string]*config.Service{"x": current}}
-	c.handleAddFailed(&addFailed{spec: old, err: errors.New("log dir refused")})
+	c.handleAddFailed(nil, &addFailed{spec: old, err: errors.New("log dir refused")})
 	if c.known["x"] != current || len(c.loadErrors()) != 0 {
 		t.Fatalf("a stale failure was taken: known %v, errors %v", c.known["x"], c.loadErrors())
 	}
 	delete(c.known, "x") // removed by a reload
-	c.handleAddFailed(&addFailed{spec: current, err: errors.New("log dir refused")})
+	c.handleAddFailed(nil, &addFailed{spec: current, err: errors.New("log dir refused")})
 	if len(c.loadErrors()) != 0 {
 		t.Fatalf("the failure of a removed service was listed: %v", c.loadErrors())
 	}
 	c.known["x"] = current
-	c.handleAddFailed(&addFailed{spec: current, err: errors.New("log dir refused")})
+	c.handleAddFailed(nil, &addFailed{spec: current, err: errors.New("log dir refused")})
 	errs := c.loadErrors()
 	if _, still := c.known["x"]; still || len(errs) != 1 || configErrors(errs[0])[0].File != current.File {
 		t.Fatalf("the failure of the known spec: known %v, errors %v; want it forgotten and listed with its file", c.known["x"], errs)

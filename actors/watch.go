@@ -149,6 +149,7 @@ func (c *configActor) watchReload(ctx actor.Context) {
 	res, apply, err := c.reloadWith(ctx, false, true)
 	if err != nil {
 		c.log.Error("reload after a file change failed", "err", err)
+		c.publishUnavailable(ctx, err)
 		return
 	}
 	c.applyReload(ctx, res, apply, nil)

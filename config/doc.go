@@ -221,8 +221,8 @@
 //	URL=               required: an http:// or https:// URL with a host.
 //	Events=            event types to send, separated by spaces or commas,
 //	                   in any case: start exit restart stop fatal
-//	                   exec-failed reload create update delete.
-//	                   Default: all.
+//	                   exec-failed reload create update delete
+//	                   config-error. Default: all.
 //	Services=          service names whose events are sent, separated by
 //	                   spaces or commas. Default: all.
 //	Secret=            a signing secret, as written (a "whsec_" prefix is

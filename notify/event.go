@@ -48,12 +48,20 @@ const (
 	// TypeDelete: a service definition was deleted through the API (moved
 	// to the trash); By says who.
 	TypeDelete = "delete"
+	// TypeConfigError: a file of the configuration did not load, at start
+	// or at a reload (SIGHUP, supers reload, the file watcher): File names
+	// it, and Reason gives its errors. Service is the service of a service
+	// file (which keeps its last configuration that loaded, if it has
+	// one), empty for superd.conf or the config dir itself. Published once
+	// per file and errors: again only when they change, or come back after
+	// the file loaded.
+	TypeConfigError = "config-error"
 )
 
 // Types returns every event type, in a fixed order. Configuration code can
 // use it to validate a filter.
 func Types() []string {
-	return []string{TypeStart, TypeExit, TypeRestart, TypeStop, TypeFatal, TypeExecFailed, TypeReload, TypeCreate, TypeUpdate, TypeDelete}
+	return []string{TypeStart, TypeExit, TypeRestart, TypeStop, TypeFatal, TypeExecFailed, TypeReload, TypeCreate, TypeUpdate, TypeDelete, TypeConfigError}
 }
 
 // KnownType reports whether t is one of the event types.
@@ -73,7 +81,8 @@ type Event struct {
 	ID string `json:"id"`
 	// Type is one of the Type constants.
 	Type string `json:"type"`
-	// Service is the service name; empty for TypeReload.
+	// Service is the service name; empty for TypeReload, and for a
+	// TypeConfigError that is not about a service file.
 	Service string `json:"service"`
 	// Time is when the change happened; written as RFC 3339 in UTC with
 	// milliseconds.
@@ -97,7 +106,8 @@ type Event struct {
 	// DelayMS is the delay before the restart, in milliseconds (restart).
 	DelayMS int64 `json:"delay_ms,omitempty"`
 	// Reason is a short human-readable cause (fatal, exec-failed, and stop
-	// when the service had no process; optional elsewhere).
+	// when the service had no process; optional elsewhere). For
+	// config-error, the file's errors, separated by "; ".
 	Reason string `json:"reason,omitempty"`
 	// Added, Removed and Changed list the service names a reload added,
 	// removed or changed (reload).
@@ -110,6 +120,9 @@ type Event struct {
 	// Hash is the content hash (hex SHA-256) of the definition written
 	// (create, update).
 	Hash string `json:"hash,omitempty"`
+	// File is the path of the file that did not load, or of the config
+	// dir when the dir itself cannot be loaded (config-error).
+	File string `json:"file,omitempty"`
 }
 
 // NewEvent returns an event of type typ for service with Version, a fresh
@@ -197,7 +210,9 @@ type Filter struct {
 	Events []string
 	// Services lists the service names to keep. A reload event, which has
 	// no service, passes a non-empty Services list only when one of its
-	// added, removed or changed names is listed.
+	// added, removed or changed names is listed; a config-error event with
+	// no service (superd.conf, the config dir: they concern every service)
+	// passes it always.
 	Services []string
 }
 
@@ -218,6 +233,9 @@ func (f Filter) Match(e Event) bool {
 			}
 		}
 		return false
+	}
+	if e.Type == TypeConfigError && e.Service == "" {
+		return true
 	}
 	return slices.Contains(f.Services, e.Service)
 }

@@ -129,11 +129,11 @@ const eventTimeLayout = "2006-01-02T15:04:05.000Z07:00"
 // formatEvent renders e as one line: time, type, service ("-" for none)
 // and the fields the event has as key=value, e.g.
 //
-//	2026-11-25T21:03:04.123Z exit        sleep           pid=1234 signal=SIGKILL
-//	2026-11-25T21:03:04.125Z restart     sleep           attempt=1 delay=0s
-//	2026-11-25T21:04:00.000Z reload      -               added=a,b removed=c changed=d
-//	2026-11-25T21:05:00.000Z fatal       sleep           reason="start limit hit"
-//	2026-11-25T21:06:00.000Z delete      old             by=uid:1000
+//	2026-11-25T21:03:04.123Z exit         sleep           pid=1234 signal=SIGKILL
+//	2026-11-25T21:03:04.125Z restart      sleep           attempt=1 delay=0s
+//	2026-11-25T21:04:00.000Z reload       -               added=a,b removed=c changed=d
+//	2026-11-25T21:05:00.000Z fatal        sleep           reason="start limit hit"
+//	2026-11-25T21:06:00.000Z delete       old             by=uid:1000
 //
 // Text from superd is sanitized; the reason is quoted.
 func formatEvent(e notify.Event) string {
@@ -175,6 +175,9 @@ func formatEvent(e notify.Event) string {
 	}
 	if e.Hash != "" {
 		field("hash", oneLine(e.Hash))
+	}
+	if e.File != "" {
+		field("file", oneLine(e.File))
 	}
 	if e.Reason != "" {
 		field("reason", strconv.Quote(e.Reason))

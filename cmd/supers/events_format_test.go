@@ -24,10 +24,10 @@ func TestFormatEventDefinitionFields(t *testing.T) {
 		e    notify.Event
 		want string
 	}{
-		{create, "2026-11-25T21:03:04.000Z create      web             by=uid:1000 hash=5d41402abc4b2a76b9719d911017c592a4f2b9c1d3e5f708192a3b4c5d6e7f80"},
-		{update, "2026-11-25T21:03:04.001Z update      web             by=token hash=0f1e2d3c"},
-		{del, "2026-11-25T21:03:04.002Z delete      legacy          by=uid:0"},
-		{hostile, "2026-11-25T21:03:04.003Z delete      x               by=uid:1 ?[2J"},
+		{create, "2026-11-25T21:03:04.000Z create       web             by=uid:1000 hash=5d41402abc4b2a76b9719d911017c592a4f2b9c1d3e5f708192a3b4c5d6e7f80"},
+		{update, "2026-11-25T21:03:04.001Z update       web             by=token hash=0f1e2d3c"},
+		{del, "2026-11-25T21:03:04.002Z delete       legacy          by=uid:0"},
+		{hostile, "2026-11-25T21:03:04.003Z delete       x               by=uid:1 ?[2J"},
 	} {
 		if got := formatEvent(tc.e); got != tc.want {
 			t.Errorf("formatEvent(%s):\n got %q\nwant %q", tc.e.Type, got, tc.want)

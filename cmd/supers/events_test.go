@@ -47,16 +47,16 @@ func eventFixture() []notify.Event {
 	return []notify.Event{start, exit, restart, crash, stop, stopped, fatal, backoff, reload, hostile}
 }
 
-const eventFixtureText = `2026-11-25T21:03:04.000Z start       sleep           pid=1234
-2026-11-25T21:03:04.123Z exit        sleep           pid=1234 signal=SIGKILL
-2026-11-25T21:03:04.125Z restart     sleep           attempt=1 delay=0s
-2026-11-25T21:03:04.200Z exit        web             pid=99 code=0
-2026-11-25T21:03:04.300Z stop        web             reason="requested by supers stop"
-2026-11-25T21:03:04.301Z exit        web             pid=99 signal=SIGTERM expected=true
-2026-11-25T21:03:09.000Z fatal       sleep           reason="start limit hit:\n5 starts \x1b[31mwithin\x1b[0m 10s"
-2026-11-25T21:03:10.000Z restart     sleep           attempt=3 delay=1.5s
-2026-11-25T21:04:04.000Z reload      -               added=a,b removed=c changed=d
-2026-11-25T21:04:05.000Z new?[2Jtype x y
+const eventFixtureText = `2026-11-25T21:03:04.000Z start        sleep           pid=1234
+2026-11-25T21:03:04.123Z exit         sleep           pid=1234 signal=SIGKILL
+2026-11-25T21:03:04.125Z restart      sleep           attempt=1 delay=0s
+2026-11-25T21:03:04.200Z exit         web             pid=99 code=0
+2026-11-25T21:03:04.300Z stop         web             reason="requested by supers stop"
+2026-11-25T21:03:04.301Z exit         web             pid=99 signal=SIGTERM expected=true
+2026-11-25T21:03:09.000Z fatal        sleep           reason="start limit hit:\n5 starts \x1b[31mwithin\x1b[0m 10s"
+2026-11-25T21:03:10.000Z restart      sleep           attempt=3 delay=1.5s
+2026-11-25T21:04:04.000Z reload       -               added=a,b removed=c changed=d
+2026-11-25T21:04:05.000Z new?[2Jtype  x y
 `
 
 func TestEventsHuman(t *testing.T) {
