@@ -3,11 +3,13 @@
 package actors
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/supers-dev/supers/notify"
+	"github.com/supers-dev/supers/transport"
 )
 
 // configErrorsOf returns the config-error events of sup's history about
@@ -49,5 +51,35 @@ func TestConfigErrorOfServiceNotCreated(t *testing.T) {
 	}
 	if evs := configErrorsOf(t, sup, "b"); len(evs) != 1 {
 		t.Fatalf("the same failure was published again: %+v", evs)
+	}
+}
+
+// A file whose errors were published, then replaced through the API by a
+// definition that loads, is news again when it breaks the same way.
+func TestConfigErrorAfterDefinitionWritten(t *testing.T) {
+	dir := t.TempDir()
+	sup := lcRunOn(t, Config{ConfigDir: dir}).sup
+	ctx := t.Context()
+	broken := []byte("[Service]\nExecStart=/bin/sleep 1000\nRestart=sometimes\n")
+	if err := os.WriteFile(filepath.Join(dir, "w.service"), broken, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sup.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if evs := configErrorsOf(t, sup, "w"); len(evs) != 1 {
+		t.Fatalf("after the first reload: %+v, want one config-error", evs)
+	}
+	if _, err := sup.PutDefinition(ctx, "w", []byte("[Service]\nExecStart=/bin/sleep 1000\n"), transport.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "w.service"), broken, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sup.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if evs := configErrorsOf(t, sup, "w"); len(evs) != 2 {
+		t.Fatalf("broken again after a good definition: %+v, want a second config-error", evs)
 	}
 }

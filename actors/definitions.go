@@ -311,8 +311,10 @@ func (c *configActor) deleteDefinition(ctx actor.Context, m *deleteDefinition) (
 }
 
 // dropError forgets the load error of the file at path, which was just
-// replaced or removed, and why its service could not be created.
+// replaced or removed, why its service could not be created, and the
+// errors last published for it (its next error is news).
 func (c *configActor) dropError(path string) {
+	delete(c.reported, path)
 	kept := c.errs[:0:0]
 	for _, err := range c.errs {
 		var e *config.Error
