@@ -49,13 +49,18 @@ func (s *servicesActor) handleSinkOpened(ctx actor.Context, m *sinkOpened) {
 	default:
 		spec, sink, deps := m.spec, m.sink, s.deps
 		stopped := deps.opStopped[name]
-		want := spec.AutoStart && !stopped
-		if p != nil && p.want != nil {
+		started := deps.opStarted[name] && !spec.AutoStart
+		want := spec.AutoStart && !stopped || started
+		reloaded := p != nil && p.want != nil
+		if reloaded {
 			want = p.want[name] // re-created by a reload: as it was
 		}
 		rec := &serviceRecord{wantRunning: want}
-		if stopped && !want && spec.AutoStart {
+		switch {
+		case stopped && !want && spec.AutoStart:
 			s.log.Info("not starting: stopped by the operator before superd restarted", "service", name)
+		case started && want && !reloaded:
+			s.log.Info("starting (AutoStart=no): started by the operator before superd restarted", "service", name)
 		}
 		props := actor.PropsFromProducer(func() actor.Actor { return newServiceActor(spec, sink, deps, rec) })
 		pid, err := ctx.SpawnNamed(props, name)
@@ -212,10 +217,11 @@ func (r *reapply) fail(error)      {}
 // created in its place once the actor is gone, running if e was.
 func (s *servicesActor) retire(ctx actor.Context, e *serviceEntry, replacement *config.Service) {
 	if replacement == nil {
-		// Removed: the operator's stop goes with the service now, not
-		// once its process is gone, so that neither a superd killed in
-		// between nor the same name defined again meanwhile inherits it.
-		s.forgetOperatorStop(ctx, e.spec.Name)
+		// Removed: the operator's stop or start goes with the service
+		// now, not once its process is gone, so that neither a superd
+		// killed in between nor the same name defined again meanwhile
+		// inherits it.
+		s.forgetOperatorIntent(ctx, e.spec.Name)
 	}
 	if e.removing {
 		e.replacement = replacement // a newer reload wins

@@ -76,6 +76,10 @@ type serviceDeps struct {
 	// opStopped lists the services the operator had stopped when superd
 	// last ran; they do not start on their own.
 	opStopped map[string]bool
+	// opStarted lists the services with AutoStart=no that were wanted
+	// running when superd last ran (see startedIntent); they start as
+	// AutoStart=yes ones do. Never in opStopped.
+	opStarted map[string]bool
 	// events is the event hub (nil: no events are published).
 	events *actor.PID
 	// configDir is the directory of the service files ("" if none).
@@ -321,13 +325,18 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 }
 
 // intend records the operator's intent and persists it, so that it
-// survives a superd restart. It is sent every time (the state file skips
-// writes that change nothing): what the file holds may have been set by an
-// earlier actor of the same service, replaced by a reload since.
+// survives a superd restart: stopped, or, for a service with AutoStart=no,
+// started (a stop clears that too). It is sent every time (the state file
+// skips writes that change nothing): what the file holds may have been
+// set by an earlier actor of the same service, replaced by a reload since,
+// with another AutoStart=.
 func (a *serviceActor) intend(ctx actor.Context, running bool) {
 	a.rec.wantRunning = running
 	if a.deps.state != nil {
 		ctx.Send(a.deps.state, &operatorIntent{service: a.spec.Name, stopped: !running})
+		if running {
+			ctx.Send(a.deps.state, &startedIntent{service: a.spec.Name, started: !a.spec.AutoStart})
+		}
 	}
 }
 

@@ -216,7 +216,7 @@ func (s *servicesActor) Receive(ctx actor.Context) {
 					if e.removing && e.replacement == nil {
 						// Removed (a replacement cut short by the
 						// shutdown keeps the operator's stop).
-						s.forgetOperatorStop(ctx, name)
+						s.forgetOperatorIntent(ctx, name)
 					}
 				}
 			}
@@ -225,19 +225,36 @@ func (s *servicesActor) Receive(ctx actor.Context) {
 	}
 }
 
-// forgetOperatorStop clears the operator's stop of a service that was
-// removed: a service defined later under the same name is a new one, which
-// starts if AutoStart=, now and when superd restarts.
-func (s *servicesActor) forgetOperatorStop(ctx actor.Context, name string) {
+// forgetOperatorIntent clears the operator's stop, or start, of a service
+// that was removed: a service defined later under the same name (a file
+// renamed back, say) is a new one, which starts if AutoStart=, now and
+// when superd restarts.
+func (s *servicesActor) forgetOperatorIntent(ctx actor.Context, name string) {
 	if s.deps.state != nil {
 		ctx.Send(s.deps.state, &operatorIntent{service: name, stopped: false})
+		ctx.Send(s.deps.state, &startedIntent{service: name, started: false})
 	}
-	if s.deps.opStopped[name] {
+	if s.deps.opStopped[name] || s.deps.opStarted[name] {
 		// deps is shared with the running service actors: copy on write.
 		d := *s.deps
-		d.opStopped = maps.Clone(d.opStopped)
+		d.opStopped, d.opStarted = maps.Clone(d.opStopped), maps.Clone(d.opStarted)
 		delete(d.opStopped, name)
+		delete(d.opStarted, name)
 		s.deps = &d
+	}
+}
+
+// endedForGood tells the state actor that the process of service name
+// ended and that nothing restarts it (the restart policy says no, or gives
+// up without a cooldown): a service with AutoStart=no that the operator
+// started is no longer wanted running, so that a one-shot job that
+// finished does not run again when superd restarts. It stays in
+// deps.opStarted, which only decides whether a service starts when its
+// actor is created, as a service that exists already never is (a reload
+// re-creates a changed one as it was, and forgets a removed one).
+func (s *servicesActor) endedForGood(name string) {
+	if s.deps.state != nil {
+		s.root.Send(s.deps.state, &startedIntent{service: name, started: false})
 	}
 }
 
@@ -318,14 +335,17 @@ func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor
 			s.arm(e, d.Retry)
 		}
 		if d.Retry > 0 {
+			// Tried again after the cooldown: still wanted running.
 			log.Error("giving up restarting", "reason", d.Reason, "retry_in", d.Retry)
 		} else {
 			// No RestartCooldownSec=: only an operator's start brings it back.
 			log.Error("giving up restarting; start it by hand", "reason", d.Reason)
+			s.endedForGood(e.spec.Name)
 		}
 		sup.ResumeChildren(child)
 	case !d.Restart:
 		log.Info("not restarting", "reason", d.Reason)
+		s.endedForGood(e.spec.Name)
 		sup.ResumeChildren(child)
 	case asked:
 		log.Info("restarting now, without the backoff: a start or restart asked for is waiting", "reason", d.Reason)

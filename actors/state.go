@@ -39,9 +39,10 @@ import (
 // process left, or whose leader outlived superd without its marker (a
 // set-user-ID exec clears the parent-death signal), as with any record not
 // yet written. An older record is harmless: KillStale checks the leader's
-// start time. The operator's stops and starts (operatorIntent) wait at
-// most stateWriteInterval, whatever the churn, and those made through the
-// API are written before the answer (drainState).
+// start time. The operator's stops and starts (operatorIntent,
+// startedIntent), and the end of a start (a one-shot that finished), wait
+// at most stateWriteInterval, whatever the churn, and those made through
+// the API are written before the answer (drainState).
 const (
 	stateWriteInterval    = 100 * time.Millisecond
 	stateWriteMaxInterval = 2 * time.Second
@@ -58,8 +59,9 @@ const (
 
 // stateActor owns superd's state file (see actors/runstate): which process
 // group each service runs, so that a superd restarted after a crash can kill
-// what its predecessor left, and which services the operator stopped, so
-// that they stay stopped. Service actors tell it about starts, exits and
+// what its predecessor left, which services the operator stopped, so that
+// they stay stopped, and which services with AutoStart=no are wanted
+// running (startedIntent), so that they start again. Service actors tell it about starts, exits and
 // operator stops with fire-and-forget messages, so the disk writes (with
 // fsync) stay off the restart path.
 //
@@ -96,6 +98,7 @@ type stateStore interface {
 	Apply(changes ...runstate.Change) error
 	Behind() bool
 	Stopped(service string) bool
+	Started(service string) bool
 	Path() string
 	Restore() (bool, error)
 }
@@ -107,6 +110,20 @@ type restoreState struct{}
 
 // flushState tells the stateActor to write the changes it holds.
 type flushState struct{}
+
+// startedIntent tells the state actor whether a service with AutoStart=no
+// is wanted running, so that a superd restart starts it again: the
+// operator started (or restarted) it, or a reload re-created it running.
+// It is no longer wanted once the operator stops it (operatorIntent), its
+// process ends for good (the restart policy does not restart it: exited,
+// exec-failed, or fatal without RestartCooldownSec=), a reload removes it,
+// or it has AutoStart=yes (it starts anyway). Service actors send it
+// along with operatorIntent, the services supervisor when a process ends
+// for good or a service is removed.
+type startedIntent struct {
+	service string
+	started bool
+}
 
 // drainState asks the stateActor to write every change sent before it,
 // then close done (an operator's command before its answer; superd's
@@ -142,6 +159,8 @@ func (s *stateActor) Receive(ctx actor.Context) {
 		// start says "running" again, which must not keep the interval
 		// short while a thousand services start.
 		s.add(ctx, runstate.Stopped(m.service, m.stopped), s.store.Stopped(m.service) != m.stopped)
+	case *startedIntent:
+		s.add(ctx, runstate.Started(m.service, m.started), s.store.Started(m.service) != m.started)
 	case flushState:
 		s.scheduled, s.timer = false, nil
 		s.flush(ctx)

@@ -98,10 +98,13 @@ type Config struct {
 	// wrapping process.ErrSubreaperInUse.
 	Subreaper bool
 	// StateFile is where the supervisor records the process group of each
-	// running service and the services the operator stopped. At start, the
-	// groups a crashed predecessor left behind are killed (only when their
-	// identity is proven: same boot, same start time), and the services the
-	// operator had stopped stay stopped. Its directory must exist (Run
+	// running service, the services the operator stopped and the services
+	// with AutoStart=no the operator started. At start, the groups a
+	// crashed predecessor left behind are killed (only when their
+	// identity is proven: same boot, same start time), the services the
+	// operator had stopped stay stopped, and those it had started start,
+	// unless they ended for good since (a one-shot job that finished) or
+	// the machine rebooted. Its directory must exist (Run
 	// creates the file, mode 0600). Empty: no state is kept. Run
 	// locks it (on Unix, with flock on StateFile+".lock"): a second
 	// supervisor given the same file fails to start, rather than kill the
@@ -520,6 +523,10 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		for _, name := range prev.Stopped {
 			deps.opStopped[name] = true
 		}
+		deps.opStarted = make(map[string]bool, len(prev.Started))
+		for _, name := range prev.Started {
+			deps.opStarted[name] = true
+		}
 	} else if s.cfg.Subreaper {
 		// Without a state file, a marker still lets a stop find the
 		// processes that left a service's group (they become ours).
@@ -544,7 +551,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	s.loadErrs = slices.Concat(errs, clashes)
 	if store != nil {
-		s.forgetStopsOfRemoved(store, deps, specs)
+		s.forgetStaleIntents(store, deps, specs)
 	}
 	deps.configDir, deps.dirLock = s.cfg.ConfigDir, dirLock
 	queues, daemon, err := s.notifiers()
@@ -663,38 +670,53 @@ func (s *Supervisor) load() ([]*config.Service, []error) {
 	return config.LoadDir(s.cfg.ConfigDir)
 }
 
-// forgetStopsOfRemoved forgets the operator's stops, recorded by a previous
-// superd, of services that are no longer defined: no file of ConfigDir
-// (loadable or not) and no service of Config.Services has the name. Their
-// files were removed while no superd ran, or one was killed before it
-// wrote that a removal forgot the stop, as a running one does: a service
-// defined later under the same name is a new one. Nothing is forgotten if
-// ConfigDir cannot be listed.
-func (s *Supervisor) forgetStopsOfRemoved(store *runstate.Store, deps *serviceDeps, specs []*config.Service) {
-	if len(deps.opStopped) == 0 {
+// forgetStaleIntents forgets the operator's stops and starts, recorded by
+// a previous superd, of services that are no longer defined: no file of
+// ConfigDir (loadable or not) and no service of Config.Services has the
+// name. Their files were removed while no superd ran, or one was killed
+// before it wrote that a removal forgot the intent, as a running one does:
+// a service defined later under the same name is a new one. Nothing is
+// forgotten if ConfigDir cannot be listed. It also forgets the starts of
+// services that now have AutoStart=yes: they start anyway, and a later
+// change back to AutoStart=no must not find the start still recorded (the
+// start of a service whose file cannot be loaded is kept, as is its
+// stop: the service starts once a reload loads it).
+func (s *Supervisor) forgetStaleIntents(store *runstate.Store, deps *serviceDeps, specs []*config.Service) {
+	if len(deps.opStopped) == 0 && len(deps.opStarted) == 0 {
 		return
 	}
+	var forget []runstate.Change
 	defined := make(map[string]bool, len(specs))
 	for _, sp := range specs {
 		defined[sp.Name] = true
+		if sp.AutoStart && deps.opStarted[sp.Name] {
+			delete(deps.opStarted, sp.Name)
+			forget = append(forget, runstate.Started(sp.Name, false))
+			s.log.Info("forgot the operator's start of a service that now has AutoStart=yes", "service", sp.Name)
+		}
 	}
+	listed := true
 	if s.cfg.ConfigDir != "" {
 		entries, err := os.ReadDir(s.cfg.ConfigDir)
-		if err != nil {
-			return
-		}
+		listed = err == nil
 		for _, e := range entries {
 			if name, ok := strings.CutSuffix(e.Name(), config.FileSuffix); ok {
 				defined[name] = true
 			}
 		}
 	}
-	var forget []runstate.Change
 	for name := range deps.opStopped {
-		if !defined[name] {
+		if listed && !defined[name] {
 			delete(deps.opStopped, name)
 			forget = append(forget, runstate.Stopped(name, false))
 			s.log.Info("forgot the operator's stop of a service that is no longer defined", "service", name)
+		}
+	}
+	for name := range deps.opStarted {
+		if listed && !defined[name] {
+			delete(deps.opStarted, name)
+			forget = append(forget, runstate.Started(name, false))
+			s.log.Info("forgot the operator's start of a service that is no longer defined", "service", name)
 		}
 	}
 	if len(forget) == 0 {
