@@ -31,6 +31,10 @@ type HTTPConfig struct {
 	Addr string
 	// TokenFile holds the bearer token. When it does not exist a random
 	// token is written to it (mode 0600). Default: <ConfigDir>/http.token.
+	// It is read again when it changes on disk, so that the token can be
+	// rotated without a restart (see transport.TCPOptions.TokenFile): a
+	// changed file that cannot be used leaves the token in force, with a
+	// warning.
 	TokenFile string
 	// Hosts are the names accepted in the Host header besides localhost and
 	// loopback addresses (a guard against DNS rebinding).
@@ -127,7 +131,9 @@ func (s *Supervisor) tcpOptions(ctx context.Context) (transport.TCPOptions, erro
 	if created {
 		s.log.Info("HTTP API token created", "file", file)
 	}
-	opts.Token = token
+	// The handler reads the file again when it changes: a rotated token
+	// is in force without a restart.
+	opts.Token, opts.TokenFile = token, file
 	return opts, nil
 }
 

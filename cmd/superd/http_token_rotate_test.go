@@ -1,0 +1,105 @@
+//go:build linux
+
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The token of a running superd is rotated by writing its token file: the
+// next request needs the new token, and the old one is refused, without a
+// restart (the file was read at start only: a leaked token kept working
+// until superd was restarted). A file caught half-written, or refused for
+// its mode, leaves the token in force, with one warning, until it is
+// fixed. supers --url reads the rotated file.
+func TestHTTPTokenRotatedWithoutRestart(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, map[string]string{"web.service": "[Service]\nExecStart=/bin/sleep 1000\n"}).withHTTP().start()
+	d.waitRunning("web")
+	oldAPI := d.tcpAPI()
+	file := filepath.Join(d.dir, "http.token")
+	want(t, oldAPI.do("GET", "/v1/services", nil), 200, "the token superd created")
+
+	// Rotated as the README says: a new file renamed over the old one.
+	const second = "2222222222222222222222222222222222222222222222222222222222222222"
+	replaceTokenFile(t, file, second+"\n", 0o600)
+	newAPI := &api{t: t, base: oldAPI.base, token: second, hc: oldAPI.hc}
+	want(t, oldAPI.do("GET", "/v1/services", nil), 401, "the old token after the rotation")
+	want(t, newAPI.do("GET", "/v1/services", nil), 200, "the new token")
+	waitFor(t, 10*time.Second, "the new token in force, in superd's log", func() bool {
+		return strings.Contains(d.stderr.String(), "HTTP API token changed on disk")
+	})
+	out, errs, code := runCLIWith(t, nil, "--url", oldAPI.base, "--token-file", file, "status", "web")
+	if code != 0 || !strings.Contains(out, "running") {
+		t.Errorf("supers --url with the rotated token file: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+
+	// Caught half-written (truncated, not written yet): the token stays.
+	if err := os.Truncate(file, 0); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		want(t, newAPI.do("GET", "/v1/services", nil), 200, "the token in force, the file empty")
+	}
+	// Written with a mode that lets others read it: refused, then fixed
+	// by a chmod alone.
+	const third = "3333333333333333333333333333333333333333333333333333333333333333"
+	replaceTokenFile(t, file, third+"\n", 0o644)
+	thirdAPI := &api{t: t, base: oldAPI.base, token: third, hc: oldAPI.hc}
+	for range 5 {
+		want(t, thirdAPI.do("GET", "/v1/services", nil), 401, "the token of a 0644 file")
+		want(t, newAPI.do("GET", "/v1/services", nil), 200, "the token in force, the file 0644")
+	}
+	if err := os.Chmod(file, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	want(t, thirdAPI.do("GET", "/v1/services", nil), 200, "the token of the file once chmod 600")
+	want(t, newAPI.do("GET", "/v1/services", nil), 401, "the token before, once the file is fixed")
+	want(t, oldAPI.do("GET", "/v1/services", nil), 401, "the first token")
+
+	// The records come through superd's log queue, in order: once the
+	// second token change is there, so are the warnings before it.
+	waitFor(t, 10*time.Second, "the second token change in superd's log", func() bool {
+		return strings.Count(d.stderr.String(), "HTTP API token changed on disk") == 2
+	})
+	logs := d.stderr.String()
+	var warnings []string
+	for _, line := range strings.Split(logs, "\n") {
+		if strings.Contains(line, "token file") && strings.Contains(line, "cannot be used") {
+			warnings = append(warnings, line)
+		}
+	}
+	if len(warnings) != 2 {
+		t.Errorf("%d warnings, want 2 (the empty file, the 0644 one; not one per request):\n%s", len(warnings), logs)
+	}
+	for _, w := range warnings {
+		if !strings.Contains(w, "level=WARN") {
+			t.Errorf("not a warning: %s", w)
+		}
+	}
+	for _, tok := range []string{oldAPI.token, second, third} {
+		if strings.Contains(logs, tok) {
+			t.Fatalf("a token is in superd's log:\n%s", logs)
+		}
+	}
+}
+
+// replaceTokenFile puts a new file of the given content and mode in place
+// of path: written under another name, then renamed over it.
+func replaceTokenFile(t *testing.T, path, content string, perm os.FileMode) {
+	t.Helper()
+	tmp := filepath.Join(filepath.Dir(path), ".http.token.new")
+	if err := os.WriteFile(tmp, []byte(content), perm); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(tmp, perm); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
