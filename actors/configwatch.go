@@ -276,7 +276,8 @@ func (c *configActor) Receive(ctx actor.Context) {
 	case *reloadConfig:
 		res, apply, err := c.reload(ctx, m.dryRun)
 		if err != nil || apply == nil {
-			if err != nil {
+			if err != nil && !m.dryRun {
+				// A check publishes nothing.
 				c.publishUnavailable(ctx, err)
 			}
 			m.reply <- reloadOutcome{result: res, err: err}
@@ -885,7 +886,16 @@ func (c *configActor) handleAddFailed(ctx actor.Context, m *addFailed) {
 		c.createErrs = make(map[string]*creationError)
 	}
 	c.createErrs[name] = &creationError{file: m.spec.File, name: name, err: m.err}
-	c.publishConfigErrors(ctx, []transport.ConfigError{c.createErrs[name].configError()}, false)
+	ce := c.createErrs[name].configError()
+	if m.spec.File == "" {
+		// Defined by the program embedding the supervisor, and created
+		// once: about that service, without a file.
+		ev := notify.NewEvent(notify.TypeConfigError, name)
+		ev.Reason = ce.Message
+		publish(ctx, c.events, ev)
+		return
+	}
+	c.publishConfigErrors(ctx, []transport.ConfigError{ce}, false)
 }
 
 // publishConfigErrors publishes a config-error event for each file of errs
@@ -893,7 +903,8 @@ func (c *configActor) handleAddFailed(ctx actor.Context, m *addFailed) {
 // reload that finds a file as broken as before says nothing new. With all,
 // errs are every error of the configuration now: a file without any was
 // fixed (or removed) and is forgotten, so that its next error is published
-// again.
+// again; but not the file of a service the watch keeps while its file is
+// missing (see holdAbsent): back as broken as before, it is no news.
 func (c *configActor) publishConfigErrors(ctx actor.Context, errs []transport.ConfigError, all bool) {
 	var files []string
 	byFile := make(map[string][]string)
@@ -906,6 +917,15 @@ func (c *configActor) publishConfigErrors(ctx actor.Context, errs []transport.Co
 	next := c.reported
 	if all || next == nil {
 		next = make(map[string]string, len(files))
+	}
+	if all {
+		for name := range c.absentSince {
+			if sp := c.known[name]; sp != nil && sp.File != "" {
+				if last, ok := c.reported[sp.File]; ok {
+					next[sp.File] = last
+				}
+			}
+		}
 	}
 	for _, file := range files {
 		reason := strings.Join(byFile[file], "; ")
@@ -924,12 +944,14 @@ func (c *configActor) publishConfigErrors(ctx actor.Context, errs []transport.Co
 // publishUnavailable publishes, as publishConfigErrors does, why a reload
 // could load nothing from the config dir (err wraps
 // transport.ErrConfigUnavailable: missing, unreadable, locked by another
-// supervisor), as an error of the dir.
+// supervisor), as an error of the dir. The errors published for its files
+// are kept: nothing was loaded, so a dir back as it was is no news, and
+// the next reload that loads it forgets the dir's error.
 func (c *configActor) publishUnavailable(ctx actor.Context, err error) {
 	if !errors.Is(err, transport.ErrConfigUnavailable) || c.dir == "" {
 		return
 	}
-	c.publishConfigErrors(ctx, []transport.ConfigError{{File: c.dir, Dir: true, Message: oneLine(err.Error())}}, true)
+	c.publishConfigErrors(ctx, []transport.ConfigError{{File: c.dir, Dir: true, Message: oneLine(err.Error())}}, false)
 }
 
 // startErrors returns the errors of the load superd started with, as

@@ -121,7 +121,9 @@ type Event struct {
 	// (create, update).
 	Hash string `json:"hash,omitempty"`
 	// File is the path of the file that did not load, or of the config
-	// dir when the dir itself cannot be loaded (config-error).
+	// dir when the dir itself cannot be loaded (config-error); empty for a
+	// service defined by the program embedding the supervisor (no file)
+	// that could not be created.
 	File string `json:"file,omitempty"`
 }
 
