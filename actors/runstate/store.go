@@ -80,7 +80,9 @@ type State struct {
 	// superd starts them as it starts the others. None of them is in
 	// Stopped. Open leaves them out when the file was written during
 	// another boot (a start lasts until the machine restarts, as
-	// systemd's start of a unit that is not enabled does), or is corrupt.
+	// systemd's start of a unit that is not enabled does), or during a
+	// boot that cannot be told from this one (no boot id then or now,
+	// as on systems other than Linux), or is corrupt.
 	Started []string
 	// BootID identifies the boot during which the file was written (the
 	// content of /proc/sys/kernel/random/boot_id); "" if unknown.
@@ -184,7 +186,16 @@ func Open(path string, logger *slog.Logger) (*Store, State, error) {
 	for _, name := range prev.Stopped {
 		s.stopped[name] = true
 	}
-	if len(prev.Started) > 0 && prev.BootID != "" && s.bootID != "" && prev.BootID != s.bootID {
+	switch {
+	case len(prev.Started) == 0:
+	case prev.BootID == "" || s.bootID == "":
+		// Whether the machine restarted since cannot be told (no boot id
+		// on this system, or none when the file was written): such a
+		// start must not outlive a reboot.
+		log.Info("cannot tell whether the machine restarted since the state file was written: the services the operator started are not started again",
+			"services", prev.Started)
+		prev.Started = nil
+	case prev.BootID != s.bootID:
 		log.Info("the machine restarted since the state file was written: the services the operator started are not started again",
 			"services", prev.Started)
 		prev.Started = nil

@@ -13,6 +13,9 @@ import (
 // cleared by a stop (and clearing a stop), reported by Started, and given
 // back by the next Open, which keeps them.
 func TestStartedRoundTrip(t *testing.T) {
+	if currentBootID(t) == "" {
+		t.Skip("no boot id here: Open leaves the started services out")
+	}
 	path := statePath(t)
 	s, _ := open(t, path)
 	for _, err := range []error{
