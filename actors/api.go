@@ -32,9 +32,10 @@ type HTTPConfig struct {
 	// TokenFile holds the bearer token. When it does not exist a random
 	// token is written to it (mode 0600). Default: <ConfigDir>/http.token.
 	// It is read again when it changes on disk, so that the token can be
-	// rotated without a restart (see transport.TCPOptions.TokenFile): a
-	// changed file that cannot be used leaves the token in force, with a
-	// warning.
+	// rotated without a restart (see transport.TCPOptions.TokenFile): the
+	// requests still open with the token it replaced (a follower of the
+	// events or logs) end; a changed file that cannot be used leaves the
+	// token in force, with a warning.
 	TokenFile string
 	// Hosts are the names accepted in the Host header besides localhost and
 	// loopback addresses (a guard against DNS rebinding).

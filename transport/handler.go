@@ -268,9 +268,13 @@ func (h *handler) writeBackendError(w http.ResponseWriter, r *http.Request, err 
 	}
 	msg := err.Error()
 	if cause := context.Cause(r.Context()); errors.Is(err, context.Canceled) && cause != nil && cause != context.Canceled { //nolint:errorlint // the plain cause of a context canceled without one
-		// The server canceled the request (it is shutting down): the
-		// cause it gave says why better than "context canceled".
+		// The server canceled the request (it is shutting down, or the
+		// token the request presented was replaced): the cause it gave
+		// says why better than "context canceled".
 		msg = cause.Error()
+		if errors.Is(cause, ErrUnauthorized) {
+			status = http.StatusUnauthorized
+		}
 	}
 	body := ErrorBody{Error: msg}
 	if status == http.StatusServiceUnavailable {

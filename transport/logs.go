@@ -105,6 +105,10 @@ func (h *handler) logs(w http.ResponseWriter, r *http.Request) {
 		}
 		switch {
 		case err == nil:
+		case errors.Is(context.Cause(r.Context()), ErrUnauthorized):
+			// Its token was replaced: cut, not ended, so that the
+			// follower does not take it for superd closing the stream.
+			panic(http.ErrAbortHandler)
 		case errors.Is(err, io.EOF), r.Context().Err() != nil:
 			return
 		default:

@@ -41,8 +41,10 @@ type TCPOptions struct {
 	// presents a bearer token and, once it changed on disk (its identity,
 	// size, modification time, mode or owner: a new file renamed over it,
 	// a rewrite, a chmod), reads it again. From then on only its token is
-	// accepted, on connections already open too, and Logger gets an Info
-	// record (never the token). A changed file that cannot be used
+	// accepted, on connections already open too; Logger gets an Info
+	// record (never the token); and the requests still under way with the
+	// token it replaced end: a stream (followed events or logs) is cut,
+	// an answer still awaited is a 401. A changed file that cannot be used
 	// (missing, empty or half-written, refused for its mode, owner or
 	// content) leaves the token in force, with one Warn record per change;
 	// one that could not be opened or read is tried again at every
@@ -395,7 +397,7 @@ func (g *tcpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMisdirectedRequest, hostRefusal(r.Host))
 		return
 	}
-	authorized := g.authorized(r)
+	authorized, inForce := g.authorized(r)
 	if r.URL.Path == healthPath && !authorized {
 		// Answered, but the connection is not kept: otherwise anyone who
 		// can reach the port could hold every one of the maxTCPConns
@@ -414,7 +416,18 @@ func (g *tcpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, ErrUnauthorized.Error()+": missing or invalid bearer token")
 		return
 	}
-	g.next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), remoteKey{}, true)))
+	ctx := context.WithValue(r.Context(), remoteKey{}, true)
+	if inForce != nil {
+		// Ended once the token file gives another token: a follower of
+		// the events or logs holding a leaked token does not keep
+		// reading.
+		var cancel context.CancelCauseFunc
+		ctx, cancel = context.WithCancelCause(ctx)
+		defer cancel(nil)
+		stop := context.AfterFunc(inForce, func() { cancel(context.Cause(inForce)) })
+		defer stop()
+	}
+	g.next.ServeHTTP(w, r.WithContext(ctx))
 }
 
 // remoteKey is the context key marking requests TCPHandler let through.
@@ -430,17 +443,18 @@ func RemoteFromContext(ctx context.Context) bool {
 }
 
 // authorized reports whether r carries exactly one Authorization header
-// with the right bearer token.
-func (g *tcpGuard) authorized(r *http.Request) bool {
+// with the right bearer token and, if so, the context that ends when the
+// token file replaces that token (nil: it cannot be).
+func (g *tcpGuard) authorized(r *http.Request) (bool, context.Context) {
 	values := r.Header.Values("Authorization")
 	if len(values) != 1 {
-		return false
+		return false, nil
 	}
 	scheme, token, ok := strings.Cut(values[0], " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return false
+		return false, nil
 	}
-	return g.token.check(strings.TrimSpace(token))
+	return g.token.authorize(strings.TrimSpace(token))
 }
 
 // hostAllowed reports whether hostport, a Host header, names localhost, a

@@ -1,9 +1,11 @@
 package transport
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -17,7 +19,9 @@ import (
 // bearer token, not at each connection: a client's keep-alive connection
 // would otherwise go on with a rotated token for as long as it is used.
 // Nothing polls: a file changed while no request comes is read at the
-// next one.
+// next one. That request also ends the requests still under way with the
+// token it puts out of force (see errTokenRotated): a stream followed
+// with a leaked token (events, logs) would otherwise go on for good.
 type tokenSource struct {
 	file   string // "" for a fixed token
 	logger *slog.Logger
@@ -30,33 +34,58 @@ type tokenSource struct {
 	stamp  os.FileInfo       // of file when last read or tried; nil if it could not be stat'ed
 	retry  bool              // the last try could not open or read file: try again at the next request, changed or not
 	failed bool              // the last try was refused, and logged: say when the file loads again
+	// inForce is done, with errTokenRotated as its cause, once the token
+	// in force is replaced; a new one then stands for the new token.
+	inForce context.Context
+	rotated context.CancelCauseFunc
 }
+
+// errTokenRotated is why a request authorized with a token that the token
+// file has replaced since is ended: a follower of the events or logs
+// (whose stream ends) or a request still waiting for its answer.
+var errTokenRotated = fmt.Errorf("%w: the bearer token of this request was replaced in its file", ErrUnauthorized)
 
 // newTokenSource returns the tokenSource of token ("" for none) and, when
 // file is set, of file: token is in force until the file, looked at from
 // the first request on, gives another.
 func newTokenSource(token, file string, logger *slog.Logger) *tokenSource {
-	return &tokenSource{
+	s := &tokenSource{
 		file:   file,
 		logger: logger,
 		load:   loadToken,
 		sum:    sha256.Sum256([]byte(token)),
 		has:    token != "",
 	}
+	if file != "" {
+		s.inForce, s.rotated = context.WithCancelCause(context.Background())
+	}
+	return s
 }
 
 // check reports whether presented is the token in force, reading the
 // file again first if it changed since it was last read or tried.
 func (s *tokenSource) check(presented string) bool {
-	sum := sha256.Sum256([]byte(presented))
-	want, ok := s.current()
-	return ok && subtle.ConstantTimeCompare(sum[:], want[:]) == 1
+	ok, _ := s.authorize(presented)
+	return ok
 }
 
-// current returns the hash of the token in force, and whether there is one.
-func (s *tokenSource) current() ([sha256.Size]byte, bool) {
+// authorize is check, and when presented is the token in force and can
+// be replaced (a token file), inForce is done once it is (nil for a fixed
+// token).
+func (s *tokenSource) authorize(presented string) (ok bool, inForce context.Context) {
+	sum := sha256.Sum256([]byte(presented))
+	want, has, inForce := s.current()
+	if !has || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+		return false, nil
+	}
+	return true, inForce
+}
+
+// current returns the hash of the token in force, whether there is one,
+// and the context that ends when it is replaced (nil for a fixed token).
+func (s *tokenSource) current() ([sha256.Size]byte, bool, context.Context) {
 	if s.file == "" {
-		return s.sum, s.has // never changes: no lock needed
+		return s.sum, s.has, nil // never changes: no lock needed
 	}
 	fi, err := os.Stat(s.file)
 	if err != nil {
@@ -67,7 +96,7 @@ func (s *tokenSource) current() ([sha256.Size]byte, bool) {
 	if !s.looked || s.retry || !sameTokenFile(fi, s.stamp) {
 		s.reload()
 	}
-	return s.sum, s.has
+	return s.sum, s.has, s.inForce
 }
 
 // reload reads the file, with s.mu held, and puts its token in force if
@@ -118,7 +147,9 @@ func (s *tokenSource) reload() {
 	case !s.has:
 		s.logger.Info("HTTP API token read", "file", s.file)
 	case subtle.ConstantTimeCompare(sum[:], s.sum[:]) != 1:
-		s.logger.Info("HTTP API token changed on disk: the new one is in force, the previous one is refused", "file", s.file)
+		s.logger.Info("HTTP API token changed on disk: the new one is in force, the previous one is refused and its requests still open are ended", "file", s.file)
+		s.rotated(errTokenRotated)
+		s.inForce, s.rotated = context.WithCancelCause(context.Background())
 	case s.failed:
 		s.logger.Info("HTTP API token file can be used again; the token in force is unchanged", "file", s.file)
 	}

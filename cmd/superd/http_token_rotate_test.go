@@ -4,6 +4,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -101,5 +102,47 @@ func replaceTokenFile(t *testing.T, path, content string, perm os.FileMode) {
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A follower over TCP (supers --url --token-file FILE logs -f) whose token
+// is then replaced in superd's token file is cut at the next request that
+// presents the new token, and says so: the leaked token of a follower was
+// refused for new requests, but its stream (a service's logs, its events)
+// went on for as long as the follower kept it open.
+func TestHTTPTokenRotatedEndsFollowers(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, map[string]string{"web.service": "[Service]\nExecStart=/bin/sh -c 'echo hello; exec sleep 1000'\n"}).withHTTP().start()
+	d.waitRunning("web")
+	oldAPI := d.tcpAPI()
+	// The follower's own copy of the token, as a leaked one would be.
+	leaked := filepath.Join(t.TempDir(), "leaked.token")
+	if err := os.WriteFile(leaked, []byte(oldAPI.token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(binDir, "supers"), "--url", oldAPI.base, "--token-file", leaked, "logs", "-f", "web")
+	cmd.Env = append(os.Environ(), "SUPERS_SOCKET=")
+	var out, errOut syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	cmd.WaitDelay = time.Second
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() { _ = cmd.Process.Kill() }() // the goroutine above reaps it
+	waitFor(t, 10*time.Second, "the follower's first line", func() bool { return strings.Contains(out.String(), "hello") })
+
+	const second = "4444444444444444444444444444444444444444444444444444444444444444"
+	replaceTokenFile(t, filepath.Join(d.dir, "http.token"), second+"\n", 0o600)
+	newAPI := &api{t: t, base: oldAPI.base, token: second, hc: oldAPI.hc}
+	want(t, newAPI.do("GET", "/v1/services", nil), 200, "the new token")
+	select {
+	case err := <-exited:
+		if err == nil || !strings.Contains(errOut.String(), "cut midway") {
+			t.Errorf("the follower of the replaced token: %v, stderr %q; want a failure that says why", err, errOut.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the follower of the replaced token goes on: stdout %q, stderr %q", out.String(), errOut.String())
 	}
 }

@@ -193,7 +193,7 @@ func (a *app) streamEnded(kind string, err error) error {
 	if err == nil {
 		a.errorf("superd closed the %s stream", kind)
 	} else {
-		a.errorf("the %s stream was cut midway (superd cuts a follower that leaves its output unread for a minute; or superd stopped, or the connection broke)", kind)
+		a.errorf("the %s stream was cut midway (superd cuts a follower that leaves its output unread for a minute, and, over --url, one whose token was replaced in its token file; or superd stopped, or the connection broke)", kind)
 	}
 	return exitStatus(exitError)
 }
