@@ -97,6 +97,11 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case <-r.Context().Done():
+			if errors.Is(context.Cause(r.Context()), ErrUnauthorized) {
+				// Its token was replaced: cut, so that the follower does
+				// not take it for superd closing the stream.
+				panic(http.ErrAbortHandler)
+			}
 			return
 		case e, ok := <-stream.Live:
 			if !ok {

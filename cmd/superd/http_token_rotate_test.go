@@ -105,44 +105,56 @@ func replaceTokenFile(t *testing.T, path, content string, perm os.FileMode) {
 	}
 }
 
-// A follower over TCP (supers --url --token-file FILE logs -f) whose token
-// is then replaced in superd's token file is cut at the next request that
-// presents the new token, and says so: the leaked token of a follower was
-// refused for new requests, but its stream (a service's logs, its events)
-// went on for as long as the follower kept it open.
+// Followers over TCP (supers --url --token-file FILE logs -f, events -f)
+// whose token is then replaced in superd's token file are cut at the next
+// request that presents the new token, and say so: the leaked token of a
+// follower was refused for new requests, but its streams went on for as
+// long as the follower kept them open.
 func TestHTTPTokenRotatedEndsFollowers(t *testing.T) {
 	t.Parallel()
 	d := newDaemon(t, map[string]string{"web.service": "[Service]\nExecStart=/bin/sh -c 'echo hello; exec sleep 1000'\n"}).withHTTP().start()
 	d.waitRunning("web")
 	oldAPI := d.tcpAPI()
-	// The follower's own copy of the token, as a leaked one would be.
+	// The followers' own copy of the token, as a leaked one would be.
 	leaked := filepath.Join(t.TempDir(), "leaked.token")
 	if err := os.WriteFile(leaked, []byte(oldAPI.token+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(filepath.Join(binDir, "supers"), "--url", oldAPI.base, "--token-file", leaked, "logs", "-f", "web")
-	cmd.Env = append(os.Environ(), "SUPERS_SOCKET=")
-	var out, errOut syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	cmd.WaitDelay = time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	type follower struct {
+		name        string
+		out, errOut syncBuffer
+		exited      chan error
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() { _ = cmd.Process.Kill() }() // the goroutine above reaps it
-	waitFor(t, 10*time.Second, "the follower's first line", func() bool { return strings.Contains(out.String(), "hello") })
+	var followers []*follower
+	for _, args := range [][]string{{"logs", "-f", "web"}, {"events", "-f"}} {
+		f := &follower{name: args[0], exited: make(chan error, 1)}
+		cmd := exec.Command(filepath.Join(binDir, "supers"), append([]string{"--url", oldAPI.base, "--token-file", leaked}, args...)...)
+		cmd.Env = append(os.Environ(), "SUPERS_SOCKET=")
+		cmd.Stdout, cmd.Stderr = &f.out, &f.errOut
+		cmd.WaitDelay = time.Second
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() { f.exited <- cmd.Wait() }()
+		defer func() { _ = cmd.Process.Kill() }() // the goroutine above reaps it
+		followers = append(followers, f)
+	}
+	for _, f := range followers {
+		waitFor(t, 10*time.Second, "the "+f.name+" follower's first line", func() bool { return f.out.String() != "" })
+	}
 
 	const second = "4444444444444444444444444444444444444444444444444444444444444444"
 	replaceTokenFile(t, filepath.Join(d.dir, "http.token"), second+"\n", 0o600)
 	newAPI := &api{t: t, base: oldAPI.base, token: second, hc: oldAPI.hc}
 	want(t, newAPI.do("GET", "/v1/services", nil), 200, "the new token")
-	select {
-	case err := <-exited:
-		if err == nil || !strings.Contains(errOut.String(), "cut midway") {
-			t.Errorf("the follower of the replaced token: %v, stderr %q; want a failure that says why", err, errOut.String())
+	for _, f := range followers {
+		select {
+		case err := <-f.exited:
+			if err == nil || !strings.Contains(f.errOut.String(), "cut midway") {
+				t.Errorf("the %s follower of the replaced token: %v, stderr %q; want a failure saying its stream was cut", f.name, err, f.errOut.String())
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the %s follower of the replaced token goes on: stdout %q, stderr %q", f.name, f.out.String(), f.errOut.String())
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("the follower of the replaced token goes on: stdout %q, stderr %q", out.String(), errOut.String())
 	}
 }
