@@ -52,9 +52,11 @@ const (
 	// or at a reload (SIGHUP, supers reload, the file watcher): File names
 	// it, and Reason gives its errors. Service is the service of a service
 	// file (which keeps its last configuration that loaded, if it has
-	// one), empty for superd.conf or the config dir itself. Published once
-	// per file and errors: again only when they change, or come back after
-	// the file loaded.
+	// one), empty for superd.conf or the config dir itself; a service
+	// defined by the program embedding the supervisor that could not be
+	// created has its Service and no File. Published once per file and
+	// errors: again only when they change, or come back after the file
+	// loaded.
 	TypeConfigError = "config-error"
 )
 
@@ -82,7 +84,7 @@ type Event struct {
 	// Type is one of the Type constants.
 	Type string `json:"type"`
 	// Service is the service name; empty for TypeReload, and for a
-	// TypeConfigError that is not about a service file.
+	// TypeConfigError about superd.conf or the config dir.
 	Service string `json:"service"`
 	// Time is when the change happened; written as RFC 3339 in UTC with
 	// milliseconds.
