@@ -167,3 +167,38 @@ func TestConfigErrorOfGoServiceNotCreated(t *testing.T) {
 		t.Fatal("a Services=other filter lets b's config-error through")
 	}
 }
+
+// A broken file removed (its service with it), then written again as
+// broken as before, is news: the reload that removed the service forgot
+// its errors.
+func TestConfigErrorFileRemovedThenBackBroken(t *testing.T) {
+	dir := t.TempDir()
+	writeConfigFile(t, dir, "w.service", "[Service]\nExecStart=/bin/sleep 1000\n")
+	sup := lcRunOn(t, Config{ConfigDir: dir, LogDir: t.TempDir()}).sup
+	ctx := t.Context()
+	reload := func() transport.ReloadResult {
+		t.Helper()
+		res, err := sup.Reload(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	writeConfigFile(t, dir, "w.service", brokenService)
+	reload()
+	if evs := configErrorsOf(t, sup, "w"); len(evs) != 1 {
+		t.Fatalf("w.service broken: %+v, want one config-error", evs)
+	}
+	if err := os.Remove(filepath.Join(dir, "w.service")); err != nil {
+		t.Fatal(err)
+	}
+	if res := reload(); len(res.Removed) != 1 {
+		t.Fatalf("reload without w.service: %+v, want w removed", res)
+	}
+	writeConfigFile(t, dir, "w.service", brokenService)
+	reload()
+	evs := configErrorsOf(t, sup, "w")
+	if len(evs) != 2 || evs[1].Reason != evs[0].Reason {
+		t.Fatalf("w.service back, broken the same way, after its service was removed: %+v, want a second config-error", evs)
+	}
+}
