@@ -48,19 +48,28 @@ func (s *servicesActor) handleSinkOpened(ctx actor.Context, m *sinkOpened) {
 		s.settled(ctx, name, errShuttingDown)
 	default:
 		spec, sink, deps := m.spec, m.sink, s.deps
-		stopped := deps.opStopped[name]
-		started := deps.opStarted[name] && !spec.AutoStart
+		stopped, started := deps.opStopped[name], deps.opStarted[name]
+		if s.created[name] && deps.intents != nil {
+			// Created before in this run: the operator may have stopped
+			// or started it since superd started.
+			stopped, started = deps.intents(name)
+		}
+		started = started && !spec.AutoStart
 		want := spec.AutoStart && !stopped || started
 		reloaded := p != nil && p.want != nil
 		if reloaded {
 			want = p.want[name] // re-created by a reload: as it was
 		}
 		rec := &serviceRecord{wantRunning: want}
+		when := "before superd restarted"
+		if s.created[name] {
+			when = "before it was created again"
+		}
 		switch {
 		case stopped && !want && spec.AutoStart:
-			s.log.Info("not starting: stopped by the operator before superd restarted", "service", name)
+			s.log.Info("not starting: stopped by the operator "+when, "service", name)
 		case started && want && !reloaded:
-			s.log.Info("starting (AutoStart=no): started by the operator before superd restarted", "service", name)
+			s.log.Info("starting (AutoStart=no): started by the operator "+when, "service", name)
 		}
 		props := actor.PropsFromProducer(func() actor.Actor { return newServiceActor(spec, sink, deps, rec) })
 		pid, err := ctx.SpawnNamed(props, name)
@@ -72,6 +81,7 @@ func (s *servicesActor) handleSinkOpened(ctx actor.Context, m *sinkOpened) {
 		s.entries[name] = &serviceEntry{pid: pid, spec: spec, status: transport.ServiceStatus{
 			Name: name, State: StateStopped, Description: spec.Description,
 		}}
+		s.created[name] = true
 	}
 }
 

@@ -80,6 +80,12 @@ type serviceDeps struct {
 	// running when superd last ran (see startedIntent); they start as
 	// AutoStart=yes ones do. Never in opStopped.
 	opStarted map[string]bool
+	// intents reports what the state file records now of a service: the
+	// operator stopped it, or it is one with AutoStart=no wanted running
+	// (nil: no state file). opStopped and opStarted say it for a service
+	// not created yet in this run; this, for one created before, whose
+	// actor the operator's stops and starts went to since.
+	intents func(service string) (stopped, started bool)
 	// events is the event hub (nil: no events are published).
 	events *actor.PID
 	// configDir is the directory of the service files ("" if none).

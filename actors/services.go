@@ -38,6 +38,11 @@ type servicesActor struct {
 	log     *slog.Logger
 	now     func() time.Time
 	entries map[string]*serviceEntry
+	// created holds the services created in this run, until removed:
+	// created again (after a replacement that could not be), one follows
+	// the operator's stops and starts made since (deps.intents), not
+	// deps.opStopped and deps.opStarted.
+	created map[string]bool
 
 	// pending addServices requests waiting for their sinks
 	pending []*pendingAdd
@@ -113,6 +118,7 @@ func newServicesActor(deps *serviceDeps, logs *actor.PID) *servicesActor {
 		now:     deps.now,
 		rnd:     deps.rand,
 		entries: make(map[string]*serviceEntry),
+		created: make(map[string]bool),
 	}
 }
 
@@ -230,6 +236,7 @@ func (s *servicesActor) Receive(ctx actor.Context) {
 // renamed back, say) is a new one, which starts if AutoStart=, now and
 // when superd restarts.
 func (s *servicesActor) forgetOperatorIntent(ctx actor.Context, name string) {
+	delete(s.created, name)
 	if s.deps.state != nil {
 		ctx.Send(s.deps.state, &operatorIntent{service: name, stopped: false})
 		ctx.Send(s.deps.state, &startedIntent{service: name, started: false})

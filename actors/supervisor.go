@@ -527,6 +527,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		for _, name := range prev.Started {
 			deps.opStarted[name] = true
 		}
+		deps.intents = func(name string) (bool, bool) { return store.Stopped(name), store.Started(name) }
 	} else if s.cfg.Subreaper {
 		// Without a state file, a marker still lets a stop find the
 		// processes that left a service's group (they become ours).
