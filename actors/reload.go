@@ -191,6 +191,12 @@ func (s *servicesActor) handleApply(ctx actor.Context, m *applyConfig) {
 			p.then = append(p.then, &reapply{name: name}) // once created
 		} else if e, ok := s.entries[name]; ok {
 			s.retire(ctx, e, nil)
+		} else {
+			// Never created in this run (its file did not load, or its
+			// creation failed): what the state file records of it goes
+			// all the same, or a service defined later under the name
+			// would inherit it.
+			s.forgetOperatorIntent(ctx, name)
 		}
 	}
 	for _, spec := range append(changed, m.changed...) {
