@@ -256,9 +256,10 @@ func (s *servicesActor) forgetOperatorIntent(ctx actor.Context, name string) {
 // up without a cooldown): a service with AutoStart=no that the operator
 // started is no longer wanted running, so that a one-shot job that
 // finished does not run again when superd restarts. It stays in
-// deps.opStarted, which only decides whether a service starts when its
-// actor is created, as a service that exists already never is (a reload
-// re-creates a changed one as it was, and forgets a removed one).
+// deps.opStarted, which only decides whether a service not created yet in
+// this run starts when it is (a reload re-creates a changed one as it was,
+// forgets a removed one, and one created again after a failed
+// replacement follows deps.intents).
 func (s *servicesActor) endedForGood(name string) {
 	if s.deps.state != nil {
 		s.root.Send(s.deps.state, &startedIntent{service: name, started: false})

@@ -247,3 +247,21 @@ func TestStartOfServiceRemovedWhileSuperdWasDownIsForgotten(t *testing.T) {
 		t.Fatalf("job defined again: %s, want stopped", st.State)
 	}
 }
+
+// TestOperatorStartOfServiceLoadedOnDemandSurvivesSuperdKill: a service
+// superd did not know, loaded by "supers start NAME" (AutoStart=no), is
+// started again by the next superd, as one it knew is: the start is on
+// disk before the answer on that path too.
+func TestOperatorStartOfServiceLoadedOnDemandSurvivesSuperdKill(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, nil).start()
+	d.writeFile("new.service", jobService)
+	if _, errs, code := d.cli("start", "new"); code != 0 {
+		t.Fatalf("supers start new: exit %d: %s", code, errs)
+	}
+	first := d.waitRunning("new")
+	next := d.restartAfterKill()
+	if st := next.waitRunning("new"); st.PID == first.PID {
+		t.Fatalf("new runs pid %d, the one of the killed superd", st.PID)
+	}
+}
