@@ -129,6 +129,11 @@ func (s *tokenSource) reload() {
 	}
 	var pathErr *fs.PathError
 	s.retry = err != nil && statErr == nil && errors.As(err, &pathErr)
+	if statErr == nil && errors.Is(err, fs.ErrNotExist) {
+		// Removed since the stat: stamped as the next stat will find it,
+		// so that this one change is not warned about twice.
+		s.stamp, s.retry = nil, false
+	}
 	if err != nil {
 		if changed {
 			s.failed = true
