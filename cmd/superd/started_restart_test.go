@@ -265,3 +265,24 @@ func TestOperatorStartOfServiceLoadedOnDemandSurvivesSuperdKill(t *testing.T) {
 		t.Fatalf("new runs pid %d, the one of the killed superd", st.PID)
 	}
 }
+
+// TestOneShotThatCannotBeExecutedIsNotStartedAgain: a start whose program
+// cannot be executed, under a Restart= that does not try again, ends the
+// operator's start (exec-failed): the next superd, killed right after the
+// answer, does not try it again.
+func TestOneShotThatCannotBeExecutedIsNotStartedAgain(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, map[string]string{
+		"gone.service": "[Service]\nExecStart=/nonexistent/program\nAutoStart=no\nRestart=no\n",
+	}).start()
+	if _, errs, code := d.cli("start", "gone"); code == 0 || !strings.Contains(errs, "nonexistent") {
+		t.Fatalf("supers start gone: exit %d: %s; want the exec failure", code, errs)
+	}
+	if st := d.status("gone"); st.State != "exec-failed" {
+		t.Fatalf("gone after its start: %s, want exec-failed", st.State)
+	}
+	next := d.restartAfterKill()
+	if st := next.status("gone"); st.State != "stopped" {
+		t.Fatalf("gone after superd's restart: %s (%s), want stopped", st.State, st.Error)
+	}
+}
