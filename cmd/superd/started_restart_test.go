@@ -9,8 +9,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/supers-dev/supers/transport"
 )
 
 // The operator's start of a service with AutoStart=no outlives superd: a
@@ -284,5 +287,42 @@ func TestOneShotThatCannotBeExecutedIsNotStartedAgain(t *testing.T) {
 	next := d.restartAfterKill()
 	if st := next.status("gone"); st.State != "stopped" {
 		t.Fatalf("gone after superd's restart: %s (%s), want stopped", st.State, st.Error)
+	}
+}
+
+// TestRacingStartsAndStopsSurviveSuperdKill: whichever of concurrent
+// starts, stops and restarts of a service with AutoStart=no comes last,
+// the state file holds it once they are answered: a superd killed then is
+// followed by one that runs the service if and only if it ran.
+func TestRacingStartsAndStopsSurviveSuperdKill(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, map[string]string{"job.service": jobService}).start()
+	for round := range 5 {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		var wg sync.WaitGroup
+		for _, op := range []func(context.Context, string) (transport.ServiceStatus, error){
+			d.client.Start, d.client.Stop, d.client.Restart, d.client.Stop, d.client.Start,
+		} {
+			wg.Go(func() {
+				// A conflict (stopped or started again by a later
+				// request) is an answer too.
+				if st, err := op(ctx, "job"); err == nil && st.PID != 0 {
+					d.track(st.PID)
+				}
+			})
+		}
+		wg.Wait()
+		cancel()
+		before := d.status("job")
+		if before.State != "running" && before.State != "stopped" {
+			t.Fatalf("round %d: job once every command is answered: %s", round, before.State)
+		}
+		d = d.restartAfterKill()
+		want := before.State
+		if want == "running" {
+			d.waitRunning("job")
+		} else if st := d.status("job"); st.State != want {
+			t.Fatalf("round %d: job after superd's restart: %s, want %s as before", round, st.State, want)
+		}
 	}
 }
