@@ -388,17 +388,14 @@ func (c *configActor) reloadWith(ctx actor.Context, dryRun, confirmAbsence bool)
 			}
 		}
 	}
+	// The services of the files that did not load, or whose service could
+	// not be created, at the last look: none exists, but the state file
+	// may hold the operator's stop or start of one, from before superd
+	// restarted.
+	unloaded := c.unloadedNames()
 	c.errs = errs
 	c.pruneCreateErrs(specs)
-	failed := map[string]bool{} // names whose file failed: they keep their previous configuration
-	for _, err := range errs {
-		var e *config.Error
-		if errors.As(err, &e) {
-			if name, ok := cutServiceFile(e.File); ok {
-				failed[name] = true
-			}
-		}
-	}
+	failed := failedNames(errs) // they keep their previous configuration
 	fresh := make(map[string]*config.Service, len(specs))
 	for _, sp := range specs {
 		fresh[sp.Name] = sp
@@ -449,6 +446,14 @@ func (c *configActor) reloadWith(ctx actor.Context, dryRun, confirmAbsence bool)
 			res.Unchanged = append(res.Unchanged, name)
 		}
 	}
+	for name := range unloaded {
+		if fresh[name] == nil && !failed[name] && c.known[name] == nil {
+			// Its file is gone: what the state file holds of that name
+			// goes too, as for a service removed. A service defined
+			// later under that name is a new one.
+			apply.removed = append(apply.removed, name)
+		}
+	}
 	for _, sp := range specs {
 		if err := c.goClash(sp); err != nil {
 			// The program embedding the supervisor defines that name: its
@@ -471,6 +476,36 @@ func (c *configActor) reloadWith(ctx actor.Context, dryRun, confirmAbsence bool)
 		c.log.Error("service file skipped", "err", err)
 	}
 	return res, &apply, nil
+}
+
+// failedNames returns the services whose file errs says did not load.
+func failedNames(errs []error) map[string]bool {
+	failed := make(map[string]bool)
+	for _, err := range errs {
+		var e *config.Error
+		if errors.As(err, &e) {
+			if name, ok := cutServiceFile(e.File); ok {
+				failed[name] = true
+			}
+		}
+	}
+	return failed
+}
+
+// unloadedNames returns the services of the files that did not load, or
+// whose service could not be created, at the last look, and that have no
+// service now.
+func (c *configActor) unloadedNames() map[string]bool {
+	names := failedNames(c.errs)
+	for name := range c.createErrs {
+		names[name] = true
+	}
+	for name := range names {
+		if c.known[name] != nil {
+			delete(names, name)
+		}
+	}
+	return names
 }
 
 // renamedTo reports whether the file of service name, last seen as st,

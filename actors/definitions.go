@@ -298,10 +298,15 @@ func (c *configActor) deleteDefinition(ctx actor.Context, m *deleteDefinition) (
 		c.dropError(cur.Path)
 	}
 	c.log.Info("service definition deleted", "service", m.name, "trash", res.Trash, "by", m.opts.Caller.String())
-	if known {
-		c.changes.forget(c.known[m.name].File)
-		delete(c.known, m.name)
-		delete(c.stamps, m.name)
+	if known || cur != nil {
+		// A file that did not load has no service, but the state file
+		// may hold the operator's stop or start of that name: it goes
+		// too.
+		if known {
+			c.changes.forget(c.known[m.name].File)
+			delete(c.known, m.name)
+			delete(c.stamps, m.name)
+		}
 		ctx.Send(c.services, &applyConfig{removed: []string{m.name}})
 	}
 	ev := notify.NewEvent(notify.TypeDelete, m.name)
