@@ -1,6 +1,6 @@
 //go:build linux
 
-package actors
+package actors_test
 
 import (
 	"os"
@@ -9,10 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supers-dev/supers/actors"
 	"github.com/supers-dev/supers/transport"
 )
 
-// A file that did not load when superd started, of a service the
+// A file that did not load when the supervisor started, of a service the
 // operator had started before (AutoStart=no), then removed, by hand and a
 // reload or through the API: the state file forgets that start, and a
 // service defined later under that name is a new one, stopped. The config
@@ -21,7 +22,8 @@ import (
 func TestUnloadedFileRemovedForgetsItsStart(t *testing.T) {
 	for _, how := range []string{"reload", "delete"} {
 		t.Run(how, func(t *testing.T) {
-			dir, logDir := t.TempDir(), t.TempDir()
+			t.Parallel()
+			dir := t.TempDir()
 			state := filepath.Join(t.TempDir(), "superd.state")
 			file := filepath.Join(dir, "job.service")
 			write := func(body string) {
@@ -31,17 +33,22 @@ func TestUnloadedFileRemovedForgetsItsStart(t *testing.T) {
 				}
 			}
 			write("[Service]\nExecStart=/bin/sleep 1000\nAutoStart=no\n")
-			cfg := Config{ConfigDir: dir, LogDir: logDir, StateFile: state}
-			first := lcRunOn(t, cfg)
+			cfg := actors.Config{ConfigDir: dir, StateFile: state}
+			first, stop, ran := embedded(t, cfg)
 			ctx := t.Context()
-			if _, err := first.sup.Start(ctx, "job"); err != nil {
+			if _, err := first.Start(ctx, "job"); err != nil {
 				t.Fatal(err)
 			}
-			first.shutdown(time.Minute)
+			stop()
+			select {
+			case <-ran:
+			case <-time.After(time.Minute):
+				t.Fatal("the first supervisor did not stop")
+			}
 
 			write("[Service]\nExecStart=\nAutoStart=no\n") // does not load
-			next := lcRunOn(t, cfg)
-			if got := startedOf(t, state); !slices.Equal(got, []string{"job"}) {
+			next, _, _ := embedded(t, cfg)
+			if got := startedInFile(t, state); !slices.Equal(got, []string{"job"}) {
 				t.Fatalf("started in the state file: %v, want [job] (kept while its file does not load)", got)
 			}
 			switch how {
@@ -49,23 +56,23 @@ func TestUnloadedFileRemovedForgetsItsStart(t *testing.T) {
 				if err := os.Remove(file); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := next.sup.Reload(ctx); err != nil {
+				if _, err := next.Reload(ctx); err != nil {
 					t.Fatal(err)
 				}
 			case "delete":
-				if _, err := next.sup.DeleteDefinition(ctx, "job", transport.WriteOptions{}); err != nil {
+				if _, err := next.DeleteDefinition(ctx, "job", transport.WriteOptions{}); err != nil {
 					t.Fatal(err)
 				}
 			}
-			waitUntil(t, "the state file to forget the start of job", func() bool {
-				return len(startedOf(t, state)) == 0
+			eventually(t, "the state file to forget the start of job", func() bool {
+				return len(startedInFile(t, state)) == 0
 			})
 
 			write("[Service]\nExecStart=/bin/sleep 1001\nAutoStart=no\n")
-			if res, err := next.sup.Reload(ctx); err != nil || !slices.Equal(res.Added, []string{"job"}) {
+			if res, err := next.Reload(ctx); err != nil || !slices.Equal(res.Added, []string{"job"}) {
 				t.Fatalf("reload: %+v, %v; want job added", res, err)
 			}
-			if st, err := next.sup.Status(ctx, "job"); err != nil || st.State != StateStopped {
+			if st, err := next.Status(ctx, "job"); err != nil || st.State != actors.StateStopped {
 				t.Fatalf("job defined anew: %+v, %v; want stopped (AutoStart=no)", st, err)
 			}
 		})

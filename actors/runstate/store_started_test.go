@@ -157,38 +157,53 @@ func TestFileWithoutStarted(t *testing.T) {
 
 // TestStartedForgottenAfterReboot checks that the services the operator
 // started are started again after a restart of superd, not after a reboot
-// of the machine: as systemd's "start" (not "enable") of a unit.
+// of the machine (as systemd's "start", not "enable", of a unit), nor from
+// a file that does not tell its boot (written where the boot id could not
+// be read: the machine may have restarted since). The stops of the file
+// still hold.
 func TestStartedForgottenAfterReboot(t *testing.T) {
-	if currentBootID(t) == "" {
-		t.Skip("no boot id here: a reboot cannot be told")
-	}
-	path := statePath(t)
-	content, err := json.Marshal(map[string]any{
-		"version":   formatVersion,
-		"marker":    "Q5ZKX3MBN6PDR2YJVTUJ4IJ7GE",
-		"boot_id":   "00000000-0000-0000-0000-000000000000",
-		"processes": []Record{},
-		"stopped":   []string{"batch"},
-		"started":   []string{"job"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, content, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s, st := open(t, path)
-	if st.Started != nil || s.Started("job") {
-		t.Errorf("after a reboot: state started %v, store started job %v; want neither", st.Started, s.Started("job"))
-	}
-	if !reflect.DeepEqual(st.Stopped, []string{"batch"}) || !s.Stopped("batch") {
-		t.Errorf("after a reboot, the stop is lost: %v", st.Stopped)
-	}
-	if err := s.SetStopped("other", true); err != nil {
-		t.Fatal(err)
-	}
-	if got := readFile(t, path).Started; got != nil {
-		t.Errorf("written again after a reboot: started %v", got)
+	for _, tc := range []struct {
+		name, bootID string
+	}{
+		{"reboot", "00000000-0000-0000-0000-000000000000"},
+		{"unknown boot", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.bootID != "" && currentBootID(t) == "" {
+				t.Skip("no boot id here: a reboot cannot be told")
+			}
+			path := statePath(t)
+			file := map[string]any{
+				"version":   formatVersion,
+				"marker":    "Q5ZKX3MBN6PDR2YJVTUJ4IJ7GE",
+				"processes": []Record{},
+				"stopped":   []string{"batch"},
+				"started":   []string{"job"},
+			}
+			if tc.bootID != "" {
+				file["boot_id"] = tc.bootID
+			}
+			content, err := json.Marshal(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, content, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			s, st := open(t, path)
+			if st.Started != nil || s.Started("job") {
+				t.Errorf("state started %v, store started job %v; want neither", st.Started, s.Started("job"))
+			}
+			if !reflect.DeepEqual(st.Stopped, []string{"batch"}) || !s.Stopped("batch") {
+				t.Errorf("the stop is lost: %v", st.Stopped)
+			}
+			if err := s.SetStopped("other", true); err != nil {
+				t.Fatal(err)
+			}
+			if got := readFile(t, path).Started; got != nil {
+				t.Errorf("written again: started %v", got)
+			}
+		})
 	}
 }
 
