@@ -13,6 +13,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/supers-dev/supers/notify"
 	"github.com/supers-dev/supers/transport"
 )
 
@@ -125,7 +126,8 @@ func newParser(grammar *cli, stdout, stderr io.Writer, getenv func(string) strin
 			}
 			panic(kongExit{code})
 		}),
-		kong.Vars{"socket": transport.SocketPathFromEnv(getenv), "logTail": strconv.Itoa(transport.DefaultLogTail)},
+		kong.Vars{"socket": transport.SocketPathFromEnv(getenv), "logTail": strconv.Itoa(transport.DefaultLogTail),
+			"eventTypes": strings.Join(notify.Types(), ", ")},
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 	)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/posener/complete"
 
 	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/notify"
 	"github.com/supers-dev/supers/transport"
 )
 
@@ -176,6 +177,7 @@ func completeLine(ctx context.Context, parser *kong.Kong, line, point string, ar
 	cmd.Sub["signal"] = signal
 	events := cmd.Sub["events"]
 	events.GlobalFlags["--service"] = names
+	events.GlobalFlags["--type"] = complete.PredictSet(notify.Types()...)
 	cmd.Sub["events"] = events
 	for _, sub := range []string{"check", "apply"} {
 		c := cmd.Sub[sub]

@@ -23,11 +23,15 @@ type eventsCmd struct {
 	// Service is nil without --service; an empty one given (a script's
 	// unset variable) is a bad name, not every service.
 	Service *string `placeholder:"NAME" help:"Only the events about this service."`
+	// Type lists the event types to print: every one when nil (no
+	// --type); an empty one given is a usage error, as for Service.
+	Type []string `placeholder:"TYPE" sep:"," help:"Only the events of these types (repeat it, or separate them with commas): ${eventTypes}."`
 }
 
 // Run prints superd's recent events (the bounded history it keeps), oldest
 // first, one line each (see formatEvent), or with --json each event's JSON
-// on one line (NDJSON). With --service only the events about that service.
+// on one line (NDJSON). With --service only the events about that service;
+// with --type only those of the types it lists.
 //
 // With -f it then prints each new event as it happens, until Ctrl-C or
 // SIGTERM (exit 0); --timeout bounds only the wait for superd's answer. If
@@ -46,6 +50,18 @@ func (c *eventsCmd) Run(ctx context.Context, a *app) error {
 		service = *c.Service
 	}
 	emit := a.printEvent
+	if c.Type != nil {
+		types, err := eventTypes(c.Type)
+		if err != nil {
+			return err
+		}
+		emit = func(e notify.Event) error {
+			if !types[e.Type] {
+				return nil
+			}
+			return a.printEvent(e)
+		}
+	}
 	if !c.Follow {
 		// The history is bounded: take it all, then print it, so that
 		// --timeout bounds the wait for superd, not how long stdout (a
@@ -82,6 +98,23 @@ func (c *eventsCmd) Run(ctx context.Context, a *app) error {
 	default:
 		return a.eventsError(err)
 	}
+}
+
+// eventTypes returns the set of event types that --type lists, or a usage
+// error naming the first one that is not an event type.
+func eventTypes(list []string) (map[string]bool, error) {
+	if len(list) == 0 {
+		return nil, &usageError{command: "events", msg: "events: --type needs an event type (" + strings.Join(notify.Types(), ", ") + ")"}
+	}
+	types := make(map[string]bool, len(list))
+	for _, t := range list {
+		t = strings.TrimSpace(t)
+		if !notify.KnownType(t) {
+			return nil, &usageError{command: "events", msg: fmt.Sprintf("events: --type %q is not an event type (use %s)", t, strings.Join(notify.Types(), ", "))}
+		}
+		types[t] = true
+	}
+	return types, nil
 }
 
 // typeColumn is the width of the type column of formatEvent, worked out

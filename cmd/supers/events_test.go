@@ -295,6 +295,9 @@ func TestCompletionEvents(t *testing.T) {
 		{"supers events --se", []string{"--service"}},
 		{"supers events --service w", []string{"web", "worker-long-name"}},
 		{"supers events -f --service ", []string{"db", "idle", "web", "worker-long-name"}},
+		{"supers events --ty", []string{"--type"}},
+		{"supers events --type e", []string{"exec-failed", "exit"}},
+		{"supers events -f --type c", []string{"config-error", "create"}},
 	} {
 		if got := completeWith(t, socket, tc.line); !slices.Equal(got, tc.want) {
 			t.Errorf("%q: %q, want %q", tc.line, got, tc.want)
