@@ -18,7 +18,7 @@ import (
 // oldest first.
 func (d *daemon) configErrorEvents() []notify.Event {
 	d.t.Helper()
-	out, errOut, code := d.cli("events", "--json")
+	out, errOut, code := d.cli("events", "--json", "--type", notify.TypeConfigError)
 	if code != 0 {
 		d.t.Fatalf("supers events: exit %d: %s", code, errOut)
 	}
@@ -29,9 +29,10 @@ func (d *daemon) configErrorEvents() []notify.Event {
 		if err := dec.Decode(&e); err != nil {
 			d.t.Fatalf("supers events --json: %v\n%s", err, out)
 		}
-		if e.Type == notify.TypeConfigError {
-			evs = append(evs, e)
+		if e.Type != notify.TypeConfigError {
+			d.t.Fatalf("supers events --type %s printed %+v", notify.TypeConfigError, e)
 		}
+		evs = append(evs, e)
 	}
 	return evs
 }
