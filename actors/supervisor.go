@@ -274,6 +274,9 @@ type Supervisor struct {
 	socketGID int
 	tcp       transport.TCPOptions // of the HTTP API, when served
 	httpAddr  string               // the HTTP API's bound address, when served
+	// unix is the control socket's listener (nil without Socket), set by
+	// Run before Ready: a reload makes its file again if it is gone.
+	unix *transport.UnixListener
 
 	// afterLoad, if set (by tests), runs right after Run's first load of
 	// the config dir: a change it makes comes between the load and the
@@ -459,6 +462,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	if api.tcp != nil {
 		s.httpAddr = api.tcp.Addr().String()
 	}
+	s.unix = api.unix
 	// Then the config dir's: a second supervisor on the same service files
 	// (another superd with another socket) would run each one twice.
 	var dirLock *config.DirLock
@@ -1234,6 +1238,9 @@ func (s *Supervisor) reload(ctx context.Context, dryRun bool) (transport.ReloadR
 	if err := s.waitFor(ctx, true); err != nil {
 		return transport.ReloadResult{}, err
 	}
+	if !dryRun {
+		s.restoreSocket()
+	}
 	if s.config == nil {
 		return transport.ReloadResult{}, fmt.Errorf("%w: this supervisor has no config dir", transport.ErrConfigUnavailable)
 	}
@@ -1246,6 +1253,23 @@ func (s *Supervisor) reload(ctx context.Context, dryRun bool) (transport.ReloadR
 		return transport.ReloadResult{}, ctx.Err()
 	case <-s.cut:
 		return transport.ReloadResult{}, errShutdown
+	}
+}
+
+// restoreSocket makes the control socket's file again if it is gone
+// (removed by hand, or by a cleaner of old files in /tmp): without it no
+// CLI reaches superd, and a SIGHUP is what is left to ask for it. It says
+// so in the log, and why not when it cannot.
+func (s *Supervisor) restoreSocket() {
+	if s.unix == nil {
+		return
+	}
+	made, err := s.unix.Restore()
+	switch {
+	case err != nil:
+		s.log.Error("the control socket is missing or replaced, and was not created again", "err", err)
+	case made:
+		s.log.Warn("the control socket had been removed: created again", "socket", s.unix.Path())
 	}
 }
 

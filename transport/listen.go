@@ -39,6 +39,8 @@ func fileKind(m fs.FileMode) string {
 		return "symbolic link"
 	case fs.ModeNamedPipe:
 		return "named pipe"
+	case fs.ModeSocket:
+		return "socket"
 	case fs.ModeDevice, fs.ModeDevice | fs.ModeCharDevice:
 		return "device"
 	default:
@@ -126,9 +128,14 @@ func CheckSocketPathGroup(path string, gid int) error {
 // lock (the lock file itself stays: removing it would let two processes lock
 // two different files of the same name).
 type UnixListener struct {
-	ln   *net.UnixListener
 	path string
-	lock *os.File
+	gid  int // the socket's group, -1 for none
+
+	mu   sync.Mutex        // guards what follows
+	ln   *net.UnixListener // the socket at path; Restore replaces it
+	lock *os.File          // the lock on path+".lock"; Restore may take it again
+	id   os.FileInfo       // the socket file ln made; nil if it could not be stat'ed
+	shut bool              // closeSocket was called: Restore makes nothing
 
 	socketOnce sync.Once // closes ln and removes the socket file
 	socketErr  error
@@ -222,7 +229,89 @@ func ListenUnixGroup(path string, gid int) (*UnixListener, error) {
 		_ = lock.Close()
 		return nil, err
 	}
-	return &UnixListener{ln: ln, path: path, lock: lock}, nil
+	return &UnixListener{ln: ln, path: path, gid: gid, lock: lock, id: socketID(path)}, nil
+}
+
+// Restore creates the socket file again if it is gone (removed by hand,
+// or by a cleaner of old files in /tmp), as the first listen did (its
+// directory, mode and group), and reports whether it did: Accept serves
+// the new socket from then on; connections already accepted go on. The
+// lock is taken again first if its file went too (the directory was
+// removed): another process may have locked a new file of that name, and
+// then the path is its own (the error wraps [ErrDaemonRunning]). Anything
+// else now at path (another program's socket, a file) is an error and
+// stays. Nothing is done once the listener is closed.
+func (l *UnixListener) Restore() (bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.shut {
+		return false, nil
+	}
+	if fi, err := os.Lstat(l.path); err == nil {
+		if l.id == nil || os.SameFile(fi, l.id) {
+			return false, nil
+		}
+		return false, fmt.Errorf("control socket %s: replaced by another %s: not created again", l.path, fileKind(fi.Mode()))
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return false, fmt.Errorf("control socket %s: %w", l.path, err)
+	}
+	dir := filepath.Dir(l.path)
+	if err := mkdirParents(dir, 0o750, l.gid); err != nil {
+		return false, fmt.Errorf("control socket %s: %w", l.path, err)
+	}
+	if err := checkSocketDir(dir); err != nil {
+		return false, fmt.Errorf("control socket %s: %w", l.path, err)
+	}
+	if !l.holdsLockFile() {
+		lock, err := lockFile(l.path + ".lock")
+		if errors.Is(err, flock.ErrLocked) {
+			return false, fmt.Errorf("%w on %s: its lock file was removed and another process holds the new one", ErrDaemonRunning, l.path)
+		}
+		if err != nil {
+			return false, fmt.Errorf("control socket %s: %w", l.path, err)
+		}
+		_ = l.lock.Close()
+		l.lock = lock
+	}
+	ln, err := listenLocked(l.path, l.gid)
+	if err != nil {
+		return false, err
+	}
+	old := l.ln
+	l.ln, l.id = ln, socketID(l.path)
+	// The old socket's file is gone, or now the new one's: it must not
+	// unlink it as it closes. Its Accept returns, and Accept goes on
+	// with the new one.
+	old.SetUnlinkOnClose(false)
+	_ = old.Close()
+	return true, nil
+}
+
+// socketID returns the file at path, nil if it cannot be stat'ed.
+func socketID(path string) os.FileInfo {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil
+	}
+	return fi
+}
+
+// holdsLockFile reports whether l's lock is on the file that path+".lock"
+// names now, with l.mu held.
+func (l *UnixListener) holdsLockFile() bool {
+	fi, err := os.Lstat(l.path + ".lock")
+	if err != nil {
+		return false
+	}
+	held, err := l.lock.Stat()
+	return err == nil && os.SameFile(fi, held)
+}
+
+// current returns the listener Accept serves now.
+func (l *UnixListener) current() *net.UnixListener {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.ln
 }
 
 // listenLocked does the part of ListenUnix that needs the lock.
@@ -295,11 +384,21 @@ func mkdirParents(dir string, perm fs.FileMode, gid int) error {
 	return os.Chmod(dir, perm)
 }
 
-// Accept waits for and returns the next connection.
-func (l *UnixListener) Accept() (net.Conn, error) { return l.ln.Accept() }
+// Accept waits for and returns the next connection, on the socket that
+// Restore made last.
+func (l *UnixListener) Accept() (net.Conn, error) {
+	for {
+		ln := l.current()
+		c, err := ln.Accept()
+		if err != nil && l.current() != ln {
+			continue // closed by Restore, which made another
+		}
+		return c, err
+	}
+}
 
 // Addr returns the socket's address.
-func (l *UnixListener) Addr() net.Addr { return l.ln.Addr() }
+func (l *UnixListener) Addr() net.Addr { return l.current().Addr() }
 
 // Path returns the socket's file name.
 func (l *UnixListener) Path() string { return l.path }
@@ -308,7 +407,10 @@ func (l *UnixListener) Path() string { return l.path }
 // It is safe to call more than once; later calls return the first result.
 func (l *UnixListener) Close() error {
 	l.closeOnce.Do(func() {
-		l.closeErr = errors.Join(l.closeSocket(), l.lock.Close())
+		err := l.closeSocket()
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.closeErr = errors.Join(err, l.lock.Close())
 	})
 	return l.closeErr
 }
@@ -317,6 +419,9 @@ func (l *UnixListener) Close() error {
 // is still held, so it cannot remove a successor's socket.
 func (l *UnixListener) closeSocket() error {
 	l.socketOnce.Do(func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.shut = true
 		err := l.ln.Close() // unlinks the socket (SetUnlinkOnClose)
 		if rmErr := os.Remove(l.path); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
 			err = errors.Join(err, rmErr)

@@ -1,0 +1,152 @@
+//go:build unix
+
+package transport
+
+import (
+	"errors"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A socket file removed while the daemon runs (by hand, or by a cleaner
+// of old files in /tmp) is made again by Restore, with its mode, and served
+// by the same listener; a connection accepted before goes on. Restore with
+// the socket there does nothing.
+func TestRestoreRemovedSocket(t *testing.T) {
+	path := filepath.Join(shortTempDir(t), "d.sock")
+	ln, err := ListenUnix(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	startServer(t, ln, NewHandler(newFakeBackend(), HandlerOptions{}))
+	if made, err := ln.Restore(); made || err != nil {
+		t.Fatalf("Restore with the socket there: %v, %v; want nothing done", made, err)
+	}
+	before, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer before.Close()
+
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewClient(path).Version(t.Context()); err == nil {
+		t.Fatal("the removed socket still answers")
+	}
+	if made, err := ln.Restore(); !made || err != nil {
+		t.Fatalf("Restore: %v, %v; want the socket made again", made, err)
+	}
+	pingSocket(t, path)
+	if fi, err := os.Lstat(path); err != nil || fi.Mode().Type() != fs.ModeSocket || fi.Mode().Perm() != 0o660 {
+		t.Fatalf("socket made again: %v, %v; want a 0660 socket", fi, err)
+	}
+	if _, err := before.Write([]byte("GET /v1/version HTTP/1.1\r\nHost: superd\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 12)
+	if _, err := before.Read(buf); err != nil || string(buf) != "HTTP/1.1 200" {
+		t.Fatalf("the connection accepted before: %q, %v", buf, err)
+	}
+	if made, err := ln.Restore(); made || err != nil {
+		t.Fatalf("second Restore: %v, %v; want nothing done", made, err)
+	}
+}
+
+// With its whole directory removed, the lock file is gone too: Restore
+// makes the directory, takes a new lock (so that a second daemon cannot
+// take the path), and the socket; if another process took the new lock
+// first, the path is its own and Restore fails with ErrDaemonRunning.
+func TestRestoreRemovedDirectory(t *testing.T) {
+	base := shortTempDir(t)
+	path := filepath.Join(base, "run", "d.sock")
+	ln, err := ListenUnix(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	startServer(t, ln, NewHandler(newFakeBackend(), HandlerOptions{}))
+	if err := os.RemoveAll(filepath.Dir(path)); err != nil {
+		t.Fatal(err)
+	}
+	if made, err := ln.Restore(); !made || err != nil {
+		t.Fatalf("Restore: %v, %v; want the directory, lock and socket made again", made, err)
+	}
+	pingSocket(t, path)
+	if fi, err := os.Stat(filepath.Dir(path)); err != nil || fi.Mode().Perm() != 0o750 {
+		t.Fatalf("directory made again: %v, %v; want 0750", fi, err)
+	}
+	if second, err := ListenUnix(path); !errors.Is(err, ErrDaemonRunning) {
+		if second != nil {
+			second.Close()
+		}
+		t.Fatalf("a second listener on the restored path: %v, want ErrDaemonRunning", err)
+	}
+
+	// Removed again, and another process takes the new lock first.
+	if err := os.RemoveAll(filepath.Dir(path)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Dir(path), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := lockFile(path + ".lock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if made, err := ln.Restore(); made || !errors.Is(err, ErrDaemonRunning) {
+		t.Fatalf("Restore with the new lock held by another: %v, %v; want ErrDaemonRunning", made, err)
+	}
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a socket was made under another's lock: %v", err)
+	}
+}
+
+// Something else now at the socket's path (another program's socket, a
+// file) is an error, and stays; and a closed listener makes nothing.
+func TestRestoreRefusesReplacedPathAndClosed(t *testing.T) {
+	path := filepath.Join(shortTempDir(t), "d.sock")
+	ln, err := ListenUnix(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	other, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if made, err := ln.Restore(); made || err == nil || !strings.Contains(err.Error(), "replaced by another socket") {
+		t.Fatalf("Restore over another program's socket: %v, %v; want an error", made, err)
+	}
+	if _, err := net.Dial("unix", path); err != nil {
+		t.Fatalf("the other program's socket: %v", err)
+	}
+	other.Close()
+	if err := os.WriteFile(path, []byte("mine"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if made, err := ln.Restore(); made || err == nil {
+		t.Fatalf("Restore over a regular file: %v, %v; want an error", made, err)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "mine" {
+		t.Fatalf("the file at the path: %q, %v; want it untouched", b, err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if made, err := ln.Restore(); made || err != nil {
+		t.Fatalf("Restore after Close: %v, %v; want nothing done", made, err)
+	}
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a socket was made after Close: %v", err)
+	}
+}
