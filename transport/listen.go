@@ -307,6 +307,20 @@ func (l *UnixListener) holdsLockFile() bool {
 	return err == nil && os.SameFile(fi, held)
 }
 
+// ownsPath reports whether path names the socket file that ln made, with
+// l.mu held; if that file could not be stat'ed when it was made, whether
+// path names a socket.
+func (l *UnixListener) ownsPath() bool {
+	fi, err := os.Lstat(l.path)
+	if err != nil {
+		return false
+	}
+	if l.id == nil {
+		return fi.Mode().Type() == fs.ModeSocket
+	}
+	return os.SameFile(fi, l.id)
+}
+
 // current returns the listener Accept serves now.
 func (l *UnixListener) current() *net.UnixListener {
 	l.mu.Lock()
@@ -403,7 +417,8 @@ func (l *UnixListener) Addr() net.Addr { return l.current().Addr() }
 // Path returns the socket's file name.
 func (l *UnixListener) Path() string { return l.path }
 
-// Close stops listening, removes the socket file and then releases the lock.
+// Close stops listening, removes the socket file (the one it made, not a
+// file put at its path since) and then releases the lock.
 // It is safe to call more than once; later calls return the first result.
 func (l *UnixListener) Close() error {
 	l.closeOnce.Do(func() {
@@ -415,16 +430,24 @@ func (l *UnixListener) Close() error {
 	return l.closeErr
 }
 
-// closeSocket stops listening and removes the socket file, once. The lock
-// is still held, so it cannot remove a successor's socket.
+// closeSocket stops listening and removes the socket file, once, if the
+// path still names the one it made. The lock is still held, so no
+// successor has made its own there, unless the lock file went too.
 func (l *UnixListener) closeSocket() error {
 	l.socketOnce.Do(func() {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		l.shut = true
-		err := l.ln.Close() // unlinks the socket (SetUnlinkOnClose)
-		if rmErr := os.Remove(l.path); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
-			err = errors.Join(err, rmErr)
+		// Only the socket file ln made is removed: once it was removed,
+		// the path may name another program's file, or the socket of a
+		// second daemon that took the path with the directory and its
+		// lock file gone.
+		l.ln.SetUnlinkOnClose(false)
+		err := l.ln.Close()
+		if l.ownsPath() {
+			if rmErr := os.Remove(l.path); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
+				err = errors.Join(err, rmErr)
+			}
 		}
 		l.socketErr = err
 	})

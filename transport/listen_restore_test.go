@@ -3,13 +3,18 @@
 package transport
 
 import (
+	"bufio"
 	"errors"
+	"io"
 	"io/fs"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // A socket file removed while the daemon runs (by hand, or by a cleaner
@@ -31,6 +36,10 @@ func TestRestoreRemovedSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer before.Close()
+	// Accepted once it is answered: a connection still in the old
+	// socket's backlog is closed with it.
+	beforeReader := bufio.NewReader(before)
+	askVersion(t, before, beforeReader)
 
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
@@ -45,13 +54,7 @@ func TestRestoreRemovedSocket(t *testing.T) {
 	if fi, err := os.Lstat(path); err != nil || fi.Mode().Type() != fs.ModeSocket || fi.Mode().Perm() != 0o660 {
 		t.Fatalf("socket made again: %v, %v; want a 0660 socket", fi, err)
 	}
-	if _, err := before.Write([]byte("GET /v1/version HTTP/1.1\r\nHost: superd\r\n\r\n")); err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 12)
-	if _, err := before.Read(buf); err != nil || string(buf) != "HTTP/1.1 200" {
-		t.Fatalf("the connection accepted before: %q, %v", buf, err)
-	}
+	askVersion(t, before, beforeReader)
 	if made, err := ln.Restore(); made || err != nil {
 		t.Fatalf("second Restore: %v, %v; want nothing done", made, err)
 	}
@@ -148,5 +151,129 @@ func TestRestoreRefusesReplacedPathAndClosed(t *testing.T) {
 	}
 	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("a socket was made after Close: %v", err)
+	}
+}
+
+// The socket's file removed, and something else put at its path since
+// (another program's file, or the socket of a second daemon that took the
+// path once the directory and its lock file were gone): closing the
+// listener (superd's shutdown) leaves it there. It removed whatever file
+// the path named.
+func TestCloseLeavesAnotherFileAtPath(t *testing.T) {
+	t.Run("file", func(t *testing.T) {
+		path := filepath.Join(shortTempDir(t), "d.sock")
+		ln, err := ListenUnix(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Remove(path); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte("mine"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if made, err := ln.Restore(); made || err == nil {
+			t.Fatalf("Restore over a regular file: %v, %v; want an error", made, err)
+		}
+		if err := ln.Acceptor().Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := ln.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := os.ReadFile(path); err != nil || string(b) != "mine" {
+			t.Fatalf("the file at the path after Close: %q, %v; want it untouched", b, err)
+		}
+	})
+	t.Run("second daemon", func(t *testing.T) {
+		path := filepath.Join(shortTempDir(t), "run", "d.sock")
+		first, err := ListenUnix(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer first.Close()
+		if err := os.RemoveAll(filepath.Dir(path)); err != nil {
+			t.Fatal(err)
+		}
+		second, err := ListenUnix(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		startServer(t, second, NewHandler(newFakeBackend(), HandlerOptions{}))
+		if made, err := first.Restore(); made || err == nil {
+			t.Fatalf("Restore over the second's socket: %v, %v; want an error", made, err)
+		}
+		if err := first.Close(); err != nil {
+			t.Fatal(err)
+		}
+		pingSocket(t, path)
+	})
+}
+
+// askVersion asks for the version on conn, whose answers r reads, and
+// fails unless the answer is a 200.
+func askVersion(t *testing.T, conn net.Conn, r *bufio.Reader) {
+	t.Helper()
+	if _, err := conn.Write([]byte("GET /v1/version HTTP/1.1\r\nHost: superd\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("the connection accepted before: %s, %v", resp.Status, err)
+	}
+}
+
+// Restore racing Accept, clients and Close: no data race (under -race),
+// Serve returns once the listener is closed, and nothing is left at the
+// path after Close, whichever came last.
+func TestRestoreRacesAcceptAndClose(t *testing.T) {
+	for range 20 {
+		path := filepath.Join(shortTempDir(t), "run", "d.sock")
+		ln, err := ListenUnix(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := NewServer(NewHandler(newFakeBackend(), HandlerOptions{}))
+		served := make(chan error, 1)
+		go func() { served <- srv.Serve(ln.Acceptor()) }()
+		var wg sync.WaitGroup
+		half := make(chan struct{})
+		wg.Go(func() {
+			for i := range 20 {
+				if i == 10 {
+					close(half)
+				}
+				_ = os.RemoveAll(filepath.Dir(path))
+				_, _ = ln.Restore()
+			}
+		})
+		wg.Go(func() {
+			for range 20 {
+				_, _ = NewClient(path).Version(t.Context())
+			}
+		})
+		wg.Go(func() {
+			<-half
+			_ = srv.Close()
+		})
+		wg.Wait()
+		select {
+		case err := <-served:
+			if !errors.Is(err, http.ErrServerClosed) {
+				t.Fatalf("Serve: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Serve did not return once closed")
+		}
+		if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			t.Fatal(err)
+		}
+		if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("after Close, the path: %v; want nothing", err)
+		}
 	}
 }
