@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"sync/atomic"
+
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/supers-dev/supers/actors/process"
@@ -15,7 +17,8 @@ import (
 // after sending) and never carry *exec.Cmd, mutexes or shared maps. The
 // one exception is a message an actor sends itself: the log sink actor's
 // sinkOp (actors/logs.go), which it shares, under a mutex, with the
-// goroutine that opens or closes a Sink for it. Replies
+// goroutine that opens or closes a Sink for it; and a signalService
+// carries an atomic flag that its answerer takes (see claim). Replies
 // to callers outside the actor system travel on a buffered channel carried in
 // the request, so no actor ever blocks on a caller and no protoactor future is
 // needed on the control path.
@@ -78,10 +81,25 @@ type signalService struct {
 	name   string
 	signal string
 	reply  replyTo
+	// answered is set by whoever answers m (see claim): the service
+	// actor, or the services supervisor when the process m was meant for
+	// ended before the service actor got to it.
+	answered atomic.Bool
 }
 
-func (m *signalService) service() string  { return m.name }
-func (m *signalService) fail(err error)   { m.reply.send(transport.ServiceStatus{}, err) }
+// claim reports whether the caller is the one to answer m, and to send
+// its signal: the first to ask. The services supervisor answers the
+// signals waiting in a service actor's mailbox when its process fails
+// (they would wait for the backoff, and must not reach the next process);
+// the service actor then skips them.
+func (m *signalService) claim() bool { return m.answered.CompareAndSwap(false, true) }
+
+func (m *signalService) service() string { return m.name }
+func (m *signalService) fail(err error) {
+	if m.claim() {
+		m.reply.send(transport.ServiceStatus{}, err)
+	}
+}
 func (m *startService) service() string   { return m.name }
 func (m *stopService) service() string    { return m.name }
 func (m *restartService) service() string { return m.name }

@@ -488,6 +488,9 @@ func (a *serviceActor) handleRestart(ctx actor.Context, reply replyTo, was strin
 // It changes nothing else: if the signal ends the process, its exit is
 // handled like any other, by the restart policy.
 func (a *serviceActor) handleSignal(m *signalService) {
+	if !m.claim() {
+		return // answered by the services supervisor: meant for a process that ended
+	}
 	switch a.state {
 	case StateRunning, StateStarting, StateStopping:
 	default:

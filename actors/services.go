@@ -91,6 +91,9 @@ type serviceEntry struct {
 	// seq): one it has not handled when it fails (exitError.Handled) waits
 	// in its mailbox.
 	sent uint64
+	// signals are the signals delivered to the child that it may not have
+	// answered yet (see answerSignals).
+	signals []*signalService
 
 	// placeholder marks the entry of a service being re-created by a
 	// reload: no actor yet, but status and list still show it.
@@ -330,6 +333,7 @@ func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor
 		d.Delay = 0
 	}
 	s.publishDecision(e.spec.Name, d, outcomeString(ee))
+	s.answerSignals(e, d)
 	switch {
 	case d.GiveUp:
 		e.overlay, e.reason = StateFatal, d.Reason
@@ -366,6 +370,29 @@ func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor
 		log.Info("restarting", "delay", d.Delay.Round(time.Millisecond))
 		s.restartAfter(sup, e, d.Delay)
 	}
+}
+
+// answerSignals answers the signals delivered to e's child that it has not
+// taken yet, now that its process failed as decided by d: they were meant
+// for that process, and wait in the mailbox the failure suspended, where
+// they would be answered only once the backoff ends; and the child skips
+// them (see signalService.claim), so that none reaches the next process.
+func (s *servicesActor) answerSignals(e *serviceEntry, d policy.Decision) {
+	what := "not restarting"
+	switch {
+	case d.GiveUp:
+		what = "gave up restarting: " + d.Reason
+	case d.Restart && d.Delay > 0:
+		what = "restarting in " + d.Delay.Round(time.Millisecond).String()
+	case d.Restart:
+		what = "restarting now"
+	}
+	for _, m := range e.signals {
+		if m.claim() {
+			m.reply.send(transport.ServiceStatus{}, fmt.Errorf("%w: service %s is not running: its process ended before the signal was sent (%s)", transport.ErrConflict, e.spec.Name, what))
+		}
+	}
+	e.signals = nil
 }
 
 // restartAfter restarts e's child after delay: at once, or once its
@@ -631,6 +658,8 @@ func (s *servicesActor) deliver(ctx actor.Context, e *serviceEntry, m any) {
 	case *restartService:
 		e.sent++
 		c.seq = e.sent
+	case *signalService:
+		e.signals = append(slices.DeleteFunc(e.signals, func(m *signalService) bool { return m.answered.Load() }), c)
 	}
 	if e.overlay != "" {
 		switch c := m.(type) {
