@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/alecthomas/kong"
+
 	"github.com/supers-dev/supers/notify"
 	"github.com/supers-dev/supers/transport"
 )
@@ -25,7 +27,22 @@ type eventsCmd struct {
 	Service *string `placeholder:"NAME" help:"Only the events about this service."`
 	// Type lists the event types to print: every one when nil (no
 	// --type); an empty one given is a usage error, as for Service.
-	Type []string `placeholder:"TYPE" sep:"," help:"Only the events of these types (repeat it, or separate them with commas): ${eventTypes}."`
+	Type typeList `placeholder:"TYPE,..." help:"Only the events of these types (repeat it, or separate them with commas): ${eventTypes}."`
+}
+
+// typeList is the value of --type: every type given, repeated or separated
+// by commas, the empty ones kept (kong's own splitting drops them), so that
+// eventTypes refuses them.
+type typeList []string
+
+// Decode appends the types of the flag's next value.
+func (l *typeList) Decode(ctx *kong.DecodeContext) error {
+	var v string
+	if err := ctx.Scan.PopValueInto("type", &v); err != nil {
+		return err
+	}
+	*l = append(*l, strings.Split(v, ",")...)
+	return nil
 }
 
 // Run prints superd's recent events (the bounded history it keeps), oldest
@@ -103,12 +120,16 @@ func (c *eventsCmd) Run(ctx context.Context, a *app) error {
 // eventTypes returns the set of event types that --type lists, or a usage
 // error naming the first one that is not an event type.
 func eventTypes(list []string) (map[string]bool, error) {
+	needs := &usageError{command: "events", msg: "events: --type needs an event type (" + strings.Join(notify.Types(), ", ") + ")"}
 	if len(list) == 0 {
-		return nil, &usageError{command: "events", msg: "events: --type needs an event type (" + strings.Join(notify.Types(), ", ") + ")"}
+		return nil, needs
 	}
 	types := make(map[string]bool, len(list))
 	for _, t := range list {
 		t = strings.TrimSpace(t)
+		if t == "" {
+			return nil, needs // an unset variable, or a stray comma
+		}
 		if !notify.KnownType(t) {
 			return nil, &usageError{command: "events", msg: fmt.Sprintf("events: --type %q is not an event type (use %s)", t, strings.Join(notify.Types(), ", "))}
 		}

@@ -73,11 +73,33 @@ func TestEventsTypeInvalid(t *testing.T) {
 	}{
 		{"exit,boom", `events: --type "boom" is not an event type (use start, exit,`},
 		{"", "events: --type needs an event type (start, exit,"},
-		{",", `events: --type "" is not an event type`},
+		{",", "events: --type needs an event type (start, exit,"},
 	} {
 		r := runAgainst(t, socket, "events", "--type", tc.arg)
 		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) || !strings.Contains(r.stderr, "config-error") || r.stdout != "" {
 			t.Errorf("--type %q: code %d, stdout %q, stderr %q; want a usage error with %q", tc.arg, r.code, r.stdout, r.stderr, tc.want)
+		}
+	}
+	if calls := fb.callLog(); len(calls) != 0 {
+		t.Errorf("superd was asked: %q", calls)
+	}
+}
+
+// An empty type beside others (a script's unset variable in --type "$A"
+// --type "$B", or a trailing comma) is a usage error too: it was dropped
+// silently, and the filter kept only the others' events.
+func TestEventsTypeEmptyAmongOthers(t *testing.T) {
+	fb := fixture()
+	socket := startDaemon(t, fb)
+	for _, args := range [][]string{
+		{"--type", "exit", "--type", ""},
+		{"--type", "exit,"},
+		{"--type", "", "--type", "exit"},
+		{"--type=exit", "--type="},
+	} {
+		r := runAgainst(t, socket, append([]string{"events"}, args...)...)
+		if want := "events: --type needs an event type (start, exit,"; r.code != exitUsage || !strings.Contains(r.stderr, want) || r.stdout != "" {
+			t.Errorf("%q: code %d, stdout %q, stderr %q; want a usage error with %q", args, r.code, r.stdout, r.stderr, want)
 		}
 	}
 	if calls := fb.callLog(); len(calls) != 0 {
