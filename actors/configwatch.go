@@ -411,8 +411,18 @@ func (c *configActor) reloadWith(ctx actor.Context, dryRun, confirmAbsence bool)
 	now, absent := time.Now(), c.absentSince
 	c.absentSince = nil
 	for name := range absent {
-		if fresh[name] != nil || failed[name] {
+		_, loaded := c.known[name]
+		if !loaded {
+			// A file that did not load, held as missing for a moment by
+			// the last look: no error names it now.
+			unloaded[name] = true
+		}
+		switch {
+		case fresh[name] == nil && !failed[name]:
+		case loaded:
 			c.log.Info("service file back: its service was not stopped", "service", name)
+		default:
+			c.log.Info("service file back: what the state file holds of it was kept", "service", name)
 		}
 	}
 	// A missing file found under another name of the dir was renamed,
@@ -448,6 +458,11 @@ func (c *configActor) reloadWith(ctx actor.Context, dryRun, confirmAbsence bool)
 	}
 	for name := range unloaded {
 		if fresh[name] == nil && !failed[name] && c.known[name] == nil {
+			if confirmAbsence && c.holdAbsent(ctx, name, absent, now) {
+				// Gone for a moment, maybe (an editor saving it fixed):
+				// its recorded stop or start is kept until the next look.
+				continue
+			}
 			// Its file is gone: what the state file holds of that name
 			// goes too, as for a service removed. A service defined
 			// later under that name is a new one.
@@ -552,7 +567,11 @@ func (c *configActor) holdAbsent(ctx actor.Context, name string, was map[string]
 	since, ok := was[name]
 	if !ok {
 		since = now
-		c.log.Info("service file missing: its service stops unless the file is back soon", "service", name, "within", watchAbsentConfirm)
+		if _, loaded := c.known[name]; loaded {
+			c.log.Info("service file missing: its service stops unless the file is back soon", "service", name, "within", watchAbsentConfirm)
+		} else {
+			c.log.Info("service file that did not load missing: what the state file holds of it goes unless the file is back soon", "service", name, "within", watchAbsentConfirm)
+		}
 	}
 	if now.Sub(since) >= watchAbsentConfirm {
 		return false
