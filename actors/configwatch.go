@@ -980,6 +980,14 @@ func (c *configActor) publishConfigErrors(ctx actor.Context, errs []transport.Co
 				}
 			}
 		}
+		// A file that never loaded, held as missing for a moment, keeps
+		// its errors too.
+		for file, last := range c.reported {
+			name := c.serviceOfFile(file)
+			if _, held := c.absentSince[name]; held && name != "" && c.known[name] == nil {
+				next[file] = last
+			}
+		}
 	}
 	for _, file := range files {
 		reason := strings.Join(byFile[file], "; ")
