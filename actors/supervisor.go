@@ -1266,6 +1266,8 @@ func (s *Supervisor) restoreSocket() {
 	}
 	made, err := s.unix.Restore()
 	switch {
+	case made && err != nil:
+		s.log.Warn("the control socket had been removed: created again", "socket", s.unix.Path(), "err", err)
 	case err != nil:
 		s.log.Error("the control socket is missing or replaced, and was not created again", "err", err)
 	case made:

@@ -240,7 +240,10 @@ func ListenUnixGroup(path string, gid int) (*UnixListener, error) {
 // removed): another process may have locked a new file of that name, and
 // then the path is its own (the error wraps [ErrDaemonRunning]). Anything
 // else now at path (another program's socket, a file) is an error and
-// stays. Nothing is done once the listener is closed.
+// stays. With a group, a directory made again by someone else is given to
+// it as [ListenUnixGroup] would; if the group still cannot reach the
+// socket, Restore makes it all the same and reports true with that error.
+// Nothing is done once the listener is closed.
 func (l *UnixListener) Restore() (bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -273,6 +276,16 @@ func (l *UnixListener) Restore() (bool, error) {
 		_ = l.lock.Close()
 		l.lock = lock
 	}
+	var groupErr error
+	if l.gid >= 0 {
+		// A directory made again by someone else (0700, say) is given
+		// to the group, as ListenUnixGroup gives it one of superd's.
+		// If it cannot be, the socket is made all the same: root and
+		// superd's user can use it.
+		if err := groupSocketDir(dir, filepath.Base(l.path), l.gid, true); err != nil {
+			groupErr = fmt.Errorf("control socket %s made again, but the control group cannot reach it: %w", l.path, err)
+		}
+	}
 	ln, err := listenLocked(l.path, l.gid)
 	if err != nil {
 		return false, err
@@ -284,7 +297,7 @@ func (l *UnixListener) Restore() (bool, error) {
 	// with the new one.
 	old.SetUnlinkOnClose(false)
 	_ = old.Close()
-	return true, nil
+	return true, groupErr
 }
 
 // socketID returns the file at path, nil if it cannot be stat'ed.
