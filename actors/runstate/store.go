@@ -608,6 +608,9 @@ func (s *Store) write() error {
 	if sum == s.written {
 		return nil
 	}
+	if err := s.relock(); err != nil {
+		return err
+	}
 	// Even a failure after the rename leaves the file unknown.
 	s.written, s.file = [sha256.Size]byte{}, nil
 	// The file's identity is the temporary file's, taken before the
@@ -619,6 +622,32 @@ func (s *Store) write() error {
 		return err
 	}
 	s.written, s.file = sum, fi
+	return nil
+}
+
+// relock makes sure s holds the lock of the file that path+".lock" names
+// now, before a write: a directory removed with its files (by hand, or by
+// a cleaner of old files) takes the lock file with it, and another
+// supervisor may then lock a new one of that name and write its own state
+// file at path. Two writers would each rewrite the file the other replaced
+// (Restore), and the other's successor would read this one's records and
+// marker. If another process holds the new lock, the error wraps ErrInUse
+// and nothing is written; a later write tries again. s.mu must be held.
+func (s *Store) relock() error {
+	if s.lock == nil {
+		return nil // no locks on this system, or closed
+	}
+	if fi, err := os.Lstat(s.path + ".lock"); err == nil {
+		if held, err := s.lock.Stat(); err == nil && os.SameFile(fi, held) {
+			return nil
+		}
+	}
+	lock, err := lockState(s.path)
+	if err != nil {
+		return fmt.Errorf("the state file's lock file was removed: %w", err)
+	}
+	_ = s.lock.Close()
+	s.lock = lock
 	return nil
 }
 
