@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/supers-dev/supers/actors"
 	"github.com/supers-dev/supers/transport"
@@ -22,9 +21,8 @@ import (
 // the state file forgot the start: the fixed job stayed stopped.
 func TestWatchUnloadedFileMissingForAMomentKeepsItsStart(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	state := filepath.Join(t.TempDir(), "superd.state")
-	file := filepath.Join(dir, "job.service")
+	j := startUnloadedJob(t, true)
+	next, file, dir, ctx := j.sup, j.file, j.dir, t.Context()
 	write := func(path, body string) {
 		t.Helper()
 		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
@@ -32,26 +30,6 @@ func TestWatchUnloadedFileMissingForAMomentKeepsItsStart(t *testing.T) {
 		}
 	}
 	const good = "[Service]\nExecStart=/bin/sleep 1000\nAutoStart=no\n"
-	write(file, good)
-	cfg := actors.Config{ConfigDir: dir, StateFile: state}
-	first, stop, ran := embedded(t, cfg)
-	ctx := t.Context()
-	if _, err := first.Start(ctx, "job"); err != nil {
-		t.Fatal(err)
-	}
-	stop()
-	select {
-	case <-ran:
-	case <-time.After(time.Minute):
-		t.Fatal("the first supervisor did not stop")
-	}
-
-	write(file, "[Service]\nExecStart=\nAutoStart=no\n") // does not load
-	cfg.Watch = true
-	next, _, _ := embedded(t, cfg)
-	if got := startedInFile(t, state); !slices.Equal(got, []string{"job"}) {
-		t.Fatalf("started in the state file: %v, want [job] (kept while its file does not load)", got)
-	}
 	hasError := func() bool {
 		errs, err := next.ConfigErrors(ctx)
 		if err != nil {
@@ -83,34 +61,8 @@ func TestWatchUnloadedFileMissingForAMomentKeepsItsStart(t *testing.T) {
 // state file forgets the start it recorded.
 func TestWatchUnloadedFileRemovedForgetsItsStart(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	state := filepath.Join(t.TempDir(), "superd.state")
-	file := filepath.Join(dir, "job.service")
-	write := func(body string) {
-		t.Helper()
-		if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("[Service]\nExecStart=/bin/sleep 1000\nAutoStart=no\n")
-	cfg := actors.Config{ConfigDir: dir, StateFile: state}
-	first, stop, ran := embedded(t, cfg)
-	if _, err := first.Start(t.Context(), "job"); err != nil {
-		t.Fatal(err)
-	}
-	stop()
-	select {
-	case <-ran:
-	case <-time.After(time.Minute):
-		t.Fatal("the first supervisor did not stop")
-	}
-
-	write("[Service]\nExecStart=\nAutoStart=no\n") // does not load
-	cfg.Watch = true
-	embedded(t, cfg)
-	if got := startedInFile(t, state); !slices.Equal(got, []string{"job"}) {
-		t.Fatalf("started in the state file: %v, want [job] (kept while its file does not load)", got)
-	}
+	j := startUnloadedJob(t, true)
+	file, state := j.file, j.state
 	if err := os.Remove(file); err != nil {
 		t.Fatal(err)
 	}
