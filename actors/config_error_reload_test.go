@@ -122,33 +122,7 @@ func TestConfigErrorWatchFileBackBroken(t *testing.T) {
 	writeConfigFile(t, dir, "w.service", brokenService)
 	waitUntil(t, "the config-error of w", func() bool { return len(configErrorsOf(t, sup, "w")) == 1 })
 
-	removed := time.Now()
-	if err := os.Remove(filepath.Join(dir, "w.service")); err != nil {
-		t.Fatal(err)
-	}
-	// The watch's reload finds it missing, and keeps w for now.
-	configErrs := func() int {
-		t.Helper()
-		errs, err := sup.ConfigErrors(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(errs)
-	}
-	waitUntil(t, "the reload that finds w.service missing", func() bool { return configErrs() == 0 })
-	writeConfigFile(t, dir, "w.service", brokenService)
-	if late := time.Since(removed); late >= watchAbsentConfirm {
-		// Back only once the absence could be confirmed (a loaded
-		// machine): w may have been removed, and what follows would
-		// test nothing.
-		t.Skipf("w.service written again %v after its removal, not within the %v that keeps its service", late, watchAbsentConfirm)
-	}
-	waitUntil(t, "w.service broken again, in the config errors", func() bool { return configErrs() == 1 })
-	// The reload that found it back published what it had to before
-	// LoadErrors answered, and the hub has it.
-	if evs := configErrorsOf(t, sup, "w"); len(evs) != 1 {
-		t.Fatalf("w.service back as broken as before: %+v, want its config-error once", evs)
-	}
+	rewriteBrokenWithinHold(t, sup, dir)
 	if st, err := sup.Status(t.Context(), "w"); err != nil || st.State != StateRunning {
 		t.Fatalf("w: %+v, %v; want it running on its last configuration", st, err)
 	}
@@ -208,5 +182,40 @@ func TestConfigErrorFileRemovedThenBackBroken(t *testing.T) {
 	evs := configErrorsOf(t, sup, "w")
 	if len(evs) != 2 || evs[1].Reason != evs[0].Reason {
 		t.Fatalf("w.service back, broken the same way, after its service was removed: %+v, want a second config-error", evs)
+	}
+}
+
+// rewriteBrokenWithinHold removes w.service, a file of dir that does not
+// load and whose config-error sup (which watches dir) published once,
+// waits for the watch's reload to find it missing, writes it back as
+// broken, and checks that it is published no more (the test is skipped if
+// the machine was too slow to write it back within watchAbsentConfirm).
+func rewriteBrokenWithinHold(t *testing.T, sup *Supervisor, dir string) {
+	t.Helper()
+	removed := time.Now()
+	if err := os.Remove(filepath.Join(dir, "w.service")); err != nil {
+		t.Fatal(err)
+	}
+	configErrs := func() int {
+		t.Helper()
+		errs, err := sup.ConfigErrors(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(errs)
+	}
+	// The watch's reload finds it missing, and holds it for now.
+	waitUntil(t, "the reload that finds w.service missing", func() bool { return configErrs() == 0 })
+	writeConfigFile(t, dir, "w.service", brokenService)
+	if late := time.Since(removed); late >= watchAbsentConfirm {
+		// Back only once the absence could be confirmed (a loaded
+		// machine): what follows would test nothing.
+		t.Skipf("w.service written again %v after its removal, not within the %v that holds it", late, watchAbsentConfirm)
+	}
+	waitUntil(t, "w.service broken again, in the config errors", func() bool { return configErrs() == 1 })
+	// The reload that found it back published what it had to before
+	// LoadErrors answered, and the hub has it.
+	if evs := configErrorsOf(t, sup, "w"); len(evs) != 1 {
+		t.Fatalf("w.service back as broken as before: %+v, want its config-error once", evs)
 	}
 }
