@@ -73,6 +73,51 @@ func newGatedHarness(t *testing.T, procs *fakeStarter, svc *config.Service, sigs
 	return h
 }
 
+// crashWithCommands runs a service that restarts after 20 s (up to a
+// minute), crashes its first process, and sends cmds to the services
+// supervisor while the service actor is still
+// handling that crash, held by a gated signaller: they wait in the mailbox
+// the crash suspends. It then lets the crash through, and returns the
+// harness, the signaller, the first process and when the commands were
+// sent. It runs in a synctest bubble.
+func crashWithCommands(t *testing.T, cmds ...any) (*harness, *gatedSignals, *fakeProc, time.Time) {
+	t.Helper()
+	sigs := &gatedSignals{pgid: 100001, entered: make(chan struct{}), gate: make(chan struct{})}
+	h := newGatedHarness(t, newFakeStarter(nil), service(t, config.RestartAlways, func(s *config.Service) {
+		s.Restart.Delay = 20 * time.Second
+		s.Restart.MaxDelay = time.Minute
+	}), sigs)
+	p := h.nextStart(time.Second)
+	if p.pid != sigs.pgid {
+		t.Fatalf("first process has pid %d, want %d", p.pid, sigs.pgid)
+	}
+	p.onExit(process.Exit{PID: p.pid, Code: 1, Time: time.Now()})
+	<-sigs.entered // the service actor is handling the crash
+	sent := time.Now()
+	for _, cmd := range cmds {
+		h.sys.Root.Send(h.services, cmd)
+	}
+	synctest.Wait() // routed: they wait in the service actor's mailbox
+	close(sigs.gate)
+	return h, sigs, p, sent
+}
+
+// answeredAtOnce returns the answer on reply to what was sent at sent,
+// failing the test unless it comes at once (in the bubble's time).
+func answeredAtOnce(t *testing.T, reply <-chan result, sent time.Time, what string) result {
+	t.Helper()
+	select {
+	case r := <-reply:
+		if waited := time.Since(sent); waited != 0 {
+			t.Fatalf("the %s was answered after %v, want at once", what, waited)
+		}
+		return r
+	case <-time.After(time.Hour):
+		t.Fatalf("the %s was never answered", what)
+		return result{}
+	}
+}
+
 // An operator's stop that reaches a service actor while it handles a crash
 // of its process (so it lands in the mailbox the crash suspends) is
 // answered at once, and the service stays stopped: the crash must not be
@@ -80,35 +125,11 @@ func newGatedHarness(t *testing.T, procs *fakeStarter, svc *config.Service, sigs
 // RestartMaxDelaySec and its jitter, longer than the CLI's timeout).
 func TestOperatorStopRacingACrashIsNotDelayedByBackoff(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		procs := newFakeStarter(nil)
-		sigs := &gatedSignals{pgid: 100001, entered: make(chan struct{}), gate: make(chan struct{})}
-		h := newGatedHarness(t, procs, service(t, config.RestartAlways, func(s *config.Service) {
-			s.Restart.Delay = 20 * time.Second
-			s.Restart.MaxDelay = time.Minute
-		}), sigs)
-		p := h.nextStart(time.Second)
-		if p.pid != sigs.pgid {
-			t.Fatalf("first process has pid %d, want %d", p.pid, sigs.pgid)
-		}
-
-		p.onExit(process.Exit{PID: p.pid, Code: 1, Time: time.Now()})
-		<-sigs.entered // the service actor is handling the crash
 		reply := make(chan result, 1)
-		sent := time.Now()
-		h.sys.Root.Send(h.services, &stopService{name: svcName, reply: reply})
-		synctest.Wait() // routed: the stop waits in the service actor's mailbox
-		close(sigs.gate)
-
-		select {
-		case r := <-reply:
-			if waited := time.Since(sent); waited != 0 {
-				t.Fatalf("the stop was answered after %v, want at once", waited)
-			}
-			if r.err != nil || r.status.State != StateStopped {
-				t.Fatalf("stop answered %+v, %v; want stopped", r.status, r.err)
-			}
-		case <-time.After(time.Hour):
-			t.Fatal("the stop was never answered")
+		h, _, _, sent := crashWithCommands(t, &stopService{name: svcName, reply: reply})
+		r := answeredAtOnce(t, reply, sent, "stop")
+		if r.err != nil || r.status.State != StateStopped {
+			t.Fatalf("stop answered %+v, %v; want stopped", r.status, r.err)
 		}
 		h.wantState(StateStopped, 0)
 		h.noStart(time.Hour)

@@ -8,8 +8,6 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/supers-dev/supers/actors/process"
-	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/transport"
 )
 
@@ -31,36 +29,16 @@ func TestSignalRacingACrashIsAnsweredAtOnce(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				procs := newFakeStarter(nil)
-				sigs := &gatedSignals{pgid: 100001, entered: make(chan struct{}), gate: make(chan struct{})}
-				h := newGatedHarness(t, procs, service(t, config.RestartAlways, func(s *config.Service) {
-					s.Restart.Delay = 20 * time.Second
-					s.Restart.MaxDelay = time.Minute
-				}), sigs)
-				p := h.nextStart(time.Second)
-
-				p.onExit(process.Exit{PID: p.pid, Code: 1, Time: time.Now()})
-				<-sigs.entered // the service actor is handling the crash
 				reply := make(chan result, 1)
-				sent := time.Now()
-				h.sys.Root.Send(h.services, &signalService{name: svcName, signal: "SIGHUP", reply: reply})
 				startReply := make(chan result, 1)
+				cmds := []any{&signalService{name: svcName, signal: "SIGHUP", reply: reply}}
 				if tc.startToo {
-					h.sys.Root.Send(h.services, &startService{name: svcName, reply: startReply})
+					cmds = append(cmds, &startService{name: svcName, reply: startReply})
 				}
-				synctest.Wait() // routed: they wait in the service actor's mailbox
-				close(sigs.gate)
-
-				select {
-				case r := <-reply:
-					if waited := time.Since(sent); waited != 0 {
-						t.Fatalf("the signal was answered after %v, want at once", waited)
-					}
-					if !errors.Is(r.err, transport.ErrConflict) || !strings.Contains(r.err.Error(), "not running") || !strings.Contains(r.err.Error(), tc.want) {
-						t.Fatalf("signal answered %v; want not running, %q", r.err, tc.want)
-					}
-				case <-time.After(time.Hour):
-					t.Fatal("the signal was never answered")
+				h, sigs, p, sent := crashWithCommands(t, cmds...)
+				r := answeredAtOnce(t, reply, sent, "signal")
+				if !errors.Is(r.err, transport.ErrConflict) || !strings.Contains(r.err.Error(), "not running") || !strings.Contains(r.err.Error(), tc.want) {
+					t.Fatalf("signal answered %v; want not running, %q", r.err, tc.want)
 				}
 				if tc.startToo {
 					if r := <-startReply; r.err != nil {
