@@ -256,7 +256,7 @@ func (c *configActor) Receive(ctx actor.Context) {
 			}
 		}
 		c.loadStamps = nil
-		c.publishConfigErrors(ctx, c.startErrors(), true)
+		c.publishConfigErrors(ctx, allConfigErrors(c.errs), true)
 	case *actor.Stopping:
 		c.stopWatch()
 		c.closeChanges()
@@ -334,9 +334,7 @@ func (c *configActor) reloadWith(ctx actor.Context, dryRun, confirmAbsence bool)
 			return res, nil, fmt.Errorf("%w: %w (nothing was changed)", transport.ErrConfigUnavailable, err)
 		}
 	}
-	for _, err := range errs {
-		res.Errors = append(res.Errors, configErrors(err)...)
-	}
+	res.Errors = append(res.Errors, allConfigErrors(errs)...)
 	daemon, derr := config.LoadDaemon(c.dir)
 	if derr != nil {
 		// The webhooks in force stay as they are.
@@ -1016,11 +1014,11 @@ func (c *configActor) publishUnavailable(ctx actor.Context, err error) {
 	c.publishConfigErrors(ctx, []transport.ConfigError{{File: c.dir, Dir: true, Message: oneLine(err.Error())}}, false)
 }
 
-// startErrors returns the errors of the load superd started with, as
-// publishConfigErrors takes them.
-func (c *configActor) startErrors() []transport.ConfigError {
-	var out []transport.ConfigError
-	for _, err := range c.errs {
+// allConfigErrors converts load errors for the control API, as
+// configErrors does each.
+func allConfigErrors(errs []error) []transport.ConfigError {
+	out := make([]transport.ConfigError, 0, len(errs))
+	for _, err := range errs {
 		out = append(out, configErrors(err)...)
 	}
 	return out

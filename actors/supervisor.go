@@ -1140,11 +1140,7 @@ func (s *Supervisor) ConfigErrors(ctx context.Context) ([]transport.ConfigError,
 	if err != nil {
 		return nil, err
 	}
-	out := make([]transport.ConfigError, 0, len(errs))
-	for _, err := range errs {
-		out = append(out, configErrors(err)...)
-	}
-	return out, nil
+	return allConfigErrors(errs), nil
 }
 
 // currentLoadErrors asks the config actor for the file errors of its last
