@@ -265,7 +265,7 @@ func (l *UnixListener) Restore() (bool, error) {
 	if err := checkSocketDir(dir); err != nil {
 		return false, fmt.Errorf("control socket %s: %w", l.path, err)
 	}
-	if !l.holdsLockFile() {
+	if !flock.StillAt(l.lock, l.path+".lock") {
 		lock, err := lockFile(l.path + ".lock")
 		if errors.Is(err, flock.ErrLocked) {
 			return false, fmt.Errorf("%w on %s: its lock file was removed and another process holds the new one", ErrDaemonRunning, l.path)
@@ -307,17 +307,6 @@ func socketID(path string) os.FileInfo {
 		return nil
 	}
 	return fi
-}
-
-// holdsLockFile reports whether l's lock is on the file that path+".lock"
-// names now, with l.mu held.
-func (l *UnixListener) holdsLockFile() bool {
-	fi, err := os.Lstat(l.path + ".lock")
-	if err != nil {
-		return false
-	}
-	held, err := l.lock.Stat()
-	return err == nil && os.SameFile(fi, held)
 }
 
 // ownsPath reports whether path names the socket file that ln made, with

@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/supers-dev/supers/config/flock"
 )
 
 // formatVersion is the version of the state file format this package
@@ -637,10 +639,8 @@ func (s *Store) relock() error {
 	if s.lock == nil {
 		return nil // no locks on this system, or closed
 	}
-	if fi, err := os.Lstat(s.path + ".lock"); err == nil {
-		if held, err := s.lock.Stat(); err == nil && os.SameFile(fi, held) {
-			return nil
-		}
+	if flock.StillAt(s.lock, s.path+".lock") {
+		return nil
 	}
 	lock, err := lockState(s.path)
 	if err != nil {
