@@ -271,6 +271,17 @@ func (d *daemon) cli(args ...string) (stdout, stderr string, code int) {
 	return runCLI(d.t, d.socket, args...)
 }
 
+// mustCLI runs supers against d and returns its output, failing the test
+// unless it exits 0.
+func (d *daemon) mustCLI(args ...string) string {
+	d.t.Helper()
+	out, errs, code := d.cli(args...)
+	if code != 0 {
+		d.t.Fatalf("supers %s: exit %d: %s", strings.Join(args, " "), code, errs)
+	}
+	return out
+}
+
 func runCLI(t *testing.T, socket string, args ...string) (string, string, int) {
 	t.Helper()
 	return runCLIWith(t, []string{"SUPERS_SOCKET=" + socket}, args...)

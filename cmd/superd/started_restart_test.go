@@ -83,9 +83,7 @@ func TestOperatorStartSurvivesSuperdKill(t *testing.T) {
 func TestOperatorStartSurvivesSuperdRestart(t *testing.T) {
 	t.Parallel()
 	d := newDaemon(t, map[string]string{"job.service": jobService, "other.service": jobService}).start()
-	if _, errs, code := d.cli("start", "job"); code != 0 {
-		t.Fatalf("supers start job: exit %d: %s", code, errs)
-	}
+	d.mustCLI("start", "job")
 	first := d.waitRunning("job")
 	next := d.restartAfterTerm()
 	st := next.waitRunning("job")
@@ -108,13 +106,9 @@ func TestOperatorStartSurvivesSuperdRestart(t *testing.T) {
 func TestOperatorStopEndsTheStart(t *testing.T) {
 	t.Parallel()
 	d := newDaemon(t, map[string]string{"job.service": jobService}).start()
-	if _, errs, code := d.cli("start", "job"); code != 0 {
-		t.Fatalf("supers start job: exit %d: %s", code, errs)
-	}
+	d.mustCLI("start", "job")
 	d.waitRunning("job")
-	if _, errs, code := d.cli("stop", "job"); code != 0 {
-		t.Fatalf("supers stop job: exit %d: %s", code, errs)
-	}
+	d.mustCLI("stop", "job")
 	killed := d.restartAfterKill()
 	if st := killed.status("job"); st.State != "stopped" {
 		t.Fatalf("job after start, stop and superd's SIGKILL: %s, want stopped", st.State)
@@ -136,9 +130,7 @@ func TestFinishedOneShotIsNotRunAgain(t *testing.T) {
 			d := newDaemon(t, map[string]string{
 				"once.service": "[Service]\nExecStart=/bin/echo ran\nAutoStart=no\nRestart=no\n",
 			}).start()
-			if _, errs, code := d.cli("start", "once"); code != 0 {
-				t.Fatalf("supers start once: exit %d: %s", code, errs)
-			}
+			d.mustCLI("start", "once")
 			waitFor(t, 10*time.Second, "once to exit", func() bool { return d.status("once").State == "exited" })
 			var next *daemon
 			if how == "kill" {
@@ -170,9 +162,7 @@ func TestFailedOneShotIsNotRunAgain(t *testing.T) {
 	d := newDaemon(t, map[string]string{
 		"fail.service": "[Service]\nExecStart=/bin/sh -c 'echo ran; exit 3'\nAutoStart=no\nRestart=no\n",
 	}).start()
-	if _, errs, code := d.cli("start", "fail"); code != 0 {
-		t.Fatalf("supers start fail: exit %d: %s", code, errs)
-	}
+	d.mustCLI("start", "fail")
 	waitFor(t, 10*time.Second, "fail to exit", func() bool { return d.status("fail").State == "exited" })
 	next := d.restartAfterTerm()
 	if st := next.status("fail"); st.State != "stopped" {
@@ -187,9 +177,7 @@ func TestStartedRecordFollowsReload(t *testing.T) {
 	t.Parallel()
 	d := newDaemon(t, map[string]string{"gone.service": jobService, "auto.service": jobService}).start()
 	for _, name := range []string{"gone", "auto"} {
-		if _, errs, code := d.cli("start", name); code != 0 {
-			t.Fatalf("supers start %s: exit %d: %s", name, code, errs)
-		}
+		d.mustCLI("start", name)
 		d.waitRunning(name)
 	}
 	if got := d.startedInStateFile(); !slices.Equal(got, []string{"auto", "gone"}) {
@@ -199,17 +187,13 @@ func TestStartedRecordFollowsReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.writeFile("auto.service", "[Service]\nExecStart=/bin/sleep 1001\n")
-	if _, errs, code := d.cli("reload"); code != 0 {
-		t.Fatalf("supers reload: exit %d: %s", code, errs)
-	}
+	d.mustCLI("reload")
 	d.waitRunning("auto")
 	waitFor(t, 10*time.Second, "the state file to forget both starts", func() bool {
 		return len(d.startedInStateFile()) == 0
 	})
 	d.writeFile("gone.service", jobService)
-	if _, errs, code := d.cli("reload"); code != 0 {
-		t.Fatalf("supers reload: exit %d: %s", code, errs)
-	}
+	d.mustCLI("reload")
 	if st := d.status("gone"); st.State != "stopped" {
 		t.Fatalf("gone defined again: %s, want stopped (AutoStart=no)", st.State)
 	}
@@ -227,9 +211,7 @@ func TestStartedRecordFollowsReload(t *testing.T) {
 func TestStartOfServiceRemovedWhileSuperdWasDownIsForgotten(t *testing.T) {
 	t.Parallel()
 	d := newDaemon(t, map[string]string{"job.service": jobService}).start()
-	if _, errs, code := d.cli("start", "job"); code != 0 {
-		t.Fatalf("supers start job: exit %d: %s", code, errs)
-	}
+	d.mustCLI("start", "job")
 	d.waitRunning("job")
 	if err := d.terminate(); err != nil {
 		t.Fatalf("superd's exit: %v\n%s", err, d.stderr.String())
@@ -243,9 +225,7 @@ func TestStartOfServiceRemovedWhileSuperdWasDownIsForgotten(t *testing.T) {
 		t.Fatalf("started in the state file: %v, want none", got)
 	}
 	next.writeFile("job.service", jobService)
-	if _, errs, code := next.cli("reload"); code != 0 {
-		t.Fatalf("supers reload: exit %d: %s", code, errs)
-	}
+	next.mustCLI("reload")
 	if st := next.status("job"); st.State != "stopped" {
 		t.Fatalf("job defined again: %s, want stopped", st.State)
 	}
@@ -259,9 +239,7 @@ func TestOperatorStartOfServiceLoadedOnDemandSurvivesSuperdKill(t *testing.T) {
 	t.Parallel()
 	d := newDaemon(t, nil).start()
 	d.writeFile("new.service", jobService)
-	if _, errs, code := d.cli("start", "new"); code != 0 {
-		t.Fatalf("supers start new: exit %d: %s", code, errs)
-	}
+	d.mustCLI("start", "new")
 	first := d.waitRunning("new")
 	next := d.restartAfterKill()
 	if st := next.waitRunning("new"); st.PID == first.PID {
