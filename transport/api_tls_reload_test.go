@@ -51,8 +51,10 @@ func TestTLSCertificateRenewedOnDisk(t *testing.T) {
 // past the one it had. A P-256 key file always has the same size, and a
 // kernel with coarse file timestamps (before Linux 6.13, one clock tick)
 // gives a rewrite a millisecond after the first write the same time: the
-// change would go unseen, and the test would depend on the machine and
-// its load, while a real renewal comes long after the previous write.
+// change would then be seen only because the previous read was racy (see
+// racilyRead, and api_racy_reload_test.go for that rule), while the tests
+// that use renewInPlace mean to see it by the file's stamps, as a real
+// renewal, long after the previous write, is.
 func renewInPlace(t *testing.T, path string, data []byte) {
 	t.Helper()
 	before, err := os.Stat(path)

@@ -1,7 +1,9 @@
 package transport
 
 import (
+	"bytes"
 	"context"
+	"crypto"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -197,8 +199,10 @@ func loadTLS(certFile, keyFile string, logger *slog.Logger) (*tls.Config, error)
 // newCertReloader loads the pair of certFile and keyFile, and returns
 // the certReloader that serves it.
 func newCertReloader(certFile, keyFile string, logger *slog.Logger) (*certReloader, error) {
-	r := &certReloader{certFile: certFile, keyFile: keyFile, logger: logger, load: tls.LoadX509KeyPair}
+	r := &certReloader{certFile: certFile, keyFile: keyFile, logger: logger,
+		load: tls.LoadX509KeyPair, stat: os.Stat, now: time.Now}
 	r.stamp = r.stampNow()
+	r.racy = r.racilyRead(r.stamp)
 	cert, err := r.load(certFile, keyFile)
 	if err != nil {
 		return nil, fmt.Errorf("loading TLS certificate: %w", err)
@@ -208,16 +212,29 @@ func newCertReloader(certFile, keyFile string, logger *slog.Logger) (*certReload
 }
 
 // certReloader serves a certificate and key pair from their files,
-// loading them again when either changes.
+// loading them again when either changes, or when they were last loaded
+// within racyWindow of a change of either (a rewrite of the same size in
+// the same tick of the file system's clock changes none of its stamps: a
+// P-256 key file always has the same size).
 type certReloader struct {
 	certFile, keyFile string
 	logger            *slog.Logger
 	load              func(certFile, keyFile string) (tls.Certificate, error) // tls.LoadX509KeyPair, but in tests
+	stat              func(path string) (os.FileInfo, error)                  // os.Stat, but in tests
+	now               func() time.Time                                        // time.Now, but in tests
 
 	mu    sync.Mutex
 	cert  *tls.Certificate // the last pair that loaded
 	stamp [2]os.FileInfo   // of the files when last loaded or tried; nil for one that could not be read
 	retry bool             // the last try could not read a file: try again at the next handshake, changed or not
+	racy  bool             // the last try came within racyWindow of a change of either file: try again at the next handshake
+}
+
+// racilyRead reports whether files stat'ed as st, loaded now, may change
+// without their stamps showing it.
+func (r *certReloader) racilyRead(st [2]os.FileInfo) bool {
+	now := r.now()
+	return racilyRead(st[0], now) || racilyRead(st[1], now)
 }
 
 // stampNow returns what the files are now (following links, as loading
@@ -225,7 +242,7 @@ type certReloader struct {
 func (r *certReloader) stampNow() [2]os.FileInfo {
 	var st [2]os.FileInfo
 	for i, path := range []string{r.certFile, r.keyFile} {
-		if fi, err := os.Stat(path); err == nil {
+		if fi, err := r.stat(path); err == nil {
 			st[i] = fi
 		}
 	}
@@ -233,12 +250,38 @@ func (r *certReloader) stampNow() [2]os.FileInfo {
 }
 
 // sameFile reports whether a and b (nil: unreadable) are the same file,
-// unchanged: same identity, size and modification time.
+// unchanged: same identity, size, modification time and change time (a
+// rewrite that keeps the modification time, as `cp -p` or `rsync -t
+// --inplace` do, still sets the change time).
 func sameFile(a, b os.FileInfo) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}
-	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
+	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime()) &&
+		changeTime(a).Equal(changeTime(b))
+}
+
+// racyWindow is how long after a file's last change a read of it is not
+// trusted to have seen its last content: a file system stamps its times
+// with a coarse clock (a kernel tick, a second, two on FAT), so a rewrite
+// of the same size within that tick, after the read, leaves every stamp as
+// the read found it.
+const racyWindow = 2 * time.Second
+
+// racilyRead reports whether fi, stat'ed before a read at time now, may
+// have changed since without any of its stamps showing it: its last change
+// is within racyWindow of the read. The file is then read again at the
+// next use, as git re-reads a "racily clean" file, until a read comes
+// later than that.
+func racilyRead(fi os.FileInfo, now time.Time) bool {
+	if fi == nil {
+		return false
+	}
+	changed := changeTime(fi)
+	if changed.IsZero() || fi.ModTime().After(changed) {
+		changed = fi.ModTime()
+	}
+	return now.Before(changed.Add(racyWindow))
 }
 
 // getCertificate is the tls.Config's GetCertificate: the pair in use,
@@ -256,14 +299,17 @@ func (r *certReloader) getCertificate(*tls.ClientHelloInfo) (*tls.Certificate, e
 	defer r.mu.Unlock()
 	now := r.stampNow()
 	changed := !sameFile(now[0], r.stamp[0]) || !sameFile(now[1], r.stamp[1])
-	if !changed && !r.retry {
+	if !changed && !r.retry && !r.racy {
 		return r.cert, nil
 	}
 	r.stamp = now
+	r.racy = r.racilyRead(now)
 	cert, err := r.load(r.certFile, r.keyFile)
 	var pathErr *fs.PathError
 	r.retry = errors.As(err, &pathErr)
 	switch {
+	case err == nil && samePair(&cert, r.cert):
+		// Read again in case it changed unseen: it did not.
 	case err == nil:
 		r.cert = &cert
 		r.logger.Info("TLS certificate reloaded", "cert", r.certFile, "key", r.keyFile)
@@ -272,6 +318,21 @@ func (r *certReloader) getCertificate(*tls.ClientHelloInfo) (*tls.Certificate, e
 			"cert", r.certFile, "key", r.keyFile, "err", err)
 	}
 	return r.cert, nil
+}
+
+// samePair reports whether a and b hold the same certificate chain and
+// private key.
+func samePair(a, b *tls.Certificate) bool {
+	if len(a.Certificate) != len(b.Certificate) {
+		return false
+	}
+	for i := range a.Certificate {
+		if !bytes.Equal(a.Certificate[i], b.Certificate[i]) {
+			return false
+		}
+	}
+	key, ok := a.PrivateKey.(interface{ Equal(crypto.PrivateKey) bool })
+	return ok && key.Equal(b.PrivateKey)
 }
 
 // resolvesToLoopback reports whether host (from a listen address) is a

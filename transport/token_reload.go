@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"time"
 )
 
 // tokenSource is the bearer token a tcpGuard accepts: a fixed one, or
@@ -19,13 +20,19 @@ import (
 // bearer token, not at each connection: a client's keep-alive connection
 // would otherwise go on with a rotated token for as long as it is used.
 // Nothing polls: a file changed while no request comes is read at the
-// next one. That request also ends the requests still under way with the
+// next one. A read within racyWindow of the file's last change is not
+// trusted to have seen its last content: the file is read again at each
+// request until a read comes later than that (a rewrite of the same size
+// within one tick of the file system's clock changes none of its
+// stamps). That request also ends the requests still under way with the
 // token it puts out of force (see errTokenRotated): a stream followed
 // with a leaked token (events, logs) would otherwise go on for good.
 type tokenSource struct {
 	file   string // "" for a fixed token
 	logger *slog.Logger
-	load   func(path string) (string, error) // loadToken, but in tests
+	load   func(path string) (string, error)      // loadToken, but in tests
+	stat   func(path string) (os.FileInfo, error) // os.Stat, but in tests
+	now    func() time.Time                       // time.Now, but in tests
 
 	mu     sync.Mutex        // guards what follows; the fields above never change
 	sum    [sha256.Size]byte // the hash of the token in force: compared in constant time whatever the length
@@ -33,6 +40,7 @@ type tokenSource struct {
 	looked bool              // whether file was looked at since the start
 	stamp  os.FileInfo       // of file when last read or tried; nil if it could not be stat'ed
 	retry  bool              // the last try could not open or read file: try again at the next request, changed or not
+	racy   bool              // the last try came within racyWindow of the file's last change: read it again at the next request
 	failed bool              // the last try was refused, and logged: say when the file loads again
 	// inForce is done, with errTokenRotated as its cause, once the token
 	// in force is replaced; a new one then stands for the new token.
@@ -53,6 +61,8 @@ func newTokenSource(token, file string, logger *slog.Logger) *tokenSource {
 		file:   file,
 		logger: logger,
 		load:   loadToken,
+		stat:   os.Stat,
+		now:    time.Now,
 		sum:    sha256.Sum256([]byte(token)),
 		has:    token != "",
 	}
@@ -87,13 +97,13 @@ func (s *tokenSource) current() ([sha256.Size]byte, bool, context.Context) {
 	if s.file == "" {
 		return s.sum, s.has, nil // never changes: no lock needed
 	}
-	fi, err := os.Stat(s.file)
+	fi, err := s.stat(s.file)
 	if err != nil {
 		fi = nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.looked || s.retry || !sameTokenFile(fi, s.stamp) {
+	if !s.looked || s.retry || s.racy || !sameTokenFile(fi, s.stamp) {
 		s.reload()
 	}
 	return s.sum, s.has, s.inForce
@@ -106,12 +116,13 @@ func (s *tokenSource) current() ([sha256.Size]byte, bool, context.Context) {
 // change none of its stat: a descriptor freed after EMFILE), logged only
 // when it changed.
 func (s *tokenSource) reload() {
-	before, statErr := os.Stat(s.file)
+	before, statErr := s.stat(s.file)
 	if statErr != nil {
 		before = nil
 	}
 	changed := !s.looked || !sameTokenFile(before, s.stamp)
 	s.looked, s.stamp = true, before
+	s.racy = racilyRead(before, s.now())
 
 	var token string
 	err := statErr
@@ -122,7 +133,7 @@ func (s *tokenSource) reload() {
 		// A file written while it was read (truncated, then written) may
 		// have given a part of the new token: not taken. Its stamp is
 		// before's, so the next request reads it again.
-		if after, err := os.Stat(s.file); err != nil || !sameTokenFile(after, before) {
+		if after, err := s.stat(s.file); err != nil || !sameTokenFile(after, before) {
 			s.retry = true
 			return
 		}
