@@ -134,23 +134,12 @@ func TestTLSCertificateRewrittenWithinOneTick(t *testing.T) {
 		loads.Add(1)
 		return tls.LoadX509KeyPair(certFile, keyFile)
 	}
-	served := func() []byte {
-		t.Helper()
-		cert, err := r.getCertificate(nil)
-		if err != nil || cert == nil {
-			t.Fatalf("getCertificate = %v, %v", cert, err)
-		}
-		return cert.Certificate[0]
-	}
+	served := func() []byte { t.Helper(); return servedBy(t, r) }
 	first := served() // the stamps changed (another file's): loaded again, the same pair
 
-	newCert, newKey := selfSignedCert(t)
-	for src, dst := range map[string]string{newCert: certFile, newKey: keyFile} {
-		b, err := os.ReadFile(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(dst, b, 0o600); err != nil {
+	certPEM, keyPEM := newPairPEM(t)
+	for path, data := range map[string][]byte{certFile: certPEM, keyFile: keyPEM} {
+		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -23,15 +23,7 @@ func TestTLSCertificateRenewedOnDisk(t *testing.T) {
 	srv := serveTCP(t, newFakeBackend("web"), TCPOptions{TLSCertFile: certFile, TLSKeyFile: keyFile})
 	first := servedCert(t, srv.addr)
 
-	newCert, newKey := selfSignedCert(t)
-	certPEM, err := os.ReadFile(newCert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyPEM, err := os.ReadFile(newKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	certPEM, keyPEM := newPairPEM(t)
 	// Half-way through a renewal: the new certificate, the old key.
 	renewInPlace(t, certFile, certPEM)
 	if got := servedCert(t, srv.addr); !bytes.Equal(got, first) {
@@ -44,6 +36,32 @@ func TestTLSCertificateRenewedOnDisk(t *testing.T) {
 	if l := srv.logs.String(); !bytes.Contains([]byte(l), []byte("TLS certificate reloaded")) {
 		t.Errorf("the reload is not logged:\n%s", l)
 	}
+}
+
+// newPairPEM returns a new self-signed certificate and its key, PEM
+// encoded.
+func newPairPEM(t *testing.T) (certPEM, keyPEM []byte) {
+	t.Helper()
+	newCert, newKey := selfSignedCert(t)
+	certPEM, err := os.ReadFile(newCert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM, err = os.ReadFile(newKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return certPEM, keyPEM
+}
+
+// servedBy returns the certificate r serves now.
+func servedBy(t *testing.T, r *certReloader) []byte {
+	t.Helper()
+	cert, err := r.getCertificate(nil)
+	if err != nil || cert == nil {
+		t.Fatalf("getCertificate = %v, %v", cert, err)
+	}
+	return cert.Certificate[0]
 }
 
 // renewInPlace writes data over path, keeping its inode, as a renewal
@@ -162,24 +180,12 @@ func TestTLSCertificateUnreadableIsTriedAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	served := func() []byte {
-		t.Helper()
-		cert, err := r.getCertificate(nil)
-		if err != nil || cert == nil {
-			t.Fatalf("getCertificate = %v, %v", cert, err)
-		}
-		return cert.Certificate[0]
-	}
+	served := func() []byte { t.Helper(); return servedBy(t, r) }
 	first := served()
 
-	newCert, newKey := selfSignedCert(t)
-	for src, dst := range map[string]string{newCert: certFile, newKey: keyFile} {
-		b, err := os.ReadFile(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		renewInPlace(t, dst, b)
-	}
+	certPEM, keyPEM := newPairPEM(t)
+	renewInPlace(t, certFile, certPEM)
+	renewInPlace(t, keyFile, keyPEM)
 	// The tests run as root too, which reads any file: the refusal is
 	// the loader's.
 	r.load = func(_, keyFile string) (tls.Certificate, error) {

@@ -2,19 +2,7 @@
 
 package transport
 
-import (
-	"os"
-	"syscall"
-	"time"
-)
+import "syscall"
 
-// changeTime returns the time fi's inode last changed (its ctime: any
-// write, chmod or chown sets it, and no one can set it back), the zero
-// time if unknown.
-func changeTime(fi os.FileInfo) time.Time {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return time.Time{}
-	}
-	return time.Unix(int64(st.Ctimespec.Sec), int64(st.Ctimespec.Nsec)) //nolint:unconvert // int32 on 32-bit systems
-}
+// statCtime returns st's change time.
+func statCtime(st *syscall.Stat_t) syscall.Timespec { return st.Ctimespec }
