@@ -521,6 +521,38 @@ func (c *configActor) unloadedNames() map[string]bool {
 	return names
 }
 
+// followedFiles returns the names, in the config dir, of superd.conf and
+// of the service files a change of which a reload would apply: those of
+// the services known, and those that did not load, or whose service
+// could not be created, at the last look (a target fixed or created, out
+// of the dir, must be seen as well as an edit of a known one).
+func (c *configActor) followedFiles() []string {
+	dir := filepath.Clean(c.dir)
+	files := []string{config.DaemonFile} // its webhooks too
+	seen := make(map[string]bool, len(c.known))
+	add := func(file string) {
+		if file != "" && filepath.Dir(file) == dir && !seen[file] {
+			seen[file] = true
+			files = append(files, filepath.Base(file))
+		}
+	}
+	for _, sp := range c.known {
+		add(sp.File)
+	}
+	for _, err := range c.errs {
+		var e *config.Error
+		if errors.As(err, &e) {
+			if _, ok := cutServiceFile(e.File); ok {
+				add(e.File)
+			}
+		}
+	}
+	for _, e := range c.createErrs {
+		add(e.file)
+	}
+	return files
+}
+
 // renamedTo reports whether the file of service name, last seen as st,
 // is now under another service name of the dir (before, by name): the
 // same file (device and inode) with the same modification time and size,

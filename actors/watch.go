@@ -13,8 +13,6 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/fsnotify/fsnotify"
-
-	"github.com/supers-dev/supers/config"
 )
 
 // watchDebounce is how long the config actor waits after the last file
@@ -327,13 +325,7 @@ func (c *configActor) syncLinkWatch(ctx actor.Context) {
 	}
 	want := make(map[string]map[string]bool)
 	if real, err := filepath.EvalSymlinks(c.dir); err == nil {
-		files := []string{config.DaemonFile} // its webhooks too
-		for _, sp := range c.known {
-			if sp.File != "" && filepath.Dir(sp.File) == filepath.Clean(c.dir) {
-				files = append(files, filepath.Base(sp.File))
-			}
-		}
-		for _, file := range files {
+		for _, file := range c.followedFiles() {
 			for dir, names := range linkChain(real, file) {
 				if dir == real {
 					continue // the config dir's own watch sees it
