@@ -43,7 +43,7 @@ func TestReloadWatchFollowsLinkedFileThatNeverLoaded(t *testing.T) {
 	}
 
 	write("broken.service", "[Service]\nExecStart=/bin/sleep 1001\nRestart=always\n") // fixed in place
-	write("late.service", "[Service]\nExecStart=/bin/sleep 1002\n")                    // the missing target appears
+	write("late.service", "[Service]\nExecStart=/bin/sleep 1002\n")                   // the missing target appears
 	for _, name := range []string{"broken", "late"} {
 		d.waitRunning(name)
 	}
