@@ -187,6 +187,11 @@
 // flushes blocks of a fixed size) is cut back to where it began, itself
 // in that line.
 //
+// An open of the live file that fails (no descriptor left) leaves the file
+// where it is: lumberjack, which then moves it to a backup of its own, is
+// undone, so that no backup is made, nor an older one removed for
+// MaxBackups, by failures.
+//
 // The next write tries again from scratch (creating the directory and file
 // if they are gone), so logging resumes by itself once the disk accepts
 // writes again; after a failure for lack of a resource (a full

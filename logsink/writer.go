@@ -374,9 +374,10 @@ func (w *streamWriter) write(p []byte) {
 // written, and the piece of a line the write left at the end of the file
 // (see cutPartialLine).
 func (w *streamWriter) writeOut(p []byte, n int) bool {
-	start, live := w.size, w.live
+	start, live, began := w.size, w.live, time.Now()
 	written, err := w.out.Write(p[:n])
 	if err != nil {
+		w.putBackLive(live, began)
 		w.closeOut()
 		written = w.cutPartialLine(live, start, p[:written])
 	}
@@ -417,6 +418,47 @@ func (w *streamWriter) cutPartialLine(live os.FileInfo, start int64, done []byte
 		return len(done)
 	}
 	return keep
+}
+
+// putBackLive undoes the rotation lumberjack makes by itself when a
+// write that began at began had it open the live file and it could not:
+// its openExistingOrNew then falls back to openNew, which renames the
+// live file to a backup of the current millisecond before it creates a
+// new one (and fails to). live, the file the path named before that
+// write, is put back under the path, if lumberjack left nothing there or
+// an empty file of its own. Without it each open that failed for lack of
+// a descriptor (superd at its RLIMIT_NOFILE) made one more backup, and
+// MaxBackups removed real ones. lumberjack's backup is looked for by
+// name, one millisecond at a time from the newest: reading the directory
+// would need a descriptor.
+func (w *streamWriter) putBackLive(live os.FileInfo, began time.Time) {
+	if live == nil {
+		return
+	}
+	fi, err := os.Lstat(w.path())
+	switch {
+	case err == nil && os.SameFile(fi, live):
+		return // not moved
+	case err == nil && (!fi.Mode().IsRegular() || fi.Size() > 0):
+		return // another file, not lumberjack's new empty one
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return
+	}
+	from := began.Truncate(time.Millisecond)
+	t := time.Now().Truncate(time.Millisecond)
+	for range maxNameWait {
+		if t.Before(from) {
+			return
+		}
+		backup := backupName(w.path(), t)
+		if bi, err := os.Lstat(backup); err == nil && os.SameFile(bi, live) {
+			if err := os.Rename(backup, w.path()); err != nil {
+				w.stats.report(fmt.Errorf("put %s back after a failed open: %w", w.path(), err))
+			}
+			return
+		}
+		t = t.Add(-time.Millisecond)
+	}
 }
 
 // failed drops the n bytes a write could not write because of err and, if
@@ -542,7 +584,9 @@ func (w *streamWriter) rotateLive() error {
 	w.removeExpired(time.Now())
 	// Have lumberjack open the new file now rather than at the next write:
 	// opening is when it applies MaxBackups and MaxAge.
+	live, began := w.live, time.Now()
 	if _, err := w.out.Write(nil); err != nil {
+		w.putBackLive(live, began)
 		w.closeOut()
 		return fmt.Errorf("open new log file: %w", err)
 	}
