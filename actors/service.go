@@ -719,13 +719,18 @@ func (a *serviceActor) handleExit(ctx actor.Context, m *processExited) {
 		a.settleStop(ctx, m.gen, groupPollMin)
 		return
 	}
-	// Nobody asked for this exit: the rest of the group dies with it. A
-	// daemon that one of its members forked (setsid) becomes ours only once
-	// that member is gone: until the group is, the restart waits, or it
-	// could run the service twice.
+	// Nobody asked for this exit: the rest of the group dies with it, and
+	// so do the processes that left it (a daemon the main process forked
+	// is ours already; one that another member forked (setsid) becomes
+	// ours only once that member is gone). Until all of them are gone (or
+	// have had groupKillWait to go), the restart waits, or it could run
+	// the service twice: a SIGKILLed process ends when the kernel gets to
+	// it, not at once (stuck on a hung file system, or tearing down a
+	// large address space while it still holds its sockets).
 	a.killGroup()
-	if a.groupLeft() {
-		a.crashing, a.killed, a.killedAt = true, true, a.deps.now()
+	a.killed, a.killedAt = true, a.deps.now()
+	if a.groupLeft() || a.straysLeft() {
+		a.crashing = true
 		a.mainExit = m
 		a.pollGroup(ctx, m.gen, groupPollMin)
 		return

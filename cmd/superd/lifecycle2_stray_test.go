@@ -1,0 +1,95 @@
+//go:build linux
+
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// frozen puts process pid in a cgroup v1 freezer of its own and freezes
+// it: a SIGKILL it gets then leaves it alive (in D state) until it is
+// thawed, as a process stuck in the kernel (a hung file system) or slow
+// to die (a large address space torn down) stays. The test is skipped
+// without root or a writable v1 freezer. Thawed and removed at cleanup,
+// before the cleanups registered earlier (lifeTag's SIGKILL).
+func frozen(t *testing.T, pid int) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to freeze a process")
+	}
+	cg := filepath.Join("/sys/fs/cgroup/freezer", fmt.Sprintf("supers-test-%d-%d", os.Getpid(), time.Now().UnixNano()))
+	if err := os.Mkdir(cg, 0o755); err != nil {
+		t.Skipf("no cgroup v1 freezer: %v", err)
+	}
+	write := func(file, value string) error {
+		return os.WriteFile(filepath.Join(cg, file), []byte(value), 0o644)
+	}
+	t.Cleanup(func() {
+		_ = write("freezer.state", "THAWED")
+		waitFor(t, 10*time.Second, "the freezer cgroup to empty", func() bool {
+			b, err := os.ReadFile(filepath.Join(cg, "tasks"))
+			return err != nil || strings.TrimSpace(string(b)) == ""
+		})
+		_ = os.Remove(cg)
+	})
+	if err := write("tasks", strconv.Itoa(pid)); err != nil {
+		t.Skipf("cannot move a process into a freezer cgroup: %v", err)
+	}
+	if err := write("freezer.state", "FROZEN"); err != nil {
+		t.Skipf("cannot freeze a cgroup: %v", err)
+	}
+	waitFor(t, 10*time.Second, "the process to be frozen", func() bool {
+		b, err := os.ReadFile(filepath.Join(cg, "freezer.state"))
+		return err == nil && strings.TrimSpace(string(b)) == "FROZEN"
+	})
+}
+
+// A main process that forked a daemon (setsid) and then exited unasked,
+// alone in its group: the daemon, SIGKILLed, is still there (stuck in the
+// kernel). The restart must wait for it as it waits for the members of
+// the group (at most 2 s, then it says so and goes ahead), or the
+// service runs twice. It used to wait only when the group outlived the
+// main process: here the restart came at once, with the old daemon alive.
+func TestLifecycleCrashWaitsForTheDaemonItKilled(t *testing.T) {
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "daemon.pid")
+	script := filepath.Join(dir, "forker.sh")
+	body := fmt.Sprintf(`#!/bin/sh
+if [ -e %[1]s/first ]; then exec sleep 1002; fi
+: > %[1]s/first
+setsid sh -c 'echo $$ > %[2]s.tmp; mv %[2]s.tmp %[2]s; exec sleep 1001' &
+while [ ! -e %[1]s/go ]; do sleep 0.01; done
+exit 1
+`, dir, pidFile)
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d := newDaemon(t, map[string]string{"forker.service": "[Service]\nExecStart=/bin/sh " + script + "\nRestart=always\nRestartSec=0\n"})
+	lifeTag(t, d)
+	d.start()
+	first := d.waitRunning("forker").PID
+	daemonPID := waitPIDFile(t, pidFile, "the daemon's pid")
+	frozen(t, daemonPID)
+
+	if err := os.WriteFile(filepath.Join(dir, "go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var next int
+	waitFor(t, 20*time.Second, "forker restarted", func() bool {
+		st := d.status("forker")
+		next = st.PID
+		return st.State == "running" && st.PID != 0 && st.PID != first
+	})
+	log := d.stderr.String()
+	waited := strings.Index(log, "processes of the service still there after SIGKILL")
+	started := strings.Index(log, fmt.Sprintf("msg=\"process started\" service=forker pid=%d ", next))
+	if waited < 0 || started < 0 || waited > started {
+		t.Fatalf("the restart (pid %d) did not wait for the SIGKILLed daemon %d still there (wait logged at %d, start at %d)", next, daemonPID, waited, started)
+	}
+}
