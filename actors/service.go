@@ -854,11 +854,41 @@ func (a *serviceActor) settleStop(ctx actor.Context, gen uint64, next time.Durat
 			a.pollGroup(ctx, gen, next)
 			return
 		}
-		a.log().Warn("processes of the service still there after SIGKILL", "pgid", a.handle.PGID, "strays", len(a.strays), "waited", groupKillWait)
+		// Left, as a main process stuck after its SIGKILL is
+		// (handleKillWaitOver), and the status says so: a start now
+		// would run the service beside them.
+		if left := a.leftBehind(); left != "" {
+			a.log().Warn("processes of the service still there after SIGKILL", "pgid", a.handle.PGID, "strays", len(a.strays), "waited", groupKillWait)
+			a.rec.lastErr = "processes of the service still there after SIGKILL (stuck in the kernel?): " + left
+		}
 	}
 	m := a.mainExit
 	a.mainExit = nil
 	a.ended(ctx, m)
+}
+
+// leftBehind names what settleStop leaves after the SIGKILL: the process
+// group, if it still has members, and the processes that left it which
+// are still there; "" if none is.
+func (a *serviceActor) leftBehind() string {
+	var parts []string
+	if a.groupLeft() {
+		parts = append(parts, fmt.Sprintf("process group %d", a.handle.PGID))
+	}
+	var pids []string
+	for _, st := range a.strays {
+		if !st.Exited() {
+			pids = append(pids, strconv.Itoa(st.PID))
+		}
+	}
+	switch len(pids) {
+	case 0:
+	case 1:
+		parts = append(parts, "process "+pids[0]+" outside it")
+	default:
+		parts = append(parts, "processes "+strings.Join(pids, ", ")+" outside it")
+	}
+	return strings.Join(parts, " and ") // "": gone since the last look
 }
 
 // ended handles the end of the current process (and, for a stop, of its

@@ -93,3 +93,26 @@ exit 1
 		t.Fatalf("the restart (pid %d) did not wait for the SIGKILLed daemon %d still there (wait logged at %d, start at %d)", next, daemonPID, waited, started)
 	}
 }
+
+// A stop whose main process ends but leaves a member of its group that
+// its SIGKILL does not end (stuck in the kernel) ends 2 s after that
+// SIGKILL, as README says, "its status saying so": the status said
+// "stopped" with no word of the process left running, as it does for a
+// main process stuck the same way.
+func TestLifecycleStopLeavingAStuckMemberSaysSo(t *testing.T) {
+	d := newDaemon(t, map[string]string{"stuck.service": "[Service]\nExecStart=/bin/sh -c 'sleep 1000 & echo $!; wait'\nTimeoutStopSec=1s\n"})
+	lifeTag(t, d)
+	d.start()
+	d.waitRunning("stuck")
+	member := d.loggedPID("stuck")
+	frozen(t, member)
+
+	_, stderr, code := d.cli("stop", "stuck")
+	if code != 0 {
+		t.Fatalf("stop: exit %d: %s", code, stderr)
+	}
+	st := d.status("stuck")
+	if st.State != "stopped" || !strings.Contains(st.Error, "still there after SIGKILL") || !alive(member) {
+		t.Fatalf("after a stop that left member %d (alive: %v): state %q, error %q; want stopped with an error saying so", member, alive(member), st.State, st.Error)
+	}
+}
