@@ -136,6 +136,9 @@ type UnixListener struct {
 	lock *os.File          // the lock on path+".lock"; Restore may take it again
 	id   os.FileInfo       // the socket file ln made; nil if it could not be stat'ed
 	shut bool              // closeSocket was called: Restore makes nothing
+	// pending holds the connections Restore took from the backlog of
+	// the socket it replaced: Accept returns them first.
+	pending []net.Conn
 
 	socketOnce sync.Once // closes ln and removes the socket file
 	socketErr  error
@@ -235,7 +238,9 @@ func ListenUnixGroup(path string, gid int) (*UnixListener, error) {
 // Restore creates the socket file again if it is gone (removed by hand,
 // or by a cleaner of old files in /tmp), as the first listen did (its
 // directory, mode and group), and reports whether it did: Accept serves
-// the new socket from then on; connections already accepted go on. The
+// the new socket from then on; connections already accepted go on, and
+// those that reached the old socket before its file went, not yet
+// accepted, are the next ones Accept returns. The
 // lock is taken again first if its file went too (the directory was
 // removed): another process may have locked a new file of that name, and
 // then the path is its own (the error wraps [ErrDaemonRunning]). Anything
@@ -293,9 +298,10 @@ func (l *UnixListener) Restore() (bool, error) {
 	old := l.ln
 	l.ln, l.id = ln, socketID(l.path)
 	// The old socket's file is gone, or now the new one's: it must not
-	// unlink it as it closes. Its Accept returns, and Accept goes on
-	// with the new one.
+	// unlink it as it closes. What it queued is kept for Accept; its
+	// Accept returns, and Accept goes on with those, then the new one.
 	old.SetUnlinkOnClose(false)
+	l.pending = append(l.pending, drainBacklog(old)...)
 	_ = old.Close()
 	return true, groupErr
 }
@@ -328,6 +334,21 @@ func (l *UnixListener) current() *net.UnixListener {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.ln
+}
+
+// next returns the first connection Restore kept, or else the listener
+// to accept on: both under one lock, so that the listener is never one
+// made after a connection still kept.
+func (l *UnixListener) next() (net.Conn, *net.UnixListener) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.pending) > 0 {
+		c := l.pending[0]
+		l.pending[0] = nil
+		l.pending = l.pending[1:]
+		return c, nil
+	}
+	return nil, l.ln
 }
 
 // listenLocked does the part of ListenUnix that needs the lock.
@@ -400,11 +421,15 @@ func mkdirParents(dir string, perm fs.FileMode, gid int) error {
 	return os.Chmod(dir, perm)
 }
 
-// Accept waits for and returns the next connection, on the socket that
-// Restore made last.
+// Accept waits for and returns the next connection: one that Restore
+// took from the socket it replaced, else one of the socket Restore made
+// last.
 func (l *UnixListener) Accept() (net.Conn, error) {
 	for {
-		ln := l.current()
+		c, ln := l.next()
+		if c != nil {
+			return c, nil
+		}
 		c, err := ln.Accept()
 		if err != nil && l.current() != ln {
 			continue // closed by Restore, which made another
@@ -446,6 +471,10 @@ func (l *UnixListener) closeSocket() error {
 		// lock file gone.
 		l.ln.SetUnlinkOnClose(false)
 		err := l.ln.Close()
+		for _, c := range l.pending {
+			_ = c.Close() // never accepted: refused as the socket's backlog is
+		}
+		l.pending = nil
 		if l.ownsPath() {
 			if rmErr := os.Remove(l.path); rmErr != nil && !errors.Is(rmErr, fs.ErrNotExist) {
 				err = errors.Join(err, rmErr)

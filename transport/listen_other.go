@@ -2,7 +2,10 @@
 
 package transport
 
-import "os"
+import (
+	"net"
+	"os"
+)
 
 // unixSocketsSupported is false: ListenUnix fails at once on this system.
 const unixSocketsSupported = false
@@ -27,3 +30,6 @@ func mayGiveToGroup(int) error { return nil }
 
 // checkStaleSocket has nothing to check where ListenUnix cannot work.
 func checkStaleSocket(string) error { return nil }
+
+// drainBacklog has nothing to accept where ListenUnix cannot work.
+func drainBacklog(*net.UnixListener) []net.Conn { return nil }

@@ -36,8 +36,8 @@ func TestRestoreRemovedSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer before.Close()
-	// Accepted once it is answered: a connection still in the old
-	// socket's backlog is closed with it.
+	// Accepted once it is answered (one still queued on the old socket:
+	// TestRestoreKeepsQueuedConnections).
 	beforeReader := bufio.NewReader(before)
 	askVersion(t, before, beforeReader)
 
@@ -208,6 +208,119 @@ func TestCloseLeavesAnotherFileAtPath(t *testing.T) {
 		}
 		pingSocket(t, path)
 	})
+}
+
+// A connection that reached the old socket just before its file was
+// removed, not yet accepted, is accepted after Restore, before those of
+// the new socket, and served: closing the old socket reset it, and the
+// client (a `supers` run at that moment) failed with "connection reset
+// by peer".
+func TestRestoreKeepsQueuedConnections(t *testing.T) {
+	path := filepath.Join(shortTempDir(t), "d.sock")
+	ln, err := ListenUnix(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	// Nothing accepts yet: these stay in the socket's backlog.
+	var queued []net.Conn
+	for _, word := range []string{"one", "two"} {
+		c, err := net.Dial("unix", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := c.Write([]byte(word)); err != nil {
+			t.Fatal(err)
+		}
+		queued = append(queued, c)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if made, err := ln.Restore(); !made || err != nil {
+		t.Fatalf("Restore: %v, %v; want the socket made again", made, err)
+	}
+	fresh, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	if _, err := fresh.Write([]byte("new")); err != nil {
+		t.Fatal(err)
+	}
+
+	accepted := make(chan net.Conn)
+	go func() {
+		defer close(accepted)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c
+		}
+	}()
+	var order []string
+	for range 3 {
+		select {
+		case c := <-accepted:
+			defer c.Close()
+			buf := make([]byte, 3)
+			_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if _, err := io.ReadFull(c, buf); err != nil {
+				t.Fatalf("reading an accepted connection: %v", err)
+			}
+			order = append(order, string(buf))
+			if _, err := c.Write([]byte("ok")); err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(5 * time.Second):
+			_ = ln.Close()
+			t.Fatalf("accepted %q, then nothing: the connections queued on the old socket were lost", order)
+		}
+	}
+	if got := strings.Join(order, ","); got != "one,two,new" {
+		t.Errorf("accepted in the order %s, want one,two,new (the old socket's first)", got)
+	}
+	for i, c := range append(queued, fresh) {
+		buf := make([]byte, 2)
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "ok" {
+			t.Errorf("client %d: read %q, %v; want the server's answer", i, buf, err)
+		}
+	}
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for range accepted {
+	}
+}
+
+// A request sent on a connection still queued on the old socket when
+// Restore replaced it is answered by the server (its peer's credentials
+// read from the connection Restore took over, as from any other).
+func TestRestoreServesQueuedRequest(t *testing.T) {
+	path := filepath.Join(shortTempDir(t), "d.sock")
+	ln, err := ListenUnix(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	queued, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer queued.Close()
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if made, err := ln.Restore(); !made || err != nil {
+		t.Fatalf("Restore: %v, %v; want the socket made again", made, err)
+	}
+	startServer(t, ln, NewHandler(newFakeBackend(), HandlerOptions{}))
+	_ = queued.SetDeadline(time.Now().Add(10 * time.Second))
+	askVersion(t, queued, bufio.NewReader(queued))
+	pingSocket(t, path)
 }
 
 // askVersion asks for the version on conn, whose answers r reads, and

@@ -231,3 +231,41 @@ func checkStaleSocket(path string) error {
 		return fmt.Errorf("cannot tell whether socket %s is stale: %w; refusing to replace it", path, err)
 	}
 }
+
+// drainBacklog accepts, without waiting, the connections queued on ln
+// and not yet accepted. Restore calls it on the socket it replaces, whose
+// file is gone: no new connection can reach that socket, and those queued
+// would be reset by its Close.
+func drainBacklog(ln *net.UnixListener) []net.Conn {
+	raw, err := ln.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	var conns []net.Conn
+	_ = raw.Control(func(fd uintptr) {
+		for {
+			// Under ForkLock, as the standard library accepts where
+			// accept4 is missing: a child forked between the accept and
+			// CloseOnExec would inherit the connection.
+			syscall.ForkLock.RLock()
+			nfd, _, err := syscall.Accept(int(fd))
+			if err == nil {
+				syscall.CloseOnExec(nfd)
+			}
+			syscall.ForkLock.RUnlock()
+			switch {
+			case errors.Is(err, syscall.EINTR), errors.Is(err, syscall.ECONNABORTED):
+				continue
+			case err != nil:
+				return // EAGAIN (the listener does not block): none left
+			}
+			f := os.NewFile(uintptr(nfd), "control socket connection")
+			c, err := net.FileConn(f)
+			_ = f.Close()
+			if err == nil {
+				conns = append(conns, c)
+			}
+		}
+	})
+	return conns
+}
