@@ -252,7 +252,9 @@
 //     the rotated files newer than it, oldest first (plain, or gzipped once
 //     the plain one is gone), and last the new live file from offset 0. So a
 //     reader that falls behind by several rotations reads them all, once and
-//     in order, as long as MaxBackups and MaxAge keep them.
+//     in order, as long as MaxBackups and MaxAge keep them. The old file
+//     named by the path again (moved away and back) is read on from where
+//     the reader was, not again from its start.
 //   - A missing file or directory is waited for, watching the deepest
 //     existing ancestor until the directory appears.
 //

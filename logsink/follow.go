@@ -201,11 +201,20 @@ func (r *TailReader) advance() (bool, error) {
 				return false, nil
 			}
 			r.cur = &source{f: f, limit: -1}
+			if l := r.left; l != nil {
+				// The file read before, moved away and back: not a new
+				// one, read on from where it was left (unless truncated).
+				if fi, err := f.Stat(); err == nil && os.SameFile(fi, l.id) && fi.Size() >= l.off {
+					r.cur.off, r.cur.seen = l.off, l.seen
+				}
+				r.left = nil
+			}
 			return true, nil
 		}
 		if f != nil {
 			_ = f.Close()
 		}
+		r.left = nil // a rotated file comes first: the live file is another
 		r.passRotated(b.stamp)
 		src, err := r.openRotated(b)
 		if err != nil {

@@ -84,6 +84,10 @@ type TailReader struct {
 	prev    string              // rotated files stamped later than this are not read yet
 	ahead   map[string]seenFile // follow: rotated files stamped after prev seen so far
 	resume  *resumePoint        // where to go on after the file being read was removed
+	// left: follow: the live file last read to its end once its path
+	// named another file or none, until the next file is opened. Named
+	// by the path again (moved away and back), it is read on from there.
+	left *liveLeft
 	// gap: output was skipped (removed before it was read) since the
 	// last byte sent, which ends the line sent in part, if any, before
 	// what comes next.
@@ -92,6 +96,15 @@ type TailReader struct {
 	// Owned by Read: the last byte it returned, if sent.
 	last byte
 	sent bool
+}
+
+// liveLeft is where a follower stopped reading a live file whose path
+// no longer named it: the file, the offset it read up to and the bytes
+// it read last (source.seen).
+type liveLeft struct {
+	id   os.FileInfo
+	off  int64
+	seen []byte
 }
 
 // source is an open file being read: either the live log file, read at an
@@ -774,6 +787,7 @@ func (r *TailReader) step(p []byte) (int, error) {
 		} else if err != nil && !errors.Is(err, io.EOF) {
 			return 0, fmt.Errorf("logsink: read %s: %w", r.path, err)
 		}
+		r.left = &liveLeft{id: fi, off: r.cur.off, seen: r.cur.seen}
 		r.closeCur()
 		if err := r.skipOwnBackup(fi); err != nil {
 			return 0, err
