@@ -292,7 +292,9 @@ func (m *Manager) spawnLoop() {
 				continue
 			}
 			if req.cmd.Dir == "" {
-				req.cmd.Dir = umask.dir()
+				if err := umask.followDir(); err != nil {
+					m.log.Warn("a child without a working directory of its own may start in the directory superd had when it first started one with a UMask", "err", err)
+				}
 			}
 			req.reply <- m.spawn(req.cmd, req.onExit)
 		case <-m.done:

@@ -5,8 +5,6 @@ package process
 import (
 	"fmt"
 	"io/fs"
-	"os"
-	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -49,17 +47,26 @@ func (t *threadUmask) set(want *fs.FileMode) error {
 	return nil
 }
 
-// dir returns the working directory a child with no Dir of its own starts
-// in: the process's, which the spawner thread stops following once it has
-// a filesystem context of its own ("" while it has none, or if it cannot
-// be read: then the thread's).
-func (t *threadUmask) dir() string {
+// followDir moves the spawner thread, once it has a filesystem context of
+// its own, to the process's current working directory, which it stops
+// following then: a child with no Dir of its own inherits it, as it does
+// when the thread shares the process's. It is not given the path as its
+// Dir: a child that enters it runs that check as its User (who may not
+// enter superd's directory, such as root's home), so its start would fail
+// because another service has a UMask. Opened through /proc/self/cwd, a
+// directory removed since is followed too. On error the thread stays
+// where it is (the process's directory when the context was unshared).
+func (t *threadUmask) followDir() error {
 	if !t.own {
-		return ""
+		return nil
 	}
-	wd, err := os.Readlink("/proc/self/cwd") // the process's, not this thread's
-	if err != nil || strings.HasSuffix(wd, " (deleted)") {
-		return "" // a removed directory cannot be entered by its path
+	fd, err := unix.Open("/proc/self/cwd", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0) // the process's, not this thread's
+	if err != nil {
+		return fmt.Errorf("open the working directory: %w", err)
 	}
-	return wd
+	defer unix.Close(fd)
+	if err := unix.Fchdir(fd); err != nil {
+		return fmt.Errorf("enter the working directory: %w", err)
+	}
+	return nil
 }

@@ -20,4 +20,4 @@ func (*threadUmask) set(want *fs.FileMode) error {
 	return nil
 }
 
-func (*threadUmask) dir() string { return "" }
+func (*threadUmask) followDir() error { return nil }
