@@ -7,9 +7,9 @@
 //
 // Commands: list (ls), status [NAME...], start NAME..., stop NAME...,
 // restart NAME..., signal NAME SIGNAL, logs [-f] [-n N|all] [--stderr]
-// NAME, reload, check [-v] [FILE...], events [-f] [--service NAME],
-// cat NAME, apply FILE..., edit NAME, rm [--if-match HASH] NAME...,
-// version, completion [bash|zsh|fish].
+// NAME, reload, check [-v] [FILE...], events [-f] [--service NAME]
+// [--type TYPE,...], cat NAME, apply FILE..., edit NAME, rm NAME... (or
+// rm --if-match HASH NAME), version, completion [-c] [bash|zsh|fish].
 //
 // The socket defaults to $SUPERS_SOCKET, else /run/super/superd.sock for root
 // and $XDG_RUNTIME_DIR/super/superd.sock for other users (the same rule
