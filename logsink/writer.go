@@ -500,6 +500,7 @@ func (w *streamWriter) ensureLive() error {
 		if err != nil {
 			return fmt.Errorf("log file %s: %w, and it cannot be moved aside: %w", w.path(), werr, err)
 		}
+		leaveStamp(w.path(), backup)
 		w.stats.report(fmt.Errorf("log file %s: %w; moved it to %s", w.path(), werr, filepath.Base(backup)))
 		if fi, _, err = ensureFile(w.path()); err != nil {
 			return err
@@ -582,6 +583,7 @@ func (w *streamWriter) rotateLive() error {
 		return err
 	}
 	w.removeExpired(time.Now())
+	leaveStamp(w.path(), backup)
 	// Have lumberjack open the new file now rather than at the next write:
 	// opening is when it applies MaxBackups and MaxAge.
 	live, began := w.live, time.Now()
@@ -653,6 +655,17 @@ func (w *streamWriter) liveEmpty() bool {
 		return errors.Is(err, fs.ErrNotExist)
 	}
 	return fi.Size() == 0
+}
+
+// leaveStamp returns once the current millisecond is no longer the one
+// of backup, the name a rotation just gave the live file at path: when
+// lumberjack cannot open the new live file, it moves it to the backup name
+// of the current millisecond, replacing a file of that name, and the one
+// rotated would be lost.
+func leaveStamp(path, backup string) {
+	for backupName(path, time.Now()) == backup {
+		time.Sleep(50 * time.Microsecond)
+	}
 }
 
 // freeBackupName returns the backup name for the current millisecond,
