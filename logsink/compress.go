@@ -31,6 +31,7 @@ type compressor struct {
 	dir    string
 	naming backupNaming
 	stats  *streamStats
+	limit  *Compressors  // shared with other streams; nil: no bound
 	stop   chan struct{} // closed by close
 
 	mu      sync.Mutex
@@ -40,11 +41,12 @@ type compressor struct {
 	wg      sync.WaitGroup
 }
 
-func newCompressor(path string, stats *streamStats) *compressor {
+func newCompressor(path string, stats *streamStats, limit *Compressors) *compressor {
 	return &compressor{
 		dir:    filepath.Dir(path),
 		naming: newBackupNaming(path),
 		stats:  stats,
+		limit:  limit,
 		stop:   make(chan struct{}),
 	}
 }
@@ -112,8 +114,13 @@ func (c *compressor) compressAll() {
 
 // compress gzips the rotated file src into src.gz, then removes src. On
 // failure src.gz is removed and src kept. If src is removed meanwhile
-// (MaxBackups, MaxAge), src.gz is removed too.
+// (MaxBackups, MaxAge), src.gz is removed too. It first waits for a place
+// among the compressions of c.limit.
 func (c *compressor) compress(src string) (err error) {
+	if !c.limit.enter(c.stop) {
+		return errStopped
+	}
+	defer c.limit.leave()
 	in, err := openRegular(src)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil // removed meanwhile

@@ -133,7 +133,8 @@
 // rotation. With Compress, the Sink gzips each backup in the background
 // (see compressor; lumberjack's compression could not be waited for and
 // lost backups when a Sink was re-created while it ran); Close interrupts
-// it and the next Sink finishes it. Opening an existing log file appends to
+// it and the next Sink finishes it; [Options.Compressors] bounds how many
+// files the Sinks sharing it compress at once. Opening an existing log file appends to
 // it.
 // The RotateEvery timer's first rotation comes when the older non-empty live
 // file has been live for RotateEvery, counted from its stream's newest backup (or the

@@ -86,7 +86,7 @@ func newStreamWriter(st Stream, o Options, cb *callbacks, wrap wrapFunc) *stream
 		w.out = wrap(st, w.out)
 	}
 	if o.Compress {
-		w.z = newCompressor(path, &w.stats)
+		w.z = newCompressor(path, &w.stats, o.Compressors)
 	}
 	return w
 }
