@@ -163,10 +163,31 @@ func (c *restartCmd) Run(ctx context.Context, a *app) error {
 // stillStopping reports whether superd, asked again briefly (--timeout, at
 // most wait), says that the service name is stopping.
 func (a *app) stillStopping(ctx context.Context, name string, wait time.Duration) bool {
+	st, err := a.probeStatus(ctx, name, wait)
+	return err == nil && st.State == transport.StateStopping
+}
+
+// busy reports whether superd, asked again briefly (--timeout, at most
+// wait) about the service name, shows that a command waiting for it is
+// under way: it says the service is stopping, or it says that it cannot
+// answer yet (a 503: it is starting, stopping what a crashed superd left
+// running within their TimeoutStopSec=, and holds the commands until
+// then; or it is shutting down, and cuts them within a second).
+func (a *app) busy(ctx context.Context, name string, wait time.Duration) bool {
+	st, err := a.probeStatus(ctx, name, wait)
+	if err == nil {
+		return st.State == transport.StateStopping
+	}
+	var apiErr *transport.APIError
+	return errors.As(err, &apiErr) && !apiErr.Foreign() && errors.Is(err, transport.ErrUnavailable)
+}
+
+// probeStatus asks superd for the status of the service name, waiting
+// --timeout, at most wait.
+func (a *app) probeStatus(ctx context.Context, name string, wait time.Duration) (transport.ServiceStatus, error) {
 	ctx, cancel := context.WithTimeout(ctx, min(a.timeout, wait))
 	defer cancel()
-	st, err := a.client.Status(ctx, name)
-	return err == nil && st.State == transport.StateStopping
+	return a.client.Status(ctx, name)
 }
 
 // Bounds of the status request that tells a slow stop from a superd that
@@ -192,10 +213,11 @@ const stopPollInterval = time.Second
 // supers waiting without showing progress: the request goes on for as
 // long as superd says the service is stopping (a stop takes up to its
 // TimeoutStopSec, then the SIGKILL, and a start or restart of a service
-// being stopped waits for the stop), as systemctl waits for its stop job.
-// It is cut, with the error context.DeadlineExceeded, once the service
-// has not been seen stopping for --timeout (counted from when it was seen
-// stopped, if its answer is late), or superd does not answer.
+// being stopped waits for the stop), as systemctl waits for its stop job,
+// or says that it is still starting (see busy). It is cut, with the error
+// context.DeadlineExceeded, once superd has shown neither for --timeout
+// (counted from when it last did, if the answer is late), or does not
+// answer.
 func (a *app) waitOp(ctx context.Context, name string, op func(context.Context, string) (transport.ServiceStatus, error)) (transport.ServiceStatus, error) {
 	if a.timeoutGiven || a.timeout <= 0 {
 		rctx, cancel := a.withTimeout(ctx)
@@ -210,7 +232,7 @@ func (a *app) waitOp(ctx context.Context, name string, op func(context.Context, 
 	go func() {
 		defer wg.Done()
 		deadline := time.Now().Add(a.timeout)
-		wasStopping := false
+		wasBusy := false
 		timer := time.NewTimer(a.timeout)
 		defer timer.Stop()
 		for {
@@ -219,14 +241,14 @@ func (a *app) waitOp(ctx context.Context, name string, op func(context.Context, 
 				return
 			case <-timer.C:
 			}
-			switch stopping := a.stillStopping(rctx, name, stillStoppingWait); {
-			case stopping:
-				deadline, wasStopping = time.Now().Add(a.timeout), true
-			case wasStopping:
-				// The stop has just ended; its answer is on its way
-				// (superd records the operator's intent first): one
-				// more --timeout for it, once.
-				deadline, wasStopping = time.Now().Add(a.timeout), false
+			switch {
+			case a.busy(rctx, name, stillStoppingWait):
+				deadline, wasBusy = time.Now().Add(a.timeout), true
+			case wasBusy:
+				// The stop (or superd's start) has just ended; the
+				// answer is on its way (superd records the operator's
+				// intent first): one more --timeout for it, once.
+				deadline, wasBusy = time.Now().Add(a.timeout), false
 			}
 			wait := time.Until(deadline)
 			if wait <= 0 {

@@ -214,3 +214,52 @@ func TestStopTimeoutWithoutAnswerSeveralNames(t *testing.T) {
 		t.Errorf("the stop of %d names against a silent superd took %v", len(names), took)
 	}
 }
+
+// startingFor is a superd that, until until, is still starting: it stops
+// what a crashed superd left running (up to their TimeoutStopSec), answers
+// every query at once with a 503 saying so, and holds the commands until
+// then.
+type startingFor struct {
+	*fakeBackend
+	until time.Time
+}
+
+// errStarting is what superd answers a query while it is starting.
+type errStarting struct{}
+
+func (errStarting) Error() string {
+	return "superd is starting: it is stopping the processes a previous superd left running"
+}
+
+func (errStarting) Is(target error) bool { return target == transport.ErrUnavailable }
+
+func (s *startingFor) Stop(ctx context.Context, name string) (transport.ServiceStatus, error) {
+	select {
+	case <-time.After(time.Until(s.until)):
+		return transport.ServiceStatus{Name: name, State: transport.StateStopped}, nil
+	case <-ctx.Done():
+		return transport.ServiceStatus{}, ctx.Err()
+	}
+}
+
+func (s *startingFor) Status(_ context.Context, name string) (transport.ServiceStatus, error) {
+	if time.Now().Before(s.until) {
+		return transport.ServiceStatus{}, errStarting{}
+	}
+	return transport.ServiceStatus{Name: name, State: transport.StateStopped}, nil
+}
+
+// Without --timeout given, a stop sent while superd is still starting
+// (stopping, within their TimeoutStopSec, what a crashed superd left) waits
+// for it, as README.md says commands do then: superd says it is busy, and
+// is not a superd that does not answer. supers stop said "no answer from
+// superd ... within 30s" after 30 s of a 45 s start.
+func TestStopDefaultTimeoutWaitsWhileSuperdStarts(t *testing.T) {
+	sock := startDaemon(t, &startingFor{fakeBackend: fixture(), until: time.Now().Add(2 * time.Second)})
+	var out, errb bytes.Buffer
+	a := &app{stdout: &out, stderr: &errb, client: transport.NewClient(sock), target: sock,
+		timeout: 500 * time.Millisecond, getenv: func(string) string { return "" }}
+	if err := a.act(context.Background(), "stop", a.client.Stop, []string{"web"}); err != nil || !strings.Contains(out.String(), "stopped") {
+		t.Errorf("err %v, stdout %q, stderr %q", err, out.String(), errb.String())
+	}
+}
