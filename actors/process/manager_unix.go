@@ -284,6 +284,7 @@ func (m *Manager) spawnLoop() {
 		m.log.Warn("children may start with signals blocked", "err", err)
 	}
 	var umask threadUmask // the children's umask, set on this thread
+	dirWarned := false    // followDir's failure was logged
 	for {
 		select {
 		case req := <-m.reqs:
@@ -292,8 +293,10 @@ func (m *Manager) spawnLoop() {
 				continue
 			}
 			if req.cmd.Dir == "" {
-				if err := umask.followDir(); err != nil {
-					m.log.Warn("a child without a working directory of its own may start in the directory superd had when it first started one with a UMask", "err", err)
+				if err := umask.followDir(); err != nil && !dirWarned {
+					// Once: it fails the same way at every start.
+					dirWarned = true
+					m.log.Warn("children without a working directory of their own may start in the one the process had when the first child with a UMask started", "err", err)
 				}
 			}
 			req.reply <- m.spawn(req.cmd, req.onExit)
