@@ -160,13 +160,6 @@ func (c *restartCmd) Run(ctx context.Context, a *app) error {
 	return a.act(ctx, "restart", a.client.Restart, c.Names)
 }
 
-// stillStopping reports whether superd, asked again briefly (--timeout, at
-// most wait), says that the service name is stopping.
-func (a *app) stillStopping(ctx context.Context, name string, wait time.Duration) bool {
-	st, err := a.probeStatus(ctx, name, wait)
-	return err == nil && st.State == transport.StateStopping
-}
-
 // busy reports whether superd, asked again briefly (--timeout, at most
 // wait) about the service name, shows that a command waiting for it is
 // under way: it says the service is stopping, or it says that it cannot
@@ -178,8 +171,19 @@ func (a *app) busy(ctx context.Context, name string, wait time.Duration) bool {
 	if err == nil {
 		return st.State == transport.StateStopping
 	}
+	_, unavailable := superdUnavailable(err)
+	return unavailable
+}
+
+// superdUnavailable returns superd's message when err is its answer that
+// it cannot serve requests yet or any more (a 503: it is starting, or
+// shutting down).
+func superdUnavailable(err error) (string, bool) {
 	var apiErr *transport.APIError
-	return errors.As(err, &apiErr) && !apiErr.Foreign() && errors.Is(err, transport.ErrUnavailable)
+	if !errors.As(err, &apiErr) || apiErr.Foreign() || !errors.Is(err, transport.ErrUnavailable) {
+		return "", false
+	}
+	return apiErr.Error(), true
 }
 
 // probeStatus asks superd for the status of the service name, waiting
@@ -298,7 +302,8 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 	type outcome struct {
 		st       transport.ServiceStatus
 		err      error
-		stopping bool // timed out because the service is still stopping
+		stopping bool   // timed out because the service is still stopping
+		busy     string // timed out while superd says this (it is starting)
 	}
 	outcomes := make([]outcome, len(names))
 	var wg sync.WaitGroup
@@ -312,15 +317,20 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 			// Told apart here, for the names under way at once: asked one
 			// after the other, a frozen superd made the wait the --timeout
 			// given plus one probe per name.
-			stopping := errors.Is(err, context.DeadlineExceeded) && a.timeoutGiven && a.stillStopping(ctx, name, timedOutProbeWait)
-			outcomes[i] = outcome{st, err, stopping}
+			o := outcome{st: st, err: err}
+			if errors.Is(err, context.DeadlineExceeded) && a.timeoutGiven {
+				pst, perr := a.probeStatus(ctx, name, timedOutProbeWait)
+				o.stopping = perr == nil && pst.State == transport.StateStopping
+				o.busy, _ = superdUnavailable(perr)
+			}
+			outcomes[i] = o
 		}()
 	}
 	wg.Wait()
 	code := exitOK
 	results := make([]transport.ServiceStatus, 0, len(names))
 	for i, name := range names {
-		st, err, stopping := outcomes[i].st, outcomes[i].err, outcomes[i].stopping
+		st, err, stopping, busy := outcomes[i].st, outcomes[i].err, outcomes[i].stopping, outcomes[i].busy
 		switch {
 		case err == nil:
 			results = append(results, st)
@@ -343,6 +353,11 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 			// longer than the --timeout given to stop (a long
 			// TimeoutStopSec). Without --timeout, waitOp waited for it.
 			a.errorf("%s %s: still stopping after %s; superd answers once it has stopped, within its TimeoutStopSec (see --timeout)", verb, name, a.timeout)
+			code = max(code, exitError)
+		case busy != "":
+			// Not a superd that does not answer either: it holds the
+			// command until it has started.
+			a.errorf("%s %s: not done within %s: %s (see --timeout)", verb, name, a.timeout, oneLine(busy))
 			code = max(code, exitError)
 		default:
 			a.errorf("%s %s: %s", verb, name, a.describe(err))

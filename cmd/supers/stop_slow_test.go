@@ -263,3 +263,18 @@ func TestStopDefaultTimeoutWaitsWhileSuperdStarts(t *testing.T) {
 		t.Errorf("err %v, stdout %q, stderr %q", err, out.String(), errb.String())
 	}
 }
+
+// With --timeout given, a stop that superd still holds when it passes
+// because superd is starting is reported with what superd says, not as a
+// superd that does not answer (which invites killing a superd that is
+// doing its job).
+func TestStopGivenTimeoutWhileSuperdStarts(t *testing.T) {
+	sock := startDaemon(t, &startingFor{fakeBackend: fixture(), until: time.Now().Add(time.Minute)})
+	r := runAgainst(t, sock, "--timeout", "100ms", "stop", "web")
+	if r.code != exitError || !strings.Contains(r.stderr, "stop web: not done within 100ms: superd is starting") {
+		t.Errorf("code %d, stderr %q", r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr, "no answer from superd") {
+		t.Errorf("a superd that is starting reported as one that does not answer: %q", r.stderr)
+	}
+}
