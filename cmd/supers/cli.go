@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http/httptrace"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -85,6 +86,9 @@ type app struct {
 	// timeoutGiven is whether the user gave --timeout: then it bounds a
 	// stop however long superd takes (see waitOp).
 	timeoutGiven bool
+	// defaultSocket is whether client talks to the default socket path,
+	// which no flag or variable named (see systemSocketHint).
+	defaultSocket bool
 }
 
 // exitStatus is returned by commands that already reported their problems
@@ -241,7 +245,7 @@ func execute(g globals, offline bool, stdin io.Reader, stdout, stderr io.Writer,
 			fmt.Fprintf(stderr, "supers: %s\n", oneLine(err.Error()))
 			return exitError
 		}
-		a.client, a.target = client, client.Target()
+		a.client, a.target, a.defaultSocket = client, client.Target(), conn.defaultSocket(getenv)
 	}
 	err := runCmd(a)
 
@@ -372,6 +376,9 @@ func (a *app) describe(err error) string {
 	var unreachable *transport.UnreachableError
 	switch {
 	case errors.As(err, &unreachable):
+		if a.defaultSocket {
+			return unreachable.Error() + systemSocketHint(unreachable, systemSocket, os.Geteuid())
+		}
 		return unreachable.Error()
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Sprintf("no answer from superd at %s within %s (see --timeout)", a.target, a.timeout)

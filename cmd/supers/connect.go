@@ -1,7 +1,11 @@
 package main
 
 import (
+	"errors"
+	"io/fs"
+	"os"
 	"strings"
+	"syscall"
 
 	"github.com/supers-dev/supers/transport"
 )
@@ -91,4 +95,37 @@ func connectionFromLine(line string) connection {
 		}
 	}
 	return c
+}
+
+// envSocket is the environment variable naming the socket, which
+// transport.SocketPathFromEnv reads.
+const envSocket = "SUPERS_SOCKET"
+
+// systemSocket is where transport.SocketPathFromEnv puts the socket of a
+// superd run by root.
+const systemSocket = "/run/super/superd.sock"
+
+// defaultSocket reports whether c, with the environment read through
+// getenv, talks to superd at the default socket path: neither a URL nor a
+// socket path was given, by flag or environment.
+func (c connection) defaultSocket(getenv func(string) string) bool {
+	return c.socket == "" && c.url == "" && strings.TrimSpace(getenv(envURL)) == "" && getenv(envSocket) == ""
+}
+
+// systemSocketHint returns what to add to err, the failure of a user
+// other than root (euid) to reach superd at its default socket path, when
+// a superd run by root listens at system: the default path of such a user
+// is another one (under $XDG_RUNTIME_DIR), so a member of the socket group
+// of the system's superd must name its socket. "" when there is nothing to
+// add.
+func systemSocketHint(err *transport.UnreachableError, system string, euid int) string {
+	if euid == 0 || err.Socket == system ||
+		!errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ECONNREFUSED) {
+		return ""
+	}
+	fi, statErr := os.Stat(system)
+	if statErr != nil || fi.Mode()&fs.ModeSocket == 0 {
+		return ""
+	}
+	return "; the system's superd listens on " + system + ": use --socket " + system + " (or set $" + envSocket + ")"
 }
