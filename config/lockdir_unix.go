@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/supers-dev/supers/config/flock"
 )
@@ -29,16 +30,38 @@ type DirLock struct {
 	closed bool     // Close was called: Refresh locks nothing any more
 }
 
-// LockDir locks dir without waiting. A directory that cannot be opened
-// (missing: it may be created later) is not locked, and is no error here;
-// reading it reports the problem, and Refresh locks it once it exists.
+// LockDir locks dir, without waiting for another process. A directory
+// that cannot be opened (missing: it may be created later) is not locked,
+// and is no error here; reading it reports the problem, and Refresh locks
+// it once it exists.
+//
+// A lock that this very process holds is waited for, up to ownLockWait
+// (on Linux, which tells who holds a lock): a lock released by Close (a
+// supervisor closed, and another started on the same dir) stays held by a
+// child forked at that moment by another goroutine, whose copy of the
+// descriptor lasts until it runs its program. A lock still held after
+// that (two supervisors of one program on the same dir) fails as another
+// process's does.
 func LockDir(dir string) (*DirLock, error) {
 	l := &DirLock{dir: dir}
-	if err := l.Refresh(); err != nil {
-		return nil, err
+	deadline := time.Now().Add(ownLockWait)
+	for {
+		err := l.Refresh()
+		if err == nil {
+			return l, nil
+		}
+		if !errors.Is(err, ErrDirInUse) || flock.Holder(dir) != os.Getpid() || !time.Now().Before(deadline) {
+			return nil, err
+		}
+		time.Sleep(ownLockPoll)
 	}
-	return l, nil
 }
+
+// How long, and how often, LockDir tries again a lock this process holds.
+const (
+	ownLockWait = 500 * time.Millisecond
+	ownLockPoll = 5 * time.Millisecond
+)
 
 // Refresh makes sure the lock is on the directory the path names now: if
 // it names another one (the directory was replaced) or one that was
