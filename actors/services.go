@@ -611,9 +611,9 @@ func (s *servicesActor) routeHops(ctx actor.Context, m command, hops int) {
 			return
 		}
 	}
-	if loadsOnDemand(m) && !startsNothing(e, m) {
-		// A start or restart by hand clears fatal, the streak and the
-		// start-limit window.
+	if loadsOnDemand(m) && !keepsPolicy(e, m) {
+		// A restart by hand, or a start of a stopped or given-up
+		// service, clears fatal, the streak and the start-limit window.
 		e.policy.Reset()
 	}
 	switch m.(type) {
@@ -636,13 +636,20 @@ func loadsOnDemand(m command) bool {
 	return false
 }
 
-// startsNothing reports whether m is a start of a service that is running
-// or being started, a no-op: it must not clear the restart policy's state,
-// or starting a crash-looping service again and again (a script making
-// sure it runs) would defeat its backoff and its start limit.
-func startsNothing(e *serviceEntry, m command) bool {
-	if _, ok := m.(*startService); !ok || e.overlay != "" {
+// keepsPolicy reports whether m is a start that must not clear the restart
+// policy's state: of a service that is running or being started (a
+// no-op), or waiting in backoff (started at once, but as the restart it
+// stands for: the streak and the start limit go on). Else starting a
+// crash-looping service again and again (a script making sure it runs,
+// which mostly finds it in backoff) would defeat its backoff and its
+// start limit, as supervisord (which refuses it) and systemd (whose start
+// limit counts it) do not let it.
+func keepsPolicy(e *serviceEntry, m command) bool {
+	if _, ok := m.(*startService); !ok {
 		return false
+	}
+	if e.overlay != "" {
+		return e.overlay == StateBackoff
 	}
 	return e.status.State == StateRunning || e.status.State == StateStarting
 }

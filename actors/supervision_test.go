@@ -464,8 +464,49 @@ func TestSupervisionManualStartDuringBackoff(t *testing.T) {
 		h.wantState(StateRunning, 0)
 		h.noStart(10 * time.Second) // the cancelled timer does not restart it
 
-		// The streak starts over: the next failure waits Delay, not 4s.
+		// The streak goes on (StableAfter is 1h): the next failure
+		// waits 4s, not Delay. A script that keeps starting a
+		// crash-looping service, which it mostly finds in backoff, does
+		// not defeat the backoff.
+		p = h.restartAfter(h.crash(p, 1), 4*time.Second)
+
+		// A restart by hand starts over.
+		h.crash(p, 1)
+		h.wantState(StateBackoff, 8000)
+		if r := h.ask(func(r replyTo) any { return &restartService{name: svcName, reply: r} }); r.err != nil {
+			t.Fatalf("restart: %v", r.err)
+		}
+		p = h.takeStart()
 		h.restartAfter(h.crash(p, 1), time.Second)
+	})
+}
+
+// TestSupervisionStartsInBackoffCountTowardStartLimit: a script that
+// starts a crash-looping service each time it finds it in backoff starts
+// it at once, but each start counts toward the start limit, which gives
+// up as without the script. Such a start cleared the start-limit window,
+// so the service never gave up.
+func TestSupervisionStartsInBackoffCountTowardStartLimit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, newFakeStarter(nil), service(t, config.RestartOnFailure, func(s *config.Service) {
+			s.Restart.StartLimitBurst = 3
+			s.Restart.StartLimitInterval = 10 * time.Minute
+		}))
+		p := h.nextStart(time.Second)
+		for range 2 {
+			h.crash(p, 1)
+			h.wantState(StateBackoff, -1)
+			if r := h.start(); r.err != nil {
+				t.Fatalf("start in backoff: %v", r.err)
+			}
+			p = h.takeStart()
+		}
+		h.crash(p, 1)
+		st := h.wantState(StateFatal, 0)
+		if !strings.Contains(st.Error, "start limit") {
+			t.Fatalf("fatal error %q does not mention the start limit", st.Error)
+		}
+		h.noStart(time.Hour)
 	})
 }
 
