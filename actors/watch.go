@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -243,6 +244,11 @@ type linkWatch struct {
 	// not worth a message); the config actor replaces it, never changes
 	// it.
 	names atomic.Pointer[map[string]map[string]bool]
+	// files holds the service files (as the links resolve) that have
+	// another name, each watched itself: an edit in place through that
+	// other name raises no event in any directory watched. Owned by the
+	// config actor.
+	files map[string]bool
 }
 
 // wants reports whether the event of path concerns an entry on the way
@@ -324,6 +330,7 @@ func (c *configActor) syncLinkWatch(ctx actor.Context) {
 		return
 	}
 	want := make(map[string]map[string]bool)
+	files := make(map[string]bool)
 	if real, err := filepath.EvalSymlinks(c.dir); err == nil {
 		for _, file := range c.followedFiles() {
 			for dir, names := range linkChain(real, file) {
@@ -335,10 +342,13 @@ func (c *configActor) syncLinkWatch(ctx actor.Context) {
 				}
 				maps.Copy(want[dir], names)
 			}
+			if path, ok := hardLinked(filepath.Join(real, file)); ok {
+				files[path] = true
+			}
 		}
 	}
 	if c.links == nil {
-		if len(want) == 0 {
+		if len(want)+len(files) == 0 {
 			return
 		}
 		w, err := fsnotify.NewWatcher()
@@ -389,7 +399,54 @@ func (c *configActor) syncLinkWatch(ctx actor.Context) {
 			delete(want, dir)
 		}
 	}
+	for path := range c.links.files {
+		if !files[path] {
+			_ = c.links.fs.Remove(path) // gone already, maybe
+		}
+	}
+	// Again too: a file replaced since (renamed over) is another one.
+	for path := range files {
+		if err := c.links.fs.Add(path); err != nil {
+			c.log.Debug("cannot watch a service file that has another name", "file", path, "err", err)
+			delete(files, path)
+			continue
+		}
+		dir := filepath.Dir(path)
+		if want[dir] == nil {
+			want[dir] = make(map[string]bool)
+		}
+		want[dir][filepath.Base(path)] = true
+	}
+	c.links.files = files
 	c.links.names.Store(&want)
+}
+
+// hardLinked returns the file that path resolves to, if it is a regular
+// file with more than one name (a hard link): watched by its directory,
+// it would raise no event when written through another name.
+func hardLinked(path string) (string, bool) {
+	resolved, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", false
+	}
+	fi, err := os.Lstat(resolved)
+	if err != nil || !fi.Mode().IsRegular() || linkCount(fi) < 2 {
+		return "", false
+	}
+	return resolved, true
+}
+
+// linkCount returns how many names the file fi describes has, or 1 where
+// the system does not tell (fi.Sys() has no Nlink field: Windows).
+func linkCount(fi os.FileInfo) uint64 {
+	v := reflect.ValueOf(fi.Sys())
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return 1
+	}
+	if n := v.Elem().FieldByName("Nlink"); n.IsValid() && n.CanUint() {
+		return n.Uint()
+	}
+	return 1
 }
 
 // handleLinkChanged reloads (debounced, as after an event of the config
