@@ -66,7 +66,10 @@
 //
 // With [Config.Subreaper] the process becomes the child subreaper and reaps
 // every child it has: at most one Supervisor of a process may set it at a
-// time, and the program must run no children of its own meanwhile. Run
+// time, and meanwhile neither the program nor another Supervisor of the
+// process may run children (it would take their exit statuses: the
+// services of another Supervisor would be seen to exit with an unknown
+// status, -1, and their restart policy would apply to that). Run
 // then marks close-on-exec every descriptor the process has open from 3
 // up (those it inherited too), so that no service gets them.
 // Without it, a Supervisor reaps only the children it started, changes no

@@ -88,12 +88,14 @@ type Config struct {
 	// Subreaper makes the process a child subreaper that reaps every
 	// orphaned descendant. Only for a program whose children are all
 	// managed by this supervisor (superd); an embedding program that runs
-	// other children of its own must leave it off. Without it, a stop that
-	// waits for the rest of a service's process group (after its main
-	// process exited) also waits for whoever inherits those processes to
-	// reap them. A program that runs as PID 1 (in a container) inherits
-	// them itself: without Subreaper nobody reaps them, and each such stop
-	// lasts more than the service's TimeoutStopSec. One Supervisor of a
+	// other children of its own, or another Supervisor, must leave it off
+	// (their exits would be reaped here, their statuses lost). Without
+	// it, a stop that waits for the rest of a service's process group
+	// (after its main process exited) also waits for whoever inherits
+	// those processes to reap them. A program that runs as PID 1 (in a
+	// container) inherits them itself: without Subreaper nobody reaps
+	// them, and each such stop lasts more than the service's
+	// TimeoutStopSec. One Supervisor of a
 	// process at a time may set it: Run fails for another with an error
 	// wrapping process.ErrSubreaperInUse.
 	Subreaper bool
