@@ -228,8 +228,44 @@ func (a *app) waitOp(ctx context.Context, name string, op func(context.Context, 
 		defer cancel()
 		return op(rctx, name)
 	}
+	rctx, release := a.whileBusy(ctx, func(ctx context.Context) bool { return a.busy(ctx, name, stillStoppingWait) })
+	defer release()
+	return op(rctx, name)
+}
+
+// commandContext derives the context of a request that superd carries
+// out (signal, reload, check, a definition written or removed) rather than
+// answers at once. With --timeout given (or 0), it is withTimeout's.
+// Without it, the wait goes on for as long as superd says that it is still
+// starting (stopping what a crashed superd left running, within their
+// TimeoutStopSec=), which holds such requests until it has started, then
+// for --timeout more; it is cut, with the cause context.DeadlineExceeded,
+// once superd has not said so for --timeout, or does not answer. release
+// ends the wait.
+func (a *app) commandContext(ctx context.Context) (_ context.Context, release func()) {
+	if a.timeoutGiven || a.timeout <= 0 {
+		return a.withTimeout(ctx)
+	}
+	return a.whileBusy(ctx, a.starting)
+}
+
+// starting reports whether superd, asked briefly (--timeout, at most
+// stillStoppingWait), says that it cannot answer yet (see busy).
+func (a *app) starting(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, min(a.timeout, stillStoppingWait))
+	defer cancel()
+	_, err := a.client.ConfigErrors(ctx)
+	_, unavailable := superdUnavailable(err)
+	return unavailable
+}
+
+// whileBusy returns ctx, cut with the cause context.DeadlineExceeded once
+// --timeout has passed since busy last reported true (or since the start,
+// if it never did). busy, which asks superd whether the request is under
+// way, is first called once --timeout has passed, then every
+// stopPollInterval, until release. release ends the wait.
+func (a *app) whileBusy(ctx context.Context, busy func(context.Context) bool) (_ context.Context, release func()) {
 	rctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -246,7 +282,7 @@ func (a *app) waitOp(ctx context.Context, name string, op func(context.Context, 
 			case <-timer.C:
 			}
 			switch {
-			case a.busy(rctx, name, stillStoppingWait):
+			case busy(rctx):
 				deadline, wasBusy = time.Now().Add(a.timeout), true
 			case wasBusy:
 				// The stop (or superd's start) has just ended; the
@@ -262,11 +298,11 @@ func (a *app) waitOp(ctx context.Context, name string, op func(context.Context, 
 			timer.Reset(min(wait, stopPollInterval))
 		}
 	}()
-	st, err := op(rctx, name)
-	close(done)
-	cancel(nil) // ends a status request under way
-	wg.Wait()
-	return st, err
+	return rctx, func() {
+		close(done)
+		cancel(nil) // ends a request of busy under way
+		wg.Wait()
+	}
 }
 
 // The operations act has under way at once, each on a connection of its

@@ -114,7 +114,7 @@ func (a *app) apply(ctx context.Context, file string) (transport.DefinitionResul
 	if err != nil {
 		return transport.DefinitionResult{}, err
 	}
-	rctx, cancel := a.withTimeout(ctx)
+	rctx, cancel := a.commandContext(ctx)
 	defer cancel()
 	res, err := a.client.PutDefinition(rctx, name, data, "")
 	if errs := definitionErrors(err); len(errs) > 0 {
@@ -212,7 +212,7 @@ func (c *rmCmd) Run(ctx context.Context, a *app) error {
 	code := exitOK
 	results := make([]transport.DefinitionResult, 0, len(c.Names))
 	for _, name := range c.Names {
-		rctx, cancel := a.withTimeout(ctx)
+		rctx, cancel := a.commandContext(ctx)
 		res, err := a.client.DeleteDefinition(rctx, name, ifMatch)
 		cancel()
 		if err != nil {

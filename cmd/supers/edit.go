@@ -155,7 +155,7 @@ func (s *editSession) run(ctx context.Context) (keep bool, err error) {
 		}
 		sent = text
 
-		rctx, cancel := a.withTimeout(ctx)
+		rctx, cancel := a.commandContext(ctx)
 		res, err := a.client.PutDefinition(rctx, s.name, []byte(text), s.orig.Hash)
 		cancel()
 		errs := definitionErrors(err)

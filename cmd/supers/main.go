@@ -22,8 +22,9 @@
 // given, start, stop and restart wait as long as superd says the service is
 // stopping, as systemctl waits for a stop job: a service with a long
 // TimeoutStopSec= is stopped, and supers exits 0, however long that takes.
-// So they wait while superd says it is still starting (stopping what a
-// crashed superd left running), then are carried out.
+// So they, and signal, reload, check, apply, rm and edit's save, wait
+// while superd says it is still starting (stopping what a crashed superd
+// left running), then are carried out.
 //
 // list and status without names also warn on stderr about service files
 // superd could not load; a request about such a service reports why. In

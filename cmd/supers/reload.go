@@ -22,7 +22,7 @@ type reloadCmd struct{}
 // 1) when a file could not be loaded, and when the configuration directory
 // could not be read at all (then superd changed nothing).
 func (c *reloadCmd) Run(ctx context.Context, a *app) error {
-	rctx, cancel := a.withTimeout(ctx)
+	rctx, cancel := a.commandContext(ctx)
 	defer cancel()
 	res, err := a.client.Reload(rctx)
 	if err != nil {
@@ -61,7 +61,7 @@ func (c *checkCmd) Run(ctx context.Context, a *app) error {
 	if len(c.Files) > 0 {
 		return a.checkFiles(c.Files, c.Verbose)
 	}
-	rctx, cancel := a.withTimeout(ctx)
+	rctx, cancel := a.commandContext(ctx)
 	defer cancel()
 	errs, err := a.client.CheckConfig(rctx)
 	if err != nil {

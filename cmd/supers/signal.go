@@ -28,7 +28,7 @@ func (c *signalCmd) Run(ctx context.Context, a *app) error {
 	if isDashSignal(c.Signal) { // "supers signal web -- -9"
 		c.Signal = c.Signal[1:]
 	}
-	rctx, cancel := a.withTimeout(ctx)
+	rctx, cancel := a.commandContext(ctx)
 	defer cancel()
 	st, err := a.client.Signal(rctx, c.Name, c.Signal)
 	if err != nil {

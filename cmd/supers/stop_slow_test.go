@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -276,5 +278,91 @@ func TestStopGivenTimeoutWhileSuperdStarts(t *testing.T) {
 	}
 	if strings.Contains(r.stderr, "no answer from superd") {
 		t.Errorf("a superd that is starting reported as one that does not answer: %q", r.stderr)
+	}
+}
+
+// held waits until s has started, as superd holds a command meanwhile.
+func (s *startingFor) held(ctx context.Context) error {
+	select {
+	case <-time.After(time.Until(s.until)):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *startingFor) ConfigErrors(ctx context.Context) ([]transport.ConfigError, error) {
+	if time.Now().Before(s.until) {
+		return nil, errStarting{}
+	}
+	return s.fakeBackend.ConfigErrors(ctx)
+}
+
+func (s *startingFor) Reload(ctx context.Context) (transport.ReloadResult, error) {
+	if err := s.held(ctx); err != nil {
+		return transport.ReloadResult{}, err
+	}
+	return s.fakeBackend.Reload(ctx)
+}
+
+func (s *startingFor) CheckConfig(ctx context.Context) ([]transport.ConfigError, error) {
+	if err := s.held(ctx); err != nil {
+		return nil, err
+	}
+	return s.fakeBackend.CheckConfig(ctx)
+}
+
+func (s *startingFor) Signal(ctx context.Context, name, sig string) (transport.ServiceStatus, error) {
+	if err := s.held(ctx); err != nil {
+		return transport.ServiceStatus{}, err
+	}
+	return s.fakeBackend.Signal(ctx, name, sig)
+}
+
+func (s *startingFor) PutDefinition(ctx context.Context, name string, data []byte, opts transport.WriteOptions) (transport.DefinitionResult, error) {
+	if err := s.held(ctx); err != nil {
+		return transport.DefinitionResult{}, err
+	}
+	return s.fakeBackend.PutDefinition(ctx, name, data, opts)
+}
+
+func (s *startingFor) DeleteDefinition(ctx context.Context, name string, opts transport.WriteOptions) (transport.DefinitionResult, error) {
+	if err := s.held(ctx); err != nil {
+		return transport.DefinitionResult{}, err
+	}
+	return s.fakeBackend.DeleteDefinition(ctx, name, opts)
+}
+
+// Without --timeout given, the other commands superd holds while it is
+// starting (reload, check, signal, apply, rm) wait for it too, as start,
+// stop and restart do: "supers reload" sent during a 45 s start said "no
+// answer from superd ... within 30s".
+func TestCommandsDefaultTimeoutWaitWhileSuperdStarts(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "api.service")
+	if err := os.WriteFile(file, []byte("[Service]\nExecStart=/bin/true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		cmd  runner
+	}{
+		{"reload", &reloadCmd{}},
+		{"check", &checkCmd{}},
+		{"signal", &signalCmd{Name: "web", Signal: "HUP"}},
+		{"apply", &applyCmd{Files: []string{file}}},
+		{"rm", &rmCmd{Names: []string{"web"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fb := fixture()
+			fb.defs["web"] = "[Service]\nExecStart=/bin/sleep 1000\n"
+			sock := startDaemon(t, &startingFor{fakeBackend: fb, until: time.Now().Add(2 * time.Second)})
+			var out, errb bytes.Buffer
+			a := &app{stdout: &out, stderr: &errb, client: transport.NewClient(sock), target: sock,
+				timeout: 500 * time.Millisecond, getenv: func(string) string { return "" }}
+			if err := tc.cmd.Run(context.Background(), a); err != nil {
+				t.Errorf("err %v, stdout %q, stderr %q", err, out.String(), errb.String())
+			}
+		})
 	}
 }
