@@ -110,6 +110,10 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 					end = "dropped"
 				}
 				w.Header().Set(streamEndTrailer, end)
+				// The end of the answer (and its trailer) is one more
+				// chunk: it gets its own time, not what is left of the
+				// last event's, which a quiet stream has used up.
+				h.streamChunk(rc)
 				return
 			}
 			h.streamChunk(rc)

@@ -109,7 +109,13 @@ func (h *handler) logs(w http.ResponseWriter, r *http.Request) {
 			// Its token was replaced: cut, not ended, so that the
 			// follower does not take it for superd closing the stream.
 			panic(http.ErrAbortHandler)
-		case errors.Is(err, io.EOF), r.Context().Err() != nil:
+		case errors.Is(err, io.EOF):
+			// The end of the answer is one more chunk: it gets its own
+			// time, not what is left of the last chunk's, which a quiet
+			// followed log has used up.
+			h.streamChunk(ctl)
+			return
+		case r.Context().Err() != nil:
 			return
 		default:
 			h.logger.Error("reading service logs", "method", r.Method, "path", r.URL.Path, "err", err)
