@@ -124,8 +124,11 @@
 // so a line the service has not finished writing yet goes on in the new
 // file. A rotation renames the live file to lumberjack's backup name,
 // stdout-2006-01-02T15-04-05.000.log (UTC), and creates a fresh live file; if
-// a backup of that millisecond already exists (also compressed) it waits for
-// the next millisecond, so no backup is ever overwritten. Lumberjack then
+// a backup of that millisecond or a later one already exists (also
+// compressed: two rotations within a millisecond, or a backup made before
+// the clock was set back), the new one is stamped a millisecond after the
+// newest, so that no backup is ever overwritten and the stamps keep the
+// order the backups were made in. Lumberjack then
 // opens the new file, which is when it applies MaxBackups and MaxAge to the
 // backups; its own size rotation is configured above MaxSize and acts only
 // as a safety net. lumberjack counts MaxAge in whole days, so the Sink

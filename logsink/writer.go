@@ -500,7 +500,7 @@ func (w *streamWriter) ensureLive() error {
 		if err != nil {
 			return fmt.Errorf("log file %s: %w, and it cannot be moved aside: %w", w.path(), werr, err)
 		}
-		leaveStamp(w.path(), backup)
+		leaveStamp(w.path())
 		w.stats.report(fmt.Errorf("log file %s: %w; moved it to %s", w.path(), werr, filepath.Base(backup)))
 		if fi, _, err = ensureFile(w.path()); err != nil {
 			return err
@@ -583,7 +583,7 @@ func (w *streamWriter) rotateLive() error {
 		return err
 	}
 	w.removeExpired(time.Now())
-	leaveStamp(w.path(), backup)
+	leaveStamp(w.path())
 	// Have lumberjack open the new file now rather than at the next write:
 	// opening is when it applies MaxBackups and MaxAge.
 	live, began := w.live, time.Now()
@@ -631,6 +631,15 @@ func (w *streamWriter) removeExpired(now time.Time) {
 // was created, if the file system records it (see birthTime). It reports
 // false when neither is known.
 func (w *streamWriter) liveSince() (time.Time, bool) {
+	if t, ok := w.newestBackup(); ok {
+		return t, true
+	}
+	return birthTime(w.path())
+}
+
+// newestBackup returns the stamp of the stream's newest backup, if it has
+// one (and its directory can be read).
+func (w *streamWriter) newestBackup() (time.Time, bool) {
 	naming := newBackupNaming(w.path())
 	entries, _ := os.ReadDir(w.dir()) // unreadable: no backup known
 	newest := ""
@@ -644,7 +653,7 @@ func (w *streamWriter) liveSince() (time.Time, bool) {
 			return t, true // the stamps are UTC, as Parse assumes
 		}
 	}
-	return birthTime(w.path())
+	return time.Time{}, false
 }
 
 // liveEmpty reports whether the live file is empty or missing: a rotation
@@ -657,13 +666,18 @@ func (w *streamWriter) liveEmpty() bool {
 	return fi.Size() == 0
 }
 
-// leaveStamp returns once the current millisecond is no longer the one
-// of backup, the name a rotation just gave the live file at path: when
-// lumberjack cannot open the new live file, it moves it to the backup name
-// of the current millisecond, replacing a file of that name, and the one
-// rotated would be lost.
-func leaveStamp(path, backup string) {
-	for backupName(path, time.Now()) == backup {
+// leaveStamp returns once no backup of the live file at path is named
+// after the current millisecond, as the one a rotation just made is (or
+// another one, named after the clock was set back), waiting at most about
+// maxNameWait milliseconds: when lumberjack cannot open the new live file,
+// it moves it to the backup name of the current millisecond, replacing a
+// file of that name, which would be lost.
+func leaveStamp(path string) {
+	for range maxNameWait {
+		name := backupName(path, time.Now())
+		if !exists(name) && !exists(name+compressSuffix) {
+			return
+		}
 		time.Sleep(50 * time.Microsecond)
 	}
 }
@@ -671,9 +685,19 @@ func leaveStamp(path, backup string) {
 // freeBackupName returns the backup name for the current millisecond,
 // waiting for the next one while a backup of that name, compressed or not,
 // exists: two rotations within one millisecond must not overwrite each other.
+// If the stream has a backup stamped at or after the current millisecond
+// (made while the clock was ahead, before it was set back), the name is
+// that of the millisecond after it: the stamps give the order in which the
+// backups are read and removed (MaxBackups), which must be the order they
+// were made in.
 func (w *streamWriter) freeBackupName() (string, error) {
+	floor, hasFloor := w.newestBackup()
 	for range maxNameWait {
-		name := backupName(w.path(), time.Now())
+		t := time.Now()
+		if hasFloor && !t.Truncate(time.Millisecond).After(floor) {
+			t = floor.Add(time.Millisecond)
+		}
+		name := backupName(w.path(), t)
 		if !exists(name) && !exists(name+compressSuffix) {
 			return name, nil
 		}
