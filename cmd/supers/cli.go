@@ -60,7 +60,7 @@ type globals struct {
 	URL       string        `name:"url" help:"Talk to superd's HTTP API at URL (http[s]://HOST:PORT) instead of the socket; needs --token-file. From $$SUPERS_URL if set." placeholder:"URL" xor:"target"`
 	TokenFile string        `help:"File holding the bearer token for --url (from $$SUPERS_TOKEN_FILE if set)." placeholder:"FILE"`
 	JSON      bool          `help:"Print JSON instead of a table."`
-	Timeout   time.Duration `help:"How long to wait for each answer from superd; 0 waits forever (default ${default}). Without it, start, stop and restart wait as long as superd is stopping the service (its TimeoutStopSec)." default:"30s" placeholder:"D"`
+	Timeout   time.Duration `help:"How long to wait for each answer from superd; 0 waits forever (default ${default}). Without it, start, stop and restart wait as long as superd is stopping the service (its TimeoutStopSec), and the commands that act as long as superd is still starting." default:"30s" placeholder:"D"`
 
 	// timeoutGiven is whether --timeout was on the command line (kong
 	// leaves unexported fields alone: see parsedGlobals).
