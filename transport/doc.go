@@ -51,6 +51,9 @@
 //	GET  /healthz                      {"status":"ok"}
 //
 // Every list in a JSON answer is an array, never null: [] when empty.
+// A route that takes no query parameter (all but logs, events and
+// /healthz, which ignores them) answers one with a 400, as logs and events
+// answer one they do not take: never an option or a filter left out.
 // GET routes also answer HEAD, with the headers of the GET and no body
 // (a followed stream ends at once). The API never redirects: a path that
 // is not clean ("//v1/services", "/v1/./services") is a 404 naming the

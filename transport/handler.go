@@ -46,7 +46,11 @@ func NewHandler(b Backend, opts HandlerOptions) http.Handler {
 	}
 	h := &handler{backend: b, logger: logger, version: opts.Version, mux: http.NewServeMux(), writeTimeout: writeTimeout}
 	for _, rt := range h.routes() {
-		h.mux.HandleFunc(rt.method+" "+rt.path, rt.serve)
+		serve := rt.serve
+		if !rt.query && rt.path != healthPath {
+			serve = noQuery(serve)
+		}
+		h.mux.HandleFunc(rt.method+" "+rt.path, serve)
 	}
 	return h
 }
@@ -56,29 +60,33 @@ type route struct {
 	method string // GET also answers HEAD, as net/http does
 	path   string // a ServeMux path pattern, which is also OpenAPI's syntax
 	serve  http.HandlerFunc
+	// query is true for the routes that read a query string (logs,
+	// events: they check it themselves); the others refuse one, but
+	// /healthz, which ignores it.
+	query bool
 }
 
 // routes is the API's route table, in the order of the package
 // documentation; the OpenAPI document describes exactly these.
 func (h *handler) routes() []route {
 	return []route{
-		{http.MethodGet, "/v1/services", h.list},
-		{http.MethodGet, "/v1/services/{name}", h.serviceOp(Backend.Status)},
-		{http.MethodPost, "/v1/services/{name}/start", h.serviceOp(Backend.Start)},
-		{http.MethodPost, "/v1/services/{name}/stop", h.serviceOp(Backend.Stop)},
-		{http.MethodPost, "/v1/services/{name}/restart", h.serviceOp(Backend.Restart)},
-		{http.MethodPost, "/v1/services/{name}/signal", h.signal},
-		{http.MethodGet, "/v1/services/{name}/logs", h.logs},
-		{http.MethodGet, "/v1/services/{name}/definition", h.getDefinition},
-		{http.MethodPut, "/v1/services/{name}/definition", h.putDefinition},
-		{http.MethodDelete, "/v1/services/{name}/definition", h.deleteDefinition},
-		{http.MethodGet, "/v1/config/errors", h.configErrorsOp(Backend.ConfigErrors)},
-		{http.MethodPost, "/v1/config/check", h.configErrorsOp(Backend.CheckConfig)},
-		{http.MethodPost, "/v1/reload", h.reload},
-		{http.MethodGet, "/v1/events", h.events},
-		{http.MethodGet, "/v1/version", h.versionInfo},
-		{http.MethodGet, "/v1/openapi.json", serveOpenAPI},
-		{http.MethodGet, healthPath, h.health},
+		{http.MethodGet, "/v1/services", h.list, false},
+		{http.MethodGet, "/v1/services/{name}", h.serviceOp(Backend.Status), false},
+		{http.MethodPost, "/v1/services/{name}/start", h.serviceOp(Backend.Start), false},
+		{http.MethodPost, "/v1/services/{name}/stop", h.serviceOp(Backend.Stop), false},
+		{http.MethodPost, "/v1/services/{name}/restart", h.serviceOp(Backend.Restart), false},
+		{http.MethodPost, "/v1/services/{name}/signal", h.signal, false},
+		{http.MethodGet, "/v1/services/{name}/logs", h.logs, true},
+		{http.MethodGet, "/v1/services/{name}/definition", h.getDefinition, false},
+		{http.MethodPut, "/v1/services/{name}/definition", h.putDefinition, false},
+		{http.MethodDelete, "/v1/services/{name}/definition", h.deleteDefinition, false},
+		{http.MethodGet, "/v1/config/errors", h.configErrorsOp(Backend.ConfigErrors), false},
+		{http.MethodPost, "/v1/config/check", h.configErrorsOp(Backend.CheckConfig), false},
+		{http.MethodPost, "/v1/reload", h.reload, false},
+		{http.MethodGet, "/v1/events", h.events, true},
+		{http.MethodGet, "/v1/version", h.versionInfo, false},
+		{http.MethodGet, "/v1/openapi.json", serveOpenAPI, false},
+		{http.MethodGet, healthPath, h.health, false},
 	}
 }
 
@@ -403,6 +411,21 @@ func (r *headerRecorder) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// noQuery serves next only if the request's query string is empty: a
+// parameter this route does not take is a 400 (see parseQuery), never
+// ignored. Ignored, it would do what the client did not ask for: a reload
+// for a "?dry_run=true", a delete without the condition it gave, all the
+// services for a "?service=web".
+func noQuery(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if _, err := parseQuery(r); err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		next(w, r)
+	}
+}
+
 // parseQuery returns the query string of r, whose parameters must be among
 // known, each given at most once and with a value. A malformed query
 // string (bad percent encoding, a ";"), an unknown parameter (a typo that
@@ -416,6 +439,8 @@ func parseQuery(r *http.Request, known ...string) (url.Values, error) {
 	}
 	for _, k := range slices.Sorted(maps.Keys(q)) {
 		switch {
+		case !slices.Contains(known, k) && len(known) == 0:
+			return nil, fmt.Errorf("%w: unknown query parameter %q (%s %s takes none)", ErrInvalidArgument, k, r.Method, r.URL.Path)
 		case !slices.Contains(known, k):
 			return nil, fmt.Errorf("%w: unknown query parameter %q (known: %s)", ErrInvalidArgument, k, strings.Join(known, ", "))
 		case len(q[k]) > 1:
