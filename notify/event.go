@@ -37,7 +37,8 @@ const (
 	// error. The restart policy then decides, as after an exit.
 	TypeExecFailed = "exec-failed"
 	// TypeReload: a configuration was applied; Added, Removed and Changed
-	// list the service names. Service is empty.
+	// list the service names, at least one of them not empty (a reload that
+	// changed no service publishes no event). Service is empty.
 	TypeReload = "reload"
 	// TypeCreate: a service definition was created through the API; By
 	// says who, Hash is the new file's content hash.
