@@ -180,13 +180,15 @@ func formatUptime(seconds float64) string {
 
 // oneLine makes text from superd safe for a table cell or a message line:
 // line breaks and tabs become spaces and other control characters (such as
-// terminal escapes) become '?'.
+// terminal escapes) become '?', as do the bidirectional controls (U+202E
+// RIGHT-TO-LEFT OVERRIDE...), with which a terminal that applies them
+// would show the rest of the line in another order.
 func oneLine(s string) string {
 	return strings.Map(func(r rune) rune {
 		switch {
 		case r == '\n' || r == '\r' || r == '\t':
 			return ' '
-		case unicode.IsControl(r):
+		case unicode.IsControl(r), unicode.Is(unicode.Bidi_Control, r):
 			return '?'
 		default:
 			return r

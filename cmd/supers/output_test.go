@@ -72,3 +72,19 @@ func TestOneLine(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// Text from superd can come from a definition that a member of the socket
+// group wrote (a Description=, the path of an ExecStart= in an exec error):
+// a bidirectional control character in it (U+202E RIGHT-TO-LEFT OVERRIDE)
+// made a terminal that applies them show the rest of the row reversed, so
+// that the table no longer showed what superd said.
+func TestOneLineBidiControls(t *testing.T) {
+	for _, in := range []string{"a\u202eb", "a\u2066b", "a\u200fb", "a\u061cb"} {
+		if got := oneLine(in); got != "a?b" {
+			t.Errorf("oneLine(%+q) = %+q, want %q", in, got, "a?b")
+		}
+	}
+	if got := oneLine("web server, écrit à la main"); got != "web server, écrit à la main" {
+		t.Errorf("plain text changed: %q", got)
+	}
+}
