@@ -204,17 +204,19 @@ func (r *TailReader) advance() (bool, error) {
 			if l := r.left; l != nil {
 				// The file read before, moved away and back: not a new
 				// one, read on from where it was left (unless truncated).
-				if fi, err := f.Stat(); err == nil && os.SameFile(fi, l.id) && fi.Size() >= l.off {
+				fi, err := f.Stat()
+				was, lerr := l.f.Stat()
+				if err == nil && lerr == nil && os.SameFile(fi, was) && fi.Size() >= l.off {
 					r.cur.off, r.cur.seen = l.off, l.seen
 				}
-				r.left = nil
+				r.closeLeft()
 			}
 			return true, nil
 		}
 		if f != nil {
 			_ = f.Close()
 		}
-		r.left = nil // a rotated file comes first: the live file is another
+		r.closeLeft() // a rotated file comes first: the live file is another
 		r.passRotated(b.stamp)
 		src, err := r.openRotated(b)
 		if err != nil {
@@ -493,7 +495,15 @@ type resumePoint struct {
 // compressed, else with the next file there is, skipping what the
 // follower had not read of it. r.mu must be held.
 func (r *TailReader) releaseIfRemoved() {
-	if !r.unpin.Swap(false) || r.closed || r.cur == nil || !r.follow {
+	if !r.unpin.Swap(false) || r.closed || !r.follow {
+		return
+	}
+	if r.left != nil {
+		if fi, err := r.left.f.Stat(); err == nil && removed(fi) {
+			r.closeLeft() // gone for good: no file will be it again
+		}
+	}
+	if r.cur == nil {
 		return
 	}
 	fi, err := r.cur.f.Stat()

@@ -3,6 +3,7 @@
 package logsink
 
 import (
+	"os"
 	"testing"
 	"time"
 )
@@ -33,4 +34,42 @@ func TestFollowLiveFilePutBack(t *testing.T) {
 	appendFile(t, path, "two\n")
 	step("two\n")
 	step("")
+}
+
+// A live file removed, and a new one created under its path, is a new
+// file, read from its start, even if it has the inode number of the one
+// removed (file systems give a freed one at once, with the same creation
+// time to the jiffy): the follower keeps the file it left open until it
+// opens the next, or sees it removed, so that its number is not free.
+func TestFollowNewFileOfAReusedInode(t *testing.T) {
+	old := "old line one\nold line two\n"
+	path := writeFile(t, []byte(old))
+	before, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := openTail(t, t.Context(), path, TailOptions{Lines: -1, Follow: true})
+	buf := make([]byte, 4096)
+	step := func(want string) {
+		t.Helper()
+		n, err := r.step(buf)
+		if err != nil || string(buf[:n]) != want {
+			t.Fatalf("step: %q, %v; want %q", buf[:n], err, want)
+		}
+	}
+	step(old)
+	step("")
+
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	step("") // gone: read to its end, and closed
+	const fresh = "a new file, longer than the old one was\n"
+	if err := os.WriteFile(path, []byte(fresh), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if now, err := os.Stat(path); err != nil || !os.SameFile(before, now) {
+		t.Skip("the file system gave the new file another inode")
+	}
+	step(fresh)
 }

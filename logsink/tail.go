@@ -85,8 +85,7 @@ type TailReader struct {
 	ahead   map[string]seenFile // follow: rotated files stamped after prev seen so far
 	resume  *resumePoint        // where to go on after the file being read was removed
 	// left: follow: the live file last read to its end once its path
-	// named another file or none, until the next file is opened. Named
-	// by the path again (moved away and back), it is read on from there.
+	// named another file or none, until the next file is opened.
 	left *liveLeft
 	// gap: output was skipped (removed before it was read) since the
 	// last byte sent, which ends the line sent in part, if any, before
@@ -98,13 +97,26 @@ type TailReader struct {
 	sent bool
 }
 
-// liveLeft is where a follower stopped reading a live file whose path
-// no longer named it: the file, the offset it read up to and the bytes
-// it read last (source.seen).
+// liveLeft is a live file a follower read to its end once its path no
+// longer named it, kept open until the next file is opened (or it is
+// removed): named by the path again (moved away and back), it is read on
+// from where it was. Open, its inode cannot be given to a new file, so
+// that the same device and inode are the same file.
 type liveLeft struct {
-	id   os.FileInfo
-	off  int64
-	seen []byte
+	f    *os.File
+	off  int64  // the offset read up to
+	seen []byte // the bytes read last (source.seen)
+}
+
+// closeLeft closes the live file left, if any.
+func (r *TailReader) closeLeft() {
+	if r.left == nil {
+		return
+	}
+	if err := r.left.f.Close(); err != nil {
+		r.log.Warn("logsink: close log file", "file", r.left.f.Name(), "error", err)
+	}
+	r.left = nil
 }
 
 // source is an open file being read: either the live log file, read at an
@@ -787,8 +799,9 @@ func (r *TailReader) step(p []byte) (int, error) {
 		} else if err != nil && !errors.Is(err, io.EOF) {
 			return 0, fmt.Errorf("logsink: read %s: %w", r.path, err)
 		}
-		r.left = &liveLeft{id: fi, off: r.cur.off, seen: r.cur.seen}
-		r.closeCur()
+		r.closeLeft()
+		r.left = &liveLeft{f: r.cur.f, off: r.cur.off, seen: r.cur.seen}
+		r.cur = nil
 		if err := r.skipOwnBackup(fi); err != nil {
 			return 0, err
 		}
@@ -910,6 +923,12 @@ func (r *TailReader) Close() error {
 				r.closeErr = fmt.Errorf("logsink: tail: %w", err)
 			}
 			r.live = nil
+		}
+		if r.left != nil {
+			if err := r.left.f.Close(); err != nil && r.closeErr == nil {
+				r.closeErr = fmt.Errorf("logsink: tail: %w", err)
+			}
+			r.left = nil
 		}
 	})
 	return r.closeErr
