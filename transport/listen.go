@@ -491,7 +491,26 @@ func (l *UnixListener) closeSocket() error {
 // [http.Server.Shutdown] closes the listeners it serves, and until the
 // daemon is done (its services stopped, its state written) a second daemon
 // must not take over the socket.
-func (l *UnixListener) Acceptor() net.Listener { return unixAcceptor{l} }
+//
+// It accepts at most maxSocketConns connections at once; more wait in
+// the socket's backlog until one closes.
+func (l *UnixListener) Acceptor() net.Listener { return l.acceptor(maxSocketConns) }
+
+// acceptor is Acceptor, with at most n connections at once.
+func (l *UnixListener) acceptor(n int) net.Listener {
+	return newLimitListener(unixAcceptor{l}, n)
+}
+
+// maxSocketConns bounds the connections the control socket serves at
+// once (each holds a file descriptor and a goroutine), so that a client
+// that leaks its connections (a script's loop, a dashboard opening a
+// follower per refresh) cannot take every descriptor of superd, which
+// could then neither start a service nor write a log. It is twice the
+// operations supers has under way at once on the socket (a stop of many
+// services: opsAtOnceSocket in cmd/supers), so that such a batch leaves
+// room to the other clients; its followers (logs -f, events -f) hold one
+// each.
+const maxSocketConns = 512
 
 // unixAcceptor is what [UnixListener.Acceptor] returns.
 type unixAcceptor struct{ l *UnixListener }

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -641,6 +642,16 @@ type limitConn struct {
 	net.Conn
 	releaseOnce sync.Once
 	release     func()
+}
+
+// SyscallConn gives the connection's descriptor, as *net.UnixConn does:
+// the control socket reads its peer's credentials from it.
+func (c *limitConn) SyscallConn() (syscall.RawConn, error) {
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok {
+		return nil, fmt.Errorf("%T has no file descriptor", c.Conn)
+	}
+	return sc.SyscallConn()
 }
 
 func (c *limitConn) Close() error {
