@@ -272,8 +272,8 @@ func TestStopDefaultTimeoutWaitsWhileSuperdStarts(t *testing.T) {
 // doing its job).
 func TestStopGivenTimeoutWhileSuperdStarts(t *testing.T) {
 	sock := startDaemon(t, &startingFor{fakeBackend: fixture(), until: time.Now().Add(time.Minute)})
-	r := runAgainst(t, sock, "--timeout", "100ms", "stop", "web")
-	if r.code != exitError || !strings.Contains(r.stderr, "stop web: not done within 100ms: superd is starting") {
+	r := runAgainst(t, sock, "--timeout", "500ms", "stop", "web")
+	if r.code != exitError || !strings.Contains(r.stderr, "stop web: not done within 500ms: superd is starting") {
 		t.Errorf("code %d, stderr %q", r.code, r.stderr)
 	}
 	if strings.Contains(r.stderr, "no answer from superd") {
