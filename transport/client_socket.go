@@ -12,6 +12,8 @@ import (
 	"net/http/httptrace"
 	"os"
 	"sync"
+	"syscall"
+	"time"
 )
 
 // socketTransport is the [http.RoundTripper] of a socket client. It sends
@@ -34,7 +36,7 @@ func (t *socketTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	err := checkSocketPath(t.path)
 	var conn net.Conn
 	if err == nil {
-		conn, err = t.dialer.DialContext(ctx, "unix", t.path)
+		conn, err = t.dial(ctx)
 	}
 	if err != nil {
 		if req.Body != nil {
@@ -82,6 +84,36 @@ func (t *socketTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body = &socketBody{body: resp.Body, conn: conn, stop: stop, ctx: ctx}
 	return resp, nil
+}
+
+// Bounds of the pause before dial tries again a socket whose backlog is
+// full: it doubles from the first to the second.
+const (
+	backlogRetryFirst = 5 * time.Millisecond
+	backlogRetryMost  = 100 * time.Millisecond
+)
+
+// dial connects to the socket. A Unix socket whose backlog is full
+// (superd has not yet accepted the connections that came before: it
+// serves at most maxSocketConns at once, and a batch of supers may open
+// hundreds) refuses at once with EAGAIN, where a TCP connect would wait:
+// such a connect is tried again until ctx ends.
+func (t *socketTransport) dial(ctx context.Context) (net.Conn, error) {
+	pause := backlogRetryFirst
+	for {
+		conn, err := t.dialer.DialContext(ctx, "unix", t.path)
+		if !errors.Is(err, syscall.EAGAIN) {
+			return conn, err
+		}
+		timer := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, err
+		case <-timer.C:
+		}
+		pause = min(2*pause, backlogRetryMost)
+	}
 }
 
 // brokenConnection is err, a failure to write a request or to read its

@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/supers-dev/supers/config"
@@ -349,7 +348,7 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 		wg.Add(1)
 		go func() {
 			defer func() { <-slots; wg.Done() }()
-			st, err := a.waitOp(ctx, name, retryBacklogFull(op))
+			st, err := a.waitOp(ctx, name, op)
 			// Told apart here, for the names under way at once: asked one
 			// after the other, a frozen superd made the wait the --timeout
 			// given plus one probe per name.
@@ -409,49 +408,6 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 		return exitStatus(code)
 	}
 	return nil
-}
-
-// Bounds of the pause before act tries again a request that superd's
-// socket had no room for (see retryBacklogFull): it doubles from the
-// first to the second.
-const (
-	backlogRetryFirst = 5 * time.Millisecond
-	backlogRetryMost  = 100 * time.Millisecond
-)
-
-// retryBacklogFull returns op, tried again after a pause for as long as
-// its context lasts when the connection to superd is refused because the
-// socket's listen backlog is full (EAGAIN): superd has not yet accepted
-// the connections that came before, and this request was never sent. act
-// connects for up to opsAtOnceSocket services at once, more than the
-// backlog holds where net.core.somaxconn is 128 (older kernels). Once the
-// context is done, the error is its cause: superd accepted nothing in
-// time, which is no answer, not a superd that is not running.
-func retryBacklogFull(op func(context.Context, string) (transport.ServiceStatus, error)) func(context.Context, string) (transport.ServiceStatus, error) {
-	return func(ctx context.Context, name string) (transport.ServiceStatus, error) {
-		pause := backlogRetryFirst
-		for {
-			st, err := op(ctx, name)
-			if !backlogFull(err) {
-				return st, err
-			}
-			timer := time.NewTimer(pause)
-			select {
-			case <-ctx.Done():
-				timer.Stop()
-				return st, context.Cause(ctx)
-			case <-timer.C:
-			}
-			pause = min(2*pause, backlogRetryMost)
-		}
-	}
-}
-
-// backlogFull reports whether err is a connection to superd refused
-// because the listen backlog of its socket is full.
-func backlogFull(err error) bool {
-	var unreachable *transport.UnreachableError
-	return errors.As(err, &unreachable) && errors.Is(err, syscall.EAGAIN)
 }
 
 type versionCmd struct{}
