@@ -1051,10 +1051,11 @@ func (s *Supervisor) PutDefinition(ctx context.Context, name string, data []byte
 	if err := s.mayEdit(opts); err != nil {
 		return transport.DefinitionResult{}, err
 	}
-	root := s.rootRule(opts.Caller)
 	data = append([]byte(nil), data...) // the message must not share the caller's buffer
+	// The rule is made once Run is ready (askConfig waits for it): it
+	// needs the socket group, which Run resolves.
 	r, err := s.askConfig(ctx, true, func(reply chan<- definitionReply) any {
-		return &putDefinition{name: name, data: data, opts: opts, root: root, reply: reply}
+		return &putDefinition{name: name, data: data, opts: opts, root: s.rootRule(opts.Caller), reply: reply}
 	})
 	return r.result, err
 }
@@ -1096,9 +1097,8 @@ func (s *Supervisor) DeleteDefinition(ctx context.Context, name string, opts tra
 	if err := s.mayEdit(opts); err != nil {
 		return transport.DefinitionResult{}, err
 	}
-	root := s.rootRule(opts.Caller)
 	r, err := s.askConfig(ctx, true, func(reply chan<- definitionReply) any {
-		return &deleteDefinition{name: name, opts: opts, root: root, reply: reply}
+		return &deleteDefinition{name: name, opts: opts, root: s.rootRule(opts.Caller), reply: reply}
 	})
 	return r.result, err
 }
@@ -1113,6 +1113,7 @@ func (s *Supervisor) mayEdit(opts transport.WriteOptions) error {
 
 // askConfig sends the message built by msg to the config actor and waits
 // for its reply; act says whether the message acts (see ErrNotRunning).
+// msg is called once Run is ready.
 func (s *Supervisor) askConfig(ctx context.Context, act bool, msg func(chan<- definitionReply) any) (definitionReply, error) {
 	if err := s.waitFor(ctx, act); err != nil {
 		return definitionReply{}, err
