@@ -39,7 +39,8 @@
 // on); queries are still answered. Then every service stops. A live
 // stream of Events gets every event until then (the stop of each running
 // service), then its channel is closed; a followed Logs stream ends once
-// the services' last output is written. After Run has returned, the
+// the services' last output is written. Run then takes its actors down,
+// and the queries return ErrNotRunning too. After Run has returned, the
 // service methods return ErrNotRunning.
 //
 // # Errors

@@ -201,7 +201,8 @@ func (s *Supervisor) staleStop(specs []*config.Service) runstate.StopPolicy {
 // shutting down"), and those already waiting for their answer get it a
 // second later (which cuts their answer, not their action: a stop under
 // way goes on); the queries (Status, List, Logs, Events, Definition,
-// ConfigErrors) are answered until Run returns.
+// ConfigErrors) are answered until every service has stopped, and get
+// ErrNotRunning too once Run takes its actors down.
 var ErrNotRunning error = notRunningError{}
 
 // notRunningError is ErrNotRunning.
@@ -298,6 +299,11 @@ type Supervisor struct {
 	// errShutdown.
 	cut     chan struct{}
 	cutOnce sync.Once
+	// dismantling is closed when Run, its services stopped, begins to
+	// take the actors down: their answers are partial from then on (a
+	// service whose actor is gone is unknown), so the queries get
+	// ErrNotRunning instead.
+	dismantling chan struct{}
 
 	// streams is canceled once the services have stopped and the actors
 	// are gone: it ends the log streams.
@@ -389,7 +395,7 @@ func New(cfg Config) (*Supervisor, error) {
 	cfg.Services = services
 	streams, closeStreams := context.WithCancel(context.Background())
 	return &Supervisor{cfg: cfg, log: cfg.Logger, ready: make(chan struct{}), done: make(chan struct{}), socketGID: -1,
-		stopping: make(chan struct{}), cut: make(chan struct{}), streams: streams, closeStreams: closeStreams, logWatcher: logsink.NewWatcher(cfg.Logger)}, nil
+		stopping: make(chan struct{}), cut: make(chan struct{}), dismantling: make(chan struct{}), streams: streams, closeStreams: closeStreams, logWatcher: logsink.NewWatcher(cfg.Logger)}, nil
 }
 
 // Ready is closed once Run has started every AutoStart service and the
@@ -626,6 +632,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	case <-ended:
 	case <-time.After(streamsEndGrace + time.Second): // the hub is stuck: its Stopping ends them
 	}
+	close(s.dismantling) // before the poison: see dismantled
 	_ = s.sys.Root.PoisonFuture(root).Wait()
 	s.closeStreams()
 	if err := s.logWatcher.Close(); err != nil {
@@ -848,6 +855,10 @@ func (s *Supervisor) List(ctx context.Context) ([]transport.ServiceStatus, error
 	s.sys.Root.Send(s.services, &listQuery{reply: reply})
 	select {
 	case l := <-reply:
+		if s.dismantled() {
+			// Made while the services' actors went away: some missing.
+			return nil, errDismantled
+		}
 		s.markStale(ctx, l)
 		return l, nil
 	case <-ctx.Done():
@@ -1290,6 +1301,10 @@ func (s *Supervisor) ask(ctx context.Context, name string, act bool, msg func(re
 	end, endErr := s.end(act)
 	select {
 	case r := <-reply:
+		if errors.Is(r.err, transport.ErrUnknownService) && s.dismantled() {
+			// Its actor is gone, not the service.
+			return transport.ServiceStatus{}, errDismantled
+		}
 		// Errors from the config actor's on-demand load already say why
 		// (they carry a parenthesised reason); plain ones get the file's.
 		if errors.Is(r.err, transport.ErrUnknownService) && !strings.Contains(r.err.Error(), "(") {
@@ -1321,6 +1336,9 @@ func (s *Supervisor) waitFor(ctx context.Context, act bool) error {
 	if err := s.wait(ctx); err != nil {
 		return err
 	}
+	if !act && s.dismantled() {
+		return errDismantled
+	}
 	if act {
 		select {
 		case <-s.stopping:
@@ -1342,6 +1360,22 @@ func (s *Supervisor) end(act bool) (<-chan struct{}, error) {
 	}
 	return s.done, ErrNotRunning
 }
+
+// dismantled reports whether Run has begun to take the actors down. An
+// answer received afterwards may have been made after some of them were
+// gone: the poison that takes them down is sent once dismantling is
+// closed, so whoever receives such an answer sees it closed.
+func (s *Supervisor) dismantled() bool {
+	select {
+	case <-s.dismantling:
+		return true
+	default:
+		return false
+	}
+}
+
+// errDismantled answers the queries once Run takes the actors down.
+var errDismantled = fmt.Errorf("%w (shutting down)", ErrNotRunning)
 
 // wait blocks until the supervisor is ready.
 func (s *Supervisor) wait(ctx context.Context) error {
