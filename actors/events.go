@@ -449,7 +449,7 @@ func (h *eventsActor) handleSubscribe(m *subscribe) {
 	var sub subscription
 	for _, e := range h.history {
 		if matchService(m.service, *e) {
-			sub.history = append(sub.history, *e)
+			sub.history = append(sub.history, callersCopy(*e))
 		}
 	}
 	if m.follow && h.ending != nil {
@@ -477,6 +477,19 @@ func (h *eventsActor) handleSubscribe(m *subscribe) {
 	m.reply <- sub
 }
 
+// callersCopy returns e with slices and an exit code of its own: the
+// events of Events are their caller's to change, and the hub's own stay
+// as they were, for the history, the other streams and the notifiers
+// (which encode them in goroutines of their own).
+func callersCopy(e notify.Event) notify.Event {
+	if e.Code != nil {
+		code := *e.Code
+		e.Code = &code
+	}
+	e.Added, e.Removed, e.Changed = slices.Clone(e.Added), slices.Clone(e.Removed), slices.Clone(e.Changed)
+	return e
+}
+
 // fanOut hands e to every live stream that wants it, dropping the streams
 // whose client does not keep up. It reports whether some stream has a
 // backlog left.
@@ -486,6 +499,7 @@ func (h *eventsActor) fanOut(e notify.Event) bool {
 		if !matchService(sub.service, e) {
 			continue
 		}
+		e := callersCopy(e)
 		if len(sub.backlog) == 0 {
 			select {
 			case sub.ch <- e:

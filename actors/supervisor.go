@@ -1184,7 +1184,8 @@ func (s *Supervisor) currentLoadErrors(ctx context.Context) ([]error, error) {
 // shuts down (after the stop of every service it stops then), or when the
 // caller falls too far behind (the stream's Dropped then reports true).
 // service need not be defined: one removed keeps its past events, one not
-// defined yet gets those it will have.
+// defined yet gets those it will have. The events are the caller's (their
+// slices and exit code too): changing them changes nothing else.
 func (s *Supervisor) Events(ctx context.Context, service string, follow bool) (transport.EventStream, error) {
 	if service != "" {
 		if err := config.ValidateName(service); err != nil {
