@@ -121,3 +121,42 @@ func TestEmbedEventsAreTheCallers(t *testing.T) {
 		}
 	}
 }
+
+// A Reload's result is its caller's too: its lists were those of the
+// reload event that the history kept and the webhooks encode, so that a
+// caller sorting or filtering them in place changed the event.
+func TestEmbedReloadResultIsTheCallers(t *testing.T) {
+	confDir := t.TempDir()
+	sup, _, _ := embedded(t, actors.Config{ConfigDir: confDir})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for _, name := range []string{"x1", "x2"} {
+		if err := os.WriteFile(filepath.Join(confDir, name+".service"), []byte("[Service]\nExecStart=sleep 60\nAutoStart=no\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := sup.Reload(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Added, []string{"x1", "x2"}) {
+		t.Fatalf("Reload added %v, want [x1 x2]", res.Added)
+	}
+	res.Added[0] = "changed by the caller"
+	h, err := sup.Events(ctx, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range h.History {
+		if e.Type == notify.TypeReload {
+			found = true
+			if !slices.Equal(e.Added, []string{"x1", "x2"}) {
+				t.Errorf("the reload event added %v after the caller changed its result, want [x1 x2]", e.Added)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no reload event in the history")
+	}
+}

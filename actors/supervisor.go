@@ -859,6 +859,9 @@ func (s *Supervisor) List(ctx context.Context) ([]transport.ServiceStatus, error
 			// Made while the services' actors went away: some missing.
 			return nil, errDismantled
 		}
+		for i := range l {
+			l[i] = callersStatus(l[i])
+		}
 		s.markStale(ctx, l)
 		return l, nil
 	case <-ctx.Done():
@@ -1259,7 +1262,12 @@ func (s *Supervisor) reload(ctx context.Context, dryRun bool) (transport.ReloadR
 	s.sys.Root.Send(s.config, &reloadConfig{dryRun: dryRun, reply: reply})
 	select {
 	case r := <-reply:
-		return r.result, r.err
+		// The lists are also the reload event's, which the hub keeps and
+		// the notifiers encode: the caller gets its own.
+		res := r.result
+		res.Added, res.Removed, res.Changed = slices.Clone(res.Added), slices.Clone(res.Removed), slices.Clone(res.Changed)
+		res.Unchanged, res.Errors, res.Warnings = slices.Clone(res.Unchanged), slices.Clone(res.Errors), slices.Clone(res.Warnings)
+		return res, r.err
 	case <-ctx.Done():
 		return transport.ReloadResult{}, ctx.Err()
 	case <-s.cut:
@@ -1317,12 +1325,31 @@ func (s *Supervisor) ask(ctx context.Context, name string, act bool, msg func(re
 				r.err = fmt.Errorf("%w (%s%s could not be loaded: %s)", r.err, name, config.FileSuffix, oneLine(why.Error()))
 			}
 		}
-		return r.status, r.err
+		return callersStatus(r.status), r.err
 	case <-ctx.Done():
 		return transport.ServiceStatus{}, ctx.Err()
 	case <-end:
 		return transport.ServiceStatus{}, endErr
 	}
+}
+
+// callersStatus returns st with a start time and last exit of its own:
+// the actors' statuses point at their records, which the caller must be
+// free to change without changing them.
+func callersStatus(st transport.ServiceStatus) transport.ServiceStatus {
+	if st.StartedAt != nil {
+		t := *st.StartedAt
+		st.StartedAt = &t
+	}
+	if st.LastExit != nil {
+		e := *st.LastExit
+		if e.Code != nil {
+			code := *e.Code
+			e.Code = &code
+		}
+		st.LastExit = &e
+	}
+	return st
 }
 
 // waitFor is wait for a call that acts if act is true (one that is
