@@ -7,7 +7,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -434,19 +433,6 @@ func hardLinked(path string) (string, bool) {
 		return "", false
 	}
 	return resolved, true
-}
-
-// linkCount returns how many names the file fi describes has, or 1 where
-// the system does not tell (fi.Sys() has no Nlink field: Windows).
-func linkCount(fi os.FileInfo) uint64 {
-	v := reflect.ValueOf(fi.Sys())
-	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
-		return 1
-	}
-	if n := v.Elem().FieldByName("Nlink"); n.IsValid() && n.CanUint() {
-		return n.Uint()
-	}
-	return 1
 }
 
 // handleLinkChanged reloads (debounced, as after an event of the config
