@@ -66,11 +66,12 @@
 // its own, or two services of one name write the same log files.
 //
 // With [Config.Subreaper] the process becomes the child subreaper and reaps
-// every child it has: at most one Supervisor of a process may set it at a
-// time, and meanwhile neither the program nor another Supervisor of the
-// process may run children (it would take their exit statuses: the
-// services of another Supervisor would be seen to exit with an unknown
-// status, -1, and their restart policy would apply to that). Run
+// every child it has: a Supervisor that sets it must be the only one of
+// its process while it runs (Run fails with an error wrapping
+// process.ErrSubreaperInUse for it while another runs, and for another
+// while it runs: it would take their exit statuses), and meanwhile the
+// program must not run children of its own (the same would happen to
+// them). Run
 // then marks close-on-exec every descriptor the process has open from 3
 // up (those it inherited too), so that no service gets them.
 // Without it, a Supervisor reaps only the children it started, changes no

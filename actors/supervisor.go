@@ -95,9 +95,10 @@ type Config struct {
 	// those processes to reap them. A program that runs as PID 1 (in a
 	// container) inherits them itself: without Subreaper nobody reaps
 	// them, and each such stop lasts more than the service's
-	// TimeoutStopSec. One Supervisor of a
-	// process at a time may set it: Run fails for another with an error
-	// wrapping process.ErrSubreaperInUse.
+	// TimeoutStopSec. A Supervisor that sets it must be the only one of
+	// its process while it runs: Run fails, with an error wrapping
+	// process.ErrSubreaperInUse, for it while another Supervisor runs, and
+	// for any other while it runs.
 	Subreaper bool
 	// StateFile is where the supervisor records the process group of each
 	// running service, the services the operator stopped and the services
@@ -503,7 +504,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	procs, err := process.NewManager(process.Options{Subreaper: s.cfg.Subreaper, Logger: s.log})
 	if errors.Is(err, process.ErrSubreaperInUse) {
-		return fmt.Errorf("Config.Subreaper: another Supervisor of this process is the child subreaper until its Run returns: %w", err)
+		return fmt.Errorf("Config.Subreaper: a Supervisor with it must be the only one of its process while it runs, and another Supervisor of this process runs (until its Run returns): %w", err)
 	}
 	if err != nil {
 		return fmt.Errorf("process manager: %w", err)

@@ -12,7 +12,6 @@ import (
 	"os/signal"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -110,11 +109,44 @@ func newManagerWith(opts Options, pidfds bool) (*Manager, error) {
 	return m, nil
 }
 
-// subreaperTaken is set while a Manager of this process is the child
-// subreaper. The role belongs to the process, not to a Manager (the OS
-// keeps it per process), so this is the one state the Managers of a
-// process share.
-var subreaperTaken atomic.Bool
+// managers is the one state the Managers of a process share: the OS
+// keeps the child subreaper role per process, and a subreaper Manager
+// reaps every child of the process (wait4 of any pid), another Manager's
+// too, whose exit statuses would then be lost.
+var managers struct {
+	mu        sync.Mutex
+	live      int  // Managers not yet closed
+	subreaper bool // one of them is the child subreaper
+}
+
+// register counts a new Manager of the process, unless it would share the
+// process with a subreaper one (as the subreaper, or beside it): then the
+// error wraps ErrSubreaperInUse.
+func register(subreaper bool) error {
+	managers.mu.Lock()
+	defer managers.mu.Unlock()
+	switch {
+	case managers.subreaper && subreaper:
+		return fmt.Errorf("%w: another one is already the child subreaper", ErrSubreaperInUse)
+	case managers.subreaper:
+		return fmt.Errorf("%w: one is the child subreaper, and would reap this one's children", ErrSubreaperInUse)
+	case subreaper && managers.live > 0:
+		return fmt.Errorf("%w: %d other Manager(s) run, whose children a subreaper would reap", ErrSubreaperInUse, managers.live)
+	}
+	managers.live++
+	managers.subreaper = managers.subreaper || subreaper
+	return nil
+}
+
+// unregister undoes register.
+func unregister(subreaper bool) {
+	managers.mu.Lock()
+	defer managers.mu.Unlock()
+	managers.live--
+	if subreaper {
+		managers.subreaper = false
+	}
+}
 
 // prepareManager is newManagerWith without starting the spawner and the
 // reaper.
@@ -129,12 +161,12 @@ func prepareManager(opts Options, pidfds bool) (*Manager, error) {
 		done:      make(chan struct{}),
 		procs:     make(map[int]*child),
 	}
+	if err := register(opts.Subreaper); err != nil {
+		return nil, err
+	}
 	if opts.Subreaper {
-		if !subreaperTaken.CompareAndSwap(false, true) {
-			return nil, ErrSubreaperInUse
-		}
 		if err := setSubreaper(true); err != nil {
-			subreaperTaken.Store(false)
+			unregister(true)
 			return nil, fmt.Errorf("process: become child subreaper: %w", err)
 		}
 		if !subreaperSupported {
@@ -204,8 +236,8 @@ func (m *Manager) Close() error {
 			if e := setSubreaper(false); e != nil {
 				err = fmt.Errorf("process: give up child subreaper: %w", e)
 			}
-			subreaperTaken.Store(false)
 		}
+		unregister(m.subreaper)
 	})
 	return err
 }

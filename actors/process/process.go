@@ -30,8 +30,10 @@ type Options struct {
 	// the process becomes a child subreaper, and every child of the process
 	// is reaped, including ones the Manager did not start. Use it only when
 	// the Manager owns all child processes of the program (the daemon).
-	// One Manager of a process at a time may set it: [NewManager] returns
-	// [ErrSubreaperInUse] for another.
+	// A Manager that sets it must be the only one of the process while it
+	// runs: [NewManager] returns an error wrapping [ErrSubreaperInUse]
+	// for a subreaper one while another Manager runs, and for any other
+	// while a subreaper one does (whose children it would reap).
 	Subreaper bool
 	// Logger receives debug and error records; nil discards them.
 	Logger *slog.Logger
@@ -121,11 +123,12 @@ func (e Exit) String() string {
 	return fmt.Sprintf("exit code %d", e.Code)
 }
 
-// ErrSubreaperInUse is the error of [NewManager] with Options.Subreaper
-// while another Manager of the process is the child subreaper: the role is
-// the process's, and a second holder would reap the first one's children
-// and, when closed, give the role up under it.
-var ErrSubreaperInUse = errors.New("process: another Manager of this process is already the child subreaper")
+// ErrSubreaperInUse is the error of [NewManager] when a child subreaper
+// Manager would share the process with another Manager: the role is the
+// process's, and the subreaper reaps every child of the process (the
+// other Manager's exits would be lost; a second subreaper, closed, would
+// give the role up under the first).
+var ErrSubreaperInUse = errors.New("process: a child subreaper Manager must be the only Manager of its process")
 
 // ExecError reports a failure before the program ran: its lookup in PATH
 // ("lookup"), a bad working directory ("chdir"), an unknown or forbidden

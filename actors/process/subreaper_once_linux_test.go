@@ -21,8 +21,10 @@ func isSubreaper() (bool, error) {
 
 // twoSubreapersHelper checks, in a process of its own, that a second
 // subreaper Manager is refused while one runs (it would give the role up
-// under the first when closed), that a Manager without the role does not
-// touch it, and that the role can be taken again once given back.
+// under the first when closed), and so is a Manager without the role (the
+// subreaper would reap its children: it saw its exits with status -1),
+// that a subreaper one is refused while another Manager runs, and that
+// the role can be taken again once given back.
 func twoSubreapersHelper() int {
 	check := func() error {
 		first, err := NewManager(Options{Subreaper: true, Logger: discardLogger()})
@@ -35,12 +37,11 @@ func twoSubreapersHelper() int {
 			}
 			return fmt.Errorf("second subreaper Manager: %v, want ErrSubreaperInUse", err)
 		}
-		plain, err := NewManager(Options{Logger: discardLogger()})
-		if err != nil {
-			return fmt.Errorf("plain: %w", err)
-		}
-		if err := plain.Close(); err != nil {
-			return fmt.Errorf("plain Close: %w", err)
+		if plain, err := NewManager(Options{Logger: discardLogger()}); !errors.Is(err, ErrSubreaperInUse) {
+			if plain != nil {
+				plain.Close()
+			}
+			return fmt.Errorf("Manager beside a subreaper one: %v, want ErrSubreaperInUse", err)
 		}
 		if on, err := isSubreaper(); err != nil || !on {
 			return fmt.Errorf("after the other Managers: subreaper %v, %v; want still on", on, err)
@@ -50,6 +51,19 @@ func twoSubreapersHelper() int {
 		}
 		if on, _ := isSubreaper(); on {
 			return errors.New("still a subreaper after the first Close")
+		}
+		plain, err := NewManager(Options{Logger: discardLogger()})
+		if err != nil {
+			return fmt.Errorf("plain, once the subreaper closed: %w", err)
+		}
+		if sub, err := NewManager(Options{Subreaper: true, Logger: discardLogger()}); !errors.Is(err, ErrSubreaperInUse) {
+			if sub != nil {
+				sub.Close()
+			}
+			return fmt.Errorf("subreaper Manager beside another: %v, want ErrSubreaperInUse", err)
+		}
+		if err := plain.Close(); err != nil {
+			return fmt.Errorf("plain Close: %w", err)
 		}
 		again, err := NewManager(Options{Subreaper: true, Logger: discardLogger()})
 		if err != nil {
