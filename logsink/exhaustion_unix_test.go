@@ -45,10 +45,10 @@ func TestOpenWithoutFreeDescriptors(t *testing.T) {
 	}
 }
 
-// exhaustDescriptors lowers the soft RLIMIT_NOFILE (restored at the end of
-// the test) and opens /dev/null until no descriptor is left. It returns the
-// files opened, for the caller to close.
-func exhaustDescriptors(t *testing.T) []*os.File {
+// lowerNoFile lowers the soft RLIMIT_NOFILE to 512 at most, restored at
+// the end of the test, and returns it. RLIMIT_NOFILE is process-wide: a
+// test that calls it must not run in parallel with others.
+func lowerNoFile(t *testing.T) syscall.Rlimit {
 	t.Helper()
 	var orig syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &orig); err != nil {
@@ -64,6 +64,15 @@ func exhaustDescriptors(t *testing.T) []*os.File {
 			t.Errorf("restore RLIMIT_NOFILE: %v", err)
 		}
 	})
+	return low
+}
+
+// exhaustDescriptors lowers the soft RLIMIT_NOFILE (restored at the end of
+// the test) and opens /dev/null until no descriptor is left. It returns the
+// files opened, for the caller to close.
+func exhaustDescriptors(t *testing.T) []*os.File {
+	t.Helper()
+	low := lowerNoFile(t)
 	var files []*os.File
 	for range low.Cur {
 		f, err := os.Open(os.DevNull)

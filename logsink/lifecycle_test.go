@@ -40,16 +40,7 @@ func testCloseWithWriteEndHeldOpen(t *testing.T, p *Poller) {
 	// all that is left.
 	waitFor(t, "one reader and no writer", func() bool { return sinkGoroutines() == before+readerGoroutines(p)/2 })
 
-	closed := make(chan error, 1)
-	go func() { closed <- s.Close() }()
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Fatalf("Close: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Close blocked on a pipe held open")
-	}
+	closeWithin(t, s, "Close blocked on a pipe held open")
 	// Close waited for its goroutines, which may still be unwinding.
 	waitFor(t, "the sink's goroutines to exit", func() bool { return sinkGoroutines() == before })
 
@@ -195,5 +186,21 @@ func testWriterRestartsLoseNothing(t *testing.T, p *Poller) {
 func TestStreamWriterSize(t *testing.T) {
 	if size := unsafe.Sizeof(streamWriter{}); size > 384 {
 		t.Errorf("streamWriter is %d bytes, want at most 384 (the 384-byte size class)", size)
+	}
+}
+
+// closeWithin closes s, and fails t with stuck if that takes more than
+// 10 s.
+func closeWithin(t *testing.T, s *Sink, stuck string) {
+	t.Helper()
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal(stuck)
 	}
 }

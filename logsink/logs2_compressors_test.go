@@ -4,7 +4,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // compressionWaiting waits until a compression waits for a place among
@@ -66,16 +65,7 @@ func TestCompressorsCloseEndsTheWait(t *testing.T) {
 	plain := rotatedOnce(t, s, dir)
 	compressionWaiting(t)
 
-	closed := make(chan error, 1)
-	go func() { closed <- s.Close() }()
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Fatalf("Close: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Close waits for a compression that waits for a place")
-	}
+	closeWithin(t, s, "Close waits for a compression that waits for a place")
 	if b := backups(t, dir, Stdout); len(b) != 1 || b[0] != plain || strings.HasSuffix(b[0], compressSuffix) {
 		t.Errorf("backups %v after Close; want %s, plain", b, plain)
 	}

@@ -16,14 +16,7 @@ import (
 func TestFollowLiveFilePutBack(t *testing.T) {
 	path := writeFile(t, []byte("one\n"))
 	r := openTail(t, t.Context(), path, TailOptions{Lines: -1, Follow: true})
-	buf := make([]byte, 4096)
-	step := func(want string) {
-		t.Helper()
-		n, err := r.step(buf)
-		if err != nil || string(buf[:n]) != want {
-			t.Fatalf("step: %q, %v; want %q", buf[:n], err, want)
-		}
-	}
+	step := stepper(t, r)
 	step("one\n")
 	step("")
 
@@ -49,14 +42,7 @@ func TestFollowNewFileOfAReusedInode(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := openTail(t, t.Context(), path, TailOptions{Lines: -1, Follow: true})
-	buf := make([]byte, 4096)
-	step := func(want string) {
-		t.Helper()
-		n, err := r.step(buf)
-		if err != nil || string(buf[:n]) != want {
-			t.Fatalf("step: %q, %v; want %q", buf[:n], err, want)
-		}
-	}
+	step := stepper(t, r)
 	step(old)
 	step("")
 
@@ -72,4 +58,17 @@ func TestFollowNewFileOfAReusedInode(t *testing.T) {
 		t.Skip("the file system gave the new file another inode")
 	}
 	step(fresh)
+}
+
+// stepper returns a function that makes r take one step (see
+// TailReader.step) and fails t unless it reads want.
+func stepper(t *testing.T, r *TailReader) func(want string) {
+	buf := make([]byte, 4096)
+	return func(want string) {
+		t.Helper()
+		n, err := r.step(buf)
+		if err != nil || string(buf[:n]) != want {
+			t.Fatalf("step: %q, %v; want %q", buf[:n], err, want)
+		}
+	}
 }

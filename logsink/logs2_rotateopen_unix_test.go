@@ -51,16 +51,7 @@ func (s *starvedOpen) Write(p []byte) (int, error) {
 // It changes RLIMIT_NOFILE, which is process-wide: it must not run in
 // parallel with other tests.
 func TestRotationWithoutDescriptorKeepsBackup(t *testing.T) {
-	var orig syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &orig); err != nil {
-		t.Fatal(err)
-	}
-	low := orig
-	low.Cur = min(orig.Cur, 512)
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &orig) })
+	lowerNoFile(t)
 
 	var starved *starvedOpen
 	dir := filepath.Join(t.TempDir(), "svc")
@@ -78,14 +69,7 @@ func TestRotationWithoutDescriptorKeepsBackup(t *testing.T) {
 	// All descriptors taken but one, before the rotation: the wrapper
 	// takes those the rotation frees at once, so that the write follows
 	// the rotation within the same millisecond, as it does in production.
-	var fillers []*os.File
-	for {
-		f, err := os.Open(os.DevNull)
-		if err != nil {
-			break
-		}
-		fillers = append(fillers, f)
-	}
+	fillers := exhaustDescriptors(t)
 	_ = fillers[len(fillers)-1].Close()
 	fillers = fillers[:len(fillers)-1]
 	starved.armed.Store(true)

@@ -228,6 +228,17 @@ func (d *daemon) status(name string) transport.ServiceStatus {
 	return st
 }
 
+// waitSleeping waits until service name runs "/bin/sleep arg": the
+// command its file gives now.
+func (d *daemon) waitSleeping(what, name, arg string) {
+	d.t.Helper()
+	waitFor(d.t, 10*time.Second, what, func() bool {
+		st := d.status(name)
+		cmd, _ := os.ReadFile("/proc/" + itoa(st.PID) + "/cmdline")
+		return st.State == "running" && string(cmd) == "/bin/sleep\x00"+arg+"\x00"
+	})
+}
+
 // waitRunning waits until name runs and returns its status. The service
 // may not exist yet (a reload in progress).
 func (d *daemon) waitRunning(name string) transport.ServiceStatus {

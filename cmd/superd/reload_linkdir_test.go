@@ -35,11 +35,7 @@ func TestWatchFollowsARecreatedTargetDir(t *testing.T) {
 	d.start()
 	runs := func(what, arg string) {
 		t.Helper()
-		waitFor(t, 10*time.Second, what, func() bool {
-			st := d.status("app")
-			cmd, _ := os.ReadFile("/proc/" + itoa(st.PID) + "/cmdline")
-			return st.State == "running" && string(cmd) == "/bin/sleep\x00"+arg+"\x00"
-		})
+		d.waitSleeping(what, "app", arg)
 	}
 	runs("app running", "1001")
 

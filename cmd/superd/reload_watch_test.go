@@ -151,11 +151,7 @@ func TestReloadWatchFollowsSymlinkedFiles(t *testing.T) {
 	d.waitRunning("app")
 	runs := func(what, arg string) {
 		t.Helper()
-		waitFor(t, 10*time.Second, what, func() bool {
-			st := d.status("app")
-			cmd, _ := os.ReadFile("/proc/" + itoa(st.PID) + "/cmdline")
-			return st.State == "running" && string(cmd) == "/bin/sleep\x00"+arg+"\x00"
-		})
+		d.waitSleeping(what, "app", arg)
 	}
 	runs("app running r1's command", "1001")
 
