@@ -54,9 +54,12 @@ type configActor struct {
 	// refused holds, by name, the error of a known service's file that
 	// changed since it was loaded and that the ownership rule refuses now
 	// (see stale, which keeps it).
-	refused  map[string]error
-	statFile func(path string) (fileStamp, bool)           // stale's stat; nil means stampOf (tests count calls)
-	loadDir  func(dir string) ([]*config.Service, []error) // reload's config.LoadDir; tests make it fail
+	refused map[string]error
+	// checkLogDir, if not nil, says why the log directory of the service
+	// name would be refused (see keepUnlogged).
+	checkLogDir func(name string) error
+	statFile    func(path string) (fileStamp, bool)           // stale's stat; nil means stampOf (tests count calls)
+	loadDir     func(dir string) ([]*config.Service, []error) // reload's config.LoadDir; tests make it fail
 
 	daemonHash  string          // Hash of the superd.conf in force (it covers the CAFile= contents)
 	hookKeys    map[string]bool // the webhookKey of every webhook in force
@@ -334,6 +337,7 @@ func (c *configActor) reloadWith(ctx actor.Context, dryRun, confirmAbsence bool)
 			return res, nil, fmt.Errorf("%w: %w (nothing was changed)", transport.ErrConfigUnavailable, err)
 		}
 	}
+	specs, errs = c.keepUnlogged(specs, errs)
 	res.Errors = append(res.Errors, allConfigErrors(errs)...)
 	daemon, derr := config.LoadDaemon(c.dir)
 	if derr != nil {
@@ -489,6 +493,29 @@ func (c *configActor) reloadWith(ctx actor.Context, dryRun, confirmAbsence bool)
 		c.log.Error("service file skipped", "err", err)
 	}
 	return res, &apply, nil
+}
+
+// keepUnlogged moves out of specs the services that changed and whose log
+// directory would be refused (checkLogDir): replaced, the service would be
+// stopped, and the new one not created, its logs not opened. Each becomes
+// an error of its file instead, so that the service goes on as it was, as
+// for a file that does not load, until a reload finds its directory
+// fixed.
+func (c *configActor) keepUnlogged(specs []*config.Service, errs []error) ([]*config.Service, []error) {
+	if c.checkLogDir == nil {
+		return specs, errs
+	}
+	kept := specs[:0]
+	for _, sp := range specs {
+		if old, ok := c.known[sp.Name]; ok && old.File != "" && old.Hash != sp.Hash {
+			if err := c.checkLogDir(sp.Name); err != nil {
+				errs = append(errs, &config.Error{File: sp.File, Err: fmt.Errorf("not applied, the service goes on as it was: %w", err)})
+				continue
+			}
+		}
+		kept = append(kept, sp)
+	}
+	return kept, errs
 }
 
 // failedNames returns the services whose file errs says did not load.

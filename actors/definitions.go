@@ -226,6 +226,13 @@ func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transp
 	if err != nil {
 		return res, nil, &transport.InvalidDefinitionError{Name: m.name, Errors: configErrors(err)}
 	}
+	if old, ok := c.known[m.name]; ok && old.File != "" && old.Hash != spec.Hash && c.checkLogDir != nil {
+		// Replaced, the service would be stopped and the new one not
+		// created (see keepUnlogged): nothing is written.
+		if err := c.checkLogDir(m.name); err != nil {
+			return res, nil, fmt.Errorf("%w: service %s cannot be replaced, its logs could not be opened (nothing was written): %w", transport.ErrConflict, m.name, err)
+		}
+	}
 	written, err := config.WriteDefinition(c.dir, m.name, m.data)
 	if errors.Is(err, config.ErrSymlink) {
 		return res, nil, fmt.Errorf("%w: %w", transport.ErrConflict, err)

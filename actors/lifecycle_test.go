@@ -48,9 +48,19 @@ func lcRun(t *testing.T, files map[string]string) *lcSupervisor {
 // lcRunOn starts a Supervisor with cfg and waits until it is ready.
 func lcRunOn(t *testing.T, cfg Config) *lcSupervisor {
 	t.Helper()
+	return lcRunWith(t, cfg, nil)
+}
+
+// lcRunWith is lcRunOn, with tweak (if not nil) applied to the Supervisor
+// before its Run.
+func lcRunWith(t *testing.T, cfg Config, tweak func(*Supervisor)) *lcSupervisor {
+	t.Helper()
 	sup, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if tweak != nil {
+		tweak(sup)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &lcSupervisor{t: t, sup: sup, dir: cfg.ConfigDir, cancel: cancel, ran: make(chan error, 1)}

@@ -3,12 +3,14 @@ package actors
 import (
 	"context"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/supers-dev/supers/actors/runstate"
 	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/logsink"
 	"github.com/supers-dev/supers/notify"
 )
 
@@ -26,8 +28,11 @@ type rootActor struct {
 	loadStamps map[string]fileStamp
 	watch      bool
 	logDir     string
-	store      *runstate.Store // nil: no state file
-	queues     []*notify.Queue // one per notifier, owned by the event hub
+	// noLogDirCheck turns off the config actor's check of a changed
+	// service's log directory (Supervisor.noLogDirCheck).
+	noLogDirCheck bool
+	store         *runstate.Store // nil: no state file
+	queues        []*notify.Queue // one per notifier, owned by the event hub
 	// daemon is the superd.conf the queues were built from (nil without a
 	// config dir).
 	daemon  *config.Daemon
@@ -89,7 +94,7 @@ func (r *rootActor) Receive(ctx actor.Context) {
 			r.loadStamps = nil // the config actor's now
 			cfg, err = ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
 				c := &configActor{dir: dir, lock: deps.dirLock, services: services, events: events, log: logger, known: known, errs: errs,
-					watchDir: watch, startDaemon: daemon, version: version, loadStamps: loadStamps}
+					watchDir: watch, startDaemon: daemon, version: version, loadStamps: loadStamps, checkLogDir: logDirCheck(r.logDir, r.noLogDirCheck)}
 				if daemon != nil {
 					c.daemonHash = daemon.Hash
 				}
@@ -148,3 +153,13 @@ func (d demoteHandler) WithGroup(name string) slog.Handler {
 // now is the wall clock with its monotonic reading (uptimes survive clock
 // jumps).
 func now() time.Time { return time.Now() }
+
+// logDirCheck returns the check of a service's log directory under logDir
+// that the config actor makes before it replaces a changed service (see
+// configActor.keepUnlogged), nil without a log dir, or with off.
+func logDirCheck(logDir string, off bool) func(name string) error {
+	if logDir == "" || off {
+		return nil
+	}
+	return func(name string) error { return logsink.CheckServiceDir(filepath.Join(logDir, name)) }
+}

@@ -286,6 +286,10 @@ type Supervisor struct {
 	// the config dir: a change it makes comes between the load and the
 	// config actor's start.
 	afterLoad func()
+	// noLogDirCheck, if set (by tests), turns off the check of a changed
+	// service's log directory before it is replaced (keepUnlogged): the
+	// directory can still turn unsafe between that check and the open.
+	noLogDirCheck bool
 
 	// stopping is closed when the shutdown begins: the methods that act
 	// (start, stop, restart, signal, reload, definition writes) are then
@@ -574,7 +578,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	spawned := make(chan rootChildren, 1)
 	rootProps := actor.PropsFromProducer(func() actor.Actor {
-		return &rootActor{deps: deps, logDir: s.cfg.LogDir, store: store, spawned: spawned, initial: specs, loadErr: s.loadErrs, loadStamps: loadStamps, watch: s.cfg.Watch, queues: queues, daemon: daemon, version: s.cfg.Version}
+		return &rootActor{deps: deps, logDir: s.cfg.LogDir, noLogDirCheck: s.noLogDirCheck, store: store, spawned: spawned, initial: specs, loadErr: s.loadErrs, loadStamps: loadStamps, watch: s.cfg.Watch, queues: queues, daemon: daemon, version: s.cfg.Version}
 	}, actor.WithGuardian(resumeStrategy(s.log)), actor.WithSupervisor(resumeStrategy(s.log)))
 	root, err := s.sys.Root.SpawnNamed(rootProps, "superd")
 	if err != nil {

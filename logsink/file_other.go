@@ -18,3 +18,7 @@ func checkDirTree(string) error { return nil }
 // CheckLogDir returns nil: on this system, log directories are not checked
 // (see the Unix version).
 func CheckLogDir(string) error { return nil }
+
+// CheckServiceDir returns nil: on this system, log directories are not
+// checked (see the Unix version).
+func CheckServiceDir(string) error { return nil }

@@ -72,6 +72,17 @@ func checkDirTree(dir string) error {
 	return nil
 }
 
+// CheckServiceDir returns why Open would refuse dir, a service's log
+// directory, for its owner or modes, or the owners or modes of the
+// directories that lead to it (see Open), or nil; nil too for a dir that
+// does not exist yet (Open creates it).
+func CheckServiceDir(dir string) error {
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return checkDirTree(dir)
+}
+
 // CheckLogDir returns why the logs of no service could be written under
 // logDir, an existing log dir (superd's --log-dir), or nil: the rule each
 // service's log directory is opened under (see Open), applied to what
