@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/supers-dev/supers/transport"
 )
 
 // TestReloadKeepsAChangedServiceWhoseLogDirIsRefused: a service whose file
@@ -18,13 +20,7 @@ import (
 // service was gone.
 func TestReloadKeepsAChangedServiceWhoseLogDirIsRefused(t *testing.T) {
 	t.Parallel()
-	d := newDaemon(t, map[string]string{"a.service": "[Service]\nExecStart=/bin/sleep 1001\n"})
-	d.start()
-	before := d.waitRunning("a")
-	logs := filepath.Join(d.logDir, "a")
-	if err := os.Chmod(logs, 0o777); err != nil {
-		t.Fatal(err)
-	}
+	d, before, logs := runningWithUnsafeLogDir(t)
 	d.writeFile("a.service", "[Service]\nExecStart=/bin/sleep 1002\n")
 
 	out, errs, code := d.cli("reload")
@@ -51,13 +47,7 @@ func TestReloadKeepsAChangedServiceWhoseLogDirIsRefused(t *testing.T) {
 // stopped, the new one not created.
 func TestApplyRefusesAChangeWhoseLogDirIsRefused(t *testing.T) {
 	t.Parallel()
-	d := newDaemon(t, map[string]string{"a.service": "[Service]\nExecStart=/bin/sleep 1001\n"})
-	d.start()
-	before := d.waitRunning("a")
-	logs := filepath.Join(d.logDir, "a")
-	if err := os.Chmod(logs, 0o777); err != nil {
-		t.Fatal(err)
-	}
+	d, before, _ := runningWithUnsafeLogDir(t)
 	def := filepath.Join(t.TempDir(), "a.service")
 	if err := os.WriteFile(def, []byte("[Service]\nExecStart=/bin/sleep 1002\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -72,4 +62,19 @@ func TestApplyRefusesAChangeWhoseLogDirIsRefused(t *testing.T) {
 	if st := d.status("a"); st.State != "running" || st.PID != before.PID {
 		t.Fatalf("a after the refused apply: %s pid %d; want still running as pid %d", st.State, st.PID, before.PID)
 	}
+}
+
+// runningWithUnsafeLogDir starts superd with service a (sleep 1001), then
+// makes a's log directory one superd would refuse now (other users may
+// write it). It returns the daemon, a's status, and that directory.
+func runningWithUnsafeLogDir(t *testing.T) (*daemon, transport.ServiceStatus, string) {
+	t.Helper()
+	d := newDaemon(t, map[string]string{"a.service": "[Service]\nExecStart=/bin/sleep 1001\n"})
+	d.start()
+	before := d.waitRunning("a")
+	logs := filepath.Join(d.logDir, "a")
+	if err := os.Chmod(logs, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	return d, before, logs
 }
