@@ -5,7 +5,6 @@ package process
 import (
 	"io/fs"
 	"os"
-	"os/user"
 	"testing"
 )
 
@@ -17,12 +16,7 @@ import (
 // ...: permission denied", a start that failed because another service
 // had UMask=.
 func TestUMaskLeavesTheWorkingDirectoryOfOthersAlone(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root")
-	}
-	if _, err := user.Lookup("nobody"); err != nil {
-		t.Skip("no user nobody")
-	}
+	asRootWithNobody(t)
 	private := t.TempDir()
 	if err := os.Chmod(private, 0o700); err != nil {
 		t.Fatal(err)

@@ -192,7 +192,10 @@ func TestExecErrorMessage(t *testing.T) {
 	}
 }
 
-func TestRunAsUser(t *testing.T) {
+// asRootWithNobody skips t unless it runs as root and the system has a
+// user nobody, whom it returns.
+func asRootWithNobody(t *testing.T) *user.User {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root")
 	}
@@ -200,6 +203,11 @@ func TestRunAsUser(t *testing.T) {
 	if err != nil {
 		t.Skip("no user nobody")
 	}
+	return nobody
+}
+
+func TestRunAsUser(t *testing.T) {
+	nobody := asRootWithNobody(t)
 	m := newManager(t, Options{})
 	script := "id -u; id -g; id -G"
 	for _, tc := range []struct {
@@ -229,7 +237,7 @@ func TestRunAsUser(t *testing.T) {
 			}
 		})
 	}
-	_, err = m.Start(Spec{Argv: []string{"/bin/true"}, User: "54321"}, nil)
+	_, err := m.Start(Spec{Argv: []string{"/bin/true"}, User: "54321"}, nil)
 	if !errors.Is(err, errNoPrimaryGroup) {
 		t.Errorf("uid without passwd entry and no Group: %v, want errNoPrimaryGroup", err)
 	}

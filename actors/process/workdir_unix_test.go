@@ -5,7 +5,6 @@ package process
 import (
 	"errors"
 	"os"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,12 +16,7 @@ import (
 // chdir failure naming the directory, not as a failure to execute the
 // program (which that user may well execute).
 func TestWorkingDirectoryForbiddenToUser(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root")
-	}
-	if _, err := user.Lookup("nobody"); err != nil {
-		t.Skip("no user nobody")
-	}
+	asRootWithNobody(t)
 	private := filepath.Join(t.TempDir(), "private")
 	if err := os.Mkdir(private, 0o700); err != nil {
 		t.Fatal(err)
