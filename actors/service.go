@@ -732,6 +732,8 @@ func (a *serviceActor) handleExit(ctx actor.Context, m *processExited) {
 	if a.groupLeft() || a.straysLeft() {
 		a.crashing = true
 		a.mainExit = m
+		a.rec.lastExit = exitInfo(m.exit, false)
+		a.notify(ctx) // stopping: the status no longer shows the dead PID
 		a.pollGroup(ctx, m.gen, groupPollMin)
 		return
 	}
@@ -1023,7 +1025,12 @@ func (a *serviceActor) status() transport.ServiceStatus {
 		LastExit:    a.rec.lastExit,
 		Error:       a.rec.lastErr,
 	}
-	if a.handle.PID != 0 {
+	switch {
+	case a.crashing:
+		// The main process is gone; what is left of the service is being
+		// killed, and the restart waits for it (handleExit).
+		st.State, st.PID = StateStopping, 0
+	case a.handle.PID != 0:
 		t := a.startedAt
 		st.StartedAt = &t
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/supers-dev/supers/transport"
 )
 
 // frozen puts process pid in a cgroup v1 freezer of its own and freezes
@@ -115,4 +117,46 @@ func TestLifecycleStopLeavingAStuckMemberSaysSo(t *testing.T) {
 	if st.State != "stopped" || !strings.Contains(st.Error, "still there after SIGKILL") || !alive(member) {
 		t.Fatalf("after a stop that left member %d (alive: %v): state %q, error %q; want stopped with an error saying so", member, alive(member), st.State, st.Error)
 	}
+}
+
+// The main process exited unasked while a member of its group, SIGKILLed,
+// is still there (stuck in the kernel): until the restart, which waits for
+// it (at most 2 s), the status showed the service running with the dead
+// main process's PID. It shows it stopping (what is left of it), with no
+// PID and the exit already known.
+func TestLifecycleCrashWaitShowsStopping(t *testing.T) {
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "member.pid")
+	script := filepath.Join(dir, "crasher.sh")
+	body := fmt.Sprintf(`#!/bin/sh
+if [ -e %[1]s/first ]; then exec sleep 1002; fi
+: > %[1]s/first
+sh -c 'echo $$ > %[2]s.tmp; mv %[2]s.tmp %[2]s; exec sleep 1001' &
+while [ ! -e %[1]s/go ]; do sleep 0.01; done
+exit 3
+`, dir, pidFile)
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d := newDaemon(t, map[string]string{"crasher.service": "[Service]\nExecStart=/bin/sh " + script + "\nRestart=always\nRestartSec=0\n"})
+	lifeTag(t, d)
+	d.start()
+	first := d.waitRunning("crasher").PID
+	frozen(t, waitPIDFile(t, pidFile, "the member's pid"))
+
+	if err := os.WriteFile(filepath.Join(dir, "go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var st transport.ServiceStatus
+	waitFor(t, 20*time.Second, "crasher's status to change", func() bool {
+		st = d.status("crasher")
+		return st.State != "running" || st.PID != first
+	})
+	if st.State != "stopping" || st.PID != 0 || st.LastExit == nil || st.LastExit.Code == nil || *st.LastExit.Code != 3 {
+		t.Fatalf("while the restart waits for the stuck member: %s pid %d, last exit %v; want stopping, no pid, exit 3", st.State, st.PID, st.LastExit)
+	}
+	waitFor(t, 20*time.Second, "crasher restarted", func() bool {
+		st = d.status("crasher")
+		return st.State == "running" && st.PID != 0 && st.PID != first
+	})
 }
