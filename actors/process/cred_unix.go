@@ -67,8 +67,12 @@ func resolveCredential(userName, groupName string, euid, egid int) (*syscall.Cre
 	}
 
 	if !userGiven {
-		// Only the group changes; keep our uid and supplementary groups.
-		return &syscall.Credential{Uid: uint32(euid), Gid: gid, NoSetGroups: true}, nil
+		// Only the group changes; the uid stays ours. Our supplementary
+		// groups do not (root's, such as disk or adm, when started from a
+		// root shell): the child gets none, as under systemd, which calls
+		// initgroups only for a User= and whose manager has none to pass
+		// on.
+		return &syscall.Credential{Uid: uint32(euid), Gid: gid}, nil
 	}
 	if !hasGid {
 		return nil, &ExecError{Op: "user", Path: userName, Err: errNoPrimaryGroup}

@@ -49,6 +49,8 @@ func TestMain(m *testing.M) {
 		os.Exit(twoSubreapersHelper())
 	case "pollerretry":
 		os.Exit(pollerRetryHelper())
+	case "groups":
+		os.Exit(groupsHelper())
 	default:
 		fmt.Fprintln(os.Stderr, "unknown helper mode")
 		os.Exit(2)

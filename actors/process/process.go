@@ -58,7 +58,9 @@ type Spec struct {
 	// supplementary groups.
 	User string
 	// Group is the group name or numeric gid the child runs as; empty means
-	// the primary group of User (or this process's group).
+	// the primary group of User (or this process's group). Set without
+	// User (when running as root), the child keeps this process's uid but
+	// gets no supplementary groups.
 	Group string
 	// UMask, if not nil, is the file mode creation mask the child starts
 	// with; nil gives it this process's. Only Linux supports it (the

@@ -257,7 +257,7 @@ func TestResolveCredential(t *testing.T) {
 			t.Fatalf("credential %+v, %v; want uid %d gid %d with groups", c, err, uid, gid)
 		}
 		c, err = resolveCredential("", "12", 0, 0)
-		if err != nil || c == nil || c.Uid != 0 || c.Gid != 12 || !c.NoSetGroups {
+		if err != nil || c == nil || c.Uid != 0 || c.Gid != 12 || c.NoSetGroups || len(c.Groups) != 0 {
 			t.Fatalf("group only: %+v, %v", c, err)
 		}
 		if c, err = resolveCredential("", "", 0, 0); c != nil || err != nil {
