@@ -4,8 +4,11 @@ package process
 
 import (
 	"bufio"
+	"bytes"
+	"debug/elf"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +21,8 @@ import (
 // child's set-up and exec is only an errno, which may not say what failed:
 // a permission error is put on the working directory when the child's user
 // may not enter it, and a missing file on the interpreter of a script whose
-// #! line names one that does not exist.
+// #! line names one that does not exist, or on the dynamic loader of a
+// program built for another system (another libc, another word size).
 func startError(cmd *exec.Cmd, err error) error {
 	switch {
 	case errors.Is(err, syscall.EACCES):
@@ -32,8 +36,12 @@ func startError(cmd *exec.Cmd, err error) error {
 			return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("%w (it is a directory, not a program)", syscall.EACCES)}
 		}
 	case errors.Is(err, syscall.ENOENT):
-		if interp := missingInterpreter(cmd.Path); interp != "" {
-			return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("interpreter %q: %w", interp, syscall.ENOENT)}
+		if interp, loader := missingInterpreter(cmd.Path); interp != "" {
+			what := "interpreter"
+			if loader {
+				what = "dynamic loader"
+			}
+			return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("%s %q: %w", what, interp, syscall.ENOENT)}
 		}
 	case errors.Is(err, syscall.EBADF):
 		// From fork/exec, that is from the child moving its descriptors:
@@ -50,28 +58,67 @@ func startError(cmd *exec.Cmd, err error) error {
 }
 
 // missingInterpreter returns the interpreter named by the #! line of the
-// file at path if that interpreter does not exist, else "".
-func missingInterpreter(path string) string {
+// file at path, or the dynamic loader (loader true) an ELF program at path
+// names (PT_INTERP), if that does not exist; else "".
+func missingInterpreter(path string) (interp string, loader bool) {
 	f, err := os.Open(path)
 	if err != nil {
-		return ""
+		return "", false
 	}
 	defer f.Close()
+	if interp, ok := elfInterpreter(f); ok {
+		return missing(interp), true
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", false
+	}
 	line, _ := bufio.NewReaderSize(f, 256).ReadSlice('\n') // what it could read
 	rest, ok := strings.CutPrefix(strings.TrimSuffix(string(line), "\n"), "#!")
 	if !ok {
-		return ""
+		return "", false
 	}
 	// As the kernel reads it: blanks around, then up to the first blank.
-	interp, _, _ := strings.Cut(strings.Trim(rest, " \t"), " ")
+	interp, _, _ = strings.Cut(strings.Trim(rest, " \t"), " ")
 	interp, _, _ = strings.Cut(interp, "\t")
-	if interp == "" {
+	return missing(interp), false
+}
+
+// missing returns path if it names no file, else "".
+func missing(path string) string {
+	if path == "" {
 		return ""
 	}
-	if _, err := os.Stat(interp); errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ENOTDIR) {
-		return interp
+	if _, err := os.Stat(path); errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ENOTDIR) {
+		return path
 	}
 	return ""
+}
+
+// elfInterpreter returns the dynamic loader the ELF program in f names
+// (its PT_INTERP segment); ok is false if f is not an ELF file or names
+// none (a static program).
+func elfInterpreter(f *os.File) (interp string, ok bool) {
+	var magic [len(elf.ELFMAG)]byte
+	if _, err := f.ReadAt(magic[:], 0); err != nil || string(magic[:]) != elf.ELFMAG {
+		return "", false
+	}
+	ef, err := elf.NewFile(f)
+	if err != nil {
+		return "", false
+	}
+	for _, p := range ef.Progs {
+		if p.Type != elf.PT_INTERP {
+			continue
+		}
+		// A path, NUL-terminated: PATH_MAX at most, as the kernel reads it.
+		b, err := io.ReadAll(io.LimitReader(p.Open(), 4096))
+		if err != nil {
+			return "", false
+		}
+		name, _, _ := bytes.Cut(b, []byte{0})
+		return string(name), true
+	}
+	return "", false
 }
 
 // searchable reports whether a process with cred may search dir and every
