@@ -47,6 +47,10 @@ type Queue struct {
 	delivered uint64
 	failed    uint64
 	dropped   uint64
+	// lost counts the events the worker gave up on because Close's
+	// context ended (the delivery it cut, and those still queued), for
+	// Close to report in one warning.
+	lost uint64
 
 	// Drops from a full queue not yet reported, the last of them, when
 	// the last "queue full" warning was logged, and the timer that logs
@@ -180,9 +184,10 @@ func (q *Queue) Stats() QueueStats {
 
 // Close stops taking events and lets the worker deliver what is queued
 // until ctx is done; then, if a delivery is in flight or events are
-// queued, it cancels the delivery, drops the rest, logs a warning (with the
-// queue's logger, which names the notifier), and returns ctx's error; a
-// queue with nothing left to deliver returns nil, even when ctx had ended.
+// queued, it cancels the delivery, drops the rest, logs one warning with
+// how many events were lost (with the queue's logger, which names the
+// notifier), and returns ctx's error; a
+// queue that lost nothing returns nil, even when ctx had ended.
 // It returns once the worker has stopped and, if the notifier has a
 // Close() method (as [Webhook] does, for its idle connections), called it.
 // Calling it again waits for the same end.
@@ -207,7 +212,13 @@ func (q *Queue) Close(ctx context.Context) error {
 		}
 		q.cancel()
 		<-q.done
-		q.log.Warn("notifier did not flush in time", "err", ctx.Err())
+		q.mu.Lock()
+		lost := q.lost
+		q.mu.Unlock()
+		if lost == 0 {
+			return nil // the delivery in flight ended well meanwhile
+		}
+		q.log.Warn("notifier did not flush in time: undelivered events dropped", "dropped", lost, "err", ctx.Err())
 		return ctx.Err()
 	}
 }
@@ -223,13 +234,11 @@ func (q *Queue) run() {
 	for {
 		q.mu.Lock()
 		if q.ctx.Err() != nil {
+			// Close gave up: it reports what is lost.
 			q.dropped += uint64(len(q.events))
-			n := len(q.events)
+			q.lost += uint64(len(q.events))
 			q.events = nil
 			q.mu.Unlock()
-			if n > 0 {
-				q.log.Warn("notification queue closed, undelivered events dropped", "dropped", n)
-			}
 			return
 		}
 		if len(q.events) == 0 {
@@ -254,13 +263,20 @@ func (q *Queue) run() {
 
 		q.mu.Lock()
 		q.busy = false
-		if err != nil {
-			q.failed++
-		} else {
+		cut := err != nil && q.ctx.Err() != nil // by Close, which reports it
+		switch {
+		case err == nil:
 			q.delivered++
+		case cut:
+			q.failed++
+			q.lost++
+		default:
+			q.failed++
 		}
 		q.mu.Unlock()
-		if err != nil {
+		if err != nil && !cut {
+			// The one line of a lost event: the notifier's error says
+			// where, how many attempts, and the last error.
 			q.log.Error("notification failed", "event", e.ID, "type", e.Type, "service", e.Service, "err", err)
 		}
 	}

@@ -75,7 +75,11 @@ type WebhookConfig struct {
 	// UserAgent is sent as User-Agent, e.g. "supers/1.2.0". Empty means
 	// DefaultUserAgent.
 	UserAgent string
-	// Logger receives one line per failed attempt. Nil discards.
+	// Logger receives one line per failed attempt that is retried, and
+	// one per delivery that succeeded after a retry. A delivery that fails
+	// for good is not logged: Notify's error says it all (the URL as
+	// logged, the event, the attempts, the last error), for the caller to
+	// log once (as a Queue does). Nil discards.
 	Logger *slog.Logger
 }
 
@@ -253,8 +257,10 @@ func (w *Webhook) Close() { w.transport.CloseIdleConnections() }
 // header is honoured, up to BackoffMax), never on other statuses or a
 // refused address. Every attempt carries the same webhook-id (e.ID). An
 // event the filter does not keep is skipped and nil returned. The error
-// wraps the last attempt's: a *StatusError, ErrAddressRefused, or a
-// transport error; or ctx's error when ctx ended first.
+// names the webhook, its scheme and host, the event and the attempts made,
+// and wraps the last attempt's: a *StatusError, ErrAddressRefused, or a
+// transport error; or ctx's error when ctx ended first. Only the retries
+// are logged (see WebhookConfig.Logger).
 func (w *Webhook) Notify(ctx context.Context, e Event) error {
 	if !w.filter.Match(e) {
 		return nil
@@ -272,7 +278,7 @@ func (w *Webhook) Notify(ctx context.Context, e Event) error {
 			return nil
 		}
 		if ctx.Err() != nil {
-			return fmt.Errorf("webhook %q: event %s: %w", w.name, e.ID, context.Cause(ctx))
+			return fmt.Errorf("webhook %q (%s): event %s: %w during attempt %d", w.name, w.logURL, e.ID, context.Cause(ctx), attempt)
 		}
 		retry := retryable(err) && attempt <= w.retries
 		wait := time.Duration(0)
@@ -282,17 +288,36 @@ func (w *Webhook) Notify(ctx context.Context, e Event) error {
 				wait = min(retryAfter, w.backoffMax)
 			}
 		}
-		attrs := []any{"event", e.ID, "type", e.Type, "service", e.Service,
-			"url", w.logURL, "attempt", attempt, "err", err}
 		if !retry {
-			w.log.Warn("webhook delivery failed", attrs...)
-			return fmt.Errorf("webhook %q: event %s: attempt %d: %w", w.name, e.ID, attempt, err)
+			// Not logged here: the caller (a Queue) logs the loss once,
+			// with this error, which says it all.
+			return w.failed(e, attempt, err)
 		}
-		w.log.Warn("webhook attempt failed, will retry", append(attrs, "retry_in", wait)...)
+		w.log.Warn("webhook attempt failed, will retry", "event", e.ID, "type", e.Type, "service", e.Service,
+			"url", w.logURL, "attempt", attempt, "err", err, "retry_in", wait)
 		if serr := sleep(ctx, wait); serr != nil {
-			return fmt.Errorf("webhook %q: event %s: %w (attempt %d: %v)", w.name, e.ID, serr, attempt, err)
+			return fmt.Errorf("webhook %q (%s): event %s: %w after %s (last: %v)", w.name, w.logURL, e.ID, serr, attempts(attempt), err)
 		}
 	}
+}
+
+// failed returns the error of a delivery that failed for good at its
+// attempt-th attempt with err: it names the webhook, its URL as logged
+// (see redactURL), the event, the attempts made and the last error, and
+// wraps err.
+func (w *Webhook) failed(e Event, attempt int, err error) error {
+	if !retryable(err) {
+		return fmt.Errorf("webhook %q (%s): event %s: not retried after %s: %w", w.name, w.logURL, e.ID, attempts(attempt), err)
+	}
+	return fmt.Errorf("webhook %q (%s): event %s: gave up after %s: %w", w.name, w.logURL, e.ID, attempts(attempt), err)
+}
+
+// attempts returns "1 attempt" or "N attempts".
+func attempts(n int) string {
+	if n == 1 {
+		return "1 attempt"
+	}
+	return strconv.Itoa(n) + " attempts"
 }
 
 // attempt makes one POST. It returns the Retry-After delay the response
