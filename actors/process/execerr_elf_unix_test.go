@@ -67,3 +67,47 @@ func TestMissingELFInterpreter(t *testing.T) {
 		t.Errorf("missingInterpreter(/bin/true) = %q, want none missing", interp)
 	}
 }
+
+// An exec format error (ENOEXEC) says why the file is not a program: a
+// script without a #! line (which a shell would run, but execve does
+// not), or a program built for another machine.
+func TestExecFormatErrorSaysWhy(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "script")
+	if err := os.WriteFile(script, []byte("echo hello\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	foreign := filepath.Join(dir, "foreign")
+	b, err := os.ReadFile("/bin/true")
+	if err != nil {
+		t.Skip(err)
+	}
+	f, err := elf.NewFile(strings.NewReader(string(b)))
+	if err != nil {
+		t.Skipf("/bin/true: %v", err)
+	}
+	other := elf.EM_AARCH64
+	if f.Machine == other {
+		other = elf.EM_X86_64
+	}
+	f.ByteOrder.PutUint16(b[18:], uint16(other)) // e_machine
+	if err := os.WriteFile(foreign, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ path, why string }{{script, "no #! line"}}
+	if _, err := os.Stat("/proc/self/exe"); err == nil { // where this system's machine is read
+		cases = append(cases, struct{ path, why string }{foreign, "built for " + other.String()})
+	}
+	m := newManager(t, Options{})
+	for _, tc := range cases {
+		_, err := m.Start(Spec{Argv: []string{tc.path}, Env: os.Environ()}, nil)
+		var ee *ExecError
+		if !errors.As(err, &ee) || ee.Op != "exec" || ee.Path != tc.path || !errors.Is(err, syscall.ENOEXEC) {
+			t.Errorf("Start(%s): %v, want an exec ExecError wrapping ENOEXEC", tc.path, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), tc.why) {
+			t.Errorf("error %q does not say %q", err, tc.why)
+		}
+	}
+}

@@ -43,6 +43,10 @@ func startError(cmd *exec.Cmd, err error) error {
 			}
 			return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("%s %q: %w", what, interp, syscall.ENOENT)}
 		}
+	case errors.Is(err, syscall.ENOEXEC):
+		if why := formatError(cmd.Path); why != "" {
+			return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("%w (%s)", syscall.ENOEXEC, why)}
+		}
 	case errors.Is(err, syscall.EBADF):
 		// From fork/exec, that is from the child moving its descriptors:
 		// superd is at its descriptor limit (see descriptorShortage).
@@ -81,6 +85,45 @@ func missingInterpreter(path string) (interp string, loader bool) {
 	interp, _, _ = strings.Cut(strings.Trim(rest, " \t"), " ")
 	interp, _, _ = strings.Cut(interp, "\t")
 	return missing(interp), false
+}
+
+// formatError says why execve found the file at path in no format it
+// runs (ENOEXEC), or "" if it cannot tell: a script without a #! line,
+// which a shell would run with itself but execve does not; a program
+// built for another machine than this one; a file that is neither.
+func formatError(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	switch {
+	case bytes.HasPrefix(head, []byte(elf.ELFMAG)):
+		ef, err := elf.NewFile(f)
+		if err != nil {
+			return "a damaged ELF program"
+		}
+		self, err := elf.Open("/proc/self/exe")
+		if err != nil {
+			return ""
+		}
+		defer self.Close()
+		switch {
+		case ef.Machine != self.Machine:
+			return fmt.Sprintf("built for %v, this system runs %v", ef.Machine, self.Machine)
+		case ef.Class != self.Class:
+			return fmt.Sprintf("built as %v, this system runs %v", ef.Class, self.Class)
+		}
+		return ""
+	case bytes.HasPrefix(head, []byte("#!")):
+		return ""
+	case bytes.IndexByte(head, 0) >= 0:
+		return "neither a program for this system nor a script"
+	}
+	return "no #! line: a script must name its interpreter"
 }
 
 // missing returns path if it names no file, else "".
