@@ -53,6 +53,10 @@ type startService struct {
 	// seq numbers the starts and restarts the services supervisor
 	// delivered to the service actor (see serviceEntry.sent).
 	seq uint64
+	// was is the supervision state the services supervisor cleared to
+	// deliver the start: backoff, whose pending restart the start brings
+	// forward (and counts as); "" when there was none.
+	was string
 }
 
 // stopService asks a service to stop its process group gracefully.

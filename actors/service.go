@@ -301,7 +301,7 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 		}
 	case *startService:
 		a.rec.handled = max(a.rec.handled, m.seq)
-		a.handleStart(ctx, m.reply)
+		a.handleStart(ctx, m.reply, m.was)
 	case *stopService:
 		a.handleStop(ctx, m.reply, m.was)
 	case *restartService:
@@ -354,7 +354,10 @@ func (a *serviceActor) fail(err error) {
 	panic(&exitError{Service: a.spec.Name, ExecErr: err, Gen: a.rec.gen, Handled: a.rec.handled, Held: held})
 }
 
-func (a *serviceActor) handleStart(ctx actor.Context, reply replyTo) {
+// handleStart starts the service. was is the state the services supervisor
+// showed for it: a start of a service in backoff is the restart it brings
+// forward, and is counted as one.
+func (a *serviceActor) handleStart(ctx actor.Context, reply replyTo, was string) {
 	a.intend(ctx, true)
 	switch a.state {
 	case StateRunning, StateStarting:
@@ -363,7 +366,7 @@ func (a *serviceActor) handleStart(ctx actor.Context, reply replyTo) {
 		// Start once the stop completes, instead of refusing.
 		a.afterStop = append(a.afterStop, func(ctx actor.Context) error { return a.startAndReply(ctx, reply, false) })
 	default:
-		if err := a.startAndReply(ctx, reply, false); err != nil {
+		if err := a.startAndReply(ctx, reply, was == StateBackoff); err != nil {
 			a.fail(err)
 		}
 	}

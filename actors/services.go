@@ -670,6 +670,8 @@ func (s *servicesActor) deliver(ctx actor.Context, e *serviceEntry, m any) {
 	}
 	if e.overlay != "" {
 		switch c := m.(type) {
+		case *startService:
+			c.was = e.overlay
 		case *stopService:
 			c.was = e.overlay
 		case *restartService:

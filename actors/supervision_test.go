@@ -461,7 +461,11 @@ func TestSupervisionManualStartDuringBackoff(t *testing.T) {
 		if r.err != nil || r.status.State != StateRunning || r.status.PID != p.pid {
 			t.Fatalf("manual start: %+v, %v; want running with pid %d", r.status, r.err, p.pid)
 		}
-		h.wantState(StateRunning, 0)
+		// The start stands for the restart it brought forward, and counts
+		// as one, as that restart would have.
+		if st := h.wantState(StateRunning, 0); st.Restarts != 2 || r.status.Restarts != 2 {
+			t.Fatalf("after one restart and a start in backoff: restarts %d (answer: %d), want 2", st.Restarts, r.status.Restarts)
+		}
 		h.noStart(10 * time.Second) // the cancelled timer does not restart it
 
 		// The streak goes on (StableAfter is 1h): the next failure

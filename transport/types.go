@@ -40,7 +40,8 @@ type ServiceStatus struct {
 	// Restarts counts, since superd started or the service was defined,
 	// the automatic restarts (after an exit, per Restart=) and the restarts
 	// asked for (supers restart), as PM2's restart count does; a start of
-	// a stopped or given-up service is not a restart.
+	// a service in backoff counts as the restart it brings forward, a start
+	// of a stopped or given-up service is not a restart.
 	Restarts int `json:"restarts"`
 	// LastExit describes how the previous process ended; nil if none did.
 	LastExit *ExitInfo `json:"last_exit"`
