@@ -556,7 +556,7 @@ func exitOf(pid int, ws unix.WaitStatus) (e Exit, ok bool) {
 	case ws.Exited():
 		return Exit{PID: pid, Code: ws.ExitStatus(), Time: time.Now()}, true
 	case ws.Signaled():
-		return Exit{PID: pid, Code: -1, Signal: signalName(ws.Signal()), Time: time.Now()}, true
+		return Exit{PID: pid, Code: -1, Signal: signalName(ws.Signal()), CoreDumped: ws.CoreDump(), Time: time.Now()}, true
 	}
 	return Exit{}, false
 }

@@ -315,3 +315,27 @@ func BenchmarkStartExit(b *testing.B) {
 		}
 	}
 }
+
+// A process killed by a signal that dumped core says so, as wait(2) does
+// (WCOREDUMP) and systemd shows it (code=dumped): the core is there to be
+// looked at.
+func TestKilledDumpingCore(t *testing.T) {
+	dir := t.TempDir()
+	script := "ulimit -c unlimited 2>/dev/null || exit 99; kill -SEGV $$"
+	// Whether this system writes cores at all (core_pattern, a hard
+	// RLIMIT_CORE of 0) is learnt from the same script run by os/exec.
+	cmd := exec.Command("/bin/sh", "-c", script)
+	cmd.Dir = dir
+	_ = cmd.Run()
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.CoreDump() {
+		t.Skipf("no core dumped on this system: %v", cmd.ProcessState)
+	}
+	m := newManager(t, Options{})
+	e := start(t, m, Spec{Argv: []string{"/bin/sh", "-c", script}, Dir: dir}).wait(t)
+	if e.Signal != "SIGSEGV" || !e.CoreDumped {
+		t.Fatalf("exit = %+v, want signal SIGSEGV, core dumped", e)
+	}
+	if want := "signal SIGSEGV (core dumped)"; e.String() != want {
+		t.Errorf("String() = %q, want %q", e.String(), want)
+	}
+}

@@ -113,12 +113,19 @@ type Exit struct {
 	// Signal is the canonical name of the signal that killed the process,
 	// such as "SIGKILL", or "" if it exited normally.
 	Signal string
+	// CoreDumped is set when the signal that killed the process made it
+	// dump core (WCOREDUMP; Unix only).
+	CoreDumped bool
 	// Time is when the exit was collected.
 	Time time.Time
 }
 
-// String describes the exit as "exit code 3" or "signal SIGKILL".
+// String describes the exit as "exit code 3", "signal SIGKILL" or
+// "signal SIGSEGV (core dumped)".
 func (e Exit) String() string {
+	if e.Signal != "" && e.CoreDumped {
+		return "signal " + e.Signal + " (core dumped)"
+	}
 	if e.Signal != "" {
 		return "signal " + e.Signal
 	}

@@ -15,6 +15,7 @@ func TestExitString(t *testing.T) {
 		{Exit{Code: 0}, "exit code 0"},
 		{Exit{Code: 3}, "exit code 3"},
 		{Exit{Code: -1, Signal: "SIGKILL"}, "signal SIGKILL"},
+		{Exit{Code: -1, Signal: "SIGSEGV", CoreDumped: true}, "signal SIGSEGV (core dumped)"},
 	} {
 		if got := tc.exit.String(); got != tc.want {
 			t.Errorf("%+v.String() = %q, want %q", tc.exit, got, tc.want)
