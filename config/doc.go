@@ -80,7 +80,8 @@
 //	                   (Environment="A=1 2" B=3). KEY is [A-Za-z_][A-Za-z0-9_]*.
 //	EnvironmentFile=   an absolute path, read when the file is parsed (and
 //	                   re-read on reload); with a leading "-", a missing file
-//	                   is ignored. The file holds KEY=VALUE lines, optionally
+//	                   is ignored. systemd's wildcards (* ? [) are refused.
+//	                   The file holds KEY=VALUE lines, optionally
 //	                   prefixed by "export "; blank lines and lines starting
 //	                   with # or ; are ignored. A value starting with a quote
 //	                   is one shell word ("a b", 'a b'); any other value is

@@ -367,6 +367,11 @@ func (b *builder) environmentFile(v string, fail func(error)) error {
 	if err := checkAbsPath(path); err != nil {
 		return err
 	}
+	if strings.ContainsAny(path, "*?[") {
+		// Read as a file name, a pattern that matches files would be
+		// missing, and with "-" ignored without a word.
+		return errors.New("systemd's wildcards (* ? [) are not supported: name each file in an EnvironmentFile= of its own")
+	}
 	data, err := b.read(path)
 	switch {
 	case err != nil && optional && errors.Is(err, fs.ErrNotExist):
