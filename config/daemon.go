@@ -278,6 +278,19 @@ func validHost(h string) bool {
 	return h != ""
 }
 
+// unbracket returns the IPv6 address of h written in brackets, as in a
+// Host header and as --http-host takes it ("[fd00::1]"), and any other h
+// as it is.
+func unbracket(h string) string {
+	inner, ok := strings.CutPrefix(h, "[")
+	if inner, closed := strings.CutSuffix(inner, "]"); ok && closed {
+		if ip, err := netip.ParseAddr(inner); err == nil && ip.Is6() {
+			return inner
+		}
+	}
+	return h
+}
+
 // webhookBuilder collects one [Webhook "NAME"] section.
 type webhookBuilder struct {
 	line    int    // of the header
@@ -358,6 +371,7 @@ func (b *daemonBuilder) daemonKey(key, v string) (err error) {
 		}
 	case keyHTTPHosts:
 		for _, h := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' }) {
+			h = unbracket(h)
 			if !validHost(h) {
 				return fmt.Errorf("%q is not a host name or IP address (no port, no scheme)", h)
 			}

@@ -199,7 +199,8 @@
 //	HTTPTLSKeyFile=    HTTP API is served with (TLS); both or neither.
 //	HTTPInsecure=      boolean, default no: allow a non-loopback
 //	                   HTTPListen= without TLS.
-//	HTTPHosts=         host names, separated by spaces or commas, accepted
+//	HTTPHosts=         host names or IP addresses (IPv6 with or without
+//	                   brackets), separated by spaces or commas, accepted
 //	                   in the Host header of HTTP requests besides
 //	                   localhost and loopback addresses.
 //	AllowEdit=         boolean, default no: whether clients of the HTTP API
