@@ -111,3 +111,32 @@ func TestQueueCloseCutDeliveryLoggedOnce(t *testing.T) {
 		t.Errorf("stats %+v: the 3 events lost are not all counted", st)
 	}
 }
+
+// TestQueueCloseLateSuccessIsNoLoss: when Close's context ends while a
+// delivery is in flight, and that delivery then succeeds all the same
+// (a notifier that does not watch its context), nothing was lost: Close
+// returns nil and logs nothing.
+func TestQueueCloseLateSuccessIsNoLoss(t *testing.T) {
+	var logs syncBuffer
+	release := make(chan struct{})
+	entered := make(chan struct{})
+	q := NewQueue(NotifierFunc(func(context.Context, Event) error {
+		close(entered)
+		<-release // deaf to its context
+		return nil
+	}), 0, slog.New(slog.NewJSONHandler(&logs, nil)))
+	q.Enqueue(ev(0))
+	<-entered
+	ctx, cancel := context.WithCancel(context.Background())
+	context.AfterFunc(ctx, func() { close(release) })
+	cancel()
+	if err := q.Close(ctx); err != nil {
+		t.Errorf("Close = %v, want nil: the event was delivered", err)
+	}
+	if logs.String() != "" {
+		t.Errorf("logged for a close that lost nothing:\n%s", logs.String())
+	}
+	if st := q.Stats(); st != (QueueStats{Delivered: 1}) {
+		t.Errorf("stats %+v, want 1 delivered", st)
+	}
+}
