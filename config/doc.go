@@ -227,7 +227,8 @@
 //	                   config-error. Default: all.
 //	Services=          service names whose events are sent, separated by
 //	                   spaces or commas. Default: all.
-//	Secret=            a signing secret, as written (a "whsec_" prefix is
+//	Secret=            a signing secret, as written, without quotes (a
+//	                   value in quotes is refused; a "whsec_" prefix is
 //	                   for the notifier to decode; what follows it must be
 //	                   valid base64). May be repeated: several secrets
 //	                   allow rotation. Default: unsigned requests.

@@ -229,8 +229,14 @@ const secretPrefix = "whsec_"
 
 // checkSecret checks a webhook secret as the notifier will decode it: one
 // with the whsec_ prefix must be valid, non-empty base64 after it; any
-// other is used as it is. Its errors never show the secret.
+// other is used as it is. One in quotes is refused: they would be part of
+// it (a Secret="whsec_..." would be a raw secret, prefix and quotes
+// included), and every signature would be one its receiver rejects. Its
+// errors never show the secret.
 func checkSecret(s string) error {
+	if len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0] {
+		return errors.New("is in quotes, which would be part of the secret: write it without them")
+	}
 	rest, ok := strings.CutPrefix(s, secretPrefix)
 	if !ok {
 		return nil
