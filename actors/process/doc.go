@@ -22,8 +22,10 @@
 // saves, compared with SIGCHLD, the hops through the signal handler, the
 // os/signal goroutine and a reap pass.
 //
-// Elsewhere, and for a child whose pidfd cannot be had or polled, exits are
-// found by reap passes on SIGCHLD: a reaper goroutine subscribes to it with
+// Elsewhere, and for a child whose pidfd cannot be had or polled, or that
+// exited while a tracer (a debugger, strace -p) holds it, which cannot be
+// reaped until the tracer lets it go although its pidfd is readable, exits
+// are found by reap passes on SIGCHLD: a reaper goroutine subscribes to it with
 // [os/signal.Notify] (never [os/signal.Ignore], which would make the kernel
 // discard exit statuses) and runs a pass on every notification.
 //

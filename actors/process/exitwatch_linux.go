@@ -130,48 +130,69 @@ func (m *Manager) pollExits() {
 			m.handOverAll()
 			return
 		}
-		var out []exited
+		var (
+			out     []exited
+			handOff bool // a child went to the SIGCHLD passes
+		)
 		m.mu.Lock()
 		for _, ev := range events[:n] {
 			if int(ev.Fd) == m.poller.wake {
 				m.mu.Unlock()
 				return
 			}
-			if e, ok := m.exitReady(ev.Fd); ok {
+			e, ok, held := m.exitReady(ev.Fd)
+			if ok {
 				out = append(out, e)
 			}
+			handOff = handOff || held
 		}
 		m.mu.Unlock()
+		if handOff {
+			m.watchSIGCHLD()
+		}
 		for _, e := range out {
 			m.deliver(e)
 		}
 	}
 }
 
-// exitReady handles a readable pidfd. Manager.mu must be held.
-func (m *Manager) exitReady(fd int32) (exited, bool) {
+// exitReady handles a readable pidfd: ok reports an exit to deliver;
+// held, a child that has exited but cannot be reaped yet, handed to the
+// SIGCHLD passes, which the caller must subscribe to (watchSIGCHLD) after
+// releasing the lock. Manager.mu must be held.
+func (m *Manager) exitReady(fd int32) (e exited, ok, held bool) {
 	c := m.poller.byFD[fd]
 	if c == nil {
-		return exited{}, false
+		return exited{}, false, false
 	}
 	if m.procs[c.pid] != c {
 		// Reaped (and delivered) by a SIGCHLD pass; its pid may name a
 		// newer child by now.
 		m.poller.remove(c)
-		return exited{}, false
+		return exited{}, false, false
 	}
 	out, got := m.reapChild(c)
 	if !got {
 		// Readable, yet wait4(pid) sees no exit: if the process is gone,
 		// someone else reaped it and the pid names another process now.
 		if err := unix.PidfdSendSignal(int(fd), 0, nil, 0); !errors.Is(err, unix.ESRCH) {
-			return exited{}, false
+			// A zombie that a tracer (a debugger or strace attached to
+			// it) must collect first: it cannot be reaped until the
+			// tracer waits for it or goes away, however long that takes,
+			// and its pidfd stays readable meanwhile, so polled again it
+			// would wake this loop at once, again and again. The SIGCHLD
+			// passes take it over: the kernel sends SIGCHLD when the
+			// tracer lets it go.
+			m.poller.remove(c)
+			c.watched = false
+			m.log.Debug("exited child held by a tracer; its exit is collected once the tracer releases it", "pid", c.pid)
+			return exited{}, false, true
 		}
 		delete(m.procs, c.pid)
 		out = exited{onExit: c.onExit, exit: m.lost(c, errors.New("reaped by someone else"))}
 	}
 	m.poller.remove(c)
-	return out, true
+	return out, true, false
 }
 
 // handOverAll gives every watched child to the SIGCHLD passes, when the

@@ -51,6 +51,8 @@ func TestMain(m *testing.M) {
 		os.Exit(pollerRetryHelper())
 	case "groups":
 		os.Exit(groupsHelper())
+	case "tracer":
+		os.Exit(tracerHelper())
 	default:
 		fmt.Fprintln(os.Stderr, "unknown helper mode")
 		os.Exit(2)
