@@ -90,15 +90,20 @@ type statusCmd struct {
 // request failed; the highest applies. When no named service could be shown
 // the table is left out (--json still prints []).
 func (c *statusCmd) Run(ctx context.Context, a *app) error {
-	if err := checkNames("status", c.Names...); err != nil {
-		return err
-	}
 	if len(c.Names) == 0 {
 		return a.listAll(ctx)
 	}
+	names, unmatched, err := a.expand(ctx, "status", c.Names, false)
+	if err != nil {
+		return err
+	}
 	code := exitOK
-	found := make([]transport.ServiceStatus, 0, len(c.Names))
-	for _, name := range c.Names {
+	for _, p := range unmatched {
+		a.errorf("status: no service matches %q", p)
+		code = exitUnknown
+	}
+	found := make([]transport.ServiceStatus, 0, len(names))
+	for _, name := range names {
 		st, err := a.status(ctx, name)
 		switch {
 		case err == nil:
@@ -133,30 +138,32 @@ func (a *app) status(ctx context.Context, name string) (transport.ServiceStatus,
 	return a.client.Status(rctx, name)
 }
 
-// serviceNames is the positional argument of start, stop and restart.
+// serviceNames are the services start, stop and restart act on: names and
+// patterns, or --all.
 type serviceNames struct {
-	Names []string `arg:"" name:"name" help:"Services to act on."`
+	Names []string `arg:"" optional:"" name:"name" help:"Services to act on: names, or patterns such as 'web-*' (* ? [...]) matching services superd knows."`
+	All   bool     `help:"Act on every service superd knows."`
 }
 
 type startCmd struct{ serviceNames }
 
 // Run starts each named service.
 func (c *startCmd) Run(ctx context.Context, a *app) error {
-	return a.act(ctx, "start", a.client.Start, c.Names)
+	return a.act(ctx, "start", a.client.Start, c.serviceNames)
 }
 
 type stopCmd struct{ serviceNames }
 
 // Run stops each named service.
 func (c *stopCmd) Run(ctx context.Context, a *app) error {
-	return a.act(ctx, "stop", a.client.Stop, c.Names)
+	return a.act(ctx, "stop", a.client.Stop, c.serviceNames)
 }
 
 type restartCmd struct{ serviceNames }
 
 // Run restarts each named service.
 func (c *restartCmd) Run(ctx context.Context, a *app) error {
-	return a.act(ctx, "restart", a.client.Restart, c.Names)
+	return a.act(ctx, "restart", a.client.Restart, c.serviceNames)
 }
 
 // busy reports whether superd, asked again briefly (--timeout, at most
@@ -330,8 +337,9 @@ func (a *app) opsAtOnce() int {
 // order of names. Its exit code is 4 if a service is unknown, 1 if another
 // op failed (the highest applies, as for status), or the error when superd
 // cannot be reached at all.
-func (a *app) act(ctx context.Context, verb string, op func(context.Context, string) (transport.ServiceStatus, error), names []string) error {
-	if err := checkNames(verb, names...); err != nil {
+func (a *app) act(ctx context.Context, verb string, op func(context.Context, string) (transport.ServiceStatus, error), args serviceNames) error {
+	names, unmatched, err := a.expand(ctx, verb, args.Names, args.All)
+	if err != nil {
 		return err
 	}
 	type outcome struct {
@@ -363,6 +371,10 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 	}
 	wg.Wait()
 	code := exitOK
+	for _, p := range unmatched {
+		a.errorf("%s: no service matches %q", verb, p)
+		code = exitUnknown
+	}
 	results := make([]transport.ServiceStatus, 0, len(names))
 	for i, name := range names {
 		st, err, stopping, busy := outcomes[i].st, outcomes[i].err, outcomes[i].stopping, outcomes[i].busy

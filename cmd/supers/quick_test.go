@@ -315,24 +315,38 @@ func TestQuickGrammar(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name     string
-		required bool // the names are required: parseQuick wants one
+		required bool // parseQuick wants a name (kong, which also takes --all, does not)
 		args     bool // the command takes names
+		all      bool // the command has --all, which parseQuick leaves to kong
 	}{
-		{"list", false, false},
-		{"ls", false, false},
-		{"status", false, true},
-		{"start", true, true},
-		{"stop", true, true},
-		{"restart", true, true},
+		{"list", false, false, false},
+		{"ls", false, false, false},
+		{"status", false, true, false},
+		{"start", true, true, true},
+		{"stop", true, true, true},
+		{"restart", true, true, true},
 	} {
 		n := commands[tc.name]
 		if n == nil {
 			t.Errorf("%s: not a command", tc.name)
 			continue
 		}
-		if len(n.Flags) != 0 || len(n.Children) != 0 || n.Passthrough || n.DefaultCmd != nil {
+		flags := n.Flags
+		if tc.all {
+			// --all: parseQuick does not know it, so a line with it goes
+			// to kong; without it, kong leaves the field false, as
+			// parseQuick does, unless the flag has a default, a variable
+			// or a short name that parseQuick would miss.
+			if len(flags) == 0 || flags[0].Name != "all" || flags[0].Target.Kind() != reflect.Bool ||
+				flags[0].HasDefault || len(flags[0].Envs) != 0 || flags[0].Short != 0 {
+				t.Errorf("%s: want a plain --all flag first, got %d flags", tc.name, len(flags))
+			} else {
+				flags = flags[1:]
+			}
+		}
+		if len(flags) != 0 || len(n.Children) != 0 || n.Passthrough || n.DefaultCmd != nil {
 			t.Errorf("%s: %d flags, %d subcommands, passthrough %v, default command %v: parseQuick assumes none",
-				tc.name, len(n.Flags), len(n.Children), n.Passthrough, n.DefaultCmd)
+				tc.name, len(flags), len(n.Children), n.Passthrough, n.DefaultCmd)
 		}
 		checkNoHooks(t, n.Target.Addr().Type())
 
@@ -369,7 +383,7 @@ func TestQuickGrammar(t *testing.T) {
 			continue
 		}
 		p := n.Positional[0]
-		if !p.IsSlice() || p.Target.Type().Elem().Kind() != reflect.String || p.Required != tc.required ||
+		if !p.IsSlice() || p.Target.Type().Elem().Kind() != reflect.String || p.Required ||
 			p.Passthrough || p.Enum != "" || p.HasDefault || p.Tag.Type != "" {
 			t.Errorf("%s <%s>: slice %v of %v, required %v, passthrough %v, enum %q, default %q, type %q",
 				tc.name, p.Name, p.IsSlice(), p.Target.Type(), p.Required, p.Passthrough, p.Enum, p.Default, p.Tag.Type)

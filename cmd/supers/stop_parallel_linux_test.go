@@ -37,7 +37,7 @@ func TestStopSeveralStopsThemTogether(t *testing.T) {
 		})
 	}
 	a, out, errb := d.app(20*time.Second, true)
-	if err := a.act(context.Background(), "stop", a.client.Stop, []string{"a", "b"}); err != nil {
+	if err := a.act(context.Background(), "stop", a.client.Stop, serviceNames{Names: []string{"a", "b"}}); err != nil {
 		t.Fatalf("stop a b: %v\nstderr: %s", err, errb.String())
 	}
 	if got := out.String(); strings.Index(got, "a ") > strings.Index(got, "b ") {

@@ -105,7 +105,7 @@ func TestStopDefaultTimeoutWithoutAnswer(t *testing.T) {
 	a := &app{stdout: &out, stderr: &errb, client: transport.NewClient(sock), target: sock,
 		timeout: 200 * time.Millisecond, getenv: func(string) string { return "" }}
 	done := make(chan error, 1)
-	go func() { done <- a.act(context.Background(), "stop", a.client.Stop, []string{"web"}) }()
+	go func() { done <- a.act(context.Background(), "stop", a.client.Stop, serviceNames{Names: []string{"web"}}) }()
 	select {
 	case err := <-done:
 		var status exitStatus
@@ -124,7 +124,7 @@ func TestStopDefaultTimeoutWaitsWhileStopping(t *testing.T) {
 	var out, errb bytes.Buffer
 	a := &app{stdout: &out, stderr: &errb, client: transport.NewClient(sock), target: sock,
 		timeout: 500 * time.Millisecond, getenv: func(string) string { return "" }}
-	if err := a.act(context.Background(), "stop", a.client.Stop, []string{"web"}); err != nil || !strings.Contains(out.String(), "stopped") {
+	if err := a.act(context.Background(), "stop", a.client.Stop, serviceNames{Names: []string{"web"}}); err != nil || !strings.Contains(out.String(), "stopped") {
 		t.Errorf("err %v, stdout %q, stderr %q", err, out.String(), errb.String())
 	}
 }
@@ -167,7 +167,7 @@ func TestStopDefaultTimeoutWaitsForALateAnswer(t *testing.T) {
 	var out, errb bytes.Buffer
 	a := &app{stdout: &out, stderr: &errb, client: transport.NewClient(sock), target: sock,
 		timeout: 500 * time.Millisecond, getenv: func(string) string { return "" }}
-	if err := a.act(context.Background(), "stop", a.client.Stop, []string{"web"}); err != nil || !strings.Contains(out.String(), "stopped") {
+	if err := a.act(context.Background(), "stop", a.client.Stop, serviceNames{Names: []string{"web"}}); err != nil || !strings.Contains(out.String(), "stopped") {
 		t.Errorf("err %v, stdout %q, stderr %q", err, out.String(), errb.String())
 	}
 }
@@ -261,7 +261,7 @@ func TestStopDefaultTimeoutWaitsWhileSuperdStarts(t *testing.T) {
 	var out, errb bytes.Buffer
 	a := &app{stdout: &out, stderr: &errb, client: transport.NewClient(sock), target: sock,
 		timeout: 500 * time.Millisecond, getenv: func(string) string { return "" }}
-	if err := a.act(context.Background(), "stop", a.client.Stop, []string{"web"}); err != nil || !strings.Contains(out.String(), "stopped") {
+	if err := a.act(context.Background(), "stop", a.client.Stop, serviceNames{Names: []string{"web"}}); err != nil || !strings.Contains(out.String(), "stopped") {
 		t.Errorf("err %v, stdout %q, stderr %q", err, out.String(), errb.String())
 	}
 }

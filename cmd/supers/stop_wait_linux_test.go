@@ -47,7 +47,7 @@ func TestStopWaitsForLongTimeoutStopSec(t *testing.T) {
 		a, out, errb := d.app(time.Second, false) // the default, made shorter
 		op := map[string]func(context.Context, string) (transport.ServiceStatus, error){"stop": a.client.Stop, "restart": a.client.Restart}[verb]
 		start := time.Now()
-		err := a.act(context.Background(), verb, op, []string{"slow"})
+		err := a.act(context.Background(), verb, op, serviceNames{Names: []string{"slow"}})
 		took := time.Since(start)
 		if err != nil {
 			t.Fatalf("%s: %v after %v; stderr %q", verb, err, took, errb.String())
@@ -68,7 +68,7 @@ func TestStopWaitsForLongTimeoutStopSec(t *testing.T) {
 			}
 			// Start it again for the restart.
 			a, _, errb := d.app(10*time.Second, true)
-			if err := a.act(context.Background(), "start", a.client.Start, []string{"slow"}); err != nil {
+			if err := a.act(context.Background(), "start", a.client.Start, serviceNames{Names: []string{"slow"}}); err != nil {
 				t.Fatalf("start: %v; stderr %q", err, errb.String())
 			}
 		} else if after := d.waitRunning(t, "slow"); after.PID == before.PID {
@@ -80,7 +80,7 @@ func TestStopWaitsForLongTimeoutStopSec(t *testing.T) {
 	// says the service is still stopping and exits 1.
 	d.waitTrapping(t)
 	a, _, errb := d.app(time.Second, true)
-	err := a.act(context.Background(), "stop", a.client.Stop, []string{"slow"})
+	err := a.act(context.Background(), "stop", a.client.Stop, serviceNames{Names: []string{"slow"}})
 	var status exitStatus
 	if !errors.As(err, &status) || status != exitError || !strings.Contains(errb.String(), "stop slow: still stopping after 1s") {
 		t.Errorf("err %v, stderr %q", err, errb.String())
