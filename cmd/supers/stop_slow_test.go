@@ -105,7 +105,9 @@ func TestStopDefaultTimeoutWithoutAnswer(t *testing.T) {
 	a := &app{stdout: &out, stderr: &errb, client: transport.NewClient(sock), target: sock,
 		timeout: 200 * time.Millisecond, getenv: func(string) string { return "" }}
 	done := make(chan error, 1)
-	go func() { done <- a.act(context.Background(), "stop", a.client.Stop, serviceNames{Names: []string{"web"}}) }()
+	go func() {
+		done <- a.act(context.Background(), "stop", a.client.Stop, serviceNames{Names: []string{"web"}})
+	}()
 	select {
 	case err := <-done:
 		var status exitStatus
