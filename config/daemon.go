@@ -204,6 +204,10 @@ func parseDaemonFile(path string, read readFileFunc) (*Daemon, error) {
 
 func parseDaemon(file string, data []byte, read readFileFunc) (*Daemon, error) {
 	el := &errorList{file: file}
+	if err := checkEncoding(data); err != nil {
+		el.add(1, "", "", err)
+		return nil, el.err()
+	}
 	res := scan(data, el, daemonSchema)
 	if err := fillValues(res.assignments, res.clean); err != nil {
 		el.add(0, "", "", err)

@@ -42,6 +42,8 @@
 //	RotateEvery=1d
 //
 // Syntax rules:
+//   - Files are UTF-8; a leading byte order mark is ignored, and a file in
+//     UTF-16 is refused as such.
 //   - A line is blank, a comment, a section header [Name], or KEY=VALUE.
 //     Spaces around KEY and VALUE are trimmed. # and ; start a comment only
 //     at the beginning of a line: inside a value they are kept.

@@ -18,6 +18,9 @@ import (
 // give the line number and never its content: such files often hold
 // secrets, and superd reads them with its own privileges.
 func parseEnvFile(path string, data []byte) ([]string, error) {
+	if err := checkEncoding(data); err != nil {
+		return nil, fmt.Errorf("%s:1: %w", path, err)
+	}
 	var env []string
 	for i, line := range strings.Split(strings.TrimPrefix(string(data), "\uFEFF"), "\n") {
 		line = strings.TrimSpace(line)

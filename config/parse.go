@@ -143,6 +143,10 @@ func parse(name, file string, data []byte, read readFileFunc) (*Service, error) 
 	if err := ValidateName(name); err != nil {
 		el.add(0, "", "", err)
 	}
+	if err := checkEncoding(data); err != nil {
+		el.add(1, "", "", err)
+		return nil, el.err()
+	}
 	sc := scan(data, el, serviceSchema)
 	as := sc.assignments
 	if err := fillValues(as, sc.clean); err != nil {

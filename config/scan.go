@@ -169,6 +169,18 @@ func scan(data []byte, el *errorList, sc *schema) scanned {
 	return res
 }
 
+// checkEncoding refuses a file that starts with a UTF-16 byte order mark
+// (as an editor that saves "Unicode" writes it; little-endian UTF-32's
+// starts the same):
+// read as UTF-8, each of its lines would be a syntax error quoting NUL
+// bytes, which says nothing of the remedy.
+func checkEncoding(data []byte) error {
+	if len(data) >= 2 && (data[0] == 0xff && data[1] == 0xfe || data[0] == 0xfe && data[1] == 0xff) {
+		return fmt.Errorf("%w: the file is encoded in UTF-16 (it starts with a UTF-16 byte order mark): save it as UTF-8", ErrSyntax)
+	}
+	return nil
+}
+
 // header parses the name of a section header that is not an extension.
 // The error wraps ErrUnknownSection, ErrSyntax or ErrInvalidName.
 func (sc *schema) header(name string) (header, error) {

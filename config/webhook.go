@@ -255,6 +255,9 @@ func readSecretFile(path string, read readFileFunc) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	if err := checkEncoding(data); err != nil {
+		return nil, fmt.Errorf("%s:1: %w", path, err)
+	}
 	var secrets []string
 	for i, line := range strings.Split(strings.TrimPrefix(string(data), "\uFEFF"), "\n") {
 		s := strings.TrimSpace(line)
