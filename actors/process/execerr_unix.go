@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -47,6 +48,8 @@ func startError(cmd *exec.Cmd, err error) error {
 		if why := formatError(cmd.Path); why != "" {
 			return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("%w (%s)", syscall.ENOEXEC, why)}
 		}
+	case errors.Is(err, syscall.E2BIG):
+		return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("%w (%s)", syscall.E2BIG, argumentsTooLong(cmd.Args, cmd.Env))}
 	case errors.Is(err, syscall.EBADF):
 		// From fork/exec, that is from the child moving its descriptors:
 		// superd is at its descriptor limit (see descriptorShortage).
@@ -85,6 +88,37 @@ func missingInterpreter(path string) (interp string, loader bool) {
 	interp, _, _ = strings.Cut(strings.Trim(rest, " \t"), " ")
 	interp, _, _ = strings.Cut(interp, "\t")
 	return missing(interp), false
+}
+
+// argumentsTooLong says what made execve refuse the command line args and
+// the environment env with E2BIG: on Linux a single string longer than
+// MAX_ARG_STRLEN (32 pages), else their total size (the limit is a
+// quarter of the stack's RLIMIT_STACK, at least 128 KiB, at most 6 MiB on
+// Linux): the environment (EnvironmentFile=) is as often the cause as
+// the command line, which the bare "argument list too long" points to.
+func argumentsTooLong(args, env []string) string {
+	if runtime.GOOS == "linux" {
+		maxLen := 32 * os.Getpagesize()
+		for _, kv := range env {
+			if len(kv) >= maxLen {
+				name, _, _ := strings.Cut(kv, "=")
+				return fmt.Sprintf("the variable %s is %d bytes long: a single one may have %d at most", name, len(kv), maxLen-1)
+			}
+		}
+		for i, a := range args {
+			if len(a) >= maxLen {
+				return fmt.Sprintf("argument %d is %d bytes long: a single one may have %d at most", i, len(a), maxLen-1)
+			}
+		}
+	}
+	size := func(ss []string) (n int) {
+		for _, s := range ss {
+			n += len(s) + 1
+		}
+		return n
+	}
+	return fmt.Sprintf("command line %d bytes in %d arguments, environment %d bytes in %d variables: together more than the system takes",
+		size(args), len(args), size(env), len(env))
 }
 
 // formatError says why execve found the file at path in no format it

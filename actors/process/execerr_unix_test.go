@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -40,5 +41,31 @@ func TestStartErrorEBADFIsAShortage(t *testing.T) {
 	// ever without counting.
 	if errno, ok := ResourceShortage(os.NewSyscallError("read", syscall.EBADF)); ok {
 		t.Errorf("ResourceShortage of an EBADF from a read = %q, true; want false", errno)
+	}
+}
+
+// An environment too large for execve (E2BIG, whatever the length of the
+// command line) is named as the cause, with its size, instead of a bare
+// "argument list too long" after a program that takes no argument; and
+// a single variable longer than the kernel takes is named.
+func TestArgumentListTooLongSaysWhat(t *testing.T) {
+	m := newManager(t, Options{})
+	big := strings.Repeat("x", 100<<10)
+	var env []string
+	for i := range 70 { // 7 MB: more than any stack limit lets execve take
+		env = append(env, "V"+strconv.Itoa(i)+"="+big)
+	}
+	_, err := m.Start(Spec{Argv: []string{"/bin/true"}, Env: env}, nil)
+	var ee *ExecError
+	if !errors.As(err, &ee) || !errors.Is(err, syscall.E2BIG) {
+		t.Fatalf("Start: %v, want an ExecError wrapping E2BIG", err)
+	}
+	if !strings.Contains(err.Error(), "environment") || !strings.Contains(err.Error(), "70 variables") {
+		t.Errorf("error %q does not name the environment and its size", err)
+	}
+
+	_, err = m.Start(Spec{Argv: []string{"/bin/true"}, Env: []string{"HUGE=" + strings.Repeat("y", 200<<10)}}, nil)
+	if !errors.Is(err, syscall.E2BIG) || !strings.Contains(err.Error(), "HUGE") {
+		t.Errorf("Start with one variable of 200 KiB: %v, want E2BIG naming HUGE", err)
 	}
 }
