@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -27,6 +28,27 @@ const (
 // eventFlush bounds how long, at shutdown, the notifiers may keep
 // delivering what they have queued.
 const eventFlush = 5 * time.Second
+
+// maxReasonBytes bounds the Reason of an event, which the hub cuts
+// (see boundReason). A config-error's reason holds the file's errors,
+// which may quote long values: unbounded, one event could outgrow the
+// line a client of the event stream takes (1 MiB, after JSON escaping,
+// up to 6 bytes per byte), and "supers events" would fail on it for as
+// long as the history keeps it.
+const maxReasonBytes = 64 << 10
+
+// boundReason cuts e's Reason to maxReasonBytes, at a character boundary,
+// and says how many bytes were cut.
+func boundReason(e *notify.Event) {
+	if len(e.Reason) <= maxReasonBytes {
+		return
+	}
+	cut := maxReasonBytes
+	for cut > 0 && !utf8.RuneStart(e.Reason[cut]) {
+		cut--
+	}
+	e.Reason = fmt.Sprintf("%s … (%d more bytes cut)", e.Reason[:cut], len(e.Reason)-cut)
+}
 
 // eventPublished carries one event to the event hub. Publishers send it and
 // go on: publishing never blocks a service actor.
@@ -73,6 +95,7 @@ type eventsActor struct {
 func (h *eventsActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *eventPublished:
+		boundReason(&m.event)
 		h.remember(&m.event)
 		h.toNotifiers(m.event)
 		h.retryBacklogs(ctx, h.fanOut(m.event))

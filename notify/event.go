@@ -110,7 +110,8 @@ type Event struct {
 	DelayMS int64 `json:"delay_ms,omitempty"`
 	// Reason is a short human-readable cause (fatal, exec-failed, and stop
 	// when the service had no process; optional elsewhere). For
-	// config-error, the file's errors, separated by "; ".
+	// config-error, the file's errors, separated by "; ". superd cuts it
+	// at 64 KiB, ending it with "… (N more bytes cut)".
 	Reason string `json:"reason,omitempty"`
 	// Added, Removed and Changed list the service names a reload added,
 	// removed or changed (reload).

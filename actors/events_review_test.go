@@ -1,0 +1,67 @@
+//go:build linux
+
+package actors_test
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/supers-dev/supers/notify"
+)
+
+// maxStreamLine is the longest line the client of the event stream
+// (transport.Client.Events, behind supers events) accepts.
+const maxStreamLine = 1 << 20
+
+// TestConfigErrorEventFitsTheStream: a service file whose errors quote
+// long values (a duration key given 60 KiB of quotes, which each error
+// quotes again, and JSON escapes once more) gave a config-error event of
+// 2.6 MB: "supers events" then failed with "a line exceeds 1048576
+// bytes", showing none of the events after it, for as long as superd's
+// history kept it (and -f died on it). An event's reason is bounded, and
+// says it was cut.
+func TestConfigErrorEventFitsTheStream(t *testing.T) {
+	long := "1" + strings.Repeat(`"`, 60000)
+	var b strings.Builder
+	b.WriteString("[Service]\nExecStart=/bin/sleep 100\nAutoStart=no\n")
+	for _, key := range []string{"TimeoutStopSec", "RestartSec", "StableSec", "RestartMaxDelaySec", "RestartCooldownSec", "StartLimitIntervalSec"} {
+		b.WriteString(key + "=" + long + "\n")
+	}
+	b.WriteString("[Log]\n")
+	for _, key := range []string{"MaxAge", "RotateEvery"} {
+		b.WriteString(key + "=" + long + "\n")
+	}
+	sup := embeddedOn(t, t.TempDir(), map[string]string{"big.service": b.String()})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// The config-error of a file found at start is published once the
+	// supervisor runs: wait for it.
+	var history []notify.Event
+	eventually(t, "the config-error event of big.service", func() bool {
+		stream, err := sup.Events(ctx, "big", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		history = stream.History
+		return slices.ContainsFunc(history, func(e notify.Event) bool { return e.Type == notify.TypeConfigError })
+	})
+	for _, e := range history {
+		line, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(line) >= maxStreamLine {
+			t.Errorf("%s event of %d bytes: the event stream's client refuses lines of %d bytes or more", e.Type, len(line), maxStreamLine)
+		}
+		if e.Type != notify.TypeConfigError {
+			continue
+		}
+		if !strings.Contains(e.Reason, "TimeoutStopSec") || !strings.Contains(e.Reason, "bytes cut)") {
+			t.Errorf("reason %.200q...%q: want the first errors, then how much was cut", e.Reason, e.Reason[max(0, len(e.Reason)-100):])
+		}
+	}
+}
