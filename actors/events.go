@@ -64,8 +64,9 @@ type eventPublished struct {
 // A reload keeps the queue of every webhook it does not change, with what
 // it holds. It lets the queues of the webhooks it changes or removes
 // deliver what they hold (for at most eventFlush) before the new ones get
-// any event: an endpoint in both would otherwise get the events after the
-// reload before, or among, those before it. Meanwhile the hub holds the
+// any event (those of a later reload too, while some still flush: a
+// webhook removed may be added back): an endpoint in both would otherwise
+// get the events after the reload before, or among, those before it. Meanwhile the hub holds the
 // new queues' events (at most notify.DefaultQueueCapacity, oldest
 // dropped).
 type eventsActor struct {
@@ -118,12 +119,18 @@ func (h *eventsActor) Receive(ctx actor.Context) {
 		h.queues, h.keys, gone = keepQueues(h.queues, h.keys, m.keep)
 		h.waiting, h.waitingKeys, goneWaiting = keepQueues(h.waiting, h.waitingKeys, m.keep)
 		old := append(gone, goneWaiting...) // the waiting ones hold nothing yet
-		if len(old) == 0 {
+		if len(old) == 0 && h.flushing == 0 {
 			// Nothing to flush first.
 			h.queues, h.keys = append(h.queues, m.queues...), append(h.keys, m.keys...)
 			return
 		}
+		// The new queues wait for every queue still flushing, those of an
+		// earlier reload too: a webhook it removed may be back in this
+		// one, its old queue still delivering to the same endpoint.
 		h.waiting, h.waitingKeys = append(h.waiting, m.queues...), append(h.waitingKeys, m.keys...)
+		if len(old) == 0 {
+			return // released with the others once those flush
+		}
 		h.flushing++
 		h.closing.Add(1)
 		self, root := ctx.Self(), ctx.ActorSystem().Root
