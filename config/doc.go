@@ -51,7 +51,11 @@
 //     odd number of backslashes: "C:\\" ends the value), continues on the
 //     next line: as in systemd, the backslash becomes a space and the next
 //     line, trimmed, is appended. A blank line ends the value; comment lines in
-//     between are skipped.
+//     between are skipped. Unlike systemd, a value is not continued on a line
+//     that sets a key the file kind knows (in superd.conf, on any line with
+//     "="): the value is an error, and that line an assignment of its own
+//     (a stray backslash after ExecStart= would swallow a User=, and the
+//     service would run as root).
 //   - Section and key names are case sensitive. Sections and keys starting
 //     with "X-" are ignored (for other tools). Any other unknown section or
 //     key is an error, with a suggestion when a known one is close.

@@ -123,7 +123,7 @@ func scan(data []byte, el *errorList, sc *schema) scanned {
 
 		key, value, hasEq := strings.Cut(text, "=")
 		key = strings.TrimSpace(key)
-		cont := continuation(lines, i, value)
+		cont := continuation(lines, i, value, sc.setsKey)
 		switch {
 		case !hasEq && sc.sensitive:
 			el.add(lineNo, sectionIf(state, section), "", fmt.Errorf(`%w: missing "="`, ErrSyntax))
@@ -148,6 +148,8 @@ func scan(data []byte, el *errorList, sc *schema) scanned {
 		case state == skipping || isExtension(key):
 		case !spec.isKnownKey(key):
 			el.add(lineNo, section, key, fmt.Errorf("%w%s", ErrUnknownKey, sc.keyHint(spec, key)))
+		case cont.into > 0:
+			el.add(lineNo, section, key, sc.continuedInto(lines, cont))
 		case startsMultilineQuote(value):
 			el.add(lineNo, section, key, fmt.Errorf("%w: a value must not start with ` or \"\"\"", ErrInvalidValue))
 		case cont.length > maxValueLen:
@@ -271,6 +273,43 @@ const (
 type extent struct {
 	last   int // index of the last line of the assignment
 	length int // length of the value, continuation lines joined
+	// into is the index of the line the value would continue on, had it
+	// not looked like an assignment (see schema.setsKey), else 0; the
+	// value then ends on the line before (last).
+	into int
+}
+
+// setsKey reports whether line (trimmed), on which a value would continue,
+// looks like an assignment a trailing backslash would swallow: in a
+// service file, one of a key the file kind knows or explains (a swallowed
+// User= would not apply, and the service run as root); in a sensitive
+// file, any line with "=" (a swallowed Secret=, URL= or secret would be
+// shown in the error of the value it joined, since no value there holds a
+// "=" on a line of its own).
+func (sc *schema) setsKey(line string) bool {
+	key, _, ok := strings.Cut(line, "=")
+	if !ok {
+		return false
+	}
+	if sc.sensitive {
+		return true
+	}
+	key = strings.TrimSpace(key)
+	_, noted := sc.keyNotes[key]
+	return noted || sc.sectionOf(key) != ""
+}
+
+// continuedInto is the error of a value that would continue on the line
+// cont.into, an assignment (see setsKey). In a sensitive file it names
+// neither the key nor anything of the line.
+func (sc *schema) continuedInto(lines []string, cont extent) error {
+	what := "that line looks like an assignment"
+	if !sc.sensitive {
+		key, _, _ := strings.Cut(strings.TrimSpace(lines[cont.into]), "=")
+		what = "that line sets " + strings.TrimSpace(key) + "="
+	}
+	return fmt.Errorf("%w: the value ends with a backslash, which would continue it on line %d, but %s: remove the backslash (or quote what the value goes on with)",
+		ErrSyntax, cont.into+1, what)
 }
 
 // continuation follows the continuation lines of the assignment on
@@ -282,8 +321,11 @@ type extent struct {
 // with a backslash or the end of the file ends it. The length counts
 // neither the backslashes nor the spaces that replace them. As in systemd, comment lines in between are skipped
 // (the scanner leaves them out of the text it gives ini.v1): the value goes
-// on with the line after them.
-func continuation(lines []string, i int, value string) extent {
+// on with the line after them. Unlike systemd, a line for which
+// assignment (trimmed) is true is not swallowed: the value ends before it,
+// and into says where it is, for the scanner to refuse the value and read
+// that line as an assignment of its own.
+func continuation(lines []string, i int, value string, assignment func(string) bool) extent {
 	v := strings.TrimSpace(value)
 	if v == "" || startsMultilineQuote(value) || !continued(v) {
 		return extent{last: i, length: len(v)}
@@ -291,6 +333,10 @@ func continuation(lines []string, i int, value string) extent {
 	e := extent{last: i, length: len(v) - 1}
 	for j := i + 1; j < len(lines); j++ {
 		next := strings.TrimSpace(lines[j])
+		if next != "" && !isComment(next) && assignment(next) {
+			e.into = j
+			break
+		}
 		e.last = j
 		if next == "" {
 			break
