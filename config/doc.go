@@ -254,7 +254,8 @@
 // Every key but Secret= may be given once. Since the file holds secrets,
 // its errors never quote the value of Secret= or URL= (a URL often embeds
 // a token), nor the content of a SecretFile=, nor lines that are not
-// KEY=VALUE assignments, nor unknown key names longer than 32 characters.
+// KEY=VALUE assignments (section headers included), nor unknown key names
+// longer than 32 characters, nor unknown section names with such a word.
 // Webhook values print without their secrets (see Webhook).
 //
 // # Errors

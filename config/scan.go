@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -92,7 +93,7 @@ func scan(data []byte, el *errorList, sc *schema) scanned {
 		}
 		if text[0] == '[' {
 			state, spec = skipping, nil
-			name, err := sectionName(text)
+			name, err := sectionName(text, !sc.sensitive)
 			if err != nil {
 				el.add(lineNo, "", "", fmt.Errorf("%w: %w", ErrSyntax, err))
 				continue
@@ -102,7 +103,13 @@ func scan(data []byte, el *errorList, sc *schema) scanned {
 				continue
 			}
 			h, err := sc.header(name)
-			if err != nil {
+			switch {
+			case err != nil && sc.sensitive && slices.ContainsFunc(strings.Fields(name), func(w string) bool { return len(w) > maxShownKey }):
+				// A word too long for a typo of a known section: it
+				// may be a misplaced secret.
+				el.add(lineNo, "", "", fmt.Errorf("%w (a %d-character name, not shown)", ErrUnknownSection, len(name)))
+				continue
+			case err != nil:
 				el.add(lineNo, name, "", err)
 				continue
 			}
@@ -224,14 +231,20 @@ func sectionIf(state scanState, section string) string {
 	return ""
 }
 
-// sectionName parses a section header line (starting with "[").
-func sectionName(text string) (string, error) {
+// sectionName parses a section header line (starting with "["). Its
+// errors quote the line if show is true: a sensitive file's line may hold
+// a secret (a webhook written on one line).
+func sectionName(text string, show bool) (string, error) {
 	text = strings.TrimRightFunc(text, unicode.IsSpace)
+	line := ""
+	if show {
+		line = " " + quoteValue(text)
+	}
 	if !strings.HasSuffix(text, "]") {
 		if strings.Contains(text, "]") {
-			return "", fmt.Errorf("unexpected text after section header %s", quoteValue(text))
+			return "", fmt.Errorf("unexpected text after section header%s", line)
 		}
-		return "", fmt.Errorf("unclosed section header %s", quoteValue(text))
+		return "", fmt.Errorf("unclosed section header%s", line)
 	}
 	name := text[1 : len(text)-1]
 	if name == "" {
