@@ -236,7 +236,7 @@ func parseDaemon(file string, data []byte, read readFileFunc) (*Daemon, error) {
 		b.apply(&res.assignments[i])
 	}
 	for _, wb := range order {
-		wb.finish(el)
+		wb.finish(el, res.refused[[2]string{wb.section, keyURL}])
 		b.d.Webhooks = append(b.d.Webhooks, wb.hook)
 	}
 	b.finish()
@@ -453,8 +453,10 @@ func (wb *webhookBuilder) apply(a *assignment, read readFileFunc, fail func(erro
 }
 
 // finish reports what is missing or contradictory in the section.
-func (wb *webhookBuilder) finish(el *errorList) {
-	if wb.urlLine == 0 {
+// urlRefused says the scanner refused the value of URL= (and reported
+// it): the key is there.
+func (wb *webhookBuilder) finish(el *errorList, urlRefused bool) {
+	if wb.urlLine == 0 && !urlRefused {
 		el.add(wb.line, wb.section, keyURL, ErrMissingKey)
 	}
 	if wb.secretLine > 0 && wb.secretFileLine > 0 {

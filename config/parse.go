@@ -163,7 +163,7 @@ func parse(name, file string, data []byte, read readFileFunc) (*Service, error) 
 	for i := 0; i < len(as) && !el.stop(); i++ {
 		b.apply(&as[i])
 	}
-	if _, ok := b.first[keyExecStart]; !ok {
+	if _, ok := b.first[keyExecStart]; !ok && !sc.refused[[2]string{sectionService, keyExecStart}] {
 		el.add(0, sectionService, keyExecStart, ErrMissingKey)
 	}
 	b.finishRestart()

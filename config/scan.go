@@ -67,6 +67,10 @@ type scanned struct {
 	headers []header
 	// clean is the cleaned text for ini.v1.
 	clean []byte
+	// refused holds the {section, key} of the assignments of known keys
+	// the scanner refused (their errors are reported): such a key is
+	// there, not missing.
+	refused map[[2]string]bool
 }
 
 // maxShownKey is the length past which a sensitive file does not show an
@@ -156,12 +160,16 @@ func scan(data []byte, el *errorList, sc *schema) scanned {
 		case !spec.isKnownKey(key):
 			el.add(lineNo, section, key, fmt.Errorf("%w%s", ErrUnknownKey, sc.keyHint(spec, key)))
 		case cont.into > 0:
+			res.refuse(section, key)
 			el.add(lineNo, section, key, sc.continuedInto(lines, cont))
 		case startsMultilineQuote(value):
+			res.refuse(section, key)
 			el.add(lineNo, section, key, fmt.Errorf("%w: a value must not start with ` or \"\"\"", ErrInvalidValue))
 		case cont.length > maxValueLen:
+			res.refuse(section, key)
 			el.add(lineNo, section, key, fmt.Errorf("%w: longer than %d bytes", ErrInvalidValue, maxValueLen))
 		case cont.last-i >= maxValueLines:
+			res.refuse(section, key)
 			el.add(lineNo, section, key, fmt.Errorf("%w: continued over more than %d lines", ErrInvalidValue, maxValueLines))
 		default:
 			res.assignments = append(res.assignments, assignment{line: lineNo, section: section, key: key, empty: cont.length == 0})
@@ -188,6 +196,14 @@ func checkEncoding(data []byte) error {
 		return fmt.Errorf("%w: the file is encoded in UTF-16 (it starts with a UTF-16 byte order mark): save it as UTF-8", ErrSyntax)
 	}
 	return nil
+}
+
+// refuse records that the assignment of key in section was refused.
+func (r *scanned) refuse(section, key string) {
+	if r.refused == nil {
+		r.refused = make(map[[2]string]bool)
+	}
+	r.refused[[2]string{section, key}] = true
 }
 
 // header parses the name of a section header that is not an extension.
