@@ -111,6 +111,15 @@ var serviceSchema = &schema{
 		"ExecReload":  "systemd's ExecReload= is not supported: send the service a signal instead (supers signal NAME HUP)",
 		"SendSIGKILL": "systemd's SendSIGKILL= is not supported: with TimeoutStopSec=infinity a stop never sends SIGKILL",
 		"TimeoutSec":  "systemd's TimeoutSec= is not supported: use TimeoutStopSec= (superd has no start timeout)",
+		// where the output goes, the limits, a program that forks
+		"StandardOutput":   "systemd's StandardOutput= is not supported: superd writes the service's stdout to <log-dir>/NAME/stdout.log, rotated as [Log] says",
+		"StandardError":    "systemd's StandardError= is not supported: superd writes the service's stderr to <log-dir>/NAME/stderr.log, rotated as [Log] says",
+		"StandardInput":    "systemd's StandardInput= is not supported: a service's stdin is /dev/null",
+		"SyslogIdentifier": "systemd's SyslogIdentifier= is not supported: the service's output goes to log files of its own, named after the service",
+		"LimitNOFILE":      "systemd's LimitNOFILE= is not supported: a service gets the soft limit superd was started with (LimitNOFILE= of superd's own unit), or raise it in ExecStart=, e.g. /bin/sh -c 'ulimit -n 65536 && exec app'",
+		"PIDFile":          "systemd's PIDFile= is not supported: run the program in the foreground, as with Type=simple (superd follows the process it starts)",
+		"RemainAfterExit":  "systemd's RemainAfterExit= is not supported: a service whose program ended and is not restarted is shown exited",
+		"ExecStopPost":     "systemd's ExecStopPost= is not supported",
 		// [Unit] dependencies and metadata
 		"After":         "systemd's After= is not supported: superd starts every service at once, in no order; a service that needs another must wait for it itself (and fail, to be restarted, while it is missing)",
 		"Before":        "systemd's Before= is not supported: superd starts every service at once, in no order",
