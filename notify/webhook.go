@@ -342,9 +342,13 @@ func (w *Webhook) attempt(parent context.Context, e Event, body []byte) (time.Du
 	resp, err := w.client.Do(req)
 	if err != nil {
 		err = stripURL(err)
-		if parent.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		switch {
+		case parent.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
 			// The attempt's own limit, not the caller's: say which.
 			err = fmt.Errorf("no response within %v: %w", w.timeout, err)
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			// Else a bare "Post: EOF".
+			err = fmt.Errorf("the receiver closed the connection without answering: %w", err)
 		}
 		return -1, err
 	}
