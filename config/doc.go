@@ -84,6 +84,8 @@
 //	WorkingDirectory=  an absolute path (default: superd's).
 //	Environment=       one or more KEY=VALUE words, quoted as in ExecStart=
 //	                   (Environment="A=1 2" B=3). KEY is [A-Za-z_][A-Za-z0-9_]*.
+//	                   Its errors name the variables, never a value (often
+//	                   a password).
 //	EnvironmentFile=   an absolute path, read when the file is parsed (and
 //	                   re-read on reload); with a leading "-", a missing file
 //	                   is ignored. systemd's wildcards (* ? [) are refused.

@@ -65,25 +65,28 @@ func parseEnvLine(line string) (string, error) {
 }
 
 // parseEnvironment parses the value of Environment=: whitespace-separated
-// KEY=VALUE words, each quoted as in a shell ("A=1 2" B=3).
+// KEY=VALUE words, each quoted as in a shell ("A=1 2" B=3). Its errors
+// name a word by its place and a variable by its name, never a value (a
+// unit often keeps a password there).
 func parseEnvironment(value string) ([]string, error) {
 	words, err := splitWords(value)
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range words {
+	for i, w := range words {
 		if err := checkEnvAssignment(w); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("word %d: %w", i+1, err)
 		}
 	}
 	return words, nil
 }
 
-// checkEnvAssignment checks one KEY=VALUE environment entry.
+// checkEnvAssignment checks one KEY=VALUE environment entry. Its errors
+// show the name of the variable, never its value.
 func checkEnvAssignment(kv string) error {
 	key, _, ok := strings.Cut(kv, "=")
 	if !ok {
-		return fmt.Errorf(`missing "=" in %s (want KEY=VALUE)`, quoteValue(kv))
+		return errors.New(`missing "=" (want KEY=VALUE; quote a value with spaces: "KEY=a b")`)
 	}
 	if strings.IndexByte(kv, 0) >= 0 {
 		return fmt.Errorf("variable %s: contains a NUL byte", quoteValue(key))

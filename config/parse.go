@@ -257,6 +257,11 @@ type builder struct {
 func (b *builder) apply(a *assignment) {
 	fail := func(err error) { b.el.add(a.line, a.section, a.key, err) }
 	invalid := func(err error) {
+		if a.key == keyEnvironment {
+			// Often a password: its errors name the variables only.
+			fail(fmt.Errorf("%w: %w", ErrInvalidValue, err))
+			return
+		}
 		fail(fmt.Errorf("%w %s: %w", ErrInvalidValue, quoteValue(a.value), err))
 	}
 	if line, dup := b.first[a.key]; dup && !isMultiKey(a.key) {

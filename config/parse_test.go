@@ -204,9 +204,9 @@ func TestParseInline(t *testing.T) {
 		{"NUL byte", svc + "User=a\x00b\n",
 			`t.service:3: [Service] User: invalid value "a\x00b": contains a NUL byte`},
 		{"Environment bad name", svc + "Environment=1A=x\n",
-			`t.service:3: [Service] Environment: invalid value "1A=x": invalid variable name "1A" (want [A-Za-z_][A-Za-z0-9_]*)`},
+			`t.service:3: [Service] Environment: invalid value: word 1: invalid variable name "1A" (want [A-Za-z_][A-Za-z0-9_]*)`},
 		{"Environment quote", svc + "Environment='A=1\n",
-			`t.service:3: [Service] Environment: invalid value "'A=1": unterminated single quote`},
+			`t.service:3: [Service] Environment: invalid value: unterminated single quote`},
 		{"KillSignal number", svc + "KillSignal=99\n",
 			`t.service:3: [Service] KillSignal: invalid value "99": unknown signal number 99`},
 		{"KillSignal SIGSTOP", svc + "KillSignal=stop\n",
@@ -242,9 +242,9 @@ func TestParseInline(t *testing.T) {
 		{"empty continued value", svc + "User=\\\n\\\n\n",
 			`t.service:3: [Service] User: invalid value "": must not be empty`},
 		{"repeated empty values keep their lines", svc + "Environment=\nEnvironment=A=1\nEnvironment=\nEnvironment=1=2\n",
-			"t.service:3: [Service] Environment: invalid value \"\": must not be empty\n" +
-				"t.service:5: [Service] Environment: invalid value \"\": must not be empty\n" +
-				`t.service:6: [Service] Environment: invalid value "1=2": invalid variable name "1" (want [A-Za-z_][A-Za-z0-9_]*)`},
+			"t.service:3: [Service] Environment: invalid value: must not be empty\n" +
+				"t.service:5: [Service] Environment: invalid value: must not be empty\n" +
+				`t.service:6: [Service] Environment: invalid value: word 1: invalid variable name "1" (want [A-Za-z_][A-Za-z0-9_]*)`},
 		{"long value is shortened", svc + "User=" + strings.Repeat("é", 50) + "\n",
 			`t.service:3: [Service] User: invalid value "` + strings.Repeat("é", 40) + `"...: not a valid user or group name or numeric ID`},
 		{"key case", "[Service]\nexecStart=/bin/true\n",

@@ -77,9 +77,11 @@ func Validate(s *Service) error {
 			s.WorkingDirectory = filepath.Clean(s.WorkingDirectory)
 		}
 	}
-	for _, kv := range s.Environment {
+	for i, kv := range s.Environment {
 		if err := checkEnvAssignment(kv); err != nil {
-			invalid(sectionService, keyEnvironment, kv, err)
+			// Not the value, often a password: the entry and its
+			// variable's name.
+			el.add(0, sectionService, keyEnvironment, fmt.Errorf("%w: Environment[%d]: %w", ErrInvalidValue, i, err))
 		}
 	}
 	if s.User != "" {
