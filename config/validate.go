@@ -193,7 +193,11 @@ func checkAbsPath(p string) error {
 	if err := checkNoNUL(p); err != nil {
 		return err
 	}
-	if !filepath.IsAbs(p) {
+	switch {
+	case strings.HasPrefix(p, `"`) || strings.HasPrefix(p, "'"):
+		// As ExecStart= would take it: quotes are not removed from a path.
+		return errors.New("must be an absolute path, written without quotes (a path may hold spaces as it is)")
+	case !filepath.IsAbs(p):
 		return errors.New("must be an absolute path")
 	}
 	return nil
