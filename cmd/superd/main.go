@@ -16,14 +16,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/alecthomas/kong"
 
 	"github.com/supers-dev/supers/actors"
 	"github.com/supers-dev/supers/actors/runstate"
@@ -36,27 +33,27 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
+// cli holds superd's command-line settings (see superdFlags).
 type cli struct {
-	ConfigDir string `help:"Directory of the *.service files and superd.conf (default: ${default}); it must exist." env:"SUPER_CONFIG_DIR" default:"/etc/super" type:"path" placeholder:"DIR"`
-	LogDir    string `help:"Directory of the services' logs (default: <config-dir>/logs)." type:"nonemptypath" placeholder:"DIR"`
-	Socket    string `help:"Path of the control socket (default: ${socket})." type:"nonemptypath" placeholder:"PATH"`
-	LogLevel  string `help:"Level of superd's own log: debug, info, warn or error." enum:"debug,info,warn,error" default:"info"`
-	LogFormat string `help:"Format of superd's own log: text or json." enum:"text,json" default:"text"`
-	Check     bool   `help:"Validate every service file and superd.conf of the config dir, and what superd needs to start with them and the flags (the socket's path and directories, the lock and state files beside it, the socket group, the HTTP address, certificate and token file, a log dir to create); print each error and exit (1 if any is invalid)."`
-	Watch     bool   `help:"Reload when a file of the config dir changes (debounced)."`
+	ConfigDir string
+	LogDir    string
+	Socket    string
+	LogLevel  string
+	LogFormat string
+	Check     bool
+	Watch     bool
 
-	SocketGroup             string `help:"Group whose members may use the control socket, besides root and superd's user (SocketGroup= in superd.conf)." placeholder:"GROUP"`
-	SocketAllowRootServices bool   `name:"socket-allow-root-services" help:"Let the socket group's members write any service definition, as root can (run as any user or group, name an EnvironmentFile=, read as root): they can then do anything root can. Without it, their definitions must run as themselves."`
+	SocketGroup             string
+	SocketAllowRootServices bool
 
-	HTTP                  string           `name:"http" help:"Also serve the API over HTTP on ADDR (host:port; HTTPListen= in superd.conf). Requests need the bearer token." placeholder:"ADDR"`
-	HTTPTokenFile         string           `name:"http-token-file" help:"File holding the API token; created with a random token if missing (default: <config-dir>/http.token)." type:"nonemptypath" placeholder:"FILE"`
-	HTTPTLSCert           string           `name:"http-tls-cert" help:"PEM certificate: serve the HTTP API over TLS (with --http-tls-key)." type:"nonemptypath" placeholder:"FILE"`
-	HTTPTLSKey            string           `name:"http-tls-key" help:"PEM key of --http-tls-cert." type:"nonemptypath" placeholder:"FILE"`
-	HTTPInsecure          bool             `name:"http-insecure" help:"Allow a non-loopback --http address without TLS (the token travels in clear)."`
-	HTTPHost              []string         `name:"http-host" help:"Host name accepted in the Host header besides localhost and loopback addresses (repeatable)." placeholder:"NAME"`
-	HTTPAllowEdit         bool             `name:"http-allow-edit" help:"Let HTTP clients create, change and delete service definitions."`
-	HTTPAllowRootServices bool             `name:"http-allow-root-services" help:"Let service definitions written over HTTP use root's powers: run as root or in group 0, or name an EnvironmentFile= (read as root)."`
-	Version               kong.VersionFlag `help:"Print the version and exit." short:"V"`
+	HTTP                  string
+	HTTPTokenFile         string
+	HTTPTLSCert           string
+	HTTPTLSKey            string
+	HTTPInsecure          bool
+	HTTPHost              []string
+	HTTPAllowEdit         bool
+	HTTPAllowRootServices bool
 }
 
 func main() {
@@ -68,31 +65,20 @@ func main() {
 }
 
 func run(args []string, stderr io.Writer) int {
-	var c cli
-	exit := -1
-	parser, err := kong.New(&c,
-		kong.Name("superd"),
-		kong.Description("The supers process supervisor daemon."),
-		kong.Vars{"version": version, "socket": transport.DefaultSocketPath()},
-		kong.NamedMapper("nonemptypath", kong.MapperFunc(nonEmptyPath)),
-		kong.Writers(os.Stdout, stderr),
-		kong.Exit(func(code int) {
-			if code == 80 { // kong's usage-error code
-				code = 2
-			}
-			exit = code
-			panic(exitPanic{})
-		}),
-	)
-	if err != nil {
-		fmt.Fprintln(stderr, "superd:", err)
-		return 1
-	}
-	if code, done := parse(parser, args, stderr, &exit); done {
-		return code
+	c, help, showVersion, err := parseFlags(args, os.LookupEnv)
+	switch {
+	case err != nil:
+		fmt.Fprintf(stderr, "superd: error: %v\n", err)
+		return 2
+	case help:
+		writeUsage(os.Stdout, transport.DefaultSocketPath())
+		return 0
+	case showVersion:
+		fmt.Println(version)
+		return 0
 	}
 	if c.ConfigDir == "" {
-		// kong leaves an empty --config-dir or SUPER_CONFIG_DIR empty.
+		// An empty --config-dir= or SUPER_CONFIG_DIR.
 		fmt.Fprintln(stderr, "superd: error: --config-dir: empty path (from the flag or SUPER_CONFIG_DIR)")
 		return 2
 	}
@@ -412,57 +398,6 @@ func (c *cli) logDirProblem() error {
 		return logDirError{fmt.Errorf("--log-dir %s: superd's user (uid %d) may not create it, so no service could run: %w", logDir, os.Geteuid(), err)}
 	}
 	return nil
-}
-
-// nonEmptyPath decodes a path flag as kong's "path" type does (made
-// absolute, "~" expanded), but refuses an empty value, which kong would
-// take as the current directory: `--log-dir=`, or `--log-dir=$DIR` with DIR
-// unset, would put the logs wherever superd was started ("/" under
-// systemd), and `--socket=` would name that directory.
-func nonEmptyPath(ctx *kong.DecodeContext, target reflect.Value) error {
-	var path string
-	if err := ctx.Scan.PopValueInto("path", &path); err != nil {
-		return err
-	}
-	if path == "" {
-		return errors.New("empty path (leave the flag out for its default)")
-	}
-	target.SetString(kong.ExpandPath(path))
-	return nil
-}
-
-type exitPanic struct{}
-
-// parse runs kong, turning its exit calls (help, version, usage errors) into
-// a return code.
-func parse(p *kong.Kong, args []string, stderr io.Writer, exit *int) (code int, done bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			if _, ok := r.(exitPanic); !ok {
-				panic(r)
-			}
-			code, done = *exit, true
-		}
-	}()
-	if _, err := p.Parse(args); err != nil {
-		fmt.Fprintf(stderr, "superd: error: %v%s\n", err, dirArgHint(err))
-		return 2, true
-	}
-	return 0, false
-}
-
-// dirArgHint returns, for kong's refusal of an argument that names a
-// directory ("superd /etc/super"; superd takes no arguments), a hint to
-// give it with --config-dir; "" for any other error.
-func dirArgHint(err error) string {
-	arg, ok := strings.CutPrefix(err.Error(), "unexpected argument ")
-	if !ok || arg == "" {
-		return ""
-	}
-	if fi, statErr := os.Stat(arg); statErr != nil || !fi.IsDir() {
-		return ""
-	}
-	return " (a directory: to use it as the config dir, give --config-dir " + arg + ")"
 }
 
 func newLogger(w io.Writer, level, format string) *slog.Logger {
