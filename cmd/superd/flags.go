@@ -188,7 +188,11 @@ func parseFlags(args []string, lookupEnv func(string) (string, bool)) (c cli, he
 			value = args[i]
 		}
 		if d.list != nil {
-			*d.list(&c) = append(*d.list(&c), strings.Split(value, ",")...)
+			items := strings.Split(value, ",")
+			if slices.Contains(items, "") {
+				return c, false, false, &usageError{fmt.Sprintf("--%s: empty name in %q", d.name, value)}
+			}
+			*d.list(&c) = append(*d.list(&c), items...)
 			continue
 		}
 		if d.check != nil {

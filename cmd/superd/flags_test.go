@@ -81,6 +81,8 @@ func TestParseFlags(t *testing.T) {
 		{[]string{"--", "--check"}, "unexpected argument --check"},
 		{[]string{dir}, "unexpected argument " + dir + " (a directory: to use it as the config dir, give --config-dir " + dir + ")"},
 		{[]string{"--help", "--foo"}, "unknown flag --foo"},
+		{[]string{"--http-host="}, `--http-host: empty name in ""`},
+		{[]string{"--http-host", "a,,b"}, `--http-host: empty name in "a,,b"`},
 	} {
 		_, _, _, err := parseFlags(tc.args, noEnv)
 		if _, ok := err.(*usageError); !ok || !strings.HasPrefix(err.Error(), tc.want) {
