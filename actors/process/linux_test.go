@@ -53,6 +53,8 @@ func TestMain(m *testing.M) {
 		os.Exit(groupsHelper())
 	case "tracer":
 		os.Exit(tracerHelper())
+	case "hungexec":
+		os.Exit(hungExecHelper())
 	default:
 		fmt.Fprintln(os.Stderr, "unknown helper mode")
 		os.Exit(2)

@@ -254,6 +254,7 @@ func (m *Manager) Start(spec Spec, onExit func(Exit)) (Handle, error) {
 	if err != nil {
 		return Handle{}, err
 	}
+	probeProgram(cmd.Path) // a hung file system blocks here, not in the fork
 	cred, err := resolveCredential(spec.User, spec.Group, os.Geteuid(), os.Getegid())
 	if err != nil {
 		return Handle{}, err

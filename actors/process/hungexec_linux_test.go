@@ -1,0 +1,144 @@
+//go:build linux
+
+package process
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// hungDirEnv names, for the "hungexec" helper, a directory where every
+// access blocks.
+const hungDirEnv = "SUPERS_PROCESS_TEST_HUNG_DIR"
+
+// hungMount mounts a FUSE file system whose server never answers, so that
+// any access below the returned directory blocks in the kernel, as on a
+// hung network file system. The test is skipped where FUSE cannot be
+// mounted (not root, no /dev/fuse). The blocked accesses fail (ENOTCONN)
+// and the file system is unmounted at the end of the test.
+func hungMount(t *testing.T) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	dev, err := os.OpenFile("/dev/fuse", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no FUSE: %v", err)
+	}
+	dir := t.TempDir()
+	opts := "fd=" + strconv.Itoa(int(dev.Fd())) + ",rootmode=40000,user_id=0,group_id=0"
+	if err := unix.Mount("hung", dir, "fuse", unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
+		dev.Close()
+		t.Skipf("cannot mount FUSE: %v", err)
+	}
+	t.Cleanup(func() {
+		// A forced unmount aborts the connection (and unmounts if
+		// nothing is busy); a lazy one detaches what is left.
+		_ = unix.Unmount(dir, unix.MNT_FORCE)
+		if err := unix.Unmount(dir, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) {
+			t.Errorf("unmount %s: %v", dir, err)
+		}
+		dev.Close()
+	})
+	return dir
+}
+
+// hungExecHelper starts a child, then a program in the directory
+// hungDirEnv names and one with that directory as its working directory,
+// whose starts block; meanwhile it runs a garbage
+// collection, kills the child and waits for its exit, and prints
+// "HUNGEXEC OK".
+func hungExecHelper() int {
+	fail := func(format string, args ...any) int {
+		fmt.Printf("FAIL: "+format+"\n", args...)
+		return 1
+	}
+	m, err := NewManager(Options{})
+	if err != nil {
+		return fail("NewManager: %v", err)
+	}
+	exited := make(chan Exit, 1)
+	h, err := m.Start(Spec{Argv: []string{"sleep", "60"}}, func(e Exit) { exited <- e })
+	if err != nil {
+		return fail("Start: %v", err)
+	}
+	hung := os.Getenv(hungDirEnv)
+	for _, spec := range []Spec{
+		{Argv: []string{filepath.Join(hung, "prog")}}, // the program there
+		{Argv: []string{"/bin/true"}, Dir: hung},      // the working directory
+	} {
+		go func() {
+			_, err := m.Start(spec, nil)
+			fmt.Printf("FAIL: the hung start of %v in %q returned: %v\n", spec.Argv, spec.Dir, err)
+			os.Exit(1)
+		}()
+	}
+	// The hung starts block, in a child forked for them or before.
+	time.Sleep(100 * time.Millisecond)
+	runtime.GC() // stops the world: every goroutine's thread must yield
+	if err := SignalGroup(h.PGID, "SIGKILL"); err != nil {
+		return fail("kill: %v", err)
+	}
+	select {
+	case e := <-exited:
+		if e.Signal != "SIGKILL" {
+			return fail("exit %v, want signal SIGKILL", e)
+		}
+	case <-time.After(deadline):
+		return fail("no exit reported")
+	}
+	fmt.Println("HUNGEXEC OK")
+	return 0
+}
+
+// A start whose program is on a hung file system (a network mount whose
+// server is gone) blocked in Go's fork: the spawner's thread waits in
+// clone(CLONE_VFORK) for the child's exec, in a raw system call that
+// keeps its scheduler slot (golang/go#11155), so the next garbage
+// collection, which must stop every goroutine, waited for ever, and
+// superd stopped supervising anything. The program is looked at before
+// the fork, where a hung file system blocks only the caller.
+func TestProgramOnHungFileSystem(t *testing.T) {
+	dir := hungMount(t)
+	cmd := runHelper(t, "hungexec")
+	cmd.Env = append(cmd.Env, hungDirEnv+"="+dir)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	// The helper's children outlive it (its spawner thread ends, and
+	// Pdeathsig kills them, a blocked one as soon as it can be), and this
+	// process, their subreaper, adopts them: reap them all.
+	t.Cleanup(func() {
+		waitFor(t, "the helper's children to be reaped", func() bool {
+			kids := childrenOf(os.Getpid())
+			for _, kid := range kids {
+				pid, _ := strconv.Atoi(strings.Split(kid, ":")[0])
+				killOrphan(t, pid)
+			}
+			return len(kids) == 0
+		})
+	})
+	select {
+	case err := <-done:
+		if err != nil || !strings.Contains(out.String(), "HUNGEXEC OK") {
+			t.Fatalf("helper: %v\n%s", err, out.String())
+		}
+	case <-time.After(deadline):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("helper frozen after %v\n%s", deadline, out.String())
+	}
+}
