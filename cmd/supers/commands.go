@@ -54,7 +54,7 @@ func (a *app) printAll(ctx context.Context) error {
 			return err
 		}
 		sort.Slice(services, func(i, j int) bool { return services[i].Name < services[j].Name })
-		return a.printStatuses(services)
+		return a.printStatuses(ctx, services)
 	}
 	t := newStatusTable(true)
 	err := a.client.ListEach(rctx, func(s transport.ServiceStatus) error {
@@ -64,7 +64,7 @@ func (a *app) printAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.printTable(t)
+	return a.printTable(ctx, t)
 }
 
 // warnConfigErrors reports on stderr the service files superd could not
@@ -122,7 +122,7 @@ func (c *statusCmd) Run(ctx context.Context, a *app) error {
 		}
 	}
 	if len(found) > 0 || a.json {
-		if err := a.printStatuses(found); err != nil {
+		if err := a.printStatuses(ctx, found); err != nil {
 			return err
 		}
 	}
@@ -389,7 +389,7 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 			code = max(code, exitError)
 		case isFatal(err):
 			if len(results) > 0 {
-				_ = a.printStatuses(results)
+				_ = a.printStatuses(ctx, results)
 			}
 			return err
 		case errors.Is(err, transport.ErrUnknownService):
@@ -412,7 +412,7 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 		}
 	}
 	if len(results) > 0 || a.json {
-		if err := a.printStatuses(results); err != nil {
+		if err := a.printStatuses(ctx, results); err != nil {
 			return err
 		}
 	}

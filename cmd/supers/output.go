@@ -2,9 +2,11 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -15,26 +17,53 @@ import (
 
 // printStatuses prints services as a table, in their order, or as a JSON
 // array with --json.
-func (a *app) printStatuses(services []transport.ServiceStatus) error {
+func (a *app) printStatuses(ctx context.Context, services []transport.ServiceStatus) error {
 	if a.json {
 		if services == nil {
 			services = []transport.ServiceStatus{}
 		}
 		return writeJSON(a.stdout, services)
 	}
-	return a.printTable(tableOf(services))
+	return a.printTable(ctx, tableOf(services))
 }
 
 // printTable writes t to stdout, followed on stderr by a note about the
-// services whose file changed on disk, if any.
-func (a *app) printTable(t *statusTable) error {
+// services whose file changed on disk, if any. The note names those of
+// them whose file the last load (a reload, or superd's start) could not
+// load: "run supers reload" alone would read as the fix, when the reload
+// that was just run refused the file.
+func (a *app) printTable(ctx context.Context, t *statusTable) error {
 	if err := t.writeTo(a.stdout); err != nil {
 		return err
 	}
-	if t.changed {
-		a.errorf("%s config changed on disk; run \"supers reload\" to apply", configChangedMark)
+	if len(t.changed) > 0 {
+		note := ""
+		if broken := a.unloaded(ctx, t.changed); len(broken) > 0 {
+			note = fmt.Sprintf(" (the last load refused the file of %s: \"supers check\" says why)", strings.Join(broken, ", "))
+		}
+		a.errorf("%s config changed on disk; run \"supers reload\" to apply%s", configChangedMark, note)
 	}
 	return nil
+}
+
+// unloaded returns those of names whose service file superd's last load
+// refused, as its config errors list them; none if superd cannot say.
+func (a *app) unloaded(ctx context.Context, names []string) []string {
+	rctx, cancel := a.withTimeout(ctx)
+	defer cancel()
+	errs, err := a.client.ConfigErrors(rctx)
+	if err != nil {
+		return nil
+	}
+	var broken []string
+	for _, e := range errs {
+		name, ok := strings.CutSuffix(filepath.Base(e.File), ".service")
+		if !e.Dir && ok && slices.Contains(names, name) && !slices.Contains(broken, name) {
+			broken = append(broken, name)
+		}
+	}
+	slices.Sort(broken)
+	return broken
 }
 
 // configChangedMark follows the STATE of a service whose file changed on

@@ -50,7 +50,7 @@ type statusTable struct {
 	lastName string                // the name of the service added last
 	ordered  bool                  // the rows were added sorted by name
 	rows     int
-	changed  bool // a service's file changed on disk (see configChangedMark)
+	changed  []string // the services whose file changed on disk (see configChangedMark)
 }
 
 // tableChunkSize is the size of the chunks of a statusTable: some 400 rows.
@@ -98,7 +98,9 @@ func statusCells(s transport.ServiceStatus) [tableColumns]string {
 // add adds the row of service s.
 func (t *statusTable) add(s transport.ServiceStatus) {
 	cells := statusCells(s)
-	t.changed = t.changed || s.ConfigChanged
+	if s.ConfigChanged {
+		t.changed = append(t.changed, s.Name)
+	}
 
 	if t.rows > 0 && s.Name < t.lastName {
 		t.ordered = false
