@@ -377,7 +377,7 @@ func (b *daemonBuilder) daemonKey(key, v string) (err error) {
 		for _, h := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' }) {
 			h = unbracket(h)
 			if !validHost(h) {
-				return fmt.Errorf("%q is not a host name or IP address (no port, no scheme)", h)
+				return fmt.Errorf("%s is not a host name or IP address (no port, no scheme)", quoteValue(h))
 			}
 			d.HTTPHosts = append(d.HTTPHosts, strings.ToLower(h))
 		}

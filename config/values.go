@@ -60,7 +60,7 @@ type nameError struct {
 }
 
 func (e *nameError) Error() string {
-	return fmt.Sprintf("invalid %s name %q: %s", e.kind, e.name, e.problem)
+	return fmt.Sprintf("invalid %s name %s: %s", e.kind, quoteValue(e.name), e.problem)
 }
 
 func (e *nameError) Is(target error) bool { return target == ErrInvalidName }
@@ -100,7 +100,7 @@ func NormalizeSignal(s string) (string, error) {
 			return "SIG" + known, nil
 		}
 	}
-	return "", fmt.Errorf("unknown signal %q", s)
+	return "", fmt.Errorf("unknown signal %s", quoteValue(s))
 }
 
 func isDigits(s string) bool {
@@ -167,12 +167,12 @@ func ParseSize(s string) (int64, error) {
 	}
 	n, rest, ok := leadingNumber(s)
 	if !ok {
-		return 0, fmt.Errorf("expected a number at %q", s)
+		return 0, fmt.Errorf("expected a number at %s", quoteValue(s))
 	}
 	unit := strings.TrimLeft(rest, " \t")
 	mult, ok := sizeUnits[unit]
 	if !ok {
-		return 0, fmt.Errorf("unknown size unit %q (use K, M, G or T)", unit)
+		return 0, fmt.Errorf("unknown size unit %s (use K, M, G or T)", quoteValue(unit))
 	}
 	v, exact, ok := n.scale(mult)
 	switch {
@@ -240,7 +240,7 @@ func parseSpan(s string) (time.Duration, error) {
 	for s != "" {
 		n, rest, ok := leadingNumber(s)
 		if !ok {
-			return 0, fmt.Errorf("expected a number at %q", s)
+			return 0, fmt.Errorf("expected a number at %s", quoteValue(s))
 		}
 		spaced := strings.TrimLeft(rest, " \t")
 		i := strings.IndexFunc(spaced, func(r rune) bool { return !unicode.IsLetter(r) })
@@ -252,12 +252,12 @@ func parseSpan(s string) (time.Duration, error) {
 		switch {
 		case unitName != "":
 			if unit, ok = durationUnits[unitName]; !ok {
-				return 0, fmt.Errorf("unknown time unit %q", unitName)
+				return 0, fmt.Errorf("unknown time unit %s", quoteValue(unitName))
 			}
 		case rest != "" && rest == spaced:
 			// A number without a unit must end the span or be followed by
 			// a space: "1.2.3" and "5x" are garbage, not "1.2s + 0.3s".
-			return 0, fmt.Errorf("unexpected %q after a number", rest)
+			return 0, fmt.Errorf("unexpected %s after a number", quoteValue(rest))
 		}
 		v, _, ok := n.scale(uint64(unit))
 		if !ok || total > math.MaxInt64-v {
