@@ -143,6 +143,11 @@ func (s *stateActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		s.watch = watchFile(s.store.Path(), ctx, restoreState{}, s.log)
+		// The watch sees only what happens from now on: the file may have
+		// gone since Open read it (Run stops what a crashed superd left
+		// in between, for up to a TimeoutStopSec), and with no change of
+		// state to come, it would never be written again.
+		ctx.Send(ctx.Self(), restoreState{})
 	case restoreState:
 		switch wrote, err := s.store.Restore(); {
 		case err != nil:
