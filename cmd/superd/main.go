@@ -145,10 +145,17 @@ func run(args []string, stderr io.Writer) int {
 	defer func() { close(sigDone); <-sigExited }() // before the log's Close
 
 	// Under systemd (Type=notify), say when the services run and when the
-	// shutdown begins. The services must not inherit NOTIFY_SOCKET: they
-	// would speak for superd.
+	// shutdown begins, and ping the watchdog (WatchdogSec=) meanwhile. The
+	// services must not inherit NOTIFY_SOCKET (they would speak for
+	// superd), nor the watchdog's variables.
 	sd := newSDNotifier(os.Getenv)
-	_ = os.Unsetenv(notifySocketEnv)
+	watchdog, err := watchdogTimeout(os.Getenv, os.Getpid())
+	if err != nil {
+		logger.Error("systemd's watchdog is not told that superd is alive: systemd will end superd", "err", err)
+	}
+	for _, k := range []string{notifySocketEnv, watchdogUsecEnv, watchdogPIDEnv} {
+		_ = os.Unsetenv(k)
+	}
 
 	sup, err := actors.New(actors.Config{
 		ConfigDir:   c.ConfigDir,
@@ -171,7 +178,7 @@ func run(args []string, stderr io.Writer) int {
 	if err == nil {
 		go reloadOnHangup(ctx, sup, hup, logger)
 		go releaseStartupMemory(ctx, sup.Ready())
-		go notifySystemd(ctx, sup, sd, logger)
+		go notifySystemd(ctx, sup, sd, watchdog, logger)
 		err = sup.Run(ctx)
 	}
 	if err != nil {
