@@ -81,6 +81,18 @@
 // all children are gone. Close also stops the exit poller (through an
 // eventfd) and closes the pidfds.
 //
+// A fork must not wait for a file system that hangs (a network or FUSE
+// mount whose server is gone): Go forks with clone(CLONE_VFORK), and the
+// forking thread waits for the child's exec in a raw system call that
+// keeps its scheduler slot (golang/go#11155), so the next garbage
+// collection, which stops every goroutine, would wait as long. So
+// [Manager.Start] first looks at the working directory, the program (and
+// PATH to find it) and the interpreter of a script, in a goroutine of its
+// own that such a file system blocks instead, for at most 2 s: past that
+// the start fails ([ErrNoAnswer]), and so do the starts of the same
+// program, directory and PATH until that goroutine ends, when the file
+// system answers again (Close does not wait for it).
+//
 // A child starts with the signal mask of the thread that forked it (the
 // runtime saves that mask before the fork and the child restores it before
 // exec), and a blocked signal stays blocked through exec, so the service

@@ -54,8 +54,8 @@ func hungMount(t *testing.T) string {
 
 // hungExecHelper starts a child, then a program in the directory
 // hungDirEnv names and one with that directory as its working directory,
-// whose starts block; meanwhile it runs a garbage
-// collection, kills the child and waits for its exit, and prints
+// whose starts must fail for want of an answer; meanwhile it runs a
+// garbage collection, kills the child and waits for its exit. It prints
 // "HUNGEXEC OK".
 func hungExecHelper() int {
 	fail := func(format string, args ...any) int {
@@ -72,17 +72,19 @@ func hungExecHelper() int {
 		return fail("Start: %v", err)
 	}
 	hung := os.Getenv(hungDirEnv)
-	for _, spec := range []Spec{
-		{Argv: []string{filepath.Join(hung, "prog")}}, // the program there
-		{Argv: []string{"/bin/true"}, Dir: hung},      // the working directory
-	} {
+	specs := []Spec{
+		{Argv: []string{filepath.Join(hung, "prog")}},                              // the program there
+		{Argv: []string{"/bin/true"}, Dir: hung},                                   // the working directory
+		{Argv: []string{"true"}, Env: []string{"PATH=" + hung + ":/bin:/usr/bin"}}, // PATH
+	}
+	errs := make(chan error, len(specs))
+	for _, spec := range specs {
 		go func() {
-			_, err := m.Start(spec, nil)
-			fmt.Printf("FAIL: the hung start of %v in %q returned: %v\n", spec.Argv, spec.Dir, err)
-			os.Exit(1)
+			_, err := m.Start(spec, func(e Exit) { fmt.Printf("FAIL: exit %v of a start that failed\n", e) })
+			errs <- err
 		}()
 	}
-	// The hung starts block, in a child forked for them or before.
+	// The starts block, in a child forked for them or before.
 	time.Sleep(100 * time.Millisecond)
 	runtime.GC() // stops the world: every goroutine's thread must yield
 	if err := SignalGroup(h.PGID, "SIGKILL"); err != nil {
@@ -96,6 +98,22 @@ func hungExecHelper() int {
 	case <-time.After(deadline):
 		return fail("no exit reported")
 	}
+	for range specs {
+		select {
+		case err := <-errs:
+			var ee *ExecError
+			if !errors.As(err, &ee) || !errors.Is(err, ErrNoAnswer) {
+				return fail("start: %v, want an ExecError wrapping ErrNoAnswer", err)
+			}
+		case <-time.After(deadline):
+			return fail("a start still blocked after %v", deadline)
+		}
+	}
+	// Tried again while the first look is still blocked: no new wait.
+	t0 := time.Now()
+	if _, err := m.Start(specs[0], nil); !errors.Is(err, ErrNoAnswer) || time.Since(t0) > probeWait/2 {
+		return fail("start again: %v after %v, want ErrNoAnswer at once", err, time.Since(t0))
+	}
 	fmt.Println("HUNGEXEC OK")
 	return 0
 }
@@ -105,8 +123,9 @@ func hungExecHelper() int {
 // clone(CLONE_VFORK) for the child's exec, in a raw system call that
 // keeps its scheduler slot (golang/go#11155), so the next garbage
 // collection, which must stop every goroutine, waited for ever, and
-// superd stopped supervising anything. The program is looked at before
-// the fork, where a hung file system blocks only the caller.
+// superd stopped supervising anything. The files of a start are looked
+// at before the fork, in a goroutine a hung file system may block, and
+// the start fails if that takes too long.
 func TestProgramOnHungFileSystem(t *testing.T) {
 	dir := hungMount(t)
 	cmd := runHelper(t, "hungexec")
@@ -136,7 +155,7 @@ func TestProgramOnHungFileSystem(t *testing.T) {
 		if err != nil || !strings.Contains(out.String(), "HUNGEXEC OK") {
 			t.Fatalf("helper: %v\n%s", err, out.String())
 		}
-	case <-time.After(deadline):
+	case <-time.After(deadline + probeWait):
 		_ = cmd.Process.Kill()
 		<-done
 		t.Fatalf("helper frozen after %v\n%s", deadline, out.String())

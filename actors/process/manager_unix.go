@@ -53,6 +53,8 @@ type Manager struct {
 	mu     sync.Mutex
 	closed bool           // set by Close: no more forks, watchers stop
 	procs  map[int]*child // pid -> child, for children not yet reaped
+
+	probes probes // looks at the files of a start before its fork
 }
 
 // child is a started process that has not been reaped yet.
@@ -160,6 +162,7 @@ func prepareManager(opts Options, pidfds bool) (*Manager, error) {
 		reqs:      make(chan spawnRequest),
 		done:      make(chan struct{}),
 		procs:     make(map[int]*child),
+		probes:    probes{wait: probeWait, hung: make(map[string]chan struct{})},
 	}
 	if err := register(opts.Subreaper); err != nil {
 		return nil, err
@@ -250,11 +253,10 @@ func (m *Manager) Close() error {
 // exited; it must not block. It may be called before Start returns, and
 // concurrently with the callbacks of other processes.
 func (m *Manager) Start(spec Spec, onExit func(Exit)) (Handle, error) {
-	cmd, err := newCmd(spec)
+	cmd, err := m.probes.prepare(spec) // a hung file system fails the start here, not in the fork
 	if err != nil {
 		return Handle{}, err
 	}
-	probeProgram(cmd.Path) // a hung file system blocks here, not in the fork
 	cred, err := resolveCredential(spec.User, spec.Group, os.Geteuid(), os.Getegid())
 	if err != nil {
 		return Handle{}, err

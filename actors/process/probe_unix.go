@@ -4,21 +4,95 @@ package process
 
 import (
 	"bytes"
+	"fmt"
 	"os"
+	"os/exec"
+	"sync"
 	"syscall"
+	"time"
 )
 
+// probeWait bounds how long a start waits for its files to be looked at
+// before the fork.
+const probeWait = 2 * time.Second
+
+// probes look at the files a start needs before its fork, where a file
+// system that hangs cannot freeze the process: Go forks with
+// clone(CLONE_VFORK), and the forking thread waits for the child's exec
+// inside a raw system call that keeps its scheduler slot
+// (golang/go#11155), so an exec blocked on a hung mount makes the next
+// garbage collection, which stops every goroutine, wait for ever. Each
+// look runs in a goroutine of its own, which a hung file system blocks
+// until it answers again (it cannot be interrupted); a start waits for it
+// at most wait. Once a look has taken longer, the starts of the same
+// program, directory and PATH fail at once until it ends, so that a hung
+// mount costs one goroutine for each, however often the start is tried
+// again.
+type probes struct {
+	wait time.Duration
+	mu   sync.Mutex
+	hung map[string]chan struct{} // key of a look that took longer than wait -> closed when it ends
+}
+
+// prepare is newCmd and probeProgram, within p.wait. Every error is an
+// *ExecError.
+func (p *probes) prepare(spec Spec) (*exec.Cmd, error) {
+	path, _ := envValue(spec.Env, "PATH")
+	var argv0 string
+	if len(spec.Argv) > 0 {
+		argv0 = spec.Argv[0]
+	}
+	key := argv0 + "\x00" + spec.Dir + "\x00" + path
+	hung := func() error {
+		return &ExecError{Op: "exec", Path: argv0, Err: fmt.Errorf("%w of the program, its working directory or PATH within %v (a hung network or FUSE mount?)", ErrNoAnswer, p.wait)}
+	}
+	p.mu.Lock()
+	_, blocked := p.hung[key]
+	p.mu.Unlock()
+	if blocked {
+		return nil, hung()
+	}
+	var (
+		cmd  *exec.Cmd
+		err  error
+		done = make(chan struct{})
+	)
+	go func() {
+		if cmd, err = newCmd(spec); err == nil {
+			probeProgram(cmd.Path)
+		}
+		close(done)
+		p.mu.Lock()
+		if p.hung[key] == done {
+			delete(p.hung, key)
+		}
+		p.mu.Unlock()
+	}()
+	t := time.NewTimer(p.wait)
+	defer t.Stop()
+	select {
+	case <-done:
+		return cmd, err
+	case <-t.C:
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-done: // just now
+		return cmd, err
+	default:
+	}
+	if _, ok := p.hung[key]; !ok {
+		p.hung[key] = done // the goroutine, once done, removes it
+	}
+	return nil, hung()
+}
+
 // probeProgram opens the program at path, and looks up the interpreter a
-// #! line names, the way its exec will, before the fork. On a file system
-// that hangs (a network mount whose server is gone, a FUSE server that
-// stopped answering), the exec would block the forking thread inside
-// clone(CLONE_VFORK), a raw system call that keeps its scheduler slot
-// (golang/go#11155): the next garbage collection, which stops every
-// goroutine, would then wait for ever, and the whole supervisor with it.
-// Here it blocks only the caller, in an ordinary system call. What it
-// finds is left to the exec to report: its errors are ignored, a file
-// that is not regular is not opened (opening a FIFO or a device could
-// block or act), and the one opened is only read.
+// #! line names, the way its exec will. What it finds is left to the exec
+// to report: its errors are ignored, a file that is not regular is not
+// opened (opening a FIFO or a device could block or act), and the one
+// opened is only read.
 func probeProgram(path string) {
 	fi, err := os.Stat(path)
 	if err != nil || !fi.Mode().IsRegular() {

@@ -20,6 +20,12 @@ var ErrClosed = errors.New("process: manager closed")
 // exists (ESRCH).
 var ErrNoProcess = errors.New("no such process")
 
+// ErrNoAnswer is wrapped by the error of [Manager.Start] when the file
+// system of the program, of its working directory or of a directory of
+// PATH did not answer in time (Unix): a network or FUSE mount whose server
+// is gone. The start can be tried again later.
+var ErrNoAnswer = errors.New("no answer from the file system")
+
 // ErrUnknownSignal is wrapped by [SignalNumber] and [SignalGroup] when a
 // signal name is not known on this platform.
 var ErrUnknownSignal = errors.New("unknown signal")
