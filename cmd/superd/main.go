@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -176,9 +177,14 @@ func run(args []string, stderr io.Writer) int {
 		Version:                 version,
 	})
 	if err == nil {
-		go reloadOnHangup(ctx, sup, hup, logger)
-		go releaseStartupMemory(ctx, sup.Ready())
-		go notifySystemd(ctx, sup, sd, watchdog, logger)
+		// Each of these ends with ctx; run waits for them, so that what
+		// they still have to say (a SIGHUP's reload cut by the shutdown,
+		// STOPPING=1) is said before superd exits and its log closes.
+		var helpers sync.WaitGroup
+		defer func() { stop(); helpers.Wait() }()
+		helpers.Go(func() { reloadOnHangup(ctx, sup, hup, logger) })
+		helpers.Go(func() { releaseStartupMemory(ctx, sup.Ready()) })
+		helpers.Go(func() { notifySystemd(ctx, sup, sd, watchdog, logger) })
 		err = sup.Run(ctx)
 	}
 	if err != nil {
