@@ -84,8 +84,13 @@ func hungExecHelper() int {
 			errs <- err
 		}()
 	}
-	// The starts block, in a child forked for them or before.
-	time.Sleep(100 * time.Millisecond)
+	// The starts block, in a child forked for them or in a thread of
+	// this process before.
+	for end := time.Now().Add(deadline); !blockedInKernel(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(end) {
+			return fail("no start blocked")
+		}
+	}
 	runtime.GC() // stops the world: every goroutine's thread must yield
 	if err := SignalGroup(h.PGID, "SIGKILL"); err != nil {
 		return fail("kill: %v", err)
@@ -116,6 +121,25 @@ func hungExecHelper() int {
 	}
 	fmt.Println("HUNGEXEC OK")
 	return 0
+}
+
+// blockedInKernel reports whether a thread of this process, or a child of
+// it, waits in the kernel uninterruptibly (state D).
+func blockedInKernel() bool {
+	self := os.Getpid()
+	for _, kid := range childrenOf(self) {
+		if strings.HasSuffix(kid, ":D") {
+			return true
+		}
+	}
+	tasks, _ := os.ReadDir("/proc/self/task")
+	for _, task := range tasks {
+		b, err := os.ReadFile("/proc/self/task/" + task.Name() + "/stat")
+		if i := strings.LastIndexByte(string(b), ')'); err == nil && i >= 0 && strings.HasPrefix(string(b[i+1:]), " D") {
+			return true
+		}
+	}
+	return false
 }
 
 // A start whose program is on a hung file system (a network mount whose
