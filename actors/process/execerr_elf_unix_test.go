@@ -111,3 +111,30 @@ func TestExecFormatErrorSaysWhy(t *testing.T) {
 		}
 	}
 }
+
+// A program open for writing (being copied in place by a deployment)
+// cannot be executed (ETXTBSY): the error says why, which "text file
+// busy" does not.
+func TestTextFileBusySaysWhy(t *testing.T) {
+	prog := filepath.Join(t.TempDir(), "prog")
+	b, err := os.ReadFile("/bin/true")
+	if err != nil {
+		t.Skip(err)
+	}
+	if err := os.WriteFile(prog, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	w, err := os.OpenFile(prog, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	m := newManager(t, Options{})
+	_, err = m.Start(Spec{Argv: []string{prog}, Env: os.Environ()}, nil)
+	if !errors.Is(err, syscall.ETXTBSY) {
+		t.Skipf("Start: %v, not ETXTBSY on this system", err)
+	}
+	if !strings.Contains(err.Error(), "open for writing") {
+		t.Errorf("error %q does not say the program is open for writing", err)
+	}
+}

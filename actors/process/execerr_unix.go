@@ -48,6 +48,10 @@ func startError(cmd *exec.Cmd, err error) error {
 		if why := formatError(cmd.Path); why != "" {
 			return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("%w (%s)", syscall.ENOEXEC, why)}
 		}
+	case errors.Is(err, syscall.ETXTBSY):
+		// A deployment that copies the new program over the old one in
+		// place (cp, not a rename): the next try may find it done.
+		return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("%w (the program is open for writing: being replaced in place?)", syscall.ETXTBSY)}
 	case errors.Is(err, syscall.E2BIG):
 		return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("%w (%s)", syscall.E2BIG, argumentsTooLong(cmd.Args, cmd.Env))}
 	case errors.Is(err, syscall.EBADF):
