@@ -50,6 +50,12 @@ func TestMain(m *testing.M) {
 			}
 		}
 		binDir = dir
+		if raceEnabled {
+			// A race-enabled program sleeps a second before it exits
+			// (atexit_sleep_ms): every supers run and every superd
+			// stopped by a test would take a second longer.
+			os.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+		}
 		return m.Run()
 	}()
 	os.Exit(code)
