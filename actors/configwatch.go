@@ -77,6 +77,11 @@ type configActor struct {
 	// absentTimer, if not nil, makes that later reload.
 	absentSince map[string]time.Time
 	absentTimer *time.Timer
+	// hooksDroppedSince is when a reload of the watch first found
+	// superd.conf without some of the webhooks in force (zero if none
+	// did): they are removed only once a later one finds them still gone
+	// watchAbsentConfirm after (see holdDroppedHooks).
+	hooksDroppedSince time.Time
 	links       *linkWatch // nil unless watching service files that are symbolic links
 	// watchStopped is set by stopWatching: the shutdown has begun, and
 	// file events reload nothing any more.
@@ -373,12 +378,21 @@ func (c *configActor) reloadWith(ctx actor.Context, dryRun, confirmAbsence bool)
 		res.Warnings = append(res.Warnings, warning)
 		c.log.Warn(warning)
 	}
+	if derr != nil || daemon.Hash == c.daemonHash || !confirmAbsence {
+		// No drop to confirm: kept, back, or applied at once.
+		if !c.hooksDroppedSince.IsZero() && derr == nil && daemon.Hash == c.daemonHash {
+			c.log.Info("superd.conf back: its webhooks were not removed")
+		}
+		c.hooksDroppedSince = time.Time{}
+	}
 	if derr == nil {
 		if version := daemon.Hash; version != c.daemonHash {
 			// Only the webhooks that changed are replaced: the others keep
 			// their queues, and what those hold.
 			keys := keySet(webhookKeys(daemon))
-			if maps.Equal(keys, c.hookKeys) {
+			if confirmAbsence && c.holdDroppedHooks(ctx, keys, time.Now()) {
+				// Gone for a moment, maybe: kept until the next look.
+			} else if maps.Equal(keys, c.hookKeys) {
 				c.daemonHash = version // [Daemon] or comments only
 			} else if queues, added, err := webhookQueues(daemon, c.hookKeys, c.version, c.log); err != nil {
 				res.Errors = append(res.Errors, configErrors(err)...)
@@ -637,10 +651,48 @@ func (c *configActor) holdAbsent(ctx actor.Context, name string, was map[string]
 		c.absentSince = make(map[string]time.Time)
 	}
 	c.absentSince[name] = since
+	c.lookAgain(ctx, since.Add(watchAbsentConfirm).Sub(now))
+	return true
+}
+
+// lookAgain makes sure a reload of the watch (absentDue) comes within d,
+// to confirm an absence.
+func (c *configActor) lookAgain(ctx actor.Context, d time.Duration) {
 	if c.absentTimer == nil && ctx != nil {
 		self, root := ctx.Self(), ctx.ActorSystem().Root
-		c.absentTimer = time.AfterFunc(since.Add(watchAbsentConfirm).Sub(now), func() { root.Send(self, &absentDue{}) })
+		c.absentTimer = time.AfterFunc(d, func() { root.Send(self, &absentDue{}) })
 	}
+}
+
+// holdDroppedHooks reports whether a reload of the watch must keep the
+// webhooks in force for now, although superd.conf (keys: its webhooks)
+// no longer has some of them: it had them until less than
+// watchAbsentConfirm before now. As for a service file (holdAbsent), an
+// editor that empties the file and then writes it, in two steps slower
+// than watchDebounce, or a tool that deletes and writes it again, must not
+// remove a webhook and add it back, losing the events in between. The
+// next reload of the watch confirms the removal.
+func (c *configActor) holdDroppedHooks(ctx actor.Context, keys map[string]bool, now time.Time) bool {
+	dropped := false
+	for k := range c.hookKeys {
+		if !keys[k] {
+			dropped = true
+			break
+		}
+	}
+	if !dropped {
+		c.hooksDroppedSince = time.Time{}
+		return false
+	}
+	if c.hooksDroppedSince.IsZero() {
+		c.hooksDroppedSince = now
+		c.log.Info("superd.conf has lost webhooks in force: they are removed unless they are back soon", "within", watchAbsentConfirm)
+	}
+	if now.Sub(c.hooksDroppedSince) >= watchAbsentConfirm {
+		c.hooksDroppedSince = time.Time{}
+		return false
+	}
+	c.lookAgain(ctx, c.hooksDroppedSince.Add(watchAbsentConfirm).Sub(now))
 	return true
 }
 
@@ -648,7 +700,7 @@ func (c *configActor) holdAbsent(ctx actor.Context, name string, was map[string]
 // the files holdAbsent kept.
 func (c *configActor) handleAbsentDue(ctx actor.Context) {
 	c.absentTimer = nil
-	if len(c.absentSince) == 0 {
+	if len(c.absentSince) == 0 && c.hooksDroppedSince.IsZero() {
 		return // a reload since settled them
 	}
 	c.watchReload(ctx)
