@@ -87,7 +87,9 @@ func (c *checkCmd) Run(ctx context.Context, a *app) error {
 
 // checkFiles parses each file with package config, in order, and reports
 // its problems. A file named superd.conf is checked as superd's own
-// configuration, any other as a service file.
+// configuration, and so is one not named *.service whose first section is
+// [Daemon] or [Webhook "..."] (a candidate such as superd.conf.new); any
+// other as a service file.
 func (a *app) checkFiles(files []string, verbose bool) error {
 	all := []transport.ConfigError{}
 	var out strings.Builder
@@ -97,7 +99,7 @@ func (a *app) checkFiles(files []string, verbose bool) error {
 			// Parsed as a file, it would be reported as a bad file name.
 			err = fmt.Errorf("%s: is a directory: name its files (%s), or check it whole with superd --check --config-dir %s",
 				file, filepath.Join(file, "*"+config.FileSuffix), file)
-		} else if filepath.Base(file) == config.DaemonFile {
+		} else if isDaemonConf(file) {
 			var d *config.Daemon
 			if d, err = config.ParseDaemonDraft(file); err == nil {
 				// Against this machine too, as superd --check does: a
@@ -248,4 +250,30 @@ func countServices(n int) string {
 		return "1 service"
 	}
 	return fmt.Sprintf("%d services", n)
+}
+
+// isDaemonConf reports whether file is to be checked as superd.conf: it
+// has that name, or it is not named *.service and its first section
+// header, within its first 64 KiB, is [Daemon] or [Webhook ...].
+func isDaemonConf(file string) bool {
+	base := filepath.Base(file)
+	if base == config.DaemonFile {
+		return true
+	}
+	if strings.HasSuffix(base, config.FileSuffix) {
+		return false
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return false // checked as a service file, which reports the error
+	}
+	defer f.Close()
+	head, _ := io.ReadAll(io.LimitReader(f, 64<<10))
+	for line := range strings.Lines(string(head)) {
+		line = strings.TrimSpace(strings.TrimPrefix(line, "\uFEFF"))
+		if strings.HasPrefix(line, "[") {
+			return line == "[Daemon]" || strings.HasPrefix(line, "[Webhook ") || strings.HasPrefix(line, "[Webhook\"")
+		}
+	}
+	return false
 }
