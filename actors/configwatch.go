@@ -82,7 +82,7 @@ type configActor struct {
 	// did): they are removed only once a later one finds them still gone
 	// watchAbsentConfirm after (see holdDroppedHooks).
 	hooksDroppedSince time.Time
-	links       *linkWatch // nil unless watching service files that are symbolic links
+	links             *linkWatch // nil unless watching service files that are symbolic links
 	// watchStopped is set by stopWatching: the shutdown has begun, and
 	// file events reload nothing any more.
 	watchStopped bool
