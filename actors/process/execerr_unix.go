@@ -27,9 +27,19 @@ import (
 func startError(cmd *exec.Cmd, err error) error {
 	switch {
 	case errors.Is(err, syscall.EACCES):
-		if cmd.Dir != "" && cmd.SysProcAttr != nil && cmd.SysProcAttr.Credential != nil &&
-			!searchable(cmd.Dir, cmd.SysProcAttr.Credential) {
+		var cred *syscall.Credential
+		if cmd.SysProcAttr != nil {
+			cred = cmd.SysProcAttr.Credential
+		}
+		if cmd.Dir != "" && cred != nil && !searchable(cmd.Dir, cred) {
 			return &ExecError{Op: "chdir", Path: cmd.Dir, Err: syscall.EACCES}
+		}
+		// A directory on the way to the program, rather than the
+		// program's mode.
+		if cred != nil {
+			if dir := unsearchable(filepath.Dir(cmd.Path), cred); dir != "" {
+				return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("%w (the service's user may not search the directory %q)", syscall.EACCES, dir)}
+			}
 		}
 		// execve says EACCES of a directory too: "permission denied"
 		// would send the reader to the file's mode.
@@ -206,24 +216,32 @@ func elfInterpreter(f *os.File) (interp string, ok bool) {
 // directory above it, judging by their permission bits (ACLs aside). It
 // says yes when it cannot tell.
 func searchable(dir string, cred *syscall.Credential) bool {
+	return unsearchable(dir, cred) == ""
+}
+
+// unsearchable returns the topmost of dir and the directories above it
+// that a process with cred may not search, judging by their permission
+// bits (ACLs aside), or "" if there is none or it cannot tell.
+func unsearchable(dir string, cred *syscall.Credential) string {
 	if cred.Uid == 0 {
-		return true
+		return ""
 	}
 	groups := append([]uint32{cred.Gid}, cred.Groups...)
 	if cred.NoSetGroups {
 		// The child keeps this process's supplementary groups.
 		ours, err := os.Getgroups()
 		if err != nil {
-			return true
+			return ""
 		}
 		for _, g := range ours {
 			groups = append(groups, uint32(g))
 		}
 	}
+	denied := ""
 	for p := filepath.Clean(dir); ; p = filepath.Dir(p) {
 		var st syscall.Stat_t
 		if err := syscall.Stat(p, &st); err != nil {
-			return true
+			return denied // what was found below, if anything
 		}
 		var bit uint32
 		switch {
@@ -235,10 +253,10 @@ func searchable(dir string, cred *syscall.Credential) bool {
 			bit = 0o001
 		}
 		if uint32(st.Mode)&bit == 0 {
-			return false
+			denied = p
 		}
 		if p == filepath.Dir(p) {
-			return true
+			return denied
 		}
 	}
 }

@@ -71,3 +71,34 @@ func TestMissingInterpreter(t *testing.T) {
 		})
 	}
 }
+
+// A program under a directory the service's User may not search is not
+// reported as a bare "permission denied", which sends the reader to the
+// program's own mode: the error names the directory.
+func TestProgramUnderDirectoryForbiddenToUser(t *testing.T) {
+	asRootWithNobody(t)
+	tmp := t.TempDir()
+	for _, dir := range []string{tmp, filepath.Dir(tmp)} { // made 0700
+		if err := os.Chmod(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	private := filepath.Join(tmp, "private")
+	if err := os.Mkdir(private, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	prog := filepath.Join(private, "bin", "prog")
+	writeScript(t, prog, "exit 0")
+	if err := os.Chmod(filepath.Dir(prog), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	m := newManager(t, Options{})
+	_, err := m.Start(Spec{Argv: []string{prog}, User: "nobody", Env: os.Environ()}, nil)
+	var ee *ExecError
+	if !errors.As(err, &ee) || ee.Op != "exec" || ee.Path != prog || !errors.Is(err, syscall.EACCES) {
+		t.Fatalf("Start: %v, want an exec ExecError for %s wrapping EACCES", err, prog)
+	}
+	if want := strconv.Quote(private); !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not name the directory %s", err, want)
+	}
+}
