@@ -4,6 +4,7 @@ package process
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -67,5 +68,24 @@ func TestArgumentListTooLongSaysWhat(t *testing.T) {
 	_, err = m.Start(Spec{Argv: []string{"/bin/true"}, Env: []string{"HUGE=" + strings.Repeat("y", 200<<10)}}, nil)
 	if !errors.Is(err, syscall.E2BIG) || !strings.Contains(err.Error(), "HUGE") {
 		t.Errorf("Start with one variable of 200 KiB: %v, want E2BIG naming HUGE", err)
+	}
+}
+
+// A start that failed because a file system did not answer (ErrNoAnswer:
+// a hung network mount) is a shortage, like EAGAIN: the service is not at
+// fault, and its start must be tried again, without counting against it,
+// until the mount answers, not end in fatal after ten quick tries. So is
+// an exec that a soft NFS mount failed with ETIMEDOUT.
+func TestNoAnswerIsAShortage(t *testing.T) {
+	for _, err := range []error{
+		&ExecError{Op: "exec", Path: "/mnt/app", Err: fmt.Errorf("%w within 2s", ErrNoAnswer)},
+		startError(&exec.Cmd{Path: "/mnt/app"}, &fs.PathError{Op: "fork/exec", Path: "/mnt/app", Err: syscall.ETIMEDOUT}),
+	} {
+		if errno, ok := ResourceShortage(err); !ok || errno != "ETIMEDOUT" {
+			t.Errorf("ResourceShortage(%v) = %q, %v; want ETIMEDOUT, true", err, errno, ok)
+		}
+	}
+	if !errors.Is(ErrNoAnswer, syscall.ETIMEDOUT) || ErrNoAnswer.Error() != "no answer from the file system" {
+		t.Errorf("ErrNoAnswer = %q, want it to match ETIMEDOUT", ErrNoAnswer)
 	}
 }

@@ -110,6 +110,9 @@ func hungExecHelper() int {
 			if !errors.As(err, &ee) || !errors.Is(err, ErrNoAnswer) {
 				return fail("start: %v, want an ExecError wrapping ErrNoAnswer", err)
 			}
+			if _, short := ResourceShortage(err); !short {
+				return fail("start: %v, not a shortage: the service would be blamed", err)
+			}
 		case <-time.After(deadline):
 			return fail("a start still blocked after %v", deadline)
 		}

@@ -23,8 +23,16 @@ var ErrNoProcess = errors.New("no such process")
 // ErrNoAnswer is wrapped by the error of [Manager.Start] when the file
 // system of the program, of its working directory or of a directory of
 // PATH did not answer in time (Unix): a network or FUSE mount whose server
-// is gone. The start can be tried again later.
-var ErrNoAnswer = errors.New("no answer from the file system")
+// is gone. It matches [syscall.ETIMEDOUT] too, and [ResourceShortage]
+// reports it: the start can be tried again once the mount answers.
+var ErrNoAnswer error = noAnswer{}
+
+// noAnswer is the type of ErrNoAnswer.
+type noAnswer struct{}
+
+func (noAnswer) Error() string { return "no answer from the file system" }
+
+func (noAnswer) Unwrap() error { return syscall.ETIMEDOUT }
 
 // ErrUnknownSignal is wrapped by [SignalNumber] and [SignalGroup] when a
 // signal name is not known on this platform.

@@ -9,10 +9,12 @@ import (
 // the system or of the starting process, rather than failed because of the
 // program or its settings: no free file descriptor (EMFILE, ENFILE, when
 // making pipes or a pidfd), no process slot or memory to fork (EAGAIN:
-// RLIMIT_NPROC or a full pids cgroup; ENOMEM), no kernel buffer (ENOBUFS).
+// RLIMIT_NPROC or a full pids cgroup; ENOMEM), no kernel buffer (ENOBUFS),
+// no answer from the file system of the program or its directory
+// (ETIMEDOUT: a soft network mount that timed out, or [ErrNoAnswer]).
 // They go away on their own once the resource is back. (An EBADF is one
 // only from the forked child: see descriptorShortage.)
-var resourceErrnos = []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.EAGAIN, syscall.ENOMEM, syscall.ENOBUFS}
+var resourceErrnos = []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.EAGAIN, syscall.ENOMEM, syscall.ENOBUFS, syscall.ETIMEDOUT}
 
 // descriptorShortage is the EBADF of a forked child that could not move its
 // descriptors into place: when a pipe given to it held the last descriptor
@@ -29,7 +31,8 @@ func (descriptorShortage) Error() string {
 func (descriptorShortage) Unwrap() error { return syscall.EBADF }
 
 // ResourceShortage reports whether err, the error of a start, says that a
-// resource ran out (file descriptors, processes, memory) rather than that
+// resource ran out (file descriptors, processes, memory, a file system's
+// answer) rather than that
 // the program could not be executed as configured, and returns the name of
 // the errno ("EMFILE"). Such a failure is transient: the same start may
 // succeed once the resource is back.
