@@ -55,6 +55,8 @@ func TestMain(m *testing.M) {
 		os.Exit(tracerHelper())
 	case "hungexec":
 		os.Exit(hungExecHelper())
+	case "sigign":
+		os.Exit(sigIgnHelper())
 	default:
 		fmt.Fprintln(os.Stderr, "unknown helper mode")
 		os.Exit(2)

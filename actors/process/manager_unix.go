@@ -38,6 +38,7 @@ type Manager struct {
 	devNull      *os.File  // the children's stdin, and stdout or stderr when not given; nil if /dev/null cannot be opened
 
 	sigCh    chan os.Signal    // SIGCHLD notifications, buffered
+	ignored  chan os.Signal    // subreaper mode: handles the signals ignored at start that children would inherit (see keptIgnored); never read
 	sigOnce  sync.Once         // subscription to SIGCHLD
 	reqs     chan spawnRequest // to the spawner
 	done     chan struct{}     // closed by Close
@@ -81,15 +82,25 @@ type spawnResult struct {
 	err    error
 }
 
+// keptIgnored are the signals whose ignored disposition, found at start,
+// the Go runtime keeps as long as os/signal does not handle them: SIGHUP
+// and SIGINT (which nohup and shells ignore), SIGCONT, SIGTSTP, SIGTTIN
+// and SIGTTOU. It installs its handler for every other signal, which exec
+// resets to the default action.
+var keptIgnored = []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGCONT, syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU}
+
 // NewManager starts the spawner and the reaper goroutines.
 //
 // With opts.Subreaper, on Linux it makes the process a child subreaper
-// (failing if that is refused), and it marks every descriptor the process
-// inherited close-on-exec, so that children get only fds 0-2. Without it,
-// descriptors are left alone: an embedding program owns its descriptors, and
-// any it opened without close-on-exec reach the children. Likewise, in
-// either mode, a signal the process ignores (signal.Ignore, SIGHUP under
-// nohup) is ignored by the children too: exec keeps an ignored disposition.
+// (failing if that is refused), it marks every descriptor the process
+// inherited close-on-exec, so that children get only fds 0-2, and it
+// handles (os/signal) the signals the process was started ignoring, so
+// that children start with their default action, as systemd's do: exec
+// keeps an ignored disposition. The process goes on ignoring them (what
+// comes is dropped). Without it, descriptors and dispositions are left
+// alone: an embedding program owns its descriptors, and any it opened
+// without close-on-exec reach the children; a signal it ignores
+// (signal.Ignore, SIGHUP under nohup) is ignored by the children too.
 func NewManager(opts Options) (*Manager, error) {
 	return newManagerWith(opts, pidfdsWork())
 }
@@ -178,6 +189,14 @@ func prepareManager(opts Options, pidfds bool) (*Manager, error) {
 		if err := markInheritedCloseOnExec(); err != nil {
 			m.log.Warn("inherited descriptors may leak into children", "err", err)
 		}
+		if sigs := ignoredAtStart(); len(sigs) > 0 {
+			// Handled, a signal is reset to its default action by exec.
+			// A full channel drops what comes: the process goes on
+			// ignoring them.
+			m.ignored = make(chan os.Signal, 1)
+			signal.Notify(m.ignored, sigs...)
+			m.log.Debug("signals ignored at start are handled, so that children start with their default action", "signals", fmt.Sprint(sigs))
+		}
 	}
 	if pidfds {
 		// Should it fail (EMFILE at a busy moment of an embedding program),
@@ -235,6 +254,9 @@ func (m *Manager) Close() error {
 			_ = m.devNull.Close()
 		}
 		signal.Stop(m.sigCh)
+		if m.ignored != nil {
+			signal.Stop(m.ignored)
+		}
 		if m.subreaper {
 			if e := setSubreaper(false); e != nil {
 				err = fmt.Errorf("process: give up child subreaper: %w", e)

@@ -2,7 +2,14 @@
 
 package process
 
-import "golang.org/x/sys/unix"
+import (
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
 
 // subreaperSupported tells whether setSubreaper has an effect.
 const subreaperSupported = true
@@ -28,4 +35,29 @@ func closeRangeCloexec() error {
 // must be locked to its thread.
 func onMainThread() bool {
 	return unix.Gettid() == unix.Getpid()
+}
+
+// ignoredAtStart lists the signals among those the Go runtime leaves as it
+// found them (see keptIgnored) that the process ignores: SigIgn of
+// /proc/self/status. None if that cannot be read.
+func ignoredAtStart() []os.Signal {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return nil
+	}
+	var mask uint64
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if hex, ok := strings.CutPrefix(line, "SigIgn:"); ok {
+			if mask, err = strconv.ParseUint(strings.TrimSpace(hex), 16, 64); err != nil {
+				return nil
+			}
+		}
+	}
+	var sigs []os.Signal
+	for _, sig := range keptIgnored {
+		if mask&(1<<(uint(sig.(syscall.Signal))-1)) != 0 {
+			sigs = append(sigs, sig)
+		}
+	}
+	return sigs
 }

@@ -2,7 +2,10 @@
 
 package process
 
-import "errors"
+import (
+	"errors"
+	"os"
+)
 
 // subreaperSupported tells whether setSubreaper has an effect.
 const subreaperSupported = false
@@ -17,3 +20,7 @@ func closeRangeCloexec() error { return errors.ErrUnsupported }
 // onMainThread reports false: the parent-death signal, where there is one,
 // does not follow a thread on this platform.
 func onMainThread() bool { return false }
+
+// ignoredAtStart lists nothing: without /proc, the dispositions are not
+// known.
+func ignoredAtStart() []os.Signal { return nil }

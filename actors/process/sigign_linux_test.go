@@ -1,0 +1,81 @@
+//go:build linux
+
+package process
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// sigIgn returns the SigIgn field of /proc/PID/status.
+func sigIgn(pid int) (uint64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if hex, ok := strings.CutPrefix(line, "SigIgn:"); ok {
+			return strconv.ParseUint(strings.TrimSpace(hex), 16, 64)
+		}
+	}
+	return 0, fmt.Errorf("no SigIgn in /proc/%d/status", pid)
+}
+
+// sigIgnHelper runs a subreaper Manager, as superd does, starts a sleep and
+// prints "SIGIGN" and the sleep's SigIgn, in hexadecimal.
+func sigIgnHelper() int {
+	m, err := NewManager(Options{Subreaper: true})
+	if err != nil {
+		fmt.Println("FAIL:", err)
+		return 1
+	}
+	defer m.Close()
+	exited := make(chan Exit, 1)
+	h, err := m.Start(Spec{Argv: []string{"sleep", "60"}}, func(e Exit) { exited <- e })
+	if err != nil {
+		fmt.Println("FAIL:", err)
+		return 1
+	}
+	mask, err := sigIgn(h.PID)
+	_ = SignalGroup(h.PGID, "SIGKILL")
+	select {
+	case <-exited:
+	case <-time.After(deadline):
+		fmt.Println("FAIL: no exit")
+		return 1
+	}
+	if err != nil {
+		fmt.Println("FAIL:", err)
+		return 1
+	}
+	fmt.Printf("SIGIGN %x\n", mask)
+	return 0
+}
+
+// superd started with signals ignored (by a shell that traps them, a
+// launcher): the Go runtime keeps the ignored disposition of SIGHUP and
+// SIGINT unless they are handled, and of SIGTSTP, SIGTTIN, SIGTTOU and
+// SIGCONT always, and exec keeps an ignored disposition, so every service
+// ignored them too (a `supers signal web TSTP` did nothing). systemd
+// starts its services with every disposition at its default. In
+// subreaper mode (superd), children start with none ignored.
+func TestChildrenIgnoreNoSignalTheSupervisorInherited(t *testing.T) {
+	cmd := exec.Command("/bin/sh", "-c", `trap "" HUP INT TSTP TTIN TTOU CONT; exec "$0" "$@"`, os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"=sigign")
+	out, err := cmd.CombinedOutput()
+	hex, ok := strings.CutPrefix(strings.TrimSpace(string(out)), "SIGIGN ")
+	if err != nil || !ok {
+		t.Fatalf("helper: %v\n%s", err, out)
+	}
+	mask, err := strconv.ParseUint(hex, 16, 64)
+	// Only the standard signals 1-31: the race detector's runtime (cgo)
+	// may leave glibc's real-time signal 32 ignored.
+	if err != nil || mask&0x7fffffff != 0 {
+		t.Errorf("SigIgn of a child = %s, want no standard signal ignored", hex)
+	}
+}
