@@ -163,3 +163,36 @@ func TestKeepAlivePingsOnlyWhileSuperdAnswers(t *testing.T) {
 		t.Fatalf("once superd answers: %q, %v; want WATCHDOG=1", buf[:n], err)
 	}
 }
+
+// A datagram to a NOTIFY_SOCKET whose reader does not read waits while
+// the socket's queue is full (net.unix.max_dgram_qlen datagrams), and a
+// ping every quarter of WatchdogSec fills it in seconds: notify blocked
+// for as long, and superd's exit, which waits for its sd_notify goroutine,
+// with it. A notification now gives up after notifyWait.
+func TestNotifyDoesNotWaitForAStalledReader(t *testing.T) {
+	t.Parallel()
+	addr := "@supers-notify-stalled-test-" + strconv.Itoa(os.Getpid())
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: addr, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close() // never read
+	sd := sdNotifier{addr: addr}
+	done := make(chan error, 1)
+	go func() {
+		for {
+			if err := sd.notify("WATCHDOG=1"); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("notify to a full socket: %v, want a timeout", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("notify waits for a reader that does not read")
+	}
+}

@@ -25,6 +25,10 @@ const (
 	watchdogPIDEnv  = "WATCHDOG_PID"
 )
 
+// notifyWait bounds how long a notification waits for room in the queue
+// of NOTIFY_SOCKET.
+const notifyWait = time.Second
+
 // sdNotifier tells systemd about superd's state when it runs as a
 // Type=notify unit: READY=1 once every service has been started, so that
 // `systemctl start superd` returns, and units ordered after superd start,
@@ -53,6 +57,11 @@ func (n sdNotifier) notify(lines ...string) error {
 		return fmt.Errorf("sd_notify: %w", err)
 	}
 	defer conn.Close()
+	// A full queue (a reader that does not read) would hold the send,
+	// and superd's exit with it.
+	if err := conn.SetWriteDeadline(time.Now().Add(notifyWait)); err != nil {
+		return fmt.Errorf("sd_notify %s: %w", n.addr, err)
+	}
 	if _, err := conn.Write([]byte(strings.Join(lines, "\n") + "\n")); err != nil {
 		return fmt.Errorf("sd_notify %s: %w", n.addr, err)
 	}
