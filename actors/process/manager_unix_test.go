@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -320,6 +321,9 @@ func BenchmarkStartExit(b *testing.B) {
 // (WCOREDUMP) and systemd shows it (code=dumped): the core is there to be
 // looked at.
 func TestKilledDumpingCore(t *testing.T) {
+	if pattern, err := os.ReadFile("/proc/sys/kernel/core_pattern"); err == nil && strings.HasPrefix(string(pattern), "|") {
+		t.Skip("cores go to a collector (core_pattern " + strings.TrimSpace(string(pattern)) + "): no crash report for this test")
+	}
 	dir := t.TempDir()
 	script := "ulimit -c unlimited 2>/dev/null || exit 99; kill -SEGV $$"
 	// Whether this system writes cores at all (core_pattern, a hard
