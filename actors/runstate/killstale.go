@@ -105,13 +105,13 @@ type StopPolicy func(service string) Stop
 // is over or its identified processes are gone (members that ignored the
 // signal may remain after the leader exited) and to each process left when
 // its time is over, and waits up to two seconds for them to disappear,
-// logging any that did not. Then it
+// logging any that did not (that wait is not cut by ctx). Then it
 // looks again for marked processes it has not seen yet (those forked
 // meanwhile by a process that outlived SIGTERM) and deals with them the
 // same way, until it finds none, for at most ten rounds. A round lasts
 // at most the longest grace of its services plus two seconds, plus the
-// time to scan /proc. If ctx is done, both waits end early, but SIGKILL is
-// still sent, and no other round starts.
+// time to scan /proc. If ctx is done, the grace ends at once: SIGKILL is
+// sent, what it kills is waited for as above, and no other round starts.
 //
 // These processes are not children of this process, so their exit cannot
 // be waited for: KillStale polls /proc, with an interval growing from 1 to
@@ -228,11 +228,9 @@ func killRound(ctx context.Context, victims []victim, stop StopPolicy, log *slog
 		}
 		t.Stop()
 	}
-	switch {
-	case waitGone(ctx, signalled, killWait):
-	case ctx.Err() != nil:
-		log.Warn("not waiting for the killed processes to disappear", "err", ctx.Err())
-	default:
+	// Even when ctx is done: what SIGKILL ends goes in moments, and the
+	// caller (superd stopping while it starts) must not exit before it.
+	if !waitGone(context.WithoutCancel(ctx), signalled, killWait) {
 		for _, v := range signalled {
 			if !allGone(v.watch) {
 				log.Error("process left by a previous superd still present after SIGKILL",

@@ -236,6 +236,10 @@ func TestKillStaleZombieLeader(t *testing.T) {
 	wantSignal(t, "member", g.memberStatus(t, 0), syscall.SIGTERM)
 }
 
+// A done context (superd asked to stop while it starts) cuts the grace
+// short, not the wait for what SIGKILL ends: KillStale returned as soon as
+// it had sent SIGKILL, and superd exited while the processes it had killed
+// were still there.
 func TestKillStaleContextDone(t *testing.T) {
 	g := startGroup(t, "web", `trap '' TERM; echo ready; exec sleep 60`, 1)
 	ctx, cancel := context.WithCancel(t.Context())
@@ -244,6 +248,9 @@ func TestKillStaleContextDone(t *testing.T) {
 	killed := KillStale(ctx, stateOf(t, g.rec), termAfter(time.Hour), testLogger(t))
 	if elapsed := time.Since(begin); elapsed > deadline {
 		t.Errorf("KillStale took %v with a done context", elapsed)
+	}
+	if !exited(g.rec.PID) {
+		t.Error("KillStale returned before the process it killed was gone")
 	}
 	if !reflect.DeepEqual(killed, []Record{g.rec}) {
 		t.Errorf("killed %+v, want [%+v]", killed, g.rec)
