@@ -788,22 +788,24 @@ func (a *serviceActor) findStrays() []*process.Stray {
 // parents, if they were in it, are gone too, so they are now superd's
 // children.
 func (a *serviceActor) straysLeft() bool {
+	sig := a.spec.KillSignal
+	if a.killed {
+		sig = "SIGKILL"
+	}
+	var found []int
 	for _, st := range a.findStrays() {
 		if slices.ContainsFunc(a.strays, func(o *process.Stray) bool { return o.PID == st.PID && !o.Exited() }) {
 			st.Close() // already signalled
 			continue
 		}
 		a.strays = append(a.strays, st)
-		sig := a.spec.KillSignal
-		if a.killed {
-			sig = "SIGKILL"
-		}
-		a.log().Warn("stopping a process that left the service's process group", "pid", st.PID, "signal", sig)
+		found = append(found, st.PID)
 		a.signalStray(st, sig)
 		if sig != "SIGKILL" && sig != "SIGCONT" {
 			a.signalStray(st, "SIGCONT")
 		}
 	}
+	a.logStrays("stopping", found, sig)
 	a.strays = slices.DeleteFunc(a.strays, func(st *process.Stray) bool {
 		if st.Exited() {
 			st.Close()
@@ -812,6 +814,28 @@ func (a *serviceActor) straysLeft() bool {
 		return false
 	})
 	return len(a.strays) > 0
+}
+
+// logStrays logs, once for all of them, that the processes pids, which
+// left the service's process group, are being stopped or killed (verb)
+// with sig: a service that leaves thousands behind must not flood
+// superd's log, whose queue would drop records.
+func (a *serviceActor) logStrays(verb string, pids []int, sig string) {
+	switch len(pids) {
+	case 0:
+	case 1:
+		a.log().Warn(verb+" a process that left the service's process group", "pid", pids[0], "signal", sig)
+	default:
+		const shown = 10
+		list := make([]string, 0, shown+1)
+		for _, pid := range pids[:min(len(pids), shown)] {
+			list = append(list, strconv.Itoa(pid))
+		}
+		if len(pids) > shown {
+			list = append(list, fmt.Sprintf("and %d more", len(pids)-shown))
+		}
+		a.log().Warn(verb+" processes that left the service's process group", "count", len(pids), "pids", strings.Join(list, " "), "signal", sig)
+	}
 }
 
 // signalStray sends sig to a process that left the group.
@@ -917,11 +941,13 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 		// So do the processes that left the group and already outlived
 		// their parents (a program that forked a daemon and exited): the
 		// restart must not run the service twice.
+		var found []int
 		for _, st := range a.findStrays() {
-			a.log().Warn("killing a process that left the service's process group", "pid", st.PID)
+			found = append(found, st.PID)
 			a.signalStray(st, "SIGKILL")
 			st.Close()
 		}
+		a.logStrays("killing", found, "SIGKILL")
 	}
 	a.rec.lastExit = exitInfo(m.exit, expected)
 	a.handle = process.Handle{}

@@ -160,3 +160,35 @@ exit 3
 		return st.State == "running" && st.PID != 0 && st.PID != first
 	})
 }
+
+// A service that exits leaving many processes outside its group (fifty
+// daemons, setsid) had each of them logged on a line of its own: one
+// that left thousands flooded superd's log, whose queue then dropped
+// records. They are logged once, counted, with the first PIDs.
+func TestLifecycleManyStraysLoggedOnce(t *testing.T) {
+	ready := filepath.Join(t.TempDir(), "ready")
+	d := newDaemon(t, map[string]string{"forker.service": "[Service]\nExecStart=/bin/sh -c 'for i in $(seq 50); do setsid sleep 1000 & done; : > " + ready + "; wait'\nRestart=no\n"})
+	lifeTag(t, d)
+	d.start()
+	d.waitRunning("forker")
+	waitFor(t, 20*time.Second, "the fifty daemons forked", func() bool {
+		_, err := os.Stat(ready)
+		return err == nil
+	})
+	_, errs, code := d.cli("stop", "forker")
+	if code != 0 {
+		t.Fatalf("stop: exit %d: %s", code, errs)
+	}
+	lines := 0
+	for _, line := range strings.Split(d.stderr.String(), "\n") {
+		if strings.Contains(line, "left the service's process group") {
+			lines++
+			if !strings.Contains(line, "count=50") {
+				t.Errorf("not all fifty on one line: %s", line)
+			}
+		}
+	}
+	if lines != 1 {
+		t.Errorf("%d lines about the processes that left the group, want 1:\n%s", lines, d.stderr.String())
+	}
+}
