@@ -552,8 +552,8 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	// Asked to stop before any service started (superd given SIGTERM while
 	// it starts): nothing failed, and nothing is started only to be
-	// stopped. KillStale may have cut its waits short: nothing must start
-	// before what it killed is gone.
+	// stopped. KillStale may have cut the grace period of what it
+	// stopped short (it still waits for what it SIGKILLed to be gone).
 	if ctx.Err() != nil {
 		s.log.Info("shutting down before the start")
 		return nil
