@@ -86,6 +86,17 @@ func run(args []string, stderr io.Writer) int {
 	if c.Check {
 		return check(c.ConfigDir, os.Stdout, stderr, c.checkProblems)
 	}
+	// A broken stderr must not kill superd with SIGPIPE; Notify (not Ignore)
+	// keeps children's default disposition. SIGHUP too: if superd was
+	// started with it ignored (nohup), Notify un-ignores it, so children
+	// start with the default disposition. SIGHUP reloads the config dir;
+	// taken from here on, before superd.conf is read and the host checked
+	// (a name to resolve for --http), one that comes meanwhile is a reload
+	// once the services run, not the end of superd.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	if c.Socket == "" {
 		c.Socket = transport.DefaultSocketPath()
 	}
@@ -121,15 +132,8 @@ func run(args []string, stderr io.Writer) int {
 	}
 	c.merge(daemon)
 
-	// A broken stderr must not kill superd with SIGPIPE; Notify (not Ignore)
-	// keeps children's default disposition. SIGHUP too: if superd was
-	// started with it ignored (nohup), Notify un-ignores it, so children
-	// start with the default disposition. SIGHUP reloads the config dir.
-	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	// SIGQUIT too, as supervisord takes it: Go's default (a goroutine dump,
+	// SIGTERM and SIGINT stop superd, and so does SIGQUIT, as supervisord
+	// takes it: Go's default for it (a goroutine dump,
 	// exit 2) would end every service at once, by their parent-death
 	// signal. The first one stops superd; a later one is answered in the
 	// log (see stopOnSignal).
