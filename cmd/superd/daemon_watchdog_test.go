@@ -43,13 +43,7 @@ func TestSystemdWatchdogIsPinged(t *testing.T) {
 			t.Fatalf("notification %d after READY=1: %q, want WATCHDOG=1", i+1, m)
 		}
 	}
-	stdout := filepath.Join(d.logDir, "web", "stdout.log")
-	var env string
-	waitFor(t, 10*time.Second, "the service's environment in its log", func() bool {
-		b, _ := os.ReadFile(stdout)
-		env = string(b)
-		return strings.Contains(env, "PATH=")
-	})
+	env := loggedEnv(t, d, "web")
 	if strings.Contains(env, "WATCHDOG_") {
 		t.Errorf("the service inherited the watchdog's variables:\n%s", env)
 	}

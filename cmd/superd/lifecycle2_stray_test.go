@@ -52,6 +52,44 @@ func frozen(t *testing.T, pid int) {
 	})
 }
 
+// frozenCrasher runs the service name, whose first process starts a child
+// (with setsid if apart, to leave the group) and exits with code once the
+// test calls crash; its later processes just run. The child is frozen
+// (frozen: root and a v1 freezer, else the test is skipped), so that the
+// SIGKILL after the crash leaves it there. It returns the daemon, the
+// first process's PID, the child's, and crash.
+func frozenCrasher(t *testing.T, name string, apart bool, code int) (d *daemon, first, child int, crash func()) {
+	t.Helper()
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "child.pid")
+	script := filepath.Join(dir, name+".sh")
+	setsid := ""
+	if apart {
+		setsid = "setsid "
+	}
+	body := fmt.Sprintf(`#!/bin/sh
+if [ -e %[1]s/first ]; then exec sleep 1002; fi
+: > %[1]s/first
+%[3]ssh -c 'echo $$ > %[2]s.tmp; mv %[2]s.tmp %[2]s; exec sleep 1001' &
+while [ ! -e %[1]s/go ]; do sleep 0.01; done
+exit %[4]d
+`, dir, pidFile, setsid, code)
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d = newDaemon(t, map[string]string{name + ".service": "[Service]\nExecStart=/bin/sh " + script + "\nRestart=always\nRestartSec=0\n"})
+	lifeTag(t, d)
+	d.start()
+	first = d.waitRunning(name).PID
+	child = waitPIDFile(t, pidFile, "the child's pid")
+	frozen(t, child)
+	return d, first, child, func() {
+		if err := os.WriteFile(filepath.Join(dir, "go"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // A main process that forked a daemon (setsid) and then exited unasked,
 // alone in its group: the daemon, SIGKILLed, is still there (stuck in the
 // kernel). The restart must wait for it as it waits for the members of
@@ -59,29 +97,8 @@ func frozen(t *testing.T, pid int) {
 // service runs twice. It used to wait only when the group outlived the
 // main process: here the restart came at once, with the old daemon alive.
 func TestLifecycleCrashWaitsForTheDaemonItKilled(t *testing.T) {
-	dir := t.TempDir()
-	pidFile := filepath.Join(dir, "daemon.pid")
-	script := filepath.Join(dir, "forker.sh")
-	body := fmt.Sprintf(`#!/bin/sh
-if [ -e %[1]s/first ]; then exec sleep 1002; fi
-: > %[1]s/first
-setsid sh -c 'echo $$ > %[2]s.tmp; mv %[2]s.tmp %[2]s; exec sleep 1001' &
-while [ ! -e %[1]s/go ]; do sleep 0.01; done
-exit 1
-`, dir, pidFile)
-	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	d := newDaemon(t, map[string]string{"forker.service": "[Service]\nExecStart=/bin/sh " + script + "\nRestart=always\nRestartSec=0\n"})
-	lifeTag(t, d)
-	d.start()
-	first := d.waitRunning("forker").PID
-	daemonPID := waitPIDFile(t, pidFile, "the daemon's pid")
-	frozen(t, daemonPID)
-
-	if err := os.WriteFile(filepath.Join(dir, "go"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	d, first, daemonPID, crash := frozenCrasher(t, "forker", true, 1)
+	crash()
 	var next int
 	waitFor(t, 20*time.Second, "forker restarted", func() bool {
 		st := d.status("forker")
@@ -125,28 +142,8 @@ func TestLifecycleStopLeavingAStuckMemberSaysSo(t *testing.T) {
 // main process's PID. It shows it stopping (what is left of it), with no
 // PID and the exit already known.
 func TestLifecycleCrashWaitShowsStopping(t *testing.T) {
-	dir := t.TempDir()
-	pidFile := filepath.Join(dir, "member.pid")
-	script := filepath.Join(dir, "crasher.sh")
-	body := fmt.Sprintf(`#!/bin/sh
-if [ -e %[1]s/first ]; then exec sleep 1002; fi
-: > %[1]s/first
-sh -c 'echo $$ > %[2]s.tmp; mv %[2]s.tmp %[2]s; exec sleep 1001' &
-while [ ! -e %[1]s/go ]; do sleep 0.01; done
-exit 3
-`, dir, pidFile)
-	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	d := newDaemon(t, map[string]string{"crasher.service": "[Service]\nExecStart=/bin/sh " + script + "\nRestart=always\nRestartSec=0\n"})
-	lifeTag(t, d)
-	d.start()
-	first := d.waitRunning("crasher").PID
-	frozen(t, waitPIDFile(t, pidFile, "the member's pid"))
-
-	if err := os.WriteFile(filepath.Join(dir, "go"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	d, first, _, crash := frozenCrasher(t, "crasher", false, 3)
+	crash()
 	var st transport.ServiceStatus
 	waitFor(t, 20*time.Second, "crasher's status to change", func() bool {
 		st = d.status("crasher")

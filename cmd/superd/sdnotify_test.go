@@ -80,13 +80,7 @@ func TestSystemdNotify(t *testing.T) {
 		t.Errorf("READY=1 notification %q has no STATUS= for systemctl status", ready)
 	}
 
-	stdout := filepath.Join(d.logDir, "web", "stdout.log")
-	var env string
-	waitFor(t, 10*time.Second, "the service's environment in its log", func() bool {
-		b, _ := os.ReadFile(stdout)
-		env = string(b)
-		return strings.Contains(env, "PATH=")
-	})
+	env := loggedEnv(t, d, "web")
 	if strings.Contains(env, "NOTIFY_SOCKET") {
 		t.Errorf("the service inherited NOTIFY_SOCKET:\n%s", env)
 	}
@@ -120,4 +114,18 @@ func TestSDNotifierAbstractSocket(t *testing.T) {
 	if err := newSDNotifier(func(string) string { return "" }).notify("READY=1"); err != nil {
 		t.Errorf("without NOTIFY_SOCKET: %v", err)
 	}
+}
+
+// loggedEnv waits until the stdout log of service name holds the
+// environment it printed (a line with PATH=), and returns the log.
+func loggedEnv(t *testing.T, d *daemon, name string) string {
+	t.Helper()
+	stdout := filepath.Join(d.logDir, name, "stdout.log")
+	var env string
+	waitFor(t, 10*time.Second, "the environment of "+name+" in its log", func() bool {
+		b, _ := os.ReadFile(stdout)
+		env = string(b)
+		return strings.Contains(env, "PATH=")
+	})
+	return env
 }
