@@ -89,6 +89,9 @@ type app struct {
 	// defaultSocket is whether client talks to the default socket path,
 	// which no flag or variable named (see systemSocketHint).
 	defaultSocket bool
+	// configErrs, once asked for, are superd's config errors (see
+	// configErrors).
+	configErrs *[]transport.ConfigError
 }
 
 // exitStatus is returned by commands that already reported their problems

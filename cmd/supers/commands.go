@@ -71,9 +71,7 @@ func (a *app) printAll(ctx context.Context) error {
 // load, which the list cannot show. It is only a hint next to the list, so
 // a failed request (e.g. an older superd answering 404) is ignored.
 func (a *app) warnConfigErrors(ctx context.Context) {
-	rctx, cancel := a.withTimeout(ctx)
-	defer cancel()
-	errs, err := a.client.ConfigErrors(rctx)
+	errs, err := a.configErrors(ctx)
 	if err != nil || len(errs) == 0 {
 		return
 	}

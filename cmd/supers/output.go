@@ -49,9 +49,7 @@ func (a *app) printTable(ctx context.Context, t *statusTable) error {
 // unloaded returns those of names whose service file superd's last load
 // refused, as its config errors list them; none if superd cannot say.
 func (a *app) unloaded(ctx context.Context, names []string) []string {
-	rctx, cancel := a.withTimeout(ctx)
-	defer cancel()
-	errs, err := a.client.ConfigErrors(rctx)
+	errs, err := a.configErrors(ctx)
 	if err != nil {
 		return nil
 	}
@@ -223,4 +221,20 @@ func oneLine(s string) string {
 			return r
 		}
 	}, s)
+}
+
+// configErrors returns superd's config errors (ConfigErrors), asking it
+// once per command: the status of all services may need them for its note
+// and for its warning.
+func (a *app) configErrors(ctx context.Context) ([]transport.ConfigError, error) {
+	if a.configErrs == nil {
+		rctx, cancel := a.withTimeout(ctx)
+		defer cancel()
+		errs, err := a.client.ConfigErrors(rctx)
+		if err != nil {
+			return nil, err
+		}
+		a.configErrs = &errs
+	}
+	return *a.configErrs, nil
 }

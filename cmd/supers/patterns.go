@@ -20,8 +20,9 @@ func isPattern(arg string) bool {
 // knows that it matches (path.Match), sorted; with all (--all), every
 // service superd knows and no args. unmatched are the patterns that match
 // none. superd is asked for its services only when a pattern or all is
-// given; a name is not checked here (the command reports an unknown one).
-// A malformed pattern ("web-[") is a *usageError naming it.
+// given; a name is checked for its syntax (checkNames), not looked up
+// (the command reports an unknown one). A malformed pattern ("web-[") is
+// a *usageError naming it.
 func (a *app) expand(ctx context.Context, verb string, args []string, all bool) (names, unmatched []string, err error) {
 	switch {
 	case all && len(args) > 0:
