@@ -638,7 +638,9 @@ func loadsOnDemand(m command) bool {
 
 // keepsPolicy reports whether m is a start that must not clear the restart
 // policy's state: of a service that is running or being started (a
-// no-op), or waiting in backoff (started at once, but as the restart it
+// no-op), stopping but not by the operator's stop (the rest of a crashed
+// process's group being killed, before its failure reaches HandleFailure),
+// or waiting in backoff (started at once, but as the restart it
 // stands for: the streak and the start limit go on). Else starting a
 // crash-looping service again and again (a script making sure it runs,
 // which mostly finds it in backoff) would defeat its backoff and its
@@ -651,7 +653,17 @@ func keepsPolicy(e *serviceEntry, m command) bool {
 	if e.overlay != "" {
 		return e.overlay == StateBackoff
 	}
-	return e.status.State == StateRunning || e.status.State == StateStarting
+	switch e.status.State {
+	case StateRunning, StateStarting:
+		return true
+	case StateStopping:
+		// Unless the operator's stop is under way (a start after it
+		// starts over, as once it is done): the rest of a crashed
+		// process's group being killed before the restart is decided,
+		// or a restart's stop, which cleared the policy already.
+		return !e.opStop
+	}
+	return false
 }
 
 // deliver hands a command to the child. A pending automatic restart is

@@ -1,0 +1,129 @@
+package actors
+
+import (
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/transport"
+)
+
+// newGroupHarness is newHarness with a process layer whose groups outlive
+// their main process while *lingering is true: an exit nobody asked for
+// then leaves the service stopping (no PID) until the test sets it false,
+// as a crash whose group members take a while to die does.
+func newGroupHarness(t *testing.T, procs *fakeStarter, svc *config.Service, lingering *atomic.Bool) *harness {
+	t.Helper()
+	discard := slog.New(slog.DiscardHandler)
+	h := &harness{t: t, procs: procs, sigs: &signalLog{}}
+	h.sys = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return discard }))
+	deps := &serviceDeps{
+		procs:       procs,
+		signal:      h.sigs.signal,
+		groupExists: func(int) bool { return lingering.Load() },
+		logger:      discard,
+		now:         time.Now,
+	}
+	logs := h.sys.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		if m, ok := ctx.Message().(*openSink); ok {
+			ctx.Respond(&sinkOpened{spec: m.spec, sink: devNullPipes{}})
+		}
+	}))
+	var err error
+	h.services, err = h.sys.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
+		return newServicesActor(deps, logs)
+	}), "services")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := h.sys.Root.StopFuture(h.services).Wait(); err != nil {
+			t.Errorf("stopping the services supervisor: %v", err)
+		}
+		if err := h.sys.Root.StopFuture(logs).Wait(); err != nil {
+			t.Errorf("stopping the log sink actor: %v", err)
+		}
+	})
+	done := make(chan error, 1)
+	h.sys.Root.Send(h.services, &addServices{specs: []*config.Service{svc}, done: done})
+	if err := <-done; err != nil {
+		t.Fatalf("addServices: %v", err)
+	}
+	return h
+}
+
+// TestPolicyStartDuringCrashCleanupKeepsStreak: a start that finds a
+// crashed service still stopping (its main process gone, the rest of its
+// group being killed before the restart decided) keeps the streak and the
+// start limit, as a start in backoff does. It reset them, as a start of a
+// stopped service does: a script that keeps starting a crash-looping
+// service whose crashes leave group members behind defeated its backoff
+// (the failure waited RestartSec again) and its start limit.
+func TestPolicyStartDuringCrashCleanupKeepsStreak(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var lingering atomic.Bool
+		h := newGroupHarness(t, newFakeStarter(nil), service(t, config.RestartOnFailure, func(s *config.Service) {
+			s.Restart.StableAfter = time.Hour
+		}), &lingering)
+		p := h.nextStart(time.Second)
+		p = h.restartAfter(h.crash(p, 1), time.Second)   // failure 1
+		p = h.restartAfter(h.crash(p, 1), 2*time.Second) // failure 2
+		lingering.Store(true)
+		h.crash(p, 1) // failure 3: its group lingers
+		h.wantState(StateStopping, -1)
+
+		reply := make(chan result, 1)
+		h.sys.Root.Send(h.services, &startService{name: svcName, reply: reply})
+		synctest.Wait()
+		lingering.Store(false)
+		if r := <-reply; r.err != nil {
+			t.Fatalf("start during the crash's cleanup: %v", r.err)
+		}
+		// The group is gone: failure 3 of the streak waits 4s (1s·2²),
+		// not 1s as the first of a new one.
+		for h.status().State == StateStopping {
+			time.Sleep(groupPollMin) // virtual time: the next group poll
+		}
+		h.wantState(StateBackoff, 4000)
+	})
+}
+
+// TestPolicyStartAfterStopDuringCrashCleanupStartsOver: a stop, then a
+// start, of a crashed service still stopping start it over, as after any
+// stop: the streak is cleared.
+func TestPolicyStartAfterStopDuringCrashCleanupStartsOver(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var lingering atomic.Bool
+		h := newGroupHarness(t, newFakeStarter(nil), service(t, config.RestartOnFailure, func(s *config.Service) {
+			s.Restart.StableAfter = time.Hour
+		}), &lingering)
+		p := h.nextStart(time.Second)
+		p = h.restartAfter(h.crash(p, 1), time.Second)
+		lingering.Store(true)
+		h.crash(p, 1)
+		h.wantState(StateStopping, -1)
+
+		stopped, started := make(chan result, 1), make(chan result, 1)
+		h.sys.Root.Send(h.services, &stopService{name: svcName, reply: stopped})
+		h.sys.Root.Send(h.services, &startService{name: svcName, reply: started})
+		synctest.Wait()
+		lingering.Store(false)
+		if r := <-stopped; r.err != nil {
+			t.Fatalf("stop: %v", r.err)
+		}
+		if r := <-started; r.err != nil {
+			t.Fatalf("start: %v", r.err)
+		}
+		p = h.takeStart()
+		// Started over: the next failure is the first of a streak.
+		h.restartAfter(h.crash(p, 1), time.Second)
+		if st := h.status(); st.State != transport.StateRunning {
+			t.Fatalf("state %s after the restart", st.State)
+		}
+	})
+}
