@@ -57,9 +57,13 @@
 // [State.Failure] gives up instead: the service is fatal and gets no more
 // automatic restarts. With StartLimitBurst=3 a crash loop is started exactly
 // 3 times. With RestartCooldownSec= > 0 the Decision says when to try again
-// from scratch; [State.Reset], called on that retry and on every manual
-// start (of a service that does not run) or restart, clears the fatal
-// state, the streak and the window.
+// from scratch; [State.Reset], called on that retry, on every manual
+// restart and on a manual start of a service that is stopped, exited or
+// fatal, clears the fatal state, the streak and the window. A manual start
+// of a service waiting for its restart (in backoff, or stopping after a
+// crash) brings that restart forward but resets nothing: a script that
+// keeps starting a crash-looping service must not defeat its backoff and
+// its start limit.
 //
 // # Use
 //

@@ -16,9 +16,11 @@ import (
 // is not safe for concurrent use; it belongs to the service's supervisor,
 // which calls [State.RecordStart] on every start attempt, [State.Failure]
 // when the process ends without being asked to, and [State.Reset] on a
-// manual start or restart and when a cooldown expires (not on a start of a
-// service that runs, which does nothing: repeated, it would keep a crash
-// loop from ever slowing down or giving up).
+// manual restart, on a manual start of a service that is stopped, exited
+// or fatal, and when a cooldown expires (not on a start of a service that
+// runs, which does nothing, nor of one waiting for its restart, in backoff
+// or stopping after a crash, which it brings forward: repeated, either
+// would keep a crash loop from ever slowing down or giving up).
 //
 // Its memory is bounded: it keeps at most p.StartLimitBurst start times,
 // and none when the start limit is off.
@@ -162,9 +164,10 @@ func (s *State) limitHit(p config.RestartPolicy, now time.Time, delay time.Durat
 }
 
 // Reset forgets the history: the streak, the recorded starts and the fatal
-// state. Call it on a manual start or restart (but not on a start of a
-// service that runs, which does nothing), and when the cooldown of a fatal
-// service expires, before RecordStart.
+// state. Call it on a manual restart, on a manual start of a service that
+// is stopped, exited or fatal (not of one that runs or waits for its
+// restart: see [State]), and when the cooldown of a fatal service expires,
+// before RecordStart.
 func (s *State) Reset() {
 	s.streak = 0
 	s.starts = s.starts[:0]
