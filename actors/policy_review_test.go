@@ -9,6 +9,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/supers-dev/supers/actors/process"
 	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/transport"
 )
@@ -125,5 +126,28 @@ func TestPolicyStartAfterStopDuringCrashCleanupStartsOver(t *testing.T) {
 		if st := h.status(); st.State != transport.StateRunning {
 			t.Fatalf("state %s after the restart", st.State)
 		}
+	})
+}
+
+// TestPolicyCoreDumpIsNotClean: a process killed by a signal that dumped
+// core crashed, even if SuccessExitStatus= lists the signal (systemd's
+// rule): Restart=on-failure restarts it. It was taken for a clean end and
+// left exited.
+func TestPolicyCoreDumpIsNotClean(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var lingering atomic.Bool
+		h := newGroupHarness(t, newFakeStarter(nil), service(t, config.RestartOnFailure, func(s *config.Service) {
+			s.Restart.SuccessExitStatus = config.ExitStatusSet{Signals: []string{"SIGABRT"}}
+		}), &lingering)
+		p := h.nextStart(time.Second)
+		synctest.Wait()
+		p.onExit(process.Exit{PID: p.pid, Code: -1, Signal: "SIGABRT", CoreDumped: true, Time: time.Now()})
+		h.wantState(StateBackoff, 1000)
+
+		// Without a core dump, the listed signal is a clean end.
+		p = h.nextStart(time.Hour)
+		synctest.Wait()
+		p.onExit(process.Exit{PID: p.pid, Code: -1, Signal: "SIGABRT", Time: time.Now()})
+		h.wantState(StateExited, -1)
 	})
 }

@@ -296,7 +296,7 @@ func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor
 	// it (the state, the next attempt), as a status asked for next shows.
 	defer ee.answer(s, s.now())
 	now := s.now()
-	o := policy.Outcome{Code: ee.Exit.Code, Signal: ee.Exit.Signal, ExecFailed: ee.ExecErr != nil}
+	o := policy.Outcome{Code: ee.Exit.Code, Signal: ee.Exit.Signal, CoreDumped: ee.Exit.CoreDumped, ExecFailed: ee.ExecErr != nil}
 	var errno string
 	if o.ExecFailed {
 		// superd (or the system) ran out of descriptors, processes or

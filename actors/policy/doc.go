@@ -10,7 +10,8 @@
 // An [Outcome] is an exit code, a killing signal or an exec failure (the
 // program never ran). [Clean] tells clean ends (exit 0, SIGHUP, SIGINT,
 // SIGTERM, SIGPIPE, or SuccessExitStatus=) from unclean ones; an exec
-// failure is unclean. [ShouldRestart] applies Restart= with systemd's
+// failure is unclean, and so is a signal that dumped core, even one listed
+// in SuccessExitStatus= (as in systemd). [ShouldRestart] applies Restart= with systemd's
 // meanings, after RestartPreventExitStatus= (never restart) and
 // RestartForceExitStatus= (always restart); prevent wins when both match:
 //

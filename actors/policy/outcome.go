@@ -22,6 +22,11 @@ type Outcome struct {
 	// the process package spell it) of the signal that killed the process,
 	// or "" if it was not killed by a signal.
 	Signal string
+	// CoreDumped, with Signal, says the signal made the process dump core.
+	// Such an end is never clean, as in systemd (a core dump is a crash
+	// even when SuccessExitStatus= lists its signal), but it matches the
+	// exit-status lists as its signal does.
+	CoreDumped bool
 	// ExecFailed says the start failed before the program ran.
 	ExecFailed bool
 	// Resources, with ExecFailed, says the start failed because the
@@ -44,14 +49,17 @@ func ExecFailure() Outcome { return Outcome{ExecFailed: true} }
 // resource (file descriptors, processes, memory).
 func ResourceFailure() Outcome { return Outcome{ExecFailed: true, Resources: true} }
 
-// String describes the outcome as "exit code 3", "signal SIGKILL", "exec
-// failure" or "start failure for lack of resources".
+// String describes the outcome as "exit code 3", "signal SIGKILL", "signal
+// SIGSEGV (core dumped)", "exec failure" or "start failure for lack of
+// resources".
 func (o Outcome) String() string {
 	switch {
 	case o.ExecFailed && o.Resources:
 		return "start failure for lack of resources"
 	case o.ExecFailed:
 		return "exec failure"
+	case o.Signal != "" && o.CoreDumped:
+		return "signal " + o.Signal + " (core dumped)"
 	case o.Signal != "":
 		return "signal " + o.Signal
 	default:
@@ -84,10 +92,11 @@ func matches(set config.ExitStatusSet, o Outcome) bool {
 
 // Clean reports whether o is a clean end under p: exit code 0, one of the
 // signals SIGHUP, SIGINT, SIGTERM and SIGPIPE, or a code or signal listed in
-// p.SuccessExitStatus. An exec failure is never clean.
+// p.SuccessExitStatus. An exec failure is never clean, nor is a signal that
+// dumped core (as systemd's is_clean_exit has it: CLD_DUMPED is not clean).
 func Clean(p config.RestartPolicy, o Outcome) bool {
 	switch {
-	case o.ExecFailed:
+	case o.ExecFailed, o.Signal != "" && o.CoreDumped:
 		return false
 	case o.Signal != "":
 		return cleanSignal(o.Signal) || matches(p.SuccessExitStatus, o)

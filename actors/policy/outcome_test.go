@@ -151,3 +151,39 @@ func TestOutcomeString(t *testing.T) {
 		}
 	}
 }
+
+// TestCoreDumpIsNeverClean: a signal that dumped core is a crash, as
+// systemd's is_clean_exit has it, even when SuccessExitStatus= lists the
+// signal; it still matches the exit-status lists as its signal does.
+func TestCoreDumpIsNeverClean(t *testing.T) {
+	abrt := policy.Outcome{Signal: "SIGABRT", CoreDumped: true}
+	listed := config.RestartPolicy{SuccessExitStatus: config.ExitStatusSet{Signals: []string{"SIGABRT"}}}
+	if policy.Clean(listed, abrt) {
+		t.Error("a core dump of a signal in SuccessExitStatus counts as clean")
+	}
+	if !policy.Clean(listed, policy.Killed("SIGABRT")) {
+		t.Error("SIGABRT in SuccessExitStatus, without a core dump, is not clean")
+	}
+	for mode, want := range map[config.RestartMode]bool{
+		config.RestartOnSuccess:  false,
+		config.RestartOnFailure:  true,
+		config.RestartOnAbnormal: true,
+	} {
+		p := listed
+		p.Mode = mode
+		if got := policy.ShouldRestart(p, abrt); got != want {
+			t.Errorf("Restart=%s, %v with SuccessExitStatus=SIGABRT: ShouldRestart = %v, want %v", mode, abrt, got, want)
+		}
+	}
+	prevented := config.RestartPolicy{Mode: config.RestartAlways, PreventExitStatus: config.ExitStatusSet{Signals: []string{"SIGABRT"}}}
+	if policy.ShouldRestart(prevented, abrt) {
+		t.Error("a core dump of a signal in RestartPreventExitStatus is restarted")
+	}
+	forced := config.RestartPolicy{Mode: config.RestartNo, ForceExitStatus: config.ExitStatusSet{Signals: []string{"SIGABRT"}}}
+	if !policy.ShouldRestart(forced, abrt) {
+		t.Error("a core dump of a signal in RestartForceExitStatus is not restarted")
+	}
+	if got, want := abrt.String(), "signal SIGABRT (core dumped)"; got != want {
+		t.Errorf("String = %q, want %q", got, want)
+	}
+}
