@@ -151,3 +151,42 @@ func TestPolicyCoreDumpIsNotClean(t *testing.T) {
 		h.wantState(StateExited, -1)
 	})
 }
+
+// TestPolicyEndNotFinalBeforeItsFailure: a service actor reports that its
+// process ended (exited, or exec-failed), then fails; the failure, a
+// system message, can reach the supervisor after that status. Until it
+// has, what follows is not decided: the service shows as stopping (as
+// while a crashed process's group is killed), not exited, which says
+// "ended, not restarted" of a service about to be restarted (a status
+// polled in a crash loop of Restart=always showed it about once in 8000
+// reads); and a start then keeps the streak and the start limit, as in
+// backoff, instead of clearing them as a start of an exited service does.
+func TestPolicyEndNotFinalBeforeItsFailure(t *testing.T) {
+	s := newServicesActor(&serviceDeps{logger: slog.New(slog.DiscardHandler), now: time.Now}, nil)
+	e := &serviceEntry{spec: service(t, config.RestartAlways, nil)}
+	start := &startService{name: svcName}
+	s.observe(e, &statusChanged{status: transport.ServiceStatus{Name: svcName, State: StateRunning, PID: 100001}, gen: 1})
+	for i, state := range []string{StateExited, StateExecFailed} {
+		gen := uint64(i + 1)
+		s.observe(e, &statusChanged{status: transport.ServiceStatus{Name: svcName, State: state}, gen: gen})
+		if st := s.snapshot(e); st.State != StateStopping || st.PID != 0 {
+			t.Errorf("%s of generation %d, its failure not handled: shown %s (PID %d), want stopping", state, gen, st.State, st.PID)
+		}
+		if !keepsPolicy(e, start) {
+			t.Errorf("%s of generation %d, its failure not handled: a start clears the restart policy", state, gen)
+		}
+		e.opStop = true
+		if keepsPolicy(e, start) {
+			t.Errorf("%s of generation %d, after the operator's stop: a start keeps the restart policy", state, gen)
+		}
+		e.opStop = false
+
+		e.failedGen = gen // HandleFailure decided: no restart, as the overlay is empty
+		if st := s.snapshot(e); st.State != state {
+			t.Errorf("%s of generation %d, its failure handled: shown %s", state, gen, st.State)
+		}
+		if keepsPolicy(e, start) {
+			t.Errorf("%s of generation %d, its failure handled: a start keeps the restart policy", state, gen)
+		}
+	}
+}

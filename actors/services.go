@@ -74,7 +74,8 @@ type serviceEntry struct {
 	// statusChanged notices it sent before failing, so starts are counted
 	// and overlays cleared by generation, not by arrival order.
 	counted   uint64 // last generation counted as a start attempt
-	failedGen uint64 // generation whose failure set the overlay
+	failedGen uint64 // generation of the last failure handled
+	statusGen uint64 // generation of the last status observed
 
 	// A reload removes (or replaces) the service: once its process is
 	// gone the actor is stopped, then replacement, if any, is created.
@@ -482,7 +483,18 @@ func (s *servicesActor) observe(e *serviceEntry, m *statusChanged) {
 			e.overlay, e.reason = "", ""
 		}
 	}
-	e.status = m.status
+	e.status, e.statusGen = m.status, m.gen
+}
+
+// failurePending reports whether e's child has reported that its process
+// ended (exited) or could not be started (exec-failed), and the failure it
+// sent with that has not reached HandleFailure yet (a system message, it
+// can come second): what follows is not decided, and the end is not
+// final, as exited would say. Meanwhile the service shows as stopping,
+// with no PID, as while a crashed process's group is killed before the
+// restart.
+func failurePending(e *serviceEntry) bool {
+	return (e.status.State == StateExited || e.status.State == StateExecFailed) && e.statusGen > e.failedGen
 }
 
 // countStart records generation gen as a start attempt, once.
@@ -638,8 +650,8 @@ func loadsOnDemand(m command) bool {
 
 // keepsPolicy reports whether m is a start that must not clear the restart
 // policy's state: of a service that is running or being started (a
-// no-op), stopping but not by the operator's stop (the rest of a crashed
-// process's group being killed, before its failure reaches HandleFailure),
+// no-op), stopping but not by the operator's stop (a crashed process
+// whose failure has not reached HandleFailure yet: see failurePending),
 // or waiting in backoff (started at once, but as the restart it
 // stands for: the streak and the start limit go on). Else starting a
 // crash-looping service again and again (a script making sure it runs,
@@ -653,14 +665,15 @@ func keepsPolicy(e *serviceEntry, m command) bool {
 	if e.overlay != "" {
 		return e.overlay == StateBackoff
 	}
-	switch e.status.State {
-	case StateRunning, StateStarting:
+	switch {
+	case e.status.State == StateRunning || e.status.State == StateStarting:
 		return true
-	case StateStopping:
+	case e.status.State == StateStopping || failurePending(e):
 		// Unless the operator's stop is under way (a start after it
-		// starts over, as once it is done): the rest of a crashed
-		// process's group being killed before the restart is decided,
-		// or a restart's stop, which cleared the policy already.
+		// starts over, as once it is done): a crashed process whose
+		// failure is not decided yet (the rest of its group being
+		// killed, or its failure on its way), or a restart's stop,
+		// which cleared the policy already.
 		return !e.opStop
 	}
 	return false
@@ -767,6 +780,9 @@ func (s *servicesActor) snapshotAt(e *serviceEntry, now time.Time) transport.Ser
 // now: with e's overlay (backoff, fatal) and next attempt.
 func (s *servicesActor) overlaid(e *serviceEntry, st transport.ServiceStatus, now time.Time) transport.ServiceStatus {
 	setUptime(&st, now)
+	if e.overlay == "" && failurePending(e) && st.State == e.status.State {
+		st.State = StateStopping
+	}
 	if e.overlay != "" {
 		st.State = e.overlay
 		if e.overlay == StateFatal {
