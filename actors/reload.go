@@ -137,6 +137,15 @@ func (s *servicesActor) finishAdds(ctx actor.Context) {
 			}
 		}
 		for _, cmd := range p.then {
+			if sig, ok := cmd.(*signalService); ok {
+				// Sent while the service was being created (re-created by
+				// a reload, loaded on demand): meant for a process that
+				// ran then, or for none. Delivered now, it would hit the
+				// new process as it starts, before it has set its
+				// handlers (as route refuses it during a replacement).
+				sig.fail(fmt.Errorf("%w: service %s was being created, with no process; no signal sent", transport.ErrConflict, sig.name))
+				continue
+			}
 			if err, ok := p.failed[cmd.service()]; ok && err != errShuttingDown {
 				if _, isReapply := cmd.(*reapply); !isReapply {
 					// Routed again, a start would load the file again
@@ -263,7 +272,22 @@ func (s *servicesActor) retire(ctx actor.Context, e *serviceEntry, replacement *
 // fatal), it has handled the stop, and published its stop event, rather
 // than being stopped with the stop still in its mailbox.
 func (s *servicesActor) retireIfDone(ctx actor.Context, e *serviceEntry) {
-	if !e.removing || e.actorStop || e.status.PID != 0 || e.status.State != StateStopped {
+	if !e.removing || e.actorStop {
+		return
+	}
+	switch e.status.State {
+	case StateRunning, StateStarting, StateExecFailed:
+		// A start or restart delivered before the replacement was decided,
+		// and not yet reported then: the operator was told it runs, and
+		// the new definition runs too (unless a stop was routed after it,
+		// or a command queued for the replacement decides). Not for a
+		// service removed and defined anew (created is forgotten with the
+		// removal): that one starts as its AutoStart= says.
+		if e.replacement != nil && !e.opStop && len(e.queued) == 0 && s.created[e.spec.Name] {
+			e.wasRunning = true
+		}
+	}
+	if e.status.PID != 0 || e.status.State != StateStopped {
 		return
 	}
 	e.actorStop = true

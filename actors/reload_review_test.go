@@ -1,0 +1,147 @@
+package actors
+
+import (
+	"os"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/supers-dev/supers/config"
+)
+
+// gatedPipes is a fake log sink whose first Pipes call (the first start of
+// the service) waits until the test opens gate: the service actor is then
+// in the middle of a start, before it has reported it.
+type gatedPipes struct {
+	entered chan struct{} // closed when the first call waits
+	gate    chan struct{} // closed by the test to let it through
+	once    sync.Once
+}
+
+func (g *gatedPipes) Pipes() (stdout, stderr *os.File, err error) {
+	first := false
+	g.once.Do(func() { first = true })
+	if first {
+		close(g.entered)
+		<-g.gate
+	}
+	return devNullPipes{}.Pipes()
+}
+
+// An operator's start that reaches a stopped service just before a reload
+// replaces it (the service actor has not reported it running yet when the
+// services supervisor decides the replacement) is answered "running": the
+// new definition must run too. The replacement was created stopped, as
+// the service looked when the reload came, so the start the operator was
+// told had succeeded was undone by the reload (and the state file, which
+// recorded that start, disagreed with what ran).
+func TestReloadRightAfterAStartKeepsTheServiceRunning(t *testing.T) {
+	for _, cmd := range []string{"start", "restart"} {
+		t.Run(cmd, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				pipes := &gatedPipes{entered: make(chan struct{}), gate: make(chan struct{})}
+				h := newHarnessWithSinks(t, newFakeStarter(nil), service(t, config.RestartOnFailure, func(s *config.Service) {
+					s.AutoStart = false
+				}), func(ctx actor.Context) {
+					if m, ok := ctx.Message().(*openSink); ok {
+						ctx.Respond(&sinkOpened{spec: m.spec, sink: pipes})
+					}
+				})
+				h.wantState(StateStopped, 0)
+
+				reply := make(chan result, 1)
+				var m any = &startService{name: svcName, reply: reply}
+				if cmd == "restart" {
+					m = &restartService{name: svcName, reply: reply}
+				}
+				h.sys.Root.Send(h.services, m)
+				<-pipes.entered // the service actor is starting it
+				changed := service(t, config.RestartOnFailure, func(s *config.Service) {
+					s.AutoStart = false
+					s.Description = "changed"
+				})
+				h.sys.Root.Send(h.services, &applyConfig{changed: []*config.Service{changed}})
+				synctest.Wait() // the replacement is decided
+				close(pipes.gate)
+
+				r := <-reply
+				if r.err != nil || r.status.State != StateRunning {
+					t.Fatalf("%s answered %+v, %v; want running", cmd, r.status, r.err)
+				}
+				h.takeStart().exit(0) // the old process, stopped for the replacement
+				p := h.nextStart(time.Minute)
+				if p.n != 2 {
+					t.Fatalf("start #%d, want #2 (the replacement)", p.n)
+				}
+				st := h.wantState(StateRunning, -1)
+				if st.Description != "changed" {
+					t.Fatalf("running %+v, want the new definition", st)
+				}
+			})
+		})
+	}
+}
+
+// A signal sent while a reload re-creates a service (its old process is
+// gone, the new one not started yet: the log sink of the new one is being
+// opened) is refused, as one sent once the old process has stopped
+// is: it was meant for the process that ran. It waited for the new
+// process and hit it as it started, before that process could set its
+// handlers (a SIGHUP from a log rotation killed it).
+func TestSignalWhileReplacementIsCreatedIsRefused(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var opens sync.Mutex
+		n := 0
+		gate := make(chan struct{})
+		h := newHarnessWithSinks(t, newFakeStarter(nil), service(t, config.RestartOnFailure, nil), func(ctx actor.Context) {
+			m, ok := ctx.Message().(*openSink)
+			if !ok {
+				return
+			}
+			opens.Lock()
+			n++
+			second := n == 2
+			opens.Unlock()
+			if !second {
+				ctx.Respond(&sinkOpened{spec: m.spec, sink: devNullPipes{}})
+				return
+			}
+			// The replacement's sink: opened once the test says so.
+			sender := ctx.Sender()
+			root := ctx.ActorSystem().Root
+			go func() {
+				<-gate
+				root.Send(sender, &sinkOpened{spec: m.spec, sink: devNullPipes{}})
+			}()
+		})
+		old := h.takeStart()
+		changed := service(t, config.RestartOnFailure, func(s *config.Service) { s.Description = "changed" })
+		h.sys.Root.Send(h.services, &applyConfig{changed: []*config.Service{changed}})
+		synctest.Wait()
+		old.exit(0) // stopped for the replacement
+		synctest.Wait()
+		if st := h.status(); st.State != StateStarting || st.PID != 0 {
+			t.Fatalf("between the two: %+v, want starting without a process", st)
+		}
+
+		reply := make(chan result, 1)
+		h.sys.Root.Send(h.services, &signalService{name: svcName, signal: "SIGHUP", reply: reply})
+		synctest.Wait()
+		close(gate)
+		p := h.nextStart(time.Minute)
+		synctest.Wait()
+		r := <-reply
+		if got := h.sigs.to(p.pid); len(got) > 0 {
+			t.Errorf("the new process got %v as it started", got)
+		}
+		if r.err == nil {
+			t.Errorf("signal answered %+v, nil; want an error: no process to signal", r.status)
+		}
+		if st := h.wantState(StateRunning, -1); st.PID != p.pid {
+			t.Fatalf("running %+v, want pid %d", st, p.pid)
+		}
+	})
+}
