@@ -129,6 +129,18 @@ func (c *configActor) readDefinition(name string) (*config.Definition, error) {
 	return d, nil
 }
 
+// refusedDir returns an error wrapping transport.ErrConfigUnavailable if
+// the config dir cannot be loaded as a whole (see dirUnavailable): a
+// reload changes nothing then, and neither may a definition's write or
+// removal (superd would run a file of a dir it refuses to read, one that
+// another user could have changed). nil if it can be.
+func (c *configActor) refusedDir() error {
+	if err := c.dirUnavailable(); err != nil {
+		return fmt.Errorf("%w: %w; nothing was changed", transport.ErrConfigUnavailable, err)
+	}
+	return nil
+}
+
 // dirProblem reports what keeps dir from being read as a directory: it is
 // missing, not a directory, or not readable. nil if it can be.
 func dirProblem(dir string) error {
@@ -190,6 +202,9 @@ func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transp
 		return res, nil, err
 	}
 	if err := c.goDefined(m.name); err != nil {
+		return res, nil, err
+	}
+	if err := c.refusedDir(); err != nil {
 		return res, nil, err
 	}
 	if err := checkPrecondition(m.name, m.opts.IfMatch, cur); err != nil {
@@ -287,6 +302,9 @@ func (c *configActor) deleteDefinition(ctx actor.Context, m *deleteDefinition) (
 		// is still stopped and forgotten, and there is nothing to trash.
 		cur = nil
 	default:
+		return res, err
+	}
+	if err := c.refusedDir(); err != nil {
 		return res, err
 	}
 	if err := checkPrecondition(m.name, m.opts.IfMatch, cur); err != nil {
