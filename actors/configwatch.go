@@ -441,11 +441,11 @@ func (c *configActor) reloadWith(ctx actor.Context, dryRun, confirmAbsence bool)
 			c.log.Info("service file back: what the state file holds of it was kept", "service", name)
 		}
 	}
-	// A missing file found under another name of the dir was renamed,
-	// and is no absence to confirm.
+	// A missing file found under another name of the dir, new to it,
+	// was renamed, and is no absence to confirm.
 	renamed := func(name string) bool {
 		st, ok := c.stamps[name]
-		return ok && renamedTo(st, name, before)
+		return ok && renamedTo(st, name, before, c.known)
 	}
 	for name, old := range c.known {
 		if old.File == "" {
@@ -595,17 +595,20 @@ func (c *configActor) followedFiles() []string {
 }
 
 // renamedTo reports whether the file of service name, last seen as st,
-// is now under another service name of the dir (before, by name): the
-// same file (device and inode) with the same modification time and size,
-// as a rename leaves it. The same inode alone is not enough: a file
-// removed frees its inode, which the file system may give at once to a
-// new file of the dir; that removal is still an absence to confirm.
-func renamedTo(st fileStamp, name string, before map[string]fileStamp) bool {
+// is now under another service name of the dir (before, by name) that was
+// not a service already (known): the same file (device and inode) with
+// the same modification time and size, as a rename leaves it. The same
+// inode alone is not enough: a file removed frees its inode, which the
+// file system may give at once to a new file of the dir; that removal is
+// still an absence to confirm. Nor is a name known already: two service
+// files may be links to one file, and one of them missing for a moment
+// was not renamed to the other.
+func renamedTo(st fileStamp, name string, before map[string]fileStamp, known map[string]*config.Service) bool {
 	if st.id == (fileID{}) {
 		return false
 	}
 	for other, now := range before {
-		if other != name && other != daemonStamp && now.id == st.id && now.same(st) {
+		if other != name && other != daemonStamp && known[other] == nil && now.id == st.id && now.same(st) {
 			return true
 		}
 	}

@@ -1,7 +1,10 @@
 package actors
 
 import (
+	"log/slog"
 	"os"
+	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -144,4 +147,52 @@ func TestSignalWhileReplacementIsCreatedIsRefused(t *testing.T) {
 			t.Fatalf("running %+v, want pid %d", st, p.pid)
 		}
 	})
+}
+
+// Two service files that are symbolic links to one file (one definition
+// run twice, as worker1.service and worker2.service): under --watch, one
+// of them found missing for a moment (a tool that deletes the link and
+// makes it again) is an absence to confirm, as for any file. It was taken
+// for a rename to the other name, which has the same file, so its service
+// was stopped at once, and started again by the next reload.
+func TestWatchAbsenceOfOneOfTwoLinksToOneFileIsHeld(t *testing.T) {
+	dir, targets := t.TempDir(), t.TempDir()
+	target := filepath.Join(targets, "worker.service")
+	if err := os.WriteFile(target, []byte("[Service]\nExecStart=/bin/sleep 1000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	daemon, err := config.LoadDaemon(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &configActor{dir: dir, log: slog.New(slog.DiscardHandler), known: map[string]*config.Service{},
+		stamps: map[string]fileStamp{}, daemonHash: daemon.Hash}
+	for _, name := range []string{"worker1", "worker2"} {
+		link := filepath.Join(dir, name+config.FileSuffix)
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+		sp, err := config.ParseFile(link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.known[name] = sp
+		c.stamp(sp)
+	}
+	if st := c.stamps["worker1"]; st.id == (fileID{}) {
+		t.Skip("no file identities on this system")
+	}
+	if err := os.Remove(filepath.Join(dir, "worker1"+config.FileSuffix)); err != nil {
+		t.Fatal(err)
+	}
+	res, apply, err := c.reloadWith(nil, false, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(res.Removed, "worker1") || slices.Contains(apply.removed, "worker1") {
+		t.Fatalf("worker1 removed at once (%+v): taken for a rename to worker2, which was there already", res)
+	}
+	if _, held := c.absentSince["worker1"]; !held {
+		t.Fatalf("worker1's absence not held for confirmation: %+v", res)
+	}
 }
