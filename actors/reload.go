@@ -56,9 +56,13 @@ func (s *servicesActor) handleSinkOpened(ctx actor.Context, m *sinkOpened) {
 		}
 		started = started && !spec.AutoStart
 		want := spec.AutoStart && !stopped || started
-		reloaded := p != nil && p.want != nil
-		if reloaded {
-			want = p.want[name] // re-created by a reload: as it was
+		reloaded := false
+		if p != nil {
+			if w, ok := p.want[name]; ok {
+				// Re-created by a reload: as it was; loaded on demand, or
+				// removed before it was created: stopped.
+				want, reloaded = w, true
+			}
 		}
 		rec := &serviceRecord{wantRunning: want}
 		when := "before superd restarted"
@@ -197,6 +201,12 @@ func (s *servicesActor) handleApply(ctx actor.Context, m *applyConfig) {
 	}
 	for _, name := range m.removed {
 		if p := s.pendingFor(name); p != nil {
+			// Removed once created, and created stopped: started, its
+			// process would be stopped at once.
+			if p.want == nil {
+				p.want = make(map[string]bool)
+			}
+			p.want[name] = false
 			p.then = append(p.then, &reapply{name: name}) // once created
 		} else if e, ok := s.entries[name]; ok {
 			s.retire(ctx, e, nil)

@@ -196,3 +196,53 @@ func TestWatchAbsenceOfOneOfTwoLinksToOneFileIsHeld(t *testing.T) {
 		t.Fatalf("worker1's absence not held for confirmation: %+v", res)
 	}
 }
+
+// A service removed while a reload re-creates it (the old process gone,
+// the new definition's log sink being opened) is not started only to be
+// stopped at once: the new definition never runs. Its process was started
+// as the creation ended, then stopped by the removal that waited for it.
+func TestRemovalWhileReplacementIsCreatedStartsNothing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var opens sync.Mutex
+		n := 0
+		gate := make(chan struct{})
+		h := newHarnessWithSinks(t, newFakeStarter(nil), service(t, config.RestartOnFailure, nil), func(ctx actor.Context) {
+			m, ok := ctx.Message().(*openSink)
+			if !ok {
+				return
+			}
+			opens.Lock()
+			n++
+			second := n == 2
+			opens.Unlock()
+			if !second {
+				ctx.Respond(&sinkOpened{spec: m.spec, sink: devNullPipes{}})
+				return
+			}
+			sender, root := ctx.Sender(), ctx.ActorSystem().Root
+			go func() {
+				<-gate
+				root.Send(sender, &sinkOpened{spec: m.spec, sink: devNullPipes{}})
+			}()
+		})
+		old := h.takeStart()
+		changed := service(t, config.RestartOnFailure, func(s *config.Service) { s.Description = "changed" })
+		h.sys.Root.Send(h.services, &applyConfig{changed: []*config.Service{changed}})
+		synctest.Wait()
+		old.exit(0) // stopped for the replacement
+		synctest.Wait()
+		h.sys.Root.Send(h.services, &applyConfig{removed: []string{svcName}})
+		synctest.Wait()
+		close(gate)
+		synctest.Wait()
+		select {
+		case p := <-h.procs.started:
+			t.Fatalf("start #%d of a service removed before it was created", p.n)
+		default:
+		}
+		r := h.ask(func(r replyTo) any { return &statusQuery{name: svcName, reply: r} })
+		if r.err == nil {
+			t.Fatalf("status after the removal: %+v, want unknown", r.status)
+		}
+	})
+}
