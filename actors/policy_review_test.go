@@ -61,7 +61,8 @@ func newGroupHarness(t *testing.T, procs *fakeStarter, svc *config.Service, ling
 // TestPolicyStartDuringCrashCleanupKeepsStreak: a start that finds a
 // crashed service still stopping (its main process gone, the rest of its
 // group being killed before the restart decided) keeps the streak and the
-// start limit, as a start in backoff does. It reset them, as a start of a
+// start limit, as a start in backoff does (it is carried out once the
+// cleanup ends, in place of the backoff). It reset them, as a start of a
 // stopped service does: a script that keeps starting a crash-looping
 // service whose crashes leave group members behind defeated its backoff
 // (the failure waited RestartSec again) and its start limit.
@@ -82,15 +83,16 @@ func TestPolicyStartDuringCrashCleanupKeepsStreak(t *testing.T) {
 		h.sys.Root.Send(h.services, &startService{name: svcName, reply: reply})
 		synctest.Wait()
 		lingering.Store(false)
-		if r := <-reply; r.err != nil {
-			t.Fatalf("start during the crash's cleanup: %v", r.err)
+		// The group gone, the start held meanwhile is carried out at
+		// once, in place of failure 3's backoff.
+		p = h.nextStart(time.Second)
+		if r := <-reply; r.err != nil || r.status.State != StateRunning {
+			t.Fatalf("start during the crash's cleanup: %+v, %v; want running", r.status, r.err)
 		}
-		// The group is gone: failure 3 of the streak waits 4s (1s·2²),
-		// not 1s as the first of a new one.
-		for h.status().State == StateStopping {
-			time.Sleep(groupPollMin) // virtual time: the next group poll
-		}
-		h.wantState(StateBackoff, 4000)
+		// The streak went on: failure 4 waits 8s (1s·2³), not 1s as the
+		// first of a new one.
+		h.crash(p, 1)
+		h.wantState(StateBackoff, 8000)
 	})
 }
 

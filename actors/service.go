@@ -169,6 +169,11 @@ type serviceActor struct {
 	// itself the autoStart of the restart, not handled yet. Meanwhile the
 	// parent shows the service starting.
 	autoPending bool
+	// deferred are the starts that came while crashing, before any stop:
+	// the process is gone, and whether the service restarts is the
+	// services supervisor's to decide. They go back to the mailbox with
+	// the failure (see ended), which then finds a start waiting.
+	deferred []*startService
 }
 
 func newServiceActor(spec *config.Service, sink pipeSource, deps *serviceDeps, rec *serviceRecord) *serviceActor {
@@ -300,6 +305,14 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 			a.fail(err)
 		}
 	case *startService:
+		if a.crashing && a.state != StateStopping {
+			// Not handled yet (rec.handled): answered once the failure
+			// is decided, by this actor resumed or by its next
+			// incarnation.
+			a.log().Debug("start held until the exit's cleanup ends")
+			a.deferred = append(a.deferred, m)
+			return
+		}
 		a.rec.handled = max(a.rec.handled, m.seq)
 		a.handleStart(ctx, m.reply, m.was)
 	case *stopService:
@@ -416,6 +429,7 @@ func (a *serviceActor) startAndReply(ctx actor.Context, reply replyTo, restart b
 // handleStop stops the service. was is the state the services supervisor
 // showed for it (backoff, fatal), if any, instead of the actor's own.
 func (a *serviceActor) handleStop(ctx actor.Context, reply replyTo, was string) {
+	a.supersedeDeferred(ctx, reply != nil)
 	if reply != nil {
 		a.intend(ctx, false) // an operator's stop: persisted
 	} else {
@@ -604,6 +618,21 @@ func (a *serviceActor) execFailed(ctx actor.Context, err error) error {
 		publish(ctx, a.deps.events, ev)
 	}
 	return err
+}
+
+// supersedeDeferred answers the starts deferred while crashing, which a
+// stop now supersedes: an operator's stop (byOperator) has the last word;
+// superd's own stop (shutdown, a reload's removal or replacement) leaves
+// them to the services supervisor, as startAndReply does.
+func (a *serviceActor) supersedeDeferred(ctx actor.Context, byOperator bool) {
+	for _, m := range a.deferred {
+		if byOperator {
+			m.reply.send(a.answer(), fmt.Errorf("%w: service %s was stopped by a later request", transport.ErrConflict, a.spec.Name))
+		} else {
+			ctx.Send(ctx.Parent(), &startService{name: a.spec.Name, reply: m.reply})
+		}
+	}
+	a.deferred = nil
 }
 
 // beginStop sends KillSignal to the process group, then SIGCONT (as systemd
@@ -986,6 +1015,12 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 	}
 	a.notify(ctx)
 	if !expected {
+		// The starts that came meanwhile wait in the mailbox this failure
+		// suspends, not handled: the supervisor sees them waiting.
+		for _, m := range a.deferred {
+			ctx.Send(ctx.Self(), m)
+		}
+		a.deferred = nil
 		// Nobody asked for this exit: a failure, for the supervisor to decide.
 		panic(&exitError{Service: a.spec.Name, Exit: m.exit, RanFor: ranFor, Gen: m.gen, Handled: a.rec.handled})
 	}

@@ -52,13 +52,14 @@ func frozen(t *testing.T, pid int) {
 	})
 }
 
-// frozenCrasher runs the service name, whose first process starts a child
-// (with setsid if apart, to leave the group) and exits with code once the
-// test calls crash; its later processes just run. The child is frozen
+// frozenCrasher runs the service name (with Restart=restart, RestartSec=0),
+// whose first process starts a child (with setsid if apart, to leave the
+// group) and exits with code once the test calls crash; its later
+// processes just run. The child is frozen
 // (frozen: root and a v1 freezer, else the test is skipped), so that the
 // SIGKILL after the crash leaves it there. It returns the daemon, the
 // first process's PID, the child's, and crash.
-func frozenCrasher(t *testing.T, name string, apart bool, code int) (d *daemon, first, child int, crash func()) {
+func frozenCrasher(t *testing.T, name string, apart bool, code int, restart string) (d *daemon, first, child int, crash func()) {
 	t.Helper()
 	dir := t.TempDir()
 	pidFile := filepath.Join(dir, "child.pid")
@@ -77,7 +78,7 @@ exit %[4]d
 	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	d = newDaemon(t, map[string]string{name + ".service": "[Service]\nExecStart=/bin/sh " + script + "\nRestart=always\nRestartSec=0\n"})
+	d = newDaemon(t, map[string]string{name + ".service": "[Service]\nExecStart=/bin/sh " + script + "\nRestart=" + restart + "\nRestartSec=0\n"})
 	lifeTag(t, d)
 	d.start()
 	first = d.waitRunning(name).PID
@@ -97,7 +98,7 @@ exit %[4]d
 // service runs twice. It used to wait only when the group outlived the
 // main process: here the restart came at once, with the old daemon alive.
 func TestLifecycleCrashWaitsForTheDaemonItKilled(t *testing.T) {
-	d, first, daemonPID, crash := frozenCrasher(t, "forker", true, 1)
+	d, first, daemonPID, crash := frozenCrasher(t, "forker", true, 1, "always")
 	crash()
 	var next int
 	waitFor(t, 20*time.Second, "forker restarted", func() bool {
@@ -142,7 +143,7 @@ func TestLifecycleStopLeavingAStuckMemberSaysSo(t *testing.T) {
 // main process's PID. It shows it stopping (what is left of it), with no
 // PID and the exit already known.
 func TestLifecycleCrashWaitShowsStopping(t *testing.T) {
-	d, first, _, crash := frozenCrasher(t, "crasher", false, 3)
+	d, first, _, crash := frozenCrasher(t, "crasher", false, 3, "always")
 	crash()
 	var st transport.ServiceStatus
 	waitFor(t, 20*time.Second, "crasher's status to change", func() bool {
@@ -187,5 +188,52 @@ func TestLifecycleManyStraysLoggedOnce(t *testing.T) {
 	}
 	if lines != 1 {
 		t.Errorf("%d lines about the processes that left the group, want 1:\n%s", lines, d.stderr.String())
+	}
+}
+
+// A start that came while a service that exited was still being cleaned
+// up (a member of its group stuck after SIGKILL, up to 2 s) was answered
+// at once, and started nothing: with Restart=no the service then stayed
+// exited. It waits for the end of the cleanup, then starts the service.
+func TestLifecycleStartDuringCrashCleanupStarts(t *testing.T) {
+	d, first, _, crash := frozenCrasher(t, "once", false, 0, "no")
+	crash()
+	waitFor(t, 20*time.Second, "once being cleaned up", func() bool { return d.status("once").State == "stopping" })
+	if _, errs, code := d.cli("start", "once"); code != 0 {
+		t.Fatalf("start during the cleanup: exit %d: %s", code, errs)
+	}
+	waitFor(t, 20*time.Second, "once started again", func() bool {
+		st := d.status("once")
+		return st.State == "running" && st.PID != 0 && st.PID != first
+	})
+}
+
+// A stop after such a start has the last word: the start is answered that
+// a later request stopped the service, which stays stopped.
+func TestLifecycleStopAfterStartDuringCrashCleanupWins(t *testing.T) {
+	d, _, _, crash := frozenCrasher(t, "once", false, 0, "no")
+	crash()
+	waitFor(t, 20*time.Second, "once being cleaned up", func() bool { return d.status("once").State == "stopping" })
+	type result struct {
+		errs string
+		code int
+	}
+	started := make(chan result, 1)
+	go func() {
+		_, errs, code := runCLI(t, d.socket, "start", "once")
+		started <- result{errs, code}
+	}()
+	waitFor(t, 10*time.Second, "the start held", func() bool {
+		return strings.Contains(d.stderr.String(), "start held until the exit's cleanup ends")
+	})
+	if _, errs, code := d.cli("stop", "once"); code != 0 {
+		t.Fatalf("stop: exit %d: %s", code, errs)
+	}
+	r := <-started
+	if r.code != 1 || !strings.Contains(r.errs, "stopped by a later request") {
+		t.Errorf("start overtaken by a stop: exit %d, stderr %q; want 1 and that a later request stopped it", r.code, r.errs)
+	}
+	if st := d.status("once"); st.State != "stopped" {
+		t.Errorf("once after the stop: %s", st.State)
 	}
 }
