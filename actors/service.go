@@ -995,7 +995,7 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 		a.state = StateExited
 		// A clean exit (0, SuccessExitStatus=, or a clean signal) is a job
 		// done, not a problem: Info, as systemd logs it.
-		if policy.Clean(a.spec.Restart, policy.Outcome{Code: m.exit.Code, Signal: m.exit.Signal}) {
+		if policy.Clean(a.spec.Restart, policy.Outcome{Code: m.exit.Code, Signal: m.exit.Signal, CoreDumped: m.exit.CoreDumped}) {
 			a.log().Info("process exited", attrs...)
 		} else {
 			a.log().Warn("process exited", attrs...)

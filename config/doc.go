@@ -114,8 +114,9 @@
 //	                   on-success, on-failure (default), on-abnormal or
 //	                   always, in any case. A clean end is exit code 0,
 //	                   SIGHUP, SIGINT, SIGTERM, SIGPIPE or a status of
-//	                   SuccessExitStatus=. systemd's on-watchdog and on-abort
-//	                   are not supported.
+//	                   SuccessExitStatus=, but never a signal that dumped
+//	                   core. systemd's on-watchdog and on-abort are not
+//	                   supported.
 //	SuccessExitStatus= more statuses that count as a clean end: exit codes
 //	                   (0-255) and signal names, with or without SIG, space
 //	                   separated ("75 SIGUSR1 USR2"). A number is always an

@@ -31,4 +31,8 @@ func TestPolicyCoreDumpOfListedSignalRestarts(t *testing.T) {
 	if state != "backoff" {
 		t.Fatalf("state %s after a core dump of SIGABRT, listed in SuccessExitStatus=; want backoff", state)
 	}
+	// Not a clean end: logged as a failure is.
+	if !strings.Contains(d.stderr.String(), `level=WARN msg="process exited" service=abort`) {
+		t.Errorf("the core dump was not logged as a failure (WARN):\n%s", d.stderr.String())
+	}
 }
