@@ -7,8 +7,6 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
-
 	"github.com/supers-dev/supers/actors/process"
 	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/transport"
@@ -20,42 +18,9 @@ import (
 // as a crash whose group members take a while to die does.
 func newGroupHarness(t *testing.T, procs *fakeStarter, svc *config.Service, lingering *atomic.Bool) *harness {
 	t.Helper()
-	discard := slog.New(slog.DiscardHandler)
-	h := &harness{t: t, procs: procs, sigs: &signalLog{}}
-	h.sys = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return discard }))
-	deps := &serviceDeps{
-		procs:       procs,
-		signal:      h.sigs.signal,
-		groupExists: func(int) bool { return lingering.Load() },
-		logger:      discard,
-		now:         time.Now,
-	}
-	logs := h.sys.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
-		if m, ok := ctx.Message().(*openSink); ok {
-			ctx.Respond(&sinkOpened{spec: m.spec, sink: devNullPipes{}})
-		}
-	}))
-	var err error
-	h.services, err = h.sys.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
-		return newServicesActor(deps, logs)
-	}), "services")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := h.sys.Root.StopFuture(h.services).Wait(); err != nil {
-			t.Errorf("stopping the services supervisor: %v", err)
-		}
-		if err := h.sys.Root.StopFuture(logs).Wait(); err != nil {
-			t.Errorf("stopping the log sink actor: %v", err)
-		}
+	return newHarnessWithDeps(t, procs, svc, nil, func(d *serviceDeps) {
+		d.groupExists = func(int) bool { return lingering.Load() }
 	})
-	done := make(chan error, 1)
-	h.sys.Root.Send(h.services, &addServices{specs: []*config.Service{svc}, done: done})
-	if err := <-done; err != nil {
-		t.Fatalf("addServices: %v", err)
-	}
-	return h
 }
 
 // TestPolicyStartDuringCrashCleanupKeepsStreak: a start that finds a

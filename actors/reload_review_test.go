@@ -88,6 +88,44 @@ func TestReloadRightAfterAStartKeepsTheServiceRunning(t *testing.T) {
 	}
 }
 
+// replacementBeingCreated runs, inside a synctest bubble, a service whose
+// definition a reload changes: the old process has stopped for the
+// replacement, whose log sink is not opened until open is called, so
+// that the new definition is being created meanwhile, with no process.
+func replacementBeingCreated(t *testing.T) (h *harness, open func()) {
+	t.Helper()
+	var opens sync.Mutex
+	n := 0
+	gate := make(chan struct{})
+	h = newHarnessWithSinks(t, newFakeStarter(nil), service(t, config.RestartOnFailure, nil), func(ctx actor.Context) {
+		m, ok := ctx.Message().(*openSink)
+		if !ok {
+			return
+		}
+		opens.Lock()
+		n++
+		second := n == 2
+		opens.Unlock()
+		if !second {
+			ctx.Respond(&sinkOpened{spec: m.spec, sink: devNullPipes{}})
+			return
+		}
+		// The replacement's sink: opened once the test says so.
+		sender, root := ctx.Sender(), ctx.ActorSystem().Root
+		go func() {
+			<-gate
+			root.Send(sender, &sinkOpened{spec: m.spec, sink: devNullPipes{}})
+		}()
+	})
+	old := h.takeStart()
+	changed := service(t, config.RestartOnFailure, func(s *config.Service) { s.Description = "changed" })
+	h.sys.Root.Send(h.services, &applyConfig{changed: []*config.Service{changed}})
+	synctest.Wait()
+	old.exit(0) // stopped for the replacement
+	synctest.Wait()
+	return h, func() { close(gate) }
+}
+
 // A signal sent while a reload re-creates a service (its old process is
 // gone, the new one not started yet: the log sink of the new one is being
 // opened) is refused, as one sent once the old process has stopped
@@ -96,36 +134,7 @@ func TestReloadRightAfterAStartKeepsTheServiceRunning(t *testing.T) {
 // handlers (a SIGHUP from a log rotation killed it).
 func TestSignalWhileReplacementIsCreatedIsRefused(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var opens sync.Mutex
-		n := 0
-		gate := make(chan struct{})
-		h := newHarnessWithSinks(t, newFakeStarter(nil), service(t, config.RestartOnFailure, nil), func(ctx actor.Context) {
-			m, ok := ctx.Message().(*openSink)
-			if !ok {
-				return
-			}
-			opens.Lock()
-			n++
-			second := n == 2
-			opens.Unlock()
-			if !second {
-				ctx.Respond(&sinkOpened{spec: m.spec, sink: devNullPipes{}})
-				return
-			}
-			// The replacement's sink: opened once the test says so.
-			sender := ctx.Sender()
-			root := ctx.ActorSystem().Root
-			go func() {
-				<-gate
-				root.Send(sender, &sinkOpened{spec: m.spec, sink: devNullPipes{}})
-			}()
-		})
-		old := h.takeStart()
-		changed := service(t, config.RestartOnFailure, func(s *config.Service) { s.Description = "changed" })
-		h.sys.Root.Send(h.services, &applyConfig{changed: []*config.Service{changed}})
-		synctest.Wait()
-		old.exit(0) // stopped for the replacement
-		synctest.Wait()
+		h, open := replacementBeingCreated(t)
 		if st := h.status(); st.State != StateStarting || st.PID != 0 {
 			t.Fatalf("between the two: %+v, want starting without a process", st)
 		}
@@ -133,7 +142,7 @@ func TestSignalWhileReplacementIsCreatedIsRefused(t *testing.T) {
 		reply := make(chan result, 1)
 		h.sys.Root.Send(h.services, &signalService{name: svcName, signal: "SIGHUP", reply: reply})
 		synctest.Wait()
-		close(gate)
+		open()
 		p := h.nextStart(time.Minute)
 		synctest.Wait()
 		r := <-reply
@@ -203,37 +212,10 @@ func TestWatchAbsenceOfOneOfTwoLinksToOneFileIsHeld(t *testing.T) {
 // as the creation ended, then stopped by the removal that waited for it.
 func TestRemovalWhileReplacementIsCreatedStartsNothing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var opens sync.Mutex
-		n := 0
-		gate := make(chan struct{})
-		h := newHarnessWithSinks(t, newFakeStarter(nil), service(t, config.RestartOnFailure, nil), func(ctx actor.Context) {
-			m, ok := ctx.Message().(*openSink)
-			if !ok {
-				return
-			}
-			opens.Lock()
-			n++
-			second := n == 2
-			opens.Unlock()
-			if !second {
-				ctx.Respond(&sinkOpened{spec: m.spec, sink: devNullPipes{}})
-				return
-			}
-			sender, root := ctx.Sender(), ctx.ActorSystem().Root
-			go func() {
-				<-gate
-				root.Send(sender, &sinkOpened{spec: m.spec, sink: devNullPipes{}})
-			}()
-		})
-		old := h.takeStart()
-		changed := service(t, config.RestartOnFailure, func(s *config.Service) { s.Description = "changed" })
-		h.sys.Root.Send(h.services, &applyConfig{changed: []*config.Service{changed}})
-		synctest.Wait()
-		old.exit(0) // stopped for the replacement
-		synctest.Wait()
+		h, open := replacementBeingCreated(t)
 		h.sys.Root.Send(h.services, &applyConfig{removed: []string{svcName}})
 		synctest.Wait()
-		close(gate)
+		open()
 		synctest.Wait()
 		select {
 		case p := <-h.procs.started:

@@ -165,6 +165,13 @@ func newHarness(t *testing.T, procs *fakeStarter, svc *config.Service) *harness 
 // behaviour; nil opens every sink at once, on /dev/null.
 func newHarnessWithSinks(t *testing.T, procs *fakeStarter, svc *config.Service, receive actor.ReceiveFunc) *harness {
 	t.Helper()
+	return newHarnessWithDeps(t, procs, svc, receive, nil)
+}
+
+// newHarnessWithDeps is newHarnessWithSinks with tweak (if not nil)
+// applied to the services' dependencies before anything runs.
+func newHarnessWithDeps(t *testing.T, procs *fakeStarter, svc *config.Service, receive actor.ReceiveFunc, tweak func(*serviceDeps)) *harness {
+	t.Helper()
 	discard := slog.New(slog.DiscardHandler)
 	h := &harness{t: t, procs: procs, sigs: &signalLog{}}
 	h.sys = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return discard }))
@@ -174,6 +181,9 @@ func newHarnessWithSinks(t *testing.T, procs *fakeStarter, svc *config.Service, 
 		logger: discard,
 		now:    time.Now,
 		rand:   nil, // no jitter: each delay is its base
+	}
+	if tweak != nil {
+		tweak(deps)
 	}
 	if receive == nil {
 		receive = func(ctx actor.Context) {
