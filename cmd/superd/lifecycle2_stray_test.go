@@ -164,14 +164,16 @@ func TestLifecycleCrashWaitShowsStopping(t *testing.T) {
 // that left thousands flooded superd's log, whose queue then dropped
 // records. They are logged once, counted, with the first PIDs.
 func TestLifecycleManyStraysLoggedOnce(t *testing.T) {
-	ready := filepath.Join(t.TempDir(), "ready")
-	d := newDaemon(t, map[string]string{"forker.service": "[Service]\nExecStart=/bin/sh -c 'for i in $(seq 50); do setsid sleep 1000 & done; : > " + ready + "; wait'\nRestart=no\n"})
+	pids := filepath.Join(t.TempDir(), "pids")
+	// Each daemon writes its PID once setsid has taken it out of the
+	// group: the stop must find all fifty outside it.
+	d := newDaemon(t, map[string]string{"forker.service": "[Service]\nExecStart=/bin/sh -c 'for i in $(seq 50); do setsid sh -c \"echo \\$\\$ >> " + pids + "; exec sleep 1000\" & done; wait'\nRestart=no\n"})
 	lifeTag(t, d)
 	d.start()
 	d.waitRunning("forker")
-	waitFor(t, 20*time.Second, "the fifty daemons forked", func() bool {
-		_, err := os.Stat(ready)
-		return err == nil
+	waitFor(t, 20*time.Second, "the fifty daemons out of the group", func() bool {
+		b, _ := os.ReadFile(pids)
+		return strings.Count(string(b), "\n") == 50
 	})
 	_, errs, code := d.cli("stop", "forker")
 	if code != 0 {
