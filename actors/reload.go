@@ -141,15 +141,6 @@ func (s *servicesActor) finishAdds(ctx actor.Context) {
 			}
 		}
 		for _, cmd := range p.then {
-			if sig, ok := cmd.(*signalService); ok {
-				// Sent while the service was being created (re-created by
-				// a reload, loaded on demand): meant for a process that
-				// ran then, or for none. Delivered now, it would hit the
-				// new process as it starts, before it has set its
-				// handlers (as route refuses it during a replacement).
-				sig.fail(fmt.Errorf("%w: service %s was being created, with no process; no signal sent", transport.ErrConflict, sig.name))
-				continue
-			}
 			if err, ok := p.failed[cmd.service()]; ok && err != errShuttingDown {
 				if _, isReapply := cmd.(*reapply); !isReapply {
 					// Routed again, a start would load the file again

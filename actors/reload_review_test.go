@@ -142,6 +142,12 @@ func TestSignalWhileReplacementIsCreatedIsRefused(t *testing.T) {
 		reply := make(chan result, 1)
 		h.sys.Root.Send(h.services, &signalService{name: svcName, signal: "SIGHUP", reply: reply})
 		synctest.Wait()
+		select {
+		case r := <-reply:
+			reply <- r // checked below
+		default:
+			t.Fatal("the signal is not answered while the replacement is created: it waits for the creation")
+		}
 		open()
 		p := h.nextStart(time.Minute)
 		synctest.Wait()

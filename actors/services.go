@@ -555,6 +555,15 @@ func (s *servicesActor) routeHops(ctx actor.Context, m command, hops int) {
 		return
 	}
 	if p := s.pendingFor(m.service()); p != nil {
+		if sig, ok := m.(*signalService); ok {
+			// Being created (re-created by a reload, loaded on demand):
+			// meant for a process that ran then, or for none. Queued
+			// until the creation ends, it would hit the new process as
+			// it starts, before it has set its handlers: refused now,
+			// as during the old process's stop.
+			sig.fail(fmt.Errorf("%w: service %s is being created, with no process; no signal sent", transport.ErrConflict, sig.name))
+			return
+		}
 		if p.want != nil {
 			switch m.(type) {
 			case *stopService, *startService, *restartService:
