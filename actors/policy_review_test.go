@@ -12,16 +12,22 @@ import (
 	"github.com/supers-dev/supers/transport"
 )
 
-// newGroupHarness is newHarness with a process layer whose groups outlive
-// their main process while *lingering is true: an exit nobody asked for
-// then leaves the service stopping (no PID) until the test sets it false,
-// as a crash whose group members take a while to die does.
-func newGroupHarness(t *testing.T, procs *fakeStarter, svc *config.Service, lingering *atomic.Bool) *harness {
+// newGroupHarness is newHarness, for a Restart=on-failure service (edited
+// by edit), with a process layer whose groups outlive their main process
+// while the returned flag is true: an exit nobody asked for then leaves
+// the service stopping (no PID) until the test sets it false, as a crash
+// whose group members take a while to die does.
+func newGroupHarness(t *testing.T, edit func(*config.Service)) (*harness, *atomic.Bool) {
 	t.Helper()
-	return newHarnessWithDeps(t, procs, svc, nil, func(d *serviceDeps) {
+	lingering := new(atomic.Bool)
+	h := newHarnessWithDeps(t, newFakeStarter(nil), service(t, config.RestartOnFailure, edit), nil, func(d *serviceDeps) {
 		d.groupExists = func(int) bool { return lingering.Load() }
 	})
+	return h, lingering
 }
+
+// stableAfterAnHour keeps a streak going whatever the runs' lengths.
+func stableAfterAnHour(s *config.Service) { s.Restart.StableAfter = time.Hour }
 
 // TestPolicyStartDuringCrashCleanupKeepsStreak: a start that finds a
 // crashed service still stopping (its main process gone, the rest of its
@@ -33,10 +39,7 @@ func newGroupHarness(t *testing.T, procs *fakeStarter, svc *config.Service, ling
 // (the failure waited RestartSec again) and its start limit.
 func TestPolicyStartDuringCrashCleanupKeepsStreak(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var lingering atomic.Bool
-		h := newGroupHarness(t, newFakeStarter(nil), service(t, config.RestartOnFailure, func(s *config.Service) {
-			s.Restart.StableAfter = time.Hour
-		}), &lingering)
+		h, lingering := newGroupHarness(t, stableAfterAnHour)
 		p := h.nextStart(time.Second)
 		p = h.restartAfter(h.crash(p, 1), time.Second)   // failure 1
 		p = h.restartAfter(h.crash(p, 1), 2*time.Second) // failure 2
@@ -66,10 +69,7 @@ func TestPolicyStartDuringCrashCleanupKeepsStreak(t *testing.T) {
 // stop: the streak is cleared.
 func TestPolicyStartAfterStopDuringCrashCleanupStartsOver(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var lingering atomic.Bool
-		h := newGroupHarness(t, newFakeStarter(nil), service(t, config.RestartOnFailure, func(s *config.Service) {
-			s.Restart.StableAfter = time.Hour
-		}), &lingering)
+		h, lingering := newGroupHarness(t, stableAfterAnHour)
 		p := h.nextStart(time.Second)
 		p = h.restartAfter(h.crash(p, 1), time.Second)
 		lingering.Store(true)
@@ -102,10 +102,9 @@ func TestPolicyStartAfterStopDuringCrashCleanupStartsOver(t *testing.T) {
 // left exited.
 func TestPolicyCoreDumpIsNotClean(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var lingering atomic.Bool
-		h := newGroupHarness(t, newFakeStarter(nil), service(t, config.RestartOnFailure, func(s *config.Service) {
+		h, _ := newGroupHarness(t, func(s *config.Service) {
 			s.Restart.SuccessExitStatus = config.ExitStatusSet{Signals: []string{"SIGABRT"}}
-		}), &lingering)
+		})
 		p := h.nextStart(time.Second)
 		synctest.Wait()
 		p.onExit(process.Exit{PID: p.pid, Code: -1, Signal: "SIGABRT", CoreDumped: true, Time: time.Now()})
