@@ -32,3 +32,25 @@ func TestLongValueErrorsAreShortened(t *testing.T) {
 		t.Errorf("a 5000-character name: %d bytes of error: %.200v", len(err.Error()), err)
 	}
 }
+
+// A long unknown key name is shown shortened, as a long value is: a
+// 60 KB name gave a 60 KB error line (twice that outside a section).
+func TestLongUnknownKeyIsShortened(t *testing.T) {
+	long := "X" + strings.Repeat("y", 60000)
+	for _, src := range []string{
+		"[Service]\nExecStart=/bin/true\n" + long + "=1\n",
+		long + "=1\n[Service]\nExecStart=/bin/true\n",
+	} {
+		_, err := parse("c", "c.service", []byte(src), readFile)
+		if err == nil {
+			t.Errorf("%.60q...: no error", src)
+			continue
+		}
+		if !strings.Contains(err.Error(), "Xyyy") || !strings.Contains(err.Error(), "60001 characters") {
+			t.Errorf("%.60q...: the error does not show the name's start and length: %.300s", src, err)
+		}
+		if len(err.Error()) > 1000 {
+			t.Errorf("%.60q...: an error of %d bytes: %.300s", src, len(err.Error()), err)
+		}
+	}
+}

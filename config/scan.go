@@ -77,6 +77,22 @@ type scanned struct {
 // unknown key name: no key is that long, so it may be a misplaced secret.
 const maxShownKey = 32
 
+// maxKeyLen is the length past which an unknown key name is shown
+// shortened in its error, as a long value is (quoteValue); no known key is
+// half as long.
+const maxKeyLen = 64
+
+// shownKey is key as an error shows it: whole, or its start and its length
+// if longer than maxKeyLen.
+func shownKey(key string) string {
+	if len(key) <= maxKeyLen {
+		return key
+	}
+	// A valid or known key name is ASCII; an invalid one is quoted by
+	// quoteValue instead.
+	return fmt.Sprintf("%s... (%d characters)", key[:maxKeyLen], len(key))
+}
+
 // scan scans data, a file of the kind sc describes, and records every
 // structural problem in el.
 func scan(data []byte, el *errorList, sc *schema) scanned {
@@ -155,8 +171,10 @@ func scan(data []byte, el *errorList, sc *schema) scanned {
 			if s := sc.sectionOf(key); s != "" {
 				hint = " (it belongs in [" + s + "])"
 			}
-			el.add(lineNo, "", key, fmt.Errorf("%w: key outside of any section%s", ErrSyntax, hint))
+			el.add(lineNo, "", shownKey(key), fmt.Errorf("%w: key outside of any section%s", ErrSyntax, hint))
 		case state == skipping || isExtension(key):
+		case !spec.isKnownKey(key) && len(key) > maxKeyLen:
+			el.add(lineNo, section, shownKey(key), ErrUnknownKey)
 		case !spec.isKnownKey(key):
 			el.add(lineNo, section, key, fmt.Errorf("%w%s", ErrUnknownKey, sc.keyHint(spec, key)))
 		case cont.into > 0:
