@@ -126,7 +126,8 @@ func (h *handler) streamChunk(ctl *http.ResponseController) {
 	_ = ctl.SetWriteDeadline(time.Now().Add(h.writeTimeout))
 }
 
-// ServeHTTP adds what the mux lacks: panic recovery, the body size limit,
+// ServeHTTP adds what the mux lacks: panic recovery (a 500, or the answer
+// cut once it has begun), the body size limit,
 // JSON 404/405 answers (a path that is not clean is a 404 too, where the
 // mux would redirect) and a debug log record per request.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -137,19 +138,27 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	rw := &responseWriter{ResponseWriter: w, writeTimeout: h.writeTimeout}
 	defer func() {
-		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler { //nolint:errorlint // sentinel value compared as net/http does
-				panic(v)
-			}
+		v := recover()
+		if v == http.ErrAbortHandler { //nolint:errorlint // sentinel value compared as net/http does
+			panic(v)
+		}
+		begun := rw.wroteHeader
+		if v != nil {
 			h.logger.Error("control request panicked",
 				"method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			if !rw.wroteHeader {
+			if !begun {
 				writeError(rw, http.StatusInternalServerError, "internal error")
 			}
 		}
 		h.logger.Debug("control request",
 			"method", r.Method, "path", r.URL.Path, "status", rw.status,
 			"duration", time.Since(start), "remote", r.RemoteAddr)
+		if v != nil && begun {
+			// The answer had begun: cut it, so that the client does not
+			// take what was sent (part of a log, of an event stream) for
+			// the whole.
+			panic(http.ErrAbortHandler)
+		}
 	}()
 
 	if r.ContentLength > maxRequestBody {
