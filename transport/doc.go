@@ -72,7 +72,8 @@
 // number is a 400); follow then keeps the
 // answer open, across log rotations, until the client goes away. Bad
 // values are a 400 before anything is read. If reading the log fails
-// midway, the connection is cut rather than ended, so that a truncated
+// midway, or, without follow, superd shuts down before the answer is
+// sent, the connection is cut rather than ended, so that a truncated
 // log never looks complete.
 //
 // A definition PUT takes the INI text (one sent as JSON, by its

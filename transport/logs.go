@@ -53,9 +53,10 @@ func parseLogQuery(v url.Values) (LogQuery, error) {
 
 // logs serves GET /v1/services/{name}/logs as text/plain: the backend's
 // reader copied chunk by chunk, each chunk flushed at once. It ends when
-// the reader ends or the client goes away; a read error cuts the
-// connection, so that the client does not take a truncated log for a
-// complete one.
+// the reader ends or the client goes away; a read error, or the end of the
+// request before the end of a log read without follow (superd shutting
+// down), cuts the connection, so that the client does not take a
+// truncated log for a complete one.
 func (h *handler) logs(w http.ResponseWriter, r *http.Request) {
 	v, err := parseQuery(r, "stream", "tail", "follow")
 	if err != nil {
@@ -108,6 +109,13 @@ func (h *handler) logs(w http.ResponseWriter, r *http.Request) {
 		case errors.Is(context.Cause(r.Context()), ErrUnauthorized):
 			// Its token was replaced: cut, not ended, so that the
 			// follower does not take it for superd closing the stream.
+			panic(http.ErrAbortHandler)
+		case !q.Follow && r.Context().Err() != nil:
+			// The request ended before the log was read to its end
+			// (superd shutting down cancels the requests still in flight,
+			// which closes the reader: it says io.EOF): cut, so that the
+			// part sent never looks like the whole log. A client gone
+			// misses nothing.
 			panic(http.ErrAbortHandler)
 		case errors.Is(err, io.EOF):
 			// The end of the answer is one more chunk: it gets its own
