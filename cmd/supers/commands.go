@@ -91,7 +91,7 @@ func (c *statusCmd) Run(ctx context.Context, a *app) error {
 	if len(c.Names) == 0 {
 		return a.listAll(ctx)
 	}
-	names, unmatched, err := a.expand(ctx, "status", c.Names, false)
+	names, unmatched, err := a.expand(ctx, "status", c.Names, false, false)
 	if err != nil {
 		return err
 	}
@@ -336,7 +336,7 @@ func (a *app) opsAtOnce() int {
 // op failed (the highest applies, as for status), or the error when superd
 // cannot be reached at all.
 func (a *app) act(ctx context.Context, verb string, op func(context.Context, string) (transport.ServiceStatus, error), args serviceNames) error {
-	names, unmatched, err := a.expand(ctx, verb, args.Names, args.All)
+	names, unmatched, err := a.expand(ctx, verb, args.Names, args.All, true)
 	if err != nil {
 		return err
 	}

@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"path"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/supers-dev/supers/transport"
 )
 
 // isPattern reports whether arg, given where a service name goes, is a
@@ -22,8 +26,10 @@ func isPattern(arg string) bool {
 // none. superd is asked for its services only when a pattern or all is
 // given; a name is checked for its syntax (checkNames), not looked up
 // (the command reports an unknown one). A malformed pattern ("web-[") is
-// a *usageError naming it.
-func (a *app) expand(ctx context.Context, verb string, args []string, all bool) (names, unmatched []string, err error) {
+// a *usageError naming it. With wait (a command that acts), the list of
+// superd's services is awaited while superd is starting (see knownServices),
+// as the command itself would be.
+func (a *app) expand(ctx context.Context, verb string, args []string, all, wait bool) (names, unmatched []string, err error) {
 	switch {
 	case all && len(args) > 0:
 		return nil, nil, &usageError{command: verb, msg: verb + ": give service names (or patterns) or --all, not both"}
@@ -42,9 +48,7 @@ func (a *app) expand(ctx context.Context, verb string, args []string, all bool) 
 			return nil, nil, &usageError{command: verb, msg: verb + ": " + strconv.Quote(arg) + " is not a valid pattern (* ? [...])"}
 		}
 	}
-	rctx, cancel := a.withTimeout(ctx)
-	defer cancel()
-	list, err := a.client.List(rctx)
+	list, err := a.knownServices(ctx, verb, wait)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -80,4 +84,42 @@ func (a *app) expand(ctx context.Context, verb string, args []string, all bool) 
 		}
 	}
 	return names, unmatched, nil
+}
+
+// startingPollInterval is how often knownServices asks superd again for
+// its services while superd says that it is still starting.
+const startingPollInterval = 250 * time.Millisecond
+
+// knownServices returns the services superd knows. Without wait it is one
+// request, bounded by --timeout: a query, which superd answers at once,
+// with a 503 while it is starting. With wait (start, stop or restart of
+// --all or of a pattern), it asks again while superd says so, for as long
+// as commandContext lets a command wait for superd's start: a superd
+// restarted after a crash, stopping what its predecessor left running,
+// holds "supers stop web" until it is done, and "supers stop --all" must
+// not fail at once instead. A --timeout given that passes meanwhile is
+// reported with what superd says, as act does for a name.
+func (a *app) knownServices(ctx context.Context, verb string, wait bool) ([]transport.ServiceStatus, error) {
+	if !wait {
+		rctx, cancel := a.withTimeout(ctx)
+		defer cancel()
+		return a.client.List(rctx)
+	}
+	rctx, release := a.commandContext(ctx)
+	defer release()
+	for {
+		list, err := a.client.List(rctx)
+		msg, starting := superdUnavailable(err)
+		if !starting {
+			return list, err
+		}
+		select {
+		case <-rctx.Done():
+			if a.timeoutGiven {
+				return nil, fmt.Errorf("%s: not done within %s: %s (see --timeout)", verb, a.timeout, oneLine(msg))
+			}
+			return nil, fmt.Errorf("%s: listing the services: %w", verb, context.Cause(rctx))
+		case <-time.After(startingPollInterval):
+		}
+	}
 }

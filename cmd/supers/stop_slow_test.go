@@ -368,3 +368,60 @@ func TestCommandsDefaultTimeoutWaitWhileSuperdStarts(t *testing.T) {
 		})
 	}
 }
+
+func (s *startingFor) List(ctx context.Context) ([]transport.ServiceStatus, error) {
+	if time.Now().Before(s.until) {
+		return nil, errStarting{}
+	}
+	return s.fakeBackend.List(ctx)
+}
+
+// Without --timeout given, start, stop and restart of --all or of a
+// pattern wait while superd is starting, as they do for a name: superd
+// answers the list of its services with a 503 then. "supers stop --all"
+// failed at once ("superd is starting: ...", exit 1) where "supers stop
+// web" waited and stopped it.
+func TestActAllDefaultTimeoutWaitsWhileSuperdStarts(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args serviceNames
+	}{
+		{"all", serviceNames{All: true}},
+		{"pattern", serviceNames{Names: []string{"w*"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sock := startDaemon(t, &startingFor{fakeBackend: fixture(), until: time.Now().Add(2 * time.Second)})
+			var out, errb bytes.Buffer
+			a := &app{stdout: &out, stderr: &errb, client: transport.NewClient(sock), target: sock,
+				timeout: 500 * time.Millisecond, getenv: func(string) string { return "" }}
+			if err := a.act(context.Background(), "stop", a.client.Stop, tc.args); err != nil || !strings.Contains(out.String(), "web ") {
+				t.Errorf("err %v, stdout %q, stderr %q", err, out.String(), errb.String())
+			}
+		})
+	}
+}
+
+// With --timeout given, --all while superd is starting past it is
+// reported with what superd says, as for a name.
+func TestActAllGivenTimeoutWhileSuperdStarts(t *testing.T) {
+	sock := startDaemon(t, &startingFor{fakeBackend: fixture(), until: time.Now().Add(time.Minute)})
+	start := time.Now()
+	r := runAgainst(t, sock, "--timeout", "500ms", "stop", "--all")
+	if r.code != exitError || !strings.Contains(r.stderr, "stop: not done within 500ms: superd is starting") {
+		t.Errorf("code %d, stderr %q", r.code, r.stderr)
+	}
+	if took := time.Since(start); took < 500*time.Millisecond {
+		t.Errorf("gave up after %v, before --timeout", took)
+	}
+}
+
+// status of a pattern is a query: superd starting is said at once, as for
+// a name.
+func TestStatusPatternWhileSuperdStarts(t *testing.T) {
+	sock := startDaemon(t, &startingFor{fakeBackend: fixture(), until: time.Now().Add(time.Minute)})
+	r := runAgainst(t, sock, "--timeout", "10s", "status", "w*")
+	if r.code != exitError || !strings.Contains(r.stderr, "superd is starting") {
+		t.Errorf("code %d, stderr %q", r.code, r.stderr)
+	}
+}
