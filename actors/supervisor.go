@@ -986,8 +986,8 @@ func (s *Supervisor) Signal(ctx context.Context, name, sig string) (transport.Se
 // stdout (or stderr) log file, all of it when q.Tail < 0, and with q.Follow
 // whatever it writes next, across rotations, until ctx ends, the reader
 // is closed, or the supervisor shuts down (once its services have stopped
-// and their last output is written: what a followed reader has not read
-// by then is not delivered, but is in the files). Without q.Follow the
+// and their last output is written: a followed reader then reads to the
+// end of what the files hold, and ends there). Without q.Follow the
 // reader ends where the file ended when Logs was called, and may be read
 // after Run has returned. It reads the files the log sink writes; it never
 // blocks the sink or the service. The caller closes the reader.
@@ -1006,41 +1006,27 @@ func (s *Supervisor) Logs(ctx context.Context, name string, q transport.LogQuery
 		return nil, err
 	}
 	path := filepath.Join(s.cfg.LogDir, name, stream+".log")
-	// A followed stream also ends when the supervisor shuts down. One
-	// without Follow ends by itself where the file ended: the shutdown
-	// must not cut what it was asked for, which a caller may read later.
-	ctx, cancel := context.WithCancel(ctx)
-	unhook := func() bool { return false }
-	if q.Follow {
-		unhook = context.AfterFunc(s.streams, cancel)
+	if q.Follow && s.streams.Err() != nil {
+		return nil, fmt.Errorf("%w (shutting down)", ErrNotRunning)
 	}
-	r, err := logsink.Tail(ctx, path, logsink.TailOptions{Lines: q.Tail, Follow: q.Follow, Logger: s.log.With("service", name), Watcher: s.logWatcher})
+	// A followed stream also ends when the supervisor shuts down, once it
+	// has read what the files hold then: the services' last output,
+	// written before the streams end (Finish). One without Follow ends by
+	// itself where the file ended: the shutdown must not cut what it was
+	// asked for, which a caller may read later.
+	r, err := logsink.Tail(ctx, path, logsink.TailOptions{Lines: q.Tail, Follow: q.Follow, Finish: s.streams.Done(),
+		Logger: s.log.With("service", name), Watcher: s.logWatcher})
 	if err != nil {
-		unhook()
-		cancel()
 		if s.streams.Err() != nil {
-			// Cut by the shutdown (its canceled streams, its closed
-			// watcher), not by the caller or the file.
+			// Cut by the shutdown (its closed watcher), not by the
+			// caller or the file.
 			return nil, fmt.Errorf("%w (shutting down)", ErrNotRunning)
 		}
 		// err names the log file, and so the service: the caller, who
 		// asked for name, says what it was doing.
 		return nil, err
 	}
-	return &logStream{TailReader: r, release: func() { unhook(); cancel() }}, nil
-}
-
-// logStream is a log reader tied to the supervisor's life.
-type logStream struct {
-	*logsink.TailReader
-	release func()
-}
-
-// Close closes the reader and releases its hook on the supervisor.
-func (l *logStream) Close() error {
-	err := l.TailReader.Close()
-	l.release()
-	return err
+	return r, nil
 }
 
 // Definition returns the service file of name as it is on disk, with its

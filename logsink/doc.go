@@ -262,6 +262,12 @@
 //   - A missing file or directory is waited for, watching the deepest
 //     existing ancestor until the directory appears.
 //
+// A follower given [TailOptions.Finish] stops following once it is closed:
+// it reads what the log holds then (the rest of the file it reads, the
+// rotated files after it, the live file to its end), by path, without its
+// Watcher, and ends. superd closes it at shutdown, once the services' last
+// output is written, so that a follower gets all of it.
+//
 // A follower never keeps a removed file open, even while nobody calls Read
 // (a client that does not read its answer, a suspended supers logs -f):
 // when a file of its directory is removed, it closes the file it reads if

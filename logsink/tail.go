@@ -46,6 +46,15 @@ type TailOptions struct {
 	// followers gives them all the same one. Nil: the reader has a watcher
 	// of its own (one inotify instance on Linux).
 	Watcher *Watcher
+	// Finish, when following, ends the follow once it is closed: the
+	// reader stops waiting for more output, reads what the log holds
+	// (the rest of the file it reads, the rotated files after it, the
+	// live file to its end), then returns io.EOF. A program closes it once
+	// the writer is done, so that a follower gets everything written
+	// (superd: at shutdown, once the services' last output is written).
+	// The end of the context, Close, and a Watcher closed before Finish
+	// still end the reader at once. Nil: the follow ends only so.
+	Finish <-chan struct{}
 
 	lookback int64 // tailLookback when 0; tests make it smaller
 }
@@ -73,7 +82,8 @@ type TailReader struct {
 	unpin   atomic.Bool   // a file was removed: check whether it is the one being read
 	ended   chan struct{} // closed when the Watcher ends the reader
 	endOnce sync.Once
-	endErr  error // why the Watcher ended it (nil: it was closed); set before ended is closed
+	endErr  error           // why the Watcher ended it (nil: it was closed); set before ended is closed
+	finish  <-chan struct{} // TailOptions.Finish
 
 	mu      sync.Mutex // guards the fields below; Read holds it except while waiting
 	closed  bool
@@ -92,9 +102,13 @@ type TailReader struct {
 	// what comes next.
 	gap bool
 
-	// Owned by Read: the last byte it returned, if sent.
-	last byte
-	sent bool
+	// Owned by Read: the last byte it returned, if sent; whether Finish
+	// was seen closed (the reader then reads to the end and stops), and
+	// whether it did stop there.
+	last     byte
+	sent     bool
+	draining bool
+	drained  bool
 }
 
 // liveLeft is a live file a follower read to its end once its path no
@@ -263,6 +277,7 @@ func Tail(ctx context.Context, path string, opts TailOptions) (*TailReader, erro
 		}
 		r.wake = make(chan struct{}, 1)
 		r.ended = make(chan struct{})
+		r.finish = opts.Finish
 		sub, err := w.subscribe(r.notice, r.lost, r.end)
 		if err != nil {
 			r.unwatch()
@@ -683,13 +698,22 @@ func newlinesBefore(f io.ReaderAt, end int64, n int) (int64, int, error) {
 
 // Read reads what comes next: first the tail of the file, then, when
 // following, new output, waiting for it as long as there is none. It returns
-// io.EOF once the whole tail is read (without Follow), or once the context
-// has ended or Close was called, also when that happens while Read waits.
+// io.EOF once the whole tail is read (without Follow), once the context
+// has ended or Close was called, also when that happens while Read waits,
+// or, once TailOptions.Finish is closed, at the end of what the log holds.
 func (r *TailReader) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	if r.drained {
+		return 0, io.EOF
+	}
 	for {
+		if !r.draining && r.finished() {
+			// What was written before Finish was closed is read by the
+			// steps from now on: none waits any more.
+			r.draining = true
+		}
 		n, err := r.step(p)
 		if n > 0 {
 			r.last, r.sent = p[n-1], true
@@ -699,6 +723,10 @@ func (r *TailReader) Read(p []byte) (int, error) {
 		}
 		if n > 0 || err != nil {
 			return n, err
+		}
+		if r.draining {
+			r.drained = true // read to the end: what comes later is not read
+			return 0, io.EOF
 		}
 		if err := r.wait(); err != nil {
 			return 0, err
@@ -717,7 +745,9 @@ func (r *TailReader) step(p []byte) (int, error) {
 		r.mu.Unlock()
 	}()
 	r.releaseIfRemoved()
-	if r.follow && r.rescan.Swap(false) && !r.closed {
+	// Draining, the reader watches nothing any more (its Watcher may be
+	// closed): it reads by path.
+	if r.follow && r.rescan.Swap(false) && !r.closed && !r.draining {
 		if err := r.attach(); err != nil {
 			return 0, err
 		}
@@ -864,19 +894,38 @@ func (r *TailReader) closeCur() {
 	r.cur = nil
 }
 
-// wait waits for a change to the watched files, Close or the end of the
-// context (which calls Close).
+// wait waits for a change to the watched files, Close, the end of the
+// context (which calls Close), or Finish (Read then drains).
 func (r *TailReader) wait() error {
 	select {
 	case <-r.wake:
 		return nil
+	case <-r.finish:
+		return nil
 	case <-r.done:
 		return io.EOF
 	case <-r.ended:
-		if r.endErr == nil || r.isDone() {
+		switch {
+		case r.isDone():
+			return io.EOF
+		case r.finished():
+			// Finish came first (the program closes its Watcher after
+			// it): the reader drains, by path, without the Watcher.
+			return nil
+		case r.endErr == nil:
 			return io.EOF
 		}
 		return fmt.Errorf("logsink: follow %s: %w", r.path, r.endErr)
+	}
+}
+
+// finished reports whether TailOptions.Finish is closed.
+func (r *TailReader) finished() bool {
+	select {
+	case <-r.finish:
+		return true
+	default:
+		return false
 	}
 }
 
