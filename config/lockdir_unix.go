@@ -46,11 +46,11 @@ func LockDir(dir string) (*DirLock, error) {
 	l := &DirLock{dir: dir}
 	deadline := time.Now().Add(ownLockWait)
 	for {
-		err := l.Refresh()
+		holder, err := l.refresh()
 		if err == nil {
 			return l, nil
 		}
-		if !errors.Is(err, ErrDirInUse) || flock.Holder(dir) != os.Getpid() || !time.Now().Before(deadline) {
+		if !errors.Is(err, ErrDirInUse) || holder != os.Getpid() || !time.Now().Before(deadline) {
 			return nil, err
 		}
 		time.Sleep(ownLockPoll)
@@ -70,40 +70,56 @@ const (
 // holds the new one (the old lock is then kept). A path that names no
 // directory now changes nothing.
 func (l *DirLock) Refresh() error {
+	_, err := l.refresh()
+	return err
+}
+
+// refresh is Refresh; when another process holds the lock, it also
+// returns that process's PID as the refusal names it (0 if unknown).
+func (l *DirLock) refresh() (holder int, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
-		return nil
+		return 0, nil
 	}
 	f, err := os.Open(l.dir)
 	if err != nil {
-		return nil // missing or unreadable: reading it reports the problem
+		return 0, nil // missing or unreadable: reading it reports the problem
 	}
 	if fi, err := f.Stat(); err != nil || !fi.IsDir() {
 		_ = f.Close()
-		return nil // not a directory: reading it reports the problem
+		return 0, nil // not a directory: reading it reports the problem
 	}
 	if l.f != nil && sameFile(l.f, f) {
 		_ = f.Close()
-		return nil
+		return 0, nil
 	}
-	switch err := flock.TryLock(f); {
+	err = flock.TryLock(f)
+	if errors.Is(err, flock.ErrLocked) {
+		holder = flock.Holder(l.dir)
+		if holder == 0 {
+			// Nobody holds it any more (or this system cannot tell):
+			// released between the two looks, try once more.
+			err = flock.TryLock(f)
+		}
+	}
+	switch {
 	case errors.Is(err, flock.ErrLocked):
 		_ = f.Close()
-		if pid := flock.Holder(l.dir); pid > 0 {
-			return fmt.Errorf("config dir %s: %w (pid %d holds its lock)", l.dir, ErrDirInUse, pid)
+		if holder > 0 {
+			return holder, fmt.Errorf("config dir %s: %w (pid %d holds its lock)", l.dir, ErrDirInUse, holder)
 		}
-		return fmt.Errorf("config dir %s: %w", l.dir, ErrDirInUse)
+		return 0, fmt.Errorf("config dir %s: %w", l.dir, ErrDirInUse)
 	case err != nil:
 		// A file system without flock: nothing to guard with.
 		_ = f.Close()
-		return nil
+		return 0, nil
 	}
 	if l.f != nil {
 		_ = l.f.Close() // the directory that was replaced
 	}
 	l.f = f
-	return nil
+	return 0, nil
 }
 
 // Close releases the lock.
