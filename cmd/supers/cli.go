@@ -376,13 +376,18 @@ func (a *app) errorf(format string, args ...any) {
 
 // describe turns an error from the client into a one-line message.
 func (a *app) describe(err error) string {
-	var unreachable *transport.UnreachableError
+	var (
+		unreachable *transport.UnreachableError
+		notDone     *notDoneError
+	)
 	switch {
 	case errors.As(err, &unreachable):
 		if a.defaultSocket {
 			return unreachable.Error() + systemSocketHint(unreachable, systemSocket, os.Geteuid())
 		}
 		return unreachable.Error()
+	case errors.As(err, &notDone):
+		return notDone.Error()
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Sprintf("no answer from superd at %s within %s (see --timeout)", a.target, a.timeout)
 	case errors.Is(err, transport.ErrUnauthorized):

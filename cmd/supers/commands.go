@@ -239,28 +239,91 @@ func (a *app) waitOp(ctx context.Context, name string, op func(context.Context, 
 
 // commandContext derives the context of a request that superd carries
 // out (signal, reload, check, a definition written or removed) rather than
-// answers at once. With --timeout given (or 0), it is withTimeout's.
-// Without it, the wait goes on for as long as superd says that it is still
-// starting (stopping what a crashed superd left running, within their
-// TimeoutStopSec=), which holds such requests until it has started, then
-// for --timeout more; it is cut, with the cause context.DeadlineExceeded,
-// once superd has not said so for --timeout, or does not answer. release
-// ends the wait.
+// answers at once. With --timeout 0, it is withTimeout's; with --timeout
+// given, givenTimeout's. Without it, the wait goes on for as long as superd
+// says that it is still starting (stopping what a crashed superd left
+// running, within their TimeoutStopSec=), which holds such requests until
+// it has started, then for --timeout more; it is cut, with the cause
+// context.DeadlineExceeded, once superd has not said so for --timeout, or
+// does not answer. release ends the wait.
 func (a *app) commandContext(ctx context.Context) (_ context.Context, release func()) {
-	if a.timeoutGiven || a.timeout <= 0 {
+	switch {
+	case a.timeout <= 0:
 		return a.withTimeout(ctx)
+	case a.timeoutGiven:
+		return a.givenTimeout(ctx)
 	}
 	return a.whileBusy(ctx, a.starting)
 }
 
+// givenTimeout returns ctx cut once the --timeout given has passed: with
+// the cause context.DeadlineExceeded, or, when superd, asked then (see
+// startingMessage; at most --timeout, at most timedOutProbeWait), says that
+// it is still starting and holds the request until then, with a
+// *notDoneError saying so, as act reports a start, stop or restart: a
+// superd doing its job must not be reported as one that does not answer.
+// release ends the wait.
+func (a *app) givenTimeout(ctx context.Context) (_ context.Context, release func()) {
+	rctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		timer := time.NewTimer(a.timeout)
+		defer timer.Stop()
+		select {
+		case <-done:
+			return
+		case <-timer.C:
+		}
+		var cause error = context.DeadlineExceeded
+		if msg, starting := a.startingMessage(rctx, min(a.timeout, timedOutProbeWait)); starting {
+			cause = &notDoneError{timeout: a.timeout, msg: msg}
+		}
+		cancel(cause)
+	}()
+	return rctx, func() {
+		close(done)
+		cancel(nil) // ends a request of startingMessage under way
+		wg.Wait()
+	}
+}
+
+// notDoneError is why a request superd holds while it is starting was cut
+// when the --timeout given passed: superd's message saying so. It matches
+// context.DeadlineExceeded.
+type notDoneError struct {
+	verb    string // the command, to name first; "" for none
+	timeout time.Duration
+	msg     string
+}
+
+func (e *notDoneError) Error() string {
+	msg := fmt.Sprintf("not done within %s: %s (see --timeout)", e.timeout, oneLine(e.msg))
+	if e.verb != "" {
+		msg = e.verb + ": " + msg
+	}
+	return msg
+}
+
+// Is makes a notDoneError match context.DeadlineExceeded.
+func (e *notDoneError) Is(target error) bool { return target == context.DeadlineExceeded }
+
 // starting reports whether superd, asked briefly (--timeout, at most
 // stillStoppingWait), says that it cannot answer yet (see busy).
 func (a *app) starting(ctx context.Context) bool {
-	ctx, cancel := context.WithTimeout(ctx, min(a.timeout, stillStoppingWait))
+	_, starting := a.startingMessage(ctx, min(a.timeout, stillStoppingWait))
+	return starting
+}
+
+// startingMessage returns superd's message when, asked for at most wait,
+// it says that it cannot answer yet (a 503: see busy).
+func (a *app) startingMessage(ctx context.Context, wait time.Duration) (string, bool) {
+	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	_, err := a.client.ConfigErrors(ctx)
-	_, unavailable := superdUnavailable(err)
-	return unavailable
+	return superdUnavailable(err)
 }
 
 // whileBusy returns ctx, cut with the cause context.DeadlineExceeded once

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"slices"
@@ -115,10 +116,15 @@ func (a *app) knownServices(ctx context.Context, verb string, wait bool) ([]tran
 		}
 		select {
 		case <-rctx.Done():
-			if a.timeoutGiven {
-				return nil, fmt.Errorf("%s: not done within %s: %s (see --timeout)", verb, a.timeout, oneLine(msg))
+			cause := context.Cause(rctx)
+			if !errors.Is(cause, context.DeadlineExceeded) {
+				return nil, err // the caller's context ended
 			}
-			return nil, fmt.Errorf("%s: listing the services: %w", verb, context.Cause(rctx))
+			if a.timeoutGiven {
+				// superd said it was starting until --timeout passed.
+				return nil, &notDoneError{verb: verb, timeout: a.timeout, msg: msg}
+			}
+			return nil, fmt.Errorf("%s: listing the services: %w", verb, cause)
 		case <-time.After(startingPollInterval):
 		}
 	}

@@ -425,3 +425,37 @@ func TestStatusPatternWhileSuperdStarts(t *testing.T) {
 		t.Errorf("code %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+// With --timeout given, the other commands superd holds while it is
+// starting (reload, check, signal, apply, rm) are reported with what
+// superd says when it passes, as start, stop and restart are: they said
+// "no answer from superd ... within 500ms", which reads as a frozen superd
+// and invites killing one that is doing its job.
+func TestCommandsGivenTimeoutWhileSuperdStarts(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "api.service")
+	if err := os.WriteFile(file, []byte("[Service]\nExecStart=/bin/true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"reload", []string{"reload"}, "supers: not done within 500ms: superd is starting"},
+		{"check", []string{"check"}, "supers: not done within 500ms: superd is starting"},
+		{"signal", []string{"signal", "web", "HUP"}, "supers: signal web: not done within 500ms: superd is starting"},
+		{"apply", []string{"apply", file}, "supers: apply " + file + ": not done within 500ms: superd is starting"},
+		{"rm", []string{"rm", "web"}, "supers: rm web: not done within 500ms: superd is starting"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fb := fixture()
+			fb.defs["web"] = "[Service]\nExecStart=/bin/sleep 1000\n"
+			sock := startDaemon(t, &startingFor{fakeBackend: fb, until: time.Now().Add(time.Minute)})
+			r := runAgainst(t, sock, append([]string{"--timeout", "500ms"}, tc.args...)...)
+			if r.code != exitError || !strings.Contains(r.stderr, tc.want) || strings.Contains(r.stderr, "no answer from superd") {
+				t.Errorf("code %d, stderr %q, want %q", r.code, r.stderr, tc.want)
+			}
+		})
+	}
+}
