@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -20,18 +22,26 @@ const maxStreamLine = 1 << 20
 
 // TestConfigErrorEventFitsTheStream: a service file with many errors (a
 // duration key given 60 KiB of quotes, which each error quoted again, and
-// JSON escaped once more; here, fifty unknown keys of 3 KB) gave a
-// config-error event of megabytes: "supers events" then failed with "a
-// line exceeds 1048576 bytes", showing none of the events after it, for as
-// long as superd's history kept it (and -f died on it). An event's reason
-// is bounded, and says it was cut.
+// JSON escaped once more) gave a config-error event of megabytes:
+// "supers events" then failed with "a line exceeds 1048576 bytes", showing
+// none of the events after it, for as long as superd's history kept it
+// (and -f died on it). An event's reason is bounded, and says it was cut.
+// Long values and key names are quoted shortened now, but each error still
+// names its file: here, fifty errors in a config dir with a path of 3 KB.
 func TestConfigErrorEventFitsTheStream(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("[Service]\nExecStart=/bin/sleep 100\nAutoStart=no\n")
 	for i := range 60 {
-		fmt.Fprintf(&b, "Unknown%d%s=1\n", i, strings.Repeat("x", 3000))
+		fmt.Fprintf(&b, "Unknown%dxxx=1\n", i)
 	}
-	sup := embeddedOn(t, t.TempDir(), map[string]string{"big.service": b.String()})
+	dir := t.TempDir()
+	for range 12 {
+		dir = filepath.Join(dir, strings.Repeat("d", 250))
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sup := embeddedOn(t, dir, map[string]string{"big.service": b.String()})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	// The config-error of a file found at start is published once the
