@@ -139,24 +139,26 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rw := &responseWriter{ResponseWriter: w, writeTimeout: h.writeTimeout}
 	defer func() {
 		v := recover()
-		if v == http.ErrAbortHandler { //nolint:errorlint // sentinel value compared as net/http does
-			panic(v)
-		}
-		begun := rw.wroteHeader
-		if v != nil {
+		// A handler cutting its answer (http.ErrAbortHandler), or a panic
+		// once the answer had begun: the answer is cut, so that the
+		// client does not take what was sent (part of a log, of an event
+		// stream) for the whole.
+		aborted := v == http.ErrAbortHandler //nolint:errorlint // sentinel value compared as net/http does
+		cut := aborted || v != nil && rw.wroteHeader
+		if v != nil && !aborted {
 			h.logger.Error("control request panicked",
 				"method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			if !begun {
+			if !cut {
 				writeError(rw, http.StatusInternalServerError, "internal error")
 			}
 		}
-		h.logger.Debug("control request",
-			"method", r.Method, "path", r.URL.Path, "status", rw.status,
-			"duration", time.Since(start), "remote", r.RemoteAddr)
-		if v != nil && begun {
-			// The answer had begun: cut it, so that the client does not
-			// take what was sent (part of a log, of an event stream) for
-			// the whole.
+		args := []any{"method", r.Method, "path", r.URL.Path, "status", rw.status,
+			"duration", time.Since(start), "remote", r.RemoteAddr}
+		if cut {
+			args = append(args, "cut", true)
+		}
+		h.logger.Debug("control request", args...)
+		if cut {
 			panic(http.ErrAbortHandler)
 		}
 	}()
