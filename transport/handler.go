@@ -169,8 +169,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(rw, r.Body, maxRequestBody)
 
-	if r.URL.Path == "*" { // "OPTIONS *": no route, and no clean path to suggest
+	switch {
+	case r.URL.Path == "*": // "OPTIONS *": no route, and no clean path to suggest
 		writeError(rw, http.StatusNotFound, fmt.Sprintf("no such route: %s *", r.Method))
+		return
+	case r.URL.Path == "" && r.URL.Host != "": // "CONNECT host:port": no path at all
+		writeError(rw, http.StatusNotFound, fmt.Sprintf("no such route: %s %s", r.Method, r.URL.Host))
 		return
 	}
 	if clean := cleanPath(r.URL.Path); clean != r.URL.Path {
