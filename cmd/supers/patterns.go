@@ -108,24 +108,31 @@ func (a *app) knownServices(ctx context.Context, verb string, wait bool) ([]tran
 	}
 	rctx, release := a.commandContext(ctx)
 	defer release()
+	msg := "" // what superd said last, while it was starting
 	for {
 		list, err := a.client.List(rctx)
-		msg, starting := superdUnavailable(err)
-		if !starting {
-			return list, err
+		m, starting := superdUnavailable(err)
+		switch {
+		case err == nil:
+			return list, nil
+		case starting:
+			msg = m
+		case rctx.Err() == nil || msg == "":
+			return nil, err
 		}
 		select {
 		case <-rctx.Done():
-			cause := context.Cause(rctx)
-			if !errors.Is(cause, context.DeadlineExceeded) {
-				return nil, err // the caller's context ended
-			}
-			if a.timeoutGiven {
-				// superd said it was starting until --timeout passed.
-				return nil, &notDoneError{verb: verb, timeout: a.timeout, msg: msg}
-			}
-			return nil, fmt.Errorf("%s: listing the services: %w", verb, cause)
 		case <-time.After(startingPollInterval):
+			continue
 		}
+		cause := context.Cause(rctx)
+		switch {
+		case !errors.Is(cause, context.DeadlineExceeded):
+			return nil, err // the caller's context ended
+		case a.timeoutGiven:
+			// superd said it was starting until --timeout passed.
+			return nil, &notDoneError{verb: verb, timeout: a.timeout, msg: msg}
+		}
+		return nil, fmt.Errorf("%s: listing the services: %w", verb, cause)
 	}
 }
