@@ -177,11 +177,14 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(rw, http.StatusNotFound, fmt.Sprintf("no such route: %s %s", r.Method, r.URL.Host))
 		return
 	}
-	if clean := cleanPath(r.URL.Path); clean != r.URL.Path {
+	// Judged escaped, as the mux routes it: an escaped "/" or ".." is
+	// part of a path segment (a service name superd refuses), not a
+	// path of its own.
+	if escaped := r.URL.EscapedPath(); cleanPath(escaped) != escaped {
 		// The mux would redirect to the clean path, with an HTML body,
 		// and curl -f takes a redirect for a success: a POST would
 		// silently do nothing.
-		writeError(rw, http.StatusNotFound, fmt.Sprintf("no such route: %s %s (did you mean %s?)", r.Method, r.URL.Path, clean))
+		writeError(rw, http.StatusNotFound, fmt.Sprintf("no such route: %s %s (did you mean %s?)", r.Method, escaped, cleanPath(escaped)))
 		return
 	}
 	if fallback, pattern := h.mux.Handler(r); pattern == "" {
