@@ -44,6 +44,14 @@
 // ends when every write end of its pipe is closed (EOF); a pipe kept open by a
 // grandchild keeps its reader until [Sink.Close].
 //
+// A restart keeps the order too: [Sink.Pipes] first queues what the earlier
+// pipes hold (the previous process's last output, which a slow disk left
+// there, and the chunk read from them waiting for room), past the queue's
+// bound if need be, at most about 1 MiB per pipe, so that it comes before
+// anything the next process writes. Left in the pipe, it would be read in turn
+// with the next process's output, which would land in the middle of it. (Not on
+// Windows, where a pipe cannot be read without blocking.)
+//
 // # Sharing one reader: the Poller
 //
 // On Linux a [Poller] reads the pipes of all Sinks given it with a single

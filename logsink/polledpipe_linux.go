@@ -260,6 +260,59 @@ func (pp *polledPipe) timedOut() {
 	pp.after(len(held), false, err)
 }
 
+// catchUp queues what the pipe holds now, the chunk it holds for want of
+// room first, past the queue's bound if need be: it is called before the
+// pipes of the service's next process are made, and what the previous
+// process wrote must come before anything the next one writes. Left in
+// the pipe, it would be read as room frees, chunk by chunk, in turn with
+// the next process's output, which would then land in the middle of it,
+// in the middle of a line too. It reads at most catchUpMax. The queue
+// holds that much more than its bound for a while; the Budget still
+// applies, and a stalled queue still drops.
+func (pp *polledPipe) catchUp() {
+	pp.mu.Lock()
+	if pp.state == pipeStopped {
+		pp.mu.Unlock()
+		return
+	}
+	if pp.state == pipeBlocked {
+		held := pp.waits.held
+		pp.w.queue.forget(pp)
+		pp.state, pp.waits.held = pipeReading, nil
+		pp.waits.timer.Stop()
+		queueOver(pp.w, held)
+	}
+	var end bool
+	var err error
+	for range catchUpMax / chunkSize {
+		buf := chunkPool.Get().(*[]byte)
+		n, rerr := unix.Read(int(pp.fd), *buf)
+		if rerr == unix.EINTR {
+			chunkPool.Put(buf)
+			continue
+		}
+		if rerr != nil || n == 0 {
+			chunkPool.Put(buf)
+			switch {
+			case rerr == unix.EAGAIN:
+			case rerr != nil:
+				end, err = true, fmt.Errorf("read %s pipe: %w", pp.w.st(), os.NewSyscallError("read", rerr))
+			default:
+				end = true // EOF: the process and its children are gone
+			}
+			break
+		}
+		queueOver(pp.w, chunkOf(buf, n))
+	}
+	if !end {
+		// Its events were taken in part: have epoll report the pipe again
+		// if it is still readable.
+		err = pp.requeueLocked()
+	}
+	pp.mu.Unlock()
+	pp.after(0, end, err)
+}
+
 // stopAt implements reader: finish is called at deadline unless the pipe
 // ends before, or an earlier stopAt asked for an earlier deadline.
 func (pp *polledPipe) stopAt(deadline time.Time) {

@@ -49,13 +49,14 @@ const (
 )
 
 // push appends b (at most limit bytes) unless the queue is stalled. If b
-// does not fit, it first waits for room (see waitForRoom). If the budget is
-// spent, b is not queued either, at once: waiting would hold up the child
-// for the other streams' disks. Unless it says pushed, the caller drops b.
-func (q *queue) push(b []byte, giveUp <-chan struct{}) pushResult {
+// does not fit, it first waits for room (see waitForRoom), or until hurry
+// is closed: then it is queued past the bound. If the budget is spent, b
+// is not queued either, at once: waiting would hold up the child for the
+// other streams' disks. Unless it says pushed, the caller drops b.
+func (q *queue) push(b []byte, giveUp, hurry <-chan struct{}) pushResult {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.stalled || (q.pending+len(b) > int(q.limit) && !q.waitForRoom(len(b), giveUp)) {
+	if q.stalled || (q.pending+len(b) > int(q.limit) && !q.waitForRoom(len(b), giveUp, hurry)) {
 		return pushStalled
 	}
 	if !q.budget.take(len(b)) {
@@ -88,9 +89,10 @@ func (q *queue) add(b []byte) {
 
 // waitForRoom waits until n more bytes fit, for at most maxBlock and only
 // until giveUp is closed. A timeout stalls the queue; a push that wakes up to
-// find it stalled gives up too. It is called and returns with q.mu held, and
-// reports whether n bytes fit.
-func (q *queue) waitForRoom(n int, giveUp <-chan struct{}) bool {
+// find it stalled gives up too. A closed hurry ends the wait as room does:
+// the n bytes go past the bound (see pipeReader.catchUp). It is called and
+// returns with q.mu held, and reports whether n bytes may be queued.
+func (q *queue) waitForRoom(n int, giveUp, hurry <-chan struct{}) bool {
 	timer := time.NewTimer(q.maxBlock)
 	defer timer.Stop()
 	for q.pending+n > int(q.limit) {
@@ -112,6 +114,9 @@ func (q *queue) waitForRoom(n int, giveUp <-chan struct{}) bool {
 		case <-giveUp:
 			q.mu.Lock()
 			return false
+		case <-hurry:
+			q.mu.Lock()
+			return !q.stalled
 		}
 	}
 	return true
@@ -131,6 +136,24 @@ func (q *queue) tryPush(b []byte, wt roomWaiter) pushResult {
 			q.waiters = append(q.waiters, wt)
 		}
 		return pushFull
+	case !q.budget.take(len(b)):
+		return pushOverBudget
+	}
+	q.add(b)
+	return pushed
+}
+
+// pushOver appends b even if it takes the queue past its bound, unless
+// the queue is stalled or the budget is spent: for the output a process
+// left in its pipe when the next process of its service starts, which
+// must be queued before the next one's (see polledPipe.catchUp and
+// pipeReader.catchUp). It never waits.
+func (q *queue) pushOver(b []byte) pushResult {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	switch {
+	case q.stalled:
+		return pushStalled
 	case !q.budget.take(len(b)):
 		return pushOverBudget
 	}

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"io"
 	"os"
+	"sync"
 	"syscall"
+	"time"
 )
 
 // pipeReader reads a pipe without holding a buffer while the pipe is empty:
@@ -19,6 +21,14 @@ type pipeReader struct {
 	buf  *[]byte               // set by tryRead: what it read
 	n    int
 	rerr error
+
+	// Shared with catchUp, which reads the pipe too: each read and what
+	// becomes of its chunk are in order.
+	mu      sync.Mutex
+	handing bool          // a chunk read is not queued yet
+	handed  chan struct{} // closed once it is, for a catchUp waiting for it
+	hurry   chan struct{} // closed by catchUp: the chunk goes past the queue's bound
+	ended   bool          // the reader goroutine is returning
 }
 
 func newPipeReader(f *os.File) *pipeReader {
@@ -51,6 +61,8 @@ func (p *pipeReader) read() (buf *[]byte, n int, err error) {
 // pipe is readable, if there is nothing to read yet.
 func (p *pipeReader) tryRead(fd uintptr) bool {
 	buf := chunkPool.Get().(*[]byte)
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	for {
 		n, err := syscall.Read(int(fd), *buf)
 		switch {
@@ -67,7 +79,98 @@ func (p *pipeReader) tryRead(fd uintptr) bool {
 			p.rerr = io.EOF
 		default:
 			p.buf, p.n = buf, n
+			p.handing = true
 		}
 		return true
 	}
+}
+
+// hurryChan returns the channel whose closing lets the chunk in hand go
+// past the queue's bound.
+func (p *pipeReader) hurryChan() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.hurry == nil {
+		p.hurry = make(chan struct{})
+	}
+	return p.hurry
+}
+
+// handedOff tells that the chunk read is queued (or dropped).
+func (p *pipeReader) handedOff() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.handing = false
+	if p.handed != nil {
+		close(p.handed)
+		p.handed = nil
+	}
+}
+
+// end tells that the reader goroutine returns: catchUp queues nothing
+// more for it.
+func (p *pipeReader) end() {
+	p.mu.Lock()
+	p.ended = true
+	p.mu.Unlock()
+}
+
+// catchUp queues for w what the reader holds and what its pipe holds now,
+// past the queue's bound if need be, before the pipes of the service's
+// next process are made (see polledPipe.catchUp, its counterpart for a
+// Poller's pipes): the chunk in hand first, which the reader goroutine
+// queues at once once hurried, then what is in the pipe, read here. It
+// waits for the chunk in hand at most closeDrainTimeout (a stalled queue
+// drops it at once, so only a bug could make it wait that long); past it,
+// the order is not kept.
+func (p *pipeReader) catchUp(w *streamWriter) {
+	p.mu.Lock()
+	if p.handing && !p.ended {
+		done := make(chan struct{})
+		p.handed = done
+		if p.hurry == nil {
+			p.hurry = make(chan struct{})
+		}
+		close(p.hurry)
+		p.mu.Unlock()
+		t := time.NewTimer(closeDrainTimeout)
+		select {
+		case <-done:
+		case <-t.C:
+		}
+		t.Stop()
+		p.mu.Lock()
+	}
+	defer p.mu.Unlock()
+	if p.hurry != nil {
+		select {
+		case <-p.hurry:
+			p.hurry = nil // the next chunk waits for room again
+		default:
+		}
+	}
+	if p.handing || p.ended {
+		return
+	}
+	rc, err := p.f.SyscallConn()
+	if err != nil {
+		return // closed: the reader goroutine is returning
+	}
+	_ = rc.Control(func(fd uintptr) {
+		for range catchUpMax / chunkSize {
+			buf := chunkPool.Get().(*[]byte)
+			n, err := syscall.Read(int(fd), *buf)
+			if errors.Is(err, syscall.EINTR) {
+				chunkPool.Put(buf)
+				continue
+			}
+			if err != nil || n == 0 {
+				// Empty (EAGAIN), or ended: the reader goroutine reads the
+				// end (or the error) again.
+				chunkPool.Put(buf)
+				return
+			}
+			queueOver(w, chunkOf(buf, n))
+		}
+	})
 }

@@ -151,7 +151,9 @@ type Options struct {
 	// QueueBytes bounds, per stream, the bytes read from the pipes but not yet
 	// written to the file. When the queue is full, reading waits for room (see
 	// MaxBlock). 0 means DefaultQueueBytes; smaller values than 64 KiB are
-	// raised to it, larger ones than 1 GiB lowered to it.
+	// raised to it, larger ones than 1 GiB lowered to it. Pipes queues what
+	// the earlier pipes hold past it (at most about 1 MiB each), so that it
+	// comes before the next process's output.
 	QueueBytes int
 	// MaxBlock bounds how long a pipe reader waits for room in a full queue
 	// before it drops the output it holds and counts it; 0 means
@@ -660,10 +662,21 @@ type reader interface {
 	// stopAt has the reader stop at deadline, at EOF or not, and give up
 	// waiting for queue room then; output it holds then is dropped.
 	stopAt(deadline time.Time)
+	// catchUp queues what the reader holds and what its pipe holds now,
+	// before the pipes of the service's next process are made (see
+	// polledPipe.catchUp).
+	catchUp()
 }
 
-// fileReader is a read end drained by its own goroutine, Sink.read.
-type fileReader struct{ f *os.File }
+// fileReader is a read end drained by its own goroutine, Sink.read, into
+// the queue of w.
+type fileReader struct {
+	f *os.File
+	p *pipeReader
+	w *streamWriter
+}
+
+func (r fileReader) catchUp() { r.p.catchUp(r.w) }
 
 func (r fileReader) stopAt(deadline time.Time) {
 	if err := r.f.SetReadDeadline(deadline); err != nil {
@@ -690,12 +703,24 @@ func (s *Sink) readerDone(r reader) {
 // their read ends. It returns the write ends, which the caller passes to the
 // child as its stdout and stderr and closes in the parent right after the
 // start: the Sink sees EOF only once every copy of a write end is closed.
+// What the pipes made before still hold (the output of the previous
+// process, which a slow disk left in its pipe) is queued first, past the
+// queue's bound if need be (at most about 1 MiB per pipe), so that it comes
+// before the next process's output in the file.
 //
 // With a Poller, the Poller reads the read ends, and Pipes fails with
 // ErrPollerClosed once it is closed. Its write ends are in blocking mode
 // and outside the runtime's netpoller (they are made for a child), so a
 // write to one in this process may block its thread while the pipe is full.
 func (s *Sink) Pipes() (stdout, stderr *os.File, err error) {
+	// What the previous process left in its pipes comes first: queued now,
+	// before the next process exists.
+	s.mu.Lock()
+	older := slices.Clone(s.readers)
+	s.mu.Unlock()
+	for _, r := range older {
+		r.catchUp()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -718,26 +743,29 @@ func (s *Sink) Pipes() (stdout, stderr *os.File, err error) {
 		s.giveUp = make(chan struct{})
 	}
 	for i, f := range r {
-		s.readers = append(s.readers, fileReader{f})
-		s.reading.Go(func() { s.read(f, s.streams[i]) })
+		fr := fileReader{f: f, p: newPipeReader(f), w: s.streams[i]}
+		s.readers = append(s.readers, fr)
+		s.reading.Go(func() { s.read(fr) })
 	}
 	return w[Stdout], w[Stderr], nil
 }
 
-// read drains one pipe into w's queue until EOF or Close.
-func (s *Sink) read(f *os.File, w *streamWriter) {
+// read drains r's pipe into its stream's queue until EOF or Close.
+func (s *Sink) read(r fileReader) {
+	f, p, w := r.f, r.p, r.w
 	defer func() {
+		p.end() // no catchUp queues anything any more: Close may stop the writers
 		s.mu.Lock()
-		s.forget(fileReader{f})
+		s.forget(r)
 		s.mu.Unlock()
 		_ = f.Close()
 		w.pipeEnded()
 	}()
-	p := newPipeReader(f)
 	for {
 		buf, n, err := p.read()
 		if n > 0 {
-			s.hand(w, buf, n)
+			s.hand(w, buf, n, p.hurryChan())
+			p.handedOff()
 		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, os.ErrClosed) {
@@ -748,11 +776,31 @@ func (s *Sink) read(f *os.File, w *streamWriter) {
 	}
 }
 
+// catchUpMax is the most output a catchUp reads from one pipe: what a
+// busy pipe holds (see busyPipeSize), and a chunk. An escaped grandchild
+// may go on writing: that output is the next process's contemporary, and
+// waits its turn as usual.
+const catchUpMax = 1<<20 + chunkSize
+
+// queueOver queues chunk for w past the queue's bound (see
+// queue.pushOver), or drops and counts it.
+func queueOver(w *streamWriter, chunk []byte) {
+	switch w.offerOver(chunk) {
+	case pushStalled:
+		recycle(chunk)
+		w.stats.lose(len(chunk), ErrQueueFull)
+	case pushOverBudget:
+		recycle(chunk)
+		w.stats.lose(len(chunk), ErrBudgetFull)
+	}
+}
+
 // hand queues the first n bytes of buf, a buffer from chunkPool (see
-// chunkOf), for w, waiting for room if the queue is full.
-func (s *Sink) hand(w *streamWriter, buf *[]byte, n int) {
+// chunkOf), for w, waiting for room if the queue is full, unless hurry is
+// closed.
+func (s *Sink) hand(w *streamWriter, buf *[]byte, n int, hurry <-chan struct{}) {
 	chunk := chunkOf(buf, n)
-	switch w.push(chunk, s.giveUp) {
+	switch w.push(chunk, s.giveUp, hurry) {
 	case pushed:
 	case pushOverBudget:
 		recycle(chunk)

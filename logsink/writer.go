@@ -121,8 +121,8 @@ func days(d time.Duration) int {
 
 // push queues b for writing, waiting for room as queue.push does, and makes
 // sure that a run will write it. Unless it says pushed, the caller drops b.
-func (w *streamWriter) push(b []byte, giveUp <-chan struct{}) pushResult {
-	if r := w.queue.push(b, giveUp); r != pushed {
+func (w *streamWriter) push(b []byte, giveUp, hurry <-chan struct{}) pushResult {
+	if r := w.queue.push(b, giveUp, hurry); r != pushed {
 		return r
 	}
 	// After the chunk is queued: either the active run sees it before it
@@ -137,6 +137,18 @@ func (w *streamWriter) push(b []byte, giveUp <-chan struct{}) pushResult {
 // sure that a run will write it.
 func (w *streamWriter) offer(b []byte, wt roomWaiter) pushResult {
 	r := w.queue.tryPush(b, wt)
+	if r == pushed {
+		w.mu.Lock()
+		w.startLocked()
+		w.mu.Unlock()
+	}
+	return r
+}
+
+// offerOver queues b for writing even past the queue's bound, as
+// queue.pushOver does, and makes sure that a run will write it.
+func (w *streamWriter) offerOver(b []byte) pushResult {
+	r := w.queue.pushOver(b)
 	if r == pushed {
 		w.mu.Lock()
 		w.startLocked()

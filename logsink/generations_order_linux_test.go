@@ -1,0 +1,139 @@
+//go:build linux
+
+package logsink
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// pipeHolds reports how many bytes wait in the pipe whose write end is f.
+func pipeHolds(t testing.TB, f *os.File) int {
+	t.Helper()
+	n, err := unix.IoctlGetInt(int(f.Fd()), unix.TIOCINQ) // FIONREAD
+	if err != nil {
+		t.Fatalf("FIONREAD %s: %v", f.Name(), err)
+	}
+	return n
+}
+
+// Output a process wrote before it exited comes before the output of the
+// next process of the service (a restart), also when the disk is slower
+// than the service and that output still waits in the pipe (and the
+// chunk read from it for want of room) when the next process starts: it
+// used to come in turn with the next process's output, chunk by chunk, and
+// the next process's first line landed inside a line of the previous one.
+func TestOutputOfARestartComesAfterThePreviousOne(t *testing.T) {
+	t.Parallel()
+	bothModes(t, func(t *testing.T, p *Poller) {
+		g := newGate()
+		s := openWrapped(t, Options{QueueBytes: chunkSize, MaxBlock: time.Minute, Poller: p}, g.wrap(Stdout))
+		first, _ := pipes(t, s)
+		// More than the queue and a chunk held for want of room, less
+		// than those and the pipe (not grown) together: it is all written
+		// before the restart, some of it still in the pipe.
+		var old bytes.Buffer
+		for i := 0; old.Len() < 150<<10; i++ {
+			fmt.Fprintf(&old, "first process, line %d\n", i)
+		}
+		wrote := make(chan error, 1)
+		go func() {
+			_, err := first.Write(old.Bytes())
+			wrote <- err
+		}()
+		select {
+		case err := <-wrote:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("the first process's output did not fit in the queue and the pipe")
+		}
+		<-g.entered
+		waitFor(t, "the queue full", s.streams[Stdout].queue.hasWaiter)
+		if pipeHolds(t, first) == 0 {
+			t.Fatal("the first process's pipe is empty: the test does not test anything")
+		}
+		if err := first.Close(); err != nil { // the process exited
+			t.Fatal(err)
+		}
+
+		second, _ := pipes(t, s)
+		next := []byte("second process, first line\n")
+		mustWrite(t, second, next)
+		waitFor(t, "the second pipe read", func() bool { return pipeHolds(t, second) == 0 })
+		g.open()
+		want := append(old.Bytes(), next...)
+		waitWritten(t, s, Stdout, uint64(len(want)))
+		got := readLogs(t, filepath.Dir(s.Path(Stdout)), Stdout)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("the second process's line is at byte %d of %d, want %d (after all of the first's output)",
+				bytes.Index(got, next), len(got), old.Len())
+		}
+		if st := s.Stats().Stdout; st.BytesDropped != 0 {
+			t.Errorf("%d bytes dropped, want none", st.BytesDropped)
+		}
+	})
+}
+
+// A restart whose previous process left a grandchild that goes on writing
+// to its pipe, behind a hung disk, gets its pipes at once: the catch-up
+// reads at most what a busy pipe holds, and the queue holds at most that
+// much more than its bound.
+func TestRestartCatchUpIsBounded(t *testing.T) {
+	t.Parallel()
+	bothModes(t, func(t *testing.T, p *Poller) {
+		g := newGate()
+		defer g.open()
+		const queueBytes = chunkSize
+		s := openWrapped(t, Options{QueueBytes: queueBytes, MaxBlock: time.Minute, Poller: p}, g.wrap(Stdout))
+		first, _ := pipes(t, s)
+		stop := make(chan struct{})
+		flooded := make(chan struct{})
+		go func() { // the grandchild, until its pipe is closed
+			defer close(flooded)
+			line := bytes.Repeat([]byte("x"), 1023)
+			line = append(line, '\n')
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := first.Write(line); err != nil {
+					return
+				}
+			}
+		}()
+		defer func() {
+			close(stop)
+			g.open() // the writer frees room: the grandchild's write returns
+			<-flooded
+		}()
+		<-g.entered
+		waitFor(t, "the queue full", s.streams[Stdout].queue.hasWaiter)
+
+		made := make(chan error, 1)
+		go func() {
+			_, _, err := s.Pipes()
+			made <- err
+		}()
+		select {
+		case err := <-made:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("Pipes did not return while the previous pipe was flooded")
+		}
+		if n, most := s.streams[Stdout].queue.pendingBytes(), queueBytes+catchUpMax+chunkSize; n > most {
+			t.Errorf("the queue holds %d bytes, want at most %d", n, most)
+		}
+	})
+}
