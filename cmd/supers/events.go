@@ -22,9 +22,10 @@ import (
 
 type eventsCmd struct {
 	Follow bool `short:"f" help:"Keep printing new events as they happen, until interrupted (--timeout bounds only the wait for superd's answer)."`
-	// Service is nil without --service; an empty one given (a script's
-	// unset variable) is a bad name, not every service.
-	Service *string `placeholder:"NAME" help:"Only the events about this service."`
+	// Service lists the services whose events to print: every service's
+	// when nil (no --service); an empty one given (a script's unset
+	// variable) is a bad name, not every service.
+	Service nameList `placeholder:"NAME,..." help:"Only the events about these services (repeat it, or separate them with commas)."`
 	// Type lists the event types to print: every one when nil (no
 	// --type); an empty one given is a usage error, as for Service.
 	Type typeList `placeholder:"TYPE,..." help:"Only the events of these types (repeat it, or separate them with commas): ${eventTypes}."`
@@ -45,10 +46,27 @@ func (l *typeList) Decode(ctx *kong.DecodeContext) error {
 	return nil
 }
 
+// nameList is the value of --service: every service named, repeated or
+// separated by commas (which no service name contains), the empty ones
+// kept, for checkNames to refuse, as typeList does.
+type nameList []string
+
+// Decode appends the names of the flag's next value.
+func (l *nameList) Decode(ctx *kong.DecodeContext) error {
+	var v string
+	if err := ctx.Scan.PopValueInto("service", &v); err != nil {
+		return err
+	}
+	*l = append(*l, strings.Split(v, ",")...)
+	return nil
+}
+
 // Run prints superd's recent events (the bounded history it keeps), oldest
 // first, one line each (see formatEvent), or with --json each event's JSON
-// on one line (NDJSON). With --service only the events about that service;
-// with --type only those of the types it lists.
+// on one line (NDJSON). With --service only the events about the services
+// it names (superd filters them for one service; for several supers does,
+// from every service's events); with --type only those of the types it
+// lists.
 //
 // With -f it then prints each new event as it happens, until Ctrl-C or
 // SIGTERM (exit 0); --timeout bounds only the wait for superd's answer. If
@@ -60,20 +78,30 @@ func (l *typeList) Decode(ctx *kong.DecodeContext) error {
 // that a script can tell and reconnect.
 func (c *eventsCmd) Run(ctx context.Context, a *app) error {
 	service := ""
+	var services map[string]bool // when superd cannot filter them: several
 	if c.Service != nil {
-		if err := checkNames("events", *c.Service); err != nil {
+		if err := checkNames("events", c.Service...); err != nil {
 			return err
 		}
-		service = *c.Service
+		services = make(map[string]bool, len(c.Service))
+		for _, name := range c.Service {
+			services[name] = true
+		}
+		if len(services) == 1 {
+			service, services = c.Service[0], nil
+		}
+	}
+	var types map[string]bool
+	if c.Type != nil {
+		var err error
+		if types, err = eventTypes(c.Type); err != nil {
+			return err
+		}
 	}
 	emit := a.printEvent
-	if c.Type != nil {
-		types, err := eventTypes(c.Type)
-		if err != nil {
-			return err
-		}
+	if services != nil || types != nil {
 		emit = func(e notify.Event) error {
-			if !types[e.Type] {
+			if services != nil && !services[e.Service] || types != nil && !types[e.Type] {
 				return nil
 			}
 			return a.printEvent(e)

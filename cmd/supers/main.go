@@ -7,7 +7,7 @@
 //
 // Commands: list (ls), status [NAME...], start NAME..., stop NAME...,
 // restart NAME..., signal NAME SIGNAL, logs [-f] [-n N|all] [--stderr]
-// NAME, reload, check [-v] [FILE...], events [-f] [--service NAME]
+// NAME, reload, check [-v] [FILE...], events [-f] [--service NAME,...]
 // [--type TYPE,...], cat NAME, apply FILE..., edit NAME, rm NAME... (or
 // rm --if-match HASH NAME), version, completion [-c] [bash|zsh|fish].
 //
