@@ -823,8 +823,10 @@ func (a *serviceActor) straysLeft() bool {
 	}
 	var found []int
 	for _, st := range a.findStrays() {
-		if slices.ContainsFunc(a.strays, func(o *process.Stray) bool { return o.PID == st.PID && !o.Exited() }) {
-			st.Close() // already signalled
+		if st.Exited() || slices.ContainsFunc(a.strays, func(o *process.Stray) bool { return o.PID == st.PID && !o.Exited() }) {
+			// Already signalled, or already ended: a zombie not reaped
+			// yet is listed again at each look, once forgotten below.
+			st.Close()
 			continue
 		}
 		a.strays = append(a.strays, st)
@@ -972,8 +974,10 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 		// restart must not run the service twice.
 		var found []int
 		for _, st := range a.findStrays() {
-			found = append(found, st.PID)
-			a.signalStray(st, "SIGKILL")
+			if !st.Exited() {
+				found = append(found, st.PID)
+				a.signalStray(st, "SIGKILL")
+			}
 			st.Close()
 		}
 		a.logStrays("killing", found, "SIGKILL")
