@@ -182,5 +182,7 @@
 // a socket peer.
 //
 // The package imports nothing from the rest of the module but notify, for
-// the event schema; the supervisor plugs in by implementing [Backend].
+// the event schema, and config/flock and config/pathsafe, for the socket's
+// lock and the checks of its directories; the supervisor plugs in by
+// implementing [Backend].
 package transport
