@@ -137,3 +137,58 @@ func TestRestartCatchUpIsBounded(t *testing.T) {
 		}
 	})
 }
+
+// The output a stopped process left in its pipe behind a slow disk is
+// written by Close, as what is queued is: Close used to read the pipe
+// only as room freed, for 100ms, and dropped the rest.
+func TestCloseKeepsWhatThePipeHolds(t *testing.T) {
+	t.Parallel()
+	bothModes(t, func(t *testing.T, p *Poller) {
+		g := newGate()
+		defer g.open()
+		s := openWrapped(t, Options{QueueBytes: chunkSize, MaxBlock: time.Minute, Poller: p}, g.wrap(Stdout))
+		out, _ := pipes(t, s)
+		var last bytes.Buffer
+		for i := 0; last.Len() < 150<<10; i++ {
+			fmt.Fprintf(&last, "last words, line %d\n", i)
+		}
+		wrote := make(chan error, 1)
+		go func() {
+			_, err := out.Write(last.Bytes())
+			wrote <- err
+		}()
+		select {
+		case err := <-wrote:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("the output did not fit in the queue and the pipe")
+		}
+		if err := out.Close(); err != nil { // the process exited
+			t.Fatal(err)
+		}
+		<-g.entered
+		waitFor(t, "the queue full", s.streams[Stdout].queue.hasWaiter)
+
+		closed := make(chan error, 1)
+		go func() { closed <- s.Close() }()
+		waitFor(t, "the pipes stopped", func() bool {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return len(s.readers) == 0
+		})
+		g.open() // the disk comes back once Close has stopped reading
+		select {
+		case err := <-closed:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("Close did not return")
+		}
+		if got := readLogs(t, filepath.Dir(s.Path(Stdout)), Stdout); !bytes.Equal(got, last.Bytes()) {
+			t.Errorf("the log holds %d bytes, want the %d written (%d dropped)", len(got), last.Len(), s.Stats().Stdout.BytesDropped)
+		}
+	})
+}

@@ -844,7 +844,8 @@ func (s *Sink) Path(st Stream) string {
 	return s.streams[st].path()
 }
 
-// Close stops the Sink: the timer is stopped, readers drain their pipes
+// Close stops the Sink: the timer is stopped, what the pipes hold is
+// queued (past the queue's bound, as by Pipes), readers drain their pipes
 // until EOF, for at most 100ms (a grandchild still holding a write end then
 // gets EPIPE/SIGPIPE on its next write; output that finds no queue room by
 // then is dropped), queued output is written and the files are closed. It
@@ -860,6 +861,14 @@ func (s *Sink) Close() error {
 		if s.timer != nil {
 			s.timer.Stop()
 		}
+		readers := slices.Clone(s.readers)
+		s.mu.Unlock()
+		// What the pipes hold now is the processes' last output: queued
+		// whole, as at a restart, and written with the rest.
+		for _, r := range readers {
+			r.catchUp()
+		}
+		s.mu.Lock()
 		deadline := time.Now().Add(closeDrainTimeout)
 		for _, r := range s.readers {
 			r.stopAt(deadline)
