@@ -38,7 +38,18 @@ func (a *app) expand(ctx context.Context, verb string, args []string, all, wait 
 		return nil, nil, &usageError{command: verb, msg: verb + ": give service names (or patterns such as 'web-*'), or --all"}
 	}
 	if !all && !slices.ContainsFunc(args, isPattern) {
-		return args, nil, checkNames(verb, args...)
+		if err := checkNames(verb, args...); err != nil {
+			return nil, nil, err
+		}
+		// Each once: "restart web db web" restarted web twice at once.
+		seen := make(map[string]bool, len(args))
+		for _, name := range args {
+			if !seen[name] {
+				seen[name] = true
+				names = append(names, name)
+			}
+		}
+		return names, nil, nil
 	}
 	for _, arg := range args {
 		if !isPattern(arg) {
