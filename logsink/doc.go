@@ -207,7 +207,8 @@
 // The next write tries again from scratch (creating the directory and file
 // if they are gone), so logging resumes by itself once the disk accepts
 // writes again; after a failure for lack of a resource (a full
-// disk or quota, no free descriptor), output is dropped without trying for
+// disk or quota, no free descriptor, a file system read-only for now),
+// output is dropped without trying for
 // 100ms, since trying costs far more than writing. For the same reason
 // [Open] does not fail when the directory or the files cannot be created
 // for lack of a resource: the service runs, and its output is dropped until

@@ -385,8 +385,8 @@ type wrapFunc func(Stream, io.WriteCloser) io.WriteCloser
 // through opts.OnError.
 //
 // A directory or file that cannot be created for lack of a resource (a
-// full disk or quota, no free file descriptor: see shortOfResource) does
-// not make Open fail: the failure is reported through opts.OnError, output
+// full disk or quota, no free file descriptor, a file system read-only for
+// now: see shortOfResource) does not make Open fail: the failure is reported through opts.OnError, output
 // is dropped and counted until the files can be created, and each write
 // tries again, checking the directory as Open does first. Open fails for
 // the other errors, a directory that other users could change among them.
@@ -614,9 +614,11 @@ func (s *Sink) tick() {
 // log file or directory, says that a resource ran out rather than that the
 // path cannot be used: no space or inode left on the file system (ENOSPC),
 // the quota reached (EDQUOT), no free file descriptor (EMFILE, ENFILE), no
-// kernel memory (ENOMEM). Such a failure goes away once the resource is back.
+// kernel memory (ENOMEM), or the file system is read-only for now (EROFS:
+// ext4 remounts itself so after an error, an operator for a maintenance).
+// Such a failure goes away once the resource is back.
 func shortOfResource(err error) bool {
-	for _, e := range [...]syscall.Errno{syscall.ENOSPC, syscall.EDQUOT, syscall.EMFILE, syscall.ENFILE, syscall.ENOMEM} {
+	for _, e := range [...]syscall.Errno{syscall.ENOSPC, syscall.EDQUOT, syscall.EMFILE, syscall.ENFILE, syscall.ENOMEM, syscall.EROFS} {
 		if errors.Is(err, e) {
 			return true
 		}
