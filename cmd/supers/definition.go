@@ -188,6 +188,7 @@ func (c *rmCmd) Run(ctx context.Context, a *app) error {
 	if err := checkNames("rm", c.Names...); err != nil {
 		return err
 	}
+	names := onceEach(c.Names) // a second removal would find no file
 	var ifMatch string
 	if c.IfMatch != nil {
 		// The hash as supers --json cat prints it, or quoted as the API's
@@ -205,13 +206,13 @@ func (c *rmCmd) Run(ctx context.Context, a *app) error {
 			// become the wildcard (any file) that superd refuses it as.
 			return &usageError{command: "rm", msg: fmt.Sprintf("--if-match: %q is not a hash (give one, as supers --json cat prints it)", *c.IfMatch)}
 		}
-		if len(c.Names) > 1 {
+		if len(names) > 1 {
 			return &usageError{command: "rm", msg: "--if-match takes a single NAME"}
 		}
 	}
 	code := exitOK
-	results := make([]transport.DefinitionResult, 0, len(c.Names))
-	for _, name := range c.Names {
+	results := make([]transport.DefinitionResult, 0, len(names))
+	for _, name := range names {
 		rctx, cancel := a.commandContext(ctx)
 		res, err := a.client.DeleteDefinition(rctx, name, ifMatch)
 		cancel()

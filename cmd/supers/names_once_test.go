@@ -29,3 +29,15 @@ func TestNameGivenTwiceActsOnce(t *testing.T) {
 		t.Errorf("--json stop web web: code %d, stdout %q, calls %q", r.code, r.stdout, fb.callLog())
 	}
 }
+
+// rm of a name given twice removes it once and succeeds: the second
+// removal found no file and made "supers rm web db web" exit 4.
+func TestRmNameGivenTwice(t *testing.T) {
+	fb := withDefs()
+	r := runAgainst(t, startDaemon(t, fb), "rm", "web", "db", "web")
+	want := "web: deleted (moved to /etc/super/.trash/web.service.20261126T010203)\n" +
+		"db: deleted (moved to /etc/super/.trash/db.service.20261126T010203)\n"
+	if r.code != exitOK || r.stdout != want || r.stderr != "" {
+		t.Errorf("code %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}

@@ -42,14 +42,7 @@ func (a *app) expand(ctx context.Context, verb string, args []string, all, wait 
 			return nil, nil, err
 		}
 		// Each once: "restart web db web" restarted web twice at once.
-		seen := make(map[string]bool, len(args))
-		for _, name := range args {
-			if !seen[name] {
-				seen[name] = true
-				names = append(names, name)
-			}
-		}
-		return names, nil, nil
+		return onceEach(args), nil, nil
 	}
 	for _, arg := range args {
 		if !isPattern(arg) {
@@ -146,4 +139,17 @@ func (a *app) knownServices(ctx context.Context, verb string, wait bool) ([]tran
 		}
 		return nil, fmt.Errorf("%s: listing the services: %w", verb, cause)
 	}
+}
+
+// onceEach returns names without the repeats, each where it first comes.
+func onceEach(names []string) []string {
+	seen := make(map[string]bool, len(names))
+	out := make([]string, 0, len(names))
+	for _, name := range names {
+		if !seen[name] {
+			seen[name] = true
+			out = append(out, name)
+		}
+	}
+	return out
 }
