@@ -125,7 +125,8 @@
 // (SO_PEERCRED on Linux, LOCAL_PEERCRED on macOS and FreeBSD) and serves
 // only root, superd's own user and members (primary or supplementary) of
 // the control group ([DefaultSocketAccess]; on Linux the supplementary
-// groups are read from /proc only for a peer its ids do not let in); anyone else gets a 403, its
+// groups are read, as they were at connect (SO_PEERGROUPS; from /proc on
+// kernels before 4.13), only for a peer its ids do not let in); anyone else gets a 403, its
 // connection closed, and superd logs a warning naming the uid and pid. Other systems cannot tell,
 // so there only the file permissions apply. No token is needed, and the
 // Host is a placeholder:

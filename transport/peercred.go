@@ -27,8 +27,10 @@ type PeerCred struct {
 	UID int
 	// GID is the peer's effective group id.
 	GID int
-	// Groups are the peer's supplementary groups, as far as known (on
-	// Linux read from /proc/PID/status; at most 15 on BSDs and macOS).
+	// Groups are the peer's supplementary groups, as far as known: as
+	// they were at connect (on Linux from SO_PEERGROUPS, or, on kernels
+	// before 4.13, from /proc/PID/status when it is read; at most 15 on
+	// BSDs and macOS).
 	Groups []int
 }
 
@@ -124,7 +126,7 @@ func (p *peerConn) credentials() (PeerCred, error) {
 // withGroups returns c, the peer's credentials, with its supplementary
 // groups, reading them on first use (peerGroups).
 func (p *peerConn) withGroups(c PeerCred) PeerCred {
-	p.groupsOnce.Do(func() { p.groups = peerGroups(c) })
+	p.groupsOnce.Do(func() { p.groups = peerGroups(p.conn, c) })
 	c.Groups = p.groups
 	return c
 }

@@ -56,4 +56,4 @@ func peerCredentials(conn net.Conn) (PeerCred, error) {
 
 // peerGroups returns the groups peerCredentials gave: LOCAL_PEERCRED
 // carries them.
-func peerGroups(c PeerCred) []int { return c.Groups }
+func peerGroups(_ net.Conn, c PeerCred) []int { return c.Groups }

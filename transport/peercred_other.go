@@ -11,4 +11,4 @@ const peerCredSupported = false
 func peerCredentials(net.Conn) (PeerCred, error) { return PeerCred{}, errPeerCredUnsupported }
 
 // peerGroups returns the groups peerCredentials gave (none here).
-func peerGroups(c PeerCred) []int { return c.Groups }
+func peerGroups(_ net.Conn, c PeerCred) []int { return c.Groups }
