@@ -287,7 +287,9 @@ type Backend interface {
 	// lines of the stream's live file (all of it when q.Tail < 0), then,
 	// with q.Follow, whatever is written next, across rotations, until ctx
 	// ends; the reader then returns io.EOF. A Read blocked waiting for
-	// output must return when ctx ends. The handler closes the reader once
+	// output must return when ctx ends. Without q.Follow, the handler cuts
+	// the answer if ctx ends before the reader's end (superd shutting
+	// down), whatever the reader then returns. The handler closes the reader once
 	// it is done with it, whether or not it reached the end. An unknown
 	// service is an error wrapping ErrUnknownService.
 	Logs(ctx context.Context, name string, q LogQuery) (io.ReadCloser, error)
