@@ -39,6 +39,39 @@ func TestTuneRuntime(t *testing.T) {
 	}
 }
 
+// TestTuneRuntimeCapsProcs: superd runs on at most maxProcs Ps, whatever
+// the number of CPUs, unless GOMAXPROCS is set; a smaller default stays.
+func TestTuneRuntimeCapsProcs(t *testing.T) {
+	shards, rate, procs := cmap.SHARD_COUNT, runtime.MemProfileRate, runtime.GOMAXPROCS(0)
+	prev := debug.SetGCPercent(100)
+	t.Cleanup(func() {
+		cmap.SHARD_COUNT, runtime.MemProfileRate = shards, rate
+		debug.SetGCPercent(prev)
+		runtime.GOMAXPROCS(procs)
+	})
+	for _, tt := range []struct {
+		before int
+		env    string
+		want   int
+	}{
+		{before: 4 * maxProcs, want: maxProcs},
+		{before: maxProcs + 1, want: maxProcs},
+		{before: 1, want: 1},
+		{before: 4 * maxProcs, env: "16", want: 4 * maxProcs},
+	} {
+		runtime.GOMAXPROCS(tt.before)
+		tuneRuntime(func(k string) string {
+			if k == "GOMAXPROCS" {
+				return tt.env
+			}
+			return ""
+		})
+		if got := runtime.GOMAXPROCS(0); got != tt.want {
+			t.Errorf("GOMAXPROCS %d before, %q in the environment: %d after, want %d", tt.before, tt.env, got, tt.want)
+		}
+	}
+}
+
 // TestReleaseStartupMemory checks that releaseStartupMemory returns once
 // superd is ready, and when superd stops before that.
 func TestReleaseStartupMemory(t *testing.T) {
