@@ -55,7 +55,9 @@ clean:
 # a build would leave root-owned files in the tree. Run make build first.
 install:
 	@test -x $(BIN)/superd -a -x $(BIN)/supers || { echo "make install: no $(BIN)/superd or $(BIN)/supers: run 'make build' first (as yourself, not root)" >&2; exit 1; }
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR)
+	@# An existing config dir keeps its mode (install -d would reset it to 0755).
+	test -d $(DESTDIR)$(CONFDIR) || install -d -m 0755 $(DESTDIR)$(CONFDIR)
 	install -m 0755 $(BIN)/superd $(BIN)/supers $(DESTDIR)$(BINDIR)/
 	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' examples/systemd/superd.service > $(DESTDIR)$(UNITDIR)/superd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/superd.service

@@ -143,7 +143,20 @@ func TestMakeInstall(t *testing.T) {
 	// Packaging: the same tree under DESTDIR, with the final paths in the
 	// unit.
 	dest := filepath.Join(tmp, "stage")
+	// A config dir that exists already is left as it is: an operator who
+	// made it private (service files may hold secrets in Environment=)
+	// keeps it private after an upgrade.
+	stagedConf := filepath.Join(dest, confDir)
+	if err := os.MkdirAll(stagedConf, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(stagedConf, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	makeIn(t, append([]string{"install", "DESTDIR=" + dest}, vars...)...)
+	if m := mode(t, stagedConf); m.Perm() != 0o700 {
+		t.Errorf("make install over an existing config dir of mode 0700 made it %v", m.Perm())
+	}
 	staged, err := os.ReadFile(filepath.Join(dest, unitPath))
 	if err != nil {
 		t.Fatal(err)
