@@ -116,15 +116,23 @@ func TestUnixServerGroupOfAPeerGone(t *testing.T) {
 	logs := &syncBuffer{}
 	serveWith(t, NewUnixServer(NewHandler(newFakeBackend(), HandlerOptions{}), DefaultSocketAccess(control), slogTo(logs)), ln)
 
-	cmd := exec.CommandContext(t.Context(), bin, "-test.run=^TestPeerHandoffHelperProcess$")
-	cmd.Env = append(os.Environ(), peerHandoffEnv+"="+path, "GORACE=atexit_sleep_ms=0")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody, Groups: []uint32{control}}}
-	out, err := cmd.Output() // the child holds the output: read until it ends
-	if err != nil {
-		t.Fatalf("peer: %v (said %q)", err, out)
+	// More groups than SO_PEERGROUPS is first asked for: the kernel says
+	// how many there are, and they are asked for again.
+	var many []uint32
+	for g := range 99 {
+		many = append(many, uint32(5000+g))
 	}
-	if got := strings.TrimSpace(string(out)); got != "ok" {
-		t.Errorf("peer in the control group, its connecting process gone: %s\n%s", got, logs.String())
+	for _, groups := range [][]uint32{{control}, append(many, control)} {
+		cmd := exec.CommandContext(t.Context(), bin, "-test.run=^TestPeerHandoffHelperProcess$")
+		cmd.Env = append(os.Environ(), peerHandoffEnv+"="+path, "GORACE=atexit_sleep_ms=0")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody, Groups: groups}}
+		out, err := cmd.Output() // the child holds the output: read until it ends
+		if err != nil {
+			t.Fatalf("peer: %v (said %q)", err, out)
+		}
+		if got := strings.TrimSpace(string(out)); got != "ok" {
+			t.Errorf("peer in the control group (of %d groups), its connecting process gone: %s\n%s", len(groups), got, logs.String())
+		}
 	}
 }
 
