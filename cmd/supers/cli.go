@@ -475,6 +475,38 @@ func (a *app) untilAnswered(ctx context.Context) (_ context.Context, release fun
 	return ctx, func() { timer.Stop(); cancel(nil) }
 }
 
+// whileStarting runs open, the request of a followed stream (logs -f,
+// events -f), each try bounded by untilAnswered, and runs it again every
+// startingPollInterval while superd answers that it is still starting
+// (stopping what a crashed superd left running): a follower waits for that
+// as the commands that act do (see commandContext). Without --timeout
+// given, it waits for as long as superd says so; with it, until it has
+// passed, and then says so with what superd says (a *notDoneError naming
+// verb, "" for none).
+func (a *app) whileStarting(ctx context.Context, verb string, open func(context.Context) error) error {
+	var deadline time.Time
+	if a.timeoutGiven && a.timeout > 0 {
+		deadline = time.Now().Add(a.timeout)
+	}
+	for {
+		actx, release := a.untilAnswered(ctx)
+		err := open(actx)
+		release()
+		msg, starting := superdUnavailable(err)
+		switch {
+		case !starting || ctx.Err() != nil:
+			return err
+		case !deadline.IsZero() && !time.Now().Before(deadline):
+			return &notDoneError{verb: verb, timeout: a.timeout, msg: msg}
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(startingPollInterval):
+		}
+	}
+}
+
 // isFatal reports whether err means no request can succeed (superd cannot
 // be reached, or refuses the token), so a command acting on several
 // services should stop at once.

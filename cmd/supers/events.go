@@ -129,9 +129,7 @@ func (c *eventsCmd) Run(ctx context.Context, a *app) error {
 	// superd's answer, then only the user ends it.
 	fctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	actx, release := a.untilAnswered(fctx)
-	defer release()
-	err := a.client.Events(actx, service, true, emit)
+	err := a.whileStarting(fctx, "events", func(actx context.Context) error { return a.client.Events(actx, service, true, emit) })
 	switch {
 	case fctx.Err() != nil:
 		return nil

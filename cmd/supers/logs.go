@@ -84,9 +84,7 @@ func (c *logsCmd) Run(ctx context.Context, a *app) error {
 		// wait for superd's answer, then only the user ends it.
 		fctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		actx, release := a.untilAnswered(fctx)
-		defer release()
-		err := a.copyLogs(actx, c.Name, q, 0)
+		err := a.whileStarting(fctx, "", func(actx context.Context) error { return a.copyLogs(actx, c.Name, q, 0) })
 		switch {
 		case fctx.Err() != nil:
 			return nil

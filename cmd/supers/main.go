@@ -24,7 +24,8 @@
 // TimeoutStopSec= is stopped, and supers exits 0, however long that takes.
 // So they, and signal, reload, check, apply, rm and edit's save, wait
 // while superd says it is still starting (stopping what a crashed superd
-// left running), then are carried out.
+// left running), then are carried out; logs -f and events -f wait for it
+// too, then follow.
 //
 // list and status without names also warn on stderr about service files
 // superd could not load; a request about such a service reports why. In
