@@ -9,8 +9,9 @@ import (
 )
 
 // FuzzHandler sends the handler requests of any method, target, If-Match
-// and body: none may panic or be answered 500, and every error answer is
-// the JSON ErrorBody with a message. Following requests are fuzzed too:
+// and body: none may panic or be answered 500 or a redirect (the API never
+// redirects), and every error answer is the JSON ErrorBody with a
+// message. Following requests are fuzzed too:
 // the fake has no live events (its live channel is nil), so a follower
 // ends after the history, as without follow.
 func FuzzHandler(f *testing.F) {
@@ -25,6 +26,8 @@ func FuzzHandler(f *testing.F) {
 		{"DELETE", "/v1/services/web/definition", "*", ""},
 		{"OPTIONS", "*", "", ""},
 		{"GET", "//v1/./services", "", ""},
+		{"POST", "/v1/services/web%2F..%2F..%2Freload/stop", "", ""},
+		{"GET", "/v1/services/%2E%2E", "", ""},
 		{"POST", "/v1/reload", "", ""},
 		{"HEAD", "/v1/events?follow=true", "", ""},
 	} {
@@ -49,6 +52,10 @@ func FuzzHandler(f *testing.F) {
 		NewHandler(fb, HandlerOptions{}).ServeHTTP(rec, req)
 		if rec.Code >= 500 {
 			t.Fatalf("%s %q: %d %s", method, target, rec.Code, rec.Body)
+		}
+		if rec.Code >= 300 && rec.Code < 400 {
+			// The API never redirects (the mux would, to a clean path).
+			t.Fatalf("%s %q: a redirect, %d to %q", method, target, rec.Code, rec.Header().Get("Location"))
 		}
 		if rec.Code >= 400 && method != http.MethodHead {
 			var eb ErrorBody
