@@ -101,6 +101,7 @@ func (c *statusCmd) Run(ctx context.Context, a *app) error {
 		code = exitUnknown
 	}
 	found := make([]transport.ServiceStatus, 0, len(names))
+names:
 	for _, name := range names {
 		st, err := a.status(ctx, name)
 		switch {
@@ -114,6 +115,12 @@ func (c *statusCmd) Run(ctx context.Context, a *app) error {
 		case errors.Is(err, transport.ErrUnknownService):
 			a.errorf("%s", unknownService(name, err))
 			code = max(code, exitUnknown)
+		case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+			// superd left a query unanswered for --timeout: the next
+			// names would each wait as long.
+			a.errorf("status %s: %s", name, a.describe(err))
+			code = max(code, exitError)
+			break names
 		default:
 			a.errorf("status %s: %s", name, a.describe(err))
 			code = max(code, exitError)
