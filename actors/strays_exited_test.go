@@ -21,6 +21,19 @@ func (exitedStrays) Strays(string, ...uint64) []*process.Stray {
 	return []*process.Stray{{PID: 4242}}
 }
 
+// newExitedStraysHarness runs a service with Restart=no whose process
+// layer is exitedStrays, and returns what the service actors log.
+func newExitedStraysHarness(t *testing.T) (*harness, *lockedBuffer) {
+	t.Helper()
+	logged := &lockedBuffer{}
+	procs := newFakeStarter(nil)
+	h := newHarnessWithDeps(t, procs, service(t, config.RestartNo, nil), nil, func(d *serviceDeps) {
+		d.procs = exitedStrays{procs}
+		d.logger = slog.New(slog.NewTextHandler(logged, nil))
+	})
+	return h, logged
+}
+
 // A process that left the group and has already exited needs no signal
 // and no word in the log. Such a zombie, listed again at each look until
 // superd reaps it, was signalled and logged as a new one each time: the
@@ -28,12 +41,7 @@ func (exitedStrays) Strays(string, ...uint64) []*process.Stray {
 // "count=5" for those not reaped yet.
 func TestStraysAlreadyExitedAreNotStoppedAgain(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var logged lockedBuffer
-		procs := newFakeStarter(nil)
-		h := newHarnessWithDeps(t, procs, service(t, config.RestartNo, nil), nil, func(d *serviceDeps) {
-			d.procs = exitedStrays{procs}
-			d.logger = slog.New(slog.NewTextHandler(&logged, nil))
-		})
+		h, logged := newExitedStraysHarness(t)
 		h.nextStart(time.Second)
 		h.wantState(StateRunning, 0)
 		if r := h.stop(); r.err != nil {
@@ -51,12 +59,7 @@ func TestStraysAlreadyExitedAreNotStoppedAgain(t *testing.T) {
 // not.
 func TestStraysAlreadyExitedAreNotKilledAfterACrash(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var logged lockedBuffer
-		procs := newFakeStarter(nil)
-		h := newHarnessWithDeps(t, procs, service(t, config.RestartNo, nil), nil, func(d *serviceDeps) {
-			d.procs = exitedStrays{procs}
-			d.logger = slog.New(slog.NewTextHandler(&logged, nil))
-		})
+		h, logged := newExitedStraysHarness(t)
 		h.crash(h.nextStart(time.Second), 1)
 		h.wantState(StateExited, 0)
 		if out := logged.String(); strings.Contains(out, "left the service's process group") {
