@@ -23,6 +23,44 @@ func pipeHolds(t testing.TB, f *os.File) int {
 	return n
 }
 
+// leaveInPipe has f, the write end of a pipe of s's stdout, hold more than
+// the queue (QueueBytes chunkSize) and the chunk read for want of room
+// can take, as a process that exited behind a slow disk (its writes held
+// by a gate) leaves it: n bytes of lines are written, and some of them
+// are still in the pipe. The pipe is grown first, so that they fit,
+// however the reader cut them.
+func leaveInPipe(t *testing.T, s *Sink, f *os.File, line string) []byte {
+	t.Helper()
+	const size = 256 << 10
+	if _, err := unix.FcntlInt(f.Fd(), unix.F_SETPIPE_SZ, size); err != nil {
+		t.Skipf("cannot grow a pipe: %v", err)
+	}
+	// More than the queue and a chunk held (2 chunkSize) together, less
+	// than those and the pipe.
+	var out bytes.Buffer
+	for i := 0; out.Len() < 2*chunkSize+size/2; i++ {
+		fmt.Fprintf(&out, "%s, line %d\n", line, i)
+	}
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := f.Write(out.Bytes())
+		wrote <- err
+	}()
+	select {
+	case err := <-wrote:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the output did not fit in the queue and the pipe")
+	}
+	waitFor(t, "the queue full", s.streams[Stdout].queue.hasWaiter)
+	if pipeHolds(t, f) == 0 {
+		t.Fatal("the pipe is empty: the test does not test anything")
+	}
+	return out.Bytes()
+}
+
 // Output a process wrote before it exited comes before the output of the
 // next process of the service (a restart), also when the disk is slower
 // than the service and that output still waits in the pipe (and the
@@ -35,31 +73,7 @@ func TestOutputOfARestartComesAfterThePreviousOne(t *testing.T) {
 		g := newGate()
 		s := openWrapped(t, Options{QueueBytes: chunkSize, MaxBlock: time.Minute, Poller: p}, g.wrap(Stdout))
 		first, _ := pipes(t, s)
-		// More than the queue and a chunk held for want of room, less
-		// than those and the pipe (not grown) together: it is all written
-		// before the restart, some of it still in the pipe.
-		var old bytes.Buffer
-		for i := 0; old.Len() < 150<<10; i++ {
-			fmt.Fprintf(&old, "first process, line %d\n", i)
-		}
-		wrote := make(chan error, 1)
-		go func() {
-			_, err := first.Write(old.Bytes())
-			wrote <- err
-		}()
-		select {
-		case err := <-wrote:
-			if err != nil {
-				t.Fatal(err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatal("the first process's output did not fit in the queue and the pipe")
-		}
-		<-g.entered
-		waitFor(t, "the queue full", s.streams[Stdout].queue.hasWaiter)
-		if pipeHolds(t, first) == 0 {
-			t.Fatal("the first process's pipe is empty: the test does not test anything")
-		}
+		old := leaveInPipe(t, s, first, "first process")
 		if err := first.Close(); err != nil { // the process exited
 			t.Fatal(err)
 		}
@@ -69,12 +83,12 @@ func TestOutputOfARestartComesAfterThePreviousOne(t *testing.T) {
 		mustWrite(t, second, next)
 		waitFor(t, "the second pipe read", func() bool { return pipeHolds(t, second) == 0 })
 		g.open()
-		want := append(old.Bytes(), next...)
+		want := append(old, next...)
 		waitWritten(t, s, Stdout, uint64(len(want)))
 		got := readLogs(t, filepath.Dir(s.Path(Stdout)), Stdout)
 		if !bytes.Equal(got, want) {
 			t.Fatalf("the second process's line is at byte %d of %d, want %d (after all of the first's output)",
-				bytes.Index(got, next), len(got), old.Len())
+				bytes.Index(got, next), len(got), len(old))
 		}
 		if st := s.Stats().Stdout; st.BytesDropped != 0 {
 			t.Errorf("%d bytes dropped, want none", st.BytesDropped)
@@ -148,28 +162,10 @@ func TestCloseKeepsWhatThePipeHolds(t *testing.T) {
 		defer g.open()
 		s := openWrapped(t, Options{QueueBytes: chunkSize, MaxBlock: time.Minute, Poller: p}, g.wrap(Stdout))
 		out, _ := pipes(t, s)
-		var last bytes.Buffer
-		for i := 0; last.Len() < 150<<10; i++ {
-			fmt.Fprintf(&last, "last words, line %d\n", i)
-		}
-		wrote := make(chan error, 1)
-		go func() {
-			_, err := out.Write(last.Bytes())
-			wrote <- err
-		}()
-		select {
-		case err := <-wrote:
-			if err != nil {
-				t.Fatal(err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatal("the output did not fit in the queue and the pipe")
-		}
+		last := leaveInPipe(t, s, out, "last words")
 		if err := out.Close(); err != nil { // the process exited
 			t.Fatal(err)
 		}
-		<-g.entered
-		waitFor(t, "the queue full", s.streams[Stdout].queue.hasWaiter)
 
 		closed := make(chan error, 1)
 		go func() { closed <- s.Close() }()
@@ -187,8 +183,8 @@ func TestCloseKeepsWhatThePipeHolds(t *testing.T) {
 		case <-time.After(30 * time.Second):
 			t.Fatal("Close did not return")
 		}
-		if got := readLogs(t, filepath.Dir(s.Path(Stdout)), Stdout); !bytes.Equal(got, last.Bytes()) {
-			t.Errorf("the log holds %d bytes, want the %d written (%d dropped)", len(got), last.Len(), s.Stats().Stdout.BytesDropped)
+		if got := readLogs(t, filepath.Dir(s.Path(Stdout)), Stdout); !bytes.Equal(got, last) {
+			t.Errorf("the log holds %d bytes, want the %d written (%d dropped)", len(got), len(last), s.Stats().Stdout.BytesDropped)
 		}
 	})
 }
