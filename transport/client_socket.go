@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"os"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -162,5 +163,26 @@ func (b *socketBody) Close() error {
 	b.closed = true
 	b.stop()
 	_ = b.conn.Close() // nothing to learn from: the answer was read or is abandoned
+	return nil
+}
+
+// CheckSocketDir reports a directory of path, a socket a client is about
+// to connect to, that another user could have made or could change, as
+// superd refuses such a directory before it listens there (its own, and
+// each one above it: owned by root or by this process's user, and not
+// writable by every user unless sticky). A client that did not choose the
+// path, such as supers at its default path (under the temp dir when
+// XDG_RUNTIME_DIR is unset), must not talk to whatever another user
+// put there: it would hand a fake superd its service definitions and
+// believe its answers. A directory that does not exist is no error: the
+// dial reports it.
+func CheckSocketDir(path string) error {
+	dir := filepath.Dir(path)
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err := checkSocketDir(dir); err != nil {
+		return fmt.Errorf("refusing socket %s: %w", path, err)
+	}
 	return nil
 }

@@ -42,7 +42,9 @@ func (e *usageError) Error() string { return e.msg }
 //     default path.
 //
 // A flag always beats the environment, so --socket overrides $SUPERS_URL;
-// --socket and --url together are refused by the grammar. A missing token
+// --socket and --url together are refused by the grammar. The default
+// socket path is refused when another user could have made its directory
+// (transport.CheckSocketDir). A missing token
 // file, a --token-file without a URL and a malformed URL are a
 // *usageError; a token file that cannot be read, another error.
 func (c connection) client(getenv func(string) string) (*transport.Client, error) {
@@ -57,6 +59,14 @@ func (c connection) client(getenv func(string) string) (*transport.Client, error
 		socket := c.socket
 		if socket == "" {
 			socket = transport.SocketPathFromEnv(getenv)
+		}
+		if c.defaultSocket(getenv) {
+			// A path the user did not choose (under the temp dir when
+			// XDG_RUNTIME_DIR is unset): another user may have made its
+			// directory first, to pose as superd.
+			if err := transport.CheckSocketDir(socket); err != nil {
+				return nil, err
+			}
 		}
 		return transport.NewClient(socket), nil
 	}
