@@ -118,59 +118,69 @@ func (p *pipeReader) end() {
 // catchUp queues for w what the reader holds and what its pipe holds now,
 // past the queue's bound if need be, before the pipes of the service's
 // next process are made (see polledPipe.catchUp, its counterpart for a
-// Poller's pipes): the chunk in hand first, which the reader goroutine
-// queues at once once hurried, then what is in the pipe, read here. It
-// waits for the chunk in hand at most closeDrainTimeout (a stalled queue
-// drops it at once, so only a bug could make it wait that long); past it,
-// the order is not kept.
+// Poller's pipes). The reader goroutine's pushes are hurried past the
+// bound meanwhile: a chunk it holds is queued at once, and catchUp reads
+// the pipe itself only while the reader holds none, so that the chunks
+// are queued in the order they were read, until the pipe is empty. It
+// queues at most about catchUpMax past the bound, and gives up after
+// closeDrainTimeout (only a bug could make a hurried push wait that
+// long): the order is then not kept.
 func (p *pipeReader) catchUp(w *streamWriter) {
-	p.mu.Lock()
-	if p.handing && !p.ended {
-		done := make(chan struct{})
-		p.handed = done
-		if p.hurry == nil {
-			p.hurry = make(chan struct{})
-		}
-		close(p.hurry)
-		p.mu.Unlock()
-		t := time.NewTimer(closeDrainTimeout)
-		select {
-		case <-done:
-		case <-t.C:
-		}
-		t.Stop()
-		p.mu.Lock()
-	}
-	defer p.mu.Unlock()
-	if p.hurry != nil {
-		select {
-		case <-p.hurry:
-			p.hurry = nil // the next chunk waits for room again
-		default:
-		}
-	}
-	if p.handing || p.ended {
-		return
-	}
 	rc, err := p.f.SyscallConn()
 	if err != nil {
 		return // closed: the reader goroutine is returning
 	}
-	_ = rc.Control(func(fd uintptr) {
-		for range catchUpMax / chunkSize {
-			buf := chunkPool.Get().(*[]byte)
-			n, err := syscall.Read(int(fd), *buf)
-			if errors.Is(err, syscall.EINTR) {
-				chunkPool.Put(buf)
-				continue
+	deadline := time.Now().Add(closeDrainTimeout)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.hurry == nil {
+		p.hurry = make(chan struct{})
+	}
+	close(p.hurry)
+	defer func() { p.hurry = nil }() // the next chunk waits for room again
+	for read := 0; !p.ended && read < catchUpMax; {
+		if p.handing {
+			done := make(chan struct{})
+			p.handed = done
+			p.mu.Unlock()
+			t := time.NewTimer(time.Until(deadline))
+			late := false
+			select {
+			case <-done:
+			case <-t.C:
+				late = true
 			}
-			if err != nil || n == 0 {
-				// Empty (EAGAIN), or ended: the reader goroutine reads the
-				// end (or the error) again.
-				chunkPool.Put(buf)
+			t.Stop()
+			p.mu.Lock()
+			if late {
 				return
 			}
-			queueOver(w, chunkOf(buf, n))
+			read += chunkSize // at most: the chunk it held went past the bound
+			continue          // it may hold the next chunk already
 		}
-	})
+		var n int
+		var empty bool
+		if err := rc.Control(func(fd uintptr) { n, empty = p.readOver(fd, w) }); err != nil || empty {
+			return // closed, or the pipe is empty (or ended: the reader reads that)
+		}
+		read += n
+	}
+}
+
+// readOver reads a chunk from the pipe fd and queues it for w past the
+// queue's bound; empty reports that there was none to read. p.mu is held.
+func (p *pipeReader) readOver(fd uintptr, w *streamWriter) (n int, empty bool) {
+	buf := chunkPool.Get().(*[]byte)
+	for {
+		n, err := syscall.Read(int(fd), *buf)
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if err != nil || n == 0 {
+			chunkPool.Put(buf)
+			return 0, true
+		}
+		queueOver(w, chunkOf(buf, n))
+		return n, false
+	}
 }
