@@ -30,6 +30,7 @@ import (
 type configActor struct {
 	dir      string
 	lock     *config.DirLock // dir's lock, nil without one (tests)
+	foreign  string          // what relock last found and logged of a lock of dir it ignores (see config.DirLock.Foreign); "" if none
 	services *actor.PID
 	events   *actor.PID // the event hub, or nil
 	log      *slog.Logger
@@ -769,6 +770,16 @@ func (c *configActor) relock() error {
 		c.log.Error("config dir replaced, and its new directory is locked by another supervisor: nothing is loaded from it", "err", err)
 		return fmt.Errorf("%w: %w (nothing was changed)", transport.ErrConfigUnavailable, err)
 	}
+	// A lock that a process of another user holds is ignored (see
+	// config.DirLock.Foreign): said once, not at each request.
+	foreign := ""
+	if err := c.lock.Foreign(); err != nil {
+		foreign = err.Error()
+	}
+	if foreign != "" && foreign != c.foreign {
+		c.log.Warn("config dir locked by a process of another user: its lock is ignored", "err", foreign)
+	}
+	c.foreign = foreign
 	return nil
 }
 

@@ -98,6 +98,11 @@ func (r *rootActor) Receive(ctx actor.Context) {
 				if daemon != nil {
 					c.daemonHash = daemon.Hash
 				}
+				if deps.dirLock != nil {
+					if err := deps.dirLock.Foreign(); err != nil {
+						c.foreign = err.Error() // Run logged it
+					}
+				}
 				return c
 			}), "config")
 			if err != nil {

@@ -484,6 +484,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			return err
 		}
 		defer dirLock.Close()
+		if err := dirLock.Foreign(); err != nil {
+			s.log.Warn("config dir locked by a process of another user: its lock is ignored", "err", err)
+		}
 	}
 	// A log dir may be missing (it is created), not another kind of file:
 	// no service could ever be created.

@@ -14,3 +14,6 @@ func (*DirLock) Refresh() error { return nil }
 
 // Close does nothing here.
 func (*DirLock) Close() error { return nil }
+
+// Foreign returns nil here: no lock is taken.
+func (*DirLock) Foreign() error { return nil }

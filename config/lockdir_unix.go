@@ -25,9 +25,10 @@ import (
 type DirLock struct {
 	dir string
 
-	mu     sync.Mutex
-	f      *os.File // the locked directory; nil when none was (missing, or no flock)
-	closed bool     // Close was called: Refresh locks nothing any more
+	mu      sync.Mutex
+	f       *os.File // the locked directory; nil when none was (missing, no flock, or a foreign lock)
+	closed  bool     // Close was called: Refresh locks nothing any more
+	foreign error    // the lock of the directory is held by a process that cannot supervise it (see Foreign)
 }
 
 // LockDir locks dir, without waiting for another process. A directory
@@ -67,8 +68,9 @@ const (
 // it names another one (the directory was replaced) or one that was
 // missing when the lock was taken, it locks that one, then releases the
 // old lock. It fails with an error wrapping ErrDirInUse if another process
-// holds the new one (the old lock is then kept). A path that names no
-// directory now changes nothing.
+// holds the new one (the old lock is then kept), unless that process
+// cannot be a supervisor of the directory (see Foreign). A path that names
+// no directory now changes nothing.
 func (l *DirLock) Refresh() error {
 	_, err := l.refresh()
 	return err
@@ -82,6 +84,12 @@ func (l *DirLock) refresh() (holder int, err error) {
 	if l.closed {
 		return 0, nil
 	}
+	var foreign error // the lock found held by a process that cannot supervise the dir
+	defer func() {
+		if err == nil {
+			l.foreign = foreign
+		}
+	}()
 	f, err := os.Open(l.dir)
 	if err != nil {
 		return 0, nil // missing or unreadable: reading it reports the problem
@@ -103,6 +111,25 @@ func (l *DirLock) refresh() (holder int, err error) {
 			err = flock.TryLock(f)
 		}
 	}
+	if errors.Is(err, flock.ErrLocked) {
+		// Whoever may read the directory can lock it: such a lock would
+		// otherwise keep every supervisor of the dir from starting, or
+		// from reloading it once replaced. The dir is run unlocked (as
+		// on a file system without flock) until a later refresh takes
+		// the lock. (Looked at once more: a holder that has exited may
+		// have released it by now.)
+		if who := foreignHolder(holder, f); who != "" {
+			if err = flock.TryLock(f); errors.Is(err, flock.ErrLocked) {
+				_ = f.Close()
+				if l.f != nil {
+					_ = l.f.Close() // the directory that was replaced
+					l.f = nil
+				}
+				foreign = fmt.Errorf("config dir %s: its lock is held by %s, which cannot be a supervisor of it (whoever may read a directory can lock it): going on without the lock, taken once released", l.dir, who)
+				return 0, nil
+			}
+		}
+	}
 	switch {
 	case errors.Is(err, flock.ErrLocked):
 		_ = f.Close()
@@ -120,6 +147,25 @@ func (l *DirLock) refresh() (holder int, err error) {
 	}
 	l.f = f
 	return 0, nil
+}
+
+// Foreign returns an error describing the lock of the directory if, when
+// it was last taken or refreshed, another process held it that cannot be
+// a supervisor of the directory, and nil otherwise. Any user who may read
+// a directory can open it and hold its flock; so, rather than refusing
+// the directory for as long as such a process likes, LockDir and Refresh
+// ignore a lock held by a process whose real or effective user is neither
+// root nor this process's effective user (a supervisor of another user
+// would not run the directory's services as they are meant to run), or
+// whose taker has exited, leaving a process it started to hold it (a
+// supervisor holds its lock itself as long as it runs). The directory is
+// then not locked, and the next Refresh tries again. Such a lock is only
+// seen where the holder of a lock can be told (Linux); elsewhere it is an
+// ErrDirInUse, as another supervisor's is.
+func (l *DirLock) Foreign() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.foreign
 }
 
 // Close releases the lock.
