@@ -110,20 +110,20 @@ func (h *handler) logs(w http.ResponseWriter, r *http.Request) {
 			// Its token was replaced: cut, not ended, so that the
 			// follower does not take it for superd closing the stream.
 			panic(http.ErrAbortHandler)
-		case !q.Follow && r.Context().Err() != nil:
-			// The request ended before the log was read to its end
-			// (superd shutting down cancels the requests still in flight,
-			// which closes the reader: it says io.EOF): cut, so that the
-			// part sent never looks like the whole log. A client gone
-			// misses nothing.
+		case r.Context().Err() != nil:
+			// The request ended before the reader's end (superd shutting
+			// down cancels the requests still in flight, which closes the
+			// reader: it says io.EOF): cut, so that the part sent never
+			// looks like the whole log. A follower too: superd ends it
+			// itself at shutdown, once it has read the services' last
+			// output, with its request still going. A client gone misses
+			// nothing.
 			panic(http.ErrAbortHandler)
 		case errors.Is(err, io.EOF):
 			// The end of the answer is one more chunk: it gets its own
 			// time, not what is left of the last chunk's, which a quiet
 			// followed log has used up.
 			h.streamChunk(ctl)
-			return
-		case r.Context().Err() != nil:
 			return
 		default:
 			h.logger.Error("reading service logs", "method", r.Method, "path", r.URL.Path, "err", err)

@@ -63,9 +63,14 @@ func TestLogsUnfollowedCutByTheServerIsNotEnded(t *testing.T) {
 	}
 }
 
-// The same cut, when following, is the end of the stream: a follower
-// has no end of its own, and superd ends it so.
-func TestLogsFollowedEndedByTheServerEnds(t *testing.T) {
+// The same cut, when following: superd ends a follower itself at
+// shutdown, once it has read the services' last output (the reader says
+// io.EOF while the request goes on); a request context that ends first
+// (the grace of superd's shutdown ran out, behind a slow client) cut the
+// follower short of that output, and it was ended as if complete: a slow
+// "supers logs -f" got 105 984 of 300 001 lines, then "superd closed the
+// log stream". It is cut, so that the client says so.
+func TestLogsFollowedCutByTheServerIsCut(t *testing.T) {
 	f := newFakeBackend("web")
 	f.logReader = func(ctx context.Context, _ string, _ LogQuery) (io.ReadCloser, error) {
 		return &endAtCancel{ctx: ctx, first: "line 1\n"}, nil
@@ -87,7 +92,51 @@ func TestLogsFollowedEndedByTheServerEnds(t *testing.T) {
 		t.Fatalf("first chunk: %v", err)
 	}
 	cancel(errors.New("shutting down"))
+	if rest, err := io.ReadAll(resp.Body); err == nil {
+		t.Fatalf("the followed stream ended cleanly after %q%q, cut short of its end", buf, rest)
+	}
+}
+
+// endAtFinish is a followed log reader as superd's is at shutdown: it
+// gives first, then io.EOF once finish is closed, its request still going.
+type endAtFinish struct {
+	finish <-chan struct{}
+	first  string
+	sent   bool
+}
+
+func (r *endAtFinish) Read(p []byte) (int, error) {
+	if !r.sent {
+		r.sent = true
+		return copy(p, r.first), nil
+	}
+	<-r.finish
+	return 0, io.EOF
+}
+
+func (r *endAtFinish) Close() error { return nil }
+
+// A follower the backend ends (superd at shutdown, once the last output is
+// read), its request still going, ends cleanly.
+func TestLogsFollowedEndedByTheBackendEnds(t *testing.T) {
+	finish := make(chan struct{})
+	f := newFakeBackend("web")
+	f.logReader = func(context.Context, string, LogQuery) (io.ReadCloser, error) {
+		return &endAtFinish{finish: finish, first: "line 1\n"}, nil
+	}
+	srv := httptest.NewServer(NewHandler(f, HandlerOptions{}))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/v1/services/web/logs?follow=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	buf := make([]byte, len("line 1\n"))
+	if _, err := io.ReadFull(resp.Body, buf); err != nil {
+		t.Fatalf("first chunk: %v", err)
+	}
+	close(finish)
 	if rest, err := io.ReadAll(resp.Body); err != nil {
-		t.Fatalf("the followed stream was cut (read %q): %v", rest, err)
+		t.Fatalf("the stream the backend ended was cut (read %q): %v", rest, err)
 	}
 }

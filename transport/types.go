@@ -285,13 +285,16 @@ type Backend interface {
 	Signal(ctx context.Context, name, sig string) (ServiceStatus, error)
 	// Logs returns the service's log output as q says: the last q.Tail
 	// lines of the stream's live file (all of it when q.Tail < 0), then,
-	// with q.Follow, whatever is written next, across rotations, until ctx
-	// ends; the reader then returns io.EOF. A Read blocked waiting for
-	// output must return when ctx ends. Without q.Follow, the handler cuts
-	// the answer if ctx ends before the reader's end (superd shutting
-	// down), whatever the reader then returns. The handler closes the reader once
-	// it is done with it, whether or not it reached the end. An unknown
-	// service is an error wrapping ErrUnknownService.
+	// with q.Follow, whatever is written next, across rotations, until the
+	// backend ends it (superd at shutdown, once the services' last output
+	// is read) or ctx ends; the reader then returns io.EOF. A Read blocked
+	// waiting for output must return when ctx ends. The handler ends the
+	// answer at the reader's io.EOF, and cuts it if ctx ended first
+	// (superd's shutdown past its grace, behind a slow client), whatever
+	// the reader then returns: a client then knows it did not get all. The
+	// handler closes the reader once it is done with it, whether or not it
+	// reached the end. An unknown service is an error wrapping
+	// ErrUnknownService.
 	Logs(ctx context.Context, name string, q LogQuery) (io.ReadCloser, error)
 	// Definition returns the service file of a service, with its content
 	// hash. A service without a file is an error wrapping

@@ -22,6 +22,22 @@ import (
 // and the answer then ended cleanly (curl exited 0 with 69 MB of a
 // 279 MB log).
 func TestAPILogsUnfollowedCutByShutdownIsAnError(t *testing.T) {
+	logsCutByShutdown(t, false)
+}
+
+// The same for a follower: superd ends it itself at shutdown, once it has
+// read the services' last output, but one too slow to get it all within
+// the shutdown's grace was ended as if it had, and "supers logs -f" said
+// "superd closed the log stream" short of the end.
+func TestAPILogsFollowedCutByShutdownIsAnError(t *testing.T) {
+	logsCutByShutdown(t, true)
+}
+
+// logsCutByShutdown reads a 24 MB log slowly, with or without follow,
+// while superd shuts down, and fails if the answer ends cleanly before
+// the log's end.
+func logsCutByShutdown(t *testing.T, follow bool) {
+	t.Helper()
 	const size = 24 << 20 // and a newline every 99 bytes
 	d := newDaemon(t, map[string]string{
 		"big.service": "[Service]\nExecStart=/bin/sh -c 'head -c 25165824 /dev/zero | tr \"\\\\0\" x | fold -w 99; exec sleep 100000'\n",
@@ -39,7 +55,7 @@ func TestAPILogsUnfollowedCutByShutdownIsAnError(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	r, err := d.client.Logs(ctx, "big", transport.LogQuery{Tail: -1})
+	r, err := d.client.Logs(ctx, "big", transport.LogQuery{Tail: -1, Follow: follow})
 	if err != nil {
 		t.Fatal(err)
 	}
