@@ -16,7 +16,8 @@ import (
 // file (path+".lock") that is not a regular file of root or of this
 // process's effective user, or that it may not open. A missing file is no
 // problem (Open starts afresh, or creates the lock). It is for a check
-// before a start (superd --check); the errors are Open's.
+// before a start (superd --check); the errors are Open's. The directory
+// is not checked here: superd checks it as its control socket's.
 func Check(path string) error {
 	var errs []error
 	if fi, err := os.Lstat(path); err == nil {

@@ -151,8 +151,9 @@ type Store struct {
 // (see [State.Started] for when the started set is left out) but with no
 // running process: the previous records are only returned, for KillStale,
 // and its first write drops them. Call KillStale before anything starts.
-// The error reports a directory of path that is not usable, or a file that
-// cannot be read.
+// The error reports a directory of path that is not usable or that
+// another user could change (see checkDir), or a file that cannot be
+// read.
 func Open(path string, logger *slog.Logger) (*Store, State, error) {
 	log := orDiscard(logger)
 	dir := filepath.Dir(path)
@@ -160,6 +161,9 @@ func Open(path string, logger *slog.Logger) (*Store, State, error) {
 		return nil, State{}, fmt.Errorf("runstate: state directory: %w", err)
 	} else if !fi.IsDir() {
 		return nil, State{}, fmt.Errorf("runstate: state directory %s: not a directory", dir)
+	}
+	if err := checkDir(dir); err != nil {
+		return nil, State{}, err
 	}
 	lock, err := lockState(path)
 	if err != nil {
@@ -641,6 +645,11 @@ func (s *Store) relock() error {
 	}
 	if flock.StillAt(s.lock, s.path+".lock") {
 		return nil
+	}
+	// Its directory went with it: the one at the path now may be another
+	// user's (see checkDir).
+	if err := checkDir(filepath.Dir(s.path)); err != nil {
+		return err
 	}
 	lock, err := lockState(s.path)
 	if err != nil {
