@@ -993,7 +993,10 @@ func (s *Supervisor) Signal(ctx context.Context, name, sig string) (transport.Se
 // end of what the files hold, and ends there). Without q.Follow the
 // reader ends where the file ended when Logs was called, and may be read
 // after Run has returned. It reads the files the log sink writes; it never
-// blocks the sink or the service. The caller closes the reader.
+// blocks the sink or the service. A log file that is not a regular file
+// (a symbolic link put in its place) is an error wrapping
+// transport.ErrConflict and logsink.ErrUnsafeFile. The caller closes the
+// reader.
 func (s *Supervisor) Logs(ctx context.Context, name string, q transport.LogQuery) (io.ReadCloser, error) {
 	stream := q.Stream
 	switch stream {
@@ -1024,6 +1027,12 @@ func (s *Supervisor) Logs(ctx context.Context, name string, q transport.LogQuery
 			// Cut by the shutdown (its closed watcher), not by the
 			// caller or the file.
 			return nil, fmt.Errorf("%w (shutting down)", ErrNotRunning)
+		}
+		if errors.Is(err, logsink.ErrUnsafeFile) {
+			// Replaced by a link or another kind of file (by the
+			// service's user, whose directory it is): refused, as a
+			// service file that is not a regular one is.
+			return nil, fmt.Errorf("%w: %w", transport.ErrConflict, err)
 		}
 		// err names the log file, and so the service: the caller, who
 		// asked for name, says what it was doing.
