@@ -179,9 +179,10 @@ func (r *TailReader) advance() (bool, error) {
 		f, err := openRegular(r.path)
 		switch {
 		case err == nil:
+			r.openedRegular()
 		case errors.Is(err, fs.ErrNotExist):
 		case errors.Is(err, ErrUnsafeFile):
-			r.log.Warn("logsink: waiting for a regular log file", "path", r.path, "error", err)
+			r.waitUnsafe(err)
 		default:
 			return false, fmt.Errorf("logsink: follow: %w", err)
 		}

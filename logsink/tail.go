@@ -109,6 +109,23 @@ type TailReader struct {
 	sent     bool
 	draining bool
 	drained  bool
+	// unsafeSaid: follow: the wait for a regular file at the path (a
+	// symlink is there) was logged, not to be again until one is opened.
+	unsafeSaid bool
+}
+
+// openedRegular notes that a regular file was opened at the path.
+func (r *TailReader) openedRegular() { r.unsafeSaid = false }
+
+// waitUnsafe logs, once until a regular file is opened at the path again,
+// that the follower waits for one: every change in the directory wakes it
+// and looks again.
+func (r *TailReader) waitUnsafe(err error) {
+	if r.unsafeSaid {
+		return
+	}
+	r.unsafeSaid = true
+	r.log.Warn("logsink: waiting for a regular log file", "path", r.path, "error", err)
 }
 
 // liveLeft is a live file a follower read to its end once its path no
@@ -383,9 +400,10 @@ func (r *TailReader) openLive() (*os.File, os.FileInfo, []rotated, error) {
 		f, err := openRegular(r.path)
 		switch {
 		case err == nil:
+			r.openedRegular()
 		case errors.Is(err, fs.ErrNotExist):
 		case r.follow && errors.Is(err, ErrUnsafeFile):
-			r.log.Warn("logsink: waiting for a regular log file", "path", r.path, "error", err)
+			r.waitUnsafe(err)
 		case errors.Is(err, ErrUnsafeFile):
 			return nil, nil, nil, err // it names the package and the path
 		default:
