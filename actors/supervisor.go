@@ -78,7 +78,10 @@ type Config struct {
 	Socket string
 	// SocketGroup is a group name or numeric id whose members may use the
 	// control socket besides root and the supervisor's own user: the socket
-	// is given that group. Empty: none. New refuses it without Socket.
+	// is given that group. Empty: none. New refuses it without Socket,
+	// and, without SocketAllowRootServices, on a system where the socket
+	// cannot tell its peers apart (see transport.PeerCredentialsSupported):
+	// its members would be taken for root there.
 	SocketGroup string
 	// HTTP serves the control API on TCP too, when HTTP.Addr is set.
 	HTTP HTTPConfig
@@ -347,6 +350,9 @@ func New(cfg Config) (*Supervisor, error) {
 	}
 	if cfg.SocketAllowRootServices && cfg.SocketGroup == "" {
 		return nil, errors.New("actors: Config.SocketAllowRootServices needs a SocketGroup: without one, only root and the supervisor's own user may use the socket")
+	}
+	if err := socketGroupRule(cfg.SocketGroup, cfg.SocketAllowRootServices, transport.PeerCredentialsSupported()); err != nil {
+		return nil, err
 	}
 	if cfg.HTTP.Addr != "" {
 		// Found now, before Run creates a token file for an API it could
@@ -1108,6 +1114,20 @@ func (s *Supervisor) rootRule(c transport.Caller) rootRule {
 	return rule
 }
 
+// socketGroupRule refuses a socket group whose members could not be held
+// to the rules of socket users: where the socket cannot tell who its peers
+// are (peerCreds false: no peer credentials on this system), the uid of
+// every socket client is unknown, and rootRule lets such a caller write
+// any definition, as it does the embedding program; the group's members
+// could then write root services. Unless allowRoot (SocketAllowRootServices)
+// grants them that anyway, such a group is refused.
+func socketGroupRule(group string, allowRoot, peerCreds bool) error {
+	if group == "" || allowRoot || peerCreds {
+		return nil
+	}
+	return fmt.Errorf("actors: Config.SocketGroup %q: this system cannot tell the control socket's peers apart (no peer credentials), so the group's members could write root services: set SocketAllowRootServices to accept that, or give no SocketGroup", group)
+}
+
 // DeleteDefinition stops the service name, forgets it and moves its file
 // to <ConfigDir>/.trash/.
 func (s *Supervisor) DeleteDefinition(ctx context.Context, name string, opts transport.WriteOptions) (transport.DefinitionResult, error) {
@@ -1322,6 +1342,8 @@ func (s *Supervisor) ask(ctx context.Context, name string, act bool, msg func(re
 		if errors.Is(r.err, transport.ErrUnknownService) && !strings.Contains(r.err.Error(), "(") {
 			var created *creationError
 			switch why := s.loadError(ctx, name); {
+			case errors.Is(why, errNotLoadedYet):
+				r.err = fmt.Errorf("%w (%s%s is not loaded yet: a reload, or a start of it, loads it)", r.err, name, config.FileSuffix)
 			case errors.As(why, &created):
 				r.err = fmt.Errorf("%w (%s)", r.err, oneLine(why.Error())) // "service NAME not created: ..."
 			case why != nil:
@@ -1428,7 +1450,8 @@ func (s *Supervisor) wait(ctx context.Context) error {
 }
 
 // loadError returns the load error of NAME.service, if it failed to load,
-// or why service name could not be created (a *creationError).
+// why service name could not be created (a *creationError), or
+// errNotLoadedYet for a valid file written since the last load.
 func (s *Supervisor) loadError(ctx context.Context, name string) error {
 	errs, _ := s.currentLoadErrors(ctx)
 	for _, err := range errs {
@@ -1450,11 +1473,19 @@ func (s *Supervisor) loadError(ctx context.Context, name string) error {
 	// Written since the last load (no reload yet, or a start that failed
 	// to load it on demand): read it now. Only on this error path.
 	path := filepath.Join(s.cfg.ConfigDir, name+config.FileSuffix)
-	if _, err := config.ParseFile(path); err != nil && !serviceFileMissing(err) {
+	switch _, err := config.ParseFile(path); {
+	case err == nil:
+		return errNotLoadedYet
+	case !serviceFileMissing(err):
 		return err
 	}
 	return nil
 }
+
+// errNotLoadedYet is loadError's answer for a valid service file written
+// since the last load: not a service until a reload, or a start of it,
+// loads it.
+var errNotLoadedYet = errors.New("not loaded yet")
 
 // oneLine joins the lines of a multi-error message.
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", "; ") }
