@@ -96,6 +96,12 @@ func NewUnixServer(h http.Handler, access SocketAccess, logger *slog.Logger) *ht
 	return srv
 }
 
+// PeerCredentialsSupported reports whether a server made by NewUnixServer
+// can tell who its peers are on this system (see NewUnixServer): where it
+// cannot, every peer the socket file's permissions let in is served, and
+// the requests carry no peer credentials (PeerFromContext finds none).
+func PeerCredentialsSupported() bool { return peerCredSupported }
+
 // peerKey is the context key of a connection's *peerConn.
 type peerKey struct{}
 

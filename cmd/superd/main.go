@@ -308,6 +308,11 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 		}
 		probs = append(probs, fmt.Errorf("%s: no socket group to apply it to: only root and superd's user may use the socket (give --socket-group GROUP, or SocketGroup= in superd.conf)", from))
 	}
+	if gid >= 0 && !eff.SocketAllowRootServices && !transport.PeerCredentialsSupported() {
+		// Every socket client would be taken for root: the group's
+		// members could write root services (see actors.Config).
+		probs = append(probs, fmt.Errorf("--socket-group %s: this system cannot tell the socket's peers apart (no peer credentials), so the group's members could write root services: give --socket-allow-root-services to accept that, or no socket group", eff.SocketGroup))
+	}
 	if eff.HTTP == "" {
 		// Without an HTTP API, its flags would be ignored: a typo'd or
 		// forgotten --http must not go unnoticed.
