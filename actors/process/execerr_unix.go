@@ -82,8 +82,8 @@ func startError(cmd *exec.Cmd, err error) error {
 // file at path, or the dynamic loader (loader true) an ELF program at path
 // names (PT_INTERP), if that does not exist; else "".
 func missingInterpreter(path string) (interp string, loader bool) {
-	f, err := os.Open(path)
-	if err != nil {
+	f, ok := openProgram(path) // whatever path names now: see openProgram
+	if !ok {
 		return "", false
 	}
 	defer f.Close()
@@ -140,8 +140,8 @@ func argumentsTooLong(args, env []string) string {
 // which a shell would run with itself but execve does not; a program
 // built for another machine than this one; a file that is neither.
 func formatError(path string) string {
-	f, err := os.Open(path)
-	if err != nil {
+	f, ok := openProgram(path) // whatever path names now: see openProgram
+	if !ok {
 		return ""
 	}
 	defer f.Close()

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -90,19 +89,14 @@ func (p *probes) prepare(spec Spec) (*exec.Cmd, error) {
 
 // probeProgram opens the program at path, and looks up the interpreter a
 // #! line names, the way its exec will. What it finds is left to the exec
-// to report: its errors are ignored, a file that is not regular is not
-// opened (opening a FIFO or a device could block or act), nor is one that
-// nobody may execute, whose exec fails on its mode without reading it (a
-// read can act too, and is made as superd's user, root, whoever the
-// service runs as: one of /proc/kmsg takes kernel messages away from the
-// system logger), and the one opened is only read.
+// to report: its errors are ignored, only a regular file that someone may
+// execute is opened (see openProgram: opening a FIFO or a device could
+// block or act, and so could reading a file whose exec fails on its mode
+// without reading it, as superd's user, root, whoever the service runs
+// as), and the one opened is only read.
 func probeProgram(path string) {
-	fi, err := os.Stat(path)
-	if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
-		return
-	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
+	f, ok := openProgram(path)
+	if !ok {
 		return
 	}
 	defer f.Close()
