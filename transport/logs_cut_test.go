@@ -36,31 +36,7 @@ func (r *endAtCancel) Close() error { return nil }
 // ended as if the log were all there: a script saving it would take a
 // truncated log for a complete one.
 func TestLogsUnfollowedCutByTheServerIsNotEnded(t *testing.T) {
-	f := newFakeBackend("web")
-	f.logReader = func(ctx context.Context, _ string, _ LogQuery) (io.ReadCloser, error) {
-		return &endAtCancel{ctx: ctx, first: "line 1\n"}, nil
-	}
-	base, cancel := context.WithCancelCause(context.Background())
-	defer cancel(nil)
-	srv := httptest.NewUnstartedServer(NewHandler(f, HandlerOptions{}))
-	srv.Config.BaseContext = func(net.Listener) context.Context { return base }
-	srv.Start()
-	defer srv.Close()
-
-	resp, err := http.Get(srv.URL + "/v1/services/web/logs?tail=all")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	buf := make([]byte, len("line 1\n"))
-	if _, err := io.ReadFull(resp.Body, buf); err != nil {
-		t.Fatalf("first chunk: %v", err)
-	}
-	cancel(errors.New("shutting down"))
-	rest, err := io.ReadAll(resp.Body)
-	if err == nil {
-		t.Fatalf("the answer ended cleanly after %q%q: a truncated log looks complete", buf, rest)
-	}
+	logsCutByTheServer(t, "tail=all")
 }
 
 // The same cut, when following: superd ends a follower itself at
@@ -71,6 +47,14 @@ func TestLogsUnfollowedCutByTheServerIsNotEnded(t *testing.T) {
 // "supers logs -f" got 105 984 of 300 001 lines, then "superd closed the
 // log stream". It is cut, so that the client says so.
 func TestLogsFollowedCutByTheServerIsCut(t *testing.T) {
+	logsCutByTheServer(t, "follow=true")
+}
+
+// logsCutByTheServer reads the first line of a log answer (query), then
+// ends the server's request context, and fails unless the rest of the
+// answer is cut.
+func logsCutByTheServer(t *testing.T, query string) {
+	t.Helper()
 	f := newFakeBackend("web")
 	f.logReader = func(ctx context.Context, _ string, _ LogQuery) (io.ReadCloser, error) {
 		return &endAtCancel{ctx: ctx, first: "line 1\n"}, nil
@@ -82,7 +66,7 @@ func TestLogsFollowedCutByTheServerIsCut(t *testing.T) {
 	srv.Start()
 	defer srv.Close()
 
-	resp, err := http.Get(srv.URL + "/v1/services/web/logs?follow=true")
+	resp, err := http.Get(srv.URL + "/v1/services/web/logs?" + query)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +77,7 @@ func TestLogsFollowedCutByTheServerIsCut(t *testing.T) {
 	}
 	cancel(errors.New("shutting down"))
 	if rest, err := io.ReadAll(resp.Body); err == nil {
-		t.Fatalf("the followed stream ended cleanly after %q%q, cut short of its end", buf, rest)
+		t.Fatalf("the answer ended cleanly after %q%q: a truncated log looks complete", buf, rest)
 	}
 }
 

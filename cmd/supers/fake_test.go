@@ -408,7 +408,12 @@ func startDaemon(t *testing.T, b transport.Backend) string {
 // server is closed when the test ends.
 func serveDaemon(t *testing.T, h http.Handler) string {
 	t.Helper()
-	path := filepath.Join(shortTempDir(t), "superd.sock")
+	return serveDaemonAt(t, h, filepath.Join(shortTempDir(t), "superd.sock"))
+}
+
+// serveDaemonAt is serveDaemon on the socket path.
+func serveDaemonAt(t *testing.T, h http.Handler, path string) string {
+	t.Helper()
 	ln, err := transport.ListenUnix(path)
 	if err != nil {
 		t.Fatal(err)

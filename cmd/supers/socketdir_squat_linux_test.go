@@ -5,9 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,20 +64,7 @@ func TestDefaultSocketDirOfAnotherUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The squatter's superd, answering like a real one.
-	path := filepath.Join(squat, "superd.sock")
-	ln, err := transport.ListenUnix(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := transport.NewServer(transport.NewHandler(fixture(), transport.HandlerOptions{Version: "9.9.9"}))
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		_ = srv.Close()
-		if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("Serve: %v", err)
-		}
-	})
+	path := serveDaemonAt(t, transport.NewHandler(fixture(), transport.HandlerOptions{Version: "9.9.9"}), filepath.Join(squat, "superd.sock"))
 	if err := os.Chmod(path, 0o777); err != nil {
 		t.Fatal(err)
 	}
