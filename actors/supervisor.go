@@ -427,10 +427,10 @@ func (s *Supervisor) HTTPAddr() string {
 }
 
 // LoadErrors returns the errors of the service files that could not be
-// loaded at start (each names its file and line), and of the services that
-// could not be created then (such as one of Config.Services whose name a
-// file also defines, or one whose log files cannot be opened). Valid after
-// Ready.
+// loaded at start (each names its file and line), and one for each
+// service that could not be created then (such as one of Config.Services
+// whose name a file also defines, or one whose log files cannot be
+// opened). Valid after Ready.
 func (s *Supervisor) LoadErrors() []error {
 	select {
 	case <-s.ready:
@@ -600,12 +600,10 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	s.sys.Root.Send(s.services, &addServices{specs: specs, done: added})
 	created := len(specs)
 	if err := <-added; err != nil {
-		s.loadErrs = append(s.loadErrs, err)
+		failed := creationErrors(specs, err)
+		s.loadErrs = append(s.loadErrs, failed...)
 		s.log.Error("services not created", "err", err)
-		created-- // one error, or one per service joined
-		if joined, ok := err.(interface{ Unwrap() []error }); ok {
-			created -= len(joined.Unwrap()) - 1
-		}
+		created -= len(failed)
 	}
 
 	api.serve(handler, s.tcp) // unless it already serves
@@ -657,6 +655,36 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	api.shutdown()
 	stopped = true
 	return nil
+}
+
+// creationErrors splits err, the joined errors of the services of specs
+// that Run could not create, into one *creationError per service, in the
+// order of specs: LoadErrors, ConfigErrors (without a config actor) and
+// the answer about such a name (see ask) then give each service its own
+// error, as the config actor does for a service created later. The
+// services supervisor words each one "service NAME not created: ...";
+// one that names no service of specs is kept as it is.
+func creationErrors(specs []*config.Service, err error) []error {
+	parts := []error{err}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		parts = slices.Clone(joined.Unwrap()) // not err's own: emptied below
+	}
+	out := make([]error, 0, len(parts))
+	for _, sp := range specs {
+		for i, part := range parts {
+			if part != nil && strings.HasPrefix(part.Error(), "service "+sp.Name+" not created: ") {
+				out = append(out, &creationError{file: sp.File, name: sp.Name, err: part})
+				parts[i] = nil
+				break
+			}
+		}
+	}
+	for _, part := range parts {
+		if part != nil {
+			out = append(out, part)
+		}
+	}
+	return out
 }
 
 // streamsEndGrace is how long, at shutdown, the clients of the event
