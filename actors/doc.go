@@ -52,8 +52,11 @@
 // an action the service's state or origin forbids (a signal to a service
 // without a process, a definition write for a service of
 // [Config.Services]), [transport.ErrConflict]; no config dir to read
-// (none configured, or missing), [transport.ErrConfigUnavailable]. A start
-// whose program could not be executed matches [ErrStartFailed]; a
+// (none configured, or missing), [transport.ErrConfigUnavailable]; a
+// definition write that the access rules refuse for its caller (see
+// [Supervisor.PutDefinition]), [transport.ErrForbidden], and one whose
+// If-Match does not match the file, [transport.ErrPreconditionFailed]. A
+// start whose program could not be executed matches [ErrStartFailed]; a
 // supervisor not running, [ErrNotRunning]; and a call whose context ended
 // first, the context's error.
 //

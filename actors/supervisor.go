@@ -1096,7 +1096,8 @@ func (s *Supervisor) Definition(ctx context.Context, name string) (transport.Def
 // Remote, may write any definition, as may one of UID -1). A Caller that
 // is Remote is held to AllowRemoteEdit and AllowRootServices, one of
 // another UID to the rules of socket users (see SocketAllowRootServices),
-// as the requests of the HTTP API and of the socket are. DeleteDefinition
+// as the requests of the HTTP API and of the socket are; a write they
+// refuse is an error wrapping transport.ErrForbidden. DeleteDefinition
 // applies the same rules.
 func (s *Supervisor) PutDefinition(ctx context.Context, name string, data []byte, opts transport.WriteOptions) (transport.DefinitionResult, error) {
 	if err := s.mayEdit(opts); err != nil {
