@@ -446,6 +446,8 @@ func (s *Supervisor) LoadErrors() []error {
 // service gracefully (in parallel, each within its TimeoutStopSec, all
 // within ShutdownTimeout), hands the last events (the stops) to the
 // streams of Events before it closes them, and ends the streams of Logs.
+// A process that even SIGKILL does not end is given up as Stop gives it
+// up, and left behind: Run returns all the same.
 //
 // It returns an error at once if it cannot start, for example: another
 // superd holds the socket's lock (the error wraps
@@ -965,7 +967,10 @@ func (s *Supervisor) Start(ctx context.Context, name string) (transport.ServiceS
 }
 
 // Stop stops a service gracefully: KillSignal to its process group, then
-// SIGKILL after TimeoutStopSec. It returns once the process has exited.
+// SIGKILL after TimeoutStopSec. It returns once the process has exited,
+// or, for one that even SIGKILL does not end (stuck in the kernel, or
+// held by a tracer), 2s after the SIGKILL: the service is then stopped,
+// its status's Error naming the process left behind.
 func (s *Supervisor) Stop(ctx context.Context, name string) (transport.ServiceStatus, error) {
 	st, err := s.ask(ctx, name, true, func(r replyTo) any { return &stopService{name: name, reply: r} })
 	s.persistIntent(ctx, err)
