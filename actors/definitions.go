@@ -120,6 +120,11 @@ func (c *configActor) readDefinition(name string) (*config.Definition, error) {
 			// file removed by hand, whose service rm would stop.
 			return nil, fmt.Errorf("%w: config dir %s: %w (nothing was changed)", transport.ErrConfigUnavailable, c.dir, derr)
 		}
+		if target, ok := danglingLink(c.dir, name); ok {
+			// A file that did not load (a reload lists it), not no file:
+			// rm moves it to the trash.
+			return nil, fmt.Errorf("%w %q (%s%s in %s is a symbolic link to %s, which leads to no file)", transport.ErrUnknownService, name, name, config.FileSuffix, c.dir, target)
+		}
 		return nil, fmt.Errorf("%w %q (no file %s%s in %s)", transport.ErrUnknownService, name, name, config.FileSuffix, c.dir)
 	case errors.Is(err, config.ErrNotRegular):
 		return nil, fmt.Errorf("%w: %w", transport.ErrConflict, err)
@@ -127,6 +132,30 @@ func (c *configActor) readDefinition(name string) (*config.Definition, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// danglingLink returns the target of NAME.service in dir if it is a
+// symbolic link that leads to no file.
+func danglingLink(dir, name string) (string, bool) {
+	path, err := config.DefinitionPath(dir, name)
+	if err != nil {
+		return "", false
+	}
+	target, err := os.Readlink(path)
+	if err != nil {
+		return "", false
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		return "", false
+	}
+	return target, true
+}
+
+// isDanglingLink reports whether NAME.service in dir is a symbolic link
+// that leads to no file.
+func isDanglingLink(dir, name string) bool {
+	_, ok := danglingLink(dir, name)
+	return ok
 }
 
 // refusedDir returns an error wrapping transport.ErrConfigUnavailable if
@@ -248,6 +277,14 @@ func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transp
 			return res, nil, fmt.Errorf("%w: service %s cannot be replaced, its logs could not be opened (nothing was written): %w", transport.ErrConflict, m.name, err)
 		}
 	}
+	if fi, err := os.Lstat(path); err == nil && fi.Mode().IsRegular() && linkCount(fi) > 1 {
+		// The rename would give the name a new file and leave the
+		// others the old one: edits through them (which --watch
+		// follows) would then be silently ignored, as for the target
+		// of a symbolic link (config.ErrSymlink).
+		return res, nil, fmt.Errorf("%w: %s has %d names (hard links): replacing it would leave the others with the old text; edit it in place, or remove its other names (nothing was written)",
+			transport.ErrConflict, path, linkCount(fi))
+	}
 	written, err := config.WriteDefinition(c.dir, m.name, m.data)
 	if errors.Is(err, config.ErrSymlink) {
 		return res, nil, fmt.Errorf("%w: %w", transport.ErrConflict, err)
@@ -295,8 +332,15 @@ func (c *configActor) deleteDefinition(ctx actor.Context, m *deleteDefinition) (
 	}
 	cur, err := c.readDefinition(m.name)
 	_, known := c.known[m.name]
+	dangling := false // NAME.service is a symbolic link to no file
 	switch {
 	case err == nil:
+	case errors.Is(err, transport.ErrUnknownService) && isDanglingLink(c.dir, m.name):
+		// A file that did not load: moved to the trash as any other. It
+		// has no text, so If-Match (even *) fails, and a caller held to
+		// its own definitions may not remove it: once its target
+		// appears, it may run as anyone.
+		cur, dangling = nil, true
 	case errors.Is(err, transport.ErrUnknownService) && known:
 		// Its file was removed by hand since it was loaded: the service
 		// is still stopped and forgotten, and there is nothing to trash.
@@ -313,17 +357,21 @@ func (c *configActor) deleteDefinition(ctx actor.Context, m *deleteDefinition) (
 	if err := notOwnDefinition(cur, m.root, "remove"); err != nil {
 		return res, err
 	}
+	if dangling && !m.root.allowed && m.root.asUID >= 0 {
+		return res, fmt.Errorf("%w: cannot remove %s: its file is a symbolic link to no file, whose user cannot be known; %s", transport.ErrForbidden, m.name, m.root.refusal)
+	}
 	res.Action = transport.ActionDeleted
-	if cur != nil {
+	if cur != nil || dangling {
 		trash, err := config.RemoveDefinition(c.dir, m.name, time.Now())
 		if err != nil {
 			return res, err
 		}
 		res.Trash = trash
-		c.dropError(cur.Path)
+		path, _ := config.DefinitionPath(c.dir, m.name) // the name is valid: readDefinition checked it
+		c.dropError(path)
 	}
 	c.log.Info("service definition deleted", "service", m.name, "trash", res.Trash, "by", m.opts.Caller.String())
-	if known || cur != nil {
+	if known || cur != nil || dangling {
 		// A file that did not load has no service, but the state file
 		// may hold the operator's stop or start of that name: it goes
 		// too.
