@@ -45,8 +45,10 @@ const editMarker = "# supers-edit:"
 // up, listing the problems (exit 1). When superd refuses the text
 // for another reason, such as someone else changing the definition
 // meanwhile (HTTP 412), or the editor fails after changes were made, the
-// edited file is kept and its path printed (exit 1); otherwise the
-// temporary directory is removed.
+// edited file is kept and its path printed (exit 1); so it is when the
+// answer does not come or does not say that superd refused the text (a
+// timeout, superd stopping, a 5xx): supers then says that superd may have
+// saved it. Otherwise the temporary directory is removed.
 //
 // A service without a file exits 4: "supers apply" creates one.
 func (c *editCmd) Run(ctx context.Context, a *app) error {
@@ -172,11 +174,31 @@ func (s *editSession) run(ctx context.Context) (keep bool, err error) {
 		case errors.Is(err, transport.ErrPreconditionFailed):
 			a.errorf("edit %s: the definition was changed in superd while you edited it: nothing saved (run \"supers edit %s\" again and redo your changes)", s.name, s.name)
 			return true, exitStatus(exitError)
-		default:
+		case refused(err):
 			a.errorf("edit %s: %s: nothing saved", s.name, a.describe(err))
+			return true, exitStatus(exitError)
+		default:
+			// No answer, or one that does not say superd refused the
+			// write: it may have been made (superd stopping goes on
+			// with a write begun; a timeout cuts only the wait).
+			a.errorf("edit %s: %s; superd may have saved your version nonetheless: see \"supers cat %s\"", s.name, a.describe(err), s.name)
 			return true, exitStatus(exitError)
 		}
 	}
+}
+
+// refused reports whether err, the failure of a definition write, says
+// that superd did not make it: it could not be reached, or refused the
+// request (a 4xx answer, or a 503 for its config dir, which changes
+// nothing). Any other failure (no answer in time, the connection cut,
+// superd stopping, a 5xx) leaves the write's fate unknown.
+func refused(err error) bool {
+	var unreachable *transport.UnreachableError
+	if errors.As(err, &unreachable) {
+		return true
+	}
+	var apiErr *transport.APIError
+	return errors.As(err, &apiErr) && (apiErr.StatusCode < 500 || errors.Is(err, transport.ErrConfigUnavailable))
 }
 
 // changed reports whether the file, without the lines edit added, differs
