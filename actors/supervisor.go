@@ -47,8 +47,10 @@ import (
 // program's umask (unless its UMask= sets one): superd sets its own to
 // 0022 (as systemd's UMask= default), an embedding program keeps its own.
 //
-// New makes the relative paths absolute, against the current directory at
-// that time: a later chdir of the program does not move them.
+// New makes the relative paths of Config absolute, against the current
+// directory at that time: a later chdir of the program does not move them.
+// A service without WorkingDirectory= is another matter: it runs in the
+// program's current directory as it is at each of its starts.
 type Config struct {
 	// ConfigDir is the directory whose *.service files are loaded at start;
 	// it must exist. Empty: no files are loaded (use Services). Its

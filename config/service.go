@@ -23,7 +23,8 @@ type Service struct {
 	// (argv[0] is not resolved: the process layer looks bare names up in PATH
 	// and resolves relative paths against WorkingDirectory at start time).
 	ExecStart []string
-	// WorkingDirectory is the child's working directory ("" means superd's).
+	// WorkingDirectory is the child's working directory ("" means superd's,
+	// or the embedding program's, as it is at each start).
 	WorkingDirectory string
 	// Environment holds KEY=VALUE pairs from EnvironmentFile= then
 	// Environment=, in file order; later entries win over earlier ones and
