@@ -128,6 +128,10 @@ func (c *configActor) readDefinition(name string) (*config.Definition, error) {
 		return nil, fmt.Errorf("%w %q (no file %s%s in %s)", transport.ErrUnknownService, name, name, config.FileSuffix, c.dir)
 	case errors.Is(err, config.ErrNotRegular):
 		return nil, fmt.Errorf("%w: %w", transport.ErrConflict, err)
+	case errors.Is(err, config.ErrTooLarge):
+		// A file that did not load (a reload lists it): rm moves it to
+		// the trash.
+		return nil, fmt.Errorf("%w: %w: it is no service file (remove it with supers rm %s)", transport.ErrConflict, err, name)
 	case err != nil:
 		return nil, err
 	}
@@ -332,15 +336,15 @@ func (c *configActor) deleteDefinition(ctx actor.Context, m *deleteDefinition) (
 	}
 	cur, err := c.readDefinition(m.name)
 	_, known := c.known[m.name]
-	dangling := false // NAME.service is a symbolic link to no file
+	unread := false // NAME.service is a symbolic link to no file, or too large to read
 	switch {
 	case err == nil:
-	case errors.Is(err, transport.ErrUnknownService) && isDanglingLink(c.dir, m.name):
+	case errors.Is(err, transport.ErrUnknownService) && isDanglingLink(c.dir, m.name), errors.Is(err, config.ErrTooLarge):
 		// A file that did not load: moved to the trash as any other. It
 		// has no text, so If-Match (even *) fails, and a caller held to
-		// its own definitions may not remove it: once its target
-		// appears, it may run as anyone.
-		cur, dangling = nil, true
+		// its own definitions may not remove it: it cannot tell whom
+		// the file runs as (a link's target may appear).
+		cur, unread = nil, true
 	case errors.Is(err, transport.ErrUnknownService) && known:
 		// Its file was removed by hand since it was loaded: the service
 		// is still stopped and forgotten, and there is nothing to trash.
@@ -357,11 +361,11 @@ func (c *configActor) deleteDefinition(ctx actor.Context, m *deleteDefinition) (
 	if err := notOwnDefinition(cur, m.root, "remove"); err != nil {
 		return res, err
 	}
-	if dangling && !m.root.allowed && m.root.asUID >= 0 {
-		return res, fmt.Errorf("%w: cannot remove %s: its file is a symbolic link to no file, whose user cannot be known; %s", transport.ErrForbidden, m.name, m.root.refusal)
+	if unread && !m.root.allowed && m.root.asUID >= 0 {
+		return res, fmt.Errorf("%w: cannot remove %s: its file cannot be read (a symbolic link to no file, or too large), so whom it runs as cannot be known; %s", transport.ErrForbidden, m.name, m.root.refusal)
 	}
 	res.Action = transport.ActionDeleted
-	if cur != nil || dangling {
+	if cur != nil || unread {
 		trash, err := config.RemoveDefinition(c.dir, m.name, time.Now())
 		if err != nil {
 			return res, err
@@ -371,7 +375,7 @@ func (c *configActor) deleteDefinition(ctx actor.Context, m *deleteDefinition) (
 		c.dropError(path)
 	}
 	c.log.Info("service definition deleted", "service", m.name, "trash", res.Trash, "by", m.opts.Caller.String())
-	if known || cur != nil || dangling {
+	if known || cur != nil || unread {
 		// A file that did not load has no service, but the state file
 		// may hold the operator's stop or start of that name: it goes
 		// too.

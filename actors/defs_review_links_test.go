@@ -14,10 +14,11 @@ import (
 	"github.com/supers-dev/supers/transport"
 )
 
-// A service file that is a symbolic link to no file is removed (moved to
-// the trash) by a caller who may write any definition, but not by a socket
-// user held to its own definitions: once the target appears, the file may
-// run as anyone.
+// A service file that cannot be read (a symbolic link to no file, a file
+// over the size limit) is removed (moved to the trash) by a caller who may
+// write any definition, but not by a socket user held to its own
+// definitions: whom it runs as cannot be known (a link's target may
+// appear).
 func TestDefsReviewDanglingLinkRemoval(t *testing.T) {
 	dir := t.TempDir()
 	sup, _, _ := embedded(t, actors.Config{ConfigDir: dir})
@@ -26,12 +27,23 @@ func TestDefsReviewDanglingLinkRemoval(t *testing.T) {
 	if err := os.Symlink(filepath.Join(t.TempDir(), "gone.service"), link); err != nil {
 		t.Fatal(err)
 	}
+	big := filepath.Join(dir, "big.service")
+	if err := os.WriteFile(big, make([]byte, 1<<20+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	socketUser := transport.WriteOptions{Caller: transport.Caller{UID: 65534}}
-	if _, err := sup.DeleteDefinition(ctx, "dang", socketUser); !errors.Is(err, transport.ErrForbidden) {
-		t.Fatalf("DeleteDefinition of a dangling link by uid 65534: %v, want ErrForbidden", err)
+	for _, name := range []string{"dang", "big"} {
+		_, err := sup.DeleteDefinition(ctx, name, socketUser)
+		// Only a 403: the API answers a 404 or 409 first.
+		if !errors.Is(err, transport.ErrForbidden) || errors.Is(err, transport.ErrUnknownService) || errors.Is(err, transport.ErrConflict) {
+			t.Errorf("DeleteDefinition of %s by uid 65534: %v, want ErrForbidden alone", name, err)
+		}
 	}
 	if _, err := os.Lstat(link); err != nil {
 		t.Fatalf("a refused removal moved the link: %v", err)
+	}
+	if _, err := os.Lstat(big); err != nil {
+		t.Fatalf("a refused removal moved big.service: %v", err)
 	}
 	res, err := sup.DeleteDefinition(ctx, "dang", transport.WriteOptions{})
 	if err != nil {

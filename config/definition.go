@@ -66,8 +66,9 @@ func DefinitionPath(dir, name string) (string, error) {
 }
 
 // ReadDefinition reads the service file of name in dir. A missing file
-// gives an error wrapping fs.ErrNotExist; a path that is not a regular file
-// (a directory, a symlink to one) is an error too.
+// gives an error wrapping fs.ErrNotExist, one over 1 MiB an error wrapping
+// ErrTooLarge; a path that is not a regular file (a directory, a symlink
+// to one) is an error too.
 func ReadDefinition(dir, name string) (*Definition, error) {
 	path, err := DefinitionPath(dir, name)
 	if err != nil {
@@ -75,6 +76,9 @@ func ReadDefinition(dir, name string) (*Definition, error) {
 	}
 	data, err := readFile(path)
 	if err != nil {
+		if fi, serr := os.Stat(path); serr == nil && fi.Mode().IsRegular() && fi.Size() > MaxFileSize {
+			err = fmt.Errorf("%w: %d bytes (at most %d)", ErrTooLarge, fi.Size(), MaxFileSize)
+		}
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
 	return &Definition{Name: name, Path: path, Data: data, Hash: ContentHash(data)}, nil

@@ -159,3 +159,16 @@ func TestReadDefinitionNotRegular(t *testing.T) {
 		t.Fatalf("read a directory: %v, want ErrNotRegular", err)
 	}
 }
+
+// A service file over the size limit, written by hand, reads as
+// ErrTooLarge, naming its size, so that the API can say what is wrong.
+func TestReadDefinitionTooLarge(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "big.service"), make([]byte, MaxFileSize+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ReadDefinition(dir, "big")
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "1048577 bytes") {
+		t.Fatalf("read an oversized definition: %v, want ErrTooLarge naming its size", err)
+	}
+}

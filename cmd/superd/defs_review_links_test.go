@@ -95,3 +95,35 @@ func TestDefsReviewDanglingLink(t *testing.T) {
 	}
 	want(t, sock.do("DELETE", "/v1/services/dang/definition", nil), 404, "DELETE once the link is gone")
 }
+
+// A service file over the size limit (written by hand) is a file that did
+// not load: GET says what is wrong with it (a 409, not a 500), PUT asks
+// for its removal first, and DELETE moves it to the trash as any other.
+func TestDefsReviewOversizedFile(t *testing.T) {
+	big := "[Service]\nExecStart=/bin/sleep 1000\n" + strings.Repeat("#", 1<<20)
+	d := newDaemon(t, map[string]string{"big.service": big}).start()
+	sock := d.socketAPI()
+	a := want(t, sock.do("GET", "/v1/services/big/definition", nil), 409, "GET of an oversized file")
+	if !strings.Contains(string(a.body), "too large") {
+		t.Errorf("the 409 does not say the file is too large: %s", a)
+	}
+	a = want(t, sock.do("PUT", "/v1/services/big/definition", []byte("[Service]\nExecStart=/bin/sleep 1000\n")), 409, "PUT over an oversized file")
+	if !strings.Contains(string(a.body), "too large") {
+		t.Errorf("the 409 does not say the file is too large: %s", a)
+	}
+	want(t, sock.do("DELETE", "/v1/services/big/definition", nil, "If-Match", "*"), 412, "DELETE If-Match: * of an oversized file")
+	out, errOut, code := d.cli("rm", "big")
+	if code != 0 || !strings.Contains(out, "big: deleted (moved to ") {
+		t.Fatalf("rm of an oversized file: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(d.dir, "big.service")); !os.IsNotExist(err) {
+		t.Errorf("the file is still there: %v", err)
+	}
+	trashed, _ := filepath.Glob(filepath.Join(d.dir, ".trash", "big.service.*"))
+	if len(trashed) != 1 {
+		t.Fatalf("the trash holds %q", trashed)
+	}
+	if got, _ := os.ReadFile(trashed[0]); string(got) != big {
+		t.Errorf("the trashed file is not the file (%d bytes)", len(got))
+	}
+}
