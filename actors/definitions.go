@@ -218,8 +218,15 @@ func (c *configActor) handlePutDefinition(ctx actor.Context, m *putDefinition) {
 		m.reply <- definitionReply{result: res, err: err}
 		return
 	}
+	path, _ := config.DefinitionPath(c.dir, m.name) // the name is valid: putDefinition checked it
 	apply.then = func(_ actor.Context, failed map[string]error) {
-		m.reply <- definitionReply{result: res, err: failed[m.name]}
+		err := failed[m.name]
+		if err != nil {
+			// Nothing says the file stays, and its service is tried
+			// again, unless the error does.
+			err = fmt.Errorf("%w (%s is written: once the cause is fixed, a start of %s or a reload creates it)", err, path, m.name)
+		}
+		m.reply <- definitionReply{result: res, err: err}
 	}
 	c.askCreate(apply.added...)
 	c.askCreate(apply.changed...)
