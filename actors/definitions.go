@@ -378,6 +378,10 @@ func (c *configActor) deleteDefinition(ctx actor.Context, m *deleteDefinition) (
 			return res, err
 		}
 		res.Trash = trash
+		if err := config.PruneTrash(c.dir, m.name); err != nil {
+			// The removal is made: only older copies stay.
+			c.log.Warn("the trash keeps more removed files than it should", "service", m.name, "err", err)
+		}
 		path, _ := config.DefinitionPath(c.dir, m.name) // the name is valid: readDefinition checked it
 		c.dropError(path)
 	}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -8,6 +9,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -15,6 +19,13 @@ import (
 // RemoveDefinition moves deleted service files. LoadDir never reads it (it
 // reads no subdirectory).
 const TrashDir = ".trash"
+
+// TrashKeep is how many removed files of each service name the trash
+// keeps: PruneTrash deletes older ones.
+const TrashKeep = 32
+
+// trashStamp is the layout of the time in the names of trashed files.
+const trashStamp = "20060102T150405.000000000Z"
 
 // DefinitionMode is the permission of the service files WriteDefinition
 // creates.
@@ -140,7 +151,7 @@ func writeAtomic(dir, path string, data []byte) (err error) {
 // RemoveDefinition moves the service file of name in dir into
 // <dir>/.trash/, as <name>.service.<UTC time of now>, creating the trash
 // directory (mode 0750) if needed, and returns the new path. Moving back is
-// all it takes to undo it. A missing file gives an error wrapping
+// all it takes to undo it. PruneTrash deletes the older removals. A missing file gives an error wrapping
 // fs.ErrNotExist.
 func RemoveDefinition(dir, name string, now time.Time) (string, error) {
 	path, err := DefinitionPath(dir, name)
@@ -154,7 +165,7 @@ func RemoveDefinition(dir, name string, now time.Time) (string, error) {
 	if err := os.Mkdir(trash, 0o750); err != nil && !errors.Is(err, fs.ErrExist) {
 		return "", fmt.Errorf("removing %s: %w", path, err)
 	}
-	stamp := now.UTC().Format("20060102T150405.000000000Z")
+	stamp := now.UTC().Format(trashStamp)
 	dst := filepath.Join(trash, name+FileSuffix+"."+stamp)
 	for i := 1; ; i++ {
 		// Never overwrite an earlier deletion of the same instant.
@@ -170,4 +181,59 @@ func RemoveDefinition(dir, name string, now time.Time) (string, error) {
 		return "", fmt.Errorf("removing %s: %w", path, err)
 	}
 	return dst, nil
+}
+
+// PruneTrash deletes the files RemoveDefinition moved into <dir>/.trash/
+// for name but the TrashKeep latest, so that definitions written and
+// removed over and over cannot fill the file system. Other files (another
+// name's, the operator's) are left alone.
+func PruneTrash(dir, name string) error {
+	if err := ValidateName(name); err != nil {
+		return err
+	}
+	trash := filepath.Join(dir, TrashDir)
+	entries, err := os.ReadDir(trash)
+	if err != nil {
+		return fmt.Errorf("pruning the trash: %w", err)
+	}
+	type removal struct {
+		file string
+		at   time.Time
+		n    int // the suffix of a removal at the same instant as another
+	}
+	var mine []removal
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), name+FileSuffix+".")
+		if !ok || len(rest) < len(trashStamp) {
+			continue
+		}
+		at, err := time.Parse(trashStamp, rest[:len(trashStamp)])
+		if err != nil {
+			continue
+		}
+		n := 0
+		if suffix := rest[len(trashStamp):]; suffix != "" {
+			digits, ok := strings.CutPrefix(suffix, ".")
+			if n, err = strconv.Atoi(digits); !ok || err != nil || n < 1 || strconv.Itoa(n) != digits {
+				continue
+			}
+		}
+		mine = append(mine, removal{file: e.Name(), at: at, n: n})
+	}
+	if len(mine) <= TrashKeep {
+		return nil
+	}
+	slices.SortFunc(mine, func(a, b removal) int {
+		return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.n, b.n))
+	})
+	var errs []error
+	for _, r := range mine[:len(mine)-TrashKeep] {
+		if err := os.Remove(filepath.Join(trash, r.file)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("pruning the trash: %w", err)
+	}
+	return nil
 }

@@ -172,3 +172,53 @@ func TestReadDefinitionTooLarge(t *testing.T) {
 		t.Fatalf("read an oversized definition: %v, want ErrTooLarge naming its size", err)
 	}
 }
+
+// PruneTrash keeps the TrashKeep latest removals of each name, so that
+// writes and removals made over and over (by a socket user, say, of its
+// own definitions) cannot fill the config dir's file system. Those of
+// other names, and files the trash did not make, are left alone.
+func TestRemoveDefinitionTrashBounded(t *testing.T) {
+	dir := t.TempDir()
+	data := []byte("[Service]\nExecStart=/bin/true\n")
+	trash := filepath.Join(dir, TrashDir)
+	if err := os.Mkdir(trash, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	// Another service whose name starts as the file names of job's do,
+	// and a file of the operator's.
+	for _, f := range []string{"job.service.service.20200101T000000.000000000Z", "job.service.bak"} {
+		if err := os.WriteFile(filepath.Join(trash, f), data, 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Date(2026, 11, 26, 1, 2, 3, 0, time.UTC)
+	var paths []string
+	for i := range TrashKeep + 5 {
+		if _, err := WriteDefinition(dir, "job", data); err != nil {
+			t.Fatal(err)
+		}
+		now := start.Add(time.Duration(i) * time.Second)
+		if i == TrashKeep+4 {
+			now = start.Add(time.Duration(i-1) * time.Second) // the same instant as the one before
+		}
+		p, err := RemoveDefinition(dir, "job", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	if err := PruneTrash(dir, "job"); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range paths {
+		_, err := os.Stat(p)
+		if kept := i >= len(paths)-TrashKeep; kept != (err == nil) {
+			t.Errorf("removal %d (%s): kept %v, stat %v", i, filepath.Base(p), kept, err)
+		}
+	}
+	for _, f := range []string{"job.service.service.20200101T000000.000000000Z", "job.service.bak"} {
+		if _, err := os.Stat(filepath.Join(trash, f)); err != nil {
+			t.Errorf("%s was removed: %v", f, err)
+		}
+	}
+}

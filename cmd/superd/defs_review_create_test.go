@@ -3,10 +3,13 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/supers-dev/supers/config"
 )
 
 // A new definition whose service cannot be created (its log directory is
@@ -38,4 +41,36 @@ func TestDefsReviewPutNotCreatedSaysWritten(t *testing.T) {
 	}
 	d.mustCLI("start", "api")
 	d.waitRunning("api")
+}
+
+// Definitions written and removed over and over (as a socket user may do
+// with its own) do not fill the config dir's file system: the trash keeps
+// the latest removals of each name only.
+func TestDefsReviewTrashBounded(t *testing.T) {
+	d := newDaemon(t, nil).start()
+	sock := d.socketAPI()
+	path := "/v1/services/churn/definition"
+	for i := range config.TrashKeep + 3 {
+		def := fmt.Sprintf("[Service]\nExecStart=/bin/sleep %d\nAutoStart=no\n", 1000+i)
+		want(t, sock.do("PUT", path, []byte(def)), 201, "create")
+		want(t, sock.do("DELETE", path, nil), 200, "delete")
+	}
+	trashed, err := filepath.Glob(filepath.Join(d.dir, config.TrashDir, "churn.service.*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(trashed) != config.TrashKeep {
+		t.Fatalf("the trash holds %d removals of churn, want %d", len(trashed), config.TrashKeep)
+	}
+	// The latest is among them.
+	last := fmt.Sprintf("ExecStart=/bin/sleep %d\n", 1000+config.TrashKeep+2)
+	found := false
+	for _, f := range trashed {
+		if b, _ := os.ReadFile(f); strings.Contains(string(b), last) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the latest removal is not in the trash")
+	}
 }
