@@ -131,7 +131,7 @@ func (c *configActor) readDefinition(name string) (*config.Definition, error) {
 	case errors.Is(err, config.ErrTooLarge):
 		// A file that did not load (a reload lists it): rm moves it to
 		// the trash.
-		return nil, fmt.Errorf("%w: %w: it is no service file (remove it with supers rm %s)", transport.ErrConflict, err, name)
+		return nil, fmt.Errorf("%w: %w: superd cannot load it (supers rm %s moves it to the trash)", transport.ErrConflict, err, name)
 	case err != nil:
 		return nil, err
 	}
