@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -168,6 +169,13 @@ func TestFrozenLogDiskBlocksOnlyItsLogs(t *testing.T) {
 	for _, name := range []string{"a", "b", "new", "newer"} {
 		d2.waitRunning(name)
 	}
+	// newer's first line is in its pipe, waiting for the thaw: the shell
+	// has written it (a loaded machine may take longer than the second
+	// superd's life to get there).
+	newer := d2.waitRunning("newer").PID
+	waitFor(t, 20*time.Second, "newer's first line written to its pipe", func() bool {
+		return wroteBytes(newer) > 0
+	})
 
 	thaw()
 	if err := d2.terminate(); err != nil {
@@ -185,4 +193,20 @@ func TestFrozenLogDiskBlocksOnlyItsLogs(t *testing.T) {
 			t.Errorf("%s: %v, %d bytes: output not written after the thaw", path, err, len(b))
 		}
 	}
+}
+
+// wroteBytes returns the bytes process pid has written (wchar of
+// /proc/PID/io), or 0 if it cannot tell.
+func wroteBytes(pid int) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/io")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "wchar: "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return 0
 }
