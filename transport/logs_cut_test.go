@@ -10,25 +10,26 @@ import (
 	"testing"
 )
 
-// endAtCancel is a log reader as logsink's TailReader is once its
-// context ends: it gives first, then waits, and returns io.EOF (not an
-// error) when ctx is done, as a reader closed under it does.
-type endAtCancel struct {
-	ctx   context.Context
+// endAt is a log reader that gives first, then waits, and returns io.EOF
+// (not an error) once done is closed: as logsink's TailReader does when
+// its context ends (a reader closed under it), and as superd's follower
+// does at shutdown once it has read the services' last output.
+type endAt struct {
+	done  <-chan struct{}
 	first string
 	sent  bool
 }
 
-func (r *endAtCancel) Read(p []byte) (int, error) {
+func (r *endAt) Read(p []byte) (int, error) {
 	if !r.sent {
 		r.sent = true
 		return copy(p, r.first), nil
 	}
-	<-r.ctx.Done()
+	<-r.done
 	return 0, io.EOF
 }
 
-func (r *endAtCancel) Close() error { return nil }
+func (r *endAt) Close() error { return nil }
 
 // A log read without follow that the server's request context cuts short
 // (superd shutting down cancels the requests still in flight after a
@@ -57,7 +58,7 @@ func logsCutByTheServer(t *testing.T, query string) {
 	t.Helper()
 	f := newFakeBackend("web")
 	f.logReader = func(ctx context.Context, _ string, _ LogQuery) (io.ReadCloser, error) {
-		return &endAtCancel{ctx: ctx, first: "line 1\n"}, nil
+		return &endAt{done: ctx.Done(), first: "line 1\n"}, nil
 	}
 	base, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
@@ -81,32 +82,13 @@ func logsCutByTheServer(t *testing.T, query string) {
 	}
 }
 
-// endAtFinish is a followed log reader as superd's is at shutdown: it
-// gives first, then io.EOF once finish is closed, its request still going.
-type endAtFinish struct {
-	finish <-chan struct{}
-	first  string
-	sent   bool
-}
-
-func (r *endAtFinish) Read(p []byte) (int, error) {
-	if !r.sent {
-		r.sent = true
-		return copy(p, r.first), nil
-	}
-	<-r.finish
-	return 0, io.EOF
-}
-
-func (r *endAtFinish) Close() error { return nil }
-
 // A follower the backend ends (superd at shutdown, once the last output is
 // read), its request still going, ends cleanly.
 func TestLogsFollowedEndedByTheBackendEnds(t *testing.T) {
 	finish := make(chan struct{})
 	f := newFakeBackend("web")
 	f.logReader = func(context.Context, string, LogQuery) (io.ReadCloser, error) {
-		return &endAtFinish{finish: finish, first: "line 1\n"}, nil
+		return &endAt{done: finish, first: "line 1\n"}, nil
 	}
 	srv := httptest.NewServer(NewHandler(f, HandlerOptions{}))
 	defer srv.Close()
