@@ -23,16 +23,19 @@ func TestSocketBoundsConnections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
 	const limit = 3
 	srv := NewUnixServer(NewHandler(newFakeBackend("web"), HandlerOptions{}), DefaultSocketAccess(-1), nil)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln.acceptor(limit)) }()
+	// The server closes the listener: closed first (a defer runs before
+	// the cleanups), it made Serve fail with "use of closed network
+	// connection" whenever the acceptor was in Accept by then.
 	t.Cleanup(func() {
 		_ = srv.Close()
 		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 			t.Errorf("Serve: %v", err)
 		}
+		_ = ln.Close()
 	})
 
 	const request = "GET /v1/services/web HTTP/1.1\r\nHost: superd\r\n\r\n"
