@@ -1,10 +1,6 @@
 package transport
 
 import (
-	"context"
-	"errors"
-	"io"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -15,22 +11,7 @@ import (
 // per request, and it says the answer was cut: --log-level debug showed
 // nothing of such a request.
 func TestHandlerCutAnswerHasItsDebugRecord(t *testing.T) {
-	fb, readers := chunkBackend()
-	h, logs := newTestHandler(t, fb)
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	body := openLogs(t, ctx, srv.URL+"/v1/services/web/logs")
-	r := recv(t, readers)
-	r.chunks <- "some\n"
-	r.err = errors.New("disk on fire")
-	close(r.chunks)
-	if _, err := io.ReadAll(body); err == nil {
-		t.Fatal("a clean end, want the answer cut")
-	}
-	recv(t, r.closed)
+	_, logs := logsCutByReadError(t)
 	// The record is written as the handler unwinds, which the client's
 	// error may come before.
 	deadline := time.Now().Add(10 * time.Second)

@@ -226,6 +226,21 @@ func TestHandlerLogsClientGoneClosesReader(t *testing.T) {
 }
 
 func TestHandlerLogsReadErrorCutsTheAnswer(t *testing.T) {
+	got, logs := logsCutByReadError(t)
+	if got != "some\n" {
+		t.Errorf("read %q before the error", got)
+	}
+	if l := logs.String(); !strings.Contains(l, "level=ERROR") || !strings.Contains(l, "disk on fire") {
+		t.Errorf("read error not logged:\n%s", l)
+	}
+}
+
+// logsCutByReadError reads a log answer whose reader fails after "some\n"
+// ("disk on fire"), checks that the answer is cut, not ended, and returns
+// what was read before the cut, and the handler's log once the reader is
+// closed.
+func logsCutByReadError(t *testing.T) (string, *syncBuffer) {
+	t.Helper()
 	fb, readers := chunkBackend()
 	h, logs := newTestHandler(t, fb)
 	srv := httptest.NewServer(h)
@@ -240,15 +255,10 @@ func TestHandlerLogsReadErrorCutsTheAnswer(t *testing.T) {
 	close(r.chunks)
 	got, err := io.ReadAll(body)
 	if err == nil {
-		t.Fatalf("read %q and a clean end, want an error", got)
-	}
-	if string(got) != "some\n" {
-		t.Errorf("read %q before the error", got)
+		t.Fatalf("read %q and a clean end, want the answer cut", got)
 	}
 	recv(t, r.closed)
-	if l := logs.String(); !strings.Contains(l, "level=ERROR") || !strings.Contains(l, "disk on fire") {
-		t.Errorf("read error not logged:\n%s", l)
-	}
+	return string(got), logs
 }
 
 func TestClientLogs(t *testing.T) {
