@@ -7,7 +7,6 @@ import (
 	"io"
 	"runtime"
 	"testing"
-	"time"
 	"weak"
 
 	"github.com/supers-dev/supers/actors"
@@ -42,15 +41,5 @@ func TestEmbedLogStreamReleasesSupervisor(t *testing.T) {
 		}
 		return weak.Make(sup)
 	}()
-	deadline := time.Now().Add(15 * time.Second)
-	for ptr.Value() != nil || runtime.NumGoroutine() > g0 {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			n := runtime.Stack(buf, true)
-			t.Fatalf("after Run returned and its log streams ended: Supervisor reachable %v, goroutines %d -> %d\n%s",
-				ptr.Value() != nil, g0, runtime.NumGoroutine(), buf[:n])
-		}
-		runtime.GC()
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitReleased(t, "its log streams ended", ptr, g0)
 }

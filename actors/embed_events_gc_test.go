@@ -31,10 +31,21 @@ func TestEmbedEventStreamReleasesSupervisor(t *testing.T) {
 		}
 		return weak.Make(sup)
 	}()
+	waitReleased(t, "its event stream ended", ptr, -1)
+}
+
+// waitReleased waits until the Supervisor ptr points to is garbage
+// collected and, if goroutines >= 0, the goroutines are back to that
+// many, after Run returned and what says happened; it fails after 15 s.
+func waitReleased(t *testing.T, what string, ptr weak.Pointer[actors.Supervisor], goroutines int) {
+	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
-	for ptr.Value() != nil {
+	for ptr.Value() != nil || goroutines >= 0 && runtime.NumGoroutine() > goroutines {
 		if time.Now().After(deadline) {
-			t.Fatal("the Supervisor is still reachable after Run returned and its event stream ended")
+			buf := make([]byte, 1<<20)
+			n := runtime.Stack(buf, true)
+			t.Fatalf("after Run returned and %s: Supervisor reachable %v, goroutines %d -> %d\n%s",
+				what, ptr.Value() != nil, goroutines, runtime.NumGoroutine(), buf[:n])
 		}
 		runtime.GC()
 		time.Sleep(10 * time.Millisecond)
