@@ -95,19 +95,11 @@ func peerHandoffChild(pid string) string {
 // superd (hidepid=, superd not root) or in another PID namespace (pid
 // 0): the member was refused with a 403.
 func TestUnixServerGroupOfAPeerGone(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to run peers as another user")
-	}
 	const (
 		nobody  = 65534
 		control = 4242 // the socket's group: only ever a supplementary group of the peer
 	)
-	base := shortTempDir(t)
-	if err := os.Chmod(base, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(base, "transport.test") // where the other user can run it
-	copyFile(t, os.Args[0], bin, 0o755)
+	base, bin := otherUserBase(t)
 	path := filepath.Join(base, "run", "superd.sock")
 	ln, err := ListenUnixGroup(path, control)
 	if err != nil {

@@ -85,21 +85,29 @@ func TestPeerHelperProcess(t *testing.T) {
 	os.Exit(0)
 }
 
-func TestUnixServerOtherUsers(t *testing.T) {
+// otherUserBase skips the test unless it runs as root, and returns a new
+// directory every user may enter, with a copy of the test binary (bin)
+// that another user can run.
+func otherUserBase(t *testing.T) (base, bin string) {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to run peers as another user")
 	}
+	base = shortTempDir(t)
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin = filepath.Join(base, "transport.test")
+	copyFile(t, os.Args[0], bin, 0o755)
+	return base, bin
+}
+
+func TestUnixServerOtherUsers(t *testing.T) {
 	const (
 		nobody  = 65534
 		control = 4242 // the socket's group: only ever a supplementary group of the peer
 	)
-	base := shortTempDir(t)
-	if err := os.Chmod(base, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	// The test binary, where the other user can run it.
-	bin := filepath.Join(base, "transport.test")
-	copyFile(t, os.Args[0], bin, 0o755)
+	base, bin := otherUserBase(t)
 
 	// serve serves on a new socket given to the control group, in a
 	// directory ListenUnixGroup creates (so the group can go through it).
