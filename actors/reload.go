@@ -96,7 +96,12 @@ func (s *servicesActor) settled(ctx actor.Context, name string, err error) {
 		spec := p.waiting[name]
 		delete(p.waiting, name)
 		if err != nil {
-			p.errs = append(p.errs, err)
+			if err == errShuttingDown {
+				p.errs = append(p.errs, err)
+			} else {
+				// Named, so that Run can tell each service's apart.
+				p.errs = append(p.errs, &creationError{file: spec.File, name: name, err: err})
+			}
 			if p.failed == nil {
 				p.failed = make(map[string]error)
 			}

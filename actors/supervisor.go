@@ -662,33 +662,33 @@ func (s *Supervisor) Run(ctx context.Context) error {
 }
 
 // creationErrors splits err, the joined errors of the services of specs
-// that Run could not create, into one *creationError per service, in the
-// order of specs: LoadErrors, ConfigErrors (without a config actor) and
-// the answer about such a name (see ask) then give each service its own
-// error, as the config actor does for a service created later. The
-// services supervisor words each one "service NAME not created: ...";
-// one that names no service of specs is kept as it is.
+// that Run could not create, into one *creationError per service (the
+// services supervisor names each), in the order of specs: LoadErrors,
+// ConfigErrors (without a config actor) and the answer about such a name
+// (see ask) then give each service its own error, as the config actor does
+// for a service created later. Any other error is kept as it is, after
+// them.
 func creationErrors(specs []*config.Service, err error) []error {
 	parts := []error{err}
 	if joined, ok := err.(interface{ Unwrap() []error }); ok {
-		parts = slices.Clone(joined.Unwrap()) // not err's own: emptied below
+		parts = joined.Unwrap()
+	}
+	byName := make(map[string]error, len(parts))
+	var other []error
+	for _, part := range parts {
+		if ce, ok := part.(*creationError); ok {
+			byName[ce.name] = ce
+		} else {
+			other = append(other, part)
+		}
 	}
 	out := make([]error, 0, len(parts))
 	for _, sp := range specs {
-		for i, part := range parts {
-			if part != nil && strings.HasPrefix(part.Error(), "service "+sp.Name+" not created: ") {
-				out = append(out, &creationError{file: sp.File, name: sp.Name, err: part})
-				parts[i] = nil
-				break
-			}
+		if ce, ok := byName[sp.Name]; ok {
+			out = append(out, ce)
 		}
 	}
-	for _, part := range parts {
-		if part != nil {
-			out = append(out, part)
-		}
-	}
-	return out
+	return append(out, other...)
 }
 
 // streamsEndGrace is how long, at shutdown, the clients of the event
