@@ -296,6 +296,7 @@ func TestEmbedConcurrentCallsDuringShutdown(t *testing.T) {
 	sup, cancel, ran := embedded(t, actors.Config{Services: svcs})
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
+	var rounds [8]atomic.Int64 // each caller's finished calls
 	for i := range 8 {
 		wg.Go(func() {
 			name := fmt.Sprintf("s%d", i%4)
@@ -329,10 +330,20 @@ func TestEmbedConcurrentCallsDuringShutdown(t *testing.T) {
 					t.Errorf("call %d hung", i)
 				}
 				c()
+				rounds[i].Add(1)
 			}
 		})
 	}
-	time.Sleep(300 * time.Millisecond)
+	// Shut down once every kind of call has gone through a few times, so
+	// that the shutdown meets calls of each kind in flight.
+	eventually(t, "every caller made 3 calls", func() bool {
+		for i := range rounds {
+			if rounds[i].Load() < 3 {
+				return false
+			}
+		}
+		return true
+	})
 	cancel()
 	waitRun(t, ran)
 	close(stop)
