@@ -24,7 +24,8 @@ import (
 const DefaultTokenFile = "http.token"
 
 // HTTPConfig configures the control API on TCP. It is served only when Addr
-// is set; every request but GET /healthz then needs the bearer token.
+// is set; every request but GET /healthz then needs the bearer token. New
+// refuses the other fields without Addr, which they would not apply to.
 type HTTPConfig struct {
 	// Addr is the host:port to listen on. Loopback addresses are always
 	// allowed; any other only with TLS or Insecure.

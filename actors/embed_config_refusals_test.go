@@ -10,7 +10,8 @@ import (
 
 // New refuses the settings it would otherwise ignore without a word: a
 // negative ShutdownTimeout (which acted as the default), and the socket's
-// settings without a socket, or without the group they apply to.
+// settings without a socket, or without the group they apply to, and the
+// HTTP API's settings without its address.
 func TestNewRefusesIgnoredSettings(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct {
@@ -22,6 +23,10 @@ func TestNewRefusesIgnoredSettings(t *testing.T) {
 		{"SocketGroup without Socket", actors.Config{LogDir: dir, SocketGroup: "0"}, "SocketGroup"},
 		{"SocketAllowRootServices without Socket", actors.Config{LogDir: dir, SocketAllowRootServices: true}, "SocketAllowRootServices"},
 		{"SocketAllowRootServices without SocketGroup", actors.Config{LogDir: dir, Socket: dir + "/sock", SocketAllowRootServices: true}, "SocketGroup"},
+		{"HTTP.TokenFile without HTTP.Addr", actors.Config{LogDir: dir, HTTP: actors.HTTPConfig{TokenFile: dir + "/token"}}, "HTTP.TokenFile"},
+		{"HTTP.Hosts without HTTP.Addr", actors.Config{LogDir: dir, HTTP: actors.HTTPConfig{Hosts: []string{"example.org"}}}, "HTTP.Hosts"},
+		{"HTTP.TLSCertFile without HTTP.Addr", actors.Config{LogDir: dir, HTTP: actors.HTTPConfig{TLSCertFile: dir + "/c", TLSKeyFile: dir + "/k"}}, "HTTP.TLSCertFile"},
+		{"HTTP.Insecure without HTTP.Addr", actors.Config{LogDir: dir, HTTP: actors.HTTPConfig{Insecure: true}}, "HTTP.Insecure"},
 	} {
 		_, err := actors.New(tc.cfg)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -356,7 +356,20 @@ func New(cfg Config) (*Supervisor, error) {
 	if err := socketGroupRule(cfg.SocketGroup, cfg.SocketAllowRootServices, transport.PeerCredentialsSupported()); err != nil {
 		return nil, err
 	}
-	if cfg.HTTP.Addr != "" {
+	if cfg.HTTP.Addr == "" {
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{
+			{"HTTP.TokenFile", cfg.HTTP.TokenFile != ""}, {"HTTP.Hosts", len(cfg.HTTP.Hosts) > 0},
+			{"HTTP.TLSCertFile", cfg.HTTP.TLSCertFile != ""}, {"HTTP.TLSKeyFile", cfg.HTTP.TLSKeyFile != ""},
+			{"HTTP.Insecure", cfg.HTTP.Insecure},
+		} {
+			if f.set {
+				return nil, fmt.Errorf("actors: Config.%s needs an HTTP.Addr to apply to (the HTTP API is served only when HTTP.Addr is set)", f.name)
+			}
+		}
+	} else {
 		// Found now, before Run creates a token file for an API it could
 		// not serve.
 		if _, _, err := net.SplitHostPort(cfg.HTTP.Addr); err != nil {
