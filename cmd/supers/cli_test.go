@@ -402,3 +402,20 @@ func TestFlagsBeforeNames(t *testing.T) {
 		t.Errorf("status web --json db: code %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }
+
+// status --all, as start, stop and restart take it, shows what status
+// without a name does; with names it is a usage error, as theirs is.
+func TestStatusAll(t *testing.T) {
+	socket := startDaemon(t, fixture())
+	plain := runAgainst(t, socket, "status")
+	all := runAgainst(t, socket, "status", "--all")
+	if all.code != plain.code || all.stdout != plain.stdout || all.stderr != plain.stderr || !strings.Contains(all.stdout, "web") {
+		t.Errorf("status --all: code %d, stdout %q, stderr %q\nstatus: code %d, stdout %q, stderr %q",
+			all.code, all.stdout, all.stderr, plain.code, plain.stdout, plain.stderr)
+	}
+	r := runAgainst(t, socket, "status", "--all", "web")
+	want := "supers: error: status: give service names (or patterns) or --all, not both\nRun \"supers status --help\" for usage.\n"
+	if r.code != exitUsage || r.stderr != want || r.stdout != "" {
+		t.Errorf("status --all web: code %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}

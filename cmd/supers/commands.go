@@ -79,7 +79,8 @@ func (a *app) warnConfigErrors(ctx context.Context) {
 }
 
 type statusCmd struct {
-	Names []string `arg:"" optional:"" name:"name" help:"Services to show (default: all)."`
+	Names []string `arg:"" optional:"" name:"name" help:"Services to show: names, or patterns such as 'web-*' (default: all)."`
+	All   bool     `help:"Show every service (as no name does)."`
 }
 
 // Run prints the named services (all without names, followed by a warning
@@ -88,6 +89,9 @@ type statusCmd struct {
 // request failed; the highest applies. When no named service could be shown
 // the table is left out (--json still prints []).
 func (c *statusCmd) Run(ctx context.Context, a *app) error {
+	if c.All && len(c.Names) > 0 {
+		return &usageError{command: "status", msg: "status: give service names (or patterns) or --all, not both"}
+	}
 	if len(c.Names) == 0 {
 		return a.listAll(ctx)
 	}

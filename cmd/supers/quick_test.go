@@ -321,7 +321,7 @@ func TestQuickGrammar(t *testing.T) {
 	}{
 		{"list", false, false, false},
 		{"ls", false, false, false},
-		{"status", false, true, false},
+		{"status", false, true, true},
 		{"start", true, true, true},
 		{"stop", true, true, true},
 		{"restart", true, true, true},

@@ -12,7 +12,9 @@ import (
 
 type signalCmd struct {
 	Name   string `arg:"" name:"name" help:"The service."`
-	Signal string `arg:"" name:"signal" help:"A signal name, with or without SIG, in any case (HUP, sigusr1), or a number. As with kill, -HUP or -9 works too, before or after the name."`
+	Signal string `arg:"" optional:"" name:"signal" help:"A signal name, with or without SIG, in any case (HUP, sigusr1), or a number. As with kill, -HUP, -9 or -s HUP works too, before or after the name."`
+	// SignalFlag is kill's "-s SIG" form of the signal.
+	SignalFlag string `name:"signal" short:"s" placeholder:"SIG" help:"The signal, as kill -s takes it (instead of the <signal> argument)."`
 }
 
 // Run asks superd to send the signal to the service's process group and
@@ -27,6 +29,14 @@ func (c *signalCmd) Run(ctx context.Context, a *app) error {
 	}
 	if isDashSignal(c.Signal) { // "supers signal web -- -9"
 		c.Signal = c.Signal[1:]
+	}
+	switch {
+	case c.Signal != "" && c.SignalFlag != "":
+		return &usageError{command: "signal", msg: fmt.Sprintf("only one signal can be given: %s and %s", oneLine(c.Signal), oneLine(c.SignalFlag))}
+	case c.SignalFlag != "":
+		c.Signal = c.SignalFlag
+	case c.Signal == "":
+		return &usageError{command: "signal", msg: fmt.Sprintf(`expected "<signal>", the signal to send to %s (HUP, -HUP or -s HUP)`, oneLine(c.Name))}
 	}
 	rctx, cancel := a.commandContext(ctx)
 	defer cancel()
@@ -117,6 +127,8 @@ func dashSignalArgs(args []string) ([]string, error) {
 			help = true
 		case isDashSignal(arg):
 			dashed = append(dashed, i)
+		case arg == "-s" || arg == "--signal":
+			i++ // kill's "-s SIG": the value is the signal, not the name
 		case takesValue(arg):
 			i++ // the flag's value, even if it looks like a signal
 		case !strings.HasPrefix(arg, "-"):

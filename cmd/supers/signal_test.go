@@ -39,6 +39,10 @@ func TestSignal(t *testing.T) {
 		{[]string{"signal", "-sighup", "web"}, "sent SIGHUP to web (pid 4242)\n"},
 		{[]string{"signal", "web", "--", "-usr1"}, "sent SIGUSR1 to web (pid 4242)\n"},
 		{[]string{"--timeout", "5s", "signal", "-TERM", "--timeout", "6s", "web"}, "sent SIGTERM to web (pid 4242)\n"},
+		// kill's -s form.
+		{[]string{"signal", "web", "-s", "HUP"}, "sent SIGHUP to web (pid 4242)\n"},
+		{[]string{"signal", "-s", "usr1", "web"}, "sent SIGUSR1 to web (pid 4242)\n"},
+		{[]string{"signal", "web", "--signal=9"}, "sent SIGKILL to web (pid 4242)\n"},
 	} {
 		r := runAgainst(t, socket, tc.args...)
 		if r.code != exitOK || r.stdout != tc.want || r.stderr != "" {
@@ -80,6 +84,9 @@ func TestSignalErrors(t *testing.T) {
 		{[]string{"signal", "-9", "-9", "web"}, "supers: error: only one signal can be given: -9 and -9\n"},
 		{[]string{"--json", "signal", "web", "HUP", "-9"}, "supers: error: only one signal can be given: HUP and -9\n"},
 		{[]string{"signal", "-HUP"}, "supers: error: expected \"<name>\", the service to send -HUP to\n"},
+		{[]string{"signal", "web", "-s", "HUP", "TERM"}, "supers: error: only one signal can be given: TERM and HUP\n"},
+		{[]string{"signal", "web", "-s", "HUP", "-9"}, "supers: error: only one signal can be given: 9 and HUP\n"},
+		{[]string{"signal", "web"}, "supers: error: expected \"<signal>\", the signal to send to web (HUP, -HUP or -s HUP)\n"},
 	} {
 		r := runAgainst(t, socket, tc.args...)
 		want := tc.stderr + "Run \"supers signal --help\" for usage.\n"
