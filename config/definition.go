@@ -145,7 +145,11 @@ func writeAtomic(dir, path string, data []byte) (err error) {
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
-	return syncDir(dir)
+	if err := syncDir(dir); err != nil {
+		// Too late to undo: readers see the new file already.
+		return fmt.Errorf("the file was replaced, but it may not survive a crash: %w", err)
+	}
+	return nil
 }
 
 // RemoveDefinition moves the service file of name in dir into
@@ -177,8 +181,12 @@ func RemoveDefinition(dir, name string, now time.Time) (string, error) {
 	if err := os.Rename(path, dst); err != nil {
 		return "", fmt.Errorf("removing %s: %w", path, err)
 	}
-	if err := syncDir(dir); err != nil {
-		return "", fmt.Errorf("removing %s: %w", path, err)
+	// Both directories changed: the file must not be lost from both by a
+	// crash.
+	for _, d := range []string{trash, dir} {
+		if err := syncDir(d); err != nil {
+			return "", fmt.Errorf("removing %s: it was moved to %s, but the move may not survive a crash: %w", path, dst, err)
+		}
 	}
 	return dst, nil
 }
