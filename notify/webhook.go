@@ -13,10 +13,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 )
@@ -255,7 +258,9 @@ func (w *Webhook) Close() { w.transport.CloseIdleConnections() }
 // Notify delivers e with one POST, retried on connection errors, timeouts,
 // 408, 429 and 5xx with exponential backoff and jitter (a Retry-After
 // header is honoured, up to BackoffMax), never on other statuses or a
-// refused address. Every attempt carries the same webhook-id (e.ID). An
+// refused address. An attempt that got no answer closes the connection it
+// was sent on, so that the next one dials anew. Every attempt carries the
+// same webhook-id (e.ID). An
 // event the filter does not keep is skipped and nil returned. The error
 // names the webhook, its scheme and host, the event and the attempts made,
 // and wraps the last attempt's: a *StatusError, ErrAddressRefused, or a
@@ -325,7 +330,8 @@ func attempts(n int) string {
 func (w *Webhook) attempt(parent context.Context, e Event, body []byte) (time.Duration, error) {
 	ctx, cancel := context.WithTimeout(parent, w.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(body))
+	var used usedConn
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, used.trace()), http.MethodPost, w.url, bytes.NewReader(body))
 	if err != nil {
 		return -1, stripURL(err)
 	}
@@ -341,6 +347,11 @@ func (w *Webhook) attempt(parent context.Context, e Event, body []byte) (time.Du
 	}
 	resp, err := w.client.Do(req)
 	if err != nil {
+		// No answer: the connection may be dead without having been
+		// reset (the receiver's host died, a NAT forgot the flow).
+		// HTTP/2 keeps a connection whose request was cancelled, and
+		// would send the retry, and every later event, on it again.
+		used.close()
 		err = stripURL(err)
 		switch {
 		case parent.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
@@ -360,6 +371,32 @@ func (w *Webhook) attempt(parent context.Context, e Event, body []byte) (time.Du
 		return -1, nil
 	}
 	return parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()), &StatusError{StatusCode: resp.StatusCode}
+}
+
+// usedConn records the connection an attempt was sent on, so that an
+// attempt that got no answer can close it.
+type usedConn struct {
+	mu   sync.Mutex
+	conn net.Conn
+}
+
+// trace returns the hooks that record the connection.
+func (u *usedConn) trace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		u.conn = info.Conn
+	}}
+}
+
+// close closes the connection recorded, if any: the transport drops it
+// from its pool, and the next attempt dials anew.
+func (u *usedConn) close() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.conn != nil {
+		_ = u.conn.Close() // already closed, for HTTP/1.1: the cancelled request closed it
+	}
 }
 
 // sign returns the webhook-signature header value: one "v1,<base64>"
