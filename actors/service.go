@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -266,8 +267,83 @@ func (e *exitError) Error() string {
 
 func (e *exitError) Unwrap() error { return e.ExecErr }
 
+// actorBug is the failure of a service actor that is not its process's
+// end: a panic of its own code (a bug in superd). recoverBug turns the
+// panic into one, once it has killed the process, so that the services
+// supervisor applies the restart policy's backoff and start limit to it:
+// restarted at once, a bug that recurs at each start would make a tight
+// loop of restarts and forks.
+type actorBug struct {
+	// Service is the service name.
+	Service string
+	// Reason is the value the actor panicked with.
+	Reason any
+	// Message names the type of the message it was handling.
+	Message string
+	// Stack is the stack of the panic.
+	Stack []byte
+	// Gen is the generation of the last process started (or attempted).
+	Gen uint64
+	// PID is the process the failure killed, 0 if none ran.
+	PID int
+	// RanFor is how long that process had run.
+	RanFor time.Duration
+	// Running says the service was wanted running: a restart starts it.
+	Running bool
+}
+
+func (b *actorBug) Error() string {
+	return fmt.Sprintf("service %s: superd failed while it handled %s: %v", b.Service, b.Message, b.Reason)
+}
+
+// recoverBug, deferred by Receive, turns a panic that is not an
+// *exitError (a bug) into an *actorBug: the process, which this actor can
+// no longer be trusted to handle, is SIGKILLed (as the cleanup of a restart
+// would), the answers it held are sent, the parent is told that no process
+// runs, and the actor fails with the actorBug. An *exitError goes on as it
+// is.
+func (a *serviceActor) recoverBug(ctx actor.Context) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	if _, ok := r.(*exitError); ok {
+		panic(r)
+	}
+	b := &actorBug{Service: a.spec.Name, Reason: r, Message: fmt.Sprintf("%T", ctx.Message()), Stack: debug.Stack(),
+		Gen: a.rec.gen, PID: a.handle.PID, Running: a.rec.wantRunning}
+	if b.PID != 0 {
+		b.RanFor = a.deps.now().Sub(a.startedAt)
+	}
+	func() {
+		defer func() { _ = recover() }() // the failure goes on whatever happens here
+		a.cleanup()                      // timers, SIGKILL to the group and to the processes that left it
+		a.handle, a.mainExit, a.crashing, a.killed = process.Handle{}, nil, false, false
+		a.afterStop, a.ownStop, a.execErr, a.autoPending = nil, false, nil, false
+		if a.rec.wantRunning {
+			a.state = StateExited
+		} else {
+			a.state = StateStopped
+		}
+		a.rec.lastErr = b.Error()
+		if b.PID != 0 {
+			a.rec.lastErr += fmt.Sprintf(" (process %d killed)", b.PID)
+		}
+		for _, h := range a.held {
+			h.reply.send(h.status, h.err)
+		}
+		for _, m := range a.deferred {
+			m.reply.send(a.answer(), errors.New(a.rec.lastErr))
+		}
+		a.held, a.deferred = nil, nil
+		a.notify(ctx)
+	}()
+	panic(b)
+}
+
 // Receive implements actor.Actor.
 func (a *serviceActor) Receive(ctx actor.Context) {
+	defer a.recoverBug(ctx)
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		a.rec.incarnations++
@@ -1120,14 +1196,7 @@ func exitInfo(e process.Exit, expected bool) *transport.ExitInfo {
 // Environment=; then the marker of the state file (which the service cannot
 // override).
 func (a *serviceActor) environment() []string {
-	env := a.deps.env
-	if a.spec.User != "" && a.deps.userEnv != nil {
-		// A user that cannot be looked up fails the start anyway.
-		if vars, err := a.deps.userEnv(a.spec.User); err == nil {
-			env = mergeEnv(env, vars)
-		}
-	}
-	env = mergeEnv(env, a.spec.Environment)
+	env := childEnv(a.deps, a.spec)
 	if a.deps.marker != nil {
 		env = mergeEnv(env, []string{runstate.MarkerEnv + "=" + a.deps.marker(a.spec.Name)})
 	}

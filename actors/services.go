@@ -280,10 +280,16 @@ func (s *servicesActor) endedForGood(name string) {
 // delay (the child stays suspended; this actor answers for it and a stop
 // cancels the timer), leave it exited, or give up (fatal). A service being
 // stopped for good (superd shuts down, or a reload removes it) is never
-// restarted. Any other reason is a bug in the service actor: it is
-// restarted, which kills any process it owned.
+// restarted. An *actorBug (a bug in the service actor, which killed its
+// process) goes through the policy too: see actorFailed. Any other reason
+// (a child that is not a service's any more) is restarted, which kills any
+// process it owned.
 func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor, child *actor.PID, _ *actor.RestartStatistics, reason, _ any) {
 	e := s.byPID(child)
+	if b, isBug := reason.(*actorBug); isBug && e != nil {
+		s.actorFailed(sup, child, e, b)
+		return
+	}
 	ee, ok := reason.(*exitError)
 	if e == nil || !ok {
 		s.log.Error("service actor failed, restarting it", "actor", child.GetId(), "reason", reason)
@@ -371,6 +377,72 @@ func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor
 		log.Info("restarting", "delay", d.Delay.Round(time.Millisecond))
 		s.restartAfter(sup, e, d.Delay)
 	}
+}
+
+// actorFailed handles the failure of e's child b, a bug in its own code
+// (its process is killed already, and the child says so). The service did
+// not end: superd's failure ended it. If it was wanted running, and is not
+// being stopped, it is restarted whatever Restart= says, but as a crash
+// is: after the backoff of its streak, the attempt counted against the
+// start limit, which gives up (fatal, the child resumed with no process,
+// as after an exit). Restarted at once, a bug that recurs at each start
+// (or in the new incarnation's own start) would restart and fork in a
+// tight loop. A service that was not wanted running, or is being stopped,
+// is resumed with no process: the stop waiting in its mailbox, if any, is
+// answered.
+func (s *servicesActor) actorFailed(sup actor.Supervisor, child *actor.PID, e *serviceEntry, b *actorBug) {
+	now := s.now()
+	log := s.log.With("service", e.spec.Name)
+	attrs := []any{"err", b.Error(), "stack", string(b.Stack)}
+	if b.PID != 0 {
+		attrs = append(attrs, "killed_pid", b.PID)
+	}
+	if !b.Running || s.closing || e.removing || e.opStop {
+		log.Error("service actor failed (a bug in superd); not restarting: the service is stopped or being stopped", attrs...)
+		e.failedGen = max(e.failedGen, b.Gen)
+		sup.ResumeChildren(child)
+		return
+	}
+	// The start of the run that ended counts, once (its running notice
+	// may not have come); a failure with no start since the last one (the
+	// new incarnation failed again before it started a process) counts as
+	// the start attempt it stands for: the start limit is reached however
+	// early the bug strikes.
+	switch {
+	case b.Gen > e.counted:
+		s.countStart(e, b.Gen)
+	case b.Gen <= e.failedGen:
+		e.policy.RecordStart(e.spec.Restart, now)
+	}
+	e.failedGen = max(e.failedGen, b.Gen)
+	d := e.policy.Failure(e.spec.Restart, policy.InternalFailure(), b.RanFor, now, s.rnd)
+	what := oneLine(b.Error())
+	if s.deps.events != nil {
+		ev := notify.NewEvent(notify.TypeRestart, e.spec.Name)
+		if d.GiveUp {
+			ev = notify.NewEvent(notify.TypeFatal, e.spec.Name)
+			ev.Reason = d.Reason + "; last failure: " + what
+		} else {
+			ev.Attempt, ev.DelayMS, ev.Reason = d.Attempt, d.Delay.Milliseconds(), what
+		}
+		s.root.Send(s.deps.events, &eventPublished{event: ev})
+	}
+	s.answerSignals(e, d)
+	attrs = append(attrs, "attempt", d.Attempt)
+	if d.GiveUp {
+		e.overlay, e.reason = StateFatal, d.Reason+"; last failure: "+what
+		if d.Retry > 0 {
+			s.arm(e, d.Retry)
+			log.Error("service actor failed (a bug in superd); giving up restarting", append(attrs, "reason", d.Reason, "retry_in", d.Retry)...)
+		} else {
+			log.Error("service actor failed (a bug in superd); giving up restarting; start it by hand", append(attrs, "reason", d.Reason)...)
+			s.endedForGood(e.spec.Name)
+		}
+		sup.ResumeChildren(child)
+		return
+	}
+	log.Error("service actor failed (a bug in superd); restarting it", append(attrs, "delay", d.Delay.Round(time.Millisecond))...)
+	s.restartAfter(sup, e, d.Delay)
 }
 
 // answerSignals answers the signals delivered to e's child that it has not

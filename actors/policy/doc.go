@@ -15,12 +15,12 @@
 // meanings, after RestartPreventExitStatus= (never restart) and
 // RestartForceExitStatus= (always restart); prevent wins when both match:
 //
-//	Restart=     exit 0   exit 3   SIGKILL   SIGTERM   exec failure   resource failure
-//	no           -        -        -         -         -              yes
-//	always       yes      yes      yes       yes       yes            yes
-//	on-success   yes      -        -         yes       -              yes
-//	on-failure   -        yes      yes       -         yes            yes
-//	on-abnormal  -        -        yes       -         -              yes
+//	Restart=     exit 0   exit 3   SIGKILL   SIGTERM   exec failure   resource failure   internal failure
+//	no           -        -        -         -         -              yes                yes
+//	always       yes      yes      yes       yes       yes            yes                yes
+//	on-success   yes      -        -         yes       -              yes                yes
+//	on-failure   -        yes      yes       -         yes            yes                yes
+//	on-abnormal  -        -        yes       -         -              yes                yes
 //
 // # Backoff
 //
@@ -49,6 +49,16 @@
 // descriptors for a while. A failure of the service's own start (missing
 // executable, unknown User=, a WorkingDirectory= it may not enter, an exec
 // format error) is an ordinary exec failure.
+//
+// # Internal failures
+//
+// A run that the supervisor's own failure ended ([InternalFailure]: a bug
+// in its code for the service, which then killed the process) is not the
+// service's failure: it is restarted whatever Restart= and the exit-status
+// lists say, but with the backoff of its streak and counted against the
+// start limit, so that a bug that recurs at each start backs off and gives
+// up as a crash loop does, instead of restarting the service in a tight
+// loop.
 //
 // # Start limit and cooldown
 //

@@ -9,12 +9,13 @@ import (
 
 // Outcome is how one run of a service's process ended.
 //
-// Exactly one of three cases holds: ExecFailed (the start never reached the
+// Exactly one of four cases holds: Internal (the supervisor itself failed
+// while it handled the service); ExecFailed (the start never reached the
 // program: missing binary, bad WorkingDirectory, unknown User...); Signal
-// set (the process was killed by that signal); or neither (the process
-// exited with Code). Code is ignored when Signal != "" or ExecFailed, and
-// Signal is ignored when ExecFailed. Resources further qualifies an exec
-// failure.
+// set (the process was killed by that signal); or none of them (the
+// process exited with Code). Code is ignored when Signal != "",
+// ExecFailed or Internal, and Signal when ExecFailed or Internal.
+// Resources further qualifies an exec failure.
 type Outcome struct {
 	// Code is the exit status of a process that exited.
 	Code int
@@ -34,6 +35,10 @@ type Outcome struct {
 	// processes, memory: EMFILE, EAGAIN...), not because of the service:
 	// see [State.Failure].
 	Resources bool
+	// Internal says the run ended because the supervisor's own code for
+	// the service failed (a bug), which then killed its process (if any):
+	// see [State.Failure].
+	Internal bool
 }
 
 // Exited returns the Outcome of a process that exited with code.
@@ -49,11 +54,17 @@ func ExecFailure() Outcome { return Outcome{ExecFailed: true} }
 // resource (file descriptors, processes, memory).
 func ResourceFailure() Outcome { return Outcome{ExecFailed: true, Resources: true} }
 
+// InternalFailure returns the Outcome of a run that the supervisor's own
+// failure ended (a bug in its code for the service).
+func InternalFailure() Outcome { return Outcome{Internal: true} }
+
 // String describes the outcome as "exit code 3", "signal SIGKILL", "signal
-// SIGSEGV (core dumped)", "exec failure" or "start failure for lack of
-// resources".
+// SIGSEGV (core dumped)", "exec failure", "start failure for lack of
+// resources" or "failure of the supervisor".
 func (o Outcome) String() string {
 	switch {
+	case o.Internal:
+		return "failure of the supervisor"
 	case o.ExecFailed && o.Resources:
 		return "start failure for lack of resources"
 	case o.ExecFailed:
@@ -77,11 +88,12 @@ func cleanSignal(sig string) bool {
 	return false
 }
 
-// matches reports whether o is listed in set. An exec failure has neither
-// an exit code nor a signal, so it matches no set.
+// matches reports whether o is listed in set. An exec failure or an
+// internal failure has neither an exit code nor a signal, so it matches no
+// set.
 func matches(set config.ExitStatusSet, o Outcome) bool {
 	switch {
-	case o.ExecFailed:
+	case o.ExecFailed, o.Internal:
 		return false
 	case o.Signal != "":
 		return slices.Contains(set.Signals, o.Signal)
@@ -93,10 +105,11 @@ func matches(set config.ExitStatusSet, o Outcome) bool {
 // Clean reports whether o is a clean end under p: exit code 0, one of the
 // signals SIGHUP, SIGINT, SIGTERM and SIGPIPE, or a code or signal listed in
 // p.SuccessExitStatus. An exec failure is never clean, nor is a signal that
-// dumped core (as systemd's is_clean_exit has it: CLD_DUMPED is not clean).
+// dumped core (as systemd's is_clean_exit has it: CLD_DUMPED is not
+// clean), nor an internal failure.
 func Clean(p config.RestartPolicy, o Outcome) bool {
 	switch {
-	case o.ExecFailed, o.Signal != "" && o.CoreDumped:
+	case o.ExecFailed, o.Internal, o.Signal != "" && o.CoreDumped:
 		return false
 	case o.Signal != "":
 		return cleanSignal(o.Signal) || matches(p.SuccessExitStatus, o)
@@ -119,8 +132,9 @@ func Clean(p config.RestartPolicy, o Outcome) bool {
 //
 // An exec failure matches neither list (it has no exit code), so it only
 // follows p.Mode: on-failure and always restart it. A start that failed
-// for lack of a resource (Resources) is not the service's failure: it is
-// always restarted, whatever p says. An empty Mode means
+// for lack of a resource (Resources), or a run that the supervisor's own
+// failure ended (Internal), is not the service's failure: it is always
+// restarted, whatever p says. An empty Mode means
 // [config.DefaultRestartMode]; an unknown Mode never restarts.
 func ShouldRestart(p config.RestartPolicy, o Outcome) bool {
 	restart, _ := decide(p, o)
@@ -131,6 +145,10 @@ func ShouldRestart(p config.RestartPolicy, o Outcome) bool {
 func decide(p config.RestartPolicy, o Outcome) (bool, string) {
 	if o.ExecFailed && o.Resources {
 		return true, o.String() + " is retried until the resource is back"
+	}
+	if o.Internal {
+		// The service did not end: the supervisor's failure ended it.
+		return true, o.String() + " is restarted whatever Restart= says"
 	}
 	if matches(p.PreventExitStatus, o) {
 		return false, o.String() + " is in RestartPreventExitStatus"

@@ -114,6 +114,14 @@ func (s *State) RecordStart(p config.RestartPolicy, now time.Time) {
 // exit-status lists say, without step 4. Its caller does not record it
 // with RecordStart: it never counts against the start limit.
 //
+// A run that the supervisor's own failure ended (o.Internal: a bug in its
+// code for the service, which killed the process) is not the service's
+// failure either: it is always restarted, whatever p.Mode and the
+// exit-status lists say; but unlike a resource failure it goes through
+// steps 1 to 5, the start limit included, so that a bug that recurs at
+// each start backs off and gives up as a crash loop does, rather than
+// restart the service in a tight loop.
+//
 // A fatal State stays fatal until Reset: a failure reported before Reset
 // that would be restarted gives up again instead (step 4 always hits), but
 // for a resource failure.

@@ -1,0 +1,151 @@
+package actors
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/supers-dev/supers/actors/process"
+	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/notify"
+)
+
+// A service actor that fails with a panic of its own (a bug in superd, not
+// its process's end: here the process layer panics inside Start) was
+// restarted at once, and its new incarnation started the service again at
+// once: a bug that recurs at each start made a tight loop of restarts and
+// forks, hundreds of attempts within the same instant. It now goes through
+// the service's backoff and start limit, as a crash loop does, and ends
+// fatal; a start by hand, the bug gone, runs it again.
+func TestRestartrevActorBugBacksOffAndGivesUp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		bug := &bugStarter{fakeStarter: newFakeStarter(nil), attempts: make(chan time.Time, 1000)}
+		h := newHarnessWithDeps(t, bug.fakeStarter, service(t, config.RestartOnFailure, func(s *config.Service) {
+			s.Restart.StartLimitBurst = 4
+			s.Restart.StartLimitInterval = 10 * time.Minute
+		}), nil, func(d *serviceDeps) { d.procs = bug })
+		p := h.nextStart(time.Second)
+		bug.buggy.Store(true)
+		exitAt := h.crash(p, 1)
+
+		// The crash's restart (1s) fails with the bug; then the bug's
+		// own restarts wait 2s, then 4s: the streak goes on.
+		prev := bug.next(t)
+		if got := prev.Sub(exitAt); got != time.Second {
+			t.Fatalf("the restart after the crash came %v after it, want 1s", got)
+		}
+		for _, want := range []time.Duration{2 * time.Second, 4 * time.Second} {
+			next := bug.next(t)
+			if got := next.Sub(prev); got != want {
+				t.Fatalf("a start attempt came %v after the failure of superd's actor, want %v (%d attempts so far)", got, want, bug.n.Load())
+			}
+			prev = next
+		}
+		// 4 starts in the window: it gives up.
+		st := h.wantState(StateFatal, 0)
+		if !strings.Contains(st.Error, "start limit") || !strings.Contains(st.Error, "injected bug") {
+			t.Fatalf("fatal error %q: want the start limit and the bug", st.Error)
+		}
+		time.Sleep(24 * time.Hour)
+		synctest.Wait()
+		if n := bug.n.Load(); n != 3 {
+			t.Fatalf("%d start attempts failed with the bug, want 3", n)
+		}
+		h.evMu.Lock()
+		var restarts, fatals int
+		for _, ev := range h.events {
+			switch ev.Type {
+			case notify.TypeRestart:
+				restarts++
+			case notify.TypeFatal:
+				fatals++
+				if !strings.Contains(ev.Reason, "injected bug") {
+					t.Errorf("fatal event reason %q does not name the bug", ev.Reason)
+				}
+			}
+		}
+		h.evMu.Unlock()
+		if restarts != 3 || fatals != 1 {
+			t.Fatalf("published %v: want 3 restarts and 1 fatal", h.published())
+		}
+
+		// The bug gone, a start by hand runs it again.
+		bug.buggy.Store(false)
+		if r := h.start(); r.err != nil || r.status.State != StateRunning {
+			t.Fatalf("start after the give-up: %+v, %v; want running", r.status, r.err)
+		}
+		p = h.takeStart()
+		if st := h.wantState(StateRunning, 0); st.PID != p.pid || st.Error != "" {
+			t.Fatalf("after the start: %+v; want running pid %d and no error", st, p.pid)
+		}
+	})
+}
+
+// bugStarter is a fakeStarter whose Start panics while buggy, at most 200
+// times (so that a tight loop of restarts ends), and records the time of
+// each such attempt.
+type bugStarter struct {
+	*fakeStarter
+	buggy    atomic.Bool
+	n        atomic.Int32
+	attempts chan time.Time
+}
+
+func (b *bugStarter) Start(spec process.Spec, onExit func(process.Exit)) (process.Handle, error) {
+	if b.buggy.Load() && b.n.Add(1) <= 200 {
+		b.attempts <- time.Now()
+		panic("injected bug in the process layer")
+	}
+	return b.fakeStarter.Start(spec, onExit)
+}
+
+// next returns the time of the next attempt that panicked.
+func (b *bugStarter) next(t *testing.T) time.Time {
+	t.Helper()
+	select {
+	case at := <-b.attempts:
+		return at
+	case <-time.After(time.Hour):
+		t.Fatalf("no start attempt within 1h (%d so far)", b.n.Load())
+		return time.Time{}
+	}
+}
+
+// A bug that hits a service actor while its process runs (here: its
+// signaller panics) kills the process, which superd no longer handles,
+// and restarts the service after RestartSec= even with Restart=no: the
+// service did not end, superd's failure ended it. It was restarted at once,
+// the first of a tight loop if the bug recurs.
+func TestRestartrevActorBugWhileRunning(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarnessWithDeps(t, newFakeStarter(nil), service(t, config.RestartNo, nil), nil, func(d *serviceDeps) {
+			prev := d.signal
+			d.signal = func(pgid int, sig string) error {
+				if sig == "SIGUSR1" {
+					panic("injected bug in the signaller")
+				}
+				return prev(pgid, sig)
+			}
+		})
+		p := h.nextStart(time.Second)
+		h.wantState(StateRunning, 0)
+		failedAt := time.Now()
+		h.sys.Root.Send(h.services, &signalService{name: svcName, signal: "SIGUSR1", reply: make(chan result, 1)})
+		synctest.Wait()
+		if !slices.Contains(h.sigs.to(p.pid), fmt.Sprintf("SIGKILL→%d", p.pid)) {
+			t.Fatalf("signals to the process of the failed actor: %v; want a SIGKILL", h.sigs.to(p.pid))
+		}
+		st := h.wantState(StateBackoff, 1000)
+		if st.PID != 0 || !strings.Contains(st.Error, "injected bug") {
+			t.Fatalf("after the failure: %+v; want no PID and the bug as the error", st)
+		}
+		next := h.restartAfter(failedAt, time.Second)
+		if st := h.wantState(StateRunning, 0); st.PID != next.pid || st.Restarts != 1 {
+			t.Fatalf("after the restart: %+v; want running pid %d, 1 restart", st, next.pid)
+		}
+	})
+}
