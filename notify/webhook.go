@@ -259,7 +259,10 @@ func (w *Webhook) Close() { w.transport.CloseIdleConnections() }
 // 408, 429 and 5xx with exponential backoff and jitter (a Retry-After
 // header is honoured, up to BackoffMax), never on other statuses or a
 // refused address. An attempt that got no answer closes the connection it
-// was sent on, so that the next one dials anew. Every attempt carries the
+// was sent on, so that the next one dials anew; one that a reused
+// keep-alive connection, closed by the receiver as it was sent, cut is
+// sent again at once on a new connection (the transport does it: not a
+// retry). Every attempt carries the
 // same webhook-id (e.ID). An
 // event the filter does not keep is skipped and nil returned. The error
 // names the webhook, its scheme and host, the event and the attempts made,
@@ -341,6 +344,11 @@ func (w *Webhook) attempt(parent context.Context, e Event, body []byte) (time.Du
 	h.Set("User-Agent", w.userAgent)
 	h.Set("X-Supers-Event", e.Type)
 	h.Set("webhook-id", e.ID)
+	// Idempotent (the webhook-id is its key), which the transport reads
+	// from this mark, sent empty and so not on the wire: a request that a
+	// keep-alive connection closed by the receiver (its idle timeout)
+	// cuts is sent again at once on a new connection, not failed.
+	h["Idempotency-Key"] = []string{}
 	h.Set("webhook-timestamp", ts)
 	if len(w.secrets) > 0 {
 		h.Set("webhook-signature", sign(w.secrets, e.ID, ts, body))
