@@ -319,6 +319,10 @@ func webhookQueues(d *config.Daemon, skip map[string]bool, version string, log *
 		if retries == 0 {
 			retries = -1 // Retries=0: none (notify reads 0 as "the default")
 		}
+		userAgent := "" // notify's default, "supers": no empty version
+		if version != "" {
+			userAgent = "supers/" + version
+		}
 		wh, err := notify.NewWebhook(notify.WebhookConfig{
 			Name:        w.Name,
 			URL:         w.URL,
@@ -328,7 +332,7 @@ func webhookQueues(d *config.Daemon, skip map[string]bool, version string, log *
 			Retries:     retries,
 			DenyPrivate: w.DenyPrivate,
 			CA:          w.CA,
-			UserAgent:   "supers/" + version,
+			UserAgent:   userAgent,
 			Logger:      log,
 		})
 		if err != nil {
