@@ -67,8 +67,8 @@ type eventPublished struct {
 // any event (those of a later reload too, while some still flush: a
 // webhook removed may be added back): an endpoint in both would otherwise
 // get the events after the reload before, or among, those before it. Meanwhile the hub holds the
-// new queues' events (at most notify.DefaultQueueCapacity, oldest
-// dropped).
+// events one of the new queues wants (at most
+// notify.DefaultQueueCapacity, oldest dropped).
 type eventsActor struct {
 	log *slog.Logger
 	// queues get every event; waiting (added by a reload while replaced
@@ -174,13 +174,13 @@ type drainEvents struct {
 type notifiersFlushed struct{}
 
 // toNotifiers hands e to every notifier's queue, and holds it for the
-// queues waiting for replaced ones to flush.
+// queues waiting for replaced ones to flush, if one of them wants it.
 func (h *eventsActor) toNotifiers(e notify.Event) {
 	for _, q := range h.queues {
 		q.Enqueue(e)
 	}
-	if len(h.waiting) == 0 {
-		return // no notifier waits
+	if !slices.ContainsFunc(h.waiting, func(q *notify.Queue) bool { return q.Wants(e) }) {
+		return // no waiting notifier wants it: it takes no slot
 	}
 	if len(h.held) >= notify.DefaultQueueCapacity {
 		h.held[0] = notify.Event{} // release its slices

@@ -98,7 +98,7 @@ func NewQueue(n Notifier, capacity int, logger *slog.Logger) *Queue {
 // that follow a warning are reported a minute after it, or by Close,
 // whichever comes first). After Close, e is dropped.
 func (q *Queue) Enqueue(e Event) {
-	if m, ok := q.n.(Matcher); ok && !m.Match(e) {
+	if !q.Wants(e) {
 		return
 	}
 	q.mu.Lock()
@@ -131,6 +131,13 @@ func (q *Queue) Enqueue(e Event) {
 		report()
 	}
 	q.signal()
+}
+
+// Wants reports whether Enqueue would queue e: false when the notifier
+// implements Matcher and does not match it.
+func (q *Queue) Wants(e Event) bool {
+	m, ok := q.n.(Matcher)
+	return !ok || m.Match(e)
 }
 
 // logDrops logs the drops from a full queue not reported yet, if any.
