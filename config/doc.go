@@ -140,7 +140,9 @@
 //	                   ≥ 1; default 10.
 //	StartLimitIntervalSec=
 //	                   the window of StartLimitBurst=; default 10min.
-//	                   "infinity" or 0 means no start limit (stored as 0).
+//	                   0 means no start limit; "infinity" (Infinity), as in
+//	                   systemd, a window that never ends: at most
+//	                   StartLimitBurst= starts in all, however far apart.
 //	                   (systemd has these two keys in [Unit].)
 //	RestartCooldownSec=
 //	                   how long a fatal service waits before it is started

@@ -53,7 +53,7 @@ SuccessExitStatus=001 1
 Restart=Always
 RestartSec=1min 30s
 RestartMaxDelaySec=90s
-StartLimitIntervalSec=infinity
+StartLimitIntervalSec=0s
 [Unit]
 Description=web
 `)

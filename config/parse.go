@@ -342,7 +342,7 @@ func (b *builder) apply(a *assignment) {
 	case keyStartLimitBurst:
 		s.Restart.StartLimitBurst, err = parseAtLeastOne(v)
 	case keyStartLimitIntervalSec:
-		s.Restart.StartLimitInterval, err = parseDurationOff(v)
+		s.Restart.StartLimitInterval, err = ParseDurationInf(v)
 	case keyRestartCooldownSec:
 		s.Restart.Cooldown, err = parseDurationOff(v)
 	case keyMaxSize:

@@ -130,7 +130,9 @@ func TestParseGood(t *testing.T) {
 				MaxDelay:          30 * time.Second,
 				StableAfter:       10 * time.Second,
 				StartLimitBurst:   10,
-				// StartLimitInterval and Cooldown: infinity is stored as 0.
+				// StartLimitInterval: infinity is a window that never
+				// ends, as in systemd. Cooldown: infinity is stored as 0.
+				StartLimitInterval: Infinity,
 			},
 			Log: LogSpec{MaxSize: 1 << 20, MaxBackups: 5, MaxAge: 90 * time.Minute},
 		},

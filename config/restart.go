@@ -109,8 +109,10 @@ func (p *RestartPolicy) onlyMode() bool {
 }
 
 // parseDurationOff parses the value of a key for which 0 and "infinity"
-// both turn a feature off (StartLimitIntervalSec=, RestartCooldownSec=):
-// both give 0.
+// both turn a feature off (RestartCooldownSec=: never tried again): both
+// give 0. (StartLimitIntervalSec= is another matter: there, as in
+// systemd, infinity is a window that never ends, a limit on the starts
+// over all time, while 0 turns the limit off.)
 func parseDurationOff(v string) (time.Duration, error) {
 	d, err := ParseDurationInf(v)
 	if d == Infinity {
@@ -215,9 +217,6 @@ func validateRestart(p *RestartPolicy, invalid func(section, key, value string, 
 	}
 	if p.StartLimitBurst < 1 {
 		invalid(sectionService, keyStartLimitBurst, strconv.Itoa(p.StartLimitBurst), errors.New("must be at least 1"))
-	}
-	if p.StartLimitInterval == Infinity {
-		p.StartLimitInterval = 0
 	}
 	if p.Cooldown == Infinity {
 		p.Cooldown = 0

@@ -77,11 +77,13 @@ func TestParseRestart(t *testing.T) {
 		{"StartLimitBurst=1", withRestart(func(p *RestartPolicy) { p.StartLimitBurst = 1 })},
 		{"StartLimitBurst=0100", withRestart(func(p *RestartPolicy) { p.StartLimitBurst = 100 })},
 
-		// 0 and infinity turn the start limit and the cooldown off (0).
+		// 0 turns the start limit off; infinity is a window that never
+		// ends (at most StartLimitBurst starts in all), as in systemd. 0
+		// and infinity turn the cooldown off (0).
 		{"StartLimitIntervalSec=1h", withRestart(func(p *RestartPolicy) { p.StartLimitInterval = time.Hour })},
 		{"StartLimitIntervalSec=0", withRestart(func(p *RestartPolicy) { p.StartLimitInterval = 0 })},
 		{"StartLimitIntervalSec=0s", withRestart(func(p *RestartPolicy) { p.StartLimitInterval = 0 })},
-		{"StartLimitIntervalSec=infinity", withRestart(func(p *RestartPolicy) { p.StartLimitInterval = 0 })},
+		{"StartLimitIntervalSec=infinity", withRestart(func(p *RestartPolicy) { p.StartLimitInterval = Infinity })},
 		{"RestartCooldownSec=5min", withRestart(func(p *RestartPolicy) { p.Cooldown = 5 * time.Minute })},
 		{"RestartCooldownSec=0", DefaultRestartPolicy()},
 		{"RestartCooldownSec=infinity", DefaultRestartPolicy()},
@@ -186,9 +188,9 @@ func TestValidateRestartDefaults(t *testing.T) {
 			RestartPolicy{Mode: RestartAlways, StartLimitBurst: 1}},
 		{"empty Mode is on-failure", RestartPolicy{Delay: time.Second, MaxDelay: time.Second, StartLimitBurst: 2},
 			RestartPolicy{Mode: RestartOnFailure, Delay: time.Second, MaxDelay: time.Second, StartLimitBurst: 2}},
-		{"Infinity turns the limit and the cooldown off",
+		{"Infinity turns the cooldown off, and keeps the limit over all time",
 			withRestart(func(p *RestartPolicy) { p.StartLimitInterval, p.Cooldown = Infinity, Infinity }),
-			withRestart(func(p *RestartPolicy) { p.StartLimitInterval, p.Cooldown = 0, 0 })},
+			withRestart(func(p *RestartPolicy) { p.StartLimitInterval, p.Cooldown = Infinity, 0 })},
 		{"lists are normalised",
 			withRestart(func(p *RestartPolicy) {
 				p.SuccessExitStatus = ExitStatusSet{Codes: []int{3, 1, 3}, Signals: []string{"usr2", "SIGUSR1", "USR1"}}

@@ -153,7 +153,9 @@ type RestartPolicy struct {
 	StartLimitBurst int
 	// StartLimitInterval (StartLimitIntervalSec=) is the window of
 	// StartLimitBurst (default 10min). 0 means no start limit: the service
-	// never gives up (StartLimitIntervalSec=0 or infinity in a file).
+	// never gives up (StartLimitIntervalSec=0 in a file). Infinity
+	// (StartLimitIntervalSec=infinity) is a window that never ends, as in
+	// systemd: at most StartLimitBurst starts in all, however far apart.
 	StartLimitInterval time.Duration
 	// Cooldown (RestartCooldownSec=) is how long a fatal service waits
 	// before it is tried again from scratch; 0 means never (default;

@@ -44,7 +44,7 @@ func New(name string, argv ...string) *Service {
 // Normalising means: KillSignal and the signals of the exit status lists
 // get their canonical names ("term" becomes "SIGTERM"), Restart.Mode is
 // lowercased, the exit status lists are sorted and rid of duplicates (empty
-// lists become nil), StartLimitInterval and Cooldown of Infinity become 0
+// lists become nil), Cooldown of Infinity becomes 0
 // (off, as "infinity" in a file), WorkingDirectory is cleaned, and the
 // Environment entries overridden by later ones are dropped.
 //

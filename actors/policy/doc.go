@@ -66,7 +66,9 @@
 // failing for lack of a resource) is recorded with [State.RecordStart]. When a restart would make more than
 // StartLimitBurst= starts within StartLimitIntervalSec= (a sliding window),
 // [State.Failure] gives up instead: the service is fatal and gets no more
-// automatic restarts. With StartLimitBurst=3 a crash loop is started exactly
+// automatic restarts. A StartLimitIntervalSec= of [config.Infinity] is a
+// window that never ends (as in systemd): at most StartLimitBurst= starts
+// in all, however far apart; 0 turns the limit off. With StartLimitBurst=3 a crash loop is started exactly
 // 3 times. With RestartCooldownSec= > 0 the Decision says when to try again
 // from scratch; [State.Reset], called on that retry, on every manual
 // restart and on a manual start of a service that is stopped, exited or

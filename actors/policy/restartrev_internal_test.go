@@ -53,3 +53,16 @@ func TestRestartrevInternalFailure(t *testing.T) {
 		t.Fatalf("after a stable run: attempt %d, want 1", d3.Attempt)
 	}
 }
+
+// A start limit over all time (StartLimitIntervalSec=infinity) says so
+// when it is hit, rather than print the largest Duration.
+func TestRestartrevInfiniteLimitReason(t *testing.T) {
+	p := defaults()
+	p.StartLimitBurst = 2
+	p.StartLimitInterval = config.Infinity
+	var st policy.State
+	_, d := crashLoop(t, &st, p, exit3, time.Hour, 100)
+	if !d.GiveUp || d.Reason != "start limit 2 in all (StartLimitIntervalSec=infinity) hit" {
+		t.Fatalf("decision %+v: want a give-up saying the limit is over all time", d)
+	}
+}

@@ -143,12 +143,23 @@ func (s *State) Failure(p config.RestartPolicy, o Outcome, ranFor time.Duration,
 		s.fatal = true
 		d.GiveUp = true
 		d.Retry = max(p.Cooldown, 0)
-		d.Reason = fmt.Sprintf("start limit %d in %v hit", p.StartLimitBurst, p.StartLimitInterval)
+		d.Reason = limitReason(p)
 		return d
 	}
 	d.Restart = true
 	d.Delay = delay
 	return d
+}
+
+// limitReason says which start limit was hit: "start limit 10 in 10m0s
+// hit", or, for a window that never ends ([config.Infinity], as
+// StartLimitIntervalSec=infinity gives), "start limit 3 in all
+// (StartLimitIntervalSec=infinity) hit".
+func limitReason(p config.RestartPolicy) string {
+	if p.StartLimitInterval == config.Infinity {
+		return fmt.Sprintf("start limit %d in all (StartLimitIntervalSec=infinity) hit", p.StartLimitBurst)
+	}
+	return fmt.Sprintf("start limit %d in %v hit", p.StartLimitBurst, p.StartLimitInterval)
 }
 
 // maxInt is the largest int, where the streak stops growing.
