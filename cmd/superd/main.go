@@ -162,16 +162,22 @@ func run(args []string, stderr io.Writer) int {
 		_ = os.Unsetenv(k)
 	}
 
-	sup, err := actors.New(actors.Config{
-		ConfigDir:   c.ConfigDir,
-		LogDir:      c.LogDir,
-		Socket:      c.Socket,
-		StateFile:   c.Socket + ".state",
-		SocketGroup: c.SocketGroup,
-		HTTP: actors.HTTPConfig{
+	var httpCfg actors.HTTPConfig
+	if c.HTTP != "" {
+		// Without it, superd.conf's HTTP keys were warned about above, and
+		// the flags refused.
+		httpCfg = actors.HTTPConfig{
 			Addr: c.HTTP, TokenFile: c.HTTPTokenFile, Hosts: c.HTTPHost,
 			TLSCertFile: c.HTTPTLSCert, TLSKeyFile: c.HTTPTLSKey, Insecure: c.HTTPInsecure,
-		},
+		}
+	}
+	sup, err := actors.New(actors.Config{
+		ConfigDir:               c.ConfigDir,
+		LogDir:                  c.LogDir,
+		Socket:                  c.Socket,
+		StateFile:               c.Socket + ".state",
+		SocketGroup:             c.SocketGroup,
+		HTTP:                    httpCfg,
 		AllowRemoteEdit:         c.HTTPAllowEdit,
 		AllowRootServices:       c.HTTPAllowRootServices,
 		SocketAllowRootServices: c.SocketAllowRootServices,
