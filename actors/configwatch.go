@@ -60,6 +60,11 @@ type configActor struct {
 	// name would be refused (see keepUnlogged).
 	checkLogDir func(name string) error
 	statFile    func(path string) (fileStamp, bool)           // stale's stat; nil means stampOf (tests count calls)
+	// hostCheck, if not nil, checks a valid service against this machine
+	// (see hostChecker); checkValid are the services a check (a dry run)
+	// found valid, for its reply (see reloadOutcome).
+	hostCheck  func(*config.Service) error
+	checkValid []*config.Service
 	loadDir     func(dir string) ([]*config.Service, []error) // reload's config.LoadDir; tests make it fail
 
 	daemonHash  string          // Hash of the superd.conf in force (it covers the CAFile= contents)
@@ -289,7 +294,12 @@ func (c *configActor) Receive(ctx actor.Context) {
 				// A check publishes nothing.
 				c.publishUnavailable(ctx, err)
 			}
-			m.reply <- reloadOutcome{result: res, err: err}
+			out := reloadOutcome{result: res, err: err}
+			if m.dryRun && err == nil {
+				out.valid, out.hostCheck = c.checkValid, c.hostCheck
+			}
+			c.checkValid = nil
+			m.reply <- out
 			return
 		}
 		c.applyReload(ctx, res, apply, func(res transport.ReloadResult) { m.reply <- reloadOutcome{result: res} })
@@ -357,15 +367,19 @@ func (c *configActor) reloadWith(ctx actor.Context, dryRun, confirmAbsence bool)
 				res.Errors = append(res.Errors, configErrors(err)...)
 			}
 		}
+		c.checkValid = nil
 		for _, sp := range specs {
 			if err := c.goClash(sp); err != nil {
 				res.Errors = append(res.Errors, configErrors(err)...)
+				continue
 			}
 			// A file that loads but whose service could not be created
 			// (the next reload tries again): not fine yet.
 			if e := c.createErrs[sp.Name]; e != nil {
 				res.Errors = append(res.Errors, e.configError())
+				continue
 			}
+			c.checkValid = append(c.checkValid, sp)
 		}
 		return res, nil, nil
 	}

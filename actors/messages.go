@@ -241,6 +241,12 @@ type operatorIntent struct {
 type reloadOutcome struct {
 	result transport.ReloadResult
 	err    error
+	// A check's (dryRun) only: the services whose files are valid, and
+	// their check against this machine (nil if none can be made), which
+	// the caller runs (see checkServicesHost): its looks at the files may
+	// wait for a file system, which this actor must not.
+	valid     []*config.Service
+	hostCheck func(*config.Service) error
 }
 
 // reloadConfig asks the config actor to scan the config dir and apply the

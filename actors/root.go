@@ -94,7 +94,8 @@ func (r *rootActor) Receive(ctx actor.Context) {
 			r.loadStamps = nil // the config actor's now
 			cfg, err = ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
 				c := &configActor{dir: dir, lock: deps.dirLock, services: services, events: events, log: logger, known: known, errs: errs,
-					watchDir: watch, startDaemon: daemon, version: version, loadStamps: loadStamps, checkLogDir: logDirCheck(r.logDir, r.noLogDirCheck)}
+					watchDir: watch, startDaemon: daemon, version: version, loadStamps: loadStamps, checkLogDir: logDirCheck(r.logDir, r.noLogDirCheck),
+					hostCheck: hostChecker(deps)}
 				if daemon != nil {
 					c.daemonHash = daemon.Hash
 				}

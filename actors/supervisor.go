@@ -1314,21 +1314,33 @@ func (s *Supervisor) Reload(ctx context.Context) (transport.ReloadResult, error)
 }
 
 // CheckConfig validates the config dir as a reload would, and applies
-// nothing.
+// nothing. It also checks each valid service against this machine, as its
+// start would find it: a program, a working directory, a User= or Group=
+// that would make the start fail now is an error of its file.
 func (s *Supervisor) CheckConfig(ctx context.Context) ([]transport.ConfigError, error) {
-	res, err := s.reload(ctx, true)
-	return res.Errors, err
+	out, err := s.reloadOutcome(ctx, true)
+	errs := out.result.Errors
+	if err != nil || out.hostCheck == nil {
+		return errs, err
+	}
+	more, err := checkServicesHost(ctx, out.valid, out.hostCheck)
+	return append(errs, more...), err
 }
 
 func (s *Supervisor) reload(ctx context.Context, dryRun bool) (transport.ReloadResult, error) {
+	out, err := s.reloadOutcome(ctx, dryRun)
+	return out.result, err
+}
+
+func (s *Supervisor) reloadOutcome(ctx context.Context, dryRun bool) (reloadOutcome, error) {
 	if err := s.waitFor(ctx, true); err != nil {
-		return transport.ReloadResult{}, err
+		return reloadOutcome{}, err
 	}
 	if !dryRun {
 		s.restoreSocket()
 	}
 	if s.config == nil {
-		return transport.ReloadResult{}, fmt.Errorf("%w: this supervisor has no config dir", transport.ErrConfigUnavailable)
+		return reloadOutcome{}, fmt.Errorf("%w: this supervisor has no config dir", transport.ErrConfigUnavailable)
 	}
 	reply := make(chan reloadOutcome, 1)
 	s.sys.Root.Send(s.config, &reloadConfig{dryRun: dryRun, reply: reply})
@@ -1336,14 +1348,14 @@ func (s *Supervisor) reload(ctx context.Context, dryRun bool) (transport.ReloadR
 	case r := <-reply:
 		// The lists are also the reload event's, which the hub keeps and
 		// the notifiers encode: the caller gets its own.
-		res := r.result
+		res := &r.result
 		res.Added, res.Removed, res.Changed = slices.Clone(res.Added), slices.Clone(res.Removed), slices.Clone(res.Changed)
 		res.Unchanged, res.Errors, res.Warnings = slices.Clone(res.Unchanged), slices.Clone(res.Errors), slices.Clone(res.Warnings)
-		return res, r.err
+		return r, r.err
 	case <-ctx.Done():
-		return transport.ReloadResult{}, ctx.Err()
+		return reloadOutcome{}, ctx.Err()
 	case <-s.cut:
-		return transport.ReloadResult{}, errShutdown
+		return reloadOutcome{}, errShutdown
 	}
 }
 

@@ -64,7 +64,7 @@ func superdFlags(socket string) []flagDef {
 		{name: "log-format", placeholder: `"text"`, str: func(c *cli) *string { return &c.LogFormat }, check: oneOf("text", "json"),
 			help: "Format of superd's own log: text or json."},
 		{name: "check", on: func(c *cli) *bool { return &c.Check },
-			help: "Validate every service file and superd.conf of the config dir, and what superd needs to start with them and the flags (the socket's path and directories, the lock and state files beside it, the socket group, the HTTP address, certificate and token file, a log dir to create); print each error and exit (1 if any is invalid)."},
+			help: "Validate every service file and superd.conf of the config dir, and what superd needs to start with them and the flags (the socket's path and directories, the lock and state files beside it, the socket group, the HTTP address, certificate and token file, a log dir to create), and what each service's start needs (its program, working directory, user and group); print each error and exit (1 if any is invalid)."},
 		{name: "watch", on: func(c *cli) *bool { return &c.Watch },
 			help: "Reload when a file of the config dir changes (debounced)."},
 		{name: "socket-group", placeholder: "GROUP", str: func(c *cli) *string { return &c.SocketGroup },

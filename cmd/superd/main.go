@@ -483,9 +483,9 @@ func reloadOnHangup(ctx context.Context, sup *actors.Supervisor, hup <-chan os.S
 }
 
 // check validates dir like a reload would, superd.conf included (superd
-// refuses to start with an invalid one), then what superd.conf and the
-// command line ask of the machine (host: see cli.hostProblems), and
-// reports every error.
+// refuses to start with an invalid one), then each valid service against
+// the machine (actors.CheckHost) and what superd.conf and the command line
+// ask of it (host: see cli.hostProblems), and reports every error.
 func check(dir string, stdout, stderr io.Writer, host func(*config.Daemon) []error) int {
 	specs, errs := config.LoadDir(dir)
 	if len(errs) == 1 && errors.Is(errs[0], config.ErrServiceDir) {
@@ -493,6 +493,14 @@ func check(dir string, stdout, stderr io.Writer, host func(*config.Daemon) []err
 		return 1
 	}
 	invalid := len(errs)
+	// What would make a valid service's start fail on this machine now.
+	unstartable := 0
+	for _, sp := range specs {
+		if err := actors.CheckHost(sp); err != nil {
+			errs = append(errs, err)
+			unstartable++
+		}
+	}
 	daemonNote := ""
 	if d, err := config.LoadDaemon(dir); err != nil {
 		errs = append(errs, err)
@@ -511,7 +519,11 @@ func check(dir string, stdout, stderr io.Writer, host func(*config.Daemon) []err
 		fmt.Fprintf(stderr, "error: %s\n", strings.ReplaceAll(err.Error(), "\n", "\nerror: "))
 	}
 	if len(errs) > 0 {
-		fmt.Fprintf(stderr, "%s: %d service file(s) invalid, %d valid%s\n", dir, invalid, len(specs), daemonNote)
+		startNote := ""
+		if unstartable > 0 {
+			startNote = fmt.Sprintf(" (%d of them could not start on this machine now)", unstartable)
+		}
+		fmt.Fprintf(stderr, "%s: %d service file(s) invalid, %d valid%s%s\n", dir, invalid, len(specs), startNote, daemonNote)
 		return 1
 	}
 	fmt.Fprintf(stdout, "%s: %d service file(s) valid\n", dir, len(specs))
