@@ -59,13 +59,13 @@ type configActor struct {
 	// checkLogDir, if not nil, says why the log directory of the service
 	// name would be refused (see keepUnlogged).
 	checkLogDir func(name string) error
-	statFile    func(path string) (fileStamp, bool)           // stale's stat; nil means stampOf (tests count calls)
+	statFile    func(path string) (fileStamp, bool) // stale's stat; nil means stampOf (tests count calls)
 	// hostCheck, if not nil, checks a valid service against this machine
 	// (see hostChecker); checkValid are the services a check (a dry run)
 	// found valid, for its reply (see reloadOutcome).
 	hostCheck  func(*config.Service) error
 	checkValid []*config.Service
-	loadDir     func(dir string) ([]*config.Service, []error) // reload's config.LoadDir; tests make it fail
+	loadDir    func(dir string) ([]*config.Service, []error) // reload's config.LoadDir; tests make it fail
 
 	daemonHash  string          // Hash of the superd.conf in force (it covers the CAFile= contents)
 	hookKeys    map[string]bool // the webhookKey of every webhook in force
