@@ -124,5 +124,5 @@ func hostCheckError(sp *config.Service, err error) error {
 			key = "Group"
 		}
 	}
-	return &config.Error{File: sp.File, Section: "Service", Key: key, Err: fmt.Errorf("%w (a start would fail on this machine now)", err)}
+	return &config.Error{File: sp.File, Line: sp.KeyLine("Service", key), Section: "Service", Key: key, Err: fmt.Errorf("%w (a start would fail on this machine now)", err)}
 }

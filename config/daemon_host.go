@@ -16,7 +16,8 @@ import (
 // not then stop superd from starting.
 //
 // The error is an *Error, or Errors when there is more than one problem,
-// each naming d.File, the section and the key.
+// each naming d.File, the line (of the key as the file is now), the
+// section and the key.
 func (d *Daemon) CheckHost() error {
 	var es Errors
 	if _, err := d.socketGroupID(); err != nil {
@@ -24,7 +25,7 @@ func (d *Daemon) CheckHost() error {
 	}
 	if d.HTTPTLSCertFile != "" && d.HTTPTLSKeyFile != "" {
 		if err := CheckKeyPair(d.HTTPTLSCertFile, d.HTTPTLSKeyFile); err != nil {
-			es = append(es, &Error{File: d.File, Section: sectionDaemon, Key: keyHTTPTLSCert + "/" + keyHTTPTLSKey, Err: err})
+			es = append(es, &Error{File: d.File, Line: d.keyLine(keyHTTPTLSCert), Section: sectionDaemon, Key: keyHTTPTLSCert + "/" + keyHTTPTLSKey, Err: err})
 		}
 	}
 	switch len(es) {
@@ -54,7 +55,7 @@ func (d *Daemon) SocketGroupID() (int, error) {
 func (d *Daemon) socketGroupID() (int, *Error) {
 	id, err := GroupID(d.SocketGroup)
 	if err != nil {
-		return -1, &Error{File: d.File, Section: sectionDaemon, Key: keySocketGroup, Err: err}
+		return -1, &Error{File: d.File, Line: d.keyLine(keySocketGroup), Section: sectionDaemon, Key: keySocketGroup, Err: err}
 	}
 	return id, nil
 }

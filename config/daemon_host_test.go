@@ -32,7 +32,7 @@ func TestDaemonCheckHost(t *testing.T) {
 	if err != nil {
 		t.Skipf("no name for group %d: %v", os.Getgid(), err)
 	}
-	const file = "/etc/super/superd.conf"
+	file := filepath.Join(dir, "superd.conf") // not there: no line to find
 	good := []Daemon{
 		{File: file},
 		{File: file, SocketGroup: own.Name},
@@ -74,5 +74,60 @@ func TestDaemonCheckHost(t *testing.T) {
 	var es Errors
 	if err := both.CheckHost(); !errors.As(err, &es) || len(es) != 2 {
 		t.Errorf("two problems: %v; want Errors of 2", err)
+	}
+}
+
+// A host problem of superd.conf names the line of its key, as the file is
+// now.
+func TestDaemonCheckHostNamesTheLine(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "superd.conf")
+	data := "# superd\n[Daemon]\nHTTPListen=127.0.0.1:8080\n\nSocketGroup=no-such-group-here\nHTTPTLSCertFile=" +
+		filepath.Join(dir, "missing.pem") + "\nHTTPTLSKeyFile=" + filepath.Join(dir, "missing.key") + "\n"
+	if err := os.WriteFile(file, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := LoadDaemon(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = d.CheckHost()
+	for _, want := range []string{file + ":5: [Daemon] SocketGroup: ", file + ":6: [Daemon] HTTPTLSCertFile/HTTPTLSKeyFile: "} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckHost: %v; want %q", err, want)
+		}
+	}
+}
+
+// KeyLine finds the line of a key's last assignment in the service's file
+// as it is now, and 0 when there is none to find.
+func TestServiceKeyLine(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "web.service")
+	data := "[Unit]\nDescription=web\n\n[Service]\nExecStart=/bin/true\nUser=a\nUser=b\nEnvironment=A=1 \\\n  B=2\nWorkingDirectory=/\n"
+	if err := os.WriteFile(file, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	svc := &Service{Name: "web", File: file}
+	for _, tc := range []struct {
+		section, key string
+		line         int
+	}{
+		{"Unit", "Description", 2},
+		{"Service", "ExecStart", 5},
+		{"Service", "User", 7},
+		{"Service", "WorkingDirectory", 10},
+		{"Service", "Group", 0},
+		{"Unit", "ExecStart", 0},
+	} {
+		if got := svc.KeyLine(tc.section, tc.key); got != tc.line {
+			t.Errorf("KeyLine(%s, %s) = %d, want %d", tc.section, tc.key, got, tc.line)
+		}
+	}
+	if got := (&Service{Name: "web"}).KeyLine("Service", "ExecStart"); got != 0 {
+		t.Errorf("no file: %d", got)
+	}
+	if got := (&Service{Name: "x", File: filepath.Join(dir, "x.service")}).KeyLine("Service", "ExecStart"); got != 0 {
+		t.Errorf("missing file: %d", got)
 	}
 }

@@ -12,7 +12,7 @@ import (
 // A service file that is valid but whose start would fail on this machine
 // (its program missing or not executable, its working directory missing,
 // its User= unknown) fails `supers check` and `superd --check`, each named
-// with its file and key, instead of "configuration OK" and a backoff at
+// with its file, line and key, instead of "configuration OK" and a backoff at
 // the first start. What is fixed on the machine passes the next check.
 func TestCheckFindsWhatWouldFailToStart(t *testing.T) {
 	d := newDaemon(t, map[string]string{
@@ -42,12 +42,12 @@ func TestCheckFindsWhatWouldFailToStart(t *testing.T) {
 	d.waitRunning("ok")
 
 	want := []string{
-		"noprog.service: [Service] ExecStart: exec \"/nonexistent/prog\": no such file or directory",
-		"nopath.service: [Service] ExecStart: lookup \"no-such-program-xyz\": executable file not found in PATH",
-		"nodir.service: [Service] WorkingDirectory: chdir \"/nonexistent/dir\": no such file or directory",
-		"nouser.service: [Service] User: user \"no-such-user-xyz\"",
-		"notexec.service: [Service] ExecStart: exec \"" + plain + "\": permission denied (mode -rw-r--r--: not executable by the service's user)",
-		"nointerp.service: [Service] ExecStart: exec \"" + script + "\": interpreter \"/nonexistent/interpreter\": no such file or directory",
+		"noprog.service:2: [Service] ExecStart: exec \"/nonexistent/prog\": no such file or directory",
+		"nopath.service:2: [Service] ExecStart: lookup \"no-such-program-xyz\": executable file not found in PATH",
+		"nodir.service:3: [Service] WorkingDirectory: chdir \"/nonexistent/dir\": no such file or directory",
+		"nouser.service:3: [Service] User: user \"no-such-user-xyz\"",
+		"notexec.service:2: [Service] ExecStart: exec \"" + plain + "\": permission denied (mode -rw-r--r--: not executable by the service's user)",
+		"nointerp.service:2: [Service] ExecStart: exec \"" + script + "\": interpreter \"/nonexistent/interpreter\": no such file or directory",
 	}
 	checkOutput := func(what, out string) {
 		t.Helper()

@@ -29,7 +29,7 @@ func TestCheckCatchesWhatStopsSuperdFromStarting(t *testing.T) {
 	}
 	cases := []hostCase{
 		{"unknown group", "[Daemon]\nSocketGroup=no-such-group-here\n", nil,
-			[]string{"superd.conf: [Daemon] SocketGroup: invalid value", "no-such-group-here"}},
+			[]string{"superd.conf:2: [Daemon] SocketGroup: invalid value", "no-such-group-here"}},
 		{"unknown group flag", "", []string{"--socket-group", "no-such-group-here"},
 			[]string{"--socket-group no-such-group-here: invalid value"}},
 		{"missing key file", "[Daemon]\nHTTPListen=127.0.0.1:0\nHTTPTLSCertFile=" + tmp + "/cert.pem\nHTTPTLSKeyFile=" + tmp + "/key.pem\n", nil,
