@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,12 +63,15 @@ type eventPublished struct {
 // drops its oldest events, and delays nothing else).
 //
 // A reload keeps the queue of every webhook it does not change, with what
-// it holds. It lets the queues of the webhooks it changes or removes
-// deliver what they hold (for at most eventFlush) before the new ones get
-// any event (those of a later reload too, while some still flush: a
+// it holds. The queue of a webhook it changes (same name, another
+// configuration) hands what it has not delivered to the new queue, once
+// its delivery in flight ends (at most eventFlush: then that event is
+// handed off too); the queue of a webhook it removes delivers what it
+// holds (for at most eventFlush). The new queues get no event before
+// those are done (those of a later reload too, while some still flush: a
 // webhook removed may be added back): an endpoint in both would otherwise
-// get the events after the reload before, or among, those before it. Meanwhile the hub holds the
-// events one of the new queues wants (at most
+// get the events after the reload before, or among, those before it.
+// Meanwhile the hub holds the events one of the new queues wants (at most
 // notify.DefaultQueueCapacity, oldest dropped).
 type eventsActor struct {
 	log *slog.Logger
@@ -82,6 +86,11 @@ type eventsActor struct {
 	flushing          int            // how many replaced sets of queues are still flushing
 	held              []notify.Event // events for queues, waiting for flushing to reach 0
 	heldDrop          uint64         // events dropped from held since the last warning
+	// handed holds, by webhook name, what the queues of changed webhooks
+	// handed off, for the waiting queue of that name; written by the
+	// goroutines that retire those queues, hence its mutex.
+	handedMu sync.Mutex
+	handed   map[string][]notify.Event
 	// backlogTimer, if not nil, sends a pushBacklogs soon.
 	backlogTimer *time.Timer
 	// ending, once superd shuts down, is the closeStreams being carried
@@ -116,10 +125,27 @@ func (h *eventsActor) Receive(ctx actor.Context) {
 		}
 	case *replaceNotifiers:
 		var gone, goneWaiting []*notify.Queue
-		h.queues, h.keys, gone = keepQueues(h.queues, h.keys, m.keep)
-		h.waiting, h.waitingKeys, goneWaiting = keepQueues(h.waiting, h.waitingKeys, m.keep)
-		old := append(gone, goneWaiting...) // the waiting ones hold nothing yet
-		if len(old) == 0 && h.flushing == 0 {
+		var goneKeys []string
+		h.queues, h.keys, gone, goneKeys = keepQueues(h.queues, h.keys, m.keep)
+		h.waiting, h.waitingKeys, goneWaiting, _ = keepQueues(h.waiting, h.waitingKeys, m.keep)
+		// A webhook whose name is still there changed: its queue hands
+		// off. The others were removed: theirs flush, and so do the
+		// waiting ones, which hold nothing yet.
+		names := make(map[string]bool, len(m.keep))
+		for key := range m.keep {
+			names[keyName(key)] = true
+		}
+		var handoff []*notify.Queue
+		var handoffNames []string
+		old := goneWaiting
+		for i, q := range gone {
+			if name := keyName(goneKeys[i]); names[name] {
+				handoff, handoffNames = append(handoff, q), append(handoffNames, name)
+			} else {
+				old = append(old, q)
+			}
+		}
+		if len(old)+len(handoff) == 0 && h.flushing == 0 {
 			// Nothing to flush first.
 			h.queues, h.keys = append(h.queues, m.queues...), append(h.keys, m.keys...)
 			return
@@ -128,7 +154,7 @@ func (h *eventsActor) Receive(ctx actor.Context) {
 		// earlier reload too: a webhook it removed may be back in this
 		// one, its old queue still delivering to the same endpoint.
 		h.waiting, h.waitingKeys = append(h.waiting, m.queues...), append(h.waitingKeys, m.keys...)
-		if len(old) == 0 {
+		if len(old)+len(handoff) == 0 {
 			return // released with the others once those flush
 		}
 		h.flushing++
@@ -136,7 +162,15 @@ func (h *eventsActor) Receive(ctx actor.Context) {
 		self, root := ctx.Self(), ctx.ActorSystem().Root
 		go func() { // owned by the hub: waited for in Stopping
 			defer h.closing.Done()
-			closeQueues(old, eventFlush)
+			handed := retireQueues(old, handoff, handoffNames, eventFlush)
+			h.handedMu.Lock()
+			for name, events := range handed {
+				if h.handed == nil {
+					h.handed = make(map[string][]notify.Event)
+				}
+				h.handed[name] = append(h.handed[name], events...)
+			}
+			h.handedMu.Unlock()
 			root.Send(self, &notifiersFlushed{})
 		}()
 	case *notifiersFlushed:
@@ -190,8 +224,9 @@ func (h *eventsActor) toNotifiers(e notify.Event) {
 	h.held = append(h.held, e)
 }
 
-// releaseHeld hands the held events to the waiting queues once no
-// replaced queue is flushing any more; they then get every event.
+// releaseHeld hands the waiting queues what the queues of their webhook
+// handed off, then the held events, once no replaced queue is flushing
+// any more; they then get every event.
 func (h *eventsActor) releaseHeld() {
 	if h.flushing > 0 {
 		return
@@ -199,6 +234,24 @@ func (h *eventsActor) releaseHeld() {
 	if h.heldDrop > 0 {
 		h.log.Warn("notifications dropped while the webhooks replaced by a reload were flushing", "dropped", h.heldDrop)
 		h.heldDrop = 0
+	}
+	h.handedMu.Lock()
+	handed := h.handed
+	h.handed = nil
+	h.handedMu.Unlock()
+	for i, q := range h.waiting {
+		name := keyName(h.waitingKeys[i])
+		if events := handed[name]; len(events) > 0 {
+			h.log.Info("webhook changed by a reload: what it had not delivered goes to its new configuration", "webhook", name, "events", len(events))
+			for _, e := range events {
+				q.Enqueue(e)
+			}
+		}
+		delete(handed, name)
+	}
+	for name, events := range handed {
+		// Its webhook was removed since, by a later reload.
+		h.log.Warn("notifications dropped: their webhook was removed while a reload changed it", "webhook", name, "dropped", len(events))
 	}
 	for _, e := range h.held {
 		for _, q := range h.waiting {
@@ -211,16 +264,16 @@ func (h *eventsActor) releaseHeld() {
 }
 
 // keepQueues splits queues (with their keys) into those whose key keep
-// holds, returned first with their keys, and the others.
-func keepQueues(queues []*notify.Queue, keys []string, keep map[string]bool) (kept []*notify.Queue, keptKeys []string, gone []*notify.Queue) {
+// holds and the others, each returned with their keys.
+func keepQueues(queues []*notify.Queue, keys []string, keep map[string]bool) (kept []*notify.Queue, keptKeys []string, gone []*notify.Queue, goneKeys []string) {
 	for i, q := range queues {
 		if keep[keys[i]] {
 			kept, keptKeys = append(kept, q), append(keptKeys, keys[i])
 		} else {
-			gone = append(gone, q)
+			gone, goneKeys = append(gone, q), append(goneKeys, keys[i])
 		}
 	}
-	return kept, keptKeys, gone
+	return kept, keptKeys, gone, goneKeys
 }
 
 // remember adds e to the history. If e's service already has
@@ -257,9 +310,17 @@ type replaceNotifiers struct {
 
 // webhookKey identifies a webhook's whole configuration (its URL,
 // secrets, CA, filter, limits): a reload keeps the queue of a webhook
-// whose key is the same.
+// whose key is the same. The key starts with the webhook's name and a
+// slash (see keyName): a key that changed under the same name is a
+// webhook changed, not one removed.
 func webhookKey(w config.Webhook) string {
-	return (&config.Daemon{Webhooks: []config.Webhook{w}}).ComputeHash()
+	return w.Name + "/" + (&config.Daemon{Webhooks: []config.Webhook{w}}).ComputeHash()
+}
+
+// keyName returns the name of the webhook whose webhookKey is key.
+func keyName(key string) string {
+	name, _, _ := strings.Cut(key, "/") // a name has no slash
+	return name
 }
 
 // closeQueues closes queues in parallel, giving each of them wait to
@@ -267,15 +328,36 @@ func webhookKey(w config.Webhook) string {
 // that of the others. A queue that does not flush in time logs it with its
 // own logger, which names its webhook.
 func closeQueues(queues []*notify.Queue, wait time.Duration) {
+	retireQueues(queues, nil, nil, wait)
+}
+
+// retireQueues closes the queues of close as closeQueues does and, in
+// parallel, has those of handoff (their webhooks' names in names, in the
+// same order) hand off what they did not deliver within wait (see
+// notify.Queue.Handoff), and returns that by webhook name.
+func retireQueues(close, handoff []*notify.Queue, names []string, wait time.Duration) map[string][]notify.Event {
 	fctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
-	var wg sync.WaitGroup
-	for _, q := range queues {
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		handed = make(map[string][]notify.Event)
+	)
+	for _, q := range close {
 		wg.Go(func() {
 			_ = q.Close(fctx) // a queue that gives up logs it, naming its webhook
 		})
 	}
+	for i, q := range handoff {
+		wg.Go(func() {
+			events := q.Handoff(fctx)
+			mu.Lock()
+			defer mu.Unlock()
+			handed[names[i]] = append(handed[names[i]], events...)
+		})
+	}
 	wg.Wait()
+	return handed
 }
 
 // webhookKeys returns the webhookKey of every webhook of d (none if d is

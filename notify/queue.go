@@ -21,6 +21,9 @@ type QueueStats struct {
 	// pushed out of a full queue, those enqueued after Close, and those
 	// still queued when Close's context ended.
 	Dropped uint64
+	// HandedOff counts the events Handoff gave back undelivered, for
+	// another queue to deliver.
+	HandedOff uint64
 	// Queued is the number of events waiting now.
 	Queued int
 }
@@ -47,6 +50,11 @@ type Queue struct {
 	delivered uint64
 	failed    uint64
 	dropped   uint64
+	handedOff uint64
+	// handingOff is set by Handoff: a delivery it cuts is kept in cut, to
+	// be handed off too, rather than lost.
+	handingOff bool
+	cut        *Event
 	// lost counts the events the worker gave up on because Close's
 	// context ended (the delivery it cut, and those still queued), for
 	// Close to report in one warning.
@@ -185,6 +193,7 @@ func (q *Queue) Stats() QueueStats {
 		Delivered: q.delivered,
 		Failed:    q.failed,
 		Dropped:   q.dropped,
+		HandedOff: q.handedOff,
 		Queued:    len(q.events),
 	}
 }
@@ -230,6 +239,46 @@ func (q *Queue) Close(ctx context.Context) error {
 	}
 }
 
+// Handoff stops the queue as Close does, but gives back what it holds
+// instead of delivering it, for another queue to deliver: one whose
+// notifier replaces this one's (a webhook whose configuration changed). It
+// lets the delivery in flight, if any, end until ctx is done, then
+// cancels it; and returns the events not delivered, oldest first: the one
+// whose delivery it cancelled, if any (its destination may have had it:
+// sending it again is an at-least-once retry), then those that were
+// queued. They count as HandedOff. A delivery in flight that fails for
+// good is not handed off: it is counted and logged as failed. Like Close,
+// it returns once the worker has stopped, and Enqueue drops the events
+// that come afterwards. It returns nil on a queue already closed.
+func (q *Queue) Handoff(ctx context.Context) []Event {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		_ = q.Close(ctx)
+		return nil
+	}
+	q.closed, q.handingOff = true, true
+	rest := q.events
+	q.events = nil
+	q.mu.Unlock()
+	q.logDrops() // nothing is dropped for being full any more
+	q.signal()
+	select {
+	case <-q.done:
+	case <-ctx.Done():
+		q.cancel()
+		<-q.done
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.cut != nil {
+		rest = append([]Event{*q.cut}, rest...)
+		q.cut = nil
+	}
+	q.handedOff += uint64(len(rest))
+	return rest
+}
+
 // run is the worker: it delivers the queued events one at a time, oldest
 // first, until the queue is closed and empty or its context is cancelled.
 func (q *Queue) run() {
@@ -270,10 +319,12 @@ func (q *Queue) run() {
 
 		q.mu.Lock()
 		q.busy = false
-		cut := err != nil && q.ctx.Err() != nil // by Close, which reports it
+		cut := err != nil && q.ctx.Err() != nil // by Close, which reports it, or Handoff
 		switch {
 		case err == nil:
 			q.delivered++
+		case cut && q.handingOff:
+			q.cut = &e // Handoff gives it back
 		case cut:
 			q.failed++
 			q.lost++
