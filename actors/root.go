@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"time"
@@ -118,12 +119,21 @@ func (r *rootActor) Receive(ctx actor.Context) {
 }
 
 // resumeStrategy keeps an actor and its state after a failure: the message
-// that caused the panic is dropped, nothing is restarted.
+// that caused the panic is dropped, nothing is restarted. The log names
+// the actor and that message's type: the reason alone does not say which
+// of superd's actors failed, nor on what.
 func resumeStrategy(logger *slog.Logger) actor.SupervisorStrategy {
-	return actor.NewOneForOneStrategy(0, 0, func(reason any) actor.Directive {
-		logger.Error("actor failed; resuming it", "reason", reason)
-		return actor.ResumeDirective
-	})
+	return resumeAll{log: logger}
+}
+
+// resumeAll is resumeStrategy's actor.SupervisorStrategy.
+type resumeAll struct{ log *slog.Logger }
+
+// HandleFailure implements actor.SupervisorStrategy.
+func (r resumeAll) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor, child *actor.PID, _ *actor.RestartStatistics, reason, message any) {
+	r.log.Error("actor failed (a bug in superd); resuming it, the message dropped",
+		"actor", child.GetId(), "message", fmt.Sprintf("%T", message), "reason", reason)
+	sup.ResumeChildren(child)
 }
 
 // protoLogger routes protoactor's own logging into the embedder's logger,
