@@ -64,6 +64,11 @@ type definitionReply struct {
 	def    transport.Definition       // getDefinition
 	result transport.DefinitionResult // put, delete
 	err    error
+	// A put's that was written: the service, and its check against the
+	// machine (nil if none can be made), which the caller runs for the
+	// result's warnings (see Supervisor.PutDefinition).
+	spec      *config.Service
+	hostCheck func(*config.Service) error
 }
 
 func (c *configActor) handleGetDefinition(m *getDefinition) {
@@ -214,8 +219,12 @@ func checkPrecondition(name, ifMatch string, cur *config.Definition) error {
 // say), the error says so, although its file is written.
 func (c *configActor) handlePutDefinition(ctx actor.Context, m *putDefinition) {
 	res, apply, err := c.putDefinition(ctx, m)
+	var spec *config.Service
+	if err == nil {
+		spec = c.known[m.name] // the one written
+	}
 	if err != nil || apply == nil {
-		m.reply <- definitionReply{result: res, err: err}
+		m.reply <- definitionReply{result: res, err: err, spec: spec, hostCheck: c.hostCheck}
 		return
 	}
 	path, _ := config.DefinitionPath(c.dir, m.name) // the name is valid: putDefinition checked it
@@ -226,7 +235,7 @@ func (c *configActor) handlePutDefinition(ctx actor.Context, m *putDefinition) {
 			// again, unless the error does.
 			err = fmt.Errorf("%w (%s is written: once the cause is fixed, a start of %s or a reload creates it)", err, path, m.name)
 		}
-		m.reply <- definitionReply{result: res, err: err}
+		m.reply <- definitionReply{result: res, err: err, spec: spec, hostCheck: c.hostCheck}
 	}
 	c.askCreate(apply.added...)
 	c.askCreate(apply.changed...)

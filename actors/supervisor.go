@@ -1108,7 +1108,9 @@ func (s *Supervisor) Definition(ctx context.Context, name string) (transport.Def
 // restarted if it ran, an unchanged one left alone. An invalid definition
 // is a *transport.InvalidDefinitionError and changes nothing. Writes are
 // serialised: of concurrent writes to one service, each applies fully
-// before the next.
+// before the next. A definition written whose start would fail on this
+// machine now (its program, working directory, User= or Group=: see
+// CheckConfig) is not refused: the result's Warnings say why.
 //
 // opts.IfMatch makes the write conditional (see transport.WriteOptions).
 // opts.Caller says who asks, for the access rules of the control API: the
@@ -1129,6 +1131,13 @@ func (s *Supervisor) PutDefinition(ctx context.Context, name string, data []byte
 	r, err := s.askConfig(ctx, true, func(reply chan<- definitionReply) any {
 		return &putDefinition{name: name, data: data, opts: opts, root: s.rootRule(opts.Caller), reply: reply}
 	})
+	if err == nil && r.spec != nil && r.hostCheck != nil {
+		// Looked at here, not in the config actor: a file system may
+		// not answer (the start's bound applies).
+		if herr := r.hostCheck(r.spec); herr != nil {
+			r.result.Warnings = append(r.result.Warnings, oneLine(hostCheckError(r.spec, herr).Error()))
+		}
+	}
 	return r.result, err
 }
 

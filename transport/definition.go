@@ -48,6 +48,11 @@ type DefinitionResult struct {
 	// and reloading undoes the deletion. It is empty when the file was
 	// already gone (removed by hand): only the service was removed.
 	Trash string `json:"trash,omitempty"`
+	// Warnings (PUT) say what would make a start of the service fail on
+	// the machine now, although the definition is valid and was written:
+	// its program, working directory, User= or Group=, as a check of the
+	// config dir reports them.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Caller identifies who sent a request, for the access rules of

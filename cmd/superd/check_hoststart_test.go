@@ -90,3 +90,36 @@ func TestCheckFindsWhatWouldFailToStart(t *testing.T) {
 		t.Errorf("superd --check once fixed: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
+
+// A definition written whose start would fail on this machine (its program
+// missing) is written and created, as before, but `supers apply` says why
+// its start will fail, and the API's answer lists it; one that can start
+// has no warning. supers edit prints the same lines (writeDefinitionResult).
+func TestApplyWarnsOfWhatWouldFailToStart(t *testing.T) {
+	d := newDaemon(t, nil)
+	d.start()
+	src := t.TempDir()
+	bad, good := filepath.Join(src, "bad.service"), filepath.Join(src, "good.service")
+	if err := os.WriteFile(bad, []byte("[Service]\nAutoStart=no\nExecStart=/nonexistent/prog\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(good, []byte("[Service]\nExecStart=sleep 60\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := d.cli("apply", bad, good)
+	want := "bad: created\nwarning: " + filepath.Join(d.dir, "bad.service") + ":3: [Service] ExecStart: exec \"/nonexistent/prog\": no such file or directory (a start would fail on this machine now)\ngood: created\n"
+	if code != 0 || out != want || errs != "" {
+		t.Errorf("apply: exit %d, stdout %q, stderr %q\nwant stdout %q", code, out, errs, want)
+	}
+	d.waitRunning("good")
+	var res []struct {
+		Name     string   `json:"name"`
+		Action   string   `json:"action"`
+		Warnings []string `json:"warnings"`
+	}
+	if code := d.cliJSON(&res, "apply", bad, good); code != 0 || len(res) != 2 ||
+		res[0].Action != "unchanged" || len(res[0].Warnings) != 1 || !strings.Contains(res[0].Warnings[0], "/nonexistent/prog") ||
+		res[1].Action != "unchanged" || res[1].Warnings != nil {
+		t.Errorf("apply --json: exit %d, %+v", code, res)
+	}
+}

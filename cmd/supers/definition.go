@@ -45,7 +45,9 @@ type applyCmd struct {
 // Run sends each file, in order, as the definition of the service its
 // name names, and prints what superd did: "NAME: created", "NAME: updated"
 // (the configuration changed: restarted if it ran) or "NAME: unchanged"
-// (the file was written, the configuration is the same); with --json a
+// (the file was written, the configuration is the same), each followed by
+// a line "warning: ..." for what would make its start fail on this machine
+// now (a missing program, say: superd does not refuse it); with --json a
 // JSON array of the transport.DefinitionResult of each file applied.
 //
 // A file that cannot be sent, or that superd finds invalid, is reported on
@@ -62,7 +64,7 @@ func (c *applyCmd) Run(ctx context.Context, a *app) error {
 		case err == nil:
 			results = append(results, res)
 			if !a.json {
-				if _, err := fmt.Fprintf(a.stdout, "%s: %s\n", oneLine(res.Name), oneLine(res.Action)); err != nil {
+				if err := writeDefinitionResult(a.stdout, res); err != nil {
 					return err
 				}
 			}
@@ -252,4 +254,17 @@ func (c *rmCmd) Run(ctx context.Context, a *app) error {
 		return exitStatus(code)
 	}
 	return nil
+}
+
+// writeDefinitionResult prints what superd did with a definition written,
+// "NAME: created", then a line "warning: ..." for each of its warnings
+// (what would make the service's start fail on the machine now).
+func writeDefinitionResult(w io.Writer, res transport.DefinitionResult) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s\n", oneLine(res.Name), oneLine(res.Action))
+	for _, warning := range res.Warnings {
+		fmt.Fprintf(&b, "warning: %s\n", oneLine(warning))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }

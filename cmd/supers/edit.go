@@ -163,8 +163,7 @@ func (s *editSession) run(ctx context.Context) (keep bool, err error) {
 		errs := definitionErrors(err)
 		switch {
 		case err == nil:
-			_, err := fmt.Fprintf(a.stdout, "%s: %s\n", s.name, oneLine(res.Action))
-			return false, err
+			return false, writeDefinitionResult(a.stdout, res)
 		case len(errs) > 0:
 			problems = errs
 			shown, offset = annotate(text, filepath.Base(s.file), errs)
