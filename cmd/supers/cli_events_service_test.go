@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -90,5 +92,34 @@ func TestEventsFollowSeveralServices(t *testing.T) {
 	}
 	if calls := fb.callLog(); len(calls) != 1 || calls[0] != "events  follow=true" {
 		t.Errorf("calls %q", calls)
+	}
+}
+
+// Several services keep the events about them that superd keeps for one:
+// a reload that names one of them, a config error of superd.conf (which
+// concerns every service); not a reload of other services.
+func TestEventsSeveralServicesKeepWhatOneKeeps(t *testing.T) {
+	fb := fixture()
+	mine := eventAt(notify.TypeReload, "", 0)
+	mine.Changed = []string{"web"}
+	other := eventAt(notify.TypeReload, "", 1)
+	other.Added = []string{"db"}
+	conf := eventAt(notify.TypeConfigError, "", 2)
+	conf.File, conf.Reason = "/etc/super/superd.conf", "bad"
+	start := eventAt(notify.TypeStart, "sleep", 3)
+	fb.history = []notify.Event{mine, other, conf, start}
+	socket := startDaemon(t, fb)
+	r := runAgainst(t, socket, "--json", "events", "--service", "web,sleep")
+	var got []string
+	for line := range strings.Lines(r.stdout) {
+		var e notify.Event
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		got = append(got, e.Type+":"+e.Service)
+	}
+	want := []string{"reload:", "config-error:", "start:sleep"}
+	if r.code != exitOK || !slices.Equal(got, want) {
+		t.Errorf("code %d, events %q, want %q; stderr %q", r.code, got, want, r.stderr)
 	}
 }

@@ -78,17 +78,18 @@ func (l *nameList) Decode(ctx *kong.DecodeContext) error {
 // that a script can tell and reconnect.
 func (c *eventsCmd) Run(ctx context.Context, a *app) error {
 	service := ""
-	var services map[string]bool // when superd cannot filter them: several
+	// Several services, which superd cannot filter: filtered here as
+	// superd filters one (a reload that names one of them, a config error
+	// of superd.conf pass too).
+	var services *notify.Filter
 	if c.Service != nil {
 		if err := checkNames("events", c.Service...); err != nil {
 			return err
 		}
-		services = make(map[string]bool, len(c.Service))
-		for _, name := range c.Service {
-			services[name] = true
-		}
-		if len(services) == 1 {
-			service, services = c.Service[0], nil
+		if names := onceEach(c.Service); len(names) == 1 {
+			service = names[0]
+		} else {
+			services = &notify.Filter{Services: names}
 		}
 	}
 	var types map[string]bool
@@ -101,7 +102,7 @@ func (c *eventsCmd) Run(ctx context.Context, a *app) error {
 	emit := a.printEvent
 	if services != nil || types != nil {
 		emit = func(e notify.Event) error {
-			if services != nil && !services[e.Service] || types != nil && !types[e.Type] {
+			if services != nil && !services.Match(e) || types != nil && !types[e.Type] {
 				return nil
 			}
 			return a.printEvent(e)
