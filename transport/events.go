@@ -18,9 +18,13 @@ import (
 const ndjsonContentType = "application/x-ndjson"
 
 // maxEventLine bounds one line of the event stream the client accepts.
-// Events are a few hundred bytes; a reload naming many services is the
-// largest.
-const maxEventLine = 1 << 20
+// Events are a few hundred bytes, and superd bounds their texts; a reload
+// naming many services is the largest, and is not cut (a filter by service
+// needs its names): about 67 bytes a name (config.MaxNameLen, quoted), so
+// 1 MiB would fail on the rename of some 8000 services (each in removed
+// and added), which superd's history then kept for every later reader.
+// 32 MiB holds a reload naming about 500 000.
+const maxEventLine = 32 << 20
 
 // EventStream is what a [Backend] gives the handler for GET /v1/events.
 type EventStream struct {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -303,5 +304,36 @@ func TestClientEventsMalformed(t *testing.T) {
 				t.Fatalf("no error after %d events", n)
 			}
 		})
+	}
+}
+
+// A reload event naming tens of thousands of services (a rename of them
+// all: each removed and added) is read whole: the client's bound on a
+// line was 1 MiB, and such an event failed every later read of the
+// history.
+func TestClientEventsLargeReload(t *testing.T) {
+	e := testEvent(notify.TypeReload, "", 0)
+	for i := range 12000 {
+		name := fmt.Sprintf("%s-%05d", strings.Repeat("s", 50), i)
+		e.Removed = append(e.Removed, name+"-old")
+		e.Added = append(e.Added, name)
+	}
+	line, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(line) < 1<<20 {
+		t.Fatalf("the event is only %d bytes", len(line))
+	}
+	after := testEvent(notify.TypeStart, "web", 1)
+	next, _ := json.Marshal(after)
+	c := NewClient(serveUnix(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", ndjsonContentType)
+		_, _ = w.Write(append(append(line, '\n'), append(next, '\n')...))
+	})))
+	var got []notify.Event
+	err = c.Events(t.Context(), "", false, func(e notify.Event) error { got = append(got, e); return nil })
+	if err != nil || len(got) != 2 || len(got[0].Added) != 12000 || got[1].Service != "web" {
+		t.Errorf("%d events, %v", len(got), err)
 	}
 }
