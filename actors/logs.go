@@ -14,6 +14,7 @@ import (
 
 	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/logsink"
+	"github.com/supers-dev/supers/notify"
 )
 
 // logsActor is the log sink actor. It owns every service's logsink.Sink:
@@ -67,7 +68,28 @@ type logsActor struct {
 	errShown  int
 	hidden    hiddenSinkErrors
 	errTimer  *time.Timer
+
+	// events is the event hub (nil: no events), set by useEvents;
+	// logErrorAt holds when the last log-error event of a stream was
+	// published, until its log-resumed (see logErrorEvery).
+	events     *actor.PID
+	logErrorAt map[streamKey]time.Time
 }
+
+// streamKey names one stream of a service's logs.
+type streamKey struct {
+	name   string
+	stream logsink.Stream
+}
+
+// logErrorEvery is how often, at most, a log-error event of one stream is
+// published while its failures go on (its Sink reports them every second,
+// which superd's own log sums up; a webhook wants the news, not the
+// ticks). A log-resumed ends it: the next failure is published at once.
+const logErrorEvery = time.Minute
+
+// useEvents gives the log sink actor the event hub, spawned after it.
+type useEvents struct{ hub *actor.PID }
 
 // sinkOpenWait bounds how long the creation of a service waits for its log
 // dir and files (and for the Sink of its previous definition to close).
@@ -194,9 +216,13 @@ func (l *logsActor) Receive(ctx actor.Context) {
 		}
 	case *sinkOp:
 		l.opDone(ctx, m)
+	case *useEvents:
+		l.events = m.hub
 	case *sinkError:
+		l.publishLogError(ctx, m)
 		l.sinkFailed(ctx, m)
 	case *sinkResumed:
+		l.publishLogResumed(ctx, m)
 		l.sinkResumed(ctx, m)
 	case flushSinkErrors:
 		l.errTimer = nil
@@ -266,6 +292,8 @@ func (l *logsActor) startOpen(ctx actor.Context, op *sinkOp) {
 
 // closeSink closes s, the Sink of service name, in a goroutine.
 func (l *logsActor) closeSink(ctx actor.Context, name string, s *logsink.Sink) {
+	delete(l.logErrorAt, streamKey{name, logsink.Stdout})
+	delete(l.logErrorAt, streamKey{name, logsink.Stderr})
 	l.closing[name] = s
 	l.run(ctx, &sinkOp{name: name, toClose: s, done: make(chan struct{})})
 }
@@ -405,6 +433,46 @@ func (l *logsActor) stopSinks(ctx actor.Context) {
 		l.log.Error("log files not closed in time (log disk hung?); the output they still hold is lost",
 			"services", strings.Join(late, ","), "waited", l.closeWait)
 	}
+}
+
+// publishLogError publishes a log-error event for m, unless one was
+// published for its stream less than logErrorEvery ago and not followed
+// by a log-resumed.
+func (l *logsActor) publishLogError(ctx actor.Context, m *sinkError) {
+	if l.events == nil {
+		return
+	}
+	key, now := streamKey{m.name, m.stream}, time.Now()
+	if at, ok := l.logErrorAt[key]; ok && now.Sub(at) < logErrorEvery {
+		return
+	}
+	if l.logErrorAt == nil {
+		l.logErrorAt = make(map[streamKey]time.Time)
+	}
+	l.logErrorAt[key] = now
+	ev := notify.NewEvent(notify.TypeLogError, m.name)
+	ev.Stream, ev.Reason = m.stream.String(), oneLine(m.err.Error())
+	if s, ok := l.sinks[m.name]; ok {
+		ev.DroppedBytes = s.Stats().Stream(m.stream).BytesDropped
+	} else if s, ok := l.closing[m.name]; ok {
+		ev.DroppedBytes = s.Stats().Stream(m.stream).BytesDropped
+	}
+	publish(ctx, l.events, ev)
+}
+
+// publishLogResumed publishes a log-resumed event for m, and lets the next
+// failure of its stream be published at once.
+func (l *logsActor) publishLogResumed(ctx actor.Context, m *sinkResumed) {
+	delete(l.logErrorAt, streamKey{m.name, m.stream})
+	if l.events == nil {
+		return
+	}
+	ev := notify.NewEvent(notify.TypeLogResumed, m.name)
+	ev.Stream, ev.DroppedBytes = m.stream.String(), m.r.Dropped
+	if m.r.Err != nil {
+		ev.Reason = oneLine(m.r.Err.Error())
+	}
+	publish(ctx, l.events, ev)
 }
 
 // sinkFailed logs a sink's failure, unless sinkErrorsPerSecond were logged

@@ -66,6 +66,9 @@ func (r *rootActor) Receive(ctx actor.Context) {
 		if err != nil {
 			panic(err)
 		}
+		// Before any Sink is asked for: the services supervisor is spawned
+		// below.
+		ctx.Send(logs, &useEvents{hub: events})
 		d := *r.deps
 		d.events = events
 		deps := &d

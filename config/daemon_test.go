@@ -266,7 +266,7 @@ URL=http://h
 			`2: [Webhook "a"] URL: invalid value: scheme "ftp" not allowed: use http or https`,
 			`4: [Webhook "a"] Secret: invalid value: must not be empty`,
 			`5: [Webhook "a"] SecretFile: invalid value: cannot be combined with Secret= (line 3)`,
-			`6: [Webhook "a"] Events: invalid value "start,boom": unknown event "boom" (use start, exit, restart, stop, fatal, exec-failed, reload, create, update, delete, config-error)`,
+			`6: [Webhook "a"] Events: invalid value "start,boom": unknown event "boom" (use start, exit, restart, stop, fatal, exec-failed, reload, create, update, delete, config-error, log-error, log-resumed)`,
 			`7: [Webhook "a"] Services: invalid value "web db!": invalid service name "db!": character '!' not allowed (use letters, digits, _ . @ -)`,
 			`8: [Webhook "a"] Timeout: invalid value "0": must be positive`,
 			`9: [Webhook "a"] Retries: invalid value "-1": expected a whole number ≥ 0`,

@@ -235,7 +235,7 @@
 //	Events=            event types to send, separated by spaces or commas,
 //	                   in any case: start exit restart stop fatal
 //	                   exec-failed reload create update delete
-//	                   config-error. Default: all.
+//	                   config-error log-error log-resumed. Default: all.
 //	Services=          service names whose events are sent, separated by
 //	                   spaces or commas. Default: all.
 //	Secret=            a signing secret, as written, without quotes (a

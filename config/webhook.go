@@ -62,10 +62,12 @@ type Webhook struct {
 // webhookEvents are the event types Events= accepts, in documentation order.
 var webhookEvents = [...]string{
 	"start", "exit", "restart", "stop", "fatal", "exec-failed", "reload", "create", "update", "delete", "config-error",
+	"log-error", "log-resumed",
 }
 
 // WebhookEvents returns the event types Events= accepts: start exit restart
-// stop fatal exec-failed reload create update delete config-error (the event types of
+// stop fatal exec-failed reload create update delete config-error log-error
+// log-resumed (the event types of
 // package notify, which TestWebhookEventsAreNotifyTypes checks).
 func WebhookEvents() []string { return slices.Clone(webhookEvents[:]) }
 

@@ -59,12 +59,24 @@ const (
 	// errors: again only when they change, or come back after the file
 	// loaded.
 	TypeConfigError = "config-error"
+	// TypeLogError: a service's output could not be written to its log
+	// file (a full or read-only disk, a log dir removed or refused):
+	// output is dropped, and counted, while writing fails. Stream names
+	// the stream, Reason the error, DroppedBytes what the stream dropped
+	// so far since its logs were opened. Published at the first failure,
+	// then at most once a minute per stream while failures go on; again at
+	// once after a TypeLogResumed.
+	TypeLogError = "log-error"
+	// TypeLogResumed: a stream's output is written again after some of it
+	// was dropped; Stream names it, DroppedBytes is what it dropped since
+	// the failure began, Reason the last error.
+	TypeLogResumed = "log-resumed"
 )
 
 // Types returns every event type, in a fixed order. Configuration code can
 // use it to validate a filter.
 func Types() []string {
-	return []string{TypeStart, TypeExit, TypeRestart, TypeStop, TypeFatal, TypeExecFailed, TypeReload, TypeCreate, TypeUpdate, TypeDelete, TypeConfigError}
+	return []string{TypeStart, TypeExit, TypeRestart, TypeStop, TypeFatal, TypeExecFailed, TypeReload, TypeCreate, TypeUpdate, TypeDelete, TypeConfigError, TypeLogError, TypeLogResumed}
 }
 
 // KnownType reports whether t is one of the event types.
@@ -129,6 +141,11 @@ type Event struct {
 	// service defined by the program embedding the supervisor (no file)
 	// that could not be created.
 	File string `json:"file,omitempty"`
+	// Stream is "stdout" or "stderr" (log-error, log-resumed).
+	Stream string `json:"stream,omitempty"`
+	// DroppedBytes is the output a stream dropped: since its logs were
+	// opened (log-error), or since its failure began (log-resumed).
+	DroppedBytes uint64 `json:"dropped_bytes,omitempty"`
 }
 
 // NewEvent returns an event of type typ for service with Version, a fresh

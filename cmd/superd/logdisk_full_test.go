@@ -78,4 +78,16 @@ func TestServiceRunsWhenLogDiskIsFull(t *testing.T) {
 			return strings.Contains(string(b), want)
 		})
 	}
+
+	// The events said so: a log-error when early's output was dropped, a
+	// log-resumed with what was dropped once it was written again.
+	var out string
+	waitFor(t, 10*time.Second, "a log-resumed event of early", func() bool {
+		out, _, _ = d.cli("events", "--service", "early", "--type", "log-error,log-resumed")
+		return strings.Contains(out, "log-resumed")
+	})
+	if !strings.Contains(out, "log-error    early           stream=stdout") || !strings.Contains(out, "no space left on device") ||
+		!strings.Contains(out, "log-resumed  early           stream=stdout dropped=") {
+		t.Errorf("events of early:\n%s", out)
+	}
 }

@@ -260,6 +260,12 @@ func formatEvent(e notify.Event) string {
 	if e.File != "" {
 		field("file", oneLine(e.File))
 	}
+	if e.Stream != "" {
+		field("stream", oneLine(e.Stream))
+	}
+	if e.DroppedBytes != 0 {
+		field("dropped", strconv.FormatUint(e.DroppedBytes, 10)+"B")
+	}
 	if e.Reason != "" {
 		field("reason", strconv.Quote(e.Reason))
 	}

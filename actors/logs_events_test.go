@@ -1,0 +1,62 @@
+package actors
+
+import (
+	"errors"
+	"log/slog"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/supers-dev/supers/logsink"
+	"github.com/supers-dev/supers/notify"
+)
+
+// The log sink actor publishes a log-error event at a stream's first
+// failure and not at the failures its Sink reports every second after it,
+// a log-resumed when the stream writes again, then a log-error again at
+// the next failure. Each stream has its own.
+func TestLogsActorPublishesLogErrors(t *testing.T) {
+	discard := slog.New(slog.DiscardHandler)
+	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return discard }))
+	t.Cleanup(sys.Shutdown)
+	hub := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &eventsActor{log: discard} }))
+	logs := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newLogsActor(t.TempDir(), discard) }))
+	sys.Root.Send(logs, &useEvents{hub: hub})
+
+	full := errors.New("write stdout.log: no space left on device")
+	for _, m := range []any{
+		&sinkError{name: "web", stream: logsink.Stdout, err: full},
+		&sinkError{name: "web", stream: logsink.Stdout, err: full}, // a second later: not again
+		&sinkError{name: "web", stream: logsink.Stderr, err: full}, // its other stream: its own
+		&sinkError{name: "web", stream: logsink.Stdout, err: full},
+		&sinkResumed{name: "web", stream: logsink.Stdout, r: logsink.Resumption{Dropped: 4096, TotalDropped: 4096, Err: full}},
+		&sinkError{name: "web", stream: logsink.Stdout, err: full}, // failing again: published at once
+		&sinkResumed{name: "web", stream: logsink.Stderr, r: logsink.Resumption{Dropped: 1, Err: full}}, // the last
+	} {
+		sys.Root.Send(logs, m)
+	}
+	var got []notify.Event
+	deadline := time.Now().Add(10 * time.Second)
+	for (len(got) == 0 || got[len(got)-1].Type != notify.TypeLogResumed || got[len(got)-1].Stream != "stderr") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		reply := make(chan subscription, 1)
+		sys.Root.Send(hub, &subscribe{reply: reply})
+		got = (<-reply).history
+	}
+	var kinds []string
+	for _, e := range got {
+		kinds = append(kinds, e.Type+"/"+e.Stream)
+	}
+	want := []string{"log-error/stdout", "log-error/stderr", "log-resumed/stdout", "log-error/stdout", "log-resumed/stderr"}
+	if !slices.Equal(kinds, want) {
+		t.Fatalf("events %q, want %q", kinds, want)
+	}
+	if r := got[2]; r.Service != "web" || r.DroppedBytes != 4096 || r.Reason != full.Error() {
+		t.Errorf("log-resumed: %+v", r)
+	}
+	if e := got[0]; e.Service != "web" || e.Reason != full.Error() {
+		t.Errorf("log-error: %+v", e)
+	}
+}
