@@ -32,7 +32,7 @@ func TestLogsActorPublishesLogErrors(t *testing.T) {
 		&sinkError{name: "web", stream: logsink.Stderr, err: full}, // its other stream: its own
 		&sinkError{name: "web", stream: logsink.Stdout, err: full},
 		&sinkResumed{name: "web", stream: logsink.Stdout, r: logsink.Resumption{Dropped: 4096, TotalDropped: 4096, Err: full}},
-		&sinkError{name: "web", stream: logsink.Stdout, err: full}, // failing again: published at once
+		&sinkError{name: "web", stream: logsink.Stdout, err: full},                                      // failing again: published at once
 		&sinkResumed{name: "web", stream: logsink.Stderr, r: logsink.Resumption{Dropped: 1, Err: full}}, // the last
 	} {
 		sys.Root.Send(logs, m)
