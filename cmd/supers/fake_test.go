@@ -38,7 +38,10 @@ type fakeBackend struct {
 	dropped  bool              // Events' Dropped: the hub dropped the stream
 	logs     map[string]string // each service's output by "name stream"
 	logLive  chan string       // what Logs sends after the tail when following; the test closes it
-	defs     map[string]string // service files by name
+	// logLiveOf, if it has the service, is what Logs sends for it instead
+	// of logLive.
+	logLiveOf map[string]chan string
+	defs      map[string]string // service files by name
 	// beforeWrite, when set, runs at the start of each definition write,
 	// e.g. to change the definition as another client would meanwhile.
 	beforeWrite func(f *fakeBackend, name string)
@@ -220,6 +223,9 @@ func (f *fakeBackend) Logs(ctx context.Context, name string, q transport.LogQuer
 	}
 	f.mu.Lock()
 	text, live := f.logs[name+" "+q.Stream], f.logLive
+	if l, ok := f.logLiveOf[name]; ok {
+		live = l
+	}
 	f.mu.Unlock()
 	lines := strings.SplitAfter(text, "\n")
 	if lines[len(lines)-1] == "" {

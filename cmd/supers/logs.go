@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -20,8 +22,12 @@ type logsCmd struct {
 	Follow bool      `short:"f" help:"Keep printing new output as it comes, until interrupted (--timeout bounds only the wait for superd's answer)."`
 	Lines  lineCount `short:"n" default:"${logTail}" placeholder:"N" help:"How many of the last lines to print first: a number, or \"all\" (default ${default})."`
 	Stderr bool      `help:"Print the service's stderr instead of its stdout."`
-	Name   string    `arg:"" name:"name" help:"The service."`
+	Names  []string  `arg:"" name:"name" help:"The service; or several, names or patterns such as 'web-*' (at most 64 services), each line then prefixed with its service's name."`
 }
+
+// maxLogServices bounds the services one supers logs reads at once: one
+// connection each, and superd serves a bounded number of them.
+const maxLogServices = 64
 
 // lineCount is the value of logs -n: a number of lines (0 or more), or
 // "all", stored as -1 as transport.LogQuery.Tail wants it.
@@ -71,37 +77,223 @@ func (n *lineCount) UnmarshalText(text []byte) error {
 // output unread for a minute, or the connection broke), it says so, and
 // exits 1.
 // An unknown service exits 4, as for status.
+//
+// With several services (or a pattern), each line is printed whole,
+// prefixed with "NAME | " (a last line without its newline gets one): the
+// last lines of each service in turn, or with -f the lines of all of them
+// as they come. A service that fails (unknown, say) is reported and the
+// others go on; the exit status is the highest.
 func (c *logsCmd) Run(ctx context.Context, a *app) error {
-	if err := checkNames("logs", c.Name); err != nil {
-		return err
-	}
 	q := transport.LogQuery{Stream: transport.StreamStdout, Tail: int(c.Lines), Follow: c.Follow}
 	if c.Stderr {
 		q.Stream = transport.StreamStderr
+	}
+	if len(c.Names) > 1 || isPattern(c.Names[0]) {
+		return c.runMany(ctx, a, q)
+	}
+	name := c.Names[0]
+	if err := checkNames("logs", name); err != nil {
+		return err
 	}
 	if c.Follow {
 		// The stream has no end of its own: --timeout bounds only the
 		// wait for superd's answer, then only the user ends it.
 		fctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		err := a.whileStarting(fctx, "", func(actx context.Context) error { return a.copyLogs(actx, c.Name, q, 0) })
+		err := a.whileStarting(fctx, "", func(actx context.Context) error { return a.copyLogs(actx, a.stdout, name, q, 0) })
 		switch {
 		case fctx.Err() != nil:
 			return nil
 		case err == nil, errors.Is(err, io.ErrUnexpectedEOF):
 			return a.streamEnded("log", err)
 		default:
-			return a.serviceError("logs", c.Name, err)
+			return a.serviceError("logs", name, err)
 		}
 	}
-	return a.serviceError("logs", c.Name, a.copyLogs(ctx, c.Name, q, a.timeout))
+	return a.serviceError("logs", name, a.copyLogs(ctx, a.stdout, name, q, a.timeout))
 }
 
-// copyLogs requests the logs and copies them to stdout until the answer
+// runMany is Run for several services.
+func (c *logsCmd) runMany(ctx context.Context, a *app, q transport.LogQuery) error {
+	names, unmatched, err := a.expand(ctx, "logs", c.Names, false, c.Follow)
+	if err != nil {
+		return err
+	}
+	if len(names) > maxLogServices {
+		return &usageError{command: "logs", msg: fmt.Sprintf("logs: %d services match; at most %d at once (give fewer names, or narrower patterns)", len(names), maxLogServices)}
+	}
+	code := exitOK
+	for _, p := range unmatched {
+		a.errorf("logs: no service matches %q", p)
+		code = exitUnknown
+	}
+	width := 0
+	for _, name := range names {
+		width = max(width, len(name))
+	}
+	out := &lineMux{w: a.stdout}
+	prefix := func(name string) string { return fmt.Sprintf("%-*s | ", width, name) }
+	if !c.Follow {
+		for _, name := range names {
+			w := out.writer(prefix(name))
+			err := a.copyLogs(ctx, w, name, q, a.timeout)
+			if ferr := w.flush(); err == nil {
+				err = ferr
+			}
+			if isFatal(err) {
+				return err
+			}
+			code = max(code, errorCode(a.serviceError("logs", name, err)))
+		}
+		return codeError(code)
+	}
+
+	// The streams have no end of their own: --timeout bounds only each wait
+	// for superd's answer, then only the user ends them.
+	fctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	sctx, cancel := context.WithCancelCause(fctx) // a fatal error ends them all
+	defer cancel(nil)
+	var (
+		mu    sync.Mutex // code, ended, and the error lines
+		ended error      // the end of a stream superd closed (nil) or cut (io.ErrUnexpectedEOF)
+		nEnd  int
+		wg    sync.WaitGroup
+	)
+	for _, name := range names {
+		w := out.writer(prefix(name))
+		wg.Go(func() {
+			err := a.whileStarting(sctx, "", func(actx context.Context) error { return a.copyLogs(actx, w, name, q, 0) })
+			if ferr := w.flush(); err == nil && ferr != nil && sctx.Err() == nil {
+				cancel(ferr) // stdout is gone: nothing more can be shown
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case sctx.Err() != nil:
+			case isFatal(err):
+				cancel(err)
+			case err == nil, errors.Is(err, io.ErrUnexpectedEOF):
+				if nEnd == 0 || err != nil {
+					ended = err
+				}
+				nEnd++
+			default:
+				code = max(code, errorCode(a.serviceError("logs", name, err)))
+			}
+		})
+	}
+	wg.Wait()
+	if err := context.Cause(sctx); err != nil && fctx.Err() == nil {
+		return err // fatal, or stdout failed
+	}
+	if fctx.Err() == nil && nEnd > 0 {
+		// Every stream ended without the user: superd closed or cut them.
+		_ = a.streamEnded("log", ended)
+		code = max(code, exitError)
+	}
+	return codeError(code)
+}
+
+// errorCode is the exit status that err, an error of serviceError (which
+// reported it), stands for.
+func errorCode(err error) int {
+	var status exitStatus
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &status):
+		return int(status)
+	default:
+		return exitError
+	}
+}
+
+// codeError is the error that makes supers exit with code.
+func codeError(code int) error {
+	if code == exitOK {
+		return nil
+	}
+	return exitStatus(code)
+}
+
+// lineMux writes the lines of several streams to one writer, each line
+// whole and prefixed with its stream's prefix.
+type lineMux struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// maxLogLine bounds what a prefixed stream holds of a line waiting for its
+// end: a longer line is printed in pieces, each on a line of its own.
+const maxLogLine = 64 << 10
+
+// writer returns a writer of one stream, whose lines m prefixes with
+// prefix.
+func (m *lineMux) writer(prefix string) *prefixWriter {
+	return &prefixWriter{m: m, prefix: prefix}
+}
+
+// prefixWriter is one stream of a lineMux. Its Write must not be called
+// concurrently (one goroutine copies each stream).
+type prefixWriter struct {
+	m      *lineMux
+	prefix string
+	buf    []byte // the start of a line
+}
+
+// Write prints the complete lines of p, prefixed, and keeps the rest for
+// the next Write or flush.
+func (w *prefixWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	var out []byte
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 && len(w.buf) < maxLogLine {
+			break
+		}
+		end := i + 1
+		if i < 0 {
+			end = len(w.buf)
+		}
+		out = append(append(out, w.prefix...), w.buf[:end]...)
+		if i < 0 {
+			out = append(out, '\n')
+		}
+		w.buf = w.buf[end:]
+	}
+	w.buf = append(w.buf[:0:0], w.buf...) // do not keep p's lines alive
+	if len(out) > 0 {
+		if err := w.m.write(out); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
+
+// flush prints the last line, without its newline, if there is one.
+func (w *prefixWriter) flush() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	line := append(append([]byte(w.prefix), w.buf...), '\n')
+	w.buf = nil
+	return w.m.write(line)
+}
+
+func (m *lineMux) write(b []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, err := m.w.Write(b)
+	return err
+}
+
+// copyLogs requests the logs and copies them to w until the answer
 // ends. With idle > 0, the request fails when superd leaves it waiting
 // that long, for the answer or for more of it (however long stdout takes
 // to take the output): the error then wraps context.DeadlineExceeded.
-func (a *app) copyLogs(ctx context.Context, name string, q transport.LogQuery, idle time.Duration) error {
+func (a *app) copyLogs(ctx context.Context, w io.Writer, name string, q transport.LogQuery, idle time.Duration) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var timer *time.Timer
@@ -111,7 +303,7 @@ func (a *app) copyLogs(ctx context.Context, name string, q transport.LogQuery, i
 	}
 	rc, err := a.client.Logs(ctx, name, q)
 	if err == nil {
-		_, err = io.Copy(a.stdout, &activityReader{r: rc, timer: timer, idle: idle})
+		_, err = io.Copy(w, &activityReader{r: rc, timer: timer, idle: idle})
 		rc.Close()
 	}
 	if err != nil && errors.Is(context.Cause(ctx), context.DeadlineExceeded) { // idle, or untilAnswered

@@ -73,7 +73,7 @@ func TestLogsErrors(t *testing.T) {
 	if r.code != exitUnknown || r.stderr != "supers: unknown service \"nope\"\n" {
 		t.Errorf("unknown, following: code %d, stderr %q", r.code, r.stderr)
 	}
-	for _, args := range [][]string{{"logs"}, {"logs", "web", "-n", "-1"}, {"logs", "web", "-n", "x"}, {"logs", "web", "-n", "+5"}, {"logs", "web", "db"}} {
+	for _, args := range [][]string{{"logs"}, {"logs", "web", "-n", "-1"}, {"logs", "web", "-n", "x"}, {"logs", "web", "-n", "+5"}} {
 		r := runAgainst(t, socket, args...)
 		if r.code != exitUsage || !strings.Contains(r.stderr, `Run "supers logs --help"`) {
 			t.Errorf("%q: code %d, stderr %q", args, r.code, r.stderr)

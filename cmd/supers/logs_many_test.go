@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/supers-dev/supers/transport"
+)
+
+// supers logs of several services (names or patterns) prints the last
+// lines of each in turn, each line whole and prefixed with its service's
+// name; an unknown service or a pattern that matches none is reported and
+// the others are still printed (exit 4).
+func TestLogsSeveralServices(t *testing.T) {
+	fb := withLogs()
+	fb.logs["db stdout"] = "d1\nd2\npartial"
+	socket := startDaemon(t, fb)
+	for _, tc := range []struct {
+		args   []string
+		stdout string
+		stderr string
+		code   int
+	}{
+		{[]string{"web", "db", "-n", "2"}, "web | out 14\nweb | \x1b[31mred\x1b[0m\tand\r\xff no newline\ndb  | d2\ndb  | partial\n", "", exitOK},
+		{[]string{"we*", "-n", "1"}, "web | \x1b[31mred\x1b[0m\tand\r\xff no newline\n", "", exitOK},
+		{[]string{"--stderr", "web", "db", "-n", "1"}, "web | err 3\n", "", exitOK},
+		{[]string{"web", "nope", "-n", "1"}, "web  | \x1b[31mred\x1b[0m\tand\r\xff no newline\n", "supers: unknown service \"nope\"\n", exitUnknown},
+		{[]string{"zz*", "db", "-n", "1"}, "db | partial\n", "supers: logs: no service matches \"zz*\"\n", exitUnknown},
+	} {
+		r := runAgainst(t, socket, append([]string{"logs"}, tc.args...)...)
+		if r.code != tc.code || r.stdout != tc.stdout || r.stderr != tc.stderr {
+			t.Errorf("%q: code %d, stdout %q, stderr %q\nwant %d, %q, %q", tc.args, r.code, r.stdout, r.stderr, tc.code, tc.stdout, tc.stderr)
+		}
+	}
+}
+
+// More services than supers reads at once is a usage error.
+func TestLogsTooManyServices(t *testing.T) {
+	var sts []transport.ServiceStatus
+	for i := range maxLogServices + 1 {
+		sts = append(sts, transport.ServiceStatus{Name: fmt.Sprintf("s%03d", i), State: transport.StateRunning})
+	}
+	r := runAgainst(t, startDaemon(t, newFakeBackend(sts...)), "logs", "s*")
+	want := fmt.Sprintf("supers: error: logs: %d services match; at most %d at once", maxLogServices+1, maxLogServices)
+	if r.code != exitUsage || !strings.HasPrefix(r.stderr, want) || r.stdout != "" {
+		t.Errorf("code %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// With -f, the lines of every service are printed as they come, each
+// whole (a line sent in two pieces is not split by another service's),
+// until the user ends it (exit 0) or superd closes them all (exit 1).
+func TestLogsFollowSeveralServices(t *testing.T) {
+	for _, byUser := range []bool{true, false} {
+		t.Run(fmt.Sprintf("ended by user %v", byUser), func(t *testing.T) {
+			fb := withLogs()
+			web, db := make(chan string), make(chan string)
+			fb.logLiveOf = map[string]chan string{"web": web, "db": db}
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			stdout, stderr, code := startLogs(ctx, startDaemon(t, fb), "-n", "0", "web", "db")
+			sendLog(t, db, "half ")
+			sendLog(t, web, "w1\nw2")
+			waitOutput(t, stdout, "web | w1\n")
+			sendLog(t, db, "and half\n")
+			waitOutput(t, stdout, "web | w1\ndb  | half and half\n")
+			sendLog(t, web, " end\n")
+			want := "web | w1\ndb  | half and half\nweb | w2 end\n"
+			waitOutput(t, stdout, want)
+			if byUser {
+				cancel()
+				if c := waitCode(t, code); c != exitOK || stderr.String() != "" {
+					t.Errorf("code %d, stderr %q", c, stderr.String())
+				}
+				return
+			}
+			sendLog(t, db, "last, no newline")
+			close(web)
+			close(db)
+			if c := waitCode(t, code); c != exitError || stderr.String() != "supers: superd closed the log stream\n" {
+				t.Errorf("code %d, stderr %q", c, stderr.String())
+			}
+			if got := stdout.String(); got != want+"db  | last, no newline\n" {
+				t.Errorf("stdout %q", got)
+			}
+		})
+	}
+}
