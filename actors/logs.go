@@ -74,7 +74,19 @@ type logsActor struct {
 	// published, until its log-resumed (see logErrorEvery).
 	events     *actor.PID
 	logErrorAt map[streamKey]time.Time
+	// The log events published in the current second (see
+	// logEventsPerSecond).
+	evSecond time.Time
+	evShown  int
 }
+
+// logEventsPerSecond bounds the log-error and log-resumed events published
+// in a second, for every service together: a full log disk fails every
+// stream at once, and a thousand services would flood the webhooks' queues
+// (pushing out their other events) and the event history. Past it, a
+// failure is published when its stream reports it again (a second later),
+// and a resumption is not published (superd's log says it).
+const logEventsPerSecond = 10
 
 // streamKey names one stream of a service's logs.
 type streamKey struct {
@@ -446,6 +458,9 @@ func (l *logsActor) publishLogError(ctx actor.Context, m *sinkError) {
 	if at, ok := l.logErrorAt[key]; ok && now.Sub(at) < logErrorEvery {
 		return
 	}
+	if !l.mayPublish(now) {
+		return
+	}
 	if l.logErrorAt == nil {
 		l.logErrorAt = make(map[streamKey]time.Time)
 	}
@@ -460,11 +475,24 @@ func (l *logsActor) publishLogError(ctx actor.Context, m *sinkError) {
 	publish(ctx, l.events, ev)
 }
 
+// mayPublish reports whether one more log event may be published in the
+// second of now, and counts it.
+func (l *logsActor) mayPublish(now time.Time) bool {
+	if now.Sub(l.evSecond) >= time.Second {
+		l.evSecond, l.evShown = now, 0
+	}
+	if l.evShown >= logEventsPerSecond {
+		return false
+	}
+	l.evShown++
+	return true
+}
+
 // publishLogResumed publishes a log-resumed event for m, and lets the next
 // failure of its stream be published at once.
 func (l *logsActor) publishLogResumed(ctx actor.Context, m *sinkResumed) {
 	delete(l.logErrorAt, streamKey{m.name, m.stream})
-	if l.events == nil {
+	if l.events == nil || !l.mayPublish(time.Now()) {
 		return
 	}
 	ev := notify.NewEvent(notify.TypeLogResumed, m.name)

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"testing"
@@ -58,5 +59,60 @@ func TestLogsActorPublishesLogErrors(t *testing.T) {
 	}
 	if e := got[0]; e.Service != "web" || e.Reason != full.Error() {
 		t.Errorf("log-error: %+v", e)
+	}
+}
+
+// A full disk fails every stream at once: at most logEventsPerSecond log
+// events are published in a second, and a stream held back is published
+// when it reports its failure again a second later.
+func TestLogsActorBoundsLogEventsPerSecond(t *testing.T) {
+	discard := slog.New(slog.DiscardHandler)
+	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return discard }))
+	t.Cleanup(sys.Shutdown)
+	hub := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &eventsActor{log: discard} }))
+	logs := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newLogsActor(t.TempDir(), discard) }))
+	sys.Root.Send(logs, &useEvents{hub: hub})
+	full := errors.New("no space left on device")
+	const streams = logEventsPerSecond + 5
+	for i := range streams {
+		sys.Root.Send(logs, &sinkError{name: fmt.Sprintf("s%02d", i), stream: logsink.Stdout, err: full})
+	}
+	history := func() []notify.Event {
+		reply := make(chan subscription, 1)
+		sys.Root.Send(hub, &subscribe{reply: reply})
+		return (<-reply).history
+	}
+	// The actor handles its messages in order: once a later message's
+	// event is in, the burst has been handled.
+	sys.Root.Send(logs, &sinkResumed{name: "probe", stream: logsink.Stdout, r: logsink.Resumption{Dropped: 1}})
+	var got []notify.Event
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got = history()
+		if n := len(got); n > 0 && got[n-1].Service == "probe" || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+		// A new second lets the probe through.
+		sys.Root.Send(logs, &sinkResumed{name: "probe", stream: logsink.Stdout, r: logsink.Resumption{Dropped: 1}})
+	}
+	errs := 0
+	for _, e := range got {
+		if e.Type == notify.TypeLogError {
+			errs++
+		}
+	}
+	if errs != logEventsPerSecond {
+		t.Fatalf("%d log-error events of a burst of %d, want %d", errs, streams, logEventsPerSecond)
+	}
+	// The last stream held back reports its failure again: published.
+	last := fmt.Sprintf("s%02d", streams-1)
+	deadline = time.Now().Add(10 * time.Second)
+	for !slices.ContainsFunc(history(), func(e notify.Event) bool { return e.Service == last }) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log-error of %s", last)
+		}
+		sys.Root.Send(logs, &sinkError{name: last, stream: logsink.Stdout, err: full})
+		time.Sleep(100 * time.Millisecond)
 	}
 }
