@@ -74,6 +74,9 @@ type logsActor struct {
 	// published, until its log-resumed (see logErrorEvery).
 	events     *actor.PID
 	logErrorAt map[streamKey]time.Time
+	// registry, if not nil, tells the Supervisor each service's Sink, for
+	// the bytes dropped in its status.
+	registry *logSinks
 	// The log events published in the current second (see
 	// logEventsPerSecond).
 	evSecond time.Time
@@ -224,6 +227,7 @@ func (l *logsActor) Receive(ctx actor.Context) {
 	case *closeSink:
 		if s, ok := l.sinks[m.name]; ok {
 			delete(l.sinks, m.name)
+			l.registry.remove(m.name, s)
 			l.closeSink(ctx, m.name, s)
 		}
 	case *sinkOp:
@@ -367,6 +371,7 @@ func (l *logsActor) opDone(ctx actor.Context, op *sinkOp) {
 		err = fmt.Errorf("open logs: %w", err)
 	} else {
 		l.sinks[op.name] = s
+		l.registry.set(op.name, s)
 		select {
 		case <-s.Ready():
 		default:

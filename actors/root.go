@@ -29,6 +29,7 @@ type rootActor struct {
 	loadStamps map[string]fileStamp
 	watch      bool
 	logDir     string
+	logSinks   *logSinks // the log sink actor's Sinks, for the Supervisor
 	// noLogDirCheck turns off the config actor's check of a changed
 	// service's log directory (Supervisor.noLogDirCheck).
 	noLogDirCheck bool
@@ -54,7 +55,9 @@ func (r *rootActor) Receive(ctx actor.Context) {
 	switch ctx.Message().(type) {
 	case *actor.Started:
 		logs, err := ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
-			return newLogsActor(r.logDir, r.deps.logger)
+			l := newLogsActor(r.logDir, r.deps.logger)
+			l.registry = r.logSinks
+			return l
 		}), "logs")
 		if err != nil {
 			panic(err) // cannot happen: a fresh system has no actor of that name

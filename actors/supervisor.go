@@ -278,6 +278,9 @@ type Supervisor struct {
 	events   *actor.PID
 	state    *actor.PID // nil without a state file
 	loadErrs []error
+	// logSinks are the log sink actor's Sinks, read for the bytes each
+	// service's status says were dropped.
+	logSinks *logSinks
 	// socketGID is the socket group's id, -1 without one (resolved once,
 	// when the socket is made).
 	socketGID int
@@ -602,9 +605,10 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.logSinks = &logSinks{}
 	spawned := make(chan rootChildren, 1)
 	rootProps := actor.PropsFromProducer(func() actor.Actor {
-		return &rootActor{deps: deps, logDir: s.cfg.LogDir, noLogDirCheck: s.noLogDirCheck, store: store, spawned: spawned, initial: specs, loadErr: s.loadErrs, loadStamps: loadStamps, watch: s.cfg.Watch, queues: queues, daemon: daemon, version: s.cfg.Version}
+		return &rootActor{deps: deps, logDir: s.cfg.LogDir, logSinks: s.logSinks, noLogDirCheck: s.noLogDirCheck, store: store, spawned: spawned, initial: specs, loadErr: s.loadErrs, loadStamps: loadStamps, watch: s.cfg.Watch, queues: queues, daemon: daemon, version: s.cfg.Version}
 	}, actor.WithGuardian(resumeStrategy(s.log)), actor.WithSupervisor(resumeStrategy(s.log)))
 	root, err := s.sys.Root.SpawnNamed(rootProps, "superd")
 	if err != nil {
@@ -920,6 +924,7 @@ func (s *Supervisor) List(ctx context.Context) ([]transport.ServiceStatus, error
 		}
 		for i := range l {
 			l[i] = callersStatus(l[i])
+			l[i].LogDroppedBytes = s.logSinks.dropped(l[i].Name)
 		}
 		s.markStale(ctx, l)
 		return l, nil
@@ -938,9 +943,11 @@ func (s *Supervisor) Status(ctx context.Context, name string) (transport.Service
 
 // markOne sets ConfigChanged on st, the status a request about one service
 // returned with err, if it succeeded (as markStale does), so that every
-// service method's status says whether the file changed.
+// service method's status says whether the file changed; and its
+// LogDroppedBytes.
 func (s *Supervisor) markOne(ctx context.Context, st transport.ServiceStatus, err error) (transport.ServiceStatus, error) {
 	if err == nil {
+		st.LogDroppedBytes = s.logSinks.dropped(st.Name)
 		l := []transport.ServiceStatus{st}
 		s.markStale(ctx, l)
 		st = l[0]

@@ -56,6 +56,12 @@ type ServiceStatus struct {
 	// configuration directory cannot be loaded (missing, say), and for a
 	// file the ownership rule refuses: GET /v1/config/errors says why.
 	ConfigChanged bool `json:"config_changed,omitempty"`
+	// LogDroppedBytes is the output of the service (stdout and stderr
+	// together) that could not be written to its log files and was
+	// dropped, since they were last opened (superd's start, or the
+	// service's creation or change); absent when none was. The log-error
+	// events tell when and why.
+	LogDroppedBytes uint64 `json:"log_dropped_bytes,omitempty"`
 }
 
 // ExitInfo describes how a process ended: with an exit code or killed by a

@@ -65,6 +65,16 @@ func TestServiceRunsWhenLogDiskIsFull(t *testing.T) {
 	waitFor(t, 10*time.Second, "superd to log the full disk", func() bool {
 		return strings.Contains(d.stderr.String(), "no space left on device")
 	})
+	// Its status counts what was dropped.
+	waitFor(t, 10*time.Second, "early's status to count dropped output", func() bool {
+		var st []struct {
+			Dropped uint64 `json:"log_dropped_bytes"`
+		}
+		return d.cliJSON(&st, "status", "early") == 0 && len(st) == 1 && st[0].Dropped > 0
+	})
+	if out, _, _ := d.cli("status", "early"); !strings.Contains(out, "running (log output dropped: ") {
+		t.Errorf("supers status early:\n%s", out)
+	}
 
 	for _, f := range fillers {
 		if err := os.Remove(f); err != nil {

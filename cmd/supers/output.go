@@ -142,12 +142,40 @@ func writeJSON(w io.Writer, v any) error {
 // how an earlier one ended would read as this one's end.
 //
 // A service waiting to be restarted shows when: "backoff (exit 3 4s ago,
-// next try in 1.2s)".
+// next try in 1.2s)". Output its logs could not take is said last:
+// "running (log output dropped: 1.5 MiB)".
 func stateText(s transport.ServiceStatus) string {
 	return stateTextAt(s, time.Now())
 }
 
 func stateTextAt(s transport.ServiceStatus, now time.Time) string {
+	text := stateDetailAt(s, now)
+	if s.LogDroppedBytes == 0 {
+		return text
+	}
+	dropped := "log output dropped: " + formatBytes(s.LogDroppedBytes)
+	if strings.HasSuffix(text, ")") {
+		return strings.TrimSuffix(text, ")") + ", " + dropped + ")"
+	}
+	return text + " (" + dropped + ")"
+}
+
+// formatBytes renders a count of bytes: "512 B", "1.5 KiB", "3.0 MiB".
+func formatBytes(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := uint64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
+}
+
+// stateDetailAt is stateTextAt without the log's dropped output.
+func stateDetailAt(s transport.ServiceStatus, now time.Time) string {
 	if s.State == transport.StateRunning || s.State == transport.StateStopping {
 		return s.State
 	}

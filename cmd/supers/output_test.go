@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/supers-dev/supers/transport"
 )
@@ -86,5 +87,26 @@ func TestOneLineBidiControls(t *testing.T) {
 	}
 	if got := oneLine("web server, écrit à la main"); got != "web server, écrit à la main" {
 		t.Errorf("plain text changed: %q", got)
+	}
+}
+
+// Output a service's logs could not take is said in its STATE, last.
+func TestStateTextLogDropped(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	code := 3
+	for _, tc := range []struct {
+		st   transport.ServiceStatus
+		want string
+	}{
+		{transport.ServiceStatus{State: transport.StateRunning, LogDroppedBytes: 512}, "running (log output dropped: 512 B)"},
+		{transport.ServiceStatus{State: transport.StateRunning, LogDroppedBytes: 1536}, "running (log output dropped: 1.5 KiB)"},
+		{transport.ServiceStatus{State: transport.StateRunning, LogDroppedBytes: 3 << 20}, "running (log output dropped: 3.0 MiB)"},
+		{transport.ServiceStatus{State: transport.StateExited, LastExit: &transport.ExitInfo{Code: &code, Time: now.Add(-4 * time.Second)}, LogDroppedBytes: 5 << 30},
+			"exited (exit 3 4s ago, log output dropped: 5.0 GiB)"},
+		{transport.ServiceStatus{State: transport.StateRunning}, "running"},
+	} {
+		if got := stateTextAt(tc.st, now); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.st, got, tc.want)
+		}
 	}
 }
