@@ -14,17 +14,29 @@ import (
 	"github.com/supers-dev/supers/notify"
 )
 
-// The log sink actor publishes a log-error event at a stream's first
-// failure and not at the failures its Sink reports every second after it,
-// a log-resumed when the stream writes again, then a log-error again at
-// the next failure. Each stream has its own.
-func TestLogsActorPublishesLogErrors(t *testing.T) {
+// logsWithHub spawns a log sink actor that publishes to an event hub, and
+// returns them with a function that reads the hub's history.
+func logsWithHub(t *testing.T) (*actor.ActorSystem, *actor.PID, func() []notify.Event) {
+	t.Helper()
 	discard := slog.New(slog.DiscardHandler)
 	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return discard }))
 	t.Cleanup(sys.Shutdown)
 	hub := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &eventsActor{log: discard} }))
 	logs := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newLogsActor(t.TempDir(), discard) }))
 	sys.Root.Send(logs, &useEvents{hub: hub})
+	return sys, logs, func() []notify.Event {
+		reply := make(chan subscription, 1)
+		sys.Root.Send(hub, &subscribe{reply: reply})
+		return (<-reply).history
+	}
+}
+
+// The log sink actor publishes a log-error event at a stream's first
+// failure and not at the failures its Sink reports every second after it,
+// a log-resumed when the stream writes again, then a log-error again at
+// the next failure. Each stream has its own.
+func TestLogsActorPublishesLogErrors(t *testing.T) {
+	sys, logs, history := logsWithHub(t)
 
 	full := errors.New("write stdout.log: no space left on device")
 	for _, m := range []any{
@@ -42,9 +54,7 @@ func TestLogsActorPublishesLogErrors(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for (len(got) == 0 || got[len(got)-1].Type != notify.TypeLogResumed || got[len(got)-1].Stream != "stderr") && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
-		reply := make(chan subscription, 1)
-		sys.Root.Send(hub, &subscribe{reply: reply})
-		got = (<-reply).history
+		got = history()
 	}
 	var kinds []string
 	for _, e := range got {
@@ -66,21 +76,11 @@ func TestLogsActorPublishesLogErrors(t *testing.T) {
 // events are published in a second, and a stream held back is published
 // when it reports its failure again a second later.
 func TestLogsActorBoundsLogEventsPerSecond(t *testing.T) {
-	discard := slog.New(slog.DiscardHandler)
-	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return discard }))
-	t.Cleanup(sys.Shutdown)
-	hub := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &eventsActor{log: discard} }))
-	logs := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newLogsActor(t.TempDir(), discard) }))
-	sys.Root.Send(logs, &useEvents{hub: hub})
+	sys, logs, history := logsWithHub(t)
 	full := errors.New("no space left on device")
 	const streams = logEventsPerSecond + 5
 	for i := range streams {
 		sys.Root.Send(logs, &sinkError{name: fmt.Sprintf("s%02d", i), stream: logsink.Stdout, err: full})
-	}
-	history := func() []notify.Event {
-		reply := make(chan subscription, 1)
-		sys.Root.Send(hub, &subscribe{reply: reply})
-		return (<-reply).history
 	}
 	// The actor handles its messages in order: once a later message's
 	// event is in, the burst has been handled.
