@@ -16,7 +16,9 @@ import (
 // it: a working directory that is missing, not a directory or not
 // searchable by the service's user; a program not found (in the PATH of
 // spec.Env for a bare name), not a regular file, not executable by the
-// service's user, or a script whose #! interpreter is missing; a User= or
+// service's user, in no format this system runs (a script without a #!
+// line, a program built for another machine), or whose #! interpreter or
+// ELF loader is missing; a User= or
 // Group= that does not resolve, or that this process may not switch to.
 // Its files are looked at as a start's are (see probes): a file system
 // that does not answer within the start's bound fails the check with
@@ -91,6 +93,9 @@ func checkProgram(path string, cred *syscall.Credential) error {
 			what = "dynamic loader"
 		}
 		return &ExecError{Op: "exec", Path: path, Err: fmt.Errorf("%s %q: %w", what, interp, syscall.ENOENT)}
+	}
+	if why := formatError(path); why != "" {
+		return &ExecError{Op: "exec", Path: path, Err: fmt.Errorf("%w (%s)", syscall.ENOEXEC, why)}
 	}
 	return nil
 }

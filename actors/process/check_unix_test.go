@@ -29,6 +29,7 @@ func TestCheckStart(t *testing.T) {
 	prog := write("prog", "#!/bin/sh\nexit 0\n", 0o755)
 	plain := write("plain", "#!/bin/sh\nexit 0\n", 0o644)
 	noInterp := write("nointerp", "#!/nonexistent/interpreter\n", 0o755)
+	noShebang := write("noshebang", "echo hello\n", 0o755)
 	bin := filepath.Join(dir, "bin")
 	if err := os.Mkdir(bin, 0o755); err != nil {
 		t.Fatal(err)
@@ -52,6 +53,7 @@ func TestCheckStart(t *testing.T) {
 		{"not executable", Spec{Argv: []string{plain}}, "exec", "not executable", syscall.EACCES},
 		{"a directory", Spec{Argv: []string{bin}}, "exec", "a directory", syscall.EACCES},
 		{"missing interpreter", Spec{Argv: []string{noInterp}}, "exec", `interpreter "/nonexistent/interpreter"`, syscall.ENOENT},
+		{"script without #!", Spec{Argv: []string{noShebang}}, "exec", "no #! line", syscall.ENOEXEC},
 		{"missing working directory", Spec{Argv: []string{prog}, Dir: filepath.Join(dir, "nodir")}, "chdir", "no such file", syscall.ENOENT},
 		{"working directory is a file", Spec{Argv: []string{prog}, Dir: plain}, "chdir", "not a directory", syscall.ENOTDIR},
 		{"unknown user", Spec{Argv: []string{prog}, User: "no-such-user-xyz"}, "user", "no-such-user-xyz", nil},
