@@ -69,6 +69,7 @@ type configActor struct {
 
 	daemonHash  string          // Hash of the superd.conf in force (it covers the CAFile= contents)
 	hookKeys    map[string]bool // the webhookKey of every webhook in force
+	hooks       *queueSet       // where the webhook queues it makes are recorded (see queueSet)
 	startDaemon *config.Daemon  // superd.conf as it was at start, whose [Daemon] settings are in force; nil if none
 	version     string          // superd's version, for the webhooks' User-Agent
 
@@ -413,6 +414,7 @@ func (c *configActor) reloadWith(ctx actor.Context, dryRun, confirmAbsence bool)
 				res.Errors = append(res.Errors, configErrors(err)...)
 			} else {
 				c.daemonHash, c.hookKeys = version, keys
+				c.hooks.add(queues...)
 				ctx.Send(c.events, &replaceNotifiers{keep: keys, queues: queues, keys: added})
 				res.WebhooksReloaded = true
 				c.log.Info("superd.conf reloaded", "webhooks", len(daemon.Webhooks), "replaced_or_added", len(added))

@@ -35,6 +35,7 @@ type rootActor struct {
 	noLogDirCheck bool
 	store         *runstate.Store // nil: no state file
 	queues        []*notify.Queue // one per notifier, owned by the event hub
+	hooks         *queueSet       // every webhook queue made, for Run to close those the hub never took
 	// daemon is the superd.conf the queues were built from (nil without a
 	// config dir).
 	daemon  *config.Daemon
@@ -102,7 +103,7 @@ func (r *rootActor) Receive(ctx actor.Context) {
 			cfg, err = ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
 				c := &configActor{dir: dir, lock: deps.dirLock, services: services, events: events, log: logger, known: known, errs: errs,
 					watchDir: watch, startDaemon: daemon, version: version, loadStamps: loadStamps, checkLogDir: logDirCheck(r.logDir, r.noLogDirCheck),
-					hostCheck: hostChecker(deps)}
+					hostCheck: hostChecker(deps), hooks: r.hooks}
 				if daemon != nil {
 					c.daemonHash = daemon.Hash
 				}

@@ -587,6 +587,8 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		s.log.Info("shutting down before the start")
 		return nil
 	}
+	hooks := &queueSet{}
+	defer hooks.closeLeft(s.log) // after the actor system is shut down (deferred below)
 	s.sys = actor.NewActorSystem(actor.WithLoggerFactory(protoLogger(s.log)))
 	defer s.sys.Shutdown()
 	for _, err := range errs {
@@ -605,10 +607,11 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	hooks.add(queues...)
 	s.logSinks = &logSinks{}
 	spawned := make(chan rootChildren, 1)
 	rootProps := actor.PropsFromProducer(func() actor.Actor {
-		return &rootActor{deps: deps, logDir: s.cfg.LogDir, logSinks: s.logSinks, noLogDirCheck: s.noLogDirCheck, store: store, spawned: spawned, initial: specs, loadErr: s.loadErrs, loadStamps: loadStamps, watch: s.cfg.Watch, queues: queues, daemon: daemon, version: s.cfg.Version}
+		return &rootActor{deps: deps, logDir: s.cfg.LogDir, logSinks: s.logSinks, noLogDirCheck: s.noLogDirCheck, store: store, spawned: spawned, initial: specs, loadErr: s.loadErrs, loadStamps: loadStamps, watch: s.cfg.Watch, queues: queues, hooks: hooks, daemon: daemon, version: s.cfg.Version}
 	}, actor.WithGuardian(resumeStrategy(s.log)), actor.WithSupervisor(resumeStrategy(s.log)))
 	root, err := s.sys.Root.SpawnNamed(rootProps, "superd")
 	if err != nil {
@@ -667,6 +670,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	close(s.dismantling) // before the poison: see dismantled
 	_ = s.sys.Root.PoisonFuture(root).Wait()
+	hooks.closeLeft(s.log)
 	s.closeStreams()
 	if err := s.logWatcher.Close(); err != nil {
 		s.log.Warn("closing the log watcher failed", "err", err)

@@ -239,6 +239,10 @@ func (q *Queue) Close(ctx context.Context) error {
 	}
 }
 
+// Done is closed once the queue's worker has stopped, after Close or
+// Handoff: an owner can tell a queue still to close from one closed.
+func (q *Queue) Done() <-chan struct{} { return q.done }
+
 // Handoff stops the queue as Close does, but gives back what it holds
 // instead of delivering it, for another queue to deliver: one whose
 // notifier replaces this one's (a webhook whose configuration changed). It
