@@ -1,13 +1,17 @@
 package actors
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/supers-dev/supers/actors/process"
 	"github.com/supers-dev/supers/config"
@@ -146,6 +150,140 @@ func TestRestartrevActorBugWhileRunning(t *testing.T) {
 		next := h.restartAfter(failedAt, time.Second)
 		if st := h.wantState(StateRunning, 0); st.PID != next.pid || st.Restarts != 1 {
 			t.Fatalf("after the restart: %+v; want running pid %d, 1 restart", st, next.pid)
+		}
+	})
+}
+
+// A bug in the new incarnation's own start (its Started, before any
+// process) recurs at each restart without a new process: each failure
+// still counts as a start attempt, so the backoff grows and the service
+// gives up as a crash loop does; the actor, resumed, then starts it by
+// hand.
+func TestRestartrevActorBugInStarted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var buggy atomic.Bool
+		bugs := make(chan time.Time, 1000)
+		h := newHarnessWithDeps(t, newFakeStarter(nil), service(t, config.RestartOnFailure, func(s *config.Service) {
+			s.Restart.StartLimitBurst = 4
+			s.Restart.StartLimitInterval = 10 * time.Minute
+		}), nil, func(d *serviceDeps) {
+			d.beforeReceive = func(msg any) {
+				if _, ok := msg.(*actor.Started); ok && buggy.Load() && len(bugs) < 200 {
+					bugs <- time.Now()
+					panic("injected bug in Started")
+				}
+			}
+		})
+		p := h.nextStart(time.Second)
+		buggy.Store(true)
+		exitAt := h.crash(p, 1)
+		next := func() time.Time {
+			t.Helper()
+			select {
+			case at := <-bugs:
+				return at
+			case <-time.After(time.Hour):
+				t.Fatalf("no restart within 1h (%d failures so far)", len(bugs))
+				return time.Time{}
+			}
+		}
+		prev := next()
+		if got := prev.Sub(exitAt); got != time.Second {
+			t.Fatalf("the restart after the crash came %v after it, want 1s", got)
+		}
+		for _, want := range []time.Duration{2 * time.Second, 4 * time.Second} {
+			at := next()
+			if got := at.Sub(prev); got != want {
+				t.Fatalf("a restart came %v after the previous failure of Started, want %v", got, want)
+			}
+			prev = at
+		}
+		st := h.wantState(StateFatal, 0)
+		if !strings.Contains(st.Error, "start limit 4") {
+			t.Fatalf("fatal error %q: want the start limit", st.Error)
+		}
+		time.Sleep(24 * time.Hour)
+		synctest.Wait()
+		if n := len(bugs); n != 0 {
+			t.Fatalf("%d more failures after the give-up", n)
+		}
+		h.noStart(time.Second)
+
+		buggy.Store(false)
+		if r := h.start(); r.err != nil || r.status.State != StateRunning {
+			t.Fatalf("start after the give-up: %+v, %v; want running", r.status, r.err)
+		}
+		h.takeStart()
+	})
+}
+
+// A bug that hits the actor of a service that had ended (here: exited
+// cleanly with Restart=no) does not start it again: it stays exited, and
+// the signal that met the bug is answered.
+func TestRestartrevActorBugWhileExited(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarnessWithDeps(t, newFakeStarter(nil), service(t, config.RestartNo, nil), nil, func(d *serviceDeps) {
+			d.beforeReceive = func(msg any) {
+				if _, ok := msg.(*signalService); ok {
+					panic("injected bug in the signal's handling")
+				}
+			}
+		})
+		h.crash(h.nextStart(time.Second), 0)
+		h.wantState(StateExited, 0)
+		r := h.ask(func(r replyTo) any { return &signalService{name: svcName, signal: "SIGHUP", reply: r} })
+		if r.err == nil {
+			t.Fatal("the signal that met the bug was answered without an error")
+		}
+		h.noStart(time.Hour)
+		st := h.wantState(StateExited, 0)
+		if st.LastExit == nil || st.LastExit.Code == nil || *st.LastExit.Code != 0 || !strings.Contains(st.Error, "injected bug") {
+			t.Fatalf("after the bug: %+v; want still exited with code 0, the bug as its error", st)
+		}
+		// The actor, resumed, still answers.
+		if r := h.stop(); r.err != nil || r.status.State != StateStopped {
+			t.Fatalf("stop after the bug: %+v, %v", r.status, r.err)
+		}
+	})
+}
+
+// panicOn is a slog handler that panics on the record whose message is
+// msg, as a bug of the code that logs it would.
+type panicOn struct {
+	slog.Handler
+	msg string
+	hit *atomic.Bool
+}
+
+func (p panicOn) Enabled(context.Context, slog.Level) bool { return true }
+
+func (p panicOn) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == p.msg {
+		p.hit.Store(true)
+		panic("injected bug while logging " + p.msg)
+	}
+	return p.Handler.Handle(ctx, r)
+}
+
+// A bug that hits the actor while it handles a crash of its process (here
+// in the line it logs about the exit, once it has forgotten the process)
+// restarts the service as the crash would have: it was running when the
+// crash came, though the actor no longer said so when it failed.
+func TestRestartrevActorBugWhileHandlingACrash(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var logged atomic.Bool
+		h := newHarnessWithDeps(t, newFakeStarter(nil), service(t, config.RestartOnFailure, nil), nil, func(d *serviceDeps) {
+			d.logger = slog.New(panicOn{Handler: slog.DiscardHandler, msg: "process exited", hit: &logged})
+		})
+		p := h.nextStart(time.Second)
+		exitAt := h.crash(p, 1)
+		if !logged.Load() {
+			t.Fatal("test premise: the exit's log line did not fail")
+		}
+		h.wantState(StateBackoff, 1000)
+		next := h.restartAfter(exitAt, time.Second)
+		if st := h.wantState(StateRunning, 0); st.PID != next.pid {
+			t.Fatalf("after the restart: %+v; want running pid %d", st, next.pid)
 		}
 	})
 }

@@ -105,6 +105,10 @@ type serviceDeps struct {
 	// userEnv gives HOME, USER, LOGNAME (and SHELL) of a User= (process.UserEnv;
 	// nil: those of env are kept).
 	userEnv func(user string) ([]string, error)
+	// beforeReceive, if set (by tests), is called with each message
+	// before the service actor handles it: a panic there stands for a bug
+	// of the actor's own code.
+	beforeReceive func(msg any)
 }
 
 // serviceRecord is the part of a service's state that survives the restarts
@@ -288,7 +292,11 @@ type actorBug struct {
 	PID int
 	// RanFor is how long that process had run.
 	RanFor time.Duration
-	// Running says the service was wanted running: a restart starts it.
+	// Running says the service was running, or being started (its
+	// process, a restart's start, or the start the failed message asked
+	// for), and wanted running: a restart starts it. Not for one that had
+	// ended (exited, exec-failed, or fatal, whose actor is idle), which a
+	// bug must not start again.
 	Running bool
 }
 
@@ -301,8 +309,8 @@ func (b *actorBug) Error() string {
 // no longer be trusted to handle, is SIGKILLed (as the cleanup of a restart
 // would), the answers it held are sent, the parent is told that no process
 // runs, and the actor fails with the actorBug. An *exitError goes on as it
-// is.
-func (a *serviceActor) recoverBug(ctx actor.Context) {
+// is. wasUp is up() before the message was handled.
+func (a *serviceActor) recoverBug(ctx actor.Context, wasUp bool) {
 	r := recover()
 	if r == nil {
 		return
@@ -311,18 +319,27 @@ func (a *serviceActor) recoverBug(ctx actor.Context) {
 		panic(r)
 	}
 	b := &actorBug{Service: a.spec.Name, Reason: r, Message: fmt.Sprintf("%T", ctx.Message()), Stack: debug.Stack(),
-		Gen: a.rec.gen, PID: a.handle.PID, Running: a.rec.wantRunning}
+		Gen: a.rec.gen, PID: a.handle.PID}
 	if b.PID != 0 {
 		b.RanFor = a.deps.now().Sub(a.startedAt)
 	}
+	up := wasUp || a.up()
+	switch ctx.Message().(type) {
+	case *actor.Started, *autoStart, *startService, *restartService:
+		up = true // a start was under way
+	}
+	b.Running = a.rec.wantRunning && up
 	func() {
 		defer func() { _ = recover() }() // the failure goes on whatever happens here
 		a.cleanup()                      // timers, SIGKILL to the group and to the processes that left it
 		a.handle, a.mainExit, a.crashing, a.killed = process.Handle{}, nil, false, false
 		a.afterStop, a.ownStop, a.execErr, a.autoPending = nil, false, nil, false
-		if a.rec.wantRunning {
+		switch {
+		case !up:
+			// It had ended (exited, exec-failed, stopped): it stays so.
+		case a.rec.wantRunning:
 			a.state = StateExited
-		} else {
+		default:
 			a.state = StateStopped
 		}
 		a.rec.lastErr = b.Error()
@@ -341,9 +358,22 @@ func (a *serviceActor) recoverBug(ctx actor.Context) {
 	panic(b)
 }
 
+// up reports whether the service has a process, or one being started,
+// stopped or cleaned up after its exit.
+func (a *serviceActor) up() bool {
+	switch a.state {
+	case StateRunning, StateStarting, StateStopping:
+		return true
+	}
+	return a.handle.PID != 0 || a.autoPending || a.crashing
+}
+
 // Receive implements actor.Actor.
 func (a *serviceActor) Receive(ctx actor.Context) {
-	defer a.recoverBug(ctx)
+	defer a.recoverBug(ctx, a.up())
+	if a.deps.beforeReceive != nil {
+		a.deps.beforeReceive(ctx.Message())
+	}
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		a.rec.incarnations++

@@ -387,9 +387,9 @@ func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor
 // start limit, which gives up (fatal, the child resumed with no process,
 // as after an exit). Restarted at once, a bug that recurs at each start
 // (or in the new incarnation's own start) would restart and fork in a
-// tight loop. A service that was not wanted running, or is being stopped,
-// is resumed with no process: the stop waiting in its mailbox, if any, is
-// answered.
+// tight loop. A service that was not running (it had ended: a bug must
+// not start it again), or is being stopped, is resumed with no process:
+// the stop waiting in its mailbox, if any, is answered.
 func (s *servicesActor) actorFailed(sup actor.Supervisor, child *actor.PID, e *serviceEntry, b *actorBug) {
 	now := s.now()
 	log := s.log.With("service", e.spec.Name)
@@ -398,8 +398,9 @@ func (s *servicesActor) actorFailed(sup actor.Supervisor, child *actor.PID, e *s
 		attrs = append(attrs, "killed_pid", b.PID)
 	}
 	if !b.Running || s.closing || e.removing || e.opStop {
-		log.Error("service actor failed (a bug in superd); not restarting: the service is stopped or being stopped", attrs...)
+		log.Error("service actor failed (a bug in superd); not restarting: the service is not running, or being stopped", attrs...)
 		e.failedGen = max(e.failedGen, b.Gen)
+		s.answerSignals(e, policy.Decision{})
 		sup.ResumeChildren(child)
 		return
 	}
