@@ -6,8 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -55,6 +57,21 @@ func lcRunOn(t *testing.T, cfg Config) *lcSupervisor {
 // before its Run.
 func lcRunWith(t *testing.T, cfg Config, tweak func(*Supervisor)) *lcSupervisor {
 	t.Helper()
+	if cfg.Logger == nil {
+		// Shown when the test fails (after the shutdown, whose lines
+		// come last): a failure under load is otherwise left unexplained.
+		log := &lockedBuffer{}
+		cfg.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		t.Cleanup(func() {
+			if t.Failed() {
+				text := log.String()
+				if len(text) > 256<<10 {
+					text = "…\n" + text[len(text)-256<<10:]
+				}
+				t.Logf("supervisor log:\n%s", text)
+			}
+		})
+	}
 	sup, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +104,9 @@ func (l *lcSupervisor) shutdown(within time.Duration) {
 				l.t.Errorf("Run: %v", err)
 			}
 		case <-time.After(within):
-			l.t.Errorf("Run did not return within %v", within)
+			stacks := make([]byte, 4<<20)
+			stacks = stacks[:runtime.Stack(stacks, true)]
+			l.t.Errorf("Run did not return within %v; goroutines:\n%s", within, stacks)
 		}
 	})
 }
