@@ -159,6 +159,9 @@ type serviceActor struct {
 	// found once the group is gone (they carry the service's marker), and
 	// signalled like it; the stop waits for them too.
 	strays []*process.Stray
+	// strayLog holds the processes found outside the group that are not
+	// logged yet (see noteStrays).
+	strayLog strayBatch
 	// continuations run once the process has exited during a stop
 	afterStop []func(actor.Context) error
 	// ownStop: superd's own stop (shutdown, or a reload removing or
@@ -942,7 +945,7 @@ func (a *serviceActor) straysLeft() bool {
 			a.signalStray(st, "SIGCONT")
 		}
 	}
-	a.logStrays("stopping", found, sig)
+	a.noteStrays(found, sig)
 	a.strays = slices.DeleteFunc(a.strays, func(st *process.Stray) bool {
 		if st.Exited() {
 			st.Close()
@@ -951,6 +954,45 @@ func (a *serviceActor) straysLeft() bool {
 		return false
 	})
 	return len(a.strays) > 0
+}
+
+// strayBatch is what noteStrays found and has not logged yet.
+type strayBatch struct {
+	pids   []int
+	sig    string    // what they were sent
+	logged time.Time // the last line of this stop or exit; zero: none yet
+}
+
+// strayLogEvery is the shortest interval between two lines about the
+// processes a stop finds outside the group (noteStrays).
+const strayLogEvery = time.Second
+
+// noteStrays logs that the processes pids, found outside the group, are
+// being stopped with sig: at once the first time of a stop (or of an
+// exit's cleanup), then at most once every strayLogEvery, with the others
+// found meanwhile. A process outside the group that ignores sig and keeps
+// forking short-lived children (a shell loop) shows a new one at nearly
+// every look, every 5 to 100 ms: a line each would flood superd's log for
+// as long as TimeoutStopSec. ended logs what is left.
+func (a *serviceActor) noteStrays(pids []int, sig string) {
+	b := &a.strayLog
+	if len(b.pids) > 0 && sig != b.sig {
+		a.flushStrays() // the SIGKILL of the timeout gets a line of its own
+	}
+	b.pids, b.sig = append(b.pids, pids...), sig
+	if len(b.pids) > 0 && a.deps.now().Sub(b.logged) >= strayLogEvery {
+		a.flushStrays()
+	}
+}
+
+// flushStrays logs the processes noteStrays holds.
+func (a *serviceActor) flushStrays() {
+	b := &a.strayLog
+	if len(b.pids) == 0 {
+		return
+	}
+	a.logStrays("stopping", b.pids, b.sig)
+	b.pids, b.logged = nil, a.deps.now()
 }
 
 // logStrays logs, once for all of them, that the processes pids, which
@@ -1061,6 +1103,8 @@ func (a *serviceActor) leftBehind() string {
 // group).
 func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 	expected := a.state == StateStopping
+	a.flushStrays()
+	a.strayLog = strayBatch{}
 	if a.killTimer != nil {
 		a.killTimer.Stop()
 		a.killTimer = nil
@@ -1169,6 +1213,8 @@ func (a *serviceActor) cleanup() {
 		_ = a.deps.signal(a.handle.PGID, "SIGKILL")
 	}
 	a.closeStrays()
+	a.flushStrays() // what a stop cut short found and had not logged
+	a.strayLog = strayBatch{}
 }
 
 // notify tells the parent the current status.
