@@ -271,6 +271,13 @@ func (s *servicesActor) retire(ctx actor.Context, e *serviceEntry, replacement *
 	// send that status after it was gone, to be taken for its
 	// replacement's.
 	s.deliver(ctx, e, &stopService{name: e.spec.Name})
+	if e.status.State == StateRunning {
+		// Said at once, as the child will say it once it handles the
+		// stop (restart does the same for a start): a status asked for
+		// once the reload has returned must not show the old process
+		// running as if nothing were under way.
+		e.status.State = StateStopping
+	}
 }
 
 // retireIfDone stops the actor of a service being removed once it has
