@@ -857,7 +857,13 @@ func (a *serviceActor) handleExit(ctx actor.Context, m *processExited) {
 		// TimeoutStopSec before the SIGKILL timer fires. So have the
 		// processes that left the group, once it is gone.
 		a.mainExit = m
+		a.rec.lastExit = exitInfo(m.exit, true)
 		a.settleStop(ctx, m.gen, groupPollMin)
+		if a.mainExit != nil {
+			// Still stopping: the status no longer shows the dead PID,
+			// which the system may give to another process.
+			a.notify(ctx)
+		}
 		return
 	}
 	// Nobody asked for this exit: the rest of the group dies with it, and
@@ -1250,6 +1256,10 @@ func (a *serviceActor) status() transport.ServiceStatus {
 		// The main process is gone; what is left of the service is being
 		// killed, and the restart waits for it (handleExit).
 		st.State, st.PID = StateStopping, 0
+	case a.mainExit != nil:
+		// Stopping, the main process gone: the rest of the group (or
+		// what left it) is still being stopped.
+		st.PID = 0
 	case a.handle.PID != 0:
 		t := a.startedAt
 		st.StartedAt = &t

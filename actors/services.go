@@ -652,7 +652,7 @@ func (s *servicesActor) routeHops(ctx actor.Context, m command, hops int) {
 	e, ok := s.entries[m.service()]
 	if ok && e.removing {
 		if e.replacement == nil {
-			if _, isSignal := m.(*signalService); isSignal && !e.placeholder && e.status.PID != 0 && !e.actorStop {
+			if _, isSignal := m.(*signalService); isSignal && !e.placeholder && (e.status.PID != 0 || e.status.State == StateStopping) && !e.actorStop {
 				// Its process is still stopping: a signal reaches it, the
 				// only way to end a stop under TimeoutStopSec=infinity.
 				ctx.Send(e.pid, m)
@@ -666,7 +666,7 @@ func (s *servicesActor) routeHops(ctx actor.Context, m command, hops int) {
 			// Meant for the process that runs now: held for the new
 			// one, it would hit it as it starts, before it has set its
 			// handlers.
-			if e.placeholder || e.status.PID == 0 || e.actorStop {
+			if e.placeholder || (e.status.PID == 0 && e.status.State != StateStopping) || e.actorStop {
 				m.fail(fmt.Errorf("%w: service %s is being replaced; no signal sent", transport.ErrConflict, m.service()))
 			} else {
 				ctx.Send(e.pid, m) // still stopping: the old process gets it
