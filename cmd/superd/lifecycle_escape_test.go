@@ -3,6 +3,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -54,17 +55,32 @@ func waitPIDFile(t *testing.T, path, what string) int {
 	return pid
 }
 
-// lifeTag gives superd (so every service) an environment variable unique to
-// the test, and kills every process carrying it when the test ends, after
-// superd: a process that escaped superd must not outlive the test, even if
-// it failed before knowing its pid.
+// lifeTag gives superd an environment variable unique to the test, and when
+// the test ends, after superd, kills every process carrying it or the
+// marker of superd's services (SUPERD_MARKER, whose id superd's state file
+// holds: services get a clean environment, not superd's): a process that
+// escaped superd must not outlive the test, even if it failed before
+// knowing its pid.
 func lifeTag(t *testing.T, d *daemon) {
 	tag := fmt.Sprintf("SUPERS_LIFE_TEST=%d-%d", os.Getpid(), time.Now().UnixNano())
 	d.prepare = func(cmd *exec.Cmd) { cmd.Env = append(cmd.Env, tag) }
 	t.Cleanup(func() {
+		marker := ""
+		if b, err := os.ReadFile(d.socket + ".state"); err == nil {
+			var st struct {
+				Marker string `json:"marker"`
+			}
+			if json.Unmarshal(b, &st) == nil && st.Marker != "" {
+				marker = "SUPERD_MARKER=" + st.Marker + ":"
+			}
+		}
 		for _, pid := range processes(func(procInfo) bool { return true }) {
 			env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
-			if err == nil && slices.Contains(strings.Split(string(env), "\x00"), tag) {
+			if err != nil {
+				continue
+			}
+			vars := strings.Split(string(env), "\x00")
+			if slices.Contains(vars, tag) || marker != "" && slices.ContainsFunc(vars, func(v string) bool { return strings.HasPrefix(v, marker) }) {
 				_ = syscall.Kill(pid, syscall.SIGKILL)
 			}
 		}
