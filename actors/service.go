@@ -335,6 +335,12 @@ func (a *serviceActor) recoverBug(ctx actor.Context, wasUp bool) {
 	func() {
 		defer func() { _ = recover() }() // the failure goes on whatever happens here
 		a.cleanup()                      // timers, SIGKILL to the group and to the processes that left it
+		if a.handle.PID != 0 {
+			// And those not found yet (a daemon the main process forked,
+			// adopted by superd): the restart must not run the service
+			// beside them, as after a crash (ended).
+			a.killStrays()
+		}
 		a.handle, a.mainExit, a.crashing, a.killed = process.Handle{}, nil, false, false
 		a.afterStop, a.ownStop, a.execErr, a.autoPending = nil, false, nil, false
 		switch {
@@ -887,6 +893,20 @@ func (a *serviceActor) handleExit(ctx actor.Context, m *processExited) {
 	a.ended(ctx, m)
 }
 
+// killStrays SIGKILLs the processes of the service that left its group
+// and outlived their parents (findStrays), and logs them.
+func (a *serviceActor) killStrays() {
+	var found []int
+	for _, st := range a.findStrays() {
+		if !st.Exited() {
+			found = append(found, st.PID)
+			a.signalStray(st, "SIGKILL")
+		}
+		st.Close()
+	}
+	a.logStrays("killing", found, "SIGKILL")
+}
+
 // killGroup SIGKILLs what is left of the process group.
 func (a *serviceActor) killGroup() {
 	if err := a.deps.signal(a.handle.PGID, "SIGKILL"); err != nil && !errors.Is(err, process.ErrNoProcess) {
@@ -1128,15 +1148,7 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 		// So do the processes that left the group and already outlived
 		// their parents (a program that forked a daemon and exited): the
 		// restart must not run the service twice.
-		var found []int
-		for _, st := range a.findStrays() {
-			if !st.Exited() {
-				found = append(found, st.PID)
-				a.signalStray(st, "SIGKILL")
-			}
-			st.Close()
-		}
-		a.logStrays("killing", found, "SIGKILL")
+		a.killStrays()
 	}
 	a.rec.lastExit = exitInfo(m.exit, expected)
 	a.handle = process.Handle{}

@@ -298,6 +298,9 @@ type Supervisor struct {
 	// service's log directory before it is replaced (keepUnlogged): the
 	// directory can still turn unsafe between that check and the open.
 	noLogDirCheck bool
+	// tweakDeps, if set (by tests), changes the services' dependencies
+	// Run makes, before any service is created.
+	tweakDeps func(*serviceDeps)
 
 	// stopping is closed when the shutdown begins: the methods that act
 	// (start, stop, restart, signal, reload, definition writes) are then
@@ -547,6 +550,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	handler := transport.NewHandler(s, transport.HandlerOptions{Logger: s.log, Version: s.cfg.Version})
 	deps := &serviceDeps{procs: procs, signal: process.SignalGroup, groupExists: process.GroupExists,
 		userEnv: process.UserEnv, logger: s.log, env: childBaseEnv(), now: now, rand: rand.Float64}
+	if s.tweakDeps != nil {
+		s.tweakDeps(deps)
+	}
 	var store *runstate.Store
 	if s.cfg.StateFile != "" {
 		var prev runstate.State
