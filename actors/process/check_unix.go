@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 )
@@ -110,32 +111,8 @@ func executable(st syscall.Stat_t, cred *syscall.Credential) bool {
 	if st.Uid == cred.Uid {
 		return st.Mode&0o100 != 0
 	}
-	if inGroup(st.Gid, cred) {
+	if groups, _ := credGroups(cred); slices.Contains(groups, st.Gid) {
 		return st.Mode&0o010 != 0
 	}
 	return st.Mode&0o001 != 0
-}
-
-// inGroup reports whether gid is cred's group or one of its supplementary
-// groups (this process's, with NoSetGroups).
-func inGroup(gid uint32, cred *syscall.Credential) bool {
-	if gid == cred.Gid {
-		return true
-	}
-	for _, g := range cred.Groups {
-		if g == gid {
-			return true
-		}
-	}
-	if cred.NoSetGroups {
-		ours, err := os.Getgroups()
-		if err == nil {
-			for _, g := range ours {
-				if uint32(g) == gid {
-					return true
-				}
-			}
-		}
-	}
-	return false
 }

@@ -212,6 +212,24 @@ func elfInterpreter(f *os.File) (interp string, ok bool) {
 	return "", false
 }
 
+// credGroups returns the groups of a process with cred: its group and
+// supplementary groups (this process's, with NoSetGroups); ok is false if
+// this process's could not be read (the others are returned).
+func credGroups(cred *syscall.Credential) (groups []uint32, ok bool) {
+	groups = append([]uint32{cred.Gid}, cred.Groups...)
+	if cred.NoSetGroups {
+		// The child keeps this process's supplementary groups.
+		ours, err := os.Getgroups()
+		if err != nil {
+			return groups, false
+		}
+		for _, g := range ours {
+			groups = append(groups, uint32(g))
+		}
+	}
+	return groups, true
+}
+
 // searchable reports whether a process with cred may search dir and every
 // directory above it, judging by their permission bits (ACLs aside). It
 // says yes when it cannot tell.
@@ -226,16 +244,9 @@ func unsearchable(dir string, cred *syscall.Credential) string {
 	if cred.Uid == 0 {
 		return ""
 	}
-	groups := append([]uint32{cred.Gid}, cred.Groups...)
-	if cred.NoSetGroups {
-		// The child keeps this process's supplementary groups.
-		ours, err := os.Getgroups()
-		if err != nil {
-			return ""
-		}
-		for _, g := range ours {
-			groups = append(groups, uint32(g))
-		}
+	groups, ok := credGroups(cred)
+	if !ok {
+		return ""
 	}
 	denied := ""
 	for p := filepath.Clean(dir); ; p = filepath.Dir(p) {
