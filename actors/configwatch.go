@@ -61,11 +61,9 @@ type configActor struct {
 	checkLogDir func(name string) error
 	statFile    func(path string) (fileStamp, bool) // stale's stat; nil means stampOf (tests count calls)
 	// hostCheck, if not nil, checks a valid service against this machine
-	// (see hostChecker); checkValid are the services a check (a dry run)
-	// found valid, for its reply (see reloadOutcome).
-	hostCheck  func(*config.Service) error
-	checkValid []*config.Service
-	loadDir    func(dir string) ([]*config.Service, []error) // reload's config.LoadDir; tests make it fail
+	// (see hostChecker), for a check's reply (see reloadOutcome).
+	hostCheck func(*config.Service) error
+	loadDir   func(dir string) ([]*config.Service, []error) // reload's config.LoadDir; tests make it fail
 
 	daemonHash  string          // Hash of the superd.conf in force (it covers the CAFile= contents)
 	hookKeys    map[string]bool // the webhookKey of every webhook in force
@@ -289,18 +287,17 @@ func (c *configActor) Receive(ctx actor.Context) {
 	case *staleQuery:
 		m.reply <- c.stale(m.names)
 	case *reloadConfig:
-		res, apply, err := c.reload(ctx, m.dryRun)
+		if m.dryRun {
+			res, valid, err := c.check() // publishes nothing
+			m.reply <- reloadOutcome{result: res, err: err, valid: valid, hostCheck: c.hostCheck}
+			return
+		}
+		res, apply, err := c.reload(ctx)
 		if err != nil || apply == nil {
-			if err != nil && !m.dryRun {
-				// A check publishes nothing.
+			if err != nil {
 				c.publishUnavailable(ctx, err)
 			}
-			out := reloadOutcome{result: res, err: err}
-			if m.dryRun && err == nil {
-				out.valid, out.hostCheck = c.checkValid, c.hostCheck
-			}
-			c.checkValid = nil
-			m.reply <- out
+			m.reply <- reloadOutcome{result: res, err: err}
 			return
 		}
 		c.applyReload(ctx, res, apply, func(res transport.ReloadResult) { m.reply <- reloadOutcome{result: res} })
@@ -321,68 +318,98 @@ func (c *configActor) Receive(ctx actor.Context) {
 	}
 }
 
-// reload scans the directory and, unless dryRun, returns the difference
-// for applyReload (nil with dryRun or an error). A missing or unreadable directory changes
-// nothing: it is an error, not an instruction to stop everything.
-func (c *configActor) reload(ctx actor.Context, dryRun bool) (transport.ReloadResult, *applyConfig, error) {
-	return c.reloadWith(ctx, dryRun, false)
+// dirScan is what a reload or a check reads of the config dir.
+type dirScan struct {
+	res    transport.ReloadResult // with the files' errors
+	specs  []*config.Service      // the services whose files loaded
+	errs   []error                // the files' errors
+	daemon *config.Daemon         // superd.conf, if it loaded
+	derr   error                  // why superd.conf did not load
+	before map[string]fileStamp   // the files as they were before the load read them
 }
 
-// reloadWith is reload; with confirmAbsence (a reload of the watch), a
-// known service whose file is missing is removed only if it was missing
-// watchAbsentConfirm ago already (see holdAbsent).
-func (c *configActor) reloadWith(ctx actor.Context, dryRun, confirmAbsence bool) (transport.ReloadResult, *applyConfig, error) {
-	res := transport.ReloadResult{Added: []string{}, Removed: []string{}, Changed: []string{}, Unchanged: []string{}, Errors: []transport.ConfigError{}}
+// scan reads the config dir, for reload and check. A missing or unreadable
+// directory is an error wrapping transport.ErrConfigUnavailable.
+func (c *configActor) scan() (dirScan, error) {
+	s := dirScan{res: transport.ReloadResult{Added: []string{}, Removed: []string{}, Changed: []string{}, Unchanged: []string{}, Errors: []transport.ConfigError{}}}
 	if c.dir == "" {
-		return res, nil, fmt.Errorf("%w: superd has no config dir", transport.ErrConfigUnavailable)
+		return s, fmt.Errorf("%w: superd has no config dir", transport.ErrConfigUnavailable)
 	}
 	c.openChanges(true) // again if the dir was replaced; before the stamps
 	if err := c.relock(); err != nil {
-		return res, nil, err
+		return s, err
 	}
 	loadDir := config.LoadDir
 	if c.loadDir != nil {
 		loadDir = c.loadDir
 	}
-	before := stampDir(c.dir) // before the files are read
+	s.before = stampDir(c.dir) // before the files are read
 	specs, errs := loadDir(c.dir)
 	for _, err := range errs {
 		if errors.Is(err, config.ErrServiceDir) {
 			// Missing, or unreadable (even for a moment: out of
 			// descriptors, say): not an empty directory, which would stop
 			// every service.
-			return res, nil, fmt.Errorf("%w: %w (nothing was changed)", transport.ErrConfigUnavailable, err)
+			return s, fmt.Errorf("%w: %w (nothing was changed)", transport.ErrConfigUnavailable, err)
 		}
 	}
-	specs, errs = c.keepUnlogged(specs, errs)
-	res.Errors = append(res.Errors, allConfigErrors(errs)...)
-	daemon, derr := config.LoadDaemon(c.dir)
-	if derr != nil {
+	s.specs, s.errs = c.keepUnlogged(specs, errs)
+	s.res.Errors = append(s.res.Errors, allConfigErrors(s.errs)...)
+	s.daemon, s.derr = config.LoadDaemon(c.dir)
+	if s.derr != nil {
 		// The webhooks in force stay as they are.
-		res.Errors = append(res.Errors, configErrors(derr)...)
+		s.res.Errors = append(s.res.Errors, configErrors(s.derr)...)
 	}
-	if dryRun {
-		if derr == nil {
-			// What superd would need to start again with this file.
-			if err := daemon.CheckHost(); err != nil {
-				res.Errors = append(res.Errors, configErrors(err)...)
-			}
+	return s, nil
+}
+
+// check validates the config dir as a reload would, and applies nothing.
+// It returns the services whose files are valid, for their check against
+// the machine, which the caller runs (see checkServicesHost).
+func (c *configActor) check() (transport.ReloadResult, []*config.Service, error) {
+	s, err := c.scan()
+	if err != nil {
+		return s.res, nil, err
+	}
+	res := s.res
+	if s.derr == nil {
+		// What superd would need to start again with this file.
+		if err := s.daemon.CheckHost(); err != nil {
+			res.Errors = append(res.Errors, configErrors(err)...)
 		}
-		c.checkValid = nil
-		for _, sp := range specs {
-			if err := c.goClash(sp); err != nil {
-				res.Errors = append(res.Errors, configErrors(err)...)
-				continue
-			}
-			// A file that loads but whose service could not be created
-			// (the next reload tries again): not fine yet.
-			if e := c.createErrs[sp.Name]; e != nil {
-				res.Errors = append(res.Errors, e.configError())
-				continue
-			}
-			c.checkValid = append(c.checkValid, sp)
+	}
+	var valid []*config.Service
+	for _, sp := range s.specs {
+		if err := c.goClash(sp); err != nil {
+			res.Errors = append(res.Errors, configErrors(err)...)
+			continue
 		}
-		return res, nil, nil
+		// A file that loads but whose service could not be created
+		// (the next reload tries again): not fine yet.
+		if e := c.createErrs[sp.Name]; e != nil {
+			res.Errors = append(res.Errors, e.configError())
+			continue
+		}
+		valid = append(valid, sp)
+	}
+	return res, valid, nil
+}
+
+// reload scans the directory and returns the difference for applyReload
+// (nil on an error). A missing or unreadable directory changes nothing:
+// it is an error, not an instruction to stop everything.
+func (c *configActor) reload(ctx actor.Context) (transport.ReloadResult, *applyConfig, error) {
+	return c.reloadWith(ctx, false)
+}
+
+// reloadWith is reload; with confirmAbsence (a reload of the watch), a
+// known service whose file is missing is removed only if it was missing
+// watchAbsentConfirm ago already (see holdAbsent).
+func (c *configActor) reloadWith(ctx actor.Context, confirmAbsence bool) (transport.ReloadResult, *applyConfig, error) {
+	s, err := c.scan()
+	res, specs, errs, daemon, derr, before := s.res, s.specs, s.errs, s.daemon, s.derr, s.before
+	if err != nil {
+		return res, nil, err
 	}
 	if derr != nil {
 		// Said in superd's own log too, as a service file's error is: a

@@ -248,7 +248,7 @@ func TestReloadUnreadableDirChangesNothing(t *testing.T) {
 		return nil, []error{fmt.Errorf("%w: open %s: %w", config.ErrServiceDir, dir, syscall.EMFILE)}
 	}
 	t.Cleanup(c.closeChanges)
-	res, _, err := c.reload(nil, false)
+	res, _, err := c.reload(nil)
 	if !errors.Is(err, transport.ErrConfigUnavailable) || !errors.Is(err, syscall.EMFILE) {
 		t.Fatalf("reload: %+v, %v; want ErrConfigUnavailable", res, err)
 	}

@@ -200,7 +200,7 @@ func TestWatchAbsenceOfOneOfTwoLinksToOneFileIsHeld(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, "worker1"+config.FileSuffix)); err != nil {
 		t.Fatal(err)
 	}
-	res, apply, err := c.reloadWith(nil, false, true)
+	res, apply, err := c.reloadWith(nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}

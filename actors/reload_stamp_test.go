@@ -44,7 +44,7 @@ func TestReloadStampsFileAsRead(t *testing.T) {
 		return specs, errs
 	}
 	// The reload finds nothing to change: a was read as it was.
-	res, apply, err := c.reload(nil, false)
+	res, apply, err := c.reload(nil)
 	if err != nil || len(res.Unchanged) != 1 || len(apply.added)+len(apply.removed)+len(apply.changed) != 0 {
 		t.Fatalf("reload: %+v, %+v, %v; want a unchanged", res, apply, err)
 	}

@@ -144,7 +144,7 @@ func (c *configActor) watchReload(ctx actor.Context) {
 	if c.watchStopped {
 		return
 	}
-	res, apply, err := c.reloadWith(ctx, false, true)
+	res, apply, err := c.reloadWith(ctx, true)
 	if err != nil {
 		c.log.Error("reload after a file change failed", "err", err)
 		c.publishUnavailable(ctx, err)

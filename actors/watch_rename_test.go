@@ -56,7 +56,7 @@ func TestWatchRenameNeedsTheSameFile(t *testing.T) {
 		// a's file was the inode b now has, written earlier: the file
 		// system reused it.
 		c.stamps["a"] = fileStamp{mod: st.mod.Add(-time.Hour), size: st.size, id: st.id}
-		res, apply, err := c.reloadWith(nil, false, true)
+		res, apply, err := c.reloadWith(nil, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +75,7 @@ func TestWatchRenameNeedsTheSameFile(t *testing.T) {
 			}
 			return config.LoadDir(d)
 		}
-		res, apply, err := c.reloadWith(nil, false, true)
+		res, apply, err := c.reloadWith(nil, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +88,7 @@ func TestWatchRenameNeedsTheSameFile(t *testing.T) {
 		if err := os.Rename(filepath.Join(dir, "a"+config.FileSuffix), filepath.Join(dir, "b"+config.FileSuffix)); err != nil {
 			t.Fatal(err)
 		}
-		res, _, err := c.reloadWith(nil, false, true)
+		res, _, err := c.reloadWith(nil, true)
 		if err != nil {
 			t.Fatal(err)
 		}
