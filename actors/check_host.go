@@ -31,14 +31,15 @@ func hostChecker(deps *serviceDeps) func(*config.Service) error {
 		return nil
 	}
 	return func(sp *config.Service) error {
-		return c.Check(startSpec(deps, sp))
+		return c.Check(startSpec(sp, childEnv(deps, sp)))
 	}
 }
 
-// startSpec is the start of a process of sp that a check looks at: what
-// the service actor starts, without its output files and umask.
-func startSpec(deps *serviceDeps, sp *config.Service) process.Spec {
-	return process.Spec{Argv: sp.ExecStart, Dir: sp.WorkingDirectory, Env: childEnv(deps, sp), User: sp.User, Group: sp.Group}
+// startSpec is the start of a process of sp with the environment env:
+// what the service actor starts (which adds the output files), and what a
+// check looks at.
+func startSpec(sp *config.Service, env []string) process.Spec {
+	return process.Spec{Argv: sp.ExecStart, Dir: sp.WorkingDirectory, Env: env, User: sp.User, Group: sp.Group, UMask: sp.UMask}
 }
 
 // CheckHost reports what would make the start of spec's process fail on
@@ -51,7 +52,7 @@ func startSpec(deps *serviceDeps, sp *config.Service) process.Spec {
 // config.Validate).
 func CheckHost(spec *config.Service) error {
 	deps := &serviceDeps{env: childBaseEnv(), userEnv: process.UserEnv}
-	if err := process.CheckStart(startSpec(deps, spec)); err != nil {
+	if err := process.CheckStart(startSpec(spec, childEnv(deps, spec))); err != nil {
 		return hostCheckError(spec, err)
 	}
 	return nil

@@ -666,16 +666,9 @@ func (a *serviceActor) start(ctx actor.Context) error {
 		return a.execFailed(ctx, fmt.Errorf("%w: %s: log pipes: %w", ErrStartFailed, a.spec.Name, err))
 	}
 	gen, self, root := a.rec.gen, ctx.Self(), ctx.ActorSystem().Root
-	h, err := a.deps.procs.Start(process.Spec{
-		Argv:   a.spec.ExecStart,
-		Dir:    a.spec.WorkingDirectory,
-		Env:    a.environment(),
-		User:   a.spec.User,
-		Group:  a.spec.Group,
-		UMask:  a.spec.UMask,
-		Stdout: stdout,
-		Stderr: stderr,
-	}, func(e process.Exit) {
+	spec := startSpec(a.spec, a.environment())
+	spec.Stdout, spec.Stderr = stdout, stderr
+	h, err := a.deps.procs.Start(spec, func(e process.Exit) {
 		// Runs on the reaper goroutine: only send a message.
 		root.Send(self, &processExited{gen: gen, exit: e})
 	})
