@@ -28,6 +28,7 @@ type pipeReader struct {
 	handing bool          // a chunk read is not queued yet
 	handed  chan struct{} // closed once it is, for a catchUp waiting for it
 	hurry   chan struct{} // closed by catchUp: the chunk goes past the queue's bound
+	hurried bool          // hurry is closed
 	ended   bool          // the reader goroutine is returning
 }
 
@@ -104,6 +105,10 @@ func (p *pipeReader) handedOff() {
 	if p.handed != nil {
 		close(p.handed)
 		p.handed = nil
+		// The next chunk waits for catchUp to count it: left closed, the
+		// reader could queue chunk after chunk past the bound before
+		// catchUp runs again.
+		p.hurry, p.hurried = nil, false
 	}
 }
 
@@ -133,13 +138,16 @@ func (p *pipeReader) catchUp(w *streamWriter) {
 	deadline := time.Now().Add(closeDrainTimeout)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.hurry == nil {
-		p.hurry = make(chan struct{})
-	}
-	close(p.hurry)
-	defer func() { p.hurry = nil }() // the next chunk waits for room again
+	defer func() { p.hurry, p.hurried = nil, false }() // the next chunk waits for room again
 	for read := 0; !p.ended && read < catchUpMax; {
 		if p.handing {
+			if p.hurry == nil {
+				p.hurry = make(chan struct{})
+			}
+			if !p.hurried {
+				close(p.hurry)
+				p.hurried = true
+			}
 			done := make(chan struct{})
 			p.handed = done
 			p.mu.Unlock()
