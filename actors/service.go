@@ -392,7 +392,8 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 			return
 		}
 		if a.rec.incarnations > 1 {
-			a.rec.restarts++ // restarted by the supervisor
+			// Restarted by the supervisor: counted by the restart's
+			// start (autoStart), which a queued stop may still cancel.
 			// Commands that reached the mailbox while this actor was
 			// suspended come first: if the start failed here, inline, the
 			// actor would be suspended again before it got to them, and a
@@ -416,6 +417,7 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 		if m.incarnation != a.rec.incarnations || !a.rec.wantRunning || a.handle.PID != 0 || a.state == StateStopping {
 			return
 		}
+		a.rec.restarts++ // a failed exec is a restart attempt all the same
 		if err := a.start(ctx); err != nil {
 			a.fail(err)
 		}
@@ -494,7 +496,9 @@ func (a *serviceActor) handleStart(ctx actor.Context, reply replyTo, was string)
 		// Start once the stop completes, instead of refusing.
 		a.afterStop = append(a.afterStop, func(ctx actor.Context) error { return a.startAndReply(ctx, reply, false) })
 	default:
-		if err := a.startAndReply(ctx, reply, was == StateBackoff); err != nil {
+		// In backoff, or queued before the restart's own start: the start
+		// stands for that restart, and counts as one.
+		if err := a.startAndReply(ctx, reply, was == StateBackoff || a.autoPending); err != nil {
 			a.fail(err)
 		}
 	}
@@ -609,7 +613,9 @@ func (a *serviceActor) handleRestart(ctx actor.Context, reply replyTo, was strin
 	case StateStopping:
 		a.afterStop = append(a.afterStop, func(ctx actor.Context) error { return a.startAndReply(ctx, reply, true) })
 	default:
-		if err := a.startAndReply(ctx, reply, was == StateBackoff); err != nil {
+		// In backoff, or queued before the restart's own start: the start
+		// stands for that restart, and counts as one.
+		if err := a.startAndReply(ctx, reply, was == StateBackoff || a.autoPending); err != nil {
 			a.fail(err)
 		}
 	}

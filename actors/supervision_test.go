@@ -446,8 +446,49 @@ func TestSupervisionStopQueuedBeforeRestart(t *testing.T) {
 		}
 		h.wantState(StateStopped, 0)
 		h.noStart(time.Hour)
-		h.wantState(StateStopped, 0)
+		// The restart it cancelled did not happen: not counted.
+		if st := h.wantState(StateStopped, 0); st.Restarts != 0 {
+			t.Fatalf("restarts %d after a restart cancelled by a stop, want 0", st.Restarts)
+		}
 	})
+}
+
+// A start or restart that reaches the child just as its restart begins,
+// before the restart's start, stands for that restart: counted once.
+func TestSupervisionCommandQueuedBeforeRestartCountsOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		msg  func(replyTo) any
+	}{
+		{"start", func(r replyTo) any { return &startService{name: svcName, reply: r} }},
+		{"restart", func(r replyTo) any { return &restartService{name: svcName, reply: r} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				h := newHarness(t, newFakeStarter(nil), service(t, config.RestartAlways, nil))
+				h.crash(h.nextStart(time.Second), 1)
+				h.wantState(StateBackoff, 1000)
+				direct := make(chan result, 1)
+				h.sys.Root.Send(h.sys.NewLocalPID("services/"+svcName), tc.msg(direct))
+				time.Sleep(2 * time.Second) // the backoff timer restarts the child
+				synctest.Wait()
+				var r result
+				select {
+				case r = <-direct:
+				default:
+					t.Fatalf("the queued %s was not answered", tc.name)
+				}
+				if r.err != nil || r.status.State != StateRunning || r.status.Restarts != 1 {
+					t.Fatalf("queued %s answered %+v, %v; want running, 1 restart", tc.name, r.status, r.err)
+				}
+				h.takeStart()
+				h.noStart(time.Hour) // one start, not two
+				if st := h.wantState(StateRunning, 0); st.Restarts != 1 {
+					t.Fatalf("restarts %d, want 1", st.Restarts)
+				}
+			})
+		})
+	}
 }
 
 func TestSupervisionManualStartDuringBackoff(t *testing.T) {
