@@ -240,7 +240,7 @@ func TestCompletionNewCommands(t *testing.T) {
 		{"supers lo", []string{"logs"}},
 		{"supers logs w", []string{"web", "worker-long-name"}},
 		{"supers logs -f --stderr i", []string{"idle"}},
-		{"supers logs --", []string{"--follow", "--help", "--json", "--lines", "--socket", "--stderr", "--timeout", "--token-file", "--url"}},
+		{"supers logs --", []string{"--both", "--follow", "--help", "--json", "--lines", "--socket", "--stderr", "--timeout", "--token-file", "--url"}},
 		{"supers cat d", []string{"db"}},
 		{"supers edit i", []string{"idle"}},
 		{"supers rm web ", []string{"db", "idle", "worker-long-name"}},

@@ -223,7 +223,9 @@ func (f *fakeBackend) Logs(ctx context.Context, name string, q transport.LogQuer
 	}
 	f.mu.Lock()
 	text, live := f.logs[name+" "+q.Stream], f.logLive
-	if l, ok := f.logLiveOf[name]; ok {
+	if l, ok := f.logLiveOf[name+" "+q.Stream]; ok {
+		live = l
+	} else if l, ok := f.logLiveOf[name]; ok {
 		live = l
 	}
 	f.mu.Unlock()

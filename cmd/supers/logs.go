@@ -21,13 +21,15 @@ import (
 type logsCmd struct {
 	Follow bool      `short:"f" help:"Keep printing new output as it comes, until interrupted (--timeout bounds only the wait for superd's answer)."`
 	Lines  lineCount `short:"n" default:"${logTail}" placeholder:"N" help:"How many of the last lines to print first: a number, or \"all\" (default ${default})."`
-	Stderr bool      `help:"Print the service's stderr instead of its stdout."`
-	Names  []string  `arg:"" name:"name" help:"The service; or several, names or patterns such as 'web-*' (at most 64 services), each line then prefixed with its service's name."`
+	Stderr bool      `xor:"stream" help:"Print the service's stderr instead of its stdout."`
+	Both   bool      `xor:"stream" help:"Print both stdout and stderr, each line prefixed with its stream (\"stdout | \", \"stderr | \")."`
+	Names  []string  `arg:"" name:"name" help:"The service; or several, names or patterns such as 'web-*' (at most 64 services, 32 with --both), each line then prefixed with its service's name."`
 }
 
-// maxLogServices bounds the services one supers logs reads at once: one
-// connection each, and superd serves a bounded number of them.
-const maxLogServices = 64
+// maxLogStreams bounds the streams one supers logs reads at once: one
+// connection each, and superd serves a bounded number of them. Each
+// service is one stream, or two with --both.
+const maxLogStreams = 64
 
 // lineCount is the value of logs -n: a number of lines (0 or more), or
 // "all", stored as -1 as transport.LogQuery.Tail wants it.
@@ -83,12 +85,18 @@ func (n *lineCount) UnmarshalText(text []byte) error {
 // last lines of each service in turn, or with -f the lines of all of them
 // as they come. A service that fails (unknown, say) is reported and the
 // others go on; the exit status is the highest.
+//
+// With --both, stdout and stderr are read as two services are: each line
+// is prefixed with its stream ("stdout | "), and with several services
+// with its service's name and stream ("web stderr | "). The two files hold
+// no time stamps, so without -f the last lines of stdout come first, then
+// those of stderr; with -f, the lines of both as they come.
 func (c *logsCmd) Run(ctx context.Context, a *app) error {
 	q := transport.LogQuery{Stream: transport.StreamStdout, Tail: int(c.Lines), Follow: c.Follow}
 	if c.Stderr {
 		q.Stream = transport.StreamStderr
 	}
-	if len(c.Names) > 1 || isPattern(c.Names[0]) {
+	if c.Both || len(c.Names) > 1 || isPattern(c.Names[0]) {
 		return c.runMany(ctx, a, q)
 	}
 	name := c.Names[0]
@@ -113,37 +121,84 @@ func (c *logsCmd) Run(ctx context.Context, a *app) error {
 	return a.serviceError("logs", name, a.copyLogs(ctx, a.stdout, name, q, a.timeout))
 }
 
-// runMany is Run for several services.
+// logSource is one stream that supers logs reads, and the prefix of its
+// lines.
+type logSource struct {
+	name   string
+	q      transport.LogQuery
+	prefix string
+}
+
+// sources returns the streams to read for names: one per service, each
+// line prefixed with the service's name, or with --both two, prefixed
+// with the stream too (with the stream alone for one service).
+func (c *logsCmd) sources(names []string, q transport.LogQuery) []logSource {
+	width := 0
+	for _, name := range names {
+		width = max(width, len(name))
+	}
+	var srcs []logSource
+	for _, name := range names {
+		if !c.Both {
+			srcs = append(srcs, logSource{name: name, q: q, prefix: fmt.Sprintf("%-*s | ", width, name)})
+			continue
+		}
+		for _, st := range []string{transport.StreamStdout, transport.StreamStderr} {
+			sq := q
+			sq.Stream = st
+			prefix := st + " | "
+			if len(names) > 1 {
+				prefix = fmt.Sprintf("%-*s %s", width, name, prefix)
+			}
+			srcs = append(srcs, logSource{name: name, q: sq, prefix: prefix})
+		}
+	}
+	return srcs
+}
+
+// runMany is Run for several services, or both streams.
 func (c *logsCmd) runMany(ctx context.Context, a *app, q transport.LogQuery) error {
 	names, unmatched, err := a.expand(ctx, "logs", c.Names, false, c.Follow)
 	if err != nil {
 		return err
 	}
-	if len(names) > maxLogServices {
-		return &usageError{command: "logs", msg: fmt.Sprintf("logs: %d services match; at most %d at once (give fewer names, or narrower patterns)", len(names), maxLogServices)}
+	if most := maxLogStreams / c.streamsEach(); len(names) > most {
+		with := ""
+		if c.Both {
+			with = " with --both"
+		}
+		return &usageError{command: "logs", msg: fmt.Sprintf("logs: %d services match; at most %d at once%s (give fewer names, or narrower patterns)", len(names), most, with)}
 	}
 	code := exitOK
 	for _, p := range unmatched {
 		a.errorf("logs: no service matches %q", p)
 		code = exitUnknown
 	}
-	width := 0
-	for _, name := range names {
-		width = max(width, len(name))
-	}
 	out := &lineMux{w: a.stdout}
-	prefix := func(name string) string { return fmt.Sprintf("%-*s | ", width, name) }
+	srcs := c.sources(names, q)
+	// A service that fails is reported once, not once per stream: its
+	// other stream fails alike (unknown, say).
+	reported := make(map[string]bool)
+	report := func(name string, err error) {
+		if err != nil {
+			if reported[name] {
+				return
+			}
+			reported[name] = true
+		}
+		code = max(code, errorCode(a.serviceError("logs", name, err)))
+	}
 	if !c.Follow {
-		for _, name := range names {
-			w := out.writer(prefix(name))
-			err := a.copyLogs(ctx, w, name, q, a.timeout)
+		for _, src := range srcs {
+			w := out.writer(src.prefix)
+			err := a.copyLogs(ctx, w, src.name, src.q, a.timeout)
 			if ferr := w.flush(); err == nil {
 				err = ferr
 			}
 			if isFatal(err) {
 				return err
 			}
-			code = max(code, errorCode(a.serviceError("logs", name, err)))
+			report(src.name, err)
 		}
 		return codeError(code)
 	}
@@ -160,10 +215,10 @@ func (c *logsCmd) runMany(ctx context.Context, a *app, q transport.LogQuery) err
 		nEnd  int
 		wg    sync.WaitGroup
 	)
-	for _, name := range names {
-		w := out.writer(prefix(name))
+	for _, src := range srcs {
+		w := out.writer(src.prefix)
 		wg.Go(func() {
-			err := a.whileStarting(sctx, "", func(actx context.Context) error { return a.copyLogs(actx, w, name, q, 0) })
+			err := a.whileStarting(sctx, "", func(actx context.Context) error { return a.copyLogs(actx, w, src.name, src.q, 0) })
 			if ferr := w.flush(); err == nil && ferr != nil && sctx.Err() == nil {
 				cancel(ferr) // stdout is gone: nothing more can be shown
 				return
@@ -180,7 +235,7 @@ func (c *logsCmd) runMany(ctx context.Context, a *app, q transport.LogQuery) err
 				}
 				nEnd++
 			default:
-				code = max(code, errorCode(a.serviceError("logs", name, err)))
+				report(src.name, err)
 			}
 		})
 	}
@@ -194,6 +249,14 @@ func (c *logsCmd) runMany(ctx context.Context, a *app, q transport.LogQuery) err
 		code = max(code, exitError)
 	}
 	return codeError(code)
+}
+
+// streamsEach is how many streams supers logs reads of each service.
+func (c *logsCmd) streamsEach() int {
+	if c.Both {
+		return 2
+	}
+	return 1
 }
 
 // errorCode is the exit status that err, an error of serviceError (which

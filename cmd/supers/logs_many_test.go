@@ -36,16 +36,74 @@ func TestLogsSeveralServices(t *testing.T) {
 	}
 }
 
-// More services than supers reads at once is a usage error.
+// More services than supers reads at once is a usage error: 64, or 32
+// with --both (two streams each).
 func TestLogsTooManyServices(t *testing.T) {
 	var sts []transport.ServiceStatus
-	for i := range maxLogServices + 1 {
+	for i := range maxLogStreams + 1 {
 		sts = append(sts, transport.ServiceStatus{Name: fmt.Sprintf("s%03d", i), State: transport.StateRunning})
 	}
-	r := runAgainst(t, startDaemon(t, newFakeBackend(sts...)), "logs", "s*")
-	want := fmt.Sprintf("supers: error: logs: %d services match; at most %d at once", maxLogServices+1, maxLogServices)
+	socket := startDaemon(t, newFakeBackend(sts...))
+	r := runAgainst(t, socket, "logs", "s*")
+	want := fmt.Sprintf("supers: error: logs: %d services match; at most %d at once", maxLogStreams+1, maxLogStreams)
 	if r.code != exitUsage || !strings.HasPrefix(r.stderr, want) || r.stdout != "" {
 		t.Errorf("code %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	r = runAgainst(t, socket, "logs", "--both", "s00*", "s01*", "s02*", "s030", "s031", "s032")
+	want = "supers: error: logs: 33 services match; at most 32 at once with --both"
+	if r.code != exitUsage || !strings.HasPrefix(r.stderr, want) || r.stdout != "" {
+		t.Errorf("--both: code %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// supers logs --both prints stdout's last lines, then stderr's, each line
+// prefixed with its stream, and with its service's name too for several
+// services; an unknown service is reported once, not once per stream.
+// --both and --stderr together are a usage error.
+func TestLogsBothStreams(t *testing.T) {
+	fb := withLogs()
+	fb.logs["db stdout"] = "d1\nd2\n"
+	fb.logs["db stderr"] = "e1\n"
+	socket := startDaemon(t, fb)
+	for _, tc := range []struct {
+		args   []string
+		stdout string
+		stderr string
+		code   int
+	}{
+		{[]string{"--both", "web", "-n", "1"}, "stdout | \x1b[31mred\x1b[0m\tand\r\xff no newline\nstderr | err 3\n", "", exitOK},
+		{[]string{"--both", "web", "db", "-n", "1"}, "web stdout | \x1b[31mred\x1b[0m\tand\r\xff no newline\nweb stderr | err 3\ndb  stdout | d2\ndb  stderr | e1\n", "", exitOK},
+		{[]string{"--both", "db", "nope", "-n", "2"}, "db   stdout | d1\ndb   stdout | d2\ndb   stderr | e1\n", "supers: unknown service \"nope\"\n", exitUnknown},
+		{[]string{"--both", "nope"}, "", "supers: unknown service \"nope\"\n", exitUnknown},
+	} {
+		r := runAgainst(t, socket, append([]string{"logs"}, tc.args...)...)
+		if r.code != tc.code || r.stdout != tc.stdout || r.stderr != tc.stderr {
+			t.Errorf("%q: code %d, stdout %q, stderr %q\nwant %d, %q, %q", tc.args, r.code, r.stdout, r.stderr, tc.code, tc.stdout, tc.stderr)
+		}
+	}
+	r := runAgainst(t, socket, "logs", "--both", "--stderr", "web")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "--both") || !strings.Contains(r.stderr, "--stderr") || r.stdout != "" {
+		t.Errorf("--both --stderr: code %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// supers logs -f --both prints the lines of both streams as they come,
+// each whole.
+func TestLogsFollowBothStreams(t *testing.T) {
+	fb := withLogs()
+	out, errs := make(chan string), make(chan string)
+	fb.logLiveOf = map[string]chan string{"web stdout": out, "web stderr": errs}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	stdout, stderr, code := startLogs(ctx, startDaemon(t, fb), "-n", "0", "--both", "web")
+	sendLog(t, out, "half ")
+	sendLog(t, errs, "oops\n")
+	waitOutput(t, stdout, "stderr | oops\n")
+	sendLog(t, out, "and half\n")
+	waitOutput(t, stdout, "stderr | oops\nstdout | half and half\n")
+	cancel()
+	if c := waitCode(t, code); c != exitOK || stderr.String() != "" {
+		t.Errorf("code %d, stderr %q", c, stderr.String())
 	}
 }
 
