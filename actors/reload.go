@@ -226,8 +226,10 @@ func (s *servicesActor) handleApply(ctx actor.Context, m *applyConfig) {
 		}
 		if e.removing && e.replacement == nil {
 			// Removed, then defined anew: a new service, started if
-			// AutoStart, whatever the removed one did.
-			e.wasRunning = spec.AutoStart
+			// AutoStart, whatever the removed one did, unless an
+			// operator's stop came during the removal (queued): it
+			// decides, as for a replacement.
+			e.wasRunning = spec.AutoStart && len(e.queued) == 0
 		}
 		s.retire(ctx, e, spec)
 	}

@@ -221,6 +221,14 @@ func (s *servicesActor) Receive(ctx actor.Context) {
 						why = errShuttingDown // the replacement will not come
 					}
 					for _, q := range e.queued {
+						if stop, ok := q.(*stopService); ok {
+							// Removed, or stopped by the shutdown: what
+							// it asked for is done.
+							st := e.status
+							st.State, st.PID = StateStopped, 0
+							stop.reply.send(st, nil)
+							continue
+						}
 						q.fail(why)
 					}
 					if e.removing && e.replacement == nil {
@@ -656,6 +664,14 @@ func (s *servicesActor) routeHops(ctx actor.Context, m command, hops int) {
 				// Its process is still stopping: a signal reaches it, the
 				// only way to end a stop under TimeoutStopSec=infinity.
 				ctx.Send(e.pid, m)
+				return
+			}
+			if _, isStop := m.(*stopService); isStop {
+				// Being stopped already: answered once it is, as a stop
+				// of a service that is stopping is (see the Terminated
+				// case), so that "stop X" after X's file went does what
+				// it says, however late the removal's stop ends.
+				e.queued = append(e.queued, m)
 				return
 			}
 			m.fail(fmt.Errorf("%w: service %s is being removed", transport.ErrConflict, m.service()))
