@@ -80,9 +80,16 @@ func TestCLIAPICommands(t *testing.T) {
 	if out, errs, code := runCLIEnv(t, "", remote, "rm", "web"); code != 0 || !strings.Contains(out, "web: deleted") {
 		t.Fatalf("remote rm: %q %q, exit %d", out, errs, code)
 	}
-	if _, _, code := d.cli("status", "web"); code != 4 {
-		t.Fatalf("status after rm: exit %d, want 4 (unknown)", code)
-	}
+	// rm answers once the file is moved; the stop follows, the service
+	// not running (exit 3: stopping) until its process is gone, then
+	// unknown.
+	waitFor(t, 20*time.Second, "web unknown after rm", func() bool {
+		out, errs, code := d.cli("status", "web")
+		if code != 3 && code != 4 {
+			t.Fatalf("status after rm: exit %d, %q %q; want 4 (unknown), or 3 while it stops", code, out, errs)
+		}
+		return code == 4
+	})
 	wrongToken := filepath.Join(work, "wrong.token")
 	if err := os.WriteFile(wrongToken, []byte(strings.Repeat("0", 64)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
