@@ -76,6 +76,13 @@ type configActor struct {
 	debounce   *time.Timer // pending reload after file events
 	burstStart time.Time   // first file event since the last reload, while debounce is pending
 	epoch      uint64      // makes a fired debounce timer stale
+	// scanned holds the dir's files as the last reload found them, before
+	// it read them (stampDir), and as the API's writes left them since;
+	// rescan, while watching, compares the dir with it every rescanEvery
+	// (watchRescan if zero).
+	scanned     map[string]fileStamp
+	rescan      *time.Timer
+	rescanEvery time.Duration
 	// absentSince holds, by name, when a reload of the watch first found
 	// the file of a known service missing: the service is removed only
 	// once a later one finds it still missing watchAbsentConfirm after.
@@ -259,6 +266,10 @@ func (c *configActor) Receive(ctx actor.Context) {
 				c.stamp(sp)
 			}
 		}
+		c.scanned = c.loadStamps
+		if c.scanned == nil && c.watchDir {
+			c.scanned = stampDir(c.dir)
+		}
 		if c.watchDir {
 			c.startWatch(ctx)
 			if c.loadStamps != nil && !sameStamps(c.loadStamps, stampDir(c.dir)) {
@@ -279,6 +290,8 @@ func (c *configActor) Receive(ctx actor.Context) {
 		c.handleDebounceDue(ctx, m)
 	case *absentDue:
 		c.handleAbsentDue(ctx)
+	case *rescanDue:
+		c.handleRescanDue(ctx)
 	case *stopWatching:
 		c.stopWatch()
 		c.watchStopped = true
@@ -411,6 +424,7 @@ func (c *configActor) reloadWith(ctx actor.Context, confirmAbsence bool) (transp
 	if err != nil {
 		return res, nil, err
 	}
+	c.scanned = before
 	if derr != nil {
 		// Said in superd's own log too, as a service file's error is: a
 		// reload by SIGHUP or --watch has no other output.

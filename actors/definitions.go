@@ -318,6 +318,7 @@ func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transp
 	old, known := c.known[m.name]
 	c.known[m.name] = spec
 	c.stamp(spec)
+	c.rescanned(m.name)
 	c.dropError(path)
 	var apply applyConfig
 	typ := notify.TypeUpdate
@@ -404,6 +405,7 @@ func (c *configActor) deleteDefinition(ctx actor.Context, m *deleteDefinition) (
 			delete(c.known, m.name)
 			delete(c.stamps, m.name)
 		}
+		c.rescanned(m.name)
 		ctx.Send(c.services, &applyConfig{removed: []string{m.name}})
 	}
 	ev := notify.NewEvent(notify.TypeDelete, m.name)

@@ -26,10 +26,11 @@ type rootActor struct {
 	loadErr []error
 	// loadStamps are the config dir's files as they were before Run loaded
 	// them (nil without a config dir, or if it could not be read).
-	loadStamps map[string]fileStamp
-	watch      bool
-	logDir     string
-	logSinks   *logSinks // the log sink actor's Sinks, for the Supervisor
+	loadStamps  map[string]fileStamp
+	watch       bool
+	rescanEvery time.Duration // see configActor.rescanEvery
+	logDir      string
+	logSinks    *logSinks // the log sink actor's Sinks, for the Supervisor
 	// noLogDirCheck turns off the config actor's check of a changed
 	// service's log directory (Supervisor.noLogDirCheck).
 	noLogDirCheck bool
@@ -98,12 +99,12 @@ func (r *rootActor) Receive(ctx actor.Context) {
 			for _, sp := range r.initial {
 				known[sp.Name] = sp
 			}
-			dir, errs, watch, daemon, version, loadStamps := deps.configDir, r.loadErr, r.watch, r.daemon, r.version, r.loadStamps
+			dir, errs, watch, daemon, version, loadStamps, rescanEvery := deps.configDir, r.loadErr, r.watch, r.daemon, r.version, r.loadStamps, r.rescanEvery
 			r.loadStamps = nil // the config actor's now
 			cfg, err = ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
 				c := &configActor{dir: dir, lock: deps.dirLock, services: services, events: events, log: logger, known: known, errs: errs,
 					watchDir: watch, startDaemon: daemon, version: version, loadStamps: loadStamps, checkLogDir: logDirCheck(r.logDir, r.noLogDirCheck),
-					hostCheck: hostChecker(deps), hooks: r.hooks}
+					hostCheck: hostChecker(deps), hooks: r.hooks, rescanEvery: rescanEvery}
 				if daemon != nil {
 					c.daemonHash = daemon.Hash
 				}

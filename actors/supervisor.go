@@ -301,6 +301,8 @@ type Supervisor struct {
 	// tweakDeps, if set (by tests), changes the services' dependencies
 	// Run makes, before any service is created.
 	tweakDeps func(*serviceDeps)
+	// rescanEvery, if set (by tests), replaces watchRescan.
+	rescanEvery time.Duration
 
 	// stopping is closed when the shutdown begins: the methods that act
 	// (start, stop, restart, signal, reload, definition writes) are then
@@ -617,7 +619,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	s.logSinks = &logSinks{}
 	spawned := make(chan rootChildren, 1)
 	rootProps := actor.PropsFromProducer(func() actor.Actor {
-		return &rootActor{deps: deps, logDir: s.cfg.LogDir, logSinks: s.logSinks, noLogDirCheck: s.noLogDirCheck, store: store, spawned: spawned, initial: specs, loadErr: s.loadErrs, loadStamps: loadStamps, watch: s.cfg.Watch, queues: queues, hooks: hooks, daemon: daemon, version: s.cfg.Version}
+		return &rootActor{deps: deps, logDir: s.cfg.LogDir, logSinks: s.logSinks, noLogDirCheck: s.noLogDirCheck, store: store, spawned: spawned, initial: specs, loadErr: s.loadErrs, loadStamps: loadStamps, watch: s.cfg.Watch, rescanEvery: s.rescanEvery, queues: queues, hooks: hooks, daemon: daemon, version: s.cfg.Version}
 	}, actor.WithGuardian(resumeStrategy(s.log)), actor.WithSupervisor(resumeStrategy(s.log)))
 	root, err := s.sys.Root.SpawnNamed(rootProps, "superd")
 	if err != nil {

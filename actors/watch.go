@@ -13,6 +13,8 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/supers-dev/supers/config"
 )
 
 // watchDebounce is how long the config actor waits after the last file
@@ -24,6 +26,18 @@ const watchDebounce = 200 * time.Millisecond
 // rewriting a file of its own in the config dir, faster than
 // watchDebounce) must not postpone the reload for as long as it goes on.
 const watchMaxWait = 2 * time.Second
+
+// watchRescan is how often superd --watch compares the config dir's files
+// with what the last reload found there (a stat of each: nothing is read or
+// parsed unless one differs), for the changes no file event reports: a file
+// changed by another host on a network file system, events lost in a way
+// the kernel did not report. File events make reloads prompt; the rescan
+// makes them certain (R14 of the reliability bar).
+const watchRescan = 30 * time.Second
+
+// rescanDue makes the config actor compare the config dir with the last
+// reload's look at it (see watchRescan).
+type rescanDue struct{}
 
 // fsChanged tells the config actor that something changed in the config dir
 // (or the dir itself was replaced).
@@ -69,6 +83,46 @@ func (c *configActor) startWatch(ctx actor.Context) {
 	}()
 	c.log.Info("watching the config dir", "dir", dir)
 	c.syncLinkWatch(ctx)
+	c.armRescan(ctx)
+}
+
+// armRescan has a rescanDue sent in c.rescanEvery (watchRescan if zero).
+func (c *configActor) armRescan(ctx actor.Context) {
+	every := c.rescanEvery
+	if every <= 0 {
+		every = watchRescan
+	}
+	self, root := ctx.Self(), ctx.ActorSystem().Root
+	c.rescan = time.AfterFunc(every, func() { root.Send(self, &rescanDue{}) })
+}
+
+// rescanned records in c.scanned how the API's write or removal of name's
+// file left it, so that the next rescan does not take the API's own change
+// for one it missed.
+func (c *configActor) rescanned(name string) {
+	if c.scanned == nil {
+		return
+	}
+	if st, ok := stampOf(filepath.Join(c.dir, name+config.FileSuffix)); ok {
+		c.scanned[name] = st
+	} else {
+		delete(c.scanned, name)
+	}
+}
+
+// handleRescanDue reloads, as a file event does, if the config dir's files
+// differ from what the last reload found: added, removed, or changed
+// (time, size or identity; a link's target's). A dir that cannot be read
+// now is left to the file events and the next rescan.
+func (c *configActor) handleRescanDue(ctx actor.Context) {
+	if c.watchStopped || c.watch == nil {
+		return
+	}
+	if now := stampDir(c.dir); now != nil && !sameStamps(now, c.scanned) && c.debounce == nil {
+		c.log.Info("the config dir changed without a file event; reloading", "dir", c.dir)
+		c.handleFsChanged(ctx, &fsChanged{})
+	}
+	c.armRescan(ctx)
 }
 
 // forwardWatch turns the events of the watch on dir and its parent into
@@ -155,6 +209,10 @@ func (c *configActor) watchReload(ctx actor.Context) {
 
 // stopWatch closes the watcher and waits for its goroutine.
 func (c *configActor) stopWatch() {
+	if c.rescan != nil {
+		c.rescan.Stop()
+		c.rescan = nil
+	}
 	if c.debounce != nil {
 		c.debounce.Stop()
 		c.debounce = nil
