@@ -65,6 +65,11 @@ func (s *servicesActor) handleSinkOpened(ctx actor.Context, m *sinkOpened) {
 			}
 		}
 		rec := &serviceRecord{wantRunning: want}
+		if e, ok := s.entries[name]; ok && e.placeholder {
+			// Re-created by a reload: the service's history goes on, as
+			// its status showed it meanwhile.
+			rec.restarts, rec.lastExit = e.status.Restarts, e.status.LastExit
+		}
 		when := "before superd restarted"
 		if s.created[name] {
 			when = "before it was created again"
