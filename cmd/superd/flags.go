@@ -66,7 +66,7 @@ func superdFlags(socket string) []flagDef {
 		{name: "check", on: func(c *cli) *bool { return &c.Check },
 			help: "Validate every service file and superd.conf of the config dir, and what superd needs to start with them and the flags (the socket's path and directories, the lock and state files beside it, the socket group, the HTTP address, certificate and token file, a log dir to create), and what each service's start needs (its program, working directory, user and group); print each error and exit (1 if any is invalid)."},
 		{name: "watch", on: func(c *cli) *bool { return &c.Watch },
-			help: "Reload when a file of the config dir changes (debounced)."},
+			help: "Reload when a file of the config dir changes (debounced, and checked every 30 s for changes no file event reports)."},
 		{name: "socket-group", placeholder: "GROUP", str: func(c *cli) *string { return &c.SocketGroup },
 			help: "Group whose members may use the control socket, besides root and superd's user (SocketGroup= in superd.conf)."},
 		{name: "socket-allow-root-services", on: func(c *cli) *bool { return &c.SocketAllowRootServices },
