@@ -41,7 +41,9 @@ type ServiceStatus struct {
 	// the automatic restarts (after an exit, per Restart=) and the restarts
 	// asked for (supers restart), as PM2's restart count does; a start of
 	// a service in backoff counts as the restart it brings forward, a start
-	// of a stopped or given-up service is not a restart.
+	// of a stopped or given-up service is not a restart, nor is an
+	// automatic restart that a stop cancelled. A change of the service's
+	// definition (a reload, the API) keeps the count.
 	Restarts int `json:"restarts"`
 	// LastExit describes how the previous process ended; nil if none did.
 	LastExit *ExitInfo `json:"last_exit"`
