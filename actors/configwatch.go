@@ -81,7 +81,8 @@ type configActor struct {
 	// rescan, while watching, compares the dir with it every rescanEvery
 	// (watchRescan if zero).
 	scanned     map[string]fileStamp
-	rescan      *time.Timer
+	scannedGen  uint64      // counts the changes of scanned
+	rescan      *time.Timer // pending rescanDue; nil while a look runs
 	rescanEvery time.Duration
 	// absentSince holds, by name, when a reload of the watch first found
 	// the file of a known service missing: the service is removed only
@@ -292,6 +293,8 @@ func (c *configActor) Receive(ctx actor.Context) {
 		c.handleAbsentDue(ctx)
 	case *rescanDue:
 		c.handleRescanDue(ctx)
+	case *rescanDone:
+		c.handleRescanDone(ctx, m)
 	case *stopWatching:
 		c.stopWatch()
 		c.watchStopped = true
@@ -425,6 +428,7 @@ func (c *configActor) reloadWith(ctx actor.Context, confirmAbsence bool) (transp
 		return res, nil, err
 	}
 	c.scanned = before
+	c.scannedGen++
 	if derr != nil {
 		// Said in superd's own log too, as a service file's error is: a
 		// reload by SIGHUP or --watch has no other output.

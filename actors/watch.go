@@ -35,9 +35,17 @@ const watchMaxWait = 2 * time.Second
 // makes them certain (R14 of the reliability bar).
 const watchRescan = 30 * time.Second
 
-// rescanDue makes the config actor compare the config dir with the last
-// reload's look at it (see watchRescan).
+// rescanDue makes the config actor look at the config dir again (see
+// watchRescan).
 type rescanDue struct{}
+
+// rescanDone is the look that rescanDue started: the dir's stamps
+// (stampDir; nil if it could not be read), taken when c.scanned was at
+// generation gen.
+type rescanDone struct {
+	stamps map[string]fileStamp
+	gen    uint64
+}
 
 // fsChanged tells the config actor that something changed in the config dir
 // (or the dir itself was replaced).
@@ -108,17 +116,32 @@ func (c *configActor) rescanned(name string) {
 	} else {
 		delete(c.scanned, name)
 	}
+	c.scannedGen++
 }
 
-// handleRescanDue reloads, as a file event does, if the config dir's files
-// differ from what the last reload found: added, removed, or changed
-// (time, size or identity; a link's target's). A dir that cannot be read
-// now is left to the file events and the next rescan.
+// handleRescanDue stats the config dir's files off the actor, so that a
+// hung mount holds up only the rescan (the next one waits for it), not
+// the status queries and reloads.
 func (c *configActor) handleRescanDue(ctx actor.Context) {
+	c.rescan = nil
 	if c.watchStopped || c.watch == nil {
 		return
 	}
-	if now := stampDir(c.dir); now != nil && !sameStamps(now, c.scanned) && c.debounce == nil {
+	dir, gen, self, root := c.dir, c.scannedGen, ctx.Self(), ctx.ActorSystem().Root
+	go func() { root.Send(self, &rescanDone{stamps: stampDir(dir), gen: gen}) }()
+}
+
+// handleRescanDone reloads, as a file event does, if the config dir's
+// files differ from what the last reload found: added, removed, or
+// changed (time, size or identity; a link's target's). A look overtaken
+// by a reload (or an API write) is not compared with what that found; a
+// dir that could not be read is left to the file events and the next
+// rescan.
+func (c *configActor) handleRescanDone(ctx actor.Context, m *rescanDone) {
+	if c.watchStopped || c.watch == nil {
+		return
+	}
+	if m.gen == c.scannedGen && m.stamps != nil && !sameStamps(m.stamps, c.scanned) && c.debounce == nil {
 		c.log.Info("the config dir changed without a file event; reloading", "dir", c.dir)
 		c.handleFsChanged(ctx, &fsChanged{})
 	}
