@@ -3,14 +3,19 @@
 package process
 
 import (
+	"bytes"
 	"os"
 	"strconv"
 	"time"
 )
 
 // environWait bounds how long Environ waits for a live process's
-// environment to show.
-const environWait = 100 * time.Millisecond
+// environment to show; environBusyWait, how long it waits while that
+// process is running or in the kernel (an execve under way).
+const (
+	environWait     = 100 * time.Millisecond
+	environBusyWait = time.Second
+)
 
 // Environ returns the environment of process pid (/proc/PID/environ, NUL
 // separated). A process in the middle of an execve shows none for a moment:
@@ -19,15 +24,44 @@ const environWait = 100 * time.Millisecond
 // away). Read then, a process recognised by a variable would go unnoticed;
 // so while it shows none and waiting reports true (the process is alive,
 // and may have an environment at all), it is read again, for at most
-// 100 ms.
+// 100 ms from the first read that showed none (that read itself waits
+// for the execve to replace the memory, which on a busy machine can take
+// longer than that), and for up to a second while the process is running
+// or in the kernel (state R or D, as during an execve: on a busy machine it
+// may wait that long for a CPU to finish it), not while it sleeps.
 func Environ(pid int, waiting func() bool) ([]byte, error) {
 	path := "/proc/" + strconv.Itoa(pid) + "/environ"
-	deadline := time.Now().Add(environWait)
+	var idle, busy time.Time // deadlines, from the first read showing none
 	for {
 		env, err := os.ReadFile(path)
-		if err != nil || len(env) > 0 || time.Now().After(deadline) || !waiting() {
+		if err != nil || len(env) > 0 {
 			return env, err
+		}
+		now := time.Now()
+		if idle.IsZero() {
+			idle, busy = now.Add(environWait), now.Add(environBusyWait)
+		}
+		if now.After(busy) || now.After(idle) && !running(pid) || !waiting() {
+			return env, nil
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// running reports whether process pid is running or runnable, or in an
+// uninterruptible wait in the kernel (state R or D in /proc/PID/stat), as a
+// process is during an execve.
+func running(pid int) bool {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// Field 2, the command name, is in parentheses and may contain spaces
+	// and parentheses: the state, field 3, follows the last ')'.
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return false
+	}
+	f := bytes.Fields(stat[i+1:])
+	return len(f) > 0 && (bytes.Equal(f[0], []byte("R")) || bytes.Equal(f[0], []byte("D")))
 }

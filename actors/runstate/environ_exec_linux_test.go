@@ -15,14 +15,18 @@ import (
 func TestMarkedEnvironThroughExec(t *testing.T) {
 	const id = "exec-test"
 	for range 20 {
-		cmd := exec.Command("/bin/sh", "-c", `exec /bin/sh -c 'exec /bin/sh -c "exec /bin/sh -c \"exec /bin/sleep 0.2\""'`)
+		cmd := exec.Command("/bin/sh", "-c", `exec /bin/sh -c 'exec /bin/sh -c "exec /bin/sh -c \"exec /bin/sleep 1000\""'`)
 		cmd.Env = []string{MarkerEnv + "=" + markerValue(id, "web")}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		pid := cmd.Process.Pid
 		seen, misses := false, 0
-		for deadline := time.Now().Add(100 * time.Millisecond); time.Now().Before(deadline); {
+		// Read for 100 ms, and on until it was seen once (a busy
+		// machine may run this loop late): the process is killed only
+		// after, so that it is never a zombie while being read.
+		began := time.Now()
+		for time.Since(began) < 100*time.Millisecond || !seen && time.Since(began) < 10*time.Second {
 			service, ok := markedEnviron(pid, id)
 			switch {
 			case ok && service == "web":
