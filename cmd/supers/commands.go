@@ -154,11 +154,19 @@ type serviceNames struct {
 	All   bool     `help:"Act on every service superd knows."`
 }
 
-type startCmd struct{ serviceNames }
+type startCmd struct {
+	serviceNames
+	minUptime
+}
 
 // Run starts each named service.
 func (c *startCmd) Run(ctx context.Context, a *app) error {
-	return a.act(ctx, "start", a.client.Start, c.serviceNames)
+	return a.actUp(ctx, "start", a.client.Start, c.serviceNames, c.MinUptime)
+}
+
+// minUptime is the --min-uptime flag of start and restart.
+type minUptime struct {
+	MinUptime time.Duration `name:"min-uptime" placeholder:"D" help:"Succeed only if the process started is still running D later (as supervisord's startsecs=, PM2's min_uptime): a service that exits at once is reported as a failed start (exit 1), with how it exited. Default 0: succeed once the program is executed."`
 }
 
 type stopCmd struct{ serviceNames }
@@ -168,11 +176,14 @@ func (c *stopCmd) Run(ctx context.Context, a *app) error {
 	return a.act(ctx, "stop", a.client.Stop, c.serviceNames)
 }
 
-type restartCmd struct{ serviceNames }
+type restartCmd struct {
+	serviceNames
+	minUptime
+}
 
 // Run restarts each named service.
 func (c *restartCmd) Run(ctx context.Context, a *app) error {
-	return a.act(ctx, "restart", a.client.Restart, c.serviceNames)
+	return a.actUp(ctx, "restart", a.client.Restart, c.serviceNames, c.MinUptime)
 }
 
 // busy reports whether superd, asked again briefly (--timeout, at most
@@ -410,6 +421,18 @@ func (a *app) opsAtOnce() int {
 // op failed (the highest applies, as for status), or the error when superd
 // cannot be reached at all.
 func (a *app) act(ctx context.Context, verb string, op func(context.Context, string) (transport.ServiceStatus, error), args serviceNames) error {
+	return a.actUp(ctx, verb, op, args, 0)
+}
+
+// actUp is act for a start or restart that must leave its process running
+// for minUp (--min-uptime; 0: no wait): once op has answered, each service
+// is asked again minUp later, and one whose process is no longer the one
+// op started (it exited, and maybe was restarted since) is a failed op,
+// reported with how it exited.
+func (a *app) actUp(ctx context.Context, verb string, op func(context.Context, string) (transport.ServiceStatus, error), args serviceNames, minUp time.Duration) error {
+	if minUp < 0 {
+		return &usageError{command: verb, msg: fmt.Sprintf("%s: --min-uptime %v: want a duration of 0 or more", verb, minUp)}
+	}
 	names, unmatched, err := a.expand(ctx, verb, args.Names, args.All, true)
 	if err != nil {
 		return err
@@ -429,6 +452,9 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 		go func() {
 			defer func() { <-slots; wg.Done() }()
 			st, err := a.waitOp(ctx, name, op)
+			if err == nil && minUp > 0 {
+				st, err = a.stayedUp(ctx, name, st, minUp)
+			}
 			// Told apart here, for the names under way at once: asked one
 			// after the other, a frozen superd made the wait the --timeout
 			// given plus one probe per name.
@@ -453,6 +479,10 @@ func (a *app) act(ctx context.Context, verb string, op func(context.Context, str
 		switch {
 		case err == nil:
 			results = append(results, st)
+		case errors.As(err, new(*notUpError)):
+			results = append(results, st)
+			a.errorf("%s %s: %v", verb, name, err)
+			code = max(code, exitError)
 		case errors.Is(err, transport.ErrStartFailed) && st.Name != "":
 			// superd started it, but its program could not be executed:
 			// the status says what came of it (exec-failed, backoff).
@@ -526,4 +556,46 @@ func (c *versionCmd) Run(ctx context.Context, a *app) error {
 		}
 	}
 	return nil
+}
+
+// notUpError is a start or restart whose process did not stay up for
+// --min-uptime.
+type notUpError struct {
+	pid   int
+	minUp time.Duration
+	now   transport.ServiceStatus // the status minUp after the start
+}
+
+func (e *notUpError) Error() string {
+	msg := fmt.Sprintf("its process %d did not stay up for %v", e.pid, e.minUp)
+	if e.now.LastExit != nil {
+		msg += " (" + e.now.LastExit.String() + ")"
+	}
+	return msg + "; now " + e.now.State
+}
+
+// stayedUp asks superd about name minUp after op answered st: the status
+// then, or a *notUpError if the process st names is no longer the one
+// running.
+func (a *app) stayedUp(ctx context.Context, name string, st transport.ServiceStatus, minUp time.Duration) (transport.ServiceStatus, error) {
+	if st.State != transport.StateRunning || st.PID == 0 {
+		return st, nil // an op that answered without a process says why itself
+	}
+	t := time.NewTimer(minUp)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+		return st, context.Cause(ctx)
+	}
+	rctx, cancel := a.withTimeout(ctx)
+	defer cancel()
+	now, err := a.client.Status(rctx, name)
+	switch {
+	case err != nil:
+		return st, err
+	case now.State != transport.StateRunning || now.PID != st.PID:
+		return now, &notUpError{pid: st.PID, minUp: minUp, now: now}
+	}
+	return now, nil
 }

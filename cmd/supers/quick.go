@@ -61,11 +61,11 @@ func quickCommand(name string, names []string) (runner, bool) {
 	case "status":
 		return &statusCmd{Names: names}, true
 	case "start":
-		return &startCmd{serviceNames{Names: names}}, len(names) > 0
+		return &startCmd{serviceNames: serviceNames{Names: names}}, len(names) > 0
 	case "stop":
 		return &stopCmd{serviceNames{Names: names}}, len(names) > 0
 	case "restart":
-		return &restartCmd{serviceNames{Names: names}}, len(names) > 0
+		return &restartCmd{serviceNames: serviceNames{Names: names}}, len(names) > 0
 	default:
 		return nil, false
 	}

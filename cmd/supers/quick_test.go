@@ -344,9 +344,18 @@ func TestQuickGrammar(t *testing.T) {
 				flags = flags[1:]
 			}
 		}
-		if len(flags) != 0 || len(n.Children) != 0 || n.Passthrough || n.DefaultCmd != nil {
-			t.Errorf("%s: %d flags, %d subcommands, passthrough %v, default command %v: parseQuick assumes none",
-				tc.name, len(flags), len(n.Children), n.Passthrough, n.DefaultCmd)
+		// Other flags (start's --min-uptime): the same holds. parseQuick
+		// does not know them either, and a flag without a default, a
+		// variable or a short name is left zero by kong when not given.
+		for _, f := range flags {
+			if f.HasDefault || len(f.Envs) != 0 || f.Short != 0 || len(f.Aliases) != 0 || f.Tag.Negatable != "" {
+				t.Errorf("%s --%s: default %v, env %q, short %q, aliases %q, negatable %q: parseQuick assumes none",
+					tc.name, f.Name, f.HasDefault, f.Envs, f.Short, f.Aliases, f.Tag.Negatable)
+			}
+		}
+		if len(n.Children) != 0 || n.Passthrough || n.DefaultCmd != nil {
+			t.Errorf("%s: %d subcommands, passthrough %v, default command %v: parseQuick assumes none",
+				tc.name, len(n.Children), n.Passthrough, n.DefaultCmd)
 		}
 		checkNoHooks(t, n.Target.Addr().Type())
 
