@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"syscall"
-	"time"
 )
 
 // Check reports what would make a start of spec fail before its program
@@ -50,18 +49,14 @@ func checkStart(p *probes, spec Spec) error {
 	if spec.Dir != "" && !searchable(spec.Dir, cred) {
 		return &ExecError{Op: "chdir", Path: spec.Dir, Err: fmt.Errorf("%w (the service's user may not enter it)", syscall.EACCES)}
 	}
-	// prepare has looked at the program within its bound: these looks
-	// find it answered.
-	done := make(chan error, 1)
-	go func() { done <- checkProgram(cmd.Path, cred) }()
-	t := time.NewTimer(p.wait)
-	defer t.Stop()
-	select {
-	case err := <-done:
-		return err
-	case <-t.C:
+	// prepare has looked at the program within its bound, so these looks
+	// should find it answer; if its mount hangs since, the checks of that
+	// program fail at once until the look ends, as prepare's do.
+	var cerr error
+	if !p.look("check\x00"+cmd.Path, func() { cerr = checkProgram(cmd.Path, cred) }) {
 		return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("%w within %v (a hung network or FUSE mount?)", ErrNoAnswer, p.wait)}
 	}
+	return cerr
 }
 
 // checkProgram reports why path could not be executed by a process with

@@ -41,25 +41,34 @@ func (p *probes) prepare(spec Spec) (*exec.Cmd, error) {
 	if len(spec.Argv) > 0 {
 		argv0 = spec.Argv[0]
 	}
-	key := argv0 + "\x00" + spec.Dir + "\x00" + path
-	hung := func() error {
-		return &ExecError{Op: "exec", Path: argv0, Err: fmt.Errorf("%w of the program, its working directory or PATH within %v (a hung network or FUSE mount?)", ErrNoAnswer, p.wait)}
+	var (
+		cmd *exec.Cmd
+		err error
+	)
+	if !p.look(argv0+"\x00"+spec.Dir+"\x00"+path, func() {
+		if cmd, err = newCmd(spec); err == nil {
+			probeProgram(cmd.Path)
+		}
+	}) {
+		return nil, &ExecError{Op: "exec", Path: argv0, Err: fmt.Errorf("%w of the program, its working directory or PATH within %v (a hung network or FUSE mount?)", ErrNoAnswer, p.wait)}
 	}
+	return cmd, err
+}
+
+// look runs fn in a goroutine of its own and reports whether it returned
+// within p.wait; what fn sets may be read only then. Once a look of key has
+// taken longer, the looks of key that come before it ends report false at
+// once, without running their fn.
+func (p *probes) look(key string, fn func()) bool {
 	p.mu.Lock()
 	_, blocked := p.hung[key]
 	p.mu.Unlock()
 	if blocked {
-		return nil, hung()
+		return false
 	}
-	var (
-		cmd  *exec.Cmd
-		err  error
-		done = make(chan struct{})
-	)
+	done := make(chan struct{})
 	go func() {
-		if cmd, err = newCmd(spec); err == nil {
-			probeProgram(cmd.Path)
-		}
+		fn()
 		close(done)
 		p.mu.Lock()
 		if p.hung[key] == done {
@@ -71,20 +80,20 @@ func (p *probes) prepare(spec Spec) (*exec.Cmd, error) {
 	defer t.Stop()
 	select {
 	case <-done:
-		return cmd, err
+		return true
 	case <-t.C:
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	select {
 	case <-done: // just now
-		return cmd, err
+		return true
 	default:
 	}
 	if _, ok := p.hung[key]; !ok {
 		p.hung[key] = done // the goroutine, once done, removes it
 	}
-	return nil, hung()
+	return false
 }
 
 // probeProgram opens the program at path, and looks up the interpreter a
