@@ -282,6 +282,20 @@ func (d *daemon) loggedPID(name string) int {
 	return pid
 }
 
+// waitLogged waits until superd's log holds s, and returns the log. A
+// record may reach d.stderr after the answer to the request that logged
+// it: superd writes its log through a queue (logQueue), and the test reads
+// it through a pipe.
+func (d *daemon) waitLogged(s string) string {
+	d.t.Helper()
+	var log string
+	waitFor(d.t, 20*time.Second, "superd to log "+strconv.Quote(s), func() bool {
+		log = d.stderr.String()
+		return strings.Contains(log, s)
+	})
+	return log
+}
+
 // cli runs the supers binary against this daemon.
 func (d *daemon) cli(args ...string) (stdout, stderr string, code int) {
 	d.t.Helper()

@@ -106,9 +106,10 @@ func TestLifecycleCrashWaitsForTheDaemonItKilled(t *testing.T) {
 		next = st.PID
 		return st.State == "running" && st.PID != 0 && st.PID != first
 	})
-	log := d.stderr.String()
+	startedLine := fmt.Sprintf("msg=\"process started\" service=forker pid=%d ", next)
+	log := d.waitLogged(startedLine) // the status may come before the record
 	waited := strings.Index(log, "processes of the service still there after SIGKILL")
-	started := strings.Index(log, fmt.Sprintf("msg=\"process started\" service=forker pid=%d ", next))
+	started := strings.Index(log, startedLine)
 	if waited < 0 || started < 0 || waited > started {
 		t.Fatalf("the restart (pid %d) did not wait for the SIGKILLed daemon %d still there (wait logged at %d, start at %d)", next, daemonPID, waited, started)
 	}
@@ -179,8 +180,10 @@ func TestLifecycleManyStraysLoggedOnce(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("stop: exit %d: %s", code, errs)
 	}
+	// The stop's records of the processes outside the group come before
+	// the one of its end, which may come after its answer.
 	lines := 0
-	for _, line := range strings.Split(d.stderr.String(), "\n") {
+	for _, line := range strings.Split(d.waitLogged(`msg="process stopped" service=forker`), "\n") {
 		if strings.Contains(line, "left the service's process group") {
 			lines++
 			if !strings.Contains(line, "count=50") {

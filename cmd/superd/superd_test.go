@@ -153,9 +153,7 @@ TimeoutStopSec=1s
 	if got.State != "stopped" || got.LastExit == nil || got.LastExit.Signal != "SIGKILL" {
 		t.Fatalf("after stop: %+v (last exit %+v)", got, got.LastExit)
 	}
-	if !strings.Contains(d.stderr.String(), "stop timed out") {
-		t.Errorf("superd did not log the SIGKILL escalation:\n%s", d.stderr.String())
-	}
+	d.waitLogged("stop timed out") // the SIGKILL escalation
 }
 
 // Background grandchildren die with the service on a normal stop, and when
