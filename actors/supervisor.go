@@ -333,6 +333,7 @@ type Supervisor struct {
 }
 
 var _ transport.Backend = (*Supervisor)(nil)
+var _ transport.UsageBackend = (*Supervisor)(nil)
 
 // New validates cfg and returns a supervisor ready to Run.
 func New(cfg Config) (*Supervisor, error) {

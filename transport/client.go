@@ -215,6 +215,17 @@ func (c *Client) Version(ctx context.Context) (VersionInfo, error) {
 	return out, err
 }
 
+// Usage returns what the processes of every running service use now,
+// sorted by name. A superd that cannot tell (not on Linux) answers 501:
+// the error then matches [errors.ErrUnsupported].
+func (c *Client) Usage(ctx context.Context) ([]ServiceUsage, error) {
+	var out []ServiceUsage
+	if err := c.do(ctx, http.MethodGet, "/v1/usage", "", nil, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *Client) serviceOp(ctx context.Context, method, name, action string) (ServiceStatus, error) {
 	path, err := servicePath(name, action)
 	if err != nil {
@@ -487,7 +498,8 @@ func (e *APIError) Error() string {
 // cannot be read; unavailable: superd is shutting down; from a superd that
 // gives no code, a 503 to Reload or CheckConfig is ErrConfigUnavailable
 // and to anything else ErrUnavailable), ErrUnauthorized
-// for a 401, ErrForbidden for a 403 and ErrPreconditionFailed for a 412.
+// for a 401, ErrForbidden for a 403, ErrPreconditionFailed for a 412 and
+// errors.ErrUnsupported for superd's 501.
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrUnknownService:
@@ -508,6 +520,8 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode == http.StatusForbidden
 	case ErrPreconditionFailed:
 		return e.StatusCode == http.StatusPreconditionFailed
+	case errors.ErrUnsupported:
+		return e.StatusCode == http.StatusNotImplemented && e.superd
 	default:
 		return false
 	}

@@ -46,6 +46,9 @@
 //	                                   NDJSON (application/x-ndjson), one notify.Event
 //	                                   a line: the recent events, oldest first, then
 //	                                   with follow each new one as it happens
+//	GET  /v1/usage                     []ServiceUsage: processes, memory and CPU time of
+//	                                   each running service's process group, read when
+//	                                   asked; 501 where superd cannot tell (not Linux)
 //	GET  /v1/version                   VersionInfo
 //	GET  /v1/openapi.json              the OpenAPI 3.0 document of all this
 //	GET  /healthz                      {"status":"ok"}

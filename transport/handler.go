@@ -84,6 +84,7 @@ func (h *handler) routes() []route {
 		{http.MethodPost, "/v1/config/check", h.configErrorsOp(Backend.CheckConfig), false},
 		{http.MethodPost, "/v1/reload", h.reload, false},
 		{http.MethodGet, "/v1/events", h.events, true},
+		{http.MethodGet, "/v1/usage", h.usage, false},
 		{http.MethodGet, "/v1/version", h.versionInfo, false},
 		{http.MethodGet, "/v1/openapi.json", serveOpenAPI, false},
 		{http.MethodGet, healthPath, h.health, false},
@@ -271,6 +272,28 @@ func (h *handler) reload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, res.normalized())
+}
+
+// usage serves GET /v1/usage: 501 from a backend that cannot tell.
+func (h *handler) usage(w http.ResponseWriter, r *http.Request) {
+	ub, ok := h.backend.(UsageBackend)
+	if !ok {
+		writeError(w, http.StatusNotImplemented, "this server does not report resource usage")
+		return
+	}
+	list, err := ub.Usage(r.Context())
+	if errors.Is(err, errors.ErrUnsupported) {
+		writeError(w, http.StatusNotImplemented, err.Error())
+		return
+	}
+	if err != nil {
+		h.writeBackendError(w, r, err)
+		return
+	}
+	if list == nil {
+		list = []ServiceUsage{}
+	}
+	writeJSON(w, http.StatusOK, list)
 }
 
 func (h *handler) versionInfo(w http.ResponseWriter, _ *http.Request) {

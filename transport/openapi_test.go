@@ -192,6 +192,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"ConfigErrors":  ConfigErrors{},
 		"ConfigError":   ConfigError{},
 		"VersionInfo":   VersionInfo{},
+		"ServiceUsage":  ServiceUsage{},
 		"SignalRequest": SignalRequest{},
 		"Event":         notify.Event{},
 	} {

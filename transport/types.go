@@ -66,6 +66,33 @@ type ServiceStatus struct {
 	LogDroppedBytes uint64 `json:"log_dropped_bytes,omitempty"`
 }
 
+// ServiceUsage is what the processes of one running service use now (GET
+// /v1/usage): those of its process group, which its main process leads.
+// Processes that left the group (a daemon that called setsid) are not
+// counted.
+type ServiceUsage struct {
+	// Name is the service name.
+	Name string `json:"name"`
+	// PID is the main process id, which is also the process group's.
+	PID int `json:"pid"`
+	// Processes counts the live processes of the group.
+	Processes int `json:"processes"`
+	// MemoryBytes is the sum of their resident memory (RSS), in bytes.
+	MemoryBytes uint64 `json:"memory_bytes"`
+	// CPUSeconds is the user and system CPU time they have used so far.
+	CPUSeconds float64 `json:"cpu_seconds"`
+}
+
+// UsageBackend is implemented by a [Backend] that can tell what the
+// processes of its services use; the handler serves GET /v1/usage only for
+// one (501 otherwise).
+type UsageBackend interface {
+	// Usage returns the usage of every running service, sorted by name.
+	// Where the system gives no such figures, the error wraps
+	// [errors.ErrUnsupported].
+	Usage(ctx context.Context) ([]ServiceUsage, error)
+}
+
 // ExitInfo describes how a process ended: with an exit code or killed by a
 // signal.
 type ExitInfo struct {

@@ -1,0 +1,15 @@
+package process
+
+import "time"
+
+// Usage is what the processes of one process group use now.
+type Usage struct {
+	// Processes counts the group's live processes (zombies aside).
+	Processes int
+	// RSS is the sum of their resident memory, in bytes (pages they
+	// share are counted once for each of them, as ps's RSS does).
+	RSS uint64
+	// CPU is the user and system time they have used so far (not that of
+	// their children that ended).
+	CPU time.Duration
+}
