@@ -36,6 +36,7 @@ type cli struct {
 
 	List       listCmd       `cmd:"" aliases:"ls" help:"List all services."`
 	Status     statusCmd     `cmd:"" help:"Show the status of services (all when no name is given). Exits 3 if a named service is not running, 4 if one is unknown."`
+	Usage      usageCmd      `cmd:"" help:"Show what the processes of running services use: how many, their memory (RSS) and CPU time (all running services when no name is given). Exits 3 if a named service is not running, 4 if one is unknown."`
 	Start      startCmd      `cmd:"" help:"Start services. Exits 4 if one is unknown, 1 if one could not be started."`
 	Stop       stopCmd       `cmd:"" help:"Stop services. Exits 4 if one is unknown, 1 if one could not be stopped."`
 	Restart    restartCmd    `cmd:"" help:"Restart services. Exits 4 if one is unknown, 1 if one could not be restarted."`
