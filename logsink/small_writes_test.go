@@ -35,18 +35,24 @@ func testQueueOfSmallWritesStaysSmall(t *testing.T, p *Poller) {
 		return w.queue.pending
 	}
 	b := []byte("yyyy")
-	deadline := time.Now().Add(30 * time.Second)
+	start := time.Now()
 	for i := range (queued - 1) / len(b) {
 		mustWrite(t, out, b)
-		// The reader takes it before the next one (a sleep per write
-		// would take minutes).
+		// The reader takes it before the next one. The wait blocks for a
+		// moment at a time, not yielding only (runtime.Gosched): the
+		// reader is woken through the runtime's netpoller, which a P
+		// that always finds a goroutine to run does not poll (with one P,
+		// only sysmon then did, every 10 ms). The deadline is for each
+		// write: the total depends on the machine's load.
+		deadline := time.Now().Add(30 * time.Second)
 		for pending() < 1+(i+1)*len(b) {
 			if time.Now().After(deadline) {
 				t.Fatalf("timed out waiting for write %d to be queued (%d bytes queued, stats %+v)", i, pending(), s.Stats().Stream(Stdout))
 			}
-			runtime.Gosched()
+			time.Sleep(time.Microsecond)
 		}
 	}
+	t.Logf("queued 4 bytes at a time in %v", time.Since(start))
 	grown := liveHeap() - before
 	w.queue.mu.Lock()
 	chunks := len(w.queue.chunks)
