@@ -175,7 +175,7 @@ func TestHTTPAuthMatrix(t *testing.T) {
 		t.Fatalf("preflight answered %s with %v", a, a.header)
 	}
 	// Every refusal is logged, without the token that was offered.
-	waitFor(t, 5*time.Second, "the refusals in the log", func() bool {
+	waitFor(t, 20*time.Second, "the refusals in the log", func() bool {
 		return strings.Count(d.stderr.String(), "refused: missing or invalid bearer token") >= 4 &&
 			strings.Contains(d.stderr.String(), "refused: Host not allowed")
 	})
@@ -254,7 +254,7 @@ func TestHTTPEndpoints(t *testing.T) {
 		if _, err := c.Signal(ctx, "hup", sig); err != nil {
 			t.Fatalf("signal %s: %v", sig, err)
 		}
-		waitFor(t, 5*time.Second, fmt.Sprintf("%d SIGHUPs recorded", i+1), func() bool {
+		waitFor(t, 20*time.Second, fmt.Sprintf("%d SIGHUPs recorded", i+1), func() bool {
 			b, _ := os.ReadFile(hupFile)
 			return strings.Count(string(b), "hup") == i+1
 		})

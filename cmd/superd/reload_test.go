@@ -458,7 +458,7 @@ func TestReloadDuringRestart(t *testing.T) {
 	if alive(first.PID) {
 		t.Error("the first process survived")
 	}
-	waitFor(t, 5*time.Second, "a single process", func() bool { return len(childrenOf(d.cmd.Process.Pid)) == 1 })
+	waitFor(t, 20*time.Second, "a single process", func() bool { return len(childrenOf(d.cmd.Process.Pid)) == 1 })
 }
 
 // A superd.conf that fails to load on a reload is named in superd's own

@@ -36,7 +36,7 @@ func TestKillRestarts(t *testing.T) {
 	if second.Restarts != 1 || second.LastExit == nil || second.LastExit.Signal != "SIGKILL" || second.LastExit.Expected {
 		t.Errorf("after restart: restarts %d, last exit %+v", second.Restarts, second.LastExit)
 	}
-	waitFor(t, 5*time.Second, "the restart is logged", func() bool {
+	waitFor(t, 20*time.Second, "the restart is logged", func() bool {
 		log := d.stderr.String()
 		return strings.Contains(log, `msg=restarting service=sleep status="signal SIGKILL" attempt=1`)
 	})
@@ -338,7 +338,7 @@ func TestSuperdKilledLeavesOneInstance(t *testing.T) {
 	grandchild := d.loggedPID("tree")
 	_ = d.cmd.Process.Kill()
 	<-d.exited
-	waitFor(t, 5*time.Second, "the direct child dies with superd", func() bool { return !alive(first.PID) })
+	waitFor(t, 20*time.Second, "the direct child dies with superd", func() bool { return !alive(first.PID) })
 	if !alive(grandchild) {
 		t.Fatal("test premise: the grandchild should outlive superd's SIGKILL")
 	}
@@ -348,7 +348,7 @@ func TestSuperdKilledLeavesOneInstance(t *testing.T) {
 	if alive(grandchild) {
 		t.Errorf("the previous instance's grandchild %d is still alive", grandchild)
 	}
-	waitFor(t, 5*time.Second, "the new instance's two processes", func() bool {
+	waitFor(t, 20*time.Second, "the new instance's two processes", func() bool {
 		return len(groupMembers(second.PID)) == 2
 	})
 	if !strings.Contains(d2.stderr.String(), "stopped processes left by a previous superd") {

@@ -189,7 +189,7 @@ func TestGrandchildrenDie(t *testing.T) {
 		return q.State == "exited" && q.LastExit != nil && q.LastExit.Code != nil && *q.LastExit.Code == 1
 	})
 	grandchild := d.loggedPID("quits")
-	waitFor(t, 5*time.Second, "orphaned grandchild killed", func() bool { return !alive(grandchild) })
+	waitFor(t, 20*time.Second, "orphaned grandchild killed", func() bool { return !alive(grandchild) })
 }
 
 // Environment and WorkingDirectory take effect; quoting keeps spaces and
