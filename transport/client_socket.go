@@ -103,6 +103,9 @@ func (t *socketTransport) dial(ctx context.Context) (net.Conn, error) {
 	pause := backlogRetryFirst
 	for {
 		conn, err := t.dialer.DialContext(ctx, "unix", t.path)
+		if err != nil {
+			awaitPassedDeadline(ctx)
+		}
 		if !errors.Is(err, syscall.EAGAIN) {
 			return conn, err
 		}
@@ -114,6 +117,17 @@ func (t *socketTransport) dial(ctx context.Context) (net.Conn, error) {
 		case <-timer.C:
 		}
 		pause = min(2*pause, backlogRetryMost)
+	}
+}
+
+// awaitPassedDeadline waits for ctx to end if its deadline has passed. A
+// dial fails for that deadline ("i/o timeout") as soon as the clock is
+// past it, which on a loaded machine can be before the context's timer
+// has fired and ended it; the caller tells such a failure from a superd
+// that cannot be reached by ctx.Err, which must then say so.
+func awaitPassedDeadline(ctx context.Context) {
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		<-ctx.Done()
 	}
 }
 
