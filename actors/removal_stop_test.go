@@ -3,15 +3,12 @@
 package actors_test
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
-	"time"
 
-	"github.com/supers-dev/supers/actors"
 	"github.com/supers-dev/supers/notify"
 	"github.com/supers-dev/supers/transport"
 )
@@ -34,38 +31,10 @@ func TestStopOfAServiceBeingRemoved(t *testing.T) {
 }
 
 func testStopOfAServiceBeingRemoved(t *testing.T, redefine bool) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "slow.service")
-	ready := filepath.Join(dir, "ready")
-	release := filepath.Join(dir, "release")
+	release := filepath.Join(t.TempDir(), "release")
 	// On SIGTERM it waits for the test to create release, then exits.
-	body := "[Service]\nExecStart=/bin/sh -c 'trap \"while [ ! -e " + release + " ]; do sleep 0.05; done; exit 0\" TERM; echo started >> " + ready + "; while :; do sleep 0.1; done'\nTimeoutStopSec=60s\n"
-	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	sup, _, _ := embedded(t, actors.Config{ConfigDir: dir})
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	var pid int
-	eventually(t, "slow running, its trap set", func() bool {
-		st, err := sup.Status(ctx, "slow")
-		pid = st.PID
-		_, statErr := os.Stat(ready)
-		return err == nil && st.State == transport.StateRunning && statErr == nil
-	})
-	if err := os.Remove(file); err != nil {
-		t.Fatal(err)
-	}
-	if res, err := sup.Reload(ctx); err != nil || len(res.Removed) != 1 {
-		t.Fatalf("reload: %+v, %v", res, err)
-	}
-	eventually(t, "slow stopping", func() bool {
-		st, err := sup.Status(ctx, "slow")
-		return err == nil && st.State == transport.StateStopping
-	})
-	if _, err := sup.Start(ctx, "slow"); !errors.Is(err, transport.ErrConflict) {
-		t.Errorf("start of a service being removed: %v, want a conflict", err)
-	}
+	r := removeWhileStopping(t, "slow", `"while [ ! -e `+release+` ]; do sleep 0.05; done; exit 0"`, "60s")
+	sup, ctx, pid, file, body := r.sup, r.ctx, r.pid, r.file, r.body
 	type answer struct {
 		st  transport.ServiceStatus
 		err error

@@ -99,11 +99,7 @@ func (c *statusCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	code := exitOK
-	for _, p := range unmatched {
-		a.errorf("status: no service matches %q", p)
-		code = exitUnknown
-	}
+	code := a.reportUnmatched("status", unmatched)
 	found := make([]transport.ServiceStatus, 0, len(names))
 names:
 	for _, name := range names {
@@ -468,11 +464,7 @@ func (a *app) actUp(ctx context.Context, verb string, op func(context.Context, s
 		}()
 	}
 	wg.Wait()
-	code := exitOK
-	for _, p := range unmatched {
-		a.errorf("%s: no service matches %q", verb, p)
-		code = exitUnknown
-	}
+	code := a.reportUnmatched(verb, unmatched)
 	results := make([]transport.ServiceStatus, 0, len(names))
 	for i, name := range names {
 		st, err, stopping, busy := outcomes[i].st, outcomes[i].err, outcomes[i].stopping, outcomes[i].busy

@@ -169,11 +169,7 @@ func (c *logsCmd) runMany(ctx context.Context, a *app, q transport.LogQuery) err
 		}
 		return &usageError{command: "logs", msg: fmt.Sprintf("logs: %d services match; at most %d at once%s (give fewer names, or narrower patterns)", len(names), most, with)}
 	}
-	code := exitOK
-	for _, p := range unmatched {
-		a.errorf("logs: no service matches %q", p)
-		code = exitUnknown
-	}
+	code := a.reportUnmatched("logs", unmatched)
 	out := &lineMux{w: a.stdout}
 	srcs := c.sources(names, q)
 	// A service that fails is reported once, not once per stream: its

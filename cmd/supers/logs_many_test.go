@@ -87,62 +87,54 @@ func TestLogsBothStreams(t *testing.T) {
 	}
 }
 
-// supers logs -f --both prints the lines of both streams as they come,
-// each whole.
-func TestLogsFollowBothStreams(t *testing.T) {
-	fb := withLogs()
-	out, errs := make(chan string), make(chan string)
-	fb.logLiveOf = map[string]chan string{"web stdout": out, "web stderr": errs}
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	stdout, stderr, code := startLogs(ctx, startDaemon(t, fb), "-n", "0", "--both", "web")
-	sendLog(t, out, "half ")
-	sendLog(t, errs, "oops\n")
-	waitOutput(t, stdout, "stderr | oops\n")
-	sendLog(t, out, "and half\n")
-	waitOutput(t, stdout, "stderr | oops\nstdout | half and half\n")
-	cancel()
-	if c := waitCode(t, code); c != exitOK || stderr.String() != "" {
-		t.Errorf("code %d, stderr %q", c, stderr.String())
-	}
-}
-
 // With -f, the lines of every service are printed as they come, each
 // whole (a line sent in two pieces is not split by another service's),
-// until the user ends it (exit 0) or superd closes them all (exit 1).
+// until the user ends it (exit 0) or superd closes them all (exit 1); so
+// are the lines of both streams of a service with --both.
 func TestLogsFollowSeveralServices(t *testing.T) {
-	for _, byUser := range []bool{true, false} {
-		t.Run(fmt.Sprintf("ended by user %v", byUser), func(t *testing.T) {
-			fb := withLogs()
-			web, db := make(chan string), make(chan string)
-			fb.logLiveOf = map[string]chan string{"web": web, "db": db}
-			ctx, cancel := context.WithCancel(t.Context())
-			defer cancel()
-			stdout, stderr, code := startLogs(ctx, startDaemon(t, fb), "-n", "0", "web", "db")
-			sendLog(t, db, "half ")
-			sendLog(t, web, "w1\nw2")
-			waitOutput(t, stdout, "web | w1\n")
-			sendLog(t, db, "and half\n")
-			waitOutput(t, stdout, "web | w1\ndb  | half and half\n")
-			sendLog(t, web, " end\n")
-			want := "web | w1\ndb  | half and half\nweb | w2 end\n"
-			waitOutput(t, stdout, want)
-			if byUser {
-				cancel()
-				if c := waitCode(t, code); c != exitOK || stderr.String() != "" {
+	for _, mode := range []struct {
+		name   string
+		args   []string
+		keys   [2]string // of fakeBackend.logLiveOf: the first and second stream
+		prefix [2]string
+	}{
+		{"several services", []string{"web", "db"}, [2]string{"web", "db"}, [2]string{"web | ", "db  | "}},
+		{"both streams", []string{"--both", "web"}, [2]string{"web stdout", "web stderr"}, [2]string{"stdout | ", "stderr | "}},
+	} {
+		for _, byUser := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s, ended by user %v", mode.name, byUser), func(t *testing.T) {
+				fb := withLogs()
+				one, two := make(chan string), make(chan string)
+				fb.logLiveOf = map[string]chan string{mode.keys[0]: one, mode.keys[1]: two}
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				stdout, stderr, code := startLogs(ctx, startDaemon(t, fb), append([]string{"-n", "0"}, mode.args...)...)
+				p1, p2 := mode.prefix[0], mode.prefix[1]
+				sendLog(t, two, "half ")
+				sendLog(t, one, "w1\nw2")
+				waitOutput(t, stdout, p1+"w1\n")
+				sendLog(t, two, "and half\n")
+				waitOutput(t, stdout, p1+"w1\n"+p2+"half and half\n")
+				sendLog(t, one, " end\n")
+				want := p1 + "w1\n" + p2 + "half and half\n" + p1 + "w2 end\n"
+				waitOutput(t, stdout, want)
+				if byUser {
+					cancel()
+					if c := waitCode(t, code); c != exitOK || stderr.String() != "" {
+						t.Errorf("code %d, stderr %q", c, stderr.String())
+					}
+					return
+				}
+				sendLog(t, two, "last, no newline")
+				close(one)
+				close(two)
+				if c := waitCode(t, code); c != exitError || stderr.String() != "supers: superd closed the log stream\n" {
 					t.Errorf("code %d, stderr %q", c, stderr.String())
 				}
-				return
-			}
-			sendLog(t, db, "last, no newline")
-			close(web)
-			close(db)
-			if c := waitCode(t, code); c != exitError || stderr.String() != "supers: superd closed the log stream\n" {
-				t.Errorf("code %d, stderr %q", c, stderr.String())
-			}
-			if got := stdout.String(); got != want+"db  | last, no newline\n" {
-				t.Errorf("stdout %q", got)
-			}
-		})
+				if got := stdout.String(); got != want+p2+"last, no newline\n" {
+					t.Errorf("stdout %q", got)
+				}
+			})
+		}
 	}
 }

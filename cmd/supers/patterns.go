@@ -20,6 +20,19 @@ func isPattern(arg string) bool {
 	return strings.ContainsAny(arg, "*?[")
 }
 
+// reportUnmatched reports each pattern of unmatched (see expand), which
+// matches no service, and returns the exit status that stands for them:
+// exitUnknown if there is one, exitOK if not.
+func (a *app) reportUnmatched(verb string, unmatched []string) int {
+	for _, p := range unmatched {
+		a.errorf("%s: no service matches %q", verb, p)
+	}
+	if len(unmatched) > 0 {
+		return exitUnknown
+	}
+	return exitOK
+}
+
 // expand returns the service names args stand for, in order and each
 // once: a name as given, a pattern (see isPattern) as the services superd
 // knows that it matches (path.Match), sorted; with all (--all), every

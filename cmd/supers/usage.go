@@ -36,11 +36,7 @@ func (c *usageCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	code := exitOK
-	for _, p := range unmatched {
-		a.errorf("usage: no service matches %q", p)
-		code = exitUnknown
-	}
+	code := a.reportUnmatched("usage", unmatched)
 	shown := make([]transport.ServiceUsage, 0, len(names))
 	for _, name := range names {
 		i := slices.IndexFunc(list, func(u transport.ServiceUsage) bool { return u.Name == name })
