@@ -12,10 +12,14 @@ import (
 // supers logs of several services (names or patterns) prints the last
 // lines of each in turn, each line whole and prefixed with its service's
 // name; an unknown service or a pattern that matches none is reported and
-// the others are still printed (exit 4).
+// the others are still printed (exit 4). With --both, stdout's last lines,
+// then stderr's, each line prefixed with its stream, and with its
+// service's name too for several services; an unknown service is then
+// reported once, not once per stream.
 func TestLogsSeveralServices(t *testing.T) {
 	fb := withLogs()
 	fb.logs["db stdout"] = "d1\nd2\npartial"
+	fb.logs["db stderr"] = "e1\n"
 	socket := startDaemon(t, fb)
 	for _, tc := range []struct {
 		args   []string
@@ -25,9 +29,13 @@ func TestLogsSeveralServices(t *testing.T) {
 	}{
 		{[]string{"web", "db", "-n", "2"}, "web | out 14\nweb | \x1b[31mred\x1b[0m\tand\r\xff no newline\ndb  | d2\ndb  | partial\n", "", exitOK},
 		{[]string{"we*", "-n", "1"}, "web | \x1b[31mred\x1b[0m\tand\r\xff no newline\n", "", exitOK},
-		{[]string{"--stderr", "web", "db", "-n", "1"}, "web | err 3\n", "", exitOK},
+		{[]string{"--stderr", "web", "db", "-n", "1"}, "web | err 3\ndb  | e1\n", "", exitOK},
 		{[]string{"web", "nope", "-n", "1"}, "web  | \x1b[31mred\x1b[0m\tand\r\xff no newline\n", "supers: unknown service \"nope\"\n", exitUnknown},
 		{[]string{"zz*", "db", "-n", "1"}, "db | partial\n", "supers: logs: no service matches \"zz*\"\n", exitUnknown},
+		{[]string{"--both", "web", "-n", "1"}, "stdout | \x1b[31mred\x1b[0m\tand\r\xff no newline\nstderr | err 3\n", "", exitOK},
+		{[]string{"--both", "web", "db", "-n", "1"}, "web stdout | \x1b[31mred\x1b[0m\tand\r\xff no newline\nweb stderr | err 3\ndb  stdout | partial\ndb  stderr | e1\n", "", exitOK},
+		{[]string{"--both", "db", "nope", "-n", "2"}, "db   stdout | d2\ndb   stdout | partial\ndb   stderr | e1\n", "supers: unknown service \"nope\"\n", exitUnknown},
+		{[]string{"--both", "nope"}, "", "supers: unknown service \"nope\"\n", exitUnknown},
 	} {
 		r := runAgainst(t, socket, append([]string{"logs"}, tc.args...)...)
 		if r.code != tc.code || r.stdout != tc.stdout || r.stderr != tc.stderr {
@@ -56,31 +64,9 @@ func TestLogsTooManyServices(t *testing.T) {
 	}
 }
 
-// supers logs --both prints stdout's last lines, then stderr's, each line
-// prefixed with its stream, and with its service's name too for several
-// services; an unknown service is reported once, not once per stream.
-// --both and --stderr together are a usage error.
-func TestLogsBothStreams(t *testing.T) {
-	fb := withLogs()
-	fb.logs["db stdout"] = "d1\nd2\n"
-	fb.logs["db stderr"] = "e1\n"
-	socket := startDaemon(t, fb)
-	for _, tc := range []struct {
-		args   []string
-		stdout string
-		stderr string
-		code   int
-	}{
-		{[]string{"--both", "web", "-n", "1"}, "stdout | \x1b[31mred\x1b[0m\tand\r\xff no newline\nstderr | err 3\n", "", exitOK},
-		{[]string{"--both", "web", "db", "-n", "1"}, "web stdout | \x1b[31mred\x1b[0m\tand\r\xff no newline\nweb stderr | err 3\ndb  stdout | d2\ndb  stderr | e1\n", "", exitOK},
-		{[]string{"--both", "db", "nope", "-n", "2"}, "db   stdout | d1\ndb   stdout | d2\ndb   stderr | e1\n", "supers: unknown service \"nope\"\n", exitUnknown},
-		{[]string{"--both", "nope"}, "", "supers: unknown service \"nope\"\n", exitUnknown},
-	} {
-		r := runAgainst(t, socket, append([]string{"logs"}, tc.args...)...)
-		if r.code != tc.code || r.stdout != tc.stdout || r.stderr != tc.stderr {
-			t.Errorf("%q: code %d, stdout %q, stderr %q\nwant %d, %q, %q", tc.args, r.code, r.stdout, r.stderr, tc.code, tc.stdout, tc.stderr)
-		}
-	}
+// supers logs --both and --stderr together are a usage error.
+func TestLogsBothAndStderr(t *testing.T) {
+	socket := startDaemon(t, withLogs())
 	r := runAgainst(t, socket, "logs", "--both", "--stderr", "web")
 	if r.code != exitUsage || !strings.Contains(r.stderr, "--both") || !strings.Contains(r.stderr, "--stderr") || r.stdout != "" {
 		t.Errorf("--both --stderr: code %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
