@@ -126,7 +126,7 @@ func TestWatchRescanFindsAChangeWithoutAnEvent(t *testing.T) {
 	if n := strings.Count(logs.String(), found) - before; n != 0 {
 		t.Errorf("%d reloads of the rescan after the API's write, want none:\n%s", n, logs.String())
 	}
-	if before != 1 {
-		t.Errorf("%d reloads of the rescan for one change, want 1", before)
+	if before == 0 {
+		t.Error("the restart came from no rescan") // another reload made it: the test tests nothing
 	}
 }
