@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/supers-dev/supers/notify"
 )
@@ -50,6 +51,16 @@ func TestReplaceNotifiersHoldsOnlyWantedEvents(t *testing.T) {
 	system.Root.Send(hub, &eventPublished{event: notify.NewEvent(notify.TypeFatal, "crashing")})
 	for range 2 * notify.DefaultQueueCapacity {
 		system.Root.Send(hub, &eventPublished{event: notify.NewEvent(notify.TypeStart, "restarted")})
+	}
+	// The hub handles them all while the old queue still flushes: its
+	// Stop, a system message, would overtake those still in its mailbox,
+	// which would never reach a queue.
+	drained := make(chan struct{})
+	system.Root.Send(hub, &drainEvents{done: drained})
+	select {
+	case <-drained:
+	case <-time.After(30 * time.Second):
+		t.Fatal("drainEvents not answered")
 	}
 	close(release)
 	// Stopping waits for the old queue's flush, releases what is held,
