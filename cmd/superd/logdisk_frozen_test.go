@@ -169,13 +169,17 @@ func TestFrozenLogDiskBlocksOnlyItsLogs(t *testing.T) {
 	for _, name := range []string{"a", "b", "new", "newer"} {
 		d2.waitRunning(name)
 	}
-	// newer's first line is in its pipe, waiting for the thaw: the shell
-	// has written it (a loaded machine may take longer than the second
-	// superd's life to get there).
-	newer := d2.waitRunning("newer").PID
-	waitFor(t, 20*time.Second, "newer's first line written to its pipe", func() bool {
-		return wroteBytes(newer) > 0
-	})
+	// new's and newer's first lines are in their pipes, waiting for the
+	// thaw: their shells have written them (a loaded machine may take
+	// longer than the second superd's life to get there). What new wrote
+	// under the first superd, which could not create its log dir, may
+	// have been lost with that superd's shutdown, as its log says.
+	for _, name := range []string{"new", "newer"} {
+		pid := d2.waitRunning(name).PID
+		waitFor(t, 20*time.Second, name+"'s first line written to its pipe", func() bool {
+			return wroteBytes(pid) > 0
+		})
+	}
 
 	thaw()
 	if err := d2.terminate(); err != nil {
