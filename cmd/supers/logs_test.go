@@ -196,19 +196,26 @@ func (b *slowLogs) Logs(ctx context.Context, _ string, _ transport.LogQuery) (io
 }
 
 func TestLogsTimeoutIsPerChunk(t *testing.T) {
-	// The whole answer takes longer than --timeout, each chunk less.
-	chunks := []string{"a\n", "b\n", "c\n", "d\n"}
+	// The whole answer takes longer than --timeout (12 gaps of at least
+	// 200ms), each chunk far less, so that a loaded machine may deliver
+	// one late.
+	var chunks []string
+	for c := 'a'; c < 'a'+12; c++ {
+		chunks = append(chunks, string(c)+"\n")
+	}
 	b := &slowLogs{chunks: chunks, gap: 200 * time.Millisecond}
-	r := runAgainst(t, startDaemon(t, b), "--timeout", "600ms", "logs", "web")
+	r := runAgainst(t, startDaemon(t, b), "--timeout", "2s", "logs", "web")
 	if r.code != exitOK || r.stdout != strings.Join(chunks, "") || r.stderr != "" {
 		t.Errorf("code %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 
-	// superd stops sending before the end: --timeout applies.
+	// superd stops sending before the end: --timeout applies. It also
+	// bounds the wait for the answer and its first chunk, which must come
+	// within it.
 	b = &slowLogs{chunks: chunks[:1], gap: time.Millisecond, stall: true}
 	socket := startDaemon(t, b)
-	r = runAgainst(t, socket, "--timeout", "100ms", "logs", "web")
-	want := "supers: logs web: no answer from superd at " + socket + " within 100ms (see --timeout)\n"
+	r = runAgainst(t, socket, "--timeout", "1s", "logs", "web")
+	want := "supers: logs web: no answer from superd at " + socket + " within 1s (see --timeout)\n"
 	if r.code != exitError || r.stdout != "a\n" || r.stderr != want {
 		t.Errorf("code %d, stdout %q, stderr %q\nwant %q", r.code, r.stdout, r.stderr, want)
 	}
