@@ -79,7 +79,10 @@ type ServiceUsage struct {
 	Processes int `json:"processes"`
 	// MemoryBytes is the sum of their resident memory (RSS), in bytes.
 	MemoryBytes uint64 `json:"memory_bytes"`
-	// CPUSeconds is the user and system CPU time they have used so far.
+	// CPUSeconds is the user and system CPU time they have used so far,
+	// with that of their children that ended and that they waited for (a
+	// shell's commands); not that of orphans, which superd reaps, nor that
+	// of the service's earlier processes.
 	CPUSeconds float64 `json:"cpu_seconds"`
 }
 

@@ -9,7 +9,8 @@ type Usage struct {
 	// RSS is the sum of their resident memory, in bytes (pages they
 	// share are counted once for each of them, as ps's RSS does).
 	RSS uint64
-	// CPU is the user and system time they have used so far (not that of
-	// their children that ended).
+	// CPU is the user and system time they have used so far, and that of
+	// their children that ended and that they waited for (not that of
+	// orphans, which superd or init reaps).
 	CPU time.Duration
 }

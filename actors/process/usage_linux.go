@@ -53,18 +53,26 @@ func GroupUsage(pgids []int) (map[int]Usage, error) {
 		u := out[st.pgrp]
 		u.Processes++
 		u.RSS += st.rss * page
-		u.CPU += time.Duration((st.utime + st.stime) * uint64(time.Second) / hz)
+		u.CPU += ticks(st.utime+st.stime+st.cutime+st.cstime, hz)
 		out[st.pgrp] = u
 	}
 	return out, nil
 }
 
+// ticks converts n clock ticks of hz a second, which divides a second
+// (see newBootClock), into a duration: dividing first, it neither
+// overflows (for 290 years of CPU at 100 Hz) nor rounds.
+func ticks(n, hz uint64) time.Duration {
+	return time.Duration(n) * (time.Second / time.Duration(hz))
+}
+
 // procStat is what GroupUsage reads of a /proc/PID/stat line.
 type procStat struct {
-	pgrp         int
-	zombie       bool
-	utime, stime uint64 // clock ticks
-	rss          uint64 // pages
+	pgrp           int
+	zombie         bool
+	utime, stime   uint64 // clock ticks
+	cutime, cstime uint64 // clock ticks of its children that it waited for
+	rss            uint64 // pages
 }
 
 // readStat reads /proc/pid/stat into buf and parses it; false if the
@@ -101,9 +109,11 @@ func parseStat(line []byte) (procStat, bool) {
 	pgrp, ok1 := field(5)
 	utime, ok2 := field(14)
 	stime, ok3 := field(15)
-	rss, ok4 := field(24)
-	if len(f) == 0 || !ok1 || !ok2 || !ok3 || !ok4 {
+	cutime, ok4 := field(16)
+	cstime, ok5 := field(17)
+	rss, ok6 := field(24)
+	if len(f) == 0 || !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 {
 		return procStat{}, false
 	}
-	return procStat{pgrp: int(pgrp), zombie: f[0][0] == 'Z', utime: utime, stime: stime, rss: rss}, true
+	return procStat{pgrp: int(pgrp), zombie: f[0][0] == 'Z', utime: utime, stime: stime, cutime: cutime, cstime: cstime, rss: rss}, true
 }

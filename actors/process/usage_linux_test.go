@@ -12,9 +12,11 @@ import (
 // GroupUsage counts the live processes of a group, their resident memory
 // and their CPU time, and leaves out other groups.
 func TestGroupUsage(t *testing.T) {
-	// Two processes in a group of their own: a shell that burns CPU for
-	// a while, then sleeps, and a sleep that joins its group.
-	cmd := exec.Command("/bin/sh", "-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exec sleep 600")
+	// Two processes in a group of their own: a shell whose child burns
+	// CPU for a while (0.3 s here) and ends, then that shell execs a sleep,
+	// whose own CPU time is nil: what its child used counts; and a sleep
+	// that joins its group.
+	cmd := exec.Command("/bin/sh", "-c", "(i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done); exec sleep 600")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -41,11 +43,11 @@ func TestGroupUsage(t *testing.T) {
 			t.Fatal(err)
 		}
 		u = got[pgid]
-		if u.Processes == 2 && u.CPU > 0 && len(got) == 1 {
+		if u.Processes == 2 && u.CPU >= 50*time.Millisecond && len(got) == 1 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("usage %+v (of %d groups), want 2 processes that used some CPU, one group", u, len(got))
+			t.Fatalf("usage %+v (of %d groups), want 2 processes that used 50 ms of CPU or more through a child, one group", u, len(got))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -59,10 +61,15 @@ func TestGroupUsage(t *testing.T) {
 
 // parseStat reads the fields after the command name, whatever it holds.
 func TestParseStat(t *testing.T) {
-	line := "42 (a) b) (c) S 1 42 42 0 -1 4194560 100 0 0 0 7 3 0 0 20 0 1 0 500 1000000 250 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n"
+	line := "42 (a) b) (c) S 1 42 42 0 -1 4194560 100 0 0 0 7 3 5 2 20 0 1 0 500 1000000 250 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n"
 	st, ok := parseStat([]byte(line))
-	if !ok || st.pgrp != 42 || st.utime != 7 || st.stime != 3 || st.rss != 250 || st.zombie {
+	if !ok || st.pgrp != 42 || st.utime != 7 || st.stime != 3 || st.cutime != 5 || st.cstime != 2 || st.rss != 250 || st.zombie {
 		t.Errorf("parseStat = %+v, %v", st, ok)
+	}
+	// 64 threads busy for 34 days, at 100 Hz: 1.88e10 ticks, whose
+	// product with a second's nanoseconds would overflow.
+	if got, want := ticks(18800640000, 100), 188006400*time.Second; got != want {
+		t.Errorf("ticks = %v, want %v", got, want)
 	}
 	if _, ok := parseStat([]byte("42 (x) Z 1")); ok {
 		t.Error("a short line parsed")
