@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/fsnotify/fsnotify"
 
 	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/notify"
@@ -84,6 +85,7 @@ type configActor struct {
 	scannedGen  uint64      // counts the changes of scanned
 	rescan      *time.Timer // pending rescanDue; nil while a look runs
 	rescanEvery time.Duration
+	newWatcher  func() (*fsnotify.Watcher, error) // fsnotify.NewWatcher if nil (tests make it fail)
 	// absentSince holds, by name, when a reload of the watch first found
 	// the file of a known service missing: the service is removed only
 	// once a later one finds it still missing watchAbsentConfirm after.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/fsnotify/fsnotify"
 
 	"github.com/supers-dev/supers/actors/runstate"
 	"github.com/supers-dev/supers/config"
@@ -28,7 +29,8 @@ type rootActor struct {
 	// them (nil without a config dir, or if it could not be read).
 	loadStamps  map[string]fileStamp
 	watch       bool
-	rescanEvery time.Duration // see configActor.rescanEvery
+	rescanEvery time.Duration                     // see configActor.rescanEvery
+	newWatcher  func() (*fsnotify.Watcher, error) // see configActor.newWatcher
 	logDir      string
 	logSinks    *logSinks // the log sink actor's Sinks, for the Supervisor
 	// noLogDirCheck turns off the config actor's check of a changed
@@ -99,12 +101,12 @@ func (r *rootActor) Receive(ctx actor.Context) {
 			for _, sp := range r.initial {
 				known[sp.Name] = sp
 			}
-			dir, errs, watch, daemon, version, loadStamps, rescanEvery := deps.configDir, r.loadErr, r.watch, r.daemon, r.version, r.loadStamps, r.rescanEvery
+			dir, errs, watch, daemon, version, loadStamps, rescanEvery, newWatcher := deps.configDir, r.loadErr, r.watch, r.daemon, r.version, r.loadStamps, r.rescanEvery, r.newWatcher
 			r.loadStamps = nil // the config actor's now
 			cfg, err = ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
 				c := &configActor{dir: dir, lock: deps.dirLock, services: services, events: events, log: logger, known: known, errs: errs,
 					watchDir: watch, startDaemon: daemon, version: version, loadStamps: loadStamps, checkLogDir: logDirCheck(r.logDir, r.noLogDirCheck),
-					hostCheck: hostChecker(deps), hooks: r.hooks, rescanEvery: rescanEvery}
+					hostCheck: hostChecker(deps), hooks: r.hooks, rescanEvery: rescanEvery, newWatcher: newWatcher}
 				if daemon != nil {
 					c.daemonHash = daemon.Hash
 				}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/fsnotify/fsnotify"
 
 	"github.com/supers-dev/supers/actors/process"
 	"github.com/supers-dev/supers/actors/runstate"
@@ -303,6 +304,9 @@ type Supervisor struct {
 	tweakDeps func(*serviceDeps)
 	// rescanEvery, if set (by tests), replaces watchRescan.
 	rescanEvery time.Duration
+	// newWatcher, if set (by tests), replaces fsnotify.NewWatcher for the
+	// watch of the config dir.
+	newWatcher func() (*fsnotify.Watcher, error)
 
 	// stopping is closed when the shutdown begins: the methods that act
 	// (start, stop, restart, signal, reload, definition writes) are then
@@ -620,7 +624,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	s.logSinks = &logSinks{}
 	spawned := make(chan rootChildren, 1)
 	rootProps := actor.PropsFromProducer(func() actor.Actor {
-		return &rootActor{deps: deps, logDir: s.cfg.LogDir, logSinks: s.logSinks, noLogDirCheck: s.noLogDirCheck, store: store, spawned: spawned, initial: specs, loadErr: s.loadErrs, loadStamps: loadStamps, watch: s.cfg.Watch, rescanEvery: s.rescanEvery, queues: queues, hooks: hooks, daemon: daemon, version: s.cfg.Version}
+		return &rootActor{deps: deps, logDir: s.cfg.LogDir, logSinks: s.logSinks, noLogDirCheck: s.noLogDirCheck, store: store, spawned: spawned, initial: specs, loadErr: s.loadErrs, loadStamps: loadStamps, watch: s.cfg.Watch, rescanEvery: s.rescanEvery, newWatcher: s.newWatcher, queues: queues, hooks: hooks, daemon: daemon, version: s.cfg.Version}
 	}, actor.WithGuardian(resumeStrategy(s.log)), actor.WithSupervisor(resumeStrategy(s.log)))
 	root, err := s.sys.Root.SpawnNamed(rootProps, "superd")
 	if err != nil {

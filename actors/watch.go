@@ -70,9 +70,14 @@ type watcher struct {
 }
 
 func (c *configActor) startWatch(ctx actor.Context) {
-	w, err := fsnotify.NewWatcher()
+	c.armRescan(ctx) // whatever becomes of the file events
+	newWatcher := fsnotify.NewWatcher
+	if c.newWatcher != nil {
+		newWatcher = c.newWatcher
+	}
+	w, err := newWatcher()
 	if err != nil {
-		c.log.Error("cannot watch the config dir; use supers reload", "err", err)
+		c.log.Error("cannot watch the config dir for file events; its changes are found by the rescan only (or supers reload)", "rescan_every", c.rescanInterval(), "err", err)
 		return
 	}
 	dir := filepath.Clean(c.dir)
@@ -91,17 +96,20 @@ func (c *configActor) startWatch(ctx actor.Context) {
 	}()
 	c.log.Info("watching the config dir", "dir", dir)
 	c.syncLinkWatch(ctx)
-	c.armRescan(ctx)
 }
 
-// armRescan has a rescanDue sent in c.rescanEvery (watchRescan if zero).
-func (c *configActor) armRescan(ctx actor.Context) {
-	every := c.rescanEvery
-	if every <= 0 {
-		every = watchRescan
+// rescanInterval is c.rescanEvery, or watchRescan if zero.
+func (c *configActor) rescanInterval() time.Duration {
+	if c.rescanEvery > 0 {
+		return c.rescanEvery
 	}
+	return watchRescan
+}
+
+// armRescan has a rescanDue sent in c.rescanInterval.
+func (c *configActor) armRescan(ctx actor.Context) {
 	self, root := ctx.Self(), ctx.ActorSystem().Root
-	c.rescan = time.AfterFunc(every, func() { root.Send(self, &rescanDue{}) })
+	c.rescan = time.AfterFunc(c.rescanInterval(), func() { root.Send(self, &rescanDue{}) })
 }
 
 // rescanned records in c.scanned how the API's write or removal of name's
@@ -124,7 +132,7 @@ func (c *configActor) rescanned(name string) {
 // the status queries and reloads.
 func (c *configActor) handleRescanDue(ctx actor.Context) {
 	c.rescan = nil
-	if c.watchStopped || c.watch == nil {
+	if c.watchStopped || !c.watchDir {
 		return
 	}
 	dir, gen, self, root := c.dir, c.scannedGen, ctx.Self(), ctx.ActorSystem().Root
@@ -138,7 +146,7 @@ func (c *configActor) handleRescanDue(ctx actor.Context) {
 // dir that could not be read is left to the file events and the next
 // rescan.
 func (c *configActor) handleRescanDone(ctx actor.Context, m *rescanDone) {
-	if c.watchStopped || c.watch == nil {
+	if c.watchStopped || !c.watchDir {
 		return
 	}
 	if m.gen == c.scannedGen && m.stamps != nil && !sameStamps(m.stamps, c.scanned) && c.debounce == nil {

@@ -10,9 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/fsnotify/fsnotify"
 	"golang.org/x/sys/unix"
 
 	"github.com/supers-dev/supers/transport"
@@ -129,4 +131,50 @@ func TestWatchRescanFindsAChangeWithoutAnEvent(t *testing.T) {
 	if before == 0 {
 		t.Error("the restart came from no rescan") // another reload made it: the test tests nothing
 	}
+}
+
+// superd --watch that cannot watch the config dir for file events (out
+// of inotify instances, say) still finds its changes, by the rescan: the
+// rescan was armed only once the watch was on.
+func TestWatchRescanWithoutFileEvents(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "svc.service")
+	if err := os.WriteFile(file, []byte("[Service]\nExecStart=/bin/sleep 600\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sup, err := New(Config{ConfigDir: dir, LogDir: t.TempDir(), Watch: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sup.rescanEvery = 100 * time.Millisecond
+	sup.newWatcher = func() (*fsnotify.Watcher, error) { return nil, fmt.Errorf("inotify_init1: %w", syscall.EMFILE) }
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- sup.Run(ctx) }()
+	defer func() {
+		cancel()
+		select {
+		case <-ran:
+		case <-time.After(time.Minute):
+			t.Error("supervisor did not stop")
+		}
+	}()
+	select {
+	case <-sup.Ready():
+	case err := <-ran:
+		t.Fatalf("Run: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("supervisor not ready")
+	}
+	if err := os.WriteFile(file, []byte("[Service]\nExecStart=/bin/sleep 601\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "svc restarted with the changed file", func() bool {
+		st, err := sup.Status(ctx, "svc")
+		if err != nil || st.State != transport.StateRunning || st.PID == 0 {
+			return false
+		}
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", st.PID))
+		return strings.Contains(string(b), "601")
+	})
 }
