@@ -446,11 +446,8 @@ func (a *app) actUp(ctx context.Context, verb string, op func(context.Context, s
 		slots <- struct{}{}
 		wg.Add(1)
 		go func() {
-			defer func() { <-slots; wg.Done() }()
+			defer wg.Done()
 			st, err := a.waitOp(ctx, name, op)
-			if err == nil && minUp > 0 {
-				st, err = a.stayedUp(ctx, name, st, minUp)
-			}
 			// Told apart here, for the names under way at once: asked one
 			// after the other, a frozen superd made the wait the --timeout
 			// given plus one probe per name.
@@ -459,6 +456,10 @@ func (a *app) actUp(ctx context.Context, verb string, op func(context.Context, s
 				pst, perr := a.probeStatus(ctx, name, timedOutProbeWait)
 				o.stopping = perr == nil && pst.State == transport.StateStopping
 				o.busy, _ = superdUnavailable(perr)
+			}
+			<-slots // the wait of --min-uptime makes no request
+			if err == nil && minUp > 0 {
+				o.st, o.err = a.stayedUp(ctx, name, st, minUp, slots)
 			}
 			outcomes[i] = o
 		}()
@@ -568,8 +569,8 @@ func (e *notUpError) Error() string {
 
 // stayedUp asks superd about name minUp after op answered st: the status
 // then, or a *notUpError if the process st names is no longer the one
-// running.
-func (a *app) stayedUp(ctx context.Context, name string, st transport.ServiceStatus, minUp time.Duration) (transport.ServiceStatus, error) {
+// running. Its request takes one of slots (see act); the wait takes none.
+func (a *app) stayedUp(ctx context.Context, name string, st transport.ServiceStatus, minUp time.Duration, slots chan struct{}) (transport.ServiceStatus, error) {
 	if st.State != transport.StateRunning || st.PID == 0 {
 		return st, nil // an op that answered without a process says why itself
 	}
@@ -580,6 +581,8 @@ func (a *app) stayedUp(ctx context.Context, name string, st transport.ServiceSta
 	case <-ctx.Done():
 		return st, context.Cause(ctx)
 	}
+	slots <- struct{}{}
+	defer func() { <-slots }()
 	rctx, cancel := a.withTimeout(ctx)
 	defer cancel()
 	now, err := a.client.Status(rctx, name)

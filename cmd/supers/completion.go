@@ -167,7 +167,7 @@ func completeLine(ctx context.Context, parser *kong.Kong, line, point string, ar
 	if client, err := connectionFromLine(line).client(getenv); err == nil {
 		names = serviceNamePredictor(ctx, client, timeout)
 	}
-	for _, sub := range []string{"status", "start", "stop", "restart", "logs", "cat", "edit", "rm"} {
+	for _, sub := range []string{"status", "usage", "start", "stop", "restart", "logs", "cat", "edit", "rm"} {
 		c := cmd.Sub[sub]
 		c.Args = names
 		cmd.Sub[sub] = c

@@ -49,6 +49,7 @@ func TestCompletion(t *testing.T) {
 		{"supers start w", []string{"web", "worker-long-name"}},
 		{"supers restart web ", []string{"db", "idle", "worker-long-name"}},
 		{"supers status db --json i", []string{"idle"}},
+		{"supers usage w", []string{"web", "worker-long-name"}},
 		{"supers completion ", []string{"bash", "fish", "zsh"}},
 		{"supers list ", nil},
 	} {
