@@ -327,9 +327,13 @@ func TestWatch(t *testing.T) {
 // new definition.
 func TestReloadKeepsAnOperatorStopUnderWay(t *testing.T) {
 	t.Parallel()
-	const slow = "[Service]\nExecStart=/bin/sh -c 'trap \"sleep 2; exit 0\" TERM; while :; do sleep 0.1; done'\nTimeoutStopSec=20s\n"
+	// The trap is set before trapped exists: a stop sent earlier would
+	// end the shell at once, with no stop under way for the reload.
+	trapped := filepath.Join(t.TempDir(), "trapped")
+	slow := "[Service]\nExecStart=/bin/sh -c 'trap \"sleep 2; exit 0\" TERM; touch " + trapped + "; while :; do sleep 0.1; done'\nTimeoutStopSec=20s\n"
 	d := newDaemon(t, map[string]string{"slow.service": slow}).start()
 	first := d.waitRunning("slow")
+	waitFor(t, 20*time.Second, "slow's trap set", func() bool { _, err := os.Stat(trapped); return err == nil })
 	stopped := make(chan error, 1)
 	go func() {
 		_, err := d.client.Stop(context.Background(), "slow")
