@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // readmeCurls returns the curl lines of the README block that follows the
@@ -49,11 +50,14 @@ func TestReadmeCurlExamples(t *testing.T) {
 		t.Skip("curl not installed")
 	}
 	curls := readmeCurls(t)
+	// The signal example sends web a HUP: it must have set its trap.
+	trapped := filepath.Join(t.TempDir(), "trapped")
 	d := newDaemon(t, map[string]string{
-		"web.service": "[Service]\nExecStart=/bin/sh -c 'trap : HUP; while :; do sleep 0.1; done'\n",
+		"web.service": "[Service]\nExecStart=/bin/sh -c 'trap : HUP; touch " + trapped + "; while :; do sleep 0.1; done'\n",
 		"old.service": "[Service]\nExecStart=/bin/sleep 1000\n",
 	}).withHTTP().start()
 	d.waitRunning("web")
+	waitFor(t, 20*time.Second, "web's trap set", func() bool { _, err := os.Stat(trapped); return err == nil })
 	d.waitRunning("old")
 	tcp := d.tcpAPI()
 	work := t.TempDir()
