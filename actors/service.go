@@ -946,7 +946,8 @@ func (a *serviceActor) findStrays() []*process.Stray {
 
 // straysLeft looks for processes of the service that left its process
 // group, sends the new ones KillSignal (SIGKILL once the stop timed out),
-// and reports whether any found so far is still there. Called when a stop
+// and reports whether any found so far is still there, or ended since the
+// last call (another look must follow it). Called when a stop
 // begins, for those already orphaned, and once the group is gone: their
 // parents, if they were in it, are gone too, so they are now superd's
 // children.
@@ -971,14 +972,18 @@ func (a *serviceActor) straysLeft() bool {
 		}
 	}
 	a.noteStrays(found, sig)
+	gone := false
 	a.strays = slices.DeleteFunc(a.strays, func(st *process.Stray) bool {
 		if st.Exited() {
 			st.Close()
+			gone = true
 			return true
 		}
 		return false
 	})
-	return len(a.strays) > 0
+	// A stray that ended since the look may have forked after it: its
+	// child, superd's now, is found only by another look.
+	return len(a.strays) > 0 || gone
 }
 
 // strayBatch is what noteStrays found and has not logged yet.

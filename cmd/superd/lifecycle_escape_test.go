@@ -65,15 +65,7 @@ func lifeTag(t *testing.T, d *daemon) {
 	tag := fmt.Sprintf("SUPERS_LIFE_TEST=%d-%d", os.Getpid(), time.Now().UnixNano())
 	d.prepare = func(cmd *exec.Cmd) { cmd.Env = append(cmd.Env, tag) }
 	t.Cleanup(func() {
-		marker := ""
-		if b, err := os.ReadFile(d.socket + ".state"); err == nil {
-			var st struct {
-				Marker string `json:"marker"`
-			}
-			if json.Unmarshal(b, &st) == nil && st.Marker != "" {
-				marker = "SUPERD_MARKER=" + st.Marker + ":"
-			}
-		}
+		marker := superdMarker(d)
 		for _, pid := range processes(func(procInfo) bool { return true }) {
 			env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
 			if err != nil {
@@ -85,6 +77,23 @@ func lifeTag(t *testing.T, d *daemon) {
 			}
 		}
 	})
+}
+
+// superdMarker returns the start of the SUPERD_MARKER variable that d's
+// superd gives its services ("SUPERD_MARKER=ID:"), as its state file
+// names it; "" if the file does not say yet.
+func superdMarker(d *daemon) string {
+	b, err := os.ReadFile(d.socket + ".state")
+	if err != nil {
+		return ""
+	}
+	var st struct {
+		Marker string `json:"marker"`
+	}
+	if json.Unmarshal(b, &st) != nil || st.Marker == "" {
+		return ""
+	}
+	return "SUPERD_MARKER=" + st.Marker + ":"
 }
 
 // lifeEscaped waits for the pids the escaped processes of service name
