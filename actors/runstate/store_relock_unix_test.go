@@ -23,6 +23,14 @@ func TestWriteRetakesTheLockOfARemovedDirectory(t *testing.T) {
 	}
 	path := filepath.Join(dir, "superd.state")
 	s, _ := open(t, path)
+	// The removed state file is held open, so that the new one does not
+	// get its inode number (a file system reuses a freed one at once):
+	// Restore would take the new file for the one it wrote.
+	held, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}
