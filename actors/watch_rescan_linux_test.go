@@ -67,22 +67,9 @@ func TestWatchRescanFindsAChangeWithoutAnEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	logs := &lockedBuffer{}
-	sup, err := New(Config{ConfigDir: dir, LogDir: t.TempDir(), Watch: true, Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sup.rescanEvery = 100 * time.Millisecond
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- sup.Run(ctx) }()
-	defer func() {
-		cancel()
-		select {
-		case <-ran:
-		case <-time.After(time.Minute):
-			t.Error("supervisor did not stop")
-		}
-	}()
+	sup := runTweaked(t, Config{ConfigDir: dir, LogDir: t.TempDir(), Watch: true, Logger: slog.New(slog.NewTextHandler(logs, nil))},
+		func(s *Supervisor) { s.rescanEvery = 100 * time.Millisecond })
+	ctx := t.Context()
 	status := func() transport.ServiceStatus {
 		qctx, qcancel := context.WithTimeout(ctx, 10*time.Second)
 		defer qcancel()
@@ -94,11 +81,6 @@ func TestWatchRescanFindsAChangeWithoutAnEvent(t *testing.T) {
 	}
 	var first transport.ServiceStatus
 	waitUntil(t, "svc running", func() bool {
-		select {
-		case <-sup.Ready():
-		default:
-			return false
-		}
 		first = status()
 		return first.State == transport.StateRunning && first.PID != 0
 	})
@@ -142,30 +124,11 @@ func TestWatchRescanWithoutFileEvents(t *testing.T) {
 	if err := os.WriteFile(file, []byte("[Service]\nExecStart=/bin/sleep 600\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sup, err := New(Config{ConfigDir: dir, LogDir: t.TempDir(), Watch: true, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sup.rescanEvery = 100 * time.Millisecond
-	sup.newWatcher = func() (*fsnotify.Watcher, error) { return nil, fmt.Errorf("inotify_init1: %w", syscall.EMFILE) }
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- sup.Run(ctx) }()
-	defer func() {
-		cancel()
-		select {
-		case <-ran:
-		case <-time.After(time.Minute):
-			t.Error("supervisor did not stop")
-		}
-	}()
-	select {
-	case <-sup.Ready():
-	case err := <-ran:
-		t.Fatalf("Run: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("supervisor not ready")
-	}
+	sup := runTweaked(t, Config{ConfigDir: dir, LogDir: t.TempDir(), Watch: true, Logger: slog.New(slog.DiscardHandler)}, func(s *Supervisor) {
+		s.rescanEvery = 100 * time.Millisecond
+		s.newWatcher = func() (*fsnotify.Watcher, error) { return nil, fmt.Errorf("inotify_init1: %w", syscall.EMFILE) }
+	})
+	ctx := t.Context()
 	if err := os.WriteFile(file, []byte("[Service]\nExecStart=/bin/sleep 601\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -16,11 +16,19 @@ import (
 // and waits until it is ready; it is shut down when the test ends.
 func runWithAfterLoad(t *testing.T, cfg Config, after func()) *Supervisor {
 	t.Helper()
+	return runTweaked(t, cfg, func(s *Supervisor) { s.afterLoad = after })
+}
+
+// runTweaked runs a Supervisor with cfg, to which tweak sets what tests
+// may set before Run, and waits until it is ready; it is shut down when
+// the test ends.
+func runTweaked(t *testing.T, cfg Config, tweak func(*Supervisor)) *Supervisor {
+	t.Helper()
 	sup, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sup.afterLoad = after
+	tweak(sup)
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan error, 1)
 	go func() { ran <- sup.Run(ctx) }()
