@@ -52,16 +52,11 @@ func Environ(pid int, waiting func() bool) ([]byte, error) {
 // uninterruptible wait in the kernel (state R or D in /proc/PID/stat), as a
 // process is during an execve.
 func running(pid int) bool {
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	var buf [4096]byte
+	stat, err := readProcStat(strconv.Itoa(pid), buf[:])
 	if err != nil {
 		return false
 	}
-	// Field 2, the command name, is in parentheses and may contain spaces
-	// and parentheses: the state, field 3, follows the last ')'.
-	i := bytes.LastIndexByte(stat, ')')
-	if i < 0 {
-		return false
-	}
-	f := bytes.Fields(stat[i+1:])
-	return len(f) > 0 && (bytes.Equal(f[0], []byte("R")) || bytes.Equal(f[0], []byte("D")))
+	f, ok := statFields(stat)
+	return ok && (bytes.Equal(f[0], []byte("R")) || bytes.Equal(f[0], []byte("D")))
 }

@@ -390,7 +390,7 @@ func TestOwnFilesNotInherited(t *testing.T) {
 
 // procState returns the state letter of pid from /proc/PID/stat.
 func procState(pid int) (byte, bool) {
-	fields, ok := statFields(pid)
+	fields, ok := pidStatFields(pid)
 	if !ok {
 		return 0, false
 	}
@@ -399,7 +399,7 @@ func procState(pid int) (byte, bool) {
 
 // procPPID returns the parent pid of pid.
 func procPPID(pid int) (int, bool) {
-	fields, ok := statFields(pid)
+	fields, ok := pidStatFields(pid)
 	if !ok {
 		return 0, false
 	}
@@ -407,17 +407,19 @@ func procPPID(pid int) (int, bool) {
 	return ppid, err == nil
 }
 
-// statFields returns the fields of /proc/PID/stat from field 3 (state) on.
-func statFields(pid int) ([]string, bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+// pidStatFields returns the fields of /proc/PID/stat from field 3 (state)
+// on (see statFields), at least three.
+func pidStatFields(pid int) ([]string, bool) {
+	var buf [4096]byte
+	stat, err := readProcStat(strconv.Itoa(pid), buf[:])
 	if err != nil {
 		return nil, false
 	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return nil, false
+	f, _ := statFields(stat)
+	fields := make([]string, len(f))
+	for i, b := range f {
+		fields[i] = string(b)
 	}
-	fields := strings.Fields(string(b[i+1:]))
 	return fields, len(fields) > 2
 }
 
@@ -430,7 +432,7 @@ func childrenOf(ppid int) []string {
 		if err != nil {
 			continue
 		}
-		if fields, ok := statFields(pid); ok && fields[1] == strconv.Itoa(ppid) {
+		if fields, ok := pidStatFields(pid); ok && fields[1] == strconv.Itoa(ppid) {
 			kids = append(kids, e.Name()+":"+fields[0])
 		}
 	}

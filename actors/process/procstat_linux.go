@@ -14,31 +14,49 @@ import (
 // boot: field 22 of /proc/PID/stat. Together with the pid it identifies a
 // process even after its pid is reused.
 func ProcStartTime(pid int) (uint64, error) {
-	path := "/proc/" + strconv.Itoa(pid) + "/stat"
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return 0, fmt.Errorf("process: start time of %d: %w", pid, err)
-	}
-	defer unix.Close(fd)
-	// One read returns the whole line (a few hundred bytes) at once: it
-	// is generated on the first read.
 	var buf [4096]byte
-	n, err := unix.Read(fd, buf[:])
+	stat, err := readProcStat(strconv.Itoa(pid), buf[:])
 	if err != nil {
 		return 0, fmt.Errorf("process: start time of %d: %w", pid, err)
 	}
-	return parseStartTime(buf[:n])
+	return parseStartTime(stat)
 }
 
-// parseStartTime extracts field 22 of a /proc/PID/stat line. Field 2, the
-// command name, is in parentheses and may contain spaces and parentheses,
-// so fields are counted from the last ')'.
-func parseStartTime(stat []byte) (uint64, error) {
+// readProcStat reads /proc/pid/stat into buf and returns the line. One read
+// returns the whole line (a few hundred bytes) at once: it is generated on
+// the first read.
+func readProcStat(pid string, buf []byte) ([]byte, error) {
+	fd, err := unix.Open("/proc/"+pid+"/stat", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	n, err := unix.Read(fd, buf)
+	if err != nil {
+		return nil, err
+	}
+	return buf[:n], nil
+}
+
+// statFields returns the fields of a /proc/PID/stat line from field 3,
+// the state, on: field n is at index n-3. Field 2, the command name, is
+// in parentheses and may contain spaces and parentheses, so fields are
+// counted from the last ')'. ok is false if there is none.
+func statFields(stat []byte) (fields [][]byte, ok bool) {
 	i := bytes.LastIndexByte(stat, ')')
 	if i < 0 {
+		return nil, false
+	}
+	fields = bytes.Fields(stat[i+1:])
+	return fields, len(fields) > 0
+}
+
+// parseStartTime extracts field 22 of a /proc/PID/stat line.
+func parseStartTime(stat []byte) (uint64, error) {
+	fields, ok := statFields(stat)
+	if !ok {
 		return 0, fmt.Errorf("process: malformed stat line %q", stat)
 	}
-	fields := bytes.Fields(stat[i+1:]) // fields[0] is field 3, the state
 	const idx = 22 - 3
 	if len(fields) <= idx {
 		return 0, fmt.Errorf("process: short stat line %q", stat)

@@ -139,7 +139,7 @@ func backgroundPIDs(t *testing.T, r io.Reader, n, pgid int) (escaped, others []i
 	for _, pid := range append(escaped, others...) {
 		waitFor(t, "the background processes to set up", func() bool {
 			comm, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
-			fields, ok := statFields(pid)
+			fields, ok := pidStatFields(pid)
 			return err == nil && ok && fields[2] != strconv.Itoa(pgid) &&
 				(string(comm) == "sleep\n" || string(comm) == "sh\n" && fields[2] == strconv.Itoa(pid))
 		})

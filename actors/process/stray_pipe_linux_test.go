@@ -116,7 +116,7 @@ exec sleep 1014`},
 	for _, pid := range all {
 		waitFor(t, "the background processes to set up", func() bool {
 			comm, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
-			fields, ok := statFields(pid)
+			fields, ok := pidStatFields(pid)
 			return err == nil && ok && fields[2] != strconv.Itoa(main.PGID) && string(comm) == "sleep\n"
 		})
 	}

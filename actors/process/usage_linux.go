@@ -3,13 +3,10 @@
 package process
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"strconv"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // GroupUsage returns, by process group id, what the process groups pgids
@@ -78,27 +75,19 @@ type procStat struct {
 // readStat reads /proc/pid/stat into buf and parses it; false if the
 // process is gone or the line is malformed.
 func readStat(pid string, buf []byte) (procStat, bool) {
-	fd, err := unix.Open("/proc/"+pid+"/stat", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	stat, err := readProcStat(pid, buf)
 	if err != nil {
 		return procStat{}, false
 	}
-	defer unix.Close(fd)
-	n, err := unix.Read(fd, buf) // generated whole on the first read
-	if err != nil {
-		return procStat{}, false
-	}
-	return parseStat(buf[:n])
+	return parseStat(stat)
 }
 
-// parseStat parses a /proc/PID/stat line. Field 2, the command name, is in
-// parentheses and may hold spaces and parentheses, so the fields are
-// counted from the last ')'.
+// parseStat parses a /proc/PID/stat line (see statFields).
 func parseStat(line []byte) (procStat, bool) {
-	i := bytes.LastIndexByte(line, ')')
-	if i < 0 {
+	f, ok := statFields(line)
+	if !ok {
 		return procStat{}, false
 	}
-	f := bytes.Fields(line[i+1:]) // f[0] is field 3, the state
 	field := func(n int) (uint64, bool) {
 		if n-3 >= len(f) {
 			return 0, false
@@ -112,7 +101,7 @@ func parseStat(line []byte) (procStat, bool) {
 	cutime, ok4 := field(16)
 	cstime, ok5 := field(17)
 	rss, ok6 := field(24)
-	if len(f) == 0 || !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 {
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 {
 		return procStat{}, false
 	}
 	return procStat{pgrp: int(pgrp), zombie: f[0][0] == 'Z', utime: utime, stime: stime, cutime: cutime, cstime: cstime, rss: rss}, true
