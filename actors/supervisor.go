@@ -928,6 +928,21 @@ const shutdownGrace = 5 * time.Second
 
 // List returns the status of every service, sorted by name.
 func (s *Supervisor) List(ctx context.Context) ([]transport.ServiceStatus, error) {
+	l, err := s.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range l {
+		l[i] = callersStatus(l[i])
+		l[i].LogDroppedBytes = s.logSinks.dropped(l[i].Name)
+	}
+	s.markStale(ctx, l)
+	return l, nil
+}
+
+// list returns the services supervisor's statuses, sorted by name, as it
+// has them.
+func (s *Supervisor) list(ctx context.Context) ([]transport.ServiceStatus, error) {
 	if err := s.waitFor(ctx, false); err != nil {
 		return nil, err
 	}
@@ -939,11 +954,6 @@ func (s *Supervisor) List(ctx context.Context) ([]transport.ServiceStatus, error
 			// Made while the services' actors went away: some missing.
 			return nil, errDismantled
 		}
-		for i := range l {
-			l[i] = callersStatus(l[i])
-			l[i].LogDroppedBytes = s.logSinks.dropped(l[i].Name)
-		}
-		s.markStale(ctx, l)
 		return l, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()

@@ -13,21 +13,9 @@ import (
 // actors). Where the system gives no such figures, the error wraps
 // errors.ErrUnsupported.
 func (s *Supervisor) Usage(ctx context.Context) ([]transport.ServiceUsage, error) {
-	if err := s.waitFor(ctx, false); err != nil {
+	list, err := s.list(ctx)
+	if err != nil {
 		return nil, err
-	}
-	reply := make(chan []transport.ServiceStatus, 1)
-	s.sys.Root.Send(s.services, &listQuery{reply: reply})
-	var list []transport.ServiceStatus
-	select {
-	case list = <-reply:
-		if s.dismantled() {
-			return nil, errDismantled
-		}
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-s.done:
-		return nil, ErrNotRunning
 	}
 	var pids []int
 	for _, st := range list {
