@@ -22,9 +22,12 @@ type usageCmd struct {
 // (exit 4); a pattern stands for the services superd knows that it
 // matches, and only those that run are shown.
 func (c *usageCmd) Run(ctx context.Context, a *app) error {
-	names, unmatched, err := a.expand(ctx, "usage", c.Names, len(c.Names) == 0, false)
-	if err != nil {
-		return err
+	var names, unmatched []string
+	if len(c.Names) > 0 { // without names, the answer is what is shown
+		var err error
+		if names, unmatched, err = a.expand(ctx, "usage", c.Names, false, false); err != nil {
+			return err
+		}
 	}
 	rctx, cancel := a.withTimeout(ctx)
 	defer cancel()
@@ -38,6 +41,9 @@ func (c *usageCmd) Run(ctx context.Context, a *app) error {
 	}
 	code := a.reportUnmatched("usage", unmatched)
 	shown := make([]transport.ServiceUsage, 0, len(names))
+	if len(c.Names) == 0 {
+		shown = list
+	}
 	for _, name := range names {
 		i := slices.IndexFunc(list, func(u transport.ServiceUsage) bool { return u.Name == name })
 		if i >= 0 {
@@ -45,7 +51,7 @@ func (c *usageCmd) Run(ctx context.Context, a *app) error {
 			continue
 		}
 		if !slices.Contains(c.Names, name) {
-			continue // matched by a pattern (or all): only those that run
+			continue // matched by a pattern: only those that run
 		}
 		// Named: not running, or unknown.
 		st, err := a.status(ctx, name)
