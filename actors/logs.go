@@ -278,6 +278,7 @@ func (l *logsActor) open(ctx actor.Context, spec *config.Service) {
 		MaxAge:      spec.Log.MaxAge,
 		Compress:    spec.Log.Compress,
 		RotateEvery: spec.Log.RotateEvery,
+		Timestamps:  spec.Log.Timestamps,
 		Poller:      l.poller,
 		Budget:      l.budget,
 		Preparers:   l.preps,

@@ -156,6 +156,9 @@
 //	MaxAge=            how long rotated files are kept; default 0, forever.
 //	Compress=          boolean, default no: gzip rotated files.
 //	RotateEvery=       also rotate on a timer, at least 1s; default 0, off.
+//	Timestamps=        boolean, default no: start each line of both files
+//	                   with the time superd wrote it, in UTC to the
+//	                   millisecond, and a space.
 //
 // Value syntax:
 //   - Booleans: 1 yes y true t on, 0 no n false f off, in any case.

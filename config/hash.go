@@ -59,6 +59,12 @@ func (s *Service) ComputeHash() string {
 	e.int(int64(s.Log.MaxAge))
 	e.bool(s.Log.Compress)
 	e.int(int64(s.Log.RotateEvery))
+	if s.Log.Timestamps {
+		// Only when set, and last: the hashes of the files that do not
+		// set it stay what they were before the key existed (clients
+		// hold them as ETags).
+		e.bool(true)
+	}
 	return hex.EncodeToString(e.h.Sum(nil))
 }
 

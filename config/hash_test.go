@@ -97,6 +97,7 @@ func TestHashSeesEveryChange(t *testing.T) {
 		base + "[Log]\nMaxAge=1s\n",
 		base + "[Log]\nCompress=yes\n",
 		base + "[Log]\nRotateEvery=1h\n",
+		base + "[Log]\nTimestamps=yes\n",
 		base + "Restart=always\n",
 		base + "Restart=no\n",
 		base + "SuccessExitStatus=1\n",

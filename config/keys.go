@@ -43,6 +43,7 @@ const (
 	keyMaxAge      = "MaxAge"
 	keyCompress    = "Compress"
 	keyRotateEvery = "RotateEvery"
+	keyTimestamps  = "Timestamps"
 )
 
 // sectionSpec describes one known section of a file kind.
@@ -95,7 +96,7 @@ var serviceSchema = &schema{
 			keyRestart, keySuccessExitStatus, keyRestartPreventExitStatus, keyRestartForceExitStatus,
 			keyRestartSec, keyRestartMaxDelaySec, keyStableSec, keyStartLimitBurst, keyStartLimitIntervalSec,
 			keyRestartCooldownSec}},
-		{name: sectionLog, keys: []string{keyMaxSize, keyMaxBackups, keyMaxAge, keyCompress, keyRotateEvery}},
+		{name: sectionLog, keys: []string{keyMaxSize, keyMaxBackups, keyMaxAge, keyCompress, keyRotateEvery, keyTimestamps}},
 	},
 	keyNotes: map[string]string{
 		// close to RestartSec, but a different thing

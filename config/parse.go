@@ -359,6 +359,8 @@ func (b *builder) apply(a *assignment) {
 		if s.Log.RotateEvery, err = ParseDuration(v); err == nil {
 			err = checkRotateEvery(s.Log.RotateEvery)
 		}
+	case keyTimestamps:
+		s.Log.Timestamps, err = ParseBool(v)
 	default:
 		// The scanner only lets known keys through.
 		err = fmt.Errorf("internal error: no handler for key %s", a.key)

@@ -111,6 +111,7 @@ func TestParseGood(t *testing.T) {
 				MaxAge:      7 * 24 * time.Hour,
 				Compress:    true,
 				RotateEvery: time.Hour,
+				Timestamps:  true,
 			},
 		},
 	}, {

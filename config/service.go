@@ -86,6 +86,10 @@ type LogSpec struct {
 	// RotateEvery rotates the files on a timer; 0 disables time-based
 	// rotation (default).
 	RotateEvery time.Duration
+	// Timestamps starts each line of both files with the time superd
+	// wrote it, in UTC to the millisecond ("2026-01-02T15:04:05.000Z ")
+	// (default false: the output is copied byte for byte).
+	Timestamps bool
 }
 
 // Defaults for the keys whose value is not given.

@@ -1,9 +1,11 @@
 package logsink
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -51,15 +53,33 @@ func BenchmarkPollerChildThroughput(b *testing.B) {
 	benchmarkChild(b, newTestPoller(b), 64<<20)
 }
 
+// BenchmarkPollerStampedLines is BenchmarkPollerThroughput with 100-byte
+// lines and Options.Timestamps: each line gets its stamp (25 bytes more in
+// the file; the figure counts the output, not the stamps).
+func BenchmarkPollerStampedLines(b *testing.B) { benchmarkLines(b, true) }
+
+// BenchmarkPollerLines is BenchmarkPollerStampedLines without the stamps.
+func BenchmarkPollerLines(b *testing.B) { benchmarkLines(b, false) }
+
+func benchmarkLines(b *testing.B, stamps bool) {
+	line := []byte(strings.Repeat("x", 99) + "\n")
+	benchmarkData(b, Options{Poller: newTestPoller(b), Timestamps: stamps}, bytes.Repeat(line, chunkSize/len(line)), 64<<20)
+}
+
 func benchmarkChild(b *testing.B, p *Poller, total int) {
-	benchmarkPipes(b, p, total, func(stdout, stderr *os.File) {
+	benchmarkPipes(b, Options{Poller: p}, total, func(stdout, stderr *os.File) {
 		startChild(b, childRepeatMode, stdout, stderr, repeatEnv+"="+strconv.Itoa(total)).wait(b)
 	})
 }
 
 func benchmarkSink(b *testing.B, p *Poller, total, writeSize int) {
-	data := randomBytes(9, writeSize)
-	benchmarkPipes(b, p, total, func(stdout, stderr *os.File) {
+	benchmarkData(b, Options{Poller: p}, randomBytes(9, writeSize), total)
+}
+
+// benchmarkData is benchmarkPipes with data written to stdout until total
+// bytes are.
+func benchmarkData(b *testing.B, o Options, data []byte, total int) {
+	benchmarkPipes(b, o, total, func(stdout, stderr *os.File) {
 		_ = stderr.Close()
 		for range total / len(data) {
 			if _, err := stdout.Write(data); err != nil {
@@ -70,16 +90,17 @@ func benchmarkSink(b *testing.B, p *Poller, total, writeSize int) {
 	})
 }
 
-// benchmarkPipes opens a Sink (read through p if not nil) per iteration,
-// has produce write total bytes to its pipes and close them, and times it
-// until Close has written everything.
-func benchmarkPipes(b *testing.B, p *Poller, total int, produce func(stdout, stderr *os.File)) {
+// benchmarkPipes opens a Sink with o (and a directory of its own) per
+// iteration, has produce write total bytes to its pipes and close them,
+// and times it until Close has written everything.
+func benchmarkPipes(b *testing.B, o Options, total int, produce func(stdout, stderr *os.File)) {
 	root := b.TempDir()
 	b.SetBytes(int64(total))
 	var dropped uint64
 	for b.Loop() {
 		dir := filepath.Join(root, "svc")
-		s, err := Open(Options{Dir: dir, Poller: p})
+		o.Dir = dir
+		s, err := Open(o)
 		if err != nil {
 			b.Fatal(err)
 		}

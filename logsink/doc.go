@@ -115,7 +115,9 @@
 // # Byte exactness
 //
 // Output is copied verbatim: no line splitting, no scanning, so partial lines,
-// arbitrarily long lines and binary data arrive unchanged. The writer
+// arbitrarily long lines and binary data arrive unchanged. The one exception
+// is [Options.Timestamps], which has the writer put a stamp before the
+// first byte of each line, and otherwise changes nothing. The writer
 // coalesces small chunks and writes at most 64 KiB per call, well below
 // lumberjack's rejection threshold (MaxSize).
 //

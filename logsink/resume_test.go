@@ -60,7 +60,7 @@ func (r *resumeRecorder) output(t *testing.T, n int) {
 		t.Fatalf("chunk not queued: %v", res)
 	}
 	for _, c := range r.w.queue.take(nil) {
-		r.w.write(c)
+		r.w.write(c, len(c))
 	}
 }
 

@@ -148,6 +148,15 @@ type Options struct {
 	// live file has been live this long (since its stream's last rotation,
 	// or since it was created), counting the time before Open.
 	RotateEvery time.Duration
+	// Timestamps starts each line written to both files with the time it
+	// is written, in UTC to the millisecond, and a space:
+	// "2006-01-02T15:04:05.000Z ". The time is taken when the writer
+	// takes the line from the queue, within a millisecond of its read
+	// unless the disk is slow; a line written in several pieces gets one
+	// stamp, at its first piece. QueueBytes and the counts of output
+	// dropped on the way to the file (Stats) are of the output without
+	// the stamps; a write that fails counts the stamps it loses too.
+	Timestamps bool
 	// QueueBytes bounds, per stream, the bytes read from the pipes but not yet
 	// written to the file. When the queue is full, reading waits for room (see
 	// MaxBlock). 0 means DefaultQueueBytes; smaller values than 64 KiB are

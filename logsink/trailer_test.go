@@ -86,7 +86,7 @@ func (r *dropRecorder) output(t *testing.T, n int) {
 		t.Fatalf("chunk not queued: %v", res)
 	}
 	for _, c := range r.w.queue.take(nil) {
-		r.w.write(c)
+		r.w.write(c, len(c))
 	}
 }
 

@@ -46,13 +46,18 @@ type streamWriter struct {
 	stats streamStats
 
 	mu        sync.Mutex
-	rotations []chan error   // Rotate calls waiting for their rotation
-	running   bool           // run is active, or started and about to be
-	timed     bool           // the RotateEvery timer asked for a rotation
-	ended     bool           // a pipe of the stream ended: close the file once idle
-	closing   bool           // Close asked for the final drain
-	closed    bool           // the final run is done: start no other
-	runs      sync.WaitGroup // the active run
+	rotations []chan error // Rotate calls waiting for their rotation
+	running   bool         // run is active, or started and about to be
+	timed     bool         // the RotateEvery timer asked for a rotation
+	ended     bool         // a pipe of the stream ended: close the file once idle
+	closing   bool         // Close asked for the final drain
+	closed    bool         // the final run is done: start no other
+	// stamps is Options.Timestamps, which never changes; midLine, owned by
+	// the active run, says that the last byte it staged was not a newline,
+	// so that the next one gets no stamp. (Beside the flags above, where
+	// they take no room of their own.)
+	stamps, midLine bool
+	runs            sync.WaitGroup // the active run
 
 	// Owned by the active run (and by Open before any run starts).
 	live     os.FileInfo   // the live file when last checked; nil while out is closed
@@ -78,8 +83,9 @@ func newStreamWriter(st Stream, o Options, cb *callbacks, wrap wrapFunc) *stream
 			MaxAge:     days(o.MaxAge),
 			// The Sink compresses by itself (see compressor).
 		},
-		queue: queue{limit: int32(o.QueueBytes), maxBlock: o.MaxBlock, budget: o.Budget},
-		stats: streamStats{st: st, cb: cb},
+		queue:  queue{limit: int32(o.QueueBytes), maxBlock: o.MaxBlock, budget: o.Budget},
+		stats:  streamStats{st: st, cb: cb},
+		stamps: o.Timestamps,
 	}
 	w.out = &w.lj
 	if wrap != nil {
@@ -281,6 +287,10 @@ type batch struct {
 	stage    []byte   // small chunks coalesced into one write
 	stageBuf *[]byte  // stage's buffer from chunkPool, taken by add; nil between drains
 	spare    [][]byte // the queue's other chunk slice
+	// With Options.Timestamps: the bytes of stage that came from the
+	// queue (the rest are stamps), and the stamp of this drain.
+	queued int
+	stamp  []byte
 }
 
 // drainOnce writes the chunks queued so far. It reports whether there were
@@ -292,6 +302,9 @@ func (w *streamWriter) drainOnce(b *batch) bool {
 		return false
 	}
 	w.checkLive()
+	if w.stamps {
+		b.stamp = appendStamp(b.stamp[:0], time.Now())
+	}
 	for _, c := range chunks {
 		w.add(b, c)
 	}
@@ -306,13 +319,16 @@ func (w *streamWriter) drainOnce(b *batch) bool {
 }
 
 // add writes c, directly if it is large, else through the stage buffer
-// (taken from chunkPool when first needed), and recycles c's buffer if it
-// came from the pool.
+// (taken from chunkPool when first needed; always with Options.Timestamps),
+// and recycles c's buffer if it came from the pool.
 func (w *streamWriter) add(b *batch, c []byte) {
-	if len(c) >= chunkSize/2 {
+	switch {
+	case w.stamps:
+		w.addStamped(b, c)
+	case len(c) >= chunkSize/2:
 		w.flush(b)
-		w.write(c)
-	} else {
+		w.write(c, len(c))
+	default:
 		if len(b.stage)+len(c) > chunkSize {
 			w.flush(b)
 		}
@@ -327,9 +343,53 @@ func (w *streamWriter) add(b *batch, c []byte) {
 	}
 }
 
+// addStamped copies c into the stage buffer with b.stamp before each line
+// it starts, writing the stage out whenever it is full.
+func (w *streamWriter) addStamped(b *batch, c []byte) {
+	for len(c) > 0 {
+		if b.stageBuf == nil {
+			b.stageBuf = chunkPool.Get().(*[]byte)
+			b.stage = (*b.stageBuf)[:0]
+		}
+		if !w.midLine {
+			if len(b.stage)+len(b.stamp) >= chunkSize { // no room for a byte after it
+				w.flush(b)
+			}
+			b.stage = append(b.stage, b.stamp...)
+			w.midLine = true
+		}
+		piece := c
+		if i := bytes.IndexByte(c, '\n'); i >= 0 {
+			piece = c[:i+1]
+		}
+		if room := chunkSize - len(b.stage); len(piece) > room {
+			piece = piece[:room] // the line goes on in the next write
+		}
+		b.stage = append(b.stage, piece...)
+		b.queued += len(piece)
+		c = c[len(piece):]
+		if piece[len(piece)-1] == '\n' {
+			w.midLine = false
+		}
+		if len(b.stage) == chunkSize {
+			w.flush(b)
+		}
+	}
+}
+
+// appendStamp appends t's stamp (see Options.Timestamps) to b.
+func appendStamp(b []byte, t time.Time) []byte {
+	b = t.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z07:00")
+	return append(b, ' ')
+}
+
 func (w *streamWriter) flush(b *batch) {
 	if len(b.stage) > 0 {
-		w.write(b.stage)
+		queued := len(b.stage)
+		if w.stamps {
+			queued, b.queued = b.queued, 0
+		}
+		w.write(b.stage, queued)
 		b.stage = b.stage[:0]
 	}
 }
@@ -343,11 +403,12 @@ func (w *streamWriter) flush(b *batch) {
 // fit. On failure what is left of p is dropped and the
 // file is closed, so that the next write starts again from the path; after
 // a failure for lack of a resource (a full disk), the writes of the next
-// resourceRetry drop their output without trying. Either way p is then
-// released from the queue's bound: every queued byte passes through write
-// exactly once, so room is freed as soon as each write returns.
-func (w *streamWriter) write(p []byte) {
-	defer w.queue.release(len(p))
+// resourceRetry drop their output without trying. Either way the queued
+// bytes p holds (all of it, but for the stamps of Options.Timestamps) are
+// then released from the queue's bound: every queued byte passes through
+// write exactly once, so room is freed as soon as each write returns.
+func (w *streamWriter) write(p []byte, queued int) {
+	defer w.queue.release(queued)
 	if w.live == nil && monotonic() < w.retryAt {
 		w.stats.dropUnreported(len(p))
 		return
