@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -22,7 +23,7 @@ type logsCmd struct {
 	Follow bool      `short:"f" help:"Keep printing new output as it comes, until interrupted (--timeout bounds only the wait for superd's answer)."`
 	Lines  lineCount `short:"n" default:"${logTail}" placeholder:"N" help:"How many of the last lines to print first: a number, or \"all\" (default ${default})."`
 	Stderr bool      `xor:"stream" help:"Print the service's stderr instead of its stdout."`
-	Both   bool      `xor:"stream" help:"Print both stdout and stderr, each line prefixed with its stream (\"stdout | \", \"stderr | \")."`
+	Both   bool      `xor:"stream" help:"Print both stdout and stderr, each line prefixed with its stream (\"stdout | \", \"stderr | \"); without -f, merged by the stamps of [Log] Timestamps=."`
 	Names  []string  `arg:"" name:"name" help:"The service; or several, names or patterns such as 'web-*' (at most 64 services, 32 with --both), each line then prefixed with its service's name."`
 }
 
@@ -88,9 +89,11 @@ func (n *lineCount) UnmarshalText(text []byte) error {
 //
 // With --both, stdout and stderr are read as two services are: each line
 // is prefixed with its stream ("stdout | "), and with several services
-// with its service's name and stream ("web stderr | "). The two files hold
-// no time stamps, so without -f the last lines of stdout come first, then
-// those of stderr; with -f, the lines of both as they come.
+// with its service's name and stream ("web stderr | "). Without -f, the
+// last lines of the two are merged by the stamps [Log] Timestamps= puts
+// at the start of each line (see mergeStreams); so lines without stamps
+// print those of stdout first, then those of stderr. With -f, the lines
+// of both are printed as they come.
 func (c *logsCmd) Run(ctx context.Context, a *app) error {
 	q := transport.LogQuery{Stream: transport.StreamStdout, Tail: int(c.Lines), Follow: c.Follow}
 	if c.Stderr {
@@ -183,6 +186,21 @@ func (c *logsCmd) runMany(ctx context.Context, a *app, q transport.LogQuery) err
 			reported[name] = true
 		}
 		code = max(code, errorCode(a.serviceError("logs", name, err)))
+	}
+	if !c.Follow && c.Both {
+		for i := 0; i < len(srcs); i += 2 {
+			errs, err := a.mergeStreams(ctx, out, srcs[i:i+2])
+			if err != nil {
+				return err
+			}
+			for _, err := range errs {
+				if isFatal(err) {
+					return err
+				}
+				report(srcs[i].name, err)
+			}
+		}
+		return codeError(code)
 	}
 	if !c.Follow {
 		for _, src := range srcs {
@@ -388,4 +406,148 @@ func (r *activityReader) Read(p []byte) (int, error) {
 	n, err := r.r.Read(p)
 	r.timer.Stop()
 	return n, err
+}
+
+// mergeStreams prints the last lines of two streams of one service (srcs:
+// its stdout and its stderr), each line with its source's prefix, merged by
+// the stamps that [Log] Timestamps= puts at the start of each line: of
+// the two streams' next lines, the one with the earlier stamp comes first
+// (stdout's on a tie), and a line without a stamp as soon as the line
+// before it in its stream has come. Lines without stamps thus keep their
+// streams apart (stdout's, then stderr's), and logs that got stamps only
+// lately print their older lines first. The two answers are read at once,
+// a line at a time from each, so nothing but a line is held.
+//
+// It returns the errors of the two requests (nil for a stream read to its
+// end), already wrapped as copyLogs does, and a fatal error: stdout failing.
+func (a *app) mergeStreams(ctx context.Context, out *lineMux, srcs []logSource) (errs [2]error, fatal error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type stream struct {
+		w    *prefixWriter
+		r    *bufio.Reader
+		pr   *io.PipeReader
+		line []byte // the next line (or piece of one) to print; nil once read to the end
+		mid  bool   // the last piece printed did not end its line
+	}
+	var (
+		ss     [2]stream
+		copied [2]error // the copies' errors, errs once they have returned
+		wg     sync.WaitGroup
+	)
+	for i, src := range srcs {
+		pr, pw := io.Pipe()
+		ss[i] = stream{w: out.writer(src.prefix), r: bufio.NewReaderSize(pr, maxLogLine), pr: pr}
+		wg.Go(func() {
+			copied[i] = a.copyLogs(ctx, pw, src.name, src.q, a.timeout)
+			pw.CloseWithError(copied[i]) // io.EOF when nil
+		})
+	}
+	defer func() {
+		// Both streams were read to their end, when stdout did not fail
+		// first: then the copies are stopped.
+		cancel()
+		for i := range ss {
+			ss[i].pr.Close()
+		}
+		wg.Wait()
+		errs = copied
+	}()
+	next := func(s *stream) {
+		line, err := s.r.ReadSlice('\n')
+		if len(line) == 0 && err != nil {
+			s.line = nil // the end, or the copy's error, which errs holds
+			return
+		}
+		s.line = line // valid until the next read: printed before it
+	}
+	for i := range ss {
+		next(&ss[i])
+	}
+	for {
+		s := pickStream(ss[0].line, ss[1].line, ss[0].mid, ss[1].mid)
+		if s < 0 {
+			break
+		}
+		st := &ss[s]
+		if _, err := st.w.Write(st.line); err != nil {
+			return errs, err // errs is set when the copies have returned
+		}
+		st.mid = st.line[len(st.line)-1] != '\n'
+		next(st)
+		if st.line == nil && st.mid {
+			// Its last line has no newline: printed now, with one, before
+			// the other stream's next line.
+			if err := st.w.flush(); err != nil {
+				return errs, err
+			}
+			st.mid = false
+		}
+	}
+	return errs, nil
+}
+
+// pickStream returns which of two streams' next lines a and b mergeStreams
+// prints first (0 or 1), or -1 when both are read to the end. A stream in
+// the middle of a line (aMid, bMid: a longer line than a read) goes on
+// first.
+func pickStream(a, b []byte, aMid, bMid bool) int {
+	switch {
+	case a == nil && b == nil:
+		return -1
+	case b == nil, aMid:
+		return 0
+	case a == nil, bMid:
+		return 1
+	}
+	sa, aok := lineStamp(a)
+	sb, bok := lineStamp(b)
+	switch {
+	case !aok:
+		return 0
+	case !bok:
+		return 1
+	case sb < sa:
+		return 1
+	default:
+		return 0
+	}
+}
+
+// lineStamp returns the stamp a log line starts with when its service has
+// [Log] Timestamps= ("2026-01-02T15:04:05.000Z "), which sorts as text.
+func lineStamp(line []byte) (string, bool) {
+	const n = len("2006-01-02T15:04:05.000Z")
+	if len(line) <= n || line[n] != ' ' {
+		return "", false
+	}
+	for i, c := range line[:n] {
+		switch i {
+		case 4, 7:
+			if c != '-' {
+				return "", false
+			}
+		case 10:
+			if c != 'T' {
+				return "", false
+			}
+		case 13, 16:
+			if c != ':' {
+				return "", false
+			}
+		case 19:
+			if c != '.' {
+				return "", false
+			}
+		case 23:
+			if c != 'Z' {
+				return "", false
+			}
+		default:
+			if c < '0' || c > '9' {
+				return "", false
+			}
+		}
+	}
+	return string(line[:n]), true
 }

@@ -15,11 +15,16 @@ import (
 // the others are still printed (exit 4). With --both, stdout's last lines,
 // then stderr's, each line prefixed with its stream, and with its
 // service's name too for several services; an unknown service is then
-// reported once, not once per stream.
+// reported once, not once per stream. Lines with the stamps of [Log]
+// Timestamps= are merged by them, lines without one coming right after
+// the line before them in their stream.
 func TestLogsSeveralServices(t *testing.T) {
 	fb := withLogs()
 	fb.logs["db stdout"] = "d1\nd2\npartial"
 	fb.logs["db stderr"] = "e1\n"
+	const s1, s2, s3 = "2026-11-27T10:00:00.001Z ", "2026-11-27T10:00:00.002Z ", "2026-11-27T10:00:01.000Z "
+	fb.logs["idle stdout"] = "unstamped o\n" + s1 + "o1\n" + s2 + "o2 tie\n" + s3 + "o3 last, no newline"
+	fb.logs["idle stderr"] = s2 + "e1 tie\nunstamped e\n" + s2 + "e2\n"
 	socket := startDaemon(t, fb)
 	for _, tc := range []struct {
 		args   []string
@@ -36,6 +41,9 @@ func TestLogsSeveralServices(t *testing.T) {
 		{[]string{"--both", "web", "db", "-n", "1"}, "web stdout | \x1b[31mred\x1b[0m\tand\r\xff no newline\nweb stderr | err 3\ndb  stdout | partial\ndb  stderr | e1\n", "", exitOK},
 		{[]string{"--both", "db", "nope", "-n", "2"}, "db   stdout | d2\ndb   stdout | partial\ndb   stderr | e1\n", "supers: unknown service \"nope\"\n", exitUnknown},
 		{[]string{"--both", "nope"}, "", "supers: unknown service \"nope\"\n", exitUnknown},
+		{[]string{"--both", "idle", "-n", "all"}, "stdout | unstamped o\nstdout | " + s1 + "o1\nstdout | " + s2 + "o2 tie\nstderr | " + s2 +
+			"e1 tie\nstderr | unstamped e\nstderr | " + s2 + "e2\nstdout | " + s3 + "o3 last, no newline\n", "", exitOK},
+		{[]string{"--both", "idle", "-n", "1"}, "stderr | " + s2 + "e2\nstdout | " + s3 + "o3 last, no newline\n", "", exitOK},
 	} {
 		r := runAgainst(t, socket, append([]string{"logs"}, tc.args...)...)
 		if r.code != tc.code || r.stdout != tc.stdout || r.stderr != tc.stderr {
