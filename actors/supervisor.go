@@ -271,6 +271,9 @@ type Supervisor struct {
 	// queries made then are answered with errLeftovers at once, instead of
 	// waiting for a start that may take up to TimeoutStopSec.
 	leftovers atomic.Bool
+	// marker is the services' marker (serviceDeps.marker) once Run has
+	// made it, for Usage, which the API may call before ready.
+	marker atomic.Pointer[func(service string) string]
 
 	// Set by Run before ready is closed; read-only afterwards.
 	sys      *actor.ActorSystem
@@ -591,6 +594,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		// Without a state file, a marker still lets a stop find the
 		// processes that left a service's group (they become ours).
 		deps.marker = runstate.NewMarker()
+	}
+	if deps.marker != nil {
+		s.marker.Store(&deps.marker)
 	}
 	// Asked to stop before any service started (superd given SIGTERM while
 	// it starts): nothing failed, and nothing is started only to be

@@ -4,12 +4,15 @@ import (
 	"context"
 
 	"github.com/supers-dev/supers/actors/process"
+	"github.com/supers-dev/supers/actors/runstate"
 	"github.com/supers-dev/supers/transport"
 )
 
 // Usage implements transport.UsageBackend: what the processes of each
-// running service use now, those of the process group its main process
-// leads (process.GroupUsage: one pass over /proc, made when asked, off the
+// running service use now: those of the process group its main process
+// leads, its descendants that left the group, and the processes of the
+// service that superd adopted as a child subreaper, with their descendants
+// (process.ServiceUsage: one pass over /proc, made when asked, off the
 // actors). Where the system gives no such figures, the error wraps
 // errors.ErrUnsupported.
 func (s *Supervisor) Usage(ctx context.Context) ([]transport.ServiceUsage, error) {
@@ -17,13 +20,18 @@ func (s *Supervisor) Usage(ctx context.Context) ([]transport.ServiceUsage, error
 	if err != nil {
 		return nil, err
 	}
-	var pids []int
+	marker := s.marker.Load()
+	var qs []process.UsageQuery
 	for _, st := range list {
 		if st.PID > 0 {
-			pids = append(pids, st.PID)
+			q := process.UsageQuery{PID: st.PID}
+			if marker != nil {
+				q.Marker = []byte(runstate.MarkerEnv + "=" + (*marker)(st.Name))
+			}
+			qs = append(qs, q)
 		}
 	}
-	groups, err := process.GroupUsage(pids)
+	groups, err := process.ServiceUsage(qs)
 	if err != nil {
 		return nil, err
 	}

@@ -47,8 +47,9 @@
 //	                                   a line: the recent events, oldest first, then
 //	                                   with follow each new one as it happens
 //	GET  /v1/usage                     []ServiceUsage: processes, memory and CPU time of
-//	                                   each running service's process group, read when
-//	                                   asked; 501 where superd cannot tell (not Linux)
+//	                                   each running service (its process group, and the
+//	                                   daemons it started), read when asked; 501 where
+//	                                   superd cannot tell (not Linux)
 //	GET  /v1/version                   VersionInfo
 //	GET  /v1/openapi.json              the OpenAPI 3.0 document of all this
 //	GET  /healthz                      {"status":"ok"}

@@ -75,7 +75,11 @@ type ServiceUsage struct {
 	Name string `json:"name"`
 	// PID is the main process id, which is also the process group's.
 	PID int `json:"pid"`
-	// Processes counts the live processes of the group.
+	// Processes counts the service's live processes: those of its main
+	// process's group, its main process's descendants that left the group,
+	// and the processes superd adopted that carry the service's marker in
+	// their environment (a daemon that forked twice), with their
+	// descendants.
 	Processes int `json:"processes"`
 	// MemoryBytes is the sum of their resident memory (RSS), in bytes.
 	MemoryBytes uint64 `json:"memory_bytes"`

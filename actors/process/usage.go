@@ -2,9 +2,18 @@ package process
 
 import "time"
 
-// Usage is what the processes of one process group use now.
+// UsageQuery names a service's processes for ServiceUsage.
+type UsageQuery struct {
+	// PID is the service's main process, which leads its process group.
+	PID int
+	// Marker is the "NAME=VALUE" entry of the environment that marks
+	// the service's processes, as for Manager.Strays; nil for none.
+	Marker []byte
+}
+
+// Usage is what the processes of one service use now.
 type Usage struct {
-	// Processes counts the group's live processes (zombies aside).
+	// Processes counts the service's live processes (zombies aside).
 	Processes int
 	// RSS is the sum of their resident memory, in bytes (pages they
 	// share are counted once for each of them, as ps's RSS does).

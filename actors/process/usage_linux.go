@@ -9,19 +9,25 @@ import (
 	"time"
 )
 
-// GroupUsage returns, by process group id, what the process groups pgids
-// use now: one pass over /proc, one read of /proc/PID/stat for each
-// process of the machine. A group that has no live process is missing. It
-// polls nothing: it is meant for a request that asks for it.
-func GroupUsage(pgids []int) (map[int]Usage, error) {
-	want := make(map[int]bool, len(pgids))
-	for _, g := range pgids {
-		if g > 0 {
-			want[g] = true
+// ServiceUsage returns, by main process (UsageQuery.PID), what the
+// processes of each service use now: those of the process group its main
+// process leads, the main process's descendants that left the group (a
+// daemon that called setsid), and the orphans this process adopted as a
+// child subreaper whose environment holds the service's marker, with
+// their descendants (a daemon that double-forked). One pass over /proc
+// reads each process's /proc/PID/stat, and the environment of this
+// process's orphans; each process is counted for one service at most. A
+// service none of whose processes lives is missing. It polls nothing: it
+// is meant for a request that asks for it.
+func ServiceUsage(qs []UsageQuery) (map[int]Usage, error) {
+	out := make(map[int]Usage, len(qs))
+	owner := make(map[int]int, len(qs)) // process → the main process of its service
+	for _, q := range qs {
+		if q.PID > 0 {
+			owner[q.PID] = q.PID // it leads its service's group
 		}
 	}
-	out := make(map[int]Usage, len(want))
-	if len(want) == 0 {
+	if len(owner) == 0 {
 		return out, nil
 	}
 	d, err := os.Open("/proc")
@@ -33,25 +39,82 @@ func GroupUsage(pgids []int) (map[int]Usage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("process: usage: %w", err)
 	}
-	hz := newBootClock().hz
-	if hz == 0 {
-		hz = 100 // USER_HZ on every Linux architecture Go supports
-	}
-	page := uint64(os.Getpagesize())
-	var buf [4096]byte
+	var (
+		buf      [4096]byte
+		procs    = make(map[int]procStat, len(names))
+		children = make(map[int][]int) // by parent, the live processes not yet owned
+		self     = os.Getpid()
+	)
 	for _, name := range names {
 		if name[0] < '0' || name[0] > '9' {
 			continue
 		}
 		st, ok := readStat(name, buf[:])
-		if !ok || !want[st.pgrp] || st.zombie {
-			continue // gone meanwhile, or not of a group asked about
+		if !ok || st.zombie {
+			continue // gone meanwhile
 		}
-		u := out[st.pgrp]
+		pid, _ := strconv.Atoi(name)
+		procs[pid] = st
+		if st.pgrp > 0 && owner[st.pgrp] == st.pgrp { // a service's group (kernel threads have pgrp 0)
+			owner[pid] = st.pgrp
+			continue
+		}
+		children[st.ppid] = append(children[st.ppid], pid)
+	}
+	// This process's orphans, by the marker in their environment.
+	var marked []UsageQuery
+	for _, q := range qs {
+		if q.PID > 0 && len(q.Marker) > 0 {
+			marked = append(marked, q)
+		}
+	}
+	if len(marked) > 0 {
+		for _, pid := range children[self] {
+			if _, ok := owner[pid]; ok {
+				continue
+			}
+			env, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+			if err != nil {
+				continue
+			}
+			for _, q := range marked {
+				if markedBy(env, q.Marker) == markEntry {
+					owner[pid] = q.PID
+					break
+				}
+			}
+		}
+	}
+	// The descendants of every process owned so far, whatever their group.
+	todo := make([]int, 0, len(owner))
+	for pid := range owner {
+		todo = append(todo, pid)
+	}
+	for len(todo) > 0 {
+		pid := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		for _, child := range children[pid] {
+			if _, ok := owner[child]; !ok {
+				owner[child] = owner[pid]
+				todo = append(todo, child)
+			}
+		}
+	}
+	hz := newBootClock().hz
+	if hz == 0 {
+		hz = 100 // USER_HZ on every Linux architecture Go supports
+	}
+	page := uint64(os.Getpagesize())
+	for pid, main := range owner {
+		st, ok := procs[pid]
+		if !ok {
+			continue // the main process itself is gone (or a zombie)
+		}
+		u := out[main]
 		u.Processes++
 		u.RSS += st.rss * page
 		u.CPU += ticks(st.utime+st.stime+st.cutime+st.cstime, hz)
-		out[st.pgrp] = u
+		out[main] = u
 	}
 	return out, nil
 }
@@ -63,9 +126,9 @@ func ticks(n, hz uint64) time.Duration {
 	return time.Duration(n) * (time.Second / time.Duration(hz))
 }
 
-// procStat is what GroupUsage reads of a /proc/PID/stat line.
+// procStat is what ServiceUsage reads of a /proc/PID/stat line.
 type procStat struct {
-	pgrp           int
+	ppid, pgrp     int
 	zombie         bool
 	utime, stime   uint64 // clock ticks
 	cutime, cstime uint64 // clock ticks of its children that it waited for
@@ -95,14 +158,15 @@ func parseStat(line []byte) (procStat, bool) {
 		v, err := strconv.ParseUint(string(f[n-3]), 10, 64)
 		return v, err == nil
 	}
+	ppid, ok0 := field(4)
 	pgrp, ok1 := field(5)
 	utime, ok2 := field(14)
 	stime, ok3 := field(15)
 	cutime, ok4 := field(16)
 	cstime, ok5 := field(17)
 	rss, ok6 := field(24)
-	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 {
+	if !ok0 || !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 {
 		return procStat{}, false
 	}
-	return procStat{pgrp: int(pgrp), zombie: f[0][0] == 'Z', utime: utime, stime: stime, cutime: cutime, cstime: cstime, rss: rss}, true
+	return procStat{ppid: int(ppid), pgrp: int(pgrp), zombie: f[0][0] == 'Z', utime: utime, stime: stime, cutime: cutime, cstime: cstime, rss: rss}, true
 }

@@ -3,59 +3,103 @@
 package process
 
 import (
+	"os"
 	"os/exec"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// GroupUsage counts the live processes of a group, their resident memory
-// and their CPU time, and leaves out other groups.
-func TestGroupUsage(t *testing.T) {
-	// Two processes in a group of their own: a shell whose child burns
-	// CPU for a while (0.3 s here) and ends, then that shell execs a sleep,
-	// whose own CPU time is nil: what its child used counts; and a sleep
-	// that joins its group.
-	cmd := exec.Command("/bin/sh", "-c", "(i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done); exec sleep 600")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+// ServiceUsage counts the live processes of a service, their resident
+// memory and their CPU time: its main process's group, the descendants
+// that left it, and this process's children marked as the service's (the
+// orphans superd adopts); and leaves out the rest.
+func TestServiceUsage(t *testing.T) {
+	if _, err := exec.LookPath("setsid"); err != nil {
+		t.Skip("no setsid program")
 	}
-	pgid := cmd.Process.Pid
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	other := exec.Command("/bin/sleep", "600")
-	other.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pgid: pgid}
-	if err := other.Start(); err != nil {
-		t.Fatal(err)
+	start := func(cmd *exec.Cmd) *exec.Cmd {
+		t.Helper()
+		if cmd.SysProcAttr == nil {
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		})
+		return cmd
 	}
-	t.Cleanup(func() {
-		_ = other.Process.Kill()
-		_ = other.Wait()
-	})
-	var u Usage
+	// The main process, in a group of its own: a shell whose child burns
+	// CPU for a while (0.3 s here) and ends, then that shell starts a
+	// sleep in a session of its own and execs a sleep, whose own CPU time
+	// is nil: what its child used counts.
+	main := start(exec.Command("/bin/sh", "-c", "(i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done); setsid sleep 602 & exec sleep 600"))
+	pgid := main.Process.Pid
+	// A sleep that joins its group.
+	joiner := exec.Command("/bin/sleep", "601")
+	joiner.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pgid: pgid}
+	start(joiner)
+	// A child of this process with the service's marker, and one without.
+	const mark = "SUPERS_USAGE_TEST=svc"
+	marked := exec.Command("/bin/sleep", "603")
+	marked.Env = []string{mark}
+	start(marked)
+	unmarked := exec.Command("/bin/sleep", "604")
+	unmarked.Env = []string{mark + "-other"}
+	start(unmarked)
+
+	// Once the main process is the sleep, its child in a session of its
+	// own has been started: find it, to kill it at the end (it is this
+	// process's to reap once the main process is gone: TestMain makes this
+	// process a child subreaper).
 	deadline := time.Now().Add(20 * time.Second)
+	var kids []int
 	for {
-		got, err := GroupUsage([]int{pgid, 0, -1})
+		comm, _ := os.ReadFile("/proc/" + strconv.Itoa(pgid) + "/comm")
+		kids = readChildren("/proc/" + strconv.Itoa(pgid) + "/task/" + strconv.Itoa(pgid) + "/children")
+		if string(comm) == "sleep\n" && len(kids) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the main process is %q with children %v, want a sleep with one child", comm, kids)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Cleanup(func() {
+		_ = syscall.Kill(kids[0], syscall.SIGKILL)
+		_ = main.Process.Kill()
+		_ = main.Wait()
+		_, _ = syscall.Wait4(kids[0], nil, 0, nil)
+	})
+
+	var u Usage
+	for {
+		got, err := ServiceUsage([]UsageQuery{{PID: pgid, Marker: []byte(mark)}, {PID: 0}, {PID: -1}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		u = got[pgid]
-		if u.Processes == 2 && u.CPU >= 50*time.Millisecond && len(got) == 1 {
+		if u.Processes == 4 && u.CPU >= 50*time.Millisecond && len(got) == 1 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("usage %+v (of %d groups), want 2 processes that used 50 ms of CPU or more through a child, one group", u, len(got))
+			t.Fatalf("usage %+v (of %d services), want 4 processes that used 50 ms of CPU or more through a child, one service", u, len(got))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if u.RSS < 64<<10 {
-		t.Errorf("RSS %d bytes for a shell and a sleep, want more", u.RSS)
+	if u.RSS < 4*64<<10 {
+		t.Errorf("RSS %d bytes for four sleeps, want more", u.RSS)
 	}
-	if got, err := GroupUsage(nil); err != nil || len(got) != 0 {
-		t.Errorf("GroupUsage(nil) = %v, %v", got, err)
+	// Without the marker, the marked child is not the service's.
+	if got, err := ServiceUsage([]UsageQuery{{PID: pgid}}); err != nil || got[pgid].Processes != 3 {
+		t.Errorf("without the marker: %+v, %v; want 3 processes", got[pgid], err)
+	}
+	if got, err := ServiceUsage(nil); err != nil || len(got) != 0 {
+		t.Errorf("ServiceUsage(nil) = %v, %v", got, err)
 	}
 }
 

@@ -4,8 +4,8 @@ package process
 
 import "errors"
 
-// GroupUsage is only supported on Linux; elsewhere it returns
+// ServiceUsage is only supported on Linux; elsewhere it returns
 // [errors.ErrUnsupported].
-func GroupUsage([]int) (map[int]Usage, error) {
+func ServiceUsage([]UsageQuery) (map[int]Usage, error) {
 	return nil, errors.ErrUnsupported
 }
