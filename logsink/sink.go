@@ -153,7 +153,8 @@ type Options struct {
 	// "2006-01-02T15:04:05.000Z ". The time is taken when the writer
 	// takes the line from the queue, within a millisecond of its read
 	// unless the disk is slow; a line written in several pieces gets one
-	// stamp, at its first piece. QueueBytes and the counts of output
+	// stamp, at its first piece, and the rest of a line whose start a
+	// failed write lost gets one too. QueueBytes and the counts of output
 	// dropped on the way to the file (Stats) are of the output without
 	// the stamps; a write that fails counts the stamps it loses too.
 	Timestamps bool
@@ -318,7 +319,8 @@ type StreamStats struct {
 	BytesWritten uint64 `json:"bytes_written"`
 	// BytesDropped counts the bytes read from the pipes but never written,
 	// because the queue stayed full (see Options.MaxBlock) or a write or
-	// open failed.
+	// open failed (with Options.Timestamps, a failed write counts the
+	// stamps it loses too).
 	BytesDropped uint64 `json:"bytes_dropped"`
 	// LastError is the text of the stream's most recent error, if any.
 	LastError string `json:"last_error,omitempty"`

@@ -411,6 +411,7 @@ func (w *streamWriter) write(p []byte, queued int) {
 	defer w.queue.release(queued)
 	if w.live == nil && monotonic() < w.retryAt {
 		w.stats.dropUnreported(len(p))
+		w.lostLineEnd(len(p))
 		return
 	}
 	if err := w.ensureLive(); err != nil {
@@ -542,6 +543,17 @@ func (w *streamWriter) failed(n int, err error) {
 		w.retryAt = monotonic() + resourceRetry
 	}
 	w.stats.lose(n, err)
+	w.lostLineEnd(n)
+}
+
+// lostLineEnd is called when the last n bytes staged were not written
+// (a failed write keeps whole lines only): with Options.Timestamps, what
+// comes next starts with a stamp, even if it goes on with a line whose
+// start was lost, so that no line of the file lacks one.
+func (w *streamWriter) lostLineEnd(n int) {
+	if n > 0 {
+		w.midLine = false
+	}
 }
 
 // ensureLive makes sure the live file exists as a regular file (creating the
