@@ -416,7 +416,9 @@ func (r *activityReader) Read(p []byte) (int, error) {
 // before it in its stream has come. Lines without stamps thus keep their
 // streams apart (stdout's, then stderr's), and logs that got stamps only
 // lately print their older lines first. The two answers are read at once,
-// a line at a time from each, so nothing but a line is held.
+// each as fast as superd sends it, into a spool: what is not printed yet
+// waits in memory, past 8 MiB in a temporary file, so that superd never
+// has a stream held back (it cuts an answer left unread for a minute).
 //
 // It returns the errors of the two requests (nil for a stream read to its
 // end), already wrapped as copyLogs does, and a fatal error: stdout failing.
@@ -426,7 +428,7 @@ func (a *app) mergeStreams(ctx context.Context, out *lineMux, srcs []logSource) 
 	type stream struct {
 		w    *prefixWriter
 		r    *bufio.Reader
-		pr   *io.PipeReader
+		sp   *spool
 		line []byte // the next line (or piece of one) to print; nil once read to the end
 		mid  bool   // the last piece printed did not end its line
 	}
@@ -436,11 +438,11 @@ func (a *app) mergeStreams(ctx context.Context, out *lineMux, srcs []logSource) 
 		wg     sync.WaitGroup
 	)
 	for i, src := range srcs {
-		pr, pw := io.Pipe()
-		ss[i] = stream{w: out.writer(src.prefix), r: bufio.NewReaderSize(pr, maxLogLine), pr: pr}
+		sp := newSpool()
+		ss[i] = stream{w: out.writer(src.prefix), r: bufio.NewReaderSize(sp, maxLogLine), sp: sp}
 		wg.Go(func() {
-			copied[i] = a.copyLogs(ctx, pw, src.name, src.q, a.timeout)
-			pw.CloseWithError(copied[i]) // io.EOF when nil
+			copied[i] = a.copyLogs(ctx, sp, src.name, src.q, a.timeout)
+			sp.closeWrite(copied[i])
 		})
 	}
 	defer func() {
@@ -448,7 +450,7 @@ func (a *app) mergeStreams(ctx context.Context, out *lineMux, srcs []logSource) 
 		// first: then the copies are stopped.
 		cancel()
 		for i := range ss {
-			ss[i].pr.Close()
+			ss[i].sp.Close()
 		}
 		wg.Wait()
 		errs = copied
