@@ -3,6 +3,7 @@
 package process
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"strconv"
@@ -61,11 +62,21 @@ func ServiceUsage(qs []UsageQuery) (map[int]Usage, error) {
 		}
 		children[st.ppid] = append(children[st.ppid], pid)
 	}
-	// This process's orphans, by the marker in their environment.
-	var marked []UsageQuery
+	for _, q := range qs {
+		if st, ok := procs[q.PID]; q.PID > 0 && (!ok || st.pgrp != q.PID) {
+			// Not the main process any more (gone, or its PID reused by
+			// a process that leads no group of that id): neither it nor
+			// its descendants are the service's; its group's other
+			// processes still are.
+			delete(owner, q.PID)
+		}
+	}
+	// This process's orphans, by the marker in their environment: each
+	// entry of it is looked up once among the services' markers.
+	marked := make(map[string]int) // marker entry → main process
 	for _, q := range qs {
 		if q.PID > 0 && len(q.Marker) > 0 {
-			marked = append(marked, q)
+			marked[string(q.Marker)] = q.PID
 		}
 	}
 	if len(marked) > 0 {
@@ -77,9 +88,9 @@ func ServiceUsage(qs []UsageQuery) (map[int]Usage, error) {
 			if err != nil {
 				continue
 			}
-			for _, q := range marked {
-				if markedBy(env, q.Marker) == markEntry {
-					owner[pid] = q.PID
+			for kv := range bytes.SplitSeq(env, []byte{0}) {
+				if main, ok := marked[string(kv)]; ok {
+					owner[pid] = main
 					break
 				}
 			}
