@@ -417,8 +417,9 @@ func (r *activityReader) Read(p []byte) (int, error) {
 // streams apart (stdout's, then stderr's), and logs that got stamps only
 // lately print their older lines first. The two answers are read at once,
 // each as fast as superd sends it, into a spool: what is not printed yet
-// waits in memory, past 8 MiB in a temporary file, so that superd never
-// has a stream held back (it cuts an answer left unread for a minute).
+// waits in memory, past 8 MiB in a temporary file (not on Windows), so
+// that superd never has a stream held back (it cuts an answer left unread
+// for a minute).
 //
 // It returns the errors of the two requests (nil for a stream read to its
 // end), already wrapped as copyLogs does, and a fatal error: stdout failing.

@@ -9,12 +9,18 @@ import (
 )
 
 // spoolMemory is how much of its unread data a spool keeps in memory;
-// past it, the data goes to a temporary file.
+// past it, the data goes to a temporary file. On Windows, where a file
+// cannot be removed while it is open, everything stays in memory: a
+// temporary file would be left behind whenever supers is interrupted.
 const spoolMemory = 8 << 20
+
+// spoolSpills says whether a spool may spill to a temporary file.
+const spoolSpills = runtime.GOOS != "windows"
 
 // spool is a pipe whose writer never waits for its reader: what the reader
 // has not taken yet is kept in memory, and past spoolMemory in a temporary
-// file. mergeStreams copies each stream's answer into one, so that superd
+// file, removed at once (which then holds everything written after that,
+// read or not, until the spool is closed). mergeStreams copies each stream's answer into one, so that superd
 // sends the stream that the merge holds back at its own pace: superd cuts
 // an answer that its client leaves unread for a minute.
 type spool struct {
@@ -43,7 +49,7 @@ func (s *spool) Write(p []byte) (int, error) {
 	if s.gone {
 		return 0, io.ErrClosedPipe
 	}
-	if s.file == nil && len(s.mem)+len(p) > spoolMemory {
+	if spoolSpills && s.file == nil && len(s.mem)+len(p) > spoolMemory {
 		if err := s.spill(); err != nil {
 			return 0, err
 		}
@@ -69,12 +75,9 @@ func (s *spool) spill() error {
 	if err != nil {
 		return fmt.Errorf("logs: keeping a stream: %w", err)
 	}
-	if runtime.GOOS != "windows" {
-		_ = os.Remove(f.Name()) // gone with the last descriptor, whatever ends supers
-	}
+	_ = os.Remove(f.Name()) // gone with the last descriptor, whatever ends supers
 	if _, err := f.Write(s.mem); err != nil {
 		_ = f.Close()
-		_ = os.Remove(f.Name())
 		return fmt.Errorf("logs: keeping a stream in %s: %w", f.Name(), err)
 	}
 	s.file, s.roff, s.woff, s.mem = f, 0, int64(len(s.mem)), nil
@@ -132,7 +135,6 @@ func (s *spool) Close() error {
 	s.mu.Unlock()
 	if f != nil {
 		_ = f.Close()
-		_ = os.Remove(f.Name()) // already gone except on Windows
 	}
 	return nil
 }
