@@ -154,7 +154,9 @@ type Options struct {
 	// takes the line from the queue, within a millisecond of its read
 	// unless the disk is slow; a line written in several pieces gets one
 	// stamp, at its first piece, and the rest of a line whose start a
-	// failed write lost gets one too. QueueBytes and the counts of output
+	// failed write lost gets one too (on the line the file ends with: if
+	// that is a line written in part before the failure, the stamp
+	// follows it there). QueueBytes and the counts of output
 	// dropped on the way to the file (Stats) are of the output without
 	// the stamps; a write that fails counts the stamps it loses too.
 	Timestamps bool
