@@ -510,7 +510,7 @@ func pickStream(a, b []byte, aMid, bMid bool) int {
 		return 0
 	case !bok:
 		return 1
-	case sb < sa:
+	case bytes.Compare(sb, sa) < 0:
 		return 1
 	default:
 		return 0
@@ -519,38 +519,38 @@ func pickStream(a, b []byte, aMid, bMid bool) int {
 
 // lineStamp returns the stamp a log line starts with when its service has
 // [Log] Timestamps= ("2026-01-02T15:04:05.000Z "), which sorts as text.
-func lineStamp(line []byte) (string, bool) {
+func lineStamp(line []byte) ([]byte, bool) {
 	const n = len("2006-01-02T15:04:05.000Z")
 	if len(line) <= n || line[n] != ' ' {
-		return "", false
+		return nil, false
 	}
 	for i, c := range line[:n] {
 		switch i {
 		case 4, 7:
 			if c != '-' {
-				return "", false
+				return nil, false
 			}
 		case 10:
 			if c != 'T' {
-				return "", false
+				return nil, false
 			}
 		case 13, 16:
 			if c != ':' {
-				return "", false
+				return nil, false
 			}
 		case 19:
 			if c != '.' {
-				return "", false
+				return nil, false
 			}
 		case 23:
 			if c != 'Z' {
-				return "", false
+				return nil, false
 			}
 		default:
 			if c < '0' || c > '9' {
-				return "", false
+				return nil, false
 			}
 		}
 	}
-	return string(line[:n]), true
+	return line[:n], true
 }

@@ -19,7 +19,7 @@ func TestLineStamp(t *testing.T) {
 		{"", ""},
 	} {
 		stamp, ok := lineStamp([]byte(tc.line))
-		if stamp != tc.stamp || ok != (tc.stamp != "") {
+		if string(stamp) != tc.stamp || ok != (tc.stamp != "") {
 			t.Errorf("lineStamp(%q) = %q, %t; want %q", tc.line, stamp, ok, tc.stamp)
 		}
 	}
