@@ -520,37 +520,15 @@ func pickStream(a, b []byte, aMid, bMid bool) int {
 // lineStamp returns the stamp a log line starts with when its service has
 // [Log] Timestamps= ("2026-01-02T15:04:05.000Z "), which sorts as text.
 func lineStamp(line []byte) ([]byte, bool) {
-	const n = len("2006-01-02T15:04:05.000Z")
-	if len(line) <= n || line[n] != ' ' {
+	const shape = "0000-00-00T00:00:00.000Z" // 0: any digit
+	if len(line) <= len(shape) || line[len(shape)] != ' ' {
 		return nil, false
 	}
-	for i, c := range line[:n] {
-		switch i {
-		case 4, 7:
-			if c != '-' {
-				return nil, false
-			}
-		case 10:
-			if c != 'T' {
-				return nil, false
-			}
-		case 13, 16:
-			if c != ':' {
-				return nil, false
-			}
-		case 19:
-			if c != '.' {
-				return nil, false
-			}
-		case 23:
-			if c != 'Z' {
-				return nil, false
-			}
-		default:
-			if c < '0' || c > '9' {
-				return nil, false
-			}
+	for i := range len(shape) {
+		c, want := line[i], shape[i]
+		if want == '0' && (c < '0' || c > '9') || want != '0' && c != want {
+			return nil, false
 		}
 	}
-	return line[:n], true
+	return line[:len(shape)], true
 }
