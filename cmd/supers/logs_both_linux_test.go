@@ -38,10 +38,10 @@ ExecStart=/bin/sh -c 'echo to-stdout; echo to-stderr >&2; exec sleep 600'
 // their stamps: the lines come in the order the service wrote them.
 func TestLogsBothMergesStampedStreams(t *testing.T) {
 	t.Parallel()
-	// 0.3 s apart: each line is stamped when superd writes it, within a
+	// 0.6 s apart: each line is stamped when superd writes it, within a
 	// millisecond of the write unless the machine is very busy.
 	d := startRealSuperd(t, map[string]string{"stamped.service": `[Service]
-ExecStart=/bin/sh -c 'echo o1; sleep 0.3; echo e1 >&2; sleep 0.3; echo o2; sleep 0.3; echo e2 >&2; exec sleep 600'
+ExecStart=/bin/sh -c 'echo o1; sleep 0.6; echo e1 >&2; sleep 0.6; echo o2; sleep 0.6; echo e2 >&2; exec sleep 600'
 [Log]
 Timestamps=yes
 `})
