@@ -75,9 +75,7 @@ if [ -e %[1]s/first ]; then exec sleep 1002; fi
 while [ ! -e %[1]s/go ]; do sleep 0.01; done
 exit %[4]d
 `, dir, pidFile, setsid, code)
-	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	writeMode(t, script, body, 0o755)
 	d = newDaemon(t, map[string]string{name + ".service": "[Service]\nExecStart=/bin/sh " + script + "\nRestart=" + restart + "\nRestartSec=0\n"})
 	lifeTag(t, d)
 	d.start()

@@ -28,9 +28,7 @@ setsid env -i /bin/sh -c 'echo $$ >> %[1]s/pids; while :; do echo %[2]s; sleep 0
 while [ ! -s %[1]s/pids ] || [ "$(wc -l < %[1]s/pids)" -lt "$(cat %[1]s/gen)" ]; do sleep 0.01; done
 %[3]s
 `, dir, token, last)
-	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	writeMode(t, script, body, 0o755)
 	return "[Service]\nExecStart=/bin/sh " + script + "\nTimeoutStopSec=5s\n" + extra
 }
 

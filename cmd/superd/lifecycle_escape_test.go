@@ -33,9 +33,7 @@ setsid sh -c '%[1]secho $$ > %[2]s/%[3]s-1.pid; exec sleep 1001' &
 setsid sh -c '%[1]ssleep 1002 & echo $! > %[2]s/%[3]s-2.pid; echo $$ > %[2]s/%[3]s-3.pid; wait' &
 exec sleep 1000
 `, trap, dir, name)
-	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	writeMode(t, script, body, 0o755)
 	return fmt.Sprintf("[Service]\nExecStart=/bin/sh %s\nTimeoutStopSec=3s\n", script)
 }
 
@@ -204,9 +202,7 @@ setsid sh -c 'echo $$ > %[1]s.tmp; mv %[1]s.tmp %[1]s; exec sleep 1001' &
 while [ ! -s %[1]s ]; do sleep 0.01; done
 exit 0
 `, pidFile)
-	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	writeMode(t, script, body, 0o755)
 	d := newDaemon(t, map[string]string{"forker.service": "[Service]\nExecStart=/bin/sh " + script + "\nRestart=no\n"})
 	lifeTag(t, d)
 	d.start()
@@ -236,9 +232,7 @@ sh -c 'setsid sh -c "echo \$\$ > %[1]s.tmp; mv %[1]s.tmp %[1]s; exec sleep 1003"
 while [ ! -s %[1]s ]; do sleep 0.01; done
 exec sleep 1005
 `, pidFile)
-	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	writeMode(t, script, body, 0o755)
 	d := newDaemon(t, map[string]string{"nested.service": "[Service]\nExecStart=/bin/sh " + script + "\nRestart=no\n"})
 	lifeTag(t, d)
 	d.start()

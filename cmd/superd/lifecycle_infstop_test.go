@@ -24,9 +24,7 @@ func TestSignalEndsInfiniteStopWaitingForEscapee(t *testing.T) {
 setsid sh -c 'trap "" TERM; echo $$ > %[1]s.tmp; mv %[1]s.tmp %[1]s; exec sleep 1011' &
 exec sleep 1012
 `, pidFile)
-	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	writeMode(t, script, body, 0o755)
 	d := newDaemon(t, map[string]string{"infs.service": "[Service]\nExecStart=/bin/sh " + script + "\nTimeoutStopSec=infinity\n"})
 	lifeTag(t, d)
 	d.start()

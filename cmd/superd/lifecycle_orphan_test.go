@@ -27,9 +27,7 @@ func TestOrphanInGroupGetsKillSignalOnce(t *testing.T) {
 ( sh -c 'trap "echo TERM >> %[2]s" TERM; echo $$ > %[1]s.tmp; mv %[1]s.tmp %[1]s; while :; do sleep 0.05; done' & )
 exec sleep 1000
 `, pidFile, termFile)
-	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	writeMode(t, script, body, 0o755)
 	d := newDaemon(t, map[string]string{"orph.service": "[Service]\nExecStart=/bin/sh " + script + "\nTimeoutStopSec=2s\n"})
 	lifeTag(t, d)
 	d.start()

@@ -35,9 +35,7 @@ func TestLifecycleStopOfForkingStrayLeavesNone(t *testing.T) {
 setsid sh -c 'echo $$ > %[1]s/pid.tmp; mv %[1]s/pid.tmp %[1]s/pid; while :; do sleep 3 & sleep 0.002; done' &
 exec sleep 1000
 `, dir)
-	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	writeMode(t, script, body, 0o755)
 	d := newDaemon(t, map[string]string{"esc.service": "[Service]\nExecStart=/bin/sh " + script + "\nTimeoutStopSec=5s\n"})
 	lifeTag(t, d)
 	d.start()
