@@ -80,10 +80,7 @@ func ServiceUsage(qs []UsageQuery) (map[int]Usage, error) {
 		}
 	}
 	if len(marked) > 0 {
-		for _, pid := range children[self] {
-			if _, ok := owner[pid]; ok {
-				continue
-			}
+		for _, pid := range children[self] { // none of them owned yet
 			env, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
 			if err != nil {
 				continue
