@@ -92,6 +92,11 @@ func (b *bench) killOnce(ctx context.Context, rr *restartRun) (time.Duration, pr
 	if err != nil {
 		return 0, procStat{}, err
 	}
+	fine, err := newFineSleeper()
+	if err != nil {
+		return 0, procStat{}, err
+	}
+	defer fine.close()
 	t0 := time.Now()
 	if err := unix.Kill(victim.pid, unix.SIGKILL); err != nil {
 		return 0, procStat{}, fmt.Errorf("kill: %w", err)
@@ -112,7 +117,9 @@ func (b *bench) killOnce(ctx context.Context, rr *restartRun) (time.Duration, pr
 		if ctx.Err() != nil {
 			return 0, procStat{}, ctx.Err()
 		}
-		time.Sleep(b.opt.poll)
+		if err := fine.sleep(b.opt.poll); err != nil {
+			return 0, procStat{}, err
+		}
 	}
 }
 
