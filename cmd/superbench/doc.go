@@ -15,9 +15,8 @@
 // The benchmarks (-only):
 //
 //   - restart: SIGKILL of a sleep service's process → a new process of the
-//     same parent has exec'd sleep (polled every -poll, from a thread that
-//     sleeps in nanosleep: with time.Sleep, a poll every 100 µs would come
-//     every 1.1 ms, see fineSleeper);
+//     same parent has exec'd sleep, timed by an inotify watch of the
+//     service's own copy of sleep (see execWatch);
 //   - startup: launch of the supervisor → all N services have exec'd;
 //   - memory: RSS and PSS of the supervisor's own processes (not the
 //     services'), and the OS threads of its main process, with N services

@@ -34,7 +34,6 @@ type options struct {
 	quick      bool
 	out        string
 	md         string
-	poll       time.Duration
 	gap        time.Duration
 	settle     time.Duration
 	idle       time.Duration
@@ -80,7 +79,6 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.quick, "quick", false, "smoke run: small sizes, few repetitions, short windows")
 	fs.StringVar(&o.out, "out", "", "write the results as JSON to this file")
 	fs.StringVar(&o.md, "md", "", "write the markdown report to this file too")
-	fs.DurationVar(&o.poll, "poll", 100*time.Microsecond, "polling interval of the restart benchmark")
 	fs.DurationVar(&o.gap, "gap", 1200*time.Millisecond, "least time a service runs before it is killed (runit and s6 throttle runs shorter than 1 s)")
 	fs.DurationVar(&o.settle, "settle", time.Second, "wait after start-up before measuring memory, and before a log flood")
 	fs.DurationVar(&o.idle, "idle", 30*time.Second, "window of the idle CPU benchmark")

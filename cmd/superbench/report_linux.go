@@ -48,7 +48,6 @@ type settings struct {
 	LargeReps   int     `json:"reps_1000_services"`
 	Kills       int     `json:"kills"`
 	Queries     int     `json:"queries"`
-	PollUS      float64 `json:"restart_poll_us"`
 	GapS        float64 `json:"restart_gap_s"`
 	IdleN       int     `json:"idle_services"`
 	IdleS       float64 `json:"idle_window_s"`
@@ -192,9 +191,9 @@ func (r *results) writeMarkdown(w io.Writer, order []string) {
 	}
 	s := r.Settings
 	fmt.Fprintf(w, "Settings: sizes %s; %d repetitions (%d with %d services or more), supervisors interleaved (order rotated each repetition); "+
-		"%d kills each (polled every %s µs, each service up ≥ %s s); %d CLI queries per instance; "+
+		"%d kills each (timed to the exec of the service's program, seen by inotify; each service up ≥ %s s); %d CLI queries per instance; "+
 		"idle: %d services, %d windows of %s s; log throughput: %s MB; flood: %d services × %d lines/s, %s s.\n\n",
-		joinInts(s.Sizes), s.Reps, s.LargeReps, largeSize, s.Kills, num(s.PollUS), num(s.GapS), s.Queries,
+		joinInts(s.Sizes), s.Reps, s.LargeReps, largeSize, s.Kills, num(s.GapS), s.Queries,
 		s.IdleN, s.Reps, num(s.IdleS), num(float64(s.LogBytes)/1e6), s.FloodN, s.FloodRate, num(s.FloodS))
 	fmt.Fprintf(w, "Cells: median (min–max) of all samples.\n\n")
 	for _, mi := range metrics() {

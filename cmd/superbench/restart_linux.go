@@ -20,14 +20,16 @@ const restartSettle = 50 * time.Millisecond
 // service's current process.
 type restartRun struct {
 	*running
+	exec    *execWatch // of the service's program
 	current procStat
 	since   time.Time // when current was seen
 }
 
 // restart measures the restart latency: every supervisor runs one sleep
-// service, all at once; in turns, superbench sends SIGKILL to one service's
-// process and polls (every -poll) for a new process of the same parent
-// that has exec'd sleep. Each service has run at least -gap when it is
+// service, all at once, each from its own copy of sleep; in turns,
+// superbench sends SIGKILL to one service's process and waits until that
+// copy is executed again (execWatch), then checks that a new process of the
+// same parent has exec'd it. Each service has run at least -gap when it is
 // killed: runit and s6 wait 1 s before restarting a process that ran less
 // than 1 s, PM2 counts such a run as unstable, superd's StableSec=1 ends
 // the streak (its 100 ms floor applies within a streak only).
@@ -35,6 +37,7 @@ func (b *bench) restart(ctx context.Context) error {
 	var runs []*restartRun
 	defer func() {
 		for _, rr := range runs {
+			_ = rr.exec.close()
 			if err := b.downAndClean(context.WithoutCancel(ctx), rr.running); err != nil {
 				b.fail("restart", rr.drv, err)
 			}
@@ -45,12 +48,21 @@ func (b *bench) restart(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		r, err := b.up(ctx, drv, dir, sleepServices(1), logPolicy{})
+		prog, err := privateProgram(sleepPath, dir)
 		if err != nil {
+			return err
+		}
+		w, err := newExecWatch(prog)
+		if err != nil {
+			return err
+		}
+		r, err := b.up(ctx, drv, dir, []service{{name: "s0", argv: []string{prog, "100000"}}}, logPolicy{})
+		if err != nil {
+			_ = w.close()
 			b.fail("restart", drv, err)
 			continue
 		}
-		runs = append(runs, &restartRun{running: r, current: r.services[0], since: time.Now()})
+		runs = append(runs, &restartRun{running: r, exec: w, current: r.services[0], since: time.Now()})
 	}
 	b.log.Info("restart latency", "supervisors", len(runs), "kills", b.opt.kills)
 	failed := map[*restartRun]bool{}
@@ -92,36 +104,43 @@ func (b *bench) killOnce(ctx context.Context, rr *restartRun) (time.Duration, pr
 	if err != nil {
 		return 0, procStat{}, err
 	}
-	fine, err := newFineSleeper()
-	if err != nil {
+	if err := rr.exec.drain(); err != nil {
 		return 0, procStat{}, err
 	}
-	defer fine.close()
 	t0 := time.Now()
 	if err := unix.Kill(victim.pid, unix.SIGKILL); err != nil {
 		return 0, procStat{}, fmt.Errorf("kill: %w", err)
 	}
-	deadline := t0.Add(10 * time.Second)
+	at, err := rr.exec.wait(restartTimeout)
+	if errors.Is(err, errNoExec) {
+		return 0, procStat{}, fmt.Errorf("no replacement within %v of the kill", restartTimeout)
+	}
+	if err != nil {
+		return 0, procStat{}, err
+	}
+	// The copy was executed: by the service's replacement, which must now
+	// be found (untimed) among the processes of the same parent.
+	deadline := at.Add(restartTimeout)
 	for {
 		if err := w.poll(); err != nil {
 			return 0, procStat{}, err
 		}
 		for _, st := range w.running() {
 			if st.pid != victim.pid {
-				return time.Since(t0), st, nil
+				return at.Sub(t0), st, nil
 			}
 		}
 		if time.Now().After(deadline) {
-			return 0, procStat{}, errors.New("no replacement within 10s of the kill")
+			return 0, procStat{}, fmt.Errorf("%s was executed %v after the kill, but no new process of the service runs it %v later", rr.exec.path, at.Sub(t0), restartTimeout)
 		}
-		if ctx.Err() != nil {
-			return 0, procStat{}, ctx.Err()
-		}
-		if err := fine.sleep(b.opt.poll); err != nil {
+		if err := sleep(ctx, time.Millisecond); err != nil {
 			return 0, procStat{}, err
 		}
 	}
 }
+
+// restartTimeout bounds the wait for a restart, and then for its process.
+const restartTimeout = 10 * time.Second
 
 // ms is d in milliseconds.
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

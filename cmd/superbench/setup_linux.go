@@ -38,7 +38,7 @@ func (b *bench) setup(ctx context.Context, args []string) error {
 	b.res.Skipped = map[string]string{}
 	b.res.Settings = settings{
 		Sizes: o.sizes, Reps: o.reps, LargeReps: o.largeReps, Kills: o.kills, Queries: o.queries,
-		PollUS: float64(o.poll) / float64(time.Microsecond), GapS: o.gap.Seconds(),
+		GapS:  o.gap.Seconds(),
 		IdleN: o.idleN, IdleS: o.idle.Seconds(), LogBytes: o.logBytes,
 		FloodN: o.floodN, FloodRate: o.floodRate, FloodS: o.floodTime.Seconds(),
 		MemSettleMS: float64(o.settle) / float64(time.Millisecond),

@@ -14,7 +14,7 @@ import (
 // PIDs are new, and only those are read, plus the few processes that were
 // forked but had not exec'd yet when last read. A poll therefore costs a few
 // small reads, even with thousands of processes on the machine, and can run
-// every 100 µs without taking much CPU from the supervisor it times.
+// every millisecond without taking much CPU from the supervisor it times.
 //
 // A process is in the tree if its parent is (the roots are in it from the
 // start). A process counts as running the target once its command name
