@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -152,6 +153,15 @@ func (m *Manager) pollExits() {
 		}
 		for _, e := range out {
 			m.deliver(e)
+		}
+		if len(out) > 0 {
+			// Each delivery made an actor's mailbox runnable on this
+			// goroutine's P. Yielding lets this thread run it now, instead
+			// of another thread being woken to take it while this one
+			// blocks in epoll_wait: a restart's first hand-off, which
+			// costs tens of µs on a VM (examples/bench/README.md, "The
+			// restart's timing").
+			runtime.Gosched()
 		}
 	}
 }
