@@ -115,9 +115,14 @@
 // # Byte exactness
 //
 // Output is copied verbatim: no line splitting, no scanning, so partial lines,
-// arbitrarily long lines and binary data arrive unchanged. The one exception
-// is [Options.Timestamps], which has the writer put a stamp before the
-// first byte of each line, and otherwise changes nothing. The writer
+// arbitrarily long lines and binary data arrive unchanged. There are two
+// exceptions. [Options.Timestamps] has the writer put a stamp before the
+// first byte of each line. And the output of each [Sink.Pipes] pair (each
+// process) starts on a line of its own: if the output queued before,
+// from earlier pipes, ends in the middle of a line, the writer ends that
+// line with a newline first (without it, a process killed in the middle
+// of a line would have the next process's first line glued to it, without
+// a stamp of its own). Nothing else is changed. The writer
 // coalesces small chunks and writes at most 64 KiB per call, well below
 // lumberjack's rejection threshold (MaxSize).
 //

@@ -79,7 +79,7 @@ func (q *queue) push(b []byte, giveUp, hurry <-chan struct{}) pushResult {
 func (q *queue) add(b []byte) {
 	q.pending += len(b)
 	if n := len(q.chunks); n > 0 && len(b) < chunkSize/2 {
-		if last := q.chunks[n-1]; len(last)+len(b) <= chunkSize {
+		if last := q.chunks[n-1]; last != nil && len(last)+len(b) <= chunkSize {
 			q.chunks[n-1] = append(last, b...)
 			return
 		}
@@ -181,6 +181,15 @@ func (q *queue) forgetLocked(wt roomWaiter) {
 	if i := slices.Index(q.waiters, wt); i >= 0 {
 		q.waiters = slices.Delete(q.waiters, i, i+1)
 	}
+}
+
+// markProcess queues the start of another process's output: a nil chunk,
+// which holds no byte and which add does not append to. It is never
+// dropped, even by a stalled queue or a spent budget.
+func (q *queue) markProcess() {
+	q.mu.Lock()
+	q.chunks = append(q.chunks, nil)
+	q.mu.Unlock()
 }
 
 // take returns the queued chunks, leaving spare (emptied) as the new queue so

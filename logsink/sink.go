@@ -721,7 +721,9 @@ func (s *Sink) readerDone(r reader) {
 // What the pipes made before still hold (the output of the previous
 // process, which a slow disk left in its pipe) is queued first, past the
 // queue's bound if need be (at most about 1 MiB per pipe), so that it comes
-// before the next process's output in the file.
+// before the next process's output in the file; if it ends in the middle of
+// a line, a newline ends it, so that the new pipes' output starts on a line
+// of its own.
 //
 // With a Poller, the Poller reads the read ends, and Pipes fails with
 // ErrPollerClosed once it is closed. Its write ends are in blocking mode
@@ -740,6 +742,9 @@ func (s *Sink) Pipes() (stdout, stderr *os.File, err error) {
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil, nil, ErrClosed
+	}
+	for _, w := range s.streams {
+		w.queue.markProcess()
 	}
 	if s.poller != nil {
 		return s.poller.newPipes(s)

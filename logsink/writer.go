@@ -53,9 +53,10 @@ type streamWriter struct {
 	closing   bool         // Close asked for the final drain
 	closed    bool         // the final run is done: start no other
 	// stamps is Options.Timestamps, which never changes; midLine, owned by
-	// the active run, says that the last byte it staged was not a newline,
-	// so that the next one gets no stamp. (Beside the flags above, where
-	// they take no room of their own.)
+	// the active run, says that the last byte it staged was not a newline:
+	// the next one gets no stamp, and the next process's output starts
+	// after a newline. (Beside the flags above, where they take no room
+	// of their own.)
 	stamps, midLine bool
 	runs            sync.WaitGroup // the active run
 
@@ -288,9 +289,12 @@ type batch struct {
 	stageBuf *[]byte  // stage's buffer from chunkPool, taken by add; nil between drains
 	spare    [][]byte // the queue's other chunk slice
 	// With Options.Timestamps: the bytes of stage that came from the
-	// queue (the rest are stamps), and the stamp of this drain.
+	// queue (the rest are stamps and added), and the stamp of this drain.
 	queued int
 	stamp  []byte
+	// added counts the bytes of stage that came from neither the queue
+	// nor a stamp: the newlines of endLine.
+	added int
 }
 
 // drainOnce writes the chunks queued so far. It reports whether there were
@@ -306,6 +310,10 @@ func (w *streamWriter) drainOnce(b *batch) bool {
 		b.stamp = appendStamp(b.stamp[:0], time.Now())
 	}
 	for _, c := range chunks {
+		if c == nil { // queue.markProcess
+			w.endLine(b)
+			continue
+		}
 		w.add(b, c)
 	}
 	w.flush(b)
@@ -322,6 +330,9 @@ func (w *streamWriter) drainOnce(b *batch) bool {
 // (taken from chunkPool when first needed; always with Options.Timestamps),
 // and recycles c's buffer if it came from the pool.
 func (w *streamWriter) add(b *batch, c []byte) {
+	if !w.stamps && len(c) > 0 {
+		w.midLine = c[len(c)-1] != '\n'
+	}
 	switch {
 	case w.stamps:
 		w.addStamped(b, c)
@@ -341,6 +352,25 @@ func (w *streamWriter) add(b *batch, c []byte) {
 	if cap(c) == chunkSize {
 		putChunk(c)
 	}
+}
+
+// endLine ends the line the previous process left unfinished, if it did,
+// so that the next process's output starts on a line of its own (and, with
+// Options.Timestamps, with a stamp).
+func (w *streamWriter) endLine(b *batch) {
+	if !w.midLine {
+		return
+	}
+	w.midLine = false
+	if b.stageBuf == nil {
+		b.stageBuf = chunkPool.Get().(*[]byte)
+		b.stage = (*b.stageBuf)[:0]
+	}
+	if len(b.stage) == chunkSize {
+		w.flush(b)
+	}
+	b.stage = append(b.stage, '\n')
+	b.added++
 }
 
 // addStamped copies c into the stage buffer with b.stamp before each line
@@ -385,10 +415,11 @@ func appendStamp(b []byte, t time.Time) []byte {
 
 func (w *streamWriter) flush(b *batch) {
 	if len(b.stage) > 0 {
-		queued := len(b.stage)
+		queued := len(b.stage) - b.added
 		if w.stamps {
 			queued, b.queued = b.queued, 0
 		}
+		b.added = 0
 		w.write(b.stage, queued)
 		b.stage = b.stage[:0]
 	}
