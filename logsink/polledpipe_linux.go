@@ -155,7 +155,7 @@ func (pp *polledPipe) readLocked(hup bool) (dropped int, busy, end bool, err err
 			dropped += n
 		case pushOverBudget:
 			recycle(chunk)
-			pp.w.stats.lose(n, ErrBudgetFull)
+			pp.w.drop(n, ErrBudgetFull)
 		}
 		if n < chunkSize && reads == 1 && !hup {
 			// A short first read, the usual case of a service writing now
@@ -176,7 +176,7 @@ func (pp *polledPipe) readLocked(hup bool) (dropped int, busy, end bool, err err
 // bytes dropped and stops the pipe at its end or on an error.
 func (pp *polledPipe) after(dropped int, end bool, err error) {
 	if dropped > 0 {
-		pp.w.stats.lose(dropped, ErrQueueFull)
+		pp.w.drop(dropped, ErrQueueFull)
 	}
 	if end || err != nil {
 		pp.finish(err)
@@ -234,7 +234,7 @@ func (pp *polledPipe) roomFreed() {
 		dropped = len(held)
 	case pushOverBudget:
 		recycle(held)
-		pp.w.stats.lose(len(held), ErrBudgetFull)
+		pp.w.drop(len(held), ErrBudgetFull)
 	}
 	err := pp.unblockLocked()
 	pp.mu.Unlock()
@@ -361,7 +361,7 @@ func (pp *polledPipe) finish(err error) {
 	if held != nil {
 		pp.w.queue.forget(pp)
 		recycle(held)
-		pp.w.stats.lose(len(held), ErrQueueFull)
+		pp.w.drop(len(held), ErrQueueFull)
 	}
 	if err != nil {
 		pp.w.stats.report(err)

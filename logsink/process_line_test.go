@@ -1,10 +1,12 @@
 package logsink
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestProcessStartsALine checks that the output of each pair of pipes (each
@@ -74,5 +76,59 @@ func testProcessStartsALine(t *testing.T, p *Poller, stamps bool) {
 		if q := s.streams[st].q(); q.pending != 0 || len(q.chunks) != 0 {
 			t.Errorf("%s: queue holds %d bytes in %d chunks after Close, want none", st, q.pending, len(q.chunks))
 		}
+	}
+}
+
+// TestStampedLineAfterAGap checks that, with Timestamps, the output after
+// a gap (output dropped while the disk hung) starts on a line of its own,
+// with its stamp, instead of going on with the line the gap cut; and that
+// without Timestamps it stays as read, less what was dropped.
+func TestStampedLineAfterAGap(t *testing.T) {
+	t.Parallel()
+	for _, stamps := range []bool{false, true} {
+		t.Run(fmt.Sprintf("timestamps=%v", stamps), func(t *testing.T) {
+			t.Parallel()
+			bothModes(t, func(t *testing.T, p *Poller) { testStampedLineAfterAGap(t, p, stamps) })
+		})
+	}
+}
+
+func testStampedLineAfterAGap(t *testing.T, p *Poller, stamps bool) {
+	g := newGate()
+	s := openWrapped(t, Options{QueueBytes: 4 * chunkSize, MaxBlock: 100 * time.Millisecond, Timestamps: stamps, Poller: p}, g.wrap(Stdout))
+	t.Cleanup(g.open)
+	stdout, stderr := pipes(t, s)
+	defer stderr.Close()
+	// One line far longer than the pipe and the queue: what the queue
+	// holds when the disk recovers is the start of it, the rest is dropped.
+	long := bytes.Repeat([]byte("x"), 4<<20)
+	mustWrite(t, stdout, []byte("first line\n"))
+	mustWrite(t, stdout, long)
+	q := s.streams[Stdout].q()
+	waitFor(t, "the pipe to be drained", func() bool {
+		return s.Stats().Stdout.BytesDropped+uint64(q.pendingBytes()) == uint64(len("first line\n")+len(long))
+	})
+	g.open()
+	waitFor(t, "the queue to be written", func() bool { return q.pendingBytes() == 0 })
+	mustWrite(t, stdout, []byte("after the gap\n"))
+	_ = stdout.Close()
+	closeWithin(t, s, "Close hung")
+
+	got := string(readLogs(t, s.streams[Stdout].dir(), Stdout))
+	kept := int(uint64(len("first line\n")+len(long)) - s.Stats().Stdout.BytesDropped)
+	if kept >= len("first line\n")+len(long) || kept <= len("first line\n") {
+		t.Fatalf("%d bytes kept of the long line's: the test needs a gap within it", kept-len("first line\n"))
+	}
+	want := "first line\n" + string(long[:kept-len("first line\n")]) + "after the gap\n"
+	if stamps {
+		want = "first line\n" + string(long[:kept-len("first line\n")]) + "\nafter the gap\n"
+		stamp := regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z `)
+		if n := len(stamp.FindAllString(got, -1)); n != 3 {
+			t.Errorf("%d stamps, want 3 (one per line)", n)
+		}
+		got = stamp.ReplaceAllString(got, "")
+	}
+	if got != want {
+		t.Errorf("stdout.log is %d bytes ending in %q, want %d ending in %q", len(got), got[max(0, len(got)-30):], len(want), want[len(want)-30:])
 	}
 }

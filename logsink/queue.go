@@ -183,12 +183,18 @@ func (q *queue) forgetLocked(wt roomWaiter) {
 	}
 }
 
-// markProcess queues the start of another process's output: a nil chunk,
-// which holds no byte and which add does not append to. It is never
-// dropped, even by a stalled queue or a spent budget.
-func (q *queue) markProcess() {
+// markBreak queues a line break point: the output queued after it starts a
+// line of its own (see streamWriter.endLine). It marks the start of another
+// process's output, and, with Options.Timestamps, the output after a gap
+// (chunks dropped). The mark
+// is a nil chunk, which holds no byte and which add does not append to; it
+// is queued even by a stalled queue or with the budget spent, but not right
+// after another mark, so a long stall queues one per drain at most.
+func (q *queue) markBreak() {
 	q.mu.Lock()
-	q.chunks = append(q.chunks, nil)
+	if n := len(q.chunks); n == 0 || q.chunks[n-1] != nil {
+		q.chunks = append(q.chunks, nil)
+	}
 	q.mu.Unlock()
 }
 

@@ -744,7 +744,7 @@ func (s *Sink) Pipes() (stdout, stderr *os.File, err error) {
 		return nil, nil, ErrClosed
 	}
 	for _, w := range s.streams {
-		w.queue.markProcess()
+		w.queue.markBreak()
 	}
 	if s.poller != nil {
 		return s.poller.newPipes(s)
@@ -808,10 +808,10 @@ func queueOver(w *streamWriter, chunk []byte) {
 	switch w.offerOver(chunk) {
 	case pushStalled:
 		recycle(chunk)
-		w.stats.lose(len(chunk), ErrQueueFull)
+		w.drop(len(chunk), ErrQueueFull)
 	case pushOverBudget:
 		recycle(chunk)
-		w.stats.lose(len(chunk), ErrBudgetFull)
+		w.drop(len(chunk), ErrBudgetFull)
 	}
 }
 
@@ -824,10 +824,10 @@ func (s *Sink) hand(w *streamWriter, buf *[]byte, n int, hurry <-chan struct{}) 
 	case pushed:
 	case pushOverBudget:
 		recycle(chunk)
-		w.stats.lose(n, ErrBudgetFull)
+		w.drop(n, ErrBudgetFull)
 	default:
 		recycle(chunk)
-		w.stats.lose(n, ErrQueueFull)
+		w.drop(n, ErrQueueFull)
 	}
 }
 

@@ -54,8 +54,8 @@ type streamWriter struct {
 	closed    bool         // the final run is done: start no other
 	// stamps is Options.Timestamps, which never changes; midLine, owned by
 	// the active run, says that the last byte it staged was not a newline:
-	// the next one gets no stamp, and the next process's output starts
-	// after a newline. (Beside the flags above, where they take no room
+	// the next one gets no stamp, and a mark of queue.markBreak adds a
+	// newline. (Beside the flags above, where they take no room
 	// of their own.)
 	stamps, midLine bool
 	runs            sync.WaitGroup // the active run
@@ -310,7 +310,7 @@ func (w *streamWriter) drainOnce(b *batch) bool {
 		b.stamp = appendStamp(b.stamp[:0], time.Now())
 	}
 	for _, c := range chunks {
-		if c == nil { // queue.markProcess
+		if c == nil { // queue.markBreak
 			w.endLine(b)
 			continue
 		}
@@ -354,9 +354,10 @@ func (w *streamWriter) add(b *batch, c []byte) {
 	}
 }
 
-// endLine ends the line the previous process left unfinished, if it did,
-// so that the next process's output starts on a line of its own (and, with
-// Options.Timestamps, with a stamp).
+// endLine ends the line written last, if it is unfinished, at a mark of
+// queue.markBreak: so that the next process's output, or the output after
+// a gap, starts on a line of its own (and, with Options.Timestamps, with a
+// stamp).
 func (w *streamWriter) endLine(b *batch) {
 	if !w.midLine {
 		return
@@ -563,6 +564,17 @@ func (w *streamWriter) putBackLive(live os.FileInfo, began time.Time) {
 			return
 		}
 		t = t.Add(-time.Millisecond)
+	}
+}
+
+// drop counts the n bytes of output a reader could not queue, for err. With
+// Options.Timestamps, what it queues next starts a line of its own, with a
+// stamp: the line the dropped bytes went on with, or ended, is not glued to
+// the next. Without, the output stays as read, less the bytes dropped.
+func (w *streamWriter) drop(n int, err error) {
+	w.stats.lose(n, err)
+	if w.stamps {
+		w.queue.markBreak()
 	}
 }
 
