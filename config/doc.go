@@ -157,7 +157,7 @@
 //	Compress=          boolean, default no: gzip rotated files.
 //	RotateEvery=       also rotate on a timer, at least 1s; default 0, off.
 //	Timestamps=        boolean, default no: start each line of both files
-//	                   with the time superd wrote it, in UTC to the
+//	                   with the time superd read it, in UTC to the
 //	                   millisecond, and a space.
 //
 // Value syntax:

@@ -60,6 +60,7 @@ type polledPipe struct {
 // stop deadline, guarded by the pipe's mu.
 type pipeWaits struct {
 	held    []byte      // while blocked: the chunk waiting for room
+	heldAt  int64       // while blocked: when held was read (streamWriter.readAt)
 	until   time.Time   // while blocked: when the wait for room times out
 	timer   *time.Timer // fires timedOut at until; made at the first wait
 	stopper *time.Timer // fires finish at stopBy; made by the first stopAt
@@ -145,10 +146,10 @@ func (pp *polledPipe) readLocked(hup bool) (dropped int, busy, end bool, err err
 			pp.grown = true
 			_, _ = unix.FcntlInt(uintptr(pp.fd), unix.F_SETPIPE_SZ, busyPipeSize)
 		}
-		chunk := chunkOf(buf, n)
-		switch pp.w.offer(chunk, pp) {
+		chunk, at := chunkOf(buf, n), pp.w.readAt()
+		switch pp.w.offer(chunk, at, pp) {
 		case pushFull:
-			pp.blockLocked(chunk)
+			pp.blockLocked(chunk, at)
 			return dropped, false, false, nil
 		case pushStalled:
 			recycle(chunk)
@@ -194,12 +195,12 @@ func (pp *polledPipe) requeueLocked() error {
 	return nil
 }
 
-// blockLocked holds chunk, which found no room (the queue has registered pp
+// blockLocked holds chunk, read at at, which found no room (the queue has registered pp
 // to be called at the next release), and starts the MaxBlock timer. The
 // pipe is not read meanwhile. pp.mu is held.
-func (pp *polledPipe) blockLocked(chunk []byte) {
+func (pp *polledPipe) blockLocked(chunk []byte, at int64) {
 	wait, x := pp.w.queue.maxBlock, pp.waitsLocked()
-	pp.state, x.held, x.until = pipeBlocked, chunk, time.Now().Add(wait)
+	pp.state, x.held, x.heldAt, x.until = pipeBlocked, chunk, at, time.Now().Add(wait)
 	if x.timer == nil {
 		x.timer = time.AfterFunc(wait, pp.timedOut)
 	} else {
@@ -225,7 +226,7 @@ func (pp *polledPipe) roomFreed() {
 		return
 	}
 	dropped, held := 0, pp.waits.held
-	switch pp.w.offer(held, pp) {
+	switch pp.w.offer(held, pp.waits.heldAt, pp) {
 	case pushFull:
 		pp.mu.Unlock() // registered again; the MaxBlock timer runs on
 		return
@@ -280,7 +281,7 @@ func (pp *polledPipe) catchUp() {
 		pp.w.queue.forget(pp)
 		pp.state, pp.waits.held = pipeReading, nil
 		pp.waits.timer.Stop()
-		queueOver(pp.w, held)
+		queueOver(pp.w, held, pp.waits.heldAt)
 	}
 	var end bool
 	var err error
@@ -302,7 +303,7 @@ func (pp *polledPipe) catchUp() {
 			}
 			break
 		}
-		queueOver(pp.w, chunkOf(buf, n))
+		queueOver(pp.w, chunkOf(buf, n), pp.w.readAt())
 	}
 	if !end {
 		// Its events were taken in part: have epoll report the pipe again

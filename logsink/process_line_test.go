@@ -132,3 +132,46 @@ func testStampedLineAfterAGap(t *testing.T, p *Poller, stamps bool) {
 		t.Errorf("stdout.log is %d bytes ending in %q, want %d ending in %q", len(got), got[max(0, len(got)-30):], len(want), want[len(want)-30:])
 	}
 }
+
+// TestStampIsReadTime checks that a line is stamped with the time it was
+// read from the pipe, not the time it was written to the file: behind a
+// hung disk, the stamp of a line queued meanwhile is from before the disk
+// recovered.
+func TestStampIsReadTime(t *testing.T) {
+	t.Parallel()
+	bothModes(t, testStampIsReadTime)
+}
+
+func testStampIsReadTime(t *testing.T, p *Poller) {
+	g := newGate()
+	s := openWrapped(t, Options{Timestamps: true, Poller: p}, g.wrap(Stdout))
+	t.Cleanup(g.open)
+	stdout, stderr := pipes(t, s)
+	defer stderr.Close()
+	mustWrite(t, stdout, []byte("line one\n"))
+	<-g.entered // the writer is stuck writing it
+	before := time.Now().UnixMilli()
+	mustWrite(t, stdout, []byte("line two\n"))
+	q := s.streams[Stdout].q()
+	waitFor(t, "line two to be queued", func() bool { return q.pendingBytes() == len("line one\nline two\n") })
+	read := time.Now().UnixMilli()
+	waitFor(t, "the clock to pass the next millisecond", func() bool { return time.Now().UnixMilli() > read+1 })
+	opened := time.Now().UnixMilli()
+	g.open()
+	_ = stdout.Close()
+	closeWithin(t, s, "Close hung")
+
+	got := string(readLogs(t, s.streams[Stdout].dir(), Stdout))
+	m := regexp.MustCompile(`(?m)^(\S+) line two$`).FindStringSubmatch(got)
+	if m == nil {
+		t.Fatalf("no stamped line two in %q", got)
+	}
+	at, err := time.Parse("2006-01-02T15:04:05.000Z07:00", m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ms := at.UnixMilli(); ms < before || ms > read {
+		t.Errorf("line two stamped %v: want the time it was read, between %v and %v (the disk recovered at %v)",
+			at, time.UnixMilli(before).UTC(), time.UnixMilli(read).UTC(), time.UnixMilli(opened).UTC())
+	}
+}

@@ -26,10 +26,18 @@ type queue struct {
 	budget   *Budget // shared with other queues; nil: none
 
 	mu      sync.Mutex
-	chunks  [][]byte
+	chunks  []chunk
 	pending int           // bytes pushed and not yet released
 	room    chan struct{} // closed by the next release; nil while nobody waits
 	waiters []roomWaiter  // called by the next release
+}
+
+// chunk is output queued: its bytes, and when a reader read them (Unix
+// nanoseconds; 0 if nobody asked, see streamWriter.readAt). A chunk with
+// nil bytes is a mark of markBreak.
+type chunk struct {
+	b  []byte
+	at int64
 }
 
 // roomWaiter is a pipe of a Poller holding a chunk that did not fit.
@@ -48,12 +56,13 @@ const (
 	pushOverBudget                   // not queued: the Budget shared with other queues is spent; drop it
 )
 
-// push appends b (at most limit bytes) unless the queue is stalled. If b
+// push appends b (at most limit bytes), read at at, unless the queue is
+// stalled. If b
 // does not fit, it first waits for room (see waitForRoom), or until hurry
 // is closed: then it is queued past the bound. If the budget is spent, b
 // is not queued either, at once: waiting would hold up the child for the
 // other streams' disks. Unless it says pushed, the caller drops b.
-func (q *queue) push(b []byte, giveUp, hurry <-chan struct{}) pushResult {
+func (q *queue) push(b []byte, at int64, giveUp, hurry <-chan struct{}) pushResult {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.stalled || (q.pending+len(b) > int(q.limit) && !q.waitForRoom(len(b), giveUp, hurry)) {
@@ -62,12 +71,13 @@ func (q *queue) push(b []byte, giveUp, hurry <-chan struct{}) pushResult {
 	if !q.budget.take(len(b)) {
 		return pushOverBudget
 	}
-	q.add(b)
+	q.add(b, at)
 	return pushed
 }
 
-// add queues b, which fits. A small b goes at the end of the last chunk
-// queued, if that is small enough too: a service that writes a few bytes
+// add queues b, read at at, which fits. A small b goes at the end of the
+// last chunk queued, if that is small enough too and was read in the same
+// millisecond (the stamps of Options.Timestamps have no finer steps): a service that writes a few bytes
 // at a time (unbuffered stderr, a progress indicator) has each of them
 // read as a chunk of its own, and behind a hung disk a queue of such
 // chunks, a slice header and an allocation of at least 8 bytes each,
@@ -76,15 +86,15 @@ func (q *queue) push(b []byte, giveUp, hurry <-chan struct{}) pushResult {
 // writer: take empties the queue. A b merged so is not a buffer of
 // chunkPool (those are not small), and nothing else holds it. q.mu is
 // held.
-func (q *queue) add(b []byte) {
+func (q *queue) add(b []byte, at int64) {
 	q.pending += len(b)
 	if n := len(q.chunks); n > 0 && len(b) < chunkSize/2 {
-		if last := q.chunks[n-1]; last != nil && len(last)+len(b) <= chunkSize {
-			q.chunks[n-1] = append(last, b...)
+		if last := &q.chunks[n-1]; last.b != nil && len(last.b)+len(b) <= chunkSize && last.at/1e6 == at/1e6 {
+			last.b = append(last.b, b...)
 			return
 		}
 	}
-	q.chunks = append(q.chunks, b)
+	q.chunks = append(q.chunks, chunk{b: b, at: at})
 }
 
 // waitForRoom waits until n more bytes fit, for at most maxBlock and only
@@ -122,10 +132,10 @@ func (q *queue) waitForRoom(n int, giveUp, hurry <-chan struct{}) bool {
 	return true
 }
 
-// tryPush appends b (at most limit bytes) if the queue is not stalled and b
-// fits, without waiting. If b does not fit, wt is registered to be called
+// tryPush appends b (at most limit bytes), read at at, if the queue is not
+// stalled and b fits, without waiting. If b does not fit, wt is registered to be called
 // once by the next release.
-func (q *queue) tryPush(b []byte, wt roomWaiter) pushResult {
+func (q *queue) tryPush(b []byte, at int64, wt roomWaiter) pushResult {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	switch {
@@ -139,16 +149,16 @@ func (q *queue) tryPush(b []byte, wt roomWaiter) pushResult {
 	case !q.budget.take(len(b)):
 		return pushOverBudget
 	}
-	q.add(b)
+	q.add(b, at)
 	return pushed
 }
 
-// pushOver appends b even if it takes the queue past its bound, unless
+// pushOver appends b, read at at, even if it takes the queue past its bound, unless
 // the queue is stalled or the budget is spent: for the output a process
 // left in its pipe when the next process of its service starts, which
 // must be queued before the next one's (see polledPipe.catchUp and
 // pipeReader.catchUp). It never waits.
-func (q *queue) pushOver(b []byte) pushResult {
+func (q *queue) pushOver(b []byte, at int64) pushResult {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	switch {
@@ -157,7 +167,7 @@ func (q *queue) pushOver(b []byte) pushResult {
 	case !q.budget.take(len(b)):
 		return pushOverBudget
 	}
-	q.add(b)
+	q.add(b, at)
 	return pushed
 }
 
@@ -187,13 +197,14 @@ func (q *queue) forgetLocked(wt roomWaiter) {
 // line of its own (see streamWriter.endLine). It marks the start of another
 // process's output, and, with Options.Timestamps, the output after a gap
 // (chunks dropped). The mark
-// is a nil chunk, which holds no byte and which add does not append to; it
+// is a chunk with nil bytes, which holds none and which add does not
+// append to; it
 // is queued even by a stalled queue or with the budget spent, but not right
 // after another mark, so a long stall queues one per drain at most.
 func (q *queue) markBreak() {
 	q.mu.Lock()
-	if n := len(q.chunks); n == 0 || q.chunks[n-1] != nil {
-		q.chunks = append(q.chunks, nil)
+	if n := len(q.chunks); n == 0 || q.chunks[n-1].b != nil {
+		q.chunks = append(q.chunks, chunk{})
 	}
 	q.mu.Unlock()
 }
@@ -201,7 +212,7 @@ func (q *queue) markBreak() {
 // take returns the queued chunks, leaving spare (emptied) as the new queue so
 // that the two slices are reused in turn. The chunks still count against the
 // bound until the writer releases them.
-func (q *queue) take(spare [][]byte) [][]byte {
+func (q *queue) take(spare []chunk) []chunk {
 	q.mu.Lock()
 	chunks := q.chunks
 	q.chunks = spare[:0]

@@ -188,7 +188,7 @@ func (p *pipeReader) readOver(fd uintptr, w *streamWriter) (n int, empty bool) {
 			chunkPool.Put(buf)
 			return 0, true
 		}
-		queueOver(w, chunkOf(buf, n))
+		queueOver(w, chunkOf(buf, n), w.readAt())
 		return n, false
 	}
 }

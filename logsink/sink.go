@@ -149,11 +149,11 @@ type Options struct {
 	// or since it was created), counting the time before Open.
 	RotateEvery time.Duration
 	// Timestamps starts each line written to both files with the time it
-	// is written, in UTC to the millisecond, and a space:
-	// "2006-01-02T15:04:05.000Z ". The time is taken when the writer
-	// takes the line from the queue, within a millisecond of its read
-	// unless the disk is slow; a line written in several pieces gets one
-	// stamp, at its first piece, and the rest of a line whose start a
+	// was read from its pipe, in UTC to the millisecond, and a space:
+	// "2006-01-02T15:04:05.000Z ". The time is taken by the reader and
+	// queued with the output, so a slow disk does not delay it (small
+	// reads are merged in the queue only within one millisecond); a line
+	// written in several pieces gets one stamp, at its first piece, and the rest of a line whose start a
 	// failed write lost gets one too (on the line the file ends with: if
 	// that is a line written in part before the failure, the stamp
 	// follows it there). QueueBytes and the counts of output
@@ -802,10 +802,10 @@ func (s *Sink) read(r fileReader) {
 // waits its turn as usual.
 const catchUpMax = 1<<20 + chunkSize
 
-// queueOver queues chunk for w past the queue's bound (see
+// queueOver queues chunk, read at at, for w past the queue's bound (see
 // queue.pushOver), or drops and counts it.
-func queueOver(w *streamWriter, chunk []byte) {
-	switch w.offerOver(chunk) {
+func queueOver(w *streamWriter, chunk []byte, at int64) {
+	switch w.offerOver(chunk, at) {
 	case pushStalled:
 		recycle(chunk)
 		w.drop(len(chunk), ErrQueueFull)
@@ -820,7 +820,7 @@ func queueOver(w *streamWriter, chunk []byte) {
 // closed.
 func (s *Sink) hand(w *streamWriter, buf *[]byte, n int, hurry <-chan struct{}) {
 	chunk := chunkOf(buf, n)
-	switch w.push(chunk, s.giveUp, hurry) {
+	switch w.push(chunk, w.readAt(), s.giveUp, hurry) {
 	case pushed:
 	case pushOverBudget:
 		recycle(chunk)

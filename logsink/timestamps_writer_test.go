@@ -29,7 +29,7 @@ func stampedWriter(t *testing.T, o Options, wrap wrapFunc) *streamWriter {
 
 func pushStamped(t *testing.T, w *streamWriter, s string) {
 	t.Helper()
-	if r := w.queue.pushOver([]byte(s)); r != pushed {
+	if r := w.queue.pushOver([]byte(s), 0); r != pushed {
 		t.Fatalf("push: %v", r)
 	}
 }

@@ -82,11 +82,11 @@ func (r *dropRecorder) calls() []uint64 {
 // takes from the queue: on the full disk they are dropped, tried or not.
 func (r *dropRecorder) output(t *testing.T, n int) {
 	t.Helper()
-	if res := r.w.queue.tryPush(make([]byte, n), nil); res != pushed {
+	if res := r.w.queue.tryPush(make([]byte, n), 0, nil); res != pushed {
 		t.Fatalf("chunk not queued: %v", res)
 	}
 	for _, c := range r.w.queue.take(nil) {
-		r.w.write(c, len(c))
+		r.w.write(c.b, len(c.b))
 	}
 }
 

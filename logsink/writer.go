@@ -126,10 +126,23 @@ func days(d time.Duration) int {
 	return n
 }
 
-// push queues b for writing, waiting for room as queue.push does, and makes
-// sure that a run will write it. Unless it says pushed, the caller drops b.
-func (w *streamWriter) push(b []byte, giveUp, hurry <-chan struct{}) pushResult {
-	if r := w.queue.push(b, giveUp, hurry); r != pushed {
+// readAt returns the time to queue output read now with: now, with
+// Options.Timestamps (each line is stamped with the time its first byte was
+// read, not written: a hung disk does not delay the stamps, and lines of
+// the two streams keep their order by them); else 0, without reading the
+// clock.
+func (w *streamWriter) readAt() int64 {
+	if !w.stamps {
+		return 0
+	}
+	return time.Now().UnixNano()
+}
+
+// push queues b, read at at, for writing, waiting for room as queue.push
+// does, and makes sure that a run will write it. Unless it says pushed, the
+// caller drops b.
+func (w *streamWriter) push(b []byte, at int64, giveUp, hurry <-chan struct{}) pushResult {
+	if r := w.queue.push(b, at, giveUp, hurry); r != pushed {
 		return r
 	}
 	// After the chunk is queued: either the active run sees it before it
@@ -140,10 +153,10 @@ func (w *streamWriter) push(b []byte, giveUp, hurry <-chan struct{}) pushResult 
 	return pushed
 }
 
-// offer queues b for writing if it fits, as queue.tryPush does, and makes
-// sure that a run will write it.
-func (w *streamWriter) offer(b []byte, wt roomWaiter) pushResult {
-	r := w.queue.tryPush(b, wt)
+// offer queues b, read at at, for writing if it fits, as queue.tryPush
+// does, and makes sure that a run will write it.
+func (w *streamWriter) offer(b []byte, at int64, wt roomWaiter) pushResult {
+	r := w.queue.tryPush(b, at, wt)
 	if r == pushed {
 		w.mu.Lock()
 		w.startLocked()
@@ -152,10 +165,10 @@ func (w *streamWriter) offer(b []byte, wt roomWaiter) pushResult {
 	return r
 }
 
-// offerOver queues b for writing even past the queue's bound, as
-// queue.pushOver does, and makes sure that a run will write it.
-func (w *streamWriter) offerOver(b []byte) pushResult {
-	r := w.queue.pushOver(b)
+// offerOver queues b, read at at, for writing even past the queue's bound,
+// as queue.pushOver does, and makes sure that a run will write it.
+func (w *streamWriter) offerOver(b []byte, at int64) pushResult {
+	r := w.queue.pushOver(b, at)
 	if r == pushed {
 		w.mu.Lock()
 		w.startLocked()
@@ -285,13 +298,15 @@ func (w *streamWriter) run() {
 // into one write, and the queue's other chunk slice. It lives as long as
 // the run, so an idle stream keeps none of it.
 type batch struct {
-	stage    []byte   // small chunks coalesced into one write
-	stageBuf *[]byte  // stage's buffer from chunkPool, taken by add; nil between drains
-	spare    [][]byte // the queue's other chunk slice
+	stage    []byte  // small chunks coalesced into one write
+	stageBuf *[]byte // stage's buffer from chunkPool, taken by add; nil between drains
+	spare    []chunk // the queue's other chunk slice
 	// With Options.Timestamps: the bytes of stage that came from the
-	// queue (the rest are stamps and added), and the stamp of this drain.
-	queued int
-	stamp  []byte
+	// queue (the rest are stamps and added), and the last stamp made, of
+	// the millisecond stampMS (Unix milliseconds).
+	queued  int
+	stamp   []byte
+	stampMS int64
 	// added counts the bytes of stage that came from neither the queue
 	// nor a stamp: the newlines of endLine.
 	added int
@@ -306,11 +321,8 @@ func (w *streamWriter) drainOnce(b *batch) bool {
 		return false
 	}
 	w.checkLive()
-	if w.stamps {
-		b.stamp = appendStamp(b.stamp[:0], time.Now())
-	}
 	for _, c := range chunks {
-		if c == nil { // queue.markBreak
+		if c.b == nil { // queue.markBreak
 			w.endLine(b)
 			continue
 		}
@@ -329,13 +341,14 @@ func (w *streamWriter) drainOnce(b *batch) bool {
 // add writes c, directly if it is large, else through the stage buffer
 // (taken from chunkPool when first needed; always with Options.Timestamps),
 // and recycles c's buffer if it came from the pool.
-func (w *streamWriter) add(b *batch, c []byte) {
+func (w *streamWriter) add(b *batch, ch chunk) {
+	c := ch.b
 	if !w.stamps && len(c) > 0 {
 		w.midLine = c[len(c)-1] != '\n'
 	}
 	switch {
 	case w.stamps:
-		w.addStamped(b, c)
+		w.addStamped(b, c, ch.at)
 	case len(c) >= chunkSize/2:
 		w.flush(b)
 		w.write(c, len(c))
@@ -374,15 +387,16 @@ func (w *streamWriter) endLine(b *batch) {
 	b.added++
 }
 
-// addStamped copies c into the stage buffer with b.stamp before each line
-// it starts, writing the stage out whenever it is full.
-func (w *streamWriter) addStamped(b *batch, c []byte) {
+// addStamped copies c, read at at, into the stage buffer with at's stamp
+// before each line it starts, writing the stage out whenever it is full.
+func (w *streamWriter) addStamped(b *batch, c []byte, at int64) {
 	for len(c) > 0 {
 		if b.stageBuf == nil {
 			b.stageBuf = chunkPool.Get().(*[]byte)
 			b.stage = (*b.stageBuf)[:0]
 		}
 		if !w.midLine {
+			b.stampFor(at)
 			if len(b.stage)+len(b.stamp) >= chunkSize { // no room for a byte after it
 				w.flush(b)
 			}
@@ -405,6 +419,18 @@ func (w *streamWriter) addStamped(b *batch, c []byte) {
 		if len(b.stage) == chunkSize {
 			w.flush(b)
 		}
+	}
+}
+
+// stampFor makes b.stamp the stamp of at (Unix nanoseconds; 0, the time of
+// the call), formatting it only when its millisecond changes.
+func (b *batch) stampFor(at int64) {
+	if at == 0 {
+		at = time.Now().UnixNano()
+	}
+	if ms := at / 1e6; ms != b.stampMS || len(b.stamp) == 0 {
+		b.stamp = appendStamp(b.stamp[:0], time.Unix(0, at))
+		b.stampMS = ms
 	}
 }
 
