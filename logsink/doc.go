@@ -122,9 +122,11 @@
 // from earlier pipes, ends in the middle of a line, the writer ends that
 // line with a newline first (without it, a process killed in the middle
 // of a line would have the next process's first line glued to it, without
-// a stamp of its own). With Timestamps, so does the output after a gap
-// (output dropped because the queue stayed full): the line the gap cut is
-// ended, and the next starts with its stamp. Nothing else is changed. The writer
+// a stamp of its own); the newline is left out if it would start a file
+// (the unfinished line is in one rotated since). With Timestamps, so does
+// the output after a gap (output dropped because the queue stayed full or
+// the Budget was spent): the line the gap cut is ended, and the next
+// starts with its stamp. Nothing else is changed. The writer
 // coalesces small chunks and writes at most 64 KiB per call, well below
 // lumberjack's rejection threshold (MaxSize).
 //

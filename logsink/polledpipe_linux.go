@@ -154,6 +154,7 @@ func (pp *polledPipe) readLocked(hup bool) (dropped int, busy, end bool, err err
 		case pushStalled:
 			recycle(chunk)
 			dropped += n
+			pp.w.markGap() // now, under pp.mu: before this pipe's next chunk
 		case pushOverBudget:
 			recycle(chunk)
 			pp.w.drop(n, ErrBudgetFull)
@@ -174,10 +175,11 @@ func (pp *polledPipe) readLocked(hup bool) (dropped int, busy, end bool, err err
 }
 
 // after finishes a step that released pp.mu: it counts and reports the
-// bytes dropped and stops the pipe at its end or on an error.
+// bytes dropped (whose gap streamWriter.markGap marked when they were
+// dropped, under pp.mu) and stops the pipe at its end or on an error.
 func (pp *polledPipe) after(dropped int, end bool, err error) {
 	if dropped > 0 {
-		pp.w.drop(dropped, ErrQueueFull)
+		pp.w.stats.lose(dropped, ErrQueueFull)
 	}
 	if end || err != nil {
 		pp.finish(err)
@@ -233,6 +235,7 @@ func (pp *polledPipe) roomFreed() {
 	case pushStalled:
 		recycle(held)
 		dropped = len(held)
+		pp.w.markGap()
 	case pushOverBudget:
 		recycle(held)
 		pp.w.drop(len(held), ErrBudgetFull)
@@ -255,6 +258,7 @@ func (pp *polledPipe) timedOut() {
 	}
 	pp.w.queue.stall(pp)
 	held := pp.waits.held
+	pp.w.markGap()
 	err := pp.unblockLocked()
 	pp.mu.Unlock()
 	recycle(held)

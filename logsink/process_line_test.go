@@ -3,7 +3,10 @@ package logsink
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -173,5 +176,164 @@ func testStampIsReadTime(t *testing.T, p *Poller) {
 	if ms := at.UnixMilli(); ms < before || ms > read {
 		t.Errorf("line two stamped %v: want the time it was read, between %v and %v (the disk recovered at %v)",
 			at, time.UnixMilli(before).UTC(), time.UnixMilli(read).UTC(), time.UnixMilli(opened).UTC())
+	}
+}
+
+// slowDisk delays every write by a fixed time, as a slow disk does.
+type slowDisk struct {
+	io.WriteCloser
+	delay time.Duration
+}
+
+func (d *slowDisk) Write(p []byte) (int, error) {
+	time.Sleep(d.delay)
+	return d.WriteCloser.Write(p)
+}
+
+// TestStampedGapsKeepLinesApart floods a slow disk until output is dropped
+// again and again, with Timestamps: every line of the file must be a piece
+// of one line written (its start, or, after a gap, a later part), never
+// the pieces of two lines glued together. The gap's mark must come right
+// where the output was dropped, before anything the pipe gave after.
+func TestStampedGapsKeepLinesApart(t *testing.T) {
+	t.Parallel()
+	bothModes(t, testStampedGapsKeepLinesApart)
+}
+
+func testStampedGapsKeepLinesApart(t *testing.T, p *Poller) {
+	wrap := func(_ Stream, out io.WriteCloser) io.WriteCloser { return &slowDisk{out, 300 * time.Microsecond} }
+	s := openWrapped(t, Options{Timestamps: true, QueueBytes: chunkSize, MaxBlock: time.Millisecond, Poller: p}, wrap)
+	stdout, stderr := pipes(t, s)
+	defer stderr.Close()
+	const lines, width = 20000, 1000
+	var out bytes.Buffer
+	for i := range lines {
+		fmt.Fprintf(&out, "L%08d:", i)
+		out.Write(bytes.Repeat([]byte{byte('a' + i%26)}, width-11))
+		out.WriteByte('\n')
+	}
+	mustWrite(t, stdout, out.Bytes())
+	_ = stdout.Close()
+	closeWithin(t, s, "Close hung")
+	if s.Stats().Stdout.BytesDropped == 0 {
+		t.Skip("nothing was dropped: the disk was not slow enough here to test gaps")
+	}
+
+	stamp := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z `)
+	piece := regexp.MustCompile(`^(L?\d{0,8}:)?([a-z]*)$|^L?\d{1,8}$`)
+	got := strings.TrimSuffix(string(readLogs(t, s.streams[Stdout].dir(), Stdout)), "\n")
+	for n, line := range strings.Split(got, "\n") {
+		loc := stamp.FindStringIndex(line)
+		if loc == nil {
+			t.Fatalf("line %d has no stamp: %.60q", n+1, line)
+		}
+		// A piece of line i ("L%08d:" and its fill letter): any part of
+		// it, so some of the header, then one letter throughout.
+		text := line[loc[1]:]
+		m := piece.FindStringSubmatch(text)
+		if m == nil || m[2] != "" && strings.Trim(m[2], m[2][:1]) != "" {
+			t.Fatalf("line %d: pieces of several lines glued: %.40q...%.40q", n+1, text, text[max(0, len(text)-40):])
+		}
+		if len(m[1]) == 10 && m[2] != "" {
+			if i, err := strconv.Atoi(m[1][1:9]); err != nil || m[2][0] != byte('a'+i%26) {
+				t.Fatalf("line %d: line %s's start glued to another's: %.40q", n+1, m[1], text)
+			}
+		}
+	}
+}
+
+// TestNoEmptyLineStartsAFile checks that the newline that ends a previous
+// process's unfinished line is left out when that line is in a file
+// rotated since: the new file does not start with an empty line.
+func TestNoEmptyLineStartsAFile(t *testing.T) {
+	t.Parallel()
+	for _, stamps := range []bool{false, true} {
+		t.Run(fmt.Sprintf("timestamps=%v", stamps), func(t *testing.T) {
+			t.Parallel()
+			s := openSink(t, Options{Timestamps: stamps})
+			stdout, stderr := pipes(t, s)
+			mustWrite(t, stdout, []byte("unfinished"))
+			waitFor(t, "the output written", func() bool { return s.Stats().Stdout.BytesWritten > 0 })
+			if err := s.Rotate(); err != nil {
+				t.Fatal(err)
+			}
+			_ = stdout.Close()
+			_ = stderr.Close()
+			stdout, stderr = pipes(t, s)
+			mustWrite(t, stdout, []byte("next\n"))
+			_ = stdout.Close()
+			_ = stderr.Close()
+			closeWithin(t, s, "Close hung")
+			live, err := os.ReadFile(s.Path(Stdout))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z `).ReplaceAllString(string(live), "")
+			if got != "next\n" || stamps == (len(got) == len(live)) {
+				t.Errorf("the new file is %q, want %q, stamped: %v", live, "next\n", stamps)
+			}
+			if all := string(readLogs(t, s.streams[Stdout].dir(), Stdout)); !strings.Contains(all, "unfinished") {
+				t.Errorf("the rotated file lost the unfinished line: %q", all)
+			}
+		})
+	}
+}
+
+// TestCaughtUpOutputBeforeTheBreak checks that what the previous process
+// left in its pipe, behind a hung disk and a full queue, is queued by the
+// next Pipes before the break that ends its unfinished line.
+func TestCaughtUpOutputBeforeTheBreak(t *testing.T) {
+	t.Parallel()
+	bothModes(t, testCaughtUpOutputBeforeTheBreak)
+}
+
+func testCaughtUpOutputBeforeTheBreak(t *testing.T, p *Poller) {
+	g := newGate()
+	s := openWrapped(t, Options{QueueBytes: chunkSize, MaxBlock: time.Minute, Poller: p}, g.wrap(Stdout))
+	t.Cleanup(g.open)
+	stdout, stderr := pipes(t, s)
+	mustWrite(t, stdout, []byte("first\n"))
+	<-g.entered // the writer is stuck writing it
+	long := bytes.Repeat([]byte("x"), chunkSize)
+	mustWrite(t, stdout, long) // read, and waiting for room
+	q := s.streams[Stdout].q()
+	waitFor(t, "the reader to wait for room", q.hasWaiter)
+	mustWrite(t, stdout, []byte(" and more, unfinished")) // left in the pipe
+	_ = stdout.Close()
+	_ = stderr.Close()
+	stdout, stderr = pipes(t, s) // catches up with the old pipe first
+	mustWrite(t, stdout, []byte("the next process\n"))
+	_ = stdout.Close()
+	_ = stderr.Close()
+	g.open()
+	closeWithin(t, s, "Close hung")
+	want := "first\n" + string(long) + " and more, unfinished\nthe next process\n"
+	if got := string(readLogs(t, s.streams[Stdout].dir(), Stdout)); got != want {
+		t.Errorf("stdout.log ends in %q, want %q", got[max(0, len(got)-60):], want[len(want)-60:])
+	}
+}
+
+// TestStampedMergeBound checks that small chunks read in different
+// milliseconds stay apart in the queue (each keeps its read time) until
+// mergeAnyAfter are queued, and are merged from then on.
+func TestStampedMergeBound(t *testing.T) {
+	q := &queue{limit: 1 << 30, maxBlock: time.Second}
+	const n = 3 * mergeAnyAfter
+	for i := range n {
+		if r := q.tryPush([]byte("ab"), int64(i+1)*1e6, nil); r != pushed {
+			t.Fatalf("push %d: %v", i, r)
+		}
+	}
+	chunks := q.take(nil)
+	if len(chunks) != mergeAnyAfter {
+		t.Fatalf("%d chunks queued, want %d", len(chunks), mergeAnyAfter)
+	}
+	for i, c := range chunks[:mergeAnyAfter-1] {
+		if c.at != int64(i+1)*1e6 || string(c.b) != "ab" {
+			t.Fatalf("chunk %d is %q read at %d, want %q read at %d", i, c.b, c.at, "ab", int64(i+1)*1e6)
+		}
+	}
+	if last := chunks[mergeAnyAfter-1]; len(last.b) != 2*(n-mergeAnyAfter+1) {
+		t.Errorf("the last chunk holds %d bytes, want the %d of every later push", len(last.b), 2*(n-mergeAnyAfter+1))
 	}
 }

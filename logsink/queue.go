@@ -76,20 +76,23 @@ func (q *queue) push(b []byte, at int64, giveUp, hurry <-chan struct{}) pushResu
 }
 
 // add queues b, read at at, which fits. A small b goes at the end of the
-// last chunk queued, if that is small enough too and was read in the same
-// millisecond (the stamps of Options.Timestamps have no finer steps): a service that writes a few bytes
-// at a time (unbuffered stderr, a progress indicator) has each of them
-// read as a chunk of its own, and behind a hung disk a queue of such
-// chunks, a slice header and an allocation of at least 8 bytes each,
-// took some thirty times the bytes it held. Appending costs at most
-// twice those bytes, amortised. The last chunk has not been taken by the
+// last chunk queued, if that is small enough too: a service that writes a
+// few bytes at a time (unbuffered stderr, a progress indicator) has each
+// of them read as a chunk of its own, and behind a hung disk a queue of
+// such chunks, a chunk entry and an allocation of at least 8 bytes each,
+// took some thirty times the bytes it held. Appending costs at most twice
+// those bytes, amortised. The last chunk has not been taken by the
 // writer: take empties the queue. A b merged so is not a buffer of
-// chunkPool (those are not small), and nothing else holds it. q.mu is
+// chunkPool (those are not small), and nothing else holds it. With
+// Options.Timestamps, b is merged only into a chunk read in the same
+// millisecond (the stamps have no finer steps), unless mergeAnyAfter
+// chunks are queued already: behind a hung disk, stamps of later lines
+// may then be those of earlier ones, but the queue stays small. q.mu is
 // held.
 func (q *queue) add(b []byte, at int64) {
 	q.pending += len(b)
 	if n := len(q.chunks); n > 0 && len(b) < chunkSize/2 {
-		if last := &q.chunks[n-1]; last.b != nil && len(last.b)+len(b) <= chunkSize && last.at/1e6 == at/1e6 {
+		if last := &q.chunks[n-1]; last.b != nil && len(last.b)+len(b) <= chunkSize && (last.at/1e6 == at/1e6 || n >= mergeAnyAfter) {
 			last.b = append(last.b, b...)
 			return
 		}
@@ -192,6 +195,11 @@ func (q *queue) forgetLocked(wt roomWaiter) {
 		q.waiters = slices.Delete(q.waiters, i, i+1)
 	}
 }
+
+// mergeAnyAfter is how many chunks a queue holds before add merges small
+// ones whatever their read times: 1024 entries of 32 bytes, and their
+// small allocations, are a small fraction of a queue's bound.
+const mergeAnyAfter = 1024
 
 // markBreak queues a line break point: the output queued after it starts a
 // line of its own (see streamWriter.endLine). It marks the start of another

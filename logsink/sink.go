@@ -152,7 +152,9 @@ type Options struct {
 	// was read from its pipe, in UTC to the millisecond, and a space:
 	// "2006-01-02T15:04:05.000Z ". The time is taken by the reader and
 	// queued with the output, so a slow disk does not delay it (small
-	// reads are merged in the queue only within one millisecond); a line
+	// reads are merged in the queue only within one millisecond, until a
+	// thousand are queued behind a hung disk: later lines may then get an
+	// earlier line's stamp); a line
 	// written in several pieces gets one stamp, at its first piece, and the rest of a line whose start a
 	// failed write lost gets one too (on the line the file ends with: if
 	// that is a line written in part before the failure, the stamp
@@ -321,8 +323,8 @@ type StreamStats struct {
 	BytesWritten uint64 `json:"bytes_written"`
 	// BytesDropped counts the bytes read from the pipes but never written,
 	// because the queue stayed full (see Options.MaxBlock) or a write or
-	// open failed (with Options.Timestamps, a failed write counts the
-	// stamps it loses too).
+	// open failed (a failed write counts the stamps of Options.Timestamps
+	// it loses too, and the newlines added to end a line: see Pipes).
 	BytesDropped uint64 `json:"bytes_dropped"`
 	// LastError is the text of the stream's most recent error, if any.
 	LastError string `json:"last_error,omitempty"`

@@ -308,8 +308,10 @@ type batch struct {
 	stamp   []byte
 	stampMS int64
 	// added counts the bytes of stage that came from neither the queue
-	// nor a stamp: the newlines of endLine.
-	added int
+	// nor a stamp: the newlines of endLine; leadNL, that stage begins with
+	// one.
+	added  int
+	leadNL bool
 }
 
 // drainOnce writes the chunks queued so far. It reports whether there were
@@ -343,19 +345,20 @@ func (w *streamWriter) drainOnce(b *batch) bool {
 // and recycles c's buffer if it came from the pool.
 func (w *streamWriter) add(b *batch, ch chunk) {
 	c := ch.b
-	if !w.stamps && len(c) > 0 {
-		w.midLine = c[len(c)-1] != '\n'
-	}
+	// Without stamps, midLine follows c once what was staged before it is
+	// written (a failed write of that clears it: lostLineEnd).
 	switch {
 	case w.stamps:
 		w.addStamped(b, c, ch.at)
 	case len(c) >= chunkSize/2:
 		w.flush(b)
+		w.midLine = c[len(c)-1] != '\n'
 		w.write(c, len(c))
 	default:
 		if len(b.stage)+len(c) > chunkSize {
 			w.flush(b)
 		}
+		w.midLine = len(c) > 0 && c[len(c)-1] != '\n'
 		if b.stageBuf == nil {
 			b.stageBuf = chunkPool.Get().(*[]byte)
 			b.stage = (*b.stageBuf)[:0]
@@ -370,7 +373,9 @@ func (w *streamWriter) add(b *batch, ch chunk) {
 // endLine ends the line written last, if it is unfinished, at a mark of
 // queue.markBreak: so that the next process's output, or the output after
 // a gap, starts on a line of its own (and, with Options.Timestamps, with a
-// stamp).
+// stamp). A newline that would be the first byte of a file is left out
+// (see flush): the unfinished line is in a file rotated or moved away
+// since.
 func (w *streamWriter) endLine(b *batch) {
 	if !w.midLine {
 		return
@@ -383,8 +388,20 @@ func (w *streamWriter) endLine(b *batch) {
 	if len(b.stage) == chunkSize {
 		w.flush(b)
 	}
+	b.leadNL = len(b.stage) == 0
 	b.stage = append(b.stage, '\n')
 	b.added++
+}
+
+// startsFile reports whether the next write goes to an empty file: the live
+// one is empty, or, while none is open, the file at the path is empty or
+// missing (it was rotated, or moved away, since the last write).
+func (w *streamWriter) startsFile() bool {
+	if w.live != nil {
+		return w.size == 0
+	}
+	fi, err := os.Lstat(w.path())
+	return err != nil || fi.Size() == 0
 }
 
 // addStamped copies c, read at at, into the stage buffer with at's stamp
@@ -441,15 +458,23 @@ func appendStamp(b []byte, t time.Time) []byte {
 }
 
 func (w *streamWriter) flush(b *batch) {
-	if len(b.stage) > 0 {
-		queued := len(b.stage) - b.added
+	p := b.stage
+	if b.leadNL {
+		b.leadNL = false
+		if w.startsFile() { // endLine's newline would start it: left out
+			p = p[1:]
+			b.added--
+		}
+	}
+	if len(p) > 0 {
+		queued := len(p) - b.added
 		if w.stamps {
 			queued, b.queued = b.queued, 0
 		}
-		b.added = 0
-		w.write(b.stage, queued)
-		b.stage = b.stage[:0]
+		w.write(p, queued)
 	}
+	b.added = 0
+	b.stage = b.stage[:0]
 }
 
 // write writes p (at most chunkSize bytes) to the live file, rotating first
@@ -599,6 +624,14 @@ func (w *streamWriter) putBackLive(live os.FileInfo, began time.Time) {
 // the next. Without, the output stays as read, less the bytes dropped.
 func (w *streamWriter) drop(n int, err error) {
 	w.stats.lose(n, err)
+	w.markGap()
+}
+
+// markGap marks, with Options.Timestamps, that output was dropped here:
+// what is queued next starts a line of its own (see drop). A reader calls
+// it before it queues anything more, so that the mark stays between the
+// output before the gap and the output after it.
+func (w *streamWriter) markGap() {
 	if w.stamps {
 		w.queue.markBreak()
 	}
