@@ -3,6 +3,8 @@
 package main
 
 import (
+	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -17,7 +19,9 @@ import (
 // for IN_OPEN on it, which execve's open of the program raises. The restart
 // benchmark runs each supervisor's service from a copy of its own
 // (privateProgram), so that an open of that copy is an exec by that
-// supervisor's service and nothing else.
+// supervisor's service: inotify does not tell an exec from a plain open,
+// and nothing else opens the copy (a supervisor that read the program
+// before it runs it would have its restart timed short).
 //
 // Waiting costs nothing until the event: the kernel wakes the waiting
 // thread. Polling /proc every 100 µs instead keeps the machine busy with
@@ -61,16 +65,21 @@ func (w *execWatch) drain() error {
 var errNoExec = errors.New("the program was not executed")
 
 // wait blocks until the program is opened (or was, since the last drain),
-// and returns when this thread saw it; errNoExec after timeout. The
-// goroutine's thread blocks in poll(2), so the wake-up is the kernel's, not
-// the Go scheduler's (whose timers have millisecond steps when idle).
-func (w *execWatch) wait(timeout time.Duration) (time.Time, error) {
+// and returns when this thread saw it; errNoExec after timeout, or ctx's
+// error. The goroutine's thread blocks in poll(2), so the wake-up is the
+// kernel's, not the Go scheduler's (whose timers have millisecond steps
+// when idle). An event other than an open (the watch removed, the event
+// queue overflowed) is an error.
+func (w *execWatch) wait(ctx context.Context, timeout time.Duration) (time.Time, error) {
 	deadline := time.Now().Add(timeout)
 	fds := []unix.PollFd{{Fd: int32(w.fd), Events: unix.POLLIN}}
 	for {
-		left := time.Until(deadline)
+		left := min(time.Until(deadline), waitSlice)
 		if left <= 0 {
 			return time.Time{}, errNoExec
+		}
+		if err := ctx.Err(); err != nil {
+			return time.Time{}, err
 		}
 		n, err := unix.Poll(fds, int(left/time.Millisecond)+1)
 		at := time.Now()
@@ -81,9 +90,33 @@ func (w *execWatch) wait(timeout time.Duration) (time.Time, error) {
 			return time.Time{}, fmt.Errorf("poll inotify: %w", err)
 		}
 		if n > 0 {
-			return at, nil
+			return at, w.check()
 		}
 	}
+}
+
+// waitSlice is how long wait blocks before it looks at its context again.
+const waitSlice = 100 * time.Millisecond
+
+// check reads the events queued and reports one that is not an open.
+func (w *execWatch) check() error {
+	var buf [4096]byte
+	n, err := unix.Read(w.fd, buf[:])
+	if err != nil {
+		return fmt.Errorf("inotify read: %w", err)
+	}
+	for p := buf[:n]; len(p) > 0; {
+		if len(p) < unix.SizeofInotifyEvent {
+			return fmt.Errorf("inotify read: short event (%d bytes)", len(p))
+		}
+		// struct inotify_event: wd, mask, cookie, len, then len bytes of name.
+		mask, size := binary.NativeEndian.Uint32(p[4:8]), binary.NativeEndian.Uint32(p[12:16])
+		if mask&unix.IN_OPEN == 0 {
+			return fmt.Errorf("inotify watch of %s: event %#x, not an open", w.path, mask)
+		}
+		p = p[min(len(p), unix.SizeofInotifyEvent+int(size)):]
+	}
+	return nil
 }
 
 // close ends the watch.

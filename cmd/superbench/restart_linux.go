@@ -50,11 +50,13 @@ func (b *bench) restart(ctx context.Context) error {
 		}
 		prog, err := privateProgram(sleepPath, dir)
 		if err != nil {
-			return err
+			b.fail("restart", drv, err)
+			continue
 		}
 		w, err := newExecWatch(prog)
 		if err != nil {
-			return err
+			b.fail("restart", drv, err)
+			continue
 		}
 		r, err := b.up(ctx, drv, dir, []service{{name: "s0", argv: []string{prog, "100000"}}}, logPolicy{})
 		if err != nil {
@@ -111,7 +113,7 @@ func (b *bench) killOnce(ctx context.Context, rr *restartRun) (time.Duration, pr
 	if err := unix.Kill(victim.pid, unix.SIGKILL); err != nil {
 		return 0, procStat{}, fmt.Errorf("kill: %w", err)
 	}
-	at, err := rr.exec.wait(restartTimeout)
+	at, err := rr.exec.wait(ctx, restartTimeout)
 	if errors.Is(err, errNoExec) {
 		return 0, procStat{}, fmt.Errorf("no replacement within %v of the kill", restartTimeout)
 	}
