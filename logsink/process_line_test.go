@@ -20,10 +20,16 @@ import (
 // added newlines were never counted in it.
 func TestProcessStartsALine(t *testing.T) {
 	t.Parallel()
+	bothStampModes(t, testProcessStartsALine)
+}
+
+// bothStampModes runs test with each kind of reader (bothModes), with and
+// without Options.Timestamps.
+func bothStampModes(t *testing.T, test func(t *testing.T, p *Poller, stamps bool)) {
 	for _, stamps := range []bool{false, true} {
 		t.Run(fmt.Sprintf("timestamps=%v", stamps), func(t *testing.T) {
 			t.Parallel()
-			bothModes(t, func(t *testing.T, p *Poller) { testProcessStartsALine(t, p, stamps) })
+			bothModes(t, func(t *testing.T, p *Poller) { test(t, p, stamps) })
 		})
 	}
 }
@@ -88,12 +94,7 @@ func testProcessStartsALine(t *testing.T, p *Poller, stamps bool) {
 // without Timestamps it stays as read, less what was dropped.
 func TestStampedLineAfterAGap(t *testing.T) {
 	t.Parallel()
-	for _, stamps := range []bool{false, true} {
-		t.Run(fmt.Sprintf("timestamps=%v", stamps), func(t *testing.T) {
-			t.Parallel()
-			bothModes(t, func(t *testing.T, p *Poller) { testStampedLineAfterAGap(t, p, stamps) })
-		})
-	}
+	bothStampModes(t, testStampedLineAfterAGap)
 }
 
 func testStampedLineAfterAGap(t *testing.T, p *Poller, stamps bool) {
@@ -247,35 +248,34 @@ func testStampedGapsKeepLinesApart(t *testing.T, p *Poller) {
 // rotated since: the new file does not start with an empty line.
 func TestNoEmptyLineStartsAFile(t *testing.T) {
 	t.Parallel()
-	for _, stamps := range []bool{false, true} {
-		t.Run(fmt.Sprintf("timestamps=%v", stamps), func(t *testing.T) {
-			t.Parallel()
-			s := openSink(t, Options{Timestamps: stamps})
-			stdout, stderr := pipes(t, s)
-			mustWrite(t, stdout, []byte("unfinished"))
-			waitFor(t, "the output written", func() bool { return s.Stats().Stdout.BytesWritten > 0 })
-			if err := s.Rotate(); err != nil {
-				t.Fatal(err)
-			}
-			_ = stdout.Close()
-			_ = stderr.Close()
-			stdout, stderr = pipes(t, s)
-			mustWrite(t, stdout, []byte("next\n"))
-			_ = stdout.Close()
-			_ = stderr.Close()
-			closeWithin(t, s, "Close hung")
-			live, err := os.ReadFile(s.Path(Stdout))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z `).ReplaceAllString(string(live), "")
-			if got != "next\n" || stamps == (len(got) == len(live)) {
-				t.Errorf("the new file is %q, want %q, stamped: %v", live, "next\n", stamps)
-			}
-			if all := string(readLogs(t, s.streams[Stdout].dir(), Stdout)); !strings.Contains(all, "unfinished") {
-				t.Errorf("the rotated file lost the unfinished line: %q", all)
-			}
-		})
+	bothStampModes(t, testNoEmptyLineStartsAFile)
+}
+
+func testNoEmptyLineStartsAFile(t *testing.T, p *Poller, stamps bool) {
+	s := openSink(t, Options{Timestamps: stamps, Poller: p})
+	stdout, stderr := pipes(t, s)
+	mustWrite(t, stdout, []byte("unfinished"))
+	waitFor(t, "the output written", func() bool { return s.Stats().Stdout.BytesWritten > 0 })
+	if err := s.Rotate(); err != nil {
+		t.Fatal(err)
+	}
+	_ = stdout.Close()
+	_ = stderr.Close()
+	stdout, stderr = pipes(t, s)
+	mustWrite(t, stdout, []byte("next\n"))
+	_ = stdout.Close()
+	_ = stderr.Close()
+	closeWithin(t, s, "Close hung")
+	live, err := os.ReadFile(s.Path(Stdout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z `).ReplaceAllString(string(live), "")
+	if got != "next\n" || stamps == (len(got) == len(live)) {
+		t.Errorf("the new file is %q, want %q, stamped: %v", live, "next\n", stamps)
+	}
+	if all := string(readLogs(t, s.streams[Stdout].dir(), Stdout)); !strings.Contains(all, "unfinished") {
+		t.Errorf("the rotated file lost the unfinished line: %q", all)
 	}
 }
 
