@@ -197,9 +197,9 @@ func (pp *polledPipe) requeueLocked() error {
 	return nil
 }
 
-// blockLocked holds chunk, read at at, which found no room (the queue has registered pp
-// to be called at the next release), and starts the MaxBlock timer. The
-// pipe is not read meanwhile. pp.mu is held.
+// blockLocked holds chunk, read at at, which found no room (the queue has
+// registered pp to be called at the next release), and starts the MaxBlock
+// timer. The pipe is not read meanwhile. pp.mu is held.
 func (pp *polledPipe) blockLocked(chunk []byte, at int64) {
 	wait, x := pp.w.queue.maxBlock, pp.waitsLocked()
 	pp.state, x.held, x.heldAt, x.until = pipeBlocked, chunk, at, time.Now().Add(wait)

@@ -57,11 +57,11 @@ const (
 )
 
 // push appends b (at most limit bytes), read at at, unless the queue is
-// stalled. If b
-// does not fit, it first waits for room (see waitForRoom), or until hurry
-// is closed: then it is queued past the bound. If the budget is spent, b
-// is not queued either, at once: waiting would hold up the child for the
-// other streams' disks. Unless it says pushed, the caller drops b.
+// stalled. If b does not fit, it first waits for room (see waitForRoom),
+// or until hurry is closed: then it is queued past the bound. If the
+// budget is spent, b is not queued either, at once: waiting would hold up
+// the child for the other streams' disks. Unless it says pushed, the
+// caller drops b.
 func (q *queue) push(b []byte, at int64, giveUp, hurry <-chan struct{}) pushResult {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -136,8 +136,8 @@ func (q *queue) waitForRoom(n int, giveUp, hurry <-chan struct{}) bool {
 }
 
 // tryPush appends b (at most limit bytes), read at at, if the queue is not
-// stalled and b fits, without waiting. If b does not fit, wt is registered to be called
-// once by the next release.
+// stalled and b fits, without waiting. If b does not fit, wt is registered
+// to be called once by the next release.
 func (q *queue) tryPush(b []byte, at int64, wt roomWaiter) pushResult {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -156,8 +156,9 @@ func (q *queue) tryPush(b []byte, at int64, wt roomWaiter) pushResult {
 	return pushed
 }
 
-// pushOver appends b, read at at, even if it takes the queue past its bound, unless
-// the queue is stalled or the budget is spent: for the output a process
+// pushOver appends b, read at at, even if it takes the queue past its
+// bound, unless the queue is stalled or the budget is spent: for the
+// output a process
 // left in its pipe when the next process of its service starts, which
 // must be queued before the next one's (see polledPipe.catchUp and
 // pipeReader.catchUp). It never waits.
@@ -204,11 +205,10 @@ const mergeAnyAfter = 1024
 // markBreak queues a line break point: the output queued after it starts a
 // line of its own (see streamWriter.endLine). It marks the start of another
 // process's output, and, with Options.Timestamps, the output after a gap
-// (chunks dropped). The mark
-// is a chunk with nil bytes, which holds none and which add does not
-// append to; it
-// is queued even by a stalled queue or with the budget spent, but not right
-// after another mark, so a long stall queues one per drain at most.
+// (chunks dropped). The mark is a chunk with nil bytes, which holds none
+// and which add does not append to; it is queued even by a stalled queue
+// or with the budget spent, but not right after another mark, so a long
+// stall queues one per drain at most.
 func (q *queue) markBreak() {
 	q.mu.Lock()
 	if n := len(q.chunks); n == 0 || q.chunks[n-1].b != nil {

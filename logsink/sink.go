@@ -154,8 +154,8 @@ type Options struct {
 	// queued with the output, so a slow disk does not delay it (small
 	// reads are merged in the queue only within one millisecond, until a
 	// thousand are queued behind a hung disk: later lines may then get an
-	// earlier line's stamp); a line
-	// written in several pieces gets one stamp, at its first piece, and the rest of a line whose start a
+	// earlier line's stamp); a line written in several pieces gets one
+	// stamp, at its first piece, and the rest of a line whose start a
 	// failed write lost gets one too (on the line the file ends with: if
 	// that is a line written in part before the failure, the stamp
 	// follows it there). QueueBytes and the counts of output

@@ -55,8 +55,8 @@ type streamWriter struct {
 	// stamps is Options.Timestamps, which never changes; midLine, owned by
 	// the active run, says that the last byte it staged was not a newline:
 	// the next one gets no stamp, and a mark of queue.markBreak adds a
-	// newline. (Beside the flags above, where they take no room
-	// of their own.)
+	// newline. (Beside the flags above, where they take no room of their
+	// own.)
 	stamps, midLine bool
 	runs            sync.WaitGroup // the active run
 
