@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -335,5 +337,74 @@ func TestStampedMergeBound(t *testing.T) {
 	}
 	if last := chunks[mergeAnyAfter-1]; len(last.b) != 2*(n-mergeAnyAfter+1) {
 		t.Errorf("the last chunk holds %d bytes, want the %d of every later push", len(last.b), 2*(n-mergeAnyAfter+1))
+	}
+}
+
+// failSecond blocks the first write until released, fails the second with
+// EIO, and passes the others through.
+type failSecond struct {
+	io.WriteCloser
+	writes  int
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (f *failSecond) Write(p []byte) (int, error) { // called by the writer's run only
+	f.writes++
+	switch f.writes {
+	case 1:
+		close(f.entered)
+		<-f.release
+	case 2:
+		return 0, syscall.EIO
+	}
+	return f.WriteCloser.Write(p)
+}
+
+// TestLineEndAfterAFailedWrite checks, without Timestamps, that a failed
+// write of what was staged before a chunk does not make the writer forget
+// that the chunk, written after it, ended in the middle of a line: the
+// next process's output still starts on a line of its own.
+func TestLineEndAfterAFailedWrite(t *testing.T) {
+	t.Parallel()
+	bothModes(t, testLineEndAfterAFailedWrite)
+}
+
+func testLineEndAfterAFailedWrite(t *testing.T, p *Poller) {
+	f := &failSecond{entered: make(chan struct{}), release: make(chan struct{})}
+	wrap := func(st Stream, out io.WriteCloser) io.WriteCloser {
+		if st != Stdout {
+			return out
+		}
+		f.WriteCloser = out
+		return f
+	}
+	s := openWrapped(t, Options{Poller: p}, wrap)
+	var once sync.Once
+	release := func() { once.Do(func() { close(f.release) }) }
+	t.Cleanup(release)
+	stdout, stderr := pipes(t, s)
+	mustWrite(t, stdout, []byte("ready\n"))
+	<-f.entered // write 1 holds the writer: the next two chunks queue apart
+	q := s.streams[Stdout].q()
+	mustWrite(t, stdout, []byte("abc")) // staged, then lost by write 2
+	waitFor(t, "the short chunk to be queued", func() bool { return q.pendingBytes() == len("ready\nabc") })
+	long := bytes.Repeat([]byte("x"), chunkSize/2+100) // written directly, by write 3
+	mustWrite(t, stdout, long)
+	waitFor(t, "the long chunk to be queued", func() bool { return q.pendingBytes() == len("ready\nabc")+len(long) })
+	release()
+	_ = stdout.Close()
+	_ = stderr.Close()
+	stdout, stderr = pipes(t, s)
+	mustWrite(t, stdout, []byte("next\n"))
+	_ = stdout.Close()
+	_ = stderr.Close()
+	closeWithin(t, s, "Close hung")
+	want := "ready\n" + string(long) + "\nnext\n"
+	if got := string(readLogs(t, s.streams[Stdout].dir(), Stdout)); got != want {
+		t.Errorf("stdout.log is %d bytes ending in %q, want %d ending in %q", len(got), got[max(0, len(got)-20):], len(want), want[len(want)-20:])
+	}
+	if d := s.Stats().Stdout.BytesDropped; d != 3 {
+		t.Errorf("%d bytes dropped, want 3 (the lost write)", d)
 	}
 }
