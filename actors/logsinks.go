@@ -38,6 +38,5 @@ func (r *logSinks) dropped(name string) uint64 {
 	if !ok {
 		return 0
 	}
-	st := v.(*logsink.Sink).Stats()
-	return st.Stdout.BytesDropped + st.Stderr.BytesDropped
+	return v.(*logsink.Sink).DroppedBytes()
 }

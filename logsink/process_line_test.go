@@ -137,6 +137,9 @@ func testStampedLineAfterAGap(t *testing.T, p *Poller, stamps bool) {
 	if got != want {
 		t.Errorf("stdout.log is %d bytes ending in %q, want %d ending in %q", len(got), got[max(0, len(got)-30):], len(want), want[len(want)-30:])
 	}
+	if st := s.Stats(); s.DroppedBytes() != st.Stdout.BytesDropped+st.Stderr.BytesDropped || s.DroppedBytes() == 0 {
+		t.Errorf("DroppedBytes %d, want the %d+%d of Stats, not 0", s.DroppedBytes(), st.Stdout.BytesDropped, st.Stderr.BytesDropped)
+	}
 }
 
 // TestStampIsReadTime checks that a line is stamped with the time it was

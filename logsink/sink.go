@@ -857,6 +857,13 @@ func (s *Sink) Stats() Stats {
 	return Stats{Stdout: s.streams[Stdout].stats.snapshot(), Stderr: s.streams[Stderr].stats.snapshot()}
 }
 
+// DroppedBytes returns the bytes of output the Sink dropped since it was
+// opened, both streams together: the sum of Stats' BytesDropped, read
+// without a lock (a status of a thousand services reads a thousand).
+func (s *Sink) DroppedBytes() uint64 {
+	return s.streams[Stdout].stats.dropped.Load() + s.streams[Stderr].stats.dropped.Load()
+}
+
 // Path returns the path of the live log file of st ("" for an invalid
 // Stream).
 func (s *Sink) Path(st Stream) string {
