@@ -30,10 +30,22 @@ const (
 // or in the kernel (state R or D, as during an execve: on a busy machine it
 // may wait that long for a CPU to finish it), not while it sleeps.
 func Environ(pid int, waiting func() bool) ([]byte, error) {
-	path := "/proc/" + strconv.Itoa(pid) + "/environ"
+	return environ(pid, waiting, readEnvironFile)
+}
+
+// envReader reads the environment of process pid.
+type envReader func(pid int) ([]byte, error)
+
+// readEnvironFile reads /proc/PID/environ.
+func readEnvironFile(pid int) ([]byte, error) {
+	return os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+}
+
+// environ is Environ, reading with read; an error of read ends it.
+func environ(pid int, waiting func() bool, read envReader) ([]byte, error) {
 	var idle, busy time.Time // deadlines, from the first read showing none
 	for {
-		env, err := os.ReadFile(path)
+		env, err := read(pid)
 		if err != nil || len(env) > 0 {
 			return env, err
 		}

@@ -96,6 +96,19 @@ func (p *probes) look(key string, fn func()) bool {
 	return false
 }
 
+// read runs read as a look of key (see look): its result if it returned
+// within p.wait, else an error matching ErrNoAnswer.
+func (p *probes) read(key string, read func() ([]byte, error)) ([]byte, error) {
+	var (
+		b   []byte
+		err error
+	)
+	if !p.look(key, func() { b, err = read() }) {
+		return nil, fmt.Errorf("%s: %w within %v", key, ErrNoAnswer, p.wait)
+	}
+	return b, err
+}
+
 // probeProgram opens the program at path, and looks up the interpreter a
 // #! line names, the way its exec will. What it finds is left to the exec
 // to report: its errors are ignored, only a regular file that someone may

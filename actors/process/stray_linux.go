@@ -78,7 +78,7 @@ func (m *Manager) findStrays(entry string, pipes ...uint64) []*Stray {
 			continue
 		}
 		seen[pid] = true
-		s, ok := openStray(pid, []byte(entry), pipes)
+		s, ok := openStray(pid, []byte(entry), pipes, m.readEnviron)
 		if !ok {
 			continue
 		}
@@ -134,14 +134,24 @@ func readChildren(path string) []int {
 	return pids
 }
 
-// openStray opens process pid if its environment holds entry (unless
-// entry is empty) or it holds one of pipes.
-func openStray(pid int, entry []byte, pipes []uint64) (*Stray, bool) {
+// readEnviron reads the environment of process pid (/proc/PID/environ) in
+// a probe of its own (see probes): the read takes the process's memory-map
+// lock, which a process stuck in the kernel with it held (an mmap on a
+// hung network mount) keeps, and would keep the service actor that asked.
+// After probeWait the read reports an error matching ErrNoAnswer, and
+// then at once while that read is still under way.
+func (m *Manager) readEnviron(pid int) ([]byte, error) {
+	return m.probes.read("environ "+strconv.Itoa(pid), func() ([]byte, error) { return readEnvironFile(pid) })
+}
+
+// openStray opens process pid if its environment (read by read) holds
+// entry (unless entry is empty) or it holds one of pipes.
+func openStray(pid int, entry []byte, pipes []uint64, read envReader) (*Stray, bool) {
 	fd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
 		return nil, false
 	}
-	if belongs(pid, fd, entry, pipes) {
+	if belongs(pid, fd, entry, pipes, read) {
 		s := &Stray{PID: pid, fd: fd, held: true}
 		// Read after the pidfd was opened, and kept only if the process
 		// is still alive after: the group is that process's.
@@ -167,9 +177,11 @@ func openStray(pid int, entry []byte, pipes []uint64) (*Stray, bool) {
 // to 100 ms: a process that cleared its own shows nothing too, and the
 // pipes find it without that wait. Environ is the last resort, for an
 // empty environment without the pipes: it may be that of a process in the
-// middle of an execve, which shows none for a moment.
-func belongs(pid, fd int, entry []byte, pipes []uint64) bool {
-	env, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+// middle of an execve, which shows none for a moment. An environment that
+// did not answer (ErrNoAnswer) is not read again: such a process is found
+// by the pipes, or not at all.
+func belongs(pid, fd int, entry []byte, pipes []uint64, read envReader) bool {
+	env, err := read(pid)
 	if err == nil && len(env) > 0 {
 		switch markedBy(env, entry) {
 		case markEntry:
@@ -186,7 +198,7 @@ func belongs(pid, fd int, entry []byte, pipes []uint64) bool {
 	if len(pipes) > 0 && HoldsPipe(pid, pipes) && !pidfdExited(fd) {
 		return true
 	}
-	return len(env) == 0 && len(entry) > 0 && hasEntry(pid, fd, entry)
+	return !errors.Is(err, ErrNoAnswer) && len(env) == 0 && len(entry) > 0 && hasEntry(pid, fd, entry, read)
 }
 
 // What markedBy finds in an environment.
@@ -220,13 +232,14 @@ func markedBy(env, entry []byte) int {
 
 // openMarked opens process pid if its environment holds entry.
 func openMarked(pid int, entry []byte) (*Stray, bool) {
-	return openStray(pid, entry, nil)
+	return openStray(pid, entry, nil, readEnvironFile)
 }
 
 // hasEntry reports whether the environment of process pid, whose pidfd is
-// fd, holds entry, reading it again while it shows none (Environ).
-func hasEntry(pid, fd int, entry []byte) bool {
-	env, err := Environ(pid, func() bool { return !pidfdExited(fd) })
+// fd, holds entry, reading it (with read) again while it shows none (see
+// Environ).
+func hasEntry(pid, fd int, entry []byte, read envReader) bool {
+	env, err := environ(pid, func() bool { return !pidfdExited(fd) }, read)
 	return err == nil && markedBy(env, entry) == markEntry
 }
 
