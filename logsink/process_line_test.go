@@ -264,13 +264,7 @@ func testNoEmptyLineStartsAFile(t *testing.T, p *Poller, stamps bool) {
 	if err := s.Rotate(); err != nil {
 		t.Fatal(err)
 	}
-	_ = stdout.Close()
-	_ = stderr.Close()
-	stdout, stderr = pipes(t, s)
-	mustWrite(t, stdout, []byte("next\n"))
-	_ = stdout.Close()
-	_ = stderr.Close()
-	closeWithin(t, s, "Close hung")
+	endWithNextProcess(t, s, stdout, stderr, "next\n")
 	live, err := os.ReadFile(s.Path(Stdout))
 	if err != nil {
 		t.Fatal(err)
@@ -282,6 +276,19 @@ func testNoEmptyLineStartsAFile(t *testing.T, p *Poller, stamps bool) {
 	if all := string(readLogs(t, s.streams[Stdout].dir(), Stdout)); !strings.Contains(all, "unfinished") {
 		t.Errorf("the rotated file lost the unfinished line: %q", all)
 	}
+}
+
+// endWithNextProcess closes the pipes of a process of s, has the next
+// process write out on stdout and end, and closes s.
+func endWithNextProcess(t *testing.T, s *Sink, stdout, stderr *os.File, out string) {
+	t.Helper()
+	_ = stdout.Close()
+	_ = stderr.Close()
+	stdout, stderr = pipes(t, s)
+	mustWrite(t, stdout, []byte(out))
+	_ = stdout.Close()
+	_ = stderr.Close()
+	closeWithin(t, s, "Close hung")
 }
 
 // TestCaughtUpOutputBeforeTheBreak checks that what the previous process
@@ -396,13 +403,7 @@ func testLineEndAfterAFailedWrite(t *testing.T, p *Poller) {
 	mustWrite(t, stdout, long)
 	waitFor(t, "the long chunk to be queued", func() bool { return q.pendingBytes() == len("ready\nabc")+len(long) })
 	release()
-	_ = stdout.Close()
-	_ = stderr.Close()
-	stdout, stderr = pipes(t, s)
-	mustWrite(t, stdout, []byte("next\n"))
-	_ = stdout.Close()
-	_ = stderr.Close()
-	closeWithin(t, s, "Close hung")
+	endWithNextProcess(t, s, stdout, stderr, "next\n")
 	want := "ready\n" + string(long) + "\nnext\n"
 	if got := string(readLogs(t, s.streams[Stdout].dir(), Stdout)); got != want {
 		t.Errorf("stdout.log is %d bytes ending in %q, want %d ending in %q", len(got), got[max(0, len(got)-20):], len(want), want[len(want)-20:])
