@@ -81,7 +81,7 @@ func ServiceUsage(qs []UsageQuery) (map[int]Usage, error) {
 	}
 	if len(marked) > 0 {
 		for _, pid := range children[self] { // none of them owned yet
-			env, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+			env, err := readEnvironFile(pid)
 			if err != nil {
 				continue
 			}
