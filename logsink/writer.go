@@ -359,10 +359,7 @@ func (w *streamWriter) add(b *batch, ch chunk) {
 			w.flush(b)
 		}
 		w.midLine = len(c) > 0 && c[len(c)-1] != '\n'
-		if b.stageBuf == nil {
-			b.stageBuf = chunkPool.Get().(*[]byte)
-			b.stage = (*b.stageBuf)[:0]
-		}
+		b.takeStage()
 		b.stage = append(b.stage, c...)
 	}
 	if cap(c) == chunkSize {
@@ -381,10 +378,7 @@ func (w *streamWriter) endLine(b *batch) {
 		return
 	}
 	w.midLine = false
-	if b.stageBuf == nil {
-		b.stageBuf = chunkPool.Get().(*[]byte)
-		b.stage = (*b.stageBuf)[:0]
-	}
+	b.takeStage()
 	if len(b.stage) == chunkSize {
 		w.flush(b)
 	}
@@ -408,10 +402,7 @@ func (w *streamWriter) startsFile() bool {
 // before each line it starts, writing the stage out whenever it is full.
 func (w *streamWriter) addStamped(b *batch, c []byte, at int64) {
 	for len(c) > 0 {
-		if b.stageBuf == nil {
-			b.stageBuf = chunkPool.Get().(*[]byte)
-			b.stage = (*b.stageBuf)[:0]
-		}
+		b.takeStage()
 		if !w.midLine {
 			b.stampFor(at)
 			if len(b.stage)+len(b.stamp) >= chunkSize { // no room for a byte after it
@@ -436,6 +427,15 @@ func (w *streamWriter) addStamped(b *batch, c []byte, at int64) {
 		if len(b.stage) == chunkSize {
 			w.flush(b)
 		}
+	}
+}
+
+// takeStage takes the stage's buffer from chunkPool if b has none yet;
+// drainOnce gives it back.
+func (b *batch) takeStage() {
+	if b.stageBuf == nil {
+		b.stageBuf = chunkPool.Get().(*[]byte)
+		b.stage = (*b.stageBuf)[:0]
 	}
 }
 
