@@ -57,7 +57,27 @@ type statusStream struct {
 // maybe worded otherwise. Like that decoder, it checks the syntax of the
 // whole answer before it reports a value that does not fit, and s.fn is
 // not called past such a value.
+//
+// The answer superd sends is decoded by a decoder of its own
+// (decodeStreamFast, much faster than encoding/json), which hands what
+// it does not fully understand to decodeStreamSlow: either way the
+// results are those of decodeStreamSlow.
 func (s *statusStream) decodeStream(r io.Reader) error {
+	_, err := s.decodeStreamFast(r)
+	return err
+}
+
+// decodeStreamSlow is decodeStream done with a json.Decoder alone: the
+// fast path's fallback, and the reference it is tested against.
+func (s *statusStream) decodeStreamSlow(r io.Reader) error {
+	return s.decodeSlow(r, false)
+}
+
+// decodeSlow is decodeStreamSlow. With resumed, r is the rest of an
+// answer whose first statuses s.fn has already been given, after "[{}",
+// which stands in for them: that element is dropped, and the decoding goes
+// on as it would have just after the last of those statuses.
+func (s *statusStream) decodeSlow(r io.Reader, resumed bool) error {
 	first, r := peekJSON(r)
 	src := &errRecorder{r: r}
 	dec := json.NewDecoder(src)
@@ -81,6 +101,12 @@ func (s *statusStream) decodeStream(r io.Reader) error {
 	}
 	if _, err := dec.Token(); err != nil { // [
 		return err
+	}
+	if resumed {
+		var standIn json.RawMessage
+		if err := dec.Decode(&standIn); err != nil {
+			return fatal(err)
+		}
 	}
 	var valueErr, typeErr error // the first status that did not decode, by kind
 	for dec.More() {
