@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -384,7 +385,19 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
+	var (
+		body []byte
+		err  error
+	)
+	// The statuses, the most asked for, without json's reflection.
+	switch v := v.(type) {
+	case []ServiceStatus:
+		body, err = marshalStatuses(v)
+	case ServiceStatus:
+		body, err = marshalStatus(&v)
+	default:
+		body, err = json.Marshal(v)
+	}
 	if err != nil {
 		// Only reachable with a value json cannot encode: a programming error.
 		status = http.StatusInternalServerError
@@ -392,6 +405,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	// Sized, not chunked: the client reads a large answer (a list of many
+	// services) without chunk framing.
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)+1))
 	w.WriteHeader(status)
 	_, _ = w.Write(append(body, '\n'))
 }
