@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/supers-dev/supers/logsink"
+	"github.com/supers-dev/supers/transport"
 )
 
 // The Supervisor reads a service's Sink through logSinks: a Sink removed
@@ -23,20 +24,24 @@ func TestLogSinksRegistry(t *testing.T) {
 	r.set("web", old)
 	r.set("web", repl)
 	r.remove("web", old) // closed after its replacement opened
-	if v, ok := r.m.Load("web"); !ok || v.(*logsink.Sink) != repl {
-		t.Fatalf("web's Sink is %v, %v; want the replacement", v, ok)
+	if s := r.m["web"]; s != repl {
+		t.Fatalf("web's Sink is %p; want the replacement %p", s, repl)
 	}
-	if n := r.dropped("web"); n != 0 {
-		t.Errorf("dropped %d, want 0", n)
+	l := []transport.ServiceStatus{{Name: "web", LogDroppedBytes: 7}, {Name: "nope", LogDroppedBytes: 9}}
+	r.setDropped(l)
+	if l[0].LogDroppedBytes != 0 || l[1].LogDroppedBytes != 0 {
+		t.Errorf("dropped %d and %d, want 0 and 0", l[0].LogDroppedBytes, l[1].LogDroppedBytes)
 	}
 	r.remove("web", repl)
-	if _, ok := r.m.Load("web"); ok {
+	if _, ok := r.m["web"]; ok {
 		t.Error("web's Sink still there once removed")
 	}
 	var none *logSinks
 	none.set("x", old)
 	none.remove("x", old)
-	if none.dropped("x") != 0 || r.dropped("nope") != 0 {
-		t.Error("a nil registry or an unknown service counts something")
+	l = []transport.ServiceStatus{{Name: "x"}}
+	none.setDropped(l)
+	if l[0].LogDroppedBytes != 0 {
+		t.Error("a nil registry counts something")
 	}
 }

@@ -903,12 +903,18 @@ func setUptime(st *transport.ServiceStatus, now time.Time) {
 }
 
 func (s *servicesActor) list() []transport.ServiceStatus {
-	out := make([]transport.ServiceStatus, 0, len(s.entries))
-	now := s.now()
+	// The entries sorted, not the statuses: a swap moves a pointer, not a
+	// status of some 200 bytes.
+	entries := make([]*serviceEntry, 0, len(s.entries))
 	for _, e := range s.entries {
-		out = append(out, s.snapshotAt(e, now))
+		entries = append(entries, e)
 	}
-	slices.SortFunc(out, func(a, b transport.ServiceStatus) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(entries, func(a, b *serviceEntry) int { return strings.Compare(a.status.Name, b.status.Name) })
+	out := make([]transport.ServiceStatus, len(entries))
+	now := s.now()
+	for i, e := range entries {
+		out[i] = s.snapshotAt(e, now)
+	}
 	return out
 }
 

@@ -940,8 +940,8 @@ func (s *Supervisor) List(ctx context.Context) ([]transport.ServiceStatus, error
 	}
 	for i := range l {
 		l[i] = callersStatus(l[i])
-		l[i].LogDroppedBytes = s.logSinks.dropped(l[i].Name)
 	}
+	s.logSinks.setDropped(l)
 	s.markStale(ctx, l)
 	return l, nil
 }
@@ -980,8 +980,8 @@ func (s *Supervisor) Status(ctx context.Context, name string) (transport.Service
 // LogDroppedBytes.
 func (s *Supervisor) markOne(ctx context.Context, st transport.ServiceStatus, err error) (transport.ServiceStatus, error) {
 	if err == nil {
-		st.LogDroppedBytes = s.logSinks.dropped(st.Name)
 		l := []transport.ServiceStatus{st}
+		s.logSinks.setDropped(l)
 		s.markStale(ctx, l)
 		st = l[0]
 	}
