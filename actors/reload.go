@@ -87,9 +87,9 @@ func (s *servicesActor) handleSinkOpened(ctx actor.Context, m *sinkOpened) {
 			s.settled(ctx, name, fmt.Errorf("service %s not created: %w", name, err))
 			return
 		}
-		s.entries[name] = &serviceEntry{pid: pid, spec: spec, status: transport.ServiceStatus{
+		s.setEntry(name, &serviceEntry{pid: pid, spec: spec, status: transport.ServiceStatus{
 			Name: name, State: StateStopped, Description: spec.Description,
-		}}
+		}})
 		s.created[name] = true
 	}
 }
@@ -112,7 +112,7 @@ func (s *servicesActor) settled(ctx actor.Context, name string, err error) {
 			}
 			p.failed[name] = err
 			if e, ok := s.entries[name]; ok && e.placeholder {
-				delete(s.entries, name)
+				s.deleteEntry(name)
 			}
 			if s.config != nil && err != errShuttingDown {
 				ctx.Send(s.config, &addFailed{spec: spec, err: err})

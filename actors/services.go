@@ -29,15 +29,20 @@ var errShuttingDown = errShutdown
 // answers status and list itself, whatever the children are doing. Commands
 // are forwarded to the child that owns the service.
 type servicesActor struct {
-	self    *actor.PID
-	config  *actor.PID // the config actor; nil without a config dir
-	root    *actor.RootContext
-	rnd     func() float64
-	deps    *serviceDeps
-	logs    *actor.PID // log sink actor
-	log     *slog.Logger
-	now     func() time.Time
+	self   *actor.PID
+	config *actor.PID // the config actor; nil without a config dir
+	root   *actor.RootContext
+	rnd    func() float64
+	deps   *serviceDeps
+	logs   *actor.PID // log sink actor
+	log    *slog.Logger
+	now    func() time.Time
+	// entries are changed through setEntry and deleteEntry only, which
+	// keep sorted.
 	entries map[string]*serviceEntry
+	// sorted holds the entries sorted by name, for list; nil after a
+	// change of entries.
+	sorted []*serviceEntry
 	// created holds the services created in this run, until removed:
 	// created again (after a replacement that could not be), one follows
 	// the operator's stops and starts made since (deps.intents), not
@@ -199,17 +204,17 @@ func (s *servicesActor) Receive(ctx actor.Context) {
 		for name, e := range s.entries {
 			if !e.placeholder && e.pid.Equal(m.Who) {
 				s.cancelTimer(e)
-				delete(s.entries, name)
+				s.deleteEntry(name)
 				ctx.Send(s.logs, &closeSink{name: name})
 				if e.replacement != nil && !s.closing {
 					state := StateStopped
 					if e.wasRunning {
 						state = StateStarting
 					}
-					s.entries[name] = &serviceEntry{placeholder: true, spec: e.replacement, status: transport.ServiceStatus{
+					s.setEntry(name, &serviceEntry{placeholder: true, spec: e.replacement, status: transport.ServiceStatus{
 						Name: name, State: state, Description: e.replacement.Description,
 						Restarts: e.status.Restarts, LastExit: e.status.LastExit,
-					}}
+					}})
 					s.handleAdd(ctx, &addServices{
 						specs:       []*config.Service{e.replacement},
 						wantRunning: map[string]bool{name: e.wasRunning},
@@ -903,19 +908,33 @@ func setUptime(st *transport.ServiceStatus, now time.Time) {
 }
 
 func (s *servicesActor) list() []transport.ServiceStatus {
-	// The entries sorted, not the statuses: a swap moves a pointer, not a
-	// status of some 200 bytes.
-	entries := make([]*serviceEntry, 0, len(s.entries))
-	for _, e := range s.entries {
-		entries = append(entries, e)
+	if s.sorted == nil || len(s.sorted) != len(s.entries) {
+		// The entries sorted, not the statuses: a swap moves a pointer,
+		// not a status of some 200 bytes. Kept until they change.
+		s.sorted = make([]*serviceEntry, 0, len(s.entries))
+		for _, e := range s.entries {
+			s.sorted = append(s.sorted, e)
+		}
+		slices.SortFunc(s.sorted, func(a, b *serviceEntry) int { return strings.Compare(a.status.Name, b.status.Name) })
 	}
-	slices.SortFunc(entries, func(a, b *serviceEntry) int { return strings.Compare(a.status.Name, b.status.Name) })
-	out := make([]transport.ServiceStatus, len(entries))
+	out := make([]transport.ServiceStatus, len(s.sorted))
 	now := s.now()
-	for i, e := range entries {
+	for i, e := range s.sorted {
 		out[i] = s.snapshotAt(e, now)
 	}
 	return out
+}
+
+// setEntry makes e the entry of service name.
+func (s *servicesActor) setEntry(name string, e *serviceEntry) {
+	s.entries[name] = e
+	s.sorted = nil
+}
+
+// deleteEntry removes the entry of service name.
+func (s *servicesActor) deleteEntry(name string) {
+	delete(s.entries, name)
+	s.sorted = nil
 }
 
 func unknownService(name string) error {

@@ -149,7 +149,7 @@ func TestNoRestartOnceStoppingForGood(t *testing.T) {
 			})
 			child := actor.NewPID("local", "services/"+svcName)
 			e := &serviceEntry{pid: child, spec: spec, removing: tc.removing}
-			s.entries[svcName] = e
+			s.setEntry(svcName, e)
 			s.closing = tc.closing
 			defer s.cancelTimer(e)
 			sup := &lcRecordingSupervisor{}

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -99,7 +100,15 @@ type handler struct {
 	mux     *http.ServeMux
 	// writeTimeout is writeTimeout, but for tests.
 	writeTimeout time.Duration
+	// bodies holds buffers (*[]byte) for the answers to lists of
+	// services, which run to hundreds of kilobytes: reused, they spare
+	// the garbage collector.
+	bodies sync.Pool
 }
+
+// maxPooledBody bounds the buffers kept in handler.bodies: some 20 000
+// services.
+const maxPooledBody = 4 << 20
 
 // writeTimeout bounds how long a client may take to accept an answer, from
 // its header on, and each chunk of a streamed answer (logs, events): one
@@ -230,7 +239,16 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 	if services == nil {
 		services = []ServiceStatus{}
 	}
-	writeJSON(w, http.StatusOK, services)
+	bp, _ := h.bodies.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	body, err := appendStatuses((*bp)[:0], services)
+	writeBody(w, http.StatusOK, body, err)
+	if cap(body) <= maxPooledBody {
+		*bp = body[:0]
+		h.bodies.Put(bp)
+	}
 }
 
 // serviceOp adapts one of the per-service Backend methods to a handler.
@@ -389,15 +407,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		body []byte
 		err  error
 	)
-	// The statuses, the most asked for, without json's reflection.
-	switch v := v.(type) {
-	case []ServiceStatus:
-		body, err = marshalStatuses(v)
-	case ServiceStatus:
-		body, err = marshalStatus(&v)
-	default:
+	// A status, the most asked for, without json's reflection.
+	if st, ok := v.(ServiceStatus); ok {
+		body, err = marshalStatus(&st)
+	} else {
 		body, err = json.Marshal(v)
 	}
+	writeBody(w, status, body, err)
+}
+
+// writeBody writes body, v encoded as JSON, or the error of its encoding,
+// as writeJSON does.
+func writeBody(w http.ResponseWriter, status int, body []byte, err error) {
 	if err != nil {
 		// Only reachable with a value json cannot encode: a programming error.
 		status = http.StatusInternalServerError

@@ -3,23 +3,23 @@ package transport
 import (
 	"encoding/json"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 )
 
-// marshalStatuses returns what json.Marshal returns for l, byte for byte,
-// without its reflection: an answer to GET /v1/services of 1000 services
-// took encoding/json about 0.6 ms and a third of superd's time. Any value
-// it cannot write as json.Marshal would (a string that needs escaping is
-// still written, through json.Marshal of that string; an infinite uptime,
-// or a time json refuses, is not) makes it return json.Marshal(l) instead,
-// with its error.
-func marshalStatuses(l []ServiceStatus) ([]byte, error) {
+// appendStatuses appends to b what json.Marshal returns for l, byte for
+// byte, without its reflection: an answer to GET /v1/services of 1000
+// services took encoding/json about 0.6 ms and a third of superd's time.
+// Any value it cannot write as json.Marshal would (a string that needs
+// escaping is still written, through json.Marshal of that string; an
+// infinite uptime, or a time json refuses, is not) makes it return
+// json.Marshal(l) instead, with its error.
+func appendStatuses(b []byte, l []ServiceStatus) ([]byte, error) {
 	if l == nil {
-		return []byte("null"), nil
+		return append(b, "null"...), nil
 	}
-	// Some 180 bytes a service.
-	b := make([]byte, 0, 64+len(l)*224)
+	b = slices.Grow(b, 2+len(l)*224) // some 180 bytes a service
 	b = append(b, '[')
 	for i := range l {
 		if i > 0 {
@@ -31,6 +31,11 @@ func marshalStatuses(l []ServiceStatus) ([]byte, error) {
 		}
 	}
 	return append(b, ']'), nil
+}
+
+// marshalStatuses is appendStatuses to a new buffer.
+func marshalStatuses(l []ServiceStatus) ([]byte, error) {
+	return appendStatuses(nil, l)
 }
 
 // marshalStatus is marshalStatuses for one status.
