@@ -119,8 +119,9 @@
 // exceptions. [Options.Timestamps] has the writer put a stamp before the
 // first byte of each line. And the output of each [Sink.Pipes] pair (each
 // process) starts on a line of its own: if the output queued before,
-// from earlier pipes, ends in the middle of a line, the writer ends that
-// line with a newline first (without it, a process killed in the middle
+// from earlier pipes, ends in the middle of a line, or, for the first
+// pipes, the file the Sink was opened on does (left so by an earlier
+// Sink), the writer ends that line with a newline first (without it, a process killed in the middle
 // of a line would have the next process's first line glued to it, without
 // a stamp of its own); the newline is left out if it would start a file
 // (the unfinished line is in one rotated since). With Timestamps, so does

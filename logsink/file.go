@@ -119,6 +119,28 @@ func truncateFile(path string, live os.FileInfo, size, to int64) (bool, error) {
 	return true, nil
 }
 
+// endsMidLine reports whether the regular file at path, if it is still the
+// file live describes and holds size bytes, ends with a byte other than a
+// newline; false if it cannot tell.
+func endsMidLine(path string, live os.FileInfo, size int64) bool {
+	if size <= 0 {
+		return false
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|oNoFollow, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || !os.SameFile(fi, live) || fi.Size() != size {
+		return false
+	}
+	var last [1]byte
+	if n, _ := f.ReadAt(last[:], size-1); n != 1 {
+		return false
+	}
+	return last[0] != '\n'
+}
+
 // describe names the type of a non-regular file for error messages.
 func describe(m os.FileMode) string {
 	switch {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -410,5 +411,48 @@ func testLineEndAfterAFailedWrite(t *testing.T, p *Poller) {
 	}
 	if d := s.Stats().Stdout.BytesDropped; d != 3 {
 		t.Errorf("%d bytes dropped, want 3 (the lost write)", d)
+	}
+}
+
+// TestFileLeftMidLineStartsALine checks that a Sink opened on log files
+// that an earlier run left (its last process killed in the middle of a
+// line, on stdout) starts the next process's output on a line of its own,
+// with or without Timestamps, and adds nothing to a file that ends a line.
+func TestFileLeftMidLineStartsALine(t *testing.T) {
+	t.Parallel()
+	bothStampModes(t, testFileLeftMidLineStartsALine)
+}
+
+func testFileLeftMidLineStartsALine(t *testing.T, p *Poller, stamps bool) {
+	dir := filepath.Join(t.TempDir(), "svc")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	left := map[Stream]string{Stdout: "left by an earlier run, unfinished", Stderr: "ended\n"}
+	for st, text := range left {
+		if err := os.WriteFile(filepath.Join(dir, st.String()+".log"), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := openSink(t, Options{Dir: dir, Poller: p, Timestamps: stamps})
+	stdout, stderr := pipes(t, s)
+	mustWrite(t, stdout, []byte("next\n"))
+	mustWrite(t, stderr, []byte("next\n"))
+	_ = stdout.Close()
+	_ = stderr.Close()
+	closeWithin(t, s, "Close hung")
+
+	stamp := regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z `)
+	for st, want := range map[Stream]string{Stdout: left[Stdout] + "\nnext\n", Stderr: left[Stderr] + "next\n"} {
+		got := string(readLogs(t, dir, st))
+		if stamps {
+			if n := len(stamp.FindAllString(got, -1)); n != 1 {
+				t.Errorf("%s: %d stamps in %q, want one, on the new line", st, n, got)
+			}
+			got = stamp.ReplaceAllString(got, "")
+		}
+		if got != want {
+			t.Errorf("%s is %q, want %q", st, got, want)
+		}
 	}
 }

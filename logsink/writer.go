@@ -698,12 +698,17 @@ func (w *streamWriter) ensureLive() error {
 }
 
 // prepare makes sure, at Open, that the live file exists as a regular file.
-// It keeps nothing of it: out is not open yet (lumberjack opens the file at
-// the first write) and the first write looks at the path again anyway.
+// It keeps nothing of it but whether it ends in the middle of a line: out
+// is not open yet (lumberjack opens the file at the first write) and the
+// first write looks at the path again anyway. A file that does (the last
+// process of an earlier superd, or of the service's previous definition,
+// ended in the middle of one) has the next process's output start on a
+// line of its own, at the break its Pipes marks, as after a restart.
 func (w *streamWriter) prepare() error {
 	if err := w.ensureLive(); err != nil {
 		return err
 	}
+	w.midLine = endsMidLine(w.path(), w.live, w.size)
 	w.live = nil
 	return nil
 }
