@@ -61,7 +61,9 @@ type statusStream struct {
 // The answer superd sends is decoded by a decoder of its own
 // (decodeStreamFast, much faster than encoding/json), which hands what
 // it does not fully understand to decodeStreamSlow: either way the
-// results are those of decodeStreamSlow.
+// results are those of decodeStreamSlow (but for a *json.SyntaxError's
+// Offset), for a reader that, once it fails, keeps failing, as an HTTP
+// body does.
 func (s *statusStream) decodeStream(r io.Reader) error {
 	_, err := s.decodeStreamFast(r)
 	return err
@@ -124,7 +126,12 @@ func (s *statusStream) decodeSlow(r io.Reader, resumed bool) error {
 					return err
 				}
 			}
-		case src.err != nil, errors.As(err, &se), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		case errors.As(err, &se), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+			src.err != nil && errors.Is(err, src.err):
+			// A value that does not fit is not one of these even if a
+			// read failed meanwhile: the data read before the failure
+			// is still scanned for a syntax error first, as a decoder of
+			// the whole answer scans it, whatever the reads' sizes.
 			return fatal(err)
 		case errors.As(err, &ute):
 			typeErr = cmp.Or(typeErr, err)

@@ -2,6 +2,8 @@ package transport
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
 	"io"
 	"math"
 	"strconv"
@@ -76,7 +78,7 @@ func (s *statusStream) decodeStreamFast(r io.Reader) (slow bool, err error) {
 		if !ok {
 			// Either not understood or not all read yet: read the whole
 			// element, then try again on it alone.
-			elem, whole := z.object()
+			elem, whole := z.element()
 			st = ServiceStatus{}
 			if n, ok = parseStatus(elem, &st); !whole || !ok || n != len(elem) {
 				return true, s.resume(&z, delivered, comma)
@@ -152,39 +154,24 @@ func (z *statusReader) nonSpace() (c byte, ok bool) {
 	}
 }
 
-// object returns the bytes of the object that starts at z.pos, up to the }
-// that closes it as far as strings and nesting tell (the syntax is left to
-// parseStatus), reading more of the answer as needed. whole is false, and
-// the bytes those read, if the answer ends or fails first.
-func (z *statusReader) object() (b []byte, whole bool) {
-	off, depth := 1, 1 // past the {
-	inString, escaped := false, false
+// element returns the bytes of the JSON value that starts at z.pos,
+// reading more of the answer until encoding/json's scanner finds it whole.
+// whole is false if the answer ends or fails first, or if the scanner finds
+// a byte that cannot go on with the value: then nothing more is read than
+// json.Decoder would have read to find that byte, and the rest of a
+// malformed answer is left unread.
+func (z *statusReader) element() (b []byte, whole bool) {
 	for {
 		b := z.buf[z.pos:]
-		for ; off < len(b); off++ {
-			c := b[off]
-			switch {
-			case inString:
-				switch {
-				case escaped:
-					escaped = false
-				case c == '\\':
-					escaped = true
-				case c == '"':
-					inString = false
-				}
-			case c == '"':
-				inString = true
-			case c == '{' || c == '[':
-				depth++
-			case c == '}' || c == ']':
-				if depth--; depth == 0 {
-					return b[:off+1], true
-				}
-			}
-		}
-		if !z.read() {
-			return z.buf[z.pos:], false
+		dec := json.NewDecoder(bytes.NewReader(b))
+		var raw json.RawMessage
+		switch err := dec.Decode(&raw); {
+		case err == nil:
+			return b[:dec.InputOffset()], true
+		case !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF):
+			return nil, false // not valid JSON
+		case !z.read():
+			return b, false
 		}
 	}
 }

@@ -20,11 +20,15 @@ var errAnswerRead = errors.New("connection reset")
 var errStopListing = errors.New("enough")
 
 // answerReader reads data at most chunk bytes at a time (all at once when
-// chunk is 0), then fails with fail, again and again (io.EOF if nil).
+// chunk is 0), then fails with fail, again and again (io.EOF if nil). With
+// eager, the read that gives the last of data fails already, as an HTTP
+// body of a known length does.
 type answerReader struct {
 	data  []byte
 	chunk int
 	fail  error
+	eager bool
+	read  int // bytes read so far
 }
 
 func (r *answerReader) Read(p []byte) (int, error) {
@@ -36,6 +40,10 @@ func (r *answerReader) Read(p []byte) (int, error) {
 	}
 	n := copy(p, r.data)
 	r.data = r.data[n:]
+	r.read += n
+	if r.eager && len(r.data) == 0 {
+		return n, cmpErr(r.fail, io.EOF)
+	}
 	return n, nil
 }
 
@@ -61,6 +69,7 @@ type decodeResult struct {
 // call number stopAt if stopAt > 0.
 type answerCase struct {
 	chunk, failAt, stopAt int
+	eager                 bool // see answerReader
 }
 
 // decodeWith decodes data as c says, with the fast path (decodeStream) or
@@ -74,7 +83,7 @@ func decodeWith(data []byte, c answerCase, fast bool) decodeResult {
 		}
 		return nil
 	}}
-	r := &answerReader{data: data, chunk: c.chunk}
+	r := &answerReader{data: data, chunk: c.chunk, eager: c.eager}
 	if c.failAt >= 0 && c.failAt <= len(data) {
 		r.data, r.fail = data[:c.failAt], errAnswerRead
 	}
@@ -192,6 +201,7 @@ func readCases(n int) []answerCase {
 		{failAt: -1}, {chunk: 1, failAt: -1}, {chunk: 7, failAt: -1}, {chunk: 100, failAt: -1},
 		{failAt: 0}, {failAt: n / 2}, {chunk: 3, failAt: n / 3}, {failAt: n - 1}, {failAt: n},
 		{failAt: -1, stopAt: 1}, {chunk: 5, failAt: -1, stopAt: 2},
+		{failAt: -1, eager: true}, {chunk: 7, failAt: -1, eager: true}, {chunk: 11, failAt: n / 2, eager: true},
 	}
 }
 
@@ -428,5 +438,31 @@ func BenchmarkStatusStreamDecode(b *testing.B) {
 				b.Fatalf("%d statuses", n)
 			}
 		})
+	}
+}
+
+// TestStatusStreamDecodeStopsAtMalformed checks that the fast path, at an
+// element that is not valid JSON, hands over at once instead of reading
+// on to find where the element ends: a malformed answer is not read to its
+// end (nor waited for, if it stalls), as json.Decoder does not read it.
+func TestStatusStreamDecodeStopsAtMalformed(t *testing.T) {
+	valid := marshalAnswer(t, benchStatuses(20000)) // some 4 MB
+	for _, head := range []string{`[{"x":[},`, `[{"name":"a"},{"x":[},`, `[{"name" 1 [`, `[{"name":"a","pid":1e}`} {
+		data := append([]byte(head), valid[1:]...)
+		var got [2]int
+		for i, fast := range []bool{true, false} {
+			s := statusStream{fn: func(ServiceStatus) error { return nil }}
+			r := &answerReader{data: data, chunk: 4096}
+			if fast {
+				_, _ = s.decodeStreamFast(r)
+			} else {
+				_ = s.decodeStreamSlow(r)
+			}
+			got[i] = r.read
+		}
+		if got[0] > 2*statusReadSize+got[1] {
+			t.Errorf("%s...: the fast path read %d bytes of %d, the slow one %d", head, got[0], len(data), got[1])
+		}
+		checkFastAsSlow(t, data, answerCase{chunk: 4096, failAt: -1})
 	}
 }
