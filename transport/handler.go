@@ -245,6 +245,10 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := appendStatuses((*bp)[:0], services)
 	writeBody(w, http.StatusOK, body, err)
+	// Reused once Write returns: HTTP/1.1's Write has copied or sent it
+	// by then (the socket and the TCP API speak nothing else). An HTTP/2
+	// stream's Write may return while a frame still points at it, so
+	// enabling HTTP/2 would need the buffer left to the collector.
 	if cap(body) <= maxPooledBody {
 		*bp = body[:0]
 		h.bodies.Put(bp)

@@ -23,10 +23,14 @@ func TestMarshalStatusesIsJSONs(t *testing.T) {
 		for i := range l {
 			l[i] = randomStatus(rng)
 		}
+		if round == 1 { // year 0, which the generator does not make
+			year0 := time.Date(0, 2, 29, 23, 59, 59, 1, time.FixedZone("", -(23*3600 + 59*60)))
+			l = append(l, ServiceStatus{Name: "year0", StartedAt: &year0, LastExit: &ExitInfo{Time: year0}})
+		}
 		want, wantErr := json.Marshal(l)
 		got, err := marshalStatuses(l)
 		if err != nil || wantErr != nil {
-			t.Fatalf("round %d: error %v, json's %v", round, err, wantErr)
+			t.Fatalf("seed %d, round %d: error %v, json's %v", seed, round, err, wantErr)
 		}
 		if !bytes.Equal(got, want) {
 			t.Fatalf("seed %d, round %d: differs from json.Marshal\n got: %s\nwant: %s\nvalue: %#v", seed, round, got, want, l)
@@ -34,7 +38,7 @@ func TestMarshalStatusesIsJSONs(t *testing.T) {
 		for i := range l {
 			want, _ := json.Marshal(l[i])
 			if got, err := marshalStatus(&l[i]); err != nil || !bytes.Equal(got, want) {
-				t.Fatalf("round %d, status %d: %s, %v; json.Marshal gives %s", round, i, got, err, want)
+				t.Fatalf("seed %d, round %d, status %d: %s, %v; json.Marshal gives %s", seed, round, i, got, err, want)
 			}
 		}
 	}
@@ -44,11 +48,13 @@ func TestMarshalStatusesIsJSONs(t *testing.T) {
 // json's error.
 func TestMarshalStatusesRefusesAsJSON(t *testing.T) {
 	late := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	offDay := time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("", 24*3600)) // an offset RFC 3339 cannot say
 	for _, st := range []ServiceStatus{
 		{Name: "nan", UptimeSeconds: math.NaN()},
 		{Name: "inf", UptimeSeconds: math.Inf(-1)},
 		{Name: "year", StartedAt: &late},
 		{Name: "exit", LastExit: &ExitInfo{Time: late}},
+		{Name: "zone", StartedAt: &offDay},
 	} {
 		l := []ServiceStatus{{Name: "fine"}, st}
 		_, wantErr := json.Marshal(l)
