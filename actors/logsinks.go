@@ -49,13 +49,15 @@ func (r *logSinks) remove(name string, s *logsink.Sink) {
 // output the Sink of its service dropped, both streams together, since it
 // was opened; 0 if it has none.
 func (r *logSinks) setDropped(l []transport.ServiceStatus) {
+	for i := range l {
+		l[i].LogDroppedBytes = 0
+	}
 	if r == nil {
 		return
 	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	for i := range l {
-		l[i].LogDroppedBytes = 0
 		if s := r.m[l[i].Name]; s != nil {
 			l[i].LogDroppedBytes = s.DroppedBytes()
 		}

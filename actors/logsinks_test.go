@@ -39,7 +39,7 @@ func TestLogSinksRegistry(t *testing.T) {
 	var none *logSinks
 	none.set("x", old)
 	none.remove("x", old)
-	l = []transport.ServiceStatus{{Name: "x"}}
+	l = []transport.ServiceStatus{{Name: "x", LogDroppedBytes: 3}}
 	none.setDropped(l)
 	if l[0].LogDroppedBytes != 0 {
 		t.Error("a nil registry counts something")

@@ -5,7 +5,10 @@ package actors
 import (
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/supers-dev/supers/transport"
 )
@@ -36,5 +39,63 @@ func TestReloadedServiceIsStoppingAtOnce(t *testing.T) {
 				t.Fatalf("x still runs its old process %d", st.PID)
 			}
 		})
+	}
+}
+
+// A list of every service follows the services as they are replaced,
+// added and removed: the services actor keeps its entries sorted between
+// lists, and each change of its entries must drop that order (a stale one
+// showed a replaced service's old entry, or missed a new one).
+func TestListFollowsReplacements(t *testing.T) {
+	l := lcRun(t, map[string]string{
+		"x.service": "[Service]\nExecStart=/bin/sleep 1000\n",
+		"z.service": "[Service]\nExecStart=/bin/sleep 1000\n",
+	})
+	list := func() []transport.ServiceStatus {
+		t.Helper()
+		all, err := l.sup.List(stressCtx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return all
+	}
+	names := func(all []transport.ServiceStatus) []string {
+		var out []string
+		for _, st := range all {
+			out = append(out, st.Name)
+		}
+		return out
+	}
+	old := l.waitState("x", transport.StateRunning)
+	l.waitState("z", transport.StateRunning)
+	if got := names(list()); !slices.Equal(got, []string{"x", "z"}) {
+		t.Fatalf("listed %v, want [x z]", got)
+	}
+
+	changeX(t, l, l.dir, "[Unit]\nDescription=replaced\n[Service]\nExecStart=/bin/sleep 1001\n")
+	now := l.waitState("x", transport.StateRunning)
+	if now.PID == old.PID {
+		t.Fatalf("x still runs its old process %d", old.PID)
+	}
+	if all := list(); len(all) != 2 || all[0].Name != "x" || all[0].PID != now.PID || all[0].Description != "replaced" {
+		t.Fatalf("listed %+v; want x first, pid %d, described as replaced", all, now.PID)
+	}
+
+	if err := os.WriteFile(filepath.Join(l.dir, "a.service"), []byte("[Service]\nExecStart=/bin/sleep 1000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(l.dir, "z.service")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.sup.Reload(stressCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	l.waitState("a", transport.StateRunning)
+	deadline := time.Now().Add(20 * time.Second)
+	for got := names(list()); !slices.Equal(got, []string{"a", "x"}); got = names(list()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("listed %v, want [a x] once z is removed", got)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
