@@ -24,7 +24,7 @@ func TestMarshalStatusesIsJSONs(t *testing.T) {
 			l[i] = randomStatus(rng)
 		}
 		if round == 1 { // year 0, which the generator does not make
-			year0 := time.Date(0, 2, 29, 23, 59, 59, 1, time.FixedZone("", -(23*3600 + 59*60)))
+			year0 := time.Date(0, 2, 29, 23, 59, 59, 1, time.FixedZone("", -(23*3600+59*60)))
 			l = append(l, ServiceStatus{Name: "year0", StartedAt: &year0, LastExit: &ExitInfo{Time: year0}})
 		}
 		want, wantErr := json.Marshal(l)
