@@ -274,6 +274,8 @@ type Supervisor struct {
 	// marker is the services' marker (serviceDeps.marker) once Run has
 	// made it, for Usage, which the API may call before ready.
 	marker atomic.Pointer[func(service string) string]
+	// procs is Run's process manager once made, for Usage.
+	procs atomic.Pointer[process.Manager]
 
 	// Set by Run before ready is closed; read-only afterwards.
 	sys      *actor.ActorSystem
@@ -556,6 +558,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		return fmt.Errorf("process manager: %w", err)
 	}
 	defer procs.Close()
+	s.procs.Store(procs)
 
 	handler := transport.NewHandler(s, transport.HandlerOptions{Logger: s.log, Version: s.cfg.Version})
 	deps := &serviceDeps{procs: procs, signal: process.SignalGroup, groupExists: process.GroupExists,

@@ -12,8 +12,8 @@ import (
 // running service use now: those of the process group its main process
 // leads, its descendants that left the group, and the processes of the
 // service that superd adopted as a child subreaper, with their descendants
-// (process.ServiceUsage: one pass over /proc, made when asked, off the
-// actors). Where the system gives no such figures, the error wraps
+// (process.Manager.ServiceUsage: one pass over /proc, made when asked, off
+// the actors). Where the system gives no such figures, the error wraps
 // errors.ErrUnsupported.
 func (s *Supervisor) Usage(ctx context.Context) ([]transport.ServiceUsage, error) {
 	list, err := s.list(ctx)
@@ -31,7 +31,11 @@ func (s *Supervisor) Usage(ctx context.Context) ([]transport.ServiceUsage, error
 			qs = append(qs, q)
 		}
 	}
-	groups, err := process.ServiceUsage(qs)
+	procs := s.procs.Load()
+	if procs == nil { // not reachable: list waits until Run made it
+		return nil, ErrNotRunning
+	}
+	groups, err := procs.ServiceUsage(qs)
 	if err != nil {
 		return nil, err
 	}

@@ -20,7 +20,19 @@ import (
 // process's orphans; each process is counted for one service at most. A
 // service none of whose processes lives is missing. It polls nothing: it
 // is meant for a request that asks for it.
-func ServiceUsage(qs []UsageQuery) (map[int]Usage, error) {
+//
+// The environments are read as those of a service's strays are
+// (readEnviron, within probeWait): reading one takes the process's
+// memory-map lock, which a process stuck in the kernel may hold for as
+// long as it is stuck; such a process is counted for no service, instead
+// of holding the request.
+func (m *Manager) ServiceUsage(qs []UsageQuery) (map[int]Usage, error) {
+	return serviceUsage(qs, m.readEnviron)
+}
+
+// serviceUsage is ServiceUsage, reading the environment of a process with
+// readEnviron.
+func serviceUsage(qs []UsageQuery, readEnviron func(pid int) ([]byte, error)) (map[int]Usage, error) {
 	out := make(map[int]Usage, len(qs))
 	owner := make(map[int]int, len(qs)) // process → the main process of its service
 	for _, q := range qs {
@@ -81,7 +93,7 @@ func ServiceUsage(qs []UsageQuery) (map[int]Usage, error) {
 	}
 	if len(marked) > 0 {
 		for _, pid := range children[self] { // none of them owned yet
-			env, err := readEnvironFile(pid)
+			env, err := readEnviron(pid)
 			if err != nil {
 				continue
 			}

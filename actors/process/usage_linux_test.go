@@ -76,9 +76,14 @@ func TestServiceUsage(t *testing.T) {
 		_, _ = syscall.Wait4(kids[0], nil, 0, nil)
 	})
 
+	m, err := NewManager(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
 	var u Usage
 	for {
-		got, err := ServiceUsage([]UsageQuery{{PID: pgid, Marker: []byte(mark)}, {PID: 0}, {PID: -1}})
+		got, err := m.ServiceUsage([]UsageQuery{{PID: pgid, Marker: []byte(mark)}, {PID: 0}, {PID: -1}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,11 +100,62 @@ func TestServiceUsage(t *testing.T) {
 		t.Errorf("RSS %d bytes for four sleeps, want more", u.RSS)
 	}
 	// Without the marker, the marked child is not the service's.
-	if got, err := ServiceUsage([]UsageQuery{{PID: pgid}}); err != nil || got[pgid].Processes != 3 {
+	if got, err := m.ServiceUsage([]UsageQuery{{PID: pgid}}); err != nil || got[pgid].Processes != 3 {
 		t.Errorf("without the marker: %+v, %v; want 3 processes", got[pgid], err)
 	}
-	if got, err := ServiceUsage(nil); err != nil || len(got) != 0 {
+	if got, err := m.ServiceUsage(nil); err != nil || len(got) != 0 {
 		t.Errorf("ServiceUsage(nil) = %v, %v", got, err)
+	}
+}
+
+// A child whose environment cannot be read in time (its memory-map lock
+// held by a process stuck in the kernel, here a read that hangs) is
+// counted for no service: the usage of the others is still given, once
+// the probe gives up, and again at once while that read still hangs.
+func TestServiceUsageWithoutAnAnswerFromAnEnvironment(t *testing.T) {
+	const mark = "SUPERS_USAGE_TEST=hung"
+	main := exec.Command("/bin/sleep", "605")
+	main.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	marked := exec.Command("/bin/sleep", "606")
+	marked.Env = []string{mark}
+	for _, cmd := range []*exec.Cmd{main, marked} {
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		})
+	}
+	p := &probes{wait: 50 * time.Millisecond, hung: make(map[string]chan struct{})}
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	readEnviron := func(pid int) ([]byte, error) {
+		return p.read("environ "+strconv.Itoa(pid), func() ([]byte, error) {
+			if pid == marked.Process.Pid {
+				<-release
+			}
+			return readEnvironFile(pid)
+		})
+	}
+	for range 2 { // the second time, the hung read is not tried again
+		done := make(chan struct{})
+		var (
+			got map[int]Usage
+			err error
+		)
+		go func() {
+			defer close(done)
+			got, err = serviceUsage([]UsageQuery{{PID: main.Process.Pid, Marker: []byte(mark)}}, readEnviron)
+		}()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Fatal("the usage waited for the hung read")
+		}
+		if err != nil || got[main.Process.Pid].Processes != 1 {
+			t.Fatalf("usage %+v, %v; want the main process alone", got, err)
+		}
 	}
 }
 

@@ -6,6 +6,6 @@ import "errors"
 
 // ServiceUsage is only supported on Linux; elsewhere it returns
 // [errors.ErrUnsupported].
-func ServiceUsage([]UsageQuery) (map[int]Usage, error) {
+func (m *Manager) ServiceUsage([]UsageQuery) (map[int]Usage, error) {
 	return nil, errors.ErrUnsupported
 }
