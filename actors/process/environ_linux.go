@@ -33,6 +33,33 @@ func Environ(pid int, waiting func() bool) ([]byte, error) {
 	return environ(pid, waiting, readEnvironFile)
 }
 
+// EnvironProbe reads the environments of processes as Environ does, each
+// read within a bound: reading one takes the process's memory-map lock,
+// which a process stuck in the kernel (an mmap on a hung network mount)
+// holds for as long as it is stuck. Such a read is given up after 2 s,
+// and the later reads of that process fail at once while it still hangs
+// (its goroutine stays until it returns). The zero value is not usable:
+// see NewEnvironProbe.
+type EnvironProbe struct {
+	p probes
+}
+
+// NewEnvironProbe returns an EnvironProbe.
+func NewEnvironProbe() *EnvironProbe {
+	return &EnvironProbe{p: probes{wait: probeWait, hung: make(map[string]chan struct{})}}
+}
+
+// Environ is process.Environ, each read within the probe's bound; a read
+// given up fails with an error matching ErrNoAnswer.
+func (e *EnvironProbe) Environ(pid int, waiting func() bool) ([]byte, error) {
+	return environ(pid, waiting, e.p.readEnviron)
+}
+
+// readEnviron reads /proc/PID/environ as a look of its own (see probes.read).
+func (p *probes) readEnviron(pid int) ([]byte, error) {
+	return p.read("environ "+strconv.Itoa(pid), func() ([]byte, error) { return readEnvironFile(pid) })
+}
+
 // envReader reads the environment of process pid.
 type envReader func(pid int) ([]byte, error)
 

@@ -5,6 +5,8 @@ package process
 import (
 	"errors"
 	"os"
+	"os/exec"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -77,5 +79,35 @@ func TestProbesReadBoundsAHungRead(t *testing.T) {
 	})
 	if b, err := p.read("environ 1", read); err != nil || string(b) != "A=1\x00" {
 		t.Errorf("a read once the first ended: %q, %v", b, err)
+	}
+}
+
+// An EnvironProbe reads a process's environment as Environ does, and
+// gives up at once on a process whose earlier read still hangs (as
+// probes.read does, which TestProbesReadBoundsAHungRead bounds), so that
+// KillStale's scan of every process skips it instead of waiting for it.
+func TestEnvironProbeSkipsAHungProcess(t *testing.T) {
+	cmd := exec.Command("/bin/sleep", "607")
+	cmd.Env = []string{"SUPERS_ENVIRON_PROBE=1"}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	e := NewEnvironProbe()
+	waiting := func() bool { return true }
+	waitFor(t, "the child's environment", func() bool {
+		env, err := e.Environ(cmd.Process.Pid, waiting)
+		return err == nil && string(env) == "SUPERS_ENVIRON_PROBE=1\x00"
+	})
+	// As if a read of it had hung for longer than the probe waits.
+	hung := make(chan struct{})
+	e.p.mu.Lock()
+	e.p.hung["environ "+strconv.Itoa(cmd.Process.Pid)] = hung
+	e.p.mu.Unlock()
+	if env, err := e.Environ(cmd.Process.Pid, waiting); !errors.Is(err, ErrNoAnswer) {
+		t.Errorf("a process whose read hangs: %q, %v; want ErrNoAnswer", env, err)
 	}
 }

@@ -141,7 +141,7 @@ func readChildren(path string) []int {
 // After probeWait the read reports an error matching ErrNoAnswer, and
 // then at once while that read is still under way.
 func (m *Manager) readEnviron(pid int) ([]byte, error) {
-	return m.probes.read("environ "+strconv.Itoa(pid), func() ([]byte, error) { return readEnvironFile(pid) })
+	return m.probes.readEnviron(pid)
 }
 
 // openStray opens process pid if its environment (read by read) holds

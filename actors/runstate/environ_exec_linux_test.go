@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/supers-dev/supers/actors/process"
 )
 
 // A process left by a previous superd that is in the middle of an execve
@@ -27,7 +29,7 @@ func TestMarkedEnvironThroughExec(t *testing.T) {
 		// after, so that it is never a zombie while being read.
 		began := time.Now()
 		for time.Since(began) < 100*time.Millisecond || !seen && time.Since(began) < 10*time.Second {
-			service, ok := markedEnviron(pid, id)
+			service, ok := markedEnviron(process.NewEnvironProbe(), pid, id)
 			switch {
 			case ok && service == "web":
 				seen = true

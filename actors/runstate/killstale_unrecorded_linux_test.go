@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"syscall"
 	"testing"
+
+	"github.com/supers-dev/supers/actors/process"
 )
 
 // TestKillStaleUnrecordedGroup: a superd killed before it wrote the record
@@ -47,7 +49,7 @@ func TestKillStaleMarkedInForeignSession(t *testing.T) {
 	waitMarked(t, "web", g.members...)
 	// The members ran concurrently: which one is marked?
 	marked, unmarked := g.members[0], g.members[1]
-	if _, ok := markedEnviron(marked, markerTest); !ok {
+	if _, ok := markedEnviron(process.NewEnvironProbe(), marked, markerTest); !ok {
 		marked, unmarked = unmarked, marked
 	}
 	st := stateOf(t)
@@ -74,7 +76,7 @@ func waitMarked(t *testing.T, service string, pids ...int) {
 			if err != nil || string(comm) != "sleep\n" {
 				return false
 			}
-			s, ok := markedEnviron(pid, markerTest)
+			s, ok := markedEnviron(process.NewEnvironProbe(), pid, markerTest)
 			found = found || ok && s == service
 		}
 		return found

@@ -106,19 +106,24 @@ func signalProcess(pid int, sig syscall.Signal) error {
 // MarkerEnv entry of marker id, except this process and its ancestors (a
 // superd may have been started by a process of its predecessor). Processes
 // whose environment cannot be read (those of other users, unless running as
-// root) are skipped.
+// root) are skipped, and so are those whose environment does not come
+// within 2 s (process.EnvironProbe): every process of the machine is
+// looked at, and one stuck in the kernel with its memory-map lock held (on
+// a hung network mount, say) would otherwise hold superd's start-up for
+// as long as it is stuck.
 func findMarked(id string) ([]marked, error) {
 	pids, err := otherPIDs()
 	if err != nil {
 		return nil, err
 	}
+	envs := process.NewEnvironProbe()
 	var found []marked
 	for _, pid := range pids {
 		// A first look at the environment alone sorts out most processes.
-		if _, ok := markedEnviron(pid, id); !ok {
+		if _, ok := markedEnviron(envs, pid, id); !ok {
 			continue
 		}
-		if m, ok := readMarked(pid, id); ok {
+		if m, ok := readMarked(envs, pid, id); ok {
 			found = append(found, m)
 		}
 	}
@@ -129,12 +134,12 @@ func findMarked(id string) ([]marked, error) {
 // the MarkerEnv entry of marker id. The process is inspected before and
 // after its environment is read, so that the marker is not attributed to a
 // process that took over the pid meanwhile.
-func readMarked(pid int, id string) (marked, bool) {
+func readMarked(envs *process.EnvironProbe, pid int, id string) (marked, bool) {
 	before, err := inspect(pid)
 	if err != nil || before.exited() {
 		return marked{}, false
 	}
-	service, ok := markedEnviron(pid, id)
+	service, ok := markedEnviron(envs, pid, id)
 	if !ok {
 		return marked{}, false
 	}
@@ -219,12 +224,13 @@ func findPiped(recs []Record) []marked {
 }
 
 // markedEnviron returns the service named by the MarkerEnv entry of marker
-// id in the environment of process pid, and whether there is one.
-func markedEnviron(pid int, id string) (string, bool) {
+// id in the environment of process pid, read by envs, and whether there is
+// one.
+func markedEnviron(envs *process.EnvironProbe, pid int, id string) (string, bool) {
 	// Read again while it is in the middle of an exec (see
 	// process.Environ); not a kernel thread (pid 2, kthreadd, and its
 	// children) or a zombie, which never have an environment.
-	env, err := process.Environ(pid, func() bool {
+	env, err := envs.Environ(pid, func() bool {
 		info, err := inspect(pid)
 		return err == nil && !info.exited() && pid != 2 && info.ppid != 2
 	})
