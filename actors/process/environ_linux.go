@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// environWait bounds how long Environ waits for a live process's
+// environWait bounds how long EnvironProbe.Environ waits for a live process's
 // environment to show; environBusyWait, how long it waits while that
 // process is running or in the kernel (an execve under way).
 const (
@@ -17,24 +17,8 @@ const (
 	environBusyWait = time.Second
 )
 
-// Environ returns the environment of process pid (/proc/PID/environ, NUL
-// separated). A process in the middle of an execve shows none for a moment:
-// its old memory is gone and the new one not in place (a wrapper shell
-// exec'ing its program, as a daemon's script does right after it forked
-// away). Read then, a process recognised by a variable would go unnoticed;
-// so while it shows none and waiting reports true (the process is alive,
-// and may have an environment at all), it is read again, for at most
-// 100 ms from the first read that showed none (that read itself waits
-// for the execve to replace the memory, which on a busy machine can take
-// longer than that), and for up to a second while the process is running
-// or in the kernel (state R or D, as during an execve: on a busy machine it
-// may wait that long for a CPU to finish it), not while it sleeps.
-func Environ(pid int, waiting func() bool) ([]byte, error) {
-	return environ(pid, waiting, readEnvironFile)
-}
-
-// EnvironProbe reads the environments of processes as Environ does, each
-// read within a bound: reading one takes the process's memory-map lock,
+// EnvironProbe reads the environments of processes, each read within a
+// bound: reading one takes the process's memory-map lock,
 // which a process stuck in the kernel (an mmap on a hung network mount)
 // holds for as long as it is stuck. Such a read is given up after 2 s,
 // and the later reads of that process fail at once while it still hangs
@@ -49,8 +33,21 @@ func NewEnvironProbe() *EnvironProbe {
 	return &EnvironProbe{p: probes{wait: probeWait, hung: make(map[string]chan struct{})}}
 }
 
-// Environ is process.Environ, each read within the probe's bound; a read
-// given up fails with an error matching ErrNoAnswer.
+// Environ returns the environment of process pid (/proc/PID/environ, NUL
+// separated). A process in the middle of an execve shows none for a moment:
+// its old memory is gone and the new one not in place (a wrapper shell
+// exec'ing its program, as a daemon's script does right after it forked
+// away). Read then, a process recognised by a variable would go unnoticed;
+// so while it shows none and waiting reports true (the process is alive,
+// and may have an environment at all), it is read again, for at most
+// 100 ms from the first read that showed none (that read itself waits
+// for the execve to replace the memory, which on a busy machine can take
+// longer than that), and for up to a second while the process is running
+// or in the kernel (state R or D, as during an execve: on a busy machine it
+// may wait that long for a CPU to finish it), not while it sleeps.
+//
+// Each read is made within the probe's bound; a read given up fails with an
+// error matching ErrNoAnswer.
 func (e *EnvironProbe) Environ(pid int, waiting func() bool) ([]byte, error) {
 	return environ(pid, waiting, e.p.readEnviron)
 }
@@ -68,7 +65,8 @@ func readEnvironFile(pid int) ([]byte, error) {
 	return os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
 }
 
-// environ is Environ, reading with read; an error of read ends it.
+// environ is EnvironProbe.Environ, reading with read; an error of read ends
+// it.
 func environ(pid int, waiting func() bool, read envReader) ([]byte, error) {
 	var idle, busy time.Time // deadlines, from the first read showing none
 	for {

@@ -173,9 +173,10 @@ func openStray(pid int, entry []byte, pipes []uint64, read envReader) (*Stray, b
 // adopts too), whose descriptors are not looked at, however many they
 // have. Only a process that carries neither (it cleared its environment,
 // or wrote over it) is looked for by the pipes. The environment is read
-// once here, not through Environ, which keeps reading an empty one for up
-// to 100 ms: a process that cleared its own shows nothing too, and the
-// pipes find it without that wait. Environ is the last resort, for an
+// once here, not through environ (see EnvironProbe.Environ), which keeps
+// reading an empty one for up to 100 ms: a process that cleared its own
+// shows nothing too, and the pipes find it without that wait. environ is
+// the last resort, for an
 // empty environment without the pipes: it may be that of a process in the
 // middle of an execve, which shows none for a moment. An environment that
 // did not answer (ErrNoAnswer) is not read again: such a process is found
@@ -237,7 +238,7 @@ func openMarked(pid int, entry []byte) (*Stray, bool) {
 
 // hasEntry reports whether the environment of process pid, whose pidfd is
 // fd, holds entry, reading it (with read) again while it shows none (see
-// Environ).
+// EnvironProbe.Environ).
 func hasEntry(pid, fd int, entry []byte, read envReader) bool {
 	env, err := environ(pid, func() bool { return !pidfdExited(fd) }, read)
 	return err == nil && markedBy(env, entry) == markEntry

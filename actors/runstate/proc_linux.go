@@ -228,7 +228,7 @@ func findPiped(recs []Record) []marked {
 // one.
 func markedEnviron(envs *process.EnvironProbe, pid int, id string) (string, bool) {
 	// Read again while it is in the middle of an exec (see
-	// process.Environ); not a kernel thread (pid 2, kthreadd, and its
+	// process.EnvironProbe.Environ); not a kernel thread (pid 2, kthreadd, and its
 	// children) or a zombie, which never have an environment.
 	env, err := envs.Environ(pid, func() bool {
 		info, err := inspect(pid)
