@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -110,17 +112,31 @@ func signalProcess(pid int, sig syscall.Signal) error {
 // within 2 s (process.EnvironProbe): every process of the machine is
 // looked at, and one stuck in the kernel with its memory-map lock held (on
 // a hung network mount, say) would otherwise hold superd's start-up for
-// as long as it is stuck.
+// as long as it is stuck. The first looks are made scanWorkers at a time,
+// so that many such processes hold it 2 s for every scanWorkers of them.
 func findMarked(id string) ([]marked, error) {
 	pids, err := otherPIDs()
 	if err != nil {
 		return nil, err
 	}
 	envs := process.NewEnvironProbe()
+	// A first look at the environment alone sorts out most processes.
+	candidate := make([]bool, len(pids))
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+	)
+	for range min(scanWorkers, len(pids)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(pids); i = int(next.Add(1) - 1) {
+				_, candidate[i] = markedEnviron(envs, pids[i], id)
+			}
+		})
+	}
+	wg.Wait()
 	var found []marked
-	for _, pid := range pids {
-		// A first look at the environment alone sorts out most processes.
-		if _, ok := markedEnviron(envs, pid, id); !ok {
+	for i, pid := range pids {
+		if !candidate[i] {
 			continue
 		}
 		if m, ok := readMarked(envs, pid, id); ok {
@@ -129,6 +145,10 @@ func findMarked(id string) ([]marked, error) {
 	}
 	return found, nil
 }
+
+// scanWorkers is how many environments findMarked's first looks read at
+// once.
+const scanWorkers = 8
 
 // readMarked returns process pid if it is alive and its environment holds
 // the MarkerEnv entry of marker id. The process is inspected before and
