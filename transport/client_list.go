@@ -53,7 +53,8 @@ type statusStream struct {
 // It fails as a json.Decoder decoding the whole answer into a
 // []ServiceStatus would, since that is what List did: an answer that is
 // not an array, or is cut short (io.ErrUnexpectedEOF), or a value that does
-// not fit gives the same error; a malformed answer a *json.SyntaxError,
+// not fit gives an error of the same type and message (a value's Offset
+// counts from its status, not from the answer); a malformed answer a *json.SyntaxError,
 // maybe worded otherwise. Like that decoder, it checks the syntax of the
 // whole answer before it reports a value that does not fit, and s.fn is
 // not called past such a value.
@@ -61,9 +62,9 @@ type statusStream struct {
 // The answer superd sends is decoded by a decoder of its own
 // (decodeStreamFast, much faster than encoding/json), which hands what
 // it does not fully understand to decodeStreamSlow: either way the
-// results are those of decodeStreamSlow (but for a *json.SyntaxError's
-// Offset), for a reader that, once it fails, keeps failing, as an HTTP
-// body does.
+// results are those of decodeStreamSlow (but for the Offset of a
+// *json.SyntaxError), for a reader that, once it fails, keeps failing, as
+// an HTTP body does.
 func (s *statusStream) decodeStream(r io.Reader) error {
 	_, err := s.decodeStreamFast(r)
 	return err

@@ -157,23 +157,44 @@ func (z *statusReader) nonSpace() (c byte, ok bool) {
 // element returns the bytes of the JSON value that starts at z.pos,
 // reading more of the answer until encoding/json's scanner finds it whole.
 // whole is false if the answer ends or fails first, or if the scanner finds
-// a byte that cannot go on with the value: then nothing more is read than
-// json.Decoder would have read to find that byte, and the rest of a
-// malformed answer is left unread.
+// a byte that cannot go on with the value: then the rest of a malformed
+// answer is left unread, but for what the buffer already held and at most
+// one more read. One json.Decoder scans the element once, however many
+// reads it takes.
 func (z *statusReader) element() (b []byte, whole bool) {
-	for {
-		b := z.buf[z.pos:]
-		dec := json.NewDecoder(bytes.NewReader(b))
-		var raw json.RawMessage
-		switch err := dec.Decode(&raw); {
-		case err == nil:
-			return b[:dec.InputOffset()], true
-		case !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF):
-			return nil, false // not valid JSON
-		case !z.read():
-			return b, false
+	dec := json.NewDecoder(&elementFeed{z: z})
+	var raw json.RawMessage
+	switch err := dec.Decode(&raw); {
+	case err == nil:
+		end := int(dec.InputOffset())
+		return z.buf[z.pos : z.pos+end], true
+	case !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF):
+		return nil, false // not valid JSON
+	default:
+		return z.buf[z.pos:], false
+	}
+}
+
+// elementFeed reads the answer from z.pos on, for element's json.Decoder:
+// first what z.buf holds, then each more read of the answer into z.buf,
+// which keeps every byte from z.pos on (read moves them, keeping their
+// offset from z.pos). It ends (io.EOF) where the answer ends or fails: the
+// decoder's error then says that the element is not whole, and the slow
+// path, reading the rest from z.pos again, reports why.
+type elementFeed struct {
+	z   *statusReader
+	off int // from z.pos, of the next byte to give
+}
+
+func (f *elementFeed) Read(p []byte) (int, error) {
+	for f.z.pos+f.off == len(f.z.buf) {
+		if !f.z.read() {
+			return 0, io.EOF
 		}
 	}
+	n := copy(p, f.z.buf[f.z.pos+f.off:])
+	f.off += n
+	return n, nil
 }
 
 // rest returns a reader of prefix then the unread answer, from z.pos, r's

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -464,5 +465,26 @@ func TestStatusStreamDecodeStopsAtMalformed(t *testing.T) {
 			t.Errorf("%s...: the fast path read %d bytes of %d, the slow one %d", head, got[0], len(data), got[1])
 		}
 		checkFastAsSlow(t, data, answerCase{chunk: 4096, failAt: -1})
+	}
+}
+
+// TestStatusStreamDecodeLargeElementOnce checks that a status far larger
+// than the read buffer, read a little at a time, is scanned once: finding
+// its end took a fresh scan of all of it read so far after each read (5.5
+// GB allocated for a status of 4 MiB read 4 KiB at a time).
+func TestStatusStreamDecodeLargeElementOnce(t *testing.T) {
+	big := []ServiceStatus{{Name: "a", Description: strings.Repeat("d", 4<<20)}, {Name: "b"}}
+	data := marshalAnswer(t, big)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got := checkFastAsSlow(t, data, answerCase{chunk: 4096, failAt: -1})
+	runtime.ReadMemStats(&after)
+	if len(got.statuses) != 2 || got.err != nil {
+		t.Fatalf("decoded %d statuses, %v; want 2", len(got.statuses), got.err)
+	}
+	// Both paths ran: each holds the status a few times over (the read
+	// buffer, json's, the string), some 20-40 MB together.
+	if n := after.TotalAlloc - before.TotalAlloc; n > 200<<20 {
+		t.Errorf("decoding a 4 MiB status allocated %d MB", n>>20)
 	}
 }
