@@ -121,10 +121,11 @@
 // process) starts on a line of its own: if the output queued before,
 // from earlier pipes, ends in the middle of a line, or, for the first
 // pipes, the file the Sink was opened on does (left so by an earlier
-// Sink), the writer ends that line with a newline first (without it, a process killed in the middle
-// of a line would have the next process's first line glued to it, without
-// a stamp of its own); the newline is left out if it would start a file
-// (the unfinished line is in one rotated since). With Timestamps, so does
+// Sink), the writer ends that line with a newline first (without it, a
+// process killed in the middle of a line would have the next process's
+// first line glued to it, without a stamp of its own); the newline is
+// left out if it would start a file (the unfinished line is in one
+// rotated since). With Timestamps, so does
 // the output after a gap (output dropped because the queue stayed full or
 // the Budget was spent): the line the gap cut is ended, and the next
 // starts with its stamp. Nothing else is changed. The writer
@@ -135,7 +136,9 @@
 //
 // The Sink rotates by itself, so that it controls every file it creates: when
 // the next write would take the live file past [Options.MaxSize] (files never
-// exceed it unless a single write is larger than MaxSize), on the
+// exceed it unless a single write is larger than MaxSize, or a file already
+// full when the Sink opened it, left by a larger MaxSize, gets the newline
+// that ends its last line), on the
 // [Options.RotateEvery] timer and on [Sink.Rotate]. An empty file is never
 // rotated. A rotation by size comes between two lines when it can: the
 // live file first takes the write up to its last newline that fits, so a

@@ -126,7 +126,7 @@ func endsMidLine(path string, live os.FileInfo, size int64) bool {
 	if size <= 0 {
 		return false
 	}
-	f, err := os.OpenFile(path, os.O_RDONLY|oNoFollow, 0)
+	f, err := os.OpenFile(path, os.O_RDONLY|oNoFollow|oNonBlock, 0)
 	if err != nil {
 		return false
 	}

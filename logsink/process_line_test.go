@@ -456,3 +456,48 @@ func testFileLeftMidLineStartsALine(t *testing.T, p *Poller, stamps bool) {
 		}
 	}
 }
+
+// TestFullFileLeftMidLineEndsItsLine checks the same with a file left
+// already full (by a larger MaxSize) in the middle of a line: the newline
+// that ends that line goes to it, one byte past MaxSize, and the new file
+// starts with the next process's output, not with an empty line.
+func TestFullFileLeftMidLineEndsItsLine(t *testing.T) {
+	t.Parallel()
+	bothStampModes(t, testFullFileLeftMidLineEndsItsLine)
+}
+
+func testFullFileLeftMidLineEndsItsLine(t *testing.T, p *Poller, stamps bool) {
+	dir := filepath.Join(t.TempDir(), "svc")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	left := strings.Repeat("x", 3000)
+	if err := os.WriteFile(filepath.Join(dir, "stdout.log"), []byte(left), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := openSink(t, Options{Dir: dir, Poller: p, Timestamps: stamps, MaxSize: 1000})
+	stdout, stderr := pipes(t, s)
+	mustWrite(t, stdout, []byte("next\n"))
+	_ = stdout.Close()
+	_ = stderr.Close()
+	closeWithin(t, s, "Close hung")
+
+	live, err := os.ReadFile(filepath.Join(dir, "stdout.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(live)
+	if stamps {
+		stamp := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z `)
+		if !stamp.MatchString(got) {
+			t.Errorf("the new file %q does not start with a stamp", got)
+		}
+		got = stamp.ReplaceAllString(got, "")
+	}
+	if got != "next\n" {
+		t.Errorf("the new file is %q, want %q", got, "next\n")
+	}
+	if all := string(readLogs(t, dir, Stdout)); !strings.HasPrefix(all, left+"\n") {
+		t.Errorf("the left line is not ended in its own file: the logs start %q", all[len(left)-5:min(len(all), len(left)+10)])
+	}
+}

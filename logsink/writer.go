@@ -505,8 +505,16 @@ func (w *streamWriter) write(p []byte, queued int) {
 	past := int64(len(p)) > room
 	fills := int64(len(p)) == room && len(p) > 0 && p[len(p)-1] != '\n' // full in mid-line
 	if past || fills {
-		if i := bytes.LastIndexByte(p[:max(room, 0)], '\n'); i >= 0 {
-			// i+1 < len(p): something is left for the new file.
+		i := bytes.LastIndexByte(p[:max(room, 0)], '\n')
+		if i < 0 && room <= 0 && w.size > 0 && len(p) > 0 && p[0] == '\n' {
+			// The file is full already (left so by a larger MaxSize, or
+			// by a rotation that failed) and ends in the middle of a
+			// line, which p's first byte ends (endLine's newline, say):
+			// that byte goes to it, one past MaxSize, rather than start
+			// the new file with an empty line.
+			i = 0
+		}
+		if i >= 0 {
 			if !w.writeOut(p, i+1) {
 				return
 			}
