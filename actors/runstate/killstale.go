@@ -257,9 +257,16 @@ func findVictims(st State, log *slog.Logger) []victim {
 	}
 	var found []marked
 	if st.Marker != "" {
-		var err error
-		if found, err = findMarked(st.Marker); err != nil {
+		var (
+			unanswered []int
+			err        error
+		)
+		if found, unanswered, err = findMarked(st.Marker); err != nil {
 			log.Error("cannot look for processes left by a previous superd", "err", err)
+		}
+		if len(unanswered) > 0 {
+			log.Warn("processes whose environment did not come within 2 s (stuck in the kernel, on a hung mount, say) were not checked for the marker of a previous superd's services: one that is such a service's, and not in a recorded group, is left running",
+				"processes", len(unanswered), "pids", unanswered[:min(len(unanswered), 20)])
 		}
 	}
 

@@ -108,20 +108,32 @@ func signalProcess(pid int, sig syscall.Signal) error {
 // MarkerEnv entry of marker id, except this process and its ancestors (a
 // superd may have been started by a process of its predecessor). Processes
 // whose environment cannot be read (those of other users, unless running as
-// root) are skipped, and so are those whose environment does not come
-// within 2 s (process.EnvironProbe): every process of the machine is
-// looked at, and one stuck in the kernel with its memory-map lock held (on
-// a hung network mount, say) would otherwise hold superd's start-up for
-// as long as it is stuck. The first looks are made scanWorkers at a time,
-// so that many such processes hold it 2 s for every scanWorkers of them.
-func findMarked(id string) ([]marked, error) {
+// root) are skipped; so are those whose environment does not come within
+// 2 s (process.EnvironProbe), which it returns apart (unanswered) for the
+// caller to say so: every process of the machine is looked at, and one
+// stuck in the kernel with its memory-map lock held (on a hung network
+// mount, say) would otherwise hold superd's start-up for as long as it is
+// stuck. The first looks are made scanWorkers at a time, so that many such
+// processes hold it 2 s for every scanWorkers of them.
+func findMarked(id string) (found []marked, unanswered []int, err error) {
+	return findMarkedWith(id, process.NewEnvironProbe())
+}
+
+// environReader reads a process's environment as process.EnvironProbe
+// does.
+type environReader interface {
+	Environ(pid int, waiting func() bool) ([]byte, error)
+}
+
+// findMarkedWith is findMarked, reading the environments with envs.
+func findMarkedWith(id string, envs environReader) (found []marked, unanswered []int, err error) {
 	pids, err := otherPIDs()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	envs := process.NewEnvironProbe()
 	// A first look at the environment alone sorts out most processes.
-	candidate := make([]bool, len(pids))
+	type look struct{ marked, hung bool }
+	looks := make([]look, len(pids))
 	var (
 		next atomic.Int64
 		wg   sync.WaitGroup
@@ -129,21 +141,22 @@ func findMarked(id string) ([]marked, error) {
 	for range min(scanWorkers, len(pids)) {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(pids); i = int(next.Add(1) - 1) {
-				_, candidate[i] = markedEnviron(envs, pids[i], id)
+				_, looks[i].marked, looks[i].hung = markedEnviron(envs, pids[i], id)
 			}
 		})
 	}
 	wg.Wait()
-	var found []marked
 	for i, pid := range pids {
-		if !candidate[i] {
-			continue
-		}
-		if m, ok := readMarked(envs, pid, id); ok {
-			found = append(found, m)
+		switch {
+		case looks[i].hung:
+			unanswered = append(unanswered, pid)
+		case looks[i].marked:
+			if m, ok := readMarked(envs, pid, id); ok {
+				found = append(found, m)
+			}
 		}
 	}
-	return found, nil
+	return found, unanswered, nil
 }
 
 // scanWorkers is how many environments findMarked's first looks read at
@@ -154,12 +167,12 @@ const scanWorkers = 8
 // the MarkerEnv entry of marker id. The process is inspected before and
 // after its environment is read, so that the marker is not attributed to a
 // process that took over the pid meanwhile.
-func readMarked(envs *process.EnvironProbe, pid int, id string) (marked, bool) {
+func readMarked(envs environReader, pid int, id string) (marked, bool) {
 	before, err := inspect(pid)
 	if err != nil || before.exited() {
 		return marked{}, false
 	}
-	service, ok := markedEnviron(envs, pid, id)
+	service, ok, _ := markedEnviron(envs, pid, id)
 	if !ok {
 		return marked{}, false
 	}
@@ -245,19 +258,21 @@ func findPiped(recs []Record) []marked {
 
 // markedEnviron returns the service named by the MarkerEnv entry of marker
 // id in the environment of process pid, read by envs, and whether there is
-// one.
-func markedEnviron(envs *process.EnvironProbe, pid int, id string) (string, bool) {
+// one; hung says that the read did not answer in time
+// (process.ErrNoAnswer).
+func markedEnviron(envs environReader, pid int, id string) (service string, ok, hung bool) {
 	// Read again while it is in the middle of an exec (see
-	// process.EnvironProbe.Environ); not a kernel thread (pid 2, kthreadd, and its
-	// children) or a zombie, which never have an environment.
+	// process.EnvironProbe.Environ); not a kernel thread (pid 2, kthreadd,
+	// and its children) or a zombie, which never have an environment.
 	env, err := envs.Environ(pid, func() bool {
 		info, err := inspect(pid)
 		return err == nil && !info.exited() && pid != 2 && info.ppid != 2
 	})
 	if err != nil {
-		return "", false
+		return "", false, errors.Is(err, process.ErrNoAnswer)
 	}
-	return markedService(env, id)
+	service, ok = markedService(env, id)
+	return service, ok, false
 }
 
 // otherPIDs returns the pids of the processes in /proc, except this
