@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os/exec"
 	"slices"
+	"sync/atomic"
 	"testing"
 
 	"github.com/supers-dev/supers/actors/process"
@@ -46,11 +47,43 @@ func TestFindMarkedReturnsTheUnanswered(t *testing.T) {
 	// Read until the child shows its environment (it may still be in its
 	// exec): found.
 	waitFor(t, "the child found by its marker", func() bool {
-		found, _, err := findMarkedWith(markerTest, process.NewEnvironProbe())
+		found, _, err := findMarkedWith(markerTest, process.NewEnvironProbe(), maxUnanswered)
 		return err == nil && has(found)
 	})
-	found, unanswered, err := findMarkedWith(markerTest, hungReader{real: process.NewEnvironProbe(), hung: pid})
+	found, unanswered, err := findMarkedWith(markerTest, hungReader{real: process.NewEnvironProbe(), hung: pid}, maxUnanswered)
 	if err != nil || has(found) || !slices.Equal(unanswered, []int{pid}) {
 		t.Errorf("with its read hung: found %v, unanswered %v, %v; want it unanswered alone", found, unanswered, err)
+	}
+}
+
+// noAnswer reads no environment at all, counting the reads.
+type noAnswer struct{ reads *atomic.Int64 }
+
+func (r noAnswer) Environ(pid int, _ func() bool) ([]byte, error) {
+	r.reads.Add(1)
+	return nil, fmt.Errorf("environ %d: %w", pid, process.ErrNoAnswer)
+}
+
+// Once maxUnanswered reads did not answer (a machine stuck on a hung
+// mount), the scan reads no more: every process is returned as
+// unanswered, and the reads that may hang are bounded. (A bound of 3 here:
+// a test machine may have fewer processes than maxUnanswered.)
+func TestFindMarkedBoundsTheUnanswered(t *testing.T) {
+	pids, err := otherPIDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const bound = 3
+	var reads atomic.Int64
+	found, unanswered, err := findMarkedWith(markerTest, noAnswer{&reads}, bound)
+	if err != nil || len(found) != 0 {
+		t.Fatalf("found %v, %v; want none", found, err)
+	}
+	if n := reads.Load(); n > bound+scanWorkers {
+		t.Errorf("%d reads, want at most %d", n, bound+scanWorkers)
+	}
+	// Processes come and go meanwhile: about as many as listed.
+	if len(pids) > 2*(bound+scanWorkers) && len(unanswered) < len(pids)/2 {
+		t.Errorf("%d unanswered of some %d processes, want all", len(unanswered), len(pids))
 	}
 }

@@ -114,9 +114,10 @@ func signalProcess(pid int, sig syscall.Signal) error {
 // stuck in the kernel with its memory-map lock held (on a hung network
 // mount, say) would otherwise hold superd's start-up for as long as it is
 // stuck. The first looks are made scanWorkers at a time, so that many such
-// processes hold it 2 s for every scanWorkers of them.
+// processes hold it 2 s for every scanWorkers of them, and once
+// maxUnanswered did not answer, the others are not read.
 func findMarked(id string) (found []marked, unanswered []int, err error) {
-	return findMarkedWith(id, process.NewEnvironProbe())
+	return findMarkedWith(id, process.NewEnvironProbe(), maxUnanswered)
 }
 
 // environReader reads a process's environment as process.EnvironProbe
@@ -125,8 +126,9 @@ type environReader interface {
 	Environ(pid int, waiting func() bool) ([]byte, error)
 }
 
-// findMarkedWith is findMarked, reading the environments with envs.
-func findMarkedWith(id string, envs environReader) (found []marked, unanswered []int, err error) {
+// findMarkedWith is findMarked, reading the environments with envs, and
+// no more once maxHung reads did not answer.
+func findMarkedWith(id string, envs environReader, maxHung int64) (found []marked, unanswered []int, err error) {
 	pids, err := otherPIDs()
 	if err != nil {
 		return nil, nil, err
@@ -135,13 +137,20 @@ func findMarkedWith(id string, envs environReader) (found []marked, unanswered [
 	type look struct{ marked, hung bool }
 	looks := make([]look, len(pids))
 	var (
-		next atomic.Int64
-		wg   sync.WaitGroup
+		next, hung atomic.Int64
+		wg         sync.WaitGroup
 	)
 	for range min(scanWorkers, len(pids)) {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(pids); i = int(next.Add(1) - 1) {
+				if hung.Load() >= maxHung {
+					looks[i].hung = true // not read: counted as unanswered
+					continue
+				}
 				_, looks[i].marked, looks[i].hung = markedEnviron(envs, pids[i], id)
+				if looks[i].hung {
+					hung.Add(1)
+				}
 			}
 		})
 	}
@@ -162,6 +171,14 @@ func findMarkedWith(id string, envs environReader) (found []marked, unanswered [
 // scanWorkers is how many environments findMarked's first looks read at
 // once.
 const scanWorkers = 8
+
+// maxUnanswered bounds the reads of findMarked that may hang: each holds a
+// goroutine, and an OS thread blocked in read(2), until its process
+// answers. Once that many did not answer (a whole machine stuck on a hung
+// mount), the processes not read yet are not read, and are returned as
+// unanswered too: the start-up then waits at most 2 s for each
+// scanWorkers of them.
+const maxUnanswered = 64
 
 // readMarked returns process pid if it is alive and its environment holds
 // the MarkerEnv entry of marker id. The process is inspected before and
