@@ -176,11 +176,10 @@ func openStray(pid int, entry []byte, pipes []uint64, read envReader) (*Stray, b
 // once here, not through environ (see EnvironProbe.Environ), which keeps
 // reading an empty one for up to 100 ms: a process that cleared its own
 // shows nothing too, and the pipes find it without that wait. environ is
-// the last resort, for an
-// empty environment without the pipes: it may be that of a process in the
-// middle of an execve, which shows none for a moment. An environment that
-// did not answer (ErrNoAnswer) is not read again: such a process is found
-// by the pipes, or not at all.
+// the last resort, for an empty environment without the pipes: it may be
+// that of a process in the middle of an execve, which shows none for a
+// moment. An environment that did not answer (ErrNoAnswer) is not read
+// again: such a process is found by the pipes, or not at all.
 func belongs(pid, fd int, entry []byte, pipes []uint64, read envReader) bool {
 	env, err := read(pid)
 	if err == nil && len(env) > 0 {
