@@ -424,16 +424,8 @@ func TestFileLeftMidLineStartsALine(t *testing.T) {
 }
 
 func testFileLeftMidLineStartsALine(t *testing.T, p *Poller, stamps bool) {
-	dir := filepath.Join(t.TempDir(), "svc")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
 	left := map[Stream]string{Stdout: "left by an earlier run, unfinished", Stderr: "ended\n"}
-	for st, text := range left {
-		if err := os.WriteFile(filepath.Join(dir, st.String()+".log"), []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := dirWithLogs(t, left)
 	s := openSink(t, Options{Dir: dir, Poller: p, Timestamps: stamps})
 	stdout, stderr := pipes(t, s)
 	mustWrite(t, stdout, []byte("next\n"))
@@ -467,14 +459,8 @@ func TestFullFileLeftMidLineEndsItsLine(t *testing.T) {
 }
 
 func testFullFileLeftMidLineEndsItsLine(t *testing.T, p *Poller, stamps bool) {
-	dir := filepath.Join(t.TempDir(), "svc")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
 	left := strings.Repeat("x", 3000)
-	if err := os.WriteFile(filepath.Join(dir, "stdout.log"), []byte(left), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	dir := dirWithLogs(t, map[Stream]string{Stdout: left})
 	s := openSink(t, Options{Dir: dir, Poller: p, Timestamps: stamps, MaxSize: 1000})
 	stdout, stderr := pipes(t, s)
 	mustWrite(t, stdout, []byte("next\n"))
@@ -500,4 +486,20 @@ func testFullFileLeftMidLineEndsItsLine(t *testing.T, p *Poller, stamps bool) {
 	if all := string(readLogs(t, dir, Stdout)); !strings.HasPrefix(all, left+"\n") {
 		t.Errorf("the left line is not ended in its own file: the logs start %q", all[len(left)-5:min(len(all), len(left)+10)])
 	}
+}
+
+// dirWithLogs returns a new log directory holding, for each stream of
+// left, a live file with its text: what an earlier run left.
+func dirWithLogs(t *testing.T, left map[Stream]string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "svc")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for st, text := range left {
+		if err := os.WriteFile(filepath.Join(dir, st.String()+".log"), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
