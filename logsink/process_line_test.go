@@ -503,3 +503,48 @@ func dirWithLogs(t *testing.T, left map[Stream]string) string {
 	}
 	return dir
 }
+
+// TestLineEndLostByAFailedWrite checks that a failed write, which loses
+// the end of a line whose start the file holds, does not make the writer
+// believe that the file ends a line: the next process's output still
+// starts on a line of its own, with or without Timestamps.
+func TestLineEndLostByAFailedWrite(t *testing.T) {
+	t.Parallel()
+	bothStampModes(t, testLineEndLostByAFailedWrite)
+}
+
+func testLineEndLostByAFailedWrite(t *testing.T, p *Poller, stamps bool) {
+	f := &failSecond{entered: make(chan struct{}), release: make(chan struct{})}
+	wrap := func(st Stream, out io.WriteCloser) io.WriteCloser {
+		if st != Stdout {
+			return out
+		}
+		f.WriteCloser = out
+		return f
+	}
+	s := openWrapped(t, Options{Poller: p, Timestamps: stamps}, wrap)
+	var once sync.Once
+	release := func() { once.Do(func() { close(f.release) }) }
+	t.Cleanup(release)
+	stdout, stderr := pipes(t, s)
+	mustWrite(t, stdout, []byte("ready\npartial"))
+	<-f.entered // write 1 holds the writer: the rest of the line queues apart
+	q := s.streams[Stdout].q()
+	mustWrite(t, stdout, []byte(" and its end\n"))
+	waitFor(t, "the line's end to be queued", func() bool { return q.pendingBytes() == len("ready\npartial and its end\n") })
+	release() // write 2, of the line's end, fails
+	waitFor(t, "the line's end to be lost", func() bool { return s.Stats().Stdout.BytesDropped == uint64(len(" and its end\n")) })
+	endWithNextProcess(t, s, stdout, stderr, "next\n")
+
+	got := string(readLogs(t, s.streams[Stdout].dir(), Stdout))
+	if stamps {
+		stamp := regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z `)
+		if n := len(stamp.FindAllString(got, -1)); n != 3 {
+			t.Errorf("%d stamps in %q, want one per line (3)", n, got)
+		}
+		got = stamp.ReplaceAllString(got, "")
+	}
+	if want := "ready\npartial\nnext\n"; got != want {
+		t.Errorf("stdout.log is %q, want %q", got, want)
+	}
+}

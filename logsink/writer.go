@@ -55,9 +55,11 @@ type streamWriter struct {
 	// stamps is Options.Timestamps, which never changes; midLine, owned by
 	// the active run, says that the last byte it staged was not a newline:
 	// the next one gets no stamp, and a mark of queue.markBreak adds a
-	// newline. (Beside the flags above, where they take no room of their
-	// own.)
-	stamps, midLine bool
+	// newline. lineEndLost, owned by the active run too, says that a
+	// failed write lost the last bytes staged since: midLine, cleared then,
+	// does not tell how the file ends, and endLine looks at the file.
+	// (Beside the flags above, where they take no room of their own.)
+	stamps, midLine, lineEndLost bool
 	runs            sync.WaitGroup // the active run
 
 	// Owned by the active run (and by Open before any run starts).
@@ -352,13 +354,16 @@ func (w *streamWriter) add(b *batch, ch chunk) {
 		w.addStamped(b, c, ch.at)
 	case len(c) >= chunkSize/2:
 		w.flush(b)
-		w.midLine = c[len(c)-1] != '\n'
+		w.midLine, w.lineEndLost = c[len(c)-1] != '\n', false
 		w.write(c, len(c))
 	default:
 		if len(b.stage)+len(c) > chunkSize {
 			w.flush(b)
 		}
 		w.midLine = len(c) > 0 && c[len(c)-1] != '\n'
+		if len(c) > 0 {
+			w.lineEndLost = false
+		}
 		b.takeStage()
 		b.stage = append(b.stage, c...)
 	}
@@ -374,6 +379,11 @@ func (w *streamWriter) add(b *batch, ch chunk) {
 // (see flush): the unfinished line is in a file rotated or moved away
 // since.
 func (w *streamWriter) endLine(b *batch) {
+	if w.lineEndLost {
+		// The line's end was lost in a failed write: whether the file
+		// ends a line is in the file.
+		w.midLine, w.lineEndLost = w.fileEndsMidLine(), false
+	}
 	if !w.midLine {
 		return
 	}
@@ -385,6 +395,19 @@ func (w *streamWriter) endLine(b *batch) {
 	b.leadNL = len(b.stage) == 0
 	b.stage = append(b.stage, '\n')
 	b.added++
+}
+
+// fileEndsMidLine reports whether the live file, or while none is open the
+// file at the path, ends in the middle of a line.
+func (w *streamWriter) fileEndsMidLine() bool {
+	if w.live != nil {
+		return endsMidLine(w.path(), w.live, w.size)
+	}
+	fi, err := os.Lstat(w.path())
+	if err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	return endsMidLine(w.path(), fi, fi.Size())
 }
 
 // startsFile reports whether the next write goes to an empty file: the live
@@ -420,6 +443,7 @@ func (w *streamWriter) addStamped(b *batch, c []byte, at int64) {
 		}
 		b.stage = append(b.stage, piece...)
 		b.queued += len(piece)
+		w.lineEndLost = false
 		c = c[len(piece):]
 		if piece[len(piece)-1] == '\n' {
 			w.midLine = false
@@ -659,10 +683,12 @@ func (w *streamWriter) failed(n int, err error) {
 // lostLineEnd is called when the last n bytes staged were not written
 // (a failed write keeps whole lines only): with Options.Timestamps, what
 // comes next starts with a stamp, even if it goes on with a line whose
-// start was lost, so that no line of the file lacks one.
+// start was lost, so that no line of the file lacks one. A break
+// (endLine) before anything else is staged looks at the file, which may
+// still end in the middle of a line written before.
 func (w *streamWriter) lostLineEnd(n int) {
 	if n > 0 {
-		w.midLine = false
+		w.midLine, w.lineEndLost = false, true
 	}
 }
 
