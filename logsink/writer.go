@@ -60,7 +60,7 @@ type streamWriter struct {
 	// does not tell how the file ends, and endLine looks at the file.
 	// (Beside the flags above, where they take no room of their own.)
 	stamps, midLine, lineEndLost bool
-	runs            sync.WaitGroup // the active run
+	runs                         sync.WaitGroup // the active run
 
 	// Owned by the active run (and by Open before any run starts).
 	live     os.FileInfo   // the live file when last checked; nil while out is closed
