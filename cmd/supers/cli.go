@@ -93,6 +93,11 @@ type app struct {
 	// configErrs, once asked for, are superd's config errors (see
 	// configErrors).
 	configErrs *[]transport.ConfigError
+	// configErrsDone, if not nil, is closed when the request that
+	// prefetchConfigErrors started has ended, with its answer in
+	// configErrs or its error in configErrsErr.
+	configErrsDone chan struct{}
+	configErrsErr  error
 }
 
 // exitStatus is returned by commands that already reported their problems

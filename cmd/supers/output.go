@@ -251,10 +251,47 @@ func oneLine(s string) string {
 	}, s)
 }
 
+// prefetchConfigErrors asks superd for its config errors in a goroutine
+// of its own, for configErrors to answer with: a command that will need
+// them asks beside its other requests instead of after them. The command
+// must call waitConfigErrors before it returns.
+func (a *app) prefetchConfigErrors(ctx context.Context) {
+	done := make(chan struct{})
+	a.configErrsDone = done
+	go func() {
+		defer close(done)
+		rctx, cancel := a.withTimeout(ctx)
+		defer cancel()
+		errs, err := a.client.ConfigErrors(rctx)
+		if err != nil {
+			a.configErrsErr = err
+			return
+		}
+		a.configErrs = &errs
+	}()
+}
+
+// waitConfigErrors waits until the request of prefetchConfigErrors, if
+// one was started, has ended.
+func (a *app) waitConfigErrors() {
+	if done := a.configErrsDone; done != nil {
+		<-done
+		a.configErrsDone = nil
+	}
+}
+
 // configErrors returns superd's config errors (ConfigErrors), asking it
 // once per command: the status of all services may need them for its note
 // and for its warning.
 func (a *app) configErrors(ctx context.Context) ([]transport.ConfigError, error) {
+	if a.configErrsDone != nil {
+		a.waitConfigErrors()
+		if a.configErrsErr == nil {
+			return *a.configErrs, nil
+		}
+		// Asked for again, as without prefetchConfigErrors.
+		a.configErrsErr = nil
+	}
 	if a.configErrs == nil {
 		rctx, cancel := a.withTimeout(ctx)
 		defer cancel()
