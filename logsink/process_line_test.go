@@ -372,6 +372,26 @@ func (f *failSecond) Write(p []byte) (int, error) { // called by the writer's ru
 	return f.WriteCloser.Write(p)
 }
 
+// openFailSecond opens a Sink with opts whose stdout is written through a
+// failSecond, and returns them with the function that releases its first
+// write (called at the test's end too, if the test did not).
+func openFailSecond(t *testing.T, opts Options) (*Sink, *failSecond, func()) {
+	t.Helper()
+	f := &failSecond{entered: make(chan struct{}), release: make(chan struct{})}
+	wrap := func(st Stream, out io.WriteCloser) io.WriteCloser {
+		if st != Stdout {
+			return out
+		}
+		f.WriteCloser = out
+		return f
+	}
+	s := openWrapped(t, opts, wrap)
+	var once sync.Once
+	release := func() { once.Do(func() { close(f.release) }) }
+	t.Cleanup(release)
+	return s, f, release
+}
+
 // TestLineEndAfterAFailedWrite checks, without Timestamps, that a failed
 // write of what was staged before a chunk does not make the writer forget
 // that the chunk, written after it, ended in the middle of a line: the
@@ -382,18 +402,7 @@ func TestLineEndAfterAFailedWrite(t *testing.T) {
 }
 
 func testLineEndAfterAFailedWrite(t *testing.T, p *Poller) {
-	f := &failSecond{entered: make(chan struct{}), release: make(chan struct{})}
-	wrap := func(st Stream, out io.WriteCloser) io.WriteCloser {
-		if st != Stdout {
-			return out
-		}
-		f.WriteCloser = out
-		return f
-	}
-	s := openWrapped(t, Options{Poller: p}, wrap)
-	var once sync.Once
-	release := func() { once.Do(func() { close(f.release) }) }
-	t.Cleanup(release)
+	s, f, release := openFailSecond(t, Options{Poller: p})
 	stdout, stderr := pipes(t, s)
 	mustWrite(t, stdout, []byte("ready\n"))
 	<-f.entered // write 1 holds the writer: the next two chunks queue apart
@@ -514,18 +523,7 @@ func TestLineEndLostByAFailedWrite(t *testing.T) {
 }
 
 func testLineEndLostByAFailedWrite(t *testing.T, p *Poller, stamps bool) {
-	f := &failSecond{entered: make(chan struct{}), release: make(chan struct{})}
-	wrap := func(st Stream, out io.WriteCloser) io.WriteCloser {
-		if st != Stdout {
-			return out
-		}
-		f.WriteCloser = out
-		return f
-	}
-	s := openWrapped(t, Options{Poller: p, Timestamps: stamps}, wrap)
-	var once sync.Once
-	release := func() { once.Do(func() { close(f.release) }) }
-	t.Cleanup(release)
+	s, f, release := openFailSecond(t, Options{Poller: p, Timestamps: stamps})
 	stdout, stderr := pipes(t, s)
 	mustWrite(t, stdout, []byte("ready\npartial"))
 	<-f.entered // write 1 holds the writer: the rest of the line queues apart
