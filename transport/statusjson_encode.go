@@ -13,12 +13,13 @@ import (
 // services took encoding/json about 0.6 ms and a third of superd's time.
 // Any value it cannot write as json.Marshal would (a string that needs
 // escaping is still written, through json.Marshal of that string; an
-// infinite uptime, or a time json refuses, is not) makes it return
-// json.Marshal(l) instead, with its error.
+// infinite uptime, or a time json refuses, is not) makes it append
+// json.Marshal(l) instead, or return its error.
 func appendStatuses(b []byte, l []ServiceStatus) ([]byte, error) {
 	if l == nil {
 		return append(b, "null"...), nil
 	}
+	start := len(b)
 	b = slices.Grow(b, 2+len(l)*224) // some 180 bytes a service
 	b = append(b, '[')
 	for i := range l {
@@ -27,18 +28,17 @@ func appendStatuses(b []byte, l []ServiceStatus) ([]byte, error) {
 		}
 		var ok bool
 		if b, ok = appendStatus(b, &l[i]); !ok {
-			return json.Marshal(l)
+			j, err := json.Marshal(l)
+			if err != nil {
+				return nil, err
+			}
+			return append(b[:start], j...), nil
 		}
 	}
 	return append(b, ']'), nil
 }
 
-// marshalStatuses is appendStatuses to a new buffer.
-func marshalStatuses(l []ServiceStatus) ([]byte, error) {
-	return appendStatuses(nil, l)
-}
-
-// marshalStatus is marshalStatuses for one status.
+// marshalStatus is appendStatuses for one status, to a new buffer.
 func marshalStatus(st *ServiceStatus) ([]byte, error) {
 	b, ok := appendStatus(make([]byte, 0, 256), st)
 	if !ok {
@@ -48,7 +48,7 @@ func marshalStatus(st *ServiceStatus) ([]byte, error) {
 }
 
 // appendStatus appends st to b as json.Marshal writes it; false if it
-// cannot (see marshalStatuses). The fields are in ServiceStatus's order,
+// cannot (see appendStatuses). The fields are in ServiceStatus's order,
 // with its tags' names and omitempty rules.
 func appendStatus(b []byte, st *ServiceStatus) ([]byte, bool) {
 	ok := true

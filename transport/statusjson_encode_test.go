@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// TestMarshalStatusesIsJSONs checks marshalStatuses against json.Marshal,
+// TestMarshalStatusesIsJSONs checks appendStatuses against json.Marshal,
 // byte for byte, on random statuses.
 func TestMarshalStatusesIsJSONs(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
@@ -28,7 +28,7 @@ func TestMarshalStatusesIsJSONs(t *testing.T) {
 			l = append(l, ServiceStatus{Name: "year0", StartedAt: &year0, LastExit: &ExitInfo{Time: year0}})
 		}
 		want, wantErr := json.Marshal(l)
-		got, err := marshalStatuses(l)
+		got, err := appendStatuses(nil, l)
 		if err != nil || wantErr != nil {
 			t.Fatalf("seed %d, round %d: error %v, json's %v", seed, round, err, wantErr)
 		}
@@ -58,7 +58,7 @@ func TestMarshalStatusesRefusesAsJSON(t *testing.T) {
 	} {
 		l := []ServiceStatus{{Name: "fine"}, st}
 		_, wantErr := json.Marshal(l)
-		_, err := marshalStatuses(l)
+		_, err := appendStatuses(nil, l)
 		if wantErr == nil || err == nil || err.Error() != wantErr.Error() {
 			t.Errorf("%s: error %v, json.Marshal's %v", st.Name, err, wantErr)
 		}
@@ -69,7 +69,7 @@ func TestMarshalStatusesRefusesAsJSON(t *testing.T) {
 }
 
 // BenchmarkMarshalStatuses encodes 1000 statuses as superd answers a list:
-// with marshalStatuses and, for comparison, json.Marshal.
+// with appendStatuses and, for comparison, json.Marshal.
 func BenchmarkMarshalStatuses(b *testing.B) {
 	l := make([]ServiceStatus, 1000)
 	started := time.Now().Add(-time.Hour)
@@ -87,7 +87,7 @@ func BenchmarkMarshalStatuses(b *testing.B) {
 		name string
 		fn   func([]ServiceStatus) ([]byte, error)
 	}{
-		{"fast", marshalStatuses},
+		{"fast", func(l []ServiceStatus) ([]byte, error) { return appendStatuses(nil, l) }},
 		{"json", func(l []ServiceStatus) ([]byte, error) { return json.Marshal(l) }},
 	} {
 		b.Run(enc.name, func(b *testing.B) {
