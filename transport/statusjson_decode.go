@@ -28,7 +28,8 @@ const statusReadSize = 32 << 10
 // several times faster.
 //
 // Its rule is that its results (the statuses given to s.fn, s.null, the
-// error) are those of decodeStreamSlow, for any answer. So it decodes a
+// error) are those of decodeStreamSlow, for any answer (with the reader
+// and the error offsets decodeStream's doc names). So it decodes a
 // status itself only when it can do so exactly as encoding/json would:
 // every key one of ServiceStatus's or ExitInfo's, spelled as in their tags
 // (json also takes other cases, and ignores unknown keys), every value of
