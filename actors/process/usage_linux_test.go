@@ -157,6 +157,20 @@ func TestServiceUsageWithoutAnAnswerFromAnEnvironment(t *testing.T) {
 			t.Fatalf("usage %+v, %v; want the main process alone", got, err)
 		}
 	}
+
+	// A Manager reads through its own probes: with the marked child's read
+	// hung there, the child is not counted either.
+	m, err := NewManager(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+	m.probes.mu.Lock()
+	m.probes.hung["environ "+strconv.Itoa(marked.Process.Pid)] = make(chan struct{})
+	m.probes.mu.Unlock()
+	if got, err := m.ServiceUsage([]UsageQuery{{PID: main.Process.Pid, Marker: []byte(mark)}}); err != nil || got[main.Process.Pid].Processes != 1 {
+		t.Fatalf("Manager's usage %+v, %v; want the main process alone", got, err)
+	}
 }
 
 // parseStat reads the fields after the command name, whatever it holds.
