@@ -13,15 +13,17 @@ import (
 )
 
 // hungReader reads environments with a real probe, but for process hung,
-// whose read does not answer (a process stuck in the kernel with its
-// memory-map lock held).
+// whose reads do not answer (a process stuck in the kernel with its
+// memory-map lock held) once answered of them have.
 type hungReader struct {
-	real *process.EnvironProbe
-	hung int
+	real     *process.EnvironProbe
+	hung     int
+	answered *atomic.Int64 // reads of hung that answered; nil: none does
+	answers  int64
 }
 
 func (r hungReader) Environ(pid int, waiting func() bool) ([]byte, error) {
-	if pid == r.hung {
+	if pid == r.hung && (r.answered == nil || r.answered.Add(1) > r.answers) {
 		return nil, fmt.Errorf("environ %d: %w", pid, process.ErrNoAnswer)
 	}
 	return r.real.Environ(pid, waiting)
@@ -53,6 +55,12 @@ func TestFindMarkedReturnsTheUnanswered(t *testing.T) {
 	found, unanswered, err := findMarkedWith(markerTest, hungReader{real: process.NewEnvironProbe(), hung: pid}, maxUnanswered)
 	if err != nil || has(found) || !slices.Equal(unanswered, []int{pid}) {
 		t.Errorf("with its read hung: found %v, unanswered %v, %v; want it unanswered alone", found, unanswered, err)
+	}
+	// Stuck between the first look, which saw the marker, and the read
+	// that confirms it: unanswered too.
+	found, unanswered, err = findMarkedWith(markerTest, hungReader{real: process.NewEnvironProbe(), hung: pid, answered: new(atomic.Int64), answers: 1}, maxUnanswered)
+	if err != nil || has(found) || !slices.Equal(unanswered, []int{pid}) {
+		t.Errorf("with its second read hung: found %v, unanswered %v, %v; want it unanswered alone", found, unanswered, err)
 	}
 }
 

@@ -160,8 +160,12 @@ func findMarkedWith(id string, envs environReader, maxHung int64) (found []marke
 		case looks[i].hung:
 			unanswered = append(unanswered, pid)
 		case looks[i].marked:
-			if m, ok := readMarked(envs, pid, id); ok {
+			m, ok, hung := readMarked(envs, pid, id)
+			switch {
+			case ok:
 				found = append(found, m)
+			case hung: // stuck since its first look
+				unanswered = append(unanswered, pid)
 			}
 		}
 	}
@@ -177,27 +181,28 @@ const scanWorkers = 8
 // answers. Once that many did not answer (a whole machine stuck on a hung
 // mount), the processes not read yet are not read, and are returned as
 // unanswered too: the start-up then waits at most 2 s for each
-// scanWorkers of them.
+// scanWorkers of those.
 const maxUnanswered = 64
 
 // readMarked returns process pid if it is alive and its environment holds
 // the MarkerEnv entry of marker id. The process is inspected before and
 // after its environment is read, so that the marker is not attributed to a
-// process that took over the pid meanwhile.
-func readMarked(envs environReader, pid int, id string) (marked, bool) {
+// process that took over the pid meanwhile. hung says that the read of its
+// environment did not answer (see markedEnviron).
+func readMarked(envs environReader, pid int, id string) (m marked, ok, hung bool) {
 	before, err := inspect(pid)
 	if err != nil || before.exited() {
-		return marked{}, false
+		return marked{}, false, false
 	}
-	service, ok, _ := markedEnviron(envs, pid, id)
+	service, ok, hung := markedEnviron(envs, pid, id)
 	if !ok {
-		return marked{}, false
+		return marked{}, false, hung
 	}
 	after, err := inspect(pid)
 	if err != nil || after.exited() || after.startTime != before.startTime {
-		return marked{}, false
+		return marked{}, false, false
 	}
-	return marked{ref: procRef{pid: pid, startTime: after.startTime}, pgid: after.pgid, sid: after.sid, service: service}, true
+	return marked{ref: procRef{pid: pid, startTime: after.startTime}, pgid: after.pgid, sid: after.sid, service: service}, true, false
 }
 
 // ownGroup reports whether the whole process group of m, a marked process
