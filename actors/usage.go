@@ -35,7 +35,7 @@ func (s *Supervisor) Usage(ctx context.Context) ([]transport.ServiceUsage, error
 	if procs == nil { // not reachable: list waits until Run made it
 		return nil, ErrNotRunning
 	}
-	groups, err := procs.ServiceUsage(qs)
+	groups, err := procs.ServiceUsage(ctx, qs)
 	if err != nil {
 		return nil, err
 	}

@@ -4,9 +4,11 @@ package process
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -25,14 +27,21 @@ import (
 // (readEnviron, within probeWait): reading one takes the process's
 // memory-map lock, which a process stuck in the kernel may hold for as
 // long as it is stuck; such a process is counted for no service, instead
-// of holding the request.
-func (m *Manager) ServiceUsage(qs []UsageQuery) (map[int]Usage, error) {
-	return serviceUsage(qs, m.readEnviron)
+// of holding the request. They are read usageReaders at a time, so that
+// many stuck orphans hold the first request that meets them probeWait for
+// every usageReaders of them (later requests do not read them again while
+// they are stuck). Once ctx ends, ServiceUsage returns its cause at once.
+func (m *Manager) ServiceUsage(ctx context.Context, qs []UsageQuery) (map[int]Usage, error) {
+	return serviceUsage(ctx, qs, m.readEnviron)
 }
+
+// usageReaders is how many orphans' environments ServiceUsage reads at
+// once.
+const usageReaders = 8
 
 // serviceUsage is ServiceUsage, reading the environment of a process with
 // readEnviron.
-func serviceUsage(qs []UsageQuery, readEnviron func(pid int) ([]byte, error)) (map[int]Usage, error) {
+func serviceUsage(ctx context.Context, qs []UsageQuery, readEnviron envReader) (map[int]Usage, error) {
 	out := make(map[int]Usage, len(qs))
 	owner := make(map[int]int, len(qs)) // process → the main process of its service
 	for _, q := range qs {
@@ -92,14 +101,15 @@ func serviceUsage(qs []UsageQuery, readEnviron func(pid int) ([]byte, error)) (m
 		}
 	}
 	if len(marked) > 0 {
-		for _, pid := range children[self] { // none of them owned yet
-			env, err := readEnviron(pid)
-			if err != nil {
-				continue
-			}
+		orphans := children[self] // none of them owned yet
+		envs, err := readEnvirons(ctx, orphans, readEnviron)
+		if err != nil {
+			return nil, fmt.Errorf("process: usage: %w", err)
+		}
+		for i, env := range envs {
 			for kv := range bytes.SplitSeq(env, []byte{0}) {
 				if main, ok := marked[string(kv)]; ok {
-					owner[pid] = main
+					owner[orphans[i]] = main
 					break
 				}
 			}
@@ -137,6 +147,49 @@ func serviceUsage(qs []UsageQuery, readEnviron func(pid int) ([]byte, error)) (m
 		out[main] = u
 	}
 	return out, nil
+}
+
+// readEnvirons reads the environment of each of pids with read,
+// usageReaders at a time, and returns them in the order of pids (nil for a
+// read that failed). Once ctx ends it returns ctx's cause at once; the
+// reads under way then end within their own bound (read is a probe's) and
+// no other is started.
+func readEnvirons(ctx context.Context, pids []int, read envReader) ([][]byte, error) {
+	envs := make([][]byte, len(pids))
+	if len(pids) == 0 {
+		return envs, nil
+	}
+	next := make(chan int)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for range min(usageReaders, len(pids)) {
+		wg.Go(func() {
+			for i := range next {
+				if env, err := read(pids[i]); err == nil {
+					envs[i] = env
+				}
+			}
+		})
+	}
+	go func() {
+		defer close(done)
+		wg.Wait()
+	}()
+	for i := range pids {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			close(next)
+			return nil, context.Cause(ctx)
+		}
+	}
+	close(next)
+	select {
+	case <-done:
+		return envs, nil
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
 }
 
 // ticks converts n clock ticks of hz a second, which divides a second

@@ -3,9 +3,12 @@
 package process
 
 import (
+	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"strconv"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -83,7 +86,7 @@ func TestServiceUsage(t *testing.T) {
 	t.Cleanup(func() { _ = m.Close() })
 	var u Usage
 	for {
-		got, err := m.ServiceUsage([]UsageQuery{{PID: pgid, Marker: []byte(mark)}, {PID: 0}, {PID: -1}})
+		got, err := m.ServiceUsage(t.Context(), []UsageQuery{{PID: pgid, Marker: []byte(mark)}, {PID: 0}, {PID: -1}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,10 +103,10 @@ func TestServiceUsage(t *testing.T) {
 		t.Errorf("RSS %d bytes for four sleeps, want more", u.RSS)
 	}
 	// Without the marker, the marked child is not the service's.
-	if got, err := m.ServiceUsage([]UsageQuery{{PID: pgid}}); err != nil || got[pgid].Processes != 3 {
+	if got, err := m.ServiceUsage(t.Context(), []UsageQuery{{PID: pgid}}); err != nil || got[pgid].Processes != 3 {
 		t.Errorf("without the marker: %+v, %v; want 3 processes", got[pgid], err)
 	}
-	if got, err := m.ServiceUsage(nil); err != nil || len(got) != 0 {
+	if got, err := m.ServiceUsage(t.Context(), nil); err != nil || len(got) != 0 {
 		t.Errorf("ServiceUsage(nil) = %v, %v", got, err)
 	}
 }
@@ -146,7 +149,7 @@ func TestServiceUsageWithoutAnAnswerFromAnEnvironment(t *testing.T) {
 		)
 		go func() {
 			defer close(done)
-			got, err = serviceUsage([]UsageQuery{{PID: main.Process.Pid, Marker: []byte(mark)}}, readEnviron)
+			got, err = serviceUsage(t.Context(), []UsageQuery{{PID: main.Process.Pid, Marker: []byte(mark)}}, readEnviron)
 		}()
 		select {
 		case <-done:
@@ -168,7 +171,7 @@ func TestServiceUsageWithoutAnAnswerFromAnEnvironment(t *testing.T) {
 	m.probes.mu.Lock()
 	m.probes.hung["environ "+strconv.Itoa(marked.Process.Pid)] = make(chan struct{})
 	m.probes.mu.Unlock()
-	if got, err := m.ServiceUsage([]UsageQuery{{PID: main.Process.Pid, Marker: []byte(mark)}}); err != nil || got[main.Process.Pid].Processes != 1 {
+	if got, err := m.ServiceUsage(t.Context(), []UsageQuery{{PID: main.Process.Pid, Marker: []byte(mark)}}); err != nil || got[main.Process.Pid].Processes != 1 {
 		t.Fatalf("Manager's usage %+v, %v; want the main process alone", got, err)
 	}
 }
@@ -187,5 +190,108 @@ func TestParseStat(t *testing.T) {
 	}
 	if _, ok := parseStat([]byte("42 (x) Z 1")); ok {
 		t.Error("a short line parsed")
+	}
+}
+
+// The orphans' environments are read together: orphans whose reads each
+// wait for the others' are all counted.
+func TestServiceUsageReadsOrphansTogether(t *testing.T) {
+	const mark = "SUPERS_USAGE_TEST=together"
+	main := exec.Command("/bin/sleep", "608")
+	main.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmds := []*exec.Cmd{main}
+	waiting := make(map[int]bool) // the orphans whose reads wait for each other
+	for range 3 {
+		orphan := exec.Command("/bin/sleep", "609")
+		orphan.Env = []string{mark}
+		cmds = append(cmds, orphan)
+	}
+	for _, cmd := range cmds {
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		})
+		if cmd != main {
+			waiting[cmd.Process.Pid] = true
+		}
+	}
+	var (
+		mu       sync.Mutex
+		inFlight int
+		all      = make(chan struct{}) // closed once every waiting read is under way
+	)
+	deadline := make(chan struct{}) // closed once the reads waited too long
+	timer := time.AfterFunc(20*time.Second, func() { close(deadline) })
+	t.Cleanup(func() { timer.Stop() })
+	readEnviron := func(pid int) ([]byte, error) {
+		if !waiting[pid] {
+			return readEnvironFile(pid)
+		}
+		mu.Lock()
+		if inFlight++; inFlight == len(waiting) {
+			close(all)
+		}
+		mu.Unlock()
+		select {
+		case <-all:
+			return readEnvironFile(pid)
+		case <-deadline:
+			return nil, errors.New("read alone")
+		}
+	}
+	got, err := serviceUsage(t.Context(), []UsageQuery{{PID: main.Process.Pid, Marker: []byte(mark)}}, readEnviron)
+	if err != nil || got[main.Process.Pid].Processes != 1+len(waiting) {
+		t.Fatalf("usage %+v, %v; want the main process and its %d orphans", got, err, len(waiting))
+	}
+}
+
+// A read that does not end holds the usage only until its context ends.
+func TestServiceUsageEndsWithItsContext(t *testing.T) {
+	const mark = "SUPERS_USAGE_TEST=cancel"
+	main := exec.Command("/bin/sleep", "610")
+	main.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	orphan := exec.Command("/bin/sleep", "611")
+	orphan.Env = []string{mark}
+	for _, cmd := range []*exec.Cmd{main, orphan} {
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		})
+	}
+	started := make(chan struct{})
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	readEnviron := func(pid int) ([]byte, error) {
+		if pid == orphan.Process.Pid {
+			close(started)
+			<-release
+		}
+		return readEnvironFile(pid)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		_, err := serviceUsage(ctx, []UsageQuery{{PID: main.Process.Pid, Marker: []byte(mark)}}, readEnviron)
+		done <- err
+	}()
+	select {
+	case <-started:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the orphan's environment was not read")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("usage ended with %v; want context.Canceled", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the usage outlived its context")
 	}
 }

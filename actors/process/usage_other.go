@@ -2,10 +2,13 @@
 
 package process
 
-import "errors"
+import (
+	"context"
+	"errors"
+)
 
 // ServiceUsage is only supported on Linux; elsewhere it returns
 // [errors.ErrUnsupported].
-func (m *Manager) ServiceUsage([]UsageQuery) (map[int]Usage, error) {
+func (m *Manager) ServiceUsage(context.Context, []UsageQuery) (map[int]Usage, error) {
 	return nil, errors.ErrUnsupported
 }
