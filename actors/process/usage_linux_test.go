@@ -27,14 +27,7 @@ func TestServiceUsage(t *testing.T) {
 		if cmd.SysProcAttr == nil {
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		})
-		return cmd
+		return startUntilEnd(t, cmd)
 	}
 	// The main process, in a group of its own: a shell whose child burns
 	// CPU for a while (0.3 s here) and ends, then that shell starts a
@@ -117,19 +110,8 @@ func TestServiceUsage(t *testing.T) {
 // the probe gives up, and again at once while that read still hangs.
 func TestServiceUsageWithoutAnAnswerFromAnEnvironment(t *testing.T) {
 	const mark = "SUPERS_USAGE_TEST=hung"
-	main := exec.Command("/bin/sleep", "605")
-	main.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	marked := exec.Command("/bin/sleep", "606")
-	marked.Env = []string{mark}
-	for _, cmd := range []*exec.Cmd{main, marked} {
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		})
-	}
+	main, orphans := startService(t, mark, 1)
+	marked := orphans[0]
 	p := &probes{wait: 50 * time.Millisecond, hung: make(map[string]chan struct{})}
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
@@ -197,26 +179,10 @@ func TestParseStat(t *testing.T) {
 // wait for the others' are all counted.
 func TestServiceUsageReadsOrphansTogether(t *testing.T) {
 	const mark = "SUPERS_USAGE_TEST=together"
-	main := exec.Command("/bin/sleep", "608")
-	main.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmds := []*exec.Cmd{main}
+	main, orphans := startService(t, mark, 3)
 	waiting := make(map[int]bool) // the orphans whose reads wait for each other
-	for range 3 {
-		orphan := exec.Command("/bin/sleep", "609")
-		orphan.Env = []string{mark}
-		cmds = append(cmds, orphan)
-	}
-	for _, cmd := range cmds {
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		})
-		if cmd != main {
-			waiting[cmd.Process.Pid] = true
-		}
+	for _, orphan := range orphans {
+		waiting[orphan.Process.Pid] = true
 	}
 	var (
 		mu       sync.Mutex
@@ -251,19 +217,8 @@ func TestServiceUsageReadsOrphansTogether(t *testing.T) {
 // A read that does not end holds the usage only until its context ends.
 func TestServiceUsageEndsWithItsContext(t *testing.T) {
 	const mark = "SUPERS_USAGE_TEST=cancel"
-	main := exec.Command("/bin/sleep", "610")
-	main.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	orphan := exec.Command("/bin/sleep", "611")
-	orphan.Env = []string{mark}
-	for _, cmd := range []*exec.Cmd{main, orphan} {
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		})
-	}
+	main, orphans := startService(t, mark, 1)
+	orphan := orphans[0]
 	started := make(chan struct{})
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
@@ -294,4 +249,35 @@ func TestServiceUsageEndsWithItsContext(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the usage outlived its context")
 	}
+}
+
+// startUntilEnd starts cmd, which is killed and waited for when the test
+// ends.
+func startUntilEnd(t *testing.T, cmd *exec.Cmd) *exec.Cmd {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	return cmd
+}
+
+// startService starts a service's main process, in a group of its own,
+// and n orphans of it: children of the test (as the orphans superd adopts
+// are superd's) whose environment is mark alone. All are killed and
+// waited for when the test ends.
+func startService(t *testing.T, mark string, n int) (main *exec.Cmd, orphans []*exec.Cmd) {
+	t.Helper()
+	main = exec.Command("/bin/sleep", "605")
+	main.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	startUntilEnd(t, main)
+	for range n {
+		orphan := exec.Command("/bin/sleep", "606")
+		orphan.Env = []string{mark}
+		orphans = append(orphans, startUntilEnd(t, orphan))
+	}
+	return main, orphans
 }
