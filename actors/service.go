@@ -405,7 +405,11 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 		}
 		// Started on creation (AutoStart, or re-created running by a
 		// reload): an operator's stop recorded earlier no longer holds.
-		a.intend(ctx, true)
+		// The creation is no operator's start: for a service with
+		// AutoStart=no, the start recorded stays as it was (kept running
+		// by a reload that turned AutoStart off, it does not start with
+		// the next superd).
+		a.intendCreated(ctx)
 		// start notifies in every case.
 		if err := a.start(ctx); err != nil {
 			a.fail(err)
@@ -472,6 +476,20 @@ func (a *serviceActor) intend(ctx actor.Context, running bool) {
 		ctx.Send(a.deps.state, &operatorIntent{service: a.spec.Name, stopped: !running})
 		if running {
 			ctx.Send(a.deps.state, &startedIntent{service: a.spec.Name, started: !a.spec.AutoStart})
+		}
+	}
+}
+
+// intendCreated records the intent of a service started on its creation:
+// not stopped, and for one with AutoStart=yes, no start of the operator's
+// either (it starts anyway; one recorded under an earlier AutoStart=no
+// goes).
+func (a *serviceActor) intendCreated(ctx actor.Context) {
+	a.rec.wantRunning = true
+	if a.deps.state != nil {
+		ctx.Send(a.deps.state, &operatorIntent{service: a.spec.Name, stopped: false})
+		if a.spec.AutoStart {
+			ctx.Send(a.deps.state, &startedIntent{service: a.spec.Name, started: false})
 		}
 	}
 }

@@ -113,7 +113,9 @@ type flushState struct{}
 
 // startedIntent tells the state actor whether a service with AutoStart=no
 // is wanted running, so that a superd restart starts it again: the
-// operator started (or restarted) it, or a reload re-created it running.
+// operator started (or restarted) it. A reload that re-creates a service
+// running keeps what was recorded: one it keeps running while its new
+// file turns AutoStart off does not start with the next superd.
 // It is no longer wanted once the operator stops it (operatorIntent), its
 // process ends for good (the restart policy does not restart it: exited,
 // exec-failed, or fatal without RestartCooldownSec=), a reload removes it,

@@ -304,3 +304,34 @@ func TestRacingStartsAndStopsSurviveSuperdKill(t *testing.T) {
 		}
 	}
 }
+
+// TestAutoStartTurnedOffIsNoStart: a running service whose file a reload
+// changes to AutoStart=no keeps running, but that is no operator's start:
+// the next superd leaves it stopped. One the operator started keeps its
+// start through a reload that changes its file.
+func TestAutoStartTurnedOffIsNoStart(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, map[string]string{
+		"auto.service": "[Service]\nExecStart=/bin/sleep 1000\n",
+		"job.service":  jobService,
+	}).start()
+	d.mustCLI("start", "job")
+	d.waitRunning("auto")
+	d.waitRunning("job")
+	d.writeFile("auto.service", "[Service]\nExecStart=/bin/sleep 1001\nAutoStart=no\n")
+	d.writeFile("job.service", "[Service]\nExecStart=/bin/sleep 1001\nAutoStart=no\n")
+	d.mustCLI("reload")
+	d.waitRunning("auto")
+	d.waitRunning("job")
+	if got := d.startedInStateFile(); !slices.Equal(got, []string{"job"}) {
+		t.Fatalf("started in the state file: %v, want [job]", got)
+	}
+	next := d.restartAfterTerm()
+	next.waitRunning("job")
+	if st := next.status("auto"); st.State != "stopped" {
+		t.Fatalf("auto after superd's restart: %s, want stopped (AutoStart=no, never started by the operator)", st.State)
+	}
+	if strings.Contains(next.stderr.String(), "started by the operator before superd restarted\" service=auto") {
+		t.Fatalf("superd says the operator started auto:\n%s", next.stderr.String())
+	}
+}
