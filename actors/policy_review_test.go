@@ -9,6 +9,7 @@ import (
 
 	"github.com/supers-dev/supers/actors/process"
 	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/notify"
 	"github.com/supers-dev/supers/transport"
 )
 
@@ -155,4 +156,79 @@ func TestPolicyEndNotFinalBeforeItsFailure(t *testing.T) {
 			t.Errorf("%s of generation %d, its failure handled: a start keeps the restart policy", state, gen)
 		}
 	}
+}
+
+// TestPolicyRestartDuringCrashCleanupAnswersHeldStart: a start held while
+// a crashed service's group was being killed, then a restart, are both
+// answered once the restart has run the service. The start stayed held
+// until the next unasked exit (and its backoff): its client got no answer.
+func TestPolicyRestartDuringCrashCleanupAnswersHeldStart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h, lingering := newGroupHarness(t, nil)
+		p := h.nextStart(time.Second)
+		lingering.Store(true)
+		h.crash(p, 1)
+		h.wantState(StateStopping, -1)
+
+		started, restarted := make(chan result, 1), make(chan result, 1)
+		h.sys.Root.Send(h.services, &startService{name: svcName, reply: started})
+		synctest.Wait()
+		h.sys.Root.Send(h.services, &restartService{name: svcName, reply: restarted})
+		synctest.Wait()
+		lingering.Store(false)
+		p = h.nextStart(time.Second)
+		synctest.Wait()
+		for what, c := range map[string]chan result{"restart": restarted, "start held before it": started} {
+			select {
+			case r := <-c:
+				if r.err != nil || r.status.State != StateRunning || r.status.PID != p.pid {
+					t.Errorf("%s: %+v, %v; want running as PID %d", what, r.status, r.err, p.pid)
+				}
+			default:
+				t.Errorf("%s: no answer once the service runs again", what)
+			}
+		}
+		h.noStart(time.Minute) // one process, not one per command
+	})
+}
+
+// TestPolicyStopDuringCrashCleanupReportsTheCrash: a process that exited
+// on its own, then a stop that came while its group was being killed: the
+// exit is a crash (not expected), then the service is stopped, and not
+// restarted. It was reported as an expected exit, a stop's.
+func TestPolicyStopDuringCrashCleanupReportsTheCrash(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h, lingering := newGroupHarness(t, nil)
+		p := h.nextStart(time.Second)
+		lingering.Store(true)
+		h.crash(p, 3)
+		h.wantState(StateStopping, -1)
+
+		stopped := make(chan result, 1)
+		h.sys.Root.Send(h.services, &stopService{name: svcName, reply: stopped})
+		synctest.Wait()
+		lingering.Store(false)
+		if r := <-stopped; r.err != nil || r.status.State != StateStopped {
+			t.Fatalf("stop: %+v, %v; want stopped", r.status, r.err)
+		}
+		st := h.wantState(StateStopped, -1)
+		if st.LastExit == nil || st.LastExit.Expected || st.LastExit.Code == nil || *st.LastExit.Code != 3 {
+			t.Errorf("last exit %+v; want code 3, not expected", st.LastExit)
+		}
+		h.evMu.Lock()
+		var exits []bool
+		for _, e := range h.events {
+			if e.Type == notify.TypeExit {
+				exits = append(exits, e.Expected)
+			}
+		}
+		h.evMu.Unlock()
+		if len(exits) != 1 || exits[0] {
+			t.Errorf("exit events' expected: %v; want [false]", exits)
+		}
+		if got := h.published(); got[len(got)-1] != notify.TypeStop {
+			t.Errorf("events %v; want the stop last", got)
+		}
+		h.noStart(time.Minute)
+	})
 }

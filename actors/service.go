@@ -630,6 +630,13 @@ func (a *serviceActor) handleRestart(ctx actor.Context, reply replyTo, was strin
 		fallthrough
 	case StateStopping:
 		a.afterStop = append(a.afterStop, func(ctx actor.Context) error { return a.startAndReply(ctx, reply, true) })
+		// The starts held while a crash's cleanup went on (deferred):
+		// this restart's stop took the cleanup over, and its start
+		// stands for theirs, which are answered after it.
+		for _, m := range a.deferred {
+			a.afterStop = append(a.afterStop, func(ctx actor.Context) error { return a.startAndReply(ctx, m.reply, false) })
+		}
+		a.deferred = nil
 	default:
 		// In backoff, or queued before the restart's own start: the start
 		// stands for that restart, and counts as one.
@@ -1150,7 +1157,12 @@ func (a *serviceActor) leftBehind() string {
 // ended handles the end of the current process (and, for a stop, of its
 // group).
 func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
-	expected := a.state == StateStopping
+	// A stop (or a restart) decides what follows; the exit was expected
+	// only if the process did not end on its own before the stop came
+	// (while the cleanup of its crash went on): that is a crash, and
+	// reported as one.
+	stopping := a.state == StateStopping
+	expected := stopping && !a.crashing
 	a.flushStrays()
 	a.strayLog = strayBatch{}
 	if a.killTimer != nil {
@@ -1162,11 +1174,11 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 	// dies with it: a supervised service is its whole process group. An
 	// unasked exit SIGKILLed it already (handleExit): again only if members
 	// outlived the wait for them.
-	if expected || a.crashing {
+	if stopping || a.crashing {
 		a.killGroup()
 	}
 	a.crashing = false
-	if !expected {
+	if !stopping {
 		// So do the processes that left the group and already outlived
 		// their parents (a program that forked a daemon and exited): the
 		// restart must not run the service twice.
@@ -1179,14 +1191,19 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 	}
 	ranFor := m.exit.Time.Sub(a.startedAt)
 	attrs := []any{"pid", m.exit.PID, "status", m.exit.String(), "uptime", ranFor.Round(time.Millisecond)}
-	if expected {
+	switch {
+	case expected:
 		a.state = StateStopped
 		if a.killed {
 			attrs = append(attrs, "killed", true)
 		}
 		a.log().Info("process stopped", attrs...)
-	} else {
+	default:
 		a.state = StateExited
+		if stopping {
+			a.state = StateStopped
+			attrs = append(attrs, "before", "a stop or restart") // which decides what follows
+		}
 		// A clean exit (0, SuccessExitStatus=, or a clean signal) is a job
 		// done, not a problem: Info, as systemd logs it.
 		if policy.Clean(a.spec.Restart, policy.Outcome{Code: m.exit.Code, Signal: m.exit.Signal, CoreDumped: m.exit.CoreDumped}) {
@@ -1202,13 +1219,13 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 	ev := notify.NewEvent(notify.TypeExit, a.spec.Name)
 	ev.PID, ev.Code, ev.Signal, ev.Expected = m.exit.PID, a.rec.lastExit.Code, m.exit.Signal, expected
 	publish(ctx, a.deps.events, ev)
-	if expected {
+	if stopping {
 		ev := notify.NewEvent(notify.TypeStop, a.spec.Name)
 		ev.PID = m.exit.PID
 		publish(ctx, a.deps.events, ev)
 	}
 	a.notify(ctx)
-	if !expected {
+	if !stopping {
 		// The starts that came meanwhile wait in the mailbox this failure
 		// suspends, not handled: the supervisor sees them waiting.
 		for _, m := range a.deferred {
