@@ -123,9 +123,14 @@
 // pipes, the file the Sink was opened on does (left so by an earlier
 // Sink), the writer ends that line with a newline first (without it, a
 // process killed in the middle of a line would have the next process's
-// first line glued to it, without a stamp of its own); the newline is
-// left out if it would start a file (the unfinished line is in one
-// rotated since). With Timestamps, so does
+// first line glued to it, without a stamp of its own); if that line is in
+// a file rotated since, the newline is the new file's first byte, so that
+// the files read in order (as every reader of the logs reads them) keep
+// the lines apart. A rotation by time or by [Sink.Rotate] ends the last
+// line of the file it moves away, if unfinished, when no pipe of the
+// stream is open (its process is gone, or it was left by an earlier
+// Sink): no process can finish it, and the new file starts clean. With
+// Timestamps, so does
 // the output after a gap (output dropped because the queue stayed full or
 // the Budget was spent): the line the gap cut is ended, and the next
 // starts with its stamp. Nothing else is changed. The writer
@@ -145,7 +150,8 @@
 // line is split between two files only if it would take the file past
 // MaxSize. A rotation by time or by Rotate comes after what is written,
 // so a line the service has not finished writing yet goes on in the new
-// file. A rotation renames the live file to lumberjack's backup name,
+// file (one that no process can finish any more is ended first: see Byte
+// exactness). A rotation renames the live file to lumberjack's backup name,
 // stdout-2006-01-02T15-04-05.000.log (UTC), and creates a fresh live file; if
 // a backup of that millisecond or a later one already exists (also
 // compressed: two rotations within a millisecond, or a backup made before

@@ -18,6 +18,7 @@ import (
 func TestReopenWhileCompressingKeepsTheBackup(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "svc")
 	payload := randomBytes(7, 2<<20)
+	payload[len(payload)-1] = '\n' // no line for the rotation to end
 	a := openSink(t, Options{Dir: dir, Compress: true})
 	stdout, _ := pipes(t, a)
 	go func() { _, _ = stdout.Write(payload); _ = stdout.Close() }()

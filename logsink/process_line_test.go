@@ -67,7 +67,7 @@ func testProcessStartsALine(t *testing.T, p *Poller, stamps bool) {
 	closeWithin(t, s, "Close hung")
 
 	dir := s.streams[Stdout].dir()
-	stamp := regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z `)
+	stamp := stampRE
 	for st, want := range map[Stream]string{
 		Stdout: "ready\nkilled in the mid\nsecond\nthird, unfinished\nfifth\n",
 		Stderr: "warning\nno newline\nfourth\n",
@@ -129,7 +129,7 @@ func testStampedLineAfterAGap(t *testing.T, p *Poller, stamps bool) {
 	want := "first line\n" + string(long[:kept-len("first line\n")]) + "after the gap\n"
 	if stamps {
 		want = "first line\n" + string(long[:kept-len("first line\n")]) + "\nafter the gap\n"
-		stamp := regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z `)
+		stamp := stampRE
 		if n := len(stamp.FindAllString(got, -1)); n != 3 {
 			t.Errorf("%d stamps, want 3 (one per line)", n)
 		}
@@ -249,15 +249,28 @@ func testStampedGapsKeepLinesApart(t *testing.T, p *Poller) {
 	}
 }
 
-// TestNoEmptyLineStartsAFile checks that the newline that ends a previous
-// process's unfinished line is left out when that line is in a file
-// rotated since: the new file does not start with an empty line.
-func TestNoEmptyLineStartsAFile(t *testing.T) {
-	t.Parallel()
-	bothStampModes(t, testNoEmptyLineStartsAFile)
+// stampRE matches the stamp of Options.Timestamps at the start of a line.
+var stampRE = regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z `)
+
+// unstamped returns b without the stamps of its lines, and whether it
+// had any.
+func unstamped(b []byte) (string, bool) {
+	s := stampRE.ReplaceAllString(string(b), "")
+	return s, len(s) != len(b)
 }
 
-func testNoEmptyLineStartsAFile(t *testing.T, p *Poller, stamps bool) {
+// TestLineCarriedByARotationEndsInTheNewFile checks that the newline that
+// ends a previous process's unfinished line, moved to a backup by a
+// rotation while that process could still finish it, starts the new file:
+// the files read in order (as every reader of the logs does) keep the two
+// processes' lines apart. It was left out, and the next process's first
+// line was glued to the unfinished one.
+func TestLineCarriedByARotationEndsInTheNewFile(t *testing.T) {
+	t.Parallel()
+	bothStampModes(t, testLineCarriedByARotationEndsInTheNewFile)
+}
+
+func testLineCarriedByARotationEndsInTheNewFile(t *testing.T, p *Poller, stamps bool) {
 	s := openSink(t, Options{Timestamps: stamps, Poller: p})
 	stdout, stderr := pipes(t, s)
 	mustWrite(t, stdout, []byte("unfinished"))
@@ -270,13 +283,69 @@ func testNoEmptyLineStartsAFile(t *testing.T, p *Poller, stamps bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z `).ReplaceAllString(string(live), "")
-	if got != "next\n" || stamps == (len(got) == len(live)) {
-		t.Errorf("the new file is %q, want %q, stamped: %v", live, "next\n", stamps)
+	if got, stamped := unstamped(live); got != "\nnext\n" || stamped != stamps {
+		t.Errorf("the new file is %q, want %q, stamped: %v", live, "\nnext\n", stamps)
 	}
-	if all := string(readLogs(t, s.streams[Stdout].dir(), Stdout)); !strings.Contains(all, "unfinished") {
-		t.Errorf("the rotated file lost the unfinished line: %q", all)
+	all, _ := unstamped(readLogs(t, s.streams[Stdout].dir(), Stdout))
+	if all != "unfinished\nnext\n" {
+		t.Errorf("the files read in order: %q, want %q", all, "unfinished\nnext\n")
 	}
+}
+
+// TestRotationEndsALineNoProcessCanFinish checks that a rotation ends the
+// unfinished last line of a file that no process can finish (the pipe
+// that wrote it ended; the line was left by an earlier Sink) in that file:
+// the next process's output starts the new file, and the files read in
+// order keep the lines apart. The rotation moved the line away unended,
+// and the next process's first line was glued to it.
+func TestRotationEndsALineNoProcessCanFinish(t *testing.T) {
+	t.Parallel()
+	bothStampModes(t, testRotationEndsALineNoProcessCanFinish)
+}
+
+func testRotationEndsALineNoProcessCanFinish(t *testing.T, p *Poller, stamps bool) {
+	check := func(t *testing.T, s *Sink, first string) {
+		t.Helper()
+		if err := s.Rotate(); err != nil {
+			t.Fatal(err)
+		}
+		stdout, stderr := pipes(t, s)
+		endWithNextProcess(t, s, stdout, stderr, "next\n")
+		dir := s.streams[Stdout].dir()
+		names := backups(t, dir, Stdout)
+		if len(names) != 1 {
+			t.Fatalf("backups %v, want 1", names)
+		}
+		backup, err := os.ReadFile(filepath.Join(dir, names[0]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		live, err := os.ReadFile(s.Path(Stdout))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := unstamped(backup); got != first+"\n" {
+			t.Errorf("the backup is %q, want %q", backup, first+"\n")
+		}
+		if got, stamped := unstamped(live); got != "next\n" || stamped != stamps {
+			t.Errorf("the new file is %q, want %q, stamped: %v", live, "next\n", stamps)
+		}
+	}
+	t.Run("pipe ended", func(t *testing.T) {
+		s := openSink(t, Options{Timestamps: stamps, Poller: p})
+		stdout, stderr := pipes(t, s)
+		mustWrite(t, stdout, []byte("whole\nunfinished"))
+		_ = stdout.Close()
+		_ = stderr.Close()
+		waitFor(t, "the pipes' end", func() bool {
+			return s.Stats().Stdout.BytesWritten > 0 && s.streams[Stdout].queue.pipesOpen() == 0
+		})
+		check(t, s, "whole\nunfinished")
+	})
+	t.Run("left by an earlier sink", func(t *testing.T) {
+		dir := dirWithLogs(t, map[Stream]string{Stdout: "left"})
+		check(t, openSink(t, Options{Dir: dir, Timestamps: stamps, Poller: p}), "left")
+	})
 }
 
 // endWithNextProcess closes the pipes of a process of s, has the next
@@ -443,7 +512,7 @@ func testFileLeftMidLineStartsALine(t *testing.T, p *Poller, stamps bool) {
 	_ = stderr.Close()
 	closeWithin(t, s, "Close hung")
 
-	stamp := regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z `)
+	stamp := stampRE
 	for st, want := range map[Stream]string{Stdout: left[Stdout] + "\nnext\n", Stderr: left[Stderr] + "next\n"} {
 		got := string(readLogs(t, dir, st))
 		if stamps {
@@ -536,7 +605,7 @@ func testLineEndLostByAFailedWrite(t *testing.T, p *Poller, stamps bool) {
 
 	got := string(readLogs(t, s.streams[Stdout].dir(), Stdout))
 	if stamps {
-		stamp := regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z `)
+		stamp := stampRE
 		if n := len(stamp.FindAllString(got, -1)); n != 3 {
 			t.Errorf("%d stamps in %q, want one per line (3)", n, got)
 		}

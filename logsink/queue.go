@@ -22,6 +22,7 @@ import (
 type queue struct {
 	limit    int32 // Options.QueueBytes (int32 and next to stalled: 8 bytes less)
 	stalled  bool  // a push timed out and nothing was released since (under mu)
+	pipes    int16 // pipes that push here whose readers have not ended (under mu; in stalled's padding)
 	maxBlock time.Duration
 	budget   *Budget // shared with other queues; nil: none
 
@@ -211,10 +212,42 @@ const mergeAnyAfter = 1024
 // stall queues one per drain at most.
 func (q *queue) markBreak() {
 	q.mu.Lock()
+	q.markBreakLocked()
+	q.mu.Unlock()
+}
+
+// markBreakLocked is markBreak with q.mu held.
+func (q *queue) markBreakLocked() {
 	if n := len(q.chunks); n == 0 || q.chunks[n-1].b != nil {
 		q.chunks = append(q.chunks, chunk{})
 	}
+}
+
+// openPipe marks the break before the output of a new pipe (markBreak)
+// and counts the pipe, at once: a writer that counts none after it took
+// the queue's chunks knows that no pipe can finish the line it wrote last
+// (see streamWriter.rotate). pipeClosed takes the count back once the
+// pipe's reader has ended, or if the pipe could not be made.
+func (q *queue) openPipe() {
+	q.mu.Lock()
+	q.markBreakLocked()
+	q.pipes++
 	q.mu.Unlock()
+}
+
+// pipeClosed takes back a count of openPipe.
+func (q *queue) pipeClosed() {
+	q.mu.Lock()
+	q.pipes--
+	q.mu.Unlock()
+}
+
+// pipesOpen returns how many pipes openPipe counted and pipeClosed did not
+// take back.
+func (q *queue) pipesOpen() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return int(q.pipes)
 }
 
 // take returns the queued chunks, leaving spare (emptied) as the new queue so

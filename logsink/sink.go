@@ -746,8 +746,15 @@ func (s *Sink) Pipes() (stdout, stderr *os.File, err error) {
 		return nil, nil, ErrClosed
 	}
 	for _, w := range s.streams {
-		w.queue.markBreak()
+		w.queue.openPipe()
 	}
+	defer func() {
+		if err != nil {
+			for _, w := range s.streams {
+				w.queue.pipeClosed()
+			}
+		}
+	}()
 	if s.poller != nil {
 		return s.poller.newPipes(s)
 	}

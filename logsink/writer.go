@@ -213,6 +213,7 @@ func (w *streamWriter) rotateSoon() {
 // file removed by hand would keep its disk space until the next output).
 // The next write opens the path again.
 func (w *streamWriter) pipeEnded() {
+	w.queue.pipeClosed()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closing {
@@ -266,7 +267,7 @@ func (w *streamWriter) run() {
 
 		w.drainOnce(&b)
 		if timed || len(rotations) > 0 {
-			err := w.rotate()
+			err := w.rotate(&b)
 			if timed && err != nil {
 				w.stats.report(err)
 			}
@@ -310,10 +311,8 @@ type batch struct {
 	stamp   []byte
 	stampMS int64
 	// added counts the bytes of stage that came from neither the queue
-	// nor a stamp: the newlines of endLine; leadNL, that stage begins with
-	// one.
-	added  int
-	leadNL bool
+	// nor a stamp: the newlines of endLine.
+	added int
 }
 
 // drainOnce writes the chunks queued so far. It reports whether there were
@@ -375,9 +374,10 @@ func (w *streamWriter) add(b *batch, ch chunk) {
 // endLine ends the line written last, if it is unfinished, at a mark of
 // queue.markBreak: so that the next process's output, or the output after
 // a gap, starts on a line of its own (and, with Options.Timestamps, with a
-// stamp). A newline that would be the first byte of a file is left out
-// (see flush): the unfinished line is in a file rotated or moved away
-// since.
+// stamp). If the unfinished line is in a file rotated (or moved away)
+// since, the newline is the new file's first byte: readers join the files,
+// and it ends the line there (see rotate, which ends it in its own file
+// when no process can finish it).
 func (w *streamWriter) endLine(b *batch) {
 	if w.lineEndLost {
 		// The line's end was lost in a failed write: whether the file
@@ -392,7 +392,6 @@ func (w *streamWriter) endLine(b *batch) {
 	if len(b.stage) == chunkSize {
 		w.flush(b)
 	}
-	b.leadNL = len(b.stage) == 0
 	b.stage = append(b.stage, '\n')
 	b.added++
 }
@@ -408,17 +407,6 @@ func (w *streamWriter) fileEndsMidLine() bool {
 		return false
 	}
 	return endsMidLine(w.path(), fi, fi.Size())
-}
-
-// startsFile reports whether the next write goes to an empty file: the live
-// one is empty, or, while none is open, the file at the path is empty or
-// missing (it was rotated, or moved away, since the last write).
-func (w *streamWriter) startsFile() bool {
-	if w.live != nil {
-		return w.size == 0
-	}
-	fi, err := os.Lstat(w.path())
-	return err != nil || fi.Size() == 0
 }
 
 // addStamped copies c, read at at, into the stage buffer with at's stamp
@@ -483,13 +471,6 @@ func appendStamp(b []byte, t time.Time) []byte {
 
 func (w *streamWriter) flush(b *batch) {
 	p := b.stage
-	if b.leadNL {
-		b.leadNL = false
-		if w.startsFile() { // endLine's newline would start it: left out
-			p = p[1:]
-			b.added--
-		}
-	}
 	if len(p) > 0 {
 		queued := len(p) - b.added
 		if w.stamps {
@@ -774,13 +755,33 @@ func (w *streamWriter) closeOut() {
 // closed (the stream's pipes ended: its service is stopped), the new file
 // is closed again once lumberjack has applied MaxBackups, so that a stopped
 // service holds no log file open.
-func (w *streamWriter) rotate() error {
+//
+// A file whose last line is unfinished is moved with it: the process that
+// writes it may go on in the new file. If no pipe of the stream is open,
+// no process can (its pipe ended, or the line was left by an earlier
+// Sink): the line is ended first, in the file it is in, so that the next
+// process's output does not continue it in the new file (readers join the
+// files, oldest first). A pipe counted here was counted with the break
+// before its output (queue.openPipe), which the drain writes first.
+func (w *streamWriter) rotate(b *batch) error {
 	wasClosed := w.live == nil
 	if err := w.ensureLive(); err != nil {
 		return err
 	}
 	if w.size == 0 {
 		return nil
+	}
+	orphaned := w.queue.pipesOpen() == 0
+	w.drainOnce(b)
+	if w.lineEndLost && orphaned {
+		w.midLine, w.lineEndLost = w.fileEndsMidLine(), false
+	}
+	if w.midLine && orphaned {
+		w.midLine = false
+		w.write([]byte{'\n'}, 0)
+	}
+	if err := w.ensureLive(); err != nil { // a failed write closed it
+		return err
 	}
 	err := w.rotateLive()
 	if wasClosed && w.live != nil {
