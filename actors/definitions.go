@@ -9,6 +9,7 @@ import (
 	"os/user"
 	"slices"
 	"strconv"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -119,7 +120,7 @@ func (c *configActor) readDefinition(name string) (*config.Definition, error) {
 	switch {
 	case errors.Is(err, config.ErrInvalidName):
 		return nil, fmt.Errorf("%w: %w", transport.ErrInvalidArgument, err)
-	case errors.Is(err, fs.ErrNotExist):
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ELOOP): // no file, or a loop of links
 		if derr := dirProblem(c.dir); derr != nil {
 			// The whole directory is gone (an unmounted volume): not a
 			// file removed by hand, whose service rm would stop.
@@ -144,7 +145,7 @@ func (c *configActor) readDefinition(name string) (*config.Definition, error) {
 }
 
 // danglingLink returns the target of NAME.service in dir if it is a
-// symbolic link that leads to no file.
+// symbolic link that leads to no file (or to a loop of links).
 func danglingLink(dir, name string) (string, bool) {
 	path, err := config.DefinitionPath(dir, name)
 	if err != nil {
@@ -154,14 +155,14 @@ func danglingLink(dir, name string) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ELOOP) {
 		return "", false
 	}
 	return target, true
 }
 
 // isDanglingLink reports whether NAME.service in dir is a symbolic link
-// that leads to no file.
+// that leads to no file (or to a loop of links).
 func isDanglingLink(dir, name string) bool {
 	_, ok := danglingLink(dir, name)
 	return ok

@@ -8,14 +8,15 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/supers-dev/supers/actors"
 	"github.com/supers-dev/supers/transport"
 )
 
-// A service file that cannot be read (a symbolic link to no file, a file
-// over the size limit) is removed (moved to the trash) by a caller who may
+// A service file that cannot be read (a symbolic link to no file or to a
+// loop of links, a file over the size limit) is removed (moved to the trash) by a caller who may
 // write any definition, but not by a socket user held to its own
 // definitions: whom it runs as cannot be known (a link's target may
 // appear).
@@ -26,6 +27,14 @@ func TestDefsReviewDanglingLinkRemoval(t *testing.T) {
 	link := filepath.Join(dir, "dang.service")
 	if err := os.Symlink(filepath.Join(t.TempDir(), "gone.service"), link); err != nil {
 		t.Fatal(err)
+	}
+	// A link that leads to itself: a loop, as good as no file.
+	loop := filepath.Join(dir, "loop.service")
+	if err := os.Symlink("loop.service", loop); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sup.Definition(ctx, "loop"); !errors.Is(err, transport.ErrUnknownService) || !strings.Contains(err.Error(), "leads to no file") {
+		t.Errorf("Definition of a link in a loop: %v, want ErrUnknownService saying it leads to no file", err)
 	}
 	big := filepath.Join(dir, "big.service")
 	if err := os.WriteFile(big, make([]byte, 1<<20+1), 0o644); err != nil {
@@ -45,14 +54,16 @@ func TestDefsReviewDanglingLinkRemoval(t *testing.T) {
 	if _, err := os.Lstat(big); err != nil {
 		t.Fatalf("a refused removal moved big.service: %v", err)
 	}
-	res, err := sup.DeleteDefinition(ctx, "dang", transport.WriteOptions{})
-	if err != nil {
-		t.Fatalf("DeleteDefinition of a dangling link: %v", err)
-	}
-	if fi, err := os.Lstat(res.Trash); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
-		t.Fatalf("the trash (%q) does not hold the link: %v", res.Trash, err)
-	}
-	if _, err := sup.DeleteDefinition(ctx, "dang", transport.WriteOptions{}); !errors.Is(err, transport.ErrUnknownService) {
-		t.Errorf("DeleteDefinition once the link is gone: %v, want ErrUnknownService", err)
+	for _, name := range []string{"dang", "loop"} {
+		res, err := sup.DeleteDefinition(ctx, name, transport.WriteOptions{})
+		if err != nil {
+			t.Fatalf("DeleteDefinition of %s, a link that leads to no file: %v", name, err)
+		}
+		if fi, err := os.Lstat(res.Trash); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			t.Fatalf("the trash (%q) does not hold the link: %v", res.Trash, err)
+		}
+		if _, err := sup.DeleteDefinition(ctx, name, transport.WriteOptions{}); !errors.Is(err, transport.ErrUnknownService) {
+			t.Errorf("DeleteDefinition once %s's link is gone: %v, want ErrUnknownService", name, err)
+		}
 	}
 }
