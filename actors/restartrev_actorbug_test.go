@@ -287,3 +287,42 @@ func TestRestartrevActorBugWhileHandlingACrash(t *testing.T) {
 		}
 	})
 }
+
+// A bug that hits a service actor during a stop answers the commands
+// waiting for that stop (the stop itself, a start queued behind it) with
+// the failure. Their continuations were dropped unanswered: their clients
+// waited until their own timeout, forever without one.
+func TestRestartrevActorBugAnswersCommandsWaitingForAStop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarnessWithDeps(t, newFakeStarter(nil), service(t, config.RestartNo, func(s *config.Service) {
+			s.TimeoutStopSec = time.Hour
+		}), nil, func(d *serviceDeps) {
+			prev := d.signal
+			d.signal = func(pgid int, sig string) error {
+				if sig == "SIGUSR1" {
+					panic("injected bug in the signaller")
+				}
+				return prev(pgid, sig)
+			}
+		})
+		h.nextStart(time.Second)
+		stopped, started := make(chan result, 1), make(chan result, 1)
+		h.sys.Root.Send(h.services, &stopService{name: svcName, reply: stopped})
+		synctest.Wait()
+		h.sys.Root.Send(h.services, &startService{name: svcName, reply: started})
+		synctest.Wait()
+		h.wantState(StateStopping, -1) // the process ignores the stop's signal
+		h.sys.Root.Send(h.services, &signalService{name: svcName, signal: "SIGUSR1", reply: make(chan result, 1)})
+		synctest.Wait()
+		for what, c := range map[string]chan result{"stop": stopped, "start queued behind it": started} {
+			select {
+			case r := <-c:
+				if r.err == nil || !strings.Contains(r.err.Error(), "injected bug") {
+					t.Errorf("%s: answered %v; want the bug", what, r.err)
+				}
+			default:
+				t.Errorf("%s: no answer once the actor failed", what)
+			}
+		}
+	})
+}

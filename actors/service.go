@@ -163,7 +163,7 @@ type serviceActor struct {
 	// logged yet (see noteStrays).
 	strayLog strayBatch
 	// continuations run once the process has exited during a stop
-	afterStop []func(actor.Context) error
+	afterStop []continuation
 	// ownStop: superd's own stop (shutdown, or a reload removing or
 	// replacing the service) superseded the starts waiting in afterStop.
 	ownStop bool
@@ -307,6 +307,15 @@ func (b *actorBug) Error() string {
 	return fmt.Sprintf("service %s: superd failed while it handled %s: %v", b.Service, b.Message, b.Reason)
 }
 
+// continuation is the rest of a command (a start, stop or restart) that
+// waits for the stop under way: run, once the process has exited, answers
+// reply (nil: superd's own stop, which nobody waits for). If the actor
+// fails first (a bug), recoverBug answers reply instead.
+type continuation struct {
+	reply replyTo
+	run   func(actor.Context) error
+}
+
 // recoverBug, deferred by Receive, turns a panic that is not an
 // *exitError (a bug) into an *actorBug: the process, which this actor can
 // no longer be trusted to handle, is SIGKILLed (as the cleanup of a restart
@@ -342,7 +351,7 @@ func (a *serviceActor) recoverBug(ctx actor.Context, wasUp bool) {
 			a.killStrays()
 		}
 		a.handle, a.mainExit, a.crashing, a.killed = process.Handle{}, nil, false, false
-		a.afterStop, a.ownStop, a.execErr, a.autoPending = nil, false, nil, false
+		a.ownStop, a.execErr, a.autoPending = false, nil, false
 		switch {
 		case !up:
 			// It had ended (exited, exec-failed, stopped): it stays so.
@@ -361,7 +370,10 @@ func (a *serviceActor) recoverBug(ctx actor.Context, wasUp bool) {
 		for _, m := range a.deferred {
 			m.reply.send(a.answer(), errors.New(a.rec.lastErr))
 		}
-		a.held, a.deferred = nil, nil
+		for _, c := range a.afterStop { // not run: their commands wait
+			c.reply.send(a.answer(), errors.New(a.rec.lastErr))
+		}
+		a.held, a.deferred, a.afterStop = nil, nil, nil
 		a.notify(ctx)
 	}()
 	panic(b)
@@ -512,7 +524,7 @@ func (a *serviceActor) handleStart(ctx actor.Context, reply replyTo, was string)
 		reply.send(a.answer(), nil)
 	case StateStopping:
 		// Start once the stop completes, instead of refusing.
-		a.afterStop = append(a.afterStop, func(ctx actor.Context) error { return a.startAndReply(ctx, reply, false) })
+		a.afterStop = append(a.afterStop, continuation{reply, func(ctx actor.Context) error { return a.startAndReply(ctx, reply, false) }})
 	default:
 		// In backoff, or queued before the restart's own start: the start
 		// stands for that restart, and counts as one.
@@ -582,7 +594,7 @@ func (a *serviceActor) handleStop(ctx actor.Context, reply replyTo, was string) 
 		a.beginStop(ctx)
 		fallthrough
 	case StateStopping:
-		a.afterStop = append(a.afterStop, func(actor.Context) error {
+		a.afterStop = append(a.afterStop, continuation{reply, func(actor.Context) error {
 			if a.state == StateRunning {
 				// A start queued before this stop ran first because a
 				// start queued after it has the last word.
@@ -591,7 +603,7 @@ func (a *serviceActor) handleStop(ctx actor.Context, reply replyTo, was string) 
 			}
 			reply.send(a.answer(), nil)
 			return nil
-		})
+		}})
 	default:
 		// A stop that comes before the start of a restart (queued behind
 		// it, autoPending) cancels it: the parent, which shows the service
@@ -629,12 +641,12 @@ func (a *serviceActor) handleRestart(ctx actor.Context, reply replyTo, was strin
 		a.beginStop(ctx)
 		fallthrough
 	case StateStopping:
-		a.afterStop = append(a.afterStop, func(ctx actor.Context) error { return a.startAndReply(ctx, reply, true) })
+		a.afterStop = append(a.afterStop, continuation{reply, func(ctx actor.Context) error { return a.startAndReply(ctx, reply, true) }})
 		// The starts held while a crash's cleanup went on (deferred):
 		// this restart's stop took the cleanup over, and its start
 		// stands for theirs, which are answered after it.
 		for _, m := range a.deferred {
-			a.afterStop = append(a.afterStop, func(ctx actor.Context) error { return a.startAndReply(ctx, m.reply, false) })
+			a.afterStop = append(a.afterStop, continuation{m.reply, func(ctx actor.Context) error { return a.startAndReply(ctx, m.reply, false) }})
 		}
 		a.deferred = nil
 	default:
@@ -1235,13 +1247,16 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 		// Nobody asked for this exit: a failure, for the supervisor to decide.
 		panic(&exitError{Service: a.spec.Name, Exit: m.exit, RanFor: ranFor, Gen: m.gen, Handled: a.rec.handled})
 	}
-	conts := a.afterStop
-	a.afterStop = nil
-	for _, f := range conts {
-		if err := f(ctx); err != nil && a.execErr == nil {
+	// Each continuation leaves afterStop before it runs: those still in
+	// it when a bug ends the actor are answered by recoverBug.
+	for len(a.afterStop) > 0 {
+		c := a.afterStop[0]
+		a.afterStop = a.afterStop[1:]
+		if err := c.run(ctx); err != nil && a.execErr == nil {
 			a.execErr = err
 		}
 	}
+	a.afterStop = nil
 	if err := a.execErr; err != nil {
 		a.execErr = nil
 		a.fail(err) // every queued command has its answer
