@@ -27,6 +27,28 @@ func newGroupHarness(t *testing.T, edit func(*config.Service)) (*harness, *atomi
 	return h, lingering
 }
 
+// crashLingering crashes p with exit code code while its group lingers
+// (lingering set): the service shows stopping until the test clears it.
+func (h *harness) crashLingering(lingering *atomic.Bool, p *fakeProc, code int) {
+	h.t.Helper()
+	lingering.Store(true)
+	h.crash(p, code)
+	h.wantState(StateStopping, -1)
+}
+
+// answered returns the answer waiting in c, and reports an error of the
+// test (what names the command) if none is.
+func answered(t *testing.T, what string, c chan result) (result, bool) {
+	t.Helper()
+	select {
+	case r := <-c:
+		return r, true
+	default:
+		t.Errorf("%s: no answer", what)
+		return result{}, false
+	}
+}
+
 // stableAfterAnHour keeps a streak going whatever the runs' lengths.
 func stableAfterAnHour(s *config.Service) { s.Restart.StableAfter = time.Hour }
 
@@ -165,10 +187,7 @@ func TestPolicyEndNotFinalBeforeItsFailure(t *testing.T) {
 func TestPolicyRestartDuringCrashCleanupAnswersHeldStart(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h, lingering := newGroupHarness(t, nil)
-		p := h.nextStart(time.Second)
-		lingering.Store(true)
-		h.crash(p, 1)
-		h.wantState(StateStopping, -1)
+		h.crashLingering(lingering, h.nextStart(time.Second), 1)
 
 		started, restarted := make(chan result, 1), make(chan result, 1)
 		h.sys.Root.Send(h.services, &startService{name: svcName, reply: started})
@@ -176,16 +195,11 @@ func TestPolicyRestartDuringCrashCleanupAnswersHeldStart(t *testing.T) {
 		h.sys.Root.Send(h.services, &restartService{name: svcName, reply: restarted})
 		synctest.Wait()
 		lingering.Store(false)
-		p = h.nextStart(time.Second)
+		p := h.nextStart(time.Second)
 		synctest.Wait()
 		for what, c := range map[string]chan result{"restart": restarted, "start held before it": started} {
-			select {
-			case r := <-c:
-				if r.err != nil || r.status.State != StateRunning || r.status.PID != p.pid {
-					t.Errorf("%s: %+v, %v; want running as PID %d", what, r.status, r.err, p.pid)
-				}
-			default:
-				t.Errorf("%s: no answer once the service runs again", what)
+			if r, ok := answered(t, what, c); ok && (r.err != nil || r.status.State != StateRunning || r.status.PID != p.pid) {
+				t.Errorf("%s: %+v, %v; want running as PID %d", what, r.status, r.err, p.pid)
 			}
 		}
 		h.noStart(time.Minute) // one process, not one per command
@@ -199,10 +213,7 @@ func TestPolicyRestartDuringCrashCleanupAnswersHeldStart(t *testing.T) {
 func TestPolicyStopDuringCrashCleanupReportsTheCrash(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h, lingering := newGroupHarness(t, nil)
-		p := h.nextStart(time.Second)
-		lingering.Store(true)
-		h.crash(p, 3)
-		h.wantState(StateStopping, -1)
+		h.crashLingering(lingering, h.nextStart(time.Second), 3)
 
 		stopped := make(chan result, 1)
 		h.sys.Root.Send(h.services, &stopService{name: svcName, reply: stopped})

@@ -315,13 +315,8 @@ func TestRestartrevActorBugAnswersCommandsWaitingForAStop(t *testing.T) {
 		h.sys.Root.Send(h.services, &signalService{name: svcName, signal: "SIGUSR1", reply: make(chan result, 1)})
 		synctest.Wait()
 		for what, c := range map[string]chan result{"stop": stopped, "start queued behind it": started} {
-			select {
-			case r := <-c:
-				if r.err == nil || !strings.Contains(r.err.Error(), "injected bug") {
-					t.Errorf("%s: answered %v; want the bug", what, r.err)
-				}
-			default:
-				t.Errorf("%s: no answer once the actor failed", what)
+			if r, ok := answered(t, what, c); ok && (r.err == nil || !strings.Contains(r.err.Error(), "injected bug")) {
+				t.Errorf("%s: answered %v; want the bug", what, r.err)
 			}
 		}
 	})
