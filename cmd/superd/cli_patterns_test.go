@@ -62,6 +62,10 @@ func TestCLIPatternsAndAll(t *testing.T) {
 	if code := d.cliJSON(&got, "status", "w*", "web-2"); code != 3 || len(got) != 2 {
 		t.Fatalf("status w* web-2: exit %d, %d services; want 3 (web-1 is stopped), web-1 and web-2 once each", code, len(got))
 	}
+	// Negated as a shell negates: every service but those starting with w.
+	if d.cliJSON(&got, "status", "[!w]*"); len(got) != 1 || got[0].Name != "db" {
+		t.Fatalf("status [!w]* showed %v, want db alone", got)
+	}
 
 	for _, tc := range []struct {
 		args []string

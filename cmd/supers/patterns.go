@@ -20,6 +20,43 @@ func isPattern(arg string) bool {
 	return strings.ContainsAny(arg, "*?[")
 }
 
+// shellPattern returns pattern, a shell pattern, as path.Match reads
+// one: a bracket expression negated the shell's way, "[!...]", is negated
+// path.Match's way, "[^...]" (path.Match reads "[!w]" as "! or w", the
+// opposite of what a shell user means). Nothing else changes; "!" never
+// occurs in a service name.
+func shellPattern(pattern string) string {
+	if !strings.Contains(pattern, "[!") {
+		return pattern
+	}
+	b := []byte(pattern)
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++ // escapes the next byte
+		case '[':
+			j := i + 1
+			if j < len(b) && b[j] == '!' {
+				b[j] = '^'
+			}
+			if j < len(b) && b[j] == '^' {
+				j++
+			}
+			if j < len(b) && b[j] == ']' {
+				j++ // first in the class: a "]" like any other byte
+			}
+			for j < len(b) && b[j] != ']' {
+				if b[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			i = j // the class's "]"
+		}
+	}
+	return string(b)
+}
+
 // reportUnmatched reports each pattern of unmatched (see expand), which
 // matches no service, and returns the exit status that stands for them:
 // exitUnknown if there is one, exitOK if not.
@@ -62,7 +99,7 @@ func (a *app) expand(ctx context.Context, verb string, args []string, all, wait 
 			if err := checkNames(verb, arg); err != nil {
 				return nil, nil, err
 			}
-		} else if _, err := path.Match(arg, ""); err != nil {
+		} else if _, err := path.Match(shellPattern(arg), ""); err != nil {
 			return nil, nil, &usageError{command: verb, msg: verb + ": " + strconv.Quote(arg) + " is not a valid pattern (* ? [...])"}
 		}
 	}
@@ -91,8 +128,9 @@ func (a *app) expand(ctx context.Context, verb string, args []string, all, wait 
 			continue
 		}
 		matched := false
+		pattern := shellPattern(arg)
 		for _, name := range known {
-			if ok, _ := path.Match(arg, name); ok {
+			if ok, _ := path.Match(pattern, name); ok {
 				matched = true
 				add(name)
 			}
