@@ -304,8 +304,12 @@ func reportUsageError(stderr io.Writer, err error) {
 // and which flags of its own take a value.
 func namesCommand(command string) (valueFlags []string, ok bool) {
 	switch command {
-	case "start", "stop", "restart", "status", "check", "apply":
+	case "stop", "status", "usage", "check", "apply":
 		return nil, true
+	case "start", "restart":
+		return []string{"--min-uptime"}, true
+	case "logs":
+		return []string{"-n", "--lines"}, true
 	case "rm":
 		return []string{"--if-match"}, true
 	}

@@ -18,6 +18,7 @@ func TestValueFlagLastAfterNames(t *testing.T) {
 		{"start", "web", "--timeout"},
 		{"restart", "web", "--token-file"},
 		{"rm", "web", "--if-match"},
+		{"start", "web", "--min-uptime"},
 	} {
 		r := runCLI(t, nil, args...)
 		flag := args[len(args)-1]

@@ -385,8 +385,12 @@ func TestFlagsBeforeNames(t *testing.T) {
 		{"status web --timeout=2s db", "status --timeout=2s web db"},
 		{"start web -- --json", "start web -- --json"},
 		{"start web --timeout", "start web --timeout"},
+		{"start web --min-uptime 1s db", "start --min-uptime 1s web db"},
+		{"restart --min-uptime 1s --all", "restart --min-uptime 1s --all"},
+		{"logs web -n 1 db --stderr", "logs -n 1 --stderr web db"},
+		{"logs web --lines 2 -f", "logs --lines 2 -f web"},
+		{"usage web --json db", "usage --json web db"},
 		// Left as they are.
-		{"logs web -f", "logs web -f"},
 		{"signal web HUP", "signal web HUP"},
 		{"--json list", "--json list"},
 		{"", ""},
