@@ -1,7 +1,6 @@
 package actors
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,7 +10,6 @@ import (
 	"strconv"
 	"syscall"
 	"time"
-	"unicode/utf8"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -83,7 +81,7 @@ func (c *configActor) handleGetDefinition(m *getDefinition) {
 		m.reply <- definitionReply{err: err}
 		return
 	}
-	if line, ok := invalidUTF8Line(d.Data); ok {
+	if line, ok := config.InvalidUTF8Line(d.Data); ok {
 		// The answer is JSON text: its encoder would replace the bytes
 		// that are not UTF-8, and a client that saves what it got (supers
 		// edit) would change them without knowing.
@@ -92,20 +90,6 @@ func (c *configActor) handleGetDefinition(m *getDefinition) {
 		return
 	}
 	m.reply <- definitionReply{def: transport.Definition{Name: d.Name, File: d.Path, Hash: d.Hash, Text: string(d.Data)}}
-}
-
-// invalidUTF8Line returns the 1-based line of the first byte of data that
-// is not valid UTF-8, if any.
-func invalidUTF8Line(data []byte) (int, bool) {
-	if utf8.Valid(data) {
-		return 0, false
-	}
-	for i, line := range bytes.Split(data, []byte("\n")) {
-		if !utf8.Valid(line) {
-			return i + 1, true
-		}
-	}
-	return 0, false // not reached: a newline never splits a valid sequence
 }
 
 // readDefinition reads NAME.service, mapping the errors for the API.
@@ -263,7 +247,7 @@ func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transp
 	if err := notOwnDefinition(cur, m.root, "replace"); err != nil {
 		return res, nil, err
 	}
-	if line, ok := invalidUTF8Line(m.data); ok {
+	if line, ok := config.InvalidUTF8Line(m.data); ok {
 		// Written, it could not be read back through the API (see
 		// handleGetDefinition): supers edit would be stuck with it.
 		return res, nil, fmt.Errorf("%w: line %d of the definition of %s is not valid UTF-8", transport.ErrInvalidArgument, line, m.name)

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // TrashDir is the subdirectory of the configuration directory where
@@ -244,4 +246,20 @@ func PruneTrash(dir, name string) error {
 		return fmt.Errorf("pruning the trash: %w", err)
 	}
 	return nil
+}
+
+// InvalidUTF8Line returns the 1-based line of the first byte of data that
+// is not valid UTF-8, if any. superd loads such a service file from its
+// config dir, but its API refuses to write one, or to show one, since
+// JSON cannot carry it unaltered.
+func InvalidUTF8Line(data []byte) (int, bool) {
+	if utf8.Valid(data) {
+		return 0, false
+	}
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		if !utf8.Valid(line) {
+			return i + 1, true
+		}
+	}
+	return 0, false // not reached: a newline never splits a valid sequence
 }

@@ -107,8 +107,8 @@ func (a *app) checkFiles(files []string, verbose bool) error {
 				// loaded would stop superd from starting.
 				err = d.CheckHost()
 			}
-		} else {
-			_, err = config.ParseDraft(file)
+		} else if _, err = config.ParseDraft(file); err == nil {
+			a.warnNotUTF8(file)
 		}
 		if err == nil {
 			if verbose {
@@ -133,6 +133,19 @@ func (a *app) checkFiles(files []string, verbose bool) error {
 		return exitStatus(exitError)
 	}
 	return nil
+}
+
+// warnNotUTF8 warns on stderr if file, a valid service file, is not valid
+// UTF-8: superd loads it from its config dir, but supers apply (its API)
+// refuses it.
+func (a *app) warnNotUTF8(file string) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return // read whole by ParseDraft a moment ago
+	}
+	if line, ok := config.InvalidUTF8Line(data); ok {
+		a.errorf("warning: %s:%d is not valid UTF-8: superd loads the file from its config dir, but supers apply refuses it", oneLine(file), line)
+	}
 }
 
 // fileErrors turns the error of config.ParseDraft(file) into ConfigErrors,

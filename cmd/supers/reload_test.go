@@ -286,6 +286,17 @@ func TestCheckFiles(t *testing.T) {
 		}
 	}
 
+	// Valid, but not UTF-8: superd loads it, supers apply refuses it. A
+	// warning says so, and the check passes.
+	latin1 := filepath.Join(filepath.Dir(good), "latin1.service")
+	if err := os.WriteFile(latin1, []byte("[Unit]\nDescription=caf\xe9\n[Service]\nExecStart=/bin/true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := runAgainst(t, socket, "check", latin1); r.code != 0 || r.stdout != "" ||
+		r.stderr != "supers: warning: "+latin1+":2 is not valid UTF-8: superd loads the file from its config dir, but supers apply refuses it\n" {
+		t.Errorf("%s: code %d, stdout %q, stderr %q", latin1, r.code, r.stdout, r.stderr)
+	}
+
 	// A file that is not a service file is named too.
 	notService := filepath.Join(filepath.Dir(good), "web.conf")
 	r := runAgainst(t, socket, "check", notService)
