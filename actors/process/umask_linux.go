@@ -3,8 +3,11 @@
 package process
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
+	"os"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
@@ -23,7 +26,10 @@ type threadUmask struct {
 }
 
 // set gives the thread the umask a child of spec must start with: want, or
-// the process's if want is nil.
+// the process's if want is nil. Once the thread has a filesystem context
+// of its own, the process's umask is read at each such start (an
+// embedding program may change its own): as the working directory, it is
+// followed (see followDir); base stands for it if it cannot be read.
 func (t *threadUmask) set(want *fs.FileMode) error {
 	if !t.own {
 		if want == nil {
@@ -39,6 +45,8 @@ func (t *threadUmask) set(want *fs.FileMode) error {
 	m := t.base
 	if want != nil {
 		m = int(*want & 0o777)
+	} else if u, ok := processUmask(); ok {
+		m = u
 	}
 	if m != t.cur {
 		unix.Umask(m)
@@ -69,4 +77,24 @@ func (t *threadUmask) followDir() error {
 		return fmt.Errorf("enter the working directory: %w", err)
 	}
 	return nil
+}
+
+// processUmask returns the umask of the process (the Umask line of
+// /proc/self/status: that of its main thread, whose filesystem context
+// the threads other than the spawner share), false if it cannot be read.
+func processUmask() (int, bool) {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, false
+	}
+	_, rest, ok := bytes.Cut(status, []byte("\nUmask:"))
+	if !ok {
+		return 0, false // before Linux 4.7
+	}
+	line, _, _ := bytes.Cut(rest, []byte("\n"))
+	m, err := strconv.ParseUint(string(bytes.TrimSpace(line)), 8, 32)
+	if err != nil || m > 0o777 {
+		return 0, false
+	}
+	return int(m), true
 }

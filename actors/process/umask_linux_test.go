@@ -11,9 +11,9 @@ import (
 	"testing"
 )
 
-// processUmask reads the umask of the test process (of its threads that
+// ownUmask reads the umask of the test process (of its threads that
 // share it).
-func processUmask() int {
+func ownUmask() int {
 	m := syscall.Umask(0)
 	syscall.Umask(m)
 	return m
@@ -27,7 +27,7 @@ func TestSpecUMask(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	m := newManager(t, Options{Logger: discardLogger()})
-	base := processUmask()
+	base := ownUmask()
 	run := func(name string, umask *fs.FileMode) string {
 		t.Helper()
 		p := start(t, m, Spec{Argv: []string{"/bin/sh", "-c", "umask > " + name + "; pwd >> " + name}, UMask: umask})
@@ -45,7 +45,7 @@ func TestSpecUMask(t *testing.T) {
 	if got := run("strict", &strict); got != "0027\n"+dir+"\n" {
 		t.Errorf("UMask 0027: the child says %q", got)
 	}
-	if got := processUmask(); got != base {
+	if got := ownUmask(); got != base {
 		t.Errorf("the process's umask became %04o, was %04o", got, base)
 	}
 	if got, want := run("inherited", nil), "0022\n"; base == 0o022 && !strings.HasPrefix(got, want) {
@@ -53,6 +53,17 @@ func TestSpecUMask(t *testing.T) {
 	}
 	if got := run("open", &open); !strings.HasPrefix(got, "0000\n") {
 		t.Errorf("UMask 0: the child says %q", got)
+	}
+	// The process changes its umask (an embedding program may): a child
+	// without UMask gets the new one, not the one the process had when
+	// the spawner took a umask of its own.
+	syscall.Umask(0o002)
+	t.Cleanup(func() { syscall.Umask(base) })
+	if got := run("changed", nil); !strings.HasPrefix(got, "0002\n") {
+		t.Errorf("no UMask after the process's umask became 0002: the child says %q", got)
+	}
+	if got, ok := processUmask(); !ok || got != 0o002 {
+		t.Errorf("processUmask() = %04o, %v; want 0002", got, ok)
 	}
 	// The process moves: a child without Dir follows it, not the
 	// spawner's unshared directory.
