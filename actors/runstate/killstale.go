@@ -286,6 +286,7 @@ func findVictims(st State, log *slog.Logger) []victim {
 		// The processes of the recorded groups that hold the service's
 		// pipes prove their group too, marker or not.
 		proof := append(slices.Clip(found), findPiped(st.Processes)...)
+		spared, sparedGroups := ancestorGroups()
 		for _, r := range st.Processes {
 			v, ok := groupVictim(r, proof, log)
 			if !ok {
@@ -293,6 +294,10 @@ func findVictims(st State, log *slog.Logger) []victim {
 			}
 			for _, ref := range v.watch {
 				covered[ref.pid] = true
+			}
+			if sparedGroups[r.PGID] {
+				victims = append(victims, oneByOne(v, spared, log)...)
+				continue
 			}
 			victims = append(victims, v)
 		}
@@ -357,6 +362,27 @@ func groupVictim(r Record, found []marked, log *slog.Logger) (victim, bool) {
 		return victim{}, false
 	}
 	return v, true
+}
+
+// oneByOne returns the victims that stand for v, the victim of a recorded
+// group that this process, or one of its ancestors, is in: a process of
+// the service started this superd without a session of its own (a script
+// that killed the superd before it, then started this one). A signal to
+// the group would reach this superd, and kill it; so each process of the
+// group that proved it (its leader, its marked members) is a victim of
+// its own instead, but this process and its ancestors (in spared), which
+// are never signalled. Members that cleared their environment are left.
+func oneByOne(v victim, spared map[int]bool, log *slog.Logger) []victim {
+	log.Warn("a process group left by a previous superd holds this superd, or a process that started it: its processes are stopped one by one, not as a group, and this superd and its ancestors are spared",
+		recordAttrs(v)...)
+	var out []victim
+	for _, ref := range v.watch {
+		if !spared[ref.pid] {
+			out = append(out, victim{rec: Record{Service: v.rec.Service, PID: ref.pid, PGID: v.rec.PGID, StartTime: ref.startTime},
+				watch: []procRef{ref}})
+		}
+	}
+	return out
 }
 
 // provenLeader returns the leader of r's group if it still exists (maybe

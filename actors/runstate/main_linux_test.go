@@ -21,6 +21,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(helperEnv) != "" {
 		os.Exit(superdHelper(os.Getenv(helperEnv)))
 	}
+	if os.Getenv(ownGroupEnv) != "" {
+		os.Exit(ownGroupHelper())
+	}
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		fmt.Fprintln(os.Stderr, "become a child subreaper:", err)
 		os.Exit(2)

@@ -314,6 +314,19 @@ func otherPIDs() ([]int, error) {
 	return pids, nil
 }
 
+// ancestorGroups returns the pids of this process and its ancestors, and
+// the process groups they are in.
+func ancestorGroups() (pids, groups map[int]bool) {
+	pids = ancestry()
+	groups = map[int]bool{syscall.Getpgrp(): true}
+	for pid := range pids {
+		if info, err := inspect(pid); err == nil {
+			groups[info.pgid] = true
+		}
+	}
+	return pids, groups
+}
+
 // ancestry returns the pids of this process and its ancestors.
 func ancestry() map[int]bool {
 	pids := make(map[int]bool)

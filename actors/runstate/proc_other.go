@@ -19,6 +19,9 @@ func signalProcess(int, syscall.Signal) error { return errors.ErrUnsupported }
 // ownGroup is never called without /proc.
 func ownGroup(marked, bool) bool { return false }
 
+// ancestorGroups knows no process without /proc.
+func ancestorGroups() (pids, groups map[int]bool) { return nil, nil }
+
 // findPiped finds nothing without /proc.
 func findPiped([]Record) []marked { return nil }
 
