@@ -71,8 +71,11 @@ func (s *servicesActor) handleSinkOpened(ctx actor.Context, m *sinkOpened) {
 			rec.restarts, rec.lastExit = e.status.Restarts, e.status.LastExit
 		}
 		when := "before superd restarted"
-		if s.created[name] {
+		switch {
+		case s.created[name]:
 			when = "before it was created again"
+		case deps.earlyStopped[name]:
+			when = "while superd was starting"
 		}
 		switch {
 		case stopped && !want && spec.AutoStart:

@@ -81,6 +81,10 @@ type serviceDeps struct {
 	// running when superd last ran (see startedIntent); they start as
 	// AutoStart=yes ones do. Never in opStopped.
 	opStarted map[string]bool
+	// earlyStopped lists the services of opStopped that are there because
+	// the operator stopped them while superd was starting (see
+	// Supervisor.early), not before it restarted.
+	earlyStopped map[string]bool
 	// intents reports what the state file records now of a service: the
 	// operator stopped it, or it is one with AutoStart=no wanted running
 	// (nil: no state file). opStopped and opStarted say it for a service

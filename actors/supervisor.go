@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -271,6 +272,11 @@ type Supervisor struct {
 	// queries made then are answered with errLeftovers at once, instead of
 	// waiting for a start that may take up to TimeoutStopSec.
 	leftovers atomic.Bool
+	// early holds the operator's stops that came before Run created the
+	// services (while it stopped what a previous superd left, say): the
+	// services they name are created stopped, not started only to be
+	// stopped when the command gets through.
+	early earlyStops
 	// marker is the services' marker (serviceDeps.marker) once Run has
 	// made it, for Usage, which the API may call before ready.
 	marker atomic.Pointer[func(service string) string]
@@ -623,6 +629,23 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	s.loadErrs = slices.Concat(errs, clashes)
 	if store != nil {
 		s.forgetStaleIntents(store, deps, specs)
+	}
+	if stops := s.early.close(); len(stops) > 0 {
+		// The operator's stops that came meanwhile: those services are
+		// created stopped; each command then finds its service stopped,
+		// and records the stop.
+		d := *deps
+		d.opStopped, d.opStarted = maps.Clone(d.opStopped), maps.Clone(d.opStarted)
+		if d.opStopped == nil {
+			d.opStopped = make(map[string]bool, len(stops))
+		}
+		d.earlyStopped = make(map[string]bool, len(stops))
+		for _, name := range stops {
+			d.opStopped[name] = true
+			d.earlyStopped[name] = true
+			delete(d.opStarted, name)
+		}
+		deps = &d
 	}
 	deps.configDir, deps.dirLock = s.cfg.ConfigDir, dirLock
 	queues, daemon, err := s.notifiers()
@@ -1019,6 +1042,7 @@ func (s *Supervisor) markStale(ctx context.Context, l []transport.ServiceStatus)
 // wrapping ErrStartFailed when the program could not be executed. Starting a
 // running service is a no-op.
 func (s *Supervisor) Start(ctx context.Context, name string) (transport.ServiceStatus, error) {
+	s.early.note(name, false)
 	st, err := s.ask(ctx, name, true, func(r replyTo) any { return &startService{name: name, reply: r} })
 	s.persistIntent(ctx, err)
 	return s.markOne(ctx, st, err)
@@ -1030,6 +1054,7 @@ func (s *Supervisor) Start(ctx context.Context, name string) (transport.ServiceS
 // held by a tracer), 2s after the SIGKILL: the service is then stopped,
 // its status's Error naming the process left behind.
 func (s *Supervisor) Stop(ctx context.Context, name string) (transport.ServiceStatus, error) {
+	s.early.note(name, true)
 	st, err := s.ask(ctx, name, true, func(r replyTo) any { return &stopService{name: name, reply: r} })
 	s.persistIntent(ctx, err)
 	return s.markOne(ctx, st, err)
@@ -1040,6 +1065,7 @@ func (s *Supervisor) Stop(ctx context.Context, name string) (transport.ServiceSt
 // ErrStartFailed (and the service's status) when the program could not be
 // executed.
 func (s *Supervisor) Restart(ctx context.Context, name string) (transport.ServiceStatus, error) {
+	s.early.note(name, false)
 	st, err := s.ask(ctx, name, true, func(r replyTo) any { return &restartService{name: name, reply: r} })
 	s.persistIntent(ctx, err)
 	return s.markOne(ctx, st, err)
@@ -1602,3 +1628,39 @@ var errNotLoadedYet = errors.New("not loaded yet")
 
 // oneLine joins the lines of a multi-error message.
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", "; ") }
+
+// earlyStops are the services the operator stopped before Run created
+// them (see Supervisor.early). A start or restart that comes later takes
+// a stop back: the last command has the last word, as it does once the
+// services exist.
+type earlyStops struct {
+	mu     sync.Mutex
+	closed bool
+	stops  map[string]bool
+}
+
+// note records a stop (stop) of service name, or a start or restart, if
+// the services are not created yet.
+func (e *earlyStops) note(name string, stop bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch {
+	case e.closed:
+	case stop:
+		if e.stops == nil {
+			e.stops = make(map[string]bool)
+		}
+		e.stops[name] = true
+	default:
+		delete(e.stops, name)
+	}
+}
+
+// close returns the services stopped so far, sorted, and records nothing
+// more.
+func (e *earlyStops) close() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.closed = true
+	return slices.Sorted(maps.Keys(e.stops))
+}
