@@ -17,9 +17,9 @@
 //	  "version": 1,
 //	  "marker": "Q5ZKX3MBN6PDR2YJVTUJ4IJ7GE",
 //	  "boot_id": "18ab1e73-8136-4897-85bc-15475fb65b7c",
-//	  "processes": [{"service": "web", "pid": 4242, "pgid": 4242, "start_time": 812345}],
 //	  "stopped": ["batch"],
-//	  "started": ["report"]
+//	  "started": ["report"],
+//	  "processes": [{"service": "web", "pid": 4242, "pgid": 4242, "start_time": 812345}]
 //	}
 //
 // # Use

@@ -99,9 +99,12 @@ type fileContent struct {
 	Version   int      `json:"version"`
 	Marker    string   `json:"marker"`
 	BootID    string   `json:"boot_id,omitempty"`
-	Processes []Record `json:"processes"`
+	// Stopped comes before Processes, whose length grows with the
+	// services': a file cut short by a damaged disk then still holds it
+	// whole more often (see salvage).
 	Stopped   []string `json:"stopped"`
 	Started   []string `json:"started,omitempty"`
+	Processes []Record `json:"processes"`
 }
 
 // Store keeps superd's state file up to date. Each change is written to

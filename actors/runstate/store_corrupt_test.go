@@ -12,7 +12,9 @@ import (
 // TestCorruptFileKeepsMarker checks that Open keeps what can still be read
 // of a corrupt state file: its marker, by which the processes a crashed
 // superd left are found, and its stopped services. Without the marker,
-// those processes would run beside the services' new instances.
+// those processes would run beside the services' new instances. The
+// stopped services were written after the records, and a file cut short
+// in them lost every stop.
 func TestCorruptFileKeepsMarker(t *testing.T) {
 	src := statePath(t)
 	s, _ := open(t, src)
@@ -34,9 +36,11 @@ func TestCorruptFileKeepsMarker(t *testing.T) {
 		stopped []string
 	}{
 		"truncated after the marker": {content: good[:afterMarker]},
-		"truncated in the records":   {content: good[:pid+3]},
-		"record damaged":             {content: bytes.Replace(good, []byte(`"pid": 100`), []byte(`"pid": 1\x000`), 1), stopped: []string{"batch"}},
-		"trailing garbage":           {content: append(bytes.Clone(good), "\x00\xff"...), stopped: []string{"batch"}},
+		// The stopped services come before the records, whose list
+		// grows with the services: cut in it, the file keeps them.
+		"truncated in the records": {content: good[:pid+3], stopped: []string{"batch"}},
+		"record damaged":           {content: bytes.Replace(good, []byte(`"pid": 100`), []byte(`"pid": 1\x000`), 1), stopped: []string{"batch"}},
+		"trailing garbage":         {content: append(bytes.Clone(good), "\x00\xff"...), stopped: []string{"batch"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			path := statePath(t)
