@@ -96,9 +96,9 @@ type State struct {
 
 // fileContent is the JSON document of a state file.
 type fileContent struct {
-	Version   int      `json:"version"`
-	Marker    string   `json:"marker"`
-	BootID    string   `json:"boot_id,omitempty"`
+	Version int    `json:"version"`
+	Marker  string `json:"marker"`
+	BootID  string `json:"boot_id,omitempty"`
 	// Stopped comes before Processes, whose length grows with the
 	// services': a file cut short by a damaged disk then still holds it
 	// whole more often (see salvage).
