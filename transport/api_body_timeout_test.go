@@ -65,3 +65,48 @@ func TestBodyNotSentInTimeIs408(t *testing.T) {
 		})
 	}
 }
+
+// TestBodyOfARouteThatTakesNoneIsRefusedAtOnce: a body sent to a route
+// that takes none (stop, reload) is refused with a 400 before anything is
+// done, and at once, even while it is still arriving. The action was
+// carried out, the body ignored ({"dry_run":true} to a reload), and its
+// answer held until the body came or the server's ReadTimeout passed.
+func TestBodyOfARouteThatTakesNoneIsRefusedAtOnce(t *testing.T) {
+	fb := newFakeBackend("web")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewServer(NewHandler(fb, HandlerOptions{}))
+	srv.ReadTimeout = time.Hour // the answer must not wait for it
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		_ = srv.Close()
+		<-done
+	})
+	for _, path := range []string{"/v1/services/web/stop", "/v1/reload"} {
+		conn, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Announce more than is sent, then stall.
+		if _, err := fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: superd\r\nContent-Length: 100\r\n\r\n{\"dry", path); err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("POST %s: %v", path, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		conn.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "takes no request body") {
+			t.Errorf("POST %s with a body: %s %s, want 400 saying it takes none", path, resp.Status, body)
+		}
+	}
+	if calls := fb.callLog(); len(calls) != 0 {
+		t.Errorf("the backend was called: %q", calls)
+	}
+}

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,7 +15,7 @@ func TestIfMatchInSeveralHeaderLines(t *testing.T) {
 	fb := newFakeBackend("web")
 	h := NewHandler(fb, HandlerOptions{})
 	for _, method := range []string{http.MethodPut, http.MethodDelete} {
-		req := httptest.NewRequest(method, "/v1/services/web/definition", strings.NewReader("[Service]\nExecStart=/bin/true\n"))
+		req := definitionRequest(method)
 		req.Header.Add("If-Match", "*")
 		req.Header.Add("If-Match", `"0-"`)
 		rec := httptest.NewRecorder()
@@ -47,7 +48,7 @@ func TestIfMatchNeverReadAsNoCondition(t *testing.T) {
 		for _, method := range []string{http.MethodPut, http.MethodDelete} {
 			fb := newFakeBackend("web")
 			h := NewHandler(fb, HandlerOptions{})
-			req := httptest.NewRequest(method, "/v1/services/web/definition", strings.NewReader("[Service]\nExecStart=/bin/true\n"))
+			req := definitionRequest(method)
 			req.Header["If-Match"] = []string{tc.header}
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
@@ -67,4 +68,14 @@ func TestIfMatchNeverReadAsNoCondition(t *testing.T) {
 			t.Errorf("ifMatch(%q) = %q, %v; want %q", header, got, err, want)
 		}
 	}
+}
+
+// definitionRequest returns a request of method to web's definition, with
+// a definition as its body if method is PUT (DELETE takes none).
+func definitionRequest(method string) *http.Request {
+	var body io.Reader
+	if method == http.MethodPut {
+		body = strings.NewReader("[Service]\nExecStart=/bin/true\n")
+	}
+	return httptest.NewRequest(method, "/v1/services/web/definition", body)
 }

@@ -21,7 +21,7 @@ func TestWriteConditionsOtherThanIfMatchRefused(t *testing.T) {
 			{"If-None-Match", `"0abc"`},
 			{"If-Unmodified-Since", "Sat, 01 Jan 2000 00:00:00 GMT"},
 		} {
-			req := httptest.NewRequest(method, "/v1/services/web/definition", strings.NewReader("[Service]\nExecStart=/bin/true\n"))
+			req := definitionRequest(method)
 			req.Header.Set(hdr[0], hdr[1])
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)

@@ -90,7 +90,7 @@ func TestTCPTokenRotatedEndsItsStreams(t *testing.T) {
 }
 
 // A request still waiting for its answer when its token is replaced gets
-// a 401 that says so.
+// a 401 that says so, with the challenge every 401 has (it had none).
 func TestTCPTokenRotatedEndsWaitingRequest(t *testing.T) {
 	file := writeTokenFile(t, testToken)
 	fb := newFakeBackend("web")
@@ -99,8 +99,9 @@ func TestTCPTokenRotatedEndsWaitingRequest(t *testing.T) {
 	fb.block = true
 	fb.mu.Unlock()
 	type answer struct {
-		status int
-		body   string
+		status    int
+		body      string
+		challenge string // WWW-Authenticate
 	}
 	got := make(chan answer, 1)
 	go func() {
@@ -113,7 +114,7 @@ func TestTCPTokenRotatedEndsWaitingRequest(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
-		got <- answer{resp.StatusCode, string(b)}
+		got <- answer{resp.StatusCode, string(b), resp.Header.Get("WWW-Authenticate")}
 	}()
 	waitCalls := time.Now().Add(10 * time.Second)
 	for !strings.Contains(strings.Join(fb.callLog(), ","), "stop web") {
@@ -130,8 +131,8 @@ func TestTCPTokenRotatedEndsWaitingRequest(t *testing.T) {
 	c.wantStatus(tokenB, http.StatusOK, "the new token")
 	select {
 	case a := <-got:
-		if a.status != http.StatusUnauthorized || !strings.Contains(a.body, "replaced") {
-			t.Fatalf("the request of the replaced token: status %d, %s; want a 401 saying its token was replaced", a.status, a.body)
+		if a.status != http.StatusUnauthorized || !strings.Contains(a.body, "replaced") || !strings.HasPrefix(a.challenge, "Bearer") {
+			t.Fatalf("the request of the replaced token: status %d, %s, WWW-Authenticate %q; want a 401 saying its token was replaced, with a Bearer challenge", a.status, a.body, a.challenge)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the request of the replaced token still waits")

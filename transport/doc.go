@@ -58,6 +58,9 @@
 // A route that takes no query parameter (all but logs, events and
 // /healthz, which ignores them) answers one with a 400, as logs and events
 // answer one they do not take: never an option or a filter left out.
+// Likewise a route that takes no body (all but signal and a definition's
+// PUT) answers one with a 400, at once and before anything is done,
+// closing the connection instead of reading the body.
 // GET routes also answer HEAD, with the headers of the GET and no body
 // (a followed stream ends at once). The API never redirects: a path that
 // is not clean ("//v1/services", "/v1/./services") is a 404 naming the

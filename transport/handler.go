@@ -49,8 +49,11 @@ func NewHandler(b Backend, opts HandlerOptions) http.Handler {
 	h := &handler{backend: b, logger: logger, version: opts.Version, mux: http.NewServeMux(), writeTimeout: writeTimeout}
 	for _, rt := range h.routes() {
 		serve := rt.serve
+		if !rt.body && rt.path != healthPath {
+			serve = noBody(serve)
+		}
 		if !rt.query && rt.path != healthPath {
-			serve = noQuery(serve)
+			serve = noQuery(serve) // checked first
 		}
 		h.mux.HandleFunc(rt.method+" "+rt.path, serve)
 	}
@@ -66,30 +69,33 @@ type route struct {
 	// events: they check it themselves); the others refuse one, but
 	// /healthz, which ignores it.
 	query bool
+	// body is true for the routes that read a request body (signal, a
+	// definition's PUT); the others refuse one, but /healthz.
+	body bool
 }
 
 // routes is the API's route table, in the order of the package
 // documentation; the OpenAPI document describes exactly these.
 func (h *handler) routes() []route {
 	return []route{
-		{http.MethodGet, "/v1/services", h.list, false},
-		{http.MethodGet, "/v1/services/{name}", h.serviceOp(Backend.Status), false},
-		{http.MethodPost, "/v1/services/{name}/start", h.serviceOp(Backend.Start), false},
-		{http.MethodPost, "/v1/services/{name}/stop", h.serviceOp(Backend.Stop), false},
-		{http.MethodPost, "/v1/services/{name}/restart", h.serviceOp(Backend.Restart), false},
-		{http.MethodPost, "/v1/services/{name}/signal", h.signal, false},
-		{http.MethodGet, "/v1/services/{name}/logs", h.logs, true},
-		{http.MethodGet, "/v1/services/{name}/definition", h.getDefinition, false},
-		{http.MethodPut, "/v1/services/{name}/definition", h.putDefinition, false},
-		{http.MethodDelete, "/v1/services/{name}/definition", h.deleteDefinition, false},
-		{http.MethodGet, "/v1/config/errors", h.configErrorsOp(Backend.ConfigErrors), false},
-		{http.MethodPost, "/v1/config/check", h.configErrorsOp(Backend.CheckConfig), false},
-		{http.MethodPost, "/v1/reload", h.reload, false},
-		{http.MethodGet, "/v1/events", h.events, true},
-		{http.MethodGet, "/v1/usage", h.usage, false},
-		{http.MethodGet, "/v1/version", h.versionInfo, false},
-		{http.MethodGet, "/v1/openapi.json", serveOpenAPI, false},
-		{http.MethodGet, healthPath, h.health, false},
+		{http.MethodGet, "/v1/services", h.list, false, false},
+		{http.MethodGet, "/v1/services/{name}", h.serviceOp(Backend.Status), false, false},
+		{http.MethodPost, "/v1/services/{name}/start", h.serviceOp(Backend.Start), false, false},
+		{http.MethodPost, "/v1/services/{name}/stop", h.serviceOp(Backend.Stop), false, false},
+		{http.MethodPost, "/v1/services/{name}/restart", h.serviceOp(Backend.Restart), false, false},
+		{http.MethodPost, "/v1/services/{name}/signal", h.signal, false, true},
+		{http.MethodGet, "/v1/services/{name}/logs", h.logs, true, false},
+		{http.MethodGet, "/v1/services/{name}/definition", h.getDefinition, false, false},
+		{http.MethodPut, "/v1/services/{name}/definition", h.putDefinition, false, true},
+		{http.MethodDelete, "/v1/services/{name}/definition", h.deleteDefinition, false, false},
+		{http.MethodGet, "/v1/config/errors", h.configErrorsOp(Backend.ConfigErrors), false, false},
+		{http.MethodPost, "/v1/config/check", h.configErrorsOp(Backend.CheckConfig), false, false},
+		{http.MethodPost, "/v1/reload", h.reload, false, false},
+		{http.MethodGet, "/v1/events", h.events, true, false},
+		{http.MethodGet, "/v1/usage", h.usage, false, false},
+		{http.MethodGet, "/v1/version", h.versionInfo, false, false},
+		{http.MethodGet, "/v1/openapi.json", serveOpenAPI, false, false},
+		{http.MethodGet, healthPath, h.health, false, false},
 	}
 }
 
@@ -348,6 +354,13 @@ func (h *handler) writeBackendError(w http.ResponseWriter, r *http.Request, err 
 			status = http.StatusUnauthorized
 		}
 	}
+	if status == http.StatusUnauthorized {
+		// As the token guard's own 401 (RFC 9110 requires the
+		// challenge): a token replaced in its file while its request
+		// waited.
+		w.Header().Set("WWW-Authenticate", bearerChallenge)
+		w.Header().Set("Connection", "close")
+	}
 	body := ErrorBody{Error: msg}
 	if status == http.StatusServiceUnavailable {
 		// A client cannot tell the two causes apart by the route alone.
@@ -502,6 +515,26 @@ func noQuery(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if _, err := parseQuery(r); err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		next(w, r)
+	}
+}
+
+// noBody serves next only if the request has no body: a body this route
+// does not read is a 400, never ignored, for the same reasons as a query
+// string (see noQuery: a reload sent {"dry_run": true} must not reload).
+// And an ignored body would be waited for after the action: one declared
+// longer than it is, or sent slowly, held the answer of an action already
+// carried out until the server's read timeout.
+func noBody(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength != 0 { // -1: chunked, of unknown length
+			// Answered at once, the body unread: the connection is
+			// closed after the answer, instead of net/http waiting for
+			// the body (to keep the connection) before it answers.
+			w.Header().Set("Connection", "close")
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("%s: %s %s takes no request body", ErrInvalidArgument, r.Method, r.URL.Path))
 			return
 		}
 		next(w, r)

@@ -289,9 +289,15 @@ func TestHandlerRejectsLargeBody(t *testing.T) {
 	if calls := fb.callLog(); len(calls) != 0 {
 		t.Errorf("backend called: %q", calls)
 	}
-	// A small body is ignored.
-	if a := serve(t, h, "POST", "/v1/services/web/start", strings.NewReader("{}")); a.status != http.StatusOK {
-		t.Fatalf("small body: status %d", a.status)
+	// A small body is refused too: the route takes none, and ignored, it
+	// could ask for what the action does not do ({"dry_run": true}).
+	for _, body := range []string{"{}", `{"dry_run":true}`} {
+		if a := serve(t, h, "POST", "/v1/reload", strings.NewReader(body)); a.status != http.StatusBadRequest || !strings.Contains(a.errorMessage(t), "takes no request body") {
+			t.Fatalf("body %q to /v1/reload: status %d", body, a.status)
+		}
+	}
+	if calls := fb.callLog(); len(calls) != 0 {
+		t.Errorf("backend called: %q", calls)
 	}
 }
 

@@ -407,6 +407,9 @@ const (
 	refusalLogWindow = 10 * time.Second
 )
 
+// bearerChallenge is the WWW-Authenticate header of every 401.
+const bearerChallenge = `Bearer realm="superd"`
+
 // refusalLimiter decides which refusals are logged, and counts the others.
 type refusalLimiter struct {
 	now        func() time.Time // time.Now, but for tests
@@ -460,17 +463,20 @@ func (g *tcpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	authorized, inForce := g.authorized(r)
-	if r.URL.Path == healthPath && !authorized {
+	// Only a GET (or HEAD) of /healthz goes without the token: any other
+	// method there is refused as anywhere else, not answered 405.
+	health := r.URL.Path == healthPath && (r.Method == http.MethodGet || r.Method == http.MethodHead)
+	if health && !authorized {
 		// Answered, but the connection is not kept: otherwise anyone who
 		// can reach the port could hold every one of the maxTCPConns
 		// slots for good with a /healthz every IdleTimeout, and keep the
 		// token's holders out.
 		w.Header().Set("Connection", "close")
 	}
-	if r.URL.Path != healthPath && !authorized {
+	if !health && !authorized {
 		g.logRefusal("control request refused: missing or invalid bearer token",
 			"remote", r.RemoteAddr, "method", r.Method, "path", r.URL.Path)
-		w.Header().Set("WWW-Authenticate", `Bearer realm="superd"`)
+		w.Header().Set("WWW-Authenticate", bearerChallenge)
 		// Without the token, no keep-alive: otherwise every client that
 		// can reach the port could hold a connection (and a goroutine)
 		// for IdleTimeout after each refusal.

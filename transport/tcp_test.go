@@ -137,6 +137,16 @@ func TestTCPAuth(t *testing.T) {
 			}
 		})
 	}
+	// Only a GET or HEAD of /healthz goes without the token: another
+	// method there was answered 405 (or 413), not refused.
+	for _, method := range []string{"POST", "PUT", "DELETE", "OPTIONS"} {
+		if a := srv.request(t, method, "/healthz", ""); a.status != http.StatusUnauthorized || !strings.HasPrefix(a.header.Get("WWW-Authenticate"), "Bearer") {
+			t.Errorf("%s /healthz without the token: status %d, WWW-Authenticate %q; want 401 with a Bearer challenge", method, a.status, a.header.Get("WWW-Authenticate"))
+		}
+	}
+	if a := srv.request(t, "HEAD", "/healthz", ""); a.status != http.StatusOK {
+		t.Errorf("HEAD /healthz without the token: status %d, want 200", a.status)
+	}
 	l := srv.logs.String()
 	if strings.Contains(l, testToken[:8]) || strings.Contains(l, wrong[:8]) {
 		t.Errorf("a token is in the log:\n%s", l)
