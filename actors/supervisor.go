@@ -45,8 +45,10 @@ import (
 // without case there, and there is no default PATH); then the service's
 // EnvironmentFile= and Environment=, which may override them all; and
 // last SUPERD_MARKER, by which the supervisor finds the service's
-// processes again, when StateFile or Subreaper is set. It inherits the
-// program's umask (unless its UMask= sets one): superd sets its own to
+// processes again, when StateFile or Subreaper is set. The program's
+// variables among these (PATH, the locale, Windows' system variables) are
+// read once, when Run starts: a later os.Setenv does not reach the
+// services. It inherits the program's umask (unless its UMask= sets one): superd sets its own to
 // 0022 (as systemd's UMask= default), an embedding program keeps its own.
 //
 // New makes the relative paths of Config absolute, against the current
