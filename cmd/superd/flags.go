@@ -52,6 +52,14 @@ func superdFlags(socket string) []flagDef {
 		}
 		return expandPath(value), nil
 	}
+	// An empty address or group (a wrapper's unset variable) is no
+	// setting: as an empty path, refused, not read as the flag left out.
+	nonEmptyValue := func(value string) (string, error) {
+		if value == "" {
+			return "", errors.New("empty value (leave the flag out for superd.conf's, or none)")
+		}
+		return value, nil
+	}
 	return []flagDef{
 		{name: "config-dir", placeholder: "DIR", str: func(c *cli) *string { return &c.ConfigDir }, check: path,
 			help: "Directory of the *.service files and superd.conf (default: " + defaultConfigDir + "); it must exist ($" + configDirEnv + ")."},
@@ -67,11 +75,11 @@ func superdFlags(socket string) []flagDef {
 			help: "Validate every service file and superd.conf of the config dir, and what superd needs to start with them and the flags (the socket's path and directories, the lock and state files beside it, the socket group, the HTTP address, certificate and token file, a log dir to create), and what each service's start needs (its program, working directory, user and group); print each error and exit (1 if any is invalid)."},
 		{name: "watch", on: func(c *cli) *bool { return &c.Watch },
 			help: "Reload when a file of the config dir changes (debounced, and checked every 30 s for changes no file event reports)."},
-		{name: "socket-group", placeholder: "GROUP", str: func(c *cli) *string { return &c.SocketGroup },
+		{name: "socket-group", placeholder: "GROUP", str: func(c *cli) *string { return &c.SocketGroup }, check: nonEmptyValue,
 			help: "Group whose members may use the control socket, besides root and superd's user (SocketGroup= in superd.conf)."},
 		{name: "socket-allow-root-services", on: func(c *cli) *bool { return &c.SocketAllowRootServices },
 			help: "Let the socket group's members write any service definition, as root can (run as any user or group, name an EnvironmentFile=, read as root): they can then do anything root can. Without it, their definitions must run as themselves."},
-		{name: "http", placeholder: "ADDR", str: func(c *cli) *string { return &c.HTTP },
+		{name: "http", placeholder: "ADDR", str: func(c *cli) *string { return &c.HTTP }, check: nonEmptyValue,
 			help: "Also serve the API over HTTP on ADDR (host:port; HTTPListen= in superd.conf). Requests need the bearer token."},
 		{name: "http-token-file", placeholder: "FILE", str: func(c *cli) *string { return &c.HTTPTokenFile }, check: nonEmpty,
 			help: "File holding the API token; created with a random token if missing (default: <config-dir>/http.token)."},

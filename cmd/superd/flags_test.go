@@ -77,6 +77,8 @@ func TestParseFlags(t *testing.T) {
 		{[]string{"--socket", "--check"}, "--socket: expected a value (PATH)"},
 		{[]string{"--log-dir="}, "--log-dir: empty path (leave the flag out for its default)"},
 		{[]string{"--http-tls-key", ""}, "--http-tls-key: empty path"},
+		{[]string{"--http="}, "--http: empty value"},
+		{[]string{"--socket-group", ""}, "--socket-group: empty value"},
 		{[]string{"stray"}, "unexpected argument stray"},
 		{[]string{"--", "--check"}, "unexpected argument --check"},
 		{[]string{dir}, "unexpected argument " + dir + " (a directory: to use it as the config dir, give --config-dir " + dir + ")"},
