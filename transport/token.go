@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/supers-dev/supers/config"
 )
 
 // Token files: what LoadOrCreateToken writes and what both loaders accept.
@@ -58,8 +60,9 @@ func LoadOrCreateToken(path string) (token string, created bool, err error) {
 // CheckTokenFile reports, without creating or changing anything, what
 // would make [LoadOrCreateToken] fail for path: an existing file it would
 // refuse (its type, owner, mode or token), or, for a missing one, a parent
-// directory that does not exist or is not a directory. superd --check runs
-// it. Whether a missing file can then be written is only known by trying.
+// directory that does not exist or is not a directory, or that this
+// process may not create a file in (its permissions, a read-only file
+// system; see config.CheckMayCreate). superd --check runs it.
 func CheckTokenFile(path string) error {
 	_, err := loadToken(path)
 	if !errors.Is(err, fs.ErrNotExist) {
@@ -71,6 +74,9 @@ func CheckTokenFile(path string) error {
 		return createError(path, err)
 	case !fi.IsDir():
 		return createError(path, fmt.Errorf("%s is not a directory", dir))
+	}
+	if err := config.CheckMayCreate(path); err != nil {
+		return createError(path, err)
 	}
 	return nil
 }

@@ -166,3 +166,39 @@ func TestCheckRefusesLogDirSuperdMayNotCreate(t *testing.T) {
 		t.Fatalf("superd --check with a log dir it may create: exit %d\n%s", code, out)
 	}
 }
+
+// A token file to create, for the HTTP API, in a directory superd's user
+// may not write passed superd --check; superd then refused to start
+// ("cannot create token file"). The check now fails on it.
+func TestCheckRefusesTokenFileSuperdMayNotCreate(t *testing.T) {
+	t.Parallel()
+	base, run := superdAsNobody(t)
+	rootOnly := filepath.Join(base, "etc")
+	if err := os.Mkdir(rootOnly, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mine := filepath.Join(base, "mine")
+	if err := os.Mkdir(mine, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(mine, nobodyUID, nobodyUID); err != nil {
+		t.Fatal(err)
+	}
+	token := filepath.Join(rootOnly, "http.token")
+	for _, mode := range [][]string{{"--check"}, nil} {
+		args := append([]string{"--socket", filepath.Join(mine, "s.sock"), "--http", "127.0.0.1:0", "--http-token-file", token}, mode...)
+		out, code := run(args...)
+		if code != 1 {
+			t.Fatalf("superd %v: exit %d, want 1\n%s", args, code, out)
+		}
+		for _, w := range []string{"cannot create token file " + token, rootOnly + ": permission denied"} {
+			if !strings.Contains(out, w) {
+				t.Errorf("superd %v: output lacks %q:\n%s", args, w, out)
+			}
+		}
+	}
+	// One it may create passes the check.
+	if out, code := run("--check", "--socket", filepath.Join(mine, "s.sock"), "--http", "127.0.0.1:0", "--http-token-file", filepath.Join(mine, "http.token")); code != 0 {
+		t.Fatalf("superd --check with a token file it may create: exit %d\n%s", code, out)
+	}
+}
