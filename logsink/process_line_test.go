@@ -615,3 +615,39 @@ func testLineEndLostByAFailedWrite(t *testing.T, p *Poller, stamps bool) {
 		t.Errorf("stdout.log is %q, want %q", got, want)
 	}
 }
+
+// pipesOpen returns how many pipes openPipe counted and pipeClosed did not
+// take back.
+func (q *queue) pipesOpen() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return int(q.pipes)
+}
+
+// TestCarriedLineEndsWhenTheSinkCloses checks that a line a rotation
+// carried into an empty new file, unfinished when the Sink closes, is
+// ended then: the next Sink on the directory (superd restarted, or the
+// service replaced by a reload) sees an empty live file and could not
+// tell, and its first process's output was glued to the line.
+func TestCarriedLineEndsWhenTheSinkCloses(t *testing.T) {
+	t.Parallel()
+	bothStampModes(t, func(t *testing.T, p *Poller, stamps bool) {
+		dir := filepath.Join(t.TempDir(), "svc")
+		s := openSink(t, Options{Dir: dir, Timestamps: stamps, Poller: p})
+		stdout, stderr := pipes(t, s)
+		mustWrite(t, stdout, []byte("unfinished"))
+		waitFor(t, "the output written", func() bool { return s.Stats().Stdout.BytesWritten > 0 })
+		if err := s.Rotate(); err != nil { // while the process could go on
+			t.Fatal(err)
+		}
+		_ = stdout.Close()
+		_ = stderr.Close()
+		closeWithin(t, s, "Close hung")
+		next := openSink(t, Options{Dir: dir, Timestamps: stamps, Poller: p})
+		stdout, stderr = pipes(t, next)
+		endWithNextProcess(t, next, stdout, stderr, "next\n")
+		if all, _ := unstamped(readLogs(t, dir, Stdout)); all != "unfinished\nnext\n" {
+			t.Errorf("the files read in order: %q, want %q", all, "unfinished\nnext\n")
+		}
+	})
+}

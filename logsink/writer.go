@@ -279,6 +279,7 @@ func (w *streamWriter) run() {
 			// Every reader has exited, so nothing is pushed after this.
 			for w.drainOnce(&b) {
 			}
+			w.endCarriedLine()
 			w.live = nil
 			w.closeErr = w.out.Close()
 			stopMill(&w.lj)
@@ -318,10 +319,17 @@ type batch struct {
 // drainOnce writes the chunks queued so far. It reports whether there were
 // any.
 func (w *streamWriter) drainOnce(b *batch) bool {
-	chunks := w.queue.take(b.spare)
+	had, _ := w.drainCounting(b)
+	return had
+}
+
+// drainCounting is drainOnce, and also returns how many pipes of the
+// stream were open when it took the chunks (see queue.takeCounting).
+func (w *streamWriter) drainCounting(b *batch) (had bool, pipes int) {
+	chunks, pipes := w.queue.takeCounting(b.spare)
 	if len(chunks) == 0 {
 		b.spare = chunks
-		return false
+		return false, pipes
 	}
 	w.checkLive()
 	for _, c := range chunks {
@@ -338,7 +346,7 @@ func (w *streamWriter) drainOnce(b *batch) bool {
 	}
 	clear(chunks)
 	b.spare = chunks[:0]
-	return true
+	return true, pipes
 }
 
 // add writes c, directly if it is large, else through the stage buffer
@@ -761,8 +769,9 @@ func (w *streamWriter) closeOut() {
 // no process can (its pipe ended, or the line was left by an earlier
 // Sink): the line is ended first, in the file it is in, so that the next
 // process's output does not continue it in the new file (readers join the
-// files, oldest first). A pipe counted here was counted with the break
-// before its output (queue.openPipe), which the drain writes first.
+// files, oldest first). The pipes are counted as the drain takes the
+// queue's chunks: a pipe counted had its break among them, written first,
+// and a pipe made after the take has not written any of them.
 func (w *streamWriter) rotate(b *batch) error {
 	wasClosed := w.live == nil
 	if err := w.ensureLive(); err != nil {
@@ -771,8 +780,8 @@ func (w *streamWriter) rotate(b *batch) error {
 	if w.size == 0 {
 		return nil
 	}
-	orphaned := w.queue.pipesOpen() == 0
-	w.drainOnce(b)
+	_, pipes := w.drainCounting(b)
+	orphaned := pipes == 0
 	if w.lineEndLost && orphaned {
 		w.midLine, w.lineEndLost = w.fileEndsMidLine(), false
 	}
@@ -823,6 +832,23 @@ func (w *streamWriter) rotateLive() error {
 		w.z.kick()
 	}
 	return nil
+}
+
+// endCarriedLine ends, as the Sink closes, a line that a rotation carried
+// into the live file (see rotate) and that nothing continued since: the
+// live file is still empty. The next Sink on the directory tells an
+// unfinished line by the live file's last byte (see prepare), and would
+// miss this one, which is in the backup before it: the newline is written
+// now, the new file's first byte, as endLine would have.
+func (w *streamWriter) endCarriedLine() {
+	if !w.midLine {
+		return
+	}
+	if fi, err := os.Lstat(w.path()); err != nil || !fi.Mode().IsRegular() || fi.Size() != 0 {
+		return // removed by hand, or continued: the next Sink sees its last byte
+	}
+	w.midLine = false
+	w.write([]byte{'\n'}, 0)
 }
 
 // removeExpired removes the rotated files, compressed or not, stamped more
