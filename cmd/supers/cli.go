@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/alecthomas/kong"
 
@@ -341,7 +342,7 @@ func flagsBeforeNames(args []string) []string {
 			i = len(args)
 		case arg == "-" || !strings.HasPrefix(arg, "-"):
 			names = append(names, arg)
-		case takesValue(arg) || slices.Contains(own, arg):
+		case takesValue(arg) || slices.Contains(own, arg) || bundleTakesValue(arg, own):
 			if i+1 == len(args) {
 				// Given last, without its value: it stays last, where
 				// kong says the value is missing, instead of taking
@@ -361,6 +362,21 @@ func flagsBeforeNames(args []string) []string {
 	out = append(out, names...)
 	out = append(out, last...)
 	return append(out, args[rest:]...)
+}
+
+// bundleTakesValue reports whether arg is a bundle of short flags
+// ("-fn") whose last one takes a value (listed in own, as "-n"): the next
+// argument is that value ("logs web -fn 3", as tail takes it).
+func bundleTakesValue(arg string, own []string) bool {
+	if len(arg) < 3 || arg[0] != '-' || arg[1] == '-' {
+		return false
+	}
+	for _, c := range arg[1:] {
+		if !unicode.IsLetter(c) {
+			return false // "-n3": the value is in it
+		}
+	}
+	return slices.Contains(own, "-"+arg[len(arg)-1:])
 }
 
 // kongNoValue ends kong's message for a flag given last, without its

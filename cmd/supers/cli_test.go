@@ -389,6 +389,9 @@ func TestFlagsBeforeNames(t *testing.T) {
 		{"restart --min-uptime 1s --all", "restart --min-uptime 1s --all"},
 		{"logs web -n 1 db --stderr", "logs -n 1 --stderr web db"},
 		{"logs web --lines 2 -f", "logs --lines 2 -f web"},
+		{"logs web -fn 3", "logs -fn 3 web"},
+		{"logs web db -fn 3", "logs -fn 3 web db"},
+		{"logs web -n3 db", "logs -n3 web db"},
 		{"usage web --json db", "usage --json web db"},
 		// Left as they are.
 		{"signal web HUP", "signal web HUP"},
