@@ -2,12 +2,14 @@ package actors
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/transport"
 )
 
 // A stop that comes before the services exist (superd still stopping
@@ -38,7 +40,7 @@ func TestStopBeforeTheServicesExistKeepsThemStopped(t *testing.T) {
 	waitUntil(t, "both stops noted", func() bool {
 		sup.early.mu.Lock()
 		defer sup.early.mu.Unlock()
-		return sup.early.stops["web"] && sup.early.stops["db"]
+		return sup.early.stops["web"] > 0 && sup.early.stops["db"] > 0
 	})
 	sup.early.note("db", false) // a start of db after its stop
 	ran := make(chan error, 1)
@@ -70,4 +72,75 @@ func TestStopBeforeTheServicesExistKeepsThemStopped(t *testing.T) {
 	if st, err := sup.Status(ctx, "db"); err != nil || st.State != StateStopped || st.LastExit == nil || !st.LastExit.Expected {
 		t.Errorf("db after a stop, then a start, then the stop: %+v, %v; want stopped after it ran", st, err)
 	}
+}
+
+// A stop that fails before the services exist stops nothing: one whose
+// client gave up, one of a service that is not defined (defined later, it
+// starts as its AutoStart= says). Both used to leave their service
+// created stopped, and the first unrecorded in the state file.
+func TestFailedStopBeforeTheServicesExistStopsNothing(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "conf")
+	if err := os.Mkdir(conf, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(conf, "web.service"), []byte("[Service]\nExecStart=/bin/sleep 1000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sup, err := New(Config{ConfigDir: conf, LogDir: filepath.Join(dir, "logs")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	gaveUp, giveUp := context.WithCancel(ctx)
+	answered := make(chan error, 2)
+	go func() {
+		_, err := sup.Stop(gaveUp, "web")
+		answered <- err
+	}()
+	go func() {
+		_, err := sup.Stop(ctx, "ghost")
+		answered <- err
+	}()
+	waitUntil(t, "both stops noted", func() bool {
+		sup.early.mu.Lock()
+		defer sup.early.mu.Unlock()
+		return sup.early.stops["web"] > 0 && sup.early.stops["ghost"] > 0
+	})
+	giveUp()
+	select {
+	case err := <-answered:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("the stop whose client gave up: %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stop whose client gave up was not answered")
+	}
+	ran := make(chan error, 1)
+	go func() { ran <- sup.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-ran; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	<-sup.Ready()
+	if err := <-answered; !errors.Is(err, transport.ErrUnknownService) {
+		t.Fatalf("the stop of ghost: %v, want ErrUnknownService", err)
+	}
+	waitUntil(t, "web running", func() bool {
+		st, err := sup.Status(ctx, "web")
+		return err == nil && st.State == StateRunning
+	})
+	if err := os.WriteFile(filepath.Join(conf, "ghost.service"), []byte("[Service]\nExecStart=/bin/sleep 1000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sup.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "ghost running", func() bool {
+		st, err := sup.Status(ctx, "ghost")
+		return err == nil && st.State == StateRunning
+	})
 }

@@ -633,21 +633,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		s.forgetStaleIntents(store, deps, specs)
 	}
 	if stops := s.early.close(); len(stops) > 0 {
-		// The operator's stops that came meanwhile: those services are
-		// created stopped; each command then finds its service stopped,
-		// and records the stop.
-		d := *deps
-		d.opStopped, d.opStarted = maps.Clone(d.opStopped), maps.Clone(d.opStarted)
-		if d.opStopped == nil {
-			d.opStopped = make(map[string]bool, len(stops))
-		}
-		d.earlyStopped = make(map[string]bool, len(stops))
-		for _, name := range stops {
-			d.opStopped[name] = true
-			d.earlyStopped[name] = true
-			delete(d.opStarted, name)
-		}
-		deps = &d
+		deps = s.applyEarlyStops(store, deps, specs, stops)
 	}
 	deps.configDir, deps.dirLock = s.cfg.ConfigDir, dirLock
 	queues, daemon, err := s.notifiers()
@@ -857,6 +843,44 @@ func (s *Supervisor) forgetStaleIntents(store *runstate.Store, deps *serviceDeps
 	}
 }
 
+// applyEarlyStops returns deps with the operator's stops that came before
+// the services were created (stops, see Supervisor.early) among the
+// services stopped: those services are created stopped, and each command
+// then finds its service stopped. A stop is recorded in the state file
+// now, as its command would record it, for a command that times out
+// before it gets through. A name that specs does not define is left to
+// its command, which fails.
+func (s *Supervisor) applyEarlyStops(store *runstate.Store, deps *serviceDeps, specs []*config.Service, stops []string) *serviceDeps {
+	defined := make(map[string]bool, len(specs))
+	for _, sp := range specs {
+		defined[sp.Name] = true
+	}
+	d := *deps
+	d.opStopped, d.opStarted = maps.Clone(d.opStopped), maps.Clone(d.opStarted)
+	if d.opStopped == nil {
+		d.opStopped = make(map[string]bool, len(stops))
+	}
+	d.earlyStopped = make(map[string]bool, len(stops))
+	var record []runstate.Change
+	for _, name := range stops {
+		if !defined[name] {
+			continue
+		}
+		d.opStopped[name] = true
+		d.earlyStopped[name] = true
+		delete(d.opStarted, name)
+		record = append(record, runstate.Stopped(name, true), runstate.Started(name, false))
+	}
+	if store != nil && len(record) > 0 {
+		// A failed write leaves the store behind: the state actor's first
+		// write makes it again.
+		if err := store.Apply(record...); err != nil {
+			s.log.Warn("writing the state file failed", "err", err)
+		}
+	}
+	return &d
+}
+
 // addGoServices appends the services defined in Go to those of the files,
 // but for one whose name a file of ConfigDir already defines: the file's
 // service runs (and follows its file on a reload), the clash is an error.
@@ -1058,6 +1082,9 @@ func (s *Supervisor) Start(ctx context.Context, name string) (transport.ServiceS
 func (s *Supervisor) Stop(ctx context.Context, name string) (transport.ServiceStatus, error) {
 	s.early.note(name, true)
 	st, err := s.ask(ctx, name, true, func(r replyTo) any { return &stopService{name: name, reply: r} })
+	if err != nil {
+		s.early.takeBack(name) // a stop that failed before the services exist stops nothing
+	}
 	s.persistIntent(ctx, err)
 	return s.markOne(ctx, st, err)
 }
@@ -1638,7 +1665,7 @@ func oneLine(s string) string { return strings.ReplaceAll(s, "\n", "; ") }
 type earlyStops struct {
 	mu     sync.Mutex
 	closed bool
-	stops  map[string]bool
+	stops  map[string]int // stops under way, by service
 }
 
 // note records a stop (stop) of service name, or a start or restart, if
@@ -1650,10 +1677,24 @@ func (e *earlyStops) note(name string, stop bool) {
 	case e.closed:
 	case stop:
 		if e.stops == nil {
-			e.stops = make(map[string]bool)
+			e.stops = make(map[string]int)
 		}
-		e.stops[name] = true
+		e.stops[name]++
 	default:
+		delete(e.stops, name)
+	}
+}
+
+// takeBack withdraws a stop of service name that note recorded, if the
+// services are not created yet: its command failed (it gave up, or superd
+// is shutting down).
+func (e *earlyStops) takeBack(name string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed || e.stops[name] == 0 {
+		return
+	}
+	if e.stops[name]--; e.stops[name] == 0 {
 		delete(e.stops, name)
 	}
 }
