@@ -89,20 +89,28 @@ func CheckServiceDir(dir string) error {
 // exists before any service's: logDir and the directories that lead to it
 // must not be another user's, nor writable by every user (unless sticky),
 // and logDir itself not by a group other than root's and this process's.
-// A missing logDir is no error here.
+// For a missing logDir, the directories that exist on the way to it are
+// checked as the ones above it (superd makes the rest, as its own).
 func CheckLogDir(logDir string) error {
 	d, err := filepath.Abs(logDir)
 	if err != nil {
 		return fmt.Errorf("log directory: %w", err)
 	}
-	if fi, err := os.Stat(d); errors.Is(err, fs.ErrNotExist) {
-		return nil
-	} else if err == nil && !fi.IsDir() {
-		return fmt.Errorf("log directory: %s is not a directory", d)
+	missing := false
+	for {
+		fi, err := os.Stat(d)
+		if parent := filepath.Dir(d); errors.Is(err, fs.ErrNotExist) && parent != d {
+			d, missing = parent, true
+			continue
+		}
+		if err == nil && !fi.IsDir() {
+			return fmt.Errorf("log directory: %s is not a directory", d)
+		}
+		break
 	}
 	euid, egid := os.Geteuid(), os.Getegid()
 	_, err = pathsafe.Walk(d, func(p string, fi fs.FileInfo, role pathsafe.Role) error {
-		return checkDirOwner(p, fi, false, role&pathsafe.IsEnd != 0, euid, egid)
+		return checkDirOwner(p, fi, false, !missing && role&pathsafe.IsEnd != 0, euid, egid)
 	})
 	if err != nil {
 		return fmt.Errorf("log directory: %w", err)

@@ -64,3 +64,62 @@ func TestCheckRefusesLogDirTheSinkRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckRefusesMissingLogDirUnderADirTheSinkRefuses: a log dir to be
+// made, under a directory another user owns or every user may write,
+// passed --check; superd then made it and ran no service (the rule of
+// the directories above a log dir). The existing directories on the way
+// to it are held to that rule now, as the ones above an existing log dir.
+func TestCheckRefusesMissingLogDirUnderADirTheSinkRefuses(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "etc")
+	if err := os.Mkdir(conf, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(conf, "a.service"), []byte("[Service]\nExecStart=/bin/true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		mode     os.FileMode
+		uid, gid int
+		want     string // "" when it passes
+	}{
+		{"another user's", 0o755, 4242, 0, "belongs to uid 4242"},
+		{"world-writable", 0o777, 0, 0, "can be written by other users"},
+		{"writable by root's group", 0o775, 0, 0, ""}, // above the log dir, a group may write
+		{"sticky and world-writable", os.ModeSticky | 0o777, 0, 0, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			above := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-"))
+			if err := os.Mkdir(above, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chown(above, tc.uid, tc.gid); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(above, tc.mode); err != nil {
+				t.Fatal(err)
+			}
+			logDir := filepath.Join(above, "super", "logs")
+			code, stdout, stderr := runSuperd(t, "--check", "--config-dir", conf, "--socket", filepath.Join(dir, "s.sock"), "--log-dir", logDir)
+			if tc.want == "" {
+				if code != 0 {
+					t.Fatalf("superd --check: exit %d, want 0\n%s%s", code, stdout, stderr)
+				}
+				return
+			}
+			if code != 1 {
+				t.Fatalf("superd --check: exit %d, want 1\n%s%s", code, stdout, stderr)
+			}
+			for _, w := range []string{"--log-dir " + logDir, above, tc.want} {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("superd --check: output lacks %q:\n%s", w, stderr)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(above, "super")); err == nil {
+				t.Error("superd --check made a directory")
+			}
+		})
+	}
+}

@@ -415,11 +415,12 @@ func (c *cli) logDirProblem() error {
 	if err == nil && !fi.IsDir() {
 		return fmt.Errorf("log dir %s: not a directory", logDir) // superd refuses to start
 	}
+	// As each service's logs are opened: the rule of the whole tree (for
+	// a missing log dir, of the directories above it).
+	if err := logsink.CheckLogDir(logDir); err != nil {
+		return logDirError{fmt.Errorf("--log-dir %s: no service's logs could be written there: %w", logDir, err)}
+	}
 	if !errors.Is(err, fs.ErrNotExist) {
-		// As each service's logs are opened: the rule of the whole tree.
-		if err := logsink.CheckLogDir(logDir); err != nil {
-			return logDirError{fmt.Errorf("--log-dir %s: no service's logs could be written there: %w", logDir, err)}
-		}
 		return nil
 	}
 	if err := config.CheckMayCreate(logDir); err != nil {
