@@ -39,6 +39,19 @@ func (r replyTo) send(st transport.ServiceStatus, err error) {
 	}
 }
 
+// trySend sends the answer unless r's buffer holds one already: for a
+// reply that may have been answered before a bug cut its handling short
+// (every reply channel holds one answer; a second send would block).
+func (r replyTo) trySend(st transport.ServiceStatus, err error) {
+	if r == nil {
+		return
+	}
+	select {
+	case r <- result{status: st, err: err}:
+	default:
+	}
+}
+
 // command is implemented by the requests the services supervisor routes to
 // one service actor.
 type command interface {

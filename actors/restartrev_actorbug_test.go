@@ -321,3 +321,55 @@ func TestRestartrevActorBugAnswersCommandsWaitingForAStop(t *testing.T) {
 		}
 	})
 }
+
+// A bug that hits the continuation being run (the start queued behind a
+// stop, here a process layer that panics in Start) answers that start too,
+// not only those queued after it; and a bug in a start handled at once
+// answers it. Both were left without an answer.
+func TestRestartrevActorBugAnswersTheCommandItCutShort(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		bug := &bugStarter{fakeStarter: newFakeStarter(nil), attempts: make(chan time.Time, 1000)}
+		h := newHarnessWithDeps(t, bug.fakeStarter, service(t, config.RestartNo, func(s *config.Service) {
+			s.TimeoutStopSec = time.Hour
+		}), nil, func(d *serviceDeps) { d.procs = bug })
+		p := h.nextStart(time.Second)
+		stopped, first, second := make(chan result, 1), make(chan result, 1), make(chan result, 1)
+		h.sys.Root.Send(h.services, &stopService{name: svcName, reply: stopped})
+		synctest.Wait()
+		for _, c := range []chan result{first, second} {
+			h.sys.Root.Send(h.services, &startService{name: svcName, reply: c})
+			synctest.Wait()
+		}
+		bug.buggy.Store(true)
+		p.exit(0) // the stop ends: the starts queued behind it run
+		synctest.Wait()
+		if r, ok := answered(t, "stop", stopped); ok && r.err != nil {
+			t.Errorf("stop: %v", r.err)
+		}
+		for what, c := range map[string]chan result{"start run when the bug struck": first, "start queued after it": second} {
+			if r, ok := answered(t, what, c); ok && (r.err == nil || !strings.Contains(r.err.Error(), "injected bug")) {
+				t.Errorf("%s: answered %v; want the bug", what, r.err)
+			}
+		}
+
+		// A start handled at once, the service stopped.
+		bug.buggy.Store(false)
+		p = h.nextStart(time.Hour) // the bug's restart runs it again
+		h.sys.Root.Send(h.services, &stopService{name: svcName, reply: stopped})
+		synctest.Wait()
+		p.exit(0)
+		synctest.Wait()
+		if r, ok := answered(t, "second stop", stopped); ok && r.err != nil {
+			t.Fatalf("second stop: %v", r.err)
+		}
+		h.wantState(StateStopped, -1)
+		bug.n.Store(0)
+		bug.buggy.Store(true)
+		direct := make(chan result, 1)
+		h.sys.Root.Send(h.services, &startService{name: svcName, reply: direct})
+		synctest.Wait()
+		if r, ok := answered(t, "start handled at once", direct); ok && (r.err == nil || !strings.Contains(r.err.Error(), "injected bug")) {
+			t.Errorf("start handled at once: answered %v; want the bug", r.err)
+		}
+	})
+}

@@ -168,6 +168,9 @@ type serviceActor struct {
 	strayLog strayBatch
 	// continuations run once the process has exited during a stop
 	afterStop []continuation
+	// running is the reply of the continuation being run (nil between
+	// them): recoverBug answers it if a bug cuts the continuation short.
+	running replyTo
 	// ownStop: superd's own stop (shutdown, or a reload removing or
 	// replacing the service) superseded the starts waiting in afterStop.
 	ownStop bool
@@ -377,7 +380,18 @@ func (a *serviceActor) recoverBug(ctx actor.Context, wasUp bool) {
 		for _, c := range a.afterStop { // not run: their commands wait
 			c.reply.send(a.answer(), errors.New(a.rec.lastErr))
 		}
-		a.held, a.deferred, a.afterStop = nil, nil, nil
+		// The command the bug cut short: the continuation being run, or
+		// the message being handled. Either may have answered already.
+		a.running.trySend(a.answer(), errors.New(a.rec.lastErr))
+		switch m := ctx.Message().(type) {
+		case *startService:
+			m.reply.trySend(a.answer(), errors.New(a.rec.lastErr))
+		case *stopService:
+			m.reply.trySend(a.answer(), errors.New(a.rec.lastErr))
+		case *restartService:
+			m.reply.trySend(a.answer(), errors.New(a.rec.lastErr))
+		}
+		a.held, a.deferred, a.afterStop, a.running = nil, nil, nil, nil
 		a.notify(ctx)
 	}()
 	panic(b)
@@ -1256,7 +1270,10 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 	for len(a.afterStop) > 0 {
 		c := a.afterStop[0]
 		a.afterStop = a.afterStop[1:]
-		if err := c.run(ctx); err != nil && a.execErr == nil {
+		a.running = c.reply
+		err := c.run(ctx)
+		a.running = nil
+		if err != nil && a.execErr == nil {
 			a.execErr = err
 		}
 	}
