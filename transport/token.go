@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/config/pathsafe"
 )
 
 // Token files: what LoadOrCreateToken writes and what both loaders accept.
@@ -62,7 +62,7 @@ func LoadOrCreateToken(path string) (token string, created bool, err error) {
 // refuse (its type, owner, mode or token), or, for a missing one, a parent
 // directory that does not exist or is not a directory, or that this
 // process may not create a file in (its permissions, a read-only file
-// system; see config.CheckMayCreate). superd --check runs it.
+// system; see pathsafe.MayCreate). superd --check runs it.
 func CheckTokenFile(path string) error {
 	_, err := loadToken(path)
 	if !errors.Is(err, fs.ErrNotExist) {
@@ -75,7 +75,7 @@ func CheckTokenFile(path string) error {
 	case !fi.IsDir():
 		return createError(path, fmt.Errorf("%s is not a directory", dir))
 	}
-	if err := config.CheckMayCreate(path); err != nil {
+	if err := pathsafe.MayCreate(path); err != nil {
 		return createError(path, err)
 	}
 	return nil

@@ -7,6 +7,10 @@
 // the path (a socket's, a log's, a service file's) wherever they like,
 // however safe the path's last directory is.
 //
+// MayCreate tells whether this process may create a file at a path (the
+// permissions and the mount of the directory that would hold it), for the
+// checks made before a start (superd --check).
+//
 // It is a leaf: it imports nothing of the module, so that config,
 // transport and logsink share one walker. Walk exists on Unix systems
 // only (elsewhere there are no owners to check).

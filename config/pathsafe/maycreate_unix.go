@@ -1,6 +1,6 @@
 //go:build unix
 
-package config
+package pathsafe
 
 import (
 	"errors"
@@ -12,14 +12,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// CheckMayCreate reports whether this process may create a file at path:
+// MayCreate reports whether this process may create a file at path:
 // the directory that would hold it, or, if that is missing, the nearest
 // existing directory above it (where the missing ones would be made), must
 // let this process's effective user write and search it, on a file system
 // mounted read-write. The error names that directory; nil if it cannot be
 // told (a directory above that cannot be looked at, a path that is not a
 // directory's: others report those).
-func CheckMayCreate(path string) error {
+func MayCreate(path string) error {
 	dir, err := filepath.Abs(filepath.Dir(path))
 	if err != nil {
 		return nil
