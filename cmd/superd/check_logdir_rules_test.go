@@ -123,3 +123,52 @@ func TestCheckRefusesMissingLogDirUnderADirTheSinkRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckReportsTheCommandLineDespiteABrokenConf: superd --check with
+// an invalid superd.conf, or a config dir it refuses, also reports what
+// the command line alone makes impossible (here a log dir every user may
+// write). It stopped at the first, and the second came to light only
+// once that was fixed.
+func TestCheckReportsTheCommandLineDespiteABrokenConf(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "etc")
+	if err := os.Mkdir(conf, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(conf, "superd.conf"), []byte("[Daemon]\nBogus=1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logDir := filepath.Join(dir, "logs")
+	if err := os.Mkdir(logDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(logDir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--check", "--config-dir", conf, "--socket", filepath.Join(dir, "s.sock"), "--log-dir", logDir}
+	code, stdout, stderr := runSuperd(t, args...)
+	if code != 1 {
+		t.Fatalf("superd --check: exit %d, want 1\n%s%s", code, stdout, stderr)
+	}
+	for _, w := range []string{"Bogus", "--log-dir " + logDir, "can be written by other users"} {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("superd --check with a broken superd.conf: output lacks %q:\n%s", w, stderr)
+		}
+	}
+	// A config dir superd refuses (every user may write it).
+	if err := os.Remove(filepath.Join(conf, "superd.conf")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(conf, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = runSuperd(t, args...)
+	if code != 1 {
+		t.Fatalf("superd --check: exit %d, want 1\n%s%s", code, stdout, stderr)
+	}
+	for _, w := range []string{"config dir", "--log-dir " + logDir} {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("superd --check with a refused config dir: output lacks %q:\n%s", w, stderr)
+		}
+	}
+}

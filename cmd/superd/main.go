@@ -491,6 +491,11 @@ func check(dir string, stdout, stderr io.Writer, host func(*config.Daemon) []err
 	specs, errs := config.LoadDir(dir)
 	if len(errs) == 1 && errors.Is(errs[0], config.ErrServiceDir) {
 		fmt.Fprintf(stderr, "error: config dir: %v\n", errs[0])
+		// What the command line alone asks is checked all the same: the
+		// next run would meet it once the dir is fixed.
+		for _, err := range host(&config.Daemon{}) {
+			fmt.Fprintf(stderr, "error: %s\n", strings.ReplaceAll(err.Error(), "\n", "\nerror: "))
+		}
 		return 1
 	}
 	invalid := len(errs)
@@ -506,6 +511,9 @@ func check(dir string, stdout, stderr io.Writer, host func(*config.Daemon) []err
 	if d, err := config.LoadDaemon(dir); err != nil {
 		errs = append(errs, err)
 		daemonNote = ", " + config.DaemonFile + " invalid"
+		// What the command line alone asks (the socket, the lock and
+		// state files, the log dir) is checked all the same.
+		errs = append(errs, host(&config.Daemon{})...)
 	} else if probs := host(d); len(probs) > 0 {
 		errs = append(errs, probs...)
 		daemonNote = ", superd could not start with " + config.DaemonFile + " and the command line"
