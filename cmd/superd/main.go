@@ -380,7 +380,12 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 		tokenFrom = "HTTP API token (default " + tokenFile + ")"
 	}
 	if err := transport.CheckTokenFile(tokenFile); err != nil {
-		probs = append(probs, fmt.Errorf("%s: %w", tokenFrom, err))
+		hint := ""
+		if _, serr := os.Lstat(tokenFile); errors.Is(serr, fs.ErrNotExist) {
+			// One that superd would create: say how to do without.
+			hint = " (create it, or name another token file: --http-token-file, or HTTPTokenFile= in superd.conf)"
+		}
+		probs = append(probs, fmt.Errorf("%s: %w%s", tokenFrom, err, hint))
 	}
 	return probs
 }
