@@ -43,14 +43,7 @@ func TestStopBeforeTheServicesExistKeepsThemStopped(t *testing.T) {
 		return sup.early.stops["web"] > 0 && sup.early.stops["db"] > 0
 	})
 	sup.early.note("db", false) // a start of db after its stop
-	ran := make(chan error, 1)
-	go func() { ran <- sup.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-ran; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
+	runUntilCleanup(t, sup, ctx, cancel)
 	for range 2 {
 		select {
 		case err := <-stopped:
@@ -117,14 +110,7 @@ func TestFailedStopBeforeTheServicesExistStopsNothing(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the stop whose client gave up was not answered")
 	}
-	ran := make(chan error, 1)
-	go func() { ran <- sup.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-ran; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
+	runUntilCleanup(t, sup, ctx, cancel)
 	<-sup.Ready()
 	if err := <-answered; !errors.Is(err, transport.ErrUnknownService) {
 		t.Fatalf("the stop of ghost: %v, want ErrUnknownService", err)
@@ -142,5 +128,19 @@ func TestFailedStopBeforeTheServicesExistStopsNothing(t *testing.T) {
 	waitUntil(t, "ghost running", func() bool {
 		st, err := sup.Status(ctx, "ghost")
 		return err == nil && st.State == StateRunning
+	})
+}
+
+// runUntilCleanup runs sup in a goroutine until the test ends, then
+// cancels ctx and checks what Run returned.
+func runUntilCleanup(t *testing.T, sup *Supervisor, ctx context.Context, cancel context.CancelFunc) {
+	t.Helper()
+	ran := make(chan error, 1)
+	go func() { ran <- sup.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-ran; err != nil {
+			t.Errorf("Run: %v", err)
+		}
 	})
 }

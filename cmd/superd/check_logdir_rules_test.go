@@ -16,13 +16,7 @@ import (
 // by other users").
 func TestCheckRefusesLogDirTheSinkRefuses(t *testing.T) {
 	dir := t.TempDir()
-	conf := filepath.Join(dir, "etc")
-	if err := os.Mkdir(conf, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(conf, "a.service"), []byte("[Service]\nExecStart=/bin/true\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	conf := confWith(t, dir, "a.service", "[Service]\nExecStart=/bin/true\n")
 	for _, tc := range []struct {
 		name string
 		mode os.FileMode
@@ -72,13 +66,7 @@ func TestCheckRefusesLogDirTheSinkRefuses(t *testing.T) {
 // to it are held to that rule now, as the ones above an existing log dir.
 func TestCheckRefusesMissingLogDirUnderADirTheSinkRefuses(t *testing.T) {
 	dir := t.TempDir()
-	conf := filepath.Join(dir, "etc")
-	if err := os.Mkdir(conf, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(conf, "a.service"), []byte("[Service]\nExecStart=/bin/true\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	conf := confWith(t, dir, "a.service", "[Service]\nExecStart=/bin/true\n")
 	for _, tc := range []struct {
 		name     string
 		mode     os.FileMode
@@ -131,13 +119,7 @@ func TestCheckRefusesMissingLogDirUnderADirTheSinkRefuses(t *testing.T) {
 // once that was fixed.
 func TestCheckReportsTheCommandLineDespiteABrokenConf(t *testing.T) {
 	dir := t.TempDir()
-	conf := filepath.Join(dir, "etc")
-	if err := os.Mkdir(conf, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(conf, "superd.conf"), []byte("[Daemon]\nBogus=1\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	conf := confWith(t, dir, "superd.conf", "[Daemon]\nBogus=1\n")
 	logDir := filepath.Join(dir, "logs")
 	if err := os.Mkdir(logDir, 0o700); err != nil {
 		t.Fatal(err)
@@ -171,4 +153,18 @@ func TestCheckReportsTheCommandLineDespiteABrokenConf(t *testing.T) {
 			t.Errorf("superd --check with a refused config dir: output lacks %q:\n%s", w, stderr)
 		}
 	}
+}
+
+// confWith makes the config dir dir/etc holding the file name with body,
+// and returns its path.
+func confWith(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	conf := filepath.Join(dir, "etc")
+	if err := os.Mkdir(conf, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(conf, name), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return conf
 }

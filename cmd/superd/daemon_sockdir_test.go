@@ -140,17 +140,7 @@ func TestCheckRefusesStateAndLockFilesSuperdCannotOpen(t *testing.T) {
 func TestCheckRefusesLogDirSuperdMayNotCreate(t *testing.T) {
 	t.Parallel()
 	base, run := superdAsNobody(t)
-	rootOnly := filepath.Join(base, "var")
-	if err := os.Mkdir(rootOnly, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	mine := filepath.Join(base, "mine")
-	if err := os.Mkdir(mine, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chown(mine, nobodyUID, nobodyUID); err != nil {
-		t.Fatal(err)
-	}
+	rootOnly, mine := rootsAndNobodys(t, base, "var")
 	logDir := filepath.Join(rootOnly, "log", "super")
 	out, code := run("--check", "--socket", filepath.Join(mine, "s.sock"), "--log-dir", logDir)
 	if code != 1 {
@@ -173,17 +163,7 @@ func TestCheckRefusesLogDirSuperdMayNotCreate(t *testing.T) {
 func TestCheckRefusesTokenFileSuperdMayNotCreate(t *testing.T) {
 	t.Parallel()
 	base, run := superdAsNobody(t)
-	rootOnly := filepath.Join(base, "etc")
-	if err := os.Mkdir(rootOnly, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	mine := filepath.Join(base, "mine")
-	if err := os.Mkdir(mine, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chown(mine, nobodyUID, nobodyUID); err != nil {
-		t.Fatal(err)
-	}
+	rootOnly, mine := rootsAndNobodys(t, base, "etc")
 	token := filepath.Join(rootOnly, "http.token")
 	for _, mode := range [][]string{{"--check"}, nil} {
 		args := append([]string{"--socket", filepath.Join(mine, "s.sock"), "--http", "127.0.0.1:0", "--http-token-file", token}, mode...)
@@ -201,4 +181,22 @@ func TestCheckRefusesTokenFileSuperdMayNotCreate(t *testing.T) {
 	if out, code := run("--check", "--socket", filepath.Join(mine, "s.sock"), "--http", "127.0.0.1:0", "--http-token-file", filepath.Join(mine, "http.token")); code != 0 {
 		t.Fatalf("superd --check with a token file it may create: exit %d\n%s", code, out)
 	}
+}
+
+// rootsAndNobodys makes two directories in base: name, root's (0755:
+// nobody may not write it), and "mine", nobody's; it returns their paths.
+func rootsAndNobodys(t *testing.T, base, name string) (rootOnly, mine string) {
+	t.Helper()
+	rootOnly = filepath.Join(base, name)
+	if err := os.Mkdir(rootOnly, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mine = filepath.Join(base, "mine")
+	if err := os.Mkdir(mine, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(mine, nobodyUID, nobodyUID); err != nil {
+		t.Fatal(err)
+	}
+	return rootOnly, mine
 }
