@@ -40,21 +40,11 @@ func TestCheckRefusesLogDirTheSinkRefuses(t *testing.T) {
 			if err := os.Chmod(logDir, tc.mode); err != nil {
 				t.Fatal(err)
 			}
-			code, stdout, stderr := runSuperd(t, "--check", "--config-dir", conf, "--socket", filepath.Join(dir, "s.sock"), "--log-dir", logDir)
 			if tc.want == "" {
-				if code != 0 {
-					t.Fatalf("superd --check: exit %d, want 0\n%s%s", code, stdout, stderr)
-				}
+				checkLogDir(t, conf, dir, logDir)
 				return
 			}
-			if code != 1 {
-				t.Fatalf("superd --check: exit %d, want 1\n%s%s", code, stdout, stderr)
-			}
-			for _, w := range []string{"--log-dir " + logDir, tc.want, "superd would run none of them with the log dir"} {
-				if !strings.Contains(stderr, w) {
-					t.Errorf("superd --check: output lacks %q:\n%s", w, stderr)
-				}
-			}
+			checkLogDir(t, conf, dir, logDir, "--log-dir "+logDir, tc.want, "superd would run none of them with the log dir")
 		})
 	}
 }
@@ -90,21 +80,11 @@ func TestCheckRefusesMissingLogDirUnderADirTheSinkRefuses(t *testing.T) {
 				t.Fatal(err)
 			}
 			logDir := filepath.Join(above, "super", "logs")
-			code, stdout, stderr := runSuperd(t, "--check", "--config-dir", conf, "--socket", filepath.Join(dir, "s.sock"), "--log-dir", logDir)
 			if tc.want == "" {
-				if code != 0 {
-					t.Fatalf("superd --check: exit %d, want 0\n%s%s", code, stdout, stderr)
-				}
+				checkLogDir(t, conf, dir, logDir)
 				return
 			}
-			if code != 1 {
-				t.Fatalf("superd --check: exit %d, want 1\n%s%s", code, stdout, stderr)
-			}
-			for _, w := range []string{"--log-dir " + logDir, above, tc.want} {
-				if !strings.Contains(stderr, w) {
-					t.Errorf("superd --check: output lacks %q:\n%s", w, stderr)
-				}
-			}
+			checkLogDir(t, conf, dir, logDir, "--log-dir "+logDir, above, tc.want)
 			if _, err := os.Stat(filepath.Join(above, "super")); err == nil {
 				t.Error("superd --check made a directory")
 			}
@@ -167,4 +147,26 @@ func confWith(t *testing.T, dir, name, body string) string {
 		t.Fatal(err)
 	}
 	return conf
+}
+
+// checkLogDir runs superd --check on the config dir conf, with its socket
+// in dir and logDir as its log dir: with no want, it must pass; else fail,
+// its output holding each of want.
+func checkLogDir(t *testing.T, conf, dir, logDir string, want ...string) {
+	t.Helper()
+	code, stdout, stderr := runSuperd(t, "--check", "--config-dir", conf, "--socket", filepath.Join(dir, "s.sock"), "--log-dir", logDir)
+	if len(want) == 0 {
+		if code != 0 {
+			t.Fatalf("superd --check: exit %d, want 0\n%s%s", code, stdout, stderr)
+		}
+		return
+	}
+	if code != 1 {
+		t.Fatalf("superd --check: exit %d, want 1\n%s%s", code, stdout, stderr)
+	}
+	for _, w := range want {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("superd --check: output lacks %q:\n%s", w, stderr)
+		}
+	}
 }
