@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/supers-dev/supers/config"
 )
 
 func noEnv(string) (string, bool) { return "", false }
@@ -116,6 +118,29 @@ func TestUsageNamesEveryFlag(t *testing.T) {
 	for _, line := range strings.Split(help, "\n") {
 		if len(line) > 80 {
 			t.Errorf("line wider than 80 columns: %q", line)
+		}
+	}
+}
+
+// The TLS certificate and key are one setting: a flag for either replaces
+// superd.conf's pair whole. The flag's certificate was used with the
+// conf's key ("private key does not match public key", without a word
+// of where each came from).
+func TestMergeTakesTheTLSPairWhole(t *testing.T) {
+	conf := &config.Daemon{HTTPTLSCertFile: "/conf/cert.pem", HTTPTLSKeyFile: "/conf/key.pem"}
+	for _, tc := range []struct {
+		flags, want cli
+	}{
+		{cli{}, cli{HTTPTLSCert: "/conf/cert.pem", HTTPTLSKey: "/conf/key.pem"}},
+		{cli{HTTPTLSCert: "/new/cert.pem"}, cli{HTTPTLSCert: "/new/cert.pem"}},
+		{cli{HTTPTLSKey: "/new/key.pem"}, cli{HTTPTLSKey: "/new/key.pem"}},
+		{cli{HTTPTLSCert: "/new/cert.pem", HTTPTLSKey: "/new/key.pem"}, cli{HTTPTLSCert: "/new/cert.pem", HTTPTLSKey: "/new/key.pem"}},
+	} {
+		c := tc.flags
+		c.merge(conf)
+		if c.HTTPTLSCert != tc.want.HTTPTLSCert || c.HTTPTLSKey != tc.want.HTTPTLSKey {
+			t.Errorf("flags cert %q key %q over superd.conf's pair: cert %q key %q, want %q %q",
+				tc.flags.HTTPTLSCert, tc.flags.HTTPTLSKey, c.HTTPTLSCert, c.HTTPTLSKey, tc.want.HTTPTLSCert, tc.want.HTTPTLSKey)
 		}
 	}
 }

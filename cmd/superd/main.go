@@ -214,8 +214,12 @@ func (c *cli) merge(d *config.Daemon) {
 	}
 	fill(&c.HTTP, d.HTTPListen)
 	fill(&c.HTTPTokenFile, d.HTTPTokenFile)
-	fill(&c.HTTPTLSCert, d.HTTPTLSCertFile)
-	fill(&c.HTTPTLSKey, d.HTTPTLSKeyFile)
+	if c.HTTPTLSCert == "" && c.HTTPTLSKey == "" {
+		// A certificate and its key go together: a flag for either
+		// replaces superd.conf's pair, never half of it (a new
+		// certificate with the old key would only fail to match it).
+		c.HTTPTLSCert, c.HTTPTLSKey = d.HTTPTLSCertFile, d.HTTPTLSKeyFile
+	}
 	fill(&c.SocketGroup, d.SocketGroup)
 	if len(c.HTTPHost) == 0 {
 		c.HTTPHost = d.HTTPHosts
