@@ -406,7 +406,7 @@ func TestStampedMergeBound(t *testing.T) {
 			t.Fatalf("push %d: %v", i, r)
 		}
 	}
-	chunks := q.take(nil)
+	chunks, _ := q.take(nil)
 	if len(chunks) != mergeAnyAfter {
 		t.Fatalf("%d chunks queued, want %d", len(chunks), mergeAnyAfter)
 	}

@@ -244,16 +244,11 @@ func (q *queue) pipeClosed() {
 
 // take returns the queued chunks, leaving spare (emptied) as the new queue so
 // that the two slices are reused in turn. The chunks still count against the
-// bound until the writer releases them.
-func (q *queue) take(spare []chunk) []chunk {
-	chunks, _ := q.takeCounting(spare)
-	return chunks
-}
-
-// takeCounting is take, and also returns how many pipes are open (see
-// openPipe) as the chunks are taken: a pipe counted then had its break
-// queued among them, and output queued after the take is not among them.
-func (q *queue) takeCounting(spare []chunk) ([]chunk, int) {
+// bound until the writer releases them. It also returns how many pipes are
+// open (see openPipe) as the chunks are taken: a pipe counted then had its
+// break queued among them, and output queued after the take is not among
+// them.
+func (q *queue) take(spare []chunk) ([]chunk, int) {
 	q.mu.Lock()
 	chunks, pipes := q.chunks, int(q.pipes)
 	q.chunks = spare[:0]

@@ -59,7 +59,8 @@ func (r *resumeRecorder) output(t *testing.T, n int) {
 	if res := r.w.queue.tryPush(make([]byte, n), 0, nil); res != pushed {
 		t.Fatalf("chunk not queued: %v", res)
 	}
-	for _, c := range r.w.queue.take(nil) {
+	chunks, _ := r.w.queue.take(nil)
+	for _, c := range chunks {
 		r.w.write(c.b, len(c.b))
 	}
 }

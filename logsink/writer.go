@@ -324,9 +324,9 @@ func (w *streamWriter) drainOnce(b *batch) bool {
 }
 
 // drainCounting is drainOnce, and also returns how many pipes of the
-// stream were open when it took the chunks (see queue.takeCounting).
+// stream were open when it took the chunks (see queue.take).
 func (w *streamWriter) drainCounting(b *batch) (had bool, pipes int) {
-	chunks, pipes := w.queue.takeCounting(b.spare)
+	chunks, pipes := w.queue.take(b.spare)
 	if len(chunks) == 0 {
 		b.spare = chunks
 		return false, pipes
