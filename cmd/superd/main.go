@@ -492,6 +492,14 @@ func reloadOnHangup(ctx context.Context, sup *actors.Supervisor, hup <-chan os.S
 	}
 }
 
+// printErrors writes each of errs to w, each of its lines after
+// "error: ".
+func printErrors(w io.Writer, errs []error) {
+	for _, err := range errs {
+		fmt.Fprintf(w, "error: %s\n", strings.ReplaceAll(err.Error(), "\n", "\nerror: "))
+	}
+}
+
 // check validates dir like a reload would, superd.conf included (superd
 // refuses to start with an invalid one), then each valid service against
 // the machine (actors.CheckHost) and what superd.conf and the command line
@@ -502,9 +510,7 @@ func check(dir string, stdout, stderr io.Writer, host func(*config.Daemon) []err
 		fmt.Fprintf(stderr, "error: config dir: %v\n", errs[0])
 		// What the command line alone asks is checked all the same: the
 		// next run would meet it once the dir is fixed.
-		for _, err := range host(&config.Daemon{}) {
-			fmt.Fprintf(stderr, "error: %s\n", strings.ReplaceAll(err.Error(), "\n", "\nerror: "))
-		}
+		printErrors(stderr, host(&config.Daemon{}))
 		return 1
 	}
 	invalid := len(errs)
@@ -533,9 +539,7 @@ func check(dir string, stdout, stderr io.Writer, host func(*config.Daemon) []err
 			daemonNote = ", superd would run none of them with the log dir"
 		}
 	}
-	for _, err := range errs {
-		fmt.Fprintf(stderr, "error: %s\n", strings.ReplaceAll(err.Error(), "\n", "\nerror: "))
-	}
+	printErrors(stderr, errs)
 	if len(errs) > 0 {
 		startNote := ""
 		if unstartable > 0 {
