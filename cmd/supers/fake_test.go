@@ -197,16 +197,14 @@ func (f *fakeBackend) Events(ctx context.Context, service string, follow bool) (
 	return s, nil
 }
 
-// Signal accepts HUP, SIGHUP, TERM, USR1 and 9, in any case, for a
-// running service only.
+// Signal accepts the signals config.NormalizeSignal knows, as superd
+// does, for a running service only.
 func (f *fakeBackend) Signal(ctx context.Context, name, sig string) (transport.ServiceStatus, error) {
 	st, err := f.do(ctx, "signal", name, nil)
 	if err != nil {
 		return st, err
 	}
-	switch strings.ToUpper(sig) {
-	case "HUP", "SIGHUP", "TERM", "USR1", "9":
-	default:
+	if _, err := config.NormalizeSignal(sig); err != nil {
 		return transport.ServiceStatus{}, fmt.Errorf("%w: unknown signal %q", transport.ErrInvalidArgument, sig)
 	}
 	if st.State != transport.StateRunning {

@@ -97,6 +97,22 @@ func isDashSignal(arg string) bool {
 	return digits || len(rest) >= 2
 }
 
+// isBundledSignalFlag reports whether arg is kill's "-s SIG" written as
+// one argument ("-sCONT", "-s9"): "-s" then a signal this supers knows,
+// where arg without its dash is not one itself ("-sys" is SIGSYS, "-stop"
+// SIGSTOP, "-sigusr1" SIGUSR1).
+func isBundledSignalFlag(arg string) bool {
+	rest, ok := strings.CutPrefix(arg, "-s")
+	if !ok || rest == "" {
+		return false
+	}
+	if _, err := config.NormalizeSignal(arg[1:]); err == nil {
+		return false
+	}
+	_, err := config.NormalizeSignal(rest)
+	return err == nil
+}
+
 // dashSignalArgs returns the command line args of supers with a signal
 // command's kill-style signal ("supers signal web -9", "supers signal -HUP
 // web") rewritten as the signal argument the grammar has ("supers signal
@@ -125,6 +141,8 @@ func dashSignalArgs(args []string) ([]string, error) {
 			}
 		case arg == "-h" || arg == "--help":
 			help = true
+		case isBundledSignalFlag(arg):
+			// kill's "-sCONT": the -s flag with its value, for kong
 		case isDashSignal(arg):
 			dashed = append(dashed, i)
 		case arg == "-s" || arg == "--signal":

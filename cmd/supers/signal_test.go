@@ -43,6 +43,12 @@ func TestSignal(t *testing.T) {
 		{[]string{"signal", "web", "-s", "HUP"}, "sent SIGHUP to web (pid 4242)\n"},
 		{[]string{"signal", "-s", "usr1", "web"}, "sent SIGUSR1 to web (pid 4242)\n"},
 		{[]string{"signal", "web", "--signal=9"}, "sent SIGKILL to web (pid 4242)\n"},
+		{[]string{"signal", "-sCONT", "web"}, "sent SIGCONT to web (pid 4242)\n"},
+		{[]string{"signal", "web", "-s9"}, "sent SIGKILL to web (pid 4242)\n"},
+		{[]string{"signal", "web", "-ssigusr2"}, "sent SIGUSR2 to web (pid 4242)\n"},
+		// A signal that starts with s, not -s and its value.
+		{[]string{"signal", "web", "-stop"}, "sent SIGSTOP to web (pid 4242)\n"},
+		{[]string{"signal", "-sys", "web"}, "sent SIGSYS to web (pid 4242)\n"},
 	} {
 		r := runAgainst(t, socket, tc.args...)
 		if r.code != exitOK || r.stdout != tc.want || r.stderr != "" {
@@ -86,6 +92,7 @@ func TestSignalErrors(t *testing.T) {
 		{[]string{"signal", "-HUP"}, "supers: error: expected \"<name>\", the service to send -HUP to\n"},
 		{[]string{"signal", "web", "-s", "HUP", "TERM"}, "supers: error: only one signal can be given: TERM and HUP\n"},
 		{[]string{"signal", "web", "-s", "HUP", "-9"}, "supers: error: only one signal can be given: 9 and HUP\n"},
+		{[]string{"signal", "web", "-sCONT", "-9"}, "supers: error: only one signal can be given: 9 and CONT\n"},
 		{[]string{"signal", "web"}, "supers: error: expected \"<signal>\", the signal to send to web (HUP, -HUP or -s HUP)\n"},
 	} {
 		r := runAgainst(t, socket, tc.args...)
@@ -122,6 +129,8 @@ func TestDashSignalArgs(t *testing.T) {
 		{"--socket=/s signal web -RTMIN+1", "--socket=/s signal web RTMIN+1"},
 		{"signal --timeout -5s web -HUP", "signal --timeout -5s web HUP"},
 		{"signal -HUP -- web", "signal -- web HUP"},
+		{"signal -sys web", "signal web sys"},
+		{"signal -sCONT web", "signal -sCONT web"},
 		// Left for kong to parse or refuse.
 		{"signal web HUP", "signal web HUP"},
 		{"signal web -h", "signal web -h"},
