@@ -62,10 +62,29 @@ func checkSocketPath(path string) error {
 // a Unix socket's, or a directory that another user could change (the
 // socket's, or the nearest existing one above it, which ListenUnix would
 // create the rest under, and their ancestors). superd --check runs it. A
-// socket that another program listens on, or a lock another superd holds,
-// is not checked: that depends on the moment.
+// lock another superd holds is not checked: that depends on the moment;
+// another program listening on the socket is [CheckSocketInUse]'s.
 func CheckSocketPath(path string) error {
 	return CheckSocketPathGroup(path, -1)
+}
+
+// CheckSocketInUse reports a program other than a superd listening on the
+// socket at path, which [ListenUnix] would refuse to replace: a socket that
+// accepts a connection while no process holds its lock (path+".lock"). A
+// superd's socket (its lock held), a stale socket, or none, is no problem.
+// Only where [flock.Holder] can tell who holds a lock without taking it
+// (Linux) is there anything to report; elsewhere it returns nil.
+func CheckSocketInUse(path string) error {
+	if !flock.HolderKnown {
+		return nil
+	}
+	if fi, err := os.Lstat(path); err != nil || fi.Mode().Type() != fs.ModeSocket {
+		return nil // CheckSocketPath reports what is not a socket
+	}
+	if flock.Holder(path+".lock") != 0 {
+		return nil
+	}
+	return checkStaleSocket(path)
 }
 
 // CheckSocketPathGroup is [CheckSocketPath] for [ListenUnixGroup] with

@@ -306,6 +306,11 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 	if err := flock.Check(socket + ".lock"); err != nil {
 		probs = append(probs, fmt.Errorf("--socket %s: %w", socket, err))
 	}
+	// A superd running on the socket is no problem (this check may run
+	// before its restart); another program listening there is.
+	if err := transport.CheckSocketInUse(socket); err != nil {
+		probs = append(probs, fmt.Errorf("--socket %s: %w", socket, err))
+	}
 	if err := runstate.Check(socket + ".state"); err != nil {
 		probs = append(probs, fmt.Errorf("--socket %s: %w", socket, err))
 	}

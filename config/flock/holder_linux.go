@@ -12,6 +12,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// HolderKnown says whether Holder can tell who holds a lock here: on
+// Linux it can, from /proc/locks.
+const HolderKnown = true
+
 // Holder returns the PID of the process that holds a flock on the file
 // at path, as /proc/locks names it (by the file's device and inode), or 0
 // if it cannot tell.
