@@ -88,7 +88,8 @@ type logsActor struct {
 // stream at once, and a thousand services would flood the webhooks' queues
 // (pushing out their other events) and the event history. Past it, a
 // failure is published when its stream reports it again (a second later),
-// and a resumption is not published (superd's log says it).
+// and a resumption is not published (superd's log says it), nor that of
+// a failure held back.
 const logEventsPerSecond = 10
 
 // streamKey names one stream of a service's logs.
@@ -495,10 +496,14 @@ func (l *logsActor) mayPublish(now time.Time) bool {
 }
 
 // publishLogResumed publishes a log-resumed event for m, and lets the next
-// failure of its stream be published at once.
+// failure of its stream be published at once. The end of a failure whose
+// log-error logEventsPerSecond held back is not published either (superd's
+// log says both); output dropped with no failure (a full queue) is.
 func (l *logsActor) publishLogResumed(ctx actor.Context, m *sinkResumed) {
-	delete(l.logErrorAt, streamKey{m.name, m.stream})
-	if l.events == nil || !l.mayPublish(time.Now()) {
+	key := streamKey{m.name, m.stream}
+	_, published := l.logErrorAt[key]
+	delete(l.logErrorAt, key)
+	if l.events == nil || m.r.Err != nil && !published || !l.mayPublish(time.Now()) {
 		return
 	}
 	ev := notify.NewEvent(notify.TypeLogResumed, m.name)

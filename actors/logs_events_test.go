@@ -84,7 +84,8 @@ func TestLogsActorBoundsLogEventsPerSecond(t *testing.T) {
 	}
 	// The actor handles its messages in order: once a later message's
 	// event is in, the burst has been handled.
-	sys.Root.Send(logs, &sinkResumed{name: "probe", stream: logsink.Stdout, r: logsink.Resumption{Dropped: 1}})
+	probe := &sinkError{name: "probe", stream: logsink.Stdout, err: full}
+	sys.Root.Send(logs, probe)
 	var got []notify.Event
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -94,16 +95,35 @@ func TestLogsActorBoundsLogEventsPerSecond(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 		// A new second lets the probe through.
-		sys.Root.Send(logs, &sinkResumed{name: "probe", stream: logsink.Stdout, r: logsink.Resumption{Dropped: 1}})
+		sys.Root.Send(logs, probe)
 	}
 	errs := 0
 	for _, e := range got {
-		if e.Type == notify.TypeLogError {
+		if e.Type == notify.TypeLogError && e.Service != "probe" {
 			errs++
 		}
 	}
 	if errs != logEventsPerSecond {
 		t.Fatalf("%d log-error events of a burst of %d, want %d", errs, streams, logEventsPerSecond)
+	}
+	// Another stream held back resumes, in a later second: no log-resumed
+	// without its log-error. One that dropped output with no failure (a
+	// full queue) has its log-resumed.
+	held := fmt.Sprintf("s%02d", streams-2)
+	sys.Root.Send(logs, &sinkResumed{name: held, stream: logsink.Stdout, r: logsink.Resumption{Dropped: 1, Err: full}})
+	sys.Root.Send(logs, &sinkResumed{name: "queue", stream: logsink.Stdout, r: logsink.Resumption{Dropped: 1}})
+	deadline = time.Now().Add(10 * time.Second)
+	for !slices.ContainsFunc(history(), func(e notify.Event) bool { return e.Service == "queue" }) {
+		if time.Now().After(deadline) {
+			t.Fatal("no log-resumed of a stream that dropped output with no failure")
+		}
+		time.Sleep(10 * time.Millisecond)
+		sys.Root.Send(logs, &sinkResumed{name: "queue", stream: logsink.Stdout, r: logsink.Resumption{Dropped: 1}}) // a new second lets it through
+	}
+	for _, e := range history() {
+		if e.Service == held {
+			t.Errorf("a %s event of %s, whose log-error was held back", e.Type, held)
+		}
 	}
 	// The last stream held back reports its failure again: published.
 	last := fmt.Sprintf("s%02d", streams-1)
