@@ -2,6 +2,7 @@ package config
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -76,5 +77,24 @@ func TestContinuationNotByAnEscapedBackslash(t *testing.T) {
 	s, err := Parse("t", "t.service", []byte("[Service]\nExecStart=/bin/echo C:\\\\dir\\\\\nUser=nobody\n"))
 	if err != nil || s.User != "nobody" || !slices.Equal(s.ExecStart, []string{"/bin/echo", `C:\dir\`}) {
 		t.Errorf("User = %q, ExecStart = %q, %v; want nobody and [/bin/echo C:\\dir\\]", s.User, s.ExecStart, err)
+	}
+}
+
+// A value that starts with ` or """ once its continuation lines are
+// joined is refused as one that does on its first line: ini.v1 read it
+// as a quoted value, so that "ExecStart=\" then "`/bin/echo` hi" ran
+// /bin/echo alone, and an unclosed quote was an "internal error".
+func TestContinuationIntoAQuoteIsRefused(t *testing.T) {
+	for _, text := range []string{
+		"[Service]\nExecStart=\\\n  `/bin/echo` hello world\n",
+		"[Service]\nExecStart=\\\n  `/bin/echo hello\nUser=nobody\n",
+		"[Service]\nExecStart=\\\n\\\n  \"\"\"/bin/echo\"\"\" x\n",
+		"[Service]\nExecStart=/bin/true\nUser=\\\n# c\n`nobody`\n",
+	} {
+		_, err := Parse("t", "t.service", []byte(text))
+		if err == nil || !strings.Contains(err.Error(), "t.service:") || !strings.Contains(err.Error(), "a value must not start with ` or \"\"\"") ||
+			strings.Contains(err.Error(), "internal error") {
+			t.Errorf("%q: error %v, want the refusal of a value that starts with a quote", text, err)
+		}
 	}
 }

@@ -35,6 +35,8 @@ func FuzzParse(f *testing.F) {
 		"[Service]\nExecStart=a \\\n\\\n b \\\n",
 		"[Service]\nExecStart=`a\n`\n",
 		"[Service]\nExecStart=\"\"\"a\n\"\"\"\n",
+		"[Service]\nExecStart=\\\n`/bin/echo` x\n",
+		"[Service]\nExecStart=\\\n  `/bin/echo hello\nUser=nobody\n",
 		"[Service]\nExecStart=\"a\" \"b\"\nEnvironment='A=1' \"B=2\"\n",
 		"[Service]\nEnvironment=\nEnvironment=\nEnvironment=A=1\nEnvironment=A=1\nExecStart=x\n",
 		"[Service]\n\"ExecStart\"=x\n`User`=y\n-=z\n",

@@ -180,7 +180,9 @@ func scan(data []byte, el *errorList, sc *schema) scanned {
 		case cont.into > 0:
 			res.refuse(section, key)
 			el.add(lineNo, section, key, sc.continuedInto(lines, cont))
-		case startsMultilineQuote(value):
+		case startsMultilineQuote(value) || startsMultilineQuote(joinValue(lines, i, cont.last, value)):
+			// ini.v1 would read it as a quoted value, on one line as on
+			// the first of a continuation ("ExecStart=\" then "`a` b").
 			res.refuse(section, key)
 			el.add(lineNo, section, key, fmt.Errorf("%w: a value must not start with ` or \"\"\"", ErrInvalidValue))
 		case cont.length > maxValueLen:
