@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -69,8 +70,24 @@ type streamWriter struct {
 	closeErr error         // result of the final Close, set before the final run returns
 }
 
-func newStreamWriter(st Stream, o Options, cb *callbacks, wrap wrapFunc) *streamWriter {
+// lumberjackMaxSize returns lumberjack's MaxSize (in MiB) for a stream
+// that rotates before its file exceeds maxSize bytes: 2 MiB above it, but
+// no more than lumberjack can multiply by a MiB in an int64 and hold in an
+// int. A size near the largest int64 (what one who wants no rotation by
+// size would write) overflowed there: every write was refused.
+func lumberjackMaxSize(maxSize int64) int {
 	const mib = 1 << 20
+	n := maxSize/mib + 2
+	if n > math.MaxInt64/mib {
+		n = math.MaxInt64 / mib
+	}
+	if n > math.MaxInt {
+		return math.MaxInt
+	}
+	return int(n)
+}
+
+func newStreamWriter(st Stream, o Options, cb *callbacks, wrap wrapFunc) *streamWriter {
 	path := filepath.Join(o.Dir, st.String()+".log")
 	w := &streamWriter{
 		maxSize: o.MaxSize,
@@ -81,7 +98,7 @@ func newStreamWriter(st Stream, o Options, cb *callbacks, wrap wrapFunc) *stream
 			Filename: path,
 			// The writer rotates before a file exceeds o.MaxSize;
 			// lumberjack's own rotation, set above it, is only a safety net.
-			MaxSize:    int(o.MaxSize/mib) + 2,
+			MaxSize:    lumberjackMaxSize(o.MaxSize),
 			MaxBackups: o.MaxBackups,
 			MaxAge:     days(o.MaxAge),
 			// The Sink compresses by itself (see compressor).
