@@ -51,10 +51,12 @@ type Queue struct {
 	failed    uint64
 	dropped   uint64
 	handedOff uint64
-	// handingOff is set by Handoff: a delivery it cuts is kept in cut, to
-	// be handed off too, rather than lost.
-	handingOff bool
-	cut        *Event
+	// handingOff is set by Handoff, which closes stopRetries: a delivery
+	// then makes no new attempt, and one that did not get through, cut
+	// or failed, is kept in cut, to be handed off too, rather than lost.
+	handingOff  bool
+	stopRetries chan struct{}
+	cut         *Event
 	// lost counts the events the worker gave up on because Close's
 	// context ended (the delivery it cut, and those still queued), for
 	// Close to report in one warning.
@@ -95,6 +97,8 @@ func NewQueue(n Notifier, capacity int, logger *slog.Logger) *Queue {
 		cancel:   cancel,
 		wake:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
+
+		stopRetries: make(chan struct{}),
 	}
 	go q.run()
 	return q
@@ -247,11 +251,13 @@ func (q *Queue) Done() <-chan struct{} { return q.done }
 // instead of delivering it, for another queue to deliver: one whose
 // notifier replaces this one's (a webhook whose configuration changed). It
 // lets the delivery in flight, if any, end until ctx is done, then
-// cancels it; and returns the events not delivered, oldest first: the one
-// whose delivery it cancelled, if any (its destination may have had it:
-// sending it again is an at-least-once retry), then those that were
-// queued. They count as HandedOff. A delivery in flight that fails for
-// good is not handed off: it is counted and logged as failed. Like Close,
+// cancels it: a notifier that retries (a Webhook) lets its attempt on the
+// wire finish, but makes no new one nor waits out a backoff (they would be
+// made with the replaced configuration: an old secret, a URL it moved
+// away from). It returns the events not delivered, oldest first: the one
+// in flight if it did not get through, failed or cancelled (its
+// destination may have had it: sending it again is an at-least-once
+// retry), then those that were queued. They count as HandedOff. Like Close,
 // it returns once the worker has stopped, and Enqueue drops the events
 // that come afterwards. It returns nil on a queue already closed.
 func (q *Queue) Handoff(ctx context.Context) []Event {
@@ -262,6 +268,7 @@ func (q *Queue) Handoff(ctx context.Context) []Event {
 		return nil
 	}
 	q.closed, q.handingOff = true, true
+	close(q.stopRetries)
 	rest := q.events
 	q.events = nil
 	q.mu.Unlock()
@@ -281,6 +288,13 @@ func (q *Queue) Handoff(ctx context.Context) []Event {
 	}
 	q.handedOff += uint64(len(rest))
 	return rest
+}
+
+// retrier is a Notifier that retries a delivery (a Webhook), and can be
+// told to stop: once stop is closed it makes no new attempt and waits out
+// no backoff, and returns the last attempt's error.
+type retrier interface {
+	notifyUntil(ctx context.Context, e Event, stop <-chan struct{}) error
 }
 
 // run is the worker: it delivers the queued events one at a time, oldest
@@ -319,16 +333,22 @@ func (q *Queue) run() {
 		q.busy = true
 		q.mu.Unlock()
 
-		err := q.n.Notify(q.ctx, e)
+		var err error
+		if r, ok := q.n.(retrier); ok {
+			err = r.notifyUntil(q.ctx, e, q.stopRetries)
+		} else {
+			err = q.n.Notify(q.ctx, e)
+		}
 
 		q.mu.Lock()
 		q.busy = false
-		cut := err != nil && q.ctx.Err() != nil // by Close, which reports it, or Handoff
+		handed := err != nil && q.handingOff               // Handoff gives it back
+		cut := err != nil && !handed && q.ctx.Err() != nil // by Close, which reports it
 		switch {
 		case err == nil:
 			q.delivered++
-		case cut && q.handingOff:
-			q.cut = &e // Handoff gives it back
+		case handed:
+			q.cut = &e
 		case cut:
 			q.failed++
 			q.lost++
@@ -336,7 +356,7 @@ func (q *Queue) run() {
 			q.failed++
 		}
 		q.mu.Unlock()
-		if err != nil && !cut {
+		if err != nil && !cut && !handed {
 			// The one line of a lost event: the notifier's error says
 			// where, how many attempts, and the last error.
 			q.log.Error("notification failed", "event", e.ID, "type", e.Type, "service", e.Service, "err", err)

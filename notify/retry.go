@@ -68,9 +68,9 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	return -1
 }
 
-// sleep waits d or until ctx is done, whichever comes first, and returns
-// ctx's error in the latter case.
-func sleep(ctx context.Context, d time.Duration) error {
+// sleepUntil waits d, or until ctx is done or stop is closed (a nil stop
+// never is), whichever comes first, and returns ctx's error if it is done.
+func sleepUntil(ctx context.Context, d time.Duration, stop <-chan struct{}) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
@@ -79,7 +79,19 @@ func sleep(ctx context.Context, d time.Duration) error {
 	select {
 	case <-t.C:
 		return nil
+	case <-stop:
+		return nil
 	case <-ctx.Done():
 		return context.Cause(ctx)
+	}
+}
+
+// stopped reports whether stop is closed (a nil stop never is).
+func stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
 	}
 }

@@ -270,6 +270,13 @@ func (w *Webhook) Close() { w.transport.CloseIdleConnections() }
 // transport error; or ctx's error when ctx ended first. Only the retries
 // are logged (see WebhookConfig.Logger).
 func (w *Webhook) Notify(ctx context.Context, e Event) error {
+	return w.notifyUntil(ctx, e, nil)
+}
+
+// notifyUntil is Notify, which makes no new attempt once stop is closed
+// (a Queue handing its events off to the webhook's new configuration):
+// it returns the last attempt's error.
+func (w *Webhook) notifyUntil(ctx context.Context, e Event, stop <-chan struct{}) error {
 	if !w.filter.Match(e) {
 		return nil
 	}
@@ -301,10 +308,16 @@ func (w *Webhook) Notify(ctx context.Context, e Event) error {
 			// with this error, which says it all.
 			return w.failed(e, attempt, err)
 		}
+		if stopped(stop) {
+			return fmt.Errorf("webhook %q (%s): event %s: retries stopped after %s (configuration replaced): %w", w.name, w.logURL, e.ID, attempts(attempt), err)
+		}
 		w.log.Warn("webhook attempt failed, will retry", "event", e.ID, "type", e.Type, "service", e.Service,
 			"url", w.logURL, "attempt", attempt, "err", err, "retry_in", wait)
-		if serr := sleep(ctx, wait); serr != nil {
+		switch serr := sleepUntil(ctx, wait, stop); {
+		case serr != nil:
 			return fmt.Errorf("webhook %q (%s): event %s: %w after %s (last: %v)", w.name, w.logURL, e.ID, serr, attempts(attempt), err)
+		case stopped(stop):
+			return fmt.Errorf("webhook %q (%s): event %s: retries stopped after %s (configuration replaced): %w", w.name, w.logURL, e.ID, attempts(attempt), err)
 		}
 	}
 }
