@@ -733,16 +733,22 @@ func (c *configActor) lookAgain(ctx actor.Context, d time.Duration) {
 
 // holdDroppedHooks reports whether a reload of the watch must keep the
 // webhooks in force for now, although superd.conf (keys: its webhooks)
-// no longer has some of them: it had them until less than
+// no longer has some of them (by name): it had them until less than
 // watchAbsentConfirm before now. As for a service file (holdAbsent), an
 // editor that empties the file and then writes it, in two steps slower
 // than watchDebounce, or a tool that deletes and writes it again, must not
 // remove a webhook and add it back, losing the events in between. The
 // next reload of the watch confirms the removal.
 func (c *configActor) holdDroppedHooks(ctx actor.Context, keys map[string]bool, now time.Time) bool {
+	// A webhook only changed (same name) is not dropped: it is replaced
+	// at once.
+	names := make(map[string]bool, len(keys))
+	for k := range keys {
+		names[keyName(k)] = true
+	}
 	dropped := false
 	for k := range c.hookKeys {
-		if !keys[k] {
+		if !names[keyName(k)] {
 			dropped = true
 			break
 		}

@@ -53,3 +53,24 @@ func TestReloadWatchConfirmsDroppedWebhooks(t *testing.T) {
 		return strings.Contains(d.stderr.String(), `"superd.conf reloaded" webhooks=0`)
 	})
 }
+
+// With --watch, a webhook whose settings change (same name) is replaced
+// at once: it was taken for one superd.conf had lost, logged so
+// ("superd.conf has lost webhooks in force"), and the whole change waited
+// the second that confirms a removal.
+func TestReloadWatchReplacesChangedWebhookAtOnce(t *testing.T) {
+	t.Parallel()
+	rec := &receiver{}
+	srv := httptest.NewServer(rec)
+	defer srv.Close()
+	conf := "[Webhook \"ops\"]\nURL=" + srv.URL + "\nTimeout=5s\n"
+	d := newDaemon(t, map[string]string{"a.service": "[Service]\nExecStart=/bin/sleep 1000\n", "superd.conf": conf})
+	d.extraArgs = []string{"--watch"}
+	d.start()
+	d.waitRunning("a")
+	d.writeFile("superd.conf", strings.Replace(conf, "5s", "6s", 1))
+	d.waitLogged(`"superd.conf reloaded" webhooks=1 replaced_or_added=1`)
+	if log := d.stderr.String(); strings.Contains(log, "lost webhooks") {
+		t.Errorf("a changed webhook was taken for a lost one:\n%s", log)
+	}
+}
