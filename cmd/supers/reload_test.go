@@ -414,3 +414,26 @@ func TestCheckFilesDirectory(t *testing.T) {
 		t.Errorf("code %d, stdout %q, want %q", r.code, r.stdout, want)
 	}
 }
+
+// check of a directory named like a service file (a *.service glob that
+// matched one) says it is not a service file, as superd says of it in a
+// config dir, instead of advising to check the files in it; check of a
+// file whose name starts with a dot says that superd skips it, rather
+// than that its service name is invalid.
+func TestCheckFilesSuperdSkipsOrRefuses(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "web.service")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	hidden := filepath.Join(dir, ".web.service")
+	if err := os.WriteFile(hidden, []byte("[Service]\nExecStart=/bin/true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, nil, "check", sub, hidden)
+	want := "error: " + sub + ": is a directory, not a service file (in a config dir, superd refuses it: not a regular file)\n" +
+		"error: " + hidden + ": superd ignores it: it skips the files whose name starts with a dot (editors' lock and backup files); name it web.service to have it loaded\n"
+	if r.code != exitError || r.stdout != want {
+		t.Errorf("code %d, stdout %q, want %q", r.code, r.stdout, want)
+	}
+}
