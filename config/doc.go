@@ -153,9 +153,12 @@
 //	                   number of MiB; default 50M.
 //	MaxBackups=        rotated files kept, a whole number ≥ 0; default 5;
 //	                   0 keeps them all (MaxAge still applies).
-//	MaxAge=            how long rotated files are kept; default 0, forever.
+//	MaxAge=            how long rotated files are kept, with a unit (7d, 12h:
+//	                   a bare number other than 0 is refused); default 0,
+//	                   forever.
 //	Compress=          boolean, default no: gzip rotated files.
-//	RotateEvery=       also rotate on a timer, at least 1s; default 0, off.
+//	RotateEvery=       also rotate on a timer, at least 1s, with a unit (1d,
+//	                   30min); default 0, off.
 //	Timestamps=        boolean, default no: start each line of both files
 //	                   with the time superd read it, in UTC to the
 //	                   millisecond, and a space.

@@ -352,11 +352,11 @@ func (b *builder) apply(a *assignment) {
 	case keyMaxBackups:
 		s.Log.MaxBackups, err = parseCount(v)
 	case keyMaxAge:
-		s.Log.MaxAge, err = ParseDuration(v)
+		s.Log.MaxAge, err = parseLogSpan(v)
 	case keyCompress:
 		s.Log.Compress, err = ParseBool(v)
 	case keyRotateEvery:
-		if s.Log.RotateEvery, err = ParseDuration(v); err == nil {
+		if s.Log.RotateEvery, err = parseLogSpan(v); err == nil {
 			err = checkRotateEvery(s.Log.RotateEvery)
 		}
 	case keyTimestamps:

@@ -219,6 +219,17 @@ func ParseDuration(s string) (time.Duration, error) {
 	return parseSpan(s)
 }
 
+// parseLogSpan is ParseDuration for MaxAge= and RotateEvery=, which refuse
+// a bare number other than 0: read as seconds, as elsewhere, MaxAge=7
+// (days, to a user of lumberjack or logrotate) would delete the rotated
+// files 7 seconds old, RotateEvery=24 rotate every 24 seconds.
+func parseLogSpan(s string) (time.Duration, error) {
+	if v := strings.TrimSpace(s); isDigits(v) && strings.Trim(v, "0") != "" {
+		return 0, errors.New("needs a unit, like 7d, 12h, 30min or 10s: a bare number would be seconds here")
+	}
+	return ParseDuration(s)
+}
+
 // ParseDurationInf is ParseDuration that also accepts "infinity", for which
 // it returns Infinity.
 func ParseDurationInf(s string) (time.Duration, error) {
