@@ -146,6 +146,11 @@ type serviceActor struct {
 	state     string
 	handle    process.Handle
 	startedAt time.Time
+	// leaderGone: the main process, the leader of handle's group, has
+	// exited. groupGone: the group was then seen empty. Its number, no
+	// longer anyone's, may be given to another process and its group:
+	// it is never signalled nor looked at again (see signalGroup).
+	leaderGone, groupGone bool
 
 	// stop in progress (state == stopping)
 	killTimer *time.Timer
@@ -690,7 +695,7 @@ func (a *serviceActor) handleSignal(m *signalService) {
 		m.reply.send(a.answer(), fmt.Errorf("%w: service %s is not running (%s)", transport.ErrConflict, a.spec.Name, a.state))
 		return
 	}
-	err := a.deps.signal(a.handle.PGID, m.signal)
+	err := a.signalGroup(m.signal)
 	// A stop also waits for the processes of the service that left its
 	// group: they get the signal too, which is the only way to end such a
 	// stop under TimeoutStopSec=infinity once the group is gone.
@@ -741,6 +746,7 @@ func (a *serviceActor) start(ctx actor.Context) error {
 		return a.execFailed(ctx, fmt.Errorf("%w: %s: %w", ErrStartFailed, a.spec.Name, err))
 	}
 	a.handle = h
+	a.leaderGone, a.groupGone = false, false
 	a.state = StateRunning
 	a.startedAt = startedAt
 	a.rec.lastErr = ""
@@ -815,11 +821,11 @@ func (a *serviceActor) supersedeDeferred(ctx actor.Context, byOperator bool) {
 func (a *serviceActor) beginStop(ctx actor.Context) {
 	a.state = StateStopping
 	a.log().Info("stopping", "pid", a.handle.PID, "signal", a.spec.KillSignal, "timeout", logDuration(a.spec.TimeoutStopSec))
-	if err := a.deps.signal(a.handle.PGID, a.spec.KillSignal); err != nil && !errors.Is(err, process.ErrNoProcess) {
+	if err := a.signalGroup(a.spec.KillSignal); err != nil && !errors.Is(err, process.ErrNoProcess) {
 		a.log().Warn("signal failed", "pid", a.handle.PID, "signal", a.spec.KillSignal, "err", err)
 	}
 	if a.spec.KillSignal != "SIGKILL" && a.spec.KillSignal != "SIGCONT" {
-		_ = a.deps.signal(a.handle.PGID, "SIGCONT")
+		_ = a.signalGroup("SIGCONT")
 	}
 	a.straysLeft()
 	if d := a.spec.TimeoutStopSec; d > 0 && d < maxTimer {
@@ -836,7 +842,11 @@ func (a *serviceActor) handleStopTimeout(ctx actor.Context, m *stopTimedOut) {
 	if m.gen != a.rec.gen || a.state != StateStopping {
 		return // stale timer of an older generation
 	}
-	a.kill(ctx, "stop timed out, killing process group", "timeout", logDuration(a.spec.TimeoutStopSec))
+	msg := "stop timed out, killing process group"
+	if a.groupGone {
+		msg = "stop timed out, killing the processes that left the process group"
+	}
+	a.kill(ctx, msg, "timeout", logDuration(a.spec.TimeoutStopSec))
 }
 
 // kill sends SIGKILL to the process group and to the processes that left
@@ -846,7 +856,7 @@ func (a *serviceActor) kill(ctx actor.Context, msg string, attrs ...any) {
 	a.killed = true
 	a.killedAt = a.deps.now()
 	a.log().Warn(msg, append([]any{"pid", a.handle.PID}, attrs...)...)
-	if err := a.deps.signal(a.handle.PGID, "SIGKILL"); err != nil && !errors.Is(err, process.ErrNoProcess) {
+	if err := a.signalGroup("SIGKILL"); err != nil && !errors.Is(err, process.ErrNoProcess) {
 		a.log().Warn("SIGKILL failed", "pid", a.handle.PID, "err", err)
 	}
 	for _, st := range a.strays {
@@ -910,6 +920,7 @@ func (a *serviceActor) handleExit(ctx actor.Context, m *processExited) {
 	if m.gen != a.rec.gen || (a.state != StateRunning && a.state != StateStopping && a.state != StateStarting) {
 		return // a stale notice about an older generation
 	}
+	a.leaderGone = true
 	if a.state == StateStopping {
 		// The rest of the group got KillSignal too and may still be
 		// shutting down (a program started by a wrapper shell that died
@@ -963,14 +974,37 @@ func (a *serviceActor) killStrays() {
 
 // killGroup SIGKILLs what is left of the process group.
 func (a *serviceActor) killGroup() {
-	if err := a.deps.signal(a.handle.PGID, "SIGKILL"); err != nil && !errors.Is(err, process.ErrNoProcess) {
+	if err := a.signalGroup("SIGKILL"); err != nil && !errors.Is(err, process.ErrNoProcess) {
 		a.log().Debug("cleanup of process group failed", "pgid", a.handle.PGID, "err", err)
 	}
 }
 
+// signalGroup sends sig to the process group, unless it was seen gone
+// (groupLeft): its number may then be another group's, which it would
+// signal; it returns process.ErrNoProcess instead, as the kernel would
+// have for the group gone. While the group has a member, or its leader is
+// alive, the kernel gives its number to no other process.
+func (a *serviceActor) signalGroup(sig string) error {
+	if a.groupGone {
+		return process.ErrNoProcess
+	}
+	return a.deps.signal(a.handle.PGID, sig)
+}
+
 // groupLeft reports whether processes remain in the group of the process.
+// Once its leader has exited, the first look that finds it empty is the
+// last: the group's number is then free for the kernel to give to a new
+// process, whose own group a later look (or signalGroup) would take for
+// the service's.
 func (a *serviceActor) groupLeft() bool {
-	return a.deps.groupExists != nil && a.deps.groupExists(a.handle.PGID)
+	if a.groupGone {
+		return false
+	}
+	left := a.deps.groupExists != nil && a.deps.groupExists(a.handle.PGID)
+	if !left && a.leaderGone && a.deps.groupExists != nil {
+		a.groupGone = true
+	}
+	return left
 }
 
 // findStrays returns the processes of the service that left its process
@@ -1303,7 +1337,7 @@ func (a *serviceActor) cleanup() {
 		a.pollTimer = nil
 	}
 	if a.handle.PGID > 0 {
-		_ = a.deps.signal(a.handle.PGID, "SIGKILL")
+		_ = a.signalGroup("SIGKILL")
 	}
 	a.closeStrays()
 	a.flushStrays() // what a stop cut short found and had not logged
