@@ -57,6 +57,16 @@ func TestMain(m *testing.M) {
 		os.Exit(hungExecHelper())
 	case "sigign":
 		os.Exit(sigIgnHelper())
+	case "sigign-clib":
+		// Started ignoring them, as under a launcher that ignores every
+		// signal (the runtime left them as it found them).
+		for _, sig := range cLibrarySignals {
+			if err := rtSigaction(sig, &kernelSigaction{handlerIgn}, nil); err != nil {
+				fmt.Println("FAIL:", err)
+				os.Exit(1)
+			}
+		}
+		os.Exit(sigIgnHelper())
 	default:
 		fmt.Fprintln(os.Stderr, "unknown helper mode")
 		os.Exit(2)

@@ -97,7 +97,8 @@ var keptIgnored = []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGCONT, s
 // handles (os/signal) the signals the process was started ignoring, so
 // that children start with their default action, as systemd's do: exec
 // keeps an ignored disposition. The process goes on ignoring them (what
-// comes is dropped). Without it, descriptors and dispositions are left
+// comes is dropped), except 32 and 34, which os/signal cannot handle:
+// they are set to their default action (see resetIgnoredCLibrarySignals). Without it, descriptors and dispositions are left
 // alone: an embedding program owns its descriptors, and any it opened
 // without close-on-exec reach the children; a signal it ignores
 // (signal.Ignore, SIGHUP under nohup) is ignored by the children too.
@@ -196,6 +197,9 @@ func prepareManager(opts Options, pidfds bool) (*Manager, error) {
 			m.ignored = make(chan os.Signal, 1)
 			signal.Notify(m.ignored, sigs...)
 			m.log.Debug("signals ignored at start are handled, so that children start with their default action", "signals", fmt.Sprint(sigs))
+		}
+		if err := resetIgnoredCLibrarySignals(); err != nil {
+			m.log.Warn("signals 32 and 34 may be ignored by children too", "err", err)
 		}
 	}
 	if pidfds {
