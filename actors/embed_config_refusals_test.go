@@ -10,8 +10,9 @@ import (
 
 // New refuses the settings it would otherwise ignore without a word: a
 // negative ShutdownTimeout (which acted as the default), and the socket's
-// settings without a socket, or without the group they apply to, and the
-// HTTP API's settings without its address.
+// settings without a socket, or without the group they apply to, the
+// HTTP API's settings without its address, and AllowRootServices without
+// AllowRemoteEdit.
 func TestNewRefusesIgnoredSettings(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct {
@@ -27,6 +28,9 @@ func TestNewRefusesIgnoredSettings(t *testing.T) {
 		{"HTTP.Hosts without HTTP.Addr", actors.Config{LogDir: dir, HTTP: actors.HTTPConfig{Hosts: []string{"example.org"}}}, "HTTP.Hosts"},
 		{"HTTP.TLSCertFile without HTTP.Addr", actors.Config{LogDir: dir, HTTP: actors.HTTPConfig{TLSCertFile: dir + "/c", TLSKeyFile: dir + "/k"}}, "HTTP.TLSCertFile"},
 		{"HTTP.Insecure without HTTP.Addr", actors.Config{LogDir: dir, HTTP: actors.HTTPConfig{Insecure: true}}, "HTTP.Insecure"},
+		// Remote callers may write no definition at all.
+		{"AllowRootServices without AllowRemoteEdit", actors.Config{LogDir: dir, AllowRootServices: true,
+			HTTP: actors.HTTPConfig{Addr: "127.0.0.1:0", TokenFile: dir + "/token"}}, "AllowRemoteEdit"},
 	} {
 		_, err := actors.New(tc.cfg)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -36,6 +40,7 @@ func TestNewRefusesIgnoredSettings(t *testing.T) {
 	for _, cfg := range []actors.Config{
 		{LogDir: dir, ShutdownTimeout: time.Second},
 		{LogDir: dir, Socket: dir + "/sock", SocketGroup: "0", SocketAllowRootServices: true},
+		{LogDir: dir, AllowRemoteEdit: true, AllowRootServices: true}, // for the program's own remote callers
 	} {
 		if _, err := actors.New(cfg); err != nil {
 			t.Errorf("New(%+v): %v", cfg, err)

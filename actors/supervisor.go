@@ -140,7 +140,8 @@ type Config struct {
 	// root's powers: run as root (User= of uid 0, or no User= when the
 	// supervisor runs as root), in group 0 (Group=, or User='s primary or
 	// supplementary groups), or, the supervisor being root, name an
-	// EnvironmentFile= (which it reads as root).
+	// EnvironmentFile= (which it reads as root). New refuses it without
+	// AllowRemoteEdit, without which it would not apply.
 	AllowRootServices bool
 	// SocketAllowRootServices lets a definition written through the
 	// control socket by a user other than root and the supervisor's own (a
@@ -375,6 +376,10 @@ func New(cfg Config) (*Supervisor, error) {
 		if cfg.SocketAllowRootServices {
 			return nil, errors.New("actors: Config.SocketAllowRootServices needs a Socket to apply to")
 		}
+	}
+	if cfg.AllowRootServices && !cfg.AllowRemoteEdit {
+		// A Remote caller may write no definition at all.
+		return nil, errors.New("actors: Config.AllowRootServices applies to definitions written by remote callers (the HTTP API), which AllowRemoteEdit must let write them")
 	}
 	if cfg.SocketAllowRootServices && cfg.SocketGroup == "" {
 		return nil, errors.New("actors: Config.SocketAllowRootServices needs a SocketGroup: without one, only root and the supervisor's own user may use the socket")
