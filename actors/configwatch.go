@@ -39,6 +39,10 @@ type configActor struct {
 	known  map[string]*config.Service // what the services supervisor was given, by name
 	stamps map[string]fileStamp       // each loaded file as it was when loaded
 	errs   []error                    // file errors of the last scan
+	// daemonErr is why superd.conf did not load at the last reload (the
+	// webhooks in force were kept), nil if it loaded; the control API
+	// lists it with errs.
+	daemonErr error
 	// createErrs holds, by name, why a service whose file loaded could not
 	// be created (its log directory refused, say), until it is created or
 	// its file is gone; the control API lists them with errs.
@@ -431,6 +435,7 @@ func (c *configActor) reloadWith(ctx actor.Context, confirmAbsence bool) (transp
 	}
 	c.scanned = before
 	c.scannedGen++
+	c.daemonErr = derr
 	if derr != nil {
 		// Said in superd's own log too, as a service file's error is: a
 		// reload by SIGHUP or --watch has no other output.
@@ -1237,7 +1242,8 @@ func (c *configActor) askCreate(specs ...*config.Service) {
 }
 
 // loadErrors returns why the config dir cannot be loaded as a whole, if
-// it cannot; then the errors of the service files (those of the last scan,
+// it cannot; then why superd.conf did not load at the last reload, if it
+// did not; then the errors of the service files (those of the last scan,
 // except that a file the ownership rule refuses now, although it loaded
 // before, has that refusal instead); then why services could not be
 // created, by name.
@@ -1252,6 +1258,9 @@ func (c *configActor) loadErrors() []error {
 			refused[c.known[name].File] = true
 			refusals = append(refusals, c.refused[name])
 		}
+	}
+	if c.daemonErr != nil {
+		out = append(out, c.daemonErr)
 	}
 	for _, err := range c.errs {
 		var e *config.Error

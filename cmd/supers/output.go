@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/transport"
 )
 
@@ -74,15 +75,25 @@ const configChangedMark = "*"
 // output on stderr, so write errors are ignored.
 //
 // An error about the config dir itself (Dir: missing, say) comes first,
-// on its own warning line.
+// on its own warning line; then those of superd.conf, under a line of
+// their own.
 func writeConfigWarning(w io.Writer, errs []transport.ConfigError) {
 	errs = sortConfigErrors(errs)
-	files := errs[:0:0]
+	files, daemon := errs[:0:0], errs[:0:0]
 	for _, e := range errs {
-		if e.Dir {
+		switch {
+		case e.Dir:
 			fmt.Fprintf(w, "supers: warning: %s\n", oneLine(cmp.Or(e.Message, "config dir "+e.File+" cannot be loaded")))
-		} else {
+		case filepath.Base(e.File) == config.DaemonFile:
+			daemon = append(daemon, e)
+		default:
 			files = append(files, e)
+		}
+	}
+	if len(daemon) > 0 {
+		fmt.Fprintf(w, "supers: warning: %s was not applied by the last reload (the webhooks in force are kept):\n", config.DaemonFile)
+		for _, e := range daemon {
+			fmt.Fprintf(w, "  %s\n", oneLine(cmp.Or(e.Message, e.File)))
 		}
 	}
 	if len(files) == 0 {
