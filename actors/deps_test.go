@@ -44,8 +44,10 @@ func TestImportRules(t *testing.T) {
 		}
 		seen++
 		for _, imp := range strings.Fields(imports) {
-			if strings.HasPrefix(imp, protoactor) && !strings.HasPrefix(pkg, module+"/actors") {
-				t.Errorf("%s imports %s: only actors/ may import protoactor", pkg, imp)
+			// actors itself, not its subpackages (actors/process,
+			// actors/policy, actors/runstate: plain Go).
+			if strings.HasPrefix(imp, protoactor) && pkg != module+"/actors" {
+				t.Errorf("%s imports %s: only actors may import protoactor", pkg, imp)
 			}
 			for _, bad := range forbidden[pkg] {
 				if strings.HasPrefix(imp, bad) && !leaves[imp] {
@@ -130,6 +132,13 @@ func TestNoProtoactorInExportedAPI(t *testing.T) {
 						checked++
 						if st, ok := s.Type.(*ast.StructType); ok {
 							for _, fld := range st.Fields.List {
+								// An embedded field is named after its
+								// type (an exported protoactor type, if it
+								// shows one), whose fields and methods it
+								// promotes.
+								if len(fld.Names) == 0 && leaks(fld.Type) {
+									t.Errorf("%s: exported type %s embeds a protoactor type", fset.Position(fld.Pos()), s.Name.Name)
+								}
 								for _, n := range fld.Names {
 									if n.IsExported() && leaks(fld.Type) {
 										t.Errorf("%s: exported field %s.%s shows a protoactor type", fset.Position(n.Pos()), s.Name.Name, n.Name)
@@ -140,9 +149,29 @@ func TestNoProtoactorInExportedAPI(t *testing.T) {
 							t.Errorf("%s: exported type %s shows a protoactor type", fset.Position(s.Pos()), s.Name.Name)
 						}
 					case *ast.ValueSpec:
-						for _, n := range s.Names {
-							if n.IsExported() && s.Type != nil && leaks(s.Type) {
-								t.Errorf("%s: exported %s shows a protoactor type", fset.Position(n.Pos()), n.Name)
+						for i, n := range s.Names {
+							if !n.IsExported() {
+								continue
+							}
+							checked++
+							if s.Type != nil {
+								if leaks(s.Type) {
+									t.Errorf("%s: exported %s shows a protoactor type", fset.Position(n.Pos()), n.Name)
+								}
+								continue
+							}
+							// Its type is inferred from its value: without
+							// type-checking, one that mentions protoactor
+							// at all is refused (var X = actor.NewPID(...)).
+							values := s.Values
+							if len(values) == len(s.Names) {
+								values = values[i : i+1]
+							}
+							for _, v := range values {
+								if leaks(v) {
+									t.Errorf("%s: exported %s, of the type of a value that mentions protoactor, may show a protoactor type", fset.Position(n.Pos()), n.Name)
+									break
+								}
 							}
 						}
 					}
