@@ -288,10 +288,29 @@ func TestBackoff(t *testing.T) {
 	base, ceil := 100*time.Millisecond, time.Second
 	for n, want := range []time.Duration{100, 200, 400, 800, 1000, 1000} {
 		want *= time.Millisecond
+		// The wait is random (jitter), so that webhooks failing together
+		// do not retry in step: 50 samples, each uniform over [want/2,
+		// want], are not all the same, and fall in both halves of that
+		// range (all in one: a chance of 2 in 2^50).
+		seen := map[time.Duration]bool{}
+		low, high := 0, 0
 		for range 50 {
-			if d := backoff(base, ceil, n); d < want/2 || d > want {
+			d := backoff(base, ceil, n)
+			if d < want/2 || d > want {
 				t.Fatalf("backoff(%d) = %v, want in [%v, %v]", n, d, want/2, want)
 			}
+			seen[d] = true
+			if d < want*3/4 {
+				low++
+			} else {
+				high++
+			}
+		}
+		if len(seen) < 2 {
+			t.Errorf("backoff(%d) gave the same wait 50 times: no jitter", n)
+		}
+		if low == 0 || high == 0 {
+			t.Errorf("backoff(%d): %d of 50 waits below %v, %d at or above it: the jitter does not cover [%v, %v]", n, low, want*3/4, high, want/2, want)
 		}
 	}
 	if d := backoff(base, ceil, 1000); d > ceil {
