@@ -167,6 +167,36 @@ func TestLifecycleStopKillsEscapedProcesses(t *testing.T) {
 		t.Errorf("the stop of processes that ignore SIGTERM took %v, less than TimeoutStopSec", took)
 	}
 	lifeAllGone(t, "stop after TimeoutStopSec", stubborn)
+	// They got SIGKILL at TimeoutStopSec, with the group's: the stop did
+	// not wait for them another groupKillWait and give them up as stuck
+	// in the kernel (to SIGKILL them only as it forgot them).
+	if st := d.status("stubborn"); st.State != "stopped" || strings.Contains(st.Error, "still there after SIGKILL") {
+		t.Errorf("status of stubborn after its stop: state %q, error %q; want stopped, without processes left after SIGKILL", st.State, st.Error)
+	}
+	// The stop's records come before the one of its end, which may come
+	// after its answer.
+	log := d.waitLogged(`msg="process stopped" service=stubborn`)
+	var stopLog []string
+	for line := range strings.SplitSeq(log, "\n") {
+		if strings.Contains(line, " service=stubborn") {
+			stopLog = append(stopLog, line)
+		}
+	}
+	for _, pid := range stubborn {
+		if !slices.ContainsFunc(stopLog, func(line string) bool {
+			return strings.Contains(line, "left the service's process group") && strings.Contains(line, " signal=SIGTERM") && namesPID(line, pid)
+		}) {
+			t.Errorf("superd did not log KillSignal sent to %d, which left stubborn's group:\n%s", pid, strings.Join(stopLog, "\n"))
+		}
+	}
+	if !slices.ContainsFunc(stopLog, func(line string) bool {
+		return strings.Contains(line, `msg="stop timed out, killing the processes that left the process group"`)
+	}) {
+		t.Errorf("superd did not log the SIGKILL of the processes that left stubborn's group at TimeoutStopSec:\n%s", strings.Join(stopLog, "\n"))
+	}
+	if slices.ContainsFunc(stopLog, func(line string) bool { return strings.Contains(line, "still there after SIGKILL") }) {
+		t.Errorf("superd logged processes of stubborn still there after the SIGKILL of TimeoutStopSec:\n%s", strings.Join(stopLog, "\n"))
+	}
 
 	if err := os.Remove(filepath.Join(d.dir, "removed.service")); err != nil {
 		t.Fatal(err)
