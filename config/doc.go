@@ -78,9 +78,11 @@
 //	                   POSIX shell would, with '...' and "..." quotes and
 //	                   backslash escapes, but without any expansion: $VAR,
 //	                   globs, ~, ;, |, & and # are plain characters. A
-//	                   relative program name is looked up in PATH when the
-//	                   service starts. systemd's prefixes (-, @, +, !, :)
-//	                   are not supported.
+//	                   program name without a slash is looked up in the
+//	                   service's PATH when it starts; a relative path with
+//	                   a slash (bin/app, ./run.sh) is taken from
+//	                   WorkingDirectory=. systemd's prefixes (-, @, +, !,
+//	                   :) are not supported.
 //	WorkingDirectory=  an absolute path (default: superd's).
 //	Environment=       one or more KEY=VALUE words, quoted as in ExecStart=
 //	                   (Environment="A=1 2" B=3). KEY is [A-Za-z_][A-Za-z0-9_]*.

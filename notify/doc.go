@@ -2,8 +2,8 @@
 // delivers them to notifiers.
 //
 // An [Event] (start, exit, restart, stop, fatal, exec-failed, reload, create, update,
-// delete, config-error; schema in EVENTS.md) is built with [NewEvent], which fills its
-// id, time and host.
+// delete, config-error, log-error, log-resumed; schema in EVENTS.md) is built with
+// [NewEvent], which fills its id, time and host.
 // A [Notifier] delivers one event to one destination; [Webhook] is the
 // first, POSTing the event as JSON following the Standard Webhooks
 // specification (signed with HMAC-SHA256, retried with backoff, refusing
