@@ -83,7 +83,8 @@
 //	                   a slash (bin/app, ./run.sh) is taken from
 //	                   WorkingDirectory=. systemd's prefixes (-, @, +, !,
 //	                   :) are not supported.
-//	WorkingDirectory=  an absolute path (default: superd's).
+//	WorkingDirectory=  an absolute path, without a ".." component
+//	                   (default: superd's).
 //	Environment=       one or more KEY=VALUE words, quoted as in ExecStart=
 //	                   (Environment="A=1 2" B=3). KEY is [A-Za-z_][A-Za-z0-9_]*.
 //	                   Its errors name the variables, never a value (often

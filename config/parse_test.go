@@ -576,3 +576,20 @@ func TestLogSpansZeroAndUnits(t *testing.T) {
 		t.Errorf("units: %+v, %v", s, err)
 	}
 }
+
+// A ".." in WorkingDirectory= is refused, as systemd refuses it: the path
+// was cleaned as text (/srv/link/../data became /srv/data), while chdir
+// takes ".." from where a symlink before it leads.
+func TestWorkingDirectoryDotDotRefused(t *testing.T) {
+	for _, wd := range []string{"/srv/link/../data", "/srv/..", "/../srv"} {
+		_, err := Parse("t", "t.service", []byte("[Service]\nExecStart=/bin/true\nWorkingDirectory="+wd+"\n"))
+		if err == nil || !strings.Contains(err.Error(), `t.service:3: [Service] WorkingDirectory: invalid value`) || !strings.Contains(err.Error(), `".." component`) {
+			t.Errorf("WorkingDirectory=%s: %v, want it refused for its \"..\"", wd, err)
+		}
+	}
+	for _, wd := range []string{"/srv/app..", "/srv/..app", "/srv//app/./"} {
+		if _, err := Parse("t", "t.service", []byte("[Service]\nExecStart=/bin/true\nWorkingDirectory="+wd+"\n")); err != nil {
+			t.Errorf("WorkingDirectory=%s: %v", wd, err)
+		}
+	}
+}

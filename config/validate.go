@@ -168,6 +168,10 @@ func checkWorkingDirectory(p string) error {
 		return errors.New(`systemd's "-" prefix (ignore a missing directory) is not supported: give an absolute path, which must exist`)
 	case p == "~" || strings.HasPrefix(p, "~/"):
 		return errors.New(`systemd's "~" (the home directory of User=) is not supported: give an absolute path`)
+	case slices.Contains(strings.Split(filepath.ToSlash(p), "/"), ".."):
+		// As systemd refuses it: the kernel takes ".." from where a
+		// symlink before it leads, not from the text before it.
+		return errors.New(`a ".." component is not allowed: give the directory's own path`)
 	}
 	return checkAbsPath(p)
 }

@@ -234,11 +234,20 @@ func resolveProgram(argv0, dir string, env []string) (string, error) {
 	case strings.ContainsRune(argv0, '/') || strings.ContainsRune(argv0, filepath.Separator):
 		// Made absolute: the child would resolve a relative path after its
 		// chdir to Dir, applying Dir twice.
-		p, err := filepath.Abs(filepath.Join(dir, argv0))
-		if err != nil {
-			return "", &ExecError{Op: "lookup", Path: argv0, Err: err}
+		if dir == "" {
+			wd, err := os.Getwd()
+			if err != nil {
+				return "", &ExecError{Op: "lookup", Path: argv0, Err: err}
+			}
+			dir = wd
 		}
-		return p, nil
+		if filepath.Separator == '/' {
+			// Joined as text, not cleaned: the kernel takes a ".." from
+			// where a symlink before it leads ("link/../bin/x", link ->
+			// real/app, is real/bin/x), not from the text before it.
+			return strings.TrimSuffix(dir, "/") + "/" + argv0, nil
+		}
+		return filepath.Join(dir, argv0), nil // Windows resolves ".." as text
 	}
 	pathList, ok := envValue(env, "PATH")
 	if !ok {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // A WorkingDirectory the service's User may not enter is reported as a
@@ -100,5 +101,42 @@ func TestProgramUnderDirectoryForbiddenToUser(t *testing.T) {
 	}
 	if want := strconv.Quote(private); !strings.Contains(err.Error(), want) {
 		t.Errorf("error %q does not name the directory %s", err, want)
+	}
+}
+
+// A relative program path with ".." is resolved as the kernel resolves it,
+// from where a symlink before the ".." leads, not from the text before it:
+// with Dir a link to real/app, "../bin/prog" is real/bin/prog. The path
+// was cleaned as text first (base/bin/prog), so superd ran another program,
+// or none, than "cd Dir && ../bin/prog" runs.
+func TestRelativeProgramDotDotFollowsTheKernel(t *testing.T) {
+	base := t.TempDir()
+	for _, d := range []string{"real/app", "real/bin", "bin"} {
+		if err := os.MkdirAll(filepath.Join(base, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Join(base, "real", "app"), filepath.Join(base, "link")); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(base, "ran")
+	writeScript(t, filepath.Join(base, "real", "bin", "prog"), "echo real >"+out)
+	writeScript(t, filepath.Join(base, "bin", "prog"), "echo lexical >"+out)
+	m := newManager(t, Options{})
+	exited := make(chan Exit, 1)
+	if _, err := m.Start(Spec{Argv: []string{"../bin/prog"}, Dir: filepath.Join(base, "link"), Env: os.Environ()},
+		func(e Exit) { exited <- e }); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case e := <-exited:
+		if e.Code != 0 {
+			t.Fatalf("exit %v", e)
+		}
+	case <-time.After(deadline):
+		t.Fatal("no exit")
+	}
+	if got, err := os.ReadFile(out); err != nil || strings.TrimSpace(string(got)) != "real" {
+		t.Errorf("ran %q, %v; want real/bin/prog", got, err)
 	}
 }
