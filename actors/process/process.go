@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -242,10 +243,12 @@ func resolveProgram(argv0, dir string, env []string) (string, error) {
 			dir = wd
 		}
 		if filepath.Separator == '/' {
-			// Joined as text, not cleaned: the kernel takes a ".." from
-			// where a symlink before it leads ("link/../bin/x", link ->
-			// real/app, is real/bin/x), not from the text before it.
-			return strings.TrimSuffix(dir, "/") + "/" + argv0, nil
+			// Its "." and empty components dropped, but its ".." kept:
+			// the kernel takes a ".." from where a symlink before it
+			// leads ("link/../bin/x", link -> real/app, is real/bin/x),
+			// not from the text before it, as filepath.Join would.
+			parts := slices.DeleteFunc(strings.Split(argv0, "/"), func(p string) bool { return p == "" || p == "." })
+			return strings.TrimSuffix(dir, "/") + "/" + strings.Join(parts, "/"), nil
 		}
 		return filepath.Join(dir, argv0), nil // Windows resolves ".." as text
 	}
