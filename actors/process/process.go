@@ -235,12 +235,16 @@ func resolveProgram(argv0, dir string, env []string) (string, error) {
 	case strings.ContainsRune(argv0, '/') || strings.ContainsRune(argv0, filepath.Separator):
 		// Made absolute: the child would resolve a relative path after its
 		// chdir to Dir, applying Dir twice.
-		if dir == "" {
+		if !filepath.IsAbs(dir) { // none, or relative to the process's own
 			wd, err := os.Getwd()
 			if err != nil {
 				return "", &ExecError{Op: "lookup", Path: argv0, Err: err}
 			}
-			dir = wd
+			if dir == "" {
+				dir = wd
+			} else {
+				dir = strings.TrimSuffix(wd, string(filepath.Separator)) + string(filepath.Separator) + dir
+			}
 		}
 		if filepath.Separator == '/' {
 			// Its "." and empty components dropped, but its ".." kept:
