@@ -16,42 +16,18 @@ const backupTimeFormat = "2006-01-02T15-04-05.000"
 // ensureDir creates dir, and those of its ancestors that do not exist, with
 // mode dirPerm if it does not exist. An existing directory (or symlink to
 // one) is left as it is, but it is refused if a user other than root and
-// this process's could replace what is in it (see checkDirTree).
+// this process's could replace what is in it (see checkDirTree). What
+// exists of the path is checked before anything is made: a directory on
+// it that another user owns could lead the mkdir anywhere (a symlink of
+// theirs to /etc), or swap what it made for a link before its chmod.
 func ensureDir(dir string) error {
+	if err := checkBeforeMake(dir); err != nil {
+		return err
+	}
 	if err := makeDir(dir); err != nil {
 		return err
 	}
 	return checkDirTree(dir)
-}
-
-// makeDir is ensureDir without the safety check.
-func makeDir(dir string) error {
-	fi, err := os.Stat(dir)
-	switch {
-	case err == nil && fi.IsDir():
-		return nil
-	case err == nil:
-		return fmt.Errorf("log directory %s: not a directory", dir)
-	case !errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("log directory: %w", err)
-	}
-	// One level at a time, rather than MkdirAll, so that each directory
-	// created gets dirPerm whatever the umask.
-	if parent := filepath.Dir(dir); parent != dir {
-		if err := makeDir(parent); err != nil {
-			return err
-		}
-	}
-	if err := os.Mkdir(dir, dirPerm); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return nil // created meanwhile, by someone else
-		}
-		return fmt.Errorf("create log directory: %w", err)
-	}
-	if err := os.Chmod(dir, dirPerm); err != nil { // Mkdir is subject to the umask
-		return fmt.Errorf("create log directory: %w", err)
-	}
-	return nil
 }
 
 // ensureFile makes sure that path is a regular file and returns its FileInfo
