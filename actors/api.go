@@ -161,7 +161,7 @@ func (a *apiServers) serve(h http.Handler, tcp transport.TCPOptions) {
 		// close releases once every service has stopped: a second superd
 		// must not start on the socket while this one is still stopping
 		// its services.
-		start(transport.NewUnixServer(h, transport.DefaultSocketAccess(a.gid), a.log), a.unix.Acceptor(), "control socket")
+		start(transport.NewUnixServer(h, transport.DefaultSocketAccess(a.gid), a.log), a.unix.Acceptor(a.log), "control socket")
 	}
 	if a.tcp != nil {
 		start(transport.NewServer(transport.TCPHandler(h, tcp)), a.tcp, "HTTP API") // ListenTCP logged where

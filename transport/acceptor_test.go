@@ -11,7 +11,7 @@ import (
 	"testing"
 )
 
-// TestAcceptorCloseKeepsLock: an http.Server shut down on l.Acceptor()
+// TestAcceptorCloseKeepsLock: an http.Server shut down on l.Acceptor(nil)
 // stops listening and removes the socket, but the lock stays held (a
 // second daemon is refused) until l.Close.
 func TestAcceptorCloseKeepsLock(t *testing.T) {
@@ -23,7 +23,7 @@ func TestAcceptorCloseKeepsLock(t *testing.T) {
 	defer l.Close()
 	srv := NewServer(http.NotFoundHandler())
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l.Acceptor()) }()
+	go func() { served <- srv.Serve(l.Acceptor(nil)) }()
 	if err := srv.Shutdown(t.Context()); err != nil {
 		t.Fatal(err)
 	}

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/supers-dev/supers/config/flock"
 )
@@ -512,12 +514,91 @@ func (l *UnixListener) closeSocket() error {
 // must not take over the socket.
 //
 // It accepts at most maxSocketConns connections at once; more wait in
-// the socket's backlog until one closes.
-func (l *UnixListener) Acceptor() net.Listener { return l.acceptor(maxSocketConns) }
+// the socket's backlog until one closes. The last socketConnsReserved of
+// them are kept for root and this process's own user: a connection of
+// another user (a member of the socket group) that would take one is
+// answered 503 and closed, and logged to logger (if not nil; at most
+// refusalLogBurst records every refusalLogWindow), so that whoever may
+// use the socket cannot lock root's CLI out of it by holding connections
+// open.
+func (l *UnixListener) Acceptor(logger *slog.Logger) net.Listener {
+	return l.acceptor(maxSocketConns, socketConnsReserved, logger)
+}
 
-// acceptor is Acceptor, with at most n connections at once.
-func (l *UnixListener) acceptor(n int) net.Listener {
-	return newLimitListener(unixAcceptor{l}, n)
+// acceptor is Acceptor, with at most n connections at once, reserved of
+// them for root and this process's user.
+func (l *UnixListener) acceptor(n, reserved int, logger *slog.Logger) net.Listener {
+	return &reservingListener{
+		limitListener: newLimitListener(unixAcceptor{l}, n),
+		others:        n - reserved,
+		credOf:        peerCredentials,
+		logger:        logger,
+		refusals:      refusalLimiter{now: time.Now},
+	}
+}
+
+// socketConnsReserved is how many of the socket's maxSocketConns
+// connections only root and superd's own user may take.
+const socketConnsReserved = 64
+
+// reservingListener is a limitListener whose connections of users other
+// than root and the process's own (peerCredentials) are at most others at
+// once: past that, they are answered 503 and closed at once.
+type reservingListener struct {
+	*limitListener
+	others   int
+	credOf   func(net.Conn) (PeerCred, error) // peerCredentials, but for tests
+	logger   *slog.Logger
+	refusals refusalLimiter
+
+	mu   sync.Mutex
+	open int // connections of other users open now
+}
+
+// Accept returns the next connection that may be served.
+func (l *reservingListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.limitListener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		cred, err := l.credOf(c)
+		if err != nil || cred.UID == 0 || cred.UID == os.Geteuid() {
+			// Without peer credentials the socket's mode admits only
+			// root and this process's user.
+			return c, nil
+		}
+		l.mu.Lock()
+		ok := l.open < l.others
+		if ok {
+			l.open++
+		}
+		l.mu.Unlock()
+		if ok {
+			return &limitConn{Conn: c, release: func() {
+				l.mu.Lock()
+				l.open--
+				l.mu.Unlock()
+			}}, nil
+		}
+		l.refuse(c, cred)
+	}
+}
+
+// tooManyConns is the body of the answer to a connection refused for
+// want of a slot.
+const tooManyConns = "too many connections of users other than root and superd's own; try again later\n"
+
+// refuse answers c 503, closes it and logs it.
+func (l *reservingListener) refuse(c net.Conn, cred PeerCred) {
+	_ = c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond)) // a fresh socket's buffer takes it at once
+	_, _ = fmt.Fprintf(c, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s",
+		len(tooManyConns), tooManyConns)
+	_ = c.Close()
+	if l.logger != nil {
+		l.refusals.log(l.logger, "control connection refused: the connections of users other than root and superd's own are all taken",
+			"uid", cred.UID, "pid", cred.PID, "limit", l.others)
+	}
 }
 
 // maxSocketConns bounds the connections the control socket serves at

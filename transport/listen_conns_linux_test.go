@@ -3,10 +3,14 @@ package transport
 import (
 	"bufio"
 	"errors"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -26,7 +30,7 @@ func TestSocketBoundsConnections(t *testing.T) {
 	const limit = 3
 	srv := NewUnixServer(NewHandler(newFakeBackend("web"), HandlerOptions{}), DefaultSocketAccess(-1), nil)
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln.acceptor(limit)) }()
+	go func() { served <- srv.Serve(ln.acceptor(limit, 0, nil)) }()
 	// The server closes the listener: closed first (a defer runs before
 	// the cleanups), it made Serve fail with "use of closed network
 	// connection" whenever the acceptor was in Accept by then.
@@ -90,5 +94,87 @@ func TestSocketBoundsConnections(t *testing.T) {
 	held = held[1:]
 	if err := ask(extra, br, 10*time.Second); err != nil {
 		t.Fatalf("connection %d once another closed: %v", limit+1, err)
+	}
+}
+
+// TestSocketKeepsConnectionsForRoot: the last of the socket's connections
+// are kept for root and superd's own user. A member of the socket group
+// who held every connection (idle followers) locked root's CLI out of the
+// socket for as long as they liked; past its share, such a user's next
+// connection is now answered 503 at once, and logged, while root's are
+// served.
+func TestSocketKeepsConnectionsForRoot(t *testing.T) {
+	path := filepath.Join(shortTempDir(t), "d.sock")
+	ln, err := ListenUnix(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	acc := ln.acceptor(4, 2, slog.New(slog.NewTextHandler(&logs, nil))).(*reservingListener)
+	var other atomic.Bool // the next connection is another user's
+	acc.credOf = func(net.Conn) (PeerCred, error) {
+		if other.Load() {
+			return PeerCred{UID: 4242, PID: 1}, nil
+		}
+		return PeerCred{UID: os.Geteuid()}, nil
+	}
+	srv := NewUnixServer(NewHandler(newFakeBackend("web"), HandlerOptions{}), DefaultSocketAccess(-1), nil)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(acc) }()
+	t.Cleanup(func() {
+		_ = srv.Close()
+		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("Serve: %v", err)
+		}
+		_ = ln.Close()
+	})
+
+	var held []net.Conn
+	t.Cleanup(func() {
+		for _, c := range held {
+			_ = c.Close()
+		}
+	})
+	// ask opens a connection, asks for a status and returns the answer's
+	// status code; the connection is kept open.
+	ask := func() int {
+		t.Helper()
+		c, err := net.Dial("unix", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+		if _, err := c.Write([]byte("GET /v1/services/web HTTP/1.1\r\nHost: superd\r\n\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("connection %d: %v", len(held), err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode == http.StatusServiceUnavailable && !strings.Contains(string(body), "too many connections") {
+			t.Errorf("503 body %q", body)
+		}
+		return resp.StatusCode
+	}
+	other.Store(true)
+	for i := range 2 {
+		if code := ask(); code != http.StatusOK {
+			t.Fatalf("another user's connection %d of its 2: %d", i+1, code)
+		}
+	}
+	if code := ask(); code != http.StatusServiceUnavailable {
+		t.Fatalf("another user's third connection: %d, want 503", code)
+	}
+	other.Store(false)
+	for i := range 2 {
+		if code := ask(); code != http.StatusOK {
+			t.Fatalf("root's connection %d, the others' share taken: %d", i+1, code)
+		}
+	}
+	if !strings.Contains(logs.String(), "control connection refused") || !strings.Contains(logs.String(), "uid=4242") {
+		t.Errorf("refusal not logged:\n%s", logs.String())
 	}
 }

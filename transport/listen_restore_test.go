@@ -175,7 +175,7 @@ func TestCloseLeavesAnotherFileAtPath(t *testing.T) {
 		if made, err := ln.Restore(); made || err == nil {
 			t.Fatalf("Restore over a regular file: %v, %v; want an error", made, err)
 		}
-		if err := ln.Acceptor().Close(); err != nil {
+		if err := ln.Acceptor(nil).Close(); err != nil {
 			t.Fatal(err)
 		}
 		if err := ln.Close(); err != nil {
@@ -352,7 +352,7 @@ func TestRestoreRacesAcceptAndClose(t *testing.T) {
 		}
 		srv := NewServer(NewHandler(newFakeBackend(), HandlerOptions{}))
 		served := make(chan error, 1)
-		go func() { served <- srv.Serve(ln.Acceptor()) }()
+		go func() { served <- srv.Serve(ln.Acceptor(nil)) }()
 		var wg sync.WaitGroup
 		half := make(chan struct{})
 		wg.Go(func() {
