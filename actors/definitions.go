@@ -244,7 +244,7 @@ func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transp
 	if err := checkPrecondition(m.name, m.opts.IfMatch, cur); err != nil {
 		return res, nil, err
 	}
-	if err := notOwnDefinition(cur, m.root, "replace"); err != nil {
+	if err := notOwnDefinition(m.name, cur, c.known[m.name], m.root, "replace"); err != nil {
 		return res, nil, err
 	}
 	if line, ok := config.InvalidUTF8Line(m.data); ok {
@@ -360,7 +360,7 @@ func (c *configActor) deleteDefinition(ctx actor.Context, m *deleteDefinition) (
 	if err := checkPrecondition(m.name, m.opts.IfMatch, cur); err != nil {
 		return res, err
 	}
-	if err := notOwnDefinition(cur, m.root, "remove"); err != nil {
+	if err := notOwnDefinition(m.name, cur, c.known[m.name], m.root, "remove"); err != nil {
 		return res, err
 	}
 	if unread && !m.root.allowed && m.root.asUID >= 0 {
@@ -451,15 +451,21 @@ func isZeroID(s string) bool {
 
 // notOwnDefinition refuses, to a caller held to definitions that run as
 // itself (rule.asUID >= 0, a socket group member), to replace or remove
-// (verb) the definition cur unless it runs as that user too: the rule that
+// (verb) the service name unless it runs as that user too: the rule that
 // keeps it from writing a root service would mean little if it could
-// remove one, or put its own program in its place. nil cur (no file) is
-// fine.
-func notOwnDefinition(cur *config.Definition, rule rootRule, verb string) error {
-	if rule.allowed || rule.asUID < 0 || cur == nil {
+// remove one, or put its own program in its place. The service is judged
+// by its definition cur, or, with no file (removed by hand since it was
+// loaded), by the one it runs with, known; with neither, there is nothing
+// to judge.
+func notOwnDefinition(name string, cur *config.Definition, known *config.Service, rule rootRule, verb string) error {
+	if rule.allowed || rule.asUID < 0 || cur == nil && known == nil {
 		return nil
 	}
-	spec, err := config.ParseNoFiles(cur.Name, cur.Path, cur.Data)
+	spec, err, what := known, error(nil), "the definition it runs with"
+	if cur != nil {
+		spec, err = config.ParseNoFiles(cur.Name, cur.Path, cur.Data)
+		what = "its definition"
+	}
 	why := ""
 	if err == nil {
 		why = notAsCaller(spec, rule.asUID, os.Geteuid(), systemAccounts)
@@ -468,7 +474,7 @@ func notOwnDefinition(cur *config.Definition, rule rootRule, verb string) error 
 		if why == "" {
 			why = "does not parse"
 		}
-		return fmt.Errorf("%w: cannot %s %s: its definition %s; %s", transport.ErrForbidden, verb, cur.Name, why, rule.refusal)
+		return fmt.Errorf("%w: cannot %s %s: %s %s; %s", transport.ErrForbidden, verb, name, what, why, rule.refusal)
 	}
 	return nil
 }

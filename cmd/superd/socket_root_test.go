@@ -111,6 +111,22 @@ func TestSocketGroupMayNotWriteRootServices(t *testing.T) {
 	if out, code := asMember("rm", "asnobody"); code != 0 {
 		t.Fatalf("rm of its own service by a member: exit %d\n%s", code, out)
 	}
+	// Nor once root removed its file by hand (no reload yet): the service
+	// still runs as root, judged by the definition it runs with. Its
+	// file gone, a member's apply replaced it and rm removed it.
+	rootPID := d.waitRunning("asroot").PID
+	if err := os.Remove(filepath.Join(d.dir, "asroot.service")); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := asMember("apply", filepath.Join(mine, "asroot.service")); code == 0 || !strings.Contains(out, "cannot replace asroot: the definition it runs with") {
+		t.Fatalf("apply over root's service whose file is gone, by a member: exit %d\n%s\nwant it refused", code, out)
+	}
+	if out, code := asMember("rm", "asroot"); code == 0 || !strings.Contains(out, "cannot remove asroot: the definition it runs with") {
+		t.Fatalf("rm of root's service whose file is gone, by a member: exit %d\n%s\nwant it refused", code, out)
+	}
+	if st := d.status("asroot"); st.State != "running" || st.PID != rootPID {
+		t.Fatalf("root's service after the refused writes: %+v", st)
+	}
 	if err := d.terminate(); err != nil {
 		t.Fatalf("first superd: %v", err)
 	}
