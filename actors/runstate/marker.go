@@ -2,7 +2,10 @@ package runstate
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
 )
 
 // MarkerEnv is the environment variable that marks the processes of a
@@ -24,16 +27,38 @@ func NewMarker() func(service string) string {
 func newMarkerID() string { return rand.Text() }
 
 // markerValue returns the value of MarkerEnv for service under the marker
-// id: "ID:SERVICE".
-func markerValue(id, service string) string { return id + ":" + service }
+// id: "TAG:SERVICE", where TAG is markerTag(id, service). The id itself is
+// not in it: a service sees its own marker, and could otherwise write
+// another service's into the environment of a process of its own (a
+// process that ignores SIGTERM, taken for that service's by its stop, its
+// usage and KillStale).
+func markerValue(id, service string) string { return markerTag(id, service) + ":" + service }
 
-// markedService returns the service named by the MarkerEnv entry for id in
-// environ, a NUL-separated environment as in /proc/PID/environ, and
-// whether there is one.
-func markedService(environ []byte, id string) (string, bool) {
-	prefix := []byte(MarkerEnv + "=" + markerValue(id, ""))
+// markerTag returns the tag of service's marker under id: an HMAC of the
+// name keyed by the id (kept in the state file, which only superd's user
+// may read), 128 bits in base32.
+func markerTag(id, service string) string {
+	m := hmac.New(sha256.New, []byte(id))
+	m.Write([]byte(service))
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(m.Sum(nil)[:16])
+}
+
+// MarkedService returns the service named by a MarkerEnv entry of the
+// marker id (a state file's) in environ, a NUL-separated environment as in
+// /proc/PID/environ, and whether there is one. A marker of a superd from
+// before the tags, "ID:SERVICE", is one too.
+func MarkedService(environ []byte, id string) (string, bool) {
+	prefix := []byte(MarkerEnv + "=")
 	for kv := range bytes.SplitSeq(environ, []byte{0}) {
-		if service, ok := bytes.CutPrefix(kv, prefix); ok && len(service) > 0 {
+		v, ok := bytes.CutPrefix(kv, prefix)
+		if !ok {
+			continue
+		}
+		tag, service, ok := bytes.Cut(v, []byte(":"))
+		if !ok || len(service) == 0 {
+			continue
+		}
+		if string(tag) == id || hmac.Equal(tag, []byte(markerTag(id, string(service)))) {
 			return string(service), true
 		}
 	}

@@ -293,7 +293,7 @@ func markedEnviron(envs environReader, pid int, id string) (service string, ok, 
 	if err != nil {
 		return "", false, errors.Is(err, process.ErrNoAnswer)
 	}
-	service, ok = markedService(env, id)
+	service, ok = MarkedService(env, id)
 	return service, ok, false
 }
 

@@ -112,8 +112,11 @@ func TestMarker(t *testing.T) {
 	path := statePath(t)
 	s, _ := open(t, path)
 	id := s.marker
-	if got, want := s.Marker("web"), id+":web"; got != want {
-		t.Errorf(`Marker("web") = %q, want %q`, got, want)
+	if got, want := s.Marker("web"), markerTag(id, "web")+":web"; got != want || strings.Contains(got, id) {
+		t.Errorf(`Marker("web") = %q, want %q, without the id`, got, want)
+	}
+	if s.Marker("web") == s.Marker("db")[:len(s.Marker("db"))-len("db")]+"web" {
+		t.Error("two services' markers have the same tag")
 	}
 	if err := s.SetStopped("batch", true); err != nil {
 		t.Fatal(err)
@@ -130,22 +133,29 @@ func TestMarker(t *testing.T) {
 
 func TestMarkedService(t *testing.T) {
 	const id = "ABCDEF"
+	web, db, ab := markerValue(id, "web"), markerValue(id, "db"), markerValue(id, "a:b")
 	for _, tc := range []struct {
 		env, service string
 		ok           bool
 	}{
-		{"PATH=/bin\x00SUPERD_MARKER=ABCDEF:web\x00HOME=/", "web", true},
-		{"SUPERD_MARKER=ABCDEF:a:b", "a:b", true},
-		{"SUPERD_MARKER=OTHER:web\x00SUPERD_MARKER=ABCDEF:db\x00", "db", true},
-		{"SUPERD_MARKER=OTHER:web", "", false},
-		{"SUPERD_MARKER=ABCDEF:", "", false},
-		{"SUPERD_MARKER=ABCDEF", "", false},
-		{"X_SUPERD_MARKER=ABCDEF:web", "", false},
+		{"PATH=/bin\x00SUPERD_MARKER=" + web + "\x00HOME=/", "web", true},
+		{"SUPERD_MARKER=" + ab, "a:b", true},
+		{"SUPERD_MARKER=" + markerValue("OTHER", "web") + "\x00SUPERD_MARKER=" + db + "\x00", "db", true},
+		{"SUPERD_MARKER=" + markerValue("OTHER", "web"), "", false},
+		// A service's tag with another name: another service's marker
+		// forged by one that knows only its own.
+		{"SUPERD_MARKER=" + strings.Replace(web, ":web", ":db", 1), "", false},
+		{"SUPERD_MARKER=" + strings.TrimSuffix(web, "web"), "", false},
+		{"SUPERD_MARKER=" + strings.TrimSuffix(web, ":web"), "", false},
+		{"X_SUPERD_MARKER=" + web, "", false},
 		{"", "", false},
+		// A marker of a superd from before the tags: the id itself.
+		{"PATH=/bin\x00SUPERD_MARKER=ABCDEF:web\x00HOME=/", "web", true},
+		{"SUPERD_MARKER=OTHER:web", "", false},
 	} {
-		service, ok := markedService([]byte(tc.env), id)
+		service, ok := MarkedService([]byte(tc.env), id)
 		if service != tc.service || ok != tc.ok {
-			t.Errorf("markedService(%q) = %q, %v; want %q, %v", tc.env, service, ok, tc.service, tc.ok)
+			t.Errorf("MarkedService(%q) = %q, %v; want %q, %v", tc.env, service, ok, tc.service, tc.ok)
 		}
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/supers-dev/supers/actors/runstate"
 )
 
 // lifeEscaper writes the script of a service whose main process starts
@@ -70,16 +72,16 @@ func lifeTag(t *testing.T, d *daemon) {
 				continue
 			}
 			vars := strings.Split(string(env), "\x00")
-			if slices.Contains(vars, tag) || marker != "" && slices.ContainsFunc(vars, func(v string) bool { return strings.HasPrefix(v, marker) }) {
+			if slices.Contains(vars, tag) || marker != "" && marked(env, marker) {
 				_ = syscall.Kill(pid, syscall.SIGKILL)
 			}
 		}
 	})
 }
 
-// superdMarker returns the start of the SUPERD_MARKER variable that d's
-// superd gives its services ("SUPERD_MARKER=ID:"), as its state file
-// names it; "" if the file does not say yet.
+// superdMarker returns the marker id of d's superd, from which the
+// SUPERD_MARKER variable of each of its services is made, as its state
+// file names it; "" if the file does not say yet.
 func superdMarker(d *daemon) string {
 	b, err := os.ReadFile(d.socket + ".state")
 	if err != nil {
@@ -91,7 +93,14 @@ func superdMarker(d *daemon) string {
 	if json.Unmarshal(b, &st) != nil || st.Marker == "" {
 		return ""
 	}
-	return "SUPERD_MARKER=" + st.Marker + ":"
+	return st.Marker
+}
+
+// marked reports whether environ (of /proc/PID/environ) carries the
+// marker of a service of the superd whose marker id is id.
+func marked(environ []byte, id string) bool {
+	_, ok := runstate.MarkedService(environ, id)
+	return ok
 }
 
 // lifeEscaped waits for the pids the escaped processes of service name

@@ -6,18 +6,18 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 )
 
-// markedLeft lists the live processes that carry marker (see superdMarker)
-// in their environment, with their command lines.
+// markedLeft lists the live processes that carry the marker of a service
+// of the superd whose marker id is marker (see superdMarker) in their
+// environment, with their command lines.
 func markedLeft(marker string) []string {
 	var left []string
 	for _, pid := range processes(func(p procInfo) bool { return p.state != "Z" }) {
 		env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
-		if err == nil && strings.Contains(string(env), marker) {
+		if err == nil && marked(env, marker) {
 			left = append(left, fmt.Sprintf("%d (%q)", pid, envClearCmdline(pid)))
 		}
 	}
