@@ -84,6 +84,7 @@ type stateActor struct {
 	interval  time.Duration // the current interval between writes (0: stateWriteInterval)
 	busy      bool          // a pending change came within interval of the last write
 	retry     time.Duration // after a failed write: the wait before the next try (0: no failure)
+	lastErr   error         // the last failed write's error
 	retryMin  time.Duration // stateRetryMin; tests shorten it
 	// drains are the drainStates received since the last drainNow was
 	// sent; they are answered together, by one write.
@@ -156,6 +157,7 @@ func (s *stateActor) Receive(ctx actor.Context) {
 			s.writeFailed(ctx, "the state file was removed or replaced, and writing it again failed; retrying", err)
 		case wrote:
 			s.log.Warn("the state file was removed or replaced; written again", "file", s.store.Path())
+			s.rewatch(ctx)
 		}
 	case *processStarted:
 		s.add(ctx, runstate.Running(m.record), false)
@@ -184,9 +186,23 @@ func (s *stateActor) Receive(ctx actor.Context) {
 			s.timer.Stop()
 		}
 		s.flush(nil)
+		if s.store.Behind() {
+			// No later try: said, or an operator's stop would be lost
+			// without a word (the next superd starts the service).
+			s.log.Error("the state file could not be written before superd stopped: what changed since its last write (the operator's stops and starts among it) is lost for the next superd",
+				"file", s.store.Path(), "err", s.lastErr)
+		}
 		s.answerDrains()
 		s.watch.close()
 	}
+}
+
+// rewatch watches the state file anew once it was written again: its
+// directory may have been made anew (removed, or moved away, with the
+// file), and the watch of the old one would see nothing more.
+func (s *stateActor) rewatch(ctx actor.Context) {
+	s.watch.close()
+	s.watch = watchFile(s.store.Path(), ctx, restoreState{}, s.log)
 }
 
 // answerDrains closes the done channels of the drains received so far: the
@@ -262,6 +278,9 @@ func (s *stateActor) flush(ctx actor.Context) {
 	if s.retry != 0 {
 		s.log.Info("the state file is written again")
 		s.retry = 0
+		if ctx != nil {
+			s.rewatch(ctx) // its directory may be a new one
+		}
 	}
 	if err != nil {
 		s.log.Warn("invalid state change", "err", err)
@@ -272,6 +291,7 @@ func (s *stateActor) flush(ctx actor.Context) {
 // them off if they had started, and schedules the next (ctx nil: the actor
 // is stopping, there is no later).
 func (s *stateActor) writeFailed(ctx actor.Context, msg string, err error) {
+	s.lastErr = err
 	if s.retry == 0 {
 		s.log.Warn(msg, "err", err)
 		s.retry = cmp.Or(s.retryMin, stateRetryMin)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -116,13 +117,19 @@ func TestStateActorRetriesFailedWrites(t *testing.T) {
 	}))
 	t.Cleanup(func() { _ = sys.Root.StopFuture(pid).Wait() })
 
-	// The dir goes away (as root, permissions would not stop the write).
-	// Removing the state file in it makes the actor write it again (its
-	// watch sees the file gone): a RemoveAll can meet that new file and
-	// fail with "directory not empty"; the next one removes it.
-	waitUntil(t, "the dir removed", func() bool { return os.RemoveAll(dir) == nil })
+	// The dir goes away, and a file takes its place (as root,
+	// permissions would not stop the write; a dir merely gone is made
+	// again). Removing the state file in it makes the actor write it
+	// again (its watch sees the file gone): a RemoveAll can meet that new
+	// file and fail with "directory not empty"; the next one removes it.
+	waitUntil(t, "the dir replaced by a file", func() bool {
+		return os.RemoveAll(dir) == nil && os.WriteFile(dir, nil, 0o600) == nil
+	})
 	sys.Root.Send(pid, &operatorIntent{service: "web", stopped: true})
 	waitUntil(t, "a failed write", store.Behind)
+	if err := os.Remove(dir); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -197,5 +204,42 @@ func TestStateActorCoalescesDrains(t *testing.T) {
 	}
 	if got := store.applies.Load(); got > 3 {
 		t.Errorf("%d drains queued together took %d writes, want at most 3", n+1, got)
+	}
+}
+
+// A write that fails at shutdown has no later try: the operator's stop it
+// held was lost without a word (the next superd started the service). It
+// is now logged as an error.
+func TestStateActorSaysWhatShutdownCouldNotWrite(t *testing.T) {
+	var logs lockedBuffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	dir := filepath.Join(t.TempDir(), "run")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "superd.state")
+	store, _, err := runstate.Open(path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	discard := slog.New(slog.DiscardHandler)
+	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return discard }))
+	pid := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor {
+		return &stateActor{store: store, log: log, retryMin: time.Hour}
+	}))
+	waitUntil(t, "the dir replaced by a file", func() bool {
+		return os.RemoveAll(dir) == nil && os.WriteFile(dir, nil, 0o600) == nil
+	})
+	sys.Root.Send(pid, &operatorIntent{service: "web", stopped: true})
+	// Handled (its write failed) before the stop, which a system message
+	// would otherwise overtake.
+	done := make(chan struct{})
+	sys.Root.Send(pid, &drainState{done: done})
+	<-done
+	if err := sys.Root.StopFuture(pid).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if out := logs.String(); !strings.Contains(out, "level=ERROR") || !strings.Contains(out, "could not be written before superd stopped") {
+		t.Errorf("the lost write at shutdown is not logged as an error:\n%s", out)
 	}
 }

@@ -262,7 +262,9 @@ func (c *configActor) stopWatch() {
 
 // fileWatch watches one file's name in its directory: one fsnotify watcher
 // and one goroutine that sends its owner msg when the name is removed,
-// renamed or created. The owner closes it.
+// renamed or created, or the directory itself removed or renamed (the
+// watch then sees nothing more: its owner makes a new one). The owner
+// closes it.
 type fileWatch struct {
 	fs   *fsnotify.Watcher
 	done chan struct{}
@@ -272,9 +274,10 @@ type fileWatch struct {
 // (logged) if it cannot.
 func watchFile(path string, ctx actor.Context, msg any, log *slog.Logger) *fileWatch {
 	path = filepath.Clean(path)
+	dir := filepath.Dir(path)
 	w, err := fsnotify.NewWatcher()
 	if err == nil {
-		if err = w.Add(filepath.Dir(path)); err != nil {
+		if err = w.Add(dir); err != nil {
 			_ = w.Close()
 		}
 	}
@@ -292,7 +295,9 @@ func watchFile(path string, ctx actor.Context, msg any, log *slog.Logger) *fileW
 				if !ok {
 					return
 				}
-				if filepath.Clean(ev.Name) == path && ev.Has(fsnotify.Remove|fsnotify.Rename|fsnotify.Create) {
+				switch name := filepath.Clean(ev.Name); {
+				case name == path && ev.Has(fsnotify.Remove|fsnotify.Rename|fsnotify.Create),
+					name == dir && ev.Has(fsnotify.Remove|fsnotify.Rename):
 					root.Send(self, msg)
 				}
 			case err, ok := <-w.Errors:

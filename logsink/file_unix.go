@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/supers-dev/supers/config/pathsafe"
 )
 
@@ -85,61 +83,10 @@ func checkBeforeMake(dir string) error {
 	return CheckLogDir(dir)
 }
 
-// makeDir is ensureDir without the safety check. It makes the missing
-// directories from a descriptor of the nearest existing one, one at a
-// time, each opened without following a symlink before the next is made
-// in it and before its chmod: a symlink put on the way meanwhile (in a
-// sticky directory such as /tmp) fails the open instead of leading the
-// mkdir or the chmod elsewhere.
+// makeDir is ensureDir without the safety check (see pathsafe.MakeDirs).
 func makeDir(dir string) error {
-	d, err := filepath.Abs(dir)
-	if err != nil {
-		return fmt.Errorf("log directory: %w", err)
-	}
-	var missing []string // nearest first
-	for {
-		fi, err := os.Stat(d)
-		if err == nil {
-			if !fi.IsDir() {
-				return fmt.Errorf("log directory %s: not a directory", d)
-			}
-			break
-		}
-		parent := filepath.Dir(d)
-		if !errors.Is(err, fs.ErrNotExist) || parent == d {
-			return fmt.Errorf("log directory: %w", err)
-		}
-		missing = append(missing, filepath.Base(d))
-		d = parent
-	}
-	if len(missing) == 0 {
-		return nil
-	}
-	fd, err := unix.Open(d, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("create log directory: open %s: %w", d, err)
-	}
-	defer func() { _ = unix.Close(fd) }()
-	for i := len(missing) - 1; i >= 0; i-- {
-		name := missing[i]
-		d = filepath.Join(d, name)
-		made := true
-		if err := unix.Mkdirat(fd, name, uint32(dirPerm)); errors.Is(err, unix.EEXIST) {
-			made = false // created meanwhile, by someone else: checkDirTree judges it
-		} else if err != nil {
-			return fmt.Errorf("create log directory %s: %w", d, err)
-		}
-		next, err := unix.Openat(fd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-		if err != nil {
-			return fmt.Errorf("create log directory %s: %w", d, err)
-		}
-		_ = unix.Close(fd)
-		fd = next
-		if made {
-			if err := unix.Fchmod(fd, uint32(dirPerm)); err != nil { // Mkdirat is subject to the umask
-				return fmt.Errorf("create log directory %s: %w", d, err)
-			}
-		}
+	if err := pathsafe.MakeDirs(dir, dirPerm); err != nil {
+		return fmt.Errorf("create log directory: %w", err)
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/supers-dev/supers/config/flock"
+	"github.com/supers-dev/supers/config/pathsafe"
 )
 
 // formatVersion is the version of the state file format this package
@@ -617,6 +618,9 @@ func (s *Store) write() error {
 	if sum == s.written {
 		return nil
 	}
+	if err := makeStateDir(filepath.Dir(s.path)); err != nil {
+		return err
+	}
 	if err := s.relock(); err != nil {
 		return err
 	}
@@ -631,6 +635,37 @@ func (s *Store) write() error {
 		return err
 	}
 	s.written, s.file = sum, fi
+	return nil
+}
+
+// makeStateDir makes the state file's directory dir again if it is gone
+// (removed with the control socket by a cleaner of old files, say), with
+// mode 0750 as the socket's: until it is back, no write could succeed,
+// and a superd that crashed meanwhile would leave its successor neither
+// the records nor the marker, so that its processes would run twice. What
+// exists of the path is checked first, as the directory itself is once
+// made (relock's checkDir).
+func makeStateDir(dir string) error {
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		return nil // there, or not for this to tell (the write says)
+	}
+	existing := dir
+	for {
+		parent := filepath.Dir(existing)
+		if parent == existing {
+			break
+		}
+		existing = parent
+		if _, err := os.Stat(existing); err == nil {
+			break
+		}
+	}
+	if err := checkDir(existing); err != nil {
+		return err
+	}
+	if err := pathsafe.MakeDirs(dir, 0o750); err != nil {
+		return fmt.Errorf("runstate: making the state directory again: %w", err)
+	}
 	return nil
 }
 

@@ -431,18 +431,55 @@ func TestFailedWriteIsRetried(t *testing.T) {
 	}
 	path := filepath.Join(dir, "superd.state")
 	s, _ := open(t, path)
+	// A file where the directory was: no write can succeed (a directory
+	// merely gone is made again: TestWriteMakesTheDirectoryAgain).
 	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	web := Record{Service: "web", PID: 100, PGID: 100, StartTime: 1}
 	if err := s.SetRunning(web); err == nil {
 		t.Fatal("SetRunning succeeded without a directory")
 	}
+	if err := os.Remove(dir); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SetStopped("batch", true); err != nil {
 		t.Fatal(err)
+	}
+	if _, st := open(t, path); !reflect.DeepEqual(st.Processes, []Record{web}) {
+		t.Errorf("processes = %+v, want [%+v]", st.Processes, web)
+	}
+}
+
+// The state file's directory removed (with the socket, by a cleaner of
+// old files) is made again by the next write, mode 0750, with the file and
+// its lock: a write used to fail until someone made it, and a superd that
+// crashed meanwhile left its successor no record of its processes.
+func TestWriteMakesTheDirectoryAgain(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run", "super")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "superd.state")
+	s, _ := open(t, path)
+	if err := os.RemoveAll(filepath.Dir(dir)); err != nil {
+		t.Fatal(err)
+	}
+	web := Record{Service: "web", PID: 100, PGID: 100, StartTime: 1}
+	if err := s.SetRunning(web); err != nil {
+		t.Fatalf("SetRunning once the directory is gone: %v", err)
+	}
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o750 {
+		t.Fatalf("state directory made again: %v, %v; want mode 0750", fi, err)
+	}
+	if _, err := os.Stat(path + ".lock"); err != nil {
+		t.Errorf("lock file: %v", err)
 	}
 	if _, st := open(t, path); !reflect.DeepEqual(st.Processes, []Record{web}) {
 		t.Errorf("processes = %+v, want [%+v]", st.Processes, web)

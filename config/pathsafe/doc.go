@@ -9,7 +9,8 @@
 //
 // MayCreate tells whether this process may create a file at a path (the
 // permissions and the mount of the directory that would hold it), for the
-// checks made before a start (superd --check).
+// checks made before a start (superd --check). MakeDirs makes the missing
+// directories of a path without following a symlink put on its way.
 //
 // It is a leaf: it imports nothing of the module, so that config,
 // transport and logsink share one walker. Walk exists on Unix systems

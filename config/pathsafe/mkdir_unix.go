@@ -1,0 +1,75 @@
+//go:build unix
+
+package pathsafe
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// MakeDirs makes dir and those of its ancestors that do not exist, each
+// with mode perm whatever the umask, as os.MkdirAll would, but from a
+// descriptor of the nearest existing one, one at a time, each opened
+// without following a symlink before the next is made in it and before its
+// chmod: a symlink put on the way meanwhile (in a sticky directory such as
+// /tmp) fails the open instead of leading the mkdir or the chmod
+// elsewhere. A directory made meanwhile by someone else is used as it is
+// (the caller checks what it made). Check what exists of the path before
+// (Walk), since the nearest existing directory is reached through it.
+func MakeDirs(dir string, perm fs.FileMode) error {
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	var missing []string // nearest first
+	for {
+		fi, err := os.Stat(d)
+		if err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("%s: not a directory", d)
+			}
+			break
+		}
+		parent := filepath.Dir(d)
+		if !errors.Is(err, fs.ErrNotExist) || parent == d {
+			return err
+		}
+		missing = append(missing, filepath.Base(d))
+		d = parent
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	fd, err := unix.Open(d, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", d, err)
+	}
+	defer func() { _ = unix.Close(fd) }()
+	for i := len(missing) - 1; i >= 0; i-- {
+		name := missing[i]
+		d = filepath.Join(d, name)
+		made := true
+		if err := unix.Mkdirat(fd, name, uint32(perm.Perm())); errors.Is(err, unix.EEXIST) {
+			made = false
+		} else if err != nil {
+			return fmt.Errorf("mkdir %s: %w", d, err)
+		}
+		next, err := unix.Openat(fd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return fmt.Errorf("open %s: %w", d, err)
+		}
+		_ = unix.Close(fd)
+		fd = next
+		if made {
+			if err := unix.Fchmod(fd, uint32(perm.Perm())); err != nil { // Mkdirat is subject to the umask
+				return fmt.Errorf("chmod %s: %w", d, err)
+			}
+		}
+	}
+	return nil
+}
