@@ -938,6 +938,12 @@ func (c *configActor) loadOnDemand(ctx actor.Context, m *unknownCommand) {
 		m.cmd.fail(fmt.Errorf("%w %q (no file %s)", transport.ErrUnknownService, name, path))
 		return
 	case err != nil:
+		if derr := dirProblem(c.dir); derr != nil {
+			// Not this one file either: the dir replaced by a file, say
+			// ("not a directory").
+			m.cmd.fail(fmt.Errorf("%w: config dir %s: %w (nothing was changed)", transport.ErrConfigUnavailable, c.dir, derr))
+			return
+		}
 		m.cmd.fail(fmt.Errorf("%w %q (%s could not be loaded: %s)", transport.ErrUnknownService, name, filepath.Base(path), oneLine(err.Error())))
 		return
 	}

@@ -336,4 +336,14 @@ func TestDefinitionsConfigDirGone(t *testing.T) {
 	if st := d.status("web"); st.State != "running" || st.PID != pid {
 		t.Errorf("web after rm with the config dir gone: %+v, want still running as pid %d", st, pid)
 	}
+	// A file in its place: a start of a service superd does not know yet
+	// (loaded on demand) blamed the service ("unknown service ... not a
+	// directory", exit 4), not the dir.
+	if err := os.WriteFile(d.dir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Remove(d.dir) })
+	if _, errs, code := d.cli("start", "nosuch"); code != 1 || !strings.Contains(errs, "configuration unavailable") || !strings.Contains(errs, "not a directory") {
+		t.Errorf("supers start of a new service with a file for the config dir: exit %d, stderr %q", code, errs)
+	}
 }
