@@ -34,7 +34,7 @@ func writeFileAtomic(path string, data []byte) (os.FileInfo, error) {
 	fi, err := writeSyncClose(f, data)
 	if err != nil {
 		_ = os.Remove(tmp)
-		return nil, fmt.Errorf("runstate: write %s: %w", tmp, err)
+		return nil, fmt.Errorf("runstate: %w", err) // names tmp already
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		_ = os.Remove(tmp)
