@@ -802,7 +802,14 @@ func (c *configActor) applyReload(ctx actor.Context, res transport.ReloadResult,
 				c.log.Error("service not created", "err", failed[name])
 			}
 		}
+		_, wasUnavailable := c.reported[c.dir]
 		c.publishConfigErrors(ctx, res.Errors, true)
+		if wasUnavailable && c.dir != "" {
+			// Its error was logged (and published): its end is logged
+			// too, which a reload that changed nothing logs only at
+			// Debug.
+			c.log.Info("the config dir can be loaded again", "dir", c.dir)
+		}
 		if len(res.Added)+len(res.Removed)+len(res.Changed) > 0 {
 			ev := notify.NewEvent(notify.TypeReload, "")
 			ev.Added, ev.Removed, ev.Changed = res.Added, res.Removed, res.Changed

@@ -88,6 +88,8 @@ func TestReloadWatchDirMovedAwayIsNoWarning(t *testing.T) {
 	if st := d.status("a"); st.PID != a.PID {
 		t.Errorf("a restarted: pid %d → %d", a.PID, st.PID)
 	}
+	// Its end is said too, at Info, as its failure was at Error.
+	d.waitLogged(`level=INFO msg="the config dir can be loaded again"`)
 	for _, line := range strings.Split(d.stderr.String(), "\n") {
 		if strings.Contains(line, "level=WARN") && strings.Contains(line, "watch") {
 			t.Errorf("warning: %s", line)
