@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/supers-dev/supers/config/pathsafe"
 )
 
 // backupTimeFormat is lumberjack's: its retention and compression only
@@ -21,11 +23,18 @@ const backupTimeFormat = "2006-01-02T15-04-05.000"
 // it that another user owns could lead the mkdir anywhere (a symlink of
 // theirs to /etc), or swap what it made for a link before its chmod.
 func ensureDir(dir string) error {
-	if err := checkBeforeMake(dir); err != nil {
+	if fi, err := os.Stat(dir); err == nil {
+		if !fi.IsDir() {
+			return fmt.Errorf("log directory %s: not a directory", dir)
+		}
+		return checkDirTree(dir)
+	}
+	// What exists of its path, as for a missing log dir.
+	if err := CheckLogDir(dir); err != nil {
 		return err
 	}
-	if err := makeDir(dir); err != nil {
-		return err
+	if err := pathsafe.MakeDirs(dir, dirPerm); err != nil {
+		return fmt.Errorf("create log directory: %w", err)
 	}
 	return checkDirTree(dir)
 }

@@ -72,25 +72,6 @@ func checkDirTree(dir string) error {
 	return nil
 }
 
-// checkBeforeMake is what ensureDir checks before it makes anything of
-// dir: an existing dir as checkDirTree does (nothing is made), and for a
-// missing one, the directories that exist on the way to it as CheckLogDir
-// does (ensureDir makes the rest, as its own).
-func checkBeforeMake(dir string) error {
-	if _, err := os.Stat(dir); err == nil {
-		return checkDirTree(dir)
-	}
-	return CheckLogDir(dir)
-}
-
-// makeDir is ensureDir without the safety check (see pathsafe.MakeDirs).
-func makeDir(dir string) error {
-	if err := pathsafe.MakeDirs(dir, dirPerm); err != nil {
-		return fmt.Errorf("create log directory: %w", err)
-	}
-	return nil
-}
-
 // CheckServiceDir returns why Open would refuse dir, a service's log
 // directory, for its owner or modes, or the owners or modes of the
 // directories that lead to it (see Open), or nil; nil too for a dir that
