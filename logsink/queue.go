@@ -571,16 +571,22 @@ func NewBudget(limit int64) *Budget {
 // Used returns the bytes queued under b now.
 func (b *Budget) Used() int64 { return b.used.Load() }
 
-// take reserves n bytes, if they fit; a nil Budget always has room.
+// take reserves n bytes, if they fit; a nil Budget always has room. Used
+// never exceeds the limit, not even for a moment: an add taken back once
+// over it would refuse, meanwhile, a take that fits.
 func (b *Budget) take(n int) bool {
 	if b == nil {
 		return true
 	}
-	if b.used.Add(int64(n)) > b.limit {
-		b.used.Add(-int64(n))
-		return false
+	for {
+		used := b.used.Load()
+		if used+int64(n) > b.limit {
+			return false
+		}
+		if b.used.CompareAndSwap(used, used+int64(n)) {
+			return true
+		}
 	}
-	return true
 }
 
 // give returns n bytes taken before.
