@@ -189,6 +189,11 @@ type serviceActor struct {
 	// itself the autoStart of the restart, not handled yet. Meanwhile the
 	// parent shows the service starting.
 	autoPending bool
+	// retiring: the services supervisor asked the actor to go (retire)
+	// while a stop, or a process a command before it started, was under
+	// way; it goes once that has ended, its commands answered, with no
+	// process left (see retireWhenIdle).
+	retiring bool
 	// deferred are the starts that came while crashing, before any stop:
 	// the process is gone, and whether the service restarts is the
 	// services supervisor's to decide. They go back to the mailbox with
@@ -489,7 +494,8 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 			a.kill(ctx, "superd's shutdown timed out, killing process group")
 		}
 	case *retire:
-		ctx.Stop(ctx.Self())
+		a.retiring = true
+		a.retireWhenIdle(ctx)
 	case *groupPoll:
 		a.handleGroupPoll(ctx, m)
 	case *actor.Stopping:
@@ -1315,6 +1321,29 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 	if err := a.execErr; err != nil {
 		a.execErr = nil
 		a.fail(err) // every queued command has its answer
+	}
+	a.retireWhenIdle(ctx)
+}
+
+// retireWhenIdle stops the actor of a service being removed or replaced
+// (retiring) once nothing is under way. The services supervisor retires it
+// on a status that shows it stopped, which may be one a command before the
+// removal's stop made: the actor may then still have a stop to see end
+// (with the commands waiting for it) or a process a later command started.
+// Stopped then, it would leave those commands unanswered, and its cleanup
+// would SIGKILL the process at once, whatever its TimeoutStopSec. So it
+// waits for the stop's end (ended calls it again), or stops a process
+// first, as the removal's own stop does.
+func (a *serviceActor) retireWhenIdle(ctx actor.Context) {
+	switch {
+	case !a.retiring:
+	case a.state == StateStopping || a.crashing || a.mainExit != nil:
+		// ended calls it again
+	case a.handle.PID != 0:
+		a.log().Debug("stopping the process a command started before the service's removal or replacement")
+		a.handleStop(ctx, nil, "")
+	default:
+		ctx.Stop(ctx.Self())
 	}
 }
 

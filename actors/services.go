@@ -297,7 +297,7 @@ func (s *servicesActor) endedForGood(name string) {
 // process) goes through the policy too: see actorFailed. Any other reason
 // (a child that is not a service's any more) is restarted, which kills any
 // process it owned.
-func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor, child *actor.PID, _ *actor.RestartStatistics, reason, _ any) {
+func (s *servicesActor) HandleFailure(sys *actor.ActorSystem, sup actor.Supervisor, child *actor.PID, _ *actor.RestartStatistics, reason, _ any) {
 	e := s.byPID(child)
 	if b, isBug := reason.(*actorBug); isBug && e != nil {
 		s.actorFailed(sup, child, e, b)
@@ -338,6 +338,11 @@ func (s *servicesActor) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor
 		// it, once the backoff is over.
 		s.log.Info("not restarting: the service is being stopped", "service", e.spec.Name, "status", outcomeString(ee))
 		sup.ResumeChildren(child)
+		if e.actorStop {
+			// Told to retire while it had a crash to clean up after:
+			// its failure came instead of its end (see retireWhenIdle).
+			sys.Root.Send(child, &retire{})
+		}
 		return
 	}
 	d := e.policy.Failure(e.spec.Restart, o, ee.RanFor, now, s.rnd)
