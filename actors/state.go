@@ -199,10 +199,13 @@ func (s *stateActor) Receive(ctx actor.Context) {
 
 // rewatch watches the state file anew once it was written again: its
 // directory may have been made anew (removed, or moved away, with the
-// file), and the watch of the old one would see nothing more.
+// file), and the watch of the old one would see nothing more. What
+// happened to the file between the write and the new watch is seen by
+// one more look, after it.
 func (s *stateActor) rewatch(ctx actor.Context) {
 	s.watch.close()
 	s.watch = watchFile(s.store.Path(), ctx, restoreState{}, s.log)
+	ctx.Send(ctx.Self(), restoreState{})
 }
 
 // answerDrains closes the done channels of the drains received so far: the
