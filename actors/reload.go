@@ -295,9 +295,12 @@ func (s *servicesActor) retire(ctx actor.Context, e *serviceEntry, replacement *
 // fatal), it has handled the stop, and published its stop event, rather
 // than being stopped with the stop still in its mailbox.
 func (s *servicesActor) retireIfDone(ctx actor.Context, e *serviceEntry) {
-	if !e.removing || e.actorStop {
+	if !e.removing {
 		return
 	}
+	// Even once told to retire: the actor goes only when idle, and may
+	// still report the start of a command delivered before the removal's
+	// stop (see retireWhenIdle).
 	switch e.status.State {
 	case StateRunning, StateStarting, StateExecFailed:
 		// A start or restart delivered before the replacement was decided,
@@ -310,7 +313,7 @@ func (s *servicesActor) retireIfDone(ctx actor.Context, e *serviceEntry) {
 			e.wasRunning = true
 		}
 	}
-	if e.status.PID != 0 || e.status.State != StateStopped {
+	if e.actorStop || e.status.PID != 0 || e.status.State != StateStopped {
 		return
 	}
 	e.actorStop = true

@@ -204,6 +204,7 @@ func (s *servicesActor) Receive(ctx actor.Context) {
 		for name, e := range s.entries {
 			if !e.placeholder && e.pid.Equal(m.Who) {
 				s.cancelTimer(e)
+				s.answerSignals(e, policy.Decision{}) // it went before taking them
 				s.deleteEntry(name)
 				ctx.Send(s.logs, &closeSink{name: name})
 				if e.replacement != nil && !s.closing {
@@ -301,6 +302,12 @@ func (s *servicesActor) HandleFailure(sys *actor.ActorSystem, sup actor.Supervis
 	e := s.byPID(child)
 	if b, isBug := reason.(*actorBug); isBug && e != nil {
 		s.actorFailed(sup, child, e, b)
+		if e.actorStop {
+			// Told to retire while busy: its failure came instead of its
+			// end, and the resumed actor must hear it again (see
+			// retireWhenIdle).
+			sys.Root.Send(child, &retire{})
+		}
 		return
 	}
 	ee, ok := reason.(*exitError)
@@ -462,6 +469,15 @@ func (s *servicesActor) actorFailed(sup actor.Supervisor, child *actor.PID, e *s
 	}
 	log.Error("service actor failed (a bug in superd); restarting it", append(attrs, "delay", d.Delay.Round(time.Millisecond))...)
 	s.restartAfter(sup, e, d.Delay)
+}
+
+// forwardSignal sends sig to the child of e, which is being removed or
+// replaced and still has a process stopping. Should the child go before
+// it takes it (protoactor drops the user messages of a stopped actor), the
+// Terminated case answers it (see answerSignals).
+func (s *servicesActor) forwardSignal(ctx actor.Context, e *serviceEntry, sig *signalService) {
+	e.signals = append(slices.DeleteFunc(e.signals, func(m *signalService) bool { return m.answered.Load() }), sig)
+	ctx.Send(e.pid, sig)
 }
 
 // answerSignals answers the signals delivered to e's child that it has not
@@ -670,10 +686,11 @@ func (s *servicesActor) routeHops(ctx actor.Context, m command, hops int) {
 	e, ok := s.entries[m.service()]
 	if ok && e.removing {
 		if e.replacement == nil {
-			if _, isSignal := m.(*signalService); isSignal && !e.placeholder && (e.status.PID != 0 || e.status.State == StateStopping) && !e.actorStop {
-				// Its process is still stopping: a signal reaches it, the
-				// only way to end a stop under TimeoutStopSec=infinity.
-				ctx.Send(e.pid, m)
+			if sig, isSignal := m.(*signalService); isSignal && !e.placeholder && (e.status.PID != 0 || e.status.State == StateStopping) {
+				// Its process is still stopping (a retired actor goes only
+				// once it has none): a signal reaches it, the only way to
+				// end a stop under TimeoutStopSec=infinity.
+				s.forwardSignal(ctx, e, sig)
 				return
 			}
 			if _, isStop := m.(*stopService); isStop {
@@ -692,10 +709,10 @@ func (s *servicesActor) routeHops(ctx actor.Context, m command, hops int) {
 			// Meant for the process that runs now: held for the new
 			// one, it would hit it as it starts, before it has set its
 			// handlers.
-			if e.placeholder || (e.status.PID == 0 && e.status.State != StateStopping) || e.actorStop {
+			if e.placeholder || (e.status.PID == 0 && e.status.State != StateStopping) {
 				m.fail(fmt.Errorf("%w: service %s is being replaced; no signal sent", transport.ErrConflict, m.service()))
 			} else {
-				ctx.Send(e.pid, m) // still stopping: the old process gets it
+				s.forwardSignal(ctx, e, m.(*signalService)) // still stopping: the old process gets it
 			}
 			return
 		case *stopService, *startService, *restartService:
