@@ -102,6 +102,7 @@ type stateStore interface {
 	Started(service string) bool
 	Path() string
 	Restore() (bool, error)
+	RemadeDir() bool
 }
 
 // restoreState tells the stateActor that the state file's name was
@@ -157,6 +158,10 @@ func (s *stateActor) Receive(ctx actor.Context) {
 			s.writeFailed(ctx, "the state file was removed or replaced, and writing it again failed; retrying", err)
 		case wrote:
 			s.log.Warn("the state file was removed or replaced; written again", "file", s.store.Path())
+			s.store.RemadeDir()
+			s.rewatch(ctx)
+		case s.store.RemadeDir():
+			// A write before this look made the directory again.
 			s.rewatch(ctx)
 		}
 	case *processStarted:
@@ -281,9 +286,10 @@ func (s *stateActor) flush(ctx actor.Context) {
 	if s.retry != 0 {
 		s.log.Info("the state file is written again")
 		s.retry = 0
-		if ctx != nil {
-			s.rewatch(ctx) // its directory may be a new one
-		}
+	}
+	if s.store.RemadeDir() && ctx != nil {
+		s.log.Warn("the state file's directory was gone; made again", "file", s.store.Path())
+		s.rewatch(ctx) // the watch of the old one sees nothing more
 	}
 	if err != nil {
 		s.log.Warn("invalid state change", "err", err)

@@ -124,6 +124,9 @@ type Store struct {
 	stopped map[string]bool
 	started map[string]bool
 	behind  bool // the last write failed: the file lags the state in memory
+	// remadeDir: a write made the file's directory again, not yet told
+	// (RemadeDir).
+	remadeDir bool
 	// written is the digest of what the last write put in the file, if it
 	// succeeded: a state that encodes the same is not written again.
 	written [sha256.Size]byte
@@ -618,8 +621,10 @@ func (s *Store) write() error {
 	if sum == s.written {
 		return nil
 	}
-	if err := makeStateDir(filepath.Dir(s.path)); err != nil {
+	if made, err := makeStateDir(filepath.Dir(s.path)); err != nil {
 		return err
+	} else if made {
+		s.remadeDir = true
 	}
 	if err := s.relock(); err != nil {
 		return err
@@ -645,9 +650,9 @@ func (s *Store) write() error {
 // the records nor the marker, so that its processes would run twice. What
 // exists of the path is checked first, as the directory itself is once
 // made (relock's checkDir).
-func makeStateDir(dir string) error {
+func makeStateDir(dir string) (made bool, err error) {
 	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
-		return nil // there, or not for this to tell (the write says)
+		return false, nil // there, or not for this to tell (the write says)
 	}
 	existing := dir
 	for {
@@ -661,12 +666,23 @@ func makeStateDir(dir string) error {
 		}
 	}
 	if err := checkDir(existing); err != nil {
-		return err
+		return false, err
 	}
 	if err := pathsafe.MakeDirs(dir, 0o750); err != nil {
-		return fmt.Errorf("runstate: making the state directory again: %w", err)
+		return false, fmt.Errorf("runstate: making the state directory again: %w", err)
 	}
-	return nil
+	return true, nil
+}
+
+// RemadeDir reports whether a write made the state file's directory again
+// since the last call: a watch of the file's directory must then be made
+// anew, the old one being on a directory that is gone.
+func (s *Store) RemadeDir() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	made := s.remadeDir
+	s.remadeDir = false
+	return made
 }
 
 // relock makes sure s holds the lock of the file that path+".lock" names

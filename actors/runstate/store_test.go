@@ -481,6 +481,9 @@ func TestWriteMakesTheDirectoryAgain(t *testing.T) {
 	if _, err := os.Stat(path + ".lock"); err != nil {
 		t.Errorf("lock file: %v", err)
 	}
+	if !s.RemadeDir() || s.RemadeDir() {
+		t.Error("RemadeDir does not tell, once, that a write made the directory again")
+	}
 	if _, st := open(t, path); !reflect.DeepEqual(st.Processes, []Record{web}) {
 		t.Errorf("processes = %+v, want [%+v]", st.Processes, web)
 	}
