@@ -144,9 +144,9 @@ func TestSocketKeepsConnectionsForRoot(t *testing.T) {
 			t.Fatal(err)
 		}
 		held = append(held, c)
-		if _, err := c.Write([]byte("GET /v1/services/web HTTP/1.1\r\nHost: superd\r\n\r\n")); err != nil {
-			t.Fatal(err)
-		}
+		// A refused connection may be closed before the request is
+		// written (EPIPE): its answer is read all the same.
+		_, _ = c.Write([]byte("GET /v1/services/web HTTP/1.1\r\nHost: superd\r\n\r\n"))
 		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
 		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 		if err != nil {
