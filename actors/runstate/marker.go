@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
+	"strings"
 )
 
 // MarkerEnv is the environment variable that marks the processes of a
@@ -23,8 +24,19 @@ func NewMarker() func(service string) string {
 	return func(service string) string { return markerValue(id, service) }
 }
 
-// newMarkerID returns a new random marker id (128 bits, base32).
-func newMarkerID() string { return rand.Text() }
+// newMarkerID returns a new random marker id: markerIDPrefix, then 128
+// bits in base32.
+func newMarkerID() string { return markerIDPrefix + rand.Text() }
+
+// markerIDPrefix starts the marker ids of the tagged markers. An id
+// without it is one a superd from before the tags made, and gave to every
+// service in its environment ("ID:NAME"): any service that ran then may
+// know it, and so could make every tag under it. Open replaces such an
+// id (see tagged).
+const markerIDPrefix = "t1."
+
+// tagged reports whether id is a marker id made for tagged markers.
+func tagged(id string) bool { return strings.HasPrefix(id, markerIDPrefix) }
 
 // markerValue returns the value of MarkerEnv for service under the marker
 // id: "TAG:SERVICE", where TAG is markerTag(id, service). The id itself is

@@ -217,10 +217,15 @@ func Open(path string, logger *slog.Logger) (*Store, State, error) {
 		s.started[name] = true
 	}
 	s.marker = prev.Marker
-	if s.marker == "" {
+	rotated := false
+	if !tagged(s.marker) {
+		// None, or one the services of a superd from before the tags
+		// saw: a new one, on disk before any service carries it. The
+		// old one, in prev, is what KillStale looks for.
+		rotated = s.marker != ""
 		s.marker = newMarkerID()
 	}
-	if !found {
+	if !found || rotated {
 		// The services will carry this marker: unless it is on disk before
 		// they start, a superd that crashes cannot find their processes
 		// that outlive it, and the next one would run them twice.
@@ -302,7 +307,7 @@ func readState(path string, log *slog.Logger) (st State, found bool, fi os.FileI
 
 var (
 	// markerField matches the marker of a state file (see newMarkerID).
-	markerField = regexp.MustCompile(`"marker"\s*:\s*"([A-Z2-7]{26})"`)
+	markerField = regexp.MustCompile(`"marker"\s*:\s*"((?:t1\.)?[A-Z2-7]{26})"`)
 	// stoppedField matches the list of stopped services of a state file.
 	stoppedField = regexp.MustCompile(`"stopped"\s*:\s*(\[[^\]]*\])`)
 )

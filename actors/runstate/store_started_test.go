@@ -98,7 +98,7 @@ func TestFileWithoutStarted(t *testing.T) {
 	path := statePath(t)
 	old := `{
   "version": 1,
-  "marker": "Q5ZKX3MBN6PDR2YJVTUJ4IJ7GE",
+  "marker": "t1.Q5ZKX3MBN6PDR2YJVTUJ4IJ7GE",
   "boot_id": "` + currentBootID(t) + `",
   "processes": [{"service": "web", "pid": 4242, "pgid": 4242, "start_time": 812345}],
   "stopped": ["batch"]
@@ -112,7 +112,7 @@ func TestFileWithoutStarted(t *testing.T) {
 		Processes: []Record{{Service: "web", PID: 4242, PGID: 4242, StartTime: 812345}},
 		Stopped:   []string{"batch"},
 		BootID:    currentBootID(t),
-		Marker:    "Q5ZKX3MBN6PDR2YJVTUJ4IJ7GE",
+		Marker:    "t1.Q5ZKX3MBN6PDR2YJVTUJ4IJ7GE",
 	}
 	if !reflect.DeepEqual(st, want) {
 		t.Errorf("state = %+v, want %+v", st, want)

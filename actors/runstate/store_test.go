@@ -108,6 +108,34 @@ func TestOpenMissingFile(t *testing.T) {
 	}
 }
 
+// A state file of a superd from before the tags holds a marker id that
+// every service it ran saw in its environment ("ID:NAME"), and may have
+// kept: the tags under it would be no secret. Open makes a new id, on disk
+// at once, and still returns the old one, for KillStale to find what that
+// superd left.
+func TestOldMarkerIDIsReplaced(t *testing.T) {
+	path := statePath(t)
+	const old = "Q5ZKX3MBN6PDR2YJVTUJ4IJ7GE"
+	if err := os.WriteFile(path, []byte(`{"version": 1, "marker": "`+old+`", "processes": [], "stopped": ["batch"]}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, st := open(t, path)
+	if st.Marker != old {
+		t.Errorf("state's marker %q, want the old %q for KillStale", st.Marker, old)
+	}
+	if s.marker == old || !tagged(s.marker) {
+		t.Errorf("store's marker %q, want a new tagged one", s.marker)
+	}
+	if got := readFile(t, path); got.Marker != s.marker || !reflect.DeepEqual(got.Stopped, []string{"batch"}) {
+		t.Errorf("file holds %+v, want the new marker %q and the stopped services", got, s.marker)
+	}
+	// A tagged id is kept.
+	_, st2 := open(t, path)
+	if st2.Marker != s.marker {
+		t.Errorf("marker %q after a second open, want %q kept", st2.Marker, s.marker)
+	}
+}
+
 func TestMarker(t *testing.T) {
 	path := statePath(t)
 	s, _ := open(t, path)
