@@ -169,7 +169,8 @@
 // Value syntax:
 //   - Booleans: 1 yes y true t on, 0 no n false f off, in any case.
 //   - Durations (ParseDuration): systemd time spans, which include Go
-//     durations. A number without a unit counts seconds ("90", "1.5");
+//     durations. A number without a unit counts seconds ("90", "1.5"),
+//     except in MaxAge= and RotateEvery=, which refuse one other than 0;
 //     units are ns, us (usec, µs), ms (msec), s (sec, second, seconds),
 //     m (min, minute, minutes), h (hr, hour, hours), d (day, days),
 //     w (week, weeks), M (month, months: 30.44 days), y (year, years:

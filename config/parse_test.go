@@ -239,9 +239,14 @@ func TestParseInline(t *testing.T) {
 		// Seconds elsewhere, but days or hours to a user of lumberjack or
 		// logrotate here: MaxAge=7 deleted the files 7 seconds old.
 		{"MaxAge bare number", svc + "[Log]\nMaxAge=7\n",
-			`t.service:4: [Log] MaxAge: invalid value "7": needs a unit, like 7d, 12h, 30min or 10s: a bare number would be seconds here`},
+			`t.service:4: [Log] MaxAge: invalid value "7": needs a unit, like 7d, 12h, 30min or 10s: a number without one would be seconds here`},
 		{"RotateEvery bare number", svc + "[Log]\nRotateEvery= 24 \n",
-			`t.service:4: [Log] RotateEvery: invalid value "24": needs a unit, like 7d, 12h, 30min or 10s: a bare number would be seconds here`},
+			`t.service:4: [Log] RotateEvery: invalid value "24": needs a unit, like 7d, 12h, 30min or 10s: a number without one would be seconds here`},
+		// Nor with a decimal point, or beside a span with a unit.
+		{"MaxAge decimal", svc + "[Log]\nMaxAge=7.0\n",
+			`t.service:4: [Log] MaxAge: invalid value "7.0": needs a unit, like 7d, 12h, 30min or 10s: a number without one would be seconds here`},
+		{"RotateEvery part without a unit", svc + "[Log]\nRotateEvery=1d 7\n",
+			`t.service:4: [Log] RotateEvery: invalid value "1d 7": needs a unit, like 7d, 12h, 30min or 10s: a number without one would be seconds here`},
 		{"key line numbers after continuation", svc + "Description=a \\\n b \\\n\nUser=\n",
 			"t.service:3: [Service] Description: unknown key (it belongs in [Unit])\n" +
 				`t.service:6: [Service] User: invalid value "": must not be empty`},
@@ -571,7 +576,7 @@ func TestLogSpansZeroAndUnits(t *testing.T) {
 	if err != nil || s.Log.MaxAge != 0 || s.Log.RotateEvery != 0 {
 		t.Errorf("0: %+v, %v", s, err)
 	}
-	s, err = Parse("t", "t.service", []byte("[Service]\nExecStart=/bin/true\n[Log]\nMaxAge=7d\nRotateEvery=1h 30min\n"))
+	s, err = Parse("t", "t.service", []byte("[Service]\nExecStart=/bin/true\n[Log]\nMaxAge=7 d\nRotateEvery=1h 30min\n"))
 	if err != nil || s.Log.MaxAge != 7*24*time.Hour || s.Log.RotateEvery != 90*time.Minute {
 		t.Errorf("units: %+v, %v", s, err)
 	}

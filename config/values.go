@@ -224,10 +224,31 @@ func ParseDuration(s string) (time.Duration, error) {
 // (days, to a user of lumberjack or logrotate) would delete the rotated
 // files 7 seconds old, RotateEvery=24 rotate every 24 seconds.
 func parseLogSpan(s string) (time.Duration, error) {
-	if v := strings.TrimSpace(s); isDigits(v) && strings.Trim(v, "0") != "" {
-		return 0, errors.New("needs a unit, like 7d, 12h, 30min or 10s: a bare number would be seconds here")
+	d, err := ParseDuration(s)
+	if err == nil && d != 0 && hasBareNumber(s) {
+		return 0, errors.New("needs a unit, like 7d, 12h, 30min or 10s: a number without one would be seconds here")
 	}
-	return ParseDuration(s)
+	return d, err
+}
+
+// hasBareNumber reports whether the span s has a number without a unit:
+// "7", "7.0", the 30 of "1d 30" or of "1d30" ("7 min", a unit after a
+// space, is not one).
+func hasBareNumber(s string) bool {
+	words := strings.Fields(s)
+	for i, w := range words {
+		last := w[len(w)-1]
+		if last != '.' && (last < '0' || last > '9') {
+			continue // ends with its unit
+		}
+		if strings.Trim(w, "0123456789.") == "" && i+1 < len(words) {
+			if c := words[i+1][0]; c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+				continue // its unit is the next word
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // ParseDurationInf is ParseDuration that also accepts "infinity", for which
