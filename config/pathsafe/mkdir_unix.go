@@ -45,7 +45,9 @@ func MakeDirs(dir string, perm fs.FileMode) error {
 	if len(missing) == 0 {
 		return nil
 	}
-	fd, err := unix.Open(d, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	// Opened for search only where the system can (O_PATH): making an
+	// entry needs write and search permission, not read.
+	fd, err := unix.Open(d, searchOnly|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", d, err)
 	}
@@ -59,17 +61,33 @@ func MakeDirs(dir string, perm fs.FileMode) error {
 		} else if err != nil {
 			return fmt.Errorf("mkdir %s: %w", d, err)
 		}
-		next, err := unix.Openat(fd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if made {
+			// Mkdirat is subject to the umask; the chmod goes through a
+			// descriptor of what was made (its own: readable).
+			if err := fchmodAt(fd, name, perm); err != nil {
+				return fmt.Errorf("chmod %s: %w", d, err)
+			}
+		}
+		next, err := unix.Openat(fd, name, searchOnly|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 		if err != nil {
 			return fmt.Errorf("open %s: %w", d, err)
 		}
 		_ = unix.Close(fd)
 		fd = next
-		if made {
-			if err := unix.Fchmod(fd, uint32(perm.Perm())); err != nil { // Mkdirat is subject to the umask
-				return fmt.Errorf("chmod %s: %w", d, err)
-			}
-		}
 	}
 	return nil
+}
+
+// fchmodAt gives the directory name in the directory dirfd mode perm,
+// through a descriptor opened without following a symlink.
+func fchmodAt(dirfd int, name string, perm fs.FileMode) error {
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	err = unix.Fchmod(fd, uint32(perm.Perm()))
+	if cerr := unix.Close(fd); err == nil {
+		err = cerr
+	}
+	return err
 }
