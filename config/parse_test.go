@@ -598,3 +598,13 @@ func TestWorkingDirectoryDotDotRefused(t *testing.T) {
 		}
 	}
 }
+
+// A Service built in Go (the library) is held to the same rule by
+// Validate, which cleaned the ".." as text.
+func TestValidateWorkingDirectoryDotDot(t *testing.T) {
+	s := New("t", "/bin/true")
+	s.WorkingDirectory = "/srv/link/../data"
+	if err := Validate(s); err == nil || !strings.Contains(err.Error(), `".." component`) {
+		t.Errorf("Validate: %v, want the \"..\" refused", err)
+	}
+}

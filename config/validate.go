@@ -71,7 +71,7 @@ func Validate(s *Service) error {
 		invalid(sectionService, keyExecStart, shellquote.Join(s.ExecStart...), err)
 	}
 	if s.WorkingDirectory != "" {
-		if err := checkAbsPath(s.WorkingDirectory); err != nil {
+		if err := checkWorkingDirectory(s.WorkingDirectory); err != nil {
 			invalid(sectionService, keyWorkingDirectory, s.WorkingDirectory, err)
 		} else {
 			s.WorkingDirectory = filepath.Clean(s.WorkingDirectory)
