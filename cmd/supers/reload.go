@@ -96,21 +96,22 @@ func (a *app) checkFiles(files []string, verbose bool) error {
 	for _, file := range files {
 		var err error
 		base := filepath.Base(file)
-		if fi, serr := os.Stat(file); serr == nil && fi.IsDir() && strings.HasSuffix(base, config.FileSuffix) {
+		fi, serr := os.Stat(file)
+		if strings.HasPrefix(base, ".") && strings.HasSuffix(base, config.FileSuffix) {
+			// Reported as a bad service name, it would look like an error
+			// superd reports too; superd never reads it, file or not.
+			hint := ""
+			if name := strings.TrimLeft(base, "."); len(name) > len(config.FileSuffix) && (serr != nil || !fi.IsDir()) {
+				hint = "; name it " + name + " to have it loaded"
+			}
+			err = fmt.Errorf("%s: superd ignores it: it skips the files whose name starts with a dot (editors' lock and backup files)%s", file, hint)
+		} else if serr == nil && fi.IsDir() && strings.HasSuffix(base, config.FileSuffix) {
 			// A *.service glob that matched a stray directory.
 			err = fmt.Errorf("%s: is a directory, not a service file (in a config dir, superd refuses it: not a regular file)", file)
 		} else if serr == nil && fi.IsDir() {
 			// Parsed as a file, it would be reported as a bad file name.
 			err = fmt.Errorf("%s: is a directory: name its files (%s), or check it whole with superd --check --config-dir %s",
 				file, filepath.Join(file, "*"+config.FileSuffix), file)
-		} else if strings.HasPrefix(base, ".") && strings.HasSuffix(base, config.FileSuffix) {
-			// Reported as a bad service name, it would look like an error
-			// superd reports too; superd never reads it.
-			hint := ""
-			if name := strings.TrimLeft(base, "."); len(name) > len(config.FileSuffix) {
-				hint = "; name it " + name + " to have it loaded"
-			}
-			err = fmt.Errorf("%s: superd ignores it: it skips the files whose name starts with a dot (editors' lock and backup files)%s", file, hint)
 		} else if isDaemonConf(file) {
 			var d *config.Daemon
 			if d, err = config.ParseDaemonDraft(file); err == nil {

@@ -430,9 +430,14 @@ func TestCheckFilesSuperdSkipsOrRefuses(t *testing.T) {
 	if err := os.WriteFile(hidden, []byte("[Service]\nExecStart=/bin/true\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := runCLI(t, nil, "check", sub, hidden)
+	dotDir := filepath.Join(dir, ".old.service") // skipped too, not refused
+	if err := os.Mkdir(dotDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, nil, "check", sub, hidden, dotDir)
 	want := "error: " + sub + ": is a directory, not a service file (in a config dir, superd refuses it: not a regular file)\n" +
-		"error: " + hidden + ": superd ignores it: it skips the files whose name starts with a dot (editors' lock and backup files); name it web.service to have it loaded\n"
+		"error: " + hidden + ": superd ignores it: it skips the files whose name starts with a dot (editors' lock and backup files); name it web.service to have it loaded\n" +
+		"error: " + dotDir + ": superd ignores it: it skips the files whose name starts with a dot (editors' lock and backup files)\n"
 	if r.code != exitError || r.stdout != want {
 		t.Errorf("code %d, stdout %q, want %q", r.code, r.stdout, want)
 	}
