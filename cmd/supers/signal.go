@@ -109,8 +109,10 @@ func isBundledSignalFlag(arg string) bool {
 	if _, err := config.NormalizeSignal(arg[1:]); err == nil {
 		return false
 	}
-	_, err := config.NormalizeSignal(rest)
-	return err == nil
+	// A signal this supers does not know ("-sFOO"): -s and its value, so
+	// that superd names it as given, unless it reads as a SIG name
+	// ("-sigfoo": SIGFOO, not -s igfoo).
+	return !strings.HasPrefix(strings.ToUpper(arg[1:]), "SIG")
 }
 
 // dashSignalArgs returns the command line args of supers with a signal
@@ -128,9 +130,10 @@ func dashSignalArgs(args []string) ([]string, error) {
 		return args, nil
 	}
 	var (
-		dashed []int // kill-style signals before any "--"
-		plain  []int // the other arguments: the name, then the signal
-		help   bool
+		dashed  []int    // kill-style signals before any "--"
+		plain   []int    // the other arguments: the name, then the signal
+		flagged []string // the values of -s / --signal
+		help    bool
 	)
 	for i := command + 1; i < len(args); i++ {
 		arg := args[i]
@@ -143,10 +146,16 @@ func dashSignalArgs(args []string) ([]string, error) {
 			help = true
 		case isBundledSignalFlag(arg):
 			// kill's "-sCONT": the -s flag with its value, for kong
+			flagged = append(flagged, arg[2:])
+		case strings.HasPrefix(arg, "--signal="):
+			flagged = append(flagged, strings.TrimPrefix(arg, "--signal="))
 		case isDashSignal(arg):
 			dashed = append(dashed, i)
 		case arg == "-s" || arg == "--signal":
 			i++ // kill's "-s SIG": the value is the signal, not the name
+			if i < len(args) {
+				flagged = append(flagged, args[i])
+			}
 		case takesValue(arg):
 			i++ // the flag's value, even if it looks like a signal
 		case !strings.HasPrefix(arg, "-"):
@@ -154,6 +163,13 @@ func dashSignalArgs(args []string) ([]string, error) {
 		}
 	}
 	switch {
+	case len(flagged) > 1 && !help:
+		// kong would keep the last one without a word.
+		last := len(flagged) - 1
+		for n := range flagged {
+			flagged[n] = oneLine(flagged[n])
+		}
+		return nil, &usageError{command: "signal", msg: fmt.Sprintf("only one signal can be given: %s and %s", strings.Join(flagged[:last], ", "), flagged[last])}
 	case len(dashed) == 0:
 		return args, nil
 	case help: // whatever else is wrong: kong shows it

@@ -73,6 +73,8 @@ func TestSignalErrors(t *testing.T) {
 	}{
 		{[]string{"signal", "nope", "HUP"}, exitUnknown, "supers: unknown service \"nope\"\n"},
 		{[]string{"signal", "web", "BOGUS"}, exitError, "supers: signal web: invalid argument: unknown signal \"BOGUS\"\n"},
+		// An unknown signal is named as given, not with the s of -s.
+		{[]string{"signal", "web", "-sFOO"}, exitError, "supers: signal web: invalid argument: unknown signal \"FOO\"\n"},
 		{[]string{"signal", "idle", "HUP"}, exitError, "supers: signal idle: conflict: idle is not running\n"},
 	} {
 		r := runAgainst(t, socket, tc.args...)
@@ -93,6 +95,8 @@ func TestSignalErrors(t *testing.T) {
 		{[]string{"signal", "web", "-s", "HUP", "TERM"}, "supers: error: only one signal can be given: TERM and HUP\n"},
 		{[]string{"signal", "web", "-s", "HUP", "-9"}, "supers: error: only one signal can be given: 9 and HUP\n"},
 		{[]string{"signal", "web", "-sCONT", "-9"}, "supers: error: only one signal can be given: 9 and CONT\n"},
+		{[]string{"signal", "web", "-sHUP", "-sTERM"}, "supers: error: only one signal can be given: HUP and TERM\n"},
+		{[]string{"signal", "web", "-s", "9", "--signal=HUP"}, "supers: error: only one signal can be given: 9 and HUP\n"},
 		{[]string{"signal", "web"}, "supers: error: expected \"<signal>\", the signal to send to web (HUP, -HUP or -s HUP)\n"},
 	} {
 		r := runAgainst(t, socket, tc.args...)
