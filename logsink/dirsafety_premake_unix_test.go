@@ -43,3 +43,22 @@ func TestOpenMakesNothingUnderAnotherUsersDirectory(t *testing.T) {
 		t.Errorf("made in the link's target: %v, %v", entries, err)
 	}
 }
+
+// A log dir writable by another group is refused before the service's
+// directory is made in it: the check of what exists of the path read it
+// as a directory above a missing log dir, and the service's directory was
+// made, then refused.
+func TestOpenMakesNothingInALogDirOfAnotherGroup(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give a directory to another group")
+	}
+	logDir := filepath.Join(t.TempDir(), "logs")
+	mkdirMode(t, logDir, 0o775)
+	if err := os.Chown(logDir, 0, 54321); err != nil {
+		t.Fatal(err)
+	}
+	assertOpenRefused(t, filepath.Join(logDir, "svc"))
+	if _, err := os.Lstat(filepath.Join(logDir, "svc")); err == nil {
+		t.Error("the service's directory was made in a log dir that is refused")
+	}
+}

@@ -29,8 +29,14 @@ func ensureDir(dir string) error {
 		}
 		return checkDirTree(dir)
 	}
-	// What exists of its path, as for a missing log dir.
-	if err := CheckLogDir(dir); err != nil {
+	// What exists of its path: the log dir holding it under the rule of a
+	// log dir (not writable by another group either), or, missing too,
+	// the directories on the way to it.
+	check := dir
+	if fi, err := os.Stat(filepath.Dir(dir)); err == nil && fi.IsDir() {
+		check = filepath.Dir(dir)
+	}
+	if err := CheckLogDir(check); err != nil {
 		return err
 	}
 	if err := pathsafe.MakeDirs(dir, dirPerm); err != nil {
