@@ -235,7 +235,17 @@ func resolveProgram(argv0, dir string, env []string) (string, error) {
 	case strings.ContainsRune(argv0, '/') || strings.ContainsRune(argv0, filepath.Separator):
 		// Made absolute: the child would resolve a relative path after its
 		// chdir to Dir, applying Dir twice.
-		if !filepath.IsAbs(dir) { // none, or relative to the process's own
+		switch {
+		case filepath.IsAbs(dir):
+		case filepath.Separator != '/':
+			// Windows: "\srv" is rooted but not absolute (no drive), and
+			// ".." resolves as text there: filepath.Abs is exact.
+			abs, err := filepath.Abs(dir)
+			if err != nil {
+				return "", &ExecError{Op: "lookup", Path: argv0, Err: err}
+			}
+			dir = abs
+		default: // none, or relative to the process's own
 			wd, err := os.Getwd()
 			if err != nil {
 				return "", &ExecError{Op: "lookup", Path: argv0, Err: err}
@@ -243,7 +253,7 @@ func resolveProgram(argv0, dir string, env []string) (string, error) {
 			if dir == "" {
 				dir = wd
 			} else {
-				dir = strings.TrimSuffix(wd, string(filepath.Separator)) + string(filepath.Separator) + dir
+				dir = strings.TrimSuffix(wd, "/") + "/" + dir
 			}
 		}
 		if filepath.Separator == '/' {
