@@ -101,17 +101,9 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 // TestStateActorRetriesFailedWrites: a change made while the state file
 // cannot be written reaches it once it can, with no further change.
 func TestStateActorRetriesFailedWrites(t *testing.T) {
+	dir, path, store := openStateIn(t)
 	discard := slog.New(slog.DiscardHandler)
-	dir := filepath.Join(t.TempDir(), "run")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "superd.state")
-	store, _, err := runstate.Open(path, discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return discard }))
+	sys := quietSystem()
 	pid := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor {
 		return &stateActor{store: store, log: discard, retryMin: 20 * time.Millisecond}
 	}))
@@ -211,17 +203,8 @@ func TestStateActorCoalescesDrains(t *testing.T) {
 func TestStateActorSaysWhatShutdownCouldNotWrite(t *testing.T) {
 	var logs lockedBuffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	dir := filepath.Join(t.TempDir(), "run")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "superd.state")
-	store, _, err := runstate.Open(path, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	discard := slog.New(slog.DiscardHandler)
-	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return discard }))
+	dir, _, store := openStateIn(t)
+	sys := quietSystem()
 	pid := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor {
 		return &stateActor{store: store, log: log, retryMin: time.Hour}
 	}))
@@ -240,4 +223,26 @@ func TestStateActorSaysWhatShutdownCouldNotWrite(t *testing.T) {
 	if out := logs.String(); !strings.Contains(out, "level=ERROR") || !strings.Contains(out, "could not be written before superd stopped") {
 		t.Errorf("the lost write at shutdown is not logged as an error:\n%s", out)
 	}
+}
+
+// openStateIn opens a store of a state file in a new directory; it
+// returns the directory, the file's path and the store.
+func openStateIn(t *testing.T) (dir, path string, store *runstate.Store) {
+	t.Helper()
+	dir = filepath.Join(t.TempDir(), "run")
+	if err := os.Mkdir(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	path = filepath.Join(dir, "superd.state")
+	store, _, err := runstate.Open(path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, path, store
+}
+
+// quietSystem returns an actor system that logs nothing.
+func quietSystem() *actor.ActorSystem {
+	discard := slog.New(slog.DiscardHandler)
+	return actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return discard }))
 }

@@ -3,13 +3,10 @@ package actors
 import (
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/asynkron/protoactor-go/actor"
-
-	"github.com/supers-dev/supers/actors/runstate"
 )
 
 // holdActor holds the actor that receives it until release is closed.
@@ -24,18 +21,8 @@ type holdActor struct{ release chan struct{} }
 func TestStateWatchFollowsADirectoryMadeByAWrite(t *testing.T) {
 	var logs lockedBuffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	base := t.TempDir()
-	dir := filepath.Join(base, "run")
-	if err := os.Mkdir(dir, 0o750); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "superd.state")
-	store, _, err := runstate.Open(path, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	discard := slog.New(slog.DiscardHandler)
-	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return discard }))
+	dir, path, store := openStateIn(t)
+	sys := quietSystem()
 	inner := &stateActor{store: store, log: log}
 	pid := sys.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
 		if h, ok := ctx.Message().(*holdActor); ok {
