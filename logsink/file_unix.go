@@ -92,22 +92,15 @@ func CheckServiceDir(dir string) error {
 // For a missing logDir, the directories that exist on the way to it are
 // checked as the ones above it (superd makes the rest, as its own).
 func CheckLogDir(logDir string) error {
-	d, err := filepath.Abs(logDir)
-	if err != nil {
+	d, fi, below, err := pathsafe.Existing(logDir)
+	switch {
+	case d == "":
 		return fmt.Errorf("log directory: %w", err)
+	case err == nil && !fi.IsDir():
+		return fmt.Errorf("log directory: %s is not a directory", d)
 	}
-	missing := false
-	for {
-		fi, err := os.Stat(d)
-		if parent := filepath.Dir(d); errors.Is(err, fs.ErrNotExist) && parent != d {
-			d, missing = parent, true
-			continue
-		}
-		if err == nil && !fi.IsDir() {
-			return fmt.Errorf("log directory: %s is not a directory", d)
-		}
-		break
-	}
+	// A look refused at d is for the walk to report.
+	missing := len(below) > 0
 	euid, egid := os.Geteuid(), os.Getegid()
 	_, err = pathsafe.Walk(d, func(p string, fi fs.FileInfo, role pathsafe.Role) error {
 		return checkDirOwner(p, fi, false, !missing && role&pathsafe.IsEnd != 0, euid, egid)

@@ -656,19 +656,9 @@ func (s *Store) write() error {
 // exists of the path is checked first, as the directory itself is once
 // made (relock's checkDir).
 func makeStateDir(dir string) (made bool, err error) {
-	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+	existing, _, missing, _ := pathsafe.Existing(dir)
+	if len(missing) == 0 {
 		return false, nil // there, or not for this to tell (the write says)
-	}
-	existing := dir
-	for {
-		parent := filepath.Dir(existing)
-		if parent == existing {
-			break
-		}
-		existing = parent
-		if _, err := os.Stat(existing); err == nil {
-			break
-		}
 	}
 	if err := checkDir(existing); err != nil {
 		return false, err

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
@@ -22,25 +21,12 @@ import (
 // (the caller checks what it made). Check what exists of the path before
 // (Walk), since the nearest existing directory is reached through it.
 func MakeDirs(dir string, perm fs.FileMode) error {
-	d, err := filepath.Abs(dir)
+	d, fi, missing, err := Existing(dir)
 	if err != nil {
 		return err
 	}
-	var missing []string // nearest first
-	for {
-		fi, err := os.Stat(d)
-		if err == nil {
-			if !fi.IsDir() {
-				return fmt.Errorf("%s: not a directory", d)
-			}
-			break
-		}
-		parent := filepath.Dir(d)
-		if !errors.Is(err, fs.ErrNotExist) || parent == d {
-			return err
-		}
-		missing = append(missing, filepath.Base(d))
-		d = parent
+	if !fi.IsDir() {
+		return fmt.Errorf("%s: not a directory", d)
 	}
 	if len(missing) == 0 {
 		return nil
