@@ -17,7 +17,7 @@ import (
 // searchable by the service's user; a program not found (in the PATH of
 // spec.Env for a bare name), not a regular file, not executable by the
 // service's user, in no format this system runs (a script without a #!
-// line, a program built for another machine), or whose #! interpreter or
+// line, a program built for a machine this kernel does not run), or whose #! interpreter or
 // ELF loader is missing; a User= or
 // Group= that does not resolve, or that this process may not switch to.
 // Its files are looked at as a start's are (see probes): a file system

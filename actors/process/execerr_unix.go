@@ -138,7 +138,9 @@ func argumentsTooLong(args, env []string) string {
 // formatError says why execve found the file at path in no format it
 // runs (ENOEXEC), or "" if it cannot tell: a script without a #! line,
 // which a shell would run with itself but execve does not; a program
-// built for another machine than this one; a file that is neither.
+// built for a machine this kernel does not run (neither this process's,
+// nor one it runs in a compat mode or through a binfmt_misc handler such
+// as qemu-user's: see kernelRuns); a file that is neither.
 func formatError(path string) string {
 	f, ok := openProgram(path) // whatever path names now: see openProgram
 	if !ok {
@@ -159,6 +161,9 @@ func formatError(path string) string {
 			return ""
 		}
 		defer self.Close()
+		if ef.Machine == self.Machine && ef.Class == self.Class || kernelRuns(ef, head, path) {
+			return ""
+		}
 		switch {
 		case ef.Machine != self.Machine:
 			return fmt.Sprintf("built for %v, this system runs %v", ef.Machine, self.Machine)

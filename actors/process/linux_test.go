@@ -60,11 +60,9 @@ func TestMain(m *testing.M) {
 	case "sigign-clib":
 		// Started ignoring them, as under a launcher that ignores every
 		// signal (the runtime left them as it found them).
-		for _, sig := range cLibrarySignals {
-			if err := rtSigaction(sig, &kernelSigaction{handlerIgn}, nil); err != nil {
-				fmt.Println("FAIL:", err)
-				os.Exit(1)
-			}
+		if err := ignoreCLibrarySignals(); err != nil {
+			fmt.Println("FAIL:", err)
+			os.Exit(1)
 		}
 		os.Exit(sigIgnHelper())
 	default:

@@ -79,21 +79,3 @@ func TestChildrenIgnoreNoSignalTheSupervisorInherited(t *testing.T) {
 		t.Errorf("SigIgn of a child = %s, want no standard signal ignored", hex)
 	}
 }
-
-// superd started ignoring signals 32 and 34 (a launcher that ignores every
-// signal): the Go runtime installs no handler for them, not even for
-// os/signal (it keeps them for the C library), so every service ignored
-// them too. In subreaper mode they are set to their default action.
-func TestChildrenIgnoreNoCLibrarySignal(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"=sigign-clib")
-	out, err := cmd.CombinedOutput()
-	hex, ok := strings.CutPrefix(strings.TrimSpace(string(out)), "SIGIGN ")
-	if err != nil || !ok {
-		t.Fatalf("helper: %v\n%s", err, out)
-	}
-	mask, err := strconv.ParseUint(hex, 16, 64)
-	if err != nil || mask&(1<<31|1<<33) != 0 {
-		t.Errorf("SigIgn of a child = %s, want neither signal 32 nor 34 ignored", hex)
-	}
-}

@@ -42,7 +42,7 @@ func sigBlk(pid string) (uint64, error) {
 // locked, and returns a function that restores the previous mask.
 func blockSignals() (restore func() error, err error) {
 	set := unix.Sigset_t{}
-	set.Val[0] = glibcFullMask
+	setSignals(&set, glibcFullMask)
 	var old unix.Sigset_t
 	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &set, &old); err != nil {
 		return nil, fmt.Errorf("block signals: %w", err)
@@ -53,6 +53,19 @@ func blockSignals() (restore func() error, err error) {
 		}
 		return nil
 	}, nil
+}
+
+// setSignals puts the 64 signals of mask into set, whose words are 64 bits
+// wide on 64-bit architectures and 32 bits on 32-bit ones.
+func setSignals(set *unix.Sigset_t, mask uint64) {
+	switch val := any(&set.Val).(type) {
+	case *[16]uint64:
+		val[0] = mask
+	case *[32]uint32:
+		val[0], val[1] = uint32(mask), uint32(mask>>32)
+	default:
+		panic(fmt.Sprintf("unknown sigset layout %T", val))
+	}
 }
 
 // blockedMask is the SigBlk of a thread after blockSignals: the kernel
