@@ -69,6 +69,9 @@
 // cannot identify. The marker id is random, created with the state file and
 // kept in it, so it is the same for every run of superd with that file and
 // differs between files; a superd never kills itself or its ancestors.
+// (An id from before the tags is replaced at Open; the file keeps it, and
+// the old records, until the first write after KillStale:
+// State.PreviousMarkers.)
 // A record also keeps the inode numbers of the pipes given to the leader as
 // its stdout and stderr (Record.Pipes): a process of the recorded group
 // that still holds one proves the group too, though it cleared its

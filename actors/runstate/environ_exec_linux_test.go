@@ -29,7 +29,7 @@ func TestMarkedEnvironThroughExec(t *testing.T) {
 		// after, so that it is never a zombie while being read.
 		began := time.Now()
 		for time.Since(began) < 100*time.Millisecond || !seen && time.Since(began) < 10*time.Second {
-			service, ok, _ := markedEnviron(process.NewEnvironProbe(), pid, id)
+			service, ok, _ := markedEnviron(process.NewEnvironProbe(), pid, []string{id})
 			switch {
 			case ok && service == "web":
 				seen = true

@@ -8,7 +8,7 @@ import "testing"
 // machine for a marker none carries: a first look at each environment.
 func BenchmarkFindMarked(b *testing.B) {
 	for b.Loop() {
-		if _, _, err := findMarked("no-such-marker"); err != nil {
+		if _, _, err := findMarked([]string{"no-such-marker"}); err != nil {
 			b.Fatal(err)
 		}
 	}

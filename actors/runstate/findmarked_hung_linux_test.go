@@ -49,16 +49,16 @@ func TestFindMarkedReturnsTheUnanswered(t *testing.T) {
 	// Read until the child shows its environment (it may still be in its
 	// exec): found.
 	waitFor(t, "the child found by its marker", func() bool {
-		found, _, err := findMarkedWith(markerTest, process.NewEnvironProbe(), maxUnanswered)
+		found, _, err := findMarkedWith([]string{markerTest}, process.NewEnvironProbe(), maxUnanswered)
 		return err == nil && has(found)
 	})
-	found, unanswered, err := findMarkedWith(markerTest, hungReader{real: process.NewEnvironProbe(), hung: pid}, maxUnanswered)
+	found, unanswered, err := findMarkedWith([]string{markerTest}, hungReader{real: process.NewEnvironProbe(), hung: pid}, maxUnanswered)
 	if err != nil || has(found) || !slices.Equal(unanswered, []int{pid}) {
 		t.Errorf("with its read hung: found %v, unanswered %v, %v; want it unanswered alone", found, unanswered, err)
 	}
 	// Stuck between the first look, which saw the marker, and the read
 	// that confirms it: unanswered too.
-	found, unanswered, err = findMarkedWith(markerTest, hungReader{real: process.NewEnvironProbe(), hung: pid, answered: new(atomic.Int64), answers: 1}, maxUnanswered)
+	found, unanswered, err = findMarkedWith([]string{markerTest}, hungReader{real: process.NewEnvironProbe(), hung: pid, answered: new(atomic.Int64), answers: 1}, maxUnanswered)
 	if err != nil || has(found) || !slices.Equal(unanswered, []int{pid}) {
 		t.Errorf("with its second read hung: found %v, unanswered %v, %v; want it unanswered alone", found, unanswered, err)
 	}
@@ -83,7 +83,7 @@ func TestFindMarkedBoundsTheUnanswered(t *testing.T) {
 	}
 	const bound = 3
 	var reads atomic.Int64
-	found, unanswered, err := findMarkedWith(markerTest, noAnswer{&reads}, bound)
+	found, unanswered, err := findMarkedWith([]string{markerTest}, noAnswer{&reads}, bound)
 	if err != nil || len(found) != 0 {
 		t.Fatalf("found %v, %v; want none", found, err)
 	}

@@ -79,7 +79,8 @@ type StopPolicy func(service string) Stop
 //     (st.BootID) and the group's leader still exists with the recorded
 //     start time and process group, or a member of the group carries the
 //     marker of st for the record's service (see below);
-//   - any other process carrying the marker of st (st.Marker): one that
+//   - any other process carrying the marker of st (st.Marker, or one of
+//     st.PreviousMarkers): one that
 //     left its service's group, or whose group st does not record (the
 //     state file is written in batches, so a superd killed soon after a
 //     start may not have recorded it yet). It is reported as a Record of
@@ -147,7 +148,7 @@ func KillStale(ctx context.Context, st State, stop StopPolicy, logger *slog.Logg
 			log.Error("processes left by a previous superd keep starting new ones; giving up", "rounds", round)
 			return killed
 		}
-		victims = slices.DeleteFunc(findVictims(State{Marker: st.Marker}, log), func(v victim) bool {
+		victims = slices.DeleteFunc(findVictims(State{Marker: st.Marker, PreviousMarkers: st.PreviousMarkers}, log), func(v victim) bool {
 			return seen[v.watch[0]]
 		})
 	}
@@ -244,7 +245,8 @@ func killRound(ctx context.Context, victims []victim, stop StopPolicy, log *slog
 // findVictims returns the process groups and processes of st that are
 // provably still running, logging why others are left alone.
 func findVictims(st State, log *slog.Logger) []victim {
-	if len(st.Processes) == 0 && st.Marker == "" {
+	ids := st.markerIDs()
+	if len(st.Processes) == 0 && len(ids) == 0 {
 		return nil
 	}
 	boot, bootErr := bootID()
@@ -256,12 +258,12 @@ func findVictims(st State, log *slog.Logger) []victim {
 		return nil
 	}
 	var found []marked
-	if st.Marker != "" {
+	if len(ids) > 0 {
 		var (
 			unanswered []int
 			err        error
 		)
-		if found, unanswered, err = findMarked(st.Marker); err != nil {
+		if found, unanswered, err = findMarked(ids); err != nil {
 			log.Error("cannot look for processes left by a previous superd", "err", err)
 		}
 		if len(unanswered) > 0 {

@@ -49,7 +49,7 @@ func TestKillStaleMarkedInForeignSession(t *testing.T) {
 	waitMarked(t, "web", g.members...)
 	// The members ran concurrently: which one is marked?
 	marked, unmarked := g.members[0], g.members[1]
-	if _, ok, _ := markedEnviron(process.NewEnvironProbe(), marked, markerTest); !ok {
+	if _, ok, _ := markedEnviron(process.NewEnvironProbe(), marked, []string{markerTest}); !ok {
 		marked, unmarked = unmarked, marked
 	}
 	st := stateOf(t)
@@ -76,7 +76,7 @@ func waitMarked(t *testing.T, service string, pids ...int) {
 			if err != nil || string(comm) != "sleep\n" {
 				return false
 			}
-			s, ok, _ := markedEnviron(process.NewEnvironProbe(), pid, markerTest)
+			s, ok, _ := markedEnviron(process.NewEnvironProbe(), pid, []string{markerTest})
 			found = found || ok && s == service
 		}
 		return found

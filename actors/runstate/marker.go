@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
+	"slices"
 	"strings"
 )
 
@@ -72,6 +73,31 @@ func MarkedService(environ []byte, id string) (string, bool) {
 		}
 		if string(tag) == id || hmac.Equal(tag, []byte(markerTag(id, string(service)))) {
 			return string(service), true
+		}
+	}
+	return "", false
+}
+
+// markerIDs returns the marker ids whose processes KillStale looks for:
+// the file's, then those of the superds before it.
+func (st State) markerIDs() []string {
+	var ids []string
+	if st.Marker != "" {
+		ids = append(ids, st.Marker)
+	}
+	for _, id := range st.PreviousMarkers {
+		if id != "" && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// markedServiceOf is [MarkedService] for any of the marker ids ids.
+func markedServiceOf(environ []byte, ids []string) (string, bool) {
+	for _, id := range ids {
+		if service, ok := MarkedService(environ, id); ok {
+			return service, true
 		}
 	}
 	return "", false

@@ -105,7 +105,7 @@ func signalProcess(pid int, sig syscall.Signal) error {
 }
 
 // findMarked returns the live processes whose environment holds the
-// MarkerEnv entry of marker id, except this process and its ancestors (a
+// MarkerEnv entry of one of the marker ids ids, except this process and its ancestors (a
 // superd may have been started by a process of its predecessor). Processes
 // whose environment cannot be read (those of other users, unless running as
 // root) are skipped; so are those whose environment does not come within
@@ -116,8 +116,8 @@ func signalProcess(pid int, sig syscall.Signal) error {
 // stuck. The first looks are made scanWorkers at a time, so that many such
 // processes hold it 2 s for every scanWorkers of them, and once
 // maxUnanswered did not answer, the others are not read.
-func findMarked(id string) (found []marked, unanswered []int, err error) {
-	return findMarkedWith(id, process.NewEnvironProbe(), maxUnanswered)
+func findMarked(ids []string) (found []marked, unanswered []int, err error) {
+	return findMarkedWith(ids, process.NewEnvironProbe(), maxUnanswered)
 }
 
 // environReader reads a process's environment as process.EnvironProbe
@@ -128,7 +128,7 @@ type environReader interface {
 
 // findMarkedWith is findMarked, reading the environments with envs, and
 // no more once maxHung reads did not answer.
-func findMarkedWith(id string, envs environReader, maxHung int64) (found []marked, unanswered []int, err error) {
+func findMarkedWith(ids []string, envs environReader, maxHung int64) (found []marked, unanswered []int, err error) {
 	pids, err := otherPIDs()
 	if err != nil {
 		return nil, nil, err
@@ -147,7 +147,7 @@ func findMarkedWith(id string, envs environReader, maxHung int64) (found []marke
 					looks[i].hung = true // not read: counted as unanswered
 					continue
 				}
-				_, looks[i].marked, looks[i].hung = markedEnviron(envs, pids[i], id)
+				_, looks[i].marked, looks[i].hung = markedEnviron(envs, pids[i], ids)
 				if looks[i].hung {
 					hung.Add(1)
 				}
@@ -160,7 +160,7 @@ func findMarkedWith(id string, envs environReader, maxHung int64) (found []marke
 		case looks[i].hung:
 			unanswered = append(unanswered, pid)
 		case looks[i].marked:
-			m, ok, hung := readMarked(envs, pid, id)
+			m, ok, hung := readMarked(envs, pid, ids)
 			switch {
 			case ok:
 				found = append(found, m)
@@ -185,16 +185,16 @@ const scanWorkers = 8
 const maxUnanswered = 64
 
 // readMarked returns process pid if it is alive and its environment holds
-// the MarkerEnv entry of marker id. The process is inspected before and
+// the MarkerEnv entry of one of the marker ids ids. The process is inspected before and
 // after its environment is read, so that the marker is not attributed to a
 // process that took over the pid meanwhile. hung says that the read of its
 // environment did not answer (see markedEnviron).
-func readMarked(envs environReader, pid int, id string) (m marked, ok, hung bool) {
+func readMarked(envs environReader, pid int, ids []string) (m marked, ok, hung bool) {
 	before, err := inspect(pid)
 	if err != nil || before.exited() {
 		return marked{}, false, false
 	}
-	service, ok, hung := markedEnviron(envs, pid, id)
+	service, ok, hung := markedEnviron(envs, pid, ids)
 	if !ok {
 		return marked{}, false, hung
 	}
@@ -278,11 +278,11 @@ func findPiped(recs []Record) []marked {
 	return found
 }
 
-// markedEnviron returns the service named by the MarkerEnv entry of marker
-// id in the environment of process pid, read by envs, and whether there is
+// markedEnviron returns the service named by the MarkerEnv entry of one of
+// the marker ids ids in the environment of process pid, read by envs, and whether there is
 // one; hung says that the read did not answer in time
 // (process.ErrNoAnswer).
-func markedEnviron(envs environReader, pid int, id string) (service string, ok, hung bool) {
+func markedEnviron(envs environReader, pid int, ids []string) (service string, ok, hung bool) {
 	// Read again while it is in the middle of an exec (see
 	// process.EnvironProbe.Environ); not a kernel thread (pid 2, kthreadd,
 	// and its children) or a zombie, which never have an environment.
@@ -293,7 +293,7 @@ func markedEnviron(envs environReader, pid int, id string) (service string, ok, 
 	if err != nil {
 		return "", false, errors.Is(err, process.ErrNoAnswer)
 	}
-	service, ok = MarkedService(env, id)
+	service, ok = markedServiceOf(env, ids)
 	return service, ok, false
 }
 

@@ -27,4 +27,4 @@ func findPiped([]Record) []marked { return nil }
 
 // findMarked is unsupported without /proc: it returns
 // [errors.ErrUnsupported].
-func findMarked(string) ([]marked, []int, error) { return nil, nil, errors.ErrUnsupported }
+func findMarked([]string) ([]marked, []int, error) { return nil, nil, errors.ErrUnsupported }

@@ -93,13 +93,25 @@ type State struct {
 	// Marker is the marker id of the file (see [Store.Marker]); "" if
 	// unknown.
 	Marker string
+	// PreviousMarkers are the marker ids of earlier superds whose
+	// processes the file's superd had not yet stopped when it wrote the
+	// file: Open gives a state file of a superd from before the tags a new
+	// marker id, and writes the file at once, keeping the old id (and the
+	// old records) in it until the first write after [KillStale], so that
+	// a superd that crashes meanwhile leaves its successor what it needs
+	// to find them.
+	PreviousMarkers []string
 }
 
 // fileContent is the JSON document of a state file.
 type fileContent struct {
 	Version int    `json:"version"`
 	Marker  string `json:"marker"`
-	BootID  string `json:"boot_id,omitempty"`
+	// PreviousMarkers: see [State.PreviousMarkers]. An older superd
+	// ignores it, and then looks for the processes of its own marker
+	// only, as it did.
+	PreviousMarkers []string `json:"previous_markers,omitempty"`
+	BootID          string   `json:"boot_id,omitempty"`
 	// Stopped comes before Processes, whose length grows with the
 	// services': a file cut short by a damaged disk then still holds it
 	// whole more often (see salvage).
@@ -118,6 +130,10 @@ type Store struct {
 	lock   *os.File // the lock on path+".lock"; nil where there is none
 	bootID string   // of the current boot, written into every file
 	marker string   // the marker id, kept from file to file
+	// carried is what Open's write of a new marker id keeps of the
+	// previous state, for KillStale (see State.PreviousMarkers); nil
+	// otherwise.
+	carried *State
 
 	mu      sync.Mutex
 	running map[string]Record
@@ -230,7 +246,13 @@ func Open(path string, logger *slog.Logger) (*Store, State, error) {
 		// they start, a superd that crashes cannot find their processes
 		// that outlive it, and the next one would run them twice.
 		s.mu.Lock()
+		if rotated {
+			// Nor may the old id and records go before KillStale has
+			// stopped what they lead to: the next write drops them.
+			s.carried = carriedState(prev, s.bootID)
+		}
 		err := s.write()
+		s.carried = nil
 		s.mu.Unlock()
 		if err != nil {
 			_ = s.Close()
@@ -243,6 +265,20 @@ func Open(path string, logger *slog.Logger) (*Store, State, error) {
 		s.file = fi
 	}
 	return s, prev, nil
+}
+
+// carriedState returns what a write of a new marker id keeps of the
+// previous state prev: its marker ids, and its records if they are of the
+// boot this file is written in (boot), as the file will say.
+func carriedState(prev State, boot string) *State {
+	c := &State{PreviousMarkers: slices.Clone(prev.PreviousMarkers)}
+	if prev.Marker != "" && !slices.Contains(c.PreviousMarkers, prev.Marker) {
+		c.PreviousMarkers = append(c.PreviousMarkers, prev.Marker)
+	}
+	if boot != "" && prev.BootID == boot {
+		c.Processes = prev.Processes
+	}
+	return c
 }
 
 // Path returns the path of the state file.
@@ -411,7 +447,11 @@ func decode(b []byte) (State, error) {
 	if len(c.Started) == 0 {
 		c.Started = nil
 	}
-	return State{Processes: c.Processes, Stopped: c.Stopped, Started: c.Started, BootID: c.BootID, Marker: c.Marker}, nil
+	c.PreviousMarkers = slices.DeleteFunc(c.PreviousMarkers, func(id string) bool { return id == "" || id == c.Marker })
+	if len(c.PreviousMarkers) == 0 {
+		c.PreviousMarkers = nil
+	}
+	return State{Processes: c.Processes, Stopped: c.Stopped, Started: c.Started, BootID: c.BootID, Marker: c.Marker, PreviousMarkers: c.PreviousMarkers}, nil
 }
 
 // Close releases the lock on the state file, so that another Store may
@@ -428,7 +468,7 @@ func (s *Store) Close() error {
 }
 
 // Marker returns the value of [MarkerEnv] for the processes of service,
-// "ID:SERVICE". The id is kept in the state file, so it is the same for
+// "TAG:SERVICE" (see markerValue). The id is kept in the state file, so it is the same for
 // every run of superd with this file: that is how [KillStale] recognizes
 // the processes of a previous run, and why it must run before any service
 // starts.
@@ -613,6 +653,10 @@ func (s *Store) write() error {
 	}
 	for _, name := range slices.Sorted(maps.Keys(s.running)) {
 		c.Processes = append(c.Processes, s.running[name])
+	}
+	if s.carried != nil { // Open's write: nothing runs yet
+		c.PreviousMarkers = s.carried.PreviousMarkers
+		c.Processes = append(c.Processes, s.carried.Processes...)
 	}
 	if c.Stopped == nil {
 		c.Stopped = []string{} // "[]", not "null"

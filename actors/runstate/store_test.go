@@ -136,6 +136,55 @@ func TestOldMarkerIDIsReplaced(t *testing.T) {
 	}
 }
 
+// The write of the new marker id keeps the old id and the old records
+// until the first write after KillStale: a superd that crashes before it
+// leaves its successor what it needs to find what the old superd left.
+func TestOldMarkerIDOutlivesACrash(t *testing.T) {
+	path := statePath(t)
+	const old = "Q5ZKX3MBN6PDR2YJVTUJ4IJ7GE"
+	boot := currentBootID(t)
+	rec := Record{Service: "web", PID: 4242, PGID: 4242, StartTime: 77}
+	file := `{"version": 1, "marker": "` + old + `", "boot_id": "` + boot + `", "processes": [{"service": "web", "pid": 4242, "pgid": 4242, "start_time": 77}], "stopped": []}` + "\n"
+	if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, st := open(t, path)
+	if st.Marker != old || !reflect.DeepEqual(st.Processes, []Record{rec}) {
+		t.Fatalf("state %+v, want the old marker and record", st)
+	}
+	got := readFile(t, path)
+	if got.Marker != s.marker || !reflect.DeepEqual(got.PreviousMarkers, []string{old}) {
+		t.Errorf("file after the new id: marker %q, previous %q; want %q and [%s]", got.Marker, got.PreviousMarkers, s.marker, old)
+	}
+	if boot != "" && !reflect.DeepEqual(got.Processes, []Record{rec}) {
+		t.Errorf("file after the new id holds records %+v, want the old %+v", got.Processes, rec)
+	}
+	// That superd crashes before KillStale: the next one is given both.
+	s2, st2 := open(t, path)
+	if st2.Marker != s.marker || !reflect.DeepEqual(st2.PreviousMarkers, []string{old}) {
+		t.Errorf("state after a crash: marker %q, previous %q; want %q and [%s]", st2.Marker, st2.PreviousMarkers, s.marker, old)
+	}
+	if boot != "" && !reflect.DeepEqual(st2.Processes, []Record{rec}) {
+		t.Errorf("state after a crash: records %+v, want the old %+v", st2.Processes, rec)
+	}
+	// Its first write, after KillStale, drops them.
+	if err := s2.SetStopped("batch", true); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, path); got.PreviousMarkers != nil || len(got.Processes) != 0 {
+		t.Errorf("file after the first write holds previous markers %q and records %+v, want none", got.PreviousMarkers, got.Processes)
+	}
+	// Records of another boot are not carried under this boot's id.
+	file = `{"version": 1, "marker": "` + old + `", "boot_id": "3f1c5e0a-0000-4000-8000-000000000000", "processes": [{"service": "web", "pid": 4242, "pgid": 4242, "start_time": 77}], "stopped": []}` + "\n"
+	if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	open(t, path)
+	if got := readFile(t, path); len(got.Processes) != 0 || !reflect.DeepEqual(got.PreviousMarkers, []string{old}) {
+		t.Errorf("file after the new id, old records of another boot: %+v, want the old id only", got)
+	}
+}
+
 func TestMarker(t *testing.T) {
 	path := statePath(t)
 	s, _ := open(t, path)
