@@ -132,7 +132,9 @@
 //	                   restarted, whatever Restart= says. Default none.
 //	RestartSec=        the delay before a restart; it doubles with each
 //	                   failure in a row, up to RestartMaxDelaySec=. Default
-//	                   100ms; 0 restarts at once.
+//	                   100ms; 0 restarts at once. A clean end that Restart=
+//	                   restarts is no failure: never doubled, nor counted
+//	                   toward StartLimitBurst=.
 //	RestartMaxDelaySec=
 //	                   the longest delay; at least RestartSec=. Default 30s,
 //	                   or RestartSec= when that is longer.

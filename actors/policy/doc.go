@@ -24,7 +24,12 @@
 //
 // # Backoff
 //
-// Consecutive failures form a streak; a run that lasted StableSec= (and at
+// A clean end that Restart= restarts (always, on-success, or a status in
+// RestartForceExitStatus=) is not a failure: it is restarted after
+// RestartSec= (at least [MinDelay] after a run shorter than that), ends the
+// streak and empties the start limit's window, so a job that does its
+// work and exits 0 is restarted for ever at its RestartSec=, as systemd
+// does. Consecutive failures form a streak; a run that lasted StableSec= (and at
 // least MinDelay) or more starts a new one. Failure number n of a streak waits (see [Backoff])
 //
 //	base = min(RestartSec·2^(n−1), RestartMaxDelaySec)

@@ -87,6 +87,12 @@ func (s *State) RecordStart(p config.RestartPolicy, now time.Time) {
 // ranFor how long it lasted (0 for an exec failure), now the time of the
 // end and rnd the source of jitter (see [Backoff]).
 //
+// A clean end (see [Clean]) that p restarts is not a failure: it ends the
+// streak and empties the start limit's window, and is restarted after
+// RestartSec= (Backoff's first delay; at least [MinDelay] after a run
+// shorter than that), never given up on (see cleanEnd). The steps below
+// are for the other ends.
+//
 // Steps:
 //  1. A run that lasted at least p.StableAfter ends the previous streak:
 //     this failure is then the first of a new one. Otherwise it extends
@@ -129,10 +135,13 @@ func (s *State) Failure(p config.RestartPolicy, o Outcome, ranFor time.Duration,
 	if ranFor >= max(p.StableAfter, MinDelay) {
 		s.streak = 0
 	}
+	restart, reason := decide(p, o)
+	if restart && !s.fatal && !o.Resources && Clean(p, o) {
+		return s.cleanEnd(p, ranFor, reason, rnd)
+	}
 	if s.streak < maxInt {
 		s.streak++
 	}
-	restart, reason := decide(p, o)
 	d := Decision{Attempt: s.streak, Clean: Clean(p, o), Reason: reason}
 	if !restart {
 		return d
@@ -149,6 +158,23 @@ func (s *State) Failure(p config.RestartPolicy, o Outcome, ranFor time.Duration,
 	d.Restart = true
 	d.Delay = delay
 	return d
+}
+
+// cleanEnd is Failure for a clean end that p restarts (Restart=always or
+// on-success, or RestartForceExitStatus=): not a failure, so it ends the
+// streak and empties the start limit's window, and the restart comes after
+// RestartSec= (with its jitter), as the first of a streak, never doubled
+// and never given up on. A run shorter than MinDelay waits at least
+// MinDelay, so that a program that exits at once is restarted at most ten
+// times a second, not in a tight loop.
+func (s *State) cleanEnd(p config.RestartPolicy, ranFor time.Duration, reason string, rnd func() float64) Decision {
+	s.streak = 0
+	s.starts = s.starts[:0]
+	delay := Backoff(p, 1, rnd)
+	if ranFor < MinDelay {
+		delay = max(delay, MinDelay)
+	}
+	return Decision{Restart: true, Delay: delay, Attempt: 1, Clean: true, Reason: reason}
 }
 
 // limitReason says which start limit was hit: "start limit 10 in 10m0s
