@@ -416,9 +416,17 @@ func TestStatusAll(t *testing.T) {
 	socket := startDaemon(t, fixture())
 	plain := runAgainst(t, socket, "status")
 	all := runAgainst(t, socket, "status", "--all")
-	if all.code != plain.code || all.stdout != plain.stdout || all.stderr != plain.stderr || !strings.Contains(all.stdout, "web") {
+	// The same table; but --all is judged as names are (as '*' is), and
+	// the fixture has services that do not run.
+	if plain.code != exitOK || all.code != exitNotRunning || all.stdout != plain.stdout || all.stderr != plain.stderr || !strings.Contains(all.stdout, "web") {
 		t.Errorf("status --all: code %d, stdout %q, stderr %q\nstatus: code %d, stdout %q, stderr %q",
 			all.code, all.stdout, all.stderr, plain.code, plain.stdout, plain.stderr)
+	}
+	if star := runAgainst(t, socket, "status", "*"); star.code != all.code {
+		t.Errorf("status '*': code %d, want %d as --all", star.code, all.code)
+	}
+	if js := runAgainst(t, socket, "--json", "status", "--all"); js.code != exitNotRunning {
+		t.Errorf("--json status --all: code %d, want %d", js.code, exitNotRunning)
 	}
 	r := runAgainst(t, socket, "status", "--all", "web")
 	want := "supers: error: status: give service names (or patterns) or --all, not both\nRun \"supers status --help\" for usage.\n"

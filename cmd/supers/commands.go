@@ -30,46 +30,53 @@ type listCmd struct{}
 
 // Run prints every service, sorted by name.
 func (c *listCmd) Run(ctx context.Context, a *app) error {
-	return a.listAll(ctx)
+	_, err := a.listAll(ctx)
+	return err
 }
 
 // listAll prints every service, sorted by name, then warns about the
-// service files superd could not load.
-func (a *app) listAll(ctx context.Context) error {
+// service files superd could not load. It reports whether one of them
+// does not run.
+func (a *app) listAll(ctx context.Context) (notRunning bool, err error) {
 	// The config errors, for the warning after the list (and the table's
 	// note), are asked for beside the list rather than after it: one
 	// round trip less.
 	a.prefetchConfigErrors(ctx)
 	defer a.waitConfigErrors()
-	if err := a.printAll(ctx); err != nil {
-		return err
+	if notRunning, err = a.printAll(ctx); err != nil {
+		return false, err
 	}
 	a.warnConfigErrors(ctx)
-	return nil
+	return notRunning, nil
 }
 
-// printAll prints every service, sorted by name. The table is made as the
-// statuses are read: a thousand of them are never held in memory at once.
-func (a *app) printAll(ctx context.Context) error {
+// printAll prints every service, sorted by name, and reports whether one
+// of them does not run. The table is made as the statuses are read: a
+// thousand of them are never held in memory at once.
+func (a *app) printAll(ctx context.Context) (notRunning bool, err error) {
 	rctx, cancel := a.withTimeout(ctx)
 	defer cancel()
 	if a.json {
 		services, err := a.client.List(rctx)
 		if err != nil {
-			return err
+			return false, err
 		}
 		sort.Slice(services, func(i, j int) bool { return services[i].Name < services[j].Name })
-		return a.printStatuses(ctx, services)
+		for _, s := range services {
+			notRunning = notRunning || s.State != transport.StateRunning
+		}
+		return notRunning, a.printStatuses(ctx, services)
 	}
 	t := newStatusTable(true)
-	err := a.client.ListEach(rctx, func(s transport.ServiceStatus) error {
+	err = a.client.ListEach(rctx, func(s transport.ServiceStatus) error {
+		notRunning = notRunning || s.State != transport.StateRunning
 		t.add(s)
 		return nil
 	})
 	if err != nil {
-		return err
+		return false, err
 	}
-	return a.printTable(ctx, t)
+	return notRunning, a.printTable(ctx, t)
 }
 
 // warnConfigErrors reports on stderr the service files superd could not
@@ -85,20 +92,26 @@ func (a *app) warnConfigErrors(ctx context.Context) {
 
 type statusCmd struct {
 	Names []string `arg:"" optional:"" name:"name" help:"Services to show: names, or patterns such as 'web-*' (default: all)."`
-	All   bool     `help:"Show every service (as no name does)."`
+	All   bool     `help:"Show every service, as no name does, but exit 3 if one is not running (as for names)."`
 }
 
-// Run prints the named services (all without names, followed by a warning
-// on stderr if some service files could not be loaded). Its exit code says
-// whether they all run: 3 if one does not, 4 if one is unknown, 1 if a
-// request failed; the highest applies. When no named service could be shown
+// Run prints the named services (all without names or with --all,
+// followed by a warning on stderr if some service files could not be
+// loaded). Its exit code says whether they all run: 3 if one does not, 4
+// if one is unknown, 1 if a request failed; the highest applies. Without
+// names it is 0 (an overview, as systemctl's list); --all, which stands
+// for every name as supervisorctl's "all" does, is judged as names are. When no named service could be shown
 // the table is left out (--json still prints []).
 func (c *statusCmd) Run(ctx context.Context, a *app) error {
 	if c.All && len(c.Names) > 0 {
 		return &usageError{command: "status", msg: "status: give service names (or patterns) or --all, not both"}
 	}
 	if len(c.Names) == 0 {
-		return a.listAll(ctx)
+		notRunning, err := a.listAll(ctx)
+		if err == nil && c.All && notRunning {
+			return exitStatus(exitNotRunning)
+		}
+		return err
 	}
 	names, unmatched, err := a.expand(ctx, "status", c.Names, false, false)
 	if err != nil {
