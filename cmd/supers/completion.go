@@ -174,6 +174,15 @@ func completeLine(ctx context.Context, parser *kong.Kong, line, point string, ar
 	}
 	signal := cmd.Sub["signal"]
 	signal.Args = signalArgsPredictor(names)
+	for _, flag := range []string{"-s", "--signal"} {
+		if signal.Flags == nil {
+			signal.Flags = complete.Flags{}
+		}
+		signal.Flags[flag] = complete.PredictSet(commonSignals()...)
+		if _, ok := signal.GlobalFlags[flag]; ok {
+			signal.GlobalFlags[flag] = signal.Flags[flag]
+		}
+	}
 	cmd.Sub["signal"] = signal
 	events := cmd.Sub["events"]
 	events.GlobalFlags["--service"] = names
@@ -191,7 +200,9 @@ func completeLine(ctx context.Context, parser *kong.Kong, line, point string, ar
 		cut = a.Last[:len(a.Last)-len(args[1])]
 	}
 	for _, option := range cmd.Predict(a) {
-		if strings.HasPrefix(option, a.Last) {
+		// "" is no candidate (completion's shell enum allows it, for
+		// $SHELL).
+		if option != "" && strings.HasPrefix(option, a.Last) {
 			fmt.Fprintln(stdout, option[len(cut):])
 		}
 	}
@@ -228,28 +239,35 @@ func commonSignals() []string {
 }
 
 // signalArgsPredictor predicts signal's arguments: a service name, then a
-// signal name.
+// signal name, unless the signal was given as kill takes it (-s SIG,
+// --signal=SIG, -sSIG, -SIG or -9).
 func signalArgsPredictor(names complete.Predictor) complete.Predictor {
 	return complete.PredictFunc(func(a complete.Args) []string {
 		if strings.HasPrefix(a.Last, "-") {
 			return nil
 		}
 		// a.Completed holds the words after "signal". Count the
-		// positional ones, flags and their values aside (only --timeout
-		// and the connection flags take one, unless given with "=").
-		positional := 0
+		// positional ones, flags and their values aside (only --timeout,
+		// the connection flags and -s take one, unless given with "=" or,
+		// for -s, stuck to it).
+		positional, flagged := 0, false
 		for j := 0; j < len(a.Completed); j++ {
 			switch w := a.Completed[j]; {
 			case w == "--timeout" || w == "--socket" || w == "--url" || w == "--token-file":
 				j++
+			case w == "-s" || w == "--signal":
+				j++
+				flagged = true
+			case strings.HasPrefix(w, "--signal=") || isDashSignal(w): // -sHUP is one too
+				flagged = true
 			case !strings.HasPrefix(w, "-"):
 				positional++
 			}
 		}
-		switch positional {
-		case 0:
+		switch {
+		case positional == 0:
 			return names.Predict(a)
-		case 1:
+		case positional == 1 && !flagged:
 			return commonSignals()
 		default:
 			return nil

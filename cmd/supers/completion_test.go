@@ -28,6 +28,9 @@ func completeWith(t *testing.T, socket, line string) []string {
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("%q: code %d, stderr %q", line, r.code, r.stderr)
 	}
+	if strings.HasPrefix(r.stdout, "\n") || strings.Contains(r.stdout, "\n\n") {
+		t.Errorf("%q: an empty candidate in %q", line, r.stdout)
+	}
 	got := strings.Fields(r.stdout)
 	sort.Strings(got)
 	return got
@@ -249,6 +252,15 @@ func TestCompletionNewCommands(t *testing.T) {
 		{"supers signal web ", commonSignals()},
 		{"supers --timeout 5s signal --json web U", []string{"USR1", "USR2"}},
 		{"supers signal web HUP ", nil},
+		// kill's forms: the signal as a flag, then the name.
+		{"supers signal -s HUP w", []string{"web", "worker-long-name"}},
+		{"supers signal -s U", []string{"USR1", "USR2"}},
+		{"supers signal --signal ", commonSignals()},
+		{"supers signal -s HUP web ", nil},
+		{"supers signal -HUP web ", nil},
+		{"supers signal -sHUP web ", nil},
+		{"supers signal --signal=HUP web ", nil},
+		{"supers signal -9 w", []string{"web", "worker-long-name"}},
 		{"supers apply " + dir + "/w", []string{filepath.Join(dir, "web.service")}},
 	} {
 		want := slices.Clone(tc.want)
