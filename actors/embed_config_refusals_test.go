@@ -61,3 +61,33 @@ func TestRunTokenFileHintNamesConfigField(t *testing.T) {
 		t.Fatalf("Run: %v, want an error naming HTTP.TokenFile", err)
 	}
 }
+
+// New refuses two settings that name one file: the socket and the state
+// file would share their lock, and Run would fail blaming "another
+// supervisor" that is itself; the state file would overwrite the token
+// file. A TLS certificate and its key may be one PEM file.
+func TestNewRefusesOneFileForTwoUses(t *testing.T) {
+	dir := t.TempDir()
+	http := func(token string) actors.HTTPConfig {
+		return actors.HTTPConfig{Addr: "127.0.0.1:0", TokenFile: token}
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  actors.Config
+		want string
+	}{
+		{"Socket = StateFile", actors.Config{LogDir: dir, Socket: dir + "/a", StateFile: dir + "/a"}, "Config.StateFile and Config.Socket are the same file"},
+		{"StateFile = TokenFile", actors.Config{LogDir: dir, StateFile: dir + "/a", HTTP: http(dir + "/a")}, "Config.StateFile and Config.HTTP.TokenFile"},
+		{"the same file by another path", actors.Config{LogDir: dir, Socket: dir + "/x/../a", HTTP: http(dir + "/a")}, "Config.Socket and Config.HTTP.TokenFile"},
+	} {
+		_, err := actors.New(tc.cfg)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: New: %v, want an error saying %q", tc.name, err, tc.want)
+		}
+	}
+	pem := dir + "/tls.pem"
+	cfg := actors.Config{LogDir: dir, HTTP: actors.HTTPConfig{Addr: "127.0.0.1:0", TokenFile: dir + "/token", TLSCertFile: pem, TLSKeyFile: pem}}
+	if _, err := actors.New(cfg); err != nil {
+		t.Errorf("New with one PEM for the certificate and its key: %v", err)
+	}
+}

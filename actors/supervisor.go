@@ -427,6 +427,9 @@ func New(cfg Config) (*Supervisor, error) {
 		}
 		*p = abs
 	}
+	if err := distinctFiles(cfg); err != nil {
+		return nil, err
+	}
 	// The supervisor keeps copies: the caller's services are neither
 	// changed by Validate nor shared with the actors.
 	services := make([]*config.Service, 0, len(cfg.Services))
@@ -947,6 +950,27 @@ func (s *Supervisor) stopAll() {
 // the end of ShutdownTimeout to be seen gone.
 const shutdownKillWait = 2 * time.Second
 
+// distinctFiles refuses a Config whose files (absolute paths) are one:
+// the socket and the state file would share their lock (PATH.lock), and Run
+// would fail, blaming another supervisor that is itself; the state file
+// would overwrite the token file. A TLS certificate and its key may be one
+// file (a PEM holding both).
+func distinctFiles(cfg Config) error {
+	files := []struct{ name, path string }{
+		{"StateFile", cfg.StateFile}, {"Socket", cfg.Socket}, {"HTTP.TokenFile", cfg.HTTP.TokenFile},
+		{"HTTP.TLSCertFile", cfg.HTTP.TLSCertFile}, {"HTTP.TLSKeyFile", cfg.HTTP.TLSKeyFile},
+	}
+	for i, a := range files {
+		for _, b := range files[i+1:] {
+			if a.path == "" || a.path != b.path || a.name == "HTTP.TLSCertFile" && b.name == "HTTP.TLSKeyFile" {
+				continue
+			}
+			return fmt.Errorf("actors: Config.%s and Config.%s are the same file, %s: each needs its own", a.name, b.name, a.path)
+		}
+	}
+	return nil
+}
+
 // drainState has the state actor (if any) write every change sent to it
 // so far, and waits for that until ctx ends or the supervisor stops. It
 // reports whether the changes were written (true without a state file).
@@ -1118,6 +1142,13 @@ func (s *Supervisor) Restart(ctx context.Context, name string) (transport.Servic
 func (s *Supervisor) persistIntent(ctx context.Context, err error) {
 	if errors.Is(err, errShutdown) {
 		return
+	}
+	select {
+	case <-s.done:
+		// Run returned: its state actor is gone, and a message sent to
+		// it would be a dead letter, logged through Config.Logger.
+		return
+	default:
 	}
 	select {
 	case <-s.ready:
