@@ -340,7 +340,9 @@ type Backend interface {
 	Logs(ctx context.Context, name string, q LogQuery) (io.ReadCloser, error)
 	// Definition returns the service file of a service, with its content
 	// hash. A service without a file is an error wrapping
-	// ErrUnknownService.
+	// ErrUnknownService, or ErrConflict for one that the program embedding
+	// the supervisor defines in Go (it has none to give); without a config
+	// directory, an error wrapping ErrConfigUnavailable.
 	Definition(ctx context.Context, name string) (Definition, error)
 	// PutDefinition validates data as the service file of name, writes it
 	// and applies it (create, restart if changed). An invalid definition is

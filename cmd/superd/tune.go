@@ -33,8 +33,8 @@ const maxProcs = 4
 //
 //   - protoactor's process registry is 1024 buckets of orcaman's
 //     concurrent-map, and every map is split into cmap.SHARD_COUNT (32)
-//     shards: 32768 Go maps and locks, about 5.5 MiB of heap whatever the
-//     number of actors. One shard per bucket keeps 1024-way lock striping,
+//     shards: 32768 Go maps and locks, about 2.7 MiB of heap with Go 1.26
+//     (0.1 MiB with one shard) whatever the number of actors. One shard per bucket keeps 1024-way lock striping,
 //     far more than superd's few busy actors contend for, at 1/32 of the
 //     memory. SHARD_COUNT is read both when a map is created and on every
 //     access, so it can only be set while no map exists; that is why it is
