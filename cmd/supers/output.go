@@ -187,12 +187,22 @@ func formatBytes(n uint64) string {
 
 // stateDetailAt is stateTextAt without the log's dropped output.
 func stateDetailAt(s transport.ServiceStatus, now time.Time) string {
-	if s.State == transport.StateRunning || s.State == transport.StateStopping {
+	if s.State == transport.StateRunning {
 		return s.State
 	}
 	detail := s.LastExit.String()
 	if detail != "" && !s.LastExit.Time.IsZero() {
 		detail += " " + formatUptime(now.Sub(s.LastExit.Time).Seconds()) + " ago"
+	}
+	if s.State == transport.StateStopping {
+		// With a PID, the main process is still there, and the last exit
+		// is an earlier run's. Without one, it is gone (the rest of its
+		// group still has its time, or what a crash left is killed
+		// before the restart): say how it ended.
+		if s.PID != 0 || detail == "" {
+			return s.State
+		}
+		return s.State + " (main process: " + detail + ")"
 	}
 	if s.Error != "" {
 		detail = s.Error

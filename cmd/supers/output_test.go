@@ -104,6 +104,12 @@ func TestStateTextLogDropped(t *testing.T) {
 		{transport.ServiceStatus{State: transport.StateExited, LastExit: &transport.ExitInfo{Code: &code, Time: now.Add(-4 * time.Second)}, LogDroppedBytes: 5 << 30},
 			"exited (exit 3 4s ago, log output dropped: 5.0 GiB)"},
 		{transport.ServiceStatus{State: transport.StateRunning}, "running"},
+		// Stopping: how the main process ended once it is gone, not an
+		// earlier run's end while it is there.
+		{transport.ServiceStatus{State: transport.StateStopping, LastExit: &transport.ExitInfo{Code: &code, Time: now.Add(-4 * time.Second)}},
+			"stopping (main process: exit 3 4s ago)"},
+		{transport.ServiceStatus{State: transport.StateStopping, PID: 42, LastExit: &transport.ExitInfo{Code: &code, Time: now.Add(-4 * time.Second)}}, "stopping"},
+		{transport.ServiceStatus{State: transport.StateStopping}, "stopping"},
 	} {
 		if got := stateTextAt(tc.st, now); got != tc.want {
 			t.Errorf("%+v: %q, want %q", tc.st, got, tc.want)
