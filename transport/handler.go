@@ -359,7 +359,7 @@ func (h *handler) writeBackendError(w http.ResponseWriter, r *http.Request, err 
 		// challenge): a token replaced in its file while its request
 		// waited.
 		w.Header().Set("WWW-Authenticate", bearerChallenge)
-		w.Header().Set("Connection", "close")
+		closeAfterAnswer(w)
 	}
 	body := ErrorBody{Error: msg}
 	if status == http.StatusServiceUnavailable {
@@ -398,6 +398,18 @@ func statusFor(err error) int {
 	}
 }
 
+// closeAfterAnswer has the connection closed right after the answer about
+// to be written on w, whatever is left of the request's body unread:
+// "Connection: close", and a read deadline already past. Without the
+// deadline, net/http would still wait, after the handler, for the rest of
+// a declared body it reads to keep the connection (up to 256 KiB), until
+// its ReadTimeout: a client refused without the token could hold one of
+// the connection slots that long instead of the header timeout.
+func closeAfterAnswer(w http.ResponseWriter) {
+	w.Header().Set("Connection", "close")
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now()) // a recorder has none
+}
+
 // writeBodyReadError answers a request whose body could not be read
 // because it is too large (413) or did not arrive within the server's
 // ReadTimeout (408), and reports whether err was one of those.
@@ -407,7 +419,7 @@ func writeBodyReadError(w http.ResponseWriter, err error) bool {
 	case errors.As(err, &tooLarge):
 		writeError(w, http.StatusRequestEntityTooLarge, errBodyTooLarge)
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		w.Header().Set("Connection", "close") // the rest of the body is still to come
+		closeAfterAnswer(w) // the rest of the body is still to come
 		writeError(w, http.StatusRequestTimeout, "request body not received in time")
 	default:
 		return false
@@ -533,7 +545,7 @@ func noBody(next http.HandlerFunc) http.HandlerFunc {
 			// Answered at once, the body unread: the connection is
 			// closed after the answer, instead of net/http waiting for
 			// the body (to keep the connection) before it answers.
-			w.Header().Set("Connection", "close")
+			closeAfterAnswer(w)
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("%s: %s %s takes no request body", ErrInvalidArgument, r.Method, r.URL.Path))
 			return
 		}

@@ -149,7 +149,7 @@ func (g *peerGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	pc, _ := r.Context().Value(peerKey{}).(*peerConn)
 	if pc == nil {
 		g.refusals.log(g.logger, "control request refused: connection unknown (ConnContext not set by NewUnixServer)", "path", r.URL.Path)
-		w.Header().Set("Connection", "close")
+		closeAfterAnswer(w)
 		writeError(w, http.StatusForbidden, ErrForbidden.Error()+": peer credentials unavailable")
 		return
 	}
@@ -161,7 +161,7 @@ func (g *peerGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case err != nil:
 		g.refusals.log(g.logger, "control request refused: cannot read peer credentials", "path", r.URL.Path, "err", err)
-		w.Header().Set("Connection", "close")
+		closeAfterAnswer(w)
 		writeError(w, http.StatusForbidden, ErrForbidden.Error()+": peer credentials unavailable")
 		return
 	case !g.access.Allows(cred) && !g.access.Allows(pc.withGroups(cred)):
@@ -172,7 +172,7 @@ func (g *peerGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// A refused peer keeps no connection, as a TCP client without
 		// the token: it could otherwise hold any number of them (and
 		// superd's descriptors) with a request every IdleTimeout.
-		w.Header().Set("Connection", "close")
+		closeAfterAnswer(w)
 		writeError(w, http.StatusForbidden,
 			fmt.Sprintf("%s: uid %d may not use superd's control socket (root, superd's user and the control group may)", ErrForbidden, cred.UID))
 		return
