@@ -75,6 +75,28 @@ type TCPOptions struct {
 	Logger *slog.Logger
 }
 
+// listenNetwork returns the network to listen on addr with: "tcp4" for an
+// IPv4 literal, "tcp6" for an IPv6 one, "tcp" for a name or no host. Go
+// listens on every IPv6 address too for "0.0.0.0" under "tcp" (one
+// dual-stack socket), which an administrator who wrote 0.0.0.0, and whose
+// firewall rules may be IPv4 only, does not expect (nginx, sshd and
+// supervisord listen on IPv4 alone); and, as nginx, "[::]" is IPv6 only.
+func listenNetwork(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "tcp"
+	}
+	ip, err := netip.ParseAddr(host)
+	switch {
+	case err != nil:
+		return "tcp"
+	case ip.Is4() || ip.Is4In6():
+		return "tcp4"
+	default:
+		return "tcp6"
+	}
+}
+
 // ListenTCP checks opts and listens on opts.Addr: loopback addresses are
 // always allowed; any other address (":8080", "0.0.0.0:8080", a routable
 // IP, a name resolving to one) only with TLS or opts.Insecure, else the
@@ -98,7 +120,7 @@ func ListenTCP(ctx context.Context, opts TCPOptions) (net.Listener, error) {
 		return nil, err
 	}
 
-	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", opts.Addr)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, listenNetwork(opts.Addr), opts.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", opts.Addr, err)
 	}
@@ -458,7 +480,7 @@ func (g *tcpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !g.hostAllowed(r.Host) {
 		g.logRefusal("control request refused: Host not allowed",
 			"remote", r.RemoteAddr, "host", r.Host, "path", r.URL.Path)
-		w.Header().Set("Connection", "close") // a refused client keeps no connection
+		closeAfterAnswer(w) // a refused client keeps no connection
 		writeError(w, http.StatusMisdirectedRequest, hostRefusal(r.Host))
 		return
 	}
@@ -471,7 +493,7 @@ func (g *tcpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// can reach the port could hold every one of the maxTCPConns
 		// slots for good with a /healthz every IdleTimeout, and keep the
 		// token's holders out.
-		w.Header().Set("Connection", "close")
+		closeAfterAnswer(w)
 	}
 	if !health && !authorized {
 		g.logRefusal("control request refused: missing or invalid bearer token",
@@ -480,7 +502,7 @@ func (g *tcpGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Without the token, no keep-alive: otherwise every client that
 		// can reach the port could hold a connection (and a goroutine)
 		// for IdleTimeout after each refusal.
-		w.Header().Set("Connection", "close")
+		closeAfterAnswer(w)
 		writeError(w, http.StatusUnauthorized, ErrUnauthorized.Error()+": missing or invalid bearer token")
 		return
 	}
