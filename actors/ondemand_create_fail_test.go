@@ -4,6 +4,7 @@ package actors
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -56,6 +57,11 @@ func TestStartOnDemandThatCannotBeCreatedFailsOnce(t *testing.T) {
 		opCancel()
 		if err == nil || timedOut || !strings.Contains(err.Error(), "not created") || !strings.Contains(err.Error(), unsafe) {
 			t.Fatalf("%s b: %v; want an error that says b was not created and names %s", op.name, err, unsafe)
+		}
+		// As for any other command on it (a 404, supers's exit 4): not
+		// a 500, as for a bug of superd's.
+		if !errors.Is(err, transport.ErrUnknownService) {
+			t.Errorf("%s b: %v; want it to match ErrUnknownService", op.name, err)
 		}
 	}
 	// Nothing goes on behind the failed commands.

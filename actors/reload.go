@@ -158,8 +158,11 @@ func (s *servicesActor) finishAdds(ctx actor.Context) {
 				if _, isReapply := cmd.(*reapply); !isReapply {
 					// Routed again, a start would load the file again
 					// (the config actor has forgotten the name), fail
-					// again, and so on for ever.
-					cmd.fail(err)
+					// again, and so on for ever. Unknown, as to any other
+					// command (a 404 and supers's exit 4, not a 500 as for
+					// a bug of superd's): the file is among those that
+					// could not be loaded, with this reason.
+					cmd.fail(fmt.Errorf("%w %q (%s)", transport.ErrUnknownService, cmd.service(), oneLine(err.Error())))
 					continue
 				}
 			}
