@@ -24,7 +24,7 @@ type logsCmd struct {
 	Lines  lineCount `short:"n" default:"${logTail}" placeholder:"N" help:"How many of the last lines to print first: a number, or \"all\" (default ${default})."`
 	Stderr bool      `xor:"stream" help:"Print the service's stderr instead of its stdout."`
 	Both   bool      `xor:"stream" help:"Print both stdout and stderr, each line prefixed with its stream (\"stdout | \", \"stderr | \"); without -f, merged by the stamps of [Log] Timestamps=."`
-	Names  []string  `arg:"" name:"name" help:"The service; or several, names or patterns such as 'web-*' (at most 64 services, 32 with --both), each line then prefixed with its service's name."`
+	Names  []string  `arg:"" name:"name" help:"The service; or several, names or patterns such as 'web-*' (at most 64 services, 32 with --both), each line then prefixed with its service's name (a line longer than 64 KiB in pieces of 64 KiB)."`
 }
 
 // maxLogStreams bounds the streams one supers logs reads at once: one
