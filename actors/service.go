@@ -1288,6 +1288,7 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 	// their order), or they are lost.
 	ev := notify.NewEvent(notify.TypeExit, a.spec.Name)
 	ev.PID, ev.Code, ev.Signal, ev.Expected = m.exit.PID, a.rec.lastExit.Code, m.exit.Signal, expected
+	ev.CoreDumped = a.rec.lastExit.CoreDumped
 	publish(ctx, a.deps.events, ev)
 	if stopping {
 		ev := notify.NewEvent(notify.TypeStop, a.spec.Name)
@@ -1418,7 +1419,7 @@ func (a *serviceActor) status() transport.ServiceStatus {
 }
 
 func exitInfo(e process.Exit, expected bool) *transport.ExitInfo {
-	info := &transport.ExitInfo{Signal: e.Signal, Time: e.Time, Expected: expected}
+	info := &transport.ExitInfo{Signal: e.Signal, CoreDumped: e.Signal != "" && e.CoreDumped, Time: e.Time, Expected: expected}
 	if e.Signal == "" {
 		code := e.Code
 		info.Code = &code

@@ -113,6 +113,8 @@ type Event struct {
 	Code *int `json:"code,omitempty"`
 	// Signal names the signal that killed the process, e.g. "SIGKILL" (exit).
 	Signal string `json:"signal,omitempty"`
+	// CoreDumped is true when that signal dumped core (exit).
+	CoreDumped bool `json:"core_dumped,omitempty"`
 	// Expected is true when superd caused the exit (a stop or a restart);
 	// absent means false (exit).
 	Expected bool `json:"expected,omitempty"`

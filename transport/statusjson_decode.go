@@ -308,6 +308,8 @@ func (p *statusParser) exit(e *ExitInfo) bool {
 			}
 		case "signal":
 			e.Signal, ok = p.string()
+		case "core_dumped":
+			e.CoreDumped, ok = p.bool()
 		case "time":
 			ok = p.time(&e.Time)
 		case "expected":

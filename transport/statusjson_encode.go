@@ -87,6 +87,9 @@ func appendStatus(b []byte, st *ServiceStatus) ([]byte, bool) {
 			b = appendString(b, e.Signal)
 			b = append(b, ',')
 		}
+		if e.CoreDumped {
+			b = append(b, `"core_dumped":true,`...)
+		}
 		b = append(b, `"time":`...)
 		if b, ok = appendTime(b, e.Time); !ok {
 			return b, false

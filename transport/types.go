@@ -108,18 +108,24 @@ type ExitInfo struct {
 	// Signal is the canonical name of the killing signal ("SIGKILL"), empty
 	// when the process exited by itself.
 	Signal string `json:"signal,omitempty"`
+	// CoreDumped is true when the killing signal dumped core: such an end
+	// is a crash, even for a signal listed in SuccessExitStatus= (as in
+	// systemd).
+	CoreDumped bool `json:"core_dumped,omitempty"`
 	// Time is when superd noticed the exit.
 	Time time.Time `json:"time"`
 	// Expected is true when superd caused the exit (a stop or restart).
 	Expected bool `json:"expected"`
 }
 
-// String describes the exit as "exit 3" or "signal SIGKILL". A nil
-// *ExitInfo yields "".
+// String describes the exit as "exit 3", "signal SIGKILL" or "signal
+// SIGSEGV (core dumped)". A nil *ExitInfo yields "".
 func (e *ExitInfo) String() string {
 	switch {
 	case e == nil:
 		return ""
+	case e.Signal != "" && e.CoreDumped:
+		return "signal " + e.Signal + " (core dumped)"
 	case e.Signal != "":
 		return "signal " + e.Signal
 	case e.Code != nil:

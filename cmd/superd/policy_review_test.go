@@ -34,6 +34,10 @@ func TestPolicyCoreDumpOfListedSignalRestarts(t *testing.T) {
 	if state != "backoff" {
 		t.Fatalf("state %s after a core dump of SIGABRT, listed in SuccessExitStatus=; want backoff", state)
 	}
+	// The status says why the listed signal was no clean end.
+	if last := d.status("abort").LastExit; last == nil || !last.CoreDumped || last.String() != "signal SIGABRT (core dumped)" {
+		t.Errorf("last exit %+v, want SIGABRT with core_dumped", last)
+	}
 	// Not a clean end: logged as a failure is.
 	if !strings.Contains(log, `level=WARN msg="process exited" service=abort`) {
 		t.Errorf("the core dump was not logged as a failure (WARN):\n%s", log)
