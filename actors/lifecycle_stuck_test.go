@@ -68,3 +68,35 @@ func TestStopOfProcessStuckAfterSIGKILLEnds(t *testing.T) {
 		}
 	})
 }
+
+// Once the process a stop left after its SIGKILL exits at last, the
+// status no longer says it is still there: it used to, until the next
+// start.
+func TestStuckProcessExitClearsTheStatusError(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		procs := newFakeStarter(nil)
+		h := newHarness(t, procs, service(t, config.RestartAlways, func(s *config.Service) {
+			s.TimeoutStopSec = time.Second
+		}))
+		p := h.nextStart(time.Second) // it never exits: the fake ignores signals
+		synctest.Wait()
+		reply := make(chan result, 1)
+		h.sys.Root.Send(h.services, &stopService{name: svcName, reply: reply})
+		var r result
+		select {
+		case r = <-reply:
+		case <-time.After(time.Hour):
+			t.Fatal("the stop was never answered")
+		}
+		if !strings.Contains(r.status.Error, "still there after SIGKILL") {
+			t.Fatalf("stopped with error %q, want it to say the process is still there", r.status.Error)
+		}
+		p.exit(-1)
+		synctest.Wait()
+		if st := h.wantState(StateStopped, 0); st.Error != "" || st.PID != 0 {
+			t.Fatalf("after the stuck process exited: %+v, want stopped with no error", st)
+		}
+		// Nothing restarted it: its exit was the stop's.
+		h.noStart(time.Minute)
+	})
+}

@@ -156,6 +156,11 @@ type serviceActor struct {
 	killTimer *time.Timer
 	killed    bool
 	killedAt  time.Time
+	// stuckPID is the main process that a stop left after its SIGKILL
+	// (handleKillWaitOver), until it exits at last or the service starts
+	// again; stuckErr is the status's error that says so.
+	stuckPID int
+	stuckErr string
 	// mainExit is the exit of the main process during a stop while the
 	// rest of its group is still stopping; pollTimer checks on the group.
 	mainExit  *processExited
@@ -756,6 +761,7 @@ func (a *serviceActor) start(ctx actor.Context) error {
 	a.state = StateRunning
 	a.startedAt = startedAt
 	a.rec.lastErr = ""
+	a.stuckPID, a.stuckErr = 0, ""
 	a.killed = false
 	a.log().Info("process started", "pid", h.PID, "argv", a.spec.ExecStart)
 	ev := notify.NewEvent(notify.TypeStart, a.spec.Name)
@@ -895,6 +901,7 @@ func (a *serviceActor) handleKillWaitOver(ctx actor.Context, m *killWaitOver) {
 	pid := a.handle.PID
 	a.log().Warn("process still there after SIGKILL (stuck in the kernel?); the stop leaves it", "pid", pid, "waited", groupKillWait)
 	a.rec.lastErr = fmt.Sprintf("process %d still there after SIGKILL (stuck in the kernel?)", pid)
+	a.stuckPID, a.stuckErr = pid, a.rec.lastErr
 	// The SIGKILL it has pending is what it will die of.
 	a.ended(ctx, &processExited{gen: m.gen, exit: process.Exit{PID: pid, Code: -1, Signal: "SIGKILL", Time: a.deps.now()}})
 }
@@ -923,6 +930,17 @@ const (
 )
 
 func (a *serviceActor) handleExit(ctx actor.Context, m *processExited) {
+	if a.stuckPID != 0 && m.gen == a.rec.gen && m.exit.PID == a.stuckPID {
+		// The process a stop left after its SIGKILL is gone at last:
+		// the status no longer says it is there.
+		a.log().Info("the process left after SIGKILL has exited", "pid", a.stuckPID)
+		if a.rec.lastErr == a.stuckErr {
+			a.rec.lastErr = ""
+		}
+		a.stuckPID, a.stuckErr = 0, ""
+		a.notify(ctx)
+		return
+	}
 	if m.gen != a.rec.gen || (a.state != StateRunning && a.state != StateStopping && a.state != StateStarting) {
 		return // a stale notice about an older generation
 	}
