@@ -528,7 +528,9 @@ func (l *logsActor) sinkFailed(ctx actor.Context, m *sinkError) {
 			// The count of output lost so far, which nothing else shows.
 			attrs = append(attrs, "dropped_bytes", s.Stats().Stream(m.stream).BytesDropped)
 		}
-		l.log.Warn("log file problem; output is dropped only while it cannot be written (dropped_bytes counts it)", attrs...)
+		// Not every problem drops output (a rotated file that could not
+		// be compressed, say): dropped_bytes says what was lost so far.
+		l.log.Warn("log file problem; output that cannot be written is dropped (dropped_bytes: so far)", attrs...)
 		return
 	}
 	h := &l.hidden

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -572,6 +573,7 @@ func (w *streamWriter) writeOut(p []byte, n int) bool {
 	start, live, began := w.size, w.live, time.Now()
 	written, err := w.out.Write(p[:n])
 	if err != nil {
+		err = openCause(w.path(), live, err)
 		w.putBackLive(live, began)
 		w.closeOut()
 		written = w.cutPartialLine(live, start, p[:written])
@@ -586,6 +588,25 @@ func (w *streamWriter) writeOut(p []byte, n int) bool {
 		w.stats.wrote()
 	}
 	return true
+}
+
+// openCause returns the error of a write to the live file at path that
+// lumberjack reports as a failed rename: when it cannot open the file that
+// is there (live, not nil), lumberjack falls back to a rotation, whose
+// rename then fails too (on a read-only file system, say), and says only
+// "can't rename log file", though no rotation was due. The open is tried
+// again here to name its own error, as the cause. Any other err is
+// returned as it is.
+func openCause(path string, live os.FileInfo, err error) error {
+	if live == nil || !strings.HasPrefix(err.Error(), "can't rename log file") {
+		return err
+	}
+	f, oerr := openAppending(path)
+	if oerr == nil {
+		f.Close()
+		return err
+	}
+	return fmt.Errorf("%w (then lumberjack's fallback: %v)", oerr, err)
 }
 
 // cutPartialLine is called once a write that failed has written done, the
