@@ -118,3 +118,33 @@ func testLastDroppedCountIsReported(t *testing.T, p *Poller) {
 		return w.stats.errs.trailer == nil
 	})
 }
+
+// With Options.Timestamps, a line written in pieces while the disk is full
+// is counted as the file misses it: its bytes and one stamp. The piece
+// after a lost one starts with a stamp of its own (no line of the file
+// lacks one), which it used to count too, once per piece dropped.
+func TestStampedLineInPiecesDroppedOnce(t *testing.T) {
+	var disk fullDisk
+	disk.full.Store(true)
+	s := openWrapped(t, Options{Timestamps: true}, disk.wrap)
+	stdout, _ := pipes(t, s)
+	stampLen := len(appendStamp(nil, time.Now()))
+	mustWrite(t, stdout, []byte("abc"))
+	waitFor(t, "the line's start dropped", func() bool { return s.Stats().Stdout.BytesDropped > 0 })
+	if got := s.Stats().Stdout.BytesDropped; got != uint64(stampLen+3) {
+		t.Fatalf("dropped %d for a line's start of 3 bytes, want %d (with its stamp)", got, stampLen+3)
+	}
+	mustWrite(t, stdout, []byte("de"))
+	waitFor(t, "the next piece dropped", func() bool { return s.Stats().Stdout.BytesDropped > uint64(stampLen+3) })
+	mustWrite(t, stdout, []byte("f\n"))
+	waitFor(t, "the line's end dropped", func() bool { return s.Stats().Stdout.BytesDropped > uint64(stampLen+5) })
+	if got, want := s.Stats().Stdout.BytesDropped, uint64(stampLen+7); got != want {
+		t.Errorf("dropped %d for a line of 7 bytes written in three pieces, want %d (one stamp)", got, want)
+	}
+	// The next line is a line of its own: its stamp counts.
+	mustWrite(t, stdout, []byte("gh\n"))
+	waitFor(t, "the next line dropped", func() bool { return s.Stats().Stdout.BytesDropped > uint64(stampLen+7) })
+	if got, want := s.Stats().Stdout.BytesDropped, uint64(2*stampLen+10); got != want {
+		t.Errorf("dropped %d after a second line of 3 bytes, want %d", got, want)
+	}
+}

@@ -57,12 +57,15 @@ type streamWriter struct {
 	// stamps is Options.Timestamps, which never changes; midLine, owned by
 	// the active run, says that the last byte it staged was not a newline:
 	// the next one gets no stamp, and a mark of queue.markBreak adds a
-	// newline. lineEndLost, owned by the active run too, says that a
-	// failed write lost the last bytes staged since: midLine, cleared then,
-	// does not tell how the file ends, and endLine looks at the file.
-	// (Beside the flags above, where they take no room of their own.)
-	stamps, midLine, lineEndLost bool
-	runs                         sync.WaitGroup // the active run
+	// newline. lost, owned by the active run too, says that a failed
+	// write lost the last bytes staged since (lostMidLine: they ended in
+	// the middle of a line, which the next bytes may go on with):
+	// midLine, cleared then, does not tell how the file ends, and endLine
+	// looks at the file. (Beside the flags above, where they take no room
+	// of their own.)
+	stamps, midLine bool
+	lost            loss
+	runs            sync.WaitGroup // the active run
 
 	// Owned by the active run (and by Open before any run starts).
 	live     os.FileInfo   // the live file when last checked; nil while out is closed
@@ -70,6 +73,16 @@ type streamWriter struct {
 	retryAt  time.Duration // after a failure for lack of a resource: drop output without trying until monotonic() passes it
 	closeErr error         // result of the final Close, set before the final run returns
 }
+
+// loss is what a failed write lost of the bytes staged last (see
+// streamWriter.lost).
+type loss uint8
+
+const (
+	lostNone      loss = iota
+	lostAtLineEnd      // they ended with a newline
+	lostMidLine        // they ended in the middle of a line
+)
 
 // lumberjackMaxSize returns lumberjack's MaxSize (in MiB) for a stream
 // that rotates before its file exceeds maxSize bytes: 2 MiB above it, but
@@ -332,6 +345,12 @@ type batch struct {
 	// added counts the bytes of stage that came from neither the queue
 	// nor a stamp: the newlines of endLine.
 	added int
+	// synth is the length of the stamp stage starts with when that stamp
+	// starts no line: it goes on with a line whose start a failed write
+	// lost (see lostLineEnd). Were it dropped too, it would not be counted:
+	// the file would have had one stamp for that line, counted with its
+	// start.
+	synth int
 }
 
 // drainOnce writes the chunks queued so far. It reports whether there were
@@ -379,15 +398,15 @@ func (w *streamWriter) add(b *batch, ch chunk) {
 		w.addStamped(b, c, ch.at)
 	case len(c) >= chunkSize/2:
 		w.flush(b)
-		w.midLine, w.lineEndLost = c[len(c)-1] != '\n', false
-		w.write(c, len(c))
+		w.midLine, w.lost = c[len(c)-1] != '\n', lostNone
+		w.write(c, len(c), 0)
 	default:
 		if len(b.stage)+len(c) > chunkSize {
 			w.flush(b)
 		}
 		w.midLine = len(c) > 0 && c[len(c)-1] != '\n'
 		if len(c) > 0 {
-			w.lineEndLost = false
+			w.lost = lostNone
 		}
 		b.takeStage()
 		b.stage = append(b.stage, c...)
@@ -405,10 +424,10 @@ func (w *streamWriter) add(b *batch, ch chunk) {
 // and it ends the line there (see rotate, which ends it in its own file
 // when no process can finish it).
 func (w *streamWriter) endLine(b *batch) {
-	if w.lineEndLost {
+	if w.lost != lostNone {
 		// The line's end was lost in a failed write: whether the file
 		// ends a line is in the file.
-		w.midLine, w.lineEndLost = w.fileEndsMidLine(), false
+		w.midLine, w.lost = w.fileEndsMidLine(), lostNone
 	}
 	if !w.midLine {
 		return
@@ -445,6 +464,9 @@ func (w *streamWriter) addStamped(b *batch, c []byte, at int64) {
 			if len(b.stage)+len(b.stamp) >= chunkSize { // no room for a byte after it
 				w.flush(b)
 			}
+			if w.lost == lostMidLine && len(b.stage) == 0 {
+				b.synth = len(b.stamp)
+			}
 			b.stage = append(b.stage, b.stamp...)
 			w.midLine = true
 		}
@@ -457,7 +479,7 @@ func (w *streamWriter) addStamped(b *batch, c []byte, at int64) {
 		}
 		b.stage = append(b.stage, piece...)
 		b.queued += len(piece)
-		w.lineEndLost = false
+		w.lost = lostNone
 		c = c[len(piece):]
 		if piece[len(piece)-1] == '\n' {
 			w.midLine = false
@@ -502,9 +524,9 @@ func (w *streamWriter) flush(b *batch) {
 		if w.stamps {
 			queued, b.queued = b.queued, 0
 		}
-		w.write(p, queued)
+		w.write(p, queued, b.synth)
 	}
-	b.added = 0
+	b.added, b.synth = 0, 0
 	b.stage = b.stage[:0]
 }
 
@@ -521,15 +543,15 @@ func (w *streamWriter) flush(b *batch) {
 // bytes p holds (all of it, but for the stamps of Options.Timestamps) are
 // then released from the queue's bound: every queued byte passes through
 // write exactly once, so room is freed as soon as each write returns.
-func (w *streamWriter) write(p []byte, queued int) {
+func (w *streamWriter) write(p []byte, queued, synth int) {
 	defer w.queue.release(queued)
 	if w.live == nil && monotonic() < w.retryAt {
-		w.stats.dropUnreported(len(p))
+		w.stats.dropUnreported(len(p) - min(synth, len(p)))
 		w.lostLineEnd(len(p))
 		return
 	}
 	if err := w.ensureLive(); err != nil {
-		w.failed(len(p), err)
+		w.failed(len(p), synth, err)
 		return
 	}
 	room := w.maxSize - w.size
@@ -546,30 +568,30 @@ func (w *streamWriter) write(p []byte, queued int) {
 			i = 0
 		}
 		if i >= 0 {
-			if !w.writeOut(p, i+1) {
+			if !w.writeOut(p, i+1, synth) {
 				return
 			}
-			p = p[i+1:]
+			p, synth = p[i+1:], 0
 		}
 		if w.size > 0 {
 			if err := w.rotateLive(); err != nil {
 				w.stats.report(err)
 				// Keep writing to whatever file the path names.
 				if err := w.ensureLive(); err != nil {
-					w.failed(len(p), err)
+					w.failed(len(p), synth, err)
 					return
 				}
 			}
 		}
 	}
-	w.writeOut(p, len(p))
+	w.writeOut(p, len(p), synth)
 }
 
 // writeOut writes the first n bytes of p to the output and reports whether
 // it could. On failure it closes the output and drops all of p that was not
 // written, and the piece of a line the write left at the end of the file
 // (see cutPartialLine).
-func (w *streamWriter) writeOut(p []byte, n int) bool {
+func (w *streamWriter) writeOut(p []byte, n, synth int) bool {
 	start, live, began := w.size, w.live, time.Now()
 	written, err := w.out.Write(p[:n])
 	if err != nil {
@@ -580,8 +602,11 @@ func (w *streamWriter) writeOut(p []byte, n int) bool {
 	}
 	w.size = start + int64(written)
 	w.stats.written.Add(uint64(written))
+	if written > 0 {
+		synth = 0 // the stage's start is in the file
+	}
 	if err != nil {
-		w.failed(len(p)-written, err)
+		w.failed(len(p)-written, synth, err)
 		return false
 	}
 	if n > 0 {
@@ -698,12 +723,14 @@ func (w *streamWriter) markGap() {
 
 // failed drops the n bytes a write could not write because of err and, if
 // err says that a resource ran out, has the output of the next
-// resourceRetry dropped without trying.
-func (w *streamWriter) failed(n int, err error) {
+// resourceRetry dropped without trying. synth is the length of a stamp at
+// their start that stands for no line of its own (batch.synth): not
+// counted as dropped, since the file would not have had it.
+func (w *streamWriter) failed(n, synth int, err error) {
 	if shortOfResource(err) {
 		w.retryAt = monotonic() + resourceRetry
 	}
-	w.stats.lose(n, err)
+	w.stats.lose(n-min(synth, n), err)
 	w.lostLineEnd(n)
 }
 
@@ -715,7 +742,11 @@ func (w *streamWriter) failed(n int, err error) {
 // still end in the middle of a line written before.
 func (w *streamWriter) lostLineEnd(n int) {
 	if n > 0 {
-		w.midLine, w.lineEndLost = false, true
+		w.lost = lostAtLineEnd
+		if w.midLine {
+			w.lost = lostMidLine
+		}
+		w.midLine = false
 	}
 }
 
@@ -820,12 +851,12 @@ func (w *streamWriter) rotate(b *batch) error {
 	}
 	_, pipes := w.drainCounting(b)
 	orphaned := pipes == 0
-	if w.lineEndLost && orphaned {
-		w.midLine, w.lineEndLost = w.fileEndsMidLine(), false
+	if w.lost != lostNone && orphaned {
+		w.midLine, w.lost = w.fileEndsMidLine(), lostNone
 	}
 	if w.midLine && orphaned {
 		w.midLine = false
-		w.write([]byte{'\n'}, 0)
+		w.write([]byte{'\n'}, 0, 0)
 	}
 	if err := w.ensureLive(); err != nil { // a failed write closed it
 		return err
@@ -886,7 +917,7 @@ func (w *streamWriter) endCarriedLine() {
 		return // removed by hand, or continued: the next Sink sees its last byte
 	}
 	w.midLine = false
-	w.write([]byte{'\n'}, 0)
+	w.write([]byte{'\n'}, 0, 0)
 }
 
 // removeExpired removes the rotated files, compressed or not, stamped more
