@@ -24,17 +24,11 @@ func TestStopOfProcessStuckAfterSIGKILLEnds(t *testing.T) {
 		p := h.nextStart(time.Second) // it never exits: the fake ignores signals
 		synctest.Wait()
 
-		reply := make(chan result, 1)
 		sent := time.Now()
-		h.sys.Root.Send(h.services, &stopService{name: svcName, reply: reply})
+		stopped := sendStop(h)
 		restarted := make(chan result, 1)
 		h.sys.Root.Send(h.services, &restartService{name: svcName, reply: restarted})
-		var r result
-		select {
-		case r = <-reply:
-		case <-time.After(time.Hour):
-			t.Fatal("the stop of a process stuck after SIGKILL was never answered")
-		}
+		r := answer(t, stopped, "the stop of a process stuck after SIGKILL")
 		if waited, want := time.Since(sent), 3*time.Second+groupKillWait; waited != want {
 			t.Fatalf("the stop was answered after %v, want %v (TimeoutStopSec, then the wait after SIGKILL)", waited, want)
 		}
@@ -80,14 +74,7 @@ func TestStuckProcessExitClearsTheStatusError(t *testing.T) {
 		}))
 		p := h.nextStart(time.Second) // it never exits: the fake ignores signals
 		synctest.Wait()
-		reply := make(chan result, 1)
-		h.sys.Root.Send(h.services, &stopService{name: svcName, reply: reply})
-		var r result
-		select {
-		case r = <-reply:
-		case <-time.After(time.Hour):
-			t.Fatal("the stop was never answered")
-		}
+		r := answer(t, sendStop(h), "the stop")
 		if !strings.Contains(r.status.Error, "still there after SIGKILL") {
 			t.Fatalf("stopped with error %q, want it to say the process is still there", r.status.Error)
 		}
@@ -99,4 +86,25 @@ func TestStuckProcessExitClearsTheStatusError(t *testing.T) {
 		// Nothing restarted it: its exit was the stop's.
 		h.noStart(time.Minute)
 	})
+}
+
+// sendStop sends the harness's service a stop and returns where its answer
+// comes.
+func sendStop(h *harness) <-chan result {
+	reply := make(chan result, 1)
+	h.sys.Root.Send(h.services, &stopService{name: svcName, reply: reply})
+	return reply
+}
+
+// answer waits for an answer on reply, an hour at most of the bubble's
+// fake time: what never comes fails the test, named by what.
+func answer(t *testing.T, reply <-chan result, what string) result {
+	t.Helper()
+	select {
+	case r := <-reply:
+		return r
+	case <-time.After(time.Hour):
+		t.Fatalf("%s was never answered", what)
+		return result{}
+	}
 }

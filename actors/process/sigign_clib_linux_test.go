@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strconv"
-	"strings"
 	"testing"
 )
 
@@ -28,15 +26,7 @@ func ignoreCLibrarySignals() error {
 // os/signal (it keeps them for the C library), so every service ignored
 // them too. In subreaper mode they are set to their default action.
 func TestChildrenIgnoreNoCLibrarySignal(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"=sigign-clib")
-	out, err := cmd.CombinedOutput()
-	hex, ok := strings.CutPrefix(strings.TrimSpace(string(out)), "SIGIGN ")
-	if err != nil || !ok {
-		t.Fatalf("helper: %v\n%s", err, out)
-	}
-	mask, err := strconv.ParseUint(hex, 16, 64)
-	if err != nil || mask&(1<<31|1<<33) != 0 {
-		t.Errorf("SigIgn of a child = %s, want neither signal 32 nor 34 ignored", hex)
+	if mask := childSigIgn(t, exec.Command(os.Args[0], "-test.run=^$"), "sigign-clib"); mask&(1<<31|1<<33) != 0 {
+		t.Errorf("SigIgn of a child = %x, want neither signal 32 nor 34 ignored", mask)
 	}
 }

@@ -66,16 +66,26 @@ func sigIgnHelper() int {
 // subreaper mode (superd), children start with none ignored.
 func TestChildrenIgnoreNoSignalTheSupervisorInherited(t *testing.T) {
 	cmd := exec.Command("/bin/sh", "-c", `trap "" HUP INT TSTP TTIN TTOU CONT; exec "$0" "$@"`, os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"=sigign")
+	// Only the standard signals 1-31: the race detector's runtime (cgo)
+	// may leave glibc's real-time signal 32 ignored.
+	if mask := childSigIgn(t, cmd, "sigign"); mask&0x7fffffff != 0 {
+		t.Errorf("SigIgn of a child = %x, want no standard signal ignored", mask)
+	}
+}
+
+// childSigIgn runs cmd, the test binary, as the helper mode and returns
+// the SigIgn of the child it started (see sigIgnHelper).
+func childSigIgn(t *testing.T, cmd *exec.Cmd, mode string) uint64 {
+	t.Helper()
+	cmd.Env = append(os.Environ(), helperEnv+"="+mode)
 	out, err := cmd.CombinedOutput()
 	hex, ok := strings.CutPrefix(strings.TrimSpace(string(out)), "SIGIGN ")
 	if err != nil || !ok {
 		t.Fatalf("helper: %v\n%s", err, out)
 	}
 	mask, err := strconv.ParseUint(hex, 16, 64)
-	// Only the standard signals 1-31: the race detector's runtime (cgo)
-	// may leave glibc's real-time signal 32 ignored.
-	if err != nil || mask&0x7fffffff != 0 {
-		t.Errorf("SigIgn of a child = %s, want no standard signal ignored", hex)
+	if err != nil {
+		t.Fatalf("helper's SigIgn %q: %v", hex, err)
 	}
+	return mask
 }
