@@ -99,12 +99,16 @@ type eventsActor struct {
 	// history holds the last events, oldest first: at most eventHistory,
 	// and at most eventHistoryPerService of one service.
 	history []*notify.Event
+	// seq is the notify.Event.Seq of the last event published.
+	seq uint64
 }
 
 // Receive implements actor.Actor.
 func (h *eventsActor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *eventPublished:
+		h.seq++
+		m.event.Seq = h.seq
 		boundReason(&m.event)
 		h.remember(&m.event)
 		h.toNotifiers(m.event)

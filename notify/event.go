@@ -105,6 +105,12 @@ type Event struct {
 	Time time.Time `json:"time"`
 	// Host is the host name of the machine running superd.
 	Host string `json:"host"`
+	// Seq numbers the events superd publishes, from 1 when it starts, each
+	// one more than the one before: a receiver that sees a gap missed
+	// events (a queue that was full dropped them) or filtered them out,
+	// and one that sees it go back to 1, a restart of superd. 0 (omitted) for an event no
+	// supervisor published.
+	Seq uint64 `json:"seq,omitempty"`
 
 	// PID is the process id (start, exit, and stop when the service had a
 	// process: the one stopped).
@@ -196,6 +202,7 @@ func (e Event) MarshalJSON() ([]byte, error) {
 		Service string `json:"service"`
 		Time    string `json:"time"`
 		Host    string `json:"host"`
+		Seq     uint64 `json:"seq,omitempty"`
 		fields         // the type-specific fields; the ones above shadow its own
 	}{
 		Version: e.Version,
@@ -204,6 +211,7 @@ func (e Event) MarshalJSON() ([]byte, error) {
 		Service: e.Service,
 		Time:    e.Time.UTC().Format(timeLayout),
 		Host:    e.Host,
+		Seq:     e.Seq,
 		fields:  fields(e),
 	})
 }
