@@ -234,6 +234,9 @@ func formatEvent(e notify.Event) string {
 	if e.Signal != "" {
 		field("signal", oneLine(e.Signal))
 	}
+	if e.CoreDumped {
+		field("core_dumped", "true")
+	}
 	if e.Expected {
 		field("expected", "true")
 	}

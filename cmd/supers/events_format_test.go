@@ -20,6 +20,8 @@ func TestFormatEventDefinitionFields(t *testing.T) {
 	del.By = "uid:0"
 	hostile := eventAt(notify.TypeDelete, "x", 3)
 	hostile.By = "uid:1\n\x1b[2J"
+	core := eventAt(notify.TypeExit, "segv", 4)
+	core.PID, core.Signal, core.CoreDumped = 42, "SIGSEGV", true
 	for _, tc := range []struct {
 		e    notify.Event
 		want string
@@ -28,6 +30,8 @@ func TestFormatEventDefinitionFields(t *testing.T) {
 		{update, "2026-11-25T21:03:04.001Z update       web             by=token hash=0f1e2d3c"},
 		{del, "2026-11-25T21:03:04.002Z delete       legacy          by=uid:0"},
 		{hostile, "2026-11-25T21:03:04.003Z delete       x               by=uid:1 ?[2J"},
+		// Why a signal in SuccessExitStatus= still counted as a crash.
+		{core, "2026-11-25T21:03:04.004Z exit         segv            pid=42 signal=SIGSEGV core_dumped=true"},
 	} {
 		if got := formatEvent(tc.e); got != tc.want {
 			t.Errorf("formatEvent(%s):\n got %q\nwant %q", tc.e.Type, got, tc.want)
