@@ -85,8 +85,13 @@ func TestNewRefusesOneFileForTwoUses(t *testing.T) {
 			t.Errorf("%s: New: %v, want an error saying %q", tc.name, err, tc.want)
 		}
 	}
+	// The token file superd makes by default in the config dir.
+	cfg := actors.Config{ConfigDir: dir, StateFile: dir + "/http.token", HTTP: actors.HTTPConfig{Addr: "127.0.0.1:0"}}
+	if _, err := actors.New(cfg); err == nil || !strings.Contains(err.Error(), "Config.StateFile and Config.HTTP.TokenFile (by default http.token in ConfigDir)") {
+		t.Errorf("New with StateFile the default token file: %v, want an error naming both", err)
+	}
 	pem := dir + "/tls.pem"
-	cfg := actors.Config{LogDir: dir, HTTP: actors.HTTPConfig{Addr: "127.0.0.1:0", TokenFile: dir + "/token", TLSCertFile: pem, TLSKeyFile: pem}}
+	cfg = actors.Config{LogDir: dir, HTTP: actors.HTTPConfig{Addr: "127.0.0.1:0", TokenFile: dir + "/token", TLSCertFile: pem, TLSKeyFile: pem}}
 	if _, err := actors.New(cfg); err != nil {
 		t.Errorf("New with one PEM for the certificate and its key: %v", err)
 	}

@@ -956,8 +956,13 @@ const shutdownKillWait = 2 * time.Second
 // would overwrite the token file. A TLS certificate and its key may be one
 // file (a PEM holding both).
 func distinctFiles(cfg Config) error {
+	token, tokenName := cfg.HTTP.TokenFile, "HTTP.TokenFile"
+	if token == "" && cfg.HTTP.Addr != "" && cfg.ConfigDir != "" {
+		// The default, which Run creates.
+		token, tokenName = filepath.Join(cfg.ConfigDir, DefaultTokenFile), "HTTP.TokenFile (by default "+DefaultTokenFile+" in ConfigDir)"
+	}
 	files := []struct{ name, path string }{
-		{"StateFile", cfg.StateFile}, {"Socket", cfg.Socket}, {"HTTP.TokenFile", cfg.HTTP.TokenFile},
+		{"StateFile", cfg.StateFile}, {"Socket", cfg.Socket}, {tokenName, token},
 		{"HTTP.TLSCertFile", cfg.HTTP.TLSCertFile}, {"HTTP.TLSKeyFile", cfg.HTTP.TLSKeyFile},
 	}
 	for i, a := range files {
