@@ -246,10 +246,11 @@ func Open(path string, logger *slog.Logger) (*Store, State, error) {
 		// they start, a superd that crashes cannot find their processes
 		// that outlive it, and the next one would run them twice.
 		s.mu.Lock()
-		if rotated {
-			// Nor may the old id and records go before KillStale has
-			// stopped what they lead to: the next write drops them.
-			s.carried = carriedState(prev, s.bootID)
+		if rotated || len(prev.PreviousMarkers) > 0 {
+			// Nor may the old ids and records go before KillStale has
+			// stopped what they lead to (a new id, or a corrupt file
+			// written again): the next write drops them.
+			s.carried = carriedState(prev, s.marker, s.bootID)
 		}
 		err := s.write()
 		s.carried = nil
@@ -267,13 +268,16 @@ func Open(path string, logger *slog.Logger) (*Store, State, error) {
 	return s, prev, nil
 }
 
-// carriedState returns what a write of a new marker id keeps of the
-// previous state prev: its marker ids, and its records if they are of the
-// boot this file is written in (boot), as the file will say.
-func carriedState(prev State, boot string) *State {
-	c := &State{PreviousMarkers: slices.Clone(prev.PreviousMarkers)}
-	if prev.Marker != "" && !slices.Contains(c.PreviousMarkers, prev.Marker) {
-		c.PreviousMarkers = append(c.PreviousMarkers, prev.Marker)
+// carriedState returns what Open's write keeps of the previous state prev
+// for KillStale: its marker ids other than marker, the file's from now
+// on, and its records if they are of the boot this file is written in
+// (boot), as the file will say.
+func carriedState(prev State, marker, boot string) *State {
+	c := &State{}
+	for _, id := range append(slices.Clone(prev.PreviousMarkers), prev.Marker) {
+		if id != "" && id != marker && !slices.Contains(c.PreviousMarkers, id) {
+			c.PreviousMarkers = append(c.PreviousMarkers, id)
+		}
 	}
 	if boot != "" && prev.BootID == boot {
 		c.Processes = prev.Processes
@@ -346,9 +350,14 @@ var (
 	markerField = regexp.MustCompile(`"marker"\s*:\s*"((?:t1\.)?[A-Z2-7]{26})"`)
 	// stoppedField matches the list of stopped services of a state file.
 	stoppedField = regexp.MustCompile(`"stopped"\s*:\s*(\[[^\]]*\])`)
+	// previousField matches the previous marker ids of a state file.
+	previousField = regexp.MustCompile(`"previous_markers"\s*:\s*(\[[^\]]*\])`)
+	// markerID matches a marker id whole.
+	markerID = regexp.MustCompile(`^(?:t1\.)?[A-Z2-7]{26}$`)
 )
 
-// salvage returns what can be read of the corrupt state file b: its marker
+// salvage returns what can be read of the corrupt state file b: its marker,
+// the previous ones (State.PreviousMarkers: their processes may still run)
 // and the services it records as stopped, if they are intact. Its process
 // records are not trusted: a changed digit would name another process; nor
 // are its started services: a changed letter would start another service.
@@ -356,6 +365,16 @@ func salvage(b []byte) State {
 	var st State
 	if m := markerField.FindSubmatch(b); m != nil {
 		st.Marker = string(m[1])
+	}
+	if m := previousField.FindSubmatch(b); m != nil {
+		var ids []string
+		if json.Unmarshal(m[1], &ids) == nil {
+			for _, id := range ids {
+				if markerID.MatchString(id) && id != st.Marker && !slices.Contains(st.PreviousMarkers, id) {
+					st.PreviousMarkers = append(st.PreviousMarkers, id)
+				}
+			}
+		}
 	}
 	if m := stoppedField.FindSubmatch(b); m != nil {
 		var stopped []string

@@ -87,3 +87,34 @@ func TestOpenFailsWithoutMarkerOnDisk(t *testing.T) {
 		t.Errorf("the failed Open kept the lock: %v", err)
 	}
 }
+
+// A corrupt file keeps its previous marker ids too (those of a superd
+// from before the tags, kept until KillStale: State.PreviousMarkers), in
+// the state Open returns and in the file it writes again: without them,
+// the processes that superd left would be found neither now nor after
+// another crash.
+func TestCorruptFileKeepsPreviousMarkers(t *testing.T) {
+	path := statePath(t)
+	const old = "Q5ZKX3MBN6PDR2YJVTUJ4IJ7GE"
+	if err := os.WriteFile(path, []byte(`{"version": 1, "marker": "`+old+`", "processes": [], "stopped": []}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := open(t, path) // a new id; the old one kept as previous
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(good, []byte(old)) {
+		t.Fatalf("file after the new id lacks the old one:\n%s", good)
+	}
+	if err := os.WriteFile(path, good[:len(good)-20], 0o600); err != nil { // cut short
+		t.Fatal(err)
+	}
+	_, st := open(t, path)
+	if st.Marker != s.marker || !reflect.DeepEqual(st.PreviousMarkers, []string{old}) {
+		t.Errorf("state of the cut file: marker %q, previous %q; want %q and [%s]", st.Marker, st.PreviousMarkers, s.marker, old)
+	}
+	if got := readFile(t, path); got.Marker != s.marker || !reflect.DeepEqual(got.PreviousMarkers, []string{old}) {
+		t.Errorf("file written again: marker %q, previous %q; want %q and [%s]", got.Marker, got.PreviousMarkers, s.marker, old)
+	}
+}
