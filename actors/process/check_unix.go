@@ -90,7 +90,7 @@ func checkProgram(path string, cred *syscall.Credential) error {
 		}
 		return &ExecError{Op: "exec", Path: path, Err: fmt.Errorf("%s %q: %w", what, interp, syscall.ENOENT)}
 	}
-	if why := formatError(path); why != "" {
+	if why := formatError(path, false); why != "" {
 		return &ExecError{Op: "exec", Path: path, Err: fmt.Errorf("%w (%s)", syscall.ENOEXEC, why)}
 	}
 	return nil

@@ -55,7 +55,7 @@ func startError(cmd *exec.Cmd, err error) error {
 			return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("%s %q: %w", what, interp, syscall.ENOENT)}
 		}
 	case errors.Is(err, syscall.ENOEXEC):
-		if why := formatError(cmd.Path); why != "" {
+		if why := formatError(cmd.Path, true); why != "" {
 			return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("%w (%s)", syscall.ENOEXEC, why)}
 		}
 	case errors.Is(err, syscall.ETXTBSY):
@@ -135,13 +135,15 @@ func argumentsTooLong(args, env []string) string {
 		size(args), len(args), size(env), len(env))
 }
 
-// formatError says why execve found the file at path in no format it
-// runs (ENOEXEC), or "" if it cannot tell: a script without a #! line,
-// which a shell would run with itself but execve does not; a program
-// built for a machine this kernel does not run (neither this process's,
-// nor one it runs in a compat mode or through a binfmt_misc handler such
-// as qemu-user's: see kernelRuns); a file that is neither.
-func formatError(path string) string {
+// formatError says why execve finds (refused: found) the file at path in
+// no format it runs (ENOEXEC), or "" if it cannot tell: a script without
+// a #! line, which a shell would run with itself but execve does not; a
+// program built for another machine than this process's, unless, before
+// a start (not refused), the kernel should run it anyway (in a compat
+// mode, or through a binfmt_misc handler such as qemu-user's: see
+// kernelRuns; a kernel without that compat mode refuses it, and the
+// start's error then names the machine); a file that is neither.
+func formatError(path string, refused bool) string {
 	f, ok := openProgram(path) // whatever path names now: see openProgram
 	if !ok {
 		return ""
@@ -161,7 +163,7 @@ func formatError(path string) string {
 			return ""
 		}
 		defer self.Close()
-		if ef.Machine == self.Machine && ef.Class == self.Class || kernelRuns(ef, head, path) {
+		if ef.Machine == self.Machine && ef.Class == self.Class || !refused && kernelRuns(ef, head, path) {
 			return ""
 		}
 		switch {

@@ -37,7 +37,8 @@ func kernelRuns(ef *elf.File, head []byte, path string) bool {
 
 // nativeELF reports whether a kernel whose uname machine is machine runs
 // ELF programs of m and class natively or in its compat mode (which a
-// kernel may be built without: then the start's error tells).
+// kernel may be built without, or run with off: then the start's error,
+// formatError's after the kernel refused it, names the machine).
 func nativeELF(machine string, m elf.Machine, class elf.Class) bool {
 	switch machine {
 	case "x86_64":

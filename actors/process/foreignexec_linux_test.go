@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
+	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -42,6 +44,12 @@ func TestCheckPassesA32BitProgramOnA64BitKernel(t *testing.T) {
 	p := start(t, m, Spec{Argv: []string{prog}})
 	if p.PID <= 0 {
 		t.Fatalf("no process: %+v", p.Handle)
+	}
+	// A kernel without that compat mode (ia32_emulation=0) refuses it:
+	// the start's error, which comes from the kernel, names the machine.
+	err := startError(&exec.Cmd{Path: prog}, syscall.ENOEXEC)
+	if want := "built for EM_386"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("the start's error for a refused 386 program: %v, want it to say %q", err, want)
 	}
 }
 

@@ -81,7 +81,7 @@ func TestProgramReadsOpenOnlyExecutableFiles(t *testing.T) {
 	reads := map[string]func(string){
 		"probeProgram":       probeProgram,
 		"missingInterpreter": func(p string) { missingInterpreter(p) },
-		"formatError":        func(p string) { formatError(p) },
+		"formatError":        func(p string) { formatError(p, true) },
 	}
 
 	fifo := filepath.Join(dir, "fifo")
@@ -140,7 +140,7 @@ func TestProgramReadsOpenOnlyExecutableFiles(t *testing.T) {
 	if interp, _ := missingInterpreter(script); interp != "/nonexistent/interpreter" {
 		t.Errorf("missingInterpreter of a script naming a missing interpreter = %q", interp)
 	}
-	if why := formatError(script); why != "" {
+	if why := formatError(script, true); why != "" {
 		t.Errorf("formatError of a script = %q, want none", why)
 	}
 }
