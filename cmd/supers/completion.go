@@ -243,6 +243,16 @@ func commonSignals() []string {
 // --signal=SIG, -sSIG, -SIG or -9).
 func signalArgsPredictor(names complete.Predictor) complete.Predictor {
 	return complete.PredictFunc(func(a complete.Args) []string {
+		if sig, ok := strings.CutPrefix(a.Last, "-s"); ok && sig != "" {
+			// kill's stuck form, -sSIG.
+			var stuck []string
+			for _, s := range commonSignals() {
+				if strings.HasPrefix(s, sig) {
+					stuck = append(stuck, "-s"+s)
+				}
+			}
+			return stuck
+		}
 		if strings.HasPrefix(a.Last, "-") {
 			return nil
 		}

@@ -261,6 +261,8 @@ func TestCompletionNewCommands(t *testing.T) {
 		{"supers signal -sHUP web ", nil},
 		{"supers signal --signal=HUP web ", nil},
 		{"supers signal -9 w", []string{"web", "worker-long-name"}},
+		{"supers signal web -sC", []string{"-sCONT"}},
+		{"supers signal -sU", []string{"-sUSR1", "-sUSR2"}},
 		{"supers apply " + dir + "/w", []string{filepath.Join(dir, "web.service")}},
 	} {
 		want := slices.Clone(tc.want)
