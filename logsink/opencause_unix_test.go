@@ -11,10 +11,10 @@ import (
 	"testing"
 )
 
-// When lumberjack cannot open the live file (a read-only file system, no
-// descriptor left), it falls back to a rotation whose rename fails too,
-// and says only "can't rename log file": the write's error names the
-// failed open instead, with lumberjack's words after it.
+// When lumberjack cannot open the live file (a read-only file system), it
+// falls back to a rotation whose rename fails too, and says only "can't
+// rename log file": the write's error names the failed open instead, with
+// lumberjack's words after it.
 func TestOpenCauseNamesTheFailedOpen(t *testing.T) {
 	dir := t.TempDir()
 	live := filepath.Join(dir, "stdout.log")

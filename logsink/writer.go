@@ -620,8 +620,10 @@ func (w *streamWriter) writeOut(p []byte, n, synth int) bool {
 // is there (live, not nil), lumberjack falls back to a rotation, whose
 // rename then fails too (on a read-only file system, say), and says only
 // "can't rename log file", though no rotation was due. The open is tried
-// again here to name its own error, as the cause. Any other err is
-// returned as it is.
+// again here (not following a symlink, not waiting for a FIFO: the live
+// path is a regular file but for a race) to name its own error, as the
+// cause. Any other err is returned as it is (at EMFILE, the rename works,
+// and lumberjack's error is the open's).
 func openCause(path string, live os.FileInfo, err error) error {
 	if live == nil || !strings.HasPrefix(err.Error(), "can't rename log file") {
 		return err

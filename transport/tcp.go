@@ -76,7 +76,8 @@ type TCPOptions struct {
 }
 
 // listenNetwork returns the network to listen on addr with: "tcp4" for an
-// IPv4 literal, "tcp6" for an IPv6 one, "tcp" for a name or no host. Go
+// IPv4 literal, "tcp6" for an IPv6 one, "tcp" for a name (Go listens on
+// one of its addresses) or no host (every address of both families). Go
 // listens on every IPv6 address too for "0.0.0.0" under "tcp" (one
 // dual-stack socket), which an administrator who wrote 0.0.0.0, and whose
 // firewall rules may be IPv4 only, does not expect (nginx, sshd and
