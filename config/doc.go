@@ -133,8 +133,9 @@
 //	RestartSec=        the delay before a restart; it doubles with each
 //	                   failure in a row, up to RestartMaxDelaySec=. Default
 //	                   100ms; 0 restarts at once. A clean end that Restart=
-//	                   restarts is no failure: never doubled, nor counted
-//	                   toward StartLimitBurst=.
+//	                   restarts is no failure (never doubled, nor counted
+//	                   toward StartLimitBurst=) when its run and
+//	                   RestartSec= last 2s or more together.
 //	RestartMaxDelaySec=
 //	                   the longest delay; at least RestartSec=. Default 30s,
 //	                   or RestartSec= when that is longer.

@@ -1,6 +1,7 @@
 package policy_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -38,27 +39,51 @@ func TestCleanEndsAreRestartedForEver(t *testing.T) {
 	}
 }
 
-// A program that exits 0 at once is not restarted in a tight loop: at
-// least MinDelay apart, even with RestartSec=0.
-func TestInstantCleanEndWaitsMinDelay(t *testing.T) {
+// A program that exits 0 at once (or soon enough that its run and
+// RestartSec= last less than CleanRestartEvery) is a crash loop in all
+// but its status: it backs off and gives up as one, as systemd's default
+// start limit gives up on it, rather than restart ten times a second for
+// ever.
+func TestQuickCleanEndsAreFailures(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		delay  time.Duration
+		ranFor time.Duration
+	}{
+		{"exits at once, RestartSec=0", 0, time.Millisecond},
+		{"exits at once, default RestartSec=", config.DefaultRestartDelay, time.Millisecond},
+		{"1.5s in all", time.Second, 500 * time.Millisecond},
+	} {
+		p := defaults()
+		p.Mode = config.RestartAlways
+		p.Delay = tc.delay
+		var st policy.State
+		starts, last := crashLoop(t, &st, p, policy.Outcome{Code: 0}, tc.ranFor, 100)
+		if !last.GiveUp || starts != p.StartLimitBurst {
+			t.Errorf("%s: %d starts, last %+v; want %d, then give up", tc.name, starts, last, p.StartLimitBurst)
+		}
+	}
+	// At the pace systemd allows, it runs for ever.
 	p := defaults()
 	p.Mode = config.RestartAlways
-	p.Delay = 0
+	p.Delay = 1900 * time.Millisecond
 	var st policy.State
 	now := t0
-	for i := range 50 {
+	for i := range 100 {
 		st.RecordStart(p, now)
-		d := st.Failure(p, policy.Outcome{Code: 0}, time.Millisecond, now.Add(time.Millisecond), nil)
-		if !d.Restart || d.Delay < policy.MinDelay {
-			t.Fatalf("run %d: %+v, want a restart after at least %v", i+1, d, policy.MinDelay)
+		now = now.Add(100 * time.Millisecond)
+		d := st.Failure(p, policy.Outcome{Code: 0}, 100*time.Millisecond, now, newRand(uint64(i)))
+		if !d.Restart || d.GiveUp || d.Attempt != 1 {
+			t.Fatalf("0.1s runs, RestartSec=1.9s, run %d: %+v, want a clean restart", i+1, d)
 		}
-		now = now.Add(time.Millisecond + d.Delay)
+		now = now.Add(d.Delay)
 	}
-	// A run that lasted longer than MinDelay is restarted at RestartSec=0:
-	// at once.
-	st.RecordStart(p, now)
-	if d := st.Failure(p, policy.Outcome{Code: 0}, time.Second, now.Add(time.Second), nil); !d.Restart || d.Delay != 0 {
-		t.Errorf("clean end after 1s with RestartSec=0: %+v, want a restart at once", d)
+	// The failure says why an exit 0 counted.
+	st = policy.State{}
+	p.Delay = 0
+	st.RecordStart(p, t0)
+	if d := st.Failure(p, policy.Outcome{Code: 0}, time.Millisecond, t0.Add(time.Millisecond), nil); !strings.Contains(d.Reason, "counts as a failure") {
+		t.Errorf("reason %q, want it to say why a clean end counted as a failure", d.Reason)
 	}
 }
 
@@ -72,8 +97,8 @@ func TestCleanEndEmptiesTheWindow(t *testing.T) {
 	now := t0
 	for range 10 {
 		st.RecordStart(p, now)
-		now = now.Add(time.Second)
-		d := st.Failure(p, policy.Outcome{Code: 0}, time.Second, now, nil)
+		now = now.Add(2 * time.Second)
+		d := st.Failure(p, policy.Outcome{Code: 0}, 2*time.Second, now, nil)
 		now = now.Add(d.Delay)
 	}
 	// crashLoop checks that each crash's Attempt is its start's number,

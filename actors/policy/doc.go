@@ -25,11 +25,13 @@
 // # Backoff
 //
 // A clean end that Restart= restarts (always, on-success, or a status in
-// RestartForceExitStatus=) is not a failure: it is restarted after
-// RestartSec= (at least [MinDelay] after a run shorter than that), ends the
-// streak and empties the start limit's window, so a job that does its
-// work and exits 0 is restarted for ever at its RestartSec=, as systemd
-// does. Consecutive failures form a streak; a run that lasted StableSec= (and at
+// RestartForceExitStatus=) is not a failure if its run and RestartSec=
+// last [CleanRestartEvery] (2 s) or more together: it is restarted after
+// RestartSec=, ends the streak and empties the start limit's window, so a
+// job that does its work and exits 0 is restarted for ever at its
+// RestartSec=, as systemd does. A faster one counts as a failure, so that
+// a program that exits at once backs off and gives up, as systemd's
+// default start limit (5 starts in 10 s) gives up on it. Consecutive failures form a streak; a run that lasted StableSec= (and at
 // least MinDelay) or more starts a new one. Failure number n of a streak waits (see [Backoff])
 //
 //	base = min(RestartSec·2^(n−1), RestartMaxDelaySec)

@@ -129,7 +129,9 @@ func TestPreventAndForce(t *testing.T) {
 				t.Errorf("ShouldRestart = %v, want %v", got, tt.want)
 			}
 			var st policy.State
-			d := st.Failure(p, tt.o, 0, t0, nil)
+			// A run long enough for a clean end to be no failure (see
+			// CleanRestartEvery), whose reason would say so.
+			d := st.Failure(p, tt.o, policy.CleanRestartEvery, t0, nil)
 			if d.Restart != tt.want || d.Reason != tt.reason {
 				t.Errorf("Failure = %+v, want Restart %v, Reason %q", d, tt.want, tt.reason)
 			}

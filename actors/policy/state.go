@@ -87,11 +87,13 @@ func (s *State) RecordStart(p config.RestartPolicy, now time.Time) {
 // ranFor how long it lasted (0 for an exec failure), now the time of the
 // end and rnd the source of jitter (see [Backoff]).
 //
-// A clean end (see [Clean]) that p restarts is not a failure: it ends the
+// A clean end (see [Clean]) that p restarts is not a failure when its run
+// and RestartSec= last [CleanRestartEvery] or more together: it ends the
 // streak and empties the start limit's window, and is restarted after
-// RestartSec= (Backoff's first delay; at least [MinDelay] after a run
-// shorter than that), never given up on (see cleanEnd). The steps below
-// are for the other ends.
+// RestartSec= (Backoff's first delay), never given up on (see cleanEnd).
+// A faster one counts as a failure: a program that exits at once backs
+// off and gives up as a crash loop does. The steps below are for the
+// other ends.
 //
 // Steps:
 //  1. A run that lasted at least p.StableAfter ends the previous streak:
@@ -137,7 +139,11 @@ func (s *State) Failure(p config.RestartPolicy, o Outcome, ranFor time.Duration,
 	}
 	restart, reason := decide(p, o)
 	if restart && !s.fatal && !o.Resources && Clean(p, o) {
-		return s.cleanEnd(p, ranFor, reason, rnd)
+		if ranFor+max(p.Delay, 0) >= CleanRestartEvery {
+			return s.cleanEnd(p, reason, rnd)
+		}
+		reason += fmt.Sprintf(", %v after its start with RestartSec=%v: a clean end that would restart it more often than every %v counts as a failure",
+			ranFor.Round(time.Millisecond), max(p.Delay, 0), CleanRestartEvery)
 	}
 	if s.streak < maxInt {
 		s.streak++
@@ -160,21 +166,23 @@ func (s *State) Failure(p config.RestartPolicy, o Outcome, ranFor time.Duration,
 	return d
 }
 
+// CleanRestartEvery is how often at most a clean end that Restart=
+// restarts is not a failure: its run and RestartSec= must last that long
+// together. It is the rate systemd's default start limit allows (5 starts
+// in 10 s): a job that does its work and exits 0, restarted at that pace
+// or slower, runs for ever, as under systemd, and a program that exits at
+// once is not restarted in a loop for ever.
+const CleanRestartEvery = 2 * time.Second
+
 // cleanEnd is Failure for a clean end that p restarts (Restart=always or
-// on-success, or RestartForceExitStatus=): not a failure, so it ends the
-// streak and empties the start limit's window, and the restart comes after
-// RestartSec= (with its jitter), as the first of a streak, never doubled
-// and never given up on. A run shorter than MinDelay waits at least
-// MinDelay, so that a program that exits at once is restarted at most ten
-// times a second, not in a tight loop.
-func (s *State) cleanEnd(p config.RestartPolicy, ranFor time.Duration, reason string, rnd func() float64) Decision {
+// on-success, or RestartForceExitStatus=) at most every CleanRestartEvery:
+// not a failure, so it ends the streak and empties the start limit's
+// window, and the restart comes after RestartSec= (with its jitter), as
+// the first of a streak, never doubled and never given up on.
+func (s *State) cleanEnd(p config.RestartPolicy, reason string, rnd func() float64) Decision {
 	s.streak = 0
 	s.starts = s.starts[:0]
-	delay := Backoff(p, 1, rnd)
-	if ranFor < MinDelay {
-		delay = max(delay, MinDelay)
-	}
-	return Decision{Restart: true, Delay: delay, Attempt: 1, Clean: true, Reason: reason}
+	return Decision{Restart: true, Delay: Backoff(p, 1, rnd), Attempt: 1, Clean: true, Reason: reason}
 }
 
 // limitReason says which start limit was hit: "start limit 10 in 10m0s
