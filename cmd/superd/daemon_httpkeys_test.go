@@ -40,3 +40,39 @@ func TestHTTPKeysWithListenAreNotNamed(t *testing.T) {
 		t.Fatalf("superd warns though it serves the HTTP API:\n%s", log)
 	}
 }
+
+// AllowRootServices=yes left in superd.conf once the HTTP API is off (no
+// HTTPListen=, no AllowEdit=) is warned about and ignored, as the other
+// HTTP keys: superd refused to start with it ("Config.AllowRootServices
+// applies to definitions written by remote callers"), though its checks
+// and a reload had passed it, and no service ran after the next boot.
+func TestAllowRootServicesWithoutHTTPStarts(t *testing.T) {
+	t.Parallel()
+	d := newDaemon(t, map[string]string{
+		"a.service":   "[Service]\nExecStart=/bin/sleep 1000\n",
+		"superd.conf": "[Daemon]\nAllowRootServices=yes\n",
+	}).start()
+	d.waitRunning("a")
+	waitFor(t, 10*time.Second, "superd names the HTTP setting it ignores", func() bool {
+		log := d.stderr.String()
+		return strings.Contains(log, "without HTTPListen=") && strings.Contains(log, "AllowRootServices")
+	})
+}
+
+// A TLS flag without the other one is named, not --http (or superd.conf's
+// HTTPListen=, which may be right).
+func TestTLSFlagWithoutItsPairIsNamed(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		flag, want string
+	}{
+		{"--http-tls-cert", "--http-tls-cert: needs --http-tls-key too"},
+		{"--http-tls-key", "--http-tls-key: needs --http-tls-cert too"},
+	} {
+		code, _, stderr := runSuperd(t, "--check", "--config-dir", dir, "--socket", dir+"/s.sock", "--http", "127.0.0.1:0", tc.flag, dir+"/x.pem")
+		if code == 0 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%s alone: exit %d, stderr %q; want it to say %q", tc.flag, code, stderr, tc.want)
+		}
+	}
+}

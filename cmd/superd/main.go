@@ -171,6 +171,10 @@ func run(args []string, stderr io.Writer) int {
 			TLSCertFile: c.HTTPTLSCert, TLSKeyFile: c.HTTPTLSKey, Insecure: c.HTTPInsecure,
 		}
 	}
+	// Remote callers are the HTTP API's: without it, superd.conf's
+	// AllowEdit= and AllowRootServices= are ignored, as warned above (and
+	// actors.New would refuse the second alone).
+	remote := c.HTTP != ""
 	sup, err := actors.New(actors.Config{
 		ConfigDir:               c.ConfigDir,
 		LogDir:                  c.LogDir,
@@ -178,8 +182,8 @@ func run(args []string, stderr io.Writer) int {
 		StateFile:               c.Socket + ".state",
 		SocketGroup:             c.SocketGroup,
 		HTTP:                    httpCfg,
-		AllowRemoteEdit:         c.HTTPAllowEdit,
-		AllowRootServices:       c.HTTPAllowRootServices,
+		AllowRemoteEdit:         remote && c.HTTPAllowEdit,
+		AllowRootServices:       remote && c.HTTPAllowRootServices,
 		SocketAllowRootServices: c.SocketAllowRootServices,
 		Subreaper:               true,
 		Watch:                   c.Watch,
@@ -354,6 +358,15 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 			rootFrom = d.File + ": [Daemon] AllowRootServices"
 		}
 		probs = append(probs, fmt.Errorf("%s: HTTP clients may not write service definitions, so none can use root's powers (give --http-allow-edit, or AllowEdit=yes in superd.conf)", rootFrom))
+	}
+	if (c.HTTPTLSCert == "") != (c.HTTPTLSKey == "") {
+		// A flag for either replaces superd.conf's pair as a whole: the
+		// other flag is missing, not superd.conf or --http at fault.
+		given, missing := "--http-tls-cert", "--http-tls-key"
+		if c.HTTPTLSKey != "" {
+			given, missing = missing, given
+		}
+		return append(probs, fmt.Errorf("%s: needs %s too (a certificate and its key go together; either flag replaces superd.conf's pair)", given, missing))
 	}
 	from := "--http"
 	if c.HTTP == "" {
