@@ -90,8 +90,13 @@ func (s *servicesActor) handleSinkOpened(ctx actor.Context, m *sinkOpened) {
 			s.settled(ctx, name, fmt.Errorf("service %s not created: %w", name, err))
 			return
 		}
+		state := StateStopped
+		if want {
+			// Its actor starts it next: not stopped meanwhile.
+			state = StateStarting
+		}
 		s.setEntry(name, &serviceEntry{pid: pid, spec: spec, status: transport.ServiceStatus{
-			Name: name, State: StateStopped, Description: spec.Description,
+			Name: name, State: state, Description: spec.Description,
 		}})
 		s.created[name] = true
 	}

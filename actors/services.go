@@ -908,6 +908,12 @@ func (s *servicesActor) overlaid(e *serviceEntry, st transport.ServiceStatus, no
 	if e.overlay == "" && failurePending(e) && st.State == e.status.State {
 		st.State = StateStopping
 	}
+	if e.replacement != nil && e.wasRunning && st.State == StateStopped && !s.closing {
+		// Its process is gone, and the new definition a reload gave it
+		// is to run next: not stopped (a `supers reload && supers status
+		// --all` must not see it down).
+		st.State = StateStarting
+	}
 	if e.overlay != "" {
 		st.State = e.overlay
 		if e.overlay == StateFatal {
