@@ -74,7 +74,10 @@ type configActor struct {
 	hookKeys    map[string]bool // the webhookKey of every webhook in force
 	hooks       *queueSet       // where the webhook queues it makes are recorded (see queueSet)
 	startDaemon *config.Daemon  // superd.conf as it was at start, whose [Daemon] settings are in force; nil if none
-	version     string          // superd's version, for the webhooks' User-Agent
+	// warnedDaemon is the Hash of the superd.conf whose changed [Daemon]
+	// settings were last logged: each change is logged once.
+	warnedDaemon string
+	version      string // superd's version, for the webhooks' User-Agent
 
 	watchDir   bool        // reload on file events (superd --watch)
 	watch      *watcher    // nil unless watching
@@ -441,10 +444,17 @@ func (c *configActor) reloadWith(ctx actor.Context, confirmAbsence bool) (transp
 		// reload by SIGHUP or --watch has no other output.
 		c.log.Error("superd.conf not applied; the webhooks in force are kept", "err", derr)
 	}
-	if derr == nil && c.startDaemon != nil && !daemon.SameSettings(c.startDaemon) {
-		const warning = "superd.conf: the [Daemon] settings changed since superd started; they take effect when superd restarts (webhooks that changed are reloaded now)"
-		res.Warnings = append(res.Warnings, warning)
-		c.log.Warn(warning)
+	if derr == nil && c.startDaemon != nil {
+		if keys := c.startDaemon.ChangedSettings(daemon); len(keys) > 0 {
+			warning := "superd.conf: the [Daemon] settings changed since superd started (" + strings.Join(keys, ", ") +
+				"); they take effect when superd restarts, where no command-line flag sets them"
+			res.Warnings = append(res.Warnings, warning)
+			if daemon.Hash != c.warnedDaemon {
+				// Once per change, not at every reload of the watch.
+				c.log.Warn(warning)
+				c.warnedDaemon = daemon.Hash
+			}
+		}
 	}
 	if derr != nil || daemon.Hash == c.daemonHash || !confirmAbsence {
 		// No drop to confirm: kept, back, or applied at once.

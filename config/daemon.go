@@ -79,18 +79,31 @@ type Daemon struct {
 // SameSettings reports whether d and o have the same settings apart from
 // their webhooks (and File and Hash): the [Daemon] section, which superd
 // reads once, at start, while a reload replaces the webhooks.
-func (d *Daemon) SameSettings(o *Daemon) bool {
+func (d *Daemon) SameSettings(o *Daemon) bool { return len(d.ChangedSettings(o)) == 0 }
+
+// ChangedSettings returns the keys of the [Daemon] section whose values
+// differ between d and o, in the order of the Daemon type's fields (whose
+// names are the keys'): what SameSettings compares.
+func (d *Daemon) ChangedSettings(o *Daemon) []string {
 	a, b := *d, *o
-	a.File, b.File = "", ""
-	a.Hash, b.Hash = "", ""
-	a.Webhooks, b.Webhooks = nil, nil
 	// A set, as for the hash: neither order nor repeats count; none set
 	// and an empty list are the same.
 	a.HTTPHosts, b.HTTPHosts = sortedSet(a.HTTPHosts), sortedSet(b.HTTPHosts)
 	if len(a.HTTPHosts) == 0 && len(b.HTTPHosts) == 0 {
 		a.HTTPHosts, b.HTTPHosts = nil, nil
 	}
-	return reflect.DeepEqual(a, b)
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	var keys []string
+	for i := range va.NumField() {
+		switch name := va.Type().Field(i).Name; name {
+		case "File", "Hash", "Webhooks":
+		default:
+			if !reflect.DeepEqual(va.Field(i).Interface(), vb.Field(i).Interface()) {
+				keys = append(keys, name)
+			}
+		}
+	}
+	return keys
 }
 
 // Defaults of a [Webhook "NAME"] section.

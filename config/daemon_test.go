@@ -596,6 +596,21 @@ func TestDaemonSameSettings(t *testing.T) {
 			t.Errorf("SameSettings(%q) = %v, want %v", tc.text, got, tc.same)
 		}
 	}
+	// The keys that changed, named as in the file.
+	got := base.ChangedSettings(parse("[Daemon]\nHTTPListen=127.0.0.1:9090\nAllowEdit=yes\nSocketGroup=ops\n"))
+	if want := []string{"HTTPListen", "AllowEdit", "SocketGroup"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("ChangedSettings = %q, want %q", got, want)
+	}
+	// Every field but File, Hash and Webhooks is a key of the section.
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[Daemon]()) {
+		switch f.Name {
+		case "File", "Hash", "Webhooks":
+		default:
+			if !slices.Contains(daemonSchema.sections[0].keys, f.Name) {
+				t.Errorf("Daemon field %s is no [Daemon] key: ChangedSettings would name it wrongly", f.Name)
+			}
+		}
+	}
 }
 
 // The hash covers the content of CAFile=, not only its path: a CA bundle
