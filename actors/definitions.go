@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -281,6 +282,13 @@ func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transp
 		if err := c.checkLogDir(m.name); err != nil {
 			return res, nil, fmt.Errorf("%w: service %s cannot be replaced, its logs could not be opened (nothing was written): %w", transport.ErrConflict, m.name, err)
 		}
+	}
+	if old, ok := c.known[m.name]; ok && cur != nil && old.Hash == spec.Hash && bytes.Equal(cur.Data, m.data) {
+		// The file holds these bytes already, and they run: nothing to
+		// write nor publish (configuration management applying the same
+		// files at each run must not touch them, nor send an event).
+		res.Action, res.Hash = transport.ActionUnchanged, cur.Hash
+		return res, nil, nil
 	}
 	if fi, err := os.Lstat(path); err == nil && fi.Mode().IsRegular() && linkCount(fi) > 1 {
 		// The rename would give the name a new file and leave the

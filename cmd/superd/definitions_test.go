@@ -85,6 +85,20 @@ func TestDefinitionsCRUD(t *testing.T) {
 	if res.Action != transport.ActionUnchanged || d.status("api").PID != api2.PID {
 		t.Fatalf("comment-only update: %+v", res)
 	}
+	// The same bytes again (configuration management applying its files
+	// at each run): nothing is written, the file is the same one.
+	before, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, sock.do("PUT", path, []byte("# note\n"+v2)), 200, "same bytes").decode(t, &res)
+	after, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Action != transport.ActionUnchanged || !os.SameFile(before, after) || !after.ModTime().Equal(before.ModTime()) {
+		t.Fatalf("PUT of the same bytes: %+v; the file was written again (same file %v)", res, os.SameFile(before, after))
+	}
 
 	// Stale If-Match: 412, nothing written.
 	want(t, sock.do("PUT", path, []byte(v1), "If-Match", `"`+def.Hash+`"`), 412, "stale If-Match")
