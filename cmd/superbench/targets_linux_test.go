@@ -1,0 +1,62 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// targetNamed returns the target of r whose name starts with prefix.
+func targetNamed(t *testing.T, r *results, prefix string) target {
+	t.Helper()
+	for _, tg := range r.Targets {
+		if strings.HasPrefix(tg.Target, prefix) {
+			return tg
+		}
+	}
+	t.Fatalf("no target %q in %+v", prefix, r.Targets)
+	return target{}
+}
+
+// A target set against another row (supervisord's throughput, the bare
+// pipe's) is not judged when that row was not measured: it said "yes"
+// (met: true in the JSON) for a comparison that never ran.
+func TestTargetsAgainstRowsNotMeasured(t *testing.T) {
+	var r results
+	r.add("log-throughput", superdName, 1, 1428)
+	r.finish()
+	r.checkTargets(100)
+	for _, prefix := range []string{"log throughput ≥ supervisord's", "log throughput ≥ 0.8 × bare pipe"} {
+		tg := targetNamed(t, &r, prefix)
+		if tg.Met != nil || tg.verdict() != "not measured" || !strings.Contains(tg.Measured, "1428 MB/s") {
+			t.Errorf("%s without its reference row: %+v (%s), want superd's figure and not measured", prefix, tg, tg.verdict())
+		}
+	}
+	// With the rows, judged.
+	r = results{}
+	r.add("log-throughput", superdName, 1, 1000)
+	r.add("log-throughput", "supervisord", 1, 900)
+	r.add("log-throughput", loopName, 1, 1500)
+	r.finish()
+	r.checkTargets(100)
+	if tg := targetNamed(t, &r, "log throughput ≥ supervisord's"); tg.verdict() != "yes" {
+		t.Errorf("1000 against supervisord's 900: %+v", tg)
+	}
+	if tg := targetNamed(t, &r, "log throughput ≥ 0.8 × bare pipe"); tg.verdict() != "**no**" {
+		t.Errorf("1000 against 0.8 × 1500: %+v", tg)
+	}
+}
+
+// The threads target is judged on the most threads of any run, and shows
+// that figure, not the median beside a verdict the median does not give.
+func TestThreadsTargetShowsWhatItJudges(t *testing.T) {
+	var r results
+	for _, v := range []float64{13, 14, 21} {
+		r.add("threads", superdName, targetN, v)
+	}
+	r.finish()
+	r.checkTargets(100)
+	tg := targetNamed(t, &r, "memory, 1000 logged services: ≤ 20 OS threads")
+	if tg.verdict() != "**no**" || tg.Measured != "21 threads at most" {
+		t.Errorf("threads 13, 14, 21: %+v (%s), want 21 at most, not met", tg, tg.verdict())
+	}
+}
