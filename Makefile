@@ -67,14 +67,17 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/superd $(DESTDIR)$(BINDIR)/supers $(DESTDIR)$(UNITDIR)/superd.service
 
 # Side-by-side benchmarks of superd, supervisord, PM2, runit, s6 and a bare
-# Go loop (cmd/superbench; about 20 minutes; results in
+# Go loop (cmd/superbench; about 10 minutes on a 2-vCPU VM; results in
 # examples/bench/README.md). A peer that is not installed is skipped.
 # BENCHFLAGS adds flags, e.g. BENCHFLAGS='-quick -peers superd,loop'.
 # The JSON goes to BENCHOUT, outside the tracked files: a full run that is
 # published is copied to examples/bench/results.json by hand, with its
 # markdown in examples/bench/README.md.
-# make bench-deps installs the peers (Debian/Ubuntu and npm, as root).
-# Neither runs in CI.
+# make bench-deps installs the peers (Debian/Ubuntu, as root: nodejs and
+# npm for PM2 too). The Debian packages enable system-wide supervisord and
+# runsvdir services; superbench never uses them (it runs its own, in
+# temporary directories), but they stay running until disabled
+# (systemctl disable --now supervisor runit). Neither target runs in CI.
 BENCHOUT ?= run/bench-results.json
 .PHONY: bench bench-deps
 bench:
@@ -83,5 +86,5 @@ bench:
 
 bench-deps:
 	apt-get update
-	apt-get install -y supervisor runit s6
+	apt-get install -y supervisor runit s6 nodejs npm
 	npm install -g pm2

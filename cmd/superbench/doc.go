@@ -2,8 +2,9 @@
 // users would pick instead — supervisord, PM2, runit and s6 — and with the
 // physical limit, a bare Go fork/exec/wait loop, in one run on one machine.
 //
-// It builds superd, supers and two helpers (internal/loop, the bare loop;
-// internal/flood, a log writer) with the go command, then, for each
+// It builds superd, supers and three helpers (internal/loop, the bare loop;
+// internal/flood, a log writer; internal/nop, the Go no-op floor of the
+// CLI figures) with the go command, then, for each
 // benchmark, starts every supervisor in a temporary directory of its own
 // (its own configuration, socket, PM2_HOME or service directory; never a
 // system-wide one), measures it through /proc, stops it and checks that
