@@ -3,6 +3,9 @@ package logsink
 import (
 	"io"
 	"io/fs"
+	"os"
+	"regexp"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -146,5 +149,61 @@ func TestStampedLineInPiecesDroppedOnce(t *testing.T) {
 	waitFor(t, "the next line dropped", func() bool { return s.Stats().Stdout.BytesDropped > uint64(stampLen+7) })
 	if got, want := s.Stats().Stdout.BytesDropped, uint64(2*stampLen+10); got != want {
 		t.Errorf("dropped %d after a second line of 3 bytes, want %d", got, want)
+	}
+}
+
+// failingDisk is the live file behind a disk whose writes fail with EIO
+// (no resource retry window) while failing is set; they go to the real
+// file otherwise.
+type failingDisk struct {
+	out     io.WriteCloser
+	failing atomic.Bool
+}
+
+func (d *failingDisk) Write(p []byte) (int, error) {
+	if d.failing.Load() {
+		return 0, &fs.PathError{Op: "write", Path: "stdout.log", Err: syscall.EIO}
+	}
+	return d.out.Write(p)
+}
+
+func (d *failingDisk) Close() error { return d.out.Close() }
+
+// With Options.Timestamps, the end of a line whose middle a failed write
+// lost starts a line of its own, with its stamp, as the output after any
+// gap does: it used to be glued to the line's start with a stamp inside
+// the line ("<S>abc<S>f"). The count is the middle alone.
+func TestStampedLineEndAfterALostMiddleStartsALine(t *testing.T) {
+	disk := &failingDisk{}
+	s := openWrapped(t, Options{Timestamps: true}, func(st Stream, out io.WriteCloser) io.WriteCloser {
+		if st != Stdout {
+			return out
+		}
+		disk.out = out
+		return disk
+	})
+	stdout, _ := pipes(t, s)
+	mustWrite(t, stdout, []byte("abc"))
+	waitFor(t, "the line's start written", func() bool { return s.Stats().Stdout.BytesWritten > 0 })
+	disk.failing.Store(true)
+	mustWrite(t, stdout, []byte("de"))
+	waitFor(t, "the middle dropped", func() bool { return s.Stats().Stdout.BytesDropped > 0 })
+	disk.failing.Store(false)
+	mustWrite(t, stdout, []byte("f\n"))
+	path := s.Path(Stdout)
+	var content string
+	waitFor(t, "the line's end written", func() bool {
+		b, _ := os.ReadFile(path)
+		content = string(b)
+		return strings.HasSuffix(content, "f\n")
+	})
+	lines := strings.Split(strings.TrimSuffix(content, "\n"), "\n")
+	stamp := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z `)
+	if len(lines) != 2 || !stamp.MatchString(lines[0]) || !stamp.MatchString(lines[1]) ||
+		!strings.HasSuffix(lines[0], " abc") || !strings.HasSuffix(lines[1], " f") {
+		t.Errorf("file %q, want two stamped lines, abc then f", content)
+	}
+	if got := s.Stats().Stdout.BytesDropped; got != 2 {
+		t.Errorf("dropped %d, want the 2 bytes of the lost middle", got)
 	}
 }

@@ -345,11 +345,13 @@ type batch struct {
 	// added counts the bytes of stage that came from neither the queue
 	// nor a stamp: the newlines of endLine.
 	added int
-	// synth is the length of the stamp stage starts with when that stamp
-	// starts no line: it goes on with a line whose start a failed write
-	// lost (see lostLineEnd). Were it dropped too, it would not be counted:
-	// the file would have had one stamp for that line, counted with its
-	// start.
+	// synth is the length of what stage starts with that the file would
+	// not have had but for a failed write before it, which lost bytes in
+	// the middle of a line (see lostLineEnd): a stamp that goes on with a
+	// line whose start was lost too (the file had one stamp for that line,
+	// counted with its start), or a newline and a stamp after the line's
+	// start, which is in the file. Were they dropped too, they would not
+	// be counted.
 	synth int
 }
 
@@ -465,7 +467,16 @@ func (w *streamWriter) addStamped(b *batch, c []byte, at int64) {
 				w.flush(b)
 			}
 			if w.lost == lostMidLine && len(b.stage) == 0 {
-				b.synth = len(b.stamp)
+				if w.fileEndsMidLine() {
+					// The line's start is in the file, its middle lost:
+					// what comes next starts a line of its own, as after
+					// any gap, not a stamp inside that line.
+					b.stage = append(b.stage, '\n')
+					b.added++
+				}
+				// Neither counts if dropped: the file would have had
+				// neither (see batch.synth).
+				b.synth = len(b.stage) + len(b.stamp)
 			}
 			b.stage = append(b.stage, b.stamp...)
 			w.midLine = true
