@@ -131,16 +131,20 @@ func TestStampedLineInPiecesDroppedOnce(t *testing.T) {
 	disk.full.Store(true)
 	s := openWrapped(t, Options{Timestamps: true}, disk.wrap)
 	stdout, _ := pipes(t, s)
-	stampLen := len(appendStamp(nil, time.Now()))
+	if n := len(appendStamp(nil, time.Now())); n != stampLen {
+		t.Fatalf("a stamp is %d bytes, stampLen %d", n, stampLen)
+	}
 	mustWrite(t, stdout, []byte("abc"))
 	waitFor(t, "the line's start dropped", func() bool { return s.Stats().Stdout.BytesDropped > 0 })
-	if got := s.Stats().Stdout.BytesDropped; got != uint64(stampLen+3) {
-		t.Fatalf("dropped %d for a line's start of 3 bytes, want %d (with its stamp)", got, stampLen+3)
+	// Its stamp counts once the line's end is lost too (its end may come,
+	// with a stamp of its own).
+	if got := s.Stats().Stdout.BytesDropped; got != 3 {
+		t.Fatalf("dropped %d for a line's start of 3 bytes, want 3 (its stamp not yet)", got)
 	}
 	mustWrite(t, stdout, []byte("de"))
-	waitFor(t, "the next piece dropped", func() bool { return s.Stats().Stdout.BytesDropped > uint64(stampLen+3) })
+	waitFor(t, "the next piece dropped", func() bool { return s.Stats().Stdout.BytesDropped > 3 })
 	mustWrite(t, stdout, []byte("f\n"))
-	waitFor(t, "the line's end dropped", func() bool { return s.Stats().Stdout.BytesDropped > uint64(stampLen+5) })
+	waitFor(t, "the line's end dropped", func() bool { return s.Stats().Stdout.BytesDropped > 5 })
 	if got, want := s.Stats().Stdout.BytesDropped, uint64(stampLen+7); got != want {
 		t.Errorf("dropped %d for a line of 7 bytes written in three pieces, want %d (one stamp)", got, want)
 	}
@@ -205,5 +209,58 @@ func TestStampedLineEndAfterALostMiddleStartsALine(t *testing.T) {
 	}
 	if got := s.Stats().Stdout.BytesDropped; got != 2 {
 		t.Errorf("dropped %d, want the 2 bytes of the lost middle", got)
+	}
+}
+
+// With Options.Timestamps, a line whose start a failed write lost and
+// whose end is written counts what the file misses: the start's bytes,
+// not its stamp, since the end comes with a stamp of its own (which the
+// line's start in the file would have had).
+func TestStampedLineWhoseEndIsWrittenCountsNoStamp(t *testing.T) {
+	disk := &failingDisk{}
+	s := openWrapped(t, Options{Timestamps: true}, func(st Stream, out io.WriteCloser) io.WriteCloser {
+		if st != Stdout {
+			return out
+		}
+		disk.out = out
+		return disk
+	})
+	stdout, _ := pipes(t, s)
+	disk.failing.Store(true)
+	mustWrite(t, stdout, []byte("abc"))
+	waitFor(t, "the line's start dropped", func() bool { return s.Stats().Stdout.BytesDropped > 0 })
+	mustWrite(t, stdout, []byte("de"))
+	waitFor(t, "the next piece dropped", func() bool { return s.Stats().Stdout.BytesDropped > 3 })
+	disk.failing.Store(false)
+	mustWrite(t, stdout, []byte("f\n"))
+	waitFor(t, "the line's end written", func() bool { return s.Stats().Stdout.BytesWritten > 0 })
+	b, err := os.ReadFile(s.Path(Stdout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(b); len(got) != stampLen+2 || !strings.HasSuffix(got, " f\n") {
+		t.Errorf("file %q, want the line's end with a stamp", got)
+	}
+	if got := s.Stats().Stdout.BytesDropped; got != 5 {
+		t.Errorf("dropped %d, want 5 (abcde: the file has a stamp for the line)", got)
+	}
+}
+
+// A line whose start a failed write lost and whose end never comes (the
+// Sink closes) counts its stamp then.
+func TestStampedLineStartLostAtCloseCountsItsStamp(t *testing.T) {
+	var disk fullDisk
+	disk.full.Store(true)
+	s := openWrapped(t, Options{Timestamps: true}, disk.wrap)
+	stdout, stderr := pipes(t, s)
+	mustWrite(t, stdout, []byte("abc"))
+	waitFor(t, "the line's start dropped", func() bool { return s.Stats().Stdout.BytesDropped > 0 })
+	stdout.Close()
+	stderr.Close()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Stats().Stdout.BytesDropped; got != uint64(stampLen+3) {
+		t.Errorf("dropped %d after the close, want %d (the line and its stamp)", got, stampLen+3)
 	}
 }

@@ -61,7 +61,7 @@ func (r *resumeRecorder) output(t *testing.T, n int) {
 	}
 	chunks, _ := r.w.queue.take(nil)
 	for _, c := range chunks {
-		r.w.write(c.b, len(c.b), 0)
+		r.w.write(c.b, len(c.b), lead{})
 	}
 }
 

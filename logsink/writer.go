@@ -81,8 +81,17 @@ type loss uint8
 const (
 	lostNone      loss = iota
 	lostAtLineEnd      // they ended with a newline
-	lostMidLine        // they ended in the middle of a line
+	lostMidLine        // they ended in the middle of a line whose start is in the file
+	// lostLineStart: they ended in the middle of a line whose start they
+	// held too (with Options.Timestamps only): that start's stamp is not
+	// counted as dropped yet, since the line's end may still come, with a
+	// stamp of its own (see streamWriter.lose).
+	lostLineStart
 )
+
+// stampLen is the length of every stamp of Options.Timestamps
+// (appendStamp): UTC to the millisecond, then a space.
+const stampLen = len("2006-01-02T15:04:05.000Z ")
 
 // lumberjackMaxSize returns lumberjack's MaxSize (in MiB) for a stream
 // that rotates before its file exceeds maxSize bytes: 2 MiB above it, but
@@ -311,6 +320,7 @@ func (w *streamWriter) run() {
 			for w.drainOnce(&b) {
 			}
 			w.endCarriedLine()
+			w.settleLoss()
 			w.live = nil
 			w.closeErr = w.out.Close()
 			stopMill(&w.lj)
@@ -347,12 +357,23 @@ type batch struct {
 	added int
 	// synth is the length of what stage starts with that the file would
 	// not have had but for a failed write before it, which lost bytes in
-	// the middle of a line (see lostLineEnd): a stamp that goes on with a
+	// the middle of a line (see lose): a stamp that goes on with a
 	// line whose start was lost too (the file had one stamp for that line,
 	// counted with its start), or a newline and a stamp after the line's
 	// start, which is in the file. Were they dropped too, they would not
-	// be counted.
-	synth int
+	// be counted. line says that stage begins a line of its own with its
+	// stamp; owed, that it goes on with a line whose start (and the
+	// start's stamp) a failed write lost (lostLineStart).
+	synth      int
+	line, owed bool
+}
+
+// lead says how the bytes a write drops begin (see batch.synth, line and
+// owed): all false for bytes after the start of a stage that was written,
+// which begin a line (line true).
+type lead struct {
+	synth      int
+	line, owed bool
 }
 
 // drainOnce writes the chunks queued so far. It reports whether there were
@@ -394,14 +415,14 @@ func (w *streamWriter) drainCounting(b *batch) (had bool, pipes int) {
 func (w *streamWriter) add(b *batch, ch chunk) {
 	c := ch.b
 	// Without stamps, midLine follows c once what was staged before it is
-	// written (a failed write of that clears it: lostLineEnd).
+	// written (a failed write of that clears it: lose).
 	switch {
 	case w.stamps:
 		w.addStamped(b, c, ch.at)
 	case len(c) >= chunkSize/2:
 		w.flush(b)
 		w.midLine, w.lost = c[len(c)-1] != '\n', lostNone
-		w.write(c, len(c), 0)
+		w.write(c, len(c), lead{})
 	default:
 		if len(b.stage)+len(c) > chunkSize {
 			w.flush(b)
@@ -429,6 +450,7 @@ func (w *streamWriter) endLine(b *batch) {
 	if w.lost != lostNone {
 		// The line's end was lost in a failed write: whether the file
 		// ends a line is in the file.
+		w.settleLoss()
 		w.midLine, w.lost = w.fileEndsMidLine(), lostNone
 	}
 	if !w.midLine {
@@ -466,17 +488,24 @@ func (w *streamWriter) addStamped(b *batch, c []byte, at int64) {
 			if len(b.stage)+len(b.stamp) >= chunkSize { // no room for a byte after it
 				w.flush(b)
 			}
-			if w.lost == lostMidLine && len(b.stage) == 0 {
-				if w.fileEndsMidLine() {
-					// The line's start is in the file, its middle lost:
-					// what comes next starts a line of its own, as after
-					// any gap, not a stamp inside that line.
-					b.stage = append(b.stage, '\n')
-					b.added++
+			if len(b.stage) == 0 {
+				switch w.lost {
+				case lostMidLine:
+					if w.fileEndsMidLine() {
+						// The line's start is in the file, its middle
+						// lost: what comes next starts a line of its own,
+						// as after any gap, not a stamp inside that line.
+						b.stage = append(b.stage, '\n')
+						b.added++
+					}
+					// Neither counts if dropped: the file would have had
+					// neither (see batch.synth).
+					b.synth = len(b.stage) + len(b.stamp)
+				case lostLineStart:
+					b.synth, b.owed = len(b.stamp), true
+				default:
+					b.line = true
 				}
-				// Neither counts if dropped: the file would have had
-				// neither (see batch.synth).
-				b.synth = len(b.stage) + len(b.stamp)
 			}
 			b.stage = append(b.stage, b.stamp...)
 			w.midLine = true
@@ -535,9 +564,9 @@ func (w *streamWriter) flush(b *batch) {
 		if w.stamps {
 			queued, b.queued = b.queued, 0
 		}
-		w.write(p, queued, b.synth)
+		w.write(p, queued, lead{synth: b.synth, line: b.line, owed: b.owed})
 	}
-	b.added, b.synth = 0, 0
+	b.added, b.synth, b.line, b.owed = 0, 0, false, false
 	b.stage = b.stage[:0]
 }
 
@@ -554,15 +583,14 @@ func (w *streamWriter) flush(b *batch) {
 // bytes p holds (all of it, but for the stamps of Options.Timestamps) are
 // then released from the queue's bound: every queued byte passes through
 // write exactly once, so room is freed as soon as each write returns.
-func (w *streamWriter) write(p []byte, queued, synth int) {
+func (w *streamWriter) write(p []byte, queued int, ld lead) {
 	defer w.queue.release(queued)
 	if w.live == nil && monotonic() < w.retryAt {
-		w.stats.dropUnreported(len(p) - min(synth, len(p)))
-		w.lostLineEnd(len(p))
+		w.stats.dropUnreported(w.lose(p, ld))
 		return
 	}
 	if err := w.ensureLive(); err != nil {
-		w.failed(len(p), synth, err)
+		w.failed(p, ld, err)
 		return
 	}
 	room := w.maxSize - w.size
@@ -579,30 +607,30 @@ func (w *streamWriter) write(p []byte, queued, synth int) {
 			i = 0
 		}
 		if i >= 0 {
-			if !w.writeOut(p, i+1, synth) {
+			if !w.writeOut(p, i+1, ld) {
 				return
 			}
-			p, synth = p[i+1:], 0
+			p, ld = p[i+1:], lead{line: true}
 		}
 		if w.size > 0 {
 			if err := w.rotateLive(); err != nil {
 				w.stats.report(err)
 				// Keep writing to whatever file the path names.
 				if err := w.ensureLive(); err != nil {
-					w.failed(len(p), synth, err)
+					w.failed(p, ld, err)
 					return
 				}
 			}
 		}
 	}
-	w.writeOut(p, len(p), synth)
+	w.writeOut(p, len(p), ld)
 }
 
 // writeOut writes the first n bytes of p to the output and reports whether
 // it could. On failure it closes the output and drops all of p that was not
 // written, and the piece of a line the write left at the end of the file
 // (see cutPartialLine).
-func (w *streamWriter) writeOut(p []byte, n, synth int) bool {
+func (w *streamWriter) writeOut(p []byte, n int, ld lead) bool {
 	start, live, began := w.size, w.live, time.Now()
 	written, err := w.out.Write(p[:n])
 	if err != nil {
@@ -614,10 +642,12 @@ func (w *streamWriter) writeOut(p []byte, n, synth int) bool {
 	w.size = start + int64(written)
 	w.stats.written.Add(uint64(written))
 	if written > 0 {
-		synth = 0 // the stage's start is in the file
+		// The stage's start is in the file, and a failed write keeps whole
+		// lines: what it drops begins a line.
+		ld = lead{line: true}
 	}
 	if err != nil {
-		w.failed(len(p)-written, synth, err)
+		w.failed(p[written:], ld, err)
 		return false
 	}
 	if n > 0 {
@@ -734,32 +764,70 @@ func (w *streamWriter) markGap() {
 	}
 }
 
-// failed drops the n bytes a write could not write because of err and, if
-// err says that a resource ran out, has the output of the next
-// resourceRetry dropped without trying. synth is the length of a stamp at
-// their start that stands for no line of its own (batch.synth): not
-// counted as dropped, since the file would not have had it.
-func (w *streamWriter) failed(n, synth int, err error) {
+// failed drops the bytes lost, which a write could not write because of
+// err, and, if err says that a resource ran out, has the output of the
+// next resourceRetry dropped without trying. ld says how they begin.
+func (w *streamWriter) failed(lost []byte, ld lead, err error) {
 	if shortOfResource(err) {
 		w.retryAt = monotonic() + resourceRetry
 	}
-	w.stats.lose(n-min(synth, n), err)
-	w.lostLineEnd(n)
+	w.stats.lose(w.lose(lost, ld), err)
 }
 
-// lostLineEnd is called when the last n bytes staged were not written
-// (a failed write keeps whole lines only): with Options.Timestamps, what
-// comes next starts with a stamp, even if it goes on with a line whose
-// start was lost, so that no line of the file lacks one. A break
-// (endLine) before anything else is staged looks at the file, which may
-// still end in the middle of a line written before.
-func (w *streamWriter) lostLineEnd(n int) {
-	if n > 0 {
+// lose records that lost, the last bytes staged, beginning as ld says,
+// were not written (a failed write keeps whole lines only), and returns
+// how many of them to count as dropped: what the file misses of them.
+//
+// With Options.Timestamps, what comes next starts with a stamp, even if it
+// goes on with a line whose start was lost, so that no line of the file
+// lacks one; so each line counts one stamp, whatever pieces it was lost
+// in: not ld.synth (a stamp, or a newline and a stamp, that the file
+// would not have had), and not the stamp of a line whose start lost holds
+// but not its end, until that end is lost too (it is then counted), or
+// the output breaks there (endLine, settleLoss); if that end is written,
+// the file has a stamp for the line and that one is never counted. A
+// break (endLine) before anything else is staged looks at the file, which
+// may still end in the middle of a line written before.
+func (w *streamWriter) lose(lost []byte, ld lead) int {
+	if len(lost) == 0 {
+		return 0
+	}
+	synth := min(ld.synth, len(lost))
+	n, rest := len(lost)-synth, lost[synth:]
+	endsMid := lost[len(lost)-1] != '\n'
+	w.midLine = false
+	if !w.stamps {
 		w.lost = lostAtLineEnd
-		if w.midLine {
+		if endsMid {
 			w.lost = lostMidLine
 		}
-		w.midLine = false
+		return n
+	}
+	nl := bytes.IndexByte(rest, '\n')
+	if ld.owed && nl >= 0 {
+		n += stampLen // the owed line's end is lost too
+	}
+	switch {
+	case !endsMid:
+		w.lost = lostAtLineEnd
+	case nl >= 0 || ld.line:
+		// The last line's start, and its stamp, are in rest.
+		n -= min(stampLen, n)
+		w.lost = lostLineStart
+	case ld.owed:
+		w.lost = lostLineStart // still without its end
+	default:
+		w.lost = lostMidLine
+	}
+	return n
+}
+
+// settleLoss is called where the output breaks (endLine, a rotation with
+// no writer left): a line whose start a failed write lost, and whose end
+// did not come, will not come; its stamp counts now.
+func (w *streamWriter) settleLoss() {
+	if w.lost == lostLineStart {
+		w.stats.dropUnreported(stampLen)
 	}
 }
 
@@ -865,11 +933,12 @@ func (w *streamWriter) rotate(b *batch) error {
 	_, pipes := w.drainCounting(b)
 	orphaned := pipes == 0
 	if w.lost != lostNone && orphaned {
+		w.settleLoss()
 		w.midLine, w.lost = w.fileEndsMidLine(), lostNone
 	}
 	if w.midLine && orphaned {
 		w.midLine = false
-		w.write([]byte{'\n'}, 0, 0)
+		w.write([]byte{'\n'}, 0, lead{})
 	}
 	if err := w.ensureLive(); err != nil { // a failed write closed it
 		return err
@@ -930,7 +999,7 @@ func (w *streamWriter) endCarriedLine() {
 		return // removed by hand, or continued: the next Sink sees its last byte
 	}
 	w.midLine = false
-	w.write([]byte{'\n'}, 0, 0)
+	w.write([]byte{'\n'}, 0, lead{})
 }
 
 // removeExpired removes the rotated files, compressed or not, stamped more
