@@ -4,6 +4,7 @@ package runstate
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -135,6 +136,19 @@ func reap(t *testing.T, pid int) syscall.WaitStatus {
 // "leader" and "member", now orphans reparented to this process.
 func runKilledSuperd(t *testing.T, mode, path string) map[string]int {
 	t.Helper()
+	superd, pids := runSuperd(t, mode, path)
+	if err := superd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = superd.Wait()
+	return pids
+}
+
+// runSuperd runs superdHelper in mode with the state file at path until
+// its service runs, and returns it, still running, and the pids of the
+// service's "leader" and "member". It is killed when the test ends.
+func runSuperd(t *testing.T, mode, path string) (*exec.Cmd, map[string]int) {
+	t.Helper()
 	superd := exec.Command(os.Args[0], "-test.run=^$")
 	superd.Env = append(os.Environ(), helperEnv+"="+mode+":"+path)
 	superd.Stderr = testWriter{t}
@@ -174,9 +188,36 @@ func runKilledSuperd(t *testing.T, mode, path string) map[string]int {
 	if pids["leader"] == 0 || pids["member"] == 0 {
 		t.Fatalf("superd did not report its processes: %v", pids)
 	}
+	return superd, pids
+}
+
+// A superd whose state file's lock file is gone (a cleaner of old files
+// removed it: it is never rewritten) still runs: another superd on the
+// same file, which could take the lock anew, is refused, rather than take
+// the running superd's services for leftovers and kill them. Once that
+// superd is gone, the file opens.
+func TestOpenRefusesAFileWhoseWriterRuns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "superd.state")
+	superd, pids := runSuperd(t, "manager", path)
+	if err := os.Remove(path + ".lock"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := Open(path, testLogger(t))
+	if !errors.Is(err, ErrInUse) || !strings.Contains(err.Error(), fmt.Sprintf("pid %d, still runs", superd.Process.Pid)) {
+		t.Fatalf("Open beside a running superd whose lock file is gone: %v, want ErrInUse naming pid %d", err, superd.Process.Pid)
+	}
+	if exited(pids["member"]) {
+		t.Fatal("the running superd's service was killed")
+	}
 	if err := superd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	_ = superd.Wait()
-	return pids
+	s, _, err := Open(path, testLogger(t))
+	if err != nil {
+		t.Fatalf("Open once that superd is gone: %v", err)
+	}
+	_ = s.Close()
+	// What it left is the next superd's to stop (see runKilledSuperd's
+	// callers); its cleanup kills it here.
 }

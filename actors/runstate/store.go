@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/supers-dev/supers/actors/process"
 	"github.com/supers-dev/supers/config/flock"
 	"github.com/supers-dev/supers/config/pathsafe"
 )
@@ -93,6 +94,12 @@ type State struct {
 	// Marker is the marker id of the file (see [Store.Marker]); "" if
 	// unknown.
 	Marker string
+	// OwnerPID and OwnerStartTime identify the process that wrote the file
+	// (its pid, and its start time as process.ProcStartTime gives it; 0
+	// where unknown): Open refuses a file whose writer still runs, in this
+	// boot, whatever became of the lock file (see ErrInUse).
+	OwnerPID       int
+	OwnerStartTime uint64
 	// PreviousMarkers are the marker ids of earlier superds whose
 	// processes the file's superd had not yet stopped when it wrote the
 	// file: Open gives a state file of a superd from before the tags a new
@@ -112,6 +119,10 @@ type fileContent struct {
 	// only, as it did.
 	PreviousMarkers []string `json:"previous_markers,omitempty"`
 	BootID          string   `json:"boot_id,omitempty"`
+	// OwnerPID and OwnerStartTime: see State. An older superd ignores
+	// them.
+	OwnerPID       int    `json:"owner_pid,omitempty"`
+	OwnerStartTime uint64 `json:"owner_start_time,omitempty"`
 	// Stopped comes before Processes, whose length grows with the
 	// services': a file cut short by a damaged disk then still holds it
 	// whole more often (see salvage).
@@ -130,6 +141,10 @@ type Store struct {
 	lock   *os.File // the lock on path+".lock"; nil where there is none
 	bootID string   // of the current boot, written into every file
 	marker string   // the marker id, kept from file to file
+	// ownerPID and ownerStart identify this process in every file it
+	// writes (State.OwnerPID).
+	ownerPID   int
+	ownerStart uint64
 	// carried is what Open's write of a new marker id keeps of the
 	// previous state, for KillStale (see State.PreviousMarkers); nil
 	// otherwise.
@@ -188,6 +203,10 @@ func Open(path string, logger *slog.Logger) (*Store, State, error) {
 	if err := checkDir(dir); err != nil {
 		return nil, State{}, err
 	}
+	// A lock file there was released (or its holder died): one made now
+	// may be taken beside a superd whose lock file is gone (liveOwner).
+	_, lerr := os.Lstat(path + ".lock")
+	lockMade := errors.Is(lerr, fs.ErrNotExist)
 	lock, err := lockState(path)
 	if err != nil {
 		return nil, State{}, err
@@ -211,6 +230,16 @@ func Open(path string, logger *slog.Logger) (*Store, State, error) {
 	if err != nil {
 		_ = s.Close()
 		return nil, State{}, err
+	}
+	if err := liveOwner(path, prev, s.bootID, lockMade); err != nil {
+		// Its lock file is gone (a cleaner of old files removed it), not
+		// its superd: KillStale would kill that superd's services.
+		_ = s.Close()
+		return nil, State{}, err
+	}
+	s.ownerPID = os.Getpid()
+	if start, err := process.ProcStartTime(s.ownerPID); err == nil {
+		s.ownerStart = start
 	}
 	for _, name := range prev.Stopped {
 		s.stopped[name] = true
@@ -283,6 +312,26 @@ func carriedState(prev State, marker, boot string) *State {
 		c.Processes = prev.Processes
 	}
 	return c
+}
+
+// liveOwner returns an error wrapping ErrInUse if the lock file of the
+// state file at path was missing (lockMade: the lock was taken on a new
+// one) while the process that wrote the file, prev, still runs: written in
+// this boot (boot), by another process, whose start time is still the one
+// recorded. A superd's lock file may be gone while it runs (a cleaner of
+// old files, by age: it is never rewritten): without this, a second
+// superd would take that superd's services for leftovers and kill them.
+// A lock file that was there was released: its superd is done with the
+// file, even if it has not exited yet.
+func liveOwner(path string, prev State, boot string, lockMade bool) error {
+	if !lockMade || prev.OwnerPID <= 0 || prev.OwnerPID == os.Getpid() || prev.OwnerStartTime == 0 || boot == "" || prev.BootID != boot {
+		return nil
+	}
+	if start, err := process.ProcStartTime(prev.OwnerPID); err != nil || start != prev.OwnerStartTime {
+		return nil
+	}
+	return fmt.Errorf("%w: %s: the process that writes it, pid %d, still runs (its lock file %s.lock is gone: removed by a cleaner of old files?)",
+		ErrInUse, path, prev.OwnerPID, path)
 }
 
 // Path returns the path of the state file.
@@ -470,7 +519,8 @@ func decode(b []byte) (State, error) {
 	if len(c.PreviousMarkers) == 0 {
 		c.PreviousMarkers = nil
 	}
-	return State{Processes: c.Processes, Stopped: c.Stopped, Started: c.Started, BootID: c.BootID, Marker: c.Marker, PreviousMarkers: c.PreviousMarkers}, nil
+	return State{Processes: c.Processes, Stopped: c.Stopped, Started: c.Started, BootID: c.BootID, Marker: c.Marker,
+		PreviousMarkers: c.PreviousMarkers, OwnerPID: c.OwnerPID, OwnerStartTime: c.OwnerStartTime}, nil
 }
 
 // Close releases the lock on the state file, so that another Store may
@@ -663,12 +713,14 @@ func (s *Store) Started(service string) bool {
 // that content there already. s.mu must be held.
 func (s *Store) write() error {
 	c := fileContent{
-		Version:   formatVersion,
-		Marker:    s.marker,
-		BootID:    s.bootID,
-		Processes: make([]Record, 0, len(s.running)),
-		Stopped:   slices.Sorted(maps.Keys(s.stopped)),
-		Started:   slices.Sorted(maps.Keys(s.started)), // nil if none: omitted
+		Version:        formatVersion,
+		Marker:         s.marker,
+		BootID:         s.bootID,
+		OwnerPID:       s.ownerPID,
+		OwnerStartTime: s.ownerStart,
+		Processes:      make([]Record, 0, len(s.running)),
+		Stopped:        slices.Sorted(maps.Keys(s.stopped)),
+		Started:        slices.Sorted(maps.Keys(s.started)), // nil if none: omitted
 	}
 	for _, name := range slices.Sorted(maps.Keys(s.running)) {
 		c.Processes = append(c.Processes, s.running[name])
