@@ -776,8 +776,13 @@ func (a *serviceActor) start(ctx actor.Context) error {
 				pipes = append(pipes, id)
 			}
 		}
+		stopAfter := a.spec.TimeoutStopSec // 0 in the record: infinity
+		if stopAfter >= config.Infinity {
+			stopAfter = 0
+		}
 		ctx.Send(a.deps.state, &processStarted{record: runstate.Record{
 			Service: a.spec.Name, PID: h.PID, PGID: h.PGID, StartTime: h.StartTime, Pipes: pipes,
+			KillSignal: a.spec.KillSignal, TimeoutStop: stopAfter,
 		}})
 	}
 	a.notify(ctx)

@@ -52,12 +52,43 @@ func TestStaleStopFollowsDefinitions(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &Supervisor{cfg: Config{Services: goServices, ShutdownTimeout: tc.shutdown}}
-			stop := s.staleStop(files)
+			stop := s.staleStop(files, nil)
 			for name, want := range tc.want {
 				if got := stop(name); got != want {
 					t.Errorf("%s: got %+v, want %+v", name, got, want)
 				}
 			}
 		})
+	}
+}
+
+// A service whose file no longer loads (a typo since its process started),
+// or that is gone, is stopped as it was to be stopped when its process
+// started, by its record: it got SIGTERM and 10 s, though its
+// KillSignal=SIGINT and TimeoutStopSec=120s said otherwise. A record of
+// infinity is bounded as a definition's is; a service defined now follows
+// its definition, not its record.
+func TestStaleStopOfAServiceNotLoadedFollowsItsRecord(t *testing.T) {
+	db := config.New("db", "/bin/true")
+	db.KillSignal, db.TimeoutStopSec = "SIGHUP", 5*time.Second
+	if err := config.Validate(db); err != nil {
+		t.Fatal(err)
+	}
+	recs := []runstate.Record{
+		{Service: "broken", PID: 10, PGID: 10, KillSignal: "SIGINT", TimeoutStop: 120 * time.Second},
+		{Service: "forever", PID: 11, PGID: 11, KillSignal: "SIGQUIT"}, // TimeoutStop 0: infinity
+		{Service: "db", PID: 12, PGID: 12, KillSignal: "SIGINT", TimeoutStop: time.Minute},
+		{Service: "old", PID: 13, PGID: 13}, // a record from before the stop was recorded
+	}
+	stop := (&Supervisor{}).staleStop([]*config.Service{db}, recs)
+	for name, want := range map[string]runstate.Stop{
+		"broken":  {Signal: "SIGINT", Grace: 120 * time.Second},
+		"forever": {Signal: "SIGQUIT", Grace: 120*time.Second + shutdownGrace},
+		"db":      {Signal: "SIGHUP", Grace: 5 * time.Second},
+		"old":     {Signal: "SIGTERM", Grace: config.DefaultTimeoutStopSec},
+	} {
+		if got := stop(name); got != want {
+			t.Errorf("%s: got %+v, want %+v", name, got, want)
+		}
 	}
 }

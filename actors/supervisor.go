@@ -165,18 +165,31 @@ type Config struct {
 // stopped before anything starts: as a stop command would stop it, with
 // the KillSignal= and TimeoutStopSec= of its definition (in specs, the
 // files, or else in Config.Services). A service without one (removed
-// since) gets the defaults. A TimeoutStopSec=
+// since, or whose file no longer loads) gets those its record of recs
+// gives (what it was started with), else the defaults. A TimeoutStopSec=
 // of infinity gets what it would get at superd's shutdown
 // (ShutdownTimeout, by default the longest finite TimeoutStopSec= of specs
 // plus shutdownGrace): superd's start waits for these processes, and
 // must not wait forever.
-func (s *Supervisor) staleStop(specs []*config.Service) runstate.StopPolicy {
+func (s *Supervisor) staleStop(specs []*config.Service, recs []runstate.Record) runstate.StopPolicy {
 	byName := make(map[string]*config.Service, len(specs)+len(s.cfg.Services))
 	var longest time.Duration
 	// A file's definition wins over Config.Services' (see addGoServices).
 	for _, sp := range slices.Concat(s.cfg.Services, specs) {
 		byName[sp.Name] = sp
 		longest = longerStop(longest, sp)
+	}
+	// A record's stop, for a service not defined now: as a spec, so that
+	// it goes through the same rules (infinity, the default).
+	for _, r := range recs {
+		if byName[r.Service] == nil && r.KillSignal != "" {
+			sp := &config.Service{Name: r.Service, KillSignal: r.KillSignal, TimeoutStopSec: r.TimeoutStop}
+			if r.TimeoutStop == 0 {
+				sp.TimeoutStopSec = config.Infinity
+			}
+			byName[r.Service] = sp
+			longest = longerStop(longest, sp)
+		}
 	}
 	unbounded := shutdownBound(s.cfg.ShutdownTimeout, longest)
 	return func(name string) runstate.Stop {
@@ -595,7 +608,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		// API is served from now on, not from when superd is ready.
 		s.leftovers.Store(true)
 		api.serve(handler, s.tcp)
-		for _, r := range runstate.KillStale(ctx, prev, s.staleStop(specs), s.log) {
+		for _, r := range runstate.KillStale(ctx, prev, s.staleStop(specs, prev.Processes), s.log) {
 			s.log.Warn("stopped processes left by a previous superd (KillSignal, then SIGKILL at TimeoutStopSec)", "service", r.Service, "pid", r.PID, "pgid", r.PGID)
 		}
 		s.leftovers.Store(false)

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/supers-dev/supers/actors/process"
 	"github.com/supers-dev/supers/config/flock"
@@ -64,12 +65,18 @@ type Record struct {
 	// holds one for the service's, even once the leader is gone and the
 	// process has lost the marker. Empty when unknown.
 	Pipes []uint64 `json:"pipes,omitempty"`
+	// KillSignal and TimeoutStop are how the service was to be stopped
+	// when its process started (its KillSignal= and TimeoutStopSec=;
+	// TimeoutStop 0 for infinity): KillStale's stop policy gives them to a
+	// service whose file no longer loads. Empty and 0 when unknown.
+	KillSignal  string        `json:"kill_signal,omitempty"`
+	TimeoutStop time.Duration `json:"timeout_stop_ns,omitempty"`
 }
 
 // equal reports whether r and o record the same thing.
 func (r Record) equal(o Record) bool {
 	return r.Service == o.Service && r.PID == o.PID && r.PGID == o.PGID && r.StartTime == o.StartTime &&
-		slices.Equal(r.Pipes, o.Pipes)
+		slices.Equal(r.Pipes, o.Pipes) && r.KillSignal == o.KillSignal && r.TimeoutStop == o.TimeoutStop
 }
 
 // State is the content of a state file.
