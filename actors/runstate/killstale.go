@@ -355,7 +355,8 @@ func groupVictim(r Record, found []marked, log *slog.Logger) (victim, bool) {
 		v.watch = append(v.watch, leader)
 	}
 	for _, m := range found {
-		if m.pgid == r.PGID && m.service == r.Service && m.ref.pid != r.PID {
+		// (A process may be found twice: by its marker and by its pipe.)
+		if m.pgid == r.PGID && m.service == r.Service && m.ref.pid != r.PID && !slices.Contains(v.watch, m.ref) {
 			v.watch = append(v.watch, m.ref)
 		}
 	}
