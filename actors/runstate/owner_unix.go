@@ -35,7 +35,8 @@ func checkOwner(path string, fi fs.FileInfo) error {
 // beside it): dir, or a directory that could redirect the path to it (its
 // ancestors, and through symbolic links the directories holding each link
 // and the ancestors of each target: pathsafe.Walk), belongs to another
-// user, or every user may write in it and it is not sticky (like /tmp).
+// user, or every user may write in it and it is not sticky (like /tmp),
+// or the members of a group other than root's and this process's may.
 // Whoever could would control what superd writes there as root: swap the
 // state file, which decides what the next superd kills, for another one,
 // or the lock file for a hard link to a file that opening it would
@@ -52,6 +53,11 @@ func checkDir(dir string) error {
 		}
 		if fi.Mode().Perm()&0o002 != 0 && fi.Mode()&fs.ModeSticky == 0 {
 			refused = fmt.Errorf("runstate: state directory %s: %s is writable by every user (mode %04o): anyone could replace the state file", dir, p, fi.Mode().Perm())
+		}
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok && refused == nil && fi.Mode().Perm()&0o020 != 0 && fi.Mode()&fs.ModeSticky == 0 {
+			if gid := int(st.Gid); gid != 0 && gid != os.Getegid() {
+				refused = fmt.Errorf("runstate: state directory %s: %s is writable by the members of group %d (mode %04o): any of them could replace the state file (chmod g-w)", dir, p, gid, fi.Mode().Perm())
+			}
 		}
 		return refused
 	})

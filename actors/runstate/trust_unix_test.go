@@ -4,6 +4,7 @@ package runstate
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -130,4 +131,37 @@ func TestOpenRefusesLockFileOthersControl(t *testing.T) {
 			t.Fatalf("lock file: %v, %v; want mode 0600", fi.Mode(), err)
 		}
 	})
+}
+
+// A state directory that the members of another group may write is
+// refused, as one every user may write: any of them could replace the
+// state file, which decides what the next superd kills, or its lock file.
+// The README said so; only the owner and "every user" were checked. A
+// sticky one, or one of root's group or this process's, is not refused.
+func TestOpenRefusesADirectoryAnotherGroupMayWrite(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give a directory to another group")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "superd.state")
+	if err := os.Chown(dir, -1, 54321); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o770); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := Open(path, testLogger(t))
+	if err == nil || !strings.Contains(err.Error(), "writable by the members of group 54321") {
+		t.Fatalf("Open in a directory group 54321 may write: %v, want it refused naming the group", err)
+	}
+	for _, mode := range []os.FileMode{os.ModeSticky | 0o770, 0o750} {
+		if err := os.Chmod(dir, mode); err != nil {
+			t.Fatal(err)
+		}
+		s, _, err := Open(path, testLogger(t))
+		if err != nil {
+			t.Fatalf("Open in a directory of mode %04o: %v", mode, err)
+		}
+		s.Close()
+	}
 }
