@@ -480,5 +480,15 @@ func recordAttrs(v victim) []any {
 	if v.group {
 		kind = "process group"
 	}
-	return []any{"service", v.rec.Service, "kind", kind, "pid", v.rec.PID, "pgid", v.rec.PGID}
+	attrs := []any{"service", v.rec.Service, "kind", kind, "pid", v.rec.PID, "pgid", v.rec.PGID}
+	if v.group {
+		// The processes that proved the group: its recorded leader may
+		// be gone (its pid then names no process of it, or another's).
+		pids := make([]int, 0, len(v.watch))
+		for _, ref := range v.watch {
+			pids = append(pids, ref.pid)
+		}
+		attrs = append(attrs, "found", pids)
+	}
+	return attrs
 }
