@@ -173,11 +173,10 @@ func (d *failingDisk) Write(p []byte) (int, error) {
 
 func (d *failingDisk) Close() error { return d.out.Close() }
 
-// With Options.Timestamps, the end of a line whose middle a failed write
-// lost starts a line of its own, with its stamp, as the output after any
-// gap does: it used to be glued to the line's start with a stamp inside
-// the line ("<S>abc<S>f"). The count is the middle alone.
-func TestStampedLineEndAfterALostMiddleStartsALine(t *testing.T) {
+// openStampedFailing opens a Sink with Options.Timestamps whose stdout
+// file is behind a failingDisk.
+func openStampedFailing(t *testing.T) (*Sink, *failingDisk) {
+	t.Helper()
 	disk := &failingDisk{}
 	s := openWrapped(t, Options{Timestamps: true}, func(st Stream, out io.WriteCloser) io.WriteCloser {
 		if st != Stdout {
@@ -186,6 +185,15 @@ func TestStampedLineEndAfterALostMiddleStartsALine(t *testing.T) {
 		disk.out = out
 		return disk
 	})
+	return s, disk
+}
+
+// With Options.Timestamps, the end of a line whose middle a failed write
+// lost starts a line of its own, with its stamp, as the output after any
+// gap does: it used to be glued to the line's start with a stamp inside
+// the line ("<S>abc<S>f"). The count is the middle alone.
+func TestStampedLineEndAfterALostMiddleStartsALine(t *testing.T) {
+	s, disk := openStampedFailing(t)
 	stdout, _ := pipes(t, s)
 	mustWrite(t, stdout, []byte("abc"))
 	waitFor(t, "the line's start written", func() bool { return s.Stats().Stdout.BytesWritten > 0 })
@@ -217,14 +225,7 @@ func TestStampedLineEndAfterALostMiddleStartsALine(t *testing.T) {
 // not its stamp, since the end comes with a stamp of its own (which the
 // line's start in the file would have had).
 func TestStampedLineWhoseEndIsWrittenCountsNoStamp(t *testing.T) {
-	disk := &failingDisk{}
-	s := openWrapped(t, Options{Timestamps: true}, func(st Stream, out io.WriteCloser) io.WriteCloser {
-		if st != Stdout {
-			return out
-		}
-		disk.out = out
-		return disk
-	})
+	s, disk := openStampedFailing(t)
 	stdout, _ := pipes(t, s)
 	disk.failing.Store(true)
 	mustWrite(t, stdout, []byte("abc"))
