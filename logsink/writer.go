@@ -355,24 +355,23 @@ type batch struct {
 	// added counts the bytes of stage that came from neither the queue
 	// nor a stamp: the newlines of endLine.
 	added int
-	// synth is the length of what stage starts with that the file would
-	// not have had but for a failed write before it, which lost bytes in
-	// the middle of a line (see lose): a stamp that goes on with a
-	// line whose start was lost too (the file had one stamp for that line,
-	// counted with its start), or a newline and a stamp after the line's
-	// start, which is in the file. Were they dropped too, they would not
-	// be counted. line says that stage begins a line of its own with its
-	// stamp; owed, that it goes on with a line whose start (and the
-	// start's stamp) a failed write lost (lostLineStart).
-	synth      int
-	line, owed bool
+	// lead says how stage begins, with Options.Timestamps.
+	lead lead
 }
 
-// lead says how the bytes a write drops begin (see batch.synth, line and
-// owed): all false for bytes after the start of a stage that was written,
-// which begin a line (line true).
+// lead says how the bytes a write drops begin: a stage (batch.lead), or,
+// after the start of a stage that was written, a line (line true).
 type lead struct {
-	synth      int
+	// synth is the length of what they start with that the file would
+	// not have had but for a failed write before them, which lost bytes in
+	// the middle of a line (see lose): a stamp that goes on with a line
+	// whose start was lost too, or a newline and a stamp after the line's
+	// start, which is in the file. Were they dropped too, they would not
+	// be counted.
+	synth int
+	// line says that they begin a line of its own with its stamp; owed,
+	// that they go on with a line whose start (and the start's stamp) a
+	// failed write lost (lostLineStart).
 	line, owed bool
 }
 
@@ -499,12 +498,12 @@ func (w *streamWriter) addStamped(b *batch, c []byte, at int64) {
 						b.added++
 					}
 					// Neither counts if dropped: the file would have had
-					// neither (see batch.synth).
-					b.synth = len(b.stage) + len(b.stamp)
+					// neither (see lead.synth).
+					b.lead.synth = len(b.stage) + len(b.stamp)
 				case lostLineStart:
-					b.synth, b.owed = len(b.stamp), true
+					b.lead.synth, b.lead.owed = len(b.stamp), true
 				default:
-					b.line = true
+					b.lead.line = true
 				}
 			}
 			b.stage = append(b.stage, b.stamp...)
@@ -564,9 +563,9 @@ func (w *streamWriter) flush(b *batch) {
 		if w.stamps {
 			queued, b.queued = b.queued, 0
 		}
-		w.write(p, queued, lead{synth: b.synth, line: b.line, owed: b.owed})
+		w.write(p, queued, b.lead)
 	}
-	b.added, b.synth, b.line, b.owed = 0, 0, false, false
+	b.added, b.lead = 0, lead{}
 	b.stage = b.stage[:0]
 }
 
