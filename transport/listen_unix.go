@@ -224,7 +224,7 @@ func checkStaleSocket(path string) error {
 	switch {
 	case err == nil:
 		_ = conn.Close()
-		return fmt.Errorf("another program is listening on %s (it is not a superd: no lock on %s.lock); refusing to replace its socket: stop it, or choose another socket path", path, path)
+		return fmt.Errorf("another program is listening on %s (no superd holds %s.lock: another program, or a superd whose lock file was removed, by a cleaner of old files say); refusing to replace its socket: stop it, or choose another socket path", path, path)
 	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, fs.ErrNotExist):
 		return nil
 	default:
