@@ -445,7 +445,11 @@ func (c *configActor) reloadWith(ctx actor.Context, confirmAbsence bool) (transp
 		c.log.Error("superd.conf not applied; the webhooks in force are kept", "err", derr)
 	}
 	if derr == nil && c.startDaemon != nil {
-		if keys := c.startDaemon.ChangedSettings(daemon); len(keys) > 0 {
+		keys := c.startDaemon.ChangedSettings(daemon)
+		if len(keys) == 0 {
+			c.warnedDaemon = "" // back as at start: a later change is a new one
+		}
+		if len(keys) > 0 {
 			warning := "superd.conf: the [Daemon] settings changed since superd started (" + strings.Join(keys, ", ") +
 				"); they take effect when superd restarts, where no command-line flag sets them"
 			res.Warnings = append(res.Warnings, warning)

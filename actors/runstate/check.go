@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/supers-dev/supers/config/flock"
 )
@@ -16,10 +17,17 @@ import (
 // file (path+".lock") that is not a regular file of root or of this
 // process's effective user, or that it may not open. A missing file is no
 // problem (Open starts afresh, or creates the lock). It is for a check
-// before a start (superd --check); the errors are Open's. The directory
-// is not checked here: superd checks it as its control socket's.
+// before a start (superd --check); the errors are Open's. The directory,
+// if it exists, is checked as Open checks it (another user, or the members
+// of another group, could change it); superd also checks it as its
+// control socket's.
 func Check(path string) error {
 	var errs []error
+	if dir := filepath.Dir(path); dirExists(dir) {
+		if err := checkDir(dir); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if fi, err := os.Lstat(path); err == nil {
 		if !fi.Mode().IsRegular() {
 			errs = append(errs, fmt.Errorf("runstate: state file %s is a %s, not a regular file; refusing to use it (remove it)", path, fileKind(fi.Mode())))
@@ -37,6 +45,12 @@ func Check(path string) error {
 		errs = append(errs, fmt.Errorf("runstate: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// dirExists reports whether dir is a directory (through links).
+func dirExists(dir string) bool {
+	fi, err := os.Stat(dir)
+	return err == nil && fi.IsDir()
 }
 
 // openNoWait opens the state file at path for reading as Check needs it:

@@ -91,6 +91,13 @@ func parseStat(stat []byte) (procInfo, error) {
 	return procInfo{state: f[stateIdx][0], ppid: ppid, pgid: pgid, sid: sid, startTime: start}, nil
 }
 
+// runningSince reports whether process pid runs, not a zombie, with the
+// start time start (see process.ProcStartTime).
+func runningSince(pid int, start uint64) bool {
+	info, err := inspect(pid)
+	return err == nil && !info.exited() && info.startTime == start
+}
+
 // signalProcess sends sig to the single process pid. The error wraps
 // [fs.ErrNotExist] if there is no such process.
 func signalProcess(pid int, sig syscall.Signal) error {

@@ -28,3 +28,6 @@ func findPiped([]Record) []marked { return nil }
 // findMarked is unsupported without /proc: it returns
 // [errors.ErrUnsupported].
 func findMarked([]string) ([]marked, []int, error) { return nil, nil, errors.ErrUnsupported }
+
+// runningSince cannot tell a process's start time without /proc: no.
+func runningSince(int, uint64) bool { return false }

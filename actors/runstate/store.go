@@ -240,7 +240,10 @@ func Open(path string, logger *slog.Logger) (*Store, State, error) {
 	}
 	if err := liveOwner(path, prev, s.bootID, lockMade); err != nil {
 		// Its lock file is gone (a cleaner of old files removed it), not
-		// its superd: KillStale would kill that superd's services.
+		// its superd: KillStale would kill that superd's services. The
+		// lock file made for this Open goes too, or the next try would
+		// find one there and take it for the running superd's, released.
+		_ = os.Remove(path + ".lock")
 		_ = s.Close()
 		return nil, State{}, err
 	}
@@ -334,7 +337,7 @@ func liveOwner(path string, prev State, boot string, lockMade bool) error {
 	if !lockMade || prev.OwnerPID <= 0 || prev.OwnerPID == os.Getpid() || prev.OwnerStartTime == 0 || boot == "" || prev.BootID != boot {
 		return nil
 	}
-	if start, err := process.ProcStartTime(prev.OwnerPID); err != nil || start != prev.OwnerStartTime {
+	if !runningSince(prev.OwnerPID, prev.OwnerStartTime) {
 		return nil
 	}
 	return fmt.Errorf("%w: %s: the process that writes it, pid %d, still runs (its lock file %s.lock is gone: removed by a cleaner of old files?)",

@@ -154,6 +154,10 @@ func TestOpenRefusesADirectoryAnotherGroupMayWrite(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "writable by the members of group 54321") {
 		t.Fatalf("Open in a directory group 54321 may write: %v, want it refused naming the group", err)
 	}
+	// superd --check says so too, before a start that would fail.
+	if err := Check(path); err == nil || !strings.Contains(err.Error(), "writable by the members of group 54321") {
+		t.Fatalf("Check in a directory group 54321 may write: %v, want it refused naming the group", err)
+	}
 	for _, mode := range []os.FileMode{os.ModeSticky | 0o770, 0o750} {
 		if err := os.Chmod(dir, mode); err != nil {
 			t.Fatal(err)

@@ -315,4 +315,17 @@ func TestReloadWarnsOfDaemonSettings(t *testing.T) {
 	if res := d.reload(); len(res.Warnings) != 0 {
 		t.Errorf("reload with the start settings again: warnings %q", res.Warnings)
 	}
+	// Changed again: a new change, logged again.
+	d.writeFile("superd.conf", "[Daemon]\nAllowEdit=yes\n\n[Webhook \"w\"]\nURL=http://127.0.0.1:9/hook\n")
+	if res := d.reload(); len(res.Warnings) != 1 {
+		t.Fatalf("reload with AllowEdit changed again: warnings %q", res.Warnings)
+	}
+	d.writeFile("c.service", "[Service]\nExecStart=/bin/sleep 1000\n")
+	if _, errOut, code := d.cli("start", "c"); code != 0 {
+		t.Fatalf("start c: exit %d: %s", code, errOut)
+	}
+	d.waitLogged(`msg="service file loaded on demand" service=c`)
+	if n := strings.Count(d.stderr.String(), "the [Daemon] settings changed"); n != 2 {
+		t.Errorf("superd logged the change %d times, want twice (the same change made again after it was undone):\n%s", n, d.stderr.String())
+	}
 }
