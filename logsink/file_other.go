@@ -22,9 +22,3 @@ func CheckLogDir(string) error { return nil }
 // CheckServiceDir returns nil: on this system, log directories are not
 // checked (see the Unix version).
 func CheckServiceDir(string) error { return nil }
-
-// openAppending opens the file at path for appending, as lumberjack opens
-// the live file.
-func openAppending(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-}

@@ -132,10 +132,3 @@ func checkDirOwner(d string, fi os.FileInfo, leaf, noGroup bool, euid, egid int)
 	}
 	return nil
 }
-
-// openAppending opens the file at path for appending, as lumberjack opens
-// the live file, but without following a symlink nor waiting for a FIFO's
-// reader.
-func openAppending(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
-}

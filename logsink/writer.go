@@ -668,7 +668,7 @@ func openCause(path string, live os.FileInfo, err error) error {
 	if live == nil || !strings.HasPrefix(err.Error(), "can't rename log file") {
 		return err
 	}
-	f, oerr := openAppending(path)
+	f, oerr := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|oNoFollow|oNonBlock, 0)
 	if oerr == nil {
 		f.Close()
 		return err
