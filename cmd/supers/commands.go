@@ -100,8 +100,9 @@ type statusCmd struct {
 // loaded). Its exit code says whether they all run: 3 if one does not, 4
 // if one is unknown, 1 if a request failed; the highest applies. Without
 // names it is 0 (an overview, as systemctl's list); --all, which stands
-// for every name as supervisorctl's "all" does, is judged as names are. When no named service could be shown
-// the table is left out (--json still prints []).
+// for every name as supervisorctl's "all" does, is judged as names are.
+// When no named service could be shown the table is left out (--json
+// still prints []).
 func (c *statusCmd) Run(ctx context.Context, a *app) error {
 	if c.All && len(c.Names) > 0 {
 		return &usageError{command: "status", msg: "status: give service names (or patterns) or --all, not both"}

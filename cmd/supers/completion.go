@@ -174,10 +174,10 @@ func completeLine(ctx context.Context, parser *kong.Kong, line, point string, ar
 	}
 	signal := cmd.Sub["signal"]
 	signal.Args = signalArgsPredictor(names)
+	if signal.Flags == nil {
+		signal.Flags = complete.Flags{}
+	}
 	for _, flag := range []string{"-s", "--signal"} {
-		if signal.Flags == nil {
-			signal.Flags = complete.Flags{}
-		}
 		signal.Flags[flag] = complete.PredictSet(commonSignals()...)
 		if _, ok := signal.GlobalFlags[flag]; ok {
 			signal.GlobalFlags[flag] = signal.Flags[flag]
