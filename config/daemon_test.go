@@ -224,7 +224,7 @@ func TestParseDaemonErrors(t *testing.T) {
 		want: []string{
 			`1: [Daemon "x"]: syntax error: [Daemon] takes no name`,
 			`2: [Webhook]: syntax error: a [Webhook] section needs a name: [Webhook "NAME"]`,
-			`3: [Webhook "bad name"]: invalid webhook name "bad name": character ' ' not allowed (use letters, digits, _ . @ -)`,
+			`3: [Webhook "bad name"]: invalid webhook name "bad name": character ' ' not allowed (use ASCII letters, digits, _ . @ -)`,
 			`4: [Webhook x]: syntax error: expected [Webhook "NAME"]`,
 			`5: [webhook "y"]: unknown section (did you mean [Webhook "y"]?)`,
 			`6: [Webhok "y"]: unknown section (did you mean [Webhook "y"]?)`,
@@ -236,7 +236,7 @@ func TestParseDaemonErrors(t *testing.T) {
 	}, {
 		name: "bad webhook name",
 		src:  "[Webhook \"-x\"]\n",
-		want: []string{`1: [Webhook "-x"]: invalid webhook name "-x": must start with a letter or digit`},
+		want: []string{`1: [Webhook "-x"]: invalid webhook name "-x": must start with an ASCII letter or digit`},
 		is:   ErrInvalidName,
 	}, {
 		name: "duplicate webhook",
@@ -267,7 +267,7 @@ URL=http://h
 			`4: [Webhook "a"] Secret: invalid value: must not be empty`,
 			`5: [Webhook "a"] SecretFile: invalid value: cannot be combined with Secret= (line 3)`,
 			`6: [Webhook "a"] Events: invalid value "start,boom": unknown event "boom" (use start, exit, restart, stop, fatal, exec-failed, reload, create, update, delete, config-error, log-error, log-resumed)`,
-			`7: [Webhook "a"] Services: invalid value "web db!": invalid service name "db!": character '!' not allowed (use letters, digits, _ . @ -)`,
+			`7: [Webhook "a"] Services: invalid value "web db!": invalid service name "db!": character '!' not allowed (use ASCII letters, digits, _ . @ -)`,
 			`8: [Webhook "a"] Timeout: invalid value "0": must be positive`,
 			`9: [Webhook "a"] Retries: invalid value "-1": expected a whole number ≥ 0`,
 			`10: [Webhook "a"] DenyPrivate: invalid value "x": expected a boolean (yes/no, true/false, on/off, 1/0)`,

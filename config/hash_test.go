@@ -304,7 +304,7 @@ func TestValidateErrors(t *testing.T) {
 	}
 	err := Validate(s)
 	want := strings.Join([]string{
-		`/etc/supers/x.service: invalid service name "bad name": character ' ' not allowed (use letters, digits, _ . @ -)`,
+		`/etc/supers/x.service: invalid service name "bad name": character ' ' not allowed (use ASCII letters, digits, _ . @ -)`,
 		`/etc/supers/x.service: [Unit] Description: invalid value "a\x00b": contains a NUL byte`,
 		`/etc/supers/x.service: [Service] ExecStart: invalid value "-/bin/x 'a b'": program name starts with "-": systemd's ExecStart= prefixes (- @ + ! :) are not supported`,
 		`/etc/supers/x.service: [Service] WorkingDirectory: invalid value "rel": must be an absolute path`,

@@ -448,7 +448,7 @@ func TestParseFile(t *testing.T) {
 	tests := []struct{ path, want string }{
 		{filepath.Join(dir, "web.conf"), dir + "/web.conf: invalid service name: file name \"web.conf\" does not end in .service"},
 		{filepath.Join(dir, "nope.service"), dir + "/nope.service: cannot read: no such file or directory"},
-		{filepath.Join(dir, "-x.service"), dir + `/-x.service: invalid service name "-x": must start with a letter or digit`},
+		{filepath.Join(dir, "-x.service"), dir + `/-x.service: invalid service name "-x": must start with an ASCII letter or digit`},
 	}
 	for _, tt := range tests {
 		if strings.HasSuffix(tt.path, "-x.service") {

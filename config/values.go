@@ -38,14 +38,14 @@ func nameProblem(name string) string {
 	case len(name) > MaxNameLen:
 		return fmt.Sprintf("longer than %d characters", MaxNameLen)
 	case !isAlnum(name[0]):
-		return "must start with a letter or digit"
+		return "must start with an ASCII letter or digit"
 	case strings.Contains(name, ".."):
 		return `must not contain ".."`
 	}
 	for i := 0; i < len(name); i++ {
 		if c := name[i]; !isAlnum(c) && !strings.ContainsRune("_.@-", rune(c)) {
 			r, _ := utf8.DecodeRuneInString(name[i:])
-			return fmt.Sprintf("character %q not allowed (use letters, digits, _ . @ -)", r)
+			return fmt.Sprintf("character %q not allowed (use ASCII letters, digits, _ . @ -)", r)
 		}
 	}
 	return ""

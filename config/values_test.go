@@ -185,12 +185,13 @@ func TestValidateName(t *testing.T) {
 	bad := map[string]string{
 		"":                      `invalid service name "": must not be empty`,
 		strings.Repeat("x", 65): `invalid service name "` + strings.Repeat("x", 65) + `": longer than 64 characters`,
-		".hidden":               `invalid service name ".hidden": must start with a letter or digit`,
-		"-x":                    `invalid service name "-x": must start with a letter or digit`,
+		".hidden":               `invalid service name ".hidden": must start with an ASCII letter or digit`,
+		"-x":                    `invalid service name "-x": must start with an ASCII letter or digit`,
 		"a..b":                  `invalid service name "a..b": must not contain ".."`,
-		"a/b":                   `invalid service name "a/b": character '/' not allowed (use letters, digits, _ . @ -)`,
-		"a b":                   `invalid service name "a b": character ' ' not allowed (use letters, digits, _ . @ -)`,
-		"café":                  `invalid service name "café": character 'é' not allowed (use letters, digits, _ . @ -)`,
+		"a/b":                   `invalid service name "a/b": character '/' not allowed (use ASCII letters, digits, _ . @ -)`,
+		"a b":                   `invalid service name "a b": character ' ' not allowed (use ASCII letters, digits, _ . @ -)`,
+		"café":                  `invalid service name "café": character 'é' not allowed (use ASCII letters, digits, _ . @ -)`,
+		"ünï":                   `invalid service name "ünï": must start with an ASCII letter or digit`,
 	}
 	for name, want := range bad {
 		err := ValidateName(name)

@@ -93,7 +93,7 @@ func TestApply(t *testing.T) {
 		"  " + file("bad.service") + ":3: [Service] Restart: invalid value \"sometimes\": expected no, on-success, on-failure, on-abnormal or always\n" +
 		"  " + file("bad.service") + ":4: [Service] Restrat: unknown key (did you mean Restart?)\n" +
 		"supers: apply " + file("notes.txt") + ": the file name must be NAME.service\n" +
-		"supers: apply " + file("-dash.service") + ": invalid service name \"-dash\": must start with a letter or digit\n" +
+		"supers: apply " + file("-dash.service") + ": invalid service name \"-dash\": must start with an ASCII letter or digit\n" +
 		"supers: apply " + file("missing.service") + ": cannot read: no such file or directory\n" +
 		"supers: apply " + file("root.service") + ": superd refused the request (403): root would run as root\n" +
 		"supers: apply " + file("big.service") + ": larger than 1048576 bytes\n"
