@@ -305,6 +305,9 @@ func TestParseSyntaxVariants(t *testing.T) {
 		"sections merged":  "[Service]\nExecStart=/bin/a b\n[Unit]\n[Service]\n[Unit]\nDescription=d\n",
 		"comments":         "# c\n[Unit]\n; c\nDescription=d\n\n\n[Service]\n   # ExecStart=/bin/other\nExecStart=/bin/a b\n",
 		"extensions":       "[X-A]\nExecStart=/x\n" + base + "X-Y=1\n",
+		// As systemd does: an X- section's lines need not be Key=value,
+		// nor an X- key's name one of ours.
+		"extension notes": "[X-Notes]\nOwned by the payments team\nsee.also=https://wiki\n" + base + "X-Bad.Key=1\n",
 	}
 	for name, in := range variants {
 		t.Run(name, func(t *testing.T) {
@@ -316,6 +319,17 @@ func TestParseSyntaxVariants(t *testing.T) {
 				t.Errorf("got  %#v\nwant %#v", got, want)
 			}
 		})
+	}
+}
+
+// TestExtensionSectionEndsAtABadHeader checks that a malformed section
+// header ends an X- section: what follows is checked again.
+func TestExtensionSectionEndsAtABadHeader(t *testing.T) {
+	in := "[Service]\nExecStart=/bin/a\n[X-Notes]\nnotes\n[Bad\nno equals sign\n"
+	_, err := Parse("v", "v.service", []byte(in))
+	var es Errors
+	if !errors.As(err, &es) || len(es) != 2 || es[0].Line != 5 || es[1].Line != 6 || !errors.Is(es[1], ErrSyntax) {
+		t.Fatalf("got %v, want errors on lines 5 and 6", err)
 	}
 }
 

@@ -112,7 +112,7 @@ func scan(data []byte, el *errorList, sc *schema) scanned {
 			continue
 		}
 		if text[0] == '[' {
-			state, spec = skipping, nil
+			state, spec, section = skipping, nil, ""
 			name, err := sectionName(text, !sc.sensitive)
 			if err != nil {
 				el.add(lineNo, "", "", fmt.Errorf("%w: %w", ErrSyntax, err))
@@ -152,6 +152,11 @@ func scan(data []byte, el *errorList, sc *schema) scanned {
 		key = strings.TrimSpace(key)
 		cont := continuation(lines, i, value, sc.setsKey)
 		switch {
+		case state == skipping && isExtension(section):
+			// As systemd does, every line of an X- section is ignored,
+			// key=value or not: it holds another tool's notes.
+		case hasEq && isExtension(key) && state != outside:
+			// Another tool's key: its name need not be one of ours.
 		case !hasEq && sc.sensitive:
 			el.add(lineNo, sectionIf(state, section), "", fmt.Errorf(`%w: missing "="`, ErrSyntax))
 		case !hasEq:
