@@ -58,3 +58,27 @@ func TestContinuationIntoAssignment(t *testing.T) {
 		}
 	}
 }
+
+// TestContinuationIntoSectionHeader checks that a value continued onto a
+// section header is refused, naming the header's line, and that the
+// header still opens its section. Swallowed, "[Log]" was an argument of
+// ExecStart= that check, apply and reload all accepted, and a header
+// swallowed after Description= put ExecStart= under [Unit], where it was
+// reported as missing from the [Service] it is written under.
+func TestContinuationIntoSectionHeader(t *testing.T) {
+	_, err := parse("c", "c.service", []byte("[Service]\nExecStart=/bin/echo hello \\\n[Log]\nMaxSize=1M\n"), readFile)
+	var e *Error
+	if !errors.As(err, &e) || e.Line != 2 || e.Key != keyExecStart || !errors.Is(err, ErrSyntax) ||
+		!strings.Contains(err.Error(), "line 3") || !strings.Contains(err.Error(), "section header") {
+		t.Errorf("ExecStart= continued onto [Log]: %v\nwant one error on line 2 naming line 3 as a section header", err)
+	}
+	_, err = parse("c", "c.service", []byte("[Unit]\nDescription=my app \\\n[Service]\nExecStart=/bin/true\n"), readFile)
+	if !errors.As(err, &e) || e.Line != 2 || e.Key != "Description" || errors.Is(err, ErrMissingKey) || errors.Is(err, ErrUnknownKey) {
+		t.Errorf("Description= continued onto [Service]: %v\nwant only the error of line 2", err)
+	}
+	// In superd.conf too, without showing the header.
+	_, err = parseDaemon("superd.conf", []byte("[Daemon]\nHTTPHosts=a \\\n[Webhook \"w\"]\nURL=https://h\n"), readFile)
+	if err == nil || !strings.Contains(err.Error(), "section header") {
+		t.Errorf("HTTPHosts= continued onto [Webhook]: %v", err)
+	}
+}

@@ -250,9 +250,8 @@ func TestParseInline(t *testing.T) {
 		{"key line numbers after continuation", svc + "Description=a \\\n b \\\n\nUser=\n",
 			"t.service:3: [Service] Description: unknown key (it belongs in [Unit])\n" +
 				`t.service:6: [Service] User: invalid value "": must not be empty`},
-		{"continuation swallows a header", svc + "User=a \\\n[Log]\nMaxBackups=1\n",
-			`t.service:3: [Service] User: invalid value "a  [Log]": not a valid user or group name or numeric ID` + "\n" +
-				`t.service:5: [Service] MaxBackups: unknown key (it belongs in [Log])`},
+		{"continuation stops at a header", svc + "User=a \\\n[Log]\nMaxBackups=1\n",
+			`t.service:3: [Service] User: syntax error: the value ends with a backslash, which would continue it on line 4, but that line is a section header: remove the backslash (or quote what the value goes on with)`},
 		{"empty continued value", svc + "User=\\\n\\\n\n",
 			`t.service:3: [Service] User: invalid value "": must not be empty`},
 		{"repeated empty values keep their lines", svc + "Environment=\nEnvironment=A=1\nEnvironment=\nEnvironment=1=2\n",

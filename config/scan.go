@@ -328,19 +328,25 @@ type extent struct {
 	last   int // index of the last line of the assignment
 	length int // length of the value, continuation lines joined
 	// into is the index of the line the value would continue on, had it
-	// not looked like an assignment (see schema.setsKey), else 0; the
+	// not been a section header or looked like an assignment (see
+	// schema.setsKey), else 0; the
 	// value then ends on the line before (last).
 	into int
 }
 
 // setsKey reports whether line (trimmed), on which a value would continue,
-// looks like an assignment a trailing backslash would swallow: in a
-// service file, one of a key the file kind knows or explains (a swallowed
-// User= would not apply, and the service run as root); in a sensitive
-// file, any line with "=" (a swallowed Secret=, URL= or secret would be
-// shown in the error of the value it joined, since no value there holds a
-// "=" on a line of its own).
+// is a section header or looks like an assignment a trailing backslash
+// would swallow: in a service file, one of a key the file kind knows or
+// explains (a swallowed User= would not apply, and the service run as
+// root); in a sensitive file, any line with "=" (a swallowed Secret=, URL=
+// or secret would be shown in the error of the value it joined, since no
+// value there holds a "=" on a line of its own).
 func (sc *schema) setsKey(line string) bool {
+	if strings.HasPrefix(line, "[") {
+		// A section header: swallowed, it would put the keys after it in
+		// the section before (or vanish into an ExecStart= argument).
+		return true
+	}
 	key, _, ok := strings.Cut(line, "=")
 	if !ok {
 		return false
@@ -354,12 +360,15 @@ func (sc *schema) setsKey(line string) bool {
 }
 
 // continuedInto is the error of a value that would continue on the line
-// cont.into, an assignment (see setsKey). In a sensitive file it names
-// neither the key nor anything of the line.
+// cont.into, a section header or an assignment (see setsKey). In a
+// sensitive file it names neither the key nor anything of the line.
 func (sc *schema) continuedInto(lines []string, cont extent) error {
 	what := "that line looks like an assignment"
-	if !sc.sensitive {
-		key, _, _ := strings.Cut(strings.TrimSpace(lines[cont.into]), "=")
+	switch next := strings.TrimSpace(lines[cont.into]); {
+	case strings.HasPrefix(next, "["):
+		what = "that line is a section header"
+	case !sc.sensitive:
+		key, _, _ := strings.Cut(next, "=")
 		what = "that line sets " + strings.TrimSpace(key) + "="
 	}
 	return fmt.Errorf("%w: the value ends with a backslash, which would continue it on line %d, but %s: remove the backslash (or quote what the value goes on with)",
