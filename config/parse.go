@@ -88,18 +88,32 @@ func LoadDir(dir string) (services []*Service, errs []error) {
 // that a user other than root and this process's own could have written
 // an *Error wrapping ErrUntrusted (so do such EnvironmentFile= files).
 func ParseFile(path string) (*Service, error) {
-	return parseFile(path, readTrusted)
+	return parseFile(path, readTrusted, readTrusted)
 }
 
 // ParseDraft is ParseFile without the ownership rule (ErrUntrusted), for
 // the file and its EnvironmentFile= files: it checks a file before it is
-// installed, as `supers check FILE` does, whoever owns it. The supervisor
-// loads with ParseFile.
+// installed, as `supers check FILE` does, whoever owns it, maybe for
+// another machine. So an EnvironmentFile= that is missing or that this
+// process may not read is no error (as if its name began with "-"); one
+// that can be read is checked. The supervisor loads with ParseFile.
 func ParseDraft(path string) (*Service, error) {
-	return parseFile(path, readFile)
+	return parseFile(path, readFile, readIfAllowed)
 }
 
-func parseFile(path string, read readFileFunc) (*Service, error) {
+// readIfAllowed is readFile, but a file that does not exist or that this
+// process may not read reads as empty.
+func readIfAllowed(path string) ([]byte, error) {
+	data, err := readFile(path)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		return nil, nil
+	}
+	return data, err
+}
+
+// parseFile parses the service file at path, read with read; readEnv
+// reads its EnvironmentFile= files.
+func parseFile(path string, read, readEnv readFileFunc) (*Service, error) {
 	base := filepath.Base(path)
 	name, ok := strings.CutSuffix(base, FileSuffix)
 	if !ok {
@@ -113,7 +127,7 @@ func parseFile(path string, read readFileFunc) (*Service, error) {
 	if err != nil {
 		return nil, &Error{File: path, Err: err}
 	}
-	return parse(name, path, data, read)
+	return parse(name, path, data, readEnv)
 }
 
 // Parse parses data, the contents of the service file file (which only

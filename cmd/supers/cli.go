@@ -42,7 +42,7 @@ type cli struct {
 	Stop       stopCmd       `cmd:"" help:"Stop services. Exits 4 if one is unknown, 1 if one could not be stopped."`
 	Restart    restartCmd    `cmd:"" help:"Restart services. Exits 4 if one is unknown, 1 if one could not be restarted."`
 	Reload     reloadCmd     `cmd:"" help:"Make superd reread its configuration directory and apply what changed. Exits 1 if a file could not be loaded."`
-	Check      checkCmd      `cmd:"" help:"Validate service files: without FILE, superd checks its configuration directory, and each service against the machine (its program, working directory, user); with FILE..., supers checks those files itself (no superd needed). Exits 1 if one is invalid."`
+	Check      checkCmd      `cmd:"" help:"Validate service files: without FILE, superd checks its configuration directory, and each service against the machine (its program, working directory, user); with FILE..., supers checks those files itself, their syntax and values only, as for another machine (no superd needed; an EnvironmentFile= it cannot find or read is no error). Exits 1 if one is invalid."`
 	Signal     signalCmd     `cmd:"" help:"Send a signal to a service's processes. Exits 1 if the service is not running or the signal is unknown, 4 if the service is unknown."`
 	Logs       logsCmd       `cmd:"" help:"Print the last lines of a service's output (stdout; stderr with --stderr, both with --both); with -f keep printing new output until interrupted. Exits 4 if the service is unknown."`
 	Events     eventsCmd     `cmd:"" help:"Print superd's recent events (the last 1000 it keeps, at most 100 of any one service), one a line; with -f keep printing new ones until interrupted. --json prints NDJSON."`
