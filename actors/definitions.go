@@ -77,6 +77,12 @@ func (c *configActor) handleGetDefinition(m *getDefinition) {
 		m.reply <- definitionReply{err: err}
 		return
 	}
+	if err := c.refusedDir(); err != nil {
+		// Another user could have put anything there, a link to a
+		// file only root may read included.
+		m.reply <- definitionReply{err: err}
+		return
+	}
 	d, err := c.readDefinition(m.name)
 	if err != nil {
 		m.reply <- definitionReply{err: err}
@@ -119,6 +125,10 @@ func (c *configActor) readDefinition(name string) (*config.Definition, error) {
 		return nil, fmt.Errorf("%w %q (no file %s%s in %s)", transport.ErrUnknownService, name, name, config.FileSuffix, c.dir)
 	case errors.Is(err, config.ErrNotRegular):
 		return nil, fmt.Errorf("%w: %w", transport.ErrConflict, err)
+	case errors.Is(err, config.ErrUntrusted):
+		// Not shown: superd does not load it, and its text could be
+		// that of any file root may read, linked there by another user.
+		return nil, fmt.Errorf("%w: %w: superd does not load it (supers rm %s moves it to the trash)", transport.ErrConflict, err, name)
 	case errors.Is(err, config.ErrTooLarge):
 		// A file that did not load (a reload lists it): rm moves it to
 		// the trash.
@@ -346,10 +356,11 @@ func (c *configActor) deleteDefinition(ctx actor.Context, m *deleteDefinition) (
 	}
 	cur, err := c.readDefinition(m.name)
 	_, known := c.known[m.name]
-	unread := false // NAME.service is a symbolic link to no file, or too large to read
+	unread := false // NAME.service is a symbolic link to no file, too large or not trusted to be read
 	switch {
 	case err == nil:
-	case errors.Is(err, transport.ErrUnknownService) && isDanglingLink(c.dir, m.name), errors.Is(err, config.ErrTooLarge):
+	case errors.Is(err, transport.ErrUnknownService) && isDanglingLink(c.dir, m.name), errors.Is(err, config.ErrTooLarge),
+		errors.Is(err, config.ErrUntrusted):
 		// A file that did not load: moved to the trash as any other. It
 		// has no text, so If-Match (even *) fails, and a caller held to
 		// its own definitions may not remove it: it cannot tell whom
@@ -372,7 +383,7 @@ func (c *configActor) deleteDefinition(ctx actor.Context, m *deleteDefinition) (
 		return res, err
 	}
 	if unread && !m.root.allowed && m.root.asUID >= 0 {
-		return res, fmt.Errorf("%w: cannot remove %s: its file cannot be read (a symbolic link to no file, or too large), so whom it runs as cannot be known; %s", transport.ErrForbidden, m.name, m.root.refusal)
+		return res, fmt.Errorf("%w: cannot remove %s: its file cannot be read (a symbolic link to no file, too large, or one superd does not trust), so whom it runs as cannot be known; %s", transport.ErrForbidden, m.name, m.root.refusal)
 	}
 	res.Action = transport.ActionDeleted
 	if cur != nil || unread {

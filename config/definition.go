@@ -78,7 +78,11 @@ func DefinitionPath(dir, name string) (string, error) {
 	return filepath.Join(dir, name+FileSuffix), nil
 }
 
-// ReadDefinition reads the service file of name in dir. A missing file
+// ReadDefinition reads the service file of name in dir, under the rules
+// ParseFile loads it by: a file, or a directory or link on the way to it,
+// that a user other than root and this process's own could have written
+// gives an error wrapping ErrUntrusted, before the file is opened (its
+// text may be anything that user chose to link there). A missing file
 // gives an error wrapping fs.ErrNotExist, one over 1 MiB an error wrapping
 // ErrTooLarge; a path that is not a regular file (a directory, a symlink
 // to one) is an error too.
@@ -87,7 +91,7 @@ func ReadDefinition(dir, name string) (*Definition, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := readFile(path)
+	data, err := readTrusted(path)
 	if err != nil {
 		if fi, serr := os.Stat(path); serr == nil && fi.Mode().IsRegular() && fi.Size() > MaxFileSize {
 			err = fmt.Errorf("%w: %d bytes (at most %d)", ErrTooLarge, fi.Size(), MaxFileSize)
