@@ -598,6 +598,12 @@ func rootPowers(spec *config.Service, euid, powerGID int, acc accounts) string {
 	if u != nil {
 		if gids, err := acc.groupIDs(u); err == nil {
 			for _, gid := range gids {
+				if spec.Group != "" && gid == u.Gid {
+					// Group= replaces the primary group, which does not
+					// stay as a supplementary one (see the process
+					// package's credentials): os/user lists it here.
+					continue
+				}
 				if which := rootGroup(gid); which != "" {
 					return "would run with " + which + " among its supplementary groups (User=" + spec.User + ")"
 				}

@@ -87,14 +87,16 @@ func TestRootPowers(t *testing.T) {
 		{svc("User=app", "Group=wheel"), 0, "Group=wheel has gid 0", -1},
 		{svc("User=app", "Group=staff"), 0, "", -1},
 		{svc("User=ops"), 0, "primary group of User=ops", -1},
-		// ops keeps group 0 among its supplementary groups whatever
-		// Group= says.
-		{svc("User=ops", "Group=staff"), 0, "supplementary groups (User=ops)", -1},
+		// Group= replaces ops's primary group 0, which does not stay
+		// among its supplementary groups (as the process package starts
+		// it); dba is a member of group 0, and stays one.
+		{svc("User=ops", "Group=staff"), 0, "", -1},
 		{svc("User=dba", "Group=staff"), 0, "supplementary groups (User=dba)", -1},
 		// Digits are an id, however they are written: "00" is uid 0.
 		{svc("User=00"), 0, "User=00", -1},
 		{svc("User=app", "Group=00"), 0, "Group=00", -1},
-		{svc("User=1001", "Group=staff"), 0, "supplementary groups (User=1001)", -1},
+		{svc("User=1002", "Group=staff"), 0, "supplementary groups (User=1002)", -1},
+		{svc("User=1001", "Group=staff"), 0, "", -1},
 		{svc("User=1001"), 0, "primary group of User=1001", -1},
 		{svc("User=01000"), 0, "", -1}, // app, by its uid
 		{svc("User=app", "EnvironmentFile=-/etc/shadow"), 0, "EnvironmentFile= as root (-/etc/shadow)", -1},
