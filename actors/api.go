@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/supers-dev/supers/actors/runstate"
 	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/transport"
 )
@@ -83,6 +84,15 @@ func (s *Supervisor) listen(ctx context.Context) (*apiServers, error) {
 			return nil, fmt.Errorf("socket group: %w", err)
 		}
 		s.socketGID = a.gid
+		if s.cfg.StateFile != "" {
+			// What runstate.Open would refuse, refused before the
+			// socket's directory, lock and socket are made: a state
+			// dir to be made under a directory another group may write
+			// would be made, then refused, and left behind.
+			if err := runstate.Check(s.cfg.StateFile); err != nil {
+				return nil, fmt.Errorf("state file: %w", err)
+			}
+		}
 		if a.unix, err = transport.ListenUnixGroup(s.cfg.Socket, a.gid); err != nil {
 			return nil, err
 		}

@@ -17,13 +17,14 @@ import (
 // file (path+".lock") that is not a regular file of root or of this
 // process's effective user, or that it may not open. A missing file is no
 // problem (Open starts afresh, or creates the lock). It is for a check
-// before a start (superd --check); the errors are Open's. The directory,
-// if it exists, is checked as Open checks it (another user, or the members
-// of another group, could change it); superd also checks it as its
-// control socket's.
+// before a start (superd --check); the errors are Open's. The directory
+// is checked as Open checks it (another user, or the members of another
+// group, could change it), or if it does not exist yet, the nearest
+// ancestor that does, under which it would be made; superd also checks it
+// as its control socket's.
 func Check(path string) error {
 	var errs []error
-	if dir := filepath.Dir(path); dirExists(dir) {
+	if dir := existingDir(filepath.Dir(path)); dir != "" {
 		if err := checkDir(dir); err != nil {
 			errs = append(errs, err)
 		}
@@ -45,6 +46,22 @@ func Check(path string) error {
 		errs = append(errs, fmt.Errorf("runstate: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// existingDir returns dir if it is a directory, else the nearest of its
+// ancestors that is (the one under which superd would create it, and
+// whose own checks the new one would fail), else "".
+func existingDir(dir string) string {
+	for {
+		if dirExists(dir) {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
 }
 
 // dirExists reports whether dir is a directory (through links).

@@ -158,6 +158,11 @@ func TestOpenRefusesADirectoryAnotherGroupMayWrite(t *testing.T) {
 	if err := Check(path); err == nil || !strings.Contains(err.Error(), "writable by the members of group 54321") {
 		t.Fatalf("Check in a directory group 54321 may write: %v, want it refused naming the group", err)
 	}
+	// And of a state dir not made yet under it: superd would make it,
+	// then refuse it.
+	if err := Check(filepath.Join(dir, "sub", "more", "superd.state")); err == nil || !strings.Contains(err.Error(), "writable by the members of group 54321") {
+		t.Fatalf("Check of a state dir to be made in a directory group 54321 may write: %v, want it refused naming the group", err)
+	}
 	for _, mode := range []os.FileMode{os.ModeSticky | 0o770, 0o750} {
 		if err := os.Chmod(dir, mode); err != nil {
 			t.Fatal(err)
