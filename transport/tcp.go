@@ -201,13 +201,20 @@ func checkTCP(ctx context.Context, opts TCPOptions) (*tls.Config, bool, error) {
 // again at a handshake once either file changed on disk (a renewal), so
 // that a renewed certificate is served without a restart; a changed pair
 // that does not load (half-way through a renewal) leaves the last good
-// one in use, and logger says so.
+// one in use, and logger says so. A key file that every user may read is
+// refused (see checkKeyFileMode).
 func loadTLS(certFile, keyFile string, logger *slog.Logger) (*tls.Config, error) {
 	switch {
 	case certFile == "" && keyFile == "":
 		return nil, nil
 	case certFile == "" || keyFile == "":
 		return nil, errors.New("TLS needs both a certificate file and a key file")
+	}
+	if fi, err := os.Stat(keyFile); err == nil {
+		// A missing or unreadable one: the load says so.
+		if err := checkKeyFileMode(keyFile, fi); err != nil {
+			return nil, err
+		}
 	}
 	r, err := newCertReloader(certFile, keyFile, logger)
 	if err != nil {

@@ -31,6 +31,17 @@ func checkTokenFileOwner(path string, fi fs.FileInfo) error {
 	return nil
 }
 
+// checkKeyFileMode refuses a TLS private key file that every user may read
+// or write: any local user could then serve as superd, or read the API's
+// traffic, token included. A key its group may read is accepted, as
+// Debian's ssl-cert group reads its members' keys.
+func checkKeyFileMode(path string, fi fs.FileInfo) error {
+	if perm := fi.Mode().Perm(); perm&0o006 != 0 {
+		return fmt.Errorf("TLS key file %s has mode %04o: every user may read or change it (chmod o-rwx %s)", path, perm, path)
+	}
+	return nil
+}
+
 // fileOwner returns the uid of the file fi describes, -1 if unknown.
 func fileOwner(fi fs.FileInfo) int64 {
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
