@@ -394,7 +394,7 @@ func (c *Client) transportError(ctx context.Context, err error) error {
 	}
 	var de *dialError
 	if errors.As(err, &de) {
-		return &UnreachableError{Socket: c.target, Err: de.err}
+		return &UnreachableError{Socket: c.target, Err: de.err, LockHolder: de.holder}
 	}
 	// Strip *url.Error: its text repeats the placeholder URL.
 	var ue *url.Error
@@ -435,7 +435,10 @@ func closedUnanswered(err error) bool {
 
 // dialError marks a failure to connect, as opposed to one on an
 // established connection.
-type dialError struct{ err error }
+type dialError struct {
+	err    error
+	holder int // the PID holding the socket's lock, for a socket that is not there or refuses (see UnreachableError.LockHolder)
+}
 
 func (e *dialError) Error() string { return e.err.Error() }
 func (e *dialError) Unwrap() error { return e.err }
@@ -534,6 +537,13 @@ type UnreachableError struct {
 	Socket string
 	// Err is the dial error.
 	Err error
+	// LockHolder is the PID of the process that holds the socket's lock
+	// file (SOCKET.lock) when the socket is missing or refuses
+	// connections: a superd that is starting, or shutting down (it
+	// removes its socket first, and stops its services before it exits).
+	// 0 if none, or if that cannot be told (a remote client, a system
+	// without /proc/locks).
+	LockHolder int
 }
 
 // Error returns a one-line message naming the socket (or URL), suitable
@@ -548,6 +558,9 @@ func (e *UnreachableError) Error() string {
 	case errors.Is(e.Err, fs.ErrPermission):
 		// superd may well be running: this user may not open its socket.
 		return fmt.Sprintf("cannot reach superd at %s: %s (only root, superd's user and its control group may use the socket)", e.Socket, dialReason(e.Err))
+	case e.LockHolder > 0:
+		return fmt.Sprintf("cannot reach superd at %s: %s (superd, pid %d, still holds %s.lock: it is starting, or shutting down and stopping its services)",
+			e.Socket, dialReason(e.Err), e.LockHolder, e.Socket)
 	default:
 		return fmt.Sprintf("cannot reach superd at %s: %s (is superd running?)", e.Socket, dialReason(e.Err))
 	}

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/supers-dev/supers/config/flock"
 )
 
 // socketTransport is the [http.RoundTripper] of a socket client. It sends
@@ -49,7 +51,13 @@ func (t *socketTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if fi, statErr := os.Stat(t.path); statErr == nil && fi.Mode()&fs.ModeSocket == 0 && !errors.Is(err, errPathTooLong) {
 			err = notSocketError(fi.Mode())
 		}
-		return nil, &dialError{err: err}
+		holder := 0
+		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) {
+			// Not "is superd running?" if it is: one starting, or
+			// shutting down, holds the lock without the socket.
+			holder = flock.Holder(t.path + ".lock")
+		}
+		return nil, &dialError{err: err, holder: holder}
 	}
 	// Closing the connection unblocks whatever uses it when ctx ends. The
 	// function runs in a goroutine of its own, started only then.
