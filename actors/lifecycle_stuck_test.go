@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"log/slog"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -107,4 +108,25 @@ func answer(t *testing.T, reply <-chan result, what string) result {
 		t.Fatalf("%s was never answered", what)
 		return result{}
 	}
+}
+
+// A stop that gives up on a process still there after its SIGKILL does
+// not log "process stopped" with a SIGKILL status, of a process that has
+// not exited: it says the process is left behind.
+func TestStopGivenUpOnIsNotLoggedAsStopped(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var logged lockedBuffer
+		logger := slog.New(slog.NewTextHandler(&logged, nil))
+		procs := newFakeStarter(nil)
+		h := newHarnessWithDeps(t, procs, service(t, config.RestartAlways, func(s *config.Service) {
+			s.TimeoutStopSec = time.Second
+		}), nil, func(d *serviceDeps) { d.logger = logger })
+		h.nextStart(time.Second) // it never exits: the fake ignores signals
+		synctest.Wait()
+		answer(t, sendStop(h), "the stop")
+		synctest.Wait()
+		if out := logged.String(); strings.Contains(out, `msg="process stopped"`) || !strings.Contains(out, `msg="stop over, the process left behind"`) {
+			t.Errorf("log of a stop given up on:\n%s\nwant no \"process stopped\", and the process said left behind", out)
+		}
+	})
 }

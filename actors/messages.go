@@ -174,6 +174,9 @@ type statusChanged struct {
 type processExited struct {
 	gen  uint64
 	exit process.Exit
+	// stuck marks the exit a stop assumes of a process still there after
+	// its SIGKILL (handleKillWaitOver): the process has not exited yet.
+	stuck bool
 }
 
 // stopTimedOut fires when the process of generation gen did not exit within

@@ -908,7 +908,7 @@ func (a *serviceActor) handleKillWaitOver(ctx actor.Context, m *killWaitOver) {
 	a.rec.lastErr = fmt.Sprintf("process %d still there after SIGKILL (stuck in the kernel?)", pid)
 	a.stuckPID, a.stuckErr = pid, a.rec.lastErr
 	// The SIGKILL it has pending is what it will die of.
-	a.ended(ctx, &processExited{gen: m.gen, exit: process.Exit{PID: pid, Code: -1, Signal: "SIGKILL", Time: a.deps.now()}})
+	a.ended(ctx, &processExited{gen: m.gen, exit: process.Exit{PID: pid, Code: -1, Signal: "SIGKILL", Time: a.deps.now()}, stuck: true})
 }
 
 // autoStart is the start of a service restarted by its supervisor, sent
@@ -1285,6 +1285,11 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 	ranFor := m.exit.Time.Sub(a.startedAt)
 	attrs := []any{"pid", m.exit.PID, "status", m.exit.String(), "uptime", ranFor.Round(time.Millisecond)}
 	switch {
+	case expected && m.stuck:
+		// Not "process stopped" with the SIGKILL it has pending as its
+		// status: it is still there (handleKillWaitOver said so).
+		a.state = StateStopped
+		a.log().Info("stop over, the process left behind", "pid", m.exit.PID, "uptime", ranFor.Round(time.Millisecond))
 	case expected:
 		a.state = StateStopped
 		if a.killed {

@@ -609,7 +609,10 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		s.leftovers.Store(true)
 		api.serve(handler, s.tcp)
 		for _, r := range runstate.KillStale(ctx, prev, s.staleStop(specs, prev.Processes), s.log) {
-			s.log.Warn("stopped processes left by a previous superd (KillSignal, then SIGKILL at TimeoutStopSec)", "service", r.Service, "pid", r.PID, "pgid", r.PGID)
+			// How each went is logged above (a SIGKILL sent early, at a
+			// shutdown; a process still there after it): this line
+			// claims no more than that they were dealt with.
+			s.log.Warn("signalled processes left by a previous superd (KillSignal, then SIGKILL after TimeoutStopSec, or at once if superd is told to stop)", "service", r.Service, "pid", r.PID, "pgid", r.PGID)
 		}
 		s.leftovers.Store(false)
 		deps.marker = store.Marker

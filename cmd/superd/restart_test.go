@@ -365,7 +365,7 @@ func TestSuperdKilledLeavesOneInstance(t *testing.T) {
 	waitFor(t, 20*time.Second, "the new instance's two processes", func() bool {
 		return len(groupMembers(second.PID)) == 2
 	})
-	if !strings.Contains(d2.stderr.String(), "stopped processes left by a previous superd") {
+	if !strings.Contains(d2.stderr.String(), "signalled processes left by a previous superd") {
 		t.Errorf("the kill of the stale group was not logged:\n%s", d2.stderr.String())
 	}
 }
