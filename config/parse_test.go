@@ -220,6 +220,8 @@ func TestParseInline(t *testing.T) {
 			`t.service:3: [Service] KillSignal: invalid value "CONT": SIGCONT does not end a process (it resumes one): every stop would wait TimeoutStopSec= for the SIGKILL`},
 		{"KillSignal SIGCHLD", svc + "KillSignal=17\n",
 			`t.service:3: [Service] KillSignal: invalid value "17": SIGCHLD does not end a process (it is ignored unless handled, and means a child changed state): every stop would wait TimeoutStopSec= for the SIGKILL`},
+		{"KillSignal SIGURG", svc + "KillSignal=URG\n",
+			`t.service:3: [Service] KillSignal: invalid value "URG": SIGURG does not end a process (it is ignored unless handled, and means urgent data on a socket): every stop would wait TimeoutStopSec= for the SIGKILL`},
 		{"TimeoutStopSec garbage", svc + "TimeoutStopSec=soon\n",
 			`t.service:3: [Service] TimeoutStopSec: invalid value "soon": expected a number at "soon"`},
 		{"MaxSize zero", svc + "[Log]\nMaxSize=0\n",

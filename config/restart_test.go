@@ -54,6 +54,9 @@ func TestParseRestart(t *testing.T) {
 		{"SuccessExitStatus=\t1 \t 2\t", withRestart(func(p *RestartPolicy) {
 			p.SuccessExitStatus = ExitStatusSet{Codes: []int{1, 2}}
 		})},
+		{"RestartPreventExitStatus=RTMIN+3 sigrtmin+3", withRestart(func(p *RestartPolicy) {
+			p.PreventExitStatus = ExitStatusSet{Signals: []string{"SIGRTMIN+3"}}
+		})},
 		{"RestartPreventExitStatus=SIGKILL", withRestart(func(p *RestartPolicy) {
 			p.PreventExitStatus = ExitStatusSet{Signals: []string{"SIGKILL"}}
 		})},
@@ -118,8 +121,8 @@ func TestParseRestartErrors(t *testing.T) {
 			`r.service:3: [Service] SuccessExitStatus: invalid value "99999999999999999999": exit code 99999999999999999999 out of range (0-255)`},
 		{"RestartForceExitStatus=1,2",
 			`r.service:3: [Service] RestartForceExitStatus: invalid value "1,2": "1,2" is neither an exit code (0-255) nor a signal name`},
-		{"RestartPreventExitStatus=SIGRTMIN",
-			`r.service:3: [Service] RestartPreventExitStatus: invalid value "SIGRTMIN": "SIGRTMIN" is neither an exit code (0-255) nor a signal name`},
+		{"RestartPreventExitStatus=SIGRTMIN+31",
+			`r.service:3: [Service] RestartPreventExitStatus: invalid value "SIGRTMIN+31": "SIGRTMIN+31" is neither an exit code (0-255) nor a signal name`},
 		{"RestartSec=-1",
 			`r.service:3: [Service] RestartSec: invalid value "-1": negative durations are not allowed`},
 		{"RestartMaxDelaySec=infinity",

@@ -261,6 +261,8 @@ func checkKillSignal(sig string) error {
 		return errors.New("SIGCONT does not end a process (it resumes one): every stop would wait TimeoutStopSec= for the SIGKILL")
 	case "SIGCHLD":
 		return errors.New("SIGCHLD does not end a process (it is ignored unless handled, and means a child changed state): every stop would wait TimeoutStopSec= for the SIGKILL")
+	case "SIGURG":
+		return errors.New("SIGURG does not end a process (it is ignored unless handled, and means urgent data on a socket): every stop would wait TimeoutStopSec= for the SIGKILL")
 	}
 	return nil
 }

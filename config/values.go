@@ -77,11 +77,21 @@ var signalNames = [...]string{
 	"SYS",
 }
 
+// The real-time signals, numbered as glibc and systemd number them: the
+// kernel's first two (32 and 33) are the C library's own.
+const (
+	sigRTMin = 34 // SIGRTMIN; the process package names exits alike
+	sigRTMax = 64 // SIGRTMAX
+)
+
 // NormalizeSignal returns the canonical name ("SIGTERM") of a signal given by
 // name, with or without the SIG prefix and in any case ("TERM", "sigterm"),
-// or by its Linux number ("15"). Only the POSIX signals HUP INT QUIT ILL
-// TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP
-// TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS are known.
+// or by its Linux number ("15"). The POSIX signals HUP INT QUIT ILL TRAP
+// ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP
+// TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS are known, and the
+// real-time signals RTMIN, RTMIN+N, RTMAX and RTMAX-N (numbers 34 to 64),
+// whose canonical name is SIGRTMIN or SIGRTMIN+N, as systemd
+// shows them.
 func NormalizeSignal(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -89,10 +99,13 @@ func NormalizeSignal(s string) (string, error) {
 	}
 	if isDigits(s) {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > len(signalNames) {
-			return "", fmt.Errorf("unknown signal number %s", s)
+		switch {
+		case err == nil && n >= 1 && n <= len(signalNames):
+			return "SIG" + signalNames[n-1], nil
+		case err == nil && n >= sigRTMin && n <= sigRTMax:
+			return rtSignalName(n), nil
 		}
-		return "SIG" + signalNames[n-1], nil
+		return "", fmt.Errorf("unknown signal number %s", s)
 	}
 	name := strings.TrimPrefix(strings.ToUpper(s), "SIG")
 	for _, known := range signalNames {
@@ -100,7 +113,43 @@ func NormalizeSignal(s string) (string, error) {
 			return "SIG" + known, nil
 		}
 	}
+	if n, ok := rtSignalNumber(name); ok {
+		return rtSignalName(n), nil
+	}
 	return "", fmt.Errorf("unknown signal %s", quoteValue(s))
+}
+
+// rtSignalNumber returns the number of the real-time signal name (upper
+// case, without SIG): RTMIN, RTMIN+N, RTMAX or RTMAX-N, within sigRTMin to
+// sigRTMax.
+func rtSignalNumber(name string) (int, bool) {
+	base, sign, rest := sigRTMin, 1, ""
+	switch {
+	case name == "RTMIN":
+		return sigRTMin, true
+	case name == "RTMAX":
+		return sigRTMax, true
+	case strings.HasPrefix(name, "RTMIN+"):
+		rest = name[len("RTMIN+"):]
+	case strings.HasPrefix(name, "RTMAX-"):
+		base, sign, rest = sigRTMax, -1, name[len("RTMAX-"):]
+	default:
+		return 0, false
+	}
+	if !isDigits(rest) || len(rest) > 2 {
+		return 0, false
+	}
+	off, _ := strconv.Atoi(rest)
+	n := base + sign*off
+	return n, n >= sigRTMin && n <= sigRTMax
+}
+
+// rtSignalName returns the canonical name of the real-time signal n.
+func rtSignalName(n int) string {
+	if n == sigRTMin {
+		return "SIGRTMIN"
+	}
+	return "SIGRTMIN+" + strconv.Itoa(n-sigRTMin)
 }
 
 func isDigits(s string) bool {

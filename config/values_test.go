@@ -153,6 +153,10 @@ func TestNormalizeSignal(t *testing.T) {
 		"15": "SIGTERM", "1": "SIGHUP", "9": "SIGKILL", "10": "SIGUSR1", "12": "SIGUSR2",
 		"16": "SIGSTKFLT", "17": "SIGCHLD", "29": "SIGIO", "30": "SIGPWR", "31": "SIGSYS",
 		"WINCH": "SIGWINCH", " INT ": "SIGINT", "SigQuit": "SIGQUIT",
+		// Real-time signals, numbered as glibc and systemd number them.
+		"RTMIN": "SIGRTMIN", "sigrtmin": "SIGRTMIN", "RTMIN+0": "SIGRTMIN", "RTMIN+1": "SIGRTMIN+1",
+		"SIGRTMIN+3": "SIGRTMIN+3", "rtmax": "SIGRTMIN+30", "RTMAX-1": "SIGRTMIN+29", "RTMIN+30": "SIGRTMIN+30",
+		"34": "SIGRTMIN", "37": "SIGRTMIN+3", "64": "SIGRTMIN+30",
 	}
 	for in, want := range good {
 		if got, err := NormalizeSignal(in); err != nil || got != want {
@@ -166,7 +170,13 @@ func TestNormalizeSignal(t *testing.T) {
 		"99999999999999999999": "unknown signal number 99999999999999999999",
 		"SIG":                  `unknown signal "SIG"`,
 		"SIGSIGTERM":           `unknown signal "SIGSIGTERM"`,
-		"RTMIN":                `unknown signal "RTMIN"`,
+		"33":                   "unknown signal number 33",
+		"65":                   "unknown signal number 65",
+		"RTMIN+31":             `unknown signal "RTMIN+31"`,
+		"RTMAX-31":             `unknown signal "RTMAX-31"`,
+		"RTMIN-1":              `unknown signal "RTMIN-1"`,
+		"RTMIN+":               `unknown signal "RTMIN+"`,
+		"RTMIN+1x":             `unknown signal "RTMIN+1x"`,
 		"-15":                  `unknown signal "-15"`,
 	}
 	for in, want := range bad {

@@ -196,7 +196,7 @@ func TestSignalNumber(t *testing.T) {
 			t.Errorf("SignalNumber(%q) = %v, %v; want %v", name, got, err, want)
 		}
 	}
-	for _, name := range []string{"", "TERM", "sigterm", "SIGBOGUS", "15"} {
+	for _, name := range []string{"", "TERM", "sigterm", "SIGBOGUS", "15", "SIGRTMIN+31", "SIGRTMIN+", "SIGRTMIN+01", "SIGRTMIN-1", "SIGRTMAX"} {
 		if _, err := SignalNumber(name); !errors.Is(err, ErrUnknownSignal) {
 			t.Errorf("SignalNumber(%q): %v, want ErrUnknownSignal", name, err)
 		}

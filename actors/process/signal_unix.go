@@ -48,12 +48,18 @@ func SignalNumber(name string) (syscall.Signal, error) {
 	if s := unix.SignalNum(name); s != 0 {
 		return s, nil
 	}
+	if s, ok := rtSignalNumber(name); ok {
+		return s, nil
+	}
 	return 0, fmt.Errorf("process: %w %q", ErrUnknownSignal, name)
 }
 
 // signalName returns the canonical name of s, such as "SIGKILL".
 func signalName(s syscall.Signal) string {
 	if name := unix.SignalName(s); name != "" {
+		return name
+	}
+	if name, ok := rtSignalName(s); ok {
 		return name
 	}
 	return "SIG" + strconv.Itoa(int(s))

@@ -77,7 +77,7 @@ func signalLabel(sig string) string {
 
 // isDashSignal reports whether arg is a signal written as kill(1) takes
 // it: a dash, then a number ("-9") or a name of two characters or more
-// ("-HUP", "-sigusr1", "-RTMIN+1"). Whether the signal exists is superd's
+// ("-HUP", "-sigusr1", "-RTMIN+1", "-RTMAX-1"). Whether the signal exists is superd's
 // to say. "-h" (help) and "--flag" are not.
 func isDashSignal(arg string) bool {
 	rest, ok := strings.CutPrefix(arg, "-")
@@ -88,7 +88,7 @@ func isDashSignal(arg string) bool {
 	for _, c := range []byte(rest) {
 		switch {
 		case c >= '0' && c <= '9':
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '+':
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '+', c == '-': // -RTMIN+1, -RTMAX-1
 			digits = false
 		default:
 			return false

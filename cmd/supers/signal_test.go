@@ -174,7 +174,7 @@ func TestDashSignalArgs(t *testing.T) {
 		}
 	}
 	for arg, want := range map[string]bool{
-		"-9": true, "-HUP": true, "-sigusr1": true, "-RTMIN+1": true,
+		"-9": true, "-HUP": true, "-sigusr1": true, "-RTMIN+1": true, "-RTMAX-1": true,
 		"-h": false, "-": false, "--": false, "--json": false, "9": false, "-HU P": false, "-x1=": false,
 	} {
 		if got := isDashSignal(arg); got != want {
