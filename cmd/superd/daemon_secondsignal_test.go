@@ -15,7 +15,8 @@ import (
 // services was swallowed without a word: superd seemed to ignore it while
 // it waited for a service's TimeoutStopSec. superd now logs that it is
 // stopping already, and how to end it at once; the shutdown goes on as
-// before (the stubborn service still gets its TimeoutStopSec).
+// before (the stubborn service still gets its TimeoutStopSec). A SIGHUP
+// then was swallowed too: the log says the configuration is not reloaded.
 func TestSecondStopSignalIsAnswered(t *testing.T) {
 	t.Parallel()
 	d := newDaemon(t, map[string]string{
@@ -35,6 +36,11 @@ func TestSecondStopSignalIsAnswered(t *testing.T) {
 	_ = d.cmd.Process.Signal(syscall.SIGINT)
 	waitFor(t, 10*time.Second, "superd answers the second signal", func() bool {
 		return strings.Contains(d.stderr.String(), "already shutting down")
+	})
+	// Nor is a SIGHUP swallowed: no reload is made, and the log says so.
+	_ = d.cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, 10*time.Second, "superd answers the SIGHUP", func() bool {
+		return strings.Contains(d.stderr.String(), "SIGHUP: configuration not reloaded: superd is shutting down")
 	})
 	select {
 	case <-d.exited:

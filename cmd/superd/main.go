@@ -195,11 +195,13 @@ func run(args []string, stderr io.Writer) int {
 		// they still have to say (a SIGHUP's reload cut by the shutdown,
 		// STOPPING=1) is said before superd exits and its log closes.
 		var helpers sync.WaitGroup
+		ran := make(chan struct{})
 		defer func() { stop(); helpers.Wait() }()
-		helpers.Go(func() { reloadOnHangup(ctx, sup, hup, logger) })
+		helpers.Go(func() { reloadOnHangup(ctx, ran, sup, hup, logger) })
 		helpers.Go(func() { releaseStartupMemory(ctx, sup.Ready()) })
 		helpers.Go(func() { notifySystemd(ctx, sup, sd, watchdog, logger) })
 		err = sup.Run(ctx)
+		close(ran)
 	}
 	if err != nil {
 		logger.Error("superd failed", "err", err)
@@ -490,9 +492,13 @@ func stopOnSignal(sigs <-chan os.Signal, stop context.CancelFunc, done <-chan st
 
 // reloadOnHangup runs a reload for every SIGHUP until ctx is done. A
 // SIGHUP that comes while superd starts waits for the start; one that
-// superd's shutdown (ctx) overtakes is not a failed reload.
-func reloadOnHangup(ctx context.Context, sup *actors.Supervisor, hup <-chan os.Signal, logger *slog.Logger) {
-	for {
+// superd's shutdown (ctx) overtakes is not a failed reload. Once ctx is
+// done, each SIGHUP is answered in the log until ran is closed (the
+// services may take long to stop): ignored without a word, it would leave
+// the operator believing a new service file was read.
+func reloadOnHangup(ctx context.Context, ran <-chan struct{}, sup *actors.Supervisor, hup <-chan os.Signal, logger *slog.Logger) {
+	const notReloaded = "SIGHUP: configuration not reloaded: superd is shutting down"
+	for ctx.Err() == nil {
 		select {
 		case <-hup:
 			logger.Info("SIGHUP: reloading the configuration")
@@ -500,11 +506,18 @@ func reloadOnHangup(ctx context.Context, sup *actors.Supervisor, hup <-chan os.S
 			switch {
 			case err == nil:
 			case ctx.Err() != nil || errors.Is(err, actors.ErrNotRunning):
-				logger.Info("SIGHUP: configuration not reloaded: superd is shutting down")
+				logger.Info(notReloaded)
 			default:
 				logger.Error("reload failed", "err", err)
 			}
 		case <-ctx.Done():
+		}
+	}
+	for {
+		select {
+		case <-hup:
+			logger.Warn(notReloaded)
+		case <-ran:
 			return
 		}
 	}
