@@ -81,6 +81,10 @@ type serviceEntry struct {
 	counted   uint64 // last generation counted as a start attempt
 	failedGen uint64 // generation of the last failure handled
 	statusGen uint64 // generation of the last status observed
+	// failedExit is how the process of the last failure handled ended
+	// (nil for one that could not start), shown while the child's notice
+	// of that exit has not come (see overlaid).
+	failedExit *transport.ExitInfo
 
 	// A reload removes (or replaces) the service: once its process is
 	// gone the actor is stopped, then replacement, if any, is created.
@@ -337,6 +341,10 @@ func (s *servicesActor) HandleFailure(sys *actor.ActorSystem, sup actor.Supervis
 		s.countStart(e, ee.Gen)
 	}
 	e.failedGen = ee.Gen
+	e.failedExit = nil
+	if ee.ExecErr == nil {
+		e.failedExit = exitInfo(ee.Exit, false)
+	}
 	if s.closing || e.removing || e.opStop {
 		// Being stopped for good (shutdown, removal by a reload), or the
 		// operator's stop was routed to it (it crashed while that stop
@@ -915,6 +923,16 @@ func (s *servicesActor) overlaid(e *serviceEntry, st transport.ServiceStatus, no
 		st.State = StateStarting
 	}
 	if e.overlay != "" {
+		if st.PID != 0 {
+			// The failure (a system message) overtook the child's notice
+			// that its process ended: the process shown is gone. Its
+			// PID, which the system may reuse, must not be shown in
+			// backoff or fatal, nor the run before as the last exit.
+			st.PID, st.StartedAt, st.UptimeSeconds = 0, nil, 0
+			if e.failedExit != nil {
+				st.LastExit = e.failedExit
+			}
+		}
 		st.State = e.overlay
 		if e.overlay == StateFatal {
 			// The reason it gave up, then why the last start failed, if
