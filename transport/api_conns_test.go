@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -89,13 +90,17 @@ func TestTCPBoundsConnections(t *testing.T) {
 }
 
 // TestLimitListenerCloseEndsAWaitingAccept: a server whose connections are
-// all taken still shuts down: Close ends an Accept waiting for a slot.
+// all taken still shuts down: Close ends an Accept waiting for a slot. And
+// the wait is said (full): the connections that come meanwhile wait in the
+// kernel's backlog, unanswered, where a client sees only a timeout (root's
+// CLI, once root's own followers held the socket's 512).
 func TestLimitListenerCloseEndsAWaitingAccept(t *testing.T) {
 	inner, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := newLimitListener(inner, 1)
+	var full atomic.Int32
+	ln := newLimitListener(inner, 1, func() { full.Add(1) })
 	client, err := net.Dial("tcp", inner.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -125,6 +130,9 @@ func TestLimitListenerCloseEndsAWaitingAccept(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Accept still waits for a slot after Close")
+	}
+	if n := full.Load(); n != 1 {
+		t.Errorf("full was called %d times, want once (the Accept that waited)", n)
 	}
 	if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		t.Errorf("second Close: %v", err)

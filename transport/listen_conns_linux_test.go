@@ -177,4 +177,9 @@ func TestSocketKeepsConnectionsForRoot(t *testing.T) {
 	if !strings.Contains(logs.String(), "control connection refused") || !strings.Contains(logs.String(), "uid=4242") {
 		t.Errorf("refusal not logged:\n%s", logs.String())
 	}
+	// Every connection is taken now: the next ones wait, unanswered, and
+	// the log says why (root's CLI only saw its --timeout pass).
+	waitFor(t, "the wait for a connection slot logged", func() bool {
+		return strings.Contains(logs.String(), "control socket: all its connections are in use") && strings.Contains(logs.String(), "limit=4")
+	})
 }

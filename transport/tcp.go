@@ -150,7 +150,11 @@ func ListenTCP(ctx context.Context, opts TCPOptions) (net.Listener, error) {
 		logger.Warn("control API listening on a NON-LOOPBACK address WITHOUT TLS (insecure): the token and all traffic travel in clear",
 			"addr", ln.Addr().String(), "scheme", scheme)
 	}
-	ln = newLimitListener(ln, maxTCPConns)
+	full := &refusalLimiter{now: time.Now}
+	ln = newLimitListener(ln, maxTCPConns, func() {
+		full.log(logger, "HTTP API: all its connections are in use; new ones wait until one closes (followers of logs and events hold one each)",
+			"limit", maxTCPConns)
+	})
 	if tlsConfig != nil {
 		return tls.NewListener(ln, tlsConfig), nil
 	}
@@ -210,15 +214,15 @@ func loadTLS(certFile, keyFile string, logger *slog.Logger) (*tls.Config, error)
 	case certFile == "" || keyFile == "":
 		return nil, errors.New("TLS needs both a certificate file and a key file")
 	}
-	if fi, err := os.Stat(keyFile); err == nil {
-		// A missing or unreadable one: the load says so.
-		if err := checkKeyFileMode(keyFile, fi); err != nil {
-			return nil, err
-		}
-	}
 	r, err := newCertReloader(certFile, keyFile, logger)
 	if err != nil {
 		return nil, err
+	}
+	// Once it loads: files swapped, or not PEM, are said as such first.
+	if fi, err := os.Stat(keyFile); err == nil {
+		if err := checkKeyFileMode(keyFile, fi); err != nil {
+			return nil, err
+		}
 	}
 	return &tls.Config{
 		GetCertificate: r.getCertificate,
@@ -644,19 +648,31 @@ type limitListener struct {
 	sem       chan struct{} // one token per open connection
 	done      chan struct{} // closed by Close: Accept stops waiting
 	closeOnce sync.Once
+	// full, if not nil, is called when Accept finds every slot taken,
+	// before it waits for one: the new connections wait in the kernel's
+	// backlog meanwhile, unanswered, and the log must say why.
+	full func()
 }
 
-// newLimitListener returns ln accepting at most n connections at once.
-func newLimitListener(ln net.Listener, n int) *limitListener {
-	return &limitListener{Listener: ln, sem: make(chan struct{}, n), done: make(chan struct{})}
+// newLimitListener returns ln accepting at most n connections at once;
+// full is as limitListener's.
+func newLimitListener(ln net.Listener, n int, full func()) *limitListener {
+	return &limitListener{Listener: ln, sem: make(chan struct{}, n), done: make(chan struct{}), full: full}
 }
 
 // Accept waits for a free slot, then for a connection.
 func (l *limitListener) Accept() (net.Conn, error) {
 	select {
 	case l.sem <- struct{}{}:
-	case <-l.done:
-		return nil, net.ErrClosed
+	default:
+		if l.full != nil {
+			l.full()
+		}
+		select {
+		case l.sem <- struct{}{}:
+		case <-l.done:
+			return nil, net.ErrClosed
+		}
 	}
 	c, err := l.Listener.Accept()
 	if err != nil {
