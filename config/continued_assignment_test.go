@@ -76,6 +76,15 @@ func TestContinuationIntoSectionHeader(t *testing.T) {
 	if !errors.As(err, &e) || e.Line != 2 || e.Key != "Description" || errors.Is(err, ErrMissingKey) || errors.Is(err, ErrUnknownKey) {
 		t.Errorf("Description= continued onto [Service]: %v\nwant only the error of line 2", err)
 	}
+	// A line that starts with "[" but is no header of a section of the
+	// file goes on the value, as in systemd: a shell test, an IPv6 host.
+	s, err := parse("c", "c.service", []byte("[Service]\nExecStart=/bin/sh -c \"\\\n  [ -f /etc/default/app ] && . /etc/default/app; \\\n  exec app\"\n"), readFile)
+	if err != nil || len(s.ExecStart) != 3 || !strings.Contains(s.ExecStart[2], "[ -f /etc/default/app ] && ") {
+		t.Errorf("ExecStart= continued onto a shell test: %q, %v; want it parsed, the test in its script", s.ExecStart, err)
+	}
+	if _, err := parseDaemon("superd.conf", []byte("[Daemon]\nHTTPListen=127.0.0.1:8080\nHTTPHosts=superd.example.com \\\n  [fd00::1]\n"), readFile); err != nil {
+		t.Errorf("HTTPHosts= continued onto an IPv6 host: %v, want it parsed", err)
+	}
 	// In superd.conf too, without showing the header.
 	_, err = parseDaemon("superd.conf", []byte("[Daemon]\nHTTPHosts=a \\\n[Webhook \"w\"]\nURL=https://h\n"), readFile)
 	if err == nil || !strings.Contains(err.Error(), "section header") {

@@ -342,7 +342,7 @@ type extent struct {
 // or secret would be shown in the error of the value it joined, since no
 // value there holds a "=" on a line of its own).
 func (sc *schema) setsKey(line string) bool {
-	if strings.HasPrefix(line, "[") {
+	if sc.isHeader(line) {
 		// A section header: swallowed, it would put the keys after it in
 		// the section before (or vanish into an ExecStart= argument).
 		return true
@@ -359,13 +359,32 @@ func (sc *schema) setsKey(line string) bool {
 	return noted || sc.sectionOf(key) != ""
 }
 
+// isHeader reports whether line (trimmed) is the header of a section the
+// file kind knows, or of an X- section. Another line that starts with "["
+// (a shell test "[ -f FILE ] &&", an IPv6 host "[fd00::1]") goes on a
+// continued value, as in systemd.
+func (sc *schema) isHeader(line string) bool {
+	if !strings.HasPrefix(line, "[") {
+		return false
+	}
+	name, err := sectionName(line, false)
+	if err != nil {
+		return false
+	}
+	if isExtension(name) {
+		return true
+	}
+	_, err = sc.header(name)
+	return err == nil
+}
+
 // continuedInto is the error of a value that would continue on the line
 // cont.into, a section header or an assignment (see setsKey). In a
 // sensitive file it names neither the key nor anything of the line.
 func (sc *schema) continuedInto(lines []string, cont extent) error {
 	what := "that line looks like an assignment"
 	switch next := strings.TrimSpace(lines[cont.into]); {
-	case strings.HasPrefix(next, "["):
+	case sc.isHeader(next):
 		what = "that line is a section header"
 	case !sc.sensitive:
 		key, _, _ := strings.Cut(next, "=")
