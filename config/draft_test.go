@@ -31,6 +31,21 @@ func TestDraftSkipsEnvironmentFilesItCannotRead(t *testing.T) {
 		t.Errorf("EnvironmentFiles = %q, want the missing file named", s.EnvironmentFiles)
 	}
 
+	// Nor is a path this machine cannot follow: through a file, a loop of
+	// links, or to a directory.
+	loop := filepath.Join(dir, "loop.env")
+	if err := os.Symlink("loop.env", loop); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{filepath.Join(svc, "app.env"), loop, dir} {
+		if err := os.WriteFile(svc, []byte("[Service]\nExecStart=/bin/true\nEnvironmentFile="+p+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ParseDraft(svc); err != nil {
+			t.Errorf("ParseDraft with EnvironmentFile=%s: %v, want it parsed", p, err)
+		}
+	}
+
 	bad := filepath.Join(dir, "bad.env")
 	if err := os.WriteFile(bad, []byte("GOOD=1\nnot an assignment\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"gopkg.in/ini.v1"
 )
@@ -101,11 +102,14 @@ func ParseDraft(path string) (*Service, error) {
 	return parseFile(path, readFile, readIfAllowed)
 }
 
-// readIfAllowed is readFile, but a file that does not exist or that this
-// process may not read reads as empty.
+// readIfAllowed is readFile, but a file this process cannot find (a
+// missing one, a path through a file or a loop of links) or read (not
+// allowed to, or not a regular file here) reads as empty: on the machine
+// the draft is for, the path may be right.
 func readIfAllowed(path string) ([]byte, error) {
 	data, err := readFile(path)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.ENOTDIR) ||
+		errors.Is(err, syscall.ELOOP) || errors.Is(err, ErrNotRegular) {
 		return nil, nil
 	}
 	return data, err
