@@ -197,11 +197,11 @@ func run(args []string, stderr io.Writer) int {
 		var helpers sync.WaitGroup
 		ran := make(chan struct{})
 		defer func() { stop(); helpers.Wait() }()
+		defer close(ran) // first, even if Run panics: reloadOnHangup waits for it
 		helpers.Go(func() { reloadOnHangup(ctx, ran, sup, hup, logger) })
 		helpers.Go(func() { releaseStartupMemory(ctx, sup.Ready()) })
 		helpers.Go(func() { notifySystemd(ctx, sup, sd, watchdog, logger) })
 		err = sup.Run(ctx)
-		close(ran)
 	}
 	if err != nil {
 		logger.Error("superd failed", "err", err)
