@@ -218,12 +218,6 @@ func loadTLS(certFile, keyFile string, logger *slog.Logger) (*tls.Config, error)
 	if err != nil {
 		return nil, err
 	}
-	// Once it loads: files swapped, or not PEM, are said as such first.
-	if fi, err := os.Stat(keyFile); err == nil {
-		if err := checkKeyFileMode(keyFile, fi); err != nil {
-			return nil, err
-		}
-	}
 	return &tls.Config{
 		GetCertificate: r.getCertificate,
 		MinVersion:     tls.VersionTLS12,
@@ -235,7 +229,7 @@ func loadTLS(certFile, keyFile string, logger *slog.Logger) (*tls.Config, error)
 // the certReloader that serves it.
 func newCertReloader(certFile, keyFile string, logger *slog.Logger) (*certReloader, error) {
 	r := &certReloader{certFile: certFile, keyFile: keyFile, logger: logger,
-		load: tls.LoadX509KeyPair, stat: os.Stat, now: time.Now}
+		load: loadKeyPair, stat: os.Stat, now: time.Now}
 	r.stamp = r.stampNow()
 	r.racy = r.racilyRead(r.stamp)
 	cert, err := r.load(certFile, keyFile)
@@ -246,6 +240,22 @@ func newCertReloader(certFile, keyFile string, logger *slog.Logger) (*certReload
 	return r, nil
 }
 
+// loadKeyPair is tls.LoadX509KeyPair, refusing a key file that every user
+// may read (checkKeyFileMode) once the pair loads: files given the other
+// way round, or not PEM, are said as such first.
+func loadKeyPair(certFile, keyFile string) (tls.Certificate, error) {
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	if fi, err := os.Stat(keyFile); err == nil {
+		if err := checkKeyFileMode(keyFile, fi); err != nil {
+			return tls.Certificate{}, err
+		}
+	}
+	return cert, nil
+}
+
 // certReloader serves a certificate and key pair from their files,
 // loading them again when either changes, or when they were last loaded
 // within racyWindow of a change of either (a rewrite of the same size in
@@ -254,7 +264,7 @@ func newCertReloader(certFile, keyFile string, logger *slog.Logger) (*certReload
 type certReloader struct {
 	certFile, keyFile string
 	logger            *slog.Logger
-	load              func(certFile, keyFile string) (tls.Certificate, error) // tls.LoadX509KeyPair, but in tests
+	load              func(certFile, keyFile string) (tls.Certificate, error) // loadKeyPair, but in tests
 	stat              func(path string) (os.FileInfo, error)                  // os.Stat, but in tests
 	now               func() time.Time                                        // time.Now, but in tests
 

@@ -5,6 +5,7 @@ package transport
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -15,6 +16,7 @@ import (
 // read (Debian's ssl-cert group) is accepted.
 func TestTLSKeyEveryUserMayReadIsRefused(t *testing.T) {
 	certFile, keyFile := selfSignedCert(t)
+	openTestDir(t, keyFile)
 	opts := TCPOptions{Addr: "127.0.0.1:0", TLSCertFile: certFile, TLSKeyFile: keyFile}
 	for _, tt := range []struct {
 		mode os.FileMode
@@ -27,8 +29,61 @@ func TestTLSKeyEveryUserMayReadIsRefused(t *testing.T) {
 		switch {
 		case tt.ok && err != nil:
 			t.Errorf("key of mode %04o: %v, want it accepted", tt.mode, err)
-		case !tt.ok && (err == nil || !strings.Contains(err.Error(), keyFile) || !strings.Contains(err.Error(), "every user may read")):
+		case !tt.ok && (err == nil || !strings.Contains(err.Error(), keyFile) || !strings.Contains(err.Error(), "every user may reach it")):
 			t.Errorf("key of mode %04o: %v, want it refused, naming the file", tt.mode, err)
 		}
+	}
+	// A 0644 key no other user can reach is accepted: certbot's lineages
+	// from before 0.29 keep such keys in a 0700 archive/, linked from
+	// live/.
+	archive := filepath.Join(t.TempDir(), "archive")
+	if err := os.Mkdir(archive, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	real := filepath.Join(archive, "privkey1.pem")
+	if err := os.Rename(keyFile, real); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(real, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, keyFile); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckTCPOptions(context.Background(), opts); err != nil {
+		t.Errorf("a 0644 key in a 0700 directory, through a link: %v, want it accepted", err)
+	}
+	if err := os.Chmod(archive, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckTCPOptions(context.Background(), opts); err == nil {
+		t.Error("a 0644 key every user may reach through 0755 directories, through a link: accepted")
+	}
+}
+
+// A renewed key that every user may read is not taken at a reload: the
+// pair in force stays, as for a pair that does not load. It was served,
+// where a start refuses it.
+func TestRenewedTLSKeyEveryUserMayReadIsNotLoaded(t *testing.T) {
+	certFile, keyFile := selfSignedCert(t)
+	openTestDir(t, keyFile)
+	if _, err := loadKeyPair(certFile, keyFile); err != nil {
+		t.Fatalf("a 0600 key: %v", err)
+	}
+	if err := os.Chmod(keyFile, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loadKeyPair(certFile, keyFile); err == nil || !strings.Contains(err.Error(), "every user may reach it") {
+		t.Errorf("a 0644 key: %v, want it refused", err)
+	}
+}
+
+// openTestDir lets every user enter the test's own temporary directory,
+// which holds the directory of path (t.TempDir makes it 0700), so that
+// what is in the latter is as reachable as its modes say.
+func openTestDir(t *testing.T, path string) {
+	t.Helper()
+	if err := os.Chmod(filepath.Dir(filepath.Dir(path)), 0o755); err != nil {
+		t.Fatal(err)
 	}
 }

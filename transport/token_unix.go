@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"syscall"
 )
 
@@ -34,12 +35,27 @@ func checkTokenFileOwner(path string, fi fs.FileInfo) error {
 // checkKeyFileMode refuses a TLS private key file that every user may read
 // or write: any local user could then serve as superd, or read the API's
 // traffic, token included. A key its group may read is accepted, as
-// Debian's ssl-cert group reads its members' keys.
+// Debian's ssl-cert group reads its members' keys; so is one other users
+// cannot reach, in a directory they may not enter (certbot's keys from
+// before 0.29 are 0644 in its 0700 archive/).
 func checkKeyFileMode(path string, fi fs.FileInfo) error {
-	if perm := fi.Mode().Perm(); perm&0o006 != 0 {
-		return fmt.Errorf("TLS key file %s has mode %04o: every user may read or change it (chmod o-rwx %s)", path, perm, path)
+	perm := fi.Mode().Perm()
+	if perm&0o006 == 0 {
+		return nil
 	}
-	return nil
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return nil // the load just read it: gone since, the next load says so
+	}
+	for dir := filepath.Dir(real); ; dir = filepath.Dir(dir) {
+		if di, err := os.Stat(dir); err == nil && di.Mode().Perm()&0o001 == 0 {
+			return nil
+		}
+		if dir == filepath.Dir(dir) {
+			break
+		}
+	}
+	return fmt.Errorf("TLS key file %s has mode %04o and every user may reach it: any of them may read or change it (chmod o-rwx %s)", path, perm, real)
 }
 
 // fileOwner returns the uid of the file fi describes, -1 if unknown.
