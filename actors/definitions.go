@@ -128,7 +128,7 @@ func (c *configActor) readDefinition(name string) (*config.Definition, error) {
 	case errors.Is(err, config.ErrUntrusted):
 		// Not shown: superd does not load it, and its text could be
 		// that of any file root may read, linked there by another user.
-		return nil, fmt.Errorf("%w: %w: superd does not load it (supers rm %s moves it to the trash)", transport.ErrConflict, err, name)
+		return nil, fmt.Errorf("%w: %w: superd does not load it (if the file or a link to it is what the error names, supers apply replaces it and supers rm %s moves it to the trash)", transport.ErrConflict, err, name)
 	case errors.Is(err, config.ErrTooLarge):
 		// A file that did not load (a reload lists it): rm moves it to
 		// the trash.
@@ -243,7 +243,8 @@ func (c *configActor) handlePutDefinition(ctx actor.Context, m *putDefinition) {
 func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transport.DefinitionResult, *applyConfig, error) {
 	res := transport.DefinitionResult{Name: m.name}
 	cur, err := c.readDefinition(m.name)
-	if err != nil && !errors.Is(err, transport.ErrUnknownService) {
+	untrusted := errors.Is(err, config.ErrUntrusted)
+	if err != nil && !errors.Is(err, transport.ErrUnknownService) && !untrusted {
 		return res, nil, err
 	}
 	if err := c.goDefined(m.name); err != nil {
@@ -252,11 +253,17 @@ func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transp
 	if err := c.refusedDir(); err != nil {
 		return res, nil, err
 	}
+	// A file superd does not trust (another user could have written it)
+	// is replaced by a caller who may write any definition, as rm moves
+	// it: that is how it is fixed. It has no text, so If-Match fails.
 	if err := checkPrecondition(m.name, m.opts.IfMatch, cur); err != nil {
 		return res, nil, err
 	}
 	if err := notOwnDefinition(m.name, cur, c.known[m.name], m.root, "replace"); err != nil {
 		return res, nil, err
+	}
+	if untrusted && !m.root.allowed && m.root.asUID >= 0 {
+		return res, nil, fmt.Errorf("%w: cannot replace %s: superd does not trust its file, so whom it runs as cannot be known; %s", transport.ErrForbidden, m.name, m.root.refusal)
 	}
 	if line, ok := config.InvalidUTF8Line(m.data); ok {
 		// Written, it could not be read back through the API (see

@@ -64,6 +64,28 @@ func TestDefinitionThroughAnUntrustedLinkIsNotShown(t *testing.T) {
 		t.Errorf("the link's target changed: %q, %v", data, err)
 	}
 
+	// A file another user could have written is replaced (that is how it
+	// is fixed) by a caller who may write any definition, not by one held
+	// to its own.
+	loose := filepath.Join(dir, "loose.service")
+	if err := os.WriteFile(loose, []byte("[Service]\nExecStart=/bin/true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(loose, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	text := []byte("[Service]\nExecStart=/bin/sleep 1000\nAutoStart=no\n")
+	own := []byte("[Service]\nExecStart=/bin/sleep 1000\nAutoStart=no\nUser=65534\nGroup=65534\n")
+	if _, err := sup.PutDefinition(ctx, "loose", own, socketUser); !errors.Is(err, transport.ErrForbidden) || !strings.Contains(err.Error(), "does not trust its file") {
+		t.Errorf("PutDefinition of its own over a file anyone may write, by uid 65534: %v, want ErrForbidden for that file", err)
+	}
+	if _, err := sup.PutDefinition(ctx, "loose", text, transport.WriteOptions{}); err != nil {
+		t.Fatalf("PutDefinition over a file anyone may write: %v", err)
+	}
+	if fi, err := os.Stat(loose); err != nil || fi.Mode().Perm()&0o022 != 0 {
+		t.Errorf("the file replaced: %v, %v; want it written anew, only superd's to write", fi.Mode(), err)
+	}
+
 	if def, err := sup.Definition(ctx, "ok"); err != nil || !strings.Contains(def.Text, "ExecStart") {
 		t.Fatalf("Definition of ok: %q, %v", def.Text, err)
 	}
