@@ -540,9 +540,10 @@ type UnreachableError struct {
 	// LockHolder is the PID of the process that holds the socket's lock
 	// file (SOCKET.lock) when the socket is missing or refuses
 	// connections: a superd that is starting, or shutting down (it
-	// removes its socket first, and stops its services before it exits).
-	// 0 if none, or if that cannot be told (a remote client, a system
-	// without /proc/locks).
+	// removes its socket first, and stops its services before it exits),
+	// or whose socket was removed while it runs (a SIGHUP makes it
+	// again). 0 if none, or if that cannot be told (a remote client, a
+	// system other than Linux: see flock.Holder).
 	LockHolder int
 }
 
@@ -559,8 +560,8 @@ func (e *UnreachableError) Error() string {
 		// superd may well be running: this user may not open its socket.
 		return fmt.Sprintf("cannot reach superd at %s: %s (only root, superd's user and its control group may use the socket)", e.Socket, dialReason(e.Err))
 	case e.LockHolder > 0:
-		return fmt.Sprintf("cannot reach superd at %s: %s (superd, pid %d, still holds %s.lock: it is starting, or shutting down and stopping its services)",
-			e.Socket, dialReason(e.Err), e.LockHolder, e.Socket)
+		return fmt.Sprintf("cannot reach superd at %s: %s (superd, pid %d, holds %s.lock: it is starting, or shutting down and stopping its services; or its socket was removed: kill -HUP %d makes it again)",
+			e.Socket, dialReason(e.Err), e.LockHolder, e.Socket, e.LockHolder)
 	default:
 		return fmt.Sprintf("cannot reach superd at %s: %s (is superd running?)", e.Socket, dialReason(e.Err))
 	}

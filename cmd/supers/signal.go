@@ -12,7 +12,7 @@ import (
 
 type signalCmd struct {
 	Name   string `arg:"" name:"name" help:"The service."`
-	Signal string `arg:"" optional:"" name:"signal" help:"A signal name, with or without SIG, in any case (HUP, sigusr1), or a number. As with kill, -HUP, -9 or -s HUP works too, before or after the name."`
+	Signal string `arg:"" optional:"" name:"signal" help:"A signal name, with or without SIG, in any case (HUP, sigusr1), a real-time signal on Linux (RTMIN+3, RTMAX-1), or a number. As with kill, -HUP, -9 or -s HUP works too, before or after the name."`
 	// SignalFlag is kill's "-s SIG" form of the signal.
 	SignalFlag string `name:"signal" short:"s" placeholder:"SIG" help:"The signal, as kill -s takes it (instead of the <signal> argument)."`
 }
