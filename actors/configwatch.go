@@ -1082,6 +1082,11 @@ func (c *configActor) dirUnavailable() error {
 	if err := config.CheckDirTrusted(c.dir); err != nil {
 		return &dirUnavailableError{dir: c.dir, err: fmt.Errorf("config dir %w", err)} // it starts with the dir
 	}
+	if err := config.CheckDirChain(c.dir); err != nil {
+		// A link on the way another user could repoint: no file of the
+		// dir would load, nor one written there.
+		return &dirUnavailableError{dir: c.dir, err: err}
+	}
 	return nil
 }
 

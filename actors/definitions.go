@@ -128,7 +128,11 @@ func (c *configActor) readDefinition(name string) (*config.Definition, error) {
 	case errors.Is(err, config.ErrUntrusted):
 		// Not shown: superd does not load it, and its text could be
 		// that of any file root may read, linked there by another user.
-		return nil, fmt.Errorf("%w: %w: superd does not load it (if the file or a link to it is what the error names, supers apply replaces it and supers rm %s moves it to the trash)", transport.ErrConflict, err, name)
+		fix := "supers apply replaces it, and supers rm " + name + " moves it to the trash"
+		if path, _ := config.DefinitionPath(c.dir, name); isLink(path) {
+			fix = "supers rm " + name + " moves the link to the trash; supers apply does not replace a link"
+		}
+		return nil, fmt.Errorf("%w: %w: superd does not load it (%s)", transport.ErrConflict, err, fix)
 	case errors.Is(err, config.ErrTooLarge):
 		// A file that did not load (a reload lists it): rm moves it to
 		// the trash.
@@ -137,6 +141,12 @@ func (c *configActor) readDefinition(name string) (*config.Definition, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// isLink reports whether path is a symbolic link.
+func isLink(path string) bool {
+	fi, err := os.Lstat(path)
+	return err == nil && fi.Mode()&fs.ModeSymlink != 0
 }
 
 // danglingLink returns the target of NAME.service in dir if it is a
@@ -196,11 +206,14 @@ func dirProblem(dir string) error {
 }
 
 // checkPrecondition compares If-Match with the current file (cur is nil
-// when there is none).
-func checkPrecondition(name, ifMatch string, cur *config.Definition) error {
+// when there is none, or when unread: there is one, which cannot be read).
+func checkPrecondition(name, ifMatch string, cur *config.Definition, unread bool) error {
 	switch {
 	case ifMatch == "":
 		return nil
+	case cur == nil && unread:
+		return fmt.Errorf("%w: the file of %s cannot be read (a symbolic link to no file, too large, or one superd does not trust), so no If-Match (%q) can hold: send none",
+			transport.ErrPreconditionFailed, name, ifMatch)
 	case cur == nil:
 		return fmt.Errorf("%w: %s has no definition (If-Match %q)", transport.ErrPreconditionFailed, name, ifMatch)
 	case ifMatch != "*" && ifMatch != cur.Hash:
@@ -256,7 +269,7 @@ func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transp
 	// A file superd does not trust (another user could have written it)
 	// is replaced by a caller who may write any definition, as rm moves
 	// it: that is how it is fixed. It has no text, so If-Match fails.
-	if err := checkPrecondition(m.name, m.opts.IfMatch, cur); err != nil {
+	if err := checkPrecondition(m.name, m.opts.IfMatch, cur, untrusted); err != nil {
 		return res, nil, err
 	}
 	if err := notOwnDefinition(m.name, cur, c.known[m.name], m.root, "replace"); err != nil {
@@ -383,7 +396,7 @@ func (c *configActor) deleteDefinition(ctx actor.Context, m *deleteDefinition) (
 	if err := c.refusedDir(); err != nil {
 		return res, err
 	}
-	if err := checkPrecondition(m.name, m.opts.IfMatch, cur); err != nil {
+	if err := checkPrecondition(m.name, m.opts.IfMatch, cur, unread); err != nil {
 		return res, err
 	}
 	if err := notOwnDefinition(m.name, cur, c.known[m.name], m.root, "remove"); err != nil {

@@ -49,6 +49,9 @@ func TestDefinitionThroughAnUntrustedLinkIsNotShown(t *testing.T) {
 	if !errors.Is(err, transport.ErrConflict) || !errors.Is(err, config.ErrUntrusted) || strings.Contains(err.Error(), "TOPSECRET") || def.Text != "" {
 		t.Fatalf("Definition through a link in a dir anyone may write: %q, %v; want ErrConflict and ErrUntrusted, nothing of the file shown", def.Text, err)
 	}
+	if !strings.Contains(err.Error(), "supers rm lnk moves the link to the trash") {
+		t.Errorf("Definition through such a link: %v, want the remedy for a link (apply does not replace one)", err)
+	}
 	socketUser := transport.WriteOptions{Caller: transport.Caller{UID: 65534}}
 	if _, err := sup.DeleteDefinition(ctx, "lnk", socketUser); !errors.Is(err, transport.ErrForbidden) || errors.Is(err, transport.ErrConflict) {
 		t.Errorf("DeleteDefinition of the link by uid 65534: %v, want ErrForbidden alone", err)
@@ -79,6 +82,9 @@ func TestDefinitionThroughAnUntrustedLinkIsNotShown(t *testing.T) {
 	if _, err := sup.PutDefinition(ctx, "loose", own, socketUser); !errors.Is(err, transport.ErrForbidden) || !strings.Contains(err.Error(), "does not trust its file") {
 		t.Errorf("PutDefinition of its own over a file anyone may write, by uid 65534: %v, want ErrForbidden for that file", err)
 	}
+	if _, err := sup.PutDefinition(ctx, "loose", text, transport.WriteOptions{IfMatch: "*"}); !errors.Is(err, transport.ErrPreconditionFailed) || !strings.Contains(err.Error(), "cannot be read") {
+		t.Errorf("PutDefinition with If-Match over a file superd does not trust: %v, want a 412 saying it cannot be read", err)
+	}
 	if _, err := sup.PutDefinition(ctx, "loose", text, transport.WriteOptions{}); err != nil {
 		t.Fatalf("PutDefinition over a file anyone may write: %v", err)
 	}
@@ -95,5 +101,36 @@ func TestDefinitionThroughAnUntrustedLinkIsNotShown(t *testing.T) {
 	defer os.Chmod(dir, 0o700) //nolint:errcheck // for TempDir's cleanup
 	if def, err := sup.Definition(ctx, "ok"); !errors.Is(err, transport.ErrConfigUnavailable) || def.Text != "" {
 		t.Errorf("Definition while the config dir is writable by anyone: %q, %v; want ErrConfigUnavailable", def.Text, err)
+	}
+}
+
+// A config dir reached through a link in a directory every user may write
+// (sticky or not: the link's owner, or anyone, could repoint it) is
+// refused as a whole: no file of it would load. Its definitions were
+// read, and written, and GET's error sent the caller to rm or apply a
+// file that was fine.
+func TestConfigDirThroughAnUntrustedLinkIsRefused(t *testing.T) {
+	real := t.TempDir()
+	if err := os.WriteFile(filepath.Join(real, "ok.service"), []byte("[Service]\nExecStart=/bin/true\nAutoStart=no\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stk := t.TempDir()
+	if err := os.Chmod(stk, os.ModeSticky|0o777); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(stk, "conf")
+	if err := os.Symlink(real, conf); err != nil {
+		t.Fatal(err)
+	}
+	sup, _, _ := embedded(t, actors.Config{ConfigDir: conf})
+	ctx := context.Background()
+	if def, err := sup.Definition(ctx, "ok"); !errors.Is(err, transport.ErrConfigUnavailable) || def.Text != "" {
+		t.Errorf("Definition in a config dir reached through a link anyone may replace: %q, %v; want ErrConfigUnavailable", def.Text, err)
+	}
+	if _, err := sup.PutDefinition(ctx, "new", []byte("[Service]\nExecStart=/bin/true\nAutoStart=no\n"), transport.WriteOptions{}); !errors.Is(err, transport.ErrConfigUnavailable) {
+		t.Errorf("PutDefinition there: %v, want ErrConfigUnavailable", err)
+	}
+	if _, err := os.Lstat(filepath.Join(real, "new.service")); err == nil {
+		t.Error("the refused PUT wrote its file")
 	}
 }

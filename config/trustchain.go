@@ -29,13 +29,29 @@ import (
 // rename a directory away. Errors resolving path are as readFile's (no
 // path repeated; a missing file wraps fs.ErrNotExist).
 func checkFileChain(path string) error {
+	return checkChain(path, pathsafe.HoldsEnd, "the file")
+}
+
+// CheckDirChain returns an error wrapping ErrUntrusted if dir, a config
+// dir, or a directory holding a symbolic link on the way to it, fails the
+// rule checkFileChain applies to each file in it: no file of dir could be
+// loaded then (and a file written there would not load either).
+func CheckDirChain(dir string) error {
+	return checkChain(dir, pathsafe.IsEnd, "the config dir")
+}
+
+// checkChain is checkFileChain of path, checking the directory whose role
+// is end (named what) as the one that holds or is what path names.
+func checkChain(path string, end pathsafe.Role, what string) error {
 	_, err := pathsafe.Walk(path, func(dir string, fi fs.FileInfo, role pathsafe.Role) error {
-		var holds string
+		var where string
 		switch {
 		case role&pathsafe.HoldsLink != 0:
-			holds = "a symbolic link on the way to the file"
-		case role&pathsafe.HoldsEnd != 0:
-			holds = "the file"
+			where = fmt.Sprintf("directory %s, which holds a symbolic link on the way to %s", shownPath(dir), what)
+		case role&end != 0 && end == pathsafe.IsEnd:
+			where = what + " " + shownPath(dir)
+		case role&end != 0:
+			where = fmt.Sprintf("directory %s, which holds %s", shownPath(dir), what)
 		default:
 			return nil
 		}
@@ -48,9 +64,9 @@ func checkFileChain(path string) error {
 				if euid := os.Geteuid(); euid != 0 {
 					who = "root or uid " + strconv.Itoa(euid)
 				}
-				err = &untrustedError{ue.why, "keep the file, and any link to it, in a directory that only " + who + " may write"}
+				err = &untrustedError{ue.why, "keep " + what + ", and any link to it, in a directory that only " + who + " may write"}
 			}
-			return fmt.Errorf("directory %s, which holds %s: %w", shownPath(dir), holds, err)
+			return fmt.Errorf("%s: %w", where, err)
 		}
 		return nil
 	})
