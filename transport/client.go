@@ -559,6 +559,12 @@ func (e *UnreachableError) Error() string {
 	case errors.Is(e.Err, fs.ErrPermission):
 		// superd may well be running: this user may not open its socket.
 		return fmt.Sprintf("cannot reach superd at %s: %s (only root, superd's user and its control group may use the socket)", e.Socket, dialReason(e.Err))
+	case e.LockHolder > 0 && errors.Is(e.Err, syscall.ECONNREFUSED):
+		// A socket file nothing listens on: a superd that has not made
+		// its own yet, or a dead one put in its place, which superd does
+		// not replace.
+		return fmt.Sprintf("cannot reach superd at %s: %s (superd, pid %d, holds %s.lock: it is starting; or what is at %s is not its socket: remove it, then kill -HUP %d makes superd's again)",
+			e.Socket, dialReason(e.Err), e.LockHolder, e.Socket, e.Socket, e.LockHolder)
 	case e.LockHolder > 0:
 		return fmt.Sprintf("cannot reach superd at %s: %s (superd, pid %d, holds %s.lock: it is starting, or shutting down and stopping its services; or its socket was removed: kill -HUP %d makes it again)",
 			e.Socket, dialReason(e.Err), e.LockHolder, e.Socket, e.LockHolder)

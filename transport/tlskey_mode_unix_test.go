@@ -80,10 +80,21 @@ func TestRenewedTLSKeyEveryUserMayReadIsNotLoaded(t *testing.T) {
 
 // openTestDir lets every user enter the test's own temporary directory,
 // which holds the directory of path (t.TempDir makes it 0700), so that
-// what is in the latter is as reachable as its modes say.
+// what is in the latter is as reachable as its modes say. The test is
+// skipped if a directory above that one is closed to other users (a
+// TMPDIR of one user's, as macOS gives): nothing in it is reachable.
 func openTestDir(t *testing.T, path string) {
 	t.Helper()
-	if err := os.Chmod(filepath.Dir(filepath.Dir(path)), 0o755); err != nil {
+	top := filepath.Dir(filepath.Dir(path))
+	for dir := filepath.Dir(top); ; dir = filepath.Dir(dir) {
+		if fi, err := os.Stat(dir); err == nil && fi.Mode().Perm()&0o001 == 0 {
+			t.Skipf("%s, above the test's temporary directory, is closed to other users", dir)
+		}
+		if dir == filepath.Dir(dir) {
+			break
+		}
+	}
+	if err := os.Chmod(top, 0o755); err != nil {
 		t.Fatal(err)
 	}
 }
