@@ -81,6 +81,7 @@ type configActor struct {
 
 	watchDir   bool        // reload on file events (superd --watch)
 	watch      *watcher    // nil unless watching
+	watchedDir os.FileInfo // the directory c.dir named when its watch was added (nil: none yet)
 	debounce   *time.Timer // pending reload after file events
 	burstStart time.Time   // first file event since the last reload, while debounce is pending
 	epoch      uint64      // makes a fired debounce timer stale

@@ -86,6 +86,8 @@ func (c *configActor) startWatch(ctx actor.Context) {
 	}
 	if err := w.Add(dir); err != nil {
 		c.log.Error("cannot watch the config dir", "dir", dir, "err", err)
+	} else if fi, err := os.Stat(dir); err == nil {
+		c.watchedDir = fi
 	}
 	done := make(chan struct{})
 	c.watch = &watcher{fs: w, done: done}
@@ -192,6 +194,10 @@ func (c *configActor) handleFsChanged(ctx actor.Context, m *fsChanged) {
 		// A new directory under the same name: watch it (a watch on a
 		// removed dir is dropped by the kernel).
 		switch err := c.watch.fs.Add(filepath.Clean(c.dir)); {
+		case err == nil:
+			if fi, err := os.Stat(c.dir); err == nil {
+				c.watchedDir = fi
+			}
 		case errors.Is(err, fs.ErrNotExist):
 			// Moved away or removed, not replaced (yet): the reload says
 			// so, and the watch of the parent sees a new one made.
@@ -361,10 +367,10 @@ type linkChanged struct {
 // the kernel does (ELOOP).
 const maxLinkHops = 40
 
-// linkChain returns, for the file name of the directory dir (a real
-// path, without symbolic links), the entries (by directory, then name)
-// that the path goes through once it leaves dir through a symbolic link,
-// up to the file it resolves to; nil when name is no symbolic link. A
+// linkChain returns, for name (a file name, or a relative path) in the
+// directory dir (a real path, without symbolic links), the entries (by
+// directory, then name) that the path goes through once it meets a
+// symbolic link, up to the file it resolves to; nil when it meets none. A
 // missing entry ends the chain: it is watched for, as it may come.
 func linkChain(dir, name string) map[string]map[string]bool {
 	out := make(map[string]map[string]bool)
@@ -374,7 +380,7 @@ func linkChain(dir, name string) map[string]map[string]bool {
 		}
 		out[dir][name] = true
 	}
-	resolved, comps, hops := dir, []string{name}, 0
+	resolved, comps, hops := dir, strings.Split(name, "/"), 0
 	for len(comps) > 0 {
 		c := comps[0]
 		comps = comps[1:]
@@ -422,7 +428,8 @@ func (c *configActor) syncLinkWatch(ctx actor.Context) {
 	if c.watch == nil {
 		return
 	}
-	want := make(map[string]map[string]bool)
+	c.rewatchDir()
+	want := dirLinks(c.dir)
 	files := make(map[string]bool)
 	if real, err := filepath.EvalSymlinks(c.dir); err == nil {
 		for _, file := range c.followedFiles() {
@@ -446,7 +453,7 @@ func (c *configActor) syncLinkWatch(ctx actor.Context) {
 		}
 		w, err := fsnotify.NewWatcher()
 		if err != nil {
-			c.log.Warn("cannot watch the targets of symbolic links among the service files; use supers reload after changing them", "err", err)
+			c.log.Warn("cannot watch the targets of symbolic links among the service files or on the way to the config dir; use supers reload after changing them", "err", err)
 			return
 		}
 		lw := &linkWatch{fs: w, done: make(chan struct{})}
@@ -512,6 +519,59 @@ func (c *configActor) syncLinkWatch(ctx actor.Context) {
 	}
 	c.links.files = files
 	c.links.names.Store(&want)
+}
+
+// rewatchDir watches the config dir again if its path names another
+// directory than the one watched: a link on the way was switched (a
+// "current" link to a release), or the directory a link names was made
+// again. The kernel's watch follows the directory it was added on, not the
+// path, and the events of the new one would never come (the rescan alone
+// would see its changes, 30 s late, each time).
+func (c *configActor) rewatchDir() {
+	fi, err := os.Stat(c.dir)
+	if err != nil || c.watchedDir != nil && os.SameFile(fi, c.watchedDir) {
+		return // gone (the parent's watch, the rescan see it back), or the same
+	}
+	dir := filepath.Clean(c.dir)
+	_ = c.watch.fs.Remove(dir) // the old one's watch, if the kernel has not dropped it
+	if err := c.watch.fs.Add(dir); err != nil {
+		c.log.Warn("cannot watch the config dir its path names now", "dir", dir, "err", err)
+		return
+	}
+	if c.watchedDir != nil {
+		c.log.Info("the config dir's path names another directory: watching it", "dir", dir)
+	}
+	c.watchedDir = fi
+}
+
+// dirLinks returns the entries on the way to dir from its first symbolic
+// link on (by their directory, then name: the links and the names their
+// targets go through), which the link watch watches: switching a link, or
+// making again the directory one names, changes the config dir without an
+// event in the directory watched. Empty if no link is on the way.
+func dirLinks(dir string) map[string]map[string]bool {
+	out := make(map[string]map[string]bool)
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return out
+	}
+	comps := strings.Split(strings.TrimPrefix(abs, "/"), "/")
+	parent := "/"
+	for i, comp := range comps {
+		next := filepath.Join(parent, comp)
+		fi, err := os.Lstat(next)
+		if err != nil {
+			return out
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			if chain := linkChain(parent, filepath.Join(comps[i:]...)); chain != nil {
+				return chain
+			}
+			return out
+		}
+		parent = next
+	}
+	return out
 }
 
 // hardLinked returns the file that path resolves to, if it is a regular
