@@ -283,6 +283,15 @@ func (b *daemonBuilder) finish() {
 
 // validHost reports whether h is an IP address or a host name (letters,
 // digits, '-', '.', '_'), without a port.
+// CheckHostName reports what is wrong with h (brackets removed) as a name
+// allowed in the Host header (HTTPHosts=, superd's --http-host).
+func CheckHostName(h string) error {
+	if !validHost(unbracket(h)) {
+		return fmt.Errorf("%s is not a host name or IP address (no port, no scheme)", quoteValue(unbracket(h)))
+	}
+	return nil
+}
+
 func validHost(h string) bool {
 	if _, err := netip.ParseAddr(h); err == nil {
 		return true
@@ -389,8 +398,8 @@ func (b *daemonBuilder) daemonKey(key, v string) (err error) {
 	case keyHTTPHosts:
 		for _, h := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' }) {
 			h = unbracket(h)
-			if !validHost(h) {
-				return fmt.Errorf("%s is not a host name or IP address (no port, no scheme)", quoteValue(h))
+			if err := CheckHostName(h); err != nil {
+				return err
 			}
 			d.HTTPHosts = append(d.HTTPHosts, strings.ToLower(h))
 		}

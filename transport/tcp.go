@@ -24,6 +24,19 @@ import (
 // in plain HTTP without [TCPOptions.Insecure].
 var ErrInsecureListen = errors.New("a non-loopback address needs TLS or an explicit insecure opt-in")
 
+// ErrTLSFiles matches the error of a TLS certificate and key that could
+// not be used (missing, not a pair, a key every user may read), for a
+// caller to name the setting that gave them.
+var ErrTLSFiles = errors.New("TLS certificate and key refused")
+
+// tlsFilesError is an error of the TLS files: its text is err's, and it
+// matches ErrTLSFiles.
+type tlsFilesError struct{ err error }
+
+func (e *tlsFilesError) Error() string        { return e.err.Error() }
+func (e *tlsFilesError) Unwrap() error        { return e.err }
+func (e *tlsFilesError) Is(target error) bool { return target == ErrTLSFiles }
+
 // TCPOptions configures the control API on TCP: [ListenTCP] and
 // [TCPHandler] take the same options.
 type TCPOptions struct {
@@ -234,7 +247,7 @@ func newCertReloader(certFile, keyFile string, logger *slog.Logger) (*certReload
 	r.racy = r.racilyRead(r.stamp)
 	cert, err := r.load(certFile, keyFile)
 	if err != nil {
-		return nil, fmt.Errorf("loading TLS certificate: %w", err)
+		return nil, &tlsFilesError{fmt.Errorf("loading TLS certificate: %w", err)}
 	}
 	r.cert = &cert
 	return r, nil

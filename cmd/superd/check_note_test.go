@@ -41,8 +41,8 @@ func TestCheckNoteNamesOnlyWhatThereIs(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			code, stdout, stderr := runSuperd(t, "--check", "--config-dir", dir, "--socket", filepath.Join(dir, "s.sock"), "--http", "8080")
-			want := `error: --http: HTTP address "8080": address 8080: missing port in address (want host:port, e.g. 127.0.0.1:8080)` + "\n" +
+			code, stdout, stderr := runSuperd(t, "--check", "--config-dir", dir, "--socket", filepath.Join(dir, "s.sock"), "--http", "0.0.0.0:0")
+			want := `error: --http: listen on 0.0.0.0:0: a non-loopback address needs TLS or an explicit insecure opt-in (configure a certificate and key, or listen on 127.0.0.1); or allow plain HTTP with --http-insecure (HTTPInsecure=yes in superd.conf)` + "\n" +
 				dir + ": 0 service file(s) invalid, 0 valid, " + tc.note + "\n"
 			if code != 1 || stdout != "" || stderr != want {
 				t.Errorf("exit %d, stdout %q, stderr %q\nwant %q", code, stdout, stderr, want)

@@ -90,12 +90,13 @@ func TestControlReadyLineHasHTTPAddr(t *testing.T) {
 }
 
 // A malformed --http address (a port without its host) is refused before
-// anything is created: no token file is left behind in the config dir.
+// anything is created, as a usage error (exit 2): no token file is left
+// behind in the config dir.
 func TestControlBadHTTPAddrLeavesNoTokenFile(t *testing.T) {
 	dir := t.TempDir()
 	cmd := exec.Command(filepath.Join(binDir, "superd"), "--config-dir", dir, "--socket", filepath.Join(dir, "s.sock"), "--http", "8080")
 	out, err := cmd.CombinedOutput()
-	if code := cmd.ProcessState.ExitCode(); err == nil || code != 1 || !strings.Contains(string(out), `HTTP address \"8080\"`) {
+	if code := cmd.ProcessState.ExitCode(); err == nil || code != 2 || !strings.Contains(string(out), `--http: "8080": missing port in address`) {
 		t.Fatalf("superd --http 8080: exit %d, %v\n%s", code, err, out)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "http.token")); !os.IsNotExist(err) {

@@ -3,6 +3,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -74,5 +76,25 @@ func TestTLSFlagWithoutItsPairIsNamed(t *testing.T) {
 		if code == 0 || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%s alone: exit %d, stderr %q; want it to say %q", tc.flag, code, stderr, tc.want)
 		}
+	}
+}
+
+// A certificate or key that cannot be used is named by the flags or
+// superd.conf's keys that gave it, not blamed on --http or HTTPListen=.
+func TestTLSFilesErrorNamesTheirSetting(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	code, _, stderr := runSuperd(t, "--check", "--config-dir", dir, "--socket", dir+"/s.sock", "--http", "127.0.0.1:0",
+		"--http-tls-cert", dir+"/none.pem", "--http-tls-key", dir+"/none.key")
+	if code == 0 || !strings.Contains(stderr, "error: --http-tls-cert/--http-tls-key: ") {
+		t.Errorf("missing TLS files given by flags: exit %d, stderr %q; want them named by their flags", code, stderr)
+	}
+	conf := t.TempDir()
+	if err := os.WriteFile(filepath.Join(conf, "superd.conf"), []byte("[Daemon]\nHTTPListen=127.0.0.1:0\nHTTPTLSCertFile="+dir+"/none.pem\nHTTPTLSKeyFile="+dir+"/none.key\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runSuperd(t, "--check", "--config-dir", conf, "--socket", dir+"/s.sock")
+	if code == 0 || !strings.Contains(stderr, "[Daemon] HTTPTLSCertFile/HTTPTLSKeyFile: ") || strings.Contains(stderr, "HTTPListen: listen") {
+		t.Errorf("missing TLS files given by superd.conf: exit %d, stderr %q; want them named by their keys", code, stderr)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/supers-dev/supers/config"
 )
 
 // superd parses its flat list of flags itself rather than with kong, the
@@ -34,6 +36,8 @@ type flagDef struct {
 	// check validates and normalises a string value (a path made
 	// absolute, a level among those allowed); nil takes it as given.
 	check func(value string) (string, error)
+	// item validates each item of a list; nil takes them as given.
+	item func(item string) error
 }
 
 // Defaults of the flags that have one.
@@ -60,6 +64,15 @@ func superdFlags(socket string) []flagDef {
 		}
 		return value, nil
 	}
+	listenAddr := func(value string) (string, error) {
+		if _, err := nonEmptyValue(value); err != nil {
+			return "", err
+		}
+		if err := config.CheckListenAddr(value); err != nil {
+			return "", fmt.Errorf("%q: %w (want host:port, e.g. 127.0.0.1:8080)", value, err)
+		}
+		return value, nil
+	}
 	return []flagDef{
 		{name: "config-dir", placeholder: "DIR", str: func(c *cli) *string { return &c.ConfigDir }, check: path,
 			help: "Directory of the *.service files and superd.conf (default: " + defaultConfigDir + "); it must exist ($" + configDirEnv + ")."},
@@ -79,7 +92,7 @@ func superdFlags(socket string) []flagDef {
 			help: "Group whose members may use the control socket, besides root and superd's user (SocketGroup= in superd.conf)."},
 		{name: "socket-allow-root-services", on: func(c *cli) *bool { return &c.SocketAllowRootServices },
 			help: "Let the socket group's members write any service definition, as root can (run as any user or group, name an EnvironmentFile=, read as root): they can then do anything root can. Without it, their definitions must run as themselves."},
-		{name: "http", placeholder: "ADDR", str: func(c *cli) *string { return &c.HTTP }, check: nonEmptyValue,
+		{name: "http", placeholder: "ADDR", str: func(c *cli) *string { return &c.HTTP }, check: listenAddr,
 			help: "Also serve the API over HTTP on ADDR (host:port; HTTPListen= in superd.conf). Requests need the bearer token."},
 		{name: "http-token-file", placeholder: "FILE", str: func(c *cli) *string { return &c.HTTPTokenFile }, check: nonEmpty,
 			help: "File holding the API token; created with a random token if missing (default: <config-dir>/http.token)."},
@@ -89,7 +102,7 @@ func superdFlags(socket string) []flagDef {
 			help: "PEM key of --http-tls-cert."},
 		{name: "http-insecure", on: func(c *cli) *bool { return &c.HTTPInsecure },
 			help: "Allow a non-loopback --http address without TLS (the token travels in clear)."},
-		{name: "http-host", placeholder: "NAME,...", list: func(c *cli) *[]string { return &c.HTTPHost },
+		{name: "http-host", placeholder: "NAME,...", list: func(c *cli) *[]string { return &c.HTTPHost }, item: config.CheckHostName,
 			help: "Host name accepted in the Host header besides localhost and loopback addresses (repeatable)."},
 		{name: "http-allow-edit", on: func(c *cli) *bool { return &c.HTTPAllowEdit },
 			help: "Let HTTP clients create, change and delete service definitions."},
@@ -199,6 +212,13 @@ func parseFlags(args []string, lookupEnv func(string) (string, bool)) (c cli, he
 			items := strings.Split(value, ",")
 			if slices.Contains(items, "") {
 				return c, false, false, &usageError{fmt.Sprintf("--%s: empty name in %q", d.name, value)}
+			}
+			if d.item != nil {
+				for _, item := range items {
+					if err := d.item(item); err != nil {
+						return c, false, false, &usageError{fmt.Sprintf("--%s: %v", d.name, err)}
+					}
+				}
 			}
 			*d.list(&c) = append(*d.list(&c), items...)
 			continue

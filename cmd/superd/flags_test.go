@@ -87,6 +87,11 @@ func TestParseFlags(t *testing.T) {
 		{[]string{"--help", "--foo"}, "unknown flag --foo"},
 		{[]string{"--http-host="}, `--http-host: empty name in ""`},
 		{[]string{"--http-host", "a,,b"}, `--http-host: empty name in "a,,b"`},
+		// Values superd could never listen with, or allow: usage errors
+		// (exit 2), named by their flag, as superd.conf's are by their key.
+		{[]string{"--http=nocolon"}, `--http: "nocolon": missing port in address (want host:port, e.g. 127.0.0.1:8080)`},
+		{[]string{"--http", "127.0.0.1:99999"}, `--http: "127.0.0.1:99999": port "99999" is not a number from 0 to 65535`},
+		{[]string{"--http-host", "ok.example,bad/host"}, `--http-host: "bad/host" is not a host name or IP address (no port, no scheme)`},
 	} {
 		_, _, _, err := parseFlags(tc.args, noEnv)
 		if _, ok := err.(*usageError); !ok || !strings.HasPrefix(err.Error(), tc.want) {

@@ -389,6 +389,13 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 	switch {
 	case errors.Is(err, transport.ErrInsecureListen):
 		probs = append(probs, fmt.Errorf("%s: %w; or allow plain HTTP with --http-insecure (HTTPInsecure=yes in superd.conf)", from, err))
+	case errors.Is(err, transport.ErrTLSFiles):
+		// Not --http's or HTTPListen='s fault: the files'.
+		tlsFrom := "--http-tls-cert/--http-tls-key"
+		if c.HTTPTLSCert == "" {
+			tlsFrom = d.File + ": [Daemon] HTTPTLSCertFile/HTTPTLSKeyFile"
+		}
+		probs = append(probs, fmt.Errorf("%s: %w", tlsFrom, err))
 	case err != nil:
 		probs = append(probs, fmt.Errorf("%s: %w", from, err))
 	}
