@@ -55,6 +55,8 @@ clean:
 # a build would leave root-owned files in the tree. Run make build first.
 install:
 	@test -x $(BIN)/superd -a -x $(BIN)/supers || { echo "make install: no $(BIN)/superd or $(BIN)/supers: run 'make build' first (as yourself, not root)" >&2; exit 1; }
+	@# The unit's ExecStart= and make's own words split at blanks: such a path would be two.
+	@case '$(BINDIR)$(CONFDIR)$(UNITDIR)$(DESTDIR)' in *[[:space:]\|\'\"\$$\\%]*) echo "make install: BINDIR, CONFDIR, UNITDIR and DESTDIR must not contain blanks, quotes, |, \$$, \\ or %" >&2; exit 1;; esac
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR)
 	@# An existing config dir keeps its mode (install -d would reset it to 0755).
 	test -d $(DESTDIR)$(CONFDIR) || install -d -m 0755 $(DESTDIR)$(CONFDIR)
