@@ -534,9 +534,13 @@ func (a *app) whileStarting(ctx context.Context, verb string, open func(context.
 }
 
 // isFatal reports whether err means no request can succeed (superd cannot
-// be reached, or refuses the token), so a command acting on several
+// be reached, or refuses the token), or that supers's output cannot be
+// written (stdout full or closed), so a command acting on several
 // services should stop at once.
 func isFatal(err error) bool {
-	var unreachable *transport.UnreachableError
-	return errors.As(err, &unreachable) || errors.Is(err, transport.ErrUnauthorized)
+	var (
+		unreachable *transport.UnreachableError
+		output      *outputError
+	)
+	return errors.As(err, &unreachable) || errors.Is(err, transport.ErrUnauthorized) || errors.As(err, &output)
 }

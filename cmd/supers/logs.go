@@ -362,9 +362,18 @@ func (w *prefixWriter) flush() error {
 func (m *lineMux) write(b []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	_, err := m.w.Write(b)
-	return err
+	if _, err := m.w.Write(b); err != nil {
+		return &outputError{err}
+	}
+	return nil
 }
+
+// outputError is a failure to write supers's output (stdout full, closed):
+// no stream can be shown any more, whichever service it is of.
+type outputError struct{ err error }
+
+func (e *outputError) Error() string { return "write stdout: " + e.err.Error() }
+func (e *outputError) Unwrap() error { return e.err }
 
 // copyLogs requests the logs and copies them to w until the answer
 // ends. With idle > 0, the request fails when superd leaves it waiting
