@@ -318,27 +318,36 @@ type prefixWriter struct {
 	m      *lineMux
 	prefix string
 	buf    []byte // the start of a line
+	cut    bool   // the last thing printed was a piece of a longer line
 }
 
 // Write prints the complete lines of p, prefixed, and keeps the rest for
-// the next Write or flush.
+// the next Write or flush. A line longer than maxLogLine is printed in
+// pieces of maxLogLine bytes, each ended with a newline; the line's own
+// newline, right after a piece, ends nothing more.
 func (w *prefixWriter) Write(p []byte) (int, error) {
 	w.buf = append(w.buf, p...)
 	var out []byte
 	for {
 		i := bytes.IndexByte(w.buf, '\n')
+		if i == 0 && w.cut {
+			// The line ended where its last piece was cut: no empty
+			// line of its own.
+			w.buf, w.cut = w.buf[1:], false
+			continue
+		}
 		if i < 0 && len(w.buf) < maxLogLine {
 			break
 		}
-		end := i + 1
-		if i < 0 {
-			end = len(w.buf)
+		end, piece := i+1, i < 0 || i >= maxLogLine
+		if piece {
+			end = maxLogLine
 		}
 		out = append(append(out, w.prefix...), w.buf[:end]...)
-		if i < 0 {
+		if piece {
 			out = append(out, '\n')
 		}
-		w.buf = w.buf[end:]
+		w.buf, w.cut = w.buf[end:], piece
 	}
 	w.buf = append(w.buf[:0:0], w.buf...) // do not keep p's lines alive
 	if len(out) > 0 {
@@ -355,7 +364,7 @@ func (w *prefixWriter) flush() error {
 		return nil
 	}
 	line := append(append([]byte(w.prefix), w.buf...), '\n')
-	w.buf = nil
+	w.buf, w.cut = nil, false
 	return w.m.write(line)
 }
 
