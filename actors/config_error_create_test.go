@@ -83,3 +83,23 @@ func TestConfigErrorAfterDefinitionWritten(t *testing.T) {
 		t.Fatalf("broken again after a good definition: %+v, want a second config-error", evs)
 	}
 }
+
+// A file whose name is no valid service name ("bad name.service") gives a
+// config-error without a service: it named none a client could ask about
+// (supers events --service refuses it), and EVENTS.md defines the field as
+// a service name. Its file names it.
+func TestConfigErrorOfABadFileNameNamesNoService(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "bad name.service"), []byte("[Service]\nExecStart=/bin/true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sup := lcRunOn(t, Config{ConfigDir: dir, LogDir: t.TempDir()}).sup
+	var evs []notify.Event
+	waitUntil(t, "a config-error for bad name.service", func() bool {
+		evs = configErrorsOf(t, sup, "")
+		return len(evs) > 0
+	})
+	if e := evs[0]; e.Service != "" || e.File != filepath.Join(dir, "bad name.service") || !strings.Contains(e.Reason, "invalid service name") {
+		t.Errorf("config-error %+v, want no service, the file named, the name's error", e)
+	}
+}

@@ -1226,7 +1226,13 @@ func (c *configActor) publishConfigErrors(ctx actor.Context, errs []transport.Co
 		if ok && last == reason {
 			continue
 		}
-		ev := notify.NewEvent(notify.TypeConfigError, c.serviceOfFile(file))
+		name := c.serviceOfFile(file)
+		if config.ValidateName(name) != nil {
+			// bad name.service names no service a client could ask
+			// about (--service refuses it); file says which it is.
+			name = ""
+		}
+		ev := notify.NewEvent(notify.TypeConfigError, name)
 		ev.File, ev.Reason = file, reason
 		publish(ctx, c.events, ev)
 	}
