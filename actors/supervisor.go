@@ -288,6 +288,9 @@ type Supervisor struct {
 	// queries made then are answered with errLeftovers at once, instead of
 	// waiting for a start that may take up to TimeoutStopSec.
 	leftovers atomic.Bool
+	// order keeps the commands that act in the order they were asked
+	// while they wait for superd to be ready (see cmdOrder).
+	order cmdOrder
 	// early holds the operator's stops that came before Run created the
 	// services (while it stopped what a previous superd left, say): the
 	// services they name are created stopped, not started only to be
@@ -1550,11 +1553,34 @@ func (s *Supervisor) ask(ctx context.Context, name string, act bool, msg func(re
 	if err := config.ValidateName(name); err != nil {
 		return transport.ServiceStatus{}, fmt.Errorf("%w: %w", transport.ErrInvalidArgument, err)
 	}
-	if err := s.waitFor(ctx, act); err != nil {
+	var sent func() // lets the next command send its message
+	if act {
+		var prev <-chan struct{}
+		prev, sent = s.order.enter()
+		defer func() {
+			if sent != nil {
+				sent()
+			}
+		}()
+		if err := s.waitFor(ctx, act); err != nil {
+			return transport.ServiceStatus{}, err
+		}
+		if prev != nil {
+			select {
+			case <-prev: // the command asked before this one has sent its message
+			case <-ctx.Done():
+				return transport.ServiceStatus{}, context.Cause(ctx)
+			}
+		}
+	} else if err := s.waitFor(ctx, act); err != nil {
 		return transport.ServiceStatus{}, err
 	}
 	reply := make(chan result, 1)
 	s.sys.Root.Send(s.services, msg(reply))
+	if sent != nil {
+		sent()
+		sent = nil
+	}
 	end, endErr := s.end(act)
 	select {
 	case r := <-reply:
@@ -1714,6 +1740,27 @@ var errNotLoadedYet = errors.New("not loaded yet")
 
 // oneLine joins the lines of a multi-error message.
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", "; ") }
+
+// cmdOrder keeps the commands that act (start, stop, restart) in the order
+// they were asked while they wait for the supervisor to be ready (a
+// crashed superd's leftovers being stopped): released together, they
+// would race to send their messages, and a stop asked before a start
+// could come after it, and win. Once sent, the services supervisor's
+// mailbox keeps their order.
+type cmdOrder struct {
+	mu   sync.Mutex
+	last chan struct{} // closed once the command that entered last has sent its message
+}
+
+// enter queues a command: it may send its message once prev is closed (a
+// nil prev is), and calls sent once it has, or once it gives up.
+func (o *cmdOrder) enter() (prev <-chan struct{}, sent func()) {
+	mine := make(chan struct{})
+	o.mu.Lock()
+	prev, o.last = o.last, mine
+	o.mu.Unlock()
+	return prev, func() { close(mine) }
+}
 
 // earlyStops are the services the operator stopped before Run created
 // them (see Supervisor.early). A start or restart that comes later takes
