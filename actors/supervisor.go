@@ -1553,33 +1553,9 @@ func (s *Supervisor) ask(ctx context.Context, name string, act bool, msg func(re
 	if err := config.ValidateName(name); err != nil {
 		return transport.ServiceStatus{}, fmt.Errorf("%w: %w", transport.ErrInvalidArgument, err)
 	}
-	var sent func() // lets the next command send its message
-	if act {
-		var prev <-chan struct{}
-		prev, sent = s.order.enter()
-		defer func() {
-			if sent != nil {
-				sent()
-			}
-		}()
-		if err := s.waitFor(ctx, act); err != nil {
-			return transport.ServiceStatus{}, err
-		}
-		if prev != nil {
-			select {
-			case <-prev: // the command asked before this one has sent its message
-			case <-ctx.Done():
-				return transport.ServiceStatus{}, context.Cause(ctx)
-			}
-		}
-	} else if err := s.waitFor(ctx, act); err != nil {
-		return transport.ServiceStatus{}, err
-	}
 	reply := make(chan result, 1)
-	s.sys.Root.Send(s.services, msg(reply))
-	if sent != nil {
-		sent()
-		sent = nil
+	if err := s.send(ctx, act, msg(reply)); err != nil {
+		return transport.ServiceStatus{}, err
 	}
 	end, endErr := s.end(act)
 	select {
@@ -1741,6 +1717,32 @@ var errNotLoadedYet = errors.New("not loaded yet")
 // oneLine joins the lines of a multi-error message.
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", "; ") }
 
+// send sends m to the services supervisor once waitFor lets it; a
+// message that acts in the order asked (see cmdOrder).
+func (s *Supervisor) send(ctx context.Context, act bool, m any) error {
+	if !act {
+		if err := s.waitFor(ctx, false); err != nil {
+			return err
+		}
+		s.sys.Root.Send(s.services, m)
+		return nil
+	}
+	prev, sent := s.order.enter()
+	defer sent()
+	if err := s.waitFor(ctx, true); err != nil {
+		return err
+	}
+	if prev != nil {
+		select {
+		case <-prev: // the command asked before this one has sent its message
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+	s.sys.Root.Send(s.services, m)
+	return nil
+}
+
 // cmdOrder keeps the commands that act (start, stop, restart) in the order
 // they were asked while they wait for the supervisor to be ready (a
 // crashed superd's leftovers being stopped): released together, they
@@ -1752,8 +1754,9 @@ type cmdOrder struct {
 	last chan struct{} // closed once the command that entered last has sent its message
 }
 
-// enter queues a command: it may send its message once prev is closed (a
-// nil prev is), and calls sent once it has, or once it gives up.
+// enter queues a command: it may send its message once prev is closed
+// (at once if prev is nil), and calls sent once it has, or once it gives
+// up.
 func (o *cmdOrder) enter() (prev <-chan struct{}, sent func()) {
 	mine := make(chan struct{})
 	o.mu.Lock()
