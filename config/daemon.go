@@ -281,8 +281,6 @@ func (b *daemonBuilder) finish() {
 	}
 }
 
-// validHost reports whether h is an IP address or a host name (letters,
-// digits, '-', '.', '_'), without a port.
 // CheckHostName reports what is wrong with h (brackets removed) as a name
 // allowed in the Host header (HTTPHosts=, superd's --http-host).
 func CheckHostName(h string) error {
@@ -292,6 +290,8 @@ func CheckHostName(h string) error {
 	return nil
 }
 
+// validHost reports whether h is an IP address or a host name (letters,
+// digits, '-', '.', '_'), without a port.
 func validHost(h string) bool {
 	if _, err := netip.ParseAddr(h); err == nil {
 		return true

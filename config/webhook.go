@@ -130,12 +130,12 @@ func redactURL(s string) string {
 	return r
 }
 
-// checkListen checks a host:port address; the port is a number 0-65535.
 // CheckListenAddr reports what is wrong with v as an HTTP listen address
 // (HTTPListen=, superd's --http): host:port, the port a number from 0 to
 // 65535.
 func CheckListenAddr(v string) error { return checkListen(v) }
 
+// checkListen checks a host:port address; the port is a number 0-65535.
 func checkListen(v string) error {
 	host, port, err := net.SplitHostPort(v)
 	if err != nil {

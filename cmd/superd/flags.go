@@ -210,6 +210,9 @@ func parseFlags(args []string, lookupEnv func(string) (string, bool)) (c cli, he
 		}
 		if d.list != nil {
 			items := strings.Split(value, ",")
+			for i, item := range items {
+				items[i] = strings.TrimSpace(item) // "a.example, b.example", as HTTPHosts= takes it
+			}
 			if slices.Contains(items, "") {
 				return c, false, false, &usageError{fmt.Sprintf("--%s: empty name in %q", d.name, value)}
 			}

@@ -28,7 +28,7 @@ func TestParseFlags(t *testing.T) {
 		"--config-dir", "conf", "--log-dir=logs", "--socket", "/run/s.sock", "--log-level", "debug", "--log-format=json",
 		"--check", "--watch=false", "--socket-group", "ops", "--socket-allow-root-services=yes",
 		"--http", "127.0.0.1:9000", "--http-token-file", "/t", "--http-tls-cert=/c", "--http-tls-key", "/k",
-		"--http-insecure", "--http-host", "a.example,b.example", "--http-host=c.example", "--http-allow-edit", "--http-allow-root-services=1",
+		"--http-insecure", "--http-host", "a.example, b.example", "--http-host=c.example", "--http-allow-edit", "--http-allow-root-services=1",
 	}, noEnv)
 	want := cli{
 		ConfigDir: filepath.Join(cwd, "conf"), LogDir: filepath.Join(cwd, "logs"), Socket: "/run/s.sock", LogLevel: "debug", LogFormat: "json",
@@ -91,7 +91,7 @@ func TestParseFlags(t *testing.T) {
 		// (exit 2), named by their flag, as superd.conf's are by their key.
 		{[]string{"--http=nocolon"}, `--http: "nocolon": missing port in address (want host:port, e.g. 127.0.0.1:8080)`},
 		{[]string{"--http", "127.0.0.1:99999"}, `--http: "127.0.0.1:99999": port "99999" is not a number from 0 to 65535`},
-		{[]string{"--http-host", "ok.example,bad/host"}, `--http-host: "bad/host" is not a host name or IP address (no port, no scheme)`},
+		{[]string{"--http-host", "ok.example, bad/host"}, `--http-host: "bad/host" is not a host name or IP address (no port, no scheme)`},
 	} {
 		_, _, _, err := parseFlags(tc.args, noEnv)
 		if _, ok := err.(*usageError); !ok || !strings.HasPrefix(err.Error(), tc.want) {
