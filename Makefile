@@ -53,10 +53,12 @@ clean:
 # /etc/super, socket /run/super/superd.sock (see examples/systemd).
 # install does not build: as root (sudo), go is often not on the PATH, and
 # a build would leave root-owned files in the tree. Run make build first.
+install: export INSTALL_DIRS = $(BINDIR)$(CONFDIR)$(UNITDIR)$(DESTDIR)
 install:
 	@test -x $(BIN)/superd -a -x $(BIN)/supers || { echo "make install: no $(BIN)/superd or $(BIN)/supers: run 'make build' first (as yourself, not root)" >&2; exit 1; }
-	@# The unit's ExecStart= and make's own words split at blanks: such a path would be two.
-	@case '$(BINDIR)$(CONFDIR)$(UNITDIR)$(DESTDIR)' in *[[:space:]\|\'\"\$$\\%]*) echo "make install: BINDIR, CONFDIR, UNITDIR and DESTDIR must not contain blanks, quotes, |, \$$, \\ or %" >&2; exit 1;; esac
+	@# The unit's ExecStart= and these recipes split, or run, what a blank or a
+	@# shell's character in these paths would make of them: only plain ones go.
+	@test -z "$$(printf '%s' "$$INSTALL_DIRS" | tr -d 'A-Za-z0-9._/+-')" || { echo "make install: BINDIR, CONFDIR, UNITDIR and DESTDIR may hold only letters, digits and . _ / + -" >&2; exit 1; }
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR)
 	@# An existing config dir keeps its mode (install -d would reset it to 0755).
 	test -d $(DESTDIR)$(CONFDIR) || install -d -m 0755 $(DESTDIR)$(CONFDIR)
