@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Commands that wait together for the supervisor to be ready send their
@@ -19,7 +20,7 @@ func TestCmdOrderKeepsTheOrderOfAsking(t *testing.T) {
 	)
 	const n = 50
 	for i := range n {
-		prev, sent := o.enter() // asked in this order
+		prev, sent, _ := o.enter() // asked in this order
 		wg.Go(func() {
 			<-ready
 			if prev != nil {
@@ -41,5 +42,30 @@ func TestCmdOrderKeepsTheOrderOfAsking(t *testing.T) {
 		return s
 	}(); !slices.Equal(got, want) {
 		t.Errorf("sent in the order %v, want the order asked", got)
+	}
+}
+
+// A command that gives up while queued (its client gone) does not let the
+// one after it send before those asked before it: it let it go at once,
+// and the race was back.
+func TestCmdOrderGivingUpKeepsTheOrder(t *testing.T) {
+	var o cmdOrder
+	_, sentA, _ := o.enter()
+	prevB, _, gaveUpB := o.enter()
+	prevC, _, _ := o.enter()
+	if prevB == nil || prevC == nil {
+		t.Fatal("commands queued behind another must wait")
+	}
+	gaveUpB()
+	select {
+	case <-prevC:
+		t.Fatal("C may send now, though A, asked before it, has not sent yet")
+	case <-time.After(50 * time.Millisecond):
+	}
+	sentA()
+	select {
+	case <-prevC:
+	case <-time.After(10 * time.Second):
+		t.Fatal("C still waits once A has sent and B gave up")
 	}
 }

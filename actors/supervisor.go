@@ -1727,19 +1727,21 @@ func (s *Supervisor) send(ctx context.Context, act bool, m any) error {
 		s.sys.Root.Send(s.services, m)
 		return nil
 	}
-	prev, sent := s.order.enter()
-	defer sent()
+	prev, sent, gaveUp := s.order.enter()
 	if err := s.waitFor(ctx, true); err != nil {
+		gaveUp()
 		return err
 	}
 	if prev != nil {
 		select {
 		case <-prev: // the command asked before this one has sent its message
 		case <-ctx.Done():
+			gaveUp()
 			return context.Cause(ctx)
 		}
 	}
 	s.sys.Root.Send(s.services, m)
+	sent()
 	return nil
 }
 
@@ -1755,14 +1757,24 @@ type cmdOrder struct {
 }
 
 // enter queues a command: it may send its message once prev is closed
-// (at once if prev is nil), and calls sent once it has, or once it gives
-// up.
-func (o *cmdOrder) enter() (prev <-chan struct{}, sent func()) {
+// (at once if prev is nil), and calls sent once it has, or gaveUp if it
+// gives up (its context ended): the next one then still waits for prev,
+// asked before it.
+func (o *cmdOrder) enter() (prev <-chan struct{}, sent, gaveUp func()) {
 	mine := make(chan struct{})
 	o.mu.Lock()
-	prev, o.last = o.last, mine
+	last := o.last
+	o.last = mine
 	o.mu.Unlock()
-	return prev, func() { close(mine) }
+	if last == nil {
+		return nil, func() { close(mine) }, func() { close(mine) }
+	}
+	return last, func() { close(mine) }, func() {
+		go func() { // ends once the commands before it have sent or given up
+			<-last
+			close(mine)
+		}()
+	}
 }
 
 // earlyStops are the services the operator stopped before Run created
