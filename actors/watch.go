@@ -398,8 +398,10 @@ func linkChain(dir, name string) map[string]map[string]bool {
 			break
 		}
 		if fi.Mode()&fs.ModeSymlink == 0 {
-			if len(comps) == 0 {
-				add(resolved, c) // the file itself
+			if len(comps) == 0 || hops > 0 {
+				// The file itself, or a directory a link leads through:
+				// moved aside and made again, it is another one.
+				add(resolved, c)
 			}
 			resolved = next
 			continue

@@ -74,4 +74,12 @@ func TestWatchFollowsTheConfigDirsLinks(t *testing.T) {
 	waitNames("after rel2 was made again", "d")
 	write(filepath.Join(root, "rel2", "super", "e.service"))
 	waitNames("after a file added to the new rel2", "d", "e")
+	// rel2 moved aside, and made again: no removal event names it.
+	if err := os.Rename(filepath.Join(root, "rel2"), filepath.Join(root, "rel2.old")); err != nil {
+		t.Fatal(err)
+	}
+	write(filepath.Join(root, "rel2", "super", "f.service"))
+	waitNames("after rel2 was moved aside and made again", "f")
+	write(filepath.Join(root, "rel2", "super", "g.service"))
+	waitNames("after a file added to that rel2", "f", "g")
 }
