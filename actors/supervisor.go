@@ -1727,21 +1727,17 @@ func (s *Supervisor) send(ctx context.Context, act bool, m any) error {
 		s.sys.Root.Send(s.services, m)
 		return nil
 	}
-	prev, sent, gaveUp := s.order.enter()
+	t := s.order.enter()
 	if err := s.waitFor(ctx, true); err != nil {
-		gaveUp()
+		t.resolve(false)
 		return err
 	}
-	if prev != nil {
-		select {
-		case <-prev: // the command asked before this one has sent its message
-		case <-ctx.Done():
-			gaveUp()
-			return context.Cause(ctx)
-		}
+	if err := t.wait(ctx); err != nil {
+		t.resolve(false)
+		return err
 	}
 	s.sys.Root.Send(s.services, m)
-	sent()
+	t.resolve(true)
 	return nil
 }
 
@@ -1753,28 +1749,52 @@ func (s *Supervisor) send(ctx context.Context, act bool, m any) error {
 // mailbox keeps their order.
 type cmdOrder struct {
 	mu   sync.Mutex
-	last chan struct{} // closed once the command that entered last has sent its message
+	last *cmdTicket // the command that entered last
 }
 
-// enter queues a command: it may send its message once prev is closed
-// (at once if prev is nil), and calls sent once it has, or gaveUp if it
-// gives up (its context ended): the next one then still waits for prev,
-// asked before it.
-func (o *cmdOrder) enter() (prev <-chan struct{}, sent, gaveUp func()) {
-	mine := make(chan struct{})
+// cmdTicket is one command's place in a cmdOrder.
+type cmdTicket struct {
+	prev   *cmdTicket    // the command asked before it; nil once it sent (none left to wait for)
+	done   chan struct{} // closed once it sent its message or gave up
+	gaveUp bool          // it gave up: those after it wait for prev instead; set before done is closed
+}
+
+// enter queues a command.
+func (o *cmdOrder) enter() *cmdTicket {
+	t := &cmdTicket{done: make(chan struct{})}
 	o.mu.Lock()
-	last := o.last
-	o.last = mine
+	t.prev, o.last = o.last, t
 	o.mu.Unlock()
-	if last == nil {
-		return nil, func() { close(mine) }, func() { close(mine) }
+	return t
+}
+
+// wait returns once every command asked before t has sent its message or
+// given up, or with the cause of ctx's end. A command before t that gave
+// up is looked through to those before it, asked before t too.
+func (t *cmdTicket) wait(ctx context.Context) error {
+	for p := t.prev; p != nil; {
+		select {
+		case <-p.done:
+			if !p.gaveUp {
+				return nil // it sent, after those before it had
+			}
+			p = p.prev
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
 	}
-	return last, func() { close(mine) }, func() {
-		go func() { // ends once the commands before it have sent or given up
-			<-last
-			close(mine)
-		}()
+	return nil
+}
+
+// resolve ends t's turn: it sent its message, or gave up (its context
+// ended). A command that sent lets go of those before it, which no one
+// waits for any more.
+func (t *cmdTicket) resolve(sent bool) {
+	if sent {
+		t.prev = nil
 	}
+	t.gaveUp = !sent
+	close(t.done)
 }
 
 // earlyStops are the services the operator stopped before Run created
