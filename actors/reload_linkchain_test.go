@@ -9,7 +9,8 @@ import (
 )
 
 // TestReloadLinkChain: the entries on the way from a service file that is
-// a symbolic link to the file it resolves to, by directory; none for a
+// a symbolic link to the file it resolves to, by directory, every one
+// after the first link but those of / and sticky directories; none for a
 // regular file; a loop or a missing target ends the chain.
 func TestReloadLinkChain(t *testing.T) {
 	root, err := filepath.EvalSymlinks(t.TempDir())
@@ -39,10 +40,23 @@ func TestReloadLinkChain(t *testing.T) {
 		t.Errorf("plain file: %v, want nil", got)
 	}
 	got := linkChain(conf, "app.service")
-	for _, want := range [][2]string{{conf, "app.service"}, {opt, "current"}, {filepath.Join(opt, "r1"), "app.service"}} {
+	// The directories after the first link too (opt, r1): moved aside and
+	// made again, they are others.
+	for _, want := range [][2]string{{conf, "app.service"}, {root, "opt"}, {opt, "current"}, {opt, "r1"}, {filepath.Join(opt, "r1"), "app.service"}} {
 		if !got[want[0]][want[1]] {
 			t.Errorf("app.service: %v lacks %s/%s", got, want[0], want[1])
 		}
+	}
+	// An absolute target: not / nor a sticky directory such as /tmp,
+	// where anyone's files come and go.
+	must(os.Symlink(filepath.Join(opt, "r1", "app.service"), filepath.Join(conf, "abs.service")))
+	for dir := range linkChain(conf, "abs.service") {
+		if sharedDir(dir) {
+			t.Errorf("abs.service: %s is watched", dir)
+		}
+	}
+	if got := linkChain(conf, "abs.service"); !got[opt]["r1"] {
+		t.Errorf("abs.service: %v lacks %s/r1", got, opt)
 	}
 	if got := linkChain(conf, "loop.service"); !got[conf]["loop.service"] {
 		t.Errorf("loop: %v", got)

@@ -398,9 +398,12 @@ func linkChain(dir, name string) map[string]map[string]bool {
 			break
 		}
 		if fi.Mode()&fs.ModeSymlink == 0 {
-			if len(comps) == 0 || hops > 0 {
+			if len(comps) == 0 || hops > 0 && !sharedDir(resolved) {
 				// The file itself, or a directory a link leads through:
-				// moved aside and made again, it is another one.
+				// moved aside and made again, it is another one. Not in
+				// / or a sticky directory (/tmp): anyone's files come and
+				// go there, each an event to look at, a burst of them an
+				// overflow and a reload; such a move is the rescan's.
 				add(resolved, c)
 			}
 			resolved = next
@@ -421,6 +424,16 @@ func linkChain(dir, name string) map[string]map[string]bool {
 		return nil
 	}
 	return out
+}
+
+// sharedDir reports whether dir is / or a sticky directory (such as /tmp),
+// where others' files come and go.
+func sharedDir(dir string) bool {
+	if dir == "/" {
+		return true
+	}
+	fi, err := os.Stat(dir)
+	return err == nil && fi.Mode()&fs.ModeSticky != 0
 }
 
 // syncLinkWatch makes the linkWatch watch the directories linkChain gives
