@@ -53,12 +53,17 @@ clean:
 # /etc/super, socket /run/super/superd.sock (see examples/systemd).
 # install does not build: as root (sudo), go is often not on the PATH, and
 # a build would leave root-owned files in the tree. Run make build first.
-install: export INSTALL_DIRS = $(BINDIR)$(CONFDIR)$(UNITDIR)$(DESTDIR)
+# The unit's ExecStart= and these recipes split, or run, what a blank or a
+# shell's character in these directories would make of them: install and
+# uninstall take only plain ones (given to the check through the
+# environment, which no such character can break out of).
+override INSTALL_DIRS = $(BIN)$(BINDIR)$(CONFDIR)$(UNITDIR)$(DESTDIR)
+PLAIN_DIRS = @test -z "$$(printf '%s' "$$INSTALL_DIRS" | tr -d 'A-Za-z0-9._/+-')" || { echo "make $@: BIN, BINDIR, CONFDIR, UNITDIR and DESTDIR may hold only letters, digits and . _ / + -" >&2; exit 1; }
+
+install uninstall: export INSTALL_DIRS := $(INSTALL_DIRS)
 install:
+	$(PLAIN_DIRS)
 	@test -x $(BIN)/superd -a -x $(BIN)/supers || { echo "make install: no $(BIN)/superd or $(BIN)/supers: run 'make build' first (as yourself, not root)" >&2; exit 1; }
-	@# The unit's ExecStart= and these recipes split, or run, what a blank or a
-	@# shell's character in these paths would make of them: only plain ones go.
-	@test -z "$$(printf '%s' "$$INSTALL_DIRS" | tr -d 'A-Za-z0-9._/+-')" || { echo "make install: BINDIR, CONFDIR, UNITDIR and DESTDIR may hold only letters, digits and . _ / + -" >&2; exit 1; }
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR)
 	@# An existing config dir keeps its mode (install -d would reset it to 0755).
 	test -d $(DESTDIR)$(CONFDIR) || install -d -m 0755 $(DESTDIR)$(CONFDIR)
@@ -68,6 +73,7 @@ install:
 
 # The configuration directory and its services are left alone.
 uninstall:
+	$(PLAIN_DIRS)
 	rm -f $(DESTDIR)$(BINDIR)/superd $(DESTDIR)$(BINDIR)/supers $(DESTDIR)$(UNITDIR)/superd.service
 
 # Side-by-side benchmarks of superd, supervisord, PM2, runit, s6 and a bare
