@@ -144,3 +144,49 @@ func runUntilCleanup(t *testing.T, sup *Supervisor, ctx context.Context, cancel 
 		}
 	})
 }
+
+// A start asked after a stop, before the services exist, that gives up
+// while it waits (its client gone) takes no stop back: the stop, the only
+// command carried out, keeps the service from running. The start's note
+// had removed the stop for good, and the service ran.
+func TestGivenUpStartKeepsAnEarlierStop(t *testing.T) {
+	dir := t.TempDir()
+	mark := filepath.Join(dir, "web.started")
+	sup, err := New(Config{LogDir: filepath.Join(dir, "logs"), Services: []*config.Service{
+		config.New("web", "/bin/sh", "-c", "touch "+mark+"; exec sleep 1000")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	stopped := make(chan error, 1)
+	go func() { _, err := sup.Stop(ctx, "web"); stopped <- err }()
+	waitUntil(t, "the stop recorded", func() bool {
+		sup.early.mu.Lock()
+		defer sup.early.mu.Unlock()
+		return sup.early.stops["web"] > 0
+	})
+	sctx, scancel := context.WithCancel(ctx)
+	started := make(chan error, 1)
+	go func() { _, err := sup.Start(sctx, "web"); started <- err }()
+	waitUntil(t, "the start queued", func() bool {
+		sup.early.mu.Lock()
+		defer sup.early.mu.Unlock()
+		return sup.early.stops["web"] == 0
+	})
+	scancel()
+	if err := <-started; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the start given up: %v, want context.Canceled", err)
+	}
+	runUntilCleanup(t, sup, ctx, cancel)
+	if err := <-stopped; err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	st, err := sup.Status(ctx, "web")
+	if err != nil || st.State != StateStopped || st.LastExit != nil {
+		t.Errorf("status %+v, %v; want stopped, never run", st, err)
+	}
+	if _, err := os.Stat(mark); err == nil {
+		t.Error("web ran, though the only command carried out was a stop")
+	}
+}

@@ -1121,8 +1121,11 @@ func (s *Supervisor) markStale(ctx context.Context, l []transport.ServiceStatus)
 // wrapping ErrStartFailed when the program could not be executed. Starting a
 // running service is a no-op.
 func (s *Supervisor) Start(ctx context.Context, name string) (transport.ServiceStatus, error) {
-	s.early.note(name, false)
+	taken := s.early.note(name, false)
 	st, err := s.ask(ctx, name, true, func(r replyTo) any { return &startService{name: name, reply: r} })
+	if err != nil {
+		s.early.restore(name, taken) // a start that gave up takes no stop back
+	}
 	s.persistIntent(ctx, err)
 	return s.markOne(ctx, st, err)
 }
@@ -1147,8 +1150,11 @@ func (s *Supervisor) Stop(ctx context.Context, name string) (transport.ServiceSt
 // ErrStartFailed (and the service's status) when the program could not be
 // executed.
 func (s *Supervisor) Restart(ctx context.Context, name string) (transport.ServiceStatus, error) {
-	s.early.note(name, false)
+	taken := s.early.note(name, false)
 	st, err := s.ask(ctx, name, true, func(r replyTo) any { return &restartService{name: name, reply: r} })
+	if err != nil {
+		s.early.restore(name, taken) // as for Start
+	}
 	s.persistIntent(ctx, err)
 	return s.markOne(ctx, st, err)
 }
@@ -1808,8 +1814,9 @@ type earlyStops struct {
 }
 
 // note records a stop (stop) of service name, or a start or restart, if
-// the services are not created yet.
-func (e *earlyStops) note(name string, stop bool) {
+// the services are not created yet; a start or restart takes back the
+// stops recorded before it, and returns how many.
+func (e *earlyStops) note(name string, stop bool) (taken int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	switch {
@@ -1820,8 +1827,25 @@ func (e *earlyStops) note(name string, stop bool) {
 		}
 		e.stops[name]++
 	default:
+		taken = e.stops[name]
 		delete(e.stops, name)
 	}
+	return taken
+}
+
+// restore gives service name back the n stops a start or restart took
+// back (note), if the services are not created yet: that command failed
+// (it gave up while it waited), and the stops asked before it hold.
+func (e *earlyStops) restore(name string, n int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed || n == 0 {
+		return
+	}
+	if e.stops == nil {
+		e.stops = make(map[string]int)
+	}
+	e.stops[name] += n
 }
 
 // takeBack withdraws a stop of service name that note recorded, if the
