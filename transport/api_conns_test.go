@@ -120,6 +120,20 @@ func TestLimitListenerCloseEndsAWaitingAccept(t *testing.T) {
 		}
 		accepted <- err
 	}()
+	// Said once a connection comes to wait, not before.
+	time.Sleep(20 * time.Millisecond) // lets a wrong Accept say it too early
+	if n := full.Load(); n != 0 {
+		t.Errorf("full was called %d times before any connection waited", n)
+	}
+	waiting, err := net.Dial("tcp", inner.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer waiting.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for full.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
 	if err := ln.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +146,7 @@ func TestLimitListenerCloseEndsAWaitingAccept(t *testing.T) {
 		t.Fatal("Accept still waits for a slot after Close")
 	}
 	if n := full.Load(); n != 1 {
-		t.Errorf("full was called %d times, want once (the Accept that waited)", n)
+		t.Errorf("full was called %d times, want once (the connection that waited)", n)
 	}
 	if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		t.Errorf("second Close: %v", err)

@@ -177,8 +177,16 @@ func TestSocketKeepsConnectionsForRoot(t *testing.T) {
 	if !strings.Contains(logs.String(), "control connection refused") || !strings.Contains(logs.String(), "uid=4242") {
 		t.Errorf("refusal not logged:\n%s", logs.String())
 	}
-	// Every connection is taken now: the next ones wait, unanswered, and
+	// Every connection is taken now: the next one waits, unanswered, and
 	// the log says why (root's CLI only saw its --timeout pass).
+	if strings.Contains(logs.String(), "all its connections are in use") {
+		t.Errorf("the wait was logged before a connection waited:\n%s", logs.String())
+	}
+	next, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held = append(held, next)
 	waitFor(t, "the wait for a connection slot logged", func() bool {
 		return strings.Contains(logs.String(), "control socket: all its connections are in use") && strings.Contains(logs.String(), "limit=4")
 	})

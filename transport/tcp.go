@@ -671,9 +671,8 @@ type limitListener struct {
 	sem       chan struct{} // one token per open connection
 	done      chan struct{} // closed by Close: Accept stops waiting
 	closeOnce sync.Once
-	// full, if not nil, is called when Accept finds every slot taken,
-	// before it waits for one: the new connections wait in the kernel's
-	// backlog meanwhile, unanswered, and the log must say why.
+	// full, if not nil, is called when a connection comes while every
+	// slot is taken: it waits, unanswered, and the log must say why.
 	full func()
 }
 
@@ -683,19 +682,32 @@ func newLimitListener(ln net.Listener, n int, full func()) *limitListener {
 	return &limitListener{Listener: ln, sem: make(chan struct{}, n), done: make(chan struct{}), full: full}
 }
 
-// Accept waits for a free slot, then for a connection.
+// Accept waits for a free slot, then for a connection. With every slot
+// taken, it takes the next connection that comes (one more than the bound
+// at most), says that it waits (full), and hands it over once a slot is
+// free.
 func (l *limitListener) Accept() (net.Conn, error) {
 	select {
 	case l.sem <- struct{}{}:
 	default:
-		if l.full != nil {
-			l.full()
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
 		}
 		select {
-		case l.sem <- struct{}{}:
-		case <-l.done:
-			return nil, net.ErrClosed
+		case l.sem <- struct{}{}: // one closed meanwhile
+		default:
+			if l.full != nil {
+				l.full()
+			}
+			select {
+			case l.sem <- struct{}{}:
+			case <-l.done:
+				_ = c.Close()
+				return nil, net.ErrClosed
+			}
 		}
+		return &limitConn{Conn: c, release: func() { <-l.sem }}, nil
 	}
 	c, err := l.Listener.Accept()
 	if err != nil {

@@ -55,7 +55,14 @@ func checkKeyFileMode(path string, fi fs.FileInfo) error {
 			break
 		}
 	}
-	return fmt.Errorf("TLS key file %s has mode %04o and every user may reach it: any of them may read or change it (chmod o-rwx %s)", path, perm, real)
+	may := "read"
+	switch {
+	case perm&0o006 == 0o006:
+		may = "read and change"
+	case perm&0o002 != 0:
+		may = "change"
+	}
+	return fmt.Errorf("TLS key file %s has mode %04o and every user may reach it: any of them may %s it (chmod o-rwx %s)", path, perm, may, real)
 }
 
 // fileOwner returns the uid of the file fi describes, -1 if unknown.
