@@ -77,10 +77,15 @@ func (c *configActor) handleGetDefinition(m *getDefinition) {
 		m.reply <- definitionReply{err: err}
 		return
 	}
-	if err := c.refusedDir(); err != nil {
+	if err := c.dirUnavailable(); err != nil {
 		// Another user could have put anything there, a link to a
-		// file only root may read included.
-		m.reply <- definitionReply{err: err}
+		// file only root may read included. A read: said as one, not
+		// with the writes' "nothing was changed" and reloads.
+		var du *dirUnavailableError
+		if errors.As(err, &du) {
+			err = du.err
+		}
+		m.reply <- definitionReply{err: fmt.Errorf("%w: %w; no definition is shown", transport.ErrConfigUnavailable, err)}
 		return
 	}
 	d, err := c.readDefinition(m.name)
