@@ -331,8 +331,8 @@ func TestDefinitionsConcurrentPuts(t *testing.T) {
 // With the whole config dir gone (an unmounted volume, a directory moved
 // away), supers rm refused nothing: it took the missing file for one
 // removed by hand, stopped the running service and forgot it. It is now
-// "configuration unavailable", and nothing is stopped; cat says the same,
-// not "no file".
+// "configuration unavailable", and nothing is stopped; cat says the same
+// (as a read), not "no file".
 func TestDefinitionsConfigDirGone(t *testing.T) {
 	t.Parallel()
 	d := newDaemon(t, map[string]string{"web.service": "[Service]\nExecStart=/bin/sleep 1000\n"}).start()
@@ -342,9 +342,12 @@ func TestDefinitionsConfigDirGone(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = os.Rename(away, d.dir) })
-	for _, cmd := range [][]string{{"rm", "web"}, {"cat", "web"}} {
-		if _, errs, code := d.cli(cmd...); code != 1 || !strings.Contains(errs, "configuration unavailable") || !strings.Contains(errs, "nothing was changed") {
-			t.Errorf("supers %v with the config dir gone: exit %d, stderr %q", cmd, code, errs)
+	for _, tc := range []struct {
+		cmd  []string
+		says string // a write changes nothing, a read shows nothing
+	}{{[]string{"rm", "web"}, "nothing was changed"}, {[]string{"cat", "web"}, "no definition is shown"}} {
+		if _, errs, code := d.cli(tc.cmd...); code != 1 || !strings.Contains(errs, "configuration unavailable") || !strings.Contains(errs, tc.says) {
+			t.Errorf("supers %v with the config dir gone: exit %d, stderr %q", tc.cmd, code, errs)
 		}
 	}
 	if st := d.status("web"); st.State != "running" || st.PID != pid {
