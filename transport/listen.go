@@ -528,18 +528,12 @@ func (l *UnixListener) Acceptor(logger *slog.Logger) net.Listener {
 // acceptor is Acceptor, with at most n connections at once, reserved of
 // them for root and this process's user.
 func (l *UnixListener) acceptor(n, reserved int, logger *slog.Logger) net.Listener {
-	full := &refusalLimiter{now: time.Now}
 	return &reservingListener{
-		limitListener: newLimitListener(unixAcceptor{l}, n, func() {
-			if logger != nil {
-				full.log(logger, "control socket: all its connections are in use; new ones wait until one closes (followers of logs and events hold one each)",
-					"limit", n)
-			}
-		}),
-		others:   n - reserved,
-		credOf:   peerCredentials,
-		logger:   logger,
-		refusals: refusalLimiter{now: time.Now},
+		limitListener: newLimitListener(unixAcceptor{l}, n, fullLogger(logger, "control socket", n)),
+		others:        n - reserved,
+		credOf:        peerCredentials,
+		logger:        logger,
+		refusals:      refusalLimiter{now: time.Now},
 	}
 }
 

@@ -163,11 +163,7 @@ func ListenTCP(ctx context.Context, opts TCPOptions) (net.Listener, error) {
 		logger.Warn("control API listening on a NON-LOOPBACK address WITHOUT TLS (insecure): the token and all traffic travel in clear",
 			"addr", ln.Addr().String(), "scheme", scheme)
 	}
-	full := &refusalLimiter{now: time.Now}
-	ln = newLimitListener(ln, maxTCPConns, func() {
-		full.log(logger, "HTTP API: all its connections are in use; new ones wait until one closes (followers of logs and events hold one each)",
-			"limit", maxTCPConns)
-	})
+	ln = newLimitListener(ln, maxTCPConns, fullLogger(logger, "HTTP API", maxTCPConns))
 	if tlsConfig != nil {
 		return tls.NewListener(ln, tlsConfig), nil
 	}
@@ -689,32 +685,52 @@ func newLimitListener(ln net.Listener, n int, full func()) *limitListener {
 func (l *limitListener) Accept() (net.Conn, error) {
 	select {
 	case l.sem <- struct{}{}:
-	default:
 		c, err := l.Listener.Accept()
 		if err != nil {
+			<-l.sem
 			return nil, err
 		}
-		select {
-		case l.sem <- struct{}{}: // one closed meanwhile
-		default:
-			if l.full != nil {
-				l.full()
-			}
-			select {
-			case l.sem <- struct{}{}:
-			case <-l.done:
-				_ = c.Close()
-				return nil, net.ErrClosed
-			}
-		}
-		return &limitConn{Conn: c, release: func() { <-l.sem }}, nil
+		return l.limited(c), nil
+	default:
 	}
 	c, err := l.Listener.Accept()
 	if err != nil {
-		<-l.sem
 		return nil, err
 	}
-	return &limitConn{Conn: c, release: func() { <-l.sem }}, nil
+	select {
+	case l.sem <- struct{}{}: // one closed meanwhile
+		return l.limited(c), nil
+	default:
+	}
+	if l.full != nil {
+		l.full()
+	}
+	select {
+	case l.sem <- struct{}{}:
+		return l.limited(c), nil
+	case <-l.done:
+		_ = c.Close()
+		return nil, net.ErrClosed
+	}
+}
+
+// limited returns c, which holds a slot: closing it frees the slot.
+func (l *limitListener) limited(c net.Conn) net.Conn {
+	return &limitConn{Conn: c, release: func() { <-l.sem }}
+}
+
+// fullLogger returns a limitListener's full function: a Warn record to
+// logger (if not nil) that all limit connections of what are in use, at
+// most refusalLogBurst every refusalLogWindow.
+func fullLogger(logger *slog.Logger, what string, limit int) func() {
+	if logger == nil {
+		return nil
+	}
+	records := &refusalLimiter{now: time.Now}
+	return func() {
+		records.log(logger, what+": all its connections are in use; new ones wait until one closes (followers of logs and events hold one each)",
+			"limit", limit)
+	}
 }
 
 // Close closes the listener and ends an Accept waiting for a slot.
