@@ -284,8 +284,8 @@ func (b *daemonBuilder) finish() {
 // CheckHostName reports what is wrong with h (brackets removed) as a name
 // allowed in the Host header (HTTPHosts=, superd's --http-host).
 func CheckHostName(h string) error {
-	if !validHost(unbracket(h)) {
-		return fmt.Errorf("%s is not a host name or IP address (no port, no scheme)", quoteValue(unbracket(h)))
+	if h = unbracket(h); !validHost(h) {
+		return fmt.Errorf("%s is not a host name or IP address (no port, no scheme)", quoteValue(h))
 	}
 	return nil
 }
