@@ -1196,6 +1196,9 @@ func (s *Supervisor) persistIntent(ctx context.Context, err error) {
 // applies as to any exit.
 func (s *Supervisor) Signal(ctx context.Context, name, sig string) (transport.ServiceStatus, error) {
 	canon, err := config.NormalizeSignal(sig)
+	if err == nil {
+		err = config.CheckSignalHere(canon)
+	}
 	if err != nil {
 		return transport.ServiceStatus{}, fmt.Errorf("%w: %w", transport.ErrInvalidArgument, err)
 	}

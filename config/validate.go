@@ -252,7 +252,8 @@ func checkRotateEvery(d time.Duration) error {
 // a process that does not handle it: every stop would wait its whole
 // TimeoutStopSec= for the SIGKILL. Signals whose default is to end the
 // process, and those a program may handle to stop gracefully (SIGWINCH
-// for Apache, SIGUSR1, ...), are allowed.
+// for Apache, SIGUSR1, ...), are allowed; so is any signal this system
+// has (see CheckSignalHere).
 func checkKillSignal(sig string) error {
 	switch sig {
 	case "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU":
@@ -264,5 +265,6 @@ func checkKillSignal(sig string) error {
 	case "SIGURG":
 		return errors.New("SIGURG does not end a process (it is ignored unless handled, and means urgent data on a socket): every stop would wait TimeoutStopSec= for the SIGKILL")
 	}
-	return nil
+	// A stop would fail to send it, then wait for the SIGKILL.
+	return CheckSignalHere(sig)
 }
