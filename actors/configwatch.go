@@ -35,6 +35,9 @@ type configActor struct {
 	services *actor.PID
 	events   *actor.PID // the event hub, or nil
 	log      *slog.Logger
+	// daemonOverrides are superd.conf's [Daemon] keys that check does not
+	// judge against the machine (Config.DaemonOverrides).
+	daemonOverrides []string
 
 	known  map[string]*config.Service // what the services supervisor was given, by name
 	stamps map[string]fileStamp       // each loaded file as it was when loaded
@@ -400,7 +403,7 @@ func (c *configActor) check() (transport.ReloadResult, []*config.Service, error)
 	res := s.res
 	if s.derr == nil {
 		// What superd would need to start again with this file.
-		if err := s.daemon.CheckHost(); err != nil {
+		if err := s.daemon.CheckHost(c.daemonOverrides...); err != nil {
 			res.Errors = append(res.Errors, configErrors(err)...)
 		}
 	}
@@ -446,7 +449,9 @@ func (c *configActor) reloadWith(ctx actor.Context, confirmAbsence bool) (transp
 		c.log.Error("superd.conf not applied; the webhooks in force are kept", "err", derr)
 	}
 	if derr == nil && c.startDaemon != nil {
-		keys := c.startDaemon.ChangedSettings(daemon)
+		keys := slices.DeleteFunc(c.startDaemon.ChangedSettings(daemon), func(k string) bool {
+			return slices.Contains(c.daemonOverrides, k) // what the file says of it does not count
+		})
 		if len(keys) == 0 {
 			c.warnedDaemon = "" // back as at start: a later change is a new one
 		}

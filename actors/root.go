@@ -36,9 +36,12 @@ type rootActor struct {
 	// noLogDirCheck turns off the config actor's check of a changed
 	// service's log directory (Supervisor.noLogDirCheck).
 	noLogDirCheck bool
-	store         *runstate.Store // nil: no state file
-	queues        []*notify.Queue // one per notifier, owned by the event hub
-	hooks         *queueSet       // every webhook queue made, for Run to close those the hub never took
+	// daemonOverrides are the [Daemon] keys a config check does not judge
+	// (Config.DaemonOverrides).
+	daemonOverrides []string
+	store           *runstate.Store // nil: no state file
+	queues          []*notify.Queue // one per notifier, owned by the event hub
+	hooks           *queueSet       // every webhook queue made, for Run to close those the hub never took
 	// daemon is the superd.conf the queues were built from (nil without a
 	// config dir).
 	daemon  *config.Daemon
@@ -106,7 +109,7 @@ func (r *rootActor) Receive(ctx actor.Context) {
 			cfg, err = ctx.SpawnNamed(actor.PropsFromProducer(func() actor.Actor {
 				c := &configActor{dir: dir, lock: deps.dirLock, services: services, events: events, log: logger, known: known, errs: errs,
 					watchDir: watch, startDaemon: daemon, version: version, loadStamps: loadStamps, checkLogDir: logDirCheck(r.logDir, r.noLogDirCheck),
-					hostCheck: hostChecker(deps), hooks: r.hooks, rescanEvery: rescanEvery, newWatcher: newWatcher}
+					hostCheck: hostChecker(deps), daemonOverrides: r.daemonOverrides, hooks: r.hooks, rescanEvery: rescanEvery, newWatcher: newWatcher}
 				if daemon != nil {
 					c.daemonHash = daemon.Hash
 				}

@@ -159,6 +159,14 @@ type Config struct {
 	// config.Infinity does not count: Run would never return). New refuses
 	// a negative one.
 	ShutdownTimeout time.Duration
+	// DaemonOverrides names the keys of superd.conf's [Daemon] section, as
+	// spelled there ("SocketGroup", "HTTPTLSCertFile"), whose values the
+	// program takes from elsewhere (superd: from its command-line flags):
+	// CheckConfig does not judge them against the machine, since they do
+	// not stop the program from starting, and a reload does not warn that
+	// they changed since the start. New refuses a name that is not such a
+	// key.
+	DaemonOverrides []string
 }
 
 // staleStop returns how what a crashed superd left of each service is
@@ -426,6 +434,12 @@ func New(cfg Config) (*Supervisor, error) {
 			return nil, errors.New("actors: the HTTP API needs a token file: set HTTP.TokenFile, or a ConfigDir to create one in")
 		}
 	}
+	for _, k := range cfg.DaemonOverrides {
+		if !config.IsDaemonKey(k) {
+			return nil, fmt.Errorf("actors: Config.DaemonOverrides: %q is not a key of superd.conf's [Daemon] section", k)
+		}
+	}
+	cfg.DaemonOverrides = slices.Clone(cfg.DaemonOverrides)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -671,7 +685,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	s.logSinks = &logSinks{}
 	spawned := make(chan rootChildren, 1)
 	rootProps := actor.PropsFromProducer(func() actor.Actor {
-		return &rootActor{deps: deps, logDir: s.cfg.LogDir, logSinks: s.logSinks, noLogDirCheck: s.noLogDirCheck, store: store, spawned: spawned, initial: specs, loadErr: s.loadErrs, loadStamps: loadStamps, watch: s.cfg.Watch, rescanEvery: s.rescanEvery, newWatcher: s.newWatcher, queues: queues, hooks: hooks, daemon: daemon, version: s.cfg.Version}
+		return &rootActor{deps: deps, logDir: s.cfg.LogDir, logSinks: s.logSinks, noLogDirCheck: s.noLogDirCheck, store: store, spawned: spawned, initial: specs, loadErr: s.loadErrs, loadStamps: loadStamps, watch: s.cfg.Watch, rescanEvery: s.rescanEvery, newWatcher: s.newWatcher, queues: queues, hooks: hooks, daemon: daemon, daemonOverrides: s.cfg.DaemonOverrides, version: s.cfg.Version}
 	}, actor.WithGuardian(resumeStrategy(s.log)), actor.WithSupervisor(resumeStrategy(s.log)))
 	root, err := s.sys.Root.SpawnNamed(rootProps, "superd")
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 )
@@ -138,6 +139,17 @@ const (
 	keyDenyPrivate = "DenyPrivate"
 	keyCAFile      = "CAFile"
 )
+
+// IsDaemonKey reports whether key is a key of superd.conf's [Daemon]
+// section, as spelled there ("SocketGroup").
+func IsDaemonKey(key string) bool {
+	for _, sec := range daemonSchema.sections {
+		if sec.name == sectionDaemon {
+			return slices.Contains(sec.keys, key)
+		}
+	}
+	return false
+}
 
 // daemonSchema describes superd.conf.
 var daemonSchema = &schema{

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"os/user"
+	"slices"
 	"strconv"
 )
 
@@ -15,15 +16,23 @@ import (
 // (supers check) make these checks too: a configuration they pass does
 // not then stop superd from starting.
 //
+// The keys named in overridden (as spelled in the file: "SocketGroup",
+// "HTTPTLSCertFile") are not checked: the program takes their values from
+// elsewhere (superd: its flags), so this file's do not stop it. Either of
+// the TLS keys skips the pair, which goes together.
+//
 // The error is an *Error, or Errors when there is more than one problem,
 // each naming d.File, the line (of the key as the file is now), the
 // section and the key.
-func (d *Daemon) CheckHost() error {
+func (d *Daemon) CheckHost(overridden ...string) error {
 	var es Errors
-	if _, err := d.socketGroupID(); err != nil {
-		es = append(es, err)
+	if !slices.Contains(overridden, keySocketGroup) {
+		if _, err := d.socketGroupID(); err != nil {
+			es = append(es, err)
+		}
 	}
-	if d.HTTPTLSCertFile != "" && d.HTTPTLSKeyFile != "" {
+	tlsOverridden := slices.Contains(overridden, keyHTTPTLSCert) || slices.Contains(overridden, keyHTTPTLSKey)
+	if d.HTTPTLSCertFile != "" && d.HTTPTLSKeyFile != "" && !tlsOverridden {
 		if err := CheckKeyPair(d.HTTPTLSCertFile, d.HTTPTLSKeyFile); err != nil {
 			es = append(es, &Error{File: d.File, Line: d.keyLine(keyHTTPTLSCert), Section: sectionDaemon, Key: keyHTTPTLSCert + "/" + keyHTTPTLSKey, Err: err})
 		}

@@ -75,6 +75,34 @@ func TestDaemonCheckHost(t *testing.T) {
 	if err := both.CheckHost(); !errors.As(err, &es) || len(es) != 2 {
 		t.Errorf("two problems: %v; want Errors of 2", err)
 	}
+	// Keys the program takes from elsewhere (superd's flags) are left
+	// out; either TLS key leaves out the pair.
+	for _, c := range []struct {
+		overridden []string
+		want       string // in the error; "" for none
+	}{
+		{[]string{"SocketGroup"}, "HTTPTLSCertFile/HTTPTLSKeyFile"},
+		{[]string{"HTTPTLSCertFile"}, "SocketGroup"},
+		{[]string{"HTTPTLSKeyFile", "HTTPListen"}, "SocketGroup"},
+		{[]string{"HTTPTLSKeyFile", "SocketGroup"}, ""},
+	} {
+		err := both.CheckHost(c.overridden...)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("CheckHost(%q) = %v, want nil", c.overridden, err)
+		case c.want != "" && (err == nil || errors.As(err, &es) || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("CheckHost(%q) = %v, want one error about %s", c.overridden, err, c.want)
+		}
+	}
+}
+
+func TestIsDaemonKey(t *testing.T) {
+	for key, want := range map[string]bool{"SocketGroup": true, "HTTPTLSKeyFile": true, "AllowEdit": true,
+		"socketgroup": false, "URL": false, "ExecStart": false, "": false} {
+		if got := IsDaemonKey(key); got != want {
+			t.Errorf("IsDaemonKey(%q) = %v, want %v", key, got, want)
+		}
+	}
 }
 
 // A host problem of superd.conf names the line of its key, as the file is

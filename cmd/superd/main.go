@@ -130,6 +130,7 @@ func run(args []string, stderr io.Writer) int {
 		// the settings may be kept while the API is off.
 		logger.Warn(config.DaemonFile+": HTTP settings without HTTPListen= (nor --http): no HTTP API is served, they are ignored", "file", daemon.File, "keys", keys)
 	}
+	overrides := c.daemonOverrides()
 	c.merge(daemon)
 
 	// SIGTERM and SIGINT stop superd, and so does SIGQUIT, as supervisord
@@ -189,6 +190,7 @@ func run(args []string, stderr io.Writer) int {
 		Watch:                   c.Watch,
 		Logger:                  logger,
 		Version:                 version,
+		DaemonOverrides:         overrides,
 	})
 	if err == nil {
 		// Each of these ends with ctx; run waits for them, so that what
@@ -208,6 +210,31 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// daemonOverrides returns the keys of superd.conf's [Daemon] section
+// whose values the command line replaces (see merge): a check of the
+// config dir through superd does not judge them, nor does a reload warn
+// that they changed. Called before merge.
+func (c *cli) daemonOverrides() []string {
+	tls := c.HTTPTLSCert != "" || c.HTTPTLSKey != "" // the pair goes together
+	var keys []string
+	for _, f := range []struct {
+		key string
+		set bool
+	}{
+		{"HTTPListen", c.HTTP != ""}, {"HTTPTokenFile", c.HTTPTokenFile != ""},
+		{"HTTPTLSCertFile", tls}, {"HTTPTLSKeyFile", tls},
+		{"SocketGroup", c.SocketGroup != ""}, {"HTTPHosts", len(c.HTTPHost) > 0},
+		// A flag set to true wins whatever the file says.
+		{"HTTPInsecure", c.HTTPInsecure}, {"AllowEdit", c.HTTPAllowEdit},
+		{"AllowRootServices", c.HTTPAllowRootServices}, {"SocketAllowRootServices", c.SocketAllowRootServices},
+	} {
+		if f.set {
+			keys = append(keys, f.key)
+		}
+	}
+	return keys
 }
 
 // merge fills the settings the command line left unset from superd.conf:
