@@ -407,7 +407,7 @@ func (s *servicesActor) HandleFailure(sys *actor.ActorSystem, sup actor.Supervis
 			"errno", errno, "delay", d.Delay.Round(time.Millisecond))
 		s.restartAfter(sup, e, d.Delay)
 	default:
-		log.Info("restarting", "delay", d.Delay.Round(time.Millisecond))
+		log.Info("restarting", "delay", d.Delay.Round(time.Millisecond), "reason", d.Reason)
 		s.restartAfter(sup, e, d.Delay)
 	}
 }

@@ -140,7 +140,9 @@
 //	                   the longest delay; at least RestartSec=. Default 30s,
 //	                   or RestartSec= when that is longer.
 //	StableSec=         how long a run must last for the failure that ends it
-//	                   to start a new series, at RestartSec=; default 10s.
+//	                   to start a new series, at RestartSec=, and no longer
+//	                   count it or the starts before it against a finite
+//	                   StartLimitIntervalSec=; default 10s.
 //	StartLimitBurst=   starts allowed within StartLimitIntervalSec= before
 //	                   the service gives up (state fatal): a whole number
 //	                   ≥ 1; default 10.

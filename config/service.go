@@ -149,7 +149,8 @@ type RestartPolicy struct {
 	// (default 30s, or Delay when that is longer).
 	MaxDelay time.Duration
 	// StableAfter (StableSec=) is how long a run must last to reset the
-	// streak (default 10s).
+	// streak and, unless StartLimitInterval is Infinity, empty the start
+	// limit's window (default 10s).
 	StableAfter time.Duration
 	// StartLimitBurst (StartLimitBurst=) is how many starts are allowed
 	// within StartLimitInterval before the service gives up in state fatal

@@ -62,6 +62,11 @@ func TestQuickCleanEndsAreFailures(t *testing.T) {
 		if !last.GiveUp || starts != p.StartLimitBurst {
 			t.Errorf("%s: %d starts, last %+v; want %d, then give up", tc.name, starts, last, p.StartLimitBurst)
 		}
+		// The give-up says why, as the fatal status shows it: the
+		// reason of each failure before it is in no status.
+		if !strings.Contains(last.Reason, "start limit") || !strings.Contains(last.Reason, "a clean end restarted more often than every 2s counts as a failure") {
+			t.Errorf("%s: give-up reason %q; want the limit, and why a clean end counted", tc.name, last.Reason)
+		}
 	}
 	// At the pace systemd allows, it runs for ever.
 	p := defaults()

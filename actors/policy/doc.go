@@ -75,7 +75,11 @@
 // [State.Failure] gives up instead: the service is fatal and gets no more
 // automatic restarts. A StartLimitIntervalSec= of [config.Infinity] is a
 // window that never ends (as in systemd): at most StartLimitBurst= starts
-// in all, however far apart; 0 turns the limit off. With StartLimitBurst=3 a crash loop is started exactly
+// in all, however far apart; 0 turns the limit off. A run of StableSec=
+// or more empties a finite window (its start and those before it no
+// longer count), as it ends the streak: only a crash loop is given up
+// on, as supervisord and PM2 count only unstable starts, where systemd
+// counts every start. With StartLimitBurst=3 a crash loop is started exactly
 // 3 times. With RestartCooldownSec= > 0 the Decision says when to try again
 // from scratch; [State.Reset], called on that retry, on every manual
 // restart and on a manual start of a service that is stopped, exited or

@@ -96,8 +96,11 @@ func (s *State) RecordStart(p config.RestartPolicy, now time.Time) {
 // other ends.
 //
 // Steps:
-//  1. A run that lasted at least p.StableAfter ends the previous streak:
-//     this failure is then the first of a new one. Otherwise it extends
+//  1. A run that lasted at least p.StableAfter ends the previous streak
+//     and, unless p.StartLimitInterval is [config.Infinity], empties the
+//     start limit's window (its start and those before it no longer
+//     count): this failure is then the first of a new streak. Otherwise
+//     it extends
 //     the streak. Decision.Attempt is its position. A run shorter than
 //     [MinDelay] is never stable, whatever StableAfter says, so an exec
 //     failure (ranFor 0) always extends the streak and a crash loop always
@@ -136,6 +139,13 @@ func (s *State) RecordStart(p config.RestartPolicy, now time.Time) {
 func (s *State) Failure(p config.RestartPolicy, o Outcome, ranFor time.Duration, now time.Time, rnd func() float64) Decision {
 	if ranFor >= max(p.StableAfter, MinDelay) {
 		s.streak = 0
+		if p.StartLimitInterval != config.Infinity {
+			// No crash loop: its start does not count against the limit
+			// either, or a service that fails about once a minute would
+			// be given up on within 10 minutes by the default limit. A
+			// limit over all time counts every start, as it says.
+			s.starts = s.starts[:0]
+		}
 	}
 	restart, reason := decide(p, o)
 	if restart && !s.fatal && !o.Resources && Clean(p, o) {
@@ -159,6 +169,10 @@ func (s *State) Failure(p config.RestartPolicy, o Outcome, ranFor time.Duration,
 		d.GiveUp = true
 		d.Retry = max(p.Cooldown, 0)
 		d.Reason = limitReason(p)
+		if d.Clean {
+			// Else nothing says why a clean end was given up on.
+			d.Reason += fmt.Sprintf(" (a clean end restarted more often than every %v counts as a failure)", CleanRestartEvery)
+		}
 		return d
 	}
 	d.Restart = true

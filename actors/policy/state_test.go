@@ -123,7 +123,7 @@ func TestStartLimitWindowSlides(t *testing.T) {
 	} {
 		p := defaults()
 		p.Delay = tt.delay
-		p.StableAfter = 0 // ranFor ≥ MinDelay below: the failure is attempt 1, Delay exactly (nil rnd)
+		p.StableAfter = time.Hour // an unstable run: its start counts; the first failure: Delay exactly (nil rnd)
 		p.StartLimitBurst = 3
 		p.StartLimitInterval = time.Second
 		var st policy.State
@@ -315,5 +315,24 @@ func BenchmarkFailure(b *testing.B) {
 			st.Reset()
 		}
 		now = now.Add(time.Second + d.Delay)
+	}
+}
+
+// A run of StableSec= or more empties the start limit's window, as it
+// ends the streak: with the default limit (10 starts in 10 minutes), a
+// service that crashed about once a minute was given up on for good after
+// ten minutes, where supervisord and PM2, which count only unstable
+// starts, restart it for ever. Unstable runs still count.
+func TestStableRunsDoNotCountAgainstTheLimit(t *testing.T) {
+	p := defaults()
+	var st policy.State
+	starts, d := crashLoop(t, &st, p, exit3, 59*time.Second, 100)
+	if starts != 100 || !d.Restart || st.Fatal() {
+		t.Fatalf("runs of 59s: gave up after %d starts: %+v", starts, d)
+	}
+	var unstable policy.State
+	starts, d = crashLoop(t, &unstable, p, exit3, p.StableAfter-time.Millisecond, 100)
+	if starts != p.StartLimitBurst || !d.GiveUp {
+		t.Fatalf("runs just short of StableSec=: %d starts, %+v; want a give-up after %d", starts, d, p.StartLimitBurst)
 	}
 }
