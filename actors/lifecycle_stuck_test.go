@@ -2,12 +2,14 @@ package actors
 
 import (
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/notify"
 )
 
 // A stop whose main process SIGKILL cannot end (stuck in the kernel: a
@@ -86,6 +88,48 @@ func TestStuckProcessExitClearsTheStatusError(t *testing.T) {
 		}
 		// Nothing restarted it: its exit was the stop's.
 		h.noStart(time.Minute)
+	})
+}
+
+// A stop that leaves its process after the SIGKILL published an exit
+// event (signal SIGKILL) for a process still alive, and nothing when it
+// did exit: the stop event says the process is left behind, and the exit
+// event comes with the exit.
+func TestStuckProcessExitIsPublishedWhenItComes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		procs := newFakeStarter(nil)
+		h := newHarness(t, procs, service(t, config.RestartAlways, func(s *config.Service) {
+			s.TimeoutStopSec = time.Second
+		}))
+		p := h.nextStart(time.Second) // it never exits: the fake ignores signals
+		synctest.Wait()
+		answer(t, sendStop(h), "the stop")
+		synctest.Wait()
+		types := func() (got []string, last notify.Event) {
+			h.evMu.Lock()
+			defer h.evMu.Unlock()
+			for _, e := range h.events {
+				got = append(got, e.Type)
+				last = e
+			}
+			return got, last
+		}
+		got, stop := types()
+		if !slices.Equal(got, []string{notify.TypeStart, notify.TypeStop}) {
+			t.Fatalf("events after the stop %v; want start, stop: no exit of a process still there", got)
+		}
+		if stop.PID != p.pid || !strings.Contains(stop.Reason, "still there after SIGKILL") {
+			t.Fatalf("stop event %+v; want pid %d and a reason saying the process is left", stop, p.pid)
+		}
+		p.exit(3)
+		synctest.Wait()
+		got, exit := types()
+		if !slices.Equal(got, []string{notify.TypeStart, notify.TypeStop, notify.TypeExit}) {
+			t.Fatalf("events after its exit %v; want start, stop, exit", got)
+		}
+		if exit.PID != p.pid || exit.Code == nil || *exit.Code != 3 || !exit.Expected {
+			t.Fatalf("exit event %+v; want pid %d, code 3, expected", exit, p.pid)
+		}
 	})
 }
 

@@ -938,11 +938,16 @@ func (a *serviceActor) handleExit(ctx actor.Context, m *processExited) {
 	if a.stuckPID != 0 && m.gen == a.rec.gen && m.exit.PID == a.stuckPID {
 		// The process a stop left after its SIGKILL is gone at last:
 		// the status no longer says it is there.
-		a.log().Info("the process left after SIGKILL has exited", "pid", a.stuckPID)
+		a.log().Info("the process left after SIGKILL has exited", "pid", a.stuckPID, "status", m.exit.String())
 		if a.rec.lastErr == a.stuckErr {
 			a.rec.lastErr = ""
 		}
 		a.stuckPID, a.stuckErr = 0, ""
+		// The exit event its stop did not publish (see ended).
+		ev := notify.NewEvent(notify.TypeExit, a.spec.Name)
+		info := exitInfo(m.exit, true)
+		ev.PID, ev.Code, ev.Signal, ev.Expected, ev.CoreDumped = m.exit.PID, info.Code, m.exit.Signal, true, info.CoreDumped
+		publish(ctx, a.deps.events, ev)
 		a.notify(ctx)
 		return
 	}
@@ -1314,13 +1319,20 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 	// is left, superd's shutdown drains the event hub, and its drain must
 	// find them already in the hub's mailbox (messages of one sender keep
 	// their order), or they are lost.
-	ev := notify.NewEvent(notify.TypeExit, a.spec.Name)
-	ev.PID, ev.Code, ev.Signal, ev.Expected = m.exit.PID, a.rec.lastExit.Code, m.exit.Signal, expected
-	ev.CoreDumped = a.rec.lastExit.CoreDumped
-	publish(ctx, a.deps.events, ev)
+	if !m.stuck {
+		// A process left after its SIGKILL has not exited: its exit
+		// event comes when it does (handleExit), or never.
+		ev := notify.NewEvent(notify.TypeExit, a.spec.Name)
+		ev.PID, ev.Code, ev.Signal, ev.Expected = m.exit.PID, a.rec.lastExit.Code, m.exit.Signal, expected
+		ev.CoreDumped = a.rec.lastExit.CoreDumped
+		publish(ctx, a.deps.events, ev)
+	}
 	if stopping {
 		ev := notify.NewEvent(notify.TypeStop, a.spec.Name)
 		ev.PID = m.exit.PID
+		if m.stuck {
+			ev.Reason = a.stuckErr
+		}
 		publish(ctx, a.deps.events, ev)
 	}
 	a.notify(ctx)

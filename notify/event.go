@@ -28,9 +28,14 @@ const (
 	// TypeStop: the service was stopped on request: after the expected exit
 	// of the process stopped, whose PID is set; or, with no PID, the
 	// service was not running (backoff, fatal, exec-failed, exited) and
-	// Reason says which state it left.
+	// Reason says which state it left. With a PID and a Reason, the stop
+	// left that process behind, still there after its SIGKILL (stuck in
+	// the kernel): its exit event comes when it exits, if superd still
+	// watches it then.
 	TypeStop = "stop"
 	// TypeFatal: restarting gave up (start limit hit); Reason says why.
+	// With RestartCooldownSec=, not for good: DelayMS is set, and the
+	// service is tried again from scratch after it (a start follows).
 	TypeFatal = "fatal"
 	// TypeExecFailed: a start failed before the program ran (a missing
 	// binary, a WorkingDirectory= denied, an unknown User=); Reason is the
