@@ -533,6 +533,12 @@ func (s *servicesActor) publishDecision(name string, d policy.Decision, last str
 	if d.GiveUp {
 		ev = notify.NewEvent(notify.TypeFatal, name)
 		ev.Reason = d.Reason + "; last failure: " + last
+		if d.Retry > 0 {
+			// Not given up for good: a receiver paging on fatal must
+			// tell this one from the last.
+			ev.Reason += fmt.Sprintf("; tried again in %v (RestartCooldownSec=)", d.Retry)
+			ev.DelayMS = d.Retry.Milliseconds()
+		}
 	} else {
 		ev = notify.NewEvent(notify.TypeRestart, name)
 		ev.Attempt, ev.DelayMS = d.Attempt, d.Delay.Milliseconds()

@@ -588,6 +588,31 @@ func TestSupervisionStartLimit(t *testing.T) {
 			h.t.Fatalf("fatal error %q does not mention the start limit", st.Error)
 		}
 	}
+	// The fatal event says whether, and when, the service is tried again:
+	// with a cooldown, a receiver paging on fatal was paged at every try,
+	// each saying "restarting gave up".
+	wantFatalEvent := func(h *harness, retry time.Duration) {
+		h.t.Helper()
+		synctest.Wait()
+		h.evMu.Lock()
+		defer h.evMu.Unlock()
+		var last *notify.Event
+		for i := range h.events {
+			if h.events[i].Type == notify.TypeFatal {
+				last = &h.events[i]
+			}
+		}
+		switch {
+		case last == nil:
+			h.t.Fatal("no fatal event")
+		case last.DelayMS != retry.Milliseconds():
+			h.t.Fatalf("fatal event delay_ms %d, want %d", last.DelayMS, retry.Milliseconds())
+		case retry > 0 && !strings.Contains(last.Reason, "tried again in "+retry.String()):
+			h.t.Fatalf("fatal event reason %q does not say it is tried again in %v", last.Reason, retry)
+		case retry == 0 && strings.Contains(last.Reason, "tried again"):
+			h.t.Fatalf("fatal event reason %q: no cooldown, nothing is tried again", last.Reason)
+		}
+	}
 
 	t.Run("no cooldown", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
@@ -595,6 +620,7 @@ func TestSupervisionStartLimit(t *testing.T) {
 			h := newHarness(t, procs, service(t, config.RestartOnFailure, limited(0)))
 			crashLoop(h, h.nextStart(time.Second))
 			wantFatal(h, 0)
+			wantFatalEvent(h, 0)
 			h.noStart(24 * time.Hour)
 			wantFatal(h, 0)
 			if n := procs.count(); n != 3 {
@@ -616,6 +642,7 @@ func TestSupervisionStartLimit(t *testing.T) {
 			h := newHarness(t, newFakeStarter(nil), service(t, config.RestartOnFailure, limited(time.Minute)))
 			exitAt := crashLoop(h, h.nextStart(time.Second))
 			wantFatal(h, 60000)
+			wantFatalEvent(h, time.Minute)
 			time.Sleep(20 * time.Second)
 			wantFatal(h, 40000)
 

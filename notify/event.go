@@ -132,7 +132,8 @@ type Event struct {
 	// Attempt counts restarts since the service was last stable, from 1
 	// (restart).
 	Attempt int `json:"attempt,omitempty"`
-	// DelayMS is the delay before the restart, in milliseconds (restart).
+	// DelayMS is the delay before the restart, in milliseconds (restart;
+	// fatal with RestartCooldownSec=: before the next try).
 	DelayMS int64 `json:"delay_ms,omitempty"`
 	// Reason is a short human-readable cause (fatal, exec-failed, and stop
 	// when the service had no process; optional elsewhere). For
