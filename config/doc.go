@@ -92,11 +92,15 @@
 //	EnvironmentFile=   an absolute path, read when the file is parsed (and
 //	                   re-read on reload); with a leading "-", a missing file
 //	                   is ignored. systemd's wildcards (* ? [) are refused.
-//	                   The file holds KEY=VALUE lines, optionally
-//	                   prefixed by "export "; blank lines and lines starting
-//	                   with # or ; are ignored. A value starting with a quote
-//	                   is one shell word ("a b", 'a b'); any other value is
-//	                   taken as is, spaces included. The variables of all
+//	                   The file holds KEY=VALUE assignments, optionally
+//	                   prefixed by "export ", read as systemd reads them:
+//	                   blank lines and lines starting with # or ; are
+//	                   ignored; outside quotes a backslash escapes the next
+//	                   character or joins the next line; values may be
+//	                   quoted ('a b', "a b") and span lines. A line without
+//	                   "=", an invalid name, an unterminated quote and text
+//	                   after a quoted value and a blank are errors (systemd
+//	                   ignores them). The variables of all
 //	                   EnvironmentFile= come first, then those of
 //	                   Environment= (unlike systemd, where files win); a later
 //	                   definition of a variable overrides an earlier one.

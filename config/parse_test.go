@@ -623,3 +623,46 @@ func TestValidateWorkingDirectoryDotDot(t *testing.T) {
 		t.Errorf("Validate: %v, want the \"..\" refused", err)
 	}
 }
+
+// EnvironmentFile= is read as systemd reads it: backslashes outside quotes
+// escape the next character and join lines, quoted values span lines, and
+// a double-quoted backslash escapes only " \ ` $ and a line end. They were
+// taken literally (PASS=a\$b got a backslash systemd drops), and a PEM key
+// in quotes, or a line joined by a backslash, failed the whole file.
+func TestParseEnvFileAsSystemd(t *testing.T) {
+	in := "PASS=a\\$b\\\\c\n" +
+		"JOINED=one \\\n  two\n" +
+		"PEM=\"-----BEGIN X-----\nabc\n-----END X-----\"\n" +
+		"SQ='a\\nb $x'\n" +
+		"DQ=\"a\\nb \\$x \\\"q\\\" \\`c\\` \\\\ end\\\nnext\"\n" +
+		"ADJ=\"x\"'y'z\n" +
+		"TRAIL=  v w  \n" +
+		"ESC_BLANK=v\\ \n" +
+		"QUOTE_IN=x\"y\"\n" +
+		"CRLF=1\r\n" +
+		"  # indented comment\n" +
+		"LAST=end"
+	got, err := parseEnvFile("f", []byte(in))
+	want := []string{"PASS=a$b\\c", "JOINED=one   two", "PEM=-----BEGIN X-----\nabc\n-----END X-----", "SQ=a\\nb $x",
+		"DQ=a\\nb $x \"q\" `c` \\ endnext", "ADJ=xyz", "TRAIL=v w", "ESC_BLANK=v ", "QUOTE_IN=x\"y\"", "CRLF=1", "LAST=end"}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %q, %v\nwant %q", got, err, want)
+	}
+	// An error names the line where the assignment began.
+	bad := map[string]string{
+		"A=1\nB=\"x\ny\nz\n":      "f:2: unterminated double quote",
+		"A=1\\\nx\nno equals\n":   `f:3: missing "=" (want KEY=VALUE)`,
+		"A=\"x\" \"y\"\n":         "f:1: unexpected text after the quoted value",
+		"A=1\nB='x\n\n":           "f:2: unterminated single quote",
+		"A=1\nB=\"x\\\n":          "f:2: unterminated double quote",
+		"A=1\nB\n":                `f:2: missing "=" (want KEY=VALUE)`,
+		"A=1\n  bad name = 2\n":   `f:2: invalid variable name (want [A-Za-z_][A-Za-z0-9_]*)`,
+		"A=\"a\x00b\"\n":          "f:1: value contains a NUL byte",
+		"A=1\n\nB=ok\nC=\"\n\n\n": "f:4: unterminated double quote",
+	}
+	for in, want := range bad {
+		if _, err := parseEnvFile("f", []byte(in)); err == nil || err.Error() != want {
+			t.Errorf("parseEnvFile(%q) = %v, want %s", in, err, want)
+		}
+	}
+}
