@@ -715,6 +715,12 @@ func (s *servicesActor) routeHops(ctx actor.Context, m command, hops int) {
 				e.queued = append(e.queued, m)
 				return
 			}
+			if loadsOnDemand(m) {
+				// Its file put back meanwhile: a reload replaces it once
+				// it has stopped, as this start cannot.
+				m.fail(fmt.Errorf("%w: service %s is being removed (it is still stopping): if its file is back, supers reload starts it once it has stopped; else start it again then", transport.ErrConflict, m.service()))
+				return
+			}
 			m.fail(fmt.Errorf("%w: service %s is being removed", transport.ErrConflict, m.service()))
 			return
 		}
