@@ -72,7 +72,8 @@ type eventPublished struct {
 // webhook removed may be added back): an endpoint in both would otherwise
 // get the events after the reload before, or among, those before it.
 // Meanwhile the hub holds the events one of the new queues wants (at most
-// notify.DefaultQueueCapacity, oldest dropped).
+// notify.DefaultQueueCapacity, oldest dropped); each new queue then gets
+// those published after the reload that added it, never earlier ones.
 type eventsActor struct {
 	log *slog.Logger
 	// queues get every event; waiting (added by a reload while replaced
@@ -80,12 +81,19 @@ type eventsActor struct {
 	// their webhooks' webhookKey, in the same order.
 	queues, waiting   []*notify.Queue
 	keys, waitingKeys []string
-	subs              map[uint64]*subscriber
-	nextSub           uint64
-	closing           sync.WaitGroup // queues replaced by a reload, still flushing
-	flushing          int            // how many replaced sets of queues are still flushing
-	held              []notify.Event // events for queues, waiting for flushing to reach 0
-	heldDrop          uint64         // events dropped from held since the last warning
+	// waitingSince is, for each waiting queue, the seq of the last event
+	// published before the reload that added it: it gets only the held
+	// events after that one. A waiting queue added while another reload's
+	// queues flush (a webhook that a later reload adds, while an earlier
+	// reload's changed one still delivers) would otherwise get events
+	// published before its webhook existed.
+	waitingSince map[*notify.Queue]uint64
+	subs         map[uint64]*subscriber
+	nextSub      uint64
+	closing      sync.WaitGroup // queues replaced by a reload, still flushing
+	flushing     int            // how many replaced sets of queues are still flushing
+	held         []notify.Event // events for queues, waiting for flushing to reach 0
+	heldDrop     uint64         // events dropped from held since the last warning
 	// handed holds, by webhook name, what the queues of changed webhooks
 	// handed off, for the waiting queue of that name; written by the
 	// goroutines that retire those queues, hence its mutex.
@@ -131,7 +139,8 @@ func (h *eventsActor) Receive(ctx actor.Context) {
 		var gone, goneWaiting []*notify.Queue
 		var goneKeys []string
 		h.queues, h.keys, gone, goneKeys = keepQueues(h.queues, h.keys, m.keep)
-		h.waiting, h.waitingKeys, goneWaiting, _ = keepQueues(h.waiting, h.waitingKeys, m.keep)
+		var goneWaitingKeys []string
+		h.waiting, h.waitingKeys, goneWaiting, goneWaitingKeys = keepQueues(h.waiting, h.waitingKeys, m.keep)
 		// A webhook whose name is still there changed: its queue hands
 		// off. The others were removed: theirs flush, and so do the
 		// waiting ones, which hold nothing yet.
@@ -156,7 +165,28 @@ func (h *eventsActor) Receive(ctx actor.Context) {
 		}
 		// The new queues wait for every queue still flushing, those of an
 		// earlier reload too: a webhook it removed may be back in this
-		// one, its old queue still delivering to the same endpoint.
+		// one, its old queue still delivering to the same endpoint. Each
+		// gets the held events published from now on; one that replaces
+		// a waiting queue of its webhook (changed again before it got
+		// any) takes over the events held for that one, as a queue at
+		// work would have handed them off.
+		since := make(map[string]uint64, len(goneWaiting))
+		for i, q := range goneWaiting {
+			if name := keyName(goneWaitingKeys[i]); names[name] {
+				since[name] = h.waitingSince[q]
+			}
+			delete(h.waitingSince, q)
+		}
+		if h.waitingSince == nil {
+			h.waitingSince = make(map[*notify.Queue]uint64, len(m.queues))
+		}
+		for i, q := range m.queues {
+			from, ok := since[keyName(m.keys[i])]
+			if !ok {
+				from = h.seq
+			}
+			h.waitingSince[q] = from
+		}
 		h.waiting, h.waitingKeys = append(h.waiting, m.queues...), append(h.waitingKeys, m.keys...)
 		if len(old)+len(handoff) == 0 {
 			return // released with the others once those flush
@@ -229,8 +259,9 @@ func (h *eventsActor) toNotifiers(e notify.Event) {
 }
 
 // releaseHeld hands the waiting queues what the queues of their webhook
-// handed off, then the held events, once no replaced queue is flushing
-// any more; they then get every event.
+// handed off, then the held events published after each was added (see
+// waitingSince), once no replaced queue is flushing any more; they then
+// get every event.
 func (h *eventsActor) releaseHeld() {
 	if h.flushing > 0 {
 		return
@@ -259,12 +290,14 @@ func (h *eventsActor) releaseHeld() {
 	}
 	for _, e := range h.held {
 		for _, q := range h.waiting {
-			q.Enqueue(e)
+			if e.Seq > h.waitingSince[q] {
+				q.Enqueue(e)
+			}
 		}
 	}
 	h.held = nil
 	h.queues, h.keys = append(h.queues, h.waiting...), append(h.keys, h.waitingKeys...)
-	h.waiting, h.waitingKeys = nil, nil
+	h.waiting, h.waitingKeys, h.waitingSince = nil, nil, nil
 }
 
 // keepQueues splits queues (with their keys) into those whose key keep
