@@ -592,8 +592,9 @@ type unsubscribe struct {
 }
 
 // matchService reports whether e is about service ("" = every service): an
-// event of that service, or a reload that added, removed or changed it, as
-// a webhook's Services= filter sees it.
+// event of that service, a reload that added, removed or changed it, or a
+// config-error that has no service (superd.conf, the config dir), as a
+// webhook's Services= filter sees it.
 func matchService(service string, e notify.Event) bool {
 	return service == "" || notify.Filter{Services: []string{service}}.Match(e)
 }

@@ -251,8 +251,8 @@ type Filter struct {
 	// Services lists the service names to keep. A reload event, which has
 	// no service, passes a non-empty Services list only when one of its
 	// added, removed or changed names is listed; a config-error event with
-	// no service (superd.conf, the config dir: they concern every service)
-	// passes it always.
+	// no service (superd.conf, the config dir, a file whose name is not a
+	// valid service name: they concern every service) passes it always.
 	Services []string
 }
 

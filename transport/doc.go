@@ -98,7 +98,10 @@
 // follow value) is a 400 JSON error. Once the 200 is sent, it ends cleanly
 // when the history is written (without follow), when superd ends it
 // (shutting down, or dropping a client too slow to keep up), or when the
-// client goes away. A valid name no service has matches nothing.
+// client goes away. A valid name no service has matches only the
+// config-error events that have no service (superd.conf, the config dir,
+// a file whose name is not a valid service name): those are about every
+// service, as they are for a webhook's Services=.
 //
 // Every error answer has the body {"error": "<message>"} ([ErrorBody]):
 // 400 invalid argument, 401 missing or wrong token (TCP), 403 user not
