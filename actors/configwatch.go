@@ -485,11 +485,21 @@ func (c *configActor) reloadWith(ctx actor.Context, confirmAbsence bool) (transp
 			} else if queues, added, err := webhookQueues(daemon, c.hookKeys, c.version, c.log); err != nil {
 				res.Errors = append(res.Errors, configErrors(err)...)
 			} else {
+				removed := droppedHooks(c.hookKeys, keys)
 				c.daemonHash, c.hookKeys = version, keys
 				c.hooks.add(queues...)
 				ctx.Send(c.events, &replaceNotifiers{keep: keys, queues: queues, keys: added})
 				res.WebhooksReloaded = true
-				c.log.Info("superd.conf reloaded", "webhooks", len(daemon.Webhooks), "replaced_or_added", len(added))
+				if daemon.File == "" && len(removed) > 0 {
+					// The file went, and the alerting with it: said
+					// apart, as "reloaded" alone would hide it.
+					warning := "superd.conf is gone: its webhooks were removed: " + strings.Join(removed, ", ") +
+						"; no event is sent to them until superd.conf defines them again"
+					res.Warnings = append(res.Warnings, warning)
+					c.log.Warn("superd.conf gone: its webhooks were removed", "removed", removed)
+				} else {
+					c.log.Info("superd.conf reloaded", "webhooks", len(daemon.Webhooks), "replaced_or_added", len(added), "removed", removed)
+				}
 			}
 		}
 	}
@@ -767,18 +777,7 @@ func (c *configActor) lookAgain(ctx actor.Context, d time.Duration) {
 func (c *configActor) holdDroppedHooks(ctx actor.Context, keys map[string]bool, now time.Time) bool {
 	// A webhook only changed (same name) is not dropped: it is replaced
 	// at once.
-	names := make(map[string]bool, len(keys))
-	for k := range keys {
-		names[keyName(k)] = true
-	}
-	dropped := false
-	for k := range c.hookKeys {
-		if !names[keyName(k)] {
-			dropped = true
-			break
-		}
-	}
-	if !dropped {
+	if len(droppedHooks(c.hookKeys, keys)) == 0 {
 		c.hooksDroppedSince = time.Time{}
 		return false
 	}
@@ -792,6 +791,24 @@ func (c *configActor) holdDroppedHooks(ctx actor.Context, keys map[string]bool, 
 	}
 	c.lookAgain(ctx, c.hooksDroppedSince.Add(watchAbsentConfirm).Sub(now))
 	return true
+}
+
+// droppedHooks returns, sorted, the names of the webhooks of old (their
+// webhookKey) that keys has under no key: those a reload removes. A
+// webhook only changed (same name) is not dropped: it is replaced.
+func droppedHooks(old, keys map[string]bool) []string {
+	names := make(map[string]bool, len(keys))
+	for k := range keys {
+		names[keyName(k)] = true
+	}
+	var dropped []string
+	for k := range old {
+		if name := keyName(k); !names[name] && !slices.Contains(dropped, name) {
+			dropped = append(dropped, name)
+		}
+	}
+	slices.Sort(dropped)
+	return dropped
 }
 
 // handleAbsentDue reloads, as the watch does, to confirm the absence of

@@ -212,6 +212,7 @@ func (a *app) configRequestError(verb string, err error) error {
 //	unchanged: 12 services
 //	error: /etc/super/bad.service:3: [Service] Restrat: unknown key (did you mean Restart?)
 //	warning: superd.conf: the [Daemon] settings changed since superd started; ...
+//	warning: superd.conf is gone: its webhooks were removed: ops; ...
 //
 // When nothing was added, removed, changed, reloaded or failed, it prints the line
 // "nothing to do (12 services unchanged)" instead, followed by the
