@@ -191,10 +191,12 @@ type ReloadResult struct {
 	Errors []ConfigError `json:"errors"`
 	// Warnings lists what the reload could not apply although nothing is
 	// wrong with it, such as [Daemon] settings of superd.conf, which take
-	// effect when superd restarts.
+	// effect when superd restarts, and what it did that the operator must
+	// know of, such as the webhooks removed with a superd.conf gone.
 	Warnings []string `json:"warnings"`
 	// WebhooksReloaded reports that the webhooks of superd.conf changed and
-	// were replaced by the ones it now defines.
+	// were replaced by the ones it now defines (none, if it is gone: a
+	// warning then names those removed).
 	WebhooksReloaded bool `json:"webhooks_reloaded"`
 }
 
@@ -321,9 +323,11 @@ type Backend interface {
 	// about service, or about every service when service is "", and with
 	// follow a channel of the events that come next (see [EventStream]).
 	// "About service" is meant as notify.Filter{Services: {service}}
-	// matches: a reload listing the service is about it. An invalid service
-	// name is an error wrapping ErrInvalidArgument; a valid name no service
-	// has just matches nothing.
+	// matches: a reload listing the service is about it, and so is a
+	// config-error with no service (superd.conf, the config dir, a file
+	// whose name is not a valid service name). An invalid service name is
+	// an error wrapping ErrInvalidArgument; a valid name no service has
+	// matches only those config-errors.
 	Events(ctx context.Context, service string, follow bool) (EventStream, error)
 	// Signal sends sig to the service's process group and returns the
 	// service's status. sig is a signal name with or without the SIG

@@ -212,7 +212,7 @@ func TestWebhookReload(t *testing.T) {
 	d.waitRunning("a")
 	d.writeFile("superd.conf", "[Webhook \"late\"]\nURL="+srv.URL+"\nSecret=s3cret-value\n")
 	// Only the webhooks changed: supers says what it did, not "nothing to do".
-	if out, errOut, code := d.cli("reload"); code != 0 || out != "webhooks: reloaded from superd.conf\nunchanged: 1 service\n" {
+	if out, errOut, code := d.cli("reload"); code != 0 || out != "webhooks: reloaded (superd.conf changed)\nunchanged: 1 service\n" {
 		t.Fatalf("reload of a new webhook: exit %d\nstdout %q\nstderr %s", code, out, errOut)
 	}
 	if res := d.reload(); len(res.Errors) != 0 || res.WebhooksReloaded {

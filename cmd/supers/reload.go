@@ -208,7 +208,7 @@ func (a *app) configRequestError(verb string, err error) error {
 //	added: web, worker
 //	removed: old
 //	changed: api
-//	webhooks: reloaded from superd.conf
+//	webhooks: reloaded (superd.conf changed)
 //	unchanged: 12 services
 //	error: /etc/super/bad.service:3: [Service] Restrat: unknown key (did you mean Restart?)
 //	warning: superd.conf: the [Daemon] settings changed since superd started; ...
@@ -231,7 +231,7 @@ func writeReload(w io.Writer, r transport.ReloadResult) error {
 			}
 		}
 		if r.WebhooksReloaded {
-			b.WriteString("webhooks: reloaded from superd.conf\n")
+			b.WriteString("webhooks: reloaded (superd.conf changed)\n")
 		}
 		if n := len(r.Unchanged); n > 0 {
 			fmt.Fprintf(&b, "unchanged: %s\n", countServices(n))

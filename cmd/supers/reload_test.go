@@ -57,12 +57,12 @@ func TestReloadOutput(t *testing.T) {
 		{
 			name: "webhooks alone are something to do",
 			res:  transport.ReloadResult{Unchanged: names(3), WebhooksReloaded: true},
-			want: "webhooks: reloaded from superd.conf\nunchanged: 3 services\n",
+			want: "webhooks: reloaded (superd.conf changed)\nunchanged: 3 services\n",
 		},
 		{
 			name: "webhooks after the services' changes",
 			res:  transport.ReloadResult{Changed: []string{"api"}, WebhooksReloaded: true},
-			want: "changed: api\nwebhooks: reloaded from superd.conf\n",
+			want: "changed: api\nwebhooks: reloaded (superd.conf changed)\n",
 		},
 		{
 			name: "nothing at all",
