@@ -48,17 +48,20 @@ func ensureDir(dir string) error {
 // ensureFile makes sure that path is a regular file and returns its FileInfo
 // (from Lstat). A missing file is created with mode filePerm. A symlink or
 // other non-regular file is removed (never followed) and replaced; that is
-// reported in unsafe, which may be set even when err is not nil.
+// reported in unsafe, which may be set even when err is not nil: then the
+// removal failed, and unsafe does not claim it was done.
 func ensureFile(path string) (fi os.FileInfo, unsafe, err error) {
 	fi, err = os.Lstat(path)
 	switch {
 	case err == nil && fi.Mode().IsRegular():
 		return fi, nil, nil
 	case err == nil:
-		unsafe = fmt.Errorf("%w: %s is a %s; removed it", ErrUnsafeFile, path, describe(fi.Mode()))
 		if err := os.Remove(path); err != nil {
+			// A directory that is not empty, say: left as it is.
+			unsafe = fmt.Errorf("%w: %s is a %s; cannot remove it", ErrUnsafeFile, path, describe(fi.Mode()))
 			return nil, unsafe, fmt.Errorf("remove unsafe log path: %w", err)
 		}
+		unsafe = fmt.Errorf("%w: %s is a %s; removed it", ErrUnsafeFile, path, describe(fi.Mode()))
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, nil, fmt.Errorf("log file: %w", err)
 	}
