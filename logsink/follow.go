@@ -487,6 +487,11 @@ type resumePoint struct {
 	stamp  string // the rotated file it was (maybe compressed); "" if none
 	off    int64  // how far it was read (uncompressed)
 	unread int64  // what was not read of it; -1 if unknown
+	// path is the name of the file removed, as far as it is known, for
+	// the warning about what was skipped: a rotated file's, or the live
+	// path when the file was read as the live file and no rotated name of
+	// it is known.
+	path string
 }
 
 // releaseIfRemoved closes the file being read if it was removed (its last
@@ -511,7 +516,7 @@ func (r *TailReader) releaseIfRemoved() {
 	if err != nil || !removed(fi) {
 		return
 	}
-	rp := &resumePoint{unread: -1}
+	rp := &resumePoint{unread: -1, path: r.path}
 	switch {
 	case r.cur.seq == nil: // the live file
 		rp.off = r.cur.off
@@ -522,16 +527,22 @@ func (r *TailReader) releaseIfRemoved() {
 		// left. Found now: more rotations may come before the next Read.
 		// Seen, it is not to be counted as skipped whole: its rest is.
 		own := r.forgetSeen(fi)
+		if own != "" {
+			rp.path = r.rotatedPath(own, false)
+		}
 		if b, ok, err := r.nextRotated(); err == nil && ok && !b.plain && (own == "" || b.stamp == own) {
 			rp.stamp = b.stamp
+			rp.path = r.rotatedPath(b.stamp, false)
 		}
 	case r.cur.seq == io.Reader(r.cur.f): // a plain rotated file
 		if rp.off, err = r.cur.f.Seek(0, io.SeekCurrent); err != nil {
 			return
 		}
 		rp.stamp, rp.unread = r.cur.stamp, fi.Size()-rp.off
+		rp.path = r.rotatedPath(r.cur.stamp, false)
 	case r.cur.gz != nil: // a compressed rotated file: removed by MaxBackups or MaxAge
 		rp.unread = gzipSize(r.cur.f, fi.Size(), r.cur.gz.n)
+		rp.path = r.rotatedPath(r.cur.stamp, true)
 	}
 	r.closeCur()
 	r.resume = rp
@@ -559,10 +570,10 @@ func (r *TailReader) resumeRemoved() {
 	switch {
 	case rp.unread > 0:
 		r.log.Warn("logsink: a follower skipped the rest of a log file removed before it read it",
-			"path", r.path, "skipped_bytes", rp.unread)
+			"path", rp.path, "skipped_bytes", rp.unread)
 	case rp.unread < 0: // how much is unknown
 		r.log.Warn("logsink: a follower skipped the rest of a log file removed before it read it",
-			"path", r.path)
+			"path", rp.path)
 	}
 	r.gap = r.gap || rp.unread != 0
 }
