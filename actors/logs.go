@@ -70,10 +70,14 @@ type logsActor struct {
 	errTimer  *time.Timer
 
 	// events is the event hub (nil: no events), set by useEvents;
-	// logErrorAt holds when the last log-error event of a stream was
-	// published, until its log-resumed (see logErrorEvery).
+	// logErrorAt holds the last log-error event of a stream published,
+	// until its log-resumed (see logErrorEvery).
 	events     *actor.PID
-	logErrorAt map[streamKey]time.Time
+	logErrorAt map[streamKey]logErrorGate
+	// resumedAt holds each stream's count of bytes dropped when it last
+	// resumed (TotalDropped), until its Sink is closed: a failure with no
+	// more dropped since dropped nothing (see lostOutput).
+	resumedAt map[streamKey]uint64
 	// registry, if not nil, tells the Supervisor each service's Sink, for
 	// the bytes dropped in its status.
 	registry *logSinks
@@ -102,7 +106,21 @@ type streamKey struct {
 // published while its failures go on (its Sink reports them every second,
 // which superd's own log sums up; a webhook wants the news, not the
 // ticks). A log-resumed ends it: the next failure is published at once.
+//
+// A failure that dropped no output (a rotation or a compression that
+// failed, a FIFO found at the log path and removed) has no log-resumed to
+// end it: it holds back only the failures that drop nothing either. The
+// first that does drop output is published at once, and holds back the
+// rest until its log-resumed; else a full disk that followed a failed
+// rotation went unreported for up to a minute.
 const logErrorEvery = time.Minute
+
+// logErrorGate is the last log-error event published of a stream: when,
+// and whether its failure dropped output (see logErrorEvery).
+type logErrorGate struct {
+	at    time.Time
+	lossy bool
+}
 
 // useEvents gives the log sink actor the event hub, spawned after it.
 type useEvents struct{ hub *actor.PID }
@@ -236,8 +254,9 @@ func (l *logsActor) Receive(ctx actor.Context) {
 	case *useEvents:
 		l.events = m.hub
 	case *sinkError:
-		l.publishLogError(ctx, m)
-		l.sinkFailed(ctx, m)
+		dropped, lossy := l.lostOutput(m.name, m.stream)
+		l.publishLogError(ctx, m, dropped, lossy)
+		l.sinkFailed(ctx, m, dropped, lossy)
 	case *sinkResumed:
 		l.publishLogResumed(ctx, m)
 		l.sinkResumed(ctx, m)
@@ -310,8 +329,10 @@ func (l *logsActor) startOpen(ctx actor.Context, op *sinkOp) {
 
 // closeSink closes s, the Sink of service name, in a goroutine.
 func (l *logsActor) closeSink(ctx actor.Context, name string, s *logsink.Sink) {
-	delete(l.logErrorAt, streamKey{name, logsink.Stdout})
-	delete(l.logErrorAt, streamKey{name, logsink.Stderr})
+	for _, st := range []logsink.Stream{logsink.Stdout, logsink.Stderr} {
+		delete(l.logErrorAt, streamKey{name, st})
+		delete(l.resumedAt, streamKey{name, st}) // the next Sink counts from 0
+	}
 	l.closing[name] = s
 	l.run(ctx, &sinkOp{name: name, toClose: s, done: make(chan struct{})})
 }
@@ -454,31 +475,45 @@ func (l *logsActor) stopSinks(ctx actor.Context) {
 	}
 }
 
-// publishLogError publishes a log-error event for m, unless one was
-// published for its stream less than logErrorEvery ago and not followed
-// by a log-resumed.
-func (l *logsActor) publishLogError(ctx actor.Context, m *sinkError) {
+// lostOutput returns the bytes the stream of service name dropped since
+// its Sink was opened, and whether it dropped any since it last resumed:
+// if not, the failure just reported dropped nothing. A stream whose Sink
+// is unknown is taken to have dropped output, as every failure was before
+// the counts told them apart.
+func (l *logsActor) lostOutput(name string, st logsink.Stream) (dropped uint64, lossy bool) {
+	s, ok := l.sinks[name]
+	if !ok {
+		if s, ok = l.closing[name]; !ok {
+			return 0, true
+		}
+	}
+	dropped = s.Stats().Stream(st).BytesDropped
+	return dropped, dropped > l.resumedAt[streamKey{name, st}]
+}
+
+// publishLogError publishes a log-error event for m, whose stream dropped
+// dropped bytes so far, some since it last resumed if lossy, unless one
+// was published for its stream less than logErrorEvery ago and not
+// followed by a log-resumed, and either that one's failure dropped output
+// or this one's did not.
+func (l *logsActor) publishLogError(ctx actor.Context, m *sinkError, dropped uint64, lossy bool) {
 	if l.events == nil {
 		return
 	}
 	key, now := streamKey{m.name, m.stream}, time.Now()
-	if at, ok := l.logErrorAt[key]; ok && now.Sub(at) < logErrorEvery {
+	if g, ok := l.logErrorAt[key]; ok && now.Sub(g.at) < logErrorEvery && (g.lossy || !lossy) {
 		return
 	}
 	if !l.mayPublish(now) {
 		return
 	}
 	if l.logErrorAt == nil {
-		l.logErrorAt = make(map[streamKey]time.Time)
+		l.logErrorAt = make(map[streamKey]logErrorGate)
 	}
-	l.logErrorAt[key] = now
+	l.logErrorAt[key] = logErrorGate{at: now, lossy: lossy}
 	ev := notify.NewEvent(notify.TypeLogError, m.name)
 	ev.Stream, ev.Reason = m.stream.String(), oneLine(m.err.Error())
-	if s, ok := l.sinks[m.name]; ok {
-		ev.DroppedBytes = s.Stats().Stream(m.stream).BytesDropped
-	} else if s, ok := l.closing[m.name]; ok {
-		ev.DroppedBytes = s.Stats().Stream(m.stream).BytesDropped
-	}
+	ev.DroppedBytes = dropped
 	publish(ctx, l.events, ev)
 }
 
@@ -498,11 +533,17 @@ func (l *logsActor) mayPublish(now time.Time) bool {
 // publishLogResumed publishes a log-resumed event for m, and lets the next
 // failure of its stream be published at once. The end of a failure whose
 // log-error logEventsPerSecond held back is not published either (superd's
-// log says both); output dropped with no failure (a full queue) is.
+// log says both), even if a failure that dropped nothing was published
+// before it; output dropped with no failure (a full queue) is.
 func (l *logsActor) publishLogResumed(ctx actor.Context, m *sinkResumed) {
 	key := streamKey{m.name, m.stream}
-	_, published := l.logErrorAt[key]
+	g, published := l.logErrorAt[key]
+	published = published && g.lossy
 	delete(l.logErrorAt, key)
+	if l.resumedAt == nil {
+		l.resumedAt = make(map[streamKey]uint64)
+	}
+	l.resumedAt[key] = m.r.TotalDropped
 	if l.events == nil || m.r.Err != nil && !published || !l.mayPublish(time.Now()) {
 		return
 	}
@@ -514,22 +555,20 @@ func (l *logsActor) publishLogResumed(ctx actor.Context, m *sinkResumed) {
 	publish(ctx, l.events, ev)
 }
 
-// sinkFailed logs a sink's failure, unless sinkErrorsPerSecond were logged
-// this second already: then it is counted, and the count logged when the
-// second ends.
-func (l *logsActor) sinkFailed(ctx actor.Context, m *sinkError) {
+// sinkFailed logs a sink's failure, whose stream dropped dropped bytes so
+// far, some since it last resumed if lossy (see lostOutput), unless
+// sinkErrorsPerSecond were logged this second already: then it is
+// counted, and the count logged when the second ends.
+func (l *logsActor) sinkFailed(ctx actor.Context, m *sinkError, dropped uint64, lossy bool) {
 	if l.mayShow() {
-		attrs := []any{"service", m.name, "stream", m.stream.String(), "err", m.err}
-		s, ok := l.sinks[m.name]
-		if !ok {
-			s, ok = l.closing[m.name]
+		// The count of output lost so far, which nothing else shows.
+		attrs := []any{"service", m.name, "stream", m.stream.String(), "err", m.err, "dropped_bytes", dropped}
+		if !lossy {
+			// Not every problem drops output (a rotation or a compression
+			// that failed, a FIFO removed): no resumption will follow.
+			l.log.Warn("log file problem; no output dropped (dropped_bytes: so far)", attrs...)
+			return
 		}
-		if ok {
-			// The count of output lost so far, which nothing else shows.
-			attrs = append(attrs, "dropped_bytes", s.Stats().Stream(m.stream).BytesDropped)
-		}
-		// Not every problem drops output (a rotated file that could not
-		// be compressed, say): dropped_bytes says what was lost so far.
 		l.log.Warn("log file problem; output that cannot be written is dropped (dropped_bytes: so far)", attrs...)
 		return
 	}

@@ -141,9 +141,11 @@
 //
 // The Sink rotates by itself, so that it controls every file it creates: when
 // the next write would take the live file past [Options.MaxSize] (files never
-// exceed it unless a single write is larger than MaxSize, or a file already
+// exceed it unless a single write is larger than MaxSize, a file already
 // full when the Sink opened it, left by a larger MaxSize, gets the newline
-// that ends its last line), on the
+// that ends its last line, or a rotation fails: the output then goes on
+// into the live file, past MaxSize, rather than be dropped, and the
+// failure is reported, dropping nothing), on the
 // [Options.RotateEvery] timer and on [Sink.Rotate]. An empty file is never
 // rotated. A rotation by size comes between two lines when it can: the
 // live file first takes the write up to its last newline that fits, so a

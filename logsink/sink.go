@@ -189,6 +189,10 @@ type Options struct {
 	// there), from the Sink's goroutines, or the Poller's, possibly
 	// concurrently, and must not block:
 	// with a Poller, that would hold up the pipes of every Sink using it.
+	// Not every error drops output (a rotation or a compression that
+	// failed, an unsafe file removed): such an error is followed by no
+	// OnResume call. Whether output was dropped since the last OnResume
+	// call is in Stats (BytesDropped against its TotalDropped).
 	OnError func(Stream, error)
 	// OnResume, if not nil, is called when a stream's output is written
 	// again after some of it was dropped, with what was dropped in between

@@ -1,0 +1,127 @@
+package actors
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/logsink"
+	"github.com/supers-dev/supers/notify"
+)
+
+// A failure that dropped no output (here an empty directory found at
+// stdout.log, which the Sink removes) has no log-resumed to end it: it
+// must not hold back the log-error of a failure that does drop output
+// right after it. That one was held back for logErrorEvery, a minute: a
+// full disk after a failed rotation went unreported meanwhile. The loss
+// is published at once, and its log-resumed when writing resumes.
+func TestLogErrorThatDroppedNothingDoesNotHoldBackALoss(t *testing.T) {
+	var buf lockedBuffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return slog.New(slog.DiscardHandler) }))
+	t.Cleanup(sys.Shutdown)
+	hub := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &eventsActor{log: slog.New(slog.DiscardHandler)} }))
+	pid := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newLogsActor(t.TempDir(), log) }))
+	t.Cleanup(func() { _ = sys.Root.StopFuture(pid).Wait() }) // closes the Sink
+	sys.Root.Send(pid, &useEvents{hub: hub})
+	history := func() []notify.Event {
+		reply := make(chan subscription, 1)
+		sys.Root.Send(hub, &subscribe{reply: reply})
+		return (<-reply).history
+	}
+	waitEvents := func(what string, n int) []notify.Event {
+		t.Helper()
+		var got []notify.Event
+		// Well below logErrorEvery: a failure held back by the gate
+		// would come only once it expires.
+		deadline := time.Now().Add(20 * time.Second)
+		for got = history(); len(got) < n; got = history() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s; events: %+v", what, got)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return got
+	}
+
+	res, err := sys.Root.RequestFuture(pid, &openSink{spec: config.New("svc", "/bin/true")}, 10*time.Second).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, ok := res.(*sinkOpened)
+	if !ok || m.err != nil || m.sink == nil {
+		t.Fatalf("open answered %#v", res)
+	}
+	sink := m.sink.(*logsink.Sink)
+	stdout, stderr, err := sink.Pipes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = stdout.Close()
+		_ = stderr.Close()
+	})
+	written := uint64(0)
+	send := func(line string) {
+		t.Helper()
+		if _, err := stdout.WriteString(line); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send("first line\n")
+	written += 11
+	waitUntil(t, "the first line written", func() bool { return sink.Stats().Stdout.BytesWritten == written })
+
+	// An empty directory at stdout.log: removed, reported, and the line
+	// written all the same. Nothing dropped.
+	path := sink.Path(logsink.Stdout)
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(path, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	send("kept line\n")
+	written += 10
+	waitUntil(t, "the second line written", func() bool { return sink.Stats().Stdout.BytesWritten == written })
+	got := waitEvents("the log-error of the directory removed", 1)
+	if e := got[0]; e.Type != notify.TypeLogError || !strings.Contains(e.Reason, "removed it") || e.DroppedBytes != 0 {
+		t.Fatalf("first event %+v, want the log-error of the directory removed, nothing dropped", e)
+	}
+	waitUntil(t, "the failure logged", func() bool { return strings.Contains(buf.String(), "log file problem; no output dropped") })
+
+	// A directory that cannot be removed: the next line is dropped.
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(path, "busy"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	send("lost line\n")
+	waitUntil(t, "the line dropped", func() bool { return sink.Stats().Stdout.BytesDropped == 10 })
+	got = waitEvents("the log-error of the loss", 2)
+	if e := got[1]; e.Type != notify.TypeLogError || e.DroppedBytes != 10 {
+		t.Fatalf("second event %+v, want a log-error with 10 bytes dropped", e)
+	}
+
+	// Gone again: writing resumes, and its log-resumed is published.
+	if err := os.RemoveAll(path); err != nil {
+		t.Fatal(err)
+	}
+	send("back again\n")
+	got = waitEvents("the log-resumed", 3)
+	var kinds []string
+	for _, e := range got {
+		kinds = append(kinds, e.Type)
+	}
+	if i := slices.Index(kinds, notify.TypeLogResumed); i < 0 || got[i].DroppedBytes != 10 {
+		t.Errorf("events %q (%+v), want a log-resumed with 10 bytes dropped", kinds, got)
+	}
+}
