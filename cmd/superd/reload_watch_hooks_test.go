@@ -45,12 +45,12 @@ func TestReloadWatchConfirmsDroppedWebhooks(t *testing.T) {
 		t.Errorf("superd's log says the webhooks were removed, or not that they went missing:\n%s", log)
 	}
 
-	// Gone for good: removed once the second has passed.
+	// Gone for good: removed once the second has passed, and named.
 	if err := os.Remove(filepath.Join(d.dir, "superd.conf")); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 15*time.Second, "the webhook removed", func() bool {
-		return strings.Contains(d.stderr.String(), `"superd.conf reloaded" webhooks=0`)
+		return strings.Contains(d.stderr.String(), `msg="superd.conf gone: its webhooks were removed" removed=[ops]`)
 	})
 }
 
