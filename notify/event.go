@@ -70,8 +70,10 @@ const (
 	// the stream, Reason the error, DroppedBytes what the stream dropped
 	// so far since its logs were opened. Published at the first failure,
 	// then at most once a minute per stream while failures go on; again at
-	// once after a TypeLogResumed. superd publishes at most 10 log events
-	// a second, for all services together.
+	// once after a TypeLogResumed, and at once for the first failure that
+	// drops output after one that dropped none (a failed rotation, which
+	// no TypeLogResumed ends). superd publishes at most 10 log events a
+	// second, for all services together.
 	TypeLogError = "log-error"
 	// TypeLogResumed: a stream's output is written again after some of it
 	// was dropped; Stream names it, DroppedBytes is what it dropped since
