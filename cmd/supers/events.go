@@ -194,10 +194,12 @@ func (a *app) printEvent(e notify.Event) error {
 }
 
 // eventsError explains a superd too old to serve events; other errors go
-// through describe as usual.
+// through describe as usual. A 404 without superd's JSON error comes from
+// something else than superd (a wrong --url, say), which describe reports
+// as every command does.
 func (a *app) eventsError(err error) error {
 	var apiErr *transport.APIError
-	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound {
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound && !apiErr.Foreign() {
 		return fmt.Errorf("superd at %s does not serve events (is it older than supers?)", a.target)
 	}
 	return err

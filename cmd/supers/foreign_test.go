@@ -46,7 +46,8 @@ func serveGarbage(t *testing.T) string {
 // supers --socket PATH, where another program listens, said "talking to
 // superd at PATH: net/http: ... malformed HTTP response", and a reload
 // answered 404 by another web server "superd at PATH does not support
-// reload (is it older than supers?)".
+// reload (is it older than supers?)"; events, "superd at PATH does not
+// serve events (is it older than supers?)".
 func TestForeignServerAtSocket(t *testing.T) {
 	garbage := serveGarbage(t)
 	r := runAgainst(t, garbage, "status")
@@ -60,7 +61,7 @@ func TestForeignServerAtSocket(t *testing.T) {
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = io.WriteString(w, "<html>not here</html>")
 	}))
-	for _, cmd := range []string{"reload", "check"} {
+	for _, cmd := range []string{"reload", "check", "events"} {
 		r = runAgainst(t, web, cmd)
 		want := "supers: what answers at " + web + " does not speak superd's API (it answered 404 Not Found without superd's JSON error)\n"
 		if r.code != 1 || r.stderr != want {
