@@ -174,14 +174,11 @@ func completeLine(ctx context.Context, parser *kong.Kong, line, point string, ar
 	}
 	signal := cmd.Sub["signal"]
 	signal.Args = signalArgsPredictor(names)
-	if signal.Flags == nil {
-		signal.Flags = complete.Flags{}
-	}
+	// completionCommand put -s and --signal in GlobalFlags, as every flag:
+	// give them the signal names there, and nowhere else, or both maps
+	// offer them.
 	for _, flag := range []string{"-s", "--signal"} {
-		signal.Flags[flag] = complete.PredictSet(commonSignals()...)
-		if _, ok := signal.GlobalFlags[flag]; ok {
-			signal.GlobalFlags[flag] = signal.Flags[flag]
-		}
+		signal.GlobalFlags[flag] = complete.PredictSet(commonSignals()...)
 	}
 	cmd.Sub["signal"] = signal
 	events := cmd.Sub["events"]

@@ -33,6 +33,11 @@ func completeWith(t *testing.T, socket, line string) []string {
 	}
 	got := strings.Fields(r.stdout)
 	sort.Strings(got)
+	for i := 1; i < len(got); i++ {
+		if got[i] == got[i-1] {
+			t.Errorf("%q: %q offered twice", line, got[i])
+		}
+	}
 	return got
 }
 
@@ -263,6 +268,8 @@ func TestCompletionNewCommands(t *testing.T) {
 		{"supers signal -9 w", []string{"web", "worker-long-name"}},
 		{"supers signal web -sC", []string{"-sCONT"}},
 		{"supers signal -sU", []string{"-sUSR1", "-sUSR2"}},
+		// Each flag once (-s and --signal were offered twice).
+		{"supers signal web -", []string{"--help", "--json", "--signal", "--socket", "--timeout", "--token-file", "--url", "-h", "-s"}},
 		{"supers apply " + dir + "/w", []string{filepath.Join(dir, "web.service")}},
 	} {
 		want := slices.Clone(tc.want)
