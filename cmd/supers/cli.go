@@ -177,6 +177,13 @@ func runKong(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	kctx, err := parser.Parse(flagsBeforeNames(args))
 	if err != nil {
+		if !isUsageError(err) {
+			// --help whose text could not be written (stdout full or
+			// closed): an output error as any other, which "Run ...
+			// --help" would not help with.
+			fmt.Fprintf(stderr, "supers: %s\n", oneLine(err.Error()))
+			return exitError
+		}
 		reportUsageError(stderr, err)
 		return exitUsage
 	}
@@ -184,6 +191,15 @@ func runKong(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		kctx.BindTo(ctx, (*context.Context)(nil))
 		return kctx.Run(a)
 	})
+}
+
+// isUsageError reports whether err, from kong's Parse, is about the
+// command line. kong gives its usage errors their own exit code; any other
+// error it returns comes from running a hook, which for supers is printing
+// --help, and is not the command line's fault.
+func isUsageError(err error) bool {
+	var perr *kong.ParseError
+	return !errors.As(err, &perr) || perr.ExitCode() == kongUsageExit
 }
 
 // parsedGlobals returns the global flags kong parsed into grammar, with
