@@ -473,6 +473,16 @@ func unknownService(name string, err error) string {
 	return plain
 }
 
+// allHint is what follows the message about an unknown service name from
+// a command that takes --all (status, start, stop, restart): for "all",
+// which supervisorctl's users type, a pointer to --all; else "".
+func allHint(name string) string {
+	if name == "all" {
+		return " (did you mean --all?)"
+	}
+	return ""
+}
+
 // serviceError turns the error of a request about the service name into
 // what a command returns: nil for nil; an unknown service is reported as
 // status does (exit 4); superd unreachable or refusing the token is

@@ -132,7 +132,7 @@ names:
 		case isFatal(err):
 			return err
 		case errors.Is(err, transport.ErrUnknownService):
-			a.errorf("%s", unknownService(name, err))
+			a.errorf("%s%s", unknownService(name, err), allHint(name))
 			code = max(code, exitUnknown)
 		case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
 			// superd left a query unanswered for --timeout: the next
@@ -507,7 +507,7 @@ func (a *app) actUp(ctx context.Context, verb string, op func(context.Context, s
 			}
 			return err
 		case errors.Is(err, transport.ErrUnknownService):
-			a.errorf("%s", unknownService(name, err))
+			a.errorf("%s%s", unknownService(name, err), allHint(name))
 			code = max(code, exitUnknown)
 		case stopping:
 			// Not a superd that does not answer: a service that takes
