@@ -15,6 +15,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/notify"
 	"github.com/supers-dev/supers/transport"
 )
@@ -460,17 +461,22 @@ func refusal(err error) string {
 // unknownService is the message for a request about a service superd does
 // not know: superd's own message when it says more than that (e.g. that the
 // service's file could not be loaded, and why), else
-// `unknown service "name"`.
+// `unknown service "name"`. A name ending in ".service", as systemctl
+// takes it, gets a hint naming the service without the suffix.
 func unknownService(name string, err error) string {
 	plain := fmt.Sprintf("%s %q", transport.ErrUnknownService, name)
+	msg := plain
 	var apiErr *transport.APIError
 	if errors.As(err, &apiErr) {
-		msg := strings.TrimSpace(apiErr.Message)
-		if msg != "" && msg != plain && msg != transport.ErrUnknownService.Error() {
-			return oneLine(msg)
+		m := strings.TrimSpace(apiErr.Message)
+		if m != "" && m != plain && m != transport.ErrUnknownService.Error() {
+			msg = oneLine(m)
 		}
 	}
-	return plain
+	if bare, ok := strings.CutSuffix(name, config.FileSuffix); ok && bare != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", bare)
+	}
+	return msg
 }
 
 // allHint is what follows the message about an unknown service name from
