@@ -50,11 +50,21 @@ type applyCmd struct {
 // now (a missing program, say: superd does not refuse it); with --json a
 // JSON array of the transport.DefinitionResult of each file applied.
 //
-// A file that cannot be sent, or that superd finds invalid, is reported on
-// stderr (an invalid one with its problems, one a line, naming the local
-// file) and the others are still sent; the command then exits 1. It stops
-// at once only when superd cannot be reached or refuses the token.
+// A file whose name names no valid service ("x y.service") is a usage
+// error, as a malformed name given to any command, found before any file
+// is sent. A file that cannot be sent, or that superd finds invalid, is
+// reported on stderr (an invalid one with its problems, one a line, naming
+// the local file) and the others are still sent; the command then exits
+// 1. It stops at once only when superd cannot be reached or refuses the
+// token.
 func (c *applyCmd) Run(ctx context.Context, a *app) error {
+	for _, file := range c.Files {
+		if name, ok := strings.CutSuffix(filepath.Base(file), config.FileSuffix); ok {
+			if err := config.ValidateName(name); err != nil {
+				return &usageError{command: "apply", msg: "apply " + oneLine(file) + ": " + err.Error()}
+			}
+		}
+	}
 	failed := false
 	results := make([]transport.DefinitionResult, 0, len(c.Files))
 	for _, file := range c.Files {

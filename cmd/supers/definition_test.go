@@ -73,7 +73,6 @@ func TestApply(t *testing.T) {
 		"db.service":      fb.defs["db"],
 		"bad.service":     badDef,
 		"notes.txt":       "[Service]\nExecStart=/bin/true\n",
-		"-dash.service":   "[Service]\nExecStart=/bin/true\n",
 		"root.service":    "[Service]\nExecStart=/bin/true\nUser=root\n",
 		"another.service": "[Service]\nExecStart=/bin/true\n",
 		// Refused before it is read whole, let alone sent.
@@ -81,7 +80,7 @@ func TestApply(t *testing.T) {
 	})
 	file := func(name string) string { return filepath.Join(dir, name) }
 	r := runAgainst(t, socket, "apply", file("new.service"), file("bad.service"), file("web.service"), file("notes.txt"),
-		file("-dash.service"), file("missing.service"), file("root.service"), file("db.service"), file("another.service"),
+		file("missing.service"), file("root.service"), file("db.service"), file("another.service"),
 		file("big.service"))
 	if r.code != exitError {
 		t.Errorf("code %d", r.code)
@@ -93,7 +92,6 @@ func TestApply(t *testing.T) {
 		"  " + file("bad.service") + ":3: [Service] Restart: invalid value \"sometimes\": expected no, on-success, on-failure, on-abnormal or always\n" +
 		"  " + file("bad.service") + ":4: [Service] Restrat: unknown key (did you mean Restart?)\n" +
 		"supers: apply " + file("notes.txt") + ": the file name must be NAME.service\n" +
-		"supers: apply " + file("-dash.service") + ": invalid service name \"-dash\": must start with an ASCII letter or digit\n" +
 		"supers: apply " + file("missing.service") + ": cannot read: no such file or directory\n" +
 		"supers: apply " + file("root.service") + ": superd refused the request (403): root would run as root\n" +
 		"supers: apply " + file("big.service") + ": larger than 1048576 bytes\n"
@@ -107,7 +105,7 @@ func TestApply(t *testing.T) {
 			t.Errorf("%s: superd has %q, want %q", name, got, want)
 		}
 	}
-	for _, name := range []string{"bad", "notes", "-dash", "root", "big"} {
+	for _, name := range []string{"bad", "notes", "root", "big"} {
 		if _, ok := fb.def(name); ok {
 			t.Errorf("%s was written", name)
 		}
@@ -240,5 +238,34 @@ func TestLocalMessage(t *testing.T) {
 		if got := localMessage(tc.e, "./web.service", tc.offset); got != tc.want {
 			t.Errorf("%+v +%d: %q, want %q", tc.e, tc.offset, got, tc.want)
 		}
+	}
+}
+
+// A file whose name is a malformed service name is a usage error (exit
+// 2), as the README says of every malformed name, found before any file
+// is sent: it was reported as a failed file, exit 1, the others sent.
+func TestApplyMalformedNameIsUsageError(t *testing.T) {
+	fb := withDefs()
+	socket := startDaemon(t, fb)
+	dir := writeFiles(t, map[string]string{
+		"new.service":   "[Service]\nExecStart=/bin/sleep 1000\n",
+		"-dash.service": "[Service]\nExecStart=/bin/true\n",
+		"x y.service":   "[Service]\nExecStart=/bin/true\n",
+	})
+	file := func(name string) string { return filepath.Join(dir, name) }
+	for _, files := range [][]string{{"x y.service"}, {"new.service", "-dash.service"}} {
+		args := []string{"apply"}
+		for _, f := range files {
+			args = append(args, file(f))
+		}
+		r := runAgainst(t, socket, args...)
+		bad := files[len(files)-1]
+		want := "supers: error: apply " + file(bad) + ": invalid service name \"" + strings.TrimSuffix(bad, ".service") + "\": "
+		if r.code != exitUsage || r.stdout != "" || !strings.HasPrefix(r.stderr, want) || !strings.HasSuffix(r.stderr, "Run \"supers apply --help\" for usage.\n") {
+			t.Errorf("%q: code %d, stdout %q, stderr %q; want exit 2, %q...", files, r.code, r.stdout, r.stderr, want)
+		}
+	}
+	if w := fb.writeLog(); len(w) != 0 {
+		t.Errorf("files were sent: %+v", w)
 	}
 }
