@@ -147,7 +147,7 @@ const defaultCompletionTimeout = 200 * time.Millisecond
 // and events --service) are asked from superd, over the connection the
 // line's --socket, --url and --token-file (or the environment) name; signal
 // completes a service, then a signal name; check and apply complete paths
-// to service files.
+// to service files, and check to superd.conf (superd.conf.new...) too.
 //
 // args are supers' arguments: bash (and zsh's bashcompinit) pass the
 // program's name, the word being completed and the one before it. bash
@@ -185,9 +185,14 @@ func completeLine(ctx context.Context, parser *kong.Kong, line, point string, ar
 	events.GlobalFlags["--service"] = names
 	events.GlobalFlags["--type"] = complete.PredictSet(notify.Types()...)
 	cmd.Sub["events"] = events
-	for _, sub := range []string{"check", "apply"} {
+	for sub, patterns := range map[string][]string{
+		"apply": {"*" + config.FileSuffix},
+		// check takes a superd.conf too, or a candidate such as
+		// superd.conf.new.
+		"check": {"*" + config.FileSuffix, config.DaemonFile + "*"},
+	} {
 		c := cmd.Sub[sub]
-		c.Args = complete.PredictFiles("*" + config.FileSuffix)
+		c.Args = predictFiles(patterns...)
 		cmd.Sub[sub] = c
 	}
 
@@ -204,6 +209,23 @@ func completeLine(ctx context.Context, parser *kong.Kong, line, point string, ar
 		}
 	}
 	return exitOK
+}
+
+// predictFiles predicts the paths of the files that match one of
+// patterns, and of directories, as complete.PredictFiles does for one
+// pattern: each once.
+func predictFiles(patterns ...string) complete.Predictor {
+	return complete.PredictFunc(func(a complete.Args) []string {
+		var paths []string
+		for _, pattern := range patterns {
+			for _, path := range complete.PredictFiles(pattern).Predict(a) {
+				if !slices.Contains(paths, path) {
+					paths = append(paths, path)
+				}
+			}
+		}
+		return paths
+	})
 }
 
 // serviceNamePredictor predicts the names of the services superd knows,

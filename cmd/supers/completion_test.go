@@ -237,7 +237,7 @@ func TestCompletionCheckFiles(t *testing.T) {
 func TestCompletionNewCommands(t *testing.T) {
 	socket := startDaemon(t, fixture())
 	dir := t.TempDir()
-	for _, name := range []string{"web.service", "notes.txt"} {
+	for _, name := range []string{"web.service", "notes.txt", "superd.conf", "superd.conf.new"} {
 		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -271,6 +271,10 @@ func TestCompletionNewCommands(t *testing.T) {
 		// Each flag once (-s and --signal were offered twice).
 		{"supers signal web -", []string{"--help", "--json", "--signal", "--socket", "--timeout", "--token-file", "--url", "-h", "-s"}},
 		{"supers apply " + dir + "/w", []string{filepath.Join(dir, "web.service")}},
+		{"supers apply " + dir + "/s", nil},
+		// check takes superd.conf, and candidates such as superd.conf.new.
+		{"supers check " + dir + "/s", []string{filepath.Join(dir, "superd.conf"), filepath.Join(dir, "superd.conf.new")}},
+		{"supers check " + dir + "/", []string{dir + "/", filepath.Join(dir, "superd.conf"), filepath.Join(dir, "superd.conf.new"), filepath.Join(dir, "web.service")}},
 	} {
 		want := slices.Clone(tc.want)
 		sort.Strings(want)
