@@ -62,7 +62,7 @@ type globals struct {
 	Socket    string        `help:"Path of superd's control socket (default ${socket}, from $$SUPERS_SOCKET if set)." placeholder:"PATH" xor:"target"`
 	URL       string        `name:"url" help:"Talk to superd's HTTP API at URL (http[s]://HOST:PORT) instead of the socket; needs --token-file. From $$SUPERS_URL if set." placeholder:"URL" xor:"target"`
 	TokenFile string        `help:"File holding the bearer token for --url (from $$SUPERS_TOKEN_FILE if set)." placeholder:"FILE"`
-	JSON      bool          `help:"Print JSON instead of a table."`
+	JSON      bool          `help:"Print JSON instead of text (events: one object a line); logs, edit and completion print no JSON."`
 	Timeout   time.Duration `help:"How long to wait for each answer from superd; 0 waits forever (default ${default}). Without it, start, stop and restart wait as long as superd is stopping the service (its TimeoutStopSec), and the commands that act as long as superd is still starting." default:"30s" placeholder:"D"`
 
 	// timeoutGiven is whether --timeout was on the command line (kong
