@@ -17,3 +17,17 @@ func TestCompletionUnknownShellIsUsageError(t *testing.T) {
 		}
 	}
 }
+
+// A shell completion does not know is a usage error naming the three it
+// knows: it said `[<shell>] must be one of "bash","zsh","fish","" but got
+// "tcsh"`, with the empty value kong's enum needed for $SHELL's default.
+func TestCompletionBadShellListsTheShells(t *testing.T) {
+	for _, args := range [][]string{{"completion", "tcsh"}, {"completion", "-c", "tcsh"}} {
+		r := runCLI(t, nil, args...)
+		want := "supers: error: completion: unknown shell \"tcsh\": name bash, zsh or fish\n" +
+			"Run \"supers completion --help\" for usage.\n"
+		if r.code != exitUsage || r.stderr != want || r.stdout != "" {
+			t.Errorf("%q: code %d, stdout %q, stderr %q; want %q", args, r.code, r.stdout, r.stderr, want)
+		}
+	}
+}

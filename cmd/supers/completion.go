@@ -23,10 +23,16 @@ import (
 // completionCmd prints the shell code for tab completion, or how to
 // activate it. Its flags and output are those of kong-completion's
 // command, which it replaces; without a shell argument it reads $SHELL.
+//
+// The shell is no kong enum: an optional enum argument needs "" among its
+// values, and kong's error for another shell listed that "" too.
 type completionCmd struct {
-	Shell string `arg:"" help:"The name of the shell you are using" enum:"bash,zsh,fish," default:""`
+	Shell string `arg:"" help:"The name of the shell you are using: bash, zsh or fish" default:""`
 	Code  bool   `short:"c" help:"Generate the initialization code"`
 }
+
+// shells are the shells completion knows.
+var shells = []string{"bash", "zsh", "fish"}
 
 // Help is the long help of "supers completion --help".
 func (c *completionCmd) Help() string {
@@ -39,13 +45,15 @@ Without a shell argument, the shell is taken from $SHELL.`
 
 // Run prints the instructions (or with -c the code) for the chosen shell.
 func (c *completionCmd) Run(kctx *kong.Context, a *app) error {
-	if c.Shell == "" {
-		switch shell := filepath.Base(a.getenv("SHELL")); shell {
-		case "bash", "zsh", "fish":
-			c.Shell = shell
-		default:
+	switch {
+	case c.Shell == "":
+		shell := filepath.Base(a.getenv("SHELL"))
+		if !slices.Contains(shells, shell) {
 			return &usageError{command: "completion", msg: "cannot tell which shell you use; name it: supers completion bash|zsh|fish"}
 		}
+		c.Shell = shell
+	case !slices.Contains(shells, c.Shell):
+		return &usageError{command: "completion", msg: fmt.Sprintf("completion: unknown shell %q: name bash, zsh or fish", c.Shell)}
 	}
 	bin, err := os.Executable()
 	if err == nil {
@@ -181,6 +189,9 @@ func completeLine(ctx context.Context, parser *kong.Kong, line, point string, ar
 		signal.GlobalFlags[flag] = complete.PredictSet(commonSignals()...)
 	}
 	cmd.Sub["signal"] = signal
+	if args, ok := cmd.Sub["completion"].Args.(*positionalPredictor); ok && len(args.predictors) > 0 {
+		args.predictors[0] = complete.PredictSet(shells...)
+	}
 	events := cmd.Sub["events"]
 	events.GlobalFlags["--service"] = names
 	events.GlobalFlags["--type"] = complete.PredictSet(notify.Types()...)
@@ -202,8 +213,7 @@ func completeLine(ctx context.Context, parser *kong.Kong, line, point string, ar
 		cut = a.Last[:len(a.Last)-len(args[1])]
 	}
 	for _, option := range cmd.Predict(a) {
-		// "" is no candidate (completion's shell enum allows it, for
-		// $SHELL).
+		// "" is no candidate (kong's optional enums list it).
 		if option != "" && strings.HasPrefix(option, a.Last) {
 			fmt.Fprintln(stdout, option[len(cut):])
 		}
