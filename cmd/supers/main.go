@@ -5,11 +5,14 @@
 //
 //	supers [--socket PATH | --url URL --token-file FILE] [--json] [--timeout D] COMMAND
 //
-// Commands: list (ls), status [NAME...], start NAME..., stop NAME...,
-// restart NAME..., signal NAME SIGNAL, logs [-f] [-n N|all] [--stderr]
-// NAME, reload, check [-v] [FILE...], events [-f] [--service NAME,...]
-// [--type TYPE,...], cat NAME, apply FILE..., edit NAME, rm NAME... (or
-// rm --if-match HASH NAME), version, completion [-c] [bash|zsh|fish].
+// Commands: list (ls), status [NAME... | --all], usage [NAME...], start
+// NAME... | --all, stop NAME... | --all, restart NAME... | --all, signal
+// NAME SIGNAL, logs [-f] [-n N|all] [--stderr|--both] NAME..., reload,
+// check [-v] [FILE...], events [-f] [--service NAME,...] [--type
+// TYPE,...], cat NAME, apply FILE..., edit NAME, rm NAME... (or rm
+// --if-match HASH NAME), version, completion [-c] [bash|zsh|fish]. A NAME
+// of status, usage, start, stop, restart and logs may be a pattern
+// ('web-*').
 //
 // The socket defaults to $SUPERS_SOCKET, else /run/super/superd.sock for root
 // and $XDG_RUNTIME_DIR/super/superd.sock for other users (the same rule
@@ -37,9 +40,14 @@
 // anything; check FILE... validates the given files in supers itself, with
 // no superd needed.
 //
+// usage shows what the processes of running services use: how many, their
+// memory (RSS) and CPU time.
+//
 // signal sends a signal (HUP, sigusr1, 9...) to a service's process group.
 // logs prints the last lines (10 by default) of a service's stdout, or
-// stderr with --stderr, byte for byte.
+// stderr with --stderr, or both with --both (each line prefixed with its
+// stream), byte for byte; with several services, each line is prefixed
+// with the service's name.
 //
 // events prints superd's recent events, one a line (NDJSON with --json).
 // events -f and logs -f keep printing what comes next until Ctrl-C or
@@ -56,13 +64,13 @@
 //
 // Exit status: 0 success; 1 error (including superd not reachable, a
 // program that could not be executed, and for reload, check and apply an
-// invalid service file); 2 usage error; 3 status: a named service is not
-// running; 4 status, start, stop, restart, signal, logs, cat, edit and rm:
-// a named service is unknown (has no file, for cat, edit and rm; for the
-// others, one whose file does not load is unknown too, the message saying
-// why). With several names status, start, stop, restart and rm exit with
-// the highest applicable code.
-
+// invalid service file); 2 usage error (a malformed service name
+// included); 3 status and usage: a named service is not running; 4 status,
+// usage, start, stop, restart, signal, logs, cat, edit and rm: a named
+// service is unknown (has no file, for cat, edit and rm; for the others,
+// one whose file does not load is unknown too, the message saying why).
+// With several names status, usage, start, stop, restart, logs and rm exit
+// with the highest applicable code.
 package main
 
 import (
