@@ -101,7 +101,32 @@ func (c *configActor) handleGetDefinition(m *getDefinition) {
 			transport.ErrConflict, d.Path, line)}
 		return
 	}
-	m.reply <- definitionReply{def: transport.Definition{Name: d.Name, File: d.Path, Hash: d.Hash, Text: string(d.Data)}}
+	m.reply <- definitionReply{def: transport.Definition{Name: d.Name, File: d.Path, Hash: d.Hash, Text: string(d.Data), Unwritable: unwritable(d.Path)}}
+}
+
+// unwritable says why a write of the file at path would be refused
+// whatever its text (a symbolic link, or a file of several names), ""
+// if none would: so that supers edit says it before the editor runs,
+// not once the edit is done.
+func unwritable(path string) string {
+	fi, err := os.Lstat(path)
+	switch {
+	case err != nil:
+		return ""
+	case fi.Mode()&fs.ModeSymlink != 0:
+		target, _ := os.Readlink(path)
+		return fmt.Sprintf("%v: %s points to %s; change the target instead", config.ErrSymlink, path, target)
+	case fi.Mode().IsRegular() && linkCount(fi) > 1:
+		return hardLinksRefusal(path, fi)
+	}
+	return ""
+}
+
+// hardLinksRefusal is why a file of several names (hard links), fi, is
+// not replaced.
+func hardLinksRefusal(path string, fi os.FileInfo) string {
+	return fmt.Sprintf("%s has %d names (hard links): replacing it would leave the others with the old text; edit it in place, or remove its other names",
+		path, linkCount(fi))
 }
 
 // readDefinition reads NAME.service, mapping the errors for the API.
@@ -330,8 +355,7 @@ func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transp
 		// others the old one: edits through them (which --watch
 		// follows) would then be silently ignored, as for the target
 		// of a symbolic link (config.ErrSymlink).
-		return res, nil, fmt.Errorf("%w: %s has %d names (hard links): replacing it would leave the others with the old text; edit it in place, or remove its other names (nothing was written)",
-			transport.ErrConflict, path, linkCount(fi))
+		return res, nil, fmt.Errorf("%w: %s (nothing was written)", transport.ErrConflict, hardLinksRefusal(path, fi))
 	}
 	written, err := config.WriteDefinition(c.dir, m.name, m.data)
 	if errors.Is(err, config.ErrSymlink) {

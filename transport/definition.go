@@ -25,6 +25,10 @@ type Definition struct {
 	Hash string `json:"hash"`
 	// Text is the file's content.
 	Text string `json:"text"`
+	// Unwritable, when not empty, says why a PUT of this definition would
+	// be refused whatever its text (the file is a symbolic link, or has
+	// several names): an editor can say so before the user edits.
+	Unwritable string `json:"unwritable,omitempty"`
 }
 
 // What a definition write did, in [DefinitionResult.Action].

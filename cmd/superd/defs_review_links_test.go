@@ -54,9 +54,16 @@ func TestDefsReviewPutHardLinked(t *testing.T) {
 	if _, errOut, code := d.cli("apply", src); code != 1 || !strings.Contains(errOut, "hard link") || !strings.Contains(errOut, file) {
 		t.Errorf("apply over a hard-linked file: exit %d, stderr %q", code, errOut)
 	}
+	// supers edit says so before the editor runs (it used to say it
+	// once the whole edit was done), and the definition's GET tells why.
+	checkEditRefusedEarly(t, d, "hl", "hard link")
+
 	// Once it has one name again, it is replaced as any other.
 	if err := os.Remove(other); err != nil {
 		t.Fatal(err)
+	}
+	if def, err := d.client.Definition(t.Context(), "hl"); err != nil || def.Unwritable != "" {
+		t.Errorf("definition once the other name is gone: %+v, %v; want no unwritable", def, err)
 	}
 	want(t, d.socketAPI().do("PUT", "/v1/services/hl/definition", []byte("[Service]\nExecStart=/bin/sleep 2000\n")), 200, "PUT once the other name is gone")
 }
@@ -126,4 +133,43 @@ func TestDefsReviewOversizedFile(t *testing.T) {
 	if got, _ := os.ReadFile(trashed[0]); string(got) != big {
 		t.Errorf("the trashed file is not the file (%d bytes)", len(got))
 	}
+}
+
+// checkEditRefusedEarly checks that supers edit of name refuses before
+// running the editor, saying why (want), and that the definition's GET
+// says it too.
+func checkEditRefusedEarly(t *testing.T, d *daemon, name, want string) {
+	t.Helper()
+	if def, err := d.client.Definition(t.Context(), name); err != nil || !strings.Contains(def.Unwritable, want) {
+		t.Errorf("definition of %s: %+v, %v; want unwritable saying %q", name, def, err, want)
+	}
+	work := t.TempDir()
+	ran := filepath.Join(work, "editor-ran")
+	editor := filepath.Join(work, "editor.sh")
+	if err := os.WriteFile(editor, []byte("#!/bin/sh\ntouch "+ran+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := runCLIEnv(t, d.socket, []string{"EDITOR=" + editor, "VISUAL="}, "edit", name)
+	if code != 1 || !strings.Contains(errOut, want) {
+		t.Errorf("edit %s: exit %d, stderr %q; want 1 saying %q", name, code, errOut, want)
+	}
+	if _, err := os.Stat(ran); err == nil {
+		t.Errorf("edit %s ran the editor of a file superd would not save", name)
+	}
+}
+
+// A service file that is a symbolic link is not replaced by a PUT (its
+// target is what to change): supers edit says so before the editor runs.
+func TestEditOfALinkedFileIsRefusedBeforeTheEditor(t *testing.T) {
+	target := filepath.Join(t.TempDir(), "real.service")
+	if err := os.WriteFile(target, []byte("[Service]\nExecStart=/bin/sleep 1000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := newDaemon(t, nil)
+	if err := os.Symlink(target, filepath.Join(d.dir, "ln.service")); err != nil {
+		t.Fatal(err)
+	}
+	d.start()
+	d.waitRunning("ln")
+	checkEditRefusedEarly(t, d, "ln", "symbolic link")
 }

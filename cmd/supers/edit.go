@@ -50,7 +50,9 @@ const editMarker = "# supers-edit:"
 // timeout, superd stopping, a 5xx): supers then says that superd may have
 // saved it. Otherwise the temporary directory is removed.
 //
-// A service without a file exits 4: "supers apply" creates one.
+// A service without a file exits 4: "supers apply" creates one. One whose
+// file superd would not replace (a symbolic link, a file of several
+// names) exits 1 before the editor runs.
 func (c *editCmd) Run(ctx context.Context, a *app) error {
 	if err := checkNames("edit", c.Name); err != nil {
 		return err
@@ -64,6 +66,10 @@ func (c *editCmd) Run(ctx context.Context, a *app) error {
 	cancel()
 	if err != nil {
 		return a.serviceError("edit", c.Name, err)
+	}
+	if d.Unwritable != "" {
+		// Said now, not once the user has edited it all.
+		return fmt.Errorf("edit %s: superd would not save it: %s", c.Name, d.Unwritable)
 	}
 	dir, err := os.MkdirTemp("", "supers-edit-") // mode 0700
 	if err != nil {
