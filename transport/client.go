@@ -12,8 +12,10 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -37,6 +39,19 @@ type Client struct {
 	baseURL string
 	target  string // what errors name: the socket path, or the remote base URL
 	token   string // sent as a bearer token when not empty
+	// probe, if not nil, is asked before the token first goes out in
+	// clear (see plainProbe).
+	probe *plainProbe
+}
+
+// plainProbe guards the token of a remote client of an http:// URL whose
+// host is not a loopback address: before the first request that carries
+// it, a GET /healthz without it (which superd answers without one) finds
+// a port that serves HTTPS (a mistyped scheme), where the token would
+// have crossed the network in clear for nothing.
+type plainProbe struct {
+	mu   sync.Mutex
+	done bool // the probe found plain HTTP there
 }
 
 // NewClient returns a client speaking HTTP over the Unix socket at
@@ -58,6 +73,11 @@ func NewClient(socketPath string) *Client {
 // a bearer token with every request. It does not connect until the first
 // call. Its methods behave as those of a [NewClient] client; errors name
 // baseURL where they would name the socket.
+//
+// Over http:// to a host that is not a loopback address, the first call
+// begins with a GET /healthz without the token: if that port serves
+// HTTPS (a mistyped scheme), the call fails saying so, and the token has
+// not crossed the network in clear.
 //
 // HTTPS servers are verified against the system's roots; on Unix systems
 // SSL_CERT_FILE or SSL_CERT_DIR can point at superd's own certificate.
@@ -86,7 +106,52 @@ func NewRemoteClient(baseURL, token string) (*Client, error) {
 		MaxIdleConns:        2,
 		DisableCompression:  true,
 	}
-	return &Client{http: newHTTPClient(tr), baseURL: base, target: base, token: token}, nil
+	c := &Client{http: newHTTPClient(tr), baseURL: base, target: base, token: token}
+	if host, ok := strings.CutPrefix(base, "http://"); ok && !loopbackHost(host) {
+		c.probe = &plainProbe{}
+	}
+	return c, nil
+}
+
+// loopbackHost reports whether hostport names this machine: localhost or
+// a loopback address.
+func loopbackHost(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = strings.Trim(hostport, "[]") // no port
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
+// checkPlainHTTP runs c's probe once it is needed (see plainProbe): an
+// answer that says the port serves HTTPS is the error, as the request
+// would have got it; so is a failure to reach the server.
+func (c *Client) checkPlainHTTP(ctx context.Context) error {
+	c.probe.mu.Lock()
+	defer c.probe.mu.Unlock()
+	if c.probe.done {
+		return nil
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.baseURL+healthPath, nil)
+	if err != nil {
+		return fmt.Errorf("building request GET %s: %w", healthPath, err)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return c.transportError(ctx, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusBadRequest {
+		if apiErr := c.readAPIError(resp, ""); strings.HasPrefix(apiErr.text, plainHTTPToTLS) {
+			return apiErr
+		}
+	}
+	c.probe.done = true
+	return nil
 }
 
 // parseBaseURL checks a remote client's base URL and returns it as
@@ -264,6 +329,11 @@ func servicePath(name, action string) (string, error) {
 
 // newRequest builds a request to path carrying the client's token.
 func (c *Client) newRequest(ctx context.Context, method, path string, body io.Reader) (*http.Request, error) {
+	if c.probe != nil && c.token != "" {
+		if err := c.checkPlainHTTP(ctx); err != nil {
+			return nil, err
+		}
+	}
 	req, err := http.NewRequestWithContext(ctx, method, c.baseURL+path, body)
 	if err != nil {
 		return nil, fmt.Errorf("building request %s %s: %w", method, path, err)
