@@ -61,6 +61,9 @@ type Queue struct {
 	// context ended (the delivery it cut, and those still queued), for
 	// Close to report in one warning.
 	lost uint64
+	// closeErr is the error of the Close whose context ended with events
+	// lost: a later Close returns it too.
+	closeErr error
 
 	// Drops from a full queue not yet reported, the last of them, when
 	// the last "queue full" warning was logged, and the timer that logs
@@ -210,7 +213,8 @@ func (q *Queue) Stats() QueueStats {
 // queue that lost nothing returns nil, even when ctx had ended.
 // It returns once the worker has stopped and, if the notifier has a
 // Close() method (as [Webhook] does, for its idle connections), called it.
-// Calling it again waits for the same end.
+// Calling it again waits for the same end, and returns the same error if
+// events were lost.
 func (q *Queue) Close(ctx context.Context) error {
 	q.mu.Lock()
 	q.closed = true
@@ -219,6 +223,16 @@ func (q *Queue) Close(ctx context.Context) error {
 	q.signal()
 	select {
 	case <-q.done:
+		// Closed already, maybe by a Close that gave events up: a
+		// second Close (a deferred one, say) must not call it clean.
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		if q.lost > 0 {
+			if q.closeErr != nil {
+				return q.closeErr
+			}
+			return context.Canceled // that Close has not said it yet
+		}
 		return nil
 	case <-ctx.Done():
 		q.mu.Lock()
@@ -234,6 +248,9 @@ func (q *Queue) Close(ctx context.Context) error {
 		<-q.done
 		q.mu.Lock()
 		lost := q.lost
+		if lost > 0 {
+			q.closeErr = ctx.Err()
+		}
 		q.mu.Unlock()
 		if lost == 0 {
 			return nil // the delivery in flight ended well meanwhile

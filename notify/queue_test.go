@@ -177,6 +177,11 @@ func TestQueueCloseGivesUpAtDeadline(t *testing.T) {
 	if s := q.Stats(); s != (QueueStats{Failed: 1, Dropped: 3}) {
 		t.Errorf("stats = %+v", s)
 	}
+	// A second Close (a deferred one) says the same: it returned nil,
+	// as for a queue that lost nothing.
+	if err := q.Close(context.Background()); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("second Close = %v, want the first's DeadlineExceeded", err)
+	}
 	// The worker is gone.
 	waitFor(t, func() bool { return runtime.NumGoroutine() <= before })
 }
