@@ -1228,10 +1228,12 @@ func (s *Supervisor) Signal(ctx context.Context, name, sig string) (transport.Se
 // end of what the files hold, and ends there). Without q.Follow the
 // reader ends where the file ended when Logs was called, and may be read
 // after Run has returned. It reads the files the log sink writes; it never
-// blocks the sink or the service. A log file that is not a regular file
-// (a symbolic link put in its place) is an error wrapping
-// transport.ErrConflict and logsink.ErrUnsafeFile. The caller closes the
-// reader.
+// blocks the sink or the service. Without q.Follow, a log file that is
+// not a regular file (a symbolic link put in its place) is an error
+// wrapping transport.ErrConflict and logsink.ErrUnsafeFile; a follower
+// takes it for a missing file, never reads through it, and waits for
+// the file the sink puts in its place at its next write. The caller
+// closes the reader.
 func (s *Supervisor) Logs(ctx context.Context, name string, q transport.LogQuery) (io.ReadCloser, error) {
 	stream := q.Stream
 	switch stream {
@@ -1336,13 +1338,13 @@ func (s *Supervisor) rootRule(c transport.Caller) rootRule {
 	switch {
 	case c.Remote:
 		rule.allowed = s.cfg.AllowRootServices
-		rule.refusal = "superd refuses such definitions over HTTP unless --http-allow-root-services is set"
+		rule.refusal = "superd refuses such definitions over HTTP unless --http-allow-root-services is set (Config.AllowRootServices in a program embedding the supervisor)"
 	case c.UID < 0 || c.UID == 0 || c.UID == os.Geteuid():
 		rule.allowed = true
 	default:
 		rule.allowed = s.cfg.SocketAllowRootServices
 		rule.asUID = c.UID
-		rule.refusal = "a socket user other than root may only write definitions that run as itself, unless superd runs with --socket-allow-root-services"
+		rule.refusal = "a socket user other than root may only write definitions that run as itself, unless superd runs with --socket-allow-root-services (Config.SocketAllowRootServices in a program embedding the supervisor)"
 	}
 	if !rule.allowed && s.cfg.SocketAllowRootServices {
 		// The socket group's members may write root services: running
@@ -1382,7 +1384,7 @@ func (s *Supervisor) DeleteDefinition(ctx context.Context, name string, opts tra
 // mayEdit applies the access rule of definition writes.
 func (s *Supervisor) mayEdit(opts transport.WriteOptions) error {
 	if opts.Caller.Remote && !s.cfg.AllowRemoteEdit {
-		return fmt.Errorf("%w: editing service definitions over HTTP is disabled (start superd with --http-allow-edit, or AllowEdit=yes in superd.conf)", transport.ErrForbidden)
+		return fmt.Errorf("%w: editing service definitions over HTTP is disabled (start superd with --http-allow-edit, or AllowEdit=yes in superd.conf; Config.AllowRemoteEdit in a program embedding the supervisor)", transport.ErrForbidden)
 	}
 	return nil
 }
