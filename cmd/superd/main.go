@@ -31,7 +31,8 @@ import (
 	"github.com/supers-dev/supers/transport"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
+// version is set at build time with -ldflags "-X main.version=..."; left
+// "dev", main takes the one Go recorded in the binary (BuildVersion).
 var version = "dev"
 
 // cli holds superd's command-line settings (see superdFlags).
@@ -62,6 +63,7 @@ func main() {
 	// start with umask 0022, as under systemd.
 	setServiceUmask()
 	tuneRuntime(os.Getenv)
+	version = transport.BuildVersion(version)
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
 

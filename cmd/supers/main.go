@@ -76,11 +76,15 @@ package main
 import (
 	"context"
 	"os"
+
+	"github.com/supers-dev/supers/transport"
 )
 
-// version is set at link time: go build -ldflags "-X main.version=1.2.3".
+// version is set at link time: go build -ldflags "-X main.version=1.2.3";
+// left "dev", main takes the one Go recorded in the binary (BuildVersion).
 var version = "dev"
 
 func main() {
+	version = transport.BuildVersion(version)
 	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 }
