@@ -444,10 +444,7 @@ func (w *streamWriter) add(b *batch, ch chunk) {
 // stamp). If the unfinished line is in a file rotated (or moved away)
 // since, the newline is the new file's first byte: readers join the files,
 // and it ends the line there (see rotate, which ends it in its own file
-// when no process can finish it). If no file is left at the path (the
-// operator removed it, say, while the service was stopped), there is
-// nothing to join: the next file starts clean, with no empty first line,
-// as endCarriedLine assumes too.
+// when no process can finish it).
 func (w *streamWriter) endLine(b *batch) {
 	if w.lost != lostNone {
 		// The line's end was lost in a failed write: whether the file
@@ -459,9 +456,6 @@ func (w *streamWriter) endLine(b *batch) {
 		return
 	}
 	w.midLine = false
-	if fi, err := os.Lstat(w.path()); err != nil || !fi.Mode().IsRegular() {
-		return // removed by hand (or replaced by something unsafe): the line went with it
-	}
 	b.takeStage()
 	if len(b.stage) == chunkSize {
 		w.flush(b)
