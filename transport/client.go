@@ -46,9 +46,10 @@ type Client struct {
 
 // plainProbe guards the token of a remote client of an http:// URL whose
 // host is not a loopback address: before the first request that carries
-// it, a GET /healthz without it (which superd answers without one) finds
-// a port that serves HTTPS (a mistyped scheme), where the token would
-// have crossed the network in clear for nothing.
+// it, a GET /healthz without it (which superd answers without one) must
+// get superd's 200; a port that serves HTTPS (a mistyped scheme), where
+// the token would have crossed the network in clear for nothing, answers
+// otherwise.
 type plainProbe struct {
 	mu   sync.Mutex
 	done bool // the probe found plain HTTP there
@@ -75,9 +76,10 @@ func NewClient(socketPath string) *Client {
 // baseURL where they would name the socket.
 //
 // Over http:// to a host that is not a loopback address, the first call
-// begins with a GET /healthz without the token: if that port serves
-// HTTPS (a mistyped scheme), the call fails saying so, and the token has
-// not crossed the network in clear.
+// begins with a GET /healthz without the token: unless superd answers it
+// (200), the call fails with that answer (for a port that serves HTTPS, a
+// mistyped scheme, saying so), and the token has not crossed the network
+// in clear.
 //
 // HTTPS servers are verified against the system's roots; on Unix systems
 // SSL_CERT_FILE or SSL_CERT_DIR can point at superd's own certificate.
@@ -127,16 +129,30 @@ func loopbackHost(hostport string) bool {
 	return err == nil && ip.Unmap().IsLoopback()
 }
 
-// checkPlainHTTP runs c's probe once it is needed (see plainProbe): an
-// answer that says the port serves HTTPS is the error, as the request
-// would have got it; so is a failure to reach the server.
+// checkPlainHTTP runs c's probe once it is needed (see plainProbe): only
+// superd's answer to /healthz, a 200, lets the token go. Any other answer
+// is the error, as the request would have got it from whatever answers
+// there (net/http's, nginx's, ... "plain HTTP sent to an HTTPS port"); so
+// is a failure to reach the server.
 func (c *Client) checkPlainHTTP(ctx context.Context) error {
 	c.probe.mu.Lock()
 	defer c.probe.mu.Unlock()
 	if c.probe.done {
 		return nil
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.baseURL+healthPath, nil)
+	// ctx's cancellation and deadline, not its values: a trace there (the
+	// CLI's bound on the wait for a stream's first answer) is the
+	// request's, which the probe's answer must not end.
+	pctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	stop := context.AfterFunc(ctx, func() { cancel(context.Cause(ctx)) })
+	defer stop()
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancelDeadline context.CancelFunc
+		pctx, cancelDeadline = context.WithDeadline(pctx, deadline)
+		defer cancelDeadline()
+	}
+	req, err := http.NewRequestWithContext(pctx, http.MethodGet, c.baseURL+healthPath, nil)
 	if err != nil {
 		return fmt.Errorf("building request GET %s: %w", healthPath, err)
 	}
@@ -145,10 +161,8 @@ func (c *Client) checkPlainHTTP(ctx context.Context) error {
 		return c.transportError(ctx, err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusBadRequest {
-		if apiErr := c.readAPIError(resp, ""); strings.HasPrefix(apiErr.text, plainHTTPToTLS) {
-			return apiErr
-		}
+	if resp.StatusCode != http.StatusOK {
+		return c.readAPIError(resp, "")
 	}
 	c.probe.done = true
 	return nil

@@ -1,66 +1,135 @@
 package transport
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptrace"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-// A remote client of an http:// URL sent its token with its first request,
-// in clear, even to a port that serves HTTPS (a mistyped scheme), and only
-// then told the user to use https://. Off this machine, a tokenless GET
-// /healthz comes first: such a port is found before the token goes out.
-func TestRemoteClientProbesBeforeSendingTheTokenInClear(t *testing.T) {
+// rawServer answers each connection with answer(path of its request),
+// and records every byte it received.
+type rawServer struct {
+	addr     string
+	mu       sync.Mutex
+	received bytes.Buffer
+}
+
+func newRawServer(t *testing.T, answer func(path string) string) *rawServer {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	var received bytes.Buffer
+	s := &rawServer{addr: ln.Addr().String()}
 	var wg sync.WaitGroup
-	defer func() {
+	t.Cleanup(func() {
 		ln.Close() // ends the accept loop
 		wg.Wait()
-	}()
+	})
 	wg.Go(func() {
 		for {
 			conn, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			// As a TLS server of net/http answers plain HTTP.
 			conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-			buf := make([]byte, 4096)
-			n, _ := conn.Read(buf)
-			mu.Lock()
-			received.Write(buf[:n])
-			mu.Unlock()
-			io.WriteString(conn, "HTTP/1.0 400 Bad Request\r\n\r\n"+plainHTTPToTLS)
+			var head bytes.Buffer
+			req, err := http.ReadRequest(bufio.NewReader(io.TeeReader(conn, &head)))
+			s.mu.Lock()
+			s.received.Write(head.Bytes())
+			s.mu.Unlock()
+			if err == nil {
+				io.WriteString(conn, answer(req.URL.Path))
+			}
 			conn.Close()
 		}
 	})
-	c, err := NewRemoteClient("http://"+ln.Addr().String(), testToken)
+	return s
+}
+
+func (s *rawServer) got() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.received.String()
+}
+
+// probingClient is a remote client of s that probes as for another host
+// (the test can only listen on this one).
+func probingClient(t *testing.T, s *rawServer) *Client {
+	t.Helper()
+	c, err := NewRemoteClient("http://"+s.addr, testToken)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.probe != nil {
 		t.Fatal("a client of a loopback address probes")
 	}
-	c.probe = &plainProbe{} // as for another host: the test can only listen here
-	_, err = c.Status(t.Context(), "web")
-	var apiErr *APIError
-	if !errors.As(err, &apiErr) || !strings.Contains(err.Error(), "use https://"+ln.Addr().String()) {
-		t.Fatalf("Status: %v; want the answer saying to use https://", err)
+	c.probe = &plainProbe{}
+	return c
+}
+
+// A remote client of an http:// URL sent its token with its first request,
+// in clear, even to a port that serves HTTPS (a mistyped scheme), and only
+// then told the user to use https://. Off this machine, a tokenless GET
+// /healthz comes first, and only superd's 200 lets the token go: net/http's
+// answer and nginx's alike stop it.
+func TestRemoteClientProbesBeforeSendingTheTokenInClear(t *testing.T) {
+	for name, c := range map[string]struct{ answer, want string }{
+		"net/http": {"HTTP/1.0 400 Bad Request\r\n\r\n" + plainHTTPToTLS, "use https://"},
+		"nginx": {"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n" +
+			"<html><head><title>400 The plain HTTP request was sent to HTTPS port</title></head></html>", "400 Bad Request"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newRawServer(t, func(string) string { return c.answer })
+			_, err := probingClient(t, s).Status(t.Context(), "web")
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("Status: %v; want an answer saying %q", err, c.want)
+			}
+			if got := s.got(); strings.Contains(got, testToken) || !strings.Contains(got, "GET /healthz ") {
+				t.Fatalf("the server received %q; want a GET /healthz, and never the token", got)
+			}
+		})
+	}
+}
+
+// The probe's answer is not the request's: a trace in the request's
+// context (the CLI's bound on the wait for a stream's first answer, which
+// its first byte ends) must not see it, or a frozen superd that still
+// answers /healthz would leave supers logs -f waiting for ever.
+func TestRemoteClientProbeIsNotTraced(t *testing.T) {
+	s := newRawServer(t, func(path string) string {
+		if path == healthPath {
+			return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"status\":\"ok\"}\n"
+		}
+		return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"name\":\"web\",\"state\":\"running\"}\n"
+	})
+	var mu sync.Mutex
+	var firstBytes int
+	ctx := httptrace.WithClientTrace(t.Context(), &httptrace.ClientTrace{GotFirstResponseByte: func() {
+		mu.Lock()
+		firstBytes++
+		mu.Unlock()
+	}})
+	st, err := probingClient(t, s).Status(ctx, "web")
+	if err != nil || st.Name != "web" {
+		t.Fatalf("Status: %+v, %v", st, err)
+	}
+	if got := s.got(); !strings.Contains(got, "GET /healthz ") || !strings.Contains(got, testToken) {
+		t.Fatalf("the server received %q; want the probe, then the request with its token", got)
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if got := received.String(); strings.Contains(got, testToken) || !strings.Contains(got, "GET /healthz ") {
-		t.Fatalf("the server received %q; want a GET /healthz, and never the token", got)
+	if firstBytes != 1 {
+		t.Fatalf("the trace saw %d first response bytes, want 1: the request's only", firstBytes)
 	}
 }
 
