@@ -61,8 +61,9 @@ type Queue struct {
 	// context ended (the delivery it cut, and those still queued), for
 	// Close to report in one warning.
 	lost uint64
-	// closeErr is the error of the Close whose context ended with events
-	// lost: a later Close returns it too.
+	// closeErr is the error of the Close whose context ended while events
+	// were in flight or queued: with lost > 0, a later Close returns it
+	// too.
 	closeErr error
 
 	// Drops from a full queue not yet reported, the last of them, when
@@ -192,6 +193,18 @@ func (q *Queue) signal() {
 	}
 }
 
+// endErr is what Close returns for a queue whose worker has ended: the
+// error of the Close that gave events up, nil if none was lost (a
+// second Close, a deferred one, must not call a lossy queue clean).
+func (q *Queue) endErr() error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.lost > 0 && q.closeErr != nil {
+		return q.closeErr
+	}
+	return nil
+}
+
 // Stats returns the queue's counters.
 func (q *Queue) Stats() QueueStats {
 	q.mu.Lock()
@@ -223,17 +236,14 @@ func (q *Queue) Close(ctx context.Context) error {
 	q.signal()
 	select {
 	case <-q.done:
-		// Closed already, maybe by a Close that gave events up: a
-		// second Close (a deferred one, say) must not call it clean.
-		q.mu.Lock()
-		defer q.mu.Unlock()
-		if q.lost > 0 {
-			if q.closeErr != nil {
-				return q.closeErr
-			}
-			return context.Canceled // that Close has not said it yet
-		}
-		return nil
+		// Ended already (checked first: with ctx done too, select
+		// would pick either).
+		return q.endErr()
+	default:
+	}
+	select {
+	case <-q.done:
+		return q.endErr()
 	case <-ctx.Done():
 		q.mu.Lock()
 		idle := len(q.events) == 0 && !q.busy
@@ -244,13 +254,13 @@ func (q *Queue) Close(ctx context.Context) error {
 			<-q.done
 			return nil
 		}
+		q.mu.Lock()
+		q.closeErr = ctx.Err() // before the worker ends: a Close waiting for it reads it
+		q.mu.Unlock()
 		q.cancel()
 		<-q.done
 		q.mu.Lock()
 		lost := q.lost
-		if lost > 0 {
-			q.closeErr = ctx.Err()
-		}
 		q.mu.Unlock()
 		if lost == 0 {
 			return nil // the delivery in flight ended well meanwhile
