@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // procStat is what superbench needs from /proc/PID/stat.
@@ -184,61 +186,28 @@ func memory(pid int) (rss, pss uint64, err error) {
 	return rss, pss, sc.Err()
 }
 
-// cpuTime is the CPU time a process has used so far (all its threads, not
-// its children), with nanosecond precision: the sum of the first field of
-// /proc/PID/task/TID/schedstat. Without schedstat it falls back to utime +
-// stime of /proc/PID/stat (clock ticks).
+// cpuTime is the CPU time a process has used so far (all its threads,
+// those that have ended too, not its children), with nanosecond precision:
+// the process's CPU-time clock (clock_getcpuclockid(3)), which the kernel
+// keeps as the sum of its threads' runtime, the same count as the first
+// field of schedstat. It only grows, so the difference of two readings is
+// the time used in between. Summing /proc/PID/task/TID/schedstat instead
+// would lose the time of a thread that ends between two readings, and
+// /proc/PID/stat's utime and stime count in 10 ms ticks.
 func cpuTime(pid int) (time.Duration, error) {
-	dir := "/proc/" + strconv.Itoa(pid) + "/task"
-	d, err := os.Open(dir)
-	if err != nil {
-		return 0, err
+	var ts unix.Timespec
+	if err := unix.ClockGettime(processCPUClock(pid), &ts); err != nil {
+		return 0, fmt.Errorf("CPU clock of %d: %w", pid, err)
 	}
-	tids, err := d.Readdirnames(-1)
-	d.Close()
-	if err != nil {
-		return 0, err
-	}
-	var sum time.Duration
-	for _, tid := range tids {
-		b, err := os.ReadFile(dir + "/" + tid + "/schedstat")
-		if errors.Is(err, fs.ErrNotExist) && len(tids) > 0 {
-			return ticksCPU(pid)
-		}
-		if err != nil {
-			continue // the thread ended
-		}
-		first, _, _ := strings.Cut(string(b), " ")
-		ns, err := strconv.ParseInt(first, 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("%s/%s/schedstat: %w", dir, tid, err)
-		}
-		sum += time.Duration(ns)
-	}
-	return sum, nil
+	return time.Duration(ts.Nano()), nil
 }
 
-// clockTick is USER_HZ, the unit of utime and stime, on every Linux
-// architecture Go supports.
-const clockTick = 10 * time.Millisecond
-
-// ticksCPU is utime + stime of /proc/PID/stat.
-func ticksCPU(pid int) (time.Duration, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, err
-	}
-	end := bytes.LastIndexByte(b, ')')
-	f := strings.Fields(string(b[end+1:]))
-	if len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: malformed", pid)
-	}
-	u, err1 := strconv.ParseUint(f[11], 10, 64)
-	s, err2 := strconv.ParseUint(f[12], 10, 64)
-	if err := errors.Join(err1, err2); err != nil {
-		return 0, err
-	}
-	return time.Duration(u+s) * clockTick, nil
+// processCPUClock is the clock ID of the CPU-time clock of process pid, as
+// glibc's clock_getcpuclockid makes it: the PID's complement shifted by 3,
+// and CPUCLOCK_SCHED (2) for the scheduler's nanosecond count (no
+// per-thread bit: the whole process).
+func processCPUClock(pid int) int32 {
+	return int32(^pid<<3 | 2)
 }
 
 // readInt reads a file holding one decimal integer.
