@@ -89,7 +89,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.floodRate, "flood-rate", 100, "lines (100 bytes) a second each flood service writes")
 	fs.DurationVar(&o.floodTime, "flood-time", 5*time.Second, "window of the log flood")
 	fs.DurationVar(&o.timeout, "timeout", 3*time.Minute, "limit of any single wait: start-up, stop, a log to fill")
-	fs.StringVar(&o.release, "superd-version", "dev", "version string superd is built with")
+	fs.StringVar(&o.release, "superd-version", "", "version string superd is built with and reported under (default: the commit of the tree it is built from, which the report shows beside a version that does not match it)")
 	fs.StringVar(&o.goCmd, "go", "go", "the go command that builds superd")
 	if err := fs.Parse(args); err != nil {
 		return o, err

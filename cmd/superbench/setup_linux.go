@@ -5,13 +5,17 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
+	"debug/buildinfo"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,7 +57,7 @@ func (b *bench) setup(ctx context.Context, args []string) error {
 		var d driver
 		switch name {
 		case "superd":
-			d = &superdDriver{bins: bins, reaper: b.reaper, release: o.release}
+			d = &superdDriver{bins: bins, reaper: b.reaper, release: builtVersion(ctx, b.reaper, o.release, bins.superd)}
 		case "supervisord":
 			d = &supervisordDriver{reaper: b.reaper}
 		case "pm2":
@@ -91,7 +95,10 @@ func (b *bench) build(ctx context.Context) (binaries, error) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return binaries{}, err
 	}
-	cmd := exec.Command(b.opt.goCmd, "build", "-trimpath", "-ldflags", "-s -w -X main.version="+b.opt.release,
+	// -buildvcs=auto, Go's default, stamps the commit in the binaries
+	// (builtVersion reads it) even where GOFLAGS turns it off; without a
+	// repository or git, they go unstamped.
+	cmd := exec.Command(b.opt.goCmd, "build", "-buildvcs=auto", "-trimpath", "-ldflags", "-s -w -X main.version="+cmp.Or(b.opt.release, "dev"),
 		"-o", dir+string(filepath.Separator),
 		module+"/cmd/superd", module+"/cmd/supers",
 		module+"/cmd/superbench/internal/loop", module+"/cmd/superbench/internal/flood",
@@ -109,6 +116,72 @@ func (b *bench) build(ctx context.Context) (binaries, error) {
 		flood:  filepath.Join(dir, "flood"),
 		nop:    filepath.Join(dir, "nop"),
 	}, nil
+}
+
+// builtVersion is the version the results give for the superd at path:
+// release (-superd-version) if it names the commit the binary was built
+// from, else that commit, with release beside it if given. The commit is
+// the one Go stamped in the binary (vcs.revision), "-dirty" added when the
+// tree had changes that are not committed (vcs.modified): so the results
+// say which code was measured whatever label the run was given. Go stamps
+// nothing in a git worktree (its .git is a file) nor without git; then git
+// is asked about the current directory, the tree superbench builds.
+func builtVersion(ctx context.Context, r *reaper, release, path string) string {
+	info, err := buildinfo.ReadFile(path)
+	if err != nil || !slices.ContainsFunc(info.Settings, func(s debug.BuildSetting) bool { return s.Key == "vcs.revision" }) {
+		info = gitInfo(ctx, r, ".")
+	}
+	return versionOf(release, info)
+}
+
+// gitInfo is the commit checked out in the git tree at dir, and whether
+// the tree has changes (git status, untracked files included, as Go's
+// stamp counts them), as a build's VCS stamp; nil without git or a
+// repository.
+func gitInfo(ctx context.Context, r *reaper, dir string) *debug.BuildInfo {
+	rev, err := commandOutput(ctx, r, "git", "-C", dir, "rev-parse", "HEAD")
+	if err != nil || rev == "" {
+		return nil
+	}
+	status, err := commandOutput(ctx, r, "git", "-C", dir, "status", "--porcelain")
+	if err != nil {
+		return nil
+	}
+	return &debug.BuildInfo{Settings: []debug.BuildSetting{
+		{Key: "vcs", Value: "git"}, {Key: "vcs.revision", Value: rev},
+		{Key: "vcs.modified", Value: strconv.FormatBool(status != "")},
+	}}
+}
+
+// versionOf is builtVersion's label for the build info of a binary (nil if
+// unreadable).
+func versionOf(release string, info *debug.BuildInfo) string {
+	var rev string
+	var modified bool
+	if info != nil {
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+	}
+	if rev == "" {
+		return cmp.Or(release, "dev") + " (commit unknown: the build has no VCS stamp)"
+	}
+	tree := rev[:min(len(rev), 12)]
+	if modified {
+		tree += "-dirty"
+	}
+	switch {
+	case release == "":
+		return tree
+	case strings.Contains(release, rev[:min(len(rev), 7)]) && strings.HasSuffix(release, "-dirty") == modified:
+		return release // git describe --dirty's form: [tag-n-g]commit[-dirty]
+	}
+	return release + " (built from " + tree + ")"
 }
 
 // commandLine shows how superbench was run, with file names instead of

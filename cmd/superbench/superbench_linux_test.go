@@ -92,6 +92,11 @@ func TestQuickRun(t *testing.T) {
 	if len(res.Targets) == 0 {
 		t.Error("no targets checked")
 	}
+	// superd's version says which code was built: the commit, or that it
+	// is unknown (see TestBuiltVersion).
+	if v := res.Versions[superdName]; v == "" || v == "dev" {
+		t.Errorf("superd's version %q does not say which code was measured", v)
+	}
 
 	md := stdout.String()
 	for _, s := range []string{"#### Restart latency", "| superd |", "| bare loop |", "superd's targets", "Versions: superd"} {
