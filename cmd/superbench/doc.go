@@ -16,8 +16,10 @@
 // The benchmarks (-only):
 //
 //   - restart: SIGKILL of a sleep service's process → a new process of the
-//     same parent has exec'd sleep, timed by an inotify watch of the
-//     service's own copy of sleep (see execWatch);
+//     same parent has exec'd sleep, timed by the kernel's report of the
+//     exec of the service's own copy of sleep: a fanotify FAN_OPEN_EXEC
+//     mark where allowed (root), else an inotify watch of its opens (see
+//     execWatch);
 //   - startup: launch of the supervisor → all N services have exec'd;
 //   - memory: RSS and PSS of the supervisor's own processes (not the
 //     services'), and the OS threads of its main process, with N services

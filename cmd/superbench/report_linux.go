@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -56,6 +57,9 @@ type settings struct {
 	FloodRate   int     `json:"flood_lines_per_s"`
 	FloodS      float64 `json:"flood_window_s"`
 	MemSettleMS float64 `json:"memory_settle_ms"`
+	// ExecWatch is how the restarts were timed (execWatch's kinds); runs
+	// that did not record it used inotify.
+	ExecWatch string `json:"exec_watch,omitempty"`
 }
 
 // figure is one measured quantity of one supervisor at one size: every
@@ -191,9 +195,9 @@ func (r *results) writeMarkdown(w io.Writer, order []string) {
 	}
 	s := r.Settings
 	fmt.Fprintf(w, "Settings: sizes %s; %d repetitions (%d with %d services or more), supervisors interleaved (order rotated each repetition); "+
-		"%d kills each (timed to the exec of the service's program, seen by inotify; each service up ≥ %s s); %d CLI queries per instance; "+
+		"%d kills each (timed to the exec of the service's program, seen by %s; each service up ≥ %s s); %d CLI queries per instance; "+
 		"idle: %d services, %d windows of %s s; log throughput: %s MB; flood: %d services × %d lines/s, %s s.\n\n",
-		joinInts(s.Sizes), s.Reps, s.LargeReps, largeSize, s.Kills, num(s.GapS), s.Queries,
+		joinInts(s.Sizes), s.Reps, s.LargeReps, largeSize, s.Kills, cmp.Or(s.ExecWatch, "inotify"), num(s.GapS), s.Queries,
 		s.IdleN, s.Reps, num(s.IdleS), num(float64(s.LogBytes)/1e6), s.FloodN, s.FloodRate, num(s.FloodS))
 	fmt.Fprintf(w, "Cells: median (min–max) of all samples.\n\n")
 	for _, mi := range metrics() {

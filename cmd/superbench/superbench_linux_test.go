@@ -92,6 +92,9 @@ func TestQuickRun(t *testing.T) {
 	if len(res.Targets) == 0 {
 		t.Error("no targets checked")
 	}
+	if res.Settings.ExecWatch == "" {
+		t.Error("the results do not say how the restarts were timed")
+	}
 	// superd's version says which code was built: the commit, or that it
 	// is unknown (see TestBuiltVersion).
 	if v := res.Versions[superdName]; v == "" || v == "dev" {
