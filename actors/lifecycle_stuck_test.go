@@ -121,8 +121,15 @@ func TestStuckProcessExitIsPublishedWhenItComes(t *testing.T) {
 		if stop.PID != p.pid || !strings.Contains(stop.Reason, "still there after SIGKILL") {
 			t.Fatalf("stop event %+v; want pid %d and a reason saying the process is left", stop, p.pid)
 		}
+		// Nor does the status claim an exit that has not come.
+		if st := h.wantState(StateStopped, 0); st.LastExit != nil {
+			t.Fatalf("status before the exit: last exit %+v, want none", st.LastExit)
+		}
 		p.exit(3)
 		synctest.Wait()
+		if st := h.wantState(StateStopped, 0); st.LastExit == nil || st.LastExit.Code == nil || *st.LastExit.Code != 3 {
+			t.Fatalf("status after the exit: last exit %+v, want code 3, as its event says", st.LastExit)
+		}
 		got, exit := types()
 		if !slices.Equal(got, []string{notify.TypeStart, notify.TypeStop, notify.TypeExit}) {
 			t.Fatalf("events after its exit %v; want start, stop, exit", got)

@@ -943,9 +943,10 @@ func (a *serviceActor) handleExit(ctx actor.Context, m *processExited) {
 			a.rec.lastErr = ""
 		}
 		a.stuckPID, a.stuckErr = 0, ""
-		// The exit event its stop did not publish (see ended).
-		ev := notify.NewEvent(notify.TypeExit, a.spec.Name)
+		// The exit its stop did not set nor publish (see ended).
 		info := exitInfo(m.exit, true)
+		a.rec.lastExit = info
+		ev := notify.NewEvent(notify.TypeExit, a.spec.Name)
 		ev.PID, ev.Code, ev.Signal, ev.Expected, ev.CoreDumped = m.exit.PID, info.Code, m.exit.Signal, true, info.CoreDumped
 		publish(ctx, a.deps.events, ev)
 		a.notify(ctx)
@@ -1282,7 +1283,11 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 		// restart must not run the service twice.
 		a.killStrays()
 	}
-	a.rec.lastExit = exitInfo(m.exit, expected)
+	if !m.stuck {
+		// A process left after its SIGKILL has not exited: its exit is
+		// set when it does (handleExit).
+		a.rec.lastExit = exitInfo(m.exit, expected)
+	}
 	a.handle = process.Handle{}
 	if a.deps.state != nil {
 		ctx.Send(a.deps.state, &processEnded{service: a.spec.Name})
