@@ -74,10 +74,6 @@ type logsActor struct {
 	// until its log-resumed (see logErrorEvery).
 	events     *actor.PID
 	logErrorAt map[streamKey]logErrorGate
-	// resumedAt holds each stream's count of bytes dropped when it last
-	// resumed (TotalDropped), until its Sink is closed: a failure with no
-	// more dropped since dropped nothing (see lostOutput).
-	resumedAt map[streamKey]uint64
 	// registry, if not nil, tells the Supervisor each service's Sink, for
 	// the bytes dropped in its status.
 	registry *logSinks
@@ -180,6 +176,19 @@ type sinkOp struct {
 	sink      *logsink.Sink // the Sink opened
 	err       error         // the failure to open or to close
 	abandoned bool          // the actor stopped: the goroutine closes the Sink it opens
+
+	// resumedAt holds, for the actor only, each stream's count of bytes
+	// dropped when it last resumed (TotalDropped): a failure with no more
+	// dropped since dropped nothing (see lostOutput). It is the opened
+	// Sink's: a later Sink of the same service counts from 0.
+	resumedAt [2]uint64
+}
+
+// opened returns the Sink op opened, nil if none (yet).
+func (op *sinkOp) opened() *logsink.Sink {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	return op.sink
 }
 
 // openReply is where to send the sinkOpened of one openSink.
@@ -215,6 +224,7 @@ type sinkResumed struct {
 	name   string
 	stream logsink.Stream
 	r      logsink.Resumption
+	op     *sinkOp // the open of the Sink that resumed
 }
 
 // flushSinkErrors tells the log sink actor that the second whose failures
@@ -254,7 +264,7 @@ func (l *logsActor) Receive(ctx actor.Context) {
 	case *useEvents:
 		l.events = m.hub
 	case *sinkError:
-		dropped, lossy := l.lostOutput(m.name, m.stream)
+		dropped, lossy := l.lostOutput(m)
 		l.publishLogError(ctx, m, dropped, lossy)
 		l.sinkFailed(ctx, m, dropped, lossy)
 	case *sinkResumed:
@@ -291,7 +301,8 @@ func (l *logsActor) open(ctx actor.Context, spec *config.Service) {
 		return
 	}
 	self, root := ctx.Self(), ctx.ActorSystem().Root
-	op := &sinkOp{name: name, reply: []openReply{r}, done: make(chan struct{}), opts: logsink.Options{
+	op := &sinkOp{name: name, reply: []openReply{r}, done: make(chan struct{})}
+	op.opts = logsink.Options{
 		Dir:         filepath.Join(l.dir, name),
 		MaxSize:     spec.Log.MaxSize,
 		MaxBackups:  spec.Log.MaxBackups,
@@ -303,14 +314,16 @@ func (l *logsActor) open(ctx actor.Context, spec *config.Service) {
 		Budget:      l.budget,
 		Preparers:   l.preps,
 		Compressors: l.compressors,
+		// The reports name the open whose Sink made them: one of a
+		// Sink being closed must not count as the next one's.
 		OnError: func(st logsink.Stream, err error) {
-			root.Send(self, &sinkError{name: name, stream: st, err: err})
+			root.Send(self, &sinkError{name: name, stream: st, err: err, op: op})
 		},
 		OnResume: func(st logsink.Stream, r logsink.Resumption) {
-			root.Send(self, &sinkResumed{name: name, stream: st, r: r})
+			root.Send(self, &sinkResumed{name: name, stream: st, r: r, op: op})
 		},
 		OpenWait: sinkOpenWait,
-	}}
+	}
 	l.opening[name] = op
 	if l.inFlight >= maxOpens {
 		l.queued = append(l.queued, op)
@@ -331,7 +344,6 @@ func (l *logsActor) startOpen(ctx actor.Context, op *sinkOp) {
 func (l *logsActor) closeSink(ctx actor.Context, name string, s *logsink.Sink) {
 	for _, st := range []logsink.Stream{logsink.Stdout, logsink.Stderr} {
 		delete(l.logErrorAt, streamKey{name, st})
-		delete(l.resumedAt, streamKey{name, st}) // the next Sink counts from 0
 	}
 	l.closing[name] = s
 	l.run(ctx, &sinkOp{name: name, toClose: s, done: make(chan struct{})})
@@ -475,20 +487,31 @@ func (l *logsActor) stopSinks(ctx actor.Context) {
 	}
 }
 
-// lostOutput returns the bytes the stream of service name dropped since
-// its Sink was opened, and whether it dropped any since it last resumed:
-// if not, the failure just reported dropped nothing. A stream whose Sink
-// is unknown is taken to have dropped output, as every failure was before
-// the counts told them apart.
-func (l *logsActor) lostOutput(name string, st logsink.Stream) (dropped uint64, lossy bool) {
-	s, ok := l.sinks[name]
-	if !ok {
-		if s, ok = l.closing[name]; !ok {
-			return 0, true
+// lostOutput returns the bytes m's stream dropped since its Sink was
+// opened, and whether it dropped any since it last resumed: if not, the
+// failure m reports dropped nothing. The Sink is the one m's open made
+// (a report with none, from tests, names the service's Sink); one not
+// known is taken to have dropped output, as every failure was before the
+// counts told them apart.
+func (l *logsActor) lostOutput(m *sinkError) (dropped uint64, lossy bool) {
+	var s *logsink.Sink
+	var resumedAt uint64
+	switch {
+	case m.op != nil:
+		s = m.op.opened()
+		if int(m.stream) < len(m.op.resumedAt) {
+			resumedAt = m.op.resumedAt[m.stream]
 		}
+	case l.sinks[m.name] != nil:
+		s = l.sinks[m.name]
+	default:
+		s = l.closing[m.name]
 	}
-	dropped = s.Stats().Stream(st).BytesDropped
-	return dropped, dropped > l.resumedAt[streamKey{name, st}]
+	if s == nil {
+		return 0, true
+	}
+	dropped = s.Stats().Stream(m.stream).BytesDropped
+	return dropped, dropped > resumedAt
 }
 
 // publishLogError publishes a log-error event for m, whose stream dropped
@@ -540,10 +563,9 @@ func (l *logsActor) publishLogResumed(ctx actor.Context, m *sinkResumed) {
 	g, published := l.logErrorAt[key]
 	published = published && g.lossy
 	delete(l.logErrorAt, key)
-	if l.resumedAt == nil {
-		l.resumedAt = make(map[streamKey]uint64)
+	if m.op != nil && int(m.stream) < len(m.op.resumedAt) {
+		m.op.resumedAt[m.stream] = m.r.TotalDropped
 	}
-	l.resumedAt[key] = m.r.TotalDropped
 	if l.events == nil || m.r.Err != nil && !published || !l.mayPublish(time.Now()) {
 		return
 	}

@@ -125,3 +125,20 @@ func TestLogErrorThatDroppedNothingDoesNotHoldBackALoss(t *testing.T) {
 		t.Errorf("events %q (%+v), want a log-resumed with 10 bytes dropped", kinds, got)
 	}
 }
+
+// The count of bytes dropped at a stream's last resumption, by which a
+// failure that dropped nothing is told from a loss, is the Sink's: it was
+// kept by service name, so the resumption a closing Sink still owed (the
+// service removed, or its [Log] changed) set it for the next Sink of that
+// name, which counts from 0, and that one's real losses were taken for
+// failures that dropped nothing (never published as such, never followed
+// by a log-resumed).
+func TestResumptionOfAClosedSinkIsNotTheNextOnes(t *testing.T) {
+	l := newLogsActor(t.TempDir(), slog.New(slog.DiscardHandler))
+	old, next := &sinkOp{name: "svc"}, &sinkOp{name: "svc"}
+	l.publishLogResumed(nil, &sinkResumed{name: "svc", stream: logsink.Stdout, op: old,
+		r: logsink.Resumption{Dropped: 1000, TotalDropped: 1000}})
+	if old.resumedAt[logsink.Stdout] != 1000 || next.resumedAt[logsink.Stdout] != 0 {
+		t.Fatalf("resumed at %d (closed Sink), %d (next Sink); want 1000 and 0", old.resumedAt[logsink.Stdout], next.resumedAt[logsink.Stdout])
+	}
+}

@@ -227,6 +227,7 @@ type sinkError struct {
 	name   string
 	stream logsink.Stream
 	err    error
+	op     *sinkOp // the open of the Sink that failed
 }
 
 // restartDue fires when a service's backoff delay (or fatal cooldown) is
