@@ -76,7 +76,7 @@ func removeWhileStopping(t *testing.T, name, trap, timeoutStop string) removing 
 	})
 	// Refused, but saying what to do: with its file put back, a start
 	// failed with only "being removed", and nothing started it after.
-	if _, err := r.sup.Start(ctx, name); !errors.Is(err, transport.ErrConflict) || !strings.Contains(err.Error(), "supers reload starts it once it has stopped") {
+	if _, err := r.sup.Start(ctx, name); !errors.Is(err, transport.ErrConflict) || !strings.Contains(err.Error(), "start it again once it has stopped") {
 		t.Errorf("start of a service being removed: %v, want a conflict saying what to do", err)
 	}
 	return r

@@ -718,7 +718,7 @@ func (s *servicesActor) routeHops(ctx actor.Context, m command, hops int) {
 			if loadsOnDemand(m) {
 				// Its file put back meanwhile: a reload replaces it once
 				// it has stopped, as this start cannot.
-				m.fail(fmt.Errorf("%w: service %s is being removed (it is still stopping): if its file is back, supers reload starts it once it has stopped; else start it again then", transport.ErrConflict, m.service()))
+				m.fail(fmt.Errorf("%w: service %s is being removed (it is still stopping): start it again once it has stopped (if its file is back, supers reload defines it again then, and starts it if AutoStart= says so)", transport.ErrConflict, m.service()))
 				return
 			}
 			m.fail(fmt.Errorf("%w: service %s is being removed", transport.ErrConflict, m.service()))
