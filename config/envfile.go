@@ -73,6 +73,10 @@ func (p *envFileParser) parse(s string) ([]string, error) {
 			switch {
 			case c == '#' || c == ';':
 				state = envComment
+			case c == '=':
+				// "=foo": an assignment with no name, not a line without "=".
+				state, p.start = envPreValue, p.line
+				p.key, p.keyEnd, p.value, p.valueEnd, p.quoted = p.key[:0], 0, p.value[:0], 0, false
 			case !newline && c != ' ' && c != '\t':
 				state, p.start = envKey, p.line
 				p.key, p.keyEnd, p.value, p.valueEnd, p.quoted = append(p.key[:0], c), 1, p.value[:0], 0, false

@@ -657,6 +657,7 @@ func TestParseEnvFileAsSystemd(t *testing.T) {
 		"A=1\nB=\"x\\\n":          "f:2: unterminated double quote",
 		"A=1\nB\n":                `f:2: missing "=" (want KEY=VALUE)`,
 		"A=1\n  bad name = 2\n":   `f:2: invalid variable name (want [A-Za-z_][A-Za-z0-9_]*)`,
+		"A=1\n=foo\n":             `f:2: invalid variable name (want [A-Za-z_][A-Za-z0-9_]*)`,
 		"A=\"a\x00b\"\n":          "f:1: value contains a NUL byte",
 		"A=1\n\nB=ok\nC=\"\n\n\n": "f:4: unterminated double quote",
 	}

@@ -15,10 +15,15 @@ var windowsSignals = map[string]bool{
 	"SIGTERM": true,
 }
 
+// noSIGPWR are the systems without SIGPWR (NetBSD, illumos and AIX have
+// it).
+var noSIGPWR = map[string]bool{"darwin": true, "ios": true, "freebsd": true, "openbsd": true, "dragonfly": true}
+
 // CheckSignalHere reports an error if the signal with the canonical name
 // canon (as [NormalizeSignal] returns it) does not exist on the system
-// superd runs on: the real-time signals, SIGSTKFLT and SIGPWR are
-// Linux's, and Windows knows only the few signals of its C library. The
+// superd runs on: the real-time signals (as numbered here) and SIGSTKFLT
+// are Linux's, macOS and the BSDs have no SIGPWR, and Windows knows only
+// the few signals of its C library. The
 // names are the same everywhere; the signals are not.
 func CheckSignalHere(canon string) error {
 	return checkSignalOn(runtime.GOOS, canon)
@@ -35,8 +40,12 @@ func checkSignalOn(goos, canon string) error {
 		}
 		return nil
 	}
-	if strings.HasPrefix(canon, "SIGRTMIN") || canon == "SIGSTKFLT" || canon == "SIGPWR" {
+	switch {
+	case strings.HasPrefix(canon, "SIGRTMIN") || canon == "SIGSTKFLT":
+		// Other systems number their real-time signals otherwise.
 		return fmt.Errorf("%s is a signal of Linux only, not of %s", canon, goos)
+	case canon == "SIGPWR" && noSIGPWR[goos]:
+		return fmt.Errorf("%s is not a signal of %s", canon, goos)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ func TestCheckSignalOn(t *testing.T) {
 		{"darwin", "SIGTERM", true}, {"darwin", "SIGUSR1", true}, {"darwin", "SIGWINCH", true},
 		{"darwin", "SIGRTMIN", false}, {"darwin", "SIGRTMIN+3", false}, {"darwin", "SIGSTKFLT", false},
 		{"freebsd", "SIGPWR", false}, {"freebsd", "SIGHUP", true},
+		{"netbsd", "SIGPWR", true}, {"illumos", "SIGPWR", true}, {"netbsd", "SIGRTMIN+1", false},
 		{"windows", "SIGTERM", true}, {"windows", "SIGKILL", true}, {"windows", "SIGUSR1", false},
 	} {
 		if err := checkSignalOn(c.goos, c.sig); (err == nil) != c.ok {
