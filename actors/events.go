@@ -73,7 +73,10 @@ type eventPublished struct {
 // get the events after the reload before, or among, those before it.
 // Meanwhile the hub holds the events one of the new queues wants (at most
 // notify.DefaultQueueCapacity, oldest dropped); each new queue then gets
-// those published after the reload that added it, never earlier ones.
+// those published after the reload that added it, never earlier ones
+// from the hub; but a webhook added back under the name of one whose old
+// queue is still handing off takes over what that queue had not
+// delivered, as a changed webhook does (the same endpoint, most likely).
 type eventsActor struct {
 	log *slog.Logger
 	// queues get every event; waiting (added by a reload while replaced

@@ -138,7 +138,8 @@ type Event struct {
 	// fatal with RestartCooldownSec=: before the next try).
 	DelayMS int64 `json:"delay_ms,omitempty"`
 	// Reason is a short human-readable cause (fatal, exec-failed, and stop
-	// when the service had no process; optional elsewhere). For
+	// when the service had no process or left it behind; optional
+	// elsewhere). For
 	// config-error, the file's errors, separated by "; ". superd cuts it
 	// at 64 KiB, ending it with "… (N more bytes cut)".
 	Reason string `json:"reason,omitempty"`
