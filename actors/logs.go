@@ -177,18 +177,20 @@ type sinkOp struct {
 	err       error         // the failure to open or to close
 	abandoned bool          // the actor stopped: the goroutine closes the Sink it opens
 
-	// resumedAt holds, for the actor only, each stream's count of bytes
-	// dropped when it last resumed (TotalDropped): a failure with no more
-	// dropped since dropped nothing (see lostOutput). It is the opened
-	// Sink's: a later Sink of the same service counts from 0.
-	resumedAt [2]uint64
+	// reports is what the reports of the Sink opened (its OnError and
+	// OnResume) carry, set before the goroutine starts.
+	reports *sinkReports
 }
 
-// opened returns the Sink op opened, nil if none (yet).
-func (op *sinkOp) opened() *logsink.Sink {
-	op.mu.Lock()
-	defer op.mu.Unlock()
-	return op.sink
+// sinkReports is the actor's own record of one Sink, which its reports
+// carry (a Sink being closed still reports; the next Sink of the same
+// service is another): small, as every Sink keeps it.
+type sinkReports struct {
+	sink *logsink.Sink // set by the actor once the Sink is open; nil before
+	// resumedAt holds each stream's count of bytes dropped when it last
+	// resumed (TotalDropped): a failure with no more dropped since
+	// dropped nothing (see lostOutput).
+	resumedAt [2]uint64
 }
 
 // openReply is where to send the sinkOpened of one openSink.
@@ -224,7 +226,7 @@ type sinkResumed struct {
 	name   string
 	stream logsink.Stream
 	r      logsink.Resumption
-	op     *sinkOp // the open of the Sink that resumed
+	rep    *sinkReports // the Sink's record
 }
 
 // flushSinkErrors tells the log sink actor that the second whose failures
@@ -301,8 +303,8 @@ func (l *logsActor) open(ctx actor.Context, spec *config.Service) {
 		return
 	}
 	self, root := ctx.Self(), ctx.ActorSystem().Root
-	op := &sinkOp{name: name, reply: []openReply{r}, done: make(chan struct{})}
-	op.opts = logsink.Options{
+	rep := &sinkReports{}
+	op := &sinkOp{name: name, reply: []openReply{r}, done: make(chan struct{}), reports: rep, opts: logsink.Options{
 		Dir:         filepath.Join(l.dir, name),
 		MaxSize:     spec.Log.MaxSize,
 		MaxBackups:  spec.Log.MaxBackups,
@@ -314,16 +316,16 @@ func (l *logsActor) open(ctx actor.Context, spec *config.Service) {
 		Budget:      l.budget,
 		Preparers:   l.preps,
 		Compressors: l.compressors,
-		// The reports name the open whose Sink made them: one of a
+		// The reports carry the record of the Sink that made them: one of a
 		// Sink being closed must not count as the next one's.
 		OnError: func(st logsink.Stream, err error) {
-			root.Send(self, &sinkError{name: name, stream: st, err: err, op: op})
+			root.Send(self, &sinkError{name: name, stream: st, err: err, rep: rep})
 		},
 		OnResume: func(st logsink.Stream, r logsink.Resumption) {
-			root.Send(self, &sinkResumed{name: name, stream: st, r: r, op: op})
+			root.Send(self, &sinkResumed{name: name, stream: st, r: r, rep: rep})
 		},
 		OpenWait: sinkOpenWait,
-	}
+	}}
 	l.opening[name] = op
 	if l.inFlight >= maxOpens {
 		l.queued = append(l.queued, op)
@@ -407,6 +409,7 @@ func (l *logsActor) opDone(ctx actor.Context, op *sinkOp) {
 	} else {
 		l.sinks[op.name] = s
 		l.registry.set(op.name, s)
+		op.reports.sink = s
 		select {
 		case <-s.Ready():
 		default:
@@ -497,10 +500,10 @@ func (l *logsActor) lostOutput(m *sinkError) (dropped uint64, lossy bool) {
 	var s *logsink.Sink
 	var resumedAt uint64
 	switch {
-	case m.op != nil:
-		s = m.op.opened()
-		if int(m.stream) < len(m.op.resumedAt) {
-			resumedAt = m.op.resumedAt[m.stream]
+	case m.rep != nil:
+		s = m.rep.sink
+		if int(m.stream) < len(m.rep.resumedAt) {
+			resumedAt = m.rep.resumedAt[m.stream]
 		}
 	case l.sinks[m.name] != nil:
 		s = l.sinks[m.name]
@@ -563,8 +566,8 @@ func (l *logsActor) publishLogResumed(ctx actor.Context, m *sinkResumed) {
 	g, published := l.logErrorAt[key]
 	published = published && g.lossy
 	delete(l.logErrorAt, key)
-	if m.op != nil && int(m.stream) < len(m.op.resumedAt) {
-		m.op.resumedAt[m.stream] = m.r.TotalDropped
+	if m.rep != nil && int(m.stream) < len(m.rep.resumedAt) {
+		m.rep.resumedAt[m.stream] = m.r.TotalDropped
 	}
 	if l.events == nil || m.r.Err != nil && !published || !l.mayPublish(time.Now()) {
 		return

@@ -135,8 +135,8 @@ func TestLogErrorThatDroppedNothingDoesNotHoldBackALoss(t *testing.T) {
 // by a log-resumed).
 func TestResumptionOfAClosedSinkIsNotTheNextOnes(t *testing.T) {
 	l := newLogsActor(t.TempDir(), slog.New(slog.DiscardHandler))
-	old, next := &sinkOp{name: "svc"}, &sinkOp{name: "svc"}
-	l.publishLogResumed(nil, &sinkResumed{name: "svc", stream: logsink.Stdout, op: old,
+	old, next := &sinkReports{}, &sinkReports{}
+	l.publishLogResumed(nil, &sinkResumed{name: "svc", stream: logsink.Stdout, rep: old,
 		r: logsink.Resumption{Dropped: 1000, TotalDropped: 1000}})
 	if old.resumedAt[logsink.Stdout] != 1000 || next.resumedAt[logsink.Stdout] != 0 {
 		t.Fatalf("resumed at %d (closed Sink), %d (next Sink); want 1000 and 0", old.resumedAt[logsink.Stdout], next.resumedAt[logsink.Stdout])

@@ -227,7 +227,7 @@ type sinkError struct {
 	name   string
 	stream logsink.Stream
 	err    error
-	op     *sinkOp // the open of the Sink that failed
+	rep    *sinkReports // the Sink's record
 }
 
 // restartDue fires when a service's backoff delay (or fatal cooldown) is
