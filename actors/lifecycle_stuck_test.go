@@ -71,12 +71,7 @@ func TestStopOfProcessStuckAfterSIGKILLEnds(t *testing.T) {
 // start.
 func TestStuckProcessExitClearsTheStatusError(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		procs := newFakeStarter(nil)
-		h := newHarness(t, procs, service(t, config.RestartAlways, func(s *config.Service) {
-			s.TimeoutStopSec = time.Second
-		}))
-		p := h.nextStart(time.Second) // it never exits: the fake ignores signals
-		synctest.Wait()
+		h, p := stuckRunning(t)
 		r := answer(t, sendStop(h), "the stop")
 		if !strings.Contains(r.status.Error, "still there after SIGKILL") {
 			t.Fatalf("stopped with error %q, want it to say the process is still there", r.status.Error)
@@ -97,12 +92,7 @@ func TestStuckProcessExitClearsTheStatusError(t *testing.T) {
 // event comes with the exit.
 func TestStuckProcessExitIsPublishedWhenItComes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		procs := newFakeStarter(nil)
-		h := newHarness(t, procs, service(t, config.RestartAlways, func(s *config.Service) {
-			s.TimeoutStopSec = time.Second
-		}))
-		p := h.nextStart(time.Second) // it never exits: the fake ignores signals
-		synctest.Wait()
+		h, p := stuckRunning(t)
 		answer(t, sendStop(h), "the stop")
 		synctest.Wait()
 		types := func() (got []string, last notify.Event) {
@@ -138,6 +128,19 @@ func TestStuckProcessExitIsPublishedWhenItComes(t *testing.T) {
 			t.Fatalf("exit event %+v; want pid %d, code 3, expected", exit, p.pid)
 		}
 	})
+}
+
+// stuckRunning starts, inside the bubble, a service with a TimeoutStopSec=
+// of 1s whose process no signal ends (the fake ignores them: a process
+// stuck in the kernel), and returns once it runs.
+func stuckRunning(t *testing.T) (*harness, *fakeProc) {
+	t.Helper()
+	h := newHarness(t, newFakeStarter(nil), service(t, config.RestartAlways, func(s *config.Service) {
+		s.TimeoutStopSec = time.Second
+	}))
+	p := h.nextStart(time.Second)
+	synctest.Wait()
+	return h, p
 }
 
 // sendStop sends the harness's service a stop and returns where its answer

@@ -11,7 +11,6 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
-	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/logsink"
 	"github.com/supers-dev/supers/notify"
 )
@@ -51,23 +50,7 @@ func TestLogErrorThatDroppedNothingDoesNotHoldBackALoss(t *testing.T) {
 		return got
 	}
 
-	res, err := sys.Root.RequestFuture(pid, &openSink{spec: config.New("svc", "/bin/true")}, 10*time.Second).Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, ok := res.(*sinkOpened)
-	if !ok || m.err != nil || m.sink == nil {
-		t.Fatalf("open answered %#v", res)
-	}
-	sink := m.sink.(*logsink.Sink)
-	stdout, stderr, err := sink.Pipes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = stdout.Close()
-		_ = stderr.Close()
-	})
+	sink, stdout := openSvcSink(t, sys, pid)
 	written := uint64(0)
 	send := func(line string) {
 		t.Helper()

@@ -29,6 +29,31 @@ func spawnLogsActor(t *testing.T, log *slog.Logger) (*actor.ActorSystem, *actor.
 	return sys, pid
 }
 
+// openSvcSink has the log sink actor pid open the Sink of a service "svc"
+// and returns it with the write end of its stdout pipe; the pipes are
+// closed when the test ends.
+func openSvcSink(t *testing.T, sys *actor.ActorSystem, pid *actor.PID) (*logsink.Sink, *os.File) {
+	t.Helper()
+	res, err := sys.Root.RequestFuture(pid, &openSink{spec: config.New("svc", "/bin/true")}, 10*time.Second).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, ok := res.(*sinkOpened)
+	if !ok || m.err != nil || m.sink == nil {
+		t.Fatalf("open answered %#v", res)
+	}
+	sink := m.sink.(*logsink.Sink)
+	stdout, stderr, err := sink.Pipes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = stdout.Close()
+		_ = stderr.Close()
+	})
+	return sink, stdout
+}
+
 // A stream that writes again after it dropped output is logged once, with
 // what it dropped since its logs were opened (dropped_bytes, as the
 // warnings count it) and since it last resumed (dropped_bytes_episode, the
@@ -103,23 +128,7 @@ func TestSinkOpenedByTheActorTellsItsResumption(t *testing.T) {
 	var buf lockedBuffer
 	sys, pid := spawnLogsActor(t, slog.New(slog.NewTextHandler(&buf, nil)))
 	t.Cleanup(func() { _ = sys.Root.StopFuture(pid).Wait() }) // closes the Sink
-	res, err := sys.Root.RequestFuture(pid, &openSink{spec: config.New("svc", "/bin/true")}, 10*time.Second).Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, ok := res.(*sinkOpened)
-	if !ok || m.err != nil || m.sink == nil {
-		t.Fatalf("open answered %#v", res)
-	}
-	sink := m.sink.(*logsink.Sink)
-	stdout, stderr, err := sink.Pipes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = stdout.Close()
-		_ = stderr.Close()
-	})
+	sink, stdout := openSvcSink(t, sys, pid)
 	send := func(line string) {
 		t.Helper()
 		if _, err := stdout.WriteString(line); err != nil {
