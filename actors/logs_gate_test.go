@@ -3,7 +3,6 @@ package actors
 import (
 	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -24,10 +23,8 @@ import (
 func TestLogErrorThatDroppedNothingDoesNotHoldBackALoss(t *testing.T) {
 	var buf lockedBuffer
 	log := slog.New(slog.NewTextHandler(&buf, nil))
-	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger { return slog.New(slog.DiscardHandler) }))
-	t.Cleanup(sys.Shutdown)
+	sys, pid := spawnLogsActor(t, log)
 	hub := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &eventsActor{log: slog.New(slog.DiscardHandler)} }))
-	pid := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newLogsActor(t.TempDir(), log) }))
 	t.Cleanup(func() { _ = sys.Root.StopFuture(pid).Wait() }) // closes the Sink
 	sys.Root.Send(pid, &useEvents{hub: hub})
 	history := func() []notify.Event {
@@ -81,12 +78,7 @@ func TestLogErrorThatDroppedNothingDoesNotHoldBackALoss(t *testing.T) {
 	waitUntil(t, "the failure logged", func() bool { return strings.Contains(buf.String(), "log file problem; no output dropped") })
 
 	// A directory that cannot be removed: the next line is dropped.
-	if err := os.Remove(path); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(path, "busy"), 0o750); err != nil {
-		t.Fatal(err)
-	}
+	blockLogFile(t, path)
 	send("lost line\n")
 	waitUntil(t, "the line dropped", func() bool { return sink.Stats().Stdout.BytesDropped == 10 })
 	got = waitEvents("the log-error of the loss", 2)

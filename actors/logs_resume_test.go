@@ -29,6 +29,18 @@ func spawnLogsActor(t *testing.T, log *slog.Logger) (*actor.ActorSystem, *actor.
 	return sys, pid
 }
 
+// blockLogFile puts a directory that cannot be removed (it holds one) in
+// the place of the log file at path: every write of its Sink fails.
+func blockLogFile(t *testing.T, path string) {
+	t.Helper()
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(path, "busy"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // openSvcSink has the log sink actor pid open the Sink of a service "svc"
 // and returns it with the write end of its stdout pipe; the pipes are
 // closed when the test ends.
@@ -141,12 +153,7 @@ func TestSinkOpenedByTheActorTellsItsResumption(t *testing.T) {
 	// A directory that cannot be removed where stdout.log was: the next
 	// write fails, and its line is dropped.
 	path := sink.Path(logsink.Stdout)
-	if err := os.Remove(path); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(path, "busy"), 0o750); err != nil {
-		t.Fatal(err)
-	}
+	blockLogFile(t, path)
 	send("lost line\n")
 	waitUntil(t, "the line dropped", func() bool { return sink.Stats().Stdout.BytesDropped == 10 })
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -48,12 +47,7 @@ func TestSinkErrorReportsDroppedBytes(t *testing.T) {
 	t.Cleanup(func() { _ = sink.Close() })
 	// A directory that cannot be removed where stdout.log was: every write fails.
 	path := sink.Path(logsink.Stdout)
-	if err := os.Remove(path); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(path, "busy"), 0o750); err != nil {
-		t.Fatal(err)
-	}
+	blockLogFile(t, path)
 	stdout, stderr, err := sink.Pipes()
 	if err != nil {
 		t.Fatal(err)
