@@ -47,9 +47,9 @@ type Client struct {
 // plainProbe guards the token of a remote client of an http:// URL whose
 // host is not a loopback address: before the first request that carries
 // it, a GET /healthz without it (which superd answers without one) must
-// get superd's 200; a port that serves HTTPS (a mistyped scheme), where
-// the token would have crossed the network in clear for nothing, answers
-// otherwise.
+// get superd's answer (a 200 with its JSON); a port that serves HTTPS (a
+// mistyped scheme), or another server, where the token would have crossed
+// the network in clear for nothing, answers otherwise.
 type plainProbe struct {
 	mu   sync.Mutex
 	done bool // the probe found plain HTTP there
@@ -77,9 +77,9 @@ func NewClient(socketPath string) *Client {
 //
 // Over http:// to a host that is not a loopback address, the first call
 // begins with a GET /healthz without the token: unless superd answers it
-// (200), the call fails with that answer (for a port that serves HTTPS, a
-// mistyped scheme, saying so), and the token has not crossed the network
-// in clear.
+// (a 200 with its JSON), the call fails saying what answered (for a port
+// that serves HTTPS, a mistyped scheme, saying so), and the token has not
+// crossed the network in clear.
 //
 // HTTPS servers are verified against the system's roots; on Unix systems
 // SSL_CERT_FILE or SSL_CERT_DIR can point at superd's own certificate.
@@ -130,8 +130,8 @@ func loopbackHost(hostport string) bool {
 }
 
 // checkPlainHTTP runs c's probe once it is needed (see plainProbe): only
-// superd's answer to /healthz, a 200, lets the token go. Any other answer
-// is the error, as the request would have got it from whatever answers
+// superd's answer to /healthz, a 200 with its JSON, lets the token go. Any other
+// answer is the error, as the request would have got it from whatever answers
 // there (net/http's, nginx's, ... "plain HTTP sent to an HTTPS port"); so
 // is a failure to reach the server.
 func (c *Client) checkPlainHTTP(ctx context.Context) error {
@@ -163,6 +163,15 @@ func (c *Client) checkPlainHTTP(ctx context.Context) error {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return c.readAPIError(resp, "")
+	}
+	// superd's answer, not any server's 200 at that path (many answer
+	// health checks): its JSON, as handler.health writes it.
+	var health struct {
+		Status string `json:"status"`
+	}
+	if !strings.EqualFold(mediaType(resp.Header.Get("Content-Type")), "application/json") ||
+		json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&health) != nil || health.Status != "ok" {
+		return fmt.Errorf("what answers at %s does not speak superd's API (its %s is not superd's): no token sent", c.target, healthPath)
 	}
 	c.probe.done = true
 	return nil
