@@ -495,13 +495,17 @@ func (l *logsActor) stopSinks(ctx actor.Context) {
 // failure m reports dropped nothing. The Sink is the one m's open made
 // (a report with none, from tests, names the service's Sink); one not
 // known is taken to have dropped output, as every failure was before the
-// counts told them apart.
+// counts told them apart, but for a report made while its Sink opens
+// (an unsafe log path removed), before any output could be dropped.
 func (l *logsActor) lostOutput(m *sinkError) (dropped uint64, lossy bool) {
 	var s *logsink.Sink
 	var resumedAt uint64
 	switch {
 	case m.rep != nil:
 		s = m.rep.sink
+		if s == nil {
+			return 0, false // still opening: no output yet
+		}
 		if int(m.stream) < len(m.rep.resumedAt) {
 			resumedAt = m.rep.resumedAt[m.stream]
 		}

@@ -3,6 +3,7 @@ package actors
 import (
 	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -109,11 +110,41 @@ func TestLogErrorThatDroppedNothingDoesNotHoldBackALoss(t *testing.T) {
 // failures that dropped nothing (never published as such, never followed
 // by a log-resumed).
 func TestResumptionOfAClosedSinkIsNotTheNextOnes(t *testing.T) {
-	l := newLogsActor(t.TempDir(), slog.New(slog.DiscardHandler))
-	old, next := &sinkReports{}, &sinkReports{}
-	l.publishLogResumed(nil, &sinkResumed{name: "svc", stream: logsink.Stdout, rep: old,
+	dir := t.TempDir()
+	sink, err := logsink.Open(logsink.Options{Dir: filepath.Join(dir, "svc")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sink.Close() })
+	blockLogFile(t, sink.Path(logsink.Stdout))
+	stdout, stderr, err := sink.Pipes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = stdout.Write([]byte("lost line\n"))
+	_ = stdout.Close()
+	_ = stderr.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the line dropped", func() bool { return sink.Stats().Stdout.BytesDropped == 10 })
+
+	l := newLogsActor(dir, slog.New(slog.DiscardHandler))
+	closed, next := &sinkReports{}, &sinkReports{sink: sink}
+	l.publishLogResumed(nil, &sinkResumed{name: "svc", stream: logsink.Stdout, rep: closed,
 		r: logsink.Resumption{Dropped: 1000, TotalDropped: 1000}})
-	if old.resumedAt[logsink.Stdout] != 1000 || next.resumedAt[logsink.Stdout] != 0 {
-		t.Fatalf("resumed at %d (closed Sink), %d (next Sink); want 1000 and 0", old.resumedAt[logsink.Stdout], next.resumedAt[logsink.Stdout])
+	if dropped, lossy := l.lostOutput(&sinkError{name: "svc", stream: logsink.Stdout, rep: next}); dropped != 10 || !lossy {
+		t.Fatalf("the next Sink's failure: dropped %d, lossy %v; want 10 and a loss", dropped, lossy)
+	}
+}
+
+// A failure a Sink reports while it opens (an unsafe log path removed)
+// comes before the actor knows the Sink: it was taken for a loss, logged
+// as output dropped and holding back the log-error of a real loss right
+// after it. No output can have been dropped then.
+func TestFailureWhileTheSinkOpensDroppedNothing(t *testing.T) {
+	l := newLogsActor(t.TempDir(), slog.New(slog.DiscardHandler))
+	if dropped, lossy := l.lostOutput(&sinkError{name: "svc", stream: logsink.Stdout, rep: &sinkReports{}}); dropped != 0 || lossy {
+		t.Fatalf("a failure while the Sink opens: dropped %d, lossy %v; want nothing dropped", dropped, lossy)
 	}
 }
