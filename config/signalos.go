@@ -22,9 +22,9 @@ var noSIGPWR = map[string]bool{"darwin": true, "ios": true, "freebsd": true, "op
 // CheckSignalHere reports an error if the signal with the canonical name
 // canon (as [NormalizeSignal] returns it) does not exist on the system
 // superd runs on: the real-time signals (as numbered here) and SIGSTKFLT
-// are Linux's, macOS and the BSDs have no SIGPWR, and Windows knows only
-// the few signals of its C library. The
-// names are the same everywhere; the signals are not.
+// are Linux's, macOS, FreeBSD, OpenBSD and DragonFly have no SIGPWR, and
+// Windows knows only the few signals of its C library. The names are the
+// same everywhere; the signals are not.
 func CheckSignalHere(canon string) error {
 	return checkSignalOn(runtime.GOOS, canon)
 }
