@@ -121,6 +121,16 @@ var serviceSchema = &schema{
 		"PIDFile":          "systemd's PIDFile= is not supported: run the program in the foreground, as with Type=simple (superd follows the process it starts)",
 		"RemainAfterExit":  "systemd's RemainAfterExit= is not supported: a service whose program ended and is not restarted is shown exited",
 		"ExecStopPost":     "systemd's ExecStopPost= is not supported",
+		// the process's execution settings
+		"Nice":                "systemd's Nice= is not supported: a service gets superd's niceness, or set it in ExecStart=, e.g. /usr/bin/nice -n 5 app",
+		"OOMScoreAdjust":      "systemd's OOMScoreAdjust= is not supported: a service gets superd's OOM score adjustment, or set it in ExecStart=, e.g. /usr/bin/choom -n 500 -- app",
+		"CPUAffinity":         "systemd's CPUAffinity= is not supported: a service gets superd's CPU affinity, or set it in ExecStart=, e.g. /usr/bin/taskset -c 0,1 app",
+		"IOSchedulingClass":   "systemd's IOSchedulingClass= is not supported: a service gets superd's I/O priority, or set it in ExecStart=, e.g. /usr/bin/ionice -c 3 app",
+		"LimitCORE":           "systemd's LimitCORE= (like the other Limit*= keys) is not supported: a service gets superd's limits, or raise one in ExecStart=, e.g. /bin/sh -c 'ulimit -c unlimited && exec app'",
+		"SupplementaryGroups": "systemd's SupplementaryGroups= is not supported: with User=, a service gets that user's groups (from /etc/group)",
+		"PassEnvironment":     "systemd's PassEnvironment= is not supported: nothing of superd's environment but PATH and the locale reaches a service; set the variables with Environment= or EnvironmentFile=",
+		"UnsetEnvironment":    "systemd's UnsetEnvironment= is not supported: a service's environment is clean (PATH, HOME, USER, LOGNAME, the locale) plus Environment= and EnvironmentFile=",
+		"DynamicUser":         "systemd's DynamicUser= is not supported: give the service a User= of its own",
 		// [Unit] dependencies and metadata
 		"After":         "systemd's After= is not supported: superd starts every service at once, in no order; a service that needs another must wait for it itself (and fail, to be restarted, while it is missing)",
 		"Before":        "systemd's Before= is not supported: superd starts every service at once, in no order",

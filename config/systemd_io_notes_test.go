@@ -22,6 +22,17 @@ func TestSystemdOutputAndLimitKeysExplained(t *testing.T) {
 		"RemainAfterExit=yes":             "exited",
 		"SyslogIdentifier=app":            "log files",
 		"ExecStopPost=/bin/true":          "not supported",
+		// The process's execution settings, which a service otherwise
+		// gets from superd: each said so, not a bare "unknown key".
+		"Nice=5":                    "nice -n",
+		"OOMScoreAdjust=-900":       "choom",
+		"CPUAffinity=0 1":           "taskset",
+		"IOSchedulingClass=idle":    "ionice",
+		"LimitCORE=infinity":        "ulimit -c",
+		"SupplementaryGroups=wheel": "that user's groups",
+		"PassEnvironment=TZ":        "Environment=",
+		"UnsetEnvironment=TZ":       "clean",
+		"DynamicUser=yes":           "User= of its own",
 	} {
 		_, err := parse("x", "x.service", []byte(service+key+"\n"), readFile)
 		if err == nil {
