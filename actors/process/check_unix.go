@@ -44,7 +44,7 @@ func checkStart(p *probes, spec Spec) error {
 		return err
 	}
 	if cred == nil {
-		cred = &syscall.Credential{Uid: uint32(os.Geteuid()), Gid: uint32(os.Getegid()), NoSetGroups: true}
+		cred = ownCred()
 	}
 	if spec.Dir != "" && !searchable(spec.Dir, cred) {
 		return &ExecError{Op: "chdir", Path: spec.Dir, Err: fmt.Errorf("%w (the service's user may not enter it)", syscall.EACCES)}

@@ -21,25 +21,20 @@ import (
 // startError maps an error of cmd.Start to an *ExecError. The error of the
 // child's set-up and exec is only an errno, which may not say what failed:
 // a permission error is put on the working directory when the child's user
-// may not enter it, and a missing file on the interpreter of a script whose
+// (this process's own when the child keeps it) may not enter it, and a missing file on the interpreter of a script whose
 // #! line names one that does not exist, or on the dynamic loader of a
 // program built for another system (another libc, another word size).
 func startError(cmd *exec.Cmd, err error) error {
 	switch {
 	case errors.Is(err, syscall.EACCES):
-		var cred *syscall.Credential
-		if cmd.SysProcAttr != nil {
-			cred = cmd.SysProcAttr.Credential
-		}
-		if cmd.Dir != "" && cred != nil && !searchable(cmd.Dir, cred) {
+		cred := childCred(cmd)
+		if cmd.Dir != "" && !searchable(cmd.Dir, cred) {
 			return &ExecError{Op: "chdir", Path: cmd.Dir, Err: syscall.EACCES}
 		}
 		// A directory on the way to the program, rather than the
 		// program's mode.
-		if cred != nil {
-			if dir := unsearchable(filepath.Dir(cmd.Path), cred); dir != "" {
-				return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("%w (the service's user may not search the directory %q)", syscall.EACCES, dir)}
-			}
+		if dir := unsearchable(filepath.Dir(cmd.Path), cred); dir != "" {
+			return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("%w (the service's user may not search the directory %q)", syscall.EACCES, dir)}
 		}
 		// execve says EACCES of a directory too: "permission denied"
 		// would send the reader to the file's mode.
@@ -76,6 +71,24 @@ func startError(cmd *exec.Cmd, err error) error {
 		return &ExecError{Op: "fork/exec", Path: cmd.Path, Err: fmt.Errorf("%w (the process limit is reached: RLIMIT_NPROC of the service's user, a pids cgroup, or kernel.pid_max)", syscall.EAGAIN)}
 	}
 	return execError(cmd.Path, err)
+}
+
+// childCred returns the credentials the child of cmd runs with: those
+// cmd sets, or this process's own (its effective user and group, and its
+// supplementary groups) when it sets none, as a superd that is not root
+// starts a service without User=: the child is refused what this process
+// would be.
+func childCred(cmd *exec.Cmd) *syscall.Credential {
+	if cmd.SysProcAttr != nil && cmd.SysProcAttr.Credential != nil {
+		return cmd.SysProcAttr.Credential
+	}
+	return ownCred()
+}
+
+// ownCred returns this process's credentials: its effective user and
+// group, its supplementary groups kept (NoSetGroups).
+func ownCred() *syscall.Credential {
+	return &syscall.Credential{Uid: uint32(os.Geteuid()), Gid: uint32(os.Getegid()), NoSetGroups: true}
 }
 
 // missingInterpreter returns the interpreter named by the #! line of the

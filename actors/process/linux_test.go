@@ -51,6 +51,8 @@ func TestMain(m *testing.M) {
 		os.Exit(pollerRetryHelper())
 	case "groups":
 		os.Exit(groupsHelper())
+	case "workdir-unprivileged":
+		os.Exit(workdirUnprivilegedHelper())
 	case "tracer":
 		os.Exit(tracerHelper())
 	case "hungexec":
