@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"syscall"
 )
@@ -64,7 +63,7 @@ func checkStart(p *probes, spec Spec) error {
 func checkProgram(path string, cred *syscall.Credential) error {
 	var st syscall.Stat_t
 	if err := syscall.Stat(path, &st); err != nil {
-		if dir := unsearchable(filepath.Dir(path), cred); dir != "" {
+		if dir := unreachable(path, cred); dir != "" {
 			return &ExecError{Op: "exec", Path: path, Err: fmt.Errorf("%w (the service's user may not search the directory %q)", syscall.EACCES, dir)}
 		}
 		return &ExecError{Op: "exec", Path: path, Err: err}
@@ -77,7 +76,7 @@ func checkProgram(path string, cred *syscall.Credential) error {
 	default:
 		return &ExecError{Op: "exec", Path: path, Err: fmt.Errorf("%w (not a regular file)", syscall.EACCES)}
 	}
-	if dir := unsearchable(filepath.Dir(path), cred); dir != "" {
+	if dir := unreachable(path, cred); dir != "" {
 		return &ExecError{Op: "exec", Path: path, Err: fmt.Errorf("%w (the service's user may not search the directory %q)", syscall.EACCES, dir)}
 	}
 	if !executable(st, cred) {

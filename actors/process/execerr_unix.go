@@ -33,7 +33,7 @@ func startError(cmd *exec.Cmd, err error) error {
 		}
 		// A directory on the way to the program, rather than the
 		// program's mode.
-		if dir := unsearchable(filepath.Dir(cmd.Path), cred); dir != "" {
+		if dir := unreachable(cmd.Path, cred); dir != "" {
 			return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("%w (the service's user may not search the directory %q)", syscall.EACCES, dir)}
 		}
 		// execve says EACCES of a directory too: "permission denied"
@@ -251,16 +251,35 @@ func credGroups(cred *syscall.Credential) (groups []uint32, ok bool) {
 }
 
 // searchable reports whether a process with cred may search dir and every
-// directory above it, judging by their permission bits (ACLs aside). It
-// says yes when it cannot tell.
+// directory the kernel searches to reach it, judging by their permission
+// bits (ACLs aside). It says yes when it cannot tell.
 func searchable(dir string, cred *syscall.Credential) bool {
 	return unsearchable(dir, cred) == ""
 }
 
-// unsearchable returns the topmost of dir and the directories above it
-// that a process with cred may not search, judging by their permission
-// bits (ACLs aside), or "" if there is none or it cannot tell.
+// unsearchable returns the first directory a process with cred may not
+// search, judging by their permission bits (ACLs aside), of those the
+// kernel searches to reach dir and dir itself, or "" if there is none or
+// it cannot tell. The directories are those the kernel resolves the path
+// through, behind its symbolic links (see searchedDirs), not the names
+// written in it: a link whose target is under a directory the user may
+// not search makes the path unusable although every directory named in it
+// is open.
 func unsearchable(dir string, cred *syscall.Credential) string {
+	return deniedSearch(dir, true, cred)
+}
+
+// unreachable returns the first directory a process with cred may not
+// search, judging by their permission bits (ACLs aside), of those the
+// kernel searches to reach the file at path (behind its symbolic links,
+// the last name's too), or "" if there is none or it cannot tell.
+func unreachable(path string, cred *syscall.Credential) string {
+	return deniedSearch(path, false, cred)
+}
+
+// deniedSearch is unsearchable (enter true: path is a directory to enter)
+// and unreachable (enter false).
+func deniedSearch(path string, enter bool, cred *syscall.Credential) string {
 	if cred.Uid == 0 {
 		return ""
 	}
@@ -269,10 +288,10 @@ func unsearchable(dir string, cred *syscall.Credential) string {
 		return ""
 	}
 	denied := ""
-	for p := filepath.Clean(dir); ; p = filepath.Dir(p) {
+	searchedDirs(path, enter, func(d string) bool {
 		var st syscall.Stat_t
-		if err := syscall.Stat(p, &st); err != nil {
-			return denied // what was found below, if anything
+		if err := syscall.Stat(d, &st); err != nil {
+			return false // cannot tell
 		}
 		var bit uint32
 		switch {
@@ -284,10 +303,71 @@ func unsearchable(dir string, cred *syscall.Credential) string {
 			bit = 0o001
 		}
 		if uint32(st.Mode)&bit == 0 {
-			denied = p
+			denied = d
+			return false
 		}
-		if p == filepath.Dir(p) {
-			return denied
+		return true
+	})
+	return denied
+}
+
+// searchedDirs calls search with each directory the kernel searches, in
+// order, to resolve path (made absolute against this process's working
+// directory): each one it looks a name up in, following every symbolic
+// link (relative ones from the directory holding them, ".." from where the
+// path really is), then, with enter (a directory to enter, as chdir does),
+// the directory path resolves to. Each is named by its real path, without links. It stops
+// when search returns false, and where the resolution fails (a missing
+// name, more than 40 links): the kernel stops there too.
+func searchedDirs(path string, enter bool, search func(dir string) bool) {
+	if !filepath.IsAbs(path) {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return
 		}
+		path = abs
+	}
+	cur := "/"
+	rest := strings.Split(path, "/")
+	links := 0
+	for len(rest) > 0 {
+		name := rest[0]
+		rest = rest[1:]
+		if name == "" {
+			continue
+		}
+		if !search(cur) {
+			return
+		}
+		switch name {
+		case ".":
+			continue
+		case "..":
+			cur = filepath.Dir(cur)
+			continue
+		}
+		next := filepath.Join(cur, name)
+		var st syscall.Stat_t
+		if err := syscall.Lstat(next, &st); err != nil {
+			return
+		}
+		if st.Mode&syscall.S_IFMT != syscall.S_IFLNK {
+			cur = next
+			continue
+		}
+		if links++; links > 40 { // ELOOP
+			return
+		}
+		target, err := os.Readlink(next)
+		if err != nil || target == "" {
+			return
+		}
+		if filepath.IsAbs(target) {
+			cur = "/"
+		}
+		rest = append(strings.Split(target, "/"), rest...)
+	}
+	if enter {
+		search(cur)
 	}
 }
