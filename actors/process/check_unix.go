@@ -16,9 +16,10 @@ import (
 // searchable by the service's user; a program not found (in the PATH of
 // spec.Env for a bare name), not a regular file, not executable by the
 // service's user, in no format this system runs (a script without a #!
-// line, a program built for a machine this kernel does not run), or whose #! interpreter or
-// ELF loader is missing; a User= or
-// Group= that does not resolve, or that this process may not switch to.
+// line, a program built for a machine this kernel does not run), or whose
+// #! interpreter or ELF loader is missing, not executable by the service's
+// user or under a directory it may not search; a User= or Group= that does
+// not resolve, or that this process may not switch to.
 // Its files are looked at as a start's are (see probes): a file system
 // that does not answer within the start's bound fails the check with
 // [ErrNoAnswer] instead of holding the caller. Every error is an
@@ -83,11 +84,10 @@ func checkProgram(path string, cred *syscall.Credential) error {
 		return &ExecError{Op: "exec", Path: path, Err: fmt.Errorf("%w (mode %v: not executable by the service's user)", syscall.EACCES, mode)}
 	}
 	if interp, loader := missingInterpreter(path); interp != "" {
-		what := "interpreter"
-		if loader {
-			what = "dynamic loader"
-		}
-		return &ExecError{Op: "exec", Path: path, Err: fmt.Errorf("%s %q: %w", what, interp, syscall.ENOENT)}
+		return &ExecError{Op: "exec", Path: path, Err: fmt.Errorf("%s %q: %w", interpreterKind(loader), interp, syscall.ENOENT)}
+	}
+	if interp, loader, why := deniedInterpreter(path, cred); interp != "" {
+		return &ExecError{Op: "exec", Path: path, Err: fmt.Errorf("%s %q: %w", interpreterKind(loader), interp, why)}
 	}
 	if why := formatError(path, false); why != "" {
 		return &ExecError{Op: "exec", Path: path, Err: fmt.Errorf("%w (%s)", syscall.ENOEXEC, why)}

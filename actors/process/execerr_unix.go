@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,7 +22,10 @@ import (
 // startError maps an error of cmd.Start to an *ExecError. The error of the
 // child's set-up and exec is only an errno, which may not say what failed:
 // a permission error is put on the working directory when the child's user
-// (this process's own when the child keeps it) may not enter it, and a missing file on the interpreter of a script whose
+// (this process's own when the child keeps it) may not enter it, on a
+// directory on the way to the program (behind its symbolic links) that it
+// may not search, or on the #! interpreter or the dynamic loader it may not
+// execute or reach; a missing file on the interpreter of a script whose
 // #! line names one that does not exist, or on the dynamic loader of a
 // program built for another system (another libc, another word size).
 func startError(cmd *exec.Cmd, err error) error {
@@ -38,16 +42,21 @@ func startError(cmd *exec.Cmd, err error) error {
 		}
 		// execve says EACCES of a directory too: "permission denied"
 		// would send the reader to the file's mode.
-		if fi, serr := os.Stat(cmd.Path); serr == nil && fi.IsDir() {
+		var st syscall.Stat_t
+		serr := syscall.Stat(cmd.Path, &st)
+		if serr == nil && st.Mode&syscall.S_IFMT == syscall.S_IFDIR {
 			return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("%w (it is a directory, not a program)", syscall.EACCES)}
+		}
+		// A program the user may execute, whose interpreter it may not
+		// (a #! line naming one under a private directory, say).
+		if serr == nil && executable(st, cred) {
+			if interp, loader, why := deniedInterpreter(cmd.Path, cred); interp != "" {
+				return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("%s %q: %w", interpreterKind(loader), interp, why)}
+			}
 		}
 	case errors.Is(err, syscall.ENOENT):
 		if interp, loader := missingInterpreter(cmd.Path); interp != "" {
-			what := "interpreter"
-			if loader {
-				what = "dynamic loader"
-			}
-			return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("%s %q: %w", what, interp, syscall.ENOENT)}
+			return &ExecError{Op: "exec", Path: cmd.Path, Err: fmt.Errorf("%s %q: %w", interpreterKind(loader), interp, syscall.ENOENT)}
 		}
 	case errors.Is(err, syscall.ENOEXEC):
 		if why := formatError(cmd.Path, true); why != "" {
@@ -95,13 +104,61 @@ func ownCred() *syscall.Credential {
 // file at path, or the dynamic loader (loader true) an ELF program at path
 // names (PT_INTERP), if that does not exist; else "".
 func missingInterpreter(path string) (interp string, loader bool) {
+	interp, loader = programInterpreter(path)
+	return missing(interp), loader
+}
+
+// interpreterKind names what programInterpreter found: a dynamic loader
+// (loader true) or a #! line's interpreter.
+func interpreterKind(loader bool) string {
+	if loader {
+		return "dynamic loader"
+	}
+	return "interpreter"
+}
+
+// deniedInterpreter returns the interpreter the program at path has the
+// kernel execute (its #! line's, or its dynamic loader: loader true), or
+// that interpreter's own, as deep as the kernel follows them, that a
+// process with cred may not execute, judging by permission bits (ACLs
+// aside), and why (wrapping EACCES): a directory on the way to it that the
+// process may not search, its mode, or it is not a regular file. It
+// returns "" if there is none or it cannot tell.
+func deniedInterpreter(path string, cred *syscall.Credential) (interp string, loader bool, why error) {
+	for range 4 { // BINPRM_MAX_RECURSION: a script's interpreter may be a script
+		interp, loader = programInterpreter(path)
+		if interp == "" {
+			return "", false, nil
+		}
+		if dir := unreachable(interp, cred); dir != "" {
+			return interp, loader, fmt.Errorf("%w (the service's user may not search the directory %q)", syscall.EACCES, dir)
+		}
+		var st syscall.Stat_t
+		if err := syscall.Stat(interp, &st); err != nil {
+			return "", false, nil // missing (see missingInterpreter), or cannot tell
+		}
+		if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+			return interp, loader, fmt.Errorf("%w (not a regular file)", syscall.EACCES)
+		}
+		if !executable(st, cred) {
+			return interp, loader, fmt.Errorf("%w (mode %v: not executable by the service's user)", syscall.EACCES, fs.FileMode(st.Mode&0o777))
+		}
+		path = interp
+	}
+	return "", false, nil
+}
+
+// programInterpreter returns the interpreter named by the #! line of the
+// file at path, or the dynamic loader (loader true) an ELF program at path
+// names (PT_INTERP); "" if it names none or cannot be read.
+func programInterpreter(path string) (interp string, loader bool) {
 	f, ok := openProgram(path) // whatever path names now: see openProgram
 	if !ok {
 		return "", false
 	}
 	defer f.Close()
 	if interp, ok := elfInterpreter(f); ok {
-		return missing(interp), true
+		return interp, true
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return "", false
@@ -114,7 +171,7 @@ func missingInterpreter(path string) (interp string, loader bool) {
 	// As the kernel reads it: blanks around, then up to the first blank.
 	interp, _, _ = strings.Cut(strings.Trim(rest, " \t"), " ")
 	interp, _, _ = strings.Cut(interp, "\t")
-	return missing(interp), false
+	return interp, false
 }
 
 // argumentsTooLong says what made execve refuse the command line args and
