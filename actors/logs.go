@@ -116,6 +116,9 @@ const logErrorEvery = time.Minute
 type logErrorGate struct {
 	at    time.Time
 	lossy bool
+	// heldLoss: a failure that dropped output came after it and was
+	// held back by logEventsPerSecond: its end is not published either.
+	heldLoss bool
 }
 
 // useEvents gives the log sink actor the event hub, spawned after it.
@@ -535,6 +538,10 @@ func (l *logsActor) publishLogError(ctx actor.Context, m *sinkError, dropped uin
 		return
 	}
 	if !l.mayPublish(now) {
+		if g, ok := l.logErrorAt[key]; ok && lossy {
+			g.heldLoss = true
+			l.logErrorAt[key] = g
+		}
 		return
 	}
 	if l.logErrorAt == nil {
@@ -564,11 +571,20 @@ func (l *logsActor) mayPublish(now time.Time) bool {
 // failure of its stream be published at once. The end of a failure whose
 // log-error logEventsPerSecond held back is not published either (superd's
 // log says both), even if a failure that dropped nothing was published
-// before it; output dropped with no failure (a full queue) is.
+// before it (heldLoss); output dropped with no failure (a full queue) is,
+// and so is the end of a loss that came after a published failure that
+// dropped nothing before the loss's own report (a log dir that could not
+// be made while the Sink opened, then every write failing).
 func (l *logsActor) publishLogResumed(ctx actor.Context, m *sinkResumed) {
 	key := streamKey{m.name, m.stream}
+	// Published unless no log-error was, or the loss's own was held back
+	// (a resumption comes with no failure report of its own when the
+	// Sink's once-a-second report of the loss had not come yet: a
+	// log-error of a failure that dropped nothing, such as the log
+	// directory that could not be made while the Sink opened, is the one
+	// to close then).
 	g, published := l.logErrorAt[key]
-	published = published && g.lossy
+	published = published && (g.lossy || !g.heldLoss)
 	delete(l.logErrorAt, key)
 	if m.rep != nil && int(m.stream) < len(m.rep.resumedAt) {
 		m.rep.resumedAt[m.stream] = m.r.TotalDropped
