@@ -85,14 +85,7 @@ func TestCheckStartAsAnotherUser(t *testing.T) {
 		t.Skip("no user nobody")
 	}
 	// Not under t.TempDir, whose parent only root may search.
-	dir, err := os.MkdirTemp("", "checkstart")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := searchableTempDir(t, "checkstart", nil)
 	private := filepath.Join(dir, "private")
 	if err := os.Mkdir(private, 0o700); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -18,25 +19,9 @@ import (
 // not the script, and fails the check as the start would.
 func TestInterpreterForbiddenToUser(t *testing.T) {
 	asRootWithNobody(t)
-	// Not under t.TempDir, whose parent only root may search.
-	dir, err := os.MkdirTemp("", "interp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := searchableTempDir(t, "interp", map[string]os.FileMode{"priv": 0o700, "pub": 0o755})
 	priv := filepath.Join(dir, "priv")
 	pub := filepath.Join(dir, "pub")
-	for _, d := range []struct {
-		path string
-		mode os.FileMode
-	}{{dir, 0o755}, {priv, 0o700}, {pub, 0o755}} {
-		if err := os.MkdirAll(d.path, d.mode); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chmod(d.path, d.mode); err != nil { // past the umask
-			t.Fatal(err)
-		}
-	}
 	shell, err := os.ReadFile("/bin/sh")
 	if err != nil {
 		t.Skip(err)
@@ -86,4 +71,36 @@ func TestInterpreterForbiddenToUser(t *testing.T) {
 			}
 		})
 	}
+}
+
+// searchableTempDir makes a temporary directory every user may search
+// (not under t.TempDir, whose parent only root may search), removed when
+// the test ends, with the subdirectories dirs (paths relative to it) of
+// the modes given, past the umask; it returns its path.
+func searchableTempDir(t *testing.T, pattern string, dirs map[string]os.FileMode) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Parents first: "secret" before "secret/app".
+	names := make([]string, 0, len(dirs))
+	for name := range dirs {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(path, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(path, dirs[name]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }

@@ -20,26 +20,10 @@ import (
 // start would.
 func TestSymlinkedPathForbiddenToUser(t *testing.T) {
 	asRootWithNobody(t)
-	// Not under t.TempDir, whose parent only root may search.
-	dir, err := os.MkdirTemp("", "symlinked")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := searchableTempDir(t, "symlinked", map[string]os.FileMode{"secret": 0o700, "secret/app": 0o755, "pub": 0o755})
 	secret := filepath.Join(dir, "secret")
 	app := filepath.Join(secret, "app")
 	pub := filepath.Join(dir, "pub")
-	for _, d := range []struct {
-		path string
-		mode os.FileMode
-	}{{dir, 0o755}, {secret, 0o700}, {app, 0o755}, {pub, 0o755}} {
-		if err := os.MkdirAll(d.path, d.mode); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chmod(d.path, d.mode); err != nil { // past the umask
-			t.Fatal(err)
-		}
-	}
 	writeScript(t, filepath.Join(app, "prog"), "exit 0")
 	// An absolute link and a relative one, with "..".
 	if err := os.Symlink(app, filepath.Join(pub, "app")); err != nil {

@@ -57,14 +57,7 @@ func TestWorkingDirectoryForbiddenToUnprivilegedSupervisor(t *testing.T) {
 	gid, _ := strconv.Atoi(nobody.Gid)
 	// Not under t.TempDir, whose parent only root may search: the helper
 	// runs as nobody, from a copy of the test binary it may execute.
-	dir, err := os.MkdirTemp("", "workdir-unprivileged")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := searchableTempDir(t, "workdir-unprivileged", nil)
 	private := filepath.Join(dir, "private")
 	if err := os.Mkdir(private, 0o700); err != nil {
 		t.Fatal(err)
