@@ -149,3 +149,28 @@ func TestMergeTakesTheTLSPairWhole(t *testing.T) {
 		}
 	}
 }
+
+// merge names the superd.conf keys the flags override, for
+// actors.Config.DaemonOverrides, which refuses a name that is not one: a
+// misspelt key would stop superd from starting whenever its flag is
+// given. With every flag set, each [Daemon] key is named once; with none,
+// none is.
+func TestMergeNamesTheKeysTheFlagsOverride(t *testing.T) {
+	all := cli{HTTP: "127.0.0.1:1", HTTPTokenFile: "/t", HTTPTLSCert: "/c", HTTPTLSKey: "/k", SocketGroup: "g",
+		HTTPHost: []string{"h"}, HTTPInsecure: true, HTTPAllowEdit: true, HTTPAllowRootServices: true, SocketAllowRootServices: true}
+	keys := all.merge(&config.Daemon{})
+	if len(keys) != 10 {
+		t.Errorf("every flag set: %d keys overridden %q, want the 10 of [Daemon]", len(keys), keys)
+	}
+	seen := map[string]bool{}
+	for _, k := range keys {
+		if !config.IsDaemonKey(k) || seen[k] {
+			t.Errorf("%q: not a [Daemon] key, or named twice", k)
+		}
+		seen[k] = true
+	}
+	var none cli
+	if keys := none.merge(&config.Daemon{SocketGroup: "g", AllowEdit: true}); len(keys) != 0 {
+		t.Errorf("no flag set: %q overridden", keys)
+	}
+}

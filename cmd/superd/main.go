@@ -132,8 +132,7 @@ func run(args []string, stderr io.Writer) int {
 		// the settings may be kept while the API is off.
 		logger.Warn(config.DaemonFile+": HTTP settings without HTTPListen= (nor --http): no HTTP API is served, they are ignored", "file", daemon.File, "keys", keys)
 	}
-	overrides := c.daemonOverrides()
-	c.merge(daemon)
+	overrides := c.merge(daemon)
 
 	// SIGTERM and SIGINT stop superd, and so does SIGQUIT, as supervisord
 	// takes it: Go's default for it (a goroutine dump,
@@ -214,55 +213,46 @@ func run(args []string, stderr io.Writer) int {
 	return 0
 }
 
-// daemonOverrides returns the keys of superd.conf's [Daemon] section
-// whose values the command line replaces (see merge): a check of the
-// config dir through superd does not judge them, nor does a reload warn
-// that they changed. Called before merge.
-func (c *cli) daemonOverrides() []string {
-	tls := c.HTTPTLSCert != "" || c.HTTPTLSKey != "" // the pair goes together
-	var keys []string
-	for _, f := range []struct {
-		key string
-		set bool
-	}{
-		{"HTTPListen", c.HTTP != ""}, {"HTTPTokenFile", c.HTTPTokenFile != ""},
-		{"HTTPTLSCertFile", tls}, {"HTTPTLSKeyFile", tls},
-		{"SocketGroup", c.SocketGroup != ""}, {"HTTPHosts", len(c.HTTPHost) > 0},
-		// A flag set to true wins whatever the file says.
-		{"HTTPInsecure", c.HTTPInsecure}, {"AllowEdit", c.HTTPAllowEdit},
-		{"AllowRootServices", c.HTTPAllowRootServices}, {"SocketAllowRootServices", c.SocketAllowRootServices},
-	} {
-		if f.set {
-			keys = append(keys, f.key)
-		}
-	}
-	return keys
-}
-
-// merge fills the settings the command line left unset from superd.conf:
-// flags win.
-func (c *cli) merge(d *config.Daemon) {
-	fill := func(flag *string, conf string) {
-		if *flag == "" {
+// merge fills the settings the command line left unset from superd.conf
+// (flags win), and returns the keys of its [Daemon] section whose values
+// the command line replaced: a check of the config dir through superd
+// does not judge them, nor does a reload warn that they changed.
+func (c *cli) merge(d *config.Daemon) (overridden []string) {
+	fill := func(key string, flag *string, conf string) {
+		if *flag != "" {
+			overridden = append(overridden, key)
+		} else {
 			*flag = conf
 		}
 	}
-	fill(&c.HTTP, d.HTTPListen)
-	fill(&c.HTTPTokenFile, d.HTTPTokenFile)
+	// A flag set to true wins whatever the file says.
+	or := func(key string, flag *bool, conf bool) {
+		if *flag {
+			overridden = append(overridden, key)
+		}
+		*flag = *flag || conf
+	}
+	fill("HTTPListen", &c.HTTP, d.HTTPListen)
+	fill("HTTPTokenFile", &c.HTTPTokenFile, d.HTTPTokenFile)
 	if c.HTTPTLSCert == "" && c.HTTPTLSKey == "" {
 		// A certificate and its key go together: a flag for either
 		// replaces superd.conf's pair, never half of it (a new
 		// certificate with the old key would only fail to match it).
 		c.HTTPTLSCert, c.HTTPTLSKey = d.HTTPTLSCertFile, d.HTTPTLSKeyFile
+	} else {
+		overridden = append(overridden, "HTTPTLSCertFile", "HTTPTLSKeyFile")
 	}
-	fill(&c.SocketGroup, d.SocketGroup)
+	fill("SocketGroup", &c.SocketGroup, d.SocketGroup)
 	if len(c.HTTPHost) == 0 {
 		c.HTTPHost = d.HTTPHosts
+	} else {
+		overridden = append(overridden, "HTTPHosts")
 	}
-	c.HTTPInsecure = c.HTTPInsecure || d.HTTPInsecure
-	c.HTTPAllowEdit = c.HTTPAllowEdit || d.AllowEdit
-	c.HTTPAllowRootServices = c.HTTPAllowRootServices || d.AllowRootServices
-	c.SocketAllowRootServices = c.SocketAllowRootServices || d.SocketAllowRootServices
+	or("HTTPInsecure", &c.HTTPInsecure, d.HTTPInsecure)
+	or("AllowEdit", &c.HTTPAllowEdit, d.AllowEdit)
+	or("AllowRootServices", &c.HTTPAllowRootServices, d.AllowRootServices)
+	or("SocketAllowRootServices", &c.SocketAllowRootServices, d.SocketAllowRootServices)
+	return overridden
 }
 
 // unservedHTTPKeys returns the keys of d's HTTP API that are set while
