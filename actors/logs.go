@@ -269,7 +269,7 @@ func (l *logsActor) Receive(ctx actor.Context) {
 	case *useEvents:
 		l.events = m.hub
 	case *sinkError:
-		dropped, lossy := l.lostOutput(m)
+		dropped, lossy := lostOutput(m)
 		l.publishLogError(ctx, m, dropped, lossy)
 		l.sinkFailed(ctx, m, dropped, lossy)
 	case *sinkResumed:
@@ -495,33 +495,19 @@ func (l *logsActor) stopSinks(ctx actor.Context) {
 
 // lostOutput returns the bytes m's stream dropped since its Sink was
 // opened, and whether it dropped any since it last resumed: if not, the
-// failure m reports dropped nothing. The Sink is the one m's open made
-// (a report with none, from tests, names the service's Sink); one not
-// known is taken to have dropped output, as every failure was before the
-// counts told them apart, but for a report made while its Sink opens
-// (an unsafe log path removed), before any output could be dropped.
-func (l *logsActor) lostOutput(m *sinkError) (dropped uint64, lossy bool) {
-	var s *logsink.Sink
-	var resumedAt uint64
+// failure m reports dropped nothing. A report made while its Sink opens
+// (an unsafe log path removed) comes before any output could be dropped;
+// one with no record of its Sink (tests' reports) is taken to have
+// dropped output, as every failure was before the counts told them apart.
+func lostOutput(m *sinkError) (dropped uint64, lossy bool) {
 	switch {
-	case m.rep != nil:
-		s = m.rep.sink
-		if s == nil {
-			return 0, false // still opening: no output yet
-		}
-		if int(m.stream) < len(m.rep.resumedAt) {
-			resumedAt = m.rep.resumedAt[m.stream]
-		}
-	case l.sinks[m.name] != nil:
-		s = l.sinks[m.name]
-	default:
-		s = l.closing[m.name]
-	}
-	if s == nil {
+	case m.rep == nil || int(m.stream) >= len(m.rep.resumedAt):
 		return 0, true
+	case m.rep.sink == nil:
+		return 0, false // still opening: no output yet
 	}
-	dropped = s.Stats().Stream(m.stream).BytesDropped
-	return dropped, dropped > resumedAt
+	dropped = m.rep.sink.Stats().Stream(m.stream).BytesDropped
+	return dropped, dropped > m.rep.resumedAt[m.stream]
 }
 
 // publishLogError publishes a log-error event for m, whose stream dropped

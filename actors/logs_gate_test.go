@@ -3,7 +3,6 @@ package actors
 import (
 	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -111,29 +110,12 @@ func TestLogErrorThatDroppedNothingDoesNotHoldBackALoss(t *testing.T) {
 // by a log-resumed).
 func TestResumptionOfAClosedSinkIsNotTheNextOnes(t *testing.T) {
 	dir := t.TempDir()
-	sink, err := logsink.Open(logsink.Options{Dir: filepath.Join(dir, "svc")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sink.Close() })
-	blockLogFile(t, sink.Path(logsink.Stdout))
-	stdout, stderr, err := sink.Pipes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = stdout.Write([]byte("lost line\n"))
-	_ = stdout.Close()
-	_ = stderr.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitUntil(t, "the line dropped", func() bool { return sink.Stats().Stdout.BytesDropped == 10 })
-
+	sink := droppingSink(t, dir)
 	l := newLogsActor(dir, slog.New(slog.DiscardHandler))
 	closed, next := &sinkReports{}, &sinkReports{sink: sink}
 	l.publishLogResumed(nil, &sinkResumed{name: "svc", stream: logsink.Stdout, rep: closed,
 		r: logsink.Resumption{Dropped: 1000, TotalDropped: 1000}})
-	if dropped, lossy := l.lostOutput(&sinkError{name: "svc", stream: logsink.Stdout, rep: next}); dropped != 10 || !lossy {
+	if dropped, lossy := lostOutput(&sinkError{name: "svc", stream: logsink.Stdout, rep: next}); dropped != 10 || !lossy {
 		t.Fatalf("the next Sink's failure: dropped %d, lossy %v; want 10 and a loss", dropped, lossy)
 	}
 }
@@ -143,8 +125,7 @@ func TestResumptionOfAClosedSinkIsNotTheNextOnes(t *testing.T) {
 // as output dropped and holding back the log-error of a real loss right
 // after it. No output can have been dropped then.
 func TestFailureWhileTheSinkOpensDroppedNothing(t *testing.T) {
-	l := newLogsActor(t.TempDir(), slog.New(slog.DiscardHandler))
-	if dropped, lossy := l.lostOutput(&sinkError{name: "svc", stream: logsink.Stdout, rep: &sinkReports{}}); dropped != 0 || lossy {
+	if dropped, lossy := lostOutput(&sinkError{name: "svc", stream: logsink.Stdout, rep: &sinkReports{}}); dropped != 0 || lossy {
 		t.Fatalf("a failure while the Sink opens: dropped %d, lossy %v; want nothing dropped", dropped, lossy)
 	}
 }

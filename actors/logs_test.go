@@ -40,31 +40,8 @@ func (b *lockedBuffer) String() string {
 // stream's output was lost so far, which nothing else shows.
 func TestSinkErrorReportsDroppedBytes(t *testing.T) {
 	dir := t.TempDir()
-	sink, err := logsink.Open(logsink.Options{Dir: filepath.Join(dir, "svc")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sink.Close() })
-	// A directory that cannot be removed where stdout.log was: every write fails.
-	path := sink.Path(logsink.Stdout)
-	blockLogFile(t, path)
-	stdout, stderr, err := sink.Pipes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = stdout.Write([]byte("lost line\n"))
-	_ = stdout.Close()
-	_ = stderr.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	sink := droppingSink(t, dir)
 	deadline := time.Now().Add(10 * time.Second)
-	for sink.Stats().Stdout.BytesDropped < 10 {
-		if time.Now().After(deadline) {
-			t.Fatalf("output not dropped: %+v", sink.Stats().Stdout)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 
 	var out lockedBuffer
 	l := newLogsActor(dir, slog.New(slog.NewTextHandler(&out, nil)))
@@ -75,7 +52,7 @@ func TestSinkErrorReportsDroppedBytes(t *testing.T) {
 	t.Cleanup(sys.Shutdown)
 	pid := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return l }))
 	t.Cleanup(func() { _ = sys.Root.StopFuture(pid).Wait() })
-	sys.Root.Send(pid, &sinkError{name: "svc", stream: logsink.Stdout, err: errors.New("write stdout.log: boom")})
+	sys.Root.Send(pid, &sinkError{name: "svc", stream: logsink.Stdout, err: errors.New("write stdout.log: boom"), rep: &sinkReports{sink: sink}})
 
 	for !strings.Contains(out.String(), "boom") {
 		if time.Now().After(deadline) {
@@ -86,6 +63,32 @@ func TestSinkErrorReportsDroppedBytes(t *testing.T) {
 	if got := out.String(); !strings.Contains(got, "dropped_bytes=10") {
 		t.Errorf("warning %q does not say that 10 bytes were dropped", got)
 	}
+}
+
+// droppingSink opens the Sink of a service "svc" in dir, whose stdout log
+// file is a directory that cannot be removed (every write fails), and
+// returns it once the line "lost line\n" written to it was dropped (10
+// bytes). It is closed when the test ends.
+func droppingSink(t *testing.T, dir string) *logsink.Sink {
+	t.Helper()
+	sink, err := logsink.Open(logsink.Options{Dir: filepath.Join(dir, "svc")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sink.Close() })
+	blockLogFile(t, sink.Path(logsink.Stdout))
+	stdout, stderr, err := sink.Pipes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = stdout.Write([]byte("lost line\n"))
+	_ = stdout.Close()
+	_ = stderr.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the line dropped", func() bool { return sink.Stats().Stdout.BytesDropped == 10 })
+	return sink
 }
 
 // At shutdown the log sink actor closes every service's logs. Each Close
