@@ -114,8 +114,9 @@ func unwritable(path string) string {
 	case err != nil:
 		return ""
 	case fi.Mode()&fs.ModeSymlink != 0:
-		target, _ := os.Readlink(path)
-		return fmt.Sprintf("%v: %s points to %s; change the target instead", config.ErrSymlink, path, target)
+		if err := config.CheckNotSymlink(path); err != nil {
+			return err.Error()
+		}
 	case fi.Mode().IsRegular() && linkCount(fi) > 1:
 		return hardLinksRefusal(path, fi)
 	}

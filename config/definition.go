@@ -101,6 +101,16 @@ func ReadDefinition(dir, name string) (*Definition, error) {
 	return &Definition{Name: name, Path: path, Data: data, Hash: ContentHash(data)}, nil
 }
 
+// CheckNotSymlink returns an error wrapping ErrSymlink, naming its target,
+// if the file at path is a symbolic link, which WriteDefinition does not
+// replace.
+func CheckNotSymlink(path string) error {
+	if target, err := os.Readlink(path); err == nil {
+		return fmt.Errorf("%w: %s points to %s; change the target instead", ErrSymlink, path, target)
+	}
+	return nil
+}
+
 // WriteDefinition replaces the service file of name in dir with data,
 // atomically: data goes to a temporary file in dir, which is synced, given
 // mode DefinitionMode and renamed over the file; then dir is synced. A
@@ -115,8 +125,8 @@ func WriteDefinition(dir, name string, data []byte) (*Definition, error) {
 	if len(data) > MaxFileSize {
 		return nil, fmt.Errorf("%w: %d bytes (at most %d)", ErrTooLarge, len(data), MaxFileSize)
 	}
-	if target, err := os.Readlink(path); err == nil {
-		return nil, fmt.Errorf("%w: %s points to %s; change the target instead", ErrSymlink, path, target)
+	if err := CheckNotSymlink(path); err != nil {
+		return nil, err
 	}
 	if err := writeAtomic(dir, path, data); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", path, err)
