@@ -12,11 +12,12 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/supers-dev/supers/config/pathsafe"
 )
 
 // startError maps an error of cmd.Start to an *ExecError. The error of the
@@ -318,7 +319,7 @@ func searchable(dir string, cred *syscall.Credential) bool {
 // search, judging by their permission bits (ACLs aside), of those the
 // kernel searches to reach dir and dir itself, or "" if there is none or
 // it cannot tell. The directories are those the kernel resolves the path
-// through, behind its symbolic links (see searchedDirs), not the names
+// through, behind its symbolic links (see deniedSearch), not the names
 // written in it: a link whose target is under a directory the user may
 // not search makes the path unusable although every directory named in it
 // is open.
@@ -335,7 +336,11 @@ func unreachable(path string, cred *syscall.Credential) string {
 }
 
 // deniedSearch is unsearchable (enter true: path is a directory to enter)
-// and unreachable (enter false).
+// and unreachable (enter false). The directories are those pathsafe.Walk
+// resolves path through, in the kernel's order: each one a name is looked
+// up in, following every symbolic link, and with enter the directory path
+// resolves to; named by their real paths. A path that cannot be resolved
+// (a missing name, a loop of links) says nothing.
 func deniedSearch(path string, enter bool, cred *syscall.Credential) string {
 	if cred.Uid == 0 {
 		return ""
@@ -345,10 +350,14 @@ func deniedSearch(path string, enter bool, cred *syscall.Credential) string {
 		return ""
 	}
 	denied := ""
-	searchedDirs(path, enter, func(d string) bool {
-		var st syscall.Stat_t
-		if err := syscall.Stat(d, &st); err != nil {
-			return false // cannot tell
+	errStop := errors.New("stop")
+	_, _ = pathsafe.Walk(path, func(dir string, fi fs.FileInfo, role pathsafe.Role) error {
+		if role == pathsafe.IsEnd && !enter {
+			return nil // the directory path names, not entered
+		}
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		if !ok {
+			return errStop // cannot tell
 		}
 		var bit uint32
 		switch {
@@ -360,71 +369,10 @@ func deniedSearch(path string, enter bool, cred *syscall.Credential) string {
 			bit = 0o001
 		}
 		if uint32(st.Mode)&bit == 0 {
-			denied = d
-			return false
+			denied = dir
+			return errStop
 		}
-		return true
+		return nil
 	})
 	return denied
-}
-
-// searchedDirs calls search with each directory the kernel searches, in
-// order, to resolve path (made absolute against this process's working
-// directory): each one it looks a name up in, following every symbolic
-// link (relative ones from the directory holding them, ".." from where the
-// path really is), then, with enter (a directory to enter, as chdir does),
-// the directory path resolves to. Each is named by its real path, without links. It stops
-// when search returns false, and where the resolution fails (a missing
-// name, more than 40 links): the kernel stops there too.
-func searchedDirs(path string, enter bool, search func(dir string) bool) {
-	if !filepath.IsAbs(path) {
-		abs, err := filepath.Abs(path)
-		if err != nil {
-			return
-		}
-		path = abs
-	}
-	cur := "/"
-	rest := strings.Split(path, "/")
-	links := 0
-	for len(rest) > 0 {
-		name := rest[0]
-		rest = rest[1:]
-		if name == "" {
-			continue
-		}
-		if !search(cur) {
-			return
-		}
-		switch name {
-		case ".":
-			continue
-		case "..":
-			cur = filepath.Dir(cur)
-			continue
-		}
-		next := filepath.Join(cur, name)
-		var st syscall.Stat_t
-		if err := syscall.Lstat(next, &st); err != nil {
-			return
-		}
-		if st.Mode&syscall.S_IFMT != syscall.S_IFLNK {
-			cur = next
-			continue
-		}
-		if links++; links > 40 { // ELOOP
-			return
-		}
-		target, err := os.Readlink(next)
-		if err != nil || target == "" {
-			return
-		}
-		if filepath.IsAbs(target) {
-			cur = "/"
-		}
-		rest = append(strings.Split(target, "/"), rest...)
-	}
-	if enter {
-		search(cur)
-	}
 }
