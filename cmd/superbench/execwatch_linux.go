@@ -39,6 +39,9 @@ type execWatch struct {
 	fd   int
 	path string
 	kind string // watchFanotify or watchInotify
+	// fallback is why fanotify was not used, for an inotify watch that
+	// newExecWatch made in its place.
+	fallback error
 }
 
 // The kinds of execWatch, as the report names them.
@@ -54,7 +57,12 @@ func newExecWatch(path string) (*execWatch, error) {
 	if err == nil {
 		return w, nil
 	}
-	return newInotifyWatch(path)
+	w, ierr := newInotifyWatch(path)
+	if ierr != nil {
+		return nil, fmt.Errorf("%w; and %w", err, ierr)
+	}
+	w.fallback = err
+	return w, nil
 }
 
 // newFanotifyWatch watches the execs of path, and only those.

@@ -175,6 +175,18 @@ func (f *figure) cell() string {
 	return fmt.Sprintf("%s (%s–%s)", num(f.Median), num(f.Min), num(f.Max))
 }
 
+// restartSettings describes how the restarts were timed, or says that none
+// were (a run without the restart metric has no watch to name).
+func (r *results) restartSettings() string {
+	if !slices.ContainsFunc(r.Figures, func(f *figure) bool { return f.Metric == "restart" }) {
+		return "no restarts timed"
+	}
+	s := r.Settings
+	// Runs that did not record the watch used inotify.
+	return fmt.Sprintf("%d kills each (timed to the exec of the service's program, seen by %s; each service up ≥ %s s)",
+		s.Kills, cmp.Or(s.ExecWatch, "inotify"), num(s.GapS))
+}
+
 // writeMarkdown writes the report: the machine, the versions, then one
 // table per metric (rows: supervisors in order; columns: sizes), then the
 // targets.
@@ -195,9 +207,9 @@ func (r *results) writeMarkdown(w io.Writer, order []string) {
 	}
 	s := r.Settings
 	fmt.Fprintf(w, "Settings: sizes %s; %d repetitions (%d with %d services or more), supervisors interleaved (order rotated each repetition); "+
-		"%d kills each (timed to the exec of the service's program, seen by %s; each service up ≥ %s s); %d CLI queries per instance; "+
+		"%s; %d CLI queries per instance; "+
 		"idle: %d services, %d windows of %s s; log throughput: %s MB; flood: %d services × %d lines/s, %s s.\n\n",
-		joinInts(s.Sizes), s.Reps, s.LargeReps, largeSize, s.Kills, cmp.Or(s.ExecWatch, "inotify"), num(s.GapS), s.Queries,
+		joinInts(s.Sizes), s.Reps, s.LargeReps, largeSize, r.restartSettings(), s.Queries,
 		s.IdleN, s.Reps, num(s.IdleS), num(float64(s.LogBytes)/1e6), s.FloodN, s.FloodRate, num(s.FloodS))
 	fmt.Fprintf(w, "Cells: median (min–max) of all samples.\n\n")
 	for _, mi := range metrics() {

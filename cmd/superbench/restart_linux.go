@@ -63,7 +63,7 @@ func (b *bench) restart(ctx context.Context) error {
 		}
 		if w.kind != watchFanotify && !warned {
 			warned = true
-			b.log.Warn("restarts timed by inotify, fanotify not allowed here: a supervisor's open of its program before it forks (superd's check) counts as the exec", "watch", w.kind)
+			b.log.Warn("restarts timed by inotify, fanotify not allowed here: a supervisor's open of its program before it forks (superd's check) counts as the exec", "watch", w.kind, "fanotify", w.fallback)
 		}
 		r, err := b.up(ctx, drv, dir, []service{{name: "s0", argv: []string{prog, "100000"}}}, logPolicy{})
 		if err != nil {

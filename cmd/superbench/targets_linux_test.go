@@ -60,3 +60,26 @@ func TestThreadsTargetShowsWhatItJudges(t *testing.T) {
 		t.Errorf("threads 13, 14, 21: %+v (%s), want 21 at most, not met", tg, tg.verdict())
 	}
 }
+
+// The settings line names the watch that timed the restarts only when
+// restarts were timed: a run of other metrics said "seen by inotify" of
+// kills it never made.
+func TestSettingsLineTellsHowRestartsWereTimed(t *testing.T) {
+	var r results
+	r.Settings.Kills = 20
+	r.add("rss", superdName, 1, 12)
+	r.finish()
+	var b strings.Builder
+	r.writeMarkdown(&b, []string{superdName})
+	if out := b.String(); !strings.Contains(out, "no restarts timed") || strings.Contains(out, "seen by") {
+		t.Errorf("a run without restarts:\n%s\nwant \"no restarts timed\" and no watch named", out)
+	}
+	r.add("restart", superdName, 1, 1.1)
+	r.Settings.ExecWatch = watchFanotify
+	r.finish()
+	b.Reset()
+	r.writeMarkdown(&b, []string{superdName})
+	if out := b.String(); !strings.Contains(out, "20 kills each") || !strings.Contains(out, "seen by "+watchFanotify) {
+		t.Errorf("a run with restarts:\n%s\nwant its kills and watch named", out)
+	}
+}
