@@ -98,13 +98,21 @@ func (s *Supervisor) listen(ctx context.Context) (*apiServers, error) {
 		}
 	}
 	if s.cfg.HTTP.Addr != "" {
-		opts, err := s.tcpOptions(ctx)
+		opts, created, err := s.tcpOptions(ctx)
 		if err != nil {
 			a.close()
 			return nil, err
 		}
 		if a.tcp, err = transport.ListenTCP(ctx, opts); err != nil {
 			a.close()
+			if created {
+				// A port in use, which CheckTCPOptions cannot see, is
+				// found only now, after the token: a token file this
+				// start created goes, as one refused earlier makes none.
+				if rerr := os.Remove(opts.TokenFile); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+					s.log.Warn("HTTP API token created by this start not removed", "file", opts.TokenFile, "err", rerr)
+				}
+			}
 			return nil, fmt.Errorf("HTTP API: %w", err)
 		}
 		s.tcp = opts
@@ -112,22 +120,24 @@ func (s *Supervisor) listen(ctx context.Context) (*apiServers, error) {
 	return a, nil
 }
 
-// tcpOptions checks the TCP options, then reads (or creates) the token: a
-// start refused for its address or certificate leaves no token behind.
-func (s *Supervisor) tcpOptions(ctx context.Context) (transport.TCPOptions, error) {
+// tcpOptions checks the TCP options, then reads (or creates) the token;
+// created says it created the token file. A start refused for its address
+// or certificate leaves no token behind: refused here, before the token,
+// or by the listen (a port in use), whose failure removes a token created.
+func (s *Supervisor) tcpOptions(ctx context.Context) (opts transport.TCPOptions, created bool, err error) {
 	h := s.cfg.HTTP
-	opts := transport.TCPOptions{
+	opts = transport.TCPOptions{
 		Addr: h.Addr, Hosts: h.Hosts,
 		TLSCertFile: h.TLSCertFile, TLSKeyFile: h.TLSKeyFile, Insecure: h.Insecure,
 		Logger: s.log,
 	}
 	if err := transport.CheckTCPOptions(ctx, opts); err != nil {
-		return transport.TCPOptions{}, fmt.Errorf("HTTP API: %w", err)
+		return transport.TCPOptions{}, false, fmt.Errorf("HTTP API: %w", err)
 	}
 	file := h.TokenFile
 	if file == "" {
 		if s.cfg.ConfigDir == "" {
-			return transport.TCPOptions{}, errors.New("HTTP API: a token file is needed (no config dir to create one in)")
+			return transport.TCPOptions{}, false, errors.New("HTTP API: a token file is needed (no config dir to create one in)")
 		}
 		file = filepath.Join(s.cfg.ConfigDir, DefaultTokenFile)
 	}
@@ -136,9 +146,9 @@ func (s *Supervisor) tcpOptions(ctx context.Context) (transport.TCPOptions, erro
 		if _, statErr := os.Lstat(file); errors.Is(statErr, fs.ErrNotExist) {
 			// It could not be created (a read-only config dir): say how
 			// to do without.
-			return transport.TCPOptions{}, fmt.Errorf("HTTP API token: %w (create it, or name another token file: Config.HTTP.TokenFile; superd's --http-token-file or HTTPTokenFile= in superd.conf)", err)
+			return transport.TCPOptions{}, false, fmt.Errorf("HTTP API token: %w (create it, or name another token file: Config.HTTP.TokenFile; superd's --http-token-file or HTTPTokenFile= in superd.conf)", err)
 		}
-		return transport.TCPOptions{}, fmt.Errorf("HTTP API token: %w", err)
+		return transport.TCPOptions{}, false, fmt.Errorf("HTTP API token: %w", err)
 	}
 	if created {
 		s.log.Info("HTTP API token created", "file", file)
@@ -146,7 +156,7 @@ func (s *Supervisor) tcpOptions(ctx context.Context) (transport.TCPOptions, erro
 	// The handler reads the file again when it changes: a rotated token
 	// is in force without a restart.
 	opts.Token, opts.TokenFile = token, file
-	return opts, nil
+	return opts, created, nil
 }
 
 // serve serves h on every listener (the socket to root, our user and the

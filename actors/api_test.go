@@ -1,0 +1,62 @@
+package actors_test
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/supers-dev/supers/actors"
+)
+
+// A Run refused because its HTTP port is in use leaves no token file
+// behind: the one it created is removed, and one that existed before is
+// left as it was.
+func TestRunPortInUseLeavesNoToken(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	addr := busy.Addr().String()
+
+	run := func(t *testing.T, dir, token string) {
+		t.Helper()
+		sup, err := actors.New(actors.Config{LogDir: filepath.Join(dir, "logs"),
+			HTTP: actors.HTTPConfig{Addr: addr, TokenFile: token}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		err = sup.Run(ctx)
+		if err == nil || !strings.Contains(err.Error(), addr) {
+			t.Fatalf("Run: %v, want the refusal of %s", err, addr)
+		}
+	}
+
+	t.Run("created", func(t *testing.T) {
+		dir := t.TempDir()
+		token := filepath.Join(dir, "tok")
+		run(t, dir, token)
+		if _, err := os.Lstat(token); !os.IsNotExist(err) {
+			t.Errorf("token file after the refused Run: %v, want none", err)
+		}
+	})
+	t.Run("existing", func(t *testing.T) {
+		dir := t.TempDir()
+		token := filepath.Join(dir, "tok")
+		const text = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+		if err := os.WriteFile(token, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		run(t, dir, token)
+		got, err := os.ReadFile(token)
+		if err != nil || string(got) != text {
+			t.Errorf("token file after the refused Run: %q, %v; want %q as before", got, err, text)
+		}
+	})
+}
