@@ -32,7 +32,8 @@ type HTTPConfig struct {
 	// allowed; any other only with TLS or Insecure.
 	Addr string
 	// TokenFile holds the bearer token. When it does not exist a random
-	// token is written to it (mode 0600). Default: <ConfigDir>/http.token.
+	// token is written to it (mode 0600); its directory must exist, it
+	// is not created. Default: <ConfigDir>/http.token.
 	// It is read again when it changes on disk, so that the token can be
 	// rotated without a restart (see transport.TCPOptions.TokenFile): the
 	// requests still open with the token it replaced (a follower of the
@@ -143,12 +144,7 @@ func (s *Supervisor) tcpOptions(ctx context.Context) (opts transport.TCPOptions,
 	}
 	token, created, err := transport.LoadOrCreateToken(file)
 	if err != nil {
-		if _, statErr := os.Lstat(file); errors.Is(statErr, fs.ErrNotExist) {
-			// It could not be created (a read-only config dir): say how
-			// to do without.
-			return transport.TCPOptions{}, false, fmt.Errorf("HTTP API token: %w (create it, or name another token file: Config.HTTP.TokenFile; superd's --http-token-file or HTTPTokenFile= in superd.conf)", err)
-		}
-		return transport.TCPOptions{}, false, fmt.Errorf("HTTP API token: %w", err)
+		return transport.TCPOptions{}, false, tokenError(file, err)
 	}
 	if created {
 		s.log.Info("HTTP API token created", "file", file)
@@ -157,6 +153,25 @@ func (s *Supervisor) tcpOptions(ctx context.Context) (opts transport.TCPOptions,
 	// is in force without a restart.
 	opts.Token, opts.TokenFile = token, file
 	return opts, created, nil
+}
+
+// tokenError is Run's error for err, the failure of LoadOrCreateToken to
+// read or create the token file.
+func tokenError(file string, err error) error {
+	const another = "name another token file: Config.HTTP.TokenFile; superd's --http-token-file or HTTPTokenFile= in superd.conf"
+	if _, statErr := os.Lstat(file); !errors.Is(statErr, fs.ErrNotExist) {
+		return fmt.Errorf("HTTP API token: %w", err)
+	}
+	// It could not be created: say how to do without.
+	dir := filepath.Dir(file)
+	if _, dirErr := os.Stat(dir); errors.Is(dirErr, fs.ErrNotExist) {
+		// The file's "no such file or directory" is about its
+		// directory, which is not made for it (see
+		// HTTPConfig.TokenFile): name it.
+		return fmt.Errorf("HTTP API token: %w: directory %s does not exist (create the directory, or %s)", err, dir, another)
+	}
+	// A read-only config dir, say.
+	return fmt.Errorf("HTTP API token: %w (create it, or %s)", err, another)
 }
 
 // serve serves h on every listener (the socket to root, our user and the

@@ -2,6 +2,8 @@ package actors_test
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -59,4 +61,35 @@ func TestRunPortInUseLeavesNoToken(t *testing.T) {
 			t.Errorf("token file after the refused Run: %q, %v; want %q as before", got, err, text)
 		}
 	})
+}
+
+// A token file that cannot be created because its directory does not
+// exist: Run's error names that directory, which is not created, and
+// still wraps the cause.
+func TestRunTokenFileDirMissing(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "sub")
+	sup, err := actors.New(actors.Config{LogDir: filepath.Join(dir, "logs"),
+		HTTP: actors.HTTPConfig{Addr: "127.0.0.1:0", TokenFile: filepath.Join(sub, "tok")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = sup.Run(ctx)
+	if err == nil {
+		t.Fatal("Run started without a token file")
+	}
+	msg := err.Error()
+	for _, want := range []string{"directory " + sub + " does not exist", "create the directory", "HTTP.TokenFile"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not contain %q", msg, want)
+		}
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("error %v does not wrap its cause", err)
+	}
+	if _, err := os.Lstat(sub); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the token file's directory after Run: %v, want none", err)
+	}
 }
