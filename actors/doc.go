@@ -50,9 +50,10 @@
 // service has, [transport.ErrUnknownService]; a bad argument (a malformed
 // name, an unknown signal or log stream), [transport.ErrInvalidArgument];
 // an action the service's state or origin forbids (a signal to a service
-// without a process, a definition write for a service of
-// [Config.Services]), [transport.ErrConflict]; no config dir to read
-// (none configured, or missing), [transport.ErrConfigUnavailable]; a
+// without a process, a definition read or write for a service of
+// [Config.Services], with a ConfigDir or without), [transport.ErrConflict];
+// no config dir to read (none configured, or missing),
+// [transport.ErrConfigUnavailable]; a
 // definition write that the access rules refuse for its caller (see
 // [Supervisor.PutDefinition]), [transport.ErrForbidden], and one whose
 // If-Match does not match the file, [transport.ErrPreconditionFailed]. A

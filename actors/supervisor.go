@@ -1279,9 +1279,11 @@ func (s *Supervisor) Logs(ctx context.Context, name string, q transport.LogQuery
 }
 
 // Definition returns the service file of name as it is on disk, with its
-// content hash. Only services defined by a file of ConfigDir have one.
+// content hash. Only services defined by a file of ConfigDir have one: for
+// a service of Config.Services the error wraps transport.ErrConflict, as it
+// does for PutDefinition and DeleteDefinition, with a ConfigDir or without.
 func (s *Supervisor) Definition(ctx context.Context, name string) (transport.Definition, error) {
-	r, err := s.askConfig(ctx, false, func(reply chan<- definitionReply) any { return &getDefinition{name: name, reply: reply} })
+	r, err := s.askConfig(ctx, name, false, func(reply chan<- definitionReply) any { return &getDefinition{name: name, reply: reply} })
 	return r.def, err
 }
 
@@ -1311,7 +1313,7 @@ func (s *Supervisor) PutDefinition(ctx context.Context, name string, data []byte
 	data = append([]byte(nil), data...) // the message must not share the caller's buffer
 	// The rule is made once Run is ready (askConfig waits for it): it
 	// needs the socket group, which Run resolves.
-	r, err := s.askConfig(ctx, true, func(reply chan<- definitionReply) any {
+	r, err := s.askConfig(ctx, name, true, func(reply chan<- definitionReply) any {
 		return &putDefinition{name: name, data: data, opts: opts, root: s.rootRule(opts.Caller), reply: reply}
 	})
 	if err == nil && r.spec != nil && r.hostCheck != nil {
@@ -1375,7 +1377,7 @@ func (s *Supervisor) DeleteDefinition(ctx context.Context, name string, opts tra
 	if err := s.mayEdit(opts); err != nil {
 		return transport.DefinitionResult{}, err
 	}
-	r, err := s.askConfig(ctx, true, func(reply chan<- definitionReply) any {
+	r, err := s.askConfig(ctx, name, true, func(reply chan<- definitionReply) any {
 		return &deleteDefinition{name: name, opts: opts, root: s.rootRule(opts.Caller), reply: reply}
 	})
 	return r.result, err
@@ -1389,14 +1391,21 @@ func (s *Supervisor) mayEdit(opts transport.WriteOptions) error {
 	return nil
 }
 
-// askConfig sends the message built by msg to the config actor and waits
-// for its reply; act says whether the message acts (see ErrNotRunning).
-// msg is called once Run is ready.
-func (s *Supervisor) askConfig(ctx context.Context, act bool, msg func(chan<- definitionReply) any) (definitionReply, error) {
+// askConfig sends the message built by msg, about the service name, to the
+// config actor and waits for its reply; act says whether the message acts
+// (see ErrNotRunning). msg is called once Run is ready.
+func (s *Supervisor) askConfig(ctx context.Context, name string, act bool, msg func(chan<- definitionReply) any) (definitionReply, error) {
 	if err := s.waitFor(ctx, act); err != nil {
 		return definitionReply{}, err
 	}
 	if s.config == nil {
+		// Without a config dir every service of Config.Services runs, and
+		// no file defines it: the conflict the config actor reports for
+		// it (goDefined) is said here too, so that the sentinel does not
+		// depend on whether there is a config dir.
+		if slices.ContainsFunc(s.cfg.Services, func(sp *config.Service) bool { return sp.Name == name }) {
+			return definitionReply{}, fmt.Errorf("%w: service %q is defined by the program embedding the supervisor, not by a file", transport.ErrConflict, name)
+		}
 		return definitionReply{}, fmt.Errorf("%w: the supervisor has no config dir", transport.ErrConfigUnavailable)
 	}
 	reply := make(chan definitionReply, 1)
