@@ -25,10 +25,11 @@
 // # Use
 //
 // At startup superd calls [Open], which returns the previous [State], then
-// [KillStale] with it before starting anything, and starts every service
-// with AutoStart=yes except the ones in State.Stopped, and those in
-// State.Started. It gives every service the environment
-// variable [MarkerEnv]=[Store.Marker](name). While running it tells the
+// [KillStale] with it before starting anything. It then starts the
+// services in State.Started, and every service with AutoStart=yes but
+// those in State.Stopped. It gives every service the environment variable
+// [MarkerEnv], set to what [Store.Marker] returns for the service's name.
+// While running it tells the
 // [Store] about each start ([Store.SetRunning]), exit ([Store.ClearRunning])
 // and operator stop or start ([Store.SetStopped], and [Store.SetStarted]
 // for a service with AutoStart=no, which a stop clears, as does the end of

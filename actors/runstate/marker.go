@@ -11,7 +11,8 @@ import (
 )
 
 // MarkerEnv is the environment variable that marks the processes of a
-// superd: give every service the variable MarkerEnv=[Store.Marker](name).
+// superd: give every service this variable, set to what [Store.Marker]
+// returns for the service's name.
 // Descendants inherit it, so [KillStale] can find what a previous superd
 // left, even processes whose group leader is gone or that left the group.
 const MarkerEnv = "SUPERD_MARKER"
