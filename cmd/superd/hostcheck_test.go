@@ -104,7 +104,7 @@ func TestCheckCatchesWhatStopsSuperdFromStarting(t *testing.T) {
 		hostCase{"token readable by others", "[Daemon]\nHTTPListen=127.0.0.1:0\nHTTPTokenFile=" + loose + "\n", nil,
 			[]string{loose, "mode 0644", "not private"}},
 		hostCase{"token file in a missing directory", "", []string{"--http", "127.0.0.1:0", "--http-token-file", nodir},
-			[]string{"cannot create token file " + nodir, "no such file or directory"}},
+			[]string{"cannot create token file " + nodir, "no such file or directory", "directory " + filepath.Dir(nodir) + " does not exist (create the directory"}},
 	)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -431,13 +431,24 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 	}
 	if err := transport.CheckTokenFile(tokenFile); err != nil {
 		hint := ""
+		const another = "name another token file: --http-token-file, or HTTPTokenFile= in superd.conf"
 		if _, serr := os.Lstat(tokenFile); errors.Is(serr, fs.ErrNotExist) {
-			// One that superd would create: say how to do without.
-			hint = " (create it, or name another token file: --http-token-file, or HTTPTokenFile= in superd.conf)"
+			// One that superd would create: say how to do without. Its
+			// directory is not made for it: a missing one is named.
+			hint = " (create it, or " + another + ")"
+			if dir := filepath.Dir(tokenFile); dirMissing(dir) {
+				hint = ": directory " + dir + " does not exist (create the directory, or " + another + ")"
+			}
 		}
 		probs = append(probs, fmt.Errorf("%s: %w%s", tokenFrom, err, hint))
 	}
 	return probs
+}
+
+// dirMissing reports whether dir does not exist.
+func dirMissing(dir string) bool {
+	_, err := os.Stat(dir)
+	return errors.Is(err, fs.ErrNotExist)
 }
 
 // checkProblems is hostProblems and, for superd --check, the log dir's
