@@ -927,6 +927,12 @@ func (c *configActor) goDefined(name string) error {
 	if old, ok := c.known[name]; !ok || old.File != "" {
 		return nil
 	}
+	return errGoDefined(name)
+}
+
+// errGoDefined is the conflict of a definition call for service name, which
+// the program embedding the supervisor defines (Config.Services).
+func errGoDefined(name string) error {
 	return fmt.Errorf("%w: service %q is defined by the program embedding the supervisor, not by a file", transport.ErrConflict, name)
 }
 

@@ -69,7 +69,10 @@ type Config struct {
 	// changes nothing. A reload of ConfigDir never touches them.
 	// Their names must differ from one another; one whose name a file of
 	// ConfigDir defines at start is not run (the file's service is), not
-	// even once that file is removed, and the clash is in LoadErrors.
+	// even once that file is removed, and the clash is in LoadErrors. A
+	// file added later with the name of one that runs is refused at
+	// reload (in the reload's errors and ConfigErrors), and the service
+	// defined in Go keeps running.
 	Services []*config.Service
 	// LogDir holds one directory per service with its stdout.log and
 	// stderr.log; missing directories are created (mode 0750). Default:
@@ -1404,7 +1407,7 @@ func (s *Supervisor) askConfig(ctx context.Context, name string, act bool, msg f
 		// it (goDefined) is said here too, so that the sentinel does not
 		// depend on whether there is a config dir.
 		if slices.ContainsFunc(s.cfg.Services, func(sp *config.Service) bool { return sp.Name == name }) {
-			return definitionReply{}, fmt.Errorf("%w: service %q is defined by the program embedding the supervisor, not by a file", transport.ErrConflict, name)
+			return definitionReply{}, errGoDefined(name)
 		}
 		return definitionReply{}, fmt.Errorf("%w: the supervisor has no config dir", transport.ErrConfigUnavailable)
 	}
