@@ -111,7 +111,9 @@
 // a JSON body for a definition PUT, 421 Host not allowed (TCP), 500 internal error, 503 the configuration
 // directory cannot be read (reload and check; nothing was changed) or the
 // request was canceled (superd is shutting down) or the backend is not
-// running ([ErrUnavailable]), 504 the backend's deadline expired. (What
+// running ([ErrUnavailable]) or, on the socket, the connections kept for
+// users other than root and superd's own are all taken (code
+// "unavailable", like a shutdown's), 504 the backend's deadline expired. (What
 // net/http answers itself, before the handler runs, is plain text: a 400
 // for a request it cannot parse, a 431 for headers over its limit; headers
 // not in within the timeout get no answer, the connection is closed.) A

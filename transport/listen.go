@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -517,7 +518,8 @@ func (l *UnixListener) closeSocket() error {
 // the socket's backlog until one closes. The last socketConnsReserved of
 // them are kept for root and this process's own user: a connection of
 // another user (a member of the socket group) that would take one is
-// answered 503 and closed, and logged to logger (if not nil; at most
+// answered 503 (an [ErrorBody] with code [CodeUnavailable]) and closed,
+// and logged to logger (if not nil; at most
 // refusalLogBurst records every refusalLogWindow), so that whoever may
 // use the socket cannot lock root's CLI out of it by holding connections
 // open.
@@ -585,15 +587,28 @@ func (l *reservingListener) Accept() (net.Conn, error) {
 	}
 }
 
-// tooManyConns is the body of the answer to a connection refused for
+// tooManyConns is the message of the answer to a connection refused for
 // want of a slot.
-const tooManyConns = "too many connections of users other than root and superd's own; try again later\n"
+const tooManyConns = "too many connections of users other than root and superd's own; try again later"
+
+// tooManyConnsAnswer is the whole answer to such a connection, written
+// before net/http could read its request: an [ErrorBody] like the
+// handler's other 503s (code [CodeUnavailable]), so that a client of the
+// documented API can read it.
+var tooManyConnsAnswer = func() []byte {
+	body, err := json.Marshal(ErrorBody{Error: tooManyConns, Code: CodeUnavailable})
+	if err != nil {
+		panic(err) // a struct of strings always encodes
+	}
+	body = append(body, '\n')
+	return fmt.Appendf(nil, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s",
+		len(body), body)
+}()
 
 // refuse answers c 503, closes it and logs it.
 func (l *reservingListener) refuse(c net.Conn, cred PeerCred) {
 	_ = c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond)) // a fresh socket's buffer takes it at once
-	_, _ = fmt.Fprintf(c, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s",
-		len(tooManyConns), tooManyConns)
+	_, _ = c.Write(tooManyConnsAnswer)
 	_ = c.Close()
 	if l.logger != nil {
 		l.refusals.log(l.logger, "control connection refused: the connections of users other than root and superd's own are all taken",

@@ -2,6 +2,9 @@ package transport
 
 import (
 	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -154,8 +157,21 @@ func TestSocketKeepsConnectionsForRoot(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode == http.StatusServiceUnavailable && !strings.Contains(string(body), "too many connections") {
-			t.Errorf("503 body %q", body)
+		if resp.StatusCode == http.StatusServiceUnavailable {
+			// The JSON error every other answer of superd's has: it
+			// was plain text, which a client of the API could not read.
+			if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+				t.Errorf("503 Content-Type %q, want application/json", ct)
+			}
+			var eb ErrorBody
+			dec := json.NewDecoder(bytes.NewReader(body))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&eb); err != nil {
+				t.Errorf("503 body %q: %v", body, err)
+			}
+			if !strings.Contains(eb.Error, "too many connections") || eb.Code != CodeUnavailable {
+				t.Errorf("503 body %q: want the too-many-connections message with code %q", body, CodeUnavailable)
+			}
 		}
 		return resp.StatusCode
 	}
@@ -167,6 +183,14 @@ func TestSocketKeepsConnectionsForRoot(t *testing.T) {
 	}
 	if code := ask(); code != http.StatusServiceUnavailable {
 		t.Fatalf("another user's third connection: %d, want 503", code)
+	}
+	// The Go client reads it as superd's own 503.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = NewClient(path).Status(ctx, "web")
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.Foreign() || !errors.Is(err, ErrUnavailable) || apiErr.Error() != tooManyConns {
+		t.Errorf("the client, past the others' share: %v, want superd's 503 %q", err, tooManyConns)
 	}
 	other.Store(false)
 	for i := range 2 {
