@@ -33,14 +33,16 @@ func TestIfMatchInSeveralHeaderLines(t *testing.T) {
 // (an empty header or tag, as a script's unset "$HASH" makes; a quoted
 // "*", which is a tag and not the wildcard; an unterminated or spaced
 // tag) is a 400 naming the problem, and nothing is written or deleted. A
-// tag without quotes is taken as the tag; "*" alone is the wildcard.
+// tag without quotes is taken as the tag; "*" alone is the wildcard. An
+// unterminated tag was said to be "quoted at both ends", which read as
+// if it were: the message says its closing quote is missing.
 func TestIfMatchNeverReadAsNoCondition(t *testing.T) {
 	for _, tc := range []struct{ header, want string }{
 		{``, "empty tag"},
 		{`""`, "empty tag"},
 		{` "" `, "empty tag"},
-		{`"`, "quoted at both ends"},
-		{`"abc`, "quoted at both ends"},
+		{`"`, "the tag's closing quote is missing"},
+		{`"abc`, `If-Match: \"abc: the tag's closing quote is missing`},
 		{`"*"`, "not the wildcard"},
 		{`"a b"`, "not one tag"},
 		{`a"b`, "not one tag"},

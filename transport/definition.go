@@ -166,7 +166,7 @@ func ifMatch(r *http.Request) (string, error) {
 	tag := v
 	if strings.HasPrefix(v, `"`) {
 		if len(v) < 2 || !strings.HasSuffix(v, `"`) {
-			return "", fmt.Errorf("%w: If-Match: %s: a tag is quoted at both ends", ErrInvalidArgument, v)
+			return "", fmt.Errorf("%w: If-Match: %s: the tag's closing quote is missing", ErrInvalidArgument, v)
 		}
 		tag = v[1 : len(v)-1]
 		if tag == "*" {
