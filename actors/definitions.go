@@ -325,7 +325,7 @@ func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transp
 		}
 		why := ""
 		if m.root.asUID >= 0 {
-			why = notAsCaller(pre, m.root.asUID, os.Geteuid(), systemAccounts)
+			why = notAsCaller(pre, m.root.asUID, os.Geteuid(), systemAccounts, true)
 		} else {
 			why = rootPowers(pre, os.Geteuid(), m.root.powerGID, systemAccounts)
 		}
@@ -537,7 +537,7 @@ func notOwnDefinition(name string, cur *config.Definition, known *config.Service
 	}
 	why := ""
 	if err == nil {
-		why = notAsCaller(spec, rule.asUID, os.Geteuid(), systemAccounts)
+		why = notAsCaller(spec, rule.asUID, os.Geteuid(), systemAccounts, false)
 	}
 	if err != nil || why != "" {
 		if why == "" {
@@ -552,10 +552,17 @@ func notOwnDefinition(name string, cur *config.Definition, known *config.Service
 // other than root, held to running services as itself), or returns "" if
 // it would: User= must be that user (by name or id), Group=, if any, one
 // of its groups (primary or supplementary), and no EnvironmentFile= may be
-// read as root (euid 0) on its behalf.
-func notAsCaller(spec *config.Service, uid, euid int, acc accounts) string {
+// read as root (euid 0) on its behalf. ownText is true when spec is the
+// caller's own new text (a write), which it can fix: the reason then says
+// what to set. It is false for the definition a replace or remove would
+// undo, which the caller cannot change.
+func notAsCaller(spec *config.Service, uid, euid int, acc accounts, ownText bool) string {
 	if spec.User == "" {
-		return "would run as superd's user (uid " + strconv.Itoa(euid) + "), not as uid " + strconv.Itoa(uid) + " (set User=)"
+		why := "would run as superd's user (uid " + strconv.Itoa(euid) + "), not as uid " + strconv.Itoa(uid)
+		if ownText {
+			why += " (set User=)"
+		}
+		return why
 	}
 	u, err := acc.user(spec.User)
 	if err != nil {

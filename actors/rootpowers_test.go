@@ -1,13 +1,18 @@
 package actors
 
 import (
+	"errors"
+	"fmt"
+	"os"
 	"os/user"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/supers-dev/supers/actors/process"
 	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/transport"
 )
 
 // testAccounts are a few users and groups: toor (uid 0), app (1000), ops
@@ -154,10 +159,44 @@ func TestNotAsCaller(t *testing.T) {
 		{svc("app", "", "/etc/shadow"), 0, "EnvironmentFile= as root (/etc/shadow)"},
 		{svc("app", "", "/home/app/env"), 1000, ""},
 	} {
-		got := notAsCaller(tt.spec, 1000, tt.euid, acc)
+		got := notAsCaller(tt.spec, 1000, tt.euid, acc, true)
 		if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
 			t.Errorf("User=%q Group=%q EnvironmentFiles=%q euid %d: %q, want %q",
 				tt.spec.User, tt.spec.Group, tt.spec.EnvironmentFiles, tt.euid, got, tt.want)
+		}
+	}
+	// Of a definition the caller cannot change (the one a replace or
+	// remove would undo), the reason gives no hint to set User=.
+	if got, want := notAsCaller(svc("", ""), 1000, 0, acc, false), "would run as superd's user (uid 0), not as uid 1000"; got != want {
+		t.Errorf("the existing definition without User=: %q, want %q", got, want)
+	}
+}
+
+// TestNotOwnDefinitionGivesNoUserHint: a socket group member refused the
+// replacement or removal of a service that does not run as itself (root's,
+// without User=) was told "(set User=)", a hint about a file it cannot
+// change; the refusal now only says whom the service runs as. The member's
+// own new text still gets the hint (TestNotAsCaller).
+func TestNotOwnDefinitionGivesNoUserHint(t *testing.T) {
+	euid := os.Geteuid()
+	uid := euid + 1000 // any other user, held to its own services
+	rule := rootRule{asUID: uid, powerGID: -1, refusal: "the rule"}
+	data := []byte("[Service]\nExecStart=/bin/true\n")
+	cur := &config.Definition{Name: "rootsvc", Path: filepath.Join(t.TempDir(), "rootsvc.service"), Data: data, Hash: config.ContentHash(data)}
+	for _, tc := range []struct {
+		cur   *config.Definition
+		known *config.Service
+		what  string
+	}{
+		{cur, nil, "its definition"},
+		{nil, config.New("rootsvc", "/bin/true"), "the definition it runs with"},
+	} {
+		for _, verb := range []string{"replace", "remove"} {
+			err := notOwnDefinition("rootsvc", tc.cur, tc.known, rule, verb)
+			want := fmt.Sprintf("%s: cannot %s rootsvc: %s would run as superd's user (uid %d), not as uid %d; the rule", transport.ErrForbidden, verb, tc.what, euid, uid)
+			if !errors.Is(err, transport.ErrForbidden) || err.Error() != want {
+				t.Errorf("%s, judged by %s: %v, want %q", verb, tc.what, err, want)
+			}
 		}
 	}
 }
