@@ -91,8 +91,11 @@
 // mismatch is a 412; a weak tag, a list (in one header line or several),
 // an empty tag or a quoted "*" a 400, and so is an If-None-Match or
 // If-Unmodified-Since, which the API does not evaluate. Over TCP,
-// writes are refused (403) unless superd enables editing; the Backend
-// decides, from the [Caller] it is given.
+// writes are refused (403) unless superd enables editing. On the socket,
+// a member of the control group (a user other than root and superd's
+// own) gets a 403 when it writes, replaces or removes a definition that
+// would not run as itself (superd's --socket-allow-root-services lifts
+// that). The Backend decides, from the [Caller] it is given.
 //
 // The event stream starts like any answer: an invalid service name (or
 // follow value) is a 400 JSON error. Once the 200 is sent, it ends cleanly
@@ -105,7 +108,9 @@
 //
 // Every error answer has the body {"error": "<message>"} ([ErrorBody]):
 // 400 invalid argument, 401 missing or wrong token (TCP), 403 user not
-// allowed (socket) or definition write refused (TCP), 404 unknown service or route, 405 wrong method (with
+// allowed (socket) or definition write refused (TCP; on the socket, a
+// control group member's write, replacement or removal of a definition
+// that does not run as itself), 404 unknown service or route, 405 wrong method (with
 // an Allow header), 408 request body not received in time (the server's
 // ReadTimeout), 409 conflict, 413 request body too large (over 1 MiB), 415
 // a JSON body for a definition PUT, 421 Host not allowed (TCP), 500 internal error, 503 the configuration
