@@ -129,11 +129,13 @@
 // # Unix socket
 //
 // The socket is mode 0660; with a control group ([ListenUnixGroup]) it
-// belongs to that group, and so does its directory when the directory is
-// superd's own (owned by its user, holding only the socket and its lock
-// and state files: it is given the group and mode 0750 even if it
-// existed). Any other directory is never changed: if the group cannot
-// search it or an ancestor, listening fails and says what to change. The
+// belongs to that group, and so do the directories made for it (mode
+// 0750). Its directory, if it existed, is given the group and mode 0750
+// only when the group cannot search it and it is superd's own (owned by
+// its user, holding only the socket and its lock and state files); one
+// the group can search is left as it is. Any other directory is never
+// changed: if the group cannot search it or an ancestor, listening fails
+// and says what to change. The
 // directory and its ancestors must belong to root or to superd's user and
 // not be writable by every user unless sticky. A socket path is at most
 // 107 bytes (103 on macOS and the BSDs), and a live socket of another

@@ -40,8 +40,9 @@ func runPeerAs(t *testing.T, bin, path string, groups ...uint32) string {
 // socket's directory already exists. A first superd without a group
 // creates it 0750 with its own group; once restarted with a control
 // group, members of the group must get through it, as they do when
-// superd creates it. A shared directory (the socket put directly in it,
-// like /run) is never changed, and one the group cannot go through is
+// superd creates it; one of superd's own that the group may already
+// search is left as it is. A shared directory (the socket put directly in
+// it, like /run) is never changed, and one the group cannot go through is
 // refused with a message naming it, its mode and group, and the remedy.
 func TestListenUnixGroupExistingDir(t *testing.T) {
 	if os.Geteuid() != 0 {
@@ -94,6 +95,24 @@ func TestListenUnixGroupExistingDir(t *testing.T) {
 		serveGroup(path, control)
 		if mode, gid := statDir(t, dir); mode != fs.ModeDir|0o750 || gid != control {
 			t.Errorf("socket dir: mode %v group %d, want %v group %d", mode, gid, fs.ModeDir|0o750, control)
+		}
+		if got := runPeerAs(t, bin, path, control); got != "ok" {
+			t.Errorf("peer in the control group: %s", got)
+		}
+	})
+
+	t.Run("own directory the group may search", func(t *testing.T) {
+		// superd's own (only its socket's files), 0755 made by hand: the
+		// group gets through it as it is, so it is left as it is, its
+		// group and mode unchanged.
+		dir := filepath.Join(base, "open")
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, "superd.sock")
+		serveGroup(path, control)
+		if mode, gid := statDir(t, dir); mode != fs.ModeDir|0o755 || gid != 0 {
+			t.Errorf("own dir the group may search changed: mode %v group %d", mode, gid)
 		}
 		if got := runPeerAs(t, bin, path, control); got != "ok" {
 			t.Errorf("peer in the control group: %s", got)
