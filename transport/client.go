@@ -591,7 +591,8 @@ func (e *APIError) Error() string {
 // unknown route, and one without that body another server), ErrInvalidArgument for a 400,
 // ErrConflict for a 409, ErrConfigUnavailable or ErrUnavailable for a 503
 // as its body's code says (config_unavailable: the configuration directory
-// cannot be read; unavailable: superd is shutting down; from a superd that
+// cannot be read; unavailable: superd is shutting down, or the socket has no connection
+// left for the caller; from a superd that
 // gives no code, a 503 to Reload or CheckConfig is ErrConfigUnavailable
 // and to anything else ErrUnavailable), ErrUnauthorized
 // for a 401, ErrForbidden for a 403, ErrPreconditionFailed for a 412 and

@@ -281,8 +281,9 @@ const (
 	// CodeConfigUnavailable: the configuration directory cannot be read or
 	// used ([ErrConfigUnavailable]); superd serves requests.
 	CodeConfigUnavailable = "config_unavailable"
-	// CodeUnavailable: superd is not serving requests, it is shutting
-	// down ([ErrUnavailable]).
+	// CodeUnavailable: superd is not serving the request: it is shutting
+	// down, or the control socket has no connection left for users other
+	// than root and superd's own ([ErrUnavailable]).
 	CodeUnavailable = "unavailable"
 )
 
@@ -385,7 +386,9 @@ var (
 	// config_unavailable).
 	ErrConfigUnavailable = errors.New("configuration unavailable")
 	// ErrUnavailable: superd is not serving requests (it is shutting down,
-	// or an embedding program's supervisor is not running) (HTTP 503).
+	// or an embedding program's supervisor is not running), or the
+	// control socket has no connection left for the caller's kind of user
+	// (HTTP 503).
 	ErrUnavailable = errors.New("superd is not running")
 	// ErrUnauthorized: a TCP request without a valid bearer token (HTTP
 	// 401).
