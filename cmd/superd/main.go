@@ -470,8 +470,9 @@ func (e logDirError) Unwrap() error { return e.error }
 // logDirProblem returns what is wrong with the log dir for superd
 // --check: a file that is not a directory (superd refuses to start), or a
 // logDirError (superd would start, and run no service: "services not
-// created"): a missing one that superd's user could not create, or an
-// existing one that logsink's rules refuse for every service's logs.
+// created"): a missing one that superd's user could not create, an
+// existing one it may not create the services' log directories in, or one
+// that logsink's rules refuse for every service's logs.
 func (c *cli) logDirProblem() error {
 	logDir := c.LogDir
 	if logDir == "" {
@@ -485,6 +486,13 @@ func (c *cli) logDirProblem() error {
 	// a missing log dir, of the directories above it).
 	if err := logsink.CheckLogDir(logDir); err != nil {
 		return logDirError{fmt.Errorf("--log-dir %s: no service's logs could be written there: %w", logDir, err)}
+	}
+	if err == nil {
+		// Each service's log directory is made in it, as superd's user.
+		if err := config.CheckMayCreate(filepath.Join(logDir, "service")); err != nil {
+			return logDirError{fmt.Errorf("--log-dir %s: superd's user (uid %d) may not create the services' log directories in it, so no service could run: %w", logDir, os.Geteuid(), err)}
+		}
+		return nil
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
 		return nil
