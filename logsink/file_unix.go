@@ -90,7 +90,9 @@ func CheckServiceDir(dir string) error {
 // must not be another user's, nor writable by every user (unless sticky),
 // and logDir itself not by a group other than root's and this process's.
 // For a missing logDir, the directories that exist on the way to it are
-// checked as the ones above it (superd makes the rest, as its own).
+// checked as the ones above it (superd makes the rest, as its own). A
+// symbolic link on the way to it whose target does not exist is refused
+// (see pathsafe.DanglingLinkError).
 func CheckLogDir(logDir string) error {
 	d, fi, below, err := pathsafe.Existing(logDir)
 	switch {
@@ -98,6 +100,10 @@ func CheckLogDir(logDir string) error {
 		return fmt.Errorf("log directory: %w", err)
 	case err == nil && !fi.IsDir():
 		return fmt.Errorf("log directory: %s is not a directory", d)
+	case errors.As(err, new(*pathsafe.DanglingLinkError)):
+		// Not missing: no service's log directory could be made through
+		// it ("not a directory"), nor is its target made for it.
+		return fmt.Errorf("log directory: %w", err)
 	}
 	// A look refused at d is for the walk to report.
 	missing := len(below) > 0

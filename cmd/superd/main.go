@@ -27,6 +27,7 @@ import (
 	"github.com/supers-dev/supers/actors/runstate"
 	"github.com/supers-dev/supers/config"
 	"github.com/supers-dev/supers/config/flock"
+	"github.com/supers-dev/supers/config/pathsafe"
 	"github.com/supers-dev/supers/logsink"
 	"github.com/supers-dev/supers/transport"
 )
@@ -115,6 +116,10 @@ func run(args []string, stderr io.Writer) int {
 	if fi, err := os.Stat(c.ConfigDir); err == nil && !fi.IsDir() {
 		// Not "superd.conf: .../superd.conf: not a directory".
 		logger.Error("superd failed", "err", fmt.Errorf("--config-dir %s: not a directory", c.ConfigDir))
+		return 1
+	}
+	if err := logDirRefusal(c.LogDir); err != nil {
+		logger.Error("superd failed", "err", err)
 		return 1
 	}
 	daemon, err := config.LoadDaemon(c.ConfigDir)
@@ -467,8 +472,26 @@ type logDirError struct{ error }
 
 func (e logDirError) Unwrap() error { return e.error }
 
+// logDirRefusal returns why superd refuses to start with the log dir
+// logDir, or nil: a file that is not a directory (as actors.Supervisor.Run
+// refuses it), or a symbolic link, on its path, whose target does not
+// exist. Through that link no service's log directory could be made
+// ("not a directory"), and superd does not make its target: where it
+// points is its owner's choice, and a mkdir through a link is what the
+// log paths' checks guard against elsewhere. Like a file, it is a mistake
+// said at once, rather than a start that runs no service.
+func logDirRefusal(logDir string) error {
+	if fi, err := os.Stat(logDir); err == nil && !fi.IsDir() {
+		return fmt.Errorf("log dir %s: not a directory", logDir)
+	}
+	if _, _, _, err := pathsafe.Existing(logDir); errors.As(err, new(*pathsafe.DanglingLinkError)) {
+		return fmt.Errorf("log dir %s: %w", logDir, err)
+	}
+	return nil
+}
+
 // logDirProblem returns what is wrong with the log dir for superd
-// --check: a file that is not a directory (superd refuses to start), or a
+// --check: one superd refuses to start with (see logDirRefusal), or a
 // logDirError (superd would start, and run no service: "services not
 // created"): a missing one that superd's user could not create, an
 // existing one it may not create the services' log directories in, or one
@@ -478,10 +501,10 @@ func (c *cli) logDirProblem() error {
 	if logDir == "" {
 		logDir = filepath.Join(c.ConfigDir, "logs")
 	}
-	fi, err := os.Stat(logDir)
-	if err == nil && !fi.IsDir() {
-		return fmt.Errorf("log dir %s: not a directory", logDir) // superd refuses to start
+	if err := logDirRefusal(logDir); err != nil {
+		return err // superd refuses to start
 	}
+	_, err := os.Stat(logDir)
 	// As each service's logs are opened: the rule of the whole tree (for
 	// a missing log dir, of the directories above it).
 	if err := logsink.CheckLogDir(logDir); err != nil {

@@ -5,8 +5,6 @@ package pathsafe
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
@@ -18,22 +16,16 @@ import (
 // let this process's effective user write and search it, on a file system
 // mounted read-write. The error names that directory; nil if it cannot be
 // told (a directory above that cannot be looked at, a path that is not a
-// directory's: others report those).
+// directory's: others report those). A symbolic link on the way whose
+// target does not exist fails it with a *DanglingLinkError: the missing
+// directories could not be made through it (see Existing).
 func MayCreate(path string) error {
-	dir, err := filepath.Abs(filepath.Dir(path))
-	if err != nil {
-		return nil
+	dir, fi, _, err := Existing(filepath.Dir(path))
+	if dl := (*DanglingLinkError)(nil); errors.As(err, &dl) {
+		return err
 	}
-	for {
-		fi, err := os.Stat(dir)
-		if parent := filepath.Dir(dir); errors.Is(err, fs.ErrNotExist) && parent != dir {
-			dir = parent
-			continue
-		}
-		if err != nil || !fi.IsDir() {
-			return nil
-		}
-		break
+	if err != nil || !fi.IsDir() {
+		return nil
 	}
 	if err := unix.Faccessat(unix.AT_FDCWD, dir, unix.W_OK|unix.X_OK, unix.AT_EACCESS); err != nil {
 		return fmt.Errorf("%s: %w", dir, err)
