@@ -325,7 +325,11 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 			from += ", socket group " + strconv.Itoa(gid)
 		}
 		probs = append(probs, fmt.Errorf("%s: %w", from, err))
-	} else if err := config.CheckMayCreate(socket); err != nil {
+	} else if err := config.CheckMayCreate(socket); errors.As(err, new(*pathsafe.DanglingLinkError)) {
+		// Its directory, or one above, is a link to nothing: no
+		// directory is made through it (and the listen fails).
+		probs = append(probs, fmt.Errorf("--socket %s: %w", socket, err))
+	} else if err != nil {
 		// Beside the socket go its lock and the state file: a user
 		// other than root may not write the directory it names.
 		probs = append(probs, fmt.Errorf("--socket %s: superd's user (uid %d) may not create the socket, its lock and the state file there: %w", socket, os.Geteuid(), err))
