@@ -53,7 +53,7 @@ func TestSecondStopSignalIsAnswered(t *testing.T) {
 	if took := time.Since(start); took < 3*time.Second {
 		t.Errorf("superd exited after %v: the second signal cut the service's TimeoutStopSec", took)
 	}
-	if log := d.stderr.String(); !strings.Contains(log, "signal=interrupt") {
+	if log := d.stderr.String(); !strings.Contains(log, "signal=SIGINT") {
 		t.Errorf("the log does not name the second signal:\n%s", log)
 	}
 }

@@ -541,7 +541,7 @@ func newLogger(w io.Writer, level, format string) *slog.Logger {
 }
 
 // stopOnSignal calls stop at the first signal of sigs, which begins
-// superd's shutdown, and answers each later one in the log: superd is
+// superd's shutdown, after it logs which signal it was, and answers each later one in the log: superd is
 // stopping already, each service within its TimeoutStopSec=, and a signal
 // that seemed ignored would leave the operator guessing. It returns when
 // done is closed.
@@ -551,15 +551,33 @@ func stopOnSignal(sigs <-chan os.Signal, stop context.CancelFunc, done <-chan st
 		select {
 		case sig := <-sigs:
 			if !stopping {
+				// Said first: when superd stops unexpectedly (a stray
+				// kill, a Ctrl-\ in a terminal), its log tells why.
+				logger.Info("shutting down on a signal", "signal", signalName(sig))
 				stopping = true
 				stop()
 				continue
 			}
-			logger.Warn("already shutting down: waiting for the services to stop, each within its TimeoutStopSec (SIGABRT ends superd at once, and its services with it)", "signal", sig.String())
+			logger.Warn("already shutting down: waiting for the services to stop, each within its TimeoutStopSec (SIGABRT ends superd at once, and its services with it)", "signal", signalName(sig))
 		case <-done:
 			return
 		}
 	}
+}
+
+// signalName returns the name of sig as kill(1) and systemd say it
+// (SIGTERM), rather than Go's description ("terminated"), for the
+// signals that stop superd; Go's description for any other.
+func signalName(sig os.Signal) string {
+	switch sig {
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGQUIT:
+		return "SIGQUIT"
+	}
+	return sig.String()
 }
 
 // reloadOnHangup runs a reload for every SIGHUP until ctx is done. A
