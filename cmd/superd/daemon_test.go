@@ -31,7 +31,7 @@ func TestCheckValidatesDaemonConf(t *testing.T) {
 	write("superd.conf", "[Webhook \"ops\"]\nURL=ftp://example.com/\nBogus=1\n")
 
 	var stdout, stderr bytes.Buffer
-	if code := check(dir, &stdout, &stderr, (&cli{}).hostProblems); code != 1 {
+	if code := check(dir, &stdout, &stderr, (&cli{}).hostProblems, nil); code != 1 {
 		t.Fatalf("check = %d, want 1 for an invalid superd.conf\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
 	}
 	for _, want := range []string{"superd.conf:2", "URL", "superd.conf:3", "Bogus"} {
@@ -44,7 +44,7 @@ func TestCheckValidatesDaemonConf(t *testing.T) {
 	write("superd.conf", "[Webhook \"ops\"]\nURL=https://example.com/hook\n")
 	stdout.Reset()
 	stderr.Reset()
-	if code := check(dir, &stdout, &stderr, (&cli{}).hostProblems); code != 0 {
+	if code := check(dir, &stdout, &stderr, (&cli{}).hostProblems, nil); code != 0 {
 		t.Fatalf("check = %d, want 0\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
 	}
 	if !strings.Contains(stdout.String(), "1 service file(s) valid") {
@@ -134,7 +134,7 @@ func TestSocketLockHeldUntilServicesStopped(t *testing.T) {
 func TestCheckMissingDir(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "missing")
 	var stdout, stderr bytes.Buffer
-	if code := check(dir, &stdout, &stderr, (&cli{}).hostProblems); code != 1 {
+	if code := check(dir, &stdout, &stderr, (&cli{}).hostProblems, nil); code != 1 {
 		t.Fatalf("check = %d, want 1\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
 	}
 	if !strings.Contains(stderr.String(), "no such file or directory") {

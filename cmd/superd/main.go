@@ -87,7 +87,7 @@ func run(args []string, stderr io.Writer) int {
 		return 2
 	}
 	if c.Check {
-		return check(c.ConfigDir, os.Stdout, stderr, c.checkProblems)
+		return check(c.ConfigDir, os.Stdout, stderr, c.checkProblems, c.serviceLogDirProblem)
 	}
 	// A broken stderr must not kill superd with SIGPIPE; Notify (not Ignore)
 	// keeps children's default disposition. SIGHUP too: if superd was
@@ -497,9 +497,11 @@ func logDirRefusal(logDir string) error {
 // logDirProblem returns what is wrong with the log dir for superd
 // --check: one superd refuses to start with (see logDirRefusal), or a
 // logDirError (superd would start, and run no service: "services not
-// created"): a missing one that superd's user could not create, an
-// existing one it may not create the services' log directories in, or one
-// that logsink's rules refuse for every service's logs.
+// created"): a missing one that superd's user could not create, or one
+// that logsink's rules refuse for every service's logs. An existing one
+// that superd's user may not create a service's log directory in is that
+// service's problem (see serviceLogDirProblem): one made beforehand is
+// used as it is.
 func (c *cli) logDirProblem() error {
 	logDir := c.LogDir
 	if logDir == "" {
@@ -515,10 +517,9 @@ func (c *cli) logDirProblem() error {
 		return logDirError{fmt.Errorf("--log-dir %s: no service's logs could be written there: %w", logDir, err)}
 	}
 	if err == nil {
-		// Each service's log directory is made in it, as superd's user.
-		if err := config.CheckMayCreate(filepath.Join(logDir, "service")); err != nil {
-			return logDirError{fmt.Errorf("--log-dir %s: superd's user (uid %d) may not create the services' log directories in it, so no service could run: %w", logDir, os.Geteuid(), err)}
-		}
+		// Each service's log directory is made in it, as superd's user,
+		// unless it is there already: serviceLogDirProblem's, service by
+		// service.
 		return nil
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
@@ -526,6 +527,29 @@ func (c *cli) logDirProblem() error {
 	}
 	if err := config.CheckMayCreate(logDir); err != nil {
 		return logDirError{fmt.Errorf("--log-dir %s: superd's user (uid %d) may not create it, so no service could run: %w", logDir, os.Geteuid(), err)}
+	}
+	return nil
+}
+
+// serviceLogDirProblem returns why superd's user could not make the log
+// directory of sp in the log dir, for superd --check, or nil: superd would
+// start, and not run sp ("services not created ... permission denied").
+// Only for an existing log dir whose service directory is not there yet:
+// a missing or refused log dir is logDirProblem's.
+func (c *cli) serviceLogDirProblem(sp *config.Service) error {
+	logDir := c.LogDir
+	if logDir == "" {
+		logDir = filepath.Join(c.ConfigDir, "logs")
+	}
+	if fi, err := os.Stat(logDir); err != nil || !fi.IsDir() {
+		return nil
+	}
+	dir := filepath.Join(logDir, sp.Name)
+	if _, err := os.Lstat(dir); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err := config.CheckMayCreate(dir); err != nil {
+		return &config.Error{File: sp.File, Err: fmt.Errorf("its log directory cannot be made: superd's user (uid %d) may not create %s in the log dir (--log-dir): %w", os.Geteuid(), sp.Name, err)}
 	}
 	return nil
 }
@@ -623,9 +647,10 @@ func printErrors(w io.Writer, errs []error) {
 
 // check validates dir like a reload would, superd.conf included (superd
 // refuses to start with an invalid one), then each valid service against
-// the machine (actors.CheckHost) and what superd.conf and the command line
-// ask of it (host: see cli.hostProblems), and reports every error.
-func check(dir string, stdout, stderr io.Writer, host func(*config.Daemon) []error) int {
+// the machine (actors.CheckHost, then service if not nil: see
+// cli.serviceLogDirProblem) and what superd.conf and the command line ask
+// of it (host: see cli.hostProblems), and reports every error.
+func check(dir string, stdout, stderr io.Writer, host func(*config.Daemon) []error, service func(*config.Service) error) int {
 	specs, errs := config.LoadDir(dir)
 	if len(errs) == 1 && errors.Is(errs[0], config.ErrServiceDir) {
 		fmt.Fprintf(stderr, "error: config dir: %v\n", errs[0])
@@ -638,7 +663,11 @@ func check(dir string, stdout, stderr io.Writer, host func(*config.Daemon) []err
 	// What would make a valid service's start fail on this machine now.
 	unstartable := 0
 	for _, sp := range specs {
-		if err := actors.CheckHost(sp); err != nil {
+		err := actors.CheckHost(sp)
+		if err == nil && service != nil {
+			err = service(sp)
+		}
+		if err != nil {
 			errs = append(errs, err)
 			unstartable++
 		}
