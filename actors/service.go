@@ -948,6 +948,7 @@ func (a *serviceActor) handleExit(ctx actor.Context, m *processExited) {
 		a.rec.lastExit = info
 		ev := notify.NewEvent(notify.TypeExit, a.spec.Name)
 		ev.PID, ev.Code, ev.Signal, ev.Expected, ev.CoreDumped = m.exit.PID, info.Code, m.exit.Signal, true, info.CoreDumped
+		exitTime(&ev, m.exit)
 		publish(ctx, a.deps.events, ev)
 		a.notify(ctx)
 		return
@@ -1330,6 +1331,7 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 		ev := notify.NewEvent(notify.TypeExit, a.spec.Name)
 		ev.PID, ev.Code, ev.Signal, ev.Expected = m.exit.PID, a.rec.lastExit.Code, m.exit.Signal, expected
 		ev.CoreDumped = a.rec.lastExit.CoreDumped
+		exitTime(&ev, m.exit)
 		publish(ctx, a.deps.events, ev)
 	}
 	if stopping {
@@ -1461,6 +1463,18 @@ func (a *serviceActor) status() transport.ServiceStatus {
 		st.StartedAt = &t
 	}
 	return st
+}
+
+// exitTime stamps an exit event with the time the process exited, as the
+// status's last exit has it, rather than the time it is published: that
+// is once the rest of the process group (and the processes that left it)
+// are gone too, up to TimeoutStopSec later, and the event's time is when
+// the process ended. An exit without a time (none of the process layer's)
+// keeps the event's.
+func exitTime(ev *notify.Event, e process.Exit) {
+	if !e.Time.IsZero() {
+		ev.Time = e.Time.UTC().Truncate(time.Millisecond)
+	}
 }
 
 func exitInfo(e process.Exit, expected bool) *transport.ExitInfo {
