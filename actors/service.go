@@ -156,6 +156,11 @@ type serviceActor struct {
 	killTimer *time.Timer
 	killed    bool
 	killedAt  time.Time
+	// killReason says why a stop's SIGKILL was sent, when a timeout (the
+	// stop's or superd's shutdown's) sent it: the stop event's reason, as
+	// systemd's "Result: timeout". Without it, a stop that needed SIGKILL
+	// looked like one that ended at KillSignal=.
+	killReason string
 	// stuckPID is the main process that a stop left after its SIGKILL
 	// (handleKillWaitOver), until it exits at last or the service starts
 	// again; stuckErr is the status's error that says so.
@@ -372,7 +377,7 @@ func (a *serviceActor) recoverBug(ctx actor.Context, wasUp bool) {
 			// beside them, as after a crash (ended).
 			a.killStrays()
 		}
-		a.handle, a.mainExit, a.crashing, a.killed = process.Handle{}, nil, false, false
+		a.handle, a.mainExit, a.crashing, a.killed, a.killReason = process.Handle{}, nil, false, false, ""
 		a.ownStop, a.execErr, a.autoPending = false, nil, false
 		switch {
 		case !up:
@@ -496,6 +501,7 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 		a.handleKillWaitOver(ctx, m)
 	case *killNow:
 		if a.handle.PID != 0 && !a.killed {
+			a.killReason = "superd's shutdown timed out; SIGKILL sent to " + a.killTargets()
 			a.kill(ctx, "superd's shutdown timed out, killing process group")
 		}
 	case *retire:
@@ -762,7 +768,7 @@ func (a *serviceActor) start(ctx actor.Context) error {
 	a.startedAt = startedAt
 	a.rec.lastErr = ""
 	a.stuckPID, a.stuckErr = 0, ""
-	a.killed = false
+	a.killed, a.killReason = false, ""
 	a.log().Info("process started", "pid", h.PID, "argv", a.spec.ExecStart)
 	ev := notify.NewEvent(notify.TypeStart, a.spec.Name)
 	ev.PID = h.PID
@@ -863,7 +869,29 @@ func (a *serviceActor) handleStopTimeout(ctx actor.Context, m *stopTimedOut) {
 	if a.groupGone {
 		msg = "stop timed out, killing the processes that left the process group"
 	}
+	a.killReason = fmt.Sprintf("stop timed out after %s (TimeoutStopSec=); SIGKILL sent to %s", a.spec.TimeoutStopSec, a.killTargets())
 	a.kill(ctx, msg, "timeout", logDuration(a.spec.TimeoutStopSec))
+}
+
+// killTargets names what a stop's SIGKILL (kill) is about to reach: the
+// main process, what is left of its group, and the processes that left
+// the group.
+func (a *serviceActor) killTargets() string {
+	var parts []string
+	switch {
+	case a.groupGone:
+	case a.leaderGone:
+		parts = append(parts, "the rest of the process group")
+	default:
+		parts = append(parts, "the main process and its process group")
+	}
+	if slices.ContainsFunc(a.strays, func(st *process.Stray) bool { return !st.Exited() }) {
+		parts = append(parts, "the processes that left the process group")
+	}
+	if len(parts) == 0 {
+		return "the process group" // gone since: the signal reaches no one
+	}
+	return strings.Join(parts, " and ")
 }
 
 // kill sends SIGKILL to the process group and to the processes that left
@@ -1337,8 +1365,11 @@ func (a *serviceActor) ended(ctx actor.Context, m *processExited) {
 	if stopping {
 		ev := notify.NewEvent(notify.TypeStop, a.spec.Name)
 		ev.PID = m.exit.PID
-		if m.stuck {
-			ev.Reason = a.stuckErr
+		switch {
+		case m.stuck:
+			ev.Reason = a.stuckErr // says the SIGKILL too
+		case a.killReason != "":
+			ev.Reason = a.killReason
 		}
 		publish(ctx, a.deps.events, ev)
 	}

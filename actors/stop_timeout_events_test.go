@@ -64,3 +64,32 @@ func TestExitEventTimeIsTheProcessExit(t *testing.T) {
 		t.Errorf("stop event %v after the exit event; want about TimeoutStopSec (1s): the test did not make the group outlive the main process", gap)
 	}
 }
+
+// A stop that needed the SIGKILL of TimeoutStopSec= says so in its stop
+// event's reason, as systemd's "Result: timeout" does: it looked like a
+// stop that ended at KillSignal=, the exit event saying SIGTERM and the
+// stop event no more, when a member of the group ignored SIGTERM until it
+// was killed. A stop that ended at KillSignal= has no reason.
+func TestStopTimeoutIsTheStopReason(t *testing.T) {
+	m := newMarks(t)
+	l := lcRun(t, map[string]string{
+		"x.service": stubbornGroup(m),
+		"z.service": "[Service]\nExecStart=/bin/sleep 1000\nTimeoutStopSec=30s\n",
+	})
+	stressWait(t, "x's group member to ignore SIGTERM", m.exists("up"))
+	for name, want := range map[string]string{
+		"x": "stop timed out after 1s (TimeoutStopSec=); SIGKILL sent to the rest of the process group",
+		"z": "",
+	} {
+		l.waitState(name, transport.StateRunning)
+		l.do(l.sup.Stop, name)
+		var stop notify.Event
+		stressWait(t, name+"'s stop event", func() bool {
+			stop = eventsOf(t, l.sup, name)[notify.TypeStop]
+			return stop.Type != ""
+		})
+		if stop.Reason != want {
+			t.Errorf("%s's stop event's reason %q; want %q", name, stop.Reason, want)
+		}
+	}
+}
