@@ -729,12 +729,28 @@ func (a *serviceActor) handleSignal(m *signalService) {
 		m.reply.send(a.answer(), err)
 		return
 	}
-	attrs := []any{"pid", a.handle.PID, "pgid", a.handle.PGID, "signal", m.signal}
+	a.log().Info("signal sent", a.signalAttrs(m.signal, err == nil, strays)...)
+	m.reply.send(a.answer(), nil)
+}
+
+// signalAttrs are the attributes of the log line of an operator's signal
+// sig: the main process and the group only if they got it (toGroup), and
+// how many processes outside the group did. A main process that has
+// exited, or a group seen gone, is not named: its number may already be
+// another process's, which an operator reading the log could kill.
+func (a *serviceActor) signalAttrs(sig string, toGroup bool, strays int) []any {
+	var attrs []any
+	if toGroup {
+		if !a.leaderGone {
+			attrs = append(attrs, "pid", a.handle.PID)
+		}
+		attrs = append(attrs, "pgid", a.handle.PGID)
+	}
+	attrs = append(attrs, "signal", sig)
 	if strays > 0 {
 		attrs = append(attrs, "left_group", strays) // processes outside the group signalled too
 	}
-	a.log().Info("signal sent", attrs...)
-	m.reply.send(a.answer(), nil)
+	return attrs
 }
 
 // start launches a new process generation. The caller has checked that no
