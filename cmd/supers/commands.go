@@ -513,7 +513,10 @@ func (a *app) actUp(ctx context.Context, verb string, op func(context.Context, s
 			// Not a superd that does not answer: a service that takes
 			// longer than the --timeout given to stop (a long
 			// TimeoutStopSec). Without --timeout, waitOp waited for it.
-			a.errorf("%s %s: still stopping after %s; superd answers once it has stopped, within its TimeoutStopSec (see --timeout)", verb, name, a.timeout)
+			// The status does not carry the service's TimeoutStopSec:
+			// one of infinity has no bound to wait for, its stop ends
+			// only when its processes exit, so the hint says both.
+			a.errorf("%s %s: still stopping after %s; superd answers once it has stopped: within its TimeoutStopSec (see --timeout), or, with TimeoutStopSec=infinity, only once its processes exit (\"supers signal %s KILL\" ends them)", verb, name, a.timeout, name)
 			code = max(code, exitError)
 		case busy != "":
 			// Not a superd that does not answer either: it holds the
