@@ -659,6 +659,14 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	// stopped short (it still waits for what it SIGKILLed to be gone).
 	if ctx.Err() != nil {
 		s.log.Info("shutting down before the start")
+		// The commands waiting for the start, served since KillStale
+		// began, are answered 503 "superd is shutting down", as in a
+		// shutdown after the start, before their connections close:
+		// closed at once (api.close), they made the clients report a
+		// server that closed the connection without answering.
+		s.cutCommands()
+		api.stopAccepting()
+		api.shutdown()
 		return nil
 	}
 	hooks := &queueSet{}
