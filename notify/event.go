@@ -28,10 +28,12 @@ const (
 	// TypeStop: the service was stopped on request: after the expected exit
 	// of the process stopped, whose PID is set; or, with no PID, the
 	// service was not running (backoff, fatal, exec-failed, exited) and
-	// Reason says which state it left. With a PID and a Reason, the stop
-	// left that process behind, still there after its SIGKILL (stuck in
-	// the kernel): its exit event comes when it exits, if superd still
-	// watches it then.
+	// Reason says which state it left. With a PID, a Reason says that the
+	// stop was not clean: it timed out and SIGKILL was sent (the exit came
+	// before it), or it left that process behind, still there after its
+	// SIGKILL (stuck in the kernel; no exit came before it): that exit
+	// event comes when it exits, if superd still watches it then. See
+	// EVENTS.md for the wording of each.
 	TypeStop = "stop"
 	// TypeFatal: restarting gave up (start limit hit); Reason says why.
 	// With RestartCooldownSec=, not for good: DelayMS is set, and the
@@ -138,8 +140,8 @@ type Event struct {
 	// fatal with RestartCooldownSec=: before the next try).
 	DelayMS int64 `json:"delay_ms,omitempty"`
 	// Reason is a short human-readable cause (fatal, exec-failed, and stop
-	// when the service had no process or left it behind; optional
-	// elsewhere). For
+	// when the service had no process, timed out or left it behind;
+	// optional elsewhere). For
 	// config-error, the file's errors, separated by "; ". superd cuts it
 	// at 64 KiB, ending it with "… (N more bytes cut)".
 	Reason string `json:"reason,omitempty"`
