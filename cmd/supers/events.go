@@ -7,11 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/alecthomas/kong"
@@ -128,11 +125,11 @@ func (c *eventsCmd) Run(ctx context.Context, a *app) error {
 	}
 	// The stream has no end of its own: --timeout bounds only the wait for
 	// superd's answer, then only the user ends it.
-	fctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err := a.whileStarting(fctx, "events", func(actx context.Context) error { return a.client.Events(actx, service, true, emit) })
+	interrupted, err := followUntilInterrupted(ctx, func(fctx context.Context) error {
+		return a.whileStarting(fctx, "events", func(actx context.Context) error { return a.client.Events(actx, service, true, emit) })
+	})
 	switch {
-	case fctx.Err() != nil:
+	case interrupted:
 		return nil
 	case errors.Is(err, transport.ErrStreamDropped):
 		a.errorf("superd dropped the event stream: it was read too slowly (events were lost)")

@@ -109,11 +109,11 @@ func (c *logsCmd) Run(ctx context.Context, a *app) error {
 	if c.Follow {
 		// The stream has no end of its own: --timeout bounds only the
 		// wait for superd's answer, then only the user ends it.
-		fctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		err := a.whileStarting(fctx, "", func(actx context.Context) error { return a.copyLogs(actx, a.stdout, name, q, 0) })
+		interrupted, err := followUntilInterrupted(ctx, func(fctx context.Context) error {
+			return a.whileStarting(fctx, "", func(actx context.Context) error { return a.copyLogs(actx, a.stdout, name, q, 0) })
+		})
 		switch {
-		case fctx.Err() != nil:
+		case interrupted:
 			return nil
 		case err == nil, errors.Is(err, io.ErrUnexpectedEOF):
 			return a.streamEnded("log", err)
@@ -219,50 +219,92 @@ func (c *logsCmd) runMany(ctx context.Context, a *app, q transport.LogQuery) err
 
 	// The streams have no end of their own: --timeout bounds only each wait
 	// for superd's answer, then only the user ends them.
-	fctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	sctx, cancel := context.WithCancelCause(fctx) // a fatal error ends them all
-	defer cancel(nil)
 	var (
 		mu    sync.Mutex // code, ended, and the error lines
 		ended error      // the end of a stream superd closed (nil) or cut (io.ErrUnexpectedEOF)
 		nEnd  int
-		wg    sync.WaitGroup
 	)
-	for _, src := range srcs {
-		w := out.writer(src.prefix)
-		wg.Go(func() {
-			err := a.whileStarting(sctx, "", func(actx context.Context) error { return a.copyLogs(actx, w, src.name, src.q, 0) })
-			if ferr := w.flush(); err == nil && ferr != nil && sctx.Err() == nil {
-				cancel(ferr) // stdout is gone: nothing more can be shown
-				return
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case sctx.Err() != nil:
-			case isFatal(err):
-				cancel(err)
-			case err == nil, errors.Is(err, io.ErrUnexpectedEOF):
-				if nEnd == 0 || err != nil {
-					ended = err
+	interrupted, err := followUntilInterrupted(ctx, func(fctx context.Context) error {
+		sctx, cancel := context.WithCancelCause(fctx) // a fatal error ends them all
+		defer cancel(nil)
+		var wg sync.WaitGroup
+		for _, src := range srcs {
+			w := out.writer(src.prefix)
+			wg.Go(func() {
+				err := a.whileStarting(sctx, "", func(actx context.Context) error { return a.copyLogs(actx, w, src.name, src.q, 0) })
+				if ferr := w.flush(); err == nil && ferr != nil && sctx.Err() == nil {
+					cancel(ferr) // stdout is gone: nothing more can be shown
+					return
 				}
-				nEnd++
-			default:
-				report(src.name, err)
-			}
-		})
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case sctx.Err() != nil:
+				case isFatal(err):
+					cancel(err)
+				case err == nil, errors.Is(err, io.ErrUnexpectedEOF):
+					if nEnd == 0 || err != nil {
+						ended = err
+					}
+					nEnd++
+				default:
+					report(src.name, err)
+				}
+			})
+		}
+		wg.Wait()
+		if fctx.Err() != nil {
+			return nil
+		}
+		return context.Cause(sctx) // fatal, or stdout failed
+	})
+	if err != nil && !interrupted {
+		return err
 	}
-	wg.Wait()
-	if err := context.Cause(sctx); err != nil && fctx.Err() == nil {
-		return err // fatal, or stdout failed
-	}
-	if fctx.Err() == nil && nEnd > 0 {
+	// The copies interrupted may not all have returned (stuck writing to
+	// stdout): what they found is read under mu.
+	mu.Lock()
+	defer mu.Unlock()
+	if !interrupted && nEnd > 0 {
 		// Every stream ended without the user: superd closed or cut them.
 		_ = a.streamEnded("log", ended)
 		code = max(code, exitError)
 	}
 	return codeError(code)
+}
+
+// followGrace is how long a follower the user interrupted waits for its
+// copy to return before it exits all the same.
+const followGrace = 500 * time.Millisecond
+
+// followUntilInterrupted runs follow, which copies a followed stream to
+// stdout until its context ends, until it returns or the user interrupts
+// it with SIGINT or SIGTERM (or ctx ends); interrupted then says the
+// latter. Once interrupted, follow's context is canceled, which ends a
+// copy waiting for superd at once, and a second signal has its default
+// effect. A copy stuck writing to stdout (a pipe nobody reads, a terminal
+// paused with Ctrl-S) cannot be interrupted: it is waited for at most
+// followGrace, then left to the process's exit, so that the user's
+// signal ends supers as documented rather than only SIGKILL.
+func followUntilInterrupted(ctx context.Context, follow func(context.Context) error) (interrupted bool, err error) {
+	fctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	done := make(chan error, 1) // the copy left behind does not block on it
+	go func() { done <- follow(fctx) }()
+	select {
+	case err := <-done:
+		return fctx.Err() != nil, err
+	case <-fctx.Done():
+	}
+	stop()
+	grace := time.NewTimer(followGrace)
+	defer grace.Stop()
+	select {
+	case err := <-done:
+		return true, err
+	case <-grace.C:
+		return true, nil
+	}
 }
 
 // streamsEach is how many streams supers logs reads of each service.
