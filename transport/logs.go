@@ -14,6 +14,10 @@ import (
 // at a time.
 const logChunk = 32 << 10
 
+// logsContentType is the media type of a logs answer: text, without a
+// charset, since its bytes are the service's own, UTF-8 or not.
+const logsContentType = "text/plain"
+
 // tailAll is the tail parameter asking for the whole file.
 const tailAll = "all"
 
@@ -75,7 +79,9 @@ func (h *handler) logs(w http.ResponseWriter, r *http.Request) {
 	}
 	defer rc.Close()
 
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	// No charset: the bytes are the service's, as it wrote them, UTF-8 or
+	// not, and a client that trusts a charset would replace the others.
+	w.Header().Set("Content-Type", logsContentType)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)

@@ -125,7 +125,7 @@ func TestHandlerLogsTail(t *testing.T) {
 	if a.status != http.StatusOK {
 		t.Fatalf("status %d, body %s", a.status, a.body)
 	}
-	if ct := a.header.Get("Content-Type"); ct != "text/plain; charset=utf-8" {
+	if ct := a.header.Get("Content-Type"); ct != logsContentType {
 		t.Errorf("Content-Type %q", ct)
 	}
 	if got := strings.Count(string(a.body), "\n"); got != DefaultLogTail || !strings.HasPrefix(string(a.body), "line f\n") {
@@ -148,7 +148,7 @@ func TestHandlerLogsHead(t *testing.T) {
 	// A follower's HEAD answers at once, with the headers of the GET, and
 	// the reader is closed.
 	a := serve(t, h, "HEAD", "/v1/services/web/logs?follow=true", nil)
-	if a.status != http.StatusOK || a.header.Get("Content-Type") != "text/plain; charset=utf-8" || len(a.body) != 0 {
+	if a.status != http.StatusOK || a.header.Get("Content-Type") != logsContentType || len(a.body) != 0 {
 		t.Errorf("status %d, Content-Type %q, body %q", a.status, a.header.Get("Content-Type"), a.body)
 	}
 	recv(t, recv(t, readers).closed)
