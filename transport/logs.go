@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -41,7 +42,12 @@ func parseLogQuery(v url.Values) (LogQuery, error) {
 		// Digits only: Atoi also takes a sign, and "+5" would mean "from
 		// line 5" to a user of tail(1).
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 || s[0] == '+' {
+		switch {
+		case errors.Is(err, strconv.ErrRange) && s[0] >= '0' && s[0] <= '9':
+			// A number of lines all the same: saying it is not one
+			// would puzzle.
+			return LogQuery{}, fmt.Errorf("%w: tail=%q: too large: at most %d lines, or %q", ErrInvalidArgument, s, math.MaxInt, tailAll)
+		case err != nil || n < 0 || s[0] == '+':
 			return LogQuery{}, fmt.Errorf("%w: tail=%q: want a number of lines (0 or more) or %q", ErrInvalidArgument, s, tailAll)
 		}
 		q.Tail = n

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"strconv"
@@ -58,7 +59,12 @@ func (n *lineCount) UnmarshalText(text []byte) error {
 	// Digits only: Atoi also takes a sign, and "+5" would mean "from line
 	// 5" to a user of tail(1).
 	v, err := strconv.Atoi(s)
-	if err != nil || v < 0 || s[0] == '+' {
+	switch {
+	case errors.Is(err, strconv.ErrRange) && s[0] >= '0' && s[0] <= '9':
+		// A number of lines all the same: saying it is not one would
+		// puzzle.
+		return fmt.Errorf("%q: too large: at most %d lines, or \"all\"", s, math.MaxInt)
+	case err != nil || v < 0 || s[0] == '+':
 		return fmt.Errorf("%q: want a number of lines (0 or more) or \"all\"", s)
 	}
 	*n = lineCount(v)
