@@ -501,8 +501,12 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 		a.handleKillWaitOver(ctx, m)
 	case *killNow:
 		if a.handle.PID != 0 && !a.killed {
+			msg := "superd's shutdown timed out, killing process group"
+			if a.groupGone {
+				msg = "superd's shutdown timed out, killing the processes that left the process group"
+			}
 			a.killReason = "superd's shutdown timed out; SIGKILL sent to " + a.killTargets()
-			a.kill(ctx, "superd's shutdown timed out, killing process group")
+			a.kill(ctx, msg)
 		}
 	case *retire:
 		a.retiring = true
@@ -734,8 +738,8 @@ func (a *serviceActor) handleSignal(m *signalService) {
 }
 
 // signalAttrs are the attributes of the log line of an operator's signal
-// sig: the main process and the group only if they got it (toGroup), and
-// how many processes outside the group did. A main process that has
+// sig, or of a stop's SIGKILL (kill): the main process and the group only
+// if they got it (toGroup), and how many processes outside the group did. A main process that has
 // exited, or a group seen gone, is not named: its number may already be
 // another process's, which an operator reading the log could kill.
 func (a *serviceActor) signalAttrs(sig string, toGroup bool, strays int) []any {
@@ -911,14 +915,22 @@ func (a *serviceActor) killTargets() string {
 }
 
 // kill sends SIGKILL to the process group and to the processes that left
-// it, and logs why (msg, attrs). A main process that is still there
+// it, and logs why (msg, attrs) with what it reaches, as an operator's
+// signal is logged (signalAttrs): a main process that has exited, or a
+// group seen gone, is not named. A main process that is still there
 // groupKillWait later is given up on (handleKillWaitOver).
 func (a *serviceActor) kill(ctx actor.Context, msg string, attrs ...any) {
 	a.killed = true
 	a.killedAt = a.deps.now()
-	a.log().Warn(msg, append([]any{"pid", a.handle.PID}, attrs...)...)
+	strays := 0
+	for _, st := range a.strays {
+		if !st.Exited() {
+			strays++
+		}
+	}
+	a.log().Warn(msg, append(a.signalAttrs("SIGKILL", !a.groupGone, strays), attrs...)...)
 	if err := a.signalGroup("SIGKILL"); err != nil && !errors.Is(err, process.ErrNoProcess) {
-		a.log().Warn("SIGKILL failed", "pid", a.handle.PID, "err", err)
+		a.log().Warn("SIGKILL failed", "pgid", a.handle.PGID, "err", err)
 	}
 	for _, st := range a.strays {
 		a.signalStray(st, "SIGKILL")
