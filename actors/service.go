@@ -505,7 +505,9 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 			if a.groupGone {
 				msg = "superd's shutdown timed out, killing the processes that left the process group"
 			}
-			a.killReason = "superd's shutdown timed out; SIGKILL sent to " + a.killTargets()
+			// Begins as the reason of TimeoutStopSec='s SIGKILL does, so
+			// that a receiver matching "stop timed out" sees both.
+			a.killReason = "stop timed out at superd's shutdown; SIGKILL sent to " + a.killTargets()
 			a.kill(ctx, msg)
 		}
 	case *retire:
