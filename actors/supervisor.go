@@ -340,6 +340,11 @@ type Supervisor struct {
 	// service's log directory before it is replaced (keepUnlogged): the
 	// directory can still turn unsafe between that check and the open.
 	noLogDirCheck bool
+	// beforeAPIClose, if set (by tests), runs when Run is about to close
+	// the API's servers and listeners (api.close), which cuts the
+	// connections left: the requests a shutdown answers have their
+	// answers written by then.
+	beforeAPIClose func()
 	// tweakDeps, if set (by tests), changes the services' dependencies
 	// Run makes, before any service is created.
 	tweakDeps func(*serviceDeps)
@@ -561,7 +566,12 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		}
 		return err
 	}
-	defer api.close()
+	defer func() {
+		if s.beforeAPIClose != nil {
+			s.beforeAPIClose()
+		}
+		api.close()
+	}()
 	if api.tcp != nil {
 		s.httpAddr = api.tcp.Addr().String()
 	}
