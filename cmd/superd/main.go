@@ -531,11 +531,15 @@ func (c *cli) logDirProblem() error {
 	return nil
 }
 
-// serviceLogDirProblem returns why superd's user could not make the log
-// directory of sp in the log dir, for superd --check, or nil: superd would
-// start, and not run sp ("services not created ... permission denied").
-// Only for an existing log dir whose service directory is not there yet:
-// a missing or refused log dir is logDirProblem's.
+// serviceLogDirProblem returns why superd's user could not make or use
+// the log directory of sp in the log dir, for superd --check, or nil:
+// superd would start, and not run sp ("services not created ...").
+// Only for an existing log dir: a missing or refused log dir is
+// logDirProblem's. A service directory that is there is refused as the
+// log sink refuses it when it opens the logs: a file ("not a directory"),
+// or a symbolic link whose target does not exist (pathsafe.Existing's
+// DanglingLinkError, which pathsafe.MakeDirs returns). One that is not
+// there yet must be one superd's user may create.
 func (c *cli) serviceLogDirProblem(sp *config.Service) error {
 	logDir := c.LogDir
 	if logDir == "" {
@@ -546,6 +550,13 @@ func (c *cli) serviceLogDirProblem(sp *config.Service) error {
 	}
 	dir := filepath.Join(logDir, sp.Name)
 	if _, err := os.Lstat(dir); !errors.Is(err, fs.ErrNotExist) {
+		d, fi, missing, err := pathsafe.Existing(dir)
+		switch {
+		case errors.As(err, new(*pathsafe.DanglingLinkError)):
+			return &config.Error{File: sp.File, Err: fmt.Errorf("its log directory cannot be made: %w", err)}
+		case err == nil && len(missing) == 0 && !fi.IsDir():
+			return &config.Error{File: sp.File, Err: fmt.Errorf("its log directory %s: not a directory", d)}
+		}
 		return nil
 	}
 	if err := config.CheckMayCreate(dir); err != nil {
