@@ -52,3 +52,68 @@ func TestDanglingLinkIsNotAMissingDirectory(t *testing.T) {
 		t.Fatalf("made through the link: %v, %v", fi, err)
 	}
 }
+
+// TestDanglingLinkNamesWhatToCreate: the DanglingLinkError of a link
+// reached through another symlink joined its relative target to the path
+// it was named by, so that a ".." went up from the wrong directory: the
+// operator was told to create a directory that, once made, changed
+// nothing. And for a chain l1 -> l2 -> missing, it said to create l2,
+// which exists (a link). It now names the target as the kernel resolves
+// it, and at the end of a chain, the last link and its missing target.
+func TestDanglingLinkNamesWhatToCreate(t *testing.T) {
+	t.Run("through a link", func(t *testing.T) {
+		dir := t.TempDir()
+		deep := filepath.Join(dir, "deep", "dir")
+		if err := os.MkdirAll(deep, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		via := filepath.Join(dir, "via")
+		if err := os.Symlink(deep, via); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink("../real", filepath.Join(deep, "logs")); err != nil {
+			t.Fatal(err)
+		}
+		link := filepath.Join(via, "logs")
+		want := &DanglingLinkError{Link: link, Target: filepath.Join(dir, "deep", "real")}
+		_, _, _, err := Existing(filepath.Join(link, "a"))
+		var dl *DanglingLinkError
+		if !errors.As(err, &dl) || *dl != *want {
+			t.Fatalf("Existing = %v, want %v", err, want)
+		}
+		// Creating what it names is what the path needed.
+		if err := os.Mkdir(want.Target, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := Existing(filepath.Join(link, "a")); err != nil {
+			t.Errorf("Existing once %s is made: %v", want.Target, err)
+		}
+	})
+	t.Run("chain", func(t *testing.T) {
+		dir := t.TempDir()
+		l1, l2, missing := filepath.Join(dir, "l1"), filepath.Join(dir, "l2"), filepath.Join(dir, "missing")
+		if err := os.Symlink("l2", l1); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(missing, l2); err != nil {
+			t.Fatal(err)
+		}
+		want := &DanglingLinkError{Link: l1, Target: missing, Via: l2}
+		var dl *DanglingLinkError
+		if _, _, _, err := Existing(filepath.Join(l1, "a")); !errors.As(err, &dl) || *dl != *want {
+			t.Fatalf("Existing = %v, want %v", err, want)
+		}
+		if got, w := want.Error(), l1+" is a symbolic link, through the symbolic link "+l2+", to "+missing+", which does not exist: create it"; got != w {
+			t.Errorf("the error says %q, want %q", got, w)
+		}
+		if err := MakeDirs(filepath.Join(l1, "a"), 0o750); !errors.As(err, &dl) || *dl != *want {
+			t.Errorf("MakeDirs = %v, want %v", err, want)
+		}
+		if err := os.Mkdir(missing, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := Existing(filepath.Join(l1, "a")); err != nil {
+			t.Errorf("Existing once %s is made: %v", missing, err)
+		}
+	})
+}
