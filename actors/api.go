@@ -17,6 +17,7 @@ import (
 
 	"github.com/supers-dev/supers/actors/runstate"
 	"github.com/supers-dev/supers/config"
+	"github.com/supers-dev/supers/config/pathsafe"
 	"github.com/supers-dev/supers/transport"
 )
 
@@ -164,7 +165,13 @@ func tokenError(file string, err error) error {
 	}
 	// It could not be created: say how to do without.
 	dir := filepath.Dir(file)
-	if _, dirErr := os.Stat(dir); errors.Is(dirErr, fs.ErrNotExist) {
+	_, _, missing, dirErr := pathsafe.Existing(dir)
+	if dl := (*pathsafe.DanglingLinkError)(nil); errors.As(dirErr, &dl) {
+		// Not a missing directory: a mkdir of it would fail (the name
+		// exists). Name the link and the target to create.
+		return fmt.Errorf("HTTP API token: %w: %w (or %s)", err, dl, another)
+	}
+	if dirErr == nil && len(missing) > 0 {
 		// The file's "no such file or directory" is about its
 		// directory, which is not made for it (see
 		// HTTPConfig.TokenFile): name it.

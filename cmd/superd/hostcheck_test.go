@@ -98,6 +98,13 @@ func TestCheckCatchesWhatStopsSuperdFromStarting(t *testing.T) {
 		t.Fatal(err)
 	}
 	nodir := filepath.Join(tmp, "no-such-dir", "http.token")
+	// A token directory that is a symbolic link to a missing directory
+	// was said not to exist ("create the directory": a mkdir of it
+	// fails): the link and its target are named.
+	tokLink, tokTarget := filepath.Join(tmp, "tokdir"), filepath.Join(tmp, "tokreal")
+	if err := os.Symlink("tokreal", tokLink); err != nil {
+		t.Fatal(err)
+	}
 	cases = append(cases,
 		hostCase{"token too short", "", []string{"--http", "127.0.0.1:0", "--http-token-file", short},
 			[]string{"token file " + short + ": the token is shorter than 16 characters"}},
@@ -105,6 +112,8 @@ func TestCheckCatchesWhatStopsSuperdFromStarting(t *testing.T) {
 			[]string{loose, "mode 0644", "not private"}},
 		hostCase{"token file in a missing directory", "", []string{"--http", "127.0.0.1:0", "--http-token-file", nodir},
 			[]string{"cannot create token file " + nodir, "no such file or directory", "directory " + filepath.Dir(nodir) + " does not exist (create the directory"}},
+		hostCase{"token file in a dangling link", "", []string{"--http", "127.0.0.1:0", "--http-token-file", filepath.Join(tokLink, "http.token")},
+			[]string{"cannot create token file " + filepath.Join(tokLink, "http.token"), tokLink + " is a symbolic link to " + tokTarget + ", which does not exist: create it (or name another token file"}},
 	)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

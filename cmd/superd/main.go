@@ -445,19 +445,21 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 			// One that superd would create: say how to do without. Its
 			// directory is not made for it: a missing one is named.
 			hint = " (create it, or " + another + ")"
-			if dir := filepath.Dir(tokenFile); dirMissing(dir) {
+			dir := filepath.Dir(tokenFile)
+			_, _, missing, derr := pathsafe.Existing(dir)
+			if dl := (*pathsafe.DanglingLinkError)(nil); errors.As(derr, &dl) {
+				// Not a missing directory (a mkdir of it fails: the
+				// name exists): the link's target is to create.
+				probs = append(probs, fmt.Errorf("%s: %w: %w (or %s)", tokenFrom, err, dl, another))
+				return probs
+			}
+			if derr == nil && len(missing) > 0 {
 				hint = ": directory " + dir + " does not exist (create the directory, or " + another + ")"
 			}
 		}
 		probs = append(probs, fmt.Errorf("%s: %w%s", tokenFrom, err, hint))
 	}
 	return probs
-}
-
-// dirMissing reports whether dir does not exist.
-func dirMissing(dir string) bool {
-	_, err := os.Stat(dir)
-	return errors.Is(err, fs.ErrNotExist)
 }
 
 // checkProblems is hostProblems and, for superd --check, the log dir's
