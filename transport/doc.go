@@ -118,7 +118,9 @@
 // request was canceled (superd is shutting down) or the backend is not
 // running ([ErrUnavailable]) or, on the socket, the connections kept for
 // users other than root and superd's own are all taken (code
-// "unavailable", like a shutdown's), 504 the backend's deadline expired. (What
+// "unavailable", like a shutdown's; its message, [TooManyConnections],
+// tells it apart: superd is serving, and a later connection may be
+// taken), 504 the backend's deadline expired. (What
 // net/http answers itself, before the handler runs, is plain text: a 400
 // for a request it cannot parse, a 431 for headers over its limit; headers
 // not in within the timeout get no answer, the connection is closed.) A

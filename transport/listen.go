@@ -587,16 +587,12 @@ func (l *reservingListener) Accept() (net.Conn, error) {
 	}
 }
 
-// tooManyConns is the message of the answer to a connection refused for
-// want of a slot.
-const tooManyConns = "too many connections of users other than root and superd's own; try again later"
-
-// tooManyConnsAnswer is the whole answer to such a connection, written
-// before net/http could read its request: an [ErrorBody] like the
-// handler's other 503s (code [CodeUnavailable]), so that a client of the
-// documented API can read it.
+// tooManyConnsAnswer is the whole answer to a connection refused for want
+// of a slot ([TooManyConnections]), written before net/http could read its
+// request: an [ErrorBody] like the handler's other 503s (code
+// [CodeUnavailable]), so that a client of the documented API can read it.
 var tooManyConnsAnswer = func() []byte {
-	body, err := json.Marshal(ErrorBody{Error: tooManyConns, Code: CodeUnavailable})
+	body, err := json.Marshal(ErrorBody{Error: TooManyConnections, Code: CodeUnavailable})
 	if err != nil {
 		panic(err) // a struct of strings always encodes
 	}

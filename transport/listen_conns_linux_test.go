@@ -189,8 +189,8 @@ func TestSocketKeepsConnectionsForRoot(t *testing.T) {
 	defer cancel()
 	_, err = NewClient(path).Status(ctx, "web")
 	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.Foreign() || !errors.Is(err, ErrUnavailable) || apiErr.Error() != tooManyConns {
-		t.Errorf("the client, past the others' share: %v, want superd's 503 %q", err, tooManyConns)
+	if !errors.As(err, &apiErr) || apiErr.Foreign() || !errors.Is(err, ErrUnavailable) || apiErr.Error() != TooManyConnections {
+		t.Errorf("the client, past the others' share: %v, want superd's 503 %q", err, TooManyConnections)
 	}
 	other.Store(false)
 	for i := range 2 {

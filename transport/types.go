@@ -287,6 +287,14 @@ const (
 	CodeUnavailable = "unavailable"
 )
 
+// TooManyConnections is the message (ErrorBody.Error) of the control
+// socket's 503 to a connection of a user other than root and superd's own
+// when the connections kept for those users are all taken (code
+// [CodeUnavailable]). Unlike the other 503s, it says nothing of superd's
+// state: superd is serving, and the same request may succeed once a
+// connection is free.
+const TooManyConnections = "too many connections of users other than root and superd's own; try again later"
+
 // Backend is what the handler serves: the supervisor. Every method must
 // honour ctx (it is the request's context, canceled when the client goes
 // away) and report failures by wrapping one of the sentinel errors below

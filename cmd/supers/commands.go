@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"runtime"
 	"sort"
 	"strings"
@@ -206,25 +207,43 @@ func (c *restartCmd) Run(ctx context.Context, a *app) error {
 // under way: it says the service is stopping, or it says that it cannot
 // answer yet (a 503: it is starting, stopping what a crashed superd left
 // running within their TimeoutStopSec=, and holds the commands until
-// then; or it is shutting down, and cuts them within a second).
-func (a *app) busy(ctx context.Context, name string, wait time.Duration) bool {
+// then; or it is shutting down, and cuts them within a second). refused
+// is the socket's refusal of the question (see connsRefused), which ends
+// the wait at once.
+func (a *app) busy(ctx context.Context, name string, wait time.Duration) (busy bool, refused error) {
 	st, err := a.probeStatus(ctx, name, wait)
 	if err == nil {
-		return st.State == transport.StateStopping
+		return st.State == transport.StateStopping, nil
+	}
+	if connsRefused(err) {
+		return false, err
 	}
 	_, unavailable := superdUnavailable(err)
-	return unavailable
+	return unavailable, nil
 }
 
 // superdUnavailable returns superd's message when err is its answer that
 // it cannot serve requests yet or any more (a 503: it is starting, or
-// shutting down).
+// shutting down). The socket's refusal of a connection for want of one
+// (connsRefused), also a 503 with the code "unavailable", is not one: it
+// says nothing of superd's state, and waiting for superd would not end it.
 func superdUnavailable(err error) (string, bool) {
 	var apiErr *transport.APIError
-	if !errors.As(err, &apiErr) || apiErr.Foreign() || !errors.Is(err, transport.ErrUnavailable) {
+	if !errors.As(err, &apiErr) || apiErr.Foreign() || !errors.Is(err, transport.ErrUnavailable) || connsRefused(err) {
 		return "", false
 	}
 	return apiErr.Error(), true
+}
+
+// connsRefused reports whether err is the control socket's 503 to a
+// connection of a user other than root and superd's own when the
+// connections kept for those users are all taken
+// (transport.TooManyConnections; an older superd's was plain text, its
+// line in the error): superd serves, but not this connection.
+func connsRefused(err error) bool {
+	var apiErr *transport.APIError
+	return errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusServiceUnavailable &&
+		strings.HasSuffix(apiErr.Error(), transport.TooManyConnections)
 }
 
 // probeStatus asks superd for the status of the service name, waiting
@@ -269,7 +288,7 @@ func (a *app) waitOp(ctx context.Context, name string, op func(context.Context, 
 		defer cancel()
 		return op(rctx, name)
 	}
-	rctx, release := a.whileBusy(ctx, func(ctx context.Context) bool { return a.busy(ctx, name, stillStoppingWait) })
+	rctx, release := a.whileBusy(ctx, func(ctx context.Context) (bool, error) { return a.busy(ctx, name, stillStoppingWait) })
 	defer release()
 	return op(rctx, name)
 }
@@ -315,7 +334,11 @@ func (a *app) givenTimeout(ctx context.Context) (_ context.Context, release func
 		case <-timer.C:
 		}
 		var cause error = context.DeadlineExceeded
-		if msg, starting := a.startingMessage(rctx, min(a.timeout, timedOutProbeWait)); starting {
+		msg, starting, refused := a.startingMessage(rctx, min(a.timeout, timedOutProbeWait))
+		switch {
+		case refused != nil:
+			cause = refused
+		case starting:
 			cause = &notDoneError{timeout: a.timeout, msg: msg}
 		}
 		cancel(cause)
@@ -348,27 +371,37 @@ func (e *notDoneError) Error() string {
 func (e *notDoneError) Is(target error) bool { return target == context.DeadlineExceeded }
 
 // starting reports whether superd, asked briefly (--timeout, at most
-// stillStoppingWait), says that it cannot answer yet (see busy).
-func (a *app) starting(ctx context.Context) bool {
-	_, starting := a.startingMessage(ctx, min(a.timeout, stillStoppingWait))
-	return starting
+// stillStoppingWait), says that it cannot answer yet (see busy); refused
+// is the socket's refusal of the question (see connsRefused).
+func (a *app) starting(ctx context.Context) (starting bool, refused error) {
+	_, starting, refused = a.startingMessage(ctx, min(a.timeout, stillStoppingWait))
+	return starting, refused
 }
 
 // startingMessage returns superd's message when, asked for at most wait,
-// it says that it cannot answer yet (a 503: see busy).
-func (a *app) startingMessage(ctx context.Context, wait time.Duration) (string, bool) {
+// it says that it cannot answer yet (a 503: see busy), or, as refused, the
+// socket's refusal of the question (see connsRefused).
+func (a *app) startingMessage(ctx context.Context, wait time.Duration) (msg string, starting bool, refused error) {
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	_, err := a.client.ConfigErrors(ctx)
-	return superdUnavailable(err)
+	if connsRefused(err) {
+		return "", false, err
+	}
+	msg, starting = superdUnavailable(err)
+	return msg, starting, nil
 }
 
 // whileBusy returns ctx, cut with the cause context.DeadlineExceeded once
 // --timeout has passed since busy last reported true (or since the start,
 // if it never did). busy, which asks superd whether the request is under
 // way, is first called once --timeout has passed, then every
-// stopPollInterval, until release. release ends the wait.
-func (a *app) whileBusy(ctx context.Context, busy func(context.Context) bool) (_ context.Context, release func()) {
+// stopPollInterval, until release. An error of busy (the socket refused
+// the question: see connsRefused) cuts ctx at once, with that error as
+// the cause: superd did not say the request is under way, and the
+// refusal, not a silent superd, is what the user must be told. release
+// ends the wait.
+func (a *app) whileBusy(ctx context.Context, busy func(context.Context) (bool, error)) (_ context.Context, release func()) {
 	rctx, cancel := context.WithCancelCause(ctx)
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -385,8 +418,13 @@ func (a *app) whileBusy(ctx context.Context, busy func(context.Context) bool) (_
 				return
 			case <-timer.C:
 			}
+			isBusy, refused := busy(rctx)
+			if refused != nil {
+				cancel(refused)
+				return
+			}
 			switch {
-			case busy(rctx):
+			case isBusy:
 				deadline, wasBusy = time.Now().Add(a.timeout), true
 			case wasBusy:
 				// The stop (or superd's start) has just ended; the
