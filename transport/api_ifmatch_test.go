@@ -35,7 +35,9 @@ func TestIfMatchInSeveralHeaderLines(t *testing.T) {
 // tag) is a 400 naming the problem, and nothing is written or deleted. A
 // tag without quotes is taken as the tag; "*" alone is the wildcard. An
 // unterminated tag was said to be "quoted at both ends", which read as
-// if it were: the message says its closing quote is missing.
+// if it were: the message says its closing quote is missing. A tag with
+// something after its closing quote (`"abc"x`, `"abc";`) was said to
+// miss that quote too: it is "not one tag".
 func TestIfMatchNeverReadAsNoCondition(t *testing.T) {
 	for _, tc := range []struct{ header, want string }{
 		{``, "empty tag"},
@@ -46,6 +48,10 @@ func TestIfMatchNeverReadAsNoCondition(t *testing.T) {
 		{`"*"`, "not the wildcard"},
 		{`"a b"`, "not one tag"},
 		{`a"b`, "not one tag"},
+		// Something after the closing quote: it is there.
+		{`"abc"x`, `If-Match: \"abc\"x: not one tag`},
+		{`"abc" def`, `If-Match: \"abc\" def: not one tag`},
+		{`"abc";`, `If-Match: \"abc\";: not one tag`},
 	} {
 		for _, method := range []string{http.MethodPut, http.MethodDelete} {
 			fb := newFakeBackend("web")

@@ -165,8 +165,12 @@ func ifMatch(r *http.Request) (string, error) {
 	}
 	tag := v
 	if strings.HasPrefix(v, `"`) {
-		if len(v) < 2 || !strings.HasSuffix(v, `"`) {
+		switch {
+		case !strings.Contains(v[1:], `"`):
 			return "", fmt.Errorf("%w: If-Match: %s: the tag's closing quote is missing", ErrInvalidArgument, v)
+		case !strings.HasSuffix(v, `"`):
+			// Something after the closing quote (`"abc"x`, `"abc";`).
+			return "", fmt.Errorf("%w: If-Match: %s: not one tag", ErrInvalidArgument, v)
 		}
 		tag = v[1 : len(v)-1]
 		if tag == "*" {
