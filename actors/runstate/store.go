@@ -779,9 +779,16 @@ func (s *Store) write() error {
 // and a superd that crashed meanwhile would leave its successor neither
 // the records nor the marker, so that its processes would run twice. What
 // exists of the path is checked first, as the directory itself is once
-// made (relock's checkDir).
+// made (relock's checkDir). A symbolic link to a missing directory on the
+// way (the state directory itself, say) is not missing: its
+// *pathsafe.DanglingLinkError is returned, naming the link and the target
+// to create, rather than a later write's "no such file or directory" or
+// "not a directory" through it.
 func makeStateDir(dir string) (made bool, err error) {
-	existing, _, missing, _ := pathsafe.Existing(dir)
+	existing, _, missing, err := pathsafe.Existing(dir)
+	if dl := (*pathsafe.DanglingLinkError)(nil); errors.As(err, &dl) {
+		return false, fmt.Errorf("runstate: state directory: %w", err)
+	}
 	if len(missing) == 0 {
 		return false, nil // there, or not for this to tell (the write says)
 	}
