@@ -187,6 +187,41 @@ func (r *results) restartSettings() string {
 		s.Kills, cmp.Or(s.ExecWatch, "inotify"), num(s.GapS))
 }
 
+// settings returns the clauses of the report's settings line: those of
+// the whole run, then, as restartSettings does for the restarts, each
+// group of metrics' settings only when the report has its figures (a run
+// of some metrics only must not name settings of work it did not do).
+func (r *results) settings() []string {
+	s := r.Settings
+	clauses := []string{
+		fmt.Sprintf("sizes %s", joinInts(s.Sizes)),
+		fmt.Sprintf("%d repetitions (%d with %d services or more), supervisors interleaved (order rotated each repetition)", s.Reps, s.LargeReps, largeSize),
+		r.restartSettings(),
+	}
+	// The CLI's queries are timed alone and during the flood.
+	if r.hasMetric("cli-", "flood-cli-") {
+		clauses = append(clauses, fmt.Sprintf("%d CLI queries per instance", s.Queries))
+	}
+	if r.hasMetric("idle-") {
+		clauses = append(clauses, fmt.Sprintf("idle: %d services, %d windows of %s s", s.IdleN, s.Reps, num(s.IdleS)))
+	}
+	if r.hasMetric("log-") {
+		clauses = append(clauses, fmt.Sprintf("log throughput: %s MB", num(float64(s.LogBytes)/1e6)))
+	}
+	if r.hasMetric("flood-") {
+		clauses = append(clauses, fmt.Sprintf("flood: %d services × %d lines/s, %s s", s.FloodN, s.FloodRate, num(s.FloodS)))
+	}
+	return clauses
+}
+
+// hasMetric reports whether the report has a figure of a metric whose id
+// begins with one of prefixes.
+func (r *results) hasMetric(prefixes ...string) bool {
+	return slices.ContainsFunc(r.Figures, func(f *figure) bool {
+		return slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(f.Metric, p) })
+	})
+}
+
 // writeMarkdown writes the report: the machine, the versions, then one
 // table per metric (rows: supervisors in order; columns: sizes), then the
 // targets.
@@ -205,12 +240,7 @@ func (r *results) writeMarkdown(w io.Writer, order []string) {
 	for _, name := range slices.Sorted(maps.Keys(r.Skipped)) {
 		fmt.Fprintf(w, "Skipped: %s (%s).\n\n", name, r.Skipped[name])
 	}
-	s := r.Settings
-	fmt.Fprintf(w, "Settings: sizes %s; %d repetitions (%d with %d services or more), supervisors interleaved (order rotated each repetition); "+
-		"%s; %d CLI queries per instance; "+
-		"idle: %d services, %d windows of %s s; log throughput: %s MB; flood: %d services × %d lines/s, %s s.\n\n",
-		joinInts(s.Sizes), s.Reps, s.LargeReps, largeSize, r.restartSettings(), s.Queries,
-		s.IdleN, s.Reps, num(s.IdleS), num(float64(s.LogBytes)/1e6), s.FloodN, s.FloodRate, num(s.FloodS))
+	fmt.Fprintf(w, "Settings: %s.\n\n", strings.Join(r.settings(), "; "))
 	fmt.Fprintf(w, "Cells: median (min–max) of all samples.\n\n")
 	for _, mi := range metrics() {
 		r.writeTable(w, mi, order)

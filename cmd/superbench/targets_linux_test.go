@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -82,4 +83,55 @@ func TestSettingsLineTellsHowRestartsWereTimed(t *testing.T) {
 	if out := b.String(); !strings.Contains(out, "20 kills each") || !strings.Contains(out, "seen by "+watchFanotify) {
 		t.Errorf("a run with restarts:\n%s\nwant its kills and watch named", out)
 	}
+	// The other clauses (CLI queries, idle, log throughput, flood) were
+	// named whatever ran, so that a run of the memory metrics only listed
+	// settings of work never done: each now comes only with its metrics'
+	// figures.
+	t.Run("only the metrics run", func(t *testing.T) {
+		var r results
+		r.Settings.Reps, r.Settings.Queries, r.Settings.IdleN, r.Settings.IdleS = 3, 50, 100, 5
+		r.Settings.LogBytes, r.Settings.FloodN, r.Settings.FloodRate, r.Settings.FloodS = 100e6, 10, 1000, 10
+		clauses := map[string]string{
+			"cli-all":        "50 CLI queries per instance",
+			"idle-cpu":       "idle: 100 services, 3 windows of 5 s",
+			"log-throughput": "log throughput: 100 MB",
+			"flood-cpu":      "flood: 10 services × 1000 lines/s, 10 s",
+		}
+		settings := func() string {
+			r.finish()
+			var b strings.Builder
+			r.writeMarkdown(&b, []string{superdName})
+			for l := range strings.Lines(b.String()) {
+				if strings.HasPrefix(l, "Settings:") {
+					return l
+				}
+			}
+			t.Fatalf("no settings line:\n%s", b.String())
+			return ""
+		}
+		r.add("rss", superdName, 1, 12)
+		line := settings()
+		for _, c := range clauses {
+			if strings.Contains(line, c) {
+				t.Errorf("a run of the memory metrics only: %q names %q", line, c)
+			}
+		}
+		// Each metric brings its own clause, and no other's.
+		for _, metric := range []string{"cli-all", "idle-cpu", "log-throughput", "flood-cpu"} {
+			r.add(metric, superdName, 1, 1)
+			line := settings()
+			for m, c := range clauses {
+				ran := slices.ContainsFunc(r.Figures, func(f *figure) bool { return f.Metric == m })
+				if strings.Contains(line, c) != ran {
+					t.Errorf("with %s's figures: %q, %q named: %v, want %v", metric, line, c, !ran, ran)
+				}
+			}
+		}
+		// The queries timed during the flood are the CLI queries too.
+		r = results{Settings: r.Settings}
+		r.add("flood-cli-one", superdName, 1, 1)
+		if line := settings(); !strings.Contains(line, clauses["cli-all"]) || !strings.Contains(line, clauses["flood-cpu"]) {
+			t.Errorf("a run with the flood's CLI figures only: %q, want the queries and the flood named", line)
+		}
+	})
 }
