@@ -103,6 +103,11 @@ func TestOpenAPIOperations(t *testing.T) {
 			if _, ok := op.Responses["421"]; !ok {
 				t.Errorf("%s %s: no 421 answer", method, path)
 			}
+			// Every connection to the socket goes through its reserving
+			// listener, whose refusal is a 503 whatever the route.
+			if _, ok := op.Responses["503"]; !ok {
+				t.Errorf("%s %s: no 503 answer (the socket's refusal)", method, path)
+			}
 			if _, ok := op.Responses["401"]; ok == (path == healthPath) {
 				t.Errorf("%s %s: 401 documented = %v", method, path, ok)
 			}
