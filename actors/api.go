@@ -60,6 +60,9 @@ type apiServers struct {
 	wg   sync.WaitGroup // the servers' Serve
 	// serving is set by serve's first call (Run's goroutine only).
 	serving bool
+	// newToken is the token file this start created, "" if none: a start
+	// refused after the listen removes it (see removeNewToken).
+	newToken string
 
 	// requests is the context of every request; shutdown cancels it, with
 	// errShutdown, for the requests still in flight after a grace.
@@ -105,16 +108,14 @@ func (s *Supervisor) listen(ctx context.Context) (*apiServers, error) {
 			a.close()
 			return nil, err
 		}
+		if created {
+			a.newToken = opts.TokenFile
+		}
 		if a.tcp, err = transport.ListenTCP(ctx, opts); err != nil {
 			a.close()
-			if created {
-				// A port in use, which CheckTCPOptions cannot see, is
-				// found only now, after the token: a token file this
-				// start created goes, as one refused earlier makes none.
-				if rerr := os.Remove(opts.TokenFile); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-					s.log.Warn("HTTP API token created by this start not removed", "file", opts.TokenFile, "err", rerr)
-				}
-			}
+			// A port in use, which CheckTCPOptions cannot see, is found
+			// only now, after the token.
+			a.removeNewToken()
 			return nil, fmt.Errorf("HTTP API: %w", err)
 		}
 		s.tcp = opts
@@ -122,10 +123,24 @@ func (s *Supervisor) listen(ctx context.Context) (*apiServers, error) {
 	return a, nil
 }
 
+// removeNewToken removes the token file this start created, if any: a
+// start refused after it leaves none behind, as one refused before it
+// makes none.
+func (a *apiServers) removeNewToken() {
+	if a.newToken == "" {
+		return
+	}
+	if err := os.Remove(a.newToken); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		a.log.Warn("HTTP API token created by this start not removed", "file", a.newToken, "err", err)
+	}
+	a.newToken = ""
+}
+
 // tcpOptions checks the TCP options, then reads (or creates) the token;
 // created says it created the token file. A start refused for its address
 // or certificate leaves no token behind: refused here, before the token,
-// or by the listen (a port in use), whose failure removes a token created.
+// or later (a port in use, the config dir's lock, ...), when Run removes
+// a token created (see apiServers.removeNewToken).
 func (s *Supervisor) tcpOptions(ctx context.Context) (opts transport.TCPOptions, created bool, err error) {
 	h := s.cfg.HTTP
 	opts = transport.TCPOptions{
@@ -140,6 +155,13 @@ func (s *Supervisor) tcpOptions(ctx context.Context) (opts transport.TCPOptions,
 	if file == "" {
 		if s.cfg.ConfigDir == "" {
 			return transport.TCPOptions{}, false, errors.New("HTTP API: a token file is needed (no config dir to create one in)")
+		}
+		// A config dir that cannot be read (a typo in --config-dir) is
+		// said as Run says it without the HTTP API, not as a token file
+		// to create in it: creating that dir would give a supervisor of
+		// nothing.
+		if _, err := os.Stat(s.cfg.ConfigDir); err != nil {
+			return transport.TCPOptions{}, false, fmt.Errorf("config dir: %w: %w", config.ErrServiceDir, err)
 		}
 		file = filepath.Join(s.cfg.ConfigDir, DefaultTokenFile)
 	}

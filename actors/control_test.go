@@ -84,14 +84,14 @@ func TestEmbedHTTPAddrWithoutAPI(t *testing.T) {
 }
 
 // A token file that cannot be created (here its directory is missing; a
-// read-only config dir is the common case) stops Run with an error that
+// read-only config dir is the common case for the default one) stops Run with an error that
 // names the token file itself, not a temporary file beside it, and says
 // how to give another one.
 func TestEmbedTokenFileCannotBeCreated(t *testing.T) {
 	dir := t.TempDir()
-	configDir := filepath.Join(dir, "missing")
-	sup, err := actors.New(actors.Config{ConfigDir: configDir, LogDir: dir,
-		HTTP: actors.HTTPConfig{Addr: "127.0.0.1:0"}})
+	file := filepath.Join(dir, "missing", actors.DefaultTokenFile)
+	sup, err := actors.New(actors.Config{LogDir: dir,
+		HTTP: actors.HTTPConfig{Addr: "127.0.0.1:0", TokenFile: file}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,6 @@ func TestEmbedTokenFileCannotBeCreated(t *testing.T) {
 		t.Fatal("Run started without a token file")
 	}
 	msg := err.Error()
-	file := filepath.Join(configDir, actors.DefaultTokenFile)
 	for _, want := range []string{file + ":", "no such file or directory", "--http-token-file", "HTTPTokenFile="} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q does not contain %q", msg, want)

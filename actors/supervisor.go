@@ -544,7 +544,7 @@ func (s *Supervisor) LoadErrors() []error {
 // directory (a missing one is created). If ctx is done before any service has
 // started, Run starts none and returns nil; Ready is then never closed.
 // Run may be called only once: a second call returns an error at once.
-func (s *Supervisor) Run(ctx context.Context) error {
+func (s *Supervisor) Run(ctx context.Context) (err error) {
 	if !s.ran.CompareAndSwap(false, true) {
 		return errors.New("actors: Run called more than once")
 	}
@@ -571,6 +571,18 @@ func (s *Supervisor) Run(ctx context.Context) error {
 			s.beforeAPIClose()
 		}
 		api.close()
+	}()
+	defer func() {
+		// A start refused after the listen (the config dir's lock, an
+		// invalid superd.conf, the state file, ...) leaves no token file
+		// it created.
+		select {
+		case <-s.ready:
+		default:
+			if err != nil {
+				api.removeNewToken()
+			}
+		}
 	}()
 	if api.tcp != nil {
 		s.httpAddr = api.tcp.Addr().String()

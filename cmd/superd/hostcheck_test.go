@@ -178,3 +178,29 @@ func TestConfigDirIsAFile(t *testing.T) {
 		t.Fatalf("exit %d, output:\n%s", code, out)
 	}
 }
+
+// A mistyped --config-dir with the HTTP API on: superd (and its --check)
+// said that the default token file's directory did not exist and advised
+// creating it, which made a superd of nothing; it says the config dir's
+// error, as it does without the API.
+func TestMissingConfigDirWithHTTPIsTheConfigDirsError(t *testing.T) {
+	dir := t.TempDir()
+	typo := filepath.Join(dir, "etc-typo")
+	for _, check := range []bool{false, true} {
+		args := []string{"--config-dir", typo, "--log-dir", filepath.Join(dir, "logs"),
+			"--socket", filepath.Join(dir, "s.sock"), "--http", "127.0.0.1:0"}
+		if check {
+			args = append([]string{"--check"}, args...)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		out, err := exec.CommandContext(ctx, filepath.Join(binDir, "superd"), args...).CombinedOutput()
+		cancel()
+		if code := exitCode(err); code != 1 || !strings.Contains(string(out), "config dir: reading service directory") ||
+			strings.Contains(string(out), "create the directory") {
+			t.Errorf("superd (--check %v): exit %d, want 1 with the config dir's error and no advice to create it:\n%s", check, code, out)
+		}
+	}
+	if _, err := os.Lstat(typo); !os.IsNotExist(err) {
+		t.Errorf("the mistyped config dir: %v, want none", err)
+	}
+}

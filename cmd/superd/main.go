@@ -435,6 +435,12 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 	case d.HTTPTokenFile != "":
 		tokenFile, tokenFrom = d.HTTPTokenFile, d.File+": [Daemon] HTTPTokenFile"
 	default:
+		if _, err := os.Stat(c.ConfigDir); err != nil {
+			// The config dir's own error says it (a typo in
+			// --config-dir): advising to create it for the token would
+			// give a superd of nothing.
+			return probs
+		}
 		tokenFile = filepath.Join(c.ConfigDir, actors.DefaultTokenFile)
 		tokenFrom = "HTTP API token (default " + tokenFile + ")"
 	}
