@@ -155,7 +155,8 @@
 //	                   0 means no start limit; "infinity" (Infinity), as in
 //	                   systemd, a window that never ends: at most
 //	                   StartLimitBurst= starts in all, however far apart.
-//	                   (systemd has these two keys in [Unit].)
+//	                   These two keys may also be given in [Unit], where
+//	                   systemd 230 and later put them (once: not in both).
 //	RestartCooldownSec=
 //	                   how long a fatal service waits before it is started
 //	                   again from scratch; default 0: it stays fatal until

@@ -90,7 +90,10 @@ type schema struct {
 // serviceSchema describes service files.
 var serviceSchema = &schema{
 	sections: []sectionSpec{
-		{name: sectionUnit, keys: []string{keyDescription}},
+		// StartLimitBurst= and StartLimitIntervalSec= are [Unit] keys
+		// since systemd 230, [Service] ones before (and here): a unit
+		// written either way loads.
+		{name: sectionUnit, keys: []string{keyDescription, keyStartLimitBurst, keyStartLimitIntervalSec}},
 		{name: sectionService, keys: []string{keyExecStart, keyWorkingDirectory, keyEnvironment, keyEnvironmentFile,
 			keyUser, keyGroup, keyUMask, keyAutoStart, keyKillSignal, keyTimeoutStopSec,
 			keyRestart, keySuccessExitStatus, keyRestartPreventExitStatus, keyRestartForceExitStatus,
