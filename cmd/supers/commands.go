@@ -208,8 +208,8 @@ func (c *restartCmd) Run(ctx context.Context, a *app) error {
 // answer yet (a 503: it is starting, stopping what a crashed superd left
 // running within their TimeoutStopSec=, and holds the commands until
 // then; or it is shutting down, and cuts them within a second). refused
-// is the socket's refusal of the question (see connsRefused), which ends
-// the wait at once.
+// is the socket's refusal of the question (see connsRefused), which
+// whileBusy takes for no news.
 func (a *app) busy(ctx context.Context, name string, wait time.Duration) (busy bool, refused error) {
 	st, err := a.probeStatus(ctx, name, wait)
 	if err == nil {
@@ -397,10 +397,13 @@ func (a *app) startingMessage(ctx context.Context, wait time.Duration) (msg stri
 // if it never did). busy, which asks superd whether the request is under
 // way, is first called once --timeout has passed, then every
 // stopPollInterval, until release. An error of busy (the socket refused
-// the question: see connsRefused) cuts ctx at once, with that error as
-// the cause: superd did not say the request is under way, and the
-// refusal, not a silent superd, is what the user must be told. release
-// ends the wait.
+// the question: see connsRefused) is no news, counted as not busy: it
+// says nothing of the request, which superd may be carrying out, so it
+// neither cuts ctx nor pushes the deadline back (but for the one more
+// --timeout any answer that is not busy gets after a busy one); when the
+// deadline passes with the last question refused, that error is the
+// cause: the refusal, not a silent superd, is what the user must be
+// told. release ends the wait.
 func (a *app) whileBusy(ctx context.Context, busy func(context.Context) (bool, error)) (_ context.Context, release func()) {
 	rctx, cancel := context.WithCancelCause(ctx)
 	done := make(chan struct{})
@@ -418,11 +421,10 @@ func (a *app) whileBusy(ctx context.Context, busy func(context.Context) (bool, e
 				return
 			case <-timer.C:
 			}
+			// A refused question (isBusy is false then) is no news:
+			// the socket's share full for a moment must not cut a
+			// request that superd said is under way.
 			isBusy, refused := busy(rctx)
-			if refused != nil {
-				cancel(refused)
-				return
-			}
 			switch {
 			case isBusy:
 				deadline, wasBusy = time.Now().Add(a.timeout), true
@@ -434,7 +436,11 @@ func (a *app) whileBusy(ctx context.Context, busy func(context.Context) (bool, e
 			}
 			wait := time.Until(deadline)
 			if wait <= 0 {
-				cancel(context.DeadlineExceeded)
+				var cause error = context.DeadlineExceeded
+				if refused != nil {
+					cause = refused
+				}
+				cancel(cause)
 				return
 			}
 			timer.Reset(min(wait, stopPollInterval))

@@ -77,8 +77,8 @@ func refusingSocket(t *testing.T, holdFirst bool) string {
 // probe pushed the wait's deadline back (without --timeout, for as long as
 // the share stayed full), and with --timeout the command was "not done"
 // as if superd held it. supers now tells that refusal apart: it is not
-// "unavailable" to the waits, and a probe refused ends the wait at once
-// with the refusal's message.
+// "unavailable" to the waits, and a wait whose deadline passes with its
+// probe refused ends with the refusal's message.
 func TestTooManyConnectionsIsNotStarting(t *testing.T) {
 	t.Parallel()
 	// What the waits take for superd's start or shutdown.
@@ -102,9 +102,9 @@ func TestTooManyConnectionsIsNotStarting(t *testing.T) {
 		return &app{stdout: &out, stderr: &errb, client: transport.NewClient(path), target: path,
 			timeout: 300 * time.Millisecond, timeoutGiven: given, getenv: func(string) string { return "" }}, &errb
 	}
-	// A request under way, the probes refused: each wait ends at once
-	// (well before the test's deadline) with the refusal, never as
-	// superd holding the request.
+	// A request under way, the probes refused: each wait ends at its
+	// --timeout (well before the test's deadline) with the refusal, never
+	// as superd holding the request.
 	for _, tc := range []struct {
 		name  string
 		given bool
@@ -145,4 +145,83 @@ func TestTooManyConnectionsIsNotStarting(t *testing.T) {
 			t.Errorf("supers --timeout 300ms reload: exit %d, stderr %q; want 1 with the refusal's message", r.code, r.stderr)
 		}
 	})
+}
+
+// TestRefusedProbeAfterStoppingKeepsTheRequest: a status probe refused
+// by the socket (its share of connections full for a moment) cut the
+// restart that the previous probe had shown under way ("stopping") at
+// once, with the refusal as its error, while superd went on with it. A
+// refused probe is now no news: the wait goes on, and the command ends
+// with the restart's own answer.
+func TestRefusedProbeAfterStoppingKeepsTheRequest(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(shortTempDir(t), "s.sock")
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := json.Marshal(transport.ErrorBody{Error: transport.TooManyConnections, Code: transport.CodeUnavailable})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refusal := fmt.Sprintf("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+	reply := func(c net.Conn, state string) {
+		defer c.Close()
+		if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+			return
+		}
+		b, err := json.Marshal(transport.ServiceStatus{Name: "a", State: state})
+		if err != nil {
+			return
+		}
+		_, _ = fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s", len(b), b)
+	}
+	// The restart (the first connection) is answered once a probe has
+	// come after the refused one: the wait went on past the refusal.
+	probedAfter := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 1; ; i++ {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			switch i {
+			case 1: // the restart: superd stops, then starts the service
+				wg.Go(func() {
+					select {
+					case <-probedAfter:
+					case <-t.Context().Done():
+					}
+					reply(c, transport.StateRunning)
+				})
+			case 2: // the first probe: still stopping
+				wg.Go(func() { reply(c, transport.StateStopping) })
+			case 3: // the next one refused: the share full for a moment
+				_, _ = c.Write([]byte(refusal))
+				_ = c.Close()
+			case 4:
+				close(probedAfter)
+				fallthrough
+			default:
+				wg.Go(func() { reply(c, transport.StateStopping) })
+			}
+		}
+	})
+	t.Cleanup(func() {
+		_ = ln.Close()
+		wg.Wait()
+	})
+	var out, errb bytes.Buffer
+	a := &app{stdout: &out, stderr: &errb, client: transport.NewClient(path), target: path,
+		timeout: 300 * time.Millisecond, getenv: func(string) string { return "" }}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	st, err := a.waitOp(ctx, "a", a.client.Restart)
+	if err != nil {
+		t.Fatalf("the restart superd said was under way ended with %v, want its own answer", err)
+	}
+	if st.State != transport.StateRunning {
+		t.Errorf("restart answered %q, want %q", st.State, transport.StateRunning)
+	}
 }
