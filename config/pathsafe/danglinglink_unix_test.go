@@ -116,4 +116,59 @@ func TestDanglingLinkNamesWhatToCreate(t *testing.T) {
 			t.Errorf("Existing once %s is made: %v", missing, err)
 		}
 	})
+	// A target written with a trailing slash (ln -s ../real/ logs) was
+	// joined lexically, taking its ".." from the path the link was named
+	// by.
+	t.Run("trailing slash", func(t *testing.T) {
+		dir := t.TempDir()
+		deep := filepath.Join(dir, "deep", "dir")
+		if err := os.MkdirAll(deep, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		via := filepath.Join(dir, "via")
+		if err := os.Symlink(deep, via); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink("../real/", filepath.Join(deep, "logs")); err != nil {
+			t.Fatal(err)
+		}
+		link := filepath.Join(via, "logs")
+		want := &DanglingLinkError{Link: link, Target: filepath.Join(dir, "deep", "real")}
+		var dl *DanglingLinkError
+		if _, _, _, err := Existing(filepath.Join(link, "a")); !errors.As(err, &dl) || *dl != *want {
+			t.Fatalf("Existing = %v, want %v", err, want)
+		}
+		if err := os.Mkdir(want.Target, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := Existing(filepath.Join(link, "a")); err != nil {
+			t.Errorf("Existing once %s is made: %v", want.Target, err)
+		}
+	})
+	// A link on the target's path that leads nowhere (l -> sub/logs, sub
+	// a dangling link): the error named .../sub/logs, which cannot be
+	// made (sub exists); it names where sub leads, with logs under it.
+	t.Run("dangling link inside the target", func(t *testing.T) {
+		dir := t.TempDir()
+		missing := filepath.Join(dir, "missing")
+		if err := os.Symlink(missing, filepath.Join(dir, "sub")); err != nil {
+			t.Fatal(err)
+		}
+		link := filepath.Join(dir, "l")
+		if err := os.Symlink("sub/logs", link); err != nil {
+			t.Fatal(err)
+		}
+		want := &DanglingLinkError{Link: link, Target: filepath.Join(missing, "logs")}
+		var dl *DanglingLinkError
+		if _, _, _, err := Existing(filepath.Join(link, "a")); !errors.As(err, &dl) || *dl != *want {
+			t.Fatalf("Existing = %v, want %v", err, want)
+		}
+		// A mkdir -p of what it names is what the path needed.
+		if err := os.MkdirAll(want.Target, 0o755); err != nil {
+			t.Fatalf("creating what the error names: %v", err)
+		}
+		if _, _, _, err := Existing(filepath.Join(link, "a")); err != nil {
+			t.Errorf("Existing once %s is made: %v", want.Target, err)
+		}
+	})
 }

@@ -19,8 +19,9 @@ type DanglingLinkError struct {
 	Link string // the link's path
 	// Target is the path that does not exist, where the link leads, as
 	// the kernel resolves it: a relative target from the real directory
-	// of the link (the one its own path leads to, through symlinks), and
-	// at the end of a chain of links, the last one's target.
+	// of the link (the one its own path leads to, through symlinks), a
+	// link on the target's path that leads nowhere followed to what is
+	// missing, and at the end of a chain of links, the last one's target.
 	Target string
 	// Via is the last link of a chain (Link leads to it through links
 	// only), whose target is Target; empty when Link points to Target.
@@ -44,9 +45,12 @@ const maxChain = 40
 // (replaced meanwhile): then it is missing. Its target is resolved as the
 // kernel resolves it: a relative one from the real directory of the link
 // (a lexical join would take a ".." from the path the link was named by,
-// not from where it really is), the directory holding the target through
-// its symlinks; a target that is itself a link is followed, so that the
-// error names what is missing, not a link that exists.
+// not from where it really is), the directories on the target's path
+// through their symlinks (one that does not lead anywhere is followed to
+// what is missing: a mkdir -p of the target named must make what the
+// link needs, not fail on a link that exists); a target that is itself a
+// link is followed, so that the error names what is missing, not a link
+// that exists.
 func danglingLink(link string) *DanglingLinkError {
 	e := &DanglingLinkError{Link: link}
 	p := link
@@ -71,27 +75,83 @@ func danglingLink(link string) *DanglingLinkError {
 	return e
 }
 
-// resolveDir returns path with the directory holding its last name
-// resolved through symlinks, as the kernel resolves it (a ".." after a
-// link goes up from where the link leads); path cleaned if that directory
-// cannot be resolved (missing too).
+// resolveDir returns path, absolute, as the kernel resolves it up to its
+// last name, which is kept even when it is a link (a ".." after a link
+// goes up from where the link leads; trailing separators are dropped, as
+// ln -s writes a target "../real/"): see resolve. It returns path cleaned
+// if it cannot be resolved so (a loop of links, a name that cannot be
+// looked at).
 func resolveDir(path string) string {
-	i := strings.LastIndexByte(path, filepath.Separator)
-	if i < 0 {
-		return filepath.Clean(path)
+	links := maxChain
+	if real, ok := resolve(path, false, &links); ok {
+		return real
 	}
-	dir, name := path[:i+1], path[i+1:]
-	if name == "" || name == "." || name == ".." {
-		return filepath.Clean(path)
+	return filepath.Clean(path)
+}
+
+// resolve returns path, made absolute, as the kernel resolves it: each
+// name that is a symbolic link (but the last one when followLast is
+// false) replaced by where it leads, a relative target from the real
+// directory that holds the link, up to the first name that does not
+// exist; the names from there on are kept, cleaned. So a link that does
+// not lead anywhere within path is followed to what is really missing,
+// and a mkdir -p of the result makes what path needed. links is how many
+// more links it may follow (the kernel's MaxLinks in all); ok is false
+// when they are not enough or a name cannot be looked at.
+func resolve(path string, followLast bool, links *int) (_ string, ok bool) {
+	if !filepath.IsAbs(path) {
+		// Not filepath.Abs: its Clean would take a ".." after a link
+		// from the link's path.
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", false
+		}
+		path = wd + string(filepath.Separator) + path
 	}
-	real, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return filepath.Clean(path)
+	vol := filepath.VolumeName(path)
+	names := strings.Split(path[len(vol):], string(filepath.Separator))
+	last := -1
+	for i, name := range names {
+		if name != "" && name != "." {
+			last = i
+		}
 	}
-	if real, err = filepath.Abs(real); err != nil {
-		return filepath.Clean(path)
+	cur := vol + string(filepath.Separator)
+	for i, name := range names {
+		switch name {
+		case "", ".":
+			continue
+		case "..":
+			cur = filepath.Dir(cur) // cur is real: its parent is where ".." leads
+			continue
+		}
+		next := filepath.Join(cur, name)
+		fi, err := os.Lstat(next)
+		if errors.Is(err, fs.ErrNotExist) {
+			return filepath.Join(append([]string{next}, names[i+1:]...)...), true
+		}
+		if err != nil {
+			return "", false
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 || (i == last && !followLast) {
+			cur = next
+			continue
+		}
+		if *links--; *links < 0 {
+			return "", false
+		}
+		target, err := os.Readlink(next)
+		if err != nil {
+			return "", false
+		}
+		if !filepath.IsAbs(target) {
+			target = cur + string(filepath.Separator) + target
+		}
+		if cur, ok = resolve(target, true, links); !ok {
+			return "", false
+		}
 	}
-	return filepath.Join(real, name)
+	return cur, true
 }
 
 // Existing returns the nearest of path (made absolute) and its ancestors
