@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/supers-dev/supers/logsink"
 )
 
 // TestCheckRefusesServiceLogDirThatIsDanglingLinkOrFile: superd --check
@@ -60,4 +62,67 @@ func TestCheckRefusesServiceLogDirThatIsDanglingLinkOrFile(t *testing.T) {
 		}
 		checkLogDir(t, conf, dir, logs)
 	})
+}
+
+// TestCheckRefusesServiceLogDirTheSinkRefuses: superd --check passed a
+// service whose log directory was there (a directory, or a link to one)
+// but one the log sink refuses for its owner or mode (another user's,
+// writable by every user); superd then did not run the service
+// ("services not created ... open logs: ..."), as it applies
+// logsink.CheckServiceDir when it loads services. The check now applies
+// it too, and passes once the directory is fixed.
+func TestCheckRefusesServiceLogDirTheSinkRefuses(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		link bool               // LOGDIR/a a link to the directory, not the directory
+		set  func(string) error // makes the directory one the sink refuses
+		fix  func(string) error
+	}{
+		{"link to another user's directory", true,
+			func(d string) error { return os.Chown(d, 65534, 65534) },
+			func(d string) error { return os.Chown(d, os.Geteuid(), os.Getegid()) }},
+		{"link to a world-writable directory", true,
+			func(d string) error { return os.Chmod(d, 0o777) },
+			func(d string) error { return os.Chmod(d, 0o755) }},
+		{"world-writable directory", false,
+			func(d string) error { return os.Chmod(d, 0o777) },
+			func(d string) error { return os.Chmod(d, 0o755) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if tc.name == "link to another user's directory" && os.Geteuid() != 0 {
+				t.Skip("needs root to give the directory to another user")
+			}
+			dir := t.TempDir()
+			conf := confWith(t, dir, "a.service", "[Service]\nExecStart=/bin/sleep 1000\n")
+			logs := filepath.Join(dir, "logs")
+			if err := os.Mkdir(logs, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			svc := filepath.Join(logs, "a")
+			target := svc
+			if tc.link {
+				target = filepath.Join(dir, "own")
+				if err := os.Symlink(target, svc); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.Mkdir(target, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.set(target); err != nil {
+				t.Fatal(err)
+			}
+			refusal := logsink.CheckServiceDir(svc)
+			if refusal == nil {
+				t.Fatalf("logsink.CheckServiceDir(%s) = nil: the case does not make a directory the sink refuses", svc)
+			}
+			checkLogDir(t, conf, dir, logs, "a.service", refusal.Error(), "(1 of them could not start on this machine now)")
+			if err := tc.fix(target); err != nil {
+				t.Fatal(err)
+			}
+			checkLogDir(t, conf, dir, logs)
+		})
+	}
 }

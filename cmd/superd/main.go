@@ -545,9 +545,12 @@ func (c *cli) logDirProblem() error {
 // Only for an existing log dir: a missing or refused log dir is
 // logDirProblem's. A service directory that is there is refused as the
 // log sink refuses it when it opens the logs: a file ("not a directory"),
-// or a symbolic link whose target does not exist (pathsafe.Existing's
-// DanglingLinkError, which pathsafe.MakeDirs returns). One that is not
-// there yet must be one superd's user may create.
+// a symbolic link whose target does not exist (pathsafe.Existing's
+// DanglingLinkError, which pathsafe.MakeDirs returns), or a directory (or
+// a link to one) that logsink.CheckServiceDir refuses for its owner or
+// modes, or those of the directories that lead to it, as superd does when
+// it loads the service. One that is not there yet must be one superd's
+// user may create.
 func (c *cli) serviceLogDirProblem(sp *config.Service) error {
 	logDir := c.LogDir
 	if logDir == "" {
@@ -564,6 +567,10 @@ func (c *cli) serviceLogDirProblem(sp *config.Service) error {
 			return &config.Error{File: sp.File, Err: fmt.Errorf("its log directory cannot be made: %w", err)}
 		case err == nil && len(missing) == 0 && !fi.IsDir():
 			return &config.Error{File: sp.File, Err: fmt.Errorf("its log directory %s: not a directory", d)}
+		case err == nil && len(missing) == 0:
+			if err := logsink.CheckServiceDir(dir); err != nil {
+				return &config.Error{File: sp.File, Err: fmt.Errorf("its logs cannot be written: %w", err)}
+			}
 		}
 		return nil
 	}
