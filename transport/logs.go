@@ -43,9 +43,10 @@ func parseLogQuery(v url.Values) (LogQuery, error) {
 		// line 5" to a user of tail(1).
 		n, err := strconv.Atoi(s)
 		switch {
-		case errors.Is(err, strconv.ErrRange) && s[0] >= '0' && s[0] <= '9':
+		case errors.Is(err, strconv.ErrRange) && allDigits(s):
 			// A number of lines all the same: saying it is not one
-			// would puzzle.
+			// would puzzle. Only digits: Atoi reports the range before
+			// a later character that makes it no number.
 			return LogQuery{}, fmt.Errorf("%w: tail=%q: too large: at most %d lines, or %q", ErrInvalidArgument, s, math.MaxInt, tailAll)
 		case err != nil || n < 0 || s[0] == '+':
 			return LogQuery{}, fmt.Errorf("%w: tail=%q: want a number of lines (0 or more) or %q", ErrInvalidArgument, s, tailAll)
@@ -212,3 +213,13 @@ func (l *logReader) Read(p []byte) (int, error) {
 
 // Close closes the answer.
 func (l *logReader) Close() error { return l.body.Close() }
+
+// allDigits reports whether s is made of decimal digits only.
+func allDigits(s string) bool {
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
+}

@@ -19,6 +19,9 @@ func TestHandlerLogsTailTooLarge(t *testing.T) {
 		{"?tail=99999999999999999999", `tail="99999999999999999999": too large: at most ` + limit + ` lines, or "all"`},
 		{"?tail=-99999999999999999999", `tail="-99999999999999999999": want a number of lines (0 or more)`},
 		{"?tail=%2B99999999999999999999", `tail="+99999999999999999999": want a number of lines (0 or more)`},
+		// Atoi reports the range before the character that is no digit.
+		{"?tail=99999999999999999999x", `tail="99999999999999999999x": want a number of lines (0 or more)`},
+		{"?tail=99999999999999999999_9", `tail="99999999999999999999_9": want a number of lines (0 or more)`},
 	} {
 		fb := newFakeBackend("web")
 		h, _ := newTestHandler(t, fb)

@@ -60,9 +60,10 @@ func (n *lineCount) UnmarshalText(text []byte) error {
 	// 5" to a user of tail(1).
 	v, err := strconv.Atoi(s)
 	switch {
-	case errors.Is(err, strconv.ErrRange) && s[0] >= '0' && s[0] <= '9':
+	case errors.Is(err, strconv.ErrRange) && allDigits(s):
 		// A number of lines all the same: saying it is not one would
-		// puzzle.
+		// puzzle. Only digits: Atoi reports the range before a later
+		// character that makes it no number.
 		return fmt.Errorf("%q: too large: at most %d lines, or \"all\"", s, math.MaxInt)
 	case err != nil || v < 0 || s[0] == '+':
 		return fmt.Errorf("%q: want a number of lines (0 or more) or \"all\"", s)
@@ -597,4 +598,14 @@ func lineStamp(line []byte) ([]byte, bool) {
 		}
 	}
 	return line[:len(shape)], true
+}
+
+// allDigits reports whether s is made of decimal digits only.
+func allDigits(s string) bool {
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -18,6 +18,9 @@ func TestLogsLinesTooLarge(t *testing.T) {
 		{"99999999999999999999", `--lines: "99999999999999999999": too large: at most ` + limit + ` lines, or "all"`},
 		{"-99999999999999999999", `--lines: "-99999999999999999999": want a number of lines (0 or more) or "all"`},
 		{"+99999999999999999999", `--lines: "+99999999999999999999": want a number of lines (0 or more) or "all"`},
+		// Atoi reports the range before the character that is no digit.
+		{"99999999999999999999x", `--lines: "99999999999999999999x": want a number of lines (0 or more) or "all"`},
+		{"99999999999999999999_9", `--lines: "99999999999999999999_9": want a number of lines (0 or more) or "all"`},
 	} {
 		r := runAgainst(t, socket, "logs", "-n", tc.value, "web")
 		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) || r.stdout != "" {
