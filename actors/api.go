@@ -156,11 +156,15 @@ func (s *Supervisor) tcpOptions(ctx context.Context) (opts transport.TCPOptions,
 		if s.cfg.ConfigDir == "" {
 			return transport.TCPOptions{}, false, errors.New("HTTP API: a token file is needed (no config dir to create one in)")
 		}
-		// A config dir that cannot be read (a typo in --config-dir) is
-		// said as Run says it without the HTTP API, not as a token file
-		// to create in it: creating that dir would give a supervisor of
-		// nothing.
-		if _, err := os.Stat(s.cfg.ConfigDir); err != nil {
+		// A config dir that cannot be read (a typo in --config-dir), or
+		// that is not a directory, is said as Run says it without the
+		// HTTP API, not as a token file to create in it: creating that
+		// dir would give a supervisor of nothing.
+		fi, err := os.Stat(s.cfg.ConfigDir)
+		if err == nil && !fi.IsDir() {
+			err = fmt.Errorf("%s: not a directory", s.cfg.ConfigDir)
+		}
+		if err != nil {
 			return transport.TCPOptions{}, false, fmt.Errorf("config dir: %w: %w", config.ErrServiceDir, err)
 		}
 		file = filepath.Join(s.cfg.ConfigDir, DefaultTokenFile)

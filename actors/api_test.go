@@ -143,4 +143,18 @@ func TestRunMissingConfigDirWithHTTPIsTheConfigDirsError(t *testing.T) {
 	if _, err := os.Lstat(typo); !os.IsNotExist(err) {
 		t.Errorf("the mistyped config dir: %v, want none", err)
 	}
+
+	// A config dir that is a file: its error, not the token file's in it.
+	file := filepath.Join(dir, "etc-file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sup, err = actors.New(actors.Config{ConfigDir: file, LogDir: filepath.Join(dir, "logs"), Socket: filepath.Join(dir, "s.sock"),
+		HTTP: actors.HTTPConfig{Addr: "127.0.0.1:0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err = sup.Run(ctx); !errors.Is(err, config.ErrServiceDir) || strings.Contains(err.Error(), "token") {
+		t.Fatalf("Run with a file for the config dir: %v, want the config dir's error (config.ErrServiceDir), not the token file's", err)
+	}
 }

@@ -203,4 +203,26 @@ func TestMissingConfigDirWithHTTPIsTheConfigDirsError(t *testing.T) {
 	if _, err := os.Lstat(typo); !os.IsNotExist(err) {
 		t.Errorf("the mistyped config dir: %v, want none", err)
 	}
+
+	// A config dir that is a file: only its error, not the token file's
+	// in it ("open FILE/http.token: not a directory") besides.
+	file := filepath.Join(dir, "etc-file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, check := range []bool{false, true} {
+		args := []string{"--config-dir", file, "--log-dir", filepath.Join(dir, "logs"),
+			"--socket", filepath.Join(dir, "s.sock"), "--http", "127.0.0.1:0"}
+		want := "--config-dir " + file + ": not a directory"
+		if check {
+			args = append([]string{"--check"}, args...)
+			want = "config dir: reading service directory"
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		out, err := exec.CommandContext(ctx, filepath.Join(binDir, "superd"), args...).CombinedOutput()
+		cancel()
+		if code := exitCode(err); code != 1 || !strings.Contains(string(out), want) || strings.Contains(string(out), "token") {
+			t.Errorf("superd (--check %v) with a file for --config-dir: exit %d, want 1 with %q and no token file's error:\n%s", check, code, want, out)
+		}
+	}
 }

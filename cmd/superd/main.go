@@ -435,10 +435,11 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 	case d.HTTPTokenFile != "":
 		tokenFile, tokenFrom = d.HTTPTokenFile, d.File+": [Daemon] HTTPTokenFile"
 	default:
-		if _, err := os.Stat(c.ConfigDir); err != nil {
+		if fi, err := os.Stat(c.ConfigDir); err != nil || !fi.IsDir() {
 			// The config dir's own error says it (a typo in
-			// --config-dir): advising to create it for the token would
-			// give a superd of nothing.
+			// --config-dir, a file): advising to create it for the
+			// token would give a superd of nothing, and a token file
+			// in a file is only the same error again.
 			return probs
 		}
 		tokenFile = filepath.Join(c.ConfigDir, actors.DefaultTokenFile)
