@@ -124,6 +124,11 @@ func TestMakeInstall(t *testing.T) {
 	if got := unitValue(t, unit, "KillMode"); got != "mixed" {
 		t.Errorf("KillMode=%s, want mixed", got)
 	}
+	// A service the kernel's OOM killer ends is a crash of that service,
+	// not a reason for systemd to stop superd and every service with it.
+	if got := unitValue(t, unit, "OOMPolicy"); got != "continue" {
+		t.Errorf("OOMPolicy=%s, want continue", got)
+	}
 	// systemctl reload is a SIGHUP, which superd takes as a reload.
 	if got := unitValue(t, unit, "ExecReload"); got != "/bin/kill -HUP $MAINPID" {
 		t.Errorf("ExecReload=%s", got)
