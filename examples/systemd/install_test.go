@@ -129,6 +129,11 @@ func TestMakeInstall(t *testing.T) {
 	if got := unitValue(t, unit, "OOMPolicy"); got != "continue" {
 		t.Errorf("OOMPolicy=%s, want continue", got)
 	}
+	// The services' tasks are counted together in the unit: systemd's
+	// default limit (15% of pid_max) would be shared by all of them.
+	if got := unitValue(t, unit, "TasksMax"); got != "infinity" {
+		t.Errorf("TasksMax=%s, want infinity", got)
+	}
 	// systemctl reload is a SIGHUP, which superd takes as a reload.
 	if got := unitValue(t, unit, "ExecReload"); got != "/bin/kill -HUP $MAINPID" {
 		t.Errorf("ExecReload=%s", got)
