@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -128,6 +129,14 @@ func TestMakeInstall(t *testing.T) {
 	// not a reason for systemd to stop superd and every service with it.
 	if got := unitValue(t, unit, "OOMPolicy"); got != "continue" {
 		t.Errorf("OOMPolicy=%s, want continue", got)
+	}
+	// The services may need the network, remote file systems and user
+	// lookups at boot, and until they are stopped at shutdown.
+	after := strings.Fields(unitValue(t, unit, "After"))
+	for _, want := range []string{"network.target", "remote-fs.target", "nss-user-lookup.target"} {
+		if !slices.Contains(after, want) {
+			t.Errorf("After=%s, want %s among them", strings.Join(after, " "), want)
+		}
 	}
 	// The services' tasks are counted together in the unit: systemd's
 	// default limit (15% of pid_max) would be shared by all of them.
