@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http/httptrace"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -120,13 +121,31 @@ type kongExit struct{ code int }
 // stop and restart, see parseQuick) skip building kong's model of the
 // grammar, which costs more than the request itself; the others, and tab
 // completion, go through kong.
+//
+// --version (or -V) alone prints supers' own version and exits 0, without
+// asking superd, as packagers' smoke tests and superd --version expect.
+// It is read here, before kong: as a flag of the grammar it would be one
+// of the global flags, which parseQuick must all know (see TestQuickGrammar).
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	if getenv("COMP_LINE") == "" {
+		if len(args) == 1 && (args[0] == "--version" || args[0] == "-V") {
+			if _, err := fmt.Fprintln(stdout, versionLine()); err != nil {
+				fmt.Fprintf(stderr, "supers: %s\n", oneLine(err.Error()))
+				return exitError
+			}
+			return exitOK
+		}
 		if q, ok := parseQuick(args); ok {
 			return execute(q.globals, false, stdin, stdout, stderr, getenv, func(a *app) error { return q.cmd.Run(ctx, a) })
 		}
 	}
 	return runKong(ctx, args, stdin, stdout, stderr, getenv)
+}
+
+// versionLine is supers' own version, as --version and the version
+// command (first) print it: "supers VERSION (GO VERSION)".
+func versionLine() string {
+	return fmt.Sprintf("supers %s (%s)", version, runtime.Version())
 }
 
 // newParser returns the kong parser of grammar.

@@ -593,7 +593,9 @@ type versionOutput struct {
 }
 
 // Run prints the CLI's version and, if superd answers, superd's. Failing to
-// reach superd is reported on stderr but is not an error.
+// reach superd is reported on stderr but is not an error: supers' own
+// version, which is what was asked, is printed (exit 0; README lists this
+// exception to exit 1 for superd unreachable).
 func (c *versionCmd) Run(ctx context.Context, a *app) error {
 	out := versionOutput{Supers: transport.VersionInfo{Version: version, GoVersion: runtime.Version()}}
 	rctx, cancel := a.withTimeout(ctx)
@@ -606,7 +608,7 @@ func (c *versionCmd) Run(ctx context.Context, a *app) error {
 	if a.json {
 		return writeJSON(a.stdout, out)
 	}
-	if _, err := fmt.Fprintf(a.stdout, "supers %s (%s)\n", out.Supers.Version, out.Supers.GoVersion); err != nil {
+	if _, err := fmt.Fprintln(a.stdout, versionLine()); err != nil {
 		return err
 	}
 	if out.Superd != nil {

@@ -12,7 +12,8 @@
 // TYPE,...], cat NAME, apply FILE..., edit NAME, rm NAME... (or rm
 // --if-match HASH NAME), version, completion [-c] [bash|zsh|fish]. A NAME
 // of status, usage, start, stop, restart and logs may be a pattern
-// ('web-*').
+// ('web-*'). supers --version (or -V), alone, prints supers' own version
+// without asking superd.
 //
 // The socket defaults to $SUPERS_SOCKET, else /run/super/superd.sock for root
 // and $XDG_RUNTIME_DIR/super/superd.sock for other users (the same rule
@@ -62,7 +63,8 @@
 // opens a service's file in $VISUAL or $EDITOR (else vi) and saves it back
 // once superd finds it valid, unless someone changed it meanwhile.
 //
-// Exit status: 0 success; 1 error (including superd not reachable, a
+// Exit status: 0 success; 1 error (including superd not reachable, except
+// for version, which then prints supers' own version and exits 0; a
 // program that could not be executed, and for reload, check and apply an
 // invalid service file); 2 usage error (a malformed service name
 // included); 3 status and usage: a named service is not running; 4 status,

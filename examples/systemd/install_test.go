@@ -98,9 +98,11 @@ func TestMakeInstall(t *testing.T) {
 			t.Fatalf("%s --help: %v\n%s", p, err, out)
 		}
 	}
-	out, err := exec.Command(superd, "--version").CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "v-install-test") {
-		t.Errorf("superd --version = %q, %v; want the version given to make", out, err)
+	for _, p := range []string{superd, supers} {
+		out, err := exec.Command(p, "--version").CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "v-install-test") {
+			t.Errorf("%s --version = %q, %v; want the version given to make", p, out, err)
+		}
 	}
 
 	raw, err := os.ReadFile(unitPath)
