@@ -118,6 +118,14 @@ func run(args []string, stderr io.Writer) int {
 		logger.Error("superd failed", "err", fmt.Errorf("--config-dir %s: not a directory", c.ConfigDir))
 		return 1
 	}
+	// A config dir that is missing (or one another user could write) is
+	// refused here, with the error Run would give once it had loaded it:
+	// Run takes the socket's lock first, and a refused start must create
+	// nothing (the socket's directory, its lock file).
+	if err := config.CheckDirTrusted(c.ConfigDir); err != nil {
+		logger.Error("superd failed", "err", fmt.Errorf("config dir: %w: %w", config.ErrServiceDir, err))
+		return 1
+	}
 	if err := logDirRefusal(c.LogDir); err != nil {
 		logger.Error("superd failed", "err", err)
 		return 1
