@@ -126,3 +126,20 @@ func TestCheckRefusesServiceLogDirTheSinkRefuses(t *testing.T) {
 		})
 	}
 }
+
+// A service log directory that is a loop of symbolic links (or any path
+// the sink's stat fails on) passed superd --check, which then did not run
+// the service ("too many levels of symbolic links").
+func TestCheckRefusesServiceLogDirLinkLoop(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	conf := confWith(t, dir, "a.service", "[Service]\nExecStart=/bin/sleep 1000\n")
+	logs := filepath.Join(dir, "logs")
+	if err := os.Mkdir(logs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("a", filepath.Join(logs, "a")); err != nil {
+		t.Fatal(err)
+	}
+	checkLogDir(t, conf, dir, logs, "a.service", "too many levels of symbolic links", "(1 of them could not start on this machine now)")
+}

@@ -50,3 +50,22 @@ func TestRefusedConfigDirCreatesNothing(t *testing.T) {
 		})
 	}
 }
+
+// The same for a config dir superd's user may not read (nobody's, mode
+// 0300): only Run's load found it, after the socket's lock was taken.
+func TestUnreadableConfigDirCreatesNothing(t *testing.T) {
+	t.Parallel()
+	base, run := superdAsNobody(t)
+	_, mine := rootsAndNobodys(t, base, "unused")
+	if err := os.Chmod(filepath.Join(base, "conf"), 0o300); err != nil {
+		t.Fatal(err)
+	}
+	sockDir := filepath.Join(mine, "run", "super") // nobody may make it
+	out, code := run("--log-dir", filepath.Join(mine, "logs"), "--socket", filepath.Join(sockDir, "s.sock"))
+	if want := "config dir: reading service directory: open " + filepath.Join(base, "conf") + ": permission denied"; code != 1 || !strings.Contains(out, want) {
+		t.Errorf("exit %d, want 1 with %q:\n%s", code, want, out)
+	}
+	if _, err := os.Stat(sockDir); !os.IsNotExist(err) {
+		t.Errorf("after a refused start, the socket's directory %s: %v (want it not made)", sockDir, err)
+	}
+}

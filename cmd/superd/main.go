@@ -122,7 +122,7 @@ func run(args []string, stderr io.Writer) int {
 	// refused here, with the error Run would give once it had loaded it:
 	// Run takes the socket's lock first, and a refused start must create
 	// nothing (the socket's directory, its lock file).
-	if err := config.CheckDirTrusted(c.ConfigDir); err != nil {
+	if err := configDirRefusal(c.ConfigDir); err != nil {
 		logger.Error("superd failed", "err", fmt.Errorf("config dir: %w: %w", config.ErrServiceDir, err))
 		return 1
 	}
@@ -548,6 +548,24 @@ func (c *cli) logDirProblem() error {
 	return nil
 }
 
+// configDirRefusal returns why the config dir cannot be loaded before
+// anything is created (Run takes the socket's lock first): another user
+// could write it (config.CheckDirTrusted), or it cannot be read.
+func configDirRefusal(dir string) error {
+	if err := config.CheckDirTrusted(dir); err != nil {
+		return err
+	}
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := f.Readdirnames(1); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}
+
 // serviceLogDirProblem returns why superd's user could not make or use
 // the log directory of sp in the log dir, for superd --check, or nil:
 // superd would start, and not run sp ("services not created ...").
@@ -574,6 +592,10 @@ func (c *cli) serviceLogDirProblem(sp *config.Service) error {
 		switch {
 		case errors.As(err, new(*pathsafe.DanglingLinkError)):
 			return &config.Error{File: sp.File, Err: fmt.Errorf("its log directory cannot be made: %w", err)}
+		case err != nil:
+			// A loop of links, a directory on the way that may not be
+			// searched: the sink's stat fails as this one did.
+			return &config.Error{File: sp.File, Err: fmt.Errorf("its log directory %s: %w", dir, err)}
 		case err == nil && len(missing) == 0 && !fi.IsDir():
 			return &config.Error{File: sp.File, Err: fmt.Errorf("its log directory %s: not a directory", d)}
 		case err == nil && len(missing) == 0:
