@@ -271,6 +271,11 @@ const (
 // still stopping, once --timeout has passed.
 const stopPollInterval = time.Second
 
+// refusedProbes is how many questions of whileBusy in a row the socket
+// must refuse, once the deadline has passed, before the refusal ends the
+// wait (one stopPollInterval apart).
+const refusedProbes = 3
+
 // waitOp runs op (start, stop or restart) on the service name. With
 // --timeout given (or 0), the user's bound applies, as for any request.
 // Without it, --timeout's default bounds only how long superd may leave
@@ -401,9 +406,9 @@ func (a *app) startingMessage(ctx context.Context, wait time.Duration) (msg stri
 // says nothing of the request, which superd may be carrying out, so it
 // neither cuts ctx nor pushes the deadline back (but for the one more
 // --timeout any answer that is not busy gets after a busy one); when the
-// deadline passes with the last question refused, that error is the
-// cause: the refusal, not a silent superd, is what the user must be
-// told. release ends the wait.
+// deadline passes with the last refusedProbes questions refused, that
+// error is the cause: the refusal, not a silent superd, is what the user
+// must be told. release ends the wait.
 func (a *app) whileBusy(ctx context.Context, busy func(context.Context) (bool, error)) (_ context.Context, release func()) {
 	rctx, cancel := context.WithCancelCause(ctx)
 	done := make(chan struct{})
@@ -412,7 +417,7 @@ func (a *app) whileBusy(ctx context.Context, busy func(context.Context) (bool, e
 	go func() {
 		defer wg.Done()
 		deadline := time.Now().Add(a.timeout)
-		wasBusy := false
+		wasBusy, refusedInARow := false, 0
 		timer := time.NewTimer(a.timeout)
 		defer timer.Stop()
 		for {
@@ -425,6 +430,11 @@ func (a *app) whileBusy(ctx context.Context, busy func(context.Context) (bool, e
 			// the socket's share full for a moment must not cut a
 			// request that superd said is under way.
 			isBusy, refused := busy(rctx)
+			if refused != nil {
+				refusedInARow++
+			} else {
+				refusedInARow = 0
+			}
 			switch {
 			case isBusy:
 				deadline, wasBusy = time.Now().Add(a.timeout), true
@@ -435,6 +445,14 @@ func (a *app) whileBusy(ctx context.Context, busy func(context.Context) (bool, e
 				deadline, wasBusy = time.Now().Add(a.timeout), false
 			}
 			wait := time.Until(deadline)
+			if wait <= 0 && refused != nil && refusedInARow < refusedProbes {
+				// Only the socket's refusal so far: asked again (its
+				// share may be full for a moment) before it is the
+				// answer, so that one refusal at the deadline (the
+				// first question, say) does not cut a request under way.
+				timer.Reset(stopPollInterval)
+				continue
+			}
 			if wait <= 0 {
 				var cause error = context.DeadlineExceeded
 				if refused != nil {

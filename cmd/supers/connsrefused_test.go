@@ -78,7 +78,8 @@ func refusingSocket(t *testing.T, holdFirst bool) string {
 // the share stayed full), and with --timeout the command was "not done"
 // as if superd held it. supers now tells that refusal apart: it is not
 // "unavailable" to the waits, and a wait whose deadline passes with its
-// probe refused ends with the refusal's message.
+// probes refused (refusedProbes in a row) ends with the refusal's
+// message.
 func TestTooManyConnectionsIsNotStarting(t *testing.T) {
 	t.Parallel()
 	// What the waits take for superd's start or shutdown.
@@ -155,6 +156,24 @@ func TestTooManyConnectionsIsNotStarting(t *testing.T) {
 // with the restart's own answer.
 func TestRefusedProbeAfterStoppingKeepsTheRequest(t *testing.T) {
 	t.Parallel()
+	refusedProbeKeepsTheRequest(t, 3)
+}
+
+// The first question of the wait, at --timeout, refused by the socket:
+// with no answer yet it ended the wait at once, cutting the restart that
+// the next question would have found under way. The refusal is asked
+// again before it is the answer.
+func TestRefusedFirstProbeKeepsTheRequest(t *testing.T) {
+	t.Parallel()
+	refusedProbeKeepsTheRequest(t, 2)
+}
+
+// refusedProbeKeepsTheRequest runs a restart against a fake superd that
+// answers it only after the wait's questions went on past a refused one:
+// connection refuseAt (2: the first question) gets the socket's refusal,
+// the other questions "stopping". The restart must end with its own
+// answer.
+func refusedProbeKeepsTheRequest(t *testing.T, refuseAt int) {
 	path := filepath.Join(shortTempDir(t), "s.sock")
 	ln, err := net.Listen("unix", path)
 	if err != nil {
@@ -195,15 +214,13 @@ func TestRefusedProbeAfterStoppingKeepsTheRequest(t *testing.T) {
 					}
 					reply(c, transport.StateRunning)
 				})
-			case 2: // the first probe: still stopping
-				wg.Go(func() { reply(c, transport.StateStopping) })
-			case 3: // the next one refused: the share full for a moment
+			case refuseAt: // refused: the share full for a moment
 				_, _ = c.Write([]byte(refusal))
 				_ = c.Close()
-			case 4:
+			case refuseAt + 1:
 				close(probedAfter)
 				fallthrough
-			default:
+			default: // still stopping
 				wg.Go(func() { reply(c, transport.StateStopping) })
 			}
 		}
