@@ -61,6 +61,31 @@ func TestDanglingLinkIsNotAMissingDirectory(t *testing.T) {
 // which exists (a link). It now names the target as the kernel resolves
 // it, and at the end of a chain, the last link and its missing target.
 func TestDanglingLinkNamesWhatToCreate(t *testing.T) {
+	t.Run("missing name before ..", func(t *testing.T) {
+		// l -> nothere/../real with real there: the kernel fails at
+		// nothere, which a lexical clean of the target dropped (the
+		// error said to create real, which exists).
+		dir := t.TempDir()
+		if err := os.Mkdir(filepath.Join(dir, "real"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		link := filepath.Join(dir, "l")
+		if err := os.Symlink("nothere/../real", link); err != nil {
+			t.Fatal(err)
+		}
+		want := &DanglingLinkError{Link: link, Target: filepath.Join(dir, "nothere")}
+		_, _, _, err := Existing(filepath.Join(link, "a"))
+		var dl *DanglingLinkError
+		if !errors.As(err, &dl) || *dl != *want {
+			t.Fatalf("Existing = %v, want %v", err, want)
+		}
+		if err := os.Mkdir(want.Target, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := Existing(filepath.Join(link, "a")); err != nil {
+			t.Errorf("Existing once %s is made: %v", want.Target, err)
+		}
+	})
 	t.Run("through a link", func(t *testing.T) {
 		dir := t.TempDir()
 		deep := filepath.Join(dir, "deep", "dir")

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -93,7 +94,8 @@ func resolveDir(path string) string {
 // name that is a symbolic link (but the last one when followLast is
 // false) replaced by where it leads, a relative target from the real
 // directory that holds the link, up to the first name that does not
-// exist; the names from there on are kept, cleaned. So a link that does
+// exist; the names from there on are kept, cleaned (but for a ".."
+// among them: then only that first missing name). So a link that does
 // not lead anywhere within path is followed to what is really missing,
 // and a mkdir -p of the result makes what path needed. links is how many
 // more links it may follow (the kernel's MaxLinks in all); ok is false
@@ -128,6 +130,12 @@ func resolve(path string, followLast bool, links *int) (_ string, ok bool) {
 		next := filepath.Join(cur, name)
 		fi, err := os.Lstat(next)
 		if errors.Is(err, fs.ErrNotExist) {
+			if slices.Contains(names[i+1:], "..") {
+				// A ".." below a missing name goes up from it, not
+				// from its parent: the missing name is what to make
+				// first (a lexical clean would drop "nothere/..").
+				return next, true
+			}
 			return filepath.Join(append([]string{next}, names[i+1:]...)...), true
 		}
 		if err != nil {
