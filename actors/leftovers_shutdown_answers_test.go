@@ -26,8 +26,7 @@ import (
 // after the start, their connections are not cut before the answer.
 // Run returned at once, and api.close cancelled the requests and closed
 // their connections in the same breath, so that whether an answer got out
-// first was a race (which the answers often won under -race: the
-// cmd/superd test of this, through supers, then passed). Here the answers
+// first was a race (which the answers often won under -race). Here the answers
 // must have reached the clients by the time api.close is about to run,
 // which they cannot if Run leaves the requests to api.close, whatever the
 // timing.
