@@ -106,13 +106,16 @@ func run(args []string, stderr io.Writer) int {
 	if c.LogDir == "" {
 		c.LogDir = filepath.Join(c.ConfigDir, "logs")
 	}
+	// Under systemd, superd's stderr is the journal's stream: each line
+	// carries its priority (see toJournal).
+	journal := stderr == io.Writer(os.Stderr) && toJournal(os.Getenv("JOURNAL_STREAM"), os.Stderr)
 	// superd's own log goes through a bounded queue: a stderr that is not
 	// read must not block supervision (see logQueue).
 	logs := newLogQueue(stderr, logQueueRecords, func(w io.Writer, dropped uint64) {
-		newLogger(w, "warn", c.LogFormat).Warn("superd's log output was not being read: records dropped", "dropped", dropped)
+		newLogger(w, "warn", c.LogFormat, journal).Warn("superd's log output was not being read: records dropped", "dropped", dropped)
 	})
 	defer logs.Close(logFlushWait)
-	logger := newLogger(logs, c.LogLevel, c.LogFormat)
+	logger := newLogger(logs, c.LogLevel, c.LogFormat, journal)
 	if fi, err := os.Stat(c.ConfigDir); err == nil && !fi.IsDir() {
 		// Not "superd.conf: .../superd.conf: not a directory".
 		logger.Error("superd failed", "err", fmt.Errorf("--config-dir %s: not a directory", c.ConfigDir))
@@ -611,14 +614,23 @@ func (c *cli) serviceLogDirProblem(sp *config.Service) error {
 	return nil
 }
 
-func newLogger(w io.Writer, level, format string) *slog.Logger {
+// newLogger returns superd's logger, writing to w in format (text or
+// json) from level on; with journal (stderr is the journal's stream: see
+// toJournal), each line begins with its level's syslog priority.
+func newLogger(w io.Writer, level, format string, journal bool) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
 	opts := &slog.HandlerOptions{Level: l}
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+	newHandler := func(w io.Writer) slog.Handler {
+		if format == "json" {
+			return slog.NewJSONHandler(w, opts)
+		}
+		return slog.NewTextHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	if journal {
+		return slog.New(newJournalHandler(w, newHandler))
+	}
+	return slog.New(newHandler(w))
 }
 
 // stopOnSignal calls stop at the first signal of sigs, which begins
