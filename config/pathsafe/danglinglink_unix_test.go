@@ -73,47 +73,29 @@ func TestDanglingLinkNamesWhatToCreate(t *testing.T) {
 		if err := os.Symlink("nothere/../real", link); err != nil {
 			t.Fatal(err)
 		}
-		want := &DanglingLinkError{Link: link, Target: filepath.Join(dir, "nothere")}
-		_, _, _, err := Existing(filepath.Join(link, "a"))
-		var dl *DanglingLinkError
-		if !errors.As(err, &dl) || *dl != *want {
-			t.Fatalf("Existing = %v, want %v", err, want)
-		}
-		if err := os.Mkdir(want.Target, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if _, _, _, err := Existing(filepath.Join(link, "a")); err != nil {
-			t.Errorf("Existing once %s is made: %v", want.Target, err)
-		}
+		namesWhatToCreate(t, filepath.Join(link, "a"), &DanglingLinkError{Link: link, Target: filepath.Join(dir, "nothere")})
 	})
-	t.Run("through a link", func(t *testing.T) {
-		dir := t.TempDir()
-		deep := filepath.Join(dir, "deep", "dir")
-		if err := os.MkdirAll(deep, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		via := filepath.Join(dir, "via")
-		if err := os.Symlink(deep, via); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Symlink("../real", filepath.Join(deep, "logs")); err != nil {
-			t.Fatal(err)
-		}
-		link := filepath.Join(via, "logs")
-		want := &DanglingLinkError{Link: link, Target: filepath.Join(dir, "deep", "real")}
-		_, _, _, err := Existing(filepath.Join(link, "a"))
-		var dl *DanglingLinkError
-		if !errors.As(err, &dl) || *dl != *want {
-			t.Fatalf("Existing = %v, want %v", err, want)
-		}
-		// Creating what it names is what the path needed.
-		if err := os.Mkdir(want.Target, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if _, _, _, err := Existing(filepath.Join(link, "a")); err != nil {
-			t.Errorf("Existing once %s is made: %v", want.Target, err)
-		}
-	})
+	// A target written with a trailing slash (ln -s ../real/ logs) was
+	// joined lexically, taking its ".." from the path the link was named
+	// by, as was one without.
+	for _, target := range []string{"../real", "../real/"} {
+		t.Run("through a link to "+target, func(t *testing.T) {
+			dir := t.TempDir()
+			deep := filepath.Join(dir, "deep", "dir")
+			if err := os.MkdirAll(deep, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			via := filepath.Join(dir, "via")
+			if err := os.Symlink(deep, via); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(target, filepath.Join(deep, "logs")); err != nil {
+				t.Fatal(err)
+			}
+			link := filepath.Join(via, "logs")
+			namesWhatToCreate(t, filepath.Join(link, "a"), &DanglingLinkError{Link: link, Target: filepath.Join(dir, "deep", "real")})
+		})
+	}
 	t.Run("chain", func(t *testing.T) {
 		dir := t.TempDir()
 		l1, l2, missing := filepath.Join(dir, "l1"), filepath.Join(dir, "l2"), filepath.Join(dir, "missing")
@@ -124,51 +106,14 @@ func TestDanglingLinkNamesWhatToCreate(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := &DanglingLinkError{Link: l1, Target: missing, Via: l2}
-		var dl *DanglingLinkError
-		if _, _, _, err := Existing(filepath.Join(l1, "a")); !errors.As(err, &dl) || *dl != *want {
-			t.Fatalf("Existing = %v, want %v", err, want)
-		}
 		if got, w := want.Error(), l1+" is a symbolic link, through the symbolic link "+l2+", to "+missing+", which does not exist: create it"; got != w {
 			t.Errorf("the error says %q, want %q", got, w)
 		}
+		var dl *DanglingLinkError
 		if err := MakeDirs(filepath.Join(l1, "a"), 0o750); !errors.As(err, &dl) || *dl != *want {
 			t.Errorf("MakeDirs = %v, want %v", err, want)
 		}
-		if err := os.Mkdir(missing, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if _, _, _, err := Existing(filepath.Join(l1, "a")); err != nil {
-			t.Errorf("Existing once %s is made: %v", missing, err)
-		}
-	})
-	// A target written with a trailing slash (ln -s ../real/ logs) was
-	// joined lexically, taking its ".." from the path the link was named
-	// by.
-	t.Run("trailing slash", func(t *testing.T) {
-		dir := t.TempDir()
-		deep := filepath.Join(dir, "deep", "dir")
-		if err := os.MkdirAll(deep, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		via := filepath.Join(dir, "via")
-		if err := os.Symlink(deep, via); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Symlink("../real/", filepath.Join(deep, "logs")); err != nil {
-			t.Fatal(err)
-		}
-		link := filepath.Join(via, "logs")
-		want := &DanglingLinkError{Link: link, Target: filepath.Join(dir, "deep", "real")}
-		var dl *DanglingLinkError
-		if _, _, _, err := Existing(filepath.Join(link, "a")); !errors.As(err, &dl) || *dl != *want {
-			t.Fatalf("Existing = %v, want %v", err, want)
-		}
-		if err := os.Mkdir(want.Target, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if _, _, _, err := Existing(filepath.Join(link, "a")); err != nil {
-			t.Errorf("Existing once %s is made: %v", want.Target, err)
-		}
+		namesWhatToCreate(t, filepath.Join(l1, "a"), want)
 	})
 	// A link on the target's path that leads nowhere (l -> sub/logs, sub
 	// a dangling link): the error named .../sub/logs, which cannot be
@@ -183,17 +128,24 @@ func TestDanglingLinkNamesWhatToCreate(t *testing.T) {
 		if err := os.Symlink("sub/logs", link); err != nil {
 			t.Fatal(err)
 		}
-		want := &DanglingLinkError{Link: link, Target: filepath.Join(missing, "logs")}
-		var dl *DanglingLinkError
-		if _, _, _, err := Existing(filepath.Join(link, "a")); !errors.As(err, &dl) || *dl != *want {
-			t.Fatalf("Existing = %v, want %v", err, want)
-		}
-		// A mkdir -p of what it names is what the path needed.
-		if err := os.MkdirAll(want.Target, 0o755); err != nil {
-			t.Fatalf("creating what the error names: %v", err)
-		}
-		if _, _, _, err := Existing(filepath.Join(link, "a")); err != nil {
-			t.Errorf("Existing once %s is made: %v", want.Target, err)
-		}
+		namesWhatToCreate(t, filepath.Join(link, "a"), &DanglingLinkError{Link: link, Target: filepath.Join(missing, "logs")})
 	})
+}
+
+// namesWhatToCreate checks that Existing(path) fails with want, and that
+// once want.Target is made (with its parents: a mkdir -p of what the
+// error names), it no longer fails: what the error names is what the path
+// needed.
+func namesWhatToCreate(t *testing.T, path string, want *DanglingLinkError) {
+	t.Helper()
+	var dl *DanglingLinkError
+	if _, _, _, err := Existing(path); !errors.As(err, &dl) || *dl != *want {
+		t.Fatalf("Existing = %v, want %v", err, want)
+	}
+	if err := os.MkdirAll(want.Target, 0o755); err != nil {
+		t.Fatalf("creating what the error names: %v", err)
+	}
+	if _, _, _, err := Existing(path); err != nil {
+		t.Errorf("Existing once %s is made: %v", want.Target, err)
+	}
 }
