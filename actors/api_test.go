@@ -74,17 +74,7 @@ func refusedRunLeavesNoToken(t *testing.T, run func(t *testing.T, dir, token str
 func TestRunTokenFileDirMissing(t *testing.T) {
 	dir := t.TempDir()
 	sub := filepath.Join(dir, "sub")
-	sup, err := actors.New(actors.Config{LogDir: filepath.Join(dir, "logs"),
-		HTTP: actors.HTTPConfig{Addr: "127.0.0.1:0", TokenFile: filepath.Join(sub, "tok")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err = sup.Run(ctx)
-	if err == nil {
-		t.Fatal("Run started without a token file")
-	}
+	err := runWithTokenFile(t, dir, filepath.Join(sub, "tok"))
 	msg := err.Error()
 	for _, want := range []string{"directory " + sub + " does not exist", "create the directory", "HTTP.TokenFile"} {
 		if !strings.Contains(msg, want) {
@@ -157,4 +147,23 @@ func TestRunMissingConfigDirWithHTTPIsTheConfigDirsError(t *testing.T) {
 	if err = sup.Run(ctx); !errors.Is(err, config.ErrServiceDir) || strings.Contains(err.Error(), "token") {
 		t.Fatalf("Run with a file for the config dir: %v, want the config dir's error (config.ErrServiceDir), not the token file's", err)
 	}
+}
+
+// runWithTokenFile runs a supervisor of the HTTP API whose token file,
+// tokenFile, cannot be had, with its log dir in dir, and returns Run's
+// error, which must not be nil.
+func runWithTokenFile(t *testing.T, dir, tokenFile string) error {
+	t.Helper()
+	sup, err := actors.New(actors.Config{LogDir: filepath.Join(dir, "logs"),
+		HTTP: actors.HTTPConfig{Addr: "127.0.0.1:0", TokenFile: tokenFile}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = sup.Run(ctx)
+	if err == nil {
+		t.Fatal("Run started without a token file")
+	}
+	return err
 }

@@ -1,16 +1,13 @@
 package actors_test
 
 import (
-	"context"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/supers-dev/supers/actors"
 	"github.com/supers-dev/supers/config/pathsafe"
 )
 
@@ -26,17 +23,7 @@ func TestRunTokenFileDirDanglingLink(t *testing.T) {
 	if err := os.Symlink("tokreal", link); err != nil {
 		t.Fatal(err)
 	}
-	sup, err := actors.New(actors.Config{LogDir: filepath.Join(dir, "logs"),
-		HTTP: actors.HTTPConfig{Addr: "127.0.0.1:0", TokenFile: filepath.Join(link, "tok")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err = sup.Run(ctx)
-	if err == nil {
-		t.Fatal("Run started without a token file")
-	}
+	err := runWithTokenFile(t, dir, filepath.Join(link, "tok"))
 	msg := err.Error()
 	want := link + " is a symbolic link to " + target + ", which does not exist: create it"
 	for _, w := range []string{want, "HTTP.TokenFile"} {

@@ -90,17 +90,7 @@ func TestEmbedHTTPAddrWithoutAPI(t *testing.T) {
 func TestEmbedTokenFileCannotBeCreated(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "missing", actors.DefaultTokenFile)
-	sup, err := actors.New(actors.Config{LogDir: dir,
-		HTTP: actors.HTTPConfig{Addr: "127.0.0.1:0", TokenFile: file}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err = sup.Run(ctx)
-	if err == nil {
-		t.Fatal("Run started without a token file")
-	}
+	err := runWithTokenFile(t, dir, file)
 	msg := err.Error()
 	for _, want := range []string{file + ":", "no such file or directory", "--http-token-file", "HTTPTokenFile="} {
 		if !strings.Contains(msg, want) {
