@@ -23,11 +23,7 @@ func TestCheckRefusesServiceLogDirThatIsDanglingLinkOrFile(t *testing.T) {
 	t.Run("dangling link", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
-		conf := confWith(t, dir, "a.service", "[Service]\nExecStart=/bin/sleep 1000\n")
-		logs := filepath.Join(dir, "logs")
-		if err := os.Mkdir(logs, 0o755); err != nil {
-			t.Fatal(err)
-		}
+		conf, logs := serviceAndLogDir(t, dir)
 		link, target := filepath.Join(logs, "a"), filepath.Join(dir, "nowhere")
 		if err := os.Symlink(target, link); err != nil {
 			t.Fatal(err)
@@ -44,11 +40,7 @@ func TestCheckRefusesServiceLogDirThatIsDanglingLinkOrFile(t *testing.T) {
 	t.Run("file", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
-		conf := confWith(t, dir, "a.service", "[Service]\nExecStart=/bin/sleep 1000\n")
-		logs := filepath.Join(dir, "logs")
-		if err := os.Mkdir(logs, 0o755); err != nil {
-			t.Fatal(err)
-		}
+		conf, logs := serviceAndLogDir(t, dir)
 		file := filepath.Join(logs, "a")
 		if err := os.WriteFile(file, nil, 0o644); err != nil {
 			t.Fatal(err)
@@ -95,11 +87,7 @@ func TestCheckRefusesServiceLogDirTheSinkRefuses(t *testing.T) {
 				t.Skip("needs root to give the directory to another user")
 			}
 			dir := t.TempDir()
-			conf := confWith(t, dir, "a.service", "[Service]\nExecStart=/bin/sleep 1000\n")
-			logs := filepath.Join(dir, "logs")
-			if err := os.Mkdir(logs, 0o755); err != nil {
-				t.Fatal(err)
-			}
+			conf, logs := serviceAndLogDir(t, dir)
 			svc := filepath.Join(logs, "a")
 			target := svc
 			if tc.link {
@@ -133,13 +121,21 @@ func TestCheckRefusesServiceLogDirTheSinkRefuses(t *testing.T) {
 func TestCheckRefusesServiceLogDirLinkLoop(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	conf := confWith(t, dir, "a.service", "[Service]\nExecStart=/bin/sleep 1000\n")
-	logs := filepath.Join(dir, "logs")
-	if err := os.Mkdir(logs, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	conf, logs := serviceAndLogDir(t, dir)
 	if err := os.Symlink("a", filepath.Join(logs, "a")); err != nil {
 		t.Fatal(err)
 	}
 	checkLogDir(t, conf, dir, logs, "a.service", "too many levels of symbolic links", "(1 of them could not start on this machine now)")
+}
+
+// serviceAndLogDir makes, in dir, a config dir of one service, a, and an
+// empty log dir, and returns them.
+func serviceAndLogDir(t *testing.T, dir string) (conf, logs string) {
+	t.Helper()
+	conf = confWith(t, dir, "a.service", "[Service]\nExecStart=/bin/sleep 1000\n")
+	logs = filepath.Join(dir, "logs")
+	if err := os.Mkdir(logs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return conf, logs
 }
