@@ -17,7 +17,6 @@ import (
 
 	"github.com/supers-dev/supers/actors/runstate"
 	"github.com/supers-dev/supers/config"
-	"github.com/supers-dev/supers/config/pathsafe"
 	"github.com/supers-dev/supers/transport"
 )
 
@@ -185,26 +184,9 @@ func (s *Supervisor) tcpOptions(ctx context.Context) (opts transport.TCPOptions,
 // tokenError is Run's error for err, the failure of LoadOrCreateToken to
 // read or create the token file.
 func tokenError(file string, err error) error {
-	const another = "name another token file: Config.HTTP.TokenFile; superd's --http-token-file or HTTPTokenFile= in superd.conf"
-	if _, statErr := os.Lstat(file); !errors.Is(statErr, fs.ErrNotExist) {
-		return fmt.Errorf("HTTP API token: %w", err)
-	}
-	// It could not be created: say how to do without.
-	dir := filepath.Dir(file)
-	_, _, missing, dirErr := pathsafe.Existing(dir)
-	if dl := (*pathsafe.DanglingLinkError)(nil); errors.As(dirErr, &dl) {
-		// Not a missing directory: a mkdir of it would fail (the name
-		// exists). Name the link and the target to create.
-		return fmt.Errorf("HTTP API token: %w: %w (or %s)", err, dl, another)
-	}
-	if dirErr == nil && len(missing) > 0 {
-		// The file's "no such file or directory" is about its
-		// directory, which is not made for it (see
-		// HTTPConfig.TokenFile): name it.
-		return fmt.Errorf("HTTP API token: %w: directory %s does not exist (create the directory, or %s)", err, dir, another)
-	}
-	// A read-only config dir, say.
-	return fmt.Errorf("HTTP API token: %w (create it, or %s)", err, another)
+	// Its directory is not made for it (see HTTPConfig.TokenFile).
+	return transport.TokenFileError("HTTP API token", file, err,
+		"name another token file: Config.HTTP.TokenFile; superd's --http-token-file or HTTPTokenFile= in superd.conf")
 }
 
 // serve serves h on every listener (the socket to root, our user and the

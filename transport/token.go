@@ -57,6 +57,33 @@ func LoadOrCreateToken(path string) (token string, created bool, err error) {
 	return token, err == nil, err
 }
 
+// TokenFileError is the error of a program that could not load or create
+// the token file at path (err, from [LoadOrCreateToken] or
+// [CheckTokenFile]), said of what (the flag or setting that names the
+// file): for one that does not exist, how to do without, another telling
+// how to name another file. A missing directory is named (it is not made
+// for the file), and a directory that is a symbolic link to nothing is a
+// wrapped *pathsafe.DanglingLinkError, which names the target to create.
+func TokenFileError(what, path string, err error, another string) error {
+	if _, statErr := os.Lstat(path); !errors.Is(statErr, fs.ErrNotExist) {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	dir := filepath.Dir(path)
+	_, _, missing, dirErr := pathsafe.Existing(dir)
+	if dl := (*pathsafe.DanglingLinkError)(nil); errors.As(dirErr, &dl) {
+		// Not a missing directory: a mkdir of it would fail (the name
+		// exists). Name the link and the target to create.
+		return fmt.Errorf("%s: %w: %w (or %s)", what, err, dl, another)
+	}
+	if dirErr == nil && len(missing) > 0 {
+		// The file's "no such file or directory" is about its
+		// directory: name it.
+		return fmt.Errorf("%s: %w: directory %s does not exist (create the directory, or %s)", what, err, dir, another)
+	}
+	// A read-only config dir, say.
+	return fmt.Errorf("%s: %w (create it, or %s)", what, err, another)
+}
+
 // CheckTokenFile reports, without creating or changing anything, what
 // would make [LoadOrCreateToken] fail for path: an existing file it would
 // refuse (its type, owner, mode or token), or, for a missing one, a parent

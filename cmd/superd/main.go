@@ -457,25 +457,9 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 		tokenFrom = "HTTP API token (default " + tokenFile + ")"
 	}
 	if err := transport.CheckTokenFile(tokenFile); err != nil {
-		hint := ""
-		const another = "name another token file: --http-token-file, or HTTPTokenFile= in superd.conf"
-		if _, serr := os.Lstat(tokenFile); errors.Is(serr, fs.ErrNotExist) {
-			// One that superd would create: say how to do without. Its
-			// directory is not made for it: a missing one is named.
-			hint = " (create it, or " + another + ")"
-			dir := filepath.Dir(tokenFile)
-			_, _, missing, derr := pathsafe.Existing(dir)
-			if dl := (*pathsafe.DanglingLinkError)(nil); errors.As(derr, &dl) {
-				// Not a missing directory (a mkdir of it fails: the
-				// name exists): the link's target is to create.
-				probs = append(probs, fmt.Errorf("%s: %w: %w (or %s)", tokenFrom, err, dl, another))
-				return probs
-			}
-			if derr == nil && len(missing) > 0 {
-				hint = ": directory " + dir + " does not exist (create the directory, or " + another + ")"
-			}
-		}
-		probs = append(probs, fmt.Errorf("%s: %w%s", tokenFrom, err, hint))
+		// One that superd would create: how to do without it, its
+		// directory named if missing (it is not made for the file).
+		probs = append(probs, transport.TokenFileError(tokenFrom, tokenFile, err, "name another token file: --http-token-file, or HTTPTokenFile= in superd.conf"))
 	}
 	return probs
 }
