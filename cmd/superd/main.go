@@ -103,9 +103,7 @@ func run(args []string, stderr io.Writer) int {
 	if c.Socket == "" {
 		c.Socket = transport.DefaultSocketPath()
 	}
-	if c.LogDir == "" {
-		c.LogDir = filepath.Join(c.ConfigDir, "logs")
-	}
+	c.LogDir = c.logDir()
 	// Under systemd, superd's stderr is the journal's stream: each line
 	// carries its priority (see toJournal).
 	journal := stderr == io.Writer(os.Stderr) && toJournal(os.Getenv("JOURNAL_STREAM"), os.Stderr)
@@ -507,10 +505,7 @@ func logDirRefusal(logDir string) error {
 // service's problem (see serviceLogDirProblem): one made beforehand is
 // used as it is.
 func (c *cli) logDirProblem() error {
-	logDir := c.LogDir
-	if logDir == "" {
-		logDir = filepath.Join(c.ConfigDir, "logs")
-	}
+	logDir := c.logDir()
 	if err := logDirRefusal(logDir); err != nil {
 		return err // superd refuses to start
 	}
@@ -553,6 +548,14 @@ func configDirRefusal(dir string) error {
 	return nil
 }
 
+// logDir is the log dir superd uses: --log-dir, or <config-dir>/logs.
+func (c *cli) logDir() string {
+	if c.LogDir == "" {
+		return filepath.Join(c.ConfigDir, "logs")
+	}
+	return c.LogDir
+}
+
 // serviceLogDirProblem returns why superd's user could not make or use
 // the log directory of sp in the log dir, for superd --check, or nil:
 // superd would start, and not run sp ("services not created ...").
@@ -566,10 +569,7 @@ func configDirRefusal(dir string) error {
 // it loads the service. One that is not there yet must be one superd's
 // user may create.
 func (c *cli) serviceLogDirProblem(sp *config.Service) error {
-	logDir := c.LogDir
-	if logDir == "" {
-		logDir = filepath.Join(c.ConfigDir, "logs")
-	}
+	logDir := c.logDir()
 	if fi, err := os.Stat(logDir); err != nil || !fi.IsDir() {
 		return nil
 	}
