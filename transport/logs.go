@@ -39,17 +39,9 @@ func parseLogQuery(v url.Values) (LogQuery, error) {
 	case tailAll:
 		q.Tail = -1
 	default:
-		// Digits only: Atoi also takes a sign, and "+5" would mean "from
-		// line 5" to a user of tail(1).
-		n, err := strconv.Atoi(s)
-		switch {
-		case errors.Is(err, strconv.ErrRange) && allDigits(s):
-			// A number of lines all the same: saying it is not one
-			// would puzzle. Only digits: Atoi reports the range before
-			// a later character that makes it no number.
-			return LogQuery{}, fmt.Errorf("%w: tail=%q: too large: at most %d lines, or %q", ErrInvalidArgument, s, math.MaxInt, tailAll)
-		case err != nil || n < 0 || s[0] == '+':
-			return LogQuery{}, fmt.Errorf("%w: tail=%q: want a number of lines (0 or more) or %q", ErrInvalidArgument, s, tailAll)
+		n, err := ParseLineCount(s)
+		if err != nil {
+			return LogQuery{}, fmt.Errorf("%w: tail=%q: %w", ErrInvalidArgument, s, err)
 		}
 		q.Tail = n
 	}
@@ -213,6 +205,27 @@ func (l *logReader) Read(p []byte) (int, error) {
 
 // Close closes the answer.
 func (l *logReader) Close() error { return l.body.Close() }
+
+// ParseLineCount parses a number of lines to show (0 or more), as
+// supers logs -n and the logs query's tail take it, or "all" (-1). Digits
+// only: strconv.Atoi also takes a sign, and "+5" would mean "from line 5"
+// to a user of tail(1). Its errors do not repeat s.
+func ParseLineCount(s string) (int, error) {
+	if s == tailAll {
+		return -1, nil
+	}
+	n, err := strconv.Atoi(s)
+	switch {
+	case errors.Is(err, strconv.ErrRange) && allDigits(s):
+		// A number of lines all the same: saying it is not one would
+		// puzzle. Only digits: Atoi reports the range before a later
+		// character that makes it no number.
+		return 0, fmt.Errorf("too large: at most %d lines, or %q", math.MaxInt, tailAll)
+	case err != nil || n < 0 || s[0] == '+':
+		return 0, fmt.Errorf("want a number of lines (0 or more) or %q", tailAll)
+	}
+	return n, nil
+}
 
 // allDigits reports whether s is made of decimal digits only.
 func allDigits(s string) bool {

@@ -7,10 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/signal"
-	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -49,24 +47,12 @@ func (n *lineCount) Decode(ctx *kong.DecodeContext) error {
 	return n.UnmarshalText([]byte(t.String()))
 }
 
-// UnmarshalText parses "all" or a number of lines.
+// UnmarshalText parses "all" or a number of lines, as superd's logs query
+// takes them (transport.ParseLineCount).
 func (n *lineCount) UnmarshalText(text []byte) error {
-	s := string(text)
-	if s == "all" {
-		*n = -1
-		return nil
-	}
-	// Digits only: Atoi also takes a sign, and "+5" would mean "from line
-	// 5" to a user of tail(1).
-	v, err := strconv.Atoi(s)
-	switch {
-	case errors.Is(err, strconv.ErrRange) && allDigits(s):
-		// A number of lines all the same: saying it is not one would
-		// puzzle. Only digits: Atoi reports the range before a later
-		// character that makes it no number.
-		return fmt.Errorf("%q: too large: at most %d lines, or \"all\"", s, math.MaxInt)
-	case err != nil || v < 0 || s[0] == '+':
-		return fmt.Errorf("%q: want a number of lines (0 or more) or \"all\"", s)
+	v, err := transport.ParseLineCount(string(text))
+	if err != nil {
+		return fmt.Errorf("%q: %w", text, err)
 	}
 	*n = lineCount(v)
 	return nil
@@ -598,14 +584,4 @@ func lineStamp(line []byte) ([]byte, bool) {
 		}
 	}
 	return line[:len(shape)], true
-}
-
-// allDigits reports whether s is made of decimal digits only.
-func allDigits(s string) bool {
-	for _, c := range []byte(s) {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
