@@ -594,7 +594,8 @@ func (e *APIError) Error() string {
 // cannot be read; unavailable: superd is shutting down, or the socket has no connection
 // left for the caller; from a superd that
 // gives no code, a 503 to Reload or CheckConfig is ErrConfigUnavailable
-// and to anything else ErrUnavailable), ErrUnauthorized
+// and to anything else ErrUnavailable; the socket's refusal of a
+// connection is ErrTooManyConnections too), ErrUnauthorized
 // for a 401, ErrForbidden for a 403, ErrPreconditionFailed for a 412 and
 // errors.ErrUnsupported for superd's 501.
 func (e *APIError) Is(target error) bool {
@@ -611,6 +612,10 @@ func (e *APIError) Is(target error) bool {
 			(e.code == CodeConfigUnavailable || e.code == "" && e.configRequest)
 	case ErrUnavailable:
 		return e.StatusCode == http.StatusServiceUnavailable && e.code != CodeConfigUnavailable
+	case ErrTooManyConnections:
+		// An older superd's answer was plain text: its line ends the
+		// message.
+		return e.StatusCode == http.StatusServiceUnavailable && strings.HasSuffix(e.Error(), TooManyConnections)
 	case ErrUnauthorized:
 		return e.StatusCode == http.StatusUnauthorized
 	case ErrForbidden:

@@ -189,7 +189,7 @@ func TestSocketKeepsConnectionsForRoot(t *testing.T) {
 	defer cancel()
 	_, err = NewClient(path).Status(ctx, "web")
 	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.Foreign() || !errors.Is(err, ErrUnavailable) || apiErr.Error() != TooManyConnections {
+	if !errors.As(err, &apiErr) || apiErr.Foreign() || !errors.Is(err, ErrUnavailable) || !errors.Is(err, ErrTooManyConnections) || apiErr.Error() != TooManyConnections {
 		t.Errorf("the client, past the others' share: %v, want superd's 503 %q", err, TooManyConnections)
 	}
 	other.Store(false)

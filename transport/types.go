@@ -398,6 +398,11 @@ var (
 	// control socket has no connection left for the caller's kind of user
 	// (HTTP 503).
 	ErrUnavailable = errors.New("superd is not running")
+	// ErrTooManyConnections: the control socket has no connection left
+	// for the caller's kind of user (its 503 with [TooManyConnections]);
+	// such an error is ErrUnavailable too, but says nothing of superd's
+	// state: the same request may succeed once a connection is free.
+	ErrTooManyConnections = errors.New(TooManyConnections)
 	// ErrUnauthorized: a TCP request without a valid bearer token (HTTP
 	// 401).
 	ErrUnauthorized = errors.New("unauthorized")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"runtime"
 	"sort"
 	"strings"
@@ -238,13 +237,9 @@ func superdUnavailable(err error) (string, bool) {
 // connsRefused reports whether err is the control socket's 503 to a
 // connection of a user other than root and superd's own when the
 // connections kept for those users are all taken
-// (transport.TooManyConnections; an older superd's was plain text, its
-// line in the error): superd serves, but not this connection.
-func connsRefused(err error) bool {
-	var apiErr *transport.APIError
-	return errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusServiceUnavailable &&
-		strings.HasSuffix(apiErr.Error(), transport.TooManyConnections)
-}
+// (transport.ErrTooManyConnections): superd serves, but not this
+// connection.
+func connsRefused(err error) bool { return errors.Is(err, transport.ErrTooManyConnections) }
 
 // probeStatus asks superd for the status of the service name, waiting
 // --timeout, at most wait.
