@@ -118,7 +118,7 @@ func (l *DirLock) refresh() (holder int, err error) {
 		// on a file system without flock) until a later refresh takes
 		// the lock. (Looked at once more: a holder that has exited may
 		// have released it by now.)
-		if who := foreignHolder(holder, f); who != "" {
+		if who := flock.Foreign(holder, f); who != "" {
 			if err = flock.TryLock(f); errors.Is(err, flock.ErrLocked) {
 				_ = f.Close()
 				if l.f != nil {

@@ -1,7 +1,8 @@
 // Package flock takes the exclusive advisory locks (flock(2)) that keep
-// two supervisors off the same config dir, control socket or state file,
-// and tells who holds one. It is plain Go with no dependency in the
-// module, so that config, transport and actors/runstate share it.
+// two supervisors off the same config dir, control socket, state file or
+// service log directory, and tells who holds one. It is plain Go with no
+// dependency in the module, so that config, transport, logsink and
+// actors/runstate share it.
 package flock
 
 import (

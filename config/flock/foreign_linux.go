@@ -1,4 +1,6 @@
-package config
+//go:build linux
+
+package flock
 
 import (
 	"bytes"
@@ -10,15 +12,17 @@ import (
 	"syscall"
 )
 
-// foreignHolder tells, for the process pid that holds the lock of the
-// directory open as dir (as /proc/locks names it; 0 if unknown), whether
-// it cannot be a supervisor of that directory: it returns what it is
-// ("pid N of uid U", or "pid N, which has exited ...") if so, and "" if it
-// may be one, or if that cannot be told. A supervisor of the directory
-// runs as root or as this process's user (the one the directory and its
-// files must belong to), and holds the lock itself, on the directory it
-// opened, for as long as it runs.
-func foreignHolder(pid int, dir *os.File) string {
+// Foreign tells, for the process pid that holds the lock of the
+// directory open as dir (as Holder names it; 0 if unknown), whether it
+// cannot be a supervisor of that directory: it returns what it is ("pid N
+// of uid U", or "pid N, which has exited ...") if so, and "" if it may be
+// one, or if that cannot be told. A supervisor of the directory runs as
+// root or as this process's user (the one the directory and its files
+// must belong to), and holds the lock itself, on the directory it opened,
+// for as long as it runs. Whoever may read a directory can lock it: a
+// lock Foreign describes is one a supervisor should not let keep it off
+// the directory.
+func Foreign(pid int, dir *os.File) string {
 	if pid <= 0 || pid == os.Getpid() {
 		return ""
 	}
