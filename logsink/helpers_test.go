@@ -18,6 +18,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/supers-dev/supers/config/flock"
 )
 
 // childEnv makes the test binary act as a service child: see TestMain. Its
@@ -47,6 +49,8 @@ func TestMain(m *testing.M) {
 		os.Exit(repeatMain())
 	case childSinkMode:
 		os.Exit(sinkMain())
+	case childLockMode:
+		os.Exit(lockMain())
 	default:
 		os.Exit(childMain())
 	}
@@ -523,5 +527,24 @@ func sinkMain() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	return 0
+}
+
+// childLockMode makes the test binary lock the directory sinkDirEnv
+// names, say "locked", and hold the lock until its stdin closes.
+const childLockMode = "lock"
+
+// lockMain is the child of childLockMode.
+func lockMain() int {
+	f, err := os.Open(os.Getenv(sinkDirEnv))
+	if err == nil {
+		err = flock.TryLock(f)
+	}
+	if err != nil {
+		fmt.Println("error", err)
+		return 1
+	}
+	fmt.Println("locked")
+	_, _ = io.Copy(io.Discard, os.Stdin)
 	return 0
 }

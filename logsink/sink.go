@@ -96,6 +96,12 @@ var (
 	// ErrPollerClosed is returned by Pipes when the Sink's Options.Poller is
 	// closed (or has failed).
 	ErrPollerClosed = errors.New("logsink: poller is closed")
+	// ErrDirInUse is wrapped by the error of Open when another process
+	// (another superd, or a program embedding the supervisor, with the same
+	// log dir and a service of the same name) holds the lock of the
+	// service's log directory: two writers of one file interleave their
+	// output and rotate it under each other.
+	ErrDirInUse = errors.New("in use by another supervisor: both would write and rotate the same log files")
 )
 
 // Stream identifies one of a service's two output streams.
@@ -383,6 +389,11 @@ type Sink struct {
 	// before that (see Ready and closeSignal), are closed then.
 	released, closeFinished bool
 	ready, closeDone        chan struct{}
+
+	// lock holds the flock of the log directory (see lockDir) from the
+	// preparation until Close has closed the files; nil without one.
+	// Written by prepare before the writers run, read by Close after.
+	lock *os.File
 }
 
 // closedChan is a closed channel: what Ready and closeSignal return once
@@ -408,7 +419,9 @@ type wrapFunc func(Stream, io.WriteCloser) io.WriteCloser
 // now: see shortOfResource) does not make Open fail: the failure is reported through opts.OnError, output
 // is dropped and counted until the files can be created, and each write
 // tries again, checking the directory as Open does first. Open fails for
-// the other errors, a directory that other users could change among them.
+// the other errors, a directory that other users could change among them,
+// and a directory whose lock another supervisor holds (ErrDirInUse): a
+// Sink holds a flock on opts.Dir until its Close has closed the files.
 //
 // With opts.OpenWait, Open returns within about that time even if the disk
 // hangs; with opts.After, it waits for that Sink to close first.
@@ -499,13 +512,23 @@ func open(opts Options, wrap wrapFunc) (*Sink, error) {
 	return s, nil
 }
 
-// prepare creates dir and the live files if needed, checks them, and
-// removes the backups older than MaxAge. A failure for lack of a resource
-// is only reported: the first write tries again.
-func (s *Sink) prepare(dir string) error {
+// prepare creates dir and the live files if needed, checks them, locks
+// dir, and removes the backups older than MaxAge. A failure for lack of a
+// resource is only reported: the first write tries again.
+func (s *Sink) prepare(dir string) (err error) {
 	dirErr := ensureDir(dir)
 	if dirErr != nil && !shortOfResource(dirErr) {
 		return fmt.Errorf("logsink: %w", dirErr)
+	}
+	if dirErr == nil {
+		if s.lock, err = lockDir(dir); err != nil {
+			return fmt.Errorf("logsink: %w", err)
+		}
+		defer func() {
+			if err != nil {
+				s.unlock()
+			}
+		}()
 	}
 	for _, w := range s.streams {
 		err := dirErr
@@ -522,6 +545,14 @@ func (s *Sink) prepare(dir string) error {
 		}
 	}
 	return nil
+}
+
+// unlock releases the lock of the log directory, if prepare took it.
+func (s *Sink) unlock() {
+	if s.lock != nil {
+		_ = s.lock.Close()
+		s.lock = nil
+	}
 }
 
 // start has the compressors compress what an earlier Sink left, and starts
@@ -940,6 +971,7 @@ func (s *Sink) Close() error {
 			}
 		}
 		s.closeErr = errors.Join(errs...)
+		s.unlock() // after the files and the compressions
 		s.mu.Lock()
 		s.closeFinished = true
 		if s.closeDone != nil {
