@@ -77,12 +77,18 @@
 // program must not run children of its own (the same would happen to
 // them). Run
 // then marks close-on-exec every descriptor the process has open from 3
-// up (those it inherited too), so that no service gets them.
+// up (those it inherited too), so that no service gets them, and owns the
+// process's disposition of SIGPIPE: each service's process starts with it
+// ignored or at its default action, as its IgnoreSIGPIPE= says, and the
+// program, which ignores or handles SIGPIPE from then on, never dies of
+// it (see process.Options).
 // Without it, a Supervisor reaps only the children it started, changes no
 // signal disposition, signal mask or umask of the program, and leaves its
 // descriptors alone: one the program inherited or opened without
 // close-on-exec (package os sets it on every file it opens) reaches the
-// services.
+// services, which also get the program's own disposition of SIGPIPE
+// whatever IgnoreSIGPIPE= says (a Go program's: the default action,
+// unless it calls signal.Ignore(syscall.SIGPIPE)).
 //
 // Importing this package links, through protoactor's metrics
 // dependencies (OpenTelemetry's Prometheus exporter), package expvar, whose

@@ -110,7 +110,12 @@ type Config struct {
 	// TimeoutStopSec. A Supervisor that sets it must be the only one of
 	// its process while it runs: Run fails, with an error wrapping
 	// process.ErrSubreaperInUse, for it while another Supervisor runs, and
-	// for any other while it runs.
+	// for any other while it runs. It also hands the process's disposition
+	// of SIGPIPE to the supervisor, which starts each service's process
+	// with SIGPIPE ignored or at its default action as its IgnoreSIGPIPE=
+	// says (see process.Options.Subreaper); without it, the services get
+	// the program's own disposition of SIGPIPE (a Go program's: the
+	// default action, unless it calls signal.Ignore(syscall.SIGPIPE)).
 	Subreaper bool
 	// StateFile is where the supervisor records the process group of each
 	// running service, the services the operator stopped and the services

@@ -109,6 +109,12 @@
 //	                   fails and the service backs off.
 //	                   With User=, the service's HOME, USER and LOGNAME are
 //	                   the user's (Environment= can override them).
+//	IgnoreSIGPIPE=     boolean, default yes (as in systemd): the child starts
+//	                   with SIGPIPE ignored, so that a write to a closed pipe
+//	                   or socket fails with EPIPE instead of killing it; no:
+//	                   at its default action. Only where the supervisor owns
+//	                   its process's signal dispositions (superd); an
+//	                   embedding program's children get its own.
 //	AutoStart=         boolean, default yes: start the service with superd.
 //	KillSignal=        the signal that asks the service to stop, by name with
 //	                   or without SIG (TERM, SIGTERM, sigterm) or by Linux

@@ -65,6 +65,11 @@ func (s *Service) ComputeHash() string {
 		// hold them as ETags).
 		e.bool(true)
 	}
+	if !s.IgnoreSIGPIPE {
+		// The same for IgnoreSIGPIPE=, whose default is true; a string,
+		// which cannot be mistaken for Timestamps' mark.
+		e.str("IgnoreSIGPIPE=no")
+	}
 	return hex.EncodeToString(e.h.Sum(nil))
 }
 

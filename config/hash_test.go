@@ -224,6 +224,7 @@ func TestNew(t *testing.T) {
 	want := &Service{
 		Name:           "app",
 		ExecStart:      []string{"/bin/app", "-x"},
+		IgnoreSIGPIPE:  true,
 		AutoStart:      true,
 		KillSignal:     "SIGTERM",
 		TimeoutStopSec: 10 * time.Second,

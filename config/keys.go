@@ -37,6 +37,7 @@ const (
 	keyStartLimitIntervalSec    = "StartLimitIntervalSec"
 	keyRestartCooldownSec       = "RestartCooldownSec"
 	keyUMask                    = "UMask"
+	keyIgnoreSIGPIPE            = "IgnoreSIGPIPE"
 
 	keyMaxSize     = "MaxSize"
 	keyMaxBackups  = "MaxBackups"
@@ -95,7 +96,7 @@ var serviceSchema = &schema{
 		// written either way loads.
 		{name: sectionUnit, keys: []string{keyDescription, keyStartLimitBurst, keyStartLimitIntervalSec}},
 		{name: sectionService, keys: []string{keyExecStart, keyWorkingDirectory, keyEnvironment, keyEnvironmentFile,
-			keyUser, keyGroup, keyUMask, keyAutoStart, keyKillSignal, keyTimeoutStopSec,
+			keyUser, keyGroup, keyUMask, keyIgnoreSIGPIPE, keyAutoStart, keyKillSignal, keyTimeoutStopSec,
 			keyRestart, keySuccessExitStatus, keyRestartPreventExitStatus, keyRestartForceExitStatus,
 			keyRestartSec, keyRestartMaxDelaySec, keyStableSec, keyStartLimitBurst, keyStartLimitIntervalSec,
 			keyRestartCooldownSec}},

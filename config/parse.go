@@ -250,6 +250,7 @@ func defaults(name string) Service {
 	return Service{
 		Name:           name,
 		AutoStart:      true,
+		IgnoreSIGPIPE:  true,
 		KillSignal:     DefaultKillSignal,
 		TimeoutStopSec: DefaultTimeoutStopSec,
 		Restart:        DefaultRestartPolicy(),
@@ -328,6 +329,8 @@ func (b *builder) apply(a *assignment) {
 		if m, err = ParseUMask(v); err == nil {
 			s.UMask = &m
 		}
+	case keyIgnoreSIGPIPE:
+		s.IgnoreSIGPIPE, err = ParseBool(v)
 	case keyAutoStart:
 		s.AutoStart, err = ParseBool(v)
 	case keyKillSignal:

@@ -64,6 +64,7 @@ func TestParseGood(t *testing.T) {
 		name: "minimal",
 		want: Service{
 			ExecStart:      []string{"/bin/true"},
+			IgnoreSIGPIPE:  true,
 			AutoStart:      true,
 			KillSignal:     "SIGTERM",
 			TimeoutStopSec: 10 * time.Second,
@@ -90,6 +91,7 @@ func TestParseGood(t *testing.T) {
 			EnvironmentFiles: []string{"/etc/supers/app.env", "-/etc/supers/missing.env"},
 			User:             "www-data",
 			Group:            "1000",
+			IgnoreSIGPIPE:    true,
 			AutoStart:        false,
 			KillSignal:       "SIGINT",
 			TimeoutStopSec:   90 * time.Second,
@@ -121,6 +123,7 @@ func TestParseGood(t *testing.T) {
 			ExecStart: []string{"/bin/sh", "-c", `echo "$HOME"; exit 3`, "#", "not", "a", "comment",
 				"--flag=1", "last"},
 			Environment:    []string{"A=2", "B=x y", `C=a "quoted" word`, "D="},
+			IgnoreSIGPIPE:  true,
 			AutoStart:      true,
 			KillSignal:     "SIGTERM",
 			TimeoutStopSec: Infinity,

@@ -47,6 +47,13 @@ type Service struct {
 	// with (UMask= in octal, 0 to 0777); nil leaves it the supervisor's
 	// process's: superd's is 0022, an embedding program's is its own.
 	UMask *fs.FileMode
+	// IgnoreSIGPIPE says whether the child starts with SIGPIPE ignored
+	// (IgnoreSIGPIPE=, default true, as systemd's default), so that a
+	// write to a closed pipe or socket fails with EPIPE instead of killing
+	// it. It applies where the supervisor owns its process's signal
+	// dispositions (superd: Subreaper in package actors); elsewhere the
+	// child gets the embedding program's own disposition of SIGPIPE.
+	IgnoreSIGPIPE bool
 	// AutoStart says whether the service starts when superd starts (default true).
 	AutoStart bool
 	// KillSignal is the canonical signal name ("SIGTERM") sent to the process

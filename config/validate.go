@@ -29,8 +29,8 @@ func New(name string, argv ...string) *Service {
 // the defaults of the fields whose zero value is not valid: KillSignal ""
 // becomes SIGTERM, TimeoutStopSec 0 becomes 10s (use Infinity to never
 // SIGKILL), Log.MaxSize 0 becomes 50 MiB and Restart.Mode "" becomes
-// on-failure. AutoStart and Log.MaxBackups are left alone since their zero
-// values are valid; New sets their defaults.
+// on-failure. AutoStart, IgnoreSIGPIPE and Log.MaxBackups are left alone
+// since their zero values are valid; New sets their defaults.
 //
 // Restart is all or nothing: when every field of Restart but Mode is zero
 // (as in a zero RestartPolicy, or RestartPolicy{Mode: RestartNo}), they all

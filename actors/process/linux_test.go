@@ -59,6 +59,8 @@ func TestMain(m *testing.M) {
 		os.Exit(hungExecHelper())
 	case "sigign":
 		os.Exit(sigIgnHelper())
+	case "sigpipe":
+		os.Exit(sigpipeHelper())
 	case "sigign-clib":
 		// Started ignoring them, as under a launcher that ignores every
 		// signal (the runtime left them as it found them).

@@ -39,6 +39,7 @@ type Manager struct {
 
 	sigCh    chan os.Signal    // SIGCHLD notifications, buffered
 	ignored  chan os.Signal    // subreaper mode: handles the signals ignored at start that children would inherit (see keptIgnored); never read
+	pipe     chan os.Signal    // subreaper mode: handles SIGPIPE while children must start with its default action (see spawnLoop); never read
 	sigOnce  sync.Once         // subscription to SIGCHLD
 	reqs     chan spawnRequest // to the spawner
 	done     chan struct{}     // closed by Close
@@ -71,10 +72,11 @@ type child struct {
 }
 
 type spawnRequest struct {
-	cmd    *exec.Cmd
-	umask  *fs.FileMode // Spec.UMask
-	onExit func(Exit)
-	reply  chan<- spawnResult
+	cmd        *exec.Cmd
+	umask      *fs.FileMode // Spec.UMask
+	ignorePipe bool         // Spec.IgnoreSIGPIPE; only a subreaper Manager applies it
+	onExit     func(Exit)
+	reply      chan<- spawnResult
 }
 
 type spawnResult struct {
@@ -98,10 +100,14 @@ var keptIgnored = []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGCONT, s
 // that children start with their default action, as systemd's do: exec
 // keeps an ignored disposition. The process goes on ignoring them (what
 // comes is dropped), except 32 and 34, which os/signal cannot handle:
-// they are set to their default action (see resetIgnoredCLibrarySignals). Without it, descriptors and dispositions are left
+// they are set to their default action (see resetIgnoredCLibrarySignals).
+// SIGPIPE is the exception: each child starts with it ignored or at its
+// default action, as its [Spec.IgnoreSIGPIPE] says (see
+// [Options.Subreaper]). Without it, descriptors and dispositions are left
 // alone: an embedding program owns its descriptors, and any it opened
 // without close-on-exec reach the children; a signal it ignores
-// (signal.Ignore, SIGHUP under nohup) is ignored by the children too.
+// (signal.Ignore, SIGHUP under nohup) is ignored by the children too, and
+// one it handles, SIGPIPE included, starts at its default action.
 func NewManager(opts Options) (*Manager, error) {
 	return newManagerWith(opts, pidfdsWork())
 }
@@ -171,6 +177,7 @@ func prepareManager(opts Options, pidfds bool) (*Manager, error) {
 		pidfds:    pidfds,
 		clock:     newBootClock(),
 		sigCh:     make(chan os.Signal, 1),
+		pipe:      make(chan os.Signal, 1),
 		reqs:      make(chan spawnRequest),
 		done:      make(chan struct{}),
 		procs:     make(map[int]*child),
@@ -258,6 +265,9 @@ func (m *Manager) Close() error {
 			_ = m.devNull.Close()
 		}
 		signal.Stop(m.sigCh)
+		// SIGPIPE stays as the spawner left it (ignored, or handled
+		// through m.pipe): given back to the runtime's default, a write
+		// to a closed stdout or stderr would end the process.
 		if m.ignored != nil {
 			signal.Stop(m.ignored)
 		}
@@ -294,7 +304,7 @@ func (m *Manager) Start(spec Spec, onExit func(Exit)) (Handle, error) {
 	}
 	reply := make(chan spawnResult, 1)
 	select {
-	case m.reqs <- spawnRequest{cmd: cmd, umask: spec.UMask, onExit: onExit, reply: reply}:
+	case m.reqs <- spawnRequest{cmd: cmd, umask: spec.UMask, ignorePipe: spec.IgnoreSIGPIPE, onExit: onExit, reply: reply}:
 	case <-m.done:
 		return Handle{}, ErrClosed
 	}
@@ -346,12 +356,26 @@ func (m *Manager) spawnLoop() {
 	}
 	var umask threadUmask // the children's umask, set on this thread
 	dirWarned := false    // followDir's failure was logged
+	// pipeIgnored is whether the process ignores SIGPIPE through os/signal
+	// (superd handles it from its start). Only this goroutine changes it.
+	pipeIgnored := signal.Ignored(syscall.SIGPIPE)
 	for {
 		select {
 		case req := <-m.reqs:
 			if err := umask.set(req.umask); err != nil {
 				req.reply <- spawnResult{err: &ExecError{Op: "umask", Path: fmt.Sprintf("%04o", *req.umask), Err: err}}
 				continue
+			}
+			if m.subreaper && req.ignorePipe != pipeIgnored {
+				// The child's SIGPIPE is the process's, as the fork
+				// leaves it: the Go runtime resets in the child each
+				// signal it handles to its default action, and keeps
+				// one ignored through os/signal (a raw sigaction would
+				// not do: the runtime would still reset it). Switched
+				// only when it changes; handled or ignored, SIGPIPE
+				// never ends this process (a write gets EPIPE).
+				m.setPipeIgnored(req.ignorePipe)
+				pipeIgnored = req.ignorePipe
 			}
 			if req.cmd.Dir == "" {
 				if err := umask.followDir(); err != nil && !dirWarned {
@@ -365,6 +389,17 @@ func (m *Manager) spawnLoop() {
 			return
 		}
 	}
+}
+
+// setPipeIgnored makes the process ignore SIGPIPE, or handle it (what
+// comes is dropped: m.pipe is never read), which the children of the
+// forks that follow inherit as ignored, or as the default action.
+func (m *Manager) setPipeIgnored(ignore bool) {
+	if ignore {
+		signal.Ignore(syscall.SIGPIPE)
+		return
+	}
+	signal.Notify(m.pipe, syscall.SIGPIPE)
 }
 
 // spawn forks and execs cmd and registers its pid, atomically with respect

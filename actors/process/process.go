@@ -49,6 +49,14 @@ type Options struct {
 	// runs: [NewManager] returns an error wrapping [ErrSubreaperInUse]
 	// for a subreaper one while another Manager runs, and for any other
 	// while a subreaper one does (whose children it would reap).
+	// It also gives the Manager the process's disposition of SIGPIPE,
+	// which it switches (os/signal) to what each child's
+	// [Spec.IgnoreSIGPIPE] asks for: from the first start that changes
+	// it, the process ignores SIGPIPE or handles it (dropping what comes),
+	// and so never dies of a write to a closed stdout or stderr. Without
+	// Subreaper, children get the program's own disposition of SIGPIPE (a
+	// Go program's: the default action, unless it calls
+	// signal.Ignore(syscall.SIGPIPE)).
 	Subreaper bool
 	// Logger receives debug and error records; nil discards them.
 	Logger *slog.Logger
@@ -82,6 +90,12 @@ type Spec struct {
 	// spawner thread gets a umask of its own, so the process's and other
 	// threads' stay as they are); elsewhere Start fails.
 	UMask *fs.FileMode
+	// IgnoreSIGPIPE starts the child with SIGPIPE ignored (a write to a
+	// closed pipe or socket fails with EPIPE), as systemd's services start
+	// by default; false starts it with the default action. Only a Manager
+	// with [Options.Subreaper] applies it (not on Windows, which has no
+	// such signal): without it, the child gets this process's disposition.
+	IgnoreSIGPIPE bool
 	// Stdout and Stderr receive the child's output. The files are passed to
 	// the child as is; nil means /dev/null. The caller keeps ownership and
 	// may close its copies once Start returns.

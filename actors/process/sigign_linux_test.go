@@ -62,8 +62,11 @@ func sigIgnHelper() int {
 // SIGINT unless they are handled, and of SIGTSTP, SIGTTIN, SIGTTOU and
 // SIGCONT always, and exec keeps an ignored disposition, so every service
 // ignored them too (a `supers signal web TSTP` did nothing). systemd
-// starts its services with every disposition at its default. In
-// subreaper mode (superd), children start with none ignored.
+// starts its services with every disposition at its default but
+// SIGPIPE's, which IgnoreSIGPIPE= (default yes) sets to ignored. In
+// subreaper mode (superd), children start with none ignored but SIGPIPE
+// when their Spec asks for it (not here: see
+// TestChildSIGPIPEFollowsSpec).
 func TestChildrenIgnoreNoSignalTheSupervisorInherited(t *testing.T) {
 	cmd := exec.Command("/bin/sh", "-c", `trap "" HUP INT TSTP TTIN TTOU CONT; exec "$0" "$@"`, os.Args[0], "-test.run=^$")
 	// Only the standard signals 1-31: the race detector's runtime (cgo)

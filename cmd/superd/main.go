@@ -89,13 +89,17 @@ func run(args []string, stderr io.Writer) int {
 	if c.Check {
 		return check(c.ConfigDir, os.Stdout, stderr, c.checkProblems, c.serviceLogDirProblem)
 	}
-	// A broken stderr must not kill superd with SIGPIPE; Notify (not Ignore)
-	// keeps children's default disposition. SIGHUP too: if superd was
-	// started with it ignored (nohup), Notify un-ignores it, so children
-	// start with the default disposition. SIGHUP reloads the config dir;
-	// taken from here on, before superd.conf is read and the host checked
-	// (a name to resolve for --http), one that comes meanwhile is a reload
-	// once the services run, not the end of superd.
+	// A broken stderr must not kill superd with SIGPIPE: handled (Notify),
+	// it only fails the write with EPIPE. The process manager then owns
+	// SIGPIPE's disposition, switching it between handled and ignored as
+	// each service's IgnoreSIGPIPE= wants its children to start (exec
+	// keeps an ignored one, resets a handled one): either way superd never
+	// dies of it. SIGHUP too: if superd was started with it ignored
+	// (nohup), Notify un-ignores it, so children start with the default
+	// disposition. SIGHUP reloads the config dir; taken from here on,
+	// before superd.conf is read and the host checked (a name to resolve
+	// for --http), one that comes meanwhile is a reload once the services
+	// run, not the end of superd.
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)

@@ -1,0 +1,117 @@
+//go:build linux
+
+package process
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// sigpipeMask is SIGPIPE's bit in the SigIgn of /proc/PID/status.
+const sigpipeMask = 1 << (syscall.SIGPIPE - 1)
+
+// sigpipeSequence is what sigpipeHelper starts: each child's
+// Spec.IgnoreSIGPIPE, switching several times, and once the same twice.
+var sigpipeSequence = []bool{true, false, true, true, false, false, true, false}
+
+// sigpipeHelper runs a subreaper Manager, as superd does, starts a sleep
+// for each of sigpipeSequence with that IgnoreSIGPIPE, and prints
+// "SIGPIPE" and, for each, whether the child ignores SIGPIPE (1 or 0).
+func sigpipeHelper() int {
+	m, err := NewManager(Options{Subreaper: true})
+	if err != nil {
+		fmt.Println("FAIL:", err)
+		return 1
+	}
+	defer m.Close()
+	got := []string{"SIGPIPE"}
+	for _, ignore := range sigpipeSequence {
+		exited := make(chan Exit, 1)
+		h, err := m.Start(Spec{Argv: []string{"sleep", "60"}, IgnoreSIGPIPE: ignore}, func(e Exit) { exited <- e })
+		if err != nil {
+			fmt.Println("FAIL:", err)
+			return 1
+		}
+		mask, err := sigIgn(h.PID)
+		_ = SignalGroup(h.PGID, "SIGKILL")
+		select {
+		case <-exited:
+		case <-time.After(deadline):
+			fmt.Println("FAIL: no exit")
+			return 1
+		}
+		if err != nil {
+			fmt.Println("FAIL:", err)
+			return 1
+		}
+		if mask&sigpipeMask != 0 {
+			got = append(got, "1")
+		} else {
+			got = append(got, "0")
+		}
+	}
+	fmt.Println(strings.Join(got, " "))
+	return 0
+}
+
+// A subreaper Manager (superd's) starts each child with SIGPIPE ignored or
+// at its default action, as its Spec says, and switches back and forth:
+// the Go runtime resets a handled signal to its default action in the
+// child, so a disposition set with sigaction alone would never reach it.
+func TestChildSIGPIPEFollowsSpec(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"=sigpipe")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("helper: %v\n%s", err, out)
+	}
+	want := []string{"SIGPIPE"}
+	for _, ignore := range sigpipeSequence {
+		if ignore {
+			want = append(want, "1")
+		} else {
+			want = append(want, "0")
+		}
+	}
+	if got := strings.TrimSpace(string(out)); got != strings.Join(want, " ") {
+		t.Errorf("SIGPIPE ignored by each child = %q, want %q (IgnoreSIGPIPE of each: %v)", got, strings.Join(want, " "), sigpipeSequence)
+	}
+}
+
+// Without Subreaper the Manager leaves the program's dispositions alone:
+// the child gets the program's SIGPIPE (a Go program handles it, so the
+// child starts with the default action) whatever its Spec says.
+func TestChildSIGPIPEIsTheProgramsWithoutSubreaper(t *testing.T) {
+	m, err := NewManager(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	exited := make(chan Exit, 1)
+	h, err := m.Start(Spec{Argv: []string{"sleep", "60"}, IgnoreSIGPIPE: true}, func(e Exit) { exited <- e })
+	if err != nil {
+		t.Fatal(err)
+	}
+	mask, err := sigIgn(h.PID)
+	_ = SignalGroup(h.PGID, "SIGKILL")
+	select {
+	case <-exited:
+	case <-time.After(deadline):
+		t.Fatal("no exit")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mask&sigpipeMask != 0 {
+		t.Errorf("SigIgn of the child = %x: SIGPIPE ignored, want the program's (handled) disposition, reset by exec", mask)
+	}
+	if signal.Ignored(syscall.SIGPIPE) {
+		t.Error("the Manager without Subreaper made the program ignore SIGPIPE")
+	}
+}
