@@ -88,6 +88,12 @@ type schema struct {
 	sensitive bool
 }
 
+// limitNote is the note of systemd's resource limit key, given the
+// prlimit(1) option (with a value) that sets the same limit in ExecStart=.
+func limitNote(key, option string) string {
+	return "systemd's " + key + "= is not supported: a service gets superd's limits, or set this one in ExecStart=, e.g. /usr/bin/prlimit --" + option + " app"
+}
+
 // serviceSchema describes service files.
 var serviceSchema = &schema{
 	sections: []sectionSpec{
@@ -126,14 +132,30 @@ var serviceSchema = &schema{
 		"RemainAfterExit":  "systemd's RemainAfterExit= is not supported: a service whose program ended and is not restarted is shown exited",
 		"ExecStopPost":     "systemd's ExecStopPost= is not supported",
 		// the process's execution settings
-		"Nice":                "systemd's Nice= is not supported: a service gets superd's niceness, or set it in ExecStart=, e.g. /usr/bin/nice -n 5 app",
-		"OOMScoreAdjust":      "systemd's OOMScoreAdjust= is not supported: a service gets superd's OOM score adjustment, or set it in ExecStart=, e.g. /usr/bin/choom -n 500 -- app",
-		"CPUAffinity":         "systemd's CPUAffinity= is not supported: a service gets superd's CPU affinity, or set it in ExecStart=, e.g. /usr/bin/taskset -c 0,1 app",
-		"IOSchedulingClass":   "systemd's IOSchedulingClass= is not supported: a service gets superd's I/O priority, or set it in ExecStart=, e.g. /usr/bin/ionice -c 3 app",
-		"LimitCORE":           "systemd's LimitCORE= (like the other Limit*= keys) is not supported: a service gets superd's limits, or raise one in ExecStart=, e.g. /bin/sh -c 'ulimit -c unlimited && exec app'",
+		"Nice":                 "systemd's Nice= is not supported: a service gets superd's niceness, or set it in ExecStart=, e.g. /usr/bin/nice -n 5 app",
+		"OOMScoreAdjust":       "systemd's OOMScoreAdjust= is not supported: a service gets superd's OOM score adjustment, or set it in ExecStart=, e.g. /usr/bin/choom -n 500 -- app",
+		"CPUAffinity":          "systemd's CPUAffinity= is not supported: a service gets superd's CPU affinity, or set it in ExecStart=, e.g. /usr/bin/taskset -c 0,1 app",
+		"IOSchedulingClass":    "systemd's IOSchedulingClass= is not supported: a service gets superd's I/O priority, or set it in ExecStart=, e.g. /usr/bin/ionice -c 3 app",
+		"IOSchedulingPriority": "systemd's IOSchedulingPriority= is not supported: a service gets superd's I/O priority, or set it in ExecStart=, e.g. /usr/bin/ionice -c 2 -n 7 app",
+		"LimitCORE":            "systemd's LimitCORE= is not supported: a service gets superd's limits, or raise one in ExecStart=, e.g. /bin/sh -c 'ulimit -c unlimited && exec app'",
+		// the other resource limits of systemd (LimitNOFILE= is above)
+		"LimitCPU":            limitNote("LimitCPU", "cpu=3600"),
+		"LimitFSIZE":          limitNote("LimitFSIZE", "fsize=1073741824"),
+		"LimitDATA":           limitNote("LimitDATA", "data=1073741824"),
+		"LimitSTACK":          limitNote("LimitSTACK", "stack=16777216"),
+		"LimitRSS":            limitNote("LimitRSS", "rss=1073741824"),
+		"LimitNPROC":          limitNote("LimitNPROC", "nproc=4096"),
+		"LimitMEMLOCK":        limitNote("LimitMEMLOCK", "memlock=67108864"),
+		"LimitAS":             limitNote("LimitAS", "as=4294967296"),
+		"LimitLOCKS":          limitNote("LimitLOCKS", "locks=1024"),
+		"LimitSIGPENDING":     limitNote("LimitSIGPENDING", "sigpending=4096"),
+		"LimitMSGQUEUE":       limitNote("LimitMSGQUEUE", "msgqueue=819200"),
+		"LimitNICE":           limitNote("LimitNICE", "nice=30"),
+		"LimitRTPRIO":         limitNote("LimitRTPRIO", "rtprio=50"),
+		"LimitRTTIME":         limitNote("LimitRTTIME", "rttime=200000"),
 		"SupplementaryGroups": "systemd's SupplementaryGroups= is not supported: with User=, a service gets that user's groups (from /etc/group)",
 		"PassEnvironment":     "systemd's PassEnvironment= is not supported: nothing of superd's environment but PATH and the locale reaches a service; set the variables with Environment= or EnvironmentFile=",
-		"UnsetEnvironment":    "systemd's UnsetEnvironment= is not supported: a service's environment is clean (PATH, HOME, USER, LOGNAME, the locale) plus Environment= and EnvironmentFile=",
+		"UnsetEnvironment":    "systemd's UnsetEnvironment= is not supported: a service's environment is clean (PATH, HOME, USER, LOGNAME, SHELL with User=, the locale, on Windows the system's variables that programs need, and SUPERD_MARKER, by which superd finds the service's processes) plus Environment= and EnvironmentFile=",
 		"DynamicUser":         "systemd's DynamicUser= is not supported: give the service a User= of its own",
 		// [Unit] dependencies and metadata
 		"After":         "systemd's After= is not supported: superd starts every service at once, in no order; a service that needs another must wait for it itself (and fail, to be restarted, while it is missing)",
