@@ -91,7 +91,9 @@
 //	                   a password).
 //	EnvironmentFile=   an absolute path, read when the file is parsed (and
 //	                   re-read on reload); with a leading "-", a missing file
-//	                   is ignored. systemd's wildcards (* ? [) are refused.
+//	                   is ignored. /dev/null, or a link to it, reads as
+//	                   empty (another device or a FIFO is refused).
+//	                   systemd's wildcards (* ? [) are refused.
 //	                   The file holds KEY=VALUE assignments, optionally
 //	                   prefixed by "export ", read as systemd reads them:
 //	                   blank lines and lines starting with # or ; are

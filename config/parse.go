@@ -408,6 +408,13 @@ func (b *builder) environmentFile(v string, fail func(error)) error {
 	switch {
 	case err != nil && optional && errors.Is(err, fs.ErrNotExist):
 		return nil
+	case errors.Is(err, errNullDevice):
+		// /dev/null, or a link to it (ln -sf /dev/null masks a
+		// defaults file): empty, as systemd reads it. Only its content
+		// is taken as trusted (every user may write the device, and
+		// nothing written stays): the links and directories on the
+		// way to it were checked as for any file.
+		return nil
 	case err != nil:
 		fail(fmt.Errorf("%s: %w", path, err))
 		return nil
@@ -456,6 +463,9 @@ func readFileChecked(path string, check func(fs.FileInfo) error) ([]byte, error)
 		return nil, ioError(err)
 	}
 	if !st.Mode().IsRegular() {
+		if isNullDevice(st) {
+			return nil, errNullDevice
+		}
 		return nil, ErrNotRegular
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|openNoBlock, 0)
@@ -482,6 +492,27 @@ func readFileChecked(path string, check func(fs.FileInfo) error) ([]byte, error)
 		return nil, fmt.Errorf("larger than %d bytes", MaxFileSize)
 	}
 	return data, nil
+}
+
+// errNullDevice is readFileChecked's error for the null device: not a
+// regular file (and said as ErrNotRegular says it), which an
+// EnvironmentFile= reads as empty.
+var errNullDevice error = nullDeviceError{}
+
+type nullDeviceError struct{}
+
+func (nullDeviceError) Error() string { return ErrNotRegular.Error() }
+
+func (nullDeviceError) Unwrap() error { return ErrNotRegular }
+
+// isNullDevice reports whether fi is the null device (/dev/null), whatever
+// the name it was reached by: the same file as os.DevNull, not a name.
+func isNullDevice(fi fs.FileInfo) bool {
+	if fi.Mode()&fs.ModeCharDevice == 0 {
+		return false
+	}
+	null, err := os.Stat(os.DevNull)
+	return err == nil && os.SameFile(fi, null)
 }
 
 // ioError strips the path from a *fs.PathError.
