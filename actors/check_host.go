@@ -39,7 +39,8 @@ func hostChecker(deps *serviceDeps) func(*config.Service) error {
 // what the service actor starts (which adds the output files), and what a
 // check looks at.
 func startSpec(sp *config.Service, env []string) process.Spec {
-	return process.Spec{Argv: sp.ExecStart, Dir: sp.WorkingDirectory, Env: env, User: sp.User, Group: sp.Group, UMask: sp.UMask}
+	return process.Spec{Argv: sp.ExecStart, Dir: sp.WorkingDirectory, Env: env, User: sp.User, Group: sp.Group, UMask: sp.UMask,
+		IgnoreSIGPIPE: sp.IgnoreSIGPIPE} // applied by superd's Manager only (Config.Subreaper)
 }
 
 // CheckHost reports what would make the start of spec's process fail on

@@ -773,7 +773,6 @@ func (a *serviceActor) start(ctx actor.Context) error {
 	gen, self, root := a.rec.gen, ctx.Self(), ctx.ActorSystem().Root
 	spec := startSpec(a.spec, a.environment())
 	spec.Stdout, spec.Stderr = stdout, stderr
-	spec.IgnoreSIGPIPE = a.spec.IgnoreSIGPIPE // applied by superd's Manager only (Config.Subreaper)
 	h, err := a.deps.procs.Start(spec, func(e process.Exit) {
 		// Runs on the reaper goroutine: only send a message.
 		root.Send(self, &processExited{gen: gen, exit: e})
