@@ -27,13 +27,13 @@ const (
 	TypeRestart = "restart"
 	// TypeStop: the service was stopped on request: after the expected exit
 	// of the process stopped, whose PID is set; or, with no PID, the
-	// service was not running (backoff, fatal, exec-failed, exited) and
-	// Reason says which state it left. With a PID, a Reason says that the
-	// stop was not clean: it timed out and SIGKILL was sent (the exit came
-	// before it), or it left that process behind, still there after its
-	// SIGKILL (stuck in the kernel; no exit came before it): that exit
-	// event comes when it exits, if superd still watches it then. See
-	// EVENTS.md for the wording of each.
+	// service was not running (backoff, fatal, exec-failed, exited, or a
+	// restart due but not begun: starting) and Reason says which state it
+	// left. With a PID, a Reason says that the stop was not clean: it timed
+	// out and SIGKILL was sent (the exit came before it), or it left that
+	// process behind, still there after its SIGKILL (stuck in the kernel;
+	// no exit came before it): that exit event comes when it exits, if
+	// superd still watches it then. See EVENTS.md for the wording of each.
 	TypeStop = "stop"
 	// TypeFatal: restarting gave up (start limit hit); Reason says why.
 	// With RestartCooldownSec=, not for good: DelayMS is set, and the
