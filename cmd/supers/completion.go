@@ -40,7 +40,12 @@ func (c *completionCmd) Help() string {
 current shell session; add it to your shell's init file to keep it.
 With -c, prints the shell code itself.
 
-Without a shell argument, the shell is taken from $SHELL.`
+Without a shell argument, the shell is taken from $SHELL.
+
+Completing a service name asks superd for the names, and offers none if
+it has not answered within ` + defaultCompletionTimeout.String() + ` (a slow answer is worse than none
+at the prompt): $` + completionTimeoutEnv + ` (a duration: 1s, 500ms) sets
+another limit, for a remote or busy superd.`
 }
 
 // Run prints the instructions (or with -c the code) for the chosen shell.
@@ -145,8 +150,14 @@ func doubleQuote(s string) string {
 
 // defaultCompletionTimeout bounds how long completing a service name may
 // wait for superd: a slow answer is worse than none at the prompt.
-// $SUPERS_COMPLETION_TIMEOUT (a Go duration) overrides it.
+// $SUPERS_COMPLETION_TIMEOUT (completionTimeoutEnv; a Go duration)
+// overrides it.
 const defaultCompletionTimeout = 200 * time.Millisecond
+
+// completionTimeoutEnv names the environment variable that replaces
+// defaultCompletionTimeout; "supers completion --help" and the README
+// name it.
+const completionTimeoutEnv = "SUPERS_COMPLETION_TIMEOUT"
 
 // completeLine answers a shell completion request: the shell (set up by
 // "supers completion") runs supers with COMP_LINE and COMP_POINT set and
@@ -168,7 +179,7 @@ func completeLine(ctx context.Context, parser *kong.Kong, line, point string, ar
 	// completionCommand only completes the first of several positional
 	// values; service names may repeat, so predict them at every position.
 	timeout := defaultCompletionTimeout
-	if d, err := time.ParseDuration(getenv("SUPERS_COMPLETION_TIMEOUT")); err == nil && d > 0 {
+	if d, err := time.ParseDuration(getenv(completionTimeoutEnv)); err == nil && d > 0 {
 		timeout = d
 	}
 	var names complete.Predictor = complete.PredictNothing
