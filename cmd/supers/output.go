@@ -29,10 +29,12 @@ func (a *app) printStatuses(ctx context.Context, services []transport.ServiceSta
 }
 
 // printTable writes t to stdout, followed on stderr by a note about the
-// services whose file changed on disk, if any. The note names those of
-// them whose file the last load (a reload, or superd's start) could not
-// load: "run supers reload" alone would read as the fix, when the reload
-// that was just run refused the file.
+// services whose file changed on disk, if any. Any change marks a file, a
+// comment-only edit too, which a reload finds nothing to apply in: the
+// note says a reload applies changed settings, not that one is needed. It
+// names those of them whose file the last load (a reload, or superd's
+// start) could not load: "supers reload" alone would read as the fix,
+// when the reload that was just run refused the file.
 func (a *app) printTable(ctx context.Context, t *statusTable) error {
 	if err := t.writeTo(a.stdout); err != nil {
 		return err
@@ -42,7 +44,7 @@ func (a *app) printTable(ctx context.Context, t *statusTable) error {
 		if broken := a.unloaded(ctx, t.changed); len(broken) > 0 {
 			note = fmt.Sprintf(" (the last load refused the file of %s: \"supers check\" says why)", strings.Join(broken, ", "))
 		}
-		a.errorf("%s config changed on disk; run \"supers reload\" to apply%s", configChangedMark, note)
+		a.errorf("%s %s%s", configChangedMark, configChangedNote, note)
 	}
 	return nil
 }
@@ -68,6 +70,9 @@ func (a *app) unloaded(ctx context.Context, names []string) []string {
 // configChangedMark follows the STATE of a service whose file changed on
 // disk since superd loaded it.
 const configChangedMark = "*"
+
+// configChangedNote explains configChangedMark under a table.
+const configChangedNote = `config changed on disk since loaded; "supers reload" applies it if its settings changed`
 
 // writeConfigWarning prints the service files superd could not load under
 // a "supers: warning:" line counting them, then one indented message per
