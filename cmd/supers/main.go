@@ -34,7 +34,8 @@
 // list and status without names also warn on stderr about service files
 // superd could not load; a request about such a service reports why. In
 // tables, a STATE followed by " *" marks a service whose file changed on disk
-// since superd loaded it; "supers reload" applies the change.
+// since superd loaded it (a comment-only edit too); "supers reload" applies
+// the change if the service's settings changed.
 //
 // reload makes superd reread its configuration directory and prints what it
 // did. check asks superd to validate that directory without applying

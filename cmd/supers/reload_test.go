@@ -341,7 +341,7 @@ func TestConfigChangedMarker(t *testing.T) {
 		fb.services[name] = s
 	}
 	socket := startDaemon(t, fb)
-	const note = "supers: * config changed on disk; run \"supers reload\" to apply\n"
+	const note = "supers: * " + configChangedNote + "\n"
 
 	want := "" +
 		"NAME              STATE            PID   UPTIME  RESTARTS  DESCRIPTION\n" +
