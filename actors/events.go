@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -107,6 +108,11 @@ type eventsActor struct {
 	// ending, once superd shuts down, is the closeStreams being carried
 	// out: the streams end as their clients have read what they had.
 	ending *closeStreams
+	// heldBytes is what the backlogs of every stream hold together (see
+	// streamsBudget): each event they hold once, whatever the number of
+	// backlogs holding it, and a slot per backlog entry. heldEvents
+	// counts those events.
+	heldBytes, heldEvents int
 	// history holds the last events, oldest first: at most eventHistory,
 	// and at most eventHistoryPerService of one service.
 	history []*notify.Event
@@ -135,9 +141,12 @@ func (h *eventsActor) Receive(ctx actor.Context) {
 		h.handleSubscribe(m)
 	case *unsubscribe:
 		if sub, ok := h.subs[m.id]; ok {
+			h.release(sub)
 			delete(h.subs, m.id)
 			sub.end()
 		}
+	case *streamsHeld:
+		m.reply <- heldStats{bytes: h.heldBytes, events: h.heldEvents, streams: len(h.subs)}
 	case *replaceNotifiers:
 		var gone, goneWaiting []*notify.Queue
 		var goneKeys []string
@@ -481,8 +490,65 @@ const subscriberBuffer = 256
 // its channel: a burst (a reload restarting many services publishes three
 // events each at once) outruns any reader, and waits there; a client that
 // falls this far behind is dropped (its stream ends) rather than making the
-// hub hold events without bound.
-const subscriberBacklog = 2048
+// hub hold events without bound. subscriberBacklogBytes bounds the same
+// backlog in bytes (as eventBytes counts them, shared events included),
+// for events with long reasons (config-errors).
+const (
+	subscriberBacklog      = 2048
+	subscriberBacklogBytes = 4 << 20
+)
+
+// streamsBudget bounds what the backlogs of all the streams hold together
+// (heldBytes): every client of the socket may follow the events (512
+// connections), and a stalled one must not cost its own copy of every
+// event it has not read. The backlogs share the events they hold (the hub's
+// own, each counted once; a stream's client gets a copy of its own only
+// when the event goes into its channel), so stalled clients cost a slot per
+// event each; past the budget (clients filtered on different services hold
+// different events), the stream furthest behind is dropped, as one too
+// slow is.
+const streamsBudget = 16 << 20
+
+// backlogSlot is what one entry of a backlog counts, beside the event it
+// holds: a pointer, and room for the slice's growth.
+const backlogSlot = 2 * int(unsafe.Sizeof((*heldEvent)(nil)))
+
+// heldEvent is an event that the backlogs of one or more streams hold:
+// one copy, shared by all of them, which the hub never changes.
+type heldEvent struct {
+	e    notify.Event
+	size int // eventBytes(e)
+	refs int // the backlog entries holding it
+}
+
+// eventBytes is about how much memory e holds: the struct, its strings
+// and its slices (strings shared with other events, such as Host, are
+// counted too: a bound, not an exact count).
+func eventBytes(e *notify.Event) int {
+	n := int(unsafe.Sizeof(heldEvent{})) + // the event's struct, in it
+		len(e.ID) + len(e.Type) + len(e.Service) + len(e.Host) + len(e.Signal) +
+		len(e.Reason) + len(e.By) + len(e.Hash) + len(e.File) + len(e.Stream)
+	if e.Code != nil {
+		n += int(unsafe.Sizeof(*e.Code))
+	}
+	for _, names := range [][]string{e.Added, e.Removed, e.Changed} {
+		for _, name := range names {
+			n += int(unsafe.Sizeof(name)) + len(name)
+		}
+	}
+	return n
+}
+
+// streamsHeld asks the hub what the backlogs of its streams hold.
+type streamsHeld struct {
+	reply chan<- heldStats
+}
+
+// heldStats answers streamsHeld: the bytes held (heldBytes), the events
+// held, and the live streams.
+type heldStats struct {
+	bytes, events, streams int
+}
 
 // backlogRetry is how often the hub moves backlogged events into the
 // channels of the stream clients that have some.
@@ -492,8 +558,11 @@ const backlogRetry = 10 * time.Millisecond
 type subscriber struct {
 	service string // "" = all
 	ch      chan notify.Event
-	dropped *atomic.Bool   // set before ch is closed to drop it
-	backlog []notify.Event // events that did not fit in ch yet, oldest first
+	dropped *atomic.Bool // set before ch is closed to drop it
+	backlog []*heldEvent // events that did not fit in ch yet, oldest first
+	// backlogBytes is what backlog holds: each event's size, counted for
+	// every backlog holding it, and a backlogSlot per entry.
+	backlogBytes int
 	// stop removes the hook that unsubscribes when the caller's context
 	// ends: the hook holds the supervisor, and a stream the hub ends
 	// itself must not keep it alive for as long as that context lives.
@@ -585,6 +654,51 @@ func (h *eventsActor) endStream(id uint64, sub *subscriber) {
 	if len(sub.backlog) > 0 {
 		sub.dropped.Store(true)
 	}
+	h.release(sub)
+	delete(h.subs, id)
+	sub.end()
+}
+
+// hold adds he to the end of sub's backlog.
+func (h *eventsActor) hold(sub *subscriber, he *heldEvent) {
+	if he.refs == 0 {
+		h.heldBytes += he.size
+		h.heldEvents++
+	}
+	he.refs++
+	sub.backlog = append(sub.backlog, he)
+	sub.backlogBytes += he.size + backlogSlot
+	h.heldBytes += backlogSlot
+}
+
+// unhold takes the first event off sub's backlog and returns it.
+func (h *eventsActor) unhold(sub *subscriber) *heldEvent {
+	he := sub.backlog[0]
+	sub.backlog[0] = nil
+	sub.backlog = sub.backlog[1:]
+	sub.backlogBytes -= he.size + backlogSlot
+	h.heldBytes -= backlogSlot
+	if he.refs--; he.refs == 0 {
+		h.heldBytes -= he.size
+		h.heldEvents--
+	}
+	return he
+}
+
+// release empties sub's backlog (its stream ends).
+func (h *eventsActor) release(sub *subscriber) {
+	for len(sub.backlog) > 0 {
+		h.unhold(sub)
+	}
+	sub.backlog = nil
+}
+
+// drop ends the stream id, whose client does not keep up: what its backlog
+// holds is lost, and the client is told.
+func (h *eventsActor) drop(id uint64, sub *subscriber) {
+	h.log.Warn("event stream client too slow; closing its stream", "subscriber", id)
+	sub.dropped.Store(true)
+	h.release(sub)
 	delete(h.subs, id)
 	sub.end()
 }
@@ -652,47 +766,67 @@ func callersCopy(e notify.Event) notify.Event {
 // backlog left.
 func (h *eventsActor) fanOut(e notify.Event) bool {
 	backlog := false
+	var held *heldEvent // one for every backlog: the event is not copied
 	for id, sub := range h.subs {
 		if !matchService(sub.service, e) {
 			continue
 		}
-		e := callersCopy(e)
-		if len(sub.backlog) == 0 {
-			select {
-			case sub.ch <- e:
-				continue
-			default:
-			}
+		// The hub alone sends on ch: with room in it, the send cannot block.
+		if len(sub.backlog) == 0 && len(sub.ch) < cap(sub.ch) {
+			sub.ch <- callersCopy(e)
+			continue
 		}
-		sub.backlog = append(sub.backlog, e)
+		if held == nil {
+			held = &heldEvent{e: e, size: eventBytes(&e)}
+		}
+		h.hold(sub, held)
 		if h.push(id, sub) {
 			backlog = true
 		}
 	}
+	if held != nil {
+		h.keepBudget() // a stream it drops leaves backlog true: one more try
+	}
 	return backlog
+}
+
+// keepBudget drops the streams furthest behind (whose backlogs hold the
+// most bytes) until what the backlogs hold together is within
+// streamsBudget.
+func (h *eventsActor) keepBudget() {
+	for h.heldBytes > streamsBudget {
+		var (
+			worst   *subscriber
+			worstID uint64
+		)
+		for id, sub := range h.subs {
+			if worst == nil || sub.backlogBytes > worst.backlogBytes {
+				worst, worstID = sub, id
+			}
+		}
+		if worst == nil || worst.backlogBytes == 0 {
+			return // cannot happen: every byte held is in a backlog
+		}
+		h.drop(worstID, worst)
+	}
 }
 
 // push moves what it can of sub's backlog into its channel, and drops the
 // stream if its client is too far behind. It reports whether a backlog is
 // left.
 func (h *eventsActor) push(id uint64, sub *subscriber) bool {
-	for len(sub.backlog) > 0 {
-		select {
-		case sub.ch <- sub.backlog[0]:
-			sub.backlog[0] = notify.Event{} // release its slices
-			sub.backlog = sub.backlog[1:]
-		default:
-			if len(sub.backlog) <= subscriberBacklog {
-				return true
-			}
-			h.log.Warn("event stream client too slow; closing its stream", "subscriber", id)
-			sub.dropped.Store(true)
-			delete(h.subs, id)
-			sub.end()
-			return false
-		}
+	// The hub alone sends on ch: with room in it, the send cannot block.
+	for len(sub.backlog) > 0 && len(sub.ch) < cap(sub.ch) {
+		sub.ch <- callersCopy(h.unhold(sub).e)
 	}
-	sub.backlog = nil
+	if len(sub.backlog) == 0 {
+		sub.backlog = nil
+		return false
+	}
+	if len(sub.backlog) <= subscriberBacklog && sub.backlogBytes <= subscriberBacklogBytes {
+		return true
+	}
+	h.drop(id, sub)
 	return false
 }
 
