@@ -23,8 +23,14 @@ import (
 const TrashDir = ".trash"
 
 // TrashKeep is how many removed files of each service name the trash
-// keeps: PruneTrash deletes older ones.
-const TrashKeep = 32
+// keeps, and TrashMax how many it keeps in all, whatever their names:
+// PruneTrash deletes older ones. Without TrashMax, services of names used
+// once each (jobs applied and removed) would fill the trash without bound,
+// and each removal would read a larger directory.
+const (
+	TrashKeep = 32
+	TrashMax  = 256
+)
 
 // trashStamp is the layout of the time in the names of trashed files.
 const trashStamp = "20060102T150405.000000000Z"
@@ -208,9 +214,10 @@ func RemoveDefinition(dir, name string, now time.Time) (string, error) {
 }
 
 // PruneTrash deletes the files RemoveDefinition moved into <dir>/.trash/
-// for name but the TrashKeep latest, so that definitions written and
-// removed over and over cannot fill the file system. Other files (another
-// name's, the operator's) are left alone.
+// for name but the TrashKeep latest, then, of those of every name, all but
+// the TrashMax latest, so that definitions written and removed over and
+// over, under one name or under new names each time, cannot fill the file
+// system. Other files (the operator's) are left alone, and not counted.
 func PruneTrash(dir, name string) error {
 	if err := ValidateName(name); err != nil {
 		return err
@@ -220,39 +227,40 @@ func PruneTrash(dir, name string) error {
 	if err != nil {
 		return fmt.Errorf("pruning the trash: %w", err)
 	}
-	type removal struct {
-		file string
-		at   time.Time
-		n    int // the suffix of a removal at the same instant as another
-	}
-	var mine []removal
+	var all []removal
+	mine := 0
 	for _, e := range entries {
-		rest, ok := strings.CutPrefix(e.Name(), name+FileSuffix+".")
-		if !ok || len(rest) < len(trashStamp) {
+		r, ok := parseRemoval(e.Name())
+		if !ok {
 			continue
 		}
-		at, err := time.Parse(trashStamp, rest[:len(trashStamp)])
-		if err != nil {
-			continue
+		if r.name == name {
+			mine++
 		}
-		n := 0
-		if suffix := rest[len(trashStamp):]; suffix != "" {
-			digits, ok := strings.CutPrefix(suffix, ".")
-			if n, err = strconv.Atoi(digits); !ok || err != nil || n < 1 || strconv.Itoa(n) != digits {
-				continue
-			}
-		}
-		mine = append(mine, removal{file: e.Name(), at: at, n: n})
+		all = append(all, r)
 	}
-	if len(mine) <= TrashKeep {
-		return nil
-	}
-	slices.SortFunc(mine, func(a, b removal) int {
+	// Oldest first.
+	slices.SortFunc(all, func(a, b removal) int {
 		return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.n, b.n))
 	})
+	var doomed []string
+	kept := all[:0]
+	for _, r := range all {
+		if r.name == name && mine > TrashKeep {
+			doomed = append(doomed, r.file)
+			mine--
+			continue
+		}
+		kept = append(kept, r)
+	}
+	if len(kept) > TrashMax {
+		for _, r := range kept[:len(kept)-TrashMax] {
+			doomed = append(doomed, r.file)
+		}
+	}
 	var errs []error
-	for _, r := range mine[:len(mine)-TrashKeep] {
-		if err := os.Remove(filepath.Join(trash, r.file)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	for _, file := range doomed {
+		if err := os.Remove(filepath.Join(trash, file)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}
 	}
@@ -260,6 +268,42 @@ func PruneTrash(dir, name string) error {
 		return fmt.Errorf("pruning the trash: %w", err)
 	}
 	return nil
+}
+
+// removal is a file RemoveDefinition moved into the trash.
+type removal struct {
+	file string    // its name in the trash
+	name string    // the service's
+	at   time.Time // when it was removed
+	n    int       // the suffix of a removal at the same instant as another
+}
+
+// parseRemoval parses the name of a file RemoveDefinition made:
+// <name>.service.<stamp>, or <name>.service.<stamp>.<n> for a removal at
+// the same instant as another. ok is false for any other file.
+func parseRemoval(file string) (r removal, ok bool) {
+	// The stamp holds no FileSuffix: the last one ends the service's name
+	// (which may hold one).
+	i := strings.LastIndex(file, FileSuffix+".")
+	if i < 0 {
+		return removal{}, false
+	}
+	name, rest := file[:i], file[i+len(FileSuffix)+1:]
+	if len(rest) < len(trashStamp) || ValidateName(name) != nil {
+		return removal{}, false
+	}
+	at, err := time.Parse(trashStamp, rest[:len(trashStamp)])
+	if err != nil {
+		return removal{}, false
+	}
+	n := 0
+	if suffix := rest[len(trashStamp):]; suffix != "" {
+		digits, ok := strings.CutPrefix(suffix, ".")
+		if n, err = strconv.Atoi(digits); !ok || err != nil || n < 1 || strconv.Itoa(n) != digits {
+			return removal{}, false
+		}
+	}
+	return removal{file: file, name: name, at: at, n: n}, true
 }
 
 // InvalidUTF8Line returns the 1-based line of the first byte of data that
