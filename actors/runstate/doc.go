@@ -59,9 +59,10 @@
 //     time (field 22 of /proc/PID/stat, in clock ticks since boot, as given
 //     by process.ProcStartTime) and process group, in the same boot;
 //   - any process whose environment holds the marker of the previous state
-//     file, and the recorded group of its service if it is a member, or
-//     else its group if that is a session's whose leader is gone or marked
-//     too (every service leads a session of its own).
+//     file, or, in the same boot, that holds as its stdout or stderr a pipe
+//     a record names (see below), and the recorded group of its service if
+//     it is a member, or else its group if that is a session's whose leader
+//     is gone or found too (every service leads a session of its own).
 //
 // The marker is needed because actors/process gives every leader a
 // parent-death signal: when superd is SIGKILLed its leaders die with it,
@@ -74,11 +75,16 @@
 // the old records, until the first write after KillStale:
 // State.PreviousMarkers.)
 // A record also keeps the inode numbers of the pipes given to the leader as
-// its stdout and stderr (Record.Pipes): a process of the recorded group
-// that still holds one proves the group too, though it cleared its
-// environment or wrote over it (a program that sets its process title).
-// Processes that lost the marker, hold none of the pipes, and left their
-// group (or whose leader is gone) cannot be found.
+// its stdout and stderr (Record.Pipes): in the boot the record is from,
+// any process that still holds one as its stdout or stderr is the
+// service's, though it cleared its environment or wrote over it (a program
+// that sets its process title), and wherever it is: in the recorded group,
+// which it then proves too, or out of it (setsid), as a marked process is.
+// The scan for the marker reads each process's stdout and stderr links
+// too, once, when there are such records to match, each read bounded as
+// an environment's is. Processes that lost the marker, hold none of the
+// pipes as their stdout or stderr, and left their group (or whose leader
+// is gone) cannot be found.
 //
 // Outside Linux there are neither start times nor /proc, and KillStale
 // kills nothing.

@@ -3,14 +3,23 @@
 package runstate
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"slices"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/supers-dev/supers/actors/process"
 )
+
+// readers reads environments and output pipes each with its own reader.
+type readers struct {
+	environReader
+	pipeReader
+}
 
 // hungReader reads environments with a real probe, but for process hung,
 // whose reads do not answer (a process stuck in the kernel with its
@@ -49,16 +58,16 @@ func TestFindMarkedReturnsTheUnanswered(t *testing.T) {
 	// Read until the child shows its environment (it may still be in its
 	// exec): found.
 	waitFor(t, "the child found by its marker", func() bool {
-		found, _, err := findMarkedWith([]string{markerTest}, process.NewEnvironProbe(), maxUnanswered)
+		found, _, err := findLeftoversWith([]string{markerTest}, nil, readers{process.NewEnvironProbe(), newPipeProbe()}, maxUnanswered)
 		return err == nil && has(found)
 	})
-	found, unanswered, err := findMarkedWith([]string{markerTest}, hungReader{real: process.NewEnvironProbe(), hung: pid}, maxUnanswered)
+	found, unanswered, err := findLeftoversWith([]string{markerTest}, nil, readers{hungReader{real: process.NewEnvironProbe(), hung: pid}, newPipeProbe()}, maxUnanswered)
 	if err != nil || has(found) || !slices.Equal(unanswered, []int{pid}) {
 		t.Errorf("with its read hung: found %v, unanswered %v, %v; want it unanswered alone", found, unanswered, err)
 	}
 	// Stuck between the first look, which saw the marker, and the read
 	// that confirms it: unanswered too.
-	found, unanswered, err = findMarkedWith([]string{markerTest}, hungReader{real: process.NewEnvironProbe(), hung: pid, answered: new(atomic.Int64), answers: 1}, maxUnanswered)
+	found, unanswered, err = findLeftoversWith([]string{markerTest}, nil, readers{hungReader{real: process.NewEnvironProbe(), hung: pid, answered: new(atomic.Int64), answers: 1}, newPipeProbe()}, maxUnanswered)
 	if err != nil || has(found) || !slices.Equal(unanswered, []int{pid}) {
 		t.Errorf("with its second read hung: found %v, unanswered %v, %v; want it unanswered alone", found, unanswered, err)
 	}
@@ -83,7 +92,7 @@ func TestFindMarkedBoundsTheUnanswered(t *testing.T) {
 	}
 	const bound = 3
 	var reads atomic.Int64
-	found, unanswered, err := findMarkedWith([]string{markerTest}, noAnswer{&reads}, bound)
+	found, unanswered, err := findLeftoversWith([]string{markerTest}, nil, readers{noAnswer{&reads}, newPipeProbe()}, bound)
 	if err != nil || len(found) != 0 {
 		t.Fatalf("found %v, %v; want none", found, err)
 	}
@@ -93,5 +102,50 @@ func TestFindMarkedBoundsTheUnanswered(t *testing.T) {
 	// Processes come and go meanwhile: about as many as listed.
 	if len(pids) > 2*(bound+scanWorkers) && len(unanswered) < len(pids)/2 {
 		t.Errorf("%d unanswered of some %d processes, want all", len(unanswered), len(pids))
+	}
+}
+
+// noPipes reads no output pipes at all, counting the reads.
+type noPipes struct{ reads *atomic.Int64 }
+
+func (r noPipes) OutputPipes(pid int) ([]uint64, error) {
+	r.reads.Add(1)
+	return nil, fmt.Errorf("descriptors of %d: %w", pid, process.ErrNoAnswer)
+}
+
+// The reads of descriptors are bounded as the reads of environments are:
+// once maxUnanswered did not answer, no more are made.
+func TestFindLeftoversBoundsTheUnansweredPipes(t *testing.T) {
+	const bound = 3
+	var envReads, pipeReads atomic.Int64
+	found, unanswered, err := findLeftoversWith(nil, map[uint64]string{1: "web"}, readers{noAnswer{&envReads}, noPipes{&pipeReads}}, bound)
+	if err != nil || len(found) != 0 {
+		t.Fatalf("found %v, %v; want none", found, err)
+	}
+	if n := envReads.Load(); n != 0 {
+		t.Errorf("%d reads of environments without a marker to look for, want none", n)
+	}
+	if n := pipeReads.Load(); n > bound+scanWorkers {
+		t.Errorf("%d reads of descriptors, want at most %d", n, bound+scanWorkers)
+	}
+	if len(unanswered) == 0 {
+		t.Error("no process unanswered")
+	}
+}
+
+// A read of a process's descriptors that does not answer is given up
+// after the probe's bound, with an error matching process.ErrNoAnswer.
+func TestPipeProbeGivesUp(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	p := &pipeProbe{wait: 10 * time.Millisecond, read: func(int) []uint64 {
+		<-release
+		return nil
+	}}
+	if _, err := p.OutputPipes(os.Getpid()); !errors.Is(err, process.ErrNoAnswer) {
+		t.Errorf("a read that hangs: %v, want %v", err, process.ErrNoAnswer)
+	}
+	if held, err := newPipeProbe().OutputPipes(os.Getpid()); err != nil {
+		t.Errorf("this process's pipes: %v, %v", held, err)
 	}
 }

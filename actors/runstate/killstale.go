@@ -40,7 +40,8 @@ type procRef struct {
 	startTime uint64
 }
 
-// marked is a live process carrying the marker of a previous superd.
+// marked is a live process carrying the marker of a previous superd, or
+// holding a pipe it recorded (see findLeftovers).
 type marked struct {
 	ref     procRef
 	pgid    int
@@ -80,13 +81,15 @@ type StopPolicy func(service string) Stop
 //     start time and process group, or a member of the group carries the
 //     marker of st for the record's service (see below);
 //   - any other process carrying the marker of st (st.Marker, or one of
-//     st.PreviousMarkers): one that
+//     st.PreviousMarkers), or, if st is from the current boot, holding as
+//     its stdout or stderr one of the pipes a record of st names
+//     (Record.Pipes): one that
 //     left its service's group, or whose group st does not record (the
 //     state file is written in batches, so a superd killed soon after a
 //     start may not have recorded it yet). It is reported as a Record of
 //     its service, pid, process group and start time. With it goes its
 //     whole process group if that is the group of a session whose leader
-//     is gone or marked for the same service, as a service's group is
+//     is gone or found for the same service, as a service's group is
 //     (superd starts each leader in a new session): only descendants of
 //     the service can be in it, so its members that cleared their
 //     environment are killed too, as in a recorded group.
@@ -95,8 +98,9 @@ type StopPolicy func(service string) Stop
 // every service ([Store.Marker]) and that descendants inherit. It matters
 // because a leader started by actors/process dies with superd (it has a
 // parent-death signal), leaving the rest of its group without a leader to
-// identify it. A process that cleared its environment and whose leader is
-// gone cannot be identified, and is left alone.
+// identify it. A process that cleared its environment, holds none of the
+// recorded pipes as its stdout or stderr, and whose leader is gone cannot
+// be identified, and is left alone.
 //
 // Everything found gets the signal stop gives its service at once (a group
 // as a whole), then SIGCONT so that suspended processes handle it, as a
@@ -107,7 +111,8 @@ type StopPolicy func(service string) Stop
 // signal may remain after the leader exited) and to each process left when
 // its time is over, and waits up to two seconds for them to disappear,
 // logging any that did not (that wait is not cut by ctx). Then it
-// looks again for marked processes it has not seen yet (those forked
+// looks again for marked processes it has not seen yet (by the marker
+// alone) (those forked
 // meanwhile by a process that outlived SIGTERM) and deals with them the
 // same way, until it finds none, for at most ten rounds. A round lasts
 // at most the longest grace of its services plus two seconds, plus the
@@ -152,6 +157,25 @@ func KillStale(ctx context.Context, st State, stop StopPolicy, logger *slog.Logg
 			return seen[v.watch[0]]
 		})
 	}
+}
+
+// recordedPipes returns the pipes of recs (Record.Pipes) mapped to the
+// services of their records: a process that holds one as its stdout or
+// stderr is the service's (see readPiped). nil if no record has any.
+func recordedPipes(recs []Record) map[uint64]string {
+	var pipes map[uint64]string
+	for _, r := range recs {
+		for _, ino := range r.Pipes {
+			if ino == 0 || r.Service == "" {
+				continue
+			}
+			if pipes == nil {
+				pipes = make(map[uint64]string)
+			}
+			pipes[ino] = r.Service
+		}
+	}
+	return pipes
 }
 
 // maxRounds bounds the searches of KillStale.
@@ -257,17 +281,23 @@ func findVictims(st State, log *slog.Logger) []victim {
 		}
 		return nil
 	}
+	// The pipes prove a process only during the boot they were recorded
+	// in: their numbers are reused after a reboot.
+	var pipes map[uint64]string
+	if bootErr == nil && st.BootID != "" && st.BootID == boot {
+		pipes = recordedPipes(st.Processes)
+	}
 	var found []marked
-	if len(ids) > 0 {
+	if len(ids) > 0 || len(pipes) > 0 {
 		var (
 			unanswered []int
 			err        error
 		)
-		if found, unanswered, err = findMarked(ids); err != nil {
+		if found, unanswered, err = findLeftovers(ids, pipes); err != nil {
 			log.Error("cannot look for processes left by a previous superd", "err", err)
 		}
 		if len(unanswered) > 0 {
-			log.Warn("processes whose environment did not come within 2 s (stuck in the kernel, on a hung mount, say) were not checked for the marker of a previous superd's services: one that is such a service's, and not in a recorded group, is left running",
+			log.Warn("processes whose environment or descriptors did not come within 2 s (stuck in the kernel, on a hung mount, say) were not checked for the marker or the output pipes of a previous superd's services: one that is such a service's, and not in a recorded group, is left running",
 				"processes", len(unanswered), "pids", unanswered[:min(len(unanswered), 20)])
 		}
 	}
@@ -286,11 +316,10 @@ func findVictims(st State, log *slog.Logger) []victim {
 			"records", len(st.Processes), "boot_id", st.BootID)
 	default:
 		// The processes of the recorded groups that hold the service's
-		// pipes prove their group too, marker or not.
-		proof := append(slices.Clip(found), findPiped(st.Processes)...)
+		// pipes (in found) prove their group too, marker or not.
 		spared, sparedGroups := ancestorGroups()
 		for _, r := range st.Processes {
-			v, ok := groupVictim(r, proof, log)
+			v, ok := groupVictim(r, found, log)
 			if !ok {
 				continue
 			}
@@ -309,8 +338,9 @@ func findVictims(st State, log *slog.Logger) []victim {
 
 // markedVictims returns the victims for the processes of found whose pids
 // are not covered by a recorded group: those that left their service's
-// group, and those of a group whose record was not written yet (the state
-// file is written in batches) or is from another boot. The group of a
+// group (by their marker, or by the service's pipe they hold), and those
+// of a group whose record was not written yet (the state file is written
+// in batches) or is from another boot. The group of a
 // session that only the service's processes can be in (see ownGroup) is
 // a victim as a whole, so that its members that cleared their environment
 // go with it, as they do with a recorded group; any other process alone.

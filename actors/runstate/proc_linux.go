@@ -9,9 +9,11 @@ import (
 	"io/fs"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -111,20 +113,24 @@ func signalProcess(pid int, sig syscall.Signal) error {
 	return nil
 }
 
-// findMarked returns the live processes whose environment holds the
-// MarkerEnv entry of one of the marker ids ids, except this process and its ancestors (a
-// superd may have been started by a process of its predecessor). Processes
-// whose environment cannot be read (those of other users, unless running as
-// root) are skipped; so are those whose environment does not come within
-// 2 s (process.EnvironProbe), which it returns apart (unanswered) for the
-// caller to say so: every process of the machine is looked at, and one
-// stuck in the kernel with its memory-map lock held (on a hung network
-// mount, say) would otherwise hold superd's start-up for as long as it is
-// stuck. The first looks are made scanWorkers at a time, so that many such
-// processes hold it 2 s for every scanWorkers of them, and once
-// maxUnanswered did not answer, the others are not read.
-func findMarked(ids []string) (found []marked, unanswered []int, err error) {
-	return findMarkedWith(ids, process.NewEnvironProbe(), maxUnanswered)
+// findLeftovers returns the live processes, except this process and its
+// ancestors (a superd may have been started by a process of its
+// predecessor), whose environment holds the MarkerEnv entry of one of the
+// marker ids ids, or whose stdout or stderr is one of the pipes whose inode
+// numbers pipes maps to their services (see recordedPipes and readPiped).
+// Processes whose environment or descriptors cannot be read (those of
+// other users, unless running as root) are skipped; so are those whose
+// environment or descriptors do not come within 2 s (process.EnvironProbe,
+// pipeProbe), which it returns apart (unanswered) for the caller to say
+// so: every process of the machine is looked at, and one stuck in the
+// kernel with its memory-map lock held (on a hung network mount, say)
+// would otherwise hold superd's start-up for as long as it is stuck. The
+// first looks are made scanWorkers at a time, so that many such processes
+// hold it 2 s for every scanWorkers of them, and once maxUnanswered did
+// not answer, the others are not read. Each process's descriptors are read
+// once in that first look, and only with pipes to match.
+func findLeftovers(ids []string, pipes map[uint64]string) (found []marked, unanswered []int, err error) {
+	return findLeftoversWith(ids, pipes, procProbe{process.NewEnvironProbe(), newPipeProbe()}, maxUnanswered)
 }
 
 // environReader reads a process's environment as process.EnvironProbe
@@ -133,15 +139,34 @@ type environReader interface {
 	Environ(pid int, waiting func() bool) ([]byte, error)
 }
 
-// findMarkedWith is findMarked, reading the environments with envs, and
-// no more once maxHung reads did not answer.
-func findMarkedWith(ids []string, envs environReader, maxHung int64) (found []marked, unanswered []int, err error) {
+// pipeReader reads the pipes of a process's stdout and stderr as pipeProbe
+// does.
+type pipeReader interface {
+	OutputPipes(pid int) ([]uint64, error)
+}
+
+// procReader reads a process's environment and output pipes.
+type procReader interface {
+	environReader
+	pipeReader
+}
+
+// procProbe is the procReader of findLeftovers.
+type procProbe struct {
+	*process.EnvironProbe
+	*pipeProbe
+}
+
+// findLeftoversWith is findLeftovers, reading the processes with procs,
+// and no more once maxHung reads did not answer.
+func findLeftoversWith(ids []string, pipes map[uint64]string, procs procReader, maxHung int64) (found []marked, unanswered []int, err error) {
 	pids, err := otherPIDs()
 	if err != nil {
 		return nil, nil, err
 	}
-	// A first look at the environment alone sorts out most processes.
-	type look struct{ marked, hung bool }
+	// A first look at the environment and the output alone sorts out
+	// most processes.
+	type look struct{ marked, piped, hung bool }
 	looks := make([]look, len(pids))
 	var (
 		next, hung atomic.Int64
@@ -154,8 +179,14 @@ func findMarkedWith(ids []string, envs environReader, maxHung int64) (found []ma
 					looks[i].hung = true // not read: counted as unanswered
 					continue
 				}
-				_, looks[i].marked, looks[i].hung = markedEnviron(envs, pids[i], ids)
-				if looks[i].hung {
+				l := &looks[i]
+				if len(ids) > 0 {
+					_, l.marked, l.hung = markedEnviron(procs, pids[i], ids)
+				}
+				if !l.marked && !l.hung && len(pipes) > 0 {
+					_, l.piped, l.hung = pipedOutput(procs, pids[i], pipes)
+				}
+				if l.hung {
 					hung.Add(1)
 				}
 			}
@@ -163,27 +194,36 @@ func findMarkedWith(ids []string, envs environReader, maxHung int64) (found []ma
 	}
 	wg.Wait()
 	for i, pid := range pids {
+		var (
+			m          marked
+			ok, hungAt bool
+		)
 		switch {
 		case looks[i].hung:
 			unanswered = append(unanswered, pid)
+			continue
 		case looks[i].marked:
-			m, ok, hung := readMarked(envs, pid, ids)
-			switch {
-			case ok:
-				found = append(found, m)
-			case hung: // stuck since its first look
-				unanswered = append(unanswered, pid)
-			}
+			m, ok, hungAt = readMarked(procs, pid, ids)
+		case looks[i].piped:
+			m, ok, hungAt = readPiped(procs, pid, pipes)
+		default:
+			continue
+		}
+		switch {
+		case ok:
+			found = append(found, m)
+		case hungAt: // stuck since its first look
+			unanswered = append(unanswered, pid)
 		}
 	}
 	return found, unanswered, nil
 }
 
-// scanWorkers is how many environments findMarked's first looks read at
+// scanWorkers is how many processes findLeftovers's first looks read at
 // once.
 const scanWorkers = 8
 
-// maxUnanswered bounds the reads of findMarked that may hang: each holds a
+// maxUnanswered bounds the reads of findLeftovers that may hang: each holds a
 // goroutine, and an OS thread blocked in read(2), until its process
 // answers. Once that many did not answer (a whole machine stuck on a hung
 // mount), the processes not read yet are not read, and are returned as
@@ -212,16 +252,17 @@ func readMarked(envs environReader, pid int, ids []string) (m marked, ok, hung b
 	return marked{ref: procRef{pid: pid, startTime: after.startTime}, pgid: after.pgid, sid: after.sid, service: service}, true, false
 }
 
-// ownGroup reports whether the whole process group of m, a marked process
-// that no record covers, may be killed with it: the group is the group of
-// a session (its id is the session's, as for every service's leader,
-// which superd starts in a new session, and for a daemon's setsid), and
-// the session leader is gone (killed with superd by its parent-death
-// signal) or is marked for the same service (leaderMarked). Only
-// descendants of a session's leader can be in its session, so every
-// member of that group descends from a process of the service, even one
-// that cleared its environment. A group of this process's session, or led
-// by one of its ancestors, is never killed.
+// ownGroup reports whether the whole process group of m, a process found
+// by its marker or by a recorded pipe (see findLeftovers) that no record
+// covers, may be killed with it: the group is the group of a session (its
+// id is the session's, as for every service's leader, which superd starts
+// in a new session, and for a daemon's setsid), and the session leader is
+// gone (killed with superd by its parent-death signal) or is found for the
+// same service (leaderMarked). Only descendants of a session's leader can
+// be in its session, so every member of that group descends from a
+// process of the service, even one that cleared its environment. A group
+// of this process's session, or led by one of its ancestors, is never
+// killed.
 func ownGroup(m marked, leaderMarked bool) bool {
 	if m.pgid <= 1 || m.pgid != m.sid || m.pgid == syscall.Getpgrp() || ancestry()[m.pgid] {
 		return false
@@ -238,51 +279,108 @@ func ownGroup(m marked, leaderMarked bool) bool {
 	return errors.Is(err, fs.ErrNotExist) || err == nil && info.exited()
 }
 
-// findPiped returns the live processes of the process groups of recs
-// that hold as their stdout or stderr one of the pipes the group's record
-// names (Record.Pipes), except this process and its ancestors. Such a
-// process is the service's whatever it did to its environment (cleared it,
-// or wrote its process title over it, as nginx or PostgreSQL do): the pipe
-// was given to the service's leader, only its descendants inherit it, and
-// its inode number is practically unique while it is held. Not strictly:
-// the kernel's 32-bit counter for such numbers wraps around without
-// checking whether a number is in use (see process.Handle.Pipes), so a
-// false match needs another pipe numbered alike after some 4 billion
-// pipes, sockets and the like, and a holder of it in a process group
-// with the recorded id, as the stdout or stderr. A process is
-// inspected before and after its descriptors are read, so that a process
-// that took over the pid meanwhile is not taken for it.
-func findPiped(recs []Record) []marked {
-	groups := make(map[int]Record)
-	for _, r := range recs {
-		if len(r.Pipes) > 0 && r.PGID > 1 {
-			groups[r.PGID] = r
-		}
-	}
-	if len(groups) == 0 {
-		return nil
-	}
-	pids, err := otherPIDs()
+// pipedOutput returns the service whose pipe (one of the keys of pipes,
+// see recordedPipes) process pid holds as its stdout or stderr, as read by
+// procs, and whether it holds one; hung says that the read did not answer
+// in time (process.ErrNoAnswer).
+func pipedOutput(procs pipeReader, pid int, pipes map[uint64]string) (service string, ok, hung bool) {
+	held, err := procs.OutputPipes(pid)
 	if err != nil {
-		return nil
+		return "", false, errors.Is(err, process.ErrNoAnswer)
 	}
-	var found []marked
-	for _, pid := range pids {
-		before, err := inspect(pid)
-		if err != nil || before.exited() {
-			continue
+	for _, ino := range held {
+		if service, ok := pipes[ino]; ok {
+			return service, true, false
 		}
-		r, ok := groups[before.pgid]
-		if !ok || !process.HoldsPipeAsOutput(pid, r.Pipes) {
-			continue
-		}
-		after, err := inspect(pid)
-		if err != nil || after.exited() || after.startTime != before.startTime || after.pgid != r.PGID {
-			continue
-		}
-		found = append(found, marked{ref: procRef{pid: pid, startTime: after.startTime}, pgid: after.pgid, sid: after.sid, service: r.Service})
 	}
-	return found
+	return "", false, false
+}
+
+// readPiped returns process pid if it is alive and holds as its stdout or
+// stderr one of the pipes of pipes, with the service they map to. Such a
+// process is the service's wherever it is (in the recorded group or out of
+// it, having left it with setsid), whatever it did to its environment
+// (cleared it, or wrote its process title over it, as nginx or PostgreSQL
+// do): the pipe was given to the service's leader, only its descendants
+// inherit it, and its inode number is practically unique while it is held
+// (the caller takes the numbers of records of this boot only). Not
+// strictly: the kernel's 32-bit counter for such numbers wraps around
+// without checking whether a number is in use (see process.Handle.Pipes),
+// so a false match needs another pipe numbered alike after some 4 billion
+// pipes, sockets and the like, held as the stdout or stderr of a process.
+// The process is inspected before and after its descriptors are read, so
+// that a process that took over the pid meanwhile is not taken for it.
+// hung says that the read of its descriptors did not answer.
+func readPiped(procs pipeReader, pid int, pipes map[uint64]string) (m marked, ok, hung bool) {
+	before, err := inspect(pid)
+	if err != nil || before.exited() {
+		return marked{}, false, false
+	}
+	service, ok, hung := pipedOutput(procs, pid, pipes)
+	if !ok {
+		return marked{}, false, hung
+	}
+	after, err := inspect(pid)
+	if err != nil || after.exited() || after.startTime != before.startTime {
+		return marked{}, false, false
+	}
+	return marked{ref: procRef{pid: pid, startTime: after.startTime}, pgid: after.pgid, sid: after.sid, service: service}, true, false
+}
+
+// pipeWait bounds a read of a process's descriptors by pipeProbe, as
+// process.EnvironProbe bounds a read of its environment.
+const pipeWait = 2 * time.Second
+
+// pipeProbe reads which pipes processes hold as their stdout and stderr
+// (the links /proc/PID/fd/1 and 2), each read within a bound: every
+// process of the machine is read, and a /proc that does not answer for
+// one of them must not hold superd's start. Such a read is given up after
+// pipeWait; its goroutine stays until it returns. The zero value is not
+// usable: see newPipeProbe.
+type pipeProbe struct {
+	wait time.Duration
+	read func(pid int) []uint64
+}
+
+// newPipeProbe returns a pipeProbe reading /proc.
+func newPipeProbe() *pipeProbe { return &pipeProbe{wait: pipeWait, read: outputPipes} }
+
+// OutputPipes returns the inode numbers of the pipes that are the stdout and
+// stderr of process pid (none for a descriptor that is not a pipe, or that
+// cannot be read); if the read takes longer than the probe's bound, the
+// error matches process.ErrNoAnswer.
+func (p *pipeProbe) OutputPipes(pid int) ([]uint64, error) {
+	done := make(chan []uint64, 1)
+	go func() { done <- p.read(pid) }()
+	t := time.NewTimer(p.wait)
+	defer t.Stop()
+	select {
+	case held := <-done:
+		return held, nil
+	case <-t.C:
+		return nil, fmt.Errorf("runstate: descriptors of process %d: %w within %v", pid, process.ErrNoAnswer, p.wait)
+	}
+}
+
+// outputPipes returns the inode numbers of the pipes that are the stdout
+// and stderr of process pid, read from /proc/PID/fd.
+func outputPipes(pid int) []uint64 {
+	dir := "/proc/" + strconv.Itoa(pid) + "/fd/"
+	var held []uint64
+	for _, fd := range [...]string{"1", "2"} {
+		target, err := os.Readlink(dir + fd)
+		if err != nil {
+			continue
+		}
+		num, ok := strings.CutPrefix(target, "pipe:[")
+		if !ok {
+			continue
+		}
+		if ino, err := strconv.ParseUint(strings.TrimSuffix(num, "]"), 10, 64); err == nil {
+			held = append(held, ino)
+		}
+	}
+	return held
 }
 
 // markedEnviron returns the service named by the MarkerEnv entry of one of

@@ -22,12 +22,11 @@ func ownGroup(marked, bool) bool { return false }
 // ancestorGroups knows no process without /proc.
 func ancestorGroups() (pids, groups map[int]bool) { return nil, nil }
 
-// findPiped finds nothing without /proc.
-func findPiped([]Record) []marked { return nil }
-
-// findMarked is unsupported without /proc: it returns
+// findLeftovers is unsupported without /proc: it returns
 // [errors.ErrUnsupported].
-func findMarked([]string) ([]marked, []int, error) { return nil, nil, errors.ErrUnsupported }
+func findLeftovers([]string, map[uint64]string) ([]marked, []int, error) {
+	return nil, nil, errors.ErrUnsupported
+}
 
 // runningSince cannot tell a process's start time without /proc: no.
 func runningSince(int, uint64) bool { return false }
