@@ -5,8 +5,8 @@
 // after a restart, as must the "supers start" of a service that superd does
 // not start on its own.
 //
-// The file (typically beside superd's socket, such as
-// <socket-dir>/superd.state) records, for each running service, the process
+// The file (typically beside superd's socket, as superd keeps it:
+// <socket>.state) records, for each running service, the process
 // group superd started ([Record]: leader pid, process group, start time of
 // the leader), the boot id, the set of services the operator stopped, the
 // set of services with AutoStart=no the operator started (absent when
@@ -15,7 +15,7 @@
 //
 //	{
 //	  "version": 1,
-//	  "marker": "Q5ZKX3MBN6PDR2YJVTUJ4IJ7GE",
+//	  "marker": "t1.Q5ZKX3MBN6PDR2YJVTUJ4IJ7GE",
 //	  "boot_id": "18ab1e73-8136-4897-85bc-15475fb65b7c",
 //	  "stopped": ["batch"],
 //	  "started": ["report"],
@@ -44,7 +44,10 @@
 // the old file or the new one, never a partial one; a temporary file left
 // by an interrupted write is removed by the next Open. A file that cannot
 // be parsed anyway is copied aside and ignored but for its marker and its
-// stopped services, never fatal. A file that
+// stopped services, and written again when the disk takes it; it is fatal
+// only as a missing file is: when it holds no marker that can be read (or
+// one from before the tags) and a new one cannot be written (a full disk).
+// A file that
 // another user may have written (see [Open]) is refused: its records decide
 // what KillStale kills. A write costs
 // two fsyncs (a few milliseconds at most); unchanged state is not

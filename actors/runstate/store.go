@@ -179,18 +179,23 @@ type Store struct {
 // A missing file gives an empty state. A file that cannot be parsed is
 // logged, copied to path+".corrupt" (replacing any previous one) and
 // treated as empty but for what can still be read of it, its marker and
-// its stopped services: a damaged state file never prevents superd from
-// starting. A file another user may have written (it belongs to a user
+// its stopped services, and written again at once; if that write fails (a
+// full disk), the damaged file stays, and the Store is [Store.Behind]
+// until a write succeeds. A damaged state file prevents superd from
+// starting only as a missing one does: when no marker can be read from it
+// (see below). A file another user may have written (it belongs to a user
 // other than root and this process's, or its group or others may write
 // it) is an error, since KillStale kills what it lists. Temporary files
 // left by a write that was interrupted are removed.
 //
 // The Store keeps the marker id of the file (see [Store.Marker]); without a
-// previous state, Open creates one and writes it at once, so that it is on
-// disk before any service starts: failing that (a full disk), Open fails,
-// since a later superd could not find the processes of services started
-// under an unrecorded marker. It otherwise writes nothing: the previous
-// records stay on disk until [KillStale] has dealt with them.
+// previous one (a missing file, a corrupt one whose marker cannot be read,
+// or one whose marker is from before the tags, which is replaced), Open
+// creates one and writes it at once, so that it is on disk before any
+// service starts: failing that (a full disk), Open fails, since a later
+// superd could not find the processes of services started under an
+// unrecorded marker. It otherwise writes nothing but a corrupt file again:
+// the previous records stay on disk until [KillStale] has dealt with them.
 //
 // The returned Store starts with the previous stopped and started sets
 // (see [State.Started] for when the started set is left out) but with no
@@ -280,6 +285,8 @@ func Open(path string, logger *slog.Logger) (*Store, State, error) {
 		rotated = s.marker != ""
 		s.marker = newMarkerID()
 	}
+	// A corrupt file whose tagged marker was read holds it on disk.
+	salvaged := !found && fi != nil && !rotated && s.marker == prev.Marker
 	if !found || rotated {
 		// The services will carry this marker: unless it is on disk before
 		// they start, a superd that crashes cannot find their processes
@@ -293,6 +300,19 @@ func Open(path string, logger *slog.Logger) (*Store, State, error) {
 		}
 		err := s.write()
 		s.carried = nil
+		if err != nil && salvaged {
+			// A corrupt file whose own tagged marker was read: the
+			// marker is on disk already, in it, as in a valid file, and
+			// so is what salvage found (the previous ids); a full disk
+			// must not keep superd from starting. The file lags until a
+			// write succeeds (the next change); meanwhile it is the one
+			// read, for Restore.
+			log.Warn("cannot write the corrupt state file again; its marker is read from it meanwhile, and the write is tried again at the next change",
+				"path", path, "err", err)
+			s.behind = true
+			s.file = fi
+			err = nil
+		}
 		s.mu.Unlock()
 		if err != nil {
 			_ = s.Close()
@@ -370,7 +390,7 @@ func (s *Store) Restore() (bool, error) {
 }
 
 // readState reads the state file at path. found is false if there is no
-// usable file: it is missing, or corrupt; otherwise fi is the file read.
+// usable file: it is missing, or corrupt. fi is the file read, if any.
 // A corrupt file is copied aside and left in place until Open replaces it,
 // and what can still be read of it (the marker, the stopped services) is
 // returned: without its marker, the processes of the previous superd that
@@ -399,7 +419,7 @@ func readState(path string, log *slog.Logger) (st State, found bool, fi os.FileI
 		if _, werr := writeFileAtomic(aside, b); werr != nil {
 			log.Error("cannot copy the corrupt state file aside", "path", path, "err", werr)
 		}
-		return st, false, nil, nil
+		return st, false, fi, nil
 	}
 	return st, true, fi, nil
 }
