@@ -163,6 +163,14 @@ func (s *stateActor) Receive(ctx actor.Context) {
 		case s.store.RemadeDir():
 			// A write before this look made the directory again.
 			s.rewatch(ctx)
+		case s.store.Behind() && s.retry == 0:
+			// Open could not write the file it found damaged (a full
+			// disk; it said so): retried as a failed write is, since no
+			// change of state may come to write it.
+			s.retry = cmp.Or(s.retryMin, stateRetryMin)
+			if !s.scheduled {
+				s.schedule(ctx, s.retry)
+			}
 		}
 	case *processStarted:
 		s.add(ctx, runstate.Running(m.record), false)
