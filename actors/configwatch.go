@@ -402,7 +402,8 @@ func (c *configActor) check() (transport.ReloadResult, []*config.Service, error)
 	}
 	res := s.res
 	if s.derr == nil {
-		// What superd would need to start again with this file.
+		// What superd would need to start again with this file (the
+		// machine's part, and the rules between its keys).
 		if err := s.daemon.CheckHost(c.daemonOverrides...); err != nil {
 			res.Errors = append(res.Errors, configErrors(err)...)
 		}

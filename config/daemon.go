@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -291,6 +292,97 @@ func (b *daemonBuilder) finish() {
 	case keyLine > 0 && certLine == 0:
 		b.el.add(keyLine, sectionDaemon, keyHTTPTLSKey, fmt.Errorf("%w: needs %s= too", ErrInvalidValue, keyHTTPTLSCert))
 	}
+}
+
+// CheckRules checks the rules between the keys of the [Daemon] section that
+// superd applies when it starts, and that parsing does not: they depend on
+// the keys only, not on the machine (CheckHost applies them too, with its
+// checks against the machine).
+//
+//   - SocketAllowRootServices=yes needs a socket group (SocketGroup=):
+//     without one, only root and superd's user may use the socket.
+//   - With the HTTP API on (HTTPListen=), AllowRootServices=yes needs
+//     AllowEdit=yes: without it, HTTP clients write no definition.
+//   - With the HTTP API on, an HTTPListen= address that is an IP address
+//     other than a loopback one, or no host (every address), needs TLS
+//     (HTTPTLSCertFile= and HTTPTLSKeyFile=) or HTTPInsecure=yes. A host
+//     name is not judged here: whether it is a loopback one depends on
+//     its resolution (superd resolves it when it starts).
+//
+// The keys named in overridden (as spelled in the file: "SocketGroup",
+// "HTTPListen") are those the program takes from elsewhere (superd: its
+// flags, which set a boolean key to yes or give the value of another): a
+// rule that involves one is the program's to apply, with that value,
+// except that an overridden HTTPListen= still turns the HTTP API on (the
+// rules of the other HTTP keys then apply). Either of the TLS keys stands
+// for the pair.
+//
+// The error is an *Error wrapping ErrInvalidValue, or Errors when there is
+// more than one problem, each naming d.File, the line (of the key as the
+// file is now), the section and the key the rule is about.
+func (d *Daemon) CheckRules(overridden ...string) error {
+	return d.ruleErrors(overridden).orNil()
+}
+
+// ruleErrors is CheckRules, with its problems as a list.
+func (d *Daemon) ruleErrors(overridden []string) Errors {
+	var es Errors
+	add := func(key string, err error) {
+		es = append(es, &Error{File: d.File, Line: d.keyLine(key), Section: sectionDaemon, Key: key,
+			Err: fmt.Errorf("%w: %w", ErrInvalidValue, err)})
+	}
+	over := func(keys ...string) bool {
+		return slices.ContainsFunc(keys, func(k string) bool { return slices.Contains(overridden, k) })
+	}
+	if d.SocketAllowRootServices && d.SocketGroup == "" && !over(keySocketRoot, keySocketGroup) {
+		add(keySocketRoot, errors.New("no socket group to apply it to: only root and superd's user may use the socket (give SocketGroup=, or superd's --socket-group GROUP)"))
+	}
+	if d.httpOn(overridden...) {
+		if d.AllowRootServices && !d.AllowEdit && !over(keyAllowRoot, keyAllowEdit) {
+			add(keyAllowRoot, errors.New("HTTP clients may not write service definitions, so none can use root's powers (give AllowEdit=yes, or superd's --http-allow-edit)"))
+		}
+		if !over(keyHTTPListen, keyHTTPInsecure, keyHTTPTLSCert, keyHTTPTLSKey) && !d.HTTPInsecure &&
+			d.HTTPTLSCertFile == "" && !listensOnLoopback(d.HTTPListen) {
+			add(keyHTTPListen, fmt.Errorf("listen on %s: a non-loopback address needs TLS or an explicit insecure opt-in (give HTTPTLSCertFile= and HTTPTLSKeyFile=, or listen on 127.0.0.1); or allow plain HTTP with HTTPInsecure=yes (superd's --http-insecure)", d.HTTPListen))
+		}
+	}
+	return es
+}
+
+// orNil returns nil for no problem, the *Error for one, es for more.
+func (es Errors) orNil() error {
+	switch len(es) {
+	case 0:
+		return nil
+	case 1:
+		return es[0]
+	}
+	return es
+}
+
+// httpOn reports whether the HTTP API is on: HTTPListen= is set, or named
+// in overridden (the program takes its address from elsewhere, as superd
+// from --http). Without it, superd ignores the other HTTP keys.
+func (d *Daemon) httpOn(overridden ...string) bool {
+	return d.HTTPListen != "" || slices.Contains(overridden, keyHTTPListen)
+}
+
+// listensOnLoopback reports whether addr, a valid HTTPListen= value, is
+// not to be refused as a non-loopback address by CheckRules: its host is
+// a loopback IP address or a name (judged by its resolution, elsewhere).
+// No host means every address.
+func listensOnLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return true // not this rule's to judge: parsing refused it
+	}
+	if host == "" {
+		return false
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return ip.Unmap().IsLoopback()
+	}
+	return true
 }
 
 // CheckHostName reports what is wrong with h (brackets removed) as a name

@@ -11,10 +11,10 @@ import (
 // CheckHost checks the [Daemon] settings that depend on the machine, which
 // parsing does not look at: SocketGroup= must be a numeric ID or name a
 // group that exists, and HTTPTLSCertFile= and HTTPTLSKeyFile= must hold a
-// PEM certificate and its key, readable now. superd cannot start without
-// them, so superd --check and the check of a config dir through superd
-// (supers check) make these checks too: a configuration they pass does
-// not then stop superd from starting.
+// PEM certificate and its key, readable now. It applies CheckRules too.
+// superd cannot start without them, so superd --check and the check of a
+// config dir through superd (supers check) make these checks too: a
+// configuration they pass does not then stop superd from starting.
 //
 // The keys named in overridden (as spelled in the file: "SocketGroup",
 // "HTTPTLSCertFile") are not checked: the program takes their values from
@@ -37,13 +37,8 @@ func (d *Daemon) CheckHost(overridden ...string) error {
 			es = append(es, &Error{File: d.File, Line: d.keyLine(keyHTTPTLSCert), Section: sectionDaemon, Key: keyHTTPTLSCert + "/" + keyHTTPTLSKey, Err: err})
 		}
 	}
-	switch len(es) {
-	case 0:
-		return nil
-	case 1:
-		return es[0]
-	}
-	return es
+	es = append(es, d.ruleErrors(overridden)...)
+	return es.orNil()
 }
 
 // SocketGroupID resolves SocketGroup= once and returns the group's ID, -1

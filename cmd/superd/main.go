@@ -314,8 +314,10 @@ func (c *cli) socketGroup(d *config.Daemon) (int, error) {
 // hostProblems checks, before anything starts, what the settings of d and
 // of the command line (c, not yet merged) ask of the machine and parsing
 // cannot judge: that the socket's path and directories can be used (and
-// written by superd's user), that the socket group exists, and that the
-// HTTP API's address, Host names,
+// written by superd's user), that the socket group exists, that the
+// settings keep the rules between them (superd.conf's by
+// config.Daemon.CheckRules, as `supers check` applies them; the flags'
+// here), and that the HTTP API's address, Host names,
 // certificate and token file can be used. Each problem names the
 // flag or the superd.conf key it comes from. superd --check reports them
 // too, so that a configuration it passes does not stop superd from
@@ -362,13 +364,14 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 		probs = append(probs, fmt.Errorf("--socket %s: %w", socket, err))
 	}
 	eff := *c
-	eff.merge(d)
-	if eff.SocketAllowRootServices && gid < 0 && gidErr == nil {
-		from := "--socket-allow-root-services"
-		if !c.SocketAllowRootServices {
-			from = d.File + ": [Daemon] SocketAllowRootServices"
-		}
-		probs = append(probs, fmt.Errorf("%s: no socket group to apply it to: only root and superd's user may use the socket (give --socket-group GROUP, or SocketGroup= in superd.conf)", from))
+	overridden := eff.merge(d)
+	// The rules between superd.conf's keys are config's, which `supers
+	// check` applies too (Daemon.CheckHost), in the same words; the keys
+	// the flags override are the flags' to answer for, here.
+	rules := ruleProblems(d, overridden)
+	probs = append(probs, rules...)
+	if c.SocketAllowRootServices && gid < 0 && gidErr == nil {
+		probs = append(probs, errors.New("--socket-allow-root-services: no socket group to apply it to: only root and superd's user may use the socket (give --socket-group GROUP, or SocketGroup= in superd.conf)"))
 	}
 	if gid >= 0 && !eff.SocketAllowRootServices && !transport.PeerCredentialsSupported() {
 		// Every socket client would be taken for root: the group's
@@ -393,14 +396,10 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 		}
 		return probs
 	}
-	if eff.HTTPAllowRootServices && !eff.HTTPAllowEdit {
+	if c.HTTPAllowRootServices && !eff.HTTPAllowEdit {
 		// Over HTTP without AllowEdit, no definition is written: the
 		// setting would be ignored.
-		rootFrom := "--http-allow-root-services"
-		if !c.HTTPAllowRootServices {
-			rootFrom = d.File + ": [Daemon] AllowRootServices"
-		}
-		probs = append(probs, fmt.Errorf("%s: HTTP clients may not write service definitions, so none can use root's powers (give --http-allow-edit, or AllowEdit=yes in superd.conf)", rootFrom))
+		probs = append(probs, errors.New("--http-allow-root-services: HTTP clients may not write service definitions, so none can use root's powers (give --http-allow-edit, or AllowEdit=yes in superd.conf)"))
 	}
 	if (c.HTTPTLSCert == "") != (c.HTTPTLSKey == "") {
 		// A flag for either replaces superd.conf's pair as a whole: the
@@ -428,6 +427,8 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 		TLSCertFile: eff.HTTPTLSCert, TLSKeyFile: eff.HTTPTLSKey,
 	})
 	switch {
+	case errors.Is(err, transport.ErrInsecureListen) && slices.ContainsFunc(rules, isKeyError("HTTPListen")):
+		// Said by the rules already: an HTTPListen= address they judge.
 	case errors.Is(err, transport.ErrInsecureListen):
 		probs = append(probs, fmt.Errorf("%s: %w; or allow plain HTTP with --http-insecure (HTTPInsecure=yes in superd.conf)", from, err))
 	case errors.Is(err, transport.ErrTLSFiles):
@@ -464,6 +465,34 @@ func (c *cli) hostProblems(d *config.Daemon) []error {
 		probs = append(probs, transport.TokenFileError(tokenFrom, tokenFile, err, "name another token file: --http-token-file, or HTTPTokenFile= in superd.conf"))
 	}
 	return probs
+}
+
+// ruleProblems returns the problems of d.CheckRules (the rules between
+// superd.conf's keys), each on its own, leaving out the keys in
+// overridden (those the flags set: see cli.merge).
+func ruleProblems(d *config.Daemon, overridden []string) []error {
+	var es config.Errors
+	switch err := d.CheckRules(overridden...); {
+	case err == nil:
+		return nil
+	case errors.As(err, &es):
+		probs := make([]error, len(es))
+		for i, e := range es {
+			probs[i] = e
+		}
+		return probs
+	default:
+		return []error{err}
+	}
+}
+
+// isKeyError returns a test of whether an error is a *config.Error about
+// superd.conf's [Daemon] key.
+func isKeyError(key string) func(error) bool {
+	return func(err error) bool {
+		var ce *config.Error
+		return errors.As(err, &ce) && ce.Key == key
+	}
 }
 
 // checkProblems is hostProblems and, for superd --check, the log dir's

@@ -115,9 +115,11 @@ func (a *app) checkFiles(files []string, verbose bool) error {
 		} else if isDaemonConf(file) {
 			var d *config.Daemon
 			if d, err = config.ParseDaemonDraft(file); err == nil {
-				// Against this machine too, as superd --check does: a
-				// group that does not exist, a certificate that cannot be
-				// loaded would stop superd from starting.
+				// Against this machine and the rules between its keys
+				// too, as superd --check does: a group that does not
+				// exist, a certificate that cannot be loaded, plain HTTP
+				// on a non-loopback address would stop superd from
+				// starting.
 				err = d.CheckHost()
 			}
 		} else if _, err = config.ParseDraft(file); err == nil {
