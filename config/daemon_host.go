@@ -10,8 +10,10 @@ import (
 
 // CheckHost checks the [Daemon] settings that depend on the machine, which
 // parsing does not look at: SocketGroup= must be a numeric ID or name a
-// group that exists, and HTTPTLSCertFile= and HTTPTLSKeyFile= must hold a
-// PEM certificate and its key, readable now. It applies CheckRules too.
+// group that exists, and, with the HTTP API on (HTTPListen=, or
+// overridden), HTTPTLSCertFile= and HTTPTLSKeyFile= must hold a PEM
+// certificate and its key, readable now (without it, superd ignores them).
+// It applies CheckRules too.
 // superd cannot start without them, so superd --check and the check of a
 // config dir through superd (supers check) make these checks too: a
 // configuration they pass does not then stop superd from starting.
@@ -19,7 +21,8 @@ import (
 // The keys named in overridden (as spelled in the file: "SocketGroup",
 // "HTTPTLSCertFile") are not checked: the program takes their values from
 // elsewhere (superd: its flags), so this file's do not stop it. Either of
-// the TLS keys skips the pair, which goes together.
+// the TLS keys skips the pair, which goes together. An overridden
+// HTTPListen= turns the HTTP API on, as for CheckRules.
 //
 // The error is an *Error, or Errors when there is more than one problem,
 // each naming d.File, the line (of the key as the file is now), the
@@ -32,7 +35,7 @@ func (d *Daemon) CheckHost(overridden ...string) error {
 		}
 	}
 	tlsOverridden := slices.Contains(overridden, keyHTTPTLSCert) || slices.Contains(overridden, keyHTTPTLSKey)
-	if d.HTTPTLSCertFile != "" && d.HTTPTLSKeyFile != "" && !tlsOverridden {
+	if d.HTTPTLSCertFile != "" && d.HTTPTLSKeyFile != "" && !tlsOverridden && d.httpOn(overridden...) {
 		if err := CheckKeyPair(d.HTTPTLSCertFile, d.HTTPTLSKeyFile); err != nil {
 			es = append(es, &Error{File: d.File, Line: d.keyLine(keyHTTPTLSCert), Section: sectionDaemon, Key: keyHTTPTLSCert + "/" + keyHTTPTLSKey, Err: err})
 		}

@@ -51,9 +51,9 @@ func TestDaemonCheckHost(t *testing.T) {
 	}{
 		{Daemon{File: file, SocketGroup: "no-such-group-here"},
 			[]string{file + ": [Daemon] SocketGroup: invalid value", "no-such-group-here"}},
-		{Daemon{File: file, HTTPTLSCertFile: cert, HTTPTLSKeyFile: filepath.Join(dir, "missing.pem")},
+		{Daemon{File: file, HTTPListen: "127.0.0.1:8080", HTTPTLSCertFile: cert, HTTPTLSKeyFile: filepath.Join(dir, "missing.pem")},
 			[]string{file + ": [Daemon] HTTPTLSCertFile/HTTPTLSKeyFile: invalid value", "missing.pem", "no such file"}},
-		{Daemon{File: file, HTTPTLSCertFile: key, HTTPTLSKeyFile: cert}, // swapped
+		{Daemon{File: file, HTTPListen: "127.0.0.1:8080", HTTPTLSCertFile: key, HTTPTLSKeyFile: cert}, // swapped
 			[]string{"HTTPTLSCertFile/HTTPTLSKeyFile", cert}},
 	}
 	for _, tc := range bad {
@@ -70,7 +70,7 @@ func TestDaemonCheckHost(t *testing.T) {
 		}
 	}
 
-	both := Daemon{File: file, SocketGroup: "no-such-group-here", HTTPTLSCertFile: cert, HTTPTLSKeyFile: cert}
+	both := Daemon{File: file, SocketGroup: "no-such-group-here", HTTPListen: "127.0.0.1:8080", HTTPTLSCertFile: cert, HTTPTLSKeyFile: cert}
 	var es Errors
 	if err := both.CheckHost(); !errors.As(err, &es) || len(es) != 2 {
 		t.Errorf("two problems: %v; want Errors of 2", err)

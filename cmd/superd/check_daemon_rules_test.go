@@ -4,6 +4,7 @@ package main
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -20,6 +21,10 @@ var superdConfVerdicts = []struct {
 	{"HTTP root without edit", "[Daemon]\nHTTPListen=127.0.0.1:0\nAllowRootServices=yes\n", false},
 	{"plain HTTP on every address", "[Daemon]\nHTTPListen=0.0.0.0:0\n", false},
 	{"HTTP root with edit", "[Daemon]\nHTTPListen=127.0.0.1:0\nAllowRootServices=yes\nAllowEdit=yes\n", true},
+	// The reverse: superd ignores (and warns of) TLS files without the
+	// HTTP API, and starts; `supers check` loaded them and failed.
+	{"TLS files without HTTP", "[Daemon]\nHTTPTLSCertFile=MISSING/cert.pem\nHTTPTLSKeyFile=MISSING/key.pem\n", true},
+	{"TLS files with HTTP", "[Daemon]\nHTTPListen=127.0.0.1:0\nHTTPTLSCertFile=MISSING/cert.pem\nHTTPTLSKeyFile=MISSING/key.pem\n", false},
 }
 
 // TestSuperdConfVerdictsAgree: for each superd.conf, `supers check FILE`
@@ -34,7 +39,9 @@ func TestSuperdConfVerdictsAgree(t *testing.T) {
 			if tc.starts {
 				want = 0
 			}
-			d := newDaemon(t, map[string]string{"superd.conf": tc.conf})
+			// MISSING stands for a directory that is not there.
+			conf := strings.ReplaceAll(tc.conf, "MISSING", filepath.Join(t.TempDir(), "missing"))
+			d := newDaemon(t, map[string]string{"superd.conf": conf})
 			file := filepath.Join(d.dir, "superd.conf")
 			if out, errs, code := runCLIWith(t, nil, "check", file); code != want {
 				t.Errorf("supers check FILE: exit %d, want %d\n%s%s", code, want, out, errs)
@@ -43,7 +50,7 @@ func TestSuperdConfVerdictsAgree(t *testing.T) {
 			if code != want {
 				t.Errorf("superd --check: exit %d, want %d\n%s%s", code, want, out, errs)
 			}
-			running.writeFile("superd.conf", tc.conf)
+			running.writeFile("superd.conf", conf)
 			if out, errs, code := running.cli("check"); code != want {
 				t.Errorf("supers check through superd: exit %d, want %d\n%s%s", code, want, out, errs)
 			}
