@@ -26,7 +26,7 @@ func TestCheckRefusesAllowRootServicesWithoutEdit(t *testing.T) {
 		want  string // "" for a valid setup
 	}{
 		{"flag", "", []string{"--http", "127.0.0.1:0", "--http-allow-root-services"}, "--http-allow-root-services: HTTP clients may not write service definitions"},
-		{"key", "[Daemon]\nHTTPListen=127.0.0.1:0\nAllowRootServices=yes\n", nil, "superd.conf: [Daemon] AllowRootServices: HTTP clients may not write service definitions"},
+		{"key", "[Daemon]\nHTTPListen=127.0.0.1:0\nAllowRootServices=yes\n", nil, "superd.conf:3: [Daemon] AllowRootServices: invalid value: HTTP clients may not write service definitions"},
 		{"with the flag", "", []string{"--http", "127.0.0.1:0", "--http-allow-root-services", "--http-allow-edit"}, ""},
 		{"with the key", "[Daemon]\nHTTPListen=127.0.0.1:0\nAllowRootServices=yes\nAllowEdit=yes\n", nil, ""},
 		{"key and edit flag", "[Daemon]\nHTTPListen=127.0.0.1:0\nAllowRootServices=yes\n", []string{"--http-allow-edit"}, ""},
