@@ -270,10 +270,12 @@ func (c *configActor) handlePutDefinition(ctx actor.Context, m *putDefinition) {
 	path, _ := config.DefinitionPath(c.dir, m.name) // the name is valid: putDefinition checked it
 	apply.then = func(_ actor.Context, failed map[string]error) {
 		err := failed[m.name]
-		if err != nil {
+		if err != nil && err != errShuttingDown {
 			// Nothing says the file stays, and its service is tried
-			// again, unless the error does.
-			err = fmt.Errorf("%w (%s is written: once the cause is fixed, a start of %s or a reload creates it)", err, path, m.name)
+			// again, unless the error does. The write was carried out:
+			// not one of superd's internal failures (a 500, which
+			// clients retry), but an answer with the result.
+			err = notCreatedError{fmt.Errorf("%w (%s is written: once the cause is fixed, a start of %s or a reload creates it)", err, path, m.name)}
 		}
 		m.reply <- definitionReply{result: res, err: err, spec: spec, hostCheck: c.hostCheck}
 	}
@@ -281,6 +283,13 @@ func (c *configActor) handlePutDefinition(ctx actor.Context, m *putDefinition) {
 	c.askCreate(apply.changed...)
 	ctx.Send(c.services, apply)
 }
+
+// notCreatedError is the failure to create the service of a definition
+// written: it matches transport.ErrNotCreated.
+type notCreatedError struct{ error }
+
+func (e notCreatedError) Unwrap() error        { return e.error }
+func (e notCreatedError) Is(target error) bool { return target == transport.ErrNotCreated }
 
 // putDefinition writes the definition, and returns what the services
 // supervisor must apply (nil if nothing).

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -37,6 +38,10 @@ const (
 	ActionUpdated   = "updated"   // the configuration changed: restarted if it ran
 	ActionUnchanged = "unchanged" // the file was written; the configuration is the same
 	ActionDeleted   = "deleted"   // stopped, removed, file moved to the trash
+	// ActionNotCreated: the file was written, but its service could not
+	// be created (its log directory refused, say): Error says why. A
+	// start or a reload creates it once the cause is fixed.
+	ActionNotCreated = "not_created"
 )
 
 // DefinitionResult is the answer to PUT and DELETE
@@ -57,6 +62,9 @@ type DefinitionResult struct {
 	// its program, working directory, User= or Group=, as a check of the
 	// config dir reports them.
 	Warnings []string `json:"warnings,omitempty"`
+	// Error (PUT, Action [ActionNotCreated]) says why the service of the
+	// definition written could not be created.
+	Error string `json:"error,omitempty"`
 }
 
 // Caller identifies who sent a request, for the access rules of
@@ -233,6 +241,13 @@ func (h *handler) putDefinition(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := h.backend.PutDefinition(r.Context(), r.PathValue("name"), data, WriteOptions{IfMatch: match, Caller: callerOf(r)})
+	if errors.Is(err, ErrNotCreated) && res.Hash != "" {
+		// The write was carried out: as a start whose program could not
+		// be executed, the answer is the result, which says why the
+		// service is missing (a 5xx would be retried, and write again).
+		res.Action, res.Error = ActionNotCreated, err.Error()
+		err = nil
+	}
 	if err != nil {
 		h.writeBackendError(w, r, err)
 		return
@@ -276,12 +291,24 @@ func (c *Client) Definition(ctx context.Context, name string) (Definition, error
 // which superd validates and applies. ifMatch, when not empty, is the hash
 // the current file must have ("*": any existing file). An invalid
 // definition is an *APIError matching ErrInvalidArgument whose Errors list
-// the problems.
+// the problems. A definition written whose service superd could not create
+// is returned with an error wrapping [ErrNotCreated] (the result's Action
+// is [ActionNotCreated], its Error says why).
 func (c *Client) PutDefinition(ctx context.Context, name string, text []byte, ifMatch string) (DefinitionResult, error) {
 	var res DefinitionResult
 	err := c.doRaw(ctx, http.MethodPut, definitionPath(name), name, text, ifMatch, &res)
+	if err == nil && res.Action == ActionNotCreated {
+		return res, notCreatedError(cmp.Or(res.Error, "service "+name+" not created"))
+	}
 	return res, err
 }
+
+// notCreatedError is superd's message for a definition written whose
+// service it could not create; it matches ErrNotCreated.
+type notCreatedError string
+
+func (e notCreatedError) Error() string { return string(e) }
+func (e notCreatedError) Unwrap() error { return ErrNotCreated }
 
 // DeleteDefinition stops and forgets the service name and moves its file
 // to superd's trash. ifMatch is as for PutDefinition.

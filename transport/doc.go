@@ -87,6 +87,9 @@
 // Content-Type, is a 415) and is
 // validated as the config loader does; an invalid one is a 400 whose body
 // also has "errors", one ConfigError per problem, and changes nothing.
+// One written whose service cannot be created (its log directory refused,
+// say) is a 200 whose [DefinitionResult] has the action
+// [ActionNotCreated] and says why: the write was carried out.
 // If-Match takes one strong tag (the hash, quoted, as the ETag) or *: a
 // mismatch is a 412; a weak tag, a list (in one header line or several),
 // an empty tag or a quoted "*" a 400, and so is an If-None-Match or

@@ -367,7 +367,9 @@ type Backend interface {
 	// and applies it (create, restart if changed). An invalid definition is
 	// an *InvalidDefinitionError and changes nothing; an If-Match mismatch
 	// wraps ErrPreconditionFailed; a caller not allowed to edit gets an
-	// error wrapping ErrForbidden.
+	// error wrapping ErrForbidden. A definition written whose service
+	// could not be created is an error wrapping ErrNotCreated, returned
+	// with the result (its Hash that of the file written).
 	PutDefinition(ctx context.Context, name string, data []byte, opts WriteOptions) (DefinitionResult, error)
 	// DeleteDefinition stops and forgets a service and moves its file to
 	// the trash; errors as for PutDefinition.
@@ -418,4 +420,11 @@ var (
 	// 200 with that status, whose Error says why, and the [Client] returns
 	// the status and an error wrapping ErrStartFailed.
 	ErrStartFailed = errors.New("start failed")
+	// ErrNotCreated: a definition was written (PUT), but its service could
+	// not be created (its log directory refused, say). The write was
+	// carried out: the API answers 200 with the [DefinitionResult], whose
+	// Action is [ActionNotCreated] and whose Error says why, and the
+	// [Client] returns the result and an error wrapping ErrNotCreated. A
+	// start or a reload creates the service once the cause is fixed.
+	ErrNotCreated = errors.New("service not created")
 )

@@ -45,10 +45,13 @@ type applyCmd struct {
 // Run sends each file, in order, as the definition of the service its
 // name names, and prints what superd did: "NAME: created", "NAME: updated"
 // (the configuration changed: restarted if it ran) or "NAME: unchanged"
-// (the file was written, the configuration is the same), each followed by
+// (the configuration is the same), each followed by
 // a line "warning: ..." for what would make its start fail on this machine
 // now (a missing program, say: superd does not refuse it); with --json a
-// JSON array of the transport.DefinitionResult of each file applied.
+// JSON array of the transport.DefinitionResult of each file applied. A
+// file written whose service superd could not create (its log directory
+// refused, say) is "NAME: not created (its file is written)", with why on
+// stderr, and makes the command exit 1.
 //
 // A file whose name names no valid service ("x y.service") is a usage
 // error, as a malformed name given to any command, found before any file
@@ -79,6 +82,16 @@ func (c *applyCmd) Run(ctx context.Context, a *app) error {
 				}
 			}
 			continue
+		case errors.Is(err, transport.ErrNotCreated) && res.Hash != "":
+			// Written, but its service is missing: said as a result,
+			// and as a failure.
+			results = append(results, res)
+			if !a.json {
+				if err := writeDefinitionResult(a.stdout, res); err != nil {
+					return err
+				}
+			}
+			a.errorf("apply %s: %s", oneLine(file), oneLine(err.Error()))
 		case isFatal(err):
 			if a.json && len(results) > 0 {
 				_ = writeJSON(a.stdout, results)
@@ -267,11 +280,16 @@ func (c *rmCmd) Run(ctx context.Context, a *app) error {
 }
 
 // writeDefinitionResult prints what superd did with a definition written,
-// "NAME: created", then a line "warning: ..." for each of its warnings
+// "NAME: created" ("NAME: not created (its file is written)" for
+// transport.ActionNotCreated), then a line "warning: ..." for each of its warnings
 // (what would make the service's start fail on the machine now).
 func writeDefinitionResult(w io.Writer, res transport.DefinitionResult) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s\n", oneLine(res.Name), oneLine(res.Action))
+	action := oneLine(res.Action)
+	if res.Action == transport.ActionNotCreated {
+		action = "not created (its file is written)"
+	}
+	fmt.Fprintf(&b, "%s: %s\n", oneLine(res.Name), action)
 	for _, warning := range res.Warnings {
 		fmt.Fprintf(&b, "warning: %s\n", oneLine(warning))
 	}

@@ -36,7 +36,9 @@ const editMarker = "# supers-edit:"
 //   - else supers sends the new text with the hash of the version it
 //     fetched (If-Match), so that nobody else's change is overwritten, and
 //     prints "NAME: updated" (or "unchanged" when the configuration is the
-//     same).
+//     same); if superd saved it but could not create the service (its log
+//     directory refused, say), "NAME: not created (its file is written)",
+//     why on stderr, and exit 1.
 //
 // If superd finds the new text invalid, supers puts the problems as
 // "# supers-edit:" comments at the top of the file and runs the editor
@@ -170,6 +172,13 @@ func (s *editSession) run(ctx context.Context) (keep bool, err error) {
 		switch {
 		case err == nil:
 			return false, writeDefinitionResult(a.stdout, res)
+		case errors.Is(err, transport.ErrNotCreated) && res.Hash != "":
+			// Saved: the edit is not lost, but the service is missing.
+			if err := writeDefinitionResult(a.stdout, res); err != nil {
+				return false, err
+			}
+			a.errorf("edit %s: %s", s.name, oneLine(err.Error()))
+			return false, exitStatus(exitError)
 		case len(errs) > 0:
 			problems = errs
 			shown, offset = annotate(text, filepath.Base(s.file), errs)
