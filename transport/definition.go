@@ -36,8 +36,8 @@ type Definition struct {
 const (
 	ActionCreated   = "created"   // a new service: started if AutoStart=
 	ActionUpdated   = "updated"   // the configuration changed: restarted if it ran
-	ActionUnchanged = "unchanged" // the file was written; the configuration is the same
-	ActionDeleted   = "deleted"   // stopped, removed, file moved to the trash
+	ActionUnchanged = "unchanged" // the configuration is the same; text the file holds byte for byte is not even written
+	ActionDeleted   = "deleted"   // forgotten, file moved to the trash; the service's stop follows the answer
 	// ActionNotCreated: the file was written, but its service could not
 	// be created (its log directory refused, say): Error says why. A
 	// start or a reload creates it once the cause is fixed.
@@ -310,8 +310,10 @@ type notCreatedError string
 func (e notCreatedError) Error() string { return string(e) }
 func (e notCreatedError) Unwrap() error { return ErrNotCreated }
 
-// DeleteDefinition stops and forgets the service name and moves its file
-// to superd's trash. ifMatch is as for PutDefinition.
+// DeleteDefinition forgets the service name, moves its file to superd's
+// trash and has the service stopped: it returns once the file is moved,
+// and the stop follows (the service's status says stopping until its
+// processes are gone). ifMatch is as for PutDefinition.
 func (c *Client) DeleteDefinition(ctx context.Context, name, ifMatch string) (DefinitionResult, error) {
 	var res DefinitionResult
 	err := c.doRaw(ctx, http.MethodDelete, definitionPath(name), name, nil, ifMatch, &res)
