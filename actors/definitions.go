@@ -90,6 +90,14 @@ func (c *configActor) handleGetDefinition(m *getDefinition) {
 		return
 	}
 	d, err := c.readDefinition(m.name)
+	if errors.Is(err, transport.ErrUnknownService) && c.known[m.name] != nil && !isDanglingLink(c.dir, m.name) {
+		// The service runs: not an unknown service, but one whose file
+		// was removed by hand since it was loaded. Still a 404, as for
+		// any definition that is not there.
+		path, _ := config.DefinitionPath(c.dir, m.name) // the name is valid: readDefinition checked it
+		err = noFileError(fmt.Sprintf("no definition file for service %q (%s was removed since it was loaded; supers rm %s stops and forgets the service, supers apply writes a new file)",
+			m.name, path, m.name))
+	}
 	if err != nil {
 		m.reply <- definitionReply{err: err}
 		return
@@ -104,6 +112,14 @@ func (c *configActor) handleGetDefinition(m *getDefinition) {
 	}
 	m.reply <- definitionReply{def: transport.Definition{Name: d.Name, File: d.Path, Hash: d.Hash, Text: string(d.Data), Unwritable: unwritable(d.Path)}}
 }
+
+// noFileError is the message for a service that runs without its file: it
+// matches transport.ErrUnknownService (a 404), without saying "unknown
+// service".
+type noFileError string
+
+func (e noFileError) Error() string        { return string(e) }
+func (e noFileError) Is(target error) bool { return target == transport.ErrUnknownService }
 
 // unwritable says why a write of the file at path would be refused
 // whatever its text (a symbolic link, or a file of several names), ""
