@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -538,10 +539,22 @@ func noQuery(next http.HandlerFunc) http.HandlerFunc {
 // string (see noQuery: a reload sent {"dry_run": true} must not reload).
 // And an ignored body would be waited for after the action: one declared
 // longer than it is, or sent slowly, held the answer of an action already
-// carried out until the server's read timeout.
+// carried out until the server's read timeout. A chunked body with
+// nothing in it (only its last chunk) is no body.
 func noBody(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength != 0 { // -1: chunked, of unknown length
+		empty := r.ContentLength == 0
+		if r.ContentLength < 0 {
+			// Chunked, of unknown length: a client that streams its
+			// body may send none (just the last chunk). One byte read
+			// tells; the server's ReadTimeout bounds the wait for it.
+			n, err := io.ReadFull(r.Body, make([]byte, 1))
+			if n == 0 && err != nil && !errors.Is(err, io.EOF) && writeBodyReadError(w, err) {
+				return
+			}
+			empty = n == 0 && errors.Is(err, io.EOF)
+		}
+		if !empty {
 			// Answered at once, the body unread: the connection is
 			// closed after the answer, instead of net/http waiting for
 			// the body (to keep the connection) before it answers.
