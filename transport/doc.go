@@ -118,7 +118,9 @@
 // that does not run as itself), 404 unknown service or route, 405 wrong method (with
 // an Allow header), 408 request body not received in time (the server's
 // ReadTimeout), 409 conflict, 413 request body too large (over 1 MiB), 415
-// a JSON body for a definition PUT, 421 Host not allowed (TCP), 500 internal error, 503 the configuration
+// a JSON body for a definition PUT, or a request body with a content
+// coding (a Content-Encoding other than identity, which superd does not
+// decode, named in the message), 421 Host not allowed (TCP), 500 internal error, 503 the configuration
 // directory cannot be read (reload and check; nothing was changed) or the
 // request was canceled (superd is shutting down) or the backend is not
 // running ([ErrUnavailable]) or, on the socket, the connections kept for

@@ -53,6 +53,9 @@ func NewHandler(b Backend, opts HandlerOptions) http.Handler {
 		if !rt.body && rt.path != healthPath {
 			serve = noBody(serve)
 		}
+		if rt.body {
+			serve = identityBody(serve)
+		}
 		if !rt.query && rt.path != healthPath {
 			serve = noQuery(serve) // checked first
 		}
@@ -564,6 +567,40 @@ func noBody(next http.HandlerFunc) http.HandlerFunc {
 		}
 		next(w, r)
 	}
+}
+
+// identityBody serves next only if the request's body has no content
+// coding (no Content-Encoding, or identity): superd decodes none, and a
+// coded body read as it is would be refused for what it is not (a gzipped
+// definition as "not valid UTF-8"), or a body labelled with a coding it
+// does not have taken as it is. Any other coding is a 415 naming it, with
+// Accept-Encoding saying what is accepted (RFC 9110, section 12.5.3).
+func identityBody(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		for _, line := range r.Header.Values("Content-Encoding") {
+			for coding := range strings.SplitSeq(line, ",") {
+				coding = strings.TrimSpace(coding)
+				if coding == "" || strings.EqualFold(coding, "identity") {
+					continue
+				}
+				closeAfterAnswer(w) // the body is left unread
+				w.Header().Set("Accept-Encoding", "identity")
+				writeError(w, http.StatusUnsupportedMediaType,
+					fmt.Sprintf("Content-Encoding %q is not supported: send the body without a content coding", oneLineHeader(coding)))
+				return
+			}
+		}
+		next(w, r)
+	}
+}
+
+// oneLineHeader returns v, a header value quoted in a message, cut to 64
+// bytes.
+func oneLineHeader(v string) string {
+	if len(v) > 64 {
+		v = v[:64] + "..."
+	}
+	return v
 }
 
 // parseQuery returns the query string of r, whose parameters must be among
