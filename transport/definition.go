@@ -216,8 +216,48 @@ func (h *handler) getDefinition(w http.ResponseWriter, r *http.Request) {
 		h.writeBackendError(w, r, err)
 		return
 	}
+	// The conditions are evaluated once the definition is found: a
+	// failure without them takes precedence (RFC 9110, section 13.2.1).
+	// If-Match first, then If-None-Match (section 13.2.2).
+	match, err := ifMatch(r)
+	if err != nil {
+		h.writeBackendError(w, r, err)
+		return
+	}
+	if match != "" && match != "*" && match != d.Hash {
+		h.writeBackendError(w, r, fmt.Errorf("%w: the definition of %s changed (hash %s, If-Match %s)", ErrPreconditionFailed, d.Name, d.Hash, match))
+		return
+	}
 	w.Header().Set("ETag", `"`+d.Hash+`"`)
+	if noneMatch(r, d.Hash) {
+		// The client's copy is current: no body (section 15.4.5).
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
 	writeJSON(w, http.StatusOK, d)
+}
+
+// noneMatch reports whether the If-None-Match header of r (a list of
+// entity tags, in one field line or several, or *) names hash, compared
+// weakly as RFC 9110 (section 13.1.2) has it: "W/" and the quotes are not
+// part of the comparison. Without the header, it reports false.
+func noneMatch(r *http.Request, hash string) bool {
+	for _, line := range r.Header.Values("If-None-Match") {
+		for tag := range strings.SplitSeq(line, ",") {
+			tag = strings.TrimSpace(tag)
+			if tag == "*" {
+				return true
+			}
+			tag = strings.TrimPrefix(tag, "W/")
+			if len(tag) >= 2 && tag[0] == '"' && tag[len(tag)-1] == '"' {
+				tag = tag[1 : len(tag)-1]
+			}
+			if tag != "" && tag == hash {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (h *handler) putDefinition(w http.ResponseWriter, r *http.Request) {

@@ -95,7 +95,9 @@
 // If-Match takes one strong tag (the hash, quoted, as the ETag) or *: a
 // mismatch is a 412; a weak tag, a list (in one header line or several),
 // an empty tag or a quoted "*" a 400, and so is an If-None-Match or
-// If-Unmodified-Since, which the API does not evaluate. Over TCP,
+// If-Unmodified-Since, which the API does not evaluate on a write. A
+// definition GET evaluates If-Match (412 on a mismatch) and If-None-Match
+// (304 with the ETag when it names the hash). Over TCP,
 // writes are refused (403) unless superd enables editing. On the socket,
 // a member of the control group (a user other than root and superd's
 // own) gets a 403 when it writes, replaces or removes a definition that
