@@ -34,7 +34,9 @@ func TestWriteConditionsOtherThanIfMatchRefused(t *testing.T) {
 		t.Errorf("the backend was called: %q", calls)
 	}
 
-	// A GET may carry them (a cache revalidating): they are ignored.
+	// A GET may carry them (a cache revalidating): an If-None-Match that
+	// does not match the definition's tag is answered in full
+	// (TestGetDefinitionConditions has the 304 and the 412).
 	fb.mu.Lock()
 	fb.defs["web"] = "[Service]\nExecStart=/bin/true\n"
 	fb.mu.Unlock()
