@@ -310,7 +310,8 @@ type Supervisor struct {
 	// early holds the operator's stops that came before Run created the
 	// services (while it stopped what a previous superd left, say): the
 	// services they name are created stopped, not started only to be
-	// stopped when the command gets through.
+	// stopped when the command gets through (which it does, its client
+	// waiting or not: see sendWhenReady).
 	early earlyStops
 	// marker is the services' marker (serviceDeps.marker) once Run has
 	// made it, for Usage, which the API may call before ready.
@@ -1173,11 +1174,11 @@ func (s *Supervisor) markStale(ctx context.Context, l []transport.ServiceStatus)
 // wrapping ErrStartFailed when the program could not be executed. Starting a
 // running service is a no-op.
 func (s *Supervisor) Start(ctx context.Context, name string) (transport.ServiceStatus, error) {
-	taken := s.early.note(name, false)
-	st, err := s.ask(ctx, name, true, func(r replyTo) any { return &startService{name: name, reply: r} })
-	if err != nil {
-		s.early.restore(name, taken) // a start that gave up takes no stop back
+	if err := ctx.Err(); err != nil {
+		return transport.ServiceStatus{}, err // given up before it was asked: not noted
 	}
+	s.early.note(name, false)
+	st, err := s.ask(ctx, name, true, func(r replyTo) any { return &startService{name: name, reply: r} })
 	s.persistIntent(ctx, err)
 	return s.markOne(ctx, st, err)
 }
@@ -1188,11 +1189,11 @@ func (s *Supervisor) Start(ctx context.Context, name string) (transport.ServiceS
 // held by a tracer), 2s after the SIGKILL: the service is then stopped,
 // its status's Error naming the process left behind.
 func (s *Supervisor) Stop(ctx context.Context, name string) (transport.ServiceStatus, error) {
+	if err := ctx.Err(); err != nil {
+		return transport.ServiceStatus{}, err // as for Start
+	}
 	s.early.note(name, true)
 	st, err := s.ask(ctx, name, true, func(r replyTo) any { return &stopService{name: name, reply: r} })
-	if err != nil {
-		s.early.takeBack(name) // a stop that failed before the services exist stops nothing
-	}
 	s.persistIntent(ctx, err)
 	return s.markOne(ctx, st, err)
 }
@@ -1202,11 +1203,11 @@ func (s *Supervisor) Stop(ctx context.Context, name string) (transport.ServiceSt
 // ErrStartFailed (and the service's status) when the program could not be
 // executed.
 func (s *Supervisor) Restart(ctx context.Context, name string) (transport.ServiceStatus, error) {
-	taken := s.early.note(name, false)
-	st, err := s.ask(ctx, name, true, func(r replyTo) any { return &restartService{name: name, reply: r} })
-	if err != nil {
-		s.early.restore(name, taken) // as for Start
+	if err := ctx.Err(); err != nil {
+		return transport.ServiceStatus{}, err // as for Start
 	}
+	s.early.note(name, false)
+	st, err := s.ask(ctx, name, true, func(r replyTo) any { return &restartService{name: name, reply: r} })
 	s.persistIntent(ctx, err)
 	return s.markOne(ctx, st, err)
 }
@@ -1800,6 +1801,11 @@ func (s *Supervisor) send(ctx context.Context, act bool, m any) error {
 		return nil
 	}
 	t := s.order.enter()
+	select {
+	case <-s.ready:
+	default:
+		return s.sendWhenReady(ctx, t, m)
+	}
 	if err := s.waitFor(ctx, true); err != nil {
 		t.resolve(false)
 		return err
@@ -1811,6 +1817,45 @@ func (s *Supervisor) send(ctx context.Context, act bool, m any) error {
 	s.sys.Root.Send(s.services, m)
 	t.resolve(true)
 	return nil
+}
+
+// sendWhenReady is send for a command asked before the supervisor is
+// ready (while Run stops what a previous superd left, say): it sends m
+// once the supervisor is ready, in t's turn, whether or not its caller
+// still waits. Such a command, once asked, is carried out as one whose
+// client stops waiting after it got through is (a stop goes on to its
+// end): what errLeftovers tells a client that gives up. It used to be
+// dropped, and the early stop it had noted taken back: "supers stop
+// --timeout 2s web" was told the stop would be carried out, and web
+// started. It returns once m is sent; with ctx's error if ctx ends first
+// (m is still sent), or errShutdown once the shutdown cuts the commands
+// (m is not: Run starts nothing then).
+func (s *Supervisor) sendWhenReady(ctx context.Context, t *cmdTicket, m any) error {
+	sent := make(chan error, 1)
+	go func() {
+		// Never done: what ends this wait is readiness, or Run's end.
+		bg := context.WithoutCancel(ctx)
+		err := s.waitFor(bg, true)
+		if err == nil {
+			err = t.wait(bg)
+		}
+		if err != nil {
+			t.resolve(false)
+			sent <- err
+			return
+		}
+		s.sys.Root.Send(s.services, m)
+		t.resolve(true)
+		sent <- nil
+	}()
+	select {
+	case err := <-sent:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.cut:
+		return errShutdown
+	}
 }
 
 // cmdOrder keeps the commands that act (start, stop, restart) in the order
@@ -1872,17 +1917,18 @@ func (t *cmdTicket) resolve(sent bool) {
 // earlyStops are the services the operator stopped before Run created
 // them (see Supervisor.early). A start or restart that comes later takes
 // a stop back: the last command has the last word, as it does once the
-// services exist.
+// services exist. A command noted is carried out even if its client
+// gives up (see sendWhenReady): nothing gives a stop back.
 type earlyStops struct {
 	mu     sync.Mutex
 	closed bool
-	stops  map[string]int // stops under way, by service
+	stops  map[string]int // stops asked, by service
 }
 
 // note records a stop (stop) of service name, or a start or restart, if
 // the services are not created yet; a start or restart takes back the
-// stops recorded before it, and returns how many.
-func (e *earlyStops) note(name string, stop bool) (taken int) {
+// stops recorded before it.
+func (e *earlyStops) note(name string, stop bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	switch {
@@ -1893,37 +1939,6 @@ func (e *earlyStops) note(name string, stop bool) (taken int) {
 		}
 		e.stops[name]++
 	default:
-		taken = e.stops[name]
-		delete(e.stops, name)
-	}
-	return taken
-}
-
-// restore gives service name back the n stops a start or restart took
-// back (note), if the services are not created yet: that command failed
-// (it gave up while it waited), and the stops asked before it hold.
-func (e *earlyStops) restore(name string, n int) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed || n == 0 {
-		return
-	}
-	if e.stops == nil {
-		e.stops = make(map[string]int)
-	}
-	e.stops[name] += n
-}
-
-// takeBack withdraws a stop of service name that note recorded, if the
-// services are not created yet: its command failed (it gave up, or superd
-// is shutting down).
-func (e *earlyStops) takeBack(name string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed || e.stops[name] == 0 {
-		return
-	}
-	if e.stops[name]--; e.stops[name] == 0 {
 		delete(e.stops, name)
 	}
 }
