@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -712,7 +713,11 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 	if store != nil {
 		s.forgetStaleIntents(store, deps, specs)
 	}
-	if stops := s.early.close(); len(stops) > 0 {
+	defined := make([]string, len(specs))
+	for i, sp := range specs {
+		defined[i] = sp.Name
+	}
+	if stops := s.early.close(defined); len(stops) > 0 {
 		deps = s.applyEarlyStops(store, deps, specs, stops)
 	}
 	deps.configDir, deps.dirLock = s.cfg.ConfigDir, dirLock
@@ -1188,9 +1193,22 @@ func (s *Supervisor) Start(ctx context.Context, name string) (transport.ServiceS
 // or, for one that even SIGKILL does not end (stuck in the kernel, or
 // held by a tracer), 2s after the SIGKILL: the service is then stopped,
 // its status's Error naming the process left behind.
+//
+// While Run stops what a previous superd left, when queries get
+// errLeftovers, name may also be a pattern (path.Match: *, ?, [...],
+// which no service name has): the services it matches are then created
+// stopped, as if each had been stopped then, and Stop returns
+// errLeftovers at once. supers sends one for a stop of a pattern or of
+// --all given then, whose names it learns only once superd is ready.
+// Otherwise a pattern is an invalid name.
 func (s *Supervisor) Stop(ctx context.Context, name string) (transport.ServiceStatus, error) {
 	if err := ctx.Err(); err != nil {
 		return transport.ServiceStatus{}, err // as for Start
+	}
+	if strings.ContainsAny(name, "*?[") && s.leftovers.Load() {
+		if _, err := path.Match(name, ""); err == nil && s.early.notePattern(name) {
+			return transport.ServiceStatus{}, errLeftovers
+		}
 	}
 	s.early.note(name, true)
 	st, err := s.ask(ctx, name, true, func(r replyTo) any { return &stopService{name: name, reply: r} })
@@ -1915,39 +1933,80 @@ func (t *cmdTicket) resolve(sent bool) {
 }
 
 // earlyStops are the services the operator stopped before Run created
-// them (see Supervisor.early). A start or restart that comes later takes
-// a stop back: the last command has the last word, as it does once the
-// services exist. A command noted is carried out even if its client
-// gives up (see sendWhenReady): nothing gives a stop back.
+// them (see Supervisor.early), by name or by pattern (see Stop). A start
+// or restart that comes later takes a stop back: the last command has the
+// last word, as it does once the services exist. A command noted is
+// carried out even if its client gives up (see sendWhenReady): nothing
+// gives a stop back.
 type earlyStops struct {
-	mu     sync.Mutex
-	closed bool
-	stops  map[string]int // stops asked, by service
+	mu       sync.Mutex
+	closed   bool
+	seq      int            // the place of the last command noted, in the order asked
+	stops    map[string]int // stops asked, by service: the last one's place
+	starts   map[string]int // starts and restarts asked, by service: the last one's place
+	patterns map[string]int // stops asked by pattern (path.Match): the last one's place
 }
 
 // note records a stop (stop) of service name, or a start or restart, if
 // the services are not created yet; a start or restart takes back the
-// stops recorded before it.
+// stops recorded before it, by name or by a pattern that matches name.
 func (e *earlyStops) note(name string, stop bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	switch {
-	case e.closed:
-	case stop:
+	if e.closed {
+		return
+	}
+	e.seq++
+	if stop {
 		if e.stops == nil {
 			e.stops = make(map[string]int)
 		}
-		e.stops[name]++
-	default:
-		delete(e.stops, name)
+		e.stops[name] = e.seq
+		return
 	}
+	delete(e.stops, name)
+	if e.starts == nil {
+		e.starts = make(map[string]int)
+	}
+	e.starts[name] = e.seq
+}
+
+// notePattern records a stop of the services that pattern, a valid
+// path.Match pattern, matches, and reports whether it did: it does not
+// once the services are created.
+func (e *earlyStops) notePattern(pattern string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return false
+	}
+	e.seq++
+	if e.patterns == nil {
+		e.patterns = make(map[string]int)
+	}
+	e.patterns[pattern] = e.seq
+	return true
 }
 
 // close returns the services stopped so far, sorted, and records nothing
-// more.
-func (e *earlyStops) close() []string {
+// more: those stopped by name, and those of names (the services defined)
+// that a pattern stopped with no start of them after it.
+func (e *earlyStops) close(names []string) []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.closed = true
-	return slices.Sorted(maps.Keys(e.stops))
+	stops := maps.Clone(e.stops)
+	for p, at := range e.patterns {
+		for _, name := range names {
+			if at > max(stops[name], e.starts[name]) {
+				if ok, _ := path.Match(p, name); ok {
+					if stops == nil {
+						stops = make(map[string]int)
+					}
+					stops[name] = at
+				}
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(stops))
 }

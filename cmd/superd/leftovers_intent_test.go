@@ -3,8 +3,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,8 +16,9 @@ import (
 )
 
 // leftoversPhase is a superd whose start stops what a SIGKILLed superd
-// left: service b ignores SIGTERM (TimeoutStopSec=60), so the start waits
-// for it until the test ends the phase with end, which SIGKILLs b's sleep.
+// left: service b's leftovers ignore SIGTERM (TimeoutStopSec=60), so the
+// start waits for them until the test ends the phase with end, which
+// SIGKILLs b's sleep.
 type leftoversPhase struct {
 	*daemon
 	sleep int // b's sleep, left by the previous superd
@@ -55,9 +58,14 @@ func ranService(dir, name, extra string) string {
 // .ran files emptied.
 func startLeftoversPhase(t *testing.T, files map[string]string) *leftoversPhase {
 	t.Helper()
-	d := newDaemon(t, map[string]string{
-		"b.service": "[Service]\nExecStart=/bin/sh -c 'trap \"\" TERM; sleep 1000 & echo $!; wait'\nTimeoutStopSec=60\n",
-	})
+	d := newDaemon(t, nil)
+	// b ignores SIGTERM while <config-dir>/stubborn exists: its instance
+	// started after the leftovers phase stops at once when superd does.
+	stubborn := filepath.Join(d.dir, "stubborn")
+	if err := os.WriteFile(stubborn, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d.writeFile("b.service", "[Service]\nExecStart=/bin/sh -c 'test -e "+stubborn+" && trap \"\" TERM; sleep 1000 & echo $!; wait'\nTimeoutStopSec=60\n")
 	for name, extra := range files {
 		d.writeFile(name+".service", ranService(d.dir, name, extra))
 	}
@@ -66,6 +74,9 @@ func startLeftoversPhase(t *testing.T, files map[string]string) *leftoversPhase 
 	sleep := d.loggedPID("b")
 	_ = d.cmd.Process.Kill()
 	<-d.exited
+	if err := os.Remove(stubborn); err != nil {
+		t.Fatal(err)
+	}
 	for name := range files {
 		if err := os.WriteFile(filepath.Join(d.dir, name+".ran"), nil, 0o644); err != nil {
 			t.Fatal(err)
@@ -107,4 +118,82 @@ func TestGivenUpCommandsDuringLeftoversAreCarriedOut(t *testing.T) {
 		b, _ := os.ReadFile(p.socket + ".state")
 		return json.Unmarshal(b, &state) == nil && slices.Contains(state.Stopped, "web")
 	})
+}
+
+// A stop of a pattern given while superd stops what a crashed superd
+// left keeps the services it matches from starting, as a stop by name
+// does, even if its client stops waiting (--timeout). supers asked superd
+// for its services until it was ready, then stopped them: each was
+// started, then stopped, and a one-shot job ran once.
+func TestPatternStopDuringLeftoversKeepsServicesFromStarting(t *testing.T) {
+	t.Parallel()
+	p := startLeftoversPhase(t, map[string]string{"web-1": "", "web-2": "", "api": "", "db": ""})
+	_, stderr, code := p.cli("--timeout", "1s", "stop", "web-*", "api")
+	if code == 0 || !strings.Contains(stderr, "not done within 1s: superd is starting") {
+		t.Fatalf("supers --timeout 1s stop 'web-*' api while superd stops leftovers: exit %d, %q; want not done", code, stderr)
+	}
+	p.end()
+	p.waitRunning("db")
+	for _, name := range []string{"web-1", "web-2", "api"} {
+		if st := p.status(name); st.State != "stopped" {
+			t.Errorf("%s after its stop: %s; want stopped", name, st.State)
+		}
+		if ran := p.ran(name); ran != "" {
+			t.Errorf("%s ran though its stop came before superd was ready", name)
+		}
+	}
+}
+
+// supers stop --all given while superd stops what a crashed superd left
+// waits for superd, as a stop by name does, and keeps every service from
+// starting: they were all started, then stopped.
+func TestStopAllDuringLeftoversKeepsServicesFromStarting(t *testing.T) {
+	t.Parallel()
+	p := startLeftoversPhase(t, map[string]string{"web": "", "db": ""})
+	cmd := exec.Command(filepath.Join(binDir, "supers"), "stop", "--all")
+	cmd.Env = append(os.Environ(), "SUPERS_SOCKET="+p.socket)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var waitErr error
+	exited := make(chan struct{})
+	go func() {
+		waitErr = cmd.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	})
+	// The stop of every service ("*") that supers sends once superd says
+	// it is starting.
+	p.waitLogged("path=/v1/services/*/stop")
+	p.end()
+	select {
+	case <-exited:
+		if waitErr != nil {
+			t.Fatalf("supers stop --all: %v: %s", waitErr, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("supers stop --all did not end once superd was ready")
+	}
+	for _, name := range []string{"web", "db", "b"} {
+		if st := p.status(name); st.State != "stopped" {
+			t.Errorf("%s after supers stop --all: %s; want stopped", name, st.State)
+		}
+	}
+	for _, name := range []string{"web", "db"} {
+		if ran := p.ran(name); ran != "" {
+			t.Errorf("%s ran though supers stop --all came before superd was ready", name)
+		}
+	}
+	if got := out.String(); strings.Count(got, "stopped") != 3 {
+		t.Errorf("supers stop --all printed %q; want the three services stopped", got)
+	}
 }

@@ -103,7 +103,11 @@ func (a *app) expand(ctx context.Context, verb string, args []string, all, wait 
 			return nil, nil, &usageError{command: verb, msg: verb + ": " + strconv.Quote(arg) + " is not a valid pattern (* ? [...])"}
 		}
 	}
-	list, err := a.knownServices(ctx, verb, wait)
+	var early []string // see knownServices
+	if wait && verb == "stop" {
+		early = earlyStopPatterns(args, all)
+	}
+	list, err := a.knownServices(ctx, verb, wait, early)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -146,6 +150,25 @@ func (a *app) expand(ctx context.Context, verb string, args []string, all, wait 
 // its services while superd says that it is still starting.
 const startingPollInterval = 250 * time.Millisecond
 
+// earlyStopPatterns returns the patterns (path.Match) that stand for the
+// services a stop of args, or of --all (all), names: "*" for --all, each
+// pattern of args as path.Match reads it (shellPattern), each name as a
+// pattern that matches it alone ("[w]eb").
+func earlyStopPatterns(args []string, all bool) []string {
+	if all {
+		return []string{"*"}
+	}
+	out := make([]string, len(args))
+	for i, arg := range args {
+		if isPattern(arg) {
+			out[i] = shellPattern(arg)
+		} else {
+			out[i] = "[" + arg[:1] + "]" + arg[1:] // a name starts with a letter or digit
+		}
+	}
+	return out
+}
+
 // knownServices returns the services superd knows. Without wait it is one
 // request, bounded by --timeout: a query, which superd answers at once,
 // with a 503 while it is starting. With wait (start, stop or restart of
@@ -155,7 +178,15 @@ const startingPollInterval = 250 * time.Millisecond
 // holds "supers stop web" until it is done, and "supers stop --all" must
 // not fail at once instead. A --timeout given that passes meanwhile is
 // reported with what superd says, as act does for a name.
-func (a *app) knownServices(ctx context.Context, verb string, wait bool) ([]transport.ServiceStatus, error) {
+//
+// The first time superd says it is starting, each pattern of early (a
+// stop's, see earlyStopPatterns) is sent to superd as a stop: superd
+// then creates the services it matches stopped, as it does those a stop
+// by name asked then, where the stops sent by name once it is ready
+// found them started, and a one-shot job ran. A superd that does not
+// take a pattern (an older one, or one ready meanwhile) refuses it: the
+// stops by name then do what they did.
+func (a *app) knownServices(ctx context.Context, verb string, wait bool, early []string) ([]transport.ServiceStatus, error) {
 	if !wait {
 		rctx, cancel := a.withTimeout(ctx)
 		defer cancel()
@@ -172,6 +203,10 @@ func (a *app) knownServices(ctx context.Context, verb string, wait bool) ([]tran
 			return list, nil
 		case starting:
 			msg = m
+			for _, p := range early {
+				_, _ = a.client.Stop(rctx, p) // superd's "starting" if it took it; see above
+			}
+			early = nil
 		case rctx.Err() == nil || msg == "":
 			return nil, err
 		}
