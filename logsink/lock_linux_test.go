@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // holdLock has the test binary at bin lock dir as uid, and returns its
@@ -123,5 +124,65 @@ func TestOpenLockHeldByAnotherProcess(t *testing.T) {
 				t.Errorf("Open of a dir uid %d locked: %v, want that lock ignored", c.uid, err)
 			}
 		})
+	}
+}
+
+// A preparation that ends after OpenWait (a slow disk, the preparers
+// busy, the wait for this process's own lock) only reported the refusal of
+// the lock: the writers ran unlocked, into the files the other Sink
+// writes. They try the lock before they open their file, and drop the
+// output meanwhile.
+func TestLateRefusalOfTheLockKeepsTheSinkFromWriting(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "web")
+	first := openSink(t, Options{Dir: dir})
+	rec := &errorLog{}
+	second, err := Open(Options{Dir: dir, OpenWait: time.Millisecond, OnError: rec.onError})
+	if err != nil {
+		t.Skipf("refused within OpenWait: %v", err) // the late path not reached
+	}
+	<-second.Ready()
+	out, errw, err := second.Pipes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := out.WriteString("from the second supervisor\n"); err != nil {
+		t.Fatal(err)
+	}
+	_ = out.Close()
+	_ = errw.Close()
+	_ = second.Close()
+	if !rec.has(Stdout, func(err error) bool { return errors.Is(err, ErrDirInUse) }) {
+		t.Error("the refused lock was not reported")
+	}
+	_ = first.Close()
+	if b, _ := os.ReadFile(filepath.Join(dir, "stdout.log")); strings.Contains(string(b), "second") {
+		t.Errorf("the Sink refused the lock wrote into the other's file: %q", b)
+	}
+}
+
+// The lock is on the directory the Sink prepared: once it was removed (by
+// hand, by a cleanup job), the next write made it again unlocked, and a
+// second supervisor's Sink locked it and wrote the same file.
+func TestLockFollowsTheDirectoryMadeAgain(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "web")
+	first := openSink(t, Options{Dir: dir})
+	out, _ := pipes(t, first)
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := out.WriteString("first\n"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the first Sink's line in the directory made again", func() bool {
+		b, _ := os.ReadFile(filepath.Join(dir, "stdout.log"))
+		return strings.Contains(string(b), "first")
+	})
+	second, err := Open(Options{Dir: dir})
+	if err == nil {
+		_ = second.Close()
+		t.Fatal("a second Sink opened the directory made again while the first writes it")
+	}
+	if !errors.Is(err, ErrDirInUse) {
+		t.Errorf("second Open: %v, want ErrDirInUse", err)
 	}
 }

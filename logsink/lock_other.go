@@ -2,8 +2,15 @@
 
 package logsink
 
-import "os"
-
-// lockDir takes no lock here (no flock): two supervisors must not write
+// dirLock takes no lock here (no flock): two supervisors must not write
 // the same service's logs.
-func lockDir(string) (*os.File, error) { return nil, nil }
+type dirLock struct{ dir string }
+
+// take does nothing here.
+func (*dirLock) take(bool) error { return nil }
+
+// drop does nothing here.
+func (*dirLock) drop() {}
+
+// release does nothing here.
+func (*dirLock) release() {}

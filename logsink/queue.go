@@ -301,6 +301,10 @@ type streamStats struct {
 type callbacks struct {
 	onError  func(Stream, error)
 	onResume func(Stream, Resumption)
+	// lock is the Sink's dirLock, made sure of by each writer before it
+	// opens its live file (here rather than in each streamWriter, which
+	// must fit its size class).
+	lock *dirLock
 }
 
 // errorState is a stream's last error and when OnError or OnResume was

@@ -390,10 +390,10 @@ type Sink struct {
 	released, closeFinished bool
 	ready, closeDone        chan struct{}
 
-	// lock holds the flock of the log directory (see lockDir) from the
-	// preparation until Close has closed the files; nil without one.
-	// Written by prepare before the writers run, read by Close after.
-	lock *os.File
+	// lock is the flock of the log directory, shared with the writers
+	// (see dirLock): taken by prepare, made sure of by each writer before
+	// it opens its file, released once Close has closed the files.
+	lock *dirLock
 }
 
 // closedChan is a closed channel: what Ready and closeSignal return once
@@ -422,6 +422,10 @@ type wrapFunc func(Stream, io.WriteCloser) io.WriteCloser
 // the other errors, a directory that other users could change among them,
 // and a directory whose lock another supervisor holds (ErrDirInUse): a
 // Sink holds a flock on opts.Dir until its Close has closed the files.
+// Its writers make sure of the lock again before they open a file (the
+// directory made again; a refusal after OpenWait, then only reported
+// through opts.OnError), and drop and count the output while another
+// process holds it.
 //
 // With opts.OpenWait, Open returns within about that time even if the disk
 // hangs; with opts.After, it waits for that Sink to close first.
@@ -437,8 +441,9 @@ func open(opts Options, wrap wrapFunc) (*Sink, error) {
 	s := &Sink{
 		every:  cfg.RotateEvery,
 		poller: cfg.Poller,
+		lock:   &dirLock{dir: cfg.Dir},
 	}
-	cb := &callbacks{onError: cfg.OnError, onResume: cfg.OnResume}
+	cb := &callbacks{onError: cfg.OnError, onResume: cfg.OnResume, lock: s.lock}
 	for _, st := range []Stream{Stdout, Stderr} {
 		s.streams[st] = newStreamWriter(st, cfg, cb, wrap)
 	}
@@ -521,12 +526,14 @@ func (s *Sink) prepare(dir string) (err error) {
 		return fmt.Errorf("logsink: %w", dirErr)
 	}
 	if dirErr == nil {
-		if s.lock, err = lockDir(dir); err != nil {
+		if err := s.lock.take(true); err != nil {
+			// After OpenWait, only reported: the writers try the lock
+			// again before they write, and drop the output meanwhile.
 			return fmt.Errorf("logsink: %w", err)
 		}
 		defer func() {
 			if err != nil {
-				s.unlock()
+				s.lock.drop() // Open fails: nobody closes this Sink
 			}
 		}()
 	}
@@ -545,14 +552,6 @@ func (s *Sink) prepare(dir string) (err error) {
 		}
 	}
 	return nil
-}
-
-// unlock releases the lock of the log directory, if prepare took it.
-func (s *Sink) unlock() {
-	if s.lock != nil {
-		_ = s.lock.Close()
-		s.lock = nil
-	}
 }
 
 // start has the compressors compress what an earlier Sink left, and starts
@@ -971,7 +970,7 @@ func (s *Sink) Close() error {
 			}
 		}
 		s.closeErr = errors.Join(errs...)
-		s.unlock() // after the files and the compressions
+		s.lock.release() // after the files and the compressions
 		s.mu.Lock()
 		s.closeFinished = true
 		if s.closeDone != nil {

@@ -840,6 +840,11 @@ func (w *streamWriter) ensureLive() error {
 	if err := ensureDir(w.dir()); err != nil {
 		return err
 	}
+	// The directory may have been made again since the lock was taken,
+	// or the lock refused after Open returned (see dirLock).
+	if err := w.stats.cb.lock.take(false); err != nil {
+		return err
+	}
 	fi, unsafe, err := ensureFile(w.path())
 	if unsafe != nil {
 		w.stats.report(unsafe)
