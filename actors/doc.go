@@ -80,8 +80,8 @@
 // up (those it inherited too), so that no service gets them, and owns the
 // process's disposition of SIGPIPE: each service's process starts with it
 // ignored or at its default action, as its IgnoreSIGPIPE= says, and the
-// program, which ignores or handles SIGPIPE from then on, never dies of
-// it (see process.Options).
+// program handles or ignores SIGPIPE from then on (see
+// process.Options.Subreaper for the one instant it does neither).
 // Without it, a Supervisor reaps only the children it started, changes no
 // signal disposition, signal mask or umask of the program, and leaves its
 // descriptors alone: one the program inherited or opened without

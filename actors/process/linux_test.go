@@ -61,6 +61,8 @@ func TestMain(m *testing.M) {
 		os.Exit(sigIgnHelper())
 	case "sigpipe":
 		os.Exit(sigpipeHelper())
+	case "sigpipe-noswitch":
+		os.Exit(sigpipeNoSwitchHelper())
 	case "sigign-clib":
 		// Started ignoring them, as under a launcher that ignores every
 		// signal (the runtime left them as it found them).

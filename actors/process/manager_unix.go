@@ -208,6 +208,13 @@ func prepareManager(opts Options, pidfds bool) (*Manager, error) {
 		if err := resetIgnoredCLibrarySignals(); err != nil {
 			m.log.Warn("signals 32 and 34 may be ignored by children too", "err", err)
 		}
+		if !signal.Ignored(syscall.SIGPIPE) {
+			// The process's SIGPIPE is the Manager's from now on (see
+			// spawnLoop): handled, a write to a closed stdout or stderr
+			// fails with EPIPE instead of ending the process, though no
+			// start may ever switch it.
+			signal.Notify(m.pipe, syscall.SIGPIPE)
+		}
 	}
 	if pidfds {
 		// Should it fail (EMFILE at a busy moment of an embedding program),
@@ -357,7 +364,8 @@ func (m *Manager) spawnLoop() {
 	var umask threadUmask // the children's umask, set on this thread
 	dirWarned := false    // followDir's failure was logged
 	// pipeIgnored is whether the process ignores SIGPIPE through os/signal
-	// (superd handles it from its start). Only this goroutine changes it.
+	// (a subreaper Manager handles it from its creation, unless it was
+	// ignored then). Only this goroutine changes it.
 	pipeIgnored := signal.Ignored(syscall.SIGPIPE)
 	for {
 		select {

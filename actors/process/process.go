@@ -51,9 +51,12 @@ type Options struct {
 	// while a subreaper one does (whose children it would reap).
 	// It also gives the Manager the process's disposition of SIGPIPE,
 	// which it switches (os/signal) to what each child's
-	// [Spec.IgnoreSIGPIPE] asks for: from the first start that changes
-	// it, the process ignores SIGPIPE or handles it (dropping what comes),
-	// and so never dies of a write to a closed stdout or stderr. Without
+	// [Spec.IgnoreSIGPIPE] asks for: from NewManager on, the process
+	// handles SIGPIPE (dropping what comes) or ignores it, and so a write
+	// to a closed stdout or stderr fails with EPIPE instead of ending it,
+	// but at the instant os/signal switches it to ignored, where it is
+	// neither (a write to descriptor 1 or 2 then ends the process: write
+	// a log through a duplicate of the descriptor, as superd does). Without
 	// Subreaper, children get the program's own disposition of SIGPIPE (a
 	// Go program's: the default action, unless it calls
 	// signal.Ignore(syscall.SIGPIPE)).

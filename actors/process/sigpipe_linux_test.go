@@ -3,6 +3,7 @@
 package process
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -113,5 +114,52 @@ func TestChildSIGPIPEIsTheProgramsWithoutSubreaper(t *testing.T) {
 	}
 	if signal.Ignored(syscall.SIGPIPE) {
 		t.Error("the Manager without Subreaper made the program ignore SIGPIPE")
+	}
+}
+
+// sigpipeNoSwitchHelper runs a subreaper Manager that starts one child
+// with IgnoreSIGPIPE false, which switches nothing (the program handles
+// SIGPIPE as it is), then writes to its stdout, a pipe whose reader is
+// gone: it exits 0 if the write failed with EPIPE.
+func sigpipeNoSwitchHelper() int {
+	m, err := NewManager(Options{Subreaper: true})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL:", err)
+		return 1
+	}
+	defer m.Close()
+	exited := make(chan Exit, 1)
+	h, err := m.Start(Spec{Argv: []string{"sleep", "60"}}, func(e Exit) { exited <- e })
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL:", err)
+		return 1
+	}
+	_ = SignalGroup(h.PGID, "SIGKILL")
+	<-exited
+	if _, err := os.Stdout.WriteString("to a closed pipe\n"); !errors.Is(err, syscall.EPIPE) {
+		fmt.Fprintln(os.Stderr, "FAIL: write:", err)
+		return 1
+	}
+	return 0
+}
+
+// A subreaper Manager owns the program's SIGPIPE from its creation: a
+// program whose services all had IgnoreSIGPIPE=no (nothing to switch)
+// kept Go's default, and a write to its closed stdout ended it.
+func TestSubreaperManagerHandlesSIGPIPEFromTheStart(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close() // the reader is gone
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"=sigpipe-noswitch")
+	cmd.Stdout = w
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	w.Close()
+	if err != nil {
+		t.Fatalf("helper: %v (a write to a closed stdout ended it?)\n%s", err, stderr.String())
 	}
 }

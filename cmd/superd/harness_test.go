@@ -30,6 +30,9 @@ func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == wipeEnvArg {
 		os.Exit(wipeEnvMain())
 	}
+	if len(os.Args) > 1 && os.Args[1] == brokenStderrArg {
+		os.Exit(brokenStderrMain())
+	}
 	dir, err := os.MkdirTemp("", "superd-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -65,7 +65,7 @@ func main() {
 	setServiceUmask()
 	tuneRuntime(os.Getenv)
 	version = transport.BuildVersion(version)
-	os.Exit(run(os.Args[1:], os.Stderr))
+	os.Exit(run(os.Args[1:], logStderr()))
 }
 
 func run(args []string, stderr io.Writer) int {
@@ -110,7 +110,8 @@ func run(args []string, stderr io.Writer) int {
 	c.LogDir = c.logDir()
 	// Under systemd, superd's stderr is the journal's stream: each line
 	// carries its priority (see toJournal).
-	journal := stderr == io.Writer(os.Stderr) && toJournal(os.Getenv("JOURNAL_STREAM"), os.Stderr)
+	f, isFile := stderr.(*os.File) // a duplicate of superd's stderr: see logStderr
+	journal := isFile && toJournal(os.Getenv("JOURNAL_STREAM"), f)
 	// superd's own log goes through a bounded queue: a stderr that is not
 	// read must not block supervision (see logQueue).
 	logs := newLogQueue(stderr, logQueueRecords, func(w io.Writer, dropped uint64) {
