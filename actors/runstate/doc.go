@@ -64,8 +64,9 @@
 //   - any process whose environment holds the marker of the previous state
 //     file, or, in the same boot, that holds as its stdout or stderr a pipe
 //     a record names (see below), and the recorded group of its service if
-//     it is a member, or else its group if that is a session's whose leader
-//     is gone or found too (every service leads a session of its own).
+//     it is a member, or else (then holding both of the record's pipes, see
+//     below) its group if that is a session's whose leader is gone or
+//     found too (every service leads a session of its own).
 //
 // The marker is needed because actors/process gives every leader a
 // parent-death signal: when superd is SIGKILLed its leaders die with it,
@@ -81,13 +82,18 @@
 // its stdout and stderr (Record.Pipes): in the boot the record is from,
 // any process that still holds one as its stdout or stderr is the
 // service's, though it cleared its environment or wrote over it (a program
-// that sets its process title), and wherever it is: in the recorded group,
-// which it then proves too, or out of it (setsid), as a marked process is.
+// that sets its process title), if it is in the recorded group, which it
+// then proves too. Out of it (setsid), the inode number of one pipe proves
+// little: the kernel numbers pipes, sockets and the like from one 32-bit
+// counter that wraps around, and an unrelated process's pipe may have
+// that number now. Such a process is the service's, as a marked process
+// is, if it holds both pipes (stdout and stderr, as the leader's
+// descendants inherit them) and started at or after the recorded leader.
 // The scan for the marker reads each process's stdout and stderr links
 // too, once, when there are such records to match, each read bounded as
-// an environment's is. Processes that lost the marker, hold none of the
-// pipes as their stdout or stderr, and left their group (or whose leader
-// is gone) cannot be found.
+// an environment's is. A process that lost the marker, and left its group
+// (or whose leader is gone), is found only by those pipes: by one of them
+// in its recorded group, by both out of it.
 //
 // Outside Linux there are neither start times nor /proc, and KillStale
 // kills nothing.

@@ -21,7 +21,7 @@ func BenchmarkFindMarked(b *testing.B) {
 // boot to match too: a first look at each environment, then at each
 // stdout and stderr.
 func BenchmarkFindLeftovers(b *testing.B) {
-	pipes := map[uint64]string{math.MaxUint64: "none"}
+	pipes := map[uint64]*pipeOwner{math.MaxUint64: {service: "none"}}
 	for b.Loop() {
 		if _, _, err := findLeftovers([]string{"no-such-marker"}, pipes); err != nil {
 			b.Fatal(err)

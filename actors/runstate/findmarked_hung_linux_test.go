@@ -118,7 +118,7 @@ func (r noPipes) OutputPipes(pid int) ([]uint64, error) {
 func TestFindLeftoversBoundsTheUnansweredPipes(t *testing.T) {
 	const bound = 3
 	var envReads, pipeReads atomic.Int64
-	found, unanswered, err := findLeftoversWith(nil, map[uint64]string{1: "web"}, readers{noAnswer{&envReads}, noPipes{&pipeReads}}, bound)
+	found, unanswered, err := findLeftoversWith(nil, map[uint64]*pipeOwner{1: {service: "web"}}, readers{noAnswer{&envReads}, noPipes{&pipeReads}}, bound)
 	if err != nil || len(found) != 0 {
 		t.Fatalf("found %v, %v; want none", found, err)
 	}

@@ -82,8 +82,9 @@ type StopPolicy func(service string) Stop
 //     marker of st for the record's service (see below);
 //   - any other process carrying the marker of st (st.Marker, or one of
 //     st.PreviousMarkers), or, if st is from the current boot, holding as
-//     its stdout or stderr one of the pipes a record of st names
-//     (Record.Pipes): one that
+//     its stdout and stderr both pipes a record of st names (Record.Pipes),
+//     having started at or after that record's leader (in the record's
+//     group, one of the pipes is enough: see pipeOwner.proves): one that
 //     left its service's group, or whose group st does not record (the
 //     state file is written in batches, so a superd killed soon after a
 //     start may not have recorded it yet). It is reported as a Record of
@@ -99,8 +100,8 @@ type StopPolicy func(service string) Stop
 // because a leader started by actors/process dies with superd (it has a
 // parent-death signal), leaving the rest of its group without a leader to
 // identify it. A process that cleared its environment, holds none of the
-// recorded pipes as its stdout or stderr, and whose leader is gone cannot
-// be identified, and is left alone.
+// recorded pipes as its stdout or stderr (out of its recorded group: not
+// both), and whose leader is gone cannot be identified, and is left alone.
 //
 // Everything found gets the signal stop gives its service at once (a group
 // as a whole), then SIGCONT so that suspended processes handle it, as a
@@ -159,20 +160,70 @@ func KillStale(ctx context.Context, st State, stop StopPolicy, logger *slog.Logg
 	}
 }
 
-// recordedPipes returns the pipes of recs (Record.Pipes) mapped to the
-// services of their records: a process that holds one as its stdout or
-// stderr is the service's (see readPiped). nil if no record has any.
-func recordedPipes(recs []Record) map[uint64]string {
-	var pipes map[uint64]string
+// pipeOwner is a record whose pipes (Record.Pipes) a process may hold:
+// what such a process must also show to be the service's (see proves).
+type pipeOwner struct {
+	service   string
+	pgid      int
+	startTime uint64
+	pipes     []uint64 // the record's pipes, distinct and nonzero
+}
+
+// proves reports whether a process, info as /proc/PID/stat gives it,
+// holding the pipes held as its stdout and stderr, one of them o's, is of
+// o's service. In o's recorded group, that pipe is enough (as for the
+// group's leader, the group and the start time both match). Out of it, a
+// pipe number alone proves little: the kernel numbers pipes, sockets and
+// the like from one 32-bit counter that wraps around without checking
+// whether a number is in use, so an unrelated process may hold, after a
+// wrap, a pipe numbered as the service's was; and if it leads a session of
+// its own, its whole group would go with it (ownGroup). Such a process
+// must therefore hold every pipe of the record, two (a stdout and a
+// stderr, which a descendant inherits together, and which superd makes one
+// after the other), and have started at or after the recorded leader (the
+// same clock: ticks since this boot, which the caller checked), as every
+// descendant of it did. A record with fewer pipes, or no start time,
+// proves no process out of its group. In the group, the start time, when
+// known, must not come before the leader's either.
+func (o *pipeOwner) proves(info procInfo, held []uint64) bool {
+	if o.startTime != 0 && info.startTime < o.startTime {
+		return false
+	}
+	if info.pgid == o.pgid {
+		return true
+	}
+	if o.startTime == 0 || len(o.pipes) < 2 {
+		return false
+	}
+	for _, ino := range o.pipes {
+		if !slices.Contains(held, ino) {
+			return false
+		}
+	}
+	return true
+}
+
+// recordedPipes returns the pipes of recs (Record.Pipes) mapped to their
+// records: a process that holds one as its stdout or stderr may be the
+// service's (see pipeOwner.proves and readPiped). nil if no record has
+// any.
+func recordedPipes(recs []Record) map[uint64]*pipeOwner {
+	var pipes map[uint64]*pipeOwner
 	for _, r := range recs {
+		if r.Service == "" {
+			continue
+		}
+		o := &pipeOwner{service: r.Service, pgid: r.PGID, startTime: r.StartTime}
 		for _, ino := range r.Pipes {
-			if ino == 0 || r.Service == "" {
-				continue
+			if ino != 0 && !slices.Contains(o.pipes, ino) {
+				o.pipes = append(o.pipes, ino)
 			}
+		}
+		for _, ino := range o.pipes {
 			if pipes == nil {
-				pipes = make(map[uint64]string)
+				pipes = make(map[uint64]*pipeOwner)
 			}
-			pipes[ino] = r.Service
+			pipes[ino] = o
 		}
 	}
 	return pipes
@@ -283,7 +334,7 @@ func findVictims(st State, log *slog.Logger) []victim {
 	}
 	// The pipes prove a process only during the boot they were recorded
 	// in: their numbers are reused after a reboot.
-	var pipes map[uint64]string
+	var pipes map[uint64]*pipeOwner
 	if bootErr == nil && st.BootID != "" && st.BootID == boot {
 		pipes = recordedPipes(st.Processes)
 	}

@@ -15,26 +15,30 @@ import (
 )
 
 // detachedPipeHolder starts, as superd starts a service, a leader in a
-// session of its own whose stdout and stderr are a new pipe; the leader
-// starts a process that leaves its session (setsid) and clears its
-// environment (env -i) but keeps the pipe, then dies, as a leader does
+// session of its own whose stdout and stderr are two new pipes; the
+// leader starts a process that leaves its session (setsid) and clears its
+// environment (env -i) but keeps the pipes, then dies, as a leader does
 // with a SIGKILLed superd. It returns the record of the leader's group
-// (with the pipe) and the pid of the detached process, which is killed and
-// reaped when the test ends.
+// (with the pipes) and the pid of the detached process, which is killed
+// and reaped when the test ends.
 func detachedPipeHolder(t *testing.T, service string) (Record, int) {
 	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	t.Cleanup(func() { _ = r.Close() })
-	pipe := process.PipeID(w)
-	if pipe == 0 {
-		t.Fatal("no inode number for the pipe")
+	var pipes [2]*os.File // the write ends: stdout, stderr
+	var ids []uint64
+	for i := range pipes {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		t.Cleanup(func() { _ = r.Close() })
+		pipes[i] = w
+		if ids = append(ids, process.PipeID(w)); ids[i] == 0 {
+			t.Fatal("no inode number for the pipe")
+		}
 	}
 	cmd := exec.Command("sh", "-c", `setsid env -i /bin/sleep 60 & echo $! >&3`)
-	cmd.Stdout, cmd.Stderr = w, w
+	cmd.Stdout, cmd.Stderr = pipes[0], pipes[1]
 	pidR, pidW, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +51,7 @@ func detachedPipeHolder(t *testing.T, service string) (Record, int) {
 		t.Fatal(err)
 	}
 	_ = pidW.Close()
-	rec := Record{Service: service, PID: cmd.Process.Pid, PGID: cmd.Process.Pid, Pipes: []uint64{pipe}}
+	rec := Record{Service: service, PID: cmd.Process.Pid, PGID: cmd.Process.Pid, Pipes: ids}
 	if rec.StartTime, err = process.ProcStartTime(rec.PID); err != nil {
 		t.Fatal(err)
 	}
@@ -77,8 +81,8 @@ func detachedPipeHolder(t *testing.T, service string) (Record, int) {
 		env, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
 		return err == nil && info.sid == pid && strings.HasPrefix(string(cmdline), "/bin/sleep\x00") && len(env) == 0
 	})
-	if !process.HoldsPipeAsOutput(pid, rec.Pipes) {
-		t.Fatal("the detached process does not hold the pipe as its stdout or stderr")
+	if held := outputPipes(pid); !slices.Equal(held, rec.Pipes) {
+		t.Fatalf("the detached process holds %v as its stdout and stderr, want the pipes %v", held, rec.Pipes)
 	}
 	return rec, pid
 }

@@ -117,7 +117,8 @@ func signalProcess(pid int, sig syscall.Signal) error {
 // ancestors (a superd may have been started by a process of its
 // predecessor), whose environment holds the MarkerEnv entry of one of the
 // marker ids ids, or whose stdout or stderr is one of the pipes whose inode
-// numbers pipes maps to their services (see recordedPipes and readPiped).
+// numbers pipes maps to their records, if that proves it the service's
+// (see recordedPipes and readPiped).
 // Processes whose environment or descriptors cannot be read (those of
 // other users, unless running as root) are skipped; so are those whose
 // environment or descriptors do not come within 2 s (process.EnvironProbe,
@@ -129,7 +130,7 @@ func signalProcess(pid int, sig syscall.Signal) error {
 // hold it 2 s for every scanWorkers of them, and once maxUnanswered did
 // not answer, the others are not read. Each process's descriptors are read
 // once in that first look, and only with pipes to match.
-func findLeftovers(ids []string, pipes map[uint64]string) (found []marked, unanswered []int, err error) {
+func findLeftovers(ids []string, pipes map[uint64]*pipeOwner) (found []marked, unanswered []int, err error) {
 	return findLeftoversWith(ids, pipes, procProbe{process.NewEnvironProbe(), newPipeProbe()}, maxUnanswered)
 }
 
@@ -159,7 +160,7 @@ type procProbe struct {
 
 // findLeftoversWith is findLeftovers, reading the processes with procs,
 // and no more once maxHung reads did not answer.
-func findLeftoversWith(ids []string, pipes map[uint64]string, procs procReader, maxHung int64) (found []marked, unanswered []int, err error) {
+func findLeftoversWith(ids []string, pipes map[uint64]*pipeOwner, procs procReader, maxHung int64) (found []marked, unanswered []int, err error) {
 	pids, err := otherPIDs()
 	if err != nil {
 		return nil, nil, err
@@ -279,44 +280,45 @@ func ownGroup(m marked, leaderMarked bool) bool {
 	return errors.Is(err, fs.ErrNotExist) || err == nil && info.exited()
 }
 
-// pipedOutput returns the service whose pipe (one of the keys of pipes,
-// see recordedPipes) process pid holds as its stdout or stderr, as read by
-// procs, and whether it holds one; hung says that the read did not answer
-// in time (process.ErrNoAnswer).
-func pipedOutput(procs pipeReader, pid int, pipes map[uint64]string) (service string, ok, hung bool) {
+// pipedOutput returns the pipes process pid holds as its stdout and
+// stderr, as read by procs, and whether one of them is recorded (one of
+// the keys of pipes, see recordedPipes); hung says that the read did not
+// answer in time (process.ErrNoAnswer).
+func pipedOutput(procs pipeReader, pid int, pipes map[uint64]*pipeOwner) (held []uint64, ok, hung bool) {
 	held, err := procs.OutputPipes(pid)
 	if err != nil {
-		return "", false, errors.Is(err, process.ErrNoAnswer)
+		return nil, false, errors.Is(err, process.ErrNoAnswer)
 	}
 	for _, ino := range held {
-		if service, ok := pipes[ino]; ok {
-			return service, true, false
+		if pipes[ino] != nil {
+			return held, true, false
 		}
 	}
-	return "", false, false
+	return nil, false, false
 }
 
 // readPiped returns process pid if it is alive and holds as its stdout or
-// stderr one of the pipes of pipes, with the service they map to. Such a
-// process is the service's wherever it is (in the recorded group or out of
-// it, having left it with setsid), whatever it did to its environment
-// (cleared it, or wrote its process title over it, as nginx or PostgreSQL
-// do): the pipe was given to the service's leader, only its descendants
-// inherit it, and its inode number is practically unique while it is held
-// (the caller takes the numbers of records of this boot only). Not
+// stderr one of the pipes of pipes, with the service of their record, if
+// that proves it the service's (pipeOwner.proves): in the recorded group,
+// the pipe does; out of it (having left it with setsid), it must hold
+// both pipes of the record and have started at or after its leader. Such
+// a process is the service's whatever it did to its environment (cleared
+// it, or wrote its process title over it, as nginx or PostgreSQL do): the
+// pipes were given to the service's leader, only its descendants inherit
+// them, and their inode numbers are practically unique while they are
+// held (the caller takes the numbers of records of this boot only). Not
 // strictly: the kernel's 32-bit counter for such numbers wraps around
 // without checking whether a number is in use (see process.Handle.Pipes),
-// so a false match needs another pipe numbered alike after some 4 billion
-// pipes, sockets and the like, held as the stdout or stderr of a process.
-// The process is inspected before and after its descriptors are read, so
-// that a process that took over the pid meanwhile is not taken for it.
-// hung says that the read of its descriptors did not answer.
-func readPiped(procs pipeReader, pid int, pipes map[uint64]string) (m marked, ok, hung bool) {
+// which is why one number proves no process out of the recorded group. The
+// process is inspected before and after its descriptors are read, so that
+// a process that took over the pid meanwhile is not taken for it. hung
+// says that the read of its descriptors did not answer.
+func readPiped(procs pipeReader, pid int, pipes map[uint64]*pipeOwner) (m marked, ok, hung bool) {
 	before, err := inspect(pid)
 	if err != nil || before.exited() {
 		return marked{}, false, false
 	}
-	service, ok, hung := pipedOutput(procs, pid, pipes)
+	held, ok, hung := pipedOutput(procs, pid, pipes)
 	if !ok {
 		return marked{}, false, hung
 	}
@@ -324,7 +326,12 @@ func readPiped(procs pipeReader, pid int, pipes map[uint64]string) (m marked, ok
 	if err != nil || after.exited() || after.startTime != before.startTime {
 		return marked{}, false, false
 	}
-	return marked{ref: procRef{pid: pid, startTime: after.startTime}, pgid: after.pgid, sid: after.sid, service: service}, true, false
+	for _, ino := range held {
+		if o := pipes[ino]; o != nil && o.proves(after, held) {
+			return marked{ref: procRef{pid: pid, startTime: after.startTime}, pgid: after.pgid, sid: after.sid, service: o.service}, true, false
+		}
+	}
+	return marked{}, false, false
 }
 
 // pipeWait bounds a read of a process's descriptors by pipeProbe, as

@@ -24,7 +24,7 @@ func ancestorGroups() (pids, groups map[int]bool) { return nil, nil }
 
 // findLeftovers is unsupported without /proc: it returns
 // [errors.ErrUnsupported].
-func findLeftovers([]string, map[uint64]string) ([]marked, []int, error) {
+func findLeftovers([]string, map[uint64]*pipeOwner) ([]marked, []int, error) {
 	return nil, nil, errors.ErrUnsupported
 }
 

@@ -63,7 +63,8 @@ type Record struct {
 	// stdout and stderr (see [process.PipeID]), which the processes of its
 	// group inherit: [KillStale] takes a process of the group that still
 	// holds one for the service's, even once the leader is gone and the
-	// process has lost the marker. Empty when unknown.
+	// process has lost the marker, and a process out of the group that
+	// holds both and started at or after the leader. Empty when unknown.
 	Pipes []uint64 `json:"pipes,omitempty"`
 	// KillSignal and TimeoutStop are how the service was to be stopped
 	// when its process started (its KillSignal= and TimeoutStopSec=;
