@@ -317,12 +317,15 @@ func (c *configActor) putDefinition(ctx actor.Context, m *putDefinition) (transp
 	if err != nil && !errors.Is(err, transport.ErrUnknownService) && !untrusted {
 		return res, nil, err
 	}
-	if bare, ok := strings.CutSuffix(m.name, config.FileSuffix); ok && bare != "" && c.known[m.name] == nil {
+	if bare, ok := strings.CutSuffix(m.name, config.FileSuffix); ok && bare != "" && c.known[m.name] == nil && cur == nil && !untrusted {
 		// The file name typed for the service's ("supers apply" derives
 		// the name from the file, but a script or curl need not): it
 		// would create NAME.service.service, a second service beside
 		// NAME. A service that runs under such a name (its file was put
-		// there by hand) may still be replaced.
+		// there by hand) may still be replaced, and so may such a file
+		// that did not load (a typo in it, or a file superd does not
+		// trust): GET serves it, and "supers edit" must be able to save
+		// its fix.
 		return res, nil, fmt.Errorf("%w: service name %q ends in %q: did you mean %q? (nothing was written)", transport.ErrInvalidArgument, m.name, config.FileSuffix, bare)
 	}
 	if err := c.goDefined(m.name); err != nil {
