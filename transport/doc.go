@@ -91,7 +91,8 @@
 // say) is a 200 whose [DefinitionResult] has the action
 // [ActionNotCreated] and says why: the write was carried out.
 // A name ending in ".service" (the file's name given for the service's)
-// is a 400 with a hint, unless a service of that name already runs.
+// is a 400 with a hint, unless a service of that name already runs or a
+// file of that name exists (one that did not load included).
 // If-Match takes one strong tag (the hash, quoted, as the ETag) or *: a
 // mismatch is a 412; a weak tag, a list (in one header line or several),
 // an empty tag or a quoted "*" a 400, and so is an If-None-Match or
