@@ -27,9 +27,10 @@
 // A clean end that Restart= restarts (always, on-success, or a status in
 // RestartForceExitStatus=) is not a failure if its run and RestartSec=
 // last [CleanRestartEvery] (2 s) or more together: it is restarted after
-// RestartSec=, ends the streak and empties the start limit's window, so a
-// job that does its work and exits 0 is restarted for ever at its
-// RestartSec=, as systemd does. A faster one counts as a failure, so that
+// RestartSec=, ends the streak and empties the start limit's window
+// (unless StartLimitIntervalSec= is [config.Infinity], whose limit counts
+// every start, as systemd's does), so a job that does its work and exits
+// 0 is restarted for ever at its RestartSec=, as systemd does. A faster one counts as a failure, so that
 // a program that exits at once backs off and gives up, as systemd's
 // default start limit (5 starts in 10 s) gives up on it. Consecutive failures form a streak; a run that lasted StableSec= (and at
 // least MinDelay) or more starts a new one. Failure number n of a streak waits (see [Backoff])
@@ -75,11 +76,12 @@
 // [State.Failure] gives up instead: the service is fatal and gets no more
 // automatic restarts. A StartLimitIntervalSec= of [config.Infinity] is a
 // window that never ends (as in systemd): at most StartLimitBurst= starts
-// in all, however far apart; 0 turns the limit off. A run of StableSec=
-// or more empties a finite window (its start and those before it no
-// longer count), as it ends the streak: only a crash loop is given up
-// on, as supervisord and PM2 count only unstable starts, where systemd
-// counts every start. With StartLimitBurst=3 a crash loop is started exactly
+// in all, however far apart, clean or not, restarts after clean ends
+// included; 0 turns the limit off. A run of StableSec= or more, and a
+// clean end that is not a failure, empty a finite window (its start and
+// those before it no longer count), as they end the streak: only a crash
+// loop is given up on, as supervisord and PM2 count only unstable starts,
+// where systemd counts every start. With StartLimitBurst=3 a crash loop is started exactly
 // 3 times. With RestartCooldownSec= > 0 the Decision says when to try again
 // from scratch; [State.Reset], called on that retry, on every manual
 // restart and on a manual start of a service that is stopped, exited or

@@ -89,8 +89,10 @@ func (s *State) RecordStart(p config.RestartPolicy, now time.Time) {
 //
 // A clean end (see [Clean]) that p restarts is not a failure when its run
 // and RestartSec= last [CleanRestartEvery] or more together: it ends the
-// streak and empties the start limit's window, and is restarted after
-// RestartSec= (Backoff's first delay), never given up on (see cleanEnd).
+// streak and, unless p.StartLimitInterval is [config.Infinity], empties
+// the start limit's window, and is restarted after RestartSec= (Backoff's
+// first delay), never given up on but by a limit over all time (see
+// cleanEnd).
 // A faster one counts as a failure: a program that exits at once backs
 // off and gives up as a crash loop does. The steps below are for the
 // other ends.
@@ -150,7 +152,7 @@ func (s *State) Failure(p config.RestartPolicy, o Outcome, ranFor time.Duration,
 	restart, reason := decide(p, o)
 	if restart && !s.fatal && !o.Resources && Clean(p, o) {
 		if ranFor+max(p.Delay, 0) >= CleanRestartEvery {
-			return s.cleanEnd(p, reason, rnd)
+			return s.cleanEnd(p, reason, now, rnd)
 		}
 		reason += fmt.Sprintf(", %v after its start with RestartSec=%v: a clean end that would restart it more often than every %v counts as a failure",
 			ranFor.Round(time.Millisecond), max(p.Delay, 0), CleanRestartEvery)
@@ -192,11 +194,22 @@ const CleanRestartEvery = 2 * time.Second
 // on-success, or RestartForceExitStatus=) at most every CleanRestartEvery:
 // not a failure, so it ends the streak and empties the start limit's
 // window, and the restart comes after RestartSec= (with its jitter), as
-// the first of a streak, never doubled and never given up on.
-func (s *State) cleanEnd(p config.RestartPolicy, reason string, rnd func() float64) Decision {
+// the first of a streak, never doubled and never given up on. But a
+// window that never ends (StartLimitIntervalSec=infinity) is kept, as a
+// stable run keeps it: that limit is StartLimitBurst= starts in all, and
+// systemd's start limit counts starts, clean ends' restarts included, so
+// the restart is given up on once the burst is spent (now is the time of
+// the end).
+func (s *State) cleanEnd(p config.RestartPolicy, reason string, now time.Time, rnd func() float64) Decision {
 	s.streak = 0
-	s.starts = s.starts[:0]
-	return Decision{Restart: true, Delay: Backoff(p, 1, rnd), Attempt: 1, Clean: true, Reason: reason}
+	delay := Backoff(p, 1, rnd)
+	if p.StartLimitInterval != config.Infinity {
+		s.starts = s.starts[:0]
+	} else if s.limitHit(p, now, delay) {
+		s.fatal = true
+		return Decision{Attempt: 1, Clean: true, GiveUp: true, Retry: max(p.Cooldown, 0), Reason: limitReason(p)}
+	}
+	return Decision{Restart: true, Delay: delay, Attempt: 1, Clean: true, Reason: reason}
 }
 
 // limitReason says which start limit was hit: "start limit 10 in 10m0s
