@@ -42,11 +42,96 @@ func parseRestartMode(v string) (RestartMode, error) {
 	return "", errors.New("expected no, on-success, on-failure, on-abnormal or always")
 }
 
+// exitStatusNames maps the names of systemd's table of exit statuses
+// (exit_status_mappings in its source, listed in systemd.exec(5) under
+// "Process exit codes") to their exit codes. systemd accepts them, in
+// upper case only, wherever it takes an exit status:
+// SuccessExitStatus=TEMPFAIL is exit code 75. Its own codes (200 and up)
+// are named as in that table, not as in the man page's EXIT_ constants:
+// 231 is APPARMOR (EXIT_APPARMOR_PROFILE); 223 and 234 are retired and
+// have no name.
+var exitStatusNames = map[string]int{
+	// ISO C
+	"SUCCESS": 0,
+	"FAILURE": 1,
+	// LSB, for init scripts
+	"INVALIDARGUMENT": 2,
+	"NOTIMPLEMENTED":  3,
+	"NOPERMISSION":    4,
+	"NOTINSTALLED":    5,
+	"NOTCONFIGURED":   6,
+	"NOTRUNNING":      7,
+	// BSD's sysexits.h (EX_USAGE...)
+	"USAGE":       64,
+	"DATAERR":     65,
+	"NOINPUT":     66,
+	"NOUSER":      67,
+	"NOHOST":      68,
+	"UNAVAILABLE": 69,
+	"SOFTWARE":    70,
+	"OSERR":       71,
+	"OSFILE":      72,
+	"CANTCREAT":   73,
+	"IOERR":       74,
+	"TEMPFAIL":    75,
+	"PROTOCOL":    76,
+	"NOPERM":      77,
+	"CONFIG":      78,
+	// systemd's own: a step of the start before exec failed
+	"CHDIR":                   200,
+	"NICE":                    201,
+	"FDS":                     202,
+	"EXEC":                    203,
+	"MEMORY":                  204,
+	"LIMITS":                  205,
+	"OOM_ADJUST":              206,
+	"SIGNAL_MASK":             207,
+	"STDIN":                   208,
+	"STDOUT":                  209,
+	"CHROOT":                  210,
+	"IOPRIO":                  211,
+	"TIMERSLACK":              212,
+	"SECUREBITS":              213,
+	"SETSCHEDULER":            214,
+	"CPUAFFINITY":             215,
+	"GROUP":                   216,
+	"USER":                    217,
+	"CAPABILITIES":            218,
+	"CGROUP":                  219,
+	"SETSID":                  220,
+	"CONFIRM":                 221,
+	"STDERR":                  222,
+	"PAM":                     224,
+	"NETWORK":                 225,
+	"NAMESPACE":               226,
+	"NO_NEW_PRIVILEGES":       227,
+	"SECCOMP":                 228,
+	"SELINUX_CONTEXT":         229,
+	"PERSONALITY":             230,
+	"APPARMOR":                231,
+	"ADDRESS_FAMILIES":        232,
+	"RUNTIME_DIRECTORY":       233,
+	"CHOWN":                   235,
+	"SMACK_PROCESS_LABEL":     236,
+	"KEYRING":                 237,
+	"STATE_DIRECTORY":         238,
+	"CACHE_DIRECTORY":         239,
+	"LOGS_DIRECTORY":          240,
+	"CONFIGURATION_DIRECTORY": 241,
+	"NUMA_POLICY":             242,
+	"CREDENTIALS":             243,
+	"BPF":                     245,
+	"EXCEPTION":               255,
+}
+
 // addExitStatus parses the value of SuccessExitStatus=,
 // RestartPreventExitStatus= or RestartForceExitStatus= and appends its
 // statuses to set, unless the value is invalid: space-separated exit codes
-// (0-255) and signal names (see NormalizeSignal; a number is always an exit
-// code). The lists are in the order of the value; normalized sorts them.
+// (0-255), names of exit codes from systemd's table (see exitStatusNames;
+// upper case, as systemd takes them) and signal names (see
+// NormalizeSignal; a number is always an exit code). A name is stored as
+// its number, so that TEMPFAIL and 75 give the same Service and hash. The
+// lists are in the order of the value; normalized sorts them.
 func addExitStatus(set *ExitStatusSet, v string) error {
 	var codes []int
 	var signals []string
@@ -59,8 +144,17 @@ func addExitStatus(set *ExitStatusSet, v string) error {
 			codes = append(codes, code)
 			continue
 		}
+		if code, ok := exitStatusNames[w]; ok {
+			codes = append(codes, code)
+			continue
+		}
 		sig, err := NormalizeSignal(w)
 		if err != nil {
+			if code, ok := exitStatusNames[strings.ToUpper(w)]; ok {
+				// systemd refuses it too: say how it would take it.
+				return fmt.Errorf("%s is neither an exit code (0-%d), an exit status name nor a signal name (exit status names are upper case, as in systemd: %s is exit code %d)",
+					quoteValue(w), MaxExitCode, strings.ToUpper(w), code)
+			}
 			return fmt.Errorf("%s is neither an exit code (0-%d) nor a signal name", quoteValue(w), MaxExitCode)
 		}
 		signals = append(signals, sig)
