@@ -116,7 +116,12 @@ var serviceSchema = &schema{
 		"ExecStartPost":   "systemd's ExecStartPost= is not supported",
 		"TimeoutStartSec": "systemd's TimeoutStartSec= is not supported: superd has no start timeout",
 		// in most unit files a user copies
-		"Type":        "systemd's Type= is not supported: ExecStart= runs as with Type=simple (a program that forks into the background and exits has ended)",
+		// A oneshot is not restarted by systemd (Restart= defaults to no
+		// there, and a job is not a daemon); superd's default,
+		// on-failure, would run a failing job such as a migration again
+		// and again, up to the start limit.
+		"Type": "systemd's Type= is not supported: ExecStart= runs as with Type=simple (a program that forks into the background and exits has ended); " +
+			"for Type=oneshot, put Restart=no in its place (superd's default is Restart=on-failure, which would run a failing job again up to the start limit): the program then runs once per start, and the service is exited when it ends, whatever its exit status",
 		"KillMode":    "systemd's KillMode= is not supported: a stop signals the whole process group, then the processes that left it, as KillMode=control-group does",
 		"ExecStop":    "systemd's ExecStop= is not supported: a stop sends KillSignal= to the service's processes",
 		"ExecReload":  "systemd's ExecReload= is not supported: send the service a signal instead (supers signal NAME HUP)",
