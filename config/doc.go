@@ -133,9 +133,11 @@
 //	                   core. systemd's on-watchdog and on-abort are not
 //	                   supported.
 //	SuccessExitStatus= more statuses that count as a clean end: exit codes
-//	                   (0-255) and signal names, with or without SIG, space
-//	                   separated ("75 SIGUSR1 USR2"). A number is always an
-//	                   exit code, never a signal. Default none.
+//	                   (0-255), the names of systemd's exit status table
+//	                   (upper case: TEMPFAIL is 75) and signal names, with
+//	                   or without SIG, space separated ("TEMPFAIL 250
+//	                   SIGUSR1 USR2"). A number is always an exit code,
+//	                   never a signal. Default none.
 //	RestartPreventExitStatus=
 //	                   statuses (as above) after which the service is never
 //	                   restarted, whatever Restart= says. Default none.
@@ -146,8 +148,10 @@
 //	                   failure in a row, up to RestartMaxDelaySec=. Default
 //	                   100ms; 0 restarts at once. A clean end that Restart=
 //	                   restarts is no failure (never doubled, nor counted
-//	                   toward StartLimitBurst=) when its run and
-//	                   RestartSec= last 2s or more together.
+//	                   toward StartLimitBurst=, unless
+//	                   StartLimitIntervalSec=infinity: then every start
+//	                   counts) when its run and RestartSec= last 2s or
+//	                   more together.
 //	RestartMaxDelaySec=
 //	                   the longest delay; at least RestartSec=. Default 30s,
 //	                   or RestartSec= when that is longer.

@@ -155,7 +155,7 @@ func addExitStatus(set *ExitStatusSet, v string) error {
 				return fmt.Errorf("%s is neither an exit code (0-%d), an exit status name nor a signal name (exit status names are upper case, as in systemd: %s is exit code %d)",
 					quoteValue(w), MaxExitCode, strings.ToUpper(w), code)
 			}
-			return fmt.Errorf("%s is neither an exit code (0-%d) nor a signal name", quoteValue(w), MaxExitCode)
+			return fmt.Errorf("%s is neither an exit code (0-%d), an exit status name nor a signal name", quoteValue(w), MaxExitCode)
 		}
 		signals = append(signals, sig)
 	}
