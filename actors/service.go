@@ -413,6 +413,11 @@ func (a *serviceActor) recoverBug(ctx actor.Context, wasUp bool) {
 		}
 		a.held, a.deferred, a.afterStop, a.running = nil, nil, nil, nil
 		a.notify(ctx)
+		if m, ok := ctx.Message().(*stopService); ok && m.reply == nil {
+			// superd's own stop, cut short: it has no process left, and
+			// the shutdown must not wait for it until its bound.
+			a.stopHandled(ctx)
+		}
 	}()
 	panic(b)
 }
@@ -488,6 +493,9 @@ func (a *serviceActor) Receive(ctx actor.Context) {
 		a.handleStart(ctx, m.reply, m.was)
 	case *stopService:
 		a.handleStop(ctx, m.reply, m.was)
+		if m.reply == nil {
+			a.stopHandled(ctx)
+		}
 	case *restartService:
 		a.rec.handled = max(a.rec.handled, m.seq)
 		a.handleRestart(ctx, m.reply, m.was)
@@ -1486,6 +1494,16 @@ func (a *serviceActor) cleanup() {
 func (a *serviceActor) notify(ctx actor.Context) {
 	if p := ctx.Parent(); p != nil {
 		ctx.Send(p, &statusChanged{status: a.status(), gen: a.rec.gen, from: ctx.Self()})
+	}
+}
+
+// stopHandled tells the parent that this actor has handled one of
+// superd's own stops (a stopService without a reply), whose event and
+// status notice it has sent already: the shutdown waits for that (see
+// checkDrained).
+func (a *serviceActor) stopHandled(ctx actor.Context) {
+	if p := ctx.Parent(); p != nil {
+		ctx.Send(p, &stopHandled{from: ctx.Self()})
 	}
 }
 

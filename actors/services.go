@@ -53,7 +53,8 @@ type servicesActor struct {
 	pending []*pendingAdd
 
 	closing bool
-	// stopAll waiters, answered when no service is running any more
+	// stopAll (and killAll) waiters, answered when no service is running
+	// any more and each has handled the stop sent to it (checkDrained)
 	drained []chan<- struct{}
 }
 
@@ -104,6 +105,11 @@ type serviceEntry struct {
 	// signals are the signals delivered to the child that it may not have
 	// answered yet (see answerSignals).
 	signals []*signalService
+	// ownStops counts superd's own stops (stopService without a reply)
+	// delivered to the child that it has not said it handled (stopHandled).
+	// A service with no process publishes its stop as it handles one: the
+	// shutdown's drain waits for that, not only for no process to be left.
+	ownStops int
 
 	// placeholder marks the entry of a service being re-created by a
 	// reload: no actor yet, but status and list still show it.
@@ -177,6 +183,11 @@ func (s *servicesActor) Receive(ctx actor.Context) {
 		s.retireIfDone(ctx, e)
 		s.settled(ctx, m.status.Name, nil)
 		s.checkDrained()
+	case *stopHandled:
+		if e := s.byPID(m.from); e != nil && e.ownStops > 0 {
+			e.ownStops--
+			s.checkDrained()
+		}
 	case *restartDue:
 		s.handleRestartDue(ctx, m)
 	case *stopAll:
@@ -837,6 +848,10 @@ func (s *servicesActor) deliver(ctx actor.Context, e *serviceEntry, m any) {
 		c.seq = e.sent
 	case *signalService:
 		e.signals = append(slices.DeleteFunc(e.signals, func(m *signalService) bool { return m.answered.Load() }), c)
+	case *stopService:
+		if c.reply == nil {
+			e.ownStops++ // the child says when it has handled it
+		}
 	}
 	if e.overlay != "" {
 		switch c := m.(type) {
@@ -895,13 +910,25 @@ func shutdownBound(configured, longest time.Duration) time.Duration {
 	return longest + shutdownGrace
 }
 
-// checkDrained answers stopAll waiters once no service has a process.
+// stopHandled is sent by a service actor to its parent once it has
+// handled a stopService without a reply (superd's own stop), after the
+// events and the status notice of that stop.
+type stopHandled struct {
+	from *actor.PID
+}
+
+// checkDrained answers stopAll (and killAll) waiters once no service has a
+// process and every service has handled the stops superd sent it. A
+// service with no process (in backoff, fatal, exited) publishes its stop
+// event only when it handles the stop: the shutdown, once answered, hands
+// the events to the hub and ends the streams, so it must not be answered
+// before that stop is published.
 func (s *servicesActor) checkDrained() {
 	if len(s.drained) == 0 {
 		return
 	}
 	for _, e := range s.entries {
-		if e.status.PID != 0 || e.status.State == StateStopping || e.status.State == StateStarting {
+		if e.status.PID != 0 || e.status.State == StateStopping || e.status.State == StateStarting || e.ownStops > 0 {
 			return
 		}
 	}
