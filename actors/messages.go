@@ -156,7 +156,8 @@ type addServices struct {
 }
 
 // stopAll makes the services supervisor refuse new starts and stop every
-// service in parallel; done is closed once all of them report stopped.
+// service in parallel; done is closed once all of them report stopped and
+// each has handled the stop (stopHandled), its stop event published.
 type stopAll struct {
 	done chan<- struct{}
 }
