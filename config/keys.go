@@ -94,6 +94,63 @@ func limitNote(key, option string) string {
 	return "systemd's " + key + "= is not supported: a service gets superd's limits, or set this one in ExecStart=, e.g. /usr/bin/prlimit --" + option + " app"
 }
 
+// cgroupNote is the note of systemd's resource control key: a service's
+// processes are in superd's own cgroup, so the key of superd's unit limits
+// every service together, and a scope (systemd-run --scope execs the
+// command in place: superd still follows the same process) gives one
+// service a limit of its own; prop is the property, with a value, that the
+// example sets.
+func cgroupNote(key, prop string) string {
+	return "systemd's " + key + "= is not supported: a service's processes are in superd's cgroup (" + key + "= of superd's own unit applies to all services together), " +
+		"or give it a scope of its own in ExecStart=, e.g. /usr/bin/systemd-run --scope -p " + prop + " -- app (as root: in place of User=, give systemd-run --uid=)"
+}
+
+// sandboxNote is the note of systemd's sandboxing keys, which superd does
+// not apply at all.
+func sandboxNote(key string) string {
+	return "systemd's " + key + "= is not supported: superd applies none of systemd's sandboxing; confine the service with User= and file permissions, " +
+		"or in ExecStart= with a tool such as unshare (as root) or bwrap"
+}
+
+// directoryNote is the note of systemd's key that creates a directory for
+// the service under parent and names it in the variable env.
+func directoryNote(key, parent, env string) string {
+	return "systemd's " + key + "= is not supported: superd creates no directory under " + parent + " (nor sets $" + env + "): " +
+		"create it beforehand, owned by the service's User=, e.g. install -d -o app -g app " + parent + "/app"
+}
+
+// directoryModeNote is the note of the mode key that goes with a
+// directoryNote key.
+func directoryModeNote(key, parent string) string {
+	return "systemd's " + key + "= is not supported: superd creates no directory for a service; create it beforehand with its mode, e.g. install -d -m 0750 -o app -g app " + parent + "/app"
+}
+
+// conditions are the names of systemd's conditions (ConditionPathExists=)
+// and assertions (AssertPathExists=), without the prefix.
+var conditions = []string{
+	"Architecture", "Firmware", "Virtualization", "Host", "KernelCommandLine", "KernelVersion",
+	"Credential", "Environment", "Security", "Capability", "ACPower", "NeedsUpdate", "FirstBoot",
+	"PathExists", "PathExistsGlob", "PathIsDirectory", "PathIsSymbolicLink", "PathIsMountPoint",
+	"PathIsReadWrite", "PathIsEncrypted", "DirectoryNotEmpty", "FileNotEmpty", "FileIsExecutable",
+	"User", "Group", "ControlGroupController", "Memory", "CPUs", "CPUFeature", "OSRelease",
+	"MemoryPressure", "CPUPressure", "IOPressure",
+}
+
+// withConditionNotes adds to notes those of systemd's Condition*= and
+// Assert*= keys, and returns notes. superd checks no condition: the test
+// goes in ExecStart=, where an exit 0 ends the service as a skipped
+// condition does (Restart=on-failure does not restart it), and another
+// status fails it as a failed assertion does.
+func withConditionNotes(notes map[string]string) map[string]string {
+	for _, c := range conditions {
+		notes["Condition"+c] = "systemd's Condition" + c + "= is not supported: superd starts the service whatever; test in ExecStart= instead, " +
+			"e.g. /bin/sh -c 'test -e /etc/app.conf || exit 0; exec app' (with Restart=on-failure, the default, an exit 0 is not restarted)"
+		notes["Assert"+c] = "systemd's Assert" + c + "= is not supported: superd starts the service whatever; test in ExecStart= instead, " +
+			"e.g. /bin/sh -c 'test -e /etc/app.conf || exit 1; exec app' (a failure, which Restart=on-failure retries up to the start limit)"
+	}
+	return notes
+}
+
 // serviceSchema describes service files.
 var serviceSchema = &schema{
 	sections: []sectionSpec{
@@ -108,12 +165,12 @@ var serviceSchema = &schema{
 			keyRestartCooldownSec}},
 		{name: sectionLog, keys: []string{keyMaxSize, keyMaxBackups, keyMaxAge, keyCompress, keyRotateEvery, keyTimestamps}},
 	},
-	keyNotes: map[string]string{
+	keyNotes: withConditionNotes(map[string]string{
 		// close to RestartSec, but a different thing
 		"RestartSteps": "systemd's RestartSteps= is not supported: the delay doubles from RestartSec= up to RestartMaxDelaySec=",
 		// close to ExecStart and TimeoutStopSec, but different things
 		"ExecStartPre":    "systemd's ExecStartPre= is not supported: run such commands from ExecStart=, e.g. /bin/sh -c 'prepare && exec app'",
-		"ExecStartPost":   "systemd's ExecStartPost= is not supported",
+		"ExecStartPost":   "systemd's ExecStartPost= is not supported: superd runs nothing after a start; a webhook with Events=start, or a watcher of supers events -f, is told of each one",
 		"TimeoutStartSec": "systemd's TimeoutStartSec= is not supported: superd has no start timeout",
 		// in most unit files a user copies
 		// A oneshot is not restarted by systemd (Restart= defaults to no
@@ -135,7 +192,7 @@ var serviceSchema = &schema{
 		"LimitNOFILE":      "systemd's LimitNOFILE= is not supported: a service gets the soft limit superd was started with (LimitNOFILE= of superd's own unit), or raise it in ExecStart=, e.g. /bin/sh -c 'ulimit -n 65536 && exec app'",
 		"PIDFile":          "systemd's PIDFile= is not supported: run the program in the foreground, as with Type=simple (superd follows the process it starts)",
 		"RemainAfterExit":  "systemd's RemainAfterExit= is not supported: a service whose program ended and is not restarted is shown exited",
-		"ExecStopPost":     "systemd's ExecStopPost= is not supported",
+		"ExecStopPost":     "systemd's ExecStopPost= is not supported: superd runs nothing after a stop; a webhook with Events=stop exit, or a watcher of supers events -f, is told of each stop and exit",
 		// the process's execution settings
 		"Nice":                 "systemd's Nice= is not supported: a service gets superd's niceness, or set it in ExecStart=, e.g. /usr/bin/nice -n 5 app",
 		"OOMScoreAdjust":       "systemd's OOMScoreAdjust= is not supported: a service gets superd's OOM score adjustment, or set it in ExecStart=, e.g. /usr/bin/choom -n 500 -- app",
@@ -163,14 +220,97 @@ var serviceSchema = &schema{
 		"UnsetEnvironment":    "systemd's UnsetEnvironment= is not supported: a service's environment is clean (PATH, HOME, USER, LOGNAME, SHELL with User=, the locale, on Windows the system's variables that programs need, and SUPERD_MARKER, by which superd finds the service's processes) plus Environment= and EnvironmentFile=",
 		"DynamicUser":         "systemd's DynamicUser= is not supported: give the service a User= of its own",
 		// [Unit] dependencies and metadata
-		"After":         "systemd's After= is not supported: superd starts every service at once, in no order; a service that needs another must wait for it itself (and fail, to be restarted, while it is missing)",
-		"Before":        "systemd's Before= is not supported: superd starts every service at once, in no order",
-		"Requires":      "systemd's Requires= is not supported: superd has no dependencies between services",
-		"Wants":         "systemd's Wants= is not supported: superd has no dependencies between services",
-		"BindsTo":       "systemd's BindsTo= is not supported: superd has no dependencies between services",
-		"PartOf":        "systemd's PartOf= is not supported: superd has no dependencies between services",
-		"Documentation": "systemd's Documentation= is not supported: keep the link in a comment, or in an X-Documentation= key (X- keys are ignored)",
-	},
+		"After":               "systemd's After= is not supported: superd starts every service at once, in no order; a service that needs another must wait for it itself (and fail, to be restarted, while it is missing)",
+		"Before":              "systemd's Before= is not supported: superd starts every service at once, in no order",
+		"Requires":            "systemd's Requires= is not supported: superd has no dependencies between services",
+		"Wants":               "systemd's Wants= is not supported: superd has no dependencies between services",
+		"BindsTo":             "systemd's BindsTo= is not supported: superd has no dependencies between services",
+		"PartOf":              "systemd's PartOf= is not supported: superd has no dependencies between services",
+		"Documentation":       "systemd's Documentation= is not supported: keep the link in a comment, or in an X-Documentation= key (X- keys are ignored)",
+		"Conflicts":           "systemd's Conflicts= is not supported: superd has no dependencies between services",
+		"Requisite":           "systemd's Requisite= is not supported: superd has no dependencies between services",
+		"Upholds":             "systemd's Upholds= is not supported: superd has no dependencies between services",
+		"DefaultDependencies": "systemd's DefaultDependencies= is not supported: superd has no dependencies between services, default or other",
+		"OnFailure":           "systemd's OnFailure= is not supported: superd starts nothing when a service fails; a webhook with Events=exit restart fatal, or a watcher of supers events -f, is told of it",
+		"OnSuccess":           "systemd's OnSuccess= is not supported: superd starts nothing when a service ends; a webhook with Events=exit, or a watcher of supers events -f, is told of it",
+		"StartLimitAction":    "systemd's StartLimitAction= is not supported: a service past its start limit is fatal, and superd does nothing else (RestartCooldownSec= tries it again later)",
+		"FailureAction":       "systemd's FailureAction= is not supported: superd acts on the service alone, as Restart= and the start limit say, never on the system",
+		"SuccessAction":       "systemd's SuccessAction= is not supported: superd acts on the service alone, as Restart= says, never on the system",
+		// [Install] keys out of their section (the section has a note)
+		"WantedBy":   "systemd's WantedBy= is not needed: AutoStart= says whether the service starts with superd",
+		"RequiredBy": "systemd's RequiredBy= is not needed: AutoStart= says whether the service starts with superd",
+		"Alias":      "systemd's Alias= is not supported: a service's name is its file's name",
+		"Also":       "systemd's Also= is not supported: each service file is enabled by AutoStart= of its own",
+		// starts, stops and run time
+		"ExecCondition":     "systemd's ExecCondition= is not supported: run the check in ExecStart=, e.g. /bin/sh -c 'check || exit 0; exec app' (with Restart=on-failure, the default, an exit 0 is not restarted)",
+		"RuntimeMaxSec":     "systemd's RuntimeMaxSec= is not supported: superd has no run time limit; wrap the command, e.g. /usr/bin/timeout 1h app (which then exits 124, a failure)",
+		"RestartKillSignal": "systemd's RestartKillSignal= is not supported: a restart stops the service with KillSignal=, as a stop does",
+		"FinalKillSignal":   "systemd's FinalKillSignal= is not supported: after TimeoutStopSec= a stop sends SIGKILL",
+		"GuessMainPID":      "systemd's GuessMainPID= is not supported: superd follows the process it starts",
+		// resource control: a service's processes are in superd's cgroup
+		"MemoryMax":     cgroupNote("MemoryMax", "MemoryMax=1G"),
+		"MemoryHigh":    cgroupNote("MemoryHigh", "MemoryHigh=1G"),
+		"MemorySwapMax": cgroupNote("MemorySwapMax", "MemorySwapMax=0"),
+		"MemoryLimit":   cgroupNote("MemoryLimit", "MemoryMax=1G"),
+		"CPUQuota":      cgroupNote("CPUQuota", "CPUQuota=50%"),
+		"CPUWeight":     cgroupNote("CPUWeight", "CPUWeight=50"),
+		"CPUShares":     cgroupNote("CPUShares", "CPUWeight=50"),
+		"IOWeight":      cgroupNote("IOWeight", "IOWeight=50"),
+		"TasksMax":      cgroupNote("TasksMax", "TasksMax=512"),
+		"Slice": "systemd's Slice= is not supported: a service's processes are in superd's cgroup (Slice= of superd's own unit puts all services there), " +
+			"or give it a scope in that slice in ExecStart=, e.g. /usr/bin/systemd-run --scope --slice=app.slice -- app (as root: in place of User=, give systemd-run --uid=)",
+		"Delegate": "systemd's Delegate= is not supported: a service's processes are in superd's cgroup, which superd delegates to none of them; " +
+			"give it a scope of its own in ExecStart=, e.g. /usr/bin/systemd-run --scope -p Delegate=yes -- app",
+		// superd's own unit has OOMPolicy=continue, for this reason
+		"OOMPolicy": "systemd's OOMPolicy= is not supported: a process that the kernel's OOM killer ends dies as by any SIGKILL (the main process's death is a crash, which Restart= handles), as with OOMPolicy=continue; " +
+			"superd's own unit needs OOMPolicy=continue, as the one installed has, or systemd stops superd and every service",
+		// sd_notify: superd removes NOTIFY_SOCKET from a service's environment
+		"WatchdogSec":  "systemd's WatchdogSec= is not supported: services are not sd_notify-supervised (NOTIFY_SOCKET is not passed to them), so superd restarts a service whose main process ends, not one that hangs",
+		"NotifyAccess": "systemd's NotifyAccess= is not supported: services are not sd_notify-supervised (NOTIFY_SOCKET is not passed to them); ExecStart= runs as with Type=simple",
+		// directories systemd creates for a service
+		"RuntimeDirectory":           directoryNote("RuntimeDirectory", "/run", "RUNTIME_DIRECTORY") + " (at each boot: /run is emptied; a tmpfiles.d line does it: d /run/app 0755 app app)",
+		"StateDirectory":             directoryNote("StateDirectory", "/var/lib", "STATE_DIRECTORY"),
+		"CacheDirectory":             directoryNote("CacheDirectory", "/var/cache", "CACHE_DIRECTORY"),
+		"LogsDirectory":              directoryNote("LogsDirectory", "/var/log", "LOGS_DIRECTORY") + " (superd itself writes the service's output to <log-dir>/NAME/)",
+		"ConfigurationDirectory":     directoryNote("ConfigurationDirectory", "/etc", "CONFIGURATION_DIRECTORY"),
+		"RuntimeDirectoryMode":       directoryModeNote("RuntimeDirectoryMode", "/run"),
+		"StateDirectoryMode":         directoryModeNote("StateDirectoryMode", "/var/lib"),
+		"CacheDirectoryMode":         directoryModeNote("CacheDirectoryMode", "/var/cache"),
+		"LogsDirectoryMode":          directoryModeNote("LogsDirectoryMode", "/var/log"),
+		"ConfigurationDirectoryMode": directoryModeNote("ConfigurationDirectoryMode", "/etc"),
+		// privileges and sandboxing: superd sets the credentials of User=
+		// and Group=, and nothing else of them
+		"NoNewPrivileges": "systemd's NoNewPrivileges= is not supported: set it in ExecStart=, e.g. /usr/bin/setpriv --no-new-privs app",
+		"PrivateTmp": "systemd's PrivateTmp= is not supported: the service shares the system's /tmp; point it at a directory of its own (Environment=TMPDIR=/var/tmp/app), " +
+			"or give it a mount namespace in ExecStart=, e.g. /usr/bin/unshare -m sh -c 'mount -t tmpfs tmpfs /tmp && exec app' (as root)",
+		"CapabilityBoundingSet": "systemd's CapabilityBoundingSet= is not supported: a service with User= starts with no capabilities, one without with root's; " +
+			"bound them in ExecStart=, e.g. /usr/bin/setpriv --bounding-set=-all,+net_bind_service app",
+		"AmbientCapabilities": "systemd's AmbientCapabilities= is not supported: a service with User= starts with no capabilities; leave User= out and drop to the user in ExecStart=, keeping one, " +
+			"e.g. /usr/bin/setpriv --reuid=app --regid=app --init-groups --inh-caps=+net_bind_service --ambient-caps=+net_bind_service app",
+		"ProtectSystem":           sandboxNote("ProtectSystem"),
+		"ProtectHome":             sandboxNote("ProtectHome"),
+		"ReadOnlyPaths":           sandboxNote("ReadOnlyPaths"),
+		"ReadWritePaths":          sandboxNote("ReadWritePaths"),
+		"InaccessiblePaths":       sandboxNote("InaccessiblePaths"),
+		"PrivateDevices":          sandboxNote("PrivateDevices"),
+		"PrivateNetwork":          sandboxNote("PrivateNetwork"),
+		"PrivateUsers":            sandboxNote("PrivateUsers"),
+		"ProtectKernelTunables":   sandboxNote("ProtectKernelTunables"),
+		"ProtectKernelModules":    sandboxNote("ProtectKernelModules"),
+		"ProtectKernelLogs":       sandboxNote("ProtectKernelLogs"),
+		"ProtectControlGroups":    sandboxNote("ProtectControlGroups"),
+		"ProtectClock":            sandboxNote("ProtectClock"),
+		"ProtectHostname":         sandboxNote("ProtectHostname"),
+		"RestrictAddressFamilies": sandboxNote("RestrictAddressFamilies"),
+		"RestrictNamespaces":      sandboxNote("RestrictNamespaces"),
+		"RestrictRealtime":        sandboxNote("RestrictRealtime"),
+		"RestrictSUIDSGID":        sandboxNote("RestrictSUIDSGID"),
+		"LockPersonality":         sandboxNote("LockPersonality"),
+		"MemoryDenyWriteExecute":  sandboxNote("MemoryDenyWriteExecute"),
+		"SystemCallFilter":        sandboxNote("SystemCallFilter"),
+		"SystemCallArchitectures": sandboxNote("SystemCallArchitectures"),
+		"RootDirectory":           sandboxNote("RootDirectory"),
+	}),
 	sectionNotes: map[string]string{
 		"Install": "systemd's [Install] is not needed: AutoStart= says whether the service starts with superd",
 	},
