@@ -1198,15 +1198,30 @@ func (s *Supervisor) Start(ctx context.Context, name string) (transport.ServiceS
 // errLeftovers, name may also be a pattern (path.Match: *, ?, [...],
 // which no service name has): the services it matches are then created
 // stopped, as if each had been stopped then, and Stop returns
-// errLeftovers at once. supers sends one for a stop of a pattern or of
-// --all given then, whose names it learns only once superd is ready.
-// Otherwise a pattern is an invalid name.
+// errLeftovers at once; once Run is ready, in its turn among the
+// commands asked then (see cmdOrder), each of those services is sent a
+// stop, as a stop by name asked then is, whether or not the caller still
+// waits: a start of one asked before it does not have the last word.
+// supers sends one for a stop of a pattern or of --all given then, whose
+// names it learns only once superd is ready. Otherwise a pattern is an
+// invalid name.
 func (s *Supervisor) Stop(ctx context.Context, name string) (transport.ServiceStatus, error) {
 	if err := ctx.Err(); err != nil {
 		return transport.ServiceStatus{}, err // as for Start
 	}
 	if strings.ContainsAny(name, "*?[") && s.leftovers.Load() {
 		if _, err := path.Match(name, ""); err == nil && s.early.notePattern(name) {
+			// Noted, it only has the services it matches created
+			// stopped: a start of one asked before it, sent once
+			// ready, would start it again. So it also takes its turn
+			// among the commands, as a stop by name does, and stops
+			// them then (each stopped already but for such a start).
+			s.whenReady(s.order.enter(), func() error {
+				for _, svc := range s.early.matching(name) {
+					s.sys.Root.Send(s.services, &stopService{name: svc, reply: make(chan result, 1)})
+				}
+				return nil
+			})
 			return transport.ServiceStatus{}, errLeftovers
 		}
 	}
@@ -1822,7 +1837,10 @@ func (s *Supervisor) send(ctx context.Context, act bool, m any) error {
 	select {
 	case <-s.ready:
 	default:
-		return s.sendWhenReady(ctx, t, m)
+		return s.sendWhenReady(ctx, t, func() error {
+			s.sys.Root.Send(s.services, m)
+			return nil
+		})
 	}
 	if err := s.waitFor(ctx, true); err != nil {
 		t.resolve(false)
@@ -1838,42 +1856,54 @@ func (s *Supervisor) send(ctx context.Context, act bool, m any) error {
 }
 
 // sendWhenReady is send for a command asked before the supervisor is
-// ready (while Run stops what a previous superd left, say): it sends m
-// once the supervisor is ready, in t's turn, whether or not its caller
-// still waits. Such a command, once asked, is carried out as one whose
-// client stops waiting after it got through is (a stop goes on to its
-// end): what errLeftovers tells a client that gives up. It used to be
-// dropped, and the early stop it had noted taken back: "supers stop
-// --timeout 2s web" was told the stop would be carried out, and web
-// started. It returns once m is sent; with ctx's error if ctx ends first
-// (m is still sent), or errShutdown once the shutdown cuts the commands
-// (m is not: Run starts nothing then).
-func (s *Supervisor) sendWhenReady(ctx context.Context, t *cmdTicket, m any) error {
-	sent := make(chan error, 1)
-	go func() {
-		// Never done: what ends this wait is readiness, or Run's end.
-		bg := context.WithoutCancel(ctx)
-		err := s.waitFor(bg, true)
-		if err == nil {
-			err = t.wait(bg)
-		}
-		if err != nil {
-			t.resolve(false)
-			sent <- err
-			return
-		}
-		s.sys.Root.Send(s.services, m)
-		t.resolve(true)
-		sent <- nil
-	}()
+// ready (while Run stops what a previous superd left, say): it calls do,
+// which sends the command's message, once the supervisor is ready, in t's
+// turn, whether or not its caller still waits (see whenReady). Such a
+// command, once asked, is carried out as one whose client stops waiting
+// after it got through is (a stop goes on to its end): what errLeftovers
+// tells a client that gives up. It used to be dropped, and the early stop
+// it had noted taken back: "supers stop --timeout 2s web" was told the
+// stop would be carried out, and web started. It returns what do returned
+// once do is done; with ctx's error if ctx ends first (do is still
+// called), or errShutdown once the shutdown cuts the commands (do is not:
+// Run starts nothing then).
+func (s *Supervisor) sendWhenReady(ctx context.Context, t *cmdTicket, do func() error) error {
 	select {
-	case err := <-sent:
+	case err := <-s.whenReady(t, do):
 		return err
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-s.cut:
 		return errShutdown
 	}
+}
+
+// whenReady calls do in a goroutine of its own once the supervisor is
+// ready and every command asked before t has had its turn, then ends t's
+// turn: a command that waits for its outcome (a definition written, a
+// reload) keeps the commands after it waiting until do returns. The
+// channel returned gets do's error, or waitFor's if Run ends or its
+// shutdown begins first (do is then not called: Run starts nothing
+// then); no one need read it.
+func (s *Supervisor) whenReady(t *cmdTicket, do func() error) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		// Never done: what ends this wait is readiness, or Run's end.
+		bg := context.Background()
+		err := s.waitFor(bg, true)
+		if err == nil {
+			err = t.wait(bg)
+		}
+		if err != nil {
+			t.resolve(false)
+			done <- err
+			return
+		}
+		err = do()
+		t.resolve(true)
+		done <- err
+	}()
+	return done
 }
 
 // cmdOrder keeps the commands that act (start, stop, restart) in the order
@@ -1945,6 +1975,7 @@ type earlyStops struct {
 	stops    map[string]int // stops asked, by service: the last one's place
 	starts   map[string]int // starts and restarts asked, by service: the last one's place
 	patterns map[string]int // stops asked by pattern (path.Match): the last one's place
+	names    []string       // the services defined, once closed (see matching)
 }
 
 // note records a stop (stop) of service name, or a start or restart, if
@@ -1995,6 +2026,7 @@ func (e *earlyStops) close(names []string) []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.closed = true
+	e.names = slices.Clone(names)
 	stops := maps.Clone(e.stops)
 	for p, at := range e.patterns {
 		for _, name := range names {
@@ -2009,4 +2041,18 @@ func (e *earlyStops) close(names []string) []string {
 		}
 	}
 	return slices.Sorted(maps.Keys(stops))
+}
+
+// matching returns the services defined when e was closed (see close)
+// that pattern matches, in the order given to close; none before.
+func (e *earlyStops) matching(pattern string) []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []string
+	for _, name := range e.names {
+		if ok, _ := path.Match(pattern, name); ok {
+			out = append(out, name)
+		}
+	}
+	return out
 }
