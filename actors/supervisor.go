@@ -1465,32 +1465,95 @@ func (s *Supervisor) mayEdit(opts transport.WriteOptions) error {
 
 // askConfig sends the message built by msg, about the service name, to the
 // config actor and waits for its reply; act says whether the message acts
-// (see ErrNotRunning). msg is called once Run is ready.
+// (see ErrNotRunning): one that does (a definition written or removed) is
+// carried out in its turn among the commands that act (see inOrder). msg
+// is called once Run is ready.
 func (s *Supervisor) askConfig(ctx context.Context, name string, act bool, msg func(chan<- definitionReply) any) (definitionReply, error) {
-	if err := s.waitFor(ctx, act); err != nil {
+	call := func(ctx context.Context, sent func()) (definitionReply, error) {
+		if s.config == nil {
+			// Without a config dir every service of Config.Services runs, and
+			// no file defines it: the conflict the config actor reports for
+			// it (goDefined) is said here too, so that the sentinel does not
+			// depend on whether there is a config dir.
+			if slices.ContainsFunc(s.cfg.Services, func(sp *config.Service) bool { return sp.Name == name }) {
+				return definitionReply{}, errGoDefined(name)
+			}
+			return definitionReply{}, fmt.Errorf("%w: the supervisor has no config dir", transport.ErrConfigUnavailable)
+		}
+		reply := make(chan definitionReply, 1)
+		s.sys.Root.Send(s.config, msg(reply))
+		sent()
+		end, endErr := s.end(act)
+		select {
+		case r := <-reply:
+			return r, r.err
+		case <-ctx.Done():
+			return definitionReply{}, ctx.Err()
+		case <-end:
+			return definitionReply{}, endErr
+		}
+	}
+	if act {
+		return inOrder(s, ctx, call)
+	}
+	if err := s.waitFor(ctx, false); err != nil {
 		return definitionReply{}, err
 	}
-	if s.config == nil {
-		// Without a config dir every service of Config.Services runs, and
-		// no file defines it: the conflict the config actor reports for
-		// it (goDefined) is said here too, so that the sentinel does not
-		// depend on whether there is a config dir.
-		if slices.ContainsFunc(s.cfg.Services, func(sp *config.Service) bool { return sp.Name == name }) {
-			return definitionReply{}, errGoDefined(name)
-		}
-		return definitionReply{}, fmt.Errorf("%w: the supervisor has no config dir", transport.ErrConfigUnavailable)
+	return call(ctx, func() {})
+}
+
+// inOrder carries out call, a command for the config actor that acts, in
+// its turn among the commands that act (see cmdOrder), as send does those
+// for the services. call sends its message, then calls sent, then waits
+// for the outcome until ctx ends. Asked before the supervisor is ready,
+// the command is carried out whether or not its caller still waits (see
+// sendWhenReady): a definition written or removed, or a reload, asked
+// while Run stops what a previous superd left was dropped if its client
+// gave up, though errLeftovers told it "commands carried out". The
+// commands asked after such a one then wait for its outcome: it goes to
+// another actor than theirs, which may not have handled it yet when they
+// reach theirs (a start of the service an apply asked before it defines).
+func inOrder[R any](s *Supervisor, ctx context.Context, call func(ctx context.Context, sent func()) (R, error)) (R, error) {
+	var zero R
+	if err := ctx.Err(); err != nil {
+		return zero, err // given up before it was asked: not carried out, as for Start
 	}
-	reply := make(chan definitionReply, 1)
-	s.sys.Root.Send(s.config, msg(reply))
-	end, endErr := s.end(act)
+	t := s.order.enter()
 	select {
-	case r := <-reply:
-		return r, r.err
-	case <-ctx.Done():
-		return definitionReply{}, ctx.Err()
-	case <-end:
-		return definitionReply{}, endErr
+	case <-s.ready:
+	default:
+		type outcome struct {
+			r   R
+			err error
+		}
+		got := make(chan outcome, 1)
+		err := s.sendWhenReady(ctx, t, func() error {
+			// Bounded by the shutdown, which cuts the commands.
+			r, err := call(context.Background(), func() {})
+			got <- outcome{r, err}
+			return err
+		})
+		select {
+		case o := <-got:
+			return o.r, o.err
+		default:
+			return zero, err // ctx ended first, or the shutdown came
+		}
 	}
+	if err := s.waitFor(ctx, true); err != nil {
+		t.resolve(false)
+		return zero, err
+	}
+	if err := t.wait(ctx); err != nil {
+		t.resolve(false)
+		return zero, err
+	}
+	// Its message sent, the commands after it go on, as after send (or
+	// at once, if call sends nothing).
+	var once sync.Once
+	sent := func() { once.Do(func() { t.resolve(true) }) }
+	defer sent()
+	return call(ctx, sent)
 }
 
 // ConfigErrors returns the service files that could not be loaded (at
@@ -1605,18 +1668,31 @@ func (s *Supervisor) reload(ctx context.Context, dryRun bool) (transport.ReloadR
 	return out.result, err
 }
 
+// reloadOutcome reloads the config dir, or checks it (dryRun). A reload is
+// carried out in its turn among the commands that act (see inOrder); a
+// check, which changes nothing, is not once its caller gives up.
 func (s *Supervisor) reloadOutcome(ctx context.Context, dryRun bool) (reloadOutcome, error) {
+	if !dryRun {
+		return inOrder(s, ctx, func(ctx context.Context, sent func()) (reloadOutcome, error) {
+			s.restoreSocket()
+			return s.askReload(ctx, false, sent)
+		})
+	}
 	if err := s.waitFor(ctx, true); err != nil {
 		return reloadOutcome{}, err
 	}
-	if !dryRun {
-		s.restoreSocket()
-	}
+	return s.askReload(ctx, true, func() {})
+}
+
+// askReload asks the config actor for a reload or a check (dryRun), then
+// calls sent, and waits for the outcome.
+func (s *Supervisor) askReload(ctx context.Context, dryRun bool, sent func()) (reloadOutcome, error) {
 	if s.config == nil {
 		return reloadOutcome{}, fmt.Errorf("%w: this supervisor has no config dir", transport.ErrConfigUnavailable)
 	}
 	reply := make(chan reloadOutcome, 1)
 	s.sys.Root.Send(s.config, &reloadConfig{dryRun: dryRun, reply: reply})
+	sent()
 	select {
 	case r := <-reply:
 		// The lists are also the reload event's, which the hub keeps and
@@ -1906,8 +1982,9 @@ func (s *Supervisor) whenReady(t *cmdTicket, do func() error) <-chan error {
 	return done
 }
 
-// cmdOrder keeps the commands that act (start, stop, restart) in the order
-// they were asked while they wait for the supervisor to be ready (a
+// cmdOrder keeps the commands that act (start, stop, restart, signal, and
+// the definitions written or removed and the reloads: see inOrder) in the
+// order they were asked while they wait for the supervisor to be ready (a
 // crashed superd's leftovers being stopped): released together, they
 // would race to send their messages, and a stop asked before a start
 // could come after it, and win. Once sent, the services supervisor's
