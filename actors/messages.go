@@ -155,6 +155,16 @@ type addServices struct {
 	wantRunning map[string]bool
 }
 
+// shutdownBegun is sent by Supervisor.Run to the services supervisor first
+// thing once it has decided to shut down, before it says so and before its
+// listeners close: from then on no service is created (a reload's
+// re-creation whose old process ended meanwhile, an on-demand load, an
+// addition), nor restarted, and the commands that would start one are
+// refused (errShuttingDown). stopAll, sent later, stops the services. A
+// service the services supervisor created just before it handles this
+// message still starts its process: its actor starts it on its own.
+type shutdownBegun struct{}
+
 // stopAll makes the services supervisor refuse new starts and stop every
 // service in parallel; done is closed once all of them report stopped and
 // each has handled the stop (stopHandled), its stop event published.

@@ -52,6 +52,8 @@ type servicesActor struct {
 	// pending addServices requests waiting for their sinks
 	pending []*pendingAdd
 
+	// closing: superd is shutting down (shutdownBegun or stopAll came):
+	// nothing is created, started or restarted any more.
 	closing bool
 	// stopAll (and killAll) waiters, answered when no service is running
 	// any more and each has handled the stop sent to it (checkDrained)
@@ -190,8 +192,13 @@ func (s *servicesActor) Receive(ctx actor.Context) {
 		}
 	case *restartDue:
 		s.handleRestartDue(ctx, m)
-	case *stopAll:
+	case *shutdownBegun:
+		// Nothing is created or started from now on: stopAll comes once
+		// Run has closed its listeners, and a re-creation whose sink
+		// opened in between would start a process only to stop it.
 		s.closing = true
+	case *stopAll:
+		s.closing = true // also without shutdownBegun before it
 		s.drained = append(s.drained, m.done)
 		for _, e := range s.entries {
 			if !e.placeholder {

@@ -758,6 +758,11 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 	close(s.ready)
 
 	<-ctx.Done()
+	// Before anything else, and before it is said: no service is created
+	// from now on, to have its process started only to be stopped (a
+	// reload's re-creation whose sink opens while the listeners close,
+	// which stopAll, sent after that, came too late to refuse).
+	s.sys.Root.Send(s.services, &shutdownBegun{})
 	s.log.Info("shutting down")
 	// First nothing new: no connection, no command. Those in flight get a
 	// moment to be answered; the streams go on.
