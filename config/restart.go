@@ -120,7 +120,9 @@ var exitStatusNames = map[string]int{
 	"CONFIGURATION_DIRECTORY": 241,
 	"NUMA_POLICY":             242,
 	"CREDENTIALS":             243,
-	"BPF":                     245,
+	"BPF":                     244,
+	"KSM":                     245,
+	"MEMORY_THP":              246,
 	"EXCEPTION":               255,
 }
 
