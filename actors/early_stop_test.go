@@ -17,12 +17,15 @@ import (
 // starting: the service is created stopped, and the stop then answers
 // "stopped". The service was started with the others, then stopped when
 // the command got through: a job with side effects ran for a moment. A
-// start that comes after the stop takes it back.
+// start that comes after the stop starts the service once: it is
+// created stopped all the same, the stop finds it so, and the start
+// starts it. The start took the stop back: the service was created
+// running, stopped by the stop 2 ms later, then started again.
 func TestStopBeforeTheServicesExistKeepsThemStopped(t *testing.T) {
 	dir := t.TempDir()
 	started := func(name string) string { return filepath.Join(dir, name+".started") }
 	svc := func(name string) *config.Service {
-		return config.New(name, "/bin/sh", "-c", "touch "+started(name)+"; exec sleep 1000")
+		return config.New(name, "/bin/sh", "-c", "echo >> "+started(name)+"; exec sleep 1000")
 	}
 	sup, err := New(Config{LogDir: filepath.Join(dir, "logs"), Services: []*config.Service{svc("web"), svc("db")}})
 	if err != nil {
@@ -37,12 +40,13 @@ func TestStopBeforeTheServicesExistKeepsThemStopped(t *testing.T) {
 			stopped <- err
 		}()
 	}
-	waitUntil(t, "both stops noted", func() bool {
-		sup.early.mu.Lock()
-		defer sup.early.mu.Unlock()
-		return sup.early.stops["web"] > 0 && sup.early.stops["db"] > 0
-	})
-	sup.early.note("db", false) // a start of db after its stop
+	waitUntil(t, "both stops queued", func() bool { return queuedCommands(sup) == 2 })
+	startedDB := make(chan error, 1)
+	go func() { // a start of db after its stop
+		_, err := sup.Start(ctx, "db")
+		startedDB <- err
+	}()
+	waitUntil(t, "the start of db queued", func() bool { return queuedCommands(sup) == 3 })
 	runUntilCleanup(t, sup, ctx, cancel)
 	for range 2 {
 		select {
@@ -54,17 +58,38 @@ func TestStopBeforeTheServicesExistKeepsThemStopped(t *testing.T) {
 			t.Fatal("a stop was not answered")
 		}
 	}
+	if err := <-startedDB; err != nil {
+		t.Fatalf("start of db: %v", err)
+	}
 	if st, err := sup.Status(ctx, "web"); err != nil || st.State != StateStopped || st.LastExit != nil {
 		t.Fatalf("web after its stop: %+v, %v; want stopped, never run", st, err)
 	}
 	if _, err := os.Stat(started("web")); err == nil {
 		t.Error("web ran, although its stop came before it was created")
 	}
-	// db's start came after its stop: db was created as AutoStart says,
-	// started, then stopped by the stop that got through after.
-	if st, err := sup.Status(ctx, "db"); err != nil || st.State != StateStopped || st.LastExit == nil || !st.LastExit.Expected {
-		t.Errorf("db after a stop, then a start, then the stop: %+v, %v; want stopped after it ran", st, err)
+	if st, err := sup.Status(ctx, "db"); err != nil || st.State != StateRunning || st.LastExit != nil {
+		t.Errorf("db after a stop, then a start: %+v, %v; want running, its first process", st, err)
 	}
+	var ran []byte
+	waitUntil(t, "db's process ran", func() bool {
+		ran, _ = os.ReadFile(started("db"))
+		return len(ran) > 0
+	})
+	if len(ran) != 1 {
+		t.Errorf("db ran %d times; want once", len(ran))
+	}
+}
+
+// queuedCommands returns how many commands wait in sup's cmdOrder: all
+// those asked, before Run is ready.
+func queuedCommands(sup *Supervisor) int {
+	sup.order.mu.Lock()
+	defer sup.order.mu.Unlock()
+	n := 0
+	for c := sup.order.last; c != nil; c = c.prev {
+		n++
+	}
+	return n
 }
 
 // A stop before the services exist whose client gives up is carried out
@@ -160,19 +185,11 @@ func TestGivenUpStartAfterAStopIsCarriedOut(t *testing.T) {
 	t.Cleanup(cancel)
 	stopped := make(chan error, 1)
 	go func() { _, err := sup.Stop(ctx, "web"); stopped <- err }()
-	waitUntil(t, "the stop recorded", func() bool {
-		sup.early.mu.Lock()
-		defer sup.early.mu.Unlock()
-		return sup.early.stops["web"] > 0
-	})
+	waitUntil(t, "the stop queued", func() bool { return queuedCommands(sup) == 1 })
 	sctx, scancel := context.WithCancel(ctx)
 	started := make(chan error, 1)
 	go func() { _, err := sup.Start(sctx, "web"); started <- err }()
-	waitUntil(t, "the start queued", func() bool {
-		sup.early.mu.Lock()
-		defer sup.early.mu.Unlock()
-		return sup.early.stops["web"] == 0
-	})
+	waitUntil(t, "the start queued", func() bool { return queuedCommands(sup) == 2 })
 	scancel()
 	if err := <-started; !errors.Is(err, context.Canceled) {
 		t.Fatalf("the start given up: %v, want context.Canceled", err)

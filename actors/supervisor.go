@@ -717,8 +717,8 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 	for i, sp := range specs {
 		defined[i] = sp.Name
 	}
-	if stops := s.early.close(defined); len(stops) > 0 {
-		deps = s.applyEarlyStops(store, deps, specs, stops)
+	if stops, intents := s.early.close(defined); len(stops) > 0 || len(intents) > 0 {
+		deps = s.applyEarlyStops(store, deps, specs, stops, intents)
 	}
 	deps.configDir, deps.dirLock = s.cfg.ConfigDir, dirLock
 	queues, daemon, err := s.notifiers()
@@ -936,11 +936,12 @@ func (s *Supervisor) forgetStaleIntents(store *runstate.Store, deps *serviceDeps
 // applyEarlyStops returns deps with the operator's stops that came before
 // the services were created (stops, see Supervisor.early) among the
 // services stopped: those services are created stopped, and each command
-// then finds its service stopped. A stop is recorded in the state file
-// now, as its command would record it, for a command that times out
-// before it gets through. A name that specs does not define is left to
-// its command, which fails.
-func (s *Supervisor) applyEarlyStops(store *runstate.Store, deps *serviceDeps, specs []*config.Service, stops []string) *serviceDeps {
+// then finds its service stopped, or starts it (a start asked after the
+// stop). The intents (see earlyStops.close) are recorded in the state
+// file now, as their commands would record them, for a command that
+// times out before it gets through, or a superd killed before then. A
+// name that specs does not define is left to its command, which fails.
+func (s *Supervisor) applyEarlyStops(store *runstate.Store, deps *serviceDeps, specs []*config.Service, stops []string, intents map[string]bool) *serviceDeps {
 	defined := make(map[string]bool, len(specs))
 	for _, sp := range specs {
 		defined[sp.Name] = true
@@ -951,7 +952,6 @@ func (s *Supervisor) applyEarlyStops(store *runstate.Store, deps *serviceDeps, s
 		d.opStopped = make(map[string]bool, len(stops))
 	}
 	d.earlyStopped = make(map[string]bool, len(stops))
-	var record []runstate.Change
 	for _, name := range stops {
 		if !defined[name] {
 			continue
@@ -959,16 +959,33 @@ func (s *Supervisor) applyEarlyStops(store *runstate.Store, deps *serviceDeps, s
 		d.opStopped[name] = true
 		d.earlyStopped[name] = true
 		delete(d.opStarted, name)
-		record = append(record, runstate.Stopped(name, true), runstate.Started(name, false))
 	}
-	if store != nil && len(record) > 0 {
-		// A failed write leaves the store behind: the state actor's first
-		// write makes it again.
-		if err := store.Apply(record...); err != nil {
-			s.log.Warn("writing the state file failed", "err", err)
-		}
-	}
+	s.recordEarlyIntents(store, specs, intents)
 	return &d
+}
+
+// recordEarlyIntents writes to the state file the operator's intents
+// that came before the services were created (see earlyStops.close), as
+// the service actors record those of their commands (see intend): a stop,
+// or a start that clears a stop and, for a service with AutoStart=no,
+// records the start. A failed write leaves the store behind: the state
+// actor's first write makes it again (after a shutdown before the start,
+// there is none: it is logged, and lost).
+func (s *Supervisor) recordEarlyIntents(store *runstate.Store, specs []*config.Service, intents map[string]bool) {
+	if store == nil || len(intents) == 0 {
+		return
+	}
+	var record []runstate.Change
+	for _, sp := range specs {
+		stopped, ok := intents[sp.Name]
+		if !ok {
+			continue
+		}
+		record = append(record, runstate.Stopped(sp.Name, stopped), runstate.Started(sp.Name, !stopped && !sp.AutoStart))
+	}
+	if err := store.Apply(record...); err != nil {
+		s.log.Warn("writing the state file failed", "err", err)
+	}
 }
 
 // addGoServices appends the services defined in Go to those of the files,
@@ -2045,11 +2062,15 @@ func (t *cmdTicket) resolve(sent bool) {
 }
 
 // earlyStops are the services the operator stopped before Run created
-// them (see Supervisor.early), by name or by pattern (see Stop). A start
-// or restart that comes later takes a stop back: the last command has the
-// last word, as it does once the services exist. A command noted is
-// carried out even if its client gives up (see sendWhenReady): nothing
-// gives a stop back.
+// them (see Supervisor.early), by name or by pattern (see Stop), and the
+// starts and restarts asked meanwhile. A start or restart that comes after
+// a stop does not take it back: every command noted is carried out once
+// Run is ready, in the order asked, even if its client gives up (see
+// sendWhenReady), so the service is created stopped, the stop finds it
+// so, and the start starts it, once. Taken back, the stop had the service
+// created running, then stopped it and the start started it again. The
+// last command of each service is its intent (see close), which Run
+// records in the state file.
 type earlyStops struct {
 	mu       sync.Mutex
 	closed   bool
@@ -2061,8 +2082,9 @@ type earlyStops struct {
 }
 
 // note records a stop (stop) of service name, or a start or restart, if
-// the services are not created yet; a start or restart takes back the
-// stops recorded before it, by name or by a pattern that matches name.
+// the services are not created yet. Only a command that is carried out
+// may be noted: a start or restart whose client gave up before it was
+// asked is not (see Start).
 func (e *earlyStops) note(name string, stop bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -2070,18 +2092,14 @@ func (e *earlyStops) note(name string, stop bool) {
 		return
 	}
 	e.seq++
+	noted := &e.starts
 	if stop {
-		if e.stops == nil {
-			e.stops = make(map[string]int)
-		}
-		e.stops[name] = e.seq
-		return
+		noted = &e.stops
 	}
-	delete(e.stops, name)
-	if e.starts == nil {
-		e.starts = make(map[string]int)
+	if *noted == nil {
+		*noted = make(map[string]int)
 	}
-	e.starts[name] = e.seq
+	(*noted)[name] = e.seq
 }
 
 // notePattern records a stop of the services that pattern, a valid
@@ -2101,28 +2119,42 @@ func (e *earlyStops) notePattern(pattern string) bool {
 	return true
 }
 
-// close returns the services stopped so far, sorted, and records nothing
-// more: those stopped by name, and those of names (the services defined)
-// that a pattern stopped with no start of them after it.
-func (e *earlyStops) close(names []string) []string {
+// close records nothing more, and returns the services stopped so far,
+// sorted: those stopped by name, and those of names (the services
+// defined) that a pattern stopped, whatever came after (see earlyStops);
+// and the operator's intent for each service of names that a command
+// noted stands for: stopped (true) if the last of them was a stop, by
+// name or by pattern, started (false) if it was a start or restart.
+func (e *earlyStops) close(names []string) (stops []string, intents map[string]bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.closed = true
 	e.names = slices.Clone(names)
-	stops := maps.Clone(e.stops)
-	for p, at := range e.patterns {
-		for _, name := range names {
-			if at > max(stops[name], e.starts[name]) {
-				if ok, _ := path.Match(p, name); ok {
-					if stops == nil {
-						stops = make(map[string]int)
-					}
-					stops[name] = at
+	stopped := make(map[string]bool, len(e.stops))
+	for name := range e.stops {
+		stopped[name] = true
+	}
+	for _, name := range names {
+		at, stop := e.stops[name], e.stops[name] > 0
+		if e.starts[name] > at {
+			at, stop = e.starts[name], false
+		}
+		for p, pat := range e.patterns {
+			if ok, _ := path.Match(p, name); ok {
+				stopped[name] = true
+				if pat > at {
+					at, stop = pat, true
 				}
 			}
 		}
+		if at > 0 {
+			if intents == nil {
+				intents = make(map[string]bool)
+			}
+			intents[name] = stop
+		}
 	}
-	return slices.Sorted(maps.Keys(stops))
+	return slices.Sorted(maps.Keys(stopped)), intents
 }
 
 // matching returns the services defined when e was closed (see close)
