@@ -549,7 +549,10 @@ func (s *Supervisor) LoadErrors() []error {
 // or the lock of StateFile (runstate.ErrInUse); ConfigDir is missing or
 // unreadable (config.ErrServiceDir); LogDir names a file that is not a
 // directory (a missing one is created). If ctx is done before any service has
-// started, Run starts none and returns nil; Ready is then never closed.
+// started, Run starts none and returns nil; Ready is then never closed,
+// the commands that wait for it get an error, and the stops, starts and
+// restarts among them are recorded in StateFile as they would be once
+// carried out, for the next Run to honour.
 // Run may be called only once: a second call returns an error at once.
 func (s *Supervisor) Run(ctx context.Context) (err error) {
 	if !s.ran.CompareAndSwap(false, true) {
@@ -688,6 +691,21 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 	// stopped short (it still waits for what it SIGKILLed to be gone).
 	if ctx.Err() != nil {
 		s.log.Info("shutting down before the start")
+		// The operator's stops, starts and restarts received meanwhile
+		// are not carried out, but they are recorded as they would be
+		// after the start, so that the next superd honours them (a
+		// stop outlives a superd restart): the clients were told they
+		// would be carried out. Before the answers below, as a command
+		// after the start answers once its intent is written.
+		all, _ := s.addGoServices(specs)
+		names := make([]string, len(all))
+		for i, sp := range all {
+			names[i] = sp.Name
+		}
+		_, intents := s.early.close(names)
+		if err := recordEarlyIntents(store, all, intents); err != nil {
+			s.log.Error("writing the state file failed: the stops and starts received before the start are lost", "err", err)
+		}
 		// The commands waiting for the start, served since KillStale
 		// began, are answered 503 "superd is shutting down", as in a
 		// shutdown after the start, before their connections close:
@@ -960,7 +978,11 @@ func (s *Supervisor) applyEarlyStops(store *runstate.Store, deps *serviceDeps, s
 		d.earlyStopped[name] = true
 		delete(d.opStarted, name)
 	}
-	s.recordEarlyIntents(store, specs, intents)
+	if err := recordEarlyIntents(store, specs, intents); err != nil {
+		// The store is left behind: the state actor's first write makes
+		// it again.
+		s.log.Warn("writing the state file failed", "err", err)
+	}
 	return &d
 }
 
@@ -968,12 +990,10 @@ func (s *Supervisor) applyEarlyStops(store *runstate.Store, deps *serviceDeps, s
 // that came before the services were created (see earlyStops.close), as
 // the service actors record those of their commands (see intend): a stop,
 // or a start that clears a stop and, for a service with AutoStart=no,
-// records the start. A failed write leaves the store behind: the state
-// actor's first write makes it again (after a shutdown before the start,
-// there is none: it is logged, and lost).
-func (s *Supervisor) recordEarlyIntents(store *runstate.Store, specs []*config.Service, intents map[string]bool) {
+// records the start. Without a state file there is nothing to write.
+func recordEarlyIntents(store *runstate.Store, specs []*config.Service, intents map[string]bool) error {
 	if store == nil || len(intents) == 0 {
-		return
+		return nil
 	}
 	var record []runstate.Change
 	for _, sp := range specs {
@@ -984,8 +1004,9 @@ func (s *Supervisor) recordEarlyIntents(store *runstate.Store, specs []*config.S
 		record = append(record, runstate.Stopped(sp.Name, stopped), runstate.Started(sp.Name, !stopped && !sp.AutoStart))
 	}
 	if err := store.Apply(record...); err != nil {
-		s.log.Warn("writing the state file failed", "err", err)
+		return fmt.Errorf("the operator's intents: %w", err)
 	}
+	return nil
 }
 
 // addGoServices appends the services defined in Go to those of the files,
