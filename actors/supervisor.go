@@ -1258,9 +1258,11 @@ func (s *Supervisor) Stop(ctx context.Context, name string) (transport.ServiceSt
 			// stopped: a start of one asked before it, sent once
 			// ready, would start it again. So it also takes its turn
 			// among the commands, as a stop by name does, and stops
-			// them then (each stopped already but for such a start).
+			// them then (each stopped already but for such a start),
+			// matched against the services there are in its turn: an
+			// apply or reload asked before it may have defined more.
 			s.whenReady(s.order.enter(), func() error {
-				for _, svc := range s.early.matching(name) {
+				for _, svc := range s.servicesMatching(name) {
 					s.sys.Root.Send(s.services, &stopService{name: svc, reply: make(chan result, 1)})
 				}
 				return nil
@@ -1286,6 +1288,27 @@ func (s *Supervisor) Restart(ctx context.Context, name string) (transport.Servic
 	st, err := s.ask(ctx, name, true, func(r replyTo) any { return &restartService{name: name, reply: r} })
 	s.persistIntent(ctx, err)
 	return s.markOne(ctx, st, err)
+}
+
+// servicesMatching returns the names of the services there are now that
+// pattern (a valid path.Match pattern) matches; none if the supervisor
+// stops meanwhile.
+func (s *Supervisor) servicesMatching(pattern string) []string {
+	reply := make(chan []transport.ServiceStatus, 1)
+	s.sys.Root.Send(s.services, &listQuery{reply: reply})
+	var l []transport.ServiceStatus
+	select {
+	case l = <-reply:
+	case <-s.done:
+		return nil
+	}
+	var out []string
+	for _, st := range l {
+		if ok, _ := path.Match(pattern, st.Name); ok {
+			out = append(out, st.Name)
+		}
+	}
+	return out
 }
 
 // persistIntent waits until the state file holds the operator's intent
@@ -2099,7 +2122,6 @@ type earlyStops struct {
 	stops    map[string]int // stops asked, by service: the last one's place
 	starts   map[string]int // starts and restarts asked, by service: the last one's place
 	patterns map[string]int // stops asked by pattern (path.Match): the last one's place
-	names    []string       // the services defined, once closed (see matching)
 }
 
 // note records a stop (stop) of service name, or a start or restart, if
@@ -2150,7 +2172,6 @@ func (e *earlyStops) close(names []string) (stops []string, intents map[string]b
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.closed = true
-	e.names = slices.Clone(names)
 	stopped := make(map[string]bool, len(e.stops))
 	for name := range e.stops {
 		stopped[name] = true
@@ -2176,18 +2197,4 @@ func (e *earlyStops) close(names []string) (stops []string, intents map[string]b
 		}
 	}
 	return slices.Sorted(maps.Keys(stopped)), intents
-}
-
-// matching returns the services defined when e was closed (see close)
-// that pattern matches, in the order given to close; none before.
-func (e *earlyStops) matching(pattern string) []string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var out []string
-	for _, name := range e.names {
-		if ok, _ := path.Match(pattern, name); ok {
-			out = append(out, name)
-		}
-	}
-	return out
 }
