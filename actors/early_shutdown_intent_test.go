@@ -33,14 +33,17 @@ func TestEarlyCommandsRecordedAtAShutdownBeforeTheStart(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	answers := make(chan error, 4)
+	// The commands' own contexts, not Run's: those still waiting when
+	// the shutdown comes must be answered errShutdown by it.
+	answers := make(chan error, 3)
 	ask := func(do func(context.Context) error) {
-		go func() { answers <- do(ctx) }()
+		go func() { answers <- do(context.Background()) }()
 	}
-	gaveUp, giveUp := context.WithCancel(ctx)
+	gaveUp, giveUp := context.WithCancel(context.Background())
+	webAnswer := make(chan error, 1)
 	go func() {
 		_, err := sup.Stop(gaveUp, "web")
-		answers <- err
+		webAnswer <- err
 	}()
 	waitUntil(t, "the stop of web queued", func() bool { return queuedCommands(sup) == 1 })
 	giveUp()
@@ -54,10 +57,13 @@ func TestEarlyCommandsRecordedAtAShutdownBeforeTheStart(t *testing.T) {
 	if err := sup.Run(ctx); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	for range 4 {
+	if err := <-webAnswer; !errors.Is(err, context.Canceled) {
+		t.Errorf("the stop of web, given up: %v, want context.Canceled", err)
+	}
+	for range 3 {
 		select {
 		case err := <-answers:
-			if !errors.Is(err, errShutdown) && !errors.Is(err, context.Canceled) {
+			if !errors.Is(err, errShutdown) {
 				t.Errorf("a command refused by the shutdown: %v, want errShutdown", err)
 			}
 		case <-time.After(10 * time.Second):

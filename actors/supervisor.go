@@ -560,6 +560,11 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 	}
 	defer close(s.done)
 	defer s.cutCommands() // before done: a call that acts never sees done first
+	// A command received once the shutdown has begun is refused, not
+	// noted: before the start, noting it would record its intent in the
+	// state file for the next superd, though its client is told superd
+	// is shutting down.
+	defer context.AfterFunc(ctx, s.early.shutDown)()
 	// "superd stopped" is said last, once the locks below are released:
 	// whoever waits for it may start the next superd at once.
 	stopped := false
@@ -1225,6 +1230,9 @@ func (s *Supervisor) Start(ctx context.Context, name string) (transport.ServiceS
 	if err := ctx.Err(); err != nil {
 		return transport.ServiceStatus{}, err // given up before it was asked: not noted
 	}
+	if s.early.refusing() {
+		return transport.ServiceStatus{}, errShutdown
+	}
 	s.early.note(name, false)
 	st, err := s.ask(ctx, name, true, func(r replyTo) any { return &startService{name: name, reply: r} })
 	s.persistIntent(ctx, err)
@@ -1242,15 +1250,21 @@ func (s *Supervisor) Start(ctx context.Context, name string) (transport.ServiceS
 // which no service name has): the services it matches are then created
 // stopped, as if each had been stopped then, and Stop returns
 // errLeftovers at once; once Run is ready, in its turn among the
-// commands asked then (see cmdOrder), each of those services is sent a
+// commands asked then (see cmdOrder), each service it matches is sent a
 // stop, as a stop by name asked then is, whether or not the caller still
-// waits: a start of one asked before it does not have the last word.
+// waits: a start of one asked before it does not have the last word. In
+// its turn it reaches the services there are then that it matches: one
+// an apply or a reload asked before it defined too (created, and started,
+// before this stop comes).
 // supers sends one for a stop of a pattern or of --all given then, whose
 // names it learns only once superd is ready. Otherwise a pattern is an
 // invalid name.
 func (s *Supervisor) Stop(ctx context.Context, name string) (transport.ServiceStatus, error) {
 	if err := ctx.Err(); err != nil {
 		return transport.ServiceStatus{}, err // as for Start
+	}
+	if s.early.refusing() {
+		return transport.ServiceStatus{}, errShutdown
 	}
 	if strings.ContainsAny(name, "*?[") && s.leftovers.Load() {
 		if _, err := path.Match(name, ""); err == nil && s.early.notePattern(name) {
@@ -1283,6 +1297,9 @@ func (s *Supervisor) Stop(ctx context.Context, name string) (transport.ServiceSt
 func (s *Supervisor) Restart(ctx context.Context, name string) (transport.ServiceStatus, error) {
 	if err := ctx.Err(); err != nil {
 		return transport.ServiceStatus{}, err // as for Start
+	}
+	if s.early.refusing() {
+		return transport.ServiceStatus{}, errShutdown
 	}
 	s.early.note(name, false)
 	st, err := s.ask(ctx, name, true, func(r replyTo) any { return &restartService{name: name, reply: r} })
@@ -2122,6 +2139,24 @@ type earlyStops struct {
 	stops    map[string]int // stops asked, by service: the last one's place
 	starts   map[string]int // starts and restarts asked, by service: the last one's place
 	patterns map[string]int // stops asked by pattern (path.Match): the last one's place
+	ending   bool           // Run's shutdown has begun: nothing more is noted (see shutDown)
+}
+
+// shutDown makes e note nothing more: Run's shutdown has begun, and the
+// commands received from then on are refused.
+func (e *earlyStops) shutDown() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.ending = true
+}
+
+// refusing reports whether Run's shutdown has begun before the services
+// were created: a start, stop or restart is then refused (errShutdown),
+// and recorded nowhere.
+func (e *earlyStops) refusing() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.ending && !e.closed
 }
 
 // note records a stop (stop) of service name, or a start or restart, if
@@ -2131,7 +2166,7 @@ type earlyStops struct {
 func (e *earlyStops) note(name string, stop bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.closed {
+	if e.closed || e.ending {
 		return
 	}
 	e.seq++
@@ -2151,7 +2186,7 @@ func (e *earlyStops) note(name string, stop bool) {
 func (e *earlyStops) notePattern(pattern string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.closed {
+	if e.closed || e.ending {
 		return false
 	}
 	e.seq++
