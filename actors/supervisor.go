@@ -308,9 +308,10 @@ type Supervisor struct {
 	// order keeps the commands that act in the order they were asked
 	// while they wait for superd to be ready (see cmdOrder).
 	order cmdOrder
-	// early holds the operator's stops that came before Run created the
-	// services (while it stopped what a previous superd left, say): the
-	// services they name are created stopped, not started only to be
+	// early holds the operator's stops (by name or pattern), starts and
+	// restarts that came before Run created the services (while it
+	// stopped what a previous superd left, say; see earlyStops): the
+	// services stopped are created stopped, not started only to be
 	// stopped when the command gets through (which it does, its client
 	// waiting or not: see sendWhenReady).
 	early earlyStops
@@ -703,11 +704,7 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 		// would be carried out. Before the answers below, as a command
 		// after the start answers once its intent is written.
 		all, _ := s.addGoServices(specs)
-		names := make([]string, len(all))
-		for i, sp := range all {
-			names[i] = sp.Name
-		}
-		_, intents := s.early.close(names)
+		_, intents := s.early.close(specNames(all))
 		if err := recordEarlyIntents(store, all, intents); err != nil {
 			s.log.Error("writing the state file failed: the stops and starts received before the start are lost", "err", err)
 		}
@@ -736,11 +733,7 @@ func (s *Supervisor) Run(ctx context.Context) (err error) {
 	if store != nil {
 		s.forgetStaleIntents(store, deps, specs)
 	}
-	defined := make([]string, len(specs))
-	for i, sp := range specs {
-		defined[i] = sp.Name
-	}
-	if stops, intents := s.early.close(defined); len(stops) > 0 || len(intents) > 0 {
+	if stops, intents := s.early.close(specNames(specs)); len(stops) > 0 || len(intents) > 0 {
 		deps = s.applyEarlyStops(store, deps, specs, stops, intents)
 	}
 	deps.configDir, deps.dirLock = s.cfg.ConfigDir, dirLock
@@ -1307,16 +1300,21 @@ func (s *Supervisor) Restart(ctx context.Context, name string) (transport.Servic
 	return s.markOne(ctx, st, err)
 }
 
+// specNames returns the names of specs, in their order.
+func specNames(specs []*config.Service) []string {
+	names := make([]string, len(specs))
+	for i, sp := range specs {
+		names[i] = sp.Name
+	}
+	return names
+}
+
 // servicesMatching returns the names of the services there are now that
 // pattern (a valid path.Match pattern) matches; none if the supervisor
 // stops meanwhile.
 func (s *Supervisor) servicesMatching(pattern string) []string {
-	reply := make(chan []transport.ServiceStatus, 1)
-	s.sys.Root.Send(s.services, &listQuery{reply: reply})
-	var l []transport.ServiceStatus
-	select {
-	case l = <-reply:
-	case <-s.done:
+	l, err := s.list(context.Background())
+	if err != nil {
 		return nil
 	}
 	var out []string

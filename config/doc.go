@@ -115,8 +115,9 @@
 //	                   with SIGPIPE ignored, so that a write to a closed pipe
 //	                   or socket fails with EPIPE instead of killing it; no:
 //	                   at its default action. Only where the supervisor owns
-//	                   its process's signal dispositions (superd); an
-//	                   embedding program's children get its own.
+//	                   its process's signal dispositions (superd, or a
+//	                   program embedding it with Subreaper); without
+//	                   Subreaper the children get the program's own.
 //	AutoStart=         boolean, default yes: start the service with superd.
 //	KillSignal=        the signal that asks the service to stop, by name with
 //	                   or without SIG (TERM, SIGTERM, sigterm) or by Linux

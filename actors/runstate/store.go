@@ -306,9 +306,9 @@ func Open(path string, logger *slog.Logger) (*Store, State, error) {
 			// marker is on disk already, in it, as in a valid file, and
 			// so is what salvage found (the previous ids); a full disk
 			// must not keep superd from starting. The file lags until a
-			// write succeeds (the next change); meanwhile it is the one
-			// read, for Restore.
-			log.Warn("cannot write the corrupt state file again; its marker is read from it meanwhile, and the write is tried again at the next change",
+			// write succeeds (the state actor retries it as a failed
+			// write); meanwhile it is the one read, for Restore.
+			log.Warn("cannot write the corrupt state file again; its marker is read from it meanwhile, and the write is tried again shortly",
 				"path", path, "err", err)
 			s.behind = true
 			s.file = fi
