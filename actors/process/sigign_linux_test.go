@@ -3,6 +3,7 @@
 package process
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -26,6 +27,25 @@ func sigIgn(pid int) (uint64, error) {
 	return 0, fmt.Errorf("no SigIgn in /proc/%d/status", pid)
 }
 
+// startedSigIgn starts a `sleep 60` with m, with spec's settings, reads the
+// child's SigIgn, kills it and waits for its exit.
+func startedSigIgn(m *Manager, spec Spec) (uint64, error) {
+	spec.Argv = []string{"sleep", "60"}
+	exited := make(chan Exit, 1)
+	h, err := m.Start(spec, func(e Exit) { exited <- e })
+	if err != nil {
+		return 0, err
+	}
+	mask, err := sigIgn(h.PID)
+	_ = SignalGroup(h.PGID, "SIGKILL")
+	select {
+	case <-exited:
+	case <-time.After(deadline):
+		return 0, errors.New("no exit")
+	}
+	return mask, err
+}
+
 // sigIgnHelper runs a subreaper Manager, as superd does, starts a sleep and
 // prints "SIGIGN" and the sleep's SigIgn, in hexadecimal.
 func sigIgnHelper() int {
@@ -35,20 +55,7 @@ func sigIgnHelper() int {
 		return 1
 	}
 	defer m.Close()
-	exited := make(chan Exit, 1)
-	h, err := m.Start(Spec{Argv: []string{"sleep", "60"}}, func(e Exit) { exited <- e })
-	if err != nil {
-		fmt.Println("FAIL:", err)
-		return 1
-	}
-	mask, err := sigIgn(h.PID)
-	_ = SignalGroup(h.PGID, "SIGKILL")
-	select {
-	case <-exited:
-	case <-time.After(deadline):
-		fmt.Println("FAIL: no exit")
-		return 1
-	}
+	mask, err := startedSigIgn(m, Spec{})
 	if err != nil {
 		fmt.Println("FAIL:", err)
 		return 1

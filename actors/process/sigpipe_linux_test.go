@@ -11,7 +11,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // sigpipeMask is SIGPIPE's bit in the SigIgn of /proc/PID/status.
@@ -33,20 +32,7 @@ func sigpipeHelper() int {
 	defer m.Close()
 	got := []string{"SIGPIPE"}
 	for _, ignore := range sigpipeSequence {
-		exited := make(chan Exit, 1)
-		h, err := m.Start(Spec{Argv: []string{"sleep", "60"}, IgnoreSIGPIPE: ignore}, func(e Exit) { exited <- e })
-		if err != nil {
-			fmt.Println("FAIL:", err)
-			return 1
-		}
-		mask, err := sigIgn(h.PID)
-		_ = SignalGroup(h.PGID, "SIGKILL")
-		select {
-		case <-exited:
-		case <-time.After(deadline):
-			fmt.Println("FAIL: no exit")
-			return 1
-		}
+		mask, err := startedSigIgn(m, Spec{IgnoreSIGPIPE: ignore})
 		if err != nil {
 			fmt.Println("FAIL:", err)
 			return 1
@@ -94,18 +80,7 @@ func TestChildSIGPIPEIsTheProgramsWithoutSubreaper(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	exited := make(chan Exit, 1)
-	h, err := m.Start(Spec{Argv: []string{"sleep", "60"}, IgnoreSIGPIPE: true}, func(e Exit) { exited <- e })
-	if err != nil {
-		t.Fatal(err)
-	}
-	mask, err := sigIgn(h.PID)
-	_ = SignalGroup(h.PGID, "SIGKILL")
-	select {
-	case <-exited:
-	case <-time.After(deadline):
-		t.Fatal("no exit")
-	}
+	mask, err := startedSigIgn(m, Spec{IgnoreSIGPIPE: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,14 +103,10 @@ func sigpipeNoSwitchHelper() int {
 		return 1
 	}
 	defer m.Close()
-	exited := make(chan Exit, 1)
-	h, err := m.Start(Spec{Argv: []string{"sleep", "60"}}, func(e Exit) { exited <- e })
-	if err != nil {
+	if _, err := startedSigIgn(m, Spec{}); err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL:", err)
 		return 1
 	}
-	_ = SignalGroup(h.PGID, "SIGKILL")
-	<-exited
 	if _, err := os.Stdout.WriteString("to a closed pipe\n"); !errors.Is(err, syscall.EPIPE) {
 		fmt.Fprintln(os.Stderr, "FAIL: write:", err)
 		return 1
